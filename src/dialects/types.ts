@@ -1,0 +1,60 @@
+/**
+ * The contract between the gateway and one provider API. A dialect knows where text lives in
+ * a request body and in the events of an answer; it knows nothing of HTTP, detection or policy.
+ */
+import type { Provider } from '../errors.js';
+
+export type DialectId =
+  | 'anthropic-messages'
+  | 'anthropic-complete'
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'gemini-generate'
+  /** Any other endpoint under a provider prefix (models, files, batches...): forwarded as is. */
+  | 'passthrough';
+
+/** Where a piece of text sits in the conversation; policies act per role. */
+export type Role =
+  | 'system'
+  | 'user'
+  | 'assistant'
+  | 'tool_result'
+  | 'tool_use'
+  | 'tool_definition'
+  | 'metadata'
+  | 'header';
+
+/** A JSON path into the body: object keys and array indices, outermost first. */
+export type JsonPath = readonly (string | number)[];
+
+export interface Segment {
+  path: JsonPath;
+  role: Role;
+  text: string;
+}
+
+/**
+ * One text-bearing field of an answer (a JSON body or one streamed event), edited in place.
+ * `json: true` means `text` is a fragment of serialized JSON (Anthropic `partial_json`, OpenAI
+ * `function.arguments` deltas): whatever is written back must be escaped for a JSON string.
+ */
+export interface AnswerField {
+  /** Stable name of the stream a delta continues (content block index, tool call index...). */
+  channel: string;
+  json: boolean;
+  text: string;
+  set(text: string): void;
+}
+
+export interface Dialect {
+  id: DialectId;
+  provider: Provider;
+  /** Every text in the request that could carry user or environment data. */
+  segments(body: unknown): Segment[];
+  /** The model named by the request (body or, for Gemini, the URL path). */
+  model(body: unknown, path: string): string | undefined;
+  /** Whether the answer will be an SSE stream. */
+  streaming(body: unknown, path: string, query: URLSearchParams): boolean;
+  /** Text fields of one parsed answer object: a whole JSON answer or one SSE event's data. */
+  answerFields(answer: unknown, event?: string): AnswerField[];
+}

@@ -1,0 +1,147 @@
+/**
+ * Every error the gateway itself produces, in one table with stable codes (the pattern of
+ * fastify's lib/errors.js). docs/errors.md lists the same codes; test/errors.test.ts keeps the
+ * two in step. Each entry says what happened and what to do, because the assistant shows the
+ * message to the developer verbatim.
+ */
+export type Provider = 'anthropic' | 'openai' | 'gemini';
+
+/** The provider-neutral kind of an error; each provider spells it its own way. */
+export type ErrorKind =
+  | 'invalid_request'
+  | 'authentication'
+  | 'permission'
+  | 'not_found'
+  | 'too_large'
+  | 'api_error'
+  | 'overloaded'
+  | 'timeout';
+
+export interface ErrorDef {
+  status: number;
+  kind: ErrorKind;
+  /** What happened and what to do; `{detail}` is replaced by the call site's detail. */
+  message: string;
+}
+
+export const ERRORS = {
+  AIRLOCK_BODY_TOO_LARGE: {
+    status: 413,
+    kind: 'too_large',
+    message: 'Request body is larger than the gateway limit ({detail}). Raise `limits.max_body` in the Airlock config if this is expected.',
+  },
+  AIRLOCK_DECODED_TOO_LARGE: {
+    status: 413,
+    kind: 'too_large',
+    message: 'Compressed request body expands beyond the gateway limit ({detail}); refused as a possible decompression bomb. Raise `limits.max_body` if this is expected.',
+  },
+  AIRLOCK_BAD_ENCODING: {
+    status: 400,
+    kind: 'invalid_request',
+    message: 'Request body could not be decoded ({detail}). Send it uncompressed or as gzip, deflate, br or zstd.',
+  },
+  AIRLOCK_BAD_JSON: {
+    status: 400,
+    kind: 'invalid_request',
+    message: 'Request body is not valid JSON ({detail}). Airlock must read the body to inspect it.',
+  },
+  AIRLOCK_UNKNOWN_ROUTE: {
+    status: 404,
+    kind: 'not_found',
+    message: 'No provider route for {detail}. Point the client at /anthropic, /openai/v1 or /gemini on this gateway.',
+  },
+  AIRLOCK_UPSTREAM_UNREACHABLE: {
+    status: 502,
+    kind: 'api_error',
+    message: 'Airlock could not reach the upstream provider ({detail}). Check the network or the upstream URL in the Airlock config.',
+  },
+  AIRLOCK_UPSTREAM_TIMEOUT: {
+    status: 504,
+    kind: 'timeout',
+    message: 'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
+  },
+  AIRLOCK_POLICY_BLOCKED: {
+    status: 403,
+    kind: 'permission',
+    message: 'Airlock blocked this request: {detail}',
+  },
+  AIRLOCK_INSPECTION_FAILED: {
+    status: 503,
+    kind: 'overloaded',
+    message: 'Airlock could not inspect this request ({detail}) and the policy says to block on error (`on_error: block`). Retry; if it persists, check the gateway log.',
+  },
+  AIRLOCK_AUDIT_UNAVAILABLE: {
+    status: 503,
+    kind: 'overloaded',
+    message: 'The audit log is unavailable and its spool is full ({detail}); the policy blocks unaudited requests. Check the audit store.',
+  },
+  AIRLOCK_INTERNAL: {
+    status: 500,
+    kind: 'api_error',
+    message: 'Airlock failed while handling this request ({detail}). This is a bug; the gateway log has the details.',
+  },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AirlockError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly kind: ErrorKind;
+
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+    const def: ErrorDef = ERRORS[code];
+    super(def.message.replace('{detail}', detail), options);
+    this.name = 'AirlockError';
+    this.code = code;
+    this.status = def.status;
+    this.kind = def.kind;
+  }
+}
+
+const ANTHROPIC_TYPES: Record<ErrorKind, string> = {
+  invalid_request: 'invalid_request_error',
+  authentication: 'authentication_error',
+  permission: 'permission_error',
+  not_found: 'not_found_error',
+  too_large: 'request_too_large',
+  api_error: 'api_error',
+  overloaded: 'overloaded_error',
+  timeout: 'api_error',
+};
+
+const OPENAI_TYPES: Record<ErrorKind, string> = {
+  invalid_request: 'invalid_request_error',
+  authentication: 'authentication_error',
+  permission: 'permission_error',
+  not_found: 'not_found_error',
+  too_large: 'invalid_request_error',
+  api_error: 'api_error',
+  overloaded: 'server_error',
+  timeout: 'timeout_error',
+};
+
+/** google.rpc.Code names, as Gemini returns them in `error.status`. */
+const GEMINI_STATUS: Record<ErrorKind, string> = {
+  invalid_request: 'INVALID_ARGUMENT',
+  authentication: 'UNAUTHENTICATED',
+  permission: 'PERMISSION_DENIED',
+  not_found: 'NOT_FOUND',
+  too_large: 'INVALID_ARGUMENT',
+  api_error: 'INTERNAL',
+  overloaded: 'UNAVAILABLE',
+  timeout: 'DEADLINE_EXCEEDED',
+};
+
+/** The body a provider's own SDK parses and shows for an error of this kind. */
+export function providerErrorBody(provider: Provider | undefined, err: AirlockError): unknown {
+  switch (provider) {
+    case 'openai':
+      return { error: { message: err.message, type: OPENAI_TYPES[err.kind], param: null, code: err.code } };
+    case 'gemini':
+      return { error: { code: err.status, message: err.message, status: GEMINI_STATUS[err.kind] } };
+    case 'anthropic':
+    default:
+      return { type: 'error', error: { type: ANTHROPIC_TYPES[err.kind], message: err.message } };
+  }
+}
