@@ -1,0 +1,82 @@
+/**
+ * The seam between the HTTP gateway and what decides about a request (detection, policy,
+ * pseudonymization). The gateway knows nothing of rules; the inspector knows nothing of HTTP
+ * beyond the header map it is given.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dialect } from '../dialects/types.js';
+import type { Provider } from '../errors.js';
+import type { Finding } from '../detect/types.js';
+
+export interface InspectRequest {
+  provider: Provider;
+  dialect: Dialect;
+  method: string;
+  /** Upstream path without the provider prefix, e.g. `/v1/messages`. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or undefined for requests without one. */
+  body: unknown;
+}
+
+/** One SSE event as the gateway's parser hands it over (see src/sse/parser.ts). */
+export interface StreamEvent {
+  event?: string;
+  data: string;
+  comment?: boolean;
+  /** The event's exact bytes as received, terminating blank line included. */
+  raw: Buffer;
+}
+
+/** Restores surrogates in one streamed answer; stateful, one per response. */
+export interface StreamRestorer {
+  /** Bytes to send for this event: usually `ev.raw` untouched, possibly rewritten or empty. */
+  event(ev: StreamEvent): Buffer;
+  /** Whatever is still held back when the stream ends. */
+  end(): Buffer;
+}
+
+export interface Restorer {
+  /** Restores a whole JSON answer in place. */
+  json(answer: unknown): void;
+  stream(): StreamRestorer;
+}
+
+/** What the policy did with one finding; recorded in the audit log. */
+export interface FindingDecision {
+  finding: Finding;
+  action: 'allow' | 'audit' | 'pseudonymize' | 'redact' | 'strip' | 'block';
+  /** Keyed hash of the value (never the value). */
+  valueHash: string;
+  /** Masked preview, e.g. `/ho…ce`. */
+  preview: string;
+}
+
+export interface InspectSummary {
+  findings: FindingDecision[];
+  /** Policy mode in force, e.g. `enforce` or `monitor`. */
+  mode: string;
+}
+
+export type InspectResult =
+  | { action: 'block'; message: string; summary: InspectSummary }
+  | {
+      action: 'forward';
+      /** The edited body to send instead of the original; undefined when unchanged. */
+      body?: unknown;
+      setHeaders?: Record<string, string>;
+      removeHeaders?: string[];
+      /** Present when the answer may contain surrogates to restore. */
+      restorer?: Restorer;
+      summary: InspectSummary;
+    };
+
+export interface Inspector {
+  inspect(req: InspectRequest): Promise<InspectResult> | InspectResult;
+}
+
+/** Forwards everything unchanged: the gateway without a policy. */
+export const passThroughInspector: Inspector = {
+  inspect: () => ({ action: 'forward', summary: { findings: [], mode: 'off' } }),
+};
