@@ -28,17 +28,20 @@ export const ERRORS = {
   AIRLOCK_BODY_TOO_LARGE: {
     status: 413,
     kind: 'too_large',
-    message: 'Request body is larger than the gateway limit ({detail}). Raise `limits.max_body` in the Airlock config if this is expected.',
+    message:
+      'Request body is larger than the gateway limit ({detail}). Raise `limits.max_body` in the Airlock config if this is expected.',
   },
   AIRLOCK_DECODED_TOO_LARGE: {
     status: 413,
     kind: 'too_large',
-    message: 'Compressed request body expands beyond the gateway limit ({detail}); refused as a possible decompression bomb. Raise `limits.max_body` if this is expected.',
+    message:
+      'Compressed request body expands beyond the gateway limit ({detail}); refused as a possible decompression bomb. Raise `limits.max_body` if this is expected.',
   },
   AIRLOCK_BAD_ENCODING: {
     status: 400,
     kind: 'invalid_request',
-    message: 'Request body could not be decoded ({detail}). Send it uncompressed or as gzip, deflate, br or zstd.',
+    message:
+      'Request body could not be decoded ({detail}). Send it uncompressed or as gzip, deflate, br or zstd.',
   },
   AIRLOCK_BAD_JSON: {
     status: 400,
@@ -48,17 +51,20 @@ export const ERRORS = {
   AIRLOCK_UNKNOWN_ROUTE: {
     status: 404,
     kind: 'not_found',
-    message: 'No provider route for {detail}. Point the client at /anthropic, /openai/v1 or /gemini on this gateway.',
+    message:
+      'No provider route for {detail}. Point the client at /anthropic, /openai/v1 or /gemini on this gateway.',
   },
   AIRLOCK_UPSTREAM_UNREACHABLE: {
     status: 502,
     kind: 'api_error',
-    message: 'Airlock could not reach the upstream provider ({detail}). Check the network or the upstream URL in the Airlock config.',
+    message:
+      'Airlock could not reach the upstream provider ({detail}). Check the network or the upstream URL in the Airlock config.',
   },
   AIRLOCK_UPSTREAM_TIMEOUT: {
     status: 504,
     kind: 'timeout',
-    message: 'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
+    message:
+      'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
   },
   AIRLOCK_POLICY_BLOCKED: {
     status: 403,
@@ -68,17 +74,20 @@ export const ERRORS = {
   AIRLOCK_INSPECTION_FAILED: {
     status: 503,
     kind: 'overloaded',
-    message: 'Airlock could not inspect this request ({detail}) and the policy says to block on error (`on_error: block`). Retry; if it persists, check the gateway log.',
+    message:
+      'Airlock could not inspect this request ({detail}) and the policy says to block on error (`on_error: block`). Retry; if it persists, check the gateway log.',
   },
   AIRLOCK_AUDIT_UNAVAILABLE: {
     status: 503,
     kind: 'overloaded',
-    message: 'The audit log is unavailable and its spool is full ({detail}); the policy blocks unaudited requests. Check the audit store.',
+    message:
+      'The audit log is unavailable and its spool is full ({detail}); the policy blocks unaudited requests. Check the audit store.',
   },
   AIRLOCK_INTERNAL: {
     status: 500,
     kind: 'api_error',
-    message: 'Airlock failed while handling this request ({detail}). This is a bug; the gateway log has the details.',
+    message:
+      'Airlock failed while handling this request ({detail}). This is a bug; the gateway log has the details.',
   },
 } as const satisfies Record<string, ErrorDef>;
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `airlock` command: a thin shell over functions that tests call in-process.
+ * Exit codes: 0 success, 1 findings / verification failed (scan, audit verify), 2 usage or
+ * input error.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/yaml-zod.js';
+import { registerStartCommand } from './commands/start.js';
+
+export function buildProgram(): Command {
+  const program = new Command('airlock')
+    .description(
+      'Egress gateway for AI coding assistants: pseudonymizes environment data and secrets in model\n' +
+        'requests, restores them in the answers, refuses telemetry, and audits every decision.',
+    )
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStartCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`airlock: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`airlock: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+const invokedDirectly =
+  import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/airlock');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exitCode = code;
+  });
+}

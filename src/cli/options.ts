@@ -1,0 +1,14 @@
+/** Options shared by every command that reads state or config, spelled the same everywhere. */
+import { Option } from 'commander';
+
+export const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'state directory (keys, audit database, vault)').env('AIRLOCK_DATA_DIR');
+
+export const configOption = () =>
+  new Option('-c, --config <file>', 'gateway config file (default: ./airlock.yaml when present)');
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${value}"`);
+  return port;
+}

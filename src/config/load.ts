@@ -1,0 +1,65 @@
+/**
+ * Load the gateway config once at the edge: file (if any) → defaults → environment overrides →
+ * validate → freeze. Nothing below reads the environment for settings again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { configSchema, type Config } from './schema.js';
+import { ConfigError, deepFreeze, parseYaml } from './yaml-zod.js';
+
+export const DEFAULT_CONFIG_FILE = 'airlock.yaml';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from; undefined when only defaults and environment applied. */
+  file?: string;
+}
+
+const UPSTREAM_ENV = {
+  anthropic: 'AIRLOCK_UPSTREAM_ANTHROPIC',
+  openai: 'AIRLOCK_UPSTREAM_OPENAI',
+  gemini: 'AIRLOCK_UPSTREAM_GEMINI',
+} as const;
+
+/**
+ * @param file  an explicit `--config` path (must exist), or undefined to use `./airlock.yaml`
+ *              when present.
+ */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  let raw: Record<string, unknown> = {};
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(path, [`${path}: cannot read config file: ${(err as Error).message}`]);
+    }
+    // Validate the file on its own first so that errors point at its lines.
+    raw = parseYaml(text, path, configSchema) as Record<string, unknown>;
+  }
+  const upstreams = { ...(raw.upstreams as Record<string, string> | undefined) };
+  for (const [provider, name] of Object.entries(UPSTREAM_ENV)) {
+    const value = env[name];
+    if (value) upstreams[provider] = value;
+  }
+  const merged = { ...raw, upstreams };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(
+      'environment',
+      result.error.issues.map(
+        (i) => `${i.path.join('.')}: ${i.message} (from ${Object.values(UPSTREAM_ENV).join(', ')})`,
+      ),
+    );
+  }
+  const config = result.data;
+  if (config.policy && path) config.policy = resolve(dirname(path), config.policy);
+  return { config: deepFreeze(config), ...(path ? { file: resolve(path) } : {}) };
+}
+
+/** `--data-dir`, else `AIRLOCK_DATA_DIR`, else `~/.airlock`. */
+export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(option ?? env.AIRLOCK_DATA_DIR ?? resolve(homedir(), '.airlock'));
+}

@@ -1,0 +1,79 @@
+/**
+ * The gateway's configuration file (`airlock.yaml`). The schema is the type; every key is
+ * documented in docs/config.md. Policy (what to do with findings) lives in its own file.
+ */
+import { z } from 'zod';
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i;
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  kib: 1024,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
+
+/** A byte size: a number, or a string such as `32MiB`. */
+export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = SIZE.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size (e.g. 1048576, 512KiB, 32MiB)` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1));
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+export const configSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8789),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8789 }),
+    upstreams: z
+      .object({
+        anthropic: httpUrl.default('https://api.anthropic.com'),
+        openai: httpUrl.default('https://api.openai.com'),
+        gemini: httpUrl.default('https://generativelanguage.googleapis.com'),
+      })
+      .strict()
+      .default({
+        anthropic: 'https://api.anthropic.com',
+        openai: 'https://api.openai.com',
+        gemini: 'https://generativelanguage.googleapis.com',
+      }),
+    limits: z
+      .object({
+        /** Largest request body, after decompression. */
+        max_body: byteSize.default(32 * 1024 * 1024),
+        /** Largest non-streamed answer the gateway reads whole to restore surrogates in it. */
+        max_answer: byteSize.default(64 * 1024 * 1024),
+      })
+      .strict()
+      .default({ max_body: 32 * 1024 * 1024, max_answer: 64 * 1024 * 1024 }),
+    timeouts: z
+      .object({
+        connect_ms: z.number().int().positive().default(10_000),
+        /** Until the upstream sends its status line; long, since non-streamed answers take minutes. */
+        headers_ms: z.number().int().positive().default(600_000),
+        /** Longest silence inside an answer body. */
+        idle_ms: z.number().int().positive().default(600_000),
+      })
+      .strict()
+      .default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 600_000 }),
+    /** Corporate proxy for the gateway's own upstream connections. */
+    upstream_proxy: httpUrl.optional(),
+    /** Policy file (YAML); relative paths are relative to this config file. */
+    policy: z.string().min(1).optional(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,75 @@
+/**
+ * Parse a YAML file and validate it against a zod schema, reporting every problem with the
+ * file, line and column of the offending key (fastify-style: collect all problems, throw once).
+ */
+import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(file: string, problems: string[]) {
+    super(`Invalid ${file}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): string {
+  // Point at the deepest node that exists: an unknown key's parent map, a wrong value itself.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const keys = path.slice(0, depth) as (string | number)[];
+    const parent = keys.length === 0 ? doc.contents : doc.getIn(keys.slice(0, -1), true);
+    let node: unknown = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
+    if (isMap(parent) && keys.length > 0) {
+      // Prefer the key's own position over its value's, so the line names the key.
+      const pair = parent.items.find(
+        (p) => isNode(p.key) && String((p.key as { value?: unknown }).value) === String(keys.at(-1)),
+      );
+      if (pair && isNode(pair.key)) node = pair.key;
+    }
+    if (isNode(node) && node.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return `${line}:${col}`;
+    }
+  }
+  return '1:1';
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+}
+
+export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.infer<S> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return `${file}:${line}:${col}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+    const where = position(doc, lines, keys);
+    const what =
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.message;
+    return `${file}:${where}: ${keyPath(keys)}: ${what}`;
+  });
+  throw new ConfigError(file, problems);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+/**
+ * Reading a request body: a byte limit on the wire, and decompression with a cap on the
+ * decoded size so that a decompression bomb is a 413, never an out-of-memory.
+ */
+import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { AirlockError } from '../errors.js';
+
+const decoders: Record<string, (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>> = {
+  gzip: promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.gunzip),
+  'x-gzip': promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.gunzip),
+  deflate: promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.inflate),
+  br: promisify<Buffer, zlib.BrotliOptions, Buffer>(zlib.brotliDecompress) as (
+    buf: Buffer,
+    opts: zlib.ZlibOptions,
+  ) => Promise<Buffer>,
+};
+// zstd arrived in node:zlib with Node 22.15; offer it where the runtime has it.
+const zstd = (zlib as unknown as { zstdDecompress?: typeof zlib.gunzip }).zstdDecompress;
+if (zstd) decoders.zstd = promisify<Buffer, zlib.ZlibOptions, Buffer>(zstd);
+
+function mib(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+}
+
+/** Reads the whole body, refusing more than `limit` bytes as soon as they arrive. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `${declared} bytes > ${mib(limit)}`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Drain without keeping: the client gets its 413 instead of a reset connection.
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `more than ${mib(limit)}`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+/** Decodes `content-encoding` (possibly a list, applied in order) with a cap on the output. */
+export async function decodeBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+  if (!encoding) return body;
+  const codings = encoding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c && c !== 'identity');
+  let out = body;
+  for (const coding of codings.reverse()) {
+    const decode = decoders[coding];
+    if (!decode) throw new AirlockError('AIRLOCK_BAD_ENCODING', `unsupported content-encoding "${coding}"`);
+    try {
+      out = await decode(out, { maxOutputLength: limit });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw new AirlockError('AIRLOCK_DECODED_TOO_LARGE', `decoded size > ${mib(limit)}`);
+      }
+      throw new AirlockError('AIRLOCK_BAD_ENCODING', `${coding}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}

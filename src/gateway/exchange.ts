@@ -1,0 +1,33 @@
+/** What the gateway reports about each finished request (to the audit log and metrics). */
+import type { DialectId } from '../dialects/types.js';
+import type { Provider } from '../errors.js';
+import type { InspectSummary } from './inspector.js';
+
+export interface Exchange {
+  id: string;
+  startedAt: number;
+  provider: Provider;
+  dialect: DialectId;
+  method: string;
+  /** Upstream path without the query string (which may carry `?key=`). */
+  path: string;
+  model?: string;
+  userAgent?: string;
+  /** Status sent to the client; 0 when the client went away before one was sent. */
+  status: number;
+  decision: 'forward' | 'block' | 'error';
+  errorCode?: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** Whole exchange, from the first request byte to the last answer byte. */
+  latencyMs: number;
+  /** Inspection (detection, policy, rewriting) time. */
+  inspectMs: number;
+  /** Until the upstream's response headers arrived, measured from the upstream dispatch. */
+  upstreamMs?: number;
+  /** The client closed the connection before the answer was complete. */
+  aborted: boolean;
+  summary?: InspectSummary;
+}
+
+export type ExchangeListener = (exchange: Exchange) => void;

@@ -1,0 +1,67 @@
+/**
+ * Header handling between client, gateway and upstream (RFC 9110 §7.6.1: hop-by-hop fields
+ * and those named in `Connection` are not forwarded). Authentication headers pass untouched.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function connectionListed(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Set<string> {
+  const value = headers.connection;
+  const listed = new Set<string>();
+  if (typeof value === 'string') for (const name of value.split(',')) listed.add(name.trim().toLowerCase());
+  return listed;
+}
+
+/**
+ * Request headers for the upstream. `host` is set by the HTTP client from the upstream URL;
+ * `content-length` and `content-encoding` are recomputed from the body actually sent.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  opts: {
+    bodyRewritten: boolean;
+    removed?: readonly string[];
+    set?: Record<string, string>;
+    acceptEncoding?: string;
+  },
+): Record<string, string | string[]> {
+  const listed = connectionListed(incoming);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || name === 'host') continue;
+    if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
+    out[name] = value;
+  }
+  for (const name of opts.removed ?? []) delete out[name];
+  Object.assign(out, opts.set);
+  if (opts.acceptEncoding !== undefined) out['accept-encoding'] = opts.acceptEncoding;
+  return out;
+}
+
+/** Response headers for the client: everything the upstream said, minus hop-by-hop fields. */
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  opts: { bodyRewritten: boolean },
+): OutgoingHttpHeaders {
+  const listed = connectionListed(upstream);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * The gateway's HTTP server: provider routes, health, and the probes clients send to their
+ * base URL. node:http directly rather than a framework: the gateway has three prefixes and
+ * must stream bodies untouched, which is what frameworks' body parsing and reply serialization
+ * get in the way of (see the benchmark against a byte pass-through proxy).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { AirlockError } from '../errors.js';
+import type { ExchangeListener } from './exchange.js';
+import { passThroughInspector, type Inspector } from './inspector.js';
+import { proxyRequest, type ProxyContext } from './proxy.js';
+import { sendError, sendJson } from './respond.js';
+import { matchProvider } from './routes.js';
+import { createUpstreams } from './upstream.js';
+
+/** Extra routes mounted by other parts (dashboard, metrics); return true when handled. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface GatewayOptions {
+  config: Config;
+  inspector?: Inspector;
+  onInspectError?: 'block' | 'allow';
+  onExchange?: ExchangeListener;
+  routes?: RouteHandler[];
+  logger?: Logger;
+}
+
+export interface Gateway {
+  url: string;
+  host: string;
+  port: number;
+  server: Server;
+  logger: Logger;
+  /** Replaces the inspector for the requests that start from now on (policy reload). */
+  setInspector(inspector: Inspector, onInspectError?: 'block' | 'allow'): void;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    // Credentials never reach a log line, whatever a caller passes in.
+    redact: {
+      paths: [
+        '*.headers.authorization',
+        '*.headers["x-api-key"]',
+        '*.headers["x-goog-api-key"]',
+        '*.headers.cookie',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config } = opts;
+  const logger = opts.logger ?? createLogger(config.log_level);
+  const upstreams = createUpstreams(config);
+  const ctx: ProxyContext = {
+    config,
+    upstreams,
+    inspector: opts.inspector ?? passThroughInspector,
+    onInspectError: opts.onInspectError ?? 'block',
+    onExchange: opts.onExchange,
+    log: logger,
+  };
+  const extra = opts.routes ?? [];
+
+  const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+    void dispatch(req, res);
+  });
+  // A request body can take long to arrive; upstream timeouts bound the rest.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const route = matchProvider(url);
+    if (route) {
+      // Clients probe their base URL itself (Claude Code sends HEAD /anthropic first).
+      if (route.path === '/' && (req.method === 'HEAD' || req.method === 'GET')) {
+        sendJson(res, 200, { status: 'ok', gateway: 'airlock', provider: route.provider });
+        return;
+      }
+      await proxyRequest(ctx, route, req, res);
+      return;
+    }
+    if (url === '/healthz' || url.startsWith('/healthz?')) {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    for (const handler of extra) {
+      try {
+        if (await handler(req, res)) return;
+      } catch (err) {
+        logger.error({ err }, 'route failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+        return;
+      }
+    }
+    sendError(res, undefined, new AirlockError('AIRLOCK_UNKNOWN_ROUTE', url.split('?')[0] ?? url));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    server,
+    logger,
+    setInspector(inspector, onInspectError) {
+      ctx.inspector = inspector;
+      if (onInspectError) ctx.onInspectError = onInspectError;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await upstreams.close();
+    },
+  };
+}

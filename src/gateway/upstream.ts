@@ -1,0 +1,50 @@
+/**
+ * Connections to the providers: one undici dispatcher for all upstreams (keep-alive pools per
+ * origin), optionally through a corporate proxy, and the mapping of connection failures to
+ * the gateway's own errors.
+ */
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Config } from '../config/schema.js';
+import { AirlockError, type Provider } from '../errors.js';
+
+export interface Upstreams {
+  dispatcher: Dispatcher;
+  /** Origin (`https://host:port`) and base path (no trailing slash) per provider. */
+  target(provider: Provider): { origin: string; basePath: string };
+  close(): Promise<void>;
+}
+
+export function createUpstreams(config: Config): Upstreams {
+  const { timeouts } = config;
+  const poolOptions = {
+    connect: { timeout: timeouts.connect_ms },
+    headersTimeout: timeouts.headers_ms,
+    bodyTimeout: timeouts.idle_ms,
+    keepAliveTimeout: 30_000,
+    // Pipelining would let one slow stream hold back another request's answer.
+    pipelining: 1,
+  };
+  const dispatcher: Dispatcher = config.upstream_proxy
+    ? new ProxyAgent({ uri: config.upstream_proxy, ...poolOptions })
+    : new Agent(poolOptions);
+  const targets = new Map<Provider, { origin: string; basePath: string }>();
+  for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
+    const url = new URL(config.upstreams[provider]);
+    targets.set(provider, { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') });
+  }
+  return {
+    dispatcher,
+    target: (provider) => targets.get(provider)!,
+    close: () => dispatcher.close(),
+  };
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);
+
+/** An error raised before the upstream's answer started, as the gateway reports it. */
+export function upstreamError(err: unknown, origin: string): AirlockError {
+  const code = (err as { code?: string }).code ?? '';
+  const reason = `${origin}: ${code || (err as Error).message}`;
+  if (TIMEOUT_CODES.has(code)) return new AirlockError('AIRLOCK_UPSTREAM_TIMEOUT', reason, { cause: err });
+  return new AirlockError('AIRLOCK_UPSTREAM_UNREACHABLE', reason, { cause: err });
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, resolveDataDir } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/yaml-zod.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test('defaults: port 8789 on loopback, public provider APIs, 32 MiB body limit', () => {
+  const { config } = loadConfig(undefined, {});
+  assert.equal(config.listen.port, 8789);
+  assert.equal(config.listen.host, '127.0.0.1');
+  assert.equal(config.upstreams.anthropic, 'https://api.anthropic.com');
+  assert.equal(config.upstreams.openai, 'https://api.openai.com');
+  assert.equal(config.upstreams.gemini, 'https://generativelanguage.googleapis.com');
+  assert.equal(config.limits.max_body, 32 * 1024 * 1024);
+  assert.ok(Object.isFrozen(config.listen), 'config is frozen');
+});
+
+test('the file and then the environment override the defaults', () => {
+  const path = file(
+    'ok.yaml',
+    'listen:\n  port: 9000\nupstreams:\n  openai: http://127.0.0.1:1234/v0\nlimits:\n  max_body: 2MiB\n',
+  );
+  const { config } = loadConfig(path, { AIRLOCK_UPSTREAM_ANTHROPIC: 'http://127.0.0.1:4321' });
+  assert.equal(config.listen.port, 9000);
+  assert.equal(config.upstreams.openai, 'http://127.0.0.1:1234/v0');
+  assert.equal(config.upstreams.anthropic, 'http://127.0.0.1:4321');
+  assert.equal(config.limits.max_body, 2 * 1024 * 1024);
+});
+
+test('a wrong key is an error naming file, line and key', () => {
+  const path = file('typo.yaml', 'listen:\n  port: 9000\nupstreams:\n  antropic: http://x\n');
+  assert.throws(
+    () => loadConfig(path, {}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(
+        err.message,
+        new RegExp(
+          `${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:3: upstreams\\.antropic: unknown key "antropic"`,
+        ),
+      );
+      return true;
+    },
+  );
+});
+
+test('a wrong value is an error naming its line and key; every problem is listed', () => {
+  const path = file('bad.yaml', 'listen:\n  port: "high"\nlimits:\n  max_body: lots\n');
+  assert.throws(
+    () => loadConfig(path, {}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 2);
+      assert.match(err.problems[0]!, /bad\.yaml:2:3: listen\.port: /);
+      assert.match(err.problems[1]!, /bad\.yaml:4:3: limits\.max_body: "lots" is not a size/);
+      return true;
+    },
+  );
+});
+
+test('YAML syntax errors carry the line', () => {
+  const path = file('syntax.yaml', 'listen:\n  port: 1\n   host: x\n');
+  assert.throws(() => loadConfig(path, {}), /syntax\.yaml:2:9: Nested mappings/);
+});
+
+test('an explicit config file that does not exist is an error', () => {
+  assert.throws(() => loadConfig(join(dir, 'missing.yaml'), {}), /cannot read config file/);
+});
+
+test('a bad upstream URL from the environment is refused', () => {
+  assert.throws(() => loadConfig(undefined, { AIRLOCK_UPSTREAM_GEMINI: 'ftp://nope' }), /upstreams\.gemini/);
+});
+
+test('data dir: option, then AIRLOCK_DATA_DIR, then ~/.airlock', () => {
+  assert.equal(resolveDataDir('/tmp/x', { AIRLOCK_DATA_DIR: '/tmp/y' }), '/tmp/x');
+  assert.equal(resolveDataDir(undefined, { AIRLOCK_DATA_DIR: '/tmp/y' }), '/tmp/y');
+  assert.match(resolveDataDir(undefined, {}), /\.airlock$/);
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { AirlockError, ERRORS, providerErrorBody, type ErrorCode } from '../src/errors.js';
+
+test('every error code is documented in docs/errors.md with its status, and nothing else is', () => {
+  const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+  const rows = new Map<string, number>();
+  for (const m of doc.matchAll(/^\| `(AIRLOCK_[A-Z_]+)` \| (\d{3}) \|/gm)) rows.set(m[1]!, Number(m[2]));
+  for (const [code, def] of Object.entries(ERRORS)) {
+    assert.equal(
+      rows.get(code),
+      def.status,
+      `${code} must be listed in docs/errors.md with status ${def.status}`,
+    );
+  }
+  assert.deepEqual(
+    [...rows.keys()].sort(),
+    Object.keys(ERRORS).sort(),
+    'docs/errors.md lists codes that do not exist',
+  );
+});
+
+test('each provider gets its own error shape', () => {
+  const err = new AirlockError('AIRLOCK_POLICY_BLOCKED', 'rule secret.aws-access-key in tool_result');
+  assert.deepEqual(providerErrorBody('anthropic', err), {
+    type: 'error',
+    error: { type: 'permission_error', message: err.message },
+  });
+  assert.deepEqual(providerErrorBody('openai', err), {
+    error: { message: err.message, type: 'permission_error', param: null, code: 'AIRLOCK_POLICY_BLOCKED' },
+  });
+  assert.deepEqual(providerErrorBody('gemini', err), {
+    error: { code: 403, message: err.message, status: 'PERMISSION_DENIED' },
+  });
+  assert.match(err.message, /secret\.aws-access-key/);
+});
+
+test('every message says what happened and leaves room for the detail', () => {
+  for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+    const err = new AirlockError(code, 'DETAIL');
+    assert.ok(err.message.includes('DETAIL'), `${code} drops its detail`);
+    assert.ok(err.status >= 400 && err.status < 600);
+  }
+});
