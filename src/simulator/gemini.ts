@@ -1,0 +1,147 @@
+/**
+ * Gemini API (generativelanguage.googleapis.com): generateContent, streamGenerateContent (SSE with
+ * `?alt=sse`, otherwise one JSON array written element by element), countTokens and the models
+ * list. Gemini sends a function call whole, in one chunk (it does not stream arguments); text is
+ * split across chunks, and the last chunk carries finishReason and the usage totals.
+ */
+import type { AnswerPlan, PlannedStep } from './plan.js';
+import { estimateTokens, requestText } from './plan.js';
+import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
+import { bodyObject, countRuns } from './endpoint.js';
+import type { RecordedRequest } from './types.js';
+import { randomId } from './wire.js';
+
+export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash';
+
+const MODELS = [
+  { id: 'gemini-2.5-flash', displayName: 'Gemini 2.5 Flash', outputTokenLimit: 65536 },
+  { id: 'gemini-2.5-pro', displayName: 'Gemini 2.5 Pro', outputTokenLimit: 65536 },
+  { id: 'gemini-2.5-flash-lite', displayName: 'Gemini 2.5 Flash-Lite', outputTokenLimit: 65536 },
+];
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' };
+
+/** `/v1beta/models/gemini-2.5-flash:streamGenerateContent` → `gemini-2.5-flash`. */
+export function geminiModelFromPath(path: string): string {
+  const match = /\/models\/([^/:?]+):/.exec(path);
+  return match?.[1] !== undefined ? decodeURIComponent(match[1]) : DEFAULT_GEMINI_MODEL;
+}
+
+function usageMetadata(plan: AnswerPlan, final: boolean): Record<string, unknown> {
+  const prompt = {
+    promptTokenCount: plan.inputTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: plan.inputTokens }],
+  };
+  if (!final) return { ...prompt, totalTokenCount: plan.inputTokens };
+  return {
+    ...prompt,
+    candidatesTokenCount: plan.outputTokens,
+    totalTokenCount: plan.inputTokens + plan.outputTokens,
+  };
+}
+
+function part(step: PlannedStep, text?: string): Record<string, unknown> {
+  if (step.kind === 'text') return { text: text ?? step.text };
+  const functionCall: Record<string, unknown> = { name: step.name, args: step.args };
+  if (step.id !== undefined) functionCall['id'] = step.id;
+  return { functionCall };
+}
+
+function chunk(
+  parts: Record<string, unknown>[],
+  plan: AnswerPlan,
+  model: string,
+  responseId: string,
+  final: boolean,
+): Record<string, unknown> {
+  const candidate: Record<string, unknown> = { content: { parts, role: 'model' } };
+  if (final) candidate['finishReason'] = 'STOP';
+  candidate['index'] = 0;
+  return {
+    candidates: [candidate],
+    usageMetadata: usageMetadata(plan, final),
+    modelVersion: model,
+    responseId,
+  };
+}
+
+/** Chunks of a streamed answer: one per text delta, one per function call. */
+function streamChunks(plan: AnswerPlan, model: string): Record<string, unknown>[] {
+  const responseId = randomId('', 22);
+  const parts: Record<string, unknown>[][] = [];
+  for (const step of plan.steps) {
+    if (step.kind === 'text') for (const delta of step.deltas) parts.push([part(step, delta)]);
+    else parts.push([part(step)]);
+  }
+  if (parts.length === 0) parts.push([{ text: '' }]);
+  return parts.map((p, i) => chunk(p, plan, model, responseId, i === parts.length - 1));
+}
+
+export const geminiGenerate: GenerateEndpoint = {
+  provider: 'gemini',
+  validate(req) {
+    if (req.json === undefined) return 'Invalid JSON payload received.';
+    if (!Array.isArray(bodyObject(req)['contents']))
+      return '* GenerateContentRequest.contents: contents is not specified';
+    return undefined;
+  },
+  streaming: (req) => req.path.includes(':streamGenerateContent'),
+  model: (req) => geminiModelFromPath(req.path),
+  assistantTurns: (req) => countRuns(bodyObject(req)['contents'], (c) => c['role'] === 'model'),
+
+  json(plan, model) {
+    const parts = plan.steps.map((s) => part(s));
+    return { body: chunk(parts, plan, model, randomId('', 22), true), headers: JSON_HEADERS };
+  },
+
+  stream(plan, model, _req, query) {
+    const chunks = streamChunks(plan, model);
+    if (query.get('alt') === 'sse') {
+      // Gemini separates SSE events with CRLF pairs.
+      const events = chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`);
+      return { headers: { 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked' }, events };
+    }
+    // Without alt=sse the answer is one JSON array, sent element by element as it is produced.
+    const events = chunks.map((c, i) => `${i === 0 ? '[' : ',\r\n'}${JSON.stringify(c)}`);
+    events.push(']');
+    return { headers: { ...JSON_HEADERS, 'transfer-encoding': 'chunked' }, events };
+  },
+};
+
+export function geminiCountTokens(req: RecordedRequest): StaticAnswer {
+  const tokens = estimateTokens(requestText(req.json, req.body));
+  return {
+    status: 200,
+    body: { totalTokens: tokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }] },
+    headers: JSON_HEADERS,
+  };
+}
+
+function modelObject(m: (typeof MODELS)[number]): Record<string, unknown> {
+  return {
+    name: `models/${m.id}`,
+    version: '001',
+    displayName: m.displayName,
+    description: `${m.displayName} (simulated)`,
+    inputTokenLimit: 1_048_576,
+    outputTokenLimit: m.outputTokenLimit,
+    supportedGenerationMethods: [
+      'generateContent',
+      'countTokens',
+      'createCachedContent',
+      'batchGenerateContent',
+    ],
+    temperature: 1,
+    topP: 0.95,
+    topK: 64,
+    maxTemperature: 2,
+    thinking: true,
+  };
+}
+
+export function geminiModels(id: string | undefined): StaticAnswer {
+  if (id === undefined)
+    return { status: 200, body: { models: MODELS.map(modelObject) }, headers: JSON_HEADERS };
+  const known = MODELS.find((m) => m.id === id) ?? { id, displayName: id, outputTokenLimit: 65536 };
+  return { status: 200, body: modelObject(known), headers: JSON_HEADERS };
+}

@@ -1,0 +1,23 @@
+/** The provider simulator's public surface (used by tests, benchmarks, `airlock simulate` and `airlock demo`). */
+export { startSimulator } from './server.js';
+export { DEFAULT_SCRIPT, DEFAULT_TEXT } from './script.js';
+export { loadScriptFile, parseScript } from './script-file.js';
+export type {
+  AnswerReply,
+  ArgValue,
+  ErrorReply,
+  FromRequest,
+  HangReply,
+  RecordedRequest,
+  Reply,
+  ReplyStep,
+  Script,
+  ScriptFunction,
+  Simulator,
+  SimulatorOptions,
+  StreamShape,
+  TextStep,
+  ToolCallStep,
+  TurnMode,
+  TurnScript,
+} from './types.js';

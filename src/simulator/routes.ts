@@ -1,0 +1,71 @@
+/**
+ * The simulator's routing table: path prefixes exactly as the real APIs have them (the gateway
+ * strips its own /anthropic, /openai, /gemini prefixes before forwarding).
+ */
+import type { Provider } from '../errors.js';
+import { anthropicComplete, anthropicCountTokens, anthropicMessages, anthropicModels } from './anthropic.js';
+import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
+import { geminiCountTokens, geminiGenerate, geminiModels } from './gemini.js';
+import { openaiChat, openaiModels } from './openai-chat.js';
+import { openaiResponses } from './openai-responses.js';
+import type { RecordedRequest } from './types.js';
+
+export type Route =
+  | { kind: 'generate'; endpoint: GenerateEndpoint }
+  | { kind: 'static'; answer: (req: RecordedRequest) => StaticAnswer }
+  | { kind: 'root' };
+
+/** Anthropic and OpenAI share `GET /v1/models`; Anthropic clients always send anthropic-version. */
+function isAnthropicClient(headers: Record<string, string>): boolean {
+  return headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined;
+}
+
+/** The provider whose error shape fits a request we cannot route. */
+export function guessProvider(pathname: string, headers: Record<string, string>): Provider {
+  if (pathname.startsWith('/v1beta/') || pathname.includes(':') || headers['x-goog-api-key'] !== undefined)
+    return 'gemini';
+  return isAnthropicClient(headers) ? 'anthropic' : 'openai';
+}
+
+const GEMINI_ACTION = /^\/(?:v1|v1beta|v1alpha)\/models\/[^/:]+:([A-Za-z]+)$/;
+const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
+const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
+
+export function route(method: string, pathname: string, headers: Record<string, string>): Route | undefined {
+  if (pathname === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'root' };
+  if (method === 'POST') {
+    switch (pathname) {
+      case '/v1/messages':
+        return { kind: 'generate', endpoint: anthropicMessages };
+      case '/v1/messages/count_tokens':
+        return { kind: 'static', answer: anthropicCountTokens };
+      case '/v1/complete':
+        return { kind: 'generate', endpoint: anthropicComplete };
+      case '/v1/chat/completions':
+        return { kind: 'generate', endpoint: openaiChat };
+      case '/v1/responses':
+        return { kind: 'generate', endpoint: openaiResponses };
+    }
+    const action = GEMINI_ACTION.exec(pathname)?.[1];
+    if (action === 'generateContent' || action === 'streamGenerateContent') {
+      return { kind: 'generate', endpoint: geminiGenerate };
+    }
+    if (action === 'countTokens') return { kind: 'static', answer: geminiCountTokens };
+    return undefined;
+  }
+  if (method !== 'GET') return undefined;
+  if (pathname === '/v1beta/models') return { kind: 'static', answer: () => geminiModels(undefined) };
+  const v1Model = pathname === '/v1/models' ? '' : V1_MODEL.exec(pathname)?.[1];
+  if (v1Model !== undefined && headers['x-goog-api-key'] === undefined) {
+    const id = v1Model === '' ? undefined : decodeURIComponent(v1Model);
+    return {
+      kind: 'static',
+      answer: () => (isAnthropicClient(headers) ? anthropicModels(id) : openaiModels(id)),
+    };
+  }
+  if (pathname === '/v1/models') return { kind: 'static', answer: () => geminiModels(undefined) };
+  const geminiModel = GEMINI_MODEL.exec(pathname)?.[1];
+  if (geminiModel !== undefined)
+    return { kind: 'static', answer: () => geminiModels(decodeURIComponent(geminiModel)) };
+  return undefined;
+}

@@ -1,0 +1,185 @@
+/**
+ * The provider simulator: one node:http server (no framework, so it is cheap enough to sit under
+ * benchmarks) that answers the Anthropic, OpenAI and Gemini APIs from a script and records every
+ * request it receives.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import type { Provider } from '../errors.js';
+import type { GenerateEndpoint } from './endpoint.js';
+import { sendProviderError } from './errors.js';
+import { DEFAULT_ARGS_CHUNK_SIZE, planAnswer, requestText, ScriptMismatchError } from './plan.js';
+import type { PlanContext } from './plan.js';
+import { guessProvider, route } from './routes.js';
+import { ScriptRunner } from './script.js';
+import type { RecordedRequest, Simulator, SimulatorOptions } from './types.js';
+import { sendEvents, sendJson } from './wire.js';
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The body as the client meant it: undo a Content-Encoding so JSON can be parsed and searched. */
+function decodeBody(body: Buffer, encoding: string | undefined): Buffer {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      return zlib.inflateSync(body);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    case 'zstd': {
+      // node:zlib has zstd from Node 22.15; on Node 20 the body stays undecoded.
+      const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer }).zstdDecompressSync;
+      return zstd ? zstd(body) : body;
+    }
+    default:
+      return body;
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const runner = new ScriptRunner(opts.script);
+  const received: RecordedRequest[] = [];
+  let pacingMs = opts.pacingMs ?? 0;
+
+  async function answerGenerate(
+    rec: RecordedRequest,
+    res: ServerResponse,
+    endpoint: GenerateEndpoint,
+    query: URLSearchParams,
+    decoded: Buffer,
+  ): Promise<void> {
+    const provider = endpoint.provider;
+    const invalid = endpoint.validate(rec, query);
+    if (invalid !== undefined) return sendProviderError(res, provider, { status: 400, message: invalid });
+    const reply = await runner.next(rec, () => endpoint.assistantTurns(rec));
+    if ('hang' in reply) return; // never answer; close() or the client ends the connection
+    if ('error' in reply) return sendProviderError(res, provider, reply.error);
+    let text: string | undefined;
+    const ctx: PlanContext = {
+      requestText: () => (text ??= requestText(rec.json, decoded)),
+      defaults: {
+        pacingMs,
+        chunkSize: opts.chunkSize,
+        argsChunkSize: opts.argsChunkSize ?? DEFAULT_ARGS_CHUNK_SIZE,
+      },
+    };
+    const plan = planAnswer(reply, ctx);
+    const model = endpoint.model(rec);
+    if (endpoint.streaming(rec, query)) {
+      const { headers, events } = endpoint.stream(plan, model, rec, query);
+      return sendEvents(res, headers, events, plan);
+    }
+    const { body, headers } = endpoint.json(plan, model, rec);
+    return sendJson(res, 200, body, headers, plan);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const headers = flatHeaders(req);
+    const path = req.url ?? '/';
+    const url = new URL(path, 'http://simulator.invalid');
+    let provider: Provider = guessProvider(url.pathname, headers);
+    let decoded = raw;
+    try {
+      decoded = decodeBody(raw, headers['content-encoding']);
+    } catch {
+      // Keep the raw bytes; the JSON parse below fails and validation answers 400.
+    }
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers, body: raw, at: Date.now() };
+    const json = parseJson(decoded);
+    if (json !== undefined) rec.json = json;
+    received.push(rec);
+    opts.onRequest?.(rec);
+
+    const target = route(rec.method, url.pathname, headers);
+    try {
+      if (target === undefined) {
+        return await sendProviderError(res, provider, {
+          status: 404,
+          message: `No such endpoint: ${rec.method} ${url.pathname}`,
+        });
+      }
+      if (target.kind === 'root') {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(rec.method === 'HEAD' ? undefined : 'Airlock provider simulator\n');
+        return;
+      }
+      if (target.kind === 'static') {
+        const answer = target.answer(rec);
+        return await sendJson(res, answer.status, answer.body, answer.headers);
+      }
+      provider = target.endpoint.provider;
+      return await answerGenerate(rec, res, target.endpoint, url.searchParams, decoded);
+    } catch (err) {
+      if (res.headersSent) return void res.destroy();
+      const status = err instanceof ScriptMismatchError ? 400 : 500;
+      const message = err instanceof Error ? err.message : String(err);
+      return sendProviderError(res, provider, { status, message: `Simulator: ${message}` });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  // A wildcard listen address is not something a client can dial; name loopback instead.
+  const dialable =
+    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const host = dialable.includes(':') ? `[${dialable}]` : dialable;
+  const url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    port: address.port,
+    urls: { anthropic: url, openai: `${url}/v1`, gemini: url },
+    received,
+    setScript: (script) => runner.set(script),
+    setPacing: (ms) => {
+      pacingMs = ms;
+    },
+    reset: () => {
+      received.length = 0;
+      runner.reset();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Hung and paced answers keep their sockets open; end them so close() returns.
+        server.closeAllConnections();
+      }),
+  };
+}
