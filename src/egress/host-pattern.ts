@@ -1,0 +1,124 @@
+/**
+ * Host patterns of the egress policy and the parsing of destinations (CONNECT authority-form,
+ * absolute URIs). One grammar for both, so a rule and a destination are read the same way.
+ *
+ *   pattern  = host-part [ ":" port-part ]
+ *   host-part = "*" | "*" suffix | hostname | IPv4 | "[" IPv6 "]"
+ *   port-part = 1..65535 | "*"
+ *
+ * `*.example.com` matches subdomains at any depth but not `example.com` itself (list both when
+ * both are meant); `*-aiplatform.googleapis.com` matches any host ending in that suffix.
+ */
+import { isIP } from 'node:net';
+
+export interface HostPattern {
+  /** The pattern as written (for messages). */
+  source: string;
+  kind: 'any' | 'exact' | 'suffix';
+  /** Lower-case host (exact) or the suffix after `*` (suffix); empty for `any`. */
+  host: string;
+  /** undefined = any port. */
+  port: number | undefined;
+}
+
+export interface Destination {
+  /** Lower-case, no trailing dot, IPv6 without brackets. */
+  host: string;
+  port: number;
+}
+
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/** RFC 1123 host name (underscores tolerated: real DNS has them), at most 253 characters. */
+export function isHostname(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  return host.split('.').every((label) => LABEL.test(label));
+}
+
+/** Lower-cases, drops one trailing dot and IPv6 brackets; undefined when it is no valid host. */
+export function normalizeHost(raw: string): string | undefined {
+  let host = raw.toLowerCase();
+  if (host.startsWith('[') && host.endsWith(']')) {
+    host = host.slice(1, -1);
+    return isIP(host) === 6 ? host : undefined;
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  if (isIP(host) === 4) return host;
+  return isHostname(host) ? host : undefined;
+}
+
+export function parsePort(raw: string): number | undefined {
+  if (!/^[0-9]{1,5}$/.test(raw)) return undefined;
+  const port = Number(raw);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** Splits `host:port` / `[v6]:port`; the port part is undefined when absent. */
+function splitHostPort(raw: string): { host: string; port: string | undefined } | undefined {
+  if (raw.startsWith('[')) {
+    const close = raw.indexOf(']');
+    if (close < 0) return undefined;
+    const rest = raw.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) return undefined;
+    return { host: raw.slice(0, close + 1), port: rest === '' ? undefined : rest.slice(1) };
+  }
+  const colon = raw.lastIndexOf(':');
+  if (colon < 0) return { host: raw, port: undefined };
+  // A bare IPv6 address without brackets is ambiguous with a port: refuse it.
+  if (raw.indexOf(':') !== colon) return undefined;
+  return { host: raw.slice(0, colon), port: raw.slice(colon + 1) };
+}
+
+/** Parses a CONNECT request target (RFC 9110 §9.3.6 authority-form: host and port, both required). */
+export function parseAuthority(target: string): Destination | undefined {
+  if (target.length === 0 || target.length > 300 || target.includes('@')) return undefined;
+  const parts = splitHostPort(target);
+  if (parts === undefined || parts.port === undefined) return undefined;
+  const host = normalizeHost(parts.host);
+  const port = parsePort(parts.port);
+  if (host === undefined || port === undefined) return undefined;
+  return { host, port };
+}
+
+/** Parses one policy pattern; throws with the reason when it is not one. */
+export function parseHostPattern(source: string): HostPattern {
+  const trimmed = source.trim().toLowerCase();
+  const parts = splitHostPort(trimmed);
+  if (parts === undefined) throw new Error(`"${source}" is not host[:port] (write IPv6 as [addr]:port)`);
+  let port: number | undefined;
+  if (parts.port !== undefined && parts.port !== '*') {
+    port = parsePort(parts.port);
+    if (port === undefined) throw new Error(`"${source}": port must be 1-65535 or *`);
+  }
+  const hostPart = parts.host;
+  if (hostPart === '*') return { source, kind: 'any', host: '', port };
+  if (hostPart.startsWith('*')) {
+    const suffix = hostPart.slice(1);
+    const bare = suffix.replace(/^[.-]/, '');
+    if (!(suffix.startsWith('.') || suffix.startsWith('-')) || !isHostname(bare)) {
+      throw new Error(`"${source}": a wildcard is "*", "*.domain" or "*-suffix.domain"`);
+    }
+    return { source, kind: 'suffix', host: suffix, port };
+  }
+  const host = normalizeHost(hostPart);
+  if (host === undefined) throw new Error(`"${source}" is not a valid host name or IP address`);
+  return { source, kind: 'exact', host, port };
+}
+
+/** How specific a pattern is: an exact host beats a longer suffix beats a shorter one beats `*`. */
+export function specificity(p: HostPattern): number {
+  const hostScore = p.kind === 'exact' ? 1000 : p.kind === 'suffix' ? p.host.length : 0;
+  return hostScore * 2 + (p.port === undefined ? 0 : 1);
+}
+
+export function matches(p: HostPattern, dest: Destination): boolean {
+  if (p.port !== undefined && p.port !== dest.port) return false;
+  switch (p.kind) {
+    case 'any':
+      return true;
+    case 'exact':
+      return p.host === dest.host;
+    case 'suffix':
+      return dest.host.length > p.host.length && dest.host.endsWith(p.host);
+  }
+}
