@@ -1,0 +1,188 @@
+/**
+ * One candidate surrogate per (kind, value, attempt). Attempt 0 is the natural choice
+ * (`/home/user`, `UTC`); later attempts are the "next" ones after a collision. Paths and URLs
+ * are composite: their sensitive prefix (a home directory, a host) is resolved as a value of its
+ * own, so a deeper path the model writes later restores through the same prefix entry.
+ */
+import type { ValueKind } from '../detect/types.js';
+import {
+  archShape,
+  cardShape,
+  ibanShape,
+  ipv4Shape,
+  ipv6Shape,
+  localeShape,
+  macShape,
+  osVersionShape,
+  reshape,
+  runtimeVersionShape,
+  secretShape,
+  timezoneShape,
+  uuidShape,
+  type ByteSource,
+} from './shapes.js';
+
+/** Resolves a part of a composite value (with the vault and collision rules of the caller). */
+export type Resolver = (kind: ValueKind, value: string) => Promise<string>;
+
+export interface Candidate {
+  text: string;
+  /** Built from parts that have their own entries; not stored itself. */
+  derived?: boolean;
+}
+
+/** Kinds whose surrogates are put back in answers. Version strings, zones and locales are not:
+ * the model writing `UTC` in code must stay `UTC`. */
+const NOT_RESTORED: ReadonlySet<ValueKind> = new Set<ValueKind>([
+  'timezone',
+  'locale',
+  'os-version',
+  'arch',
+  'runtime-version',
+  'hidden-unicode',
+  'text',
+]);
+
+export function isRestorable(kind: ValueKind): boolean {
+  return !NOT_RESTORED.has(kind);
+}
+
+const SECRET_KINDS: ReadonlySet<ValueKind> = new Set<ValueKind>([
+  'aws-access-key',
+  'aws-secret-key',
+  'github-token',
+  'gitlab-token',
+  'anthropic-key',
+  'openai-key',
+  'google-api-key',
+  'slack-token',
+  'stripe-key',
+  'npm-token',
+  'jwt',
+  'private-key',
+  'password',
+  'token',
+]);
+
+export function isSecretKind(kind: ValueKind): boolean {
+  return SECRET_KINDS.has(kind);
+}
+
+/** `/home/alice`, `/Users/alice`, `C:\Users\alice`, `C:/Users/alice`: the home part of a path. */
+const HOME = /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:[\\/]Users[\\/][^\\/\s]+)/;
+
+export function homePrefix(path: string): string | undefined {
+  return HOME.exec(path)?.[0];
+}
+
+function small(n: number): number {
+  return 1 + (n % 9999);
+}
+
+function homeShape(home: string, n: number, attempt: number): string {
+  const user = attempt === 0 ? 'user' : `user-${small(n)}`;
+  const win = /^([A-Za-z]:)([\\/])Users/.exec(home);
+  if (win) return `${win[1]}${win[2]}Users${win[2]}${user}`;
+  return home.startsWith('/Users/') ? `/Users/${user}` : `/home/${user}`;
+}
+
+async function pathCandidate(
+  kind: ValueKind,
+  value: string,
+  n: number,
+  attempt: number,
+  resolve?: Resolver,
+): Promise<Candidate> {
+  const home = homePrefix(value);
+  if (kind === 'home-path' && home === value) return { text: homeShape(value, n, attempt) };
+  const sep = /^[A-Za-z]:\\/.test(value) ? '\\' : '/';
+  if (home !== undefined && resolve) {
+    const homeSurrogate = await resolve('home-path', home);
+    if (kind === 'project-path') return { text: `${homeSurrogate}${sep}project-${small(n)}` };
+    return { text: homeSurrogate + value.slice(home.length), derived: true };
+  }
+  const root = /^[A-Za-z]:/.test(value) ? `${value.slice(0, 2)}${sep}` : '/';
+  if (kind === 'project-path') return { text: `${root}workspace${sep}project-${small(n)}` };
+  if (kind === 'home-path') return { text: `${root}home${sep}user-${small(n)}` };
+  const ext = /\.[A-Za-z0-9]{1,8}$/.exec(value)?.[0] ?? '';
+  return { text: `${root}data${sep}path-${small(n)}${ext}` };
+}
+
+async function urlCandidate(value: string, n: number, resolve?: Resolver): Promise<Candidate> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { text: `https://host-${small(n)}.example.internal/` };
+  }
+  const host = url.hostname;
+  if (!resolve || host === '') return { text: `https://host-${small(n)}.example.internal/` };
+  const kind: ValueKind = /^\d+\.\d+\.\d+\.\d+$/.test(host)
+    ? 'ipv4'
+    : host.startsWith('[')
+      ? 'ipv6'
+      : 'hostname';
+  const bare = kind === 'ipv6' ? host.slice(1, -1) : host;
+  const replacement = await resolve(kind, bare);
+  const at = value.indexOf(bare);
+  if (at < 0) return { text: `https://host-${small(n)}.example.internal/` };
+  return { text: value.slice(0, at) + replacement + value.slice(at + bare.length), derived: true };
+}
+
+export async function generate(
+  kind: ValueKind,
+  value: string,
+  bytes: ByteSource,
+  n: number,
+  attempt: number,
+  resolve?: Resolver,
+): Promise<Candidate> {
+  switch (kind) {
+    case 'home-path':
+    case 'project-path':
+    case 'path':
+      return pathCandidate(kind, value, n, attempt, resolve);
+    case 'url':
+      return urlCandidate(value, n, resolve);
+    case 'hostname':
+      return { text: value.includes('.') ? `host-${small(n)}.example.internal` : `host-${small(n)}` };
+    case 'username':
+      return { text: `user-${small(n)}` };
+    case 'person-name':
+      return { text: `Person ${small(n)}` };
+    case 'email':
+      return { text: `user-${small(n)}@example.com` };
+    case 'ipv4':
+      return { text: ipv4Shape(n) };
+    case 'ipv6':
+      return { text: ipv6Shape(n) };
+    case 'mac':
+      return { text: macShape(value, n) };
+    case 'timezone':
+      return { text: timezoneShape(value) };
+    case 'locale':
+      return { text: localeShape(value) };
+    case 'os-version':
+      return { text: osVersionShape(value) };
+    case 'arch':
+      return { text: archShape(value) };
+    case 'runtime-version':
+      return { text: runtimeVersionShape(value) };
+    case 'uuid':
+    case 'machine-id':
+    case 'opaque-id':
+      return { text: uuidShape(value, bytes) };
+    case 'phone':
+    case 'aws-account-id':
+      return { text: reshape(value, bytes) };
+    case 'card-number':
+      return { text: cardShape(value, bytes) };
+    case 'iban':
+      return { text: ibanShape(value, bytes) };
+    case 'hidden-unicode':
+    case 'text':
+      return { text: '' };
+    default:
+      return { text: secretShape(value, bytes) };
+  }
+}

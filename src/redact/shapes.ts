@@ -1,0 +1,209 @@
+/**
+ * Format-preserving stand-ins, one function per kind of value. Pure: every choice comes from a
+ * deterministic byte stream (a keyed HMAC of the value, see surrogates.ts), so the same value
+ * gives the same stand-in across requests and restarts. Shapes follow the documentation ranges
+ * (RFC 5737 IPv4, RFC 3849 IPv6, RFC 7042 MAC, RFC 2606 names) so a stand-in never names a real
+ * machine, and secrets keep their vendor prefix and length so code that checks them still parses.
+ */
+
+/** Deterministic bytes on demand; `next()` never repeats a pattern a caller could notice. */
+export interface ByteSource {
+  next(): number;
+}
+
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const DIGITS = '0123456789';
+const HEX = '0123456789abcdef';
+
+function pick(bytes: ByteSource, alphabet: string): string {
+  // 256 % alphabet.length bias is irrelevant here: stand-ins need to look random, not be keys.
+  return alphabet[bytes.next() % alphabet.length] ?? alphabet[0] ?? '';
+}
+
+/**
+ * Same length, same character classes, same punctuation: `AbC-123_x` → `QrZ-804_m`. Runs of
+ * hexadecimal stay hexadecimal (ids, hashes), so a UUID stays a UUID.
+ */
+export function reshape(value: string, bytes: ByteSource): string {
+  let out = '';
+  for (const run of value.split(/([^A-Za-z0-9]+)/)) {
+    if (run === '' || /^[^A-Za-z0-9]/.test(run)) {
+      out += run;
+      continue;
+    }
+    const hexLower = /^[0-9a-f]+$/.test(run) && /[a-f]/.test(run);
+    const hexUpper = /^[0-9A-F]+$/.test(run) && /[A-F]/.test(run);
+    for (const ch of run) {
+      if (hexLower) out += pick(bytes, HEX);
+      else if (hexUpper) out += pick(bytes, HEX).toUpperCase();
+      else if (ch >= '0' && ch <= '9') out += pick(bytes, DIGITS);
+      else if (ch >= 'A' && ch <= 'Z') out += pick(bytes, UPPER);
+      else out += pick(bytes, LOWER);
+    }
+  }
+  return out;
+}
+
+/** Vendor prefixes kept verbatim, longest first, so `sk-ant-api03-…` never matches `sk-`. */
+const SECRET_PREFIXES = [
+  'sk-ant-admin01-',
+  'sk-ant-api03-',
+  'sk-ant-oat01-',
+  'sk-ant-',
+  'sk-proj-',
+  'sk-svcacct-',
+  'sk-admin-',
+  'sk-',
+  'github_pat_',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'glpat-',
+  'xoxb-',
+  'xoxp-',
+  'xoxa-',
+  'xoxe-',
+  'xoxs-',
+  'sk_live_',
+  'sk_test_',
+  'rk_live_',
+  'rk_test_',
+  'pk_live_',
+  'pk_test_',
+  'whsec_',
+  'npm_',
+  'AKIA',
+  'ASIA',
+  'AIza',
+  'hf_',
+];
+
+export function secretShape(value: string, bytes: ByteSource): string {
+  if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value)) return jwtShape(value, bytes);
+  const pem = /^(-----BEGIN [A-Z0-9 ]+-----)([\s\S]*?)(-----END [A-Z0-9 ]+-----)$/.exec(value);
+  if (pem) return `${pem[1]}${reshape(pem[2] ?? '', bytes)}${pem[3]}`;
+  const prefix = SECRET_PREFIXES.find((p) => value.startsWith(p) && value.length > p.length) ?? '';
+  return prefix + reshape(value.slice(prefix.length), bytes);
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+/** A JWT that still decodes: a fixed HS256 header, a payload naming no one, a same-length signature. */
+function jwtShape(value: string, bytes: ByteSource): string {
+  const signature = value.split('.')[2] ?? '';
+  let subject = '';
+  for (let i = 0; i < 16; i++) subject += pick(bytes, HEX);
+  const header = base64url('{"alg":"HS256","typ":"JWT"}');
+  const payload = base64url(`{"sub":"${subject}","iat":1700000000}`);
+  return `${header}.${payload}.${reshape(signature, bytes)}`;
+}
+
+/** A UUID keeps its version and variant characters (a v4 stays a v4). */
+export function uuidShape(value: string, bytes: ByteSource): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    return reshape(value, bytes);
+  // Every position is hex (a group of digits only is still hex), whatever the original drew.
+  const out = value.split('').map((ch) => (ch === '-' ? ch : pick(bytes, HEX)));
+  out[14] = value[14] ?? '4';
+  out[19] = value[19] ?? '8';
+  const uuid = out.join('');
+  return /[A-F]/.test(value) ? uuid.toUpperCase() : uuid;
+}
+
+/** 192.0.2.x, 198.51.100.x or 203.0.113.x (RFC 5737): 762 addresses. */
+export function ipv4Shape(n: number): string {
+  const nets = ['192.0.2.', '198.51.100.', '203.0.113.'];
+  return `${nets[n % 3] ?? nets[0]}${1 + (Math.floor(n / 3) % 254)}`;
+}
+
+/** 2001:db8::/32 (RFC 3849). */
+export function ipv6Shape(n: number): string {
+  return `2001:db8::${(1 + (n % 0xfffe)).toString(16)}`;
+}
+
+/** 00:00:5e:00:53:xx (RFC 7042 documentation block), in the original's separator and case. */
+export function macShape(value: string, n: number): string {
+  const sep = value.includes('-') ? '-' : ':';
+  const mac = ['00', '00', '5e', '00', '53', (n % 256).toString(16).padStart(2, '0')].join(sep);
+  return /[A-F]/.test(value) ? mac.toUpperCase() : mac;
+}
+
+/** `Europe/Berlin` → `UTC`; an offset keeps its form (`+02:00` → `+00:00`). */
+export function timezoneShape(value: string): string {
+  const offset = /^([+-])\d\d(:?)\d\d$/.exec(value);
+  if (offset) return `+00${offset[2] ?? ''}00`;
+  if (/^UTC[+-]/i.test(value) || /^GMT[+-]/i.test(value)) return 'UTC+0';
+  return 'UTC';
+}
+
+/** `de_DE.UTF-8` → `en_US.UTF-8`, `de-DE` → `en-US`, `de` → `en`. */
+export function localeShape(value: string): string {
+  const m = /^([a-zA-Z]{2,3})(?:([_-])([a-zA-Z]{2}))?(.*)$/.exec(value);
+  if (!m) return 'en-US';
+  return `en${m[2] ? `${m[2]}US` : ''}${m[4] ?? ''}`;
+}
+
+/** Keeps the OS family only: the model still knows which shell commands apply. */
+export function osVersionShape(value: string): string {
+  if (/darwin|mac ?os|os x/i.test(value)) return 'macOS';
+  if (/win/i.test(value)) return 'Windows';
+  return 'Linux';
+}
+
+/** Architectures reveal little beyond the family; normalize the spelling only. */
+export function archShape(value: string): string {
+  if (/arm64|aarch64/i.test(value)) return 'arm64';
+  if (/x86_64|amd64|x64/i.test(value)) return 'x64';
+  return value;
+}
+
+/** Keeps the major version (what compatibility depends on): `v20.11.1` → `v20.0.0`. */
+export function runtimeVersionShape(value: string): string {
+  return value.replace(
+    /(\d+)\.(\d+)(\.\d+)?(?:[-+][0-9A-Za-z.-]+)?/g,
+    (_m, major: string, _minor, patch?: string) => (patch ? `${major}.0.0` : `${major}.0`),
+  );
+}
+
+/** Digits re-drawn, format kept; the first digit stays (brand) and the Luhn check digit is valid. */
+export function cardShape(value: string, bytes: ByteSource): string {
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 12) return reshape(value, bytes);
+  const drawn =
+    (digits[0] ?? '4') + Array.from({ length: digits.length - 2 }, () => pick(bytes, DIGITS)).join('');
+  const full = drawn + luhnDigit(drawn);
+  let i = 0;
+  return value.replace(/\d/g, () => full[i++] ?? '0');
+}
+
+function luhnDigit(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+/** Country kept, account re-drawn, ISO 13616 check digits recomputed. */
+export function ibanShape(value: string, bytes: ByteSource): string {
+  const compact = value.replace(/\s/g, '').toUpperCase();
+  const country = compact.slice(0, 2);
+  if (!/^[A-Z]{2}\d\d/.test(compact)) return reshape(value, bytes);
+  const account = reshape(compact.slice(4), bytes);
+  const numeric = (account + country + '00').replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let rest = 0;
+  for (const ch of numeric) rest = (rest * 10 + Number(ch)) % 97;
+  const iban = country + String(98 - rest).padStart(2, '0') + account;
+  // Re-apply the original grouping (spaces every four characters, when it had them).
+  return /\s/.test(value) ? (iban.match(/.{1,4}/g) ?? [iban]).join(' ') : iban;
+}

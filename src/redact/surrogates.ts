@@ -1,0 +1,156 @@
+/**
+ * Deterministic surrogates. Every choice is a keyed HMAC of (kind, value, attempt) under a
+ * per-installation key kept in the data dir, so the same value gets the same surrogate across
+ * requests and restarts — provider prompt caches key on identical prefixes, and a surrogate that
+ * changed per request would break them. Collisions move to the next candidate: a surrogate is
+ * never equal to another real value of the same request, and never reused for a second original.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ValueKind } from '../detect/types.js';
+import { generate, isRestorable, type Resolver } from './generate.js';
+import { uuidShape, type ByteSource } from './shapes.js';
+import type { Vault } from './vault.js';
+
+export const KEY_FILE = 'surrogate.key';
+const KEY_BYTES = 32;
+/** Candidates tried before giving up; each is a fresh HMAC draw, so more never help. */
+const MAX_ATTEMPTS = 64;
+
+/** Reads `<dataDir>/surrogate.key`, creating it (32 random bytes, mode 0600) when absent. */
+export function loadOrCreateKey(dataDir: string): Buffer {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, KEY_FILE);
+  try {
+    // 'wx' fails when the file exists, so two processes starting together agree on one key.
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(KEY_BYTES));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const key = readFileSync(file);
+  if (key.length < KEY_BYTES) {
+    // A writer that lost the race may still be writing; a short key is never used.
+    throw new Error(
+      `${file} holds ${key.length} bytes, expected ${KEY_BYTES}; delete it to create a new key`,
+    );
+  }
+  chmodSync(file, 0o600);
+  return key.subarray(0, KEY_BYTES);
+}
+
+/** HMAC-SHA256 in counter mode: as many deterministic bytes as a shape needs. */
+class HmacBytes implements ByteSource {
+  private block: Buffer;
+  private pos = 0;
+  private counter = 0;
+  constructor(
+    private readonly key: Buffer,
+    private readonly seed: string,
+  ) {
+    this.block = this.draw();
+  }
+  private draw(): Buffer {
+    return createHmac('sha256', this.key).update(`${this.counter++}\0${this.seed}`).digest();
+  }
+  next(): number {
+    if (this.pos >= this.block.length) {
+      this.block = this.draw();
+      this.pos = 0;
+    }
+    return this.block[this.pos++] ?? 0;
+  }
+}
+
+/** What one request knows while its surrogates are chosen. */
+export interface RequestContext {
+  /** Every real value found in the request: no surrogate may equal one of them. */
+  reals: ReadonlySet<string>;
+  /** Whether a secret's surrogate is stored for restoring into tool calls. */
+  restoreSecrets: boolean;
+  /** Filled in: every restorable surrogate used by the request → its original. */
+  entries: Map<string, { original: string; secret: boolean }>;
+}
+
+export class Surrogates {
+  /** valueKey → surrogate; safe to cache because vault links never change once made. */
+  private readonly cache = new Map<string, string>();
+  private readonly maxCache: number;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly vault: Vault,
+    options: { maxCache?: number } = {},
+  ) {
+    this.maxCache = options.maxCache ?? 100_000;
+  }
+
+  /** Keyed hash of a value: the vault's reverse key and the audit log's value hash. */
+  valueKey(kind: string, value: string): string {
+    return createHmac('sha256', this.key).update(`value\0${kind}\0${value}`).digest('base64url');
+  }
+
+  /**
+   * A stand-in that depends on the place only (header name, JSON path), not on the value: a
+   * tracking id becomes one stable random id per installation, so sessions cannot be linked.
+   */
+  tracking(value: string, place: string): string {
+    return uuidShape(value, new HmacBytes(this.key, `tracking\0${place}`));
+  }
+
+  async surrogate(kind: ValueKind, original: string, ctx: RequestContext, secret = false): Promise<string> {
+    const restorable = isRestorable(kind) && (!secret || ctx.restoreSecrets);
+    const valueKey = this.valueKey(kind, original);
+    const known =
+      this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
+    if (known !== undefined && !this.conflicts(known, original, ctx)) {
+      this.remember(valueKey, known);
+      if (restorable) ctx.entries.set(known, { original, secret });
+      return known;
+    }
+    const resolve: Resolver = (k, v) => this.surrogate(k, v, ctx, secret);
+    const base = createHmac('sha256', this.key).update(`n\0${kind}\0${original}`).digest().readUInt32BE(0);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const bytes = new HmacBytes(this.key, `shape\0${kind}\0${attempt}\0${original}`);
+      const candidate = await generate(kind, original, bytes, base + attempt, attempt, resolve);
+      if (candidate.text === original) return original;
+      if (this.conflicts(candidate.text, original, ctx)) continue;
+      if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
+      if (!restorable) {
+        this.remember(valueKey, candidate.text);
+        return candidate.text;
+      }
+      // A cached link that conflicts in this request is escaped without relinking the value.
+      const linked = await this.vault.claim(
+        candidate.text,
+        original,
+        known === undefined ? valueKey : undefined,
+      );
+      if (linked === undefined) continue;
+      if (known === undefined) this.remember(valueKey, linked);
+      ctx.entries.set(linked, { original, secret });
+      return linked;
+    }
+    throw new Error(`no free surrogate for a ${kind} value after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  private conflicts(surrogate: string, original: string, ctx: RequestContext): boolean {
+    if (surrogate === original) return false;
+    if (ctx.reals.has(surrogate)) return true;
+    const taken = ctx.entries.get(surrogate);
+    return taken !== undefined && taken.original !== original;
+  }
+
+  private remember(valueKey: string, surrogate: string): void {
+    if (this.cache.size >= this.maxCache) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(valueKey, surrogate);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The vault: which surrogate stands for which original. One interface, three stores (the undici
+ * cache-store pattern): memory (default, one process), SQLite in the data dir (survives
+ * restarts), Redis (shared by several gateways). Originals are sensitive; the stores keep them
+ * only where restoration needs them, and value keys are keyed hashes, never the values.
+ *
+ * Two maps: surrogate → original (to restore), value key → surrogate (to reuse the same surrogate
+ * for the same value, also after a collision forced a later candidate).
+ */
+
+export interface Vault {
+  /** The surrogate already linked to a value (by its keyed hash), if any. */
+  surrogateOf(valueKey: string): Promise<string | undefined>;
+  /** The original behind a surrogate, if any. */
+  originalOf(surrogate: string): Promise<string | undefined>;
+  /**
+   * Atomically claims `surrogate` for `original`. With a value key, first returns the surrogate
+   * already linked to that key (another gateway may have linked one first), else links this one.
+   * Returns undefined when the surrogate already stands for a different original.
+   */
+  claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export class MemoryVault implements Vault {
+  private readonly originals = new Map<string, string>();
+  private readonly links = new Map<string, string>();
+
+  surrogateOf(valueKey: string): Promise<string | undefined> {
+    return Promise.resolve(this.links.get(valueKey));
+  }
+
+  originalOf(surrogate: string): Promise<string | undefined> {
+    return Promise.resolve(this.originals.get(surrogate));
+  }
+
+  claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
+    const linked = valueKey === undefined ? undefined : this.links.get(valueKey);
+    if (linked !== undefined) return Promise.resolve(linked);
+    const existing = this.originals.get(surrogate);
+    if (existing !== undefined && existing !== original) return Promise.resolve(undefined);
+    this.originals.set(surrogate, original);
+    if (valueKey !== undefined) this.links.set(valueKey, surrogate);
+    return Promise.resolve(surrogate);
+  }
+
+  get size(): number {
+    return this.originals.size;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

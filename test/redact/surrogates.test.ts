@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ValueKind } from '../../src/detect/types.js';
+import { loadOrCreateKey, Surrogates, type RequestContext } from '../../src/redact/surrogates.js';
+import { MemoryVault } from '../../src/redact/vault.js';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'airlock-surr-'));
+  dirs.push(d);
+  return d;
+}
+
+function ctx(reals: string[] = [], restoreSecrets = true): RequestContext {
+  return { reals: new Set(reals), restoreSecrets, entries: new Map() };
+}
+
+const KEY = Buffer.alloc(32, 7);
+
+describe('loadOrCreateKey', () => {
+  it('creates 32 random bytes with mode 0600 and reads the same key back', async () => {
+    const dir = await tempDir();
+    const a = loadOrCreateKey(join(dir, 'data'));
+    const b = loadOrCreateKey(join(dir, 'data'));
+    assert.equal(a.length, 32);
+    assert.deepEqual(a, b);
+    const st = await stat(join(dir, 'data', 'surrogate.key'));
+    assert.equal(st.mode & 0o777, 0o600);
+    const other = loadOrCreateKey(join(dir, 'other'));
+    assert.notDeepEqual(a, other);
+  });
+});
+
+describe('Surrogates', () => {
+  it('is deterministic across instances sharing a key, and differs under another key', async () => {
+    const values: [ValueKind, string][] = [
+      ['hostname', 'build-07.corp.acme.com'],
+      ['email', 'alice@acme.com'],
+      ['ipv4', '10.1.2.3'],
+      ['aws-access-key', 'AKIAIOSFODNN7EXAMPLE'],
+      ['uuid', '3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c'],
+    ];
+    const a = new Surrogates(KEY, new MemoryVault());
+    const b = new Surrogates(KEY, new MemoryVault());
+    const c = new Surrogates(Buffer.alloc(32, 9), new MemoryVault());
+    let differs = 0;
+    for (const [kind, v] of values) {
+      const sa = await a.surrogate(kind, v, ctx());
+      assert.equal(await b.surrogate(kind, v, ctx()), sa);
+      assert.notEqual(sa, v);
+      if ((await c.surrogate(kind, v, ctx())) !== sa) differs++;
+    }
+    assert.ok(differs >= 3, 'another key gives other surrogates');
+  });
+
+  it('keeps the shape of each kind', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const c = ctx();
+    assert.equal(await s.surrogate('home-path', '/home/alice', c), '/home/user');
+    assert.equal(await s.surrogate('home-path', '/Users/alice', c), '/Users/user');
+    assert.equal(await s.surrogate('home-path', 'C:\\Users\\alice', c), 'C:\\Users\\user');
+    assert.match(await s.surrogate('project-path', '/home/alice/acme-api', c), /^\/home\/user\/project-\d+$/);
+    assert.equal(await s.surrogate('path', '/home/alice/notes/todo.md', c), '/home/user/notes/todo.md');
+    assert.match(await s.surrogate('hostname', 'db.acme.corp', c), /^host-\d+\.example\.internal$/);
+    assert.match(await s.surrogate('username', 'alice', c), /^user-\d+$/);
+    assert.match(await s.surrogate('email', 'alice@acme.com', c), /^user-\d+@example\.com$/);
+    assert.match(await s.surrogate('ipv4', '10.0.0.7', c), /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+$/);
+    assert.match(await s.surrogate('ipv6', 'fe80::1ff:fe23:4567:890a', c), /^2001:db8::[0-9a-f]+$/);
+    assert.match(await s.surrogate('mac', 'a4:83:e7:12:34:56', c), /^00:00:5e:00:53:[0-9a-f]{2}$/);
+    assert.equal(await s.surrogate('timezone', 'Europe/Berlin', c), 'UTC');
+    assert.equal(await s.surrogate('locale', 'de_DE.UTF-8', c), 'en_US.UTF-8');
+    assert.match(
+      await s.surrogate('uuid', '3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c', c),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-b[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.match(await s.surrogate('machine-id', '0123456789abcdef0123456789abcdef', c), /^[0-9a-f]{32}$/);
+    assert.match(await s.surrogate('aws-access-key', 'AKIAIOSFODNN7EXAMPLE', c), /^AKIA[A-Z0-9]{16}$/);
+    const ghp = `ghp_${'aB3'.repeat(12)}`;
+    assert.match(await s.surrogate('github-token', ghp, c), /^ghp_[A-Za-z0-9]{36}$/);
+    assert.match(
+      await s.surrogate('anthropic-key', `sk-ant-api03-${'x'.repeat(90)}AA`, c),
+      /^sk-ant-api03-[a-z]{90}[A-Z]{2}$/,
+    );
+    const jwt = await s.surrogate('jwt', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl', c);
+    const [h, p] = jwt.split('.');
+    assert.equal(JSON.parse(Buffer.from(h ?? '', 'base64url').toString()).typ, 'JWT');
+    assert.equal(typeof JSON.parse(Buffer.from(p ?? '', 'base64url').toString()).sub, 'string');
+    assert.equal(await s.surrogate('runtime-version', 'v20.11.1', c), 'v20.0.0');
+  });
+
+  it('restorable surrogates are recorded for the request; version strings are not', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const c = ctx();
+    const host = await s.surrogate('hostname', 'db.acme.corp', c);
+    await s.surrogate('timezone', 'Europe/Berlin', c);
+    const project = await s.surrogate('project-path', '/home/alice/acme-api', c);
+    assert.deepEqual(c.entries.get(host), { original: 'db.acme.corp', secret: false });
+    assert.equal(c.entries.get('UTC'), undefined);
+    assert.equal(c.entries.get(project)?.original, '/home/alice/acme-api');
+    assert.equal(c.entries.get('/home/user')?.original, '/home/alice', 'the home prefix has its own entry');
+  });
+
+  it('secrets are stored for restoration only when the policy allows it', async () => {
+    const vault = new MemoryVault();
+    const s = new Surrogates(KEY, vault);
+    const c = ctx([], false);
+    const sur = await s.surrogate('aws-access-key', 'AKIAIOSFODNN7EXAMPLE', c, true);
+    assert.equal(c.entries.size, 0);
+    assert.equal(await vault.originalOf(sur), undefined);
+    const c2 = ctx([], true);
+    assert.equal(
+      await s.surrogate('aws-access-key', 'AKIAIOSFODNN7EXAMPLE', c2, true),
+      sur,
+      'same surrogate either way',
+    );
+    assert.equal(c2.entries.get(sur)?.secret, true);
+  });
+
+  it('never reuses a surrogate the vault holds for another original, and sticks to the next one', async () => {
+    const vault = new MemoryVault();
+    const probe = new Surrogates(KEY, new MemoryVault());
+    const natural = await probe.surrogate('hostname', 'db.acme.corp', ctx());
+    await vault.claim(natural, 'someone-else.example', 'other-key');
+    const s = new Surrogates(KEY, vault);
+    const moved = await s.surrogate('hostname', 'db.acme.corp', ctx());
+    assert.notEqual(moved, natural);
+    assert.match(moved, /^host-\d+\.example\.internal$/);
+    const again = new Surrogates(KEY, vault);
+    assert.equal(
+      await again.surrogate('hostname', 'db.acme.corp', ctx()),
+      moved,
+      'the vault link survives a restart',
+    );
+  });
+
+  it('never equals another real value of the same request', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const natural = await new Surrogates(KEY, new MemoryVault()).surrogate('hostname', 'db.acme.corp', ctx());
+    const c = ctx([natural, 'db.acme.corp']);
+    const sur = await s.surrogate('hostname', 'db.acme.corp', c);
+    assert.notEqual(sur, natural);
+    // Two home directories in one request cannot both be /home/user.
+    const c2 = ctx(['/home/alice', '/home/bob']);
+    const a = await s.surrogate('home-path', '/home/alice', c2);
+    const b = await s.surrogate('home-path', '/home/bob', c2);
+    assert.notEqual(a, b);
+  });
+
+  it('tracking ids depend on the place only and keep their shape', () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const a = s.tracking('3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c', 'metadata.user_id');
+    const b = s.tracking('11111111-2222-4333-8444-555555555555', 'metadata.user_id');
+    const c = s.tracking('3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c', 'header:x-session-id');
+    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(
+      a.slice(0, 19) + a.slice(20),
+      b.slice(0, 19) + b.slice(20),
+      'only the kept variant character differs',
+    );
+    assert.notEqual(a, c);
+  });
+});
