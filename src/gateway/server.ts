@@ -36,7 +36,8 @@ export interface Gateway {
   logger: Logger;
   /** Replaces the inspector for the requests that start from now on (policy reload). */
   setInspector(inspector: Inspector, onInspectError?: 'block' | 'allow'): void;
-  close(): Promise<void>;
+  /** Stops accepting, lets answers in flight finish for up to `graceMs`, then cuts them. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createLogger(level: string): Logger {
@@ -124,11 +125,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ctx.inspector = inspector;
       if (onInspectError) ctx.onInspectError = onInspectError;
     },
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(cut);
       await upstreams.close();
     },
   };

@@ -1,0 +1,253 @@
+/** What the gateway answers to bad requests and failing upstreams, in each provider's shape. */
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { startGateway } from '../../src/gateway/server.js';
+import { startStack, testConfig, type Stack } from '../helpers/stack.js';
+
+const gzip = promisify(zlib.gzip);
+const deflate = promisify(zlib.deflate);
+const brotli = promisify(zlib.brotliCompress);
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({}, { config: { limits: { max_body: '64KiB' }, timeouts: { headers_ms: 1500 } } });
+});
+after(() => stack.close());
+
+const MESSAGE = {
+  model: 'claude-sonnet-4-5',
+  max_tokens: 16,
+  messages: [{ role: 'user', content: 'hello' }],
+};
+
+function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  return fetch(`${stack.gw.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': 'k',
+      'anthropic-version': '2023-06-01',
+      ...headers,
+    },
+    body,
+  });
+}
+
+describe('request bodies', () => {
+  test('over the limit: 413 in the Anthropic shape, naming the setting', async () => {
+    const res = await post('/anthropic/v1/messages', JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(70_000) }));
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_BODY_TOO_LARGE');
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'request_too_large');
+    assert.match(body.error.message, /limits\.max_body/);
+  });
+
+  test('over the limit without content-length (chunked): still 413', async () => {
+    const big = JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(70_000) });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const res = await fetch(`${stack.gw.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 413);
+  });
+
+  for (const [name, compress] of [
+    ['gzip', gzip],
+    ['deflate', deflate],
+    ['br', brotli],
+  ] as const) {
+    test(`${name} bodies are decoded and forwarded as plain JSON`, async () => {
+      stack.sim.reset();
+      const res = await post('/anthropic/v1/messages', await compress(Buffer.from(JSON.stringify(MESSAGE))), {
+        'content-encoding': name,
+      });
+      assert.equal(res.status, 200);
+      const got = stack.sim.received.at(-1)!;
+      assert.equal(got.headers['content-encoding'], undefined);
+      assert.deepEqual(JSON.parse(got.body.toString()), MESSAGE);
+    });
+  }
+
+  test('a decompression bomb gets 413, not an out-of-memory', async () => {
+    const bomb = await gzip(Buffer.alloc(50 * 1024 * 1024, 0x20));
+    assert.ok(bomb.length < 64 * 1024, 'the bomb itself is under the wire limit');
+    const res = await post('/openai/v1/chat/completions', bomb, { 'content-encoding': 'gzip' });
+    assert.equal(res.status, 413);
+    const body = (await res.json()) as { error: { code: string; type: string } };
+    assert.equal(body.error.code, 'AIRLOCK_DECODED_TOO_LARGE');
+  });
+
+  test('corrupt gzip and unknown encodings are 400', async () => {
+    let res = await post('/anthropic/v1/messages', Buffer.from('not gzip at all'), {
+      'content-encoding': 'gzip',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_BAD_ENCODING');
+    res = await post('/anthropic/v1/messages', JSON.stringify(MESSAGE), { 'content-encoding': 'lzma' });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /lzma/);
+  });
+
+  test('malformed JSON on a JSON endpoint: 400 in each provider shape', async () => {
+    let res = await post('/openai/v1/chat/completions', '{"model": "gpt-5", "messages": [');
+    assert.equal(res.status, 400);
+    const openai = (await res.json()) as { error: { code: string; type: string } };
+    assert.deepEqual([openai.error.code, openai.error.type], ['AIRLOCK_BAD_JSON', 'invalid_request_error']);
+    res = await post('/gemini/v1beta/models/gemini-2.5-pro:generateContent', 'nope');
+    assert.equal(res.status, 400);
+    const gemini = (await res.json()) as { error: { code: number; status: string } };
+    assert.deepEqual([gemini.error.code, gemini.error.status], [400, 'INVALID_ARGUMENT']);
+    res = await post('/anthropic/v1/messages', '');
+    assert.equal(res.status, 400);
+  });
+});
+
+describe('routes', () => {
+  test('HEAD and GET on a base URL answer 200 without calling the upstream', async () => {
+    stack.sim.reset();
+    for (const path of ['/anthropic', '/anthropic/', '/openai', '/gemini']) {
+      const res = await fetch(`${stack.gw.url}${path}`, { method: 'HEAD' });
+      assert.equal(res.status, 200, path);
+    }
+    assert.equal(stack.sim.received.length, 0);
+  });
+
+  test('healthz', async () => {
+    const res = await fetch(`${stack.gw.url}/healthz`);
+    assert.equal(res.status, 200);
+  });
+
+  test('an unknown prefix is 404 with a hint', async () => {
+    const res = await fetch(`${stack.gw.url}/v1/messages`);
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /\/anthropic/);
+    assert.equal((await fetch(`${stack.gw.url}/anthropicx/v1/models`)).status, 404);
+  });
+
+  test('any method, path and query string under a prefix is forwarded', async () => {
+    stack.sim.reset();
+    await post('/anthropic/v1/messages?beta=true', JSON.stringify(MESSAGE));
+    await fetch(`${stack.gw.url}/gemini/v1beta/models?pageSize=5&key=abc`);
+    await fetch(`${stack.gw.url}/openai/v1/files/file-1`, { method: 'DELETE' });
+    const paths = stack.sim.received.map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(paths, [
+      'POST /v1/messages?beta=true',
+      'GET /v1beta/models?pageSize=5&key=abc',
+      'DELETE /v1/files/file-1',
+    ]);
+  });
+
+  test('hop-by-hop headers are not forwarded; others are', async () => {
+    stack.sim.reset();
+    // fetch() refuses to send Connection and Proxy-Authorization, so speak plain node:http.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          connection: 'keep-alive, x-drop-me',
+          'x-drop-me': '1',
+          'proxy-authorization': 'Basic c2VjcmV0',
+          'x-api-key': 'k',
+          'anthropic-version': '2023-06-01',
+          'anthropic-beta': 'tools-2024',
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(MESSAGE));
+    });
+    assert.equal(status, 200);
+    const h = stack.sim.received.at(-1)!.headers;
+    assert.equal(h['x-drop-me'], undefined);
+    assert.equal(h['proxy-authorization'], undefined);
+    assert.equal(h['anthropic-version'], '2023-06-01');
+    assert.equal(h['anthropic-beta'], 'tools-2024');
+    assert.equal(h['x-api-key'], 'k');
+  });
+});
+
+describe('upstream failures', () => {
+  test('upstream error statuses and bodies pass through unchanged', async () => {
+    stack.sim.setScript({ error: { status: 429, message: 'slow down', headers: { 'retry-after': '7' } } });
+    try {
+      const direct = await fetch(`${stack.sim.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify(MESSAGE),
+      });
+      const res = await post('/anthropic/v1/messages', JSON.stringify(MESSAGE));
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get('retry-after'), '7');
+      const withoutRequestId = (t: string) => t.replace(/"request_id":"[^"]+"/, '');
+      assert.equal(withoutRequestId(await res.text()), withoutRequestId(await direct.text()));
+    } finally {
+      stack.sim.setScript({ reply: [{ text: 'ok' }] });
+    }
+  });
+
+  test('an upstream that never answers gets 504 after headers_ms', async () => {
+    stack.sim.setScript({ hang: true });
+    try {
+      const res = await post('/openai/v1/chat/completions', JSON.stringify({ model: 'm', messages: [] }));
+      assert.equal(res.status, 504);
+      assert.equal(
+        ((await res.json()) as { error: { code: string } }).error.code,
+        'AIRLOCK_UPSTREAM_TIMEOUT',
+      );
+    } finally {
+      stack.sim.setScript({ reply: [{ text: 'ok' }] });
+    }
+  });
+
+  test('an unreachable upstream gets 502 in the caller shape', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const gw = await startGateway({ config: testConfig({}, `http://127.0.0.1:${port}`) });
+    try {
+      const res = await fetch(`${gw.url}/gemini/v1beta/models/m:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"contents":[]}',
+      });
+      assert.equal(res.status, 502);
+      const body = (await res.json()) as { error: { status: string; message: string } };
+      assert.equal(body.error.status, 'INTERNAL');
+      assert.match(body.error.message, /could not reach/);
+    } finally {
+      await gw.close(100);
+    }
+  });
+
+  test('a stream that breaks off ends with the provider error event, not a 500', async () => {
+    stack.sim.setScript({ reply: [{ text: 'one two three four five six seven' }], dropAfterEvents: 3 });
+    try {
+      const res = await post('/anthropic/v1/messages', JSON.stringify({ ...MESSAGE, stream: true }));
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.match(text, /event: message_start/);
+      assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
+    } finally {
+      stack.sim.setScript({ reply: [{ text: 'ok' }] });
+    }
+  });
+});
