@@ -24,7 +24,7 @@ export function testConfig(overrides: Record<string, unknown> = {}, simUrl = 'ht
 
 export async function startStack(
   simOptions: SimulatorOptions = {},
-  gatewayOptions: Partial<GatewayOptions> & { config?: Record<string, unknown> } = {},
+  gatewayOptions: Omit<Partial<GatewayOptions>, 'config'> & { config?: Record<string, unknown> } = {},
 ): Promise<Stack> {
   const sim = await startSimulator({ host: '127.0.0.1', port: 0, ...simOptions });
   const { config: overrides, ...rest } = gatewayOptions;
