@@ -1,0 +1,68 @@
+/**
+ * The vault in Redis (`vault: redis://...`), shared by several gateways so that a surrogate
+ * chosen by one is restored by all. Two hashes under one hash tag (same cluster slot); the claim
+ * is one Lua script, so two gateways racing for the same surrogate cannot both win.
+ */
+import { Redis } from 'ioredis';
+import type { Vault } from './vault.js';
+
+const CLAIM = `
+if ARGV[3] ~= '' then
+  local linked = redis.call('HGET', KEYS[2], ARGV[3])
+  if linked then return linked end
+end
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing and existing ~= ARGV[2] then return false end
+if not existing then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[1]) end
+return ARGV[1]
+`;
+
+export interface RedisVaultOptions {
+  /** Key prefix; the `{...}` hash tag keeps both hashes in one cluster slot. */
+  prefix?: string;
+}
+
+export class RedisVault implements Vault {
+  private readonly redis: Redis;
+  private readonly originals: string;
+  private readonly links: string;
+
+  constructor(url: string, options: RedisVaultOptions = {}) {
+    // Fail a request fast rather than queueing it forever when Redis is down: on_error decides.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    const prefix = options.prefix ?? 'airlock:{vault}:';
+    this.originals = `${prefix}originals:v1`;
+    this.links = `${prefix}links:v1`;
+  }
+
+  async surrogateOf(valueKey: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.links, valueKey)) ?? undefined;
+  }
+
+  async originalOf(surrogate: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.originals, surrogate)) ?? undefined;
+  }
+
+  async claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
+    const result: unknown = await this.redis.eval(
+      CLAIM,
+      2,
+      this.originals,
+      this.links,
+      surrogate,
+      original,
+      valueKey ?? '',
+    );
+    return typeof result === 'string' ? result : undefined;
+  }
+
+  /** Removes this vault's keys (tests, `airlock vault reset`). */
+  async clear(): Promise<void> {
+    await this.redis.del(this.originals, this.links);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

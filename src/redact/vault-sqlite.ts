@@ -1,0 +1,78 @@
+/**
+ * The vault in SQLite (`<dataDir>/vault.db`): survives restarts of a single gateway. WAL so
+ * readers never wait for the writer; the schema version is in the table names (undici's
+ * sqlite-cache-store does the same) so a future layout can live beside this one.
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Vault } from './vault.js';
+
+export const VAULT_FILE = 'vault.db';
+
+export class SqliteVault implements Vault {
+  private readonly db: Database.Database;
+  private readonly getOriginal: Database.Statement<[string], { original: string }>;
+  private readonly getLink: Database.Statement<[string], { surrogate: string }>;
+  private readonly insertOriginal: Database.Statement<[string, string]>;
+  private readonly insertLink: Database.Statement<[string, string]>;
+  private readonly claimTx: (surrogate: string, original: string, valueKey?: string) => string | undefined;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Originals are sensitive: the file exists with mode 0600 before SQLite writes a byte.
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
+    `);
+    this.getOriginal = this.db.prepare('SELECT original FROM vault_originals_v1 WHERE surrogate = ?');
+    this.getLink = this.db.prepare('SELECT surrogate FROM vault_links_v1 WHERE value_key = ?');
+    this.insertOriginal = this.db.prepare(
+      'INSERT OR IGNORE INTO vault_originals_v1 (surrogate, original) VALUES (?, ?)',
+    );
+    this.insertLink = this.db.prepare(
+      'INSERT OR IGNORE INTO vault_links_v1 (value_key, surrogate) VALUES (?, ?)',
+    );
+    // IMMEDIATE: take the write lock first, so two processes on one file cannot both claim.
+    const tx = this.db.transaction((surrogate: string, original: string, valueKey?: string) => {
+      if (valueKey !== undefined) {
+        const linked = this.getLink.get(valueKey);
+        if (linked) return linked.surrogate;
+      }
+      const existing = this.getOriginal.get(surrogate);
+      if (existing && existing.original !== original) return undefined;
+      if (!existing) this.insertOriginal.run(surrogate, original);
+      if (valueKey !== undefined) this.insertLink.run(valueKey, surrogate);
+      return surrogate;
+    });
+    this.claimTx = (s, o, k) => tx.immediate(s, o, k);
+  }
+
+  surrogateOf(valueKey: string): Promise<string | undefined> {
+    return Promise.resolve(this.getLink.get(valueKey)?.surrogate);
+  }
+
+  originalOf(surrogate: string): Promise<string | undefined> {
+    return Promise.resolve(this.getOriginal.get(surrogate)?.original);
+  }
+
+  claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
+    try {
+      return Promise.resolve(this.claimTx(surrogate, original, valueKey));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}
