@@ -11,12 +11,12 @@ import { bodyObject, countRuns, stringField } from './endpoint.js';
 import type { RecordedRequest } from './types.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
 
-export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5-20250929';
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';
 
 const MODELS = [
-  { id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' },
+  { id: 'claude-sonnet-4-6', display_name: 'Claude Sonnet 4.6', created_at: '2026-02-17T00:00:00Z' },
+  { id: 'claude-opus-4-6', display_name: 'Claude Opus 4.6', created_at: '2026-02-05T00:00:00Z' },
   { id: 'claude-haiku-4-5-20251001', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' },
-  { id: 'claude-opus-4-1-20250805', display_name: 'Claude Opus 4.1', created_at: '2025-08-05T00:00:00Z' },
 ];
 
 function usage(input: number, output: number): Record<string, unknown> {
