@@ -1,0 +1,41 @@
+/**
+ * Child-process entry for the benchmark: each server under test runs in its own process, as it
+ * would in use, so that the load generator's CPU is not counted against it.
+ *   node --import tsx bench/lib/serve.ts simulator
+ *   node --import tsx bench/lib/serve.ts passthrough <upstream>
+ *   node --import tsx bench/lib/serve.ts airlock <upstream>
+ * Prints one JSON line `{"port": N}` when listening; reports peak RSS on the message channel.
+ */
+import type { AddressInfo } from 'node:net';
+import { configSchema } from '../../src/config/schema.js';
+import { startGateway } from '../../src/gateway/server.js';
+import { startSimulator } from '../../src/simulator/index.js';
+import { startPassthroughProxy } from './passthrough-proxy.js';
+
+const [kind, upstream = ''] = process.argv.slice(2);
+let port: number;
+if (kind === 'simulator') {
+  const sim = await startSimulator({
+    script: { reply: [{ text: 'The rounding happens in invoice.ts; I will fix it now. '.repeat(4) }] },
+  });
+  port = sim.port;
+  // The simulator records every request for tests; here that would only grow memory.
+  setInterval(() => sim.reset(), 500).unref();
+} else if (kind === 'passthrough') {
+  const server = await startPassthroughProxy(upstream);
+  port = (server.address() as AddressInfo).port;
+} else if (kind === 'airlock') {
+  const config = configSchema.parse({
+    listen: { port: 0 },
+    upstreams: { anthropic: upstream, openai: upstream, gemini: upstream },
+    log_level: 'silent',
+  });
+  const gw = await startGateway({ config });
+  port = gw.port;
+} else {
+  throw new Error(`unknown server kind ${kind}`);
+}
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+process.on('message', (msg) => {
+  if (msg === 'rss') process.send?.({ rss: process.resourceUsage().maxRSS * 1024 });
+});

@@ -1,0 +1,41 @@
+/** Starting and stopping the benchmark's servers as child processes. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerProcess {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  peakRss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
+
+export async function spawnServer(name: string, kind: string, upstream = ''): Promise<ServerProcess> {
+  const child = fork(SERVE, [kind, upstream], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
+  });
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    peakRss: () =>
+      new Promise((resolve) => {
+        child.once('message', (msg) => resolve((msg as { rss: number }).rss));
+        child.send('rss');
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
