@@ -1,0 +1,128 @@
+/**
+ * Anthropic Messages API: POST /v1/messages (JSON or SSE) and /v1/messages/count_tokens.
+ * Request shape: https://docs.anthropic.com/en/api/messages ; stream events:
+ * https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ */
+import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
+import {
+  addLeaves,
+  addText,
+  arrayOf,
+  fieldAt,
+  isObject,
+  leafFields,
+  SCHEMA_STRUCTURE_KEYS,
+  str,
+  type JsonObject,
+} from './walk.js';
+
+/** One content block of a message (or of a tool_result) at `path`. */
+function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): void {
+  if (!isObject(block)) return;
+  switch (block.type) {
+    case 'text':
+      addText(out, block, 'text', path, role);
+      return;
+    case 'thinking':
+      addText(out, block, 'thinking', path, role);
+      return;
+    case 'tool_use':
+    case 'server_tool_use':
+      addLeaves(out, block.input, [...path, 'input'], 'tool_use');
+      return;
+    case 'tool_result':
+      addToolResult(out, block, path);
+      return;
+    case 'document':
+      // Plain-text documents carry their text inline.
+      if (isObject(block.source) && block.source.type === 'text') {
+        addText(out, block.source, 'data', [...path, 'source'], role);
+      }
+      return;
+    default:
+    // Images, redacted thinking, search results...: no free text to inspect.
+  }
+}
+
+function addToolResult(out: Segment[], block: JsonObject, path: JsonPath): void {
+  const content = block.content;
+  if (typeof content === 'string') {
+    out.push({ path: [...path, 'content'], role: 'tool_result', text: content });
+    return;
+  }
+  arrayOf(content).forEach((inner, k) => addBlock(out, inner, [...path, 'content', k], 'tool_result'));
+}
+
+/** A message's content: a string or an array of blocks. */
+export function addContent(out: Segment[], content: unknown, path: JsonPath, role: Role): void {
+  if (typeof content === 'string') out.push({ path, role, text: content });
+  else arrayOf(content).forEach((block, j) => addBlock(out, block, [...path, j], role));
+}
+
+function segments(body: unknown): Segment[] {
+  const out: Segment[] = [];
+  if (!isObject(body)) return out;
+  addContent(out, body.system, ['system'], 'system');
+  arrayOf(body.messages).forEach((message, i) => {
+    if (!isObject(message)) return;
+    const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
+    addContent(out, message.content, ['messages', i, 'content'], role);
+  });
+  arrayOf(body.tools).forEach((tool, i) => {
+    if (!isObject(tool)) return;
+    addText(out, tool, 'name', ['tools', i], 'tool_definition');
+    addText(out, tool, 'description', ['tools', i], 'tool_definition');
+    addLeaves(out, tool.input_schema, ['tools', i, 'input_schema'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
+  });
+  // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.
+  if (isObject(body.metadata)) addText(out, body.metadata, 'user_id', ['metadata'], 'metadata');
+  return out;
+}
+
+/** Fields of one content block of an answer; `channel` names the block. */
+function blockFields(out: AnswerField[], block: unknown, channel: string): void {
+  if (!isObject(block)) return;
+  if (block.type === 'text') fieldAt(out, block, 'text', channel, false);
+  else if (block.type === 'thinking') fieldAt(out, block, 'thinking', channel, false);
+  else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
+    leafFields(out, block.input, `${channel}:input`);
+  }
+}
+
+function answerFields(answer: unknown): AnswerField[] {
+  const out: AnswerField[] = [];
+  if (!isObject(answer)) return out;
+  switch (answer.type) {
+    case 'message':
+      arrayOf(answer.content).forEach((block, i) => blockFields(out, block, String(i)));
+      break;
+    case 'message_start':
+      if (isObject(answer.message)) {
+        arrayOf(answer.message.content).forEach((block, i) => blockFields(out, block, `start:${i}`));
+      }
+      break;
+    case 'content_block_start':
+      blockFields(out, answer.content_block, String(answer.index));
+      break;
+    case 'content_block_delta': {
+      const delta = answer.delta;
+      if (!isObject(delta)) break;
+      const channel = String(answer.index);
+      if (delta.type === 'text_delta') fieldAt(out, delta, 'text', channel, false);
+      else if (delta.type === 'input_json_delta') fieldAt(out, delta, 'partial_json', channel, true);
+      else if (delta.type === 'thinking_delta') fieldAt(out, delta, 'thinking', channel, false);
+      break;
+    }
+    default:
+  }
+  return out;
+}
+
+export const anthropicMessages: Dialect = {
+  id: 'anthropic-messages',
+  provider: 'anthropic',
+  segments,
+  model: (body) => (isObject(body) ? str(body.model) : undefined),
+  streaming: (body, path) => isObject(body) && body.stream === true && !path.endsWith('/count_tokens'),
+  answerFields,
+};

@@ -1,0 +1,48 @@
+/**
+ * Reading and writing a parsed JSON body at a JsonPath. The generic rebuild: the segments a
+ * dialect listed are edited, written back where they were found, and the body is serialized
+ * again. No per-dialect rebuild code, so a dialect cannot list a path it cannot write.
+ */
+import type { JsonPath } from './types.js';
+
+export class JsonPathError extends Error {
+  readonly code = 'JSON_PATH_MISSING';
+  constructor(path: JsonPath) {
+    super(`No container at JSON path ${JSON.stringify(path)}`);
+    this.name = 'JsonPathError';
+  }
+}
+
+export interface TextEdit {
+  path: JsonPath;
+  text: string;
+}
+
+/** The value at `path`, or undefined when any step is missing or not a container. */
+export function getAt(body: unknown, path: JsonPath): unknown {
+  let node = body;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+/** Sets the value at `path` in place. The parent must exist: paths come from segments of this body. */
+export function setAt(body: unknown, path: JsonPath, value: unknown): void {
+  if (path.length === 0) throw new JsonPathError(path);
+  const parent = getAt(body, path.slice(0, -1));
+  const key = path[path.length - 1] as string | number;
+  if (parent === null || typeof parent !== 'object') throw new JsonPathError(path);
+  if (Array.isArray(parent) !== (typeof key === 'number')) throw new JsonPathError(path);
+  (parent as Record<string | number, unknown>)[key] = value;
+}
+
+/**
+ * Writes each edit's text at its path and serializes the body. Mutates `body` (a request body
+ * is parsed for this one use; copying a megabyte-sized body would only cost time).
+ */
+export function rebuild(body: unknown, edits: readonly TextEdit[]): string {
+  for (const edit of edits) setAt(body, edit.path, edit.text);
+  return JSON.stringify(body);
+}

@@ -1,0 +1,184 @@
+/**
+ * OpenAI Responses API: POST /v1/responses (JSON, or SSE events named by their `type`), and
+ * POST /v1/responses/input_tokens (same body, counted). Codex CLI speaks this dialect.
+ * https://platform.openai.com/docs/api-reference/responses
+ */
+import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
+import {
+  addLeaves,
+  addText,
+  arrayOf,
+  fieldAt,
+  isObject,
+  SCHEMA_STRUCTURE_KEYS,
+  str,
+  type JsonObject,
+} from './walk.js';
+
+const MESSAGE_ROLES: Readonly<Record<string, Role>> = {
+  system: 'system',
+  developer: 'system',
+  user: 'user',
+  assistant: 'assistant',
+};
+
+/** Content part types that carry text in `text`. */
+const TEXT_PARTS: ReadonlySet<unknown> = new Set([
+  'input_text',
+  'output_text',
+  'text',
+  'summary_text',
+  'reasoning_text',
+]);
+
+/** Top-level request fields that identify the end user or the session (Codex: the conversation id). */
+const ID_FIELDS = ['user', 'safety_identifier', 'prompt_cache_key'] as const;
+
+/** `content` / `output` that is a string or a list of text parts. */
+function addParts(out: Segment[], item: JsonObject, key: string, path: JsonPath, role: Role): void {
+  const value = item[key];
+  if (typeof value === 'string') out.push({ path: [...path, key], role, text: value });
+  else {
+    arrayOf(value).forEach((part, j) => {
+      if (isObject(part) && TEXT_PARTS.has(part.type)) addText(out, part, 'text', [...path, key, j], role);
+    });
+  }
+}
+
+function addItem(out: Segment[], item: unknown, path: JsonPath): void {
+  if (!isObject(item)) return;
+  switch (item.type ?? 'message') {
+    case 'message':
+      addParts(out, item, 'content', path, MESSAGE_ROLES[String(item.role)] ?? 'user');
+      return;
+    case 'function_call':
+      addText(out, item, 'arguments', path, 'tool_use');
+      return;
+    case 'custom_tool_call':
+      addText(out, item, 'input', path, 'tool_use');
+      return;
+    case 'local_shell_call':
+      addLeaves(out, item.action, [...path, 'action'], 'tool_use');
+      return;
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+    case 'local_shell_call_output':
+      addParts(out, item, 'output', path, 'tool_result');
+      return;
+    case 'reasoning':
+      addParts(out, item, 'summary', path, 'assistant');
+      addParts(out, item, 'content', path, 'assistant');
+      return;
+    default:
+    // Images, files, web search calls...: no free text to inspect.
+  }
+}
+
+function segments(body: unknown): Segment[] {
+  const out: Segment[] = [];
+  if (!isObject(body)) return out;
+  addText(out, body, 'instructions', [], 'system');
+  if (typeof body.input === 'string') addText(out, body, 'input', [], 'user');
+  else arrayOf(body.input).forEach((item, i) => addItem(out, item, ['input', i]));
+  arrayOf(body.tools).forEach((tool, i) => {
+    if (!isObject(tool)) return;
+    addText(out, tool, 'name', ['tools', i], 'tool_definition');
+    addText(out, tool, 'description', ['tools', i], 'tool_definition');
+    addLeaves(out, tool.parameters, ['tools', i, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
+  });
+  for (const key of ID_FIELDS) addText(out, body, key, [], 'metadata');
+  if (isObject(body.metadata)) {
+    for (const key of Object.keys(body.metadata)) addText(out, body.metadata, key, ['metadata'], 'metadata');
+  }
+  return out;
+}
+
+/** Fields of one output item (whole: in a response, or in output_item.added/done). */
+function itemFields(out: AnswerField[], item: unknown, channel: string): void {
+  if (!isObject(item)) return;
+  if (item.type === 'message') {
+    arrayOf(item.content).forEach((part, j) => {
+      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:${j}`, false);
+    });
+  } else if (item.type === 'function_call') fieldAt(out, item, 'arguments', channel, true);
+  else if (item.type === 'custom_tool_call') fieldAt(out, item, 'input', channel, false);
+  else if (item.type === 'reasoning') {
+    arrayOf(item.summary).forEach((part, k) => {
+      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:summary:${k}`, false);
+    });
+  }
+}
+
+function responseFields(out: AnswerField[], response: unknown, prefix: string): void {
+  if (!isObject(response)) return;
+  arrayOf(response.output).forEach((item, i) => itemFields(out, item, `${prefix}${i}`));
+}
+
+function answerFields(answer: unknown): AnswerField[] {
+  const out: AnswerField[] = [];
+  if (!isObject(answer)) return out;
+  const type = answer.type;
+  if (typeof type !== 'string') {
+    // A whole (non-streamed) answer: {"object":"response","output":[...]}.
+    if (answer.object === 'response') responseFields(out, answer, '');
+    return out;
+  }
+  // A delta continues the channel of its output item (and content part); whole values in
+  // `.done`, `.added` and response snapshots get channels of their own.
+  const oi = String(answer.output_index);
+  const part = `${oi}:${String(answer.content_index)}`;
+  switch (type) {
+    case 'response.output_text.delta':
+      fieldAt(out, answer, 'delta', part, false);
+      break;
+    case 'response.output_text.done':
+      fieldAt(out, answer, 'text', `${part}:done`, false);
+      break;
+    case 'response.function_call_arguments.delta':
+      fieldAt(out, answer, 'delta', oi, true);
+      break;
+    case 'response.function_call_arguments.done':
+      fieldAt(out, answer, 'arguments', `${oi}:done`, true);
+      break;
+    case 'response.custom_tool_call_input.delta':
+      fieldAt(out, answer, 'delta', oi, false);
+      break;
+    case 'response.custom_tool_call_input.done':
+      fieldAt(out, answer, 'input', `${oi}:done`, false);
+      break;
+    case 'response.reasoning_summary_text.delta':
+      fieldAt(out, answer, 'delta', `${oi}:summary:${String(answer.summary_index)}`, false);
+      break;
+    case 'response.reasoning_summary_text.done':
+      fieldAt(out, answer, 'text', `${oi}:summary:${String(answer.summary_index)}:done`, false);
+      break;
+    case 'response.reasoning_summary_part.added':
+    case 'response.reasoning_summary_part.done':
+      if (isObject(answer.part)) {
+        const end = type.slice(type.lastIndexOf('.') + 1);
+        fieldAt(out, answer.part, 'text', `${oi}:summary:${String(answer.summary_index)}:part:${end}`, false);
+      }
+      break;
+    case 'response.content_part.added':
+    case 'response.content_part.done':
+      if (isObject(answer.part)) fieldAt(out, answer.part, 'text', `${part}:part:${type.slice(22)}`, false);
+      break;
+    case 'response.output_item.added':
+    case 'response.output_item.done':
+      itemFields(out, answer.item, `${oi}:item:${type.slice(21)}`);
+      break;
+    default:
+      // response.created / in_progress / completed / incomplete / failed carry a snapshot.
+      if (type.startsWith('response.')) responseFields(out, answer.response, `${type}:`);
+  }
+  return out;
+}
+
+export const openaiResponses: Dialect = {
+  id: 'openai-responses',
+  provider: 'openai',
+  segments,
+  model: (body) => (isObject(body) ? str(body.model) : undefined),
+  streaming: (body, path) => isObject(body) && body.stream === true && !path.endsWith('/input_tokens'),
+  answerFields,
+};

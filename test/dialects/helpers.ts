@@ -1,0 +1,119 @@
+/** Shared checks for the dialect tests: fixture loading, round trips, answer streams. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { getAt, rebuild } from '../../src/dialects/json-path.js';
+import type { AnswerField, Dialect, JsonPath, Segment } from '../../src/dialects/types.js';
+import { parseEventData } from '../../src/sse/event-data.js';
+import { SseParser, type SseEvent } from '../../src/sse/parser.js';
+
+export function loadFixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/requests/${name}`, import.meta.url), 'utf8');
+}
+
+/** Every string leaf of a JSON value with its path (an independent walker, for cross-checks). */
+export function stringLeaves(value: unknown, path: JsonPath = []): { path: JsonPath; text: string }[] {
+  if (typeof value === 'string') return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringLeaves(v, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
+  }
+  return [];
+}
+
+const key = (path: JsonPath) => JSON.stringify(path);
+
+/**
+ * The round-trip contract of segments() on one fixture, returning its segments:
+ * - each segment's text is what sits at its path, and no path is listed twice;
+ * - every string leaf that mentions `sentinel` (planted wherever user data can be) is a segment;
+ * - rebuild with no edits is JSON.stringify(JSON.parse(x));
+ * - editing every segment and listing again gives the edited texts at the same paths, and
+ *   writing the old texts back gives the original: edits touch nothing else.
+ */
+export function checkRoundTrip(dialect: Dialect, source: string, sentinel = 'alice'): Segment[] {
+  const body: unknown = JSON.parse(source);
+  const segs = dialect.segments(body);
+  assert.ok(segs.length > 0, 'no segments found');
+  for (const seg of segs) assert.equal(getAt(body, seg.path), seg.text, `text at ${key(seg.path)}`);
+  assert.equal(new Set(segs.map((s) => key(s.path))).size, segs.length, 'a path is listed twice');
+
+  const listed = new Set(segs.map((s) => key(s.path)));
+  const missed = stringLeaves(body).filter((l) => l.text.includes(sentinel) && !listed.has(key(l.path)));
+  assert.deepEqual(missed, [], 'string leaves with user data that no segment lists');
+
+  const canonical = JSON.stringify(JSON.parse(source));
+  assert.equal(rebuild(JSON.parse(source), []), canonical);
+
+  const edited = segs.map((s, i) => ({ path: s.path, text: `[edited ${i}: ${s.text.length}]` }));
+  const again: unknown = JSON.parse(rebuild(JSON.parse(source), edited));
+  const relisted = dialect.segments(again);
+  assert.deepEqual(
+    relisted.map((s) => ({ path: s.path, text: s.text })),
+    edited,
+  );
+  assert.deepEqual(
+    relisted.map((s) => s.role),
+    segs.map((s) => s.role),
+  );
+  assert.equal(
+    rebuild(
+      again,
+      segs.map((s) => ({ path: s.path, text: s.text })),
+    ),
+    canonical,
+  );
+  return segs;
+}
+
+/** segments() and answerFields() never throw on arbitrary JSON, and segment paths stay true. */
+export function checkOddShapes(dialect: Dialect, source: string): void {
+  const fixture: unknown = JSON.parse(source);
+  const leaves = stringLeaves(fixture);
+  // Random JSON, and the fixture with random leaves and containers replaced by random JSON.
+  const mutated = fc
+    .array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 })
+    .map((swaps) => {
+      const copy: unknown = JSON.parse(source);
+      for (const [i, up, value] of swaps) {
+        const leaf = leaves[i % leaves.length];
+        if (!leaf) continue;
+        const path = leaf.path.slice(0, Math.max(1, leaf.path.length - up));
+        const parent = getAt(copy, path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object') {
+          (parent as Record<string | number, unknown>)[path[path.length - 1] as string | number] = value;
+        }
+      }
+      return copy;
+    });
+  fc.assert(
+    fc.property(fc.oneof(fc.jsonValue(), mutated), (body) => {
+      for (const seg of dialect.segments(body)) assert.equal(getAt(body, seg.path), seg.text);
+      dialect.answerFields(body);
+    }),
+    { numRuns: 300 },
+  );
+}
+
+export interface StreamFields {
+  events: SseEvent[];
+  /** Text of each channel, in order, joined. */
+  byChannel: Map<string, string>;
+  /** Fields per event (index-aligned with events). */
+  fields: AnswerField[][];
+  objects: unknown[];
+}
+
+/** Parses an SSE answer and lists the answer fields of every event. */
+export function streamFields(dialect: Dialect, sse: string): StreamFields {
+  const parser = new SseParser();
+  const events = [...parser.push(Buffer.from(sse, 'utf8')), ...parser.end()];
+  const byChannel = new Map<string, string>();
+  const objects = events.map((ev) => parseEventData(ev));
+  const fields = events.map((ev, i) => {
+    const found = dialect.answerFields(objects[i], ev.event);
+    for (const f of found) byChannel.set(f.channel, (byChannel.get(f.channel) ?? '') + f.text);
+    return found;
+  });
+  return { events, byChannel, fields, objects };
+}
