@@ -69,7 +69,7 @@ export function splitCodePoints(text: string, size: number): string[] {
 
 /** One piece per word, each keeping the whitespace that follows it, so pieces join back exactly. */
 export function splitWords(text: string): string[] {
-  return text.length === 0 ? [] : text.split(/(?<=\s)(?=\S)/u);
+  return text.length === 0 ? [] : text.split(/(?<=\S\s+)(?=\S)/u);
 }
 
 function isFromRequest(value: ArgValue): value is FromRequest {

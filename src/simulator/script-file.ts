@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import type { ArgValue, FromRequest, Reply, Script } from './types.js';
+import type { FromRequest, Script } from './types.js';
 
 const fromRequestSchema: z.ZodType<FromRequest> = z
   .object({
@@ -31,32 +31,54 @@ function isValidRegExp(source: string, flags: string | undefined): boolean {
   }
 }
 
-const argValueSchema: z.ZodType<ArgValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    fromRequestSchema,
-    z.array(argValueSchema),
-    z.record(z.string(), argValueSchema),
-  ]),
-);
+/**
+ * Argument values are checked by hand rather than by a zod union: any object with a
+ * `fromRequest` key is a reference (as plan.ts treats it), so a broken one must be reported as
+ * such instead of being accepted as a literal object.
+ */
+function checkArgValue(value: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) ctx.addIssue({ code: 'custom', path, message: 'numbers must be finite' });
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => checkArgValue(item, [...path, i], ctx));
+    return;
+  }
+  if (typeof value === 'object') {
+    if ('fromRequest' in value) {
+      const result = fromRequestSchema.safeParse(value);
+      for (const issue of result.error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: [...path, ...issue.path.map(String)], message: issue.message });
+      }
+      return;
+    }
+    for (const [key, item] of Object.entries(value)) checkArgValue(item, [...path, key], ctx);
+    return;
+  }
+  ctx.addIssue({ code: 'custom', path, message: 'not a JSON value' });
+}
 
-const stepSchema = z.union([
-  z.object({ text: z.union([z.string(), fromRequestSchema]) }).strict(),
-  z
-    .object({
-      toolCall: z
-        .object({
-          name: z.string().min(1),
-          args: z.record(z.string(), argValueSchema),
-          id: z.string().min(1).optional(),
-        })
-        .strict(),
-    })
-    .strict(),
-]);
+const argsSchema = z.record(z.string(), z.unknown()).superRefine((args, ctx) => checkArgValue(args, [], ctx));
+
+const textStepSchema = z.object({ text: z.union([z.string(), fromRequestSchema]) }).strict();
+const toolStepSchema = z
+  .object({
+    toolCall: z
+      .object({ name: z.string().min(1), args: argsSchema, id: z.string().min(1).optional() })
+      .strict(),
+  })
+  .strict();
+
+/** Pick the step schema by its key, so errors name the field that is wrong. */
+const stepSchema = z.unknown().superRefine((step, ctx) => {
+  const schema =
+    typeof step === 'object' && step !== null && 'toolCall' in step ? toolStepSchema : textStepSchema;
+  for (const issue of schema.safeParse(step).error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message });
+  }
+});
 
 const count = z.number().int().nonnegative();
 
@@ -86,13 +108,18 @@ const errorSchema = z
 
 const hangSchema = z.object({ hang: z.literal(true) }).strict();
 
-const replySchema: z.ZodType<Reply> = z.union([answerSchema, errorSchema, hangSchema]);
+/** Pick the reply schema by its key (`error`, `hang`, else an answer) for precise messages. */
+const replySchema = z.unknown().superRefine((reply, ctx) => {
+  const has = (key: string) => typeof reply === 'object' && reply !== null && key in reply;
+  const schema = has('error') ? errorSchema : has('hang') ? hangSchema : answerSchema;
+  for (const issue of schema.safeParse(reply).error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message });
+  }
+});
 
-const scriptSchema = z.union([
-  replySchema,
-  z.array(replySchema),
-  z.object({ turns: z.array(replySchema), turnBy: z.enum(['arrival', 'history']).optional() }).strict(),
-]);
+const turnScriptSchema = z
+  .object({ turns: z.array(replySchema), turnBy: z.enum(['arrival', 'history']).optional() })
+  .strict();
 
 export class ScriptFileError extends Error {
   override name = 'ScriptFileError';
@@ -100,8 +127,14 @@ export class ScriptFileError extends Error {
 
 /** Validate a script read from JSON or YAML; throws one error that lists every problem. */
 export function parseScript(value: unknown, source = 'script'): Script {
-  const result = scriptSchema.safeParse(value);
-  if (result.success) return result.data;
+  const schema = Array.isArray(value)
+    ? z.array(replySchema)
+    : typeof value === 'object' && value !== null && 'turns' in value
+      ? turnScriptSchema
+      : replySchema;
+  const result = schema.safeParse(value);
+  // The schemas above check every field; what passed them has the shape of a Script.
+  if (result.success) return value as Script;
   const problems = result.error.issues.map(
     (issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`,
   );

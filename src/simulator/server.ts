@@ -139,9 +139,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return await answerGenerate(rec, res, target.endpoint, url.searchParams, decoded);
     } catch (err) {
       if (res.headersSent) return void res.destroy();
-      const status = err instanceof ScriptMismatchError ? 400 : 500;
+      if (err instanceof ScriptMismatchError)
+        return sendProviderError(res, provider, { status: 400, message: err.message });
       const message = err instanceof Error ? err.message : String(err);
-      return sendProviderError(res, provider, { status, message: `Simulator: ${message}` });
+      return sendProviderError(res, provider, {
+        status: 500,
+        message: `Simulator script failed: ${message}`,
+      });
     }
   }
 

@@ -1,0 +1,196 @@
+/**
+ * The script machinery without HTTP: splitting text and arguments, resolving `fromRequest`
+ * against JSON-unescaped request text, choosing turns, and validating script files.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  planAnswer,
+  requestText,
+  resolveArg,
+  splitCodePoints,
+  splitWords,
+} from '../../src/simulator/plan.js';
+import { ScriptMismatchError } from '../../src/simulator/plan.js';
+import { ScriptRunner } from '../../src/simulator/script.js';
+import { loadScriptFile, parseScript } from '../../src/simulator/index.js';
+import type { RecordedRequest, Reply } from '../../src/simulator/index.js';
+
+function request(json: unknown): RecordedRequest {
+  const body = Buffer.from(JSON.stringify(json));
+  return { method: 'POST', path: '/v1/messages', headers: {}, body, json, at: 0 };
+}
+
+const defaults = { pacingMs: 0, argsChunkSize: 4, chunkSize: undefined };
+
+describe('simulator script: splitting', () => {
+  it('splits text by words, keeping whitespace, so the pieces join back exactly', () => {
+    assert.deepEqual(splitWords('Hello  from\nthe sim. '), ['Hello  ', 'from\n', 'the ', 'sim. ']);
+    assert.deepEqual(splitWords(''), []);
+    assert.deepEqual(splitWords('  lead'), ['  lead']);
+  });
+
+  it('splits by code points and never inside a surrogate pair', () => {
+    const text = 'a😀b😀c';
+    const pieces = splitCodePoints(text, 2);
+    assert.deepEqual(pieces, ['a😀', 'b😀', 'c']);
+    for (const piece of splitCodePoints(text, 1)) assert.ok(!/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(piece));
+  });
+
+  it('cuts tool arguments into fragments of the configured size that join to the arguments JSON', () => {
+    const plan = planAnswer(
+      {
+        reply: [{ toolCall: { name: 'Write', args: { path: '/tmp/a b', content: 'x"y\\z' } } }],
+        argsChunkSize: 3,
+      },
+      { requestText: () => '', defaults },
+    );
+    const step = plan.steps[0];
+    assert.ok(step?.kind === 'tool');
+    assert.equal(step.fragments.join(''), JSON.stringify({ path: '/tmp/a b', content: 'x"y\\z' }));
+    assert.ok(step.fragments.slice(0, -1).every((f) => Array.from(f).length === 3));
+  });
+
+  it('uses chunkSize for text when set, and estimates usage from the sizes', () => {
+    const plan = planAnswer(
+      { reply: [{ text: 'abcdefgh' }], chunkSize: 3 },
+      { requestText: () => 'q'.repeat(40), defaults },
+    );
+    assert.deepEqual(plan.steps[0]?.kind === 'text' ? plan.steps[0].deltas : [], ['abc', 'def', 'gh']);
+    assert.equal(plan.inputTokens, 10);
+    assert.equal(plan.outputTokens, 2);
+  });
+});
+
+describe('simulator script: fromRequest', () => {
+  it('searches the JSON-unescaped string leaves, not the raw JSON text', () => {
+    const req = request({
+      system: [{ type: 'text', text: 'Working directory: C:\\Users\\bob\\"proj"' }],
+      n: 3,
+    });
+    const text = requestText(req.json, req.body);
+    assert.ok(!text.includes('\\\\'), 'escapes are undone');
+    const value = resolveArg(
+      { dir: { fromRequest: 'Working directory: (.+)' }, keep: [1, { fromRequest: 'bob\\\\(\\S+)' }] },
+      () => text,
+    );
+    assert.deepEqual(value, { dir: 'C:\\Users\\bob\\"proj"', keep: [1, '"proj"'] });
+  });
+
+  it('honours flags and fallback, and throws a ScriptMismatchError naming the pattern otherwise', () => {
+    assert.equal(
+      resolveArg({ fromRequest: 'HOST=(\\w+)', flags: 'ig' }, () => 'host=alpha'),
+      'alpha',
+    );
+    assert.equal(
+      resolveArg({ fromRequest: 'nothing (x)', fallback: 'dflt' }, () => 'abc'),
+      'dflt',
+    );
+    assert.throws(
+      () => resolveArg({ fromRequest: 'nothing (x)' }, () => 'abc'),
+      (err: unknown) => {
+        assert.ok(err instanceof ScriptMismatchError);
+        assert.match(err.message, /\/nothing \(x\)\//);
+        return true;
+      },
+    );
+  });
+
+  it('falls back to the raw body text when the body is not JSON', () => {
+    assert.equal(requestText(undefined, Buffer.from('plain user=zed')), 'plain user=zed');
+  });
+});
+
+describe('simulator script: turns', () => {
+  const first: Reply = { reply: [{ text: 'first' }] };
+  const second: Reply = { reply: [{ text: 'second' }] };
+  const textOf = (r: Reply) => ('reply' in r ? r.reply[0] : undefined);
+
+  it('walks a list by arrival, repeating the last, and restarts on set()/reset()', async () => {
+    const runner = new ScriptRunner([first, second]);
+    const req = request({});
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push(textOf(await runner.next(req, () => 0)));
+    assert.deepEqual(seen, [{ text: 'first' }, { text: 'second' }, { text: 'second' }]);
+    runner.reset();
+    assert.deepEqual(textOf(await runner.next(req, () => 0)), { text: 'first' });
+  });
+
+  it('picks by conversation history with turnBy: history', async () => {
+    const runner = new ScriptRunner({ turns: [first, second], turnBy: 'history' });
+    const req = request({});
+    assert.deepEqual(textOf(await runner.next(req, () => 1)), { text: 'second' });
+    assert.deepEqual(textOf(await runner.next(req, () => 0)), { text: 'first' });
+    assert.deepEqual(textOf(await runner.next(req, () => 7)), { text: 'second' });
+  });
+
+  it('passes the recorded request to a script function', async () => {
+    const runner = new ScriptRunner((req) => ({ reply: [{ text: `you sent ${req.path}` }] }));
+    assert.deepEqual(textOf(await runner.next(request({}), () => 0)), { text: 'you sent /v1/messages' });
+  });
+});
+
+describe('simulator script files', () => {
+  it('loads a YAML script with turns and fromRequest arguments', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-sim-'));
+    try {
+      const file = path.join(dir, 'script.yaml');
+      await writeFile(
+        file,
+        [
+          'turnBy: history',
+          'turns:',
+          '  - reply:',
+          '      - toolCall:',
+          '          name: Read',
+          '          args:',
+          '            file_path: { fromRequest: "Working directory: (\\\\S+)" }',
+          '    argsChunkSize: 2',
+          '  - reply: [{ text: Done. }]',
+          '',
+        ].join('\n'),
+      );
+      const script = await loadScriptFile(file);
+      assert.deepEqual(script, {
+        turnBy: 'history',
+        turns: [
+          {
+            reply: [
+              {
+                toolCall: { name: 'Read', args: { file_path: { fromRequest: 'Working directory: (\\S+)' } } },
+              },
+            ],
+            argsChunkSize: 2,
+          },
+          { reply: [{ text: 'Done.' }] },
+        ],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a wrong script with one error listing every problem', () => {
+    assert.throws(
+      () => parseScript({ reply: [{ txt: 'typo' }], pacingMs: -1 }, 'bad.json'),
+      (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.match(err.message, /Invalid simulator script bad\.json/);
+        assert.match(err.message, /reply|pacingMs/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => parseScript({ reply: [{ toolCall: { name: 'x', args: { a: { fromRequest: '(' } } } }] }),
+      /valid regular expression/,
+    );
+    assert.throws(() => parseScript({ error: { status: 200 } }));
+    assert.deepEqual(parseScript([{ hang: true }, { error: { status: 529 } }]), [
+      { hang: true },
+      { error: { status: 529 } },
+    ]);
+  });
+});
