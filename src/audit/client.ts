@@ -1,0 +1,22 @@
+/**
+ * The client's user-agent family. The raw User-Agent is a fingerprint (OS, versions, sometimes
+ * a machine name), so the audit log keeps only which tool sent the request.
+ */
+const FAMILIES: readonly [RegExp, string][] = [
+  [/claude-cli|claude-code/i, 'claude-code'],
+  [/codex/i, 'codex'],
+  [/gemini-?cli/i, 'gemini-cli'],
+  [/qwen/i, 'qwen-code'],
+  [/anthropic/i, 'anthropic-sdk'],
+  [/openai/i, 'openai-sdk'],
+  [/google-genai|genai-js|gl-node|google-api-nodejs/i, 'google-genai-sdk'],
+  [/^curl\//i, 'curl'],
+  [/python-requests|httpx|aiohttp|python-urllib/i, 'python-http'],
+  [/node-fetch|undici|axios|^node$/i, 'node-http'],
+];
+
+export function clientFamily(userAgent: string | undefined): string {
+  if (!userAgent) return 'unknown';
+  for (const [pattern, family] of FAMILIES) if (pattern.test(userAgent)) return family;
+  return 'other';
+}

@@ -1,0 +1,67 @@
+/**
+ * Picks and opens the audit store from the `audit:` setting (or `--store`): nothing or
+ * `sqlite` → `<dataDir>/audit.db`; `sqlite:<path>` or a path → that SQLite file;
+ * `postgres://...` / `postgresql://...` → PostgreSQL.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { AuditStoreError } from './errors.js';
+import { PostgresAuditStore } from './postgres-store.js';
+import { SqliteAuditStore } from './sqlite-store.js';
+import type { AuditStore } from './store.js';
+
+export interface OpenStoreOptions {
+  /** For reading tools: fail when the SQLite file does not exist instead of creating it. */
+  mustExist?: boolean;
+}
+
+export function auditDbPath(dataDir: string): string {
+  return join(dataDir, 'audit.db');
+}
+
+/** Builds the store without connecting (a PostgreSQL store that is down fails on first use). */
+export function createAuditStore(
+  spec: string | undefined,
+  dataDir: string,
+  options: OpenStoreOptions = {},
+): AuditStore {
+  const value = spec?.trim();
+  if (!value || value === 'sqlite') return new SqliteAuditStore({ path: auditDbPath(dataDir), ...options });
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      return new PostgresAuditStore({ url: value });
+    } catch (err) {
+      if (err instanceof AuditStoreError) throw err;
+      throw new AuditStoreError(
+        'bad-spec',
+        '(unparsable URL)',
+        'the PostgreSQL audit store URL is not a valid URL',
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('sqlite:')) {
+    throw new AuditStoreError(
+      'bad-spec',
+      value.replace(/\/\/[^@/]*@/, '//'),
+      'unsupported audit store: use sqlite, sqlite:<path> or postgres://user@host:5432/db',
+    );
+  }
+  const path = value.replace(/^sqlite:(\/\/)?/, '');
+  if (path === ':memory:') return new SqliteAuditStore({ path, ...options });
+  return new SqliteAuditStore({ path: isAbsolute(path) ? path : resolve(path), ...options });
+}
+
+/** Builds the store and checks it now, so a start-up fails with a clear AuditStoreError. */
+export async function openAuditStore(
+  spec: string | undefined,
+  dataDir: string,
+  options: OpenStoreOptions = {},
+): Promise<AuditStore> {
+  const store = createAuditStore(spec, dataDir, options);
+  try {
+    await store.init();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}

@@ -1,0 +1,274 @@
+/**
+ * The team audit store: PostgreSQL, shared by several gateways (each writes its own instance
+ * chain). Configured as `audit: postgres://user@host:5432/db?schema=airlock`; the optional
+ * `schema` parameter puts the tables in their own schema. Batches are inserted with one
+ * `unnest` statement per table, so a 256-event batch costs two round trips.
+ */
+import pg from 'pg';
+import { AuditStoreError, errorText, redactUrl } from './errors.js';
+import { postgresMigrations } from './postgres-schema.js';
+import {
+  anchorsOf,
+  chainRowsOf,
+  changedEvents,
+  EVENT_COLUMNS,
+  eventColumns,
+  eventStats,
+  getEvent,
+  queryEvents,
+  type SqlRow,
+  type SqlRunner,
+  type SqlTables,
+} from './sql-reader.js';
+import type {
+  AuditChanges,
+  AuditFilter,
+  AuditPage,
+  AuditStats,
+  AuditStore,
+  ChainAnchor,
+  ChainRow,
+} from './store.js';
+import type { StatsOptions, TimeRange } from './store.js';
+import type { AuditEvent, SealedEvent } from './types.js';
+import { verifyRows, type VerifyReport } from './verify.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://...`; a `schema` query parameter selects the schema (default: search_path). */
+  url: string;
+  /** Overrides the URL's `schema` parameter. */
+  schema?: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const EVENT_TYPES = [
+  'text',
+  'text',
+  'bigint',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'int',
+  'int',
+  'text',
+  'text',
+];
+const FINDING_TYPES = ['bigint', 'bigint', 'text', 'text', 'text', 'text'];
+
+function unnest(types: readonly string[]): string {
+  return `unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+}
+
+export class PostgresAuditStore implements AuditStore {
+  readonly kind = 'postgres';
+  readonly location: string;
+  readonly schema: string | undefined;
+  private readonly pool: pg.Pool;
+  private readonly tables: SqlTables;
+  private ready: Promise<void> | undefined;
+  private readonly runner: SqlRunner = {
+    param: (i) => `$${i}`,
+    intParam: (i) => `$${i}::bigint`,
+    all: async (sql, params) => {
+      await this.init();
+      return (await this.pool.query(sql, params as unknown[])).rows as SqlRow[];
+    },
+  };
+
+  constructor(options: PostgresStoreOptions) {
+    const url = new URL(options.url);
+    const schema = options.schema ?? url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new AuditStoreError(
+        'bad-spec',
+        redactUrl(options.url),
+        `invalid PostgreSQL schema name "${schema}"`,
+      );
+    }
+    this.schema = schema;
+    this.location = redactUrl(url.toString());
+    const prefix = schema ? `"${schema}".` : '';
+    this.tables = {
+      events: `${prefix}audit_events`,
+      findings: `${prefix}audit_findings`,
+      anchors: `${prefix}audit_anchors`,
+    };
+    this.pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: options.poolSize ?? 4,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection dropped by the server must not crash the gateway; the next query
+    // gets a fresh connection or fails into the recorder's spool.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Connects and migrates once; after a failure the next call tries again. */
+  init(): Promise<void> {
+    this.ready ??= this.migrate().catch((err: unknown) => {
+      this.ready = undefined;
+      throw new AuditStoreError(
+        'unreachable',
+        this.location,
+        `cannot use the PostgreSQL audit store at ${this.location}: ${errorText(err)}`,
+        { cause: err },
+      );
+    });
+    return this.ready;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock-audit-migrate'))");
+      const steps = postgresMigrations(this.schema);
+      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      const versionTable = `${this.schema ? `"${this.schema}".` : ''}audit_schema_version`;
+      await client.query(`CREATE TABLE IF NOT EXISTS ${versionTable} (version int NOT NULL)`);
+      const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${versionTable}`);
+      const current = rows[0]?.version ?? 0;
+      if (current > steps.length) {
+        throw new Error(`audit schema version ${current} is newer than this Airlock (${steps.length})`);
+      }
+      for (let v = current; v < steps.length; v++) await client.query(steps[v] ?? '');
+      if (rows.length === 0)
+        await client.query(`INSERT INTO ${versionTable} (version) VALUES ($1)`, [steps.length]);
+      else if (current < steps.length)
+        await client.query(`UPDATE ${versionTable} SET version = $1`, [steps.length]);
+    });
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+  }
+
+  async append(batch: readonly SealedEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.init();
+    const columns: unknown[][] = EVENT_TYPES.map(() => []);
+    for (const { event, doc } of batch) {
+      const values = [...eventColumns(event), doc];
+      values.forEach((v, i) => columns[i]?.push(v));
+    }
+    await this.transaction(async (client) => {
+      const inserted = await client.query<{ row_id: string; id: string }>(
+        `INSERT INTO ${this.tables.events} (${EVENT_COLUMNS}) SELECT * FROM ${unnest(EVENT_TYPES)} ` +
+          'ON CONFLICT DO NOTHING RETURNING row_id, id',
+        columns,
+      );
+      if (inserted.rows.length === 0) return;
+      const rowOf = new Map(inserted.rows.map((r) => [r.id, r.row_id]));
+      const findings: unknown[][] = FINDING_TYPES.map(() => []);
+      for (const { event } of batch) {
+        const row = rowOf.get(event.id);
+        if (row === undefined) continue; // already stored: a replayed batch
+        const ts = Date.parse(event.time);
+        for (const f of event.findings) {
+          [row, ts, f.ruleId, f.category, f.severity, f.action].forEach((v, i) => findings[i]?.push(v));
+        }
+      }
+      if ((findings[0]?.length ?? 0) === 0) return;
+      await client.query(
+        `INSERT INTO ${this.tables.findings} (event_row, ts, rule_id, category, severity, action) ` +
+          `SELECT * FROM ${unnest(FINDING_TYPES)}`,
+        findings,
+      );
+    });
+  }
+
+  async query(filter?: AuditFilter): Promise<AuditPage> {
+    return queryEvents(this.runner, this.tables, filter);
+  }
+
+  async get(id: string): Promise<AuditEvent | undefined> {
+    return getEvent(this.runner, this.tables, id);
+  }
+
+  async stats(range: TimeRange, options: StatsOptions): Promise<AuditStats> {
+    return eventStats(this.runner, this.tables, range, options);
+  }
+
+  async changes(cursor: string | undefined, limit?: number): Promise<AuditChanges> {
+    return changedEvents(this.runner, this.tables, cursor, limit);
+  }
+
+  chainRows(batchSize?: number): AsyncIterable<ChainRow[]> {
+    return chainRowsOf(this.runner, this.tables, batchSize);
+  }
+
+  async anchors(): Promise<ChainAnchor[]> {
+    return anchorsOf(this.runner, this.tables);
+  }
+
+  async verify(): Promise<VerifyReport> {
+    return verifyRows(this.chainRows(), await this.anchors());
+  }
+
+  async prune(before: Date): Promise<number> {
+    await this.init();
+    const { events, findings, anchors } = this.tables;
+    return this.transaction(async (client) => {
+      let deleted = 0;
+      const cutoffs = await client.query<{ instance: string; seq: string }>(
+        `SELECT instance, MAX(seq) AS seq FROM ${events} WHERE ts < $1::bigint GROUP BY instance`,
+        [before.getTime()],
+      );
+      for (const { instance, seq } of cutoffs.rows) {
+        const head = await client.query<{ hash: string }>(
+          `SELECT hash FROM ${events} WHERE instance = $1 AND seq = $2::bigint`,
+          [instance, seq],
+        );
+        const hash = head.rows[0]?.hash;
+        if (hash === undefined) continue;
+        await client.query(
+          `DELETE FROM ${findings} WHERE event_row IN ` +
+            `(SELECT row_id FROM ${events} WHERE instance = $1 AND seq <= $2::bigint)`,
+          [instance, seq],
+        );
+        const result = await client.query(`DELETE FROM ${events} WHERE instance = $1 AND seq <= $2::bigint`, [
+          instance,
+          seq,
+        ]);
+        deleted += result.rowCount ?? 0;
+        await client.query(
+          `INSERT INTO ${anchors} (instance, seq, hash, pruned_at) VALUES ($1, $2::bigint, $3, $4::bigint) ` +
+            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at',
+          [instance, seq, hash, Date.now()],
+        );
+      }
+      return deleted;
+    });
+  }
+
+  /** Runs raw SQL (tests tamper with rows through it; tools inspect). */
+  async sql(text: string, params: unknown[] = []): Promise<SqlRow[]> {
+    return (await this.pool.query(text, params)).rows as SqlRow[];
+  }
+
+  /** Table names as used in SQL, schema-qualified when a schema is set. */
+  tableNames(): SqlTables {
+    return { ...this.tables };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * The read side shared by the SQLite and PostgreSQL stores: the same SQL (row values, keyset
+ * paging, integer bucket arithmetic) runs on both; only placeholders and casts differ.
+ */
+import type { Severity } from '../detect/types.js';
+import { eventFromDoc } from './chain.js';
+import type {
+  AuditChanges,
+  AuditFilter,
+  AuditPage,
+  AuditStats,
+  ChainAnchor,
+  ChainRow,
+  StatsOptions,
+  StatsSeries,
+  TimeRange,
+} from './store.js';
+import type { AuditEvent } from './types.js';
+
+export type SqlRow = Record<string, unknown>;
+
+export interface SqlRunner {
+  /** `$1`-style for PostgreSQL, `?` for SQLite. */
+  param(index: number): string;
+  /** Cast for an integer parameter used in arithmetic (PostgreSQL needs `::bigint`). */
+  intParam(index: number): string;
+  all(sql: string, params: readonly unknown[]): Promise<SqlRow[]>;
+}
+
+export interface SqlTables {
+  events: string;
+  findings: string;
+  anchors: string;
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly runner: SqlRunner) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.runner.param(this.values.length);
+  }
+  int(value: number): string {
+    this.values.push(value);
+    return this.runner.intParam(this.values.length);
+  }
+}
+
+function encodeCursor(parts: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parts) && typeof parts[0] === 'number' && typeof parts[1] === 'string') {
+      return [parts[0], parts[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new Error(`invalid audit cursor "${cursor}"`);
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toEvent(row: SqlRow): AuditEvent {
+  return eventFromDoc(String(row.doc), String(row.hash));
+}
+
+function whereClause(filter: AuditFilter, p: Params, t: SqlTables): string[] {
+  const where: string[] = [];
+  if (filter.since) where.push(`e.ts >= ${p.int(filter.since.getTime())}`);
+  if (filter.until) where.push(`e.ts < ${p.int(filter.until.getTime())}`);
+  for (const column of ['kind', 'provider', 'client', 'model', 'instance'] as const) {
+    const value = filter[column];
+    if (value !== undefined) where.push(`e.${column} = ${p.add(value)}`);
+  }
+  if (filter.decision !== undefined) {
+    const decisions = Array.isArray(filter.decision) ? filter.decision : [filter.decision];
+    where.push(decisions.length ? `e.decision IN (${decisions.map((d) => p.add(d)).join(', ')})` : '1 = 0');
+  }
+  if (filter.hasFindings !== undefined) where.push(filter.hasFindings ? 'e.findings > 0' : 'e.findings = 0');
+  if (filter.minSeverity) where.push(`e.max_severity >= ${p.int(SEVERITY_RANK[filter.minSeverity])}`);
+  if (filter.rule !== undefined || filter.category !== undefined) {
+    const inner = ['f.event_row = e.row_id'];
+    if (filter.rule !== undefined) inner.push(`f.rule_id = ${p.add(filter.rule)}`);
+    if (filter.category !== undefined) inner.push(`f.category = ${p.add(filter.category)}`);
+    where.push(`EXISTS (SELECT 1 FROM ${t.findings} f WHERE ${inner.join(' AND ')})`);
+  }
+  return where;
+}
+
+export async function queryEvents(
+  runner: SqlRunner,
+  t: SqlTables,
+  filter: AuditFilter = {},
+): Promise<AuditPage> {
+  const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 100)), 1000);
+  const desc = (filter.order ?? 'desc') === 'desc';
+  const p = new Params(runner);
+  const where = whereClause(filter, p, t);
+  if (filter.cursor) {
+    const [ts, id] = decodeCursor(filter.cursor);
+    where.push(`(e.ts, e.id) ${desc ? '<' : '>'} (${p.int(ts)}, ${p.add(id)})`);
+  }
+  const dir = desc ? 'DESC' : 'ASC';
+  const sql =
+    `SELECT e.ts, e.id, e.hash, e.doc FROM ${t.events} e` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY e.ts ${dir}, e.id ${dir} LIMIT ${p.int(limit + 1)}`;
+  const rows = await runner.all(sql, p.values);
+  const page: AuditPage = { events: rows.slice(0, limit).map(toEvent) };
+  const last = rows[limit - 1];
+  if (rows.length > limit && last) page.next = encodeCursor([num(last.ts), String(last.id)]);
+  return page;
+}
+
+export async function getEvent(runner: SqlRunner, t: SqlTables, id: string): Promise<AuditEvent | undefined> {
+  const rows = await runner.all(`SELECT hash, doc FROM ${t.events} WHERE id = ${runner.param(1)}`, [id]);
+  return rows[0] ? toEvent(rows[0]) : undefined;
+}
+
+export async function changedEvents(
+  runner: SqlRunner,
+  t: SqlTables,
+  cursor: string | undefined,
+  limit = 100,
+): Promise<AuditChanges> {
+  const n = Math.min(Math.max(1, Math.floor(limit)), 1000);
+  let rows: SqlRow[];
+  if (cursor === undefined) {
+    rows = await runner.all(
+      `SELECT row_id, hash, doc FROM ${t.events} ORDER BY row_id DESC LIMIT ${runner.intParam(1)}`,
+      [n],
+    );
+    rows.reverse();
+  } else {
+    const after = Number(cursor);
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new Error(`invalid audit changes cursor "${cursor}"`);
+    rows = await runner.all(
+      `SELECT row_id, hash, doc FROM ${t.events} WHERE row_id > ${runner.intParam(1)} ` +
+        `ORDER BY row_id LIMIT ${runner.intParam(2)}`,
+      [after, n],
+    );
+  }
+  const last = rows[rows.length - 1];
+  return { events: rows.map(toEvent), cursor: last ? String(num(last.row_id)) : (cursor ?? '0') };
+}
+
+async function series(
+  runner: SqlRunner,
+  table: string,
+  key: string,
+  range: TimeRange,
+  options: StatsOptions,
+  buckets: number,
+): Promise<StatsSeries[]> {
+  const p = new Params(runner);
+  const since = p.int(range.since.getTime());
+  const width = p.int(options.bucketMs);
+  const sql =
+    `SELECT (ts - ${since}) / ${width} AS b, ${key} AS k, COUNT(*) AS n FROM ${table} ` +
+    `WHERE ts >= ${p.int(range.since.getTime())} AND ts < ${p.int(range.until.getTime())} GROUP BY 1, 2`;
+  const byKey = new Map<string, StatsSeries>();
+  for (const row of await runner.all(sql, p.values)) {
+    const k = row.k === null || row.k === undefined ? 'none' : String(row.k);
+    let s = byKey.get(k);
+    if (!s) byKey.set(k, (s = { key: k, total: 0, counts: new Array<number>(buckets).fill(0) }));
+    const b = Math.floor(num(row.b));
+    const n = num(row.n);
+    if (b >= 0 && b < buckets) s.counts[b] = (s.counts[b] ?? 0) + n;
+    s.total += n;
+  }
+  return [...byKey.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+}
+
+export async function eventStats(
+  runner: SqlRunner,
+  t: SqlTables,
+  range: TimeRange,
+  options: StatsOptions,
+): Promise<AuditStats> {
+  if (!(options.bucketMs >= 1000)) throw new Error('stats bucket must be at least 1000 ms');
+  const span = range.until.getTime() - range.since.getTime();
+  const buckets = Math.max(1, Math.ceil(span / options.bucketMs));
+  if (buckets > 10_000)
+    throw new Error(`stats range holds ${buckets} buckets; use a wider bucket (max 10000)`);
+  const top = options.top ?? 10;
+  const [decision, kind, category, rule, client] = await Promise.all([
+    series(runner, t.events, 'decision', range, options, buckets),
+    series(runner, t.events, 'kind', range, options, buckets),
+    series(runner, t.findings, 'category', range, options, buckets),
+    series(runner, t.findings, 'rule_id', range, options, buckets),
+    series(runner, t.events, 'client', range, options, buckets),
+  ]);
+  const total = (list: StatsSeries[], key?: string) =>
+    list.filter((s) => key === undefined || s.key === key).reduce((sum, s) => sum + s.total, 0);
+  return {
+    buckets: Array.from({ length: buckets }, (_, i) =>
+      new Date(range.since.getTime() + i * options.bucketMs).toISOString(),
+    ),
+    bucketMs: options.bucketMs,
+    totals: {
+      events: total(decision),
+      requests: total(kind, 'request'),
+      egress: total(kind, 'egress'),
+      findings: total(category),
+    },
+    decision,
+    category,
+    rule: rule.slice(0, top),
+    client: client.slice(0, top),
+  };
+}
+
+export async function* chainRowsOf(
+  runner: SqlRunner,
+  t: SqlTables,
+  batchSize = 10_000,
+): AsyncIterable<ChainRow[]> {
+  const columns = `SELECT row_id, id, instance, seq, ts, hash, doc FROM ${t.events}`;
+  let after: [string, number] | undefined;
+  for (;;) {
+    const rows = after
+      ? await runner.all(
+          `${columns} WHERE (instance, seq) > (${runner.param(1)}, ${runner.intParam(2)}) ` +
+            `ORDER BY instance, seq LIMIT ${runner.intParam(3)}`,
+          [after[0], after[1], batchSize],
+        )
+      : await runner.all(`${columns} ORDER BY instance, seq LIMIT ${runner.intParam(1)}`, [batchSize]);
+    if (rows.length === 0) return;
+    const batch: ChainRow[] = rows.map((r) => ({
+      row: num(r.row_id),
+      id: String(r.id),
+      instance: String(r.instance),
+      seq: num(r.seq),
+      ts: num(r.ts),
+      hash: String(r.hash),
+      doc: String(r.doc),
+    }));
+    yield batch;
+    const last = batch[batch.length - 1];
+    if (!last || rows.length < batchSize) return;
+    after = [last.instance, last.seq];
+  }
+}
+
+export async function anchorsOf(runner: SqlRunner, t: SqlTables): Promise<ChainAnchor[]> {
+  const rows = await runner.all(`SELECT instance, seq, hash, pruned_at FROM ${t.anchors}`, []);
+  return rows.map((r) => ({
+    instance: String(r.instance),
+    seq: num(r.seq),
+    hash: String(r.hash),
+    prunedAt: num(r.pruned_at),
+  }));
+}
+
+/** The indexed columns of one event, in insertion column order. */
+export function eventColumns(event: AuditEvent): (string | number | null)[] {
+  let maxSeverity = 0;
+  for (const f of event.findings) maxSeverity = Math.max(maxSeverity, SEVERITY_RANK[f.severity] ?? 0);
+  return [
+    event.id,
+    event.instance,
+    event.seq,
+    Date.parse(event.time),
+    event.kind,
+    event.decision,
+    event.provider ?? null,
+    event.client.agent,
+    event.model ?? null,
+    event.status ?? null,
+    event.findings.length,
+    maxSeverity,
+    event.hash,
+  ];
+}
+
+export const EVENT_COLUMNS =
+  'id, instance, seq, ts, kind, decision, provider, client, model, status, findings, max_severity, hash, doc';

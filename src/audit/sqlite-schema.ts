@@ -1,0 +1,43 @@
+/**
+ * SQLite schema and migrations. `audit_schema_version` holds the version applied; each entry
+ * of MIGRATIONS moves it up by one, in a transaction. Add a migration; never edit a shipped one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE audit_events (
+    row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    instance TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    provider TEXT,
+    client TEXT NOT NULL,
+    model TEXT,
+    status INTEGER,
+    findings INTEGER NOT NULL,
+    max_severity INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (instance, seq)
+  );
+  CREATE INDEX audit_events_ts ON audit_events (ts, id);
+  CREATE TABLE audit_findings (
+    event_row INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    action TEXT NOT NULL
+  );
+  CREATE INDEX audit_findings_ts ON audit_findings (ts);
+  CREATE INDEX audit_findings_event ON audit_findings (event_row);
+  CREATE TABLE audit_anchors (
+    instance TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    pruned_at INTEGER NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,228 @@
+/**
+ * The embedded audit store: one SQLite file (`<dataDir>/audit.db`) in WAL mode, so readers
+ * (`airlock audit tail`, the dashboard) never block the writer. synchronous=NORMAL is enough:
+ * in WAL mode it loses no committed transaction on a process crash, and the recorder's spool
+ * covers what is not yet committed.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditStoreError, errorText } from './errors.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import {
+  anchorsOf,
+  chainRowsOf,
+  changedEvents,
+  EVENT_COLUMNS,
+  eventColumns,
+  eventStats,
+  getEvent,
+  queryEvents,
+  type SqlRow,
+  type SqlRunner,
+  type SqlTables,
+} from './sql-reader.js';
+import type {
+  AuditChanges,
+  AuditFilter,
+  AuditPage,
+  AuditStats,
+  AuditStore,
+  ChainAnchor,
+  ChainRow,
+} from './store.js';
+import type { StatsOptions, TimeRange } from './store.js';
+import type { AuditEvent, SealedEvent } from './types.js';
+import { verifyRows, type VerifyReport } from './verify.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** Refuse to create the file (the CLI reads an existing log; it must not make an empty one). */
+  mustExist?: boolean;
+}
+
+const TABLES: SqlTables = { events: 'audit_events', findings: 'audit_findings', anchors: 'audit_anchors' };
+const STATEMENT_CACHE_MAX = 200;
+
+export class SqliteAuditStore implements AuditStore {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  private readonly options: SqliteStoreOptions;
+  private db: Database.Database | undefined;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly runner: SqlRunner = {
+    param: () => '?',
+    intParam: () => '?',
+    all: async (sql, params) => this.statement(sql).all(...params) as SqlRow[],
+  };
+
+  constructor(options: SqliteStoreOptions) {
+    this.options = options;
+    this.location = options.path;
+  }
+
+  async init(): Promise<void> {
+    this.open();
+  }
+
+  private open(): Database.Database {
+    if (this.db) return this.db;
+    const path = this.options.path;
+    if (this.options.mustExist && path !== ':memory:' && !existsSync(path)) {
+      throw new AuditStoreError(
+        'missing',
+        path,
+        `no SQLite audit database at ${path} (nothing recorded yet, or the wrong --data-dir / --store)`,
+      );
+    }
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      db = new Database(path, { fileMustExist: this.options.mustExist ?? false });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } catch (err) {
+      db?.close();
+      const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new AuditStoreError(
+          'corrupt',
+          path,
+          `the SQLite audit database at ${path} is corrupt or not a database (${errorText(err)}); ` +
+            'move it aside to start a new log, and keep it for investigation',
+          { cause: err },
+        );
+      }
+      throw new AuditStoreError(
+        'failed',
+        path,
+        `cannot open the SQLite audit database at ${path}: ${errorText(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    this.db = db;
+    return db;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= STATEMENT_CACHE_MAX) this.statements.clear();
+      stmt = this.open().prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  async append(batch: readonly SealedEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    const db = this.open();
+    const insertEvent = this.statement(
+      `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(13)}?) ON CONFLICT DO NOTHING`,
+    );
+    const insertFinding = this.statement(
+      'INSERT INTO audit_findings (event_row, ts, rule_id, category, severity, action) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    db.transaction(() => {
+      for (const { event, doc } of batch) {
+        const columns = eventColumns(event);
+        const info = insertEvent.run(...columns, doc);
+        if (info.changes === 0) continue; // already stored: a replayed batch
+        const ts = columns[3];
+        for (const f of event.findings) {
+          insertFinding.run(info.lastInsertRowid, ts, f.ruleId, f.category, f.severity, f.action);
+        }
+      }
+    })();
+  }
+
+  async query(filter?: AuditFilter): Promise<AuditPage> {
+    return queryEvents(this.runner, TABLES, filter);
+  }
+
+  async get(id: string): Promise<AuditEvent | undefined> {
+    return getEvent(this.runner, TABLES, id);
+  }
+
+  async stats(range: TimeRange, options: StatsOptions): Promise<AuditStats> {
+    return eventStats(this.runner, TABLES, range, options);
+  }
+
+  async changes(cursor: string | undefined, limit?: number): Promise<AuditChanges> {
+    return changedEvents(this.runner, TABLES, cursor, limit);
+  }
+
+  chainRows(batchSize?: number): AsyncIterable<ChainRow[]> {
+    return chainRowsOf(this.runner, TABLES, batchSize);
+  }
+
+  async anchors(): Promise<ChainAnchor[]> {
+    return anchorsOf(this.runner, TABLES);
+  }
+
+  async verify(): Promise<VerifyReport> {
+    return verifyRows(this.chainRows(), await this.anchors());
+  }
+
+  async prune(before: Date): Promise<number> {
+    const db = this.open();
+    return db.transaction(() => {
+      let deleted = 0;
+      const cutoffs = db
+        .prepare('SELECT instance, MAX(seq) AS seq FROM audit_events WHERE ts < ? GROUP BY instance')
+        .all(before.getTime()) as { instance: string; seq: number }[];
+      for (const { instance, seq } of cutoffs) {
+        const head = db
+          .prepare('SELECT hash FROM audit_events WHERE instance = ? AND seq = ?')
+          .get(instance, seq) as { hash: string } | undefined;
+        if (!head) continue;
+        db.prepare(
+          'DELETE FROM audit_findings WHERE event_row IN (SELECT row_id FROM audit_events WHERE instance = ? AND seq <= ?)',
+        ).run(instance, seq);
+        deleted += db
+          .prepare('DELETE FROM audit_events WHERE instance = ? AND seq <= ?')
+          .run(instance, seq).changes;
+        db.prepare(
+          'INSERT INTO audit_anchors (instance, seq, hash, pruned_at) VALUES (?, ?, ?, ?) ' +
+            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at',
+        ).run(instance, seq, head.hash, Date.now());
+      }
+      return deleted;
+    })();
+  }
+
+  /** Direct access for tests and tools that must tamper with or inspect the file. */
+  database(): Database.Database {
+    return this.open();
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS audit_schema_version (version INTEGER NOT NULL)');
+  db.transaction(() => {
+    const row = db.prepare('SELECT version FROM audit_schema_version').get() as
+      { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new Error(
+        `audit schema version ${current} is newer than this Airlock (${SQLITE_MIGRATIONS.length})`,
+      );
+    }
+    for (let v = current; v < SQLITE_MIGRATIONS.length; v++) db.exec(SQLITE_MIGRATIONS[v] ?? '');
+    if (!row)
+      db.prepare('INSERT INTO audit_schema_version (version) VALUES (?)').run(SQLITE_MIGRATIONS.length);
+    else if (current < SQLITE_MIGRATIONS.length) {
+      db.prepare('UPDATE audit_schema_version SET version = ?').run(SQLITE_MIGRATIONS.length);
+    }
+  }).immediate();
+}

@@ -1,0 +1,172 @@
+/**
+ * Chain verification over stored rows, streamed in (instance, seq) order. For each instance it
+ * recomputes every row's hash from its stored document, checks that the indexed columns agree
+ * with the hashed document, that seq has no gap and that each row links to its predecessor's
+ * hash; the first row that fails is named with why (edited, deleted, reordered).
+ *
+ * What a hash chain cannot show on its own: rows cut off the END of a chain, or a whole chain
+ * rewritten by someone who recomputes every hash. Each instance's head (last seq and hash) is in
+ * the report so it can be written down elsewhere and compared later (see docs/audit.md).
+ */
+import { createHash } from 'node:crypto';
+import type { ChainAnchor, ChainRow } from './store.js';
+import { GENESIS_HASH } from './types.js';
+
+export type ProblemKind = 'edited' | 'deleted' | 'reordered' | 'malformed';
+
+export interface ChainProblem {
+  instance: string;
+  kind: ProblemKind;
+  /** Storage row number of the first bad row. */
+  row: number;
+  id: string;
+  seq: number;
+  message: string;
+}
+
+export interface ChainSummary {
+  instance: string;
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Hash of the last event: write it down to detect later truncation or rewriting. */
+  head: string;
+  ok: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  events: number;
+  instances: ChainSummary[];
+  /** At most one per instance: the first bad row of its chain. */
+  problems: ChainProblem[];
+}
+
+interface LinkedFields {
+  id?: unknown;
+  instance?: unknown;
+  seq?: unknown;
+  time?: unknown;
+  prev_hash?: unknown;
+}
+
+interface ChainState {
+  summary: ChainSummary;
+  expectedSeq: number;
+  prevHash: string;
+  broken: boolean;
+}
+
+export class ChainVerifier {
+  private readonly anchors = new Map<string, ChainAnchor>();
+  private current: ChainState | undefined;
+  private readonly report: VerifyReport = { ok: true, events: 0, instances: [], problems: [] };
+
+  constructor(anchors: readonly ChainAnchor[] = []) {
+    for (const anchor of anchors) this.anchors.set(anchor.instance, anchor);
+  }
+
+  push(row: ChainRow): void {
+    this.report.events++;
+    let state = this.current;
+    if (!state || state.summary.instance !== row.instance) {
+      const anchor = this.anchors.get(row.instance);
+      state = {
+        summary: {
+          instance: row.instance,
+          events: 0,
+          firstSeq: row.seq,
+          lastSeq: row.seq,
+          head: '',
+          ok: true,
+        },
+        expectedSeq: anchor ? anchor.seq + 1 : 1,
+        prevHash: anchor ? anchor.hash : GENESIS_HASH,
+        broken: false,
+      };
+      this.current = state;
+      this.report.instances.push(state.summary);
+    }
+    state.summary.events++;
+    state.summary.lastSeq = row.seq;
+    state.summary.head = row.hash;
+    if (state.broken) return;
+    const problem = this.check(state, row);
+    if (problem) {
+      state.broken = true;
+      state.summary.ok = false;
+      this.report.ok = false;
+      this.report.problems.push({
+        instance: row.instance,
+        row: row.row,
+        id: row.id,
+        seq: row.seq,
+        ...problem,
+      });
+      return;
+    }
+    state.prevHash = row.hash;
+    state.expectedSeq = row.seq + 1;
+  }
+
+  finish(): VerifyReport {
+    return this.report;
+  }
+
+  private check(state: ChainState, row: ChainRow): { kind: ProblemKind; message: string } | undefined {
+    const where = `row ${row.row} (id ${row.id}, instance ${row.instance}, seq ${row.seq})`;
+    let doc: LinkedFields;
+    try {
+      doc = JSON.parse(row.doc) as LinkedFields;
+    } catch {
+      return { kind: 'malformed', message: `${where}: stored document is not JSON — the row was edited` };
+    }
+    if (createHash('sha256').update(row.doc).digest('hex') !== row.hash) {
+      return { kind: 'edited', message: `${where}: content does not match its hash — the row was edited` };
+    }
+    if (doc.seq !== row.seq) {
+      return {
+        kind: 'reordered',
+        message: `${where}: holds the signed event seq ${String(doc.seq)} — rows were reordered`,
+      };
+    }
+    if (doc.id !== row.id || doc.instance !== row.instance || Date.parse(String(doc.time)) !== row.ts) {
+      return {
+        kind: 'edited',
+        message: `${where}: indexed columns disagree with the signed event — the row was edited`,
+      };
+    }
+    if (row.seq > state.expectedSeq) {
+      const missing =
+        row.seq - 1 === state.expectedSeq
+          ? `seq ${state.expectedSeq}`
+          : `seq ${state.expectedSeq}..${row.seq - 1}`;
+      return { kind: 'deleted', message: `${where}: ${missing} missing before this row — rows were deleted` };
+    }
+    if (row.seq < state.expectedSeq) {
+      return {
+        kind: 'reordered',
+        message: `${where}: seq repeats or goes back — rows were duplicated or reordered`,
+      };
+    }
+    if (doc.prev_hash !== state.prevHash) {
+      return {
+        kind: row.seq === 1 ? 'edited' : 'reordered',
+        message:
+          `${where}: does not link to the hash of seq ${row.seq - 1} — ` +
+          'the previous row was edited and re-hashed, or rows were swapped',
+      };
+    }
+    return undefined;
+  }
+}
+
+/** Runs the verifier over a store's streamed rows. */
+export async function verifyRows(
+  rows: AsyncIterable<ChainRow[]>,
+  anchors: readonly ChainAnchor[],
+): Promise<VerifyReport> {
+  const verifier = new ChainVerifier(anchors);
+  for await (const batch of rows) for (const row of batch) verifier.push(row);
+  return verifier.finish();
+}

@@ -1,0 +1,151 @@
+/** The store contract, run against SQLite and the real PostgreSQL alike. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AuditEvent } from '../../src/audit/types.js';
+import { sealedChain, STORE_KINDS, type OpenedStore } from './helpers.js';
+
+async function allPages(
+  opened: OpenedStore,
+  filter: Parameters<OpenedStore['store']['query']>[0],
+): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 1000; i++) {
+    const page = await opened.store.query({ ...filter, cursor });
+    out.push(...page.events);
+    if (!page.next) return out;
+    cursor = page.next;
+  }
+  throw new Error('paging did not end');
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`audit store: ${kind.name}`, () => {
+    let opened: OpenedStore;
+    const chainA = sealedChain('inst-a', 60);
+    const chainB = sealedChain('inst-b', 40, Date.parse('2026-01-01T00:00:30Z'));
+
+    before(async () => {
+      opened = await kind.open();
+      await opened.store.append(chainA.slice(0, 30));
+      await opened.store.append([...chainA.slice(30), ...chainB]);
+      // A replayed batch (crash between commit and spool truncation) must insert nothing twice.
+      await opened.store.append(chainA.slice(20, 40));
+    });
+    after(async () => opened.cleanup());
+
+    it('stores each event once and returns it as recorded', async () => {
+      const all = await allPages(opened, { limit: 1000 });
+      assert.equal(all.length, 100);
+      const first = chainA[0]!.event;
+      assert.deepEqual(await opened.store.get(first.id), first);
+      assert.equal(await opened.store.get('no-such-id'), undefined);
+    });
+
+    it('pages newest first and oldest first without gaps or repeats', async () => {
+      const desc = await allPages(opened, { limit: 7 });
+      const asc = await allPages(opened, { limit: 13, order: 'asc' });
+      assert.equal(desc.length, 100);
+      assert.deepEqual(
+        desc.map((e) => e.id),
+        asc.map((e) => e.id).reverse(),
+      );
+      const times = asc.map((e) => Date.parse(e.time));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+      );
+    });
+
+    it('filters by decision, kind, rule, category, severity, instance and time', async () => {
+      const events = [...chainA, ...chainB].map((s) => s.event);
+      const expect = (pred: (e: AuditEvent) => boolean) =>
+        events
+          .filter(pred)
+          .map((e) => e.id)
+          .sort();
+      const got = async (f: Parameters<OpenedStore['store']['query']>[0]) =>
+        (await allPages(opened, { ...f, limit: 9 })).map((e) => e.id).sort();
+      assert.deepEqual(
+        await got({ decision: 'block' }),
+        expect((e) => e.decision === 'block'),
+      );
+      assert.deepEqual(
+        await got({ decision: ['block', 'pseudonymize'] }),
+        expect((e) => e.decision === 'block' || e.decision === 'pseudonymize'),
+      );
+      assert.deepEqual(
+        await got({ kind: 'egress' }),
+        expect((e) => e.kind === 'egress'),
+      );
+      assert.deepEqual(
+        await got({ rule: 'aws-access-key' }),
+        expect((e) => e.findings.some((f) => f.ruleId === 'aws-access-key')),
+      );
+      assert.deepEqual(
+        await got({ category: 'environment' }),
+        expect((e) => e.findings.some((f) => f.category === 'environment')),
+      );
+      assert.deepEqual(
+        await got({ minSeverity: 'critical' }),
+        expect((e) => e.findings.some((f) => f.severity === 'critical')),
+      );
+      assert.deepEqual(
+        await got({ hasFindings: false }),
+        expect((e) => e.findings.length === 0),
+      );
+      assert.deepEqual(
+        await got({ instance: 'inst-b', client: 'claude-code' }),
+        expect((e) => e.instance === 'inst-b' && e.client.agent === 'claude-code'),
+      );
+      const since = new Date('2026-01-01T00:00:20Z');
+      const until = new Date('2026-01-01T00:00:45Z');
+      assert.deepEqual(
+        await got({ since, until }),
+        expect((e) => Date.parse(e.time) >= since.getTime() && Date.parse(e.time) < until.getTime()),
+      );
+      assert.ok((await got({ decision: 'block' })).length > 0, 'the fixture has blocked events');
+    });
+
+    it('counts per decision, category, rule and client over time buckets', async () => {
+      const since = new Date('2026-01-01T00:00:00Z');
+      const until = new Date('2026-01-01T00:02:00Z');
+      const stats = await opened.store.stats({ since, until }, { bucketMs: 30_000, top: 3 });
+      const events = [...chainA, ...chainB].map((s) => s.event);
+      assert.equal(stats.buckets.length, 4);
+      assert.equal(stats.totals.events, 100);
+      assert.equal(stats.totals.egress, events.filter((e) => e.kind === 'egress').length);
+      assert.equal(
+        stats.totals.findings,
+        events.reduce((n, e) => n + e.findings.length, 0),
+      );
+      const blocked = stats.decision.find((s) => s.key === 'block');
+      assert.ok(blocked);
+      for (let b = 0; b < 4; b++) {
+        const lo = since.getTime() + b * 30_000;
+        const want = events.filter(
+          (e) => e.decision === 'block' && Date.parse(e.time) >= lo && Date.parse(e.time) < lo + 30_000,
+        );
+        assert.equal(blocked.counts[b], want.length, `bucket ${b}`);
+      }
+      const secret = stats.category.find((s) => s.key === 'secret');
+      assert.equal(secret?.total, events.filter((e) => e.decision === 'block').length);
+      assert.ok(stats.rule.length <= 3);
+      assert.deepEqual(stats.client.map((s) => s.key).sort(), ['claude-code', 'openai-sdk']);
+    });
+
+    it('feeds new rows in insertion order from a cursor', async () => {
+      const head = await opened.store.changes(undefined, 5);
+      assert.equal(head.events.length, 5);
+      const none = await opened.store.changes(head.cursor);
+      assert.equal(none.events.length, 0);
+      const fresh = sealedChain('inst-c', 3, Date.parse('2025-06-01T00:00:00Z'));
+      await opened.store.append(fresh);
+      const next = await opened.store.changes(head.cursor);
+      assert.deepEqual(
+        next.events.map((e) => e.id),
+        fresh.map((s) => s.event.id),
+      );
+    });
+  });
+}

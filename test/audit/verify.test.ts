@@ -1,0 +1,109 @@
+/** Tamper evidence: rows edited, deleted or reordered directly in SQL are named by verify. */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { canonicalJson } from '../../src/audit/canonical.js';
+import { sha256Hex } from '../../src/audit/chain.js';
+import { sealedChain, STORE_KINDS, type OpenedStore } from './helpers.js';
+
+const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+for (const kind of STORE_KINDS) {
+  describe(`audit verify: ${kind.name}`, () => {
+    let opened: OpenedStore;
+    const chainA = sealedChain('inst-a', 30);
+    const chainB = sealedChain('inst-b', 20);
+
+    beforeEach(async () => {
+      opened = await kind.open();
+      await opened.store.append([...chainA, ...chainB]);
+    });
+    afterEach(async () => opened.cleanup());
+
+    const where = (instance: string, seq: number) => `WHERE instance = '${instance}' AND seq = ${seq}`;
+
+    it('accepts an untouched log and reports each chain head', async () => {
+      const report = await opened.store.verify();
+      assert.equal(report.ok, true);
+      assert.equal(report.events, 50);
+      assert.deepEqual(
+        report.instances.map((c) => [c.instance, c.events, c.lastSeq, c.head]),
+        [
+          ['inst-a', 30, 30, chainA[29]!.event.hash],
+          ['inst-b', 20, 20, chainB[19]!.event.hash],
+        ],
+      );
+    });
+
+    it('names a row whose content was edited', async () => {
+      await opened.exec(
+        `UPDATE $events SET doc = replace(doc, '"bytes_out":2000', '"bytes_out":1') ${where('inst-a', 12)}`,
+      );
+      const report = await opened.store.verify();
+      assert.equal(report.ok, false);
+      assert.equal(report.problems.length, 1);
+      const p = report.problems[0]!;
+      assert.deepEqual([p.instance, p.seq, p.kind, p.id], ['inst-a', 12, 'edited', chainA[11]!.event.id]);
+      assert.match(p.message, /edited/);
+      assert.equal(report.instances.find((c) => c.instance === 'inst-b')?.ok, true);
+    });
+
+    it('finds an edit whose hash was recomputed at the next link', async () => {
+      const event = { ...chainA[11]!.event, bytes_out: 1 };
+      const { hash: _old, ...unsigned } = event;
+      const doc = canonicalJson(unsigned);
+      await opened.exec(
+        `UPDATE $events SET doc = ${sqlText(doc)}, hash = '${sha256Hex(doc)}' ${where('inst-a', 12)}`,
+      );
+      const [p] = (await opened.store.verify()).problems;
+      assert.equal(p?.seq, 13);
+      assert.match(p?.message ?? '', /does not link to the hash of seq 12/);
+    });
+
+    it('names the row after a deleted one', async () => {
+      await opened.exec(`DELETE FROM $events ${where('inst-b', 7)}`);
+      const [p] = (await opened.store.verify()).problems;
+      assert.deepEqual([p?.instance, p?.seq, p?.kind], ['inst-b', 8, 'deleted']);
+      assert.match(p?.message ?? '', /seq 7 missing/);
+    });
+
+    it('names reordered rows (seq values swapped)', async () => {
+      await opened.exec(`UPDATE $events SET seq = -1 ${where('inst-a', 5)}`);
+      await opened.exec(`UPDATE $events SET seq = 5 ${where('inst-a', 6)}`);
+      await opened.exec(`UPDATE $events SET seq = 6 ${where('inst-a', -1)}`);
+      const [p] = (await opened.store.verify()).problems;
+      assert.deepEqual([p?.seq, p?.kind], [5, 'reordered']);
+    });
+
+    it('names whole rows swapped (documents and hashes moved together)', async () => {
+      const a = chainA[4]!;
+      const b = chainA[5]!;
+      await opened.exec(
+        `UPDATE $events SET id = 'tmp-a', doc = ${sqlText(b.doc)}, hash = '${b.event.hash}' ${where('inst-a', 5)}`,
+      );
+      await opened.exec(
+        `UPDATE $events SET id = '${b.event.id}X', doc = ${sqlText(a.doc)}, hash = '${a.event.hash}' ${where('inst-a', 6)}`,
+      );
+      const [p] = (await opened.store.verify()).problems;
+      assert.equal(p?.seq, 5);
+      assert.equal(p?.kind, 'reordered');
+    });
+
+    it('names a row whose indexed time was moved', async () => {
+      await opened.exec(`UPDATE $events SET ts = ts + 3600000 ${where('inst-b', 3)}`);
+      const [p] = (await opened.store.verify()).problems;
+      assert.deepEqual([p?.instance, p?.seq, p?.kind], ['inst-b', 3, 'edited']);
+    });
+
+    it('keeps verifying after retention pruned the oldest rows, and still sees deletions', async () => {
+      const cut = new Date(Date.parse(chainA[9]!.event.time) + 1);
+      const deleted = await opened.store.prune(cut);
+      assert.equal(deleted, 20); // seq 1..10 of both chains
+      const report = await opened.store.verify();
+      assert.equal(report.ok, true, JSON.stringify(report.problems));
+      assert.equal(report.events, 30);
+      await opened.exec(`DELETE FROM $events ${where('inst-a', 11)}`);
+      const [p] = (await opened.store.verify()).problems;
+      assert.deepEqual([p?.seq, p?.kind], [12, 'deleted']);
+    });
+  });
+}
