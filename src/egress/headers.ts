@@ -1,0 +1,47 @@
+/**
+ * Header rules of a forwarding proxy (RFC 9110 §7.6.1 Connection, §7.6.3 Via; RFC 9112 §9.6).
+ * Hop-by-hop fields describe one connection and must not be forwarded: the fixed set below plus
+ * every field named in `Connection`. `Proxy-Authorization` is for this proxy only: it is dropped
+ * here and never reaches a log, an event or the next hop.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** A copy without hop-by-hop fields (and without the ones `Connection` lists). */
+export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = new Set<string>();
+  const connection = headers.connection;
+  if (typeof connection === 'string') {
+    for (const token of connection.split(',')) listed.add(token.trim().toLowerCase());
+  }
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Appends this proxy to `Via` (RFC 9110 §7.6.3): `1.1 <pseudonym>`. */
+export function appendVia(existing: string | string[] | undefined, pseudonym: string): string {
+  const previous = Array.isArray(existing) ? existing.join(', ') : existing;
+  return previous ? `${previous}, 1.1 ${pseudonym}` : `1.1 ${pseudonym}`;
+}
+
+/** True when a `Via` value lists this proxy already: the request came back to us. */
+export function viaHasLoop(via: string | string[] | undefined, pseudonym: string): boolean {
+  if (via === undefined) return false;
+  const value = Array.isArray(via) ? via.join(',') : via;
+  return value.split(',').some((hop) => hop.trim().split(/\s+/)[1] === pseudonym);
+}

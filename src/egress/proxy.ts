@@ -1,0 +1,269 @@
+/**
+ * The forward proxy (`HTTPS_PROXY=http://127.0.0.1:8790`): CONNECT tunnels and absolute-URI
+ * HTTP requests, each destination decided by the egress policy and reported as one event.
+ * node:http parses the request head; after a tunnel opens its bytes are piped, never parsed.
+ *
+ * TLS interception seam: `interceptTunnel(host, port)` is asked for every allowed CONNECT. It
+ * returns undefined (tunnel the bytes) or a handler that receives the client socket after the
+ * `200 Connection Established`; that handler is where a TLS server socket (node:tls, a per-host
+ * certificate from a local CA) could terminate the tunnel and hand requests to the gateway.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
+import { normalizeHost, parseAuthority, type Destination } from './host-pattern.js';
+import { logEgressEvents, type EgressEvent, type EgressListener, type EgressOutcome } from './events.js';
+import { viaHasLoop } from './headers.js';
+import { openTunnel, parseBypass, parseUpstreamProxy, routeFor, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
+import { createHttpForwarder } from './forward-http.js';
+import { isSelf, selfAddress, type SelfAddress } from './self.js';
+
+export type TunnelHandler = (client: Duplex, head: Buffer) => void;
+
+export interface ForwardProxyOptions {
+  /** Listen address; default 127.0.0.1 (anything else lets the network use the proxy). */
+  host?: string;
+  /** Default 8790; 0 picks a free port. */
+  port?: number;
+  /** A compiled policy, or the `egress:` section to compile; default: the built-in default profile. */
+  policy?: CompiledEgressPolicy | EgressPolicyInput;
+  /** Corporate proxy for allowed destinations, `http://[user:pass@]host:port`. */
+  upstreamProxy?: string;
+  /** Destinations that bypass the upstream proxy (loopback always does); host patterns or `.suffix`. */
+  upstreamBypass?: string[];
+  onEvent?: EgressListener;
+  /** The TLS-termination seam (see the file comment). */
+  interceptTunnel?: (host: string, port: number) => TunnelHandler | undefined;
+  /** Longest request head; larger gets 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Connecting to a destination or the upstream proxy; default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+export interface ForwardProxy {
+  /** `http://127.0.0.1:PORT`, the value for HTTPS_PROXY / HTTP_PROXY. */
+  url: string;
+  host: string;
+  port: number;
+  /** This instance's `Via` pseudonym (loop detection). */
+  via: string;
+  /** Open tunnels and forwarded requests right now. */
+  activeTunnels(): number;
+  close(): Promise<void>;
+}
+
+const isCompiled = (p: ForwardProxyOptions['policy']): p is CompiledEgressPolicy =>
+  typeof p === 'object' && p !== null && typeof (p as CompiledEgressPolicy).decide === 'function';
+
+/** Writes a complete plain-text HTTP answer on a raw socket (CONNECT and parse errors have no `res`). */
+function answerRaw(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function answerPlain(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<ForwardProxy> {
+  const policy = isCompiled(opts.policy) ? opts.policy : compileEgressPolicy(opts.policy ?? {});
+  const upstream: UpstreamProxy | undefined = opts.upstreamProxy ? parseUpstreamProxy(opts.upstreamProxy) : undefined;
+  const bypass = parseBypass(opts.upstreamBypass ?? []);
+  const emit = opts.onEvent ?? logEgressEvents();
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const via = `airlock-${randomBytes(4).toString('hex')}`;
+  const forwarder = createHttpForwarder(via, 60_000);
+  const open = new Set<Duplex>();
+  let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
+
+  function report(req: IncomingMessage, start: number, fields: Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>): void {
+    const ua = req.headers['user-agent'];
+    const event: EgressEvent = {
+      kind: 'egress',
+      time: new Date(Date.now() - (performance.now() - start)).toISOString(),
+      ...fields,
+      latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
+      client: { address: req.socket.remoteAddress ?? '', ...(typeof ua === 'string' ? { userAgent: ua.slice(0, 256) } : {}) },
+    };
+    try {
+      emit(event);
+    } catch {
+      // A failing listener must not take the proxy down; the audit side reports its own errors.
+    }
+  }
+
+  const upstreamFor = (dest: Destination) => routeFor(dest, upstream, bypass);
+
+  /** Loop, then policy; the refusal to send, or undefined when the destination may be reached. */
+  function check(req: IncomingMessage, dest: Destination): { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string } {
+    if (isSelf(dest, self) || viaHasLoop(req.headers.via, via)) {
+      return { status: 508, outcome: 'loop', rule: 'loop', message: `Airlock egress proxy: ${dest.host}:${dest.port} is this proxy (request loop)` };
+    }
+    const decision = policy.decide(dest.host, dest.port);
+    if (!decision.allow) {
+      return { status: 403, outcome: 'refused', rule: decision.rule, message: `Airlock refused ${dest.host}:${dest.port}: ${decision.rule}` };
+    }
+    return { rule: decision.rule };
+  }
+
+  async function onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    const start = performance.now();
+    client.on('error', () => client.destroy());
+    const dest = parseAuthority(req.url ?? '');
+    if (dest === undefined) {
+      // The raw target is not echoed: it may be anything, credentials included.
+      answerRaw(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
+      report(req, start, { method: 'CONNECT', host: '', port: 0, decision: 'deny', rule: 'malformed CONNECT target', outcome: 'bad_request', status: 400 });
+      return;
+    }
+    const verdict = check(req, dest);
+    if ('status' in verdict) {
+      answerRaw(client, verdict.status, verdict.message);
+      report(req, start, { method: 'CONNECT', ...dest, decision: 'deny', rule: verdict.rule, outcome: verdict.outcome, status: verdict.status });
+      return;
+    }
+    const intercept = opts.interceptTunnel?.(dest.host, dest.port);
+    if (intercept !== undefined) {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'intercepted', status: 200 });
+      intercept(client, head);
+      return;
+    }
+    const proxy = upstreamFor(dest);
+    let tunnel;
+    try {
+      tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs);
+    } catch (err) {
+      const e = err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
+      answerRaw(client, e.status, `Airlock egress proxy: ${e.message}`);
+      report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'upstream_error', status: e.status, route: proxy ? 'upstream-proxy' : 'direct', error: e.code });
+      return;
+    }
+    const server = tunnel.socket;
+    if (client.destroyed) {
+      server.destroy();
+      return;
+    }
+    open.add(client);
+    (client as Socket).setNoDelay?.(true);
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
+    if (head.length > 0) server.write(head);
+    report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'tunnel', status: 200, route: tunnel.route });
+    // Both directions piped; end() propagates half-closes, an error on either side ends both.
+    const teardown = () => {
+      client.destroy();
+      server.destroy();
+      open.delete(client);
+    };
+    server.on('error', teardown);
+    client.on('error', teardown);
+    server.on('close', teardown);
+    client.on('close', teardown);
+    client.pipe(server);
+    server.pipe(client);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = performance.now();
+    const target = req.url ?? '';
+    const method = req.method ?? '';
+    if (target.startsWith('/')) {
+      if (target === '/healthz') answerPlain(res, 200, 'ok');
+      else answerPlain(res, 400, 'Airlock egress proxy: use me as HTTPS_PROXY / HTTP_PROXY (CONNECT or absolute-URI requests)');
+      return;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(target);
+    } catch {
+      url = undefined;
+    }
+    const host = url && url.protocol === 'http:' ? normalizeHost(url.hostname) : undefined;
+    if (url === undefined || host === undefined) {
+      const why = url?.protocol === 'https:' ? 'https URLs go through CONNECT' : 'request target must be an absolute http:// URL';
+      answerPlain(res, 400, `Airlock egress proxy: ${why}`);
+      report(req, start, { method, host: '', port: 0, decision: 'deny', rule: why, outcome: 'bad_request', status: 400 });
+      return;
+    }
+    const dest: Destination = { host, port: url.port === '' ? 80 : Number(url.port) };
+    const verdict = check(req, dest);
+    if ('status' in verdict) {
+      answerPlain(res, verdict.status, verdict.message);
+      report(req, start, { method, ...dest, decision: 'deny', rule: verdict.rule, outcome: verdict.outcome, status: verdict.status });
+      return;
+    }
+    open.add(res.socket as Duplex);
+    res.on('close', () => open.delete(res.socket as Duplex));
+    const result = await forwarder.forward(req, res, url, dest, upstreamFor(dest));
+    report(req, start, {
+      method,
+      ...dest,
+      decision: 'allow',
+      rule: verdict.rule,
+      outcome: result.error ? 'upstream_error' : 'forwarded',
+      status: result.status,
+      route: result.route,
+      ...(result.error ? { error: result.error } : {}),
+    });
+  }
+
+  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+    void onRequest(req, res);
+  });
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void onConnect(req, socket, head);
+  });
+  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT');
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    answerRaw(socket, status, `Airlock egress proxy: ${STATUS_CODES[status] ?? 'bad request'}`);
+    const fakeReq = { headers: {}, socket } as unknown as IncomingMessage;
+    report(fakeReq, performance.now(), { method: '', host: '', port: 0, decision: 'deny', rule: err.code ?? 'client error', outcome: 'bad_request', status });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8790, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  self = selfAddress(address.address, address.port);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    via,
+    activeTunnels: () => open.size,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of open) socket.destroy();
+      server.closeAllConnections();
+      forwarder.close();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * How the proxy reaches a destination: straight (`net.connect`) or through the user's corporate
+ * proxy with its own `CONNECT` (credentials from the proxy URL, sent as Basic
+ * `Proxy-Authorization` and never logged: `describeProxyUrl` is the only printable form).
+ */
+import { connect, type Socket } from 'node:net';
+import { matches, parseHostPattern, type Destination, type HostPattern } from './host-pattern.js';
+import { appendVia } from './headers.js';
+import { isLoopback } from './self.js';
+
+export interface UpstreamProxy {
+  host: string;
+  port: number;
+  /** `Basic ...` when the URL carried credentials. */
+  authorization?: string;
+  /** Safe to print: scheme, host and port, credentials replaced. */
+  display: string;
+}
+
+/** Parses `http://[user:pass@]host:port`; only plain-HTTP proxies (the common corporate kind). */
+export function parseUpstreamProxy(url: string): UpstreamProxy {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.includes('://') ? url : `http://${url}`);
+  } catch {
+    throw new Error('upstream proxy is not a URL (expected http://[user:pass@]host:port)');
+  }
+  if (parsed.protocol !== 'http:') throw new Error(`upstream proxy must be http:// (got ${parsed.protocol})`);
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const port = parsed.port === '' ? 80 : Number(parsed.port);
+  return {
+    host,
+    port,
+    authorization: user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` : undefined,
+    display: describeProxyUrl(url),
+  };
+}
+
+/** The proxy URL with any credentials masked, for logs and messages. */
+export function describeProxyUrl(url: string): string {
+  try {
+    const parsed = new URL(url.includes('://') ? url : `http://${url}`);
+    const masked = parsed.username || parsed.password ? '***@' : '';
+    return `${parsed.protocol}//${masked}${parsed.host}`;
+  } catch {
+    return '<invalid proxy URL>';
+  }
+}
+
+/** NO_PROXY-style entries (`host`, `.suffix`, `*.suffix`, `host:port`) as host patterns. */
+export function parseBypass(list: readonly string[]): HostPattern[] {
+  return list
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => parseHostPattern(entry.startsWith('.') ? `*${entry}` : entry));
+}
+
+/** The upstream proxy to use for `dest`, or undefined to connect straight (loopback always does). */
+export function routeFor(dest: Destination, proxy: UpstreamProxy | undefined, bypass: readonly HostPattern[]): UpstreamProxy | undefined {
+  if (proxy === undefined || isLoopback(dest.host)) return undefined;
+  return bypass.some((p) => matches(p, dest)) ? undefined : proxy;
+}
+
+export class UpstreamConnectError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    /** 504 for timeouts, 502 otherwise. */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'UpstreamConnectError';
+  }
+}
+
+function authority(dest: Destination): string {
+  return dest.host.includes(':') ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
+}
+
+/** Opens a TCP connection, rejecting with UpstreamConnectError on error or timeout. */
+function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      // Until the caller attaches its own handlers: an 'error' without a listener would throw.
+      socket.on('error', ignore);
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const code = err.code ?? 'ECONNERROR';
+      reject(new UpstreamConnectError(`connect to ${host}:${port} failed: ${code}`, code, 502));
+    });
+  });
+}
+
+function ignore(): void {}
+
+const MAX_PROXY_RESPONSE_HEAD = 16 * 1024;
+
+/**
+ * CONNECT through the upstream proxy; resolves with the tunnel socket and any bytes the proxy
+ * sent after its response head (they belong to the tunnel).
+ */
+async function connectThrough(
+  proxy: UpstreamProxy,
+  dest: Destination,
+  via: string,
+  timeoutMs: number,
+): Promise<{ socket: Socket; leftover: Buffer }> {
+  const socket = await openSocket(proxy.host, proxy.port, timeoutMs);
+  const target = authority(dest);
+  const lines = [`CONNECT ${target} HTTP/1.1`, `Host: ${target}`, `Via: ${appendVia(undefined, via)}`];
+  if (proxy.authorization) lines.push(`Proxy-Authorization: ${proxy.authorization}`);
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const fail = (err: UpstreamConnectError) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new UpstreamConnectError(`upstream proxy ${proxy.display} did not answer CONNECT`, 'ETIMEDOUT', 504)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > MAX_PROXY_RESPONSE_HEAD) fail(new UpstreamConnectError('upstream proxy answer too long', 'EPROTO', 502));
+        return;
+      }
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1];
+      if (status === undefined || !status.startsWith('2')) {
+        // The status only: the proxy's own message may echo what we sent.
+        fail(new UpstreamConnectError(`upstream proxy ${proxy.display} answered ${status ?? 'garbage'}`, `PROXY_${status ?? 'BAD'}`, 502));
+        return;
+      }
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      socket.on('error', ignore);
+      resolve({ socket, leftover: head.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      fail(new UpstreamConnectError(`upstream proxy ${proxy.display}: ${err.code ?? 'error'}`, err.code ?? 'ECONNERROR', 502)),
+    );
+    socket.once('close', () => fail(new UpstreamConnectError(`upstream proxy ${proxy.display} closed the connection`, 'ECONNRESET', 502)));
+  });
+}
+
+export interface OpenedTunnel {
+  socket: Socket;
+  leftover: Buffer;
+  route: 'direct' | 'upstream-proxy';
+}
+
+/** Connects to `dest`, through `proxy` unless it is undefined. */
+export async function openTunnel(
+  dest: Destination,
+  proxy: UpstreamProxy | undefined,
+  via: string,
+  timeoutMs: number,
+): Promise<OpenedTunnel> {
+  if (proxy === undefined) {
+    return { socket: await openSocket(dest.host, dest.port, timeoutMs), leftover: Buffer.alloc(0), route: 'direct' };
+  }
+  const { socket, leftover } = await connectThrough(proxy, dest, via, timeoutMs);
+  return { socket, leftover, route: 'upstream-proxy' };
+}
