@@ -1,0 +1,94 @@
+/**
+ * Turns decided findings into edited texts. Each span becomes its surrogate (pseudonymize),
+ * a same-shape secret surrogate (redact) or nothing (strip). Overlapping findings keep the
+ * strongest action, then the longest span, so one value is never edited twice. Surrogates are
+ * chosen in input order, then span order: with collisions resolved "first come", a fixed order
+ * is what keeps the same request byte-identical turn after turn.
+ */
+import type { Finding, ScanInput } from '../detect/types.js';
+import type { Surrogates, RequestContext } from './surrogates.js';
+
+export type EditAction = 'pseudonymize' | 'redact' | 'strip';
+
+export interface DecidedFinding {
+  finding: Finding;
+  action: EditAction;
+}
+
+export interface Edit {
+  input: number;
+  start: number;
+  end: number;
+  text: string;
+}
+
+const STRENGTH: Readonly<Record<EditAction, number>> = { redact: 3, pseudonymize: 2, strip: 1 };
+
+/** The findings that will be edited: per input, no two spans overlap. Sorted by input, start. */
+export function resolveOverlaps(decided: readonly DecidedFinding[]): DecidedFinding[] {
+  const ranked = [...decided].sort(
+    (a, b) =>
+      STRENGTH[b.action] - STRENGTH[a.action] ||
+      b.finding.end - b.finding.start - (a.finding.end - a.finding.start) ||
+      a.finding.input - b.finding.input ||
+      a.finding.start - b.finding.start,
+  );
+  const kept = new Map<number, DecidedFinding[]>();
+  for (const d of ranked) {
+    const f = d.finding;
+    if (f.end <= f.start) continue;
+    const taken = kept.get(f.input) ?? [];
+    if (taken.some((k) => f.start < k.finding.end && k.finding.start < f.end)) continue;
+    taken.push(d);
+    kept.set(f.input, taken);
+  }
+  return [...kept.values()]
+    .flat()
+    .sort((a, b) => a.finding.input - b.finding.input || a.finding.start - b.finding.start);
+}
+
+/** Where a value sits, for place-keyed tracking ids: a header name or a JSON path, never the value. */
+export function placeOf(input: ScanInput): string {
+  return input.role === 'header' ? `header:${input.header ?? ''}` : `${input.role}:${input.path.join('.')}`;
+}
+
+export async function planEdits(
+  inputs: readonly ScanInput[],
+  decided: readonly DecidedFinding[],
+  surrogates: Surrogates,
+  ctx: RequestContext,
+): Promise<Edit[]> {
+  const edits: Edit[] = [];
+  for (const { finding: f, action } of resolveOverlaps(decided)) {
+    const input = inputs[f.input];
+    if (input === undefined) throw new Error(`finding refers to input ${f.input} of ${inputs.length}`);
+    const value = input.text.slice(f.start, f.end);
+    let text: string;
+    if (action === 'strip') text = '';
+    else if (action === 'pseudonymize' && f.category === 'tracking')
+      text = surrogates.tracking(value, placeOf(input));
+    else
+      text = await surrogates.surrogate(f.kind, value, ctx, action === 'redact' || f.category === 'secret');
+    if (text !== value) edits.push({ input: f.input, start: f.start, end: f.end, text });
+  }
+  return edits;
+}
+
+/** New text of every input that has edits (edits sorted by input and start, not overlapping). */
+export function applyEdits(inputs: readonly ScanInput[], edits: readonly Edit[]): Map<number, string> {
+  const out = new Map<number, string>();
+  let i = 0;
+  while (i < edits.length) {
+    const index = (edits[i] as Edit).input;
+    const source = inputs[index]?.text ?? '';
+    let text = '';
+    let last = 0;
+    for (; i < edits.length && (edits[i] as Edit).input === index; i++) {
+      const e = edits[i] as Edit;
+      text += source.slice(last, e.start) + e.text;
+      last = e.end;
+    }
+    out.set(index, text + source.slice(last));
+  }
+  return out;
+}
