@@ -4,6 +4,8 @@
  * Exit codes: 0 success, 1 findings / verification failed (scan, audit verify), 2 usage or
  * input error.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/yaml-zod.js';
 import { registerStartCommand } from './commands/start.js';
@@ -11,8 +13,8 @@ import { registerStartCommand } from './commands/start.js';
 export function buildProgram(): Command {
   const program = new Command('airlock')
     .description(
-      'Egress gateway for AI coding assistants: pseudonymizes environment data and secrets in model\n' +
-        'requests, restores them in the answers, refuses telemetry, and audits every decision.',
+      'Egress gateway for AI coding assistants: pseudonymizes environment data and secrets in model requests, ' +
+        'restores them in the answers, refuses telemetry, and audits every decision.',
     )
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -40,10 +42,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly =
-  import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/airlock');
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => {
+function invokedDirectly(): boolean {
+  // The bin is reached through symlinks (node_modules/.bin, the npx cache): compare real paths.
+  try {
+    const script = process.argv[1];
+    return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  void main(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exitCode = code;
   });
 }
