@@ -35,6 +35,18 @@ export function addText(out: Segment[], obj: JsonObject, key: string, path: Json
   if (typeof text === 'string') out.push({ path: [...path, key], role, text });
 }
 
+/** A path as a linked list while walking: the array is built only for string leaves. */
+interface PathNode {
+  up: PathNode | undefined;
+  key: string | number;
+}
+
+function toPath(base: JsonPath, node: PathNode | undefined): JsonPath {
+  const keys: (string | number)[] = [];
+  for (let n = node; n; n = n.up) keys.push(n.key);
+  return base.concat(keys.reverse());
+}
+
 /**
  * Adds every string leaf under `value` (objects and arrays, any depth), except values of keys in
  * `skipKeys`. Iterative, so a deeply nested body cannot overflow the stack.
@@ -46,24 +58,40 @@ export function addLeaves(
   role: Role,
   skipKeys?: ReadonlySet<string>,
 ): void {
-  const stack: [unknown, JsonPath][] = [[value, path]];
-  const found: Segment[] = [];
-  while (stack.length > 0) {
-    const [node, at] = stack.pop() as [unknown, JsonPath];
-    if (typeof node === 'string') found.push({ path: at, role, text: node });
+  if (typeof value === 'string') {
+    out.push({ path, role, text: value });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  // Depth-first, children pushed in reverse so leaves come out in document order.
+  const values: unknown[] = [value];
+  const at: (PathNode | undefined)[] = [undefined];
+  while (values.length > 0) {
+    const node = values.pop();
+    const here = at.pop();
+    if (typeof node === 'string') out.push({ path: toPath(path, here), role, text: node });
     else if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], [...at, i]]);
-    } else if (isObject(node)) {
-      const keys = Object.keys(node);
+      for (let i = node.length - 1; i >= 0; i--) {
+        const child: unknown = node[i];
+        if (child !== null && (typeof child === 'string' || typeof child === 'object')) {
+          values.push(child);
+          at.push({ up: here, key: i });
+        }
+      }
+    } else if (node !== null && typeof node === 'object') {
+      const obj = node as JsonObject;
+      const keys = Object.keys(obj);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
+        const child = obj[key];
+        if (child === null || (typeof child !== 'string' && typeof child !== 'object')) continue;
         // A schema property may itself be named "type": only skip structural scalar values.
-        if (skipKeys?.has(key) && !isObject(node[key])) continue;
-        stack.push([node[key], [...at, key]]);
+        if (skipKeys?.has(key) && !isObject(child)) continue;
+        values.push(child);
+        at.push({ up: here, key });
       }
     }
   }
-  for (const seg of found) out.push(seg);
 }
 
 /** An answer field over `obj[key]` when it is a string; set() writes the new text in place. */

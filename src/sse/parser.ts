@@ -56,6 +56,21 @@ export class SseEventTooLargeError extends Error {
   }
 }
 
+const FIELDS = ['data', 'event', 'id', 'retry'] as const;
+type FieldName = (typeof FIELDS)[number];
+
+/** The known field name in `buf[start, end)`, compared byte by byte (no string for the name). */
+function fieldName(buf: Buffer, start: number, end: number): FieldName | undefined {
+  const len = end - start;
+  for (const name of FIELDS) {
+    if (name.length !== len || buf[start] !== name.charCodeAt(0)) continue;
+    let i = 1;
+    while (i < len && buf[start + i] === name.charCodeAt(i)) i++;
+    if (i === len) return name;
+  }
+  return undefined;
+}
+
 export class SseParser {
   private readonly maxEventSize: number;
   /** Bytes of the current block from earlier chunks (views, not copies). */
@@ -108,7 +123,7 @@ export class SseParser {
     if (this.lineParts.length > 0) {
       const line = Buffer.concat(this.lineParts);
       this.lineParts = [];
-      this.parseLine(line);
+      this.parseLine(line, 0, line.length);
     }
     this.afterCR = false;
     if (this.rawParts.length === 0) return [];
@@ -149,9 +164,9 @@ export class SseParser {
         this.lineParts.push(chunk.subarray(pos, eol));
         const line = Buffer.concat(this.lineParts);
         this.lineParts = [];
-        this.parseLine(line);
+        this.parseLine(line, 0, line.length);
       } else if (eol > pos) {
-        this.parseLine(chunk.subarray(pos, eol));
+        this.parseLine(chunk, pos, eol);
       } else if (this.hasLines) {
         // A blank line ends the block.
         const size = this.rawBytes + next - rawStart;
@@ -172,38 +187,39 @@ export class SseParser {
     return out;
   }
 
-  private parseLine(line: Buffer): void {
+  /** Reads the line `buf[start, end)`: indices rather than a subarray, as a view costs an allocation. */
+  private parseLine(buf: Buffer, start: number, end: number): void {
     this.hasLines = true;
-    if (line.length === 0 || line[0] === COLON) return;
-    const colon = line.indexOf(COLON);
-    const nameEnd = colon === -1 ? line.length : colon;
-    let valueStart = colon === -1 ? line.length : colon + 1;
-    if (line[valueStart] === SPACE) valueStart++;
-    switch (line.toString('latin1', 0, nameEnd)) {
+    if (start === end || buf[start] === COLON) return;
+    // A byte loop, not indexOf: indexOf cannot stop at `end` and would scan past the line.
+    let colon = start;
+    while (colon < end && buf[colon] !== COLON) colon++;
+    let valueStart = colon + 1;
+    if (valueStart < end && buf[valueStart] === SPACE) valueStart++;
+    if (valueStart > end) valueStart = end;
+    this.hasFields = true;
+    // Unknown field names are ignored by the spec; the block still counts as an event.
+    switch (fieldName(buf, start, colon)) {
       case 'data': {
-        const value = line.toString('utf8', valueStart);
+        const value = buf.toString('utf8', valueStart, end);
         this.data = this.data === undefined ? value : `${this.data}\n${value}`;
-        this.hasFields = true;
         return;
       }
       case 'event':
-        this.eventType = line.toString('utf8', valueStart) || undefined;
-        this.hasFields = true;
+        this.eventType = buf.toString('utf8', valueStart, end) || undefined;
         return;
-      case 'id':
+      case 'id': {
+        const value = buf.toString('utf8', valueStart, end);
         // The spec ignores an id containing NUL.
-        if (line.indexOf(0, valueStart) === -1) this.id = line.toString('utf8', valueStart);
-        this.hasFields = true;
+        if (!value.includes('\u0000')) this.id = value;
         return;
+      }
       case 'retry': {
-        const value = line.toString('latin1', valueStart);
+        const value = buf.toString('latin1', valueStart, end);
         if (/^[0-9]+$/.test(value)) this.retry = Number.parseInt(value, 10);
-        this.hasFields = true;
         return;
       }
       default:
-        // Unknown field names are ignored by the spec; the block still counts as an event.
-        this.hasFields = true;
     }
   }
 
