@@ -8,7 +8,8 @@ import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, hasToolCall, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { bodyObject, countRuns, stringField } from './endpoint.js';
-import type { RecordedRequest } from './types.js';
+import { providerError } from './errors.js';
+import type { RecordedRequest, StreamErrorSpec } from './types.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
 
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';
@@ -137,7 +138,14 @@ export const anthropicMessages: GenerateEndpoint = {
     events.push(sseEvent({ type: 'message_stop' }, 'message_stop'));
     return { headers: { ...SSE_HEADERS, ...responseHeaders() }, events };
   },
+  streamError: anthropicStreamError,
 };
+
+/** `event: error` with the same body as an HTTP error; the SDK raises it as an APIError. */
+function anthropicStreamError(spec: StreamErrorSpec): string {
+  const { body } = providerError('anthropic', { ...spec, status: spec.status ?? 529 });
+  return sseEvent(body, 'error');
+}
 
 function completionText(plan: AnswerPlan): string[] {
   return plan.steps.flatMap((s) => (s.kind === 'text' ? s.deltas : []));
@@ -185,6 +193,7 @@ export const anthropicComplete: GenerateEndpoint = {
     events.push(event('', 'stop_sequence'));
     return { headers: { ...SSE_HEADERS, ...responseHeaders() }, events };
   },
+  streamError: anthropicStreamError,
 };
 
 export function anthropicCountTokens(req: RecordedRequest): StaticAnswer {

@@ -5,7 +5,7 @@
  */
 import type { Provider } from '../errors.js';
 import type { AnswerPlan } from './plan.js';
-import type { RecordedRequest } from './types.js';
+import type { RecordedRequest, StreamErrorSpec } from './types.js';
 
 export interface StreamAnswer {
   headers: Record<string, string>;
@@ -26,6 +26,8 @@ export interface GenerateEndpoint {
     req: RecordedRequest,
   ): { body: unknown; headers: Record<string, string> };
   stream(plan: AnswerPlan, model: string, req: RecordedRequest, query: URLSearchParams): StreamAnswer;
+  /** The event that ends a stream with an error, `eventsBefore` events into it. */
+  streamError(spec: StreamErrorSpec, eventsBefore: number, query: URLSearchParams): string;
 }
 
 /** A static answer: status, JSON body and extra headers. */

@@ -9,6 +9,7 @@ import { estimateTokens, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { bodyObject, countRuns } from './endpoint.js';
 import type { RecordedRequest } from './types.js';
+import { providerError } from './errors.js';
 import { randomId } from './wire.js';
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash';
@@ -105,6 +106,12 @@ export const geminiGenerate: GenerateEndpoint = {
     const events = chunks.map((c, i) => `${i === 0 ? '[' : ',\r\n'}${JSON.stringify(c)}`);
     events.push(']');
     return { headers: { ...JSON_HEADERS, 'transfer-encoding': 'chunked' }, events };
+  },
+
+  streamError(spec, eventsBefore, query) {
+    const body = JSON.stringify(providerError('gemini', { ...spec, status: spec.status ?? 503 }).body);
+    if (query.get('alt') === 'sse') return `data: ${body}\r\n\r\n`;
+    return `${eventsBefore === 0 ? '[' : ',\r\n'}${body}]`;
   },
 };
 

@@ -15,6 +15,7 @@ export type {
   ScriptFunction,
   Simulator,
   SimulatorOptions,
+  StreamErrorSpec,
   StreamShape,
   TextStep,
   ToolCallStep,

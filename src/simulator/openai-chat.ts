@@ -8,6 +8,7 @@ import type { AnswerPlan, PlannedToolCall } from './plan.js';
 import { hasToolCall } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { bodyObject, countRuns, isRecord, nowSeconds, stringField } from './endpoint.js';
+import { providerError } from './errors.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4.1-2025-04-14';
@@ -98,6 +99,8 @@ export const openaiChat: GenerateEndpoint = {
     const includeUsage = isRecord(options) && options['include_usage'] === true;
     return { headers: { ...SSE_HEADERS, ...openaiHeaders() }, events: chatChunks(plan, model, includeUsage) };
   },
+  // A data-only chunk holding just `error`; the SDK raises it as an APIError.
+  streamError: (spec) => sseEvent(providerError('openai', { ...spec, status: spec.status ?? 500 }).body),
 };
 
 /** The chunk sequence; `includeUsage` mirrors `stream_options.include_usage`. */

@@ -11,6 +11,7 @@ import type { GenerateEndpoint } from './endpoint.js';
 import { bodyObject, countRuns, nowSeconds, stringField } from './endpoint.js';
 import { DEFAULT_OPENAI_MODEL, openaiHeaders } from './openai-chat.js';
 import type { RecordedRequest } from './types.js';
+import { providerError } from './errors.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
 
 type Item = Record<string, unknown>;
@@ -171,5 +172,18 @@ export const openaiResponses: GenerateEndpoint = {
     const output = items.map((i) => i.done);
     push({ type: 'response.completed', response: responseObject(req, plan, model, id, 'completed', output) });
     return { headers: { ...SSE_HEADERS, ...openaiHeaders() }, events };
+  },
+  streamError(spec, eventsBefore) {
+    const { error } = providerError('openai', { ...spec, status: spec.status ?? 500 }).body as {
+      error: { message: string; type: string };
+    };
+    const data = {
+      type: 'error',
+      code: error.type,
+      message: error.message,
+      param: null,
+      sequence_number: eventsBefore,
+    };
+    return sseEvent(data, 'error');
   },
 };

@@ -90,6 +90,15 @@ const answerSchema = z
     argsChunkSize: z.number().int().positive().optional(),
     dropAfterEvents: count.optional(),
     stallAfterEvents: count.optional(),
+    streamError: z
+      .object({
+        afterEvents: count,
+        status: z.number().int().min(400).max(599).optional(),
+        type: z.string().optional(),
+        message: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -94,6 +94,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const model = endpoint.model(rec);
     if (endpoint.streaming(rec, query)) {
       const { headers, events } = endpoint.stream(plan, model, rec, query);
+      const failure = reply.streamError;
+      if (failure !== undefined) {
+        const kept = events.slice(0, failure.afterEvents);
+        kept.push(endpoint.streamError(failure, kept.length, query));
+        return sendEvents(res, headers, kept, plan);
+      }
       return sendEvents(res, headers, events, plan);
     }
     const { body, headers } = endpoint.json(plan, model, rec);

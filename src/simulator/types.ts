@@ -73,6 +73,20 @@ export interface AnswerReply extends StreamShape {
   dropAfterEvents?: number;
   /** Fault injection: after this many events, stop writing but keep the connection open. */
   stallAfterEvents?: number;
+  /**
+   * After this many events, end the stream with the provider's in-stream error (Anthropic
+   * `event: error`, OpenAI `data: {"error":…}`, Responses `event: error`, Gemini `data: {"error":…}`),
+   * as the real APIs do when they fail after the headers went out. Streams only.
+   */
+  streamError?: StreamErrorSpec;
+}
+
+export interface StreamErrorSpec {
+  afterEvents: number;
+  /** Defaults: Anthropic 529 (overloaded_error), OpenAI 500 (server_error), Gemini 503 (UNAVAILABLE). */
+  status?: number;
+  type?: string;
+  message?: string;
 }
 
 /** Answer with an HTTP error in the provider's own shape (e.g. 429, 529 overloaded, 500). */

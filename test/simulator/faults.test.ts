@@ -133,6 +133,63 @@ describe('simulator: error and fault scripts', () => {
     assert.deepEqual(texts, ['one ', 'two '], 'events before the drop reached the SDK');
   });
 
+  it("ends streams with each provider's in-stream error event, which the SDKs raise", async () => {
+    const streamError = { afterEvents: 4, message: 'Overloaded mid-stream.' };
+    sim.setScript({ reply: [{ text: 'one two three four five' }], streamError });
+    const texts: string[] = [];
+    const stream = anthropic.messages.stream(ask).on('text', (t) => texts.push(t));
+    const err = await stream.finalMessage().then(
+      () => assert.fail('expected an error'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Anthropic.APIError);
+    assert.deepEqual((err.error as { error: unknown }).error, {
+      type: 'overloaded_error',
+      message: 'Overloaded mid-stream.',
+    });
+    assert.deepEqual(texts, ['one '], 'message_start, content_block_start, ping, one delta, then the error');
+
+    const openai = new OpenAI({ apiKey: 'k', baseURL: sim.urls.openai, maxRetries: 0 });
+    const chat = await openai.chat.completions.create({
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const contents: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of chat) contents.push(chunk.choices[0]?.delta.content ?? '');
+      })(),
+      (e: unknown) => e instanceof OpenAI.APIError && /Overloaded mid-stream\./.test(e.message),
+    );
+    assert.deepEqual(contents, ['', 'one ', 'two ', 'three ']);
+
+    const responses = openai.responses.stream({ model: 'm', input: 'x' });
+    // A Responses `error` event is a typed event (ResponseErrorEvent), not an `error` field, so the
+    // stream helper rejects with the event itself.
+    await assert.rejects(responses.finalResponse(), (e: unknown) => {
+      assert.deepEqual(e, {
+        type: 'error',
+        code: 'server_error',
+        message: 'Overloaded mid-stream.',
+        param: null,
+        sequence_number: 4,
+      });
+      return true;
+    });
+
+    const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim.urls.gemini } });
+    const gemini = await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'x' });
+    const parts: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of gemini) parts.push(chunk.text ?? '');
+      })(),
+      (e: unknown) => e instanceof ApiError && e.status === 503 && /Overloaded mid-stream\./.test(e.message),
+    );
+    assert.deepEqual(parts, ['one ', 'two ', 'three ', 'four ']);
+  });
+
   it('drops a JSON answer after half its body', async () => {
     sim.setScript({ reply: [{ text: 'never complete' }], dropAfterEvents: 0 });
     // The SDK reads the body with fetch, which reports the cut as `TypeError: terminated`.
