@@ -39,8 +39,14 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
         addText(out, block.source, 'data', [...path, 'source'], role);
       }
       return;
+    case 'search_result':
+      // RAG results passed by the client: where they came from and their text blocks.
+      addText(out, block, 'source', path, role);
+      addText(out, block, 'title', path, role);
+      arrayOf(block.content).forEach((inner, k) => addBlock(out, inner, [...path, 'content', k], role));
+      return;
     default:
-    // Images, redacted thinking, search results...: no free text to inspect.
+    // Images, redacted thinking...: no free text to inspect.
   }
 }
 

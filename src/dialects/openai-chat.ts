@@ -54,6 +54,16 @@ function segments(body: unknown): Segment[] {
       SCHEMA_STRUCTURE_KEYS,
     );
   });
+  // Predicted Outputs: usually the current content of the file being rewritten.
+  if (isObject(body.prediction)) {
+    const prediction = body.prediction;
+    if (typeof prediction.content === 'string') addText(out, prediction, 'content', ['prediction'], 'user');
+    else {
+      arrayOf(prediction.content).forEach((part, j) => {
+        if (isObject(part)) addText(out, part, 'text', ['prediction', 'content', j], 'user');
+      });
+    }
+  }
   for (const key of ID_FIELDS) addText(out, body, key, [], 'metadata');
   if (isObject(body.metadata)) {
     for (const key of Object.keys(body.metadata)) addText(out, body.metadata, key, ['metadata'], 'metadata');

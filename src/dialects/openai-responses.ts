@@ -31,6 +31,9 @@ const TEXT_PARTS: ReadonlySet<unknown> = new Set([
   'reasoning_text',
 ]);
 
+/** Keys of input parts that name their kind, not their content. */
+const PART_STRUCTURE_KEYS: ReadonlySet<string> = new Set(['type', 'file_id', 'detail']);
+
 /** Top-level request fields that identify the end user or the session (Codex: the conversation id). */
 const ID_FIELDS = ['user', 'safety_identifier', 'prompt_cache_key'] as const;
 
@@ -86,6 +89,9 @@ function segments(body: unknown): Segment[] {
     addText(out, tool, 'description', ['tools', i], 'tool_definition');
     addLeaves(out, tool.parameters, ['tools', i, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
   });
+  // A stored prompt filled in with the caller's variables (strings or input parts).
+  if (isObject(body.prompt))
+    addLeaves(out, body.prompt.variables, ['prompt', 'variables'], 'user', PART_STRUCTURE_KEYS);
   for (const key of ID_FIELDS) addText(out, body, key, [], 'metadata');
   if (isObject(body.metadata)) {
     for (const key of Object.keys(body.metadata)) addText(out, body.metadata, key, ['metadata'], 'metadata');

@@ -4,6 +4,8 @@
  * so they are refused rather than escaped. `data` is split into one `data:` line per line.
  */
 
+import type { SseEvent } from './parser.js';
+
 export interface SseOutEvent {
   event?: string;
   data: string;
@@ -58,4 +60,17 @@ export function formatComment(text: string, options: SseWriteOptions = {}): stri
 
 export function encodeEvent(ev: SseOutEvent, options: SseWriteOptions = {}): Buffer {
   return Buffer.from(formatEvent(ev, options), 'utf8');
+}
+
+/**
+ * A received event written again with new data (after its text fields were edited), keeping its
+ * name, id and retry, and CRLF line ends if it came with them (Gemini). Comment lines inside
+ * the event are not kept.
+ */
+export function rewriteEvent(ev: SseEvent, data: string): Buffer {
+  const out: SseOutEvent = { data };
+  if (ev.event !== undefined) out.event = ev.event;
+  if (ev.id !== undefined) out.id = ev.id;
+  if (ev.retry !== undefined) out.retry = ev.retry;
+  return encodeEvent(out, { eol: ev.raw.indexOf(0x0d) === -1 ? '\n' : '\r\n' });
 }

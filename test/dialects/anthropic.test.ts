@@ -27,7 +27,12 @@ describe('anthropic-messages requests', () => {
     assert.equal(find(segs, ['messages', 3, 'content', 2, 'input', 'opts', 3, 'label'])?.role, 'tool_use');
     assert.equal(find(segs, ['messages', 2, 'content', 0, 'content'])?.role, 'tool_result');
     assert.equal(find(segs, ['messages', 4, 'content', 0, 'content', 0, 'text'])?.role, 'tool_result');
-    assert.equal(find(segs, ['messages', 4, 'content', 3, 'source', 'data'])?.role, 'user');
+    assert.equal(find(segs, ['messages', 4, 'content', 4, 'source', 'data'])?.role, 'user');
+    assert.equal(find(segs, ['messages', 4, 'content', 3, 'content', 0, 'source'])?.role, 'tool_result');
+    assert.equal(
+      find(segs, ['messages', 4, 'content', 3, 'content', 0, 'content', 0, 'text'])?.role,
+      'tool_result',
+    );
     assert.equal(find(segs, ['messages', 5, 'content'])?.role, 'assistant');
     assert.equal(
       find(segs, ['tools', 0, 'input_schema', 'properties', 'command', 'description'])?.role,

@@ -29,6 +29,7 @@ describe('openai-chat requests', () => {
       roleAt(segs, ['tools', 0, 'function', 'parameters', 'properties', 'command', 'description']),
       'tool_definition',
     );
+    assert.equal(roleAt(segs, ['prediction', 'content']), 'user');
     assert.equal(roleAt(segs, ['user']), 'metadata');
     assert.equal(roleAt(segs, ['metadata', 'client']), 'metadata');
     assert.equal(roleAt(segs, ['prompt_cache_key']), 'metadata');
@@ -117,6 +118,8 @@ describe('openai-responses requests', () => {
     assert.equal(roleAt(segs, ['tools', 1, 'description']), 'tool_definition');
     assert.equal(roleAt(segs, ['prompt_cache_key']), 'metadata');
     assert.equal(roleAt(segs, ['safety_identifier']), 'metadata');
+    assert.equal(roleAt(segs, ['prompt', 'variables', 'note', 'text']), 'user');
+    assert.equal(roleAt(segs, ['prompt', 'variables', 'file', 'file_id']), undefined);
     assert.equal(roleAt(segs, ['metadata', 'account']), 'metadata');
     assert.ok(!segs.some((s) => s.path.includes('encrypted_content') || s.path.includes('call_id')));
     const body: unknown = JSON.parse(codex);

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseEventData } from '../../src/sse/event-data.js';
 import { SseParser } from '../../src/sse/parser.js';
-import { encodeEvent, formatComment, formatEvent, SseFieldError } from '../../src/sse/writer.js';
+import {
+  encodeEvent,
+  formatComment,
+  formatEvent,
+  rewriteEvent,
+  SseFieldError,
+} from '../../src/sse/writer.js';
 
 describe('SSE writer', () => {
   it('writes an Anthropic-shaped event the way the provider does', () => {
@@ -52,6 +58,20 @@ describe('SSE writer', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('rewriteEvent', () => {
+  it('keeps the name, id, retry and CRLF style of the event it replaces', () => {
+    const [lf] = new SseParser().push(Buffer.from('event: content_block_delta\nid: 9\ndata: {"a":1}\n\n'));
+    assert.ok(lf);
+    assert.equal(
+      rewriteEvent(lf, '{"a":2}').toString(),
+      'event: content_block_delta\nid: 9\ndata: {"a":2}\n\n',
+    );
+    const [crlf] = new SseParser().push(Buffer.from('retry: 5\r\ndata: {"a":1}\r\n\r\n'));
+    assert.ok(crlf);
+    assert.equal(rewriteEvent(crlf, '{"b":1}').toString(), 'retry: 5\r\ndata: {"b":1}\r\n\r\n');
   });
 });
 
