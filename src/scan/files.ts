@@ -1,0 +1,88 @@
+/**
+ * Finds the files to scan: the paths given (files, or folders walked recursively without
+ * following symlinked folders), or with no path the transcript folders of the current user.
+ */
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { ScanWarning } from './types.js';
+
+export interface FoundFile {
+  path: string;
+  /** What reports call it: relative to the working directory when inside it. */
+  display: string;
+  size: number;
+}
+
+/** Where the assistants keep their transcripts (relative to the home folder). */
+export const TRANSCRIPT_FOLDERS = ['.claude/projects', '.codex/sessions', '.gemini/tmp', '.qwen/projects', '.qwen/tmp'];
+
+/** Folders never worth scanning in a repository: VCS internals and installed packages. */
+const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+
+/** In the default transcript folders only session-like files are read (not caches or binaries). */
+const TRANSCRIPT_FILE = /\.(jsonl|json)(\.gz)?$/i;
+
+export function displayName(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+export function defaultRoots(home = homedir()): string[] {
+  return TRANSCRIPT_FOLDERS.map((f) => path.join(home, f));
+}
+
+export interface Discovery {
+  files: FoundFile[];
+  warnings: ScanWarning[];
+  /** Paths given explicitly that do not exist: an input error. */
+  missing: string[];
+}
+
+export async function discoverFiles(roots: string[], cwd: string, opts: { transcriptsOnly: boolean; explicit: boolean }): Promise<Discovery> {
+  const out: Discovery = { files: [], warnings: [], missing: [] };
+  const seen = new Set<string>();
+  const add = (file: string, size: number): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    out.files.push({ path: file, display: displayName(file, cwd), size });
+  };
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      out.warnings.push({ file: displayName(dir, cwd), message: `folder unreadable, skipped (${(err as Error).message})` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (opts.transcriptsOnly && !TRANSCRIPT_FILE.test(entry.name)) continue;
+        try {
+          const st = await stat(full);
+          if (st.isFile()) add(full, st.size);
+        } catch (err) {
+          out.warnings.push({ file: displayName(full, cwd), message: `unreadable, skipped (${(err as Error).message})` });
+        }
+      }
+    }
+  };
+  for (const root of roots) {
+    const abs = path.resolve(cwd, root);
+    let st;
+    try {
+      st = await lstat(abs);
+      if (st.isSymbolicLink()) st = await stat(abs);
+    } catch {
+      if (opts.explicit) out.missing.push(root);
+      continue;
+    }
+    if (st.isDirectory()) await walk(abs);
+    else add(abs, st.size);
+  }
+  return out;
+}

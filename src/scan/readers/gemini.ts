@@ -1,0 +1,113 @@
+/**
+ * Gemini CLI and Qwen Code session files.
+ *
+ * Gemini CLI (`~/.gemini/tmp/<project-hash>/chats/session-<time>-<id>.jsonl`): a first record
+ * `{sessionId, projectHash, startTime, lastUpdated, kind}`, then message records `{id,
+ * timestamp, type: "user"|"gemini"|"info"|"error"|"warning", content: string | Part[],
+ * thoughts, toolCalls: [{name, args, result: Part[]}], model}`, re-appended whole when they
+ * change, and `{$set: {...}}` metadata updates. Older versions wrote one JSON document
+ * `session-*.json` with the same messages in `messages`; `logs.json` is an array of
+ * `{sessionId, messageId, type: "user", message, timestamp}`.
+ *
+ * Qwen Code (`~/.qwen/projects/<project>/chats/<session>.jsonl`, older `~/.qwen/tmp/**`):
+ * `{uuid, parentUuid, sessionId, timestamp, type: "user"|"assistant"|"tool_result"|"system",
+ * cwd, version, gitBranch, message: {role, parts: Part[]}}`.
+ *
+ * Parts are Gemini API parts: `text` (with `thought: true` for reasoning), `functionCall
+ * {name, args}`, `functionResponse {name, response}`, `inlineData` (binary, skipped).
+ */
+import type { JsonPath, Role } from '../../dialects/types.js';
+import { walkLeaves, type LeafSink } from './walk.js';
+
+type Rec = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const GEMINI_MESSAGE_TYPES = new Set(['user', 'gemini', 'info', 'error', 'warning']);
+
+export function isGeminiRecord(rec: Rec): boolean {
+  if (typeof rec.sessionId === 'string' && typeof rec.projectHash === 'string') return true;
+  if (isObject(rec.$set)) return true;
+  if (typeof rec.id === 'string' && typeof rec.type === 'string' && GEMINI_MESSAGE_TYPES.has(rec.type) && 'content' in rec) return true;
+  // logs.json entries, one per line when exported as JSONL.
+  return typeof rec.sessionId === 'string' && 'messageId' in rec && typeof rec.message === 'string';
+}
+
+export function isQwenRecord(rec: Rec): boolean {
+  const message = rec.message;
+  if (!('uuid' in rec) || typeof rec.type !== 'string') return false;
+  if (isObject(message) && Array.isArray(message.parts)) return true;
+  return rec.type === 'system' && 'systemPayload' in rec;
+}
+
+/** Walks Gemini API parts: text, reasoning, function calls and their responses. */
+export function partsLeaves(parts: unknown, path: JsonPath, role: Role, sink: LeafSink): void {
+  if (typeof parts === 'string') {
+    walkLeaves(parts, path, role, sink, false);
+    return;
+  }
+  const list = Array.isArray(parts) ? parts : [parts];
+  list.forEach((part, i) => {
+    const at = Array.isArray(parts) ? [...path, i] : path;
+    if (typeof part === 'string') {
+      walkLeaves(part, at, role, sink, false);
+      return;
+    }
+    if (!isObject(part)) return;
+    if (typeof part.text === 'string') walkLeaves(part.text, [...at, 'text'], part.thought === true ? 'assistant' : role, sink, false);
+    if (isObject(part.functionCall)) walkLeaves(part.functionCall.args, [...at, 'functionCall', 'args'], 'tool_use', sink, false);
+    if (isObject(part.functionResponse)) {
+      walkLeaves(part.functionResponse.response, [...at, 'functionResponse', 'response'], 'tool_result', sink, false);
+    }
+  });
+}
+
+/** One Gemini CLI message record (also the elements of a legacy session's `messages`). */
+export function geminiMessageLeaves(msg: Rec, path: JsonPath, sink: LeafSink): void {
+  if (msg.type === 'user') {
+    partsLeaves(msg.content, [...path, 'content'], 'user', sink);
+    return;
+  }
+  if (msg.type !== 'gemini') return; // info/error/warning: local notices, never sent
+  partsLeaves(msg.content, [...path, 'content'], 'assistant', sink);
+  if (Array.isArray(msg.thoughts)) {
+    msg.thoughts.forEach((t, i) => {
+      if (!isObject(t)) return;
+      walkLeaves(t.subject, [...path, 'thoughts', i, 'subject'], 'assistant', sink, false);
+      walkLeaves(t.description, [...path, 'thoughts', i, 'description'], 'assistant', sink, false);
+    });
+  }
+  if (Array.isArray(msg.toolCalls)) {
+    msg.toolCalls.forEach((call, i) => {
+      if (!isObject(call)) return;
+      walkLeaves(call.args, [...path, 'toolCalls', i, 'args'], 'tool_use', sink, false);
+      partsLeaves(call.result, [...path, 'toolCalls', i, 'result'], 'tool_result', sink);
+    });
+  }
+}
+
+export function geminiLeaves(rec: Rec, sink: LeafSink): void {
+  if (isObject(rec.$set)) {
+    const messages = rec.$set.messages;
+    if (Array.isArray(messages)) messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['$set', 'messages', i], sink));
+    return;
+  }
+  if (Array.isArray(rec.messages)) {
+    // A whole legacy session document written on one line.
+    rec.messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['messages', i], sink));
+    return;
+  }
+  if ('messageId' in rec && typeof rec.message === 'string') {
+    walkLeaves(rec.message, ['message'], 'user', sink, false);
+    return;
+  }
+  geminiMessageLeaves(rec, [], sink);
+}
+
+export function qwenLeaves(rec: Rec, sink: LeafSink): void {
+  const message = rec.message;
+  if (!isObject(message)) return;
+  const role: Role = rec.type === 'assistant' ? 'assistant' : rec.type === 'tool_result' ? 'tool_result' : 'user';
+  if (rec.type === 'system') return; // slash commands, UI telemetry, rewinds: local
+  partsLeaves(message.parts, ['message', 'parts'], role, sink);
+}

@@ -1,0 +1,71 @@
+/**
+ * Splits a byte stream into lines without loading it whole. A line longer than the cap is not
+ * kept in memory: its bytes are dropped as they come and it is reported as too long, so a
+ * single 2 GB line cannot exhaust memory.
+ */
+
+export interface Line {
+  /** 1-based line number. */
+  number: number;
+  text: string;
+}
+
+export interface LongLine {
+  number: number;
+  bytes: number;
+}
+
+export interface LineBatch {
+  lines: Line[];
+  tooLong: LongLine[];
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+function decode(parts: Buffer[], total: number): string {
+  const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  const end = buf.length > 0 && buf[buf.length - 1] === CARRIAGE_RETURN ? buf.length - 1 : buf.length;
+  return buf.toString('utf8', 0, end);
+}
+
+/** Yields the lines of each chunk as one batch (cheaper than one await per line). */
+export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<LineBatch> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let overflow = false;
+  let lineNumber = 1;
+  for await (const chunk of chunks) {
+    const batch: LineBatch = { lines: [], tooLong: [] };
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (!overflow) {
+        if (pendingBytes + piece.length > maxLineBytes) {
+          overflow = true;
+          pending = [];
+        } else if (piece.length > 0) {
+          pending.push(piece);
+        }
+      }
+      pendingBytes += piece.length;
+      if (nl === -1) break;
+      if (overflow) batch.tooLong.push({ number: lineNumber, bytes: pendingBytes });
+      else batch.lines.push({ number: lineNumber, text: decode(pending, pendingBytes) });
+      pending = [];
+      pendingBytes = 0;
+      overflow = false;
+      lineNumber += 1;
+      start = nl + 1;
+    }
+    // Pieces still pending point into `chunk`; copy them so the chunk can be released.
+    if (pending.length > 0 && pending[pending.length - 1]!.buffer === chunk.buffer) {
+      pending[pending.length - 1] = Buffer.from(pending[pending.length - 1]!);
+    }
+    if (batch.lines.length > 0 || batch.tooLong.length > 0) yield batch;
+  }
+  if (overflow) yield { lines: [], tooLong: [{ number: lineNumber, bytes: pendingBytes }] };
+  else if (pendingBytes > 0) yield { lines: [{ number: lineNumber, text: decode(pending, pendingBytes) }], tooLong: [] };
+}

@@ -1,0 +1,234 @@
+/**
+ * Reads one file into batches of located texts for the engine: opens it (gzip or not), sniffs
+ * its format, then streams it line by line (JSONL, text) or element by element (HAR, legacy
+ * session documents). Problems in the content become warnings with file and line; the
+ * reading goes on.
+ */
+import type { JsonPath } from '../../dialects/types.js';
+import type { Assistant, InputFormat, LocatedInput, ScanWarning } from '../types.js';
+import { auditLeaves } from './audit.js';
+import { claudeCodeLeaves } from './claude-code.js';
+import { codexLeaves } from './codex.js';
+import { geminiLeaves, geminiMessageLeaves, qwenLeaves } from './gemini.js';
+import { harEntryLeaves } from './har.js';
+import { streamArrayElements } from './json-elements.js';
+import { splitLines } from './lines.js';
+import { requestBodyLeaves } from './request-body.js';
+import { sniff } from './sniff.js';
+import { openSource } from './source.js';
+import type { Leaf, LeafSink } from './walk.js';
+
+export interface ReadLimits {
+  /** Longest line kept; a longer one is skipped with a warning. */
+  maxLineBytes: number;
+  /** Largest HAR entry / session message, and largest whole JSON document. */
+  maxDocumentBytes: number;
+}
+
+export const DEFAULT_LIMITS: ReadLimits = { maxLineBytes: 16 * 1024 * 1024, maxDocumentBytes: 64 * 1024 * 1024 };
+
+export interface ReadBatch {
+  inputs: LocatedInput[];
+  warnings: ScanWarning[];
+  linesSkipped: number;
+  records: number;
+}
+
+export type OpenedFile =
+  | { ok: true; format: InputFormat; batches: AsyncGenerator<ReadBatch> }
+  | { ok: false; reason: string };
+
+type Rec = Record<string, unknown>;
+type RecordHandler = (rec: Rec, sink: LeafSink) => void;
+
+const LINE_HANDLERS: Partial<Record<InputFormat, RecordHandler>> = {
+  'claude-code': claudeCodeLeaves,
+  codex: codexLeaves,
+  'gemini-cli': geminiLeaves,
+  'qwen-code': (rec, sink) => (rec.message !== undefined && typeof rec.uuid === 'string' ? qwenLeaves(rec, sink) : geminiLeaves(rec, sink)),
+  'airlock-audit': auditLeaves,
+};
+
+const ASSISTANTS: Record<InputFormat, Assistant> = {
+  'claude-code': 'claude-code',
+  codex: 'codex',
+  'gemini-cli': 'gemini-cli',
+  'qwen-code': 'qwen-code',
+  'airlock-audit': 'airlock',
+  har: 'other',
+  json: 'other',
+  jsonl: 'other',
+  text: 'other',
+};
+
+/** Roughly how much text goes to the engine at once: large enough to amortise each call. */
+const BATCH_TEXT = 512 * 1024;
+
+class Batcher {
+  batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
+  private text = 0;
+  constructor(readonly file: string) {}
+  add(leaf: Leaf, line: number, assistant: Assistant, timestamp: string | undefined): void {
+    const input: LocatedInput = { path: leaf.path, role: leaf.role, text: leaf.text, line, assistant };
+    if (leaf.header !== undefined) input.header = leaf.header;
+    if (timestamp !== undefined) input.timestamp = timestamp;
+    this.batch.inputs.push(input);
+    this.text += leaf.text.length;
+  }
+  warn(message: string, line?: number): void {
+    this.batch.warnings.push(line === undefined ? { file: this.file, message } : { file: this.file, line, message });
+  }
+  full(): boolean {
+    return this.text >= BATCH_TEXT || this.batch.inputs.length >= 4096;
+  }
+  take(): ReadBatch {
+    const out = this.batch;
+    this.batch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
+    this.text = 0;
+    return out;
+  }
+}
+
+const timestampOf = (rec: Rec): string | undefined => (typeof rec.timestamp === 'string' ? rec.timestamp : undefined);
+
+async function* readLines(chunks: AsyncIterable<Buffer>, format: InputFormat, file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+  const out = new Batcher(file);
+  const assistant = ASSISTANTS[format];
+  const handler = LINE_HANDLERS[format];
+  for await (const { lines, tooLong } of splitLines(chunks, limits.maxLineBytes)) {
+    for (const long of tooLong) {
+      out.warn(`line of ${long.bytes} bytes is over the ${limits.maxLineBytes}-byte line cap; skipped`, long.number);
+      out.batch.linesSkipped += 1;
+    }
+    for (const line of lines) {
+      if (line.text.length === 0) continue;
+      out.batch.records += 1;
+      if (format === 'text') {
+        out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+      } else {
+        let rec: unknown;
+        try {
+          rec = JSON.parse(line.text);
+        } catch (err) {
+          // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
+          out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, line.number);
+          out.batch.linesSkipped += 1;
+          out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+          continue;
+        }
+        const ts = typeof rec === 'object' && rec !== null ? timestampOf(rec as Rec) : undefined;
+        const sink: LeafSink = (leaf) => out.add(leaf, line.number, assistant, ts);
+        if (handler && typeof rec === 'object' && rec !== null && !Array.isArray(rec)) handler(rec as Rec, sink);
+        else requestBodyLeaves(rec, sink);
+      }
+      if (out.full()) yield out.take();
+    }
+  }
+  yield out.take();
+}
+
+async function* readElements(chunks: AsyncIterable<Buffer>, format: InputFormat, target: string[], file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+  const out = new Batcher(file);
+  let sessionStart: string | undefined;
+  const prefix: JsonPath = target;
+  let sawElement = false;
+  for await (const events of streamArrayElements(chunks, target, limits.maxDocumentBytes)) {
+    for (const ev of events) {
+      if (ev.kind === 'root-field') {
+        if (ev.key === 'startTime' && typeof ev.value === 'string') sessionStart = ev.value;
+        continue;
+      }
+      if (ev.kind === 'truncated') {
+        out.warn(`${format === 'har' ? 'invalid HAR' : 'invalid JSON'}: the document ends early (truncated); entries before it were scanned`, ev.line);
+        out.batch.linesSkipped += 1;
+        continue;
+      }
+      if (ev.kind === 'bad-element') {
+        out.warn(`entry ${ev.index} skipped: ${ev.reason}`, ev.line);
+        out.batch.linesSkipped += 1;
+        continue;
+      }
+      sawElement = true;
+      out.batch.records += 1;
+      const path: JsonPath = [...prefix, ev.index];
+      if (format === 'har') {
+        const pending: Leaf[] = [];
+        const info = harEntryLeaves(ev.value, (leaf) => pending.push(leaf));
+        for (const leaf of pending) out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, info.assistant, info.timestamp);
+      } else if (typeof ev.value === 'object' && ev.value !== null) {
+        const rec = ev.value as Rec;
+        const ts = timestampOf(rec) ?? sessionStart;
+        const assistant = ASSISTANTS[format];
+        const sink: LeafSink = (leaf) => out.add(leaf, ev.line, assistant, ts);
+        if ('messageId' in rec) geminiLeaves(rec, (leaf) => sink({ ...leaf, path: [...path, ...leaf.path] }));
+        else geminiMessageLeaves(rec, path, sink);
+      }
+      if (out.full()) yield out.take();
+    }
+  }
+  if (!sawElement && format === 'har') out.warn('HAR has no readable entries in log.entries');
+  yield out.take();
+}
+
+async function* readDocument(chunks: AsyncIterable<Buffer>, file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let overCap = false;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > limits.maxDocumentBytes) {
+      overCap = true;
+      break;
+    }
+    parts.push(chunk);
+  }
+  const out = new Batcher(file);
+  if (overCap) {
+    out.warn(`JSON document over the ${limits.maxDocumentBytes}-byte cap; its first ${limits.maxDocumentBytes} bytes were scanned as text`);
+    out.batch.linesSkipped += 1;
+    yield out.take();
+    yield* readLines(toIterable(parts), 'text', file, limits);
+    return;
+  }
+  const text = Buffer.concat(parts, size).toString('utf8').replace(/^\uFEFF/, '');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, 1);
+    out.batch.linesSkipped += 1;
+    yield out.take();
+    yield* readLines(toIterable(parts), 'text', file, limits);
+    return;
+  }
+  out.batch.records = 1;
+  requestBodyLeaves(doc, (leaf) => out.add(leaf, 1, 'other', undefined));
+  yield out.take();
+}
+
+async function* toIterable(parts: Buffer[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield part;
+}
+
+export async function openFile(file: string, displayName: string, limits: ReadLimits, onRawBytes?: (n: number) => void): Promise<OpenedFile> {
+  const source = await openSource(file, onRawBytes);
+  const sniffed = sniff(source.head, source.complete, file);
+  const fail = (reason: string): OpenedFile => {
+    source.close();
+    return { ok: false, reason };
+  };
+  switch (sniffed.kind) {
+    case 'binary':
+      return fail('binary file');
+    case 'empty':
+      return { ok: true, format: 'text', batches: readLines(source.chunks, 'text', displayName, limits) };
+    case 'har':
+      return { ok: true, format: 'har', batches: readElements(source.chunks, 'har', ['log', 'entries'], displayName, limits) };
+    case 'session-document':
+      return { ok: true, format: sniffed.format, batches: readElements(source.chunks, sniffed.format, sniffed.target, displayName, limits) };
+    case 'json':
+      return { ok: true, format: 'json', batches: readDocument(source.chunks, displayName, limits) };
+    case 'lines':
+      return { ok: true, format: sniffed.format, batches: readLines(source.chunks, sniffed.format, displayName, limits) };
+  }
+}

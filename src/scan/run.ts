@@ -1,0 +1,193 @@
+/**
+ * `airlock scan` as a function (the secretlint shape: run() → { exitCode, output }), so tests
+ * and the CLI share one code path. Exit codes: 0 nothing at or above `failOn`, 1 findings at or
+ * above it, 2 usage or input error (bad option, missing path, bad baseline).
+ */
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { SEVERITIES, type Severity } from '../detect/types.js';
+import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
+import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
+import { defaultRoots, discoverFiles, type FoundFile } from './files.js';
+import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
+import { scanInWorkers } from './pool.js';
+import { Progress, type ProgressSink } from './progress.js';
+import { DEFAULT_LIMITS, type ReadLimits } from './readers/read-file.js';
+import { renderReport, type ReportFormat } from './report/render.js';
+import { scanFile, type FileResult } from './scan-file.js';
+import type { ScanFinding, ScanReport, ScanTotals, ScanWarning } from './types.js';
+
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'html'];
+
+export interface RunScanOptions {
+  /** Files and folders; empty means the current user's transcript folders. */
+  paths: string[];
+  format?: ReportFormat;
+  /** Write the report here instead of returning it as `output`. */
+  output?: string;
+  failOn?: Severity;
+  baseline?: string;
+  writeBaseline?: string;
+  reveal?: boolean;
+  /** Worker threads; 0 scans in this thread; undefined picks by input size. */
+  workers?: number;
+  cwd?: string;
+  home?: string;
+  color?: boolean;
+  progress?: ProgressSink;
+  engine?: EngineSpec;
+  limits?: Partial<ReadLimits>;
+  /** Findings kept per file (more are counted). */
+  maxFindingsPerFile?: number;
+  version?: string;
+}
+
+export interface RunScanResult {
+  exitCode: 0 | 1 | 2;
+  report?: ScanReport;
+  /** The rendered report when no `output` file was given. */
+  output: string;
+  /** Messages for stderr: usage errors, and a warning summary for machine formats. */
+  errors: string;
+}
+
+/** Below this much input, starting worker threads costs more than it saves. */
+const WORKERS_FROM_BYTES = 16 * 1024 * 1024;
+
+const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+function usage(message: string): RunScanResult {
+  return { exitCode: 2, output: '', errors: `airlock scan: ${message}\n` };
+}
+
+function compareFindings(a: ScanFinding, b: ScanFinding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.line !== b.line) return a.line - b.line;
+  const pa = a.path.join('.');
+  const pb = b.path.join('.');
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+}
+
+function totalsOf(findings: ScanFinding[]): Pick<ScanTotals, 'bySeverity' | 'byCategory'> {
+  const bySeverity: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
+  const byCategory: ScanTotals['byCategory'] = {};
+  for (const f of findings) {
+    bySeverity[f.severity] += 1;
+    byCategory[f.category] = (byCategory[f.category] ?? 0) + 1;
+  }
+  return { bySeverity, byCategory };
+}
+
+export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
+  const startedAt = new Date();
+  const cwd = opts.cwd ?? process.cwd();
+  const format = opts.format ?? 'text';
+  const failOn = opts.failOn ?? 'high';
+  if (!REPORT_FORMATS.includes(format)) return usage(`unknown format "${String(format)}" (use ${REPORT_FORMATS.join(', ')})`);
+  if (!SEVERITIES.includes(failOn)) return usage(`unknown severity "${String(failOn)}" for --fail-on (use ${SEVERITIES.join(', ')})`);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) return usage(`--workers must be a whole number ≥ 0`);
+  const limits: ReadLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+
+  let fingerprintKey = DEFAULT_FINGERPRINT_KEY;
+  let accepted = new Set<string>();
+  let baselineKey: string | undefined;
+  if (opts.baseline) {
+    try {
+      const baseline = await loadBaseline(opts.baseline);
+      fingerprintKey = baselineKey = baseline.key;
+      accepted = new Set(baseline.findings.map((f) => f.fingerprint));
+    } catch (err) {
+      if (err instanceof BaselineError) return usage(err.message);
+      throw err;
+    }
+  } else if (opts.writeBaseline) {
+    fingerprintKey = baselineKey = newBaselineKey();
+  }
+
+  const explicit = opts.paths.length > 0;
+  const roots = explicit ? opts.paths : defaultRoots(opts.home);
+  const found = await discoverFiles(roots, cwd, { transcriptsOnly: !explicit, explicit });
+  if (found.missing.length > 0) return usage(`no such file or folder: ${found.missing.join(', ')}`);
+
+  const warnings: ScanWarning[] = [...found.warnings];
+  const results: { result: FileResult; file: FoundFile }[] = [];
+  const totalBytes = found.files.reduce((n, f) => n + f.size, 0);
+  const progress = new Progress(opts.progress, found.files.length, totalBytes);
+  const setup = { engine: opts.engine ?? DEFAULT_ENGINE, fingerprintKey, reveal: opts.reveal === true, limits, maxFindings: opts.maxFindingsPerFile ?? 10_000 };
+  const workers = opts.workers ?? (totalBytes >= WORKERS_FROM_BYTES && found.files.length > 1 ? availableParallelism() : 0);
+  const onFile = (result: FileResult, file: FoundFile): void => {
+    results.push({ result, file });
+    progress.fileDone(result.summary.findings);
+  };
+  try {
+    if (workers > 0 && found.files.length > 0) {
+      await scanInWorkers(found.files, workers, setup, { onBytes: (n) => progress.addBytes(n), onFile });
+    } else if (found.files.length > 0) {
+      const engine = await loadEngine(setup.engine);
+      for (const file of found.files) {
+        onFile(await scanFile(file.path, file.display, { ...setup, engine, onBytes: (n) => progress.addBytes(n) }), file);
+      }
+    }
+  } finally {
+    progress.finish();
+  }
+
+  results.sort((a, b) => (a.file.display < b.file.display ? -1 : a.file.display > b.file.display ? 1 : 0));
+  const all: ScanFinding[] = [];
+  let linesSkipped = 0;
+  let filesSkipped = 0;
+  let records = 0;
+  let bytes = 0;
+  let truncated = false;
+  for (const { result } of results) {
+    warnings.push(...result.warnings);
+    linesSkipped += result.linesSkipped;
+    if (result.skipped) filesSkipped += 1;
+    records += result.summary.records;
+    bytes += result.summary.bytes;
+    if (result.dropped > 0) {
+      truncated = true;
+      warnings.push({ file: result.summary.file, message: `${result.dropped} more findings not listed (over the per-file limit)` });
+    }
+    all.push(...result.findings);
+  }
+  all.sort(compareFindings);
+  const findings = all.filter((f) => !accepted.has(f.fingerprint));
+  const report: ScanReport = {
+    tool: { name: 'airlock', version: opts.version ?? '0.1.0' },
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    roots,
+    failOn,
+    findings,
+    warnings,
+    files: results.map((r) => r.result.summary),
+    totals: {
+      files: results.length,
+      filesSkipped,
+      linesSkipped,
+      bytes,
+      records,
+      findings: findings.length,
+      baselined: all.length - findings.length,
+      ...totalsOf(findings),
+    },
+    truncated,
+  };
+
+  if (opts.writeBaseline) await writeBaseline(opts.writeBaseline, buildBaseline(baselineKey ?? newBaselineKey(), all));
+  const rendered = renderReport(report, format, { color: opts.color === true, reveal: opts.reveal === true });
+  let output = rendered;
+  if (opts.output) {
+    await writeFile(opts.output, rendered);
+    output = '';
+  }
+  let errors = '';
+  if (format !== 'text' || opts.output) {
+    for (const w of warnings.slice(0, 20)) errors += `airlock scan: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`;
+    if (warnings.length > 20) errors += `airlock scan: ${warnings.length - 20} more warnings in the report\n`;
+  }
+  const failing = findings.some((f) => rank(f.severity) >= rank(failOn));
+  return { exitCode: failing ? 1 : 0, report, output, errors };
+}

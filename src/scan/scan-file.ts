@@ -1,0 +1,122 @@
+/**
+ * Scans one file: reads it in batches, runs the engine on each batch, and turns the engine's
+ * spans into located, masked, fingerprinted findings. The same value found again at the same
+ * role in the same file (transcripts re-append records) counts as one finding with
+ * `occurrences` > 1. Reading problems are warnings; the file's partial results are kept.
+ */
+import type { ScanInput } from '../detect/types.js';
+import { openFile, type ReadLimits } from './readers/read-file.js';
+import { fingerprint, maskValue, revealValue } from './mask.js';
+import type { FileSummary, LocatedInput, ScanEngine, ScanFinding, ScanWarning } from './types.js';
+
+export interface FileScanOptions {
+  engine: ScanEngine;
+  fingerprintKey: string;
+  reveal: boolean;
+  limits: ReadLimits;
+  /** Findings kept per file; more are counted, not kept. */
+  maxFindings: number;
+  onBytes?: (n: number) => void;
+}
+
+export interface FileResult {
+  summary: FileSummary;
+  findings: ScanFinding[];
+  warnings: ScanWarning[];
+  linesSkipped: number;
+  skipped: boolean;
+  /** Findings beyond `maxFindings`, counted but not kept. */
+  dropped: number;
+}
+
+function toEngineInput(input: LocatedInput): ScanInput {
+  const out: ScanInput = { path: input.path, role: input.role, text: input.text };
+  if (input.header !== undefined) out.header = input.header;
+  return out;
+}
+
+function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
+}
+
+export async function scanFile(file: string, displayName: string, opts: FileScanOptions): Promise<FileResult> {
+  const result: FileResult = {
+    summary: { file: displayName, format: 'skipped', bytes: 0, records: 0, findings: 0 },
+    findings: [],
+    warnings: [],
+    linesSkipped: 0,
+    skipped: false,
+    dropped: 0,
+  };
+  const onBytes = (n: number): void => {
+    result.summary.bytes += n;
+    opts.onBytes?.(n);
+  };
+  let opened;
+  try {
+    opened = await openFile(file, displayName, opts.limits, onBytes);
+  } catch (err) {
+    result.skipped = true;
+    result.warnings.push({ file: displayName, message: `unreadable, skipped (${errorText(err)})` });
+    return result;
+  }
+  if (!opened.ok) {
+    result.skipped = true;
+    result.warnings.push({ file: displayName, message: `${opened.reason}, skipped` });
+    return result;
+  }
+  const format = opened.format;
+  result.summary.format = format;
+  const seen = new Map<string, ScanFinding>();
+  try {
+    for await (const batch of opened.batches) {
+      result.warnings.push(...batch.warnings);
+      result.linesSkipped += batch.linesSkipped;
+      result.summary.records += batch.records;
+      if (batch.inputs.length === 0) continue;
+      const found = opts.engine.scan(batch.inputs.map(toEngineInput));
+      for (const f of found) {
+        const input = batch.inputs[f.input];
+        if (!input) continue;
+        const value = input.text.slice(f.start, f.end);
+        const fp = fingerprint(opts.fingerprintKey, f.ruleId, displayName, value);
+        const dedupeKey = `${fp}\0${f.role}`;
+        const previous = seen.get(dedupeKey);
+        if (previous) {
+          previous.occurrences += 1;
+          continue;
+        }
+        result.summary.findings += 1;
+        if (result.findings.length >= opts.maxFindings) {
+          result.dropped += 1;
+          continue;
+        }
+        const finding: ScanFinding = {
+          file: displayName,
+          line: input.line,
+          path: f.path,
+          role: f.role,
+          ruleId: f.ruleId,
+          category: f.category,
+          severity: f.severity,
+          kind: f.kind,
+          assistant: input.assistant,
+          format,
+          preview: maskValue(value),
+          fingerprint: fp,
+          occurrences: 1,
+        };
+        if (input.timestamp !== undefined) finding.timestamp = input.timestamp;
+        if (opts.reveal) finding.value = revealValue(value);
+        seen.set(dedupeKey, finding);
+        result.findings.push(finding);
+      }
+    }
+  } catch (err) {
+    // A read error mid-file (truncated gzip, I/O error): keep what was found before it.
+    result.warnings.push({ file: displayName, message: `reading stopped early (${errorText(err)}); findings before this point are kept` });
+    result.linesSkipped += 1;
+  }
+  return result;
+}

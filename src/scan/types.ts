@@ -1,0 +1,98 @@
+/**
+ * The scanner's own data: what a reader yields (one text of one record, located in its file),
+ * what a finding in a file looks like, and what one scan reports. Detection itself is the
+ * engine's (src/detect/types.ts); the scanner only locates, masks, fingerprints and reports.
+ */
+import type { Category, Finding, ScanInput, Severity, ValueKind } from '../detect/types.js';
+import type { JsonPath, Role } from '../dialects/types.js';
+
+/** Who wrote the file: drives the "by assistant" chart and the role mapping. */
+export type Assistant = 'claude-code' | 'codex' | 'gemini-cli' | 'qwen-code' | 'airlock' | 'other';
+
+/** What a file was recognised as, by its content. */
+export type InputFormat =
+  | 'claude-code'
+  | 'codex'
+  | 'gemini-cli'
+  | 'qwen-code'
+  | 'har'
+  | 'airlock-audit'
+  | 'json'
+  | 'jsonl'
+  | 'text';
+
+/** One text to scan, with where it came from. `path` is inside the line's (or entry's) record. */
+export interface LocatedInput extends ScanInput {
+  line: number;
+  assistant: Assistant;
+  /** ISO time of the record, when the format carries one. */
+  timestamp?: string;
+}
+
+export interface ScanFinding {
+  file: string;
+  line: number;
+  path: JsonPath;
+  role: Role;
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  kind: ValueKind;
+  assistant: Assistant;
+  format: InputFormat;
+  timestamp?: string;
+  /** Masked value, safe to print and store. */
+  preview: string;
+  /** The raw value: only with `--reveal`, for local forensics. */
+  value?: string;
+  /** rule + file + keyed hash of the value: stable when lines move (baseline key). */
+  fingerprint: string;
+  /** How many times the same value was found at the same place in this file (repeated records). */
+  occurrences: number;
+}
+
+export interface ScanWarning {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface FileSummary {
+  file: string;
+  format: InputFormat | 'skipped';
+  bytes: number;
+  records: number;
+  findings: number;
+}
+
+export interface ScanTotals {
+  files: number;
+  filesSkipped: number;
+  linesSkipped: number;
+  bytes: number;
+  records: number;
+  findings: number;
+  /** Findings accepted by the baseline (not in `findings`). */
+  baselined: number;
+  bySeverity: Record<Severity, number>;
+  byCategory: Partial<Record<Category, number>>;
+}
+
+export interface ScanReport {
+  tool: { name: 'airlock'; version: string };
+  startedAt: string;
+  durationMs: number;
+  roots: string[];
+  failOn: Severity;
+  findings: ScanFinding[];
+  warnings: ScanWarning[];
+  files: FileSummary[];
+  totals: ScanTotals;
+  /** True when more findings existed than `maxFindings` kept. */
+  truncated: boolean;
+}
+
+/** The part of the engine the scanner needs; src/detect's engine satisfies it. */
+export interface ScanEngine {
+  scan(inputs: ScanInput[]): Finding[];
+}

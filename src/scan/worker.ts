@@ -1,0 +1,60 @@
+/**
+ * One scanning worker thread: builds its own engine, then scans the files the pool sends,
+ * reporting bytes read as it goes (throttled) and each file's result when done.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadEngine, type EngineSpec } from './engine.js';
+import type { ReadLimits } from './readers/read-file.js';
+import { scanFile } from './scan-file.js';
+
+export interface WorkerSetup {
+  engine: EngineSpec;
+  fingerprintKey: string;
+  reveal: boolean;
+  limits: ReadLimits;
+  maxFindings: number;
+}
+
+export type ToWorker = { type: 'file'; id: number; path: string; display: string } | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'bytes'; n: number }
+  | { type: 'done'; id: number; result: Awaited<ReturnType<typeof scanFile>> };
+
+const port = parentPort;
+if (!port) throw new Error('scan worker must run in a worker thread');
+const setup = workerData as WorkerSetup;
+
+/** Progress is sent at most this often: one message per chunk would flood the main thread. */
+const BYTES_EVERY = 4 * 1024 * 1024;
+
+loadEngine(setup.engine).then(
+  (engine) => {
+    let unsent = 0;
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'stop') {
+        port.close();
+        return;
+      }
+      const onBytes = (n: number): void => {
+        unsent += n;
+        if (unsent >= BYTES_EVERY) {
+          port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
+          unsent = 0;
+        }
+      };
+      scanFile(msg.path, msg.display, { engine, fingerprintKey: setup.fingerprintKey, reveal: setup.reveal, limits: setup.limits, maxFindings: setup.maxFindings, onBytes }).then(
+        (result) => {
+          if (unsent > 0) port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
+          unsent = 0;
+          port.postMessage({ type: 'done', id: msg.id, result } satisfies FromWorker);
+        },
+        (err: unknown) => port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromWorker),
+      );
+    });
+    port.postMessage({ type: 'ready' } satisfies FromWorker);
+  },
+  (err: unknown) => port.postMessage({ type: 'failed', message: `engine failed to load: ${(err as Error).message}` } satisfies FromWorker),
+);
