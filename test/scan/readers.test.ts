@@ -104,7 +104,7 @@ describe('readers', () => {
       `1 messages.1.content user test.aws-access-key ${AWS}`,
       `1 user metadata test.email ${EMAIL}`,
     ]);
-    const text = await findingsOf([fixture('build.log')]);
+    const text = await findingsOf([fixture('build-output.txt')]);
     assert.deepEqual(
       text.filter((f) => f.ruleId !== 'test.email' || f.value === EMAIL).map(where),
       [`3  user test.email ${EMAIL}`, `4  user test.aws-access-key ${AWS}`],
