@@ -13,6 +13,9 @@ import {
   leafFields,
   SCHEMA_STRUCTURE_KEYS,
   str,
+  TOOL,
+  WHOLE,
+  type FieldKind,
   type JsonObject,
 } from './walk.js';
 
@@ -85,11 +88,14 @@ function segments(body: unknown): Segment[] {
   return out;
 }
 
-/** Fields of one content block of an answer; `channel` names the block. */
-function blockFields(out: AnswerField[], block: unknown, channel: string): void {
+/**
+ * Fields of one content block of an answer; `channel` names the block. In a whole message the
+ * text is whole; in content_block_start it is the start of what the deltas continue.
+ */
+function blockFields(out: AnswerField[], block: unknown, channel: string, kind: FieldKind): void {
   if (!isObject(block)) return;
-  if (block.type === 'text') fieldAt(out, block, 'text', channel, false);
-  else if (block.type === 'thinking') fieldAt(out, block, 'thinking', channel, false);
+  if (block.type === 'text') fieldAt(out, block, 'text', channel, false, kind);
+  else if (block.type === 'thinking') fieldAt(out, block, 'thinking', channel, false, kind);
   else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
     leafFields(out, block.input, `${channel}:input`);
   }
@@ -100,22 +106,22 @@ function answerFields(answer: unknown): AnswerField[] {
   if (!isObject(answer)) return out;
   switch (answer.type) {
     case 'message':
-      arrayOf(answer.content).forEach((block, i) => blockFields(out, block, String(i)));
+      arrayOf(answer.content).forEach((block, i) => blockFields(out, block, String(i), WHOLE));
       break;
     case 'message_start':
       if (isObject(answer.message)) {
-        arrayOf(answer.message.content).forEach((block, i) => blockFields(out, block, `start:${i}`));
+        arrayOf(answer.message.content).forEach((block, i) => blockFields(out, block, `start:${i}`, WHOLE));
       }
       break;
     case 'content_block_start':
-      blockFields(out, answer.content_block, String(answer.index));
+      blockFields(out, answer.content_block, String(answer.index), {});
       break;
     case 'content_block_delta': {
       const delta = answer.delta;
       if (!isObject(delta)) break;
       const channel = String(answer.index);
       if (delta.type === 'text_delta') fieldAt(out, delta, 'text', channel, false);
-      else if (delta.type === 'input_json_delta') fieldAt(out, delta, 'partial_json', channel, true);
+      else if (delta.type === 'input_json_delta') fieldAt(out, delta, 'partial_json', channel, true, TOOL);
       else if (delta.type === 'thinking_delta') fieldAt(out, delta, 'thinking', channel, false);
       break;
     }

@@ -3,7 +3,18 @@
  * https://platform.openai.com/docs/api-reference/chat
  */
 import type { AnswerField, Dialect, Role, Segment } from './types.js';
-import { addLeaves, addText, arrayOf, fieldAt, isObject, SCHEMA_STRUCTURE_KEYS, str } from './walk.js';
+import {
+  addLeaves,
+  addText,
+  arrayOf,
+  fieldAt,
+  isObject,
+  SCHEMA_STRUCTURE_KEYS,
+  str,
+  TOOL,
+  WHOLE,
+  WHOLE_TOOL,
+} from './walk.js';
 
 const ROLES: Readonly<Record<string, Role>> = {
   system: 'system',
@@ -72,11 +83,11 @@ function segments(body: unknown): Segment[] {
 }
 
 /** Tool calls of a message or a delta; a delta names its call by `index`, not by position. */
-function toolCallFields(out: AnswerField[], calls: unknown, prefix: string): void {
+function toolCallFields(out: AnswerField[], calls: unknown, prefix: string, whole: boolean): void {
   arrayOf(calls).forEach((call, j) => {
     if (!isObject(call) || !isObject(call.function)) return;
     const index = typeof call.index === 'number' ? call.index : j;
-    fieldAt(out, call.function, 'arguments', `${prefix}:tool:${index}`, true);
+    fieldAt(out, call.function, 'arguments', `${prefix}:tool:${index}`, true, whole ? WHOLE_TOOL : TOOL);
   });
 }
 
@@ -87,11 +98,14 @@ function answerFields(answer: unknown): AnswerField[] {
     if (!isObject(choice)) return;
     const prefix = String(typeof choice.index === 'number' ? choice.index : i);
     // A whole answer has `message`, a stream chunk `delta`; both have the same inner shape.
-    const msg = isObject(choice.message) ? choice.message : isObject(choice.delta) ? choice.delta : undefined;
-    if (!msg) return;
-    fieldAt(out, msg, 'content', `${prefix}:content`, false);
-    toolCallFields(out, msg.tool_calls, prefix);
-    if (isObject(msg.function_call)) fieldAt(out, msg.function_call, 'arguments', `${prefix}:function`, true);
+    const whole = isObject(choice.message);
+    const msg = whole ? choice.message : choice.delta;
+    if (!isObject(msg)) return;
+    fieldAt(out, msg, 'content', `${prefix}:content`, false, whole ? WHOLE : {});
+    toolCallFields(out, msg.tool_calls, prefix, whole);
+    if (isObject(msg.function_call)) {
+      fieldAt(out, msg.function_call, 'arguments', `${prefix}:function`, true, whole ? WHOLE_TOOL : TOOL);
+    }
   });
   return out;
 }

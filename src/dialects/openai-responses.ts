@@ -12,6 +12,9 @@ import {
   isObject,
   SCHEMA_STRUCTURE_KEYS,
   str,
+  TOOL,
+  WHOLE,
+  WHOLE_TOOL,
   type JsonObject,
 } from './walk.js';
 
@@ -104,13 +107,13 @@ function itemFields(out: AnswerField[], item: unknown, channel: string): void {
   if (!isObject(item)) return;
   if (item.type === 'message') {
     arrayOf(item.content).forEach((part, j) => {
-      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:${j}`, false);
+      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:${j}`, false, WHOLE);
     });
-  } else if (item.type === 'function_call') fieldAt(out, item, 'arguments', channel, true);
-  else if (item.type === 'custom_tool_call') fieldAt(out, item, 'input', channel, false);
+  } else if (item.type === 'function_call') fieldAt(out, item, 'arguments', channel, true, WHOLE_TOOL);
+  else if (item.type === 'custom_tool_call') fieldAt(out, item, 'input', channel, false, WHOLE_TOOL);
   else if (item.type === 'reasoning') {
     arrayOf(item.summary).forEach((part, k) => {
-      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:summary:${k}`, false);
+      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:summary:${k}`, false, WHOLE);
     });
   }
 }
@@ -138,36 +141,44 @@ function answerFields(answer: unknown): AnswerField[] {
       fieldAt(out, answer, 'delta', part, false);
       break;
     case 'response.output_text.done':
-      fieldAt(out, answer, 'text', `${part}:done`, false);
+      fieldAt(out, answer, 'text', `${part}:done`, false, WHOLE);
       break;
     case 'response.function_call_arguments.delta':
-      fieldAt(out, answer, 'delta', oi, true);
+      fieldAt(out, answer, 'delta', oi, true, TOOL);
       break;
     case 'response.function_call_arguments.done':
-      fieldAt(out, answer, 'arguments', `${oi}:done`, true);
+      fieldAt(out, answer, 'arguments', `${oi}:done`, true, WHOLE_TOOL);
       break;
     case 'response.custom_tool_call_input.delta':
-      fieldAt(out, answer, 'delta', oi, false);
+      fieldAt(out, answer, 'delta', oi, false, TOOL);
       break;
     case 'response.custom_tool_call_input.done':
-      fieldAt(out, answer, 'input', `${oi}:done`, false);
+      fieldAt(out, answer, 'input', `${oi}:done`, false, WHOLE_TOOL);
       break;
     case 'response.reasoning_summary_text.delta':
       fieldAt(out, answer, 'delta', `${oi}:summary:${String(answer.summary_index)}`, false);
       break;
     case 'response.reasoning_summary_text.done':
-      fieldAt(out, answer, 'text', `${oi}:summary:${String(answer.summary_index)}:done`, false);
+      fieldAt(out, answer, 'text', `${oi}:summary:${String(answer.summary_index)}:done`, false, WHOLE);
       break;
     case 'response.reasoning_summary_part.added':
     case 'response.reasoning_summary_part.done':
       if (isObject(answer.part)) {
         const end = type.slice(type.lastIndexOf('.') + 1);
-        fieldAt(out, answer.part, 'text', `${oi}:summary:${String(answer.summary_index)}:part:${end}`, false);
+        fieldAt(
+          out,
+          answer.part,
+          'text',
+          `${oi}:summary:${String(answer.summary_index)}:part:${end}`,
+          false,
+          WHOLE,
+        );
       }
       break;
     case 'response.content_part.added':
     case 'response.content_part.done':
-      if (isObject(answer.part)) fieldAt(out, answer.part, 'text', `${part}:part:${type.slice(22)}`, false);
+      if (isObject(answer.part))
+        fieldAt(out, answer.part, 'text', `${part}:part:${type.slice(22)}`, false, WHOLE);
       break;
     case 'response.output_item.added':
     case 'response.output_item.done':

@@ -44,6 +44,18 @@ export interface AnswerField {
   json: boolean;
   text: string;
   set(text: string): void;
+  /**
+   * The text is tool-call input (Anthropic tool_use input, OpenAI function arguments, Responses
+   * custom tool input, Gemini functionCall args): where a policy may restore secrets.
+   */
+  tool?: boolean;
+  /**
+   * The text is a complete value (a whole JSON answer, a `.done` event, an item snapshot), not a
+   * delta that `channel` continues: restore it at once, never hold part of it back. Absent on
+   * deltas and where the shape cannot tell (Gemini chunks and whole answers look alike); in a
+   * non-streamed answer every field is whole.
+   */
+  whole?: boolean;
 }
 
 export interface Dialect {

@@ -2,6 +2,7 @@
  * Small helpers the dialects share to find text in request bodies and answers without throwing
  * on odd shapes: anything that is not the expected type is skipped.
  */
+import { getAt } from './json-path.js';
 import type { AnswerField, JsonPath, Role, Segment } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -94,6 +95,15 @@ export function addLeaves(
   }
 }
 
+/** What kind of text an answer field holds (see AnswerField.tool and .whole). */
+export interface FieldKind {
+  tool?: boolean;
+  whole?: boolean;
+}
+export const WHOLE: FieldKind = { whole: true };
+export const TOOL: FieldKind = { tool: true };
+export const WHOLE_TOOL: FieldKind = { tool: true, whole: true };
+
 /** An answer field over `obj[key]` when it is a string; set() writes the new text in place. */
 export function fieldAt(
   out: AnswerField[],
@@ -101,6 +111,7 @@ export function fieldAt(
   key: string,
   channel: string,
   json: boolean,
+  kind: FieldKind = {},
 ): void {
   const text = obj[key];
   if (typeof text !== 'string') return;
@@ -113,29 +124,22 @@ export function fieldAt(
       field.text = next;
     },
   };
+  if (kind.tool) field.tool = true;
+  if (kind.whole) field.whole = true;
   out.push(field);
 }
 
-/** Answer fields for every string leaf under `value` (tool-call arguments that arrive whole). */
+/**
+ * Answer fields for every string leaf under `value`: tool-call input that arrives as an object
+ * (Anthropic tool_use input, Gemini functionCall args), each leaf whole, on a channel of its own.
+ */
 export function leafFields(out: AnswerField[], value: unknown, channel: string): void {
   const segs: Segment[] = [];
   addLeaves(segs, value, [], 'tool_use');
   for (const seg of segs) {
-    const parentPath = seg.path.slice(0, -1);
     const key = seg.path[seg.path.length - 1];
     if (key === undefined) continue; // a bare string: no container to write into
-    let parent: unknown = value;
-    for (const k of parentPath) parent = (parent as Record<string | number, unknown>)[k];
-    const container = parent as Record<string | number, unknown>;
-    const field: AnswerField = {
-      channel: `${channel}:${seg.path.join('.')}`,
-      json: false,
-      text: seg.text,
-      set: (next) => {
-        container[key] = next;
-        field.text = next;
-      },
-    };
-    out.push(field);
+    const container = getAt(value, seg.path.slice(0, -1)) as JsonObject;
+    fieldAt(out, container, String(key), `${channel}:${seg.path.join('.')}`, false, WHOLE_TOOL);
   }
 }

@@ -5,7 +5,14 @@ import { anthropicMessages } from '../../src/dialects/anthropic-messages.js';
 import type { Segment } from '../../src/dialects/types.js';
 import { formatEvent } from '../../src/sse/writer.js';
 import { ANTHROPIC_STREAM } from '../sse/streams.js';
-import { checkOddShapes, checkRoundTrip, loadFixture, streamFields } from './helpers.js';
+import {
+  checkOddShapes,
+  checkRoundTrip,
+  kindOf,
+  kindsByChannel,
+  loadFixture,
+  streamFields,
+} from './helpers.js';
 
 const claudeCode = loadFixture('anthropic-messages-claude-code.json');
 const find = (segs: Segment[], path: (string | number)[]) =>
@@ -100,6 +107,7 @@ describe('anthropic-messages answers', () => {
         ['2:input:file_path', false, '/home/user/project-1/.env'],
       ],
     );
+    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole']);
     for (const f of fields) f.set(f.text.replaceAll('/home/user', '/home/alice'));
     assert.equal(answer.content[1]?.text, 'Reading /home/alice/project-1/.env');
     assert.deepEqual(answer.content[2]?.input, { file_path: '/home/alice/project-1/.env', n: 3 });
@@ -117,6 +125,8 @@ describe('anthropic-messages answers', () => {
       file_path: '/home/alice/projects/webshop/.env',
     });
     assert.ok(fields.flat().every((f) => f.json === (f.channel === '2')));
+    // Deltas continue their block; only the tool input is tool text.
+    assert.deepEqual(kindsByChannel(fields), { '0': '', '1': '', '2': 'tool' });
     // ping, signature_delta, stops and message events carry no text.
     const empty = events.filter((_, i) => fields[i]?.length === 0).map((e) => e.event);
     assert.deepEqual(

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { gemini, geminiAnswerFormat } from '../../src/dialects/gemini.js';
 import type { Segment } from '../../src/dialects/types.js';
 import { formatEvent } from '../../src/sse/writer.js';
-import { checkOddShapes, checkRoundTrip, loadFixture, streamFields } from './helpers.js';
+import { checkOddShapes, checkRoundTrip, kindsByChannel, loadFixture, streamFields } from './helpers.js';
 
 const cli = loadFixture('gemini-cli.json');
 const roleAt = (segs: Segment[], path: (string | number)[]) =>
@@ -127,6 +127,11 @@ describe('gemini answers', () => {
       '0:0:args:absolute_path': '/home/user/project-1/a.ts',
     });
     assert.ok(fields.flat().every((f) => !f.json));
+    assert.deepEqual(kindsByChannel(fields), {
+      '0:thought': '',
+      '0': '',
+      '0:0:args:absolute_path': 'tool+whole',
+    });
     fields[1]?.[0]?.set('The files in /home/alice/');
     const out = formatEvent({ data: JSON.stringify(objects[1]) }, { eol: '\r\n' });
     assert.ok(

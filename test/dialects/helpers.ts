@@ -95,6 +95,18 @@ export function checkOddShapes(dialect: Dialect, source: string): void {
   );
 }
 
+/** A field's kind as a short string: "tool", "whole", "tool+whole" or "" (a plain delta). */
+export function kindOf(field: AnswerField): string {
+  return [field.tool ? 'tool' : '', field.whole ? 'whole' : ''].filter(Boolean).join('+');
+}
+
+/** Kinds seen per channel over a stream. */
+export function kindsByChannel(fields: AnswerField[][]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields.flat()) out[f.channel] = kindOf(f);
+  return out;
+}
+
 export interface StreamFields {
   events: SseEvent[];
   /** Text of each channel, in order, joined. */

@@ -4,7 +4,14 @@ import { openaiChat } from '../../src/dialects/openai-chat.js';
 import { openaiResponses } from '../../src/dialects/openai-responses.js';
 import type { Segment } from '../../src/dialects/types.js';
 import { formatEvent } from '../../src/sse/writer.js';
-import { checkOddShapes, checkRoundTrip, loadFixture, streamFields } from './helpers.js';
+import {
+  checkOddShapes,
+  checkRoundTrip,
+  kindOf,
+  kindsByChannel,
+  loadFixture,
+  streamFields,
+} from './helpers.js';
 import { OPENAI_CHAT_STREAM, OPENAI_RESPONSE_JSON, OPENAI_RESPONSES_STREAM } from './openai-streams.js';
 
 const chat = loadFixture('openai-chat-tools.json');
@@ -72,6 +79,7 @@ describe('openai-chat answers', () => {
         ['0:tool:0', true, '{"p":"/home/user"}'],
       ],
     );
+    assert.deepEqual(fields.map(kindOf), ['whole', 'tool+whole']);
     fields[1]?.set('{"p":"/home/alice"}');
     assert.equal(answer.choices[0]?.message.tool_calls?.[0]?.function.arguments, '{"p":"/home/alice"}');
   });
@@ -83,6 +91,7 @@ describe('openai-chat answers', () => {
       '0:tool:0': '{"filePath":"/home/user/project-1/a.ts"}',
       '0:tool:1': '{"command":"ls"}',
     });
+    assert.deepEqual(kindsByChannel(fields), { '0:content': '', '0:tool:0': 'tool', '0:tool:1': 'tool' });
     assert.equal(events.at(-1)?.data, '[DONE]');
     assert.deepEqual(fields.at(-1), []);
     const i = fields.findIndex((f) => f[0]?.text === '{"filePath":"/home/');
@@ -151,6 +160,7 @@ describe('openai-responses answers', () => {
         ['3', false],
       ],
     );
+    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole', 'tool+whole']);
     fields[3]?.set('*** Begin Patch\n*** Update File: /home/alice/webshop/a.ts\n');
     assert.match(JSON.stringify(answer.output[3]), /\/home\/alice\/webshop/);
   });
@@ -165,6 +175,12 @@ describe('openai-responses answers', () => {
     assert.equal(byChannel.get('1:item:done:0'), 'Patching /home/user/project-1');
     assert.equal(byChannel.get('2:item:done'), byChannel.get('2'));
     assert.equal(byChannel.get('response.completed:2'), byChannel.get('2'));
+    // Deltas are plain (or tool) text; every .done, .added, item and snapshot value is whole.
+    for (const [channel, kind] of Object.entries(kindsByChannel(fields))) {
+      const whole = /:(done|added)$|:item:|^response\./.test(channel);
+      const tool = channel.startsWith('2') || channel.startsWith('response.completed:2');
+      assert.equal(kind, [tool ? 'tool' : '', whole ? 'whole' : ''].filter(Boolean).join('+'), channel);
+    }
     const jsonChannels = [
       ...new Set(
         fields
