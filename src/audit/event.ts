@@ -106,6 +106,11 @@ function nonNegative(n: number | undefined): number | undefined {
   return n === undefined || !Number.isFinite(n) ? undefined : Math.max(0, Math.round(n * 1000) / 1000);
 }
 
+/** Numbers must be finite for the canonical JSON: anything else is left out. */
+function int(n: number | undefined): number | undefined {
+  return n === undefined || !Number.isFinite(n) ? undefined : Math.max(0, Math.round(n));
+}
+
 /** Drops undefined members so the event equals what the store gives back (JSON has no undefined). */
 function compact<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
@@ -131,10 +136,10 @@ export function buildEventBody(input: AuditEventInput, forensicMaxBytes = 0): Au
     model: cap(input.model, MAX.model),
     method: cap(input.method?.toUpperCase(), 16),
     path: cap(input.path === undefined ? undefined : sanitizePath(input.path), MAX.path),
-    status: input.status,
+    status: int(input.status),
     latency_ms: latency,
-    bytes_in: input.bytes_in ?? 0,
-    bytes_out: input.bytes_out ?? 0,
+    bytes_in: int(input.bytes_in) ?? 0,
+    bytes_out: int(input.bytes_out) ?? 0,
     decision: input.decision,
     mode: cap(input.mode, MAX.mode),
     findings: (input.findings ?? []).map(auditFinding),
@@ -142,7 +147,7 @@ export function buildEventBody(input: AuditEventInput, forensicMaxBytes = 0): Au
       input.egress &&
       compact({
         host: cap(input.egress.host, MAX.host) ?? '',
-        port: input.egress.port,
+        port: int(input.egress.port) ?? 0,
         rule: cap(input.egress.rule, MAX.rule),
       }),
     error: cap(input.error, MAX.error),

@@ -147,14 +147,20 @@ export class PostgresAuditStore implements AuditStore {
 
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection dies emits 'error'; unhandled, that would crash the
+    // gateway. The failed query rejects as well, which is what the caller acts on.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
+      client.removeListener('error', ignore);
       client.release();
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // The listener stays: this client is being destroyed and may still emit.
       client.release(err instanceof Error ? err : true);
       throw err;
     }

@@ -1,0 +1,132 @@
+/**
+ * The spool: append-only JSONL segment files in `<dataDir>/audit-spool/`, one line per sealed
+ * event (see chain.ts spoolLine). The recorder writes each event here before the store has it
+ * (write-ahead) or when the store is down, and deletes a segment once every event in it is
+ * committed. File names carry the writer's pid and instance, so a later process can tell the
+ * segments of a dead writer (kill -9, crash) and adopt them for replay.
+ */
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { parseSpoolLine } from './chain.js';
+import type { SealedEvent } from './types.js';
+
+export const SPOOL_DIR = 'audit-spool';
+const NAME = /^spool-(\d+)-([A-Za-z0-9_-]+)-(\d+)\.jsonl$/;
+
+export interface Segment {
+  path: string;
+  /** Open while this is the segment being appended to. */
+  fd: number | null;
+  bytes: number;
+  /** Lines written (or found, for adopted segments). */
+  lines: number;
+  /** Events of this segment still held in memory and not yet committed. */
+  pending: number;
+  /** Its events are not in memory: replay reads the file. */
+  diskOnly: boolean;
+}
+
+export function spoolDir(dataDir: string): string {
+  return join(dataDir, SPOOL_DIR);
+}
+
+export function segmentPath(dir: string, instance: string, n: number): string {
+  return join(dir, `spool-${process.pid}-${instance}-${String(n).padStart(6, '0')}.jsonl`);
+}
+
+export function openSegment(path: string, diskOnly: boolean): Segment {
+  const fd = openSync(path, 'a', 0o600);
+  return { path, fd, bytes: 0, lines: 0, pending: 0, diskOnly };
+}
+
+export function appendLine(segment: Segment, line: string): void {
+  if (segment.fd === null) throw new Error(`spool segment ${segment.path} is closed`);
+  segment.bytes += writeSync(segment.fd, line);
+  segment.lines++;
+}
+
+export function removeSegment(segment: Segment): void {
+  if (segment.fd !== null) closeSync(segment.fd);
+  segment.fd = null;
+  try {
+    unlinkSync(segment.path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Every intact event of a segment, in order; damaged lines (a torn last write) are counted. */
+export function readSegment(path: string): { events: SealedEvent[]; damaged: number } {
+  const events: SealedEvent[] = [];
+  let damaged = 0;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const sealed = parseSpoolLine(line);
+    if (sealed) events.push(sealed);
+    else damaged++;
+  }
+  return { events, damaged };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes over the segments of writers that are gone: another process that died, or an earlier
+ * recorder of this process that was closed while its store was down. Renaming is atomic, so
+ * two processes starting together never both adopt the same file.
+ */
+export function adoptOrphans(
+  dir: string,
+  liveInstances: ReadonlySet<string>,
+  rename: () => string,
+): Segment[] {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return [];
+  }
+  const found = readdirSync(dir)
+    .map((name) => ({ name, m: NAME.exec(name) }))
+    .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
+    .filter(({ m }) => {
+      const pid = Number(m[1]);
+      if (liveInstances.has(m[2] ?? '')) return false;
+      return pid === process.pid || !alive(pid);
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const adopted: Segment[] = [];
+  for (const { name } of found) {
+    const target = rename();
+    try {
+      renameSync(join(dir, name), target);
+    } catch {
+      continue; // another process adopted it first
+    }
+    const bytes = statSync(target).size;
+    if (bytes === 0) {
+      unlinkSync(target);
+      continue;
+    }
+    let lines = 0;
+    for (const byte of readFileSync(target)) if (byte === 0x0a) lines++;
+    adopted.push({ path: target, fd: null, bytes, lines, pending: 0, diskOnly: true });
+  }
+  return adopted;
+}

@@ -1,0 +1,100 @@
+/** The recorder: batching, graceful close, chain order, sanitized events, listener, counters. */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AuditRecorder } from '../../src/audit/recorder.js';
+import { sampleInput, STORE_KINDS, tempDir, type OpenedStore } from './helpers.js';
+import type { AuditEventInput } from '../../src/audit/event.js';
+
+async function spoolFiles(dataDir: string): Promise<string[]> {
+  return (await readdir(join(dataDir, 'audit-spool')).catch(() => [])).filter((f) => f.endsWith('.jsonl'));
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`audit recorder: ${kind.name}`, () => {
+    let opened: OpenedStore;
+    let tmp: Awaited<ReturnType<typeof tempDir>>;
+    before(async () => {
+      opened = await kind.open();
+      tmp = await tempDir();
+    });
+    after(async () => {
+      await opened.cleanup();
+      await tmp.cleanup();
+    });
+
+    it('flushes everything on close, in chain order, and leaves no spool behind', async () => {
+      // A long interval and a big batch: nothing reaches the store before close().
+      const recorder = new AuditRecorder({
+        store: opened.store,
+        dataDir: tmp.dir,
+        instance: 'close-test',
+        flushIntervalMs: 60_000,
+        batchSize: 10_000,
+      });
+      const ids: string[] = [];
+      for (let i = 1; i <= 500; i++) ids.push(recorder.record(sampleInput(i, Date.now()))!.id);
+      assert.equal(recorder.stats().queueDepth, 500);
+      assert.equal((await opened.store.query({ instance: 'close-test' })).events.length, 0);
+      await recorder.close();
+      const stored = await opened.store.query({ instance: 'close-test', order: 'asc', limit: 1000 });
+      assert.deepEqual(stored.events.map((e) => e.id).sort(), [...ids].sort());
+      assert.deepEqual(
+        stored.events.map((e) => e.seq).sort((a, b) => a - b),
+        Array.from({ length: 500 }, (_, i) => i + 1),
+      );
+      assert.equal((await opened.store.verify()).ok, true);
+      assert.deepEqual(await spoolFiles(tmp.dir), []);
+      assert.equal(recorder.stats().committed, 500);
+      assert.equal(recorder.record(sampleInput(1, Date.now())), undefined, 'closed recorders take nothing');
+    });
+
+    it('flushes in batches while running and reports queue depth and events to listeners', async () => {
+      const recorder = new AuditRecorder({
+        store: opened.store,
+        dataDir: tmp.dir,
+        instance: 'batch-test',
+        batchSize: 50,
+      });
+      const seen: string[] = [];
+      const unsubscribe = recorder.onEvent((e) => seen.push(e.id));
+      for (let i = 1; i <= 120; i++) recorder.record(sampleInput(i, Date.now()));
+      unsubscribe();
+      recorder.record(sampleInput(121, Date.now()));
+      assert.equal(seen.length, 120);
+      await recorder.flush();
+      assert.equal(recorder.stats().queueDepth, 0);
+      assert.equal(recorder.stats().committed, 121);
+      assert.equal((await opened.store.query({ instance: 'batch-test', limit: 1000 })).events.length, 121);
+      await recorder.close();
+    });
+
+    it('stores only audit fields: no query-string key, no raw user agent, no smuggled field', async () => {
+      const recorder = new AuditRecorder({
+        store: opened.store,
+        dataDir: tmp.dir,
+        instance: 'sanitize-test',
+        forensicMaxBytes: 16,
+      });
+      const input = {
+        ...sampleInput(5, Date.now()),
+        path: '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=AIzaPLANTEDSECRET',
+        userAgent: 'claude-cli/1.0.0 (external, cli) host=dev-box-42',
+        headers: { authorization: 'Bearer sk-ant-PLANTED' },
+        apiKey: 'sk-ant-PLANTED',
+        forensicBody: '{"messages":"a long body that is cut"}',
+      } as AuditEventInput;
+      const event = recorder.record(input)!;
+      await recorder.close();
+      const stored = await opened.store.get(event.id);
+      const text = JSON.stringify(stored);
+      assert.ok(!text.includes('PLANTED'), text);
+      assert.ok(!text.includes('dev-box-42'), text);
+      assert.equal(stored?.path, '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse');
+      assert.equal(stored?.client.agent, 'claude-code');
+      assert.deepEqual(stored?.forensic, { body: '{"messages":"a l', bytes: 38, truncated: true });
+      assert.equal(stored?.findings[0]?.path, '$.messages[0].content');
+    });
+  });
+}
