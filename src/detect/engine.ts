@@ -1,0 +1,220 @@
+/**
+ * The detection engine. One pass of a multi-pattern DFA over each text finds every rule keyword
+ * and every canary encoding at once; only rules whose keywords occur run their (sticky, anchored)
+ * regex, and only at those places. Cost grows with the text and the number of hits, not with the
+ * number of rules. Findings are spans into the caller's text; nothing here copies or logs a value.
+ */
+import { encodeCanary, type Canary } from './canary-encodings.js';
+import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
+import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from './literal-dfa.js';
+import { resolveOverlaps, type RankedFinding } from './overlaps.js';
+import type { CompiledRule, MatchContext, RuleDef } from './rule-types.js';
+import { corporateSuffixRule, defaultRules } from './rules/index.js';
+import type { Finding, ScanInput } from './types.js';
+
+export interface EngineOptions {
+  /** The rules to run; defaults to the built-in set. Pass [...defaultRules, ...userRules] to add. */
+  rules?: readonly RuleDef[];
+  /** Values learned from this machine (see learnCanaries). */
+  canaries?: readonly Canary[];
+  /** Domain suffixes of the organisation (policy): host names under them are findings. */
+  corporateSuffixes?: readonly string[];
+  /**
+   * Test switch: with false every position is a candidate for every rule, which must give the
+   * same findings as the prefilter (the property test checks it). Never use in production.
+   */
+  prefilter?: boolean;
+}
+
+export interface Engine {
+  scan(inputs: readonly ScanInput[]): Finding[];
+  readonly rules: readonly CompiledRule[];
+  readonly canaries: readonly Canary[];
+  /** Number of keyword and canary patterns in the prefilter automaton, and its states. */
+  readonly stats: { patterns: number; states: number };
+}
+
+/** Headers that carry the credential the provider itself needs: the policy decides on them. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie']);
+
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+export function createEngine(opts: EngineOptions = {}): Engine {
+  const defs = [...(opts.rules ?? defaultRules)];
+  const corporate = corporateSuffixRule(opts.corporateSuffixes ?? []);
+  if (corporate) defs.push(corporate);
+  const ids = new Set<string>();
+  for (const d of defs) {
+    if (ids.has(d.id)) throw new RuleCompileError(d.id, 'duplicate rule id');
+    ids.add(d.id);
+  }
+  const rules = defs.map((d, i) => compileRule(d, i));
+  const textRules = rules.filter((r) => r.headerNames.size === 0 && r.headerPrefixes.length === 0);
+  const headerRules = rules.filter((r) => !textRules.includes(r));
+  const canaries = [...(opts.canaries ?? [])];
+  // Header rules test their optional pattern anywhere in the value: a plain, non-sticky copy.
+  const headerTests = new Map(headerRules.filter((r) => r.regex).map((r) => [r, new RegExp(r.regex!.source, r.regex!.flags.replace(/[yd]/g, ''))]));
+  const prefilter = opts.prefilter ?? true;
+
+  // Prefilter patterns: keywords (owner = rule index) and canary encodings (owner = ~pattern).
+  const patterns: DfaPattern[] = [];
+  const owners: number[][] = [];
+  const keyIndex = new Map<string, number>();
+  const addPattern = (key: string, sets: DfaPattern['sets'], owner: number): void => {
+    let p = keyIndex.get(key);
+    if (p === undefined) {
+      p = patterns.length;
+      keyIndex.set(key, p);
+      patterns.push({ sets });
+      owners.push([]);
+    }
+    if (!owners[p]!.includes(owner)) owners[p]!.push(owner);
+  };
+  for (const rule of textRules) {
+    for (const kw of rule.def.keywords) {
+      try {
+        addPattern('k:' + kw.toLowerCase(), parseKeyword(kw), rule.index);
+      } catch (err) {
+        throw new RuleCompileError(rule.id, (err as Error).message);
+      }
+    }
+  }
+  const canaryPatterns = canaries.flatMap((c, i) => encodeCanary(c, i));
+  canaryPatterns.forEach((cp, k) => addPattern(`c:${k}`, literalSets(cp.text, cp.caseInsensitive), ~k));
+  const dfa = buildDfa(patterns);
+
+  const hits = new HitBuffer();
+  const candidates: number[][] = rules.map(() => []);
+  const allPositions: number[] = [];
+
+  function confirm(rule: CompiledRule, cands: number[], input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    const re = rule.regex!;
+    const text = input.text;
+    const L = rule.lookback;
+    let cursor = 0;
+    let lastCand = -1;
+    for (const c of cands) {
+      if (c === lastCand || c < cursor) continue;
+      lastCand = c;
+      let from = Math.max(cursor, c - L);
+      while (from <= c) {
+        re.lastIndex = from;
+        const m = re.exec(text);
+        if (m === null) break;
+        const indices = m.indices!;
+        const whole = L > 0 ? indices.groups!['_m']! : indices[0]!;
+        const matchStart = whole[0];
+        const matchEnd = whole[1];
+        let span: [number, number] = whole;
+        if (indices.groups) {
+          for (const g of VALUE_GROUPS) {
+            const s = indices.groups[g];
+            if (s) {
+              span = s;
+              break;
+            }
+          }
+        }
+        let start = span[0];
+        const end = span[1];
+        if (rule.extendLeft) {
+          const limit = Math.max(0, start - rule.extendMax);
+          while (start > limit && rule.extendLeft.test(text[start - 1]!)) start--;
+        }
+        const value = text.slice(start, end);
+        let ok = end > start && !rule.deny.has(value);
+        if (ok && rule.def.validate) {
+          const groups: Record<string, string | undefined> = { ...m.groups };
+          const ctx: MatchContext = { text, start, end, matchStart, matchEnd, groups };
+          ok = rule.def.validate(value, ctx);
+        }
+        if (ok) {
+          out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: rule.index });
+        }
+        // A match is consumed whether or not its validator accepts it (as a global regex scan
+        // followed by a filter would), so a rejected value is never re-reported in pieces.
+        cursor = Math.max(matchEnd, matchStart + 1);
+        from = cursor;
+      }
+    }
+  }
+
+  function scanHeader(input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    const name = (input.header ?? '').toLowerCase();
+    for (const rule of headerRules) {
+      if (!appliesToHeader(rule, name) || input.text.trim().length === 0) continue;
+      const test = headerTests.get(rule);
+      if (test && !test.test(input.text)) continue;
+      out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start: 0, end: input.text.length, order: rule.index });
+    }
+  }
+
+  function scanText(input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    const text = input.text;
+    hits.reset();
+    dfa.scan(text, hits);
+    const touched: number[] = [];
+    const data = hits.data;
+    for (let k = 0; k < hits.length; k += 2) {
+      const p = data[k]!;
+      const start = data[k + 1]!;
+      for (const owner of owners[p]!) {
+        if (owner >= 0) {
+          if (!prefilter) continue;
+          const list = candidates[owner]!;
+          if (list.length === 0) touched.push(owner);
+          list.push(start);
+        } else {
+          const cp = canaryPatterns[~owner]!;
+          const end = start + cp.text.length;
+          if (!cp.caseInsensitive && !text.startsWith(cp.text, start)) continue;
+          if (cp.boundary && ((start > 0 && isWordChar(text.charCodeAt(start - 1))) || (end < text.length && isWordChar(text.charCodeAt(end))))) continue;
+          const canary = canaries[cp.canary]!;
+          out.push({ ruleId: `canary.${canary.label}`, category: canary.category, severity: canary.severity, kind: canary.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: -1 });
+        }
+      }
+    }
+    if (!prefilter) {
+      if (allPositions.length < text.length) for (let i = allPositions.length; i < text.length; i++) allPositions.push(i);
+      const positions = allPositions.slice(0, text.length);
+      for (const rule of textRules) if (!rule.roles || rule.roles.has(input.role)) confirm(rule, positions, input, inputIndex, out);
+      return;
+    }
+    touched.sort((a, b) => a - b);
+    for (const r of touched) {
+      const list = candidates[r]!;
+      const rule = rules[r]!;
+      if (!rule.roles || rule.roles.has(input.role)) {
+        // Hits arrive in order of their end; keywords of different lengths can swap starts.
+        for (let i = 1; i < list.length; i++) {
+          if (list[i]! < list[i - 1]!) {
+            list.sort((a, b) => a - b);
+            break;
+          }
+        }
+        confirm(rule, list, input, inputIndex, out);
+      }
+      list.length = 0;
+    }
+  }
+
+  return {
+    rules,
+    canaries,
+    stats: { patterns: patterns.length, states: dfa.stateCount },
+    scan(inputs: readonly ScanInput[]): Finding[] {
+      const found: RankedFinding[] = [];
+      inputs.forEach((input, i) => {
+        if (input.role === 'header') {
+          const name = (input.header ?? '').toLowerCase();
+          scanHeader(input, i, found);
+          if (CREDENTIAL_HEADERS.has(name)) return;
+        }
+        scanText(input, i, found);
+      });
+      return resolveOverlaps(found);
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * One-pass multi-pattern prefilter: a DFA over UTF-16 code units that finds every occurrence of
+ * every keyword (and every canary encoding) in a single left-to-right scan, whatever the number
+ * of patterns. It is Aho-Corasick generalised to patterns whose positions are small character
+ * sets (`\d` a digit, `\h` a hex digit, `[...]` a set), built by subset construction over
+ * equivalence classes of characters, so the hot loop is two typed-array loads per character.
+ *
+ * Keep class runs short (a few positions): a long run of a broad set multiplies DFA states.
+ */
+
+/** Inclusive code-unit ranges, sorted, not overlapping. */
+export type CharSet = readonly (readonly [number, number])[];
+
+export interface DfaPattern {
+  sets: readonly CharSet[];
+}
+
+const DIGITS: CharSet = [[0x30, 0x39]];
+const HEX: CharSet = [
+  [0x30, 0x39],
+  [0x41, 0x46],
+  [0x61, 0x66],
+];
+
+function normalise(ranges: [number, number][]): CharSet {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+function foldChar(code: number, caseInsensitive: boolean): [number, number][] {
+  if (!caseInsensitive) return [[code, code]];
+  const ch = String.fromCharCode(code);
+  const lo = ch.toLowerCase().charCodeAt(0);
+  const up = ch.toUpperCase().charCodeAt(0);
+  // Only simple one-to-one foldings; others stay exact.
+  if (ch.toLowerCase().length !== 1 || ch.toUpperCase().length !== 1) return [[code, code]];
+  return [
+    [lo, lo],
+    [up, up],
+  ];
+}
+
+/**
+ * Parses the keyword mini-language: literal characters (case-insensitive), `\d`, `\h`,
+ * `\uXXXX`, `\` + any other character for that character, and `[...]` sets with ranges.
+ */
+export function parseKeyword(keyword: string): CharSet[] {
+  const sets: CharSet[] = [];
+  let i = 0;
+  const readAtom = (inSet: boolean): [number, number][] => {
+    const c = keyword[i];
+    if (c === '\\') {
+      const n = keyword[i + 1];
+      if (n === undefined) throw new Error(`keyword ${JSON.stringify(keyword)} ends with a backslash`);
+      if (n === 'd') return (i += 2), DIGITS.map((r) => [r[0], r[1]]);
+      if (n === 'h') return (i += 2), HEX.map((r) => [r[0], r[1]]);
+      if (n === 'u') {
+        const hex = keyword.slice(i + 2, i + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new Error(`keyword ${JSON.stringify(keyword)}: bad \\u escape`);
+        i += 6;
+        const code = parseInt(hex, 16);
+        return [[code, code]];
+      }
+      i += 2;
+      return foldChar(n.charCodeAt(0), !inSet);
+    }
+    i += 1;
+    return foldChar(c!.charCodeAt(0), !inSet);
+  };
+  while (i < keyword.length) {
+    if (keyword[i] === '[') {
+      i += 1;
+      const ranges: [number, number][] = [];
+      while (i < keyword.length && keyword[i] !== ']') {
+        const first = readAtom(true);
+        if (keyword[i] === '-' && keyword[i + 1] !== ']' && first.length === 1) {
+          i += 1;
+          const second = readAtom(true);
+          ranges.push([first[0]![0], second[0]![1]]);
+        } else ranges.push(...first);
+      }
+      if (keyword[i] !== ']') throw new Error(`keyword ${JSON.stringify(keyword)}: unclosed [`);
+      i += 1;
+      sets.push(normalise(ranges));
+    } else sets.push(normalise(readAtom(false)));
+  }
+  if (sets.length === 0) throw new Error('empty keyword');
+  return sets;
+}
+
+/** A literal (no mini-language), optionally case-insensitive: used for canary encodings. */
+export function literalSets(value: string, caseInsensitive: boolean): CharSet[] {
+  return Array.from({ length: value.length }, (_, k) => normalise(foldChar(value.charCodeAt(k), caseInsensitive)));
+}
+
+export interface LiteralDfa {
+  patternCount: number;
+  /** Length in code units of each pattern. */
+  lengths: Int32Array;
+  /**
+   * Appends [patternId, startIndex] pairs for every occurrence, in order of end position.
+   * Returns the number of int32 slots written.
+   */
+  scan(text: string, out: HitBuffer): void;
+  stateCount: number;
+}
+
+/** A growable list of (pattern, start) pairs reused across scans. */
+export class HitBuffer {
+  data = new Int32Array(1024);
+  length = 0;
+  reset(): void {
+    this.length = 0;
+  }
+  push(pattern: number, start: number): void {
+    if (this.length + 2 > this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = pattern;
+    this.data[this.length++] = start;
+  }
+}
+
+const MAX_STATES = 60_000;
+
+export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
+  // 1. Equivalence classes: code units that every set treats alike share one class.
+  const setKeys = new Map<string, number>();
+  const setList: CharSet[] = [];
+  const patternSetIds = patterns.map((p) =>
+    p.sets.map((s) => {
+      const key = JSON.stringify(s);
+      let id = setKeys.get(key);
+      if (id === undefined) {
+        id = setList.length;
+        setKeys.set(key, id);
+        setList.push(s);
+      }
+      return id;
+    }),
+  );
+  const bounds = new Set<number>([0, 0x10000]);
+  for (const s of setList) for (const [lo, hi] of s) bounds.add(lo).add(hi + 1);
+  const points = [...bounds].sort((a, b) => a - b);
+  const signatureOf = new Map<string, number>();
+  const classOfInterval: number[] = [];
+  for (let k = 0; k + 1 < points.length; k++) {
+    const lo = points[k]!;
+    const members: number[] = [];
+    setList.forEach((s, id) => {
+      if (s.some(([a, b]) => lo >= a && lo <= b)) members.push(id);
+    });
+    const sig = members.join(',');
+    let cls = signatureOf.get(sig);
+    if (cls === undefined) {
+      cls = signatureOf.size;
+      signatureOf.set(sig, cls);
+    }
+    classOfInterval.push(cls);
+  }
+  const classCount = signatureOf.size;
+  if (classCount > 0xffff) throw new Error('too many character classes');
+  const classMap = new Uint16Array(0x10000);
+  for (let k = 0; k + 1 < points.length; k++) classMap.fill(classOfInterval[k]!, points[k]!, points[k + 1]!);
+  // setHasClass[setId][cls]
+  const setHasClass = setList.map((s) => {
+    const has = new Uint8Array(classCount);
+    for (let k = 0; k + 1 < points.length; k++) {
+      const lo = points[k]!;
+      if (s.some(([a, b]) => lo >= a && lo <= b)) has[classOfInterval[k]!] = 1;
+    }
+    return has;
+  });
+
+  // 2. Subset construction. An NFA item is (pattern, matched count); item id = offset + count.
+  const offsets = new Int32Array(patterns.length + 1);
+  patterns.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.sets.length + 1));
+  const itemPattern = new Int32Array(offsets[patterns.length]!);
+  patterns.forEach((p, k) => itemPattern.fill(k, offsets[k]!, offsets[k + 1]!));
+  const firstByClass: number[][] = Array.from({ length: classCount }, () => []);
+  patternSetIds.forEach((ids, p) => {
+    const has = setHasClass[ids[0]!]!;
+    for (let c = 0; c < classCount; c++) if (has[c]) firstByClass[c]!.push(offsets[p]! + 1);
+  });
+
+  const stateItems: Int32Array[] = [new Int32Array(0)];
+  const stateIndex = new Map<string, number>([['', 0]]);
+  const rows: Int32Array[] = [];
+  const outputs: number[][] = [[]];
+  for (let s = 0; s < stateItems.length; s++) {
+    const items = stateItems[s]!;
+    const row = new Int32Array(classCount);
+    for (let c = 0; c < classCount; c++) {
+      const next: number[] = [...firstByClass[c]!];
+      for (const item of items) {
+        const p = itemPattern[item]!;
+        const count = item - offsets[p]!;
+        const ids = patternSetIds[p]!;
+        if (count < ids.length && setHasClass[ids[count]!]![c]) next.push(item + 1);
+      }
+      next.sort((a, b) => a - b);
+      const key = next.join(',');
+      let target = stateIndex.get(key);
+      if (target === undefined) {
+        target = stateItems.length;
+        if (target >= MAX_STATES) throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
+        stateIndex.set(key, target);
+        stateItems.push(Int32Array.from(next));
+        outputs.push(next.filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length).map((it) => itemPattern[it]!));
+      }
+      row[c] = target;
+    }
+    rows.push(row);
+  }
+  // 3. Flat table of row offsets; a target that reports patterns is stored as ~offset (negative).
+  const delta = new Int32Array(rows.length * classCount);
+  rows.forEach((row, s) => {
+    for (let c = 0; c < classCount; c++) {
+      const t = row[c]!;
+      delta[s * classCount + c] = outputs[t]!.length > 0 ? ~(t * classCount) : t * classCount;
+    }
+  });
+  const outputsByRow = new Map<number, Int32Array>();
+  outputs.forEach((o, s) => {
+    if (o.length > 0) outputsByRow.set(s * classCount, Int32Array.from(o));
+  });
+  const lengths = Int32Array.from(patterns.map((p) => p.sets.length));
+
+  return {
+    patternCount: patterns.length,
+    lengths,
+    stateCount: rows.length,
+    scan(text: string, out: HitBuffer): void {
+      let row = 0;
+      const n = text.length;
+      for (let i = 0; i < n; i++) {
+        let t = delta[row + classMap[text.charCodeAt(i)]!]!;
+        if (t < 0) {
+          t = ~t;
+          const found = outputsByRow.get(t)!;
+          for (let k = 0; k < found.length; k++) {
+            const p = found[k]!;
+            out.push(p, i + 1 - lengths[p]!);
+          }
+        }
+        row = t;
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * One finding per span. When findings overlap, the most specific wins, in this order:
+ *   1. higher severity (critical > high > medium > low);
+ *   2. category: secret > environment > tracking > pii > header-fingerprint > hidden-unicode;
+ *   3. the longer span (a whole home path beats the user name inside it);
+ *   4. a local canary (exact knowledge of this machine) before a pattern rule;
+ *   5. the earlier rule in the rule list, then the earlier start.
+ * The result is sorted by (input, start), so the order never depends on rule evaluation order.
+ */
+import type { Category, Finding, Severity } from './types.js';
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+const CATEGORY_RANK: Record<Category, number> = { 'hidden-unicode': 0, 'header-fingerprint': 1, pii: 2, tracking: 3, environment: 4, secret: 5 };
+
+/** A finding plus the tie-breakers the order needs. */
+export interface RankedFinding extends Finding {
+  /** Position of the rule in the engine's list; canaries use -1 (before every rule). */
+  order: number;
+}
+
+function better(a: RankedFinding, b: RankedFinding): number {
+  return (
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    CATEGORY_RANK[b.category] - CATEGORY_RANK[a.category] ||
+    b.end - b.start - (a.end - a.start) ||
+    a.order - b.order ||
+    a.start - b.start
+  );
+}
+
+/** Keeps the best of every group of overlapping findings of one input. */
+function resolveOne(candidates: RankedFinding[]): RankedFinding[] {
+  if (candidates.length <= 1) return candidates;
+  const ranked = [...candidates].sort(better);
+  // Accepted spans sorted by start; binary search finds the neighbours of a new span.
+  const starts: number[] = [];
+  const kept: RankedFinding[] = [];
+  for (const f of ranked) {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < f.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const prev = kept[lo - 1];
+    const next = kept[lo];
+    if (prev && prev.end > f.start) continue;
+    if (next && next.start < f.end) continue;
+    starts.splice(lo, 0, f.start);
+    kept.splice(lo, 0, f);
+  }
+  return kept;
+}
+
+export function resolveOverlaps(findings: readonly RankedFinding[]): Finding[] {
+  const byInput = new Map<number, RankedFinding[]>();
+  for (const f of findings) {
+    let list = byInput.get(f.input);
+    if (!list) byInput.set(f.input, (list = []));
+    list.push(f);
+  }
+  const out: Finding[] = [];
+  for (const input of [...byInput.keys()].sort((a, b) => a - b)) {
+    for (const f of resolveOne(byInput.get(input)!)) {
+      out.push({ ruleId: f.ruleId, category: f.category, severity: f.severity, kind: f.kind, input: f.input, path: f.path, role: f.role, start: f.start, end: f.end });
+    }
+  }
+  return out;
+}
+
+/** Merges findings from two sources (engine and persistent-id tracker) under the same order. */
+export function mergeFindings(a: readonly Finding[], b: readonly Finding[]): Finding[] {
+  return resolveOverlaps([...a.map((f) => ({ ...f, order: 0 })), ...b.map((f) => ({ ...f, order: 1 }))]);
+}

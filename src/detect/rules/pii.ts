@@ -1,0 +1,70 @@
+/** Personal data: email addresses, phone numbers, payment cards (Luhn), IBANs (mod 97). */
+import type { RuleDef } from '../rule-types.js';
+import { ibanValid, luhn } from '../validators.js';
+
+const r = String.raw;
+
+/** Countries that issue IBANs (ISO 13616 registry), as prefilter keywords `cc\d\d`. */
+const IBAN_COUNTRIES = 'ad ae al at az ba be bg bh br by ch cr cy cz de dk do ee eg es fi fo fr gb ge gi gl gr gt hr hu ie il iq is it jo kw kz lb lc li lt lu lv md mc me mk mr mt mu nl no pk pl ps pt qa ro rs sa sc se si sk sm st sv tl tn tr ua va vg xk'.split(' ');
+
+const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62)/;
+
+export const piiRules: readonly RuleDef[] = [
+  {
+    id: 'pii.email',
+    category: 'pii',
+    severity: 'medium',
+    kind: 'email',
+    description: 'An email address (not on reserved example/test domains).',
+    keywords: ['@'],
+    // Anchored at the @ so the prefilter hit is the match start; the local part is added by extendLeft.
+    pattern: r`(?<=[A-Za-z0-9._%+-])@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w.-]*@)(?![A-Za-z0-9-])`,
+    extendLeft: { chars: '[A-Za-z0-9._%+-]', max: 64 },
+    validate: (v) => {
+      const [local, domain] = v.split('@') as [string, string];
+      if (local.startsWith('.') || local.endsWith('.')) return false;
+      if (/^(?:git|noreply|no-reply|user|username|you|your\.?name|name|email|someone|example)$/i.test(local)) return false;
+      return !/(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$/i.test(domain) && !/\.(?:png|jpe?g|gif|svg|webp|js|ts|css)$/i.test(domain);
+    },
+    samples: { tp: [['contact marta.kowalska+ci@acme-corp.pl today', 'marta.kowalska+ci@acme-corp.pl'], ['<j.nowak@zeta.io>', 'j.nowak@zeta.io']], fp: ['@param name', 'you@example.com', 'import x from "@types/node"', 'git@github.com:org/repo', 'logo@2x.png'] },
+  },
+  {
+    id: 'pii.phone',
+    category: 'pii',
+    severity: 'medium',
+    kind: 'phone',
+    description: 'A phone number in international (+48 601 234 567) or North American ((415) 555-0132, 415-555-0132) form.',
+    keywords: [r`+\d`, r`(\d\d\d)`, r`\d\d\d-\d\d\d-`, r`\d\d\d.\d\d\d.`],
+    pattern: r`(?<![\w+.-])(?<v>\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{2,4}){2,5}|\(\d{3}\) ?\d{3}-\d{4}|\d{3}(?<sep>[-.])\d{3}\k<sep>\d{4})(?![\w-]|\.\d)`,
+    validate: (v) => {
+      const digits = v.replace(/\D/g, '').length;
+      return digits >= 10 && digits <= 15 && !/^\+?(\d)\1+$/.test(v.replace(/\D/g, ''));
+    },
+    samples: { tp: [['call +48 601 234 567 now', '+48 601 234 567'], ['tel (415) 555-0132', '(415) 555-0132'], ['415-555-0132', '415-555-0132']], fp: ['x = y +1', 'version 1.2.3', 'i += 10000', '2024-01-15'] },
+  },
+  {
+    id: 'pii.card-number',
+    category: 'pii',
+    severity: 'high',
+    kind: 'card-number',
+    description: 'A payment card number: 13–19 digits (optionally grouped), a known issuer prefix and a valid Luhn check digit.',
+    keywords: [r`\d\d\d\d`],
+    pattern: r`(?<![\w.-])(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
+    validate: (v) => {
+      const digits = v.replace(/\D/g, '');
+      return digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && !/^(\d)\1+$/.test(digits) && luhn(digits);
+    },
+    samples: { tp: [['card 4539 1488 0343 6467 exp', '4539 1488 0343 6467'], ['5555555555554444', '5555555555554444'], ['3782-822463-10005', '3782-822463-10005']], fp: ['4539 1488 0343 6468', '1700000000000', '1234567890123456', '0000 0000 0000 0000'] },
+  },
+  {
+    id: 'pii.iban',
+    category: 'pii',
+    severity: 'high',
+    kind: 'iban',
+    description: 'An International Bank Account Number with valid check digits (ISO 13616 mod 97).',
+    keywords: IBAN_COUNTRIES.map((c) => c + r`\d\d`),
+    pattern: r`(?<![\w])(?<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![\w])`,
+    validate: (v) => ibanValid(v),
+    samples: { tp: [['IBAN DE89 3704 0044 0532 0130 00', 'DE89 3704 0044 0532 0130 00'], ['GB82WEST12345698765432', 'GB82WEST12345698765432']], fp: ['DE89 3704 0044 0532 0130 01', 'DE12345'] },
+  },
+];

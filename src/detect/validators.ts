@@ -1,0 +1,138 @@
+/** Checks shared by rules: checksums, entropy, known examples and placeholders. */
+import { isIPv6 } from 'node:net';
+
+/** Luhn (ISO/IEC 7812) over the digits of a card number. */
+export function luhn(value: string): boolean {
+  const digits = value.replace(/[\s-]/g, '');
+  if (!/^\d{12,19}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** IBAN check digits (ISO 13616, mod 97 = 1), spaces allowed. */
+export function ibanValid(value: string): boolean {
+  const iban = value.replace(/\s/g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (const ch of moved) {
+    const code = ch.charCodeAt(0);
+    const part = code >= 65 ? String(code - 55) : ch;
+    for (const d of part) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(value: string): number {
+  if (value.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+export function charClasses(value: string): number {
+  let n = 0;
+  if (/[a-z]/.test(value)) n++;
+  if (/[A-Z]/.test(value)) n++;
+  if (/\d/.test(value)) n++;
+  if (/[^A-Za-z0-9]/.test(value)) n++;
+  return n;
+}
+
+/** Published example credentials (AWS docs, Stripe docs...): never findings. */
+export const KNOWN_EXAMPLES: readonly string[] = [
+  'AKIAIOSFODNN7EXAMPLE',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'AKIAI44QH8DHBEXAMPLE',
+  'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+  'sk_test_4eC39HqLyjWDarjtT1zdp7dc',
+  'sk_test_BQokikJOvBiI2HlWgH4olfQ2',
+];
+
+const PLACEHOLDER = /^(?:x+|\*+|\.+|-+|_+|0+|1234\d*|changeme|change[-_]?me|password|passw0rd|secret|token|example|sample|dummy|test|testing|placeholder|redacted|null|undefined|none|true|false|todo|fixme|your[-_a-z]*|my[-_a-z]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[^%]*%|\$[A-Za-z_]\w*|process\.env\..*)$/i;
+
+/** Values that only stand in for a secret: `xxxx`, `<your-key>`, `${TOKEN}`, `changeme`... */
+export function isPlaceholder(value: string): boolean {
+  const v = value.replace(/^["'`]|["'`]$/g, '');
+  if (PLACEHOLDER.test(v)) return true;
+  if (/example|placeholder|your[_-]|xxxx|\*\*\*\*|redacted|dummy|fake|sample|changeme/i.test(v)) return true;
+  return false;
+}
+
+/** A credential-like random value: long enough, mixed, not an identifier or a word. */
+export function looksRandom(value: string, minLength = 16): boolean {
+  if (value.length < minLength) return false;
+  if (isPlaceholder(value)) return false;
+  // Dotted or slashed identifiers (`this.options.token`, `a/b/c`) are code, not secrets.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[-_][A-Za-z]+)*$/.test(value)) return false;
+  const classes = charClasses(value);
+  if (classes < 2) return false;
+  const hasDigit = /\d/.test(value);
+  const e = entropy(value);
+  return hasDigit ? e >= 3.2 : e >= 3.8 && value.length >= 20;
+}
+
+function ipv4Octets(value: string): number[] | undefined {
+  const parts = value.split('.');
+  if (parts.length !== 4) return undefined;
+  const octets = parts.map((p) => (/^\d{1,3}$/.test(p) && (p.length === 1 || p[0] !== '0') ? Number(p) : NaN));
+  return octets.every((o) => o >= 0 && o <= 255) ? octets : undefined;
+}
+
+/** Private, carrier-grade NAT and link-local ranges: almost always a real machine's address. */
+export function ipv4IsPrivate(value: string): boolean {
+  const o = ipv4Octets(value);
+  if (!o) return false;
+  const [a, b] = o as [number, number, number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+}
+
+/** Loopback, unspecified, broadcast, multicast and documentation (RFC 5737) addresses are not fingerprints. */
+export function ipv4IsReportable(value: string): boolean {
+  const o = ipv4Octets(value);
+  if (!o) return false;
+  const [a, b, c] = o as [number, number, number, number];
+  if (a === 127 || a === 0 || a >= 224) return false;
+  if (a === 192 && b === 0 && c === 2) return false;
+  if (a === 198 && b === 51 && c === 100) return false;
+  if (a === 203 && b === 0 && c === 113) return false;
+  return true;
+}
+
+export function ipv6IsReportable(value: string): boolean {
+  if (!isIPv6(value)) return false;
+  const v = value.toLowerCase();
+  if (v === '::' || v === '::1') return false;
+  if (v.startsWith('2001:db8:') || v.startsWith('2001:0db8:')) return false;
+  if (v.startsWith('ff')) return false; // multicast
+  const groups = v.split(':').filter((g) => g.length > 0);
+  // `a::b`-shaped tokens are more often code (C++/Rust paths) than addresses.
+  return groups.length >= 3 || v.startsWith('fe80:');
+}
+
+export function macIsReportable(value: string): boolean {
+  const v = value.toLowerCase().replace(/-/g, ':');
+  if (v === '00:00:00:00:00:00' || v === 'ff:ff:ff:ff:ff:ff') return false;
+  if (v.startsWith('00:00:5e:00:53:')) return false; // RFC 7042 documentation range
+  return true;
+}
+
+/** Characters just before `start`, lower-cased, for context checks. */
+export function before(text: string, start: number, width: number): string {
+  return text.slice(Math.max(0, start - width), start).toLowerCase();
+}
