@@ -1,0 +1,166 @@
+/**
+ * Compiles a validated policy once into lookup tables, so deciding a finding costs a few Map
+ * lookups. Precedence, first level that says something wins (docs/policy.md):
+ *
+ *   rules (exact id, then `*` globs in file order) > kinds > roles (role + category, then the
+ *   role's single action) > categories > default
+ *
+ * At each level the scopes matching the request (provider, client user agent), in file order,
+ * are consulted before the base policy; a scope's `default` sits just above the base default.
+ * Every decision says which entry made it (`because`), in the words of the policy file, so a
+ * block message can say what to change.
+ */
+import type { Category, Finding, ValueKind } from '../detect/types.js';
+import type { Role } from '../dialects/types.js';
+import type { Provider } from '../errors.js';
+import { globToRegExp } from './glob.js';
+import { reduceUserAgent } from './user-agent.js';
+import type { Action, Policy, Scope } from './schema.js';
+
+export interface Decision {
+  action: Action;
+  /** The policy entry that decided, e.g. `categories.secret` or `scopes[0].rules."env.*"`. */
+  because: string;
+}
+
+export type DecisionInput = Pick<Finding, 'ruleId' | 'kind' | 'category' | 'role'>;
+
+export interface RequestDecider {
+  decide(finding: DecisionInput): Decision;
+}
+
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  /** The file it came from, or a description of the built-in default. */
+  readonly source: string;
+  /** Canonical JSON of the policy: equal fingerprints, equal behavior. */
+  readonly fingerprint: string;
+  forRequest(provider: Provider, userAgent: string | undefined): RequestDecider;
+  isAllowedValue(value: string): boolean;
+  dropsHeader(name: string): boolean;
+  /** The user agent to send upstream (unchanged unless `headers.user_agent: reduce`). */
+  userAgent(value: string): string;
+}
+
+interface Table {
+  label: string;
+  rulesExact: Map<string, Action>;
+  rulesGlob: { re: RegExp; key: string; action: Action }[];
+  kinds: Map<string, Action>;
+  roleCategory: Map<string, Action>;
+  role: Map<string, Action>;
+  categories: Map<string, Action>;
+  default: Action | undefined;
+}
+
+type Tableish = Pick<Scope, 'rules' | 'kinds' | 'roles' | 'categories'> & { default?: Action | undefined };
+
+function compileTable(t: Tableish, label: string): Table {
+  const table: Table = {
+    label,
+    rulesExact: new Map(),
+    rulesGlob: [],
+    kinds: new Map(Object.entries(t.kinds ?? {}) as [string, Action][]),
+    roleCategory: new Map(),
+    role: new Map(),
+    categories: new Map(Object.entries(t.categories ?? {}) as [string, Action][]),
+    default: t.default,
+  };
+  for (const [key, action] of Object.entries(t.rules ?? {})) {
+    if (key.includes('*')) table.rulesGlob.push({ re: globToRegExp(key), key, action });
+    else table.rulesExact.set(key, action);
+  }
+  for (const [role, value] of Object.entries(t.roles ?? {})) {
+    if (typeof value === 'string') table.role.set(role, value);
+    else
+      for (const [category, action] of Object.entries(value))
+        table.roleCategory.set(`${role}\0${category}`, action);
+  }
+  return table;
+}
+
+const prefix = (label: string): string => (label === '' ? '' : `${label}.`);
+
+/** The first table (scopes first, base last) that has something to say at each level. */
+function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
+  for (const t of tables) {
+    const exact = t.rulesExact.get(f.ruleId);
+    if (exact !== undefined) return { action: exact, because: `${prefix(t.label)}rules."${f.ruleId}"` };
+    for (const g of t.rulesGlob)
+      if (g.re.test(f.ruleId)) return { action: g.action, because: `${prefix(t.label)}rules."${g.key}"` };
+  }
+  const levels: [(t: Table) => Action | undefined, (t: Table) => string][] = [
+    [(t) => t.kinds.get(f.kind), (t) => `${prefix(t.label)}kinds.${f.kind}`],
+    [
+      (t) => t.roleCategory.get(`${f.role}\0${f.category}`),
+      (t) => `${prefix(t.label)}roles.${f.role}.${f.category}`,
+    ],
+    [(t) => t.role.get(f.role), (t) => `${prefix(t.label)}roles.${f.role}`],
+    [(t) => t.categories.get(f.category), (t) => `${prefix(t.label)}categories.${f.category}`],
+    [(t) => t.default, (t) => `${prefix(t.label)}default`],
+  ];
+  for (const [get, name] of levels) {
+    for (const t of tables) {
+      const action = get(t);
+      if (action !== undefined) return { action, because: name(t) };
+    }
+  }
+  return { action: 'audit', because: 'default' };
+}
+
+const CACHE_LIMIT = 1024;
+
+export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
+  const base = compileTable(policy, '');
+  const scopes = policy.scopes.map((s, i) => ({
+    table: compileTable(s, `scopes[${i}]`),
+    providers: s.match.provider === undefined ? undefined : new Set<string>(s.match.provider),
+    clients: s.match.client?.map((c) => globToRegExp(c, 'i')),
+  }));
+  const exactValues = new Set(policy.allow_values.filter((v) => !v.includes('*')));
+  const globValues = policy.allow_values.filter((v) => v.includes('*')).map((v) => globToRegExp(v));
+  const drops = policy.headers.drop.map((h) => globToRegExp(h.toLowerCase(), 'i'));
+  const deciders = new Map<string, RequestDecider>();
+
+  function makeDecider(tables: Table[]): RequestDecider {
+    const cache = new Map<string, Decision>();
+    return {
+      decide(f) {
+        const key = `${f.ruleId}\0${f.kind}\0${f.category}\0${f.role}`;
+        let d = cache.get(key);
+        if (d === undefined) {
+          d = decideWith(tables, f);
+          if (cache.size < CACHE_LIMIT) cache.set(key, d);
+        }
+        return d;
+      },
+    };
+  }
+
+  return Object.freeze({
+    policy,
+    source,
+    fingerprint: JSON.stringify(policy),
+    forRequest(provider: Provider, userAgent: string | undefined): RequestDecider {
+      const key = `${provider}\0${userAgent ?? ''}`;
+      let decider = deciders.get(key);
+      if (decider === undefined) {
+        const ua = userAgent ?? '';
+        const matching = scopes.filter(
+          (s) =>
+            (s.providers === undefined || s.providers.has(provider)) &&
+            (s.clients === undefined || s.clients.some((re) => re.test(ua))),
+        );
+        decider = makeDecider([...matching.map((s) => s.table), base]);
+        if (deciders.size >= CACHE_LIMIT) deciders.clear();
+        deciders.set(key, decider);
+      }
+      return decider;
+    },
+    isAllowedValue: (value: string) => exactValues.has(value) || globValues.some((re) => re.test(value)),
+    dropsHeader: (name: string) => drops.some((re) => re.test(name)),
+    userAgent: (value: string) => (policy.headers.user_agent === 'reduce' ? reduceUserAgent(value) : value),
+  });
+}
+
+export type { Action, Category, Role, ValueKind };

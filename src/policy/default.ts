@@ -1,0 +1,99 @@
+/**
+ * The built-in policy, as the commented YAML that `airlock policy init` writes. The gateway
+ * parses this same text when no policy file is configured, so the file and the behavior
+ * cannot drift apart.
+ */
+export const DEFAULT_POLICY_YAML = `# Airlock policy: what leaves this machine in requests to model providers.
+# Reference: docs/policy.md. Check a change with: airlock policy check <this file>
+# The gateway reloads this file when it changes; an invalid version is refused and the
+# previous policy stays in force.
+
+version: 1
+
+# enforce: apply the actions below. monitor: only record what enforce would do.
+mode: enforce
+
+# When a request cannot be inspected (a bug, the vault is unreachable): block or allow.
+on_error: block
+
+# Actions: allow (send, do not record), audit (send, record), pseudonymize (replace with a
+# realistic stand-in that is put back in the answer), redact (replace with a same-shape
+# stand-in restored only into tool calls), strip (remove), block (refuse the request).
+#
+# Which action applies to a finding, first match wins:
+#   allow_values > rules > kinds > roles > categories > default
+# and at each level a matching entry of "scopes" comes before the base policy.
+
+# Findings of categories not listed below.
+default: audit
+
+categories:
+  # Home and project paths, user and host names, addresses, time zone, OS and runtime versions.
+  environment: pseudonymize
+  # Names, e-mail addresses, phone numbers, card numbers.
+  pii: pseudonymize
+  # API keys, tokens, passwords: the model sees a key of the same shape, never the real one.
+  secret: redact
+  # Device, session and account ids: replaced by ids that are stable for this installation.
+  tracking: pseudonymize
+  # Zero-width and bidi characters, tag characters (hidden instructions or watermarks).
+  hidden-unicode: strip
+  # OS, architecture and runtime details in headers: replaced by generic values.
+  header-fingerprint: pseudonymize
+
+kinds:
+  # A private key has no business in a prompt: refuse the request and say where it was.
+  private-key: block
+
+# Per detection rule id ("*" matches anything), e.g.:
+#   env.timezone-iana: allow
+rules: {}
+
+# Per place in the request (system, user, assistant, tool_result, tool_use,
+# tool_definition, metadata, header): one action, or one per category. E.g.:
+#   tool_definition: { environment: audit }
+roles: {}
+
+# Different actions for some providers or clients (user agent, "*" globs), e.g.:
+#   - match: { provider: [gemini], client: ["my-internal-tool/*"] }
+#     categories: { pii: block }
+scopes: []
+
+# Values that are never findings: exact strings or "*" globs.
+allow_values: []
+
+# Your organization's domain suffixes: host names under them are treated as internal.
+corporate_domains: []
+
+# Your own detection rules, e.g.:
+#   - id: acme.ticket
+#     category: pii
+#     kind: opaque-id
+#     pattern: 'ACME-\\d{6}'
+#     keywords: [ACME-]
+custom_rules: []
+
+headers:
+  # Removed before forwarding: the Stainless SDK headers carry OS, architecture and runtime.
+  drop: ["x-stainless-*"]
+  # reduce: keep the client's product and version, drop OS and runtime details.
+  user_agent: reduce
+
+# Put redacted secrets back into tool-call arguments, so the model can write a config file
+# with the real key without ever seeing it. Never into text shown to the user.
+restore_secrets_in_tool_calls: true
+
+# Surrogate mappings: memory (this process), sqlite (in the data dir), or redis://host:6379
+# shared by several gateways (they must also share the data dir's surrogate.key).
+vault: memory
+
+# Audit log: sqlite (in the data dir) or postgres://user@host/db.
+audit: sqlite
+
+# Destinations the egress proxy lets through (docs/egress.md). Model APIs go through the
+# gateway; telemetry and error-report hosts are refused unless listed under allow.
+egress:
+  allow: []
+  deny: []
+  profile: default
+`;

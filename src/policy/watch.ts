@@ -1,0 +1,75 @@
+/**
+ * Hot reload: a policy file that changes on disk is re-read and, when valid, replaces the one
+ * in force. An invalid new version is refused and the old one stays, with an error that says so.
+ * The directory is watched, not the file: editors save by writing a new file and renaming it
+ * over the old one, which a watch on the old inode would miss.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { CompiledPolicy } from './compile.js';
+import { loadPolicy, reloadPolicy } from './load.js';
+
+export interface PolicyWatcher {
+  /** The policy in force. */
+  current(): CompiledPolicy;
+  close(): void;
+}
+
+export class PolicyReloadError extends Error {
+  constructor(file: string, cause: unknown) {
+    super(
+      `policy ${file} changed but the new version is invalid; keeping the previous policy.\n${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+    this.name = 'PolicyReloadError';
+  }
+}
+
+/**
+ * Loads `file` now (throws if invalid) and reloads it on change.
+ * @param onChange called with each new policy that took effect
+ * @param onError  called when a new version is refused (the old policy stays in force)
+ */
+export function watchPolicy(
+  file: string,
+  onChange: (policy: CompiledPolicy) => void,
+  onError: (err: PolicyReloadError) => void,
+  options: { debounceMs?: number } = {},
+): PolicyWatcher {
+  const path = resolve(file);
+  let policy = loadPolicy(path);
+  let timer: NodeJS.Timeout | undefined;
+  const debounceMs = options.debounceMs ?? 100;
+
+  const reload = (): void => {
+    timer = undefined;
+    let next: CompiledPolicy | undefined;
+    try {
+      next = reloadPolicy(path);
+    } catch (err) {
+      onError(new PolicyReloadError(path, err));
+      return;
+    }
+    // Empty or missing: a save in progress; the write that completes it brings another event.
+    if (next === undefined || next.fingerprint === policy.fingerprint) return;
+    policy = next;
+    onChange(next);
+  };
+
+  const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+    if (name !== null && name !== basename(path)) return;
+    // Editors write in several steps; read once the burst is over.
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(reload, debounceMs);
+  });
+
+  return {
+    current: () => policy,
+    close: () => {
+      if (timer) clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}

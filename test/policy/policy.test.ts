@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runPolicyCheck, runPolicyInit, runPolicySchema } from '../../src/cli/commands/policy.js';
+import { ConfigError } from '../../src/config/yaml-zod.js';
+import type { DecisionInput } from '../../src/policy/compile.js';
+import { compilePolicy } from '../../src/policy/compile.js';
+import { DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
+import { policyJsonSchema } from '../../src/policy/json-schema.js';
+import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
+import { reduceUserAgent } from '../../src/policy/user-agent.js';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function tempFile(name: string, text: string): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'airlock-policy-'));
+  dirs.push(d);
+  const file = join(d, name);
+  await writeFile(file, text);
+  return file;
+}
+
+function problems(text: string): string[] {
+  try {
+    parsePolicy(text, 'p.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return [...err.problems];
+  }
+  assert.fail('expected the policy to be refused');
+}
+
+const f = (over: Partial<DecisionInput> = {}): DecisionInput => ({
+  ruleId: 'env.home-path',
+  kind: 'home-path',
+  category: 'environment',
+  role: 'user',
+  ...over,
+});
+
+describe('policy loading', () => {
+  it('the default YAML is valid and is what the gateway uses without a file', () => {
+    const p = defaultPolicy().policy;
+    assert.equal(p.mode, 'enforce');
+    assert.equal(p.on_error, 'block');
+    assert.equal(p.categories?.secret, 'redact');
+    assert.equal(p.kinds?.['private-key'], 'block');
+    assert.deepEqual(p.headers.drop, ['x-stainless-*']);
+    assert.equal(p.restore_secrets_in_tool_calls, true);
+  });
+
+  it('names file, line, column and key for an unknown key and a wrong value', () => {
+    const out = problems('mode: enforce\ncategories:\n  secrets: redact\n  pii: scramble\n');
+    assert.equal(out.length, 2);
+    assert.ok(
+      out.some((p) => /^p\.yaml:3:3: categories\.secrets: unknown key "secrets"/.test(p)),
+      out.join('\n'),
+    );
+    assert.ok(
+      out.some((p) => /^p\.yaml:4:\d+: categories\.pii: /.test(p) && p.includes('pseudonymize')),
+      out.join('\n'),
+    );
+  });
+
+  it('refuses a misspelled kind, role, top-level key, bad vault and an invalid custom regex', () => {
+    const out = problems(
+      [
+        'kinds:',
+        '  private_key: block',
+        'roles:',
+        '  tools: allow',
+        'mdoe: monitor',
+        'vault: mongodb://x',
+        'custom_rules:',
+        '  - id: acme.ticket',
+        '    category: pii',
+        "    pattern: 'ACME-(\\d+'",
+      ].join('\n'),
+    );
+    const text = out.join('\n');
+    assert.match(text, /p\.yaml:2:3: kinds\.private_key: unknown key/);
+    assert.match(text, /p\.yaml:4:3: roles\.tools: unknown key/);
+    assert.match(text, /p\.yaml:5:1: mdoe: unknown key/);
+    assert.match(text, /p\.yaml:6:\d+: vault: memory, sqlite or a redis:\/\/ URL/);
+    assert.match(text, /p\.yaml:10:\d+: custom_rules\.0\.pattern: not a valid regular expression/);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const out = problems('mode: enforce\ncategories: [unclosed\n');
+    assert.match(out[0] ?? '', /^p\.yaml:\d+:\d+: /);
+  });
+
+  it('accepts the egress section and validates its host patterns', () => {
+    assert.deepEqual(parsePolicy('egress:\n  allow: ["*.acme.corp"]\n', 'p.yaml').egress.allow, [
+      '*.acme.corp',
+    ]);
+    assert.match(
+      problems('egress:\n  deny: ["@nonsense"]\n').join('\n'),
+      /egress\.deny\.0: unknown host group/,
+    );
+  });
+});
+
+describe('compiled decisions', () => {
+  const compiled = compilePolicy(
+    parsePolicy(
+      [
+        'default: audit',
+        'categories: { environment: pseudonymize, secret: redact, pii: pseudonymize }',
+        'kinds: { private-key: block }',
+        'roles:',
+        '  tool_definition: allow',
+        '  metadata: { environment: audit }',
+        'rules:',
+        '  env.timezone-iana: allow',
+        '  "secret.private-*": redact',
+        'scopes:',
+        '  - match: { provider: [gemini] }',
+        '    categories: { pii: block }',
+        '  - match: { client: ["my-tool/*"] }',
+        '    roles: { tool_definition: block }',
+        '    default: block',
+      ].join('\n'),
+      'p.yaml',
+    ),
+    'p.yaml',
+  );
+  const anthropic = compiled.forRequest('anthropic', 'claude-cli/2.0.14 (external, cli)');
+
+  it('applies rule > kind > role+category > role > category > default', () => {
+    assert.deepEqual(anthropic.decide(f()), { action: 'pseudonymize', because: 'categories.environment' });
+    assert.deepEqual(anthropic.decide(f({ ruleId: 'env.timezone-iana', kind: 'timezone' })), {
+      action: 'allow',
+      because: 'rules."env.timezone-iana"',
+    });
+    assert.deepEqual(
+      anthropic.decide(f({ ruleId: 'secret.private-key', kind: 'private-key', category: 'secret' })),
+      {
+        action: 'redact',
+        because: 'rules."secret.private-*"',
+      },
+    );
+    assert.deepEqual(
+      anthropic.decide(
+        f({ ruleId: 'x.pem', kind: 'private-key', category: 'secret', role: 'tool_definition' }),
+      ),
+      {
+        action: 'block',
+        because: 'kinds.private-key',
+      },
+    );
+    assert.deepEqual(anthropic.decide(f({ role: 'tool_definition' })), {
+      action: 'allow',
+      because: 'roles.tool_definition',
+    });
+    assert.deepEqual(anthropic.decide(f({ role: 'metadata' })), {
+      action: 'audit',
+      because: 'roles.metadata.environment',
+    });
+    assert.deepEqual(anthropic.decide(f({ category: 'tracking', kind: 'uuid' })), {
+      action: 'audit',
+      because: 'default',
+    });
+  });
+
+  it('consults matching scopes first at each level', () => {
+    const gemini = compiled.forRequest('gemini', 'GeminiCLI/0.1.5');
+    assert.deepEqual(gemini.decide(f({ category: 'pii', kind: 'email' })), {
+      action: 'block',
+      because: 'scopes[0].categories.pii',
+    });
+    assert.equal(anthropic.decide(f({ category: 'pii', kind: 'email' })).action, 'pseudonymize');
+    const mine = compiled.forRequest('openai', 'My-Tool/1.2');
+    assert.deepEqual(mine.decide(f({ role: 'tool_definition' })), {
+      action: 'block',
+      because: 'scopes[1].roles.tool_definition',
+    });
+    // A scope default sits above the base default only.
+    assert.deepEqual(mine.decide(f({ category: 'tracking', kind: 'uuid' })), {
+      action: 'block',
+      because: 'scopes[1].default',
+    });
+    assert.equal(mine.decide(f()).action, 'pseudonymize');
+  });
+
+  it('allow-lists values, drops headers by glob and reduces user agents', () => {
+    const p = compilePolicy(
+      parsePolicy('allow_values: ["localhost", "*.example.org"]\n', 'p.yaml'),
+      'p.yaml',
+    );
+    assert.ok(p.isAllowedValue('localhost'));
+    assert.ok(p.isAllowedValue('ci.example.org'));
+    assert.ok(!p.isAllowedValue('example.org.evil'));
+    assert.ok(p.dropsHeader('x-stainless-os'));
+    assert.ok(!p.dropsHeader('x-api-key'));
+    assert.equal(p.userAgent('claude-cli/2.0.14 (external, cli)'), 'claude-cli/2.0.14 (external, cli)');
+    assert.equal(p.userAgent('GeminiCLI/0.1.5 (darwin; arm64) gl-node/v20.11.1'), 'GeminiCLI/0.1.5');
+    assert.equal(
+      reduceUserAgent('codex_cli_rs/0.46.0 (Mac OS 15.6.1; arm64) iTerm.app/3.6.1'),
+      'codex_cli_rs/0.46.0 iTerm.app/3.6.1',
+    );
+    assert.equal(reduceUserAgent('OpenAI/JS 6.1.0'), 'OpenAI/JS 6.1.0');
+    const keep = compilePolicy(parsePolicy('headers: { user_agent: keep }\n', 'p.yaml'), 'p.yaml');
+    assert.equal(keep.userAgent('GeminiCLI/0.1.5 (darwin; arm64)'), 'GeminiCLI/0.1.5 (darwin; arm64)');
+  });
+});
+
+describe('airlock policy (CLI functions)', () => {
+  it('init writes the default, check accepts it, and refuses to overwrite', async () => {
+    const file = await tempFile('policy.yaml', '');
+    await rm(file);
+    assert.equal(runPolicyInit(file).exitCode, 0);
+    assert.equal(await readFile(file, 'utf8'), DEFAULT_POLICY_YAML);
+    assert.equal(runPolicyInit(file).exitCode, 2);
+    const check = runPolicyCheck(file);
+    assert.equal(check.exitCode, 0, check.stderr);
+    assert.match(check.stdout, /valid/);
+    assert.equal(loadPolicy(file).fingerprint, defaultPolicy().fingerprint);
+  });
+
+  it('check exits 1 and prints each problem with line and column', async () => {
+    const file = await tempFile('bad.yaml', 'mode: enforce\non_error: maybe\n');
+    const r = runPolicyCheck(file);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: on_error: `));
+  });
+
+  it('the committed schema/policy.schema.json is up to date', async () => {
+    const committed: unknown = JSON.parse(
+      await readFile(new URL('../../schema/policy.schema.json', import.meta.url), 'utf8'),
+    );
+    assert.deepEqual(
+      committed,
+      policyJsonSchema(),
+      'regenerate: npx tsx src/cli/main.ts policy schema --write schema/policy.schema.json',
+    );
+    assert.equal(JSON.parse(runPolicySchema().stdout).title, 'Airlock policy');
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { CompiledPolicy } from '../../src/policy/compile.js';
+import { watchPolicy, type PolicyReloadError } from '../../src/policy/watch.js';
+
+/** Resolves with the next value pushed, or rejects after a generous deadline. */
+function nextOf<T>(queue: T[], waiters: ((v: T) => void)[]): Promise<T> {
+  const ready = queue.shift();
+  if (ready !== undefined) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no reload within 20 s')), 20_000);
+    waiters.push((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
+}
+
+describe('watchPolicy', () => {
+  it('reloads a valid change, refuses an invalid one and keeps the old policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-watch-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, 'mode: enforce\n');
+    const changes: CompiledPolicy[] = [];
+    const errors: PolicyReloadError[] = [];
+    const changeWaiters: ((p: CompiledPolicy) => void)[] = [];
+    const errorWaiters: ((e: PolicyReloadError) => void)[] = [];
+    const w = watchPolicy(
+      file,
+      (p) => (changeWaiters.shift() ?? ((v: CompiledPolicy) => changes.push(v)))(p),
+      (e) => (errorWaiters.shift() ?? ((v: PolicyReloadError) => errors.push(v)))(e),
+      { debounceMs: 50 },
+    );
+    try {
+      assert.equal(w.current().policy.mode, 'enforce');
+      await writeFile(file, 'mode: monitor\n');
+      const changed = await nextOf(changes, changeWaiters);
+      assert.equal(changed.policy.mode, 'monitor');
+      assert.equal(w.current().policy.mode, 'monitor');
+
+      await writeFile(file, 'mode: monitor\ncategories: { secret: shred }\n');
+      const err = await nextOf(errors, errorWaiters);
+      assert.match(err.message, /invalid; keeping the previous policy/);
+      assert.match(err.message, /policy\.yaml:2:\d+: categories\.secret/);
+      assert.equal(w.current().policy.mode, 'monitor');
+
+      // Editors save by renaming a new file over the old one.
+      await writeFile(join(dir, 'policy.yaml.tmp'), 'mode: enforce\non_error: allow\n');
+      await rename(join(dir, 'policy.yaml.tmp'), file);
+      const renamed = await nextOf(changes, changeWaiters);
+      assert.equal(renamed.policy.on_error, 'allow');
+    } finally {
+      w.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
