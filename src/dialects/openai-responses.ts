@@ -10,6 +10,7 @@ import {
   arrayOf,
   fieldAt,
   isObject,
+  leafFields,
   SCHEMA_STRUCTURE_KEYS,
   str,
   TOOL,
@@ -64,11 +65,27 @@ function addItem(out: Segment[], item: unknown, path: JsonPath): void {
       addText(out, item, 'input', path, 'tool_use');
       return;
     case 'local_shell_call':
+    case 'shell_call':
       addLeaves(out, item.action, [...path, 'action'], 'tool_use');
+      return;
+    case 'apply_patch_call':
+      if (isObject(item.operation)) {
+        addText(out, item.operation, 'path', [...path, 'operation'], 'tool_use');
+        addText(out, item.operation, 'diff', [...path, 'operation'], 'tool_use');
+      }
+      return;
+    case 'mcp_call':
+      addText(out, item, 'arguments', path, 'tool_use');
+      addText(out, item, 'output', path, 'tool_result');
+      return;
+    case 'shell_call_output':
+      // [{stdout, stderr, outcome}]
+      addLeaves(out, item.output, [...path, 'output'], 'tool_result', PART_STRUCTURE_KEYS);
       return;
     case 'function_call_output':
     case 'custom_tool_call_output':
     case 'local_shell_call_output':
+    case 'apply_patch_call_output':
       addParts(out, item, 'output', path, 'tool_result');
       return;
     case 'reasoning':
@@ -111,9 +128,14 @@ function itemFields(out: AnswerField[], item: unknown, channel: string): void {
     });
   } else if (item.type === 'function_call') fieldAt(out, item, 'arguments', channel, true, WHOLE_TOOL);
   else if (item.type === 'custom_tool_call') fieldAt(out, item, 'input', channel, false, WHOLE_TOOL);
+  else if (item.type === 'shell_call') leafFields(out, item.action, `${channel}:action`);
+  else if (item.type === 'apply_patch_call') leafFields(out, item.operation, `${channel}:operation`);
   else if (item.type === 'reasoning') {
     arrayOf(item.summary).forEach((part, k) => {
       if (isObject(part)) fieldAt(out, part, 'text', `${channel}:summary:${k}`, false, WHOLE);
+    });
+    arrayOf(item.content).forEach((part, k) => {
+      if (isObject(part)) fieldAt(out, part, 'text', `${channel}:reasoning:${k}`, false, WHOLE);
     });
   }
 }
@@ -160,6 +182,12 @@ function answerFields(answer: unknown): AnswerField[] {
       break;
     case 'response.reasoning_summary_text.done':
       fieldAt(out, answer, 'text', `${oi}:summary:${String(answer.summary_index)}:done`, false, WHOLE);
+      break;
+    case 'response.reasoning_text.delta':
+      fieldAt(out, answer, 'delta', `${oi}:reasoning:${String(answer.content_index)}`, false);
+      break;
+    case 'response.reasoning_text.done':
+      fieldAt(out, answer, 'text', `${oi}:reasoning:${String(answer.content_index)}:done`, false, WHOLE);
       break;
     case 'response.reasoning_summary_part.added':
     case 'response.reasoning_summary_part.done':

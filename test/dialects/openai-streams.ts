@@ -168,5 +168,20 @@ export const OPENAI_RESPONSE_JSON = {
       input: '*** Begin Patch\n*** Update File: /home/user/project-1/a.ts\n',
     },
     { id: 'ws_1', type: 'web_search_call', status: 'completed' },
+    {
+      id: 'sh_1',
+      type: 'shell_call',
+      call_id: 'call_3',
+      status: 'completed',
+      action: { commands: ['ls /home/user/project-1'], max_output_length: null, timeout_ms: null },
+      environment: null,
+    },
+    {
+      id: 'ap_1',
+      type: 'apply_patch_call',
+      call_id: 'call_4',
+      status: 'completed',
+      operation: { type: 'update_file', path: '/home/user/project-1/a.ts', diff: '@@\n-a\n+b\n' },
+    },
   ]),
 };

@@ -120,6 +120,13 @@ describe('openai-responses requests', () => {
     assert.equal(roleAt(segs, ['input', 10, 'output', 0, 'text']), 'tool_result');
     assert.equal(roleAt(segs, ['input', 11, 'content', 0, 'text']), 'assistant');
     assert.equal(roleAt(segs, ['input', 12, 'content']), 'system');
+    assert.equal(roleAt(segs, ['input', 17, 'action', 'commands', 0]), 'tool_use');
+    assert.equal(roleAt(segs, ['input', 18, 'output', 0, 'stdout']), 'tool_result');
+    assert.equal(roleAt(segs, ['input', 18, 'output', 0, 'outcome', 'type']), undefined);
+    assert.equal(roleAt(segs, ['input', 19, 'operation', 'diff']), 'tool_use');
+    assert.equal(roleAt(segs, ['input', 20, 'output']), 'tool_result');
+    assert.equal(roleAt(segs, ['input', 21, 'arguments']), 'tool_use');
+    assert.equal(roleAt(segs, ['input', 22, 'content', 0, 'text']), 'assistant');
     assert.equal(
       roleAt(segs, ['tools', 0, 'parameters', 'properties', 'workdir', 'description']),
       'tool_definition',
@@ -158,9 +165,13 @@ describe('openai-responses answers', () => {
         ['1:0', false],
         ['2', true],
         ['3', false],
+        ['5:action:commands.0', false],
+        ['6:operation:type', false],
+        ['6:operation:path', false],
+        ['6:operation:diff', false],
       ],
     );
-    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole', 'tool+whole']);
+    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', ...Array<string>(6).fill('tool+whole')]);
     fields[3]?.set('*** Begin Patch\n*** Update File: /home/alice/webshop/a.ts\n');
     assert.match(JSON.stringify(answer.output[3]), /\/home\/alice\/webshop/);
   });
