@@ -1,0 +1,109 @@
+/**
+ * The dashboard's JSON API shapes, shared by the server (src/dashboard) and the front end (web/),
+ * which imports this file for its types only. Everything here is already masked: events carry
+ * previews and keyed hashes, never a value.
+ */
+import type { AuditStats, StatsSeries } from '../audit/store.js';
+import type { AuditDecision, AuditEvent, AuditKind, FindingAction } from '../audit/types.js';
+
+export type { AuditEvent, AuditStats, StatsSeries };
+
+/** One row of the events list and the live feed. */
+export interface EventSummary {
+  id: string;
+  time: string;
+  kind: AuditKind;
+  decision: AuditDecision;
+  provider?: string;
+  dialect?: string;
+  model?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+  client: string;
+  latencyMs: number;
+  findings: number;
+  /** Distinct finding categories, most frequent first. */
+  categories: string[];
+  /** Distinct rule ids, at most 5. */
+  rules: string[];
+  /** For egress events: `host:port`. */
+  destination?: string;
+  error?: string;
+}
+
+export interface EventsPage {
+  events: EventSummary[];
+  next?: string;
+}
+
+export type OverviewRange = '1h' | '24h' | '7d' | '30d';
+
+export interface Overview {
+  range: OverviewRange;
+  stats: AuditStats;
+  totals: AuditStats['totals'] & { blocked: number; pseudonymized: number; errors: number };
+  /** Server time spent on the query, for the page footer. */
+  queryMs: number;
+}
+
+/** One finding placed in the request: what the client sent there, and what left instead. */
+export interface PlacedFinding {
+  ruleId: string;
+  category: string;
+  severity: string;
+  action: FindingAction;
+  /** The masked preview of what the client sent. */
+  sent: string;
+  /** What left in its place, in words or masked (`«pseudonym»`, `[redacted]`, `(removed)`...). */
+  left: string;
+  valueHash: string;
+}
+
+/** The findings at one place (role and JSON path) of the request. */
+export interface PlacedSegment {
+  role: string;
+  path: string;
+  findings: PlacedFinding[];
+}
+
+export interface EventDetail {
+  event: AuditEvent;
+  /** Findings grouped by where they were in the request, in request order. */
+  segments: PlacedSegment[];
+  /** Whether anything left at all (false when the request was blocked). */
+  forwarded: boolean;
+}
+
+export interface PolicyInfo {
+  /** The policy file's path, or a name such as `built-in default`. */
+  source?: string;
+  /** The policy in force, as text (YAML). */
+  text?: string;
+  /** ISO 8601: when the policy in force was loaded. */
+  loadedAt?: string;
+  mode?: string;
+  /** The last reload that failed (the previous policy stayed in force). */
+  lastError?: { message: string; at: string };
+}
+
+export interface EgressDestination {
+  host: string;
+  port: number;
+  allowed: number;
+  denied: number;
+  errors: number;
+  lastSeen: string;
+  lastDecision: AuditDecision;
+  /** The policy rule of the most recent attempt. */
+  rule?: string;
+}
+
+export interface EgressReport {
+  range: OverviewRange;
+  destinations: EgressDestination[];
+  recent: EventSummary[];
+  /** Events read to build this report, and whether the cap cut it short. */
+  scanned: number;
+  truncated: boolean;
+}

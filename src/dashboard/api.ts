@@ -1,0 +1,246 @@
+/**
+ * The dashboard's JSON API over the audit store: overview statistics, the events list with
+ * filters and keyset paging, one event's detail, the egress destinations, and the policy in
+ * force. Query strings are validated with zod; a bad one is a 400 that names the parameter.
+ */
+import { z } from 'zod';
+import type { AuditFilter, AuditStore } from '../audit/store.js';
+import { AUDIT_DECISIONS, type AuditEvent } from '../audit/types.js';
+import type { Category } from '../detect/types.js';
+import { SEVERITIES } from '../detect/types.js';
+import type {
+  EgressDestination,
+  EgressReport,
+  EventDetail,
+  EventsPage,
+  Overview,
+  OverviewRange,
+  PolicyInfo,
+} from './api-types.js';
+import { detail, summarize } from './view.js';
+
+export class BadQuery extends Error {}
+
+const CATEGORIES = [
+  'environment',
+  'secret',
+  'pii',
+  'tracking',
+  'hidden-unicode',
+  'header-fingerprint',
+] as const satisfies readonly Category[];
+
+/** Each range is drawn with 60 to 96 buckets: enough shape, few rows to send. */
+export const RANGES: Record<OverviewRange, { spanMs: number; bucketMs: number }> = {
+  '1h': { spanMs: 3_600_000, bucketMs: 60_000 },
+  '24h': { spanMs: 86_400_000, bucketMs: 900_000 },
+  '7d': { spanMs: 7 * 86_400_000, bucketMs: 7_200_000 },
+  '30d': { spanMs: 30 * 86_400_000, bucketMs: 43_200_000 },
+};
+
+const rangeSchema = z.enum(['1h', '24h', '7d', '30d']).default('24h');
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+const eventsQuery = z
+  .object({
+    kind: z.enum(['request', 'egress']).optional(),
+    decision: z
+      .string()
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(AUDIT_DECISIONS as unknown as [string, ...string[]])))
+      .optional(),
+    provider: z.enum(['anthropic', 'openai', 'gemini']).optional(),
+    client: z.string().max(100).optional(),
+    model: z.string().max(200).optional(),
+    rule: z.string().max(200).optional(),
+    category: z.enum(CATEGORIES).optional(),
+    minSeverity: z.enum(SEVERITIES as unknown as ['low', 'medium', 'high', 'critical']).optional(),
+    hasFindings: z.enum(['true', 'false']).optional(),
+    since: isoDate.optional(),
+    until: isoDate.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(500).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+  })
+  .strict();
+
+function parse<T extends z.ZodType>(schema: T, query: URLSearchParams): z.infer<T> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of query) raw[k] = v;
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `"${issue.path.join('.')}"` : 'query';
+    throw new BadQuery(`bad ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+export interface PolicyInfoInput {
+  source?: string;
+  text?: string;
+  loadedAt?: Date | string | number;
+  mode?: string;
+  lastError?: { message: string; at: Date | string | number };
+}
+
+export interface ApiOptions {
+  store: AuditStore;
+  policyInfo?: () => PolicyInfoInput | undefined | Promise<PolicyInfoInput | undefined>;
+  /** How long an overview answer is reused (ms): several tabs or reloads cost one query. */
+  overviewCacheMs?: number;
+  /** At most this many egress events are read for the destinations table. */
+  egressScanMax?: number;
+  now?: () => number;
+}
+
+function iso(value: Date | string | number): string {
+  return new Date(value).toISOString();
+}
+
+/** Published events kept in memory: the live feed links to events the recorder has not flushed yet. */
+const RECENT_MAX = 1000;
+
+export class DashboardApi {
+  private readonly overviewCache = new Map<OverviewRange, { at: number; value: Promise<Overview> }>();
+  private readonly recent = new Map<string, AuditEvent>();
+
+  constructor(private readonly options: ApiOptions) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  overview(query: URLSearchParams): Promise<Overview> {
+    const range = parse(z.object({ range: rangeSchema }).strict(), query).range;
+    const ttl = this.options.overviewCacheMs ?? 2000;
+    const hit = this.overviewCache.get(range);
+    if (hit && this.now() - hit.at < ttl) return hit.value;
+    const value = this.computeOverview(range);
+    this.overviewCache.set(range, { at: this.now(), value });
+    value.catch(() => this.overviewCache.delete(range));
+    return value;
+  }
+
+  private async computeOverview(range: OverviewRange): Promise<Overview> {
+    const started = performance.now();
+    const { spanMs, bucketMs } = RANGES[range];
+    // Bucket edges on multiples of the bucket width, so a chart does not shift between reloads.
+    const until = Math.ceil((this.now() + 1) / bucketMs) * bucketMs;
+    const stats = await this.options.store.stats(
+      { since: new Date(until - spanMs), until: new Date(until) },
+      { bucketMs, top: 10 },
+    );
+    const decided = (key: string) => stats.decision.find((s) => s.key === key)?.total ?? 0;
+    return {
+      range,
+      stats,
+      totals: {
+        ...stats.totals,
+        blocked: decided('block'),
+        pseudonymized: decided('pseudonymize'),
+        errors: decided('error'),
+      },
+      queryMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  async events(query: URLSearchParams): Promise<EventsPage> {
+    const q = parse(eventsQuery, query);
+    const filter: AuditFilter = {
+      kind: q.kind,
+      decision: q.decision as AuditFilter['decision'],
+      provider: q.provider,
+      client: q.client,
+      model: q.model,
+      rule: q.rule,
+      category: q.category,
+      minSeverity: q.minSeverity,
+      hasFindings: q.hasFindings === undefined ? undefined : q.hasFindings === 'true',
+      since: q.since,
+      until: q.until,
+      limit: q.limit,
+      cursor: q.cursor,
+      order: q.order,
+    };
+    let page;
+    try {
+      page = await this.options.store.query(filter);
+    } catch (err) {
+      // The only input the store itself rejects is a cursor it did not make.
+      if (/cursor/.test((err as Error).message)) throw new BadQuery('bad "cursor": not from a previous page');
+      throw err;
+    }
+    return { events: page.events.map(summarize), next: page.next };
+  }
+
+  /** Remembers a just-recorded event until the store has it (the recorder writes in batches). */
+  remember(event: AuditEvent): void {
+    this.recent.set(event.id, event);
+    if (this.recent.size > RECENT_MAX) {
+      const oldest = this.recent.keys().next();
+      if (!oldest.done) this.recent.delete(oldest.value);
+    }
+  }
+
+  async event(id: string): Promise<EventDetail | undefined> {
+    if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) return undefined;
+    const event = (await this.options.store.get(id)) ?? this.recent.get(id);
+    return event && detail(event);
+  }
+
+  async egress(query: URLSearchParams): Promise<EgressReport> {
+    const range = parse(z.object({ range: rangeSchema }).strict(), query).range;
+    const max = this.options.egressScanMax ?? 20_000;
+    const since = new Date(this.now() - RANGES[range].spanMs);
+    const byDestination = new Map<string, EgressDestination>();
+    const recent: AuditEvent[] = [];
+    let scanned = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.store.query({ kind: 'egress', since, limit: 1000, cursor });
+      for (const e of page.events) {
+        scanned++;
+        if (recent.length < 100) recent.push(e);
+        if (!e.egress) continue;
+        const key = `${e.egress.host}:${e.egress.port}`;
+        let d = byDestination.get(key);
+        if (!d) {
+          // Pages are newest first: the first event seen for a destination is its latest.
+          d = {
+            host: e.egress.host,
+            port: e.egress.port,
+            allowed: 0,
+            denied: 0,
+            errors: 0,
+            lastSeen: e.time,
+            lastDecision: e.decision,
+            rule: e.egress.rule,
+          };
+          byDestination.set(key, d);
+        }
+        if (e.decision === 'allow') d.allowed++;
+        else if (e.decision === 'deny') d.denied++;
+        else d.errors++;
+      }
+      cursor = page.next;
+    } while (cursor && scanned < max);
+    const destinations = [...byDestination.values()].sort(
+      (a, b) =>
+        b.denied - a.denied || b.allowed + b.errors - (a.allowed + a.errors) || a.host.localeCompare(b.host),
+    );
+    return { range, destinations, recent: recent.map(summarize), scanned, truncated: cursor !== undefined };
+  }
+
+  async policy(): Promise<PolicyInfo> {
+    const info = await this.options.policyInfo?.();
+    if (!info) return {};
+    return {
+      source: info.source,
+      text: info.text,
+      mode: info.mode,
+      loadedAt: info.loadedAt === undefined ? undefined : iso(info.loadedAt),
+      lastError: info.lastError && { message: info.lastError.message, at: iso(info.lastError.at) },
+    };
+  }
+}

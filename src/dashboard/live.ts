@@ -1,0 +1,79 @@
+/**
+ * The live feed: Server-Sent Events at `/_airlock/api/live`, fed in-process by `publish` for
+ * each new audit event. Each event is serialized once for every subscriber. A subscriber that
+ * stops reading is dropped once its unsent backlog passes a limit, so a stalled tab never grows
+ * the gateway's memory; the browser's EventSource reconnects by itself.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditEvent } from '../audit/types.js';
+import { sendJson } from './http.js';
+import { summarize } from './view.js';
+
+const HEARTBEAT_MS = 15_000;
+const MAX_BACKLOG_BYTES = 1024 * 1024;
+
+export interface LiveFeedOptions {
+  maxSubscribers?: number;
+  heartbeatMs?: number;
+}
+
+export class LiveFeed {
+  private readonly subscribers = new Set<ServerResponse>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly maxSubscribers: number;
+
+  constructor(options: LiveFeedOptions = {}) {
+    this.maxSubscribers = options.maxSubscribers ?? 64;
+    // A comment line keeps proxies and idle timers from closing a quiet stream.
+    this.heartbeat = setInterval(
+      () => this.broadcast(': keep-alive\n\n'),
+      options.heartbeatMs ?? HEARTBEAT_MS,
+    );
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  subscribe(req: IncomingMessage, res: ServerResponse): void {
+    if (this.subscribers.size >= this.maxSubscribers) {
+      sendJson(res, 503, { error: 'too many live feed connections' });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    // Tells EventSource how long to wait before reconnecting, and flushes the headers now.
+    res.write('retry: 2000\n\n');
+    this.subscribers.add(res);
+    const drop = () => this.subscribers.delete(res);
+    req.on('close', drop);
+    res.on('close', drop);
+  }
+
+  publish(event: AuditEvent): void {
+    if (this.subscribers.size === 0) return;
+    // JSON.stringify escapes CR and LF, so the data line cannot break the event framing.
+    this.broadcast(`id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(summarize(event))}\n\n`);
+  }
+
+  private broadcast(frame: string): void {
+    for (const res of this.subscribers) {
+      if (res.writableLength > MAX_BACKLOG_BYTES) {
+        this.subscribers.delete(res);
+        res.destroy();
+        continue;
+      }
+      res.write(frame);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.subscribers) res.end();
+    this.subscribers.clear();
+  }
+}

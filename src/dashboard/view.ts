@@ -1,0 +1,84 @@
+/**
+ * Turns stored audit events into what the pages show: list rows, and the request detail with
+ * each finding placed where it was (role and JSON path) beside what left in its place. Built
+ * from the findings' masked previews and actions only: the audit log holds no raw value, so
+ * neither can the page.
+ */
+import type { AuditEvent, FindingAction } from '../audit/types.js';
+import type { EventDetail, EventSummary, PlacedSegment } from './api-types.js';
+
+function distinctByFrequency(values: readonly string[], max: number): string[] {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([v]) => v);
+}
+
+export function summarize(event: AuditEvent): EventSummary {
+  const summary: EventSummary = {
+    id: event.id,
+    time: event.time,
+    kind: event.kind,
+    decision: event.decision,
+    provider: event.provider,
+    dialect: event.dialect,
+    model: event.model,
+    method: event.method,
+    path: event.path,
+    status: event.status,
+    client: event.client.agent,
+    latencyMs: event.latency_ms.total,
+    findings: event.findings.length,
+    categories: distinctByFrequency(
+      event.findings.map((f) => f.category),
+      10,
+    ),
+    rules: distinctByFrequency(
+      event.findings.map((f) => f.ruleId),
+      5,
+    ),
+    error: event.error,
+  };
+  if (event.egress) summary.destination = `${event.egress.host}:${event.egress.port}`;
+  return summary;
+}
+
+/** What left in place of a value, by the action the policy took on it. */
+export function leftInPlace(action: FindingAction, preview: string, forwarded: boolean): string {
+  if (!forwarded) return '(not sent: request blocked)';
+  switch (action) {
+    case 'allow':
+    case 'audit':
+      return `${preview} (unchanged)`;
+    case 'pseudonymize':
+      return '«surrogate of the same shape»';
+    case 'redact':
+      return '[redacted]';
+    case 'strip':
+      return '(removed)';
+    case 'block':
+      return '(not sent: request blocked)';
+  }
+}
+
+export function detail(event: AuditEvent): EventDetail {
+  const forwarded = event.kind === 'request' && event.decision !== 'block' && event.decision !== 'error';
+  const byPlace = new Map<string, PlacedSegment>();
+  for (const f of event.findings) {
+    const key = `${f.role}\u0000${f.path}`;
+    let segment = byPlace.get(key);
+    if (!segment) byPlace.set(key, (segment = { role: f.role, path: f.path, findings: [] }));
+    segment.findings.push({
+      ruleId: f.ruleId,
+      category: f.category,
+      severity: f.severity,
+      action: f.action,
+      sent: f.preview,
+      left: leftInPlace(f.action, f.preview, forwarded),
+      valueHash: f.valueHash,
+    });
+  }
+  return { event, segments: [...byPlace.values()], forwarded };
+}
