@@ -36,11 +36,12 @@ export function timeBars(title: string, series: [string, number][], id: string):
   const plotTop = 10;
   const plotBottom = height - 40;
   const max = Math.max(1, ...series.map(([, n]) => n));
-  const step = series.length > 0 ? (width - 40) / series.length : 0;
+  const left = 60; // room for the first rotated date label
+  const step = series.length > 0 ? (width - left - 10) / series.length : 0;
   const bars = series
     .map(([label, n], i) => {
       const h = Math.max(1, Math.round((n / max) * (plotBottom - plotTop)));
-      const x = 30 + i * step;
+      const x = left + i * step;
       const w = Math.max(1, step * 0.8);
       const showLabel = series.length <= 12 || i % Math.ceil(series.length / 12) === 0;
       return (
@@ -49,7 +50,7 @@ export function timeBars(title: string, series: [string, number][], id: string):
       );
     })
     .join('');
-  const axis = `<line x1="28" y1="${plotBottom}" x2="${width - 8}" y2="${plotBottom}" stroke="#999"/><text x="2" y="${plotTop + 10}">${max}</text>`;
+  const axis = `<line x1="${left - 2}" y1="${plotBottom}" x2="${width - 8}" y2="${plotBottom}" stroke="#999"/><text x="${left - 6}" y="${plotTop + 10}" text-anchor="end">${max}</text>`;
   const empty = series.length === 0 ? `<text x="30" y="60">no dated findings</text>` : '';
   return `<figure class="chart" id="${id}"><figcaption>${escapeHtml(title)}</figcaption><svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axis}${bars}${empty}</svg></figure>`;
 }

@@ -7,7 +7,7 @@ import { runScan, type RunScanOptions } from '../../../src/scan/run.js';
 import type { ScanFinding } from '../../../src/scan/types.js';
 import { TEST_ENGINE } from './regex-engine.js';
 
-export const FIXTURES = fileURLToPath(new URL('../../fixtures/scan/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../../fixtures/scan/inputs/', import.meta.url));
 export const fixture = (name: string): string => path.join(FIXTURES, name);
 
 export const AWS = 'AKIAQ3EGZ7PLXN4TRW6M';
