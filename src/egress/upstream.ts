@@ -51,10 +51,17 @@ export function describeProxyUrl(url: string): string {
 
 /** NO_PROXY-style entries (`host`, `.suffix`, `*.suffix`, `host:port`) as host patterns. */
 export function parseBypass(list: readonly string[]): HostPattern[] {
-  return list
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => parseHostPattern(entry.startsWith('.') ? `*${entry}` : entry));
+  const patterns: HostPattern[] = [];
+  for (const raw of list) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    try {
+      patterns.push(parseHostPattern(entry.startsWith('.') ? `*${entry}` : entry));
+    } catch {
+      // NO_PROXY has many dialects (CIDR ranges, bare `*`); what we cannot read goes via the proxy.
+    }
+  }
+  return patterns;
 }
 
 /** The upstream proxy to use for `dest`, or undefined to connect straight (loopback always does). */

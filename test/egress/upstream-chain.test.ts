@@ -210,7 +210,8 @@ test('describeProxyUrl masks credentials', () => {
 
 test('route choice: loopback and NO_PROXY-style bypass entries connect straight', () => {
   const corpProxy = parseUpstreamProxy('http://u:p@proxy.corp:3128');
-  const bypass = parseBypass(['.internal.corp', 'build.example.org:8080', ' ']);
+  const bypass = parseBypass(['.internal.corp', 'build.example.org:8080', ' ', '10.0.0.0/8']);
+  assert.equal(bypass.length, 2, 'unreadable NO_PROXY entries are skipped');
   const route = (host: string, port: number) => routeFor({ host, port }, corpProxy, bypass)?.display ?? 'direct';
   assert.equal(route('127.0.0.1', 1), 'direct');
   assert.equal(route('localhost', 1), 'direct');

@@ -1,0 +1,108 @@
+/**
+ * The gateway `airlock run` points the assistant at: one already answering at `--gateway`
+ * (`GET /healthz` → 200 `{"status":"ok"}`), or one started in this process on an ephemeral
+ * loopback port. The in-process start is a replaceable function so the full wiring (policy,
+ * audit recorder) used by `airlock start` can be passed in; the default here starts the bare
+ * gateway from the config file.
+ */
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { startGateway } from '../gateway/server.js';
+import type { EgressEvent } from '../egress/events.js';
+import { egressPolicySchema, type EgressPolicyInput } from '../egress/policy.js';
+
+export interface RunGateway {
+  url: string;
+  /** Whether this process started it (and must close it). */
+  inProcess: boolean;
+  close(): Promise<void>;
+  /** Where egress events go when set (the audit recorder); otherwise the egress log file. */
+  recordEgress?: (event: EgressEvent) => void;
+  /** The `egress:` section of the policy the gateway loaded. */
+  egressPolicy?: EgressPolicyInput;
+}
+
+export interface GatewayStartOptions {
+  dataDir: string;
+  configFile?: string;
+  /** The user's own outbound proxy, used when the config sets no `upstream_proxy`. */
+  upstreamProxy?: string;
+  /** Log destination: never the terminal the assistant draws on. */
+  logger: Logger;
+}
+
+export type GatewayStarter = (opts: GatewayStartOptions) => Promise<RunGateway>;
+
+/** True when an Airlock gateway answers its health check at `url` within `timeoutMs`. */
+export function probeGateway(url: string, timeoutMs = 1500): Promise<boolean> {
+  let target: URL;
+  try {
+    target = new URL(`${url.replace(/\/+$/, '')}/healthz`);
+  } catch {
+    return Promise.resolve(false);
+  }
+  // agent: false — no keep-alive socket left behind to hold the process open after the run.
+  const get = target.protocol === 'https:' ? httpsGet : httpGet;
+  return new Promise((resolve) => {
+    const req = get(target, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 4096) body += c;
+      });
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 && (JSON.parse(body) as { status?: unknown }).status === 'ok');
+        } catch {
+          resolve(false);
+        }
+      });
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** The `egress:` section of a policy file, validated; undefined when the file has none. */
+export function readEgressSection(policyFile: string | undefined): EgressPolicyInput | undefined {
+  if (policyFile === undefined) return undefined;
+  const doc: unknown = parseYaml(readFileSync(policyFile, 'utf8'));
+  if (typeof doc !== 'object' || doc === null || !('egress' in doc)) return undefined;
+  const result = egressPolicySchema.safeParse((doc as { egress: unknown }).egress);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `egress.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${policyFile}: ${problems}`);
+  }
+  return result.data;
+}
+
+export const startBareGateway: GatewayStarter = async (opts) => {
+  const { config: fileConfig } = loadConfig(opts.configFile);
+  const config: Config = {
+    ...fileConfig,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream_proxy: fileConfig.upstream_proxy ?? opts.upstreamProxy,
+  };
+  const gateway = await startGateway({ config, logger: opts.logger });
+  return {
+    url: gateway.url,
+    inProcess: true,
+    close: () => gateway.close(2000),
+    egressPolicy: readEgressSection(config.policy),
+  };
+};
+
+export async function resolveGateway(
+  url: string,
+  start: GatewayStarter,
+  opts: GatewayStartOptions,
+): Promise<RunGateway> {
+  if (await probeGateway(url)) return { url: url.replace(/\/+$/, ''), inProcess: false, close: async () => {} };
+  return start(opts);
+}

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy, PROXY_VARS, TELEMETRY_OPT_OUTS } from '../../src/run/env.js';
+import { detectAssistant, resolveAssistant } from '../../src/run/profiles.js';
+import { codexArgs } from '../../src/run/codex.js';
+import { runEgressPolicy } from '../../src/run/run.js';
+import { compileEgressPolicy } from '../../src/egress/policy.js';
+import { mergeSettings, writeSettingsOverrides, SETTINGS_OPT_OUTS } from '../../src/run/settings.js';
+import { signalExitCode } from '../../src/run/spawn.js';
+
+const userEnv = {
+  PATH: '/usr/bin',
+  HOME: '/home/dev',
+  HTTPS_PROXY: 'http://me:pw@proxy.corp:3128',
+  NO_PROXY: '.corp.example,10.0.0.0/8,*',
+  ANTHROPIC_BASE_URL: 'https://api.anthropic.com',
+  GOOGLE_VERTEX_BASE_URL: 'https://vertex.example',
+  TZ: 'Europe/Paris',
+  LANGUAGE: 'fr',
+};
+
+test('the child environment points every provider at the gateway and every proxy variable at Airlock', () => {
+  const env = buildRunEnv({ base: userEnv, gatewayUrl: 'http://127.0.0.1:8789/', proxyUrl: 'http://127.0.0.1:40000', neutral: false });
+  assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8789/anthropic');
+  assert.equal(env.OPENAI_BASE_URL, 'http://127.0.0.1:8789/openai/v1');
+  assert.equal(env.GOOGLE_GEMINI_BASE_URL, 'http://127.0.0.1:8789/gemini');
+  assert.equal(env.GOOGLE_VERTEX_BASE_URL, undefined);
+  for (const name of PROXY_VARS) assert.equal(env[name], 'http://127.0.0.1:40000', name);
+  assert.equal(env.NO_PROXY, '127.0.0.1,localhost,::1');
+  assert.equal(env.no_proxy, '127.0.0.1,localhost,::1');
+  for (const [name, value] of Object.entries(TELEMETRY_OPT_OUTS)) assert.equal(env[name], value, name);
+  assert.equal(env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, '1');
+  assert.equal(env.GEMINI_TELEMETRY_ENABLED, 'false');
+  assert.equal(env.TZ, 'Europe/Paris', 'not neutral: time zone kept');
+  assert.equal(env.PATH, '/usr/bin');
+  assert.ok(!JSON.stringify(env).includes('me:pw'), 'the user proxy credentials do not reach the child');
+  assert.equal(userEnv.ANTHROPIC_BASE_URL, 'https://api.anthropic.com', 'input not mutated');
+});
+
+test('--neutral-env gives UTC and the C.UTF-8 locale', () => {
+  const env = buildRunEnv({ base: userEnv, gatewayUrl: 'http://g', proxyUrl: 'http://p', neutral: true, extra: { X: '1' } });
+  assert.deepEqual([env.TZ, env.LANG, env.LC_ALL, env.LANGUAGE, env.X], ['UTC', 'C.UTF-8', 'C.UTF-8', undefined, '1']);
+});
+
+test('the user proxy becomes the upstream; NO_PROXY entries become bypasses', () => {
+  assert.equal(inheritedUpstreamProxy(userEnv), 'http://me:pw@proxy.corp:3128');
+  assert.equal(inheritedUpstreamProxy({ https_proxy: 'proxy.corp:8080' }), 'proxy.corp:8080');
+  assert.equal(inheritedUpstreamProxy({ ALL_PROXY: 'socks5://x:1' }), undefined);
+  assert.equal(inheritedUpstreamProxy({}), undefined);
+  assert.deepEqual(inheritedNoProxy(userEnv), ['.corp.example', '10.0.0.0/8']);
+});
+
+test('assistant detection, direct and through launchers', () => {
+  assert.deepEqual(detectAssistant('/usr/local/bin/claude', []), { assistant: 'claude', argsAt: 0 });
+  assert.deepEqual(detectAssistant('codex', ['exec', 'hi']), { assistant: 'codex', argsAt: 0 });
+  assert.deepEqual(detectAssistant('npx', ['-y', '@openai/codex@latest', 'exec']), { assistant: 'codex', argsAt: 2 });
+  assert.deepEqual(detectAssistant('node', ['/x/node_modules/@google/gemini-cli/bundle/gemini.js']), { assistant: 'gemini', argsAt: 1 });
+  assert.deepEqual(detectAssistant('bash', ['-c', 'codex']), { assistant: 'generic', argsAt: 0 });
+  assert.deepEqual(resolveAssistant('codex', 'my-wrapper', ['x']), { assistant: 'codex', argsAt: 0 });
+  assert.deepEqual(resolveAssistant('auto', 'qwen', []), { assistant: 'qwen', argsAt: 0 });
+});
+
+test('Codex gets a model provider at the gateway and its opt-outs as -c overrides', () => {
+  const args = codexArgs('http://127.0.0.1:9/', { OPENAI_API_KEY: 'sk-x' });
+  const overrides = args.filter((_, i) => i % 2 === 1);
+  assert.ok(args.filter((_, i) => i % 2 === 0).every((a) => a === '-c'));
+  assert.ok(overrides.includes('model_provider="airlock"'));
+  assert.ok(overrides.includes('model_providers.airlock.base_url="http://127.0.0.1:9/openai/v1"'));
+  assert.ok(overrides.includes('model_providers.airlock.env_key="OPENAI_API_KEY"'));
+  assert.ok(overrides.includes('analytics.enabled=false'));
+  assert.ok(overrides.includes('check_for_update_on_startup=false'));
+  assert.ok(!overrides.some((o) => o.includes('sk-x')), 'the key itself is never an argument');
+  assert.ok(codexArgs('http://g', {}).includes('model_providers.airlock.requires_openai_auth=true'));
+});
+
+test('the run policy always lets the gateway through, also in strict mode', () => {
+  const strict = compileEgressPolicy(runEgressPolicy({ allow: ['registry.npmjs.org'] }, 'http://127.0.0.1:8789', true));
+  assert.equal(strict.decide('127.0.0.1', 8789).allow, true);
+  assert.equal(strict.decide('127.0.0.1', 8790).allow, false);
+  assert.equal(strict.decide('registry.npmjs.org', 443).allow, true);
+  const v6 = compileEgressPolicy(runEgressPolicy(undefined, 'http://[::1]:5000', true));
+  assert.equal(v6.decide('::1', 5000).allow, true);
+  assert.equal(compileEgressPolicy(runEgressPolicy(undefined, 'http://127.0.0.1:1', false)).profile, 'default');
+});
+
+test('settings overrides merge into the machine system settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-settings-'));
+  const existing = join(dir, 'existing.json');
+  writeFileSync(existing, JSON.stringify({ general: { vimMode: true }, privacy: { usageStatisticsEnabled: true } }));
+  const vars = writeSettingsOverrides(join(dir, 'out'), { GEMINI_CLI_SYSTEM_SETTINGS_PATH: existing });
+  const gemini = JSON.parse(readFileSync(vars.GEMINI_CLI_SYSTEM_SETTINGS_PATH!, 'utf8')) as typeof SETTINGS_OPT_OUTS & { general: { vimMode: boolean } };
+  assert.equal(gemini.general.vimMode, true);
+  assert.equal(gemini.general.enableAutoUpdate, false);
+  assert.equal(gemini.privacy.usageStatisticsEnabled, false);
+  assert.ok(vars.QWEN_CODE_SYSTEM_SETTINGS_PATH?.endsWith('qwen-system-settings.json'));
+  assert.deepEqual(mergeSettings({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3 }, d: [2] }), { a: { b: 3, c: 2 }, d: [2] });
+});
+
+test('signal exit codes follow the shell convention', () => {
+  assert.equal(signalExitCode('SIGINT'), 130);
+  assert.equal(signalExitCode('SIGTERM'), 143);
+  assert.equal(signalExitCode('SIGKILL'), 137);
+});
