@@ -1,0 +1,130 @@
+/**
+ * Exports events as JSONL (one event per line, exactly as stored, hashes included, so an
+ * export can be checked against the chain) or CSV (one row per event, findings summarized).
+ * Pages through the store oldest first and respects the output's backpressure.
+ */
+import { once } from 'node:events';
+import type { AuditStore } from './store.js';
+import type { AuditEvent } from './types.js';
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+export interface ExportOptions {
+  format: ExportFormat;
+  since?: Date;
+  until?: Date;
+}
+
+export interface LineSink {
+  write(chunk: string): boolean;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
+export const CSV_COLUMNS = [
+  'id',
+  'time',
+  'instance',
+  'seq',
+  'kind',
+  'decision',
+  'client',
+  'user',
+  'provider',
+  'dialect',
+  'model',
+  'method',
+  'path',
+  'status',
+  'latency_total_ms',
+  'latency_upstream_ms',
+  'latency_inspect_ms',
+  'bytes_in',
+  'bytes_out',
+  'mode',
+  'findings',
+  'rules',
+  'categories',
+  'egress_host',
+  'egress_port',
+  'egress_rule',
+  'error',
+  'hash',
+] as const;
+
+/**
+ * RFC 4180 quoting; a text cell that a spreadsheet would run as a formula (= + - @ or a
+ * control character first) gets a leading apostrophe (OWASP CSV injection advice), since
+ * model names and paths come from the client.
+ */
+export function csvCell(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvRow(e: AuditEvent): string {
+  const unique = (values: string[]) => [...new Set(values)].join(';');
+  const cells: (string | number | undefined)[] = [
+    e.id,
+    e.time,
+    e.instance,
+    e.seq,
+    e.kind,
+    e.decision,
+    e.client.agent,
+    e.client.user,
+    e.provider,
+    e.dialect,
+    e.model,
+    e.method,
+    e.path,
+    e.status,
+    e.latency_ms.total,
+    e.latency_ms.upstream,
+    e.latency_ms.inspect,
+    e.bytes_in,
+    e.bytes_out,
+    e.mode,
+    e.findings.length,
+    unique(e.findings.map((f) => f.ruleId)),
+    unique(e.findings.map((f) => f.category)),
+    e.egress?.host,
+    e.egress?.port,
+    e.egress?.rule,
+    e.error,
+    e.hash,
+  ];
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+export function formatEvent(e: AuditEvent, format: ExportFormat): string {
+  return format === 'csv' ? csvRow(e) : `${JSON.stringify(e)}\n`;
+}
+
+/** Writes every matching event; returns how many. */
+export async function exportEvents(
+  store: AuditStore,
+  options: ExportOptions,
+  out: LineSink,
+): Promise<number> {
+  const write = async (chunk: string) => {
+    if (!out.write(chunk) && out.once) await once(out as unknown as NodeJS.EventEmitter, 'drain');
+  };
+  if (options.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({
+      since: options.since,
+      until: options.until,
+      order: 'asc',
+      limit: 1000,
+      cursor,
+    });
+    for (const event of page.events) await write(formatEvent(event, options.format));
+    count += page.events.length;
+    cursor = page.next;
+  } while (cursor);
+  return count;
+}

@@ -1,0 +1,239 @@
+/**
+ * `airlock audit tail | export | verify`: thin commander wiring over run* functions that tests
+ * call in-process. Exit codes: 0 success; 1 verify found tampering; 2 usage or store error
+ * (bad --since, missing or corrupt SQLite file, unreachable PostgreSQL) with a one-line reason.
+ */
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { Command, Option } from 'commander';
+import { resolveDataDir } from '../../config/load.js';
+import { TimeArgError, parseTimeArg } from '../../audit/duration.js';
+import { AuditStoreError } from '../../audit/errors.js';
+import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
+import { openAuditStore } from '../../audit/open.js';
+import type { AuditStore } from '../../audit/store.js';
+import type { AuditEvent } from '../../audit/types.js';
+import { dataDirOption } from '../options.js';
+
+export interface AuditIo {
+  stdout: LineSink;
+  stderr: { write(chunk: string): unknown };
+}
+
+export interface StoreOptions {
+  dataDir?: string;
+  /** `sqlite:<path>` or `postgres://...`; default `<dataDir>/audit.db`. */
+  store?: string;
+}
+
+export interface ExportCliOptions extends StoreOptions {
+  format: ExportFormat;
+  since?: string;
+  until?: string;
+  output?: string;
+}
+
+export interface TailCliOptions extends StoreOptions {
+  follow?: boolean;
+  lines?: number;
+  json?: boolean;
+  pollMs?: number;
+  /** Ends --follow (SIGINT in the CLI; tests abort it). */
+  signal?: AbortSignal;
+}
+
+const processIo: AuditIo = { stdout: process.stdout, stderr: process.stderr };
+
+/** Opens the store for reading; store problems become one clear line and exit code 2. */
+async function withStore(
+  opts: StoreOptions,
+  io: AuditIo,
+  fn: (store: AuditStore) => Promise<number>,
+): Promise<number> {
+  let store: AuditStore | undefined;
+  try {
+    store = await openAuditStore(
+      opts.store ?? process.env.AIRLOCK_AUDIT_STORE,
+      resolveDataDir(opts.dataDir),
+      {
+        mustExist: true,
+      },
+    );
+    return await fn(store);
+  } catch (err) {
+    if (err instanceof AuditStoreError || err instanceof TimeArgError) {
+      io.stderr.write(`airlock audit: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`airlock audit: ${(err as Error).message ?? String(err)}\n`);
+    return 2;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
+
+function findingsSummary(e: AuditEvent): string {
+  const counts = new Map<string, number>();
+  for (const f of e.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  return [...counts].map(([rule, n]) => (n > 1 ? `${rule}x${n}` : rule)).join(',') || '-';
+}
+
+export function tailLine(e: AuditEvent): string {
+  const target =
+    e.kind === 'egress'
+      ? `${e.egress?.host ?? '?'}:${e.egress?.port ?? '?'}`
+      : `${e.method ?? ''} ${e.path ?? ''}`;
+  return [
+    e.time,
+    e.decision.padEnd(12),
+    (e.provider ?? e.kind).padEnd(9),
+    (e.model ?? '-').padEnd(20),
+    String(e.status ?? '-').padStart(3),
+    `${Math.round(e.latency_ms.total)}ms`.padStart(7),
+    e.client.agent.padEnd(12),
+    findingsSummary(e),
+    target.trim(),
+  ].join('  ');
+}
+
+export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = processIo): Promise<number> {
+  let since: Date | undefined;
+  let until: Date | undefined;
+  try {
+    since = opts.since === undefined ? undefined : parseTimeArg(opts.since, '--since');
+    until = opts.until === undefined ? undefined : parseTimeArg(opts.until, '--until');
+  } catch (err) {
+    io.stderr.write(`airlock audit: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (opts.format !== 'jsonl' && opts.format !== 'csv') {
+    io.stderr.write(`airlock audit: invalid --format "${String(opts.format)}": use jsonl or csv\n`);
+    return 2;
+  }
+  return withStore(opts, io, async (store) => {
+    if (!opts.output) {
+      await exportEvents(store, { format: opts.format, since, until }, io.stdout);
+      return 0;
+    }
+    const file = createWriteStream(opts.output, { mode: 0o600 });
+    const count = await exportEvents(store, { format: opts.format, since, until }, file);
+    file.end();
+    await finished(file);
+    io.stderr.write(`exported ${count} events to ${opts.output}\n`);
+    return 0;
+  });
+}
+
+export async function runAuditVerify(
+  opts: StoreOptions & { json?: boolean },
+  io: AuditIo = processIo,
+): Promise<number> {
+  return withStore(opts, io, async (store) => {
+    const started = Date.now();
+    const report = await store.verify();
+    const seconds = (Date.now() - started) / 1000;
+    if (opts.json) {
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+      return report.ok ? 0 : 1;
+    }
+    if (report.ok) {
+      io.stdout.write(
+        `audit log OK: ${report.events} events in ${report.instances.length} chains verified in ${seconds.toFixed(2)} s (${store.location})\n`,
+      );
+    } else {
+      const [first] = report.problems;
+      io.stdout.write(`audit log TAMPERED: first bad row is ${first?.message ?? 'unknown'}\n`);
+      for (const p of report.problems.slice(1)) io.stdout.write(`  also: ${p.message}\n`);
+    }
+    for (const c of report.instances) {
+      io.stdout.write(
+        `  ${c.ok ? 'ok ' : 'BAD'} ${c.instance}: ${c.events} events, seq ${c.firstSeq}..${c.lastSeq}, head ${c.head}\n`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  });
+}
+
+export async function runAuditTail(opts: TailCliOptions, io: AuditIo = processIo): Promise<number> {
+  const lines = opts.lines ?? 20;
+  if (!Number.isInteger(lines) || lines < 1 || lines > 1000) {
+    io.stderr.write(`airlock audit: invalid --lines "${String(opts.lines)}": use 1 to 1000\n`);
+    return 2;
+  }
+  return withStore(opts, io, async (store) => {
+    const print = (e: AuditEvent) =>
+      io.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : `${tailLine(e)}\n`);
+    let { events, cursor } = await store.changes(undefined, lines);
+    events.forEach(print);
+    while (opts.follow && !opts.signal?.aborted) {
+      ({ events, cursor } = await store.changes(cursor, 500));
+      events.forEach(print);
+      if (events.length === 0) await sleep(opts.pollMs ?? 1000, opts.signal);
+    }
+    return 0;
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+const storeOption = () =>
+  new Option(
+    '--store <url>',
+    'audit store: sqlite:<path> or postgres://... (default <data-dir>/audit.db)',
+  ).env('AIRLOCK_AUDIT_STORE');
+
+function setExit(code: number): void {
+  if (code !== 0) process.exitCode = code;
+}
+
+export function registerAuditCommand(program: Command): void {
+  const audit = program.command('audit').description('read, export and verify the tamper-evident audit log');
+
+  audit
+    .command('tail')
+    .description('print the latest audit events; --follow keeps printing new ones')
+    .option('-f, --follow', 'keep printing events as they are recorded (Ctrl-C to stop)')
+    .option('-n, --lines <n>', 'how many recent events to print first', (v) => Number(v), 20)
+    .option('--json', 'one JSON event per line')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .action(async (opts: TailCliOptions) => {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        setExit(await runAuditTail({ ...opts, signal: controller.signal }));
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+
+  audit
+    .command('export')
+    .description('export audit events as JSONL or CSV')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--since <time>', 'from this time: ISO 8601 (2026-01-31T12:00:00Z) or back from now (24h, 7d)')
+    .option('--until <time>', 'before this time: ISO 8601 or back from now')
+    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .action(async (opts: ExportCliOptions) => setExit(await runAuditExport(opts)));
+
+  audit
+    .command('verify')
+    .description('check every hash chain; exit 0 intact, 1 tampered (first bad row named), 2 error')
+    .option('--json', 'print the full report as JSON')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .action(async (opts: StoreOptions & { json?: boolean }) => setExit(await runAuditVerify(opts)));
+}

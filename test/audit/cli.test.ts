@@ -1,0 +1,207 @@
+/** `airlock audit tail | export | verify`, run in-process: output, formats and exit codes. */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Command } from 'commander';
+import { AuditRecorder } from '../../src/audit/recorder.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import type { AuditEvent } from '../../src/audit/types.js';
+import {
+  registerAuditCommand,
+  runAuditExport,
+  runAuditTail,
+  runAuditVerify,
+  type AuditIo,
+} from '../../src/cli/commands/audit.js';
+import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
+import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
+
+function captureIo(): AuditIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => ((out += s), true) },
+    stderr: { write: (s: string) => (err += s) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('airlock audit CLI', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let dataDir: string;
+  const recorded: AuditEvent[] = [];
+  const base = Date.parse('2026-03-01T00:00:00Z');
+
+  before(async () => {
+    tmp = await tempDir();
+    dataDir = join(tmp.dir, 'data');
+    const store = new SqliteAuditStore({ path: join(dataDir, 'audit.db') });
+    const recorder = new AuditRecorder({ store, dataDir, instance: 'cli-test' });
+    for (let i = 1; i <= 40; i++) {
+      const input = sampleInput(i, base + i * 60_000);
+      if (i === 3) input.model = '=HYPERLINK("http://x","a,b")';
+      recorded.push(recorder.record(input)!);
+    }
+    await recorder.close();
+    await store.close();
+  });
+  after(async () => tmp.cleanup());
+
+  it('exports JSONL: every event as stored, filtered by --since / --until', async () => {
+    const io = captureIo();
+    assert.equal(await runAuditExport({ dataDir, format: 'jsonl' }, io), 0);
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent);
+    assert.deepEqual(lines, recorded);
+    const window = captureIo();
+    const code = await runAuditExport(
+      { dataDir, format: 'jsonl', since: '2026-03-01T00:10:00Z', until: '2026-03-01T00:20:00Z' },
+      window,
+    );
+    assert.equal(code, 0);
+    assert.deepEqual(
+      window
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as AuditEvent).seq),
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
+    const recent = captureIo();
+    assert.equal(await runAuditExport({ dataDir, format: 'jsonl', since: '24h' }, recent), 0);
+    assert.equal(recent.out(), '', 'the fixture events are older than a day');
+  });
+
+  it('exports CSV with a header, quoting and a guard against spreadsheet formulas', async () => {
+    const io = captureIo();
+    const output = join(tmp.dir, 'out.csv');
+    assert.equal(await runAuditExport({ dataDir, format: 'csv', output }, io), 0);
+    assert.match(io.err(), /exported 40 events/);
+    const rows = (await readFile(output, 'utf8')).trimEnd().split('\r\n');
+    assert.equal(rows.length, 41);
+    assert.match(rows[0]!, /^id,time,instance,seq,kind,decision,/);
+    assert.ok(rows[3]!.includes(`"'=HYPERLINK(""http://x"",""a,b"")"`), rows[3]);
+    const blocked = rows.find((r) => r.includes(',block,'));
+    assert.ok(blocked?.includes('aws-access-key;env-hostname'));
+  });
+
+  it('refuses a malformed --since with a clear message and exit code 2', async () => {
+    for (const since of ['yesterday', '24x', '2026-13-45', '']) {
+      const io = captureIo();
+      assert.equal(await runAuditExport({ dataDir, format: 'jsonl', since }, io), 2);
+      assert.match(io.err(), /invalid --since .*ISO 8601.*24h/);
+      assert.equal(io.out(), '');
+    }
+  });
+
+  it('verifies an intact log (0) and names the first tampered row (1)', async () => {
+    const ok = captureIo();
+    assert.equal(await runAuditVerify({ dataDir }, ok), 0);
+    assert.match(ok.out(), /audit log OK: 40 events in 1 chains/);
+    const copy = join(tmp.dir, 'tampered.db');
+    await writeFile(copy, await readFile(join(dataDir, 'audit.db')));
+    const store = new SqliteAuditStore({ path: copy });
+    store
+      .database()
+      .prepare('UPDATE audit_events SET doc = replace(doc, \'"status":200\', \'"status":201\') WHERE seq = 7')
+      .run();
+    await store.close();
+    const bad = captureIo();
+    assert.equal(await runAuditVerify({ store: `sqlite:${copy}` }, bad), 1);
+    assert.match(
+      bad.out(),
+      /TAMPERED: first bad row is row \d+ \(id \w+, instance cli-test, seq 7\): .*edited/,
+    );
+  });
+
+  it('says which store and where when it is missing, corrupt or unreachable (exit 2)', async () => {
+    const missing = captureIo();
+    assert.equal(await runAuditVerify({ dataDir: join(tmp.dir, 'nowhere') }, missing), 2);
+    assert.match(missing.err(), /no SQLite audit database at .*nowhere\/audit\.db/);
+    const corrupt = join(tmp.dir, 'corrupt.db');
+    await writeFile(corrupt, 'this is not a database, it is a text file pretending to be one'.repeat(100));
+    const io = captureIo();
+    assert.equal(await runAuditVerify({ store: corrupt }, io), 2);
+    assert.match(io.err(), /SQLite audit database at .*corrupt\.db is corrupt or not a database/);
+    assert.doesNotMatch(io.err(), /\n\s+at /, 'no stack trace');
+    const pg = captureIo();
+    assert.equal(await runAuditTail({ store: 'postgres://postgres:hunter2@127.0.0.1:1/test' }, pg), 2);
+    assert.match(
+      pg.err(),
+      /cannot use the PostgreSQL audit store at postgres:\/\/postgres@127\.0\.0\.1:1\/test/,
+    );
+    assert.doesNotMatch(pg.err(), /hunter2/);
+  });
+
+  it('verifies a PostgreSQL store given by URL', async () => {
+    const schema = uniqueSchema();
+    const store = new PostgresAuditStore({ url: PG_URL, schema });
+    const recorder = new AuditRecorder({ store, dataDir: join(tmp.dir, 'pg') });
+    for (let i = 1; i <= 10; i++) recorder.record(sampleInput(i, Date.now()));
+    await recorder.close();
+    try {
+      const io = captureIo();
+      assert.equal(await runAuditVerify({ store: `${PG_URL}?schema=${schema}`, json: true }, io), 0);
+      const report = JSON.parse(io.out()) as { ok: boolean; events: number };
+      assert.deepEqual([report.ok, report.events], [true, 10]);
+    } finally {
+      await store.sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await store.close();
+    }
+  });
+
+  it('tails the latest events and follows new ones', async () => {
+    const io = captureIo();
+    assert.equal(await runAuditTail({ dataDir, lines: 5 }, io), 0);
+    const lines = io.out().trim().split('\n');
+    assert.equal(lines.length, 5);
+    assert.ok(lines[4]!.startsWith(recorded[39]!.time));
+    const followDir = join(tmp.dir, 'follow');
+    const store = new SqliteAuditStore({ path: join(followDir, 'audit.db') });
+    const recorder = new AuditRecorder({ store, dataDir: followDir, flushIntervalMs: 10 });
+    recorder.record(sampleInput(1, Date.now()));
+    await recorder.flush();
+    const controller = new AbortController();
+    const follow = captureIo();
+    const running = runAuditTail(
+      { dataDir: followDir, follow: true, json: true, pollMs: 20, signal: controller.signal },
+      follow,
+    );
+    const fresh = [2, 3, 4].map((i) => recorder.record(sampleInput(i, Date.now()))!.id);
+    await recorder.flush();
+    const deadline = Date.now() + 20_000;
+    while (follow.out().trim().split('\n').length < 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    assert.equal(await running, 0);
+    const ids = follow
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as AuditEvent).id);
+    assert.deepEqual(ids.slice(1), fresh);
+    await recorder.close();
+    await store.close();
+  });
+
+  it('wires the subcommands into commander', async () => {
+    const program = new Command('airlock').exitOverride().configureOutput({ writeErr: () => undefined });
+    registerAuditCommand(program);
+    const saved = process.exitCode;
+    try {
+      await program.parseAsync(['audit', 'verify', '--data-dir', join(tmp.dir, 'nowhere')], { from: 'user' });
+      assert.equal(process.exitCode, 2);
+    } finally {
+      process.exitCode = saved;
+    }
+    assert.throws(
+      () => program.parse(['audit', 'export', '--format', 'xml'], { from: 'user' }),
+      /Allowed choices are jsonl, csv/,
+    );
+  });
+});
