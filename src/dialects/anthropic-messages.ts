@@ -31,9 +31,11 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
       return;
     case 'tool_use':
     case 'server_tool_use':
+    case 'mcp_tool_use':
       addLeaves(out, block.input, [...path, 'input'], 'tool_use');
       return;
     case 'tool_result':
+    case 'mcp_tool_result':
       addToolResult(out, block, path);
       return;
     case 'document':
@@ -96,7 +98,7 @@ function blockFields(out: AnswerField[], block: unknown, channel: string, kind: 
   if (!isObject(block)) return;
   if (block.type === 'text') fieldAt(out, block, 'text', channel, false, kind);
   else if (block.type === 'thinking') fieldAt(out, block, 'thinking', channel, false, kind);
-  else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
+  else if (block.type === 'tool_use' || block.type === 'server_tool_use' || block.type === 'mcp_tool_use') {
     leafFields(out, block.input, `${channel}:input`);
   }
 }

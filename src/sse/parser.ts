@@ -71,6 +71,17 @@ function fieldName(buf: Buffer, start: number, end: number): FieldName | undefin
   return undefined;
 }
 
+/**
+ * Appends a piece of an unfinished event or line. A server that trickles bytes would otherwise
+ * leave one Buffer object per byte until the event ends (undici caps its chunk count for the same
+ * reason); merging the newest pieces in groups keeps the count low at O(n log n) copying.
+ */
+const MAX_PARTS = 1024;
+function keep(parts: Buffer[], piece: Buffer): void {
+  parts.push(piece);
+  if (parts.length >= MAX_PARTS) parts.push(Buffer.concat(parts.splice(-MAX_PARTS / 2)));
+}
+
 export class SseParser {
   private readonly maxEventSize: number;
   /** Bytes of the current block from earlier chunks (views, not copies). */
@@ -149,7 +160,7 @@ export class SseParser {
       if (nextCR !== -1 && nextCR < pos) nextCR = chunk.indexOf(CR, pos);
       const eol = nextCR === -1 ? nextLF : nextLF === -1 ? nextCR : Math.min(nextLF, nextCR);
       if (eol === -1) {
-        this.lineParts.push(chunk.subarray(pos));
+        keep(this.lineParts, chunk.subarray(pos));
         break;
       }
       let next = eol + 1;
@@ -180,7 +191,7 @@ export class SseParser {
       pos = next;
     }
     if (rawStart < len) {
-      this.rawParts.push(rawStart === 0 ? chunk : chunk.subarray(rawStart));
+      keep(this.rawParts, rawStart === 0 ? chunk : chunk.subarray(rawStart));
       this.rawBytes += len - rawStart;
       if (this.rawBytes > this.maxEventSize) throw new SseEventTooLargeError(this.maxEventSize, out);
     }

@@ -138,6 +138,17 @@ describe('SseParser edge cases', () => {
     }
   });
 
+  it('parses an event trickled one byte at a time', () => {
+    const line = 'data: ' + 'é'.repeat(3000) + '\n\n';
+    const input = Buffer.from(`event: x\n${line}`, 'utf8');
+    const cuts = Array.from({ length: input.length - 1 }, (_, i) => i + 1);
+    const events = parseSplit(input, cuts);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.event, 'x');
+    assert.equal(events[0]?.data, 'é'.repeat(3000));
+    assert.deepEqual(events[0]?.raw, input);
+  });
+
   it('returns an unterminated tail as a partial event at end()', () => {
     const events = parseSplit(Buffer.from('data: 1\n\nevent: x\ndata: half'), [12]);
     assert.deepEqual(view(events)[1], {
