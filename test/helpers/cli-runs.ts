@@ -1,0 +1,153 @@
+/**
+ * How to run each real assistant CLI headless against a given base URL, in a made-up
+ * environment (see fake-env.ts). Learned by running them: Codex needs a model-provider entry
+ * (it ignores OPENAI_BASE_URL), Gemini CLI needs an auth type and a trusted folder, Qwen Code
+ * sends loopback calls through HTTPS_PROXY (it ignores NO_PROXY).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FakeEnv } from './fake-env.js';
+
+export type CliName = 'claude' | 'codex' | 'gemini' | 'qwen';
+export const CLIS: readonly CliName[] = ['claude', 'codex', 'gemini', 'qwen'];
+
+const BIN = fileURLToPath(new URL('../../node_modules/.bin/', import.meta.url));
+
+export interface BaseUrls {
+  anthropic: string;
+  /** OpenAI base URL including `/v1`. */
+  openai: string;
+  gemini: string;
+}
+
+export interface CliResult {
+  code: number | null;
+  output: string;
+}
+
+function invocation(
+  cli: CliName,
+  prompt: string,
+  urls: BaseUrls,
+  fe: FakeEnv,
+): { args: string[]; env: Record<string, string> } {
+  switch (cli) {
+    case 'claude':
+      return {
+        args: ['-p', prompt, '--allowedTools', 'Read', '--output-format', 'json'],
+        env: { ANTHROPIC_BASE_URL: urls.anthropic, ANTHROPIC_API_KEY: 'sk-ant-api03-test' },
+      };
+    case 'codex': {
+      const codexHome = join(fe.home, '.codex');
+      mkdirSync(codexHome, { recursive: true });
+      return {
+        args: [
+          'exec',
+          '--skip-git-repo-check',
+          '-c',
+          'model_provider="airlock"',
+          '-c',
+          `model_providers.airlock={name="airlock",base_url="${urls.openai}",env_key="OPENAI_API_KEY",wire_api="responses"}`,
+          '-m',
+          'gpt-5-codex',
+          prompt,
+        ],
+        env: { OPENAI_API_KEY: 'sk-test', CODEX_HOME: codexHome },
+      };
+    }
+    case 'gemini': {
+      mkdirSync(join(fe.home, '.gemini'), { recursive: true });
+      writeFileSync(
+        join(fe.home, '.gemini', 'settings.json'),
+        JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }),
+      );
+      return {
+        args: ['-p', prompt, '--skip-trust'],
+        env: {
+          GEMINI_API_KEY: 'gm-test',
+          GOOGLE_GEMINI_BASE_URL: urls.gemini,
+          GEMINI_CLI_TRUST_WORKSPACE: 'true',
+        },
+      };
+    }
+    case 'qwen': {
+      mkdirSync(join(fe.home, '.qwen'), { recursive: true });
+      writeFileSync(
+        join(fe.home, '.qwen', 'settings.json'),
+        JSON.stringify({ security: { auth: { selectedType: 'openai' } }, selectedAuthType: 'openai' }),
+      );
+      return {
+        args: ['-p', prompt],
+        // Qwen Code ignores NO_PROXY: without this its loopback calls would go to the proxy.
+        env: {
+          OPENAI_API_KEY: 'sk-test',
+          OPENAI_BASE_URL: urls.openai,
+          OPENAI_MODEL: 'qwen3-coder-plus',
+          HTTPS_PROXY: '',
+          HTTP_PROXY: '',
+        },
+      };
+    }
+  }
+}
+
+/** Runs one CLI to completion (killed after `timeoutMs`), with the made-up host name. */
+export function runCli(
+  cli: CliName,
+  prompt: string,
+  urls: BaseUrls,
+  fe: FakeEnv,
+  timeoutMs = 90_000,
+): Promise<CliResult> {
+  const { args, env } = invocation(cli, prompt, urls, fe);
+  const [command, wrapped] = fe.wrap(join(BIN, cli), args);
+  const child = spawn(command, wrapped, {
+    cwd: fe.project,
+    env: { ...fe.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/**
+ * Gemini CLI asks a small model for JSON (routing, next speaker) with a response schema; an
+ * answer that does not fit makes it retry. Fill the schema's required fields with plain values.
+ */
+export function jsonForSchema(schema: unknown): unknown {
+  const s = schema as {
+    type?: string;
+    properties?: Record<string, unknown>;
+    required?: string[];
+    items?: unknown;
+    enum?: unknown[];
+  };
+  if (s.enum && s.enum.length > 0) return s.enum[0];
+  switch ((s.type ?? 'object').toLowerCase()) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const key of s.required ?? Object.keys(s.properties ?? {}))
+        out[key] = jsonForSchema(s.properties?.[key] ?? {});
+      return out;
+    }
+    case 'array':
+      return [];
+    case 'integer':
+    case 'number':
+      return 5;
+    case 'boolean':
+      return false;
+    default:
+      return 'ok';
+  }
+}
