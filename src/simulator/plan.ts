@@ -85,7 +85,8 @@ function resolveFromRequest(ref: FromRequest, text: string): string {
   const flags = (ref.flags ?? '').replace(/[gy]/g, '');
   const match = new RegExp(ref.fromRequest, flags).exec(text);
   const captured = match?.[1];
-  if (captured !== undefined) return captured;
+  if (captured !== undefined)
+    return ref.template === undefined ? captured : ref.template.replaceAll('$1', captured);
   if (ref.fallback !== undefined) return ref.fallback;
   throw new ScriptMismatchError(
     `Simulator script: fromRequest /${ref.fromRequest}/${flags} matched nothing (or captured nothing) in the request`,

@@ -15,6 +15,7 @@ const fromRequestSchema: z.ZodType<FromRequest> = z
       .string()
       .regex(/^[dgimsuvy]*$/)
       .optional(),
+    template: z.string().optional(),
     fallback: z.string().optional(),
   })
   .strict()
@@ -130,18 +131,47 @@ const turnScriptSchema = z
   .object({ turns: z.array(replySchema), turnBy: z.enum(['arrival', 'history']).optional() })
   .strict();
 
+/** A plain script: a list of replies, turns, or one reply (chosen by shape, for precise errors). */
+const plainScriptSchema = z.unknown().superRefine((value, ctx) => {
+  const schema = Array.isArray(value)
+    ? z.array(replySchema)
+    : typeof value === 'object' && value !== null && 'turns' in value
+      ? turnScriptSchema
+      : replySchema;
+  for (const issue of schema.safeParse(value).error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message });
+  }
+});
+
+const regexSource = z
+  .string()
+  .refine((source) => isValidRegExp(source, 'u'), { message: 'not a valid regular expression' });
+
+const routedScriptSchema = z
+  .object({
+    routes: z.array(
+      z
+        .object({
+          when: z
+            .object({ path: regexSource, text: regexSource, body: regexSource, model: regexSource })
+            .partial()
+            .strict(),
+          script: plainScriptSchema,
+        })
+        .strict(),
+    ),
+    otherwise: plainScriptSchema.optional(),
+  })
+  .strict();
+
 export class ScriptFileError extends Error {
   override name = 'ScriptFileError';
 }
 
 /** Validate a script read from JSON or YAML; throws one error that lists every problem. */
 export function parseScript(value: unknown, source = 'script'): Script {
-  const schema = Array.isArray(value)
-    ? z.array(replySchema)
-    : typeof value === 'object' && value !== null && 'turns' in value
-      ? turnScriptSchema
-      : replySchema;
-  const result = schema.safeParse(value);
+  const routed = typeof value === 'object' && value !== null && 'routes' in value;
+  const result = (routed ? routedScriptSchema : plainScriptSchema).safeParse(value);
   // The schemas above check every field; what passed them has the shape of a Script.
   if (result.success) return value as Script;
   const problems = result.error.issues.map(

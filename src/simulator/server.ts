@@ -78,12 +78,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const provider = endpoint.provider;
     const invalid = endpoint.validate(rec, query);
     if (invalid !== undefined) return sendProviderError(res, provider, { status: 400, message: invalid });
-    const reply = await runner.next(rec, () => endpoint.assistantTurns(rec));
+    let text: string | undefined;
+    const searchable = () => (text ??= requestText(rec.json, decoded));
+    const model = endpoint.model(rec);
+    const reply = await runner.next({
+      req: rec,
+      assistantTurns: () => endpoint.assistantTurns(rec),
+      model: () => model,
+      text: searchable,
+      body: () => decoded.toString('utf8'),
+    });
     if ('hang' in reply) return; // never answer; close() or the client ends the connection
     if ('error' in reply) return sendProviderError(res, provider, reply.error);
-    let text: string | undefined;
     const ctx: PlanContext = {
-      requestText: () => (text ??= requestText(rec.json, decoded)),
+      requestText: searchable,
       defaults: {
         pacingMs,
         chunkSize: opts.chunkSize,
@@ -91,7 +99,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       },
     };
     const plan = planAnswer(reply, ctx);
-    const model = endpoint.model(rec);
     if (endpoint.streaming(rec, query)) {
       const { headers, events } = endpoint.stream(plan, model, rec, query);
       const failure = reply.streamError;

@@ -33,6 +33,9 @@ export interface FromRequest {
   fromRequest: string;
   /** RegExp flags (e.g. `i`, `s`); `g` and `y` are ignored. */
   flags?: string;
+  /** Text to build around the capture, `$1` standing for it (e.g. `cat $1` for a shell tool). */
+  template?: string;
+  /** Used as is (not templated) when the pattern matches nothing. */
   fallback?: string;
 }
 
@@ -124,7 +127,38 @@ export interface TurnScript {
   turnBy?: TurnMode;
 }
 
-export type Script = Reply | Reply[] | TurnScript | ScriptFunction;
+/** A script without routing: one reply, or replies walked turn by turn. */
+export type PlainScript = Reply | Reply[] | TurnScript;
+
+/**
+ * Which requests a route takes. Every field given must match (regular expressions, searched,
+ * not anchored). Real CLIs send side requests (Gemini CLI's complexity classifier asking for
+ * JSON, Claude Code's title generation); routes give them their own answers.
+ */
+export interface RequestMatch {
+  /** Searched in the path with its query, e.g. `:generateContent$` or `beta=true`. */
+  path?: string;
+  /** Searched in the request text (the string leaves of the JSON body, as for fromRequest). */
+  text?: string;
+  /** Searched in the raw body, keys included, e.g. `"responseMimeType":"application/json"`. */
+  body?: string;
+  /** Searched in the model name (from the body, or Gemini's URL). */
+  model?: string;
+}
+
+export interface ScriptRoute {
+  when: RequestMatch;
+  script: PlainScript;
+}
+
+/** The first route whose `when` matches answers; each route walks its own turns. */
+export interface RoutedScript {
+  routes: ScriptRoute[];
+  /** For requests no route takes; the default greeting when absent. */
+  otherwise?: PlainScript;
+}
+
+export type Script = PlainScript | RoutedScript | ScriptFunction;
 
 export interface SimulatorOptions extends StreamShape {
   /** 0 (default) picks a free port. */

@@ -16,12 +16,24 @@ import {
 } from '../../src/simulator/plan.js';
 import { ScriptMismatchError } from '../../src/simulator/plan.js';
 import { ScriptRunner } from '../../src/simulator/script.js';
+import type { RequestView } from '../../src/simulator/script.js';
 import { loadScriptFile, parseScript } from '../../src/simulator/index.js';
 import type { RecordedRequest, Reply } from '../../src/simulator/index.js';
 
-function request(json: unknown): RecordedRequest {
+function request(json: unknown, path = '/v1/messages'): RecordedRequest {
   const body = Buffer.from(JSON.stringify(json));
-  return { method: 'POST', path: '/v1/messages', headers: {}, body, json, at: 0 };
+  return { method: 'POST', path, headers: {}, body, json, at: 0 };
+}
+
+/** A request view as the server builds it, with a fixed count of assistant turns. */
+function view(req: RecordedRequest, turns = 0, model = 'm'): RequestView {
+  return {
+    req,
+    assistantTurns: () => turns,
+    model: () => model,
+    text: () => requestText(req.json, req.body),
+    body: () => req.body.toString('utf8'),
+  };
 }
 
 const defaults = { pacingMs: 0, argsChunkSize: 4, chunkSize: undefined };
@@ -89,6 +101,10 @@ describe('simulator script: fromRequest', () => {
       resolveArg({ fromRequest: 'nothing (x)', fallback: 'dflt' }, () => 'abc'),
       'dflt',
     );
+    assert.equal(
+      resolveArg({ fromRequest: 'file (\\S+)', template: 'cat $1 # $1' }, () => 'file /a/b c'),
+      'cat /a/b # /a/b',
+    );
     assert.throws(
       () => resolveArg({ fromRequest: 'nothing (x)' }, () => 'abc'),
       (err: unknown) => {
@@ -113,23 +129,59 @@ describe('simulator script: turns', () => {
     const runner = new ScriptRunner([first, second]);
     const req = request({});
     const seen = [];
-    for (let i = 0; i < 3; i++) seen.push(textOf(await runner.next(req, () => 0)));
+    for (let i = 0; i < 3; i++) seen.push(textOf(await runner.next(view(req))));
     assert.deepEqual(seen, [{ text: 'first' }, { text: 'second' }, { text: 'second' }]);
     runner.reset();
-    assert.deepEqual(textOf(await runner.next(req, () => 0)), { text: 'first' });
+    assert.deepEqual(textOf(await runner.next(view(req))), { text: 'first' });
   });
 
   it('picks by conversation history with turnBy: history', async () => {
     const runner = new ScriptRunner({ turns: [first, second], turnBy: 'history' });
     const req = request({});
-    assert.deepEqual(textOf(await runner.next(req, () => 1)), { text: 'second' });
-    assert.deepEqual(textOf(await runner.next(req, () => 0)), { text: 'first' });
-    assert.deepEqual(textOf(await runner.next(req, () => 7)), { text: 'second' });
+    assert.deepEqual(textOf(await runner.next(view(req, 1))), { text: 'second' });
+    assert.deepEqual(textOf(await runner.next(view(req))), { text: 'first' });
+    assert.deepEqual(textOf(await runner.next(view(req, 7))), { text: 'second' });
+  });
+
+  it('routes side requests to their own replies, each route walking its own turns', async () => {
+    const runner = new ScriptRunner({
+      routes: [
+        {
+          when: { body: '"responseMimeType":"application/json"' },
+          script: { reply: [{ text: '{"score":1}' }] },
+        },
+        { when: { path: ':generateContent$', model: 'lite', text: 'hello' }, script: [first, second] },
+      ],
+      otherwise: [second, first],
+    });
+    const classifier = request({ contents: [], generationConfig: { responseMimeType: 'application/json' } });
+    const lite = request(
+      { contents: [{ parts: [{ text: 'hello there' }] }] },
+      '/v1beta/models/x-lite:generateContent',
+    );
+    const other = request(
+      { contents: [{ parts: [{ text: 'bye' }] }] },
+      '/v1beta/models/x-lite:generateContent',
+    );
+    assert.deepEqual(textOf(await runner.next(view(classifier))), { text: '{"score":1}' });
+    assert.deepEqual(textOf(await runner.next(view(lite, 0, 'x-lite'))), { text: 'first' });
+    assert.deepEqual(
+      textOf(await runner.next(view(other, 0, 'x-lite'))),
+      { text: 'second' },
+      'otherwise, first turn',
+    );
+    assert.deepEqual(textOf(await runner.next(view(lite, 0, 'x-lite'))), { text: 'second' });
+    assert.deepEqual(
+      textOf(await runner.next(view(lite, 0, 'x-pro'))),
+      { text: 'first' },
+      'model must match too',
+    );
+    assert.deepEqual(textOf(await runner.next(view(classifier))), { text: '{"score":1}' });
   });
 
   it('passes the recorded request to a script function', async () => {
     const runner = new ScriptRunner((req) => ({ reply: [{ text: `you sent ${req.path}` }] }));
-    assert.deepEqual(textOf(await runner.next(request({}), () => 0)), { text: 'you sent /v1/messages' });
+    assert.deepEqual(textOf(await runner.next(view(request({})))), { text: 'you sent /v1/messages' });
   });
 });
 
