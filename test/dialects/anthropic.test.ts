@@ -12,6 +12,8 @@ import {
   kindsByChannel,
   loadFixture,
   streamFields,
+  checkAnswerRoundTrip,
+  checkStreamAnswers,
 } from './helpers.js';
 
 const claudeCode = loadFixture('anthropic-messages-claude-code.json');
@@ -98,6 +100,7 @@ describe('anthropic-messages answers', () => {
       ],
       stop_reason: 'tool_use',
     };
+    checkAnswerRoundTrip(anthropicMessages, answer);
     const fields = anthropicMessages.answerFields(answer);
     assert.deepEqual(
       fields.map((f) => [f.channel, f.json, f.text]),
@@ -116,6 +119,7 @@ describe('anthropic-messages answers', () => {
 
   it('follows a real-shaped stream channel by channel and edits an event', () => {
     const { events, byChannel, fields, objects } = streamFields(anthropicMessages, ANTHROPIC_STREAM);
+    checkStreamAnswers(anthropicMessages, objects);
     assert.equal(byChannel.get('0'), 'The user wants the config in /home/al');
     assert.equal(
       byChannel.get('1'),
@@ -171,6 +175,7 @@ describe('anthropic-complete', () => {
       stop_reason: 'stop_sequence',
       model: 'claude-2.1',
     };
+    checkAnswerRoundTrip(anthropicComplete, whole);
     const [field] = anthropicComplete.answerFields(whole);
     field?.set(' It holds /home/alice');
     assert.equal(whole.completion, ' It holds /home/alice');

@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { gemini, geminiAnswerFormat } from '../../src/dialects/gemini.js';
 import type { Segment } from '../../src/dialects/types.js';
 import { formatEvent } from '../../src/sse/writer.js';
-import { checkOddShapes, checkRoundTrip, kindsByChannel, loadFixture, streamFields } from './helpers.js';
+import {
+  checkAnswerRoundTrip,
+  checkOddShapes,
+  checkRoundTrip,
+  checkStreamAnswers,
+  kindsByChannel,
+  loadFixture,
+  streamFields,
+} from './helpers.js';
 
 const cli = loadFixture('gemini-cli.json');
 const roleAt = (segs: Segment[], path: (string | number)[]) =>
@@ -120,6 +128,7 @@ const GEMINI_STREAM =
 describe('gemini answers', () => {
   it('follows an SSE stream (CRLF) by candidate and edits a chunk', () => {
     const { byChannel, fields, objects, events } = streamFields(gemini, GEMINI_STREAM);
+    checkStreamAnswers(gemini, objects);
     assert.equal(events.length, 4);
     assert.deepEqual(Object.fromEntries(byChannel), {
       '0:thought': '**Planning** for /home/us',
@@ -158,6 +167,7 @@ describe('gemini answers', () => {
         },
       ],
     };
+    checkAnswerRoundTrip(gemini, one);
     const fields = gemini.answerFields(one);
     assert.deepEqual(
       fields.map((f) => [f.channel, f.text]),

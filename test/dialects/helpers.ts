@@ -66,12 +66,10 @@ export function checkRoundTrip(dialect: Dialect, source: string, sentinel = 'ali
   return segs;
 }
 
-/** segments() and answerFields() never throw on arbitrary JSON, and segment paths stay true. */
-export function checkOddShapes(dialect: Dialect, source: string): void {
-  const fixture: unknown = JSON.parse(source);
-  const leaves = stringLeaves(fixture);
-  // Random JSON, and the fixture with random leaves and containers replaced by random JSON.
-  const mutated = fc
+/** `source` with up to 6 random leaves or containers replaced by random JSON. */
+function mutations(source: string): fc.Arbitrary<unknown> {
+  const leaves = stringLeaves(JSON.parse(source));
+  return fc
     .array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 })
     .map((swaps) => {
       const copy: unknown = JSON.parse(source);
@@ -86,13 +84,56 @@ export function checkOddShapes(dialect: Dialect, source: string): void {
       }
       return copy;
     });
+}
+
+/** segments() and answerFields() never throw on arbitrary JSON, and segment paths stay true. */
+export function checkOddShapes(dialect: Dialect, source: string): void {
   fc.assert(
-    fc.property(fc.oneof(fc.jsonValue(), mutated), (body) => {
+    fc.property(fc.oneof(fc.jsonValue(), mutations(source)), (body) => {
       for (const seg of dialect.segments(body)) assert.equal(getAt(body, seg.path), seg.text);
       dialect.answerFields(body);
     }),
     { numRuns: 300 },
   );
+}
+
+/**
+ * The round trip of answer fields: set() on every field, serialize, list again: the same
+ * channels and flags with the new texts. Also on randomly damaged copies of the answer, where
+ * nothing may throw.
+ */
+export function checkAnswerRoundTrip(dialect: Dialect, answer: unknown): void {
+  const roundTrip = (obj: unknown) => {
+    const fields = dialect.answerFields(obj);
+    const texts = fields.map((f, i) => `${f.text}<${i}>`);
+    fields.forEach((f, i) => f.set(texts[i] as string));
+    assert.deepEqual(
+      fields.map((f) => f.text),
+      texts,
+    );
+    const again = dialect.answerFields(JSON.parse(JSON.stringify(obj)));
+    const shape = (f: AnswerField) => [f.channel, f.json, kindOf(f), f.text];
+    assert.deepEqual(again.map(shape), fields.map(shape));
+    return fields.length;
+  };
+  assert.ok(roundTrip(structuredClone(answer)) > 0, 'the answer has no fields');
+  fc.assert(
+    fc.property(mutations(JSON.stringify(answer)), (obj) => {
+      roundTrip(obj);
+    }),
+    { numRuns: 100 },
+  );
+}
+
+/** checkAnswerRoundTrip on every event object of a stream that has fields. */
+export function checkStreamAnswers(dialect: Dialect, objects: unknown[]): void {
+  let checked = 0;
+  for (const obj of objects) {
+    if (dialect.answerFields(structuredClone(obj)).length === 0) continue;
+    checkAnswerRoundTrip(dialect, obj);
+    checked++;
+  }
+  assert.ok(checked > 0, 'no event with fields');
 }
 
 /** A field's kind as a short string: "tool", "whole", "tool+whole" or "" (a plain delta). */

@@ -11,6 +11,8 @@ import {
   kindsByChannel,
   loadFixture,
   streamFields,
+  checkAnswerRoundTrip,
+  checkStreamAnswers,
 } from './helpers.js';
 import { OPENAI_CHAT_STREAM, OPENAI_RESPONSE_JSON, OPENAI_RESPONSES_STREAM } from './openai-streams.js';
 
@@ -71,6 +73,7 @@ describe('openai-chat answers', () => {
         { index: 1, message: { role: 'assistant', content: null } },
       ],
     };
+    checkAnswerRoundTrip(openaiChat, answer);
     const fields = openaiChat.answerFields(answer);
     assert.deepEqual(
       fields.map((f) => [f.channel, f.json, f.text]),
@@ -86,6 +89,7 @@ describe('openai-chat answers', () => {
 
   it('follows a stream by choice, content and tool index, and ignores [DONE]', () => {
     const { events, byChannel, fields, objects } = streamFields(openaiChat, OPENAI_CHAT_STREAM);
+    checkStreamAnswers(openaiChat, objects);
     assert.deepEqual(Object.fromEntries(byChannel), {
       '0:content': 'Reading /home/user/project-1 — ✓',
       '0:tool:0': '{"filePath":"/home/user/project-1/a.ts"}',
@@ -157,6 +161,7 @@ describe('openai-responses requests', () => {
 describe('openai-responses answers', () => {
   it('lists the output of a JSON answer', () => {
     const answer = structuredClone(OPENAI_RESPONSE_JSON);
+    checkAnswerRoundTrip(openaiResponses, answer);
     const fields = openaiResponses.answerFields(answer);
     assert.deepEqual(
       fields.map((f) => [f.channel, f.json]),
@@ -178,6 +183,7 @@ describe('openai-responses answers', () => {
 
   it('follows a Codex stream: deltas continue their item, whole values stand alone', () => {
     const { byChannel, fields, objects, events } = streamFields(openaiResponses, OPENAI_RESPONSES_STREAM);
+    checkStreamAnswers(openaiResponses, objects);
     assert.equal(byChannel.get('1:0'), 'Patching /home/user/project-1');
     assert.equal(byChannel.get('2'), '{"command":["ls"],"workdir":"/home/user/project-1"}');
     assert.equal(byChannel.get('0:summary:0'), '**Checking** /home/user');
