@@ -14,7 +14,14 @@ const BaselineSchema = z
     tool: z.literal('airlock'),
     key: z.string().min(16),
     findings: z.array(
-      z.object({ fingerprint: z.string(), ruleId: z.string(), file: z.string(), preview: z.string().optional() }).strict(),
+      z
+        .object({
+          fingerprint: z.string(),
+          ruleId: z.string(),
+          file: z.string(),
+          preview: z.string().optional(),
+        })
+        .strict(),
     ),
   })
   .strict();
@@ -40,7 +47,9 @@ export async function loadBaseline(file: string): Promise<Baseline> {
   }
   const parsed = BaselineSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new BaselineError(`baseline ${file} is not an airlock baseline: ${problems}`);
   }
   return parsed.data;
@@ -52,8 +61,16 @@ export function newBaselineKey(): string {
 
 export function buildBaseline(key: string, findings: readonly ScanFinding[]): Baseline {
   const unique = new Map<string, Baseline['findings'][number]>();
-  for (const f of findings) unique.set(f.fingerprint, { fingerprint: f.fingerprint, ruleId: f.ruleId, file: f.file, preview: f.preview });
-  const sorted = [...unique.values()].sort((a, b) => (a.file + a.ruleId + a.fingerprint < b.file + b.ruleId + b.fingerprint ? -1 : 1));
+  for (const f of findings)
+    unique.set(f.fingerprint, {
+      fingerprint: f.fingerprint,
+      ruleId: f.ruleId,
+      file: f.file,
+      preview: f.preview,
+    });
+  const sorted = [...unique.values()].sort((a, b) =>
+    a.file + a.ruleId + a.fingerprint < b.file + b.ruleId + b.fingerprint ? -1 : 1,
+  );
   return { version: 1, tool: 'airlock', key, findings: sorted };
 }
 

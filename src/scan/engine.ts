@@ -19,7 +19,11 @@ interface EngineModule {
 }
 
 function isEngineModule(mod: unknown): mod is EngineModule {
-  return typeof mod === 'object' && mod !== null && typeof (mod as { createEngine?: unknown }).createEngine === 'function';
+  return (
+    typeof mod === 'object' &&
+    mod !== null &&
+    typeof (mod as { createEngine?: unknown }).createEngine === 'function'
+  );
 }
 
 export async function loadEngine(spec: EngineSpec): Promise<ScanEngine> {

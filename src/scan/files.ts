@@ -15,7 +15,13 @@ export interface FoundFile {
 }
 
 /** Where the assistants keep their transcripts (relative to the home folder). */
-export const TRANSCRIPT_FOLDERS = ['.claude/projects', '.codex/sessions', '.gemini/tmp', '.qwen/projects', '.qwen/tmp'];
+export const TRANSCRIPT_FOLDERS = [
+  '.claude/projects',
+  '.codex/sessions',
+  '.gemini/tmp',
+  '.qwen/projects',
+  '.qwen/tmp',
+];
 
 /** Folders never worth scanning in a repository: VCS internals and installed packages. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -39,7 +45,11 @@ export interface Discovery {
   missing: string[];
 }
 
-export async function discoverFiles(roots: string[], cwd: string, opts: { transcriptsOnly: boolean; explicit: boolean }): Promise<Discovery> {
+export async function discoverFiles(
+  roots: string[],
+  cwd: string,
+  opts: { transcriptsOnly: boolean; explicit: boolean },
+): Promise<Discovery> {
   const out: Discovery = { files: [], warnings: [], missing: [] };
   const seen = new Set<string>();
   const add = (file: string, size: number): void => {
@@ -52,7 +62,10 @@ export async function discoverFiles(roots: string[], cwd: string, opts: { transc
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      out.warnings.push({ file: displayName(dir, cwd), message: `folder unreadable, skipped (${(err as Error).message})` });
+      out.warnings.push({
+        file: displayName(dir, cwd),
+        message: `folder unreadable, skipped (${(err as Error).message})`,
+      });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -66,7 +79,10 @@ export async function discoverFiles(roots: string[], cwd: string, opts: { transc
           const st = await stat(full);
           if (st.isFile()) add(full, st.size);
         } catch (err) {
-          out.warnings.push({ file: displayName(full, cwd), message: `unreadable, skipped (${(err as Error).message})` });
+          out.warnings.push({
+            file: displayName(full, cwd),
+            message: `unreadable, skipped (${(err as Error).message})`,
+          });
         }
       }
     }

@@ -29,5 +29,12 @@ export function revealValue(value: string): string {
 export const DEFAULT_FINGERPRINT_KEY = 'airlock-scan-fingerprint-v1';
 
 export function fingerprint(key: string, ruleId: string, file: string, value: string): string {
-  return createHmac('sha256', key).update(ruleId).update('\0').update(file).update('\0').update(value).digest('hex').slice(0, 32);
+  return createHmac('sha256', key)
+    .update(ruleId)
+    .update('\0')
+    .update(file)
+    .update('\0')
+    .update(value)
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -21,7 +21,12 @@ function spawn(setup: WorkerSetup): Worker {
   return new Worker(boot, { eval: true, workerData: setup });
 }
 
-export async function scanInWorkers(files: FoundFile[], size: number, setup: WorkerSetup, cb: PoolCallbacks): Promise<void> {
+export async function scanInWorkers(
+  files: FoundFile[],
+  size: number,
+  setup: WorkerSetup,
+  cb: PoolCallbacks,
+): Promise<void> {
   const queue = files.map((file, id) => ({ file, id })).sort((a, b) => b.file.size - a.file.size);
   const count = Math.max(1, Math.min(size, queue.length));
   const workers: Worker[] = [];
@@ -37,7 +42,12 @@ export async function scanInWorkers(files: FoundFile[], size: number, setup: Wor
           if (active === 0) resolve();
           return;
         }
-        worker.postMessage({ type: 'file', id: item.id, path: item.file.path, display: item.file.display } satisfies ToWorker);
+        worker.postMessage({
+          type: 'file',
+          id: item.id,
+          path: item.file.path,
+          display: item.file.display,
+        } satisfies ToWorker);
       };
       for (let i = 0; i < count; i += 1) {
         const worker = spawn(setup);

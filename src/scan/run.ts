@@ -84,9 +84,12 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const cwd = opts.cwd ?? process.cwd();
   const format = opts.format ?? 'text';
   const failOn = opts.failOn ?? 'high';
-  if (!REPORT_FORMATS.includes(format)) return usage(`unknown format "${String(format)}" (use ${REPORT_FORMATS.join(', ')})`);
-  if (!SEVERITIES.includes(failOn)) return usage(`unknown severity "${String(failOn)}" for --fail-on (use ${SEVERITIES.join(', ')})`);
-  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) return usage(`--workers must be a whole number ≥ 0`);
+  if (!REPORT_FORMATS.includes(format))
+    return usage(`unknown format "${String(format)}" (use ${REPORT_FORMATS.join(', ')})`);
+  if (!SEVERITIES.includes(failOn))
+    return usage(`unknown severity "${String(failOn)}" for --fail-on (use ${SEVERITIES.join(', ')})`);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0))
+    return usage(`--workers must be a whole number ≥ 0`);
   const limits: ReadLimits = { ...DEFAULT_LIMITS, ...opts.limits };
 
   let fingerprintKey = DEFAULT_FINGERPRINT_KEY;
@@ -114,8 +117,15 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const results: { result: FileResult; file: FoundFile }[] = [];
   const totalBytes = found.files.reduce((n, f) => n + f.size, 0);
   const progress = new Progress(opts.progress, found.files.length, totalBytes);
-  const setup = { engine: opts.engine ?? DEFAULT_ENGINE, fingerprintKey, reveal: opts.reveal === true, limits, maxFindings: opts.maxFindingsPerFile ?? 10_000 };
-  const workers = opts.workers ?? (totalBytes >= WORKERS_FROM_BYTES && found.files.length > 1 ? availableParallelism() : 0);
+  const setup = {
+    engine: opts.engine ?? DEFAULT_ENGINE,
+    fingerprintKey,
+    reveal: opts.reveal === true,
+    limits,
+    maxFindings: opts.maxFindingsPerFile ?? 10_000,
+  };
+  const workers =
+    opts.workers ?? (totalBytes >= WORKERS_FROM_BYTES && found.files.length > 1 ? availableParallelism() : 0);
   const onFile = (result: FileResult, file: FoundFile): void => {
     results.push({ result, file });
     progress.fileDone(result.summary.findings);
@@ -126,7 +136,10 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     } else if (found.files.length > 0) {
       const engine = await loadEngine(setup.engine);
       for (const file of found.files) {
-        onFile(await scanFile(file.path, file.display, { ...setup, engine, onBytes: (n) => progress.addBytes(n) }), file);
+        onFile(
+          await scanFile(file.path, file.display, { ...setup, engine, onBytes: (n) => progress.addBytes(n) }),
+          file,
+        );
       }
     }
   } finally {
@@ -148,7 +161,10 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     bytes += result.summary.bytes;
     if (result.dropped > 0) {
       truncated = true;
-      warnings.push({ file: result.summary.file, message: `${result.dropped} more findings not listed (over the per-file limit)` });
+      warnings.push({
+        file: result.summary.file,
+        message: `${result.dropped} more findings not listed (over the per-file limit)`,
+      });
     }
     all.push(...result.findings);
   }
@@ -176,7 +192,8 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     truncated,
   };
 
-  if (opts.writeBaseline) await writeBaseline(opts.writeBaseline, buildBaseline(baselineKey ?? newBaselineKey(), all));
+  if (opts.writeBaseline)
+    await writeBaseline(opts.writeBaseline, buildBaseline(baselineKey ?? newBaselineKey(), all));
   const rendered = renderReport(report, format, { color: opts.color === true, reveal: opts.reveal === true });
   let output = rendered;
   if (opts.output) {
@@ -185,7 +202,8 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   }
   let errors = '';
   if (format !== 'text' || opts.output) {
-    for (const w of warnings.slice(0, 20)) errors += `airlock scan: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`;
+    for (const w of warnings.slice(0, 20))
+      errors += `airlock scan: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`;
     if (warnings.length > 20) errors += `airlock scan: ${warnings.length - 20} more warnings in the report\n`;
   }
   const failing = findings.some((f) => rank(f.severity) >= rank(failOn));

@@ -40,7 +40,11 @@ function errorText(err: unknown): string {
   return e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
 }
 
-export async function scanFile(file: string, displayName: string, opts: FileScanOptions): Promise<FileResult> {
+export async function scanFile(
+  file: string,
+  displayName: string,
+  opts: FileScanOptions,
+): Promise<FileResult> {
   const result: FileResult = {
     summary: { file: displayName, format: 'skipped', bytes: 0, records: 0, findings: 0 },
     findings: [],
@@ -115,7 +119,10 @@ export async function scanFile(file: string, displayName: string, opts: FileScan
     }
   } catch (err) {
     // A read error mid-file (truncated gzip, I/O error): keep what was found before it.
-    result.warnings.push({ file: displayName, message: `reading stopped early (${errorText(err)}); findings before this point are kept` });
+    result.warnings.push({
+      file: displayName,
+      message: `reading stopped early (${errorText(err)}); findings before this point are kept`,
+    });
     result.linesSkipped += 1;
   }
   return result;

@@ -45,16 +45,28 @@ loadEngine(setup.engine).then(
           unsent = 0;
         }
       };
-      scanFile(msg.path, msg.display, { engine, fingerprintKey: setup.fingerprintKey, reveal: setup.reveal, limits: setup.limits, maxFindings: setup.maxFindings, onBytes }).then(
+      scanFile(msg.path, msg.display, {
+        engine,
+        fingerprintKey: setup.fingerprintKey,
+        reveal: setup.reveal,
+        limits: setup.limits,
+        maxFindings: setup.maxFindings,
+        onBytes,
+      }).then(
         (result) => {
           if (unsent > 0) port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
           unsent = 0;
           port.postMessage({ type: 'done', id: msg.id, result } satisfies FromWorker);
         },
-        (err: unknown) => port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromWorker),
+        (err: unknown) =>
+          port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromWorker),
       );
     });
     port.postMessage({ type: 'ready' } satisfies FromWorker);
   },
-  (err: unknown) => port.postMessage({ type: 'failed', message: `engine failed to load: ${(err as Error).message}` } satisfies FromWorker),
+  (err: unknown) =>
+    port.postMessage({
+      type: 'failed',
+      message: `engine failed to load: ${(err as Error).message}`,
+    } satisfies FromWorker),
 );

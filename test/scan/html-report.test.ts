@@ -14,7 +14,9 @@ import type { ScanReport } from '../../src/scan/types.js';
 import { FIXTURES, scanWithTestEngine, tempDir } from './helpers/run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
 
 describe('html report', { skip }, () => {
   it('renders charts and a table whose filters work, in chromium', { timeout: 120_000 }, async () => {
@@ -28,7 +30,15 @@ describe('html report', { skip }, () => {
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -45,12 +55,17 @@ describe('html report', { skip }, () => {
       }
       const visible = () => page.locator('#findings tbody tr:not([hidden])').count();
       assert.equal(await visible(), report.findings.length);
-      assert.equal(await page.textContent('#shown-count'), `${report.findings.length} of ${report.findings.length} findings shown`);
+      assert.equal(
+        await page.textContent('#shown-count'),
+        `${report.findings.length} of ${report.findings.length} findings shown`,
+      );
 
       await page.selectOption('#filter-category', 'secret');
       assert.equal(await visible(), secrets);
       assert.ok(secrets > 0 && secrets < report.findings.length);
-      const severities = await page.locator('#findings tbody tr:not([hidden]) td:nth-child(2)').allTextContents();
+      const severities = await page
+        .locator('#findings tbody tr:not([hidden]) td:nth-child(2)')
+        .allTextContents();
       assert.ok(severities.every((c) => c === 'secret'));
 
       await page.selectOption('#filter-category', '');

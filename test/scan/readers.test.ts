@@ -49,11 +49,14 @@ describe('readers', () => {
 
   it('reads legacy Gemini session documents and logs.json element by element', async () => {
     const findings = await findingsOf([fixture('gemini-tmp')]);
-    assert.deepEqual(findings.map((f) => `${f.file} ${where(f)}`), [
-      `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 7 messages.0.content user test.email ${EMAIL}`,
-      `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 13 messages.1.content assistant test.github-token ${GHP}`,
-      '3c9a/logs.json 2 0.message user test.home-path /home/jdoe',
-    ].map((s) => `gemini-tmp/${s}`));
+    assert.deepEqual(
+      findings.map((f) => `${f.file} ${where(f)}`),
+      [
+        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 7 messages.0.content user test.email ${EMAIL}`,
+        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 13 messages.1.content assistant test.github-token ${GHP}`,
+        '3c9a/logs.json 2 0.message user test.home-path /home/jdoe',
+      ].map((s) => `gemini-tmp/${s}`),
+    );
     assert.ok(findings.every((f) => f.format === 'gemini-cli'));
   });
 
@@ -71,7 +74,10 @@ describe('readers', () => {
     const dir = await tempDir();
     const target = path.join(dir, '.qwen', 'tmp', 'abc', 'chats');
     await import('node:fs/promises').then((fs) => fs.mkdir(target, { recursive: true }));
-    await copyFile(fixture('gemini-tmp/3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json'), path.join(target, 'session-1.json'));
+    await copyFile(
+      fixture('gemini-tmp/3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json'),
+      path.join(target, 'session-1.json'),
+    );
     const findings = await findingsOf([dir]);
     assert.equal(findings.length, 2);
     assert.ok(findings.every((f) => f.format === 'qwen-code' && f.assistant === 'qwen-code'));
@@ -105,10 +111,10 @@ describe('readers', () => {
       `1 user metadata test.email ${EMAIL}`,
     ]);
     const text = await findingsOf([fixture('build-output.txt')]);
-    assert.deepEqual(
-      text.filter((f) => f.ruleId !== 'test.email' || f.value === EMAIL).map(where),
-      [`3  user test.email ${EMAIL}`, `4  user test.aws-access-key ${AWS}`],
-    );
+    assert.deepEqual(text.filter((f) => f.ruleId !== 'test.email' || f.value === EMAIL).map(where), [
+      `3  user test.email ${EMAIL}`,
+      `4  user test.aws-access-key ${AWS}`,
+    ]);
     assert.equal(text[0]?.format, 'text');
   });
 

@@ -13,7 +13,9 @@ import type { ScanReport } from '../../src/scan/types.js';
 import { AWS, FIXTURES, fixture, scanWithTestEngine, tempDir } from './helpers/run.js';
 
 async function sarifValidator() {
-  const schema = JSON.parse(await readFile(new URL('../fixtures/scan/sarif-schema-2.1.0.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(
+    await readFile(new URL('../fixtures/scan/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
   // The official schema's `language` pattern has a stray `]` that is only legal without the u flag.
   // Both are CommonJS with `exports.default`: the form that types and runs the same under NodeNext.
   const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
@@ -28,24 +30,42 @@ describe('reports', () => {
     assert.ok(report.findings.length > 20);
     assert.equal(report.totals.findings, report.findings.length);
     assert.ok(!result.output.includes(AWS), 'no raw secret without --reveal');
-    assert.ok(report.findings.every((f) => f.value === undefined), 'values only with --reveal');
+    assert.ok(
+      report.findings.every((f) => f.value === undefined),
+      'values only with --reveal',
+    );
     const revealed = await scanWithTestEngine([FIXTURES], { format: 'json', reveal: true });
     assert.ok(revealed.output.includes(AWS));
     const values = (JSON.parse(revealed.output) as ScanReport).findings.map((f) => f.value);
     assert.equal(values.length, report.findings.length);
-    report.findings.forEach((f, i) => assert.notEqual(f.preview, values[i], `preview of ${f.ruleId} must not be the value`));
+    report.findings.forEach((f, i) =>
+      assert.notEqual(f.preview, values[i], `preview of ${f.ruleId} must not be the value`),
+    );
   });
 
   it('sarif: valid against the SARIF 2.1.0 schema, with rules, levels, lines and fingerprints', async () => {
     const validate = await sarifValidator();
     const result = await scanWithTestEngine([FIXTURES], { format: 'sarif' });
-    const log = JSON.parse(result.output) as { runs: { tool: { driver: { rules: { id: string; properties: Record<string, unknown> }[] } }; results: Record<string, unknown>[]; invocations: { toolExecutionNotifications: unknown[] }[] }[] };
+    const log = JSON.parse(result.output) as {
+      runs: {
+        tool: { driver: { rules: { id: string; properties: Record<string, unknown> }[] } };
+        results: Record<string, unknown>[];
+        invocations: { toolExecutionNotifications: unknown[] }[];
+      }[];
+    };
     const ok = validate(log);
     assert.ok(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
     const run = log.runs[0]!;
-    assert.deepEqual(run.tool.driver.rules.map((r) => r.id), ['test.aws-access-key', 'test.email', 'test.github-token', 'test.home-path', 'test.stainless-os']);
+    assert.deepEqual(
+      run.tool.driver.rules.map((r) => r.id),
+      ['test.aws-access-key', 'test.email', 'test.github-token', 'test.home-path', 'test.stainless-os'],
+    );
     assert.equal(run.tool.driver.rules[0]!.properties['security-severity'], '9.5');
-    const aws = run.results.find((r) => r.ruleId === 'test.aws-access-key') as { level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; partialFingerprints: Record<string, string> };
+    const aws = run.results.find((r) => r.ruleId === 'test.aws-access-key') as {
+      level: string;
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+      partialFingerprints: Record<string, string>;
+    };
     assert.equal(aws.level, 'error');
     assert.equal(aws.locations[0]!.physicalLocation.artifactLocation.uri, 'audit-export.jsonl');
     assert.equal(aws.locations[0]!.physicalLocation.region.startLine, 2);
@@ -63,9 +83,22 @@ describe('reports', () => {
       roots: ['x'],
       failOn: 'high',
       findings: [],
-      warnings: [{ file: '/abs/dir with space/é.jsonl', line: 3, message: 'not valid JSON' }, { file: 'C:\\Users\\x\\a b.har', message: 'binary file' }],
+      warnings: [
+        { file: '/abs/dir with space/é.jsonl', line: 3, message: 'not valid JSON' },
+        { file: 'C:\\Users\\x\\a b.har', message: 'binary file' },
+      ],
       files: [],
-      totals: { files: 0, filesSkipped: 0, linesSkipped: 0, bytes: 0, records: 0, findings: 0, baselined: 0, bySeverity: { low: 0, medium: 0, high: 0, critical: 0 }, byCategory: {} },
+      totals: {
+        files: 0,
+        filesSkipped: 0,
+        linesSkipped: 0,
+        bytes: 0,
+        records: 0,
+        findings: 0,
+        baselined: 0,
+        bySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
+        byCategory: {},
+      },
       truncated: false,
     };
     const log = renderSarif(empty);
@@ -78,7 +111,10 @@ describe('reports', () => {
     const lines = plain.output.split('\n');
     const fileHeader = lines.findIndex((l) => l.startsWith('claude-code-session.jsonl'));
     assert.ok(fileHeader > 0);
-    assert.deepEqual(lines.slice(fileHeader + 1, fileHeader + 3).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')), ['environment', 'MEDIUM 2']);
+    assert.deepEqual(
+      lines.slice(fileHeader + 1, fileHeader + 3).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+      ['environment', 'MEDIUM 2'],
+    );
     assert.match(plain.output, /Totals: \d+ findings \(critical \d+, high \d+, medium \d+, low \d+\)/);
     assert.match(plain.output, /Skipped: 1 file, 2 lines or entries/);
     assert.match(plain.output, /binary\.bin: binary file, skipped/);
@@ -89,9 +125,15 @@ describe('reports', () => {
   it('--output writes the report to a file and returns no output', async () => {
     const dir = await tempDir();
     const out = path.join(dir, 'report.sarif');
-    const result = await scanWithTestEngine([fixture('claude-code-session.jsonl')], { format: 'sarif', output: out });
+    const result = await scanWithTestEngine([fixture('claude-code-session.jsonl')], {
+      format: 'sarif',
+      output: out,
+    });
     assert.equal(result.output, '');
-    const log = JSON.parse(await readFile(out, 'utf8')) as { version: string; runs: { results: unknown[] }[] };
+    const log = JSON.parse(await readFile(out, 'utf8')) as {
+      version: string;
+      runs: { results: unknown[] }[];
+    };
     assert.equal(log.version, '2.1.0');
     assert.equal(log.runs[0]!.results.length, 5);
   });

@@ -22,7 +22,8 @@ interface ScanFlags {
 
 function parseWorkers(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0 (0 scans in the main thread)');
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a whole number ≥ 0 (0 scans in the main thread)');
   return n;
 }
 
@@ -35,9 +36,15 @@ export function registerScanCommand(program: Command): void {
         "current user's transcript folders (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.qwen).",
     )
     .argument('[paths...]', 'files or folders to scan (gzip files are read too)')
-    .addOption(new Option('-f, --format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]).default('high'))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
+        .choices([...SEVERITIES])
+        .default('high'),
+    )
     .option('--baseline <file>', 'accept the findings listed in this baseline file')
     .option('--write-baseline <file>', 'write every finding of this scan to a baseline file')
     .option('--reveal', 'show raw values instead of masked previews (local forensics only)')

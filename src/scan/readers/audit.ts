@@ -26,7 +26,8 @@ export function auditLeaves(rec: Rec, sink: LeafSink): void {
       return;
     }
     if (typeof value === 'object' && value !== null) {
-      for (const [key, child] of Object.entries(value as Rec)) if (!SKIP.has(key)) visit(child, [...path, key]);
+      for (const [key, child] of Object.entries(value as Rec))
+        if (!SKIP.has(key)) visit(child, [...path, key]);
       return;
     }
     walkLeaves(value, path, 'metadata', sink, false);

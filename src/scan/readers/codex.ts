@@ -31,7 +31,15 @@ const EVENT_ROLES: Record<string, Role> = {
 };
 
 /** Event members that hold text the model saw or wrote. */
-const EVENT_TEXT_KEYS = ['message', 'text', 'stdout', 'stderr', 'aggregated_output', 'formatted_output', 'result'];
+const EVENT_TEXT_KEYS = [
+  'message',
+  'text',
+  'stdout',
+  'stderr',
+  'aggregated_output',
+  'formatted_output',
+  'result',
+];
 
 function messageRole(role: unknown): Role {
   if (role === 'assistant') return 'assistant';
@@ -46,7 +54,8 @@ export function codexLeaves(rec: Rec, sink: LeafSink): void {
     case 'session_meta': {
       walkLeaves(payload.instructions, [...base, 'instructions'], 'system', sink, false);
       const baseInstructions = payload.base_instructions;
-      if (isObject(baseInstructions)) walkLeaves(baseInstructions.text, [...base, 'base_instructions', 'text'], 'system', sink, false);
+      if (isObject(baseInstructions))
+        walkLeaves(baseInstructions.text, [...base, 'base_instructions', 'text'], 'system', sink, false);
       return;
     }
     case 'compacted':
@@ -95,7 +104,8 @@ export function codexLeaves(rec: Rec, sink: LeafSink): void {
       const summary = payload.summary;
       if (Array.isArray(summary)) {
         summary.forEach((part, i) => {
-          if (isObject(part)) walkLeaves(part.text, [...base, 'summary', i, 'text'], 'assistant', sink, false);
+          if (isObject(part))
+            walkLeaves(part.text, [...base, 'summary', i, 'text'], 'assistant', sink, false);
         });
       }
       walkLeaves(payload.content, [...base, 'content'], 'assistant', sink, false);

@@ -28,7 +28,13 @@ const GEMINI_MESSAGE_TYPES = new Set(['user', 'gemini', 'info', 'error', 'warnin
 export function isGeminiRecord(rec: Rec): boolean {
   if (typeof rec.sessionId === 'string' && typeof rec.projectHash === 'string') return true;
   if (isObject(rec.$set)) return true;
-  if (typeof rec.id === 'string' && typeof rec.type === 'string' && GEMINI_MESSAGE_TYPES.has(rec.type) && 'content' in rec) return true;
+  if (
+    typeof rec.id === 'string' &&
+    typeof rec.type === 'string' &&
+    GEMINI_MESSAGE_TYPES.has(rec.type) &&
+    'content' in rec
+  )
+    return true;
   // logs.json entries, one per line when exported as JSONL.
   return typeof rec.sessionId === 'string' && 'messageId' in rec && typeof rec.message === 'string';
 }
@@ -54,10 +60,18 @@ export function partsLeaves(parts: unknown, path: JsonPath, role: Role, sink: Le
       return;
     }
     if (!isObject(part)) return;
-    if (typeof part.text === 'string') walkLeaves(part.text, [...at, 'text'], part.thought === true ? 'assistant' : role, sink, false);
-    if (isObject(part.functionCall)) walkLeaves(part.functionCall.args, [...at, 'functionCall', 'args'], 'tool_use', sink, false);
+    if (typeof part.text === 'string')
+      walkLeaves(part.text, [...at, 'text'], part.thought === true ? 'assistant' : role, sink, false);
+    if (isObject(part.functionCall))
+      walkLeaves(part.functionCall.args, [...at, 'functionCall', 'args'], 'tool_use', sink, false);
     if (isObject(part.functionResponse)) {
-      walkLeaves(part.functionResponse.response, [...at, 'functionResponse', 'response'], 'tool_result', sink, false);
+      walkLeaves(
+        part.functionResponse.response,
+        [...at, 'functionResponse', 'response'],
+        'tool_result',
+        sink,
+        false,
+      );
     }
   });
 }
@@ -89,7 +103,8 @@ export function geminiMessageLeaves(msg: Rec, path: JsonPath, sink: LeafSink): v
 export function geminiLeaves(rec: Rec, sink: LeafSink): void {
   if (isObject(rec.$set)) {
     const messages = rec.$set.messages;
-    if (Array.isArray(messages)) messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['$set', 'messages', i], sink));
+    if (Array.isArray(messages))
+      messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['$set', 'messages', i], sink));
     return;
   }
   if (Array.isArray(rec.messages)) {
@@ -107,7 +122,8 @@ export function geminiLeaves(rec: Rec, sink: LeafSink): void {
 export function qwenLeaves(rec: Rec, sink: LeafSink): void {
   const message = rec.message;
   if (!isObject(message)) return;
-  const role: Role = rec.type === 'assistant' ? 'assistant' : rec.type === 'tool_result' ? 'tool_result' : 'user';
+  const role: Role =
+    rec.type === 'assistant' ? 'assistant' : rec.type === 'tool_result' ? 'tool_result' : 'user';
   if (rec.type === 'system') return; // slash commands, UI telemetry, rewinds: local
   partsLeaves(message.parts, ['message', 'parts'], role, sink);
 }

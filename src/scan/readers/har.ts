@@ -14,7 +14,15 @@ type Rec = Record<string, unknown>;
 const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Headers that are transport noise: nothing about the machine or the user in them. */
-const QUIET_HEADERS = new Set(['content-length', 'content-type', 'accept', 'accept-encoding', 'connection', 'date', 'host']);
+const QUIET_HEADERS = new Set([
+  'content-length',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'connection',
+  'date',
+  'host',
+]);
 
 export function assistantFromUserAgent(ua: string): Assistant {
   if (/claude-cli|claude-code/i.test(ua)) return 'claude-code';
@@ -66,7 +74,8 @@ export function harEntryLeaves(entry: unknown, sink: LeafSink): HarEntryInfo {
   if (typeof entry.startedDateTime === 'string') info.timestamp = entry.startedDateTime;
   const request = entry.request;
   if (isObject(request)) {
-    if (typeof request.url === 'string') sink({ path: ['request', 'url'], role: 'metadata', text: request.url });
+    if (typeof request.url === 'string')
+      sink({ path: ['request', 'url'], role: 'metadata', text: request.url });
     const ua = headerLeaves(request.headers, ['request', 'headers'], sink);
     if (ua) info.assistant = assistantFromUserAgent(ua);
     const postData = request.postData;

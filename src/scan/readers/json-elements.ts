@@ -60,7 +60,12 @@ export async function* streamArrayElements(
       if (!oversize) captureParts.push(chunk.subarray(captureFrom, endExclusive));
       captureBytes += endExclusive - captureFrom;
       if (oversize || captureBytes > maxElementBytes) {
-        events.push({ kind: 'bad-element', index, line: captureLine, reason: `element of ${captureBytes} bytes is over the ${maxElementBytes}-byte cap` });
+        events.push({
+          kind: 'bad-element',
+          index,
+          line: captureLine,
+          reason: `element of ${captureBytes} bytes is over the ${maxElementBytes}-byte cap`,
+        });
       } else {
         const text = Buffer.concat(captureParts, captureBytes).toString('utf8');
         try {
@@ -130,7 +135,20 @@ export async function* streamArrayElements(
       }
       if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
       const top = stack[stack.length - 1];
-      if (rootValue === null && rootFrom === -1 && !capturing && stack.length === 1 && top && !top.array && !top.expectingKey && c !== 0x3a && c !== 0x2c && c !== 0x7d && c !== 0x7b && c !== 0x5b) {
+      if (
+        rootValue === null &&
+        rootFrom === -1 &&
+        !capturing &&
+        stack.length === 1 &&
+        top &&
+        !top.array &&
+        !top.expectingKey &&
+        c !== 0x3a &&
+        c !== 0x2c &&
+        c !== 0x7d &&
+        c !== 0x7b &&
+        c !== 0x5b
+      ) {
         rootFrom = i;
         rootKey = top.key ?? '';
       }
@@ -170,7 +188,8 @@ export async function* streamArrayElements(
     }
     if (capturing && captureFrom !== -1) {
       const rest = chunk.length - captureFrom;
-      if (!oversize && captureBytes + rest <= maxElementBytes) captureParts.push(Buffer.from(chunk.subarray(captureFrom)));
+      if (!oversize && captureBytes + rest <= maxElementBytes)
+        captureParts.push(Buffer.from(chunk.subarray(captureFrom)));
       else {
         oversize = true;
         captureParts = [];

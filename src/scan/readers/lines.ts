@@ -30,7 +30,10 @@ function decode(parts: Buffer[], total: number): string {
 }
 
 /** Yields the lines of each chunk as one batch (cheaper than one await per line). */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<LineBatch> {
+export async function* splitLines(
+  chunks: AsyncIterable<Buffer>,
+  maxLineBytes: number,
+): AsyncGenerator<LineBatch> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let overflow = false;
@@ -67,5 +70,6 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: n
     if (batch.lines.length > 0 || batch.tooLong.length > 0) yield batch;
   }
   if (overflow) yield { lines: [], tooLong: [{ number: lineNumber, bytes: pendingBytes }] };
-  else if (pendingBytes > 0) yield { lines: [{ number: lineNumber, text: decode(pending, pendingBytes) }], tooLong: [] };
+  else if (pendingBytes > 0)
+    yield { lines: [{ number: lineNumber, text: decode(pending, pendingBytes) }], tooLong: [] };
 }

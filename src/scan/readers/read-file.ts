@@ -25,7 +25,10 @@ export interface ReadLimits {
   maxDocumentBytes: number;
 }
 
-export const DEFAULT_LIMITS: ReadLimits = { maxLineBytes: 16 * 1024 * 1024, maxDocumentBytes: 64 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ReadLimits = {
+  maxLineBytes: 16 * 1024 * 1024,
+  maxDocumentBytes: 64 * 1024 * 1024,
+};
 
 export interface ReadBatch {
   inputs: LocatedInput[];
@@ -35,8 +38,7 @@ export interface ReadBatch {
 }
 
 export type OpenedFile =
-  | { ok: true; format: InputFormat; batches: AsyncGenerator<ReadBatch> }
-  | { ok: false; reason: string };
+  { ok: true; format: InputFormat; batches: AsyncGenerator<ReadBatch> } | { ok: false; reason: string };
 
 type Rec = Record<string, unknown>;
 type RecordHandler = (rec: Rec, sink: LeafSink) => void;
@@ -45,7 +47,10 @@ const LINE_HANDLERS: Partial<Record<InputFormat, RecordHandler>> = {
   'claude-code': claudeCodeLeaves,
   codex: codexLeaves,
   'gemini-cli': geminiLeaves,
-  'qwen-code': (rec, sink) => (rec.message !== undefined && typeof rec.uuid === 'string' ? qwenLeaves(rec, sink) : geminiLeaves(rec, sink)),
+  'qwen-code': (rec, sink) =>
+    rec.message !== undefined && typeof rec.uuid === 'string'
+      ? qwenLeaves(rec, sink)
+      : geminiLeaves(rec, sink),
   'airlock-audit': auditLeaves,
 };
 
@@ -76,7 +81,9 @@ class Batcher {
     this.text += leaf.text.length;
   }
   warn(message: string, line?: number): void {
-    this.batch.warnings.push(line === undefined ? { file: this.file, message } : { file: this.file, line, message });
+    this.batch.warnings.push(
+      line === undefined ? { file: this.file, message } : { file: this.file, line, message },
+    );
   }
   full(): boolean {
     return this.text >= BATCH_TEXT || this.batch.inputs.length >= 4096;
@@ -89,88 +96,124 @@ class Batcher {
   }
 }
 
-const timestampOf = (rec: Rec): string | undefined => (typeof rec.timestamp === 'string' ? rec.timestamp : undefined);
+const timestampOf = (rec: Rec): string | undefined =>
+  typeof rec.timestamp === 'string' ? rec.timestamp : undefined;
 
-async function* readLines(chunks: AsyncIterable<Buffer>, format: InputFormat, file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+async function* readLines(
+  chunks: AsyncIterable<Buffer>,
+  format: InputFormat,
+  file: string,
+  limits: ReadLimits,
+): AsyncGenerator<ReadBatch> {
   const out = new Batcher(file);
   const assistant = ASSISTANTS[format];
   const handler = LINE_HANDLERS[format];
-  for await (const { lines, tooLong } of splitLines(chunks, limits.maxLineBytes)) {
-    for (const long of tooLong) {
-      out.warn(`line of ${long.bytes} bytes is over the ${limits.maxLineBytes}-byte line cap; skipped`, long.number);
-      out.batch.linesSkipped += 1;
-    }
-    for (const line of lines) {
-      if (line.text.length === 0) continue;
-      out.batch.records += 1;
-      if (format === 'text') {
-        out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
-      } else {
-        let rec: unknown;
-        try {
-          rec = JSON.parse(line.text);
-        } catch (err) {
-          // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
-          out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, line.number);
-          out.batch.linesSkipped += 1;
-          out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
-          continue;
-        }
-        const ts = typeof rec === 'object' && rec !== null ? timestampOf(rec as Rec) : undefined;
-        const sink: LeafSink = (leaf) => out.add(leaf, line.number, assistant, ts);
-        if (handler && typeof rec === 'object' && rec !== null && !Array.isArray(rec)) handler(rec as Rec, sink);
-        else requestBodyLeaves(rec, sink);
+  try {
+    for await (const { lines, tooLong } of splitLines(chunks, limits.maxLineBytes)) {
+      for (const long of tooLong) {
+        out.warn(
+          `line of ${long.bytes} bytes is over the ${limits.maxLineBytes}-byte line cap; skipped`,
+          long.number,
+        );
+        out.batch.linesSkipped += 1;
       }
-      if (out.full()) yield out.take();
+      for (const line of lines) {
+        if (line.text.length === 0) continue;
+        out.batch.records += 1;
+        if (format === 'text') {
+          out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+        } else {
+          let rec: unknown;
+          try {
+            rec = JSON.parse(line.text);
+          } catch (err) {
+            // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
+            out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, line.number);
+            out.batch.linesSkipped += 1;
+            out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+            continue;
+          }
+          const ts = typeof rec === 'object' && rec !== null ? timestampOf(rec as Rec) : undefined;
+          const sink: LeafSink = (leaf) => out.add(leaf, line.number, assistant, ts);
+          if (handler && typeof rec === 'object' && rec !== null && !Array.isArray(rec))
+            handler(rec as Rec, sink);
+          else requestBodyLeaves(rec, sink);
+        }
+        if (out.full()) yield out.take();
+      }
     }
+  } catch (err) {
+    // A read error (truncated gzip, I/O): hand over what was read, then let the caller report it.
+    yield out.take();
+    throw err;
   }
   yield out.take();
 }
 
-async function* readElements(chunks: AsyncIterable<Buffer>, format: InputFormat, target: string[], file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+async function* readElements(
+  chunks: AsyncIterable<Buffer>,
+  format: InputFormat,
+  target: string[],
+  file: string,
+  limits: ReadLimits,
+): AsyncGenerator<ReadBatch> {
   const out = new Batcher(file);
   let sessionStart: string | undefined;
   const prefix: JsonPath = target;
   let sawElement = false;
-  for await (const events of streamArrayElements(chunks, target, limits.maxDocumentBytes)) {
-    for (const ev of events) {
-      if (ev.kind === 'root-field') {
-        if (ev.key === 'startTime' && typeof ev.value === 'string') sessionStart = ev.value;
-        continue;
+  try {
+    for await (const events of streamArrayElements(chunks, target, limits.maxDocumentBytes)) {
+      for (const ev of events) {
+        if (ev.kind === 'root-field') {
+          if (ev.key === 'startTime' && typeof ev.value === 'string') sessionStart = ev.value;
+          continue;
+        }
+        if (ev.kind === 'truncated') {
+          out.warn(
+            `${format === 'har' ? 'invalid HAR' : 'invalid JSON'}: the document ends early (truncated); entries before it were scanned`,
+            ev.line,
+          );
+          out.batch.linesSkipped += 1;
+          continue;
+        }
+        if (ev.kind === 'bad-element') {
+          out.warn(`entry ${ev.index} skipped: ${ev.reason}`, ev.line);
+          out.batch.linesSkipped += 1;
+          continue;
+        }
+        sawElement = true;
+        out.batch.records += 1;
+        const path: JsonPath = [...prefix, ev.index];
+        if (format === 'har') {
+          const pending: Leaf[] = [];
+          const info = harEntryLeaves(ev.value, (leaf) => pending.push(leaf));
+          for (const leaf of pending)
+            out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, info.assistant, info.timestamp);
+        } else if (typeof ev.value === 'object' && ev.value !== null) {
+          const rec = ev.value as Rec;
+          const ts = timestampOf(rec) ?? sessionStart;
+          const assistant = ASSISTANTS[format];
+          const sink: LeafSink = (leaf) => out.add(leaf, ev.line, assistant, ts);
+          if ('messageId' in rec)
+            geminiLeaves(rec, (leaf) => sink({ ...leaf, path: [...path, ...leaf.path] }));
+          else geminiMessageLeaves(rec, path, sink);
+        }
+        if (out.full()) yield out.take();
       }
-      if (ev.kind === 'truncated') {
-        out.warn(`${format === 'har' ? 'invalid HAR' : 'invalid JSON'}: the document ends early (truncated); entries before it were scanned`, ev.line);
-        out.batch.linesSkipped += 1;
-        continue;
-      }
-      if (ev.kind === 'bad-element') {
-        out.warn(`entry ${ev.index} skipped: ${ev.reason}`, ev.line);
-        out.batch.linesSkipped += 1;
-        continue;
-      }
-      sawElement = true;
-      out.batch.records += 1;
-      const path: JsonPath = [...prefix, ev.index];
-      if (format === 'har') {
-        const pending: Leaf[] = [];
-        const info = harEntryLeaves(ev.value, (leaf) => pending.push(leaf));
-        for (const leaf of pending) out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, info.assistant, info.timestamp);
-      } else if (typeof ev.value === 'object' && ev.value !== null) {
-        const rec = ev.value as Rec;
-        const ts = timestampOf(rec) ?? sessionStart;
-        const assistant = ASSISTANTS[format];
-        const sink: LeafSink = (leaf) => out.add(leaf, ev.line, assistant, ts);
-        if ('messageId' in rec) geminiLeaves(rec, (leaf) => sink({ ...leaf, path: [...path, ...leaf.path] }));
-        else geminiMessageLeaves(rec, path, sink);
-      }
-      if (out.full()) yield out.take();
     }
+  } catch (err) {
+    yield out.take();
+    throw err;
   }
   if (!sawElement && format === 'har') out.warn('HAR has no readable entries in log.entries');
   yield out.take();
 }
 
-async function* readDocument(chunks: AsyncIterable<Buffer>, file: string, limits: ReadLimits): AsyncGenerator<ReadBatch> {
+async function* readDocument(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  limits: ReadLimits,
+): AsyncGenerator<ReadBatch> {
   const parts: Buffer[] = [];
   let size = 0;
   let overCap = false;
@@ -184,13 +227,17 @@ async function* readDocument(chunks: AsyncIterable<Buffer>, file: string, limits
   }
   const out = new Batcher(file);
   if (overCap) {
-    out.warn(`JSON document over the ${limits.maxDocumentBytes}-byte cap; its first ${limits.maxDocumentBytes} bytes were scanned as text`);
+    out.warn(
+      `JSON document over the ${limits.maxDocumentBytes}-byte cap; its first ${limits.maxDocumentBytes} bytes were scanned as text`,
+    );
     out.batch.linesSkipped += 1;
     yield out.take();
     yield* readLines(toIterable(parts), 'text', file, limits);
     return;
   }
-  const text = Buffer.concat(parts, size).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.concat(parts, size)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -210,7 +257,12 @@ async function* toIterable(parts: Buffer[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield part;
 }
 
-export async function openFile(file: string, displayName: string, limits: ReadLimits, onRawBytes?: (n: number) => void): Promise<OpenedFile> {
+export async function openFile(
+  file: string,
+  displayName: string,
+  limits: ReadLimits,
+  onRawBytes?: (n: number) => void,
+): Promise<OpenedFile> {
   const source = await openSource(file, onRawBytes);
   const sniffed = sniff(source.head, source.complete, file);
   const fail = (reason: string): OpenedFile => {
@@ -223,12 +275,24 @@ export async function openFile(file: string, displayName: string, limits: ReadLi
     case 'empty':
       return { ok: true, format: 'text', batches: readLines(source.chunks, 'text', displayName, limits) };
     case 'har':
-      return { ok: true, format: 'har', batches: readElements(source.chunks, 'har', ['log', 'entries'], displayName, limits) };
+      return {
+        ok: true,
+        format: 'har',
+        batches: readElements(source.chunks, 'har', ['log', 'entries'], displayName, limits),
+      };
     case 'session-document':
-      return { ok: true, format: sniffed.format, batches: readElements(source.chunks, sniffed.format, sniffed.target, displayName, limits) };
+      return {
+        ok: true,
+        format: sniffed.format,
+        batches: readElements(source.chunks, sniffed.format, sniffed.target, displayName, limits),
+      };
     case 'json':
       return { ok: true, format: 'json', batches: readDocument(source.chunks, displayName, limits) };
     case 'lines':
-      return { ok: true, format: sniffed.format, batches: readLines(source.chunks, sniffed.format, displayName, limits) };
+      return {
+        ok: true,
+        format: sniffed.format,
+        batches: readLines(source.chunks, sniffed.format, displayName, limits),
+      };
   }
 }

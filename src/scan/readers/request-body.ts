@@ -4,7 +4,14 @@
  * would. The dialect comes from the URL when there is one (HAR), else from the body's shape;
  * anything no dialect claims is walked generically.
  */
-import { anthropicComplete, anthropicMessages, gemini, openaiChat, openaiResponses, resolveDialect } from '../../dialects/index.js';
+import {
+  anthropicComplete,
+  anthropicMessages,
+  gemini,
+  openaiChat,
+  openaiResponses,
+  resolveDialect,
+} from '../../dialects/index.js';
 import type { Dialect } from '../../dialects/types.js';
 import type { Provider } from '../../errors.js';
 import { walkLeaves, type LeafSink } from './walk.js';
@@ -36,8 +43,14 @@ export function dialectOfBody(body: Rec): Dialect | undefined {
   if (typeof body.prompt === 'string' && 'max_tokens_to_sample' in body) return anthropicComplete;
   if ('input' in body && typeof body.model === 'string') return openaiResponses;
   if (Array.isArray(body.messages)) {
-    const hasSystemMessage = body.messages.some((m) => isObject(m) && (m.role === 'system' || m.role === 'developer' || m.role === 'tool'));
-    if ('system' in body || (!hasSystemMessage && typeof body.max_tokens === 'number' && !('max_completion_tokens' in body))) return anthropicMessages;
+    const hasSystemMessage = body.messages.some(
+      (m) => isObject(m) && (m.role === 'system' || m.role === 'developer' || m.role === 'tool'),
+    );
+    if (
+      'system' in body ||
+      (!hasSystemMessage && typeof body.max_tokens === 'number' && !('max_completion_tokens' in body))
+    )
+      return anthropicMessages;
     return openaiChat;
   }
   return undefined;

@@ -41,7 +41,11 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   const text = head.toString('utf8').replace(/^\uFEFF/, '');
   const trimmed = text.trimStart();
   if (/^\{\s*"log"\s*:\s*\{/.test(trimmed)) return { kind: 'har' };
-  if (trimmed.startsWith('[') && /^\[\s*\{\s*"sessionId"\s*:/.test(trimmed) && /"messageId"\s*:/.test(trimmed)) {
+  if (
+    trimmed.startsWith('[') &&
+    /^\[\s*\{\s*"sessionId"\s*:/.test(trimmed) &&
+    /"messageId"\s*:/.test(trimmed)
+  ) {
     return { kind: 'session-document', format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli', target: [] };
   }
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return { kind: 'lines', format: 'text' };
@@ -54,7 +58,8 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
     if (line.trim() === '') continue;
     try {
       const value = JSON.parse(line) as unknown;
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) records.push(value as Record<string, unknown>);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        records.push(value as Record<string, unknown>);
       else records.push({});
     } catch {
       break;
@@ -63,7 +68,11 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   if (records.length === 0) {
     // A pretty-printed document (its first line alone is not JSON), or one long first line.
     if (/^\{\s*"sessionId"\s*:/.test(trimmed) && /"messages"\s*:\s*\[/.test(trimmed)) {
-      return { kind: 'session-document', format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli', target: ['messages'] };
+      return {
+        kind: 'session-document',
+        format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli',
+        target: ['messages'],
+      };
     }
     return { kind: 'json' };
   }
@@ -75,7 +84,11 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   if (complete && nonEmptyLines === 1) {
     const only = records[0]!;
     if (Array.isArray(only.messages) && typeof only.sessionId === 'string') {
-      return { kind: 'session-document', format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli', target: ['messages'] };
+      return {
+        kind: 'session-document',
+        format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli',
+        target: ['messages'],
+      };
     }
     return { kind: 'json' };
   }

@@ -77,7 +77,12 @@ const BLOCK_ROLES: Record<string, Role> = {
 /** Base64 image/audio payloads: large, never text, and a source of high-entropy noise. */
 function isBinaryBlob(obj: Record<string, unknown>): boolean {
   const mime = obj.media_type ?? obj.mimeType ?? obj.mime_type;
-  return typeof mime === 'string' && !mime.startsWith('text/') && !mime.includes('json') && typeof obj.data === 'string';
+  return (
+    typeof mime === 'string' &&
+    !mime.startsWith('text/') &&
+    !mime.includes('json') &&
+    typeof obj.data === 'string'
+  );
 }
 
 /** Parses a string that looks like a JSON object or array; undefined when it is not one. */
@@ -93,7 +98,14 @@ export function parseEmbeddedJson(text: string): unknown {
   }
 }
 
-export function walkLeaves(value: unknown, path: JsonPath, role: Role, sink: LeafSink, infer = true, depth = 0): void {
+export function walkLeaves(
+  value: unknown,
+  path: JsonPath,
+  role: Role,
+  sink: LeafSink,
+  infer = true,
+  depth = 0,
+): void {
   if (depth > 64) return;
   if (typeof value === 'string') {
     if (value.length < MIN_TEXT) return;
@@ -106,7 +118,8 @@ export function walkLeaves(value: unknown, path: JsonPath, role: Role, sink: Lea
     return;
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) walkLeaves(value[i], [...path, i], role, sink, infer, depth + 1);
+    for (let i = 0; i < value.length; i += 1)
+      walkLeaves(value[i], [...path, i], role, sink, infer, depth + 1);
     return;
   }
   if (typeof value !== 'object' || value === null) return;

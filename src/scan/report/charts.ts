@@ -46,7 +46,9 @@ export function timeBars(title: string, series: [string, number][], id: string):
       const showLabel = series.length <= 12 || i % Math.ceil(series.length / 12) === 0;
       return (
         `<rect x="${x.toFixed(1)}" y="${plotBottom - h}" width="${w.toFixed(1)}" height="${h}" fill="#4f6bed"><title>${escapeHtml(label)}: ${n}</title></rect>` +
-        (showLabel ? `<text x="${(x + w / 2).toFixed(1)}" y="${plotBottom + 14}" text-anchor="end" transform="rotate(-35 ${(x + w / 2).toFixed(1)} ${plotBottom + 14})">${escapeHtml(label)}</text>` : '')
+        (showLabel
+          ? `<text x="${(x + w / 2).toFixed(1)}" y="${plotBottom + 14}" text-anchor="end" transform="rotate(-35 ${(x + w / 2).toFixed(1)} ${plotBottom + 14})">${escapeHtml(label)}</text>`
+          : '')
       );
     })
     .join('');

@@ -16,7 +16,13 @@ function countBy(values: string[]): [string, number][] {
 }
 
 function byDay(report: ScanReport): [string, number][] {
-  const days = report.findings.map((f) => (f.timestamp && !Number.isNaN(Date.parse(f.timestamp)) ? new Date(f.timestamp).toISOString().slice(0, 10) : '')).filter((d) => d !== '');
+  const days = report.findings
+    .map((f) =>
+      f.timestamp && !Number.isNaN(Date.parse(f.timestamp))
+        ? new Date(f.timestamp).toISOString().slice(0, 10)
+        : '',
+    )
+    .filter((d) => d !== '');
   return countBy(days).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
@@ -83,12 +89,18 @@ export function renderHtml(report: ScanReport): string {
     assistant: f.assistant,
     value: f.value ?? f.preview,
   }));
-  const json = JSON.stringify(rows).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const json = JSON.stringify(rows)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   const categories = countBy(report.findings.map((f) => f.category));
   const assistants = countBy(report.findings.map((f) => f.assistant));
   const severities = (['critical', 'high', 'medium', 'low'] as const).filter((s) => t.bySeverity[s] > 0);
   const warnings = report.warnings
-    .map((w) => `<li class="warn">${escapeHtml(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${escapeHtml(w.message)}</li>`)
+    .map(
+      (w) =>
+        `<li class="warn">${escapeHtml(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${escapeHtml(w.message)}</li>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -110,9 +122,17 @@ ${timeBars('Findings over time (by day)', byDay(report), 'chart-time')}
 </div>
 <div class="filters">
 <label>Search <input id="filter-text" type="search" placeholder="file, rule, path…"></label>
-${options('filter-category', 'Category', categories.map(([c]) => c))}
+${options(
+  'filter-category',
+  'Category',
+  categories.map(([c]) => c),
+)}
 ${options('filter-severity', 'Severity', [...severities])}
-${options('filter-assistant', 'Assistant', assistants.map(([a]) => a))}
+${options(
+  'filter-assistant',
+  'Assistant',
+  assistants.map(([a]) => a),
+)}
 <span id="shown-count"></span>
 </div>
 <table id="findings"><thead><tr><th>Severity</th><th>Category</th><th>Rule</th><th>File</th><th>Line</th><th>JSON path</th><th>Role</th><th>Assistant</th><th>Value</th></tr></thead><tbody></tbody></table>

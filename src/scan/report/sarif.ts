@@ -8,16 +8,27 @@ import type { Severity } from '../../detect/types.js';
 import type { ScanFinding, ScanReport } from '../types.js';
 import { formatPath } from './text.js';
 
-const LEVELS: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
+const LEVELS: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
 /** GitHub maps > 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, < 4.0 low. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0' };
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '2.0',
+};
 
 /** A relative path as a URI reference (forward slashes, percent-encoded); absolute as file://. */
 export function artifactUri(file: string): string {
   const slashed = file.replace(/\\/g, '/');
   const encoded = slashed.split('/').map(encodeURIComponent).join('/');
   if (slashed.startsWith('/')) return `file://${encoded}`;
-  if (/^[A-Za-z]:\//.test(slashed)) return `file:///${slashed.slice(0, 2)}/${slashed.slice(3).split('/').map(encodeURIComponent).join('/')}`;
+  if (/^[A-Za-z]:\//.test(slashed))
+    return `file:///${slashed.slice(0, 2)}/${slashed.slice(3).split('/').map(encodeURIComponent).join('/')}`;
   return encoded;
 }
 
@@ -37,9 +48,15 @@ export function renderSarif(report: ScanReport): Record<string, unknown> {
       id,
       name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
       shortDescription: { text: `${f.category}: ${f.kind}` },
-      fullDescription: { text: `Airlock detection rule ${id}: a ${f.kind} value (${f.category}) in assistant traffic or transcripts.` },
+      fullDescription: {
+        text: `Airlock detection rule ${id}: a ${f.kind} value (${f.category}) in assistant traffic or transcripts.`,
+      },
       defaultConfiguration: { level: LEVELS[f.severity] },
-      properties: { category: f.category, tags: ['security', f.category], 'security-severity': SECURITY_SEVERITY[f.severity] },
+      properties: {
+        category: f.category,
+        tags: ['security', f.category],
+        'security-severity': SECURITY_SEVERITY[f.severity],
+      },
     };
   });
   const results = report.findings.map((f) => ({
@@ -49,7 +66,10 @@ export function renderSarif(report: ScanReport): Record<string, unknown> {
     message: { text: message(f) },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: artifactUri(f.file) }, region: { startLine: Math.max(1, f.line) } },
+        physicalLocation: {
+          artifactLocation: { uri: artifactUri(f.file) },
+          region: { startLine: Math.max(1, f.line) },
+        },
         logicalLocations: [{ fullyQualifiedName: formatPath(f.path), kind: 'member' }],
       },
     ],

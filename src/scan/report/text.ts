@@ -7,7 +7,12 @@ import type { Category, Severity } from '../../detect/types.js';
 import { formatBytes } from '../progress.js';
 import type { ScanFinding, ScanReport } from '../types.js';
 
-const SEVERITY_COLOURS: Record<Severity, string> = { critical: '\x1b[1;35m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m' };
+const SEVERITY_COLOURS: Record<Severity, string> = {
+  critical: '\x1b[1;35m',
+  high: '\x1b[31m',
+  medium: '\x1b[33m',
+  low: '\x1b[36m',
+};
 const BOLD = '\x1b[1m';
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
@@ -32,18 +37,31 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   const c = (code: string, text: string): string => (opts.color ? `${code}${text}${RESET}` : text);
   const out: string[] = [];
   const t = report.totals;
-  out.push(c(BOLD, `airlock scan: ${t.files} files, ${formatBytes(t.bytes)}, ${t.records} records in ${(report.durationMs / 1000).toFixed(1)} s`));
+  out.push(
+    c(
+      BOLD,
+      `airlock scan: ${t.files} files, ${formatBytes(t.bytes)}, ${t.records} records in ${(report.durationMs / 1000).toFixed(1)} s`,
+    ),
+  );
   out.push('');
   const formats = new Map(report.files.map((f) => [f.file, f.format]));
   for (const [file, findings] of groupBy(report.findings, (f) => f.file)) {
-    out.push(c(BOLD, `${file}`) + c(DIM, `  (${formats.get(file) ?? '?'}, ${findings.length} finding${findings.length === 1 ? '' : 's'})`));
+    out.push(
+      c(BOLD, `${file}`) +
+        c(
+          DIM,
+          `  (${formats.get(file) ?? '?'}, ${findings.length} finding${findings.length === 1 ? '' : 's'})`,
+        ),
+    );
     for (const [category, list] of groupBy(findings, (f: ScanFinding): Category => f.category)) {
       out.push(`  ${category}`);
       for (const f of list) {
         const sev = c(SEVERITY_COLOURS[f.severity], f.severity.toUpperCase().padEnd(8));
         const shown = f.value !== undefined ? f.value : f.preview;
         const times = f.occurrences > 1 ? c(DIM, ` ×${f.occurrences}`) : '';
-        out.push(`    ${sev} ${String(f.line).padStart(6)}  ${formatPath(f.path)}  ${c(DIM, f.role)}  ${f.ruleId}  ${shown}${times}`);
+        out.push(
+          `    ${sev} ${String(f.line).padStart(6)}  ${formatPath(f.path)}  ${c(DIM, f.role)}  ${f.ruleId}  ${shown}${times}`,
+        );
       }
     }
     out.push('');
@@ -51,11 +69,16 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   if (report.findings.length === 0) out.push('No findings.', '');
   if (report.warnings.length > 0) {
     out.push(c(BOLD, `Warnings (${report.warnings.length}):`));
-    for (const w of report.warnings) out.push(`  ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
+    for (const w of report.warnings)
+      out.push(`  ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
     out.push('');
   }
-  const sev = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${s} ${t.bySeverity[s]}`).join(', ');
-  const cats = Object.entries(t.byCategory).map(([k, v]) => `${k} ${v}`).join(', ');
+  const sev = (['critical', 'high', 'medium', 'low'] as const)
+    .map((s) => `${s} ${t.bySeverity[s]}`)
+    .join(', ');
+  const cats = Object.entries(t.byCategory)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   out.push(c(BOLD, `Totals: ${t.findings} findings`) + ` (${sev})${cats ? `; by category: ${cats}` : ''}`);
   const skipped: string[] = [];
   if (t.filesSkipped > 0) skipped.push(`${t.filesSkipped} file${t.filesSkipped === 1 ? '' : 's'}`);
@@ -63,7 +86,11 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   if (skipped.length > 0) out.push(`Skipped: ${skipped.join(', ')} (see warnings)`);
   if (t.baselined > 0) out.push(`Accepted by the baseline: ${t.baselined}`);
   if (report.truncated) out.push('Some findings were not listed (over the per-file limit; see warnings).');
-  const failing = report.findings.filter((f) => ['low', 'medium', 'high', 'critical'].indexOf(f.severity) >= ['low', 'medium', 'high', 'critical'].indexOf(report.failOn)).length;
+  const failing = report.findings.filter(
+    (f) =>
+      ['low', 'medium', 'high', 'critical'].indexOf(f.severity) >=
+      ['low', 'medium', 'high', 'critical'].indexOf(report.failOn),
+  ).length;
   out.push(`Fail on ${report.failOn}: ${failing} finding${failing === 1 ? '' : 's'} at or above`);
   return `${out.join('\n')}\n`;
 }

@@ -14,11 +14,41 @@ interface TestRule {
 }
 
 const RULES: TestRule[] = [
-  { id: 'test.aws-access-key', category: 'secret', severity: 'critical', kind: 'aws-access-key', pattern: /\bAKIA[0-9A-Z]{16}\b/g },
-  { id: 'test.github-token', category: 'secret', severity: 'high', kind: 'github-token', pattern: /\bghp_[0-9A-Za-z]{36}\b/g },
-  { id: 'test.home-path', category: 'environment', severity: 'medium', kind: 'home-path', pattern: /\/home\/[a-z][a-z0-9_-]*/g },
-  { id: 'test.email', category: 'pii', severity: 'low', kind: 'email', pattern: /\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g },
-  { id: 'test.stainless-os', category: 'header-fingerprint', severity: 'low', kind: 'os-version', pattern: /^.+$/g },
+  {
+    id: 'test.aws-access-key',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'aws-access-key',
+    pattern: /\bAKIA[0-9A-Z]{16}\b/g,
+  },
+  {
+    id: 'test.github-token',
+    category: 'secret',
+    severity: 'high',
+    kind: 'github-token',
+    pattern: /\bghp_[0-9A-Za-z]{36}\b/g,
+  },
+  {
+    id: 'test.home-path',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'home-path',
+    pattern: /\/home\/[a-z][a-z0-9_-]*/g,
+  },
+  {
+    id: 'test.email',
+    category: 'pii',
+    severity: 'low',
+    kind: 'email',
+    pattern: /\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g,
+  },
+  {
+    id: 'test.stainless-os',
+    category: 'header-fingerprint',
+    severity: 'low',
+    kind: 'os-version',
+    pattern: /^.+$/g,
+  },
 ];
 
 export function createEngine(): { scan(inputs: ScanInput[]): Finding[] } {
@@ -31,7 +61,17 @@ export function createEngine(): { scan(inputs: ScanInput[]): Finding[] } {
           if (rule.id === 'test.stainless-os' && input.header !== 'x-stainless-os') continue;
           if (rule.id !== 'test.stainless-os' && input.role === 'header') continue;
           for (const m of input.text.matchAll(rule.pattern)) {
-            out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: i, path: input.path, role: input.role, start: m.index, end: m.index + m[0].length });
+            out.push({
+              ruleId: rule.id,
+              category: rule.category,
+              severity: rule.severity,
+              kind: rule.kind,
+              input: i,
+              path: input.path,
+              role: input.role,
+              start: m.index,
+              end: m.index + m[0].length,
+            });
           }
         }
       });

@@ -15,11 +15,21 @@ export const GHP = 'ghp_R8x2Lq0Vd7Nw4Ks9Tb3Hm6Jc1Pf5Yz0Ae2Ug';
 export const EMAIL = 'jane.doe@acme-corp.com';
 
 export async function scanWithTestEngine(paths: string[], opts: Partial<RunScanOptions> = {}) {
-  const result = await runScan({ paths, engine: TEST_ENGINE, workers: 0, format: 'json', cwd: FIXTURES, ...opts });
+  const result = await runScan({
+    paths,
+    engine: TEST_ENGINE,
+    workers: 0,
+    format: 'json',
+    cwd: FIXTURES,
+    ...opts,
+  });
   return result;
 }
 
-export async function findingsOf(paths: string[], opts: Partial<RunScanOptions> = {}): Promise<ScanFinding[]> {
+export async function findingsOf(
+  paths: string[],
+  opts: Partial<RunScanOptions> = {},
+): Promise<ScanFinding[]> {
   const result = await scanWithTestEngine(paths, { ...opts, reveal: true });
   if (!result.report) throw new Error(`scan failed: ${result.errors}`);
   return result.report.findings;
@@ -28,4 +38,5 @@ export async function findingsOf(paths: string[], opts: Partial<RunScanOptions> 
 export const tempDir = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'airlock-scan-'));
 
 /** A compact, comparable view of a finding: where, who, what. */
-export const where = (f: ScanFinding): string => `${f.line} ${f.path.join('.')} ${f.role} ${f.ruleId} ${f.value ?? ''}`;
+export const where = (f: ScanFinding): string =>
+  `${f.line} ${f.path.join('.')} ${f.role} ${f.ruleId} ${f.value ?? ''}`;

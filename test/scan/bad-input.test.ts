@@ -1,0 +1,138 @@
+/**
+ * Bad and awkward input: a truncated JSONL line, a cut HAR, a binary file, an unreadable file,
+ * a line over the cap, a truncated gzip — each a warning with file (and line), the scan goes
+ * on and the summary counts what was skipped. Gzip files are read through zlib streams.
+ */
+import assert from 'node:assert/strict';
+import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { AWS, GHP, fixture, findingsOf, scanWithTestEngine, tempDir, where } from './helpers/run.js';
+
+describe('bad input', () => {
+  it('a truncated JSONL line: warning with file and line, scanned as text, next lines read', async () => {
+    const result = await scanWithTestEngine([fixture('truncated.jsonl')], { reveal: true });
+    const report = result.report!;
+    assert.deepEqual(
+      report.warnings.map((w) => [w.file, w.line]),
+      [['truncated.jsonl', 2]],
+    );
+    assert.match(report.warnings[0]!.message, /not valid JSON/);
+    assert.equal(report.totals.linesSkipped, 1);
+    // Line 2 is cut before the key, but its home path is still found (as text); line 3 is read.
+    assert.deepEqual(
+      report.findings.map((f) => `${f.line} ${f.ruleId}`),
+      ['1 test.email', '2 test.home-path', '3 test.github-token'],
+    );
+  });
+
+  it('a HAR cut inside an entry: the whole entries before it are scanned, then a warning', async () => {
+    const result = await scanWithTestEngine([fixture('invalid.har')]);
+    const report = result.report!;
+    assert.equal(report.files[0]?.format, 'har');
+    assert.equal(report.files[0]?.records, 1);
+    assert.equal(report.findings.length, 4);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0]!.message, /invalid HAR: the document ends early/);
+    assert.ok((report.warnings[0]!.line ?? 0) > 50);
+  });
+
+  it('a HAR entry that is not JSON inside is skipped alone; a file that only looks like a HAR warns', async () => {
+    const dir = await tempDir();
+    const broken = path.join(dir, 'broken.har');
+    const har = await readFile(fixture('capture.har'), 'utf8');
+    // Break the first entry's JSON (a bare word where a value belongs): entry 2 must still be read.
+    await writeFile(broken, har.replace('"time": 812', '"time": eight-hundred'));
+    const report = (await scanWithTestEngine([broken])).report!;
+    assert.deepEqual(
+      report.warnings.map((w) => [w.line, /entry 0 skipped/.test(w.message)]),
+      [[10, true]],
+    );
+    assert.ok(
+      report.findings.every((f) => f.path[2] === 1),
+      'only entry 1 findings',
+    );
+    assert.ok(report.findings.length > 0);
+    const empty = path.join(dir, 'empty.har');
+    await writeFile(empty, '{"log": {"version": "1.2", "creator": {"name": "x"}}}');
+    const emptyReport = (await scanWithTestEngine([empty])).report!;
+    assert.match(emptyReport.warnings[0]!.message, /no readable entries/);
+  });
+
+  it('binary and unreadable files are skipped with a warning; the others are scanned', async (t) => {
+    const dir = await tempDir();
+    await copyFile(fixture('binary.bin'), path.join(dir, 'a.bin'));
+    await copyFile(fixture('qwen-session.jsonl'), path.join(dir, 'b.jsonl'));
+    const locked = path.join(dir, 'c.jsonl');
+    await copyFile(fixture('qwen-session.jsonl'), locked);
+    await chmod(locked, 0o000);
+    const report = (await scanWithTestEngine([dir])).report!;
+    const byFile = Object.fromEntries(report.warnings.map((w) => [path.basename(w.file), w.message]));
+    assert.match(byFile['a.bin']!, /binary file, skipped/);
+    if (process.getuid?.() === 0) {
+      t.diagnostic('running as root: permissions do not stop reads, c.jsonl is read');
+      assert.equal(report.totals.filesSkipped, 1);
+    } else {
+      assert.match(byFile['c.jsonl']!, /unreadable, skipped \(EACCES/);
+      assert.equal(report.totals.filesSkipped, 2);
+    }
+    assert.ok(report.findings.some((f) => f.file.endsWith('b.jsonl')));
+  });
+
+  it('a line over the cap is skipped with a warning, without being held in memory', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'long.txt');
+    await writeFile(file, `first ${AWS}\n${'x'.repeat(300_000)} ${GHP}\nlast ${AWS}\n`);
+    const report = (await scanWithTestEngine([file], { limits: { maxLineBytes: 100_000 } })).report!;
+    assert.deepEqual(
+      report.warnings.map((w) => w.line),
+      [2],
+    );
+    assert.match(report.warnings[0]!.message, /300041 bytes is over the 100000-byte line cap/);
+    assert.deepEqual(
+      report.findings.map((f) => f.line),
+      [1],
+    );
+    assert.equal(report.findings[0]?.occurrences, 2, 'line 3 holds the same key again');
+    assert.equal(report.totals.linesSkipped, 1);
+  });
+
+  it('reads gzip files by content, and keeps what it read before a truncated gzip ends', async () => {
+    const dir = await tempDir();
+    const original = await readFile(fixture('claude-code-session.jsonl'));
+    const gz = gzipSync(original);
+    await writeFile(path.join(dir, 'session.jsonl.gz'), gz);
+    await writeFile(path.join(dir, 'no-extension'), gzipSync(await readFile(fixture('capture.har'))));
+    const findings = await findingsOf([dir]);
+    const plain = await findingsOf([fixture('claude-code-session.jsonl')]);
+    assert.deepEqual(
+      findings.filter((f) => path.basename(f.file) === 'session.jsonl.gz').map(where),
+      plain.map(where),
+    );
+    assert.equal(
+      findings.filter((f) => path.basename(f.file) === 'no-extension' && f.format === 'har').length,
+      4,
+    );
+
+    // A big gzip cut in half: a warning, and the findings from the first half are kept.
+    const lines = Array.from({ length: 8_000 }, (_, i) =>
+      JSON.stringify({
+        type: 'user',
+        uuid: `u${i}`,
+        sessionId: 's',
+        message: { role: 'user', content: `line ${i} AKIA${String(i).padStart(16, '0')}` },
+      }),
+    );
+    const big = gzipSync(Buffer.from(`${lines.join('\n')}\n`));
+    const cut = path.join(dir, 'cut.jsonl.gz');
+    await writeFile(cut, big.subarray(0, Math.floor(big.length / 2)));
+    const report = (await scanWithTestEngine([cut])).report!;
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0]!.message, /reading stopped early \(Z_BUF_ERROR|unexpected end of file/);
+    assert.ok(
+      report.findings.length > 500 && report.findings.length < 8_000,
+      `${report.findings.length} findings before the cut`,
+    );
+  });
+});
