@@ -11,6 +11,7 @@ import {
   fieldAt,
   isObject,
   leafFields,
+  pathOnly,
   SCHEMA_STRUCTURE_KEYS,
   str,
   TOOL,
@@ -137,6 +138,7 @@ export const anthropicMessages: Dialect = {
   provider: 'anthropic',
   segments,
   model: (body) => (isObject(body) ? str(body.model) : undefined),
-  streaming: (body, path) => isObject(body) && body.stream === true && !path.endsWith('/count_tokens'),
+  streaming: (body, path) =>
+    isObject(body) && body.stream === true && !pathOnly(path).endsWith('/count_tokens'),
   answerFields,
 };

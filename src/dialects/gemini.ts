@@ -14,6 +14,7 @@ import {
   fieldAt,
   isObject,
   leafFields,
+  pathOnly,
   SCHEMA_STRUCTURE_KEYS,
   type JsonObject,
 } from './walk.js';
@@ -22,8 +23,7 @@ const MODEL_IN_PATH = /\/(?:models|tunedModels)\/([^/:]+):/;
 
 /** The path without a query string and with a percent-encoded ":" decoded (some clients send %3A). */
 function cleanPath(path: string): string {
-  const q = path.indexOf('?');
-  return (q === -1 ? path : path.slice(0, q)).replace(/%3a/gi, ':');
+  return pathOnly(path).replace(/%3a/gi, ':');
 }
 
 /** How the answer of a Gemini call is framed. */

@@ -10,7 +10,7 @@ import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
 import type { Dialect } from './types.js';
-import { isObject, str } from './walk.js';
+import { isObject, pathOnly, str } from './walk.js';
 
 function passthroughFor(provider: Provider): Dialect {
   return {
@@ -52,8 +52,7 @@ const GEMINI_ACTION =
 
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
   if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
-  const q = path.indexOf('?');
-  let clean = q === -1 ? path : path.slice(0, q);
+  let clean = pathOnly(path);
   if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
   if (provider === 'gemini') {
     // Some clients percent-encode the colon before the action.

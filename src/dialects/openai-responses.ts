@@ -11,6 +11,7 @@ import {
   fieldAt,
   isObject,
   leafFields,
+  pathOnly,
   SCHEMA_STRUCTURE_KEYS,
   str,
   TOOL,
@@ -224,6 +225,7 @@ export const openaiResponses: Dialect = {
   provider: 'openai',
   segments,
   model: (body) => (isObject(body) ? str(body.model) : undefined),
-  streaming: (body, path) => isObject(body) && body.stream === true && !path.endsWith('/input_tokens'),
+  streaming: (body, path) =>
+    isObject(body) && body.stream === true && !pathOnly(path).endsWith('/input_tokens'),
   answerFields,
 };

@@ -17,6 +17,12 @@ export const SCHEMA_STRUCTURE_KEYS: ReadonlySet<string> = new Set([
   'additionalProperties',
 ]);
 
+/** A request path without its query string (callers should pass none, but may). */
+export function pathOnly(path: string): string {
+  const q = path.indexOf('?');
+  return q === -1 ? path : path.slice(0, q);
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

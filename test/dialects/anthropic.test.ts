@@ -77,6 +77,7 @@ describe('anthropic-messages requests', () => {
     const q = new URLSearchParams('beta=true');
     assert.equal(anthropicMessages.streaming(body, '/v1/messages', q), true);
     assert.equal(anthropicMessages.streaming(body, '/v1/messages/count_tokens', q), false);
+    assert.equal(anthropicMessages.streaming(body, '/v1/messages/count_tokens?beta=true', q), false);
     assert.equal(anthropicMessages.streaming({ stream: 'true' }, '/v1/messages', q), false);
   });
 });
