@@ -1,7 +1,8 @@
 /**
  * How the scanner gets a detection engine: by module and options, not by object, because each
  * worker thread builds its own (engines hold compiled rules and per-process state that can't
- * cross threads). The default is the project's engine, src/detect.
+ * cross threads). The default is the project's engine, src/detect, with this machine's
+ * canaries (default-engine.ts).
  */
 import type { ScanEngine } from './types.js';
 
@@ -12,7 +13,10 @@ export interface EngineSpec {
   options?: unknown;
 }
 
-export const DEFAULT_ENGINE: EngineSpec = { module: new URL('../detect/index.js', import.meta.url).href };
+/** Sources run under tsx in development; the built package has .js files. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+export const DEFAULT_ENGINE: EngineSpec = { module: new URL(`./default-engine${EXT}`, import.meta.url).href };
 
 interface EngineModule {
   createEngine(options?: unknown): ScanEngine | Promise<ScanEngine>;

@@ -14,21 +14,30 @@ describe('workers and progress', () => {
   it('worker threads find exactly what the in-thread scan finds', { timeout: 120_000 }, async () => {
     const inThread = (await scanWithTestEngine([FIXTURES], { workers: 0, reveal: true })).report!;
     const pooled = (await scanWithTestEngine([FIXTURES], { workers: 2, reveal: true })).report!;
-    assert.deepEqual(pooled.findings.map((f) => `${f.file} ${where(f)}`), inThread.findings.map((f) => `${f.file} ${where(f)}`));
+    assert.deepEqual(
+      pooled.findings.map((f) => `${f.file} ${where(f)}`),
+      inThread.findings.map((f) => `${f.file} ${where(f)}`),
+    );
     assert.deepEqual(pooled.warnings, inThread.warnings);
     assert.deepEqual(pooled.totals, inThread.totals);
   });
 
   it('a worker whose engine fails to load fails the scan with the reason', { timeout: 60_000 }, async () => {
     const bad = { module: new URL('./helpers/run.ts', import.meta.url).href };
-    await assert.rejects(scanWithTestEngine([FIXTURES], { workers: 1, engine: bad }), /does not export createEngine/);
+    await assert.rejects(
+      scanWithTestEngine([FIXTURES], { workers: 1, engine: bad }),
+      /does not export createEngine/,
+    );
   });
 
   it('draws a progress bar on a TTY and nothing otherwise', async () => {
     const writes: string[] = [];
     const tty: ProgressSink = { isTTY: true, columns: 120, write: (t) => writes.push(t) };
     await scanWithTestEngine([FIXTURES], { progress: tty });
-    assert.ok(writes.some((w) => /\d+\/13 files · .* · \d+ findings · .*\/s/.test(w)), writes.join('|'));
+    assert.ok(
+      writes.some((w) => /\d+\/13 files · .* · \d+ findings · .*\/s/.test(w)),
+      writes.join('|'),
+    );
     assert.equal(writes.at(-1), '\r\x1b[2K', 'the bar is cleared at the end');
     const piped: string[] = [];
     await scanWithTestEngine([FIXTURES], { progress: { isTTY: false, write: (t) => piped.push(t) } });
@@ -42,7 +51,10 @@ describe('workers and progress', () => {
     await mkdir(claude, { recursive: true });
     await mkdir(codex, { recursive: true });
     await copyFile(fixture('claude-code-session.jsonl'), path.join(claude, '5b0f3c2e.jsonl'));
-    await copyFile(fixture('codex-rollout.jsonl'), path.join(codex, 'rollout-2026-11-19T14-00-00-0199a1b2.jsonl'));
+    await copyFile(
+      fixture('codex-rollout.jsonl'),
+      path.join(codex, 'rollout-2026-11-19T14-00-00-0199a1b2.jsonl'),
+    );
     await writeFile(path.join(claude, 'notes.md'), 'AKIAQ3EGZ7PLXN4TRW6M\n');
     await writeFile(path.join(home, 'elsewhere.jsonl'), 'AKIAQ3EGZ7PLXN4TRW6M\n');
     const report = (await scanWithTestEngine([], { home, cwd: home })).report!;

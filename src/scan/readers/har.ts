@@ -13,6 +13,20 @@ type Rec = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Credential headers: the engine leaves them to the gateway's policy (the provider needs them),
+ * but a key saved in a capture file is a leak, so the scanner reads them as plain text.
+ */
+const CREDENTIAL_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'api-key',
+  'cookie',
+  'set-cookie',
+]);
+
 /** Headers that are transport noise: nothing about the machine or the user in them. */
 const QUIET_HEADERS = new Set([
   'content-length',
@@ -40,7 +54,8 @@ function headerLeaves(headers: unknown, path: JsonPath, sink: LeafSink): string 
     const name = h.name.toLowerCase();
     if (name === 'user-agent') userAgent = h.value;
     if (QUIET_HEADERS.has(name) || h.value.length === 0) return;
-    sink({ path: [...path, i, 'value'], role: 'header', text: h.value, header: name });
+    if (CREDENTIAL_HEADERS.has(name)) sink({ path: [...path, i, 'value'], role: 'metadata', text: h.value });
+    else sink({ path: [...path, i, 'value'], role: 'header', text: h.value, header: name });
   });
   return userAgent;
 }
