@@ -1,0 +1,174 @@
+/**
+ * The dashboard in a real browser (playwright-core driving Debian's chromium): log in with the
+ * token, send a request that gets blocked because it carries planted values, watch it arrive
+ * in the live feed, open its detail, and check that no planted value is anywhere in the page.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { StaticFiles, defaultWebRoot } from '../../src/dashboard/static.js';
+import { startDashboardStack, type DashboardStack } from './stack.js';
+
+const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+// The planted values: a fake AWS access key and a home path with a distinctive user name.
+const AWS_KEY = 'AKIAQX3PLANTED7KEY99';
+const HOME = '/home/zora-plantedname';
+
+const ready = existsSync(CHROMIUM) && new StaticFiles(defaultWebRoot()).built();
+
+describe(
+  'dashboard in a browser',
+  { skip: ready ? false : `needs ${CHROMIUM} and a web build (npm run build:web)` },
+  () => {
+    let s: DashboardStack;
+    let browser: Browser;
+    let shots: string;
+
+    before(async () => {
+      shots = await mkdtemp(join(tmpdir(), 'airlock-dash-shots-'));
+      s = await startDashboardStack();
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ARGS,
+        headless: true,
+        timeout: 60_000,
+      });
+    });
+
+    after(async () => {
+      await browser?.close();
+      await s?.close();
+    });
+
+    async function sendPlanted(): Promise<{ status: number; id: string }> {
+      const res = await fetch(`${s.stack.via.anthropic}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'sk-ant-test',
+          'anthropic-version': '2023-06-01',
+          'user-agent': 'claude-cli/2.1.0 (external, cli)',
+        },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 64,
+          messages: [
+            { role: 'user', content: `Deploy from ${HOME}/projects/app with key ${AWS_KEY} please` },
+          ],
+        }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, id: res.headers.get('x-airlock-request-id') ?? '' };
+    }
+
+    test('login, a blocked request in the live feed, its detail, and no planted value on any page', async (t) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(30_000);
+      // Script errors and CSP violations show up as console errors.
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' && !/401|Unauthorized/.test(msg.text())) problems.push(msg.text());
+      });
+      const base = `${s.stack.gw.url}/_airlock`;
+
+      // Not signed in: the app sends the browser to the login form.
+      await page.goto(`${base}/`);
+      assert.match(page.url(), /\/_airlock\/login$/);
+      await page.fill('input[name=token]', s.dashboard.token.value);
+      await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+
+      // Live feed, connected before the request is sent.
+      await page.goto(`${base}/#/live`);
+      await page.waitForSelector('[data-live-status=live]');
+
+      const sent = await sendPlanted();
+      assert.equal(sent.status, 403);
+      assert.equal(s.stack.sim.received.length, 0, 'the blocked request never reached the provider');
+
+      const row = page.locator('tr.d-block').first();
+      await row.waitFor();
+      assert.match(await row.innerText(), /block/);
+      assert.match(await row.innerText(), /anthropic/);
+      const html = [await page.content()];
+
+      // Open its detail from the feed.
+      await row.locator('a').click();
+      await page.waitForSelector('text=Sent by the client vs. what left');
+      const detailText = await page.innerText('main');
+      assert.match(detailText, /\$\.messages\[0\]\.content/);
+      assert.match(detailText, /aws-access-key/);
+      assert.match(detailText, /env-home-path/);
+      assert.match(detailText, /AK…99/, 'the masked preview is shown');
+      assert.match(detailText, /nothing left the machine/);
+      html.push(await page.content());
+      await page.screenshot({ path: join(shots, 'event-detail.png'), fullPage: true });
+
+      // The overview counts it, and the policy page shows the policy in force.
+      // The overview reads the store (the recorder writes in batches, the API caches for 2 s).
+      await s.recorder.flush();
+      let blocked = '';
+      for (let i = 0; i < 40 && blocked !== '1'; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 250));
+        await page.goto(`${base}/#/overview`);
+        await page.reload();
+        blocked = (await page.locator('.stat.t-block .stat-value').innerText()).trim();
+      }
+      assert.equal(blocked, '1');
+      await page.waitForSelector('.chart-box canvas');
+      assert.match(await page.innerText('main'), /aws-access-key/, 'top rules');
+      html.push(await page.content());
+      await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+      await page.goto(`${base}/#/policy`);
+      await page.waitForSelector('pre.policy');
+      html.push(await page.content());
+
+      for (const text of html) {
+        assert.ok(!text.includes(AWS_KEY), 'raw AWS key on a page');
+        assert.ok(!text.includes('QX3PLANTED7KEY'), 'part of the AWS key on a page');
+        assert.ok(!text.includes('zora-plantedname'), 'home path user on a page');
+        assert.ok(!text.includes(s.dashboard.token.value), 'the token on a page');
+      }
+      // Nor in anything the API sent to the browser.
+      const stored = await s.store.get((await s.store.query({ decision: 'block' })).events[0]?.id ?? '');
+      assert.ok(stored && !JSON.stringify(stored).includes(AWS_KEY));
+      assert.deepEqual(problems, []);
+      t.diagnostic(`screenshots in ${shots}`);
+      await context.close();
+    });
+
+    test('a wrong token at the login form: 401 and no dashboard', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${s.stack.gw.url}/_airlock/login`);
+      await page.fill('input[name=token]', 'not-the-token');
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/_airlock/login') && r.request().method() === 'POST'),
+        page.click('button[type=submit]'),
+      ]);
+      assert.equal(response.status(), 401);
+      assert.equal(await response.text(), 'unauthorized\n');
+      const cookies = await context.cookies();
+      assert.equal(cookies.length, 0);
+      // And the API stays closed to this browser.
+      const api = await page.request.get(`${s.stack.gw.url}/_airlock/api/events`);
+      assert.equal(api.status(), 401);
+      await context.close();
+    });
+  },
+);

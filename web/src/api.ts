@@ -1,0 +1,73 @@
+/** The JSON API client: same-origin fetches with the session cookie; a 401 goes back to the login form. */
+import type {
+  EgressReport,
+  EventDetail,
+  EventsPage,
+  EventSummary,
+  Overview,
+  OverviewRange,
+  PolicyInfo,
+} from '../../src/dashboard/api-types.js';
+
+export const BASE = '/_airlock';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(`${BASE}/api/${path}`, { credentials: 'same-origin', signal });
+  if (res.status === 401) {
+    location.assign(`${BASE}/login`);
+    throw new ApiError(401, 'signed out');
+  }
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: string };
+      if (body.error) message = body.error;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, message);
+  }
+  return (await res.json()) as T;
+}
+
+export interface EventFilter {
+  kind?: string;
+  decision?: string;
+  provider?: string;
+  category?: string;
+  client?: string;
+  rule?: string;
+}
+
+export const api = {
+  overview: (range: OverviewRange, signal?: AbortSignal) => get<Overview>(`overview?range=${range}`, signal),
+  events(filter: EventFilter, cursor?: string, limit = 100, signal?: AbortSignal) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+    if (cursor) q.set('cursor', cursor);
+    return get<EventsPage>(`events?${q}`, signal);
+  },
+  event: (id: string, signal?: AbortSignal) => get<EventDetail>(`events/${encodeURIComponent(id)}`, signal),
+  egress: (range: OverviewRange, signal?: AbortSignal) => get<EgressReport>(`egress?range=${range}`, signal),
+  policy: (signal?: AbortSignal) => get<PolicyInfo>('policy', signal),
+};
+
+/** Does a live event pass the list's filter? (The server filters pages; the feed is filtered here.) */
+export function matches(e: EventSummary, f: EventFilter): boolean {
+  if (f.kind && e.kind !== f.kind) return false;
+  if (f.decision && !f.decision.split(',').includes(e.decision)) return false;
+  if (f.provider && e.provider !== f.provider) return false;
+  if (f.category && !e.categories.includes(f.category)) return false;
+  if (f.client && e.client !== f.client) return false;
+  if (f.rule && !e.rules.includes(f.rule)) return false;
+  return true;
+}

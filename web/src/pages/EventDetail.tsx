@@ -1,0 +1,153 @@
+/**
+ * One request: its facts, its findings with their place in the request (role and JSON path),
+ * and side by side what the client sent there and what left instead. Values appear only as the
+ * masked previews the audit log keeps.
+ */
+import { Fragment } from 'preact';
+import type { EventDetail as Detail } from '../../../src/dashboard/api-types.js';
+import { api } from '../api.js';
+import { Decision } from '../components/EventTable.js';
+import { count, ms, time } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+export function EventDetail({ id }: { id: string }) {
+  const { data, error, loading } = useLoad((signal) => api.event(id, signal), [id]);
+  return (
+    <main>
+      <header class="page-head">
+        <h2>
+          Event <code class="id">{id}</code>
+        </h2>
+        <a href="#/live">← live feed</a>
+      </header>
+      {error ? <p class="error">{error}</p> : null}
+      {loading && !data ? <p class="muted">Loading…</p> : null}
+      {data ? <Body detail={data} /> : null}
+    </main>
+  );
+}
+
+function Body({ detail }: { detail: Detail }) {
+  const e = detail.event;
+  const facts: [string, string | undefined][] = [
+    ['Time', time(e.time)],
+    ['Kind', e.kind],
+    ['Provider', e.provider],
+    ['Dialect', e.dialect],
+    ['Model', e.model],
+    ['Request', e.method && e.path ? `${e.method} ${e.path}` : e.path],
+    [
+      'Destination',
+      e.egress
+        ? `${e.egress.host}:${e.egress.port}${e.egress.rule ? ` (rule ${e.egress.rule})` : ''}`
+        : undefined,
+    ],
+    ['Client', e.client.user ? `${e.client.agent} (${e.client.user})` : e.client.agent],
+    ['Status', e.status === undefined ? undefined : String(e.status)],
+    ['Policy mode', e.mode],
+    ['Error', e.error],
+    [
+      'Latency',
+      [
+        `total ${ms(e.latency_ms.total)}`,
+        e.latency_ms.inspect === undefined ? '' : `inspect ${ms(e.latency_ms.inspect)}`,
+        e.latency_ms.upstream === undefined ? '' : `upstream ${ms(e.latency_ms.upstream)}`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ],
+    ['Bytes', `${count(e.bytes_in)} in · ${count(e.bytes_out)} out`],
+    ['Chain', `${e.instance} #${e.seq} · ${e.hash.slice(0, 16)}…`],
+  ];
+  return (
+    <>
+      <section class="card">
+        <div class="decision-line">
+          <Decision value={e.decision} />
+          {detail.forwarded ? <span>forwarded to the provider</span> : <span>nothing left the machine</span>}
+        </div>
+        <dl class="facts">
+          {facts
+            .filter(([, v]) => v)
+            .map(([k, v]) => (
+              <Fragment key={k}>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </Fragment>
+            ))}
+        </dl>
+      </section>
+
+      {e.findings.length > 0 ? (
+        <section class="card">
+          <h3>Findings ({e.findings.length})</h3>
+          <table class="findings">
+            <thead>
+              <tr>
+                <th>Role</th>
+                <th>JSON path</th>
+                <th>Rule</th>
+                <th>Category</th>
+                <th>Severity</th>
+                <th>Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {e.findings.map((f, i) => (
+                <tr key={i}>
+                  <td>{f.role}</td>
+                  <td>
+                    <code>{f.path}</code>
+                  </td>
+                  <td>{f.ruleId}</td>
+                  <td>{f.category}</td>
+                  <td class={`sev-${f.severity}`}>{f.severity}</td>
+                  <td>{f.action}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : (
+        <p class="muted">No findings: the request left as it was sent.</p>
+      )}
+
+      {detail.segments.length > 0 ? (
+        <section class="card">
+          <h3>Sent by the client vs. what left</h3>
+          <p class="muted small">Values are masked; the audit log never holds them.</p>
+          <div class="side-by-side">
+            <div class="col-head">Sent by the client</div>
+            <div class="col-head">Left the machine</div>
+            {detail.segments.map((s) => (
+              <Fragment key={`${s.role} ${s.path}`}>
+                <div class="place">
+                  <span class="role">{s.role}</span> <code>{s.path}</code>
+                </div>
+                {s.findings.map((f, i) => (
+                  <Fragment key={i}>
+                    <div class="sent">
+                      <code>{f.sent}</code> <span class="muted">{f.ruleId}</span>
+                    </div>
+                    <div class={`left a-${f.action}`}>
+                      <code>{f.left}</code> <span class="muted">{f.action}</span>
+                    </div>
+                  </Fragment>
+                ))}
+              </Fragment>
+            ))}
+          </div>
+        </section>
+      ) : null}
+
+      {e.forensic ? (
+        <details class="card">
+          <summary>
+            Body as it left ({count(e.forensic.bytes)} bytes{e.forensic.truncated ? ', truncated' : ''})
+          </summary>
+          <pre class="body">{e.forensic.body}</pre>
+        </details>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * Live feed: the latest events, then every new one as the server pushes it (SSE). Filters apply
+ * to both the loaded page (server side) and the pushed events (here).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { EventSummary } from '../../../src/dashboard/api-types.js';
+import { api, BASE, matches, type EventFilter } from '../api.js';
+import { EventTable } from '../components/EventTable.js';
+
+const KEEP = 500;
+
+type Status = 'connecting' | 'live' | 'reconnecting';
+
+export function Live({ params }: { params: URLSearchParams }) {
+  const [filter, setFilter] = useState<EventFilter>(() => ({
+    kind: params.get('kind') ?? '',
+    decision: params.get('decision') ?? '',
+    provider: params.get('provider') ?? '',
+    category: params.get('category') ?? '',
+    client: params.get('client') ?? '',
+    rule: params.get('rule') ?? '',
+  }));
+  const [events, setEvents] = useState<EventSummary[]>([]);
+  const [next, setNext] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [status, setStatus] = useState<Status>('connecting');
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setEvents([]);
+    api.events(filter, undefined, 100, abort.signal).then(
+      (page) => {
+        // Keep anything pushed while the page loaded.
+        setEvents((pushed) => dedupe([...pushed, ...page.events]));
+        setNext(page.next);
+        setError(undefined);
+      },
+      (err: unknown) => !abort.signal.aborted && setError((err as Error).message),
+    );
+    const source = new EventSource(`${BASE}/api/live`);
+    source.onopen = () => setStatus('live');
+    source.onerror = () => setStatus('reconnecting');
+    source.addEventListener('audit', (msg) => {
+      const e = JSON.parse((msg as MessageEvent<string>).data) as EventSummary;
+      if (matches(e, filter)) setEvents((list) => dedupe([e, ...list]).slice(0, KEEP));
+    });
+    return () => {
+      abort.abort();
+      source.close();
+    };
+  }, [filter]);
+
+  async function more() {
+    if (!next) return;
+    const page = await api.events(filter, next, 100);
+    setEvents((list) => dedupe([...list, ...page.events]));
+    setNext(page.next);
+  }
+
+  const set = (key: keyof EventFilter) => (ev: Event) =>
+    setFilter({ ...filter, [key]: (ev.currentTarget as HTMLSelectElement | HTMLInputElement).value });
+
+  return (
+    <main>
+      <header class="page-head">
+        <h2>Live feed</h2>
+        <span class={`live-dot s-${status}`} data-live-status={status}>
+          {status === 'live' ? 'live' : status}
+        </span>
+      </header>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <Select label="Kind" value={filter.kind} onChange={set('kind')} options={['request', 'egress']} />
+        <Select
+          label="Decision"
+          value={filter.decision}
+          onChange={set('decision')}
+          options={['forward', 'pseudonymize', 'block', 'allow', 'deny', 'error']}
+        />
+        <Select
+          label="Provider"
+          value={filter.provider}
+          onChange={set('provider')}
+          options={['anthropic', 'openai', 'gemini']}
+        />
+        <Select
+          label="Category"
+          value={filter.category}
+          onChange={set('category')}
+          options={['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint']}
+        />
+        <label>
+          Rule <input value={filter.rule} onChange={set('rule')} placeholder="rule id" size={16} />
+        </label>
+        <label>
+          Client{' '}
+          <input value={filter.client} onChange={set('client')} placeholder="e.g. claude-code" size={14} />
+        </label>
+      </form>
+      {error ? <p class="error">{error}</p> : null}
+      <EventTable events={events} empty="No events yet. Send a request through the gateway." />
+      {next ? (
+        <button type="button" class="more" onClick={() => void more()}>
+          Load older
+        </button>
+      ) : null}
+    </main>
+  );
+}
+
+function dedupe(list: EventSummary[]): EventSummary[] {
+  const seen = new Set<string>();
+  return list.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+}
+
+function Select(props: { label: string; value?: string; options: string[]; onChange: (e: Event) => void }) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select value={props.value} onChange={props.onChange}>
+        <option value="">any</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,120 @@
+/** Overview: totals, requests and findings over time, top rules and top clients. */
+import { useState } from 'preact/hooks';
+import type { OverviewRange, StatsSeries } from '../../../src/dashboard/api-types.js';
+import { api } from '../api.js';
+import { Chart } from '../components/Chart.js';
+import { count } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+const RANGES: OverviewRange[] = ['1h', '24h', '7d', '30d'];
+
+export function RangePicker({
+  value,
+  onChange,
+}: {
+  value: OverviewRange;
+  onChange: (r: OverviewRange) => void;
+}) {
+  return (
+    <div class="range" role="group" aria-label="time range">
+      {RANGES.map((r) => (
+        <button type="button" key={r} class={r === value ? 'on' : ''} onClick={() => onChange(r)}>
+          {r}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Top({
+  title,
+  series,
+  link,
+}: {
+  title: string;
+  series: StatsSeries[];
+  link: (key: string) => string;
+}) {
+  const max = series[0]?.total ?? 0;
+  return (
+    <section class="card">
+      <h3>{title}</h3>
+      {series.length === 0 ? <p class="muted">None in this range.</p> : null}
+      <table class="top">
+        <tbody>
+          {series.map((s) => (
+            <tr key={s.key}>
+              <td>
+                <a href={link(s.key)}>{s.key}</a>
+              </td>
+              <td class="num">{count(s.total)}</td>
+              <td class="bar">
+                <span style={{ width: `${max ? (100 * s.total) / max : 0}%` }} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function Overview() {
+  const [range, setRange] = useState<OverviewRange>('24h');
+  const { data, error, loading } = useLoad((signal) => api.overview(range, signal), [range]);
+  const t = data?.totals;
+  return (
+    <main>
+      <header class="page-head">
+        <h2>Overview</h2>
+        <RangePicker value={range} onChange={setRange} />
+      </header>
+      {error ? <p class="error">{error}</p> : null}
+      {t ? (
+        <div class="totals">
+          <Stat label="Requests" value={t.requests} />
+          <Stat label="Blocked" value={t.blocked} tone="block" />
+          <Stat label="Pseudonymized" value={t.pseudonymized} tone="pseudonymize" />
+          <Stat label="Findings" value={t.findings} />
+          <Stat label="Egress attempts" value={t.egress} />
+          <Stat label="Errors" value={t.errors} tone="error" />
+        </div>
+      ) : null}
+      {data ? (
+        <>
+          <div class="grid2">
+            <Chart title="Requests by decision" buckets={data.stats.buckets} series={data.stats.decision} />
+            <Chart title="Findings by category" buckets={data.stats.buckets} series={data.stats.category} />
+          </div>
+          <div class="grid2">
+            <Top
+              title="Top rules"
+              series={data.stats.rule}
+              link={(k) => `#/live?rule=${encodeURIComponent(k)}`}
+            />
+            <Top
+              title="Top clients"
+              series={data.stats.client}
+              link={(k) => `#/live?client=${encodeURIComponent(k)}`}
+            />
+          </div>
+          <p class="muted small">
+            {count(data.totals.events)} events in range · query {data.queryMs} ms
+            {loading ? ' · refreshing…' : ''}
+          </p>
+        </>
+      ) : loading ? (
+        <p class="muted">Loading…</p>
+      ) : null}
+    </main>
+  );
+}
+
+function Stat({ label, value, tone }: { label: string; value: number; tone?: string }) {
+  return (
+    <div class={`stat ${tone ? `t-${tone}` : ''}`}>
+      <div class="stat-value">{count(value)}</div>
+      <div class="stat-label">{label}</div>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+/** Policy: the policy in force, when it was loaded, and the last reload that failed. */
+import { api } from '../api.js';
+import { ago, time } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+export function Policy() {
+  const { data, error } = useLoad((signal) => api.policy(signal), []);
+  return (
+    <main>
+      <header class="page-head">
+        <h2>Policy</h2>
+      </header>
+      {error ? <p class="error">{error}</p> : null}
+      {data ? (
+        <>
+          <section class="card">
+            <dl class="facts">
+              <dt>Source</dt>
+              <dd>{data.source ?? 'not reported'}</dd>
+              <dt>Mode</dt>
+              <dd>{data.mode ?? 'not reported'}</dd>
+              <dt>Loaded</dt>
+              <dd>{data.loadedAt ? `${time(data.loadedAt)} (${ago(data.loadedAt)})` : 'not reported'}</dd>
+            </dl>
+          </section>
+          {data.lastError ? (
+            <section class="card error-box" data-testid="policy-error">
+              <h3>Last reload failed {ago(data.lastError.at)}</h3>
+              <p>The policy below stayed in force.</p>
+              <pre>{data.lastError.message}</pre>
+            </section>
+          ) : null}
+          <section class="card">
+            <h3>Policy in force</h3>
+            {data.text ? (
+              <pre class="policy">{data.text}</pre>
+            ) : (
+              <p class="muted">The gateway did not report a policy text.</p>
+            )}
+          </section>
+        </>
+      ) : null}
+    </main>
+  );
+}
