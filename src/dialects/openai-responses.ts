@@ -114,8 +114,11 @@ function segments(body: unknown): Segment[] {
   if (isObject(body.prompt))
     addLeaves(out, body.prompt.variables, ['prompt', 'variables'], 'user', PART_STRUCTURE_KEYS);
   for (const key of ID_FIELDS) addText(out, body, key, [], 'metadata');
-  if (isObject(body.metadata)) {
-    for (const key of Object.keys(body.metadata)) addText(out, body.metadata, key, ['metadata'], 'metadata');
+  // Codex sends `client_metadata`: installation, session and turn ids, and a JSON string with
+  // the workspace paths and git commit.
+  for (const map of ['metadata', 'client_metadata']) {
+    const values = body[map];
+    if (isObject(values)) for (const key of Object.keys(values)) addText(out, values, key, [map], 'metadata');
   }
   return out;
 }

@@ -26,12 +26,16 @@ const key = (path: JsonPath) => JSON.stringify(path);
 /**
  * The round-trip contract of segments() on one fixture, returning its segments:
  * - each segment's text is what sits at its path, and no path is listed twice;
- * - every string leaf that mentions `sentinel` (planted wherever user data can be) is a segment;
+ * - every string leaf that mentions a sentinel (planted wherever user data can be) is a segment;
  * - rebuild with no edits is JSON.stringify(JSON.parse(x));
  * - editing every segment and listing again gives the edited texts at the same paths, and
  *   writing the old texts back gives the original: edits touch nothing else.
  */
-export function checkRoundTrip(dialect: Dialect, source: string, sentinel = 'alice'): Segment[] {
+export function checkRoundTrip(
+  dialect: Dialect,
+  source: string,
+  sentinels: readonly string[] = ['alice'],
+): Segment[] {
   const body: unknown = JSON.parse(source);
   const segs = dialect.segments(body);
   assert.ok(segs.length > 0, 'no segments found');
@@ -39,7 +43,9 @@ export function checkRoundTrip(dialect: Dialect, source: string, sentinel = 'ali
   assert.equal(new Set(segs.map((s) => key(s.path))).size, segs.length, 'a path is listed twice');
 
   const listed = new Set(segs.map((s) => key(s.path)));
-  const missed = stringLeaves(body).filter((l) => l.text.includes(sentinel) && !listed.has(key(l.path)));
+  const missed = stringLeaves(body).filter(
+    (l) => sentinels.some((s) => l.text.includes(s)) && !listed.has(key(l.path)),
+  );
   assert.deepEqual(missed, [], 'string leaves with user data that no segment lists');
 
   const canonical = JSON.stringify(JSON.parse(source));

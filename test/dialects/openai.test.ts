@@ -141,6 +141,8 @@ describe('openai-responses requests', () => {
     assert.equal(roleAt(segs, ['prompt', 'variables', 'note', 'text']), 'user');
     assert.equal(roleAt(segs, ['prompt', 'variables', 'file', 'file_id']), undefined);
     assert.equal(roleAt(segs, ['metadata', 'account']), 'metadata');
+    assert.equal(roleAt(segs, ['client_metadata', 'x-codex-installation-id']), 'metadata');
+    assert.equal(roleAt(segs, ['client_metadata', 'x-codex-turn-metadata']), 'metadata');
     assert.ok(!segs.some((s) => s.path.includes('encrypted_content') || s.path.includes('call_id')));
     const body: unknown = JSON.parse(codex);
     assert.equal(openaiResponses.model(body, '/v1/responses'), 'gpt-5-codex');
