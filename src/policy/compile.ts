@@ -13,6 +13,8 @@
 import type { Category, Finding, ValueKind } from '../detect/types.js';
 import type { Role } from '../dialects/types.js';
 import type { Provider } from '../errors.js';
+import { deepFreeze } from '../config/yaml-zod.js';
+import { BASE_ACTIONS } from './default.js';
 import { globToRegExp } from './glob.js';
 import { reduceUserAgent } from './user-agent.js';
 import type { Action, Policy, Scope } from './schema.js';
@@ -110,7 +112,18 @@ function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
 
 const CACHE_LIMIT = 1024;
 
-export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
+/** The policy with the built-in action tables under its own entries. */
+export function withBaseActions(policy: Policy): Policy {
+  return {
+    ...policy,
+    categories: { ...BASE_ACTIONS.categories, ...policy.categories },
+    kinds: { ...BASE_ACTIONS.kinds, ...policy.kinds },
+    rules: { ...BASE_ACTIONS.rules, ...policy.rules },
+  };
+}
+
+export function compilePolicy(file: Policy, source: string): CompiledPolicy {
+  const policy = deepFreeze(withBaseActions(file));
   const base = compileTable(policy, '');
   const scopes = policy.scopes.map((s, i) => ({
     table: compileTable(s, `scopes[${i}]`),

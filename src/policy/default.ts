@@ -3,6 +3,31 @@
  * parses this same text when no policy file is configured, so the file and the behavior
  * cannot drift apart.
  */
+import type { Action } from './schema.js';
+
+/**
+ * The action tables every policy starts from: a file's `categories`, `kinds` and `rules` add
+ * to these or replace single entries, so `mode: monitor` alone means "the default, monitored"
+ * and `categories: { pii: audit }` keeps secrets redacted. test/policy checks that the YAML
+ * below says the same.
+ */
+export const BASE_ACTIONS: {
+  categories: Readonly<Record<string, Action>>;
+  kinds: Readonly<Record<string, Action>>;
+  rules: Readonly<Record<string, Action>>;
+} = {
+  categories: {
+    environment: 'pseudonymize',
+    pii: 'pseudonymize',
+    secret: 'redact',
+    tracking: 'pseudonymize',
+    'hidden-unicode': 'strip',
+    'header-fingerprint': 'pseudonymize',
+  },
+  kinds: { 'private-key': 'block' },
+  rules: { 'header.client-version': 'audit' },
+};
+
 export const DEFAULT_POLICY_YAML = `# Airlock policy: what leaves this machine in requests to model providers.
 # Reference: docs/policy.md. Check a change with: airlock policy check <this file>
 # The gateway reloads this file when it changes; an invalid version is refused and the
@@ -16,6 +41,9 @@ mode: enforce
 # When a request cannot be inspected (a bug, the vault is unreachable): block or allow.
 on_error: block
 
+# categories, kinds and rules below extend the built-in tables (the values shown here): an
+# entry you write replaces the built-in one for that key; the others stay.
+#
 # Actions: allow (send, do not record), audit (send, record), pseudonymize (replace with a
 # realistic stand-in that is put back in the answer), redact (replace with a same-shape
 # stand-in restored only into tool calls), strip (remove), block (refuse the request).
@@ -45,9 +73,11 @@ kinds:
   # A private key has no business in a prompt: refuse the request and say where it was.
   private-key: block
 
-# Per detection rule id ("*" matches anything), e.g.:
-#   env.timezone-iana: allow
-rules: {}
+# Per detection rule id ("*" matches anything), e.g. env.timezone-iana: allow
+rules:
+  # Client versions (user-agent, x-goog-api-client) are needed by providers; the OS and
+  # runtime details in those headers are removed by headers.user_agent below.
+  header.client-version: audit
 
 # Per place in the request (system, user, assistant, tool_result, tool_use,
 # tool_definition, metadata, header): one action, or one per category. E.g.:

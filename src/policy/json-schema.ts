@@ -2,8 +2,10 @@
  * The JSON Schema of the policy file, generated from the zod schema (zod 4 `toJSONSchema`) so
  * editors (YAML language server: `# yaml-language-server: $schema=...`) complete and check keys.
  * `schema/policy.schema.json` is this output; test/policy/json-schema.test.ts fails when the
- * committed file is stale. Regenerate: `airlock policy schema --write schema/policy.schema.json`.
+ * committed file is stale. Regenerate: `npx tsx src/policy/json-schema.ts` (or `airlock policy schema --write FILE`).
  */
+import { realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { policySchema } from './schema.js';
 
@@ -24,4 +26,16 @@ export function policyJsonSchema(): Record<string, unknown> {
 
 export function policyJsonSchemaText(): string {
   return `${JSON.stringify(policyJsonSchema(), null, 2)}\n`;
+}
+
+/** `npx tsx src/policy/json-schema.ts` regenerates schema/policy.schema.json. */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+}
+
+if (invokedDirectly()) {
+  const target = fileURLToPath(new URL('../../schema/policy.schema.json', import.meta.url));
+  writeFileSync(target, policyJsonSchemaText());
+  process.stdout.write(`wrote ${target}\n`);
 }

@@ -131,12 +131,22 @@ const customRuleSchema = z
     kind: kindSchema.default('token'),
     /** JavaScript regular expression; a named group `v` is the reported value. */
     pattern: z.string().min(1),
-    /** Literal words that must appear for the pattern to run (a prefilter). */
-    keywords: z.array(z.string().min(1)).default([]),
+    /**
+     * Words that must occur for the pattern to run (a prefilter): case-insensitive literals,
+     * `\\d` a digit, `\\h` a hex digit, `[...]` a class. A match must start at a keyword.
+     */
+    keywords: z.array(z.string().min(1)).min(1),
     flags: z
       .string()
       .regex(/^[iu]*$/, 'only the flags i and u')
       .optional(),
+    /** Only text in these roles is scanned; all roles when absent. */
+    roles: z.array(roleSchema).min(1).optional(),
+    /** Texts the rule must find (tp) and must not find (fp); checked by `airlock policy check`. */
+    samples: z
+      .object({ tp: z.array(z.string()).default([]), fp: z.array(z.string()).default([]) })
+      .strict()
+      .default({ tp: [], fp: [] }),
   })
   .strict()
   .superRefine((rule, ctx) => {

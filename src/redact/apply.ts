@@ -6,6 +6,8 @@
  * is what keeps the same request byte-identical turn after turn.
  */
 import type { Finding, ScanInput } from '../detect/types.js';
+import { isRestorable } from './generate.js';
+import { SurrogateMatcher } from './matcher.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
 
 export type EditAction = 'pseudonymize' | 'redact' | 'strip';
@@ -70,8 +72,61 @@ export async function planEdits(
     else
       text = await surrogates.surrogate(f.kind, value, ctx, action === 'redact' || f.category === 'secret');
     if (text !== value) edits.push({ input: f.input, start: f.start, end: f.end, text });
+    // Version strings, zones and locales are not propagated: they also occur in code, where
+    // rewriting every `x86_64` would change what the model reads and writes back.
+    if (
+      text !== value &&
+      text !== '' &&
+      (isRestorable(f.kind) || action === 'redact' || f.category === 'secret')
+    ) {
+      ctx.replaced?.set(value, text);
+    }
   }
+  for (const [surrogate, entry] of ctx.entries) ctx.replaced?.set(entry.original, surrogate);
   return edits;
+}
+
+/**
+ * Consistency inside a request: every other occurrence of a replaced value is replaced too,
+ * also where the detector did not flag it (the project path inside a longer path in an
+ * assistant message, a secret repeated in a tool result). Same word-boundary and longest-match
+ * rules as restoration. Returns all edits, sorted, without overlaps.
+ */
+export function propagateEdits(
+  inputs: readonly ScanInput[],
+  edits: readonly Edit[],
+  replaced: ReadonlyMap<string, string>,
+): Edit[] {
+  const entries = [...replaced].map(([original, surrogate]) => ({
+    surrogate: original,
+    original: surrogate,
+    secret: false,
+  }));
+  const matcher = new SurrogateMatcher(entries);
+  if (matcher.size === 0) return [...edits];
+  const byInput = new Map<number, Edit[]>();
+  for (const e of edits) {
+    const list = byInput.get(e.input) ?? [];
+    list.push(e);
+    byInput.set(e.input, list);
+  }
+  const out: Edit[] = [];
+  inputs.forEach((input, index) => {
+    let kept = byInput.get(index) ?? [];
+    const { matches } = matcher.scan(input.text, '', true, false);
+    const added: Edit[] = [];
+    for (const m of matches) {
+      const overlapping = kept.filter((e) => m.start < e.end && e.start < m.end);
+      // A longer known value wins over edits it contains: the whole project path, not just
+      // its home prefix, so the project's name does not leak next to a pseudonymized home.
+      if (overlapping.some((e) => e.start < m.start || e.end > m.end || e.end - e.start === m.end - m.start))
+        continue;
+      if (overlapping.length > 0) kept = kept.filter((e) => !overlapping.includes(e));
+      added.push({ input: index, start: m.start, end: m.end, text: m.entry.original });
+    }
+    out.push(...(added.length === 0 ? kept : [...kept, ...added].sort((a, b) => a.start - b.start)));
+  });
+  return out;
 }
 
 /** New text of every input that has edits (edits sorted by input and start, not overlapping). */

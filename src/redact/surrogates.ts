@@ -75,6 +75,8 @@ export interface RequestContext {
   restoreSecrets: boolean;
   /** Filled in: every restorable surrogate used by the request → its original. */
   entries: Map<string, { original: string; secret: boolean }>;
+  /** Filled in by planEdits when present: every replaced value → its replacement. */
+  replaced?: Map<string, string>;
 }
 
 export class Surrogates {

@@ -7,7 +7,7 @@ import { runPolicyCheck, runPolicyInit, runPolicySchema } from '../../src/cli/co
 import { ConfigError } from '../../src/config/yaml-zod.js';
 import type { DecisionInput } from '../../src/policy/compile.js';
 import { compilePolicy } from '../../src/policy/compile.js';
-import { DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
+import { BASE_ACTIONS, DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
 import { reduceUserAgent } from '../../src/policy/user-agent.js';
@@ -53,6 +53,20 @@ describe('policy loading', () => {
     assert.equal(p.restore_secrets_in_tool_calls, true);
   });
 
+  it('the default YAML says what the built-in tables say, and a partial file keeps them', () => {
+    const yaml = parsePolicy(DEFAULT_POLICY_YAML, 'default.yaml');
+    assert.deepEqual(yaml.categories, BASE_ACTIONS.categories);
+    assert.deepEqual(yaml.kinds, BASE_ACTIONS.kinds);
+    assert.deepEqual(yaml.rules, BASE_ACTIONS.rules);
+    const partial = compilePolicy(
+      parsePolicy('mode: monitor\ncategories: { pii: audit }\n', 'p.yaml'),
+      'p.yaml',
+    );
+    assert.equal(partial.policy.categories?.pii, 'audit');
+    assert.equal(partial.policy.categories?.secret, 'redact');
+    assert.equal(partial.policy.kinds?.['private-key'], 'block');
+  });
+
   it('names file, line, column and key for an unknown key and a wrong value', () => {
     const out = problems('mode: enforce\ncategories:\n  secrets: redact\n  pii: scramble\n');
     assert.equal(out.length, 2);
@@ -79,6 +93,7 @@ describe('policy loading', () => {
         '  - id: acme.ticket',
         '    category: pii',
         "    pattern: 'ACME-(\\d+'",
+        '    keywords: [ACME-]',
       ].join('\n'),
     );
     const text = out.join('\n');
@@ -161,10 +176,18 @@ describe('compiled decisions', () => {
       action: 'audit',
       because: 'roles.metadata.environment',
     });
+    // Built-in table entries the file did not replace stay in force.
     assert.deepEqual(anthropic.decide(f({ category: 'tracking', kind: 'uuid' })), {
-      action: 'audit',
-      because: 'default',
+      action: 'pseudonymize',
+      because: 'categories.tracking',
     });
+    const header = f({
+      ruleId: 'header.client-version',
+      kind: 'runtime-version',
+      category: 'header-fingerprint',
+      role: 'header',
+    });
+    assert.deepEqual(anthropic.decide(header), { action: 'audit', because: 'rules."header.client-version"' });
   });
 
   it('consults matching scopes first at each level', () => {
@@ -179,10 +202,10 @@ describe('compiled decisions', () => {
       action: 'block',
       because: 'scopes[1].roles.tool_definition',
     });
-    // A scope default sits above the base default only.
+    // A scope default sits just above the base default: every category level comes first.
     assert.deepEqual(mine.decide(f({ category: 'tracking', kind: 'uuid' })), {
-      action: 'block',
-      because: 'scopes[1].default',
+      action: 'pseudonymize',
+      because: 'categories.tracking',
     });
     assert.equal(mine.decide(f()).action, 'pseudonymize');
   });
@@ -229,6 +252,24 @@ describe('airlock policy (CLI functions)', () => {
     assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: on_error: `));
   });
 
+  it('check runs the custom rules and their samples', async () => {
+    const rule = (tp: string) =>
+      [
+        'custom_rules:',
+        '  - id: acme.ticket',
+        '    category: pii',
+        '    kind: opaque-id',
+        "    pattern: 'ACME-\\d{6}'",
+        '    keywords: [ACME-]',
+        `    samples: { tp: ["${tp}"], fp: ["ACME-12"] }`,
+      ].join('\n');
+    const good = runPolicyCheck(await tempFile('good.yaml', rule('see ACME-123456')));
+    assert.equal(good.exitCode, 0, good.stderr);
+    const bad = runPolicyCheck(await tempFile('bad.yaml', rule('see ACME-12345')));
+    assert.equal(bad.exitCode, 1);
+    assert.match(bad.stderr, /custom_rules\.0\.samples\.tp\.0: rule acme\.ticket does not find anything/);
+  });
+
   it('the committed schema/policy.schema.json is up to date', async () => {
     const committed: unknown = JSON.parse(
       await readFile(new URL('../../schema/policy.schema.json', import.meta.url), 'utf8'),
@@ -236,7 +277,7 @@ describe('airlock policy (CLI functions)', () => {
     assert.deepEqual(
       committed,
       policyJsonSchema(),
-      'regenerate: npx tsx src/cli/main.ts policy schema --write schema/policy.schema.json',
+      'regenerate: npx tsx src/policy/json-schema.ts && npx prettier --write schema/policy.schema.json',
     );
     assert.equal(JSON.parse(runPolicySchema().stdout).title, 'Airlock policy');
   });

@@ -1,6 +1,6 @@
 /** Shared by the redact tests: pseudonymize a text with known planted values, build SSE answers. */
 import type { Category, Finding, ScanInput, ValueKind } from '../../src/detect/types.js';
-import { applyEdits, planEdits, type DecidedFinding } from '../../src/redact/apply.js';
+import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../../src/redact/apply.js';
 import type { RestoreEntry } from '../../src/redact/matcher.js';
 import { Surrogates, type RequestContext } from '../../src/redact/surrogates.js';
 import { MemoryVault } from '../../src/redact/vault.js';
@@ -75,12 +75,17 @@ export async function pseudonymize(
     reals: new Set(findings.map((f) => text.slice(f.start, f.end))),
     restoreSecrets: options.restoreSecrets ?? true,
     entries: new Map(),
+    replaced: new Map(),
   };
   const decided: DecidedFinding[] = findings.map((finding) => ({
     finding,
     action: finding.category === 'secret' ? 'redact' : 'pseudonymize',
   }));
-  const edits = await planEdits(inputs, decided, surrogates, ctx);
+  const edits = propagateEdits(
+    inputs,
+    await planEdits(inputs, decided, surrogates, ctx),
+    ctx.replaced ?? new Map(),
+  );
   const edited = applyEdits(inputs, edits).get(0) ?? text;
   const entries = [...ctx.entries].map(([surrogate, e]) => ({ surrogate, ...e }));
   return { text: edited, entries };

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../config/yaml-zod.js';
 import { DEFAULT_POLICY_YAML } from '../../policy/default.js';
 import { policyJsonSchemaText } from '../../policy/json-schema.js';
+import { checkCustomRuleSamples, engineForPolicy } from '../../policy/engine.js';
 import { loadPolicy } from '../../policy/load.js';
 
 export const DEFAULT_POLICY_FILE = 'airlock-policy.yaml';
@@ -22,6 +23,20 @@ export interface CommandResult {
 export function runPolicyCheck(file: string): CommandResult {
   try {
     const compiled = loadPolicy(file);
+    // Custom rules compile only in the engine; their samples must behave as the file says.
+    let engineProblems: string[];
+    try {
+      engineProblems = checkCustomRuleSamples(compiled, engineForPolicy(compiled));
+    } catch (err) {
+      engineProblems = [(err as Error).message];
+    }
+    if (engineProblems.length > 0) {
+      return {
+        exitCode: 1,
+        stdout: '',
+        stderr: `${engineProblems.map((p) => `${file}: ${p}`).join('\n')}\n`,
+      };
+    }
     const p = compiled.policy;
     const summary = `${file}: valid (mode ${p.mode}, on_error ${p.on_error}, ${p.scopes.length} scope(s), ${p.custom_rules.length} custom rule(s))\n`;
     return { exitCode: 0, stdout: summary, stderr: '' };

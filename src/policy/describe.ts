@@ -1,0 +1,66 @@
+/**
+ * Words for findings: where a value sits (role and JSON path, never the value), a masked
+ * preview for the audit log, and the message a blocked request gets. The message is shown by the
+ * assistant verbatim, so it says what was found, where, which policy entry decided, and what to
+ * change to allow it.
+ */
+import type { Finding, ScanInput } from '../detect/types.js';
+import type { JsonPath, Role } from '../dialects/types.js';
+import type { Decision } from './compile.js';
+
+const ROLE_WORDS: Readonly<Record<Role, string>> = {
+  system: 'the system prompt',
+  user: 'a user message',
+  assistant: 'an assistant message',
+  tool_result: 'a tool result',
+  tool_use: 'a tool call',
+  tool_definition: 'a tool definition',
+  metadata: 'the request metadata',
+  header: 'a request header',
+};
+
+/** `messages[3].content[0].text` */
+export function formatPath(path: JsonPath): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else
+      out += /^[A-Za-z_$][\w$]*$/.test(key) ? `${out === '' ? '' : '.'}${key}` : `[${JSON.stringify(key)}]`;
+  }
+  return out === '' ? '(body)' : out;
+}
+
+export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {
+  if (input.role === 'header') return `the request header ${input.header ?? '(unknown)'}`;
+  return `${ROLE_WORDS[input.role]} at ${formatPath(input.path)}`;
+}
+
+/** Enough to recognize a value in the dashboard, not enough to use it: `/ho…ce`, `AK…LE`. */
+export function maskValue(value: string, secret: boolean): string {
+  const chars = [...value];
+  if (chars.length <= 4) return '…';
+  const keep = secret ? Math.min(2, Math.floor(chars.length / 8)) : Math.min(3, Math.floor(chars.length / 4));
+  if (keep === 0) return `… (${chars.length} chars)`;
+  return `${chars.slice(0, keep).join('')}…${chars.slice(-Math.min(keep, 2)).join('')}`;
+}
+
+export interface BlockedFinding {
+  finding: Finding;
+  input: ScanInput;
+  decision: Decision;
+}
+
+/** The detail of AIRLOCK_POLICY_BLOCKED: up to three findings, then a count of the rest. */
+export function blockMessage(blocked: readonly BlockedFinding[], policySource: string): string {
+  const shown = blocked.slice(0, 3).map(({ finding, input, decision }) => {
+    const what = `a ${finding.kind} value (rule ${finding.ruleId}, category ${finding.category})`;
+    return `${what} in ${describePlace(input)}: policy entry ${decision.because} says block`;
+  });
+  const more = blocked.length > 3 ? `; and ${blocked.length - 3} more` : '';
+  const entries = [...new Set(blocked.map((b) => b.decision.because))].join(', ');
+  return (
+    `${shown.join('; ')}${more}. ` +
+    `To allow it, remove the value from the request, or in ${policySource} change ${entries} ` +
+    `(e.g. to redact or pseudonymize) or add the exact value to allow_values.`
+  );
+}

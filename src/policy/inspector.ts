@@ -1,0 +1,185 @@
+/**
+ * The policy inspector: the gateway's Inspector (src/gateway/inspector.ts) built from a
+ * compiled policy, a detection engine and the surrogate vault.
+ *
+ *   segments (dialect) + headers → scan → decide per finding → block, or edit and forward
+ *   with a restorer for the answer.
+ *
+ * Determinism: findings come in input order, surrogates are chosen in that order from a keyed
+ * HMAC, and the body is edited in place (key order kept), so the same conversation gives
+ * byte-identical upstream bodies turn after turn and across restarts with the same key file.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { mergeFindings } from '../detect/overlaps.js';
+import type { Finding, ScanInput } from '../detect/types.js';
+import { setAt } from '../dialects/json-path.js';
+import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
+import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
+import { createRestorer } from '../redact/restore.js';
+import { Surrogates, type RequestContext } from '../redact/surrogates.js';
+import type { Vault } from '../redact/vault.js';
+import type { CompiledPolicy, Decision } from './compile.js';
+import { blockMessage, maskValue, type BlockedFinding } from './describe.js';
+
+/** What the inspector needs of the detection engine (src/detect/engine.ts fits). */
+export interface Scanner {
+  scan(inputs: readonly ScanInput[]): Finding[];
+}
+
+export interface PolicyInspectorOptions {
+  policy: CompiledPolicy;
+  engine: Scanner;
+  /** With `key`: where surrogates live. Or pass `surrogates` to share one cache across reloads. */
+  vault?: Vault;
+  key?: Buffer;
+  surrogates?: Surrogates;
+  /** Extra findings (the persistent-id tracker), merged with the engine's. */
+  tracker?: Scanner;
+}
+
+/**
+ * Headers never scanned nor edited: the provider's own credentials (the policy must not
+ * "redact" the API key the provider needs), framing, and content negotiation.
+ */
+const UNSCANNED_HEADERS = new Set([
+  'authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'api-key',
+  'cookie',
+  'host',
+  'connection',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'keep-alive',
+  'te',
+  'upgrade',
+]);
+
+const REDUCED_HEADERS = ['user-agent', 'x-goog-api-client'];
+
+interface HeaderPlan {
+  inputs: ScanInput[];
+  remove: string[];
+  set: Record<string, string>;
+}
+
+function planHeaders(headers: IncomingHttpHeaders, policy: CompiledPolicy): HeaderPlan {
+  const plan: HeaderPlan = { inputs: [], remove: [], set: {} };
+  for (const [name, raw] of Object.entries(headers)) {
+    if (typeof raw !== 'string' || UNSCANNED_HEADERS.has(name)) continue;
+    if (policy.dropsHeader(name)) {
+      plan.remove.push(name);
+      continue;
+    }
+    let value = raw;
+    if (REDUCED_HEADERS.includes(name)) {
+      value = policy.userAgent(raw);
+      if (value !== raw) plan.set[name] = value;
+    }
+    plan.inputs.push({ path: ['headers', name], role: 'header', header: name, text: value });
+  }
+  return plan;
+}
+
+const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
+
+export function createPolicyInspector(options: PolicyInspectorOptions): Inspector {
+  const { policy, engine, tracker } = options;
+  const surrogates =
+    options.surrogates ??
+    (options.vault && options.key ? new Surrogates(options.key, options.vault) : undefined);
+  if (surrogates === undefined)
+    throw new Error('createPolicyInspector needs `surrogates`, or `vault` and `key`');
+  const p = policy.policy;
+
+  return {
+    async inspect(req: InspectRequest): Promise<InspectResult> {
+      const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+      const decider = policy.forRequest(req.provider, ua);
+      const segments = req.body === undefined ? [] : req.dialect.segments(req.body);
+      const headerPlan = planHeaders(req.headers, policy);
+      const inputs: ScanInput[] = [...segments, ...headerPlan.inputs];
+      let findings = engine.scan(inputs);
+      if (tracker) findings = mergeFindings(findings, tracker.scan(inputs));
+
+      const decided: { finding: Finding; value: string; decision: Decision }[] = findings.map((finding) => {
+        const value = (inputs[finding.input]?.text ?? '').slice(finding.start, finding.end);
+        const decision: Decision = policy.isAllowedValue(value)
+          ? { action: 'allow', because: 'allow_values' }
+          : decider.decide(finding);
+        return { finding, value, decision };
+      });
+      const summaryFindings: FindingDecision[] = decided
+        .filter((d) => d.decision.action !== 'allow')
+        .map(({ finding, value, decision }) => ({
+          finding,
+          action: decision.action,
+          valueHash: surrogates.valueKey(finding.kind, value),
+          preview: maskValue(value, finding.category === 'secret'),
+        }));
+      const summary = { findings: summaryFindings, mode: p.mode };
+      if (p.mode === 'monitor') return { action: 'forward', summary };
+
+      const blocked: BlockedFinding[] = decided
+        .filter((d) => d.decision.action === 'block')
+        .map((d) => ({
+          finding: d.finding,
+          decision: d.decision,
+          input: inputs[d.finding.input] as ScanInput,
+        }));
+      if (blocked.length > 0)
+        return { action: 'block', message: blockMessage(blocked, policy.source), summary };
+
+      const toEdit: DecidedFinding[] = decided
+        .filter((d) => EDIT_ACTIONS.has(d.decision.action))
+        .map((d) => ({ finding: d.finding, action: d.decision.action as DecidedFinding['action'] }));
+      const ctx: RequestContext = {
+        reals: new Set(decided.map((d) => d.value)),
+        restoreSecrets: p.restore_secrets_in_tool_calls,
+        entries: new Map(),
+        replaced: new Map(),
+      };
+      const planned = await planEdits(inputs, toEdit, surrogates, ctx);
+      const edited = applyEdits(inputs, propagateEdits(inputs, planned, ctx.replaced ?? new Map()));
+
+      let bodyChanged = false;
+      const setHeaders = { ...headerPlan.set };
+      const removeHeaders = [...headerPlan.remove];
+      const stripped = new Set(
+        decided
+          .filter((d) => d.decision.action === 'strip' && d.finding.role === 'header')
+          .map((d) => d.finding.input),
+      );
+      for (const [index, text] of edited) {
+        const input = inputs[index] as ScanInput;
+        if (input.role === 'header' && input.header !== undefined) {
+          // Stripping a header finding removes the header: an emptied header is still a signal.
+          if (stripped.has(index)) removeHeaders.push(input.header);
+          else setHeaders[input.header] = text;
+        } else {
+          setAt(req.body, input.path, text);
+          bodyChanged = true;
+        }
+      }
+      for (const name of removeHeaders) delete setHeaders[name];
+      const restorer = createRestorer(
+        req.dialect,
+        [...ctx.entries].map(([surrogate, e]) => ({ surrogate, original: e.original, secret: e.secret })),
+        { secretsInToolCalls: p.restore_secrets_in_tool_calls },
+      );
+      return {
+        action: 'forward',
+        ...(bodyChanged ? { body: req.body } : {}),
+        ...(Object.keys(setHeaders).length > 0 ? { setHeaders } : {}),
+        ...(removeHeaders.length > 0 ? { removeHeaders } : {}),
+        ...(restorer ? { restorer } : {}),
+        summary,
+      };
+    },
+  };
+}
