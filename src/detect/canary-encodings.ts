@@ -27,8 +27,12 @@ export interface CanaryPattern {
   encoding: CanaryEncoding;
   text: string;
   caseInsensitive: boolean;
-  /** Raw alphanumeric forms must stand alone (not inside a longer word). */
-  boundary: boolean;
+  /**
+   * Raw forms must stand alone: a form that starts (ends) with a letter or digit must not be
+   * preceded (followed) by one, so `devbox` is not found inside `devbox2` or `mydevbox`.
+   */
+  boundaryLeft: boolean;
+  boundaryRight: boolean;
 }
 
 /** Shorter encoded fragments match by chance inside unrelated base64/hex. */
@@ -55,15 +59,14 @@ export function encodeCanary(canary: Canary, index: number): CanaryPattern[] {
     const key = caseInsensitive ? text.toLowerCase() : text;
     if (text.length === 0 || seen.has(key) || seen.has(text.toLowerCase())) return;
     seen.add(key);
-    out.push({ canary: index, encoding, text, caseInsensitive, boundary });
+    out.push({ canary: index, encoding, text, caseInsensitive, boundaryLeft: boundary && /^[A-Za-z0-9]/.test(text), boundaryRight: boundary && /[A-Za-z0-9]$/.test(text) });
   };
   const v = canary.value;
   const ci = canary.caseInsensitive;
-  const wordy = /^[A-Za-z0-9]/.test(v) && /[A-Za-z0-9]$/.test(v);
-  add('raw', v, ci, wordy);
-  for (const j of jsonEscaped(v)) add('json', j, ci, wordy);
-  add('url', encodeURIComponent(v), ci, wordy);
-  add('url', encodeURI(v), ci, wordy);
+  add('raw', v, ci, true);
+  for (const j of jsonEscaped(v)) add('json', j, ci, true);
+  add('url', encodeURIComponent(v), ci, true);
+  add('url', encodeURI(v), ci, true);
   const forms = ci ? [...new Set([v, v.toLowerCase()])] : [v];
   for (const form of forms) {
     const bytes = Buffer.from(form, 'utf8');

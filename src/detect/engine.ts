@@ -170,7 +170,8 @@ export function createEngine(opts: EngineOptions = {}): Engine {
           const cp = canaryPatterns[~owner]!;
           const end = start + cp.text.length;
           if (!cp.caseInsensitive && !text.startsWith(cp.text, start)) continue;
-          if (cp.boundary && ((start > 0 && isWordChar(text.charCodeAt(start - 1))) || (end < text.length && isWordChar(text.charCodeAt(end))))) continue;
+          if (cp.boundaryLeft && start > 0 && isWordChar(text.charCodeAt(start - 1))) continue;
+          if (cp.boundaryRight && end < text.length && isWordChar(text.charCodeAt(end))) continue;
           const canary = canaries[cp.canary]!;
           out.push({ ruleId: `canary.${canary.label}`, category: canary.category, severity: canary.severity, kind: canary.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: -1 });
         }

@@ -148,17 +148,18 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     }),
   );
   const bounds = new Set<number>([0, 0x10000]);
-  for (const s of setList) for (const [lo, hi] of s) bounds.add(lo).add(hi + 1);
+  for (const set of setList) for (const [lo, hi] of set) bounds.add(lo).add(hi + 1);
   const points = [...bounds].sort((a, b) => a - b);
+  const intervalOf = new Map(points.map((p, k) => [p, k]));
+  // members[k]: the sets that contain elementary interval k.
+  const members: number[][] = points.map(() => []);
+  setList.forEach((set, id) => {
+    for (const [lo, hi] of set) for (let k = intervalOf.get(lo)!; points[k]! <= hi; k++) members[k]!.push(id);
+  });
   const signatureOf = new Map<string, number>();
   const classOfInterval: number[] = [];
   for (let k = 0; k + 1 < points.length; k++) {
-    const lo = points[k]!;
-    const members: number[] = [];
-    setList.forEach((s, id) => {
-      if (s.some(([a, b]) => lo >= a && lo <= b)) members.push(id);
-    });
-    const sig = members.join(',');
+    const sig = members[k]!.join(',');
     let cls = signatureOf.get(sig);
     if (cls === undefined) {
       cls = signatureOf.size;
@@ -171,14 +172,8 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
   const classMap = new Uint16Array(0x10000);
   for (let k = 0; k + 1 < points.length; k++) classMap.fill(classOfInterval[k]!, points[k]!, points[k + 1]!);
   // setHasClass[setId][cls]
-  const setHasClass = setList.map((s) => {
-    const has = new Uint8Array(classCount);
-    for (let k = 0; k + 1 < points.length; k++) {
-      const lo = points[k]!;
-      if (s.some(([a, b]) => lo >= a && lo <= b)) has[classOfInterval[k]!] = 1;
-    }
-    return has;
-  });
+  const setHasClass = setList.map(() => new Uint8Array(classCount));
+  for (let k = 0; k + 1 < points.length; k++) for (const id of members[k]!) setHasClass[id]![classOfInterval[k]!] = 1;
 
   // 2. Subset construction. An NFA item is (pattern, matched count); item id = offset + count.
   const offsets = new Int32Array(patterns.length + 1);
@@ -191,32 +186,66 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     for (let c = 0; c < classCount; c++) if (has[c]) firstByClass[c]!.push(offsets[p]! + 1);
   });
 
+  const setClasses = setHasClass.map((has) => {
+    const list: number[] = [];
+    for (let c = 0; c < classCount; c++) if (has[c]) list.push(c);
+    return list;
+  });
+
+  // Classes with the same first-position items share a group id. A DFA state is the set of
+  // first-position items (count 1, fixed by the class) plus advanced items (count >= 2): the
+  // pair (group, advanced items) is a canonical key that stays short.
+  const groupOf = new Int32Array(classCount);
+  const groupKeys = new Map<string, number>();
+  for (let c = 0; c < classCount; c++) {
+    const key = firstByClass[c]!.join(',');
+    let g = groupKeys.get(key);
+    if (g === undefined) groupKeys.set(key, (g = groupKeys.size));
+    groupOf[c] = g;
+  }
   const stateItems: Int32Array[] = [new Int32Array(0)];
   const stateIndex = new Map<string, number>([['', 0]]);
   const rows: Int32Array[] = [];
   const outputs: number[][] = [[]];
-  for (let s = 0; s < stateItems.length; s++) {
+  const stateFor = (c: number, advanced: number[]): number => {
+    advanced.sort((a, b) => a - b);
+    const key = groupOf[c] + '|' + advanced.join(',');
+    let target = stateIndex.get(key);
+    if (target === undefined) {
+      target = stateItems.length;
+      if (target >= MAX_STATES) throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
+      stateIndex.set(key, target);
+      const items = [...firstByClass[c]!, ...advanced];
+      stateItems.push(Int32Array.from(items));
+      outputs.push(items.filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length).map((it) => itemPattern[it]!));
+    }
+    return target;
+  };
+  // The start state: only first positions can begin.
+  const row0 = new Int32Array(classCount);
+  rows.push(row0);
+  for (let c = 0; c < classCount; c++) row0[c] = stateFor(c, []);
+  for (let s = 1; s < stateItems.length; s++) {
     const items = stateItems[s]!;
-    const row = new Int32Array(classCount);
-    for (let c = 0; c < classCount; c++) {
-      const next: number[] = [...firstByClass[c]!];
+    // On a class no item of this state can advance on, the state behaves like the start state:
+    // copy its row and compute only the few "live" classes.
+    const row = Int32Array.from(row0);
+    const live = new Set<number>();
+    for (const item of items) {
+      const p = itemPattern[item]!;
+      const count = item - offsets[p]!;
+      const ids = patternSetIds[p]!;
+      if (count < ids.length) for (const c of setClasses[ids[count]!]!) live.add(c);
+    }
+    for (const c of live) {
+      const advanced: number[] = [];
       for (const item of items) {
         const p = itemPattern[item]!;
         const count = item - offsets[p]!;
         const ids = patternSetIds[p]!;
-        if (count < ids.length && setHasClass[ids[count]!]![c]) next.push(item + 1);
+        if (count < ids.length && setHasClass[ids[count]!]![c]) advanced.push(item + 1);
       }
-      next.sort((a, b) => a - b);
-      const key = next.join(',');
-      let target = stateIndex.get(key);
-      if (target === undefined) {
-        target = stateItems.length;
-        if (target >= MAX_STATES) throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
-        stateIndex.set(key, target);
-        stateItems.push(Int32Array.from(next));
-        outputs.push(next.filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length).map((it) => itemPattern[it]!));
-      }
-      row[c] = target;
+      row[c] = stateFor(c, advanced);
     }
     rows.push(row);
   }

@@ -1,8 +1,8 @@
 /**
  * One finding per span. When findings overlap, the most specific wins, in this order:
- *   1. higher severity (critical > high > medium > low);
- *   2. category: secret > environment > tracking > pii > header-fingerprint > hidden-unicode;
- *   3. the longer span (a whole home path beats the user name inside it);
+ *   1. category: secret > environment > tracking > pii > header-fingerprint > hidden-unicode;
+ *   2. the longer span (a whole project path beats the user name inside it);
+ *   3. higher severity (critical > high > medium > low);
  *   4. a local canary (exact knowledge of this machine) before a pattern rule;
  *   5. the earlier rule in the rule list, then the earlier start.
  * The result is sorted by (input, start), so the order never depends on rule evaluation order.
@@ -20,9 +20,9 @@ export interface RankedFinding extends Finding {
 
 function better(a: RankedFinding, b: RankedFinding): number {
   return (
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
     CATEGORY_RANK[b.category] - CATEGORY_RANK[a.category] ||
     b.end - b.start - (a.end - a.start) ||
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
     a.order - b.order ||
     a.start - b.start
   );

@@ -9,7 +9,7 @@ import { before, ipv4IsPrivate, ipv4IsReportable, ipv6IsReportable, isPlaceholde
 const r = String.raw;
 
 /** Home directory owners that are surrogates, placeholders or shared service accounts. */
-const GENERIC_USERS = new Set(['user', 'username', 'users', 'yourname', 'your-name', 'youruser', 'your_user', 'me', 'myuser', 'name', 'you', 'shared', 'public', 'default', 'all users', 'runner', 'node', 'x', 'foo', 'bar', 'example', 'someone', 'someuser', 'john', 'jdoe', 'johndoe', 'alice', 'bob', 'test', 'guest']);
+const GENERIC_USERS = new Set(['user', 'username', 'users', 'yourname', 'your-name', 'youruser', 'your_user', 'me', 'myuser', 'name', 'you', 'shared', 'public', 'default', 'all users', 'runner', 'node', 'x', 'foo', 'bar', 'example', 'someone', 'someuser', 'jdoe', 'johndoe', 'test', 'guest']);
 
 function homeOwnerIsPersonal(value: string, ctx: { groups: Readonly<Record<string, string | undefined>> }): boolean {
   const user = ctx.groups['user'];
@@ -36,6 +36,17 @@ export const environmentRules: readonly RuleDef[] = [
       tp: [['Primary working directory: /home/mkowalski/src/app', '/home/mkowalski'], ['cd /Users/jsmith.dev && ls', '/Users/jsmith.dev'], [r`{"cwd":"\/home\/kpatel\/x"}`, r`\/home\/kpatel`], ['sudo ls /root/.ssh', '/root']],
       fp: ['cp a /home/user/project', 'see /var/home/x', 'ls /Users/Shared', 'echo $HOME/home/', 'path.join("/root2")', '/home/${USER}/x'],
     },
+  },
+  {
+    id: 'env.encoded-home-path',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'home-path',
+    description: 'A home directory flattened into a name, as Claude Code names its per-project folders (~/.claude/projects/-home-<user>-src-app).',
+    keywords: ['-home-', '-users-'],
+    pattern: r`(?<![\w.-])-(?:home|Users)-(?<user>[A-Za-z0-9_]{2,32})(?=-|\b)`,
+    validate: homeOwnerIsPersonal,
+    samples: { tp: [['~/.claude/projects/-home-mkowalski-src-billing-api/', '-home-mkowalski'], ['-Users-jsmith-work', '-Users-jsmith']], fp: ['the-home-page', '-home-user-src'] },
   },
   {
     id: 'env.windows-home-path',

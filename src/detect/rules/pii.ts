@@ -48,7 +48,7 @@ export const piiRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'card-number',
     description: 'A payment card number: 13–19 digits (optionally grouped), a known issuer prefix and a valid Luhn check digit.',
-    keywords: [r`\d\d\d\d`],
+    keywords: [r`\d\d\d\d\d\d\d\d\d\d\d\d\d`, r`\d\d\d\d \d\d`, r`\d\d\d\d-\d\d`],
     pattern: r`(?<![\w.-])(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '');

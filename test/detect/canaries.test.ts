@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { base64Fragment } from '../../src/detect/canary-encodings.js';
+import { learnCanaries, maskValue } from '../../src/detect/canaries.js';
+import { createEngine } from '../../src/detect/engine.js';
+import type { ScanInput } from '../../src/detect/types.js';
+
+const SECRET = 'Zq81-kLmT0pXv44-uuRw9';
+const machine = {
+  env: { HTTPS_PROXY: 'http://jdoe:Pr0xy-Pa55@squid.acme-corp.internal:3128', BILLING_API_TOKEN: SECRET, SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1', SHORT_KEY: 'abc', FEATURE_FLAG: 'on' },
+  home: '/home/mkowalski',
+  hostname: 'wks-0231',
+  fqdns: ['wks-0231.acme-corp.internal'],
+  username: 'mkowalski',
+  machineIds: ['4f1c2a9be0d34c6f8a1e7b2d9c3f5a60'],
+  macs: ['3c:22:fb:7a:10:4e'],
+  ips: ['10.20.0.57', '127.0.0.1'],
+  gitName: 'Marta Kowalska',
+  gitEmail: 'marta.kowalska@acme-corp.pl',
+  timeZone: 'Europe/Warsaw',
+  readGit: false,
+};
+const canaries = learnCanaries(machine);
+// Only canaries: the pattern rules are left out so each assertion is about canary matching.
+const engine = createEngine({ rules: [], canaries });
+const scan = (text: string): string[] => engine.scan([{ path: [], role: 'tool_result', text } satisfies ScanInput]).map((f) => `${f.ruleId}=${text.slice(f.start, f.end)}`);
+
+describe('learnCanaries', () => {
+  it('learns host, user, home, machine id, MAC, IPs, git identity, proxy, time zone and secret env values', () => {
+    const labels = canaries.map((c) => `${c.label}:${c.value}`);
+    for (const expected of ['hostname:wks-0231', 'hostname:wks-0231.acme-corp.internal', 'username:mkowalski', 'home:/home/mkowalski', 'machine-id:4f1c2a9be0d34c6f8a1e7b2d9c3f5a60', 'mac:3c:22:fb:7a:10:4e', 'ip:10.20.0.57', 'git-name:Marta Kowalska', 'git-email:marta.kowalska@acme-corp.pl', 'timezone:Europe/Warsaw', 'proxy:squid.acme-corp.internal:3128', 'secret-env:Pr0xy-Pa55', `secret-env:${SECRET}`, 'username:jdoe']) {
+      assert.ok(labels.includes(expected), `missing ${expected} in ${labels.join(', ')}`);
+    }
+    assert.ok(!labels.some((l) => l.includes('127.0.0.1')), 'loopback is not a fingerprint');
+    assert.ok(!labels.some((l) => l.includes('/tmp/ssh-x') || l.endsWith(':abc') || l.endsWith(':on')), 'paths, short and boolean env values are not secrets');
+  });
+
+  it('skips common user and host names, which as words are everywhere', () => {
+    const common = learnCanaries({ ...machine, username: 'root', home: '/root', hostname: 'localhost', env: {}, gitName: undefined, gitEmail: undefined });
+    assert.deepEqual(
+      common.filter((c) => c.label === 'username' || c.label === 'hostname' || c.label === 'home').map((c) => c.value),
+      ['wks-0231.acme-corp.internal'],
+    );
+  });
+
+  it('tolerates a machine without git', () => {
+    const bare = learnCanaries({ ...machine, env: { ...machine.env, PATH: '/nonexistent', HOME: '/nonexistent' }, gitName: undefined, gitEmail: undefined, readGit: true });
+    assert.ok(bare.length > 0);
+  });
+});
+
+describe('canary matching', () => {
+  it('finds raw values, case-folded where that makes sense', () => {
+    assert.deepEqual(scan('ssh WKS-0231 then'), ['canary.hostname=WKS-0231']);
+    assert.deepEqual(scan('author MARTA KOWALSKA'), ['canary.git-name=MARTA KOWALSKA']);
+    assert.deepEqual(scan(`token ${SECRET.toLowerCase()}`), [], 'secrets are case-sensitive');
+    assert.deepEqual(scan(`token ${SECRET}!`), [`canary.secret-env=${SECRET}`]);
+  });
+
+  it('does not find a value inside a longer word', () => {
+    assert.deepEqual(scan('wks-02310 xmkowalski mkowalskis'), []);
+    assert.deepEqual(scan('dir -home-mkowalski-src'), ['canary.username=mkowalski']);
+  });
+
+  it('finds JSON-escaped and URL-encoded forms', () => {
+    assert.deepEqual(scan(String.raw`{"cwd":"\/home\/mkowalski"}`), [String.raw`canary.home=\/home\/mkowalski`]);
+    assert.deepEqual(scan('q=marta.kowalska%40acme-corp.pl&x'), ['canary.git-email=marta.kowalska%40acme-corp.pl']);
+    assert.deepEqual(scan('tz=Europe%2FWarsaw'), ['canary.timezone=Europe%2FWarsaw']);
+  });
+
+  it('finds the base64 of a value at any byte offset, in both alphabets', () => {
+    for (const prefix of ['', 'a', 'ab', 'abc', 'abcd']) {
+      const blob = Buffer.from(`${prefix}user=${SECRET};`).toString('base64');
+      const found = scan(`data:${blob}`);
+      assert.equal(found.length, 1, `prefix ${JSON.stringify(prefix)}: ${found.join(',')}`);
+      assert.ok(found[0]!.startsWith('canary.secret-env='));
+      const urlSafe = blob.replace(/\+/g, '-').replace(/\//g, '_');
+      assert.equal(scan(`data:${urlSafe}`).length, 1);
+    }
+  });
+
+  it('finds hex in either case', () => {
+    const hex = Buffer.from('wks-0231').toString('hex');
+    assert.deepEqual(scan(`id ${hex.toUpperCase()} end`), [`canary.hostname=${hex.toUpperCase()}`]);
+  });
+
+  it('reports secret env values as secrets and the rest as environment', () => {
+    const [f] = engine.scan([{ path: ['x'], role: 'user', text: SECRET }]);
+    assert.equal(f!.category, 'secret');
+    assert.equal(f!.severity, 'critical');
+    const [g] = engine.scan([{ path: ['x'], role: 'user', text: 'wks-0231' }]);
+    assert.equal(g!.category, 'environment');
+  });
+});
+
+describe('helpers', () => {
+  it('base64Fragment is the part of the encoding that depends only on the value', () => {
+    const value = Buffer.from('hello world');
+    for (const align of [0, 1, 2] as const) {
+      const frag = base64Fragment(value, align);
+      for (const pad of ['x', 'yy', 'zzz']) {
+        const bytes = Buffer.concat([Buffer.alloc(align, 7), value, Buffer.from(pad)]);
+        assert.ok(bytes.toString('base64').includes(frag), `align ${align}`);
+      }
+    }
+  });
+
+  it('maskValue keeps only the first and last characters', () => {
+    assert.equal(maskValue('mkowalski'), 'mk*****ki');
+    assert.equal(maskValue('abc'), 'a***');
+    assert.ok(!maskValue(SECRET).includes(SECRET.slice(2, -2)));
+  });
+});
