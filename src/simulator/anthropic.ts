@@ -7,7 +7,7 @@
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, hasToolCall, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
-import { bodyObject, countRuns, stringField } from './endpoint.js';
+import { bodyObject, countRuns, someItem, stringField } from './endpoint.js';
 import { providerError } from './errors.js';
 import type { RecordedRequest, StreamErrorSpec } from './types.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
@@ -69,6 +69,10 @@ export const anthropicMessages: GenerateEndpoint = {
   streaming: (req) => bodyObject(req)['stream'] === true,
   model: (req) => stringField(bodyObject(req), 'model') ?? DEFAULT_ANTHROPIC_MODEL,
   assistantTurns: (req) => countRuns(bodyObject(req)['messages'], (m) => m['role'] === 'assistant'),
+  toolResultTurns: (req) =>
+    countRuns(bodyObject(req)['messages'], (m) =>
+      someItem(m['content'], (block) => block['type'] === 'tool_result'),
+    ),
 
   json(plan, model) {
     const ids = toolIdsFor(plan);
@@ -165,6 +169,7 @@ export const anthropicComplete: GenerateEndpoint = {
   streaming: (req) => bodyObject(req)['stream'] === true,
   model: (req) => stringField(bodyObject(req), 'model') ?? 'claude-2.1',
   assistantTurns: (req) => (stringField(bodyObject(req), 'prompt') ?? '').split('\n\nAssistant:').length - 2,
+  toolResultTurns: () => 0,
 
   json(plan, model) {
     const id = randomId('compl_01');

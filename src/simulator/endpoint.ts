@@ -20,6 +20,8 @@ export interface GenerateEndpoint {
   model(req: RecordedRequest): string;
   /** Assistant turns already in the conversation (for `turnBy: 'history'`). */
   assistantTurns(req: RecordedRequest): number;
+  /** Turns that carried tool results back (for `turnBy: 'toolResults'`). */
+  toolResultTurns(req: RecordedRequest): number;
   json(
     plan: AnswerPlan,
     model: string,
@@ -62,6 +64,11 @@ export function countRuns(items: unknown, isAssistant: (item: Record<string, unk
     inRun = assistant;
   }
   return runs;
+}
+
+/** Whether `value` is an array holding an object for which `test` holds. */
+export function someItem(value: unknown, test: (item: Record<string, unknown>) => boolean): boolean {
+  return Array.isArray(value) && value.some((item) => isRecord(item) && test(item));
 }
 
 export function nowSeconds(): number {

@@ -7,7 +7,7 @@
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
-import { bodyObject, countRuns } from './endpoint.js';
+import { bodyObject, countRuns, someItem } from './endpoint.js';
 import type { RecordedRequest } from './types.js';
 import { providerError } from './errors.js';
 import { randomId } from './wire.js';
@@ -89,6 +89,10 @@ export const geminiGenerate: GenerateEndpoint = {
   streaming: (req) => req.path.includes(':streamGenerateContent'),
   model: (req) => geminiModelFromPath(req.path),
   assistantTurns: (req) => countRuns(bodyObject(req)['contents'], (c) => c['role'] === 'model'),
+  toolResultTurns: (req) =>
+    countRuns(bodyObject(req)['contents'], (c) =>
+      someItem(c['parts'], (part) => part['functionResponse'] !== undefined),
+    ),
 
   json(plan, model) {
     const parts = plan.steps.map((s) => part(s));

@@ -62,6 +62,8 @@ export const openaiChat: GenerateEndpoint = {
   streaming: (req) => bodyObject(req)['stream'] === true,
   model: (req) => stringField(bodyObject(req), 'model') ?? DEFAULT_OPENAI_MODEL,
   assistantTurns: (req) => countRuns(bodyObject(req)['messages'], (m) => m['role'] === 'assistant'),
+  toolResultTurns: (req) =>
+    countRuns(bodyObject(req)['messages'], (m) => m['role'] === 'tool' || m['role'] === 'function'),
 
   json(plan, model) {
     const calls = toolCalls(plan);

@@ -131,7 +131,9 @@ function responseObject(
 
 /** Input items the model wrote (its messages, tool calls, reasoning) make up its past turns. */
 function isAssistantItem(item: Record<string, unknown>): boolean {
-  return item['role'] === 'assistant' || item['type'] === 'function_call' || item['type'] === 'reasoning';
+  // function_call, custom_tool_call, local_shell_call, web_search_call... and reasoning.
+  const type = String(item['type']);
+  return item['role'] === 'assistant' || type.endsWith('_call') || type === 'reasoning';
 }
 
 export const openaiResponses: GenerateEndpoint = {
@@ -144,6 +146,9 @@ export const openaiResponses: GenerateEndpoint = {
   streaming: (req) => bodyObject(req)['stream'] === true,
   model: (req) => stringField(bodyObject(req), 'model') ?? DEFAULT_OPENAI_MODEL,
   assistantTurns: (req) => countRuns(bodyObject(req)['input'], isAssistantItem),
+  // function_call_output, custom_tool_call_output, local_shell_call_output...
+  toolResultTurns: (req) =>
+    countRuns(bodyObject(req)['input'], (item) => String(item['type']).endsWith('_call_output')),
 
   json(plan, model, req) {
     const output = planItems(plan).map((i) => i.done);

@@ -128,7 +128,7 @@ const replySchema = z.unknown().superRefine((reply, ctx) => {
 });
 
 const turnScriptSchema = z
-  .object({ turns: z.array(replySchema), turnBy: z.enum(['arrival', 'history']).optional() })
+  .object({ turns: z.array(replySchema), turnBy: z.enum(['arrival', 'history', 'toolResults']).optional() })
   .strict();
 
 /** A plain script: a list of replies, turns, or one reply (chosen by shape, for precise errors). */

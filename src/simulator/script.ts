@@ -3,7 +3,15 @@
  * walked turn by turn (by arrival or by conversation history), routes that send side requests
  * to their own replies, or a function of the request.
  */
-import type { PlainScript, Reply, RecordedRequest, RequestMatch, RoutedScript, Script } from './types.js';
+import type {
+  PlainScript,
+  Reply,
+  RecordedRequest,
+  RequestMatch,
+  RoutedScript,
+  Script,
+  TurnMode,
+} from './types.js';
 
 export const DEFAULT_TEXT = 'Hello from the Airlock simulator.';
 export const DEFAULT_SCRIPT: Script = { reply: [{ text: DEFAULT_TEXT }] };
@@ -13,6 +21,7 @@ const DEFAULT_REPLY: Reply = { reply: [{ text: DEFAULT_TEXT }] };
 export interface RequestView {
   req: RecordedRequest;
   assistantTurns(): number;
+  toolResultTurns(): number;
   model(): string;
   /** The string leaves of the JSON body, joined by "\n". */
   text(): string;
@@ -23,6 +32,17 @@ export interface RequestView {
 function pick(replies: Reply[], index: number): Reply {
   // Past the end, the last reply repeats; an empty list means the default answer.
   return replies[Math.min(index, replies.length - 1)] ?? DEFAULT_REPLY;
+}
+
+function turnIndex(mode: TurnMode | undefined, arrival: number, view: RequestView): number {
+  switch (mode) {
+    case 'history':
+      return view.assistantTurns();
+    case 'toolResults':
+      return view.toolResultTurns();
+    default:
+      return arrival;
+  }
 }
 
 function isRouted(script: Script): script is RoutedScript {
@@ -61,8 +81,7 @@ export class ScriptRunner {
     const arrival = this.arrivals.get(script) ?? 0;
     this.arrivals.set(script, arrival + 1);
     if (Array.isArray(script)) return pick(script, arrival);
-    if ('turns' in script)
-      return pick(script.turns, script.turnBy === 'history' ? view.assistantTurns() : arrival);
+    if ('turns' in script) return pick(script.turns, turnIndex(script.turnBy, arrival, view));
     return script;
   }
 

@@ -84,6 +84,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const reply = await runner.next({
       req: rec,
       assistantTurns: () => endpoint.assistantTurns(rec),
+      toolResultTurns: () => endpoint.toolResultTurns(rec),
       model: () => model,
       text: searchable,
       body: () => decoded.toString('utf8'),

@@ -119,8 +119,12 @@ export type ScriptFunction = (req: RecordedRequest) => Reply | Promise<Reply>;
  *   gets the n-th reply; the last one repeats.
  * - `history`: the reply is chosen by the number of assistant turns already in the request's
  *   conversation, so side requests a real CLI makes (titles, quota probes) don't shift the script.
+ * - `toolResults`: chosen by the number of turns that brought tool results back (Anthropic
+ *   tool_result blocks, OpenAI `tool` messages, Responses `*_call_output` items, Gemini
+ *   functionResponse parts): "first a tool call, then, once its result is back, a final text".
+ *   Robust to clients that seed the history with their own assistant turns (Qwen Code does).
  */
-export type TurnMode = 'arrival' | 'history';
+export type TurnMode = 'arrival' | 'history' | 'toolResults';
 
 export interface TurnScript {
   turns: Reply[];

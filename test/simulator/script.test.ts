@@ -30,6 +30,7 @@ function view(req: RecordedRequest, turns = 0, model = 'm'): RequestView {
   return {
     req,
     assistantTurns: () => turns,
+    toolResultTurns: () => turns + 100,
     model: () => model,
     text: () => requestText(req.json, req.body),
     body: () => req.body.toString('utf8'),
@@ -177,6 +178,12 @@ describe('simulator script: turns', () => {
       'model must match too',
     );
     assert.deepEqual(textOf(await runner.next(view(classifier))), { text: '{"score":1}' });
+  });
+
+  it('picks by returned tool results with turnBy: toolResults', async () => {
+    const runner = new ScriptRunner({ turns: [first, second], turnBy: 'toolResults' });
+    // view() reports 100 more tool-result turns than assistant turns: the last reply repeats.
+    assert.deepEqual(textOf(await runner.next(view(request({}), 0))), { text: 'second' });
   });
 
   it('passes the recorded request to a script function', async () => {
