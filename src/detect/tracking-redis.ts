@@ -1,0 +1,45 @@
+/**
+ * The Redis twin of MemoryIdTracker, for several gateways sharing tracking statistics.
+ * One counter per (place, id hash), with a time to live so that ids nobody sends any more fade.
+ */
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { IdTracker } from './tracking.js';
+
+export interface RedisIdTrackerOptions {
+  /** A client to use (not closed by close()), or options / a URL to create one. */
+  client?: Redis;
+  url?: string;
+  redis?: RedisOptions;
+  /** Key prefix; default `airlock:ids:`. */
+  prefix?: string;
+  /** Seconds a counter lives after its last observation (default 30 days). */
+  ttlSeconds?: number;
+}
+
+export class RedisIdTracker implements IdTracker {
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  private readonly ttl: number;
+
+  constructor(opts: RedisIdTrackerOptions = {}) {
+    this.owned = opts.client === undefined;
+    this.client = opts.client ?? (opts.url ? new Redis(opts.url, { maxRetriesPerRequest: 2, ...opts.redis }) : new Redis({ maxRetriesPerRequest: 2, ...opts.redis }));
+    this.prefix = opts.prefix ?? 'airlock:ids:';
+    this.ttl = opts.ttlSeconds ?? 30 * 24 * 3600;
+  }
+
+  async observe(place: string, idHash: string): Promise<number> {
+    // The place is hashed too: keys stay short and carry no header or path names.
+    const key = `${this.prefix}${createHash('sha256').update(place).digest('hex').slice(0, 16)}:${idHash}`;
+    const res = await this.client.multi().incr(key).expire(key, this.ttl).exec();
+    const incr = res?.[0];
+    if (!incr || incr[0]) throw incr?.[0] ?? new Error('redis transaction aborted');
+    return Number(incr[1]);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.client.quit();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Persistent identifiers: an opaque id (UUID, long hex, long random token) that comes back at
+ * the same place (role + JSON path shape + header name) request after request is how a client
+ * tags its traffic, whatever the field is called. We count, per place, in how many requests
+ * each id was seen, storing only a keyed hash of the id (never the id), in memory or in Redis.
+ *
+ * Only roles a client fills in by itself are watched by default (metadata, headers, system
+ * prompt, tool definitions): conversation history is resent whole on every turn, so ids inside
+ * messages (tool_use ids...) recur without tagging anything.
+ */
+import { createHmac } from 'node:crypto';
+import type { Role } from '../dialects/types.js';
+import type { Finding, ScanInput } from './types.js';
+import { looksRandom } from './validators.js';
+
+export interface IdTracker {
+  /** Records one more request in which `idHash` was seen at `place`; returns the count so far. */
+  observe(place: string, idHash: string): Promise<number> | number;
+  close?(): Promise<void>;
+}
+
+/** A bounded in-memory tracker: least recently seen entries are dropped first. */
+export class MemoryIdTracker implements IdTracker {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly maxEntries = 100_000) {}
+  observe(place: string, idHash: string): number {
+    const key = `${place}\u0000${idHash}`;
+    const n = (this.counts.get(key) ?? 0) + 1;
+    this.counts.delete(key); // re-insert: Map order is recency order
+    this.counts.set(key, n);
+    if (this.counts.size > this.maxEntries) this.counts.delete(this.counts.keys().next().value!);
+    return n;
+  }
+  get size(): number {
+    return this.counts.size;
+  }
+}
+
+export interface PersistentIdOptions {
+  tracker: IdTracker;
+  /** HMAC key for the id hashes (the gateway's surrogate key will do). */
+  key: string | Buffer;
+  /** Requests an id must be seen in before it is a finding (default 3). */
+  threshold?: number;
+  roles?: readonly Role[];
+}
+
+export const DEFAULT_TRACKED_ROLES: readonly Role[] = ['metadata', 'header', 'system', 'tool_definition'];
+const SKIPPED_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie', 'content-length', 'host', 'date', 'idempotency-key', 'x-stainless-retry-count', 'x-stainless-timeout']);
+
+/** UUIDs, hex of 16+ and base64url tokens of 20+ characters, standing alone. */
+const OPAQUE_ID = /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,128}|[A-Za-z0-9_-]{20,256})(?![A-Za-z0-9_-])/g;
+
+function isOpaque(id: string): boolean {
+  if (/^[0-9a-f]{8}-/i.test(id)) return true;
+  if (/^[0-9a-f]+$/i.test(id)) return /\d/.test(id) && /[a-f]/i.test(id);
+  return looksRandom(id, 20) && /\d/.test(id);
+}
+
+/** The place of an input: role, path with indices folded (messages.*.content), header name. */
+export function placeOf(input: ScanInput): string {
+  const shape = input.path.map((p) => (typeof p === 'number' ? '*' : p)).join('.');
+  return `${input.role}|${shape}|${input.header ?? ''}`;
+}
+
+export interface PersistentIdDetector {
+  /** Call once per request: records the ids it carries and reports those seen often enough. */
+  scan(inputs: readonly ScanInput[]): Promise<Finding[]>;
+}
+
+export function createPersistentIdDetector(opts: PersistentIdOptions): PersistentIdDetector {
+  const threshold = opts.threshold ?? 3;
+  const roles = new Set(opts.roles ?? DEFAULT_TRACKED_ROLES);
+  const hashOf = (id: string): string => createHmac('sha256', opts.key).update(id).digest('hex').slice(0, 32);
+  return {
+    async scan(inputs) {
+      // One observation per (place, id) per request, however often the id repeats inside it.
+      const spans = new Map<string, { place: string; hash: string; hits: { input: number; start: number; end: number }[] }>();
+      inputs.forEach((input, index) => {
+        if (!roles.has(input.role)) return;
+        if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
+        const place = placeOf(input);
+        for (const m of input.text.matchAll(OPAQUE_ID)) {
+          if (!isOpaque(m[0])) continue;
+          const hash = hashOf(m[0]);
+          const key = `${place}\u0000${hash}`;
+          let entry = spans.get(key);
+          if (!entry) spans.set(key, (entry = { place, hash, hits: [] }));
+          entry.hits.push({ input: index, start: m.index, end: m.index + m[0].length });
+        }
+      });
+      const entries = [...spans.values()];
+      const counts = await Promise.all(entries.map((e) => opts.tracker.observe(e.place, e.hash)));
+      const findings: Finding[] = [];
+      entries.forEach((e, k) => {
+        if (counts[k]! < threshold) return;
+        for (const h of e.hits) {
+          const input = inputs[h.input]!;
+          findings.push({ ruleId: 'tracking.persistent-id', category: 'tracking', severity: 'medium', kind: 'opaque-id', input: h.input, path: input.path, role: input.role, start: h.start, end: h.end });
+        }
+      });
+      return findings.sort((a, b) => a.input - b.input || a.start - b.start);
+    },
+  };
+}
