@@ -29,7 +29,7 @@ export class PolicyReloadError extends Error {
 
 /**
  * Loads `file` now (throws if invalid) and reloads it on change.
- * @param onChange called with each new policy that took effect
+ * @param onChange called with each valid new policy; throwing refuses it like an invalid file
  * @param onError  called when a new version is refused (the old policy stays in force)
  */
 export function watchPolicy(
@@ -54,8 +54,14 @@ export function watchPolicy(
     }
     // Empty or missing: a save in progress; the write that completes it brings another event.
     if (next === undefined || next.fingerprint === policy.fingerprint) return;
+    try {
+      // The listener may refuse the policy too (a custom rule the engine cannot compile).
+      onChange(next);
+    } catch (err) {
+      onError(new PolicyReloadError(path, err));
+      return;
+    }
     policy = next;
-    onChange(next);
   };
 
   const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, name) => {
