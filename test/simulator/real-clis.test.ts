@@ -133,6 +133,7 @@ const CLIS: Cli[] = [
       const settings = {
         security: { auth: { selectedType: 'gemini-api-key' } },
         telemetry: { enabled: false },
+        privacy: { usageStatisticsEnabled: false },
       };
       await writeFile(path.join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
       return {
@@ -151,7 +152,10 @@ const CLIS: Cli[] = [
       await mkdir(path.join(home, '.qwen'), { recursive: true });
       await writeFile(
         path.join(home, '.qwen', 'settings.json'),
-        JSON.stringify({ security: { auth: { selectedType: 'openai' } } }),
+        JSON.stringify({
+          security: { auth: { selectedType: 'openai' } },
+          privacy: { usageStatisticsEnabled: false },
+        }),
       );
       return {
         OPENAI_API_KEY: 'sk-simulator',
