@@ -26,7 +26,13 @@ export interface ProxyContext {
   inspector: Inspector;
   /** What to do when inspection throws: block (default) or forward unchanged. */
   onInspectError: 'block' | 'allow';
+  /**
+   * Called once per exchange, before the last byte of the answer is written, so that an
+   * audit record is made (write-ahead) before the client has its answer.
+   */
   onExchange?: ExchangeListener;
+  /** Refuses new requests while it returns an error (e.g. the audit spool is full). */
+  admit?: () => AirlockError | undefined;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -58,19 +64,27 @@ export async function proxyRequest(
   };
   const t0 = performance.now();
   const abort = new AbortController();
+  let settled = false;
+  const settle = (status: number): void => {
+    if (settled) return;
+    settled = true;
+    ex.latencyMs = performance.now() - t0;
+    ex.status = status;
+    ctx.onExchange?.(ex);
+  };
   res.on('close', () => {
     if (!res.writableFinished) {
       ex.aborted = true;
       abort.abort();
     }
-    ex.latencyMs = performance.now() - t0;
-    ex.status = res.headersSent ? res.statusCode : 0;
-    ctx.onExchange?.(ex);
+    settle(res.headersSent ? res.statusCode : 0);
   });
   res.setHeader('x-airlock-request-id', ex.id);
 
   try {
-    await handle(ctx, route, dialect, req, res, ex, abort.signal);
+    const refused = ctx.admit?.();
+    if (refused) throw refused;
+    await handle(ctx, route, dialect, req, res, ex, abort.signal, settle);
   } catch (err) {
     const error =
       err instanceof AirlockError
@@ -80,6 +94,7 @@ export async function proxyRequest(
     ex.errorCode = error.code;
     if (error.code === 'AIRLOCK_INTERNAL') ctx.log.error({ err, requestId: ex.id }, 'request failed');
     if (abort.signal.aborted) return;
+    settle(res.headersSent ? res.statusCode : error.status);
     sendError(res, route.provider, error);
   }
 }
@@ -92,6 +107,7 @@ async function handle(
   res: ServerResponse,
   ex: Exchange,
   signal: AbortSignal,
+  settle: (status: number) => void,
 ): Promise<void> {
   const limit = ctx.config.limits.max_body;
   const hasBody =
@@ -176,7 +192,7 @@ async function handle(
     throw upstreamError(err, target.origin);
   }
   ex.upstreamMs = performance.now() - tUpstream;
-  await relay(ctx, route.provider, upstream, res, ex, restorer, signal);
+  await relay(ctx, route.provider, upstream, res, ex, restorer, signal, settle);
 }
 
 function isSse(headers: Record<string, string | string[] | undefined>): boolean {
@@ -197,6 +213,7 @@ async function relay(
   ex: Exchange,
   restorer: Restorer | undefined,
   signal: AbortSignal,
+  settle: (status: number) => void,
 ): Promise<void> {
   const { statusCode, headers, body } = upstream;
   const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
@@ -221,6 +238,7 @@ async function relay(
       'content-length': out.length,
     });
     ex.bytesOut = out.length;
+    settle(statusCode);
     res.end(out);
     return;
   }
@@ -239,6 +257,7 @@ async function relay(
       const tail = Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]);
       if (tail.length > 0 && !(await write(res, tail))) return;
     }
+    settle(statusCode);
     res.end();
   } catch (err) {
     if (signal.aborted) return;
@@ -247,6 +266,7 @@ async function relay(
     ex.decision = 'error';
     ex.errorCode = error.code;
     ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');
+    settle(statusCode);
     if (sse && !res.destroyed) {
       res.end(streamErrorEvent(provider, error));
     } else {

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   inspector?: Inspector;
   onInspectError?: 'block' | 'allow';
   onExchange?: ExchangeListener;
+  /** Refuses new provider requests while it returns an error (e.g. the audit spool is full). */
+  admit?: () => AirlockError | undefined;
   routes?: RouteHandler[];
   logger?: Logger;
 }
@@ -66,6 +68,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     inspector: opts.inspector ?? passThroughInspector,
     onInspectError: opts.onInspectError ?? 'block',
     onExchange: opts.onExchange,
+    admit: opts.admit,
     log: logger,
   };
   const extra = opts.routes ?? [];
