@@ -92,6 +92,7 @@ export class AuditRecorder {
   private failures = 0;
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private readonly fsyncTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(event: AuditEvent) => void>();
   private readonly counters = {
@@ -318,10 +319,13 @@ export class AuditRecorder {
     }
   }
 
+  /** Schedules a flush in delayMs unless one is running or already due no later. */
   private kick(delayMs: number): void {
     if (this.flushing) return;
-    if (this.timer && delayMs > 0) return;
+    const due = Date.now() + delayMs;
+    if (this.timer && this.timerDue <= due) return;
     this.clearTimer();
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.runFlush();

@@ -225,16 +225,17 @@ export async function* chainRowsOf(
   batchSize = 10_000,
 ): AsyncIterable<ChainRow[]> {
   const columns = `SELECT row_id, id, instance, seq, ts, hash, doc FROM ${t.events}`;
-  let after: [string, number] | undefined;
-  for (;;) {
-    const rows = after
-      ? await runner.all(
+  const fetch = (after: ChainRow | undefined) =>
+    after
+      ? runner.all(
           `${columns} WHERE (instance, seq) > (${runner.param(1)}, ${runner.intParam(2)}) ` +
             `ORDER BY instance, seq LIMIT ${runner.intParam(3)}`,
-          [after[0], after[1], batchSize],
+          [after.instance, after.seq, batchSize],
         )
-      : await runner.all(`${columns} ORDER BY instance, seq LIMIT ${runner.intParam(1)}`, [batchSize]);
-    if (rows.length === 0) return;
+      : runner.all(`${columns} ORDER BY instance, seq LIMIT ${runner.intParam(1)}`, [batchSize]);
+  let next: Promise<SqlRow[]> | undefined = fetch(undefined);
+  while (next) {
+    const rows: SqlRow[] = await next;
     const batch: ChainRow[] = rows.map((r) => ({
       row: num(r.row_id),
       id: String(r.id),
@@ -244,10 +245,10 @@ export async function* chainRowsOf(
       hash: String(r.hash),
       doc: String(r.doc),
     }));
-    yield batch;
     const last = batch[batch.length - 1];
-    if (!last || rows.length < batchSize) return;
-    after = [last.instance, last.seq];
+    // Fetch the next page while the caller checks this one.
+    next = last && rows.length === batchSize ? fetch(last) : undefined;
+    if (batch.length) yield batch;
   }
 }
 

@@ -11,7 +11,6 @@ import { AuditStoreError, errorText } from './errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
   anchorsOf,
-  chainRowsOf,
   changedEvents,
   EVENT_COLUMNS,
   eventColumns,
@@ -82,6 +81,10 @@ export class SqliteAuditStore implements AuditStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      // Reads (verify, export, the dashboard) walk the whole file: map it instead of copying
+      // every page through SQLite's small default cache.
+      db.pragma('mmap_size = 1073741824');
+      db.pragma('cache_size = -32768');
       migrate(db);
     } catch (err) {
       db?.close();
@@ -156,8 +159,22 @@ export class SqliteAuditStore implements AuditStore {
     return changedEvents(this.runner, TABLES, cursor, limit);
   }
 
-  chainRows(batchSize?: number): AsyncIterable<ChainRow[]> {
-    return chainRowsOf(this.runner, TABLES, batchSize);
+  /** One statement iterated in index order (faster here than the shared keyset paging). */
+  async *chainRows(batchSize = 10_000): AsyncIterable<ChainRow[]> {
+    const stmt = this.open()
+      .prepare('SELECT row_id, id, instance, seq, ts, hash, doc FROM audit_events ORDER BY instance, seq')
+      .raw(true);
+    let batch: ChainRow[] = [];
+    for (const r of stmt.iterate() as IterableIterator<
+      [number, string, string, number, number, string, string]
+    >) {
+      batch.push({ row: r[0], id: r[1], instance: r[2], seq: r[3], ts: r[4], hash: r[5], doc: r[6] });
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
   }
 
   async anchors(): Promise<ChainAnchor[]> {

@@ -1,0 +1,31 @@
+/**
+ * Child of bench/audit-kill.ts: a tiny HTTP server that records one audit event per request
+ * and only then answers with the event id: the order the gateway must keep (record, then end
+ * the response). Args: dataDir durability. Prints its port on stdout.
+ */
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { AuditRecorder } from '../src/audit/recorder.js';
+import { SqliteAuditStore } from '../src/audit/sqlite-store.js';
+import { benchInput } from './audit-fixtures.js';
+
+const [dataDir = '.', durability = 'spool'] = process.argv.slice(2);
+const store = new SqliteAuditStore({ path: join(dataDir, 'audit.db') });
+await store.init();
+const recorder = new AuditRecorder({
+  store,
+  dataDir,
+  instance: `killed-${durability}`,
+  durability: durability === 'memory' ? 'memory' : 'spool',
+});
+let n = 0;
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const event = recorder.record(benchInput(n++));
+    res.end(event?.id ?? 'dropped');
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${(server.address() as { port: number }).port}\n`);
+});

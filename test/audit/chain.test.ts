@@ -1,0 +1,96 @@
+/** Sealing: the fast serializer is canonical JSON, spool lines round-trip, ULIDs sort by time. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { canonicalJson } from '../../src/audit/canonical.js';
+import { parseSpoolLine, seal, sha256Hex, spoolLine } from '../../src/audit/chain.js';
+import type { AuditEventBody } from '../../src/audit/types.js';
+import { ulid, ulidTime } from '../../src/audit/ulid.js';
+
+const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const text = fc.string({ unit: 'binary', maxLength: 40 });
+const num = fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true, noDefaultInfinity: true }));
+
+const finding = fc.record({
+  ruleId: text,
+  category: fc.constantFrom(
+    'environment',
+    'secret',
+    'pii',
+    'tracking',
+    'hidden-unicode',
+    'header-fingerprint',
+  ),
+  severity: fc.constantFrom('low', 'medium', 'high', 'critical'),
+  role: fc.constantFrom('system', 'user', 'assistant', 'tool_result', 'header'),
+  path: text,
+  action: fc.constantFrom('allow', 'audit', 'pseudonymize', 'redact', 'strip', 'block'),
+  valueHash: text,
+  preview: text,
+});
+
+const body: fc.Arbitrary<AuditEventBody> = fc.record(
+  {
+    time: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    kind: fc.constantFrom('request', 'egress'),
+    client: fc.record({ agent: text, user: opt(text) }, { requiredKeys: ['agent'] }),
+    provider: opt(fc.constantFrom('anthropic', 'openai', 'gemini')),
+    dialect: opt(fc.constantFrom('anthropic-messages', 'openai-chat', 'passthrough')),
+    model: opt(text),
+    method: opt(text),
+    path: opt(text),
+    status: opt(fc.nat(599)),
+    latency_ms: fc.record({ total: num, upstream: opt(num), inspect: opt(num) }, { requiredKeys: ['total'] }),
+    bytes_in: fc.nat(),
+    bytes_out: fc.nat(),
+    decision: fc.constantFrom('forward', 'pseudonymize', 'block', 'allow', 'deny', 'error'),
+    mode: opt(text),
+    findings: fc.array(finding, { maxLength: 4 }),
+    egress: opt(
+      fc.record({ host: text, port: fc.nat(65535), rule: opt(text) }, { requiredKeys: ['host', 'port'] }),
+    ),
+    error: opt(text),
+    forensic: opt(fc.record({ body: text, bytes: fc.nat(), truncated: fc.boolean() })),
+  },
+  { requiredKeys: ['time', 'kind', 'client', 'latency_ms', 'bytes_in', 'bytes_out', 'decision', 'findings'] },
+) as fc.Arbitrary<AuditEventBody>;
+
+const position = { id: '01JABCDEFGHJKMNPQRSTVWXYZ0', instance: 'gw-1', seq: 7, prevHash: 'a'.repeat(64) };
+
+describe('audit chain sealing', () => {
+  it('serializes every event exactly as canonical JSON, so an export can be re-verified', () => {
+    fc.assert(
+      fc.property(body, (b) => {
+        const sealed = seal(b, position);
+        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as Record<string, unknown>;
+        assert.equal(sealed.doc, canonicalJson(unsigned));
+        assert.equal(hash, sha256Hex(canonicalJson(unsigned)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips spool lines and rejects torn or edited ones', () => {
+    fc.assert(
+      fc.property(body, (b) => {
+        const sealed = seal(b, position);
+        const line = spoolLine(sealed);
+        assert.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'));
+        assert.deepEqual(parseSpoolLine(line.slice(0, -1)), sealed);
+        assert.equal(parseSpoolLine(line.slice(0, -5)), undefined);
+        assert.equal(parseSpoolLine(line.slice(0, -1).replace('"seq":7', '"seq":8')), undefined);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('makes ULIDs that sort in creation order and carry their time', () => {
+    const t = Date.parse('2026-04-01T10:00:00Z');
+    const ids = [ulid(t), ulid(t), ulid(t), ulid(t + 1), ulid(t + 1000)];
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.match(id, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+    assert.equal(ulidTime(ids[0]!), t);
+    assert.equal(ulidTime(ids[4]!), t + 1000);
+  });
+});
