@@ -25,7 +25,7 @@ export function compileRule(def: RuleDef, index: number): CompiledRule {
   if (!/^[iu]*$/.test(flags)) throw new RuleCompileError(def.id, `flags may only contain i and u (got ${JSON.stringify(flags)})`);
   const headers = def.appliesTo?.headers ?? [];
   if (headers.length === 0 && def.keywords.length === 0) throw new RuleCompileError(def.id, 'a text rule needs at least one prefilter keyword');
-  if (headers.length === 0 && def.pattern === undefined) throw new RuleCompileError(def.id, 'a text rule needs a pattern');
+  if (headers.length === 0 && def.pattern === undefined && def.linearMatch === undefined) throw new RuleCompileError(def.id, 'a text rule needs a pattern');
   let regex: RegExp | undefined;
   if (def.pattern !== undefined) {
     // The lazy prefix lets one sticky attempt try every start up to `lookback` before the hit.

@@ -8,7 +8,7 @@ import { encodeCanary, type Canary } from './canary-encodings.js';
 import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
 import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from './literal-dfa.js';
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
-import type { CompiledRule, MatchContext, RuleDef } from './rule-types.js';
+import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
 import type { Finding, ScanInput } from './types.js';
 
@@ -89,7 +89,33 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const candidates: number[][] = rules.map(() => []);
   const allPositions: number[] = [];
 
+  function accept(rule: CompiledRule, input: ScanInput, inputIndex: number, start: number, end: number, matchStart: number, matchEnd: number, groups: Record<string, string | undefined>, out: RankedFinding[]): void {
+    const text = input.text;
+    const value = text.slice(start, end);
+    if (end <= start || rule.deny.has(value)) return;
+    if (rule.def.validate && !rule.def.validate(value, { text, start, end, matchStart, matchEnd, groups })) return;
+    out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: rule.index });
+  }
+
+  /**
+   * User rules: a linear-time matcher that scans forward from the first keyword hit. Each search
+   * starts past the previous match and the loop stops at the first miss, so the whole rule costs
+   * one pass over the text at most, whatever the number of hits.
+   */
+  function confirmLinear(rule: CompiledRule, cands: number[], input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    const match = rule.def.linearMatch!;
+    let cursor = 0;
+    for (const c of cands) {
+      if (c < cursor) continue;
+      const m = match(input.text, Math.max(cursor, c - rule.lookback));
+      if (m === null) return;
+      accept(rule, input, inputIndex, m.valueStart, m.valueEnd, m.start, m.end, {}, out);
+      cursor = Math.max(m.end, m.start + 1);
+    }
+  }
+
   function confirm(rule: CompiledRule, cands: number[], input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    if (rule.def.linearMatch) return confirmLinear(rule, cands, input, inputIndex, out);
     const re = rule.regex!;
     const text = input.text;
     const L = rule.lookback;
@@ -123,16 +149,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
           const limit = Math.max(0, start - rule.extendMax);
           while (start > limit && rule.extendLeft.test(text[start - 1]!)) start--;
         }
-        const value = text.slice(start, end);
-        let ok = end > start && !rule.deny.has(value);
-        if (ok && rule.def.validate) {
-          const groups: Record<string, string | undefined> = { ...m.groups };
-          const ctx: MatchContext = { text, start, end, matchStart, matchEnd, groups };
-          ok = rule.def.validate(value, ctx);
-        }
-        if (ok) {
-          out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: rule.index });
-        }
+        accept(rule, input, inputIndex, start, end, matchStart, matchEnd, { ...m.groups }, out);
         // A match is consumed whether or not its validator accepts it (as a global regex scan
         // followed by a filter would), so a rejected value is never re-reported in pieces.
         cursor = Math.max(matchEnd, matchStart + 1);

@@ -21,6 +21,13 @@ export interface MatchContext {
 
 export type Validator = (value: string, ctx: MatchContext) => boolean;
 
+export interface LinearMatch {
+  start: number;
+  end: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
 /** A true-positive sample: the text alone, or the text and the exact value the rule must report. */
 export type PositiveSample = string | readonly [text: string, value: string];
 
@@ -48,6 +55,11 @@ export interface RuleDef {
   /** Grow the reported span to the left over these characters (e.g. an email's local part). */
   extendLeft?: { chars: string; max: number };
   validate?: Validator;
+  /**
+   * A linear-time matcher used instead of `pattern` (user rules, see user-rules.ts): finds the
+   * leftmost match starting at or after `from` in the whole text, or null.
+   */
+  linearMatch?: (text: string, from: number) => LinearMatch | null;
   /** Exact values that are never findings (published example keys, placeholders). */
   deny?: readonly string[];
   appliesTo?: {

@@ -1,0 +1,125 @@
+/**
+ * Rules users add in the policy file. A user pattern must never stall the gateway, so it runs on
+ * RE2JS, a linear-time engine (a port of RE2: no backtracking, so no catastrophic patterns like
+ * `(a+)+$`); constructs that need backtracking (backreferences, lookarounds) are refused at load
+ * with an error naming the rule.
+ * A rule may carry samples; they are checked when the rule is compiled.
+ */
+import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { createEngine } from './engine.js';
+import type { RuleDef } from './rule-types.js';
+import type { ValueKind } from './types.js';
+
+const ROLES = ['system', 'user', 'assistant', 'tool_result', 'tool_use', 'tool_definition', 'metadata', 'header'] as const;
+const KINDS = ['text', 'token', 'password', 'hostname', 'username', 'person-name', 'email', 'url', 'path', 'home-path', 'project-path', 'ipv4', 'ipv6', 'mac', 'uuid', 'machine-id', 'opaque-id', 'phone', 'card-number', 'iban'] as const satisfies readonly ValueKind[];
+
+export const userRuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'lower-case letters, digits, ".", "_" and "-", 3 to 64 characters'),
+    description: z.string().min(1).max(500),
+    category: z.enum(['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint']).default('secret'),
+    severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
+    kind: z.enum(KINDS).default('text'),
+    /** Literal strings, at least one of which occurs in every match (the prefilter). */
+    keywords: z.array(z.string().min(2).max(64)).min(1).max(32),
+    /** RE2 syntax (https://github.com/google/re2/wiki/Syntax); named group `v` is the value. */
+    pattern: z.string().min(1).max(2000),
+    case_insensitive: z.boolean().default(false),
+    /** Characters from the start of a match to its keyword, at most. */
+    lookback: z.number().int().min(0).max(256).default(0),
+    roles: z.array(z.enum(ROLES)).min(1).optional(),
+    /** Values that are never findings. */
+    allow: z.array(z.string()).max(1000).optional(),
+    samples: z.object({ tp: z.array(z.string()).default([]), fp: z.array(z.string()).default([]) }).strict().optional(),
+  })
+  .strict();
+
+export type UserRule = z.input<typeof userRuleSchema>;
+
+export class UserRuleError extends Error {
+  constructor(
+    readonly ruleId: string,
+    readonly problem: string,
+  ) {
+    super(`user rule ${JSON.stringify(ruleId)}: ${problem}`);
+    this.name = 'UserRuleError';
+  }
+}
+
+/** Why RE2 refused a pattern, in words a policy author can act on. */
+function explain(message: string): string {
+  if (/invalid escape sequence: `\\\d/.test(message)) return `backreferences are not supported: they need backtracking, which can take exponential time (${message})`;
+  if (/\(\?[=!<][=!]?/.test(message) || /Perl syntax: `\(\?</.test(message)) return `lookahead and lookbehind are not supported: they need backtracking; match the context outside the value group \`v\` instead (${message})`;
+  return message;
+}
+
+/** Escapes a literal keyword for the prefilter mini-language (backslash and `[` are special). */
+function keywordLiteral(k: string): string {
+  return k.toLowerCase().replace(/[\\[]/g, (c) => '\\' + c);
+}
+
+function checkSamples(rule: RuleDef): void {
+  if (rule.samples.tp.length === 0 && rule.samples.fp.length === 0) return;
+  const engine = createEngine({ rules: [rule] });
+  const found = (text: string): boolean => engine.scan([{ path: [], role: rule.appliesTo?.roles?.[0] ?? 'user', text }]).length > 0;
+  for (const s of rule.samples.tp) if (!found(typeof s === 'string' ? s : s[0])) throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`);
+  for (const s of rule.samples.fp) if (found(s)) throw new UserRuleError(rule.id, `false-positive sample matched: ${JSON.stringify(s)}`);
+}
+
+/** Validates a user rule (from the policy file) and turns it into a RuleDef for createEngine. */
+export function compileUserRule(input: unknown): RuleDef {
+  const id = typeof input === 'object' && input !== null && typeof (input as { id?: unknown }).id === 'string' ? (input as { id: string }).id : '(no id)';
+  const parsed = userRuleSchema.safeParse(input);
+  if (!parsed.success) throw new UserRuleError(id, parsed.error.issues.map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`).join('; '));
+  const def = parsed.data;
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(def.pattern, def.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (err) {
+    throw new UserRuleError(def.id, `pattern refused: ${explain((err as Error).message)}`);
+  }
+  const hasValue = Object.hasOwn(re.namedGroups(), 'v');
+  let lastText: string | undefined;
+  let matcher: ReturnType<RE2JS['matcher']> | undefined;
+  const rule: RuleDef = {
+    id: def.id,
+    category: def.category,
+    severity: def.severity,
+    kind: def.kind,
+    description: def.description,
+    keywords: def.keywords.map(keywordLiteral),
+    lookback: def.lookback,
+    deny: def.allow ?? [],
+    linearMatch(text, from) {
+      // One matcher per text, reused for every search in it.
+      if (text !== lastText) {
+        lastText = text;
+        matcher = re.matcher(text);
+      }
+      const m = matcher!;
+      if (!m.find(from)) return null;
+      const vs = hasValue ? m.start('v') : -1;
+      return { start: m.start(), end: m.end(), valueStart: vs >= 0 ? vs : m.start(), valueEnd: vs >= 0 ? m.end('v') : m.end() };
+    },
+    samples: { tp: def.samples?.tp ?? [], fp: def.samples?.fp ?? [] },
+    ...(def.roles ? { appliesTo: { roles: def.roles } } : {}),
+  };
+  checkSamples(rule);
+  return rule;
+}
+
+/** Compiles every user rule, collecting all problems into one error (fail once, list everything). */
+export function compileUserRules(inputs: readonly unknown[]): RuleDef[] {
+  const problems: string[] = [];
+  const out: RuleDef[] = [];
+  for (const input of inputs) {
+    try {
+      out.push(compileUserRule(input));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new UserRuleError(problems.length === 1 ? '(policy)' : `(policy, ${problems.length} rules)`, problems.join('\n'));
+  return out;
+}
