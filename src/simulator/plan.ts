@@ -109,6 +109,8 @@ export function resolveArg(value: ArgValue, text: () => string): unknown {
 export interface PlanContext {
   /** The searchable request text, computed on first use. */
   requestText: () => string;
+  /** Prompt size in tokens; from the body length, so plain answers never walk the body. */
+  inputTokens: () => number;
   /** Simulator-wide stream shape; the reply's own fields win. */
   defaults: Required<Pick<StreamShape, 'pacingMs' | 'argsChunkSize'>> & Pick<StreamShape, 'chunkSize'>;
 }
@@ -139,7 +141,7 @@ export function planAnswer(reply: AnswerReply, ctx: PlanContext): AnswerPlan {
   });
   return {
     steps,
-    inputTokens: estimateTokens(ctx.requestText()),
+    inputTokens: ctx.inputTokens(),
     outputTokens: Math.max(1, Math.ceil(outputChars / 4)),
     pacingMs: reply.pacingMs ?? ctx.defaults.pacingMs,
     dropAfterEvents: reply.dropAfterEvents,

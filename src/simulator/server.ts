@@ -93,6 +93,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if ('error' in reply) return sendProviderError(res, provider, reply.error);
     const ctx: PlanContext = {
       requestText: searchable,
+      inputTokens: () => Math.max(1, Math.ceil(decoded.length / 4)),
       defaults: {
         pacingMs,
         chunkSize: opts.chunkSize,
@@ -129,7 +130,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers, body: raw, at: Date.now() };
     const json = parseJson(decoded);
     if (json !== undefined) rec.json = json;
-    received.push(rec);
+    if (opts.record !== false) received.push(rec);
     opts.onRequest?.(rec);
 
     const target = route(rec.method, url.pathname, headers);

@@ -169,6 +169,11 @@ export interface SimulatorOptions extends StreamShape {
   port?: number;
   host?: string;
   script?: Script;
+  /**
+   * Keep every request in `received` (default true). Benchmarks turn it off: thousands of
+   * recorded 100 KB bodies (and their parsed JSON) would make the simulator measure its own GC.
+   */
+  record?: boolean;
   /** Called once per request, after its body is read (e.g. for `airlock simulate --log`). */
   onRequest?: (req: RecordedRequest) => void;
 }

@@ -59,7 +59,7 @@ describe('simulator script: splitting', () => {
         reply: [{ toolCall: { name: 'Write', args: { path: '/tmp/a b', content: 'x"y\\z' } } }],
         argsChunkSize: 3,
       },
-      { requestText: () => '', defaults },
+      { requestText: () => '', inputTokens: () => 1, defaults },
     );
     const step = plan.steps[0];
     assert.ok(step?.kind === 'tool');
@@ -67,10 +67,10 @@ describe('simulator script: splitting', () => {
     assert.ok(step.fragments.slice(0, -1).every((f) => Array.from(f).length === 3));
   });
 
-  it('uses chunkSize for text when set, and estimates usage from the sizes', () => {
+  it('uses chunkSize for text when set, and estimates output usage from the size', () => {
     const plan = planAnswer(
       { reply: [{ text: 'abcdefgh' }], chunkSize: 3 },
-      { requestText: () => 'q'.repeat(40), defaults },
+      { requestText: () => 'q'.repeat(40), inputTokens: () => 10, defaults },
     );
     assert.deepEqual(plan.steps[0]?.kind === 'text' ? plan.steps[0].deltas : [], ['abc', 'def', 'gh']);
     assert.equal(plan.inputTokens, 10);
