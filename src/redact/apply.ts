@@ -7,7 +7,6 @@
  */
 import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
-import { SurrogateMatcher } from './matcher.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
 
 export type EditAction = 'pseudonymize' | 'redact' | 'strip';
@@ -89,21 +88,19 @@ export async function planEdits(
 /**
  * Consistency inside a request: every other occurrence of a replaced value is replaced too,
  * also where the detector did not flag it (the project path inside a longer path in an
- * assistant message, a secret repeated in a tool result). Same word-boundary and longest-match
- * rules as restoration. Returns all edits, sorted, without overlaps.
+ * assistant message, a secret repeated in a tool result). Values must stand on word
+ * boundaries, the longer value wins. Found with indexOf (native, skips ahead), which on an
+ * 85 KB request costs far less than a character-by-character pass.
+ * Returns all edits, sorted, without overlaps.
  */
 export function propagateEdits(
   inputs: readonly ScanInput[],
   edits: readonly Edit[],
   replaced: ReadonlyMap<string, string>,
 ): Edit[] {
-  const entries = [...replaced].map(([original, surrogate]) => ({
-    surrogate: original,
-    original: surrogate,
-    secret: false,
-  }));
-  const matcher = new SurrogateMatcher(entries);
-  if (matcher.size === 0) return [...edits];
+  if (replaced.size === 0) return [...edits];
+  // Longest first, so that at equal starts the longer value is taken.
+  const values = [...replaced.keys()].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
   const byInput = new Map<number, Edit[]>();
   for (const e of edits) {
     const list = byInput.get(e.input) ?? [];
@@ -113,20 +110,47 @@ export function propagateEdits(
   const out: Edit[] = [];
   inputs.forEach((input, index) => {
     let kept = byInput.get(index) ?? [];
-    const { matches } = matcher.scan(input.text, '', true, false);
+    const found = findAll(input.text, values);
+    if (found.length === 0) {
+      out.push(...kept);
+      return;
+    }
     const added: Edit[] = [];
-    for (const m of matches) {
+    for (const m of found) {
       const overlapping = kept.filter((e) => m.start < e.end && e.start < m.end);
       // A longer known value wins over edits it contains: the whole project path, not just
       // its home prefix, so the project's name does not leak next to a pseudonymized home.
       if (overlapping.some((e) => e.start < m.start || e.end > m.end || e.end - e.start === m.end - m.start))
         continue;
       if (overlapping.length > 0) kept = kept.filter((e) => !overlapping.includes(e));
-      added.push({ input: index, start: m.start, end: m.end, text: m.entry.original });
+      added.push({ input: index, start: m.start, end: m.end, text: replaced.get(m.value) ?? m.value });
     }
     out.push(...(added.length === 0 ? kept : [...kept, ...added].sort((a, b) => a.start - b.start)));
   });
   return out;
+}
+
+function isWord(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+  );
+}
+
+/** Non-overlapping occurrences on word boundaries; the longer value wins where they overlap. */
+function findAll(text: string, values: readonly string[]): { start: number; end: number; value: string }[] {
+  const hits: { start: number; end: number; value: string }[] = [];
+  for (const value of values) {
+    const wordStart = isWord(value.charCodeAt(0));
+    const wordEnd = isWord(value.charCodeAt(value.length - 1));
+    for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) {
+      const end = at + value.length;
+      if (wordStart && at > 0 && isWord(text.charCodeAt(at - 1))) continue;
+      if (wordEnd && end < text.length && isWord(text.charCodeAt(end))) continue;
+      if (hits.some((h) => at < h.end && h.start < end)) continue; // a longer value took it
+      hits.push({ start: at, end, value });
+    }
+  }
+  return hits.sort((a, b) => a.start - b.start);
 }
 
 /** New text of every input that has edits (edits sorted by input and start, not overlapping). */

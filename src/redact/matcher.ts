@@ -40,6 +40,8 @@ function isWordCode(c: number): boolean {
 
 export class SurrogateMatcher {
   private readonly root: Node = { children: new Map() };
+  /** The characters that start some entry, as a class: the regex engine skips to candidates. */
+  private readonly firstChars: RegExp;
   readonly size: number;
 
   constructor(entries: Iterable<RestoreEntry>) {
@@ -60,6 +62,10 @@ export class SurrogateMatcher {
       size++;
     }
     this.size = size;
+    const firsts = [...this.root.children.keys()]
+      .map((c) => `\\u${c.toString(16).padStart(4, '0')}`)
+      .join('');
+    this.firstChars = new RegExp(size === 0 ? '[^\\s\\S]' : `[${firsts}]`, 'g');
   }
 
   /**
@@ -71,13 +77,13 @@ export class SurrogateMatcher {
     const len = text.length;
     const roots = this.root.children;
     if (roots.size === 0) return { matches, holdFrom: len };
+    const firstChars = this.firstChars;
     let i = 0;
     while (i < len) {
-      const first = roots.get(text.charCodeAt(i));
-      if (first === undefined) {
-        i++;
-        continue;
-      }
+      firstChars.lastIndex = i;
+      if (firstChars.exec(text) === null) break;
+      i = firstChars.lastIndex - 1;
+      const first = roots.get(text.charCodeAt(i)) as Node;
       const before = i > 0 ? text.charCodeAt(i - 1) : prev.length > 0 ? prev.charCodeAt(prev.length - 1) : -1;
       if (isWordCode(text.charCodeAt(i)) && before >= 0 && isWordCode(before)) {
         i++;

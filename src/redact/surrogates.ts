@@ -82,6 +82,7 @@ export interface RequestContext {
 export class Surrogates {
   /** valueKey → surrogate; safe to cache because vault links never change once made. */
   private readonly cache = new Map<string, string>();
+  private readonly valueKeys = new Map<string, string>();
   private readonly maxCache: number;
 
   constructor(
@@ -94,7 +95,15 @@ export class Surrogates {
 
   /** Keyed hash of a value: the vault's reverse key and the audit log's value hash. */
   valueKey(kind: string, value: string): string {
-    return createHmac('sha256', this.key).update(`value\0${kind}\0${value}`).digest('base64url');
+    const id = `${kind}\0${value}`;
+    let key = this.valueKeys.get(id);
+    if (key === undefined) {
+      key = createHmac('sha256', this.key).update(`value\0${id}`).digest('base64url');
+      // Every request of a conversation repeats the same values: remember their hashes.
+      if (this.valueKeys.size >= this.maxCache) this.valueKeys.clear();
+      this.valueKeys.set(id, key);
+    }
+    return key;
   }
 
   /**
