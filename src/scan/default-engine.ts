@@ -2,10 +2,14 @@
  * The engine `airlock scan` uses unless told otherwise: the project's detection engine with the
  * built-in rules and the canaries of this machine (its host name, user, home, addresses, git
  * identity, secret environment values), so transcripts are searched for this machine's own
- * values in every encoding the engine knows. Built once per worker thread.
+ * values in every encoding the engine knows. With a policy file, the policy's custom rules and
+ * corporate domains join in and its `allow_values` are never findings, exactly as in the
+ * gateway. Built once per worker thread.
  */
 import { learnCanaries } from '../detect/canaries.js';
 import { createEngine as createDetectEngine } from '../detect/engine.js';
+import { engineForPolicy } from '../policy/engine.js';
+import { loadPolicy } from '../policy/load.js';
 import type { ScanEngine } from './types.js';
 
 export interface DefaultEngineOptions {
@@ -13,9 +17,22 @@ export interface DefaultEngineOptions {
   canaries?: boolean;
   /** Domain suffixes of the organisation: host names under them are findings. */
   corporateSuffixes?: string[];
+  /** A policy file (airlock.policy.yaml): custom rules, corporate domains, allowed values. */
+  policyFile?: string;
 }
 
 export function createEngine(opts: DefaultEngineOptions = {}): ScanEngine {
   const canaries = opts.canaries === false ? [] : learnCanaries();
-  return createDetectEngine({ canaries, corporateSuffixes: opts.corporateSuffixes ?? [] });
+  if (opts.policyFile === undefined) {
+    return createDetectEngine({ canaries, corporateSuffixes: opts.corporateSuffixes ?? [] });
+  }
+  const policy = loadPolicy(opts.policyFile);
+  const engine = engineForPolicy(policy, { canaries });
+  return {
+    scan(inputs) {
+      return engine
+        .scan(inputs)
+        .filter((f) => !policy.isAllowedValue(inputs[f.input]!.text.slice(f.start, f.end)));
+    },
+  };
 }

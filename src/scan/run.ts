@@ -5,6 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { loadPolicy } from '../policy/load.js';
 import { SEVERITIES, type Severity } from '../detect/types.js';
 import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
@@ -36,6 +38,8 @@ export interface RunScanOptions {
   color?: boolean;
   progress?: ProgressSink;
   engine?: EngineSpec;
+  /** Policy file: custom rules, corporate domains and allowed values (default engine only). */
+  policy?: string;
   limits?: Partial<ReadLimits>;
   /** Findings kept per file (more are counted). */
   maxFindingsPerFile?: number;
@@ -55,6 +59,9 @@ export interface RunScanResult {
 const WORKERS_FROM_BYTES = 16 * 1024 * 1024;
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function usage(message: string): RunScanResult {
   return { exitCode: 2, output: '', errors: `airlock scan: ${message}\n` };
@@ -108,6 +115,18 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     fingerprintKey = baselineKey = newBaselineKey();
   }
 
+  let engine: EngineSpec = opts.engine ?? DEFAULT_ENGINE;
+  if (opts.policy !== undefined) {
+    const policyFile = path.resolve(cwd, opts.policy);
+    try {
+      // Checked here once, so a bad policy is a usage error and not a failure in every worker.
+      loadPolicy(policyFile);
+    } catch (err) {
+      return usage((err as Error).message);
+    }
+    engine = { ...engine, options: { ...(isRecord(engine.options) ? engine.options : {}), policyFile } };
+  }
+
   const explicit = opts.paths.length > 0;
   const roots = explicit ? opts.paths : defaultRoots(opts.home);
   const found = await discoverFiles(roots, cwd, { transcriptsOnly: !explicit, explicit });
@@ -118,7 +137,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const totalBytes = found.files.reduce((n, f) => n + f.size, 0);
   const progress = new Progress(opts.progress, found.files.length, totalBytes);
   const setup = {
-    engine: opts.engine ?? DEFAULT_ENGINE,
+    engine,
     fingerprintKey,
     reveal: opts.reveal === true,
     limits,

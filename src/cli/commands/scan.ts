@@ -15,6 +15,7 @@ interface ScanFlags {
   baseline?: string;
   writeBaseline?: string;
   reveal?: boolean;
+  policy?: string;
   workers?: number;
   progress: boolean;
   color?: boolean;
@@ -47,6 +48,7 @@ export function registerScanCommand(program: Command): void {
     )
     .option('--baseline <file>', 'accept the findings listed in this baseline file')
     .option('--write-baseline <file>', 'write every finding of this scan to a baseline file')
+    .option('--policy <file>', 'policy file: its custom rules, corporate domains and allowed values apply')
     .option('--reveal', 'show raw values instead of masked previews (local forensics only)')
     .option('--workers <n>', 'worker threads (default: every core for large inputs)', parseWorkers)
     .option('--no-progress', 'no progress bar, even on a terminal')
@@ -60,6 +62,7 @@ export function registerScanCommand(program: Command): void {
         reveal: flags.reveal === true,
         color: colourAllowed && process.stdout.isTTY === true && !flags.output,
         ...(flags.output !== undefined ? { output: flags.output } : {}),
+        ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
         ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
         ...(flags.writeBaseline !== undefined ? { writeBaseline: flags.writeBaseline } : {}),
         ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
