@@ -1,5 +1,5 @@
 /** Options shared by every command that reads state or config, spelled the same everywhere. */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'state directory (keys, audit database, vault)').env('AIRLOCK_DATA_DIR');
@@ -12,3 +12,13 @@ export function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${value}"`);
   return port;
 }
+
+/** A port option that refuses anything but 0..65535 with commander's usage error. */
+export const portOption = (flags: string, description: string) =>
+  new Option(flags, description).argParser((value) => {
+    try {
+      return parsePort(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  });

@@ -70,6 +70,23 @@ export const configSchema = z
       .default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 600_000 }),
     /** Corporate proxy for the gateway's own upstream connections. */
     upstream_proxy: httpUrl.optional(),
+    /** The forward proxy for the assistants' other traffic (telemetry, updates, git, npm). */
+    egress_proxy: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8790),
+      })
+      .strict()
+      .default({ enabled: true, host: '127.0.0.1', port: 8790 }),
+    dashboard: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Serve the dashboard to non-loopback clients too (still behind the token). */
+        allow_remote: z.boolean().default(false),
+      })
+      .strict()
+      .default({ enabled: true, allow_remote: false }),
     /** Policy file (YAML); relative paths are relative to this config file. */
     policy: z.string().min(1).optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

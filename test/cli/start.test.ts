@@ -45,7 +45,7 @@ test('start prints the URL, serves /healthz and stops cleanly on SIGTERM', async
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'start', '--port', '0', '--data-dir', dir],
+    ['--import', 'tsx', MAIN, 'start', '--port', '0', '--egress-port', '0', '--data-dir', dir],
     {
       env: { ...process.env, AIRLOCK_UPSTREAM_ANTHROPIC: 'http://127.0.0.1:9' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -65,6 +65,8 @@ test('start prints the URL, serves /healthz and stops cleanly on SIGTERM', async
     assert.ok(url, 'printed its URL');
     const res = await fetch(`${url}/healthz`);
     assert.equal(res.status, 200);
+    const dashboard = await fetch(`${url}/_airlock/api/overview`);
+    assert.equal(dashboard.status, 401, 'the dashboard is behind its token');
   } finally {
     child.kill('SIGTERM');
   }

@@ -18,7 +18,9 @@ interface ProxyFlags {
 export function registerProxyCommand(program: Command): void {
   program
     .command('proxy')
-    .description('run the egress proxy: refuses the model APIs (they go through the gateway) and telemetry hosts, logs every destination')
+    .description(
+      'run the egress proxy: refuses the model APIs (they go through the gateway) and telemetry hosts, logs every destination',
+    )
     .addOption(
       new Option('-p, --port <port>', 'port to listen on').default(8790).argParser((v) => {
         try {
@@ -28,14 +30,22 @@ export function registerProxyCommand(program: Command): void {
         }
       }),
     )
-    .option('--host <host>', 'address to listen on (anything but loopback lets the network use it)', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'address to listen on (anything but loopback lets the network use it)',
+      '127.0.0.1',
+    )
     .option('--strict', 'refuse every destination not on egress.allow')
-    .option('--upstream-proxy <url>', 'outbound proxy (default: upstream_proxy from the config, else HTTPS_PROXY)')
+    .option(
+      '--upstream-proxy <url>',
+      'outbound proxy (default: upstream_proxy from the config, else HTTPS_PROXY)',
+    )
     .addOption(configOption())
     .action(async (flags: ProxyFlags) => {
       const { config } = loadConfig(flags.config);
       const section = readEgressSection(config.policy) ?? {};
-      const upstreamProxy = flags.upstreamProxy ?? config.upstream_proxy ?? inheritedUpstreamProxy(process.env);
+      const upstreamProxy =
+        flags.upstreamProxy ?? config.upstream_proxy ?? inheritedUpstreamProxy(process.env);
       const proxy = await startForwardProxy({
         host: flags.host,
         port: flags.port,

@@ -1,36 +1,48 @@
 /** `airlock start`: run the gateway in the foreground until SIGINT/SIGTERM. */
-import { mkdirSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { startGateway, type Gateway } from '../../gateway/server.js';
-import { configOption, dataDirOption, parsePort } from '../options.js';
+import { startAirlock, type Airlock } from '../../app.js';
+import { configOption, dataDirOption, portOption } from '../options.js';
 
 export interface StartOptions {
   port?: number;
   host?: string;
   config?: string;
   dataDir?: string;
+  egressPort?: number;
 }
 
 /** Starts the gateway with the config file, environment and flags merged (flags win). */
 export async function startFromOptions(
   opts: StartOptions,
-): Promise<{ gateway: Gateway; config: Config; dataDir: string }> {
+): Promise<{ airlock: Airlock; config: Config; dataDir: string }> {
   const { config: fileConfig } = loadConfig(opts.config);
   const config: Config = {
     ...fileConfig,
     listen: { host: opts.host ?? fileConfig.listen.host, port: opts.port ?? fileConfig.listen.port },
+    egress_proxy: { ...fileConfig.egress_proxy, port: opts.egressPort ?? fileConfig.egress_proxy.port },
   };
   const dataDir = resolveDataDir(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const gateway = await startGateway({ config });
-  return { gateway, config, dataDir };
+  const airlock = await startAirlock({ config, dataDir });
+  return { airlock, config, dataDir };
 }
 
-export function usageBanner(url: string): string {
-  return [
+export function usageBanner(airlock: Airlock, dataDir: string): string {
+  const url = airlock.gateway.url;
+  const lines = [
     `Airlock gateway listening on ${url}`,
+    `Policy: ${airlock.policy().source}   Audit: ${airlock.store.location}   State: ${dataDir}`,
+  ];
+  if (airlock.egress)
+    lines.push(`Egress proxy on ${airlock.egress.url} (HTTPS_PROXY for the assistant's other traffic)`);
+  if (airlock.dashboard) {
+    lines.push(`Dashboard: ${url}/_airlock/`);
+    const { token } = airlock.dashboard;
+    if (token.created) lines.push(`Dashboard token (shown once, kept in ${token.path}): ${token.value}`);
+  }
+  return [
+    ...lines,
     '',
     'Point your assistant at it:',
     `  export ANTHROPIC_BASE_URL=${url}/anthropic      # Claude Code, Anthropic SDKs`,
@@ -44,15 +56,8 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('start the gateway in the foreground and print the URL to point assistants at')
-    .addOption(
-      new Option('-p, --port <port>', 'port to listen on (default 8789)').argParser((v) => {
-        try {
-          return parsePort(v);
-        } catch (err) {
-          throw new InvalidArgumentError((err as Error).message);
-        }
-      }),
-    )
+    .addOption(portOption('-p, --port <port>', 'port to listen on (default 8789)'))
+    .addOption(portOption('--egress-port <port>', 'port of the egress (forward) proxy (default 8790)'))
     .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the gateway)')
     .addOption(configOption())
     .addOption(dataDirOption())
@@ -63,15 +68,15 @@ export function registerStartCommand(program: Command): void {
         '  AIRLOCK_DATA_DIR  state directory (default ~/.airlock)',
     )
     .action(async (opts: StartOptions) => {
-      const { gateway, dataDir } = await startFromOptions(opts);
-      process.stdout.write(usageBanner(gateway.url));
-      process.stdout.write(`State in ${dataDir}. Stop with Ctrl-C.\n`);
+      const { airlock, dataDir } = await startFromOptions(opts);
+      process.stdout.write(usageBanner(airlock, dataDir));
+      process.stdout.write('Stop with Ctrl-C.\n');
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          gateway.logger.info({ signal }, 'stopping');
+          airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void gateway.close().then(resolve);
+          void airlock.close().then(resolve);
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

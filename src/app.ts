@@ -1,0 +1,200 @@
+/**
+ * The composition root: one running Airlock (gateway, policy, vault, audit, metrics, dashboard,
+ * egress proxy) built from a config and a data directory. `airlock start`, `airlock run` and
+ * the end-to-end tests all start it this way, so what is tested is what runs.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { openAuditStore } from './audit/open.js';
+import { AuditRecorder } from './audit/recorder.js';
+import type { AuditStore } from './audit/store.js';
+import type { Config } from './config/schema.js';
+import { createDashboard, type Dashboard } from './dashboard/index.js';
+import { learnCanaries, type Canary } from './detect/canaries.js';
+import { egressAuditInput } from './egress/events.js';
+import { startForwardProxy, type ForwardProxy } from './egress/proxy.js';
+import { AirlockError } from './errors.js';
+import type { Exchange } from './gateway/exchange.js';
+import { createLogger, startGateway, type Gateway, type RouteHandler } from './gateway/server.js';
+import { createMetrics, exchangeDecision } from './metrics/index.js';
+import type { CompiledPolicy } from './policy/compile.js';
+import { DEFAULT_POLICY_YAML } from './policy/default.js';
+import { engineForPolicy } from './policy/engine.js';
+import { createPolicyInspector } from './policy/inspector.js';
+import { loadPolicyOrDefault } from './policy/load.js';
+import { watchPolicy, type PolicyWatcher } from './policy/watch.js';
+import { openVault } from './redact/open-vault.js';
+import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
+import type { AuditDecision } from './audit/types.js';
+
+export interface AirlockOptions {
+  config: Config;
+  dataDir: string;
+  /** Policy file; default `config.policy`, else the built-in default policy. */
+  policyFile?: string;
+  logger?: Logger;
+  /** The machine's own values to look for; default: learned from this machine. */
+  canaries?: readonly Canary[];
+  /** Fixed dashboard token (tests); default: created in the data dir on first start. */
+  dashboardToken?: string;
+}
+
+export interface Airlock {
+  gateway: Gateway;
+  egress?: ForwardProxy;
+  dashboard?: Dashboard;
+  store: AuditStore;
+  recorder: AuditRecorder;
+  logger: Logger;
+  policy(): CompiledPolicy;
+  close(): Promise<void>;
+}
+
+function auditDecision(ex: Exchange): AuditDecision {
+  return exchangeDecision(ex) as AuditDecision;
+}
+
+export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
+  const { config, dataDir } = opts;
+  const logger = opts.logger ?? createLogger(config.log_level);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const policyFile = opts.policyFile ?? config.policy;
+  let policy = loadPolicyOrDefault(policyFile);
+  const canaries = opts.canaries ?? learnCanaries();
+  const vault = openVault(policy.policy.vault, dataDir);
+  const surrogates = new Surrogates(loadOrCreateKey(dataDir), vault);
+  const policyText = (): string => {
+    try {
+      return policyFile ? readFileSync(policyFile, 'utf8') : DEFAULT_POLICY_YAML;
+    } catch {
+      return '';
+    }
+  };
+  const inspectorFor = (p: CompiledPolicy) =>
+    createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), surrogates });
+  const inspector = inspectorFor(policy);
+
+  const store = await openAuditStore(policy.policy.audit, dataDir);
+  const recorder = new AuditRecorder({
+    store,
+    dataDir,
+    onError: (err) =>
+      logger.error({ err: (err as Error).message }, 'audit store error; events spool locally'),
+  });
+  const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
+
+  let policyLoadedAt = new Date();
+  let lastReloadError: { message: string; at: Date } | undefined;
+  const dashboard = config.dashboard.enabled
+    ? createDashboard({
+        store,
+        dataDir,
+        allowRemote: config.dashboard.allow_remote,
+        ...(opts.dashboardToken ? { token: opts.dashboardToken } : {}),
+        policyInfo: () => ({
+          source: policy.source,
+          text: policyText(),
+          loadedAt: policyLoadedAt,
+          mode: policy.policy.mode,
+          ...(lastReloadError ? { lastError: lastReloadError } : {}),
+        }),
+      })
+    : undefined;
+  if (dashboard) recorder.onEvent((event) => dashboard.publish(event));
+
+  const routes: RouteHandler[] = [metrics.route];
+  if (dashboard) routes.push(dashboard.routes);
+  const gateway = await startGateway({
+    config,
+    logger,
+    inspector,
+    onInspectError: policy.policy.on_error,
+    routes,
+    admit: () =>
+      recorder.accepting()
+        ? undefined
+        : new AirlockError('AIRLOCK_AUDIT_UNAVAILABLE', `spool in ${dataDir} is full`),
+    onExchange: (ex) => {
+      metrics.observe(ex);
+      recorder.record({
+        time: ex.startedAt,
+        kind: 'request',
+        userAgent: ex.userAgent,
+        provider: ex.provider,
+        dialect: ex.dialect,
+        model: ex.model,
+        method: ex.method,
+        path: ex.path,
+        status: ex.status,
+        latency_ms: {
+          total: ex.latencyMs,
+          inspect: ex.inspectMs,
+          ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
+        },
+        bytes_in: ex.bytesIn,
+        bytes_out: ex.bytesOut,
+        decision: auditDecision(ex),
+        mode: ex.summary?.mode,
+        findings: ex.summary?.findings ?? [],
+        ...(ex.errorCode ? { error: ex.errorCode } : {}),
+      });
+    },
+  });
+
+  let watcher: PolicyWatcher | undefined;
+  if (policyFile) {
+    watcher = watchPolicy(
+      policyFile,
+      (next) => {
+        // Throws on a custom rule the engine cannot compile: the watcher then keeps the old policy.
+        const nextInspector = inspectorFor(next);
+        gateway.setInspector(nextInspector, next.policy.on_error);
+        policy = next;
+        policyLoadedAt = new Date();
+        lastReloadError = undefined;
+        logger.info({ policy: policyFile }, 'policy reloaded');
+      },
+      (err) => {
+        lastReloadError = { message: err.message, at: new Date() };
+        logger.error(
+          { policy: policyFile, error: err.message },
+          'new policy refused; the previous one stays in force',
+        );
+      },
+    );
+  }
+
+  let egress: ForwardProxy | undefined;
+  if (config.egress_proxy.enabled) {
+    egress = await startForwardProxy({
+      host: config.egress_proxy.host,
+      port: config.egress_proxy.port,
+      policy: policy.policy.egress,
+      ...(config.upstream_proxy ? { upstreamProxy: config.upstream_proxy } : {}),
+      onEvent: (event) => {
+        metrics.observeEgress(event);
+        recorder.record(egressAuditInput(event));
+      },
+    });
+  }
+
+  return {
+    gateway,
+    egress,
+    dashboard,
+    store,
+    recorder,
+    logger,
+    policy: () => policy,
+    async close() {
+      watcher?.close();
+      await egress?.close();
+      await gateway.close();
+      dashboard?.close();
+      await recorder.close();
+      await store.close();
+      await vault.close();
+    },
+  };
+}
