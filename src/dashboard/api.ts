@@ -89,6 +89,8 @@ export interface ApiOptions {
   policyInfo?: () => PolicyInfoInput | undefined | Promise<PolicyInfoInput | undefined>;
   /** How long an overview answer is reused (ms): several tabs or reloads cost one query. */
   overviewCacheMs?: number;
+  /** How long a cached overview may still be served while a refresh runs (ms); default 60000. */
+  overviewStaleMs?: number;
   /** At most this many egress events are read for the destinations table. */
   egressScanMax?: number;
   now?: () => number;
@@ -98,11 +100,18 @@ function iso(value: Date | string | number): string {
   return new Date(value).toISOString();
 }
 
+interface OverviewCacheEntry {
+  at: number;
+  value: Promise<Overview>;
+  settled: boolean;
+  refreshing: boolean;
+}
+
 /** Published events kept in memory: the live feed links to events the recorder has not flushed yet. */
 const RECENT_MAX = 1000;
 
 export class DashboardApi {
-  private readonly overviewCache = new Map<OverviewRange, { at: number; value: Promise<Overview> }>();
+  private readonly overviewCache = new Map<OverviewRange, OverviewCacheEntry>();
   private readonly recent = new Map<string, AuditEvent>();
 
   constructor(private readonly options: ApiOptions) {}
@@ -111,14 +120,46 @@ export class DashboardApi {
     return this.options.now?.() ?? Date.now();
   }
 
+  /**
+   * Overview statistics, cached per range: fresh for `overviewCacheMs`, then served stale (for
+   * up to `overviewStaleMs`) while one refresh runs, so reloads and several open tabs cost one
+   * aggregate query. The statistics are charts over hours; the live feed is what is current.
+   */
   overview(query: URLSearchParams): Promise<Overview> {
     const range = parse(z.object({ range: rangeSchema }).strict(), query).range;
-    const ttl = this.options.overviewCacheMs ?? 2000;
+    const fresh = this.options.overviewCacheMs ?? 2000;
+    const stale = Math.max(fresh, this.options.overviewStaleMs ?? 60_000);
     const hit = this.overviewCache.get(range);
-    if (hit && this.now() - hit.at < ttl) return hit.value;
+    const age = hit ? this.now() - hit.at : Infinity;
+    if (hit && age < fresh) return hit.value;
+    if (hit?.settled && age < stale) {
+      if (!hit.refreshing) {
+        hit.refreshing = true;
+        this.refreshOverview(range).catch(() => {
+          hit.refreshing = false;
+        });
+      }
+      return hit.value;
+    }
+    return this.refreshOverview(range);
+  }
+
+  private refreshOverview(range: OverviewRange): Promise<Overview> {
+    const at = this.now();
     const value = this.computeOverview(range);
-    this.overviewCache.set(range, { at: this.now(), value });
-    value.catch(() => this.overviewCache.delete(range));
+    const entry: OverviewCacheEntry = { at, value, settled: false, refreshing: false };
+    const previous = this.overviewCache.get(range);
+    // A refresh replaces the served value only once it has succeeded.
+    if (!previous?.settled) this.overviewCache.set(range, entry);
+    value.then(
+      () => {
+        entry.settled = true;
+        this.overviewCache.set(range, entry);
+      },
+      () => {
+        if (this.overviewCache.get(range) === entry) this.overviewCache.delete(range);
+      },
+    );
     return value;
   }
 

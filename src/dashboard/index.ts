@@ -36,6 +36,8 @@ export interface DashboardOptions {
   webRoot?: string;
   /** Overview answers are reused this long (ms); default 2000. */
   overviewCacheMs?: number;
+  /** ...and served stale this long while a refresh runs (ms); default 60000. 0 disables. */
+  overviewStaleMs?: number;
 }
 
 export interface Dashboard {
@@ -62,6 +64,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     store: options.store,
     policyInfo: options.policyInfo,
     overviewCacheMs: options.overviewCacheMs,
+    overviewStaleMs: options.overviewStaleMs,
   });
   const live = new LiveFeed();
   const files = new StaticFiles(options.webRoot ?? defaultWebRoot());

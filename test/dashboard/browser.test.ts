@@ -78,7 +78,7 @@ describe(
     test('login, a blocked request in the live feed, its detail, and no planted value on any page', async (t) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
-      page.setDefaultTimeout(30_000);
+      page.setDefaultTimeout(60_000);
       // Script errors and CSP violations show up as console errors.
       const problems: string[] = [];
       page.on('pageerror', (err) => problems.push(err.message));

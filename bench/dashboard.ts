@@ -1,0 +1,185 @@
+/**
+ * Dashboard speed with 100,000 events in a SQLite audit store (target: the overview loads in
+ * under a second). All events fall in the last 23 hours, inside the default 24 h overview
+ * range, so every one is counted. Measures, in the same run:
+ *  - the JSON API with the answer cache off (first call, then median and max of repeats);
+ *  - the overview page in Debian's chromium, from navigation start until the totals and both
+ *    charts are drawn (the page's own clock, so browser automation overhead is left out): uncached (every load runs the aggregate query) and with the default cache;
+ *  - the same overview query with SQLite integer parameters (see the note printed below), when
+ *    the store still binds them as floats.
+ * Run alone: `node --import tsx bench/dashboard.ts` (BENCH_QUICK=1: 10,000 events).
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { SqliteAuditStore } from '../src/audit/sqlite-store.js';
+import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
+import { startGateway } from '../src/gateway/server.js';
+import { seed, sealedEvents, tempDir } from '../test/dashboard/helpers.js';
+import { testConfig } from '../test/helpers/stack.js';
+import { fmt, percentile, table } from './lib/stats.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const COUNT = quick ? 10_000 : 100_000;
+const REPEAT = quick ? 3 : 5;
+const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+const ARGS_MORE = ['--disable-component-update', '--no-first-run', '--disable-sync'];
+
+type Row = (string | number)[];
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Times `fn`, or takes the number it returns as its own measurement. */
+async function sample(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  const own = await fn();
+  return typeof own === 'number' ? own : performance.now() - start;
+}
+
+async function series(label: string, fn: () => Promise<unknown>): Promise<Row> {
+  const first = await sample(fn);
+  const rest: number[] = [];
+  for (let i = 0; i < REPEAT; i++) rest.push(await sample(fn));
+  return [label, fmt(first, 1), fmt(percentile(rest, 50), 1), fmt(Math.max(...rest), 1)];
+}
+
+/** Serves the dashboard over `store` and runs `fn` against it. */
+async function withDashboard<T>(
+  store: SqliteAuditStore,
+  dataDir: string,
+  options: Partial<DashboardOptions>,
+  fn: (url: string, token: string) => Promise<T>,
+): Promise<T> {
+  const dashboard = createDashboard({ store, dataDir, ...options });
+  const gw = await startGateway({ config: testConfig(), routes: [dashboard.routes] });
+  try {
+    return await fn(gw.url, dashboard.token.value);
+  } finally {
+    dashboard.close();
+    await gw.close(500);
+  }
+}
+
+async function apiRows(url: string, token: string, first: string, names: [string, string][]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [name, path] of names) {
+    rows.push(
+      await series(`API ${name}`, async () => {
+        const res = await fetch(`${url}/_airlock/api/${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+        return res.arrayBuffer();
+      }),
+    );
+  }
+  void first;
+  return rows;
+}
+
+async function pageRow(browser: Browser, url: string, token: string, label: string): Promise<Row> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const login = await context.request.post(`${url}/_airlock/login`, { data: { token } });
+    if (login.status() !== 204) throw new Error(`login: ${login.status()}`);
+    return await series(label, async () => {
+      const page = await context.newPage();
+      await page.goto(`${url}/_airlock/#/overview`);
+      await page.waitForSelector('.stat-value');
+      await page.waitForFunction("document.querySelectorAll('.chart-box canvas').length >= 2");
+      const shown = (await page.locator('.stat-value').first().innerText()).replace(/,/g, '');
+      if (shown !== String(COUNT * 0.9))
+        throw new Error(`overview shows ${shown} requests, not ${COUNT * 0.9}`);
+      await page.close();
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * better-sqlite3 binds JS numbers as REAL, so `(ts - ?) / ?` in the store's stats query is a
+ * fractional bucket and GROUP BY returns one row per event. Casting the parameters to INTEGER
+ * (the one-line fix proposed for src/audit/sql-reader.ts's SQLite runner) groups in SQL.
+ * Applied here to a second store object only to measure it; undefined when the store changed.
+ */
+function withIntegerParams(store: SqliteAuditStore): boolean {
+  const runner = (store as unknown as { runner?: { intParam?: (i: number) => string } }).runner;
+  if (!runner?.intParam || runner.intParam(1) !== '?') return false;
+  runner.intParam = () => 'CAST(? AS INTEGER)';
+  return true;
+}
+
+export async function runDashboardBench(): Promise<string> {
+  const { dir, cleanup } = await tempDir('airlock-bench-dash-');
+  const path = join(dir, 'audit.db');
+  const store = new SqliteAuditStore({ path });
+  const now = Date.now();
+  const seedMs = await timed(() => seed(store, sealedEvents(COUNT, now - 23 * 3_600_000, now - 1000), 5000));
+  const first = (await store.query({ limit: 1 })).events[0]?.id ?? '';
+  const rows: Row[] = [];
+  const browser = existsSync(CHROMIUM)
+    ? await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...ARGS_MORE] })
+    : undefined;
+  let fixed: SqliteAuditStore | undefined;
+  try {
+    await withDashboard(store, dir, { overviewCacheMs: 0, overviewStaleMs: 0 }, async (url, token) => {
+      rows.push(
+        ...(await apiRows(url, token, first, [
+          ['overview 24h (96 buckets)', 'overview?range=24h'],
+          ['overview 7d', 'overview?range=7d'],
+          ['events, newest 100', 'events?limit=100'],
+          ['events, blocked + category=secret', 'events?decision=block&category=secret&limit=100'],
+          ['event detail', `events/${first}`],
+          ['egress 24h (every egress event)', 'egress?range=24h'],
+        ])),
+      );
+      if (browser)
+        rows.push(await pageRow(browser, url, token, 'page: overview, no cache (query on every load)'));
+    });
+    if (browser) {
+      await withDashboard(store, dir, {}, async (url, token) => {
+        rows.push(
+          await pageRow(browser, url, token, 'page: overview, default cache (2 s fresh, 60 s stale)'),
+        );
+      });
+    }
+    fixed = new SqliteAuditStore({ path });
+    if (withIntegerParams(fixed)) {
+      await withDashboard(fixed, dir, { overviewCacheMs: 0, overviewStaleMs: 0 }, async (url, token) => {
+        rows.push(
+          ...(await apiRows(url, token, first, [['overview 24h, integer params', 'overview?range=24h']])),
+        );
+        if (browser)
+          rows.push(await pageRow(browser, url, token, 'page: overview, no cache, integer params'));
+      });
+    }
+  } finally {
+    await browser?.close();
+    await fixed?.close();
+    await store.close();
+    await cleanup();
+  }
+  if (!browser) rows.push([`page loads skipped: no ${CHROMIUM}`, '', '', '']);
+  return (
+    `${COUNT.toLocaleString('en')} events (90% requests, 10% egress) in the last 23 h, SQLite; ` +
+    `seeded in ${fmt(seedMs / 1000, 1)} s. Times in ms: the first call (cold), then median and max of ${REPEAT} more.\n` +
+    `Load average at the end: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}.\n` +
+    '"integer params": the store\'s stats query with its SQLite parameters cast to INTEGER (proposed fix).\n\n' +
+    table(['what', 'first', 'median', 'max'], rows)
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(`${await runDashboardBench()}\n`);
+}
