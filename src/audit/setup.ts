@@ -1,0 +1,73 @@
+/**
+ * One call for the gateway: open the configured store (failing at start with a clear
+ * AuditStoreError when it is corrupt or unreachable), start the recorder and retention, and
+ * one close() for the graceful stop.
+ */
+import { errorText } from './errors.js';
+import type { AuditConfig } from './config.js';
+import { openAuditStore } from './open.js';
+import { AuditRecorder } from './recorder.js';
+import type { AuditStore } from './store.js';
+
+export interface Audit {
+  store: AuditStore;
+  recorder: AuditRecorder;
+  /** Runs retention now (it also runs hourly); returns how many events were deleted. */
+  prune(): Promise<number>;
+  /** Flushes the recorder (up to timeoutMs, the rest stays in the spool), then closes the store. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export interface OpenAuditOptions {
+  onError?: (err: unknown) => void;
+  /** Retention check period; default one hour. */
+  pruneEveryMs?: number;
+}
+
+export async function openAudit(
+  config: AuditConfig,
+  dataDir: string,
+  options: OpenAuditOptions = {},
+): Promise<Audit> {
+  const store = await openAuditStore(config.store, dataDir);
+  const recorder = new AuditRecorder({
+    store,
+    dataDir,
+    instance: config.instance,
+    durability: config.durability,
+    fsync: config.fsync,
+    maxSpoolBytes: config.spool_max,
+    onSpoolFull: config.on_spool_full,
+    forensicMaxBytes: config.forensic.max_bytes,
+    onError: options.onError,
+  });
+  const prune = async () =>
+    config.retain === undefined ? 0 : store.prune(new Date(Date.now() - config.retain));
+  let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
+  if (config.retain !== undefined) {
+    const run = () => {
+      prune().catch((err: unknown) =>
+        options.onError?.(new Error(`audit retention failed: ${errorText(err)}`)),
+      );
+    };
+    timer = setInterval(run, options.pruneEveryMs ?? 3_600_000);
+    timer.unref();
+    first = setTimeout(run, 60_000);
+    first.unref();
+  }
+  return {
+    store,
+    recorder,
+    prune,
+    async close(closeOptions) {
+      clearInterval(timer);
+      clearTimeout(first);
+      try {
+        await recorder.close(closeOptions);
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** The gateway's entry: config section, openAudit, retention and start-up failures. */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { auditConfigSchema, DEFAULT_AUDIT_CONFIG } from '../../src/audit/config.js';
+import { AuditStoreError } from '../../src/audit/errors.js';
+import { openAudit } from '../../src/audit/setup.js';
+import { sampleInput, tempDir } from './helpers.js';
+
+describe('audit config and setup', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  before(async () => (tmp = await tempDir()));
+  after(async () => tmp.cleanup());
+
+  it('reads the audit section: a bare store URL or an object, with safe defaults', () => {
+    assert.equal(DEFAULT_AUDIT_CONFIG.store, 'sqlite');
+    assert.equal(DEFAULT_AUDIT_CONFIG.retain, 90 * 86_400_000);
+    assert.equal(DEFAULT_AUDIT_CONFIG.on_spool_full, 'block');
+    assert.equal(DEFAULT_AUDIT_CONFIG.forensic.max_bytes, 0, 'forensic bodies are off by default');
+    const pg = auditConfigSchema.parse('postgres://airlock@db:5432/airlock');
+    assert.equal(pg.store, 'postgres://airlock@db:5432/airlock');
+    const custom = auditConfigSchema.parse({ retain: 'forever', spool_max: '1MiB', on_spool_full: 'allow' });
+    assert.deepEqual(
+      [custom.retain, custom.spool_max, custom.on_spool_full],
+      [undefined, 1_048_576, 'allow'],
+    );
+    const bad = auditConfigSchema.safeParse({ retain: '3 months', on_spool_full: 'maybe', extra: 1 });
+    assert.equal(bad.success, false);
+    const paths = bad.error?.issues.map((i) => i.path.join('.')).sort();
+    assert.deepEqual(paths, ['', 'on_spool_full', 'retain']);
+  });
+
+  it('records, prunes past the retention window and stays verifiable', async () => {
+    const dataDir = join(tmp.dir, 'retain');
+    const config = auditConfigSchema.parse({ retain: '30d', instance: 'retain-test' });
+    const audit = await openAudit(config, dataDir);
+    const old = Date.now() - 40 * 86_400_000;
+    for (let i = 1; i <= 10; i++) audit.recorder.record(sampleInput(i, old + i));
+    for (let i = 11; i <= 15; i++) audit.recorder.record(sampleInput(i, Date.now()));
+    await audit.recorder.flush();
+    assert.equal(await audit.prune(), 10);
+    const report = await audit.store.verify();
+    assert.equal(report.ok, true);
+    assert.deepEqual([report.events, report.instances[0]?.firstSeq], [5, 11]);
+    await audit.close();
+  });
+
+  it('fails at start with a clear error for a corrupt SQLite file or an unreachable PostgreSQL', async () => {
+    const dataDir = join(tmp.dir, 'corrupt');
+    await openAudit(DEFAULT_AUDIT_CONFIG, dataDir).then((a) => a.close());
+    await writeFile(join(dataDir, 'audit.db'), Buffer.alloc(8192, 0x41));
+    await assert.rejects(openAudit(DEFAULT_AUDIT_CONFIG, dataDir), (err: unknown) => {
+      assert.ok(err instanceof AuditStoreError);
+      assert.equal(err.problem, 'corrupt');
+      assert.match(err.message, /SQLite audit database at .*corrupt\/audit\.db is corrupt/);
+      return true;
+    });
+    const pg = auditConfigSchema.parse('postgres://postgres:pw@127.0.0.1:1/test');
+    await assert.rejects(openAudit(pg, join(tmp.dir, 'pg')), (err: unknown) => {
+      assert.ok(err instanceof AuditStoreError);
+      assert.equal(err.problem, 'unreachable');
+      assert.equal(err.location, 'postgres://postgres@127.0.0.1:1/test');
+      return true;
+    });
+  });
+});
