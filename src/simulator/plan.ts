@@ -115,11 +115,32 @@ export interface PlanContext {
   defaults: Required<Pick<StreamShape, 'pacingMs' | 'argsChunkSize'>> & Pick<StreamShape, 'chunkSize'>;
 }
 
+/**
+ * Adjacent text steps are one block of text to the model (a script splits them only to mix
+ * literals with `fromRequest` values), so they become one content block / output item.
+ */
+function mergeAdjacentTexts(steps: PlannedStep[]): PlannedStep[] {
+  const out: PlannedStep[] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    if (step.kind === 'text' && last?.kind === 'text') {
+      out[out.length - 1] = {
+        kind: 'text',
+        text: last.text + step.text,
+        deltas: [...last.deltas, ...step.deltas],
+      };
+    } else {
+      out.push(step);
+    }
+  }
+  return out;
+}
+
 export function planAnswer(reply: AnswerReply, ctx: PlanContext): AnswerPlan {
   const chunkSize = reply.chunkSize ?? ctx.defaults.chunkSize;
   const argsChunkSize = reply.argsChunkSize ?? ctx.defaults.argsChunkSize;
   let outputChars = 0;
-  const steps: PlannedStep[] = reply.reply.map((step): PlannedStep => {
+  const planned = reply.reply.map((step): PlannedStep => {
     if ('text' in step) {
       const text =
         typeof step.text === 'string' ? step.text : resolveFromRequest(step.text, ctx.requestText());
@@ -140,7 +161,7 @@ export function planAnswer(reply: AnswerReply, ctx: PlanContext): AnswerPlan {
     };
   });
   return {
-    steps,
+    steps: mergeAdjacentTexts(planned),
     inputTokens: ctx.inputTokens(),
     outputTokens: Math.max(1, Math.ceil(outputChars / 4)),
     pacingMs: reply.pacingMs ?? ctx.defaults.pacingMs,

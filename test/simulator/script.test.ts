@@ -253,3 +253,23 @@ describe('simulator script files', () => {
     ]);
   });
 });
+
+describe('simulator script: adjacent texts', () => {
+  it('merges adjacent text steps into one block, keeping their deltas, but not across a tool call', () => {
+    const plan = planAnswer(
+      {
+        reply: [
+          { text: 'The value is ' },
+          { text: { fromRequest: 'v=(\\w+)' } },
+          { toolCall: { name: 't', args: {} } },
+          { text: 'after' },
+        ],
+      },
+      { requestText: () => 'v=42', inputTokens: () => 1, defaults },
+    );
+    assert.deepEqual(
+      plan.steps.map((s) => (s.kind === 'text' ? [s.text, s.deltas] : s.name)),
+      [['The value is 42', ['The ', 'value ', 'is ', '42']], 't', ['after', ['after']]],
+    );
+  });
+});
