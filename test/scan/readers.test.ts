@@ -8,7 +8,17 @@ import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { AWS, EMAIL, GHP, findingsOf, fixture, scanWithTestEngine, tempDir, where } from './helpers/run.js';
+import {
+  AWS,
+  EMAIL,
+  FIXTURES,
+  GHP,
+  findingsOf,
+  fixture,
+  scanWithTestEngine,
+  tempDir,
+  where,
+} from './helpers/run.js';
 
 describe('readers', () => {
   it('reads Claude Code transcripts: message content, tool_use input, tool_result content; not cwd or toolUseResult', async () => {
@@ -126,4 +136,22 @@ describe('readers', () => {
     const formats = Object.fromEntries(result.report!.files.map((f) => [path.basename(f.file), f.format]));
     assert.deepEqual(formats, { 'capture.json': 'har', 'notes.txt': 'claude-code' });
   });
+});
+
+describe('readers on transcripts written by the real CLIs', () => {
+  // test/fixtures/scan/real/: session files the CLIs wrote against the simulator after reading a
+  // .env through their own file tool (regenerate: AIRLOCK_SCAN_SAVE_REAL=<that dir> node --import
+  // tsx --test test/scan/real-transcripts.test.ts).
+  const REAL = path.join(FIXTURES, '..', 'real');
+  for (const format of ['claude-code', 'codex', 'gemini-cli', 'qwen-code'] as const) {
+    it(`${format}: recognised by content, the key found in the tool result and in the answer`, async () => {
+      const result = await scanWithTestEngine([path.join(REAL, `${format}.jsonl`)], { reveal: true });
+      const report = result.report!;
+      assert.equal(report.files[0]?.format, format);
+      assert.deepEqual(report.warnings, []);
+      const roles = report.findings.filter((f) => f.value === 'AKIAZ7QWERTYUIOPLKJH').map((f) => f.role);
+      assert.deepEqual(roles, ['tool_result', 'assistant']);
+      assert.ok(report.findings.some((f) => f.ruleId === 'test.github-token' && f.role === 'tool_result'));
+    });
+  }
 });

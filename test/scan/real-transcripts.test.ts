@@ -1,0 +1,305 @@
+/**
+ * Real transcripts, not hand-made ones: each real CLI (Claude Code, Codex, Gemini CLI, Qwen
+ * Code, from node_modules/.bin) runs against the provider simulator with a made-up HOME, reads
+ * a project `.env` with fake keys through its own file tool, and writes its session file as it
+ * always does. Then `airlock scan` with no path scans that HOME's transcript folders and must
+ * recognise each file by content and find the keys in the tool result, where they were sent.
+ * Loopback only; each CLI is skipped, with the reason, when it is not installed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
+import { runScan } from '../../src/scan/run.js';
+import type { InputFormat } from '../../src/scan/types.js';
+import { startSimulator } from '../../src/simulator/index.js';
+import type { PlainScript, Script, Simulator } from '../../src/simulator/index.js';
+
+const BIN_DIR =
+  process.env['AIRLOCK_CLI_BIN_DIR'] ?? path.resolve(import.meta.dirname, '../../node_modules/.bin');
+const CLI_TIMEOUT_MS = 150_000;
+const ENGINE = {
+  module: new URL('../../src/scan/default-engine.ts', import.meta.url).href,
+  options: { canaries: false },
+};
+const AWS = 'AKIAZ7QWERTYUIOPLKJH';
+const GHP = 'ghp_Zq4Lm8Nx2Vb6Cs1Dr5Ft9Gy3Hu7Jk0Pe4Wa8';
+
+function run(
+  bin: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const PATH_IN_PROMPT = { fromRequest: 'please read (\\S+) now' };
+
+function readThenAnswer(toolCall: { name: string; args: Record<string, unknown> }): PlainScript {
+  return {
+    turnBy: 'toolResults',
+    turns: [
+      {
+        reply: [
+          { text: 'I will read the file.' },
+          { toolCall: toolCall as { name: string; args: Record<string, never> } },
+        ],
+      },
+      { reply: [{ text: 'The key in it is ' }, { text: { fromRequest: '(AKIA[A-Z0-9]{16})' } }] },
+    ],
+  };
+}
+
+/** The simulator's recorded requests as a HAR 1.2 log (answers are not recorded: empty bodies). */
+function harOf(sim: Simulator): unknown {
+  const entries = sim.received.map((r) => ({
+    startedDateTime: new Date(r.at).toISOString(),
+    time: 0,
+    request: {
+      method: r.method,
+      url: new URL(r.path, sim.urls.anthropic).href,
+      httpVersion: 'HTTP/1.1',
+      headers: Object.entries(r.headers).map(([name, value]) => ({ name, value })),
+      queryString: [],
+      cookies: [],
+      headersSize: -1,
+      bodySize: r.body.length,
+      ...(r.json === undefined
+        ? {}
+        : { postData: { mimeType: 'application/json', text: JSON.stringify(r.json) } }),
+    },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      headers: [],
+      cookies: [],
+      content: { size: 0, mimeType: 'application/json' },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: -1,
+    },
+    cache: {},
+    timings: { send: 0, wait: 0, receive: 0 },
+  }));
+  return {
+    log: { version: '1.2', creator: { name: 'airlock-scan-tests', version: '0.1.0' }, pages: [], entries },
+  };
+}
+
+interface Cli {
+  bin: string;
+  format: InputFormat;
+  script: Script;
+  args(prompt: string): string[];
+  setup(home: string, sim: Simulator): Promise<Record<string, string>>;
+}
+
+const CLIS: Cli[] = [
+  {
+    bin: 'claude',
+    format: 'claude-code',
+    script: readThenAnswer({ name: 'Read', args: { file_path: PATH_IN_PROMPT } }),
+    args: (prompt) => ['-p', prompt, '--allowedTools', 'Read', '--output-format', 'text'],
+    setup: async (_home, sim) => ({
+      ANTHROPIC_BASE_URL: sim.urls.anthropic,
+      ANTHROPIC_API_KEY: 'sk-ant-api03-simulator',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    }),
+  },
+  {
+    bin: 'codex',
+    format: 'codex',
+    script: readThenAnswer({
+      name: 'exec_command',
+      args: { cmd: { ...PATH_IN_PROMPT, template: 'cat $1' } },
+    }),
+    args: (prompt) => ['exec', '--skip-git-repo-check', prompt],
+    setup: async (home, sim) => {
+      const codexHome = path.join(home, '.codex');
+      await mkdir(codexHome, { recursive: true });
+      const config = [
+        'model = "gpt-5"',
+        'model_provider = "simulator"',
+        '[model_providers.simulator]',
+        'name = "simulator"',
+        `base_url = "${sim.urls.openai}"`,
+        'env_key = "OPENAI_API_KEY"',
+        'wire_api = "responses"',
+        '',
+      ];
+      await writeFile(path.join(codexHome, 'config.toml'), config.join('\n'));
+      return { CODEX_HOME: codexHome, OPENAI_API_KEY: 'sk-simulator' };
+    },
+  },
+  {
+    bin: 'gemini',
+    format: 'gemini-cli',
+    script: {
+      routes: [
+        {
+          when: { body: '"responseMimeType":"application/json"' },
+          script: { reply: [{ text: '{"complexity_reasoning":"simple","complexity_score":5}' }] },
+        },
+      ],
+      otherwise: readThenAnswer({ name: 'read_file', args: { file_path: PATH_IN_PROMPT } }),
+    },
+    args: (prompt) => ['-p', prompt],
+    setup: async (home, sim) => {
+      await mkdir(path.join(home, '.gemini'), { recursive: true });
+      const settings = {
+        security: { auth: { selectedType: 'gemini-api-key' } },
+        telemetry: { enabled: false },
+        privacy: { usageStatisticsEnabled: false },
+      };
+      await writeFile(path.join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
+      return {
+        GEMINI_API_KEY: 'gemini-simulator',
+        GOOGLE_GEMINI_BASE_URL: sim.urls.gemini,
+        GEMINI_CLI_TRUST_WORKSPACE: 'true',
+      };
+    },
+  },
+  {
+    bin: 'qwen',
+    format: 'qwen-code',
+    script: readThenAnswer({ name: 'read_file', args: { file_path: PATH_IN_PROMPT } }),
+    args: (prompt) => ['-p', prompt],
+    setup: async (home, sim) => {
+      await mkdir(path.join(home, '.qwen'), { recursive: true });
+      await writeFile(
+        path.join(home, '.qwen', 'settings.json'),
+        JSON.stringify({
+          security: { auth: { selectedType: 'openai' } },
+          privacy: { usageStatisticsEnabled: false },
+        }),
+      );
+      return {
+        OPENAI_API_KEY: 'sk-simulator',
+        OPENAI_BASE_URL: sim.urls.openai,
+        OPENAI_MODEL: 'qwen3-coder-plus',
+        HTTPS_PROXY: '',
+        HTTP_PROXY: '',
+      };
+    },
+  },
+];
+
+describe('scan of real CLI transcripts', () => {
+  let sim: Simulator;
+  let root: string;
+  before(async () => {
+    sim = await startSimulator();
+    root = await mkdtemp(path.join(os.tmpdir(), 'airlock-scan-clis-'));
+  });
+  after(async () => {
+    await sim.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  for (const cli of CLIS) {
+    it(
+      `${cli.bin}: its own session file is recognised and the keys it sent are found`,
+      { timeout: CLI_TIMEOUT_MS + 60_000 },
+      async (t: TestContext) => {
+        const bin = path.join(BIN_DIR, cli.bin);
+        if (!existsSync(bin)) {
+          t.skip(`${cli.bin} is not installed in ${BIN_DIR} (set AIRLOCK_CLI_BIN_DIR)`);
+          return;
+        }
+        const home = path.join(root, cli.bin, 'home');
+        const project = path.join(root, cli.bin, 'project');
+        await mkdir(home, { recursive: true });
+        await mkdir(project, { recursive: true });
+        const envFile = path.join(project, 'deploy.env');
+        await writeFile(envFile, `AWS_ACCESS_KEY_ID=${AWS}\nGITHUB_TOKEN=${GHP}\n`);
+        sim.reset();
+        sim.setScript(cli.script);
+        const env = {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: home,
+          TERM: 'dumb',
+          ...(await cli.setup(home, sim)),
+        };
+        const result = await run(bin, cli.args(`please read ${envFile} now`), env, project);
+        assert.equal(result.code, 0, result.out.slice(-3000));
+
+        const scan = await runScan({
+          paths: [],
+          home,
+          cwd: home,
+          engine: ENGINE,
+          workers: 0,
+          reveal: true,
+          format: 'json',
+        });
+        const report = scan.report!;
+        const sessions = report.files.filter((f) => f.format === cli.format);
+        assert.ok(sessions.length >= 1, `a ${cli.format} session among ${JSON.stringify(report.files)}`);
+        const mine = report.findings.filter((f) => f.format === cli.format);
+        const aws = mine.filter((f) => f.kind === 'aws-access-key' && f.value === AWS);
+        assert.ok(
+          aws.some((f) => f.role === 'tool_result'),
+          `AWS key in a tool result: ${JSON.stringify(mine, null, 1).slice(0, 3000)}`,
+        );
+        assert.ok(mine.some((f) => f.kind === 'github-token' && f.value === GHP && f.role === 'tool_result'));
+        assert.ok(mine.every((f) => f.assistant === cli.format));
+        assert.equal(scan.exitCode, 1);
+        // The same run as a capture: the CLI's real requests (headers and bodies) saved as HAR 1.2.
+        const harFile = path.join(root, cli.bin, 'capture.har');
+        await writeFile(harFile, JSON.stringify(harOf(sim), null, 2));
+        const har = (
+          await runScan({
+            paths: [harFile],
+            cwd: root,
+            engine: ENGINE,
+            workers: 0,
+            reveal: true,
+            format: 'json',
+          })
+        ).report!;
+        assert.equal(har.files[0]?.format, 'har');
+        const inHar = har.findings.filter((f) => f.value === AWS);
+        assert.ok(
+          inHar.some((f) => f.role === 'tool_result' && f.path.includes('postData')),
+          JSON.stringify(har.findings, null, 1).slice(0, 3000),
+        );
+        assert.ok(
+          inHar.every((f) => f.assistant === cli.format),
+          `assistant from the user-agent: ${inHar.map((f) => f.assistant).join(', ')}`,
+        );
+
+        const saveTo = process.env['AIRLOCK_SCAN_SAVE_REAL'];
+        if (saveTo) {
+          // Refreshes test/fixtures/scan/real/ (see its use in readers.test.ts).
+          for (const s of sessions)
+            await copyFile(
+              path.join(home, s.file),
+              path.join(saveTo, `${cli.format}${path.extname(s.file)}`),
+            );
+          await copyFile(harFile, path.join(saveTo, `${cli.format}.har`));
+        }
+        t.diagnostic(
+          `${cli.bin}: ${sessions.map((s) => s.file).join(', ')}; ${mine.length} findings: ${mine.map((f) => `${f.line}:${f.path.join('.')}:${f.role}:${f.kind}`).join(' ')}`,
+        );
+      },
+    );
+  }
+});
