@@ -1,9 +1,10 @@
 /**
  * The gateway `airlock run` points the assistant at: one already answering at `--gateway`
  * (`GET /healthz` → 200 `{"status":"ok"}`), or one started in this process on an ephemeral
- * loopback port. The in-process start is a replaceable function so the full wiring (policy,
- * audit recorder) used by `airlock start` can be passed in; the default here starts the bare
- * gateway from the config file.
+ * loopback port. The in-process start is a replaceable function (`GatewayStarter`) so that the
+ * wiring `airlock start` uses (audit recorder, dashboard) can be passed in; the default here,
+ * `startInspectingGateway`, wires the policy inspector (policy file or built-in default,
+ * detection engine with this machine's canaries, surrogate key from the data dir, memory vault).
  */
 import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -13,8 +14,15 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { startGateway } from '../gateway/server.js';
+import { learnCanaries } from '../detect/canaries.js';
+import { engineForPolicy } from '../policy/engine.js';
+import { createPolicyInspector } from '../policy/inspector.js';
+import { loadPolicyOrDefault } from '../policy/load.js';
+import { loadOrCreateKey } from '../redact/surrogates.js';
+import { MemoryVault } from '../redact/vault.js';
 import type { EgressEvent } from '../egress/events.js';
 import { egressPolicySchema, type EgressPolicyInput } from '../egress/policy.js';
+import { isLoopback } from '../egress/self.js';
 
 export interface RunGateway {
   url: string;
@@ -82,19 +90,30 @@ export function readEgressSection(policyFile: string | undefined): EgressPolicyI
   return result.data;
 }
 
-export const startBareGateway: GatewayStarter = async (opts) => {
-  const { config: fileConfig } = loadConfig(opts.configFile);
-  const config: Config = {
-    ...fileConfig,
+/** The config for an in-process gateway: the user's file, on an ephemeral loopback port. */
+export function runGatewayConfig(opts: GatewayStartOptions): Config {
+  const { config } = loadConfig(opts.configFile);
+  // The inherited proxy is for the providers out there; upstreams on this machine (a local model
+  // server, the simulator) are reached straight, as NO_PROXY would have it.
+  const remote = Object.values(config.upstreams).some((u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')));
+  return {
+    ...config,
     listen: { host: '127.0.0.1', port: 0 },
-    upstream_proxy: fileConfig.upstream_proxy ?? opts.upstreamProxy,
+    upstream_proxy: config.upstream_proxy ?? (remote ? opts.upstreamProxy : undefined),
   };
-  const gateway = await startGateway({ config, logger: opts.logger });
+}
+
+export const startInspectingGateway: GatewayStarter = async (opts) => {
+  const config = runGatewayConfig(opts);
+  const policy = loadPolicyOrDefault(config.policy);
+  const engine = engineForPolicy(policy, { canaries: learnCanaries() });
+  const inspector = createPolicyInspector({ policy, engine, vault: new MemoryVault(), key: loadOrCreateKey(opts.dataDir) });
+  const gateway = await startGateway({ config, inspector, onInspectError: policy.policy.on_error, logger: opts.logger });
   return {
     url: gateway.url,
     inProcess: true,
     close: () => gateway.close(2000),
-    egressPolicy: readEgressSection(config.policy),
+    egressPolicy: policy.policy.egress,
   };
 };
 

@@ -13,7 +13,7 @@ import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
 import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
-import { readEgressSection, resolveGateway, startBareGateway, type GatewayStarter, type RunGateway } from './gateway.js';
+import { readEgressSection, resolveGateway, startInspectingGateway, type GatewayStarter, type RunGateway } from './gateway.js';
 import { resolveAssistant, type Profile } from './profiles.js';
 import { writeSettingsOverrides } from './settings.js';
 import { runChild } from './spawn.js';
@@ -35,7 +35,7 @@ export interface RunOptions {
   proxyPort?: number;
   /** The environment to start from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** How to start an in-process gateway; default the bare gateway from the config file. */
+  /** How to start an in-process gateway; default startInspectingGateway. */
   startGateway?: GatewayStarter;
   /** Also called with every egress event (tests, the dashboard). */
   onEgress?: (event: EgressEvent) => void;
@@ -74,7 +74,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
   let gateway: RunGateway | undefined;
   let proxy: ForwardProxy | undefined;
   try {
-    gateway = await resolveGateway(opts.gateway ?? DEFAULT_GATEWAY_URL, opts.startGateway ?? startBareGateway, {
+    gateway = await resolveGateway(opts.gateway ?? DEFAULT_GATEWAY_URL, opts.startGateway ?? startInspectingGateway, {
       dataDir: opts.dataDir,
       configFile: opts.configFile,
       upstreamProxy,

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const AIRLOCK_ENTRY = join(ROOT, 'test/run/fixtures/airlock.ts');
+/** tsx's loader by absolute URL, so the CLI starts from any working directory. */
+export const TSX_IMPORT = import.meta.resolve('tsx');
+/** argv (after node) that starts the airlock CLI. */
+export const AIRLOCK_ARGV = ['--import', TSX_IMPORT, AIRLOCK_ENTRY];
 export const fixture = (name: string) => join(ROOT, 'test/run/fixtures', name);
 
 /** A port nothing listens on: the "no gateway here" address for --gateway. */
@@ -29,7 +33,7 @@ export interface CliRun {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', AIRLOCK_ENTRY, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AIRLOCK_ARGV, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AIRLOCK_ENTRY, baseEnv, fixture, NO_GATEWAY, ROOT, tempDir } from './helpers.js';
+import { AIRLOCK_ARGV, baseEnv, fixture, NO_GATEWAY, ROOT, tempDir } from './helpers.js';
 
 const TMUX = '/usr/bin/tmux';
 const socket = `airlock-test-${process.pid}`;
@@ -37,7 +37,7 @@ test('input, terminal, window size, Ctrl-C and the exit code pass through airloc
   const dir = tempDir();
   const exitFile = join(dir, 'exit');
   const session = 'run';
-  const command = [process.execPath, '--import', 'tsx', AIRLOCK_ENTRY, 'run', '--gateway', NO_GATEWAY, '--data-dir', join(dir, 'data'), '--', process.execPath, fixture('interactive.mjs')]
+  const command = [process.execPath, ...AIRLOCK_ARGV, 'run', '--gateway', NO_GATEWAY, '--data-dir', join(dir, 'data'), '--', process.execPath, fixture('interactive.mjs')]
     .map(quote)
     .join(' ');
   // The wrapper shell shares the terminal's process group: it traps SIGINT (a handler, which the
