@@ -43,6 +43,15 @@ describe('text format', () => {
     assert.equal(s.get('lat_seconds_count{p="x"}'), 4);
   });
 
+  test('past 2000 label combinations, new ones fold into "other" (bounded memory)', () => {
+    const c = new Counter('many_total', 'h', ['k']);
+    for (let i = 0; i < 2100; i++) c.inc({ k: `v${i}` });
+    const s = samples(c.render());
+    assert.equal(s.size, 2001);
+    assert.equal(s.get('many_total{k="other"}'), 100);
+    assert.equal(s.get('many_total{k="v0"}'), 1);
+  });
+
   test('invalid names and non-increasing buckets are refused', () => {
     assert.throws(() => new Counter('bad-name', 'h', []), /invalid metric name/);
     assert.throws(() => new Counter('ok', 'h', ['le']), /invalid label name/);
