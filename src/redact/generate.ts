@@ -86,6 +86,19 @@ function homeShape(home: string, n: number, attempt: number): string {
   return home.startsWith('/Users/') ? `/Users/${user}` : `/home/${user}`;
 }
 
+/** Claude Code's folder names: every non-alphanumeric character of a path becomes `-`. */
+export function flattenPath(path: string): string {
+  return path.replace(/[^A-Za-z0-9]/g, '-');
+}
+
+/** `-home-alice` → `/home/alice`, `C--Users-alice` → `C:\\Users\\alice` (a flattened home only). */
+function unflattenHome(value: string): string | undefined {
+  const posix = /^-(home|Users)-(.+)$/.exec(value);
+  if (posix) return `/${posix[1]}/${posix[2]}`;
+  const win = /^([A-Za-z])--Users-(.+)$/.exec(value);
+  return win ? `${win[1]}:\\Users\\${win[2]}` : undefined;
+}
+
 async function pathCandidate(
   kind: ValueKind,
   value: string,
@@ -93,6 +106,11 @@ async function pathCandidate(
   attempt: number,
   resolve?: Resolver,
 ): Promise<Candidate> {
+  const flattened = unflattenHome(value);
+  if (flattened !== undefined && resolve) {
+    // Same surrogate as the home itself, flattened the same way: `-home-user`.
+    return { text: flattenPath(await resolve('home-path', flattened)), derived: true };
+  }
   const home = homePrefix(value);
   if (kind === 'home-path' && home === value) return { text: homeShape(value, n, attempt) };
   const sep = /^[A-Za-z]:\\/.test(value) ? '\\' : '/';

@@ -9,7 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValueKind } from '../detect/types.js';
-import { generate, isRestorable, type Resolver } from './generate.js';
+import { flattenPath, generate, isRestorable, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
 
@@ -121,7 +121,10 @@ export class Surrogates {
       this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
     if (known !== undefined && !this.conflicts(known, original, ctx)) {
       this.remember(valueKey, known);
-      if (restorable) ctx.entries.set(known, { original, secret });
+      if (restorable) {
+        ctx.entries.set(known, { original, secret });
+        addPathVariants(kind, original, known, ctx);
+      }
       return known;
     }
     const resolve: Resolver = (k, v) => this.surrogate(k, v, ctx, secret);
@@ -145,6 +148,7 @@ export class Surrogates {
       if (linked === undefined) continue;
       if (known === undefined) this.remember(valueKey, linked);
       ctx.entries.set(linked, { original, secret });
+      addPathVariants(kind, original, linked, ctx);
       return linked;
     }
     throw new Error(`no free surrogate for a ${kind} value after ${MAX_ATTEMPTS} attempts`);
@@ -163,5 +167,29 @@ export class Surrogates {
       if (!oldest.done) this.cache.delete(oldest.value);
     }
     this.cache.set(valueKey, surrogate);
+  }
+}
+
+/**
+ * The other spellings of a mapped path in the same request: flattened as Claude Code names its
+ * project folders (`-home-alice-src-acme-api`), and the project folder's own name when it is
+ * distinctive enough to replace wherever it appears (`acme-api` in a README title), not a
+ * common word (`api`, `server`) whose replacement would rewrite the user's code.
+ */
+function addPathVariants(kind: ValueKind, original: string, surrogate: string, ctx: RequestContext): void {
+  if (kind !== 'home-path' && kind !== 'project-path') return;
+  const flatOriginal = flattenPath(original);
+  const flatSurrogate = flattenPath(surrogate);
+  if (flatOriginal !== original && flatOriginal !== flatSurrogate && !ctx.reals.has(flatSurrogate)) {
+    ctx.entries.set(flatSurrogate, { original: flatOriginal, secret: false });
+    ctx.replaced?.set(flatOriginal, flatSurrogate);
+  }
+  if (kind !== 'project-path') return;
+  const name = /[^\\/]+$/.exec(original)?.[0] ?? '';
+  const alias = /[^\\/]+$/.exec(surrogate)?.[0] ?? '';
+  const distinctive = name.length >= 6 && /[-_.\d]|[a-z][A-Z]/.test(name);
+  if (distinctive && alias !== '' && alias !== name && !ctx.reals.has(alias)) {
+    ctx.entries.set(alias, { original: name, secret: false });
+    ctx.replaced?.set(name, alias);
   }
 }

@@ -38,9 +38,15 @@ describe('apply', () => {
       'then',
       { value: '/home/alice', kind: 'home-path', category: 'environment', suffix: '/acme-api/src/x.ts' },
     ]);
-    const { text: out } = await pseudonymize(text, findings);
+    const extra = ' memory: ~/.claude/projects/-home-alice-acme-api/x # acme-api README';
+    const { text: out, entries } = await pseudonymize(text + extra, findings);
     assert.ok(!out.includes('acme-api'), out);
     assert.ok(!out.includes('alice'), out);
+    assert.match(out, /projects\/-home-user-project-\d+\/x # project-\d+ README/);
+    // The flattened spelling and the folder name restore too.
+    const flat = entries.find((e) => e.original === '-home-alice-acme-api');
+    assert.match(flat?.surrogate ?? '', /^-home-user-project-\d+$/);
+    assert.ok(entries.some((e) => e.original === 'acme-api'));
     const inputs = [input('secret AKIA1234567890ABCDEF again'), input('no AKIA1234567890ABCDEF flag here')];
     const edits = propagateEdits(
       inputs,

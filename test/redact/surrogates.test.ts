@@ -68,6 +68,11 @@ describe('Surrogates', () => {
     assert.equal(await s.surrogate('home-path', 'C:\\Users\\alice', c), 'C:\\Users\\user');
     assert.match(await s.surrogate('project-path', '/home/alice/acme-api', c), /^\/home\/user\/project-\d+$/);
     assert.equal(await s.surrogate('path', '/home/alice/notes/todo.md', c), '/home/user/notes/todo.md');
+    assert.equal(
+      await s.surrogate('home-path', '-home-alice', c),
+      '-home-user',
+      'flattened like the home itself',
+    );
     assert.match(await s.surrogate('hostname', 'db.acme.corp', c), /^host-\d+\.example\.internal$/);
     assert.match(await s.surrogate('username', 'alice', c), /^user-\d+$/);
     assert.match(await s.surrogate('email', 'alice@acme.com', c), /^user-\d+@example\.com$/);

@@ -1,0 +1,58 @@
+/**
+ * The default policy on real requests of four assistants (test/fixtures/captures: Claude Code,
+ * Codex, Gemini CLI, Qwen Code, run in a made-up environment): none of the planted values
+ * (home, user, host, git identity, proxy password, keys from the .env) leaves in the body or the
+ * headers, the provider's credential header is untouched, and every body still serializes.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { resolveDialect } from '../../src/dialects/index.js';
+import type { Provider } from '../../src/errors.js';
+import { engineForPolicy } from '../../src/policy/engine.js';
+import { createPolicyInspector } from '../../src/policy/inspector.js';
+import { defaultPolicy } from '../../src/policy/load.js';
+import { MemoryVault } from '../../src/redact/vault.js';
+
+interface Capture {
+  planted: Record<string, string>;
+  requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
+}
+
+const PROVIDERS: Record<string, Provider> = { claude: 'anthropic', codex: 'openai', gemini: 'gemini', qwen: 'openai' };
+
+describe('default policy on captured assistant requests', () => {
+  for (const [cli, provider] of Object.entries(PROVIDERS)) {
+    it(`${cli}: no planted value leaves`, async () => {
+      const capture = JSON.parse(readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8')) as Capture;
+      const policy = defaultPolicy();
+      const inspector = createPolicyInspector({ policy, engine: engineForPolicy(policy), vault: new MemoryVault(), key: Buffer.alloc(32, 5) });
+      for (const req of capture.requests) {
+        const [path = '', search = ''] = req.path.split('?');
+        const body: unknown = typeof req.body === 'string' ? JSON.parse(req.body) : structuredClone(req.body);
+        const result = await inspector.inspect({
+          provider,
+          dialect: resolveDialect(provider, req.method, path),
+          method: req.method,
+          path,
+          query: new URLSearchParams(search),
+          headers: { ...req.headers },
+          body,
+        });
+        assert.equal(result.action, 'forward', result.action === 'block' ? result.message : '');
+        if (result.action !== 'forward') continue;
+        const headers: Record<string, string> = { ...req.headers };
+        for (const name of result.removeHeaders ?? []) delete headers[name];
+        Object.assign(headers, result.setHeaders ?? {});
+        const sent = `${JSON.stringify(result.body ?? body)}\n${JSON.stringify(headers)}`.toLowerCase();
+        for (const [name, value] of Object.entries(capture.planted)) {
+          assert.ok(!sent.includes(value.toLowerCase()), `${cli} ${req.path}: planted ${name} left`);
+        }
+        for (const cred of ['x-api-key', 'authorization', 'x-goog-api-key']) {
+          if (req.headers[cred] !== undefined) assert.equal(headers[cred], req.headers[cred], `${cred} must pass unchanged`);
+        }
+        assert.ok(!Object.keys(headers).some((h) => h.startsWith('x-stainless-')));
+      }
+    });
+  }
+});
