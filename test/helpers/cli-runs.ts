@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RecordedRequest, Reply } from '../../src/simulator/types.js';
 import type { FakeEnv } from './fake-env.js';
 
 export type CliName = 'claude' | 'codex' | 'gemini' | 'qwen';
@@ -150,4 +151,66 @@ export function jsonForSchema(schema: unknown): unknown {
     default:
       return 'ok';
   }
+}
+
+interface ToolDef {
+  name: string;
+  schema: { properties?: Record<string, unknown>; required?: string[] };
+}
+
+/** Tool definitions in any of the three request shapes. */
+function tools(body: Record<string, unknown>): ToolDef[] {
+  const out: ToolDef[] = [];
+  for (const t of (body.tools as Record<string, unknown>[] | undefined) ?? []) {
+    const fn = (t.function as Record<string, unknown> | undefined) ?? t;
+    if (typeof fn.name === 'string') {
+      out.push({ name: fn.name, schema: (fn.input_schema ?? fn.parameters ?? {}) as ToolDef['schema'] });
+    }
+    for (const d of (t.functionDeclarations as Record<string, unknown>[] | undefined) ?? []) {
+      out.push({
+        name: String(d.name),
+        schema: (d.parameters ?? d.parametersJsonSchema ?? {}) as ToolDef['schema'],
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * A script that makes any of the CLIs read the project's `.env` with its own file tool (Read,
+ * read_file) or shell tool (cat), then answers in text; schema-bound JSON requests get JSON.
+ */
+export function readEnvScript(project: string): (req: RecordedRequest) => Reply {
+  return (req) => {
+    const body = (req.json ?? {}) as Record<string, unknown>;
+    const config = body.generationConfig as
+      { responseMimeType?: string; responseJsonSchema?: unknown; responseSchema?: unknown } | undefined;
+    if (config?.responseMimeType === 'application/json') {
+      return {
+        reply: [
+          { text: JSON.stringify(jsonForSchema(config.responseJsonSchema ?? config.responseSchema ?? {})) },
+        ],
+      };
+    }
+    const text = req.body.toString();
+    const alreadyRead =
+      text.includes('AWS_ACCESS_KEY_ID') ||
+      /tool_result|function_call_output|functionResponse|"role":"tool"/.test(text);
+    const reader = tools(body).find((t) => /^(Read|read_file)$/.test(t.name));
+    const shell = tools(body).find((t) => /^(shell|exec_command|local_shell)$/.test(t.name));
+    if (!alreadyRead && reader) {
+      const param = reader.schema.required?.[0] ?? 'file_path';
+      return { reply: [{ toolCall: { name: reader.name, args: { [param]: `${project}/.env` } } }] };
+    }
+    if (!alreadyRead && shell) {
+      const param = shell.schema.required?.[0] ?? 'command';
+      const value =
+        shell.schema.properties?.[param] &&
+        (shell.schema.properties[param] as { type?: string }).type === 'string'
+          ? 'cat .env'
+          : ['cat', '.env'];
+      return { reply: [{ toolCall: { name: shell.name, args: { [param]: value, workdir: project } } }] };
+    }
+    return { reply: [{ text: 'I read the .env file; it holds AWS, GitHub and Stripe settings.' }] };
+  };
 }
