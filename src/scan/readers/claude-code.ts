@@ -4,7 +4,7 @@
  * parentUuid, sessionId, cwd, gitBranch, version, timestamp}`; `content` is a string or
  * Anthropic Messages blocks (text, thinking, tool_use with `input`, tool_result with
  * `content`). Other records: `summary` (a model-written title), `system` (local notices),
- * `file-history-snapshot` and the like. Only what was part of the conversation sent to the
+ * `attachment` (context added to the next user turn), `file-history-snapshot` and the like. Only what was part of the conversation sent to the
  * model is scanned: bookkeeping members (cwd, gitBranch, ids) and `toolUseResult` (the local
  * UI copy of a tool result) are not.
  */
@@ -40,6 +40,12 @@ function blockRole(block: Rec, messageRole: Role): Role {
 export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
   if (rec.type === 'summary') {
     if (typeof rec.summary === 'string') sink({ path: ['summary'], role: 'assistant', text: rec.summary });
+    return;
+  }
+  if (rec.type === 'attachment') {
+    // Context the CLI adds to the next user turn (files named with @, skill and agent
+    // listings, diagnostics): sent to the model inside the user message.
+    walkLeaves(rec.attachment, ['attachment'], 'user', sink, false);
     return;
   }
   const message = rec.message;
