@@ -68,11 +68,22 @@ export function isSecretKind(kind: ValueKind): boolean {
   return SECRET_KINDS.has(kind);
 }
 
-/** `/home/alice`, `/Users/alice`, `C:\Users\alice`, `C:/Users/alice`: the home part of a path. */
-const HOME = /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:[\\/]Users[\\/][^\\/\s]+)/;
+/**
+ * `/home/alice`, `/Users/alice`, `C:\Users\alice`, `C:/Users/alice`, and `C:\\Users\\alice` as it
+ * appears in JSON text inside a tool result: the home part of a path.
+ */
+const HOME = /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/)[^\\/\s]+)/;
+const WINDOWS_HOME = /^([A-Za-z]:)(\\\\|\\|\/)Users\2/;
 
 export function homePrefix(path: string): string | undefined {
   return HOME.exec(path)?.[0];
+}
+
+/** A whole value that is one home directory (a Windows user name may hold a space). */
+function isWholeHome(value: string): boolean {
+  if (homePrefix(value) === value) return true;
+  const win = WINDOWS_HOME.exec(value);
+  return win !== null && !/[\\/]/.test(value.slice(win[0].length));
 }
 
 function small(n: number): number {
@@ -81,7 +92,7 @@ function small(n: number): number {
 
 function homeShape(home: string, n: number, attempt: number): string {
   const user = attempt === 0 ? 'user' : `user-${small(n)}`;
-  const win = /^([A-Za-z]:)([\\/])Users/.exec(home);
+  const win = WINDOWS_HOME.exec(home);
   if (win) return `${win[1]}${win[2]}Users${win[2]}${user}`;
   return home.startsWith('/Users/') ? `/Users/${user}` : `/home/${user}`;
 }
@@ -112,8 +123,8 @@ async function pathCandidate(
     return { text: flattenPath(await resolve('home-path', flattened)), derived: true };
   }
   const home = homePrefix(value);
-  if (kind === 'home-path' && home === value) return { text: homeShape(value, n, attempt) };
-  const sep = /^[A-Za-z]:\\/.test(value) ? '\\' : '/';
+  if (kind === 'home-path' && isWholeHome(value)) return { text: homeShape(value, n, attempt) };
+  const sep = WINDOWS_HOME.exec(value)?.[2] ?? (/^[A-Za-z]:\\/.test(value) ? '\\' : '/');
   if (home !== undefined && resolve) {
     const homeSurrogate = await resolve('home-path', home);
     if (kind === 'project-path') return { text: `${homeSurrogate}${sep}project-${small(n)}` };

@@ -19,14 +19,26 @@ interface Capture {
   requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
 }
 
-const PROVIDERS: Record<string, Provider> = { claude: 'anthropic', codex: 'openai', gemini: 'gemini', qwen: 'openai' };
+const PROVIDERS: Record<string, Provider> = {
+  claude: 'anthropic',
+  codex: 'openai',
+  gemini: 'gemini',
+  qwen: 'openai',
+};
 
 describe('default policy on captured assistant requests', () => {
   for (const [cli, provider] of Object.entries(PROVIDERS)) {
     it(`${cli}: no planted value leaves`, async () => {
-      const capture = JSON.parse(readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8')) as Capture;
+      const capture = JSON.parse(
+        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
+      ) as Capture;
       const policy = defaultPolicy();
-      const inspector = createPolicyInspector({ policy, engine: engineForPolicy(policy), vault: new MemoryVault(), key: Buffer.alloc(32, 5) });
+      const inspector = createPolicyInspector({
+        policy,
+        engine: engineForPolicy(policy),
+        vault: new MemoryVault(),
+        key: Buffer.alloc(32, 5),
+      });
       for (const req of capture.requests) {
         const [path = '', search = ''] = req.path.split('?');
         const body: unknown = typeof req.body === 'string' ? JSON.parse(req.body) : structuredClone(req.body);
@@ -49,7 +61,8 @@ describe('default policy on captured assistant requests', () => {
           assert.ok(!sent.includes(value.toLowerCase()), `${cli} ${req.path}: planted ${name} left`);
         }
         for (const cred of ['x-api-key', 'authorization', 'x-goog-api-key']) {
-          if (req.headers[cred] !== undefined) assert.equal(headers[cred], req.headers[cred], `${cred} must pass unchanged`);
+          if (req.headers[cred] !== undefined)
+            assert.equal(headers[cred], req.headers[cred], `${cred} must pass unchanged`);
         }
         assert.ok(!Object.keys(headers).some((h) => h.startsWith('x-stainless-')));
       }

@@ -183,6 +183,19 @@ describe('policy inspector', () => {
     assert.ok(!message.includes('b3BlbnNzaC1rZXkt'), 'the value is never in the message');
   });
 
+  it('strips hidden unicode (zero-width and tag characters) from the text', async () => {
+    const body = conversation(1);
+    const hidden = 'please fix\u200b the bug\u{E0049}\u{E0047}\u{E004E}';
+    (body.messages as unknown[]).push({ role: 'user', content: [{ type: 'text', text: hidden }] });
+    const r = forwarded(await inspect(body));
+    const sent =
+      (r.body as { messages: { content: { text: string }[] }[] }).messages[1]?.content[0]?.text ?? '';
+    assert.equal(sent, 'please fix the bug');
+    assert.ok(
+      r.summary.findings.some((f) => f.finding.category === 'hidden-unicode' && f.action === 'strip'),
+    );
+  });
+
   it('monitor mode records the same findings and changes nothing', async () => {
     const monitor = compilePolicy(parsePolicy('mode: monitor\n', 'm.yaml'), 'm.yaml');
     const body = conversation(2);

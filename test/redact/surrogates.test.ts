@@ -100,6 +100,19 @@ describe('Surrogates', () => {
     assert.equal(await s.surrogate('runtime-version', 'v20.11.1', c), 'v20.0.0');
   });
 
+  it('keeps the separators of escaped and Windows homes', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const c = ctx();
+    // JSON-escaped inside a tool result's text: the separators stay doubled.
+    assert.equal(await s.surrogate('home-path', 'C:\\\\Users\\\\carol', c), 'C:\\\\Users\\\\user');
+    assert.equal(
+      await s.surrogate('path', 'C:\\\\Users\\\\carol\\\\x.txt', c),
+      'C:\\\\Users\\\\user\\\\x.txt',
+    );
+    // A user name with a space is one home.
+    assert.equal(await s.surrogate('home-path', 'C:\\Users\\John Doe', c), 'C:\\Users\\user');
+  });
+
   it('restorable surrogates are recorded for the request; version strings are not', async () => {
     const s = new Surrogates(KEY, new MemoryVault());
     const c = ctx();
