@@ -27,7 +27,12 @@ export function requestInputs(req: CapturedRequest): ScanInput[] {
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     const header = name.toLowerCase();
-    inputs.push({ path: ['headers', header], role: 'header', header, text: Array.isArray(value) ? value.join(', ') : value });
+    inputs.push({
+      path: ['headers', header],
+      role: 'header',
+      header,
+      text: Array.isArray(value) ? value.join(', ') : value,
+    });
   }
   return inputs;
 }

@@ -24,8 +24,9 @@ export function compileRule(def: RuleDef, index: number): CompiledRule {
   const flags = def.flags ?? '';
   if (!/^[iu]*$/.test(flags)) throw new RuleCompileError(def.id, `flags may only contain i and u (got ${JSON.stringify(flags)})`);
   const headers = def.appliesTo?.headers ?? [];
-  if (headers.length === 0 && def.keywords.length === 0) throw new RuleCompileError(def.id, 'a text rule needs at least one prefilter keyword');
-  if (headers.length === 0 && def.pattern === undefined && def.linearMatch === undefined) throw new RuleCompileError(def.id, 'a text rule needs a pattern');
+  const fields = def.appliesTo?.fields ?? [];
+  if (headers.length === 0 && fields.length === 0 && def.keywords.length === 0) throw new RuleCompileError(def.id, 'a text rule needs at least one prefilter keyword');
+  if (headers.length === 0 && fields.length === 0 && def.pattern === undefined && def.linearMatch === undefined) throw new RuleCompileError(def.id, 'a text rule needs a pattern');
   let regex: RegExp | undefined;
   if (def.pattern !== undefined) {
     // The lazy prefix lets one sticky attempt try every start up to `lookback` before the hit.
@@ -61,6 +62,7 @@ export function compileRule(def: RuleDef, index: number): CompiledRule {
     roles: def.appliesTo?.roles ? new Set(def.appliesTo.roles) : undefined,
     headerNames: new Set(exact),
     headerPrefixes: prefixes,
+    fieldNames: new Set(fields),
   };
 }
 

@@ -10,7 +10,7 @@ import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from 
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
-import type { Finding, ScanInput } from './types.js';
+import type { Finding, ScanInput, ValueKind } from './types.js';
 
 export interface EngineOptions {
   /** The rules to run; defaults to the built-in set. Pass [...defaultRules, ...userRules] to add. */
@@ -37,6 +37,9 @@ export interface Engine {
 /** Headers that carry the credential the provider itself needs: the policy decides on them. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie']);
 
+/** Kinds whose values, once found in context, are looked for everywhere else in the request. */
+const PROPAGATED_KINDS = new Set<ValueKind>(['project-path', 'home-path', 'hostname', 'username', 'person-name', 'machine-id', 'password', 'token', 'aws-secret-key', 'aws-account-id']);
+
 function isWordChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
@@ -51,11 +54,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ids.add(d.id);
   }
   const rules = defs.map((d, i) => compileRule(d, i));
-  const textRules = rules.filter((r) => r.headerNames.size === 0 && r.headerPrefixes.length === 0);
-  const headerRules = rules.filter((r) => !textRules.includes(r));
+  const textRules = rules.filter((r) => r.headerNames.size === 0 && r.headerPrefixes.length === 0 && r.fieldNames.size === 0);
+  const headerRules = rules.filter((r) => r.headerNames.size > 0 || r.headerPrefixes.length > 0);
+  const fieldRules = rules.filter((r) => r.fieldNames.size > 0);
   const canaries = [...(opts.canaries ?? [])];
   // Header rules test their optional pattern anywhere in the value: a plain, non-sticky copy.
-  const headerTests = new Map(headerRules.filter((r) => r.regex).map((r) => [r, new RegExp(r.regex!.source, r.regex!.flags.replace(/[yd]/g, ''))]));
+  const headerTests = new Map([...headerRules, ...fieldRules].filter((r) => r.regex).map((r) => [r, new RegExp(r.regex!.source, r.regex!.flags.replace(/[yd]/g, ''))]));
   const prefilter = opts.prefilter ?? true;
 
   // Prefilter patterns: keywords (owner = rule index) and canary encodings (owner = ~pattern).
@@ -168,6 +172,48 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     }
   }
 
+  function scanField(input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+    let name: string | undefined;
+    for (let k = input.path.length - 1; k >= 0 && name === undefined; k--) if (typeof input.path[k] === 'string') name = input.path[k] as string;
+    if (name === undefined) return;
+    const text = input.text;
+    for (const rule of fieldRules) {
+      if (!rule.fieldNames.has(name) || text.trim().length === 0) continue;
+      if (rule.roles && !rule.roles.has(input.role)) continue;
+      const test = headerTests.get(rule);
+      if (test && !test.test(text)) continue;
+      accept(rule, input, inputIndex, 0, text.length, 0, text.length, {}, out);
+    }
+  }
+
+  /**
+   * A value one rule found from its context (a project path after "working directory:", a
+   * password after "PASSWORD=") is the same value wherever else it appears in the request:
+   * report those places too, so redaction is consistent.
+   */
+  function propagate(inputs: readonly ScanInput[], found: RankedFinding[]): void {
+    const values = new Map<string, RankedFinding>();
+    for (const f of found) {
+      if (!PROPAGATED_KINDS.has(f.kind) || f.end - f.start < 6 || f.ruleId.startsWith('canary.')) continue;
+      const value = inputs[f.input]!.text.slice(f.start, f.end);
+      if (!values.has(value)) values.set(value, f);
+    }
+    for (const [value, f] of values) {
+      const wordStart = isWordChar(value.charCodeAt(0));
+      const wordEnd = isWordChar(value.charCodeAt(value.length - 1));
+      inputs.forEach((input, i) => {
+        if (input.role === 'header' && CREDENTIAL_HEADERS.has((input.header ?? '').toLowerCase())) return;
+        const text = input.text;
+        for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+          const end = at + value.length;
+          if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
+          if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+          found.push({ ...f, input: i, path: input.path, role: input.role, start: at, end });
+        }
+      });
+    }
+  }
+
   function scanText(input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
     const text = input.text;
     hits.reset();
@@ -229,9 +275,10 @@ export function createEngine(opts: EngineOptions = {}): Engine {
           const name = (input.header ?? '').toLowerCase();
           scanHeader(input, i, found);
           if (CREDENTIAL_HEADERS.has(name)) return;
-        }
+        } else if (fieldRules.length > 0) scanField(input, i, found);
         scanText(input, i, found);
       });
+      propagate(inputs, found);
       return resolveOverlaps(found);
     },
   };

@@ -70,12 +70,19 @@ export interface RuleDef {
      * whole value of those headers (or `pattern` inside it) and never reads other text.
      */
     headers?: readonly string[];
+    /**
+     * JSON field names (the last key of an input's path, e.g. `prompt_cache_key`). Like header
+     * rules, a field rule matches the whole value of those fields and reads no other text.
+     */
+    fields?: readonly string[];
   };
   samples: {
     tp: readonly PositiveSample[];
     fp: readonly string[];
     /** For header rules: the header name used by the samples. */
     header?: string;
+    /** For field rules: the field name used by the samples. */
+    field?: string;
   };
 }
 
@@ -96,4 +103,5 @@ export interface CompiledRule {
   roles: ReadonlySet<Role> | undefined;
   headerNames: ReadonlySet<string>;
   headerPrefixes: readonly string[];
+  fieldNames: ReadonlySet<string>;
 }

@@ -102,16 +102,27 @@ export function ipv4IsPrivate(value: string): boolean {
   return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
 }
 
-/** Loopback, unspecified, broadcast, multicast and documentation (RFC 5737) addresses are not fingerprints. */
+/** Addresses every home or cloud network shares: router defaults and the instance metadata service. */
+const SHARED_IPV4 = new Set(['192.168.0.1', '192.168.1.1', '192.168.1.254', '192.168.0.254', '10.0.0.1', '10.0.0.138', '10.1.1.1', '172.16.0.1', '169.254.169.254', '169.254.170.2', '100.100.100.200']);
+
+/**
+ * Loopback, unspecified, broadcast, multicast, documentation (RFC 5737), network (.0) and
+ * broadcast (.255) addresses and addresses shared by most networks are not fingerprints.
+ */
 export function ipv4IsReportable(value: string): boolean {
   const o = ipv4Octets(value);
   if (!o) return false;
-  const [a, b, c] = o as [number, number, number, number];
-  if (a === 127 || a === 0 || a >= 224) return false;
+  const [a, b, c, d] = o as [number, number, number, number];
+  if (a === 127 || a === 0 || a >= 224 || d === 0 || d === 255 || SHARED_IPV4.has(value)) return false;
   if (a === 192 && b === 0 && c === 2) return false;
   if (a === 198 && b === 51 && c === 100) return false;
   if (a === 203 && b === 0 && c === 113) return false;
   return true;
+}
+
+/** Link-local (MAC-derived) and unique-local addresses identify a machine or site by themselves. */
+export function ipv6IsLocal(value: string): boolean {
+  return /^(?:fe[89ab][0-9a-f]|f[cd][0-9a-f]{2}):/i.test(value);
 }
 
 export function ipv6IsReportable(value: string): boolean {

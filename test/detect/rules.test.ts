@@ -9,7 +9,8 @@ import { createEngine } from '../../src/detect/engine.js';
 import { defaultRules } from '../../src/detect/rules/index.js';
 import type { ScanInput } from '../../src/detect/types.js';
 
-function inputFor(text: string, header: string | undefined): ScanInput {
+function inputFor(text: string, header: string | undefined, field?: string): ScanInput {
+  if (field) return { path: ['metadata', field], role: 'metadata', text };
   return header ? { path: ['headers', header], role: 'header', header, text } : { path: ['messages', 0, 'content'], role: 'user', text };
 }
 
@@ -20,14 +21,14 @@ describe('rule samples', () => {
       assert.ok(rule.samples.tp.length > 0, 'a rule needs at least one true-positive sample');
       for (const sample of rule.samples.tp) {
         const [text, value] = typeof sample === 'string' ? [sample, undefined] : sample;
-        const findings = engine.scan([inputFor(text, rule.samples.header)]);
+        const findings = engine.scan([inputFor(text, rule.samples.header, rule.samples.field)]);
         const values = findings.map((f) => text.slice(f.start, f.end));
         assert.ok(findings.length > 0, `not found in ${JSON.stringify(text)}`);
         if (value !== undefined) assert.ok(values.includes(value), `expected ${JSON.stringify(value)}, got ${JSON.stringify(values)}`);
         for (const f of findings) assert.equal(f.ruleId, rule.id);
       }
       for (const text of rule.samples.fp) {
-        const findings = engine.scan([inputFor(text, rule.samples.header)]);
+        const findings = engine.scan([inputFor(text, rule.samples.header, rule.samples.field)]);
         assert.deepEqual(
           findings.map((f) => text.slice(f.start, f.end)),
           [],

@@ -4,7 +4,10 @@
  * value only in a context that names it (`OS Version:`, `USER=`, `git config user.name`).
  */
 import type { RuleDef } from '../rule-types.js';
-import { before, ipv4IsPrivate, ipv4IsReportable, ipv6IsReportable, isPlaceholder, macIsReportable } from '../validators.js';
+import { before, ipv4IsPrivate, ipv4IsReportable, ipv6IsLocal, ipv6IsReportable, isPlaceholder, macIsReportable } from '../validators.js';
+
+/** Words that introduce an address in command output and configuration. */
+const ADDRESS_CONTEXT = /(?:\bip|addr|address|inet6?|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|:\/\/|ether|hwaddr|lladdr|bssid|mac|link\/ether| at|src|dst|ipv[46][ a-z.]{0,30})[\s:=\\"'[.]*$/i;
 
 const r = String.raw;
 
@@ -81,12 +84,13 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'project-path',
     description: 'The working directory of the assistant (Primary working directory:, cwd:, PWD=), which names the project and the user.',
-    keywords: ['working directory', 'current directory', 'cwd', 'project root', 'project directory', 'workspace root', 'pwd='],
-    pattern: r`(?:working directory|current directory|cwd|project root|project directory|workspace root|PWD)(?:\\?["'])?\s*(?:[:=]|is)\s*(?:\\?["'])?(?<v>(?:[A-Za-z]:(?:\\\\|\\|/)|~/|\\?/)[^\s"'<>|,;()\x60*]{1,300}?)(?=\\?["'\x60]|[\s,;)]|\\[nrt]|$)`,
+    keywords: ['working directory', 'current directory', 'cwd', 'project root', 'project directory', 'workspace root', 'pwd=', 'workdir', 'working in the directory'],
+    // Windows paths stop only at quotes and spaces (`\repos` is not an escaped newline there).
+    pattern: r`(?:working directory|current directory|cwd|project root|project directory|workspace root|PWD|workdir|working in the directory)(?:\\?["'])?(?:>|\s*(?:[:=]|is)\s*)(?:\\?["'])?(?:(?<w>[A-Za-z]:(?:\\\\|\\|/)[^\s"'<>|,;()\x60*]{1,300}?)(?=\\?["'\x60]|[\s,;)<]|$)|(?<v>(?:~/|\\?/)[^\s"'<>|,;()\x60*]{1,300}?)(?=\\?["'\x60]|[\s,;)<]|\\[nrt]|$))`,
     flags: 'i',
     validate: (value) => !SYSTEM_DIRS.test(value.replace(/\\\//g, '/')) && /[\\/][^\\/]+[\\/]?[^\\/]*$/.test(value) && (value.match(/[\\/]+/g) ?? []).length >= 2 && !isPlaceholder(value),
     samples: {
-      tp: [['Primary working directory: /home/mkowalski/src/billing-api\n', '/home/mkowalski/src/billing-api'], ['{"cwd":"/srv/apps/acme-portal"}', '/srv/apps/acme-portal'], ['PWD=/Users/jsmith/work/zeta', '/Users/jsmith/work/zeta'], [r`"cwd": "C:\\Users\\kp\\proj"`, r`C:\\Users\\kp\\proj`]],
+      tp: [['Primary working directory: /home/mkowalski/src/billing-api\n', '/home/mkowalski/src/billing-api'], ['{"cwd":"/srv/apps/acme-portal"}', '/srv/apps/acme-portal'], ['PWD=/Users/jsmith/work/zeta', '/Users/jsmith/work/zeta'], ['<cwd>/Users/jnowak/work/ledger</cwd>', '/Users/jnowak/work/ledger'], ["I'm currently working in the directory: /home/priya/ranker\n", '/home/priya/ranker'], ['Working directory: C:\\Users\\anna\\source\\repos\\portal\n', 'C:\\Users\\anna\\source\\repos\\portal'], [r`"cwd": "C:\\Users\\kp\\proj"`, r`C:\\Users\\kp\\proj`]],
       fp: ['spawn(cmd, { cwd: process.cwd() })', "{ cwd: '/tmp' }", "const cwd = '/'", 'cwd: /path/to/project', "cwd: '/usr/local/lib'"],
     },
   },
@@ -123,10 +127,15 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['hostname', 'host name', 'computername', 'computer name'],
     pattern: r`(?:hostname|host name|computername|computer name)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?<v>[A-Za-z0-9][A-Za-z0-9.-]{1,62})(?=\\?["']|[ \t]*(?:\r?\n|\\n|$))`,
     flags: 'i',
-    validate: (v) => !TS_WORDS.has(v.toLowerCase()) && !isPlaceholder(v) && !/^(?:127\.|localhost)/i.test(v) && !/\.(?:example|test|invalid)$/i.test(v),
+    validate: (v, ctx) => {
+      const label = ctx.text.slice(ctx.matchStart, ctx.start);
+      // `hostname = ip` is code; `HOSTNAME=x` and `Host Name: x` are settings and reports.
+      if (/=/.test(label) && !/^[A-Z]+=/.test(label)) return false;
+      return !TS_WORDS.has(v.toLowerCase()) && !isPlaceholder(v) && !/^(?:127\.|localhost)/i.test(v) && !/\.(?:example|test|invalid)$/i.test(v);
+    },
     samples: {
       tp: [['Hostname: devbox-7\n', 'devbox-7'], ['{"hostname":"wks-0231.acme.lan"}', 'wks-0231.acme.lan'], ['COMPUTERNAME=DESKTOP-8F3K2L1', 'DESKTOP-8F3K2L1']],
-      fp: ['hostname: string;', "hostname: 'localhost'", 'const hostname = url.hostname;', 'hostname: options.hostname,', "{ hostname: 'api.example' }"],
+      fp: ['hostname: string;', "hostname: 'localhost'", 'const hostname = url.hostname;', 'hostname: options.hostname,', '    hostname = ip\n', "{ hostname: 'api.example' }"],
     },
   },
   {
@@ -141,14 +150,16 @@ export const environmentRules: readonly RuleDef[] = [
     validate: (v, ctx) => {
       const labels = v.split('.');
       const host = labels.slice(0, -1).join('.');
+      // Names every cloud VM or container shares say nothing about this machine.
+      if (/^(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal$/i.test(v)) return false;
       if (TS_WORDS.has(labels[0]!.toLowerCase()) || /^(?:this|self|window|global|globalthis|exports|module|process|node|options|opts|obj|ctx|config|state|props|info|data|req|res|el|ts|it|item|api|app)$/i.test(labels[0]!)) return false;
       const context = before(ctx.text, ctx.start, 12);
       // A property access (`foo.internal;`) has no digit or dash and no address-like context.
-      return /[\d-]/.test(host) || labels.length >= 3 || /(?:\/\/|@|host|server|ssh |ping |connect|\s)$/.test(context);
+      return /[\d-]/.test(host) || labels.length >= 3 || /(?:\/\/|@|host|server|ssh |ping |connect)$/.test(context);
     },
     samples: {
       tp: [['ssh build-03.acme.corp', 'build-03.acme.corp'], ['http://wiki.intranet/page', 'wiki.intranet'], ['ip-10-0-1-23.ec2.internal', 'ip-10-0-1-23.ec2.internal'], ['ping printer.local', 'printer.local']],
-      fp: ['this.internal = true', 'window.localStorage', 'return node.internal;', 'obj.local(x)', 'state.lan.x'],
+      fp: ['curl http://metadata.google.internal/computeMetadata/v1/', 'this.internal = true', 'window.localStorage', 'return node.internal;', 'obj.local(x)', 'state.lan.x', 'const t = args.local ? a : b'],
     },
   },
   {
@@ -158,10 +169,10 @@ export const environmentRules: readonly RuleDef[] = [
     kind: 'os-version',
     description: 'An "OS Version:" / "Operating system:" line, as assistants put in their system prompt.',
     keywords: ['os version', 'operating system'],
-    pattern: r`(?:OS Version|Operating System)[ \t]*:[ \t]*(?<v>[A-Za-z][^\n\r"\\<>]{2,100}?)[ \t]*(?=\r?\n|\\n|"|<|$)`,
+    pattern: r`(?:OS Version|Operating System)[ \t]*:[ \t]*(?<v>[A-Za-z0-9][^\n\r"\\<>]{2,100}?)[ \t]*(?=\r?\n|\\n|"|<|$)`,
     flags: 'i',
     validate: (v) => /\d/.test(v) && !isPlaceholder(v),
-    samples: { tp: [['OS Version: Linux 6.8.0-47-generic\n', 'Linux 6.8.0-47-generic'], ['Operating system: macOS 14.5 (23F79)\n', 'macOS 14.5 (23F79)']], fp: ['// OS version: see below', 'osVersion: string'] },
+    samples: { tp: [['OS Version: Linux 6.8.0-47-generic\n', 'Linux 6.8.0-47-generic'], ['OS Version:                10.0.22631 N/A Build 22631\n', '10.0.22631 N/A Build 22631'], ['Operating system: macOS 14.5 (23F79)\n', 'macOS 14.5 (23F79)']], fp: ['// OS version: see below', 'osVersion: string'] },
   },
   {
     id: 'env.kernel-version',
@@ -186,6 +197,38 @@ export const environmentRules: readonly RuleDef[] = [
     samples: { tp: [['Ubuntu 22.04.4 LTS', 'Ubuntu 22.04.4 LTS'], ['macOS 14.5 (23F79)', 'macOS 14.5 (23F79)'], ['Microsoft Windows 10.0.22631', 'Windows 10.0.22631'], ['PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"']], fp: ['works on Ubuntu 22.04', 'Windows 10 and later', 'macOS 10.15+'] },
   },
   {
+    id: 'env.sw-vers',
+    category: 'environment',
+    severity: 'low',
+    kind: 'os-version',
+    description: 'macOS version and build as printed by sw_vers (ProductVersion:, BuildVersion:).',
+    keywords: ['productversion', 'buildversion'],
+    pattern: r`(?:ProductVersion|BuildVersion)(?:\s|\\t)*:(?:\s|\\t)*(?<v>\d[\w.]{1,20})`,
+    samples: { tp: [['ProductVersion:\t\t14.5\nBuildVersion:\t\t23F79\n', '14.5'], [String.raw`BuildVersion:\t\t23F79\n`, '23F79']], fp: ['productVersion: string'] },
+  },
+  {
+    id: 'env.uname',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'os-version',
+    description: 'A whole `uname -a` line (kernel, host name, build date, architecture).',
+    keywords: ['gnu/linux'],
+    lookback: 300,
+    pattern: r`(?<![\w.-])Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
+    samples: { tp: [['Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux\n', 'Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux']], fp: ['Debian GNU/Linux 12'] },
+  },
+  {
+    id: 'env.timezone-line',
+    category: 'environment',
+    severity: 'low',
+    kind: 'timezone',
+    description: 'A Windows time zone line (systeminfo "Time Zone: (UTC+01:00) Amsterdam, Berlin, ...").',
+    keywords: ['time zone', 'timezone'],
+    pattern: r`Time ?Zone[ \t]*:[ \t]*(?<v>\(UTC(?:[+-]\d\d:\d\d)?\)[^\n\r"\\]{0,120}?)[ \t]*(?=\r?\n|\\n|"|$)`,
+    flags: 'i',
+    samples: { tp: [['Time Zone:                 (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna\n', '(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna']], fp: ['timeZone: string'] },
+  },
+  {
     id: 'env.arch',
     category: 'environment',
     severity: 'low',
@@ -205,8 +248,8 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'An exact runtime version (Node.js v20.11.1, node/v20.11.1, Python 3.11.4, go1.22.3 linux/amd64, rustc 1.78.0).',
     keywords: ['node', 'python 3.', 'bun v', 'deno 1', 'deno 2', 'go1.', 'rustc 1.', 'openjdk version'],
     lookback: 12,
-    pattern: r`(?<![\w.-])(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")`,
-    samples: { tp: [['Node.js v20.11.1', 'Node.js v20.11.1'], ['ua node/v20.18.1 x', 'node/v20.18.1'], ['Python 3.11.4 (main)', 'Python 3.11.4'], ['go version go1.22.3 linux/amd64', 'go1.22.3 linux/amd64']], fp: ['requires Node.js 18 or later', 'node.version', 'node v18+', 'Python 3.11'] },
+    pattern: r`(?<![\w.-])(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
+    samples: { tp: [['Node.js v20.11.1', 'Node.js v20.11.1'], ['ua node/v20.18.1 x', 'node/v20.18.1'], ['Python 3.11.4 (main)', 'Python 3.11.4'], ['go version go1.22.3 linux/amd64', 'go1.22.3 linux/amd64']], fp: ['requires Node.js 18 or later', 'node.version', 'node v18+', 'Python 3.11', '// Node.js v18.0.0+ and v22.15.0+ support'] },
   },
   {
     id: 'env.timezone-iana',
@@ -216,7 +259,9 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'An IANA time zone name (Europe/Berlin, America/New_York).',
     keywords: ['africa/', 'america/', 'antarctica/', 'arctic/', 'asia/', 'atlantic/', 'australia/', 'europe/', 'indian/', 'pacific/', 'etc/gmt'],
     pattern: r`(?<![\w/-])(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
-    samples: { tp: [['TZ: Europe/Warsaw', 'Europe/Warsaw'], ['"timeZone":"America/Argentina/Cordoba"', 'America/Argentina/Cordoba'], ['Etc/GMT-2', 'Etc/GMT-2']], fp: ['src/europe/map.ts', 'europe/berlin', 'Europe/'] },
+    // Documentation examples ("e.g. `America/Los_Angeles`") describe the format, not a machine.
+    validate: (_v, ctx) => !/(?:e\.g\.|for example|such as|example:?|like)[\s`'"(]*$/i.test(before(ctx.text, ctx.start, 20)),
+    samples: { tp: [['TZ: Europe/Warsaw', 'Europe/Warsaw'], ['"timeZone":"America/Argentina/Cordoba"', 'America/Argentina/Cordoba'], ['Etc/GMT-2', 'Etc/GMT-2']], fp: ['src/europe/map.ts', 'europe/berlin', 'Europe/', 'the user, e.g. `America/Los_Angeles`.'] },
   },
   {
     id: 'env.timezone-offset',
@@ -224,10 +269,12 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'low',
     kind: 'timezone',
     description: 'A UTC offset that reveals the local time zone (UTC+02:00, GMT+0200 (Central European Summer Time), 2025-06-01T10:00:00+02:00).',
-    keywords: ['utc+', 'utc-', 'gmt+', 'gmt-', r`+\d\d:\d\d`, r`-\d\d:\d\d`],
-    pattern: r`(?<v>(?<![\w+-])(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?(?: \([A-Z][A-Za-z ]{2,40}\))?(?![\w:])|(?<=\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)[+-](?:0\d|1[0-4]):[0-5]\d(?![\d:]))`,
+    keywords: ['utc+', 'utc-', 'gmt+', 'gmt-', r`+\d\d:\d\d`, r`-\d\d:\d\d`, r`+\d\d\d\d`, r`-\d\d\d\d`],
+    // A timestamp's offset counts in command output (git log --date=iso, ls --full-time), not
+    // inside a quoted literal in code, where it is test data.
+    pattern: r`(?<v>(?<![\w+-])(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?(?: \([A-Z][A-Za-z ]{2,40}\))?(?![\w:])|(?<=(?:^|[^"'\x60\d])\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)? ?)[+-](?:0\d|1[0-4]):?[0-5]\d(?![\d:]))`,
     validate: (v) => !/^[+-]00:00$|^(?:UTC|GMT)[+-]0?0(?::?00)?$/.test(v),
-    samples: { tp: [['Date: Mon Jun 02 2025 10:00:00 GMT+0200 (Central European Summer Time)', 'GMT+0200 (Central European Summer Time)'], ['at 2025-06-01T10:00:00+02:00 we', '+02:00'], ['UTC-05:00', 'UTC-05:00']], fp: ['2025-06-01T10:00:00+00:00', 'UTC+0', 'x = a-05:00'] },
+    samples: { tp: [['Date: Mon Jun 02 2025 10:00:00 GMT+0200 (Central European Summer Time)', 'GMT+0200 (Central European Summer Time)'], ['at 2025-06-01T10:00:00+02:00 we', '+02:00'], ['UTC-05:00', 'UTC-05:00'], ['Date:   2025-06-01 10:00:00 +0200', '+0200']], fp: ['2025-06-01T10:00:00+00:00', 'UTC+0', 'x = a-05:00', 'parse("2020-10-14T17:42:29+02:00")'] },
   },
   {
     id: 'env.locale',
@@ -277,12 +324,14 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
       if (!ipv4IsReportable(v)) return false;
+      // Spec section numbers in comments (// 4.2.6.1) look like addresses.
+      if (/(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) || /^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3))) return false;
       if (ipv4IsPrivate(v)) return true;
-      const context = before(ctx.text, ctx.start, 24);
-      if (/(?:version|ver|v|@|release|build)[\s:=]*$/.test(context)) return false;
-      return /(?:\bip|addr|address|inet|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|\/\/)[\s:=\\"'[]*$/.test(context) || /^:\d{2,5}\b/.test(ctx.text.slice(ctx.end, ctx.end + 6));
+      const context = before(ctx.text, ctx.start, 40);
+      if (/(?:version|ver|v|@|release|build|§|section|step|rfc)[\s:=]*$/.test(context)) return false;
+      return ADDRESS_CONTEXT.test(context) || /^:\d{2,5}\b/.test(ctx.text.slice(ctx.end, ctx.end + 6));
     },
-    samples: { tp: [['inet 192.168.1.23/24', '192.168.1.23'], ['Server address: 34.117.59.81', '34.117.59.81'], ['curl http://10.0.12.7:8080/x', '10.0.12.7'], ['connect 52.94.236.248:443', '52.94.236.248']], fp: ['version 1.2.3.4', '127.0.0.1', 'see 192.0.2.10 docs', 'v4.3.2.1', 'values 4.2.0.1 and', '1.3.6.1.4.1.311', 'lodash@4.17.21.1'] },
+    samples: { tp: [['inet 192.168.1.23/24', '192.168.1.23'], ['Server address: 34.117.59.81', '34.117.59.81'], ['curl http://10.0.12.7:8080/x', '10.0.12.7'], ['connect 52.94.236.248:443', '52.94.236.248']], fp: ['version 1.2.3.4', '127.0.0.1', 'see 192.0.2.10 docs', 'v4.3.2.1', 'values 4.2.0.1 and', '1.3.6.1.4.1.311', 'lodash@4.17.21.1', '// 4.2.6.8\n', '// 10.2.1.3. Let x', 'ip 192.168.1.1', 'cidr 10.0.0.0/8', 'http://169.254.169.254/latest'] },
   },
   {
     id: 'env.ipv6',
@@ -293,8 +342,12 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['::', r`\h:\h\h\h\h:`, r`\h:\h\h\h:`, r`\h:\h\h:`, r`\h:\h:`],
     lookback: 40,
     pattern: r`(?<![\w:.])(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
-    validate: (v) => ipv6IsReportable(v.replace(/%.*$/, '')),
-    samples: { tp: [['inet6 fe80::1c2b:3aff:fe4d:5e6f%en0', 'fe80::1c2b:3aff:fe4d:5e6f%en0'], ['addr 2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f here', '2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f']], fp: ['::1', '2001:db8::1', 'std::vector', 'a::b', 'ff02::1'] },
+    validate: (v, ctx) => {
+      const addr = v.replace(/%.*$/, '');
+      if (!ipv6IsReportable(addr)) return false;
+      return ipv6IsLocal(addr) || ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40));
+    },
+    samples: { tp: [['inet6 fe80::1c2b:3aff:fe4d:5e6f%en0', 'fe80::1c2b:3aff:fe4d:5e6f%en0'], ['addr 2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f here', '2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f'], ['fd12:3456:789a:1::42', 'fd12:3456:789a:1::42']], fp: ['::1', '2001:db8::1', 'std::vector', 'a::b', 'ff02::1', 'valid("2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f")'] },
   },
   {
     id: 'env.mac',
@@ -304,8 +357,9 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast and the documentation range.',
     keywords: [r`\h\h:\h\h:\h\h`, r`\h\h-\h\h-\h\h`],
     pattern: r`(?<![\w:-])(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
-    validate: macIsReportable,
-    samples: { tp: [['link/ether 3c:22:fb:7a:10:4e brd', '3c:22:fb:7a:10:4e'], ['Physical Address: 3C-22-FB-7A-10-4E', '3C-22-FB-7A-10-4E']], fp: ['00:00:00:00:00:00', '00:00:5e:00:53:01', '12:30:45', 'aa:bb:cc:dd:ee'] },
+    // Outside the output of network tools a MAC-shaped literal is more often test data.
+    validate: (v, ctx) => macIsReportable(v) && ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40)),
+    samples: { tp: [['link/ether 3c:22:fb:7a:10:4e brd', '3c:22:fb:7a:10:4e'], ['Physical Address. . . : 3C-22-FB-7A-10-4E', '3C-22-FB-7A-10-4E'], ['? (10.0.0.1) at a4:83:e7:1c:22:9f on en0', 'a4:83:e7:1c:22:9f']], fp: ['00:00:00:00:00:00', 'ether 00:00:5e:00:53:01', '12:30:45', 'aa:bb:cc:dd:ee', 'mac.parse("3c:22:fb:7a:10:4e")'] },
   },
   {
     id: 'env.machine-id',
@@ -324,11 +378,11 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'aws-account-id',
     description: 'An AWS account id inside an ARN or after its name.',
-    keywords: ['arn:aws', 'account_id', 'accountid', 'account id'],
-    pattern: r`(?:arn:aws[\w-]*:[\w-]+:[\w-]*:(?<v>\d{12})(?=:)|(?:aws_account_id|AccountId|account id)(?:\\?["'])?\s*[:=]?\s*(?:\\?["'])?(?<w>\d{12})(?!\d))`,
+    keywords: ['arn:aws', 'account_id', 'accountid', 'account id', '"account"'],
+    pattern: r`(?:arn:aws[\w-]*:[\w-]+:[\w-]*:(?<v>\d{12})(?=:)|(?:aws_account_id|AccountId|account id|"Account")(?:\\?["'])?\s*[:=]?\s*(?:\\?["'])?(?<w>\d{12})(?!\d))`,
     flags: 'i',
     validate: (v) => !/^(?:0{12}|123456789012|111122223333|444455556666)$/.test(v),
-    samples: { tp: [['arn:aws:iam::918273645501:role/deploy', '918273645501'], ['"AccountId": "918273645501"', '918273645501']], fp: ['arn:aws:iam::123456789012:user/Bob', 'arn:aws:s3:::my-bucket'] },
+    samples: { tp: [['arn:aws:iam::918273645501:role/deploy', '918273645501'], ['"AccountId": "918273645501"', '918273645501'], ['{"Account": "918273645501",', '918273645501']], fp: ['arn:aws:iam::123456789012:user/Bob', 'arn:aws:s3:::my-bucket'] },
   },
   {
     id: 'env.gcp-project',
@@ -341,6 +395,18 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) => !isPlaceholder(v) && !/^(?:project-id|my-project|your-project|projectid|example-project|test-project)/.test(v) && (!ctx.text.startsWith('/projects/', ctx.matchStart) || /^\/(?:locations|zones|regions|instances|databases|topics|subscriptions|secrets|serviceAccounts|datasets|buckets)\//.test(ctx.text.slice(ctx.end, ctx.end + 20))),
     samples: { tp: [['"project_id": "acme-billing-prod-4711"', 'acme-billing-prod-4711'], ['GOOGLE_CLOUD_PROJECT=zeta-ml-3', 'zeta-ml-3'], ['/v1/projects/acme-data-221/locations/us-central1/', 'acme-data-221']], fp: ['"project_id": "my-project"', 'src/projects/components/list', 'project_id: string'] },
+  },
+  {
+    id: 'env.gcp-service-account',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'email',
+    description: 'A Google service-account address, which names the project (name@project.iam.gserviceaccount.com).',
+    keywords: ['.iam.gserviceaccount.com'],
+    lookback: 100,
+    pattern: r`(?<![\w.-])[a-z][a-z0-9-]{4,29}@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com`,
+    validate: (v) => !/@(?:my-project|project-id|your-project|example)/.test(v),
+    samples: { tp: ['"client_email": "ranker@research-ml-7731.iam.gserviceaccount.com"'], fp: ['svc@my-project.iam.gserviceaccount.com'] },
   },
   {
     id: 'env.cloud-instance',

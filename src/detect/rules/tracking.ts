@@ -33,6 +33,17 @@ export const trackingRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'tracking.id-field',
+    category: 'tracking',
+    severity: 'medium',
+    kind: 'opaque-id',
+    description: 'A request field that carries a client, session, conversation or cache id (OpenAI prompt_cache_key, safety_identifier, user; metadata sessionId...).',
+    keywords: [],
+    appliesTo: { fields: ['prompt_cache_key', 'safety_identifier', 'user', 'sessionId', 'session_id', 'conversation_id', 'conversationId', 'device_id', 'deviceId', 'installation_id', 'installationId', 'anonymous_id', 'anonymousId', 'machine_id', 'machineId'] },
+    validate: (v) => opaque(v.trim()) && !/\s/.test(v.trim()),
+    samples: { field: 'prompt_cache_key', tp: ['0199a4c2-7b1e-7d30-9f4a-3c5d6e7f8a9b'], fp: ['default', 'my cache key'] },
+  },
+  {
     id: 'tracking.legacy-user-id',
     category: 'tracking',
     severity: 'medium',
