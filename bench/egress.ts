@@ -45,7 +45,7 @@ function open(port: number): Promise<Socket> {
 
 function readUntil(s: Socket, done: (buf: Buffer) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const onData = (c: Buffer) => {
       buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
       if (done(buf)) {
