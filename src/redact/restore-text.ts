@@ -117,17 +117,21 @@ export function restoreStep(
   return { out, held: rest, prev: newPrev };
 }
 
-/** Tool-call arguments: where secrets may be restored. Anthropic/Gemini whole inputs are leaves. */
+/**
+ * Tool-call arguments: where secrets may be restored. The dialect says so (`tool`); the channel
+ * shape is the fallback for a dialect that predates the flag.
+ */
 export function isToolField(field: AnswerField): boolean {
-  return field.json || /:(?:input|args)(?::|$)/.test(field.channel);
+  return field.tool === true || field.json || /:(?:input|args)(?::|$)/.test(field.channel);
 }
 
 /**
  * Fields that carry a complete value (`.done` events, `message_start` and `output_item.added`
  * snapshots, Gemini function-call arguments) rather than a delta continuing a channel: restored
- * at once, never held back.
+ * at once, never held back. The dialect says so (`whole`); channel names are the fallback.
  */
 export function isWholeField(field: AnswerField): boolean {
+  if (field.whole === true) return true;
   const ch = field.channel;
   return (
     /(?:^|:)(?:done|added|start)(?::|$)/.test(ch) ||
