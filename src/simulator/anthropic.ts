@@ -4,6 +4,7 @@
  * ping, content_block_delta (text_delta / input_json_delta), content_block_stop, message_delta,
  * message_stop. See https://docs.anthropic.com/en/docs/build-with-claude/streaming.
  */
+import { randomBytes } from 'node:crypto';
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, hasToolCall, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
@@ -48,9 +49,51 @@ function requireMessagesShape(req: RecordedRequest, needsMaxTokens: boolean): st
   return undefined;
 }
 
+/**
+ * A thinking block's signature: opaque base64 to the client, which sends it back with the block.
+ * Real ones are much longer; the client only needs it to be present.
+ */
+function signature(): string {
+  return randomBytes(48).toString('base64');
+}
+
 function contentBlock(step: PlannedStep, toolIds: Map<PlannedStep, string>): Record<string, unknown> {
-  if (step.kind === 'text') return { type: 'text', text: step.text };
-  return { type: 'tool_use', id: toolIds.get(step), name: step.name, input: step.args };
+  switch (step.kind) {
+    case 'text':
+      return { type: 'text', text: step.text };
+    case 'thinking':
+      return { type: 'thinking', thinking: step.text, signature: signature() };
+    case 'tool':
+      return { type: 'tool_use', id: toolIds.get(step), name: step.name, input: step.args };
+  }
+}
+
+/** The start, delta and end events of one content block. */
+function blockEvents(step: PlannedStep, index: number, toolIds: Map<PlannedStep, string>): string[] {
+  const event = (data: Record<string, unknown>) => sseEvent(data, String(data['type']));
+  const delta = (d: Record<string, unknown>) => event({ type: 'content_block_delta', index, delta: d });
+  const start = (content_block: Record<string, unknown>) =>
+    event({ type: 'content_block_start', index, content_block });
+  const out: string[] = [];
+  switch (step.kind) {
+    case 'text':
+      out.push(start({ type: 'text', text: '' }));
+      for (const text of step.deltas) out.push(delta({ type: 'text_delta', text }));
+      break;
+    case 'thinking':
+      out.push(start({ type: 'thinking', thinking: '', signature: '' }));
+      for (const thinking of step.deltas) out.push(delta({ type: 'thinking_delta', thinking }));
+      out.push(delta({ type: 'signature_delta', signature: signature() }));
+      break;
+    case 'tool':
+      out.push(start({ type: 'tool_use', id: toolIds.get(step), name: step.name, input: {} }));
+      // Like the real API: an empty partial_json first, then fragments of the arguments JSON.
+      for (const partial_json of ['', ...step.fragments])
+        out.push(delta({ type: 'input_json_delta', partial_json }));
+      break;
+  }
+  out.push(event({ type: 'content_block_stop', index }));
+  return out;
 }
 
 function toolIdsFor(plan: AnswerPlan): Map<PlannedStep, string> {
@@ -104,28 +147,9 @@ export const anthropicMessages: GenerateEndpoint = {
     };
     events.push(sseEvent({ type: 'message_start', message }, 'message_start'));
     plan.steps.forEach((step, index) => {
-      const start =
-        step.kind === 'text'
-          ? { type: 'text', text: '' }
-          : { type: 'tool_use', id: ids.get(step), name: step.name, input: {} };
-      events.push(
-        sseEvent({ type: 'content_block_start', index, content_block: start }, 'content_block_start'),
-      );
+      const [first = '', ...rest] = blockEvents(step, index, ids);
       // The real API sends one ping right after the first content block starts.
-      if (index === 0) events.push(sseEvent({ type: 'ping' }, 'ping'));
-      if (step.kind === 'text') {
-        for (const text of step.deltas) {
-          const delta = { type: 'text_delta', text };
-          events.push(sseEvent({ type: 'content_block_delta', index, delta }, 'content_block_delta'));
-        }
-      } else {
-        // Like the real API: an empty partial_json first, then fragments of the arguments JSON.
-        for (const partial_json of ['', ...step.fragments]) {
-          const delta = { type: 'input_json_delta', partial_json };
-          events.push(sseEvent({ type: 'content_block_delta', index, delta }, 'content_block_delta'));
-        }
-      }
-      events.push(sseEvent({ type: 'content_block_stop', index }, 'content_block_stop'));
+      events.push(first, ...(index === 0 ? [sseEvent({ type: 'ping' }, 'ping')] : []), ...rest);
     });
     if (plan.steps.length === 0) events.push(sseEvent({ type: 'ping' }, 'ping'));
     const messageDelta = {

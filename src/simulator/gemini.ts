@@ -43,6 +43,7 @@ function usageMetadata(plan: AnswerPlan, final: boolean): Record<string, unknown
 
 function part(step: PlannedStep, text?: string): Record<string, unknown> {
   if (step.kind === 'text') return { text: text ?? step.text };
+  if (step.kind === 'thinking') return { text: text ?? step.text, thought: true };
   const functionCall: Record<string, unknown> = { name: step.name, args: step.args };
   if (step.id !== undefined) functionCall['id'] = step.id;
   return { functionCall };
@@ -71,7 +72,7 @@ function streamChunks(plan: AnswerPlan, model: string): Record<string, unknown>[
   const responseId = randomId('', 22);
   const parts: Record<string, unknown>[][] = [];
   for (const step of plan.steps) {
-    if (step.kind === 'text') for (const delta of step.deltas) parts.push([part(step, delta)]);
+    if (step.kind !== 'tool') for (const delta of step.deltas) parts.push([part(step, delta)]);
     else parts.push([part(step)]);
   }
   if (parts.length === 0) parts.push([{ text: '' }]);

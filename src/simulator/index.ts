@@ -22,6 +22,7 @@ export type {
   StreamErrorSpec,
   StreamShape,
   TextStep,
+  ThinkingStep,
   ToolCallStep,
   TurnMode,
   TurnScript,

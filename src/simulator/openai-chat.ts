@@ -129,6 +129,7 @@ function chatChunks(plan: AnswerPlan, model: string, includeUsage: boolean): str
       for (const content of step.deltas) events.push(chunk({ content }, null));
       continue;
     }
+    if (step.kind === 'thinking') continue; // Chat Completions does not expose reasoning text
     const index = toolIndex++;
     const first = {
       index,

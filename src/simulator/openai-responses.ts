@@ -6,7 +6,7 @@
  * output_item.done, and finally response.completed with the whole response.
  * See https://platform.openai.com/docs/api-reference/responses-streaming.
  */
-import type { AnswerPlan } from './plan.js';
+import type { AnswerPlan, PlannedText, PlannedThinking, PlannedToolCall } from './plan.js';
 import type { GenerateEndpoint } from './endpoint.js';
 import { bodyObject, countRuns, nowSeconds, stringField } from './endpoint.js';
 import { DEFAULT_OPENAI_MODEL, openaiHeaders } from './openai-chat.js';
@@ -29,50 +29,70 @@ function textPart(text: string): Item {
   return { type: 'output_text', annotations: [], logprobs: [], text };
 }
 
+function messageItem(step: PlannedText, outputIndex: number): PlannedItem {
+  const id = randomId('msg_', 48);
+  const base = { item_id: id, output_index: outputIndex, content_index: 0 };
+  return {
+    added: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+    done: { id, type: 'message', status: 'completed', content: [textPart(step.text)], role: 'assistant' },
+    middle: [
+      { type: 'response.content_part.added', ...base, part: textPart('') },
+      ...step.deltas.map((delta) => ({ type: 'response.output_text.delta', ...base, delta, logprobs: [] })),
+      { type: 'response.output_text.done', ...base, text: step.text, logprobs: [] },
+      { type: 'response.content_part.done', ...base, part: textPart(step.text) },
+    ],
+  };
+}
+
+/** Visible reasoning is a `reasoning` item whose summary streams as reasoning_summary_text. */
+function reasoningItem(step: PlannedThinking, outputIndex: number): PlannedItem {
+  const id = randomId('rs_', 48);
+  const base = { item_id: id, output_index: outputIndex, summary_index: 0 };
+  const summary = (text: string) => ({ type: 'summary_text', text });
+  return {
+    added: { id, type: 'reasoning', summary: [] },
+    done: { id, type: 'reasoning', summary: [summary(step.text)] },
+    middle: [
+      { type: 'response.reasoning_summary_part.added', ...base, part: summary('') },
+      ...step.deltas.map((delta) => ({ type: 'response.reasoning_summary_text.delta', ...base, delta })),
+      { type: 'response.reasoning_summary_text.done', ...base, text: step.text },
+      { type: 'response.reasoning_summary_part.done', ...base, part: summary(step.text) },
+    ],
+  };
+}
+
+function functionCallItem(step: PlannedToolCall, outputIndex: number): PlannedItem {
+  const id = randomId('fc_', 48);
+  const callId = step.id ?? randomId('call_');
+  const item = (status: string, args: string): Item => ({
+    id,
+    type: 'function_call',
+    status,
+    arguments: args,
+    call_id: callId,
+    name: step.name,
+  });
+  const base = { item_id: id, output_index: outputIndex };
+  return {
+    added: item('in_progress', ''),
+    done: item('completed', step.argsJson),
+    middle: [
+      ...step.fragments.map((delta) => ({ type: 'response.function_call_arguments.delta', ...base, delta })),
+      { type: 'response.function_call_arguments.done', ...base, name: step.name, arguments: step.argsJson },
+    ],
+  };
+}
+
 function planItems(plan: AnswerPlan): PlannedItem[] {
   return plan.steps.map((step, outputIndex): PlannedItem => {
-    if (step.kind === 'text') {
-      const id = randomId('msg_', 48);
-      const base = { item_id: id, output_index: outputIndex, content_index: 0 };
-      return {
-        added: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
-        done: { id, type: 'message', status: 'completed', content: [textPart(step.text)], role: 'assistant' },
-        middle: [
-          { type: 'response.content_part.added', ...base, part: textPart('') },
-          ...step.deltas.map((delta) => ({
-            type: 'response.output_text.delta',
-            ...base,
-            delta,
-            logprobs: [],
-          })),
-          { type: 'response.output_text.done', ...base, text: step.text, logprobs: [] },
-          { type: 'response.content_part.done', ...base, part: textPart(step.text) },
-        ],
-      };
+    switch (step.kind) {
+      case 'text':
+        return messageItem(step, outputIndex);
+      case 'thinking':
+        return reasoningItem(step, outputIndex);
+      case 'tool':
+        return functionCallItem(step, outputIndex);
     }
-    const id = randomId('fc_', 48);
-    const callId = step.id ?? randomId('call_');
-    const item = (status: string, args: string): Item => ({
-      id,
-      type: 'function_call',
-      status,
-      arguments: args,
-      call_id: callId,
-      name: step.name,
-    });
-    const base = { item_id: id, output_index: outputIndex };
-    return {
-      added: item('in_progress', ''),
-      done: item('completed', step.argsJson),
-      middle: [
-        ...step.fragments.map((delta) => ({
-          type: 'response.function_call_arguments.delta',
-          ...base,
-          delta,
-        })),
-        { type: 'response.function_call_arguments.done', ...base, name: step.name, arguments: step.argsJson },
-      ],
-    };
   });
 }
 

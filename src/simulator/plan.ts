@@ -11,6 +11,13 @@ export interface PlannedText {
   deltas: string[];
 }
 
+/** Visible reasoning, split like text. */
+export interface PlannedThinking {
+  kind: 'thinking';
+  text: string;
+  deltas: string[];
+}
+
 export interface PlannedToolCall {
   kind: 'tool';
   id: string | undefined;
@@ -21,7 +28,7 @@ export interface PlannedToolCall {
   fragments: string[];
 }
 
-export type PlannedStep = PlannedText | PlannedToolCall;
+export type PlannedStep = PlannedText | PlannedThinking | PlannedToolCall;
 
 export interface AnswerPlan {
   steps: PlannedStep[];
@@ -123,9 +130,9 @@ function mergeAdjacentTexts(steps: PlannedStep[]): PlannedStep[] {
   const out: PlannedStep[] = [];
   for (const step of steps) {
     const last = out.at(-1);
-    if (step.kind === 'text' && last?.kind === 'text') {
+    if (step.kind !== 'tool' && last !== undefined && last.kind === step.kind) {
       out[out.length - 1] = {
-        kind: 'text',
+        kind: step.kind,
         text: last.text + step.text,
         deltas: [...last.deltas, ...step.deltas],
       };
@@ -141,12 +148,12 @@ export function planAnswer(reply: AnswerReply, ctx: PlanContext): AnswerPlan {
   const argsChunkSize = reply.argsChunkSize ?? ctx.defaults.argsChunkSize;
   let outputChars = 0;
   const planned = reply.reply.map((step): PlannedStep => {
-    if ('text' in step) {
-      const text =
-        typeof step.text === 'string' ? step.text : resolveFromRequest(step.text, ctx.requestText());
+    if ('text' in step || 'thinking' in step) {
+      const source = 'text' in step ? step.text : step.thinking;
+      const text = typeof source === 'string' ? source : resolveFromRequest(source, ctx.requestText());
       outputChars += text.length;
       const deltas = chunkSize === undefined ? splitWords(text) : splitCodePoints(text, chunkSize);
-      return { kind: 'text', text, deltas };
+      return 'text' in step ? { kind: 'text', text, deltas } : { kind: 'thinking', text, deltas };
     }
     const args = resolveArg(step.toolCall.args, ctx.requestText) as Record<string, unknown>;
     const argsJson = JSON.stringify(args);

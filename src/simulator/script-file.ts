@@ -64,6 +64,7 @@ function checkArgValue(value: unknown, path: (string | number)[], ctx: z.Refinem
 const argsSchema = z.record(z.string(), z.unknown()).superRefine((args, ctx) => checkArgValue(args, [], ctx));
 
 const textStepSchema = z.object({ text: z.union([z.string(), fromRequestSchema]) }).strict();
+const thinkingStepSchema = z.object({ thinking: z.union([z.string(), fromRequestSchema]) }).strict();
 const toolStepSchema = z
   .object({
     toolCall: z
@@ -74,8 +75,8 @@ const toolStepSchema = z
 
 /** Pick the step schema by its key, so errors name the field that is wrong. */
 const stepSchema = z.unknown().superRefine((step, ctx) => {
-  const schema =
-    typeof step === 'object' && step !== null && 'toolCall' in step ? toolStepSchema : textStepSchema;
+  const has = (key: string) => typeof step === 'object' && step !== null && key in step;
+  const schema = has('toolCall') ? toolStepSchema : has('thinking') ? thinkingStepSchema : textStepSchema;
   for (const issue of schema.safeParse(step).error?.issues ?? []) {
     ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message });
   }

@@ -53,7 +53,17 @@ export interface ToolCallStep {
   };
 }
 
-export type ReplyStep = TextStep | ToolCallStep;
+/**
+ * The model's visible reasoning: an Anthropic `thinking` block (thinking_delta events, then a
+ * signature_delta), a Responses `reasoning` item with a summary (reasoning_summary_text events),
+ * a Gemini part with `thought: true`. Chat Completions and legacy Complete have no place for it
+ * and leave it out.
+ */
+export interface ThinkingStep {
+  thinking: string | FromRequest;
+}
+
+export type ReplyStep = TextStep | ThinkingStep | ToolCallStep;
 
 /** Options that shape how an answer is streamed; each overrides the simulator-wide setting. */
 export interface StreamShape {

@@ -187,6 +187,31 @@ describe('simulator: Anthropic Messages with @anthropic-ai/sdk', () => {
     assert.equal(third.content[0]?.type, 'text', 'past the end of the list the last reply repeats');
   });
 
+  it('streams a thinking block (thinking_delta, then signature_delta) before the text', async () => {
+    sim.setScript({
+      reply: [
+        { thinking: { fromRequest: 'about (\\S+)', template: 'The user asks about $1.' } },
+        { text: 'Done.' },
+      ],
+    });
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 2000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'tell me about /srv/app' }],
+    });
+    const thoughts: string[] = [];
+    stream.on('thinking', (delta) => thoughts.push(delta));
+    const final = await stream.finalMessage();
+    assert.equal(thoughts.join(''), 'The user asks about /srv/app.');
+    assert.ok(thoughts.length > 1);
+    const [thinking, text] = final.content;
+    assert.ok(thinking?.type === 'thinking');
+    assert.equal(thinking.thinking, 'The user asks about /srv/app.');
+    assert.ok(thinking.signature.length > 0, 'the signature_delta filled the signature');
+    assert.ok(text?.type === 'text' && text.text === 'Done.');
+  });
+
   it('counts tokens and lists models', async () => {
     const count = await client.messages.countTokens({
       model: 'claude-sonnet-4-6',

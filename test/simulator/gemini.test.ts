@@ -71,6 +71,23 @@ describe('simulator: Gemini with @google/genai', () => {
     assert.deepEqual(calls, [{ name: 'lookup_user', args: { login: PLANTED_USER, verbose: true } }]);
   });
 
+  it('sends thinking as parts marked thought: true, which the SDK keeps out of .text', async () => {
+    sim.setScript({ reply: [{ thinking: 'Considering it.' }, { text: 'Result.' }] });
+    const response = await ai.models.generateContent({ model: 'gemini-2.5-pro', contents: 'q' });
+    assert.equal(response.text, 'Result.');
+    assert.deepEqual(response.candidates?.[0]?.content?.parts, [
+      { text: 'Considering it.', thought: true },
+      { text: 'Result.' },
+    ]);
+    const stream = await ai.models.generateContentStream({ model: 'gemini-2.5-pro', contents: 'q' });
+    const thoughts: string[] = [];
+    for await (const chunk of stream) {
+      for (const part of chunk.candidates?.[0]?.content?.parts ?? [])
+        if (part.thought) thoughts.push(part.text ?? '');
+    }
+    assert.deepEqual(thoughts, ['Considering ', 'it.']);
+  });
+
   it('streams a JSON array element by element without alt=sse', async () => {
     sim.setScript({ reply: [{ text: 'one two three' }] });
     const res = await fetch(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {

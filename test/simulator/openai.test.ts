@@ -189,6 +189,25 @@ describe('simulator: OpenAI Chat Completions and Responses with the openai SDK',
     ]);
   });
 
+  it('streams visible reasoning as a Responses reasoning item, and leaves it out of Chat Completions', async () => {
+    sim.setScript({ reply: [{ thinking: 'Weighing the options.' }, { text: 'Answer.' }] });
+    const stream = client.responses.stream({ model: 'gpt-5', input: 'q' });
+    const summaryDeltas: string[] = [];
+    stream.on('response.reasoning_summary_text.delta', (e) => summaryDeltas.push(e.delta));
+    const final = await stream.finalResponse();
+    assert.deepEqual(summaryDeltas, ['Weighing ', 'the ', 'options.']);
+    const reasoning = final.output[0];
+    assert.ok(reasoning?.type === 'reasoning');
+    assert.deepEqual(reasoning.summary, [{ type: 'summary_text', text: 'Weighing the options.' }]);
+    assert.equal(final.output_text, 'Answer.');
+
+    const chat = await client.chat.completions.create({
+      model: 'gpt-4.1',
+      messages: [{ role: 'user', content: 'q' }],
+    });
+    assert.equal(chat.choices[0]?.message.content, 'Answer.');
+  });
+
   it('lists models in the OpenAI shape when no anthropic-version header is sent', async () => {
     const page = await client.models.list();
     assert.ok(page.data.length > 0);

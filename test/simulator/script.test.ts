@@ -255,10 +255,12 @@ describe('simulator script files', () => {
 });
 
 describe('simulator script: adjacent texts', () => {
-  it('merges adjacent text steps into one block, keeping their deltas, but not across a tool call', () => {
+  it('merges adjacent steps of one kind (text, thinking) into one block, keeping their deltas', () => {
     const plan = planAnswer(
       {
         reply: [
+          { thinking: 'Let me ' },
+          { thinking: 'think.' },
           { text: 'The value is ' },
           { text: { fromRequest: 'v=(\\w+)' } },
           { toolCall: { name: 't', args: {} } },
@@ -268,8 +270,13 @@ describe('simulator script: adjacent texts', () => {
       { requestText: () => 'v=42', inputTokens: () => 1, defaults },
     );
     assert.deepEqual(
-      plan.steps.map((s) => (s.kind === 'text' ? [s.text, s.deltas] : s.name)),
-      [['The value is 42', ['The ', 'value ', 'is ', '42']], 't', ['after', ['after']]],
+      plan.steps.map((s) => (s.kind === 'tool' ? s.name : [s.kind, s.text, s.deltas])),
+      [
+        ['thinking', 'Let me think.', ['Let ', 'me ', 'think.']],
+        ['text', 'The value is 42', ['The ', 'value ', 'is ', '42']],
+        't',
+        ['text', 'after', ['after']],
+      ],
     );
   });
 });
