@@ -26,6 +26,8 @@ export function codexArgs(gatewayUrl: string, env: NodeJS.ProcessEnv): string[] 
     'analytics.enabled=false',
     'feedback.enabled=false',
     'check_for_update_on_startup=false',
+    // The curated plugin marketplace syncs from github.com and chatgpt.com at start.
+    'features.plugins=false',
     `otel.exporter=${tomlString('none')}`,
     `otel.metrics_exporter=${tomlString('none')}`,
     `otel.trace_exporter=${tomlString('none')}`,

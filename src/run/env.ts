@@ -8,8 +8,8 @@
  *   DISABLE_AUTOUPDATER, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, DISABLE_BUG_COMMAND,
  *   CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY, DISABLE_GROWTHBOOK (feature-flag fetches).
  * - Codex CLI: reads no base-URL variable for its built-in provider: see codex.ts.
- * - Gemini CLI and @google/genai: GOOGLE_GEMINI_BASE_URL; GEMINI_TELEMETRY_ENABLED; usage
- *   statistics only in settings (GEMINI_CLI_SYSTEM_SETTINGS_PATH, see settings.ts).
+ * - Gemini CLI and @google/genai: GOOGLE_GEMINI_BASE_URL; GEMINI_TELEMETRY_ENABLED (OTel); its
+ *   Clearcut usage statistics have no variable (see settings.ts): the proxy refuses them.
  * - Qwen Code: OPENAI_BASE_URL; QWEN_TELEMETRY_ENABLED; QWEN_CODE_SYSTEM_SETTINGS_PATH.
  * - Everyone: DO_NOT_TRACK=1 (the cross-tool convention).
  */

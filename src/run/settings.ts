@@ -1,8 +1,13 @@
 /**
- * Gemini CLI and Qwen Code turn usage statistics (Clearcut / Alibaba RUM) off only in their
- * settings files, not by environment. Both read a system settings file that overrides the
- * user's, and both let an environment variable point at it. `airlock run` writes one per run
- * under the data dir: the machine's own system settings (if any) with the opt-outs merged in.
+ * Qwen Code turns usage statistics (Alibaba RUM) off only in its settings, not by environment.
+ * It reads a system settings file that overrides the user's, at a path an environment variable
+ * may give. `airlock run` writes one per run under the data dir: the machine's own system
+ * settings (if any) with the opt-outs merged in.
+ *
+ * Gemini CLI has the same variable (GEMINI_CLI_SYSTEM_SETTINGS_PATH) but skips, with a
+ * "Security Warning" on the terminal, any system settings or defaults file that is not owned by
+ * root in root-owned, non-writable folders (0.61: isFileAndDirectorySecureSync), so a per-user
+ * file cannot work; its Clearcut host (play.googleapis.com) is refused by the proxy instead.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { platform } from 'node:os';
@@ -16,17 +21,7 @@ interface SettingsTarget {
   fileName: string;
 }
 
-const TARGETS: Record<'gemini' | 'qwen', SettingsTarget> = {
-  gemini: {
-    envVar: 'GEMINI_CLI_SYSTEM_SETTINGS_PATH',
-    defaultPath: () =>
-      platform() === 'darwin'
-        ? '/Library/Application Support/GeminiCli/settings.json'
-        : platform() === 'win32'
-          ? 'C:\\ProgramData\\gemini-cli\\settings.json'
-          : '/etc/gemini-cli/settings.json',
-    fileName: 'gemini-system-settings.json',
-  },
+const TARGETS: Record<'qwen', SettingsTarget> = {
   qwen: {
     envVar: 'QWEN_CODE_SYSTEM_SETTINGS_PATH',
     defaultPath: () =>
@@ -39,7 +34,7 @@ const TARGETS: Record<'gemini' | 'qwen', SettingsTarget> = {
   },
 };
 
-/** What both CLIs read (Qwen Code is a Gemini CLI fork and kept these keys). */
+/** Keys Qwen Code reads (0.15: privacy.usageStatisticsEnabled, telemetry.enabled, general.*AutoUpdate*). */
 export const SETTINGS_OPT_OUTS = {
   privacy: { usageStatisticsEnabled: false },
   telemetry: { enabled: false },

@@ -72,6 +72,7 @@ test('Codex gets a model provider at the gateway and its opt-outs as -c override
   assert.ok(overrides.includes('model_providers.airlock.env_key="OPENAI_API_KEY"'));
   assert.ok(overrides.includes('analytics.enabled=false'));
   assert.ok(overrides.includes('check_for_update_on_startup=false'));
+  assert.ok(overrides.includes('features.plugins=false'));
   assert.ok(!overrides.some((o) => o.includes('sk-x')), 'the key itself is never an argument');
   assert.ok(codexArgs('http://g', {}).includes('model_providers.airlock.requires_openai_auth=true'));
 });
@@ -90,12 +91,12 @@ test('settings overrides merge into the machine system settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-settings-'));
   const existing = join(dir, 'existing.json');
   writeFileSync(existing, JSON.stringify({ general: { vimMode: true }, privacy: { usageStatisticsEnabled: true } }));
-  const vars = writeSettingsOverrides(join(dir, 'out'), { GEMINI_CLI_SYSTEM_SETTINGS_PATH: existing });
-  const gemini = JSON.parse(readFileSync(vars.GEMINI_CLI_SYSTEM_SETTINGS_PATH!, 'utf8')) as typeof SETTINGS_OPT_OUTS & { general: { vimMode: boolean } };
-  assert.equal(gemini.general.vimMode, true);
-  assert.equal(gemini.general.enableAutoUpdate, false);
-  assert.equal(gemini.privacy.usageStatisticsEnabled, false);
-  assert.ok(vars.QWEN_CODE_SYSTEM_SETTINGS_PATH?.endsWith('qwen-system-settings.json'));
+  const vars = writeSettingsOverrides(join(dir, 'out'), { QWEN_CODE_SYSTEM_SETTINGS_PATH: existing });
+  const qwen = JSON.parse(readFileSync(vars.QWEN_CODE_SYSTEM_SETTINGS_PATH!, 'utf8')) as typeof SETTINGS_OPT_OUTS & { general: { vimMode: boolean } };
+  assert.equal(qwen.general.vimMode, true);
+  assert.equal(qwen.general.enableAutoUpdate, false);
+  assert.equal(qwen.privacy.usageStatisticsEnabled, false);
+  assert.deepEqual(Object.keys(vars), ['QWEN_CODE_SYSTEM_SETTINGS_PATH'], 'no Gemini file: Gemini CLI rejects non-root ones');
   assert.deepEqual(mergeSettings({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3 }, d: [2] }), { a: { b: 3, c: 2 }, d: [2] });
 });
 
