@@ -60,15 +60,20 @@ export async function planEdits(
   ctx: RequestContext,
 ): Promise<Edit[]> {
   const edits: Edit[] = [];
+  // The n-th tracking id of an input: a device id and a session id in one metadata string
+  // get different (still place-stable) stand-ins.
+  const trackingSeen = new Map<number, number>();
   for (const { finding: f, action } of resolveOverlaps(decided)) {
     const input = inputs[f.input];
     if (input === undefined) throw new Error(`finding refers to input ${f.input} of ${inputs.length}`);
     const value = input.text.slice(f.start, f.end);
     let text: string;
     if (action === 'strip') text = '';
-    else if (action === 'pseudonymize' && f.category === 'tracking')
-      text = surrogates.tracking(value, placeOf(input));
-    else
+    else if (action === 'pseudonymize' && f.category === 'tracking') {
+      const nth = trackingSeen.get(f.input) ?? 0;
+      trackingSeen.set(f.input, nth + 1);
+      text = surrogates.tracking(value, `${placeOf(input)}#${nth}`);
+    } else
       text = await surrogates.surrogate(f.kind, value, ctx, action === 'redact' || f.category === 'secret');
     if (text !== value) edits.push({ input: f.input, start: f.start, end: f.end, text });
     // Version strings, zones and locales are not propagated: they also occur in code, where

@@ -27,10 +27,17 @@ export class RedisVault implements Vault {
   private readonly redis: Redis;
   private readonly originals: string;
   private readonly links: string;
+  /** The last connection error, for diagnostics. */
+  lastError: Error | undefined;
 
   constructor(url: string, options: RedisVaultOptions = {}) {
     // Fail a request fast rather than queueing it forever when Redis is down: on_error decides.
     this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // Connection errors surface as rejected commands (and then on_error decides); without a
+    // listener ioredis would also print each one to stderr.
+    this.redis.on('error', (err: Error) => {
+      this.lastError = err;
+    });
     const prefix = options.prefix ?? 'airlock:{vault}:';
     this.originals = `${prefix}originals:v1`;
     this.links = `${prefix}links:v1`;

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScanInput } from '../../src/detect/types.js';
-import { applyEdits, propagateEdits, resolveOverlaps, type DecidedFinding } from '../../src/redact/apply.js';
+import {
+  applyEdits,
+  planEdits,
+  propagateEdits,
+  resolveOverlaps,
+  type DecidedFinding,
+} from '../../src/redact/apply.js';
+import { Surrogates } from '../../src/redact/surrogates.js';
+import { MemoryVault } from '../../src/redact/vault.js';
 import { compose, pseudonymize } from './helpers.js';
 
 const input = (text: string): ScanInput => ({ path: ['t'], role: 'user', text });
@@ -54,5 +62,38 @@ describe('apply', () => {
       new Map([['AKIA1234567890ABCDEF', 'AKIAZZZZZZZZZZZZZZZZ']]),
     );
     assert.equal(applyEdits(inputs, edits).get(1), 'no AKIAZZZZZZZZZZZZZZZZ flag here');
+  });
+
+  it('gives each tracking id of one place its own stable stand-in', async () => {
+    const text =
+      '{"device_id":"11111111-2222-4333-8444-555555555555","session_id":"66666666-7777-4888-9999-aaaaaaaaaaaa"}';
+    const inputs: ScanInput[] = [{ path: ['metadata', 'user_id'], role: 'metadata', text }];
+    const base = {
+      ruleId: 'tracking.metadata-id',
+      category: 'tracking',
+      severity: 'medium',
+      kind: 'opaque-id',
+      input: 0,
+      path: ['metadata', 'user_id'],
+      role: 'metadata',
+    } as const;
+    const decided: DecidedFinding[] = [
+      { finding: { ...base, start: 14, end: 50 }, action: 'pseudonymize' },
+      { finding: { ...base, start: 64, end: 100 }, action: 'pseudonymize' },
+    ];
+    const run = async (key: number) => {
+      const ctx = { reals: new Set<string>(), restoreSecrets: true, entries: new Map() };
+      const edits = await planEdits(
+        inputs,
+        decided,
+        new Surrogates(Buffer.alloc(32, key), new MemoryVault()),
+        ctx,
+      );
+      return edits.map((e) => e.text);
+    };
+    const [device, session] = await run(1);
+    assert.notEqual(device, session);
+    assert.deepEqual(await run(1), [device, session]);
+    assert.notDeepEqual(await run(2), [device, session], 'another installation, other ids');
   });
 });
