@@ -42,5 +42,26 @@ export function postgresMigrations(schema: string | undefined): string[] {
       pruned_at bigint NOT NULL
     );
     `,
+    // 2: covering indexes for the dashboard's bucketed counts.
+    `
+    CREATE INDEX audit_events_stats ON ${s}audit_events (ts, decision, kind, client);
+    CREATE INDEX audit_findings_stats ON ${s}audit_findings (ts, category, rule_id);
+    DROP INDEX ${s}audit_findings_ts;
+    `,
+    // 3: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
+    `
+    CREATE TABLE ${s}audit_rollup (
+      minute bigint NOT NULL,
+      dim text NOT NULL,
+      key text NOT NULL,
+      n bigint NOT NULL,
+      PRIMARY KEY (minute, dim, key)
+    );
+    INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'decision', decision, COUNT(*) FROM ${s}audit_events GROUP BY 1, 3;
+    INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'kind', kind, COUNT(*) FROM ${s}audit_events GROUP BY 1, 3;
+    INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'client', client, COUNT(*) FROM ${s}audit_events GROUP BY 1, 3;
+    INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'category', category, COUNT(*) FROM ${s}audit_findings GROUP BY 1, 3;
+    INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'rule', rule_id, COUNT(*) FROM ${s}audit_findings GROUP BY 1, 3;
+    `,
   ];
 }

@@ -13,13 +13,13 @@ import {
   changedEvents,
   EVENT_COLUMNS,
   eventColumns,
-  eventStats,
   getEvent,
   queryEvents,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
 } from './sql-reader.js';
+import { eventStats, rollupDeltas } from './sql-stats.js';
 import type {
   AuditChanges,
   AuditFilter,
@@ -99,6 +99,7 @@ export class PostgresAuditStore implements AuditStore {
       events: `${prefix}audit_events`,
       findings: `${prefix}audit_findings`,
       anchors: `${prefix}audit_anchors`,
+      rollup: `${prefix}audit_rollup`,
     };
     this.pool = new pg.Pool({
       connectionString: url.toString(),
@@ -183,19 +184,28 @@ export class PostgresAuditStore implements AuditStore {
       if (inserted.rows.length === 0) return;
       const rowOf = new Map(inserted.rows.map((r) => [r.id, r.row_id]));
       const findings: unknown[][] = FINDING_TYPES.map(() => []);
+      const fresh: AuditEvent[] = [];
       for (const { event } of batch) {
         const row = rowOf.get(event.id);
         if (row === undefined) continue; // already stored: a replayed batch
+        fresh.push(event);
         const ts = Date.parse(event.time);
         for (const f of event.findings) {
           [row, ts, f.ruleId, f.category, f.severity, f.action].forEach((v, i) => findings[i]?.push(v));
         }
       }
-      if ((findings[0]?.length ?? 0) === 0) return;
+      if ((findings[0]?.length ?? 0) > 0) {
+        await client.query(
+          `INSERT INTO ${this.tables.findings} (event_row, ts, rule_id, category, severity, action) ` +
+            `SELECT * FROM ${unnest(FINDING_TYPES)}`,
+          findings,
+        );
+      }
       await client.query(
-        `INSERT INTO ${this.tables.findings} (event_row, ts, rule_id, category, severity, action) ` +
-          `SELECT * FROM ${unnest(FINDING_TYPES)}`,
-        findings,
+        `INSERT INTO ${this.tables.rollup} AS r (minute, dim, key, n) ` +
+          `SELECT * FROM ${unnest(['bigint', 'text', 'text', 'bigint'])} ` +
+          'ON CONFLICT (minute, dim, key) DO UPDATE SET n = r.n + EXCLUDED.n',
+        rollupDeltas(fresh),
       );
     });
   }
@@ -260,6 +270,9 @@ export class PostgresAuditStore implements AuditStore {
           [instance, seq, hash, Date.now()],
         );
       }
+      await client.query(`DELETE FROM ${this.tables.rollup} WHERE minute < $1::bigint`, [
+        Math.floor(before.getTime() / 60_000),
+      ]);
       return deleted;
     });
   }

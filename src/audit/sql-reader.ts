@@ -4,17 +4,7 @@
  */
 import type { Severity } from '../detect/types.js';
 import { eventFromDoc } from './chain.js';
-import type {
-  AuditChanges,
-  AuditFilter,
-  AuditPage,
-  AuditStats,
-  ChainAnchor,
-  ChainRow,
-  StatsOptions,
-  StatsSeries,
-  TimeRange,
-} from './store.js';
+import type { AuditChanges, AuditFilter, AuditPage, ChainAnchor, ChainRow } from './store.js';
 import type { AuditEvent } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
@@ -31,11 +21,12 @@ export interface SqlTables {
   events: string;
   findings: string;
   anchors: string;
+  rollup: string;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   constructor(private readonly runner: SqlRunner) {}
   add(value: unknown): string {
@@ -64,7 +55,7 @@ function decodeCursor(cursor: string): [number, string] {
   throw new Error(`invalid audit cursor "${cursor}"`);
 }
 
-function num(value: unknown): number {
+export function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
@@ -151,72 +142,6 @@ export async function changedEvents(
   }
   const last = rows[rows.length - 1];
   return { events: rows.map(toEvent), cursor: last ? String(num(last.row_id)) : (cursor ?? '0') };
-}
-
-async function series(
-  runner: SqlRunner,
-  table: string,
-  key: string,
-  range: TimeRange,
-  options: StatsOptions,
-  buckets: number,
-): Promise<StatsSeries[]> {
-  const p = new Params(runner);
-  const since = p.int(range.since.getTime());
-  const width = p.int(options.bucketMs);
-  const sql =
-    `SELECT (ts - ${since}) / ${width} AS b, ${key} AS k, COUNT(*) AS n FROM ${table} ` +
-    `WHERE ts >= ${p.int(range.since.getTime())} AND ts < ${p.int(range.until.getTime())} GROUP BY 1, 2`;
-  const byKey = new Map<string, StatsSeries>();
-  for (const row of await runner.all(sql, p.values)) {
-    const k = row.k === null || row.k === undefined ? 'none' : String(row.k);
-    let s = byKey.get(k);
-    if (!s) byKey.set(k, (s = { key: k, total: 0, counts: new Array<number>(buckets).fill(0) }));
-    const b = Math.floor(num(row.b));
-    const n = num(row.n);
-    if (b >= 0 && b < buckets) s.counts[b] = (s.counts[b] ?? 0) + n;
-    s.total += n;
-  }
-  return [...byKey.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
-}
-
-export async function eventStats(
-  runner: SqlRunner,
-  t: SqlTables,
-  range: TimeRange,
-  options: StatsOptions,
-): Promise<AuditStats> {
-  if (!(options.bucketMs >= 1000)) throw new Error('stats bucket must be at least 1000 ms');
-  const span = range.until.getTime() - range.since.getTime();
-  const buckets = Math.max(1, Math.ceil(span / options.bucketMs));
-  if (buckets > 10_000)
-    throw new Error(`stats range holds ${buckets} buckets; use a wider bucket (max 10000)`);
-  const top = options.top ?? 10;
-  const [decision, kind, category, rule, client] = await Promise.all([
-    series(runner, t.events, 'decision', range, options, buckets),
-    series(runner, t.events, 'kind', range, options, buckets),
-    series(runner, t.findings, 'category', range, options, buckets),
-    series(runner, t.findings, 'rule_id', range, options, buckets),
-    series(runner, t.events, 'client', range, options, buckets),
-  ]);
-  const total = (list: StatsSeries[], key?: string) =>
-    list.filter((s) => key === undefined || s.key === key).reduce((sum, s) => sum + s.total, 0);
-  return {
-    buckets: Array.from({ length: buckets }, (_, i) =>
-      new Date(range.since.getTime() + i * options.bucketMs).toISOString(),
-    ),
-    bucketMs: options.bucketMs,
-    totals: {
-      events: total(decision),
-      requests: total(kind, 'request'),
-      egress: total(kind, 'egress'),
-      findings: total(category),
-    },
-    decision,
-    category,
-    rule: rule.slice(0, top),
-    client: client.slice(0, top),
-  };
 }
 
 export async function* chainRowsOf(

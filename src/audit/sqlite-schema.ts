@@ -40,4 +40,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     pruned_at INTEGER NOT NULL
   );
   `,
+  // 2: covering indexes for the dashboard's bucketed counts (one index-only scan per table).
+  `
+  CREATE INDEX audit_events_stats ON audit_events (ts, decision, kind, client);
+  CREATE INDEX audit_findings_stats ON audit_findings (ts, category, rule_id);
+  DROP INDEX audit_findings_ts;
+  `,
+  // 3: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
+  `
+  CREATE TABLE audit_rollup (
+    minute INTEGER NOT NULL,
+    dim TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (minute, dim, key)
+  ) WITHOUT ROWID;
+  INSERT INTO audit_rollup SELECT ts / 60000, 'decision', decision, COUNT(*) FROM audit_events GROUP BY 1, 3;
+  INSERT INTO audit_rollup SELECT ts / 60000, 'kind', kind, COUNT(*) FROM audit_events GROUP BY 1, 3;
+  INSERT INTO audit_rollup SELECT ts / 60000, 'client', client, COUNT(*) FROM audit_events GROUP BY 1, 3;
+  INSERT INTO audit_rollup SELECT ts / 60000, 'category', category, COUNT(*) FROM audit_findings GROUP BY 1, 3;
+  INSERT INTO audit_rollup SELECT ts / 60000, 'rule', rule_id, COUNT(*) FROM audit_findings GROUP BY 1, 3;
+  `,
 ];

@@ -14,13 +14,13 @@ import {
   changedEvents,
   EVENT_COLUMNS,
   eventColumns,
-  eventStats,
   getEvent,
   queryEvents,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
 } from './sql-reader.js';
+import { eventStats, rollupDeltas } from './sql-stats.js';
 import type {
   AuditChanges,
   AuditFilter,
@@ -40,7 +40,12 @@ export interface SqliteStoreOptions {
   mustExist?: boolean;
 }
 
-const TABLES: SqlTables = { events: 'audit_events', findings: 'audit_findings', anchors: 'audit_anchors' };
+const TABLES: SqlTables = {
+  events: 'audit_events',
+  findings: 'audit_findings',
+  anchors: 'audit_anchors',
+  rollup: 'audit_rollup',
+};
 const STATEMENT_CACHE_MAX = 200;
 
 export class SqliteAuditStore implements AuditStore {
@@ -130,16 +135,24 @@ export class SqliteAuditStore implements AuditStore {
     const insertFinding = this.statement(
       'INSERT INTO audit_findings (event_row, ts, rule_id, category, severity, action) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    const addRollup = this.statement(
+      'INSERT INTO audit_rollup (minute, dim, key, n) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (minute, dim, key) DO UPDATE SET n = n + excluded.n',
+    );
     db.transaction(() => {
+      const inserted: AuditEvent[] = [];
       for (const { event, doc } of batch) {
         const columns = eventColumns(event);
         const info = insertEvent.run(...columns, doc);
         if (info.changes === 0) continue; // already stored: a replayed batch
+        inserted.push(event);
         const ts = columns[3];
         for (const f of event.findings) {
           insertFinding.run(info.lastInsertRowid, ts, f.ruleId, f.category, f.severity, f.action);
         }
       }
+      const [minutes, dims, keys, counts] = rollupDeltas(inserted);
+      for (let i = 0; i < minutes.length; i++) addRollup.run(minutes[i], dims[i], keys[i], counts[i]);
     })();
   }
 
@@ -208,6 +221,7 @@ export class SqliteAuditStore implements AuditStore {
             'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at',
         ).run(instance, seq, head.hash, Date.now());
       }
+      db.prepare('DELETE FROM audit_rollup WHERE minute < ?').run(Math.floor(before.getTime() / 60_000));
       return deleted;
     })();
   }

@@ -134,6 +134,31 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(stats.client.map((s) => s.key).sort(), ['claude-code', 'openai-sdk']);
     });
 
+    it('counts whole-minute buckets from the rollup exactly like the raw rows', async () => {
+      const range = { since: new Date('2026-01-01T00:00:00Z'), until: new Date('2026-01-01T00:03:00Z') };
+      const rollup = await opened.store.stats(range, { bucketMs: 60_000, top: 50 });
+      const raw = await opened.store.stats(range, { bucketMs: 59_999, top: 50 });
+      const events = [...chainA, ...chainB].map((s) => s.event);
+      assert.equal(rollup.totals.events, 100, 'a replayed batch is not counted twice');
+      assert.deepEqual(rollup.buckets, [
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-01T00:01:00.000Z',
+        '2026-01-01T00:02:00.000Z',
+      ]);
+      for (const dim of ['decision', 'category', 'rule', 'client'] as const) {
+        const totals = (list: typeof rollup.decision) =>
+          Object.fromEntries(list.map((s) => [s.key, s.total]));
+        assert.deepEqual(totals(rollup[dim]), totals(raw[dim]), dim);
+      }
+      const perMinute = [0, 1, 2].map(
+        (m) =>
+          events.filter((e) => Math.floor((Date.parse(e.time) - range.since.getTime()) / 60_000) === m)
+            .length,
+      );
+      const counted = [0, 1, 2].map((m) => rollup.decision.reduce((n, s) => n + (s.counts[m] ?? 0), 0));
+      assert.deepEqual(counted, perMinute);
+    });
+
     it('feeds new rows in insertion order from a cursor', async () => {
       const head = await opened.store.changes(undefined, 5);
       assert.equal(head.events.length, 5);

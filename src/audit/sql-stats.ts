@@ -1,0 +1,139 @@
+/**
+ * Counts over time for the dashboard. Every append also adds to a per-minute rollup table
+ * (minute, dimension, key) → count, for the events it actually inserted (a replayed batch adds
+ * nothing), so an overview reads a few thousand rollup rows whatever the number of events.
+ * Buckets that are not whole minutes fall back to grouping the raw rows.
+ */
+import { Params, num, type SqlRow, type SqlRunner, type SqlTables } from './sql-reader.js';
+import type { AuditStats, StatsOptions, StatsSeries, TimeRange } from './store.js';
+import type { AuditEvent } from './types.js';
+
+const MINUTE = 60_000;
+
+/** Column arrays of rollup increments for the given (inserted) events, in key order. */
+export function rollupDeltas(events: readonly AuditEvent[]): [number[], string[], string[], number[]] {
+  const counts = new Map<string, number>();
+  const add = (minute: number, dim: string, key: string) => {
+    const k = `${minute}\u0000${dim}\u0000${key}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  };
+  for (const e of events) {
+    const minute = Math.floor(Date.parse(e.time) / MINUTE);
+    add(minute, 'decision', e.decision);
+    add(minute, 'kind', e.kind);
+    add(minute, 'client', e.client.agent);
+    for (const f of e.findings) {
+      add(minute, 'category', f.category);
+      add(minute, 'rule', f.ruleId);
+    }
+  }
+  // A fixed order, so concurrent writers (several gateways on PostgreSQL) lock rows in the
+  // same order and cannot deadlock.
+  const columns: [number[], string[], string[], number[]] = [[], [], [], []];
+  for (const k of [...counts.keys()].sort()) {
+    const [minute, dim, key] = k.split('\u0000');
+    columns[0].push(Number(minute));
+    columns[1].push(dim ?? '');
+    columns[2].push(key ?? '');
+    columns[3].push(counts.get(k) ?? 0);
+  }
+  return columns;
+}
+
+function bump(map: Map<string, StatsSeries>, key: unknown, b: number, n: number, buckets: number): void {
+  const k = key === null || key === undefined ? 'none' : String(key);
+  let s = map.get(k);
+  if (!s) map.set(k, (s = { key: k, total: 0, counts: new Array<number>(buckets).fill(0) }));
+  if (b >= 0 && b < buckets) s.counts[b] = (s.counts[b] ?? 0) + n;
+  s.total += n;
+}
+
+function ranked(map: Map<string, StatsSeries>): StatsSeries[] {
+  return [...map.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+}
+
+type Dim = 'decision' | 'kind' | 'client' | 'category' | 'rule';
+
+/** Rows of (bucket, dimension, key, count) from the rollup, whole minutes. */
+async function fromRollup(runner: SqlRunner, t: SqlTables, since: number, until: number, bucketMs: number) {
+  const p = new Params(runner);
+  const from = p.int(since / MINUTE);
+  const sql =
+    `SELECT (minute - ${from}) / ${p.int(bucketMs / MINUTE)} AS b, dim, key, SUM(n) AS n FROM ${t.rollup} ` +
+    `WHERE minute >= ${p.int(since / MINUTE)} AND minute < ${p.int(Math.ceil(until / MINUTE))} GROUP BY 1, 2, 3`;
+  return (await runner.all(sql, p.values)).map((r) => ({
+    b: num(r.b),
+    dim: String(r.dim) as Dim,
+    key: r.key,
+    n: num(r.n),
+  }));
+}
+
+/** The same rows by grouping the events and findings themselves (any bucket width). */
+async function fromRows(runner: SqlRunner, t: SqlTables, since: number, until: number, bucketMs: number) {
+  const scan = (table: string, keys: string): Promise<SqlRow[]> => {
+    const p = new Params(runner);
+    const sql =
+      `SELECT (ts - ${p.int(since)}) / ${p.int(bucketMs)} AS b, ${keys}, COUNT(*) AS n FROM ${table} ` +
+      `WHERE ts >= ${p.int(since)} AND ts < ${p.int(until)} GROUP BY 1, ${keys}`;
+    return runner.all(sql, p.values);
+  };
+  const [events, findings] = await Promise.all([
+    scan(t.events, 'decision, kind, client'),
+    scan(t.findings, 'category, rule_id'),
+  ]);
+  const out: { b: number; dim: Dim; key: unknown; n: number }[] = [];
+  for (const r of events) {
+    for (const dim of ['decision', 'kind', 'client'] as const)
+      out.push({ b: num(r.b), dim, key: r[dim], n: num(r.n) });
+  }
+  for (const r of findings) {
+    out.push({ b: num(r.b), dim: 'category', key: r.category, n: num(r.n) });
+    out.push({ b: num(r.b), dim: 'rule', key: r.rule_id, n: num(r.n) });
+  }
+  return out;
+}
+
+export async function eventStats(
+  runner: SqlRunner,
+  t: SqlTables,
+  range: TimeRange,
+  options: StatsOptions,
+): Promise<AuditStats> {
+  const { bucketMs } = options;
+  if (!(bucketMs >= 1000)) throw new Error('stats bucket must be at least 1000 ms');
+  const wholeMinutes = bucketMs % MINUTE === 0;
+  // With minute buckets the range starts on a whole minute (the rollup's resolution).
+  const since = wholeMinutes ? Math.floor(range.since.getTime() / MINUTE) * MINUTE : range.since.getTime();
+  const until = range.until.getTime();
+  const buckets = Math.max(1, Math.ceil((until - since) / bucketMs));
+  if (buckets > 10_000)
+    throw new Error(`stats range holds ${buckets} buckets; use a wider bucket (max 10000)`);
+  const rows = wholeMinutes
+    ? await fromRollup(runner, t, since, until, bucketMs)
+    : await fromRows(runner, t, since, until, bucketMs);
+  const series: Record<Dim, Map<string, StatsSeries>> = {
+    decision: new Map(),
+    kind: new Map(),
+    client: new Map(),
+    category: new Map(),
+    rule: new Map(),
+  };
+  for (const r of rows) bump(series[r.dim], r.key, Math.floor(r.b), r.n, buckets);
+  const total = (map: Map<string, StatsSeries>) => [...map.values()].reduce((sum, s) => sum + s.total, 0);
+  const top = options.top ?? 10;
+  return {
+    buckets: Array.from({ length: buckets }, (_, i) => new Date(since + i * bucketMs).toISOString()),
+    bucketMs,
+    totals: {
+      events: total(series.decision),
+      requests: series.kind.get('request')?.total ?? 0,
+      egress: series.kind.get('egress')?.total ?? 0,
+      findings: total(series.category),
+    },
+    decision: ranked(series.decision),
+    category: ranked(series.category),
+    rule: ranked(series.rule).slice(0, top),
+    client: ranked(series.client).slice(0, top),
+  };
+}
