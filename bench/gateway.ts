@@ -129,7 +129,7 @@ export async function runGatewayBench(): Promise<string> {
       ),
     );
     const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
-    const rps = [];
+    const rps: number[] = [];
     for (const t of targets) rps.push(await throughput(t, body, 32, quick ? 2 : 5));
     out.push('\n### Throughput, 100 KB requests, concurrency 32\n');
     out.push(
