@@ -3,9 +3,10 @@
  * was found so the list can be re-checked when the assistants change; docs/telemetry-hosts.md is
  * the readable version of the same table and test/egress/telemetry-hosts.test.ts keeps them in step.
  *
- * Found by grepping the published bundles (claude-code 2.1.197 native binary, @openai/codex
- * 0.x Rust binary, @google/gemini-cli and @qwen-code/qwen-code JS bundles) for URLs, then checked
- * by running each CLI behind the proxy with every non-loopback destination refused.
+ * Found by searching the published packages for URLs (@anthropic-ai/claude-code 2.1.197 native
+ * binary, @openai/codex 0.169.0 Rust binary, @google/gemini-cli 0.61.0 and @qwen-code/qwen-code
+ * 0.15.10 JS bundles), then checked by running each CLI behind the proxy with every non-loopback
+ * destination refused (what each one attempted is in docs/telemetry-hosts.md).
  */
 
 export interface HostEntry {
