@@ -36,6 +36,29 @@ function isPing(ev: StreamEvent, data: unknown): boolean {
   );
 }
 
+/**
+ * An event that also finishes its candidate (Gemini `finishReason`, an OpenAI chunk with a
+ * `finish_reason`): its text is the last of the stream, so nothing is held back from it — a
+ * flush after it would repeat the finish in a synthesized copy.
+ */
+function isFinishing(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return false;
+  const { candidates, choices } = data as { candidates?: unknown; choices?: unknown };
+  const list = Array.isArray(candidates) ? candidates : Array.isArray(choices) ? choices : undefined;
+  return (
+    list !== undefined &&
+    list.length > 0 &&
+    list.every((c: unknown) => {
+      const o = c as { finishReason?: unknown; finish_reason?: unknown } | null;
+      return (
+        o !== null &&
+        typeof o === 'object' &&
+        (typeof o.finishReason === 'string' || typeof o.finish_reason === 'string')
+      );
+    })
+  );
+}
+
 class DialectStreamRestorer implements StreamRestorer {
   private readonly channels = new Map<string, Channel>();
   private pending = 0;
@@ -55,8 +78,9 @@ class DialectStreamRestorer implements StreamRestorer {
       return Buffer.concat([this.flush(), ev.raw]);
     }
     let changed = false;
+    const last = isFinishing(data);
     for (const field of fields) {
-      if (this.restoreField(field, ev, data)) changed = true;
+      if (this.restoreField(field, ev, data, last)) changed = true;
     }
     if (!changed) return ev.raw;
     return Buffer.from(
@@ -70,7 +94,7 @@ class DialectStreamRestorer implements StreamRestorer {
   }
 
   /** Restores one field in place; true when its text changed. */
-  private restoreField(field: AnswerField, ev: StreamEvent, data: unknown): boolean {
+  private restoreField(field: AnswerField, ev: StreamEvent, data: unknown, last: boolean): boolean {
     const secrets = this.options.secretsInToolCalls && isToolField(field);
     if (isWholeField(field)) {
       const restored = restoreWhole(this.matcher, field.text, field.json, secrets);
@@ -84,7 +108,7 @@ class DialectStreamRestorer implements StreamRestorer {
       this.channels.set(field.channel, ch);
     }
     const hadHeld = ch.held !== '';
-    const step = restoreStep(this.matcher, ch.held, ch.prev, field.text, field.json, secrets, false);
+    const step = restoreStep(this.matcher, ch.held, ch.prev, field.text, field.json, secrets, last);
     ch.held = step.held;
     ch.prev = step.prev;
     if (ch.held !== '') ch.template = { event: ev.event, data, eol: eolOf(ev.raw) };

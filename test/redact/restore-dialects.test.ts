@@ -35,7 +35,9 @@ describe('Gemini answers', () => {
       s.end(),
     ]);
     assert.ok(out.includes('\r\n'), 'Gemini line ends are kept');
-    const text = parseSse(out)
+    const events = parseSse(out);
+    assert.equal(events.length, 3, 'the finishing chunk releases everything: no synthesized copy after it');
+    const text = events
       .map(
         (e) =>
           (JSON.parse(e.data) as { candidates: { content: { parts: { text: string }[] } }[] }).candidates[0]
