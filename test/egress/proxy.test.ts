@@ -187,3 +187,17 @@ test('egress events map to audit records', () => {
   assert.equal(input.decision, 'deny');
   assert.deepEqual(input.egress, { host: e.host, port: e.port, rule: e.rule });
 });
+
+test('a half-close passes through the tunnel: the answer still arrives after the client sent FIN', async () => {
+  const { status, socket, rest } = await openConnect(proxy.port, `127.0.0.1:${echo.port}`);
+  assert.equal(status, 200);
+  const payload = randomBytes(512 * 1024);
+  const received: Buffer[] = rest.length > 0 ? [rest] : [];
+  socket.on('data', (c: Buffer) => received.push(c));
+  const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
+  // end() sends our FIN after the payload; the echo server sees it only after the proxy passed it
+  // on, finishes echoing, closes its side, and that end reaches us through the proxy.
+  socket.end(payload);
+  await ended;
+  assert.ok(Buffer.concat(received).equals(payload), 'every byte echoed after our FIN');
+});
