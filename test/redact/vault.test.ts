@@ -118,4 +118,19 @@ describe('redis vault shared by two gateways', () => {
     assert.equal(await b.originalOf('host-7.example.internal'), `h${winner}.acme.corp`);
     assert.equal(await a.originalOf('host-7.example.internal'), `h${winner}.acme.corp`);
   });
+
+  it('gives two gateways the same collision-moved surrogate', async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const a = redisVault(prefix);
+    const b = new RedisVault(REDIS, { prefix });
+    cleanups.push(() => b.close());
+    const key = Buffer.alloc(32, 8);
+    const ctx = () => ({ reals: new Set<string>(), restoreSecrets: true, entries: new Map() });
+    const natural = await new Surrogates(key, new MemoryVault()).surrogate('email', 'alice@acme.com', ctx());
+    await a.claim(natural, 'bob@acme.com', 'someone-else');
+    const onA = await new Surrogates(key, a).surrogate('email', 'alice@acme.com', ctx());
+    const onB = await new Surrogates(key, b).surrogate('email', 'alice@acme.com', ctx());
+    assert.notEqual(onA, natural);
+    assert.equal(onB, onA);
+  });
 });
