@@ -63,7 +63,7 @@ async function withDashboard<T>(
   try {
     return await fn(gw.url, dashboard.token.value);
   } finally {
-    dashboard.close();
+    await dashboard.close();
     await gw.close(500);
   }
 }

@@ -4,7 +4,7 @@
  * force. Query strings are validated with zod; a bad one is a 400 that names the parameter.
  */
 import { z } from 'zod';
-import type { AuditFilter, AuditStore } from '../audit/store.js';
+import type { AuditFilter } from '../audit/store.js';
 import { AUDIT_DECISIONS, type AuditEvent } from '../audit/types.js';
 import type { Category } from '../detect/types.js';
 import { SEVERITIES } from '../detect/types.js';
@@ -17,6 +17,7 @@ import type {
   OverviewRange,
   PolicyInfo,
 } from './api-types.js';
+import type { DashboardStore } from './reader.js';
 import { detail, summarize } from './view.js';
 
 export class BadQuery extends Error {}
@@ -85,7 +86,7 @@ export interface PolicyInfoInput {
 }
 
 export interface ApiOptions {
-  store: AuditStore;
+  store: DashboardStore;
   policyInfo?: () => PolicyInfoInput | undefined | Promise<PolicyInfoInput | undefined>;
   /** How long an overview answer is reused (ms): several tabs or reloads cost one query. */
   overviewCacheMs?: number;
@@ -135,8 +136,11 @@ export class DashboardApi {
     if (hit?.settled && age < stale) {
       if (!hit.refreshing) {
         hit.refreshing = true;
-        this.refreshOverview(range).catch(() => {
-          hit.refreshing = false;
+        // After this answer is written: a synchronous store (SQLite) would otherwise hold it up.
+        setImmediate(() => {
+          this.refreshOverview(range).catch(() => {
+            hit.refreshing = false;
+          });
         });
       }
       return hit.value;

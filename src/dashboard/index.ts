@@ -16,6 +16,7 @@ import { BadQuery, DashboardApi, type PolicyInfoInput } from './api.js';
 import { DashboardAuth, isLoopback } from './auth.js';
 import { PREFIX, securityHeaders, sendJson, sendText } from './http.js';
 import { LiveFeed } from './live.js';
+import { openDashboardReader } from './reader.js';
 import { handleLogin, handleLogout } from './login.js';
 import { defaultWebRoot, StaticFiles } from './static.js';
 import { loadOrCreateDashboardToken } from './token.js';
@@ -30,6 +31,11 @@ export interface DashboardOptions {
   /** The token to use instead of the one in `dataDir` (tests, or a secret manager). */
   token?: string;
   policyInfo?: () => PolicyInfoInput | undefined | Promise<PolicyInfoInput | undefined>;
+  /**
+   * Read a SQLite store from a worker thread (default true), so dashboard queries never stall
+   * the gateway; false reads on the calling thread.
+   */
+  readInWorker?: boolean;
   /** Serve non-loopback clients too (still behind the token). Default false. */
   allowRemote?: boolean;
   /** The built front end; default `web/dist` of this package. */
@@ -47,7 +53,8 @@ export interface Dashboard {
   publish(event: AuditEvent): void;
   /** The token in force and whether this start created it (print it once when created). */
   token: { value: string; created: boolean; path?: string };
-  close(): void;
+  /** Ends the live feeds (call before closing the gateway) and stops the reader thread. */
+  close(): Promise<void>;
 }
 
 function pathOf(url: string): { path: string; query: URLSearchParams } {
@@ -60,8 +67,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ? { token: options.token, created: false, path: undefined }
     : loadOrCreateDashboardToken(options.dataDir);
   const auth = new DashboardAuth(tokenInfo.token);
+  const reader = options.readInWorker === false ? undefined : openDashboardReader(options.store);
   const api = new DashboardApi({
-    store: options.store,
+    store: reader ?? options.store,
     policyInfo: options.policyInfo,
     overviewCacheMs: options.overviewCacheMs,
     overviewStaleMs: options.overviewStaleMs,
@@ -148,6 +156,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       live.publish(event);
     },
     token: { value: tokenInfo.token, created: tokenInfo.created, path: tokenInfo.path },
-    close: () => live.close(),
+    async close() {
+      live.close();
+      await reader?.close();
+    },
   };
 }

@@ -50,7 +50,7 @@ before(async () => {
 });
 
 after(async () => {
-  dashboard.close();
+  await dashboard.close();
   await gw.close(500);
   await store.close();
   await dir.cleanup();
@@ -163,7 +163,7 @@ describe('loopback only', () => {
         headers: { authorization: `Bearer ${token}` },
       });
     } finally {
-      remote.close();
+      await remote.close();
       await server.close(500);
     }
   }
@@ -367,7 +367,7 @@ describe('front end files', () => {
       const escape = await fetch(`${server.url}/_airlock/%2e%2e/secret.txt`, { headers: auth });
       assert.doesNotMatch(await escape.text(), /outside/);
     } finally {
-      d.close();
+      await d.close();
       await server.close(500);
     }
   });

@@ -140,7 +140,7 @@ export async function startDashboardStack(
     metrics,
     dataDir: dir,
     async close() {
-      dashboard.close();
+      await dashboard.close();
       await stack.close();
       await recorder.close({ timeoutMs: 5000 });
       await store.close();
