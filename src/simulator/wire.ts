@@ -31,8 +31,17 @@ export const SSE_HEADERS: Record<string, string> = {
   'transfer-encoding': 'chunked',
 };
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Wait between events; cut short when the connection closes, so no timer outlives it. */
+function delay(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.on('close', done);
+  });
 }
 
 function writeAndFlush(res: ServerResponse, chunk: string): Promise<void> {
@@ -67,7 +76,7 @@ export async function sendEvents(
   }
   res.flushHeaders();
   for (let i = 0; i < events.length; i++) {
-    if (i > 0 && pacingMs > 0) await delay(pacingMs);
+    if (i > 0 && pacingMs > 0) await delay(pacingMs, res);
     if (res.destroyed) return;
     if (i === dropAfterEvents) return drop(res);
     if (i === stallAfterEvents) return; // left open until the client leaves or the simulator closes

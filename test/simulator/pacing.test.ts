@@ -88,6 +88,25 @@ describe('simulator: pacing', () => {
     },
   );
 
+  it('close() ends a slow stream that is still being paced', { timeout: 15_000 }, async () => {
+    const own = await startSimulator({ pacingMs: 60_000, script: { reply: [{ text: TEXT }] } });
+    let firstPiece: (() => void) | undefined;
+    const gotFirst = new Promise<void>((resolve) => (firstPiece = resolve));
+    const outcome = new Promise<string>((resolve) => {
+      const req = http.request(`${own.urls.openai}/chat/completions`, { method: 'POST' }, (res) => {
+        res.on('data', () => firstPiece?.());
+        res.on('end', () => resolve('end'));
+        res.on('error', () => resolve('error'));
+        res.on('aborted', () => resolve('aborted'));
+      });
+      req.on('error', () => resolve('error'));
+      req.end(JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    await gotFirst; // the first event is out; the next one would come a minute later
+    await own.close();
+    assert.notEqual(await outcome, 'end', 'the client sees the stream cut, not a clean end');
+  });
+
   it('applies setPacing(0) to later requests: the whole stream is then written at once', async () => {
     sim.setPacing(0);
     try {
