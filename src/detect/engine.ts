@@ -38,7 +38,7 @@ export interface Engine {
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie']);
 
 /** Kinds whose values, once found in context, are looked for everywhere else in the request. */
-const PROPAGATED_KINDS = new Set<ValueKind>(['project-path', 'home-path', 'hostname', 'username', 'person-name', 'machine-id', 'password', 'token', 'aws-secret-key', 'aws-account-id']);
+const PROPAGATED_KINDS = new Set<ValueKind>(['project-path', 'hostname', 'username', 'person-name', 'machine-id', 'password', 'token', 'aws-secret-key', 'aws-account-id']);
 
 function isWordChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
@@ -187,30 +187,31 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   }
 
   /**
-   * A value one rule found from its context (a project path after "working directory:", a
-   * password after "PASSWORD=") is the same value wherever else it appears in the request:
-   * report those places too, so redaction is consistent.
+   * A value one rule found from its context (a project path after "working directory:") is the
+   * same value where it appears without that context, e.g. as the start of a file path in a
+   * later tool call. Where another finding starts (the home directory, a canary) and the text
+   * continues with a known value, report the whole value there too. Anchoring on findings keeps
+   * this free: no extra pass over the text.
    */
   function propagate(inputs: readonly ScanInput[], found: RankedFinding[]): void {
     const values = new Map<string, RankedFinding>();
     for (const f of found) {
-      if (!PROPAGATED_KINDS.has(f.kind) || f.end - f.start < 6 || f.ruleId.startsWith('canary.')) continue;
+      if (!PROPAGATED_KINDS.has(f.kind) || f.end - f.start < 6 || f.order < 0) continue;
       const value = inputs[f.input]!.text.slice(f.start, f.end);
       if (!values.has(value)) values.set(value, f);
     }
-    for (const [value, f] of values) {
-      const wordStart = isWordChar(value.charCodeAt(0));
-      const wordEnd = isWordChar(value.charCodeAt(value.length - 1));
-      inputs.forEach((input, i) => {
-        if (input.role === 'header' && CREDENTIAL_HEADERS.has((input.header ?? '').toLowerCase())) return;
-        const text = input.text;
-        for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
-          const end = at + value.length;
-          if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
-          if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
-          found.push({ ...f, input: i, path: input.path, role: input.role, start: at, end });
-        }
-      });
+    if (values.size === 0) return;
+    const anchors = found.length;
+    for (let k = 0; k < anchors; k++) {
+      const a = found[k]!;
+      const text = inputs[a.input]!.text;
+      for (const [value, f] of values) {
+        if (a.start === f.start && a.input === f.input) continue;
+        const end = a.start + value.length;
+        if (end <= a.end || !text.startsWith(value, a.start)) continue;
+        if (isWordChar(value.charCodeAt(value.length - 1)) && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+        found.push({ ...f, input: a.input, path: a.path, role: a.role, start: a.start, end });
+      }
     }
   }
 

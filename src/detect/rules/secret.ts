@@ -31,8 +31,7 @@ export const secretRules: readonly RuleDef[] = [
     severity: 'critical',
     kind: 'aws-secret-key',
     description: 'An AWS secret access key after its name (aws_secret_access_key =, "SecretAccessKey":).',
-    keywords: ['secret_access_key', 'secretaccesskey', 'aws_secret_key', 'aws_secret'],
-    lookback: 4,
+    keywords: ['aws_', 'secret'],
     pattern: r`(?:aws_)?(?:secret_access_key|SecretAccessKey|secret_key|secret)(?:\\?["'])?\s*(?:[:=]|=>)\s*(?:\\?["'])?(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
     flags: 'i',
     deny: KNOWN_EXAMPLES,
@@ -166,8 +165,7 @@ export const secretRules: readonly RuleDef[] = [
     severity: 'critical',
     kind: 'private-key',
     description: 'A private key block (PEM: RSA, EC, DSA, PKCS#8, encrypted; OpenSSH; PGP), also JSON-escaped.',
-    keywords: ['-----begin', 'private key-----'],
-    lookback: 40,
+    keywords: ['-----begin'],
     pattern: r`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?:\\[nr]|[\sA-Za-z0-9+/=:-]){64,16000})`,
     validate: (v) => (v.match(/[A-Za-z0-9+/]/g) ?? []).length >= 120 && !/\.\.\.|<[^>]*>/.test(v.slice(0, 200).replace(/-----[^-]*-----/g, '')),
     samples: { tp: ['-----BEGIN RSA PRIVATE KEY-----\n' + rep('MIIEpAIBAAKCAQEA' + B62, 64 * 3).replace(/(.{64})/g, '$1\n') + '-----END RSA PRIVATE KEY-----', r`"-----BEGIN PRIVATE KEY-----\n` + rep('MIIEvQIBADANBgkq' + B62, 64 * 3).replace(/(.{64})/g, '$1\\n') + r`-----END PRIVATE KEY-----\n"`, '-----BEGIN OPENSSH PRIVATE KEY-----\n' + rep('b3BlbnNzaC1rZXk' + B62, 70 * 3).replace(/(.{70})/g, '$1\n') + '-----END OPENSSH PRIVATE KEY-----'], fp: ['-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----', "const header = '-----BEGIN PRIVATE KEY-----';"] },
@@ -211,7 +209,8 @@ export const secretRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'token',
     description: 'A value assigned to a secret-looking environment variable (API_KEY=..., DB_PASSWORD=..., as in .env files and shell exports).',
-    keywords: ['key', 'token', 'secret', 'passw', 'pwd', 'credential', 'auth', 'api_key'],
+    // Upper-case sets ([K][E][Y]): the name is an environment variable, so `key` in code is no hit.
+    keywords: ['[K][E][Y]', '[T][O][K][E][N]', '[S][E][C][R][E][T]', '[P][A][S][S][W]', '[P][W][D]', '[C][R][E][D][E][N][T][I][A][L]', '[A][U][T][H]'],
     pattern: r`(?<=(?:^|[^\w$.])[A-Z0-9_]{0,60})(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH)(?:_[A-Z0-9]+){0,4}=(?:(?<q>["'])(?<v>[^"'\n\\]{6,300})\k<q>|(?<w>[^\s"'#\\]{6,300}))`,
     validate: (v, ctx) => {
       if (isPlaceholder(v) || /^[$%{<]/.test(v)) return false;
@@ -226,8 +225,8 @@ export const secretRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'token',
     description: 'A random-looking quoted value assigned to a secret-looking name in code, JSON or YAML (apiKey: "...", "client_secret": "...").',
-    keywords: ['key', 'token', 'secret', 'passw', 'credential'],
-    lookback: 8,
+    // Every alternative of the name starts with one of these, so a hit is the match start.
+    keywords: ['api', 'access', 'secret', 'client', 'token', 'auth', 'refresh', 'passw', 'private', 'credential'],
     pattern: r`(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|auth[_-]?token|access[_-]?token|refresh[_-]?token|password|passwd|private[_-]?key|credentials?)(?:\\?["'])?[ \t]*(?::|=|:=|=>)[ \t]*(?:\\?(?<q>["'\x60]))(?<v>[^"'\x60\s\\]{8,300})\\?\k<q>`,
     flags: 'i',
     deny: KNOWN_EXAMPLES,
