@@ -84,6 +84,34 @@ describe('engine', () => {
     assert.throws(() => createEngine({ rules: [{ ...base, id: 'x.nokw', keywords: [] }] }), /needs at least one prefilter keyword/);
   });
 
+  it('reads id fields by name (prompt_cache_key, metadata.sessionId)', () => {
+    const inputs: ScanInput[] = [
+      { path: ['prompt_cache_key'], role: 'metadata', text: '0199a4c2-7b1e-7d30-9f4a-3c5d6e7f8a9b' },
+      { path: ['metadata', 'sessionId'], role: 'metadata', text: 'default' },
+    ];
+    assert.deepEqual(
+      engine.scan(inputs).map((f) => [f.input, f.ruleId, f.start, f.end]),
+      [[0, 'tracking.id-field', 0, 36]],
+    );
+  });
+
+  it('extends a finding to a value found in context elsewhere in the request', () => {
+    const inputs = [
+      { path: ['system', 0, 'text'], role: 'system', text: 'Primary working directory: /home/mkowalski/src/billing-api\n' },
+      { path: ['messages', 1, 'content', 0, 'input', 'file_path'], role: 'tool_use', text: '/home/mkowalski/src/billing-api/.env' },
+      { path: ['messages', 2, 'content', 0, 'content'], role: 'tool_result', text: 'see /home/mkowalski/src/other' },
+    ] satisfies ScanInput[];
+    const found = engine.scan(inputs);
+    assert.deepEqual(
+      found.map((f) => [f.input, f.ruleId, inputs[f.input]!.text.slice(f.start, f.end)]),
+      [
+        [0, 'env.project-path', '/home/mkowalski/src/billing-api'],
+        [1, 'env.project-path', '/home/mkowalski/src/billing-api'],
+        [2, 'env.home-path', '/home/mkowalski'],
+      ],
+    );
+  });
+
   it('is linear: a long run of keyword-like text does not blow up', () => {
     const text = ('key=' + 'a'.repeat(50) + ' ').repeat(2000) + '@'.repeat(20000) + '1.'.repeat(20000);
     const found = engine.scan([user(text)]);
