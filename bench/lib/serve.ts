@@ -39,3 +39,6 @@ process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on('message', (msg) => {
   if (msg === 'rss') process.send?.({ rss: process.resourceUsage().maxRSS * 1024 });
 });
+// A signal must end the process through exit() so that --cpu-prof can write its profile.
+process.on('SIGINT', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
