@@ -5,8 +5,6 @@
  *  - the JSON API with the answer cache off (first call, then median and max of repeats);
  *  - the overview page in Debian's chromium, from navigation start until the totals and both
  *    charts are drawn (the page's own clock, so browser automation overhead is left out): uncached (every load runs the aggregate query) and with the default cache;
- *  - the same overview query with SQLite integer parameters (see the note printed below), when
- *    the store still binds them as floats.
  * Run alone: `node --import tsx bench/dashboard.ts` (BENCH_QUICK=1: 10,000 events).
  */
 import { existsSync } from 'node:fs';
@@ -37,17 +35,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** Times `fn`, or takes the number it returns as its own measurement. */
-async function sample(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  const own = await fn();
-  return typeof own === 'number' ? own : performance.now() - start;
-}
-
 async function series(label: string, fn: () => Promise<unknown>): Promise<Row> {
-  const first = await sample(fn);
+  const first = await timed(fn);
   const rest: number[] = [];
-  for (let i = 0; i < REPEAT; i++) rest.push(await sample(fn));
+  for (let i = 0; i < REPEAT; i++) rest.push(await timed(fn));
   return [label, fmt(first, 1), fmt(percentile(rest, 50), 1), fmt(Math.max(...rest), 1)];
 }
 
@@ -85,12 +76,24 @@ async function apiRows(url: string, token: string, first: string, names: [string
   return rows;
 }
 
-async function pageRow(browser: Browser, url: string, token: string, label: string): Promise<Row> {
+function summary(label: string, samples: number[]): Row {
+  const [first = NaN, ...rest] = samples;
+  return [label, fmt(first, 1), fmt(percentile(rest, 50), 1), fmt(Math.max(...rest), 1)];
+}
+
+/**
+ * Loads the overview REPEAT + 1 times; two rows from the page's own clock (ms since navigation
+ * start, so browser automation overhead is left out): the overview answer received, and the
+ * totals and both charts drawn.
+ */
+async function pageRows(browser: Browser, url: string, token: string, label: string): Promise<Row[]> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const answered: number[] = [];
+  const drawn: number[] = [];
   try {
     const login = await context.request.post(`${url}/_airlock/login`, { data: { token } });
     if (login.status() !== 204) throw new Error(`login: ${login.status()}`);
-    return await series(label, async () => {
+    for (let i = 0; i <= REPEAT; i++) {
       const page = await context.newPage();
       await page.goto(`${url}/_airlock/#/overview`);
       await page.waitForSelector('.stat-value');
@@ -98,24 +101,20 @@ async function pageRow(browser: Browser, url: string, token: string, label: stri
       const shown = (await page.locator('.stat-value').first().innerText()).replace(/,/g, '');
       if (shown !== String(COUNT * 0.9))
         throw new Error(`overview shows ${shown} requests, not ${COUNT * 0.9}`);
+      const [api, done] = (await page.evaluate(
+        "[performance.getEntriesByType('resource').find((r) => r.name.includes('/api/overview'))?.responseEnd ?? NaN, performance.now()]",
+      )) as [number, number];
+      answered.push(api);
+      drawn.push(done);
       await page.close();
-    });
+    }
   } finally {
     await context.close();
   }
-}
-
-/**
- * better-sqlite3 binds JS numbers as REAL, so `(ts - ?) / ?` in the store's stats query is a
- * fractional bucket and GROUP BY returns one row per event. Casting the parameters to INTEGER
- * (the one-line fix proposed for src/audit/sql-reader.ts's SQLite runner) groups in SQL.
- * Applied here to a second store object only to measure it; undefined when the store changed.
- */
-function withIntegerParams(store: SqliteAuditStore): boolean {
-  const runner = (store as unknown as { runner?: { intParam?: (i: number) => string } }).runner;
-  if (!runner?.intParam || runner.intParam(1) !== '?') return false;
-  runner.intParam = () => 'CAST(? AS INTEGER)';
-  return true;
+  return [
+    summary(`page (${label}): overview answer received`, answered),
+    summary(`page (${label}): totals + 2 charts drawn`, drawn),
+  ];
 }
 
 export async function runDashboardBench(): Promise<string> {
@@ -129,7 +128,6 @@ export async function runDashboardBench(): Promise<string> {
   const browser = existsSync(CHROMIUM)
     ? await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...ARGS_MORE] })
     : undefined;
-  let fixed: SqliteAuditStore | undefined;
   try {
     await withDashboard(store, dir, { overviewCacheMs: 0, overviewStaleMs: 0 }, async (url, token) => {
       rows.push(
@@ -142,29 +140,15 @@ export async function runDashboardBench(): Promise<string> {
           ['egress 24h (every egress event)', 'egress?range=24h'],
         ])),
       );
-      if (browser)
-        rows.push(await pageRow(browser, url, token, 'page: overview, no cache (query on every load)'));
+      if (browser) rows.push(...(await pageRows(browser, url, token, 'no cache: query on every load')));
     });
     if (browser) {
       await withDashboard(store, dir, {}, async (url, token) => {
-        rows.push(
-          await pageRow(browser, url, token, 'page: overview, default cache (2 s fresh, 60 s stale)'),
-        );
-      });
-    }
-    fixed = new SqliteAuditStore({ path });
-    if (withIntegerParams(fixed)) {
-      await withDashboard(fixed, dir, { overviewCacheMs: 0, overviewStaleMs: 0 }, async (url, token) => {
-        rows.push(
-          ...(await apiRows(url, token, first, [['overview 24h, integer params', 'overview?range=24h']])),
-        );
-        if (browser)
-          rows.push(await pageRow(browser, url, token, 'page: overview, no cache, integer params'));
+        rows.push(...(await pageRows(browser, url, token, 'default cache: 2 s fresh, 60 s stale')));
       });
     }
   } finally {
     await browser?.close();
-    await fixed?.close();
     await store.close();
     await cleanup();
   }
@@ -174,8 +158,7 @@ export async function runDashboardBench(): Promise<string> {
     `seeded in ${fmt(seedMs / 1000, 1)} s. Times in ms: the first call (cold), then median and max of ${REPEAT} more.\n` +
     `Load average at the end: ${loadavg()
       .map((n) => n.toFixed(1))
-      .join(' ')}.\n` +
-    '"integer params": the store\'s stats query with its SQLite parameters cast to INTEGER (proposed fix).\n\n' +
+      .join(' ')}.\n\n` +
     table(['what', 'first', 'median', 'max'], rows)
   );
 }

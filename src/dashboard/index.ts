@@ -68,6 +68,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     : loadOrCreateDashboardToken(options.dataDir);
   const auth = new DashboardAuth(tokenInfo.token);
   const reader = options.readInWorker === false ? undefined : openDashboardReader(options.store);
+  reader?.warm();
   const api = new DashboardApi({
     store: reader ?? options.store,
     policyInfo: options.policyInfo,

@@ -20,6 +20,8 @@ export type ReaderResponse =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
 export interface DashboardReader extends DashboardStore {
+  /** Starts the thread and opens the database now, so the first page does not wait for it. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,12 @@ class WorkerReader implements DashboardReader {
     });
   }
 
+  warm(): void {
+    this.get('').catch(() => {
+      // a failure shows on the first real query
+    });
+  }
+
   query(...args: Parameters<AuditStore['query']>) {
     return this.call<Awaited<ReturnType<AuditStore['query']>>>({ method: 'query', args });
   }
@@ -105,6 +113,7 @@ export function openDashboardReader(store: AuditStore): DashboardReader {
     query: (filter) => store.query(filter),
     get: (id) => store.get(id),
     stats: (range, options) => store.stats(range, options),
+    warm: () => {},
     close: async () => {},
   };
 }
