@@ -206,7 +206,7 @@ function gemini(): LabelledRequest {
     null,
     2,
   );
-  const csv = `id,name,email,phone,card,iban\n1,Ravi Kumar,${pii('ravi.kumar@example-mail.in')},${pii('+91 98765 43210')},${pii('4539 1488 0343 6467')},${pii('DE89 3704 0044 0532 0130 00')}\n2,Meera Iyer,${pii('meera.iyer@fastmail.co')},${pii('(415) 555-0132')},${pii('5555555555554444')},${pii('GB82WEST12345698765432')}\n`;
+  const csv = `id,name,email,phone,card,iban\n1,Ravi Kumar,${pii('ravi.kumar@example-mail.in')},${pii('+91 98765 43210')},${pii('4539 1488 0343 6467')},${pii('DE44 5001 0517 5407 3249 31')}\n2,Meera Iyer,${pii('meera.iyer@fastmail.co')},${pii('(415) 555-0132')},${pii('5273849102657318')},${pii('GB09BARC20038461927364')}\n`;
   const jwt = sec(
     'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJwcml5YSIsInJvbGUiOiJhZG1pbiJ9.' + rep(B62, 43),
   );

@@ -7,6 +7,10 @@ const r = String.raw;
 /** Countries that issue IBANs (ISO 13616 registry), as prefilter keywords `cc\d\d`. */
 const IBAN_COUNTRIES = 'ad ae al at az ba be bg bh br by ch cr cy cz de dk do ee eg es fi fo fr gb ge gi gl gr gt hr hu ie il iq is it jo kw kz lb lc li lt lu lv md mc me mk mr mt mu nl no pk pl ps pt qa ro rs sa sc se si sk sm st sv tl tn tr ua va vg xk'.split(' ');
 
+/** Published test numbers (card networks, payment providers, the IBAN registry): never a person's. */
+const TEST_CARDS = new Set(['4111111111111111', '4242424242424242', '4012888888881881', '4007000000027', '4222222222222', '5555555555554444', '5105105105105100', '2223003122003222', '378282246310005', '371449635398431', '378734493671000', '6011111111111117', '6011000990139424', '3530111333300000', '3566002020360505', '30569309025904', '38520000023237', '6200000000000005', '2200000000000004', '6250000000000000005']);
+const TEST_IBANS = new Set(['DE89370400440532013000', 'GB29NWBK60161331926819', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'BE68539007547034', 'NO9386011117947', 'FR1420041010050500013M02606', 'TR610000100000000000000001', 'CH9300762011623852957', 'ES9121000418450200051332', 'IT60X0542811101000000123456', 'AT611904300234573201']);
+
 const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62)/;
 
 export const piiRules: readonly RuleDef[] = [
@@ -52,9 +56,10 @@ export const piiRules: readonly RuleDef[] = [
     pattern: r`(?<![\w.-])(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '');
-      return digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && !/^(\d)\1+$/.test(digits) && luhn(digits);
+      // Long zero runs are synthetic test numbers, not issued cards.
+      return digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && !/^(\d)\1+$/.test(digits) && !/0{6,}|(\d{4})\1\1/.test(digits) && !TEST_CARDS.has(digits) && luhn(digits);
     },
-    samples: { tp: [['card 4539 1488 0343 6467 exp', '4539 1488 0343 6467'], ['5555555555554444', '5555555555554444'], ['3782-822463-10005', '3782-822463-10005']], fp: ['4539 1488 0343 6468', '1700000000000', '1234567890123456', '0000 0000 0000 0000'] },
+    samples: { tp: [['card 4539 1488 0343 6467 exp', '4539 1488 0343 6467'], ['5273849102657318', '5273849102657318'], ['3714-829104-61525', '3714-829104-61525']], fp: ['4539 1488 0343 6468', '1700000000000', '1234567890123456', '0000 0000 0000 0000', '4111111111111111', '4111 1111 1111 1111', '6200000000000005'] },
   },
   {
     id: 'pii.iban',
@@ -64,7 +69,7 @@ export const piiRules: readonly RuleDef[] = [
     description: 'An International Bank Account Number with valid check digits (ISO 13616 mod 97).',
     keywords: IBAN_COUNTRIES.map((c) => c + r`\d\d`),
     pattern: r`(?<![\w])(?<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![\w])`,
-    validate: (v) => ibanValid(v),
-    samples: { tp: [['IBAN DE89 3704 0044 0532 0130 00', 'DE89 3704 0044 0532 0130 00'], ['GB82WEST12345698765432', 'GB82WEST12345698765432']], fp: ['DE89 3704 0044 0532 0130 01', 'DE12345'] },
+    validate: (v) => ibanValid(v) && !TEST_IBANS.has(v.replace(/\s/g, '')) && !/0{8,}/.test(v),
+    samples: { tp: [['IBAN DE44 5001 0517 5407 3249 31', 'DE44 5001 0517 5407 3249 31'], ['GB09BARC20038461927364', 'GB09BARC20038461927364'], ['PL61109010140000071219812874', 'PL61109010140000071219812874']], fp: ['DE44 5001 0517 5407 3249 32', 'DE12345', 'DE89 3704 0044 0532 0130 00', 'GB29NWBK60161331926819'] },
   },
 ];
