@@ -1,7 +1,10 @@
 /**
  * Spreads files over worker threads, one engine per worker, largest files first so the last
- * file to finish is a small one. In development (TypeScript sources) each worker registers
- * tsx before loading its module; the built package loads the compiled worker directly.
+ * file to finish is a small one. Each worker's heap is capped (`maxOldGenerationSizeMb`), which
+ * keeps the whole scan's memory bounded (V8 otherwise lets a busy parser's heap grow far past
+ * what it uses); a file that still exhausts a worker is reported as skipped and a fresh worker
+ * takes over. In development (TypeScript sources) each worker registers tsx before loading its
+ * module; the built package loads the compiled worker directly.
  */
 import { Worker } from 'node:worker_threads';
 import type { FoundFile } from './files.js';
@@ -13,12 +16,32 @@ export interface PoolCallbacks {
   onFile(result: FileResult, file: FoundFile): void;
 }
 
+/** Heap per worker: room for the engine, one batch and the largest line or entry (capped). */
+export function workerHeapMb(setup: WorkerSetup): number {
+  const largest = Math.max(setup.limits.maxLineBytes, setup.limits.maxDocumentBytes) / (1024 * 1024);
+  return Math.max(160, Math.ceil(64 + largest * 3));
+}
+
 function spawn(setup: WorkerSetup): Worker {
   const isSource = import.meta.url.endsWith('.ts');
   const url = new URL(isSource ? './worker.ts' : './worker.js', import.meta.url);
-  if (!isSource) return new Worker(url, { workerData: setup });
+  const resourceLimits = { maxOldGenerationSizeMb: workerHeapMb(setup) };
+  if (!isSource) return new Worker(url, { workerData: setup, resourceLimits });
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: setup });
+  return new Worker(boot, { eval: true, workerData: setup, resourceLimits });
+}
+
+function crashed(file: FoundFile, err: unknown): FileResult {
+  return {
+    summary: { file: file.display, format: 'skipped', bytes: 0, records: 0, findings: 0 },
+    findings: [],
+    warnings: [
+      { file: file.display, message: `skipped: the worker scanning it stopped (${(err as Error).message})` },
+    ],
+    linesSkipped: 0,
+    skipped: true,
+    dropped: 0,
+  };
 }
 
 export async function scanInWorkers(
@@ -29,50 +52,66 @@ export async function scanInWorkers(
 ): Promise<void> {
   const queue = files.map((file, id) => ({ file, id })).sort((a, b) => b.file.size - a.file.size);
   const count = Math.max(1, Math.min(size, queue.length));
-  const workers: Worker[] = [];
+  const live = new Set<Worker>();
   try {
     await new Promise<void>((resolve, reject) => {
       let active = count;
       const byId = new Map(queue.map((q) => [q.id, q.file]));
-      const next = (worker: Worker): void => {
-        const item = queue.shift();
-        if (!item) {
-          worker.postMessage({ type: 'stop' } satisfies ToWorker);
-          active -= 1;
-          if (active === 0) resolve();
-          return;
-        }
-        worker.postMessage({
-          type: 'file',
-          id: item.id,
-          path: item.file.path,
-          display: item.file.display,
-        } satisfies ToWorker);
-      };
-      for (let i = 0; i < count; i += 1) {
+      const start = (): void => {
         const worker = spawn(setup);
-        workers.push(worker);
+        live.add(worker);
+        let current: number | undefined;
+        let ready = false;
+        const next = (): void => {
+          const item = queue.shift();
+          if (!item) {
+            current = undefined;
+            worker.postMessage({ type: 'stop' } satisfies ToWorker);
+            active -= 1;
+            if (active === 0) resolve();
+            return;
+          }
+          current = item.id;
+          worker.postMessage({
+            type: 'file',
+            id: item.id,
+            path: item.file.path,
+            display: item.file.display,
+          } satisfies ToWorker);
+        };
         worker.on('message', (msg: FromWorker) => {
           switch (msg.type) {
             case 'ready':
-              next(worker);
+              ready = true;
+              next();
               break;
             case 'bytes':
               cb.onBytes(msg.n);
               break;
             case 'done':
               cb.onFile(msg.result, byId.get(msg.id)!);
-              next(worker);
+              next();
               break;
             case 'failed':
               reject(new Error(msg.message));
               break;
           }
         });
-        worker.on('error', reject);
-      }
+        worker.on('error', (err) => {
+          live.delete(worker);
+          // A worker that never became ready can't scan anything: a setup problem, not a file's.
+          if (!ready || current === undefined) {
+            reject(err);
+            return;
+          }
+          cb.onFile(crashed(byId.get(current)!, err), byId.get(current)!);
+          current = undefined;
+          start();
+        });
+      };
+      for (let i = 0; i < count; i += 1) start();
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...live].map((w) => w.terminate()));
   }
 }

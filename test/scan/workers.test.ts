@@ -30,6 +30,29 @@ describe('workers and progress', () => {
     );
   });
 
+  it(
+    'a file that exhausts a worker heap is skipped with a warning; a new worker scans the rest',
+    { timeout: 180_000 },
+    async () => {
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'a-hog.txt'), 'EXHAUST-WORKER-MEMORY\n');
+      for (const name of ['b.jsonl', 'c.jsonl', 'd.jsonl'])
+        await copyFile(fixture('qwen-session.jsonl'), path.join(dir, name));
+      const hog = { module: new URL('./helpers/hog-engine.ts', import.meta.url).href };
+      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog })).report!;
+      assert.deepEqual(
+        report.warnings.map((w) => path.basename(w.file)),
+        ['a-hog.txt'],
+      );
+      assert.match(report.warnings[0]!.message, /skipped: the worker scanning it stopped \(.*memory/i);
+      assert.equal(report.totals.filesSkipped, 1);
+      assert.deepEqual(
+        [...new Set(report.findings.map((f) => path.basename(f.file)))],
+        ['b.jsonl', 'c.jsonl', 'd.jsonl'],
+      );
+    },
+  );
+
   it('draws a progress bar on a TTY and nothing otherwise', async () => {
     const writes: string[] = [];
     const tty: ProgressSink = { isTTY: true, columns: 120, write: (t) => writes.push(t) };

@@ -27,7 +27,7 @@ export interface ReadLimits {
 
 export const DEFAULT_LIMITS: ReadLimits = {
   maxLineBytes: 16 * 1024 * 1024,
-  maxDocumentBytes: 64 * 1024 * 1024,
+  maxDocumentBytes: 32 * 1024 * 1024,
 };
 
 export interface ReadBatch {
