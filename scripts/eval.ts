@@ -47,7 +47,7 @@ function claudeCodeCorpus(): LabelledRequest[] {
     }));
 }
 
-interface Tally {
+export interface Tally {
   found: number;
   total: number;
 }
@@ -180,6 +180,14 @@ function benignFiles(maxBytes: number): { path: string; text: string }[] {
   return out;
 }
 
+/** Recall per category on the planted corpus: { rules: ..., full: ... } (also used by a test). */
+export function plantedRecall(): { rules: Map<Category, Tally>; full: Map<Category, Tally> } {
+  recall.rules.clear();
+  recall.full.clear();
+  for (const req of [...claudeCodeCorpus(), ...generatedRequests()]) evaluate(req);
+  return recall;
+}
+
 function main(): number {
   const corpus = [...claudeCodeCorpus(), ...generatedRequests()];
   console.log(`Planted corpus: ${corpus.length} requests (${corpus.map((c) => c.name).join('; ')})`);
@@ -254,4 +262,4 @@ function main(): number {
   return ok ? 0 : 1;
 }
 
-process.exitCode = main();
+if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1], 'file://').href) process.exitCode = main();

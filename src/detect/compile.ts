@@ -31,8 +31,10 @@ export function compileRule(def: RuleDef, index: number): CompiledRule {
   if (def.pattern !== undefined) {
     // The lazy prefix lets one sticky attempt try every start up to `lookback` before the hit.
     const source = lookback > 0 ? `[^]{0,${lookback}}?(?<_m>${def.pattern})` : def.pattern;
+    // Match indices (`d`) cost an allocation per match: only rules that report a group need them.
+    const needsIndices = lookback > 0 || /\(\?<[vwxy]>/.test(def.pattern);
     try {
-      regex = new RegExp(source, `${flags}yd`);
+      regex = new RegExp(source, `${flags}y${needsIndices ? 'd' : ''}`);
     } catch (err) {
       throw new RuleCompileError(def.id, `invalid pattern: ${(err as Error).message}`);
     }

@@ -133,12 +133,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         re.lastIndex = from;
         const m = re.exec(text);
         if (m === null) break;
-        const indices = m.indices!;
-        const whole = L > 0 ? indices.groups!['_m']! : indices[0]!;
+        const indices = m.indices;
+        const whole: [number, number] = indices === undefined ? [m.index, m.index + m[0].length] : L > 0 ? indices.groups!['_m']! : indices[0]!;
         const matchStart = whole[0];
         const matchEnd = whole[1];
         let span: [number, number] = whole;
-        if (indices.groups) {
+        if (indices?.groups) {
           for (const g of VALUE_GROUPS) {
             const s = indices.groups[g];
             if (s) {
