@@ -42,13 +42,7 @@ export function postgresMigrations(schema: string | undefined): string[] {
       pruned_at bigint NOT NULL
     );
     `,
-    // 2: covering indexes for the dashboard's bucketed counts.
-    `
-    CREATE INDEX audit_events_stats ON ${s}audit_events (ts, decision, kind, client);
-    CREATE INDEX audit_findings_stats ON ${s}audit_findings (ts, category, rule_id);
-    DROP INDEX ${s}audit_findings_ts;
-    `,
-    // 3: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
+    // 2: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
     `
     CREATE TABLE ${s}audit_rollup (
       minute bigint NOT NULL,

@@ -40,13 +40,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     pruned_at INTEGER NOT NULL
   );
   `,
-  // 2: covering indexes for the dashboard's bucketed counts (one index-only scan per table).
-  `
-  CREATE INDEX audit_events_stats ON audit_events (ts, decision, kind, client);
-  CREATE INDEX audit_findings_stats ON audit_findings (ts, category, rule_id);
-  DROP INDEX audit_findings_ts;
-  `,
-  // 3: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
+  // 2: per-minute counts for the dashboard, filled by append; backfilled from what is stored.
   `
   CREATE TABLE audit_rollup (
     minute INTEGER NOT NULL,
