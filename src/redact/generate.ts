@@ -47,6 +47,29 @@ export function isRestorable(kind: ValueKind): boolean {
   return !NOT_RESTORED.has(kind);
 }
 
+/**
+ * Kinds whose surrogates come from small spaces (`host-N`, `/home/user`, `192.0.2.x`) and so may
+ * already occur in a request by chance. Random-shaped ones (keys, UUIDs) occur only when a
+ * request carries back one of our own, which must then stay as it is.
+ */
+const SMALL_SPACE: ReadonlySet<ValueKind> = new Set<ValueKind>([
+  'home-path',
+  'project-path',
+  'path',
+  'url',
+  'hostname',
+  'username',
+  'person-name',
+  'email',
+  'ipv4',
+  'ipv6',
+  'mac',
+]);
+
+export function isSmallSpace(kind: ValueKind): boolean {
+  return SMALL_SPACE.has(kind);
+}
+
 const SECRET_KINDS: ReadonlySet<ValueKind> = new Set<ValueKind>([
   'aws-access-key',
   'aws-secret-key',

@@ -9,7 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValueKind } from '../detect/types.js';
-import { flattenPath, generate, isRestorable, type Resolver } from './generate.js';
+import { flattenPath, generate, isRestorable, isSmallSpace, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
 
@@ -71,6 +71,12 @@ class HmacBytes implements ByteSource {
 export interface RequestContext {
   /** Every real value found in the request: no surrogate may equal one of them. */
   reals: ReadonlySet<string>;
+  /**
+   * The request's texts: a new surrogate must not already occur in them as a word of its own
+   * (the model could echo that literal and restoration would turn it into the original).
+   * Known surrogates are exempt: a request may carry them back from an earlier answer.
+   */
+  texts?: readonly string[];
   /** Whether a secret's surrogate is stored for restoring into tool calls. */
   restoreSecrets: boolean;
   /** Filled in: every restorable surrogate used by the request → its original. */
@@ -134,6 +140,10 @@ export class Surrogates {
       const candidate = await generate(kind, original, bytes, base + attempt, attempt, resolve);
       if (candidate.text === original) return original;
       if (this.conflicts(candidate.text, original, ctx)) continue;
+      // Only restorable small-space surrogates are ambiguous; `UTC` may occur anywhere, and a
+      // random-shaped key in the request is one of ours carried back.
+      const guessable = restorable && !secret && isSmallSpace(kind) && !candidate.derived;
+      if (guessable && ctx.texts !== undefined && occursAsWord(ctx.texts, candidate.text)) continue;
       if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
       if (!restorable) {
         this.remember(valueKey, candidate.text);
@@ -192,4 +202,26 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
     ctx.entries.set(alias, { original: name, secret: false });
     ctx.replaced?.set(name, alias);
   }
+}
+
+function isWordCode(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+  );
+}
+
+/** Whether `word` occurs in one of the texts on word boundaries (`user-1` not in `user-12`). */
+function occursAsWord(texts: readonly string[], word: string): boolean {
+  if (word === '') return false;
+  const wordStart = isWordCode(word.charCodeAt(0));
+  const wordEnd = isWordCode(word.charCodeAt(word.length - 1));
+  for (const text of texts) {
+    for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+      const end = at + word.length;
+      if (wordStart && at > 0 && isWordCode(text.charCodeAt(at - 1))) continue;
+      if (wordEnd && end < text.length && isWordCode(text.charCodeAt(end))) continue;
+      return true;
+    }
+  }
+  return false;
 }

@@ -171,6 +171,42 @@ describe('Surrogates', () => {
     assert.notEqual(a, b);
   });
 
+  it('a new surrogate avoids a literal already in the request, a known one is kept', async () => {
+    const natural = await new Surrogates(KEY, new MemoryVault()).surrogate('hostname', 'db.acme.corp', ctx());
+    const s = new Surrogates(KEY, new MemoryVault());
+    const literal = { ...ctx(['db.acme.corp']), texts: [`ssh ${natural} && ssh db.acme.corp`] };
+    const moved = await s.surrogate('hostname', 'db.acme.corp', literal);
+    assert.notEqual(moved, natural);
+    // A prefix of a longer word is no conflict: /home/user vs /home/users.
+    const home = await new Surrogates(KEY, new MemoryVault()).surrogate('home-path', '/home/alice', {
+      ...ctx(),
+      texts: ['ls /home/users'],
+    });
+    assert.equal(home, '/home/user');
+    // A random-shaped secret surrogate in the request is one of ours carried back: kept.
+    const key = await new Surrogates(KEY, new MemoryVault()).surrogate(
+      'aws-access-key',
+      'AKIAIOSFODNN7EXAMPLE',
+      ctx(),
+      true,
+    );
+    const fresh = new Surrogates(KEY, new MemoryVault());
+    assert.equal(
+      await fresh.surrogate(
+        'aws-access-key',
+        'AKIAIOSFODNN7EXAMPLE',
+        { ...ctx(), texts: [`key ${key}`] },
+        true,
+      ),
+      key,
+    );
+    // Once chosen, the surrogate stays, even when a later request carries it back literally.
+    assert.equal(
+      await s.surrogate('hostname', 'db.acme.corp', { ...ctx(), texts: [`echo ${moved}`] }),
+      moved,
+    );
+  });
+
   it('tracking ids depend on the place only and keep their shape', () => {
     const s = new Surrogates(KEY, new MemoryVault());
     const a = s.tracking('3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c', 'metadata.user_id');
