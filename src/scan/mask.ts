@@ -6,8 +6,22 @@
  */
 import { createHmac } from 'node:crypto';
 
+/** Invisible and control characters (format, bidi, tags, variation selectors) as \u{...}. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu;
+
+/** Makes invisible characters visible, so a report shows what a hidden-unicode finding is. */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}
+
 /** Characters kept at each end, by value length: short values show less. */
 export function maskValue(value: string): string {
+  // Invisible characters are not secrets: they are the finding, shown as code points.
+  if (INVISIBLE.test(value)) {
+    INVISIBLE.lastIndex = 0;
+    const shown = visible(value);
+    return shown.length > 48 ? `${shown.slice(0, 45)}…` : shown;
+  }
   const chars = Array.from(value);
   const n = chars.length;
   if (n <= 4) return '*'.repeat(Math.max(n, 1));
@@ -16,9 +30,9 @@ export function maskValue(value: string): string {
   return `${chars.slice(0, 3).join('')}…${chars.slice(n - 2).join('')}`;
 }
 
-/** Printable form of a value for `--reveal`: control characters escaped so a terminal stays sane. */
+/** Printable form of a value for `--reveal`: control and invisible characters escaped. */
 export function revealValue(value: string): string {
-  return JSON.stringify(value).slice(1, -1);
+  return visible(JSON.stringify(value).slice(1, -1));
 }
 
 /**
@@ -29,11 +43,9 @@ export function revealValue(value: string): string {
 export const DEFAULT_FINGERPRINT_KEY = 'airlock-scan-fingerprint-v1';
 
 export function fingerprint(key: string, ruleId: string, file: string, value: string): string {
+  // Length-prefixed fields: no two different (rule, file, value) triples hash the same input.
   return createHmac('sha256', key)
-    .update(ruleId)
-    .update('\0')
-    .update(file)
-    .update('\0')
+    .update(`${ruleId.length}:${ruleId}${file.length}:${file}`)
     .update(value)
     .digest('hex')
     .slice(0, 32);
