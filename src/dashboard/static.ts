@@ -1,8 +1,8 @@
 /**
  * Serves the built front end (`web/dist`, made by `vite build web`). Vite names assets by
  * content hash, so `assets/*` are cached for a year as immutable; `index.html` is revalidated
- * every time so a rebuilt dashboard shows up on reload. Files are read once and kept in memory
- * with a gzip copy: the whole build is a few hundred kilobytes.
+ * every time so a rebuilt dashboard shows up on reload. Assets are read once and kept in memory
+ * with a gzip copy: the whole build is about a hundred kilobytes.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -65,8 +65,9 @@ export class StaticFiles {
         etag: `"${body.length.toString(16)}-${statSync(full).mtimeMs.toString(16)}"`,
       };
     }
-    // Only remember what exists: a build made while the gateway runs is picked up.
-    if (file) this.cache.set(rel, file);
+    // Hashed assets never change; index.html is re-read (it is tiny) so a rebuild made while
+    // the gateway runs shows up on reload. What does not exist is not remembered either.
+    if (file && rel.startsWith('assets/')) this.cache.set(rel, file);
     return file;
   }
 
