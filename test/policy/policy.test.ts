@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runPolicyCheck, runPolicyInit, runPolicySchema } from '../../src/cli/commands/policy.js';
+import { Command } from 'commander';
+import {
+  registerPolicyCommand,
+  runPolicyCheck,
+  runPolicyInit,
+  runPolicySchema,
+} from '../../src/cli/commands/policy.js';
 import { ConfigError } from '../../src/config/yaml-zod.js';
 import type { DecisionInput } from '../../src/policy/compile.js';
 import { compilePolicy } from '../../src/policy/compile.js';
@@ -250,6 +256,24 @@ describe('airlock policy (CLI functions)', () => {
     const r = runPolicyCheck(file);
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: on_error: `));
+  });
+
+  it('registers policy check/init/schema on a commander program', async () => {
+    const program = new Command('airlock').exitOverride();
+    registerPolicyCommand(program);
+    const dir = await tempFile('x.yaml', 'mode: bogus\n');
+    const saved = process.exitCode;
+    const writes: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => writes.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      await program.parseAsync(['policy', 'check', dir], { from: 'user' });
+      assert.equal(process.exitCode, 1);
+    } finally {
+      process.stderr.write = original;
+      process.exitCode = saved;
+    }
+    assert.match(writes.join(''), /x\.yaml:1:\d+: mode: /);
   });
 
   it('check runs the custom rules and their samples', async () => {
