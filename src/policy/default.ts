@@ -25,7 +25,7 @@ export const BASE_ACTIONS: {
     'header-fingerprint': 'pseudonymize',
   },
   kinds: { 'private-key': 'block' },
-  rules: { 'header.client-version': 'audit' },
+  rules: { 'header.client-version': 'audit', 'header.proxy-authorization': 'strip' },
 };
 
 export const DEFAULT_POLICY_YAML = `# Airlock policy: what leaves this machine in requests to model providers.
@@ -78,6 +78,8 @@ rules:
   # Client versions (user-agent, x-goog-api-client) are needed by providers; the OS and
   # runtime details in those headers are removed by headers.user_agent below.
   header.client-version: audit
+  # Proxy credentials are for the proxy, never for the provider: the header is removed.
+  header.proxy-authorization: strip
 
 # Per place in the request (system, user, assistant, tool_result, tool_use,
 # tool_definition, metadata, header): one action, or one per category. E.g.:

@@ -90,6 +90,7 @@ const HEADERS: IncomingHttpHeaders = {
   'x-stainless-arch': 'x64',
   'x-claude-code-session-id': SESSION,
   'anthropic-version': '2023-06-01',
+  'proxy-authorization': 'Basic amRvZTpTM2NyM3QtUHIweHk=',
 };
 
 function inspector(
@@ -134,6 +135,8 @@ describe('policy inspector', () => {
       r.setHeaders?.['x-claude-code-session-id'] && r.setHeaders['x-claude-code-session-id'] !== SESSION,
     );
     assert.equal(r.setHeaders?.['x-api-key'], undefined, 'the credential is never touched');
+    assert.ok(r.removeHeaders?.includes('proxy-authorization'), 'proxy credentials are removed');
+    assert.equal(r.setHeaders?.['proxy-authorization'], undefined);
     assert.ok(r.summary.findings.length >= 8);
     for (const f of r.summary.findings)
       for (const v of PLANTED) assert.ok(!f.preview.includes(v) && !f.valueHash.includes(v));
