@@ -16,15 +16,21 @@ const KINDS = ['text', 'token', 'password', 'hostname', 'username', 'person-name
 
 export const userRuleSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'lower-case letters, digits, ".", "_" and "-", 3 to 64 characters'),
-    description: z.string().min(1).max(500),
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" and "-", at most 64 characters'),
+    description: z.string().min(1).max(500).optional(),
     category: z.enum(['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint']).default('secret'),
     severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
-    kind: z.enum(KINDS).default('text'),
-    /** Literal strings, at least one of which occurs in every match (the prefilter). */
-    keywords: z.array(z.string().min(2).max(64)).min(1).max(32),
+    kind: z.enum(KINDS).default('token'),
+    /**
+     * Prefilter keywords, at least one of which starts every match (within `lookback`): the
+     * built-in rules' mini-language, i.e. case-insensitive literals, `\d` a digit, `\h` a hex
+     * digit, `[...]` a set (exact case); `\` escapes.
+     */
+    keywords: z.array(z.string().min(1).max(64)).min(1).max(32),
     /** RE2 syntax (https://github.com/google/re2/wiki/Syntax); named group `v` is the value. */
     pattern: z.string().min(1).max(2000),
+    /** `i` for case-insensitive (`u` is accepted and changes nothing: RE2 reads Unicode). */
+    flags: z.string().regex(/^[iu]*$/, 'only the flags i and u').optional(),
     case_insensitive: z.boolean().default(false),
     /** Characters from the start of a match to its keyword, at most. */
     lookback: z.number().int().min(0).max(256).default(0),
@@ -54,13 +60,8 @@ function explain(message: string): string {
   return message;
 }
 
-/** Escapes a literal keyword for the prefilter mini-language (backslash and `[` are special). */
-function keywordLiteral(k: string): string {
-  return k.toLowerCase().replace(/[\\[]/g, (c) => '\\' + c);
-}
-
 function checkSamples(rule: RuleDef): void {
-  if (rule.samples.tp.length === 0 && rule.samples.fp.length === 0) return;
+  // Building an engine with the rule alone also validates its keywords.
   const engine = createEngine({ rules: [rule] });
   const found = (text: string): boolean => engine.scan([{ path: [], role: rule.appliesTo?.roles?.[0] ?? 'user', text }]).length > 0;
   for (const s of rule.samples.tp) if (!found(typeof s === 'string' ? s : s[0])) throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`);
@@ -75,7 +76,7 @@ export function compileUserRule(input: unknown): RuleDef {
   const def = parsed.data;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(def.pattern, def.case_insensitive ? RE2JS.CASE_INSENSITIVE : 0);
+    re = RE2JS.compile(def.pattern, def.case_insensitive || (def.flags ?? '').includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (err) {
     throw new UserRuleError(def.id, `pattern refused: ${explain((err as Error).message)}`);
   }
@@ -87,8 +88,8 @@ export function compileUserRule(input: unknown): RuleDef {
     category: def.category,
     severity: def.severity,
     kind: def.kind,
-    description: def.description,
-    keywords: def.keywords.map(keywordLiteral),
+    description: def.description ?? `custom rule ${def.id} (policy)`,
+    keywords: def.keywords,
     lookback: def.lookback,
     deny: def.allow ?? [],
     linearMatch(text, from) {
@@ -105,7 +106,13 @@ export function compileUserRule(input: unknown): RuleDef {
     samples: { tp: def.samples?.tp ?? [], fp: def.samples?.fp ?? [] },
     ...(def.roles ? { appliesTo: { roles: def.roles } } : {}),
   };
-  checkSamples(rule);
+  try {
+    checkSamples(rule);
+  } catch (err) {
+    // The engine reports keyword and shape problems as RuleCompileError: say it the same way.
+    if (err instanceof UserRuleError) throw err;
+    throw new UserRuleError(def.id, (err as Error).message.replace(/^rule "[^"]*": /, ''));
+  }
   return rule;
 }
 

@@ -29,6 +29,14 @@ describe('user rules', () => {
     );
   });
 
+  it('accepts the policy file shape: flags, keyword classes, optional description', () => {
+    const rule = compileUserRule({ id: 'corp.ticket', category: 'environment', keywords: [String.raw`tick-\d`], pattern: 'TICK-(?<v>\\d{4,})', flags: 'i' });
+    const text = 'see tick-20231 now';
+    const found = createEngine({ rules: [rule] }).scan([{ path: [], role: 'user', text }]);
+    assert.deepEqual(found.map((f) => text.slice(f.start, f.end)), ['20231']);
+    assert.equal(rule.kind, 'token');
+  });
+
   it('supports case-insensitive patterns, allow-lists and roles', () => {
     const rule = compileUserRule({ id: 'corp.codename', description: 'project code names', category: 'environment', kind: 'text', keywords: ['project '], pattern: 'project (?P<v>[a-z]+)', case_insensitive: true, allow: ['Apollo'], roles: ['user'] });
     const engine = createEngine({ rules: [rule] });
@@ -61,6 +69,7 @@ describe('user rules', () => {
     assert.throws(() => compileUserRule({ ...acmeToken, samples: { tp: ['nothing here'], fp: [] } }), /true-positive sample not found/);
     assert.throws(() => compileUserRule({ ...acmeToken, samples: { tp: [], fp: ['acme_tok_0123456789abcdefghijklmn'] } }), /false-positive sample matched/);
     assert.equal(userRuleSchema.parse({ id: 'a.b', description: 'd', keywords: ['kw'], pattern: 'kw' }).severity, 'high');
+    assert.throws(() => compileUserRule({ ...acmeToken, samples: undefined, keywords: ['[unclosed'] }), /user rule "acme.internal-token": keyword "\[unclosed": unclosed \[/);
   });
 
   it('lists every problem of a rule set at once', () => {
