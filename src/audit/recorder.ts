@@ -72,6 +72,21 @@ interface Queued {
 
 const liveInstances = new Set<string>();
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** True when the promise settled within ms; the timer is cleared either way (nothing lingers). */
+async function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class AuditRecorder {
   readonly instance: string;
   private readonly o: Required<Omit<RecorderOptions, 'instance' | 'onError'>> &
@@ -87,6 +102,9 @@ export class AuditRecorder {
   private diskOnlyPending = 0;
   private spilling = false;
   private closed = false;
+  /** Set when close() gives up: a late flush must not touch the spool any more. */
+  private abandoned = false;
+  private inFlightBatch: Queued[] = [];
   private dirty = false;
   private spoolError = false;
   private failures = 0;
@@ -230,12 +248,20 @@ export class AuditRecorder {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     while (Date.now() < deadline) {
-      await this.flush();
-      if (this.queue.length === 0 && !this.segments.some((s) => s.diskOnly)) break;
-      await new Promise((r) => setTimeout(r, Math.min(this.backoffMs(), Math.max(0, deadline - Date.now()))));
+      const flushed = await within(this.flush(), deadline - Date.now());
+      if (!flushed || (this.queue.length === 0 && !this.segments.some((s) => s.diskOnly))) break;
+      // One retry for a blip; a store that stays down keeps the rest in the spool for the next start.
+      if (this.failures >= 2) break;
+      await delay(Math.min(this.backoffMs(), deadline - Date.now()));
     }
+    this.abandoned = true;
     this.clearTimer();
-    if (this.o.durability === 'memory' && this.queue.length) this.spill();
+    if (this.o.durability === 'memory') {
+      // A batch still in flight is written too: if it commits after all, replay skips it.
+      const unsaved = this.flushing ? [...this.inFlightBatch, ...this.queue] : this.queue;
+      this.queue = unsaved;
+      if (unsaved.length) this.spill();
+    }
     for (const segment of [...this.segments]) {
       if (segment.fd !== null) {
         fdatasyncSync(segment.fd);
@@ -374,23 +400,27 @@ export class AuditRecorder {
     this.failures++;
     this.counters.storeErrors++;
     this.lastError = errorText(err);
-    this.spill();
+    if (!this.abandoned) this.spill();
     this.o.onError?.(err);
   }
 
   private async flushLoop(): Promise<void> {
     for (;;) {
+      if (this.abandoned) return;
       if (this.queue.length) {
         const batch = this.queue.splice(0, this.o.batchSize);
         this.inFlight = batch.length;
+        this.inFlightBatch = batch;
         try {
           await this.append(batch.map((q) => q.sealed));
         } catch (err) {
-          this.queue.unshift(...batch);
+          if (!this.abandoned) this.queue.unshift(...batch);
           throw err;
         } finally {
           this.inFlight = 0;
+          this.inFlightBatch = [];
         }
+        if (this.abandoned) return;
         this.failures = 0;
         this.counters.committed += batch.length;
         for (const q of batch) if (q.segment) q.segment.pending--;
@@ -408,6 +438,7 @@ export class AuditRecorder {
       const { events, damaged } = readSegment(backlog.path);
       for (let i = 0; i < events.length; i += this.o.batchSize) {
         await this.append(events.slice(i, i + this.o.batchSize));
+        if (this.abandoned) return;
       }
       this.failures = 0;
       this.counters.committed += events.length;

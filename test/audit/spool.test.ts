@@ -108,6 +108,38 @@ describe('audit spool', () => {
     });
   }
 
+  it('stops promptly when the store hangs, keeping even the batch in flight (durability memory)', async () => {
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    const hanging = new PostgresAuditStore({
+      url: `postgres://postgres@127.0.0.1:${port}/test`,
+      connectTimeoutMs: 60_000,
+    });
+    const dataDir = join(tmp.dir, 'hanging');
+    const recorder = new AuditRecorder({
+      store: hanging,
+      dataDir,
+      durability: 'memory',
+      batchSize: 10,
+      flushIntervalMs: 1,
+    });
+    for (let i = 1; i <= 25; i++) recorder.record(sampleInput(i, Date.now()));
+    await until(
+      async () => recorder.stats().queueDepth === 25 && recorder.stats().committed === 0,
+      'a flush in flight',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await recorder.close({ timeoutMs: 300 });
+    assert.ok(Date.now() - started < 10_000, 'close() is bounded by its timeout');
+    silent.close();
+    await hanging.close().catch(() => undefined);
+    const next = new AuditRecorder({ store: good, dataDir });
+    await next.close();
+    assert.equal(await countOf(recorder.instance), 25);
+  });
+
   it('rides out an outage of the store within one recorder', async () => {
     const proxy = new PgProxy(await freePort());
     await proxy.start();
