@@ -6,7 +6,7 @@ import { AirlockError, ERRORS, providerErrorBody, type ErrorCode } from '../src/
 test('every error code is documented in docs/errors.md with its status, and nothing else is', () => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
   const rows = new Map<string, number>();
-  for (const m of doc.matchAll(/^\| `(AIRLOCK_[A-Z_]+)` \| (\d{3}) \|/gm)) rows.set(m[1]!, Number(m[2]));
+  for (const m of doc.matchAll(/^\| `(AIRLOCK_[A-Z_]+)`\s*\| (\d{3})\s*\|/gm)) rows.set(m[1]!, Number(m[2]));
   for (const [code, def] of Object.entries(ERRORS)) {
     assert.equal(
       rows.get(code),
