@@ -167,7 +167,9 @@ export async function runScanBench(): Promise<string> {
       );
       lines.push(
         '',
-        `Large input: ${bigFiles} files, ${(bigBytes / 1e9).toFixed(2)} GB: ${r.wallS.toFixed(1)} s (${mbps(bigBytes, r.wallS)} MB/s), peak RSS ${r.rssMB.toFixed(0)} MB, exit ${r.code}.`,
+        `Large input: ${bigFiles} files, ${(bigBytes / 1e9).toFixed(2)} GB: ${r.wallS.toFixed(1)} s wall (${mbps(bigBytes, r.wallS)} MB/s), ` +
+          `${r.cpuS.toFixed(1)} CPU s (${mbps(bigBytes, r.cpuS)} MB per CPU-second), peak RSS ${r.rssMB.toFixed(0)} MB, exit ${r.code}; ` +
+          `load average ${loadavg()[0]!.toFixed(1)}.`,
       );
       await rm(big, { recursive: true, force: true });
     }
