@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { openAuditStore } from './audit/open.js';
 import { AuditRecorder } from './audit/recorder.js';
 import type { AuditStore } from './audit/store.js';
+import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import type { GatewayStarter } from './run/gateway.js';
 import { createDashboard, type Dashboard } from './dashboard/index.js';
 import { learnCanaries, type Canary } from './detect/canaries.js';
 import { egressAuditInput } from './egress/events.js';
@@ -198,3 +200,27 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     },
   };
 }
+
+/**
+ * How `airlock run` starts a gateway in its own process: the same Airlock as `airlock start`
+ * (audit, dashboard, vault), on an ephemeral loopback port, without a second egress proxy
+ * (`airlock run` starts its own, pointed at by the child's HTTPS_PROXY).
+ */
+export const airlockGatewayStarter: GatewayStarter = async (opts) => {
+  const { config: fileConfig } = loadConfig(opts.configFile);
+  const upstreamProxy = fileConfig.upstream_proxy ?? opts.upstreamProxy;
+  const config: Config = {
+    ...fileConfig,
+    listen: { host: '127.0.0.1', port: 0 },
+    egress_proxy: { ...fileConfig.egress_proxy, enabled: false },
+    ...(upstreamProxy ? { upstream_proxy: upstreamProxy } : {}),
+  };
+  const airlock = await startAirlock({ config, dataDir: opts.dataDir, logger: opts.logger });
+  return {
+    url: airlock.gateway.url,
+    inProcess: true,
+    close: () => airlock.close(),
+    recordEgress: (event) => airlock.recorder.record(egressAuditInput(event)),
+    egressPolicy: airlock.policy().policy.egress,
+  };
+};

@@ -8,6 +8,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/yaml-zod.js';
+import { airlockGatewayStarter } from '../app.js';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerEnvCommand } from './commands/env.js';
+import { registerPolicyCommand } from './commands/policy.js';
+import { registerProxyCommand } from './commands/proxy.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerScanCommand } from './commands/scan.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerStartCommand } from './commands/start.js';
 
@@ -21,6 +28,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStartCommand(program);
+  registerRunCommand(program, { startGateway: airlockGatewayStarter });
+  registerProxyCommand(program);
+  registerScanCommand(program);
+  registerAuditCommand(program);
+  registerPolicyCommand(program);
+  registerEnvCommand(program);
   registerSimulateCommand(program);
   return program;
 }
