@@ -1,6 +1,6 @@
 /**
- * Child process for bench/egress.ts: either the forward proxy (with its real event logging, to
- * /dev/null) or the destination servers (an echo server and a byte sink), so that each runs on
+ * Child process for bench/egress.ts: either the forward proxy (with event logging as `airlock run`
+ * does it, buffered, to /dev/null) or the destination servers (an echo server and a byte sink), so that each runs on
  * its own event loop like in real use. Prints one JSON line with its port(s), stops on SIGINT.
  */
 import { createServer, type Socket } from 'node:net';
@@ -16,7 +16,7 @@ async function listen(handler: (s: Socket) => void): Promise<number> {
 
 const role = process.argv[2];
 if (role === 'proxy') {
-  const proxy = await startForwardProxy({ port: 0, onEvent: logEgressEvents(pino(pino.destination({ dest: '/dev/null', sync: false }))) });
+  const proxy = await startForwardProxy({ port: 0, onEvent: logEgressEvents(pino(pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }))) });
   process.stdout.write(`${JSON.stringify({ port: proxy.port })}\n`);
 } else {
   const echo = await listen((s) => {

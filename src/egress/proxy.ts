@@ -10,7 +10,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
@@ -157,7 +157,6 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       return;
     }
     open.add(client);
-    (client as Socket).setNoDelay?.(true);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
     if (head.length > 0) server.write(head);

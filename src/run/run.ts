@@ -67,7 +67,9 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
   const stderr = opts.stderr ?? process.stderr;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const logFile = join(opts.dataDir, 'run.log');
-  const logger: Logger = pino({ level: 'info', name: 'airlock-run' }, pino.destination({ dest: logFile, sync: true }));
+  // Buffered (4 KiB) so that a line per egress attempt costs no write on the tunnel's path;
+  // flushed when the run ends.
+  const logger: Logger = pino({ level: 'info', name: 'airlock-run' }, pino.destination({ dest: logFile, sync: false, minLength: 4096 }));
   const upstreamProxy = inheritedUpstreamProxy(env);
   const settingsDir = join(opts.dataDir, 'run', String(process.pid));
 
@@ -122,5 +124,6 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     await proxy?.close();
     if (gateway?.inProcess) await gateway.close();
     rmSync(settingsDir, { recursive: true, force: true });
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
 }
