@@ -6,64 +6,24 @@
  * and then forgets the spool lines. When the store fails, new events go to the spool only
  * and are replayed, oldest first, when it answers again. See docs/audit.md for the numbers.
  */
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { seal, spoolLine } from './chain.js';
 import { errorText } from './errors.js';
 import { buildEventBody, type AuditEventInput } from './event.js';
-import {
-  adoptOrphans,
-  appendLine,
-  openSegment,
-  readSegment,
-  removeSegment,
-  segmentPath,
-  spoolDir,
-  type Segment,
-} from './spool.js';
-import type { AuditStore } from './store.js';
+import { SpoolSegments } from './segments.js';
+import { readSegment, spoolDir, type Segment } from './spool.js';
 import { GENESIS_HASH, type AuditEvent, type SealedEvent } from './types.js';
 import { ulid } from './ulid.js';
+import {
+  delay,
+  resolveRecorderOptions,
+  within,
+  type RecorderOptions,
+  type ResolvedOptions,
+} from './recorder-options.js';
+import type { RecorderStats } from './recorder-options.js';
 
-export interface RecorderOptions {
-  store: AuditStore;
-  dataDir: string;
-  /** Name of this recorder's chain; default `p<pid>-<random>`. Letters, digits, `_`, `-`. */
-  instance?: string;
-  /** `spool` (default): every event is written ahead to the spool file before record() returns. */
-  durability?: 'spool' | 'memory';
-  /** When spool writes reach the disk: per event, every fsyncIntervalMs (default), or never. */
-  fsync?: 'always' | 'interval' | 'never';
-  fsyncIntervalMs?: number;
-  batchSize?: number;
-  flushIntervalMs?: number;
-  /** Events held in memory before new ones go to the spool only. */
-  maxQueue?: number;
-  maxSpoolBytes?: number;
-  /** When the spool is full: `block` (default) makes accepting() false; `allow` drops events. */
-  onSpoolFull?: 'block' | 'allow';
-  segmentBytes?: number;
-  /** Keep up to this many bytes of the forensic body; 0 (default) keeps none. */
-  forensicMaxBytes?: number;
-  /** A store call slower than this counts as failed (the batch is retried; appends are idempotent). */
-  appendTimeoutMs?: number;
-  onError?: (err: unknown) => void;
-}
-
-export interface RecorderStats {
-  /** Recorded and not yet committed to the store (in memory + spool only). */
-  queueDepth: number;
-  spoolBytes: number;
-  recorded: number;
-  committed: number;
-  /** Events dropped because the spool was full and on_spool_full is `allow`. */
-  dropped: number;
-  replayed: number;
-  damagedLines: number;
-  storeErrors: number;
-  spilling: boolean;
-  lastError?: string;
-}
+export type { RecorderOptions, RecorderStats } from './recorder-options.js';
 
 interface Queued {
   sealed: SealedEvent;
@@ -72,31 +32,12 @@ interface Queued {
 
 const liveInstances = new Set<string>();
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-/** True when the promise settled within ms; the timer is cleared either way (nothing lingers). */
-async function within(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([promise.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export class AuditRecorder {
   readonly instance: string;
-  private readonly o: Required<Omit<RecorderOptions, 'instance' | 'onError'>> &
-    Pick<RecorderOptions, 'onError'>;
-  private readonly dir: string;
+  private readonly o: ResolvedOptions;
+  private readonly spool: SpoolSegments;
   private seq = 0;
   private head = GENESIS_HASH;
-  private segmentNo = 0;
-  private readonly segments: Segment[] = [];
-  private current: Segment | null = null;
   private queue: Queued[] = [];
   private inFlight = 0;
   private diskOnlyPending = 0;
@@ -105,13 +46,11 @@ export class AuditRecorder {
   /** Set when close() gives up: a late flush must not touch the spool any more. */
   private abandoned = false;
   private inFlightBatch: Queued[] = [];
-  private dirty = false;
   private spoolError = false;
   private failures = 0;
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
-  private readonly fsyncTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(event: AuditEvent) => void>();
   private readonly counters = {
     recorded: 0,
@@ -129,33 +68,18 @@ export class AuditRecorder {
       throw new Error(`invalid audit instance "${this.instance}"`);
     if (liveInstances.has(this.instance))
       throw new Error(`audit instance "${this.instance}" is already recording`);
-    this.o = {
-      store: options.store,
-      dataDir: options.dataDir,
-      durability: options.durability ?? 'spool',
-      fsync: options.fsync ?? 'interval',
-      fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
-      batchSize: options.batchSize ?? 256,
-      flushIntervalMs: options.flushIntervalMs ?? 200,
-      maxQueue: options.maxQueue ?? 20_000,
-      maxSpoolBytes: options.maxSpoolBytes ?? 256 * 1024 * 1024,
-      onSpoolFull: options.onSpoolFull ?? 'block',
-      segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
-      forensicMaxBytes: options.forensicMaxBytes ?? 0,
-      appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
-      onError: options.onError,
-    };
-    this.dir = spoolDir(options.dataDir);
+    this.o = resolveRecorderOptions(options);
     liveInstances.add(this.instance);
-    for (const segment of adoptOrphans(this.dir, liveInstances, () => this.nextSegmentPath())) {
-      this.segments.push(segment);
-      this.diskOnlyPending += segment.lines;
-    }
-    if (this.o.fsync === 'interval') {
-      this.fsyncTimer = setInterval(() => this.syncSoon(), this.o.fsyncIntervalMs);
-      this.fsyncTimer.unref();
-    }
-    if (this.segments.length) this.kick(0);
+    this.spool = new SpoolSegments({
+      dir: spoolDir(options.dataDir),
+      instance: this.instance,
+      fsync: this.o.fsync,
+      fsyncIntervalMs: this.o.fsyncIntervalMs,
+      segmentBytes: this.o.segmentBytes,
+      liveInstances,
+    });
+    this.diskOnlyPending = this.spool.adoptedLines;
+    if (this.spool.hasDiskOnly()) this.kick(0);
   }
 
   /**
@@ -180,10 +104,7 @@ export class AuditRecorder {
     let segment: Segment | null = null;
     if (this.o.durability === 'spool' || this.spilling) {
       try {
-        segment = this.segmentForWrite();
-        appendLine(segment, spoolLine(sealed));
-        if (this.o.fsync === 'always' && segment.fd !== null) fdatasyncSync(segment.fd);
-        else this.dirty = true;
+        segment = this.spool.write(spoolLine(sealed), this.spilling);
         this.spoolError = false;
       } catch (err) {
         // Disk full or unwritable: keep the event in memory (not durable) and let accepting()
@@ -224,7 +145,7 @@ export class AuditRecorder {
   stats(): RecorderStats {
     return {
       queueDepth: this.queue.length + this.inFlight + this.diskOnlyPending,
-      spoolBytes: this.spoolBytes(),
+      spoolBytes: this.spool.bytes(),
       ...this.counters,
       spilling: this.spilling,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
@@ -246,10 +167,9 @@ export class AuditRecorder {
     if (this.closed) return;
     this.closed = true;
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     while (Date.now() < deadline) {
       const flushed = await within(this.flush(), deadline - Date.now());
-      if (!flushed || (this.queue.length === 0 && !this.segments.some((s) => s.diskOnly))) break;
+      if (!flushed || (this.queue.length === 0 && !this.spool.hasDiskOnly())) break;
       // One retry for a blip; a store that stays down keeps the rest in the spool for the next start.
       if (this.failures >= 2) break;
       await delay(Math.min(this.backoffMs(), deadline - Date.now()));
@@ -262,86 +182,24 @@ export class AuditRecorder {
       this.queue = unsaved;
       if (unsaved.length) this.spill();
     }
-    for (const segment of [...this.segments]) {
-      if (segment.fd !== null) {
-        fdatasyncSync(segment.fd);
-        closeSync(segment.fd);
-        segment.fd = null;
-      }
-      if (segment.lines === 0 && segment.bytes === 0) this.drop(segment);
-    }
+    this.spool.close();
     liveInstances.delete(this.instance);
   }
 
   private spoolFull(): boolean {
-    return this.spoolBytes() >= this.o.maxSpoolBytes;
-  }
-
-  private spoolBytes(): number {
-    let bytes = 0;
-    for (const s of this.segments) bytes += s.bytes;
-    return bytes;
-  }
-
-  private nextSegmentPath(): string {
-    return segmentPath(this.dir, this.instance, ++this.segmentNo);
-  }
-
-  /** The open segment, rotated when it is full or of the other kind (spill vs write-ahead). */
-  private segmentForWrite(): Segment {
-    const c = this.current;
-    if (c && c.fd !== null && c.diskOnly === this.spilling && c.bytes < this.o.segmentBytes) return c;
-    this.rotate();
-    const segment = openSegment(this.nextSegmentPath(), this.spilling);
-    this.segments.push(segment);
-    this.current = segment;
-    return segment;
-  }
-
-  /** Closes the open segment; it stays until its events are committed. */
-  private rotate(): void {
-    const c = this.current;
-    this.current = null;
-    if (!c || c.fd === null) return;
-    if (this.dirty && this.o.fsync !== 'never') fdatasyncSync(c.fd);
-    closeSync(c.fd);
-    c.fd = null;
-    if (c.lines === 0) this.drop(c);
-    else this.forgetCommitted();
-  }
-
-  private drop(segment: Segment): void {
-    removeSegment(segment);
-    const i = this.segments.indexOf(segment);
-    if (i >= 0) this.segments.splice(i, 1);
-  }
-
-  /** Deletes write-ahead segments whose events are all committed; empties the open one. */
-  private forgetCommitted(): void {
-    for (const segment of [...this.segments]) {
-      if (segment.diskOnly || segment.pending > 0) continue;
-      if (segment === this.current && segment.fd !== null) {
-        if (segment.bytes > 0) {
-          ftruncateSync(segment.fd, 0);
-          segment.bytes = 0;
-          segment.lines = 0;
-        }
-      } else this.drop(segment);
-    }
+    return this.spool.bytes() >= this.o.maxSpoolBytes;
   }
 
   /** Store down or too slow: new events go to the spool only; memory keeps what it holds. */
   private spill(): void {
     if (!this.spilling) {
-      this.rotate();
+      this.spool.rotate();
       this.spilling = true;
     }
     if (this.o.durability === 'memory' && this.queue.length) {
-      const segment = this.segmentForWrite();
-      for (const q of this.queue) appendLine(segment, spoolLine(q.sealed));
+      for (const q of this.queue) this.spool.write(spoolLine(q.sealed), true);
       this.diskOnlyPending += this.queue.length;
       this.queue = [];
-      this.dirty = true;
     }
   }
 
@@ -375,8 +233,7 @@ export class AuditRecorder {
         this.flushing = null;
         if (this.closed) return;
         if (this.failures > 0) this.kick(this.backoffMs());
-        else if (this.queue.length || this.segments.some((s) => s.diskOnly))
-          this.kick(this.o.flushIntervalMs);
+        else if (this.queue.length || this.spool.hasDiskOnly()) this.kick(this.o.flushIntervalMs);
       });
     return this.flushing;
   }
@@ -424,16 +281,16 @@ export class AuditRecorder {
         this.failures = 0;
         this.counters.committed += batch.length;
         for (const q of batch) if (q.segment) q.segment.pending--;
-        this.forgetCommitted();
+        this.spool.forgetCommitted();
         if (this.queue.length > this.o.maxQueue) this.spill();
         continue;
       }
       if (this.spilling) {
         // Memory is drained and the store answers: back to normal, then replay the spool.
-        this.rotate();
+        this.spool.rotate();
         this.spilling = false;
       }
-      const backlog = this.segments.find((s) => s.diskOnly && s.fd === null);
+      const backlog = this.spool.nextBacklog();
       if (!backlog) return;
       const { events, damaged } = readSegment(backlog.path);
       for (let i = 0; i < events.length; i += this.o.batchSize) {
@@ -445,17 +302,7 @@ export class AuditRecorder {
       this.counters.replayed += events.length;
       this.counters.damagedLines += damaged;
       this.diskOnlyPending = Math.max(0, this.diskOnlyPending - backlog.lines);
-      this.drop(backlog);
+      this.spool.drop(backlog);
     }
-  }
-
-  /** Background fdatasync of the open segment (fsync: interval). */
-  private syncSoon(): void {
-    const c = this.current;
-    if (!this.dirty || !c || c.fd === null) return;
-    this.dirty = false;
-    // If rotate() closes this fd meanwhile, the sync fails with EBADF or syncs whichever file
-    // reused the number: harmless either way, and rotate() syncs before closing.
-    fdatasync(c.fd, () => undefined);
   }
 }
