@@ -98,29 +98,35 @@ async function throughput(sink: number, proxyPort: number | undefined, total: nu
 export async function runEgressBench(): Promise<string> {
   const targets = await spawnChild('targets');
   const proxy = await spawnChild('proxy');
+  const bare = await spawnChild('bare');
   const echo = targets.info.echo!;
   const sink = targets.info.sink!;
   const proxyPort = proxy.info.port!;
+  const barePort = bare.info.port!;
   try {
     const n = quick ? 300 : 3000;
     for (let i = 0; i < 200; i++) {
       await setupOnce(echo, undefined);
       await setupOnce(echo, proxyPort);
+      await setupOnce(echo, barePort);
     }
     const direct: number[] = [];
     const proxied: number[] = [];
+    const floor: number[] = [];
     let proxyCpu = 0;
     for (let i = 0; i < n; i++) {
       direct.push(await setupOnce(echo, undefined));
       const before = i % 100 === 0 ? await cpuMicros(proxy.child) : 0;
       proxied.push(await setupOnce(echo, proxyPort));
       if (i % 100 === 0) proxyCpu += (await cpuMicros(proxy.child)) - before;
+      floor.push(await setupOnce(echo, barePort));
     }
     const cpuPerTunnel = proxyCpu / Math.ceil(n / 100);
     const setupRows = [50, 90, 99].map((p) => {
       const d = percentile(direct, p);
       const x = percentile(proxied, p);
-      return [`p${p}`, fmt(d), fmt(x), fmt(x - d)];
+      const b = percentile(floor, p);
+      return [`p${p}`, fmt(d), fmt(b), fmt(x), fmt(x - d), fmt(x - b)];
     });
 
     const total = (quick ? 256 : 2048) * 1024 * 1024;
@@ -128,8 +134,10 @@ export async function runEgressBench(): Promise<string> {
     const gbDirect: number[] = [];
     const gbProxied: number[] = [];
     let cpuSecondsPerGb = Number.POSITIVE_INFINITY;
+    const gbBare: number[] = [];
     for (let i = 0; i < rounds; i++) {
       gbDirect.push(await throughput(sink, undefined, total));
+      gbBare.push(await throughput(sink, barePort, total));
       const before = await cpuMicros(proxy.child);
       gbProxied.push(await throughput(sink, proxyPort, total));
       cpuSecondsPerGb = Math.min(cpuSecondsPerGb, ((await cpuMicros(proxy.child)) - before) / 1e6 / (total / 1e9));
@@ -139,7 +147,7 @@ export async function runEgressBench(): Promise<string> {
     return [
       `Connection setup, ${n} sequential connections each (connect until one byte echoed), ms:`,
       '',
-      table(['percentile', 'direct', 'through proxy', 'added'], setupRows),
+      table(['percentile', 'direct', 'bare node:http proxy', 'Airlock proxy', 'added vs direct', 'added vs bare'], setupRows),
       '',
       `Proxy CPU per tunnel (parse, policy, connect, event, teardown): ${fmt(cpuPerTunnel / 1000)} ms`,
       `Target: added p50 <= 0.2 ms → ${percentile(proxied, 50) - percentile(direct, 50) <= 0.2 ? 'met' : 'NOT met'}`,
@@ -147,10 +155,10 @@ export async function runEgressBench(): Promise<string> {
       `Throughput of one connection, ${total / 2 ** 20} MiB per run, ${rounds} run(s), GB/s:`,
       '',
       table(
-        ['', 'direct', 'through proxy', 'proxied / direct'],
+        ['', 'direct', 'bare node:http proxy', 'Airlock proxy', 'Airlock / direct'],
         [
-          ['median', fmt(median(gbDirect), 2), fmt(median(gbProxied), 2), fmt(median(gbProxied) / median(gbDirect), 2)],
-          ['best', fmt(best(gbDirect), 2), fmt(best(gbProxied), 2), fmt(best(gbProxied) / best(gbDirect), 2)],
+          ['median', fmt(median(gbDirect), 2), fmt(median(gbBare), 2), fmt(median(gbProxied), 2), fmt(median(gbProxied) / median(gbDirect), 2)],
+          ['best', fmt(best(gbDirect), 2), fmt(best(gbBare), 2), fmt(best(gbProxied), 2), fmt(best(gbProxied) / best(gbDirect), 2)],
         ],
       ),
       '',
@@ -158,7 +166,7 @@ export async function runEgressBench(): Promise<string> {
       `Target: >= 1 GB/s per tunnel → ${median(gbProxied) >= 1 ? 'met' : 'NOT met'} (measured), ${1 / cpuSecondsPerGb >= 1 ? 'met' : 'NOT met'} (CPU-bound capacity)`,
     ].join('\n');
   } finally {
-    for (const c of [proxy.child, targets.child]) c.kill('SIGINT');
+    for (const c of [proxy.child, bare.child, targets.child]) c.kill('SIGINT');
   }
 }
 
