@@ -228,6 +228,11 @@ export class DashboardApi {
     }
   }
 
+  /** Whether the event was published in-process recently (the live feed has sent it). */
+  remembered(id: string): boolean {
+    return this.recent.has(id);
+  }
+
   async event(id: string): Promise<EventDetail | undefined> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) return undefined;
     const event = (await this.options.store.get(id)) ?? this.recent.get(id);

@@ -15,6 +15,7 @@ import type { RouteHandler } from '../gateway/server.js';
 import { BadQuery, DashboardApi, type PolicyInfoInput } from './api.js';
 import { DashboardAuth, isLoopback } from './auth.js';
 import { PREFIX, securityHeaders, sendJson, sendText } from './http.js';
+import { StoreFollower } from './follow.js';
 import { LiveFeed } from './live.js';
 import { openDashboardReader } from './reader.js';
 import { handleLogin, handleLogout } from './login.js';
@@ -36,6 +37,12 @@ export interface DashboardOptions {
    * the gateway; false reads on the calling thread.
    */
   readInWorker?: boolean;
+  /**
+   * While a live feed is open, poll the store this often (ms) for events other gateway
+   * processes recorded; default 1000, 0 turns it off (one process: publish() is enough).
+   */
+  followStoreMs?: number;
+  onError?: (err: unknown) => void;
   /** Serve non-loopback clients too (still behind the token). Default false. */
   allowRemote?: boolean;
   /** The built front end; default `web/dist` of this package. */
@@ -76,6 +83,22 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     overviewStaleMs: options.overviewStaleMs,
   });
   const live = new LiveFeed();
+  const followMs = options.followStoreMs ?? 1000;
+  const follower =
+    followMs > 0
+      ? new StoreFollower({
+          store: reader ?? options.store,
+          intervalMs: followMs,
+          seen: (id) => api.remembered(id),
+          deliver: (event) => {
+            api.remember(event);
+            live.publish(event);
+          },
+          active: () => live.size > 0,
+          onError: options.onError,
+        })
+      : undefined;
+  follower?.start();
   const files = new StaticFiles(options.webRoot ?? defaultWebRoot());
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
@@ -158,6 +181,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     },
     token: { value: tokenInfo.token, created: tokenInfo.created, path: tokenInfo.path },
     async close() {
+      follower?.stop();
       live.close();
       await reader?.close();
     },

@@ -18,6 +18,8 @@ async function answer(req: ReaderRequest): Promise<unknown> {
       return store.get(...req.args);
     case 'stats':
       return store.stats(...req.args);
+    case 'changes':
+      return store.changes(...req.args);
   }
 }
 

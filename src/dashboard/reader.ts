@@ -8,12 +8,13 @@
 import { Worker } from 'node:worker_threads';
 import type { AuditStore } from '../audit/store.js';
 
-export type DashboardStore = Pick<AuditStore, 'query' | 'get' | 'stats'>;
+export type DashboardStore = Pick<AuditStore, 'query' | 'get' | 'stats' | 'changes'>;
 
 export type ReaderRequest = { id: number } & (
   | { method: 'query'; args: Parameters<AuditStore['query']> }
   | { method: 'get'; args: Parameters<AuditStore['get']> }
   | { method: 'stats'; args: Parameters<AuditStore['stats']> }
+  | { method: 'changes'; args: Parameters<AuditStore['changes']> }
 );
 
 export type ReaderResponse =
@@ -99,6 +100,10 @@ class WorkerReader implements DashboardReader {
     return this.call<Awaited<ReturnType<AuditStore['stats']>>>({ method: 'stats', args });
   }
 
+  changes(...args: Parameters<AuditStore['changes']>) {
+    return this.call<Awaited<ReturnType<AuditStore['changes']>>>({ method: 'changes', args });
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -113,6 +118,7 @@ export function openDashboardReader(store: AuditStore): DashboardReader {
     query: (filter) => store.query(filter),
     get: (id) => store.get(id),
     stats: (range, options) => store.stats(range, options),
+    changes: (cursor, limit) => store.changes(cursor, limit),
     warm: () => {},
     close: async () => {},
   };

@@ -308,15 +308,19 @@ describe('API', () => {
     const reader = res.body!.getReader();
     const event = events.find((e) => e.decision === 'block')!;
     let text = '';
-    const deadline = Date.now() + 10_000;
-    // Publish until the subscriber is registered and the frame arrives (bounded by count and time).
-    for (let i = 0; i < 50 && !text.includes(`id: ${event.id}`) && Date.now() < deadline; i++) {
-      dashboard.publish(event);
+    // The subscriber is registered before the answer's headers are sent: one publish is enough.
+    dashboard.publish(event);
+    let pending: ReturnType<typeof reader.read> | undefined;
+    // Bounded: at most 100 reads of at most 100 ms each.
+    for (let i = 0; i < 100 && !text.includes(`id: ${event.id}`); i++) {
+      pending ??= reader.read();
       const chunk = await Promise.race([
-        reader.read(),
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), 200)),
+        pending,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)),
       ]);
-      if (chunk?.value) text += new TextDecoder().decode(chunk.value);
+      if (!chunk) continue;
+      pending = undefined;
+      if (chunk.value) text += new TextDecoder().decode(chunk.value);
     }
     abort.abort();
     const frame = text.split('\n\n').find((f) => f.includes(`id: ${event.id}`));
