@@ -111,6 +111,11 @@ describe('readers', () => {
     const findings = await findingsOf([fixture('audit-export.jsonl')]);
     assert.deepEqual(findings.map(where), [`2 note metadata test.aws-access-key ${AWS}`]);
     assert.equal(findings[0]?.format, 'airlock-audit');
+    assert.equal(
+      findings[0]?.timestamp,
+      '2026-11-24T09:01:00.000Z',
+      'the event time, for the over-time chart',
+    );
   });
 
   it('reads raw request bodies with the dialect roles, and text line by line', async () => {

@@ -96,8 +96,14 @@ class Batcher {
   }
 }
 
-const timestampOf = (rec: Rec): string | undefined =>
-  typeof rec.timestamp === 'string' ? rec.timestamp : undefined;
+/** The record's time: `timestamp` in the assistants' transcripts, `ts`/`time` in audit events. */
+function timestampOf(rec: Rec): string | undefined {
+  for (const key of ['timestamp', 'ts', 'time']) {
+    const v = rec[key];
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}
 
 async function* readLines(
   chunks: AsyncIterable<Buffer>,
