@@ -4,6 +4,7 @@
  * Reports added latency p50/p99 (sequential requests), time to first streamed event, requests
  * per second at concurrency 32 (100 KB), and each server's peak RSS.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { claudeCodeRequest } from './lib/claude-code-request.js';
@@ -64,11 +65,26 @@ async function throughput(t: Target, body: string, concurrency: number, seconds:
   return done / ((performance.now() - start) / 1000);
 }
 
+/** The real Claude Code request captured from the CLI (test/fixtures/captures), about 76 KB. */
+function capturedClaudeRequest(stream: boolean): Record<string, unknown> {
+  const capture = JSON.parse(
+    readFileSync(new URL('../test/fixtures/captures/claude.json', import.meta.url), 'utf8'),
+  ) as {
+    requests: { path: string; body: Record<string, unknown> }[];
+  };
+  const request = capture.requests.find(
+    (r) => r.path.startsWith('/v1/messages') && JSON.stringify(r.body).length > 50_000,
+  );
+  if (!request) throw new Error('no large Claude Code request in the capture');
+  return { ...request.body, stream };
+}
+
 export async function runGatewayBench(): Promise<string> {
   const sim = await spawnServer('simulator', 'simulator');
   const pass = await spawnServer('pass-through', 'passthrough', sim.url);
-  const air = await spawnServer('airlock', 'airlock', sim.url);
-  const servers: ServerProcess[] = [sim, pass, air];
+  const core = await spawnServer('airlock core (no policy)', 'airlock', sim.url);
+  const full = await spawnServer('airlock (default policy, audit)', 'airlock-full', sim.url);
+  const servers: ServerProcess[] = [sim, pass, core, full];
   const mk = (name: string, url: string, base: string): Target => ({
     name,
     base,
@@ -77,53 +93,57 @@ export async function runGatewayBench(): Promise<string> {
   const targets = [
     mk('direct', sim.url, ''),
     mk('pass-through', pass.url, '/anthropic'),
-    mk('airlock', air.url, '/anthropic'),
+    mk(core.name, core.url, '/anthropic'),
+    mk(full.name, full.url, '/anthropic'),
   ];
   const out: string[] = [];
   try {
     const latencyRows: (string | number)[][] = [];
-    for (const [label, size, n] of [
-      ['10 KB', 10_000, quick ? 100 : 400],
-      ['100 KB', 100_000, quick ? 100 : 400],
-      ['1 MB', 1_000_000, quick ? 30 : 100],
-    ] as const) {
+    const cases: [string, (stream: boolean) => Record<string, unknown>, number][] = [
+      ['10 KB', (stream) => claudeCodeRequest(10_000, { stream }), quick ? 100 : 400],
+      ['100 KB', (stream) => claudeCodeRequest(100_000, { stream }), quick ? 100 : 400],
+      ['1 MB', (stream) => claudeCodeRequest(1_000_000, { stream }), quick ? 30 : 100],
+      ['Claude Code capture', capturedClaudeRequest, quick ? 100 : 400],
+    ];
+    for (const [label, make, n] of cases) {
       for (const stream of [false, true]) {
-        const body = JSON.stringify(claudeCodeRequest(size, { stream }));
+        const body = JSON.stringify(make(stream));
         const results = [];
         for (const t of targets) results.push(await sequential(t, body, n));
-        const [direct, pass, air] = results.map((r) => ({
+        const [d, p, c, f] = results.map((r) => ({
           p50: percentile(r.totals, 50),
           p99: percentile(r.totals, 99),
           ttfe: percentile(r.firsts, 50),
         }));
-        const addedPass = pass!.p50 - direct!.p50;
-        const addedAir = air!.p50 - direct!.p50;
+        const added = (x: typeof d) => x!.p50 - d!.p50;
         latencyRows.push([
-          label,
+          `${label} (${(body.length / 1000).toFixed(0)} KB)`,
           stream ? 'SSE' : 'JSON',
-          fmt(direct!.p50),
-          fmt(addedPass),
-          fmt(addedAir),
-          fmt(addedAir / addedPass, 2),
-          fmt(pass!.p99 - direct!.p99),
-          fmt(air!.p99 - direct!.p99),
-          stream ? fmt(air!.ttfe - pass!.ttfe) : '',
+          fmt(d!.p50),
+          fmt(added(p)),
+          fmt(added(c)),
+          fmt(added(f)),
+          fmt(added(c) / added(p), 2),
+          fmt(added(f) / added(p), 2),
+          `${fmt(p!.p99 - d!.p99, 2)} / ${fmt(c!.p99 - d!.p99, 2)} / ${fmt(f!.p99 - d!.p99, 2)}`,
+          stream ? `${fmt(c!.ttfe - p!.ttfe)} / ${fmt(f!.ttfe - p!.ttfe)}` : '',
         ]);
       }
     }
-    out.push('### Added latency (sequential requests, ms)\n');
+    out.push('### Added latency over direct (sequential requests, ms)\n');
     out.push(
       table(
         [
           'request',
           'answer',
           'direct p50',
-          'pass-through added p50',
-          'airlock added p50',
-          'airlock / pass-through',
-          'pass-through added p99',
-          'airlock added p99',
-          'first event: airlock − pass-through (p50)',
+          'pass-through +p50',
+          'core +p50',
+          'full +p50',
+          'core / pass-through',
+          'full / pass-through',
+          '+p99 pass / core / full',
+          'first event vs pass-through: core / full (p50)',
         ],
         latencyRows,
       ),

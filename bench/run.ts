@@ -2,11 +2,41 @@
  * `npm run bench`: every benchmark, each comparing against a baseline measured in the same run.
  * BENCH_QUICK=1 shortens every phase (for a smoke run). Select with `npm run bench -- gateway`.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runAuditKillBench } from './audit-kill.js';
+import { runAuditQueryBench } from './audit-query.js';
+import { runAuditRecordBench } from './audit-record.js';
+import { runAuditVerifyBench } from './audit-verify.js';
+import { runDashboardBench } from './dashboard.js';
+import { runEgressBench } from './egress.js';
 import { runGatewayBench } from './gateway.js';
+import { runScanBench } from './scan.js';
+
+/** A benchmark written as a standalone script: run it in its own process and keep its report. */
+function script(file: string): () => Promise<string> {
+  return async () => {
+    const path = fileURLToPath(new URL(file, import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`${file} failed (${r.status}):\n${r.stderr}`);
+    return r.stdout.trim();
+  };
+}
 
 const suites: Record<string, () => Promise<string>> = {
   gateway: runGatewayBench,
+  detect: script('./detect.ts'),
+  'audit-record': runAuditRecordBench,
+  'audit-verify': runAuditVerifyBench,
+  'audit-query': runAuditQueryBench,
+  'audit-kill': runAuditKillBench,
+  dashboard: runDashboardBench,
+  egress: runEgressBench,
+  scan: runScanBench,
 };
 
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));

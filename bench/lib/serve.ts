@@ -6,7 +6,11 @@
  *   node --import tsx bench/lib/serve.ts airlock <upstream>
  * Prints one JSON line `{"port": N}` when listening; reports peak RSS on the message channel.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAirlock } from '../../src/app.js';
 import { configSchema } from '../../src/config/schema.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startSimulator } from '../../src/simulator/index.js';
@@ -15,12 +19,24 @@ import { startPassthroughProxy } from './passthrough-proxy.js';
 const [kind, upstream = ''] = process.argv.slice(2);
 let port: number;
 if (kind === 'simulator') {
+  // The answer repeats the working directory the request named: through Airlock that is a
+  // surrogate, so restoration runs on every answer. Recording every request is for tests;
+  // here it would only make the simulator measure its own garbage collection.
   const sim = await startSimulator({
-    script: { reply: [{ text: 'The rounding happens in invoice.ts; I will fix it now. '.repeat(4) }] },
+    record: false,
+    script: {
+      reply: [
+        { text: 'The rounding happens in invoice.ts; I will fix it now. '.repeat(3) },
+        {
+          text: {
+            fromRequest: '(?:Working directory|Primary working directory): (\\S+)',
+            fallback: 'the project',
+          },
+        },
+      ],
+    },
   });
   port = sim.port;
-  // The simulator records every request for tests; here that would only grow memory.
-  setInterval(() => sim.reset(), 500).unref();
 } else if (kind === 'passthrough') {
   const server = await startPassthroughProxy(upstream);
   port = (server.address() as AddressInfo).port;
@@ -32,6 +48,18 @@ if (kind === 'simulator') {
   });
   const gw = await startGateway({ config });
   port = gw.port;
+} else if (kind === 'airlock-full') {
+  // The whole product as `airlock start` runs it: default policy, vault, audit (SQLite), metrics.
+  const config = configSchema.parse({
+    listen: { port: 0 },
+    upstreams: { anthropic: upstream, openai: upstream, gemini: upstream },
+    egress_proxy: { enabled: false },
+    log_level: 'silent',
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+  const airlock = await startAirlock({ config, dataDir });
+  port = airlock.gateway.port;
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 } else {
   throw new Error(`unknown server kind ${kind}`);
 }
