@@ -51,10 +51,11 @@ export class Progress {
   line(): string {
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
     const share = this.totalBytes > 0 ? Math.min(this.bytes / this.totalBytes, 1) : 0;
-    const width = 20;
+    const width = 12;
     const filled = Math.round(share * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    return `${bar} ${this.files}/${this.totalFiles} files · ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)} · ${this.findings} findings · ${formatBytes(this.bytes / seconds)}/s`;
+    // Short enough for an 80-column terminal with a 5-digit file count.
+    return `${bar} ${this.files}/${this.totalFiles} files, ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}, ${this.findings} findings, ${formatBytes(this.bytes / seconds)}/s`;
   }
 
   private draw(force: boolean): void {
