@@ -27,7 +27,7 @@ const ARGS = [
 ];
 
 // The planted values: a fake AWS access key and a home path with a distinctive user name.
-const AWS_KEY = 'AKIAQX3PLANTED7KEY99';
+const AWS_KEY = 'AKIAQX3PLANTEDZKEY27';
 const HOME = '/home/zora-plantedname';
 
 describe(
@@ -58,7 +58,7 @@ describe(
       await s?.close();
     });
 
-    async function sendPlanted(): Promise<{ status: number; id: string }> {
+    async function send(content: string): Promise<{ status: number; id: string }> {
       const res = await fetch(`${s.stack.via.anthropic}/v1/messages`, {
         method: 'POST',
         headers: {
@@ -70,9 +70,7 @@ describe(
         body: JSON.stringify({
           model: 'claude-sonnet-4-5',
           max_tokens: 64,
-          messages: [
-            { role: 'user', content: `Deploy from ${HOME}/projects/app with key ${AWS_KEY} please` },
-          ],
+          messages: [{ role: 'user', content }],
         }),
       });
       await res.arrayBuffer();
@@ -101,7 +99,7 @@ describe(
       await page.goto(`${base}/#/live`);
       await page.waitForSelector('[data-live-status=live]');
 
-      const sent = await sendPlanted();
+      const sent = await send(`Deploy from ${HOME}/projects/app with key ${AWS_KEY} please`);
       assert.equal(sent.status, 403);
       assert.equal(s.stack.sim.received.length, 0, 'the blocked request never reached the provider');
 
@@ -116,9 +114,14 @@ describe(
       await page.waitForSelector('text=Sent by the client vs. what left');
       const detailText = await page.innerText('main');
       assert.match(detailText, /\$\.messages\[0\]\.content/);
-      assert.match(detailText, /aws-access-key/);
-      assert.match(detailText, /env-home-path/);
-      assert.match(detailText, /AK…99/, 'the masked preview is shown');
+      assert.match(detailText, /secret\.aws-access-key/);
+      assert.match(detailText, /env\.home-path/);
+      // The masked previews the audit log holds are what the page shows.
+      await s.recorder.flush();
+      const stored = (await s.store.query({ decision: 'block' })).events[0];
+      assert.ok(stored && stored.findings.length >= 2);
+      for (const f of stored.findings)
+        assert.ok(detailText.includes(f.preview), `preview ${f.preview} shown`);
       assert.match(detailText, /nothing left the machine/);
       html.push(await page.content());
       await page.screenshot({ path: join(shots, 'event-detail.png'), fullPage: true });
@@ -135,7 +138,7 @@ describe(
       }
       assert.equal(blocked, '1');
       await page.waitForSelector('.chart-box canvas');
-      assert.match(await page.innerText('main'), /aws-access-key/, 'top rules');
+      assert.match(await page.innerText('main'), /secret\.aws-access-key/, 'top rules');
       html.push(await page.content());
       await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
       await page.goto(`${base}/#/policy`);
@@ -144,15 +147,43 @@ describe(
 
       for (const text of html) {
         assert.ok(!text.includes(AWS_KEY), 'raw AWS key on a page');
-        assert.ok(!text.includes('QX3PLANTED7KEY'), 'part of the AWS key on a page');
+        assert.ok(!text.includes('QX3PLANTEDZKEY'), 'part of the AWS key on a page');
         assert.ok(!text.includes('zora-plantedname'), 'home path user on a page');
         assert.ok(!text.includes(s.dashboard.token.value), 'the token on a page');
       }
-      // Nor in anything the API sent to the browser.
-      const stored = await s.store.get((await s.store.query({ decision: 'block' })).events[0]?.id ?? '');
-      assert.ok(stored && !JSON.stringify(stored).includes(AWS_KEY));
+      // Nor in the audit log the pages are built from.
+      assert.ok(
+        !JSON.stringify(stored).includes(AWS_KEY) && !JSON.stringify(stored).includes('zora-plantedname'),
+      );
       assert.deepEqual(problems, []);
       t.diagnostic(`screenshots in ${shots}`);
+      await context.close();
+    });
+
+    test('a pseudonymized request: forwarded with a surrogate, and the detail shows what left in words', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.setDefaultTimeout(60_000);
+      const base = `${s.stack.gw.url}/_airlock`;
+      const login = await context.request.post(`${base}/login`, { data: { token: s.dashboard.token.value } });
+      assert.equal(login.status(), 204);
+
+      s.stack.sim.reset();
+      const sent = await send(`List the files in ${HOME}/projects/app`);
+      assert.equal(sent.status, 200);
+      const upstream = s.stack.sim.received.at(-1)?.body.toString('utf8') ?? '';
+      assert.ok(upstream.includes('/projects/app') && !upstream.includes('zora-plantedname'), upstream);
+
+      await s.recorder.flush();
+      const event = (await s.store.query({ decision: 'pseudonymize' })).events[0];
+      assert.ok(event);
+      await page.goto(`${base}/#/event/${event.id}`);
+      await page.waitForSelector('text=Sent by the client vs. what left');
+      const text = await page.innerText('main');
+      assert.match(text, /forwarded to the provider/);
+      assert.match(text, /«surrogate of the same shape»/);
+      const html = await page.content();
+      assert.ok(!html.includes('zora-plantedname'), 'home path user on the page');
       await context.close();
     });
 
