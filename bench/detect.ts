@@ -25,7 +25,12 @@ const bytes = (inputs: readonly ScanInput[]): number => inputs.reduce((n, i) => 
  * Measured as this process's CPU time (user + system) over batches of calls: on a shared,
  * loaded machine wall-clock time mostly measures the wait for a core.
  */
-function measure(fn: () => unknown, maxBatches = 200, maxMs = 6000, batch = 10): { median: number; p90: number; wall: number; n: number } {
+function measure(
+  fn: () => unknown,
+  maxBatches = 200,
+  maxMs = 6000,
+  batch = 10,
+): { median: number; p90: number; wall: number; n: number } {
   for (let i = 0; i < 100; i++) fn();
   const cpu: number[] = [];
   const wall: number[] = [];
@@ -40,14 +45,25 @@ function measure(fn: () => unknown, maxBatches = 200, maxMs = 6000, batch = 10):
   }
   cpu.sort((a, b) => a - b);
   wall.sort((a, b) => a - b);
-  return { median: cpu[Math.floor(cpu.length / 2)]!, p90: cpu[Math.floor(cpu.length * 0.9)]!, wall: wall[Math.floor(wall.length / 2)]!, n: cpu.length * batch };
+  return {
+    median: cpu[Math.floor(cpu.length / 2)]!,
+    p90: cpu[Math.floor(cpu.length * 0.9)]!,
+    wall: wall[Math.floor(wall.length / 2)]!,
+    n: cpu.length * batch,
+  };
 }
 
 /** The naive approach: every rule pattern in one alternation, run over every text. */
 function naiveBaseline(rules: readonly RuleDef[]): (inputs: readonly ScanInput[]) => number {
   const parts = rules
     .filter((r) => r.pattern !== undefined && !(r.flags ?? '').includes('u'))
-    .map((r) => `(?:${r.pattern!.replace(/\(\?<[a-z_]+>/gi, '(?:').replace(/\\k<q>/g, '["\'`]').replace(/\\k<sep>/g, '[:-]')})`);
+    .map(
+      (r) =>
+        `(?:${r
+          .pattern!.replace(/\(\?<[a-z_]+>/gi, '(?:')
+          .replace(/\\k<q>/g, '["\'`]')
+          .replace(/\\k<sep>/g, '[:-]')})`,
+    );
   const re = new RegExp(parts.join('|'), 'gi');
   return (inputs) => {
     let n = 0;
@@ -63,7 +79,10 @@ function naiveBaseline(rules: readonly RuleDef[]): (inputs: readonly ScanInput[]
 }
 
 const canaries = learnCanaries({
-  env: { HTTPS_PROXY: 'http://jdoe:S3cr3t-Pr0xy@proxy.acme-corp.internal:3128', OPENAI_API_KEY: 'sk-proj-q7Zk2LmX9vTb4RcW8nYp3HsJ6fGd1AeQ5uKo0iVxB' },
+  env: {
+    HTTPS_PROXY: 'http://jdoe:S3cr3t-Pr0xy@proxy.acme-corp.internal:3128',
+    OPENAI_API_KEY: 'sk-proj-q7Zk2LmX9vTb4RcW8nYp3HsJ6fGd1AeQ5uKo0iVxB',
+  },
   home: '/home/mkowalski',
   hostname: 'wks-0231',
   fqdns: ['wks-0231.acme-corp.internal'],
@@ -80,15 +99,24 @@ function row(label: string, inputs: readonly ScanInput[], engine: Engine): { med
   const size = bytes(inputs);
   const r = measure(() => engine.scan(inputs));
   const mbs = size / r.median; // chars per µs = MB/s (one byte per char, ASCII bodies)
-  console.log(`${label.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${r.median.toFixed(1).padStart(7)} µs  p90 ${r.p90.toFixed(1).padStart(7)} µs  ${mbs.toFixed(0).padStart(4)} MB/s  (wall median ${r.wall.toFixed(0)} µs, n=${r.n})`);
+  console.log(
+    `${label.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${r.median.toFixed(1).padStart(7)} µs  p90 ${r.p90.toFixed(1).padStart(7)} µs  ${mbs.toFixed(0).padStart(4)} MB/s  (wall median ${r.wall.toFixed(0)} µs, n=${r.n})`,
+  );
   return r;
 }
 
 const t0 = performance.now();
 const engine = createEngine({ canaries, corporateSuffixes: ['acme-corp.pl'] });
 const buildMs = performance.now() - t0;
-console.log(`engine: ${engine.rules.length} rules, ${canaries.length} canaries, ${engine.stats.patterns} prefilter patterns, ${engine.stats.states} DFA states, built in ${buildMs.toFixed(0)} ms`);
-console.log(`node ${process.version}, ${process.arch}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores\n`);
+console.log(
+  `engine: ${engine.rules.length} rules, ${canaries.length} canaries, ${engine.stats.patterns} prefilter patterns, ${engine.stats.states} DFA states, built in ${buildMs.toFixed(0)} ms`,
+);
+console.log(
+  `node ${process.version}, ${process.arch}, load average ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${(await import('node:os')).cpus().length} cores\n`,
+);
 
 const small = load('request-01.json');
 const large = load('request-03.json');
@@ -98,7 +126,9 @@ const base = row('Claude Code request, turn 2 (.env + 46 KB file)', large, engin
 const naive = naiveBaseline(defaultRules);
 const nr = measure(() => naive(large), 20, 8000, 2);
 const size = bytes(large);
-console.log(`${'naive baseline (one alternation regex), turn 2'.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${nr.median.toFixed(1).padStart(7)} µs  p90 ${nr.p90.toFixed(1).padStart(7)} µs  ${(size / nr.median).toFixed(0).padStart(4)} MB/s  (wall median ${nr.wall.toFixed(0)} µs, n=${nr.n})`);
+console.log(
+  `${'naive baseline (one alternation regex), turn 2'.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${nr.median.toFixed(1).padStart(7)} µs  p90 ${nr.p90.toFixed(1).padStart(7)} µs  ${(size / nr.median).toFixed(0).padStart(4)} MB/s  (wall median ${nr.wall.toFixed(0)} µs, n=${nr.n})`,
+);
 console.log(`speed-up over the naive baseline: ${(nr.median / base.median).toFixed(1)}x\n`);
 
 console.log('linear in size:');
@@ -106,7 +136,9 @@ const doubled = large.map((i) => ({ ...i, text: i.text + i.text }));
 const quadrupled = doubled.map((i) => ({ ...i, text: i.text + i.text }));
 const r2 = row('  turn 2 x2', doubled, engine);
 const r4 = row('  turn 2 x4', quadrupled, engine);
-console.log(`  time ratio x2/x1 = ${(r2.median / base.median).toFixed(2)}, x4/x1 = ${(r4.median / base.median).toFixed(2)}\n`);
+console.log(
+  `  time ratio x2/x1 = ${(r2.median / base.median).toFixed(2)}, x4/x1 = ${(r4.median / base.median).toFixed(2)}\n`,
+);
 
 console.log('flat in rules:');
 const extra: RuleDef[] = Array.from({ length: 200 }, (_, k) => ({

@@ -29,22 +29,30 @@ const CATEGORIES: Category[] = [
   'header-fingerprint',
 ];
 
-function claudeCodeCorpus(): LabelledRequest[] {
-  const dir = join(ROOT, 'test/fixtures/eval/claude-code');
-  const labels = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as {
-    values: Label[];
-    headers: HeaderLabel[];
-    machine: Partial<MachineFacts>;
-  };
-  return readdirSync(dir)
-    .filter((f) => /^request-.*\.json$/.test(f))
-    .map((f) => ({
-      name: `claude-code ${f} (captured, Anthropic Messages, Linux)`,
-      request: JSON.parse(readFileSync(join(dir, f), 'utf8')) as CapturedRequest,
-      labels: labels.values,
-      headerLabels: labels.headers,
-      machine: labels.machine,
-    }));
+/** Captured requests: one folder per assistant, each with its labels.json. */
+function capturedCorpus(): LabelledRequest[] {
+  const root = join(ROOT, 'test/fixtures/eval');
+  return readdirSync(root)
+    .filter((d) => statSync(join(root, d)).isDirectory())
+    .sort()
+    .flatMap((assistant) => {
+      const dir = join(root, assistant);
+      const labels = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as {
+        values: Label[];
+        headers: HeaderLabel[];
+        machine: Partial<MachineFacts>;
+      };
+      return readdirSync(dir)
+        .filter((f) => /^request-.*\.json$/.test(f))
+        .sort()
+        .map((f) => ({
+          name: `${assistant} ${f} (captured)`,
+          request: JSON.parse(readFileSync(join(dir, f), 'utf8')) as CapturedRequest,
+          labels: labels.values,
+          headerLabels: labels.headers,
+          machine: labels.machine,
+        }));
+    });
 }
 
 export interface Tally {
@@ -184,12 +192,12 @@ function benignFiles(maxBytes: number): { path: string; text: string }[] {
 export function plantedRecall(): { rules: Map<Category, Tally>; full: Map<Category, Tally> } {
   recall.rules.clear();
   recall.full.clear();
-  for (const req of [...claudeCodeCorpus(), ...generatedRequests()]) evaluate(req);
+  for (const req of [...capturedCorpus(), ...generatedRequests()]) evaluate(req);
   return recall;
 }
 
 function main(): number {
-  const corpus = [...claudeCodeCorpus(), ...generatedRequests()];
+  const corpus = [...capturedCorpus(), ...generatedRequests()];
   console.log(`Planted corpus: ${corpus.length} requests (${corpus.map((c) => c.name).join('; ')})`);
   for (const req of corpus) evaluate(req);
 
@@ -262,4 +270,5 @@ function main(): number {
   return ok ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1], 'file://').href) process.exitCode = main();
+if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1], 'file://').href)
+  process.exitCode = main();

@@ -26,14 +26,67 @@ export interface MachineFacts {
 }
 
 /** Names too common to be a fingerprint: they would match ordinary words everywhere. */
-const COMMON_USERS = new Set(['root', 'admin', 'administrator', 'user', 'ubuntu', 'debian', 'node', 'runner', 'ec2-user', 'vagrant', 'pi', 'guest', 'test', 'dev', 'developer', 'app', 'www-data', 'nobody', 'git', 'postgres', 'docker', 'codespace', 'vscode', 'default', 'owner', 'home']);
-const COMMON_HOSTS = new Set(['localhost', 'ubuntu', 'debian', 'fedora', 'linux', 'raspberrypi', 'server', 'host', 'box', 'computer', 'desktop', 'laptop', 'workstation', 'machine', 'default', 'container', 'sandbox', 'runner']);
-const SECRET_NAME = /(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|AUTH|PRIVATE|COOKIE|SESSION|APIKEY|_PAT)(?:_|$)|^(?:KEY|TOKEN|SECRET)/i;
-const NOT_SECRET_NAME = /(?:_PATH|_FILE|_DIR|_SOCK|_HOME|_MODE|_TYPE|_ID_FILE|_TIMEOUT|_LEVEL|_ENABLED|_DISABLED|_COUNT|_SIZE|_NAME|_USER|_URL_BASE)$|^(?:TOKENIZERS_PARALLELISM|KEYTIMEOUT|SSH_AUTH_SOCK|GPG_AGENT_INFO|XAUTHORITY|OLDPWD|PWD)$/i;
+const COMMON_USERS = new Set([
+  'root',
+  'admin',
+  'administrator',
+  'user',
+  'ubuntu',
+  'debian',
+  'node',
+  'runner',
+  'ec2-user',
+  'vagrant',
+  'pi',
+  'guest',
+  'test',
+  'dev',
+  'developer',
+  'app',
+  'www-data',
+  'nobody',
+  'git',
+  'postgres',
+  'docker',
+  'codespace',
+  'vscode',
+  'default',
+  'owner',
+  'home',
+]);
+const COMMON_HOSTS = new Set([
+  'localhost',
+  'ubuntu',
+  'debian',
+  'fedora',
+  'linux',
+  'raspberrypi',
+  'server',
+  'host',
+  'box',
+  'computer',
+  'desktop',
+  'laptop',
+  'workstation',
+  'machine',
+  'default',
+  'container',
+  'sandbox',
+  'runner',
+]);
+const SECRET_NAME =
+  /(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|AUTH|PRIVATE|COOKIE|SESSION|APIKEY|_PAT)(?:_|$)|^(?:KEY|TOKEN|SECRET)/i;
+const NOT_SECRET_NAME =
+  /(?:_PATH|_FILE|_DIR|_SOCK|_HOME|_MODE|_TYPE|_ID_FILE|_TIMEOUT|_LEVEL|_ENABLED|_DISABLED|_COUNT|_SIZE|_NAME|_USER|_URL_BASE)$|^(?:TOKENIZERS_PARALLELISM|KEYTIMEOUT|SSH_AUTH_SOCK|GPG_AGENT_INFO|XAUTHORITY|OLDPWD|PWD)$/i;
 
 function readGitConfig(key: string, env: MachineFacts['env']): string | undefined {
   try {
-    const res = spawnSync('git', ['config', '--global', '--get', key], { encoding: 'utf8', timeout: 3000, env: { ...process.env, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'ignore'] });
+    const res = spawnSync('git', ['config', '--global', '--get', key], {
+      encoding: 'utf8',
+      timeout: 3000,
+      env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const value = res.status === 0 ? res.stdout.trim() : '';
     return value.length > 0 ? value : undefined;
   } catch {
@@ -55,8 +108,21 @@ function fqdnsFromHosts(hostname: string): string[] {
     const out = new Set<string>();
     for (const line of readFileSync('/etc/hosts', 'utf8').split('\n')) {
       const names = line.replace(/#.*/, '').trim().split(/\s+/).slice(1);
-      if (!names.some((n) => n.toLowerCase() === hostname.toLowerCase() || n.toLowerCase().startsWith(hostname.toLowerCase() + '.'))) continue;
-      for (const n of names) if (n.includes('.') && n.toLowerCase().startsWith(hostname.toLowerCase() + '.') && !/localhost|localdomain$/.test(n)) out.add(n);
+      if (
+        !names.some(
+          (n) =>
+            n.toLowerCase() === hostname.toLowerCase() ||
+            n.toLowerCase().startsWith(hostname.toLowerCase() + '.'),
+        )
+      )
+        continue;
+      for (const n of names)
+        if (
+          n.includes('.') &&
+          n.toLowerCase().startsWith(hostname.toLowerCase() + '.') &&
+          !/localhost|localdomain$/.test(n)
+        )
+          out.add(n);
     }
     return [...out];
   } catch {
@@ -65,7 +131,9 @@ function fqdnsFromHosts(hostname: string): string[] {
 }
 
 /** Reads this machine. Spawns git at most twice; tolerates anything missing. */
-export function readMachineFacts(overrides: Partial<MachineFacts> & { readGit?: boolean } = {}): MachineFacts {
+export function readMachineFacts(
+  overrides: Partial<MachineFacts> & { readGit?: boolean } = {},
+): MachineFacts {
   const env = overrides.env ?? process.env;
   const hostname = overrides.hostname ?? os.hostname();
   let username = overrides.username;
@@ -76,7 +144,10 @@ export function readMachineFacts(overrides: Partial<MachineFacts> & { readGit?: 
       username = env['USER'] ?? '';
     }
   }
-  const ifaces = overrides.macs === undefined || overrides.ips === undefined ? Object.values(os.networkInterfaces()).flatMap((l) => l ?? []) : [];
+  const ifaces =
+    overrides.macs === undefined || overrides.ips === undefined
+      ? Object.values(os.networkInterfaces()).flatMap((l) => l ?? [])
+      : [];
   const readGit = overrides.readGit ?? true;
   return {
     env,
@@ -84,12 +155,25 @@ export function readMachineFacts(overrides: Partial<MachineFacts> & { readGit?: 
     hostname,
     fqdns: overrides.fqdns ?? fqdnsFromHosts(hostname),
     username,
-    machineIds: overrides.machineIds ?? [readFirstLine('/etc/machine-id'), readFirstLine('/var/lib/dbus/machine-id'), readFirstLine('/sys/class/dmi/id/product_uuid')].filter((v): v is string => v !== undefined),
-    macs: overrides.macs ?? [...new Set(ifaces.filter((i) => !i.internal && i.mac !== '00:00:00:00:00:00').map((i) => i.mac))],
+    machineIds:
+      overrides.machineIds ??
+      [
+        readFirstLine('/etc/machine-id'),
+        readFirstLine('/var/lib/dbus/machine-id'),
+        readFirstLine('/sys/class/dmi/id/product_uuid'),
+      ].filter((v): v is string => v !== undefined),
+    macs: overrides.macs ?? [
+      ...new Set(ifaces.filter((i) => !i.internal && i.mac !== '00:00:00:00:00:00').map((i) => i.mac)),
+    ],
     ips: overrides.ips ?? [...new Set(ifaces.filter((i) => !i.internal).map((i) => i.address))],
-    gitName: 'gitName' in overrides ? overrides.gitName : readGit ? readGitConfig('user.name', env) : undefined,
-    gitEmail: 'gitEmail' in overrides ? overrides.gitEmail : readGit ? readGitConfig('user.email', env) : undefined,
-    timeZone: 'timeZone' in overrides ? overrides.timeZone : (env['TZ'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
+    gitName:
+      'gitName' in overrides ? overrides.gitName : readGit ? readGitConfig('user.name', env) : undefined,
+    gitEmail:
+      'gitEmail' in overrides ? overrides.gitEmail : readGit ? readGitConfig('user.email', env) : undefined,
+    timeZone:
+      'timeZone' in overrides
+        ? overrides.timeZone
+        : (env['TZ'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
   };
 }
 
@@ -97,7 +181,12 @@ export function readMachineFacts(overrides: Partial<MachineFacts> & { readGit?: 
 export function canariesFromFacts(facts: MachineFacts): Canary[] {
   const out: Canary[] = [];
   const seen = new Set<string>();
-  const add = (label: CanaryLabel, value: string | undefined, source: string, fields: Omit<Canary, 'label' | 'value' | 'source'>): void => {
+  const add = (
+    label: CanaryLabel,
+    value: string | undefined,
+    source: string,
+    fields: Omit<Canary, 'label' | 'value' | 'source'>,
+  ): void => {
     if (value === undefined) return;
     const v = value.trim();
     const key = `${label}:${fields.caseInsensitive ? v.toLowerCase() : v}`;
@@ -107,35 +196,116 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
   };
   const env = { category: 'environment' as const, caseInsensitive: false };
   const host = facts.hostname.trim();
-  if (host.length >= 4 && !COMMON_HOSTS.has(host.toLowerCase()) && !/^(?:[0-9a-f]{12}|[0-9a-f]{64})$/.test(host)) add('hostname', host, 'os.hostname()', { ...env, kind: 'hostname', severity: 'high', caseInsensitive: true });
+  if (
+    host.length >= 4 &&
+    !COMMON_HOSTS.has(host.toLowerCase()) &&
+    !/^(?:[0-9a-f]{12}|[0-9a-f]{64})$/.test(host)
+  )
+    add('hostname', host, 'os.hostname()', {
+      ...env,
+      kind: 'hostname',
+      severity: 'high',
+      caseInsensitive: true,
+    });
   const shortHost = host.split('.')[0]!;
-  if (shortHost !== host && shortHost.length >= 4 && !COMMON_HOSTS.has(shortHost.toLowerCase())) add('hostname', shortHost, 'os.hostname() (short)', { ...env, kind: 'hostname', severity: 'high', caseInsensitive: true });
-  for (const f of facts.fqdns) add('hostname', f, '/etc/hosts', { ...env, kind: 'hostname', severity: 'high', caseInsensitive: true });
+  if (shortHost !== host && shortHost.length >= 4 && !COMMON_HOSTS.has(shortHost.toLowerCase()))
+    add('hostname', shortHost, 'os.hostname() (short)', {
+      ...env,
+      kind: 'hostname',
+      severity: 'high',
+      caseInsensitive: true,
+    });
+  for (const f of facts.fqdns)
+    add('hostname', f, '/etc/hosts', { ...env, kind: 'hostname', severity: 'high', caseInsensitive: true });
   const user = facts.username.trim();
   // Common names (root, ubuntu...) are left to the path rules: as words they are everywhere.
-  if (user.length >= 3 && !COMMON_USERS.has(user.toLowerCase())) add('username', user, 'os.userInfo()', { ...env, kind: 'username', severity: 'high', caseInsensitive: true });
-  if (facts.home.length > 1 && !/^\/(?:root|home|Users)?\/?$/.test(facts.home) && (user.length >= 3 && !COMMON_USERS.has(user.toLowerCase()) || !/\/(?:root|home\/\w+)$/.test(facts.home))) add('home', facts.home, 'os.homedir()', { ...env, kind: 'home-path', severity: 'medium' });
-  for (const id of facts.machineIds) if (/^[0-9a-f-]{32,36}$/i.test(id) && !/^0+$/.test(id.replace(/-/g, ''))) add('machine-id', id, 'machine id', { ...env, kind: 'machine-id', severity: 'high', caseInsensitive: true });
+  if (user.length >= 3 && !COMMON_USERS.has(user.toLowerCase()))
+    add('username', user, 'os.userInfo()', {
+      ...env,
+      kind: 'username',
+      severity: 'high',
+      caseInsensitive: true,
+    });
+  if (
+    facts.home.length > 1 &&
+    !/^\/(?:root|home|Users)?\/?$/.test(facts.home) &&
+    ((user.length >= 3 && !COMMON_USERS.has(user.toLowerCase())) || !/\/(?:root|home\/\w+)$/.test(facts.home))
+  )
+    add('home', facts.home, 'os.homedir()', { ...env, kind: 'home-path', severity: 'medium' });
+  for (const id of facts.machineIds)
+    if (/^[0-9a-f-]{32,36}$/i.test(id) && !/^0+$/.test(id.replace(/-/g, '')))
+      add('machine-id', id, 'machine id', {
+        ...env,
+        kind: 'machine-id',
+        severity: 'high',
+        caseInsensitive: true,
+      });
   for (const mac of facts.macs) {
-    add('mac', mac, 'os.networkInterfaces()', { ...env, kind: 'mac', severity: 'medium', caseInsensitive: true });
-    add('mac', mac.replace(/:/g, '-'), 'os.networkInterfaces()', { ...env, kind: 'mac', severity: 'medium', caseInsensitive: true });
+    add('mac', mac, 'os.networkInterfaces()', {
+      ...env,
+      kind: 'mac',
+      severity: 'medium',
+      caseInsensitive: true,
+    });
+    add('mac', mac.replace(/:/g, '-'), 'os.networkInterfaces()', {
+      ...env,
+      kind: 'mac',
+      severity: 'medium',
+      caseInsensitive: true,
+    });
   }
   for (const ip of facts.ips) {
     if (/^(?:127\.|::1$|0\.0\.0\.0)/.test(ip) || ip.length < 7) continue;
-    add('ip', ip, 'os.networkInterfaces()', { ...env, kind: ip.includes(':') ? 'ipv6' : 'ipv4', severity: 'medium', caseInsensitive: ip.includes(':') });
+    add('ip', ip, 'os.networkInterfaces()', {
+      ...env,
+      kind: ip.includes(':') ? 'ipv6' : 'ipv4',
+      severity: 'medium',
+      caseInsensitive: ip.includes(':'),
+    });
   }
-  if (facts.gitName && facts.gitName.length >= 4) add('git-name', facts.gitName, 'git config user.name', { ...env, kind: 'person-name', severity: 'high', caseInsensitive: true });
-  if (facts.gitEmail && facts.gitEmail.includes('@')) add('git-email', facts.gitEmail, 'git config user.email', { ...env, kind: 'email', severity: 'high', caseInsensitive: true });
-  if (facts.timeZone && !/^(?:UTC|Etc\/UTC|GMT|Etc\/GMT|Universal|Zulu)$/i.test(facts.timeZone)) add('timezone', facts.timeZone, 'time zone', { ...env, kind: 'timezone', severity: 'low' });
+  if (facts.gitName && facts.gitName.length >= 4)
+    add('git-name', facts.gitName, 'git config user.name', {
+      ...env,
+      kind: 'person-name',
+      severity: 'high',
+      caseInsensitive: true,
+    });
+  if (facts.gitEmail && facts.gitEmail.includes('@'))
+    add('git-email', facts.gitEmail, 'git config user.email', {
+      ...env,
+      kind: 'email',
+      severity: 'high',
+      caseInsensitive: true,
+    });
+  if (facts.timeZone && !/^(?:UTC|Etc\/UTC|GMT|Etc\/GMT|Universal|Zulu)$/i.test(facts.timeZone))
+    add('timezone', facts.timeZone, 'time zone', { ...env, kind: 'timezone', severity: 'low' });
 
   for (const [name, raw] of Object.entries(facts.env)) {
     if (raw === undefined) continue;
     if (/^(?:https?|all|ftp|socks)_proxy$/i.test(name) && raw.length > 0) {
       try {
         const url = new URL(raw.includes('://') ? raw : `http://${raw}`);
-        if (!/^(?:localhost|127\.|\[::1\])/.test(url.hostname)) add('proxy', url.host, `$${name}`, { ...env, kind: 'hostname', severity: 'medium', caseInsensitive: true });
-        if (url.password) add('secret-env', decodeURIComponent(url.password), `$${name} password`, { category: 'secret', kind: 'password', severity: 'critical', caseInsensitive: false });
-        if (url.username && url.username.length >= 3) add('username', decodeURIComponent(url.username), `$${name} user`, { ...env, kind: 'username', severity: 'high', caseInsensitive: true });
+        if (!/^(?:localhost|127\.|\[::1\])/.test(url.hostname))
+          add('proxy', url.host, `$${name}`, {
+            ...env,
+            kind: 'hostname',
+            severity: 'medium',
+            caseInsensitive: true,
+          });
+        if (url.password)
+          add('secret-env', decodeURIComponent(url.password), `$${name} password`, {
+            category: 'secret',
+            kind: 'password',
+            severity: 'critical',
+            caseInsensitive: false,
+          });
+        if (url.username && url.username.length >= 3)
+          add('username', decodeURIComponent(url.username), `$${name} user`, {
+            ...env,
+            kind: 'username',
+            severity: 'high',
+            caseInsensitive: true,
+          });
       } catch {
         // Not a URL: nothing to learn.
       }
@@ -143,8 +313,14 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
     }
     if (!SECRET_NAME.test(name) || NOT_SECRET_NAME.test(name)) continue;
     const value = raw.trim();
-    if (value.length < 8 || /^(?:true|false|yes|no|on|off|\d+|[./~].*)$/i.test(value) || /\s/.test(value)) continue;
-    add('secret-env', value, `$${name}`, { category: 'secret', kind: 'token', severity: 'critical', caseInsensitive: false });
+    if (value.length < 8 || /^(?:true|false|yes|no|on|off|\d+|[./~].*)$/i.test(value) || /\s/.test(value))
+      continue;
+    add('secret-env', value, `$${name}`, {
+      category: 'secret',
+      kind: 'token',
+      severity: 'critical',
+      caseInsensitive: false,
+    });
   }
   return out;
 }

@@ -5,7 +5,18 @@
  */
 import type { Category, Severity, ValueKind } from './types.js';
 
-export type CanaryLabel = 'hostname' | 'username' | 'home' | 'machine-id' | 'mac' | 'ip' | 'git-name' | 'git-email' | 'proxy' | 'timezone' | 'secret-env';
+export type CanaryLabel =
+  | 'hostname'
+  | 'username'
+  | 'home'
+  | 'machine-id'
+  | 'mac'
+  | 'ip'
+  | 'git-name'
+  | 'git-email'
+  | 'proxy'
+  | 'timezone'
+  | 'secret-env';
 
 /** A value learned from this machine. */
 export interface Canary {
@@ -40,7 +51,9 @@ const MIN_ENCODED = 8;
 
 /** The part of base64(prefix + value) that depends only on `value`, for a prefix of `align` bytes. */
 export function base64Fragment(value: Buffer, align: 0 | 1 | 2): string {
-  const encoded = Buffer.concat([Buffer.alloc(align), value]).toString('base64').replace(/=+$/, '');
+  const encoded = Buffer.concat([Buffer.alloc(align), value])
+    .toString('base64')
+    .replace(/=+$/, '');
   const first = Math.ceil((8 * align) / 6);
   const last = Math.floor((8 * (align + value.length)) / 6);
   return encoded.slice(first, last);
@@ -59,7 +72,14 @@ export function encodeCanary(canary: Canary, index: number): CanaryPattern[] {
     const key = caseInsensitive ? text.toLowerCase() : text;
     if (text.length === 0 || seen.has(key) || seen.has(text.toLowerCase())) return;
     seen.add(key);
-    out.push({ canary: index, encoding, text, caseInsensitive, boundaryLeft: boundary && /^[A-Za-z0-9]/.test(text), boundaryRight: boundary && /[A-Za-z0-9]$/.test(text) });
+    out.push({
+      canary: index,
+      encoding,
+      text,
+      caseInsensitive,
+      boundaryLeft: boundary && /^[A-Za-z0-9]/.test(text),
+      boundaryRight: boundary && /[A-Za-z0-9]$/.test(text),
+    });
   };
   const v = canary.value;
   const ci = canary.caseInsensitive;

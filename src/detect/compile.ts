@@ -20,13 +20,22 @@ export class RuleCompileError extends Error {
 
 export function compileRule(def: RuleDef, index: number): CompiledRule {
   const lookback = def.lookback ?? 0;
-  if (!Number.isInteger(lookback) || lookback < 0 || lookback > 1000) throw new RuleCompileError(def.id, 'lookback must be an integer in 0..1000');
+  if (!Number.isInteger(lookback) || lookback < 0 || lookback > 1000)
+    throw new RuleCompileError(def.id, 'lookback must be an integer in 0..1000');
   const flags = def.flags ?? '';
-  if (!/^[iu]*$/.test(flags)) throw new RuleCompileError(def.id, `flags may only contain i and u (got ${JSON.stringify(flags)})`);
+  if (!/^[iu]*$/.test(flags))
+    throw new RuleCompileError(def.id, `flags may only contain i and u (got ${JSON.stringify(flags)})`);
   const headers = def.appliesTo?.headers ?? [];
   const fields = def.appliesTo?.fields ?? [];
-  if (headers.length === 0 && fields.length === 0 && def.keywords.length === 0) throw new RuleCompileError(def.id, 'a text rule needs at least one prefilter keyword');
-  if (headers.length === 0 && fields.length === 0 && def.pattern === undefined && def.linearMatch === undefined) throw new RuleCompileError(def.id, 'a text rule needs a pattern');
+  if (headers.length === 0 && fields.length === 0 && def.keywords.length === 0)
+    throw new RuleCompileError(def.id, 'a text rule needs at least one prefilter keyword');
+  if (
+    headers.length === 0 &&
+    fields.length === 0 &&
+    def.pattern === undefined &&
+    def.linearMatch === undefined
+  )
+    throw new RuleCompileError(def.id, 'a text rule needs a pattern');
   let regex: RegExp | undefined;
   if (def.pattern !== undefined) {
     // The lazy prefix lets one sticky attempt try every start up to `lookback` before the hit.

@@ -38,10 +38,22 @@ export interface Engine {
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie']);
 
 /** Kinds whose values, once found in context, are looked for everywhere else in the request. */
-const PROPAGATED_KINDS = new Set<ValueKind>(['project-path', 'hostname', 'username', 'person-name', 'machine-id', 'password', 'token', 'aws-secret-key', 'aws-account-id']);
+const PROPAGATED_KINDS = new Set<ValueKind>([
+  'project-path',
+  'hostname',
+  'username',
+  'person-name',
+  'machine-id',
+  'password',
+  'token',
+  'aws-secret-key',
+  'aws-account-id',
+]);
 
 function isWordChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+  );
 }
 
 export function createEngine(opts: EngineOptions = {}): Engine {
@@ -54,12 +66,18 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ids.add(d.id);
   }
   const rules = defs.map((d, i) => compileRule(d, i));
-  const textRules = rules.filter((r) => r.headerNames.size === 0 && r.headerPrefixes.length === 0 && r.fieldNames.size === 0);
+  const textRules = rules.filter(
+    (r) => r.headerNames.size === 0 && r.headerPrefixes.length === 0 && r.fieldNames.size === 0,
+  );
   const headerRules = rules.filter((r) => r.headerNames.size > 0 || r.headerPrefixes.length > 0);
   const fieldRules = rules.filter((r) => r.fieldNames.size > 0);
   const canaries = [...(opts.canaries ?? [])];
   // Header rules test their optional pattern anywhere in the value: a plain, non-sticky copy.
-  const headerTests = new Map([...headerRules, ...fieldRules].filter((r) => r.regex).map((r) => [r, new RegExp(r.regex!.source, r.regex!.flags.replace(/[yd]/g, ''))]));
+  const headerTests = new Map(
+    [...headerRules, ...fieldRules]
+      .filter((r) => r.regex)
+      .map((r) => [r, new RegExp(r.regex!.source, r.regex!.flags.replace(/[yd]/g, ''))]),
+  );
   const prefilter = opts.prefilter ?? true;
 
   // Prefilter patterns: keywords (owner = rule index) and canary encodings (owner = ~pattern).
@@ -93,12 +111,34 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const candidates: number[][] = rules.map(() => []);
   const allPositions: number[] = [];
 
-  function accept(rule: CompiledRule, input: ScanInput, inputIndex: number, start: number, end: number, matchStart: number, matchEnd: number, groups: Record<string, string | undefined>, out: RankedFinding[]): void {
+  function accept(
+    rule: CompiledRule,
+    input: ScanInput,
+    inputIndex: number,
+    start: number,
+    end: number,
+    matchStart: number,
+    matchEnd: number,
+    groups: Record<string, string | undefined>,
+    out: RankedFinding[],
+  ): void {
     const text = input.text;
     const value = text.slice(start, end);
     if (end <= start || rule.deny.has(value)) return;
-    if (rule.def.validate && !rule.def.validate(value, { text, start, end, matchStart, matchEnd, groups })) return;
-    out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: rule.index });
+    if (rule.def.validate && !rule.def.validate(value, { text, start, end, matchStart, matchEnd, groups }))
+      return;
+    out.push({
+      ruleId: rule.id,
+      category: rule.category,
+      severity: rule.severity,
+      kind: rule.kind,
+      input: inputIndex,
+      path: input.path,
+      role: input.role,
+      start,
+      end,
+      order: rule.index,
+    });
   }
 
   /**
@@ -106,7 +146,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
    * starts past the previous match and the loop stops at the first miss, so the whole rule costs
    * one pass over the text at most, whatever the number of hits.
    */
-  function confirmLinear(rule: CompiledRule, cands: number[], input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+  function confirmLinear(
+    rule: CompiledRule,
+    cands: number[],
+    input: ScanInput,
+    inputIndex: number,
+    out: RankedFinding[],
+  ): void {
     const match = rule.def.linearMatch!;
     let cursor = 0;
     for (const c of cands) {
@@ -118,7 +164,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     }
   }
 
-  function confirm(rule: CompiledRule, cands: number[], input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
+  function confirm(
+    rule: CompiledRule,
+    cands: number[],
+    input: ScanInput,
+    inputIndex: number,
+    out: RankedFinding[],
+  ): void {
     if (rule.def.linearMatch) return confirmLinear(rule, cands, input, inputIndex, out);
     const re = rule.regex!;
     const text = input.text;
@@ -134,7 +186,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         const m = re.exec(text);
         if (m === null) break;
         const indices = m.indices;
-        const whole: [number, number] = indices === undefined ? [m.index, m.index + m[0].length] : L > 0 ? indices.groups!['_m']! : indices[0]!;
+        const whole: [number, number] =
+          indices === undefined
+            ? [m.index, m.index + m[0].length]
+            : L > 0
+              ? indices.groups!['_m']!
+              : indices[0]!;
         const matchStart = whole[0];
         const matchEnd = whole[1];
         let span: [number, number] = whole;
@@ -168,13 +225,25 @@ export function createEngine(opts: EngineOptions = {}): Engine {
       if (!appliesToHeader(rule, name) || input.text.trim().length === 0) continue;
       const test = headerTests.get(rule);
       if (test && !test.test(input.text)) continue;
-      out.push({ ruleId: rule.id, category: rule.category, severity: rule.severity, kind: rule.kind, input: inputIndex, path: input.path, role: input.role, start: 0, end: input.text.length, order: rule.index });
+      out.push({
+        ruleId: rule.id,
+        category: rule.category,
+        severity: rule.severity,
+        kind: rule.kind,
+        input: inputIndex,
+        path: input.path,
+        role: input.role,
+        start: 0,
+        end: input.text.length,
+        order: rule.index,
+      });
     }
   }
 
   function scanField(input: ScanInput, inputIndex: number, out: RankedFinding[]): void {
     let name: string | undefined;
-    for (let k = input.path.length - 1; k >= 0 && name === undefined; k--) if (typeof input.path[k] === 'string') name = input.path[k] as string;
+    for (let k = input.path.length - 1; k >= 0 && name === undefined; k--)
+      if (typeof input.path[k] === 'string') name = input.path[k] as string;
     if (name === undefined) return;
     const text = input.text;
     for (const rule of fieldRules) {
@@ -209,7 +278,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         if (a.start === f.start && a.input === f.input) continue;
         const end = a.start + value.length;
         if (end <= a.end || !text.startsWith(value, a.start)) continue;
-        if (isWordChar(value.charCodeAt(value.length - 1)) && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+        if (
+          isWordChar(value.charCodeAt(value.length - 1)) &&
+          end < text.length &&
+          isWordChar(text.charCodeAt(end))
+        )
+          continue;
         found.push({ ...f, input: a.input, path: a.path, role: a.role, start: a.start, end });
       }
     }
@@ -237,14 +311,27 @@ export function createEngine(opts: EngineOptions = {}): Engine {
           if (cp.boundaryLeft && start > 0 && isWordChar(text.charCodeAt(start - 1))) continue;
           if (cp.boundaryRight && end < text.length && isWordChar(text.charCodeAt(end))) continue;
           const canary = canaries[cp.canary]!;
-          out.push({ ruleId: `canary.${canary.label}`, category: canary.category, severity: canary.severity, kind: canary.kind, input: inputIndex, path: input.path, role: input.role, start, end, order: -1 });
+          out.push({
+            ruleId: `canary.${canary.label}`,
+            category: canary.category,
+            severity: canary.severity,
+            kind: canary.kind,
+            input: inputIndex,
+            path: input.path,
+            role: input.role,
+            start,
+            end,
+            order: -1,
+          });
         }
       }
     }
     if (!prefilter) {
-      if (allPositions.length < text.length) for (let i = allPositions.length; i < text.length; i++) allPositions.push(i);
+      if (allPositions.length < text.length)
+        for (let i = allPositions.length; i < text.length; i++) allPositions.push(i);
       const positions = allPositions.slice(0, text.length);
-      for (const rule of textRules) if (!rule.roles || rule.roles.has(input.role)) confirm(rule, positions, input, inputIndex, out);
+      for (const rule of textRules)
+        if (!rule.roles || rule.roles.has(input.role)) confirm(rule, positions, input, inputIndex, out);
       return;
     }
     touched.sort((a, b) => a - b);

@@ -12,8 +12,39 @@ export type { CompiledRule, MatchContext, PositiveSample, RuleDef, Validator } f
 export { createEngine, type Engine, type EngineOptions } from './engine.js';
 export { RuleCompileError } from './compile.js';
 export { mergeFindings, resolveOverlaps } from './overlaps.js';
-export { corporateSuffixRule, defaultRules, environmentRules, headerRules, hiddenUnicodeRules, piiRules, secretRules, trackingRules } from './rules/index.js';
-export { canariesFromFacts, learnCanaries, maskValue, readMachineFacts, type Canary, type CanaryLabel, type MachineFacts } from './canaries.js';
-export { compileUserRule, compileUserRules, UserRuleError, userRuleSchema, type UserRule } from './user-rules.js';
-export { createPersistentIdDetector, DEFAULT_TRACKED_ROLES, MemoryIdTracker, placeOf, type IdTracker, type PersistentIdDetector, type PersistentIdOptions } from './tracking.js';
+export {
+  corporateSuffixRule,
+  defaultRules,
+  environmentRules,
+  headerRules,
+  hiddenUnicodeRules,
+  piiRules,
+  secretRules,
+  trackingRules,
+} from './rules/index.js';
+export {
+  canariesFromFacts,
+  learnCanaries,
+  maskValue,
+  readMachineFacts,
+  type Canary,
+  type CanaryLabel,
+  type MachineFacts,
+} from './canaries.js';
+export {
+  compileUserRule,
+  compileUserRules,
+  UserRuleError,
+  userRuleSchema,
+  type UserRule,
+} from './user-rules.js';
+export {
+  createPersistentIdDetector,
+  DEFAULT_TRACKED_ROLES,
+  MemoryIdTracker,
+  placeOf,
+  type IdTracker,
+  type PersistentIdDetector,
+  type PersistentIdOptions,
+} from './tracking.js';
 export { RedisIdTracker, type RedisIdTrackerOptions } from './tracking-redis.js';

@@ -58,11 +58,12 @@ export function parseKeyword(keyword: string): CharSet[] {
     if (c === '\\') {
       const n = keyword[i + 1];
       if (n === undefined) throw new Error(`keyword ${JSON.stringify(keyword)} ends with a backslash`);
-      if (n === 'd') return (i += 2), DIGITS.map((r) => [r[0], r[1]]);
-      if (n === 'h') return (i += 2), HEX.map((r) => [r[0], r[1]]);
+      if (n === 'd') return ((i += 2), DIGITS.map((r) => [r[0], r[1]]));
+      if (n === 'h') return ((i += 2), HEX.map((r) => [r[0], r[1]]));
       if (n === 'u') {
         const hex = keyword.slice(i + 2, i + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new Error(`keyword ${JSON.stringify(keyword)}: bad \\u escape`);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex))
+          throw new Error(`keyword ${JSON.stringify(keyword)}: bad \\u escape`);
         i += 6;
         const code = parseInt(hex, 16);
         return [[code, code]];
@@ -96,7 +97,9 @@ export function parseKeyword(keyword: string): CharSet[] {
 
 /** A literal (no mini-language), optionally case-insensitive: used for canary encodings. */
 export function literalSets(value: string, caseInsensitive: boolean): CharSet[] {
-  return Array.from({ length: value.length }, (_, k) => normalise(foldChar(value.charCodeAt(k), caseInsensitive)));
+  return Array.from({ length: value.length }, (_, k) =>
+    normalise(foldChar(value.charCodeAt(k), caseInsensitive)),
+  );
 }
 
 export interface LiteralDfa {
@@ -173,7 +176,8 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
   for (let k = 0; k + 1 < points.length; k++) classMap.fill(classOfInterval[k]!, points[k]!, points[k + 1]!);
   // setHasClass[setId][cls]
   const setHasClass = setList.map(() => new Uint8Array(classCount));
-  for (let k = 0; k + 1 < points.length; k++) for (const id of members[k]!) setHasClass[id]![classOfInterval[k]!] = 1;
+  for (let k = 0; k + 1 < points.length; k++)
+    for (const id of members[k]!) setHasClass[id]![classOfInterval[k]!] = 1;
 
   // 2. Subset construction. An NFA item is (pattern, matched count); item id = offset + count.
   const offsets = new Int32Array(patterns.length + 1);
@@ -213,11 +217,16 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     let target = stateIndex.get(key);
     if (target === undefined) {
       target = stateItems.length;
-      if (target >= MAX_STATES) throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
+      if (target >= MAX_STATES)
+        throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
       stateIndex.set(key, target);
       const items = [...firstByClass[c]!, ...advanced];
       stateItems.push(Int32Array.from(items));
-      outputs.push(items.filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length).map((it) => itemPattern[it]!));
+      outputs.push(
+        items
+          .filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length)
+          .map((it) => itemPattern[it]!),
+      );
     }
     return target;
   };

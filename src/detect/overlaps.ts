@@ -10,7 +10,14 @@
 import type { Category, Finding, Severity } from './types.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-const CATEGORY_RANK: Record<Category, number> = { 'hidden-unicode': 0, 'header-fingerprint': 1, pii: 2, tracking: 3, environment: 4, secret: 5 };
+const CATEGORY_RANK: Record<Category, number> = {
+  'hidden-unicode': 0,
+  'header-fingerprint': 1,
+  pii: 2,
+  tracking: 3,
+  environment: 4,
+  secret: 5,
+};
 
 /** A finding plus the tie-breakers the order needs. */
 export interface RankedFinding extends Finding {
@@ -63,7 +70,17 @@ export function resolveOverlaps(findings: readonly RankedFinding[]): Finding[] {
   const out: Finding[] = [];
   for (const input of [...byInput.keys()].sort((a, b) => a - b)) {
     for (const f of resolveOne(byInput.get(input)!)) {
-      out.push({ ruleId: f.ruleId, category: f.category, severity: f.severity, kind: f.kind, input: f.input, path: f.path, role: f.role, start: f.start, end: f.end });
+      out.push({
+        ruleId: f.ruleId,
+        category: f.category,
+        severity: f.severity,
+        kind: f.kind,
+        input: f.input,
+        path: f.path,
+        role: f.role,
+        start: f.start,
+        end: f.end,
+      });
     }
   }
   return out;

@@ -25,7 +25,11 @@ export class RedisIdTracker implements IdTracker {
 
   constructor(opts: RedisIdTrackerOptions = {}) {
     this.owned = opts.client === undefined;
-    this.client = opts.client ?? (opts.url ? new Redis(opts.url, { maxRetriesPerRequest: 2, ...opts.redis }) : new Redis({ maxRetriesPerRequest: 2, ...opts.redis }));
+    this.client =
+      opts.client ??
+      (opts.url
+        ? new Redis(opts.url, { maxRetriesPerRequest: 2, ...opts.redis })
+        : new Redis({ maxRetriesPerRequest: 2, ...opts.redis }));
     this.prefix = opts.prefix ?? 'airlock:ids:';
     this.ttl = opts.ttlSeconds ?? 30 * 24 * 3600;
   }

@@ -46,10 +46,23 @@ export interface PersistentIdOptions {
 }
 
 export const DEFAULT_TRACKED_ROLES: readonly Role[] = ['metadata', 'header', 'system', 'tool_definition'];
-const SKIPPED_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie', 'content-length', 'host', 'date', 'idempotency-key', 'x-stainless-retry-count', 'x-stainless-timeout']);
+const SKIPPED_HEADERS = new Set([
+  'authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'api-key',
+  'cookie',
+  'content-length',
+  'host',
+  'date',
+  'idempotency-key',
+  'x-stainless-retry-count',
+  'x-stainless-timeout',
+]);
 
 /** UUIDs, hex of 16+ and base64url tokens of 20+ characters, standing alone. */
-const OPAQUE_ID = /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,128}|[A-Za-z0-9_-]{20,256})(?![A-Za-z0-9_-])/g;
+const OPAQUE_ID =
+  /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,128}|[A-Za-z0-9_-]{20,256})(?![A-Za-z0-9_-])/g;
 
 function isOpaque(id: string): boolean {
   if (/^[0-9a-f]{8}-/i.test(id)) return true;
@@ -75,7 +88,10 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
   return {
     async scan(inputs) {
       // One observation per (place, id) per request, however often the id repeats inside it.
-      const spans = new Map<string, { place: string; hash: string; hits: { input: number; start: number; end: number }[] }>();
+      const spans = new Map<
+        string,
+        { place: string; hash: string; hits: { input: number; start: number; end: number }[] }
+      >();
       inputs.forEach((input, index) => {
         if (!roles.has(input.role)) return;
         if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
@@ -96,7 +112,17 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
         if (counts[k]! < threshold) return;
         for (const h of e.hits) {
           const input = inputs[h.input]!;
-          findings.push({ ruleId: 'tracking.persistent-id', category: 'tracking', severity: 'medium', kind: 'opaque-id', input: h.input, path: input.path, role: input.role, start: h.start, end: h.end });
+          findings.push({
+            ruleId: 'tracking.persistent-id',
+            category: 'tracking',
+            severity: 'medium',
+            kind: 'opaque-id',
+            input: h.input,
+            path: input.path,
+            role: input.role,
+            start: h.start,
+            end: h.end,
+          });
         }
       });
       return findings.sort((a, b) => a.input - b.input || a.start - b.start);

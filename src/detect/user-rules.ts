@@ -11,14 +11,51 @@ import { createEngine } from './engine.js';
 import type { RuleDef } from './rule-types.js';
 import type { ValueKind } from './types.js';
 
-const ROLES = ['system', 'user', 'assistant', 'tool_result', 'tool_use', 'tool_definition', 'metadata', 'header'] as const;
-const KINDS = ['text', 'token', 'password', 'hostname', 'username', 'person-name', 'email', 'url', 'path', 'home-path', 'project-path', 'ipv4', 'ipv6', 'mac', 'uuid', 'machine-id', 'opaque-id', 'phone', 'card-number', 'iban'] as const satisfies readonly ValueKind[];
+const ROLES = [
+  'system',
+  'user',
+  'assistant',
+  'tool_result',
+  'tool_use',
+  'tool_definition',
+  'metadata',
+  'header',
+] as const;
+const KINDS = [
+  'text',
+  'token',
+  'password',
+  'hostname',
+  'username',
+  'person-name',
+  'email',
+  'url',
+  'path',
+  'home-path',
+  'project-path',
+  'ipv4',
+  'ipv6',
+  'mac',
+  'uuid',
+  'machine-id',
+  'opaque-id',
+  'phone',
+  'card-number',
+  'iban',
+] as const satisfies readonly ValueKind[];
 
 export const userRuleSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" and "-", at most 64 characters'),
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9._-]{0,63}$/,
+        'lower-case letters, digits, ".", "_" and "-", at most 64 characters',
+      ),
     description: z.string().min(1).max(500).optional(),
-    category: z.enum(['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint']).default('secret'),
+    category: z
+      .enum(['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint'])
+      .default('secret'),
     severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
     kind: z.enum(KINDS).default('token'),
     /**
@@ -30,14 +67,20 @@ export const userRuleSchema = z
     /** RE2 syntax (https://github.com/google/re2/wiki/Syntax); named group `v` is the value. */
     pattern: z.string().min(1).max(2000),
     /** `i` for case-insensitive (`u` is accepted and changes nothing: RE2 reads Unicode). */
-    flags: z.string().regex(/^[iu]*$/, 'only the flags i and u').optional(),
+    flags: z
+      .string()
+      .regex(/^[iu]*$/, 'only the flags i and u')
+      .optional(),
     case_insensitive: z.boolean().default(false),
     /** Characters from the start of a match to its keyword, at most. */
     lookback: z.number().int().min(0).max(256).default(0),
     roles: z.array(z.enum(ROLES)).min(1).optional(),
     /** Values that are never findings. */
     allow: z.array(z.string()).max(1000).optional(),
-    samples: z.object({ tp: z.array(z.string()).default([]), fp: z.array(z.string()).default([]) }).strict().optional(),
+    samples: z
+      .object({ tp: z.array(z.string()).default([]), fp: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -55,28 +98,44 @@ export class UserRuleError extends Error {
 
 /** Why RE2 refused a pattern, in words a policy author can act on. */
 function explain(message: string): string {
-  if (/invalid escape sequence: `\\\d/.test(message)) return `backreferences are not supported: they need backtracking, which can take exponential time (${message})`;
-  if (/\(\?[=!<][=!]?/.test(message) || /Perl syntax: `\(\?</.test(message)) return `lookahead and lookbehind are not supported: they need backtracking; match the context outside the value group \`v\` instead (${message})`;
+  if (/invalid escape sequence: `\\\d/.test(message))
+    return `backreferences are not supported: they need backtracking, which can take exponential time (${message})`;
+  if (/\(\?[=!<][=!]?/.test(message) || /Perl syntax: `\(\?</.test(message))
+    return `lookahead and lookbehind are not supported: they need backtracking; match the context outside the value group \`v\` instead (${message})`;
   return message;
 }
 
 function checkSamples(rule: RuleDef): void {
   // Building an engine with the rule alone also validates its keywords.
   const engine = createEngine({ rules: [rule] });
-  const found = (text: string): boolean => engine.scan([{ path: [], role: rule.appliesTo?.roles?.[0] ?? 'user', text }]).length > 0;
-  for (const s of rule.samples.tp) if (!found(typeof s === 'string' ? s : s[0])) throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`);
-  for (const s of rule.samples.fp) if (found(s)) throw new UserRuleError(rule.id, `false-positive sample matched: ${JSON.stringify(s)}`);
+  const found = (text: string): boolean =>
+    engine.scan([{ path: [], role: rule.appliesTo?.roles?.[0] ?? 'user', text }]).length > 0;
+  for (const s of rule.samples.tp)
+    if (!found(typeof s === 'string' ? s : s[0]))
+      throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`);
+  for (const s of rule.samples.fp)
+    if (found(s)) throw new UserRuleError(rule.id, `false-positive sample matched: ${JSON.stringify(s)}`);
 }
 
 /** Validates a user rule (from the policy file) and turns it into a RuleDef for createEngine. */
 export function compileUserRule(input: unknown): RuleDef {
-  const id = typeof input === 'object' && input !== null && typeof (input as { id?: unknown }).id === 'string' ? (input as { id: string }).id : '(no id)';
+  const id =
+    typeof input === 'object' && input !== null && typeof (input as { id?: unknown }).id === 'string'
+      ? (input as { id: string }).id
+      : '(no id)';
   const parsed = userRuleSchema.safeParse(input);
-  if (!parsed.success) throw new UserRuleError(id, parsed.error.issues.map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new UserRuleError(
+      id,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`).join('; '),
+    );
   const def = parsed.data;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(def.pattern, def.case_insensitive || (def.flags ?? '').includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+    re = RE2JS.compile(
+      def.pattern,
+      def.case_insensitive || (def.flags ?? '').includes('i') ? RE2JS.CASE_INSENSITIVE : 0,
+    );
   } catch (err) {
     throw new UserRuleError(def.id, `pattern refused: ${explain((err as Error).message)}`);
   }
@@ -101,7 +160,12 @@ export function compileUserRule(input: unknown): RuleDef {
       const m = matcher!;
       if (!m.find(from)) return null;
       const vs = hasValue ? m.start('v') : -1;
-      return { start: m.start(), end: m.end(), valueStart: vs >= 0 ? vs : m.start(), valueEnd: vs >= 0 ? m.end('v') : m.end() };
+      return {
+        start: m.start(),
+        end: m.end(),
+        valueStart: vs >= 0 ? vs : m.start(),
+        valueEnd: vs >= 0 ? m.end('v') : m.end(),
+      };
     },
     samples: { tp: def.samples?.tp ?? [], fp: def.samples?.fp ?? [] },
     ...(def.roles ? { appliesTo: { roles: def.roles } } : {}),
@@ -127,6 +191,10 @@ export function compileUserRules(inputs: readonly unknown[]): RuleDef[] {
       problems.push((err as Error).message);
     }
   }
-  if (problems.length > 0) throw new UserRuleError(problems.length === 1 ? '(policy)' : `(policy, ${problems.length} rules)`, problems.join('\n'));
+  if (problems.length > 0)
+    throw new UserRuleError(
+      problems.length === 1 ? '(policy)' : `(policy, ${problems.length} rules)`,
+      problems.join('\n'),
+    );
   return out;
 }

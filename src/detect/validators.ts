@@ -63,7 +63,8 @@ export const KNOWN_EXAMPLES: readonly string[] = [
   'sk_test_BQokikJOvBiI2HlWgH4olfQ2',
 ];
 
-const PLACEHOLDER = /^(?:x+|\*+|\.+|-+|_+|0+|1234\d*|changeme|change[-_]?me|password|passw0rd|secret|token|example|sample|dummy|test|testing|placeholder|redacted|null|undefined|none|true|false|todo|fixme|your[-_a-z]*|my[-_a-z]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[^%]*%|\$[A-Za-z_]\w*|process\.env\..*)$/i;
+const PLACEHOLDER =
+  /^(?:x+|\*+|\.+|-+|_+|0+|1234\d*|changeme|change[-_]?me|password|passw0rd|secret|token|example|sample|dummy|test|testing|placeholder|redacted|null|undefined|none|true|false|todo|fixme|your[-_a-z]*|my[-_a-z]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[^%]*%|\$[A-Za-z_]\w*|process\.env\..*)$/i;
 
 /** Values that only stand in for a secret: `xxxx`, `<your-key>`, `${TOKEN}`, `changeme`... */
 export function isPlaceholder(value: string): boolean {
@@ -90,7 +91,9 @@ export function looksRandom(value: string, minLength = 16): boolean {
 function ipv4Octets(value: string): number[] | undefined {
   const parts = value.split('.');
   if (parts.length !== 4) return undefined;
-  const octets = parts.map((p) => (/^\d{1,3}$/.test(p) && (p.length === 1 || p[0] !== '0') ? Number(p) : NaN));
+  const octets = parts.map((p) =>
+    /^\d{1,3}$/.test(p) && (p.length === 1 || p[0] !== '0') ? Number(p) : NaN,
+  );
   return octets.every((o) => o >= 0 && o <= 255) ? octets : undefined;
 }
 
@@ -99,11 +102,29 @@ export function ipv4IsPrivate(value: string): boolean {
   const o = ipv4Octets(value);
   if (!o) return false;
   const [a, b] = o as [number, number, number, number];
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  return (
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254)
+  );
 }
 
 /** Addresses every home or cloud network shares: router defaults and the instance metadata service. */
-const SHARED_IPV4 = new Set(['192.168.0.1', '192.168.1.1', '192.168.1.254', '192.168.0.254', '10.0.0.1', '10.0.0.138', '10.1.1.1', '172.16.0.1', '169.254.169.254', '169.254.170.2', '100.100.100.200']);
+const SHARED_IPV4 = new Set([
+  '192.168.0.1',
+  '192.168.1.1',
+  '192.168.1.254',
+  '192.168.0.254',
+  '10.0.0.1',
+  '10.0.0.138',
+  '10.1.1.1',
+  '172.16.0.1',
+  '169.254.169.254',
+  '169.254.170.2',
+  '100.100.100.200',
+]);
 
 /**
  * Loopback, unspecified, broadcast, multicast, documentation (RFC 5737), network (.0) and

@@ -7,7 +7,13 @@ import type { ScanInput } from '../../src/detect/types.js';
 
 const SECRET = 'Zq81-kLmT0pXv44-uuRw9';
 const machine = {
-  env: { HTTPS_PROXY: 'http://jdoe:Pr0xy-Pa55@squid.acme-corp.internal:3128', BILLING_API_TOKEN: SECRET, SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1', SHORT_KEY: 'abc', FEATURE_FLAG: 'on' },
+  env: {
+    HTTPS_PROXY: 'http://jdoe:Pr0xy-Pa55@squid.acme-corp.internal:3128',
+    BILLING_API_TOKEN: SECRET,
+    SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1',
+    SHORT_KEY: 'abc',
+    FEATURE_FLAG: 'on',
+  },
   home: '/home/mkowalski',
   hostname: 'wks-0231',
   fqdns: ['wks-0231.acme-corp.internal'],
@@ -23,28 +29,65 @@ const machine = {
 const canaries = learnCanaries(machine);
 // Only canaries: the pattern rules are left out so each assertion is about canary matching.
 const engine = createEngine({ rules: [], canaries });
-const scan = (text: string): string[] => engine.scan([{ path: [], role: 'tool_result', text } satisfies ScanInput]).map((f) => `${f.ruleId}=${text.slice(f.start, f.end)}`);
+const scan = (text: string): string[] =>
+  engine
+    .scan([{ path: [], role: 'tool_result', text } satisfies ScanInput])
+    .map((f) => `${f.ruleId}=${text.slice(f.start, f.end)}`);
 
 describe('learnCanaries', () => {
   it('learns host, user, home, machine id, MAC, IPs, git identity, proxy, time zone and secret env values', () => {
     const labels = canaries.map((c) => `${c.label}:${c.value}`);
-    for (const expected of ['hostname:wks-0231', 'hostname:wks-0231.acme-corp.internal', 'username:mkowalski', 'home:/home/mkowalski', 'machine-id:4f1c2a9be0d34c6f8a1e7b2d9c3f5a60', 'mac:3c:22:fb:7a:10:4e', 'ip:10.20.0.57', 'git-name:Marta Kowalska', 'git-email:marta.kowalska@acme-corp.pl', 'timezone:Europe/Warsaw', 'proxy:squid.acme-corp.internal:3128', 'secret-env:Pr0xy-Pa55', `secret-env:${SECRET}`, 'username:jdoe']) {
+    for (const expected of [
+      'hostname:wks-0231',
+      'hostname:wks-0231.acme-corp.internal',
+      'username:mkowalski',
+      'home:/home/mkowalski',
+      'machine-id:4f1c2a9be0d34c6f8a1e7b2d9c3f5a60',
+      'mac:3c:22:fb:7a:10:4e',
+      'ip:10.20.0.57',
+      'git-name:Marta Kowalska',
+      'git-email:marta.kowalska@acme-corp.pl',
+      'timezone:Europe/Warsaw',
+      'proxy:squid.acme-corp.internal:3128',
+      'secret-env:Pr0xy-Pa55',
+      `secret-env:${SECRET}`,
+      'username:jdoe',
+    ]) {
       assert.ok(labels.includes(expected), `missing ${expected} in ${labels.join(', ')}`);
     }
     assert.ok(!labels.some((l) => l.includes('127.0.0.1')), 'loopback is not a fingerprint');
-    assert.ok(!labels.some((l) => l.includes('/tmp/ssh-x') || l.endsWith(':abc') || l.endsWith(':on')), 'paths, short and boolean env values are not secrets');
+    assert.ok(
+      !labels.some((l) => l.includes('/tmp/ssh-x') || l.endsWith(':abc') || l.endsWith(':on')),
+      'paths, short and boolean env values are not secrets',
+    );
   });
 
   it('skips common user and host names, which as words are everywhere', () => {
-    const common = learnCanaries({ ...machine, username: 'root', home: '/root', hostname: 'localhost', env: {}, gitName: undefined, gitEmail: undefined });
+    const common = learnCanaries({
+      ...machine,
+      username: 'root',
+      home: '/root',
+      hostname: 'localhost',
+      env: {},
+      gitName: undefined,
+      gitEmail: undefined,
+    });
     assert.deepEqual(
-      common.filter((c) => c.label === 'username' || c.label === 'hostname' || c.label === 'home').map((c) => c.value),
+      common
+        .filter((c) => c.label === 'username' || c.label === 'hostname' || c.label === 'home')
+        .map((c) => c.value),
       ['wks-0231.acme-corp.internal'],
     );
   });
 
   it('tolerates a machine without git', () => {
-    const bare = learnCanaries({ ...machine, env: { ...machine.env, PATH: '/nonexistent', HOME: '/nonexistent' }, gitName: undefined, gitEmail: undefined, readGit: true });
+    const bare = learnCanaries({
+      ...machine,
+      env: { ...machine.env, PATH: '/nonexistent', HOME: '/nonexistent' },
+      gitName: undefined,
+      gitEmail: undefined,
+      readGit: true,
+    });
     assert.ok(bare.length > 0);
   });
 });
@@ -63,8 +106,12 @@ describe('canary matching', () => {
   });
 
   it('finds JSON-escaped and URL-encoded forms', () => {
-    assert.deepEqual(scan(String.raw`{"cwd":"\/home\/mkowalski"}`), [String.raw`canary.home=\/home\/mkowalski`]);
-    assert.deepEqual(scan('q=marta.kowalska%40acme-corp.pl&x'), ['canary.git-email=marta.kowalska%40acme-corp.pl']);
+    assert.deepEqual(scan(String.raw`{"cwd":"\/home\/mkowalski"}`), [
+      String.raw`canary.home=\/home\/mkowalski`,
+    ]);
+    assert.deepEqual(scan('q=marta.kowalska%40acme-corp.pl&x'), [
+      'canary.git-email=marta.kowalska%40acme-corp.pl',
+    ]);
     assert.deepEqual(scan('tz=Europe%2FWarsaw'), ['canary.timezone=Europe%2FWarsaw']);
   });
 

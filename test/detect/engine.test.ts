@@ -8,18 +8,32 @@ import type { Finding, ScanInput } from '../../src/detect/types.js';
 
 const engine = createEngine();
 const user = (text: string): ScanInput => ({ path: ['messages', 0, 'content'], role: 'user', text });
-const values = (text: string, findings: Finding[]): string[] => findings.map((f) => text.slice(f.start, f.end));
+const values = (text: string, findings: Finding[]): string[] =>
+  findings.map((f) => text.slice(f.start, f.end));
 
 describe('engine', () => {
   it('reports exact spans with rule, category, severity, kind, path and role', () => {
     const text = 'see AKIAQ3ZK7XWPL2M4RTV6 now';
     const [f, ...rest] = engine.scan([{ path: ['system', 1, 'text'], role: 'system', text }]);
     assert.equal(rest.length, 0);
-    assert.deepEqual(f, { ruleId: 'secret.aws-access-key', category: 'secret', severity: 'critical', kind: 'aws-access-key', input: 0, path: ['system', 1, 'text'], role: 'system', start: 4, end: 24 });
+    assert.deepEqual(f, {
+      ruleId: 'secret.aws-access-key',
+      category: 'secret',
+      severity: 'critical',
+      kind: 'aws-access-key',
+      input: 0,
+      path: ['system', 1, 'text'],
+      role: 'system',
+      start: 4,
+      end: 24,
+    });
   });
 
   it('orders findings by input, then start, whatever the rule order', () => {
-    const inputs = [user('mail marta@acme.pl and AKIAQ3ZK7XWPL2M4RTV6'), user('inet 10.1.2.3 then /home/mkowalski/x')];
+    const inputs = [
+      user('mail marta@acme.pl and AKIAQ3ZK7XWPL2M4RTV6'),
+      user('inet 10.1.2.3 then /home/mkowalski/x'),
+    ];
     const forward = engine.scan(inputs);
     const backward = createEngine({ rules: [...defaultRules].reverse() }).scan(inputs);
     assert.deepEqual(
@@ -30,7 +44,13 @@ describe('engine', () => {
       backward.map((f) => [f.input, f.start, f.end, f.ruleId]),
       forward.map((f) => [f.input, f.start, f.end, f.ruleId]),
     );
-    assert.deepEqual(values(inputs[0]!.text, forward.filter((f) => f.input === 0)), ['marta@acme.pl', 'AKIAQ3ZK7XWPL2M4RTV6']);
+    assert.deepEqual(
+      values(
+        inputs[0]!.text,
+        forward.filter((f) => f.input === 0),
+      ),
+      ['marta@acme.pl', 'AKIAQ3ZK7XWPL2M4RTV6'],
+    );
   });
 
   it('never returns overlapping findings: a secret beats the environment finding it overlaps', () => {
@@ -52,8 +72,18 @@ describe('engine', () => {
   it('applies header rules by name and never reads the provider credential headers', () => {
     const inputs: ScanInput[] = [
       { path: ['headers', 'x-stainless-os'], role: 'header', header: 'x-stainless-os', text: 'Linux' },
-      { path: ['headers', 'x-api-key'], role: 'header', header: 'x-api-key', text: 'sk-ant-api03-' + 'q7Zk2LmX9vTb4RcW8nYp3HsJ6fGd1AeQ5uKo'.repeat(3) },
-      { path: ['headers', 'x-claude-code-session-id'], role: 'header', header: 'x-claude-code-session-id', text: '5b0e8a1c-3d2f-4e6a-9b7c-1d2e3f4a5b6c' },
+      {
+        path: ['headers', 'x-api-key'],
+        role: 'header',
+        header: 'x-api-key',
+        text: 'sk-ant-api03-' + 'q7Zk2LmX9vTb4RcW8nYp3HsJ6fGd1AeQ5uKo'.repeat(3),
+      },
+      {
+        path: ['headers', 'x-claude-code-session-id'],
+        role: 'header',
+        header: 'x-claude-code-session-id',
+        text: '5b0e8a1c-3d2f-4e6a-9b7c-1d2e3f4a5b6c',
+      },
     ];
     const found = engine.scan(inputs);
     assert.deepEqual(
@@ -66,7 +96,17 @@ describe('engine', () => {
   });
 
   it('restricts a rule to its roles', () => {
-    const rule: RuleDef = { id: 'test.only-system', category: 'environment', severity: 'low', kind: 'text', description: 'test rule for roles', keywords: ['zebra'], pattern: 'zebra\\d+', appliesTo: { roles: ['system'] }, samples: { tp: [], fp: [] } };
+    const rule: RuleDef = {
+      id: 'test.only-system',
+      category: 'environment',
+      severity: 'low',
+      kind: 'text',
+      description: 'test rule for roles',
+      keywords: ['zebra'],
+      pattern: 'zebra\\d+',
+      appliesTo: { roles: ['system'] },
+      samples: { tp: [], fp: [] },
+    };
     const e = createEngine({ rules: [rule] });
     assert.equal(e.scan([user('zebra42')]).length, 0);
     assert.equal(e.scan([{ path: [], role: 'system', text: 'zebra42' }]).length, 1);
@@ -75,13 +115,22 @@ describe('engine', () => {
   it('finds host names under corporate suffixes from the policy', () => {
     const e = createEngine({ corporateSuffixes: ['acme-corp.net'] });
     const text = 'ssh build-7.eu.acme-corp.net and acme-corp.network';
-    assert.deepEqual(values(text, e.scan([user(text)]).filter((f) => f.ruleId === 'env.corporate-hostname')), ['build-7.eu.acme-corp.net']);
+    assert.deepEqual(
+      values(
+        text,
+        e.scan([user(text)]).filter((f) => f.ruleId === 'env.corporate-hostname'),
+      ),
+      ['build-7.eu.acme-corp.net'],
+    );
   });
 
   it('refuses a rule set with a duplicate id or a text rule without keywords', () => {
     const base = defaultRules[0]!;
     assert.throws(() => createEngine({ rules: [base, base] }), /duplicate rule id/);
-    assert.throws(() => createEngine({ rules: [{ ...base, id: 'x.nokw', keywords: [] }] }), /needs at least one prefilter keyword/);
+    assert.throws(
+      () => createEngine({ rules: [{ ...base, id: 'x.nokw', keywords: [] }] }),
+      /needs at least one prefilter keyword/,
+    );
   });
 
   it('reads id fields by name (prompt_cache_key, metadata.sessionId)', () => {
@@ -97,9 +146,21 @@ describe('engine', () => {
 
   it('extends a finding to a value found in context elsewhere in the request', () => {
     const inputs = [
-      { path: ['system', 0, 'text'], role: 'system', text: 'Primary working directory: /home/mkowalski/src/billing-api\n' },
-      { path: ['messages', 1, 'content', 0, 'input', 'file_path'], role: 'tool_use', text: '/home/mkowalski/src/billing-api/.env' },
-      { path: ['messages', 2, 'content', 0, 'content'], role: 'tool_result', text: 'see /home/mkowalski/src/other' },
+      {
+        path: ['system', 0, 'text'],
+        role: 'system',
+        text: 'Primary working directory: /home/mkowalski/src/billing-api\n',
+      },
+      {
+        path: ['messages', 1, 'content', 0, 'input', 'file_path'],
+        role: 'tool_use',
+        text: '/home/mkowalski/src/billing-api/.env',
+      },
+      {
+        path: ['messages', 2, 'content', 0, 'content'],
+        role: 'tool_result',
+        text: 'see /home/mkowalski/src/other',
+      },
     ] satisfies ScanInput[];
     const found = engine.scan(inputs);
     assert.deepEqual(
@@ -121,9 +182,34 @@ describe('engine', () => {
 
 describe('prefilter correctness', () => {
   // Fragments: every rule sample plus noise, glued at random; prefilter on and off must agree.
-  const fragments = defaultRules.flatMap((r) => [...r.samples.tp.map((s) => (typeof s === 'string' ? s : s[0])), ...r.samples.fp]);
-  const noise = fc.string({ unit: fc.constantFrom(' ', '\n', 'a', 'Z', '0', '9', '.', ':', '/', '-', '_', '=', '"', '@', '\\', '\u200b'), maxLength: 12 });
-  const corpus = fc.array(fc.oneof(fc.constantFrom(...fragments), noise), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+  const fragments = defaultRules.flatMap((r) => [
+    ...r.samples.tp.map((s) => (typeof s === 'string' ? s : s[0])),
+    ...r.samples.fp,
+  ]);
+  const noise = fc.string({
+    unit: fc.constantFrom(
+      ' ',
+      '\n',
+      'a',
+      'Z',
+      '0',
+      '9',
+      '.',
+      ':',
+      '/',
+      '-',
+      '_',
+      '=',
+      '"',
+      '@',
+      '\\',
+      '\u200b',
+    ),
+    maxLength: 12,
+  });
+  const corpus = fc
+    .array(fc.oneof(fc.constantFrom(...fragments), noise), { minLength: 1, maxLength: 10 })
+    .map((parts) => parts.join(''));
   const on = createEngine();
   const off = createEngine({ prefilter: false });
 

@@ -22,13 +22,28 @@ const planted = learnCanaries({
 describe('airlock env', () => {
   it('groups what was learned by kind, masked', () => {
     const text = envReport(planted, false);
-    for (const title of ['Host names:', 'User names:', 'Home directory:', 'Machine ids:', 'MAC addresses:', 'IP addresses:', 'Git user name:', 'Git user email:', 'Time zone:', 'Secret values']) assert.ok(text.includes(title), title);
+    for (const title of [
+      'Host names:',
+      'User names:',
+      'Home directory:',
+      'Machine ids:',
+      'MAC addresses:',
+      'IP addresses:',
+      'Git user name:',
+      'Git user email:',
+      'Time zone:',
+      'Secret values',
+    ])
+      assert.ok(text.includes(title), title);
     assert.ok(text.includes('wk****31'));
     for (const c of planted) assert.ok(!text.includes(c.value), `unmasked ${c.label}`);
   });
 
   it('prints JSON with masks, sources and lengths, never the values', () => {
-    const parsed = JSON.parse(envReport(planted, true)) as { count: number; canaries: { label: string; masked: string; source: string; length: number }[] };
+    const parsed = JSON.parse(envReport(planted, true)) as {
+      count: number;
+      canaries: { label: string; masked: string; source: string; length: number }[];
+    };
     assert.equal(parsed.count, planted.length);
     const secret = parsed.canaries.find((c) => c.label === 'secret-env')!;
     assert.deepEqual([secret.masked, secret.source, secret.length], ['Z************9', '$DEPLOY_TOKEN', 21]);
@@ -41,7 +56,10 @@ describe('airlock env', () => {
     registerEnvCommand(program);
     let out = '';
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => (
+      (out += String(chunk)),
+      true
+    )) as typeof process.stdout.write;
     try {
       await program.parseAsync(['env', '--json'], { from: 'user' });
     } finally {

@@ -11,7 +11,14 @@ import { plantedRecall } from '../../scripts/eval.js';
 describe('evaluation corpus', () => {
   it('finds every planted value, in every category (rules + canaries)', () => {
     const { full } = plantedRecall();
-    assert.deepEqual([...full.keys()].sort(), ['environment', 'header-fingerprint', 'hidden-unicode', 'pii', 'secret', 'tracking']);
+    assert.deepEqual([...full.keys()].sort(), [
+      'environment',
+      'header-fingerprint',
+      'hidden-unicode',
+      'pii',
+      'secret',
+      'tracking',
+    ]);
     for (const [category, t] of full) assert.equal(t.found, t.total, `${category}: ${t.found}/${t.total}`);
   });
 });

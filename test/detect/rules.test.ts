@@ -11,7 +11,9 @@ import type { ScanInput } from '../../src/detect/types.js';
 
 function inputFor(text: string, header: string | undefined, field?: string): ScanInput {
   if (field) return { path: ['metadata', field], role: 'metadata', text };
-  return header ? { path: ['headers', header], role: 'header', header, text } : { path: ['messages', 0, 'content'], role: 'user', text };
+  return header
+    ? { path: ['headers', header], role: 'header', header, text }
+    : { path: ['messages', 0, 'content'], role: 'user', text };
 }
 
 describe('rule samples', () => {
@@ -24,7 +26,11 @@ describe('rule samples', () => {
         const findings = engine.scan([inputFor(text, rule.samples.header, rule.samples.field)]);
         const values = findings.map((f) => text.slice(f.start, f.end));
         assert.ok(findings.length > 0, `not found in ${JSON.stringify(text)}`);
-        if (value !== undefined) assert.ok(values.includes(value), `expected ${JSON.stringify(value)}, got ${JSON.stringify(values)}`);
+        if (value !== undefined)
+          assert.ok(
+            values.includes(value),
+            `expected ${JSON.stringify(value)}, got ${JSON.stringify(values)}`,
+          );
         for (const f of findings) assert.equal(f.ruleId, rule.id);
       }
       for (const text of rule.samples.fp) {
@@ -56,6 +62,14 @@ describe('rule set', () => {
 
   it('covers every category', () => {
     const categories = new Set(defaultRules.map((r) => r.category));
-    for (const c of ['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint'] as const) assert.ok(categories.has(c), c);
+    for (const c of [
+      'environment',
+      'secret',
+      'pii',
+      'tracking',
+      'hidden-unicode',
+      'header-fingerprint',
+    ] as const)
+      assert.ok(categories.has(c), c);
   });
 });

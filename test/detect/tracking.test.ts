@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createPersistentIdDetector, MemoryIdTracker, placeOf, type IdTracker } from '../../src/detect/tracking.js';
+import {
+  createPersistentIdDetector,
+  MemoryIdTracker,
+  placeOf,
+  type IdTracker,
+} from '../../src/detect/tracking.js';
 import { RedisIdTracker } from '../../src/detect/tracking-redis.js';
 import type { ScanInput } from '../../src/detect/types.js';
 
@@ -10,8 +15,17 @@ const DEVICE = '18f90c280eba5b758084e808479bcde3ea09477a2da1fb3f1c7a0fc9f976c4a8
 
 function request(session: string, toolUseId: string): ScanInput[] {
   return [
-    { path: ['metadata', 'user_id'], role: 'metadata', text: JSON.stringify({ device_id: DEVICE, account_uuid: '', session_id: session }) },
-    { path: ['headers', 'x-trace-tag'], role: 'header', header: 'x-trace-tag', text: 'tag-Q7zK2LmX9vTb4RcW8nYp' },
+    {
+      path: ['metadata', 'user_id'],
+      role: 'metadata',
+      text: JSON.stringify({ device_id: DEVICE, account_uuid: '', session_id: session }),
+    },
+    {
+      path: ['headers', 'x-trace-tag'],
+      role: 'header',
+      header: 'x-trace-tag',
+      text: 'tag-Q7zK2LmX9vTb4RcW8nYp',
+    },
     { path: ['messages', 1, 'content', 0, 'id'], role: 'tool_use', text: toolUseId },
     { path: ['system', 0, 'text'], role: 'system', text: 'You are a helpful assistant. Version 2.1.3.' },
   ];
@@ -51,8 +65,14 @@ describe('persistent identifiers (memory)', () => {
   });
 
   it('keys places by role, path shape and header name', () => {
-    assert.equal(placeOf({ path: ['messages', 3, 'content', 0], role: 'user', text: '' }), 'user|messages.*.content.*|');
-    assert.equal(placeOf({ path: ['headers', 'x-a'], role: 'header', header: 'x-a', text: '' }), 'header|headers.x-a|x-a');
+    assert.equal(
+      placeOf({ path: ['messages', 3, 'content', 0], role: 'user', text: '' }),
+      'user|messages.*.content.*|',
+    );
+    assert.equal(
+      placeOf({ path: ['headers', 'x-a'], role: 'header', header: 'x-a', text: '' }),
+      'header|headers.x-a|x-a',
+    );
   });
 
   it('bounds the memory tracker', () => {
@@ -78,11 +98,17 @@ describe('persistent identifiers (Redis at 127.0.0.1:6379)', () => {
     const second = new RedisIdTracker({ client, prefix, ttlSeconds: 60 });
     const a = await runRequests(first, 2);
     const b = await runRequests(second, 1);
-    assert.deepEqual([...a, ...b].map((s) => s.length), [0, 0, 2]);
+    assert.deepEqual(
+      [...a, ...b].map((s) => s.length),
+      [0, 0, 2],
+    );
     const keys = await client.keys(`${prefix}*`);
     assert.ok(keys.length > 0);
     for (const key of keys) {
-      assert.ok(!key.includes(DEVICE) && !key.includes('Q7zK2LmX9vTb4RcW8nYp') && !key.includes('metadata'), key);
+      assert.ok(
+        !key.includes(DEVICE) && !key.includes('Q7zK2LmX9vTb4RcW8nYp') && !key.includes('metadata'),
+        key,
+      );
       assert.ok((await client.ttl(key)) > 0, 'counters expire');
     }
   });

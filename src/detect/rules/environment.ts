@@ -4,26 +4,94 @@
  * value only in a context that names it (`OS Version:`, `USER=`, `git config user.name`).
  */
 import type { RuleDef } from '../rule-types.js';
-import { before, ipv4IsPrivate, ipv4IsReportable, ipv6IsLocal, ipv6IsReportable, isPlaceholder, macIsReportable } from '../validators.js';
+import {
+  before,
+  ipv4IsPrivate,
+  ipv4IsReportable,
+  ipv6IsLocal,
+  ipv6IsReportable,
+  isPlaceholder,
+  macIsReportable,
+} from '../validators.js';
 
 /** Words that introduce an address in command output and configuration. */
-const ADDRESS_CONTEXT = /(?:\bip|addr|address|inet6?|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|:\/\/|ether|hwaddr|lladdr|bssid|mac|link\/ether| at|src|dst|ipv[46][ a-z.]{0,30})[\s:=\\"'[.]*$/i;
+const ADDRESS_CONTEXT =
+  /(?:\bip|addr|address|inet6?|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|:\/\/|ether|hwaddr|lladdr|bssid|mac|link\/ether| at|src|dst|ipv[46][ a-z.]{0,30})[\s:=\\"'[.]*$/i;
 
 const r = String.raw;
 
 /** Home directory owners that are surrogates, placeholders or shared service accounts. */
-const GENERIC_USERS = new Set(['user', 'username', 'users', 'yourname', 'your-name', 'youruser', 'your_user', 'me', 'myuser', 'name', 'you', 'shared', 'public', 'default', 'all users', 'runner', 'node', 'x', 'foo', 'bar', 'example', 'someone', 'someuser', 'jdoe', 'johndoe', 'test', 'guest']);
+const GENERIC_USERS = new Set([
+  'user',
+  'username',
+  'users',
+  'yourname',
+  'your-name',
+  'youruser',
+  'your_user',
+  'me',
+  'myuser',
+  'name',
+  'you',
+  'shared',
+  'public',
+  'default',
+  'all users',
+  'runner',
+  'node',
+  'x',
+  'foo',
+  'bar',
+  'example',
+  'someone',
+  'someuser',
+  'jdoe',
+  'johndoe',
+  'test',
+  'guest',
+]);
 
-function homeOwnerIsPersonal(value: string, ctx: { groups: Readonly<Record<string, string | undefined>> }): boolean {
+function homeOwnerIsPersonal(
+  value: string,
+  ctx: { groups: Readonly<Record<string, string | undefined>> },
+): boolean {
   const user = ctx.groups['user'];
   if (user === undefined) return true; // /root
-  if (user.startsWith('$') || user.startsWith('<') || user.startsWith('{') || user.startsWith('%')) return false;
+  if (user.startsWith('$') || user.startsWith('<') || user.startsWith('{') || user.startsWith('%'))
+    return false;
   return !GENERIC_USERS.has(user.toLowerCase()) && !isPlaceholder(user);
 }
 
-const SYSTEM_DIRS = /^(?:\/(?:tmp|usr|etc|var|opt|bin|sbin|dev|proc|sys|lib|lib64|boot|mnt|run|snap|nix|private\/tmp)(?:\/|$)|\/$|\/path\/to\b|[A-Za-z]:\\(?:Windows|Program Files))/i;
+const SYSTEM_DIRS =
+  /^(?:\/(?:tmp|usr|etc|var|opt|bin|sbin|dev|proc|sys|lib|lib64|boot|mnt|run|snap|nix|private\/tmp)(?:\/|$)|\/$|\/path\/to\b|[A-Za-z]:\\(?:Windows|Program Files))/i;
 
-const TS_WORDS = new Set(['string', 'number', 'boolean', 'any', 'unknown', 'undefined', 'null', 'true', 'false', 'object', 'void', 'never', 'required', 'optional', 'none', 'localhost', 'example', 'hostname', 'host', 'myhost', 'your-host', 'yourhost', 'server', 'machine', 'computer']);
+const TS_WORDS = new Set([
+  'string',
+  'number',
+  'boolean',
+  'any',
+  'unknown',
+  'undefined',
+  'null',
+  'true',
+  'false',
+  'object',
+  'void',
+  'never',
+  'required',
+  'optional',
+  'none',
+  'localhost',
+  'example',
+  'hostname',
+  'host',
+  'myhost',
+  'your-host',
+  'yourhost',
+  'server',
+  'machine',
+  'computer',
+]);
 
 export const environmentRules: readonly RuleDef[] = [
   {
@@ -31,13 +99,26 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'medium',
     kind: 'home-path',
-    description: 'A Unix home directory (/home/<user>, /Users/<user>, /root), also JSON-escaped (\\/home\\/<user>).',
+    description:
+      'A Unix home directory (/home/<user>, /Users/<user>, /root), also JSON-escaped (\\/home\\/<user>).',
     keywords: ['/home/', '/users/', r`\\/home\\/`, r`\\/users\\/`, '/root'],
     pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._-]{1,64})|root)(?![A-Za-z0-9._-])`,
     validate: homeOwnerIsPersonal,
     samples: {
-      tp: [['Primary working directory: /home/mkowalski/src/app', '/home/mkowalski'], ['cd /Users/jsmith.dev && ls', '/Users/jsmith.dev'], [r`{"cwd":"\/home\/kpatel\/x"}`, r`\/home\/kpatel`], ['sudo ls /root/.ssh', '/root']],
-      fp: ['cp a /home/user/project', 'see /var/home/x', 'ls /Users/Shared', 'echo $HOME/home/', 'path.join("/root2")', '/home/${USER}/x'],
+      tp: [
+        ['Primary working directory: /home/mkowalski/src/app', '/home/mkowalski'],
+        ['cd /Users/jsmith.dev && ls', '/Users/jsmith.dev'],
+        [r`{"cwd":"\/home\/kpatel\/x"}`, r`\/home\/kpatel`],
+        ['sudo ls /root/.ssh', '/root'],
+      ],
+      fp: [
+        'cp a /home/user/project',
+        'see /var/home/x',
+        'ls /Users/Shared',
+        'echo $HOME/home/',
+        'path.join("/root2")',
+        '/home/${USER}/x',
+      ],
     },
   },
   {
@@ -45,25 +126,37 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'medium',
     kind: 'home-path',
-    description: 'A home directory flattened into a name, as Claude Code names its per-project folders (~/.claude/projects/-home-<user>-src-app).',
+    description:
+      'A home directory flattened into a name, as Claude Code names its per-project folders (~/.claude/projects/-home-<user>-src-app).',
     keywords: ['-home-', '-users-'],
     pattern: r`(?<![\w.-])-(?:home|Users)-(?<user>[A-Za-z0-9_]{2,32})(?=-|\b)`,
     validate: homeOwnerIsPersonal,
-    samples: { tp: [['~/.claude/projects/-home-mkowalski-src-billing-api/', '-home-mkowalski'], ['-Users-jsmith-work', '-Users-jsmith']], fp: ['the-home-page', '-home-user-src'] },
+    samples: {
+      tp: [
+        ['~/.claude/projects/-home-mkowalski-src-billing-api/', '-home-mkowalski'],
+        ['-Users-jsmith-work', '-Users-jsmith'],
+      ],
+      fp: ['the-home-page', '-home-user-src'],
+    },
   },
   {
     id: 'env.windows-home-path',
     category: 'environment',
     severity: 'medium',
     kind: 'home-path',
-    description: 'A Windows profile directory (C:\\Users\\<user>), also with doubled (JSON-escaped) backslashes or forward slashes.',
+    description:
+      'A Windows profile directory (C:\\Users\\<user>), also with doubled (JSON-escaped) backslashes or forward slashes.',
     keywords: [r`:\\users`, r`:\\\\users`, ':/users'],
     lookback: 1,
     pattern: r`(?<![A-Za-z0-9])[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)(?<user>[A-Za-z0-9._-]{1,64}(?: [A-Za-z0-9._-]{1,32})?(?=\\|/)|[A-Za-z0-9._-]{1,64})`,
     flags: 'i',
     validate: homeOwnerIsPersonal,
     samples: {
-      tp: [[r`C:\Users\mkowalski\repo`, r`C:\Users\mkowalski`], [r`"C:\\Users\\Jan Nowak\\Desktop"`, r`C:\\Users\\Jan Nowak`], ['d:/users/kpatel', 'd:/users/kpatel']],
+      tp: [
+        [r`C:\Users\mkowalski\repo`, r`C:\Users\mkowalski`],
+        [r`"C:\\Users\\Jan Nowak\\Desktop"`, r`C:\\Users\\Jan Nowak`],
+        ['d:/users/kpatel', 'd:/users/kpatel'],
+      ],
       fp: [r`C:\Users\Public\Documents`, r`C:\Users\<user>\AppData`, r`C:\Users\%USERNAME%`],
     },
   },
@@ -76,22 +169,77 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['~'],
     pattern: r`(?<![\w~/.-])~(?<user>[a-z_][a-z0-9_-]{1,31})(?=/)`,
     validate: homeOwnerIsPersonal,
-    samples: { tp: [['ls ~mkowalski/projects', '~mkowalski']], fp: ['ls ~/projects', 'a ~b', 'npm i pkg@~1.2.3/', '~user/x'] },
+    samples: {
+      tp: [['ls ~mkowalski/projects', '~mkowalski']],
+      fp: ['ls ~/projects', 'a ~b', 'npm i pkg@~1.2.3/', '~user/x'],
+    },
   },
   {
     id: 'env.project-path',
     category: 'environment',
     severity: 'medium',
     kind: 'project-path',
-    description: 'The working directory of the assistant (Primary working directory:, cwd:, PWD=), which names the project and the user.',
-    keywords: ['working directory', 'current directory', 'cwd', 'project root', 'project directory', 'workspace root', 'pwd=', 'workdir', 'working in the directory'],
+    description:
+      'The working directory of the assistant (Primary working directory:, cwd:, PWD=), which names the project and the user.',
+    keywords: [
+      'working directory',
+      'current directory',
+      'cwd',
+      'project root',
+      'project directory',
+      'workspace root',
+      'pwd=',
+      'workdir',
+      'working in the directory',
+    ],
     // Windows paths stop only at quotes and spaces (`\repos` is not an escaped newline there).
     pattern: r`(?:working directory|current directory|cwd|project root|project directory|workspace root|PWD|workdir|working in the directory)(?:\\?["'])?(?:>|\s*(?:[:=]|is)\s*)(?:\\?["'])?(?:(?<w>[A-Za-z]:(?:\\\\|\\|/)[^\s"'<>|,;()\x60*]{1,300}?)(?=\\?["'\x60]|[\s,;)<]|$)|(?<v>(?:~/|\\?/)[^\s"'<>|,;()\x60*]{1,300}?)(?=\\?["'\x60]|[\s,;)<]|\\[nrt]|$))`,
     flags: 'i',
-    validate: (value) => !SYSTEM_DIRS.test(value.replace(/\\\//g, '/')) && /[\\/][^\\/]+[\\/]?[^\\/]*$/.test(value) && (value.match(/[\\/]+/g) ?? []).length >= 2 && !isPlaceholder(value),
+    validate: (value) =>
+      !SYSTEM_DIRS.test(value.replace(/\\\//g, '/')) &&
+      /[\\/][^\\/]+[\\/]?[^\\/]*$/.test(value) &&
+      (value.match(/[\\/]+/g) ?? []).length >= 2 &&
+      !isPlaceholder(value),
     samples: {
-      tp: [['Primary working directory: /home/mkowalski/src/billing-api\n', '/home/mkowalski/src/billing-api'], ['{"cwd":"/srv/apps/acme-portal"}', '/srv/apps/acme-portal'], ['PWD=/Users/jsmith/work/zeta', '/Users/jsmith/work/zeta'], ['<cwd>/Users/jnowak/work/ledger</cwd>', '/Users/jnowak/work/ledger'], ["I'm currently working in the directory: /home/priya/ranker\n", '/home/priya/ranker'], ['Working directory: C:\\Users\\anna\\source\\repos\\portal\n', 'C:\\Users\\anna\\source\\repos\\portal'], [r`"cwd": "C:\\Users\\kp\\proj"`, r`C:\\Users\\kp\\proj`]],
-      fp: ['spawn(cmd, { cwd: process.cwd() })', "{ cwd: '/tmp' }", "const cwd = '/'", 'cwd: /path/to/project', "cwd: '/usr/local/lib'"],
+      tp: [
+        ['Primary working directory: /home/mkowalski/src/billing-api\n', '/home/mkowalski/src/billing-api'],
+        ['{"cwd":"/srv/apps/acme-portal"}', '/srv/apps/acme-portal'],
+        ['PWD=/Users/jsmith/work/zeta', '/Users/jsmith/work/zeta'],
+        ['<cwd>/Users/jnowak/work/ledger</cwd>', '/Users/jnowak/work/ledger'],
+        ["I'm currently working in the directory: /home/priya/ranker\n", '/home/priya/ranker'],
+        [
+          'Working directory: C:\\Users\\anna\\source\\repos\\portal\n',
+          'C:\\Users\\anna\\source\\repos\\portal',
+        ],
+        [r`"cwd": "C:\\Users\\kp\\proj"`, r`C:\\Users\\kp\\proj`],
+      ],
+      fp: [
+        'spawn(cmd, { cwd: process.cwd() })',
+        "{ cwd: '/tmp' }",
+        "const cwd = '/'",
+        'cwd: /path/to/project',
+        "cwd: '/usr/local/lib'",
+      ],
+    },
+  },
+  {
+    id: 'env.workspace-directories',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'project-path',
+    description:
+      'The workspace directory listed by Gemini CLI ("- **Workspace Directories:**" followed by "  - /home/user/project").',
+    keywords: ['workspace directories:'],
+    pattern: r`Workspace Directories:\*{0,2}(?:\s|\\n)*-[ \t]+(?<v>(?:[A-Za-z]:\\|~/|/)[^\s"'<>|,;()\x60*\\]{1,300})`,
+    flags: 'i',
+    samples: {
+      tp: [
+        [
+          '- **Workspace Directories:**\n  - /home/mkowalski/src/billing-api\n- **Directory Structure:**',
+          '/home/mkowalski/src/billing-api',
+        ],
+      ],
+      fp: ['Workspace directories: none'],
     },
   },
   {
@@ -105,7 +253,10 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})(?<v>)@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:(?:~|/)[^\s$#"']*[$#](?= |$)`,
     extendLeft: { chars: '[a-z0-9_-]', max: 32 },
     validate: (v) => !GENERIC_USERS.has(v) && v !== 'root' && v !== 'git',
-    samples: { tp: [['mkowalski@devbox-7:~/src$ ls', 'mkowalski']], fp: ['git@github.com:org/repo.git', 'user@host:~$ ls', 'http://a.b:/x'] },
+    samples: {
+      tp: [['mkowalski@devbox-7:~/src$ ls', 'mkowalski']],
+      fp: ['git@github.com:org/repo.git', 'user@host:~$ ls', 'http://a.b:/x'],
+    },
   },
   {
     id: 'env.shell-prompt-host',
@@ -116,7 +267,10 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['@'],
     pattern: r`(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
     validate: (v) => !TS_WORDS.has(v.toLowerCase()),
-    samples: { tp: [['root@build-node-3:/srv# make', 'build-node-3']], fp: ['git@github.com:org/repo.git', 'user@host:~$ ls'] },
+    samples: {
+      tp: [['root@build-node-3:/srv# make', 'build-node-3']],
+      fp: ['git@github.com:org/repo.git', 'user@host:~$ ls'],
+    },
   },
   {
     id: 'env.hostname-context',
@@ -131,11 +285,27 @@ export const environmentRules: readonly RuleDef[] = [
       const label = ctx.text.slice(ctx.matchStart, ctx.start);
       // `hostname = ip` is code; `HOSTNAME=x` and `Host Name: x` are settings and reports.
       if (/=/.test(label) && !/^[A-Z]+=/.test(label)) return false;
-      return !TS_WORDS.has(v.toLowerCase()) && !isPlaceholder(v) && !/^(?:127\.|localhost)/i.test(v) && !/\.(?:example|test|invalid)$/i.test(v);
+      return (
+        !TS_WORDS.has(v.toLowerCase()) &&
+        !isPlaceholder(v) &&
+        !/^(?:127\.|localhost)/i.test(v) &&
+        !/\.(?:example|test|invalid)$/i.test(v)
+      );
     },
     samples: {
-      tp: [['Hostname: devbox-7\n', 'devbox-7'], ['{"hostname":"wks-0231.acme.lan"}', 'wks-0231.acme.lan'], ['COMPUTERNAME=DESKTOP-8F3K2L1', 'DESKTOP-8F3K2L1']],
-      fp: ['hostname: string;', "hostname: 'localhost'", 'const hostname = url.hostname;', 'hostname: options.hostname,', '    hostname = ip\n', "{ hostname: 'api.example' }"],
+      tp: [
+        ['Hostname: devbox-7\n', 'devbox-7'],
+        ['{"hostname":"wks-0231.acme.lan"}', 'wks-0231.acme.lan'],
+        ['COMPUTERNAME=DESKTOP-8F3K2L1', 'DESKTOP-8F3K2L1'],
+      ],
+      fp: [
+        'hostname: string;',
+        "hostname: 'localhost'",
+        'const hostname = url.hostname;',
+        'hostname: options.hostname,',
+        '    hostname = ip\n',
+        "{ hostname: 'api.example' }",
+      ],
     },
   },
   {
@@ -143,7 +313,8 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'high',
     kind: 'hostname',
-    description: 'A host name under a private or intranet suffix (.local, .lan, .internal, .corp, .intranet, .localdomain, .home.arpa).',
+    description:
+      'A host name under a private or intranet suffix (.local, .lan, .internal, .corp, .intranet, .localdomain, .home.arpa).',
     keywords: ['.local', '.lan', '.internal', '.corp', '.intranet', '.home.arpa'],
     lookback: 200,
     pattern: r`(?<![\w.$-])(?<v>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?:localdomain|local|lan|internal|corp|intranet|home\.arpa))(?![\w(-]|\.\w)`,
@@ -151,15 +322,37 @@ export const environmentRules: readonly RuleDef[] = [
       const labels = v.split('.');
       const host = labels.slice(0, -1).join('.');
       // Names every cloud VM or container shares say nothing about this machine.
-      if (/^(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal$/i.test(v)) return false;
-      if (TS_WORDS.has(labels[0]!.toLowerCase()) || /^(?:this|self|window|global|globalthis|exports|module|process|node|options|opts|obj|ctx|config|state|props|info|data|req|res|el|ts|it|item|api|app)$/i.test(labels[0]!)) return false;
+      if (/^(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal$/i.test(v))
+        return false;
+      if (
+        TS_WORDS.has(labels[0]!.toLowerCase()) ||
+        /^(?:this|self|window|global|globalthis|exports|module|process|node|options|opts|obj|ctx|config|state|props|info|data|req|res|el|ts|it|item|api|app)$/i.test(
+          labels[0]!,
+        )
+      )
+        return false;
       const context = before(ctx.text, ctx.start, 12);
       // A property access (`foo.internal;`) has no digit or dash and no address-like context.
-      return /[\d-]/.test(host) || labels.length >= 3 || /(?:\/\/|@|host|server|ssh |ping |connect)$/.test(context);
+      return (
+        /[\d-]/.test(host) || labels.length >= 3 || /(?:\/\/|@|host|server|ssh |ping |connect)$/.test(context)
+      );
     },
     samples: {
-      tp: [['ssh build-03.acme.corp', 'build-03.acme.corp'], ['http://wiki.intranet/page', 'wiki.intranet'], ['ip-10-0-1-23.ec2.internal', 'ip-10-0-1-23.ec2.internal'], ['ping printer.local', 'printer.local']],
-      fp: ['curl http://metadata.google.internal/computeMetadata/v1/', 'this.internal = true', 'window.localStorage', 'return node.internal;', 'obj.local(x)', 'state.lan.x', 'const t = args.local ? a : b'],
+      tp: [
+        ['ssh build-03.acme.corp', 'build-03.acme.corp'],
+        ['http://wiki.intranet/page', 'wiki.intranet'],
+        ['ip-10-0-1-23.ec2.internal', 'ip-10-0-1-23.ec2.internal'],
+        ['ping printer.local', 'printer.local'],
+      ],
+      fp: [
+        'curl http://metadata.google.internal/computeMetadata/v1/',
+        'this.internal = true',
+        'window.localStorage',
+        'return node.internal;',
+        'obj.local(x)',
+        'state.lan.x',
+        'const t = args.local ? a : b',
+      ],
     },
   },
   {
@@ -172,39 +365,81 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?:OS Version|Operating System)[ \t]*:[ \t]*(?<v>[A-Za-z0-9][^\n\r"\\<>]{2,100}?)[ \t]*(?=\r?\n|\\n|"|<|$)`,
     flags: 'i',
     validate: (v) => /\d/.test(v) && !isPlaceholder(v),
-    samples: { tp: [['OS Version: Linux 6.8.0-47-generic\n', 'Linux 6.8.0-47-generic'], ['OS Version:                10.0.22631 N/A Build 22631\n', '10.0.22631 N/A Build 22631'], ['Operating system: macOS 14.5 (23F79)\n', 'macOS 14.5 (23F79)']], fp: ['// OS version: see below', 'osVersion: string'] },
+    samples: {
+      tp: [
+        ['OS Version: Linux 6.8.0-47-generic\n', 'Linux 6.8.0-47-generic'],
+        ['OS Version:                10.0.22631 N/A Build 22631\n', '10.0.22631 N/A Build 22631'],
+        ['Operating system: macOS 14.5 (23F79)\n', 'macOS 14.5 (23F79)'],
+      ],
+      fp: ['// OS version: see below', 'osVersion: string'],
+    },
   },
   {
     id: 'env.kernel-version',
     category: 'environment',
     severity: 'medium',
     kind: 'os-version',
-    description: 'A kernel named with its release (Linux 6.8.0-47-generic, Linux devbox 6.1.0-18-amd64, Darwin 23.5.0).',
+    description:
+      'A kernel named with its release (Linux 6.8.0-47-generic, Linux devbox 6.1.0-18-amd64, Darwin 23.5.0).',
     keywords: ['linux', 'darwin'],
     pattern: r`(?<![\w.-])(?<v>(?:Linux|Darwin)(?: Kernel Version)? (?:[A-Za-z0-9][\w.-]{0,62} )?\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.+_][\w.+-]*)?)(?![\w-])`,
-    samples: { tp: [['Linux 6.8.0-47-generic', 'Linux 6.8.0-47-generic'], ['Darwin 23.5.0', 'Darwin 23.5.0'], ['Linux devbox 6.1.0-18-amd64 #1 SMP', 'Linux devbox 6.1.0-18-amd64']], fp: ['if (process.platform === "linux")', 'Linux and Darwin builds', 'supports Linux 2.6+'] },
+    samples: {
+      tp: [
+        ['Linux 6.8.0-47-generic', 'Linux 6.8.0-47-generic'],
+        ['Darwin 23.5.0', 'Darwin 23.5.0'],
+        ['Linux devbox 6.1.0-18-amd64 #1 SMP', 'Linux devbox 6.1.0-18-amd64'],
+      ],
+      fp: ['if (process.platform === "linux")', 'Linux and Darwin builds', 'supports Linux 2.6+'],
+    },
   },
   {
     id: 'env.kernel-release',
     category: 'environment',
     severity: 'medium',
     kind: 'os-version',
-    description: 'A kernel release string on its own (6.8.0-47-generic, 5.15.153.1-microsoft-standard-WSL2, 5.14.0-362.el9.x86_64).',
-    keywords: ['-generic', '-lowlatency', '-aws', '-azure', '-gcp', '-oracle', 'microsoft-standard', String.raw`\d.el\d`, String.raw`\d.fc\d`],
+    description:
+      'A kernel release string on its own (6.8.0-47-generic, 5.15.153.1-microsoft-standard-WSL2, 5.14.0-362.el9.x86_64).',
+    keywords: [
+      '-generic',
+      '-lowlatency',
+      '-aws',
+      '-azure',
+      '-gcp',
+      '-oracle',
+      'microsoft-standard',
+      String.raw`\d.el\d`,
+      String.raw`\d.fc\d`,
+    ],
     lookback: 40,
     pattern: r`(?<![\w.-])(?<v>\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.]\d+)*-(?:\d+-)?(?:generic|lowlatency|aws|azure|gcp|oracle|microsoft-standard(?:-WSL2)?)|\d{1,2}\.\d{1,3}\.\d{1,3}-[\d.]+\.(?:el\d+|fc\d+)[\w.]*)(?![\w-])`,
-    samples: { tp: [['kernel 5.15.153.1-microsoft-standard-WSL2', '5.15.153.1-microsoft-standard-WSL2'], ['5.14.0-362.8.1.el9_3.x86_64', '5.14.0-362.8.1.el9_3.x86_64'], ['uname -r: 6.8.0-47-generic', '6.8.0-47-generic']], fp: ['@aws-sdk/client-s3', 'v1.2.3-aws'] },
+    samples: {
+      tp: [
+        ['kernel 5.15.153.1-microsoft-standard-WSL2', '5.15.153.1-microsoft-standard-WSL2'],
+        ['5.14.0-362.8.1.el9_3.x86_64', '5.14.0-362.8.1.el9_3.x86_64'],
+        ['uname -r: 6.8.0-47-generic', '6.8.0-47-generic'],
+      ],
+      fp: ['@aws-sdk/client-s3', 'v1.2.3-aws'],
+    },
   },
   {
     id: 'env.distro-version',
     category: 'environment',
     severity: 'low',
     kind: 'os-version',
-    description: 'A distribution or OS release with a build-precise version (Ubuntu 22.04.4 LTS, macOS 14.5 (23F79), Windows 10.0.22631).',
+    description:
+      'A distribution or OS release with a build-precise version (Ubuntu 22.04.4 LTS, macOS 14.5 (23F79), Windows 10.0.22631).',
     keywords: ['ubuntu', 'debian gnu/linux', 'fedora linux', 'macos', 'windows', 'pretty_name'],
     pattern: r`(?<v>Ubuntu \d{2}\.\d{2}(?:\.\d+)?(?: LTS)?(?= |$|\n|\\n|")|Debian GNU/Linux \d+ \(\w+\)|Fedora Linux \d+|macOS (?:[A-Z][a-z]+ )?\d{2}\.\d+(?:\.\d+)? \([0-9A-Z]{5,7}\)|Windows (?:NT )?10\.0\.\d{5}(?:\.\d+)?|PRETTY_NAME="[^"\n]{3,60}")`,
     validate: (v) => !/^Ubuntu \d{2}\.\d{2}$/.test(v),
-    samples: { tp: [['Ubuntu 22.04.4 LTS', 'Ubuntu 22.04.4 LTS'], ['macOS 14.5 (23F79)', 'macOS 14.5 (23F79)'], ['Microsoft Windows 10.0.22631', 'Windows 10.0.22631'], ['PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"']], fp: ['works on Ubuntu 22.04', 'Windows 10 and later', 'macOS 10.15+'] },
+    samples: {
+      tp: [
+        ['Ubuntu 22.04.4 LTS', 'Ubuntu 22.04.4 LTS'],
+        ['macOS 14.5 (23F79)', 'macOS 14.5 (23F79)'],
+        ['Microsoft Windows 10.0.22631', 'Windows 10.0.22631'],
+        ['PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"'],
+      ],
+      fp: ['works on Ubuntu 22.04', 'Windows 10 and later', 'macOS 10.15+'],
+    },
   },
   {
     id: 'env.sw-vers',
@@ -214,7 +449,13 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'macOS version and build as printed by sw_vers (ProductVersion:, BuildVersion:).',
     keywords: ['productversion', 'buildversion'],
     pattern: r`(?:ProductVersion|BuildVersion)(?:\s|\\t)*:(?:\s|\\t)*(?<v>\d[\w.]{1,20})`,
-    samples: { tp: [['ProductVersion:\t\t14.5\nBuildVersion:\t\t23F79\n', '14.5'], [String.raw`BuildVersion:\t\t23F79\n`, '23F79']], fp: ['productVersion: string'] },
+    samples: {
+      tp: [
+        ['ProductVersion:\t\t14.5\nBuildVersion:\t\t23F79\n', '14.5'],
+        [String.raw`BuildVersion:\t\t23F79\n`, '23F79'],
+      ],
+      fp: ['productVersion: string'],
+    },
   },
   {
     id: 'env.uname',
@@ -225,7 +466,15 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['gnu/linux'],
     lookback: 300,
     pattern: r`(?<![\w.-])Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
-    samples: { tp: [['Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux\n', 'Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux']], fp: ['Debian GNU/Linux 12'] },
+    samples: {
+      tp: [
+        [
+          'Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux\n',
+          'Linux ml-gpu-04 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux',
+        ],
+      ],
+      fp: ['Debian GNU/Linux 12'],
+    },
   },
   {
     id: 'env.timezone-line',
@@ -236,7 +485,15 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['time zone', 'timezone'],
     pattern: r`Time ?Zone[ \t]*:[ \t]*(?<v>\(UTC(?:[+-]\d\d:\d\d)?\)[^\n\r"\\]{0,120}?)[ \t]*(?=\r?\n|\\n|"|$)`,
     flags: 'i',
-    samples: { tp: [['Time Zone:                 (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna\n', '(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna']], fp: ['timeZone: string'] },
+    samples: {
+      tp: [
+        [
+          'Time Zone:                 (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna\n',
+          '(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna',
+        ],
+      ],
+      fp: ['timeZone: string'],
+    },
   },
   {
     id: 'env.arch',
@@ -248,17 +505,38 @@ export const environmentRules: readonly RuleDef[] = [
     lookback: 10,
     pattern: r`(?:(?:Architecture|\barch|Machine)[ \t]*:[ \t]*(?<v>x86_64|amd64|aarch64|arm64|armv7l|i686|ppc64le|s390x|riscv64)(?=[ \t]*(?:\r?\n|\\n|$|,))|(?<w>x86_64|aarch64|armv7l|ppc64le|s390x) GNU/Linux)`,
     flags: 'i',
-    samples: { tp: [['Architecture: x86_64\n', 'x86_64'], ['#1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux', 'x86_64']], fp: ["{ arch: 'arm64', platform: 'darwin' }", 'if (arch === "x64")'] },
+    samples: {
+      tp: [
+        ['Architecture: x86_64\n', 'x86_64'],
+        ['#1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux', 'x86_64'],
+      ],
+      fp: ["{ arch: 'arm64', platform: 'darwin' }", 'if (arch === "x64")'],
+    },
   },
   {
     id: 'env.runtime-version',
     category: 'environment',
     severity: 'low',
     kind: 'runtime-version',
-    description: 'An exact runtime version (Node.js v20.11.1, node/v20.11.1, Python 3.11.4, go1.22.3 linux/amd64, rustc 1.78.0).',
+    description:
+      'An exact runtime version (Node.js v20.11.1, node/v20.11.1, Python 3.11.4, go1.22.3 linux/amd64, rustc 1.78.0).',
     keywords: ['node', 'python 3.', 'bun v', 'deno 1', 'deno 2', 'go1.', 'rustc 1.', 'openjdk version'],
     pattern: r`(?<![\w.-])(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
-    samples: { tp: [['Node.js v20.11.1', 'Node.js v20.11.1'], ['ua node/v20.18.1 x', 'node/v20.18.1'], ['Python 3.11.4 (main)', 'Python 3.11.4'], ['go version go1.22.3 linux/amd64', 'go1.22.3 linux/amd64']], fp: ['requires Node.js 18 or later', 'node.version', 'node v18+', 'Python 3.11', '// Node.js v18.0.0+ and v22.15.0+ support'] },
+    samples: {
+      tp: [
+        ['Node.js v20.11.1', 'Node.js v20.11.1'],
+        ['ua node/v20.18.1 x', 'node/v20.18.1'],
+        ['Python 3.11.4 (main)', 'Python 3.11.4'],
+        ['go version go1.22.3 linux/amd64', 'go1.22.3 linux/amd64'],
+      ],
+      fp: [
+        'requires Node.js 18 or later',
+        'node.version',
+        'node v18+',
+        'Python 3.11',
+        '// Node.js v18.0.0+ and v22.15.0+ support',
+      ],
+    },
   },
   {
     id: 'env.timezone-iana',
@@ -266,24 +544,56 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'low',
     kind: 'timezone',
     description: 'An IANA time zone name (Europe/Berlin, America/New_York).',
-    keywords: ['africa/', 'america/', 'antarctica/', 'arctic/', 'asia/', 'atlantic/', 'australia/', 'europe/', 'indian/', 'pacific/', 'etc/gmt'],
+    keywords: [
+      'africa/',
+      'america/',
+      'antarctica/',
+      'arctic/',
+      'asia/',
+      'atlantic/',
+      'australia/',
+      'europe/',
+      'indian/',
+      'pacific/',
+      'etc/gmt',
+    ],
     pattern: r`(?<![\w/-])(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
     // Documentation examples ("e.g. `America/Los_Angeles`") describe the format, not a machine.
-    validate: (_v, ctx) => !/(?:e\.g\.|for example|such as|example:?|like)[\s`'"(]*$/i.test(before(ctx.text, ctx.start, 20)),
-    samples: { tp: [['TZ: Europe/Warsaw', 'Europe/Warsaw'], ['"timeZone":"America/Argentina/Cordoba"', 'America/Argentina/Cordoba'], ['Etc/GMT-2', 'Etc/GMT-2']], fp: ['src/europe/map.ts', 'europe/berlin', 'Europe/', 'the user, e.g. `America/Los_Angeles`.'] },
+    validate: (_v, ctx) =>
+      !/(?:e\.g\.|for example|such as|example:?|like)[\s`'"(]*$/i.test(before(ctx.text, ctx.start, 20)),
+    samples: {
+      tp: [
+        ['TZ: Europe/Warsaw', 'Europe/Warsaw'],
+        ['"timeZone":"America/Argentina/Cordoba"', 'America/Argentina/Cordoba'],
+        ['Etc/GMT-2', 'Etc/GMT-2'],
+      ],
+      fp: ['src/europe/map.ts', 'europe/berlin', 'Europe/', 'the user, e.g. `America/Los_Angeles`.'],
+    },
   },
   {
     id: 'env.timezone-offset',
     category: 'environment',
     severity: 'low',
     kind: 'timezone',
-    description: 'A UTC offset that reveals the local time zone (UTC+02:00, GMT+0200 (Central European Summer Time), 2025-06-01T10:00:00+02:00).',
+    description:
+      'A UTC offset that reveals the local time zone (UTC+02:00, GMT+0200 (Central European Summer Time), 2025-06-01T10:00:00+02:00).',
     keywords: ['utc+', 'utc-', 'gmt+', 'gmt-', r`+\d\d:\d\d`, r`-\d\d:\d\d`, r`+\d\d\d\d`, r`-\d\d\d\d`],
     // A timestamp's offset counts in command output (git log --date=iso, ls --full-time), not
     // inside a quoted literal in code, where it is test data.
     pattern: r`(?<v>(?<![\w+-])(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?(?: \([A-Z][A-Za-z ]{2,40}\))?(?![\w:])|(?<=(?:^|[^"'\x60\d])\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)? ?)[+-](?:0\d|1[0-4]):?[0-5]\d(?![\d:]))`,
     validate: (v) => !/^[+-]00:00$|^(?:UTC|GMT)[+-]0?0(?::?00)?$/.test(v),
-    samples: { tp: [['Date: Mon Jun 02 2025 10:00:00 GMT+0200 (Central European Summer Time)', 'GMT+0200 (Central European Summer Time)'], ['at 2025-06-01T10:00:00+02:00 we', '+02:00'], ['UTC-05:00', 'UTC-05:00'], ['Date:   2025-06-01 10:00:00 +0200', '+0200']], fp: ['2025-06-01T10:00:00+00:00', 'UTC+0', 'x = a-05:00', 'parse("2020-10-14T17:42:29+02:00")'] },
+    samples: {
+      tp: [
+        [
+          'Date: Mon Jun 02 2025 10:00:00 GMT+0200 (Central European Summer Time)',
+          'GMT+0200 (Central European Summer Time)',
+        ],
+        ['at 2025-06-01T10:00:00+02:00 we', '+02:00'],
+        ['UTC-05:00', 'UTC-05:00'],
+        ['Date:   2025-06-01 10:00:00 +0200', '+0200'],
+      ],
+      fp: ['2025-06-01T10:00:00+00:00', 'UTC+0', 'x = a-05:00', 'parse("2020-10-14T17:42:29+02:00")'],
+    },
   },
   {
     id: 'env.locale',
@@ -295,19 +605,65 @@ export const environmentRules: readonly RuleDef[] = [
     lookback: 7,
     pattern: r`(?<![\w.-])(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?|[a-z]{2,3}_[A-Z]{2}(?::[a-z]{2,3}(?:_[A-Z]{2})?)+)(?![\w-])`,
     validate: (v, ctx) => /\./.test(v) || /=["']?$/.test(ctx.text.slice(ctx.matchStart, ctx.start)),
-    samples: { tp: [['LANG=pl_PL.UTF-8', 'pl_PL.UTF-8'], ['LC_TIME=de_DE', 'de_DE'], ['locale is fr_CA.utf8', 'fr_CA.utf8']], fp: ['const lang = "en"', 'LANG=C.UTF-8', 'x.utf8()'] },
+    samples: {
+      tp: [
+        ['LANG=pl_PL.UTF-8', 'pl_PL.UTF-8'],
+        ['LC_TIME=de_DE', 'de_DE'],
+        ['locale is fr_CA.utf8', 'fr_CA.utf8'],
+      ],
+      fp: ['const lang = "en"', 'LANG=C.UTF-8', 'x.utf8()'],
+    },
+  },
+  {
+    id: 'env.localized-date',
+    category: 'environment',
+    severity: 'low',
+    kind: 'locale',
+    description:
+      "A date the client formatted in the user's locale (Gemini CLI: Today's date is środa, 25 listopada 2026 (formatted according to the user's locale)): its language names the locale.",
+    keywords: ["formatted according to the user's locale"],
+    lookback: 90,
+    pattern: r`(?<=Today's date is )(?<v>[^\n\\()]{6,80}?) \(formatted according to the user's locale\)`,
+    // English dates say little; any other language names the user's locale.
+    validate: (v) =>
+      !/^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}$/.test(
+        v,
+      ),
+    samples: {
+      tp: [
+        [
+          "Today's date is środa, 25 listopada 2026 (formatted according to the user's locale).",
+          'środa, 25 listopada 2026',
+        ],
+      ],
+      fp: ["Today's date is Wednesday, November 25, 2026 (formatted according to the user's locale)."],
+    },
   },
   {
     id: 'env.proxy-setting',
     category: 'environment',
     severity: 'medium',
     kind: 'hostname',
-    description: 'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Credentials in it are reported by secret.url-credentials.',
+    description:
+      'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Credentials in it are reported by secret.url-credentials.',
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
     pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?<v>\[?[A-Za-z0-9][A-Za-z0-9.:-]*\]?(?::\d{1,5})?)`,
     flags: 'i',
-    validate: (v) => !/^(?:localhost|127\.|\[?::1\]?|0\.0\.0\.0)/i.test(v) && !/(?:^|\.)(?:example\.\w+|test|invalid|proxy|your-proxy|myproxy|proxy-host)(?::|$)/i.test(v),
-    samples: { tp: [['HTTPS_PROXY=http://squid.acme.lan:3128', 'squid.acme.lan:3128'], ['export https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', '10.20.0.5:8080'], ['"proxy": "socks5h://gw-7.corp:1080"', 'gw-7.corp:1080']], fp: ["proxy: 'http://localhost:8080'", 'HTTP_PROXY=http://proxy.example.com:8080', 'const proxy = new Proxy(target, {})'] },
+    validate: (v) =>
+      !/^(?:localhost|127\.|\[?::1\]?|0\.0\.0\.0)/i.test(v) &&
+      !/(?:^|\.)(?:example\.\w+|test|invalid|proxy|your-proxy|myproxy|proxy-host)(?::|$)/i.test(v),
+    samples: {
+      tp: [
+        ['HTTPS_PROXY=http://squid.acme.lan:3128', 'squid.acme.lan:3128'],
+        ['export https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', '10.20.0.5:8080'],
+        ['"proxy": "socks5h://gw-7.corp:1080"', 'gw-7.corp:1080'],
+      ],
+      fp: [
+        "proxy: 'http://localhost:8080'",
+        'HTTP_PROXY=http://proxy.example.com:8080',
+        'const proxy = new Proxy(target, {})',
+      ],
+    },
   },
   {
     id: 'env.no-proxy',
@@ -318,35 +674,67 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['no_proxy'],
     pattern: r`(?<![\w])no_proxy(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>[^\s"'\\]{3,500})`,
     flags: 'i',
-    validate: (v) => v.replace(/(?:^|,)(?:localhost|127\.0\.0\.1|::1|\.local)(?=,|$)/g, '').replace(/,/g, '').length > 0 && !v.startsWith('$'),
-    samples: { tp: [['NO_PROXY=localhost,.acme.corp,10.0.0.0/8', 'localhost,.acme.corp,10.0.0.0/8']], fp: ['NO_PROXY=localhost,127.0.0.1', 'no_proxy=$NO_PROXY'] },
+    validate: (v) =>
+      v.replace(/(?:^|,)(?:localhost|127\.0\.0\.1|::1|\.local)(?=,|$)/g, '').replace(/,/g, '').length > 0 &&
+      !v.startsWith('$'),
+    samples: {
+      tp: [['NO_PROXY=localhost,.acme.corp,10.0.0.0/8', 'localhost,.acme.corp,10.0.0.0/8']],
+      fp: ['NO_PROXY=localhost,127.0.0.1', 'no_proxy=$NO_PROXY'],
+    },
   },
   {
     id: 'env.ipv4',
     category: 'environment',
     severity: 'medium',
     kind: 'ipv4',
-    description: 'An IPv4 address, except loopback, documentation and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported.',
+    description:
+      'An IPv4 address, except loopback, documentation and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported.',
     keywords: [r`\d.\d`],
     lookback: 3,
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
       if (!ipv4IsReportable(v)) return false;
       // Spec section numbers in comments (// 4.2.6.1) look like addresses.
-      if (/(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) || /^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3))) return false;
+      if (
+        /(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) ||
+        /^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3))
+      )
+        return false;
       if (ipv4IsPrivate(v)) return true;
       const context = before(ctx.text, ctx.start, 40);
       if (/(?:version|ver|v|@|release|build|§|section|step|rfc)[\s:=]*$/.test(context)) return false;
       return ADDRESS_CONTEXT.test(context) || /^:\d{2,5}\b/.test(ctx.text.slice(ctx.end, ctx.end + 6));
     },
-    samples: { tp: [['inet 192.168.1.23/24', '192.168.1.23'], ['Server address: 34.117.59.81', '34.117.59.81'], ['curl http://10.0.12.7:8080/x', '10.0.12.7'], ['connect 52.94.236.248:443', '52.94.236.248']], fp: ['version 1.2.3.4', '127.0.0.1', 'see 192.0.2.10 docs', 'v4.3.2.1', 'values 4.2.0.1 and', '1.3.6.1.4.1.311', 'lodash@4.17.21.1', '// 4.2.6.8\n', '// 10.2.1.3. Let x', 'ip 192.168.1.1', 'cidr 10.0.0.0/8', 'http://169.254.169.254/latest'] },
+    samples: {
+      tp: [
+        ['inet 192.168.1.23/24', '192.168.1.23'],
+        ['Server address: 34.117.59.81', '34.117.59.81'],
+        ['curl http://10.0.12.7:8080/x', '10.0.12.7'],
+        ['connect 52.94.236.248:443', '52.94.236.248'],
+      ],
+      fp: [
+        'version 1.2.3.4',
+        '127.0.0.1',
+        'see 192.0.2.10 docs',
+        'v4.3.2.1',
+        'values 4.2.0.1 and',
+        '1.3.6.1.4.1.311',
+        'lodash@4.17.21.1',
+        '// 4.2.6.8\n',
+        '// 10.2.1.3. Let x',
+        'ip 192.168.1.1',
+        'cidr 10.0.0.0/8',
+        'http://169.254.169.254/latest',
+      ],
+    },
   },
   {
     id: 'env.ipv6',
     category: 'environment',
     severity: 'medium',
     kind: 'ipv6',
-    description: 'An IPv6 address, except loopback, unspecified, multicast and the documentation prefix 2001:db8::/32.',
+    description:
+      'An IPv6 address, except loopback, unspecified, multicast and the documentation prefix 2001:db8::/32.',
     keywords: ['::', r`\h:\h\h\h\h:`, r`\h:\h\h\h:`, r`\h:\h\h:`, r`\h:\h:`],
     lookback: 40,
     pattern: r`(?<![\w:.])(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
@@ -355,30 +743,77 @@ export const environmentRules: readonly RuleDef[] = [
       if (!ipv6IsReportable(addr)) return false;
       return ipv6IsLocal(addr) || ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40));
     },
-    samples: { tp: [['inet6 fe80::1c2b:3aff:fe4d:5e6f%en0', 'fe80::1c2b:3aff:fe4d:5e6f%en0'], ['addr 2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f here', '2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f'], ['fd12:3456:789a:1::42', 'fd12:3456:789a:1::42']], fp: ['::1', '2001:db8::1', 'std::vector', 'a::b', 'ff02::1', 'valid("2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f")'] },
+    samples: {
+      tp: [
+        ['inet6 fe80::1c2b:3aff:fe4d:5e6f%en0', 'fe80::1c2b:3aff:fe4d:5e6f%en0'],
+        ['addr 2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f here', '2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f'],
+        ['fd12:3456:789a:1::42', 'fd12:3456:789a:1::42'],
+      ],
+      fp: [
+        '::1',
+        '2001:db8::1',
+        'std::vector',
+        'a::b',
+        'ff02::1',
+        'valid("2a02:810d:4b3f:a100:1c2b:3aff:fe4d:5e6f")',
+      ],
+    },
   },
   {
     id: 'env.mac',
     category: 'environment',
     severity: 'medium',
     kind: 'mac',
-    description: 'A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast and the documentation range.',
+    description:
+      'A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast and the documentation range.',
     keywords: [r`\h\h:\h\h:\h\h`, r`\h\h-\h\h-\h\h`],
     pattern: r`(?<![\w:-])(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
     // Outside the output of network tools a MAC-shaped literal is more often test data.
     validate: (v, ctx) => macIsReportable(v) && ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40)),
-    samples: { tp: [['link/ether 3c:22:fb:7a:10:4e brd', '3c:22:fb:7a:10:4e'], ['Physical Address. . . : 3C-22-FB-7A-10-4E', '3C-22-FB-7A-10-4E'], ['? (10.0.0.1) at a4:83:e7:1c:22:9f on en0', 'a4:83:e7:1c:22:9f']], fp: ['00:00:00:00:00:00', 'ether 00:00:5e:00:53:01', '12:30:45', 'aa:bb:cc:dd:ee', 'mac.parse("3c:22:fb:7a:10:4e")'] },
+    samples: {
+      tp: [
+        ['link/ether 3c:22:fb:7a:10:4e brd', '3c:22:fb:7a:10:4e'],
+        ['Physical Address. . . : 3C-22-FB-7A-10-4E', '3C-22-FB-7A-10-4E'],
+        ['? (10.0.0.1) at a4:83:e7:1c:22:9f on en0', 'a4:83:e7:1c:22:9f'],
+      ],
+      fp: [
+        '00:00:00:00:00:00',
+        'ether 00:00:5e:00:53:01',
+        '12:30:45',
+        'aa:bb:cc:dd:ee',
+        'mac.parse("3c:22:fb:7a:10:4e")',
+      ],
+    },
   },
   {
     id: 'env.machine-id',
     category: 'environment',
     severity: 'high',
     kind: 'machine-id',
-    description: 'A machine identifier (/etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid) after its name.',
-    keywords: ['machine-id', 'machine_id', 'machineid', 'machine id', 'ioplatformuuid', 'machineguid', 'hardware uuid'],
+    description:
+      'A machine identifier (/etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid) after its name.',
+    keywords: [
+      'machine-id',
+      'machine_id',
+      'machineid',
+      'machine id',
+      'ioplatformuuid',
+      'machineguid',
+      'hardware uuid',
+    ],
     pattern: r`(?:machine[-_ ]?id|IOPlatformUUID|MachineGuid|Hardware UUID)(?:\\?["'])?(?:\s|\\[nrt])*(?:[:=]|=>|REG_SZ)?(?:\s|\\[nrt])*(?:\\?["'])?(?<v>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9a-f]{32})(?![\w-])`,
     flags: 'i',
-    samples: { tp: [['$ cat /etc/machine-id\n4f1c2a9be0d34c6f8a1e7b2d9c3f5a60', '4f1c2a9be0d34c6f8a1e7b2d9c3f5a60'], ['"IOPlatformUUID" = "5A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"', '5A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9'], ['MachineGuid    REG_SZ    0f2e4c6a-8b1d-4e3f-9a7c-5d6e8f0a1b2c', '0f2e4c6a-8b1d-4e3f-9a7c-5d6e8f0a1b2c']], fp: ['machineId: string', 'the machine id is stable'] },
+    samples: {
+      tp: [
+        ['$ cat /etc/machine-id\n4f1c2a9be0d34c6f8a1e7b2d9c3f5a60', '4f1c2a9be0d34c6f8a1e7b2d9c3f5a60'],
+        ['"IOPlatformUUID" = "5A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"', '5A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9'],
+        [
+          'MachineGuid    REG_SZ    0f2e4c6a-8b1d-4e3f-9a7c-5d6e8f0a1b2c',
+          '0f2e4c6a-8b1d-4e3f-9a7c-5d6e8f0a1b2c',
+        ],
+      ],
+      fp: ['machineId: string', 'the machine id is stable'],
+    },
   },
   {
     id: 'env.aws-account',
@@ -390,31 +825,63 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?:arn:aws[\w-]*:[\w-]+:[\w-]*:(?<v>\d{12})(?=:)|(?:aws_account_id|AccountId|account id|"Account")(?:\\?["'])?\s*[:=]?\s*(?:\\?["'])?(?<w>\d{12})(?!\d))`,
     flags: 'i',
     validate: (v) => !/^(?:0{12}|123456789012|111122223333|444455556666)$/.test(v),
-    samples: { tp: [['arn:aws:iam::918273645501:role/deploy', '918273645501'], ['"AccountId": "918273645501"', '918273645501'], ['{"Account": "918273645501",', '918273645501']], fp: ['arn:aws:iam::123456789012:user/Bob', 'arn:aws:s3:::my-bucket'] },
+    samples: {
+      tp: [
+        ['arn:aws:iam::918273645501:role/deploy', '918273645501'],
+        ['"AccountId": "918273645501"', '918273645501'],
+        ['{"Account": "918273645501",', '918273645501'],
+      ],
+      fp: ['arn:aws:iam::123456789012:user/Bob', 'arn:aws:s3:::my-bucket'],
+    },
   },
   {
     id: 'env.gcp-project',
     category: 'environment',
     severity: 'medium',
     kind: 'text',
-    description: 'A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths).',
-    keywords: ['google_cloud_project', 'gcloud_project', 'cloudsdk_core_project', 'gcp_project', 'project_id', '/projects/'],
+    description:
+      'A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths).',
+    keywords: [
+      'google_cloud_project',
+      'gcloud_project',
+      'cloudsdk_core_project',
+      'gcp_project',
+      'project_id',
+      '/projects/',
+    ],
     lookback: 2,
     pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
-    validate: (v, ctx) => !isPlaceholder(v) && !/^(?:project-id|my-project|your-project|projectid|example-project|test-project)/.test(v) && (!ctx.text.startsWith('/projects/', ctx.matchStart) || /^\/(?:locations|zones|regions|instances|databases|topics|subscriptions|secrets|serviceAccounts|datasets|buckets)\//.test(ctx.text.slice(ctx.end, ctx.end + 20))),
-    samples: { tp: [['"project_id": "acme-billing-prod-4711"', 'acme-billing-prod-4711'], ['GOOGLE_CLOUD_PROJECT=zeta-ml-3', 'zeta-ml-3'], ['/v1/projects/acme-data-221/locations/us-central1/', 'acme-data-221']], fp: ['"project_id": "my-project"', 'src/projects/components/list', 'project_id: string'] },
+    validate: (v, ctx) =>
+      !isPlaceholder(v) &&
+      !/^(?:project-id|my-project|your-project|projectid|example-project|test-project)/.test(v) &&
+      (!ctx.text.startsWith('/projects/', ctx.matchStart) ||
+        /^\/(?:locations|zones|regions|instances|databases|topics|subscriptions|secrets|serviceAccounts|datasets|buckets)\//.test(
+          ctx.text.slice(ctx.end, ctx.end + 20),
+        )),
+    samples: {
+      tp: [
+        ['"project_id": "acme-billing-prod-4711"', 'acme-billing-prod-4711'],
+        ['GOOGLE_CLOUD_PROJECT=zeta-ml-3', 'zeta-ml-3'],
+        ['/v1/projects/acme-data-221/locations/us-central1/', 'acme-data-221'],
+      ],
+      fp: ['"project_id": "my-project"', 'src/projects/components/list', 'project_id: string'],
+    },
   },
   {
     id: 'env.gcp-service-account',
     category: 'environment',
     severity: 'medium',
     kind: 'email',
-    description: 'A Google service-account address, which names the project (name@project.iam.gserviceaccount.com).',
+    description:
+      'A Google service-account address, which names the project (name@project.iam.gserviceaccount.com).',
     keywords: ['.iam.gserviceaccount.com'],
     lookback: 100,
     pattern: r`(?<![\w.-])[a-z][a-z0-9-]{4,29}@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com`,
     validate: (v) => !/@(?:my-project|project-id|your-project|example)/.test(v),
-    samples: { tp: ['"client_email": "ranker@research-ml-7731.iam.gserviceaccount.com"'], fp: ['svc@my-project.iam.gserviceaccount.com'] },
+    samples: {
+      tp: ['"client_email": "ranker@research-ml-7731.iam.gserviceaccount.com"'],
+      fp: ['svc@my-project.iam.gserviceaccount.com'],
+    },
   },
   {
     id: 'env.cloud-instance',
@@ -425,21 +892,37 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: [r`i-\h\h\h\h\h\h\h\h`, 'instance-id', 'instance_id', 'instanceid', 'vmid'],
     pattern: r`(?:(?<![\w-])(?<v>i-(?:[0-9a-f]{17}|[0-9a-f]{8}))(?![\w-])|(?:instance[-_]?id|vmId)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<w>[\w-]{8,64}))`,
     flags: 'i',
-    validate: (v) => /\d/.test(v) && !isPlaceholder(v) && !/^i-0{8,}/.test(v) && !/^i-1234567890abcdef0$/.test(v),
-    samples: { tp: [['instance i-0a1b2c3d4e5f60718 running', 'i-0a1b2c3d4e5f60718'], ['"vmId": "02aab8a4-74ef-476e-8182-f6d2ba4166a6"', '02aab8a4-74ef-476e-8182-f6d2ba4166a6']], fp: ['i-1234567890abcdef0', 'instanceId: string', 'multi-deadbeef'] },
+    validate: (v) =>
+      /\d/.test(v) && !isPlaceholder(v) && !/^i-0{8,}/.test(v) && !/^i-1234567890abcdef0$/.test(v),
+    samples: {
+      tp: [
+        ['instance i-0a1b2c3d4e5f60718 running', 'i-0a1b2c3d4e5f60718'],
+        ['"vmId": "02aab8a4-74ef-476e-8182-f6d2ba4166a6"', '02aab8a4-74ef-476e-8182-f6d2ba4166a6'],
+      ],
+      fp: ['i-1234567890abcdef0', 'instanceId: string', 'multi-deadbeef'],
+    },
   },
   {
     id: 'env.git-user-name',
     category: 'environment',
     severity: 'high',
     kind: 'person-name',
-    description: 'A git identity name (git config user.name, GIT_AUTHOR_NAME=, "Git user:", [user] name = ...).',
+    description:
+      'A git identity name (git config user.name, GIT_AUTHOR_NAME=, "Git user:", [user] name = ...).',
     keywords: ['user.name', 'git_author_name', 'git_committer_name', 'git user', r`\[user]`],
     lookback: 0,
     pattern: r`(?:\buser\.name|GIT_(?:AUTHOR|COMMITTER)_NAME|\bGit user|\[user\](?:\s|\\[nt])*(?:email\s*=\s*[^\n\\]*(?:\s|\\[nt])+)?name)(?:[ \t]*[=:][ \t]*|[ \t]+)(?:\\?["'])?(?<v>\p{L}[\p{L}\p{M}'. -]{0,60}\p{L})(?=(?:\\?["'])?[ \t]*(?:\r?\n|\\[nr]|$))`,
     flags: 'u',
     validate: (v) => !isPlaceholder(v) && !/^(?:name|user|username|your name|john doe|jane doe)$/i.test(v),
-    samples: { tp: [['Git user: Marta Kowalska\n', 'Marta Kowalska'], ['git config --global user.name "Jan Nowak"\n', 'Jan Nowak'], ['[user]\n\tname = Zoë Müller\n\temail = z@x.io', 'Zoë Müller'], ['GIT_AUTHOR_NAME=Priya Raman', 'Priya Raman']], fp: ['user.name = name;', 'if (user.name === other)', 'git config user.name "Your Name"'] },
+    samples: {
+      tp: [
+        ['Git user: Marta Kowalska\n', 'Marta Kowalska'],
+        ['git config --global user.name "Jan Nowak"\n', 'Jan Nowak'],
+        ['[user]\n\tname = Zoë Müller\n\temail = z@x.io', 'Zoë Müller'],
+        ['GIT_AUTHOR_NAME=Priya Raman', 'Priya Raman'],
+      ],
+      fp: ['user.name = name;', 'if (user.name === other)', 'git config user.name "Your Name"'],
+    },
   },
   {
     id: 'env.git-user-email',
@@ -449,8 +932,15 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'A git identity email (git config user.email, GIT_AUTHOR_EMAIL=, [user] email = ...).',
     keywords: ['user.email', 'git_author_email', 'git_committer_email', 'git email', r`\[user]`],
     pattern: r`(?:\buser\.email|GIT_(?:AUTHOR|COMMITTER)_EMAIL|\bGit email|\[user\](?:\s|\\[nt])*(?:name\s*=\s*[^\n\\]*(?:\s|\\[nt])+)?email)(?:[ \t]*[=:][ \t]*|[ \t]+)(?:\\?["'])?<?(?<v>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)`,
-    validate: (v) => !/@(?:example\.(?:com|org|net)|users\.noreply\.example)$/i.test(v) && !isPlaceholder(v.split('@')[0]!),
-    samples: { tp: [['git config --global user.email marta.k@acme-corp.pl', 'marta.k@acme-corp.pl'], ['[user]\n\tname = Zoe\n\temail = zoe@zeta.io', 'zoe@zeta.io']], fp: ['git config user.email you@example.com', 'user.email = email;'] },
+    validate: (v) =>
+      !/@(?:example\.(?:com|org|net)|users\.noreply\.example)$/i.test(v) && !isPlaceholder(v.split('@')[0]!),
+    samples: {
+      tp: [
+        ['git config --global user.email marta.k@acme-corp.pl', 'marta.k@acme-corp.pl'],
+        ['[user]\n\tname = Zoe\n\temail = zoe@zeta.io', 'zoe@zeta.io'],
+      ],
+      fp: ['git config user.email you@example.com', 'user.email = email;'],
+    },
   },
   {
     id: 'env.git-author',
@@ -462,30 +952,82 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?<![\w@*] ?)Author:[ \t]+(?<v>\p{L}[\p{L}\p{M}'. -]{0,60}\p{L}) <[^<>\s@]+@[^<>\s]+>`,
     flags: 'u',
     validate: (v) => !/^(?:name|your name|john doe|jane doe)$/i.test(v),
-    samples: { tp: [['commit 3f2a\nAuthor: Marta Kowalska <marta@acme.pl>\nDate:', 'Marta Kowalska']], fp: [' * @author Marta <m@x.io>', 'Author: Your Name <you@example.com>'] },
+    samples: {
+      tp: [['commit 3f2a\nAuthor: Marta Kowalska <marta@acme.pl>\nDate:', 'Marta Kowalska']],
+      fp: [' * @author Marta <m@x.io>', 'Author: Your Name <you@example.com>'],
+    },
   },
   {
     id: 'env.git-remote-org',
     category: 'environment',
     severity: 'medium',
     kind: 'text',
-    description: 'The organisation in a git remote (git@host:org/repo.git, remote.origin.url=, `git remote -v` output).',
+    description:
+      'The organisation in a git remote (git@host:org/repo.git, remote.origin.url=, `git remote -v` output).',
     keywords: ['git@', 'remote.origin.url', '(fetch)', '(push)', r`\[remote `],
     lookback: 200,
     pattern: r`(?:(?<![\w.-])git@[\w.-]+:(?<v>[\w.-]+)/[\w.-]+|remote\.origin\.url[ \t]*[= ][ \t]*\S*?://[^/\s]+/(?<w>[\w.-]+)/[\w.-]+|\[remote "[\w.-]+"\](?:\s|\\[nt])*url\s*=\s*\S*?[:/](?<x>[\w.-]+)/[\w.-]+?(?:\.git)?(?=\s|\\n|$)|(?<![\w-])[\w-]+\t\S*?[/:](?<y>[\w.-]+)/[\w.-]+? \((?:fetch|push)\))`,
     validate: (v) => !/^(?:org|user|username|owner|your-org|you|example|repo)$/i.test(v),
-    samples: { tp: [['git clone git@github.com:acme-internal/billing.git', 'acme-internal'], ['remote.origin.url=https://gitlab.acme.pl/platform/api.git', 'platform'], ['origin\thttps://github.com/zeta-labs/core.git (fetch)', 'zeta-labs']], fp: ['git@github.com:org/repo.git', 'see https://github.com/microsoft/TypeScript'] },
+    samples: {
+      tp: [
+        ['git clone git@github.com:acme-internal/billing.git', 'acme-internal'],
+        ['remote.origin.url=https://gitlab.acme.pl/platform/api.git', 'platform'],
+        ['origin\thttps://github.com/zeta-labs/core.git (fetch)', 'zeta-labs'],
+      ],
+      fp: ['git@github.com:org/repo.git', 'see https://github.com/microsoft/TypeScript'],
+    },
   },
   {
     id: 'env.env-variable',
     category: 'environment',
     severity: 'low',
     kind: 'text',
-    description: 'An environment variable that describes the machine or the user, in an assignment or a dump (HOSTNAME=, USER=, SSH_CONNECTION=, USERPROFILE=...).',
-    keywords: ['hostname=', 'user=', 'logname=', 'username=', 'home=', 'oldpwd=', 'mail=', 'shell=', 'tz=', 'display=', 'ssh_client=', 'ssh_connection=', 'ssh_tty=', 'ssh_auth_sock=', 'xdg_runtime_dir=', 'xdg_session_id=', 'dbus_session_bus_address=', 'term_session_id=', 'iterm_session_id=', 'wt_session=', 'userdomain=', 'userprofile=', 'homepath=', 'tmpdir=', 'kubeconfig=', 'aws_profile=', 'logonserver='],
+    description:
+      'An environment variable that describes the machine or the user, in an assignment or a dump (HOSTNAME=, USER=, SSH_CONNECTION=, USERPROFILE=...).',
+    keywords: [
+      'hostname=',
+      'user=',
+      'logname=',
+      'username=',
+      'home=',
+      'oldpwd=',
+      'mail=',
+      'shell=',
+      'tz=',
+      'display=',
+      'ssh_client=',
+      'ssh_connection=',
+      'ssh_tty=',
+      'ssh_auth_sock=',
+      'xdg_runtime_dir=',
+      'xdg_session_id=',
+      'dbus_session_bus_address=',
+      'term_session_id=',
+      'iterm_session_id=',
+      'wt_session=',
+      'userdomain=',
+      'userprofile=',
+      'homepath=',
+      'tmpdir=',
+      'kubeconfig=',
+      'aws_profile=',
+      'logonserver=',
+    ],
     lookback: 0,
     pattern: r`(?<![\w$.-])(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_CLIENT|SSH_CONNECTION|SSH_TTY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERPROFILE|HOMEPATH|TMPDIR|KUBECONFIG|AWS_PROFILE|LOGONSERVER)=(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300}))`,
-    validate: (v) => !v.startsWith('$') && !v.startsWith('%') && !isPlaceholder(v) && !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v),
-    samples: { tp: [['HOSTNAME=wks-0231', 'wks-0231'], ['SSH_CONNECTION=10.1.2.3 51234 10.1.2.9 22', '10.1.2.3'], ['USERPROFILE="C:\\Users\\kp"', 'C:\\Users\\kp'], ['TZ=Europe/Warsaw', 'Europe/Warsaw']], fp: ['USER=$USER', 'HOME=%USERPROFILE%', 'process.env.USER', 'SHELL=/bin/bash', 'MY_USER=x'] },
+    validate: (v) =>
+      !v.startsWith('$') &&
+      !v.startsWith('%') &&
+      !isPlaceholder(v) &&
+      !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v),
+    samples: {
+      tp: [
+        ['HOSTNAME=wks-0231', 'wks-0231'],
+        ['SSH_CONNECTION=10.1.2.3 51234 10.1.2.9 22', '10.1.2.3'],
+        ['USERPROFILE="C:\\Users\\kp"', 'C:\\Users\\kp'],
+        ['TZ=Europe/Warsaw', 'Europe/Warsaw'],
+      ],
+      fp: ['USER=$USER', 'HOME=%USERPROFILE%', 'process.env.USER', 'SHELL=/bin/bash', 'MY_USER=x'],
+    },
   },
 ];

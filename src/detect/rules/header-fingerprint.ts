@@ -31,9 +31,17 @@ export const headerRules: readonly RuleDef[] = [
     category: 'header-fingerprint',
     severity: 'low',
     kind: 'runtime-version',
-    description: 'The client runtime and its exact version, and the SDK version (x-stainless-runtime, -runtime-version, -package-version, -lang).',
+    description:
+      'The client runtime and its exact version, and the SDK version (x-stainless-runtime, -runtime-version, -package-version, -lang).',
     keywords: [],
-    appliesTo: { headers: ['x-stainless-runtime', 'x-stainless-runtime-version', 'x-stainless-package-version', 'x-stainless-lang'] },
+    appliesTo: {
+      headers: [
+        'x-stainless-runtime',
+        'x-stainless-runtime-version',
+        'x-stainless-package-version',
+        'x-stainless-lang',
+      ],
+    },
     samples: { header: 'x-stainless-runtime-version', tp: ['v20.18.1'], fp: [] },
   },
   {
@@ -41,10 +49,21 @@ export const headerRules: readonly RuleDef[] = [
     category: 'header-fingerprint',
     severity: 'low',
     kind: 'runtime-version',
-    description: 'A versioned client identification header (user-agent, x-goog-api-client, x-app, originator, version) when it carries a version number.',
+    description:
+      'A versioned client identification header (user-agent, x-goog-api-client, x-app, originator, version) when it carries a version number.',
     keywords: [],
     pattern: String.raw`\d+\.\d+`,
-    appliesTo: { headers: ['user-agent', 'x-goog-api-client', 'x-app', 'originator', 'version', 'x-client-version', 'anthropic-client-version'] },
+    appliesTo: {
+      headers: [
+        'user-agent',
+        'x-goog-api-client',
+        'x-app',
+        'originator',
+        'version',
+        'x-client-version',
+        'anthropic-client-version',
+      ],
+    },
     samples: { header: 'user-agent', tp: ['claude-cli/1.0.83 (external, cli)'], fp: ['curl', 'Mozilla'] },
   },
   {
@@ -52,9 +71,26 @@ export const headerRules: readonly RuleDef[] = [
     category: 'tracking',
     severity: 'medium',
     kind: 'opaque-id',
-    description: 'A client session, conversation or device id sent as a header (x-claude-code-session-id, session_id, x-device-id...).',
+    description:
+      'A client session, conversation or device id sent as a header (x-claude-code-session-id, session_id, x-device-id...).',
     keywords: [],
-    appliesTo: { headers: ['x-claude-code-session-id', 'session_id', 'session-id', 'x-session-id', 'conversation_id', 'conversation-id', 'x-conversation-id', 'x-device-id', 'x-machine-id', 'x-anonymous-id', 'x-installation-id', 'x-client-session-id', 'x-stainless-session-id'] },
+    appliesTo: {
+      headers: [
+        'x-claude-code-session-id',
+        'session_id',
+        'session-id',
+        'x-session-id',
+        'conversation_id',
+        'conversation-id',
+        'x-conversation-id',
+        'x-device-id',
+        'x-machine-id',
+        'x-anonymous-id',
+        'x-installation-id',
+        'x-client-session-id',
+        'x-stainless-session-id',
+      ],
+    },
     samples: { header: 'x-claude-code-session-id', tp: ['5b0e8a1c-3d2f-4e6a-9b7c-1d2e3f4a5b6c'], fp: [''] },
   },
   {

@@ -9,11 +9,20 @@ import { trackingRules } from './tracking.js';
 
 export { environmentRules, headerRules, hiddenUnicodeRules, piiRules, secretRules, trackingRules };
 
-export const defaultRules: readonly RuleDef[] = [...secretRules, ...environmentRules, ...piiRules, ...trackingRules, ...hiddenUnicodeRules, ...headerRules];
+export const defaultRules: readonly RuleDef[] = [
+  ...secretRules,
+  ...environmentRules,
+  ...piiRules,
+  ...trackingRules,
+  ...hiddenUnicodeRules,
+  ...headerRules,
+];
 
 /** A rule for host names under the organisation's own domain suffixes (policy: corporate_suffixes). */
 export function corporateSuffixRule(suffixes: readonly string[]): RuleDef | undefined {
-  const clean = suffixes.map((s) => s.trim().replace(/^\.+/, '').toLowerCase()).filter((s) => /^[a-z0-9.-]+$/.test(s) && s.length >= 2);
+  const clean = suffixes
+    .map((s) => s.trim().replace(/^\.+/, '').toLowerCase())
+    .filter((s) => /^[a-z0-9.-]+$/.test(s) && s.length >= 2);
   if (clean.length === 0) return undefined;
   const escaped = clean.map((s) => s.replace(/[.-]/g, (c) => '\\' + c)).join('|');
   return {
@@ -21,7 +30,7 @@ export function corporateSuffixRule(suffixes: readonly string[]): RuleDef | unde
     category: 'environment',
     severity: 'high',
     kind: 'hostname',
-    description: 'A host name under one of the organisation\'s domain suffixes (policy corporate_suffixes).',
+    description: "A host name under one of the organisation's domain suffixes (policy corporate_suffixes).",
     keywords: clean.map((s) => '.' + s.replace(/\\/g, '\\\\').replace(/\[/g, '\\[')),
     lookback: 200,
     pattern: String.raw`(?<![\w.$-])(?<v>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?:${escaped}))(?![\w-]|\.\w)`,

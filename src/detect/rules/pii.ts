@@ -5,11 +5,48 @@ import { ibanValid, luhn } from '../validators.js';
 const r = String.raw;
 
 /** Countries that issue IBANs (ISO 13616 registry), as prefilter keywords `cc\d\d`. */
-const IBAN_COUNTRIES = 'ad ae al at az ba be bg bh br by ch cr cy cz de dk do ee eg es fi fo fr gb ge gi gl gr gt hr hu ie il iq is it jo kw kz lb lc li lt lu lv md mc me mk mr mt mu nl no pk pl ps pt qa ro rs sa sc se si sk sm st sv tl tn tr ua va vg xk'.split(' ');
+const IBAN_COUNTRIES =
+  'ad ae al at az ba be bg bh br by ch cr cy cz de dk do ee eg es fi fo fr gb ge gi gl gr gt hr hu ie il iq is it jo kw kz lb lc li lt lu lv md mc me mk mr mt mu nl no pk pl ps pt qa ro rs sa sc se si sk sm st sv tl tn tr ua va vg xk'.split(
+    ' ',
+  );
 
 /** Published test numbers (card networks, payment providers, the IBAN registry): never a person's. */
-const TEST_CARDS = new Set(['4111111111111111', '4242424242424242', '4012888888881881', '4007000000027', '4222222222222', '5555555555554444', '5105105105105100', '2223003122003222', '378282246310005', '371449635398431', '378734493671000', '6011111111111117', '6011000990139424', '3530111333300000', '3566002020360505', '30569309025904', '38520000023237', '6200000000000005', '2200000000000004', '6250000000000000005']);
-const TEST_IBANS = new Set(['DE89370400440532013000', 'GB29NWBK60161331926819', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'BE68539007547034', 'NO9386011117947', 'FR1420041010050500013M02606', 'TR610000100000000000000001', 'CH9300762011623852957', 'ES9121000418450200051332', 'IT60X0542811101000000123456', 'AT611904300234573201']);
+const TEST_CARDS = new Set([
+  '4111111111111111',
+  '4242424242424242',
+  '4012888888881881',
+  '4007000000027',
+  '4222222222222',
+  '5555555555554444',
+  '5105105105105100',
+  '2223003122003222',
+  '378282246310005',
+  '371449635398431',
+  '378734493671000',
+  '6011111111111117',
+  '6011000990139424',
+  '3530111333300000',
+  '3566002020360505',
+  '30569309025904',
+  '38520000023237',
+  '6200000000000005',
+  '2200000000000004',
+  '6250000000000000005',
+]);
+const TEST_IBANS = new Set([
+  'DE89370400440532013000',
+  'GB29NWBK60161331926819',
+  'GB82WEST12345698765432',
+  'NL91ABNA0417164300',
+  'BE68539007547034',
+  'NO9386011117947',
+  'FR1420041010050500013M02606',
+  'TR610000100000000000000001',
+  'CH9300762011623852957',
+  'ES9121000418450200051332',
+  'IT60X0542811101000000123456',
+  'AT611904300234573201',
+]);
 
 const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62)/;
 
@@ -27,39 +64,87 @@ export const piiRules: readonly RuleDef[] = [
     validate: (v) => {
       const [local, domain] = v.split('@') as [string, string];
       if (local.startsWith('.') || local.endsWith('.')) return false;
-      if (/^(?:git|noreply|no-reply|user|username|you|your\.?name|name|email|someone|example)$/i.test(local)) return false;
-      return !/(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$/i.test(domain) && !/\.(?:png|jpe?g|gif|svg|webp|js|ts|css)$/i.test(domain);
+      if (/^(?:git|noreply|no-reply|user|username|you|your\.?name|name|email|someone|example)$/i.test(local))
+        return false;
+      return (
+        !/(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$/i.test(domain) &&
+        !/\.(?:png|jpe?g|gif|svg|webp|js|ts|css)$/i.test(domain)
+      );
     },
-    samples: { tp: [['contact marta.kowalska+ci@acme-corp.pl today', 'marta.kowalska+ci@acme-corp.pl'], ['<j.nowak@zeta.io>', 'j.nowak@zeta.io']], fp: ['@param name', 'you@example.com', 'import x from "@types/node"', 'git@github.com:org/repo', 'logo@2x.png'] },
+    samples: {
+      tp: [
+        ['contact marta.kowalska+ci@acme-corp.pl today', 'marta.kowalska+ci@acme-corp.pl'],
+        ['<j.nowak@zeta.io>', 'j.nowak@zeta.io'],
+      ],
+      fp: [
+        '@param name',
+        'you@example.com',
+        'import x from "@types/node"',
+        'git@github.com:org/repo',
+        'logo@2x.png',
+      ],
+    },
   },
   {
     id: 'pii.phone',
     category: 'pii',
     severity: 'medium',
     kind: 'phone',
-    description: 'A phone number in international (+48 601 234 567) or North American ((415) 555-0132, 415-555-0132) form.',
+    description:
+      'A phone number in international (+48 601 234 567) or North American ((415) 555-0132, 415-555-0132) form.',
     keywords: [r`+\d`, r`(\d\d\d)`, r`\d\d\d-\d\d\d-`, r`\d\d\d.\d\d\d.`],
     pattern: r`(?<![\w+.-])(?<v>\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{2,4}){2,5}|\(\d{3}\) ?\d{3}-\d{4}|\d{3}(?<sep>[-.])\d{3}\k<sep>\d{4})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '').length;
       return digits >= 10 && digits <= 15 && !/^\+?(\d)\1+$/.test(v.replace(/\D/g, ''));
     },
-    samples: { tp: [['call +48 601 234 567 now', '+48 601 234 567'], ['tel (415) 555-0132', '(415) 555-0132'], ['415-555-0132', '415-555-0132']], fp: ['x = y +1', 'version 1.2.3', 'i += 10000', '2024-01-15'] },
+    samples: {
+      tp: [
+        ['call +48 601 234 567 now', '+48 601 234 567'],
+        ['tel (415) 555-0132', '(415) 555-0132'],
+        ['415-555-0132', '415-555-0132'],
+      ],
+      fp: ['x = y +1', 'version 1.2.3', 'i += 10000', '2024-01-15'],
+    },
   },
   {
     id: 'pii.card-number',
     category: 'pii',
     severity: 'high',
     kind: 'card-number',
-    description: 'A payment card number: 13–19 digits (optionally grouped), a known issuer prefix and a valid Luhn check digit.',
+    description:
+      'A payment card number: 13–19 digits (optionally grouped), a known issuer prefix and a valid Luhn check digit.',
     keywords: [r`\d\d\d\d\d\d\d\d\d\d\d\d\d`, r`\d\d\d\d \d\d`, r`\d\d\d\d-\d\d`],
     pattern: r`(?<![\w.-])(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '');
       // Long zero runs are synthetic test numbers, not issued cards.
-      return digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && !/^(\d)\1+$/.test(digits) && !/0{6,}|(\d{4})\1\1/.test(digits) && !TEST_CARDS.has(digits) && luhn(digits);
+      return (
+        digits.length >= 13 &&
+        digits.length <= 19 &&
+        CARD_PREFIX.test(digits) &&
+        !/^(\d)\1+$/.test(digits) &&
+        !/0{6,}|(\d{4})\1\1/.test(digits) &&
+        !TEST_CARDS.has(digits) &&
+        luhn(digits)
+      );
     },
-    samples: { tp: [['card 4539 1488 0343 6467 exp', '4539 1488 0343 6467'], ['5273849102657318', '5273849102657318'], ['3714-829104-61525', '3714-829104-61525']], fp: ['4539 1488 0343 6468', '1700000000000', '1234567890123456', '0000 0000 0000 0000', '4111111111111111', '4111 1111 1111 1111', '6200000000000005'] },
+    samples: {
+      tp: [
+        ['card 4539 1488 0343 6467 exp', '4539 1488 0343 6467'],
+        ['5273849102657318', '5273849102657318'],
+        ['3714-829104-61525', '3714-829104-61525'],
+      ],
+      fp: [
+        '4539 1488 0343 6468',
+        '1700000000000',
+        '1234567890123456',
+        '0000 0000 0000 0000',
+        '4111111111111111',
+        '4111 1111 1111 1111',
+        '6200000000000005',
+      ],
+    },
   },
   {
     id: 'pii.iban',
@@ -70,6 +155,13 @@ export const piiRules: readonly RuleDef[] = [
     keywords: IBAN_COUNTRIES.map((c) => c + r`\d\d`),
     pattern: r`(?<![\w])(?<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![\w])`,
     validate: (v) => ibanValid(v) && !TEST_IBANS.has(v.replace(/\s/g, '')) && !/0{8,}/.test(v),
-    samples: { tp: [['IBAN DE44 5001 0517 5407 3249 31', 'DE44 5001 0517 5407 3249 31'], ['GB09BARC20038461927364', 'GB09BARC20038461927364'], ['PL61109010140000071219812874', 'PL61109010140000071219812874']], fp: ['DE44 5001 0517 5407 3249 32', 'DE12345', 'DE89 3704 0044 0532 0130 00', 'GB29NWBK60161331926819'] },
+    samples: {
+      tp: [
+        ['IBAN DE44 5001 0517 5407 3249 31', 'DE44 5001 0517 5407 3249 31'],
+        ['GB09BARC20038461927364', 'GB09BARC20038461927364'],
+        ['PL61109010140000071219812874', 'PL61109010140000071219812874'],
+      ],
+      fp: ['DE44 5001 0517 5407 3249 32', 'DE12345', 'DE89 3704 0044 0532 0130 00', 'GB29NWBK60161331926819'],
+    },
   },
 ];

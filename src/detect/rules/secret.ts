@@ -23,7 +23,13 @@ export const secretRules: readonly RuleDef[] = [
     pattern: r`(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])`,
     deny: KNOWN_EXAMPLES,
     validate: (v) => !v.endsWith('EXAMPLE'),
-    samples: { tp: ['AWS_ACCESS_KEY_ID=AKIA' + 'Q3ZK7XWPL2M4RTV6', ['key ASIA' + 'ZZ3K7XWPL2M4RTV6.', 'ASIAZZ3K7XWPL2M4RTV6']], fp: ['AKIAIOSFODNN7EXAMPLE', 'AKIA' + 'Q3ZK7XWPL2M4RTV', 'Asia/Tokyo'] },
+    samples: {
+      tp: [
+        'AWS_ACCESS_KEY_ID=AKIA' + 'Q3ZK7XWPL2M4RTV6',
+        ['key ASIA' + 'ZZ3K7XWPL2M4RTV6.', 'ASIAZZ3K7XWPL2M4RTV6'],
+      ],
+      fp: ['AKIAIOSFODNN7EXAMPLE', 'AKIA' + 'Q3ZK7XWPL2M4RTV', 'Asia/Tokyo'],
+    },
   },
   {
     id: 'secret.aws-secret-key',
@@ -36,17 +42,32 @@ export const secretRules: readonly RuleDef[] = [
     flags: 'i',
     deny: KNOWN_EXAMPLES,
     validate: (v) => !v.endsWith('EXAMPLEKEY') && looksRandom(v, 40),
-    samples: { tp: [['aws_secret_access_key = ' + rep('Zk2Lm/X9vTb4Rc+W8nYp3HsJ6f', 40), rep('Zk2Lm/X9vTb4Rc+W8nYp3HsJ6f', 40)]], fp: ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'secret_access_key: ' + 'a'.repeat(40)] },
+    samples: {
+      tp: [
+        [
+          'aws_secret_access_key = ' + rep('Zk2Lm/X9vTb4Rc+W8nYp3HsJ6f', 40),
+          rep('Zk2Lm/X9vTb4Rc+W8nYp3HsJ6f', 40),
+        ],
+      ],
+      fp: [
+        'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        'secret_access_key: ' + 'a'.repeat(40),
+      ],
+    },
   },
   {
     id: 'secret.gcp-service-account',
     category: 'secret',
     severity: 'critical',
     kind: 'token',
-    description: 'The private key id of a Google service-account JSON file (its PEM key is reported by secret.private-key).',
+    description:
+      'The private key id of a Google service-account JSON file (its PEM key is reported by secret.private-key).',
     keywords: ['private_key_id'],
     pattern: r`private_key_id\\?["']\s*:\s*\\?["'](?<v>[0-9a-f]{40})`,
-    samples: { tp: [['"private_key_id": "' + rep('3f9a1c0b7e', 40) + '"', rep('3f9a1c0b7e', 40)]], fp: ['"private_key_id": ""', 'private_key_id: string'] },
+    samples: {
+      tp: [['"private_key_id": "' + rep('3f9a1c0b7e', 40) + '"', rep('3f9a1c0b7e', 40)]],
+      fp: ['"private_key_id": ""', 'private_key_id: string'],
+    },
   },
   {
     id: 'secret.google-api-key',
@@ -67,7 +88,10 @@ export const secretRules: readonly RuleDef[] = [
     description: 'An Azure storage account key in a connection string (AccountKey=...).',
     keywords: ['accountkey='],
     pattern: r`AccountKey=(?<v>[A-Za-z0-9+/]{86}==)`,
-    samples: { tp: ['DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=' + rep(B62 + '+/', 86) + '==;'], fp: ['AccountKey=<key>', 'AccountKey=;'] },
+    samples: {
+      tp: ['DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=' + rep(B62 + '+/', 86) + '==;'],
+      fp: ['AccountKey=<key>', 'AccountKey=;'],
+    },
   },
   {
     id: 'secret.azure-client-secret',
@@ -89,7 +113,10 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     pattern: r`(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{80,100})(?![\w])`,
     validate: (v) => !/x{10}|X{10}/.test(v),
-    samples: { tp: ['GITHUB_TOKEN=ghp_' + rep(B62, 36), 'token: github_pat_' + rep('11AB' + B62 + '_', 82)], fp: ['ghp_' + 'x'.repeat(36), 'ghp_short'] },
+    samples: {
+      tp: ['GITHUB_TOKEN=ghp_' + rep(B62, 36), 'token: github_pat_' + rep('11AB' + B62 + '_', 82)],
+      fp: ['ghp_' + 'x'.repeat(36), 'ghp_short'],
+    },
   },
   {
     id: 'secret.gitlab-token',
@@ -111,19 +138,29 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['sk-ant-'],
     pattern: r`(?<![\w-])sk-ant-(?:api|admin|oat|ort)\d{2}-[A-Za-z0-9_-]{32,120}(?![\w-])`,
     validate: (v) => !/x{12}|X{12}|\.\.\./.test(v),
-    samples: { tp: ['ANTHROPIC_API_KEY=sk-ant-api03-' + rep(B62 + '-_', 93) + 'AA'], fp: ['sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'sk-ant-...'] },
+    samples: {
+      tp: ['ANTHROPIC_API_KEY=sk-ant-api03-' + rep(B62 + '-_', 93) + 'AA'],
+      fp: ['sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'sk-ant-...'],
+    },
   },
   {
     id: 'secret.openai-key',
     category: 'secret',
     severity: 'critical',
     kind: 'openai-key',
-    description: 'An OpenAI API key (sk-proj-, sk-svcacct-, sk-admin-, or the legacy sk-...T3BlbkFJ... form).',
+    description:
+      'An OpenAI API key (sk-proj-, sk-svcacct-, sk-admin-, or the legacy sk-...T3BlbkFJ... form).',
     keywords: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 't3blbkfj'],
     lookback: 24,
     pattern: r`(?<![\w-])(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![\w-])`,
     validate: (v) => !/x{12}|X{12}/.test(v),
-    samples: { tp: ['OPENAI_API_KEY=sk-proj-' + rep(B62 + '_-', 120), 'sk-' + rep(B62, 20) + 'T3BlbkFJ' + rep(B62, 20)], fp: ['sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'task-proj-setup'] },
+    samples: {
+      tp: [
+        'OPENAI_API_KEY=sk-proj-' + rep(B62 + '_-', 120),
+        'sk-' + rep(B62, 20) + 'T3BlbkFJ' + rep(B62, 20),
+      ],
+      fp: ['sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'task-proj-setup'],
+    },
   },
   {
     id: 'secret.slack-token',
@@ -134,19 +171,29 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxe', 'xapp-', 'hooks.slack.com/services/'],
     pattern: r`(?<![\w-])(?:xox[baprse](?:\.xox[be])?-[0-9A-Za-z-]{10,250}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+|hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})(?![\w-])`,
     validate: (v) => !/x{10}|X{10}/.test(v.slice(5)),
-    samples: { tp: ['SLACK_BOT_TOKEN=xoxb-2468013579-1357924680-' + rep(B62, 24), 'https://hooks.slack.com/services/T01ABCD2E/B02FGHI3J/' + rep(B62, 24)], fp: ['xoxb-xxxxxxxxxxxxxxxxxxxx', 'xoxb-'] },
+    samples: {
+      tp: [
+        'SLACK_BOT_TOKEN=xoxb-2468013579-1357924680-' + rep(B62, 24),
+        'https://hooks.slack.com/services/T01ABCD2E/B02FGHI3J/' + rep(B62, 24),
+      ],
+      fp: ['xoxb-xxxxxxxxxxxxxxxxxxxx', 'xoxb-'],
+    },
   },
   {
     id: 'secret.stripe-key',
     category: 'secret',
     severity: 'critical',
     kind: 'stripe-key',
-    description: 'A Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_) or webhook secret (whsec_).',
+    description:
+      'A Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_) or webhook secret (whsec_).',
     keywords: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'whsec_'],
     pattern: r`(?<![\w])(?:[sr]k_(?:live|test)_[0-9a-zA-Z]{24,247}|whsec_[0-9a-zA-Z]{32,64})(?![\w])`,
     deny: KNOWN_EXAMPLES,
     validate: (v) => !/x{10}/i.test(v),
-    samples: { tp: ['STRIPE_SECRET_KEY=sk_live_' + rep('51Hq' + B62, 99)], fp: ['sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'sk_live_xxxxxxxxxxxxxxxxxxxxxxxx'] },
+    samples: {
+      tp: ['STRIPE_SECRET_KEY=sk_live_' + rep('51Hq' + B62, 99)],
+      fp: ['sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'sk_live_xxxxxxxxxxxxxxxxxxxxxxxx'],
+    },
   },
   {
     id: 'secret.npm-token',
@@ -157,18 +204,46 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['npm_', '_authtoken'],
     pattern: r`(?:(?<![\w])npm_[A-Za-z0-9]{36}(?![\w])|_authToken\s*=\s*(?<v>[A-Za-z0-9_./+=-]{20,200}))`,
     validate: (v) => !v.startsWith('$') && !/x{10}/i.test(v) && (v.startsWith('npm_') || looksRandom(v, 20)),
-    samples: { tp: ['NPM_TOKEN=npm_' + rep(B62, 36), ['//registry.npmjs.org/:_authToken=3f9a1c0b-7e2d-4a6b-9c8d-1e2f3a4b5c6d', '3f9a1c0b-7e2d-4a6b-9c8d-1e2f3a4b5c6d']], fp: ['//registry.npmjs.org/:_authToken=${NPM_TOKEN}', 'npm_config_cache'] },
+    samples: {
+      tp: [
+        'NPM_TOKEN=npm_' + rep(B62, 36),
+        [
+          '//registry.npmjs.org/:_authToken=3f9a1c0b-7e2d-4a6b-9c8d-1e2f3a4b5c6d',
+          '3f9a1c0b-7e2d-4a6b-9c8d-1e2f3a4b5c6d',
+        ],
+      ],
+      fp: ['//registry.npmjs.org/:_authToken=${NPM_TOKEN}', 'npm_config_cache'],
+    },
   },
   {
     id: 'secret.private-key',
     category: 'secret',
     severity: 'critical',
     kind: 'private-key',
-    description: 'A private key block (PEM: RSA, EC, DSA, PKCS#8, encrypted; OpenSSH; PGP), also JSON-escaped.',
+    description:
+      'A private key block (PEM: RSA, EC, DSA, PKCS#8, encrypted; OpenSSH; PGP), also JSON-escaped.',
     keywords: ['-----begin'],
     pattern: r`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?:\\[nr]|[\sA-Za-z0-9+/=:-]){64,16000})`,
-    validate: (v) => (v.match(/[A-Za-z0-9+/]/g) ?? []).length >= 120 && !/\.\.\.|<[^>]*>/.test(v.slice(0, 200).replace(/-----[^-]*-----/g, '')),
-    samples: { tp: ['-----BEGIN RSA PRIVATE KEY-----\n' + rep('MIIEpAIBAAKCAQEA' + B62, 64 * 3).replace(/(.{64})/g, '$1\n') + '-----END RSA PRIVATE KEY-----', r`"-----BEGIN PRIVATE KEY-----\n` + rep('MIIEvQIBADANBgkq' + B62, 64 * 3).replace(/(.{64})/g, '$1\\n') + r`-----END PRIVATE KEY-----\n"`, '-----BEGIN OPENSSH PRIVATE KEY-----\n' + rep('b3BlbnNzaC1rZXk' + B62, 70 * 3).replace(/(.{70})/g, '$1\n') + '-----END OPENSSH PRIVATE KEY-----'], fp: ['-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----', "const header = '-----BEGIN PRIVATE KEY-----';"] },
+    validate: (v) =>
+      (v.match(/[A-Za-z0-9+/]/g) ?? []).length >= 120 &&
+      !/\.\.\.|<[^>]*>/.test(v.slice(0, 200).replace(/-----[^-]*-----/g, '')),
+    samples: {
+      tp: [
+        '-----BEGIN RSA PRIVATE KEY-----\n' +
+          rep('MIIEpAIBAAKCAQEA' + B62, 64 * 3).replace(/(.{64})/g, '$1\n') +
+          '-----END RSA PRIVATE KEY-----',
+        r`"-----BEGIN PRIVATE KEY-----\n` +
+          rep('MIIEvQIBADANBgkq' + B62, 64 * 3).replace(/(.{64})/g, '$1\\n') +
+          r`-----END PRIVATE KEY-----\n"`,
+        '-----BEGIN OPENSSH PRIVATE KEY-----\n' +
+          rep('b3BlbnNzaC1rZXk' + B62, 70 * 3).replace(/(.{70})/g, '$1\n') +
+          '-----END OPENSSH PRIVATE KEY-----',
+      ],
+      fp: [
+        '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
+        "const header = '-----BEGIN PRIVATE KEY-----';",
+      ],
+    },
   },
   {
     id: 'secret.jwt',
@@ -178,18 +253,38 @@ export const secretRules: readonly RuleDef[] = [
     description: 'A JSON Web Token (three base64url parts, the first two JSON objects).',
     keywords: ['eyj'],
     pattern: r`(?<![\w-])eyJ[A-Za-z0-9_-]{10,4000}\.eyJ[A-Za-z0-9_-]{10,8000}\.[A-Za-z0-9_-]{16,2000}(?![\w-])`,
-    samples: { tp: ['Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MjQyIiwibmFtZSI6Ik1hcnRhIn0.' + rep(B62 + '_-', 43)], fp: ['eyJhbGciOiJIUzI1NiJ9', 'eyJ.eyJ.x'] },
+    samples: {
+      tp: [
+        'Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MjQyIiwibmFtZSI6Ik1hcnRhIn0.' +
+          rep(B62 + '_-', 43),
+      ],
+      fp: ['eyJhbGciOiJIUzI1NiJ9', 'eyJ.eyJ.x'],
+    },
   },
   {
     id: 'secret.url-credentials',
     category: 'secret',
     severity: 'critical',
     kind: 'password',
-    description: 'A password inside a URL (scheme://user:password@host): database connection strings, proxy URLs, git remotes.',
+    description:
+      'A password inside a URL (scheme://user:password@host): database connection strings, proxy URLs, git remotes.',
     keywords: ['://'],
     pattern: r`(?<=[A-Za-z][A-Za-z0-9+.-]{0,20})://[^:/\s"'<>@\\]{1,128}:(?<v>[^@/\s"'<>\\]{1,256})@[A-Za-z0-9\[]`,
-    validate: (v) => !isPlaceholder(v) && !/^(?:pass(?:word)?|pwd|secret|\*+|x+|\$\w+|\$\{[^}]*\}|<[^>]*>|%[^%]*%|:?\d{1,5})$/i.test(v),
-    samples: { tp: [['DATABASE_URL=postgres://billing:Tr0ub4dor-x91@db.acme.lan:5432/app', 'Tr0ub4dor-x91'], ['https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', 'S3cr3t!']], fp: ['postgres://user:password@localhost/db', 'https://github.com/a/b', 'mongodb://${USER}:${PASS}@host', 'http://host:8080/x@y'] },
+    validate: (v) =>
+      !isPlaceholder(v) &&
+      !/^(?:pass(?:word)?|pwd|secret|\*+|x+|\$\w+|\$\{[^}]*\}|<[^>]*>|%[^%]*%|:?\d{1,5})$/i.test(v),
+    samples: {
+      tp: [
+        ['DATABASE_URL=postgres://billing:Tr0ub4dor-x91@db.acme.lan:5432/app', 'Tr0ub4dor-x91'],
+        ['https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', 'S3cr3t!'],
+      ],
+      fp: [
+        'postgres://user:password@localhost/db',
+        'https://github.com/a/b',
+        'mongodb://${USER}:${PASS}@host',
+        'http://host:8080/x@y',
+      ],
+    },
   },
   {
     id: 'secret.connection-string-password',
@@ -200,54 +295,116 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['password=', 'pwd='],
     pattern: r`(?<![\w])(?:Password|Pwd)=(?<v>[^;"'\s]{6,128})(?=;|["'\s]|$)`,
     flags: 'i',
-    validate: (v, ctx) => !isPlaceholder(v) && !/^[{$%<]/.test(v) && /;\s*$|;\w/.test(ctx.text.slice(ctx.matchStart - 80, ctx.matchStart) + ctx.text.slice(ctx.end, ctx.end + 1)),
-    samples: { tp: [['Server=db01;Database=app;User Id=sa;Password=Xk29!fq7Lm;', 'Xk29!fq7Lm']], fp: ['Password=${DB_PASS};', 'password=changeme;', 'url?password=abc'] },
+    validate: (v, ctx) =>
+      !isPlaceholder(v) &&
+      !/^[{$%<]/.test(v) &&
+      /;\s*$|;\w/.test(
+        ctx.text.slice(ctx.matchStart - 80, ctx.matchStart) + ctx.text.slice(ctx.end, ctx.end + 1),
+      ),
+    samples: {
+      tp: [['Server=db01;Database=app;User Id=sa;Password=Xk29!fq7Lm;', 'Xk29!fq7Lm']],
+      fp: ['Password=${DB_PASS};', 'password=changeme;', 'url?password=abc'],
+    },
   },
   {
     id: 'secret.env-assignment',
     category: 'secret',
     severity: 'high',
     kind: 'token',
-    description: 'A value assigned to a secret-looking environment variable (API_KEY=..., DB_PASSWORD=..., as in .env files and shell exports).',
+    description:
+      'A value assigned to a secret-looking environment variable (API_KEY=..., DB_PASSWORD=..., as in .env files and shell exports).',
     // Upper-case sets ([K][E][Y]): the name is an environment variable, so `key` in code is no hit.
-    keywords: ['[K][E][Y]', '[T][O][K][E][N]', '[S][E][C][R][E][T]', '[P][A][S][S][W]', '[P][W][D]', '[C][R][E][D][E][N][T][I][A][L]', '[A][U][T][H]'],
+    keywords: [
+      '[K][E][Y]',
+      '[T][O][K][E][N]',
+      '[S][E][C][R][E][T]',
+      '[P][A][S][S][W]',
+      '[P][W][D]',
+      '[C][R][E][D][E][N][T][I][A][L]',
+      '[A][U][T][H]',
+    ],
     pattern: r`(?<=(?:^|[^\w$.])[A-Z0-9_]{0,60})(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH)(?:_[A-Z0-9]+){0,4}=(?:(?<q>["'])(?<v>[^"'\n\\]{6,300})\k<q>|(?<w>[^\s"'#\\]{6,300}))`,
     validate: (v, ctx) => {
       if (isPlaceholder(v) || /^[$%{<]/.test(v)) return false;
       const name = ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchEnd).toUpperCase();
-      return /PASSW|PWD/.test(name) ? v.length >= 6 && !/^(?:true|false|\d{1,5})$/i.test(v) : looksRandom(v, 12) || /^\S{24,}$/.test(v);
+      return /PASSW|PWD/.test(name)
+        ? v.length >= 6 && !/^(?:true|false|\d{1,5})$/i.test(v)
+        : looksRandom(v, 12) || /^\S{24,}$/.test(v);
     },
-    samples: { tp: [['DB_PASSWORD=hunter2-Blue!', 'hunter2-Blue!'], ['export SERVICE_API_KEY="k9Qz3LmX8vTb4RcW"', 'k9Qz3LmX8vTb4RcW'], ['JWT_SECRET=' + rep('f3a9c1e7b5d2', 48), rep('f3a9c1e7b5d2', 48)]], fp: ['API_KEY=your-api-key-here', 'TOKEN=$GITHUB_TOKEN', 'const apiKey = process.env.API_KEY', 'USE_AUTH=true', 'SECRET_KEY=changeme'] },
+    samples: {
+      tp: [
+        ['DB_PASSWORD=hunter2-Blue!', 'hunter2-Blue!'],
+        ['export SERVICE_API_KEY="k9Qz3LmX8vTb4RcW"', 'k9Qz3LmX8vTb4RcW'],
+        ['JWT_SECRET=' + rep('f3a9c1e7b5d2', 48), rep('f3a9c1e7b5d2', 48)],
+      ],
+      fp: [
+        'API_KEY=your-api-key-here',
+        'TOKEN=$GITHUB_TOKEN',
+        'const apiKey = process.env.API_KEY',
+        'USE_AUTH=true',
+        'SECRET_KEY=changeme',
+      ],
+    },
   },
   {
     id: 'secret.assignment',
     category: 'secret',
     severity: 'high',
     kind: 'token',
-    description: 'A random-looking quoted value assigned to a secret-looking name in code, JSON or YAML (apiKey: "...", "client_secret": "...").',
+    description:
+      'A random-looking quoted value assigned to a secret-looking name in code, JSON or YAML (apiKey: "...", "client_secret": "...").',
     // Every alternative of the name starts with one of these, so a hit is the match start.
-    keywords: ['api', 'access', 'secret', 'client', 'token', 'auth', 'refresh', 'passw', 'private', 'credential'],
+    keywords: [
+      'api',
+      'access',
+      'secret',
+      'client',
+      'token',
+      'auth',
+      'refresh',
+      'passw',
+      'private',
+      'credential',
+    ],
     pattern: r`(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|auth[_-]?token|access[_-]?token|refresh[_-]?token|password|passwd|private[_-]?key|credentials?)(?:\\?["'])?[ \t]*(?::|=|:=|=>)[ \t]*(?:\\?(?<q>["'\x60]))(?<v>[^"'\x60\s\\]{8,300})\\?\k<q>`,
     flags: 'i',
     deny: KNOWN_EXAMPLES,
     validate: (v, ctx) => {
       const name = ctx.text.slice(ctx.matchStart, ctx.start).toLowerCase();
-      if (/passw/.test(name)) return !isPlaceholder(v) && v.length >= 8 && /\d|[^\w]/.test(v) && !/^[a-z]+$/i.test(v);
+      if (/passw/.test(name))
+        return !isPlaceholder(v) && v.length >= 8 && /\d|[^\w]/.test(v) && !/^[a-z]+$/i.test(v);
       return looksRandom(v, 16);
     },
-    samples: { tp: [['const apiKey = "Zk2LmX9vTb4RcW8nYp3HsJ6f"', 'Zk2LmX9vTb4RcW8nYp3HsJ6f'], ['{"client_secret": "GOCSPX-' + rep(B62, 28) + '"}', 'GOCSPX-' + rep(B62, 28)], ["password: 'Tr0ub4dor&3'", 'Tr0ub4dor&3']], fp: ["token: 'SyntaxKind.Identifier'", 'apiKey: "YOUR_API_KEY_HERE_PLEASE"', "password: 'password'", 'secretKey = "abcdefghijklmnop"', "const tokenType = 'bearer-token-default'"] },
+    samples: {
+      tp: [
+        ['const apiKey = "Zk2LmX9vTb4RcW8nYp3HsJ6f"', 'Zk2LmX9vTb4RcW8nYp3HsJ6f'],
+        ['{"client_secret": "GOCSPX-' + rep(B62, 28) + '"}', 'GOCSPX-' + rep(B62, 28)],
+        ["password: 'Tr0ub4dor&3'", 'Tr0ub4dor&3'],
+      ],
+      fp: [
+        "token: 'SyntaxKind.Identifier'",
+        'apiKey: "YOUR_API_KEY_HERE_PLEASE"',
+        "password: 'password'",
+        'secretKey = "abcdefghijklmnop"',
+        "const tokenType = 'bearer-token-default'",
+      ],
+    },
   },
   {
     id: 'secret.basic-auth-header',
     category: 'secret',
     severity: 'critical',
     kind: 'password',
-    description: 'HTTP Basic or Bearer credentials written out (Proxy-Authorization: Basic ..., Authorization: Basic ...).',
+    description:
+      'HTTP Basic or Bearer credentials written out (Proxy-Authorization: Basic ..., Authorization: Basic ...).',
     keywords: ['authorization'],
     lookback: 6,
     pattern: r`(?:Proxy-)?Authorization(?:\\?["'])?\s*:\s*(?:\\?["'])?(?<v>(?:Basic|Bearer|Negotiate|NTLM|Digest)\s+[A-Za-z0-9+/=._~-]{12,4096})`,
     flags: 'i',
     validate: (v) => !isPlaceholder(v.split(/\s+/)[1] ?? '') && looksRandom(v.split(/\s+/)[1] ?? '', 12),
-    samples: { tp: [['Proxy-Authorization: Basic amRvZTpTM2NyM3QhMjAyNQ==', 'Basic amRvZTpTM2NyM3QhMjAyNQ==']], fp: ['Authorization: Bearer <token>', 'Authorization: Bearer ${TOKEN}'] },
+    samples: {
+      tp: [['Proxy-Authorization: Basic amRvZTpTM2NyM3QhMjAyNQ==', 'Basic amRvZTpTM2NyM3QhMjAyNQ==']],
+      fp: ['Authorization: Bearer <token>', 'Authorization: Bearer ${TOKEN}'],
+    },
   },
 ];
