@@ -136,3 +136,32 @@ describe('bad input', () => {
     );
   });
 });
+
+describe('large documents', () => {
+  it('a JSON array too large to read whole is read element by element, with paths from the dialects', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'requests.json');
+    const body = (i: number) => ({
+      model: 'gpt-4.1',
+      messages: [
+        { role: 'system', content: `run ${i} in /home/jdoe/x` },
+        { role: 'user', content: 'x'.repeat(2000) + (i === 150 ? ` ${AWS}` : '') },
+      ],
+    });
+    await writeFile(
+      file,
+      JSON.stringify(
+        Array.from({ length: 200 }, (_, i) => body(i)),
+        null,
+        2,
+      ),
+    );
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'json');
+    assert.equal(report.files[0]?.records, 200);
+    const aws = report.findings.find((f) => f.value === AWS);
+    assert.deepEqual(aws?.path, [150, 'messages', 1, 'content']);
+    assert.equal(aws?.role, 'user');
+    assert.equal(report.findings.find((f) => f.ruleId === 'test.home-path')?.role, 'system');
+  });
+});

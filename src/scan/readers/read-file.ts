@@ -195,6 +195,10 @@ async function* readElements(
           const info = harEntryLeaves(ev.value, (leaf) => pending.push(leaf));
           for (const leaf of pending)
             out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, info.assistant, info.timestamp);
+        } else if (format === 'json') {
+          requestBodyLeaves(ev.value, (leaf) =>
+            out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, 'other', undefined),
+          );
         } else if (typeof ev.value === 'object' && ev.value !== null) {
           const rec = ev.value as Rec;
           const ts = timestampOf(rec) ?? sessionStart;
@@ -294,6 +298,12 @@ export async function openFile(
       };
     case 'json':
       return { ok: true, format: 'json', batches: readDocument(source.chunks, displayName, limits) };
+    case 'json-array':
+      return {
+        ok: true,
+        format: 'json',
+        batches: readElements(source.chunks, 'json', [], displayName, limits),
+      };
     case 'lines':
       return {
         ok: true,

@@ -16,6 +16,8 @@ export type Sniffed =
   /** One JSON document whose array `target` holds the records (legacy Gemini/Qwen sessions). */
   | { kind: 'session-document'; format: 'gemini-cli' | 'qwen-code'; target: string[] }
   | { kind: 'json' }
+  /** A JSON document whose root is an array too large to read whole. */
+  | { kind: 'json-array' }
   | { kind: 'lines'; format: InputFormat };
 
 /** Recognises one JSONL record; undefined when it is no known assistant's. */
@@ -74,6 +76,8 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
         target: ['messages'],
       };
     }
+    // A large array document (an export of request bodies): element by element, like a HAR.
+    if (trimmed.startsWith('[') && !complete) return { kind: 'json-array' };
     return { kind: 'json' };
   }
   for (const rec of records) {
