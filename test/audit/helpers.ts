@@ -10,6 +10,7 @@ import { ulid } from '../../src/audit/ulid.js';
 import { GENESIS_HASH, type SealedEvent } from '../../src/audit/types.js';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import type { AuditStore } from '../../src/audit/store.js';
 
 export const PG_URL = process.env.AIRLOCK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -97,7 +98,7 @@ export interface OpenedStore {
 }
 
 export interface StoreKind {
-  name: 'sqlite' | 'postgres';
+  name: 'sqlite' | 'sqlite-threaded' | 'postgres';
   open(): Promise<OpenedStore>;
 }
 
@@ -107,6 +108,26 @@ export const STORE_KINDS: StoreKind[] = [
     async open() {
       const tmp = await tempDir();
       const store = new SqliteAuditStore({ path: join(tmp.dir, 'audit.db') });
+      await store.init();
+      return {
+        store,
+        exec: async (sql) => {
+          store
+            .database()
+            .exec(sql.replaceAll('$events', 'audit_events').replaceAll('$findings', 'audit_findings'));
+        },
+        cleanup: async () => {
+          await store.close();
+          await tmp.cleanup();
+        },
+      };
+    },
+  },
+  {
+    name: 'sqlite-threaded',
+    async open() {
+      const tmp = await tempDir();
+      const store = new ThreadedSqliteStore({ path: join(tmp.dir, 'audit.db') });
       await store.init();
       return {
         store,

@@ -1,0 +1,29 @@
+/**
+ * Worker thread side of ThreadedSqliteStore: its own connection to the audit file, doing the
+ * inserts (and retention deletes) so the gateway's event loop only posts the batch.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { eventFromDoc } from './chain.js';
+import { SqliteAuditStore } from './sqlite-store.js';
+import type { WriterRequest, WriterResponse } from './sqlite-threaded.js';
+
+const { path } = workerData as { path: string };
+const store = new SqliteAuditStore({ path });
+
+async function handle(req: WriterRequest): Promise<number> {
+  if (req.op === 'prune') return store.prune(new Date(req.before));
+  await store.append(req.docs.map((doc, i) => ({ doc, event: eventFromDoc(doc, req.hashes[i] ?? '') })));
+  return req.docs.length;
+}
+
+parentPort?.on('message', (req: WriterRequest) => {
+  handle(req).then(
+    (value) => parentPort?.postMessage({ id: req.id, ok: true, value } satisfies WriterResponse),
+    (err: unknown) =>
+      parentPort?.postMessage({
+        id: req.id,
+        ok: false,
+        message: err instanceof Error ? err.message : String(err),
+      } satisfies WriterResponse),
+  );
+});
