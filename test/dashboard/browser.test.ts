@@ -143,6 +143,7 @@ describe(
       await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
       await page.goto(`${base}/#/policy`);
       await page.waitForSelector('pre.policy');
+      assert.match(await page.innerText('pre.policy'), /secret: block/, 'the policy in force');
       html.push(await page.content());
 
       for (const text of html) {

@@ -11,6 +11,7 @@ import { AuditRecorder } from '../../src/audit/recorder.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import type { AuditDecision } from '../../src/audit/types.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import { PolicyStatus } from '../../src/dashboard/policy-status.js';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import { createMetrics, exchangeDecision, type Metrics } from '../../src/metrics/index.js';
 import { createPolicyRuntime, type PolicyRuntime } from '../../src/policy/setup.js';
@@ -60,13 +61,15 @@ export async function startDashboardStack(): Promise<DashboardStack> {
   const recorder = new AuditRecorder({ store, dataDir: dir, flushIntervalMs: 50 });
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, TEST_POLICY);
-  const policy = createPolicyRuntime({ file: policyFile, dataDir: dir });
-  const loadedAt = new Date();
-  const dashboard = createDashboard({
-    store,
+  const status = new PolicyStatus(policyFile);
+  const policy = createPolicyRuntime({
+    file: policyFile,
     dataDir: dir,
-    policyInfo: () => ({ source: policyFile, text: TEST_POLICY, loadedAt, mode: 'enforce' }),
+    onReload: (_inspector, _onError, compiled) => status.loaded(compiled),
+    onReloadError: (err) => status.failed(err),
   });
+  status.loaded(policy.policy());
+  const dashboard = createDashboard({ store, dataDir: dir, policyInfo: () => status.info() });
   recorder.onEvent((event) => dashboard.publish(event));
   const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
   const stack = await startStack(

@@ -26,7 +26,11 @@ export function Policy() {
           {data.lastError ? (
             <section class="card error-box" data-testid="policy-error">
               <h3>Last reload failed {ago(data.lastError.at)}</h3>
-              <p>The policy below stayed in force.</p>
+              <p>
+                {data.loadedAt && Date.parse(data.loadedAt) > Date.parse(data.lastError.at)
+                  ? 'A later version loaded; it is the one below.'
+                  : 'The policy below stayed in force.'}
+              </p>
               <pre>{data.lastError.message}</pre>
             </section>
           ) : null}

@@ -1,0 +1,64 @@
+/**
+ * What the policy page shows, kept up to date by the policy runtime's callbacks:
+ *
+ *   const status = new PolicyStatus(config.policy);
+ *   const rt = createPolicyRuntime(...);   // with the callbacks below
+ *   status.loaded(rt.policy());
+ *   callbacks: { ..., onReload: (i, e, policy) => { gateway.setInspector(i, e); status.loaded(policy); },
+ *                         onReloadError: (err) => status.failed(err) });
+ *   createDashboard({ ..., policyInfo: () => status.info() });
+ *
+ * The text is captured when a version takes effect, so the page shows the policy in force,
+ * not a newer file that was refused.
+ */
+import { readFileSync } from 'node:fs';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { DEFAULT_POLICY_YAML } from '../policy/default.js';
+import type { PolicyInfoInput } from './api.js';
+
+export class PolicyStatus {
+  private text: string | undefined;
+  private source: string | undefined;
+  private mode: string | undefined;
+  private loadedAt = new Date();
+  private lastError: { message: string; at: Date } | undefined;
+
+  /** `file`: the config's policy file, or undefined for the built-in default. */
+  constructor(private readonly file: string | undefined) {
+    this.text = this.read();
+  }
+
+  private read(): string | undefined {
+    if (this.file === undefined) return DEFAULT_POLICY_YAML;
+    try {
+      return readFileSync(this.file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A version took effect (the first load, or a reload that passed validation). */
+  loaded(policy?: CompiledPolicy): void {
+    this.text = this.read();
+    this.loadedAt = new Date();
+    if (policy) {
+      this.source = policy.source;
+      this.mode = policy.policy.mode;
+    }
+  }
+
+  /** A changed file was refused; the previous version stays in force. */
+  failed(err: Error): void {
+    this.lastError = { message: err.message, at: new Date() };
+  }
+
+  info(): PolicyInfoInput {
+    return {
+      source: this.source ?? this.file ?? 'built-in default policy',
+      text: this.text,
+      loadedAt: this.loadedAt,
+      mode: this.mode,
+      lastError: this.lastError,
+    };
+  }
+}
