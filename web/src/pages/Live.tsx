@@ -39,7 +39,12 @@ export function Live({ params }: { params: URLSearchParams }) {
     );
     const source = new EventSource(`${BASE}/api/live`);
     source.onopen = () => setStatus('live');
-    source.onerror = () => setStatus('reconnecting');
+    source.onerror = () => {
+      setStatus('reconnecting');
+      // EventSource retries forever, also after the session ended: any API call that answers
+      // 401 sends the browser to the login form.
+      api.policy().catch(() => undefined);
+    };
     source.addEventListener('audit', (msg) => {
       const e = JSON.parse((msg as MessageEvent<string>).data) as EventSummary;
       if (matches(e, filter)) setEvents((list) => dedupe([e, ...list]).slice(0, KEEP));

@@ -1,5 +1,5 @@
 /** Overview: totals, requests and findings over time, top rules and top clients. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { OverviewRange, StatsSeries } from '../../../src/dashboard/api-types.js';
 import { api } from '../api.js';
 import { Chart } from '../components/Chart.js';
@@ -7,6 +7,7 @@ import { count } from '../format.js';
 import { useLoad } from '../use-load.js';
 
 const RANGES: OverviewRange[] = ['1h', '24h', '7d', '30d'];
+const REFRESH_MS = 30_000;
 
 export function RangePicker({
   value,
@@ -61,7 +62,13 @@ function Top({
 
 export function Overview() {
   const [range, setRange] = useState<OverviewRange>('24h');
-  const { data, error, loading } = useLoad((signal) => api.overview(range, signal), [range]);
+  const [tick, setTick] = useState(0);
+  // Redrawn every 30 s while open; the server answers from its cache most of the time.
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const { data, error, loading } = useLoad((signal) => api.overview(range, signal), [range, tick]);
   const t = data?.totals;
   return (
     <main>
