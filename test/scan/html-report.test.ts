@@ -19,8 +19,8 @@ const skip = existsSync(CHROMIUM)
   : `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
 
 describe('html report', { skip }, () => {
-  it('renders charts and a table whose filters work, in chromium', { timeout: 120_000 }, async () => {
-    const dir = await tempDir();
+  it('renders charts and a table whose filters work, in chromium', { timeout: 120_000 }, async (t) => {
+    const dir = await tempDir(true); // kept: the report and its screenshot are there to look at
     const htmlFile = path.join(dir, 'report.html');
     await scanWithTestEngine([FIXTURES], { format: 'html', output: htmlFile });
     const json = await scanWithTestEngine([FIXTURES], { format: 'json' });
@@ -79,6 +79,7 @@ describe('html report', { skip }, () => {
       const shot = path.join(dir, 'report.png');
       await page.screenshot({ path: shot, fullPage: true });
       assert.ok((await stat(shot)).size > 10_000, `screenshot at ${shot}`);
+      t.diagnostic(`report and screenshot: ${htmlFile}, ${shot}`);
     } finally {
       await browser.close();
     }

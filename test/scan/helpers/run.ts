@@ -1,4 +1,5 @@
 /** Shared helpers for the scanner's tests: fixture paths and an in-process scan with the test engine. */
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,17 @@ export async function findingsOf(
   return result.report.findings;
 }
 
-export const tempDir = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'airlock-scan-'));
+const created: string[] = [];
+// Temp dirs go when the test process ends, except those a test keeps to be looked at.
+process.on('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function tempDir(keep = false): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'airlock-scan-'));
+  if (!keep) created.push(dir);
+  return dir;
+}
 
 /** A compact, comparable view of a finding: where, who, what. */
 export const where = (f: ScanFinding): string =>
