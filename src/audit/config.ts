@@ -10,7 +10,7 @@
  *     spool_max: 256MiB
  *     durability: spool             # spool: written ahead before the response ends; memory: faster, a crash loses the queue
  *     fsync: interval               # always | interval (1 s) | never — only matters for power loss, not for kill -9
- *     instance: gw-eu-1             # chain name; default p<pid>-<random>
+ *     instance: gw-eu-1             # chain name prefix; each process adds -<random> (default p<pid>)
  *     forensic: { max_bytes: 0 }    # keep this much of the body that left (redacted); 0 = off
  */
 import { z } from 'zod';
@@ -37,7 +37,7 @@ const auditObject = z
     fsync: z.enum(['always', 'interval', 'never']).default('interval'),
     instance: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (at most 64)')
+      .regex(/^[A-Za-z0-9_-]{1,56}$/, 'letters, digits, _ and - only (at most 56)')
       .optional(),
     forensic: z
       .object({ max_bytes: byteSize.or(z.literal(0)).default(0) })

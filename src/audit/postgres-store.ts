@@ -178,7 +178,8 @@ export class PostgresAuditStore implements AuditStore {
     await this.transaction(async (client) => {
       const inserted = await client.query<{ row_id: string; id: string }>(
         `INSERT INTO ${this.tables.events} (${EVENT_COLUMNS}) SELECT * FROM ${unnest(EVENT_TYPES)} ` +
-          'ON CONFLICT DO NOTHING RETURNING row_id, id',
+          // Only a repeated id (a replay) is skipped: two writers on one (instance, seq) must fail loudly.
+          'ON CONFLICT (id) DO NOTHING RETURNING row_id, id',
         columns,
       );
       if (inserted.rows.length === 0) return;

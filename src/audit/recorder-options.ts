@@ -4,7 +4,10 @@ import type { AuditStore } from './store.js';
 export interface RecorderOptions {
   store: AuditStore;
   dataDir: string;
-  /** Name of this recorder's chain; default `p<pid>-<random>`. Letters, digits, `_`, `-`. */
+  /**
+   * Name of this recorder's chain; default `p<pid>-<random>`. Letters, digits, `_`, `-`. Must be
+   * unique among live writers of the store: a second writer of the same chain fails its appends.
+   */
   instance?: string;
   /** `spool` (default): every event is written ahead to the spool file before record() returns. */
   durability?: 'spool' | 'memory';

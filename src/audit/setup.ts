@@ -3,6 +3,7 @@
  * AuditStoreError when it is corrupt or unreachable), start the recorder and retention, and
  * one close() for the graceful stop.
  */
+import { randomBytes } from 'node:crypto';
 import { errorText } from './errors.js';
 import type { AuditConfig } from './config.js';
 import { openAuditStore } from './open.js';
@@ -33,7 +34,8 @@ export async function openAudit(
   const recorder = new AuditRecorder({
     store,
     dataDir,
-    instance: config.instance,
+    // The configured name is a prefix: every process (--workers, restarts) needs its own chain.
+    instance: `${config.instance ?? `p${process.pid}`}-${randomBytes(3).toString('hex')}`,
     durability: config.durability,
     fsync: config.fsync,
     maxSpoolBytes: config.spool_max,

@@ -130,7 +130,7 @@ export class SqliteAuditStore implements AuditStore {
     if (batch.length === 0) return;
     const db = this.open();
     const insertEvent = this.statement(
-      `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(13)}?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(13)}?) ON CONFLICT (id) DO NOTHING`,
     );
     const insertFinding = this.statement(
       'INSERT INTO audit_findings (event_row, ts, rule_id, category, severity, action) VALUES (?, ?, ?, ?, ?, ?)',

@@ -35,6 +35,7 @@ describe('audit config and setup', () => {
     const dataDir = join(tmp.dir, 'retain');
     const config = auditConfigSchema.parse({ retain: '30d', instance: 'retain-test' });
     const audit = await openAudit(config, dataDir);
+    assert.match(audit.recorder.instance, /^retain-test-[0-9a-f]{6}$/);
     const old = Date.now() - 40 * 86_400_000;
     for (let i = 1; i <= 10; i++) audit.recorder.record(sampleInput(i, old + i));
     for (let i = 11; i <= 15; i++) audit.recorder.record(sampleInput(i, Date.now()));

@@ -159,6 +159,15 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(counted, perMinute);
     });
 
+    it('refuses a second writer of the same chain position instead of dropping it', async () => {
+      const ours = sealedChain('dup-chain', 1)[0]!;
+      const theirs = sealedChain('dup-chain', 1)[0]!; // same instance and seq, another id
+      await opened.store.append([ours]);
+      await opened.store.append([ours]); // a replay: fine
+      await assert.rejects(opened.store.append([theirs]), /UNIQUE|unique|duplicate/);
+      assert.equal((await opened.store.query({ instance: 'dup-chain' })).events.length, 1);
+    });
+
     it('feeds new rows in insertion order from a cursor', async () => {
       const head = await opened.store.changes(undefined, 5);
       assert.equal(head.events.length, 5);
