@@ -6,6 +6,9 @@
 export { auditConfigSchema, DEFAULT_AUDIT_CONFIG, type AuditConfig } from './config.js';
 export { openAudit, type Audit, type OpenAuditOptions } from './setup.js';
 export { openAuditStore, createAuditStore, auditDbPath } from './open.js';
+export { SqliteAuditStore } from './sqlite-store.js';
+export { ThreadedSqliteStore } from './sqlite-threaded.js';
+export { PostgresAuditStore } from './postgres-store.js';
 export { AuditRecorder, type RecorderOptions, type RecorderStats } from './recorder.js';
 export { buildEventBody, sanitizePath, jsonPathToString, type AuditEventInput } from './event.js';
 export { clientFamily } from './client.js';
