@@ -5,7 +5,7 @@
  * reading goes on.
  */
 import type { JsonPath } from '../../dialects/types.js';
-import type { Assistant, InputFormat, LocatedInput, ScanWarning } from '../types.js';
+import type { Assistant, InputFormat } from '../types.js';
 import { auditLeaves } from './audit.js';
 import { claudeCodeLeaves } from './claude-code.js';
 import { codexLeaves } from './codex.js';
@@ -17,6 +17,9 @@ import { requestBodyLeaves } from './request-body.js';
 import { sniff } from './sniff.js';
 import { openSource } from './source.js';
 import type { Leaf, LeafSink } from './walk.js';
+import { Batcher, timestampOf, type ReadBatch } from './batcher.js';
+
+export type { ReadBatch } from './batcher.js';
 
 export interface ReadLimits {
   /** Longest line kept; a longer one is skipped with a warning. */
@@ -29,13 +32,6 @@ export const DEFAULT_LIMITS: ReadLimits = {
   maxLineBytes: 16 * 1024 * 1024,
   maxDocumentBytes: 32 * 1024 * 1024,
 };
-
-export interface ReadBatch {
-  inputs: LocatedInput[];
-  warnings: ScanWarning[];
-  linesSkipped: number;
-  records: number;
-}
 
 export type OpenedFile =
   { ok: true; format: InputFormat; batches: AsyncGenerator<ReadBatch> } | { ok: false; reason: string };
@@ -65,45 +61,6 @@ const ASSISTANTS: Record<InputFormat, Assistant> = {
   jsonl: 'other',
   text: 'other',
 };
-
-/** Roughly how much text goes to the engine at once: large enough to amortise each call. */
-const BATCH_TEXT = 512 * 1024;
-
-class Batcher {
-  batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
-  private text = 0;
-  constructor(readonly file: string) {}
-  add(leaf: Leaf, line: number, assistant: Assistant, timestamp: string | undefined): void {
-    const input: LocatedInput = { path: leaf.path, role: leaf.role, text: leaf.text, line, assistant };
-    if (leaf.header !== undefined) input.header = leaf.header;
-    if (timestamp !== undefined) input.timestamp = timestamp;
-    this.batch.inputs.push(input);
-    this.text += leaf.text.length;
-  }
-  warn(message: string, line?: number): void {
-    this.batch.warnings.push(
-      line === undefined ? { file: this.file, message } : { file: this.file, line, message },
-    );
-  }
-  full(): boolean {
-    return this.text >= BATCH_TEXT || this.batch.inputs.length >= 4096;
-  }
-  take(): ReadBatch {
-    const out = this.batch;
-    this.batch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
-    this.text = 0;
-    return out;
-  }
-}
-
-/** The record's time: `timestamp` in the assistants' transcripts, `ts`/`time` in audit events. */
-function timestampOf(rec: Rec): string | undefined {
-  for (const key of ['timestamp', 'ts', 'time']) {
-    const v = rec[key];
-    if (typeof v === 'string') return v;
-  }
-  return undefined;
-}
 
 async function* readLines(
   chunks: AsyncIterable<Buffer>,
