@@ -3,7 +3,7 @@
  * egress proxy) built from a config and a data directory. `airlock start`, `airlock run` and
  * the end-to-end tests all start it this way, so what is tested is what runs.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { openAuditStore } from './audit/open.js';
 import { AuditRecorder } from './audit/recorder.js';
@@ -12,6 +12,7 @@ import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { GatewayStarter } from './run/gateway.js';
 import { createDashboard, type Dashboard } from './dashboard/index.js';
+import { PolicyStatus } from './dashboard/policy-status.js';
 import { learnCanaries, type Canary } from './detect/canaries.js';
 import { egressAuditInput } from './egress/events.js';
 import { startForwardProxy, type ForwardProxy } from './egress/proxy.js';
@@ -20,7 +21,6 @@ import type { Exchange } from './gateway/exchange.js';
 import { createLogger, startGateway, type Gateway, type RouteHandler } from './gateway/server.js';
 import { createMetrics, exchangeDecision } from './metrics/index.js';
 import type { CompiledPolicy } from './policy/compile.js';
-import { DEFAULT_POLICY_YAML } from './policy/default.js';
 import { engineForPolicy } from './policy/engine.js';
 import { createPolicyInspector } from './policy/inspector.js';
 import { loadPolicyOrDefault } from './policy/load.js';
@@ -66,13 +66,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   const canaries = opts.canaries ?? learnCanaries();
   const vault = openVault(policy.policy.vault, dataDir);
   const surrogates = new Surrogates(loadOrCreateKey(dataDir), vault);
-  const policyText = (): string => {
-    try {
-      return policyFile ? readFileSync(policyFile, 'utf8') : DEFAULT_POLICY_YAML;
-    } catch {
-      return '';
-    }
-  };
+
   const inspectorFor = (p: CompiledPolicy) =>
     createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), surrogates });
   const inspector = inspectorFor(policy);
@@ -86,21 +80,16 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   });
   const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
 
-  let policyLoadedAt = new Date();
-  let lastReloadError: { message: string; at: Date } | undefined;
+  // Keeps the text of the version in force, not of a newer file that was refused.
+  const policyStatus = new PolicyStatus(policyFile);
+  policyStatus.loaded(policy);
   const dashboard = config.dashboard.enabled
     ? createDashboard({
         store,
         dataDir,
         allowRemote: config.dashboard.allow_remote,
         ...(opts.dashboardToken ? { token: opts.dashboardToken } : {}),
-        policyInfo: () => ({
-          source: policy.source,
-          text: policyText(),
-          loadedAt: policyLoadedAt,
-          mode: policy.policy.mode,
-          ...(lastReloadError ? { lastError: lastReloadError } : {}),
-        }),
+        policyInfo: () => policyStatus.info(),
       })
     : undefined;
   if (dashboard) recorder.onEvent((event) => dashboard.publish(event));
@@ -153,12 +142,11 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         const nextInspector = inspectorFor(next);
         gateway.setInspector(nextInspector, next.policy.on_error);
         policy = next;
-        policyLoadedAt = new Date();
-        lastReloadError = undefined;
+        policyStatus.loaded(next);
         logger.info({ policy: policyFile }, 'policy reloaded');
       },
       (err) => {
-        lastReloadError = { message: err.message, at: new Date() };
+        policyStatus.failed(err);
         logger.error(
           { policy: policyFile, error: err.message },
           'new policy refused; the previous one stays in force',
@@ -192,8 +180,9 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     async close() {
       watcher?.close();
       await egress?.close();
+      // Live feeds are open connections: end them first, or the gateway waits out its grace period.
+      await dashboard?.close();
       await gateway.close();
-      dashboard?.close();
       await recorder.close();
       await store.close();
       await vault.close();
