@@ -112,14 +112,23 @@ function evaluate(req: LabelledRequest): void {
     for (const label of req.labels) {
       let seen = 0;
       inputs.forEach((input, i) => {
-        if (input.role === 'header') return;
+        // Values are looked for in headers too, except the provider credential headers.
+        if (
+          input.role === 'header' &&
+          /^(?:authorization|x-api-key|x-goog-api-key)$/.test(input.header ?? '')
+        )
+          return;
         for (
           let at = input.text.indexOf(label.value);
           at !== -1;
           at = input.text.indexOf(label.value, at + 1)
         ) {
           seen++;
-          const ok = covered(findings, i, at, at + label.value.length, label.category);
+          // A header that describes the machine is reported whole as header-fingerprint.
+          const ok =
+            covered(findings, i, at, at + label.value.length, label.category) ||
+            (input.role === 'header' &&
+              covered(findings, i, at, at + label.value.length, 'header-fingerprint'));
           tally(recall[mode], label.category, ok);
           if (!ok && verbose && mode === 'full')
             console.log(

@@ -77,6 +77,10 @@ export const headerRules: readonly RuleDef[] = [
     appliesTo: {
       headers: [
         'x-claude-code-session-id',
+        'thread-id',
+        'x-codex-window-id',
+        'x-codex-installation-id',
+        'x-client-request-id',
         'session_id',
         'session-id',
         'x-session-id',

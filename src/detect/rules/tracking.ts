@@ -42,8 +42,11 @@ export const trackingRules: readonly RuleDef[] = [
       'tracking_id',
       'visitor_id',
       'distinct_id',
+      'thread_id',
+      'threadid',
+      'window_id',
     ],
-    pattern: r`(?:device|session|account|anonymous|installation|install|user|machine|client|tracking|visitor|distinct)_?(?:id|uuid)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>${ID_VALUE})(?![\w-])`,
+    pattern: r`(?:device|session|account|anonymous|installation|install|user|machine|client|tracking|visitor|distinct|thread|window)_?(?:id|uuid)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>${ID_VALUE})(?![\w-])`,
     flags: 'i',
     validate: opaque,
     samples: {
@@ -82,9 +85,14 @@ export const trackingRules: readonly RuleDef[] = [
         'anonymousId',
         'machine_id',
         'machineId',
+        'thread_id',
+        'x-codex-installation-id',
+        'x-codex-window-id',
+        'window_id',
       ],
     },
-    validate: (v) => opaque(v.trim()) && !/\s/.test(v.trim()),
+    // Codex window ids are a session id plus `:<n>`.
+    validate: (v) => opaque(v.trim().replace(/:\d+$/, '')) && !/\s/.test(v.trim()),
     samples: {
       field: 'prompt_cache_key',
       tp: ['0199a4c2-7b1e-7d30-9f4a-3c5d6e7f8a9b'],
