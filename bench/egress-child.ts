@@ -31,7 +31,10 @@ if (role === 'bare') {
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
   process.stdout.write(`${JSON.stringify({ port: (bare.address() as { port: number }).port })}\n`);
 } else if (role === 'proxy') {
-  const proxy = await startForwardProxy({ port: 0, onEvent: logEgressEvents(pino(pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }))) });
+  const proxy = await startForwardProxy({
+    port: 0,
+    onEvent: logEgressEvents(pino(pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }))),
+  });
   process.stdout.write(`${JSON.stringify({ port: proxy.port })}\n`);
 } else {
   const echo = await listen((s) => {

@@ -21,7 +21,10 @@ const quick = process.env.BENCH_QUICK === '1';
 const CHILD = fileURLToPath(new URL('./egress-child.ts', import.meta.url));
 
 async function spawnChild(role: string): Promise<{ child: ChildProcess; info: Record<string, number> }> {
-  const child = fork(CHILD, [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [role], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -64,7 +67,8 @@ async function tunnel(target: number, proxyPort: number | undefined): Promise<So
   const s = await open(proxyPort);
   s.write(`CONNECT 127.0.0.1:${target} HTTP/1.1\r\nHost: 127.0.0.1:${target}\r\n\r\n`);
   const head = await readUntil(s, (b) => b.includes('\r\n\r\n'));
-  if (!head.subarray(0, 12).toString().startsWith('HTTP/1.1 200')) throw new Error(`proxy answered ${head.toString()}`);
+  if (!head.subarray(0, 12).toString().startsWith('HTTP/1.1 200'))
+    throw new Error(`proxy answered ${head.toString()}`);
   return s;
 }
 
@@ -140,14 +144,20 @@ export async function runEgressBench(): Promise<string> {
       gbBare.push(await throughput(sink, barePort, total));
       const before = await cpuMicros(proxy.child);
       gbProxied.push(await throughput(sink, proxyPort, total));
-      cpuSecondsPerGb = Math.min(cpuSecondsPerGb, ((await cpuMicros(proxy.child)) - before) / 1e6 / (total / 1e9));
+      cpuSecondsPerGb = Math.min(
+        cpuSecondsPerGb,
+        ((await cpuMicros(proxy.child)) - before) / 1e6 / (total / 1e9),
+      );
     }
     const best = (xs: number[]) => Math.max(...xs);
     const median = (xs: number[]) => percentile(xs, 50);
     return [
       `Connection setup, ${n} sequential connections each (connect until one byte echoed), ms:`,
       '',
-      table(['percentile', 'direct', 'bare node:http proxy', 'Airlock proxy', 'added vs direct', 'added vs bare'], setupRows),
+      table(
+        ['percentile', 'direct', 'bare node:http proxy', 'Airlock proxy', 'added vs direct', 'added vs bare'],
+        setupRows,
+      ),
       '',
       `Proxy CPU per tunnel (parse, policy, connect, event, teardown): ${fmt(cpuPerTunnel / 1000)} ms`,
       `Target: added p50 <= 0.2 ms → ${percentile(proxied, 50) - percentile(direct, 50) <= 0.2 ? 'met' : 'NOT met'}`,
@@ -157,8 +167,20 @@ export async function runEgressBench(): Promise<string> {
       table(
         ['', 'direct', 'bare node:http proxy', 'Airlock proxy', 'Airlock / direct'],
         [
-          ['median', fmt(median(gbDirect), 2), fmt(median(gbBare), 2), fmt(median(gbProxied), 2), fmt(median(gbProxied) / median(gbDirect), 2)],
-          ['best', fmt(best(gbDirect), 2), fmt(best(gbBare), 2), fmt(best(gbProxied), 2), fmt(best(gbProxied) / best(gbDirect), 2)],
+          [
+            'median',
+            fmt(median(gbDirect), 2),
+            fmt(median(gbBare), 2),
+            fmt(median(gbProxied), 2),
+            fmt(median(gbProxied) / median(gbDirect), 2),
+          ],
+          [
+            'best',
+            fmt(best(gbDirect), 2),
+            fmt(best(gbBare), 2),
+            fmt(best(gbProxied), 2),
+            fmt(best(gbProxied) / best(gbDirect), 2),
+          ],
         ],
       ),
       '',

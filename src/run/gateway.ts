@@ -38,7 +38,7 @@ export interface RunGateway {
 export interface GatewayStartOptions {
   dataDir: string;
   configFile?: string;
-  /** The user's own outbound proxy, used when the config sets no `upstream_proxy`. */
+  /** Outbound proxy for the gateway's upstreams when the config sets none (see gatewayUpstreamProxy). */
   upstreamProxy?: string;
   /** Log destination: never the terminal the assistant draws on. */
   logger: Logger;
@@ -90,17 +90,21 @@ export function readEgressSection(policyFile: string | undefined): EgressPolicyI
   return result.data;
 }
 
+/**
+ * The outbound proxy an in-process gateway should use: the config's, else the inherited one —
+ * unless every upstream is on this machine (a local model server, the simulator), which would
+ * otherwise be sent to a proxy that cannot reach it (the gateway has one dispatcher for all).
+ */
+export function gatewayUpstreamProxy(config: Config, inherited: string | undefined): string | undefined {
+  if (config.upstream_proxy) return config.upstream_proxy;
+  const remote = Object.values(config.upstreams).some((u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')));
+  return remote ? inherited : undefined;
+}
+
 /** The config for an in-process gateway: the user's file, on an ephemeral loopback port. */
 export function runGatewayConfig(opts: GatewayStartOptions): Config {
   const { config } = loadConfig(opts.configFile);
-  // The inherited proxy is for the providers out there; upstreams on this machine (a local model
-  // server, the simulator) are reached straight, as NO_PROXY would have it.
-  const remote = Object.values(config.upstreams).some((u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')));
-  return {
-    ...config,
-    listen: { host: '127.0.0.1', port: 0 },
-    upstream_proxy: config.upstream_proxy ?? (remote ? opts.upstreamProxy : undefined),
-  };
+  return { ...config, listen: { host: '127.0.0.1', port: 0 }, upstream_proxy: config.upstream_proxy ?? opts.upstreamProxy };
 }
 
 export const startInspectingGateway: GatewayStarter = async (opts) => {

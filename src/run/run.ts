@@ -13,7 +13,7 @@ import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
 import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
-import { readEgressSection, resolveGateway, startInspectingGateway, type GatewayStarter, type RunGateway } from './gateway.js';
+import { gatewayUpstreamProxy, readEgressSection, resolveGateway, startInspectingGateway, type GatewayStarter, type RunGateway } from './gateway.js';
 import { resolveAssistant, type Profile } from './profiles.js';
 import { writeSettingsOverrides } from './settings.js';
 import { runChild } from './spawn.js';
@@ -70,7 +70,9 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
   // Buffered (4 KiB) so that a line per egress attempt costs no write on the tunnel's path;
   // flushed when the run ends.
   const logger: Logger = pino({ level: 'info', name: 'airlock-run' }, pino.destination({ dest: logFile, sync: false, minLength: 4096 }));
-  const upstreamProxy = inheritedUpstreamProxy(env);
+  const { config } = loadConfig(opts.configFile, env);
+  // The config's outbound proxy, else the one the user's environment names.
+  const upstreamProxy = config.upstream_proxy ?? inheritedUpstreamProxy(env);
   const settingsDir = join(opts.dataDir, 'run', String(process.pid));
 
   let gateway: RunGateway | undefined;
@@ -79,10 +81,10 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     gateway = await resolveGateway(opts.gateway ?? DEFAULT_GATEWAY_URL, opts.startGateway ?? startInspectingGateway, {
       dataDir: opts.dataDir,
       configFile: opts.configFile,
-      upstreamProxy,
+      upstreamProxy: gatewayUpstreamProxy(config, upstreamProxy),
       logger,
     });
-    const base = gateway.egressPolicy ?? readEgressSection(loadConfig(opts.configFile, env).config.policy);
+    const base = gateway.egressPolicy ?? readEgressSection(config.policy);
     const policy = compileEgressPolicy(runEgressPolicy(base, gateway.url, opts.strictEgress === true));
     const log = logEgressEvents(logger);
     const record = gateway.recordEgress;

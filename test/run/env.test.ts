@@ -105,3 +105,14 @@ test('signal exit codes follow the shell convention', () => {
   assert.equal(signalExitCode('SIGTERM'), 143);
   assert.equal(signalExitCode('SIGKILL'), 137);
 });
+
+test('an in-process gateway uses the inherited proxy only when an upstream is remote', async () => {
+  const { gatewayUpstreamProxy } = await import('../../src/run/gateway.js');
+  const { configSchema } = await import('../../src/config/schema.js');
+  const remote = configSchema.parse({});
+  const local = configSchema.parse({ upstreams: { anthropic: 'http://127.0.0.1:1', openai: 'http://localhost:2', gemini: 'http://[::1]:3' } });
+  assert.equal(gatewayUpstreamProxy(remote, 'http://corp:3128'), 'http://corp:3128');
+  assert.equal(gatewayUpstreamProxy(local, 'http://corp:3128'), undefined);
+  assert.equal(gatewayUpstreamProxy({ ...local, upstream_proxy: 'http://cfg:1' }, 'http://corp:3128'), 'http://cfg:1');
+  assert.equal(gatewayUpstreamProxy(remote, undefined), undefined);
+});

@@ -1,4 +1,4 @@
-/** Starts `airlock` (the test entry, through tsx) as a real child process. */
+/** Starts `airlock` (src/cli/main.ts through tsx) as a real child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const AIRLOCK_ENTRY = join(ROOT, 'test/run/fixtures/airlock.ts');
+export const AIRLOCK_ENTRY = join(ROOT, 'src/cli/main.ts');
 /** tsx's loader by absolute URL, so the CLI starts from any working directory. */
 export const TSX_IMPORT = import.meta.resolve('tsx');
 /** argv (after node) that starts the airlock CLI. */
@@ -30,6 +30,8 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   /** Resolves when stdout has contained `text`. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** Everything printed on stdout so far. */
+  stdout(): string;
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
@@ -48,6 +50,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
   return {
     child,
     done,
+    stdout: () => stdout,
     waitFor(text, timeoutMs = 30_000) {
       if (stdout.includes(text)) return Promise.resolve();
       return new Promise((res, rej) => {
