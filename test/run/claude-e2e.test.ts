@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Script } from '../../src/simulator/index.js';
 import { makeFakeEnv, unshareAvailable } from '../helpers/fake-env.js';
-import { AIRLOCK_ARGV, NO_GATEWAY, ROOT, tempDir } from './helpers.js';
+import { AIRLOCK_ARGV, baseEnv, NO_GATEWAY, ROOT, runCli, tempDir } from './helpers.js';
 
 const CLAUDE = join(ROOT, 'node_modules/.bin/claude');
 const skip = !existsSync(CLAUDE) ? 'Claude Code is not installed (npm install)' : !unshareAvailable() ? 'unshare --uts is not permitted here' : false;
@@ -99,6 +99,18 @@ test('Claude Code under airlock run completes a task; nothing but the gateway is
     }
     assert.match(r.output, /airlock: refused .*statsig\.anthropic\.com:443/);
     assert.ok(!readFileSync(join(dataDir, 'run.log'), 'utf8').includes(fe.proxyPassword), 'the proxy password is not logged');
+
+    // The in-process gateway is the full Airlock: the egress attempts are in its audit log too.
+    const exported = await runCli(['audit', 'export', '--data-dir', dataDir], baseEnv());
+    assert.equal(exported.code, 0, exported.stderr);
+    const audit = exported.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { kind: string; decision: string; egress?: { host: string; rule?: string } });
+    const audited = audit.find((e) => e.kind === 'egress' && e.egress?.host === 'statsig.anthropic.com');
+    assert.equal(audited?.decision, 'deny', `egress audit events: ${JSON.stringify(audit.filter((e) => e.kind === 'egress'))}`);
+    assert.ok(audit.some((e) => e.kind === 'request'), 'the model calls are audited');
+    assert.ok(!exported.stdout.includes(fe.proxyPassword), 'no proxy password in the audit log');
 
     // The exit code is the CLI's own, also when it fails.
     const [badCmd, badArgs] = airlock(['--no-such-option-x']);
