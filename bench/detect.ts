@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { learnCanaries } from '../src/detect/canaries.js';
-import { createEngine, type Engine } from '../src/detect/engine.js';
+import { createEngine } from '../src/detect/engine.js';
 import type { RuleDef } from '../src/detect/rule-types.js';
 import { defaultRules } from '../src/detect/rules/index.js';
 import type { ScanInput } from '../src/detect/types.js';
@@ -19,39 +19,6 @@ function load(name: string): ScanInput[] {
 }
 
 const bytes = (inputs: readonly ScanInput[]): number => inputs.reduce((n, i) => n + i.text.length, 0);
-
-/**
- * Median and p90 in microseconds per call of `fn`, after warm-up; bounded in count and time.
- * Measured as this process's CPU time (user + system) over batches of calls: on a shared,
- * loaded machine wall-clock time mostly measures the wait for a core.
- */
-function measure(
-  fn: () => unknown,
-  maxBatches = 200,
-  maxMs = 6000,
-  batch = 10,
-): { median: number; p90: number; wall: number; n: number } {
-  for (let i = 0; i < 100; i++) fn();
-  const cpu: number[] = [];
-  const wall: number[] = [];
-  const deadline = performance.now() + maxMs;
-  while (cpu.length < maxBatches && performance.now() < deadline) {
-    const c = process.cpuUsage();
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) fn();
-    const used = process.cpuUsage(c);
-    wall.push(Number(process.hrtime.bigint() - t) / 1000 / batch);
-    cpu.push((used.user + used.system) / batch);
-  }
-  cpu.sort((a, b) => a - b);
-  wall.sort((a, b) => a - b);
-  return {
-    median: cpu[Math.floor(cpu.length / 2)]!,
-    p90: cpu[Math.floor(cpu.length * 0.9)]!,
-    wall: wall[Math.floor(wall.length / 2)]!,
-    n: cpu.length * batch,
-  };
-}
 
 /** The naive approach: every rule pattern in one alternation, run over every text. */
 function naiveBaseline(rules: readonly RuleDef[]): (inputs: readonly ScanInput[]) => number {
@@ -95,16 +62,6 @@ const canaries = learnCanaries({
   timeZone: 'Europe/Warsaw',
 });
 
-function row(label: string, inputs: readonly ScanInput[], engine: Engine): { median: number } {
-  const size = bytes(inputs);
-  const r = measure(() => engine.scan(inputs));
-  const mbs = size / r.median; // chars per µs = MB/s (one byte per char, ASCII bodies)
-  console.log(
-    `${label.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${r.median.toFixed(1).padStart(7)} µs  p90 ${r.p90.toFixed(1).padStart(7)} µs  ${mbs.toFixed(0).padStart(4)} MB/s  (wall median ${r.wall.toFixed(0)} µs, n=${r.n})`,
-  );
-  return r;
-}
-
 const t0 = performance.now();
 const engine = createEngine({ canaries, corporateSuffixes: ['acme-corp.pl'] });
 const buildMs = performance.now() - t0;
@@ -120,27 +77,8 @@ console.log(
 
 const small = load('request-01.json');
 const large = load('request-03.json');
-row('Claude Code request, turn 1', small, engine);
-const base = row('Claude Code request, turn 2 (.env + 46 KB file)', large, engine);
-
-const naive = naiveBaseline(defaultRules);
-const nr = measure(() => naive(large), 20, 8000, 2);
-const size = bytes(large);
-console.log(
-  `${'naive baseline (one alternation regex), turn 2'.padEnd(48)} ${String(Math.round(size / 1024)).padStart(4)} KB  cpu median ${nr.median.toFixed(1).padStart(7)} µs  p90 ${nr.p90.toFixed(1).padStart(7)} µs  ${(size / nr.median).toFixed(0).padStart(4)} MB/s  (wall median ${nr.wall.toFixed(0)} µs, n=${nr.n})`,
-);
-console.log(`speed-up over the naive baseline: ${(nr.median / base.median).toFixed(1)}x\n`);
-
-console.log('linear in size:');
 const doubled = large.map((i) => ({ ...i, text: i.text + i.text }));
 const quadrupled = doubled.map((i) => ({ ...i, text: i.text + i.text }));
-const r2 = row('  turn 2 x2', doubled, engine);
-const r4 = row('  turn 2 x4', quadrupled, engine);
-console.log(
-  `  time ratio x2/x1 = ${(r2.median / base.median).toFixed(2)}, x4/x1 = ${(r4.median / base.median).toFixed(2)}\n`,
-);
-
-console.log('flat in rules:');
 const extra: RuleDef[] = Array.from({ length: 200 }, (_, k) => ({
   id: `bench.extra-${k}`,
   category: 'secret',
@@ -151,6 +89,75 @@ const extra: RuleDef[] = Array.from({ length: 200 }, (_, k) => ({
   pattern: `vnd${k.toString(36)}_[A-Za-z0-9]{32}`,
   samples: { tp: [], fp: [] },
 }));
-const bigger = createEngine({ rules: [...defaultRules, ...extra], canaries });
-const rr = row(`  turn 2, ${bigger.rules.length} rules`, large, bigger);
-console.log(`  time ratio +200 rules = ${(rr.median / base.median).toFixed(2)}`);
+const bigger = createEngine({
+  rules: [...defaultRules, ...extra],
+  canaries,
+  corporateSuffixes: ['acme-corp.pl'],
+});
+const naive = naiveBaseline(defaultRules);
+
+interface Case {
+  label: string;
+  size: number;
+  run: () => unknown;
+  batch: number;
+  cpu: number[];
+  wall: number[];
+}
+const cases: Case[] = [
+  { label: 'Claude Code request, turn 1', inputs: small, e: engine },
+  { label: 'Claude Code request, turn 2 (.env + 46 KB file)', inputs: large, e: engine },
+  { label: 'turn 2 x2 (linear in size?)', inputs: doubled, e: engine },
+  { label: 'turn 2 x4 (linear in size?)', inputs: quadrupled, e: engine },
+  { label: `turn 2, ${bigger.rules.length} rules (flat in rules?)`, inputs: large, e: bigger },
+].map(({ label, inputs, e }) => ({
+  label,
+  size: bytes(inputs),
+  run: () => e.scan(inputs),
+  batch: 10,
+  cpu: [],
+  wall: [],
+}));
+
+// Round-robin: every engine case runs one batch per round, so a change of machine load (other
+// sessions share these 2 cores) hits all cases alike instead of skewing the later ones.
+for (const c of cases) for (let i = 0; i < Math.max(3, 50 / c.batch); i++) c.run();
+const deadline = performance.now() + 20_000;
+for (let round = 0; round < 60 && performance.now() < deadline; round++) {
+  for (const c of cases) {
+    const cpu0 = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < c.batch; i++) c.run();
+    const used = process.cpuUsage(cpu0);
+    c.wall.push(Number(process.hrtime.bigint() - t) / 1000 / c.batch);
+    c.cpu.push((used.user + used.system) / c.batch);
+  }
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
+for (const c of cases) {
+  const m = median(c.cpu);
+  console.log(
+    `${c.label.padEnd(50)} ${String(Math.round(c.size / 1024)).padStart(4)} KB  cpu median ${m.toFixed(1).padStart(8)} µs  p90 ${p90(c.cpu).toFixed(1).padStart(8)} µs  ${(c.size / m).toFixed(0).padStart(4)} MB/s  (wall median ${median(c.wall).toFixed(0)} µs, ${c.cpu.length * c.batch} scans)`,
+  );
+}
+// The naive baseline last and on its own: between the engine's batches it would evict the caches.
+const naiveCpu: number[] = [];
+const naiveWall: number[] = [];
+for (let i = 0; i < 33; i++) {
+  const cpu0 = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  naive(large);
+  const used = process.cpuUsage(cpu0);
+  if (i < 3) continue; // warm-up
+  naiveWall.push(Number(process.hrtime.bigint() - t) / 1000);
+  naiveCpu.push(used.user + used.system);
+}
+const nm = median(naiveCpu);
+console.log(
+  `${'naive baseline (one alternation regex), turn 2'.padEnd(50)} ${String(Math.round(bytes(large) / 1024)).padStart(4)} KB  cpu median ${nm.toFixed(1).padStart(8)} µs  p90 ${p90(naiveCpu).toFixed(1).padStart(8)} µs  ${(bytes(large) / nm).toFixed(0).padStart(4)} MB/s  (wall median ${median(naiveWall).toFixed(0)} µs, 30 scans)`,
+);
+const [, base, x2, x4, more] = cases.map((c) => median(c.cpu)) as [number, number, number, number, number];
+console.log(`\nspeed-up over the naive baseline: ${(nm / base).toFixed(1)}x`);
+console.log(`linear in size: time x2/x1 = ${(x2 / base).toFixed(2)}, x4/x1 = ${(x4 / base).toFixed(2)}`);
+console.log(`flat in rules: time with +200 rules / default = ${(more / base).toFixed(2)}`);
