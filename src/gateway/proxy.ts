@@ -179,7 +179,7 @@ async function handle(
   const tUpstream = performance.now();
   let upstream: UpstreamResponse;
   try {
-    upstream = await ctx.upstreams.dispatcher.request({
+    upstream = await ctx.upstreams.dispatcher(route.provider).request({
       origin: target.origin,
       path: target.basePath + route.path + route.search,
       method: ex.method as Dispatcher.HttpMethod,

@@ -8,7 +8,8 @@ import type { Config } from '../config/schema.js';
 import { AirlockError, type Provider } from '../errors.js';
 
 export interface Upstreams {
-  dispatcher: Dispatcher;
+  /** The dispatcher for a provider: through the corporate proxy, unless its upstream is loopback. */
+  dispatcher(provider: Provider): Dispatcher;
   /** Origin (`https://host:port`) and base path (no trailing slash) per provider. */
   target(provider: Provider): { origin: string; basePath: string };
   close(): Promise<void>;
@@ -24,19 +25,29 @@ export function createUpstreams(config: Config): Upstreams {
     // Pipelining would let one slow stream hold back another request's answer.
     pipelining: 1,
   };
-  const dispatcher: Dispatcher = config.upstream_proxy
+  const direct = new Agent(poolOptions);
+  const proxied = config.upstream_proxy
     ? new ProxyAgent({ uri: config.upstream_proxy, ...poolOptions })
-    : new Agent(poolOptions);
-  const targets = new Map<Provider, { origin: string; basePath: string }>();
+    : undefined;
+  const targets = new Map<Provider, { origin: string; basePath: string; dispatcher: Dispatcher }>();
   for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
     const url = new URL(config.upstreams[provider]);
-    targets.set(provider, { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') });
+    // A corporate proxy cannot reach this machine's loopback (a local relay, the simulator).
+    const dispatcher = proxied && !isLoopbackHost(url.hostname) ? proxied : direct;
+    targets.set(provider, { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), dispatcher });
   }
   return {
-    dispatcher,
+    dispatcher: (provider) => targets.get(provider)!.dispatcher,
     target: (provider) => targets.get(provider)!,
-    close: () => dispatcher.close(),
+    close: async () => {
+      await Promise.all([direct.close(), proxied?.close()]);
+    },
   };
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);
