@@ -32,9 +32,9 @@ export function registerScanCommand(program: Command): void {
   program
     .command('scan')
     .description(
-      'Scan assistant transcripts (Claude Code, Codex, Gemini CLI, Qwen Code), HAR captures, audit exports,\n' +
-        'JSON request bodies and text for secrets and environment fingerprints. With no path, scans the\n' +
-        "current user's transcript folders (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.qwen).",
+      'scan assistant transcripts (Claude Code, Codex, Gemini CLI, Qwen Code), HAR captures, audit exports, ' +
+        'JSON request bodies and text for secrets and environment fingerprints; with no path, the ' +
+        "current user's transcript folders (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.qwen)",
     )
     .argument('[paths...]', 'files or folders to scan (gzip files are read too)')
     .addOption(
