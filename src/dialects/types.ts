@@ -15,14 +15,7 @@ export type DialectId =
 
 /** Where a piece of text sits in the conversation; policies act per role. */
 export type Role =
-  | 'system'
-  | 'user'
-  | 'assistant'
-  | 'tool_result'
-  | 'tool_use'
-  | 'tool_definition'
-  | 'metadata'
-  | 'header';
+  'system' | 'user' | 'assistant' | 'tool_result' | 'tool_use' | 'tool_definition' | 'metadata' | 'header';
 
 /** A JSON path into the body: object keys and array indices, outermost first. */
 export type JsonPath = readonly (string | number)[];
