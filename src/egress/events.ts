@@ -59,7 +59,8 @@ export function logEgressEvents(logger?: Logger): EgressListener {
 
 /** The audit record of an egress attempt (AuditRecorder.record takes it). */
 export function egressAuditInput(event: EgressEvent): AuditEventInput {
-  const failed = event.outcome === 'upstream_error' || event.outcome === 'bad_request' || event.outcome === 'loop';
+  const failed =
+    event.outcome === 'upstream_error' || event.outcome === 'bad_request' || event.outcome === 'loop';
   return {
     time: Date.parse(event.time),
     kind: 'egress',

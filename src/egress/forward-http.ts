@@ -16,7 +16,13 @@ export interface ForwardResult {
 }
 
 export interface HttpForwarder {
-  forward(req: IncomingMessage, res: ServerResponse, url: URL, dest: Destination, proxy: UpstreamProxy | undefined): Promise<ForwardResult>;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    dest: Destination,
+    proxy: UpstreamProxy | undefined,
+  ): Promise<ForwardResult>;
   close(): void;
 }
 
@@ -77,7 +83,11 @@ export function createHttpForwarder(via: string, answerTimeoutMs: number): HttpF
         if (!res.headersSent) {
           const status = TIMEOUT_CODES.has(code) ? 504 : 502;
           const body = `Airlock egress proxy: ${dest.host}:${dest.port} unreachable (${code})\n`;
-          res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+          res.writeHead(status, {
+            'content-type': 'text/plain; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+            connection: 'close',
+          });
           res.end(body);
           finish({ status, route, error: code });
         } else {

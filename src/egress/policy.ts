@@ -13,7 +13,13 @@
  * 4. Nothing matches: profile `default` allows (and audits), profile `strict` refuses.
  */
 import { z } from 'zod';
-import { parseHostPattern, specificity, matches, type HostPattern, type Destination } from './host-pattern.js';
+import {
+  parseHostPattern,
+  specificity,
+  matches,
+  type HostPattern,
+  type Destination,
+} from './host-pattern.js';
 import { DEFAULT_DENY_GROUPS, hostGroup, isHostGroup } from './telemetry-hosts.js';
 
 const egressRuleSchema = z.string().superRefine((value, ctx) => {
@@ -96,7 +102,8 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
   const scanned: CompiledRule[] = [];
   for (const r of rules) {
     const { kind, host } = r.pattern;
-    const bucket = kind === 'exact' ? exact : kind === 'suffix' && host.startsWith('.') ? dotSuffix : undefined;
+    const bucket =
+      kind === 'exact' ? exact : kind === 'suffix' && host.startsWith('.') ? dotSuffix : undefined;
     if (bucket === undefined) {
       scanned.push(r);
       continue;
@@ -115,7 +122,8 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
     let best: CompiledRule | undefined;
     const consider = (list: readonly CompiledRule[] | undefined): void => {
       if (list === undefined) return;
-      for (const r of list) if (matches(r.pattern, dest) && (best === undefined || r.rank > best.rank)) best = r;
+      for (const r of list)
+        if (matches(r.pattern, dest) && (best === undefined || r.rank > best.rank)) best = r;
     };
     consider(exact.get(dest.host));
     for (let dot = dest.host.indexOf('.'); dot > 0; dot = dest.host.indexOf('.', dot + 1)) {

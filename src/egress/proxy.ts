@@ -17,7 +17,14 @@ import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput 
 import { normalizeHost, parseAuthority, type Destination } from './host-pattern.js';
 import { logEgressEvents, type EgressEvent, type EgressListener, type EgressOutcome } from './events.js';
 import { viaHasLoop } from './headers.js';
-import { openTunnel, parseBypass, parseUpstreamProxy, routeFor, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
+import {
+  openTunnel,
+  parseBypass,
+  parseUpstreamProxy,
+  routeFor,
+  UpstreamConnectError,
+  type UpstreamProxy,
+} from './upstream.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 
@@ -73,13 +80,19 @@ function answerRaw(socket: Duplex, status: number, message: string): void {
 
 function answerPlain(res: ServerResponse, status: number, message: string): void {
   const body = `${message}\n`;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   res.end(body);
 }
 
 export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const policy = isCompiled(opts.policy) ? opts.policy : compileEgressPolicy(opts.policy ?? {});
-  const upstream: UpstreamProxy | undefined = opts.upstreamProxy ? parseUpstreamProxy(opts.upstreamProxy) : undefined;
+  const upstream: UpstreamProxy | undefined = opts.upstreamProxy
+    ? parseUpstreamProxy(opts.upstreamProxy)
+    : undefined;
   const bypass = parseBypass(opts.upstreamBypass ?? []);
   const emit = opts.onEvent ?? logEgressEvents();
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
@@ -88,14 +101,21 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const open = new Set<Duplex>();
   let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
 
-  function report(req: IncomingMessage, start: number, fields: Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>): void {
+  function report(
+    req: IncomingMessage,
+    start: number,
+    fields: Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>,
+  ): void {
     const ua = req.headers['user-agent'];
     const event: EgressEvent = {
       kind: 'egress',
       time: new Date(Date.now() - (performance.now() - start)).toISOString(),
       ...fields,
       latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
-      client: { address: req.socket.remoteAddress ?? '', ...(typeof ua === 'string' ? { userAgent: ua.slice(0, 256) } : {}) },
+      client: {
+        address: req.socket.remoteAddress ?? '',
+        ...(typeof ua === 'string' ? { userAgent: ua.slice(0, 256) } : {}),
+      },
     };
     try {
       emit(event);
@@ -107,13 +127,26 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const upstreamFor = (dest: Destination) => routeFor(dest, upstream, bypass);
 
   /** Loop, then policy; the refusal to send, or undefined when the destination may be reached. */
-  function check(req: IncomingMessage, dest: Destination): { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string } {
+  function check(
+    req: IncomingMessage,
+    dest: Destination,
+  ): { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string } {
     if (isSelf(dest, self) || viaHasLoop(req.headers.via, via)) {
-      return { status: 508, outcome: 'loop', rule: 'loop', message: `Airlock egress proxy: ${dest.host}:${dest.port} is this proxy (request loop)` };
+      return {
+        status: 508,
+        outcome: 'loop',
+        rule: 'loop',
+        message: `Airlock egress proxy: ${dest.host}:${dest.port} is this proxy (request loop)`,
+      };
     }
     const decision = policy.decide(dest.host, dest.port);
     if (!decision.allow) {
-      return { status: 403, outcome: 'refused', rule: decision.rule, message: `Airlock refused ${dest.host}:${dest.port}: ${decision.rule}` };
+      return {
+        status: 403,
+        outcome: 'refused',
+        rule: decision.rule,
+        message: `Airlock refused ${dest.host}:${dest.port}: ${decision.rule}`,
+      };
     }
     return { rule: decision.rule };
   }
@@ -125,19 +158,41 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     if (dest === undefined) {
       // The raw target is not echoed: it may be anything, credentials included.
       answerRaw(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
-      report(req, start, { method: 'CONNECT', host: '', port: 0, decision: 'deny', rule: 'malformed CONNECT target', outcome: 'bad_request', status: 400 });
+      report(req, start, {
+        method: 'CONNECT',
+        host: '',
+        port: 0,
+        decision: 'deny',
+        rule: 'malformed CONNECT target',
+        outcome: 'bad_request',
+        status: 400,
+      });
       return;
     }
     const verdict = check(req, dest);
     if ('status' in verdict) {
       answerRaw(client, verdict.status, verdict.message);
-      report(req, start, { method: 'CONNECT', ...dest, decision: 'deny', rule: verdict.rule, outcome: verdict.outcome, status: verdict.status });
+      report(req, start, {
+        method: 'CONNECT',
+        ...dest,
+        decision: 'deny',
+        rule: verdict.rule,
+        outcome: verdict.outcome,
+        status: verdict.status,
+      });
       return;
     }
     const intercept = opts.interceptTunnel?.(dest.host, dest.port);
     if (intercept !== undefined) {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'intercepted', status: 200 });
+      report(req, start, {
+        method: 'CONNECT',
+        ...dest,
+        decision: 'allow',
+        rule: verdict.rule,
+        outcome: 'intercepted',
+        status: 200,
+      });
       intercept(client, head);
       return;
     }
@@ -146,9 +201,19 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     try {
       tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs);
     } catch (err) {
-      const e = err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
+      const e =
+        err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
       answerRaw(client, e.status, `Airlock egress proxy: ${e.message}`);
-      report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'upstream_error', status: e.status, route: proxy ? 'upstream-proxy' : 'direct', error: e.code });
+      report(req, start, {
+        method: 'CONNECT',
+        ...dest,
+        decision: 'allow',
+        rule: verdict.rule,
+        outcome: 'upstream_error',
+        status: e.status,
+        route: proxy ? 'upstream-proxy' : 'direct',
+        error: e.code,
+      });
       return;
     }
     const server = tunnel.socket;
@@ -160,7 +225,15 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
     if (head.length > 0) server.write(head);
-    report(req, start, { method: 'CONNECT', ...dest, decision: 'allow', rule: verdict.rule, outcome: 'tunnel', status: 200, route: tunnel.route });
+    report(req, start, {
+      method: 'CONNECT',
+      ...dest,
+      decision: 'allow',
+      rule: verdict.rule,
+      outcome: 'tunnel',
+      status: 200,
+      route: tunnel.route,
+    });
     // Both directions piped; end() propagates half-closes, an error on either side ends both.
     const teardown = () => {
       client.destroy();
@@ -181,7 +254,12 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     const method = req.method ?? '';
     if (target.startsWith('/')) {
       if (target === '/healthz') answerPlain(res, 200, 'ok');
-      else answerPlain(res, 400, 'Airlock egress proxy: use me as HTTPS_PROXY / HTTP_PROXY (CONNECT or absolute-URI requests)');
+      else
+        answerPlain(
+          res,
+          400,
+          'Airlock egress proxy: use me as HTTPS_PROXY / HTTP_PROXY (CONNECT or absolute-URI requests)',
+        );
       return;
     }
     let url: URL | undefined;
@@ -192,16 +270,34 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     }
     const host = url && url.protocol === 'http:' ? normalizeHost(url.hostname) : undefined;
     if (url === undefined || host === undefined) {
-      const why = url?.protocol === 'https:' ? 'https URLs go through CONNECT' : 'request target must be an absolute http:// URL';
+      const why =
+        url?.protocol === 'https:'
+          ? 'https URLs go through CONNECT'
+          : 'request target must be an absolute http:// URL';
       answerPlain(res, 400, `Airlock egress proxy: ${why}`);
-      report(req, start, { method, host: '', port: 0, decision: 'deny', rule: why, outcome: 'bad_request', status: 400 });
+      report(req, start, {
+        method,
+        host: '',
+        port: 0,
+        decision: 'deny',
+        rule: why,
+        outcome: 'bad_request',
+        status: 400,
+      });
       return;
     }
     const dest: Destination = { host, port: url.port === '' ? 80 : Number(url.port) };
     const verdict = check(req, dest);
     if ('status' in verdict) {
       answerPlain(res, verdict.status, verdict.message);
-      report(req, start, { method, ...dest, decision: 'deny', rule: verdict.rule, outcome: verdict.outcome, status: verdict.status });
+      report(req, start, {
+        method,
+        ...dest,
+        decision: 'deny',
+        rule: verdict.rule,
+        outcome: verdict.outcome,
+        status: verdict.status,
+      });
       return;
     }
     open.add(res.socket as Duplex);
@@ -235,10 +331,19 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     answerRaw(socket, status, `Airlock egress proxy: ${STATUS_CODES[status] ?? 'bad request'}`);
     const fakeReq = { headers: {}, socket } as unknown as IncomingMessage;
-    report(fakeReq, performance.now(), { method: '', host: '', port: 0, decision: 'deny', rule: err.code ?? 'client error', outcome: 'bad_request', status });
+    report(fakeReq, performance.now(), {
+      method: '',
+      host: '',
+      port: 0,
+      decision: 'deny',
+      rule: err.code ?? 'client error',
+      outcome: 'bad_request',
+      status,
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

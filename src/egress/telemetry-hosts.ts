@@ -18,7 +18,10 @@ export interface HostEntry {
 
 /** The model providers' API hosts: model traffic must go through the inspecting gateway. */
 const MODEL_APIS: HostEntry[] = [
-  { pattern: 'api.anthropic.com', why: 'Anthropic Messages API; Claude Code also posts /api/event_logging there' },
+  {
+    pattern: 'api.anthropic.com',
+    why: 'Anthropic Messages API; Claude Code also posts /api/event_logging there',
+  },
   { pattern: 'api-staging.anthropic.com', why: 'Anthropic staging API (in the Claude Code binary)' },
   { pattern: 'api.openai.com', why: 'OpenAI API (Codex, Qwen Code with OpenAI keys, SDKs)' },
   { pattern: 'chatgpt.com', why: 'Codex with ChatGPT sign-in: model calls and analytics under /backend-api' },
@@ -29,10 +32,16 @@ const MODEL_APIS: HostEntry[] = [
   { pattern: 'aiplatform.us.rep.googleapis.com', why: 'Vertex AI regional endpoint (US)' },
   { pattern: 'aiplatform.eu.rep.googleapis.com', why: 'Vertex AI regional endpoint (EU)' },
   { pattern: 'dashscope.aliyuncs.com', why: 'Qwen via DashScope (Alibaba Cloud Model Studio)' },
-  { pattern: '*.dashscope.aliyuncs.com', why: 'DashScope regional and coding-plan endpoints (coding., cn-hongkong.)' },
+  {
+    pattern: '*.dashscope.aliyuncs.com',
+    why: 'DashScope regional and coding-plan endpoints (coding., cn-hongkong.)',
+  },
   { pattern: 'dashscope-intl.aliyuncs.com', why: 'DashScope international endpoint' },
   { pattern: 'dashscope-us.aliyuncs.com', why: 'DashScope US endpoint' },
-  { pattern: '*.maas.aliyuncs.com', why: 'Qwen token-plan endpoint (token-plan.cn-beijing.maas.aliyuncs.com)' },
+  {
+    pattern: '*.maas.aliyuncs.com',
+    why: 'Qwen token-plan endpoint (token-plan.cn-beijing.maas.aliyuncs.com)',
+  },
   { pattern: 'portal.qwen.ai', why: 'Qwen OAuth model endpoint' },
   { pattern: 'chat.qwen.ai', why: 'Qwen OAuth device flow' },
 ];
@@ -58,7 +67,10 @@ const TELEMETRY_GEMINI: HostEntry[] = [
 ];
 
 const TELEMETRY_QWEN: HostEntry[] = [
-  { pattern: '*.rum.aliyuncs.com', why: 'Qwen Code: Alibaba Cloud RUM usage statistics (gb4w8c3ygj-default-sea.rum...)' },
+  {
+    pattern: '*.rum.aliyuncs.com',
+    why: 'Qwen Code: Alibaba Cloud RUM usage statistics (gb4w8c3ygj-default-sea.rum...)',
+  },
 ];
 
 /** Crash-report and analytics services used by many Node tools. */
@@ -75,7 +87,13 @@ export const HOST_GROUPS: Readonly<Record<string, readonly HostEntry[]>> = Objec
   '@telemetry-gemini': TELEMETRY_GEMINI,
   '@telemetry-qwen': TELEMETRY_QWEN,
   '@telemetry-common': TELEMETRY_COMMON,
-  '@telemetry': [...TELEMETRY_CLAUDE, ...TELEMETRY_CODEX, ...TELEMETRY_GEMINI, ...TELEMETRY_QWEN, ...TELEMETRY_COMMON],
+  '@telemetry': [
+    ...TELEMETRY_CLAUDE,
+    ...TELEMETRY_CODEX,
+    ...TELEMETRY_GEMINI,
+    ...TELEMETRY_QWEN,
+    ...TELEMETRY_COMMON,
+  ],
 });
 
 export type HostGroupName = keyof typeof HOST_GROUPS;
@@ -89,6 +107,7 @@ export function isHostGroup(name: string): boolean {
 
 export function hostGroup(name: string): readonly HostEntry[] {
   const group = HOST_GROUPS[name];
-  if (group === undefined) throw new Error(`unknown host group ${name}; known: ${Object.keys(HOST_GROUPS).join(', ')}`);
+  if (group === undefined)
+    throw new Error(`unknown host group ${name}; known: ${Object.keys(HOST_GROUPS).join(', ')}`);
   return group;
 }

@@ -65,7 +65,11 @@ export function parseBypass(list: readonly string[]): HostPattern[] {
 }
 
 /** The upstream proxy to use for `dest`, or undefined to connect straight (loopback always does). */
-export function routeFor(dest: Destination, proxy: UpstreamProxy | undefined, bypass: readonly HostPattern[]): UpstreamProxy | undefined {
+export function routeFor(
+  dest: Destination,
+  proxy: UpstreamProxy | undefined,
+  bypass: readonly HostPattern[],
+): UpstreamProxy | undefined {
   if (proxy === undefined || isLoopback(dest.host)) return undefined;
   return bypass.some((p) => matches(p, dest)) ? undefined : proxy;
 }
@@ -137,20 +141,34 @@ async function connectThrough(
       reject(err);
     };
     const timer = setTimeout(
-      () => fail(new UpstreamConnectError(`upstream proxy ${proxy.display} did not answer CONNECT`, 'ETIMEDOUT', 504)),
+      () =>
+        fail(
+          new UpstreamConnectError(
+            `upstream proxy ${proxy.display} did not answer CONNECT`,
+            'ETIMEDOUT',
+            504,
+          ),
+        ),
       timeoutMs,
     );
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (head.length > MAX_PROXY_RESPONSE_HEAD) fail(new UpstreamConnectError('upstream proxy answer too long', 'EPROTO', 502));
+        if (head.length > MAX_PROXY_RESPONSE_HEAD)
+          fail(new UpstreamConnectError('upstream proxy answer too long', 'EPROTO', 502));
         return;
       }
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1];
       if (status === undefined || !status.startsWith('2')) {
         // The status only: the proxy's own message may echo what we sent.
-        fail(new UpstreamConnectError(`upstream proxy ${proxy.display} answered ${status ?? 'garbage'}`, `PROXY_${status ?? 'BAD'}`, 502));
+        fail(
+          new UpstreamConnectError(
+            `upstream proxy ${proxy.display} answered ${status ?? 'garbage'}`,
+            `PROXY_${status ?? 'BAD'}`,
+            502,
+          ),
+        );
         return;
       }
       clearTimeout(timer);
@@ -162,9 +180,19 @@ async function connectThrough(
     };
     socket.on('data', onData);
     socket.once('error', (err: NodeJS.ErrnoException) =>
-      fail(new UpstreamConnectError(`upstream proxy ${proxy.display}: ${err.code ?? 'error'}`, err.code ?? 'ECONNERROR', 502)),
+      fail(
+        new UpstreamConnectError(
+          `upstream proxy ${proxy.display}: ${err.code ?? 'error'}`,
+          err.code ?? 'ECONNERROR',
+          502,
+        ),
+      ),
     );
-    socket.once('close', () => fail(new UpstreamConnectError(`upstream proxy ${proxy.display} closed the connection`, 'ECONNRESET', 502)));
+    socket.once('close', () =>
+      fail(
+        new UpstreamConnectError(`upstream proxy ${proxy.display} closed the connection`, 'ECONNRESET', 502),
+      ),
+    );
   });
 }
 
@@ -182,7 +210,11 @@ export async function openTunnel(
   timeoutMs: number,
 ): Promise<OpenedTunnel> {
   if (proxy === undefined) {
-    return { socket: await openSocket(dest.host, dest.port, timeoutMs), leftover: Buffer.alloc(0), route: 'direct' };
+    return {
+      socket: await openSocket(dest.host, dest.port, timeoutMs),
+      leftover: Buffer.alloc(0),
+      route: 'direct',
+    };
   }
   const { socket, leftover } = await connectThrough(proxy, dest, via, timeoutMs);
   return { socket, leftover, route: 'upstream-proxy' };

@@ -22,7 +22,9 @@ export function codexArgs(gatewayUrl: string, env: NodeJS.ProcessEnv): string[] 
     `${provider}.base_url=${tomlString(base)}`,
     `${provider}.wire_api=${tomlString('responses')}`,
     // An API key in the environment is used as is; otherwise Codex's stored login (auth.json).
-    env.OPENAI_API_KEY ? `${provider}.env_key=${tomlString('OPENAI_API_KEY')}` : `${provider}.requires_openai_auth=true`,
+    env.OPENAI_API_KEY
+      ? `${provider}.env_key=${tomlString('OPENAI_API_KEY')}`
+      : `${provider}.requires_openai_auth=true`,
     'analytics.enabled=false',
     'feedback.enabled=false',
     'check_for_update_on_startup=false',

@@ -27,7 +27,14 @@ export interface RunEnvInput {
 }
 
 /** Every spelling of the proxy variables that clients read (curl, Node, Go, Rust, Python, Bun). */
-export const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'] as const;
+export const PROXY_VARS = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+] as const;
 export const NO_PROXY_VARS = ['NO_PROXY', 'no_proxy'] as const;
 export const LOOPBACK_NO_PROXY = '127.0.0.1,localhost,::1';
 

@@ -97,22 +97,38 @@ export function readEgressSection(policyFile: string | undefined): EgressPolicyI
  */
 export function gatewayUpstreamProxy(config: Config, inherited: string | undefined): string | undefined {
   if (config.upstream_proxy) return config.upstream_proxy;
-  const remote = Object.values(config.upstreams).some((u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')));
+  const remote = Object.values(config.upstreams).some(
+    (u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')),
+  );
   return remote ? inherited : undefined;
 }
 
 /** The config for an in-process gateway: the user's file, on an ephemeral loopback port. */
 export function runGatewayConfig(opts: GatewayStartOptions): Config {
   const { config } = loadConfig(opts.configFile);
-  return { ...config, listen: { host: '127.0.0.1', port: 0 }, upstream_proxy: config.upstream_proxy ?? opts.upstreamProxy };
+  return {
+    ...config,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream_proxy: config.upstream_proxy ?? opts.upstreamProxy,
+  };
 }
 
 export const startInspectingGateway: GatewayStarter = async (opts) => {
   const config = runGatewayConfig(opts);
   const policy = loadPolicyOrDefault(config.policy);
   const engine = engineForPolicy(policy, { canaries: learnCanaries() });
-  const inspector = createPolicyInspector({ policy, engine, vault: new MemoryVault(), key: loadOrCreateKey(opts.dataDir) });
-  const gateway = await startGateway({ config, inspector, onInspectError: policy.policy.on_error, logger: opts.logger });
+  const inspector = createPolicyInspector({
+    policy,
+    engine,
+    vault: new MemoryVault(),
+    key: loadOrCreateKey(opts.dataDir),
+  });
+  const gateway = await startGateway({
+    config,
+    inspector,
+    onInspectError: policy.policy.on_error,
+    logger: opts.logger,
+  });
   return {
     url: gateway.url,
     inProcess: true,
@@ -126,6 +142,7 @@ export async function resolveGateway(
   start: GatewayStarter,
   opts: GatewayStartOptions,
 ): Promise<RunGateway> {
-  if (await probeGateway(url)) return { url: url.replace(/\/+$/, ''), inProcess: false, close: async () => {} };
+  if (await probeGateway(url))
+    return { url: url.replace(/\/+$/, ''), inProcess: false, close: async () => {} };
   return start(opts);
 }

@@ -39,7 +39,8 @@ export function detectAssistant(command: string, args: readonly string[]): Detec
   if (LAUNCHERS.has(name)) {
     // `npx @openai/codex ...`, `node node_modules/@google/gemini-cli/bundle/gemini.js`
     for (const [i, arg] of args.slice(0, 4).entries()) {
-      for (const [pattern, assistant] of BY_PACKAGE) if (pattern.test(arg)) return { assistant, argsAt: i + 1 };
+      for (const [pattern, assistant] of BY_PACKAGE)
+        if (pattern.test(arg)) return { assistant, argsAt: i + 1 };
       const byName = BY_BINARY[basename(arg).toLowerCase()];
       if (byName) return { assistant: byName, argsAt: i + 1 };
     }

@@ -13,7 +13,14 @@ import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
 import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
-import { gatewayUpstreamProxy, readEgressSection, resolveGateway, startInspectingGateway, type GatewayStarter, type RunGateway } from './gateway.js';
+import {
+  gatewayUpstreamProxy,
+  readEgressSection,
+  resolveGateway,
+  startInspectingGateway,
+  type GatewayStarter,
+  type RunGateway,
+} from './gateway.js';
 import { resolveAssistant, type Profile } from './profiles.js';
 import { writeSettingsOverrides } from './settings.js';
 import { runChild } from './spawn.js';
@@ -45,7 +52,11 @@ export interface RunOptions {
 }
 
 /** The egress policy for this run: the policy file's section, strict if asked, gateway allowed. */
-export function runEgressPolicy(base: EgressPolicyInput | undefined, gatewayUrl: string, strict: boolean): EgressPolicyInput {
+export function runEgressPolicy(
+  base: EgressPolicyInput | undefined,
+  gatewayUrl: string,
+  strict: boolean,
+): EgressPolicyInput {
   const gw = new URL(gatewayUrl);
   const port = gw.port === '' ? (gw.protocol === 'https:' ? 443 : 80) : Number(gw.port);
   return {
@@ -57,7 +68,9 @@ export function runEgressPolicy(base: EgressPolicyInput | undefined, gatewayUrl:
 }
 
 function summarize(refused: Map<string, number>, logFile: string): string {
-  const parts = [...refused.entries()].sort((a, b) => b[1] - a[1]).map(([what, n]) => (n > 1 ? `${what} ×${n}` : what));
+  const parts = [...refused.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, n]) => (n > 1 ? `${what} ×${n}` : what));
   const shown = parts.slice(0, 8).join(', ') + (parts.length > 8 ? `, and ${parts.length - 8} more` : '');
   return `airlock: refused ${shown} (details in ${logFile})\n`;
 }
@@ -69,7 +82,10 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
   const logFile = join(opts.dataDir, 'run.log');
   // Buffered (4 KiB) so that a line per egress attempt costs no write on the tunnel's path;
   // flushed when the run ends.
-  const logger: Logger = pino({ level: 'info', name: 'airlock-run' }, pino.destination({ dest: logFile, sync: false, minLength: 4096 }));
+  const logger: Logger = pino(
+    { level: 'info', name: 'airlock-run' },
+    pino.destination({ dest: logFile, sync: false, minLength: 4096 }),
+  );
   const { config } = loadConfig(opts.configFile, env);
   // The config's outbound proxy, else the one the user's environment names.
   const upstreamProxy = config.upstream_proxy ?? inheritedUpstreamProxy(env);
@@ -78,12 +94,16 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
   let gateway: RunGateway | undefined;
   let proxy: ForwardProxy | undefined;
   try {
-    gateway = await resolveGateway(opts.gateway ?? DEFAULT_GATEWAY_URL, opts.startGateway ?? startInspectingGateway, {
-      dataDir: opts.dataDir,
-      configFile: opts.configFile,
-      upstreamProxy: gatewayUpstreamProxy(config, upstreamProxy),
-      logger,
-    });
+    gateway = await resolveGateway(
+      opts.gateway ?? DEFAULT_GATEWAY_URL,
+      opts.startGateway ?? startInspectingGateway,
+      {
+        dataDir: opts.dataDir,
+        configFile: opts.configFile,
+        upstreamProxy: gatewayUpstreamProxy(config, upstreamProxy),
+        logger,
+      },
+    );
     const base = gateway.egressPolicy ?? readEgressSection(config.policy);
     const policy = compileEgressPolicy(runEgressPolicy(base, gateway.url, opts.strictEgress === true));
     const log = logEgressEvents(logger);
@@ -104,7 +124,10 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
         }
       },
     });
-    logger.info({ gateway: gateway.url, inProcess: gateway.inProcess, proxy: proxy.url, command: opts.command }, 'run starting');
+    logger.info(
+      { gateway: gateway.url, inProcess: gateway.inProcess, proxy: proxy.url, command: opts.command },
+      'run starting',
+    );
 
     const childEnv = buildRunEnv({
       base: env,

@@ -38,7 +38,12 @@ const TARGETS: Record<'qwen', SettingsTarget> = {
 export const SETTINGS_OPT_OUTS = {
   privacy: { usageStatisticsEnabled: false },
   telemetry: { enabled: false },
-  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false, disableAutoUpdate: true, disableUpdateNag: true },
+  general: {
+    enableAutoUpdate: false,
+    enableAutoUpdateNotification: false,
+    disableAutoUpdate: true,
+    disableUpdateNag: true,
+  },
 } as const;
 
 type Json = Record<string, unknown>;
@@ -72,7 +77,9 @@ export function writeSettingsOverrides(dir: string, env: NodeJS.ProcessEnv): Rec
   for (const target of Object.values(TARGETS)) {
     const existing = readJson(env[target.envVar] ?? target.defaultPath());
     const path = join(dir, target.fileName);
-    writeFileSync(path, `${JSON.stringify(mergeSettings(existing, SETTINGS_OPT_OUTS), null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(path, `${JSON.stringify(mergeSettings(existing, SETTINGS_OPT_OUTS), null, 2)}\n`, {
+      mode: 0o600,
+    });
     vars[target.envVar] = path;
   }
   return vars;

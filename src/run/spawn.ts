@@ -57,7 +57,10 @@ export function runChild(opts: SpawnOptions): Promise<ChildOutcome> {
       cleanup();
       // 127 / 126: what a shell answers for "not found" / "not executable".
       const exitCode = err.code === 'ENOENT' ? 127 : 126;
-      resolve({ exitCode, spawnError: `${opts.command}: ${err.code === 'ENOENT' ? 'command not found' : err.message}` });
+      resolve({
+        exitCode,
+        spawnError: `${opts.command}: ${err.code === 'ENOENT' ? 'command not found' : err.message}`,
+      });
     });
     child.once('exit', (code, signal) => {
       cleanup();

@@ -1,5 +1,9 @@
 /** Loopback servers and raw-socket clients for the forward-proxy tests. */
-import { createServer as createHttpServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type Server as HttpServer,
+} from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 
@@ -42,15 +46,29 @@ export interface SeenRequest {
 }
 
 /** HTTP server that answers with what it received, as JSON. */
-export async function startHttpEcho(): Promise<{ port: number; seen: SeenRequest[]; close(): Promise<void> }> {
+export async function startHttpEcho(): Promise<{
+  port: number;
+  seen: SeenRequest[];
+  close(): Promise<void>;
+}> {
   const seen: SeenRequest[] = [];
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const entry = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(entry);
-      res.writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=77', 'proxy-authenticate': 'Basic realm="x"', 'x-from': 'echo' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'keep-alive': 'timeout=77',
+        'proxy-authenticate': 'Basic realm="x"',
+        'x-from': 'echo',
+      });
       res.end(JSON.stringify(entry));
     });
   });
@@ -110,7 +128,11 @@ export function openConnect(
 }
 
 /** Reads from a socket until `expected` bytes arrived. */
-export function readBytes(socket: Socket, expected: number, initial: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+export function readBytes(
+  socket: Socket,
+  expected: number,
+  initial: Buffer = Buffer.alloc(0),
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let buf = initial;
     if (buf.length >= expected) {
@@ -126,6 +148,8 @@ export function readBytes(socket: Socket, expected: number, initial: Buffer = Bu
     };
     socket.on('data', onData);
     socket.once('error', reject);
-    socket.once('close', () => (buf.length >= expected ? resolve(buf) : reject(new Error(`closed after ${buf.length} bytes`))));
+    socket.once('close', () =>
+      buf.length >= expected ? resolve(buf) : reject(new Error(`closed after ${buf.length} bytes`)),
+    );
   });
 }

@@ -5,7 +5,12 @@ import { parseAuthority, parseHostPattern } from '../../src/egress/host-pattern.
 
 test('default profile refuses the model APIs and telemetry, allows the rest', () => {
   const p = compileEgressPolicy();
-  for (const host of ['api.anthropic.com', 'api.openai.com', 'generativelanguage.googleapis.com', 'dashscope.aliyuncs.com']) {
+  for (const host of [
+    'api.anthropic.com',
+    'api.openai.com',
+    'generativelanguage.googleapis.com',
+    'dashscope.aliyuncs.com',
+  ]) {
     const d = p.decide(host, 443);
     assert.equal(d.allow, false, host);
     assert.match(d.rule, /built-in @model-apis/);
@@ -45,15 +50,24 @@ test('strict profile refuses everything not allowed; more specific rules win', (
 
 test('an explicit allow of the same host overrides the built-in refusal; deny beats allow on a tie', () => {
   const p = compileEgressPolicy({ allow: ['api.anthropic.com', 'x.example.com'], deny: ['x.example.com'] });
-  assert.deepEqual(p.decide('api.anthropic.com', 443), { allow: true, rule: 'egress.allow[0] "api.anthropic.com"' });
+  assert.deepEqual(p.decide('api.anthropic.com', 443), {
+    allow: true,
+    rule: 'egress.allow[0] "api.anthropic.com"',
+  });
   assert.equal(p.decide('x.example.com', 443).allow, false);
   assert.equal(compileEgressPolicy({ allow: ['*'] }).decide('api.openai.com', 443).allow, false);
   assert.equal(compileEgressPolicy({ deny: ['*'] }).decide('example.org', 80).allow, false);
 });
 
 test('groups, ports and IPv6 in patterns', () => {
-  const p = compileEgressPolicy({ profile: 'strict', allow: ['@telemetry-codex', '[::1]:8080', '127.0.0.1:*'] });
-  assert.match(p.decide('ab.chatgpt.com', 443).rule, /egress.allow\[0\] "@telemetry-codex" \(ab\.chatgpt\.com\)/);
+  const p = compileEgressPolicy({
+    profile: 'strict',
+    allow: ['@telemetry-codex', '[::1]:8080', '127.0.0.1:*'],
+  });
+  assert.match(
+    p.decide('ab.chatgpt.com', 443).rule,
+    /egress.allow\[0\] "@telemetry-codex" \(ab\.chatgpt\.com\)/,
+  );
   assert.equal(p.decide('::1', 8080).allow, true);
   assert.equal(p.decide('::1', 8081).allow, false);
   assert.equal(p.decide('127.0.0.1', 9).allow, true);
@@ -61,7 +75,11 @@ test('groups, ports and IPv6 in patterns', () => {
 });
 
 test('the schema lists every bad rule', () => {
-  const r = egressPolicySchema.safeParse({ allow: ['*.', 'a:99999', '@nope'], deny: ['exa mple.com'], profile: 'lax' });
+  const r = egressPolicySchema.safeParse({
+    allow: ['*.', 'a:99999', '@nope'],
+    deny: ['exa mple.com'],
+    profile: 'lax',
+  });
   assert.equal(r.success, false);
   assert.equal(r.error?.issues.length, 5);
   assert.throws(() => compileEgressPolicy({ allow: ['foo:bar:baz'] }));
@@ -71,7 +89,18 @@ test('the schema lists every bad rule', () => {
 test('authority-form targets', () => {
   assert.deepEqual(parseAuthority('Example.COM:443'), { host: 'example.com', port: 443 });
   assert.deepEqual(parseAuthority('[::1]:8080'), { host: '::1', port: 8080 });
-  for (const bad of ['example.com', ':443', 'example.com:0', 'example.com:65536', 'a b:1', 'user:pw@host:443', '::1:80', '[::1', 'x'.repeat(400) + ':1', 'ex_ample..com:443']) {
+  for (const bad of [
+    'example.com',
+    ':443',
+    'example.com:0',
+    'example.com:65536',
+    'a b:1',
+    'user:pw@host:443',
+    '::1:80',
+    '[::1',
+    'x'.repeat(400) + ':1',
+    'ex_ample..com:443',
+  ]) {
     assert.equal(parseAuthority(bad), undefined, bad);
   }
   assert.equal(parseHostPattern('*-aiplatform.googleapis.com').kind, 'suffix');

@@ -34,7 +34,17 @@ async function assertStillUp(): Promise<void> {
 const connectLine = (target: string) => `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`;
 
 test('malformed CONNECT targets get 400 and never echo the target', async () => {
-  for (const target of ['nonsense', 'example.com', 'example.com:99999', 'example.com:0', ':443', 'a..b:443', 'user:hunter2@example.com:443', '[::1:443', 'ex%41mple.com:443']) {
+  for (const target of [
+    'nonsense',
+    'example.com',
+    'example.com:99999',
+    'example.com:0',
+    ':443',
+    'a..b:443',
+    'user:hunter2@example.com:443',
+    '[::1:443',
+    'ex%41mple.com:443',
+  ]) {
     const answer = await rawExchange(proxy.port, connectLine(target));
     assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, target);
     assert.match(answer, /CONNECT target must be host:port/);
@@ -46,44 +56,76 @@ test('malformed CONNECT targets get 400 and never echo the target', async () => 
 });
 
 test('absolute URIs to refused hosts, https absolute URIs and origin-form requests are refused cleanly', async () => {
-  const refused = await rawExchange(proxy.port, 'POST http://api.openai.com/v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\nContent-Length: 2\r\n\r\n{}');
+  const refused = await rawExchange(
+    proxy.port,
+    'POST http://api.openai.com/v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\nContent-Length: 2\r\n\r\n{}',
+  );
   assert.match(refused, /^HTTP\/1\.1 403 Forbidden/);
   assert.match(refused, /built-in @model-apis \(api\.openai\.com\)/);
-  const https = await rawExchange(proxy.port, 'GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n');
+  const https = await rawExchange(
+    proxy.port,
+    'GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n',
+  );
   assert.match(https, /^HTTP\/1\.1 400 [\s\S]*https URLs go through CONNECT/);
   const origin = await rawExchange(proxy.port, 'GET /some/path HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(origin, /^HTTP\/1\.1 400 [\s\S]*use me as HTTPS_PROXY/);
-  const health = await rawExchange(proxy.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const health = await rawExchange(
+    proxy.port,
+    'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
   assert.match(health, /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok\n$/);
   await assertStillUp();
 });
 
 test('requests for the proxy itself are loops: 508', async () => {
-  for (const target of [`127.0.0.1:${proxy.port}`, `localhost:${proxy.port}`, `[::1]:${proxy.port}`, `127.1.2.3:${proxy.port}`]) {
+  for (const target of [
+    `127.0.0.1:${proxy.port}`,
+    `localhost:${proxy.port}`,
+    `[::1]:${proxy.port}`,
+    `127.1.2.3:${proxy.port}`,
+  ]) {
     const answer = await rawExchange(proxy.port, connectLine(target));
     assert.match(answer, /^HTTP\/1\.1 508 Loop Detected/, target);
   }
-  const plain = await rawExchange(proxy.port, `GET http://localhost:${proxy.port}/x HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+  const plain = await rawExchange(
+    proxy.port,
+    `GET http://localhost:${proxy.port}/x HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+  );
   assert.match(plain, /^HTTP\/1\.1 508 /);
   // A request that already went through this proxy (our Via token) is a loop whatever its target.
-  const via = await rawExchange(proxy.port, `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 ${proxy.via}\r\n\r\n`);
+  const via = await rawExchange(
+    proxy.port,
+    `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 ${proxy.via}\r\n\r\n`,
+  );
   assert.match(via, /^HTTP\/1\.1 508 /);
   assert.equal(web.seen.length, 0, 'the looping request never reached the destination');
   // Another proxy's token is not ours.
-  const other = await rawExchange(proxy.port, `GET http://127.0.0.1:${web.port}/ok HTTP/1.1\r\nHost: x\r\nVia: 1.1 airlock-00000000\r\nConnection: close\r\n\r\n`);
+  const other = await rawExchange(
+    proxy.port,
+    `GET http://127.0.0.1:${web.port}/ok HTTP/1.1\r\nHost: x\r\nVia: 1.1 airlock-00000000\r\nConnection: close\r\n\r\n`,
+  );
   assert.match(other, /^HTTP\/1\.1 200 /);
   assert.equal(events.filter((e) => e.outcome === 'loop').length, 6);
   await assertStillUp();
 });
 
 test('very long header lines get 431, garbage gets 400, and the proxy stays up', async () => {
-  const long = await rawExchange(proxy.port, `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nX-Long: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+  const long = await rawExchange(
+    proxy.port,
+    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nX-Long: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+  );
   assert.match(long, /^HTTP\/1\.1 431 Request Header Fields Too Large/);
-  const longGet = await rawExchange(proxy.port, `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nCookie: ${'b'.repeat(40_000)}\r\n\r\n`);
+  const longGet = await rawExchange(
+    proxy.port,
+    `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nCookie: ${'b'.repeat(40_000)}\r\n\r\n`,
+  );
   assert.match(longGet, /^HTTP\/1\.1 431 /);
   const garbage = await rawExchange(proxy.port, 'HELLO THERE\r\n\r\n');
   assert.match(garbage, /^HTTP\/1\.1 400 /);
-  const binary = await rawExchange(proxy.port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+  const binary = await rawExchange(
+    proxy.port,
+    Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+  );
   assert.match(binary, /^HTTP\/1\.1 400 /, 'a TLS ClientHello sent to the proxy port');
   assert.ok(events.some((e) => e.status === 431 && e.outcome === 'bad_request'));
   await assertStillUp();

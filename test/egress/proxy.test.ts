@@ -32,7 +32,9 @@ function lastEvent(): EgressEvent {
 }
 
 test('an allowed CONNECT tunnels bytes both ways, unparsed', async () => {
-  const { status, socket, rest } = await openConnect(proxy.port, `127.0.0.1:${echo.port}`, { 'User-Agent': 'test-agent/1.0' });
+  const { status, socket, rest } = await openConnect(proxy.port, `127.0.0.1:${echo.port}`, {
+    'User-Agent': 'test-agent/1.0',
+  });
   assert.equal(status, 200);
   // Bytes that look like HTTP, and bytes that are not text at all, come back as sent.
   const payload = Buffer.concat([Buffer.from('GET / HTTP/1.1\r\n\r\n'), randomBytes(256 * 1024)]);
@@ -65,31 +67,38 @@ test('a refused CONNECT gets 403 with the rule, and no connection is attempted',
 });
 
 test('absolute-URI requests are forwarded without hop-by-hop headers or proxy credentials', async () => {
-  const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port: proxy.port,
-      method: 'POST',
-      path: `http://127.0.0.1:${web.port}/v1/thing?x=1`,
-      headers: {
-        'proxy-authorization': 'Basic dXNlcjpzM2NyZXQ=',
-        connection: 'keep-alive, x-hop',
-        'x-hop': 'drop me',
-        te: 'trailers',
-        'x-end': 'keep me',
-        'user-agent': 'curl/8',
-      },
-    });
-    req.on('response', (r) => {
-      let body = '';
-      r.on('data', (c: Buffer) => (body += c.toString()));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }));
-    });
-    req.on('error', reject);
-    req.end('hello');
-  });
+  const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: proxy.port,
+        method: 'POST',
+        path: `http://127.0.0.1:${web.port}/v1/thing?x=1`,
+        headers: {
+          'proxy-authorization': 'Basic dXNlcjpzM2NyZXQ=',
+          connection: 'keep-alive, x-hop',
+          'x-hop': 'drop me',
+          te: 'trailers',
+          'x-end': 'keep me',
+          'user-agent': 'curl/8',
+        },
+      });
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }));
+      });
+      req.on('error', reject);
+      req.end('hello');
+    },
+  );
   assert.equal(res.status, 200);
-  const seen = JSON.parse(res.body) as { method: string; url: string; headers: Record<string, string>; body: string };
+  const seen = JSON.parse(res.body) as {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+  };
   assert.equal(seen.method, 'POST');
   assert.equal(seen.url, '/v1/thing?x=1', 'origin-form toward the destination');
   assert.equal(seen.body, 'hello');
@@ -107,9 +116,15 @@ test('absolute-URI requests are forwarded without hop-by-hop headers or proxy cr
 });
 
 test('a refused plain request gets a 403 body naming the rule', async () => {
-  const answer = await rawExchange(proxy.port, 'GET http://play.googleapis.com/log?format=json HTTP/1.1\r\nHost: play.googleapis.com\r\n\r\n');
+  const answer = await rawExchange(
+    proxy.port,
+    'GET http://play.googleapis.com/log?format=json HTTP/1.1\r\nHost: play.googleapis.com\r\n\r\n',
+  );
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
-  assert.match(answer, /Airlock refused play\.googleapis\.com:80: built-in @telemetry \(play\.googleapis\.com\)/);
+  assert.match(
+    answer,
+    /Airlock refused play\.googleapis\.com:80: built-in @telemetry \(play\.googleapis\.com\)/,
+  );
   assert.equal(lastEvent().outcome, 'refused');
 });
 
@@ -139,7 +154,10 @@ test('strict profile: only the allow list passes', async () => {
     const refused = await openConnect(strict.port, `127.0.0.1:${web.port}`);
     assert.equal(refused.status, 403);
     refused.socket.destroy();
-    const plain = await rawExchange(strict.port, `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const plain = await rawExchange(
+      strict.port,
+      `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
     assert.match(plain, /403 Forbidden[\s\S]*profile strict: not on egress\.allow/);
     assert.deepEqual(
       strictEvents.map((e) => e.decision),

@@ -24,7 +24,12 @@ let corpPort = 0;
 const corpSockets = new Set<Socket>();
 const corp = createHttpServer((req, res) => {
   // Plain-http forwarding by the corporate proxy: answer for the destination.
-  corpSeen.push({ method: req.method ?? '', target: req.url ?? '', auth: req.headers['proxy-authorization'], via: req.headers.via });
+  corpSeen.push({
+    method: req.method ?? '',
+    target: req.url ?? '',
+    auth: req.headers['proxy-authorization'],
+    via: req.headers.via,
+  });
   if (req.headers['proxy-authorization'] !== EXPECTED_AUTH) {
     res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"' }).end();
     return;
@@ -32,9 +37,16 @@ const corp = createHttpServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' }).end(`corp forwarded ${req.url}`);
 });
 corp.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-  corpSeen.push({ method: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'], via: req.headers.via });
+  corpSeen.push({
+    method: 'CONNECT',
+    target: req.url ?? '',
+    auth: req.headers['proxy-authorization'],
+    via: req.headers.via,
+  });
   if (req.headers['proxy-authorization'] !== EXPECTED_AUTH) {
-    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+    socket.end(
+      'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
+    );
     return;
   }
   const out = connect({ host: '127.0.0.1', port: echo.port }, () => {
@@ -81,15 +93,24 @@ test('CONNECT goes through the upstream proxy with its credentials, which no eve
   try {
     // The client authenticates to Airlock too (as Claude Code does with credentials in HTTPS_PROXY).
     const clientAuth = `Basic ${Buffer.from('client:cl1ent-secret').toString('base64')}`;
-    const t = await openConnect(proxy.port, 'registry.example.test:443', { 'Proxy-Authorization': clientAuth });
+    const t = await openConnect(proxy.port, 'registry.example.test:443', {
+      'Proxy-Authorization': clientAuth,
+    });
     assert.equal(t.status, 200);
     t.socket.write('abc');
     const got = await readBytes(t.socket, 'HELLO-FROM-CORP;abc'.length, t.rest);
-    assert.equal(got.toString(), 'HELLO-FROM-CORP;abc', 'bytes after the upstream answer head reach the client');
+    assert.equal(
+      got.toString(),
+      'HELLO-FROM-CORP;abc',
+      'bytes after the upstream answer head reach the client',
+    );
     t.socket.destroy();
 
     const connectSeen = corpSeen.at(-1)!;
-    assert.deepEqual([connectSeen.method, connectSeen.target, connectSeen.auth], ['CONNECT', 'registry.example.test:443', EXPECTED_AUTH]);
+    assert.deepEqual(
+      [connectSeen.method, connectSeen.target, connectSeen.auth],
+      ['CONNECT', 'registry.example.test:443', EXPECTED_AUTH],
+    );
     assert.equal(connectSeen.via, `1.1 ${proxy.via}`);
 
     // Plain http through the upstream: absolute-form, upstream credentials, not the client's.
@@ -108,7 +129,13 @@ test('CONNECT goes through the upstream proxy with its credentials, which no eve
       ],
     );
     const everything = JSON.stringify(events) + logLines.join('');
-    for (const secret of [PASS, encodeURIComponent(PASS), EXPECTED_AUTH.slice(6), 'cl1ent-secret', clientAuth.slice(6)]) {
+    for (const secret of [
+      PASS,
+      encodeURIComponent(PASS),
+      EXPECTED_AUTH.slice(6),
+      'cl1ent-secret',
+      clientAuth.slice(6),
+    ]) {
       assert.ok(!everything.includes(secret), `no ${secret} in events or logs`);
     }
     assert.ok(logLines.length >= 2, 'the log listener wrote lines');
@@ -119,7 +146,11 @@ test('CONNECT goes through the upstream proxy with its credentials, which no eve
 
 test('wrong upstream credentials: 502 to the client, the upstream status in the event, no credentials', async () => {
   const events: EgressEvent[] = [];
-  const proxy = await startForwardProxy({ port: 0, upstreamProxy: `http://corp-user:wrong-pw@127.0.0.1:${corpPort}`, onEvent: (e) => events.push(e) });
+  const proxy = await startForwardProxy({
+    port: 0,
+    upstreamProxy: `http://corp-user:wrong-pw@127.0.0.1:${corpPort}`,
+    onEvent: (e) => events.push(e),
+  });
   try {
     const t = await openConnect(proxy.port, 'x.example.test:443');
     assert.equal(t.status, 502);
@@ -187,15 +218,16 @@ test('chaining through a second Airlock proxy works, and a proxy chained to itse
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
   const selfEvents: EgressEvent[] = [];
-  const selfish = await startForwardProxy({ port, upstreamProxy: `http://127.0.0.1:${port}`, onEvent: (e) => selfEvents.push(e) });
+  const selfish = await startForwardProxy({
+    port,
+    upstreamProxy: `http://127.0.0.1:${port}`,
+    onEvent: (e) => selfEvents.push(e),
+  });
   try {
     const t = await openConnect(selfish.port, 'loop.example.test:443');
     assert.equal(t.status, 502);
     t.socket.destroy();
-    assert.deepEqual(
-      selfEvents.map((e) => e.outcome).sort(),
-      ['loop', 'upstream_error'],
-    );
+    assert.deepEqual(selfEvents.map((e) => e.outcome).sort(), ['loop', 'upstream_error']);
     assert.equal(selfEvents.find((e) => e.outcome === 'upstream_error')?.error, 'PROXY_508');
   } finally {
     await selfish.close();
@@ -212,7 +244,8 @@ test('route choice: loopback and NO_PROXY-style bypass entries connect straight'
   const corpProxy = parseUpstreamProxy('http://u:p@proxy.corp:3128');
   const bypass = parseBypass(['.internal.corp', 'build.example.org:8080', ' ', '10.0.0.0/8']);
   assert.equal(bypass.length, 2, 'unreadable NO_PROXY entries are skipped');
-  const route = (host: string, port: number) => routeFor({ host, port }, corpProxy, bypass)?.display ?? 'direct';
+  const route = (host: string, port: number) =>
+    routeFor({ host, port }, corpProxy, bypass)?.display ?? 'direct';
   assert.equal(route('127.0.0.1', 1), 'direct');
   assert.equal(route('localhost', 1), 'direct');
   assert.equal(route('::1', 1), 'direct');

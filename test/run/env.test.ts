@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy, PROXY_VARS, TELEMETRY_OPT_OUTS } from '../../src/run/env.js';
+import {
+  buildRunEnv,
+  inheritedNoProxy,
+  inheritedUpstreamProxy,
+  PROXY_VARS,
+  TELEMETRY_OPT_OUTS,
+} from '../../src/run/env.js';
 import { detectAssistant, resolveAssistant } from '../../src/run/profiles.js';
 import { codexArgs } from '../../src/run/codex.js';
 import { runEgressPolicy } from '../../src/run/run.js';
@@ -23,7 +29,12 @@ const userEnv = {
 };
 
 test('the child environment points every provider at the gateway and every proxy variable at Airlock', () => {
-  const env = buildRunEnv({ base: userEnv, gatewayUrl: 'http://127.0.0.1:8789/', proxyUrl: 'http://127.0.0.1:40000', neutral: false });
+  const env = buildRunEnv({
+    base: userEnv,
+    gatewayUrl: 'http://127.0.0.1:8789/',
+    proxyUrl: 'http://127.0.0.1:40000',
+    neutral: false,
+  });
   assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8789/anthropic');
   assert.equal(env.OPENAI_BASE_URL, 'http://127.0.0.1:8789/openai/v1');
   assert.equal(env.GOOGLE_GEMINI_BASE_URL, 'http://127.0.0.1:8789/gemini');
@@ -41,8 +52,17 @@ test('the child environment points every provider at the gateway and every proxy
 });
 
 test('--neutral-env gives UTC and the C.UTF-8 locale', () => {
-  const env = buildRunEnv({ base: userEnv, gatewayUrl: 'http://g', proxyUrl: 'http://p', neutral: true, extra: { X: '1' } });
-  assert.deepEqual([env.TZ, env.LANG, env.LC_ALL, env.LANGUAGE, env.X], ['UTC', 'C.UTF-8', 'C.UTF-8', undefined, '1']);
+  const env = buildRunEnv({
+    base: userEnv,
+    gatewayUrl: 'http://g',
+    proxyUrl: 'http://p',
+    neutral: true,
+    extra: { X: '1' },
+  });
+  assert.deepEqual(
+    [env.TZ, env.LANG, env.LC_ALL, env.LANGUAGE, env.X],
+    ['UTC', 'C.UTF-8', 'C.UTF-8', undefined, '1'],
+  );
 });
 
 test('the user proxy becomes the upstream; NO_PROXY entries become bypasses', () => {
@@ -56,8 +76,14 @@ test('the user proxy becomes the upstream; NO_PROXY entries become bypasses', ()
 test('assistant detection, direct and through launchers', () => {
   assert.deepEqual(detectAssistant('/usr/local/bin/claude', []), { assistant: 'claude', argsAt: 0 });
   assert.deepEqual(detectAssistant('codex', ['exec', 'hi']), { assistant: 'codex', argsAt: 0 });
-  assert.deepEqual(detectAssistant('npx', ['-y', '@openai/codex@latest', 'exec']), { assistant: 'codex', argsAt: 2 });
-  assert.deepEqual(detectAssistant('node', ['/x/node_modules/@google/gemini-cli/bundle/gemini.js']), { assistant: 'gemini', argsAt: 1 });
+  assert.deepEqual(detectAssistant('npx', ['-y', '@openai/codex@latest', 'exec']), {
+    assistant: 'codex',
+    argsAt: 2,
+  });
+  assert.deepEqual(detectAssistant('node', ['/x/node_modules/@google/gemini-cli/bundle/gemini.js']), {
+    assistant: 'gemini',
+    argsAt: 1,
+  });
   assert.deepEqual(detectAssistant('bash', ['-c', 'codex']), { assistant: 'generic', argsAt: 0 });
   assert.deepEqual(resolveAssistant('codex', 'my-wrapper', ['x']), { assistant: 'codex', argsAt: 0 });
   assert.deepEqual(resolveAssistant('auto', 'qwen', []), { assistant: 'qwen', argsAt: 0 });
@@ -78,26 +104,43 @@ test('Codex gets a model provider at the gateway and its opt-outs as -c override
 });
 
 test('the run policy always lets the gateway through, also in strict mode', () => {
-  const strict = compileEgressPolicy(runEgressPolicy({ allow: ['registry.npmjs.org'] }, 'http://127.0.0.1:8789', true));
+  const strict = compileEgressPolicy(
+    runEgressPolicy({ allow: ['registry.npmjs.org'] }, 'http://127.0.0.1:8789', true),
+  );
   assert.equal(strict.decide('127.0.0.1', 8789).allow, true);
   assert.equal(strict.decide('127.0.0.1', 8790).allow, false);
   assert.equal(strict.decide('registry.npmjs.org', 443).allow, true);
   const v6 = compileEgressPolicy(runEgressPolicy(undefined, 'http://[::1]:5000', true));
   assert.equal(v6.decide('::1', 5000).allow, true);
-  assert.equal(compileEgressPolicy(runEgressPolicy(undefined, 'http://127.0.0.1:1', false)).profile, 'default');
+  assert.equal(
+    compileEgressPolicy(runEgressPolicy(undefined, 'http://127.0.0.1:1', false)).profile,
+    'default',
+  );
 });
 
 test('settings overrides merge into the machine system settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-settings-'));
   const existing = join(dir, 'existing.json');
-  writeFileSync(existing, JSON.stringify({ general: { vimMode: true }, privacy: { usageStatisticsEnabled: true } }));
+  writeFileSync(
+    existing,
+    JSON.stringify({ general: { vimMode: true }, privacy: { usageStatisticsEnabled: true } }),
+  );
   const vars = writeSettingsOverrides(join(dir, 'out'), { QWEN_CODE_SYSTEM_SETTINGS_PATH: existing });
-  const qwen = JSON.parse(readFileSync(vars.QWEN_CODE_SYSTEM_SETTINGS_PATH!, 'utf8')) as typeof SETTINGS_OPT_OUTS & { general: { vimMode: boolean } };
+  const qwen = JSON.parse(
+    readFileSync(vars.QWEN_CODE_SYSTEM_SETTINGS_PATH!, 'utf8'),
+  ) as typeof SETTINGS_OPT_OUTS & { general: { vimMode: boolean } };
   assert.equal(qwen.general.vimMode, true);
   assert.equal(qwen.general.enableAutoUpdate, false);
   assert.equal(qwen.privacy.usageStatisticsEnabled, false);
-  assert.deepEqual(Object.keys(vars), ['QWEN_CODE_SYSTEM_SETTINGS_PATH'], 'no Gemini file: Gemini CLI rejects non-root ones');
-  assert.deepEqual(mergeSettings({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3 }, d: [2] }), { a: { b: 3, c: 2 }, d: [2] });
+  assert.deepEqual(
+    Object.keys(vars),
+    ['QWEN_CODE_SYSTEM_SETTINGS_PATH'],
+    'no Gemini file: Gemini CLI rejects non-root ones',
+  );
+  assert.deepEqual(mergeSettings({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3 }, d: [2] }), {
+    a: { b: 3, c: 2 },
+    d: [2],
+  });
 });
 
 test('signal exit codes follow the shell convention', () => {
@@ -110,9 +153,14 @@ test('an in-process gateway uses the inherited proxy only when an upstream is re
   const { gatewayUpstreamProxy } = await import('../../src/run/gateway.js');
   const { configSchema } = await import('../../src/config/schema.js');
   const remote = configSchema.parse({});
-  const local = configSchema.parse({ upstreams: { anthropic: 'http://127.0.0.1:1', openai: 'http://localhost:2', gemini: 'http://[::1]:3' } });
+  const local = configSchema.parse({
+    upstreams: { anthropic: 'http://127.0.0.1:1', openai: 'http://localhost:2', gemini: 'http://[::1]:3' },
+  });
   assert.equal(gatewayUpstreamProxy(remote, 'http://corp:3128'), 'http://corp:3128');
   assert.equal(gatewayUpstreamProxy(local, 'http://corp:3128'), undefined);
-  assert.equal(gatewayUpstreamProxy({ ...local, upstream_proxy: 'http://cfg:1' }, 'http://corp:3128'), 'http://cfg:1');
+  assert.equal(
+    gatewayUpstreamProxy({ ...local, upstream_proxy: 'http://cfg:1' }, 'http://corp:3128'),
+    'http://cfg:1',
+  );
   assert.equal(gatewayUpstreamProxy(remote, undefined), undefined);
 });

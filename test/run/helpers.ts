@@ -35,7 +35,11 @@ export interface CliRun {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
-  const child = spawn(process.execPath, [...AIRLOCK_ARGV, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AIRLOCK_ARGV, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -44,7 +48,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
     for (const w of waiters.filter((x) => stdout.includes(x.text))) w.resolve();
   });
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => {
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((res) => {
     child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
   });
   return {
@@ -54,7 +63,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
     waitFor(text, timeoutMs = 30_000) {
       if (stdout.includes(text)) return Promise.resolve();
       return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`no "${text}" on stdout after ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            rej(new Error(`no "${text}" on stdout after ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           text,
           resolve: () => {

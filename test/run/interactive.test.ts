@@ -15,7 +15,10 @@ const TMUX = '/usr/bin/tmux';
 const socket = `airlock-test-${process.pid}`;
 
 function tmux(...args: string[]): string {
-  const r = spawnSync(TMUX, ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...baseEnv(), TERM: 'xterm-256color' } });
+  const r = spawnSync(TMUX, ['-L', socket, '-f', '/dev/null', ...args], {
+    encoding: 'utf8',
+    env: { ...baseEnv(), TERM: 'xterm-256color' },
+  });
   if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -33,32 +36,59 @@ async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 40_00
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-test('input, terminal, window size, Ctrl-C and the exit code pass through airlock run', { skip: !existsSync(TMUX) && 'tmux not installed', timeout: 120_000 }, async () => {
-  const dir = tempDir();
-  const exitFile = join(dir, 'exit');
-  const session = 'run';
-  const command = [process.execPath, ...AIRLOCK_ARGV, 'run', '--gateway', NO_GATEWAY, '--data-dir', join(dir, 'data'), '--', process.execPath, fixture('interactive.mjs')]
-    .map(quote)
-    .join(' ');
-  // The wrapper shell shares the terminal's process group: it traps SIGINT (a handler, which the
-  // command does not inherit, unlike an ignored signal) so that Ctrl-C does not end it too.
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', ROOT, `sh -c ${quote(`trap : INT; ${command}; echo "EXIT=$?" > ${quote(exitFile)}; sleep 60`)}`);
-  try {
-    const first = await waitForScreen(session, /name\?/);
-    assert.match(first, /tty=true colors=true cols=100/);
-    tmux('send-keys', '-t', session, 'world', 'Enter');
-    await waitForScreen(session, /hello world[\s\S]*press Ctrl-C/);
-    tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
-    await waitForScreen(session, /resized cols=120 rows=40/);
-    tmux('send-keys', '-t', session, 'C-c');
-    const deadline = Date.now() + 40_000;
-    while (!existsSync(exitFile) && Date.now() < deadline) await sleep(200);
-    const screen = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
-    assert.equal(readFileSync(exitFile, 'utf8').trim(), 'EXIT=3', screen);
-    assert.match(screen, /got SIGINT #1/);
-    assert.doesNotMatch(screen, /got SIGINT #2/, 'Ctrl-C reached the command once, not twice');
-    assert.doesNotMatch(screen, /"level"|pino/, 'no airlock log lines on the terminal');
-  } finally {
-    spawnSync(TMUX, ['-L', socket, 'kill-server']);
-  }
-});
+test(
+  'input, terminal, window size, Ctrl-C and the exit code pass through airlock run',
+  { skip: !existsSync(TMUX) && 'tmux not installed', timeout: 120_000 },
+  async () => {
+    const dir = tempDir();
+    const exitFile = join(dir, 'exit');
+    const session = 'run';
+    const command = [
+      process.execPath,
+      ...AIRLOCK_ARGV,
+      'run',
+      '--gateway',
+      NO_GATEWAY,
+      '--data-dir',
+      join(dir, 'data'),
+      '--',
+      process.execPath,
+      fixture('interactive.mjs'),
+    ]
+      .map(quote)
+      .join(' ');
+    // The wrapper shell shares the terminal's process group: it traps SIGINT (a handler, which the
+    // command does not inherit, unlike an ignored signal) so that Ctrl-C does not end it too.
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      '-c',
+      ROOT,
+      `sh -c ${quote(`trap : INT; ${command}; echo "EXIT=$?" > ${quote(exitFile)}; sleep 60`)}`,
+    );
+    try {
+      const first = await waitForScreen(session, /name\?/);
+      assert.match(first, /tty=true colors=true cols=100/);
+      tmux('send-keys', '-t', session, 'world', 'Enter');
+      await waitForScreen(session, /hello world[\s\S]*press Ctrl-C/);
+      tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
+      await waitForScreen(session, /resized cols=120 rows=40/);
+      tmux('send-keys', '-t', session, 'C-c');
+      const deadline = Date.now() + 40_000;
+      while (!existsSync(exitFile) && Date.now() < deadline) await sleep(200);
+      const screen = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
+      assert.equal(readFileSync(exitFile, 'utf8').trim(), 'EXIT=3', screen);
+      assert.match(screen, /got SIGINT #1/);
+      assert.doesNotMatch(screen, /got SIGINT #2/, 'Ctrl-C reached the command once, not twice');
+      assert.doesNotMatch(screen, /"level"|pino/, 'no airlock log lines on the terminal');
+    } finally {
+      spawnSync(TMUX, ['-L', socket, 'kill-server']);
+    }
+  },
+);

@@ -36,7 +36,21 @@ function probeOutput(stdout: string): ProbeOut {
 
 test('the command reaches the gateway, provider and telemetry hosts are refused, the exit code passes through', async () => {
   const dataDir = tempDir();
-  const r = await runCli(['run', '--gateway', NO_GATEWAY, '--data-dir', dataDir, '--', process.execPath, fixture('egress-probe.mjs'), `127.0.0.1:${echo.port}`, '5'], baseEnv());
+  const r = await runCli(
+    [
+      'run',
+      '--gateway',
+      NO_GATEWAY,
+      '--data-dir',
+      dataDir,
+      '--',
+      process.execPath,
+      fixture('egress-probe.mjs'),
+      `127.0.0.1:${echo.port}`,
+      '5',
+    ],
+    baseEnv(),
+  );
   assert.equal(r.code, 5, r.stderr);
   const out = probeOutput(r.stdout);
   assert.equal(out.gateway, '200', 'the in-process gateway answers at ANTHROPIC_BASE_URL');
@@ -44,15 +58,36 @@ test('the command reaches the gateway, provider and telemetry hosts are refused,
   assert.equal(out.telemetry, '403');
   assert.equal(out.other, '200', 'other destinations pass in the default profile');
   assert.equal(out.noProxy, '127.0.0.1,localhost,::1');
-  assert.match(r.stderr, /airlock: refused api\.anthropic\.com:443, http-intake\.logs\.us5\.datadoghq\.com:443 \(details in .*run\.log\)/);
+  assert.match(
+    r.stderr,
+    /airlock: refused api\.anthropic\.com:443, http-intake\.logs\.us5\.datadoghq\.com:443 \(details in .*run\.log\)/,
+  );
   const log = readFileSync(join(dataDir, 'run.log'), 'utf8');
-  assert.match(log, /"decision":"deny".*"host":"api\.anthropic\.com"|"host":"api\.anthropic\.com".*"decision":"deny"/);
+  assert.match(
+    log,
+    /"decision":"deny".*"host":"api\.anthropic\.com"|"host":"api\.anthropic\.com".*"decision":"deny"/,
+  );
   assert.match(log, /"userAgent":"probe\/1"/);
   assert.match(log, /"inProcess":true/);
 });
 
 test('--strict-egress refuses everything not allowed, the gateway stays reachable', async () => {
-  const r = await runCli(['run', '--strict-egress', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--', process.execPath, fixture('egress-probe.mjs'), `127.0.0.1:${echo.port}`], baseEnv());
+  const r = await runCli(
+    [
+      'run',
+      '--strict-egress',
+      '-q',
+      '--gateway',
+      NO_GATEWAY,
+      '--data-dir',
+      tempDir(),
+      '--',
+      process.execPath,
+      fixture('egress-probe.mjs'),
+      `127.0.0.1:${echo.port}`,
+    ],
+    baseEnv(),
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = probeOutput(r.stdout);
   assert.deepEqual([out.gateway, out.anthropic, out.telemetry, out.other], ['200', '403', '403', '403']);
@@ -63,13 +98,26 @@ test('a gateway that answers at --gateway is used instead of starting one', asyn
   const seen: string[] = [];
   const fake = createHttpServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
-    if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.url === '/healthz')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     else res.writeHead(204).end();
   });
   const port = await listen(fake);
   try {
     const dataDir = tempDir();
-    const r = await runCli(['run', '--gateway', `http://127.0.0.1:${port}`, '--data-dir', dataDir, '--', process.execPath, fixture('egress-probe.mjs')], baseEnv());
+    const r = await runCli(
+      [
+        'run',
+        '--gateway',
+        `http://127.0.0.1:${port}`,
+        '--data-dir',
+        dataDir,
+        '--',
+        process.execPath,
+        fixture('egress-probe.mjs'),
+      ],
+      baseEnv(),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(probeOutput(r.stdout).gateway, '204');
     assert.deepEqual(seen, ['GET /healthz', 'HEAD /anthropic']);
@@ -97,7 +145,17 @@ test("the user's HTTPS_PROXY becomes Airlock's upstream; the child never sees it
   try {
     const dataDir = tempDir();
     const r = await runCli(
-      ['run', '--gateway', NO_GATEWAY, '--data-dir', dataDir, '--', process.execPath, fixture('egress-probe.mjs'), 'pkg.example.test:443'],
+      [
+        'run',
+        '--gateway',
+        NO_GATEWAY,
+        '--data-dir',
+        dataDir,
+        '--',
+        process.execPath,
+        fixture('egress-probe.mjs'),
+        'pkg.example.test:443',
+      ],
       baseEnv({ HTTPS_PROXY: `http://dev:Corp-Secret-9@127.0.0.1:${port}` }),
     );
     assert.equal(r.code, 0, r.stderr);
@@ -105,7 +163,12 @@ test("the user's HTTPS_PROXY becomes Airlock's upstream; the child never sees it
     assert.equal(out.other, '200');
     assert.match(out.proxy, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(out.proxy, `http://127.0.0.1:${port}`);
-    assert.deepEqual(corpSeen, [{ target: 'pkg.example.test:443', auth: `Basic ${Buffer.from('dev:Corp-Secret-9').toString('base64')}` }]);
+    assert.deepEqual(corpSeen, [
+      {
+        target: 'pkg.example.test:443',
+        auth: `Basic ${Buffer.from('dev:Corp-Secret-9').toString('base64')}`,
+      },
+    ]);
     const log = readFileSync(join(dataDir, 'run.log'), 'utf8');
     assert.doesNotMatch(log + r.stderr + r.stdout, /Corp-Secret-9|ZGV2OkNvcnAtU2VjcmV0LTk/);
     assert.match(log, /"route":"upstream-proxy"/);
@@ -119,12 +182,31 @@ test('exit codes: plain, killed by a signal, command not found', async () => {
   const env = baseEnv();
   const common = ['run', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--'];
   assert.equal((await runCli([...common, process.execPath, '-e', 'process.exit(7)'], env)).code, 7);
-  assert.equal((await runCli([...common, process.execPath, '-e', "process.kill(process.pid, 'SIGKILL')"], env)).code, 137);
+  assert.equal(
+    (await runCli([...common, process.execPath, '-e', "process.kill(process.pid, 'SIGKILL')"], env)).code,
+    137,
+  );
   const missing = await runCli([...common, 'airlock-no-such-command-x'], env);
   assert.equal(missing.code, 127);
   assert.match(missing.stderr, /airlock: airlock-no-such-command-x: command not found/);
   // Options after COMMAND belong to the command.
-  const passthrough = await runCli(['run', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), process.execPath, '-e', 'console.log(process.argv.slice(1).join(" "))', '--', '--help', '-q'], env);
+  const passthrough = await runCli(
+    [
+      'run',
+      '-q',
+      '--gateway',
+      NO_GATEWAY,
+      '--data-dir',
+      tempDir(),
+      process.execPath,
+      '-e',
+      'console.log(process.argv.slice(1).join(" "))',
+      '--',
+      '--help',
+      '-q',
+    ],
+    env,
+  );
   assert.equal(passthrough.code, 0, passthrough.stderr);
   assert.equal(passthrough.stdout.trim(), '--help -q');
 });
@@ -135,7 +217,20 @@ test('SIGTERM and (without a terminal) SIGINT sent to airlock reach the command'
     ['SIGINT', 43],
     ['SIGHUP', 44],
   ] as const) {
-    const run = startCli(['run', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--', process.execPath, fixture('signals.mjs')], baseEnv());
+    const run = startCli(
+      [
+        'run',
+        '-q',
+        '--gateway',
+        NO_GATEWAY,
+        '--data-dir',
+        tempDir(),
+        '--',
+        process.execPath,
+        fixture('signals.mjs'),
+      ],
+      baseEnv(),
+    );
     await run.waitFor('ready');
     run.child.kill(signal);
     const r = await run.done;
