@@ -65,6 +65,15 @@ function homeOwnerIsPersonal(
 const SYSTEM_DIRS =
   /^(?:\/(?:tmp|usr|etc|var|opt|bin|sbin|dev|proc|sys|lib|lib64|boot|mnt|run|snap|nix|private\/tmp)(?:\/|$)|\/$|\/path\/to\b|[A-Za-z]:\\(?:Windows|Program Files))/i;
 
+/** A well-formed host name standing alone (not `$x.local`, `a_b.local`, `-x.lan`). */
+export function isHostName(value: string, text: string, start: number): boolean {
+  if (start > 0 && /[\w$]/.test(text[start - 1]!)) return false;
+  return (
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z0-9.-]+$/.test(value) &&
+    !value.includes('..')
+  );
+}
+
 const TS_WORDS = new Set([
   'string',
   'number',
@@ -250,7 +259,8 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'The user name in a shell prompt (user@host:~/dir$).',
     // Anchored at the @ (cheap to try); the user name before it is added by extendLeft.
     keywords: ['@'],
-    pattern: r`(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})(?<v>)@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:(?:~|/)[^\s$#"']*[$#](?= |$)`,
+    // The lookahead first: most @ (decorators, JSDoc, emails) fail it within a few characters.
+    pattern: r`(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})(?<v>)@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:(?:~|/)[^\s$#"']*[$#](?= |$)`,
     extendLeft: { chars: '[a-z0-9_-]', max: 32 },
     validate: (v) => !GENERIC_USERS.has(v) && v !== 'root' && v !== 'git',
     samples: {
@@ -265,7 +275,7 @@ export const environmentRules: readonly RuleDef[] = [
     kind: 'hostname',
     description: 'The host name in a shell prompt (user@host:~/dir$).',
     keywords: ['@'],
-    pattern: r`(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
+    pattern: r`(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
     validate: (v) => !TS_WORDS.has(v.toLowerCase()),
     samples: {
       tp: [['root@build-node-3:/srv# make', 'build-node-3']],
@@ -316,9 +326,11 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'A host name under a private or intranet suffix (.local, .lan, .internal, .corp, .intranet, .localdomain, .home.arpa).',
     keywords: ['.local', '.lan', '.internal', '.corp', '.intranet', '.home.arpa'],
-    lookback: 200,
-    pattern: r`(?<![\w.$-])(?<v>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?:localdomain|local|lan|internal|corp|intranet|home\.arpa))(?![\w(-]|\.\w)`,
+    // Anchored at the suffix (one attempt per hit); the host labels before it come from extendLeft.
+    pattern: r`(?<=[A-Za-z0-9])\.(?:localdomain|local|lan|internal|corp|intranet|home\.arpa)(?![\w(-]|\.\w)`,
+    extendLeft: { chars: '[A-Za-z0-9.-]', max: 253 },
     validate: (v, ctx) => {
+      if (!isHostName(v, ctx.text, ctx.start)) return false;
       const labels = v.split('.');
       const host = labels.slice(0, -1).join('.');
       // Names every cloud VM or container shares say nothing about this machine.

@@ -1,6 +1,6 @@
 /** The built-in rule set, in category order. */
 import type { RuleDef } from '../rule-types.js';
-import { environmentRules } from './environment.js';
+import { environmentRules, isHostName } from './environment.js';
 import { headerRules } from './header-fingerprint.js';
 import { hiddenUnicodeRules } from './hidden-unicode.js';
 import { piiRules } from './pii.js';
@@ -32,8 +32,9 @@ export function corporateSuffixRule(suffixes: readonly string[]): RuleDef | unde
     kind: 'hostname',
     description: "A host name under one of the organisation's domain suffixes (policy corporate_suffixes).",
     keywords: clean.map((s) => '.' + s.replace(/\\/g, '\\\\').replace(/\[/g, '\\[')),
-    lookback: 200,
-    pattern: String.raw`(?<![\w.$-])(?<v>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?:${escaped}))(?![\w-]|\.\w)`,
+    pattern: String.raw`(?<=[A-Za-z0-9])\.(?:${escaped})(?![\w-]|\.\w)`,
+    extendLeft: { chars: '[A-Za-z0-9.-]', max: 253 },
+    validate: (v, ctx) => isHostName(v, ctx.text, ctx.start),
     flags: 'i',
     samples: { tp: [`build-7.${clean[0]}`], fp: [`${clean[0]}x`] },
   };
