@@ -14,21 +14,16 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
-import { normalizeHost, parseAuthority, type Destination } from './host-pattern.js';
-import { logEgressEvents, type EgressEvent, type EgressListener, type EgressOutcome } from './events.js';
+import { normalizeHost, type Destination } from './host-pattern.js';
+import { logEgressEvents, type EgressEvent, type EgressListener } from './events.js';
 import { viaHasLoop } from './headers.js';
-import {
-  openTunnel,
-  parseBypass,
-  parseUpstreamProxy,
-  routeFor,
-  UpstreamConnectError,
-  type UpstreamProxy,
-} from './upstream.js';
+import { parseBypass, parseUpstreamProxy, routeFor, type UpstreamProxy } from './upstream.js';
+import { handleConnect, type ConnectContext, type TunnelHandler, type Verdict } from './connect.js';
+import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 
-export type TunnelHandler = (client: Duplex, head: Buffer) => void;
+export type { TunnelHandler, Verdict };
 
 export interface ForwardProxyOptions {
   /** Listen address; default 127.0.0.1 (anything else lets the network use the proxy). */
@@ -64,29 +59,6 @@ export interface ForwardProxy {
 
 const isCompiled = (p: ForwardProxyOptions['policy']): p is CompiledEgressPolicy =>
   typeof p === 'object' && p !== null && typeof (p as CompiledEgressPolicy).decide === 'function';
-
-/** Writes a complete plain-text HTTP answer on a raw socket (CONNECT and parse errors have no `res`). */
-function answerRaw(socket: Duplex, status: number, message: string): void {
-  if (socket.destroyed || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = `${message}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-function answerPlain(res: ServerResponse, status: number, message: string): void {
-  const body = `${message}\n`;
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    connection: 'close',
-  });
-  res.end(body);
-}
 
 export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const policy = isCompiled(opts.policy) ? opts.policy : compileEgressPolicy(opts.policy ?? {});
@@ -126,11 +98,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
 
   const upstreamFor = (dest: Destination) => routeFor(dest, upstream, bypass);
 
-  /** Loop, then policy; the refusal to send, or undefined when the destination may be reached. */
-  function check(
-    req: IncomingMessage,
-    dest: Destination,
-  ): { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string } {
+  /** Loop, then policy: the refusal to send, or the rule that allows the destination. */
+  function check(req: IncomingMessage, dest: Destination): Verdict {
     if (isSelf(dest, self) || viaHasLoop(req.headers.via, via)) {
       return {
         status: 508,
@@ -149,103 +118,6 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       };
     }
     return { rule: decision.rule };
-  }
-
-  async function onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-    const start = performance.now();
-    client.on('error', () => client.destroy());
-    const dest = parseAuthority(req.url ?? '');
-    if (dest === undefined) {
-      // The raw target is not echoed: it may be anything, credentials included.
-      answerRaw(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
-      report(req, start, {
-        method: 'CONNECT',
-        host: '',
-        port: 0,
-        decision: 'deny',
-        rule: 'malformed CONNECT target',
-        outcome: 'bad_request',
-        status: 400,
-      });
-      return;
-    }
-    const verdict = check(req, dest);
-    if ('status' in verdict) {
-      answerRaw(client, verdict.status, verdict.message);
-      report(req, start, {
-        method: 'CONNECT',
-        ...dest,
-        decision: 'deny',
-        rule: verdict.rule,
-        outcome: verdict.outcome,
-        status: verdict.status,
-      });
-      return;
-    }
-    const intercept = opts.interceptTunnel?.(dest.host, dest.port);
-    if (intercept !== undefined) {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      report(req, start, {
-        method: 'CONNECT',
-        ...dest,
-        decision: 'allow',
-        rule: verdict.rule,
-        outcome: 'intercepted',
-        status: 200,
-      });
-      intercept(client, head);
-      return;
-    }
-    const proxy = upstreamFor(dest);
-    let tunnel;
-    try {
-      tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs);
-    } catch (err) {
-      const e =
-        err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
-      answerRaw(client, e.status, `Airlock egress proxy: ${e.message}`);
-      report(req, start, {
-        method: 'CONNECT',
-        ...dest,
-        decision: 'allow',
-        rule: verdict.rule,
-        outcome: 'upstream_error',
-        status: e.status,
-        route: proxy ? 'upstream-proxy' : 'direct',
-        error: e.code,
-      });
-      return;
-    }
-    const server = tunnel.socket;
-    if (client.destroyed) {
-      server.destroy();
-      return;
-    }
-    open.add(client);
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
-    if (head.length > 0) server.write(head);
-    report(req, start, {
-      method: 'CONNECT',
-      ...dest,
-      decision: 'allow',
-      rule: verdict.rule,
-      outcome: 'tunnel',
-      status: 200,
-      route: tunnel.route,
-    });
-    // Both directions piped; end() propagates half-closes, an error on either side ends both.
-    const teardown = () => {
-      client.destroy();
-      server.destroy();
-      open.delete(client);
-    };
-    server.on('error', teardown);
-    client.on('error', teardown);
-    server.on('close', teardown);
-    client.on('close', teardown);
-    client.pipe(server);
-    server.pipe(client);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -315,13 +187,23 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     });
   }
 
+  const connectContext: ConnectContext = {
+    report,
+    check,
+    upstreamFor,
+    interceptTunnel: opts.interceptTunnel,
+    via,
+    connectTimeoutMs,
+    open,
+  };
+
   const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
     void onRequest(req, res);
   });
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void onConnect(req, socket, head);
+    void handleConnect(connectContext, req, socket, head);
   });
   server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
     answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT');

@@ -1,0 +1,29 @@
+/**
+ * The proxy's own answers: complete, short, plain-text, `Connection: close`. CONNECT requests and
+ * unparseable heads have only a raw socket, absolute-URI requests a ServerResponse.
+ */
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Writes a complete plain-text HTTP answer on a raw socket (CONNECT and parse errors have no `res`). */
+export function answerRaw(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function answerPlain(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
+}
