@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createEngine } from '../../src/detect/engine.js';
+import { compileUserRule } from '../../src/detect/user-rules.js';
 import type { RuleDef } from '../../src/detect/rule-types.js';
 import { defaultRules } from '../../src/detect/rules/index.js';
 import type { Finding, ScanInput } from '../../src/detect/types.js';
@@ -182,10 +183,14 @@ describe('engine', () => {
 
 describe('prefilter correctness', () => {
   // Fragments: every rule sample plus noise, glued at random; prefilter on and off must agree.
-  const fragments = defaultRules.flatMap((r) => [
-    ...r.samples.tp.map((s) => (typeof s === 'string' ? s : s[0])),
-    ...r.samples.fp,
-  ]);
+  const fragments = [
+    ...defaultRules.flatMap((r) => [
+      ...r.samples.tp.map((s) => (typeof s === 'string' ? s : s[0])),
+      ...r.samples.fp,
+    ]),
+    'tick-123 ',
+    'tick-9',
+  ];
   const noise = fc.string({
     unit: fc.constantFrom(
       ' ',
@@ -210,8 +215,16 @@ describe('prefilter correctness', () => {
   const corpus = fc
     .array(fc.oneof(fc.constantFrom(...fragments), noise), { minLength: 1, maxLength: 10 })
     .map((parts) => parts.join(''));
-  const on = createEngine();
-  const off = createEngine({ prefilter: false });
+  // A user rule (RE2JS, linear-time path) rides along, with keywords in the fragments.
+  const userRule = compileUserRule({
+    id: 'test.ticket',
+    description: 'ticket ids',
+    keywords: ['tick-'],
+    pattern: 'tick-(?P<v>[0-9]{3,8})',
+    samples: { tp: ['tick-12345'], fp: [] },
+  });
+  const on = createEngine({ rules: [...defaultRules, userRule] });
+  const off = createEngine({ rules: [...defaultRules, userRule], prefilter: false });
 
   it('finds exactly the same spans with and without the keyword prefilter', () => {
     fc.assert(
