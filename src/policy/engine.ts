@@ -7,22 +7,28 @@ import type { Canary } from '../detect/canary-encodings.js';
 import { createEngine, type Engine } from '../detect/engine.js';
 import type { RuleDef } from '../detect/rule-types.js';
 import { defaultRules } from '../detect/rules/index.js';
+import { compileUserRule } from '../detect/user-rules.js';
 import type { CompiledPolicy } from './compile.js';
 import type { CustomRule } from './schema.js';
 
+/**
+ * A policy's custom rule as an engine rule. Compiled by the detection engine's user-rule
+ * compiler: the pattern runs on RE2 (linear time), so no policy file can make a request scan
+ * backtrack catastrophically; backreferences and lookarounds are refused with the reason.
+ */
 export function customRuleDef(rule: CustomRule): RuleDef {
-  return {
+  return compileUserRule({
     id: rule.id,
+    description: rule.description ?? `custom rule ${rule.id} (policy)`,
     category: rule.category,
     severity: rule.severity,
     kind: rule.kind,
-    description: rule.description ?? `custom rule ${rule.id} (policy)`,
     keywords: rule.keywords,
     pattern: rule.pattern,
     ...(rule.flags === undefined ? {} : { flags: rule.flags }),
-    ...(rule.roles === undefined ? {} : { appliesTo: { roles: rule.roles } }),
-    samples: { tp: rule.samples.tp, fp: rule.samples.fp },
-  };
+    ...(rule.roles === undefined ? {} : { roles: rule.roles }),
+    // Samples are checked by checkCustomRuleSamples, which names each one's place in the file.
+  });
 }
 
 export interface PolicyEngineOptions {

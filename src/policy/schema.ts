@@ -129,7 +129,7 @@ const customRuleSchema = z
     severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
     /** The kind of value, so its surrogate has the right shape (`token`, `hostname`, ...). */
     kind: kindSchema.default('token'),
-    /** JavaScript regular expression; a named group `v` is the reported value. */
+    /** RE2 syntax (linear time: no backreferences or lookarounds); a named group `v` is the reported value. */
     pattern: z.string().min(1),
     /**
      * Words that must occur for the pattern to run (a prefilter): case-insensitive literals,
