@@ -14,6 +14,8 @@ import type { GatewayStarter } from './run/gateway.js';
 import { createDashboard, type Dashboard } from './dashboard/index.js';
 import { PolicyStatus } from './dashboard/policy-status.js';
 import { learnCanaries, type Canary } from './detect/canaries.js';
+import { createPersistentIdDetector, MemoryIdTracker } from './detect/tracking.js';
+import { RedisIdTracker } from './detect/tracking-redis.js';
 import { egressAuditInput } from './egress/events.js';
 import { startForwardProxy, type ForwardProxy } from './egress/proxy.js';
 import { AirlockError } from './errors.js';
@@ -65,10 +67,17 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   let policy = loadPolicyOrDefault(policyFile);
   const canaries = opts.canaries ?? learnCanaries();
   const vault = openVault(policy.policy.vault, dataDir);
-  const surrogates = new Surrogates(loadOrCreateKey(dataDir), vault);
+  const key = loadOrCreateKey(dataDir);
+  const surrogates = new Surrogates(key, vault);
+  // The same opaque id seen again and again at one place is a tracking id. Counts are shared
+  // through Redis when the vault is (several gateways), else kept in memory.
+  const idTracker = policy.policy.vault.startsWith('redis')
+    ? new RedisIdTracker({ url: policy.policy.vault })
+    : new MemoryIdTracker();
+  const tracker = createPersistentIdDetector({ tracker: idTracker, key });
 
   const inspectorFor = (p: CompiledPolicy) =>
-    createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), surrogates });
+    createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), surrogates, tracker });
   const inspector = inspectorFor(policy);
 
   const store = await openAuditStore(policy.policy.audit, dataDir);
@@ -186,6 +195,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
       await recorder.close();
       await store.close();
       await vault.close();
+      if (idTracker instanceof RedisIdTracker) await idTracker.close();
     },
   };
 }

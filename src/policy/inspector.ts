@@ -33,8 +33,8 @@ export interface PolicyInspectorOptions {
   vault?: Vault;
   key?: Buffer;
   surrogates?: Surrogates;
-  /** Extra findings (the persistent-id tracker), merged with the engine's. */
-  tracker?: Scanner;
+  /** Extra findings (the persistent-id detector, which may ask Redis), merged with the engine's. */
+  tracker?: { scan(inputs: readonly ScanInput[]): Finding[] | Promise<Finding[]> };
 }
 
 /**
@@ -105,7 +105,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       const headerPlan = planHeaders(req.headers, policy);
       const inputs: ScanInput[] = [...segments, ...headerPlan.inputs];
       let findings = engine.scan(inputs);
-      if (tracker) findings = mergeFindings(findings, tracker.scan(inputs));
+      if (tracker) findings = mergeFindings(findings, await tracker.scan(inputs));
 
       const decided: { finding: Finding; value: string; decision: Decision }[] = findings.map((finding) => {
         const value = (inputs[finding.input]?.text ?? '').slice(finding.start, finding.end);
