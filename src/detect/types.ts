@@ -4,7 +4,8 @@
  */
 import type { JsonPath, Role } from '../dialects/types.js';
 
-export type Category = 'environment' | 'secret' | 'pii' | 'tracking' | 'hidden-unicode' | 'header-fingerprint';
+export type Category =
+  'environment' | 'secret' | 'pii' | 'tracking' | 'hidden-unicode' | 'header-fingerprint';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
