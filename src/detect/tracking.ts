@@ -43,6 +43,8 @@ export interface PersistentIdOptions {
   /** Requests an id must be seen in before it is a finding (default 3). */
   threshold?: number;
   roles?: readonly Role[];
+  /** Texts whose id spans are remembered (default 512); 0 turns the cache off (tests compare). */
+  cacheEntries?: number;
 }
 
 export const DEFAULT_TRACKED_ROLES: readonly Role[] = ['metadata', 'header', 'system', 'tool_definition'];
@@ -81,10 +83,62 @@ export interface PersistentIdDetector {
   scan(inputs: readonly ScanInput[]): Promise<Finding[]>;
 }
 
+/** One opaque id in a text: its keyed hash and span. */
+interface IdSpan {
+  hash: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The ids of recently seen texts. The system prompt and tool definitions come back byte for
+ * byte on every request, and running OPAQUE_ID over them was the detector's whole cost. What an
+ * id list depends on is the text alone (the key is fixed per detector), so the text itself is
+ * the Map key: no collision is possible, and V8 hashes a string once. Bounded by entries and by
+ * the characters kept alive; least recently used first out. Observations are never cached.
+ */
+class IdSpanCache {
+  private readonly map = new Map<string, readonly IdSpan[]>();
+  private chars = 0;
+  constructor(
+    private readonly maxEntries = 512,
+    private readonly maxChars = 8_000_000,
+  ) {}
+  get(text: string): readonly IdSpan[] | undefined {
+    const spans = this.map.get(text);
+    if (spans !== undefined) {
+      this.map.delete(text); // re-insert: Map order is recency order
+      this.map.set(text, spans);
+    }
+    return spans;
+  }
+  set(text: string, spans: readonly IdSpan[]): void {
+    if (this.maxEntries === 0 || text.length > this.maxChars / 4) return;
+    this.map.set(text, spans);
+    this.chars += text.length;
+    while (this.map.size > this.maxEntries || this.chars > this.maxChars) {
+      const oldest = this.map.keys().next().value!;
+      this.chars -= oldest.length;
+      this.map.delete(oldest);
+    }
+  }
+}
+
 export function createPersistentIdDetector(opts: PersistentIdOptions): PersistentIdDetector {
   const threshold = opts.threshold ?? 3;
   const roles = new Set(opts.roles ?? DEFAULT_TRACKED_ROLES);
   const hashOf = (id: string): string => createHmac('sha256', opts.key).update(id).digest('hex').slice(0, 32);
+  const cache = new IdSpanCache(opts.cacheEntries ?? 512);
+  const idsOf = (text: string): readonly IdSpan[] => {
+    let spans = cache.get(text);
+    if (spans === undefined) {
+      const found: IdSpan[] = [];
+      for (const m of text.matchAll(OPAQUE_ID))
+        if (isOpaque(m[0])) found.push({ hash: hashOf(m[0]), start: m.index, end: m.index + m[0].length });
+      cache.set(text, (spans = found));
+    }
+    return spans;
+  };
   return {
     async scan(inputs) {
       // One observation per (place, id) per request, however often the id repeats inside it.
@@ -96,13 +150,11 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
         if (!roles.has(input.role)) return;
         if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
         const place = placeOf(input);
-        for (const m of input.text.matchAll(OPAQUE_ID)) {
-          if (!isOpaque(m[0])) continue;
-          const hash = hashOf(m[0]);
+        for (const { hash, start, end } of idsOf(input.text)) {
           const key = `${place}\u0000${hash}`;
           let entry = spans.get(key);
           if (!entry) spans.set(key, (entry = { place, hash, hits: [] }));
-          entry.hits.push({ input: index, start: m.index, end: m.index + m[0].length });
+          entry.hits.push({ input: index, start, end });
         }
       });
       const entries = [...spans.values()];
