@@ -38,7 +38,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
   const child = spawn(process.execPath, [...AIRLOCK_ARGV, ...args], {
     cwd: ROOT,
     env,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
