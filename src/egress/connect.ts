@@ -43,6 +43,9 @@ export async function handleConnect(
   const { report, check, via, connectTimeoutMs, open } = ctx;
   const start = performance.now();
   client.on('error', () => client.destroy());
+  // Tracked from the start, so that closing the proxy also ends a CONNECT still dialling out.
+  open.add(client);
+  client.once('close', () => open.delete(client));
   const dest = parseAuthority(req.url ?? '');
   if (dest === undefined) {
     // The raw target is not echoed: it may be anything, credentials included.
@@ -110,7 +113,6 @@ export async function handleConnect(
     server.destroy();
     return;
   }
-  open.add(client);
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
   if (head.length > 0) server.write(head);
@@ -127,7 +129,6 @@ export async function handleConnect(
   const teardown = () => {
     client.destroy();
     server.destroy();
-    open.delete(client);
   };
   server.on('error', teardown);
   client.on('error', teardown);

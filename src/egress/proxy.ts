@@ -52,7 +52,7 @@ export interface ForwardProxy {
   port: number;
   /** This instance's `Via` pseudonym (loop detection). */
   via: string;
-  /** Open tunnels and forwarded requests right now. */
+  /** Client connections in a CONNECT (dialling or tunnelling) or a forwarded request right now. */
   activeTunnels(): number;
   close(): Promise<void>;
 }

@@ -156,3 +156,14 @@ test('a client that disappears mid-handshake does not hurt the proxy', async () 
   assert.equal(half, '', 'an unfinished request head gets no answer until it completes');
   await assertStillUp();
 });
+
+test('closing the proxy ends open tunnels and finishes promptly', async () => {
+  const closing = await startForwardProxy({ port: 0, onEvent: () => {} });
+  const t = await openConnect(closing.port, `127.0.0.1:${echo.port}`);
+  assert.equal(t.status, 200);
+  assert.equal(closing.activeTunnels(), 1);
+  const closed = new Promise<void>((resolve) => t.socket.once('close', () => resolve()));
+  await closing.close();
+  await closed;
+  assert.equal(closing.activeTunnels(), 0);
+});
