@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startSimulator } from '../../src/simulator/index.js';
 import { closeServer, listen, startEcho } from '../egress/helpers.js';
 import { baseEnv, fixture, NO_GATEWAY, runCli, startCli, tempDir } from './helpers.js';
 
@@ -237,5 +238,52 @@ test('SIGTERM and (without a terminal) SIGINT sent to airlock reach the command'
     assert.equal(r.code, code, `${signal}: ${r.stderr}`);
     assert.equal(r.stdout.match(/got SIG/g)?.length, 1, `${signal} delivered once`);
     assert.match(r.stdout, new RegExp(`got ${signal}`));
+  }
+});
+
+test("an in-process gateway reaches remote upstreams through the user's proxy", async () => {
+  const sim = await startSimulator({ script: { reply: [{ text: 'answer via the corporate proxy' }] } });
+  const corpSeen: { target: string; auth?: string }[] = [];
+  const corpSockets = new Set<Socket>();
+  // The "corporate proxy" hands every tunnel to the simulator: the made-up upstream host is
+  // never resolved or dialled.
+  const corp = createHttpServer((req, res) => {
+    corpSeen.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    res.writeHead(405).end();
+  });
+  corp.on('connect', (req: IncomingMessage, socket: Socket) => {
+    corpSeen.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    corpSockets.add(socket);
+    const out = connect({ host: '127.0.0.1', port: sim.port }, () => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\n');
+      socket.pipe(out).pipe(socket);
+    });
+    out.on('error', () => socket.destroy());
+    socket.on('error', () => out.destroy());
+  });
+  const port = await listen(corp);
+  const call =
+    "fetch(process.env.ANTHROPIC_BASE_URL + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-test', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text()).then((t) => console.log(t))";
+  try {
+    const r = await runCli(
+      ['run', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--', process.execPath, '-e', call],
+      baseEnv({
+        HTTPS_PROXY: `http://dev:Corp-Secret-9@127.0.0.1:${port}`,
+        AIRLOCK_UPSTREAM_ANTHROPIC: 'http://api.corp-upstream.example.test:8080',
+      }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /answer via the corporate proxy/);
+    assert.deepEqual(corpSeen, [
+      {
+        target: 'api.corp-upstream.example.test:8080',
+        auth: `Basic ${Buffer.from('dev:Corp-Secret-9').toString('base64')}`,
+      },
+    ]);
+    assert.equal(sim.received.length, 1);
+  } finally {
+    for (const s of corpSockets) s.destroy();
+    await closeServer(corp);
+    await sim.close();
   }
 });
