@@ -12,6 +12,8 @@ import type { AuditStore } from './store.js';
 export interface OpenStoreOptions {
   /** For reading tools: fail when the SQLite file does not exist instead of creating it. */
   mustExist?: boolean;
+  /** SQLite `synchronous` (see SqliteStoreOptions); `FULL` goes with `fsync: always`. */
+  synchronous?: 'NORMAL' | 'FULL';
 }
 
 export function auditDbPath(dataDir: string): string {

@@ -30,7 +30,10 @@ export async function openAudit(
   dataDir: string,
   options: OpenAuditOptions = {},
 ): Promise<Audit> {
-  const store = await openAuditStore(config.store, dataDir);
+  // With fsync: always, commits must survive a power loss too: the spool forgets what is committed.
+  const store = await openAuditStore(config.store, dataDir, {
+    synchronous: config.fsync === 'always' ? 'FULL' : 'NORMAL',
+  });
   const recorder = new AuditRecorder({
     store,
     dataDir,

@@ -38,6 +38,11 @@ export interface SqliteStoreOptions {
   path: string;
   /** Refuse to create the file (the CLI reads an existing log; it must not make an empty one). */
   mustExist?: boolean;
+  /**
+   * `NORMAL` (default): a process crash loses no commit, a power loss may undo the last ones.
+   * `FULL`: commits survive a power loss too, at one more disk flush per batch.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
 }
 
 const TABLES: SqlTables = {
@@ -84,7 +89,7 @@ export class SqliteAuditStore implements AuditStore {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       db = new Database(path, { fileMustExist: this.options.mustExist ?? false });
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db.pragma(`synchronous = ${this.options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 5000');
       // Reads (verify, export, the dashboard) walk the whole file: map it instead of copying
       // every page through SQLite's small default cache.

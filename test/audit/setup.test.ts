@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { auditConfigSchema, DEFAULT_AUDIT_CONFIG } from '../../src/audit/config.js';
 import { AuditStoreError } from '../../src/audit/errors.js';
 import { openAudit } from '../../src/audit/setup.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { sampleInput, tempDir } from './helpers.js';
 
 describe('audit config and setup', () => {
@@ -45,6 +46,17 @@ describe('audit config and setup', () => {
     assert.equal(report.ok, true);
     assert.deepEqual([report.events, report.instances[0]?.firstSeq], [5, 11]);
     await audit.close();
+  });
+
+  it('makes SQLite commits survive power loss when the spool is fsynced per event', async () => {
+    const pragma = async (fsync: 'always' | 'interval') => {
+      const audit = await openAudit(auditConfigSchema.parse({ fsync }), join(tmp.dir, `sync-${fsync}`));
+      const value = (audit.store as SqliteAuditStore).database().pragma('synchronous', { simple: true });
+      await audit.close();
+      return value;
+    };
+    assert.equal(await pragma('always'), 2); // FULL
+    assert.equal(await pragma('interval'), 1); // NORMAL
   });
 
   it('fails at start with a clear error for a corrupt SQLite file or an unreachable PostgreSQL', async () => {
