@@ -8,6 +8,7 @@ import { encodeCanary, type Canary } from './canary-encodings.js';
 import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
 import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from './literal-dfa.js';
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
+import { TextCache } from './text-cache.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
 import type { Finding, ScanInput, ValueKind } from './types.js';
@@ -24,6 +25,11 @@ export interface EngineOptions {
    * same findings as the prefilter (the property test checks it). Never use in production.
    */
   prefilter?: boolean;
+  /**
+   * Texts whose findings are remembered (default 1024, 0 turns it off). A text's own findings
+   * depend on the text and its context alone; conversations resend most of theirs every turn.
+   */
+  cacheEntries?: number;
 }
 
 export interface Engine {
@@ -352,20 +358,59 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     }
   }
 
+  function scanInput(input: ScanInput, i: number, found: RankedFinding[]): void {
+    if (input.role === 'header') {
+      const name = (input.header ?? '').toLowerCase();
+      scanHeader(input, i, found);
+      if (CREDENTIAL_HEADERS.has(name)) return;
+    } else if (fieldRules.length > 0) scanField(input, i, found);
+    scanText(input, i, found);
+  }
+
+  /** Everything besides the text that scanInput reads: role, header name, field name. */
+  function contextOf(input: ScanInput): string {
+    let field = '';
+    if (input.role !== 'header' && fieldRules.length > 0) {
+      for (let k = input.path.length - 1; k >= 0; k--) {
+        const part = input.path[k];
+        if (typeof part === 'string') {
+          field = part;
+          break;
+        }
+      }
+    }
+    return `${input.role}\u0000${input.header ?? ''}\u0000${field}`;
+  }
+
+  // Per text: the findings of each context it was scanned in (input index and path are the
+  // caller's, set on the way out). Short texts cost less to scan than to look up and keep.
+  const cache = new TextCache<{ context: string; findings: readonly RankedFinding[] }[]>(
+    prefilter ? (opts.cacheEntries ?? 1024) : 0,
+  );
+  const CACHED_MIN_LENGTH = 256;
+
+  function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
+    if (input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);
+    const context = contextOf(input);
+    let entries = cache.get(input.text);
+    let findings = entries?.find((e) => e.context === context)?.findings;
+    if (findings === undefined) {
+      const own: RankedFinding[] = [];
+      scanInput(input, i, own);
+      findings = own.map((f) => ({ ...f }));
+      if (entries === undefined) cache.set(input.text, (entries = []));
+      entries.push({ context, findings });
+    }
+    for (const f of findings) found.push({ ...f, input: i, path: input.path });
+  }
+
   return {
     rules,
     canaries,
     stats: { patterns: patterns.length, states: dfa.stateCount },
     scan(inputs: readonly ScanInput[]): Finding[] {
       const found: RankedFinding[] = [];
-      inputs.forEach((input, i) => {
-        if (input.role === 'header') {
-          const name = (input.header ?? '').toLowerCase();
-          scanHeader(input, i, found);
-          if (CREDENTIAL_HEADERS.has(name)) return;
-        } else if (fieldRules.length > 0) scanField(input, i, found);
-        scanText(input, i, found);
-      });
+      inputs.forEach((input, i) => scanCached(input, i, found));
       propagate(inputs, found);
       return resolveOverlaps(found);
     },

@@ -11,6 +11,7 @@
 import { createHmac } from 'node:crypto';
 import type { Role } from '../dialects/types.js';
 import type { Finding, ScanInput } from './types.js';
+import { TextCache } from './text-cache.js';
 import { looksRandom } from './validators.js';
 
 export interface IdTracker {
@@ -90,45 +91,13 @@ interface IdSpan {
   end: number;
 }
 
-/**
- * The ids of recently seen texts. The system prompt and tool definitions come back byte for
- * byte on every request, and running OPAQUE_ID over them was the detector's whole cost. What an
- * id list depends on is the text alone (the key is fixed per detector), so the text itself is
- * the Map key: no collision is possible, and V8 hashes a string once. Bounded by entries and by
- * the characters kept alive; least recently used first out. Observations are never cached.
- */
-class IdSpanCache {
-  private readonly map = new Map<string, readonly IdSpan[]>();
-  private chars = 0;
-  constructor(
-    private readonly maxEntries = 512,
-    private readonly maxChars = 8_000_000,
-  ) {}
-  get(text: string): readonly IdSpan[] | undefined {
-    const spans = this.map.get(text);
-    if (spans !== undefined) {
-      this.map.delete(text); // re-insert: Map order is recency order
-      this.map.set(text, spans);
-    }
-    return spans;
-  }
-  set(text: string, spans: readonly IdSpan[]): void {
-    if (this.maxEntries === 0 || text.length > this.maxChars / 4) return;
-    this.map.set(text, spans);
-    this.chars += text.length;
-    while (this.map.size > this.maxEntries || this.chars > this.maxChars) {
-      const oldest = this.map.keys().next().value!;
-      this.chars -= oldest.length;
-      this.map.delete(oldest);
-    }
-  }
-}
-
 export function createPersistentIdDetector(opts: PersistentIdOptions): PersistentIdDetector {
   const threshold = opts.threshold ?? 3;
   const roles = new Set(opts.roles ?? DEFAULT_TRACKED_ROLES);
   const hashOf = (id: string): string => createHmac('sha256', opts.key).update(id).digest('hex').slice(0, 32);
-  const cache = new IdSpanCache(opts.cacheEntries ?? 512);
+  // The system prompt and tool definitions are byte-identical request after request: their id
+  // spans (which depend on the text alone, the key being fixed) are kept, never the counts.
+  const cache = new TextCache<readonly IdSpan[]>(opts.cacheEntries ?? 512);
   const idsOf = (text: string): readonly IdSpan[] => {
     let spans = cache.get(text);
     if (spans === undefined) {
