@@ -15,7 +15,11 @@ const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
 
 export async function spawnServer(name: string, kind: string, upstream = ''): Promise<ServerProcess> {
   const child = fork(SERVE, [kind, upstream], {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const lines = createInterface({ input: child.stdout! });
