@@ -90,6 +90,22 @@ describe('airlock audit CLI', () => {
     assert.ok(blocked?.includes('aws-access-key;env-hostname'));
   });
 
+  it('ends quietly when the reader of its output goes away (export | head)', async () => {
+    const io = captureIo();
+    let writes = 0;
+    const closedPipe = {
+      write: () => {
+        if (++writes > 2) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+        return true;
+      },
+    };
+    assert.equal(
+      await runAuditExport({ dataDir, format: 'csv' }, { stdout: closedPipe, stderr: io.stderr }),
+      0,
+    );
+    assert.equal(io.err(), '');
+  });
+
   it('refuses a malformed --since with a clear message and exit code 2', async () => {
     for (const since of ['yesterday', '24x', '2026-13-45', '']) {
       const io = captureIo();

@@ -61,6 +61,8 @@ async function withStore(
     );
     return await fn(store);
   } catch (err) {
+    // The reader went away (`airlock audit export | head`): a normal end, not an error.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     if (err instanceof AuditStoreError || err instanceof TimeArgError) {
       io.stderr.write(`airlock audit: ${err.message}\n`);
       return 2;
@@ -196,6 +198,14 @@ function setExit(code: number): void {
   if (code !== 0) process.exitCode = code;
 }
 
+/** `airlock audit export | head`: stdout's EPIPE arrives as an event; end quietly, like cat. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export function registerAuditCommand(program: Command): void {
   const audit = program.command('audit').description('read, export and verify the tamper-evident audit log');
 
@@ -208,6 +218,7 @@ export function registerAuditCommand(program: Command): void {
     .addOption(dataDirOption())
     .addOption(storeOption())
     .action(async (opts: TailCliOptions) => {
+      quietOnClosedPipe();
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -227,7 +238,10 @@ export function registerAuditCommand(program: Command): void {
     .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
     .addOption(dataDirOption())
     .addOption(storeOption())
-    .action(async (opts: ExportCliOptions) => setExit(await runAuditExport(opts)));
+    .action(async (opts: ExportCliOptions) => {
+      quietOnClosedPipe();
+      setExit(await runAuditExport(opts));
+    });
 
   audit
     .command('verify')
