@@ -5,6 +5,7 @@
  * chosen in input order, then span order: with collisions resolved "first come", a fixed order
  * is what keeps the same request byte-identical turn after turn.
  */
+import { TextCache } from '../detect/text-cache.js';
 import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
@@ -102,6 +103,8 @@ export function propagateEdits(
   inputs: readonly ScanInput[],
   edits: readonly Edit[],
   replaced: ReadonlyMap<string, string>,
+  /** `cache: false` searches every text afresh (tests compare both). */
+  options: { cache?: boolean } = {},
 ): Edit[] {
   if (replaced.size === 0) return [...edits];
   // Longest first, so that at equal starts the longer value is taken.
@@ -113,9 +116,11 @@ export function propagateEdits(
     byInput.set(e.input, list);
   }
   const out: Edit[] = [];
+  const valuesKey = JSON.stringify(values);
   inputs.forEach((input, index) => {
     let kept = byInput.get(index) ?? [];
-    const found = findAll(input.text, values);
+    const found =
+      options.cache === false ? findAll(input.text, values) : findAllCached(input.text, values, valuesKey);
     if (found.length === 0) {
       out.push(...kept);
       return;
@@ -141,9 +146,37 @@ function isWord(code: number): boolean {
   );
 }
 
+interface Hit {
+  start: number;
+  end: number;
+  value: string;
+}
+
+/**
+ * The occurrences depend on the text and the value list alone. A conversation resends its
+ * earlier turns, system prompt and tools every turn, with the same replaced values (surrogates
+ * are deterministic), so they are kept per text for a few value lists. Short texts are cheaper
+ * to search than to look up.
+ */
+const hitCache = new TextCache<{ valuesKey: string; hits: readonly Hit[] }[]>(1024, 8_000_000);
+const CACHED_MIN_LENGTH = 256;
+const VALUE_LISTS_PER_TEXT = 4;
+
+function findAllCached(text: string, values: readonly string[], valuesKey: string): readonly Hit[] {
+  if (text.length < CACHED_MIN_LENGTH) return findAll(text, values);
+  let lists = hitCache.get(text);
+  const known = lists?.find((l) => l.valuesKey === valuesKey);
+  if (known !== undefined) return known.hits;
+  const hits = findAll(text, values);
+  if (lists === undefined) hitCache.set(text, (lists = []));
+  if (lists.length >= VALUE_LISTS_PER_TEXT) lists.shift();
+  lists.push({ valuesKey, hits });
+  return hits;
+}
+
 /** Non-overlapping occurrences on word boundaries; the longer value wins where they overlap. */
-function findAll(text: string, values: readonly string[]): { start: number; end: number; value: string }[] {
-  const hits: { start: number; end: number; value: string }[] = [];
+function findAll(text: string, values: readonly string[]): Hit[] {
+  const hits: Hit[] = [];
   for (const value of values) {
     const wordStart = isWord(value.charCodeAt(0));
     const wordEnd = isWord(value.charCodeAt(value.length - 1));
