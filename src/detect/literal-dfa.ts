@@ -208,54 +208,77 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     groupOf[c] = g;
   }
   const stateItems: Int32Array[] = [new Int32Array(0)];
-  const stateIndex = new Map<string, number>([['', 0]]);
   const rows: Int32Array[] = [];
   const outputs: number[][] = [[]];
+  // States by their canonical key, hashed to a number (a string key per transition was most of
+  // the build time); states with equal hashes are told apart by comparing group and items.
+  const stateGroup: number[] = [-1];
+  const stateAdvanced: Int32Array[] = [new Int32Array(0)];
+  const stateIndex = new Map<number, number | number[]>();
+  const sameState = (s: number, g: number, advanced: readonly number[]): boolean => {
+    if (stateGroup[s] !== g) return false;
+    const known = stateAdvanced[s]!;
+    if (known.length !== advanced.length) return false;
+    for (let k = 0; k < known.length; k++) if (known[k] !== advanced[k]) return false;
+    return true;
+  };
   const stateFor = (c: number, advanced: number[]): number => {
     advanced.sort((a, b) => a - b);
-    const key = groupOf[c] + '|' + advanced.join(',');
-    let target = stateIndex.get(key);
-    if (target === undefined) {
-      target = stateItems.length;
-      if (target >= MAX_STATES)
-        throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
-      stateIndex.set(key, target);
-      const items = [...firstByClass[c]!, ...advanced];
-      stateItems.push(Int32Array.from(items));
-      outputs.push(
-        items
-          .filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length)
-          .map((it) => itemPattern[it]!),
-      );
+    const g = groupOf[c]!;
+    let h = Math.imul(g + 1, 0x9e3779b1);
+    for (const item of advanced) h = Math.imul(h ^ item, 0x01000193) ^ (h >>> 15);
+    const bucket = stateIndex.get(h);
+    if (typeof bucket === 'number') {
+      if (sameState(bucket, g, advanced)) return bucket;
+    } else if (bucket !== undefined) {
+      for (const s of bucket) if (sameState(s, g, advanced)) return s;
     }
+    const target = stateItems.length;
+    if (target >= MAX_STATES)
+      throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
+    if (bucket === undefined) stateIndex.set(h, target);
+    else if (typeof bucket === 'number') stateIndex.set(h, [bucket, target]);
+    else bucket.push(target);
+    stateGroup.push(g);
+    stateAdvanced.push(Int32Array.from(advanced));
+    const items = [...firstByClass[c]!, ...advanced];
+    stateItems.push(Int32Array.from(items));
+    outputs.push(
+      items
+        .filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length)
+        .map((it) => itemPattern[it]!),
+    );
     return target;
   };
   // The start state: only first positions can begin.
   const row0 = new Int32Array(classCount);
   rows.push(row0);
   for (let c = 0; c < classCount; c++) row0[c] = stateFor(c, []);
+  // Per class: the items of the current state that advance on it, filled in one pass over the
+  // items (each item visits only the classes of its next set) rather than one pass per class.
+  const advancedByClass: number[][] = Array.from({ length: classCount }, () => []);
+  const live: number[] = [];
   for (let s = 1; s < stateItems.length; s++) {
     const items = stateItems[s]!;
     // On a class no item of this state can advance on, the state behaves like the start state:
-    // copy its row and compute only the few "live" classes.
-    const row = Int32Array.from(row0);
-    const live = new Set<number>();
+    // copy its row and compute only the few "live" classes, in order of first appearance.
+    const row = row0.slice();
     for (const item of items) {
       const p = itemPattern[item]!;
       const count = item - offsets[p]!;
       const ids = patternSetIds[p]!;
-      if (count < ids.length) for (const c of setClasses[ids[count]!]!) live.add(c);
+      if (count >= ids.length) continue;
+      for (const c of setClasses[ids[count]!]!) {
+        const list = advancedByClass[c]!;
+        if (list.length === 0) live.push(c);
+        list.push(item + 1);
+      }
     }
     for (const c of live) {
-      const advanced: number[] = [];
-      for (const item of items) {
-        const p = itemPattern[item]!;
-        const count = item - offsets[p]!;
-        const ids = patternSetIds[p]!;
-        if (count < ids.length && setHasClass[ids[count]!]![c]) advanced.push(item + 1);
-      }
-      row[c] = stateFor(c, advanced);
+      row[c] = stateFor(c, advancedByClass[c]!);
+      advancedByClass[c] = [];
     }
+    live.length = 0;
     rows.push(row);
   }
   // 3. Flat table of row offsets; a target that reports patterns is stored as ~offset (negative).
