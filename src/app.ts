@@ -5,8 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { openAuditStore } from './audit/open.js';
-import { AuditRecorder } from './audit/recorder.js';
+import { auditConfigSchema } from './audit/config.js';
+import type { AuditRecorder } from './audit/recorder.js';
+import { openAudit } from './audit/setup.js';
 import type { AuditStore } from './audit/store.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -80,13 +81,13 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), surrogates, tracker });
   const inspector = inspectorFor(policy);
 
-  const store = await openAuditStore(policy.policy.audit, dataDir);
-  const recorder = new AuditRecorder({
-    store,
-    dataDir,
+  // airlock.yaml's audit section, else the policy's store with the default settings (retain 90d).
+  const auditConfig = config.audit ?? auditConfigSchema.parse(policy.policy.audit);
+  const audit = await openAudit(auditConfig, dataDir, {
     onError: (err) =>
       logger.error({ err: (err as Error).message }, 'audit store error; events spool locally'),
   });
+  const { store, recorder } = audit;
   const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
 
   // Keeps the text of the version in force, not of a newer file that was refused.
@@ -111,6 +112,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     inspector,
     onInspectError: policy.policy.on_error,
     routes,
+    captureBody: auditConfig.forensic.max_bytes > 0,
     admit: () =>
       recorder.accepting()
         ? undefined
@@ -138,6 +140,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         mode: ex.summary?.mode,
         findings: ex.summary?.findings ?? [],
         ...(ex.errorCode ? { error: ex.errorCode } : {}),
+        ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
       });
     },
   });
@@ -192,8 +195,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
       // Live feeds are open connections: end them first, or the gateway waits out its grace period.
       await dashboard?.close();
       await gateway.close();
-      await recorder.close();
-      await store.close();
+      await audit.close();
       await vault.close();
       if (idTracker instanceof RedisIdTracker) await idTracker.close();
     },

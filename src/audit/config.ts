@@ -14,7 +14,7 @@
  *     forensic: { max_bytes: 0 }    # keep this much of the body that left (redacted); 0 = off
  */
 import { z } from 'zod';
-import { byteSize } from '../config/schema.js';
+import { byteSize } from '../config/byte-size.js';
 import { parseDuration } from './duration.js';
 
 const retain = z.string().transform((v, ctx) => {

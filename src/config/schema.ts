@@ -3,28 +3,8 @@
  * documented in docs/config.md. Policy (what to do with findings) lives in its own file.
  */
 import { z } from 'zod';
-
-const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i;
-const UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  kib: 1024,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  gb: 1e9,
-  gib: 1024 ** 3,
-};
-
-/** A byte size: a number, or a string such as `32MiB`. */
-export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = SIZE.exec(v.trim());
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size (e.g. 1048576, 512KiB, 32MiB)` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1));
-});
+import { auditConfigSchema } from '../audit/config.js';
+import { byteSize } from './byte-size.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -87,6 +67,12 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, allow_remote: false }),
+    /**
+     * The audit log (see docs/audit.md): a store (`sqlite`, `sqlite:<path>`, `postgres://...`)
+     * or an object with retention, spool and forensic settings. When absent, the policy's
+     * `audit:` store is used with the default settings.
+     */
+    audit: auditConfigSchema.optional(),
     /** Policy file (YAML); relative paths are relative to this config file. */
     policy: z.string().min(1).optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

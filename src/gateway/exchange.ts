@@ -28,6 +28,8 @@ export interface Exchange {
   /** The client closed the connection before the answer was complete. */
   aborted: boolean;
   summary?: InspectSummary;
+  /** The body as it left (after rewriting), only when the gateway was asked to capture it. */
+  forensicBody?: string;
 }
 
 export type ExchangeListener = (exchange: Exchange) => void;

@@ -33,6 +33,8 @@ export interface ProxyContext {
   onExchange?: ExchangeListener;
   /** Refuses new requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
+  /** Keep the body that left on the exchange, for the audit log's forensic copy. */
+  captureBody?: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -174,6 +176,7 @@ async function handle(
     acceptEncoding: restorer ? 'identity' : undefined,
   });
   if (bodyRewritten && body) headers['content-length'] = String(body.length);
+  if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
   const target = ctx.upstreams.target(route.provider);
   const tUpstream = performance.now();

@@ -26,6 +26,8 @@ export interface GatewayOptions {
   onExchange?: ExchangeListener;
   /** Refuses new provider requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
+  /** Keep the body that left on each exchange (the audit log's optional forensic copy). */
+  captureBody?: boolean;
   routes?: RouteHandler[];
   logger?: Logger;
 }
@@ -69,6 +71,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onInspectError: opts.onInspectError ?? 'block',
     onExchange: opts.onExchange,
     admit: opts.admit,
+    captureBody: opts.captureBody,
     log: logger,
   };
   const extra = opts.routes ?? [];

@@ -1,0 +1,46 @@
+/** What the running gateway writes to the audit log: one event per request, never a raw value. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startAirlockStack } from '../helpers/airlock-stack.js';
+
+test('a pseudonymized request is audited with its findings, a forensic copy of what left, and no raw value', async () => {
+  const stack = await startAirlockStack(
+    { script: { reply: [{ text: 'ok' }] } },
+    { config: { audit: { store: 'sqlite', forensic: { max_bytes: '64KiB' } } } },
+  );
+  const planted = ['/home/ysolde/work/quincunx-ledger', 'AKIAZ7QK3M2N4P5R6T7V'];
+  try {
+    const res = await fetch(`${stack.via.anthropic}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-api-key': 'sk-ant-secret-key',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        system: `Primary working directory: ${planted[0]}`,
+        messages: [{ role: 'user', content: `deploy with ${planted[1]}` }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    await res.text();
+    await stack.airlock.recorder.flush();
+    const { events } = await stack.airlock.store.query({ kind: 'request' });
+    assert.equal(events.length, 1);
+    const event = events[0]!;
+    assert.equal(event.decision, 'pseudonymize');
+    assert.equal(event.status, 200);
+    assert.ok(event.findings.some((f) => f.category === 'secret'));
+    assert.ok(event.findings.some((f) => f.category === 'environment'));
+    const stored = JSON.stringify(event);
+    for (const value of [...planted, 'sk-ant-secret-key'])
+      assert.ok(!stored.includes(value), `raw value in the audit log`);
+    assert.ok(event.forensic, 'the body that left is kept');
+    assert.equal(event.forensic.truncated, false);
+    assert.match(event.forensic.body, /Primary working directory: \/home\/user\//);
+  } finally {
+    await stack.close();
+  }
+});
