@@ -118,8 +118,10 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
       inputs.forEach((input, index) => {
         if (!roles.has(input.role)) return;
         if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
+        const ids = idsOf(input.text);
+        if (ids.length === 0) return; // most tool-definition texts: no place to build
         const place = placeOf(input);
-        for (const { hash, start, end } of idsOf(input.text)) {
+        for (const { hash, start, end } of ids) {
           const key = `${place}\u0000${hash}`;
           let entry = spans.get(key);
           if (!entry) spans.set(key, (entry = { place, hash, hits: [] }));

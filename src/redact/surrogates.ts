@@ -89,6 +89,7 @@ export class Surrogates {
   /** valueKey → surrogate; safe to cache because vault links never change once made. */
   private readonly cache = new Map<string, string>();
   private readonly valueKeys = new Map<string, string>();
+  private readonly trackingIds = new Map<string, string>();
   private readonly maxCache: number;
 
   constructor(
@@ -117,7 +118,15 @@ export class Surrogates {
    * tracking id becomes one stable random id per installation, so sessions cannot be linked.
    */
   tracking(value: string, place: string): string {
-    return uuidShape(value, new HmacBytes(this.key, `tracking\0${place}`));
+    // A pure function of (key, place, value), asked again on every request of a session.
+    const id = `${place}\0${value}`;
+    let stand = this.trackingIds.get(id);
+    if (stand === undefined) {
+      stand = uuidShape(value, new HmacBytes(this.key, `tracking\0${place}`));
+      if (this.trackingIds.size >= this.maxCache) this.trackingIds.clear();
+      this.trackingIds.set(id, stand);
+    }
+    return stand;
   }
 
   async surrogate(kind: ValueKind, original: string, ctx: RequestContext, secret = false): Promise<string> {
