@@ -223,7 +223,13 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     return true;
   };
   const stateFor = (c: number, advanced: number[]): number => {
-    advanced.sort((a, b) => a - b);
+    // Insertion sort: a handful of items, mostly in order already.
+    for (let i = 1; i < advanced.length; i++) {
+      const item = advanced[i]!;
+      let j = i - 1;
+      for (; j >= 0 && advanced[j]! > item; j--) advanced[j + 1] = advanced[j]!;
+      advanced[j + 1] = item;
+    }
     const g = groupOf[c]!;
     let h = Math.imul(g + 1, 0x9e3779b1);
     for (const item of advanced) h = Math.imul(h ^ item, 0x01000193) ^ (h >>> 15);
@@ -276,7 +282,7 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     }
     for (const c of live) {
       row[c] = stateFor(c, advancedByClass[c]!);
-      advancedByClass[c] = [];
+      advancedByClass[c]!.length = 0; // stateFor keeps a copy
     }
     live.length = 0;
     rows.push(row);
