@@ -117,10 +117,16 @@ export function propagateEdits(
   }
   const out: Edit[] = [];
   const valuesKey = JSON.stringify(values);
+  const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
   inputs.forEach((input, index) => {
     let kept = byInput.get(index) ?? [];
+    // A text shorter than every value holds none of them (most ids, types and short fields).
     const found =
-      options.cache === false ? findAll(input.text, values) : findAllCached(input.text, values, valuesKey);
+      input.text.length < shortest
+        ? []
+        : options.cache === false
+          ? findAll(input.text, values)
+          : findAllCached(input.text, values, valuesKey);
     if (found.length === 0) {
       out.push(...kept);
       return;
@@ -158,8 +164,8 @@ interface Hit {
  * are deterministic), so they are kept per text for a few value lists. Short texts are cheaper
  * to search than to look up.
  */
-const hitCache = new TextCache<{ valuesKey: string; hits: readonly Hit[] }[]>(1024, 8_000_000);
-const CACHED_MIN_LENGTH = 256;
+const hitCache = new TextCache<{ valuesKey: string; hits: readonly Hit[] }[]>(4096, 8_000_000);
+const CACHED_MIN_LENGTH = 64;
 const VALUE_LISTS_PER_TEXT = 4;
 
 function findAllCached(text: string, values: readonly string[], valuesKey: string): readonly Hit[] {
