@@ -149,15 +149,22 @@ export async function runGatewayBench(): Promise<string> {
       ),
     );
     const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
+    const noAudit = await spawnServer('airlock (default policy, no audit)', 'airlock-noaudit', sim.url);
+    servers.push(noAudit);
+    const all = [...targets, mk(noAudit.name, noAudit.url, '/anthropic')];
     const rps: number[] = [];
-    for (const t of targets) rps.push(await throughput(t, body, 32, quick ? 2 : 5));
+    for (const t of all) rps.push(await throughput(t, body, 32, quick ? 2 : 5));
     out.push('\n### Throughput, 100 KB requests, concurrency 32\n');
     out.push(
       table(
         ['target', 'requests/s', 'vs pass-through'],
-        targets.map((t, i) => [t.name, fmt(rps[i]!, 0), fmt(rps[i]! / rps[1]!, 2)]),
+        all.map((t, i) => [t.name, fmt(rps[i]!, 0), fmt(rps[i]! / rps[1]!, 2)]),
       ),
     );
+    out.push(
+      `\nAudit cost at concurrency 32: ${fmt((1 - rps[3]! / rps[4]!) * 100, 1)}% of throughput (full vs no audit).`,
+    );
+    targets.push(all[4]!);
     const rss = await Promise.all(servers.map((s) => s.peakRss()));
     out.push('\n### Peak RSS after the run\n');
     out.push(
