@@ -247,7 +247,8 @@ async function relay(
   }
 
   res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: false }));
-  res.flushHeaders();
+  // A stream's headers go out at once (the client waits for them); a JSON answer's ride with its body.
+  if (sse) res.flushHeaders();
   const stream = restorer && ok && !encoded && sse ? restorer.stream() : undefined;
   const parser = stream ? new SseParser() : undefined;
   try {
