@@ -4,8 +4,15 @@
  */
 import type { JsonPath, Role } from '../dialects/types.js';
 
-export type Category =
-  'environment' | 'secret' | 'pii' | 'tracking' | 'hidden-unicode' | 'header-fingerprint';
+export const CATEGORIES = [
+  'environment',
+  'secret',
+  'pii',
+  'tracking',
+  'hidden-unicode',
+  'header-fingerprint',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
@@ -15,46 +22,48 @@ export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critic
  * What a matched value is, so that a surrogate of the same shape can stand in for it
  * (a path stays a path, an AWS key stays `AKIA` + 16 characters).
  */
-export type ValueKind =
-  | 'home-path'
-  | 'project-path'
-  | 'path'
-  | 'hostname'
-  | 'username'
-  | 'person-name'
-  | 'email'
-  | 'ipv4'
-  | 'ipv6'
-  | 'mac'
-  | 'uuid'
-  | 'machine-id'
-  | 'timezone'
-  | 'locale'
-  | 'os-version'
-  | 'arch'
-  | 'runtime-version'
-  | 'url'
-  | 'phone'
-  | 'card-number'
-  | 'iban'
-  | 'aws-access-key'
-  | 'aws-secret-key'
-  | 'aws-account-id'
-  | 'github-token'
-  | 'gitlab-token'
-  | 'anthropic-key'
-  | 'openai-key'
-  | 'google-api-key'
-  | 'slack-token'
-  | 'stripe-key'
-  | 'npm-token'
-  | 'jwt'
-  | 'private-key'
-  | 'password'
-  | 'token'
-  | 'hidden-unicode'
-  | 'opaque-id'
-  | 'text';
+export const VALUE_KINDS = [
+  'home-path',
+  'project-path',
+  'path',
+  'hostname',
+  'username',
+  'person-name',
+  'email',
+  'ipv4',
+  'ipv6',
+  'mac',
+  'uuid',
+  'machine-id',
+  'timezone',
+  'locale',
+  'os-version',
+  'arch',
+  'runtime-version',
+  'url',
+  'phone',
+  'card-number',
+  'iban',
+  'aws-access-key',
+  'aws-secret-key',
+  'aws-account-id',
+  'github-token',
+  'gitlab-token',
+  'anthropic-key',
+  'openai-key',
+  'google-api-key',
+  'slack-token',
+  'stripe-key',
+  'npm-token',
+  'jwt',
+  'private-key',
+  'password',
+  'token',
+  'hidden-unicode',
+  'opaque-id',
+  'text',
+] as const;
+export type ValueKind = (typeof VALUE_KINDS)[number];
 
 /** The text to scan: a request segment, a header, a transcript line's field. */
 export interface ScanInput {

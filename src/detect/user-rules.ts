@@ -9,18 +9,9 @@ import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { createEngine } from './engine.js';
 import type { RuleDef } from './rule-types.js';
-import type { ValueKind } from './types.js';
+import { ROLES } from '../dialects/types.js';
+import { CATEGORIES, SEVERITIES, type ValueKind } from './types.js';
 
-const ROLES = [
-  'system',
-  'user',
-  'assistant',
-  'tool_result',
-  'tool_use',
-  'tool_definition',
-  'metadata',
-  'header',
-] as const;
 const KINDS = [
   'text',
   'token',
@@ -53,10 +44,8 @@ export const userRuleSchema = z
         'lower-case letters, digits, ".", "_" and "-", at most 64 characters',
       ),
     description: z.string().min(1).max(500).optional(),
-    category: z
-      .enum(['environment', 'secret', 'pii', 'tracking', 'hidden-unicode', 'header-fingerprint'])
-      .default('secret'),
-    severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
+    category: z.enum(CATEGORIES).default('secret'),
+    severity: z.enum(SEVERITIES).default('high'),
     kind: z.enum(KINDS).default('token'),
     /**
      * Prefilter keywords, at least one of which starts every match (within `lookback`): the

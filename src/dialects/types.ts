@@ -14,8 +14,17 @@ export type DialectId =
   | 'passthrough';
 
 /** Where a piece of text sits in the conversation; policies act per role. */
-export type Role =
-  'system' | 'user' | 'assistant' | 'tool_result' | 'tool_use' | 'tool_definition' | 'metadata' | 'header';
+export const ROLES = [
+  'system',
+  'user',
+  'assistant',
+  'tool_result',
+  'tool_use',
+  'tool_definition',
+  'metadata',
+  'header',
+] as const;
+export type Role = (typeof ROLES)[number];
 
 /** A JSON path into the body: object keys and array indices, outermost first. */
 export type JsonPath = readonly (string | number)[];

@@ -5,29 +5,14 @@
  * here and never reaches a log, an event or the next hop.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+import { hopByHop } from '../http/hop-by-hop.js';
 
 /** A copy without hop-by-hop fields (and without the ones `Connection` lists). */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const listed = new Set<string>();
-  const connection = headers.connection;
-  if (typeof connection === 'string') {
-    for (const token of connection.split(',')) listed.add(token.trim().toLowerCase());
-  }
+  const skip = hopByHop(headers);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (value === undefined || skip(name)) continue;
     out[name] = value;
   }
   return out;

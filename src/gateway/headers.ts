@@ -3,27 +3,7 @@
  * and those named in `Connection` are not forwarded). Authentication headers pass untouched.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function connectionListed(
-  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
-): Set<string> {
-  const value = headers.connection;
-  const listed = new Set<string>();
-  if (typeof value === 'string') for (const name of value.split(',')) listed.add(name.trim().toLowerCase());
-  return listed;
-}
+import { hopByHop } from '../http/hop-by-hop.js';
 
 /**
  * Request headers for the upstream. `host` is set by the HTTP client from the upstream URL;
@@ -38,10 +18,10 @@ export function upstreamRequestHeaders(
     acceptEncoding?: string;
   },
 ): Record<string, string | string[]> {
-  const listed = connectionListed(incoming);
+  const skip = hopByHop(incoming);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || name === 'host') continue;
+    if (value === undefined || skip(name) || name === 'host') continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
   }
@@ -56,10 +36,10 @@ export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
   opts: { bodyRewritten: boolean },
 ): OutgoingHttpHeaders {
-  const listed = connectionListed(upstream);
+  const skip = hopByHop(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (value === undefined || skip(name)) continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
   }

@@ -11,7 +11,8 @@
  * policy at each of those levels.
  */
 import { z } from 'zod';
-import type { ValueKind } from '../detect/types.js';
+import { ROLES } from '../dialects/types.js';
+import { CATEGORIES, VALUE_KINDS } from '../detect/types.js';
 import { egressPolicySchema } from '../egress/policy.js';
 
 export const ACTIONS = ['allow', 'audit', 'pseudonymize', 'redact', 'strip', 'block'] as const;
@@ -23,75 +24,15 @@ export const actionSchema = z
   );
 export type Action = z.output<typeof actionSchema>;
 
-export const CATEGORIES = [
-  'environment',
-  'secret',
-  'pii',
-  'tracking',
-  'hidden-unicode',
-  'header-fingerprint',
-] as const;
+export { CATEGORIES, ROLES };
 export const categorySchema = z.enum(CATEGORIES);
 
-export const ROLES = [
-  'system',
-  'user',
-  'assistant',
-  'tool_result',
-  'tool_use',
-  'tool_definition',
-  'metadata',
-  'header',
-] as const;
 export const roleSchema = z.enum(ROLES);
 
 export const PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
 
-/** Every ValueKind, at run time, so that a misspelled `kinds:` key is an error. */
-export const KINDS = [
-  'home-path',
-  'project-path',
-  'path',
-  'hostname',
-  'username',
-  'person-name',
-  'email',
-  'ipv4',
-  'ipv6',
-  'mac',
-  'uuid',
-  'machine-id',
-  'timezone',
-  'locale',
-  'os-version',
-  'arch',
-  'runtime-version',
-  'url',
-  'phone',
-  'card-number',
-  'iban',
-  'aws-access-key',
-  'aws-secret-key',
-  'aws-account-id',
-  'github-token',
-  'gitlab-token',
-  'anthropic-key',
-  'openai-key',
-  'google-api-key',
-  'slack-token',
-  'stripe-key',
-  'npm-token',
-  'jwt',
-  'private-key',
-  'password',
-  'token',
-  'hidden-unicode',
-  'opaque-id',
-  'text',
-] as const satisfies readonly ValueKind[];
-// Fails to compile when src/detect/types.ts gains a kind this list lacks.
-const KINDS_COMPLETE: Exclude<ValueKind, (typeof KINDS)[number]> extends never ? true : never = true;
-void KINDS_COMPLETE;
+/** Every ValueKind, so that a misspelled `kinds:` key is an error. */
+export const KINDS = VALUE_KINDS;
 export const kindSchema = z.enum(KINDS);
 
 const categoryActions = z.partialRecord(categorySchema, actionSchema);
