@@ -385,9 +385,9 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   // Per text: the findings of each context it was scanned in (input index and path are the
   // caller's, set on the way out). Short texts cost less to scan than to look up and keep.
   const cache = new TextCache<{ context: string; findings: readonly RankedFinding[] }[]>(
-    prefilter ? (opts.cacheEntries ?? 1024) : 0,
+    prefilter ? (opts.cacheEntries ?? 4096) : 0,
   );
-  const CACHED_MIN_LENGTH = 256;
+  const CACHED_MIN_LENGTH = 64;
 
   function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
     if (input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);

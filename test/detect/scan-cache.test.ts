@@ -34,7 +34,7 @@ const fragments = [
   '/home/alice/projects/zebra/src/index.ts',
 ];
 const filler = ' lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(5);
-/** Texts long enough to be cached (the engine keeps texts of 256 characters and more). */
+/** Texts long enough to be cached (the engine keeps texts of 64 characters and more). */
 const longText = fc
   .array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 6 })
   .map((parts) => parts.join(filler) + filler);
