@@ -388,6 +388,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     prefilter ? (opts.cacheEntries ?? 4096) : 0,
   );
   const CACHED_MIN_LENGTH = 64;
+  const CONTEXTS_PER_TEXT = 8;
 
   function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
     if (input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);
@@ -399,6 +400,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
       scanInput(input, i, own);
       findings = own.map((f) => ({ ...f }));
       if (entries === undefined) cache.set(input.text, (entries = []));
+      if (entries.length >= CONTEXTS_PER_TEXT) entries.shift(); // one text under many header names
       entries.push({ context, findings });
     }
     for (const f of findings) found.push({ ...f, input: i, path: input.path });

@@ -81,6 +81,19 @@ describe('engine findings cache', () => {
     assert.ok(total > 100, `the corpus must produce findings to compare (got ${total})`);
   });
 
+  it('stays exact for one text under more header names than it keeps per text', () => {
+    const text = `build-box-7 ghp_${'a1B2c3D4e5'.repeat(4)}x1 ${filler}`;
+    for (let round = 0; round < 2; round++) {
+      const inputs: ScanInput[] = Array.from({ length: 12 }, (_, k) => ({
+        path: ['headers', `x-h${k}`],
+        role: 'header',
+        header: `x-h${k}`,
+        text: text.split('').join(''),
+      }));
+      assert.deepEqual(cached.scan(inputs), plain.scan(inputs));
+    }
+  });
+
   it('does not share findings between callers (a caller may change what it gets)', () => {
     const text = `token ghp_${'a1B2c3D4e5'.repeat(4)}x1 ${filler}`;
     const inputs: ScanInput[] = [{ path: ['messages', 0, 'content'], role: 'user', text }];
