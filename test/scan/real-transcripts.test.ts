@@ -15,9 +15,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { runScan } from '../../src/scan/run.js';
-import type { InputFormat } from '../../src/scan/types.js';
 import { startSimulator } from '../../src/simulator/index.js';
-import type { PlainScript, Script, Simulator } from '../../src/simulator/index.js';
+import { REAL_CLIS } from '../helpers/real-cli-table.js';
+import type { Simulator } from '../../src/simulator/index.js';
 
 const BIN_DIR =
   process.env['AIRLOCK_CLI_BIN_DIR'] ?? path.resolve(import.meta.dirname, '../../node_modules/.bin');
@@ -47,23 +47,6 @@ function run(
       resolve({ code, out });
     });
   });
-}
-
-const PATH_IN_PROMPT = { fromRequest: 'please read (\\S+) now' };
-
-function readThenAnswer(toolCall: { name: string; args: Record<string, unknown> }): PlainScript {
-  return {
-    turnBy: 'toolResults',
-    turns: [
-      {
-        reply: [
-          { text: 'I will read the file.' },
-          { toolCall: toolCall as { name: string; args: Record<string, never> } },
-        ],
-      },
-      { reply: [{ text: 'The key in it is ' }, { text: { fromRequest: '(AKIA[A-Z0-9]{16})' } }] },
-    ],
-  };
 }
 
 /** The simulator's recorded requests as a HAR 1.2 log (answers are not recorded: empty bodies). */
@@ -103,105 +86,6 @@ function harOf(sim: Simulator): unknown {
   };
 }
 
-interface Cli {
-  bin: string;
-  format: InputFormat;
-  script: Script;
-  args(prompt: string): string[];
-  setup(home: string, sim: Simulator): Promise<Record<string, string>>;
-}
-
-const CLIS: Cli[] = [
-  {
-    bin: 'claude',
-    format: 'claude-code',
-    script: readThenAnswer({ name: 'Read', args: { file_path: PATH_IN_PROMPT } }),
-    args: (prompt) => ['-p', prompt, '--allowedTools', 'Read', '--output-format', 'text'],
-    setup: async (_home, sim) => ({
-      ANTHROPIC_BASE_URL: sim.urls.anthropic,
-      ANTHROPIC_API_KEY: 'sk-ant-api03-simulator',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-    }),
-  },
-  {
-    bin: 'codex',
-    format: 'codex',
-    script: readThenAnswer({
-      name: 'exec_command',
-      args: { cmd: { ...PATH_IN_PROMPT, template: 'cat $1' } },
-    }),
-    args: (prompt) => ['exec', '--skip-git-repo-check', prompt],
-    setup: async (home, sim) => {
-      const codexHome = path.join(home, '.codex');
-      await mkdir(codexHome, { recursive: true });
-      const config = [
-        'model = "gpt-5"',
-        'model_provider = "simulator"',
-        '[model_providers.simulator]',
-        'name = "simulator"',
-        `base_url = "${sim.urls.openai}"`,
-        'env_key = "OPENAI_API_KEY"',
-        'wire_api = "responses"',
-        '',
-      ];
-      await writeFile(path.join(codexHome, 'config.toml'), config.join('\n'));
-      return { CODEX_HOME: codexHome, OPENAI_API_KEY: 'sk-simulator' };
-    },
-  },
-  {
-    bin: 'gemini',
-    format: 'gemini-cli',
-    script: {
-      routes: [
-        {
-          when: { body: '"responseMimeType":"application/json"' },
-          script: { reply: [{ text: '{"complexity_reasoning":"simple","complexity_score":5}' }] },
-        },
-      ],
-      otherwise: readThenAnswer({ name: 'read_file', args: { file_path: PATH_IN_PROMPT } }),
-    },
-    args: (prompt) => ['-p', prompt],
-    setup: async (home, sim) => {
-      await mkdir(path.join(home, '.gemini'), { recursive: true });
-      const settings = {
-        security: { auth: { selectedType: 'gemini-api-key' } },
-        telemetry: { enabled: false },
-        privacy: { usageStatisticsEnabled: false },
-      };
-      await writeFile(path.join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
-      return {
-        GEMINI_API_KEY: 'gemini-simulator',
-        GOOGLE_GEMINI_BASE_URL: sim.urls.gemini,
-        GEMINI_CLI_TRUST_WORKSPACE: 'true',
-      };
-    },
-  },
-  {
-    bin: 'qwen',
-    format: 'qwen-code',
-    script: readThenAnswer({ name: 'read_file', args: { file_path: PATH_IN_PROMPT } }),
-    args: (prompt) => ['-p', prompt],
-    setup: async (home, sim) => {
-      await mkdir(path.join(home, '.qwen'), { recursive: true });
-      await writeFile(
-        path.join(home, '.qwen', 'settings.json'),
-        JSON.stringify({
-          security: { auth: { selectedType: 'openai' } },
-          privacy: { usageStatisticsEnabled: false },
-        }),
-      );
-      return {
-        OPENAI_API_KEY: 'sk-simulator',
-        OPENAI_BASE_URL: sim.urls.openai,
-        OPENAI_MODEL: 'qwen3-coder-plus',
-        HTTPS_PROXY: '',
-        HTTP_PROXY: '',
-      };
-    },
-  },
-];
-
 describe('scan of real CLI transcripts', () => {
   let sim: Simulator;
   let root: string;
@@ -214,7 +98,7 @@ describe('scan of real CLI transcripts', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  for (const cli of CLIS) {
+  for (const cli of REAL_CLIS) {
     it(
       `${cli.bin}: its own session file is recognised and the keys it sent are found`,
       { timeout: CLI_TIMEOUT_MS + 60_000 },
@@ -231,12 +115,14 @@ describe('scan of real CLI transcripts', () => {
         const envFile = path.join(project, 'deploy.env');
         await writeFile(envFile, `AWS_ACCESS_KEY_ID=${AWS}\nGITHUB_TOKEN=${GHP}\n`);
         sim.reset();
-        sim.setScript(cli.script);
+        sim.setScript(
+          cli.script([{ text: 'The key in it is ' }, { text: { fromRequest: '(AKIA[A-Z0-9]{16})' } }]),
+        );
         const env = {
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
           HOME: home,
           TERM: 'dumb',
-          ...(await cli.setup(home, sim)),
+          ...(await cli.setup(home, sim.urls)),
         };
         const result = await run(bin, cli.args(`please read ${envFile} now`), env, project);
         assert.equal(result.code, 0, result.out.slice(-3000));
