@@ -7,7 +7,7 @@
  * worker parses each document again), so openAuditStore keeps the inline SqliteAuditStore.
  * See bench/audit-record.ts.
  */
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker, WorkerRpc, type WorkerResponse } from '../worker-rpc.js';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type {
   AuditChanges,
@@ -26,32 +26,22 @@ type WriterCall = { op: 'append'; docs: string[]; hashes: string[] } | { op: 'pr
 
 export type WriterRequest = WriterCall & { id: number };
 
-export type WriterResponse =
-  { id: number; ok: true; value: number } | { id: number; ok: false; message: string };
-
-/** From TypeScript sources (tests, tsx) the worker registers tsx first: loader hooks are per thread. */
-function startWorker(path: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path } });
-  }
-  const script = new URL('./sqlite-writer-worker.ts', import.meta.url).href;
-  return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`,
-    { eval: true, workerData: { path } },
-  );
-}
+export type WriterResponse = WorkerResponse<number>;
 
 export class ThreadedSqliteStore implements AuditStore {
   readonly kind = 'sqlite';
   readonly location: string;
   private readonly reader: SqliteAuditStore;
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  private readonly writer: WorkerRpc<WriterCall, number>;
 
-  constructor(private readonly options: SqliteStoreOptions) {
+  constructor(options: SqliteStoreOptions) {
     this.reader = new SqliteAuditStore(options);
     this.location = options.path;
+    // The recorder retries rejected appends; the next call starts a fresh worker.
+    this.writer = new WorkerRpc(
+      () => startModuleWorker(import.meta.url, 'sqlite-writer-worker', { path: options.path }),
+      'SQLite writer thread',
+    );
   }
 
   /** Opens (and migrates) on this thread first, so the worker finds the schema in place. */
@@ -59,49 +49,19 @@ export class ThreadedSqliteStore implements AuditStore {
     await this.reader.init();
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const worker = startWorker(this.options.path);
-    worker.unref(); // idle: must not keep the process alive; requests in flight ref it
-    worker.on('message', (res: WriterResponse) => {
-      const waiter = this.pending.get(res.id);
-      if (!waiter) return;
-      this.pending.delete(res.id);
-      if (this.pending.size === 0) worker.unref();
-      if (res.ok) waiter.resolve(res.value);
-      else waiter.reject(new Error(res.message));
-    });
-    const fail = (err: Error) => {
-      // The recorder retries rejected appends; the next call starts a fresh worker.
-      if (this.worker === worker) this.worker = undefined;
-      for (const waiter of this.pending.values()) waiter.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`SQLite writer thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  private call(req: WriterCall): Promise<number> {
-    const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ ...req, id });
-    });
-  }
-
   async append(batch: readonly SealedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     await this.init();
-    await this.call({ op: 'append', docs: batch.map((s) => s.doc), hashes: batch.map((s) => s.event.hash) });
+    await this.writer.call({
+      op: 'append',
+      docs: batch.map((s) => s.doc),
+      hashes: batch.map((s) => s.event.hash),
+    });
   }
 
   async prune(before: Date): Promise<number> {
     await this.init();
-    return this.call({ op: 'prune', before: before.getTime() });
+    return this.writer.call({ op: 'prune', before: before.getTime() });
   }
 
   query(filter?: AuditFilter): Promise<AuditPage> {
@@ -138,9 +98,7 @@ export class ThreadedSqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    await this.writer.close();
     await this.reader.close();
   }
 }

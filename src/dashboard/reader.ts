@@ -5,8 +5,8 @@
  * worker thread with its own connection; PostgreSQL queries are network I/O already and run
  * in place.
  */
-import { Worker } from 'node:worker_threads';
 import type { AuditStore } from '../audit/store.js';
+import { startModuleWorker, WorkerRpc, type WorkerResponse } from '../worker-rpc.js';
 
 export type DashboardStore = Pick<AuditStore, 'query' | 'get' | 'stats' | 'changes'>;
 
@@ -17,8 +17,7 @@ export type ReaderRequest = { id: number } & (
   | { method: 'changes'; args: Parameters<AuditStore['changes']> }
 );
 
-export type ReaderResponse =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+export type ReaderResponse = WorkerResponse<unknown>;
 
 export interface DashboardReader extends DashboardStore {
   /** Starts the thread and opens the database now, so the first page does not wait for it. */
@@ -26,60 +25,18 @@ export interface DashboardReader extends DashboardStore {
   close(): Promise<void>;
 }
 
-/**
- * Starts the worker. From TypeScript sources (tests, `tsx`), the worker loads tsx first: a
- * worker thread does not inherit the parent's module loader hooks.
- */
-function startWorker(path: string): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource)
-    return new Worker(new URL('./reader-worker.js', import.meta.url), { workerData: { path } });
-  const script = new URL('./reader-worker.ts', import.meta.url).href;
-  return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`,
-    { eval: true, workerData: { path } },
-  );
-}
-
 class WorkerReader implements DashboardReader {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly rpc: WorkerRpc<Omit<ReaderRequest, 'id'>, unknown>;
 
-  constructor(private readonly path: string) {}
-
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const worker = startWorker(this.path);
-    // An idle reader must not keep the process alive; requests in flight do (see call()).
-    worker.unref();
-    worker.on('message', (res: ReaderResponse) => {
-      const waiter = this.pending.get(res.id);
-      if (!waiter) return;
-      this.pending.delete(res.id);
-      if (this.pending.size === 0) worker.unref();
-      if (res.ok) waiter.resolve(res.value);
-      else waiter.reject(new Error(res.message));
-    });
-    const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = undefined;
-      for (const waiter of this.pending.values()) waiter.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`dashboard reader stopped (exit code ${code})`)));
-    this.worker = worker;
-    return worker;
+  constructor(path: string) {
+    this.rpc = new WorkerRpc(
+      () => startModuleWorker(import.meta.url, 'reader-worker', { path }),
+      'dashboard reader',
+    );
   }
 
   private call<T>(req: Omit<ReaderRequest, 'id'>): Promise<T> {
-    const worker = this.ensure();
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.ref();
-      worker.postMessage({ ...req, id });
-    });
+    return this.rpc.call(req) as Promise<T>;
   }
 
   warm(): void {
@@ -104,10 +61,8 @@ class WorkerReader implements DashboardReader {
     return this.call<Awaited<ReturnType<AuditStore['changes']>>>({ method: 'changes', args });
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+  close(): Promise<void> {
+    return this.rpc.close();
   }
 }
 
