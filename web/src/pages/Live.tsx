@@ -37,21 +37,31 @@ export function Live({ params }: { params: URLSearchParams }) {
       },
       (err: unknown) => !abort.signal.aborted && setError((err as Error).message),
     );
-    const source = new EventSource(`${BASE}/api/live`);
-    source.onopen = () => setStatus('live');
-    source.onerror = () => {
-      setStatus('reconnecting');
-      // EventSource retries forever, also after the session ended: any API call that answers
-      // 401 sends the browser to the login form.
-      api.policy().catch(() => undefined);
+    let source: EventSource | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = () => {
+      const es = new EventSource(`${BASE}/api/live`);
+      source = es;
+      es.onopen = () => setStatus('live');
+      es.onerror = () => {
+        setStatus('reconnecting');
+        // EventSource retries forever, also after the session ended: any API call that answers
+        // 401 sends the browser to the login form.
+        api.policy().catch(() => undefined);
+        // After a failed answer (not 200, or not an event stream) it gives up for good instead:
+        // open a new one, as it would have after a dropped connection.
+        if (es.readyState === EventSource.CLOSED && !abort.signal.aborted) retry = setTimeout(connect, 2000);
+      };
+      es.addEventListener('audit', (msg) => {
+        const e = JSON.parse((msg as MessageEvent<string>).data) as EventSummary;
+        if (matches(e, filter)) setEvents((list) => dedupe([e, ...list]).slice(0, KEEP));
+      });
     };
-    source.addEventListener('audit', (msg) => {
-      const e = JSON.parse((msg as MessageEvent<string>).data) as EventSummary;
-      if (matches(e, filter)) setEvents((list) => dedupe([e, ...list]).slice(0, KEEP));
-    });
+    connect();
     return () => {
       abort.abort();
-      source.close();
+      clearTimeout(retry);
+      source?.close();
     };
   }, [filter]);
 
