@@ -87,6 +87,28 @@ describe(
       page.on('console', (msg) => {
         if (msg.type() === 'error' && !/401|Unauthorized/.test(msg.text())) problems.push(msg.text());
       });
+      // What the page asked of the server, to explain a wait that times out.
+      const network: string[] = [];
+      const started = Date.now();
+      const at = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+      page.on('request', (r) => network.push(`${at()} > ${r.method()} ${r.url()}`));
+      page.on('response', (r) => network.push(`${at()} < ${r.status()} ${r.url()}`));
+      page.on('requestfailed', (r) => network.push(`${at()} x ${r.url()} ${r.failure()?.errorText}`));
+      const explain = async (what: string, wait: Promise<unknown>) => {
+        try {
+          await wait;
+        } catch (err) {
+          const status = await page
+            .locator('[data-live-status]')
+            .getAttribute('data-live-status', { timeout: 1000 })
+            .catch(() => 'none');
+          throw new Error(
+            `${what}: ${(err as Error).message.split('\n')[0]}\n` +
+              `url ${page.url()}, live status ${status}, problems ${JSON.stringify(problems)}\n` +
+              network.join('\n'),
+          );
+        }
+      };
       const base = `${s.stack.gw.url}/_airlock`;
 
       // Not signed in: the app sends the browser to the login form.
@@ -97,7 +119,7 @@ describe(
 
       // Live feed, connected before the request is sent.
       await page.goto(`${base}/#/live`);
-      await page.waitForSelector('[data-live-status=live]');
+      await explain('the live feed never connected', page.waitForSelector('[data-live-status=live]'));
 
       const sent = await send(`Deploy from ${HOME}/projects/app with key ${AWS_KEY} please`);
       assert.equal(sent.status, 403);
