@@ -28,7 +28,7 @@ const UPSTREAM_ENV = {
  */
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  let raw: Record<string, unknown> = {};
+  let fromFile: Config;
   if (path !== undefined) {
     let text: string;
     try {
@@ -36,25 +36,29 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     } catch (err) {
       throw new ConfigError(path, [`${path}: cannot read config file: ${(err as Error).message}`]);
     }
-    // Validate the file on its own first so that errors point at its lines.
-    raw = parseYaml(text, path, configSchema) as Record<string, unknown>;
+    // Validated on its own so that errors point at its lines.
+    fromFile = parseYaml(text, path, configSchema);
+  } else {
+    fromFile = configSchema.parse({});
   }
-  const upstreams = { ...(raw.upstreams as Record<string, string> | undefined) };
+  // The environment overrides upstreams only. They are validated on their own and merged into
+  // the parsed file: parsing the file's parsed output again would apply its transforms twice
+  // (`retain: 90d` would become a number and then be refused).
+  const overrides: Record<string, string> = {};
   for (const [provider, name] of Object.entries(UPSTREAM_ENV)) {
     const value = env[name];
-    if (value) upstreams[provider] = value;
+    if (value) overrides[provider] = value;
   }
-  const merged = { ...raw, upstreams };
-  const result = configSchema.safeParse(merged);
+  const result = configSchema.shape.upstreams.safeParse({ ...fromFile.upstreams, ...overrides });
   if (!result.success) {
     throw new ConfigError(
       'environment',
       result.error.issues.map(
-        (i) => `${i.path.join('.')}: ${i.message} (from ${Object.values(UPSTREAM_ENV).join(', ')})`,
+        (i) => `upstreams.${i.path.join('.')}: ${i.message} (from ${Object.values(UPSTREAM_ENV).join(', ')})`,
       ),
     );
   }
-  const config = result.data;
+  const config: Config = { ...fromFile, upstreams: result.data };
   if (config.policy && path) config.policy = resolve(dirname(path), config.policy);
   return { config: deepFreeze(config), ...(path ? { file: resolve(path) } : {}) };
 }

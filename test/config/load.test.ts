@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -84,4 +85,17 @@ test('data dir: option, then AIRLOCK_DATA_DIR, then ~/.airlock', () => {
   assert.equal(resolveDataDir('/tmp/x', { AIRLOCK_DATA_DIR: '/tmp/y' }), '/tmp/x');
   assert.equal(resolveDataDir(undefined, { AIRLOCK_DATA_DIR: '/tmp/y' }), '/tmp/y');
   assert.match(resolveDataDir(undefined, {}), /\.airlock$/);
+});
+
+test('the example in docs/config.md loads as written, audit settings included', async () => {
+  const doc = await readFile(new URL('../../docs/config.md', import.meta.url), 'utf8');
+  const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example, 'docs/config.md has a yaml example');
+  const { config } = loadConfig(file('documented.yaml', example), {
+    AIRLOCK_UPSTREAM_GEMINI: 'http://127.0.0.1:9',
+  });
+  assert.equal(config.audit?.retain, 90 * 24 * 3600 * 1000);
+  assert.equal(config.audit?.store, 'sqlite');
+  assert.equal(config.upstreams.anthropic, 'https://api.anthropic.com');
+  assert.equal(config.upstreams.gemini, 'http://127.0.0.1:9');
 });
