@@ -1,6 +1,6 @@
 /** `airlock audit tail | export | verify`, run in-process: output, formats and exit codes. */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
@@ -165,10 +165,57 @@ describe('airlock audit CLI', () => {
       assert.equal(await runAuditVerify({ store: `${PG_URL}?schema=${schema}`, json: true }, io), 0);
       const report = JSON.parse(io.out()) as { ok: boolean; events: number };
       assert.deepEqual([report.ok, report.events], [true, 10]);
+
+      // The same store named by the policy file that airlock.yaml points at, as `airlock start` reads it.
+      const dir = join(tmp.dir, 'pg-config');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'policy.yaml'), `audit: ${PG_URL}?schema=${schema}\n`);
+      await writeFile(join(dir, 'airlock.yaml'), 'policy: policy.yaml\n');
+      const viaConfig = captureIo();
+      assert.equal(
+        await runAuditVerify({ config: join(dir, 'airlock.yaml'), dataDir, json: true }, viaConfig),
+        0,
+        viaConfig.err(),
+      );
+      assert.equal((JSON.parse(viaConfig.out()) as { events: number }).events, 10);
     } finally {
       await store.sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await store.close();
     }
+  });
+
+  it("reads the store airlock.yaml's audit section names; --store still wins; a bad file is exit 2", async () => {
+    const dir = join(tmp.dir, 'config');
+    await mkdir(dir, { recursive: true });
+    const elsewhere = join(dir, 'elsewhere.db');
+    const store = new SqliteAuditStore({ path: elsewhere });
+    const recorder = new AuditRecorder({ store, dataDir: join(dir, 'spool') });
+    for (let i = 1; i <= 5; i++) recorder.record(sampleInput(i, Date.now()));
+    await recorder.close();
+    await store.close();
+    const config = join(dir, 'airlock.yaml');
+    await writeFile(config, `audit:\n  store: sqlite:${elsewhere}\n  retain: 30d\n`);
+
+    const io = captureIo();
+    assert.equal(await runAuditVerify({ config, dataDir, json: true }, io), 0, io.err());
+    assert.equal((JSON.parse(io.out()) as { events: number }).events, 5);
+
+    const explicit = captureIo();
+    assert.equal(
+      await runAuditVerify(
+        { config, dataDir, store: `sqlite:${join(dataDir, 'audit.db')}`, json: true },
+        explicit,
+      ),
+      0,
+    );
+    assert.equal((JSON.parse(explicit.out()) as { events: number }).events, recorded.length);
+
+    await writeFile(config, 'audit:\n  stor: sqlite\n');
+    const bad = captureIo();
+    assert.equal(await runAuditVerify({ config, dataDir }, bad), 2);
+    assert.match(bad.err(), /^airlock audit: Invalid .*airlock\.yaml/);
+    assert.match(bad.err(), /airlock\.yaml:2:\d+.*stor/);
+    assert.equal(bad.out(), '');
   });
 
   it('tails the latest events and follows new ones', async () => {

@@ -6,14 +6,16 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { resolveDataDir } from '../../config/load.js';
+import { loadConfig, resolveDataDir } from '../../config/load.js';
+import { ConfigError } from '../../config/yaml-zod.js';
+import { loadPolicyOrDefault } from '../../policy/load.js';
 import { TimeArgError, parseTimeArg } from '../../audit/duration.js';
 import { AuditStoreError } from '../../audit/errors.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
 import type { AuditEvent } from '../../audit/types.js';
-import { dataDirOption } from '../options.js';
+import { configOption, dataDirOption } from '../options.js';
 
 export interface AuditIo {
   stdout: LineSink;
@@ -22,8 +24,10 @@ export interface AuditIo {
 
 export interface StoreOptions {
   dataDir?: string;
-  /** `sqlite:<path>` or `postgres://...`; default `<dataDir>/audit.db`. */
+  /** `sqlite:<path>` or `postgres://...`; default: the store `airlock start` writes to. */
   store?: string;
+  /** The gateway config whose audit store to read (default ./airlock.yaml when present). */
+  config?: string;
 }
 
 export interface ExportCliOptions extends StoreOptions {
@@ -44,6 +48,16 @@ export interface TailCliOptions extends StoreOptions {
 
 const processIo: AuditIo = { stdout: process.stdout, stderr: process.stderr };
 
+/**
+ * The store `airlock start` would write to with the same config: airlock.yaml's `audit:`
+ * section, else the `audit:` store of the policy file it names, else `<dataDir>/audit.db`.
+ */
+export function configuredAuditStore(configFile: string | undefined): string | undefined {
+  const { config } = loadConfig(configFile);
+  if (config.audit) return config.audit.store;
+  return config.policy ? loadPolicyOrDefault(config.policy).policy.audit : undefined;
+}
+
 /** Opens the store for reading; store problems become one clear line and exit code 2. */
 async function withStore(
   opts: StoreOptions,
@@ -52,17 +66,16 @@ async function withStore(
 ): Promise<number> {
   let store: AuditStore | undefined;
   try {
-    store = await openAuditStore(
-      opts.store ?? process.env.AIRLOCK_AUDIT_STORE,
-      resolveDataDir(opts.dataDir),
-      {
-        mustExist: true,
-      },
-    );
+    const spec = opts.store ?? process.env.AIRLOCK_AUDIT_STORE ?? configuredAuditStore(opts.config);
+    store = await openAuditStore(spec, resolveDataDir(opts.dataDir), { mustExist: true });
     return await fn(store);
   } catch (err) {
     // The reader went away (`airlock audit export | head`): a normal end, not an error.
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    if (err instanceof ConfigError) {
+      io.stderr.write(`airlock audit: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof AuditStoreError || err instanceof TimeArgError) {
       io.stderr.write(`airlock audit: ${err.message}\n`);
       return 2;
@@ -191,7 +204,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 const storeOption = () =>
   new Option(
     '--store <url>',
-    'audit store: sqlite:<path> or postgres://... (default <data-dir>/audit.db)',
+    "audit store: sqlite:<path> or postgres://... (default: the config file's audit store, else <data-dir>/audit.db)",
   ).env('AIRLOCK_AUDIT_STORE');
 
 function setExit(code: number): void {
@@ -216,6 +229,7 @@ export function registerAuditCommand(program: Command): void {
     .option('-n, --lines <n>', 'how many recent events to print first', (v) => Number(v), 20)
     .option('--json', 'one JSON event per line')
     .addOption(dataDirOption())
+    .addOption(configOption())
     .addOption(storeOption())
     .action(async (opts: TailCliOptions) => {
       quietOnClosedPipe();
@@ -237,6 +251,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--until <time>', 'before this time: ISO 8601 or back from now')
     .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
     .addOption(dataDirOption())
+    .addOption(configOption())
     .addOption(storeOption())
     .action(async (opts: ExportCliOptions) => {
       quietOnClosedPipe();
@@ -248,6 +263,7 @@ export function registerAuditCommand(program: Command): void {
     .description('check every hash chain; exit 0 intact, 1 tampered (first bad row named), 2 error')
     .option('--json', 'print the full report as JSON')
     .addOption(dataDirOption())
+    .addOption(configOption())
     .addOption(storeOption())
     .action(async (opts: StoreOptions & { json?: boolean }) => setExit(await runAuditVerify(opts)));
 }
