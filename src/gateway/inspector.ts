@@ -18,6 +18,11 @@ export interface InspectRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, or undefined for requests without one. */
   body: unknown;
+  /**
+   * The decoded bytes `body` was parsed from, when the gateway has them: an inspector may splice
+   * its edits into them (see `bodyBytes`) instead of having the whole body serialized again.
+   */
+  raw?: Buffer;
 }
 
 /** One SSE event as the gateway's parser hands it over (see src/sse/parser.ts). */
@@ -65,6 +70,11 @@ export type InspectResult =
       action: 'forward';
       /** The edited body to send instead of the original; undefined when unchanged. */
       body?: unknown;
+      /**
+       * The same edited body, already serialized (edits spliced into `raw`): when present the
+       * gateway sends these bytes and skips serializing `body`.
+       */
+      bodyBytes?: Buffer;
       setHeaders?: Record<string, string>;
       removeHeaders?: string[];
       /** Present when the answer may contain surrogates to restore. */

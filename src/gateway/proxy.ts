@@ -143,6 +143,7 @@ async function handle(
       query,
       headers: req.headers,
       body: json,
+      raw: decoded,
     });
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'inspection failed');
@@ -160,7 +161,10 @@ async function handle(
   // The body to send: rewritten, or decoded when it came compressed, or the wire bytes as they are.
   let body: Buffer | undefined = wire;
   let bodyRewritten = false;
-  if (result.body !== undefined) {
+  if (result.bodyBytes !== undefined) {
+    body = result.bodyBytes;
+    bodyRewritten = true;
+  } else if (result.body !== undefined) {
     body = Buffer.from(JSON.stringify(result.body));
     bodyRewritten = true;
   } else if (decoded !== undefined && decoded !== wire) {

@@ -8,6 +8,9 @@
  * Determinism: findings come in input order, surrogates are chosen in that order from a keyed
  * HMAC, and the body is edited in place (key order kept), so the same conversation gives
  * byte-identical upstream bodies turn after turn and across restarts with the same key file.
+ * Given the bytes the body was parsed from, the edited leaves are spliced into them
+ * (src/redact/json-splice.ts): what leaves is the client's own bytes with only those leaves
+ * changed, again the same for the same request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { mergeFindings } from '../detect/overlaps.js';
@@ -15,6 +18,7 @@ import type { Finding, ScanInput } from '../detect/types.js';
 import { setAt } from '../dialects/json-path.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
+import { spliceJson, type LeafEdit } from '../redact/json-splice.js';
 import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
@@ -156,6 +160,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           .filter((d) => d.decision.action === 'strip' && d.finding.role === 'header')
           .map((d) => d.finding.input),
       );
+      const bodyEdits: LeafEdit[] = [];
       for (const [index, text] of edited) {
         const input = inputs[index] as ScanInput;
         if (input.role === 'header' && input.header !== undefined) {
@@ -164,9 +169,13 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           else setHeaders[input.header] = text;
         } else {
           setAt(req.body, input.path, text);
+          bodyEdits.push({ path: input.path, text });
           bodyChanged = true;
         }
       }
+      // The edits spliced into the bytes as received, when the gateway gave them: no second
+      // serialization of the whole body. Determinism holds: same bytes in, same bytes out.
+      const bodyBytes = bodyChanged && req.raw !== undefined ? spliceJson(req.raw, bodyEdits) : undefined;
       for (const name of removeHeaders) delete setHeaders[name];
       const restorer = createRestorer(
         req.dialect,
@@ -176,6 +185,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       return {
         action: 'forward',
         ...(bodyChanged ? { body: req.body } : {}),
+        ...(bodyBytes === undefined ? {} : { bodyBytes }),
         ...(Object.keys(setHeaders).length > 0 ? { setHeaders } : {}),
         ...(removeHeaders.length > 0 ? { removeHeaders } : {}),
         ...(restorer ? { restorer } : {}),

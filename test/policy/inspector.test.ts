@@ -265,4 +265,40 @@ describe('policy inspector', () => {
     );
     assert.notEqual(other, turn1);
   });
+
+  it('splices its edits into the bytes it is given: the bytes serializing the edited body gives', async () => {
+    const i = inspector();
+    const body = conversation(2);
+    const raw = Buffer.from(JSON.stringify(body));
+    const r = forwarded(
+      await i.inspect({
+        provider: 'anthropic',
+        dialect: anthropicMessages,
+        method: 'POST',
+        path: '/v1/messages',
+        query: new URLSearchParams(),
+        headers: { ...HEADERS },
+        body,
+        raw,
+      }),
+    );
+    assert.ok(r.bodyBytes, 'no spliced body');
+    assert.equal(r.bodyBytes.toString('utf8'), JSON.stringify(r.body));
+    assert.equal(JSON.stringify(r.body), JSON.stringify(forwarded(await inspect(conversation(2), i)).body));
+    // Bytes that may hide text from the parsed body (a repeated key) are not spliced.
+    const twice = Buffer.from(`{"system":"x",${JSON.stringify(body).slice(1)}`);
+    const again = forwarded(
+      await i.inspect({
+        provider: 'anthropic',
+        dialect: anthropicMessages,
+        method: 'POST',
+        path: '/v1/messages',
+        query: new URLSearchParams(),
+        headers: { ...HEADERS },
+        body: JSON.parse(twice.toString('utf8')) as unknown,
+        raw: twice,
+      }),
+    );
+    assert.ok(again.body !== undefined && again.bodyBytes === undefined);
+  });
 });

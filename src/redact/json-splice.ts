@@ -1,0 +1,207 @@
+/**
+ * Writing edited texts back into a request body without serializing it again: each edited
+ * string leaf's token is located in the bytes the body was parsed from, and only those tokens
+ * are replaced (by `JSON.stringify` of the new text). Everything else leaves byte for byte as
+ * the client sent it, so the cost is one pass over the structure plus the edited leaves, not a
+ * `JSON.stringify` of the whole body and its UTF-8 encoding.
+ *
+ * The bytes must be the very text `JSON.parse` accepted for the body (valid JSON): the scan
+ * does not validate, it only follows the structure. It gives up (undefined; the caller then
+ * serializes the parsed body as before) whenever the bytes could hold text the parsed body
+ * does not: a key repeated in one object (JSON.parse keeps the last, the raw bytes keep both),
+ * or a key it cannot compare byte for byte (escapes, non-ASCII). So what leaves is always
+ * exactly what was scanned, edited.
+ */
+import type { JsonPath } from '../dialects/types.js';
+
+export interface LeafEdit {
+  /** Path of a string leaf of the parsed body (as the dialect's segments give it). */
+  path: JsonPath;
+  /** Its new text. */
+  text: string;
+}
+
+interface Node {
+  children?: Map<string | number, Node>;
+  /** Index of the edit whose leaf is here. */
+  edit?: number;
+}
+
+const OBJECT = 1;
+const ARRAY = 2;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Index of the closing quote of the string whose content starts at `i` (valid JSON assumed). */
+function stringEnd(b: Buffer, i: number): number {
+  for (;;) {
+    const q = b.indexOf(0x22, i);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (b[k] === 0x5c) k--;
+    // An even number of backslashes before the quote: it closes the string.
+    if (((q - 1 - k) & 1) === 0) return q;
+    i = q + 1;
+  }
+}
+
+function buildTrie(edits: readonly LeafEdit[]): Node | undefined {
+  const root: Node = {};
+  for (let e = 0; e < edits.length; e++) {
+    let node = root;
+    for (const key of (edits[e] as LeafEdit).path) {
+      node.children ??= new Map();
+      let next = node.children.get(key);
+      if (next === undefined) node.children.set(key, (next = {}));
+      node = next;
+    }
+    if (node.edit !== undefined || node.children !== undefined) return undefined;
+    node.edit = e;
+  }
+  return root.edit === undefined ? root : undefined;
+}
+
+/**
+ * `raw` with every edited leaf's string token replaced, or undefined when the splice cannot be
+ * sure to match the parsed body (see above) or a path does not lead to a string in `raw`.
+ */
+export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | undefined {
+  if (edits.length === 0) return raw;
+  const root = buildTrie(edits);
+  if (root === undefined) return undefined;
+  // Token bounds per edit: [start, end) including the quotes.
+  const starts = new Array<number>(edits.length).fill(-1);
+  const ends = new Array<number>(edits.length).fill(-1);
+  const n = raw.length;
+  const kinds: number[] = [];
+  const nodes: (Node | undefined)[] = [];
+  const indices: number[] = [];
+  const keyBase: number[] = [];
+  const keyHashes: number[] = [];
+  let slot: Node | undefined = root;
+  let i = 0;
+
+  /** Reads the key at `i` (a quote) of the innermost object; sets `slot`; false to give up. */
+  const readKey = (): boolean => {
+    const end = stringEnd(raw, i + 1);
+    if (end < 0) return false;
+    let h = 0x811c9dc5;
+    for (let k = i + 1; k < end; k++) {
+      const c = raw[k] as number;
+      if (c === 0x5c || c >= 0x80) return false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    h ^= end - i;
+    const depth = kinds.length - 1;
+    for (let k = keyBase[depth] as number; k < keyHashes.length; k++) if (keyHashes[k] === h) return false;
+    keyHashes.push(h);
+    const container = nodes[depth];
+    slot =
+      container?.children === undefined
+        ? undefined
+        : container.children.get(raw.toString('latin1', i + 1, end));
+    i = end + 1;
+    while (i < n && isSpace(raw[i] as number)) i++;
+    i++; // the colon
+    return true;
+  };
+
+  for (;;) {
+    while (i < n && isSpace(raw[i] as number)) i++;
+    if (i >= n) return undefined;
+    const c = raw[i] as number;
+    if (c === 0x22) {
+      const end = stringEnd(raw, i + 1);
+      if (end < 0) return undefined;
+      if (slot !== undefined) {
+        if (slot.edit === undefined) return undefined; // a path goes on below a string
+        starts[slot.edit] = i;
+        ends[slot.edit] = end + 1;
+      }
+      i = end + 1;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (slot?.edit !== undefined) return undefined; // the leaf is not a string
+      kinds.push(c === 0x7b ? OBJECT : ARRAY);
+      nodes.push(slot);
+      indices.push(0);
+      keyBase.push(keyHashes.length);
+      i++;
+      while (i < n && isSpace(raw[i] as number)) i++;
+      if (raw[i] !== (c === 0x7b ? 0x7d : 0x5d)) {
+        if (c === 0x7b) {
+          if (!readKey()) return undefined;
+        } else slot = slot?.children?.get(0);
+        continue;
+      }
+      // An empty container: closed below like any other.
+    } else {
+      if (slot?.edit !== undefined) return undefined;
+      // A number, true, false or null: runs to the next delimiter.
+      while (i < n) {
+        const d = raw[i] as number;
+        if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) break;
+        i++;
+      }
+    }
+    // After a value: commas and closing brackets until the next value.
+    for (;;) {
+      while (i < n && isSpace(raw[i] as number)) i++;
+      const depth = kinds.length - 1;
+      if (depth < 0) {
+        if (i !== n) return undefined;
+        return assemble(raw, edits, starts, ends);
+      }
+      const d = raw[i];
+      if (d === 0x2c) {
+        i++;
+        if (kinds[depth] === OBJECT) {
+          while (i < n && isSpace(raw[i] as number)) i++;
+          if (!readKey()) return undefined;
+        } else {
+          const index = (indices[depth] as number) + 1;
+          indices[depth] = index;
+          slot = nodes[depth]?.children?.get(index);
+        }
+        break;
+      }
+      if (d === 0x7d || d === 0x5d) {
+        i++;
+        kinds.pop();
+        nodes.pop();
+        indices.pop();
+        keyHashes.length = keyBase.pop() as number;
+        continue;
+      }
+      return undefined;
+    }
+  }
+}
+
+function assemble(
+  raw: Buffer,
+  edits: readonly LeafEdit[],
+  starts: readonly number[],
+  ends: readonly number[],
+): Buffer | undefined {
+  const order = edits.map((_, e) => e).sort((a, b) => (starts[a] as number) - (starts[b] as number));
+  const tokens: Buffer[] = [];
+  let size = raw.length;
+  for (const e of order) {
+    if ((starts[e] as number) < 0) return undefined; // a path that is not in the bytes
+    const token = Buffer.from(JSON.stringify((edits[e] as LeafEdit).text), 'utf8');
+    tokens.push(token);
+    size += token.length - ((ends[e] as number) - (starts[e] as number));
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  let from = 0;
+  order.forEach((e, k) => {
+    at += raw.copy(out, at, from, starts[e]);
+    at += (tokens[k] as Buffer).copy(out, at);
+    from = ends[e] as number;
+  });
+  raw.copy(out, at, from);
+  return out;
+}

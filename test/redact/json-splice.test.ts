@@ -1,0 +1,119 @@
+/**
+ * Splicing edited leaves into the request bytes: on a body serialized by JSON.stringify the
+ * result is byte-identical to editing the parsed body and serializing it again; on any other
+ * formatting it parses to the same value; and it refuses whenever the bytes could carry text the
+ * parsed body does not (repeated keys) or it cannot tell.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { addLeaves } from '../../src/dialects/walk.js';
+import { setAt } from '../../src/dialects/json-path.js';
+import type { Segment } from '../../src/dialects/types.js';
+import { spliceJson, type LeafEdit } from '../../src/redact/json-splice.js';
+
+const clone = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
+
+/** Keys without escapes or non-ASCII (the splice refuses those), none integer-like (JSON.stringify moves those first). */
+const KEY = fc.stringMatching(/^[a-zA-Z_ $./-]{0,6}$/);
+const TEXT = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 8 }),
+  fc.constantFrom('"', '\\', '\\"', 'a"b\\', '\n\t', '\u2028', '\ud800', 'é/ü', '😀'),
+);
+const JSON_VALUE = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    TEXT,
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(KEY, tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+function leaves(body: unknown): Segment[] {
+  const out: Segment[] = [];
+  addLeaves(out, body, [], 'user');
+  return out.filter((s) => s.path.length > 0);
+}
+
+/** Reformats JSON text with whitespace everywhere it may go. */
+function spaced(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    out += c;
+    if (inString) {
+      if (c === '\\') out += text[++i] as string;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ',' || c === ':' || c === '{' || c === '[') out += ' \n\t';
+  }
+  return ` ${out} \r\n`;
+}
+
+describe('spliceJson', () => {
+  it('gives the bytes JSON.stringify gives for the edited body', () => {
+    fc.assert(
+      fc.property(JSON_VALUE, fc.array(fc.tuple(fc.nat(), TEXT), { maxLength: 5 }), (value, picks) => {
+        const segs = leaves(value);
+        const edits: LeafEdit[] = [];
+        const used = new Set<number>();
+        for (const [k, text] of picks) {
+          if (segs.length === 0) break;
+          const at = k % segs.length;
+          if (used.has(at)) continue;
+          used.add(at);
+          edits.push({ path: (segs[at] as Segment).path, text });
+        }
+        const raw = Buffer.from(JSON.stringify(value));
+        const expected = clone(value);
+        for (const e of edits) setAt(expected, e.path, e.text);
+        const out = spliceJson(raw, edits);
+        assert.ok(out, 'splice refused');
+        assert.equal(out.toString('utf8'), JSON.stringify(expected));
+        // Any other formatting: the same value.
+        const loose = spliceJson(Buffer.from(spaced(JSON.stringify(value))), edits);
+        assert.ok(loose, 'splice refused spaced JSON');
+        assert.deepEqual(JSON.parse(loose.toString('utf8')), expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('returns the bytes themselves when nothing is edited', () => {
+    const raw = Buffer.from('{"a":"b"}');
+    assert.equal(spliceJson(raw, []), raw);
+  });
+
+  it('keeps the bytes around the edited leaves as they were', () => {
+    const raw = Buffer.from('{ "model" : "m",\n "messages": [ {"content": "at /home/alice\\/x \\u00e9"} ] }');
+    const out = spliceJson(raw, [{ path: ['messages', 0, 'content'], text: 'at /home/user/x é' }]);
+    assert.equal(out?.toString(), '{ "model" : "m",\n "messages": [ {"content": "at /home/user/x é"} ] }');
+  });
+
+  it('refuses a body with a repeated key, anywhere', () => {
+    const edits = [{ path: ['system'], text: 'clean' }];
+    assert.equal(spliceJson(Buffer.from('{"system":"/home/a","system":"/home/b"}'), edits), undefined);
+    assert.equal(
+      spliceJson(Buffer.from('{"system":"/home/a","tools":[{"x":1,"y":{},"x":"/home/b"}]}'), edits),
+      undefined,
+    );
+    // The same key in different objects is fine.
+    assert.ok(spliceJson(Buffer.from('{"system":"/home/a","t":[{"x":1},{"x":2}],"u":{"x":3}}'), edits));
+  });
+
+  it('refuses keys it cannot compare byte for byte, and paths that are not string leaves', () => {
+    const edits = [{ path: ['system'], text: 'clean' }];
+    assert.equal(spliceJson(Buffer.from('{"system":"a","sys\\u0074em":"b"}'), edits), undefined);
+    assert.equal(spliceJson(Buffer.from('{"système":"a","system":"b"}'), edits), undefined);
+    assert.equal(spliceJson(Buffer.from('{"system":["a"]}'), edits), undefined);
+    assert.equal(spliceJson(Buffer.from('{"system":1}'), edits), undefined);
+    assert.equal(spliceJson(Buffer.from('{"other":"a"}'), edits), undefined);
+    assert.equal(spliceJson(Buffer.from('{"system":"a"}'), [{ path: ['system', 0], text: 'x' }]), undefined);
+  });
+});
