@@ -55,17 +55,23 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   const lines = trimmed.split('\n');
   // The last line of an incomplete head may be cut; only whole lines are judged.
   const whole = complete ? lines : lines.slice(0, -1);
+  // Each line is classified as soon as it is parsed: the first known record decides, so a
+  // transcript costs one parsed line here, not the 50 lines (up to a whole chunk) ahead of it.
   const records: Record<string, unknown>[] = [];
   for (const line of whole.slice(0, 50)) {
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      const value = JSON.parse(line) as unknown;
-      if (typeof value === 'object' && value !== null && !Array.isArray(value))
-        records.push(value as Record<string, unknown>);
-      else records.push({});
+      value = JSON.parse(line) as unknown;
     } catch {
       break;
     }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const rec = value as Record<string, unknown>;
+      const format = classifyRecord(rec, file);
+      if (format) return { kind: 'lines', format };
+      records.push(rec);
+    } else records.push({});
   }
   if (records.length === 0) {
     // A pretty-printed document (its first line alone is not JSON), or one long first line.
@@ -79,10 +85,6 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
     // A large array document (an export of request bodies): element by element, like a HAR.
     if (trimmed.startsWith('[') && !complete) return { kind: 'json-array' };
     return { kind: 'json' };
-  }
-  for (const rec of records) {
-    const format = classifyRecord(rec, file);
-    if (format) return { kind: 'lines', format };
   }
   const nonEmptyLines = whole.filter((l) => l.trim() !== '').length;
   if (complete && nonEmptyLines === 1) {
