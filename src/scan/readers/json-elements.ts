@@ -5,6 +5,8 @@
  * Memory is bounded by the largest element, itself capped.
  */
 
+import { decodeUtf8 } from './decode.js';
+
 export type ElementEvent =
   | { kind: 'element'; index: number; line: number; value: unknown }
   | { kind: 'bad-element'; index: number; line: number; reason: string }
@@ -67,7 +69,7 @@ export async function* streamArrayElements(
           reason: `element of ${captureBytes} bytes is over the ${maxElementBytes}-byte cap`,
         });
       } else {
-        const text = Buffer.concat(captureParts, captureBytes).toString('utf8');
+        const text = decodeUtf8(Buffer.concat(captureParts, captureBytes));
         try {
           events.push({ kind: 'element', index, line: captureLine, value: JSON.parse(text) as unknown });
         } catch (err) {

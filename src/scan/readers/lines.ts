@@ -4,6 +4,8 @@
  * single 2 GB line cannot exhaust memory.
  */
 
+import { decodeUtf8 } from './decode.js';
+
 export interface Line {
   /** 1-based line number. */
   number: number;
@@ -26,7 +28,7 @@ const CARRIAGE_RETURN = 0x0d;
 function decode(parts: Buffer[], total: number): string {
   const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   const end = buf.length > 0 && buf[buf.length - 1] === CARRIAGE_RETURN ? buf.length - 1 : buf.length;
-  return buf.toString('utf8', 0, end);
+  return decodeUtf8(buf, 0, end);
 }
 
 /** Yields the lines of each chunk as one batch (cheaper than one await per line). */
