@@ -63,6 +63,19 @@ function buildTrie(edits: readonly LeafEdit[]): Node | undefined {
   return root.edit === undefined ? root : undefined;
 }
 
+/** Container stack, reused across calls (a request is spliced synchronously). */
+let kinds = new Uint8Array(64);
+let indices = new Int32Array(64);
+let keyBase = new Int32Array(64);
+let keyHashes = new Int32Array(256);
+
+function grow<T extends Uint8Array | Int32Array>(a: T, need: number): T {
+  if (need < a.length) return a;
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need + 1, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
 /**
  * `raw` with every edited leaf's string token replaced, or undefined when the splice cannot be
  * sure to match the parsed body (see above) or a path does not lead to a string in `raw`.
@@ -75,43 +88,16 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
   const starts = new Array<number>(edits.length).fill(-1);
   const ends = new Array<number>(edits.length).fill(-1);
   const n = raw.length;
-  const kinds: number[] = [];
   const nodes: (Node | undefined)[] = [];
-  const indices: number[] = [];
-  const keyBase: number[] = [];
-  const keyHashes: number[] = [];
+  let depth = -1;
+  let keys = 0;
   let slot: Node | undefined = root;
   let i = 0;
 
-  /** Reads the key at `i` (a quote) of the innermost object; sets `slot`; false to give up. */
-  const readKey = (): boolean => {
-    const end = stringEnd(raw, i + 1);
-    if (end < 0) return false;
-    let h = 0x811c9dc5;
-    for (let k = i + 1; k < end; k++) {
-      const c = raw[k] as number;
-      if (c === 0x5c || c >= 0x80) return false;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-    h ^= end - i;
-    const depth = kinds.length - 1;
-    for (let k = keyBase[depth] as number; k < keyHashes.length; k++) if (keyHashes[k] === h) return false;
-    keyHashes.push(h);
-    const container = nodes[depth];
-    slot =
-      container?.children === undefined
-        ? undefined
-        : container.children.get(raw.toString('latin1', i + 1, end));
-    i = end + 1;
-    while (i < n && isSpace(raw[i] as number)) i++;
-    i++; // the colon
-    return true;
-  };
-
   for (;;) {
-    while (i < n && isSpace(raw[i] as number)) i++;
+    let c = 0;
+    while (i < n && isSpace((c = raw[i] as number))) i++;
     if (i >= n) return undefined;
-    const c = raw[i] as number;
     if (c === 0x22) {
       const end = stringEnd(raw, i + 1);
       if (end < 0) return undefined;
@@ -123,15 +109,24 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
       i = end + 1;
     } else if (c === 0x7b || c === 0x5b) {
       if (slot?.edit !== undefined) return undefined; // the leaf is not a string
-      kinds.push(c === 0x7b ? OBJECT : ARRAY);
-      nodes.push(slot);
-      indices.push(0);
-      keyBase.push(keyHashes.length);
+      depth++;
+      if (depth >= kinds.length) {
+        kinds = grow(kinds, depth);
+        indices = grow(indices, depth);
+        keyBase = grow(keyBase, depth);
+      }
+      kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
+      nodes[depth] = slot;
+      indices[depth] = 0;
+      keyBase[depth] = keys;
       i++;
       while (i < n && isSpace(raw[i] as number)) i++;
       if (raw[i] !== (c === 0x7b ? 0x7d : 0x5d)) {
         if (c === 0x7b) {
-          if (!readKey()) return undefined;
+          i = readKey(raw, i, depth, keys);
+          if (i < 0) return undefined;
+          keys++;
+          slot = keyNode(raw, nodes[depth]);
         } else slot = slot?.children?.get(0);
         continue;
       }
@@ -148,17 +143,16 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
     // After a value: commas and closing brackets until the next value.
     for (;;) {
       while (i < n && isSpace(raw[i] as number)) i++;
-      const depth = kinds.length - 1;
-      if (depth < 0) {
-        if (i !== n) return undefined;
-        return assemble(raw, edits, starts, ends);
-      }
+      if (depth < 0) return i === n ? assemble(raw, edits, starts, ends) : undefined;
       const d = raw[i];
       if (d === 0x2c) {
         i++;
         if (kinds[depth] === OBJECT) {
           while (i < n && isSpace(raw[i] as number)) i++;
-          if (!readKey()) return undefined;
+          i = readKey(raw, i, depth, keys);
+          if (i < 0) return undefined;
+          keys++;
+          slot = keyNode(raw, nodes[depth]);
         } else {
           const index = (indices[depth] as number) + 1;
           indices[depth] = index;
@@ -168,15 +162,52 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
       }
       if (d === 0x7d || d === 0x5d) {
         i++;
-        kinds.pop();
-        nodes.pop();
-        indices.pop();
-        keyHashes.length = keyBase.pop() as number;
+        keys = keyBase[depth] as number;
+        nodes[depth] = undefined;
+        depth--;
         continue;
       }
       return undefined;
     }
   }
+}
+
+/** Where the last key read starts and ends (its content, quotes excluded). */
+let keyStart = 0;
+let keyEnd = 0;
+
+/**
+ * Reads the key at `i` (its opening quote) of the object at `depth`, whose keys so far are
+ * keyHashes[keyBase[depth]..keys): the index after its colon, or -1 to give up (an escape or a
+ * non-ASCII byte in it, or the same hash as an earlier key of the object: a repeated key, or by
+ * rare chance another key, which costs nothing but the fast path).
+ */
+function readKey(raw: Buffer, i: number, depth: number, keys: number): number {
+  const n = raw.length;
+  let h = 0x811c9dc5;
+  let k = i + 1;
+  for (; k < n; k++) {
+    const c = raw[k] as number;
+    if (c === 0x22) break;
+    if (c === 0x5c || c >= 0x80) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  if (k >= n) return -1;
+  h ^= k - i;
+  for (let j = keyBase[depth] as number; j < keys; j++) if (keyHashes[j] === h) return -1;
+  if (keys >= keyHashes.length) keyHashes = grow(keyHashes, keys);
+  keyHashes[keys] = h;
+  keyStart = i + 1;
+  keyEnd = k;
+  k++;
+  while (k < n && isSpace(raw[k] as number)) k++;
+  return k + 1; // past the colon
+}
+
+/** The trie node for the key just read, in a container at `container`. */
+function keyNode(raw: Buffer, container: Node | undefined): Node | undefined {
+  if (container?.children === undefined) return undefined;
+  return container.children.get(raw.toString('latin1', keyStart, keyEnd));
 }
 
 function assemble(
