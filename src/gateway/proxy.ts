@@ -15,7 +15,8 @@ import { SseParser } from '../sse/parser.js';
 import { decodeBody, readBody } from './body.js';
 import type { Exchange, ExchangeListener } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import type { InspectResult, Inspector, Restorer } from './inspector.js';
+import { passThroughInspector, type InspectResult, type Inspector, type Restorer } from './inspector.js';
+import { scanJson, type JsonScan } from './json-scan.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
 import { upstreamError, type Upstreams } from './upstream.js';
@@ -121,16 +122,24 @@ async function handle(
     wire = await readBody(req, limit);
     ex.bytesIn = wire.length;
   }
+  let scan: JsonScan | undefined;
   if (dialect.id !== 'passthrough' && wire !== undefined) {
-    decoded = await decodeBody(wire, req.headers['content-encoding'], limit);
-    try {
-      json = JSON.parse(decoded.toString('utf8'));
-    } catch (err) {
-      throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
+    const encoding = req.headers['content-encoding'];
+    decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
+    // Without an inspector nothing reads the parsed body: checking that it is JSON (a 400
+    // otherwise) and finding its model is all that is needed, and much cheaper than parsing.
+    if (ctx.inspector === passThroughInspector) scan = scanJson(decoded);
+    if (scan === undefined) {
+      try {
+        json = JSON.parse(decoded.toString('utf8'));
+      } catch (err) {
+        throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
+      }
     }
   }
   const query = new URLSearchParams(route.search);
-  ex.model = dialect.model(json, route.path);
+  // Dialects read the model from the body's top-level "model" key (or, Gemini, from the path).
+  ex.model = dialect.model(scan ? { model: scan.model } : json, route.path);
 
   const tInspect = performance.now();
   let result: InspectResult;

@@ -1,0 +1,166 @@
+/** The no-inspector body check accepts exactly what JSON.parse accepts and finds the same model. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { scanJson } from '../../src/gateway/json-scan.js';
+
+/** What the gateway did before the scan: JSON.parse, and the top-level model when a string. */
+function reference(bytes: Buffer): { ok: boolean; model?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { ok: false };
+  }
+  const model =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>).model
+      : undefined;
+  return { ok: true, model: typeof model === 'string' ? model : undefined };
+}
+
+/** Scans `bytes` at every alignment (the word-at-a-time string scan depends on it). */
+function check(bytes: Buffer): void {
+  const want = reference(bytes);
+  for (let shift = 0; shift < 4; shift++) {
+    const holder = Buffer.alloc(bytes.length + shift + 3, 0x22);
+    bytes.copy(holder, shift);
+    const got = scanJson(holder.subarray(shift, shift + bytes.length));
+    const label = `${JSON.stringify(bytes.toString('latin1'))} at shift ${shift}`;
+    assert.equal(got !== undefined, want.ok, label);
+    if (got) assert.equal(got.model, want.model, label);
+  }
+}
+
+const ALPHABET = [
+  ...'{}[]":,\\/ \t\r\n0123456789-+.eEtrufalsnbx',
+  'model',
+  '\\u00',
+  '\u00e9',
+  '\u2028',
+  '\x00',
+  '\x1f',
+];
+
+describe('scanJson', () => {
+  test('hand-picked cases', () => {
+    const cases = [
+      '',
+      ' ',
+      '{}',
+      '[]',
+      ' { } ',
+      '{"model":"m"}',
+      '{"model":"m","model":"n"}',
+      '{"model":"m","model":3}',
+      '{"model":{"model":"inner"}}',
+      '{"a":{"model":"inner"}}',
+      '[{"model":"m"}]',
+      '{"mod\\u0065l":"esc"}',
+      '{"model":"caf\\u00e9 \\"q\\" \\\\"}',
+      '{"model":"\u00e9t\u00e9"}',
+      '{"model":"a\nb"}',
+      '{"model":"a\\x"}',
+      '{"model":"\\u12"}',
+      '{"model":"\\u12G4"}',
+      '"model"',
+      '0',
+      '-0',
+      '01',
+      '1.',
+      '.5',
+      '1e',
+      '1e+',
+      '1E-7',
+      '-',
+      '+1',
+      '1.5e10',
+      'true',
+      'tru',
+      'nul',
+      'false ',
+      'null x',
+      '{"a":1,}',
+      '[1,]',
+      '[,1]',
+      '{"a" 1}',
+      '{a:1}',
+      '{"a":1 "b":2}',
+      '[[[[]]]]',
+      '[[[[]]]',
+      '{"x":[1,{"y":[true,false,null]}],"model":"last"}',
+      '\ufeff{}',
+      '{"a":"\u2028"}',
+    ];
+    for (const text of cases) check(Buffer.from(text));
+  });
+
+  test('malformed UTF-8 inside and outside strings', () => {
+    check(Buffer.from([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xe2, 0x22, 0x7d])); // {"m":"\xe2"}
+    check(Buffer.from([0x22, 0xff, 0xfe, 0x22]));
+    check(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d])); // BOM
+    check(Buffer.from([0x7b, 0x7d, 0xc3]));
+    check(Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+  });
+
+  test('deep nesting is accepted as JSON.parse accepts it', () => {
+    check(Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`));
+    check(Buffer.from(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`));
+  });
+
+  test('serialized JSON values, compact and indented', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.option(fc.string({ maxLength: 20 })), (value, model) => {
+        const body =
+          value !== null && typeof value === 'object' && !Array.isArray(value) && model !== null
+            ? { ...value, model }
+            : value;
+        check(Buffer.from(JSON.stringify(body)));
+        check(Buffer.from(JSON.stringify(body, null, 2)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('random texts and mutated JSON agree with JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ALPHABET), { maxLength: 40 }), (parts) => {
+        check(Buffer.from(parts.join('')));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('replace', 'insert', 'delete', 'truncate'),
+        (value, at, byte, op) => {
+          const bytes = Buffer.from(JSON.stringify({ model: 'm', value }));
+          const k = at % bytes.length;
+          let mutated: Buffer;
+          if (op === 'replace') {
+            mutated = Buffer.from(bytes);
+            mutated[k] = byte;
+          } else if (op === 'insert') {
+            mutated = Buffer.concat([bytes.subarray(0, k), Buffer.from([byte]), bytes.subarray(k)]);
+          } else if (op === 'delete') {
+            mutated = Buffer.concat([bytes.subarray(0, k), bytes.subarray(k + 1)]);
+          } else {
+            mutated = bytes.subarray(0, k);
+          }
+          check(mutated);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('a real Claude Code request', () => {
+    const capture = JSON.parse(
+      readFileSync(new URL('../fixtures/captures/claude.json', import.meta.url), 'utf8'),
+    ) as { requests: { body: unknown }[] };
+    for (const r of capture.requests) check(Buffer.from(JSON.stringify(r.body)));
+  });
+});
