@@ -44,22 +44,23 @@ export function loadOrCreateKey(dataDir: string): Buffer {
   return key.subarray(0, KEY_BYTES);
 }
 
-/** HMAC-SHA256 in counter mode: as many deterministic bytes as a shape needs. */
+/**
+ * HMAC-SHA256 in counter mode: as many deterministic bytes as a shape needs. Drawn on first
+ * use: a derived surrogate (a path under a mapped home, a URL) takes no bytes at all.
+ */
 class HmacBytes implements ByteSource {
-  private block: Buffer;
+  private block: Buffer | undefined;
   private pos = 0;
   private counter = 0;
   constructor(
     private readonly key: Buffer,
     private readonly seed: string,
-  ) {
-    this.block = this.draw();
-  }
+  ) {}
   private draw(): Buffer {
     return createHmac('sha256', this.key).update(`${this.counter++}\0${this.seed}`).digest();
   }
   next(): number {
-    if (this.pos >= this.block.length) {
+    if (this.block === undefined || this.pos >= this.block.length) {
       this.block = this.draw();
       this.pos = 0;
     }
@@ -90,6 +91,7 @@ export class Surrogates {
   private readonly cache = new Map<string, string>();
   private readonly valueKeys = new Map<string, string>();
   private readonly trackingIds = new Map<string, string>();
+  private readonly bases = new Map<string, number>();
   private readonly maxCache: number;
 
   constructor(
@@ -143,7 +145,7 @@ export class Surrogates {
       return known;
     }
     const resolve: Resolver = (k, v) => this.surrogate(k, v, ctx, secret);
-    const base = createHmac('sha256', this.key).update(`n\0${kind}\0${original}`).digest().readUInt32BE(0);
+    const base = this.base(kind, original);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = new HmacBytes(this.key, `shape\0${kind}\0${attempt}\0${original}`);
       const candidate = await generate(kind, original, bytes, base + attempt, attempt, resolve);
@@ -171,6 +173,21 @@ export class Surrogates {
       return linked;
     }
     throw new Error(`no free surrogate for a ${kind} value after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The candidate numbering's start for a value. Derived surrogates are never cached (they
+   * follow their parts), so each request asks again: remember this pure function's answers.
+   */
+  private base(kind: ValueKind, original: string): number {
+    const id = `${kind}\0${original}`;
+    let base = this.bases.get(id);
+    if (base === undefined) {
+      base = createHmac('sha256', this.key).update(`n\0${id}`).digest().readUInt32BE(0);
+      if (this.bases.size >= this.maxCache) this.bases.clear();
+      this.bases.set(id, base);
+    }
+    return base;
   }
 
   private conflicts(surrogate: string, original: string, ctx: RequestContext): boolean {
