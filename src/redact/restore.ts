@@ -11,12 +11,33 @@ import { isToolField, restoreWhole, type RestoreOptions } from './restore-text.j
 
 export type { RestoreOptions } from './restore-text.js';
 
+/**
+ * Matchers of recent entry lists. Every turn of a conversation uses the same surrogates (they are
+ * deterministic), so its trie and first-character class are built once, not per request. A
+ * matcher holds no state between calls: one may serve any number of answers at once.
+ */
+const matchers = new Map<string, SurrogateMatcher>();
+const MATCHERS_KEPT = 64;
+
+function matcherFor(entries: Iterable<RestoreEntry>): SurrogateMatcher {
+  const list = [...entries];
+  let key = '';
+  for (const e of list) key += `${e.surrogate}\u0000${e.original}\u0000${e.secret ? 1 : 0}\u0000`;
+  let matcher = matchers.get(key);
+  if (matcher === undefined) {
+    matcher = new SurrogateMatcher(list);
+    if (matchers.size >= MATCHERS_KEPT) matchers.delete(matchers.keys().next().value as string);
+    matchers.set(key, matcher);
+  }
+  return matcher;
+}
+
 export function createRestorer(
   dialect: Dialect,
   entries: Iterable<RestoreEntry>,
   options: RestoreOptions,
 ): Restorer | undefined {
-  const matcher = new SurrogateMatcher(entries);
+  const matcher = matcherFor(entries);
   if (matcher.size === 0) return undefined;
   return {
     json(answer: unknown): void {
