@@ -56,6 +56,8 @@ const PROPAGATED_KINDS = new Set<ValueKind>([
   'aws-account-id',
 ]);
 
+const NO_GROUPS: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
 function isWordChar(code: number): boolean {
   return (
     (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
@@ -116,6 +118,8 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const hits = new HitBuffer();
   const candidates: number[][] = rules.map(() => []);
   const allPositions: number[] = [];
+  /** Rules with candidates in the text being scanned (reused: scans never nest). */
+  const touched: number[] = [];
 
   function accept(
     rule: CompiledRule,
@@ -125,7 +129,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     end: number,
     matchStart: number,
     matchEnd: number,
-    groups: Record<string, string | undefined>,
+    groups: Readonly<Record<string, string | undefined>>,
     out: RankedFinding[],
   ): void {
     const text = input.text;
@@ -165,7 +169,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
       if (c < cursor) continue;
       const m = match(input.text, Math.max(cursor, c - rule.lookback));
       if (m === null) return;
-      accept(rule, input, inputIndex, m.valueStart, m.valueEnd, m.start, m.end, {}, out);
+      accept(rule, input, inputIndex, m.valueStart, m.valueEnd, m.start, m.end, NO_GROUPS, out);
       cursor = Math.max(m.end, m.start + 1);
     }
   }
@@ -192,31 +196,35 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         const m = re.exec(text);
         if (m === null) break;
         const indices = m.indices;
-        const whole: [number, number] =
-          indices === undefined
-            ? [m.index, m.index + m[0].length]
-            : L > 0
-              ? indices.groups!['_m']!
-              : indices[0]!;
-        const matchStart = whole[0];
-        const matchEnd = whole[1];
-        let span: [number, number] = whole;
-        if (indices?.groups) {
+        let matchStart: number;
+        let matchEnd: number;
+        if (indices === undefined) {
+          matchStart = m.index;
+          matchEnd = matchStart + m[0].length;
+        } else {
+          const whole = L > 0 ? indices.groups!['_m']! : indices[0]!;
+          matchStart = whole[0];
+          matchEnd = whole[1];
+        }
+        let start = matchStart;
+        let end = matchEnd;
+        const spans = indices?.groups;
+        if (spans) {
           for (const g of VALUE_GROUPS) {
-            const s = indices.groups[g];
-            if (s) {
-              span = s;
+            const span = spans[g];
+            if (span) {
+              start = span[0];
+              end = span[1];
               break;
             }
           }
         }
-        let start = span[0];
-        const end = span[1];
         if (rule.extendLeft) {
           const limit = Math.max(0, start - rule.extendMax);
           while (start > limit && rule.extendLeft.test(text[start - 1]!)) start--;
         }
-        accept(rule, input, inputIndex, start, end, matchStart, matchEnd, { ...m.groups }, out);
+        // The match's own groups object (no copy): validators only read it.
+        accept(rule, input, inputIndex, start, end, matchStart, matchEnd, m.groups ?? NO_GROUPS, out);
         // A match is consumed whether or not its validator accepts it (as a global regex scan
         // followed by a filter would), so a rejected value is never re-reported in pieces.
         cursor = Math.max(matchEnd, matchStart + 1);
@@ -276,11 +284,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
       if (!values.has(value)) values.set(value, f);
     }
     if (values.size === 0) return;
+    const known = [...values];
     const anchors = found.length;
     for (let k = 0; k < anchors; k++) {
       const a = found[k]!;
       const text = inputs[a.input]!.text;
-      for (const [value, f] of values) {
+      for (const [value, f] of known) {
         if (a.start === f.start && a.input === f.input) continue;
         const end = a.start + value.length;
         if (end <= a.end || !text.startsWith(value, a.start)) continue;
@@ -299,7 +308,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     const text = input.text;
     hits.reset();
     dfa.scan(text, hits);
-    const touched: number[] = [];
+    touched.length = 0;
     const data = hits.data;
     for (let k = 0; k < hits.length; k += 2) {
       const p = data[k]!;
@@ -340,7 +349,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         if (!rule.roles || rule.roles.has(input.role)) confirm(rule, positions, input, inputIndex, out);
       return;
     }
-    touched.sort((a, b) => a - b);
+    // Rule order (a handful of rules per text): insertion sort, no comparator calls.
+    for (let i = 1; i < touched.length; i++) {
+      const r = touched[i]!;
+      let j = i - 1;
+      for (; j >= 0 && touched[j]! > r; j--) touched[j + 1] = touched[j]!;
+      touched[j + 1] = r;
+    }
     for (const r of touched) {
       const list = candidates[r]!;
       const rule = rules[r]!;
@@ -390,15 +405,17 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const CACHED_MIN_LENGTH = 64;
   const CONTEXTS_PER_TEXT = 8;
 
+  const caching = prefilter && (opts.cacheEntries ?? 4096) > 0;
+
   function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
-    if (input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);
+    if (!caching || input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);
     const context = contextOf(input);
     let entries = cache.get(input.text);
     let findings = entries?.find((e) => e.context === context)?.findings;
     if (findings === undefined) {
       const own: RankedFinding[] = [];
       scanInput(input, i, own);
-      findings = own.map((f) => ({ ...f }));
+      findings = own; // kept as scanned: every use below copies
       if (entries === undefined) cache.set(input.text, (entries = []));
       if (entries.length >= CONTEXTS_PER_TEXT) entries.shift(); // one text under many header names
       entries.push({ context, findings });

@@ -34,15 +34,40 @@ export function ibanValid(value: string): boolean {
 /** Shannon entropy in bits per character. */
 export function entropy(value: string): number {
   if (value.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  // Counts in a reused table for ASCII (the common case) and a Map for other characters (a
+  // character outside the BMP is one symbol); probabilities over the length in code units.
+  let counts: Map<string, number> | undefined;
+  const symbols = value.length;
+  let asciiSeen = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 128) {
+      const seen = ASCII_COUNTS[code]!;
+      ASCII_COUNTS[code] = seen + 1;
+      if (seen === 0) ASCII_SEEN[asciiSeen++] = code;
+    } else {
+      const ch = String.fromCodePoint(value.codePointAt(i)!);
+      if (ch.length === 2) i++;
+      counts ??= new Map();
+      counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+  }
   let bits = 0;
-  for (const n of counts.values()) {
-    const p = n / value.length;
+  for (let k = 0; k < asciiSeen; k++) {
+    const code = ASCII_SEEN[k]!;
+    const p = ASCII_COUNTS[code]! / symbols;
+    ASCII_COUNTS[code] = 0;
     bits -= p * Math.log2(p);
   }
+  if (counts !== undefined)
+    for (const n of counts.values()) {
+      const p = n / symbols;
+      bits -= p * Math.log2(p);
+    }
   return bits;
 }
+const ASCII_COUNTS = new Int32Array(128);
+const ASCII_SEEN = new Uint8Array(128);
 
 export function charClasses(value: string): number {
   let n = 0;
