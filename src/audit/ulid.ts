@@ -3,7 +3,7 @@
  * base32, 26 characters that sort by time. Monotonic within a process: ids made in the same
  * millisecond increment the random part, so record order is id order.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -45,13 +45,26 @@ function increment(bytes: Uint8Array): void {
   }
 }
 
+// One call into the CSPRNG per 409 ids instead of one per id (~2 us each, on the request path).
+const pool = Buffer.alloc(4090);
+let poolAt = pool.length;
+
+function randomTen(): Buffer {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return pool.subarray(poolAt - 10, poolAt);
+}
+
 export function ulid(now: number = Date.now()): string {
   if (now <= lastTime) {
     increment(lastRandom);
     return encodeTime(lastTime) + encodeRandom(lastRandom);
   }
   lastTime = now;
-  lastRandom.set(randomBytes(10));
+  lastRandom.set(randomTen());
   return encodeTime(now) + encodeRandom(lastRandom);
 }
 
