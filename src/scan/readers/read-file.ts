@@ -190,7 +190,8 @@ async function* readDocument(
       overCap = true;
       break;
     }
-    parts.push(chunk);
+    // A chunk's buffer is refilled once the next one is read: keep a copy.
+    parts.push(Buffer.from(chunk));
   }
   const out = new Batcher(file);
   if (overCap) {

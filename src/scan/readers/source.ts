@@ -1,10 +1,15 @@
 /**
  * Opens a file as a stream of decompressed bytes and reads its head for sniffing, without ever
- * holding more than the head and one chunk: gzip (magic 1f 8b) is inflated through a zlib
- * stream, everything else is read as is.
+ * holding more than the head and one chunk. A plain file is read with one read always in flight
+ * into two reused buffers (the next chunk is read from disk while this one is scanned, and no
+ * megabyte buffer is allocated per chunk); gzip (magic 1f 8b) is inflated through a zlib stream.
+ *
+ * A chunk is only valid until the consumer asks for the next one: the buffer it lives in is
+ * then refilled. Whoever keeps bytes across chunks copies them (the line splitter and the
+ * element reader copy their unfinished tail; the document reader copies its parts).
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
@@ -12,7 +17,10 @@ const HEAD_BYTES = 64 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 
 export interface Source {
-  /** The first bytes of the (decompressed) content, at most 64 KiB unless the first chunk is bigger. */
+  /**
+   * The first bytes of the (decompressed) content, at most 64 KiB unless the first chunk is
+   * bigger. Valid until the chunks are read (it is the first chunk's buffer).
+   */
   head: Buffer;
   /** Whether `head` is the whole content. */
   complete: boolean;
@@ -23,32 +31,90 @@ export interface Source {
   close(): void;
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * @param onRawBytes called with each chunk's size as read from disk (compressed size for gzip),
  *   which is what progress and throughput count.
  */
 export async function openSource(file: string, onRawBytes?: (n: number) => void): Promise<Source> {
-  const gzip = await isGzip(file);
+  const fh = await open(file, 'r');
+  let first: Buffer;
+  let filled = 0;
+  let ended = false;
+  try {
+    first = Buffer.allocUnsafe(CHUNK_BYTES);
+    while (filled < HEAD_BYTES) {
+      const { bytesRead } = await fh.read(first, filled, CHUNK_BYTES - filled, null);
+      if (bytesRead === 0) {
+        ended = true;
+        break;
+      }
+      filled += bytesRead;
+    }
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  if (filled >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+    await fh.close();
+    return openGzip(file, onRawBytes);
+  }
+  if (filled > 0) onRawBytes?.(filled);
+  return plainSource(fh, first, filled, ended, onRawBytes);
+}
+
+function plainSource(
+  fh: FileHandle,
+  first: Buffer,
+  filled: number,
+  ended: boolean,
+  onRawBytes: ((n: number) => void) | undefined,
+): Source {
+  const buffers = [first, ended ? first : Buffer.allocUnsafe(CHUNK_BYTES)];
+  let pending: Promise<number> | undefined;
+  let closed = false;
+  const readInto = (buf: Buffer): Promise<number> =>
+    fh.read(buf, 0, CHUNK_BYTES, null).then((r) => r.bytesRead);
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    // A read still in flight finishes (or fails) before the descriptor is released.
+    const inFlight = pending ?? Promise.resolve(0);
+    pending = undefined;
+    void inFlight.catch(() => 0).then(() => fh.close().catch(() => undefined));
+  };
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      if (filled === 0) return;
+      // Start reading the second chunk before the first is handed over.
+      if (!ended) pending = readInto(buffers[1]!);
+      yield first.subarray(0, filled);
+      let current = 1;
+      while (pending !== undefined) {
+        const n = await pending;
+        pending = undefined;
+        if (n === 0) break;
+        const buf = buffers[current]!;
+        current ^= 1;
+        // The consumer asked for this chunk, so it is done with the other buffer: refill it.
+        pending = readInto(buffers[current]!);
+        onRawBytes?.(n);
+        yield buf.subarray(0, n);
+      }
+    } finally {
+      // Also runs when the consumer stops early: release the file descriptor now.
+      close();
+    }
+  }
+  return { head: first.subarray(0, filled), complete: ended, gzip: false, chunks: chunks(), close };
+}
+
+async function openGzip(file: string, onRawBytes?: (n: number) => void): Promise<Source> {
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   if (onRawBytes) raw.on('data', (chunk) => onRawBytes(chunk.length));
-  let stream: Readable = raw;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-    // A gzip error (truncated archive) surfaces on the gunzip stream, which the consumer iterates.
-    raw.on('error', (err) => gunzip.destroy(err));
-    stream = raw.pipe(gunzip);
-  }
+  const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+  // A gzip error (truncated archive) surfaces on the gunzip stream, which the consumer iterates.
+  raw.on('error', (err) => gunzip.destroy(err));
+  const stream: Readable = raw.pipe(gunzip);
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const buffered: Buffer[] = [];
   let headLength = 0;
@@ -65,7 +131,7 @@ export async function openSource(file: string, onRawBytes?: (n: number) => void)
   const head = Buffer.concat(buffered);
   const close = (): void => {
     raw.destroy();
-    if (stream !== raw) stream.destroy();
+    stream.destroy();
   };
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
@@ -77,15 +143,8 @@ export async function openSource(file: string, onRawBytes?: (n: number) => void)
         yield next.value;
       }
     } finally {
-      // Also runs when the consumer stops early: release the file descriptor now.
       close();
     }
   }
-  return {
-    head,
-    complete: ended,
-    gzip,
-    chunks: chunks(),
-    close,
-  };
+  return { head, complete: ended, gzip: true, chunks: chunks(), close };
 }
