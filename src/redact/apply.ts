@@ -111,25 +111,30 @@ export function propagateEdits(
   const values = [...replaced.keys()].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
   const byInput = new Map<number, Edit[]>();
   for (const e of edits) {
-    const list = byInput.get(e.input) ?? [];
-    list.push(e);
-    byInput.set(e.input, list);
+    const list = byInput.get(e.input);
+    if (list === undefined) byInput.set(e.input, [e]);
+    else list.push(e);
   }
   const out: Edit[] = [];
   const valuesKey = JSON.stringify(values);
   const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
-  inputs.forEach((input, index) => {
-    let kept = byInput.get(index) ?? [];
+  const fresh = options.cache === false;
+  const short = fresh ? undefined : shortTextHits(valuesKey);
+  for (let index = 0; index < inputs.length; index++) {
+    const text = (inputs[index] as ScanInput).text;
+    let kept = byInput.get(index) ?? NO_EDITS;
     // A text shorter than every value holds none of them (most ids, types and short fields).
     const found =
-      input.text.length < shortest
-        ? []
-        : options.cache === false
-          ? findAll(input.text, values)
-          : findAllCached(input.text, values, valuesKey);
+      text.length < shortest
+        ? NO_HITS
+        : fresh
+          ? findAll(text, values)
+          : text.length < CACHED_MIN_LENGTH
+            ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
+            : findAllCached(text, values, valuesKey);
     if (found.length === 0) {
-      out.push(...kept);
-      return;
+      for (const e of kept) out.push(e);
+      continue;
     }
     const added: Edit[] = [];
     for (const m of found) {
@@ -142,9 +147,12 @@ export function propagateEdits(
       added.push({ input: index, start: m.start, end: m.end, text: replaced.get(m.value) ?? m.value });
     }
     out.push(...(added.length === 0 ? kept : [...kept, ...added].sort((a, b) => a.start - b.start)));
-  });
+  }
   return out;
 }
+
+const NO_EDITS: readonly Edit[] = [];
+const NO_HITS: readonly Hit[] = [];
 
 function isWord(code: number): boolean {
   return (
@@ -167,6 +175,37 @@ interface Hit {
 const hitCache = new TextCache<{ valuesKey: string; hits: readonly Hit[] }[]>(4096, 8_000_000);
 const CACHED_MIN_LENGTH = 64;
 const VALUE_LISTS_PER_TEXT = 4;
+
+/**
+ * Short texts (tool names, enum values, short fields: most of a request's texts) by value list:
+ * one Map lookup instead of an indexOf per value. Bounded; emptied when full.
+ */
+const shortCache = new Map<string, Map<string, readonly Hit[]>>();
+const SHORT_LISTS = 4;
+const SHORT_TEXTS_PER_LIST = 20_000;
+
+function shortTextHits(valuesKey: string): Map<string, readonly Hit[]> {
+  let texts = shortCache.get(valuesKey);
+  if (texts === undefined) {
+    if (shortCache.size >= SHORT_LISTS) shortCache.delete(shortCache.keys().next().value as string);
+    shortCache.set(valuesKey, (texts = new Map()));
+  }
+  return texts;
+}
+
+function findShortCached(
+  texts: Map<string, readonly Hit[]>,
+  text: string,
+  values: readonly string[],
+): readonly Hit[] {
+  let hits = texts.get(text);
+  if (hits === undefined) {
+    hits = findAll(text, values);
+    if (texts.size >= SHORT_TEXTS_PER_LIST) texts.clear();
+    texts.set(text, hits);
+  }
+  return hits;
+}
 
 function findAllCached(text: string, values: readonly string[], valuesKey: string): readonly Hit[] {
   if (text.length < CACHED_MIN_LENGTH) return findAll(text, values);

@@ -21,9 +21,13 @@ const VALUES = [
 ];
 const pieces = [...VALUES, ' ', '/', '-', 'x', '_', '.', '\n', 'zebras', 'alice2', 'aaa'];
 const filler = ' some words around the values, long enough to be remembered. '.repeat(4);
-const text = fc
-  .array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 25 })
-  .map((parts) => parts.join('') + filler + parts.reverse().join(''));
+const text = fc.oneof(
+  fc
+    .array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 25 })
+    .map((parts) => parts.join('') + filler + parts.reverse().join('')),
+  // Short texts (under 64 characters) have a cache of their own.
+  fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('')),
+);
 
 describe('propagateEdits cache', () => {
   it('finds the same edits with and without the cache', () => {
