@@ -69,7 +69,10 @@ export async function* streamArrayElements(
           reason: `element of ${captureBytes} bytes is over the ${maxElementBytes}-byte cap`,
         });
       } else {
-        const text = decodeUtf8(Buffer.concat(captureParts, captureBytes));
+        // An element inside one chunk is decoded from the chunk itself, without a copy.
+        const text = decodeUtf8(
+          captureParts.length === 1 ? captureParts[0]! : Buffer.concat(captureParts, captureBytes),
+        );
         try {
           events.push({ kind: 'element', index, line: captureLine, value: JSON.parse(text) as unknown });
         } catch (err) {
@@ -99,35 +102,53 @@ export async function* streamArrayElements(
     for (let i = 0; i < chunk.length; i += 1) {
       const c = chunk[i]!;
       if (inString) {
-        if (escaped) {
-          escaped = false;
-          keyBytes?.push(c);
-          continue;
-        }
         if (keyBytes === null) {
-          // Jump to the next quote or backslash: long strings are the bulk of the bytes.
-          const q = chunk.indexOf(QUOTE, i);
-          const b = chunk.indexOf(BACKSLASH, i);
-          const next = q === -1 ? b : b === -1 ? q : Math.min(q, b);
-          if (next === -1) {
+          // A value string (the bulk of the bytes: HAR bodies are JSON text inside a string, full
+          // of escapes): jump from quote to quote. A quote ends the string unless an odd run of
+          // backslashes precedes it, so escapes cost nothing.
+          let from = i;
+          if (escaped) {
+            escaped = false;
+            from = i + 1;
+          }
+          let end = -1;
+          while (from < chunk.length) {
+            const q = chunk.indexOf(QUOTE, from);
+            if (q === -1) break;
+            let k = q - 1;
+            while (k >= from && chunk[k] === BACKSLASH) k -= 1;
+            if ((q - 1 - k) % 2 === 0) {
+              end = q;
+              break;
+            }
+            from = q + 1;
+          }
+          if (end === -1) {
+            // The string goes on in the next chunk; an odd run of backslashes at the end of this
+            // one escapes the next chunk's first byte.
+            let k = chunk.length - 1;
+            while (k >= from && chunk[k] === BACKSLASH) k -= 1;
+            escaped = (chunk.length - 1 - k) % 2 === 1;
             i = chunk.length;
             break;
           }
-          i = next;
-        }
-        const d = chunk[i]!;
-        if (d === BACKSLASH) {
-          escaped = true;
-          keyBytes?.push(d);
-        } else if (d === QUOTE) {
           inString = false;
-          if (keyBytes !== null) {
-            const raw = Buffer.from(keyBytes).toString('utf8');
-            stack[stack.length - 1]!.key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-            keyBytes = null;
-          }
+          i = end;
+          continue;
+        }
+        if (escaped) {
+          escaped = false;
+          keyBytes.push(c);
+        } else if (c === BACKSLASH) {
+          escaped = true;
+          keyBytes.push(c);
+        } else if (c === QUOTE) {
+          inString = false;
+          const raw = Buffer.from(keyBytes).toString('utf8');
+          stack[stack.length - 1]!.key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+          keyBytes = null;
         } else {
-          keyBytes?.push(d);
+          keyBytes.push(c);
         }
         continue;
       }
