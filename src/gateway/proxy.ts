@@ -6,16 +6,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { resolveDialect } from '../dialects/index.js';
 import type { Dialect } from '../dialects/types.js';
-import { AirlockError } from '../errors.js';
+import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
 import { decodeBody, readBody } from './body.js';
 import type { Exchange, ExchangeListener } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { passThroughInspector, type InspectResult, type Inspector, type Restorer } from './inspector.js';
+import {
+  passThroughInspector,
+  type InspectResult,
+  type Inspector,
+  type Restorer,
+  type StreamRestorer,
+} from './inspector.js';
 import { scanJson, type JsonScan } from './json-scan.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
@@ -38,8 +44,6 @@ export interface ProxyContext {
   captureBody?: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
-
-type UpstreamResponse = Dispatcher.ResponseData;
 
 export async function proxyRequest(
   ctx: ProxyContext,
@@ -66,7 +70,7 @@ export async function proxyRequest(
     aborted: false,
   };
   const t0 = performance.now();
-  const abort = new AbortController();
+  const gone = new ClientGone();
   let settled = false;
   const settle = (status: number): void => {
     if (settled) return;
@@ -78,7 +82,7 @@ export async function proxyRequest(
   res.on('close', () => {
     if (!res.writableFinished) {
       ex.aborted = true;
-      abort.abort();
+      gone.abort();
     }
     settle(res.headersSent ? res.statusCode : 0);
   });
@@ -87,7 +91,7 @@ export async function proxyRequest(
   try {
     const refused = ctx.admit?.();
     if (refused) throw refused;
-    await handle(ctx, route, dialect, req, res, ex, abort.signal, settle);
+    await handle(ctx, route, dialect, req, res, ex, gone, settle);
   } catch (err) {
     const error =
       err instanceof AirlockError
@@ -96,7 +100,7 @@ export async function proxyRequest(
     if (ex.decision !== 'block') ex.decision = 'error';
     ex.errorCode = error.code;
     if (error.code === 'AIRLOCK_INTERNAL') ctx.log.error({ err, requestId: ex.id }, 'request failed');
-    if (abort.signal.aborted) return;
+    if (gone.aborted) return;
     settle(res.headersSent ? res.statusCode : error.status);
     sendError(res, route.provider, error);
   }
@@ -109,7 +113,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   ex: Exchange,
-  signal: AbortSignal,
+  gone: ClientGone,
   settle: (status: number) => void,
 ): Promise<void> {
   const limit = ctx.config.limits.max_body;
@@ -192,23 +196,34 @@ async function handle(
   if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
   const target = ctx.upstreams.target(route.provider);
-  const tUpstream = performance.now();
-  let upstream: UpstreamResponse;
-  try {
-    upstream = await ctx.upstreams.dispatcher(route.provider).request({
-      origin: target.origin,
-      path: target.basePath + route.path + route.search,
-      method: ex.method as Dispatcher.HttpMethod,
-      headers,
-      body,
-      signal,
-    });
-  } catch (err) {
-    if (signal.aborted) return;
-    throw upstreamError(err, target.origin);
-  }
-  ex.upstreamMs = performance.now() - tUpstream;
-  await relay(ctx, route.provider, upstream, res, ex, restorer, signal, settle);
+  await new Promise<void>((resolve, reject) => {
+    const relay = new Relay(
+      ctx,
+      route.provider,
+      target.origin,
+      res,
+      ex,
+      restorer,
+      gone,
+      settle,
+      resolve,
+      reject,
+    );
+    try {
+      ctx.upstreams.dispatcher(route.provider).dispatch(
+        {
+          origin: target.origin,
+          path: target.basePath + route.path + route.search,
+          method: ex.method as Dispatcher.HttpMethod,
+          headers,
+          body,
+        },
+        relay,
+      );
+    } catch (err) {
+      relay.onResponseError(undefined, err as Error);
+    }
+  });
 }
 
 function isSse(headers: Record<string, string | string[] | undefined>): boolean {
@@ -221,101 +236,259 @@ function isJson(headers: Record<string, string | string[] | undefined>): boolean
   return typeof type === 'string' && type.includes('json');
 }
 
-async function relay(
-  ctx: ProxyContext,
-  provider: Exchange['provider'],
-  upstream: UpstreamResponse,
-  res: ServerResponse,
-  ex: Exchange,
-  restorer: Restorer | undefined,
-  signal: AbortSignal,
-  settle: (status: number) => void,
-): Promise<void> {
-  const { statusCode, headers, body } = upstream;
-  const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
-  const ok = statusCode >= 200 && statusCode < 300;
-  const sse = isSse(headers);
+/** The client went away: stops the upstream request, now or as soon as it has one. */
+class ClientGone {
+  aborted = false;
+  private stop: (() => void) | undefined;
 
-  if (restorer && ok && !encoded && !sse && isJson(headers)) {
-    const raw = await collect(body, ctx.config.limits.max_answer);
+  abort(): void {
+    this.aborted = true;
+    this.stop?.();
+  }
+
+  onAbort(stop: () => void): void {
+    this.stop = stop;
+    if (this.aborted) stop();
+  }
+}
+
+/**
+ * One upstream request and the relay of its answer, driven by undici's dispatch callbacks:
+ * chunks go to the client as the parser hands them over (no Readable in between, no async
+ * iteration), with backpressure by pausing the upstream. Settles the promise `handle` waits on
+ * when the exchange is over; rejects, for `proxyRequest` to answer with an error, only before
+ * the answer started (or while a JSON answer to restore is being collected).
+ *   - Raw: the bytes as received, for every answer without surrogates to restore.
+ *   - SSE restoring: event by event through the restorer.
+ *   - JSON restoring: collected whole (up to limits.max_answer), restored, sent.
+ */
+class Relay implements Dispatcher.DispatchHandler {
+  private readonly tUpstream = performance.now();
+  private controller: Dispatcher.DispatchController | undefined;
+  private done = false;
+  private started = false;
+  private statusCode = 0;
+  private sse = false;
+  /** Set while collecting a JSON answer to restore. */
+  private collected: Buffer[] | undefined;
+  private collectedSize = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private stream: StreamRestorer | undefined;
+  private parser: SseParser | undefined;
+  /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
+  private waiting = false;
+  private ended = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly provider: Provider,
+    private readonly origin: string,
+    private readonly res: ServerResponse,
+    private readonly ex: Exchange,
+    private readonly restorer: Restorer | undefined,
+    private readonly gone: ClientGone,
+    private readonly settle: (status: number) => void,
+    private readonly resolve: () => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.gone.onAbort(() => controller.abort(new errors.RequestAbortedError()));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // Informational answers (103 Early Hints) are not relayed.
+    if (statusCode < 200 || this.done) return;
+    this.started = true;
+    this.ex.upstreamMs = performance.now() - this.tUpstream;
+    this.statusCode = statusCode;
+    this.headers = headers;
+    const { res, restorer } = this;
+    try {
+      const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
+      const ok = statusCode >= 200 && statusCode < 300;
+      this.sse = isSse(headers);
+      if (restorer && ok && !encoded && !this.sse && isJson(headers)) {
+        this.collected = [];
+        return;
+      }
+      res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: false }));
+      // A stream's headers go out at once (the client waits for them); a JSON answer's ride with its body.
+      if (this.sse) res.flushHeaders();
+      if (restorer && ok && !encoded && this.sse) {
+        this.stream = restorer.stream();
+        this.parser = new SseParser();
+      }
+    } catch (err) {
+      this.failBeforeAnswer(err);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    if (this.collected) {
+      this.collectedSize += chunk.length;
+      if (this.collectedSize > this.ctx.config.limits.max_answer) {
+        this.failBeforeAnswer(
+          new AirlockError('AIRLOCK_INTERNAL', `upstream answer larger than limits.max_answer`),
+        );
+        return;
+      }
+      this.collected.push(chunk);
+      return;
+    }
+    try {
+      const { stream, parser } = this;
+      const out = stream && parser ? Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev))) : chunk;
+      if (out.length > 0 && !this.write(out)) controller.pause();
+    } catch (err) {
+      this.brokeOff(err);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return;
+    if (this.collected) {
+      this.sendRestoredJson(Buffer.concat(this.collected, this.collectedSize));
+      return;
+    }
+    this.ended = true;
+    if (!this.waiting) this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.done) return;
+    if (this.gone.aborted) {
+      this.close();
+      return;
+    }
+    if (!this.started) {
+      this.done = true;
+      this.reject(upstreamError(err, this.origin));
+    } else if (this.collected) {
+      this.done = true;
+      this.reject(err);
+    } else {
+      this.brokeOff(err);
+    }
+  }
+
+  /** Writes to the client; false when it must drain first (the relay resumes on 'drain'). */
+  private write(data: Buffer): boolean {
+    const { res } = this;
+    this.ex.bytesOut += data.length;
+    if (res.write(data)) return true;
+    if (res.destroyed) {
+      this.close();
+      return false;
+    }
+    this.waiting = true;
+    const onDrain = () => {
+      res.off('close', onClose);
+      this.waiting = false;
+      if (this.done) return;
+      if (this.ended) this.finish();
+      else this.controller?.resume();
+    };
+    const onClose = () => {
+      res.off('drain', onDrain);
+      this.close();
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+    return false;
+  }
+
+  /** The upstream answer is complete: what the restorer still holds, then the end. */
+  private finish(): void {
+    const { stream, parser } = this;
+    if (stream && parser) {
+      let tail: Buffer;
+      try {
+        tail = Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]);
+      } catch (err) {
+        this.brokeOff(err);
+        return;
+      }
+      this.stream = undefined;
+      this.parser = undefined;
+      if (tail.length > 0 && !this.write(tail)) return;
+    }
+    this.done = true;
+    this.settle(this.statusCode);
+    this.res.end();
+    this.resolve();
+  }
+
+  private sendRestoredJson(raw: Buffer): void {
+    const { res, ex } = this;
+    this.done = true;
     let out = raw;
     try {
       const answer: unknown = JSON.parse(raw.toString('utf8'));
-      restorer.json(answer);
+      this.restorer!.json(answer);
       out = Buffer.from(JSON.stringify(answer));
     } catch (err) {
-      ctx.log.warn(
+      this.ctx.log.warn(
         { err: (err as Error).message, requestId: ex.id },
         'answer not restorable; sent as received',
       );
     }
-    res.writeHead(statusCode, {
-      ...clientResponseHeaders(headers, { bodyRewritten: true }),
-      'content-length': out.length,
-    });
+    try {
+      res.writeHead(this.statusCode, {
+        ...clientResponseHeaders(this.headers, { bodyRewritten: true }),
+        'content-length': out.length,
+      });
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
     ex.bytesOut = out.length;
-    settle(statusCode);
+    this.settle(this.statusCode);
     res.end(out);
-    return;
+    this.resolve();
   }
 
-  res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: false }));
-  // A stream's headers go out at once (the client waits for them); a JSON answer's ride with its body.
-  if (sse) res.flushHeaders();
-  const stream = restorer && ok && !encoded && sse ? restorer.stream() : undefined;
-  const parser = stream ? new SseParser() : undefined;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      let out: Buffer = chunk;
-      if (stream && parser) out = Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev)));
-      if (out.length > 0 && !(await write(res, out))) return;
+  /** Nothing of the answer was sent yet: stop the upstream, let proxyRequest answer the error. */
+  private failBeforeAnswer(err: unknown): void {
+    this.done = true;
+    this.controller?.abort(err as Error);
+    this.reject(err);
+  }
+
+  /** The answer broke off after its headers went out: end it the way the provider would. */
+  private brokeOff(err: unknown): void {
+    const { ex, res } = this;
+    this.done = true;
+    this.controller?.abort(err as Error);
+    if (this.gone.aborted) {
+      this.resolve();
+      return;
     }
-    if (stream && parser) {
-      const tail = Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]);
-      if (tail.length > 0 && !(await write(res, tail))) return;
-    }
-    settle(statusCode);
-    res.end();
-  } catch (err) {
-    if (signal.aborted) return;
     // Headers are gone: end the stream the way the provider would, never with a 500.
     const error = upstreamError(err, 'upstream answer');
     ex.decision = 'error';
     ex.errorCode = error.code;
-    ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');
-    settle(statusCode);
-    if (sse && !res.destroyed) {
-      res.end(streamErrorEvent(provider, error));
+    this.ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');
+    this.settle(this.statusCode);
+    if (this.sse && !res.destroyed) {
+      res.end(streamErrorEvent(this.provider, error));
     } else {
       res.destroy(error);
     }
+    this.resolve();
   }
 
-  function write(target: ServerResponse, data: Buffer): Promise<boolean> | boolean {
-    ex.bytesOut += data.length;
-    if (target.write(data)) return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        target.off('drain', onDrain);
-        target.off('close', onClose);
-        resolve(ok);
-      };
-      const onDrain = () => done(true);
-      const onClose = () => done(false);
-      target.on('drain', onDrain);
-      target.on('close', onClose);
-    });
+  /** The client went away: nothing more to send; the upstream is aborted by `gone`. */
+  private close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.controller?.abort(new errors.RequestAbortedError());
+    this.resolve();
   }
-}
-
-async function collect(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit)
-      throw new AirlockError('AIRLOCK_INTERNAL', `upstream answer larger than limits.max_answer`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
 }

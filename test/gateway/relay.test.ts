@@ -1,0 +1,189 @@
+/**
+ * Relaying answers: byte-exact under backpressure (a client that reads slowly), the exchange
+ * recorded before the answer ends (write-ahead), and the restoring paths (SSE event by event,
+ * JSON whole) with their limits and failures.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Exchange } from '../../src/gateway/exchange.js';
+import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
+import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import { testConfig } from '../helpers/stack.js';
+
+/** 8 MiB of varied bytes: more than any socket buffer, so the gateway must wait for drains. */
+const BIG = Buffer.alloc(8 * 1024 * 1024);
+for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + (i >> 13)) & 0xff;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** SSE events whose data carries `SECRET`, which the test restorer turns into `secret`. */
+const EVENTS = Array.from(
+  { length: 4000 },
+  (_, i) => `event: delta\ndata: {"i":${i},"text":"SECRET ${'x'.repeat(200)}"}\n\n`,
+);
+
+let upstream: Server;
+let upstreamUrl: string;
+const brokenOff: ServerResponse[] = [];
+
+before(async () => {
+  upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const kind = url.searchParams.get('case');
+      if (kind === 'big') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG.length });
+        // In pieces, so that the gateway sees many chunks.
+        for (let at = 0; at < BIG.length; at += 100_000) res.write(BIG.subarray(at, at + 100_000));
+        res.end();
+      } else if (kind === 'sse') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const ev of EVENTS) res.write(ev);
+        // The last event is split and unterminated: the parser holds it until the end.
+        res.end('event: delta\ndata: {"text":"SEC');
+      } else if (kind === 'json') {
+        const body = JSON.stringify({
+          text: 'SECRET',
+          pad: 'y'.repeat(Number(url.searchParams.get('pad') ?? 0)),
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      } else if (kind === 'broken') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+        res.write('{"partial":');
+        brokenOff.push(res);
+        setTimeout(() => res.destroy(), 50);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((r) => upstream.close(() => r())));
+
+/** Restores `SECRET` → `secret` in every SSE event and JSON answer; the tail gets a marker. */
+const restoring: Inspector = {
+  inspect: () => {
+    const restorer: Restorer = {
+      json(answer) {
+        (answer as { text: string }).text = 'secret';
+      },
+      stream() {
+        return {
+          event: (ev) => Buffer.from(ev.raw.toString('utf8').replace('SECRET', 'secret')),
+          end: () => Buffer.from(': end\n\n'),
+        };
+      },
+    };
+    return { action: 'forward', restorer, summary: { findings: [], mode: 'test' } };
+  },
+};
+
+/** POSTs through the gateway and reads the answer slowly: a pause every 64 KiB. */
+function slowPost(
+  gw: Gateway,
+  path: string,
+  order: string[] = [],
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gw.url}/anthropic${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let sinceBreak = 0;
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        sinceBreak += c.length;
+        if (sinceBreak > 64 * 1024) {
+          sinceBreak = 0;
+          res.pause();
+          setTimeout(() => res.resume(), 2);
+        }
+      });
+      res.on('end', () => {
+        order.push('client end');
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ model: 'm', messages: [] }));
+  });
+}
+
+describe('relay without restoring', () => {
+  let gw: Gateway;
+  const order: string[] = [];
+  const exchanges: Exchange[] = [];
+  before(async () => {
+    gw = await startGateway({
+      config: testConfig({}, upstreamUrl),
+      onExchange: (ex) => {
+        order.push('exchange');
+        exchanges.push(ex);
+      },
+    });
+  });
+  after(() => gw.close(500));
+
+  test('a large answer to a slow client arrives byte for byte, recorded before it ends', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=big', order);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, BIG.length);
+    assert.equal(sha(res.body), sha(BIG));
+    assert.deepEqual(order, ['exchange', 'client end']);
+    assert.equal(exchanges[0]!.bytesOut, BIG.length);
+    assert.equal(exchanges[0]!.status, 200);
+    assert.equal(exchanges[0]!.model, 'm');
+    assert.ok(exchanges[0]!.upstreamMs !== undefined);
+  });
+
+  test('an answer that breaks off before its end resets the client connection', async () => {
+    await assert.rejects(slowPost(gw, '/v1/messages?case=broken'));
+    const last = exchanges.at(-1)!;
+    assert.equal(last.decision, 'error');
+    assert.equal(last.status, 200);
+  });
+});
+
+describe('relay while restoring', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await startGateway({
+      config: testConfig({ limits: { max_answer: '64KiB' } }, upstreamUrl),
+      inspector: restoring,
+    });
+  });
+  after(() => gw.close(500));
+
+  test('SSE: every event restored, in order, with the tail, to a slow client', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=sse');
+    assert.equal(res.status, 200);
+    const want =
+      EVENTS.map((ev) => ev.replace('SECRET', 'secret')).join('') +
+      'event: delta\ndata: {"text":"SEC' +
+      ': end\n\n';
+    assert.equal(res.body.toString('utf8'), want);
+  });
+
+  test('JSON: restored whole, with a content-length', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=json&pad=10');
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body.toString('utf8')), { text: 'secret', pad: 'y'.repeat(10) });
+  });
+
+  test('JSON over limits.max_answer: an error in the provider shape', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=json&pad=100000');
+    assert.equal(res.status, 500);
+    const body = JSON.parse(res.body.toString('utf8')) as { type: string; error: { message: string } };
+    assert.equal(body.type, 'error');
+    assert.match(body.error.message, /max_answer/);
+  });
+});
