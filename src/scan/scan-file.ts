@@ -28,6 +28,9 @@ export interface FileResult {
   dropped: number;
 }
 
+/** Distinct (rule, value) hashes remembered per file. */
+const FINGERPRINT_MEMO = 4096;
+
 function errorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
@@ -66,6 +69,9 @@ export async function scanFile(
   const format = opened.format;
   result.summary.format = format;
   const seen = new Map<string, ScanFinding>();
+  // The same value comes back all through a file (a home path, a user name, a header in every
+  // HAR entry): its keyed hash is computed once per rule and value, not once per occurrence.
+  const fingerprints = new Map<string, string>();
   try {
     for await (const batch of opened.batches) {
       result.warnings.push(...batch.warnings);
@@ -78,7 +84,14 @@ export async function scanFile(
         const input = batch.inputs[f.input];
         if (!input) continue;
         const value = input.text.slice(f.start, f.end);
-        const fp = fingerprint(opts.fingerprintKey, f.ruleId, displayName, value);
+        const memoKey = `${f.ruleId}\0${value}`;
+        let fp = fingerprints.get(memoKey);
+        if (fp === undefined) {
+          fp = fingerprint(opts.fingerprintKey, f.ruleId, displayName, value);
+          // Bounded: a file with very many distinct values starts over rather than grow.
+          if (fingerprints.size >= FINGERPRINT_MEMO) fingerprints.clear();
+          fingerprints.set(memoKey, fp);
+        }
         const dedupeKey = `${fp}\0${f.role}`;
         const previous = seen.get(dedupeKey);
         if (previous) {

@@ -20,8 +20,21 @@ type Rec = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+type UrlTarget = { provider: Provider; path: string } | undefined;
+
+/** A capture sends the same few URLs over and over: parsed once each (bounded). */
+const urlTargets = new Map<string, UrlTarget>();
+
 /** Provider and upstream path of a URL, direct (api.anthropic.com) or through an Airlock prefix. */
-export function providerOfUrl(url: string): { provider: Provider; path: string } | undefined {
+export function providerOfUrl(url: string): UrlTarget {
+  if (urlTargets.has(url)) return urlTargets.get(url);
+  const target = parseUrlTarget(url);
+  if (urlTargets.size >= 256) urlTargets.clear();
+  urlTargets.set(url, target);
+  return target;
+}
+
+function parseUrlTarget(url: string): UrlTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
