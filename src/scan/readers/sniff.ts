@@ -8,6 +8,7 @@ import { isAuditRecord } from './audit.js';
 import { isClaudeCodeRecord } from './claude-code.js';
 import { isCodexRecord } from './codex.js';
 import { isGeminiRecord, isQwenRecord } from './gemini.js';
+import { decodeUtf8 } from './decode.js';
 
 export type Sniffed =
   | { kind: 'binary' }
@@ -37,18 +38,32 @@ function looksBinary(head: Buffer): boolean {
   return probe.includes(0);
 }
 
+/** Bytes decoded for a first look: enough for the first line of nearly every transcript. */
+const QUICK_BYTES = 64 * 1024;
+
 export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   if (head.length === 0) return { kind: 'empty' };
   if (looksBinary(head)) return { kind: 'binary' };
-  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  // The head is a whole first chunk (up to 1 MiB); decoding all of it cost as much as scanning
+  // it. Most files are told apart by their start and first line: look at the first 64 KiB, and
+  // decode the whole head only when that does not decide.
+  if (head.length > QUICK_BYTES) {
+    const quick = sniffText(decodeUtf8(head, 0, QUICK_BYTES), false, file, true);
+    if (quick) return quick;
+  }
+  return sniffText(decodeUtf8(head), complete, file, false)!;
+}
+
+/** With `quick` (a cut head), undefined whenever more of the head could change the answer. */
+function sniffText(raw: string, complete: boolean, file: string, quick: boolean): Sniffed | undefined {
+  const text = raw.replace(/^\uFEFF/, '');
   const trimmed = text.trimStart();
+  if (quick && trimmed.length < 1024) return undefined;
   if (/^\{\s*"log"\s*:\s*\{/.test(trimmed)) return { kind: 'har' };
-  if (
-    trimmed.startsWith('[') &&
-    /^\[\s*\{\s*"sessionId"\s*:/.test(trimmed) &&
-    /"messageId"\s*:/.test(trimmed)
-  ) {
-    return { kind: 'session-document', format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli', target: [] };
+  if (trimmed.startsWith('[') && /^\[\s*\{\s*"sessionId"\s*:/.test(trimmed)) {
+    if (/"messageId"\s*:/.test(trimmed))
+      return { kind: 'session-document', format: isQwenPath(file) ? 'qwen-code' : 'gemini-cli', target: [] };
+    if (quick) return undefined;
   }
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return { kind: 'lines', format: 'text' };
 
@@ -73,6 +88,7 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
       records.push(rec);
     } else records.push({});
   }
+  if (quick) return undefined;
   if (records.length === 0) {
     // A pretty-printed document (its first line alone is not JSON), or one long first line.
     if (/^\{\s*"sessionId"\s*:/.test(trimmed) && /"messages"\s*:\s*\[/.test(trimmed)) {
