@@ -1,14 +1,15 @@
 /**
  * One CONNECT request: parse the authority-form target, refuse it (loop, policy) or open the
- * tunnel — straight, through the upstream proxy, or handed to the interception seam — then pipe
- * both ways. The bytes of an open tunnel are never parsed.
+ * tunnel — straight, through the upstream proxy, or handed to the interception seam — then
+ * splice both sockets (tunnel.ts). The bytes of an open tunnel are never parsed.
  */
-import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
+import { splice } from './tunnel.js';
 import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
@@ -17,40 +18,55 @@ export type TunnelHandler = (client: Duplex, head: Buffer) => void;
 export type Verdict =
   { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string };
 
+/** Who asked, as an event records it. */
+export interface ClientInfo {
+  address: string;
+  userAgent?: string;
+}
+
+/** What a CONNECT request says, from the proxy's own head parser or from node:http. */
+export interface ConnectRequest {
+  target: string;
+  /** `Via` field values, comma-joined. */
+  via: string | undefined;
+  client: ClientInfo;
+}
+
+export type ReportFields = Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>;
+
 /** What a CONNECT needs from the proxy that received it. */
 export interface ConnectContext {
-  report(
-    req: IncomingMessage,
-    start: number,
-    fields: Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>,
-  ): void;
-  check(req: IncomingMessage, dest: Destination): Verdict;
+  report(client: ClientInfo, start: number, fields: ReportFields): void;
+  check(dest: Destination, via: string | undefined): Verdict;
   upstreamFor(dest: Destination): UpstreamProxy | undefined;
   interceptTunnel?: (host: string, port: number) => TunnelHandler | undefined;
   /** This proxy's Via pseudonym, sent on CONNECTs to the upstream proxy. */
   via: string;
   connectTimeoutMs: number;
-  /** Open client sockets, destroyed when the proxy closes. */
+  /** Client sockets in a CONNECT (dialling or tunnelling); destroyed when the proxy closes. */
   open: Set<Duplex>;
 }
 
+const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
+
 export async function handleConnect(
   ctx: ConnectContext,
-  req: IncomingMessage,
+  req: ConnectRequest,
   client: Duplex,
   head: Buffer,
+  start = performance.now(),
 ): Promise<void> {
   const { report, check, via, connectTimeoutMs, open } = ctx;
-  const start = performance.now();
   client.on('error', () => client.destroy());
   // Tracked from the start, so that closing the proxy also ends a CONNECT still dialling out.
   open.add(client);
-  client.once('close', () => open.delete(client));
-  const dest = parseAuthority(req.url ?? '');
+  const untrack = () => open.delete(client);
+  client.once('close', untrack);
+  const dest = parseAuthority(req.target);
   if (dest === undefined) {
     // The raw target is not echoed: it may be anything, credentials included.
     answerRaw(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
-    report(req, start, {
+    report(req.client, start, {
       method: 'CONNECT',
       host: '',
       port: 0,
@@ -61,10 +77,10 @@ export async function handleConnect(
     });
     return;
   }
-  const verdict = check(req, dest);
+  const verdict = check(dest, req.via);
   if ('status' in verdict) {
     answerRaw(client, verdict.status, verdict.message);
-    report(req, start, {
+    report(req.client, start, {
       method: 'CONNECT',
       ...dest,
       decision: 'deny',
@@ -76,8 +92,8 @@ export async function handleConnect(
   }
   const intercept = ctx.interceptTunnel?.(dest.host, dest.port);
   if (intercept !== undefined) {
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    report(req, start, {
+    client.write(ESTABLISHED);
+    report(req.client, start, {
       method: 'CONNECT',
       ...dest,
       decision: 'allow',
@@ -96,7 +112,7 @@ export async function handleConnect(
     const e =
       err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
     answerRaw(client, e.status, `Airlock egress proxy: ${e.message}`);
-    report(req, start, {
+    report(req.client, start, {
       method: 'CONNECT',
       ...dest,
       decision: 'allow',
@@ -113,10 +129,23 @@ export async function handleConnect(
     server.destroy();
     return;
   }
-  client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  client.write(ESTABLISHED);
   if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
   if (head.length > 0) server.write(head);
-  report(req, start, {
+  if (client instanceof Socket) {
+    // The client socket may be re-created around its handle: track the one that stays.
+    client.off('close', untrack);
+    open.delete(client);
+    const spliced = splice(client, server, () => open.delete(spliced.client));
+    open.add(spliced.client);
+  } else {
+    server.on('error', () => client.destroy());
+    server.on('close', () => client.destroy());
+    client.on('close', () => server.destroy());
+    client.pipe(server);
+    server.pipe(client);
+  }
+  report(req.client, start, {
     method: 'CONNECT',
     ...dest,
     decision: 'allow',
@@ -125,15 +154,4 @@ export async function handleConnect(
     status: 200,
     route: tunnel.route,
   });
-  // Both directions piped; end() propagates half-closes, an error on either side ends both.
-  const teardown = () => {
-    client.destroy();
-    server.destroy();
-  };
-  server.on('error', teardown);
-  client.on('error', teardown);
-  server.on('close', teardown);
-  client.on('close', teardown);
-  client.pipe(server);
-  server.pipe(client);
 }

@@ -1,7 +1,12 @@
 /**
  * The forward proxy (`HTTPS_PROXY=http://127.0.0.1:8790`): CONNECT tunnels and absolute-URI
  * HTTP requests, each destination decided by the egress policy and reported as one event.
- * node:http parses the request head; after a tunnel opens its bytes are piped, never parsed.
+ *
+ * Connections arrive on a net.Server. A `CONNECT` head is read by the proxy itself (head.ts: one
+ * small parse, no request objects) and the tunnel is spliced socket to socket (tunnel.ts); after
+ * that its bytes are moved, never parsed. Anything else — absolute-URI requests, `/healthz`,
+ * garbage — is handed, with the bytes read so far put back, to a node:http server that never
+ * listens itself, and gets node:http's parsing, limits and error answers.
  *
  * TLS interception seam: `interceptTunnel(host, port)` is asked for every allowed CONNECT. It
  * returns undefined (tunnel the bytes) or a handler that receives the client socket after the
@@ -10,20 +15,44 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
 import { normalizeHost, type Destination } from './host-pattern.js';
 import { logEgressEvents, type EgressEvent, type EgressListener } from './events.js';
 import { viaHasLoop } from './headers.js';
+
 import { parseBypass, parseUpstreamProxy, routeFor, type UpstreamProxy } from './upstream.js';
-import { handleConnect, type ConnectContext, type TunnelHandler, type Verdict } from './connect.js';
+import {
+  handleConnect,
+  type ClientInfo,
+  type ConnectContext,
+  type ReportFields,
+  type TunnelHandler,
+  type Verdict,
+} from './connect.js';
+import { parseConnectHead, startsConnect } from './head.js';
 import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 
 export type { TunnelHandler, Verdict };
+
+/** A request head (CONNECT or other) must be complete within this time; else 408. */
+const HEAD_TIMEOUT_MS = 60_000;
+
+/** `Via` as one string (node:http already joins repeated fields). */
+const joinVia = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v.join(', ') : v;
+
+function clientOf(req: IncomingMessage): ClientInfo {
+  const ua = req.headers['user-agent'];
+  return {
+    address: req.socket.remoteAddress ?? '',
+    ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+  };
+}
 
 export interface ForwardProxyOptions {
   /** Listen address; default 127.0.0.1 (anything else lets the network use the proxy). */
@@ -73,20 +102,15 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const open = new Set<Duplex>();
   let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
 
-  function report(
-    req: IncomingMessage,
-    start: number,
-    fields: Omit<EgressEvent, 'kind' | 'time' | 'latencyMs' | 'client'>,
-  ): void {
-    const ua = req.headers['user-agent'];
+  function report(client: ClientInfo, start: number, fields: ReportFields): void {
     const event: EgressEvent = {
       kind: 'egress',
       time: new Date(Date.now() - (performance.now() - start)).toISOString(),
       ...fields,
       latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
       client: {
-        address: req.socket.remoteAddress ?? '',
-        ...(typeof ua === 'string' ? { userAgent: ua.slice(0, 256) } : {}),
+        address: client.address,
+        ...(client.userAgent !== undefined ? { userAgent: client.userAgent.slice(0, 256) } : {}),
       },
     };
     try {
@@ -99,8 +123,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const upstreamFor = (dest: Destination) => routeFor(dest, upstream, bypass);
 
   /** Loop, then policy: the refusal to send, or the rule that allows the destination. */
-  function check(req: IncomingMessage, dest: Destination): Verdict {
-    if (isSelf(dest, self) || viaHasLoop(req.headers.via, via)) {
+  function check(dest: Destination, viaField: string | undefined): Verdict {
+    if (isSelf(dest, self) || viaHasLoop(viaField, via)) {
       return {
         status: 508,
         outcome: 'loop',
@@ -147,7 +171,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
           ? 'https URLs go through CONNECT'
           : 'request target must be an absolute http:// URL';
       answerPlain(res, 400, `Airlock egress proxy: ${why}`);
-      report(req, start, {
+      report(clientOf(req), start, {
         method,
         host: '',
         port: 0,
@@ -159,10 +183,10 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       return;
     }
     const dest: Destination = { host, port: url.port === '' ? 80 : Number(url.port) };
-    const verdict = check(req, dest);
+    const verdict = check(dest, req.headers.via);
     if ('status' in verdict) {
       answerPlain(res, verdict.status, verdict.message);
-      report(req, start, {
+      report(clientOf(req), start, {
         method,
         ...dest,
         decision: 'deny',
@@ -175,7 +199,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     open.add(res.socket as Duplex);
     res.on('close', () => open.delete(res.socket as Duplex));
     const result = await forwarder.forward(req, res, url, dest, upstreamFor(dest));
-    report(req, start, {
+    report(clientOf(req), start, {
       method,
       ...dest,
       decision: 'allow',
@@ -197,37 +221,109 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     open,
   };
 
-  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+  const maxHeaderSize = opts.maxHeaderSize ?? 16 * 1024;
+  /** Parses everything that is not a CONNECT read by the fast path; it never listens itself. */
+  const http = createServer({ maxHeaderSize }, (req, res) => {
     void onRequest(req, res);
   });
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void handleConnect(connectContext, req, socket, head);
+  http.requestTimeout = 0;
+  http.headersTimeout = HEAD_TIMEOUT_MS;
+  // A CONNECT after plain requests on one keep-alive connection arrives here.
+  http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const request = { target: req.url ?? '', via: joinVia(req.headers.via), client: clientOf(req) };
+    void handleConnect(connectContext, request, socket, head);
   });
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+  http.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
     answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT');
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    refuseHead(socket as Socket, status, err.code ?? 'client error');
+  });
+
+  function refuseHead(socket: Socket, status: number, rule: string): void {
     answerRaw(socket, status, `Airlock egress proxy: ${STATUS_CODES[status] ?? 'bad request'}`);
-    const fakeReq = { headers: {}, socket } as unknown as IncomingMessage;
-    report(fakeReq, performance.now(), {
+    report({ address: socket.remoteAddress ?? '' }, performance.now(), {
       method: '',
       host: '',
       port: 0,
       decision: 'deny',
-      rule: err.code ?? 'client error',
+      rule,
       outcome: 'bad_request',
       status,
     });
-  });
+  }
 
+  /** Every client connection not yet in a tunnel, destroyed when the proxy closes. */
+  const connections = new Set<Socket>();
+
+  function onConnection(socket: Socket): void {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    let buffered: Buffer | undefined;
+    let searched = 0;
+    const timer = setTimeout(() => {
+      finishHead();
+      refuseHead(socket, 408, 'request head timeout');
+    }, HEAD_TIMEOUT_MS);
+    timer.unref();
+    const finishHead = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+    };
+    function onData(chunk: Buffer): void {
+      const bytes: Buffer = buffered === undefined ? chunk : Buffer.concat([buffered, chunk]);
+      const kind = startsConnect(bytes);
+      if (kind === 'maybe') {
+        buffered = bytes;
+        return;
+      }
+      if (kind === 'no') {
+        // node:http takes over with the bytes read so far put back in front.
+        finishHead();
+        socket.off('error', onError);
+        socket.unshift(bytes);
+        http.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      const parsed = parseConnectHead(bytes, maxHeaderSize, searched);
+      if (parsed.kind === 'incomplete') {
+        buffered = bytes;
+        searched = bytes.length;
+        return;
+      }
+      finishHead();
+      if (parsed.kind === 'bad') {
+        refuseHead(socket, parsed.status, parsed.rule);
+        return;
+      }
+      const { head } = parsed;
+      // From here the CONNECT handler tracks the socket (and may replace it).
+      connections.delete(socket);
+      socket.off('error', onError);
+      const request = {
+        target: head.target,
+        via: head.via,
+        client: {
+          address: socket.remoteAddress ?? '',
+          ...(head.userAgent !== undefined ? { userAgent: head.userAgent } : {}),
+        },
+      };
+      void handleConnect(connectContext, request, socket, bytes.subarray(head.length));
+    }
+    socket.on('data', onData);
+  }
+
+  const server = createNetServer({ noDelay: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8790, opts.host ?? '127.0.0.1', () => {
@@ -247,7 +343,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of open) socket.destroy();
-      server.closeAllConnections();
+      for (const socket of connections) socket.destroy();
       forwarder.close();
       await closed;
     },

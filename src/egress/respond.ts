@@ -16,7 +16,16 @@ export function answerRaw(socket: Duplex, status: number, message: string): void
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  // What the client still sends is read and dropped: closing with unread bytes would reset the
+  // connection, and the client could lose the answer. A client that never closes is cut off.
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
+
+/** How long a refused client may take to close after the answer. */
+const LINGER_MS = 10_000;
 
 export function answerPlain(res: ServerResponse, status: number, message: string): void {
   const body = `${message}\n`;
