@@ -44,19 +44,20 @@ function isSpace(c: number): boolean {
  * a time while none of them is a quote, a backslash or a control character.
  */
 function stringEnd(b: Uint8Array, words: Int32Array, shift: number, i: number, n: number): number {
+  const lastWord = words.length;
   for (;;) {
-    if (((shift + i) & 3) === 0 && i + 4 <= n) {
-      const x = words[(shift + i) >> 2]!;
-      const q = x ^ 0x22222222;
-      const s = x ^ 0x5c5c5c5c;
-      // A byte that is 0 after the xor (a quote, a backslash) or below 0x20 sets its high bit.
-      if (
-        ((((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((x - 0x20202020) & ~x)) & 0x80808080) ===
-        0
-      ) {
-        i += 4;
-        continue;
+    if (((shift + i) & 3) === 0) {
+      let w = (shift + i) >> 2;
+      while (w < lastWord) {
+        const x = words[w]!;
+        // x ^ 0x02 turns a quote into 0x20 and keeps control characters below 0x20: one
+        // "byte below 0x21" test finds both; a backslash is a zero byte of x ^ 0x5c.
+        const y = x ^ 0x02020202;
+        const z = x ^ 0x5c5c5c5c;
+        if ((((y - 0x21212121) & ~y) | ((z - 0x01010101) & ~z)) & 0x80808080) break;
+        w++;
       }
+      i = (w << 2) - shift;
     }
     if (i >= n) return -1;
     const kind = STRING_BYTE[b[i]!]!;
