@@ -20,7 +20,8 @@ export function upstreamRequestHeaders(
 ): Record<string, string | string[]> {
   const skip = hopByHop(incoming);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || skip(name) || name === 'host') continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
@@ -38,7 +39,8 @@ export function clientResponseHeaders(
 ): OutgoingHttpHeaders {
   const skip = hopByHop(upstream);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || skip(name)) continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;

@@ -148,7 +148,7 @@ async function handle(
   const tInspect = performance.now();
   let result: InspectResult;
   try {
-    result = await ctx.inspector.inspect({
+    const pending = ctx.inspector.inspect({
       provider: route.provider,
       dialect,
       method: ex.method,
@@ -158,6 +158,11 @@ async function handle(
       body: json,
       raw: decoded,
     });
+    // A synchronous answer (the pass-through inspector's) needs no trip through the microtask queue.
+    result =
+      typeof (pending as Promise<InspectResult>).then === 'function'
+        ? await pending
+        : (pending as InspectResult);
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'inspection failed');
     if (ctx.onInspectError === 'block')

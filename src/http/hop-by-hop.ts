@@ -19,9 +19,12 @@ type HeaderMap = Readonly<Record<string, string | string[] | number | undefined>
 
 /** A predicate that is true for the fields of `headers` that must not be forwarded. */
 export function hopByHop(headers: HeaderMap): (name: string) => boolean {
-  const listed = new Set<string>();
   const connection = headers.connection;
-  if (typeof connection === 'string')
-    for (const token of connection.split(',')) listed.add(token.trim().toLowerCase());
+  // Most requests name nothing in Connection (or only keep-alive): no set to build.
+  if (typeof connection !== 'string') return isHopByHop;
+  const listed = new Set<string>();
+  for (const token of connection.split(',')) listed.add(token.trim().toLowerCase());
   return (name) => HOP_BY_HOP.has(name) || listed.has(name);
 }
+
+const isHopByHop = (name: string): boolean => HOP_BY_HOP.has(name);
