@@ -22,10 +22,20 @@ export function workerHeapMb(setup: WorkerSetup): number {
   return Math.max(160, Math.ceil(64 + largest * 3));
 }
 
+/**
+ * Young generation per worker: 8 MB semi-spaces instead of V8's 16 MB. Each worker's heap then
+ * commits about 25 MB less (two workers on 2 × 268 MB: peak RSS 326–336 → 301–312 MB) for a few
+ * percent more scavenging; the batches a reader fills (512 KB of text) still die young.
+ */
+const WORKER_YOUNG_MB = 24;
+
 function spawn(setup: WorkerSetup): Worker {
   const isSource = import.meta.url.endsWith('.ts');
   const url = new URL(isSource ? './worker.ts' : './worker.js', import.meta.url);
-  const resourceLimits = { maxOldGenerationSizeMb: workerHeapMb(setup) };
+  const resourceLimits = {
+    maxOldGenerationSizeMb: workerHeapMb(setup),
+    maxYoungGenerationSizeMb: WORKER_YOUNG_MB,
+  };
   if (!isSource) return new Worker(url, { workerData: setup, resourceLimits });
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
   return new Worker(boot, { eval: true, workerData: setup, resourceLimits });
