@@ -2,7 +2,8 @@
  * Gateway overhead, in one run: direct to the simulator vs a byte pass-through proxy vs Airlock.
  * Real-shaped Anthropic requests of 10 KB, 100 KB and 1 MB, JSON and SSE answers.
  * Reports added latency p50/p99 (sequential requests), time to first streamed event, requests
- * per second at concurrency 32 (100 KB), and each server's peak RSS.
+ * per second at concurrency 32 (100 KB, targets interleaved in half-second slices), and each
+ * server's peak RSS.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -51,18 +52,35 @@ async function sequential(
   return { totals, firsts };
 }
 
-async function throughput(t: Target, body: string, concurrency: number, seconds: number): Promise<number> {
-  const end = performance.now() + seconds * 1000;
-  let done = 0;
-  const worker = async () => {
-    while (performance.now() < end) {
-      await once(t, body);
-      done++;
+/**
+ * Requests per second of each target at a fixed concurrency, measured in interleaved slices
+ * (every target for half a second, round after round) so that a change in the machine's load
+ * during the run hits every target alike instead of whichever ran at that moment.
+ */
+async function throughput(
+  targets: Target[],
+  body: string,
+  concurrency: number,
+  seconds: number,
+): Promise<number[]> {
+  const done = targets.map(() => 0);
+  const elapsed = targets.map(() => 0);
+  const slice = 500;
+  for (let round = 0; round < Math.max(1, Math.round((seconds * 1000) / slice)); round++) {
+    for (const [i, t] of targets.entries()) {
+      const start = performance.now();
+      const end = start + slice;
+      const worker = async () => {
+        while (performance.now() < end) {
+          await once(t, body);
+          done[i]!++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      elapsed[i]! += performance.now() - start;
     }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return done / ((performance.now() - start) / 1000);
+  }
+  return done.map((n, i) => n / (elapsed[i]! / 1000));
 }
 
 /** The real Claude Code request captured from the CLI (test/fixtures/captures), about 76 KB. */
@@ -152,8 +170,7 @@ export async function runGatewayBench(): Promise<string> {
     const noAudit = await spawnServer('airlock (default policy, no audit)', 'airlock-noaudit', sim.url);
     servers.push(noAudit);
     const all = [...targets, mk(noAudit.name, noAudit.url, '/anthropic')];
-    const rps: number[] = [];
-    for (const t of all) rps.push(await throughput(t, body, 32, quick ? 2 : 5));
+    const rps = await throughput(all, body, 32, quick ? 2 : 5);
     out.push('\n### Throughput, 100 KB requests, concurrency 32\n');
     out.push(
       table(
