@@ -257,10 +257,11 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'username',
     description: 'The user name in a shell prompt (user@host:~/dir$).',
-    // Anchored at the @ (cheap to try); the user name before it is added by extendLeft.
-    keywords: ['@'],
-    // The lookahead first: most @ (decorators, JSDoc, emails) fail it within a few characters.
-    pattern: r`(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})(?<v>)@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:(?:~|/)[^\s$#"']*[$#](?= |$)`,
+    // Anchored at the last character of the user name and the @ (a JSDoc ` @param` or a
+    // decorator never reaches the regex); the user name is added by extendLeft.
+    keywords: ['[a-z0-9_\\-]@'],
+    // The lookahead first: most hits (emails) fail it within a few characters.
+    pattern: r`[a-z0-9_-](?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})(?<v>)@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:(?:~|/)[^\s$#"']*[$#](?= |$)`,
     extendLeft: { chars: '[a-z0-9_-]', max: 32 },
     validate: (v) => !GENERIC_USERS.has(v) && v !== 'root' && v !== 'git',
     samples: {
@@ -274,8 +275,8 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'hostname',
     description: 'The host name in a shell prompt (user@host:~/dir$).',
-    keywords: ['@'],
-    pattern: r`(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
+    keywords: ['[a-z0-9_\\-]@'],
+    pattern: r`[a-z0-9_-](?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
     validate: (v) => !TS_WORDS.has(v.toLowerCase()),
     samples: {
       tp: [['root@build-node-3:/srv# make', 'build-node-3']],

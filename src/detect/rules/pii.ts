@@ -57,9 +57,11 @@ export const piiRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'email',
     description: 'An email address (not on reserved example/test domains).',
-    keywords: ['@'],
-    // Anchored at the @ so the prefilter hit is the match start; the local part is added by extendLeft.
-    pattern: r`(?<=[A-Za-z0-9._%+-])@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w.-]*@)(?![A-Za-z0-9-])`,
+    // Anchored at the last character of the local part and the @, so the prefilter hit is the
+    // match start and a JSDoc ` @param` never reaches the regex; the rest of the local part is
+    // added by extendLeft.
+    keywords: ['[A-Za-z0-9._%+\\-]@'],
+    pattern: r`[A-Za-z0-9._%+-](?<v>@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w.-]*@)(?![A-Za-z0-9-])`,
     extendLeft: { chars: '[A-Za-z0-9._%+-]', max: 64 },
     validate: (v) => {
       const [local, domain] = v.split('@') as [string, string];
