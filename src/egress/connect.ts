@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
-import { splice } from './tunnel.js';
+import { planTunnel, splice } from './tunnel.js';
 import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
@@ -105,9 +105,11 @@ export async function handleConnect(
     return;
   }
   const proxy = ctx.upstreamFor(dest);
+  // Only a client socket can be spliced with reused buffers (see tunnel.ts).
+  const plan = client instanceof Socket ? planTunnel() : undefined;
   let tunnel;
   try {
-    tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs);
+    tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread);
   } catch (err) {
     const e =
       err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
@@ -132,11 +134,13 @@ export async function handleConnect(
   client.write(ESTABLISHED);
   if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
   if (head.length > 0) server.write(head);
-  if (client instanceof Socket) {
+  // Read after the answer went out: the client's peer address is a system call.
+  const who: ClientInfo = { ...req.client, address: req.client.address };
+  if (client instanceof Socket && plan !== undefined) {
     // The client socket may be re-created around its handle: track the one that stays.
     client.off('close', untrack);
     open.delete(client);
-    const spliced = splice(client, server, () => open.delete(spliced.client));
+    const spliced = splice(client, server, () => open.delete(spliced.client), plan, tunnel.readsWithOnread);
     open.add(spliced.client);
   } else {
     server.on('error', () => client.destroy());
@@ -145,7 +149,7 @@ export async function handleConnect(
     client.pipe(server);
     server.pipe(client);
   }
-  report(req.client, start, {
+  report(who, start, {
     method: 'CONNECT',
     ...dest,
     decision: 'allow',

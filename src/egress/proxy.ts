@@ -314,7 +314,10 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         target: head.target,
         via: head.via,
         client: {
-          address: socket.remoteAddress ?? '',
+          // Asked for only when an event is made (a system call, not on the way to the answer).
+          get address() {
+            return socket.remoteAddress ?? '';
+          },
           ...(head.userAgent !== undefined ? { userAgent: head.userAgent } : {}),
         },
       };

@@ -12,9 +12,9 @@
  * falls back to `pipe()`: the same bytes, at the stream machinery's cost.
  *
  * Flow control: a chunk is written from the read buffer itself, so while a write is queued the
- * buffer must not be read into again. The callback then stops reading (returns false) and the
- * writer's `drain` resumes it; the re-created sockets have a write high-water mark of 1 byte so
- * that every queued write ends with a `drain`. Reads start at 64 KiB and the buffer grows (up to
+ * buffer must not be read into again. The callback then stops reading (returns false), and the
+ * callback of the write resumes it once the writer's queue is empty (`drain` would not come
+ * for a queue below the high-water mark). Reads start at 64 KiB and the buffer grows (up to
  * 1 MiB) while reads fill it, and shrinks back when they stop doing so: an idle or interactive
  * tunnel holds 128 KiB, a bulk transfer moves 1 MiB per read and write.
  */
@@ -69,10 +69,19 @@ function detachableHandle(socket: Socket): StreamHandle | undefined {
   return handle;
 }
 
+type Forwarder = ReturnType<typeof forwarder>;
+
 /** One direction's read buffer and callback: reads from `from()` are written to `to()`. */
 function forwarder(from: () => Socket, to: () => Socket) {
   let buffer = takeBuffer();
-  const resume = () => from().resume();
+  let waiting = false;
+  /** Every write's callback: once the queue is empty, reading goes on. */
+  const written = () => {
+    if (waiting && to().writableLength === 0) {
+      waiting = false;
+      from().resume();
+    }
+  };
   return {
     buffer: () => buffer,
     /** After both sockets closed: nothing reads into the buffer or writes from it any more. */
@@ -82,7 +91,7 @@ function forwarder(from: () => Socket, to: () => Socket) {
     },
     callback(nread: number, buf: Uint8Array): boolean {
       const out = to();
-      out.write(nread === buf.length ? buf : buf.subarray(0, nread));
+      out.write(nread === buf.length ? buf : buf.subarray(0, nread), written);
       // The next read goes to the buffer returned by buffer() afterwards: size it for the traffic.
       if (nread === buffer.length) {
         if (buffer.length < MAX_BUFFER) buffer = Buffer.allocUnsafe(buffer.length * 4);
@@ -91,7 +100,7 @@ function forwarder(from: () => Socket, to: () => Socket) {
       }
       if (out.writableLength === 0) return true;
       // The write still holds `buf`: read nothing into it until the write completed.
-      out.once('drain', resume);
+      waiting = true;
       return false;
     },
   };
@@ -118,77 +127,107 @@ function rewrap(
     handle,
     onread,
     allowHalfOpen: true,
-    writableHighWaterMark: 1,
     // Not reading until both sides are set up (node:net's own option for accepted handles).
     pauseOnCreate: true,
   } as ConstructorParameters<typeof Socket>[0]);
   return { socket, unread };
 }
 
+/** The two ends of a tunnel, found by the forwarders when data arrives. */
+export interface TunnelPlan {
+  ends: { client: Socket | undefined; server: Socket | undefined };
+  up: Forwarder;
+  down: Forwarder;
+  /** For `net.connect({ onread })`: the server socket reads into the tunnel's buffer from the start. */
+  serverOnread: { buffer: () => Buffer; callback: (nread: number, buf: Uint8Array) => boolean };
+}
+
+/**
+ * A tunnel's forwarders, made before dialling so that a direct connection can be opened with
+ * `onread` already (one socket fewer to re-create once the tunnel opens).
+ */
+export function planTunnel(): TunnelPlan {
+  const ends: TunnelPlan['ends'] = { client: undefined, server: undefined };
+  const up = forwarder(
+    () => ends.client!,
+    () => ends.server!,
+  );
+  const down = forwarder(
+    () => ends.server!,
+    () => ends.client!,
+  );
+  return { ends, up, down, serverOnread: { buffer: down.buffer, callback: down.callback } };
+}
+
 export interface SplicedTunnel {
   client: Socket;
   server: Socket;
-  /** `buffers`: reused read buffers; `pipe`: the stream fallback. */
-  mode: 'buffers' | 'pipe';
+  /** `buffers`: reused read buffers; `pipe`: the stream fallback; `mixed`: one of each. */
+  mode: 'buffers' | 'pipe' | 'mixed';
 }
 
 /**
  * Connects `client` and `server` both ways until either closes; half-closes pass through, an
- * error or close on either side ends both. The sockets may be replaced (see the file comment):
- * use the returned ones from here on. `onClose` runs once, when the tunnel is gone.
+ * error or close on either side ends both. The client socket (and the server socket, unless it
+ * was opened with `plan.serverOnread`) may be replaced (see the file comment): use the returned
+ * ones from here on. `onClose` runs once, when the tunnel is gone.
  */
-export function splice(client: Socket, server: Socket, onClose: () => void): SplicedTunnel {
+export function splice(
+  client: Socket,
+  server: Socket,
+  onClose: () => void,
+  plan: TunnelPlan = planTunnel(),
+  serverReadsToPlan = false,
+): SplicedTunnel {
+  const { ends, up, down } = plan;
   const clientHandle = detachableHandle(client);
-  const serverHandle = detachableHandle(server);
-  let tunnel: SplicedTunnel;
-  let release = () => {};
-  if (clientHandle !== undefined && serverHandle !== undefined) {
-    // The forwarders find the sockets here once both exist (nothing is read before resume()).
-    const ends = {} as { client: Socket; server: Socket };
-    const up = forwarder(
-      () => ends.client,
-      () => ends.server,
-    );
-    const down = forwarder(
-      () => ends.server,
-      () => ends.client,
-    );
-    const fromClient = rewrap(client, clientHandle, up);
-    const fromServer = rewrap(server, serverHandle, down);
-    const c = (ends.client = fromClient.socket);
-    const s = (ends.server = fromServer.socket);
-    for (const chunk of fromClient.unread) s.write(chunk);
-    for (const chunk of fromServer.unread) c.write(chunk);
-    c.on('end', () => s.end());
-    s.on('end', () => c.end());
-    tunnel = { client: c, server: s, mode: 'buffers' };
-    release = () => {
-      up.release();
-      down.release();
-    };
-  } else {
-    client.pipe(server);
-    server.pipe(client);
-    tunnel = { client, server, mode: 'pipe' };
+  let c = client;
+  let s = server;
+  let serverBuffers = serverReadsToPlan;
+  if (!serverReadsToPlan && clientHandle !== undefined) {
+    const serverHandle = detachableHandle(server);
+    if (serverHandle !== undefined) {
+      const fromServer = rewrap(server, serverHandle, down);
+      s = fromServer.socket;
+      serverBuffers = true;
+      for (const chunk of fromServer.unread) c.write(chunk);
+    }
   }
+  ends.server = s;
+  // The client is re-created only when the server reads into buffers too: else both use pipe().
+  const clientBuffers = serverBuffers && clientHandle !== undefined;
+  if (clientBuffers) {
+    const fromClient = rewrap(client, clientHandle, up);
+    c = fromClient.socket;
+    for (const chunk of fromClient.unread) s.write(chunk);
+  }
+  ends.client = c;
+  if (clientBuffers) c.on('end', () => s.end());
+  else c.pipe(s);
+  if (serverBuffers) s.on('end', () => c.end());
+  else s.pipe(c);
+  const tunnel: SplicedTunnel = {
+    client: c,
+    server: s,
+    mode: clientBuffers && serverBuffers ? 'buffers' : serverBuffers ? 'mixed' : 'pipe',
+  };
   let closed = false;
   const teardown = () => {
-    tunnel.client.destroy();
-    tunnel.server.destroy();
+    c.destroy();
+    s.destroy();
     if (!closed) {
       closed = true;
       // Both handles are closed now (destroy() closes them at once): the buffers are free.
-      release();
+      up.release();
+      down.release();
       onClose();
     }
   };
-  for (const socket of [tunnel.client, tunnel.server]) {
+  for (const socket of [c, s]) {
     socket.on('error', teardown);
     socket.on('close', teardown);
   }
-  if (tunnel.mode === 'buffers') {
-    tunnel.client.resume();
-    tunnel.server.resume();
-  }
+  if (clientBuffers) c.resume();
+  if (serverBuffers && !serverReadsToPlan) s.resume();
   return tunnel;
 }

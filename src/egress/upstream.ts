@@ -3,7 +3,7 @@
  * proxy with its own `CONNECT` (credentials from the proxy URL, sent as Basic
  * `Proxy-Authorization` and never logged: `describeProxyUrl` is the only printable form).
  */
-import { connect, type Socket } from 'node:net';
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { matches, parseHostPattern, type Destination, type HostPattern } from './host-pattern.js';
 import { appendVia } from './headers.js';
 import { isLoopback } from './self.js';
@@ -90,10 +90,13 @@ function authority(dest: Destination): string {
   return dest.host.includes(':') ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
 }
 
+/** What `net.connect` calls with each read instead of emitting `data` (see tunnel.ts). */
+export type OnRead = NonNullable<NetConnectOpts['onread']>;
+
 /** Opens a TCP connection, rejecting with UpstreamConnectError on error or timeout. */
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, onread?: OnRead): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true, ...(onread ? { onread } : {}) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504));
@@ -200,22 +203,28 @@ export interface OpenedTunnel {
   socket: Socket;
   leftover: Buffer;
   route: 'direct' | 'upstream-proxy';
+  readsWithOnread: boolean;
 }
 
-/** Connects to `dest`, through `proxy` unless it is undefined. */
+/**
+ * Connects to `dest`, through `proxy` unless it is undefined. A direct connection reads with
+ * `onread` when given (`readsWithOnread` says so); one through the proxy reads its answer first.
+ */
 export async function openTunnel(
   dest: Destination,
   proxy: UpstreamProxy | undefined,
   via: string,
   timeoutMs: number,
+  onread?: OnRead,
 ): Promise<OpenedTunnel> {
   if (proxy === undefined) {
     return {
-      socket: await openSocket(dest.host, dest.port, timeoutMs),
+      socket: await openSocket(dest.host, dest.port, timeoutMs, onread),
       leftover: Buffer.alloc(0),
       route: 'direct',
+      readsWithOnread: onread !== undefined,
     };
   }
   const { socket, leftover } = await connectThrough(proxy, dest, via, timeoutMs);
-  return { socket, leftover, route: 'upstream-proxy' };
+  return { socket, leftover, route: 'upstream-proxy', readsWithOnread: false };
 }
