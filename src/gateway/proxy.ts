@@ -283,6 +283,8 @@ class Relay implements Dispatcher.DispatchHandler {
   /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
   private waiting = false;
   private ended = false;
+  /** Something of the body went to the client (and the headers with it). */
+  private wrote = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -323,8 +325,13 @@ class Relay implements Dispatcher.DispatchHandler {
         return;
       }
       res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: false }));
-      // A stream's headers go out at once (the client waits for them); a JSON answer's ride with its body.
-      if (this.sse) res.flushHeaders();
+      // A stream's headers go out at once (the client waits for them): with the first event when
+      // it came in the same read, else on their own right after. A JSON answer's ride with its body.
+      if (this.sse) {
+        queueMicrotask(() => {
+          if (!this.wrote && !this.done && !res.destroyed) res.flushHeaders();
+        });
+      }
       if (restorer && ok && !encoded && this.sse) {
         this.stream = restorer.stream();
         this.parser = new SseParser();
@@ -387,6 +394,7 @@ class Relay implements Dispatcher.DispatchHandler {
   private write(data: Buffer): boolean {
     const { res } = this;
     this.ex.bytesOut += data.length;
+    this.wrote = true;
     if (res.write(data)) return true;
     if (res.destroyed) {
       this.close();

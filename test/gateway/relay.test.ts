@@ -24,6 +24,8 @@ const EVENTS = Array.from(
   (_, i) => `event: delta\ndata: {"i":${i},"text":"SECRET ${'x'.repeat(200)}"}\n\n`,
 );
 
+let headersArrived!: () => void;
+const clientHasHeaders = new Promise<void>((r) => (headersArrived = r));
 let upstream: Server;
 let upstreamUrl: string;
 const brokenOff: ServerResponse[] = [];
@@ -51,6 +53,11 @@ before(async () => {
         });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
+      } else if (kind === 'sse-late') {
+        // Headers now, the first event only once the client has the headers.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        void clientHasHeaders.then(() => res.end('data: {"late":true}\n\n'));
       } else if (kind === 'broken') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
         res.write('{"partial":');
@@ -143,6 +150,17 @@ describe('relay without restoring', () => {
     assert.equal(exchanges[0]!.status, 200);
     assert.equal(exchanges[0]!.model, 'm');
     assert.ok(exchanges[0]!.upstreamMs !== undefined);
+  });
+
+  test('SSE headers reach the client before the first event exists', { timeout: 10_000 }, async () => {
+    const res = await fetch(`${gw.url}/anthropic/v1/messages?case=sse-late`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [] }),
+    });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    headersArrived();
+    assert.equal(await res.text(), 'data: {"late":true}\n\n');
   });
 
   test('an answer that breaks off before its end resets the client connection', async () => {
