@@ -134,7 +134,15 @@ export class HitBuffer {
 
 const MAX_STATES = 60_000;
 
-export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
+/** Texts from this length on are scanned as four interleaved chains (see scanLong). */
+const INTERLEAVE_FROM = 256;
+
+export interface DfaOptions {
+  /** Length from which a text is scanned in four interleaved chains (tests lower it). */
+  interleaveFrom?: number;
+}
+
+export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = {}): LiteralDfa {
   // 1. Equivalence classes: code units that every set treats alike share one class.
   const setKeys = new Map<string, number>();
   const setList: CharSet[] = [];
@@ -300,12 +308,92 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
     if (o.length > 0) outputsByRow.set(s * classCount, Int32Array.from(o));
   });
   const lengths = Int32Array.from(patterns.map((p) => p.sets.length));
+  const interleaveFrom = options.interleaveFrom ?? INTERLEAVE_FROM;
+  // Per state: how many characters its longest partial match has read (0 for the start state).
+  const depth = new Int32Array(rows.length);
+  stateItems.forEach((items, st) => {
+    for (const it of items) depth[st] = Math.max(depth[st]!, it - offsets[itemPattern[it]!]!);
+  });
+  const chainHits = [new HitBuffer(), new HitBuffer(), new HitBuffer(), new HitBuffer()] as const;
+
+  /** Appends the patterns that end at `i` in state row `t`, if they start before `maxStart`. */
+  const emit = (t: number, i: number, out: HitBuffer, maxStart: number): void => {
+    const found = outputsByRow.get(t)!;
+    for (let k = 0; k < found.length; k++) {
+      const p = found[k]!;
+      const start = i + 1 - lengths[p]!;
+      if (start < maxStart) out.push(p, start);
+    }
+  };
+
+  /**
+   * A chain past the end of its quarter, from state row `row` at `from`: it runs while a partial
+   * match that began before `from` is alive, i.e. while the state has read more characters than
+   * the chain has past `from` (a few characters, usually none), and up to `to`.
+   */
+  const finish = (text: string, row: number, from: number, to: number, out: HitBuffer): void => {
+    for (let i = from; i < to && depth[row / classCount]! > i - from; i++) {
+      let t = delta[row + classMap[text.charCodeAt(i)]!]!;
+      if (t < 0) emit((t = ~t), i, out, from);
+      row = t;
+    }
+  };
+
+  /**
+   * A long text is cut in four quarters scanned in lockstep: each step of one chain waits for
+   * the table load of its previous step, and four independent chains keep the core busy while
+   * they wait. Chain j starts in the start state at its quarter (so it finds exactly the
+   * occurrences that start there or later) and runs on into the next quarter while a partial
+   * match that began in its own quarter is alive, keeping only occurrences that start in its own.
+   */
+  const scanLong = (text: string, out: HitBuffer): void => {
+    const n = text.length;
+    const q = (n / 4) | 0;
+    const q2 = 2 * q;
+    const q3 = 3 * q;
+    const [h0, h1, h2, h3] = chainHits;
+    h0.reset();
+    h1.reset();
+    h2.reset();
+    h3.reset();
+    let r0 = 0;
+    let r1 = 0;
+    let r2 = 0;
+    let r3 = 0;
+    for (let i = 0; i < q; i++) {
+      let t0 = delta[r0 + classMap[text.charCodeAt(i)]!]!;
+      let t1 = delta[r1 + classMap[text.charCodeAt(i + q)]!]!;
+      let t2 = delta[r2 + classMap[text.charCodeAt(i + q2)]!]!;
+      let t3 = delta[r3 + classMap[text.charCodeAt(i + q3)]!]!;
+      if ((t0 | t1 | t2 | t3) < 0) {
+        if (t0 < 0) emit((t0 = ~t0), i, h0, n);
+        if (t1 < 0) emit((t1 = ~t1), i + q, h1, n);
+        if (t2 < 0) emit((t2 = ~t2), i + q2, h2, n);
+        if (t3 < 0) emit((t3 = ~t3), i + q3, h3, n);
+      }
+      r0 = t0;
+      r1 = t1;
+      r2 = t2;
+      r3 = t3;
+    }
+    finish(text, r0, q, n, h0);
+    finish(text, r1, q2, n, h1);
+    finish(text, r2, q3, n, h2);
+    // The last chain also reads the n % 4 characters left after the fourth quarter.
+    for (let i = 4 * q; i < n; i++) {
+      let t = delta[r3 + classMap[text.charCodeAt(i)]!]!;
+      if (t < 0) emit((t = ~t), i, h3, n);
+      r3 = t;
+    }
+    mergeByEnd(chainHits, lengths, out);
+  };
 
   return {
     patternCount: patterns.length,
     lengths,
     stateCount: rows.length,
     scan(text: string, out: HitBuffer): void {
+      if (text.length >= interleaveFrom) return scanLong(text, out);
       let row = 0;
       const n = text.length;
       for (let i = 0; i < n; i++) {
@@ -322,4 +410,32 @@ export function buildDfa(patterns: readonly DfaPattern[]): LiteralDfa {
       }
     },
   };
+}
+
+/**
+ * Appends the hits of the chains in order of end position. Each chain's hits are in that order
+ * already and only the few a chain found past its quarter's end can interleave with the next
+ * chain's, so a merge of the heads suffices; at equal ends the earlier chain goes first.
+ */
+function mergeByEnd(chains: readonly HitBuffer[], lengths: Int32Array, out: HitBuffer): void {
+  const heads = [0, 0, 0, 0];
+  for (;;) {
+    let best = -1;
+    let bestEnd = 0;
+    for (let c = 0; c < chains.length; c++) {
+      const h = chains[c]!;
+      const k = heads[c]!;
+      if (k >= h.length) continue;
+      const end = h.data[k + 1]! + lengths[h.data[k]!]!;
+      if (best < 0 || end < bestEnd) {
+        best = c;
+        bestEnd = end;
+      }
+    }
+    if (best < 0) return;
+    const h = chains[best]!;
+    const k = heads[best]!;
+    out.push(h.data[k]!, h.data[k + 1]!);
+    heads[best] = k + 2;
+  }
 }

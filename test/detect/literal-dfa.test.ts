@@ -51,18 +51,28 @@ describe('literal DFA', () => {
             ...kws.map((parts) => parseKeyword(parts.join(''))),
             ...lits.map(([value, ci]) => literalSets(value, ci)),
           ];
-          const dfa = buildDfa(patterns.map((sets) => ({ sets })));
-          const hits = new HitBuffer();
-          for (const t of texts) {
-            hits.reset();
-            dfa.scan(t, hits);
-            const got: string[] = [];
-            for (let k = 0; k < hits.length; k += 2) {
-              const p = hits.data[k]!;
-              const start = hits.data[k + 1]!;
-              got.push(`${start + patterns[p]!.length}:${p}:${start}`);
+          // Default (one chain for short texts) and four interleaved chains from any length.
+          for (const interleaveFrom of [undefined, 0]) {
+            const dfa = buildDfa(
+              patterns.map((sets) => ({ sets })),
+              { interleaveFrom },
+            );
+            const hits = new HitBuffer();
+            for (const t of texts) {
+              hits.reset();
+              dfa.scan(t, hits);
+              const got: string[] = [];
+              let lastEnd = 0;
+              for (let k = 0; k < hits.length; k += 2) {
+                const p = hits.data[k]!;
+                const start = hits.data[k + 1]!;
+                const end = start + patterns[p]!.length;
+                assert.ok(end >= lastEnd, 'hits in order of end position');
+                lastEnd = end;
+                got.push(`${end}:${p}:${start}`);
+              }
+              assert.deepEqual(got.sort(), bruteForce(patterns, t));
             }
-            assert.deepEqual(got.sort(), bruteForce(patterns, t));
           }
         },
       ),
