@@ -274,9 +274,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       refuseHead(socket, 408, 'request head timeout');
     }, HEAD_TIMEOUT_MS);
     timer.unref();
+    // A client that ends before its head is complete gets no answer.
+    const onEnd = () => socket.destroy();
+    socket.on('end', onEnd);
     const finishHead = () => {
       clearTimeout(timer);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.pause();
     };
     function onData(chunk: Buffer): void {
@@ -326,7 +330,9 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     socket.on('data', onData);
   }
 
-  const server = createNetServer({ noDelay: true }, onConnection);
+  // Half-open like node:http's own server: a client's FIN passes through a tunnel, it does not
+  // end the answer direction.
+  const server = createNetServer({ noDelay: true, allowHalfOpen: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8790, opts.host ?? '127.0.0.1', () => {

@@ -203,6 +203,7 @@ export function splice(
   }
   ends.client = c;
   if (clientBuffers) c.on('end', () => s.end());
+  else if (c.readableEnded) s.end();
   else c.pipe(s);
   if (serverBuffers) s.on('end', () => c.end());
   else s.pipe(c);

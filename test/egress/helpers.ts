@@ -76,10 +76,18 @@ export async function startHttpEcho(): Promise<{
   return { port, seen, close: () => closeServer(server) };
 }
 
-/** Sends raw bytes, returns everything received until the server closes (or `timeoutMs`). */
-export function rawExchange(port: number, data: string | Buffer, timeoutMs = 10_000): Promise<string> {
+/**
+ * Sends raw bytes, returns everything received until the server closes (or `timeoutMs`).
+ * `halfClose` sends our FIN right after the bytes, keeping the socket open for the answer.
+ */
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  timeoutMs = 10_000,
+  halfClose = false,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: halfClose });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
@@ -96,7 +104,8 @@ export function rawExchange(port: number, data: string | Buffer, timeoutMs = 10_
       clearTimeout(timer);
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
-    socket.write(data);
+    if (halfClose) socket.end(data);
+    else socket.write(data);
   });
 }
 

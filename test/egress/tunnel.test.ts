@@ -172,3 +172,18 @@ test('Via on a CONNECT is read by the fast path: our own token is a loop', async
   );
   assert.match(answer, /^HTTP\/1\.1 508 /);
 });
+
+test('a client that sends its CONNECT, some bytes and its FIN at once still gets the answer', async () => {
+  const answer = await rawExchange(
+    proxy.port,
+    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\nhalf-closed`,
+    5000,
+    true,
+  );
+  assert.equal(answer, 'HTTP/1.1 200 Connection Established\r\n\r\nhalf-closed');
+});
+
+test('a client that ends before its head is complete is closed without an answer', async () => {
+  const answer = await rawExchange(proxy.port, 'CONNECT 127.0.0.1:', 5000, true);
+  assert.equal(answer, '');
+});
