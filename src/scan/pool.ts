@@ -54,6 +54,13 @@ function crashed(file: FoundFile, err: unknown): FileResult {
   };
 }
 
+/**
+ * Files sent to a worker ahead of the one it is scanning: the next file is already there when
+ * it finishes, instead of a round trip through the main thread (which may be busy with another
+ * worker's result). One is enough; more would only unbalance the end of the scan.
+ */
+const AHEAD = 1;
+
 export async function scanInWorkers(
   files: FoundFile[],
   size: number,
@@ -70,37 +77,42 @@ export async function scanInWorkers(
       const start = (): void => {
         const worker = spawn(setup);
         live.add(worker);
-        let current: number | undefined;
+        /** Files sent to this worker and not done, in the order sent: the first is being scanned. */
+        const sent: { file: FoundFile; id: number }[] = [];
         let ready = false;
-        const next = (): void => {
-          const item = queue.shift();
-          if (!item) {
-            current = undefined;
+        let stopped = false;
+        const fill = (): void => {
+          while (sent.length <= AHEAD) {
+            const item = queue.shift();
+            if (!item) break;
+            sent.push(item);
+            worker.postMessage({
+              type: 'file',
+              id: item.id,
+              path: item.file.path,
+              display: item.file.display,
+            } satisfies ToWorker);
+          }
+          if (sent.length === 0 && !stopped) {
+            stopped = true;
             worker.postMessage({ type: 'stop' } satisfies ToWorker);
             active -= 1;
             if (active === 0) resolve();
-            return;
           }
-          current = item.id;
-          worker.postMessage({
-            type: 'file',
-            id: item.id,
-            path: item.file.path,
-            display: item.file.display,
-          } satisfies ToWorker);
         };
         worker.on('message', (msg: FromWorker) => {
           switch (msg.type) {
             case 'ready':
               ready = true;
-              next();
+              fill();
               break;
             case 'bytes':
               cb.onBytes(msg.n);
               break;
             case 'done':
+              sent.shift();
               cb.onFile(msg.result, byId.get(msg.id)!);
-              next();
+              fill();
               break;
             case 'failed':
               reject(new Error(msg.message));
@@ -110,12 +122,14 @@ export async function scanInWorkers(
         worker.on('error', (err) => {
           live.delete(worker);
           // A worker that never became ready can't scan anything: a setup problem, not a file's.
+          const current = sent.shift();
           if (!ready || current === undefined) {
             reject(err);
             return;
           }
-          cb.onFile(crashed(byId.get(current)!, err), byId.get(current)!);
-          current = undefined;
+          cb.onFile(crashed(current.file, err), current.file);
+          // Files sent ahead were not started: back to the front of the queue, in their order.
+          queue.unshift(...sent);
           start();
         });
       };

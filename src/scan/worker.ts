@@ -1,6 +1,7 @@
 /**
- * One scanning worker thread: builds its own engine, then scans the files the pool sends,
- * reporting bytes read as it goes (throttled) and each file's result when done.
+ * One scanning worker thread: builds its own engine, then scans the files the pool sends, one at
+ * a time in the order sent, reporting bytes read as it goes (throttled) and each file's result
+ * when done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineSpec } from './engine.js';
@@ -33,18 +34,26 @@ const BYTES_EVERY = 4 * 1024 * 1024;
 loadEngine(setup.engine).then(
   (engine) => {
     let unsent = 0;
-    port.on('message', (msg: ToWorker) => {
-      if (msg.type === 'stop') {
-        port.close();
+    // The pool sends the next file before this one is done, so the worker never waits for the
+    // main thread between files; files are still scanned one at a time, in the order sent.
+    const pending: Extract<ToWorker, { type: 'file' }>[] = [];
+    let busy = false;
+    let stopping = false;
+    const onBytes = (n: number): void => {
+      unsent += n;
+      if (unsent >= BYTES_EVERY) {
+        port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
+        unsent = 0;
+      }
+    };
+    const pump = (): void => {
+      if (busy) return;
+      const msg = pending.shift();
+      if (!msg) {
+        if (stopping) port.close();
         return;
       }
-      const onBytes = (n: number): void => {
-        unsent += n;
-        if (unsent >= BYTES_EVERY) {
-          port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
-          unsent = 0;
-        }
-      };
+      busy = true;
       scanFile(msg.path, msg.display, {
         engine,
         fingerprintKey: setup.fingerprintKey,
@@ -57,10 +66,17 @@ loadEngine(setup.engine).then(
           if (unsent > 0) port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
           unsent = 0;
           port.postMessage({ type: 'done', id: msg.id, result } satisfies FromWorker);
+          busy = false;
+          pump();
         },
         (err: unknown) =>
           port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromWorker),
       );
+    };
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'stop') stopping = true;
+      else pending.push(msg);
+      pump();
     });
     port.postMessage({ type: 'ready' } satisfies FromWorker);
   },

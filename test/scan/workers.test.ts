@@ -53,6 +53,33 @@ describe('workers and progress', () => {
     },
   );
 
+  it(
+    'files sent ahead to a worker that runs out of memory are scanned by the next worker',
+    { timeout: 180_000 },
+    async () => {
+      const dir = await tempDir();
+      // Largest first: the hog is scanned first, with the next file already sent to the worker.
+      await writeFile(
+        path.join(dir, 'a-hog.txt'),
+        `EXHAUST-WORKER-MEMORY\n${'padding line\n'.repeat(100_000)}`,
+      );
+      for (const name of ['b.jsonl', 'c.jsonl', 'd.jsonl'])
+        await copyFile(fixture('qwen-session.jsonl'), path.join(dir, name));
+      const hog = { module: new URL('./helpers/hog-engine.ts', import.meta.url).href };
+      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog })).report!;
+      assert.deepEqual(
+        report.warnings.map((w) => path.basename(w.file)),
+        ['a-hog.txt'],
+      );
+      assert.equal(report.totals.files, 4);
+      assert.equal(report.totals.filesSkipped, 1);
+      assert.deepEqual(
+        [...new Set(report.findings.map((f) => path.basename(f.file)))],
+        ['b.jsonl', 'c.jsonl', 'd.jsonl'],
+      );
+    },
+  );
+
   it('draws a progress bar on a TTY and nothing otherwise', async () => {
     const writes: string[] = [];
     const tty: ProgressSink = { isTTY: true, columns: 120, write: (t) => writes.push(t) };
