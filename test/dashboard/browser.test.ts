@@ -210,6 +210,26 @@ describe(
       await context.close();
     });
 
+    test('a page change right after the app loaded is not lost', async () => {
+      const context = await browser.newContext();
+      const base = `${s.stack.gw.url}/_airlock`;
+      const login = await context.request.post(`${base}/login`, { data: { token: s.dashboard.token.value } });
+      assert.equal(login.status(), 204);
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      // The hash changes once the app's module has run and drawn its first page, before the
+      // browser paints: the moment a hash listener added after the next frame would miss.
+      await page.addInitScript(() => {
+        document.addEventListener('DOMContentLoaded', () => {
+          if (location.hash === '') location.hash = '#/policy';
+        });
+      });
+      await page.goto(`${base}/`);
+      await page.waitForSelector('pre.policy');
+      assert.match(page.url(), /#\/policy$/);
+      await context.close();
+    });
+
     test('a wrong token at the login form: 401 and no dashboard', async () => {
       const context = await browser.newContext();
       const page = await context.newPage();

@@ -1,6 +1,6 @@
 /** The dashboard app: a hash router over five pages (the server serves one index.html). */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { BASE } from './api.js';
 import { Egress } from './pages/Egress.js';
 import { EventDetail } from './pages/EventDetail.js';
@@ -33,10 +33,16 @@ const NAV: [string, string][] = [
 ];
 
 function App() {
-  const [route, setRoute] = useState(() => parseHash(location.hash));
-  useEffect(() => {
-    const onHash = () => setRoute(parseHash(location.hash));
+  const [hash, setHash] = useState(location.hash);
+  const route = useMemo(() => parseHash(hash), [hash]);
+  // A layout effect, not an effect: an effect runs after the next frame, and a hash change
+  // before then (a link followed right after the page loaded) fired no listener and was lost,
+  // leaving the old page on screen. Reading the hash once more also covers a change made
+  // between the first render and this subscription.
+  useLayoutEffect(() => {
+    const onHash = () => setHash(location.hash);
     addEventListener('hashchange', onHash);
+    onHash();
     return () => removeEventListener('hashchange', onHash);
   }, []);
 
