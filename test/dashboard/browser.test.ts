@@ -219,11 +219,9 @@ describe(
       page.setDefaultTimeout(20_000);
       // The hash changes once the app's module has run and drawn its first page, before the
       // browser paints: the moment a hash listener added after the next frame would miss.
-      await page.addInitScript(() => {
-        document.addEventListener('DOMContentLoaded', () => {
-          if (location.hash === '') location.hash = '#/policy';
-        });
-      });
+      await page.addInitScript(
+        "document.addEventListener('DOMContentLoaded', () => { if (location.hash === '') location.hash = '#/policy'; });",
+      );
       await page.goto(`${base}/`);
       await page.waitForSelector('pre.policy');
       assert.match(page.url(), /#\/policy$/);
