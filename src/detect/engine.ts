@@ -64,6 +64,28 @@ function isWordChar(code: number): boolean {
   );
 }
 
+/** What a rule found in one input: built in one place, so every finding has the same shape. */
+function ruleFinding(
+  rule: CompiledRule,
+  input: ScanInput,
+  inputIndex: number,
+  start: number,
+  end: number,
+): RankedFinding {
+  return {
+    ruleId: rule.id,
+    category: rule.category,
+    severity: rule.severity,
+    kind: rule.kind,
+    input: inputIndex,
+    path: input.path,
+    role: input.role,
+    start,
+    end,
+    order: rule.index,
+  };
+}
+
 export function createEngine(opts: EngineOptions = {}): Engine {
   const defs = [...(opts.rules ?? defaultRules)];
   const corporate = corporateSuffixRule(opts.corporateSuffixes ?? []);
@@ -137,18 +159,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     if (end <= start || rule.deny.has(value)) return;
     if (rule.def.validate && !rule.def.validate(value, { text, start, end, matchStart, matchEnd, groups }))
       return;
-    out.push({
-      ruleId: rule.id,
-      category: rule.category,
-      severity: rule.severity,
-      kind: rule.kind,
-      input: inputIndex,
-      path: input.path,
-      role: input.role,
-      start,
-      end,
-      order: rule.index,
-    });
+    out.push(ruleFinding(rule, input, inputIndex, start, end));
   }
 
   /**
@@ -239,18 +250,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
       if (!appliesToHeader(rule, name) || input.text.trim().length === 0) continue;
       const test = headerTests.get(rule);
       if (test && !test.test(input.text)) continue;
-      out.push({
-        ruleId: rule.id,
-        category: rule.category,
-        severity: rule.severity,
-        kind: rule.kind,
-        input: inputIndex,
-        path: input.path,
-        role: input.role,
-        start: 0,
-        end: input.text.length,
-        order: rule.index,
-      });
+      out.push(ruleFinding(rule, input, inputIndex, 0, input.text.length));
     }
   }
 
