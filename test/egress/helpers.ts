@@ -6,6 +6,8 @@ import {
 } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import type { EgressEvent } from '../../src/egress/events.js';
+import { startForwardProxy, type ForwardProxy, type ForwardProxyOptions } from '../../src/egress/proxy.js';
 
 export async function listen(server: Server | HttpServer): Promise<number> {
   server.listen(0, '127.0.0.1');
@@ -161,4 +163,33 @@ export function readBytes(
       buf.length >= expected ? resolve(buf) : reject(new Error(`closed after ${buf.length} bytes`)),
     );
   });
+}
+
+/** The proxy tests' loopback stand: a byte echo, an HTTP echo, and a forward proxy that records its events. */
+export interface ProxyStand {
+  echo: Awaited<ReturnType<typeof startEcho>>;
+  web: Awaited<ReturnType<typeof startHttpEcho>>;
+  proxy: ForwardProxy;
+  events: EgressEvent[];
+  close(): Promise<void>;
+}
+
+export async function startProxyStand(
+  options: Omit<ForwardProxyOptions, 'port' | 'onEvent'> = {},
+): Promise<ProxyStand> {
+  const events: EgressEvent[] = [];
+  const echo = await startEcho();
+  const web = await startHttpEcho();
+  const proxy = await startForwardProxy({ ...options, port: 0, onEvent: (e) => events.push(e) });
+  return {
+    echo,
+    web,
+    proxy,
+    events,
+    async close() {
+      await proxy.close();
+      await echo.close();
+      await web.close();
+    },
+  };
 }

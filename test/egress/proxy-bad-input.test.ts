@@ -1,30 +1,16 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startForwardProxy, type ForwardProxy } from '../../src/egress/proxy.js';
-import type { EgressEvent } from '../../src/egress/events.js';
-import { openConnect, rawExchange, readBytes, startEcho, startHttpEcho } from './helpers.js';
+import { startForwardProxy } from '../../src/egress/proxy.js';
+import { openConnect, rawExchange, readBytes, startProxyStand, type ProxyStand } from './helpers.js';
 import { createServer } from 'node:net';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpEcho>>;
-let proxy: ForwardProxy;
-const events: EgressEvent[] = [];
-
-before(async () => {
-  echo = await startEcho();
-  web = await startHttpEcho();
-  proxy = await startForwardProxy({ port: 0, onEvent: (e) => events.push(e), connectTimeoutMs: 5000 });
-});
-
-after(async () => {
-  await proxy.close();
-  await echo.close();
-  await web.close();
-});
+let s: ProxyStand;
+before(async () => (s = await startProxyStand({ connectTimeoutMs: 5000 })));
+after(() => s.close());
 
 /** After every bad input the proxy still opens a working tunnel. */
 async function assertStillUp(): Promise<void> {
-  const t = await openConnect(proxy.port, `127.0.0.1:${echo.port}`);
+  const t = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
   assert.equal(t.status, 200);
   t.socket.write('ping');
   assert.equal((await readBytes(t.socket, 4, t.rest)).toString(), 'ping');
@@ -45,32 +31,32 @@ test('malformed CONNECT targets get 400 and never echo the target', async () => 
     '[::1:443',
     'ex%41mple.com:443',
   ]) {
-    const answer = await rawExchange(proxy.port, connectLine(target));
+    const answer = await rawExchange(s.proxy.port, connectLine(target));
     assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, target);
     assert.match(answer, /CONNECT target must be host:port/);
-    const e = events.at(-1)!;
+    const e = s.events.at(-1)!;
     assert.deepEqual([e.outcome, e.status, e.host, e.port], ['bad_request', 400, '', 0], target);
   }
-  assert.doesNotMatch(JSON.stringify(events), /hunter2/);
+  assert.doesNotMatch(JSON.stringify(s.events), /hunter2/);
   await assertStillUp();
 });
 
 test('absolute URIs to refused hosts, https absolute URIs and origin-form requests are refused cleanly', async () => {
   const refused = await rawExchange(
-    proxy.port,
+    s.proxy.port,
     'POST http://api.openai.com/v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\nContent-Length: 2\r\n\r\n{}',
   );
   assert.match(refused, /^HTTP\/1\.1 403 Forbidden/);
   assert.match(refused, /built-in @model-apis \(api\.openai\.com\)/);
   const https = await rawExchange(
-    proxy.port,
+    s.proxy.port,
     'GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n',
   );
   assert.match(https, /^HTTP\/1\.1 400 [\s\S]*https URLs go through CONNECT/);
-  const origin = await rawExchange(proxy.port, 'GET /some/path HTTP/1.1\r\nHost: x\r\n\r\n');
+  const origin = await rawExchange(s.proxy.port, 'GET /some/path HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(origin, /^HTTP\/1\.1 400 [\s\S]*use me as HTTPS_PROXY/);
   const health = await rawExchange(
-    proxy.port,
+    s.proxy.port,
     'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
   );
   assert.match(health, /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok\n$/);
@@ -79,55 +65,55 @@ test('absolute URIs to refused hosts, https absolute URIs and origin-form reques
 
 test('requests for the proxy itself are loops: 508', async () => {
   for (const target of [
-    `127.0.0.1:${proxy.port}`,
-    `localhost:${proxy.port}`,
-    `[::1]:${proxy.port}`,
-    `127.1.2.3:${proxy.port}`,
+    `127.0.0.1:${s.proxy.port}`,
+    `localhost:${s.proxy.port}`,
+    `[::1]:${s.proxy.port}`,
+    `127.1.2.3:${s.proxy.port}`,
   ]) {
-    const answer = await rawExchange(proxy.port, connectLine(target));
+    const answer = await rawExchange(s.proxy.port, connectLine(target));
     assert.match(answer, /^HTTP\/1\.1 508 Loop Detected/, target);
   }
   const plain = await rawExchange(
-    proxy.port,
-    `GET http://localhost:${proxy.port}/x HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+    s.proxy.port,
+    `GET http://localhost:${s.proxy.port}/x HTTP/1.1\r\nHost: localhost\r\n\r\n`,
   );
   assert.match(plain, /^HTTP\/1\.1 508 /);
   // A request that already went through this proxy (our Via token) is a loop whatever its target.
   const via = await rawExchange(
-    proxy.port,
-    `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 ${proxy.via}\r\n\r\n`,
+    s.proxy.port,
+    `GET http://127.0.0.1:${s.web.port}/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 other, 1.1 ${s.proxy.via}\r\n\r\n`,
   );
   assert.match(via, /^HTTP\/1\.1 508 /);
-  assert.equal(web.seen.length, 0, 'the looping request never reached the destination');
+  assert.equal(s.web.seen.length, 0, 'the looping request never reached the destination');
   // Another proxy's token is not ours.
   const other = await rawExchange(
-    proxy.port,
-    `GET http://127.0.0.1:${web.port}/ok HTTP/1.1\r\nHost: x\r\nVia: 1.1 airlock-00000000\r\nConnection: close\r\n\r\n`,
+    s.proxy.port,
+    `GET http://127.0.0.1:${s.web.port}/ok HTTP/1.1\r\nHost: x\r\nVia: 1.1 airlock-00000000\r\nConnection: close\r\n\r\n`,
   );
   assert.match(other, /^HTTP\/1\.1 200 /);
-  assert.equal(events.filter((e) => e.outcome === 'loop').length, 6);
+  assert.equal(s.events.filter((e) => e.outcome === 'loop').length, 6);
   await assertStillUp();
 });
 
 test('very long header lines get 431, garbage gets 400, and the proxy stays up', async () => {
   const long = await rawExchange(
-    proxy.port,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nX-Long: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+    s.proxy.port,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nX-Long: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
   );
   assert.match(long, /^HTTP\/1\.1 431 Request Header Fields Too Large/);
   const longGet = await rawExchange(
-    proxy.port,
-    `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nCookie: ${'b'.repeat(40_000)}\r\n\r\n`,
+    s.proxy.port,
+    `GET http://127.0.0.1:${s.web.port}/ HTTP/1.1\r\nCookie: ${'b'.repeat(40_000)}\r\n\r\n`,
   );
   assert.match(longGet, /^HTTP\/1\.1 431 /);
-  const garbage = await rawExchange(proxy.port, 'HELLO THERE\r\n\r\n');
+  const garbage = await rawExchange(s.proxy.port, 'HELLO THERE\r\n\r\n');
   assert.match(garbage, /^HTTP\/1\.1 400 /);
   const binary = await rawExchange(
-    proxy.port,
+    s.proxy.port,
     Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
   );
   assert.match(binary, /^HTTP\/1\.1 400 /, 'a TLS ClientHello sent to the proxy port');
-  assert.ok(events.some((e) => e.status === 431 && e.outcome === 'bad_request'));
+  assert.ok(s.events.some((e) => e.status === 431 && e.outcome === 'bad_request'));
   await assertStillUp();
 });
 
@@ -137,29 +123,29 @@ test('an unreachable allowed destination gets 502 and an upstream_error event', 
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   const port = (probe.address() as { port: number }).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const t = await openConnect(proxy.port, `127.0.0.1:${port}`);
+  const t = await openConnect(s.proxy.port, `127.0.0.1:${port}`);
   assert.equal(t.status, 502);
   t.socket.destroy();
-  const e = events.at(-1)!;
+  const e = s.events.at(-1)!;
   assert.deepEqual([e.decision, e.outcome, e.error], ['allow', 'upstream_error', 'ECONNREFUSED']);
-  const plain = await rawExchange(proxy.port, `GET http://127.0.0.1:${port}/ HTTP/1.1\r\nHost: x\r\n\r\n`);
+  const plain = await rawExchange(s.proxy.port, `GET http://127.0.0.1:${port}/ HTTP/1.1\r\nHost: x\r\n\r\n`);
   assert.match(plain, /^HTTP\/1\.1 502 [\s\S]*ECONNREFUSED/);
   await assertStillUp();
 });
 
 test('a client that disappears mid-handshake does not hurt the proxy', async () => {
   for (let i = 0; i < 20; i++) {
-    const t = await openConnect(proxy.port, `127.0.0.1:${echo.port}`);
+    const t = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
     t.socket.destroy();
   }
-  const half = await rawExchange(proxy.port, 'CONNECT 127.0.0.1:', 300);
+  const half = await rawExchange(s.proxy.port, 'CONNECT 127.0.0.1:', 300);
   assert.equal(half, '', 'an unfinished request head gets no answer until it completes');
   await assertStillUp();
 });
 
 test('closing the proxy ends open tunnels and finishes promptly', async () => {
   const closing = await startForwardProxy({ port: 0, onEvent: () => {} });
-  const t = await openConnect(closing.port, `127.0.0.1:${echo.port}`);
+  const t = await openConnect(closing.port, `127.0.0.1:${s.echo.port}`);
   assert.equal(t.status, 200);
   assert.equal(closing.activeTunnels(), 1);
   const closed = new Promise<void>((resolve) => t.socket.once('close', () => resolve()));

@@ -3,36 +3,23 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { fetch, ProxyAgent } from 'undici';
-import { startForwardProxy, type ForwardProxy } from '../../src/egress/proxy.js';
+import { startForwardProxy } from '../../src/egress/proxy.js';
 import type { EgressEvent } from '../../src/egress/events.js';
 import { egressAuditInput } from '../../src/egress/events.js';
-import { openConnect, rawExchange, readBytes, startEcho, startHttpEcho } from './helpers.js';
+import { openConnect, rawExchange, readBytes, startProxyStand, type ProxyStand } from './helpers.js';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpEcho>>;
-let proxy: ForwardProxy;
-const events: EgressEvent[] = [];
-
-before(async () => {
-  echo = await startEcho();
-  web = await startHttpEcho();
-  proxy = await startForwardProxy({ port: 0, onEvent: (e) => events.push(e) });
-});
-
-after(async () => {
-  await proxy.close();
-  await echo.close();
-  await web.close();
-});
+let s: ProxyStand;
+before(async () => (s = await startProxyStand()));
+after(() => s.close());
 
 function lastEvent(): EgressEvent {
-  const e = events.at(-1);
+  const e = s.events.at(-1);
   assert.ok(e, 'an event was reported');
   return e;
 }
 
 test('an allowed CONNECT tunnels bytes both ways, unparsed', async () => {
-  const { status, socket, rest } = await openConnect(proxy.port, `127.0.0.1:${echo.port}`, {
+  const { status, socket, rest } = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`, {
     'User-Agent': 'test-agent/1.0',
   });
   assert.equal(status, 200);
@@ -44,17 +31,17 @@ test('an allowed CONNECT tunnels bytes both ways, unparsed', async () => {
   const e = lastEvent();
   assert.equal(e.method, 'CONNECT');
   assert.equal(e.host, '127.0.0.1');
-  assert.equal(e.port, echo.port);
+  assert.equal(e.port, s.echo.port);
   assert.equal(e.decision, 'allow');
   assert.equal(e.outcome, 'tunnel');
   assert.equal(e.route, 'direct');
   assert.equal(e.client.userAgent, 'test-agent/1.0');
-  assert.equal(proxy.activeTunnels(), 1);
+  assert.equal(s.proxy.activeTunnels(), 1);
   socket.destroy();
 });
 
 test('a refused CONNECT gets 403 with the rule, and no connection is attempted', async () => {
-  const { status, head, socket, rest } = await openConnect(proxy.port, 'api.anthropic.com:443');
+  const { status, head, socket, rest } = await openConnect(s.proxy.port, 'api.anthropic.com:443');
   assert.equal(status, 403);
   const body = (await readBytes(socket, 1, rest)).toString();
   assert.match(body, /Airlock refused api\.anthropic\.com:443: built-in @model-apis/);
@@ -71,9 +58,9 @@ test('absolute-URI requests are forwarded without hop-by-hop headers or proxy cr
     (resolve, reject) => {
       const req = request({
         host: '127.0.0.1',
-        port: proxy.port,
+        port: s.proxy.port,
         method: 'POST',
-        path: `http://127.0.0.1:${web.port}/v1/thing?x=1`,
+        path: `http://127.0.0.1:${s.web.port}/v1/thing?x=1`,
         headers: {
           'proxy-authorization': 'Basic dXNlcjpzM2NyZXQ=',
           connection: 'keep-alive, x-hop',
@@ -104,20 +91,20 @@ test('absolute-URI requests are forwarded without hop-by-hop headers or proxy cr
   assert.equal(seen.body, 'hello');
   assert.equal(seen.headers['x-end'], 'keep me');
   for (const hop of ['proxy-authorization', 'x-hop', 'te']) assert.equal(seen.headers[hop], undefined, hop);
-  assert.equal(seen.headers.host, `127.0.0.1:${web.port}`);
-  assert.equal(seen.headers.via, `1.1 ${proxy.via}`);
+  assert.equal(seen.headers.host, `127.0.0.1:${s.web.port}`);
+  assert.equal(seen.headers.via, `1.1 ${s.proxy.via}`);
   // Node adds the proxy's own Keep-Alive for the client connection; the destination's must not pass.
   assert.notEqual(res.headers['keep-alive'], 'timeout=77', 'hop-by-hop removed from the answer too');
   assert.equal(res.headers['proxy-authenticate'], undefined);
   assert.equal(res.headers['x-from'], 'echo');
   const e = lastEvent();
   assert.deepEqual([e.method, e.outcome, e.status, e.decision], ['POST', 'forwarded', 200, 'allow']);
-  assert.doesNotMatch(JSON.stringify(events), /dXNlcjpzM2NyZXQ|s3cret/);
+  assert.doesNotMatch(JSON.stringify(s.events), /dXNlcjpzM2NyZXQ|s3cret/);
 });
 
 test('a refused plain request gets a 403 body naming the rule', async () => {
   const answer = await rawExchange(
-    proxy.port,
+    s.proxy.port,
     'GET http://play.googleapis.com/log?format=json HTTP/1.1\r\nHost: play.googleapis.com\r\n\r\n',
   );
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
@@ -129,9 +116,9 @@ test('a refused plain request gets a 403 body naming the rule', async () => {
 });
 
 test('a real client (undici ProxyAgent) reaches a loopback server through the proxy', async () => {
-  const agent = new ProxyAgent(proxy.url);
+  const agent = new ProxyAgent(s.proxy.url);
   try {
-    const res = await fetch(`http://127.0.0.1:${web.port}/through`, { dispatcher: agent });
+    const res = await fetch(`http://127.0.0.1:${s.web.port}/through`, { dispatcher: agent });
     assert.equal(res.status, 200);
     const seen = (await res.json()) as { url: string };
     assert.equal(seen.url, '/through');
@@ -144,19 +131,19 @@ test('strict profile: only the allow list passes', async () => {
   const strictEvents: EgressEvent[] = [];
   const strict = await startForwardProxy({
     port: 0,
-    policy: { profile: 'strict', allow: [`127.0.0.1:${echo.port}`] },
+    policy: { profile: 'strict', allow: [`127.0.0.1:${s.echo.port}`] },
     onEvent: (e) => strictEvents.push(e),
   });
   try {
-    const ok = await openConnect(strict.port, `127.0.0.1:${echo.port}`);
+    const ok = await openConnect(strict.port, `127.0.0.1:${s.echo.port}`);
     assert.equal(ok.status, 200);
     ok.socket.destroy();
-    const refused = await openConnect(strict.port, `127.0.0.1:${web.port}`);
+    const refused = await openConnect(strict.port, `127.0.0.1:${s.web.port}`);
     assert.equal(refused.status, 403);
     refused.socket.destroy();
     const plain = await rawExchange(
       strict.port,
-      `GET http://127.0.0.1:${web.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `GET http://127.0.0.1:${s.web.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     assert.match(plain, /403 Forbidden[\s\S]*profile strict: not on egress\.allow/);
     assert.deepEqual(
@@ -186,19 +173,19 @@ test('the TLS-interception seam receives the client socket of an allowed tunnel'
     const t = await openConnect(seam.port, 'intercept.test:443');
     assert.equal(t.status, 200);
     assert.equal((await readBytes(t.socket, 13, t.rest)).toString(), 'intercepted 0');
-    const passthrough = await openConnect(seam.port, `127.0.0.1:${echo.port}`);
+    const passthrough = await openConnect(seam.port, `127.0.0.1:${s.echo.port}`);
     assert.equal(passthrough.status, 200);
     passthrough.socket.destroy();
     // Refused destinations never reach the seam.
     (await openConnect(seam.port, 'api.openai.com:443')).socket.destroy();
-    assert.deepEqual(asked, ['intercept.test:443', `127.0.0.1:${echo.port}`]);
+    assert.deepEqual(asked, ['intercept.test:443', `127.0.0.1:${s.echo.port}`]);
   } finally {
     await seam.close();
   }
 });
 
 test('egress events map to audit records', () => {
-  const e = events.find((x) => x.outcome === 'refused');
+  const e = s.events.find((x) => x.outcome === 'refused');
   assert.ok(e);
   const input = egressAuditInput(e);
   assert.equal(input.kind, 'egress');
@@ -207,7 +194,7 @@ test('egress events map to audit records', () => {
 });
 
 test('a half-close passes through the tunnel: the answer still arrives after the client sent FIN', async () => {
-  const { status, socket, rest } = await openConnect(proxy.port, `127.0.0.1:${echo.port}`);
+  const { status, socket, rest } = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
   assert.equal(status, 200);
   const payload = randomBytes(512 * 1024);
   const received: Buffer[] = rest.length > 0 ? [rest] : [];

@@ -8,41 +8,26 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { startForwardProxy, type ForwardProxy } from '../../src/egress/proxy.js';
-import type { EgressEvent } from '../../src/egress/events.js';
 import {
   closeServer,
   listen,
   openConnect,
   rawExchange,
   readBytes,
-  startEcho,
-  startHttpEcho,
+  startProxyStand,
+  type ProxyStand,
 } from './helpers.js';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpEcho>>;
-let proxy: ForwardProxy;
-const events: EgressEvent[] = [];
-
-before(async () => {
-  echo = await startEcho();
-  web = await startHttpEcho();
-  proxy = await startForwardProxy({ port: 0, onEvent: (e) => events.push(e) });
-});
-
-after(async () => {
-  await proxy.close();
-  await echo.close();
-  await web.close();
-});
+let s: ProxyStand;
+before(async () => (s = await startProxyStand()));
+after(() => s.close());
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test('a CONNECT head sent byte by byte, with tunnel bytes in the same write as its end', async () => {
-  const socket = connect({ host: '127.0.0.1', port: proxy.port });
+  const socket = connect({ host: '127.0.0.1', port: s.proxy.port });
   await once(socket, 'connect');
-  const head = `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\nUser-Agent: slow/1\r\n\r\n`;
+  const head = `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\nUser-Agent: slow/1\r\n\r\n`;
   for (const ch of head.slice(0, -1)) {
     socket.write(ch);
     await new Promise((r) => setImmediate(r));
@@ -52,7 +37,7 @@ test('a CONNECT head sent byte by byte, with tunnel bytes in the same write as i
   const got = await readBytes(socket, answer.length + 'early bytes'.length);
   assert.equal(got.toString(), `${answer}early bytes`);
   socket.destroy();
-  const e = events.at(-1)!;
+  const e = s.events.at(-1)!;
   assert.deepEqual([e.outcome, e.client.userAgent], ['tunnel', 'slow/1']);
 });
 
@@ -69,7 +54,7 @@ test('bulk data both ways at once arrives intact (reused buffers, growth, flow c
   });
   const port = await listen(server);
   try {
-    const t = await openConnect(proxy.port, `127.0.0.1:${port}`);
+    const t = await openConnect(s.proxy.port, `127.0.0.1:${port}`);
     assert.equal(t.status, 200);
     const reading = readBytes(t.socket, down.length, t.rest);
     t.socket.end(up);
@@ -89,7 +74,7 @@ test('a client that reads slowly gets every byte; the proxy does not buffer with
   });
   const port = await listen(server);
   try {
-    const t = await openConnect(proxy.port, `127.0.0.1:${port}`);
+    const t = await openConnect(s.proxy.port, `127.0.0.1:${port}`);
     assert.equal(t.status, 200);
     t.socket.pause();
     // While the client reads nothing, the server is held back by TCP: it cannot finish writing.
@@ -115,9 +100,9 @@ test('a client that reads slowly gets every byte; the proxy does not buffer with
 });
 
 test('a CONNECT after a plain request on the same connection still tunnels', async () => {
-  const socket: Socket = connect({ host: '127.0.0.1', port: proxy.port });
+  const socket: Socket = connect({ host: '127.0.0.1', port: s.proxy.port });
   await once(socket, 'connect');
-  socket.write(`GET http://127.0.0.1:${web.port}/first HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\n\r\n`);
+  socket.write(`GET http://127.0.0.1:${s.web.port}/first HTTP/1.1\r\nHost: 127.0.0.1:${s.web.port}\r\n\r\n`);
   // The chunked answer ends with its last chunk; nothing else comes before the next request.
   let answered = '';
   const onData = (c: Buffer) => (answered += c.toString('latin1'));
@@ -125,14 +110,14 @@ test('a CONNECT after a plain request on the same connection still tunnels', asy
   while (!answered.endsWith('\r\n0\r\n\r\n')) await new Promise((r) => setTimeout(r, 5));
   socket.off('data', onData);
   assert.match(answered, /"url":"\/first"/);
-  socket.write(`CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\nping`);
+  socket.write(`CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\n\r\nping`);
   const answer = 'HTTP/1.1 200 Connection Established\r\n\r\n';
   assert.equal((await readBytes(socket, answer.length + 4)).toString(), `${answer}ping`);
   socket.destroy();
 });
 
 test('a head that is neither CONNECT nor HTTP, split before the method is known, goes to node:http', async () => {
-  const socket = connect({ host: '127.0.0.1', port: proxy.port });
+  const socket = connect({ host: '127.0.0.1', port: s.proxy.port });
   await once(socket, 'connect');
   socket.write('CO');
   await new Promise((r) => setTimeout(r, 20));
@@ -145,38 +130,38 @@ test('a head that is neither CONNECT nor HTTP, split before the method is known,
 
 test('malformed CONNECT heads get 400 with an event, and the proxy stays up', async () => {
   for (const head of [
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1 extra\r\n\r\n`,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/2.0\r\n\r\n`,
-    `CONNECT  127.0.0.1:${echo.port} HTTP/1.1\r\n\r\n`,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nNo-Colon\r\n\r\n`,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nBad Name: x\r\n\r\n`,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n`,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nX: a\u0001b\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1 extra\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/2.0\r\n\r\n`,
+    `CONNECT  127.0.0.1:${s.echo.port} HTTP/1.1\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nNo-Colon\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nBad Name: x\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n`,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nX: a\u0001b\r\n\r\n`,
   ]) {
-    const before = events.length;
-    const answer = await rawExchange(proxy.port, head);
+    const before = s.events.length;
+    const answer = await rawExchange(s.proxy.port, head);
     assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(head));
-    const e = events.at(-1)!;
-    assert.equal(events.length, before + 1);
+    const e = s.events.at(-1)!;
+    assert.equal(s.events.length, before + 1);
     assert.deepEqual([e.outcome, e.status, e.decision], ['bad_request', 400, 'deny']);
   }
-  const t = await openConnect(proxy.port, `127.0.0.1:${echo.port}`);
+  const t = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
   assert.equal(t.status, 200);
   t.socket.destroy();
 });
 
 test('Via on a CONNECT is read by the fast path: our own token is a loop', async () => {
   const answer = await rawExchange(
-    proxy.port,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nVia: 1.1 a\r\nvia: 1.1 ${proxy.via}\r\n\r\n`,
+    s.proxy.port,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nVia: 1.1 a\r\nvia: 1.1 ${s.proxy.via}\r\n\r\n`,
   );
   assert.match(answer, /^HTTP\/1\.1 508 /);
 });
 
 test('a client that sends its CONNECT, some bytes and its FIN at once still gets the answer', async () => {
   const answer = await rawExchange(
-    proxy.port,
-    `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\nhalf-closed`,
+    s.proxy.port,
+    `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\n\r\nhalf-closed`,
     5000,
     true,
   );
@@ -184,6 +169,6 @@ test('a client that sends its CONNECT, some bytes and its FIN at once still gets
 });
 
 test('a client that ends before its head is complete is closed without an answer', async () => {
-  const answer = await rawExchange(proxy.port, 'CONNECT 127.0.0.1:', 5000, true);
+  const answer = await rawExchange(s.proxy.port, 'CONNECT 127.0.0.1:', 5000, true);
   assert.equal(answer, '');
 });
