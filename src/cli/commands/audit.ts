@@ -7,10 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
-import { ConfigError } from '../../config/yaml-zod.js';
 import { loadPolicyOrDefault } from '../../policy/load.js';
-import { TimeArgError, parseTimeArg } from '../../audit/duration.js';
-import { AuditStoreError } from '../../audit/errors.js';
+import { parseTimeArg } from '../../audit/duration.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
@@ -72,14 +70,7 @@ async function withStore(
   } catch (err) {
     // The reader went away (`airlock audit export | head`): a normal end, not an error.
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
-    if (err instanceof ConfigError) {
-      io.stderr.write(`airlock audit: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof AuditStoreError || err instanceof TimeArgError) {
-      io.stderr.write(`airlock audit: ${err.message}\n`);
-      return 2;
-    }
+    // Store, config and time-argument errors carry a message meant for the user, as is.
     io.stderr.write(`airlock audit: ${(err as Error).message ?? String(err)}\n`);
     return 2;
   } finally {
