@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { StaticFiles, defaultWebRoot } from '../../src/dashboard/static.js';
 import { startDashboardStack, type DashboardStack } from './stack.js';
@@ -57,6 +57,16 @@ describe(
       await browser?.close();
       await s?.close();
     });
+
+    /** A browser context signed in through the login API, as the form does it. */
+    async function signedInContext(): Promise<BrowserContext> {
+      const context = await browser.newContext();
+      const login = await context.request.post(`${s.stack.gw.url}/_airlock/login`, {
+        data: { token: s.dashboard.token.value },
+      });
+      assert.equal(login.status(), 204);
+      return context;
+    }
 
     async function send(content: string): Promise<{ status: number; id: string }> {
       const res = await fetch(`${s.stack.via.anthropic}/v1/messages`, {
@@ -184,12 +194,10 @@ describe(
     });
 
     test('a pseudonymized request: forwarded with a surrogate, and the detail shows what left in words', async () => {
-      const context = await browser.newContext();
+      const context = await signedInContext();
       const page = await context.newPage();
       page.setDefaultTimeout(60_000);
       const base = `${s.stack.gw.url}/_airlock`;
-      const login = await context.request.post(`${base}/login`, { data: { token: s.dashboard.token.value } });
-      assert.equal(login.status(), 204);
 
       s.stack.sim.reset();
       const sent = await send(`List the files in ${HOME}/projects/app`);
@@ -211,10 +219,8 @@ describe(
     });
 
     test('a page change right after the app loaded is not lost', async () => {
-      const context = await browser.newContext();
+      const context = await signedInContext();
       const base = `${s.stack.gw.url}/_airlock`;
-      const login = await context.request.post(`${base}/login`, { data: { token: s.dashboard.token.value } });
-      assert.equal(login.status(), 204);
       const page = await context.newPage();
       page.setDefaultTimeout(20_000);
       // The hash changes once the app's module has run and drawn its first page, before the
