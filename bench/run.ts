@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runAuditCostBench } from './audit-cost.js';
 import { runAuditKillBench } from './audit-kill.js';
 import { runAuditQueryBench } from './audit-query.js';
 import { runAuditRecordBench } from './audit-record.js';
@@ -34,6 +35,7 @@ const suites: Record<string, () => Promise<string>> = {
   'audit-verify': runAuditVerifyBench,
   'audit-query': runAuditQueryBench,
   'audit-kill': runAuditKillBench,
+  'audit-cost': runAuditCostBench,
   dashboard: runDashboardBench,
   egress: runEgressBench,
   scan: runScanBench,

@@ -67,6 +67,34 @@ if (kind === 'simulator') {
   const airlock = await startAirlock({ config, dataDir });
   port = airlock.gateway.port;
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+} else if (kind === 'airlock-switch') {
+  // airlock-full whose audit bench/audit-cost.ts turns off and on between slices, so that both
+  // sides of the comparison are one process (same vault, metrics, dashboard, JIT and heap).
+  // Off, record() returns at once as if the gateway had no audit log. After each slice the
+  // bench asks for a flush (the inserts an audited slice queued are paid inside it) and the
+  // process's CPU time.
+  const config = configSchema.parse({
+    listen: { port: 0 },
+    upstreams: { anthropic: upstream, openai: upstream, gemini: upstream },
+    egress_proxy: { enabled: false },
+    log_level: 'silent',
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+  const airlock = await startAirlock({ config, dataDir });
+  port = airlock.gateway.port;
+  const recorder = airlock.recorder;
+  const record = recorder.record.bind(recorder);
+  let auditOn = true;
+  recorder.record = (input) => (auditOn ? record(input) : undefined);
+  process.on('message', (msg: { audit?: boolean; flush?: boolean }) => {
+    if (typeof msg !== 'object') return;
+    if (msg.audit !== undefined) auditOn = msg.audit;
+    void (msg.flush ? recorder.flush() : Promise.resolve()).then(() => {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system, recorded: recorder.stats().recorded });
+    });
+  });
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 } else if (kind === 'airlock-noaudit') {
   // The same inspection as airlock-full with no audit log and no metrics: the audit-off baseline.
   const config = configSchema.parse({
