@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { resolveDialect } from '../dialects/index.js';
+import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
@@ -135,7 +136,8 @@ async function handle(
     if (ctx.inspector === passThroughInspector) scan = scanJson(decoded);
     if (scan === undefined) {
       try {
-        json = JSON.parse(decoded.toString('utf8'));
+        // JSON.parse(decoded.toString('utf8')), without the slow UTF-8 decode of the whole body.
+        json = parseJsonBytes(decoded);
       } catch (err) {
         throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
       }

@@ -1,0 +1,173 @@
+/** parseJsonBytes gives exactly what JSON.parse(bytes.toString('utf8')) gives: value, key order, error. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { parseJsonBytes } from '../../src/dialects/parse-json.js';
+
+function outcome(
+  parse: () => unknown,
+): { ok: true; value: unknown; text: string } | { ok: false; error: string } {
+  try {
+    const value = parse();
+    // deepStrictEqual ignores key order; the serialization does not.
+    return { ok: true, value, text: JSON.stringify(value) };
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+function check(bytes: Buffer): void {
+  const want = outcome(() => JSON.parse(bytes.toString('utf8')));
+  const got = outcome(() => parseJsonBytes(bytes));
+  const label = JSON.stringify(bytes.toString('latin1'));
+  assert.deepStrictEqual(got, want, label);
+  if (got.ok && got.value !== null && typeof got.value === 'object')
+    assert.equal(
+      Object.getPrototypeOf(got.value),
+      Object.getPrototypeOf((want as { value: object }).value),
+      label,
+    );
+}
+
+const PIECES = [
+  ...'{}[]":,\\ 0123456789-.eE',
+  'true',
+  'null',
+  'a',
+  'key',
+  '__proto__',
+  '\\u00e9',
+  '\\u00C3\\u00A9',
+  '\\u0041',
+  '\\ud83d\\ude00',
+  '\\ud83d',
+  '\\n',
+  '\\"',
+  '\\\\',
+  '\\/',
+];
+/** Raw byte runs: valid UTF-8, truncated sequences, stray continuation bytes, overlongs. */
+const RAW: number[][] = [
+  [0xc3, 0xa9],
+  [0xe2, 0x80, 0x94],
+  [0xf0, 0x9f, 0x98, 0x80],
+  [0xc3],
+  [0xe2, 0x80],
+  [0x80],
+  [0xbf, 0xbf],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xff],
+  [0xef, 0xbb, 0xbf],
+];
+
+describe('parseJsonBytes', () => {
+  test('hand-picked cases', () => {
+    const cases: (string | Buffer)[] = [
+      '',
+      '{}',
+      '[]',
+      '"plain"',
+      '"caf\u00e9"',
+      '{"a":"caf\u00e9 \u2014 \u{1f600}","b":["\u00e9",1,{"c":"x\u00e9y\\n\u00e9"}]}',
+      '{"a":"\\u00e9 \u00e9"}',
+      '{"a":"\\u00c3\\u00a9"}',
+      '{"a":"\u00c3\u00a9"}',
+      '{"a":"\\u2014\u2014\\u2014"}',
+      '{"\u00e9":"x"}',
+      '{"\u00e9":"x","\u00e9":"y"}',
+      '{"__proto__":"\u00e9"}',
+      '{"__proto__":{"a":"\u00e9"}}',
+      '{"a":1,"a":"\u00e9"}',
+      '{"a":"\u00e9","a":2}',
+      '{"2":"\u00e9","1":"x","b":"y"}',
+      '"\u00e9',
+      '{"a":\u00e9}',
+      '\u00e9',
+      '\ufeff{}',
+      '{"a":"\u2028\u2029"}',
+      Buffer.from([0x22, 0xc3, 0x22]),
+      Buffer.from([0x22, 0xc3, 0x5c, 0x6e, 0xa9, 0x22]),
+      Buffer.from([0x22, 0xe2, 0x80, 0x41, 0x22]),
+      Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x2c, 0x22, 0xfe, 0x22, 0x5d]),
+      Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x2c, 0x22, 0xfe, 0x22, 0x3a, 0x32, 0x7d]),
+    ];
+    for (const c of cases) check(typeof c === 'string' ? Buffer.from(c) : c);
+  });
+
+  test('the captured requests of real CLIs', () => {
+    for (const cli of ['claude', 'codex', 'gemini', 'qwen']) {
+      const capture = JSON.parse(
+        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
+      ) as { requests: { body: unknown }[] };
+      for (const r of capture.requests) {
+        const bytes = Buffer.from(JSON.stringify(r.body));
+        check(bytes);
+        // The same with every non-ASCII character escaped, and pretty-printed.
+        check(
+          Buffer.from(
+            JSON.stringify(r.body).replace(
+              /[\u0080-\uffff]/g,
+              (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+            ),
+          ),
+        );
+        check(Buffer.from(JSON.stringify(r.body, null, 2)));
+      }
+    }
+  });
+
+  test('random JSON values (serialized, with unicode)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }), fc.boolean(), (value, pretty) => {
+        check(Buffer.from(JSON.stringify(value, null, pretty ? 1 : undefined)));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 3, stringUnit: 'binary' }), (text) => check(Buffer.from(text))),
+      { numRuns: 300 },
+    );
+  });
+
+  test('random byte soups of JSON pieces and raw non-ASCII bytes', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(...PIECES).map((p) => Buffer.from(p)),
+      fc.constantFrom(...RAW).map((r) => Buffer.from(r)),
+      fc.string({ unit: 'binary', maxLength: 4 }).map((s) => Buffer.from(s)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => check(Buffer.concat(pieces))),
+      { numRuns: 3000 },
+    );
+    // Mostly valid: objects and arrays whose strings hold random bytes.
+    const str = fc.array(piece, { maxLength: 6 }).map((ps) => {
+      const inner = Buffer.concat(ps);
+      // Keep quotes and backslashes from ending or breaking the string.
+      const safe = Buffer.from(inner.map((b) => (b === 0x22 || b === 0x5c || b < 0x20 ? 0x78 : b)));
+      return Buffer.concat([Buffer.from('"'), safe, Buffer.from('"')]);
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(str, str), { maxLength: 6 }),
+        fc.array(str, { maxLength: 6 }),
+        (pairs, items) => {
+          const obj = Buffer.concat([
+            Buffer.from('{'),
+            ...pairs.flatMap(([k, v], i) => [...(i > 0 ? [Buffer.from(',')] : []), k, Buffer.from(':'), v]),
+            Buffer.from('}'),
+          ]);
+          check(obj);
+          const arr = Buffer.concat([
+            Buffer.from('['),
+            ...items.flatMap((v, i) => [...(i > 0 ? [Buffer.from(',')] : []), v]),
+            Buffer.from(']'),
+          ]);
+          check(arr);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
