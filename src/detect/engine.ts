@@ -407,8 +407,33 @@ export function createEngine(opts: EngineOptions = {}): Engine {
 
   const caching = prefilter && (opts.cacheEntries ?? 4096) > 0;
 
+  // Short texts (names, enum values, short descriptions: most of a request's texts) by context,
+  // then text: a hashed lookup, cheaper than the scan's own setup. Bounded; emptied when full.
+  const shortCache = new Map<string, Map<string, readonly RankedFinding[]>>();
+  const SHORT_CONTEXTS = 256;
+  const SHORT_TEXTS_PER_CONTEXT = 8192;
+
+  function scanShort(input: ScanInput, i: number, found: RankedFinding[]): void {
+    const context = contextOf(input);
+    let texts = shortCache.get(context);
+    if (texts === undefined) {
+      if (shortCache.size >= SHORT_CONTEXTS) shortCache.clear();
+      shortCache.set(context, (texts = new Map()));
+    }
+    let findings = texts.get(input.text);
+    if (findings === undefined) {
+      const own: RankedFinding[] = [];
+      scanInput(input, i, own);
+      findings = own;
+      if (texts.size >= SHORT_TEXTS_PER_CONTEXT) texts.clear();
+      texts.set(input.text, findings);
+    }
+    for (const f of findings) found.push({ ...f, input: i, path: input.path });
+  }
+
   function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
-    if (!caching || input.text.length < CACHED_MIN_LENGTH) return scanInput(input, i, found);
+    if (!caching) return scanInput(input, i, found);
+    if (input.text.length < CACHED_MIN_LENGTH) return scanShort(input, i, found);
     const context = contextOf(input);
     let entries = cache.get(input.text);
     let findings = entries?.find((e) => e.context === context)?.findings;

@@ -10,12 +10,17 @@
 interface Entry<V> {
   text: string;
   value: V;
+  /** Neighbours in recency order (older, newer): moving an entry on a hit hashes nothing. */
+  older: Entry<V> | undefined;
+  newer: Entry<V> | undefined;
 }
 
 export class TextCache<V> {
   private readonly byLength = new Map<number, Entry<V>[]>();
-  /** Insertion order is recency order: a hit is deleted and re-added. */
-  private readonly recency = new Set<Entry<V>>();
+  /** Least and most recently used entries; a hit moves its entry to `newest`. */
+  private oldest: Entry<V> | undefined;
+  private newest: Entry<V> | undefined;
+  private count = 0;
   private chars = 0;
 
   /** `maxEntries` 0 turns the cache off. Texts over a quarter of `maxChars` are not kept. */
@@ -31,11 +36,31 @@ export class TextCache<V> {
     return undefined;
   }
 
+  private unlink(entry: Entry<V>): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    entry.older = entry.newer = undefined;
+  }
+
+  private append(entry: Entry<V>): void {
+    entry.older = this.newest;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+  }
+
+  private touch(entry: Entry<V>): void {
+    if (entry === this.newest) return;
+    this.unlink(entry);
+    this.append(entry);
+  }
+
   get(text: string): V | undefined {
     const entry = this.find(text);
     if (entry === undefined) return undefined;
-    this.recency.delete(entry);
-    this.recency.add(entry);
+    this.touch(entry);
     return entry.value;
   }
 
@@ -44,19 +69,20 @@ export class TextCache<V> {
     const known = this.find(text);
     if (known !== undefined) {
       known.value = value;
-      this.recency.delete(known);
-      this.recency.add(known);
+      this.touch(known);
       return;
     }
-    const entry = { text, value };
+    const entry: Entry<V> = { text, value, older: undefined, newer: undefined };
     let bucket = this.byLength.get(text.length);
     if (bucket === undefined) this.byLength.set(text.length, (bucket = []));
     bucket.push(entry);
-    this.recency.add(entry);
+    this.append(entry);
+    this.count++;
     this.chars += text.length;
-    while (this.recency.size > this.maxEntries || this.chars > this.maxChars) {
-      const oldest = this.recency.values().next().value!;
-      this.recency.delete(oldest);
+    while (this.count > this.maxEntries || this.chars > this.maxChars) {
+      const oldest = this.oldest!;
+      this.unlink(oldest);
+      this.count--;
       this.chars -= oldest.text.length;
       const list = this.byLength.get(oldest.text.length)!;
       list.splice(list.indexOf(oldest), 1);
@@ -65,6 +91,6 @@ export class TextCache<V> {
   }
 
   get size(): number {
-    return this.recency.size;
+    return this.count;
   }
 }

@@ -12,6 +12,7 @@
  * or a key it cannot compare byte for byte (escapes, non-ASCII). So what leaves is always
  * exactly what was scanned, edited.
  */
+import { TextCache } from '../detect/text-cache.js';
 import type { JsonPath } from '../dialects/types.js';
 
 export interface LeafEdit {
@@ -210,6 +211,21 @@ function keyNode(raw: Buffer, container: Node | undefined): Node | undefined {
   return container.children.get(raw.toString('latin1', keyStart, keyEnd));
 }
 
+/**
+ * An edited text's token, serialized and encoded. The same edits of the same texts come back
+ * every turn (surrogates are deterministic), so long tokens are kept by their text: comparing
+ * it costs less than escaping and UTF-8-encoding it again. Only ever copied from, never changed.
+ */
+const tokenCache = new TextCache<Buffer>(256, 2_000_000);
+const CACHED_MIN_LENGTH = 64;
+
+function tokenOf(text: string): Buffer {
+  if (text.length < CACHED_MIN_LENGTH) return Buffer.from(JSON.stringify(text), 'utf8');
+  let token = tokenCache.get(text);
+  if (token === undefined) tokenCache.set(text, (token = Buffer.from(JSON.stringify(text), 'utf8')));
+  return token;
+}
+
 function assemble(
   raw: Buffer,
   edits: readonly LeafEdit[],
@@ -221,7 +237,7 @@ function assemble(
   let size = raw.length;
   for (const e of order) {
     if ((starts[e] as number) < 0) return undefined; // a path that is not in the bytes
-    const token = Buffer.from(JSON.stringify((edits[e] as LeafEdit).text), 'utf8');
+    const token = tokenOf((edits[e] as LeafEdit).text);
     tokens.push(token);
     size += token.length - ((ends[e] as number) - (starts[e] as number));
   }
