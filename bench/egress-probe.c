@@ -8,7 +8,8 @@
  *       The sink reads until EOF, answers the 8-byte count of what it read, and closes.
  *   egress-probe setup ECHO N ROUTE...
  *       N rounds; each round opens one connection per ROUTE (0 = direct, else a proxy port to
- *       CONNECT through) and times socket() until one byte came back from the echo server.
+ *       CONNECT through; round i starts at route i mod the number of routes) and times socket()
+ *       until one byte came back from the echo server.
  *       Prints one line per ROUTE: the N times in microseconds.
  *   egress-probe stream SINK BYTES CHUNK ROUTE
  *       one connection (direct or through the proxy at ROUTE) writes BYTES in writes of CHUNK
@@ -191,7 +192,10 @@ static int open_route(int target, int proxy) {
 static int setup(int echo, int rounds, int nroutes, int *routes) {
   double *samples = malloc(sizeof(double) * (size_t)rounds * (size_t)nroutes);
   for (int i = 0; i < rounds; i++) {
-    for (int r = 0; r < nroutes; r++) {
+    /* Each round starts at another route, so that every route follows every other equally often:
+       a proxy still tearing down the previous connection competes with whichever route is next. */
+    for (int k = 0; k < nroutes; k++) {
+      int r = (i + k) % nroutes;
       double t0 = now_us();
       int fd = open_route(echo, routes[r]);
       write_all(fd, "x", 1);

@@ -11,7 +11,9 @@
  * reference) run in their own processes.
  *
  * Setup: from socket() until one byte came back from the echo server (direct: TCP connect and
- * echo; proxied: TCP connect, CONNECT, 200, echo), sequential, direct / bare / Airlock in turn.
+ * echo; proxied: TCP connect, CONNECT, 200, echo), sequential, direct / bare / Airlock in turn,
+ * each round starting at the next route: a proxy's teardown of its last connection overlaps
+ * whichever route comes next, and a fixed order charged that to the same route every time.
  * Throughput: one connection writes N bytes in 1 MiB writes, half-closes, and the sink answers
  * the count it received (checked); direct / bare / Airlock in turn. Proxy CPU time comes from
  * the proxy process itself (process.cpuUsage around a phase), which other load does not inflate.
