@@ -12,6 +12,8 @@
  * parser's own error message call JSON.parse when the scan says no.
  */
 
+import { jsonScanWasm } from './wasm/json-scan-wasm.js';
+
 /** What a string byte is: 0 plain, 1 closing quote, 2 backslash, 3 control character (invalid). */
 const STRING_BYTE = new Uint8Array(256);
 for (let b = 0; b < 0x20; b++) STRING_BYTE[b] = 3;
@@ -136,11 +138,75 @@ function isModelKey(b: Uint8Array, start: number, end: number): boolean {
   return escape !== -1 && escape < end && stringValue(b, start, end) === 'model';
 }
 
+/** The WebAssembly build of this scanner (wasm/json-scan.c), or undefined where it cannot run. */
+interface WasmScanner {
+  input: Uint8Array;
+  capacity: number;
+  scan(n: number): number;
+  model: Int32Array;
+  modelStart: number;
+  modelEnd: number;
+}
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs leave it out). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+function loadWasmScanner(): WasmScanner | undefined {
+  try {
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const ex = new api.Instance(new api.Module(Buffer.from(jsonScanWasm, 'base64'))).exports as {
+      memory: { buffer: ArrayBuffer };
+      scan(n: number): number;
+      input: { value: number };
+      model_start: { value: number };
+      model_end: { value: number };
+    };
+    // The memory is never grown (bodies over the capacity take the TypeScript path), so these
+    // views stay valid.
+    const capacity = 1 << 20;
+    return {
+      input: new Uint8Array(ex.memory.buffer, ex.input.value, capacity),
+      capacity,
+      scan: ex.scan,
+      model: new Int32Array(ex.memory.buffer),
+      modelStart: ex.model_start.value >> 2,
+      modelEnd: ex.model_end.value >> 2,
+    };
+  } catch {
+    // A runtime without WebAssembly SIMD: the TypeScript scanner decides alone.
+    return undefined;
+  }
+}
+
+const wasm = loadWasmScanner();
+
+/** Which scanner `scanJson` runs up to 1 MiB (the tests check that it is the WebAssembly one). */
+export const jsonScanBuild: 'wasm' | 'typescript' = wasm ? 'wasm' : 'typescript';
+
 /**
  * Scans a JSON text. Returns undefined when `JSON.parse(body.toString('utf8'))` would throw,
- * otherwise what the gateway wants to know about the body.
+ * otherwise what the gateway wants to know about the body. Bodies up to 1 MiB go through the
+ * WebAssembly build, which reads string contents 16 bytes at a time (about 5× faster on
+ * assistants' requests, whose escapes every 20–40 bytes bound this scanner's 4-byte steps).
  */
 export function scanJson(body: Uint8Array): JsonScan | undefined {
+  if (wasm !== undefined && body.length <= wasm.capacity) {
+    wasm.input.set(body);
+    const verdict = wasm.scan(body.length);
+    if (verdict === 0) return undefined;
+    if (verdict === 1) {
+      const start = wasm.model[wasm.modelStart]!;
+      return { model: start < 0 ? undefined : stringValue(body, start, wasm.model[wasm.modelEnd]!) };
+    }
+  }
+  return scanJsonBytes(body);
+}
+
+/** The TypeScript scanner; exported for the tests that hold both builds to JSON.parse. */
+export function scanJsonBytes(body: Uint8Array): JsonScan | undefined {
   const n = body.length;
   const shift = body.byteOffset & 3;
   const words = new Int32Array(body.buffer, body.byteOffset - shift, (n + shift) >> 2);

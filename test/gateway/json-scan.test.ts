@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { scanJson } from '../../src/gateway/json-scan.js';
+import { jsonScanBuild, scanJson, scanJsonBytes } from '../../src/gateway/json-scan.js';
 
 /** What the gateway did before the scan: JSON.parse, and the top-level model when a string. */
 function reference(bytes: Buffer): { ok: boolean; model?: string } {
@@ -20,16 +20,24 @@ function reference(bytes: Buffer): { ok: boolean; model?: string } {
   return { ok: true, model: typeof model === 'string' ? model : undefined };
 }
 
-/** Scans `bytes` at every alignment (the word-at-a-time string scan depends on it). */
+/**
+ * Scans `bytes` at every alignment (the word-at-a-time string scan depends on it), with what the
+ * gateway calls (the WebAssembly build up to 1 MiB) and with the TypeScript scanner alone.
+ */
 function check(bytes: Buffer): void {
   const want = reference(bytes);
   for (let shift = 0; shift < 4; shift++) {
     const holder = Buffer.alloc(bytes.length + shift + 3, 0x22);
     bytes.copy(holder, shift);
-    const got = scanJson(holder.subarray(shift, shift + bytes.length));
-    const label = `${JSON.stringify(bytes.toString('latin1'))} at shift ${shift}`;
-    assert.equal(got !== undefined, want.ok, label);
-    if (got) assert.equal(got.model, want.model, label);
+    for (const [build, scan] of [
+      ['gateway', scanJson],
+      ['typescript', scanJsonBytes],
+    ] as const) {
+      const got = scan(holder.subarray(shift, shift + bytes.length));
+      const label = `${build}: ${JSON.stringify(bytes.toString('latin1').slice(0, 200))} at shift ${shift}`;
+      assert.equal(got !== undefined, want.ok, label);
+      if (got) assert.equal(got.model, want.model, label);
+    }
   }
 }
 
@@ -102,6 +110,33 @@ describe('scanJson', () => {
     check(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d])); // BOM
     check(Buffer.from([0x7b, 0x7d, 0xc3]));
     check(Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+  });
+
+  test('the gateway runs the WebAssembly build on this runtime', () => {
+    assert.equal(jsonScanBuild, 'wasm');
+  });
+
+  test('long strings: escapes, quotes and control characters at every place of a 16-byte block', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ minLength: 0, maxLength: 40 }),
+            fc.constantFrom('\\', '\\n', '\\"', '\\u00e9', '\\x', '"', '\n', '\u0001', '\u00e9'),
+          ),
+          { maxLength: 30 },
+        ),
+        (parts) => {
+          check(Buffer.from(`{"model":"m","t":"${parts.join('')}"}`));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a body over the WebAssembly capacity (1 MiB) is scanned by the TypeScript build', () => {
+    check(Buffer.from(JSON.stringify({ model: 'big', text: 'x\n'.repeat(400_000) })));
+    check(Buffer.from(`${JSON.stringify({ model: 'big', text: 'x'.repeat(1_100_000) }).slice(0, -2)}`));
   });
 
   test('deep nesting is accepted as JSON.parse accepts it', () => {
