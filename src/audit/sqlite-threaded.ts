@@ -22,11 +22,19 @@ import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import type { VerifyReport } from './verify.js';
 
-type WriterCall = { op: 'append'; docs: string[]; hashes: string[] } | { op: 'prune'; before: number };
+type WriterCall =
+  | { op: 'append'; docs: string[]; hashes: string[] }
+  | { op: 'prune'; before: number }
+  | { op: 'synchronous' };
 
 export type WriterRequest = WriterCall & { id: number };
 
 export type WriterResponse = WorkerResponse<number>;
+
+export interface WriterData {
+  path: string;
+  synchronous?: SqliteStoreOptions['synchronous'];
+}
 
 export class ThreadedSqliteStore implements AuditStore {
   readonly kind = 'sqlite';
@@ -39,7 +47,11 @@ export class ThreadedSqliteStore implements AuditStore {
     this.location = options.path;
     // The recorder retries rejected appends; the next call starts a fresh worker.
     this.writer = new WorkerRpc(
-      () => startModuleWorker(import.meta.url, 'sqlite-writer-worker', { path: options.path }),
+      () =>
+        startModuleWorker(import.meta.url, 'sqlite-writer-worker', {
+          path: options.path,
+          synchronous: options.synchronous,
+        }),
       'SQLite writer thread',
     );
   }
@@ -62,6 +74,12 @@ export class ThreadedSqliteStore implements AuditStore {
   async prune(before: Date): Promise<number> {
     await this.init();
     return this.writer.call({ op: 'prune', before: before.getTime() });
+  }
+
+  /** The writer connection's `synchronous` setting (1 NORMAL, 2 FULL): it is the one that commits. */
+  async writerSynchronous(): Promise<number> {
+    await this.init();
+    return this.writer.call({ op: 'synchronous' });
   }
 
   query(filter?: AuditFilter): Promise<AuditPage> {

@@ -5,13 +5,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { eventFromDoc } from './chain.js';
 import { SqliteAuditStore } from './sqlite-store.js';
-import type { WriterRequest, WriterResponse } from './sqlite-threaded.js';
+import type { WriterData, WriterRequest, WriterResponse } from './sqlite-threaded.js';
 
-const { path } = workerData as { path: string };
-const store = new SqliteAuditStore({ path });
+const { path, synchronous } = workerData as WriterData;
+const store = new SqliteAuditStore({ path, ...(synchronous ? { synchronous } : {}) });
 
 async function handle(req: WriterRequest): Promise<number> {
   if (req.op === 'prune') return store.prune(new Date(req.before));
+  if (req.op === 'synchronous') return store.database().pragma('synchronous', { simple: true }) as number;
   await store.append(req.docs.map((doc, i) => ({ doc, event: eventFromDoc(doc, req.hashes[i] ?? '') })));
   return req.docs.length;
 }

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { auditConfigSchema, DEFAULT_AUDIT_CONFIG } from '../../src/audit/config.js';
 import { AuditStoreError } from '../../src/audit/errors.js';
 import { openAudit } from '../../src/audit/setup.js';
-import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import { sampleInput, tempDir } from './helpers.js';
 
 describe('audit config and setup', () => {
@@ -51,12 +51,15 @@ describe('audit config and setup', () => {
   it('makes SQLite commits survive power loss when the spool is fsynced per event', async () => {
     const pragma = async (fsync: 'always' | 'interval') => {
       const audit = await openAudit(auditConfigSchema.parse({ fsync }), join(tmp.dir, `sync-${fsync}`));
-      const value = (audit.store as SqliteAuditStore).database().pragma('synchronous', { simple: true });
+      // The default SQLite store commits on its writer thread: that connection's setting counts.
+      assert.ok(audit.store instanceof ThreadedSqliteStore);
+      const writer = await audit.store.writerSynchronous();
+      const reader = audit.store.database().pragma('synchronous', { simple: true });
       await audit.close();
-      return value;
+      return [writer, reader];
     };
-    assert.equal(await pragma('always'), 2); // FULL
-    assert.equal(await pragma('interval'), 1); // NORMAL
+    assert.deepEqual(await pragma('always'), [2, 2]); // FULL
+    assert.deepEqual(await pragma('interval'), [1, 1]); // NORMAL
   });
 
   it('fails at start with a clear error for a corrupt SQLite file or an unreachable PostgreSQL', async () => {
