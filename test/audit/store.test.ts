@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEvent } from '../../src/audit/types.js';
-import { sealedChain, STORE_KINDS, type OpenedStore } from './helpers.js';
+import { buildEventBody } from '../../src/audit/event.js';
+import { seal } from '../../src/audit/chain.js';
+import { GENESIS_HASH } from '../../src/audit/types.js';
+import { ulid } from '../../src/audit/ulid.js';
+import { findingDecision, sampleInput, sealedChain, STORE_KINDS, type OpenedStore } from './helpers.js';
 
 async function allPages(
   opened: OpenedStore,
@@ -157,6 +161,43 @@ for (const kind of STORE_KINDS) {
       );
       const counted = [0, 1, 2].map((m) => rollup.decision.reduce((n, s) => n + (s.counts[m] ?? 0), 0));
       assert.deepEqual(counted, perMinute);
+    });
+
+    it('stores every finding of events with many (inserted several rows a statement)', async () => {
+      // 0, 1, 31, 32, 33 and 70 findings: each lands on its own event, across statement boundaries.
+      const counts = [0, 1, 31, 32, 33, 70];
+      const start = Date.parse('2026-02-01T00:00:00Z');
+      let prevHash = GENESIS_HASH;
+      const batch = counts.map((n, i) => {
+        const input = sampleInput(1, start + i * 1000);
+        input.findings = Array.from({ length: n }, (_, k) => findingDecision(`many-${k}`, 'environment'));
+        const sealed = seal(buildEventBody(input), {
+          id: ulid(start + i * 1000),
+          instance: 'inst-many',
+          seq: i + 1,
+          prevHash,
+        });
+        prevHash = sealed.event.hash;
+        return sealed;
+      });
+      await opened.store.append(batch);
+      const ids = (rule: string) =>
+        allPages(opened, { instance: 'inst-many', rule }).then((events) => events.map((e) => e.id).sort());
+      const having = (k: number) =>
+        batch
+          .filter((s) => s.event.findings.length > k)
+          .map((s) => s.event.id)
+          .sort();
+      for (const k of [0, 30, 31, 32, 69]) assert.deepEqual(await ids(`many-${k}`), having(k), `many-${k}`);
+      const stats = await opened.store.stats(
+        { since: new Date(start), until: new Date(start + 60_000) },
+        { bucketMs: 60_000, top: 100 },
+      );
+      const environment = stats.category.find((c) => c.key === 'environment');
+      assert.equal(
+        environment?.total,
+        counts.reduce((a, b) => a + b, 0),
+      );
     });
 
     it('refuses a second writer of the same chain position instead of dropping it', async () => {
