@@ -3,6 +3,7 @@
  * Request shape: https://docs.anthropic.com/en/api/messages ; stream events:
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
+import { isRemembered } from './parse-json.js';
 import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
 import {
   addLeaves,
@@ -71,21 +72,44 @@ export function addContent(out: Segment[], content: unknown, path: JsonPath, rol
   else arrayOf(content).forEach((block, j) => addBlock(out, block, [...path, j], role));
 }
 
-function segments(body: unknown): Segment[] {
-  const out: Segment[] = [];
-  if (!isObject(body)) return out;
-  addContent(out, body.system, ['system'], 'system');
-  arrayOf(body.messages).forEach((message, i) => {
-    if (!isObject(message)) return;
-    const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
-    addContent(out, message.content, ['messages', i, 'content'], role);
-  });
-  arrayOf(body.tools).forEach((tool, i) => {
+/**
+ * Segments under a value the body parser remembered (the tools and system prompt resent every
+ * turn; see parse-json.ts), kept by the value's identity: that value never changes, and neither
+ * do its segments (frozen, paths included, since requests share them).
+ */
+const remembered = new WeakMap<object, readonly Segment[]>();
+
+function addRemembered(out: Segment[], value: unknown, list: (into: Segment[]) => void): void {
+  if (!isRemembered(value)) return list(out);
+  let segs = remembered.get(value as object);
+  if (segs === undefined) {
+    const own: Segment[] = [];
+    list(own);
+    for (const seg of own) Object.freeze(Object.freeze(seg).path);
+    remembered.set(value as object, (segs = own));
+  }
+  for (const seg of segs) out.push(seg);
+}
+
+function addTools(out: Segment[], tools: unknown): void {
+  arrayOf(tools).forEach((tool, i) => {
     if (!isObject(tool)) return;
     addText(out, tool, 'name', ['tools', i], 'tool_definition');
     addText(out, tool, 'description', ['tools', i], 'tool_definition');
     addLeaves(out, tool.input_schema, ['tools', i, 'input_schema'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
   });
+}
+
+function segments(body: unknown): Segment[] {
+  const out: Segment[] = [];
+  if (!isObject(body)) return out;
+  addRemembered(out, body.system, (into) => addContent(into, body.system, ['system'], 'system'));
+  arrayOf(body.messages).forEach((message, i) => {
+    if (!isObject(message)) return;
+    const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
+    addContent(out, message.content, ['messages', i, 'content'], role);
+  });
+  addRemembered(out, body.tools, (into) => addTools(into, body.tools));
   // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.
   if (isObject(body.metadata)) addText(out, body.metadata, 'user_id', ['metadata'], 'metadata');
   return out;

@@ -46,3 +46,24 @@ export function rebuild(body: unknown, edits: readonly TextEdit[]): string {
   for (const edit of edits) setAt(body, edit.path, edit.text);
   return JSON.stringify(body);
 }
+
+/**
+ * setAt for a body that may share parts with other requests: frozen containers (values the
+ * parser remembered, see parse-json.ts) on the way to the leaf are copied first, each into its
+ * parent, so the edit lands in this request's own copy and the shared value stays as it was.
+ */
+export function setAtOwn(body: unknown, path: JsonPath, value: unknown): void {
+  let node = body;
+  for (let k = 0; k < path.length - 1; k++) {
+    if (node === null || typeof node !== 'object') break; // setAt reports it
+    const parent = node as Record<string | number, unknown>;
+    const key = path[k] as string | number;
+    let child = parent[key];
+    if (child !== null && typeof child === 'object' && Object.isFrozen(child)) {
+      child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as object) };
+      parent[key] = child;
+    }
+    node = child;
+  }
+  setAt(body, path, value);
+}

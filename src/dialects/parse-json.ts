@@ -97,21 +97,259 @@ function fix(root: unknown): unknown {
   return root;
 }
 
-/** Exactly `JSON.parse(bytes.toString('utf8'))`: the same value, or the same error. */
-export function parseJsonBytes(bytes: Buffer): unknown {
+/** The Latin-1 parse with non-ASCII strings decoded again; undefined when the plain path must run. */
+function parseLatin1(bytes: Buffer, text: string): { value: unknown } | undefined {
   const ascii = isAscii(bytes);
-  if (!ascii && hasLatinEscape(bytes)) return plain(bytes);
+  if (!ascii && hasLatinEscape(bytes)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('latin1'));
+    value = JSON.parse(text);
   } catch {
-    return plain(bytes);
+    return undefined;
   }
-  if (ascii) return value;
+  if (ascii) return { value };
   try {
-    return fix(value);
+    return { value: fix(value) };
   } catch (err) {
-    if (err === NON_ASCII_KEY) return plain(bytes);
+    if (err === NON_ASCII_KEY) return undefined;
     throw err;
   }
 }
+
+/** Exactly `JSON.parse(bytes.toString('utf8'))`: the same value, or the same error. */
+export function parseJsonBytes(bytes: Buffer): unknown {
+  const top = parseWithStable(bytes);
+  if (top !== undefined) return top;
+  return (parseLatin1(bytes, bytes.toString('latin1')) ?? { value: plain(bytes) }).value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stable part of a request. A coding assistant sends the same tool definitions and system
+// prompt, byte for byte, on every turn of a conversation (and of every conversation in the same
+// project): most of the body. Top-level values under those keys are remembered by their bytes;
+// when the same bytes come again (a memory compare), the value parsed then is used again and
+// only the rest of the body is parsed. Remembered values are deeply frozen: they are shared by
+// requests, so nothing may change them (an edit copies the containers on its path, see setAt).
+// The conversation itself (messages...) changes every turn and is always parsed.
+
+/** Top-level keys whose values are resent unchanged turn after turn, across dialects. */
+const STABLE_KEYS: ReadonlySet<string> = new Set(['tools', 'system', 'instructions', 'systemInstruction']);
+/** Values shorter than this are parsed: the compare and bookkeeping would cost as much. */
+const STABLE_MIN_BYTES = 1024;
+/** Remembered values per key (a few projects or clients at once), and in all. */
+const STABLE_PER_KEY = 4;
+const STABLE_MAX_BYTES = 8_000_000;
+
+interface StableEntry {
+  bytes: Buffer;
+  value: unknown;
+}
+
+const stable = new Map<string, StableEntry[]>();
+let stableBytes = 0;
+
+/** One top-level value taken from the cache (or just added to it) for one body. */
+export interface StableRange {
+  key: string;
+  /** Bounds of the value's bytes in the body. */
+  start: number;
+  end: number;
+  value: unknown;
+}
+
+/** The remembered top-level values a parsed body holds, with their places in its bytes. */
+const rangesOf = new WeakMap<object, readonly StableRange[]>();
+
+/** Where `parseJsonBytes` placed remembered values in `body`, if any (see StableRange). */
+export function stableRanges(body: unknown): readonly StableRange[] | undefined {
+  return body !== null && typeof body === 'object' ? rangesOf.get(body) : undefined;
+}
+
+/** Whether `value` is (part of) a remembered, shared value that must not be changed. */
+export function isShared(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && Object.isFrozen(value);
+}
+
+/** The remembered top-level values themselves (deeply frozen, so anything derived stays true). */
+const rememberedValues = new WeakSet<object>();
+
+/**
+ * Whether `value` is a top-level value parseJsonBytes remembered: deeply frozen and shared by
+ * requests, so what depends on it alone (a dialect's segments under it) may be kept by identity.
+ */
+export function isRemembered(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && rememberedValues.has(value);
+}
+
+function deepFreeze(root: unknown): void {
+  if (root === null || typeof root !== 'object') return;
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    Object.freeze(node);
+    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') stack.push(v);
+  }
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Index of the closing quote of the string whose content starts at `i`, or -1. */
+function stringEnd(b: Buffer, i: number): number {
+  for (;;) {
+    const q = b.indexOf(0x22, i);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (b[k] === 0x5c) k--;
+    if (((q - 1 - k) & 1) === 0) return q;
+    i = q + 1;
+  }
+}
+
+/**
+ * Index after the value starting at `i`: strings by their quotes, containers by counting
+ * brackets outside strings, anything else up to the next delimiter. Validates nothing (the
+ * parse does); -1 when the bytes end first.
+ */
+function valueEnd(b: Buffer, i: number): number {
+  const n = b.length;
+  const c = b[i];
+  if (c === 0x22) {
+    const q = stringEnd(b, i + 1);
+    return q < 0 ? -1 : q + 1;
+  }
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let k = i; k < n; k++) {
+      const d = b[k];
+      if (d === 0x22) {
+        const q = stringEnd(b, k + 1);
+        if (q < 0) return -1;
+        k = q;
+      } else if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        if (--depth === 0) return k + 1;
+      }
+    }
+    return -1;
+  }
+  let k = i;
+  while (k < n) {
+    const d = b[k];
+    if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) break;
+    k++;
+  }
+  return k;
+}
+
+function remember(key: string, bytes: Buffer, value: unknown): void {
+  let list = stable.get(key);
+  if (list === undefined) stable.set(key, (list = []));
+  list.unshift({ bytes, value });
+  stableBytes += bytes.length;
+  if (list.length > STABLE_PER_KEY) stableBytes -= list.pop()!.bytes.length;
+  if (stableBytes > STABLE_MAX_BYTES) {
+    stable.clear();
+    stableBytes = 0;
+  }
+}
+
+/**
+ * The body parsed with its stable top-level values taken from the cache, or undefined when the
+ * body is not an object with such values (or anything looks unusual: the caller then parses the
+ * whole body). Exact: a remembered value's bytes are a complete JSON value, so the same bytes at
+ * a value's place in the body are that value and nothing more; the rest is parsed with a `0`
+ * in each such place, and a syntax error anywhere sends the caller to the plain parse.
+ */
+function parseWithStable(bytes: Buffer): unknown {
+  const n = bytes.length;
+  let i = 0;
+  while (isSpace(bytes[i])) i++;
+  if (bytes[i] !== 0x7b) return undefined;
+  i++;
+  const ranges: StableRange[] = [];
+  const fresh: { key: string; start: number; end: number }[] = [];
+  const seen: string[] = [];
+  for (;;) {
+    while (isSpace(bytes[i])) i++;
+    if (bytes[i] !== 0x22) return undefined;
+    const keyEnd = stringEnd(bytes, i + 1);
+    if (keyEnd < 0) return undefined;
+    // Keys spelled with escapes are compared by nobody here: such a body takes the plain path.
+    if (bytes.indexOf(0x5c, i + 1) !== -1 && bytes.indexOf(0x5c, i + 1) < keyEnd) return undefined;
+    const key = bytes.toString('latin1', i + 1, keyEnd);
+    i = keyEnd + 1;
+    while (isSpace(bytes[i])) i++;
+    if (bytes[i] !== 0x3a) return undefined;
+    i++;
+    while (isSpace(bytes[i])) i++;
+    const start = i;
+    const c = bytes[i];
+    let end = -1;
+    if (STABLE_KEYS.has(key)) {
+      // A key given twice: JSON.parse keeps the last value at the first place. Not worth it.
+      if (seen.includes(key)) return undefined;
+      seen.push(key);
+    }
+    if (STABLE_KEYS.has(key) && (c === 0x7b || c === 0x5b || c === 0x22)) {
+      for (const entry of stable.get(key) ?? []) {
+        const len = entry.bytes.length;
+        if (start + len <= n && bytes.compare(entry.bytes, 0, len, start, start + len) === 0) {
+          end = start + len;
+          ranges.push({ key, start, end, value: entry.value });
+          break;
+        }
+      }
+      if (end < 0) {
+        end = valueEnd(bytes, start);
+        if (end < 0) return undefined;
+        if (end - start >= STABLE_MIN_BYTES) fresh.push({ key, start, end });
+      }
+    } else {
+      end = valueEnd(bytes, start);
+      if (end < 0) return undefined;
+    }
+    i = end;
+    while (isSpace(bytes[i])) i++;
+    if (bytes[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    if (bytes[i] !== 0x7d) return undefined;
+    i++;
+    while (isSpace(bytes[i])) i++;
+    if (i !== n) return undefined;
+    break;
+  }
+  // New values: parsed alone (the same exact procedure), frozen and remembered.
+  for (const f of fresh) {
+    const slice = bytes.subarray(f.start, f.end);
+    const parsed = parseLatin1(slice, slice.toString('latin1'));
+    if (parsed === undefined) return undefined;
+    const copy = Buffer.from(slice);
+    deepFreeze(parsed.value);
+    if (parsed.value !== null && typeof parsed.value === 'object') rememberedValues.add(parsed.value);
+    remember(f.key, copy, parsed.value);
+    ranges.push({ ...f, value: parsed.value });
+  }
+  if (ranges.length === 0) return undefined;
+  ranges.sort((a, b) => a.start - b.start);
+  // The rest of the body, with `0` where the remembered values are.
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const r of ranges) {
+    pieces.push(bytes.subarray(from, r.start), ZERO);
+    from = r.end;
+  }
+  pieces.push(bytes.subarray(from));
+  const rest = Buffer.concat(pieces);
+  const parsed = parseLatin1(rest, rest.toString('latin1'));
+  if (parsed === undefined) return undefined;
+  const body = parsed.value as Record<string, unknown>;
+  for (const r of ranges) body[r.key] = r.value;
+  rangesOf.set(body, ranges);
+  return body;
+}
+
+const ZERO = Buffer.from('0');

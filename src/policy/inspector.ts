@@ -15,7 +15,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { mergeFindings } from '../detect/overlaps.js';
 import type { Finding, ScanInput } from '../detect/types.js';
-import { setAt } from '../dialects/json-path.js';
+import { setAtOwn } from '../dialects/json-path.js';
+import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
 import { spliceJson, type LeafEdit } from '../redact/json-splice.js';
@@ -168,14 +169,18 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           if (stripped.has(index)) removeHeaders.push(input.header);
           else setHeaders[input.header] = text;
         } else {
-          setAt(req.body, input.path, text);
+          setAtOwn(req.body, input.path, text);
           bodyEdits.push({ path: input.path, text });
           bodyChanged = true;
         }
       }
       // The edits spliced into the bytes as received, when the gateway gave them: no second
       // serialization of the whole body. Determinism holds: same bytes in, same bytes out.
-      const bodyBytes = bodyChanged && req.raw !== undefined ? spliceJson(req.raw, bodyEdits) : undefined;
+      // Top-level values the parser took from its cache are skipped by the splice's scan.
+      const bodyBytes =
+        bodyChanged && req.raw !== undefined
+          ? spliceJson(req.raw, bodyEdits, stableRanges(req.body))
+          : undefined;
       for (const name of removeHeaders) delete setHeaders[name];
       const restorer = createRestorer(
         req.dialect,

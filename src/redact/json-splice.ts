@@ -81,13 +81,64 @@ function grow<T extends Uint8Array | Int32Array>(a: T, need: number): T {
  * `raw` with every edited leaf's string token replaced, or undefined when the splice cannot be
  * sure to match the parsed body (see above) or a path does not lead to a string in `raw`.
  */
-export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | undefined {
+export function spliceJson(
+  raw: Buffer,
+  edits: readonly LeafEdit[],
+  known?: readonly KnownValue[],
+): Buffer | undefined {
   if (edits.length === 0) return raw;
   const root = buildTrie(edits);
   if (root === undefined) return undefined;
   // Token bounds per edit: [start, end) including the quotes.
   const starts = new Array<number>(edits.length).fill(-1);
   const ends = new Array<number>(edits.length).fill(-1);
+  const jumps = known === undefined ? undefined : cleanJumps(raw, known);
+  return locate(raw, root, starts, ends, jumps) ? assemble(raw, edits, starts, ends) : undefined;
+}
+
+/**
+ * A top-level value whose bytes the caller knows (the parser took it from its cache, see
+ * src/dialects/parse-json.ts): with no edit below it, the scan jumps over it once it knows that
+ * scanning it would not give up — found once per value, since the value is the same object
+ * whenever its bytes are the same.
+ */
+export interface KnownValue {
+  start: number;
+  end: number;
+  value: unknown;
+}
+
+/** Per remembered value: whether the scan gets through it without giving up. */
+const cleanValues = new WeakMap<object, boolean>();
+const NO_EDITS_ROOT: Node = {};
+
+/** Start → end of each known object or array that the scan may jump over. */
+function cleanJumps(raw: Buffer, known: readonly KnownValue[]): Map<number, number> | undefined {
+  let jumps: Map<number, number> | undefined;
+  for (const k of known) {
+    if (k.value === null || typeof k.value !== 'object') continue;
+    let clean = cleanValues.get(k.value);
+    if (clean === undefined) {
+      // Scanned alone, as the scan would see it in place (its checks look inside it only).
+      clean = locate(raw.subarray(k.start, k.end), NO_EDITS_ROOT, [], []);
+      cleanValues.set(k.value, clean);
+    }
+    if (clean) (jumps ??= new Map()).set(k.start, k.end);
+  }
+  return jumps;
+}
+
+/**
+ * Scans `raw` along the trie: fills the token bounds of the edited leaves, or returns false to
+ * give up (see above).
+ */
+function locate(
+  raw: Buffer,
+  root: Node,
+  starts: number[],
+  ends: number[],
+  jumps?: ReadonlyMap<number, number>,
+): boolean {
   const n = raw.length;
   const nodes: (Node | undefined)[] = [];
   let depth = -1;
@@ -98,18 +149,21 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
   for (;;) {
     let c = 0;
     while (i < n && isSpace((c = raw[i] as number))) i++;
-    if (i >= n) return undefined;
-    if (c === 0x22) {
+    if (i >= n) return false;
+    const jump = depth === 0 && slot === undefined ? jumps?.get(i) : undefined;
+    if (jump !== undefined) {
+      i = jump;
+    } else if (c === 0x22) {
       const end = stringEnd(raw, i + 1);
-      if (end < 0) return undefined;
+      if (end < 0) return false;
       if (slot !== undefined) {
-        if (slot.edit === undefined) return undefined; // a path goes on below a string
+        if (slot.edit === undefined) return false; // a path goes on below a string
         starts[slot.edit] = i;
         ends[slot.edit] = end + 1;
       }
       i = end + 1;
     } else if (c === 0x7b || c === 0x5b) {
-      if (slot?.edit !== undefined) return undefined; // the leaf is not a string
+      if (slot?.edit !== undefined) return false; // the leaf is not a string
       depth++;
       if (depth >= kinds.length) {
         kinds = grow(kinds, depth);
@@ -125,7 +179,7 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
       if (raw[i] !== (c === 0x7b ? 0x7d : 0x5d)) {
         if (c === 0x7b) {
           i = readKey(raw, i, depth, keys);
-          if (i < 0) return undefined;
+          if (i < 0) return false;
           keys++;
           slot = keyNode(raw, nodes[depth]);
         } else slot = slot?.children?.get(0);
@@ -133,7 +187,7 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
       }
       // An empty container: closed below like any other.
     } else {
-      if (slot?.edit !== undefined) return undefined;
+      if (slot?.edit !== undefined) return false;
       // A number, true, false or null: runs to the next delimiter.
       while (i < n) {
         const d = raw[i] as number;
@@ -144,14 +198,14 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
     // After a value: commas and closing brackets until the next value.
     for (;;) {
       while (i < n && isSpace(raw[i] as number)) i++;
-      if (depth < 0) return i === n ? assemble(raw, edits, starts, ends) : undefined;
+      if (depth < 0) return i === n;
       const d = raw[i];
       if (d === 0x2c) {
         i++;
         if (kinds[depth] === OBJECT) {
           while (i < n && isSpace(raw[i] as number)) i++;
           i = readKey(raw, i, depth, keys);
-          if (i < 0) return undefined;
+          if (i < 0) return false;
           keys++;
           slot = keyNode(raw, nodes[depth]);
         } else {
@@ -168,7 +222,7 @@ export function spliceJson(raw: Buffer, edits: readonly LeafEdit[]): Buffer | un
         depth--;
         continue;
       }
-      return undefined;
+      return false;
     }
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseJsonBytes } from '../../src/dialects/parse-json.js';
+import { isShared, parseJsonBytes, stableRanges } from '../../src/dialects/parse-json.js';
 
 function outcome(
   parse: () => unknown,
@@ -168,6 +168,89 @@ describe('parseJsonBytes', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  test('stable top-level values come from the cache, exactly and frozen', () => {
+    const tools = Array.from({ length: 30 }, (_, k) => ({
+      name: `tool_${k}`,
+      description: `Does thing ${k} \u2014 caf\u00e9 — café `.repeat(3),
+      input_schema: { type: 'object', properties: { p: { type: 'string' } } },
+    }));
+    const system = [{ type: 'text', text: 'You are a helpful assistant → '.repeat(60) }];
+    const body = (messages: unknown[], extra = '') =>
+      `{"model":"m","messages":${JSON.stringify(messages)},"system":${JSON.stringify(system)},"tools":${JSON.stringify(tools)}${extra},"metadata":{"user_id":"u"}}`;
+    const m1 = [{ role: 'user', content: 'hi é' }];
+    const m2 = [...m1, { role: 'assistant', content: 'ok' }];
+    for (const text of [body(m1), body(m1), body(m2), body(m2, ',"x":1')]) {
+      const bytes = Buffer.from(text);
+      check(bytes);
+      const got = parseJsonBytes(bytes) as Record<string, unknown>;
+      assert.ok(isShared(got.tools) && isShared(got.system), 'remembered values are frozen');
+      assert.ok(!isShared(got.messages) && !isShared(got), "the rest is the request's own");
+      const ranges = stableRanges(got) ?? [];
+      assert.deepEqual(
+        ranges.map((r) => [r.key, bytes.toString('utf8', r.start, r.end)]),
+        [
+          ['system', JSON.stringify(system)],
+          ['tools', JSON.stringify(tools)],
+        ],
+      );
+    }
+    // Shared between requests: the same objects.
+    const a = parseJsonBytes(Buffer.from(body(m1))) as Record<string, unknown>;
+    const b = parseJsonBytes(Buffer.from(body(m2))) as Record<string, unknown>;
+    assert.equal(a.tools, b.tools);
+    // Changed, repeated, escaped, broken: still exactly JSON.parse.
+    const big = JSON.stringify(tools);
+    const variants = [
+      body(m1).replace('tool_3', 'tool_X'),
+      `{"tools":[],"tools":${big}}`,
+      `{"tools":${big},"tools":[]}`,
+      `{"tools":${big},"tools":${big}}`,
+      `{"tool\\u0073":${big}}`,
+      `{"tools":${big} , "system" : ${big} }`,
+      `{"tools":${big}`,
+      `{"tools":${big},}`,
+      `{"tools":${big}}x`,
+      `{"tools":${big}} `,
+      `{"tools":${big.slice(0, -1)}}`,
+      `{"tools":${big},"é":1}`,
+      `{"tools":"${'long string '.repeat(200)}"}`,
+      `[${big}]`,
+    ];
+    for (const v of variants) {
+      check(Buffer.from(v));
+      check(Buffer.from(v));
+    }
+  });
+
+  test('random bodies with remembered values, changed between requests', () => {
+    const value = fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' });
+    const bigArray = fc
+      .array(value, { minLength: 1, maxLength: 8 })
+      .map((items) => [...items, 'padding é '.repeat(120)]);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('tools', 'system', 'messages', 'model', 'instructions'),
+            fc.oneof(value, bigArray),
+          ),
+          {
+            maxLength: 5,
+          },
+        ),
+        fc.nat(),
+        (members, cut) => {
+          const text = `{${members.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+          check(Buffer.from(text));
+          check(Buffer.from(text));
+          // A truncated body after its values were remembered.
+          check(Buffer.from(text.slice(0, cut % (text.length + 1))));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

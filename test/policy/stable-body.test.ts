@@ -1,0 +1,126 @@
+/**
+ * Bodies parsed by parseJsonBytes (Latin-1 reading, remembered tools and system prompt shared
+ * between requests, the splice jumping over them) leave byte for byte as they did when parsed
+ * with JSON.parse(bytes.toString('utf8')): same upstream bytes, headers and findings, request
+ * after request, over the captured requests of four assistants and variants that edit inside
+ * the remembered values, repeat keys in them, or space them out. The remembered values
+ * themselves never change.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { resolveDialect } from '../../src/dialects/index.js';
+import { parseJsonBytes } from '../../src/dialects/parse-json.js';
+import type { Provider } from '../../src/errors.js';
+import { createPersistentIdDetector, MemoryIdTracker } from '../../src/detect/tracking.js';
+import type { Inspector } from '../../src/gateway/inspector.js';
+import { engineForPolicy } from '../../src/policy/engine.js';
+import { createPolicyInspector } from '../../src/policy/inspector.js';
+import { defaultPolicy } from '../../src/policy/load.js';
+import { MemoryVault } from '../../src/redact/vault.js';
+
+interface Capture {
+  planted: Record<string, string>;
+  requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
+}
+
+const PROVIDERS: Record<string, Provider> = {
+  claude: 'anthropic',
+  codex: 'openai',
+  gemini: 'gemini',
+  qwen: 'openai',
+};
+
+const KEY = Buffer.alloc(32, 7);
+
+function inspectorFor(): Inspector {
+  const policy = defaultPolicy();
+  return createPolicyInspector({
+    policy,
+    engine: engineForPolicy(policy),
+    vault: new MemoryVault(),
+    key: KEY,
+    tracker: createPersistentIdDetector({ tracker: new MemoryIdTracker(), key: KEY, threshold: 2 }),
+  });
+}
+
+type Json = Record<string, unknown>;
+
+/** The request bodies to send: each captured one, and variants of those with tools or system. */
+function variants(body: Json, planted: Record<string, string>): string[] {
+  const out = [JSON.stringify(body)];
+  const home = Object.values(planted).find((v) => v.startsWith('/home/')) ?? '/home/alice';
+  for (const key of ['tools', 'system', 'instructions', 'systemInstruction']) {
+    if (body[key] === undefined) continue;
+    // Something to pseudonymize inside the remembered value.
+    const edited = JSON.stringify(body[key]).replace(/"(description|text)":"/, `"$1":"see ${home}/src/x.ts `);
+    out.push(JSON.stringify(body).replace(JSON.stringify(body[key]), edited));
+    // A repeated key inside it: the splice gives up and the body is serialized.
+    const repeated = JSON.stringify(body[key]).replace(/\{"/, '{"dup":1,"dup":2,"');
+    out.push(JSON.stringify(body).replace(JSON.stringify(body[key]), repeated));
+  }
+  out.push(JSON.stringify(body, null, 2));
+  return out;
+}
+
+function sentBytes(result: Awaited<ReturnType<Inspector['inspect']>>, raw: Buffer): string {
+  if (result.action !== 'forward') return `block ${result.message}`;
+  const body =
+    result.bodyBytes ?? (result.body === undefined ? raw : Buffer.from(JSON.stringify(result.body)));
+  return [
+    body.toString('latin1'),
+    JSON.stringify(result.setHeaders ?? {}),
+    JSON.stringify(result.removeHeaders ?? []),
+    JSON.stringify(result.summary),
+  ].join('\n');
+}
+
+describe('bodies parsed from bytes leave exactly as before', () => {
+  for (const [cli, provider] of Object.entries(PROVIDERS)) {
+    it(`${cli}: same upstream bytes, turn after turn`, async () => {
+      const capture = JSON.parse(
+        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
+      ) as Capture;
+      const reference = inspectorFor();
+      const subject = inspectorFor();
+      const texts = capture.requests.flatMap((req) =>
+        typeof req.body === 'object' && req.body !== null
+          ? variants(req.body as Json, capture.planted).map((text) => ({ req, text }))
+          : [],
+      );
+      let jumped = 0;
+      for (let round = 0; round < 3; round++) {
+        for (const { req, text } of texts) {
+          const raw = Buffer.from(text);
+          const [path = '', search = ''] = req.path.split('?');
+          const request = (body: unknown) => ({
+            provider,
+            dialect: resolveDialect(provider, req.method, path),
+            method: req.method,
+            path,
+            query: new URLSearchParams(search),
+            headers: { ...req.headers },
+            body,
+            raw,
+          });
+          const want = await reference.inspect(request(JSON.parse(raw.toString('utf8'))));
+          const parsed = parseJsonBytes(raw);
+          if (
+            Object.values(parsed as Json).some(
+              (v) => v !== null && typeof v === 'object' && Object.isFrozen(v),
+            )
+          )
+            jumped++;
+          const got = await subject.inspect(request(parsed));
+          assert.equal(sentBytes(got, raw), sentBytes(want, raw), `${cli} ${req.path} round ${round}`);
+        }
+      }
+      assert.ok(jumped > 0, 'some bodies must have remembered values');
+      // Nothing changed what the parser remembers.
+      for (const { text } of texts) {
+        const raw = Buffer.from(text);
+        assert.deepEqual(parseJsonBytes(raw), JSON.parse(raw.toString('utf8')));
+      }
+    });
+  }
+});
