@@ -431,8 +431,26 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     for (const f of findings) found.push({ ...f, input: i, path: input.path });
   }
 
+  // Frozen inputs (segments of a value the body parser remembered, shared by requests: see
+  // src/dialects/parse-json.ts) never change: their findings are kept by the input itself.
+  const byInput = new WeakMap<ScanInput, readonly RankedFinding[]>();
+
   function scanCached(input: ScanInput, i: number, found: RankedFinding[]): void {
     if (!caching) return scanInput(input, i, found);
+    if (Object.isFrozen(input) && Object.isFrozen(input.path)) {
+      let own = byInput.get(input);
+      if (own === undefined) {
+        const fresh: RankedFinding[] = [];
+        scanByText(input, i, fresh);
+        byInput.set(input, (own = fresh));
+      }
+      for (const f of own) found.push({ ...f, input: i });
+      return;
+    }
+    scanByText(input, i, found);
+  }
+
+  function scanByText(input: ScanInput, i: number, found: RankedFinding[]): void {
     if (input.text.length < CACHED_MIN_LENGTH) return scanShort(input, i, found);
     const context = contextOf(input);
     let entries = cache.get(input.text);

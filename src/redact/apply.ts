@@ -124,14 +124,17 @@ export function propagateEdits(
     const text = (inputs[index] as ScanInput).text;
     let kept = byInput.get(index) ?? NO_EDITS;
     // A text shorter than every value holds none of them (most ids, types and short fields).
+    const input = inputs[index] as ScanInput;
     const found =
       text.length < shortest
         ? NO_HITS
         : fresh
           ? findAll(text, values)
-          : text.length < CACHED_MIN_LENGTH
-            ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
-            : findAllCached(text, values, valuesKey);
+          : Object.isFrozen(input)
+            ? findFrozen(input, values, valuesKey)
+            : text.length < CACHED_MIN_LENGTH
+              ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
+              : findAllCached(text, values, valuesKey);
     if (found.length === 0) {
       for (const e of kept) out.push(e);
       continue;
@@ -216,6 +219,23 @@ function findAllCached(text: string, values: readonly string[], valuesKey: strin
   if (lists === undefined) hitCache.set(text, (lists = []));
   if (lists.length >= VALUE_LISTS_PER_TEXT) lists.shift();
   lists.push({ valuesKey, hits });
+  return hits;
+}
+
+/**
+ * Frozen inputs (segments of a value the body parser remembered, shared by requests) are the
+ * same objects turn after turn: their occurrences are kept by the input, for the last value list.
+ */
+const frozenHits = new WeakMap<ScanInput, { valuesKey: string; hits: readonly Hit[] }>();
+
+function findFrozen(input: ScanInput, values: readonly string[], valuesKey: string): readonly Hit[] {
+  const known = frozenHits.get(input);
+  if (known !== undefined && known.valuesKey === valuesKey) return known.hits;
+  const hits =
+    input.text.length < CACHED_MIN_LENGTH
+      ? findAll(input.text, values)
+      : findAllCached(input.text, values, valuesKey);
+  frozenHits.set(input, { valuesKey, hits });
   return hits;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The engine also remembers the findings of short texts (under 64 characters), by context and
- * text: a cached engine must still return exactly what an uncached one returns, whatever the
- * place of the input that carries a remembered short text.
+ * text, and those of frozen inputs by the input: a cached engine must still return exactly what
+ * an uncached one returns, whatever the place of the input that carries a remembered text.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -84,5 +84,24 @@ describe('engine findings cache, short texts', () => {
     assert.ok(first.length > 0);
     for (const f of first) f.start = -1;
     assert.deepEqual(cached.scan(inputs), plain.scan(inputs));
+  });
+
+  it('keeps the findings of frozen inputs by the input, at whatever index they come', () => {
+    const texts = [
+      'BUILD-BOX-7',
+      `see /home/alice/src/x and ghp_${'a1B2c3D4e5'.repeat(4)}x1 `.repeat(4),
+      'nothing here',
+    ];
+    const frozen = texts.map((text, k) => {
+      const place = places[k % places.length]!;
+      return Object.freeze({ ...place, path: Object.freeze([...place.path]), text });
+    });
+    for (let round = 0; round < 3; round++) {
+      const fresh: ScanInput = { path: ['messages', round, 'content'], role: 'user', text: texts[1]! };
+      const inputs: ScanInput[] = round === 1 ? [fresh, ...frozen].reverse() : [...frozen, fresh];
+      const want = plain.scan(inputs);
+      assert.ok(want.length > 0);
+      assert.deepEqual(cached.scan(inputs), want);
+    }
   });
 });

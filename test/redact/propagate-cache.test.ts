@@ -1,7 +1,7 @@
 /**
  * propagateEdits remembers where a value list occurs in a text (conversations resend their
  * texts every turn). The cached answer must be exactly the fresh one, for texts that come back
- * as different strings, with value lists that change between requests.
+ * as different strings or as the same frozen inputs, with value lists that change between requests.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -38,6 +38,14 @@ describe('propagateEdits cache', () => {
         fc.array(fc.subarray(VALUES, { minLength: 1 }), { minLength: 1, maxLength: 3 }),
         fc.nat(),
         (pool, valueLists, editAt) => {
+          // Frozen inputs (remembered segments) are the same objects in every request.
+          const frozen: ScanInput[] = pool.map((t, i) =>
+            Object.freeze({
+              path: Object.freeze(['tools', i, 'description']),
+              role: 'tool_definition',
+              text: t,
+            }),
+          );
           for (let r = 0; r < 3; r++) {
             const values = valueLists[r % valueLists.length]!;
             const replaced = new Map(values.map((v, k) => [v, `S${k}`]));
@@ -53,6 +61,11 @@ describe('propagateEdits cache', () => {
             const fresh = propagateEdits(inputs, edits, replaced, { cache: false });
             assert.deepEqual(propagateEdits(inputs, edits, replaced), fresh);
             total += fresh.length;
+            const mixed = [...frozen, ...inputs];
+            assert.deepEqual(
+              propagateEdits(mixed, edits, replaced),
+              propagateEdits(mixed, edits, replaced, { cache: false }),
+            );
           }
         },
       ),
