@@ -6,7 +6,15 @@
  */
 import { encodeCanary, type Canary } from './canary-encodings.js';
 import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
-import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from './literal-dfa.js';
+import {
+  buildDfaTables,
+  dfaFromTables,
+  HitBuffer,
+  literalSets,
+  parseKeyword,
+  type DfaPattern,
+  type DfaTables,
+} from './literal-dfa.js';
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
 import { TextCache } from './text-cache.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
@@ -30,6 +38,21 @@ export interface EngineOptions {
    * depend on the text and its context alone; conversations resend most of theirs every turn.
    */
   cacheEntries?: number;
+  /** Characters of text the findings cache keeps alive at most (default 8,000,000). */
+  cacheChars?: number;
+  /**
+   * The prefilter automaton of an engine built with the same rules, canaries and corporate
+   * suffixes (its `tables`), e.g. in another thread: used instead of building it again. Tables
+   * built for other patterns are ignored (the automaton is built), so findings never differ.
+   */
+  tables?: EngineTables;
+}
+
+/** The costly part of an engine, reusable by createEngine({ tables }) with the same options. */
+export interface EngineTables {
+  /** The prefilter patterns the automaton was built for. */
+  key: string;
+  dfa: DfaTables;
 }
 
 export interface Engine {
@@ -38,6 +61,8 @@ export interface Engine {
   readonly canaries: readonly Canary[];
   /** Number of keyword and canary patterns in the prefilter automaton, and its states. */
   readonly stats: { patterns: number; states: number };
+  /** The prefilter automaton's tables, for createEngine({ tables }) elsewhere. */
+  readonly tables: EngineTables;
 }
 
 /** Headers that carry the credential the provider itself needs: the policy decides on them. */
@@ -135,7 +160,9 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   }
   const canaryPatterns = canaries.flatMap((c, i) => encodeCanary(c, i));
   canaryPatterns.forEach((cp, k) => addPattern(`c:${k}`, literalSets(cp.text, cp.caseInsensitive), ~k));
-  const dfa = buildDfa(patterns);
+  const tablesKey = JSON.stringify(patterns.map((p) => p.sets));
+  const dfaTables = opts.tables?.key === tablesKey ? opts.tables.dfa : buildDfaTables(patterns);
+  const dfa = dfaFromTables(dfaTables);
 
   const hits = new HitBuffer();
   const candidates: number[][] = rules.map(() => []);
@@ -401,6 +428,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   // caller's, set on the way out). Short texts cost less to scan than to look up and keep.
   const cache = new TextCache<{ context: string; findings: readonly RankedFinding[] }[]>(
     prefilter ? (opts.cacheEntries ?? 4096) : 0,
+    opts.cacheChars ?? 8_000_000,
   );
   const CACHED_MIN_LENGTH = 64;
   const CONTEXTS_PER_TEXT = 8;
@@ -470,6 +498,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     rules,
     canaries,
     stats: { patterns: patterns.length, states: dfa.stateCount },
+    tables: { key: tablesKey, dfa: dfaTables },
     scan(inputs: readonly ScanInput[]): Finding[] {
       const found: RankedFinding[] = [];
       inputs.forEach((input, i) => scanCached(input, i, found));

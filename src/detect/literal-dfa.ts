@@ -102,7 +102,51 @@ export function literalSets(value: string, caseInsensitive: boolean): CharSet[] 
   );
 }
 
+/**
+ * Everything the scan loop reads, as flat typed arrays: what `buildDfa` computes, and what
+ * `dfaFromTables` needs to scan without computing it again (another thread can be handed these,
+ * in SharedArrayBuffers, instead of repeating the subset construction).
+ */
+export interface DfaTables {
+  /** Code unit → character class. */
+  classMap: Uint16Array;
+  /** Row offset (state × classCount) + class → target row offset, or ~offset if it reports. */
+  delta: Int32Array;
+  /** Per state, its reported patterns: outputData[outputStart[s] .. outputStart[s + 1]). */
+  outputStart: Int32Array;
+  outputData: Int32Array;
+  /** Length in code units of each pattern. */
+  lengths: Int32Array;
+  /** Per state: how many characters its longest partial match has read. */
+  depth: Int32Array;
+  classCount: number;
+  stateCount: number;
+}
+
+/** The same tables in SharedArrayBuffers: posted to a worker thread, they are shared, not copied. */
+export function shareDfaTables(t: DfaTables): DfaTables {
+  const share = <A extends Uint16Array | Int32Array>(a: A, make: (b: SharedArrayBuffer) => A): A => {
+    if (a.buffer instanceof SharedArrayBuffer) return a;
+    const copy = make(new SharedArrayBuffer(a.byteLength));
+    copy.set(a);
+    return copy;
+  };
+  const i32 = (a: Int32Array): Int32Array => share(a, (b) => new Int32Array(b));
+  return {
+    classMap: share(t.classMap, (b) => new Uint16Array(b)),
+    delta: i32(t.delta),
+    outputStart: i32(t.outputStart),
+    outputData: i32(t.outputData),
+    lengths: i32(t.lengths),
+    depth: i32(t.depth),
+    classCount: t.classCount,
+    stateCount: t.stateCount,
+  };
+}
+
 export interface LiteralDfa {
+  /** The automaton's tables (see dfaFromTables). */
+  tables: DfaTables;
   patternCount: number;
   /** Length in code units of each pattern. */
   lengths: Int32Array;
@@ -143,6 +187,11 @@ export interface DfaOptions {
 }
 
 export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = {}): LiteralDfa {
+  return dfaFromTables(buildDfaTables(patterns), options);
+}
+
+/** The subset construction: patterns to the automaton's tables (the costly part of buildDfa). */
+export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
   // 1. Equivalence classes: code units that every set treats alike share one class.
   const setKeys = new Map<string, number>();
   const setList: CharSet[] = [];
@@ -303,17 +352,36 @@ export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = 
       delta[s * classCount + c] = outputs[t]!.length > 0 ? ~(t * classCount) : t * classCount;
     }
   });
-  const outputsByRow = new Map<number, Int32Array>();
-  outputs.forEach((o, s) => {
-    if (o.length > 0) outputsByRow.set(s * classCount, Int32Array.from(o));
-  });
+  const outputStart = new Int32Array(rows.length + 1);
+  outputs.forEach((o, s) => (outputStart[s + 1] = outputStart[s]! + o.length));
+  const outputData = Int32Array.from(outputs.flat());
   const lengths = Int32Array.from(patterns.map((p) => p.sets.length));
-  const interleaveFrom = options.interleaveFrom ?? INTERLEAVE_FROM;
   // Per state: how many characters its longest partial match has read (0 for the start state).
   const depth = new Int32Array(rows.length);
   stateItems.forEach((items, st) => {
     for (const it of items) depth[st] = Math.max(depth[st]!, it - offsets[itemPattern[it]!]!);
   });
+  return {
+    classMap,
+    delta,
+    outputStart,
+    outputData,
+    lengths,
+    depth,
+    classCount,
+    stateCount: rows.length,
+  };
+}
+
+/** A scanner over built tables (from buildDfaTables, possibly built in another thread). */
+export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): LiteralDfa {
+  const { classMap, delta, lengths, depth, classCount, outputStart, outputData } = tables;
+  const outputsByRow = new Map<number, Int32Array>();
+  for (let s = 0; s < tables.stateCount; s++) {
+    if (outputStart[s + 1]! > outputStart[s]!)
+      outputsByRow.set(s * classCount, outputData.slice(outputStart[s]!, outputStart[s + 1]!));
+  }
+  const interleaveFrom = options.interleaveFrom ?? INTERLEAVE_FROM;
   const chainHits = [new HitBuffer(), new HitBuffer(), new HitBuffer(), new HitBuffer()] as const;
 
   /** Appends the patterns that end at `i` in state row `t`, if they start before `maxStart`. */
@@ -390,9 +458,10 @@ export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = 
   };
 
   return {
-    patternCount: patterns.length,
+    tables,
+    patternCount: lengths.length,
     lengths,
-    stateCount: rows.length,
+    stateCount: tables.stateCount,
     scan(text: string, out: HitBuffer): void {
       if (text.length >= interleaveFrom) return scanLong(text, out);
       let row = 0;

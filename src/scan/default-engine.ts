@@ -4,11 +4,14 @@
  * identity, secret environment values), so transcripts are searched for this machine's own
  * values in every encoding the engine knows. With a policy file, the policy's custom rules and
  * corporate domains join in and its `allow_values` are never findings, exactly as in the
- * gateway. Built once per worker thread. The policy modules (YAML and schema parsing, about
+ * gateway. Built once, in the main thread; worker threads get its canaries and compiled tables
+ * (`forWorkers`) instead of building their own. The policy modules (YAML and schema parsing, about
  * 90 ms to load) are imported only when a policy file is given.
  */
 import { learnCanaries } from '../detect/canaries.js';
-import { createEngine as createDetectEngine } from '../detect/engine.js';
+import type { Canary } from '../detect/canary-encodings.js';
+import { createEngine as createDetectEngine, type EngineTables } from '../detect/engine.js';
+import { shareDfaTables } from '../detect/literal-dfa.js';
 import type { ScanEngine } from './types.js';
 
 export interface DefaultEngineOptions {
@@ -18,12 +21,45 @@ export interface DefaultEngineOptions {
   corporateSuffixes?: string[];
   /** A policy file (airlock.policy.yaml): custom rules, corporate domains, allowed values. */
   policyFile?: string;
+  /** The machine's values as another thread learned them (instead of learning them again). */
+  learned?: Canary[];
+  /** The built prefilter of the same engine in another thread (see `forWorkers`). */
+  tables?: EngineTables;
 }
 
-export async function createEngine(opts: DefaultEngineOptions = {}): Promise<ScanEngine> {
-  const canaries = opts.canaries === false ? [] : learnCanaries();
+export interface DefaultScanEngine extends ScanEngine {
+  forWorkers(): DefaultEngineOptions;
+}
+
+/**
+ * The options that give a worker thread this same engine cheaply: the canaries this thread
+ * learned, and the engine's automaton in SharedArrayBuffers (shared by every thread, not copied;
+ * its subset construction is most of the engine's build time and its table several MB).
+ */
+function forWorkers(
+  opts: DefaultEngineOptions,
+  canaries: Canary[],
+  tables?: EngineTables,
+): () => DefaultEngineOptions {
+  let shared: EngineTables | undefined;
+  return () => {
+    if (tables && !shared) shared = { key: tables.key, dfa: shareDfaTables(tables.dfa) };
+    return { ...opts, learned: canaries, ...(shared ? { tables: shared } : {}) };
+  };
+}
+
+export async function createEngine(opts: DefaultEngineOptions = {}): Promise<DefaultScanEngine> {
+  const canaries = opts.canaries === false ? [] : (opts.learned ?? learnCanaries());
   if (opts.policyFile === undefined) {
-    return createDetectEngine({ canaries, corporateSuffixes: opts.corporateSuffixes ?? [] });
+    const engine = createDetectEngine({
+      canaries,
+      corporateSuffixes: opts.corporateSuffixes ?? [],
+      ...(opts.tables ? { tables: opts.tables } : {}),
+    });
+    return {
+      scan: (inputs) => engine.scan(inputs),
+      forWorkers: forWorkers(opts, canaries, engine.tables),
+    };
   }
   const [{ engineForPolicy }, { loadPolicy }] = await Promise.all([
     import('../policy/engine.js'),
@@ -37,5 +73,7 @@ export async function createEngine(opts: DefaultEngineOptions = {}): Promise<Sca
         .scan(inputs)
         .filter((f) => !policy.isAllowedValue(inputs[f.input]!.text.slice(f.start, f.end)));
     },
+    // The policy's engine builds its own automaton (engineForPolicy takes no tables).
+    forWorkers: forWorkers(opts, canaries),
   };
 }

@@ -64,11 +64,16 @@ function crashed(file: FoundFile, err: unknown): FileResult {
  */
 const AHEAD = 1;
 
+/**
+ * @param engineOptions called once the workers are starting (they load their modules meanwhile):
+ *   the options each worker makes its engine from, e.g. from an engine the main thread builds.
+ */
 export async function scanInWorkers(
   files: FoundFile[],
   size: number,
   setup: WorkerSetup,
   cb: PoolCallbacks,
+  engineOptions: () => Promise<unknown> = () => Promise.resolve(setup.engine.options),
 ): Promise<void> {
   const queue = files.map((file, id) => ({ file, id })).sort((a, b) => b.file.size - a.file.size);
   const count = Math.max(1, Math.min(size, queue.length));
@@ -77,9 +82,15 @@ export async function scanInWorkers(
     await new Promise<void>((resolve, reject) => {
       let active = count;
       const byId = new Map(queue.map((q) => [q.id, q.file]));
+      // Asked for once the first workers are spawned, so they load their modules meanwhile.
+      const options = Promise.resolve().then(engineOptions);
       const start = (): void => {
         const worker = spawn(setup);
         live.add(worker);
+        options.then(
+          (o) => worker.postMessage({ type: 'engine', options: o } satisfies ToWorker),
+          (err: unknown) => reject(err as Error),
+        );
         /** Files sent to this worker and not done, in the order sent: the first is being scanned. */
         const sent: { file: FoundFile; id: number }[] = [];
         let ready = false;

@@ -160,7 +160,17 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   };
   try {
     if (workers > 0 && found.files.length > 0) {
-      await scanInWorkers(found.files, workers, setup, { onBytes: (n) => progress.addBytes(n), onFile });
+      // The engine is built once, here, while the workers start; they make theirs from it.
+      await scanInWorkers(
+        found.files,
+        workers,
+        setup,
+        { onBytes: (n) => progress.addBytes(n), onFile },
+        async () => {
+          const built = await loadEngine(setup.engine);
+          return built.forWorkers ? built.forWorkers() : setup.engine.options;
+        },
+      );
     } else if (found.files.length > 0) {
       const engine = await loadEngine(setup.engine);
       for (const file of found.files) {

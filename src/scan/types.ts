@@ -87,4 +87,10 @@ export interface ScanReport {
 /** The part of the engine the scanner needs; src/detect's engine satisfies it. */
 export interface ScanEngine {
   scan(inputs: ScanInput[]): Finding[];
+  /**
+   * Options for the engine module's createEngine in a worker thread that give this same engine
+   * without its costly build (e.g. its compiled tables, shared); without it, workers get the
+   * options this engine was made with.
+   */
+  forWorkers?(): unknown;
 }
