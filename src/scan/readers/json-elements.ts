@@ -14,6 +14,9 @@ export type ElementEvent =
   | { kind: 'root-field'; key: string; value: unknown }
   | { kind: 'truncated'; line: number };
 
+/** Parsed elements are handed over in batches of about this many bytes of JSON. */
+const EVENTS_BYTES = 64 * 1024;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
@@ -55,7 +58,9 @@ export async function* streamArrayElements(
   };
 
   for await (const chunk of chunks) {
-    const events: ElementEvent[] = [];
+    let events: ElementEvent[] = [];
+    /** Bytes of the elements in `events`: handed over from EVENTS_BYTES on (see lines.ts). */
+    let eventBytes = 0;
     let captureFrom: number = capturing ? 0 : -1;
     let rootFrom: number = rootValue ? 0 : -1;
     const finishElement = (endExclusive: number): void => {
@@ -73,6 +78,7 @@ export async function* streamArrayElements(
         const text = decodeUtf8(
           captureParts.length === 1 ? captureParts[0]! : Buffer.concat(captureParts, captureBytes),
         );
+        eventBytes += captureBytes;
         try {
           events.push({ kind: 'element', index, line: captureLine, value: JSON.parse(text) as unknown });
         } catch (err) {
@@ -196,7 +202,16 @@ export async function* streamArrayElements(
         case 0x5d: // ]
           if (rootFrom !== -1 && stack.length === 1) finishRoot(i);
           stack.pop();
-          if (capturing && stack.length === captureDepth) finishElement(i + 1);
+          if (capturing && stack.length === captureDepth) {
+            finishElement(i + 1);
+            // Parsed elements are handed over before the chunk is done, so they die young; the
+            // chunk stays valid meanwhile (the next one is not asked for).
+            if (eventBytes >= EVENTS_BYTES) {
+              yield events;
+              events = [];
+              eventBytes = 0;
+            }
+          }
           break;
         case 0x3a: // :
           if (top) top.expectingKey = false;

@@ -31,7 +31,14 @@ function decode(parts: Buffer[], total: number): string {
   return decodeUtf8(buf, 0, end);
 }
 
-/** Yields the lines of each chunk as one batch (cheaper than one await per line). */
+/**
+ * Lines are handed over in batches of about this much text (cheaper than one await per line),
+ * not a whole chunk's worth: a line's string then dies soon after it is parsed, young, instead
+ * of living (and being copied by the young-generation collector) until the chunk's last line.
+ */
+const BATCH_BYTES = 64 * 1024;
+
+/** Yields the lines of each chunk in batches of about BATCH_BYTES (a longer line alone). */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer>,
   maxLineBytes: number,
@@ -41,7 +48,8 @@ export async function* splitLines(
   let overflow = false;
   let lineNumber = 1;
   for await (const chunk of chunks) {
-    const batch: LineBatch = { lines: [], tooLong: [] };
+    let batch: LineBatch = { lines: [], tooLong: [] };
+    let batchBytes = 0;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -59,11 +67,18 @@ export async function* splitLines(
       if (nl === -1) break;
       if (overflow) batch.tooLong.push({ number: lineNumber, bytes: pendingBytes });
       else batch.lines.push({ number: lineNumber, text: decode(pending, pendingBytes) });
+      batchBytes += pendingBytes;
       pending = [];
       pendingBytes = 0;
       overflow = false;
       lineNumber += 1;
       start = nl + 1;
+      // The chunk stays valid while its lines are handed over: the next one is not asked for.
+      if (batchBytes >= BATCH_BYTES) {
+        yield batch;
+        batch = { lines: [], tooLong: [] };
+        batchBytes = 0;
+      }
     }
     // Pieces still pending point into `chunk`; copy them so the chunk can be released.
     if (pending.length > 0 && pending[pending.length - 1]!.buffer === chunk.buffer) {
