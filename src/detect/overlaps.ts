@@ -86,7 +86,26 @@ export function resolveOverlaps(findings: readonly RankedFinding[]): Finding[] {
   return out;
 }
 
+/**
+ * A finding with its order, built field by field: `{ ...f, order }` (a spread that adds a
+ * property) takes V8's slow path, about 1 µs a finding.
+ */
+function withOrder(f: Finding, order: number): RankedFinding {
+  return {
+    ruleId: f.ruleId,
+    category: f.category,
+    severity: f.severity,
+    kind: f.kind,
+    input: f.input,
+    path: f.path,
+    role: f.role,
+    start: f.start,
+    end: f.end,
+    order,
+  };
+}
+
 /** Merges findings from two sources (engine and persistent-id tracker) under the same order. */
 export function mergeFindings(a: readonly Finding[], b: readonly Finding[]): Finding[] {
-  return resolveOverlaps([...a.map((f) => ({ ...f, order: 0 })), ...b.map((f) => ({ ...f, order: 1 }))]);
+  return resolveOverlaps([...a.map((f) => withOrder(f, 0)), ...b.map((f) => withOrder(f, 1))]);
 }
