@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
-import { planTunnel, splice } from './tunnel.js';
+import { onreadClients, planTunnel, splice, type SplicedTunnel } from './tunnel.js';
 import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
@@ -49,15 +49,29 @@ export interface ConnectContext {
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
 
-export async function handleConnect(
+/** Answers and closes; what the client sent meanwhile and sends now is dropped. */
+function refuse(client: Duplex, status: number, message: string): void {
+  if (client instanceof Socket) onreadClients.get(client)?.drop();
+  answerRaw(client, status, message);
+}
+
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/**
+ * Answers one CONNECT. Synchronous up to the dial; a direct tunnel's `200` goes out in the tick
+ * its connection completes (callbacks, no promise hops), and its event after that.
+ */
+export function handleConnect(
   ctx: ConnectContext,
   req: ConnectRequest,
   client: Duplex,
   head: Buffer,
   start = performance.now(),
-): Promise<void> {
+): void {
   const { report, check, via, connectTimeoutMs, open } = ctx;
-  client.on('error', () => client.destroy());
+  client.on('error', destroySelf);
   // Tracked from the start, so that closing the proxy also ends a CONNECT still dialling out.
   open.add(client);
   const untrack = () => open.delete(client);
@@ -65,7 +79,7 @@ export async function handleConnect(
   const dest = parseAuthority(req.target);
   if (dest === undefined) {
     // The raw target is not echoed: it may be anything, credentials included.
-    answerRaw(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
+    refuse(client, 400, 'Airlock egress proxy: CONNECT target must be host:port');
     report(req.client, start, {
       method: 'CONNECT',
       host: '',
@@ -79,7 +93,7 @@ export async function handleConnect(
   }
   const verdict = check(dest, req.via);
   if ('status' in verdict) {
-    answerRaw(client, verdict.status, verdict.message);
+    refuse(client, verdict.status, verdict.message);
     report(req.client, start, {
       method: 'CONNECT',
       ...dest,
@@ -101,61 +115,62 @@ export async function handleConnect(
       outcome: 'intercepted',
       status: 200,
     });
+    // An accepted client that reads with onread pushes its bytes to its readable side from here.
+    if (client instanceof Socket) onreadClients.get(client)?.toStream();
     intercept(client, head);
     return;
   }
   const proxy = ctx.upstreamFor(dest);
   // Only a client socket can be spliced with reused buffers (see tunnel.ts).
   const plan = client instanceof Socket ? planTunnel() : undefined;
-  let tunnel;
-  try {
-    tunnel = await openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread);
-  } catch (err) {
-    const e =
-      err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502);
-    answerRaw(client, e.status, `Airlock egress proxy: ${e.message}`);
+  openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread, (err, tunnel) => {
+    if (err !== undefined || tunnel === undefined) {
+      const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);
+      refuse(client, e.status, `Airlock egress proxy: ${e.message}`);
+      report(req.client, start, {
+        method: 'CONNECT',
+        ...dest,
+        decision: 'allow',
+        rule: verdict.rule,
+        outcome: 'upstream_error',
+        status: e.status,
+        route: proxy ? 'upstream-proxy' : 'direct',
+        error: e.code,
+      });
+      return;
+    }
+    const server = tunnel.socket;
+    if (client.destroyed) {
+      server.destroy();
+      return;
+    }
+    client.write(ESTABLISHED);
+    if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
+    if (head.length > 0) server.write(head);
+    let mode: SplicedTunnel['mode'] = 'pipe';
+    if (client instanceof Socket && plan !== undefined) {
+      // The client socket may be re-created around its handle: track the one that stays.
+      client.off('close', untrack);
+      open.delete(client);
+      const spliced = splice(client, server, () => open.delete(spliced.client), plan, tunnel.readsWithOnread);
+      open.add(spliced.client);
+      mode = spliced.mode;
+    } else {
+      server.on('error', () => client.destroy());
+      server.on('close', () => client.destroy());
+      client.on('close', () => server.destroy());
+      client.pipe(server);
+      server.pipe(client);
+    }
     report(req.client, start, {
       method: 'CONNECT',
       ...dest,
       decision: 'allow',
       rule: verdict.rule,
-      outcome: 'upstream_error',
-      status: e.status,
-      route: proxy ? 'upstream-proxy' : 'direct',
-      error: e.code,
+      outcome: 'tunnel',
+      status: 200,
+      route: tunnel.route,
+      tunnel: mode,
     });
-    return;
-  }
-  const server = tunnel.socket;
-  if (client.destroyed) {
-    server.destroy();
-    return;
-  }
-  client.write(ESTABLISHED);
-  if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
-  if (head.length > 0) server.write(head);
-  // Read after the answer went out: the client's peer address is a system call.
-  const who: ClientInfo = { ...req.client, address: req.client.address };
-  if (client instanceof Socket && plan !== undefined) {
-    // The client socket may be re-created around its handle: track the one that stays.
-    client.off('close', untrack);
-    open.delete(client);
-    const spliced = splice(client, server, () => open.delete(spliced.client), plan, tunnel.readsWithOnread);
-    open.add(spliced.client);
-  } else {
-    server.on('error', () => client.destroy());
-    server.on('close', () => client.destroy());
-    client.on('close', () => server.destroy());
-    client.pipe(server);
-    server.pipe(client);
-  }
-  report(who, start, {
-    method: 'CONNECT',
-    ...dest,
-    decision: 'allow',
-    rule: verdict.rule,
-    outcome: 'tunnel',
-    status: 200,
-    route: tunnel.route,
   });
 }

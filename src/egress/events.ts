@@ -42,6 +42,12 @@ export interface EgressEvent {
   client: { address: string; userAgent?: string };
   /** How the connection left: straight, or through the configured upstream proxy. */
   route?: 'direct' | 'upstream-proxy';
+  /**
+   * How an opened tunnel moves its bytes: `buffers` (reused read buffers both ways), `pipe` (the
+   * stream fallback both ways: this runtime lacks the socket internals the buffers need, or the
+   * client connection was not a plain socket) or `mixed` (one direction each).
+   */
+  tunnel?: 'buffers' | 'pipe' | 'mixed';
   /** Network error code when outcome is upstream_error (ECONNREFUSED, ETIMEDOUT...). */
   error?: string;
 }

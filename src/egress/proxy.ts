@@ -33,6 +33,8 @@ import {
   type Verdict,
 } from './connect.js';
 import { parseConnectHead, startsConnect } from './head.js';
+import { takeAcceptedHandles, wrapAccepted, type AcceptedHandle, type AcceptedReader } from './accept.js';
+import { onreadClients } from './tunnel.js';
 import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
@@ -52,6 +54,23 @@ function clientOf(req: IncomingMessage): ClientInfo {
     address: req.socket.remoteAddress ?? '',
     ...(typeof ua === 'string' ? { userAgent: ua } : {}),
   };
+}
+
+let warnedFallback = false;
+
+/**
+ * Once per process: tunnels here move their bytes through pipe() (the runtime lacks the socket
+ * internals that reused buffers need, tunnel.ts), at about a third of the throughput. Each such
+ * tunnel's event also says so (`tunnel: 'pipe'` or `'mixed'`), and so does the
+ * `airlock_egress_tunnels_total` metric.
+ */
+function warnFallback(mode: string): void {
+  if (warnedFallback) return;
+  warnedFallback = true;
+  process.emitWarning(
+    `Airlock egress proxy: a tunnel fell back to pipe() (${mode}): this Node.js runtime lacks the socket internals for reused read buffers; tunnels work, with more CPU per byte`,
+    { code: 'AIRLOCK_EGRESS_TUNNEL_FALLBACK' },
+  );
 }
 
 export interface ForwardProxyOptions {
@@ -102,22 +121,36 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const open = new Set<Duplex>();
   let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
 
-  function report(client: ClientInfo, start: number, fields: ReportFields): void {
-    const event: EgressEvent = {
-      kind: 'egress',
-      time: new Date(Date.now() - (performance.now() - start)).toISOString(),
-      ...fields,
-      latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
-      client: {
-        address: client.address,
-        ...(client.userAgent !== undefined ? { userAgent: client.userAgent.slice(0, 256) } : {}),
-      },
-    };
-    try {
-      emit(event);
-    } catch {
-      // A failing listener must not take the proxy down; the audit side reports its own errors.
+  /**
+   * Events are built and handed to the listener after the current I/O callbacks (setImmediate,
+   * batched): formatting and logging an event is not on the way to the answer it describes.
+   */
+  let pending: { client: ClientInfo; start: number; end: number; fields: ReportFields }[] = [];
+  function flushReports(): void {
+    const batch = pending;
+    pending = [];
+    for (const { client, start, end, fields } of batch) {
+      if (fields.tunnel !== undefined && fields.tunnel !== 'buffers') warnFallback(fields.tunnel);
+      const event: EgressEvent = {
+        kind: 'egress',
+        time: new Date(Date.now() - (performance.now() - start)).toISOString(),
+        ...fields,
+        latencyMs: Math.round((end - start) * 1000) / 1000,
+        client: {
+          address: client.address,
+          ...(client.userAgent !== undefined ? { userAgent: client.userAgent.slice(0, 256) } : {}),
+        },
+      };
+      try {
+        emit(event);
+      } catch {
+        // A failing listener must not take the proxy down; the audit side reports its own errors.
+      }
     }
+  }
+  function report(client: ClientInfo, start: number, fields: ReportFields): void {
+    if (pending.length === 0) setImmediate(flushReports);
+    pending.push({ client, start, end: performance.now(), fields });
   }
 
   const upstreamFor = (dest: Destination) => routeFor(dest, upstream, bypass);
@@ -231,7 +264,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   // A CONNECT after plain requests on one keep-alive connection arrives here.
   http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const request = { target: req.url ?? '', via: joinVia(req.headers.via), client: clientOf(req) };
-    void handleConnect(connectContext, request, socket, head);
+    handleConnect(connectContext, request, socket, head);
   });
   http.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
     answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT');
@@ -262,7 +295,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   /** Every client connection not yet in a tunnel, destroyed when the proxy closes. */
   const connections = new Set<Socket>();
 
-  function onConnection(socket: Socket): void {
+  /**
+   * Reads a connection's first request head: a CONNECT is answered here (connect.ts), anything
+   * else goes to node:http with the bytes read so far put back. `reader` is set for connections
+   * that read with onread (accept.ts): their chunks are views of a shared buffer, so whatever is
+   * kept is copied. Returns false once the head is done (an onread socket then stops reading).
+   */
+  function readHead(socket: Socket, reader: AcceptedReader | undefined): (chunk: Buffer) => boolean {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
     const onError = () => socket.destroy();
@@ -277,57 +316,86 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     // A client that ends before its head is complete gets no answer.
     const onEnd = () => socket.destroy();
     socket.on('end', onEnd);
-    const finishHead = () => {
+    /** The head is read; `tunnel`: a CONNECT goes on, whose client may send while it is dialled. */
+    const finishHead = (tunnel = false) => {
       clearTimeout(timer);
-      socket.off('data', onData);
       socket.off('end', onEnd);
-      socket.pause();
+      if (reader === undefined) {
+        socket.off('data', onData);
+        socket.pause();
+      } else if (tunnel) {
+        // Reading goes on (no stop and restart); the tunnel takes what arrived meanwhile.
+        reader.hold();
+      } else {
+        // Until a consumer takes over: a refusal drains them, node:http resumes.
+        reader.drop();
+      }
     };
-    function onData(chunk: Buffer): void {
+    const own = (bytes: Buffer) => (reader === undefined ? bytes : Buffer.from(bytes));
+    function onData(chunk: Buffer): boolean {
       const bytes: Buffer = buffered === undefined ? chunk : Buffer.concat([buffered, chunk]);
       const kind = startsConnect(bytes);
       if (kind === 'maybe') {
-        buffered = bytes;
-        return;
+        buffered = own(bytes);
+        return true;
       }
       if (kind === 'no') {
         // node:http takes over with the bytes read so far put back in front.
         finishHead();
         socket.off('error', onError);
-        socket.unshift(bytes);
+        reader?.toStream();
+        socket.unshift(own(bytes));
         http.emit('connection', socket);
         socket.resume();
-        return;
+        return false;
       }
       const parsed = parseConnectHead(bytes, maxHeaderSize, searched);
       if (parsed.kind === 'incomplete') {
-        buffered = bytes;
+        buffered = own(bytes);
         searched = bytes.length;
-        return;
+        return true;
       }
-      finishHead();
       if (parsed.kind === 'bad') {
+        finishHead();
         refuseHead(socket, parsed.status, parsed.rule);
-        return;
+        return false;
       }
+      finishHead(true);
       const { head } = parsed;
       // From here the CONNECT handler tracks the socket (and may replace it).
       connections.delete(socket);
       socket.off('error', onError);
+      // A socket that node:net re-creates for its tunnel loses its peer address: read it now.
+      const address = reader === undefined ? (socket.remoteAddress ?? '') : undefined;
       const request = {
         target: head.target,
         via: head.via,
         client: {
-          // Asked for only when an event is made (a system call, not on the way to the answer).
+          // Asked for only when the event is made (a system call, not on the way to the answer).
           get address() {
-            return socket.remoteAddress ?? '';
+            return address ?? socket.remoteAddress ?? '';
           },
           ...(head.userAgent !== undefined ? { userAgent: head.userAgent } : {}),
         },
       };
-      void handleConnect(connectContext, request, socket, bytes.subarray(head.length));
+      const rest = bytes.subarray(head.length);
+      handleConnect(connectContext, request, socket, rest.length === 0 ? rest : own(rest));
+      return true;
     }
-    socket.on('data', onData);
+    return onData;
+  }
+
+  /** A connection node:net accepted and wrapped (stream mode): the fallback of onHandle. */
+  function onConnection(socket: Socket): void {
+    socket.on('data', readHead(socket, undefined));
+  }
+
+  /** An accepted handle, wrapped once with onread (accept.ts); its tunnel reuses the socket. */
+  function onHandle(handle: AcceptedHandle): void {
+    let onData: (chunk: Buffer) => boolean = () => true;
+    const reader = wrapAccepted(handle, (chunk) => onData(chunk));
+    onreadClients.set(reader.socket, reader);
+    onData = readHead(reader.socket, reader);
   }
 
   // Half-open like node:http's own server: a client's FIN passes through a tunnel, it does not
@@ -340,6 +408,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       resolve();
     });
   });
+  takeAcceptedHandles(server, onHandle);
   const address = server.address() as AddressInfo;
   self = selfAddress(address.address, address.port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

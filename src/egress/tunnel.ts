@@ -71,6 +71,21 @@ function detachableHandle(socket: Socket): StreamHandle | undefined {
 
 type Forwarder = ReturnType<typeof forwarder>;
 
+/** What a socket created with `onread` reads into and calls: a forwarder's buffer and callback. */
+export interface ReadSink {
+  buffer(): Buffer;
+  callback(nread: number, buf: Uint8Array): boolean;
+}
+
+/**
+ * Client sockets that read with `onread` since they were accepted (accept.ts): a tunnel points
+ * their reads at its forwarder instead of re-creating them.
+ */
+export const onreadClients = new WeakMap<
+  Socket,
+  { attach(sink: ReadSink): Buffer[]; toStream(): void; drop(): void }
+>();
+
 /** One direction's read buffer and callback: reads from `from()` are written to `to()`. */
 function forwarder(from: () => Socket, to: () => Socket) {
   let buffer = takeBuffer();
@@ -91,6 +106,14 @@ function forwarder(from: () => Socket, to: () => Socket) {
     },
     callback(nread: number, buf: Uint8Array): boolean {
       const out = to();
+      if (buf !== buffer) {
+        // The first read after an accepted client was attached went to the shared scratch
+        // buffer (accept.ts): it is reused at once, so this write gets a copy.
+        out.write(Buffer.from(buf.subarray(0, nread)), written);
+        if (out.writableLength === 0) return true;
+        waiting = true;
+        return false;
+      }
       out.write(nread === buf.length ? buf : buf.subarray(0, nread), written);
       // The next read goes to the buffer returned by buffer() afterwards: size it for the traffic.
       if (nread === buffer.length) {
@@ -162,7 +185,7 @@ export function planTunnel(): TunnelPlan {
 export interface SplicedTunnel {
   client: Socket;
   server: Socket;
-  /** `buffers`: reused read buffers; `pipe`: the stream fallback; `mixed`: one of each. */
+  /** `buffers`: reused read buffers; `pipe`: the stream fallback both ways; `mixed`: one of each. */
   mode: 'buffers' | 'pipe' | 'mixed';
 }
 
@@ -180,11 +203,12 @@ export function splice(
   serverReadsToPlan = false,
 ): SplicedTunnel {
   const { ends, up, down } = plan;
-  const clientHandle = detachableHandle(client);
+  const accepted = onreadClients.get(client);
+  const clientHandle = accepted === undefined ? detachableHandle(client) : undefined;
   let c = client;
   let s = server;
   let serverBuffers = serverReadsToPlan;
-  if (!serverReadsToPlan && clientHandle !== undefined) {
+  if (!serverReadsToPlan && (clientHandle !== undefined || accepted !== undefined)) {
     const serverHandle = detachableHandle(server);
     if (serverHandle !== undefined) {
       const fromServer = rewrap(server, serverHandle, down);
@@ -195,22 +219,28 @@ export function splice(
   }
   ends.server = s;
   // The client is re-created only when the server reads into buffers too: else both use pipe().
-  const clientBuffers = serverBuffers && clientHandle !== undefined;
-  if (clientBuffers) {
-    const fromClient = rewrap(client, clientHandle, up);
+  // A client that reads with onread since it was accepted is only pointed at its forwarder.
+  const clientBuffers = accepted !== undefined || (serverBuffers && clientHandle !== undefined);
+  if (accepted !== undefined) {
+    // What it read before (pushed while node:http had it) goes first.
+    while (c.readableLength > 0) s.write(c.read() as Buffer);
+    // Then what it read while the tunnel was dialled.
+    for (const chunk of accepted.attach(up)) s.write(chunk);
+  } else if (clientBuffers) {
+    const fromClient = rewrap(client, clientHandle!, up);
     c = fromClient.socket;
     for (const chunk of fromClient.unread) s.write(chunk);
   }
   ends.client = c;
-  if (clientBuffers) c.on('end', () => s.end());
-  else if (c.readableEnded) s.end();
+  if (c.readableEnded) s.end();
+  else if (clientBuffers) c.on('end', () => s.end());
   else c.pipe(s);
   if (serverBuffers) s.on('end', () => c.end());
   else s.pipe(c);
   const tunnel: SplicedTunnel = {
     client: c,
     server: s,
-    mode: clientBuffers && serverBuffers ? 'buffers' : serverBuffers ? 'mixed' : 'pipe',
+    mode: clientBuffers && serverBuffers ? 'buffers' : serverBuffers || clientBuffers ? 'mixed' : 'pipe',
   };
   let closed = false;
   const teardown = () => {

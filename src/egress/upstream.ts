@@ -93,26 +93,51 @@ function authority(dest: Destination): string {
 /** What `net.connect` calls with each read instead of emitting `data` (see tunnel.ts). */
 export type OnRead = NonNullable<NetConnectOpts['onread']>;
 
-/** Opens a TCP connection, rejecting with UpstreamConnectError on error or timeout. */
-function openSocket(host: string, port: number, timeoutMs: number, onread?: OnRead): Promise<Socket> {
+/** Where a dial ends: the connected socket, or why it failed. */
+export type Dialled = (err: UpstreamConnectError | undefined, socket: Socket) => void;
+
+/**
+ * Opens a TCP connection and calls `done` once, on connect, error or timeout (callbacks, not a
+ * promise: a direct tunnel's answer goes out in the same tick its connection completes).
+ */
+export function dial(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  onread: OnRead | undefined,
+  done: Dialled,
+): Socket {
+  const socket = connect(
+    onread === undefined
+      ? { host, port, allowHalfOpen: true, noDelay: true }
+      : { host, port, allowHalfOpen: true, noDelay: true, onread },
+  );
+  const timer = setTimeout(() => {
+    socket.off('error', onError);
+    socket.on('error', ignore);
+    socket.destroy();
+    done(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504), socket);
+  }, timeoutMs);
+  const onError = (err: NodeJS.ErrnoException) => {
+    clearTimeout(timer);
+    const code = err.code ?? 'ECONNERROR';
+    done(new UpstreamConnectError(`connect to ${host}:${port} failed: ${code}`, code, 502), socket);
+  };
+  socket.once('error', onError);
+  socket.once('connect', () => {
+    clearTimeout(timer);
+    socket.off('error', onError);
+    // Until the caller attaches its own handlers: an 'error' without a listener would throw.
+    socket.on('error', ignore);
+    done(undefined, socket);
+  });
+  return socket;
+}
+
+/** `dial` as a promise, for the upstream proxy's CONNECT exchange. */
+function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true, ...(onread ? { onread } : {}) });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      // Until the caller attaches its own handlers: an 'error' without a listener would throw.
-      socket.on('error', ignore);
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const code = err.code ?? 'ECONNERROR';
-      reject(new UpstreamConnectError(`connect to ${host}:${port} failed: ${code}`, code, 502));
-    });
+    dial(host, port, timeoutMs, undefined, (err, socket) => (err ? reject(err) : resolve(socket)));
   });
 }
 
@@ -207,24 +232,36 @@ export interface OpenedTunnel {
 }
 
 /**
- * Connects to `dest`, through `proxy` unless it is undefined. A direct connection reads with
- * `onread` when given (`readsWithOnread` says so); one through the proxy reads its answer first.
+ * Connects to `dest`, through `proxy` unless it is undefined, and calls `done` once. A direct
+ * connection reads with `onread` when given (`readsWithOnread` says so) and completes in the
+ * tick its socket connects; one through the proxy reads the proxy's answer first.
  */
-export async function openTunnel(
+export function openTunnel(
   dest: Destination,
   proxy: UpstreamProxy | undefined,
   via: string,
   timeoutMs: number,
-  onread?: OnRead,
-): Promise<OpenedTunnel> {
+  onread: OnRead | undefined,
+  done: (err: UpstreamConnectError | undefined, tunnel: OpenedTunnel | undefined) => void,
+): void {
   if (proxy === undefined) {
-    return {
-      socket: await openSocket(dest.host, dest.port, timeoutMs, onread),
-      leftover: Buffer.alloc(0),
-      route: 'direct',
-      readsWithOnread: onread !== undefined,
-    };
+    dial(dest.host, dest.port, timeoutMs, onread, (err, socket) =>
+      done(
+        err,
+        err ? undefined : { socket, leftover: EMPTY, route: 'direct', readsWithOnread: onread !== undefined },
+      ),
+    );
+    return;
   }
-  const { socket, leftover } = await connectThrough(proxy, dest, via, timeoutMs);
-  return { socket, leftover, route: 'upstream-proxy', readsWithOnread: false };
+  connectThrough(proxy, dest, via, timeoutMs).then(
+    ({ socket, leftover }) =>
+      done(undefined, { socket, leftover, route: 'upstream-proxy', readsWithOnread: false }),
+    (err: unknown) =>
+      done(
+        err instanceof UpstreamConnectError ? err : new UpstreamConnectError(String(err), 'ECONNERROR', 502),
+        undefined,
+      ),
+  );
 }
+
+const EMPTY = Buffer.alloc(0);
