@@ -117,33 +117,46 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
       recorder.accepting()
         ? undefined
         : new AirlockError('AIRLOCK_AUDIT_UNAVAILABLE', `spool in ${dataDir} is full`),
-    onExchange: (ex) => {
-      metrics.observe(ex);
-      recorder.record({
-        time: ex.startedAt,
-        kind: 'request',
-        userAgent: ex.userAgent,
-        provider: ex.provider,
-        dialect: ex.dialect,
-        model: ex.model,
-        method: ex.method,
-        path: ex.path,
-        status: ex.status,
-        latency_ms: {
-          total: ex.latencyMs,
-          inspect: ex.inspectMs,
-          ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
-        },
-        bytes_in: ex.bytesIn,
-        bytes_out: ex.bytesOut,
-        decision: auditDecision(ex),
-        mode: ex.summary?.mode,
-        findings: ex.summary?.findings ?? [],
-        ...(ex.errorCode ? { error: ex.errorCode } : {}),
-        ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
-      });
-    },
+    // The gateway reports an exchange just before it sends the answer's last bytes: recording it
+    // then (an audit event, 0.1-0.2 ms with a real request's findings) would make every client
+    // wait for its own audit record. A microtask runs it once that send is handed to the socket,
+    // before anything else on this thread.
+    onExchange: (ex) =>
+      queueMicrotask(() => {
+        try {
+          recordExchange(ex);
+        } catch (err) {
+          logger.error({ err: (err as Error).message, requestId: ex.id }, 'exchange not recorded');
+        }
+      }),
   });
+
+  function recordExchange(ex: Exchange): void {
+    metrics.observe(ex);
+    recorder.record({
+      time: ex.startedAt,
+      kind: 'request',
+      userAgent: ex.userAgent,
+      provider: ex.provider,
+      dialect: ex.dialect,
+      model: ex.model,
+      method: ex.method,
+      path: ex.path,
+      status: ex.status,
+      latency_ms: {
+        total: ex.latencyMs,
+        inspect: ex.inspectMs,
+        ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
+      },
+      bytes_in: ex.bytesIn,
+      bytes_out: ex.bytesOut,
+      decision: auditDecision(ex),
+      mode: ex.summary?.mode,
+      findings: ex.summary?.findings ?? [],
+      ...(ex.errorCode ? { error: ex.errorCode } : {}),
+      ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
+    });
+  }
 
   let watcher: PolicyWatcher | undefined;
   if (policyFile) {
