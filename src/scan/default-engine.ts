@@ -25,6 +25,14 @@ export interface DefaultEngineOptions {
   learned?: Canary[];
   /** The built prefilter of the same engine in another thread (see `forWorkers`). */
   tables?: EngineTables;
+  /**
+   * Texts whose findings the engine remembers (default 0: off). The gateway sees the same
+   * conversation again on every turn; a scan reads each record once, and there the cache only
+   * cost: on 2.15 GB of transcripts in two workers 21.4 vs 18.6 CPU s and 362 vs 281 MB peak
+   * RSS (even at 1M characters: 24.1 CPU s, 338 MB), as every cached text outlives the young
+   * generation. Files that repeat themselves (HAR captures of long sessions) scan faster with it.
+   */
+  cacheEntries?: number;
 }
 
 export interface DefaultScanEngine extends ScanEngine {
@@ -54,6 +62,7 @@ export async function createEngine(opts: DefaultEngineOptions = {}): Promise<Def
     const engine = createDetectEngine({
       canaries,
       corporateSuffixes: opts.corporateSuffixes ?? [],
+      cacheEntries: opts.cacheEntries ?? 0,
       ...(opts.tables ? { tables: opts.tables } : {}),
     });
     return {
