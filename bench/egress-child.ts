@@ -1,13 +1,24 @@
 /**
  * Child process for bench/egress.ts: the forward proxy (with event logging as `airlock run`
- * does it, buffered, to /dev/null) or a bare node:http CONNECT proxy (for reference), each on
- * its own event loop like in real use. Prints one JSON line with its port, stops on SIGINT.
+ * does it, buffered, to /dev/null; the compiled modules when AIRLOCK_EGRESS_DIST names them)
+ * or a bare node:http CONNECT proxy (for reference), each on its own event loop like in real
+ * use. Prints one JSON line with its port, stops on SIGINT.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import pino from 'pino';
-import { logEgressEvents } from '../src/egress/events.js';
-import { startForwardProxy } from '../src/egress/proxy.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The proxy's modules: compiled ones from AIRLOCK_EGRESS_DIST (bench/egress.ts builds them), else the sources. */
+const dist = process.env.AIRLOCK_EGRESS_DIST;
+const load = (name: string) => pathToFileURL(join(dist!, 'src', 'egress', `${name}.js`)).href;
+const { logEgressEvents } = (
+  dist ? await import(load('events')) : await import('../src/egress/events.js')
+) as typeof import('../src/egress/events.js');
+const { startForwardProxy } = (
+  dist ? await import(load('proxy')) : await import('../src/egress/proxy.js')
+) as typeof import('../src/egress/proxy.js');
 
 const role = process.argv[2];
 if (role === 'bare') {

@@ -7,8 +7,8 @@
  * the system C compiler), so that the endpoints cost next to nothing per connection and per byte
  * and what is measured is the proxy: a Node client or sink costs about as much per byte as a
  * Node proxy does, and direct loopback through Node endpoints ran below the target itself. The
- * Airlock proxy (logging its events as `airlock run` does) and a bare node:http CONNECT proxy (for
- * reference) run in their own processes.
+ * Airlock proxy (logging its events as `airlock run` does; compiled with tsc as for dist/, see
+ * buildProxy) and a bare node:http CONNECT proxy (for reference) run in their own processes.
  *
  * Setup: from socket() until one byte came back from the echo server (direct: TCP connect and
  * echo; proxied: TCP connect, CONNECT, 200, echo), sequential, direct / bare / Airlock in turn,
@@ -21,7 +21,8 @@
  * Run: node --import tsx bench/egress.ts   (BENCH_QUICK=1 for a short smoke run)
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,30 @@ const quick = process.env.BENCH_QUICK === '1';
 const CHILD = fileURLToPath(new URL('./egress-child.ts', import.meta.url));
 const PROBE_SOURCE = fileURLToPath(new URL('./egress-probe.c', import.meta.url));
 const PROBE = fileURLToPath(new URL('./tmp/egress-probe', import.meta.url));
+
+/**
+ * Compiles the proxy with tsc, as `npm run build` does for dist/ (what `airlock` runs), into
+ * bench/tmp/egress-dist. Run through tsx instead, every named closure the proxy creates per
+ * connection would also pass through tsx's keepNames wrapper (a defineProperty call each), a
+ * cost the shipped code does not have. Returns the directory.
+ */
+function buildProxy(): string {
+  const tmp = fileURLToPath(new URL('./tmp/', import.meta.url));
+  mkdirSync(tmp, { recursive: true });
+  const config = `${tmp}tsconfig.egress.json`;
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: '../../tsconfig.build.json',
+      compilerOptions: { rootDir: '../..', outDir: './egress-dist', sourceMap: false, noEmitOnError: true },
+      include: [],
+      files: ['../../src/egress/proxy.ts', '../../src/egress/events.ts'],
+    }),
+  );
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
+  return `${tmp}egress-dist`;
+}
 
 /** Builds the native probe when it is missing or older than its source. */
 function buildProbe(): string {
@@ -59,9 +84,13 @@ async function firstLine(child: ChildProcess, name: string): Promise<string> {
   });
 }
 
-async function spawnChild(role: string): Promise<{ child: ChildProcess; info: Record<string, number> }> {
+async function spawnChild(
+  role: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; info: Record<string, number> }> {
   const child = fork(CHILD, [role], {
     execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   return { child, info: JSON.parse(await firstLine(child, role)) as Record<string, number> };
@@ -99,7 +128,7 @@ export async function runEgressBench(): Promise<string> {
   buildProbe();
   const servers = spawn(PROBE, ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ports = JSON.parse(await firstLine(servers, 'egress-probe serve')) as { echo: number; sink: number };
-  const proxy = await spawnChild('proxy');
+  const proxy = await spawnChild('proxy', { AIRLOCK_EGRESS_DIST: buildProxy() });
   const bare = await spawnChild('bare');
   const proxyPort = proxy.info.port!;
   const barePort = bare.info.port!;
@@ -151,7 +180,7 @@ export async function runEgressBench(): Promise<string> {
       fmt(f(gbProxied) / f(gbDirect), 2),
     ];
     return [
-      `Native client and servers (bench/egress-probe.c); proxies in their own Node processes.`,
+      `Native client and servers (bench/egress-probe.c); proxies in their own Node processes (Airlock's compiled by tsc, as shipped).`,
       '',
       `Connection setup, ${n} sequential connections per route (socket() until one byte echoed), ms:`,
       '',
