@@ -73,9 +73,17 @@ function unsignedEvent(b: AuditEventBody, at: ChainPosition): Loose {
 }
 
 export function seal(body: AuditEventBody, at: ChainPosition): SealedEvent {
-  const unsigned = unsignedEvent(body, at);
+  return sealOrdered(unsignedEvent(body, at) as unknown as Omit<AuditEvent, 'hash'>);
+}
+
+/**
+ * Seals an event that already has every key, nested ones too, in UTF-16 order and no undefined
+ * member (buildEventFields with its chain position): JSON.stringify of it is its canonical JSON.
+ * The recorder's path, one object per request; anything else goes through seal().
+ */
+export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
   const doc = JSON.stringify(unsigned);
-  const event = unsigned as unknown as AuditEvent;
+  const event = unsigned as AuditEvent;
   event.hash = sha256Hex(doc);
   return { event, doc };
 }

@@ -7,7 +7,7 @@ import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { clientFamily } from './client.js';
 import type {
-  AuditClient,
+  AuditChain,
   AuditDecision,
   AuditEgress,
   AuditEventBody,
@@ -83,15 +83,16 @@ export function jsonPathToString(path: JsonPath): string {
 
 export function auditFinding(decision: FindingDecision): AuditFinding {
   const { finding } = decision;
+  // Keys in UTF-16 order (see buildEventFields).
   return {
-    ruleId: finding.ruleId,
-    category: finding.category,
-    severity: finding.severity,
-    role: finding.role,
-    path: jsonPathToString(finding.path),
     action: decision.action,
-    valueHash: decision.valueHash,
+    category: finding.category,
+    path: jsonPathToString(finding.path),
     preview: decision.preview.slice(0, PREVIEW_MAX),
+    role: finding.role,
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    valueHash: decision.valueHash,
   };
 }
 
@@ -111,46 +112,74 @@ function int(n: number | undefined): number | undefined {
   return n === undefined || !Number.isFinite(n) ? undefined : Math.max(0, Math.round(n));
 }
 
-/** Drops undefined members so the event equals what the store gives back (JSON has no undefined). */
-function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+/** Where the event sits in its chain (see chain.ts). */
+export interface ChainFields {
+  id: string;
+  instance: string;
+  seq: number;
+  prevHash: string;
+}
+
+type Loose = Record<string, unknown>;
+
+/**
+ * The event as one object whose keys, nested ones too, are inserted in UTF-16 order, with no
+ * undefined member: JSON.stringify of it is its canonical JSON (chain.ts). With `at`, the chain
+ * fields are in it too (all but the hash): the recorder builds, serializes and hashes this one
+ * object per request instead of a body and then a sorted copy of it.
+ */
+export function buildEventFields(
+  input: AuditEventInput,
+  forensicMaxBytes = 0,
+  at?: ChainFields,
+): AuditEventBody & Partial<Omit<AuditChain, 'hash'>> {
+  const e: Loose = {};
+  e.bytes_in = int(input.bytes_in) ?? 0;
+  e.bytes_out = int(input.bytes_out) ?? 0;
+  const agent = clientFamily(input.userAgent);
+  const user = cap(input.user, MAX.user);
+  e.client = user ? { agent, user } : { agent };
+  e.decision = input.decision;
+  if (input.dialect !== undefined) e.dialect = input.dialect;
+  if (input.egress) {
+    const g: Loose = { host: cap(input.egress.host, MAX.host) ?? '', port: int(input.egress.port) ?? 0 };
+    const rule = cap(input.egress.rule, MAX.rule);
+    if (rule !== undefined) g.rule = rule;
+    e.egress = g;
+  }
+  const error = cap(input.error, MAX.error);
+  if (error !== undefined) e.error = error;
+  e.findings = input.findings ? input.findings.map(auditFinding) : [];
+  const kept = forensic(input.forensicBody, forensicMaxBytes);
+  if (kept) e.forensic = kept;
+  if (at) {
+    e.id = at.id;
+    e.instance = at.instance;
+  }
+  e.kind = input.kind;
+  const latency: Loose = {};
+  const inspect = nonNegative(input.latency_ms.inspect);
+  if (inspect !== undefined) latency.inspect = inspect;
+  latency.total = nonNegative(input.latency_ms.total) ?? 0;
+  const upstream = nonNegative(input.latency_ms.upstream);
+  if (upstream !== undefined) latency.upstream = upstream;
+  e.latency_ms = latency;
+  const method = cap(input.method?.toUpperCase(), 16);
+  if (method !== undefined) e.method = method;
+  const mode = cap(input.mode, MAX.mode);
+  if (mode !== undefined) e.mode = mode;
+  const model = cap(input.model, MAX.model);
+  if (model !== undefined) e.model = model;
+  if (input.path !== undefined) e.path = cap(sanitizePath(input.path), MAX.path);
+  if (at) e.prev_hash = at.prevHash;
+  if (input.provider !== undefined) e.provider = input.provider;
+  if (at) e.seq = at.seq;
+  const status = int(input.status);
+  if (status !== undefined) e.status = status;
+  e.time = (input.time === undefined ? new Date() : new Date(input.time)).toISOString();
+  return e as unknown as AuditEventBody & Partial<Omit<AuditChain, 'hash'>>;
 }
 
 export function buildEventBody(input: AuditEventInput, forensicMaxBytes = 0): AuditEventBody {
-  const time = input.time === undefined ? new Date() : new Date(input.time);
-  const client: AuditClient = { agent: clientFamily(input.userAgent) };
-  const user = cap(input.user, MAX.user);
-  if (user) client.user = user;
-  const latency: AuditLatency = { total: nonNegative(input.latency_ms.total) ?? 0 };
-  const upstream = nonNegative(input.latency_ms.upstream);
-  const inspect = nonNegative(input.latency_ms.inspect);
-  if (upstream !== undefined) latency.upstream = upstream;
-  if (inspect !== undefined) latency.inspect = inspect;
-  return compact({
-    time: time.toISOString(),
-    kind: input.kind,
-    client,
-    provider: input.provider,
-    dialect: input.dialect,
-    model: cap(input.model, MAX.model),
-    method: cap(input.method?.toUpperCase(), 16),
-    path: cap(input.path === undefined ? undefined : sanitizePath(input.path), MAX.path),
-    status: int(input.status),
-    latency_ms: latency,
-    bytes_in: int(input.bytes_in) ?? 0,
-    bytes_out: int(input.bytes_out) ?? 0,
-    decision: input.decision,
-    mode: cap(input.mode, MAX.mode),
-    findings: (input.findings ?? []).map(auditFinding),
-    egress:
-      input.egress &&
-      compact({
-        host: cap(input.egress.host, MAX.host) ?? '',
-        port: int(input.egress.port) ?? 0,
-        rule: cap(input.egress.rule, MAX.rule),
-      }),
-    error: cap(input.error, MAX.error),
-    forensic: forensic(input.forensicBody, forensicMaxBytes),
-  });
+  return buildEventFields(input, forensicMaxBytes);
 }

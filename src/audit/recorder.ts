@@ -7,9 +7,9 @@
  * and are replayed, oldest first, when it answers again. See docs/audit.md for the numbers.
  */
 import { randomBytes } from 'node:crypto';
-import { seal, spoolLine } from './chain.js';
+import { sealOrdered, spoolLine } from './chain.js';
 import { errorText } from './errors.js';
-import { buildEventBody, type AuditEventInput } from './event.js';
+import { buildEventFields, type AuditEventInput } from './event.js';
 import { SpoolSegments } from './segments.js';
 import { readSegment, spoolDir, type Segment } from './spool.js';
 import { GENESIS_HASH, type AuditEvent, type SealedEvent } from './types.js';
@@ -91,13 +91,14 @@ export class AuditRecorder {
       this.counters.dropped++;
       return undefined;
     }
-    const body = buildEventBody(input, this.o.forensicMaxBytes);
-    const sealed = seal(body, {
+    // One object, built with its keys in canonical order, serialized and hashed (chain.ts).
+    const unsigned = buildEventFields(input, this.o.forensicMaxBytes, {
       id: ulid(),
       instance: this.instance,
       seq: this.seq + 1,
       prevHash: this.head,
     });
+    const sealed = sealOrdered(unsigned as Omit<AuditEvent, 'hash'>);
     this.seq++;
     this.head = sealed.event.hash;
     this.counters.recorded++;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/audit/canonical.js';
-import { parseSpoolLine, seal, sha256Hex, spoolLine } from '../../src/audit/chain.js';
-import type { AuditEventBody } from '../../src/audit/types.js';
+import { parseSpoolLine, seal, sealOrdered, sha256Hex, spoolLine } from '../../src/audit/chain.js';
+import { buildEventBody, buildEventFields, type AuditEventInput } from '../../src/audit/event.js';
+import type { AuditEvent, AuditEventBody } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -55,6 +56,55 @@ const body: fc.Arbitrary<AuditEventBody> = fc.record(
   { requiredKeys: ['time', 'kind', 'client', 'latency_ms', 'bytes_in', 'bytes_out', 'decision', 'findings'] },
 ) as fc.Arbitrary<AuditEventBody>;
 
+const num2 = fc.oneof(num, fc.constantFrom(Number.NaN, Infinity, -5));
+const input = fc.record(
+  {
+    time: opt(fc.date({ noInvalidDate: true }).map((d) => d.getTime())),
+    kind: fc.constantFrom('request', 'egress'),
+    userAgent: opt(text),
+    user: opt(text),
+    provider: opt(fc.constantFrom('anthropic', 'openai', 'gemini')),
+    dialect: opt(fc.constantFrom('anthropic-messages', 'openai-chat', 'passthrough')),
+    model: opt(text),
+    method: opt(text),
+    path: opt(fc.string({ maxLength: 40 })),
+    status: opt(num2),
+    latency_ms: fc.record(
+      { total: num2, upstream: opt(num2), inspect: opt(num2) },
+      { requiredKeys: ['total'] },
+    ),
+    bytes_in: opt(num2),
+    bytes_out: opt(num2),
+    decision: fc.constantFrom('forward', 'pseudonymize', 'block', 'allow', 'deny', 'error'),
+    mode: opt(text),
+    findings: opt(
+      fc.array(
+        fc.record({
+          finding: fc.record({
+            ruleId: text,
+            category: fc.constantFrom('environment', 'secret', 'pii'),
+            severity: fc.constantFrom('low', 'medium', 'high', 'critical'),
+            kind: fc.constant('text'),
+            input: fc.nat(),
+            path: fc.array(fc.oneof(text, fc.nat()), { maxLength: 5 }),
+            role: fc.constantFrom('system', 'user', 'tool_result'),
+            start: fc.nat(),
+            end: fc.nat(),
+          }),
+          action: fc.constantFrom('allow', 'audit', 'pseudonymize', 'block'),
+          valueHash: text,
+          preview: text,
+        }),
+        { maxLength: 4 },
+      ),
+    ),
+    egress: opt(fc.record({ host: text, port: num2, rule: opt(text) }, { requiredKeys: ['host', 'port'] })),
+    error: opt(text),
+    forensicBody: opt(text),
+  },
+  { requiredKeys: ['kind', 'latency_ms', 'decision'] },
+) as unknown as fc.Arbitrary<AuditEventInput>;
+
 const position = { id: '01JABCDEFGHJKMNPQRSTVWXYZ0', instance: 'gw-1', seq: 7, prevHash: 'a'.repeat(64) };
 
 describe('audit chain sealing', () => {
@@ -65,6 +115,23 @@ describe('audit chain sealing', () => {
         const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as Record<string, unknown>;
         assert.equal(sealed.doc, canonicalJson(unsigned));
         assert.equal(hash, sha256Hex(canonicalJson(unsigned)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("builds the recorder's event with its keys already in canonical order (same doc as seal of the body)", () => {
+    fc.assert(
+      fc.property(input, fc.constantFrom(0, 16), (i, forensicMax) => {
+        const time = i.time ?? Date.now();
+        const fixed = { ...i, time };
+        const sealed = sealOrdered(
+          buildEventFields(fixed, forensicMax, position) as Omit<AuditEvent, 'hash'>,
+        );
+        assert.equal(sealed.doc, seal(buildEventBody(fixed, forensicMax), position).doc);
+        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as Record<string, unknown>;
+        assert.equal(sealed.doc, canonicalJson(unsigned));
+        assert.equal(hash, sha256Hex(sealed.doc));
       }),
       { numRuns: 300 },
     );
