@@ -176,7 +176,7 @@ export async function runScanBench(): Promise<string> {
       ...[
         ['secretlint 12 (preset-recommend)', s],
         [
-          `airlock scan (default: ${bytes >= 512 * 1024 * 1024 ? `${availableParallelism()} worker threads` : 'one thread, input under 512 MiB'})`,
+          `airlock scan (default: ${bytes >= 32 * 1024 * 1024 ? `${availableParallelism()} worker threads` : 'one thread, input under 32 MiB'})`,
           a,
         ],
         ['airlock scan (--workers 0, one thread)', a1],

@@ -1,9 +1,10 @@
 /**
- * Spreads files over worker threads, one engine per worker, largest files first so the last
- * file to finish is a small one. Each worker's heap is capped (`maxOldGenerationSizeMb`), which
+ * Spreads files over worker threads, one engine per worker (made from the main thread's, see
+ * PoolOptions.engineOptions), largest files first so the last file to finish is a small one.
+ * Each worker's heap is capped (`maxOldGenerationSizeMb`): for a large input tightly, which
  * keeps the whole scan's memory bounded (V8 otherwise lets a busy parser's heap grow far past
- * what it uses); a file that still exhausts a worker is reported as skipped and a fresh worker
- * takes over. In development (TypeScript sources) each worker registers tsx before loading its
+ * what it uses), for a small one at V8's 2 GB (ROOMY_HEAP_MB); a file that still exhausts a
+ * worker is reported as skipped and a fresh worker takes over. In development (TypeScript sources) each worker registers tsx before loading its
  * module; the built package loads the compiled worker directly.
  */
 import { Worker } from 'node:worker_threads';
@@ -23,6 +24,17 @@ export function workerHeapMb(setup: WorkerSetup): number {
 }
 
 /**
+ * A worker heap capped below 2 GB runs in V8's frugal mode: it grows by a smaller factor and
+ * collects much more often, and the scan costs about a quarter more CPU. Measured under the
+ * bench lock, one worker on 210 MB in 100 files: cap 160-2047 MB 3.1-3.9 CPU s, cap 2048 MB
+ * 2.75-3.0 s (the uncapped main thread: 2.7-3.1 s) — but on 2.15 GB in two workers the 2 GB cap
+ * let the heaps grow to a peak RSS of 418 MB against 282 MB with the 160 MB cap (17.5 vs 16.8
+ * CPU s, a small difference there). So a small input gets this cap (still a cap: a runaway
+ * worker is stopped) and a large one the bounded heap of workerHeapMb.
+ */
+export const ROOMY_HEAP_MB = 2048;
+
+/**
  * Young generation per worker: 8 MB semi-spaces instead of V8's 16 MB. Each worker's heap then
  * commits about 25 MB less (two workers on 2 × 268 MB: peak RSS 326–336 → 301–312 MB) for a few
  * percent more scavenging; the batches a reader fills (512 KB of text) still die young.
@@ -32,11 +44,11 @@ export function workerHeapMb(setup: WorkerSetup): number {
  */
 const WORKER_YOUNG_MB = 24;
 
-function spawn(setup: WorkerSetup): Worker {
+function spawn(setup: WorkerSetup, heapMb: number): Worker {
   const isSource = import.meta.url.endsWith('.ts');
   const url = new URL(isSource ? './worker.ts' : './worker.js', import.meta.url);
   const resourceLimits = {
-    maxOldGenerationSizeMb: workerHeapMb(setup),
+    maxOldGenerationSizeMb: heapMb,
     maxYoungGenerationSizeMb: WORKER_YOUNG_MB,
   };
   if (!isSource) return new Worker(url, { workerData: setup, resourceLimits });
@@ -64,17 +76,26 @@ function crashed(file: FoundFile, err: unknown): FileResult {
  */
 const AHEAD = 1;
 
-/**
- * @param engineOptions called once the workers are starting (they load their modules meanwhile):
- *   the options each worker makes its engine from, e.g. from an engine the main thread builds.
- */
+export interface PoolOptions {
+  /**
+   * Called once the workers are starting (they load their modules meanwhile): the options each
+   * worker makes its engine from, e.g. from an engine the main thread builds. Default: the
+   * engine spec's own options.
+   */
+  engineOptions?: () => Promise<unknown>;
+  /** Old-generation cap per worker (default workerHeapMb). */
+  heapMb?: number;
+}
+
 export async function scanInWorkers(
   files: FoundFile[],
   size: number,
   setup: WorkerSetup,
   cb: PoolCallbacks,
-  engineOptions: () => Promise<unknown> = () => Promise.resolve(setup.engine.options),
+  opts: PoolOptions = {},
 ): Promise<void> {
+  const engineOptions = opts.engineOptions ?? (() => Promise.resolve(setup.engine.options));
+  const heapMb = opts.heapMb ?? workerHeapMb(setup);
   const queue = files.map((file, id) => ({ file, id })).sort((a, b) => b.file.size - a.file.size);
   const count = Math.max(1, Math.min(size, queue.length));
   const live = new Set<Worker>();
@@ -85,7 +106,7 @@ export async function scanInWorkers(
       // Asked for once the first workers are spawned, so they load their modules meanwhile.
       const options = Promise.resolve().then(engineOptions);
       const start = (): void => {
-        const worker = spawn(setup);
+        const worker = spawn(setup, heapMb);
         live.add(worker);
         options.then(
           (o) => worker.postMessage({ type: 'engine', options: o } satisfies ToWorker),

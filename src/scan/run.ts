@@ -11,7 +11,7 @@ import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseli
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
 import { defaultRoots, discoverFiles, type FoundFile } from './files.js';
 import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
-import { scanInWorkers } from './pool.js';
+import { ROOMY_HEAP_MB, scanInWorkers, workerHeapMb } from './pool.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { DEFAULT_LIMITS, type ReadLimits } from './readers/read-file.js';
 import { renderReport, type ReportFormat } from './report/render.js';
@@ -32,6 +32,8 @@ export interface RunScanOptions {
   reveal?: boolean;
   /** Worker threads; 0 scans in this thread; undefined picks by input size. */
   workers?: number;
+  /** Old-generation cap of each worker, MB; undefined picks by input size. */
+  workerHeapMb?: number;
   cwd?: string;
   home?: string;
   color?: boolean;
@@ -55,16 +57,19 @@ export interface RunScanResult {
 }
 
 /**
- * From this much input the scan runs in worker threads (one per core), below it in this thread.
- * Each worker pays to start (its own engine and JIT warm-up, about 0.3 CPU-s) and scans a byte
- * for about a fifth more CPU than this thread (a capped heap collects more often); this thread,
- * in turn, has an uncapped heap. Measured on this 2-core machine, shared (load 3-6), medians:
- * 210 MB in 100 files 2.5 s in this thread, 3.1 s in two workers (peak RSS 280 vs 250 MB);
- * 537 MB in 2 files 4.65 vs 4.7-5.3 s (RSS 340 vs 218 MB); 2.1 GB in 8 files 14.0 vs 11.9 s
- * (RSS 471 vs 352 MB). So from about half a gigabyte the workers are as fast and far smaller;
- * one huge file goes to one worker too, for the capped heap.
+ * From this much input the scan runs in worker threads (one per core, at most one per file),
+ * below it in this thread. A worker now costs little to start (about 0.05 CPU-s: it loads its
+ * modules while this thread builds the engine, then makes its own from the built tables), so
+ * only inputs that scan in a fraction of a second stay here. One huge file goes to a worker
+ * too, for its capped heap.
  */
-const WORKERS_FROM_BYTES = 512 * 1024 * 1024;
+const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Below this much input the workers get V8's roomy heap (see ROOMY_HEAP_MB: about a quarter less
+ * CPU per byte); from it, the bounded heap that keeps a scan of any size under ~300 MB.
+ */
+const ROOMY_HEAP_BELOW_BYTES = 256 * 1024 * 1024;
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
@@ -166,9 +171,13 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
         workers,
         setup,
         { onBytes: (n) => progress.addBytes(n), onFile },
-        async () => {
-          const built = await loadEngine(setup.engine);
-          return built.forWorkers ? built.forWorkers() : setup.engine.options;
+        {
+          engineOptions: async () => {
+            const built = await loadEngine(setup.engine);
+            return built.forWorkers ? built.forWorkers() : setup.engine.options;
+          },
+          heapMb:
+            opts.workerHeapMb ?? (totalBytes < ROOMY_HEAP_BELOW_BYTES ? ROOMY_HEAP_MB : workerHeapMb(setup)),
         },
       );
     } else if (found.files.length > 0) {

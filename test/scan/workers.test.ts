@@ -10,6 +10,9 @@ import { describe, it } from 'node:test';
 import type { ProgressSink } from '../../src/scan/progress.js';
 import { FIXTURES, fixture, scanWithTestEngine, tempDir, where } from './helpers/run.js';
 
+/** A small input gets 2 GB worker heaps: the hog is stopped sooner (and lighter) with less. */
+const HOG_HEAP_MB = 160;
+
 describe('workers and progress', () => {
   it('worker threads find exactly what the in-thread scan finds', { timeout: 120_000 }, async () => {
     const inThread = (await scanWithTestEngine([FIXTURES], { workers: 0, reveal: true })).report!;
@@ -39,7 +42,8 @@ describe('workers and progress', () => {
       for (const name of ['b.jsonl', 'c.jsonl', 'd.jsonl'])
         await copyFile(fixture('qwen-session.jsonl'), path.join(dir, name));
       const hog = { module: new URL('./helpers/hog-engine.ts', import.meta.url).href };
-      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog })).report!;
+      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog, workerHeapMb: HOG_HEAP_MB }))
+        .report!;
       assert.deepEqual(
         report.warnings.map((w) => path.basename(w.file)),
         ['a-hog.txt'],
@@ -66,7 +70,8 @@ describe('workers and progress', () => {
       for (const name of ['b.jsonl', 'c.jsonl', 'd.jsonl'])
         await copyFile(fixture('qwen-session.jsonl'), path.join(dir, name));
       const hog = { module: new URL('./helpers/hog-engine.ts', import.meta.url).href };
-      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog })).report!;
+      const report = (await scanWithTestEngine([dir], { workers: 1, engine: hog, workerHeapMb: HOG_HEAP_MB }))
+        .report!;
       assert.deepEqual(
         report.warnings.map((w) => path.basename(w.file)),
         ['a-hog.txt'],
