@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
-import { onreadClients, planTunnel, splice, type SplicedTunnel } from './tunnel.js';
+import { onreadClients, planTunnel, readsIntoBuffers, splice, type SplicedTunnel } from './tunnel.js';
 import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
@@ -121,8 +121,9 @@ export function handleConnect(
     return;
   }
   const proxy = ctx.upstreamFor(dest);
-  // Only a client socket can be spliced with reused buffers (see tunnel.ts).
-  const plan = client instanceof Socket ? planTunnel() : undefined;
+  // Only a client socket can be spliced with reused buffers (see tunnel.ts), on a runtime
+  // whose handles read into them; else the tunnel pipes.
+  const plan = client instanceof Socket && readsIntoBuffers(client) ? planTunnel() : undefined;
   openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread, (err, tunnel) => {
     if (err !== undefined || tunnel === undefined) {
       const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);

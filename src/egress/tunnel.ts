@@ -44,6 +44,21 @@ interface SocketInternals {
   _readableState?: { ended?: boolean };
 }
 
+/**
+ * Whether this runtime's stream handles read into caller buffers (`onread`): checked on a
+ * connected socket's handle, whose prototype the proxy's outgoing sockets share. Without it
+ * tunnels fall back to pipe(), and their events say so.
+ */
+export function readsIntoBuffers(socket: Socket): boolean {
+  const handle = (socket as unknown as SocketInternals)._handle;
+  return (
+    handle !== null &&
+    typeof handle === 'object' &&
+    typeof handle.useUserBuffer === 'function' &&
+    typeof handle.readStop === 'function'
+  );
+}
+
 /** The socket's handle, when the socket can give it up: connected, open both ways, nothing queued. */
 function detachableHandle(socket: Socket): StreamHandle | undefined {
   const internals = socket as unknown as SocketInternals;

@@ -114,6 +114,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       'outcome',
     ]),
   );
+  const tunnels = registry.register(
+    new Counter(
+      'airlock_egress_tunnels_total',
+      'Egress tunnels opened, by how they move bytes: buffers (reused read buffers), pipe or mixed (the stream fallback).',
+      ['mode'],
+    ),
+  );
   if (options.auditQueueDepth) {
     registry.register(
       new CallbackGauge(
@@ -157,6 +164,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   function observeEgress(event: EgressEvent): void {
     egress.inc({ decision: event.decision, outcome: event.outcome });
+    if (event.tunnel !== undefined) tunnels.inc({ mode: event.tunnel });
   }
 
   function render(): string {
