@@ -65,6 +65,17 @@ describe('scan with a policy', () => {
     assert.ok(!got.includes('secret.aws-access-key=AKIAQ3EGZ7PLXN4TRW6M'), 'allowed value');
     assert.ok(got.includes('secret.aws-access-key=AKIAQ3EGZ7PLXN4TRW7N'));
     assert.equal(withPolicy.report!.findings.find((f) => f.ruleId === 'acme.ticket')?.severity, 'critical');
+    // Worker threads make the policy's engine from the main thread's options: the same findings.
+    const pooled = await runScan({
+      paths: [log],
+      engine: ENGINE,
+      policy,
+      workers: 2,
+      cwd: dir,
+      reveal: true,
+      format: 'json',
+    });
+    assert.deepEqual(values(pooled), got);
   });
 
   it('a policy that does not validate is a usage error', async () => {
