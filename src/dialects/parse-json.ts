@@ -30,16 +30,23 @@ function plain(bytes: Buffer): unknown {
   return JSON.parse(bytes.toString('utf8'));
 }
 
-/** Whether the text holds an escape `\u0080`..`\u00ff` (or something that looks like one). */
+/**
+ * Whether the bytes hold an escape `\u0080`..`\u00ff`: a backslash that is not itself escaped
+ * (an odd run of backslashes ends at it; `\\u00ff` is text about an escape, common in code),
+ * then `u00` and a hex digit from 8. Outside strings a backslash is a syntax error anyway.
+ */
 function hasLatinEscape(bytes: Buffer): boolean {
-  for (let at = bytes.indexOf('\\u00'); at >= 0; at = bytes.indexOf('\\u00', at + 4)) {
+  for (let at = bytes.indexOf(LATIN_ESCAPE); at >= 0; at = bytes.indexOf(LATIN_ESCAPE, at + 4)) {
     const c = bytes[at + 4];
-    // 8, 9, a-f, A-F
-    if (c === 0x38 || c === 0x39 || (c !== undefined && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))
-      return true;
+    if (c === undefined || (c !== 0x38 && c !== 0x39 && ((c | 0x20) < 0x61 || (c | 0x20) > 0x66))) continue;
+    let k = at - 1;
+    while (k >= 0 && bytes[k] === 0x5c) k--;
+    if (((at - 1 - k) & 1) === 0) return true;
   }
   return false;
 }
+
+const LATIN_ESCAPE = Buffer.from('\\u00');
 
 function decodeRun(run: string): string {
   return Buffer.from(run, 'latin1').toString('utf8');
@@ -98,9 +105,20 @@ function fix(root: unknown): unknown {
 }
 
 /** The Latin-1 parse with non-ASCII strings decoded again; undefined when the plain path must run. */
-function parseLatin1(bytes: Buffer, text: string): { value: unknown } | undefined {
-  const ascii = isAscii(bytes);
-  if (!ascii && hasLatinEscape(bytes)) return undefined;
+function parseLatin1(
+  bytes: Buffer,
+  pieces: readonly (readonly [number, number])[],
+): { value: unknown } | undefined {
+  let ascii = true;
+  const parts: string[] = [];
+  for (const [start, end] of pieces) {
+    const piece = bytes.subarray(start, end);
+    if (ascii && !isAscii(piece)) ascii = false;
+    if (!ascii && hasLatinEscape(piece)) return undefined;
+    parts.push(piece.toString('latin1'));
+  }
+  // Between two pieces stood a remembered value: a `0` holds its place.
+  const text = parts.length === 1 ? parts[0]! : parts.join('0');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -120,7 +138,7 @@ function parseLatin1(bytes: Buffer, text: string): { value: unknown } | undefine
 export function parseJsonBytes(bytes: Buffer): unknown {
   const top = parseWithStable(bytes);
   if (top !== undefined) return top;
-  return (parseLatin1(bytes, bytes.toString('latin1')) ?? { value: plain(bytes) }).value;
+  return (parseLatin1(bytes, [[0, bytes.length]]) ?? { value: plain(bytes) }).value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,10 +342,9 @@ function parseWithStable(bytes: Buffer): unknown {
   }
   // New values: parsed alone (the same exact procedure), frozen and remembered.
   for (const f of fresh) {
-    const slice = bytes.subarray(f.start, f.end);
-    const parsed = parseLatin1(slice, slice.toString('latin1'));
+    const parsed = parseLatin1(bytes, [[f.start, f.end]]);
     if (parsed === undefined) return undefined;
-    const copy = Buffer.from(slice);
+    const copy = Buffer.from(bytes.subarray(f.start, f.end));
     deepFreeze(parsed.value);
     if (parsed.value !== null && typeof parsed.value === 'object') rememberedValues.add(parsed.value);
     remember(f.key, copy, parsed.value);
@@ -336,20 +353,17 @@ function parseWithStable(bytes: Buffer): unknown {
   if (ranges.length === 0) return undefined;
   ranges.sort((a, b) => a.start - b.start);
   // The rest of the body, with `0` where the remembered values are.
-  const pieces: Buffer[] = [];
+  const pieces: [number, number][] = [];
   let from = 0;
   for (const r of ranges) {
-    pieces.push(bytes.subarray(from, r.start), ZERO);
+    pieces.push([from, r.start]);
     from = r.end;
   }
-  pieces.push(bytes.subarray(from));
-  const rest = Buffer.concat(pieces);
-  const parsed = parseLatin1(rest, rest.toString('latin1'));
+  pieces.push([from, n]);
+  const parsed = parseLatin1(bytes, pieces);
   if (parsed === undefined) return undefined;
   const body = parsed.value as Record<string, unknown>;
   for (const r of ranges) body[r.key] = r.value;
   rangesOf.set(body, ranges);
   return body;
 }
-
-const ZERO = Buffer.from('0');
