@@ -57,5 +57,7 @@ export function postgresMigrations(schema: string | undefined): string[] {
     INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'category', category, COUNT(*) FROM ${s}audit_findings GROUP BY 1, 3;
     INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'rule', rule_id, COUNT(*) FROM ${s}audit_findings GROUP BY 1, 3;
     `,
+    // 3: one finding row per event and (rule, category, severity, action), counting them in n.
+    `ALTER TABLE ${s}audit_findings ADD COLUMN n int NOT NULL DEFAULT 1;`,
   ];
 }

@@ -13,6 +13,7 @@ import {
   changedEvents,
   EVENT_COLUMNS,
   eventColumns,
+  findingRows,
   getEvent,
   queryEvents,
   type SqlRow,
@@ -59,7 +60,7 @@ const EVENT_TYPES = [
   'text',
   'text',
 ];
-const FINDING_TYPES = ['bigint', 'bigint', 'text', 'text', 'text', 'text'];
+const FINDING_TYPES = ['bigint', 'bigint', 'text', 'text', 'text', 'text', 'int'];
 
 function unnest(types: readonly string[]): string {
   return `unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
@@ -191,13 +192,13 @@ export class PostgresAuditStore implements AuditStore {
         if (row === undefined) continue; // already stored: a replayed batch
         fresh.push(event);
         const ts = Date.parse(event.time);
-        for (const f of event.findings) {
-          [row, ts, f.ruleId, f.category, f.severity, f.action].forEach((v, i) => findings[i]?.push(v));
+        for (const values of findingRows(event)) {
+          [row, ts, ...values].forEach((v, i) => findings[i]?.push(v));
         }
       }
       if ((findings[0]?.length ?? 0) > 0) {
         await client.query(
-          `INSERT INTO ${this.tables.findings} (event_row, ts, rule_id, category, severity, action) ` +
+          `INSERT INTO ${this.tables.findings} (event_row, ts, rule_id, category, severity, action, n) ` +
             `SELECT * FROM ${unnest(FINDING_TYPES)}`,
           findings,
         );

@@ -208,5 +208,22 @@ export function eventColumns(event: AuditEvent): (string | number | null)[] {
   ];
 }
 
+/**
+ * The finding rows of an event: one per distinct (rule, category, severity, action), with how
+ * many of its findings it stands for, in order of first appearance. The filters only ask
+ * whether an event has a rule or category; the counts add up to the findings.
+ */
+export function findingRows(event: AuditEvent): [string, string, string, string, number][] {
+  const rows: [string, string, string, string, number][] = [];
+  for (const f of event.findings) {
+    const row = rows.find(
+      (r) => r[0] === f.ruleId && r[1] === f.category && r[2] === f.severity && r[3] === f.action,
+    );
+    if (row) row[4]++;
+    else rows.push([f.ruleId, f.category, f.severity, f.action, 1]);
+  }
+  return rows;
+}
+
 export const EVENT_COLUMNS =
   'id, instance, seq, ts, kind, decision, provider, client, model, status, findings, max_severity, hash, doc';

@@ -71,16 +71,17 @@ async function fromRollup(runner: SqlRunner, t: SqlTables, since: number, until:
 
 /** The same rows by grouping the events and findings themselves (any bucket width). */
 async function fromRows(runner: SqlRunner, t: SqlTables, since: number, until: number, bucketMs: number) {
-  const scan = (table: string, keys: string): Promise<SqlRow[]> => {
+  const scan = (table: string, keys: string, count: string): Promise<SqlRow[]> => {
     const p = new Params(runner);
     const sql =
-      `SELECT (ts - ${p.int(since)}) / ${p.int(bucketMs)} AS b, ${keys}, COUNT(*) AS n FROM ${table} ` +
+      `SELECT (ts - ${p.int(since)}) / ${p.int(bucketMs)} AS b, ${keys}, ${count} AS n FROM ${table} ` +
       `WHERE ts >= ${p.int(since)} AND ts < ${p.int(until)} GROUP BY 1, ${keys}`;
     return runner.all(sql, p.values);
   };
   const [events, findings] = await Promise.all([
-    scan(t.events, 'decision, kind, client'),
-    scan(t.findings, 'category, rule_id'),
+    scan(t.events, 'decision, kind, client', 'COUNT(*)'),
+    // A finding row counts n findings (findingRows).
+    scan(t.findings, 'category, rule_id', 'SUM(n)'),
   ]);
   const out: { b: number; dim: Dim; key: unknown; n: number }[] = [];
   for (const r of events) {

@@ -55,4 +55,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO audit_rollup SELECT ts / 60000, 'category', category, COUNT(*) FROM audit_findings GROUP BY 1, 3;
   INSERT INTO audit_rollup SELECT ts / 60000, 'rule', rule_id, COUNT(*) FROM audit_findings GROUP BY 1, 3;
   `,
+  // 3: one finding row per event and (rule, category, severity, action), counting its findings in
+  // n: a request that names the project path in a dozen places stores one row, not twelve.
+  `ALTER TABLE audit_findings ADD COLUMN n INTEGER NOT NULL DEFAULT 1;`,
 ];

@@ -14,6 +14,7 @@ import {
   changedEvents,
   EVENT_COLUMNS,
   eventColumns,
+  findingRows,
   getEvent,
   queryEvents,
   type SqlRow,
@@ -144,8 +145,9 @@ export class SqliteAuditStore implements AuditStore {
     );
     db.transaction(() => {
       const inserted: AuditEvent[] = [];
-      // A real request's event has a dozen findings or more: they go in multi-row inserts,
-      // FINDINGS_PER_INSERT rows a statement, a third of the CPU of one statement per row.
+      // A real request's event has a dozen findings or more, most of them the same rule at
+      // other places: one row per distinct rule (findingRows), in multi-row inserts of
+      // FINDINGS_PER_INSERT rows.
       const findings: unknown[] = [];
       for (const { event, doc } of batch) {
         const columns = eventColumns(event);
@@ -153,15 +155,15 @@ export class SqliteAuditStore implements AuditStore {
         if (info.changes === 0) continue; // already stored: a replayed batch
         inserted.push(event);
         const ts = columns[3];
-        for (const f of event.findings) {
-          findings.push(info.lastInsertRowid, ts, f.ruleId, f.category, f.severity, f.action);
-          if (findings.length === FINDINGS_PER_INSERT * 6) {
+        for (const [ruleId, category, severity, action, n] of findingRows(event)) {
+          findings.push(info.lastInsertRowid, ts, ruleId, category, severity, action, n);
+          if (findings.length === FINDINGS_PER_INSERT * 7) {
             this.insertFindings(FINDINGS_PER_INSERT).run(...findings);
             findings.length = 0;
           }
         }
       }
-      if (findings.length) this.insertFindings(findings.length / 6).run(...findings);
+      if (findings.length) this.insertFindings(findings.length / 7).run(...findings);
       const [minutes, dims, keys, counts] = rollupDeltas(inserted);
       for (let i = 0; i < minutes.length; i++) addRollup.run(minutes[i], dims[i], keys[i], counts[i]);
     })();
@@ -169,8 +171,8 @@ export class SqliteAuditStore implements AuditStore {
 
   private insertFindings(rows: number): Database.Statement {
     return this.statement(
-      'INSERT INTO audit_findings (event_row, ts, rule_id, category, severity, action) VALUES ' +
-        Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', '),
+      'INSERT INTO audit_findings (event_row, ts, rule_id, category, severity, action, n) VALUES ' +
+        Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
     );
   }
 

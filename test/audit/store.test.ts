@@ -163,14 +163,20 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(counted, perMinute);
     });
 
-    it('stores every finding of events with many (inserted several rows a statement)', async () => {
-      // 0, 1, 31, 32, 33 and 70 findings: each lands on its own event, across statement boundaries.
+    it('stores every finding of events with many, the same rule at many places included', async () => {
+      // 0, 1, 31, 32, 33 and 70 distinct rules (across multi-row statement boundaries), then 15
+      // findings of one rule and 12 + 3 of two (stored as one row per rule, counting them).
       const counts = [0, 1, 31, 32, 33, 70];
       const start = Date.parse('2026-02-01T00:00:00Z');
+      const rulesOf = [
+        ...counts.map((n) => Array.from({ length: n }, (_, k) => `many-${k}`)),
+        Array.from({ length: 15 }, () => 'same-place'),
+        Array.from({ length: 15 }, (_, k) => (k % 5 === 4 ? 'many-3' : 'same-place')),
+      ];
       let prevHash = GENESIS_HASH;
-      const batch = counts.map((n, i) => {
+      const batch = rulesOf.map((rules, i) => {
         const input = sampleInput(1, start + i * 1000);
-        input.findings = Array.from({ length: n }, (_, k) => findingDecision(`many-${k}`, 'environment'));
+        input.findings = rules.map((rule) => findingDecision(rule, 'environment'));
         const sealed = seal(buildEventBody(input), {
           id: ulid(start + i * 1000),
           instance: 'inst-many',
@@ -183,21 +189,25 @@ for (const kind of STORE_KINDS) {
       await opened.store.append(batch);
       const ids = (rule: string) =>
         allPages(opened, { instance: 'inst-many', rule }).then((events) => events.map((e) => e.id).sort());
-      const having = (k: number) =>
+      const having = (rule: string) =>
         batch
-          .filter((s) => s.event.findings.length > k)
+          .filter((s) => s.event.findings.some((f) => f.ruleId === rule))
           .map((s) => s.event.id)
           .sort();
-      for (const k of [0, 30, 31, 32, 69]) assert.deepEqual(await ids(`many-${k}`), having(k), `many-${k}`);
-      const stats = await opened.store.stats(
-        { since: new Date(start), until: new Date(start + 60_000) },
-        { bucketMs: 60_000, top: 100 },
-      );
-      const environment = stats.category.find((c) => c.key === 'environment');
-      assert.equal(
-        environment?.total,
-        counts.reduce((a, b) => a + b, 0),
-      );
+      for (const rule of ['many-0', 'many-3', 'many-30', 'many-31', 'many-32', 'many-69', 'same-place']) {
+        assert.deepEqual(await ids(rule), having(rule), rule);
+      }
+      const range = { since: new Date(start), until: new Date(start + 60_000) };
+      const findings = batch.flatMap((s) => s.event.findings);
+      const expected = (rule: string) => findings.filter((f) => f.ruleId === rule).length;
+      // Whole minutes read the rollup; other bucket widths group the finding rows themselves.
+      for (const bucketMs of [60_000, 59_999]) {
+        const stats = await opened.store.stats(range, { bucketMs, top: 200 });
+        const total = (list: typeof stats.rule, key: string) => list.find((s) => s.key === key)?.total;
+        assert.equal(total(stats.category, 'environment'), findings.length, `category, ${bucketMs} ms`);
+        for (const rule of ['same-place', 'many-3', 'many-69'])
+          assert.equal(total(stats.rule, rule), expected(rule), `${rule}, ${bucketMs} ms`);
+      }
     });
 
     it('refuses a second writer of the same chain position instead of dropping it', async () => {
