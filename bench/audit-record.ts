@@ -22,7 +22,7 @@ interface Case {
   name: string;
   options: Pick<RecorderOptions, 'durability' | 'fsync'>;
   events: number;
-  /** SQLite inserts on a worker thread (ThreadedSqliteStore, opt-in). */
+  /** SQLite inserts on a worker thread (ThreadedSqliteStore, the default store). */
   threaded?: boolean;
 }
 
@@ -80,7 +80,7 @@ export async function runAuditRecordBench(): Promise<string> {
       events: n,
     },
     {
-      name: 'spool, fsync interval, inserts on a thread (opt-in)',
+      name: 'spool, fsync interval, inserts on a thread (default store)',
       options: { durability: 'spool', fsync: 'interval' },
       events: n,
       threaded: true,

@@ -10,34 +10,54 @@ import type { AuditEvent } from './types.js';
 
 const MINUTE = 60_000;
 
+/** Rollup increments counted event by event; `columns()` gives them as column arrays in key order. */
+export class RollupCounter {
+  private readonly counts = new Map<string, number>();
+
+  private add(minute: number, dim: string, key: string, n: number): void {
+    const k = `${minute}\u0000${dim}\u0000${key}`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+  }
+
+  /** One inserted event, by its time (ms), decision, kind and client family. */
+  event(ts: number, decision: string, kind: string, client: string): void {
+    const minute = Math.floor(ts / MINUTE);
+    this.add(minute, 'decision', decision, 1);
+    this.add(minute, 'kind', kind, 1);
+    this.add(minute, 'client', client, 1);
+  }
+
+  /** n findings of one category and rule in an inserted event. */
+  findings(ts: number, category: string, ruleId: string, n: number): void {
+    const minute = Math.floor(ts / MINUTE);
+    this.add(minute, 'category', category, n);
+    this.add(minute, 'rule', ruleId, n);
+  }
+
+  columns(): [number[], string[], string[], number[]] {
+    // A fixed order, so concurrent writers (several gateways on PostgreSQL) lock rows in the
+    // same order and cannot deadlock.
+    const columns: [number[], string[], string[], number[]] = [[], [], [], []];
+    for (const k of [...this.counts.keys()].sort()) {
+      const [minute, dim, key] = k.split('\u0000');
+      columns[0].push(Number(minute));
+      columns[1].push(dim ?? '');
+      columns[2].push(key ?? '');
+      columns[3].push(this.counts.get(k) ?? 0);
+    }
+    return columns;
+  }
+}
+
 /** Column arrays of rollup increments for the given (inserted) events, in key order. */
 export function rollupDeltas(events: readonly AuditEvent[]): [number[], string[], string[], number[]] {
-  const counts = new Map<string, number>();
-  const add = (minute: number, dim: string, key: string) => {
-    const k = `${minute}\u0000${dim}\u0000${key}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  };
+  const counter = new RollupCounter();
   for (const e of events) {
-    const minute = Math.floor(Date.parse(e.time) / MINUTE);
-    add(minute, 'decision', e.decision);
-    add(minute, 'kind', e.kind);
-    add(minute, 'client', e.client.agent);
-    for (const f of e.findings) {
-      add(minute, 'category', f.category);
-      add(minute, 'rule', f.ruleId);
-    }
+    const ts = Date.parse(e.time);
+    counter.event(ts, e.decision, e.kind, e.client.agent);
+    for (const f of e.findings) counter.findings(ts, f.category, f.ruleId, 1);
   }
-  // A fixed order, so concurrent writers (several gateways on PostgreSQL) lock rows in the
-  // same order and cannot deadlock.
-  const columns: [number[], string[], string[], number[]] = [[], [], [], []];
-  for (const k of [...counts.keys()].sort()) {
-    const [minute, dim, key] = k.split('\u0000');
-    columns[0].push(Number(minute));
-    columns[1].push(dim ?? '');
-    columns[2].push(key ?? '');
-    columns[3].push(counts.get(k) ?? 0);
-  }
-  return columns;
+  return counter.columns();
 }
 
 function bump(map: Map<string, StatsSeries>, key: unknown, b: number, n: number, buckets: number): void {

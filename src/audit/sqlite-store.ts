@@ -21,7 +21,7 @@ import {
   type SqlRunner,
   type SqlTables,
 } from './sql-reader.js';
-import { eventStats, rollupDeltas } from './sql-stats.js';
+import { eventStats, RollupCounter } from './sql-stats.js';
 import type {
   AuditChanges,
   AuditFilter,
@@ -54,6 +54,22 @@ const TABLES: SqlTables = {
 };
 const STATEMENT_CACHE_MAX = 200;
 const FINDINGS_PER_INSERT = 32;
+
+/**
+ * One event as the SQLite writer inserts it: its indexed columns (eventColumns), the hashed
+ * document, and its finding rows flattened (rule, category, severity, action, n; findingRows).
+ * Plain strings and numbers, so a batch crosses to the writer thread by structured clone and
+ * the writer never parses a document.
+ */
+export interface EventRow {
+  columns: (string | number | null)[];
+  doc: string;
+  findings: (string | number)[];
+}
+
+export function eventRow({ event, doc }: SealedEvent): EventRow {
+  return { columns: eventColumns(event), doc, findings: findingRows(event).flat() };
+}
 
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
@@ -134,6 +150,11 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async append(batch: readonly SealedEvent[]): Promise<void> {
+    this.appendRows(batch.map(eventRow));
+  }
+
+  /** What append does, from rows made elsewhere (the writer thread gets them from the gateway's). */
+  appendRows(batch: readonly EventRow[]): void {
     if (batch.length === 0) return;
     const db = this.open();
     const insertEvent = this.statement(
@@ -144,18 +165,25 @@ export class SqliteAuditStore implements AuditStore {
         'ON CONFLICT (minute, dim, key) DO UPDATE SET n = n + excluded.n',
     );
     db.transaction(() => {
-      const inserted: AuditEvent[] = [];
+      const rollup = new RollupCounter();
       // A real request's event has a dozen findings or more, most of them the same rule at
       // other places: one row per distinct rule (findingRows), in multi-row inserts of
       // FINDINGS_PER_INSERT rows.
       const findings: unknown[] = [];
-      for (const { event, doc } of batch) {
-        const columns = eventColumns(event);
+      for (const { columns, doc, findings: rows } of batch) {
         const info = insertEvent.run(...columns, doc);
         if (info.changes === 0) continue; // already stored: a replayed batch
-        inserted.push(event);
-        const ts = columns[3];
-        for (const [ruleId, category, severity, action, n] of findingRows(event)) {
+        const ts = columns[3] as number;
+        rollup.event(ts, columns[5] as string, columns[4] as string, columns[7] as string);
+        for (let i = 0; i < rows.length; i += 5) {
+          const [ruleId, category, severity, action, n] = rows.slice(i, i + 5) as [
+            string,
+            string,
+            string,
+            string,
+            number,
+          ];
+          rollup.findings(ts, category, ruleId, n);
           findings.push(info.lastInsertRowid, ts, ruleId, category, severity, action, n);
           if (findings.length === FINDINGS_PER_INSERT * 7) {
             this.insertFindings(FINDINGS_PER_INSERT).run(...findings);
@@ -164,7 +192,7 @@ export class SqliteAuditStore implements AuditStore {
         }
       }
       if (findings.length) this.insertFindings(findings.length / 7).run(...findings);
-      const [minutes, dims, keys, counts] = rollupDeltas(inserted);
+      const [minutes, dims, keys, counts] = rollup.columns();
       for (let i = 0; i < minutes.length; i++) addRollup.run(minutes[i], dims[i], keys[i], counts[i]);
     })();
   }

@@ -3,7 +3,6 @@
  * inserts (and retention deletes) so the gateway's event loop only posts the batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { eventFromDoc } from './chain.js';
 import { SqliteAuditStore } from './sqlite-store.js';
 import type { WriterData, WriterRequest, WriterResponse } from './sqlite-threaded.js';
 
@@ -13,8 +12,8 @@ const store = new SqliteAuditStore({ path, ...(synchronous ? { synchronous } : {
 async function handle(req: WriterRequest): Promise<number> {
   if (req.op === 'prune') return store.prune(new Date(req.before));
   if (req.op === 'synchronous') return store.database().pragma('synchronous', { simple: true }) as number;
-  await store.append(req.docs.map((doc, i) => ({ doc, event: eventFromDoc(doc, req.hashes[i] ?? '') })));
-  return req.docs.length;
+  store.appendRows(req.rows);
+  return req.rows.length;
 }
 
 parentPort?.on('message', (req: WriterRequest) => {
