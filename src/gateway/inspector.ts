@@ -23,6 +23,13 @@ export interface InspectRequest {
    * its edits into them (see `bodyBytes`) instead of having the whole body serialized again.
    */
   raw?: Buffer;
+  /**
+   * The gateway gives `raw` up: it does not read those bytes again once the inspector has
+   * answered (it sends `bodyBytes`, or, when the inspector leaves the body alone or throws,
+   * `raw` as it was). The inspector may then write `bodyBytes` over `raw`'s own memory, but only
+   * as its last step, when nothing can fail any more.
+   */
+  rawOwned?: boolean;
 }
 
 /** One SSE event as the gateway's parser hands it over (see src/sse/parser.ts). */

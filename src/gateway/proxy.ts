@@ -159,6 +159,8 @@ async function handle(
       headers: req.headers,
       body: json,
       raw: decoded,
+      // Not read again after inspection: the rewritten body may reuse its memory.
+      rawOwned: true,
     });
     // A synchronous answer (the pass-through inspector's) needs no trip through the microtask queue.
     result =

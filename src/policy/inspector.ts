@@ -176,17 +176,18 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       }
       // The edits spliced into the bytes as received, when the gateway gave them: no second
       // serialization of the whole body. Determinism holds: same bytes in, same bytes out.
-      // Top-level values the parser took from its cache are skipped by the splice's scan.
-      const bodyBytes =
-        bodyChanged && req.raw !== undefined
-          ? spliceJson(req.raw, bodyEdits, stableRanges(req.body))
-          : undefined;
       for (const name of removeHeaders) delete setHeaders[name];
       const restorer = createRestorer(
         req.dialect,
         [...ctx.entries].map(([surrogate, e]) => ({ surrogate, original: e.original, secret: e.secret })),
         { secretsInToolCalls: p.restore_secrets_in_tool_calls },
       );
+      // Last, since it may write over the bytes the gateway gave up (nothing may fail after).
+      // Top-level values the parser took from its cache are skipped by the splice's scan.
+      const bodyBytes =
+        bodyChanged && req.raw !== undefined
+          ? spliceJson(req.raw, bodyEdits, stableRanges(req.body), { inPlace: req.rawOwned === true })
+          : undefined;
       return {
         action: 'forward',
         ...(bodyChanged ? { body: req.body } : {}),

@@ -85,6 +85,12 @@ export function spliceJson(
   raw: Buffer,
   edits: readonly LeafEdit[],
   known?: readonly KnownValue[],
+  /**
+   * The caller gives `raw` up (it will not read it again): the result may then be written over
+   * it, when it is no longer than `raw` at every point. `raw` is left unchanged when the splice
+   * gives up (undefined).
+   */
+  options: { inPlace?: boolean } = {},
 ): Buffer | undefined {
   if (edits.length === 0) return raw;
   const root = buildTrie(edits);
@@ -93,7 +99,9 @@ export function spliceJson(
   const starts = new Array<number>(edits.length).fill(-1);
   const ends = new Array<number>(edits.length).fill(-1);
   const jumps = known === undefined ? undefined : cleanJumps(raw, known);
-  return locate(raw, root, starts, ends, jumps) ? assemble(raw, edits, starts, ends) : undefined;
+  return locate(raw, root, starts, ends, jumps)
+    ? assemble(raw, edits, starts, ends, options.inPlace === true)
+    : undefined;
 }
 
 /**
@@ -285,16 +293,21 @@ function assemble(
   edits: readonly LeafEdit[],
   starts: readonly number[],
   ends: readonly number[],
+  inPlace: boolean,
 ): Buffer | undefined {
   const order = edits.map((_, e) => e).sort((a, b) => (starts[a] as number) - (starts[b] as number));
   const tokens: Buffer[] = [];
   let size = raw.length;
+  /** Whether, after every edit, the output so far is no longer than the input so far. */
+  let neverAhead = true;
   for (const e of order) {
     if ((starts[e] as number) < 0) return undefined; // a path that is not in the bytes
     const token = tokenOf((edits[e] as LeafEdit).text);
     tokens.push(token);
     size += token.length - ((ends[e] as number) - (starts[e] as number));
+    if (size > raw.length) neverAhead = false;
   }
+  if (inPlace && neverAhead) return assembleInPlace(raw, order, tokens, starts, ends);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   let from = 0;
@@ -305,4 +318,30 @@ function assemble(
   });
   raw.copy(out, at, from);
   return out;
+}
+
+/**
+ * The same bytes written over `raw` itself, from the first edit on: every write lands at or
+ * before the bytes it could overwrite are read (the output is never ahead of the input), and
+ * moves within the buffer are memmoves. Saves a fresh allocation of the whole body, which costs
+ * far more than the copy (new memory is zeroed by the kernel page by page on first touch).
+ */
+function assembleInPlace(
+  raw: Buffer,
+  order: readonly number[],
+  tokens: readonly Buffer[],
+  starts: readonly number[],
+  ends: readonly number[],
+): Buffer {
+  let at = starts[order[0] as number] as number;
+  let from = at;
+  order.forEach((e, k) => {
+    const start = starts[e] as number;
+    if (at !== from) raw.copyWithin(at, from, start);
+    at += start - from;
+    at += (tokens[k] as Buffer).copy(raw, at);
+    from = ends[e] as number;
+  });
+  if (at !== from) raw.copyWithin(at, from);
+  return raw.subarray(0, at + (raw.length - from));
 }

@@ -1,6 +1,6 @@
 /**
  * Bodies parsed by parseJsonBytes (Latin-1 reading, remembered tools and system prompt shared
- * between requests, the splice jumping over them) leave byte for byte as they did when parsed
+ * between requests, the splice jumping over them and writing over the given-up bytes) leave byte for byte as they did when parsed
  * with JSON.parse(bytes.toString('utf8')): same upstream bytes, headers and findings, request
  * after request, over the captured requests of four assistants and variants that edit inside
  * the remembered values, repeat keys in them, or space them out. The remembered values
@@ -93,7 +93,7 @@ describe('bodies parsed from bytes leave exactly as before', () => {
         for (const { req, text } of texts) {
           const raw = Buffer.from(text);
           const [path = '', search = ''] = req.path.split('?');
-          const request = (body: unknown) => ({
+          const request = (body: unknown, own = false) => ({
             provider,
             dialect: resolveDialect(provider, req.method, path),
             method: req.method,
@@ -101,7 +101,9 @@ describe('bodies parsed from bytes leave exactly as before', () => {
             query: new URLSearchParams(search),
             headers: { ...req.headers },
             body,
-            raw,
+            // The subject gets its own copy, given up: the splice may write over it.
+            raw: own ? Buffer.from(raw) : raw,
+            rawOwned: own,
           });
           const want = await reference.inspect(request(JSON.parse(raw.toString('utf8'))));
           const parsed = parseJsonBytes(raw);
@@ -111,7 +113,7 @@ describe('bodies parsed from bytes leave exactly as before', () => {
             )
           )
             jumped++;
-          const got = await subject.inspect(request(parsed));
+          const got = await subject.inspect(request(parsed, true));
           assert.equal(sentBytes(got, raw), sentBytes(want, raw), `${cli} ${req.path} round ${round}`);
         }
       }

@@ -80,9 +80,37 @@ describe('spliceJson', () => {
         const loose = spliceJson(Buffer.from(spaced(JSON.stringify(value))), edits);
         assert.ok(loose, 'splice refused spaced JSON');
         assert.deepEqual(JSON.parse(loose.toString('utf8')), expected);
+        // Written over the input when the caller gives it up: the same bytes, whether or not
+        // the output ever gets ahead of the input (then a new buffer is made).
+        for (const text of [JSON.stringify(value), spaced(JSON.stringify(value))]) {
+          const given = Buffer.from(`${text}${'#'.repeat(7)}`).subarray(0, Buffer.byteLength(text));
+          const want = spliceJson(Buffer.from(text), edits);
+          const got = spliceJson(given, edits, undefined, { inPlace: true });
+          assert.equal(got?.toString('latin1'), want?.toString('latin1'));
+        }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('writes over the input only when the output is never ahead of it', () => {
+    const raw = Buffer.from('{"a":"/home/alice/long/path","b":"x","c":"/home/alice/long/path"}');
+    const shorter = [
+      { path: ['a'], text: '/home/u' },
+      { path: ['c'], text: '/home/u/p' },
+    ];
+    const out = spliceJson(raw, shorter, undefined, { inPlace: true });
+    assert.equal(out?.toString(), '{"a":"/home/u","b":"x","c":"/home/u/p"}');
+    assert.ok(out && raw.subarray(0, out.length).equals(out), 'written over the input');
+    // Longer first, shorter later: ahead after the first edit, so a new buffer.
+    const raw2 = Buffer.from('{"a":"x","b":"/home/alice/long/path/and/more"}');
+    const mixed = [
+      { path: ['a'], text: 'xxxxxx' },
+      { path: ['b'], text: '/h' },
+    ];
+    const out2 = spliceJson(raw2, mixed, undefined, { inPlace: true });
+    assert.equal(out2?.toString(), '{"a":"xxxxxx","b":"/h"}');
+    assert.equal(raw2.toString(), '{"a":"x","b":"/home/alice/long/path/and/more"}');
   });
 
   it('returns the bytes themselves when nothing is edited', () => {
