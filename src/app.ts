@@ -117,18 +117,22 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
       recorder.accepting()
         ? undefined
         : new AirlockError('AIRLOCK_AUDIT_UNAVAILABLE', `spool in ${dataDir} is full`),
-    // The gateway reports an exchange just before it sends the answer's last bytes: recording it
-    // then (an audit event, 0.1-0.2 ms with a real request's findings) would make every client
-    // wait for its own audit record. A microtask runs it once that send is handed to the socket,
-    // before anything else on this thread.
-    onExchange: (ex) =>
-      queueMicrotask(() => {
-        try {
-          recordExchange(ex);
-        } catch (err) {
-          logger.error({ err: (err as Error).message, requestId: ex.id }, 'exchange not recorded');
-        }
-      }),
+    // The gateway reports an exchange just before it sends the answer's last bytes. With
+    // `durability: spool` the record is written ahead right there, so that a `kill -9` cannot
+    // lose an exchange whose client has its whole answer (docs/audit.md, "Durability"). With
+    // `durability: memory`, which promises no such thing, a microtask records it once that send
+    // is handed to the socket, so that no client waits for its own audit record.
+    onExchange:
+      auditConfig.durability === 'spool'
+        ? recordExchange
+        : (ex) =>
+            queueMicrotask(() => {
+              try {
+                recordExchange(ex);
+              } catch (err) {
+                logger.error({ err: (err as Error).message, requestId: ex.id }, 'exchange not recorded');
+              }
+            }),
   });
 
   function recordExchange(ex: Exchange): void {

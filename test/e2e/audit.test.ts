@@ -1,5 +1,6 @@
 /** What the running gateway writes to the audit log: one event per request, never a raw value. */
 import assert from 'node:assert/strict';
+import { ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
 
@@ -42,5 +43,46 @@ test('a pseudonymized request is audited with its findings, a forensic copy of w
     assert.match(event.forensic.body, /Primary working directory: \/home\/user\//);
   } finally {
     await stack.close();
+  }
+});
+
+test('with durability spool every exchange is recorded before its answer ends; with memory it may follow', async () => {
+  for (const durability of ['spool', 'memory'] as const) {
+    const stack = await startAirlockStack(
+      { script: { reply: [{ text: 'ok' }] } },
+      { config: { audit: { store: 'sqlite', durability } } },
+    );
+    // What the recorder had recorded at the moment the gateway ended each provider answer.
+    const recordedAtEnd: number[] = [];
+    const end = ServerResponse.prototype.end;
+    ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
+      if (this.req?.url?.startsWith('/anthropic/v1/messages'))
+        recordedAtEnd.push(stack.airlock.recorder.stats().recorded);
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as typeof end;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${stack.via.anthropic}/v1/messages`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'anthropic-version': '2023-06-01',
+            'x-api-key': 'sk-ant-test',
+          },
+          body: JSON.stringify({
+            model: 'claude-sonnet-4-5',
+            max_tokens: 10,
+            messages: [{ role: 'user', content: `request ${i}` }],
+          }),
+        });
+        assert.equal(res.status, 200);
+        await res.text();
+      }
+    } finally {
+      ServerResponse.prototype.end = end;
+      await stack.close();
+    }
+    if (durability === 'spool') assert.deepEqual(recordedAtEnd, [1, 2, 3]);
+    else assert.equal(recordedAtEnd.length, 3);
   }
 });
