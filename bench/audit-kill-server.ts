@@ -6,11 +6,12 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { AuditRecorder } from '../src/audit/recorder.js';
-import { SqliteAuditStore } from '../src/audit/sqlite-store.js';
+import { ThreadedSqliteStore } from '../src/audit/sqlite-threaded.js';
 import { benchInput } from './audit-fixtures.js';
 
 const [dataDir = '.', durability = 'spool'] = process.argv.slice(2);
-const store = new SqliteAuditStore({ path: join(dataDir, 'audit.db') });
+// The default file store: inserts on its writer thread, as the gateway runs it.
+const store = new ThreadedSqliteStore({ path: join(dataDir, 'audit.db') });
 await store.init();
 const recorder = new AuditRecorder({
   store,

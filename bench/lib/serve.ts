@@ -8,6 +8,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAirlock } from '../../src/app.js';
@@ -86,12 +87,16 @@ if (kind === 'simulator') {
   const record = recorder.record.bind(recorder);
   let auditOn = true;
   recorder.record = (input) => (auditOn ? record(input) : undefined);
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (msg: { audit?: boolean; flush?: boolean }) => {
     if (typeof msg !== 'object') return;
     if (msg.audit !== undefined) auditOn = msg.audit;
     void (msg.flush ? recorder.flush() : Promise.resolve()).then(() => {
       const { user, system } = process.cpuUsage();
-      process.send?.({ cpuUs: user + system, recorded: recorder.stats().recorded });
+      process.send?.({ cpuUs: user + system, gcMs, recorded: recorder.stats().recorded });
     });
   });
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
