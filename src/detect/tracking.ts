@@ -108,6 +108,16 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
     }
     return spans;
   };
+  // Frozen inputs (segments of a value the body parser remembered: the tool definitions and
+  // system prompt, shared by requests) never change: their spans are kept by the input itself.
+  const byInput = new WeakMap<ScanInput, readonly IdSpan[]>();
+  const caching = (opts.cacheEntries ?? 512) > 0;
+  const idsOfInput = (input: ScanInput): readonly IdSpan[] => {
+    if (!caching || !Object.isFrozen(input)) return idsOf(input.text);
+    let spans = byInput.get(input);
+    if (spans === undefined) byInput.set(input, (spans = idsOf(input.text)));
+    return spans;
+  };
   return {
     async scan(inputs) {
       // One observation per (place, id) per request, however often the id repeats inside it.
@@ -118,7 +128,7 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
       inputs.forEach((input, index) => {
         if (!roles.has(input.role)) return;
         if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
-        const ids = idsOf(input.text);
+        const ids = idsOfInput(input);
         if (ids.length === 0) return; // most tool-definition texts: no place to build
         const place = placeOf(input);
         for (const { hash, start, end } of ids) {
