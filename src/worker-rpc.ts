@@ -7,7 +7,7 @@
  * The worker answers each `{ ...request, id }` message with
  * `{ id, ok: true, value }` or `{ id, ok: false, message }`.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 export type WorkerResponse<T> =
   { id: number; ok: true; value: T } | { id: number; ok: false; message: string };
@@ -17,12 +17,20 @@ export type WorkerResponse<T> =
  * (tests, tsx) it loads `<name>.ts` through tsx: a worker thread does not inherit the parent's
  * module loader hooks.
  */
-export function startModuleWorker(base: string, name: string, workerData: unknown): Worker {
-  if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base), { workerData });
+export function startModuleWorker(
+  base: string,
+  name: string,
+  workerData: unknown,
+  options: Omit<WorkerOptions, 'eval' | 'workerData'> = {},
+): Worker {
+  if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base), { ...options, workerData });
   const script = new URL(`./${name}.ts`, base).href;
+  // Resolved here: an eval'd worker resolves bare specifiers from the process's working
+  // directory, which (`airlock run` in a project, a scan of another folder) need not see tsx.
+  const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`,
-    { eval: true, workerData },
+    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`,
+    { ...options, eval: true, workerData },
   );
 }
 

@@ -8,6 +8,7 @@
  * module; the built package loads the compiled worker directly.
  */
 import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-rpc.js';
 import type { FoundFile } from './files.js';
 import type { FileResult } from './scan-file.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker.js';
@@ -45,15 +46,9 @@ export const ROOMY_HEAP_MB = 2048;
 const WORKER_YOUNG_MB = 24;
 
 function spawn(setup: WorkerSetup, heapMb: number): Worker {
-  const isSource = import.meta.url.endsWith('.ts');
-  const url = new URL(isSource ? './worker.ts' : './worker.js', import.meta.url);
-  const resourceLimits = {
-    maxOldGenerationSizeMb: heapMb,
-    maxYoungGenerationSizeMb: WORKER_YOUNG_MB,
-  };
-  if (!isSource) return new Worker(url, { workerData: setup, resourceLimits });
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: setup, resourceLimits });
+  return startModuleWorker(import.meta.url, 'worker', setup, {
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
 }
 
 function crashed(file: FoundFile, err: unknown): FileResult {
