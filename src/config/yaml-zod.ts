@@ -4,15 +4,9 @@
  */
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError } from './config-error.js';
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(file: string, problems: string[]) {
-    super(`Invalid ${file}:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+export { ConfigError };
 
 function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): string {
   // Point at the deepest node that exists: an unknown key's parent map, a wrong value itself.

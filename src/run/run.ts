@@ -12,6 +12,7 @@ import { logEgressEvents, type EgressEvent } from '../egress/events.js';
 import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js';
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
+import { DEFAULT_GATEWAY_URL } from './defaults.js';
 import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
 import {
   gatewayUpstreamProxy,
@@ -25,7 +26,7 @@ import { resolveAssistant, type Profile } from './profiles.js';
 import { writeSettingsOverrides } from './settings.js';
 import { runChild } from './spawn.js';
 
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8789';
+export { DEFAULT_GATEWAY_URL };
 
 export interface RunOptions {
   command: string;

@@ -14,11 +14,12 @@ import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
 import { ROOMY_HEAP_MB, scanInWorkers, workerHeapMb } from './pool.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { DEFAULT_LIMITS, type ReadLimits } from './readers/read-file.js';
+import { REPORT_FORMATS } from './formats.js';
 import { renderReport, type ReportFormat } from './report/render.js';
 import { scanFile, type FileResult } from './scan-file.js';
 import type { ScanFinding, ScanReport, ScanTotals, ScanWarning } from './types.js';
 
-export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'html'];
+export { REPORT_FORMATS };
 
 export interface RunScanOptions {
   /** Files and folders; empty means the current user's transcript folders. */
