@@ -7,16 +7,26 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/yaml-zod.js';
-import { airlockGatewayStarter } from '../app.js';
-import { registerAuditCommand } from './commands/audit.js';
+import { ConfigError } from '../config/config-error.js';
+import type { GatewayStarter } from '../run/gateway.js';
+// `airlock env` is light as it is (node builtins only): registered and run from one module.
 import { registerEnvCommand } from './commands/env.js';
-import { registerPolicyCommand } from './commands/policy.js';
-import { registerProxyCommand } from './commands/proxy.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerScanCommand } from './commands/scan.js';
-import { registerSimulateCommand } from './commands/simulate.js';
-import { registerStartCommand } from './commands/start.js';
+import { registerAuditCommand } from './register/audit.js';
+import { registerPolicyCommand } from './register/policy.js';
+import { registerProxyCommand } from './register/proxy.js';
+import { registerRunCommand } from './register/run.js';
+import { registerScanCommand } from './register/scan.js';
+import { registerSimulateCommand } from './register/simulate.js';
+import { registerStartCommand } from './register/start.js';
+
+/**
+ * The wiring `airlock start` uses, for `airlock run` when no gateway answers: the gateway (and
+ * everything it pulls in) is loaded only then. Every other command registers from
+ * src/cli/register/*, which holds options and help text only (and light constants); a command's
+ * implementation is imported when it runs.
+ */
+const airlockGatewayStarter: GatewayStarter = async (opts) =>
+  (await import('../app.js')).airlockGatewayStarter(opts);
 
 export function buildProgram(): Command {
   const program = new Command('airlock')

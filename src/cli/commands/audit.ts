@@ -2,10 +2,11 @@
  * `airlock audit tail | export | verify`: thin commander wiring over run* functions that tests
  * call in-process. Exit codes: 0 success; 1 verify found tampering; 2 usage or store error
  * (bad --since, missing or corrupt SQLite file, unreachable PostgreSQL) with a one-line reason.
+ * Registered (options, help) in src/cli/register/audit.ts, which loads this module only when an
+ * audit command runs.
  */
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { Command, Option } from 'commander';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { loadPolicyOrDefault } from '../../policy/load.js';
 import { parseTimeArg } from '../../audit/duration.js';
@@ -13,7 +14,8 @@ import { exportEvents, type ExportFormat, type LineSink } from '../../audit/expo
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
 import type { AuditEvent } from '../../audit/types.js';
-import { configOption, dataDirOption } from '../options.js';
+
+export { registerAuditCommand } from '../register/audit.js';
 
 export interface AuditIo {
   stdout: LineSink;
@@ -190,71 +192,4 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       resolve();
     }
   });
-}
-
-const storeOption = () =>
-  new Option(
-    '--store <url>',
-    "audit store: sqlite:<path> or postgres://... (default: the config file's audit store, else <data-dir>/audit.db)",
-  ).env('AIRLOCK_AUDIT_STORE');
-
-function setExit(code: number): void {
-  if (code !== 0) process.exitCode = code;
-}
-
-/** `airlock audit export | head`: stdout's EPIPE arrives as an event; end quietly, like cat. */
-function quietOnClosedPipe(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
-
-export function registerAuditCommand(program: Command): void {
-  const audit = program.command('audit').description('read, export and verify the tamper-evident audit log');
-
-  audit
-    .command('tail')
-    .description('print the latest audit events; --follow keeps printing new ones')
-    .option('-f, --follow', 'keep printing events as they are recorded (Ctrl-C to stop)')
-    .option('-n, --lines <n>', 'how many recent events to print first', (v) => Number(v), 20)
-    .option('--json', 'one JSON event per line')
-    .addOption(dataDirOption())
-    .addOption(configOption())
-    .addOption(storeOption())
-    .action(async (opts: TailCliOptions) => {
-      quietOnClosedPipe();
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        setExit(await runAuditTail({ ...opts, signal: controller.signal }));
-      } finally {
-        process.off('SIGINT', stop);
-      }
-    });
-
-  audit
-    .command('export')
-    .description('export audit events as JSONL or CSV')
-    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .option('--since <time>', 'from this time: ISO 8601 (2026-01-31T12:00:00Z) or back from now (24h, 7d)')
-    .option('--until <time>', 'before this time: ISO 8601 or back from now')
-    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
-    .addOption(dataDirOption())
-    .addOption(configOption())
-    .addOption(storeOption())
-    .action(async (opts: ExportCliOptions) => {
-      quietOnClosedPipe();
-      setExit(await runAuditExport(opts));
-    });
-
-  audit
-    .command('verify')
-    .description('check every hash chain; exit 0 intact, 1 tampered (first bad row named), 2 error')
-    .option('--json', 'print the full report as JSON')
-    .addOption(dataDirOption())
-    .addOption(configOption())
-    .addOption(storeOption())
-    .action(async (opts: StoreOptions & { json?: boolean }) => setExit(await runAuditVerify(opts)));
 }

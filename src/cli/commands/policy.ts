@@ -3,16 +3,17 @@
  * `airlock policy init [FILE]`: write the commented default policy.
  * `airlock policy schema [--write FILE]`: print (or write) the policy's JSON Schema.
  * Exit codes: 0 valid / written, 1 invalid policy, 2 usage error (e.g. refusing to overwrite).
+ * Registered (options, help) in src/cli/register/policy.ts, which loads this module only when a
+ * policy command runs.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { ConfigError } from '../../config/yaml-zod.js';
 import { DEFAULT_POLICY_YAML } from '../../policy/default.js';
 import { policyJsonSchemaText } from '../../policy/json-schema.js';
 import { checkCustomRuleSamples, engineForPolicy } from '../../policy/engine.js';
 import { loadPolicy } from '../../policy/load.js';
 
-export const DEFAULT_POLICY_FILE = 'airlock-policy.yaml';
+export { DEFAULT_POLICY_FILE, registerPolicyCommand } from '../register/policy.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -60,30 +61,4 @@ export function runPolicySchema(options: { write?: string } = {}): CommandResult
   if (options.write === undefined) return { exitCode: 0, stdout: text, stderr: '' };
   writeFileSync(options.write, text);
   return { exitCode: 0, stdout: `wrote ${options.write}\n`, stderr: '' };
-}
-
-function emit(result: CommandResult): void {
-  if (result.stdout) process.stdout.write(result.stdout);
-  if (result.stderr) process.stderr.write(result.stderr);
-  if (result.exitCode !== 0) process.exitCode = result.exitCode;
-}
-
-export function registerPolicyCommand(program: Command): void {
-  const policy = program.command('policy').description('check, create and describe policy files');
-  policy
-    .command('check')
-    .description('validate a policy file; errors name the line, column and key (exit 1 when invalid)')
-    .argument('<file>', 'policy file (YAML)')
-    .action((file: string) => emit(runPolicyCheck(file)));
-  policy
-    .command('init')
-    .description('write the commented default policy')
-    .argument('[file]', 'where to write it', DEFAULT_POLICY_FILE)
-    .option('-f, --force', 'overwrite an existing file')
-    .action((file: string, opts: { force?: boolean }) => emit(runPolicyInit(file, opts)));
-  policy
-    .command('schema')
-    .description('print the JSON Schema of policy files (for editors)')
-    .option('-w, --write <file>', 'write it to a file instead')
-    .action((opts: { write?: string }) => emit(runPolicySchema(opts)));
 }

@@ -1,14 +1,14 @@
 /**
  * `airlock simulate`: run the provider simulator in the foreground (for demos, benchmarks and
  * trying a real CLI against Airlock without a provider account). A thin shell over
- * `startSimulator`; `simulateFromOptions` is what tests call in-process.
+ * `startSimulator`; `simulateFromOptions` is what tests call in-process. Registered (options,
+ * help) in src/cli/register/simulate.ts, which loads this module only when the command runs.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScriptFile, startSimulator } from '../../simulator/index.js';
 import type { RecordedRequest, Simulator } from '../../simulator/index.js';
-import { parsePort } from '../options.js';
+import { DEFAULT_SIMULATOR_PORT } from '../register/simulate.js';
 
-export const DEFAULT_SIMULATOR_PORT = 8788;
+export { DEFAULT_SIMULATOR_PORT, registerSimulateCommand } from '../register/simulate.js';
 
 export interface SimulateOptions {
   port?: number;
@@ -55,60 +55,4 @@ export async function simulateFromOptions(
     script,
     onRequest: opts.log === true ? (rec) => write(requestLogLine(rec)) : undefined,
   });
-}
-
-function intArg(min: number, what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${what} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description(
-      'run a local simulator of the Anthropic, OpenAI and Gemini APIs (scripted answers, no account needed)',
-    )
-    .addOption(
-      new Option('-p, --port <port>', `port to listen on (default ${DEFAULT_SIMULATOR_PORT})`).argParser(
-        (v) => {
-          try {
-            return parsePort(v);
-          } catch (err) {
-            throw new InvalidArgumentError((err as Error).message);
-          }
-        },
-      ),
-    )
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .addOption(
-      new Option('--pacing-ms <ms>', 'delay between streamed events (default 0)').argParser(
-        intArg(0, 'pacing'),
-      ),
-    )
-    .addOption(
-      new Option(
-        '--chunk-size <n>',
-        'characters per streamed text delta (default: one word per delta)',
-      ).argParser(intArg(1, 'chunk size')),
-    )
-    .option('--script <file>', 'answers to give: a JSON or YAML simulator script (default: a short greeting)')
-    .option('--log', 'print one line per received request')
-    .action(async (opts: SimulateOptions) => {
-      const sim = await simulateFromOptions(opts);
-      process.stdout.write(simulatorBanner(sim));
-      process.stdout.write('Stop with Ctrl-C.\n');
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void sim.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-    });
 }

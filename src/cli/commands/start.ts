@@ -1,9 +1,12 @@
-/** `airlock start`: run the gateway in the foreground until SIGINT/SIGTERM. */
-import type { Command } from 'commander';
+/**
+ * `airlock start`: run the gateway in the foreground until SIGINT/SIGTERM. Registered (options,
+ * help) in src/cli/register/start.ts, which loads this module and the gateway only when it runs.
+ */
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { startAirlock, type Airlock } from '../../app.js';
-import { configOption, dataDirOption, portOption } from '../options.js';
+
+export { registerStartCommand } from '../register/start.js';
 
 export interface StartOptions {
   port?: number;
@@ -50,36 +53,4 @@ export function usageBanner(airlock: Airlock, dataDir: string): string {
     `  export GOOGLE_GEMINI_BASE_URL=${url}/gemini     # Gemini CLI, @google/genai`,
     '',
   ].join('\n');
-}
-
-export function registerStartCommand(program: Command): void {
-  program
-    .command('start')
-    .description('start the gateway in the foreground and print the URL to point assistants at')
-    .addOption(portOption('-p, --port <port>', 'port to listen on (default 8789)'))
-    .addOption(portOption('--egress-port <port>', 'port of the egress (forward) proxy (default 8790)'))
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the gateway)')
-    .addOption(configOption())
-    .addOption(dataDirOption())
-    .addHelpText(
-      'after',
-      '\nEnvironment:\n' +
-        '  AIRLOCK_UPSTREAM_ANTHROPIC, AIRLOCK_UPSTREAM_OPENAI, AIRLOCK_UPSTREAM_GEMINI  override upstream base URLs\n' +
-        '  AIRLOCK_DATA_DIR  state directory (default ~/.airlock)',
-    )
-    .action(async (opts: StartOptions) => {
-      const { airlock, dataDir } = await startFromOptions(opts);
-      process.stdout.write(usageBanner(airlock, dataDir));
-      process.stdout.write('Stop with Ctrl-C.\n');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void airlock.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-    });
 }
