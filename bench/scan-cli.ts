@@ -1,11 +1,10 @@
 /**
- * The `airlock scan` command alone, for whole-process benchmarks: commander + registerScanCommand
- * exactly as the CLI wires it; prints the process's peak RSS (worker threads included) to stderr.
+ * The real `airlock` entry, main() of src/cli/main.ts, for manual whole-process runs
+ * (`node --import tsx bench/scan-cli.ts scan <paths>`): prints the process's peak RSS (worker
+ * threads included) to stderr on exit. bench/scan.ts runs the compiled src/cli/main.js itself
+ * and takes peak RSS from /usr/bin/time.
  */
-import { Command } from 'commander';
-import { registerScanCommand } from '../src/cli/commands/scan.js';
+import { main } from '../src/cli/main.js';
 
-const program = new Command('airlock').exitOverride();
-registerScanCommand(program);
 process.on('exit', () => process.stderr.write(`maxRSS_KB=${process.resourceUsage().maxRSS}\n`));
-await program.parseAsync(process.argv.slice(2), { from: 'user' });
+process.exitCode = await main(process.argv.slice(2));

@@ -5,8 +5,10 @@
  * input (default 2 GB, generated in /tmp and deleted after).
  *
  * Airlock runs from a compiled copy (tsc into a temp dir, as `dist/` would be) so worker
- * threads start without a TypeScript loader. Every run is bounded by a timeout that kills the
- * whole process (`timeout -s KILL` under `/usr/bin/time`), and a run that hits it is reported.
+ * threads start without a TypeScript loader, through its real entry (src/cli/main.js, what the
+ * `airlock` bin runs), so the process loads what `airlock scan` loads for a user. Every run is
+ * bounded by a timeout that kills the whole process (`timeout -s KILL` under `/usr/bin/time`),
+ * and a run that hits it is reported.
  *
  * Fairness: both tools get the same files (secretlint by a glob of the corpus folder, airlock by
  * the folder) and write a findings report to a file. secretlint's `json` formatter embeds the
@@ -115,7 +117,7 @@ export async function runScanBench(): Promise<string> {
   const lines: string[] = [];
   try {
     const build = await buildAirlock();
-    const cli = path.join(build, 'bench/scan-cli.js');
+    const cli = path.join(build, 'src/cli/main.js');
     const corpus = path.join(work, 'corpus');
     const files = Math.max(4, Math.round(CORPUS_MB / 2));
     const bytes = await generateCorpus(corpus, files, 2 * 1024 * 1024);
