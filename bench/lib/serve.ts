@@ -12,13 +12,6 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAirlock } from '../../src/app.js';
-import { learnCanaries } from '../../src/detect/canaries.js';
-import { createPersistentIdDetector, MemoryIdTracker } from '../../src/detect/tracking.js';
-import { engineForPolicy } from '../../src/policy/engine.js';
-import { createPolicyInspector } from '../../src/policy/inspector.js';
-import { defaultPolicy } from '../../src/policy/load.js';
-import { openVault } from '../../src/redact/open-vault.js';
-import { loadOrCreateKey, Surrogates } from '../../src/redact/surrogates.js';
 import { configSchema } from '../../src/config/schema.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startSimulator } from '../../src/simulator/index.js';
@@ -99,25 +92,6 @@ if (kind === 'simulator') {
       process.send?.({ cpuUs: user + system, gcMs, recorded: recorder.stats().recorded });
     });
   });
-  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-} else if (kind === 'airlock-noaudit') {
-  // The same inspection as airlock-full with no audit log and no metrics: the audit-off baseline.
-  const config = configSchema.parse({
-    listen: { port: 0 },
-    upstreams: { anthropic: upstream, openai: upstream, gemini: upstream },
-    log_level: 'silent',
-  });
-  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
-  const policy = defaultPolicy();
-  const key = loadOrCreateKey(dataDir);
-  const surrogates = new Surrogates(key, openVault('memory', dataDir));
-  const tracker = createPersistentIdDetector({ tracker: new MemoryIdTracker(), key });
-  const engine = engineForPolicy(policy, { canaries: learnCanaries() });
-  const gw = await startGateway({
-    config,
-    inspector: createPolicyInspector({ policy, engine, surrogates, tracker }),
-  });
-  port = gw.port;
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 } else {
   throw new Error(`unknown server kind ${kind}`);
