@@ -21,6 +21,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { TextCache } from '../detect/text-cache.js';
+import { closingQuote, isJsonSpace } from './json-bytes.js';
 
 /** Characters a Latin-1 reading gives to non-ASCII bytes. */
 const HIGH = /[\x80-\xff]/;
@@ -209,22 +210,6 @@ function deepFreeze(root: unknown): void {
   }
 }
 
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** Index of the closing quote of the string whose content starts at `i`, or -1. */
-function stringEnd(b: Buffer, i: number): number {
-  for (;;) {
-    const q = b.indexOf(0x22, i);
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (b[k] === 0x5c) k--;
-    if (((q - 1 - k) & 1) === 0) return q;
-    i = q + 1;
-  }
-}
-
 /**
  * Index after the value starting at `i`: strings by their quotes, containers by counting
  * brackets outside strings, anything else up to the next delimiter. Validates nothing (the
@@ -234,7 +219,7 @@ function valueEnd(b: Buffer, i: number): number {
   const n = b.length;
   const c = b[i];
   if (c === 0x22) {
-    const q = stringEnd(b, i + 1);
+    const q = closingQuote(b, i + 1);
     return q < 0 ? -1 : q + 1;
   }
   if (c === 0x7b || c === 0x5b) {
@@ -242,7 +227,7 @@ function valueEnd(b: Buffer, i: number): number {
     for (let k = i; k < n; k++) {
       const d = b[k];
       if (d === 0x22) {
-        const q = stringEnd(b, k + 1);
+        const q = closingQuote(b, k + 1);
         if (q < 0) return -1;
         k = q;
       } else if (d === 0x7b || d === 0x5b) depth++;
@@ -255,7 +240,7 @@ function valueEnd(b: Buffer, i: number): number {
   let k = i;
   while (k < n) {
     const d = b[k];
-    if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) break;
+    if (d === 0x2c || d === 0x7d || d === 0x5d || isJsonSpace(d)) break;
     k++;
   }
   return k;
@@ -283,25 +268,25 @@ function remember(key: string, bytes: Buffer, value: unknown): void {
 function parseWithStable(bytes: Buffer): unknown {
   const n = bytes.length;
   let i = 0;
-  while (isSpace(bytes[i])) i++;
+  while (isJsonSpace(bytes[i])) i++;
   if (bytes[i] !== 0x7b) return undefined;
   i++;
   const ranges: StableRange[] = [];
   const fresh: { key: string; start: number; end: number }[] = [];
   const seen: string[] = [];
   for (;;) {
-    while (isSpace(bytes[i])) i++;
+    while (isJsonSpace(bytes[i])) i++;
     if (bytes[i] !== 0x22) return undefined;
-    const keyEnd = stringEnd(bytes, i + 1);
+    const keyEnd = closingQuote(bytes, i + 1);
     if (keyEnd < 0) return undefined;
     // Keys spelled with escapes are compared by nobody here: such a body takes the plain path.
     if (bytes.indexOf(0x5c, i + 1) !== -1 && bytes.indexOf(0x5c, i + 1) < keyEnd) return undefined;
     const key = bytes.toString('latin1', i + 1, keyEnd);
     i = keyEnd + 1;
-    while (isSpace(bytes[i])) i++;
+    while (isJsonSpace(bytes[i])) i++;
     if (bytes[i] !== 0x3a) return undefined;
     i++;
-    while (isSpace(bytes[i])) i++;
+    while (isJsonSpace(bytes[i])) i++;
     const start = i;
     const c = bytes[i];
     let end = -1;
@@ -329,14 +314,14 @@ function parseWithStable(bytes: Buffer): unknown {
       if (end < 0) return undefined;
     }
     i = end;
-    while (isSpace(bytes[i])) i++;
+    while (isJsonSpace(bytes[i])) i++;
     if (bytes[i] === 0x2c) {
       i++;
       continue;
     }
     if (bytes[i] !== 0x7d) return undefined;
     i++;
-    while (isSpace(bytes[i])) i++;
+    while (isJsonSpace(bytes[i])) i++;
     if (i !== n) return undefined;
     break;
   }

@@ -14,6 +14,7 @@
  */
 import { TextCache } from '../detect/text-cache.js';
 import type { JsonPath } from '../dialects/types.js';
+import { closingQuote, isJsonSpace } from '../dialects/json-bytes.js';
 
 export interface LeafEdit {
   /** Path of a string leaf of the parsed body (as the dialect's segments give it). */
@@ -30,23 +31,6 @@ interface Node {
 
 const OBJECT = 1;
 const ARRAY = 2;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** Index of the closing quote of the string whose content starts at `i` (valid JSON assumed). */
-function stringEnd(b: Buffer, i: number): number {
-  for (;;) {
-    const q = b.indexOf(0x22, i);
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (b[k] === 0x5c) k--;
-    // An even number of backslashes before the quote: it closes the string.
-    if (((q - 1 - k) & 1) === 0) return q;
-    i = q + 1;
-  }
-}
 
 function buildTrie(edits: readonly LeafEdit[]): Node | undefined {
   const root: Node = {};
@@ -156,13 +140,13 @@ function locate(
 
   for (;;) {
     let c = 0;
-    while (i < n && isSpace((c = raw[i] as number))) i++;
+    while (i < n && isJsonSpace((c = raw[i] as number))) i++;
     if (i >= n) return false;
     const jump = depth === 0 && slot === undefined ? jumps?.get(i) : undefined;
     if (jump !== undefined) {
       i = jump;
     } else if (c === 0x22) {
-      const end = stringEnd(raw, i + 1);
+      const end = closingQuote(raw, i + 1);
       if (end < 0) return false;
       if (slot !== undefined) {
         if (slot.edit === undefined) return false; // a path goes on below a string
@@ -183,7 +167,7 @@ function locate(
       indices[depth] = 0;
       keyBase[depth] = keys;
       i++;
-      while (i < n && isSpace(raw[i] as number)) i++;
+      while (i < n && isJsonSpace(raw[i] as number)) i++;
       if (raw[i] !== (c === 0x7b ? 0x7d : 0x5d)) {
         if (c === 0x7b) {
           i = readKey(raw, i, depth, keys);
@@ -199,19 +183,19 @@ function locate(
       // A number, true, false or null: runs to the next delimiter.
       while (i < n) {
         const d = raw[i] as number;
-        if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) break;
+        if (d === 0x2c || d === 0x7d || d === 0x5d || isJsonSpace(d)) break;
         i++;
       }
     }
     // After a value: commas and closing brackets until the next value.
     for (;;) {
-      while (i < n && isSpace(raw[i] as number)) i++;
+      while (i < n && isJsonSpace(raw[i] as number)) i++;
       if (depth < 0) return i === n;
       const d = raw[i];
       if (d === 0x2c) {
         i++;
         if (kinds[depth] === OBJECT) {
-          while (i < n && isSpace(raw[i] as number)) i++;
+          while (i < n && isJsonSpace(raw[i] as number)) i++;
           i = readKey(raw, i, depth, keys);
           if (i < 0) return false;
           keys++;
@@ -263,7 +247,7 @@ function readKey(raw: Buffer, i: number, depth: number, keys: number): number {
   keyStart = i + 1;
   keyEnd = k;
   k++;
-  while (k < n && isSpace(raw[k] as number)) k++;
+  while (k < n && isJsonSpace(raw[k] as number)) k++;
   return k + 1; // past the colon
 }
 
