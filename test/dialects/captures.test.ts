@@ -5,30 +5,15 @@
  * listed as a segment, and the round trip must hold on real bodies.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Provider } from '../../src/errors.js';
 import { resolveDialect } from '../../src/dialects/index.js';
 import { checkRoundTrip } from './helpers.js';
-
-interface Capture {
-  cli: string;
-  planted: Record<string, string>;
-  requests: { method: string; path: string; body: unknown }[];
-}
-
-const CLIS: Record<string, Provider> = {
-  claude: 'anthropic',
-  codex: 'openai',
-  gemini: 'gemini',
-  qwen: 'openai',
-};
+import { CAPTURED_CLIS, loadCapture } from '../helpers/captures.js';
 
 describe('dialects on real CLI captures', () => {
-  for (const [cli, provider] of Object.entries(CLIS)) {
+  for (const [cli, provider] of Object.entries(CAPTURED_CLIS)) {
     it(`${cli}: every planted value sits in a listed segment`, () => {
-      const url = new URL(`../fixtures/captures/${cli}.json`, import.meta.url);
-      const capture = JSON.parse(readFileSync(url, 'utf8')) as Capture;
+      const capture = loadCapture(cli);
       const planted = Object.values(capture.planted).filter((v) => v.length >= 4);
       assert.ok(capture.requests.length > 0);
       let found = 0;

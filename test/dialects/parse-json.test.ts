@@ -1,9 +1,9 @@
 /** parseJsonBytes gives exactly what JSON.parse(bytes.toString('utf8')) gives: value, key order, error. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { isShared, parseJsonBytes, stableRanges } from '../../src/dialects/parse-json.js';
+import { CAPTURED_CLIS, loadCapture } from '../helpers/captures.js';
 
 function outcome(
   parse: () => unknown,
@@ -100,10 +100,8 @@ describe('parseJsonBytes', () => {
   });
 
   test('the captured requests of real CLIs', () => {
-    for (const cli of ['claude', 'codex', 'gemini', 'qwen']) {
-      const capture = JSON.parse(
-        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
-      ) as { requests: { body: unknown }[] };
+    for (const cli of Object.keys(CAPTURED_CLIS)) {
+      const capture = loadCapture(cli);
       for (const r of capture.requests) {
         const bytes = Buffer.from(JSON.stringify(r.body));
         check(bytes);

@@ -5,33 +5,18 @@
  * headers, the provider's credential header is untouched, and every body still serializes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { resolveDialect } from '../../src/dialects/index.js';
-import type { Provider } from '../../src/errors.js';
 import { engineForPolicy } from '../../src/policy/engine.js';
 import { createPolicyInspector } from '../../src/policy/inspector.js';
 import { defaultPolicy } from '../../src/policy/load.js';
 import { MemoryVault } from '../../src/redact/vault.js';
-
-interface Capture {
-  planted: Record<string, string>;
-  requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
-}
-
-const PROVIDERS: Record<string, Provider> = {
-  claude: 'anthropic',
-  codex: 'openai',
-  gemini: 'gemini',
-  qwen: 'openai',
-};
+import { CAPTURED_CLIS, loadCapture } from '../helpers/captures.js';
 
 describe('default policy on captured assistant requests', () => {
-  for (const [cli, provider] of Object.entries(PROVIDERS)) {
+  for (const [cli, provider] of Object.entries(CAPTURED_CLIS)) {
     it(`${cli}: no planted value leaves`, async () => {
-      const capture = JSON.parse(
-        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
-      ) as Capture;
+      const capture = loadCapture(cli);
       const policy = defaultPolicy();
       const inspector = createPolicyInspector({
         policy,

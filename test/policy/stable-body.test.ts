@@ -7,29 +7,16 @@
  * themselves never change.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { resolveDialect } from '../../src/dialects/index.js';
 import { parseJsonBytes } from '../../src/dialects/parse-json.js';
-import type { Provider } from '../../src/errors.js';
 import { createPersistentIdDetector, MemoryIdTracker } from '../../src/detect/tracking.js';
 import type { Inspector } from '../../src/gateway/inspector.js';
 import { engineForPolicy } from '../../src/policy/engine.js';
 import { createPolicyInspector } from '../../src/policy/inspector.js';
 import { defaultPolicy } from '../../src/policy/load.js';
 import { MemoryVault } from '../../src/redact/vault.js';
-
-interface Capture {
-  planted: Record<string, string>;
-  requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
-}
-
-const PROVIDERS: Record<string, Provider> = {
-  claude: 'anthropic',
-  codex: 'openai',
-  gemini: 'gemini',
-  qwen: 'openai',
-};
+import { CAPTURED_CLIS, loadCapture } from '../helpers/captures.js';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -76,11 +63,9 @@ function sentBytes(result: Awaited<ReturnType<Inspector['inspect']>>, raw: Buffe
 }
 
 describe('bodies parsed from bytes leave exactly as before', () => {
-  for (const [cli, provider] of Object.entries(PROVIDERS)) {
+  for (const [cli, provider] of Object.entries(CAPTURED_CLIS)) {
     it(`${cli}: same upstream bytes, turn after turn`, async () => {
-      const capture = JSON.parse(
-        readFileSync(new URL(`../fixtures/captures/${cli}.json`, import.meta.url), 'utf8'),
-      ) as Capture;
+      const capture = loadCapture(cli);
       const reference = inspectorFor();
       const subject = inspectorFor();
       const texts = capture.requests.flatMap((req) =>
