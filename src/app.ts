@@ -30,6 +30,7 @@ import { loadPolicyOrDefault } from './policy/load.js';
 import { watchPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
 import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
+import type { AuditEventInput } from './audit/event.js';
 import type { AuditDecision } from './audit/types.js';
 
 export interface AirlockOptions {
@@ -55,8 +56,31 @@ export interface Airlock {
   close(): Promise<void>;
 }
 
-function auditDecision(ex: Exchange): AuditDecision {
-  return exchangeDecision(ex) as AuditDecision;
+/** The audit record of a finished gateway exchange. */
+export function exchangeAuditInput(ex: Exchange): AuditEventInput {
+  return {
+    time: ex.startedAt,
+    kind: 'request',
+    userAgent: ex.userAgent,
+    provider: ex.provider,
+    dialect: ex.dialect,
+    model: ex.model,
+    method: ex.method,
+    path: ex.path,
+    status: ex.status,
+    latency_ms: {
+      total: ex.latencyMs,
+      inspect: ex.inspectMs,
+      ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
+    },
+    bytes_in: ex.bytesIn,
+    bytes_out: ex.bytesOut,
+    decision: exchangeDecision(ex) as AuditDecision,
+    mode: ex.summary?.mode,
+    findings: ex.summary?.findings ?? [],
+    ...(ex.errorCode ? { error: ex.errorCode } : {}),
+    ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
+  };
 }
 
 export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
@@ -137,29 +161,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
 
   function recordExchange(ex: Exchange): void {
     metrics.observe(ex);
-    recorder.record({
-      time: ex.startedAt,
-      kind: 'request',
-      userAgent: ex.userAgent,
-      provider: ex.provider,
-      dialect: ex.dialect,
-      model: ex.model,
-      method: ex.method,
-      path: ex.path,
-      status: ex.status,
-      latency_ms: {
-        total: ex.latencyMs,
-        inspect: ex.inspectMs,
-        ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
-      },
-      bytes_in: ex.bytesIn,
-      bytes_out: ex.bytesOut,
-      decision: auditDecision(ex),
-      mode: ex.summary?.mode,
-      findings: ex.summary?.findings ?? [],
-      ...(ex.errorCode ? { error: ex.errorCode } : {}),
-      ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
-    });
+    recorder.record(exchangeAuditInput(ex));
   }
 
   let watcher: PolicyWatcher | undefined;

@@ -6,39 +6,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEventInput } from '../../src/audit/event.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import type { AuditDecision } from '../../src/audit/types.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/index.js';
 import { PolicyStatus } from '../../src/dashboard/policy-status.js';
-import type { Exchange } from '../../src/gateway/exchange.js';
-import { createMetrics, exchangeDecision, type Metrics } from '../../src/metrics/index.js';
+import { createMetrics, type Metrics } from '../../src/metrics/index.js';
 import { createPolicyRuntime, type PolicyRuntime } from '../../src/policy/setup.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { tempDir } from './helpers.js';
-
-/** The audit record of a finished gateway exchange. */
-export function exchangeAuditInput(ex: Exchange): AuditEventInput {
-  return {
-    time: ex.startedAt,
-    kind: 'request',
-    userAgent: ex.userAgent,
-    provider: ex.provider,
-    dialect: ex.dialect,
-    model: ex.model,
-    method: ex.method,
-    path: ex.path,
-    status: ex.status,
-    latency_ms: { total: ex.latencyMs, upstream: ex.upstreamMs, inspect: ex.inspectMs },
-    bytes_in: ex.bytesIn,
-    bytes_out: ex.bytesOut,
-    decision: exchangeDecision(ex) as AuditDecision,
-    mode: ex.summary?.mode,
-    findings: ex.summary?.findings,
-    error: ex.errorCode,
-  };
-}
+import { exchangeAuditInput } from '../../src/app.js';
 
 export interface DashboardStack {
   stack: Stack;
