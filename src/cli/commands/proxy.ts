@@ -8,6 +8,7 @@ import { startForwardProxy } from '../../egress/proxy.js';
 import { inheritedNoProxy, inheritedUpstreamProxy } from '../../run/env.js';
 import { readEgressSection } from '../../run/gateway.js';
 import type { ProxyFlags } from '../register/proxy.js';
+import { untilSignal } from '../until-signal.js';
 
 export { registerProxyCommand } from '../register/proxy.js';
 
@@ -26,13 +27,5 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
     `Airlock egress proxy on ${proxy.url}${upstreamProxy ? ` (outbound via ${describeProxyUrl(upstreamProxy)})` : ''}\n` +
       `  export HTTPS_PROXY=${proxy.url} HTTP_PROXY=${proxy.url} NO_PROXY=127.0.0.1,localhost,::1\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void proxy.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal(() => proxy.close());
 }

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { SimulateOptions } from '../commands/simulate.js';
 import { parsePort } from '../options.js';
+import { untilSignal } from '../until-signal.js';
 
 export const DEFAULT_SIMULATOR_PORT = 8788;
 
@@ -53,14 +54,6 @@ export function registerSimulateCommand(program: Command): void {
       const sim = await simulateFromOptions(opts);
       process.stdout.write(simulatorBanner(sim));
       process.stdout.write('Stop with Ctrl-C.\n');
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void sim.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal(() => sim.close());
     });
 }

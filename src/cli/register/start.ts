@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { StartOptions } from '../commands/start.js';
 import { configOption, dataDirOption, portOption } from '../options.js';
+import { untilSignal } from '../until-signal.js';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -26,15 +27,9 @@ export function registerStartCommand(program: Command): void {
       const { airlock, dataDir } = await startFromOptions(opts);
       process.stdout.write(usageBanner(airlock, dataDir));
       process.stdout.write('Stop with Ctrl-C.\n');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void airlock.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+      await untilSignal((signal) => {
+        airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
+        return airlock.close();
       });
     });
 }
