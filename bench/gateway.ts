@@ -1,16 +1,18 @@
 /**
  * Gateway overhead, in one run: direct to the simulator vs a byte pass-through proxy vs Airlock.
  * Real-shaped Anthropic requests of 10 KB, 100 KB and 1 MB, JSON and SSE answers.
- * Reports added latency p50/p99 (sequential requests), time to first streamed event, requests
+ * Reports added latency p50/p99 (sequential requests, interleaved across targets request by
+ * request), time to first streamed event, requests
  * per second at concurrency 32 (100 KB, targets interleaved in half-second slices), and each
  * server's peak RSS.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { claudeCodeRequest } from './lib/claude-code-request.js';
 import { spawnServer, type ServerProcess } from './lib/servers.js';
-import { fmt, percentile, table } from './lib/stats.js';
+import { bootstrapInterval, fmt, percentile, table } from './lib/stats.js';
 
 const HEADERS = {
   'content-type': 'application/json',
@@ -18,6 +20,8 @@ const HEADERS = {
   'x-api-key': 'sk-ant-bench',
 };
 const quick = process.env.BENCH_QUICK === '1';
+/** `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows (for quick A/B runs). */
+const captureOnly = process.env.BENCH_GATEWAY_ONLY === 'capture';
 
 interface Target {
   name: string;
@@ -36,20 +40,74 @@ async function once(t: Target, body: string): Promise<{ total: number; firstByte
   return { total: performance.now() - start, firstByte };
 }
 
-async function sequential(
-  t: Target,
+/**
+ * Sequential requests to every target, interleaved request by request: iteration i sends one
+ * request to each target, back to back, in an order rotated by i (each target takes each place
+ * equally often). A change in the machine's load (another process on the shared cores, a
+ * garbage collection in the load generator) then hits every target alike instead of whichever
+ * target's block of requests was running, and the samples of one iteration are paired: they
+ * were taken within a few milliseconds of each other. The request, the servers and their
+ * processes are the same as before; only the order in which samples are taken changed (until
+ * now each target ran its requests as one block, one target after the other).
+ */
+async function interleaved(
+  targets: readonly Target[],
   body: string,
   n: number,
-): Promise<{ totals: number[]; firsts: number[] }> {
-  for (let i = 0; i < Math.min(30, n); i++) await once(t, body);
-  const totals: number[] = [];
-  const firsts: number[] = [];
+): Promise<{ totals: number[][]; firsts: number[][] }> {
+  const warm = Math.min(30, n);
+  for (let i = 0; i < warm; i++) for (const t of targets) await once(t, body);
+  const totals: number[][] = targets.map(() => new Array<number>(n));
+  const firsts: number[][] = targets.map(() => new Array<number>(n));
   for (let i = 0; i < n; i++) {
-    const r = await once(t, body);
-    totals.push(r.total);
-    firsts.push(r.firstByte);
+    for (let k = 0; k < targets.length; k++) {
+      const j = (i + k) % targets.length;
+      const r = await once(targets[j]!, body);
+      totals[j]![i] = r.total;
+      firsts[j]![i] = r.firstByte;
+    }
   }
   return { totals, firsts };
+}
+
+/**
+ * The full pipeline's added p50 over direct, and its ratio to the pass-through's, with 95%
+ * bootstrap intervals over the interleaved iterations (an iteration's four samples stay
+ * together when resampled).
+ */
+function fullVsPass(totals: number[][]): {
+  added: number;
+  addedLo: number;
+  addedHi: number;
+  pass: number;
+  passLo: number;
+  passHi: number;
+  ratio: number;
+  ratioLo: number;
+  ratioHi: number;
+} {
+  const rows = totals[0]!.map((_, i) => totals.map((t) => t[i]!));
+  const p50Of = (sample: readonly number[][], j: number) =>
+    percentile(
+      sample.map((row) => row[j]!),
+      50,
+    );
+  const addedOf = (sample: readonly number[][], j: number) => p50Of(sample, j) - p50Of(sample, 0);
+  const ratioOf = (sample: readonly number[][]) => addedOf(sample, 3) / addedOf(sample, 1);
+  const full = bootstrapInterval(rows, (s) => addedOf(s, 3));
+  const pass = bootstrapInterval(rows, (s) => addedOf(s, 1));
+  const ratio = bootstrapInterval(rows, ratioOf);
+  return {
+    added: addedOf(rows, 3),
+    addedLo: full.lo,
+    addedHi: full.hi,
+    pass: addedOf(rows, 1),
+    passLo: pass.lo,
+    passHi: pass.hi,
+    ratio: ratioOf(rows),
+    ratioLo: ratio.lo,
+    ratioHi: ratio.hi,
+  };
 }
 
 /** Requests per second of each target: over the whole run, and per round. */
@@ -143,24 +201,40 @@ export async function runGatewayBench(): Promise<string> {
     mk(full.name, full.url, '/anthropic'),
   ];
   const out: string[] = [];
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  out.push(`Load average at the start: ${load()}.\n`);
   try {
     const latencyRows: (string | number)[][] = [];
+    const pipelineRows: (string | number)[][] = [];
     const cases: [string, (stream: boolean) => Record<string, unknown>, number][] = [
       ['10 KB', (stream) => claudeCodeRequest(10_000, { stream }), quick ? 100 : 400],
       ['100 KB', (stream) => claudeCodeRequest(100_000, { stream }), quick ? 100 : 400],
       ['1 MB', (stream) => claudeCodeRequest(1_000_000, { stream }), quick ? 30 : 100],
-      ['Claude Code capture', capturedClaudeRequest, quick ? 100 : 400],
+      // The pipeline target's case: more samples, and an interval (see fullVsPass).
+      ['Claude Code capture', capturedClaudeRequest, quick ? 300 : 1000],
     ];
-    for (const [label, make, n] of cases) {
+    for (const [label, make, n] of captureOnly ? cases.slice(-1) : cases) {
       for (const stream of [false, true]) {
         const body = JSON.stringify(make(stream));
-        const results = [];
-        for (const t of targets) results.push(await sequential(t, body, n));
-        const [d, p, c, f] = results.map((r) => ({
-          p50: percentile(r.totals, 50),
-          p99: percentile(r.totals, 99),
-          ttfe: percentile(r.firsts, 50),
+        const { totals, firsts } = await interleaved(targets, body, n);
+        const [d, p, c, f] = totals.map((r, j) => ({
+          p50: percentile(r, 50),
+          p99: percentile(r, 99),
+          ttfe: percentile(firsts[j]!, 50),
         }));
+        if (label === 'Claude Code capture') {
+          const v = fullVsPass(totals);
+          pipelineRows.push([
+            stream ? 'SSE' : 'JSON',
+            n,
+            `${fmt(v.added)} (${fmt(v.addedLo)}–${fmt(v.addedHi)})`,
+            `${fmt(v.pass)} (${fmt(v.passLo)}–${fmt(v.passHi)})`,
+            `${fmt(v.ratio, 2)} (${fmt(v.ratioLo, 2)}–${fmt(v.ratioHi, 2)})`,
+          ]);
+        }
         const added = (x: typeof d) => x!.p50 - d!.p50;
         latencyRows.push([
           `${label} (${(body.length / 1000).toFixed(0)} KB)`,
@@ -194,6 +268,29 @@ export async function runGatewayBench(): Promise<string> {
         latencyRows,
       ),
     );
+    out.push(
+      '\nRequests interleaved: each iteration sends one request to every target, back to back, in ' +
+        'an order rotated per iteration; added = p50 of a target − p50 of direct over the same iterations.',
+    );
+    out.push('\n### Whole pipeline on the Claude Code capture: full vs direct and vs pass-through\n');
+    out.push(
+      table(
+        [
+          'answer',
+          'iterations',
+          'full +p50 ms (95% interval)',
+          'pass-through +p50 ms (95% interval)',
+          'full / pass-through (95% interval)',
+        ],
+        pipelineRows,
+      ),
+    );
+    out.push(
+      '\nTargets: full +p50 ≤ 1 ms, full / pass-through ≤ 2. Intervals: percentile bootstrap over ' +
+        'iterations (1000 resamples; an iteration keeps its samples of every target together).',
+    );
+    out.push(`\nLoad average after the latency phase: ${load()}.`);
+    if (captureOnly) return out.join('\n');
     const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
     const seconds = quick ? 4 : 10;
     const { rps, rounds } = await throughput(targets, body, 32, seconds);

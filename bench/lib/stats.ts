@@ -14,3 +14,34 @@ export function table(header: string[], rows: (string | number)[][]): string {
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
 }
+
+/**
+ * A percentile-bootstrap interval (default 95%) for a statistic of paired samples: `rows` are
+ * resampled with replacement (a row keeps its samples together, e.g. one request to each target
+ * sent back to back) and `stat` is computed on each resample. Deterministic (a fixed seed), so
+ * that the same samples always give the same interval.
+ */
+export function bootstrapInterval<R>(
+  rows: readonly R[],
+  stat: (rows: readonly R[]) => number,
+  options: { resamples?: number; level?: number } = {},
+): { lo: number; hi: number } {
+  const resamples = options.resamples ?? 1000;
+  const level = options.level ?? 0.95;
+  let seed = 0x9e3779b9;
+  const random = (): number => {
+    // xorshift32: enough for resampling, and reproducible.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x100000000;
+  };
+  const values: number[] = [];
+  const sample: R[] = new Array<R>(rows.length);
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < rows.length; i++) sample[i] = rows[Math.floor(random() * rows.length)]!;
+    values.push(stat(sample));
+  }
+  const tail = ((1 - level) / 2) * 100;
+  return { lo: percentile(values, tail), hi: percentile(values, 100 - tail) };
+}
