@@ -16,6 +16,7 @@ import {
   type DfaTables,
 } from './literal-dfa.js';
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
+import { runAt } from './runs.js';
 import { TextCache } from './text-cache.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
@@ -478,6 +479,20 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     scanByText(input, i, found);
   }
 
+  // A run of frozen inputs (src/detect/runs.ts): the findings of all its inputs, by index in
+  // the run, kept by the run itself, so a request goes over its findings, not its inputs.
+  const byRun = new WeakMap<readonly ScanInput[], readonly RankedFinding[]>();
+
+  function scanRun(run: readonly ScanInput[], at: number, found: RankedFinding[]): void {
+    let own = byRun.get(run);
+    if (own === undefined) {
+      const fresh: RankedFinding[] = [];
+      run.forEach((input, k) => scanCached(input, k, fresh));
+      byRun.set(run, (own = fresh));
+    }
+    for (const f of own) found.push({ ...f, input: at + f.input });
+  }
+
   function scanByText(input: ScanInput, i: number, found: RankedFinding[]): void {
     if (input.text.length < CACHED_MIN_LENGTH) return scanShort(input, i, found);
     const context = contextOf(input);
@@ -501,7 +516,16 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     tables: { key: tablesKey, dfa: dfaTables },
     scan(inputs: readonly ScanInput[]): Finding[] {
       const found: RankedFinding[] = [];
-      inputs.forEach((input, i) => scanCached(input, i, found));
+      for (let i = 0; i < inputs.length;) {
+        const run = caching ? runAt(inputs, i) : undefined;
+        if (run !== undefined) {
+          scanRun(run, i, found);
+          i += run.length;
+        } else {
+          scanCached(inputs[i] as ScanInput, i, found);
+          i++;
+        }
+      }
       propagate(inputs, found);
       return resolveOverlaps(found);
     },

@@ -10,6 +10,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Role } from '../dialects/types.js';
+import { runAt } from './runs.js';
 import type { Finding, ScanInput } from './types.js';
 import { TextCache } from './text-cache.js';
 import { looksRandom } from './validators.js';
@@ -84,6 +85,18 @@ export interface PersistentIdDetector {
   scan(inputs: readonly ScanInput[]): Promise<Finding[]>;
 }
 
+/** An opaque id at its place in a request: `key` = place + hash, `at` = input index (in a run). */
+interface PlacedId {
+  key: string;
+  place: string;
+  hash: string;
+  start: number;
+  end: number;
+  at: number;
+}
+
+const NO_IDS: readonly PlacedId[] = [];
+
 /** One opaque id in a text: its keyed hash and span. */
 interface IdSpan {
   hash: string;
@@ -118,6 +131,36 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
     if (spans === undefined) byInput.set(input, (spans = idsOf(input.text)));
     return spans;
   };
+  /** The ids of one input, each with its place and key, in the order the scan observes them. */
+  const placedIdsOf = (input: ScanInput): readonly PlacedId[] => {
+    if (!roles.has(input.role)) return NO_IDS;
+    if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return NO_IDS;
+    const ids = idsOfInput(input);
+    if (ids.length === 0) return NO_IDS; // most tool-definition texts: no place to build
+    const place = placeOf(input);
+    return ids.map(({ hash, start, end }) => ({
+      key: `${place}\u0000${hash}`,
+      place,
+      hash,
+      start,
+      end,
+      at: 0,
+    }));
+  };
+  // A run of frozen inputs (src/detect/runs.ts): the placed ids of all its inputs, by index in
+  // the run (`at`), kept by the run, so a request goes over its ids instead of its inputs.
+  const byRun = new WeakMap<readonly ScanInput[], readonly PlacedId[]>();
+  const placedIdsOfRun = (run: readonly ScanInput[]): readonly PlacedId[] => {
+    let ids = byRun.get(run);
+    if (ids === undefined) {
+      const own: PlacedId[] = [];
+      run.forEach((input, k) => {
+        for (const id of placedIdsOf(input)) own.push({ ...id, at: k });
+      });
+      byRun.set(run, (ids = own));
+    }
+    return ids;
+  };
   return {
     async scan(inputs) {
       // One observation per (place, id) per request, however often the id repeats inside it.
@@ -125,19 +168,23 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
         string,
         { place: string; hash: string; hits: { input: number; start: number; end: number }[] }
       >();
-      inputs.forEach((input, index) => {
-        if (!roles.has(input.role)) return;
-        if (input.role === 'header' && SKIPPED_HEADERS.has(input.header ?? '')) return;
-        const ids = idsOfInput(input);
-        if (ids.length === 0) return; // most tool-definition texts: no place to build
-        const place = placeOf(input);
-        for (const { hash, start, end } of ids) {
-          const key = `${place}\u0000${hash}`;
+      const add = (ids: readonly PlacedId[], base: number): void => {
+        for (const { key, place, hash, start, end, at } of ids) {
           let entry = spans.get(key);
           if (!entry) spans.set(key, (entry = { place, hash, hits: [] }));
-          entry.hits.push({ input: index, start, end });
+          entry.hits.push({ input: base + at, start, end });
         }
-      });
+      };
+      for (let index = 0; index < inputs.length;) {
+        const run = caching ? runAt(inputs, index) : undefined;
+        if (run !== undefined) {
+          add(placedIdsOfRun(run), index);
+          index += run.length;
+        } else {
+          add(placedIdsOf(inputs[index] as ScanInput), index);
+          index++;
+        }
+      }
       const entries = [...spans.values()];
       const counts = await Promise.all(entries.map((e) => opts.tracker.observe(e.place, e.hash)));
       const findings: Finding[] = [];

@@ -3,6 +3,7 @@
  * Request shape: https://docs.anthropic.com/en/api/messages ; stream events:
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
+import { markRun } from '../detect/runs.js';
 import { isRemembered } from './parse-json.js';
 import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
 import {
@@ -86,6 +87,8 @@ function addRemembered(out: Segment[], value: unknown, list: (into: Segment[]) =
     const own: Segment[] = [];
     list(own);
     for (const seg of own) Object.freeze(Object.freeze(seg).path);
+    // One run (src/detect/runs.ts): detectors keep what they derive per run, not per segment.
+    markRun(Object.freeze(own));
     remembered.set(value as object, (segs = own));
   }
   for (const seg of segs) out.push(seg);

@@ -5,6 +5,7 @@
  * chosen in input order, then span order: with collisions resolved "first come", a fixed order
  * is what keeps the same request byte-identical turn after turn.
  */
+import { runAt } from '../detect/runs.js';
 import { TextCache } from '../detect/text-cache.js';
 import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
@@ -120,24 +121,12 @@ export function propagateEdits(
   const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
   const fresh = options.cache === false;
   const short = fresh ? undefined : shortTextHits(valuesKey);
-  for (let index = 0; index < inputs.length; index++) {
-    const text = (inputs[index] as ScanInput).text;
+  /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
+  const one = (index: number, found: readonly Hit[]): void => {
     let kept = byInput.get(index) ?? NO_EDITS;
-    // A text shorter than every value holds none of them (most ids, types and short fields).
-    const input = inputs[index] as ScanInput;
-    const found =
-      text.length < shortest
-        ? NO_HITS
-        : fresh
-          ? findAll(text, values)
-          : Object.isFrozen(input)
-            ? findFrozen(input, values, valuesKey)
-            : text.length < CACHED_MIN_LENGTH
-              ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
-              : findAllCached(text, values, valuesKey);
     if (found.length === 0) {
       for (const e of kept) out.push(e);
-      continue;
+      return;
     }
     const added: Edit[] = [];
     for (const m of found) {
@@ -150,8 +139,75 @@ export function propagateEdits(
       added.push({ input: index, start: m.start, end: m.end, text: replaced.get(m.value) ?? m.value });
     }
     out.push(...(added.length === 0 ? kept : [...kept, ...added].sort((a, b) => a.start - b.start)));
+  };
+  for (let index = 0; index < inputs.length;) {
+    // A run of frozen inputs (src/detect/runs.ts): only its inputs with occurrences or edits.
+    const run = fresh ? undefined : runAt(inputs, index);
+    if (run !== undefined) {
+      const end = index + run.length;
+      const hits = runHits(run, values, valuesKey, shortest);
+      let h = 0;
+      const edited = [...byInput.keys()].filter((i) => i >= index && i < end).sort((a, b) => a - b);
+      let e = 0;
+      while (h < hits.length || e < edited.length) {
+        const hitAt = h < hits.length ? index + (hits[h] as RunHits).at : end;
+        const editAt = e < edited.length ? (edited[e] as number) : end;
+        if (hitAt <= editAt) {
+          one(hitAt, (hits[h] as RunHits).hits);
+          h++;
+          if (editAt === hitAt) e++;
+        } else {
+          one(editAt, NO_HITS);
+          e++;
+        }
+      }
+      index = end;
+      continue;
+    }
+    const text = (inputs[index] as ScanInput).text;
+    // A text shorter than every value holds none of them (most ids, types and short fields).
+    const input = inputs[index] as ScanInput;
+    const found =
+      text.length < shortest
+        ? NO_HITS
+        : fresh
+          ? findAll(text, values)
+          : Object.isFrozen(input)
+            ? findFrozen(input, values, valuesKey)
+            : text.length < CACHED_MIN_LENGTH
+              ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
+              : findAllCached(text, values, valuesKey);
+    one(index, found);
+    index++;
   }
   return out;
+}
+
+/** The inputs of a run that hold occurrences: index in the run, and the occurrences. */
+interface RunHits {
+  at: number;
+  hits: readonly Hit[];
+}
+
+/** Per run, for the last value list: its inputs with occurrences (the same as input by input). */
+const runHitsCache = new WeakMap<readonly ScanInput[], { valuesKey: string; hits: readonly RunHits[] }>();
+
+function runHits(
+  run: readonly ScanInput[],
+  values: readonly string[],
+  valuesKey: string,
+  shortest: number,
+): readonly RunHits[] {
+  const known = runHitsCache.get(run);
+  if (known !== undefined && known.valuesKey === valuesKey) return known.hits;
+  const hits: RunHits[] = [];
+  run.forEach((input, at) => {
+    if (input.text.length < shortest) return;
+    const found = findFrozen(input, values, valuesKey);
+    if (found.length > 0) hits.push({ at, hits: found });
+  });
+  runHitsCache.set(run, { valuesKey, hits });
+  return hits;
 }
 
 const NO_EDITS: readonly Edit[] = [];
