@@ -18,7 +18,9 @@ export async function spawnServer(name: string, kind: string, upstream = ''): Pr
     execArgv: [
       '--import',
       'tsx',
-      ...(process.env.BENCH_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      ...(process.env.BENCH_PROF === kind
+        ? ['--cpu-prof', '--cpu-prof-dir=' + (process.env.BENCH_PROF_DIR ?? '/tmp/prof')]
+        : []),
     ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
