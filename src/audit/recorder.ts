@@ -7,7 +7,7 @@
  * and are replayed, oldest first, when it answers again. See docs/audit.md for the numbers.
  */
 import { randomBytes } from 'node:crypto';
-import { sealOrdered, spoolLine } from './chain.js';
+import { eventDoc, LineSealedEvent, sealIntoLine, spoolLine, spoolLineMaxBytes } from './chain.js';
 import { errorText } from './errors.js';
 import { buildEventFields, type AuditEventInput } from './event.js';
 import { SpoolSegments } from './segments.js';
@@ -31,6 +31,13 @@ interface Queued {
 }
 
 const liveInstances = new Set<string>();
+
+/**
+ * Spool lines are encoded into slabs of this size, one after the other (a real request's line
+ * is about 4 KB): no buffer allocation per event. A slab is freed once no queued event holds a
+ * line in it.
+ */
+const SLAB_BYTES = 1 << 20;
 
 export class AuditRecorder {
   readonly instance: string;
@@ -61,6 +68,8 @@ export class AuditRecorder {
     storeErrors: 0,
   };
   private lastError: string | undefined;
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private slabUsed = 0;
 
   constructor(options: RecorderOptions) {
     this.instance = options.instance ?? `p${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -91,21 +100,25 @@ export class AuditRecorder {
       this.counters.dropped++;
       return undefined;
     }
-    // One object, built with its keys in canonical order, serialized and hashed (chain.ts).
+    // One object, built with its keys in canonical order (chain.ts), serialized once and
+    // encoded once into its spool line, whose document bytes are hashed.
     const unsigned = buildEventFields(input, this.o.forensicMaxBytes, {
       id: ulid(),
       instance: this.instance,
       seq: this.seq + 1,
       prevHash: this.head,
     });
-    const sealed = sealOrdered(unsigned as Omit<AuditEvent, 'hash'>);
+    const event = unsigned as AuditEvent;
+    const line = this.encodeLine(eventDoc(event));
+    event.hash = line.hash;
+    const sealed: SealedEvent = new LineSealedEvent(event, line.bytes);
     this.seq++;
-    this.head = sealed.event.hash;
+    this.head = event.hash;
     this.counters.recorded++;
     let segment: Segment | null = null;
     if (this.o.durability === 'spool' || this.spilling) {
       try {
-        segment = this.spool.write(spoolLine(sealed), this.spilling);
+        segment = this.spool.write(line.bytes, this.spilling);
         this.spoolError = false;
       } catch (err) {
         // Disk full or unwritable: keep the event in memory (not durable) and let accepting()
@@ -130,6 +143,19 @@ export class AuditRecorder {
     }
     this.kick(this.queue.length >= this.o.batchSize ? 0 : this.o.flushIntervalMs);
     return sealed.event;
+  }
+
+  /** Encodes the event's spool line into the current slab (a new one when it is full). */
+  private encodeLine(doc: string): { hash: string; bytes: Buffer } {
+    const room = spoolLineMaxBytes(doc);
+    if (this.slab.length - this.slabUsed < room) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    const { hash, length } = sealIntoLine(this.slab, start, doc);
+    this.slabUsed = start + length;
+    return { hash, bytes: this.slab.subarray(start, start + length) };
   }
 
   /** False when the gateway must refuse requests (AIRLOCK_AUDIT_UNAVAILABLE): spool full, policy block. */
@@ -198,7 +224,7 @@ export class AuditRecorder {
       this.spilling = true;
     }
     if (this.o.durability === 'memory' && this.queue.length) {
-      for (const q of this.queue) this.spool.write(spoolLine(q.sealed), true);
+      for (const q of this.queue) this.spool.write(q.sealed.line ?? spoolLine(q.sealed), true);
       this.diskOnlyPending += this.queue.length;
       this.queue = [];
     }

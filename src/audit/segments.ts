@@ -38,7 +38,7 @@ export class SpoolSegments {
   }
 
   /** Appends a line to the open segment of this kind, opening or rotating one as needed. */
-  write(line: string, diskOnly: boolean): Segment {
+  write(line: string | Uint8Array, diskOnly: boolean): Segment {
     const c = this.current;
     let segment = c;
     if (!c || c.fd === null || c.diskOnly !== diskOnly || c.bytes >= this.o.segmentBytes) {

@@ -50,9 +50,9 @@ export function openSegment(path: string, diskOnly: boolean): Segment {
   return { path, fd, bytes: 0, lines: 0, pending: 0, diskOnly };
 }
 
-export function appendLine(segment: Segment, line: string): void {
+export function appendLine(segment: Segment, line: string | Uint8Array): void {
   if (segment.fd === null) throw new Error(`spool segment ${segment.path} is closed`);
-  segment.bytes += writeSync(segment.fd, line);
+  segment.bytes += typeof line === 'string' ? writeSync(segment.fd, line) : writeSync(segment.fd, line);
   segment.lines++;
 }
 

@@ -33,6 +33,7 @@ import type {
 } from './store.js';
 import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
+import { SPOOL_DOC_START } from './chain.js';
 import { verifyRows, type VerifyReport } from './verify.js';
 
 export interface SqliteStoreOptions {
@@ -56,19 +57,48 @@ const STATEMENT_CACHE_MAX = 200;
 const FINDINGS_PER_INSERT = 32;
 
 /**
- * One event as the SQLite writer inserts it: its indexed columns (eventColumns), the hashed
- * document, and its finding rows flattened (rule, category, severity, action, n; findingRows).
- * Plain strings and numbers, so a batch crosses to the writer thread by structured clone and
- * the writer never parses a document.
+ * A batch as the SQLite writer inserts it: per event its indexed columns (eventColumns,
+ * EVENT_COLUMN_COUNT of them), its finding rows flattened (rule, category, severity, action, n;
+ * findingRows) and its document's UTF-8 bytes, all in flat arrays and one byte buffer, so that
+ * it crosses to the writer thread as a few cheap copies (no object per event, no string to
+ * encode again) and the writer never parses a document. The recorder's events bring their
+ * document bytes already encoded (their spool line); others are encoded here.
  */
-export interface EventRow {
+export interface RowBatch {
   columns: (string | number | null)[];
-  doc: string;
+  /** Flattened finding rows of every event; `findingEnds[i]` is where event i's rows end. */
   findings: (string | number)[];
+  findingEnds: number[];
+  docs: Uint8Array;
+  /** `docEnds[i]` is where event i's document ends in `docs` (the previous one's end starts it). */
+  docEnds: number[];
 }
 
-export function eventRow({ event, doc }: SealedEvent): EventRow {
-  return { columns: eventColumns(event), doc, findings: findingRows(event).flat() };
+const EVENT_COLUMN_COUNT = 13;
+
+export function rowBatch(batch: readonly SealedEvent[]): RowBatch {
+  const columns: (string | number | null)[] = [];
+  const findings: (string | number)[] = [];
+  const findingEnds: number[] = [];
+  const docEnds: number[] = [];
+  let size = 0;
+  for (const sealed of batch) {
+    const line = sealed.line;
+    size += line ? line.length - SPOOL_DOC_START - 2 : Buffer.byteLength(sealed.doc);
+    docEnds.push(size);
+  }
+  // Its own memory (not the shared pool of small buffers): the clone copies the whole of it.
+  const docs = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const sealed of batch) {
+    const { event, line } = sealed;
+    for (const value of eventColumns(event)) columns.push(value);
+    for (const row of findingRows(event)) for (const value of row) findings.push(value);
+    findingEnds.push(findings.length);
+    if (line) at += line.copy(docs, at, SPOOL_DOC_START, line.length - 2);
+    else at += docs.write(sealed.doc, at, 'utf8');
+  }
+  return { columns, findings, findingEnds, docs, docEnds };
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -150,16 +180,22 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async append(batch: readonly SealedEvent[]): Promise<void> {
-    this.appendRows(batch.map(eventRow));
+    this.appendRows(rowBatch(batch));
   }
 
   /** What append does, from rows made elsewhere (the writer thread gets them from the gateway's). */
-  appendRows(batch: readonly EventRow[]): void {
-    if (batch.length === 0) return;
+  appendRows(batch: RowBatch): void {
+    const count = batch.docEnds.length;
+    if (count === 0) return;
     const db = this.open();
+    // The document arrives as UTF-8 bytes; CAST stores them as the TEXT they are (the database
+    // is UTF-8, so the bytes are kept as they are, and a string is stored unchanged).
     const insertEvent = this.statement(
-      `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(13)}?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(EVENT_COLUMN_COUNT)}CAST(? AS TEXT)) ` +
+        'ON CONFLICT (id) DO NOTHING',
     );
+    const { columns: cols, findings: values, findingEnds, docs, docEnds } = batch;
+    const docBytes = Buffer.from(docs.buffer, docs.byteOffset, docs.byteLength);
     const addRollup = this.statement(
       'INSERT INTO audit_rollup (minute, dim, key, n) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (minute, dim, key) DO UPDATE SET n = n + excluded.n',
@@ -170,13 +206,15 @@ export class SqliteAuditStore implements AuditStore {
       // other places: one row per distinct rule (findingRows), in multi-row inserts of
       // FINDINGS_PER_INSERT rows.
       const findings: unknown[] = [];
-      for (const { columns, doc, findings: rows } of batch) {
+      for (let e = 0; e < count; e++) {
+        const columns = cols.slice(e * EVENT_COLUMN_COUNT, (e + 1) * EVENT_COLUMN_COUNT);
+        const doc = docBytes.subarray(e === 0 ? 0 : docEnds[e - 1], docEnds[e]);
         const info = insertEvent.run(...columns, doc);
         if (info.changes === 0) continue; // already stored: a replayed batch
         const ts = columns[3] as number;
         rollup.event(ts, columns[5] as string, columns[4] as string, columns[7] as string);
-        for (let i = 0; i < rows.length; i += 5) {
-          const [ruleId, category, severity, action, n] = rows.slice(i, i + 5) as [
+        for (let i = e === 0 ? 0 : findingEnds[e - 1]!; i < findingEnds[e]!; i += 5) {
+          const [ruleId, category, severity, action, n] = values.slice(i, i + 5) as [
             string,
             string,
             string,

@@ -2,14 +2,14 @@
  * SQLite with its writes on a worker thread: the default file store (openAuditStore). Reads
  * (tail, export, verify, the CLI) use a connection on the calling thread and never start the
  * worker; appends and retention go to a worker with its own connection (WAL lets both work at
- * once), so a batch costs the gateway's event loop one postMessage of strings instead of the
- * inserts. A real request's event (15 findings, a 4 KB document) cost 60-100 µs of inserts
- * inline. The batch is sent as rows (columns, document, finding rows) so the worker never
- * parses a document again (about 15 µs each).
+ * once), so a batch costs the gateway's event loop one postMessage instead of the inserts. A
+ * real request's event (15 findings, a 4 KB document) cost 60-100 µs of inserts inline. The
+ * batch is sent as flat rows and the documents' bytes (sqlite-store.ts RowBatch), so the worker
+ * neither parses a document again (about 15 µs each) nor encodes one.
  * See bench/audit-cost.ts and bench/audit-record.ts.
  */
 import { startModuleWorker, WorkerRpc, type WorkerResponse } from '../worker-rpc.js';
-import { eventRow, SqliteAuditStore, type EventRow, type SqliteStoreOptions } from './sqlite-store.js';
+import { rowBatch, SqliteAuditStore, type RowBatch, type SqliteStoreOptions } from './sqlite-store.js';
 import type {
   AuditChanges,
   AuditFilter,
@@ -23,8 +23,7 @@ import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import type { VerifyReport } from './verify.js';
 
-type WriterCall =
-  { op: 'append'; rows: EventRow[] } | { op: 'prune'; before: number } | { op: 'synchronous' };
+type WriterCall = { op: 'append'; rows: RowBatch } | { op: 'prune'; before: number } | { op: 'synchronous' };
 
 export type WriterRequest = WriterCall & { id: number };
 
@@ -63,7 +62,7 @@ export class ThreadedSqliteStore implements AuditStore {
   async append(batch: readonly SealedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     await this.init();
-    await this.writer.call({ op: 'append', rows: batch.map(eventRow) });
+    await this.writer.call({ op: 'append', rows: rowBatch(batch) });
   }
 
   async prune(before: Date): Promise<number> {

@@ -13,7 +13,7 @@ async function handle(req: WriterRequest): Promise<number> {
   if (req.op === 'prune') return store.prune(new Date(req.before));
   if (req.op === 'synchronous') return store.database().pragma('synchronous', { simple: true }) as number;
   store.appendRows(req.rows);
-  return req.rows.length;
+  return req.rows.docEnds.length;
 }
 
 parentPort?.on('message', (req: WriterRequest) => {

@@ -118,6 +118,12 @@ export interface SealedEvent {
   event: AuditEvent;
   /** Canonical JSON of the event without `hash`; sha256(doc) === event.hash. */
   doc: string;
+  /**
+   * The event's spool line as UTF-8 bytes (chain.ts sealIntoLine), when the recorder made it:
+   * written to the spool as they are, and the store takes the document's bytes from it instead
+   * of encoding `doc` again.
+   */
+  line?: Buffer;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -3,9 +3,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/audit/canonical.js';
-import { parseSpoolLine, seal, sealOrdered, sha256Hex, spoolLine } from '../../src/audit/chain.js';
+import {
+  eventDoc,
+  parseSpoolLine,
+  seal,
+  sealIntoLine,
+  sealOrdered,
+  sha256Hex,
+  SPOOL_DOC_START,
+  spoolLine,
+  spoolLineMaxBytes,
+} from '../../src/audit/chain.js';
 import { buildEventBody, buildEventFields, type AuditEventInput } from '../../src/audit/event.js';
-import type { AuditEvent, AuditEventBody } from '../../src/audit/types.js';
+import type { AuditEvent, AuditEventBody, SealedEvent } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -137,6 +147,46 @@ describe('audit chain sealing', () => {
     );
   });
 
+  it("writes the recorder's document member by member exactly as JSON.stringify does", () => {
+    // Few distinct values, so that findings repeat the previous one's members in every mix.
+    const few = (values: string[]) => fc.constantFrom(...values);
+    const repeating = fc.array(
+      fc.record({
+        finding: fc.record({
+          ruleId: few(['env.project-path', 'tracking.metadata-id', 'r"q']),
+          category: few(['environment', 'secret']),
+          severity: few(['medium', 'critical']),
+          kind: fc.constant('text'),
+          input: fc.constant(0),
+          path: fc.array(fc.oneof(text, fc.nat()), { maxLength: 4 }),
+          role: few(['system', 'tool_use']),
+          start: fc.constant(0),
+          end: fc.constant(1),
+        }),
+        action: few(['pseudonymize', 'block']),
+        valueHash: few(['-PejSdiHq2z8', 'U7QMX\\FUJ']),
+        preview: few(['/ho…ts', '5f0…d1', 'a\ud800b', '😀']),
+      }),
+      { maxLength: 16 },
+    );
+    fc.assert(
+      fc.property(
+        input,
+        fc.option(repeating, { nil: undefined }),
+        fc.constantFrom(0, 16),
+        (i, findings, max) => {
+          const fields = buildEventFields(
+            { ...i, ...(findings ? { findings } : {}) } as AuditEventInput,
+            max,
+            position,
+          ) as Omit<AuditEvent, 'hash'>;
+          assert.equal(eventDoc(fields), JSON.stringify(fields));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('round-trips spool lines and rejects torn or edited ones', () => {
     fc.assert(
       fc.property(body, (b) => {
@@ -149,6 +199,25 @@ describe('audit chain sealing', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('seals straight into spool line bytes: the same line, hash and document bytes as spoolLine', () => {
+    const check = (sealed: SealedEvent, at: number) => {
+      const buf = Buffer.alloc(at + spoolLineMaxBytes(sealed.doc) + 7, 0xee);
+      const { hash, length } = sealIntoLine(buf, at, sealed.doc);
+      assert.equal(hash, sealed.event.hash);
+      assert.equal(buf.subarray(at, at + length).toString('utf8'), spoolLine(sealed));
+      assert.equal(buf.subarray(at + SPOOL_DOC_START, at + length - 2).toString('utf8'), sealed.doc);
+      assert.equal(buf[at + length], 0xee, 'nothing written past the line');
+      assert.equal(buf[at - 1], at ? 0xee : undefined, 'nothing written before it');
+    };
+    fc.assert(
+      fc.property(body, fc.nat(64), (b, at) => check(seal(b, position), at)),
+      { numRuns: 200 },
+    );
+    // Non-ASCII previews, astral characters and lone surrogates (JSON.stringify escapes those).
+    const odd = { agent: 'a…b 😀 \ud800 x\udc00 "q" \u0001' };
+    check(seal({ ...seal(fc.sample(body, 1)[0]!, position).event, client: odd }, position), 3);
   });
 
   it('makes ULIDs that sort in creation order and carry their time', () => {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sha256Hex } from '../../src/audit/chain.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import { sampleInput, STORE_KINDS, tempDir, type OpenedStore } from './helpers.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
 
@@ -68,6 +71,35 @@ for (const kind of STORE_KINDS) {
       assert.equal(recorder.stats().committed, 121);
       assert.equal((await opened.store.query({ instance: 'batch-test', limit: 1000 })).events.length, 121);
       await recorder.close();
+    });
+
+    it('stores the documents it hashed, byte for byte, as text (non-ASCII and astral characters too)', async () => {
+      const recorder = new AuditRecorder({ store: opened.store, dataDir: tmp.dir, instance: 'bytes-test' });
+      const docs = new Map<string, string>();
+      for (let i = 1; i <= 40; i++) {
+        // Slabs fill up: some lines start a new one (a long forensic-free model name makes them big).
+        const input = { ...sampleInput(i, Date.now()), model: `m…😀-${'x'.repeat(i * 5)}`, user: `ü${i}` };
+        const event = recorder.record(input)!;
+        const { hash, ...unsigned } = event;
+        docs.set(event.id, JSON.stringify(unsigned));
+        assert.equal(hash, sha256Hex(docs.get(event.id)!));
+      }
+      await recorder.close();
+      const stored = await opened.store.query({ instance: 'bytes-test', limit: 100 });
+      assert.equal(stored.events.length, 40);
+      for (const e of stored.events) {
+        const { hash, ...unsigned } = e;
+        assert.equal(JSON.stringify(unsigned), docs.get(e.id));
+        assert.equal(hash, sha256Hex(docs.get(e.id)!));
+      }
+      if (opened.store instanceof SqliteAuditStore || opened.store instanceof ThreadedSqliteStore) {
+        const kinds = opened.store
+          .database()
+          .prepare("SELECT DISTINCT typeof(doc) AS t FROM audit_events WHERE instance = 'bytes-test'")
+          .all();
+        assert.deepEqual(kinds, [{ t: 'text' }]);
+      }
+      assert.equal((await opened.store.verify()).ok, true);
     });
 
     it('stores only audit fields: no query-string key, no raw user agent, no smuggled field', async () => {
