@@ -51,6 +51,8 @@ const ORDERS = [
 interface Slice {
   rps: number;
   cpuUsPerRequest: number;
+  /** The gateway's main thread (event loop) only. */
+  mainUsPerRequest: number;
   gcUsPerRequest: number;
   /** Waiting for the audit flush after the slice (not in its time: see the header). */
   flushMs: number;
@@ -58,6 +60,7 @@ interface Slice {
 
 interface Reply {
   cpuUs: number;
+  mainUs: number;
   gcMs: number;
   recorded: number;
 }
@@ -104,6 +107,7 @@ async function slice(server: ServerProcess, pool: Pool, body: string, audit: boo
   return {
     rps: n / seconds,
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / n,
+    mainUsPerRequest: (after.mainUs - before.mainUs) / n,
     gcUsPerRequest: ((after.gcMs - before.gcMs) * 1000) / n,
     flushMs,
   };
@@ -186,6 +190,8 @@ export async function runAuditCostBench(): Promise<string> {
   const sliceMedian = (c: Condition, f: (s: Slice) => number) => median(rounds.map((r) => f(r[c])));
   const cpuOn = median(rounds.flatMap((r) => [r.on.cpuUsPerRequest, r["on'"].cpuUsPerRequest]));
   const cpuOff = median(rounds.flatMap((r) => [r.off.cpuUsPerRequest, r["off'"].cpuUsPerRequest]));
+  const mainOn = median(rounds.flatMap((r) => [r.on.mainUsPerRequest, r["on'"].mainUsPerRequest]));
+  const mainOff = median(rounds.flatMap((r) => [r.off.mainUsPerRequest, r["off'"].mainUsPerRequest]));
   return [
     `One gateway process, audit switched per slice; ${ROUNDS} rounds of four ${SLICE_MS} ms slices`,
     `(on, off, on', off' in Williams-square order), 100 KB requests, concurrency ${CONCURRENCY}; each`,
@@ -208,6 +214,7 @@ export async function runAuditCostBench(): Promise<string> {
         'slice',
         'requests/s (median over rounds)',
         'gateway CPU µs per request (median)',
+        'of which main thread (median)',
         'main-thread GC pauses µs per request (median)',
       ],
       CONDITIONS.map((c) => [
@@ -221,13 +228,17 @@ export async function runAuditCostBench(): Promise<string> {
           0,
         ),
         fmt(
+          sliceMedian(c, (s) => s.mainUsPerRequest),
+          0,
+        ),
+        fmt(
           sliceMedian(c, (s) => s.gcUsPerRequest),
           0,
         ),
       ]),
     ),
     '',
-    `Audit CPU on the gateway: ${fmt(cpuOn - cpuOff, 1)} µs per request (median of on slices ${fmt(cpuOn, 0)} − off ${fmt(cpuOff, 0)}).`,
+    `Audit CPU on the gateway: ${fmt(cpuOn - cpuOff, 1)} µs per request (median of on slices ${fmt(cpuOn, 0)} − off ${fmt(cpuOff, 0)}), of which on the main thread ${fmt(mainOn - mainOff, 1)} µs (${fmt(mainOn, 0)} − ${fmt(mainOff, 0)}).`,
     `Audit cost at concurrency 32: ${pct(medianInterval(cost).median)} of throughput (A/A noise floor ${pct(medianInterval(aa).median)}, interval ${pct(medianInterval(aa).lo)} … ${pct(medianInterval(aa).hi)}).`,
   ].join('\n');
 }
