@@ -96,21 +96,37 @@ function str(value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
+/** Quoted forms of the few words events are made of (decisions, rules, categories, models...). */
+const WORDS = new Map<string, string>();
+const WORDS_MAX = 1024;
+
+function word(value: string): string {
+  let quoted = WORDS.get(value);
+  if (quoted === undefined) {
+    if (WORDS.size >= WORDS_MAX) WORDS.clear();
+    quoted = str(value);
+    WORDS.set(value, quoted);
+  }
+  return quoted;
+}
+
 function findingsJson(findings: readonly AuditFinding[]): string {
   let out = '[';
   let last: AuditFinding | undefined;
   let head = '';
+  let preview = '';
   let tail = '';
   for (const f of findings) {
-    // A real request names the same value (the project path) in a dozen places: only the JSON
-    // path and the role differ from the previous finding, whose other members are reused.
+    // A real request names the same value (the project path) in a dozen places: mostly only the
+    // JSON path and the role differ from the previous finding, whose other members are reused.
     if (!last || f.action !== last.action || f.category !== last.category) {
-      head = `{"action":${str(f.action)},"category":${str(f.category)},"path":`;
+      head = `{"action":${word(f.action)},"category":${word(f.category)},"path":`;
     }
+    if (!last || f.preview !== last.preview) preview = `,"preview":${str(f.preview)},"role":`;
     if (!last || f.ruleId !== last.ruleId || f.severity !== last.severity || f.valueHash !== last.valueHash) {
-      tail = `,"ruleId":${str(f.ruleId)},"severity":${str(f.severity)},"valueHash":${str(f.valueHash)}}`;
+      tail = `,"ruleId":${word(f.ruleId)},"severity":${word(f.severity)},"valueHash":${str(f.valueHash)}}`;
     }
-    out += `${last ? ',' : ''}${head}${str(f.path)},"preview":${str(f.preview)},"role":${str(f.role)}${tail}`;
+    out += `${last ? ',' : ''}${head}${str(f.path)}${preview}${word(f.role)}${tail}`;
     last = f;
   }
   return `${out}]`;
@@ -123,33 +139,33 @@ function findingsJson(findings: readonly AuditFinding[]): string {
  * added to buildEventFields must be added here too (the same test fails until it is).
  */
 export function eventDoc(e: Omit<AuditEvent, 'hash'>): string {
-  let out = `{"bytes_in":${e.bytes_in},"bytes_out":${e.bytes_out},"client":{"agent":${str(e.client.agent)}`;
+  let out = `{"bytes_in":${e.bytes_in},"bytes_out":${e.bytes_out},"client":{"agent":${word(e.client.agent)}`;
   if (e.client.user !== undefined) out += `,"user":${str(e.client.user)}`;
-  out += `},"decision":${str(e.decision)}`;
-  if (e.dialect !== undefined) out += `,"dialect":${str(e.dialect)}`;
+  out += `},"decision":${word(e.decision)}`;
+  if (e.dialect !== undefined) out += `,"dialect":${word(e.dialect)}`;
   if (e.egress !== undefined) {
     out += `,"egress":{"host":${str(e.egress.host)},"port":${e.egress.port}`;
     if (e.egress.rule !== undefined) out += `,"rule":${str(e.egress.rule)}`;
     out += '}';
   }
-  if (e.error !== undefined) out += `,"error":${str(e.error)}`;
+  if (e.error !== undefined) out += `,"error":${word(e.error)}`;
   out += `,"findings":${findingsJson(e.findings)}`;
   if (e.forensic !== undefined) {
     const f = e.forensic;
     out += `,"forensic":{"body":${str(f.body)},"bytes":${f.bytes},"truncated":${f.truncated}}`;
   }
-  out += `,"id":${str(e.id)},"instance":${str(e.instance)},"kind":${str(e.kind)},"latency_ms":{`;
+  out += `,"id":${str(e.id)},"instance":${word(e.instance)},"kind":${word(e.kind)},"latency_ms":{`;
   const l = e.latency_ms;
   if (l.inspect !== undefined) out += `"inspect":${l.inspect},`;
   out += `"total":${l.total}`;
   if (l.upstream !== undefined) out += `,"upstream":${l.upstream}`;
   out += '}';
-  if (e.method !== undefined) out += `,"method":${str(e.method)}`;
-  if (e.mode !== undefined) out += `,"mode":${str(e.mode)}`;
-  if (e.model !== undefined) out += `,"model":${str(e.model)}`;
+  if (e.method !== undefined) out += `,"method":${word(e.method)}`;
+  if (e.mode !== undefined) out += `,"mode":${word(e.mode)}`;
+  if (e.model !== undefined) out += `,"model":${word(e.model)}`;
   if (e.path !== undefined) out += `,"path":${str(e.path)}`;
   out += `,"prev_hash":${str(e.prev_hash)}`;
-  if (e.provider !== undefined) out += `,"provider":${str(e.provider)}`;
+  if (e.provider !== undefined) out += `,"provider":${word(e.provider)}`;
   out += `,"seq":${e.seq}`;
   if (e.status !== undefined) out += `,"status":${e.status}`;
   return `${out},"time":${str(e.time)}}`;

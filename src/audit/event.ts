@@ -70,14 +70,24 @@ export function sanitizePath(path: string): string {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** How each key was last written in a path (`.content`, `["a b"]`): requests repeat a few keys. */
+const KEYS = new Map<string, string>();
+const KEYS_MAX = 1024;
+
+function pathKey(key: string): string {
+  let written = KEYS.get(key);
+  if (written === undefined) {
+    if (KEYS.size >= KEYS_MAX) KEYS.clear();
+    written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    KEYS.set(key, written);
+  }
+  return written;
+}
+
 /** `['messages', 2, 'content']` → `$.messages[2].content`. */
 export function jsonPathToString(path: JsonPath): string {
   let out = '$';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (IDENTIFIER.test(part)) out += `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
-  }
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : pathKey(part);
   return out;
 }
 
