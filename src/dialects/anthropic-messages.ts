@@ -94,6 +94,26 @@ function addRemembered(out: Segment[], value: unknown, list: (into: Segment[]) =
   for (const seg of segs) out.push(seg);
 }
 
+/**
+ * Segments of a remembered turn (an earlier message resent unchanged), kept by the message's
+ * identity and its index, which their paths hold: the same message at another index (a client
+ * that dropped earlier turns) lists them again.
+ */
+const rememberedTurns = new WeakMap<object, { index: number; segs: readonly Segment[] }>();
+
+function addTurn(out: Segment[], message: object, index: number, list: (into: Segment[]) => void): void {
+  if (!isRemembered(message)) return list(out);
+  let kept = rememberedTurns.get(message);
+  if (kept === undefined || kept.index !== index) {
+    const own: Segment[] = [];
+    list(own);
+    for (const seg of own) Object.freeze(Object.freeze(seg).path);
+    markRun(Object.freeze(own));
+    rememberedTurns.set(message, (kept = { index, segs: own }));
+  }
+  for (const seg of kept.segs) out.push(seg);
+}
+
 function addTools(out: Segment[], tools: unknown): void {
   arrayOf(tools).forEach((tool, i) => {
     if (!isObject(tool)) return;
@@ -109,8 +129,10 @@ function segments(body: unknown): Segment[] {
   addRemembered(out, body.system, (into) => addContent(into, body.system, ['system'], 'system'));
   arrayOf(body.messages).forEach((message, i) => {
     if (!isObject(message)) return;
-    const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
-    addContent(out, message.content, ['messages', i, 'content'], role);
+    addTurn(out, message, i, (into) => {
+      const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
+      addContent(into, message.content, ['messages', i, 'content'], role);
+    });
   });
   addRemembered(out, body.tools, (into) => addTools(into, body.tools));
   // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.

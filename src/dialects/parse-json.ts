@@ -149,12 +149,21 @@ export function parseJsonBytes(bytes: Buffer): unknown {
 // when the same bytes come again (a memory compare), the value parsed then is used again and
 // only the rest of the body is parsed. Remembered values are deeply frozen: they are shared by
 // requests, so nothing may change them (an edit copies the containers on its path, see setAt).
-// The conversation itself (messages...) changes every turn and is always parsed.
+// The conversation (messages...) grows every turn, but its earlier turns come back byte for
+// byte: each element of the conversation array is remembered the same way, by its bytes, so a
+// turn parses only what is new since the last one.
 
 /** Top-level keys whose values are resent unchanged turn after turn, across dialects. */
 const STABLE_KEYS: ReadonlySet<string> = new Set(['tools', 'system', 'instructions', 'systemInstruction']);
 /** Values shorter than this are parsed: the compare and bookkeeping would cost as much. */
 const STABLE_MIN_BYTES = 1024;
+/** Top-level keys holding the conversation, as an array of turns (messages, contents, items). */
+const TURN_KEYS: ReadonlySet<string> = new Set(['messages', 'contents', 'input']);
+/** Turns shorter than this are parsed (a few hundred bytes parse faster than they are looked up). */
+const TURN_MIN_BYTES = 256;
+/** Turns remembered, and their bytes, at most; least recently used first out. */
+const TURNS_KEPT = 4096;
+const TURNS_MAX_BYTES = 8_000_000;
 /** Remembered values per key (a few projects or clients at once), and in all. */
 const STABLE_PER_KEY = 4;
 const STABLE_MAX_BYTES = 8_000_000;
@@ -167,9 +176,12 @@ interface StableEntry {
 const stable = new Map<string, StableEntry[]>();
 let stableBytes = 0;
 
-/** One top-level value taken from the cache (or just added to it) for one body. */
+/** One value taken from the cache (or just added to it) for one body. */
 export interface StableRange {
+  /** The top-level key it is under. */
   key: string;
+  /** For a turn: its index in the array under `key` (absent for a top-level value). */
+  index?: number;
   /** Bounds of the value's bytes in the body. */
   start: number;
   end: number;
@@ -246,6 +258,82 @@ function valueEnd(b: Buffer, i: number): number {
   return k;
 }
 
+/**
+ * Remembered turns, by byte length, then bytes (a memory compare). Insertion order of `turnOrder`
+ * is recency order: a hit moves its entry to the end.
+ */
+interface TurnEntry {
+  bytes: Buffer;
+  value: unknown;
+}
+const turnsByLength = new Map<number, TurnEntry[]>();
+const turnOrder = new Set<TurnEntry>();
+let turnBytes = 0;
+
+function findTurn(bytes: Buffer, start: number, end: number): TurnEntry | undefined {
+  const list = turnsByLength.get(end - start);
+  if (list === undefined) return undefined;
+  for (const entry of list) {
+    if (bytes.compare(entry.bytes, 0, entry.bytes.length, start, end) === 0) {
+      turnOrder.delete(entry);
+      turnOrder.add(entry);
+      return entry;
+    }
+  }
+  return undefined;
+}
+
+function rememberTurn(bytes: Buffer, value: unknown): void {
+  const entry: TurnEntry = { bytes, value };
+  let list = turnsByLength.get(bytes.length);
+  if (list === undefined) turnsByLength.set(bytes.length, (list = []));
+  list.push(entry);
+  turnOrder.add(entry);
+  turnBytes += bytes.length;
+  while (turnOrder.size > TURNS_KEPT || turnBytes > TURNS_MAX_BYTES) {
+    const oldest = turnOrder.values().next().value as TurnEntry;
+    turnOrder.delete(oldest);
+    turnBytes -= oldest.bytes.length;
+    const same = turnsByLength.get(oldest.bytes.length)!;
+    same.splice(same.indexOf(oldest), 1);
+    if (same.length === 0) turnsByLength.delete(oldest.bytes.length);
+  }
+}
+
+/**
+ * The end of the conversation array starting at `start` (its `[`), with each turn of at least
+ * TURN_MIN_BYTES that is an object or an array put in `ranges` (remembered) or `fresh` (new);
+ * -1 when the bytes end first.
+ */
+function scanTurns(
+  bytes: Buffer,
+  key: string,
+  start: number,
+  ranges: StableRange[],
+  fresh: { key: string; index?: number; start: number; end: number }[],
+): number {
+  let i = start + 1;
+  while (isJsonSpace(bytes[i])) i++;
+  if (bytes[i] === 0x5d) return i + 1;
+  for (let index = 0; ; index++) {
+    const at = i;
+    const c = bytes[at];
+    const end = valueEnd(bytes, at);
+    if (end < 0) return -1;
+    if ((c === 0x7b || c === 0x5b) && end - at >= TURN_MIN_BYTES) {
+      const known = findTurn(bytes, at, end);
+      if (known !== undefined) ranges.push({ key, index, start: at, end, value: known.value });
+      else fresh.push({ key, index, start: at, end });
+    }
+    i = end;
+    while (isJsonSpace(bytes[i])) i++;
+    if (bytes[i] === 0x5d) return i + 1;
+    if (bytes[i] !== 0x2c) return -1;
+    i++;
+    while (isJsonSpace(bytes[i])) i++;
+  }
+}
+
 function remember(key: string, bytes: Buffer, value: unknown): void {
   let list = stable.get(key);
   if (list === undefined) stable.set(key, (list = []));
@@ -272,7 +360,7 @@ function parseWithStable(bytes: Buffer): unknown {
   if (bytes[i] !== 0x7b) return undefined;
   i++;
   const ranges: StableRange[] = [];
-  const fresh: { key: string; start: number; end: number }[] = [];
+  const fresh: { key: string; index?: number; start: number; end: number }[] = [];
   const seen: string[] = [];
   for (;;) {
     while (isJsonSpace(bytes[i])) i++;
@@ -290,12 +378,15 @@ function parseWithStable(bytes: Buffer): unknown {
     const start = i;
     const c = bytes[i];
     let end = -1;
-    if (STABLE_KEYS.has(key)) {
+    if (STABLE_KEYS.has(key) || TURN_KEYS.has(key)) {
       // A key given twice: JSON.parse keeps the last value at the first place. Not worth it.
       if (seen.includes(key)) return undefined;
       seen.push(key);
     }
-    if (STABLE_KEYS.has(key) && (c === 0x7b || c === 0x5b || c === 0x22)) {
+    if (TURN_KEYS.has(key) && c === 0x5b) {
+      end = scanTurns(bytes, key, start, ranges, fresh);
+      if (end < 0) return undefined;
+    } else if (STABLE_KEYS.has(key) && (c === 0x7b || c === 0x5b || c === 0x22)) {
       for (const entry of stable.get(key) ?? []) {
         const len = entry.bytes.length;
         if (start + len <= n && bytes.compare(entry.bytes, 0, len, start, start + len) === 0) {
@@ -332,7 +423,8 @@ function parseWithStable(bytes: Buffer): unknown {
     const copy = Buffer.from(bytes.subarray(f.start, f.end));
     deepFreeze(parsed.value);
     if (parsed.value !== null && typeof parsed.value === 'object') rememberedValues.add(parsed.value);
-    remember(f.key, copy, parsed.value);
+    if (f.index === undefined) remember(f.key, copy, parsed.value);
+    else rememberTurn(copy, parsed.value);
     ranges.push({ ...f, value: parsed.value });
   }
   if (ranges.length === 0) return undefined;
@@ -348,7 +440,10 @@ function parseWithStable(bytes: Buffer): unknown {
   const parsed = parseLatin1(bytes, pieces);
   if (parsed === undefined) return undefined;
   const body = parsed.value as Record<string, unknown>;
-  for (const r of ranges) body[r.key] = r.value;
+  for (const r of ranges) {
+    if (r.index === undefined) body[r.key] = r.value;
+    else (body[r.key] as unknown[])[r.index] = r.value;
+  }
   rangesOf.set(body, ranges);
   return body;
 }

@@ -89,10 +89,10 @@ export function spliceJson(
 }
 
 /**
- * A top-level value whose bytes the caller knows (the parser took it from its cache, see
- * src/dialects/parse-json.ts): with no edit below it, the scan jumps over it once it knows that
- * scanning it would not give up — found once per value, since the value is the same object
- * whenever its bytes are the same.
+ * A value whose bytes the caller knows (the parser took it from its cache, see
+ * src/dialects/parse-json.ts: a top-level value or a turn of the conversation): with no edit
+ * below it, the scan jumps over it once it knows that scanning it would not give up — found
+ * once per value, since the value is the same object whenever its bytes are the same.
  */
 export interface KnownValue {
   start: number;
@@ -142,7 +142,7 @@ function locate(
     let c = 0;
     while (i < n && isJsonSpace((c = raw[i] as number))) i++;
     if (i >= n) return false;
-    const jump = depth === 0 && slot === undefined ? jumps?.get(i) : undefined;
+    const jump = slot === undefined && jumps !== undefined ? jumps.get(i) : undefined;
     if (jump !== undefined) {
       i = jump;
     } else if (c === 0x22) {

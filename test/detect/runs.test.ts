@@ -77,7 +77,7 @@ describe('runs of frozen inputs', () => {
       const run = segs.slice(a, b);
       assert.equal(runAt([...run], 0)?.length, run.length);
       assert.equal(runAt(run.slice(0, -1), 0), undefined);
-      if (run.length > 1) assert.equal(runAt([run[0]!, ...run.slice(2), run[1]!], 0), undefined);
+      if (run.length > 2) assert.equal(runAt([run[0]!, ...run.slice(2), run[1]!], 0), undefined);
     }
     // Unfrozen inputs are never a run.
     const plain = thaw(segs.slice(0, 3));

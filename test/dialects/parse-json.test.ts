@@ -226,16 +226,74 @@ describe('parseJsonBytes', () => {
     }
   });
 
+  test('turns of the conversation come from the cache, exactly and frozen', () => {
+    const turn = (k: number, extra = '') => ({
+      role: k % 2 === 0 ? 'user' : 'assistant',
+      content: [{ type: 'text', text: `turn ${k} → ${extra}${'words of the conversation é '.repeat(12)}` }],
+    });
+    const small = { role: 'user', content: 'short' };
+    const body = (key: string, turns: unknown[], rest = '') =>
+      `{"model":"m",${JSON.stringify(key)}:${JSON.stringify(turns)}${rest},"stream":true}`;
+    for (const key of ['messages', 'contents', 'input']) {
+      const turns = [turn(0), small, turn(1), turn(2)];
+      for (let n = 1; n <= turns.length; n++) {
+        const bytes = Buffer.from(body(key, turns.slice(0, n)));
+        check(bytes);
+        const got = parseJsonBytes(bytes) as Record<string, unknown[]>;
+        const list = got[key]!;
+        assert.ok(!isShared(list), 'the array itself is the request’s own');
+        list.forEach((t, i) => assert.equal(isShared(t), i !== 1, `turn ${i}: remembered unless short`));
+      }
+      // The same turn object again, also at another index; a changed turn is parsed anew.
+      const a = parseJsonBytes(Buffer.from(body(key, [turn(0), turn(1)]))) as Record<string, unknown[]>;
+      const b = parseJsonBytes(Buffer.from(body(key, [turn(1)]))) as Record<string, unknown[]>;
+      assert.equal(a[key]![1], b[key]![0]);
+      const c = parseJsonBytes(Buffer.from(body(key, [turn(1, 'x')]))) as Record<string, unknown[]>;
+      assert.notEqual(c[key]![0], b[key]![0]);
+      assert.deepEqual(
+        (stableRanges(a) ?? []).map((r) => [r.key, r.index]),
+        [
+          [key, 0],
+          [key, 1],
+        ],
+      );
+      // Repeated, spaced, nested, broken: still exactly JSON.parse.
+      const t = JSON.stringify(turn(0));
+      const variants = [
+        `{${JSON.stringify(key)}:[],${JSON.stringify(key)}:[${t}]}`,
+        `{${JSON.stringify(key)}:[${t}],${JSON.stringify(key)}:[]}`,
+        `{${JSON.stringify(key)}: [ ${t} , ${t} ] }`,
+        `{${JSON.stringify(key)}:[${t},]}`,
+        `{${JSON.stringify(key)}:[${t}`,
+        `{${JSON.stringify(key)}:[${t}]`,
+        `{${JSON.stringify(key)}:[${t.slice(0, -1)}]}`,
+        `{${JSON.stringify(key)}:[${t}] x}`,
+        `{${JSON.stringify(key)}:[[${t}],{"a":${t}}]}`,
+        `{${JSON.stringify(key)}:${JSON.stringify('a string ' + t)}}`,
+        `{${JSON.stringify(key)}:[${t}],"é":1}`,
+        `{"x":{${JSON.stringify(key)}:[${t}]}}`,
+      ];
+      for (const v of variants) {
+        check(Buffer.from(v));
+        check(Buffer.from(v));
+      }
+    }
+  });
+
   test('random bodies with remembered values, changed between requests', () => {
     const value = fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' });
-    const bigArray = fc
-      .array(value, { minLength: 1, maxLength: 8 })
-      .map((items) => [...items, 'padding é '.repeat(120)]);
+    const bigArray = fc.array(value, { minLength: 1, maxLength: 8 }).map((items) => [
+      ...items,
+      'padding é '.repeat(120),
+      // Turns long enough to be remembered (objects and arrays of 256 bytes and more).
+      { role: 'user', content: ['padding é '.repeat(30), ...items] },
+      ['padding é '.repeat(30), items],
+    ]);
     fc.assert(
       fc.property(
         fc.array(
           fc.tuple(
-            fc.constantFrom('tools', 'system', 'messages', 'model', 'instructions'),
+            fc.constantFrom('tools', 'system', 'messages', 'model', 'instructions', 'contents', 'input'),
             fc.oneof(value, bigArray),
           ),
           {

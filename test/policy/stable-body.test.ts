@@ -110,4 +110,79 @@ describe('bodies parsed from bytes leave exactly as before', () => {
       }
     });
   }
+
+  it('claude: a growing conversation leaves turn after turn as with JSON.parse', async () => {
+    // Each turn resends the earlier ones, byte for byte: the parser takes them from its cache,
+    // the dialect keeps their segments, the detectors keep what they found in them. What
+    // leaves must be exactly what the uncached path sends: body bytes, headers, findings.
+    const capture = loadCapture('claude');
+    const req = capture.requests.find(
+      (r) => typeof r.body === 'object' && JSON.stringify(r.body).length > 50_000,
+    )!;
+    const base = req.body as Json;
+    const home = Object.values(capture.planted).find((v) => v.startsWith('/home/')) ?? '/home/alice';
+    const secret = Object.values(capture.planted).find((v) => /^(sk-|AKIA|ghp_)/.test(v)) ?? 'none';
+    const turns: unknown[] = [];
+    const said = (k: number): unknown[] => [
+      {
+        role: 'assistant',
+        content: [
+          {
+            type: 'text',
+            text: `Step ${k}: I will read ${home}/src/file-${k}.ts now. ${'Plan. '.repeat(40)}`,
+          },
+          {
+            type: 'tool_use',
+            id: `toolu_${k}`,
+            name: 'Read',
+            input: { file_path: `${home}/src/file-${k}.ts` },
+          },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: `toolu_${k}`,
+            content: `export const key${k} = "${secret}"; // ${home}\n${'const x = 1;\n'.repeat(30)}`,
+          },
+        ],
+      },
+    ];
+    const reference = inspectorFor();
+    const subject = inspectorFor();
+    let remembered = 0;
+    const send = async (messages: unknown[], label: string) => {
+      const raw = Buffer.from(JSON.stringify({ ...base, messages }));
+      const request = (body: unknown, own: boolean) => ({
+        provider: 'anthropic' as const,
+        dialect: resolveDialect('anthropic', 'POST', '/v1/messages'),
+        method: 'POST',
+        path: '/v1/messages',
+        query: new URLSearchParams('beta=true'),
+        headers: { ...req.headers },
+        body,
+        raw: own ? Buffer.from(raw) : raw,
+        rawOwned: own,
+      });
+      const want = await reference.inspect(request(JSON.parse(raw.toString('utf8')), false));
+      const parsed = parseJsonBytes(raw) as { messages: unknown[] };
+      remembered += parsed.messages.filter((m) => Object.isFrozen(m)).length;
+      const got = await subject.inspect(request(parsed, true));
+      assert.equal(sentBytes(got, raw), sentBytes(want, raw), label);
+    };
+    const first = base.messages as unknown[];
+    for (let k = 0; k < 6; k++) {
+      turns.push(...said(k));
+      await send([...first, ...turns], `turn ${k}`);
+      await send([...first, ...turns], `turn ${k}, again`);
+    }
+    // Earlier turns dropped (their indices move), and one earlier turn changed.
+    await send(turns.slice(4), 'dropped turns');
+    const changed = structuredClone(turns);
+    (changed[2] as { content: { text?: string }[] }).content[0]!.text = `changed ${home}`;
+    await send([...first, ...changed], 'changed turn');
+    assert.ok(remembered > 20, 'earlier turns came from the cache');
+  });
 });
