@@ -5,7 +5,7 @@
  * use. Prints one JSON line with its port, stops on SIGINT.
  */
 import { createServer as createHttpServer } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import pino from 'pino';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,25 @@ if (role === 'bare') {
   });
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
   process.stdout.write(`${JSON.stringify({ port: (bare.address() as { port: number }).port })}\n`);
+} else if (role === 'raw') {
+  // For reference: the smallest net.Server CONNECT proxy (the head in one read, no checks at all).
+  const raw = createNetServer({ noDelay: true }, (client) => {
+    client.once('data', (chunk: Buffer) => {
+      const target = chunk.toString('latin1', 8, chunk.indexOf(32, 8));
+      const colon = target.lastIndexOf(':');
+      const out = connect(
+        { host: target.slice(0, colon), port: Number(target.slice(colon + 1)), noDelay: true },
+        () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          client.pipe(out).pipe(client);
+        },
+      );
+      out.on('error', () => client.destroy());
+    });
+    client.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()));
+  process.stdout.write(`${JSON.stringify({ port: (raw.address() as { port: number }).port })}\n`);
 } else if (role === 'proxy') {
   const proxy = await startForwardProxy({
     port: 0,

@@ -11,6 +11,10 @@
  *       CONNECT through; round i starts at route i mod the number of routes) and times socket()
  *       until one byte came back from the echo server.
  *       Prints one line per ROUTE: the N times in microseconds.
+ *   egress-probe proxy
+ *       the smallest CONNECT proxy this host can run (one thread, epoll, nonblocking, IP-literal
+ *       targets only, no policy, no events): the floor a proxy's added setup time is read against.
+ *       Prints {"proxy":P}; ends on stdin EOF.
  *   egress-probe stream SINK BYTES CHUNK ROUTE
  *       one connection (direct or through the proxy at ROUTE) writes BYTES in writes of CHUNK
  *       bytes, half-closes and waits for the sink's count. Prints the seconds from the first
@@ -111,7 +115,7 @@ static void *stdin_watch(void *arg) {
   exit(0);
 }
 
-static int serve(void) {
+static _Noreturn void serve(void) {
   int echo_port, sink_port;
   int efd_listen = listen_any(&echo_port);
   int sfd_listen = listen_any(&sink_port);
@@ -146,6 +150,184 @@ static int serve(void) {
         continue;
       }
       (void)!write(fd, buf, (size_t)r);
+    }
+  }
+}
+
+/* ---- floor proxy ---- */
+
+/* One tunnel: two ends, each registered in epoll with a pointer to its end. */
+struct tunnel;
+struct end {
+  struct tunnel *t;
+  int fd;
+  int eof;    /* read returned 0: the other end was half-closed */
+  int parked; /* a client that spoke while its tunnel was dialled: not polled until it opens */
+};
+struct tunnel {
+  struct end client, server;
+  int state; /* 0: reading the CONNECT head, 1: dialling, 2: open, 3: closed */
+  struct tunnel *next_closed;
+  size_t got;
+  char head[2048];
+};
+
+static int proxy_ep;
+/* Closed in this batch of events: freed after it, so that later events of the batch can see it. */
+static struct tunnel *closed;
+
+static void tunnel_close(struct tunnel *t) {
+  if (t->client.fd >= 0) close(t->client.fd);
+  if (t->server.fd >= 0) close(t->server.fd);
+  t->state = 3;
+  t->next_closed = closed;
+  closed = t;
+}
+
+/* Writes all of p to a nonblocking fd, waiting in poll when its buffer is full. */
+static int write_nb(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        poll(&pfd, 1, -1);
+        continue;
+      }
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static void proxy_head(struct tunnel *t) {
+  ssize_t r = read(t->client.fd, t->head + t->got, sizeof t->head - 1 - t->got);
+  if (r < 0 && errno == EAGAIN) return;
+  if (r <= 0) {
+    tunnel_close(t);
+    return;
+  }
+  t->got += (size_t)r;
+  t->head[t->got] = 0;
+  if (!strstr(t->head, "\r\n\r\n")) {
+    if (t->got == sizeof t->head - 1) tunnel_close(t);
+    return;
+  }
+  char host[64];
+  int port;
+  if (sscanf(t->head, "CONNECT %63[0-9.]:%d ", host, &port) != 2) {
+    tunnel_close(t);
+    return;
+  }
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+    tunnel_close(t);
+    return;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    tunnel_close(t);
+    return;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  t->server.fd = fd;
+  t->state = 1;
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
+    tunnel_close(t);
+    return;
+  }
+  struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &t->server};
+  epoll_ctl(proxy_ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void proxy_connected(struct tunnel *t) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(t->server.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    tunnel_close(t);
+    return;
+  }
+  static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+  if (write_nb(t->client.fd, ok, sizeof ok - 1) < 0) {
+    tunnel_close(t);
+    return;
+  }
+  t->state = 2;
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->server};
+  epoll_ctl(proxy_ep, EPOLL_CTL_MOD, t->server.fd, &ev);
+  if (t->client.parked) {
+    struct epoll_event cev = {.events = EPOLLIN, .data.ptr = &t->client};
+    epoll_ctl(proxy_ep, EPOLL_CTL_MOD, t->client.fd, &cev);
+  }
+}
+
+/* The client is readable while its tunnel is dialled (bytes after the head, or EOF). */
+static void proxy_park(struct end *client) {
+  struct epoll_event ev = {.events = 0, .data.ptr = client};
+  epoll_ctl(proxy_ep, EPOLL_CTL_MOD, client->fd, &ev);
+  client->parked = 1;
+}
+
+static void proxy_move(struct end *from, char *buf, size_t cap) {
+  struct tunnel *t = from->t;
+  struct end *to = from == &t->client ? &t->server : &t->client;
+  ssize_t r = read(from->fd, buf, cap);
+  if (r < 0 && errno == EAGAIN) return;
+  if (r < 0 || (r > 0 && write_nb(to->fd, buf, (size_t)r) < 0)) {
+    tunnel_close(t);
+    return;
+  }
+  if (r > 0) return;
+  from->eof = 1;
+  epoll_ctl(proxy_ep, EPOLL_CTL_DEL, from->fd, NULL);
+  shutdown(to->fd, SHUT_WR);
+  if (to->eof) tunnel_close(t);
+}
+
+static _Noreturn void proxy(void) {
+  int port;
+  int lfd = listen_any(&port);
+  printf("{\"proxy\":%d}\n", port);
+  fflush(stdout);
+  pthread_t watch;
+  pthread_create(&watch, NULL, stdin_watch, NULL);
+  proxy_ep = epoll_create1(0);
+  static struct end listener = {.fd = -1};
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener};
+  epoll_ctl(proxy_ep, EPOLL_CTL_ADD, lfd, &ev);
+  static char buf[1 << 20];
+  struct epoll_event events[64];
+  for (;;) {
+    int n = epoll_wait(proxy_ep, events, 64, -1);
+    for (int i = 0; i < n; i++) {
+      struct end *e = events[i].data.ptr;
+      if (e == &listener) {
+        int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+        if (c < 0) continue;
+        int one = 1;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct tunnel *t = calloc(1, sizeof *t);
+        t->client = (struct end){.t = t, .fd = c};
+        t->server = (struct end){.t = t, .fd = -1};
+        struct epoll_event cev = {.events = EPOLLIN, .data.ptr = &t->client};
+        epoll_ctl(proxy_ep, EPOLL_CTL_ADD, c, &cev);
+        continue;
+      }
+      struct tunnel *t = e->t;
+      if (t->state == 0) proxy_head(t);
+      else if (t->state == 1 && e == &t->client) proxy_park(e);
+      else if (t->state == 1) proxy_connected(t);
+      else if (t->state == 2) proxy_move(e, buf, sizeof buf);
+    }
+    while (closed != NULL) {
+      struct tunnel *t = closed;
+      closed = t->next_closed;
+      free(t);
     }
   }
 }
@@ -249,7 +431,8 @@ static int stream(int sink, uint64_t total, size_t chunk, int proxy) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve();
+  if (argc >= 2 && strcmp(argv[1], "serve") == 0) serve();
+  if (argc >= 2 && strcmp(argv[1], "proxy") == 0) proxy();
   if (argc >= 5 && strcmp(argv[1], "setup") == 0) {
     int nroutes = argc - 4;
     int *routes = malloc(sizeof(int) * (size_t)nroutes);
@@ -258,6 +441,6 @@ int main(int argc, char **argv) {
   }
   if (argc == 6 && strcmp(argv[1], "stream") == 0)
     return stream(atoi(argv[2]), strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10), atoi(argv[5]));
-  fprintf(stderr, "usage: egress-probe serve | setup ECHO N ROUTE... | stream SINK BYTES CHUNK ROUTE\n");
+  fprintf(stderr, "usage: egress-probe serve | proxy | setup ECHO N ROUTE... | stream SINK BYTES CHUNK ROUTE\n");
   return 2;
 }

@@ -12,6 +12,8 @@
  */
 import { Socket, type Server } from 'node:net';
 import type { ReadSink } from './tunnel.js';
+import { peerAddress, readResult, shutdownHandle, UV_EOF, writeHandle, type RawHandle } from './handles.js';
+import { LINGER_MS } from './respond.js';
 
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
@@ -121,4 +123,145 @@ export function wrapAccepted(handle: AcceptedHandle, head: (chunk: Buffer) => bo
       return takeHeld();
     },
   };
+}
+
+/**
+ * An accepted connection read on its handle (handles.ts) until its first bytes show whether it
+ * takes the fast path: a complete CONNECT head, allowed, straight to its destination. Anything
+ * else becomes a net.Socket (`toSocket`) and takes the proxy's socket paths with those bytes.
+ */
+export class AcceptedClient {
+  /** When it was accepted (Date.now()): a head must be complete within the proxy's head timeout. */
+  readonly since = Date.now();
+  /** `head`: reads go to `onHead`; `hold`: kept for the tunnel being dialled; `drop`: refused. */
+  private mode: 'head' | 'hold' | 'drop' | 'socket' = 'head';
+  private held: Buffer[] = NONE;
+  private heldBytes = 0;
+  /** The client's FIN arrived after its head. */
+  ended = false;
+  private closed = false;
+  private address: string | undefined;
+  private onFail: (() => void) | undefined;
+  private linger: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly handle: RawHandle,
+    private readonly onHead: (chunk: Buffer) => void,
+    /** The connection ended or failed before its head was read: it is closed, without an answer. */
+    private readonly onGone: () => void,
+  ) {
+    handle.useUserBuffer(SCRATCH);
+    const read = () => this.read();
+    handle.onread = function onClientRead() {
+      read();
+      return undefined;
+    };
+    handle.readStart();
+  }
+
+  private read(): void {
+    const nread = readResult();
+    switch (this.mode) {
+      case 'head':
+        if (nread > 0) {
+          this.onHead(SCRATCH.subarray(0, nread));
+        } else {
+          this.close();
+          this.onGone();
+        }
+        return;
+      case 'hold':
+        if (nread > 0) {
+          if (this.held === NONE) this.held = [];
+          this.held.push(Buffer.from(SCRATCH.subarray(0, nread)));
+          this.heldBytes += nread;
+          if (this.heldBytes >= MAX_HELD) this.handle.readStop();
+        } else if (nread === UV_EOF) {
+          this.ended = true;
+        } else {
+          this.onFail?.();
+        }
+        return;
+      case 'drop':
+        if (nread < 0) this.close();
+        return;
+      default:
+    }
+  }
+
+  /** The head is read: what arrives next is kept (`first` goes in front); `onFail` on a reset. */
+  hold(first: Buffer, onFail: () => void): void {
+    this.mode = 'hold';
+    this.onFail = onFail;
+    if (first.length > 0) {
+      this.held = [first];
+      this.heldBytes = first.length;
+    }
+  }
+
+  /** What was kept, in order; from here the tunnel reads the handle. */
+  takeHeld(): Buffer[] {
+    const out = this.held;
+    this.held = NONE;
+    this.heldBytes = 0;
+    this.mode = 'socket';
+    return out;
+  }
+
+  /** The peer's address, read once (a system call, asked for when the event is made). */
+  peer(): string {
+    this.address ??= this.closed ? '' : peerAddress(this.handle);
+    return this.address;
+  }
+
+  /**
+   * Answers and closes, like respond.ts's answerRaw: what the client still sends is read and
+   * dropped until it closes, or for LINGER_MS.
+   */
+  answer(bytes: Buffer): void {
+    this.peer();
+    this.mode = 'drop';
+    this.held = NONE;
+    if (writeHandle(this.handle, bytes) < 0) {
+      this.close();
+      return;
+    }
+    const err = shutdownHandle(this.handle, () => {
+      if (this.ended) this.close();
+    });
+    if (err !== 0) {
+      this.close();
+      return;
+    }
+    if (this.ended) return;
+    this.handle.readStart();
+    this.linger = setTimeout(() => this.close(), LINGER_MS);
+    this.linger.unref();
+  }
+
+  /** Runs once the connection is closed (by `close`). */
+  afterClose: (() => void) | undefined;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.linger !== undefined) clearTimeout(this.linger);
+    this.handle.close();
+    this.afterClose?.();
+  }
+
+  /** For the proxy's set of open connections, which it destroys when it closes. */
+  destroy(): void {
+    this.close();
+  }
+
+  /**
+   * The connection as a net.Socket that reads with onread (wrapAccepted), for the socket paths;
+   * only while the head is being read (nothing held, no FIN seen).
+   */
+  toSocket(head: (chunk: Buffer) => boolean): AcceptedReader {
+    this.mode = 'socket';
+    this.handle.readStop();
+    return wrapAccepted(this.handle as unknown as AcceptedHandle, head);
+  }
 }

@@ -11,6 +11,10 @@ import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
 import { onreadClients, planTunnel, readsIntoBuffers, splice, type SplicedTunnel } from './tunnel.js';
 import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
+import type { AcceptedClient } from './accept.js';
+import { dialHandle, HandleTunnel } from './handle-tunnel.js';
+import { writeHandle } from './handles.js';
+import { rawAnswer } from './respond.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
 
@@ -43,8 +47,8 @@ export interface ConnectContext {
   /** This proxy's Via pseudonym, sent on CONNECTs to the upstream proxy. */
   via: string;
   connectTimeoutMs: number;
-  /** Client sockets in a CONNECT (dialling or tunnelling); destroyed when the proxy closes. */
-  open: Set<Duplex>;
+  /** Client connections in a CONNECT (dialling or tunnelling); destroyed when the proxy closes. */
+  open: Set<{ destroy(): void }>;
 }
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
@@ -172,6 +176,63 @@ export function handleConnect(
       status: 200,
       route: tunnel.route,
       tunnel: mode,
+    });
+  });
+}
+
+/**
+ * The fast path (handles.ts): a CONNECT read on an accepted handle, allowed by `rule`, straight
+ * to `dest`, with no interception hook. Dialled, answered and tunnelled on handles; the `200`
+ * goes out in the tick the connection completes, the event after it. `rest`: bytes after the head.
+ */
+export function connectDirect(
+  ctx: ConnectContext,
+  req: ConnectRequest,
+  client: AcceptedClient,
+  rest: Buffer,
+  dest: Destination,
+  rule: string,
+  start = performance.now(),
+): void {
+  const { report, open } = ctx;
+  const tunnel = new HandleTunnel(client.handle, () => open.delete(tunnel));
+  open.add(tunnel);
+  // The event is made after the answer, possibly after a short tunnel closed: keep its address.
+  tunnel.beforeClose = () => void client.peer();
+  client.hold(rest, () => tunnel.destroy());
+  dialHandle(tunnel, dest.host, dest.port, ctx.connectTimeoutMs, (err, server, unread) => {
+    if (err !== undefined || server === undefined) {
+      const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);
+      // The client stays tracked until it closed after the answer.
+      open.delete(tunnel);
+      open.add(client);
+      client.afterClose = () => open.delete(client);
+      client.answer(rawAnswer(e.status, `Airlock egress proxy: ${e.message}`));
+      report(req.client, start, {
+        method: 'CONNECT',
+        ...dest,
+        decision: 'allow',
+        rule,
+        outcome: 'upstream_error',
+        status: e.status,
+        route: 'direct',
+        error: e.code,
+      });
+      return;
+    }
+    writeHandle(client.handle, ESTABLISHED);
+    for (const chunk of unread) writeHandle(client.handle, chunk);
+    const clientEnded = client.ended;
+    tunnel.open(server, client.takeHeld(), clientEnded);
+    report(req.client, start, {
+      method: 'CONNECT',
+      ...dest,
+      decision: 'allow',
+      rule,
+      outcome: 'tunnel',
+      status: 200,
+      route: 'direct',
+      tunnel: 'buffers',
     });
   });
 }

@@ -5,17 +5,22 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+/** A complete plain-text HTTP answer with `Connection: close`, as bytes for a raw connection. */
+export function rawAnswer(status: number, message: string): Buffer {
+  const body = `${message}\n`;
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Writes a complete plain-text HTTP answer on a raw socket (CONNECT and parse errors have no `res`). */
 export function answerRaw(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
-  const body = `${message}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawAnswer(status, message));
   // What the client still sends is read and dropped: closing with unread bytes would reset the
   // connection, and the client could lose the answer. A client that never closes is cut off.
   socket.resume();
@@ -25,7 +30,7 @@ export function answerRaw(socket: Duplex, status: number, message: string): void
 }
 
 /** How long a refused client may take to close after the answer. */
-const LINGER_MS = 10_000;
+export const LINGER_MS = 10_000;
 
 export function answerPlain(res: ServerResponse, status: number, message: string): void {
   const body = `${message}\n`;

@@ -31,7 +31,21 @@ const MAX_BUFFER = 1024 * 1024;
 const spare: Buffer[] = [];
 const MAX_SPARE = 64;
 const EMPTY = Buffer.alloc(0);
-const takeBuffer = () => spare.pop() ?? Buffer.allocUnsafe(MIN_BUFFER);
+export const takeBuffer = (): Buffer => spare.pop() ?? Buffer.allocUnsafe(MIN_BUFFER);
+/** A read buffer nothing reads into or writes from any more, for the next tunnel. */
+export function releaseBuffer(buffer: Buffer): void {
+  if (buffer.length === MIN_BUFFER && spare.length < MAX_SPARE) spare.push(buffer);
+}
+
+/**
+ * The size of the next read buffer after a read of `nread` into `buffer`: grown while reads fill
+ * it, back to the small one when they stop doing so; undefined to keep it.
+ */
+export function nextBuffer(buffer: Buffer, nread: number): Buffer | undefined {
+  if (nread === buffer.length)
+    return buffer.length < MAX_BUFFER ? Buffer.allocUnsafe(buffer.length * 4) : undefined;
+  return buffer.length > MIN_BUFFER && nread <= buffer.length / 16 ? takeBuffer() : undefined;
+}
 
 /** The parts of node:net's internal stream handle (`TCPWrap`) used here. */
 interface StreamHandle {
@@ -116,7 +130,7 @@ function forwarder(from: () => Socket, to: () => Socket) {
     buffer: () => buffer,
     /** After both sockets closed: nothing reads into the buffer or writes from it any more. */
     release(): void {
-      if (buffer.length === MIN_BUFFER && spare.length < MAX_SPARE) spare.push(buffer);
+      releaseBuffer(buffer);
       buffer = EMPTY;
     },
     callback(nread: number, buf: Uint8Array): boolean {
@@ -131,11 +145,7 @@ function forwarder(from: () => Socket, to: () => Socket) {
       }
       out.write(nread === buf.length ? buf : buf.subarray(0, nread), written);
       // The next read goes to the buffer returned by buffer() afterwards: size it for the traffic.
-      if (nread === buffer.length) {
-        if (buffer.length < MAX_BUFFER) buffer = Buffer.allocUnsafe(buffer.length * 4);
-      } else if (buffer.length > MIN_BUFFER && nread <= buffer.length / 16) {
-        buffer = takeBuffer();
-      }
+      buffer = nextBuffer(buffer, nread) ?? buffer;
       if (out.writableLength === 0) return true;
       // The write still holds `buf`: read nothing into it until the write completed.
       waiting = true;
@@ -153,14 +163,7 @@ function rewrap(
   handle: StreamHandle,
   onread: ReturnType<typeof forwarder>,
 ): { socket: Socket; unread: Buffer[] } {
-  // The handle leaves first, so that reading out the old socket's buffer cannot restart it.
-  (old as unknown as SocketInternals)._handle = null;
-  const unread: Buffer[] = [];
-  for (let chunk: unknown = old.read(); chunk !== null; chunk = old.read()) unread.push(chunk as Buffer);
-  old.removeAllListeners();
-  // Without a handle, destroy() only settles the old socket (and the server's connection count).
-  old.on('error', () => {});
-  old.destroy();
+  const unread = release(old);
   const socket = new Socket({
     handle,
     onread,
@@ -169,6 +172,28 @@ function rewrap(
     pauseOnCreate: true,
   } as ConstructorParameters<typeof Socket>[0]);
   return { socket, unread };
+}
+
+/** Takes `handle` from `old` (which is destroyed) and returns what `old` had read but not delivered. */
+function release(old: Socket): Buffer[] {
+  // The handle leaves first, so that reading out the old socket's buffer cannot restart it.
+  (old as unknown as SocketInternals)._handle = null;
+  const unread: Buffer[] = [];
+  for (let chunk: unknown = old.read(); chunk !== null; chunk = old.read()) unread.push(chunk as Buffer);
+  old.removeAllListeners();
+  // Without a handle, destroy() only settles the old socket (and the server's connection count).
+  old.on('error', () => {});
+  old.destroy();
+  return unread;
+}
+
+/**
+ * A connected socket's handle, taken from it for use on its own (handle-tunnel.ts), with what
+ * the socket had read but not delivered; undefined when the socket cannot give it up.
+ */
+export function adoptHandle(socket: Socket): { handle: object; unread: Buffer[] } | undefined {
+  const handle = detachableHandle(socket);
+  return handle === undefined ? undefined : { handle, unread: release(socket) };
 }
 
 /** The two ends of a tunnel, found by the forwarders when data arrives. */

@@ -170,7 +170,7 @@ export interface ProxyStand {
   echo: Awaited<ReturnType<typeof startEcho>>;
   web: Awaited<ReturnType<typeof startHttpEcho>>;
   proxy: ForwardProxy;
-  events: EgressEvent[];
+  readonly events: EgressEvent[];
   close(): Promise<void>;
 }
 
@@ -185,7 +185,11 @@ export async function startProxyStand(
     echo,
     web,
     proxy,
-    events,
+    /** Every event so far: the proxy hands its batched events over first. */
+    get events() {
+      proxy.flushEvents();
+      return events;
+    },
     async close() {
       await proxy.close();
       await echo.close();

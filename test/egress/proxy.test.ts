@@ -146,6 +146,7 @@ test('strict profile: only the allow list passes', async () => {
       `GET http://127.0.0.1:${s.web.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     assert.match(plain, /403 Forbidden[\s\S]*profile strict: not on egress\.allow/);
+    strict.flushEvents();
     assert.deepEqual(
       strictEvents.map((e) => e.decision),
       ['allow', 'deny', 'deny'],

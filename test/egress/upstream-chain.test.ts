@@ -121,6 +121,7 @@ test('CONNECT goes through the upstream proxy with its credentials, which no eve
     assert.match(plain, /^HTTP\/1\.1 200 [\s\S]*corp forwarded http:\/\/files\.example\.test\/a\?b=1/);
     assert.equal(corpSeen.at(-1)!.auth, EXPECTED_AUTH);
 
+    proxy.flushEvents();
     assert.deepEqual(
       events.map((e) => [e.outcome, e.route]),
       [
@@ -158,6 +159,7 @@ test('wrong upstream credentials: 502 to the client, the upstream status in the 
     assert.match(body, /upstream proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+ answered 407/);
     assert.doesNotMatch(body, /wrong-pw/);
     t.socket.destroy();
+    proxy.flushEvents();
     assert.equal(events.at(-1)!.error, 'PROXY_407');
     assert.doesNotMatch(JSON.stringify(events), /wrong-pw/);
   } finally {
@@ -179,6 +181,7 @@ test('loopback destinations skip the upstream proxy', async () => {
     assert.equal(t.status, 200);
     t.socket.destroy();
     assert.equal(corpSeen.length, before, 'the corporate proxy saw nothing');
+    proxy.flushEvents();
     assert.equal(events.at(-1)!.route, 'direct');
   } finally {
     await proxy.close();
@@ -206,6 +209,7 @@ test('chaining through a second Airlock proxy works, and a proxy chained to itse
     t.socket.write('chained');
     assert.equal((await readBytes(t.socket, 7, t.rest)).toString(), 'chained');
     t.socket.destroy();
+    inner.flushEvents();
     assert.deepEqual([innerEvents[0]?.host, innerEvents[0]?.outcome], ['pkg.example.test', 'intercepted']);
   } finally {
     await outer.close();
@@ -227,6 +231,7 @@ test('chaining through a second Airlock proxy works, and a proxy chained to itse
     const t = await openConnect(selfish.port, 'loop.example.test:443');
     assert.equal(t.status, 502);
     t.socket.destroy();
+    selfish.flushEvents();
     assert.deepEqual(selfEvents.map((e) => e.outcome).sort(), ['loop', 'upstream_error']);
     assert.equal(selfEvents.find((e) => e.outcome === 'upstream_error')?.error, 'PROXY_508');
   } finally {
