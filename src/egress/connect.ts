@@ -198,7 +198,7 @@ export function connectDirect(
   const tunnel = new HandleTunnel(client.handle, () => open.delete(tunnel));
   open.add(tunnel);
   // The event is made after the answer, possibly after a short tunnel closed: keep its address.
-  tunnel.beforeClose = () => void client.peer();
+  tunnel.beforeEnd = () => void client.peer();
   client.hold(rest, () => tunnel.destroy());
   dialHandle(tunnel, dest.host, dest.port, ctx.connectTimeoutMs, (err, server, unread) => {
     if (err !== undefined || server === undefined) {

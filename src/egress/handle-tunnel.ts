@@ -73,6 +73,7 @@ class Direction {
       return next;
     }
     if (nread === UV_EOF) {
+      this.tunnel.ending();
       this.endNow();
       return undefined;
     }
@@ -142,13 +143,23 @@ export class HandleTunnel {
     if (this.up?.ended === true && this.down?.ended === true && this.pendingShutdowns === 0) this.destroy();
   }
 
-  /** Runs before the handles close (the proxy reads the client's address for its event then). */
-  beforeClose: (() => void) | undefined;
+  /**
+   * Runs once, when either side first ends or fails, before anything is shut down or closed:
+   * the proxy reads the client's address for its event then (not after, when the kernel no
+   * longer has it, nor before the answer, where it would cost a system call).
+   */
+  beforeEnd: (() => void) | undefined;
+
+  ending(): void {
+    const hook = this.beforeEnd;
+    this.beforeEnd = undefined;
+    hook?.();
+  }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.beforeClose?.();
+    this.ending();
     this.client.close();
     this.server?.close();
     this.dialling?.destroy();
@@ -167,6 +178,34 @@ export type HandleDialled = (
 ) => void;
 
 const NONE: readonly Buffer[] = [];
+
+/**
+ * Dials in progress on handles, each with the time it gives up: one interval checks them all
+ * (a timer per dial cost a timer list created and dropped per tunnel). It stops itself once no
+ * dial is left; timeouts fire up to DIAL_SWEEP_MS late.
+ */
+const dials = new Map<() => void, number>();
+const DIAL_SWEEP_MS = 50;
+let dialSweep: NodeJS.Timeout | undefined;
+
+function startDialSweep(): NodeJS.Timeout {
+  const sweep = setInterval(() => {
+    if (dials.size === 0) {
+      clearInterval(sweep);
+      dialSweep = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const [timeout, deadline] of dials) {
+      if (now < deadline) continue;
+      dials.delete(timeout);
+      timeout();
+    }
+  }, DIAL_SWEEP_MS);
+  // A dial's handle keeps the process alive; the sweep itself does not.
+  sweep.unref();
+  return sweep;
+}
 
 /**
  * Connects `tunnel`'s destination on a handle: an IP address directly, a host name through
@@ -207,18 +246,20 @@ export function dialHandle(
     return;
   }
   let settled = false;
-  const timer = setTimeout(() => {
+  const timeout = (): void => {
     settled = true;
     if (tunnel.destroyed) return;
     handle.close();
     tunnel.setServer(undefined);
     done(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504), undefined, NONE);
-  }, timeoutMs);
+  };
+  dials.set(timeout, Date.now() + timeoutMs);
+  dialSweep ??= startDialSweep();
   const handle = connectHandle(host, family === 6 ? 6 : 4, port, (status, connected) => {
     // A handle closed for the timeout or with the tunnel completes its connect as cancelled.
     if (settled) return;
     settled = true;
-    clearTimeout(timer);
+    dials.delete(timeout);
     if (tunnel.destroyed) return;
     if (status === 0) {
       done(undefined, connected, NONE);

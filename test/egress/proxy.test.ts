@@ -2,6 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { fetch, ProxyAgent } from 'undici';
 import { startForwardProxy } from '../../src/egress/proxy.js';
 import type { EgressEvent } from '../../src/egress/events.js';
@@ -38,6 +39,19 @@ test('an allowed CONNECT tunnels bytes both ways, unparsed', async () => {
   assert.equal(e.client.userAgent, 'test-agent/1.0');
   assert.equal(s.proxy.activeTunnels(), 1);
   socket.destroy();
+});
+
+test('a tunnel that closed before its event was made still has the client address in it', async () => {
+  const t = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
+  assert.equal(t.status, 200);
+  t.socket.end('bye');
+  assert.equal((await readBytes(t.socket, 3, t.rest)).toString(), 'bye');
+  await once(t.socket, 'close');
+  // Events wait (batched) for the listener; the tunnel is gone before this one is made.
+  while (s.proxy.activeTunnels() > 0) await new Promise((r) => setTimeout(r, 5));
+  const e = lastEvent();
+  assert.equal(e.outcome, 'tunnel');
+  assert.equal(e.client.address, '127.0.0.1');
 });
 
 test('a refused CONNECT gets 403 with the rule, and no connection is attempted', async () => {
