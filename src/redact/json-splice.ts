@@ -32,11 +32,16 @@ interface Node {
 const OBJECT = 1;
 const ARRAY = 2;
 
-function buildTrie(edits: readonly LeafEdit[]): Node | undefined {
+/** The trie of the edits' paths (from `skip` keys on), for the edits `which` (default all). */
+function buildTrie(edits: readonly LeafEdit[], which?: readonly number[], skip = 0): Node | undefined {
   const root: Node = {};
-  for (let e = 0; e < edits.length; e++) {
+  const count = which === undefined ? edits.length : which.length;
+  for (let w = 0; w < count; w++) {
+    const e = which === undefined ? w : (which[w] as number);
+    const path = (edits[e] as LeafEdit).path;
     let node = root;
-    for (const key of (edits[e] as LeafEdit).path) {
+    for (let p = skip; p < path.length; p++) {
+      const key = path[p] as string | number;
       node.children ??= new Map();
       let next = node.children.get(key);
       if (next === undefined) node.children.set(key, (next = {}));
@@ -77,12 +82,22 @@ export function spliceJson(
   options: { inPlace?: boolean } = {},
 ): Buffer | undefined {
   if (edits.length === 0) return raw;
-  const root = buildTrie(edits);
-  if (root === undefined) return undefined;
   // Token bounds per edit: [start, end) including the quotes.
   const starts = new Array<number>(edits.length).fill(-1);
   const ends = new Array<number>(edits.length).fill(-1);
-  const jumps = known === undefined ? undefined : cleanJumps(raw, known);
+  let jumps: Map<number, number> | undefined;
+  let rest: number[] | undefined;
+  if (known !== undefined) {
+    // Edits inside known values whose leaves were located before: placed, and jumped over.
+    const placed = placeKnown(raw, edits, known, starts, ends);
+    if (placed !== undefined) {
+      jumps = placed.jumps;
+      rest = placed.rest;
+    }
+    jumps = cleanJumps(raw, known, jumps);
+  }
+  const root = buildTrie(edits, rest);
+  if (root === undefined) return undefined;
   return locate(raw, root, starts, ends, jumps)
     ? assemble(raw, edits, starts, ends, options.inPlace === true)
     : undefined;
@@ -98,15 +113,93 @@ export interface KnownValue {
   start: number;
   end: number;
   value: unknown;
+  /** Where it is: under this top-level key, and at this index of the array there (a turn). */
+  key?: string;
+  index?: number;
+}
+
+/**
+ * Per known value, per list of edited paths below it: where their tokens are in the value's
+ * bytes (relative), or null when the splice cannot be sure there. The same value has the same
+ * bytes (that is how the parser found it), so the same paths are at the same places: the system
+ * prompt, edited the same way every turn, is located once and jumped over afterwards.
+ */
+const placesIn = new WeakMap<object, Map<string, { starts: number[]; ends: number[] } | null>>();
+const PLACES_PER_VALUE = 8;
+
+/**
+ * Token bounds of the edits that lie inside known objects or arrays, from `placesIn`, with those
+ * values to jump over and the edits left for the scan; undefined when no edit lies inside one.
+ */
+function placeKnown(
+  raw: Buffer,
+  edits: readonly LeafEdit[],
+  known: readonly KnownValue[],
+  starts: number[],
+  ends: number[],
+): { jumps: Map<number, number>; rest: number[] } | undefined {
+  let jumps: Map<number, number> | undefined;
+  let placedAny = false;
+  const inside = new Array<boolean>(edits.length).fill(false);
+  for (const k of known) {
+    if (k.key === undefined || k.value === null || typeof k.value !== 'object') continue;
+    const skip = k.index === undefined ? 1 : 2;
+    const which: number[] = [];
+    edits.forEach((e, i) => {
+      if (e.path.length > skip && e.path[0] === k.key && (skip === 1 || e.path[1] === k.index)) which.push(i);
+    });
+    if (which.length === 0) continue;
+    const pathsKey = JSON.stringify(which.map((i) => (edits[i] as LeafEdit).path.slice(skip)));
+    let byPaths = placesIn.get(k.value);
+    if (byPaths === undefined) placesIn.set(k.value, (byPaths = new Map()));
+    let places = byPaths.get(pathsKey);
+    if (places === undefined) {
+      places = null;
+      const sub = buildTrie(edits, which, skip);
+      if (sub !== undefined) {
+        const s = new Array<number>(which.length).fill(-1);
+        const t = new Array<number>(which.length).fill(-1);
+        // The sub-trie's edit numbers are edit indices: map them to positions in `which`.
+        const rs = new Array<number>(edits.length).fill(-1);
+        const re = new Array<number>(edits.length).fill(-1);
+        if (locate(raw.subarray(k.start, k.end), sub, rs, re)) {
+          which.forEach((i, w) => {
+            s[w] = rs[i] as number;
+            t[w] = re[i] as number;
+          });
+          if (s.every((x) => x >= 0)) places = { starts: s, ends: t };
+        }
+      }
+      if (byPaths.size >= PLACES_PER_VALUE) byPaths.delete(byPaths.keys().next().value as string);
+      byPaths.set(pathsKey, places);
+    }
+    if (places === null) continue;
+    which.forEach((i, w) => {
+      starts[i] = k.start + (places.starts[w] as number);
+      ends[i] = k.start + (places.ends[w] as number);
+      inside[i] = true;
+    });
+    (jumps ??= new Map()).set(k.start, k.end);
+    placedAny = true;
+  }
+  if (!placedAny || jumps === undefined) return undefined;
+  const rest: number[] = [];
+  inside.forEach((placed, i) => {
+    if (!placed) rest.push(i);
+  });
+  return { jumps, rest };
 }
 
 /** Per remembered value: whether the scan gets through it without giving up. */
 const cleanValues = new WeakMap<object, boolean>();
 const NO_EDITS_ROOT: Node = {};
 
-/** Start → end of each known object or array that the scan may jump over. */
-function cleanJumps(raw: Buffer, known: readonly KnownValue[]): Map<number, number> | undefined {
-  let jumps: Map<number, number> | undefined;
+/** Start → end of each known object or array that the scan may jump over (added to `jumps`). */
+function cleanJumps(
+  raw: Buffer,
+  known: readonly KnownValue[],
+  jumps?: Map<number, number>,
+): Map<number, number> | undefined {
   for (const k of known) {
     if (k.value === null || typeof k.value !== 'object') continue;
     let clean = cleanValues.get(k.value);

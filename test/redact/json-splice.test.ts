@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { addLeaves } from '../../src/dialects/walk.js';
 import { setAt } from '../../src/dialects/json-path.js';
 import type { Segment } from '../../src/dialects/types.js';
-import { spliceJson, type LeafEdit } from '../../src/redact/json-splice.js';
+import { spliceJson, type KnownValue, type LeafEdit } from '../../src/redact/json-splice.js';
 
 const clone = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
 
@@ -90,6 +90,75 @@ describe('spliceJson', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('gives the same bytes with known values (top-level and turns), edited or not, call after call', () => {
+    // A known value is the same object whenever its bytes are the same, as the parser gives it.
+    const objects = new Map<string, object>();
+    const known = (raw: Buffer, body: Record<string, unknown>, spacedOut: boolean): KnownValue[] => {
+      if (spacedOut) return [];
+      const out: KnownValue[] = [];
+      let at = 1;
+      for (const [key, value] of Object.entries(body)) {
+        at += Buffer.byteLength(JSON.stringify(key)) + 1;
+        const bytes = JSON.stringify(value);
+        const len = Buffer.byteLength(bytes);
+        const shared = (text: string): object => {
+          let o = objects.get(text);
+          if (o === undefined) objects.set(text, (o = {}));
+          return o;
+        };
+        if (value !== null && typeof value === 'object') {
+          if (key === 'messages' && Array.isArray(value)) {
+            let el = at + 1;
+            value.forEach((turn, index) => {
+              const t = JSON.stringify(turn);
+              const n = Buffer.byteLength(t);
+              if (turn !== null && typeof turn === 'object')
+                out.push({ key, index, start: el, end: el + n, value: shared(`${key}#${t}`) });
+              el += n + 1;
+            });
+          } else out.push({ key, start: at, end: at + len, value: shared(`${key}:${bytes}`) });
+        }
+        assert.equal(raw.toString('utf8', at, at + len), bytes);
+        at += len + 1;
+      }
+      return out;
+    };
+    const BODY = fc.record({
+      system: fc.oneof(
+        JSON_VALUE,
+        fc.array(fc.dictionary(KEY, JSON_VALUE, { maxKeys: 3 }), { maxLength: 3 }),
+      ),
+      messages: fc.array(fc.oneof(JSON_VALUE, fc.dictionary(KEY, JSON_VALUE, { maxKeys: 3 })), {
+        maxLength: 4,
+      }),
+      tools: JSON_VALUE,
+      model: TEXT,
+    });
+    fc.assert(
+      fc.property(BODY, fc.array(fc.tuple(fc.nat(), TEXT), { maxLength: 5 }), (body, picks) => {
+        const segs = leaves(body);
+        const edits: LeafEdit[] = [];
+        const used = new Set<number>();
+        for (const [k, text] of picks) {
+          if (segs.length === 0) break;
+          const at = k % segs.length;
+          if (used.has(at)) continue;
+          used.add(at);
+          edits.push({ path: (segs[at] as Segment).path, text });
+        }
+        const raw = Buffer.from(JSON.stringify(body));
+        const want = spliceJson(raw, edits)?.toString('latin1');
+        // Twice: the second time from the places kept per known value; then with fewer edits.
+        for (const list of [edits, edits, edits.slice(1)]) {
+          const expected = list === edits ? want : spliceJson(raw, list)?.toString('latin1');
+          const got = spliceJson(Buffer.from(raw), list, known(raw, body, false));
+          assert.equal(got?.toString('latin1'), expected);
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 
