@@ -121,18 +121,31 @@ export function fieldAt(
 ): void {
   const text = obj[key];
   if (typeof text !== 'string') return;
-  const field: AnswerField = {
-    channel,
-    json,
-    text,
-    set: (next) => {
-      obj[key] = next;
-      field.text = next;
-    },
-  };
+  const field = new ObjectField(obj, key, channel, json, text);
   if (kind.tool) field.tool = true;
   if (kind.whole) field.whole = true;
   out.push(field);
+}
+
+/**
+ * A field over `obj[key]`. A class rather than an object with a closure: a streamed answer
+ * lists fields for every event, and a method on the prototype costs no allocation per field.
+ */
+class ObjectField implements AnswerField {
+  tool?: boolean;
+  whole?: boolean;
+  constructor(
+    private readonly obj: JsonObject,
+    private readonly key: string,
+    readonly channel: string,
+    readonly json: boolean,
+    public text: string,
+  ) {}
+
+  set(next: string): void {
+    this.obj[this.key] = next;
+    this.text = next;
+  }
 }
 
 /**
