@@ -72,6 +72,11 @@ function jsonEscape(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
+/** Raw index of a decoded character (of `decoded.text.length`: the cut). */
+function rawIndex(decoded: Decoded, index: number): number {
+  return decoded.offsets ? (decoded.offsets[index] ?? decoded.cut) : index;
+}
+
 export interface StepResult {
   /** Text to send now. */
   out: string;
@@ -99,14 +104,14 @@ export function restoreStep(
   if (matches.length === 0 && holdFrom === decoded.text.length && (final || decoded.cut === raw.length)) {
     return { out: raw, held: '', prev: raw.length > 0 ? decoded.text.slice(-1) || prev : prev };
   }
-  const at = (index: number): number => (decoded.offsets ? (decoded.offsets[index] ?? decoded.cut) : index);
   let out = '';
   let last = 0;
   for (const m of matches) {
-    out += raw.slice(last, at(m.start)) + (json ? jsonEscape(m.entry.original) : m.entry.original);
-    last = at(m.end);
+    out +=
+      raw.slice(last, rawIndex(decoded, m.start)) + (json ? jsonEscape(m.entry.original) : m.entry.original);
+    last = rawIndex(decoded, m.end);
   }
-  const rawHold = holdFrom === decoded.text.length ? decoded.cut : at(holdFrom);
+  const rawHold = holdFrom === decoded.text.length ? decoded.cut : rawIndex(decoded, holdFrom);
   out += raw.slice(last, rawHold);
   let rest = raw.slice(rawHold);
   if (final) {
