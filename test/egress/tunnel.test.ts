@@ -172,3 +172,24 @@ test('a client that ends before its head is complete is closed without an answer
   const answer = await rawExchange(s.proxy.port, 'CONNECT 127.0.0.1:', 5000, true);
   assert.equal(answer, '');
 });
+
+test('a host name is dialled by node:net and tunnelled on its handle; an IPv6 literal is dialled on a handle', async () => {
+  const t = await openConnect(s.proxy.port, `localhost:${s.echo.port}`);
+  assert.equal(t.status, 200);
+  const payload = randomBytes(200_000);
+  t.socket.write(payload);
+  assert.equal(sha(await readBytes(t.socket, payload.length, t.rest)), sha(payload));
+  t.socket.destroy();
+  const named = s.events.at(-1)!;
+  assert.deepEqual(
+    [named.host, named.outcome, named.route, named.tunnel],
+    ['localhost', 'tunnel', 'direct', 'buffers'],
+  );
+
+  // Nothing listens on [::1] at the echo's port (it listens on 127.0.0.1): refused, answered 502.
+  const v6 = await rawExchange(s.proxy.port, `CONNECT [::1]:${s.echo.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.match(v6, /^HTTP\/1\.1 502 /);
+  const e = s.events.at(-1)!;
+  assert.deepEqual([e.host, e.outcome, e.status], ['::1', 'upstream_error', 502]);
+  assert.match(e.error ?? '', /^E[A-Z]+$/);
+});
