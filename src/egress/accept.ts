@@ -133,6 +133,8 @@ export function wrapAccepted(handle: AcceptedHandle, head: (chunk: Buffer) => bo
 export class AcceptedClient {
   /** When it was accepted (Date.now()): a head must be complete within the proxy's head timeout. */
   readonly since = Date.now();
+  /** From the CONNECT head, for the event (the client is its own ClientInfo: one object fewer). */
+  userAgent: string | undefined = undefined;
   /** `head`: reads go to `onHead`; `hold`: kept for the tunnel being dialled; `drop`: refused. */
   private mode: 'head' | 'hold' | 'drop' | 'socket' = 'head';
   private held: Buffer[] = NONE;
@@ -140,7 +142,7 @@ export class AcceptedClient {
   /** The client's FIN arrived after its head. */
   ended = false;
   private closed = false;
-  private address: string | undefined;
+  private knownAddress: string | undefined;
   private onFail: (() => void) | undefined;
   private linger: NodeJS.Timeout | undefined;
 
@@ -210,8 +212,12 @@ export class AcceptedClient {
 
   /** The peer's address, read once (a system call, asked for when the event is made). */
   peer(): string {
-    this.address ??= this.closed ? '' : peerAddress(this.handle);
-    return this.address;
+    this.knownAddress ??= this.closed ? '' : peerAddress(this.handle);
+    return this.knownAddress;
+  }
+
+  get address(): string {
+    return this.peer();
   }
 
   /**

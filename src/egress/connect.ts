@@ -210,7 +210,8 @@ export function connectDirect(
       client.answer(rawAnswer(e.status, `Airlock egress proxy: ${e.message}`));
       report(req.client, start, {
         method: 'CONNECT',
-        ...dest,
+        host: dest.host,
+        port: dest.port,
         decision: 'allow',
         rule,
         outcome: 'upstream_error',
@@ -226,7 +227,8 @@ export function connectDirect(
     tunnel.open(server, client.takeHeld(), clientEnded);
     report(req.client, start, {
       method: 'CONNECT',
-      ...dest,
+      host: dest.host,
+      port: dest.port,
       decision: 'allow',
       rule,
       outcome: 'tunnel',

@@ -457,16 +457,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         const { head } = parsed;
         const verdict = check(dest, head.via);
         if (!('status' in verdict)) {
-          const request = {
-            target: head.target,
-            via: head.via,
-            client: {
-              get address() {
-                return client.peer();
-              },
-              ...(head.userAgent !== undefined ? { userAgent: head.userAgent } : {}),
-            },
-          };
+          client.userAgent = head.userAgent;
+          const request = { target: head.target, via: head.via, client };
           const rest = chunk.length > head.length ? Buffer.from(chunk.subarray(head.length)) : EMPTY;
           connectDirect(connectContext, request, client, rest, dest, verdict.rule);
           return;
