@@ -163,6 +163,8 @@ export class AcceptedClient {
 
   private read(): void {
     const nread = readResult();
+    // 0: libuv read again after a read that filled the buffer and found nothing (EAGAIN).
+    if (nread === 0) return;
     switch (this.mode) {
       case 'head':
         if (nread > 0) {

@@ -72,6 +72,8 @@ class Direction {
       this.buffer = next;
       return next;
     }
+    // 0: libuv read again after a read that filled the buffer and found nothing (EAGAIN).
+    if (nread === 0) return undefined;
     if (nread === UV_EOF) {
       this.tunnel.ending();
       this.endNow();

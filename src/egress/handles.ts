@@ -102,7 +102,11 @@ export function handlesUsable(handle: object): handle is RawHandle {
 /** libuv's end of stream. */
 export const UV_EOF = -4095;
 
-/** The size of the read that `onread` is being called for, or its error (negative). */
+/**
+ * The size of the read that `onread` is being called for, or its error (negative; UV_EOF at the
+ * end). 0 is not an end: libuv reads again after a read that filled the buffer and reports a
+ * read of nothing when it finds nothing (EAGAIN).
+ */
 export const readResult = (): number => bindings!.state[bindings!.kReadBytesOrError]!;
 
 function ignore(): void {}

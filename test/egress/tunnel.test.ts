@@ -193,3 +193,20 @@ test('a host name is dialled by node:net and tunnelled on its handle; an IPv6 li
   assert.deepEqual([e.host, e.outcome, e.status], ['::1', 'upstream_error', 502]);
   assert.match(e.error ?? '', /^E[A-Z]+$/);
 });
+
+test('a read that fills the tunnel buffer exactly, then finds nothing more, keeps the tunnel open', async () => {
+  // libuv reads again after a read that filled its buffer; finding nothing, it reports a read
+  // of 0 bytes, which is not an end. 64 KiB is the size of a tunnel's first read buffer.
+  const t = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
+  assert.equal(t.status, 200);
+  let got = t.rest;
+  for (let i = 0; i < 4; i++) {
+    const block = randomBytes(64 * 1024);
+    t.socket.write(block);
+    got = await readBytes(t.socket, block.length, got);
+    assert.equal(sha(got.subarray(0, block.length)), sha(block), `block ${i} came back`);
+    got = got.subarray(block.length);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.socket.destroy();
+});
