@@ -2,11 +2,15 @@
  * The forward proxy (`HTTPS_PROXY=http://127.0.0.1:8790`): CONNECT tunnels and absolute-URI
  * HTTP requests, each destination decided by the egress policy and reported as one event.
  *
- * Connections arrive on a net.Server. A `CONNECT` head is read by the proxy itself (head.ts: one
- * small parse, no request objects) and the tunnel is spliced socket to socket (tunnel.ts); after
- * that its bytes are moved, never parsed. Anything else — absolute-URI requests, `/healthz`,
- * garbage — is handed, with the bytes read so far put back, to a node:http server that never
- * listens itself, and gets node:http's parsing, limits and error answers.
+ * Connections arrive on a net.Server whose accepted handles the proxy takes itself (accept.ts).
+ * A `CONNECT` head is read by the proxy (head.ts: one small parse, no request objects). When the
+ * first bytes hold a complete one, allowed and straight to its destination, it is dialled,
+ * answered and tunnelled on the TCP handles (handles.ts, handle-tunnel.ts: the fast path);
+ * otherwise the connection becomes a net.Socket and its tunnel is spliced socket to socket
+ * (connect.ts, tunnel.ts). Either way a tunnel's bytes are moved, never parsed. Anything else —
+ * absolute-URI requests, `/healthz`, garbage — is handed, with the bytes read so far put back, to
+ * a node:http server that never listens itself, and gets node:http's parsing, limits and error
+ * answers.
  *
  * TLS interception seam: `interceptTunnel(host, port)` is asked for every allowed CONNECT. It
  * returns undefined (tunnel the bytes) or a handler that receives the client socket after the
