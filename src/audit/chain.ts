@@ -91,12 +91,25 @@ export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
 /** What JSON.stringify would escape in a string: quote, backslash, control characters, surrogates. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** ...or anything that is not ASCII: such strings take the slow path. */
+// eslint-disable-next-line no-control-regex -- as above
+const NOT_PLAIN = /["\\\u0000-\u001f\u0080-\uffff]/;
 
+/**
+ * A string as JSON, in the form eventDocLatin1 writes: its UTF-8 bytes one per character (a
+ * Latin-1 string). ASCII is the same in both; anything else is encoded here.
+ */
 function str(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  if (!NOT_PLAIN.test(value)) return `"${value}"`;
+  const json = NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  // JSON.stringify escaped any lone surrogate: the UTF-8 encoding is exact.
+  return Buffer.from(json, 'utf8').toString('latin1');
 }
 
-/** Quoted forms of the few words events are made of (decisions, rules, categories, models...). */
+/**
+ * Quoted forms of the few words events are made of (decisions, rules, categories, models, and
+ * masked previews, which keep only a few characters of a value and so repeat across values).
+ */
 const WORDS = new Map<string, string>();
 const WORDS_MAX = 1024;
 
@@ -122,7 +135,7 @@ function findingsJson(findings: readonly AuditFinding[]): string {
     if (!last || f.action !== last.action || f.category !== last.category) {
       head = `{"action":${word(f.action)},"category":${word(f.category)},"path":`;
     }
-    if (!last || f.preview !== last.preview) preview = `,"preview":${str(f.preview)},"role":`;
+    if (!last || f.preview !== last.preview) preview = `,"preview":${word(f.preview)},"role":`;
     if (!last || f.ruleId !== last.ruleId || f.severity !== last.severity || f.valueHash !== last.valueHash) {
       tail = `,"ruleId":${word(f.ruleId)},"severity":${word(f.severity)},"valueHash":${str(f.valueHash)}}`;
     }
@@ -134,11 +147,15 @@ function findingsJson(findings: readonly AuditFinding[]): string {
 
 /**
  * The canonical JSON of an unsigned event built by buildEventFields (keys in UTF-16 order, no
- * undefined member), written out member by member: the same string as JSON.stringify of it (a
- * property test keeps the two equal), at less cost, most of it saved on the findings. A member
- * added to buildEventFields must be added here too (the same test fails until it is).
+ * undefined member), written out member by member as its UTF-8 bytes, one per character: a
+ * Latin-1 string whose bytes (`Buffer.from(doc, 'latin1')`) are exactly those of JSON.stringify
+ * of the event in UTF-8 (a property test keeps the two equal). Cheaper than JSON.stringify, most
+ * of it saved on the findings; and a one-byte string, which is copied into the spool line
+ * instead of encoded (a single `…` in a preview makes JSON.stringify's a two-byte string, whose
+ * UTF-8 encoding costs about as much as hashing it). A member added to buildEventFields must be
+ * added here too (the same test fails until it is).
  */
-export function eventDoc(e: Omit<AuditEvent, 'hash'>): string {
+export function eventDocLatin1(e: Omit<AuditEvent, 'hash'>): string {
   let out = `{"bytes_in":${e.bytes_in},"bytes_out":${e.bytes_out},"client":{"agent":${word(e.client.agent)}`;
   if (e.client.user !== undefined) out += `,"user":${str(e.client.user)}`;
   out += `},"decision":${word(e.decision)}`;
@@ -207,23 +224,31 @@ export class LineSealedEvent implements SealedEvent {
   }
 }
 
-/** Room a spool line of this document may need: UTF-8 takes at most 3 bytes per UTF-16 unit. */
-export function spoolLineMaxBytes(doc: string): number {
-  return DOC_START + doc.length * 3 + 2;
+/**
+ * Room a spool line of this document may need: UTF-8 takes at most 3 bytes per UTF-16 unit; a
+ * Latin-1 document (eventDocLatin1) is already one byte per character.
+ */
+export function spoolLineMaxBytes(doc: string, encoding: 'utf8' | 'latin1' = 'utf8'): number {
+  return DOC_START + doc.length * (encoding === 'latin1' ? 1 : 3) + 2;
 }
 
 /**
- * Seals a document straight into its spool line's bytes: encodes the line into `buf` at
- * `offset` (which must have spoolLineMaxBytes(doc) bytes of room), hashes the document's UTF-8
- * bytes as written and puts the hash in its place. One encoding serves the hash, the spool
- * write and the store (`spoolLine` of the same event gives the same bytes); returns the hash
- * and the line's length.
+ * Seals a document straight into its spool line's bytes: writes the line into `buf` at
+ * `offset` (which must have spoolLineMaxBytes(doc, encoding) bytes of room), hashes the
+ * document's UTF-8 bytes as written and puts the hash in its place. One encoding (none, for a
+ * Latin-1 document from eventDocLatin1) serves the hash, the spool write and the store
+ * (`spoolLine` of the same event gives the same bytes); returns the hash and the line's length.
  */
-export function sealIntoLine(buf: Buffer, offset: number, doc: string): { hash: string; length: number } {
+export function sealIntoLine(
+  buf: Buffer,
+  offset: number,
+  doc: string,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): { hash: string; length: number } {
   buf.write(LINE_HEAD, offset, 'latin1');
   buf.write(LINE_MID, offset + LINE_HEAD.length + 64, 'latin1');
   const start = offset + DOC_START;
-  const end = start + buf.write(doc, start, 'utf8');
+  const end = start + buf.write(doc, start, encoding);
   buf[end] = 0x7d; // }
   buf[end + 1] = 0x0a; // \n
   const hex = hash('sha256', buf.subarray(start, end), 'hex');

@@ -7,7 +7,7 @@
  * and are replayed, oldest first, when it answers again. See docs/audit.md for the numbers.
  */
 import { randomBytes } from 'node:crypto';
-import { eventDoc, LineSealedEvent, sealIntoLine, spoolLine, spoolLineMaxBytes } from './chain.js';
+import { eventDocLatin1, LineSealedEvent, sealIntoLine, spoolLine, spoolLineMaxBytes } from './chain.js';
 import { errorText } from './errors.js';
 import { buildEventFields, type AuditEventInput } from './event.js';
 import { SpoolSegments } from './segments.js';
@@ -100,8 +100,8 @@ export class AuditRecorder {
       this.counters.dropped++;
       return undefined;
     }
-    // One object, built with its keys in canonical order (chain.ts), serialized once and
-    // encoded once into its spool line, whose document bytes are hashed.
+    // One object, built with its keys in canonical order (chain.ts), serialized once as UTF-8
+    // bytes and copied into its spool line, whose document bytes are hashed.
     const unsigned = buildEventFields(input, this.o.forensicMaxBytes, {
       id: ulid(),
       instance: this.instance,
@@ -109,7 +109,7 @@ export class AuditRecorder {
       prevHash: this.head,
     });
     const event = unsigned as AuditEvent;
-    const line = this.encodeLine(eventDoc(event));
+    const line = this.encodeLine(eventDocLatin1(event));
     event.hash = line.hash;
     const sealed: SealedEvent = new LineSealedEvent(event, line.bytes);
     this.seq++;
@@ -145,15 +145,15 @@ export class AuditRecorder {
     return sealed.event;
   }
 
-  /** Encodes the event's spool line into the current slab (a new one when it is full). */
-  private encodeLine(doc: string): { hash: string; bytes: Buffer } {
-    const room = spoolLineMaxBytes(doc);
+  /** Writes the event's spool line into the current slab (a new one when it is full). */
+  private encodeLine(docLatin1: string): { hash: string; bytes: Buffer } {
+    const room = spoolLineMaxBytes(docLatin1, 'latin1');
     if (this.slab.length - this.slabUsed < room) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
       this.slabUsed = 0;
     }
     const start = this.slabUsed;
-    const { hash, length } = sealIntoLine(this.slab, start, doc);
+    const { hash, length } = sealIntoLine(this.slab, start, docLatin1, 'latin1');
     this.slabUsed = start + length;
     return { hash, bytes: this.slab.subarray(start, start + length) };
   }

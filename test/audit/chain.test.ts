@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/audit/canonical.js';
 import {
-  eventDoc,
+  eventDocLatin1,
   parseSpoolLine,
   seal,
   sealIntoLine,
@@ -180,7 +180,10 @@ describe('audit chain sealing', () => {
             max,
             position,
           ) as Omit<AuditEvent, 'hash'>;
-          assert.equal(eventDoc(fields), JSON.stringify(fields));
+          assert.equal(
+            Buffer.from(eventDocLatin1(fields), 'latin1').toString('utf8'),
+            JSON.stringify(fields),
+          );
         },
       ),
       { numRuns: 500 },
@@ -210,6 +213,13 @@ describe('audit chain sealing', () => {
       assert.equal(buf.subarray(at + SPOOL_DOC_START, at + length - 2).toString('utf8'), sealed.doc);
       assert.equal(buf[at + length], 0xee, 'nothing written past the line');
       assert.equal(buf[at - 1], at ? 0xee : undefined, 'nothing written before it');
+      // The same line from the document as UTF-8 bytes, one per character.
+      const latin1 = Buffer.from(sealed.doc, 'utf8').toString('latin1');
+      const buf2 = Buffer.alloc(at + spoolLineMaxBytes(latin1, 'latin1'), 0xee);
+      const two = sealIntoLine(buf2, at, latin1, 'latin1');
+      assert.deepEqual(two, { hash, length });
+      assert.deepEqual(buf2.subarray(at, at + length), buf.subarray(at, at + length));
+      assert.equal(buf2.length, at + length, 'its room is exactly the line');
     };
     fc.assert(
       fc.property(body, fc.nat(64), (b, at) => check(seal(b, position), at)),
