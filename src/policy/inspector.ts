@@ -92,6 +92,8 @@ function planHeaders(headers: IncomingHttpHeaders, policy: CompiledPolicy): Head
 }
 
 const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
+const DESCRIBED_KEPT = 10_000;
+const DESCRIBED_MAX_LENGTH = 512;
 
 export function createPolicyInspector(options: PolicyInspectorOptions): Inspector {
   const { policy, engine, tracker } = options;
@@ -101,6 +103,21 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
   if (surrogates === undefined)
     throw new Error('createPolicyInspector needs `surrogates`, or `vault` and `key`');
   const p = policy.policy;
+  // A conversation reports the same values turn after turn: their keyed hash and masked
+  // preview are pure functions of (kind, value, secret), kept for the values seen lately.
+  const described = new Map<string, { valueHash: string; preview: string }>();
+  const describe = (kind: string, value: string, secret: boolean) => {
+    if (value.length > DESCRIBED_MAX_LENGTH)
+      return { valueHash: surrogates.valueKey(kind, value), preview: maskValue(value, secret) };
+    const id = `${secret ? 1 : 0}${kind}\u0000${value}`;
+    let d = described.get(id);
+    if (d === undefined) {
+      d = { valueHash: surrogates.valueKey(kind, value), preview: maskValue(value, secret) };
+      if (described.size >= DESCRIBED_KEPT) described.clear();
+      described.set(id, d);
+    }
+    return d;
+  };
 
   return {
     async inspect(req: InspectRequest): Promise<InspectResult> {
@@ -121,12 +138,10 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       });
       const summaryFindings: FindingDecision[] = decided
         .filter((d) => d.decision.action !== 'allow')
-        .map(({ finding, value, decision }) => ({
-          finding,
-          action: decision.action,
-          valueHash: surrogates.valueKey(finding.kind, value),
-          preview: maskValue(value, finding.category === 'secret'),
-        }));
+        .map(({ finding, value, decision }) => {
+          const { valueHash, preview } = describe(finding.kind, value, finding.category === 'secret');
+          return { finding, action: decision.action, valueHash, preview };
+        });
       const summary = { findings: summaryFindings, mode: p.mode };
       if (p.mode === 'monitor') return { action: 'forward', summary };
 
@@ -188,15 +203,14 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
         bodyChanged && req.raw !== undefined
           ? spliceJson(req.raw, bodyEdits, stableRanges(req.body), { inPlace: req.rawOwned === true })
           : undefined;
-      return {
-        action: 'forward',
-        ...(bodyChanged ? { body: req.body } : {}),
-        ...(bodyBytes === undefined ? {} : { bodyBytes }),
-        ...(Object.keys(setHeaders).length > 0 ? { setHeaders } : {}),
-        ...(removeHeaders.length > 0 ? { removeHeaders } : {}),
-        ...(restorer ? { restorer } : {}),
-        summary,
-      };
+      // Built field by field: spreads of small objects take V8's slow path.
+      const result: InspectResult = { action: 'forward', summary };
+      if (bodyChanged) result.body = req.body;
+      if (bodyBytes !== undefined) result.bodyBytes = bodyBytes;
+      if (Object.keys(setHeaders).length > 0) result.setHeaders = setHeaders;
+      if (removeHeaders.length > 0) result.removeHeaders = removeHeaders;
+      if (restorer) result.restorer = restorer;
+      return result;
     },
   };
 }
