@@ -22,6 +22,9 @@ class Direction {
   private readonly written: (status: number) => void;
   private readonly onread: () => Buffer | undefined;
 
+  /** The other direction (its `from` is this one's `to`). */
+  other: Direction | undefined;
+
   constructor(
     private readonly tunnel: HandleTunnel,
     readonly from: RawHandle,
@@ -47,9 +50,15 @@ class Direction {
     this.from.readStart();
   }
 
-  /** `from` had ended before the tunnel opened. */
+  /** `from` sent its FIN (or had before the tunnel opened): pass it on. */
   endNow(): void {
     this.ended = true;
+    if (this.other?.ended === true && this.to.writeQueueSize === 0) {
+      // `to` ended too and nothing is queued for it: closing sends the FIN (after whatever the
+      // kernel still holds), without a shutdown first.
+      this.tunnel.destroy();
+      return;
+    }
     this.tunnel.shutdown(this.to);
   }
 
@@ -120,6 +129,8 @@ export class HandleTunnel {
     this.server = server;
     const up = (this.up = new Direction(this, this.client, server));
     const down = (this.down = new Direction(this, server, this.client));
+    up.other = down;
+    down.other = up;
     for (const chunk of held) {
       if (writeHandle(server, chunk) < 0) {
         this.destroy();

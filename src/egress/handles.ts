@@ -35,6 +35,8 @@ export interface RawHandle {
   shutdown(req: Req): number;
   close(callback?: () => void): void;
   setNoDelay(enable: boolean): number;
+  /** Bytes queued in libuv, not yet handed to the kernel. */
+  readonly writeQueueSize: number;
   getpeername(out: { address?: string }): number;
   connect(req: ConnectReq, address: string, port: number): number;
   connect6(req: ConnectReq, address: string, port: number): number;
