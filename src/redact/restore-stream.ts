@@ -25,6 +25,35 @@ interface Channel {
   template?: { event: string | undefined; data: unknown; eol: '\n' | '\r\n' };
 }
 
+/**
+ * Anthropic's delta events, exactly as the API writes them (the bulk of a streamed answer), with
+ * a text that holds no escape: the regex match gives the very object JSON.parse would (same keys
+ * in the same order, the text as written), at a fraction of the cost. Anything else, or the
+ * slightest difference in shape or spacing, is parsed by JSON.parse as before.
+ */
+// Control characters are refused, as JSON.parse refuses them raw in a string.
+const ANTHROPIC_DELTA =
+  // eslint-disable-next-line no-control-regex
+  /^\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),"delta":\{"type":"(text_delta|input_json_delta|thinking_delta)","(text|partial_json|thinking)":"([^"\\\u0000-\u001f]*)"\}\}$/;
+const DELTA_FIELD: Readonly<Record<string, string>> = {
+  text_delta: 'text',
+  input_json_delta: 'partial_json',
+  thinking_delta: 'thinking',
+};
+
+/** The JSON value of an event's data: `parseEventData`, with Anthropic's deltas read directly. */
+export function eventData(ev: Pick<StreamEvent, 'data' | 'comment'>): unknown {
+  if (ev.comment !== true && ev.data.startsWith('{"type":"content_block_delta"')) {
+    const m = ANTHROPIC_DELTA.exec(ev.data);
+    if (m !== null && DELTA_FIELD[m[2] as string] === m[3]) {
+      const delta: Record<string, string> = { type: m[2] as string };
+      delta[m[3] as string] = m[4] as string;
+      return { type: 'content_block_delta', index: Number(m[1]), delta };
+    }
+  }
+  return parseEventData(ev);
+}
+
 function eolOf(raw: Buffer): '\n' | '\r\n' {
   return raw.indexOf(13) >= 0 ? '\r\n' : '\n';
 }
@@ -71,7 +100,7 @@ class DialectStreamRestorer implements StreamRestorer {
 
   event(ev: StreamEvent): Buffer {
     if (ev.comment) return ev.raw;
-    const data = parseEventData(ev);
+    const data = eventData(ev);
     const fields = data === undefined ? [] : this.dialect.answerFields(data, ev.event);
     if (fields.length === 0) {
       if (this.pending === 0 || isPing(ev, data)) return ev.raw;
