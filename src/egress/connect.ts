@@ -208,33 +208,36 @@ export function connectDirect(
       open.add(client);
       client.afterClose = () => open.delete(client);
       client.answer(rawAnswer(e.status, `Airlock egress proxy: ${e.message}`));
-      report(req.client, start, {
-        method: 'CONNECT',
-        host: dest.host,
-        port: dest.port,
-        decision: 'allow',
-        rule,
-        outcome: 'upstream_error',
-        status: e.status,
-        route: 'direct',
-        error: e.code,
-      });
+      const fields = directTunnelFields(dest, rule, 'upstream_error', e.status);
+      fields.error = e.code;
+      report(req.client, start, fields);
       return;
     }
     writeHandle(client.handle, ESTABLISHED);
     for (const chunk of unread) writeHandle(client.handle, chunk);
     const clientEnded = client.ended;
     tunnel.open(server, client.takeHeld(), clientEnded);
-    report(req.client, start, {
-      method: 'CONNECT',
-      host: dest.host,
-      port: dest.port,
-      decision: 'allow',
-      rule,
-      outcome: 'tunnel',
-      status: 200,
-      route: 'direct',
-      tunnel: 'buffers',
-    });
+    const fields = directTunnelFields(dest, rule, 'tunnel', 200);
+    fields.tunnel = 'buffers';
+    report(req.client, start, fields);
   });
+}
+
+/** The event fields of an allowed, direct CONNECT on the fast path (one object, no spreads). */
+function directTunnelFields(
+  dest: Destination,
+  rule: string,
+  outcome: ReportFields['outcome'],
+  status: number,
+): ReportFields {
+  return {
+    method: 'CONNECT',
+    host: dest.host,
+    port: dest.port,
+    decision: 'allow',
+    rule,
+    outcome,
+    status,
+    route: 'direct',
+  };
 }

@@ -56,20 +56,26 @@ function spaced(text: string): string {
   return ` ${out} \r\n`;
 }
 
+/** Edits of distinct string leaves of `value`, each picked by a number (modulo the leaves). */
+function pickEdits(value: unknown, picks: readonly [number, string][]): LeafEdit[] {
+  const segs = leaves(value);
+  const edits: LeafEdit[] = [];
+  const used = new Set<number>();
+  for (const [k, text] of picks) {
+    if (segs.length === 0) break;
+    const at = k % segs.length;
+    if (used.has(at)) continue;
+    used.add(at);
+    edits.push({ path: (segs[at] as Segment).path, text });
+  }
+  return edits;
+}
+
 describe('spliceJson', () => {
   it('gives the bytes JSON.stringify gives for the edited body', () => {
     fc.assert(
       fc.property(JSON_VALUE, fc.array(fc.tuple(fc.nat(), TEXT), { maxLength: 5 }), (value, picks) => {
-        const segs = leaves(value);
-        const edits: LeafEdit[] = [];
-        const used = new Set<number>();
-        for (const [k, text] of picks) {
-          if (segs.length === 0) break;
-          const at = k % segs.length;
-          if (used.has(at)) continue;
-          used.add(at);
-          edits.push({ path: (segs[at] as Segment).path, text });
-        }
+        const edits = pickEdits(value, picks);
         const raw = Buffer.from(JSON.stringify(value));
         const expected = clone(value);
         for (const e of edits) setAt(expected, e.path, e.text);
@@ -139,16 +145,7 @@ describe('spliceJson', () => {
     });
     fc.assert(
       fc.property(BODY, fc.array(fc.tuple(fc.nat(), TEXT), { maxLength: 5 }), (body, picks) => {
-        const segs = leaves(body);
-        const edits: LeafEdit[] = [];
-        const used = new Set<number>();
-        for (const [k, text] of picks) {
-          if (segs.length === 0) break;
-          const at = k % segs.length;
-          if (used.has(at)) continue;
-          used.add(at);
-          edits.push({ path: (segs[at] as Segment).path, text });
-        }
+        const edits = pickEdits(body, picks);
         const raw = Buffer.from(JSON.stringify(body));
         const want = spliceJson(raw, edits)?.toString('latin1');
         // Twice: the second time from the places kept per known value; then with fewer edits.
