@@ -74,42 +74,25 @@ export function addContent(out: Segment[], content: unknown, path: JsonPath, rol
 }
 
 /**
- * Segments under a value the body parser remembered (the tools and system prompt resent every
- * turn; see parse-json.ts), kept by the value's identity: that value never changes, and neither
- * do its segments (frozen, paths included, since requests share them).
+ * Segments under a value the body parser remembered (see parse-json.ts: the tools and system
+ * prompt resent every turn, and each earlier turn of the conversation resent unchanged), kept
+ * by the value's identity: that value never changes, and neither do its segments (frozen, paths
+ * included, since requests share them). A turn's segments are kept with its index, which their
+ * paths hold: the same message at another index (a client that dropped earlier turns) lists
+ * them again. Top-level values have index -1.
  */
-const remembered = new WeakMap<object, readonly Segment[]>();
+const remembered = new WeakMap<object, { index: number; segs: readonly Segment[] }>();
 
-function addRemembered(out: Segment[], value: unknown, list: (into: Segment[]) => void): void {
+function addRemembered(out: Segment[], value: unknown, list: (into: Segment[]) => void, index = -1): void {
   if (!isRemembered(value)) return list(out);
-  let segs = remembered.get(value as object);
-  if (segs === undefined) {
+  let kept = remembered.get(value as object);
+  if (kept === undefined || kept.index !== index) {
     const own: Segment[] = [];
     list(own);
     for (const seg of own) Object.freeze(Object.freeze(seg).path);
     // One run (src/detect/runs.ts): detectors keep what they derive per run, not per segment.
     markRun(Object.freeze(own));
-    remembered.set(value as object, (segs = own));
-  }
-  for (const seg of segs) out.push(seg);
-}
-
-/**
- * Segments of a remembered turn (an earlier message resent unchanged), kept by the message's
- * identity and its index, which their paths hold: the same message at another index (a client
- * that dropped earlier turns) lists them again.
- */
-const rememberedTurns = new WeakMap<object, { index: number; segs: readonly Segment[] }>();
-
-function addTurn(out: Segment[], message: object, index: number, list: (into: Segment[]) => void): void {
-  if (!isRemembered(message)) return list(out);
-  let kept = rememberedTurns.get(message);
-  if (kept === undefined || kept.index !== index) {
-    const own: Segment[] = [];
-    list(own);
-    for (const seg of own) Object.freeze(Object.freeze(seg).path);
-    markRun(Object.freeze(own));
-    rememberedTurns.set(message, (kept = { index, segs: own }));
+    remembered.set(value as object, (kept = { index, segs: own }));
   }
   for (const seg of kept.segs) out.push(seg);
 }
@@ -129,10 +112,15 @@ function segments(body: unknown): Segment[] {
   addRemembered(out, body.system, (into) => addContent(into, body.system, ['system'], 'system'));
   arrayOf(body.messages).forEach((message, i) => {
     if (!isObject(message)) return;
-    addTurn(out, message, i, (into) => {
-      const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
-      addContent(into, message.content, ['messages', i, 'content'], role);
-    });
+    addRemembered(
+      out,
+      message,
+      (into) => {
+        const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
+        addContent(into, message.content, ['messages', i, 'content'], role);
+      },
+      i,
+    );
   });
   addRemembered(out, body.tools, (into) => addTools(into, body.tools));
   // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.
