@@ -78,8 +78,9 @@ export function seal(body: AuditEventBody, at: ChainPosition): SealedEvent {
 
 /**
  * Seals an event that already has every key, nested ones too, in UTF-16 order and no undefined
- * member (buildEventFields with its chain position): JSON.stringify of it is its canonical JSON.
- * The recorder's path, one object per request; anything else goes through seal().
+ * member (unsignedEvent's, or buildEventFields with its chain position): JSON.stringify of it is
+ * its canonical JSON. The recorder does not come here: it writes the same document as bytes
+ * straight into its spool line (eventDocLatin1, sealIntoLine).
  */
 export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
   const doc = JSON.stringify(unsigned);

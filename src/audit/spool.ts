@@ -52,6 +52,7 @@ export function openSegment(path: string, diskOnly: boolean): Segment {
 
 export function appendLine(segment: Segment, line: string | Uint8Array): void {
   if (segment.fd === null) throw new Error(`spool segment ${segment.path} is closed`);
+  // Two calls only because TypeScript resolves no writeSync overload for the union.
   segment.bytes += typeof line === 'string' ? writeSync(segment.fd, line) : writeSync(segment.fd, line);
   segment.lines++;
 }
