@@ -92,8 +92,8 @@ function planHeaders(headers: IncomingHttpHeaders, policy: CompiledPolicy): Head
 }
 
 const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
-const DESCRIBED_KEPT = 10_000;
-const DESCRIBED_MAX_LENGTH = 512;
+const PREVIEWS_KEPT = 10_000;
+const PREVIEW_MAX_LENGTH = 512;
 
 export function createPolicyInspector(options: PolicyInspectorOptions): Inspector {
   const { policy, engine, tracker } = options;
@@ -103,20 +103,20 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
   if (surrogates === undefined)
     throw new Error('createPolicyInspector needs `surrogates`, or `vault` and `key`');
   const p = policy.policy;
-  // A conversation reports the same values turn after turn: their keyed hash and masked
-  // preview are pure functions of (kind, value, secret), kept for the values seen lately.
-  const described = new Map<string, { valueHash: string; preview: string }>();
-  const describe = (kind: string, value: string, secret: boolean) => {
-    if (value.length > DESCRIBED_MAX_LENGTH)
-      return { valueHash: surrogates.valueKey(kind, value), preview: maskValue(value, secret) };
-    const id = `${secret ? 1 : 0}${kind}\u0000${value}`;
-    let d = described.get(id);
-    if (d === undefined) {
-      d = { valueHash: surrogates.valueKey(kind, value), preview: maskValue(value, secret) };
-      if (described.size >= DESCRIBED_KEPT) described.clear();
-      described.set(id, d);
+  // A conversation reports the same values turn after turn: their masked previews (a pure
+  // function of value and secrecy) are kept for the values seen lately, as their keyed hashes
+  // are by `surrogates.valueKey`.
+  const previews = new Map<string, string>();
+  const preview = (value: string, secret: boolean): string => {
+    if (value.length > PREVIEW_MAX_LENGTH) return maskValue(value, secret);
+    const id = `${secret ? 1 : 0}${value}`;
+    let masked = previews.get(id);
+    if (masked === undefined) {
+      masked = maskValue(value, secret);
+      if (previews.size >= PREVIEWS_KEPT) previews.clear();
+      previews.set(id, masked);
     }
-    return d;
+    return masked;
   };
 
   return {
@@ -138,10 +138,12 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       });
       const summaryFindings: FindingDecision[] = decided
         .filter((d) => d.decision.action !== 'allow')
-        .map(({ finding, value, decision }) => {
-          const { valueHash, preview } = describe(finding.kind, value, finding.category === 'secret');
-          return { finding, action: decision.action, valueHash, preview };
-        });
+        .map(({ finding, value, decision }) => ({
+          finding,
+          action: decision.action,
+          valueHash: surrogates.valueKey(finding.kind, value),
+          preview: preview(value, finding.category === 'secret'),
+        }));
       const summary = { findings: summaryFindings, mode: p.mode };
       if (p.mode === 'monitor') return { action: 'forward', summary };
 
