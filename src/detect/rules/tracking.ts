@@ -11,6 +11,26 @@ const r = String.raw;
 
 const ID_VALUE = r`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9a-fA-F]{16,128}|[A-Za-z0-9_-]{20,128}`;
 
+const ID_NAME_PREFIXES = [
+  'device',
+  'session',
+  'account',
+  'anonymous',
+  'installation',
+  'install',
+  'user',
+  'machine',
+  'client',
+  'tracking',
+  'visitor',
+  'distinct',
+  'thread',
+  'window',
+];
+// A keyword hit is where the sticky regex starts, so every spelling the pattern accepts
+// (machineId, device_uuid...) must be a keyword; writing the list by hand missed some.
+const ID_NAME_KEYWORDS = ID_NAME_PREFIXES.flatMap((p) => [`${p}_id`, `${p}id`, `${p}_uuid`, `${p}uuid`]);
+
 const opaque = (v: string): boolean =>
   /^[0-9a-f-]+$/i.test(v) ? (/\d/.test(v) && /[a-f]/i.test(v)) || /^\d{16,}$/.test(v) : looksRandom(v, 20);
 
@@ -22,31 +42,8 @@ export const trackingRules: readonly RuleDef[] = [
     kind: 'opaque-id',
     description:
       'A device, installation, account, user or session id named as such (device_id, account_uuid, session_id, anonymousId...).',
-    keywords: [
-      'device_id',
-      'deviceid',
-      'session_id',
-      'sessionid',
-      'account_uuid',
-      'accountuuid',
-      'account_id',
-      'anonymous_id',
-      'anonymousid',
-      'installation_id',
-      'installationid',
-      'install_id',
-      'user_id',
-      'userid',
-      'machine_id',
-      'client_id',
-      'tracking_id',
-      'visitor_id',
-      'distinct_id',
-      'thread_id',
-      'threadid',
-      'window_id',
-    ],
-    pattern: r`(?:device|session|account|anonymous|installation|install|user|machine|client|tracking|visitor|distinct|thread|window)_?(?:id|uuid)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>${ID_VALUE})(?![\w-])`,
+    keywords: ID_NAME_KEYWORDS,
+    pattern: r`(?:${ID_NAME_PREFIXES.join('|')})_?(?:id|uuid)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>${ID_VALUE})(?![\w-])`,
     flags: 'i',
     validate: opaque,
     samples: {
