@@ -4,7 +4,7 @@
  * event, so editing, deleting or reordering a stored row breaks a link that `verify` finds.
  */
 import { hash } from 'node:crypto';
-import type { AuditEvent, AuditEventBody, AuditFinding, SealedEvent } from './types.js';
+import type { AuditEvent, AuditEventBody, AuditFinding, AuditFindingRun, SealedEvent } from './types.js';
 
 export function sha256Hex(text: string): string {
   return hash('sha256', text, 'hex');
@@ -78,15 +78,58 @@ export function seal(body: AuditEventBody, at: ChainPosition): SealedEvent {
 
 /**
  * Seals an event that already has every key, nested ones too, in UTF-16 order and no undefined
- * member (unsignedEvent's, or buildEventFields with its chain position): JSON.stringify of it is
- * its canonical JSON. The recorder does not come here: it writes the same document as bytes
+ * member (unsignedEvent's, or buildEventFields with its chain position): JSON.stringify of its
+ * storedForm is its canonical JSON. The recorder does not come here: it writes the same document as bytes
  * straight into its spool line (eventDocLatin1, sealIntoLine).
  */
 export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
-  const doc = JSON.stringify(unsigned);
+  const doc = JSON.stringify(storedForm(unsigned));
   const event = unsigned as AuditEvent;
   event.hash = sha256Hex(doc);
   return { event, doc };
+}
+
+/** Whether two findings differ at most in path and role: one run of the document (types.ts). */
+function sameRun(a: AuditFinding, b: AuditFinding): boolean {
+  return (
+    a.valueHash === b.valueHash &&
+    a.ruleId === b.ruleId &&
+    a.preview === b.preview &&
+    a.action === b.action &&
+    a.category === b.category &&
+    a.severity === b.severity
+  );
+}
+
+/** The findings as the document stores them: runs (AuditFindingRun), keys in UTF-16 order. */
+export function findingRuns(findings: readonly AuditFinding[]): AuditFindingRun[] {
+  const runs: AuditFindingRun[] = [];
+  let last: AuditFinding | undefined;
+  for (const f of findings) {
+    if (last && sameRun(last, f)) {
+      runs[runs.length - 1]!.at.push([f.path, f.role]);
+    } else {
+      runs.push({
+        action: f.action,
+        at: [[f.path, f.role]],
+        category: f.category,
+        preview: f.preview,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        valueHash: f.valueHash,
+      });
+    }
+    last = f;
+  }
+  return runs;
+}
+
+/**
+ * An unsigned event whose keys are in UTF-16 order as the document holds it (findings as runs):
+ * JSON.stringify of it is the canonical JSON that is hashed.
+ */
+export function storedForm(unsigned: Omit<AuditEvent, 'hash'>): Record<string, unknown> {
+  return { ...unsigned, findings: findingRuns(unsigned.findings) };
 }
 
 /** What JSON.stringify would escape in a string: quote, backslash, control characters, surrogates. */
@@ -124,33 +167,33 @@ function word(value: string): string {
   return quoted;
 }
 
+/** The members of a run after its places. */
+function runTail(f: AuditFinding): string {
+  return (
+    `]],"category":${word(f.category)},"preview":${word(f.preview)},"ruleId":${word(f.ruleId)},` +
+    `"severity":${word(f.severity)},"valueHash":${str(f.valueHash)}}`
+  );
+}
+
+/** findingRuns(findings) as JSON.stringify writes it. */
 function findingsJson(findings: readonly AuditFinding[]): string {
   let out = '[';
   let last: AuditFinding | undefined;
-  let head = '';
-  let preview = '';
-  let tail = '';
   for (const f of findings) {
-    // A real request names the same value (the project path) in a dozen places: mostly only the
-    // JSON path and the role differ from the previous finding, whose other members are reused.
-    if (!last || f.action !== last.action || f.category !== last.category) {
-      head = `{"action":${word(f.action)},"category":${word(f.category)},"path":`;
-    }
-    if (!last || f.preview !== last.preview) preview = `,"preview":${word(f.preview)},"role":`;
-    if (!last || f.ruleId !== last.ruleId || f.severity !== last.severity || f.valueHash !== last.valueHash) {
-      tail = `,"ruleId":${word(f.ruleId)},"severity":${word(f.severity)},"valueHash":${str(f.valueHash)}}`;
-    }
-    out += `${last ? ',' : ''}${head}${str(f.path)}${preview}${word(f.role)}${tail}`;
+    if (!last) out += `{"action":${word(f.action)},"at":[[`;
+    else if (sameRun(last, f)) out += '],[';
+    else out += `${runTail(last)},{"action":${word(f.action)},"at":[[`;
+    out += `${str(f.path)},${word(f.role)}`;
     last = f;
   }
-  return `${out}]`;
+  return last ? `${out}${runTail(last)}]` : '[]';
 }
 
 /**
  * The canonical JSON of an unsigned event built by buildEventFields (keys in UTF-16 order, no
  * undefined member), written out member by member as its UTF-8 bytes, one per character: a
  * Latin-1 string whose bytes (`Buffer.from(doc, 'latin1')`) are exactly those of JSON.stringify
- * of the event in UTF-8 (a property test keeps the two equal). Cheaper than JSON.stringify, most
+ * of its storedForm in UTF-8 (a property test keeps the two equal). Cheaper than JSON.stringify, most
  * of it saved on the findings; and a one-byte string, which is copied into the spool line
  * instead of encoded (a single `…` in a preview makes JSON.stringify's a two-byte string, whose
  * UTF-8 encoding costs about as much as hashing it). A member added to buildEventFields must be
@@ -189,11 +232,49 @@ export function eventDocLatin1(e: Omit<AuditEvent, 'hash'>): string {
   return `${out},"time":${str(e.time)}}`;
 }
 
-/** Parses a stored document back into the event it describes. */
+/** The stored document of each event read from one, for an export as stored (export.ts). */
+const documents = new WeakMap<AuditEvent, string>();
+
+/**
+ * Parses a stored document back into the event it describes, its findings one by one (a run
+ * of the document stands for as many findings as it has places, in order); documents written
+ * before runs are read as they are.
+ */
 export function eventFromDoc(doc: string, hash: string): AuditEvent {
   const parsed = JSON.parse(doc) as AuditEvent;
+  const stored = parsed.findings as (AuditFinding | AuditFindingRun)[] | undefined;
+  if (stored?.some((f) => 'at' in f)) parsed.findings = expandRuns(stored);
   parsed.hash = hash;
+  documents.set(parsed, doc);
   return parsed;
+}
+
+function expandRuns(stored: readonly (AuditFinding | AuditFindingRun)[]): AuditFinding[] {
+  const out: AuditFinding[] = [];
+  for (const f of stored) {
+    if (!('at' in f)) {
+      out.push(f);
+      continue;
+    }
+    for (const [path, role] of f.at) {
+      out.push({
+        action: f.action,
+        category: f.category,
+        path,
+        preview: f.preview,
+        role,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        valueHash: f.valueHash,
+      });
+    }
+  }
+  return out;
+}
+
+/** The document an event was read from (eventFromDoc), exactly as stored and hashed. */
+export function documentOf(event: AuditEvent): string | undefined {
+  return documents.get(event);
 }
 
 // A spool line is `{"hash":"<64 hex>","event":<doc>}`: the doc is embedded verbatim, so replay

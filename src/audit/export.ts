@@ -4,6 +4,7 @@
  * Pages through the store oldest first and respects the output's backpressure.
  */
 import { once } from 'node:events';
+import { documentOf, eventDocLatin1 } from './chain.js';
 import type { AuditStore } from './store.js';
 import type { AuditEvent } from './types.js';
 
@@ -98,8 +99,15 @@ export function csvRow(e: AuditEvent): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
+/**
+ * JSONL as stored: the hashed document with its hash added last, so that a line can be checked
+ * against the chain (drop `hash`, canonicalize, sha256) whichever format wrote it (findings
+ * as runs or one by one, docs/audit.md).
+ */
 export function formatEvent(e: AuditEvent, format: ExportFormat): string {
-  return format === 'csv' ? csvRow(e) : `${JSON.stringify(e)}\n`;
+  if (format === 'csv') return csvRow(e);
+  const doc = documentOf(e) ?? Buffer.from(eventDocLatin1(e), 'latin1').toString('utf8');
+  return `${doc.slice(0, -1)},"hash":${JSON.stringify(e.hash)}}\n`;
 }
 
 /** Writes every matching event; returns how many. */

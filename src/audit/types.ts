@@ -43,6 +43,23 @@ export interface AuditFinding {
   preview: string;
 }
 
+/**
+ * How the hashed document stores findings: consecutive findings that differ only in path and
+ * role are one run, `at` listing their places as [path, role] in order (a real request names
+ * the project path in a dozen places: one run, not a dozen copies of rule, hash and preview).
+ * Readers get the findings back one by one (chain.ts eventFromDoc). Documents written before
+ * runs hold one AuditFinding per finding (a member `path`, no `at`) and are read as they are.
+ */
+export interface AuditFindingRun {
+  action: FindingAction;
+  at: [path: string, role: Role][];
+  category: Category;
+  preview: string;
+  ruleId: string;
+  severity: Severity;
+  valueHash: string;
+}
+
 export interface AuditClient {
   /** User-agent family (`claude-code`, `openai-sdk`, ...), never the raw user agent. */
   agent: string;

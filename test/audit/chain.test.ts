@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { canonicalJson } from '../../src/audit/canonical.js';
 import {
   eventDocLatin1,
+  eventFromDoc,
+  findingRuns,
   parseSpoolLine,
   seal,
   sealIntoLine,
@@ -13,9 +15,10 @@ import {
   SPOOL_DOC_START,
   spoolLine,
   spoolLineMaxBytes,
+  storedForm,
 } from '../../src/audit/chain.js';
 import { buildEventBody, buildEventFields, type AuditEventInput } from '../../src/audit/event.js';
-import type { AuditEvent, AuditEventBody, SealedEvent } from '../../src/audit/types.js';
+import type { AuditEvent, AuditEventBody, AuditFinding, SealedEvent } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -122,11 +125,59 @@ describe('audit chain sealing', () => {
     fc.assert(
       fc.property(body, (b) => {
         const sealed = seal(b, position);
-        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as Record<string, unknown>;
-        assert.equal(sealed.doc, canonicalJson(unsigned));
-        assert.equal(hash, sha256Hex(canonicalJson(unsigned)));
+        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as AuditEvent;
+        assert.equal(sealed.doc, canonicalJson(storedForm(unsigned)));
+        assert.equal(hash, sha256Hex(sealed.doc));
+        // Read back, the document gives the event as sealed, findings one by one in order.
+        assert.deepEqual(eventFromDoc(sealed.doc, hash), sealed.event);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('stores consecutive findings of one value as one run of places, and reads them back one by one', () => {
+    const f = (path: string, role: AuditFinding['role'], valueHash = 'h1') =>
+      ({
+        action: 'pseudonymize',
+        category: 'environment',
+        path,
+        preview: '/ho…ts',
+        role,
+        ruleId: 'env.project-path',
+        severity: 'medium',
+        valueHash,
+      }) as const;
+    const findings = [
+      f('$.system[1].text', 'system'),
+      f('$.system[1].text', 'system', 'h2'),
+      f('$.messages[1].content[0].input.file_path', 'tool_use'),
+      f('$.messages[3].content[0].input.file_path', 'tool_use'),
+      f('$.messages[5].content[0].text', 'tool_result'),
+    ];
+    const runs = findingRuns(findings);
+    assert.deepEqual(
+      runs.map((r) => [r.valueHash, r.at.length]),
+      [
+        ['h1', 1],
+        ['h2', 1],
+        ['h1', 3],
+      ],
+    );
+    assert.deepEqual(runs[2]!.at[2], ['$.messages[5].content[0].text', 'tool_result']);
+    const sealed = seal({ ...fc.sample(body, 1)[0]!, findings }, position);
+    assert.ok(sealed.doc.includes('"at":[["$.messages[1].content[0].input.file_path","tool_use"],['));
+    assert.deepEqual(eventFromDoc(sealed.doc, sealed.event.hash).findings, findings);
+  });
+
+  it('reads documents written before runs (one object per finding) as they are', () => {
+    fc.assert(
+      fc.property(body, (b) => {
+        const sealed = seal(b, position);
+        const { hash, ...unsigned } = sealed.event;
+        const firstFormat = JSON.stringify(unsigned);
+        assert.deepEqual(eventFromDoc(firstFormat, hash), sealed.event);
+      }),
+      { numRuns: 100 },
     );
   });
 
@@ -139,8 +190,8 @@ describe('audit chain sealing', () => {
           buildEventFields(fixed, forensicMax, position) as Omit<AuditEvent, 'hash'>,
         );
         assert.equal(sealed.doc, seal(buildEventBody(fixed, forensicMax), position).doc);
-        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as Record<string, unknown>;
-        assert.equal(sealed.doc, canonicalJson(unsigned));
+        const { hash, ...unsigned } = JSON.parse(JSON.stringify(sealed.event)) as AuditEvent;
+        assert.equal(sealed.doc, canonicalJson(storedForm(unsigned)));
         assert.equal(hash, sha256Hex(sealed.doc));
       }),
       { numRuns: 300 },
@@ -182,7 +233,7 @@ describe('audit chain sealing', () => {
           ) as Omit<AuditEvent, 'hash'>;
           assert.equal(
             Buffer.from(eventDocLatin1(fields), 'latin1').toString('utf8'),
-            JSON.stringify(fields),
+            JSON.stringify(storedForm(fields)),
           );
         },
       ),

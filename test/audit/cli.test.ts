@@ -4,6 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
+import { canonicalJson } from '../../src/audit/canonical.js';
+import { eventFromDoc, sha256Hex } from '../../src/audit/chain.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import type { AuditEvent } from '../../src/audit/types.js';
@@ -52,12 +54,23 @@ describe('airlock audit CLI', () => {
   it('exports JSONL: every event as stored, filtered by --since / --until', async () => {
     const io = captureIo();
     assert.equal(await runAuditExport({ dataDir, format: 'jsonl' }, io), 0);
-    const lines = io
-      .out()
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditEvent);
-    assert.deepEqual(lines, recorded);
+    const lines = io.out().trim().split('\n');
+    // As stored: each line is its hashed document plus the hash, and reads back as recorded.
+    for (const line of lines) {
+      const { hash, ...unsigned } = JSON.parse(line) as AuditEvent;
+      assert.equal(sha256Hex(canonicalJson(unsigned)), hash);
+    }
+    assert.deepEqual(
+      lines.map((l) => {
+        const { hash, ...unsigned } = JSON.parse(l) as AuditEvent;
+        return eventFromDoc(canonicalJson(unsigned), hash);
+      }),
+      recorded,
+    );
+    assert.ok(
+      lines.some((l) => l.includes('"at":[[')),
+      'findings are stored as runs',
+    );
     const window = captureIo();
     const code = await runAuditExport(
       { dataDir, format: 'jsonl', since: '2026-03-01T00:10:00Z', until: '2026-03-01T00:20:00Z' },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sha256Hex } from '../../src/audit/chain.js';
+import { documentOf, sha256Hex, storedForm } from '../../src/audit/chain.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
@@ -81,7 +81,7 @@ for (const kind of STORE_KINDS) {
         const input = { ...sampleInput(i, Date.now()), model: `m…😀-${'x'.repeat(i * 5)}`, user: `ü${i}` };
         const event = recorder.record(input)!;
         const { hash, ...unsigned } = event;
-        docs.set(event.id, JSON.stringify(unsigned));
+        docs.set(event.id, JSON.stringify(storedForm(unsigned)));
         assert.equal(hash, sha256Hex(docs.get(event.id)!));
       }
       await recorder.close();
@@ -89,7 +89,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(stored.events.length, 40);
       for (const e of stored.events) {
         const { hash, ...unsigned } = e;
-        assert.equal(JSON.stringify(unsigned), docs.get(e.id));
+        assert.equal(JSON.stringify(storedForm(unsigned)), docs.get(e.id));
+        assert.equal(documentOf(e), docs.get(e.id));
         assert.equal(hash, sha256Hex(docs.get(e.id)!));
       }
       if (opened.store instanceof SqliteAuditStore || opened.store instanceof ThreadedSqliteStore) {

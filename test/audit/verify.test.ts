@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { canonicalJson } from '../../src/audit/canonical.js';
-import { sha256Hex } from '../../src/audit/chain.js';
+import { sealOrdered, sha256Hex } from '../../src/audit/chain.js';
+import { formatEvent } from '../../src/audit/export.js';
+import { GENESIS_HASH, type AuditEvent } from '../../src/audit/types.js';
 import { sealedChain, STORE_KINDS, type OpenedStore } from './helpers.js';
 
 const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -32,6 +34,30 @@ for (const kind of STORE_KINDS) {
           ['inst-b', 20, 20, chainB[19]!.event.hash],
         ],
       );
+    });
+
+    it('verifies, reads and exports a chain written partly before findings were stored as runs', async () => {
+      // Seq 1-6 in the first format (one object per finding), 7-12 as runs, one chain.
+      const events = sealedChain('inst-old', 12).map((sealed) => {
+        const { hash: _hash, ...unsigned } = sealed.event;
+        return unsigned;
+      });
+      let prevHash = GENESIS_HASH;
+      const chain = events.map((unsigned, i) => {
+        const u = { ...unsigned, prev_hash: prevHash };
+        const sealed = i < 6 ? { event: u as AuditEvent, doc: JSON.stringify(u) } : sealOrdered(u);
+        sealed.event.hash = prevHash = sha256Hex(sealed.doc);
+        return sealed;
+      });
+      assert.ok(chain.slice(0, 6).some((s) => s.event.findings.length && s.doc.includes('"path":')));
+      assert.ok(chain.slice(6).some((s) => s.event.findings.length && s.doc.includes('"at":')));
+      await opened.store.append(chain);
+      assert.equal((await opened.store.verify()).ok, true);
+      for (const { event, doc } of chain) {
+        const read = await opened.store.get(event.id);
+        assert.deepEqual(read, event);
+        assert.equal(formatEvent(read!, 'jsonl'), `${doc.slice(0, -1)},"hash":"${event.hash}"}\n`);
+      }
     });
 
     it('names a row whose content was edited', async () => {
