@@ -65,6 +65,11 @@ export async function planEdits(
   // The n-th tracking id of an input: a device id and a session id in one metadata string
   // get different (still place-stable) stand-ins.
   const trackingSeen = new Map<number, number>();
+  // A request names the same value again and again (the project path in the system prompt and
+  // in every tool call): its surrogate is asked for once. Derived surrogates (paths, built from
+  // their parts) are not cached across requests, so without this each mention paid a fresh
+  // derivation; within one request the answer cannot change.
+  const chosen = new Map<string, string>();
   for (const { finding: f, action } of resolveOverlaps(decided)) {
     const input = inputs[f.input];
     if (input === undefined) throw new Error(`finding refers to input ${f.input} of ${inputs.length}`);
@@ -75,8 +80,15 @@ export async function planEdits(
       const nth = trackingSeen.get(f.input) ?? 0;
       trackingSeen.set(f.input, nth + 1);
       text = surrogates.tracking(value, `${placeOf(input)}#${nth}`);
-    } else
-      text = await surrogates.surrogate(f.kind, value, ctx, action === 'redact' || f.category === 'secret');
+    } else {
+      const secret = action === 'redact' || f.category === 'secret';
+      const id = `${f.kind}\0${secret ? 1 : 0}\0${value}`;
+      const known = chosen.get(id);
+      if (known === undefined) {
+        text = await surrogates.surrogate(f.kind, value, ctx, secret);
+        chosen.set(id, text);
+      } else text = known;
+    }
     if (text !== value) edits.push({ input: f.input, start: f.start, end: f.end, text });
     // Version strings, zones and locales are not propagated: they also occur in code, where
     // rewriting every `x86_64` would change what the model reads and writes back.
