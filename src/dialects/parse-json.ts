@@ -159,8 +159,13 @@ const STABLE_KEYS: ReadonlySet<string> = new Set(['tools', 'system', 'instructio
 const STABLE_MIN_BYTES = 1024;
 /** Top-level keys holding the conversation, as an array of turns (messages, contents, items). */
 const TURN_KEYS: ReadonlySet<string> = new Set(['messages', 'contents', 'input']);
-/** Turns shorter than this are parsed (a few hundred bytes parse faster than they are looked up). */
-const TURN_MIN_BYTES = 256;
+/**
+ * Turns shorter than this are parsed. Remembering a turn costs a length lookup and a compare,
+ * about what parsing 64 bytes costs; what a remembered turn saves later is more: its segments,
+ * findings and splice places are kept with it (an assistant's tool call naming the project path
+ * is 150-250 bytes, and is edited every turn).
+ */
+const TURN_MIN_BYTES = 64;
 /** Turns remembered, and their bytes, at most; least recently used first out. */
 const TURNS_KEPT = 4096;
 const TURNS_MAX_BYTES = 8_000_000;

@@ -141,14 +141,31 @@ function placeKnown(
   let jumps: Map<number, number> | undefined;
   let placedAny = false;
   const inside = new Array<boolean>(edits.length).fill(false);
+  // The edits below each place a known value can have (a top-level key, or a turn under one),
+  // grouped in one pass: a conversation has tens of known turns, most without an edit.
+  const below = new Map<string | number, number[]>();
+  const belowTurn = new Map<string, Map<string | number, number[]>>();
+  edits.forEach((e, i) => {
+    const [first, second] = e.path;
+    if (typeof first !== 'string') return;
+    if (e.path.length > 1) {
+      const list = below.get(first);
+      if (list === undefined) below.set(first, [i]);
+      else list.push(i);
+    }
+    if (e.path.length > 2 && second !== undefined) {
+      let turns = belowTurn.get(first);
+      if (turns === undefined) belowTurn.set(first, (turns = new Map()));
+      const list = turns.get(second);
+      if (list === undefined) turns.set(second, [i]);
+      else list.push(i);
+    }
+  });
   for (const k of known) {
     if (k.key === undefined || k.value === null || typeof k.value !== 'object') continue;
     const skip = k.index === undefined ? 1 : 2;
-    const which: number[] = [];
-    edits.forEach((e, i) => {
-      if (e.path.length > skip && e.path[0] === k.key && (skip === 1 || e.path[1] === k.index)) which.push(i);
-    });
-    if (which.length === 0) continue;
+    const which = skip === 1 ? below.get(k.key) : belowTurn.get(k.key)?.get(k.index as number);
+    if (which === undefined) continue;
     const pathsKey = JSON.stringify(which.map((i) => (edits[i] as LeafEdit).path.slice(skip)));
     let byPaths = placesIn.get(k.value);
     if (byPaths === undefined) placesIn.set(k.value, (byPaths = new Map()));

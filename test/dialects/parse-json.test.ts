@@ -285,7 +285,7 @@ describe('parseJsonBytes', () => {
     const bigArray = fc.array(value, { minLength: 1, maxLength: 8 }).map((items) => [
       ...items,
       'padding é '.repeat(120),
-      // Turns long enough to be remembered (objects and arrays of 256 bytes and more).
+      // Turns long enough to be remembered (objects and arrays of 64 bytes and more).
       { role: 'user', content: ['padding é '.repeat(30), ...items] },
       ['padding é '.repeat(30), items],
     ]);
