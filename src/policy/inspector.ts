@@ -91,6 +91,12 @@ function planHeaders(headers: IncomingHttpHeaders, policy: CompiledPolicy): Head
   return plan;
 }
 
+/** The parsed body with the edits set in it (shared, frozen containers copied, see setAtOwn). */
+function editBody(body: unknown, edits: readonly LeafEdit[]): unknown {
+  for (const e of edits) setAtOwn(body, e.path, e.text);
+  return body;
+}
+
 const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
 const PREVIEWS_KEPT = 10_000;
 const PREVIEW_MAX_LENGTH = 512;
@@ -186,7 +192,6 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           if (stripped.has(index)) removeHeaders.push(input.header);
           else setHeaders[input.header] = text;
         } else {
-          setAtOwn(req.body, input.path, text);
           bodyEdits.push({ path: input.path, text });
           bodyChanged = true;
         }
@@ -207,8 +212,16 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           : undefined;
       // Built field by field: spreads of small objects take V8's slow path.
       const result: InspectResult = { action: 'forward', summary };
-      if (bodyChanged) result.body = req.body;
-      if (bodyBytes !== undefined) result.bodyBytes = bodyBytes;
+      if (bodyBytes !== undefined) {
+        result.bodyBytes = bodyBytes;
+        // The gateway sends the bytes; the edited tree (copies of the shared containers on
+        // every edited path) is made only for a caller that reads it.
+        let edited: unknown;
+        Object.defineProperty(result, 'body', {
+          enumerable: true,
+          get: () => (edited ??= editBody(req.body, bodyEdits)),
+        });
+      } else if (bodyChanged) result.body = editBody(req.body, bodyEdits);
       if (Object.keys(setHeaders).length > 0) result.setHeaders = setHeaders;
       if (removeHeaders.length > 0) result.removeHeaders = removeHeaders;
       if (restorer) result.restorer = restorer;
