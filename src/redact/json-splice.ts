@@ -128,6 +128,22 @@ const placesIn = new WeakMap<object, Map<string, { starts: number[]; ends: numbe
 const PLACES_PER_VALUE = 8;
 
 /**
+ * A path below a known value (`skip` keys dropped), as text. Segments give the same frozen
+ * path array for a remembered turn every time, so its text is kept with it.
+ */
+const subPathKeys = [new WeakMap<JsonPath, string>(), new WeakMap<JsonPath, string>()];
+function subPathKey(path: JsonPath, skip: 1 | 2): string {
+  const keys = subPathKeys[skip - 1] as WeakMap<JsonPath, string>;
+  let key = keys.get(path);
+  if (key === undefined) {
+    // JSON text has no raw line break: "\n" joins several without ambiguity.
+    key = JSON.stringify(path.slice(skip));
+    keys.set(path, key);
+  }
+  return key;
+}
+
+/**
  * Token bounds of the edits that lie inside known objects or arrays, from `placesIn`, with those
  * values to jump over and the edits left for the scan; undefined when no edit lies inside one.
  */
@@ -166,7 +182,9 @@ function placeKnown(
     const skip = k.index === undefined ? 1 : 2;
     const which = skip === 1 ? below.get(k.key) : belowTurn.get(k.key)?.get(k.index as number);
     if (which === undefined) continue;
-    const pathsKey = JSON.stringify(which.map((i) => (edits[i] as LeafEdit).path.slice(skip)));
+    let pathsKey = subPathKey((edits[which[0] as number] as LeafEdit).path, skip);
+    for (let w = 1; w < which.length; w++)
+      pathsKey += `\n${subPathKey((edits[which[w] as number] as LeafEdit).path, skip)}`;
     let byPaths = placesIn.get(k.value);
     if (byPaths === undefined) placesIn.set(k.value, (byPaths = new Map()));
     let places = byPaths.get(pathsKey);
