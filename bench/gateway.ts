@@ -190,10 +190,12 @@ function capturedClaudeRequest(stream: boolean): Record<string, unknown> {
 }
 
 export async function runGatewayBench(): Promise<string> {
-  const sim = await spawnServer('simulator', 'simulator');
-  const pass = await spawnServer('pass-through', 'passthrough', sim.url);
-  const core = await spawnServer('airlock core (no policy)', 'airlock', sim.url);
-  const full = await spawnServer('airlock (default policy, audit)', 'airlock-full', sim.url);
+  // Every server as shipped: compiled by tsc, run by plain node (see compileServe).
+  const compiled = { compiled: true };
+  const sim = await spawnServer('simulator', 'simulator', '', compiled);
+  const pass = await spawnServer('pass-through', 'passthrough', sim.url, compiled);
+  const core = await spawnServer('airlock core (no policy)', 'airlock', sim.url, compiled);
+  const full = await spawnServer('airlock (default policy, audit)', 'airlock-full', sim.url, compiled);
   const servers: ServerProcess[] = [sim, pass, core, full];
   const mk = (name: string, url: string, base: string): Target => ({
     name,
