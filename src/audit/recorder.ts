@@ -56,6 +56,8 @@ export class AuditRecorder {
   private spoolError = false;
   private failures = 0;
   private flushing: Promise<void> | null = null;
+  /** flush() calls waiting: the flusher then drains the queue instead of leaving a partial batch. */
+  private draining = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
   private readonly listeners = new Set<(event: AuditEvent) => void>();
@@ -181,9 +183,14 @@ export class AuditRecorder {
 
   /** Waits until everything recorded so far is in the store (or the store fails). */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    this.clearTimer();
-    await this.runFlush();
+    this.draining++;
+    try {
+      while (this.flushing) await this.flushing;
+      this.clearTimer();
+      await this.runFlush();
+    } finally {
+      this.draining--;
+    }
   }
 
   /**
@@ -310,6 +317,17 @@ export class AuditRecorder {
         for (const q of batch) if (q.segment) q.segment.pending--;
         this.spool.forgetCommitted();
         if (this.queue.length > this.o.maxQueue) this.spill();
+        // What arrived during the append waits for a full batch or the timer (runFlush kicks it):
+        // under load, going on at once sent the writer a batch per round trip (about 45 events
+        // at 1,400 requests/s), each paying a message, a transaction and its commit.
+        if (
+          this.queue.length < this.o.batchSize &&
+          this.draining === 0 &&
+          !this.spilling &&
+          !this.spool.hasDiskOnly()
+        ) {
+          return;
+        }
         continue;
       }
       if (this.spilling) {
