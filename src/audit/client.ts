@@ -15,8 +15,17 @@ const FAMILIES: readonly [RegExp, string][] = [
   [/node-fetch|undici|axios|^node$/i, 'node-http'],
 ];
 
+/** The family of the user agents seen lately: a client sends the same one with every request. */
+const SEEN = new Map<string, string>();
+const SEEN_MAX = 256;
+
 export function clientFamily(userAgent: string | undefined): string {
   if (!userAgent) return 'unknown';
-  for (const [pattern, family] of FAMILIES) if (pattern.test(userAgent)) return family;
-  return 'other';
+  let family = SEEN.get(userAgent);
+  if (family === undefined) {
+    family = FAMILIES.find(([pattern]) => pattern.test(userAgent))?.[1] ?? 'other';
+    if (SEEN.size >= SEEN_MAX) SEEN.clear();
+    SEEN.set(userAgent, family);
+  }
+  return family;
 }

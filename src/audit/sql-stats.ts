@@ -12,38 +12,54 @@ const MINUTE = 60_000;
 
 /** Rollup increments counted event by event; `columns()` gives them as column arrays in key order. */
 export class RollupCounter {
-  private readonly counts = new Map<string, number>();
+  /** minute → `dim\0key` → count: a batch spans a minute or two, so the inner key is all that varies. */
+  private readonly minutes = new Map<number, Map<string, number>>();
+  private lastMinute = Number.NaN;
+  private last: Map<string, number> | undefined;
 
-  private add(minute: number, dim: string, key: string, n: number): void {
-    const k = `${minute}\u0000${dim}\u0000${key}`;
-    this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+  private counts(minute: number): Map<string, number> {
+    if (minute === this.lastMinute && this.last) return this.last;
+    let counts = this.minutes.get(minute);
+    if (!counts) this.minutes.set(minute, (counts = new Map()));
+    this.lastMinute = minute;
+    this.last = counts;
+    return counts;
+  }
+
+  private add(counts: Map<string, number>, dimKey: string, n: number): void {
+    counts.set(dimKey, (counts.get(dimKey) ?? 0) + n);
   }
 
   /** One inserted event, by its time (ms), decision, kind and client family. */
   event(ts: number, decision: string, kind: string, client: string): void {
-    const minute = Math.floor(ts / MINUTE);
-    this.add(minute, 'decision', decision, 1);
-    this.add(minute, 'kind', kind, 1);
-    this.add(minute, 'client', client, 1);
+    const counts = this.counts(Math.floor(ts / MINUTE));
+    this.add(counts, `decision\u0000${decision}`, 1);
+    this.add(counts, `kind\u0000${kind}`, 1);
+    this.add(counts, `client\u0000${client}`, 1);
   }
 
   /** n findings of one category and rule in an inserted event. */
   findings(ts: number, category: string, ruleId: string, n: number): void {
-    const minute = Math.floor(ts / MINUTE);
-    this.add(minute, 'category', category, n);
-    this.add(minute, 'rule', ruleId, n);
+    const counts = this.counts(Math.floor(ts / MINUTE));
+    this.add(counts, `category\u0000${category}`, n);
+    this.add(counts, `rule\u0000${ruleId}`, n);
   }
 
   columns(): [number[], string[], string[], number[]] {
-    // A fixed order, so concurrent writers (several gateways on PostgreSQL) lock rows in the
-    // same order and cannot deadlock.
+    // A fixed order (minute, dimension, key, as text), so concurrent writers (several gateways
+    // on PostgreSQL) lock rows in the same order and cannot deadlock.
+    const rows: [string, number, string, number][] = [];
+    for (const [minute, counts] of this.minutes) {
+      for (const [dimKey, n] of counts) rows.push([`${minute}\u0000${dimKey}`, minute, dimKey, n]);
+    }
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const columns: [number[], string[], string[], number[]] = [[], [], [], []];
-    for (const k of [...this.counts.keys()].sort()) {
-      const [minute, dim, key] = k.split('\u0000');
-      columns[0].push(Number(minute));
-      columns[1].push(dim ?? '');
-      columns[2].push(key ?? '');
-      columns[3].push(this.counts.get(k) ?? 0);
+    for (const [, minute, dimKey, n] of rows) {
+      const cut = dimKey.indexOf('\u0000');
+      columns[0].push(minute);
+      columns[1].push(dimKey.slice(0, cut));
+      columns[2].push(dimKey.slice(cut + 1));
+      columns[3].push(n);
     }
     return columns;
   }

@@ -21,6 +21,10 @@ describe('audit event building', () => {
     assert.equal(clientFamily('curl/8.5.0'), 'curl');
     assert.equal(clientFamily('my-tool/1 on host dev-42'), 'other');
     assert.equal(clientFamily(undefined), 'unknown');
+    // Asked again (the answer is remembered per user agent), and past the remembered ones.
+    for (let i = 0; i < 600; i++) assert.equal(clientFamily(`tool-${i % 300}/1`), 'other');
+    assert.equal(clientFamily('claude-cli/1.0.83 (external, cli)'), 'claude-code');
+    assert.equal(clientFamily('my-tool/1 on host dev-42'), 'other');
   });
   it('writes JSON paths the way a reader expects', () => {
     assert.equal(jsonPathToString(['messages', 2, 'content', 0, 'text']), '$.messages[2].content[0].text');
