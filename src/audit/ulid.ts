@@ -8,6 +8,8 @@ import { randomFillSync } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 let lastTime = -1;
+/** encodeTime(lastTime): ids made in the same millisecond share it. */
+let lastTimeText = '';
 const lastRandom = new Uint8Array(10);
 
 function encodeTime(ms: number): string {
@@ -61,11 +63,12 @@ function randomTen(): Buffer {
 export function ulid(now: number = Date.now()): string {
   if (now <= lastTime) {
     increment(lastRandom);
-    return encodeTime(lastTime) + encodeRandom(lastRandom);
+    return lastTimeText + encodeRandom(lastRandom);
   }
   lastTime = now;
+  lastTimeText = encodeTime(now);
   lastRandom.set(randomTen());
-  return encodeTime(now) + encodeRandom(lastRandom);
+  return lastTimeText + encodeRandom(lastRandom);
 }
 
 /** The millisecond time a ULID was made at. */
