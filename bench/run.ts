@@ -38,6 +38,7 @@ const suites: Record<string, () => Promise<string>> = {
   'audit-cost': runAuditCostBench,
   dashboard: runDashboardBench,
   egress: runEgressBench,
+  restore: script('./restore.ts'),
   scan: runScanBench,
 };
 
