@@ -90,7 +90,7 @@ export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
 }
 
 /** Whether two findings differ at most in path and role: one run of the document (types.ts). */
-function sameRun(a: AuditFinding, b: AuditFinding): boolean {
+export function sameRun(a: AuditFinding, b: AuditFinding): boolean {
   return (
     a.valueHash === b.valueHash &&
     a.ruleId === b.ruleId &&

@@ -5,6 +5,7 @@
  */
 import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
+import { sameRun } from './chain.js';
 import { clientFamily } from './client.js';
 import type {
   AuditChain,
@@ -106,6 +107,31 @@ export function auditFinding(decision: FindingDecision): AuditFinding {
   };
 }
 
+/** Past this many findings the order is kept as it is (grouping compares each with every run). */
+const GROUP_MAX = 64;
+
+/**
+ * The findings with all places of one value together (stable, values in order of first
+ * appearance), so that the document stores each value as one run (chain.ts): a request names
+ * its project path in the system prompt, then other values, then again in every tool call.
+ */
+function byValue(findings: AuditFinding[]): AuditFinding[] {
+  if (findings.length < 3 || findings.length > GROUP_MAX) return findings;
+  const runs: AuditFinding[][] = [];
+  let moved = false;
+  for (const f of findings) {
+    const last = runs.length - 1;
+    let i = last;
+    while (i >= 0 && !sameRun(runs[i]![0]!, f)) i--;
+    if (i < 0) runs.push([f]);
+    else {
+      if (i !== last) moved = true;
+      runs[i]!.push(f);
+    }
+  }
+  return moved ? runs.flat() : findings;
+}
+
 function forensic(body: string | undefined, maxBytes: number): AuditForensic | undefined {
   if (body === undefined || maxBytes <= 0) return undefined;
   const bytes = Buffer.byteLength(body);
@@ -159,7 +185,7 @@ export function buildEventFields(
   }
   const error = cap(input.error, MAX.error);
   if (error !== undefined) e.error = error;
-  e.findings = input.findings ? input.findings.map(auditFinding) : [];
+  e.findings = input.findings ? byValue(input.findings.map(auditFinding)) : [];
   const kept = forensic(input.forensicBody, forensicMaxBytes);
   if (kept) e.forensic = kept;
   if (at) {

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientFamily } from '../../src/audit/client.js';
-import { buildEventBody, jsonPathToString, sanitizePath } from '../../src/audit/event.js';
+import { auditFinding, buildEventBody, jsonPathToString, sanitizePath } from '../../src/audit/event.js';
+import type { FindingDecision } from '../../src/gateway/inspector.js';
+import { findingDecision } from './helpers.js';
 
 describe('audit event building', () => {
   it('drops query parameters that may carry secrets', () => {
@@ -45,5 +47,28 @@ describe('audit event building', () => {
     assert.equal(body.bytes_in, 0);
     assert.equal('status' in body, false);
     assert.equal(body.model?.length, 200);
+  });
+  it('puts the places of one value together, values in order of first appearance', () => {
+    const at = (valueHash: string, i: number): FindingDecision => {
+      const d = findingDecision(`rule-${valueHash}`, 'environment');
+      return { ...d, valueHash, finding: { ...d.finding, path: ['messages', i, 'content'] } };
+    };
+    const input = ['a', 'b', 'a', 'a', 'c', 'b'].map(at);
+    const findings = (n: readonly FindingDecision[]) =>
+      buildEventBody({ kind: 'request', decision: 'pseudonymize', latency_ms: { total: 1 }, findings: n })
+        .findings;
+    assert.deepEqual(
+      findings(input).map((f) => `${f.valueHash}${f.path}`),
+      ['a$.messages[0].content', 'a$.messages[2].content', 'a$.messages[3].content'].concat([
+        'b$.messages[1].content',
+        'b$.messages[5].content',
+        'c$.messages[4].content',
+      ]),
+    );
+    // Already grouped, or too many to group: as they came.
+    const grouped = ['a', 'a', 'b'].map(at);
+    assert.deepEqual(findings(grouped), grouped.map(auditFinding));
+    const many = Array.from({ length: 65 }, (_, i) => at(i % 2 ? 'a' : 'b', i));
+    assert.deepEqual(findings(many), many.map(auditFinding));
   });
 });
