@@ -131,3 +131,47 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('audit recorder batches', () => {
+  it('sends full batches under load: what arrives during an append waits for a batch or the timer', async () => {
+    const tmp = await tempDir();
+    const store = new SqliteAuditStore({ path: join(tmp.dir, 'audit.db') });
+    const sizes: number[] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const append = store.append.bind(store);
+    store.append = async (batch) => {
+      sizes.push(batch.length);
+      await gate;
+      await append(batch);
+    };
+    const recorder = new AuditRecorder({ store, dataDir: tmp.dir, batchSize: 10, flushIntervalMs: 60_000 });
+    const settle = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 2));
+      assert.ok(done(), 'settled');
+    };
+    try {
+      let n = 0;
+      const record = (count: number) => {
+        for (let i = 0; i < count; i++) recorder.record(sampleInput(++n, Date.now()));
+      };
+      record(10); // a full batch goes at once
+      await settle(() => sizes.length === 1);
+      record(5); // arrive while it is in flight
+      open();
+      await settle(() => recorder.stats().committed >= 10);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(sizes, [10], 'five events wait for a full batch');
+      record(5);
+      await settle(() => recorder.stats().committed === 20);
+      record(1);
+      await recorder.flush(); // drains a partial batch
+      assert.deepEqual(sizes, [10, 10, 1]);
+      assert.equal(recorder.stats().queueDepth, 0);
+    } finally {
+      await recorder.close();
+      await store.close();
+      await tmp.cleanup();
+    }
+  });
+});
