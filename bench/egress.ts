@@ -25,41 +25,22 @@
  * Run: node --import tsx bench/egress.ts   (BENCH_QUICK=1 for a short smoke run)
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fmt, percentile, table } from './lib/stats.js';
+import { buildWithTsc } from './lib/tsc-build.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const CHILD = fileURLToPath(new URL('./egress-child.ts', import.meta.url));
 const PROBE_SOURCE = fileURLToPath(new URL('./egress-probe.c', import.meta.url));
 const PROBE = fileURLToPath(new URL('./tmp/egress-probe', import.meta.url));
 
-/**
- * Compiles the proxy with tsc, as `npm run build` does for dist/ (what `airlock` runs), into
- * bench/tmp/egress-dist. Run through tsx instead, every named closure the proxy creates per
- * connection would also pass through tsx's keepNames wrapper (a defineProperty call each), a
- * cost the shipped code does not have. Returns the directory.
- */
+/** The proxy compiled as shipped (see lib/tsc-build.ts); returns the directory. */
 function buildProxy(): string {
-  const tmp = fileURLToPath(new URL('./tmp/', import.meta.url));
-  mkdirSync(tmp, { recursive: true });
-  const config = `${tmp}tsconfig.egress.json`;
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: '../../tsconfig.build.json',
-      compilerOptions: { rootDir: '../..', outDir: './egress-dist', sourceMap: false, noEmitOnError: true },
-      include: [],
-      files: ['../../src/egress/proxy.ts', '../../src/egress/events.ts'],
-    }),
-  );
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
-  return `${tmp}egress-dist`;
+  return buildWithTsc('egress', ['src/egress/proxy.ts', 'src/egress/events.ts']);
 }
 
 /** Builds the native probe when it is missing or older than its source. */

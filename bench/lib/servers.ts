@@ -1,9 +1,8 @@
 /** Starting and stopping the benchmark's servers as child processes. */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { buildWithTsc } from './tsc-build.js';
 
 export interface ServerProcess {
   name: string;
@@ -16,29 +15,9 @@ export interface ServerProcess {
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
 let compiledServe: string | undefined;
 
-/**
- * serve.ts and everything it imports compiled with tsc into bench/tmp/serve-dist, as
- * `npm run build` compiles dist/ (what the `airlock` bin runs); once per benchmark process.
- * Through tsx instead, every named closure the gateway creates per request also passes through
- * tsx's keepNames wrapper (a defineProperty call each), a cost the shipped code does not have.
- */
+/** serve.ts and what it imports, compiled as shipped (see tsc-build.ts); once per benchmark process. */
 function compileServe(): string {
-  if (compiledServe !== undefined) return compiledServe;
-  const tmp = fileURLToPath(new URL('../tmp/', import.meta.url));
-  mkdirSync(tmp, { recursive: true });
-  const config = `${tmp}tsconfig.serve.json`;
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: '../../tsconfig.build.json',
-      compilerOptions: { rootDir: '../..', outDir: './serve-dist', sourceMap: false, noEmitOnError: true },
-      include: [],
-      files: ['../lib/serve.ts'],
-    }),
-  );
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
-  compiledServe = `${tmp}serve-dist/bench/lib/serve.js`;
+  compiledServe ??= `${buildWithTsc('serve', ['bench/lib/serve.ts'])}/bench/lib/serve.js`;
   return compiledServe;
 }
 
