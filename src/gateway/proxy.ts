@@ -269,6 +269,8 @@ async function handleStreamed(
     upload.upstreamOver();
     const outcome = await upload.outcome;
     ex.bytesIn = upload.bytes;
+    // The client went away mid-upload: nobody to answer, and nothing failed on the gateway's side.
+    if (gone.aborted) return;
     if ('error' in outcome) throw outcome.error;
     throw err;
   } finally {
