@@ -24,11 +24,6 @@ function mib(n: number): string {
   return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
 
-/** The 413 for a body that went over `limit` while it arrived. */
-export function bodyTooLarge(limit: number): AirlockError {
-  return new AirlockError('AIRLOCK_BODY_TOO_LARGE', `more than ${mib(limit)}`);
-}
-
 /** Reads the whole body, refusing more than `limit` bytes as soon as they arrive. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -45,7 +40,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         // Drain without keeping: the client gets its 413 instead of a reset connection.
         req.removeAllListeners('data');
         req.resume();
-        reject(bodyTooLarge(limit));
+        reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `more than ${mib(limit)}`));
         return;
       }
       chunks.push(chunk);

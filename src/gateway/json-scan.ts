@@ -143,19 +143,10 @@ interface WasmScanner {
   input: Uint8Array;
   capacity: number;
   scan(n: number): number;
-  feed(n: number): number;
-  finish(): number;
-  reset(): void;
-  /** json-scan.c's `struct state`: saved and restored to scan several bodies piece by piece. */
-  state: Uint8Array;
-  /** The same memory as int32, for the model token's offsets. */
-  stateWords: Int32Array;
+  model: Int32Array;
+  modelStart: number;
+  modelEnd: number;
 }
-
-/** sizeof(struct state) and the int32 indexes of model_start and model_end in it. */
-const STATE_SIZE = 40 + 1024 / 8;
-const MODEL_START = 7;
-const MODEL_END = 8;
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libs leave it out). */
 interface WasmApi {
@@ -169,24 +160,20 @@ function loadWasmScanner(): WasmScanner | undefined {
     const ex = new api.Instance(new api.Module(Buffer.from(jsonScanWasm, 'base64'))).exports as {
       memory: { buffer: ArrayBuffer };
       scan(n: number): number;
-      feed(n: number): number;
-      finish(): number;
-      reset(): void;
       input: { value: number };
-      state: { value: number };
+      model_start: { value: number };
+      model_end: { value: number };
     };
-    // The memory is never grown (bodies over the capacity take the TypeScript path or are fed
-    // in pieces), so these views stay valid.
+    // The memory is never grown (bodies over the capacity take the TypeScript path), so these
+    // views stay valid.
     const capacity = 1 << 20;
     return {
       input: new Uint8Array(ex.memory.buffer, ex.input.value, capacity),
       capacity,
       scan: ex.scan,
-      feed: ex.feed,
-      finish: ex.finish,
-      reset: ex.reset,
-      state: new Uint8Array(ex.memory.buffer, ex.state.value, STATE_SIZE),
-      stateWords: new Int32Array(ex.memory.buffer, ex.state.value, STATE_SIZE >> 2),
+      model: new Int32Array(ex.memory.buffer),
+      modelStart: ex.model_start.value >> 2,
+      modelEnd: ex.model_end.value >> 2,
     };
   } catch {
     // A runtime without WebAssembly SIMD: the TypeScript scanner decides alone.
@@ -199,17 +186,6 @@ const wasm = loadWasmScanner();
 /** Which scanner `scanJson` runs up to 1 MiB (the tests check that it is the WebAssembly one). */
 export const jsonScanBuild: 'wasm' | 'typescript' = wasm ? 'wasm' : 'typescript';
 
-/** The body scanned piece by piece whose state is in the WebAssembly scanner's memory now. */
-let holder: JsonChunkScan | undefined;
-
-/** Leaves the WebAssembly scanner to `next` (undefined: a whole-body scan), saving the holder's state. */
-function hold(scanner: WasmScanner, next: JsonChunkScan | undefined): void {
-  if (holder === next) return;
-  holder?.save(scanner.state);
-  holder = next;
-  next?.restore(scanner);
-}
-
 /**
  * Scans a JSON text. Returns undefined when `JSON.parse(body.toString('utf8'))` would throw,
  * otherwise what the gateway wants to know about the body. Bodies up to 1 MiB go through the
@@ -218,99 +194,15 @@ function hold(scanner: WasmScanner, next: JsonChunkScan | undefined): void {
  */
 export function scanJson(body: Uint8Array): JsonScan | undefined {
   if (wasm !== undefined && body.length <= wasm.capacity) {
-    hold(wasm, undefined);
     wasm.input.set(body);
     const verdict = wasm.scan(body.length);
     if (verdict === 0) return undefined;
     if (verdict === 1) {
-      const start = wasm.stateWords[MODEL_START]!;
-      return { model: start < 0 ? undefined : stringValue(body, start, wasm.stateWords[MODEL_END]!) };
+      const start = wasm.model[wasm.modelStart]!;
+      return { model: start < 0 ? undefined : stringValue(body, start, wasm.model[wasm.modelEnd]!) };
     }
   }
   return scanJsonBytes(body);
-}
-
-/**
- * Scans a body piece by piece as it arrives, so that its verdict is ready right after its last
- * byte (checking a 1 MB body whole takes about half a millisecond). Several bodies may be in
- * progress at once: the WebAssembly scanner's state is swapped between them. Keeps the pieces:
- * the model token and the TypeScript scanner (for what the WebAssembly one leaves to it) need
- * them, and so does the caller for JSON.parse's error message.
- */
-export class JsonChunkScan {
-  private readonly chunks: Buffer[] = [];
-  /** Bytes pushed so far. */
-  size = 0;
-  private verdict: 'open' | 'bad' | 'unsure' = 'open';
-  /** The WebAssembly scanner's state while another body holds it; undefined before the first piece. */
-  private saved: Uint8Array | undefined;
-
-  /** Adds the next piece; false once the body cannot be JSON, whatever follows. */
-  push(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.verdict !== 'open' || wasm === undefined) return this.verdict !== 'bad';
-    hold(wasm, this);
-    for (let at = 0; at < chunk.length; at += wasm.capacity) {
-      const piece = chunk.subarray(at, at + wasm.capacity);
-      wasm.input.set(piece);
-      if (wasm.feed(piece.length) === 0) {
-        this.verdict = 'bad';
-        holder = undefined;
-        return false;
-      }
-    }
-    // finish() answers 2 only for a body the TypeScript scanner must decide, at any point.
-    if (wasm.finish() === 2) {
-      this.verdict = 'unsure';
-      holder = undefined;
-    }
-    return true;
-  }
-
-  /** The verdict on the body pushed, as `scanJson` gives it on the whole body. */
-  end(): JsonScan | undefined {
-    if (this.verdict === 'bad') return undefined;
-    if (this.verdict === 'unsure' || wasm === undefined) return scanJsonBytes(this.body());
-    hold(wasm, this);
-    holder = undefined;
-    const verdict = wasm.finish();
-    if (verdict === 0) return undefined;
-    if (verdict === 2) return scanJsonBytes(this.body());
-    const start = wasm.stateWords[MODEL_START]!;
-    if (start < 0) return { model: undefined };
-    const end = wasm.stateWords[MODEL_END]!;
-    return { model: stringValue(this.slice(start, end), 0, end - start) };
-  }
-
-  /** The whole body pushed so far, in one buffer. */
-  body(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-  }
-
-  save(state: Uint8Array): void {
-    (this.saved ??= new Uint8Array(STATE_SIZE)).set(state);
-  }
-
-  restore(scanner: WasmScanner): void {
-    if (this.saved === undefined) scanner.reset();
-    else scanner.state.set(this.saved);
-  }
-
-  /** Bytes `start..end` of the body. */
-  private slice(start: number, end: number): Buffer {
-    const parts: Buffer[] = [];
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      const next = offset + chunk.length;
-      if (next > start && offset < end) {
-        parts.push(chunk.subarray(Math.max(0, start - offset), Math.min(chunk.length, end - offset)));
-      }
-      if (next >= end) break;
-      offset = next;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  }
 }
 
 /** The TypeScript scanner; exported for the tests that hold both builds to JSON.parse. */

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { resolveDialect } from '../dialects/index.js';
@@ -27,7 +26,6 @@ import {
 import { scanJson, type JsonScan } from './json-scan.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
-import { StreamedUpload } from './upload.js';
 import { upstreamError, type Upstreams } from './upstream.js';
 
 export interface ProxyContext {
@@ -119,10 +117,6 @@ async function handle(
   gone: ClientGone,
   settle: (status: number) => void,
 ): Promise<void> {
-  if (streamsBody(ctx, dialect, req)) {
-    await handleStreamed(ctx, route, dialect, req, res, ex, gone, settle);
-    return;
-  }
   const limit = ctx.config.limits.max_body;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -210,88 +204,8 @@ async function handle(
   if (bodyRewritten && body) headers['content-length'] = String(body.length);
   if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
-  await forward(ctx, route, res, ex, restorer, gone, settle, headers, body);
-}
-
-/**
- * Bodies declared from this size up (or sent chunked, of unknown size) go upstream while they
- * arrive when nothing but the JSON check reads them. A smaller one comes in a few reads, with
- * little upload to overlap: streamed, the benchmark's 100 KB request had its first event about
- * 0.07 ms later (more writes, a stream in between); 300 KB came out even, 1 MB about 0.3 ms sooner.
- */
-const STREAM_FROM = 256 * 1024;
-
-/** Whether the body goes upstream while it arrives (see upload.ts) rather than once read. */
-function streamsBody(ctx: ProxyContext, dialect: Dialect, req: IncomingMessage): boolean {
-  // An inspector reads the whole body; a forensic copy is the whole body; a compressed body
-  // must be decoded whole (the upstream gets it decoded); a passthrough dialect is not JSON.
-  if (ctx.inspector !== passThroughInspector || ctx.captureBody || dialect.id === 'passthrough') return false;
-  if (req.headers['content-encoding'] !== undefined) return false;
-  const declared = req.headers['content-length'];
-  if (declared === undefined) return req.headers['transfer-encoding'] !== undefined;
-  // Over the limit: the buffered path answers 413 without reading it.
-  return Number(declared) >= STREAM_FROM && Number(declared) <= ctx.config.limits.max_body;
-}
-
-/** The request without an inspector, its body sent upstream while it arrives. */
-async function handleStreamed(
-  ctx: ProxyContext,
-  route: ProviderRoute,
-  dialect: Dialect,
-  req: IncomingMessage,
-  res: ServerResponse,
-  ex: Exchange,
-  gone: ClientGone,
-  settle: (status: number) => void,
-): Promise<void> {
-  const upload = new StreamedUpload(req, ctx.config.limits.max_body, (scan, bytes) => {
-    ex.bytesIn = bytes;
-    ex.model = dialect.model({ model: scan.model }, route.path);
-  });
-  // The pass-through inspector reads nothing of the request: asked for the summary it records.
-  ex.summary = (
-    ctx.inspector.inspect({
-      provider: route.provider,
-      dialect,
-      method: ex.method,
-      path: route.path,
-      query: new URLSearchParams(route.search),
-      headers: req.headers,
-      body: undefined,
-    }) as InspectResult
-  ).summary;
-  const headers = upstreamRequestHeaders(req.headers, { bodyRewritten: false });
-  try {
-    await forward(ctx, route, res, ex, undefined, gone, settle, headers, upload.body);
-  } catch (err) {
-    // The upload aborts the upstream request when the body is refused: then its error, not
-    // the upstream's, is the answer. Either way once the body is in, as when it is read first.
-    upload.upstreamOver();
-    const outcome = await upload.outcome;
-    ex.bytesIn = upload.bytes;
-    // The client went away mid-upload: nobody to answer, and nothing failed on the gateway's side.
-    if (gone.aborted) return;
-    if ('error' in outcome) throw outcome.error;
-    throw err;
-  } finally {
-    upload.stop();
-  }
-}
-
-/** Sends the request upstream and relays the answer; settles when the exchange is over. */
-function forward(
-  ctx: ProxyContext,
-  route: ProviderRoute,
-  res: ServerResponse,
-  ex: Exchange,
-  restorer: Restorer | undefined,
-  gone: ClientGone,
-  settle: (status: number) => void,
-  headers: Record<string, string | string[]>,
-  body: Buffer | Readable | undefined,
-): Promise<void> {
   const target = ctx.upstreams.target(route.provider);
-  return new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const relay = new Relay(
       ctx,
       route.provider,

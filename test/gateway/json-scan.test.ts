@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { JsonChunkScan, jsonScanBuild, scanJson, scanJsonBytes } from '../../src/gateway/json-scan.js';
+import { jsonScanBuild, scanJson, scanJsonBytes } from '../../src/gateway/json-scan.js';
 
 /** What the gateway did before the scan: JSON.parse, and the top-level model when a string. */
 function reference(bytes: Buffer): { ok: boolean; model?: string } {
@@ -38,41 +38,6 @@ function check(bytes: Buffer): void {
       assert.equal(got !== undefined, want.ok, label);
       if (got) assert.equal(got.model, want.model, label);
     }
-  }
-  checkPieces(bytes, want);
-}
-
-/**
- * The same verdict when the body arrives in pieces: split once at every place (short bodies),
- * in thirds, and byte by byte with another body scanned between the bytes (the scanner's state
- * is swapped between bodies in progress).
- */
-function checkPieces(bytes: Buffer, want: { ok: boolean; model?: string }): void {
-  const splits: number[][] = [[Math.floor(bytes.length / 3), Math.floor((2 * bytes.length) / 3)]];
-  if (bytes.length <= 64) for (let k = 1; k < bytes.length; k++) splits.push([k]);
-  for (const at of splits) {
-    const scanner = new JsonChunkScan();
-    let from = 0;
-    for (const to of [...at, bytes.length]) {
-      scanner.push(bytes.subarray(from, to));
-      from = to;
-    }
-    const got = scanner.end();
-    const label = `pieces at ${at.join(',')}: ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`;
-    assert.equal(got !== undefined, want.ok, label);
-    if (got) assert.equal(got.model, want.model, label);
-  }
-  if (bytes.length <= 200) {
-    const [a, b] = [new JsonChunkScan(), new JsonChunkScan()];
-    const other = Buffer.from('{"model":"other","x":[1,2,{"y":"z"}]}');
-    for (let k = 0; k < Math.max(bytes.length, other.length); k++) {
-      if (k < bytes.length) a.push(bytes.subarray(k, k + 1));
-      if (k < other.length) b.push(other.subarray(k, k + 1));
-    }
-    const got = a.end();
-    assert.equal(got !== undefined, want.ok, `byte by byte: ${bytes.toString('latin1').slice(0, 200)}`);
-    if (got) assert.equal(got.model, want.model);
-    assert.equal(b.end()?.model, 'other');
   }
 }
 
