@@ -242,30 +242,36 @@ const documents = new WeakMap<AuditEvent, string>();
  */
 export function eventFromDoc(doc: string, hash: string): AuditEvent {
   const parsed = JSON.parse(doc) as AuditEvent;
-  const stored = parsed.findings as (AuditFinding | AuditFindingRun)[] | undefined;
-  if (stored?.some((f) => 'at' in f)) parsed.findings = expandRuns(stored);
+  const stored: unknown = parsed.findings;
+  // An edited row may hold anything: only an array of objects with runs in it is expanded.
+  if (Array.isArray(stored) && stored.some((f) => f !== null && typeof f === 'object' && 'at' in f)) {
+    parsed.findings = expandRuns(stored);
+  }
   parsed.hash = hash;
   documents.set(parsed, doc);
   return parsed;
 }
 
-function expandRuns(stored: readonly (AuditFinding | AuditFindingRun)[]): AuditFinding[] {
+function expandRuns(stored: readonly unknown[]): AuditFinding[] {
   const out: AuditFinding[] = [];
   for (const f of stored) {
-    if (!('at' in f)) {
-      out.push(f);
+    // Anything else than a run (a finding of the first format, or what an edit left) as it is.
+    if (f === null || typeof f !== 'object' || !('at' in f) || !Array.isArray(f.at)) {
+      out.push(f as AuditFinding);
       continue;
     }
-    for (const [path, role] of f.at) {
+    const run = f as AuditFindingRun;
+    for (const place of run.at as unknown[]) {
+      const [path, role] = (Array.isArray(place) ? place : []) as AuditFindingRun['at'][number];
       out.push({
-        action: f.action,
-        category: f.category,
+        action: run.action,
+        category: run.category,
         path,
-        preview: f.preview,
+        preview: run.preview,
         role,
-        ruleId: f.ruleId,
-        severity: f.severity,
-        valueHash: f.valueHash,
+        ruleId: run.ruleId,
+        severity: run.severity,
+        valueHash: run.valueHash,
       });
     }
   }
