@@ -177,8 +177,6 @@ async function runRestoreBench(): Promise<string> {
     await sim.close();
   }
   return [
-    '## restore',
-    '',
     `Restoration of a pseudonymized path in streamed answers (text and tool-call arguments), in-process, one event per chunk; median of ${ROUNDS} answers per dialect after ${WARMUP} warm-up answers, parse-only and parse+restore alternating.`,
     '',
     table(
