@@ -198,6 +198,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
       port: config.egress_proxy.port,
       policy: policy.policy.egress,
       ...(config.upstream_proxy ? { upstreamProxy: config.upstream_proxy } : {}),
+      onWarning: (message, code) => logger.warn({ code }, message),
       onEvent: (event) => {
         metrics.observeEgress(event);
         recorder.record(egressAuditInput(event));

@@ -73,21 +73,22 @@ function clientOf(req: IncomingMessage): ClientInfo {
   };
 }
 
-let warnedFallback = false;
-
 /**
- * Once per process: tunnels here move their bytes through pipe() (the runtime lacks the socket
- * internals that reused buffers need, tunnel.ts), at about a third of the throughput. Each such
- * tunnel's event also says so (`tunnel: 'pipe'` or `'mixed'`), and so does the
- * `airlock_egress_tunnels_total` metric.
+ * The warning for tunnels that move their bytes through pipe() (the runtime lacks the socket
+ * internals that reused buffers need, tunnel.ts), at about a third of the throughput; given once
+ * per proxy. Each such tunnel's event also says so (`tunnel: 'pipe'` or `'mixed'`), and so does
+ * the `airlock_egress_tunnels_total` metric.
  */
-function warnFallback(mode: string): void {
-  if (warnedFallback) return;
-  warnedFallback = true;
-  process.emitWarning(
-    `Airlock egress proxy: a tunnel fell back to pipe() (${mode}): this Node.js runtime lacks the socket internals for reused read buffers; tunnels work, with more CPU per byte`,
-    { code: 'AIRLOCK_EGRESS_TUNNEL_FALLBACK' },
-  );
+function fallbackWarner(onWarning: ForwardProxyOptions['onWarning']): (mode: string) => void {
+  let warned = false;
+  return (mode) => {
+    if (warned) return;
+    warned = true;
+    const message = `Airlock egress proxy: a tunnel fell back to pipe() (${mode}): this Node.js runtime lacks the socket internals for reused read buffers; tunnels work, with more CPU per byte`;
+    const code = 'AIRLOCK_EGRESS_TUNNEL_FALLBACK';
+    if (onWarning) onWarning(message, code);
+    else process.emitWarning(message, { code });
+  };
 }
 
 export interface ForwardProxyOptions {
@@ -108,6 +109,11 @@ export interface ForwardProxyOptions {
   maxHeaderSize?: number;
   /** Connecting to a destination or the upstream proxy; default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Where the proxy's own warnings go; default `process.emitWarning` (stderr). `airlock run`
+   * sends them to its log: the child owns the terminal.
+   */
+  onWarning?: (message: string, code: string) => void;
 }
 
 export interface ForwardProxy {
@@ -147,6 +153,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
    * ran it in the same loop turn as the `200`, before the turn that moves the client's first
    * bytes: about 0.1–0.2 ms of setup under load in bench/egress.ts.)
    */
+  const warnFallback = fallbackWarner(opts.onWarning);
   let pending: { client: ClientInfo; start: number; end: number; fields: ReportFields }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   function flushReports(): void {

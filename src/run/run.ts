@@ -115,6 +115,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
       policy,
       upstreamProxy,
       upstreamBypass: inheritedNoProxy(env),
+      onWarning: (message, code) => logger.warn({ code }, message),
       onEvent(event) {
         log(event);
         record?.(event);

@@ -86,3 +86,37 @@ test('without useUserBuffer tunnels pipe, and events, one warning and the metric
     process.off('warning', onWarning);
   }
 });
+
+test('the fallback warning goes to onWarning when given (airlock run logs it; the child owns the terminal)', async () => {
+  const proto = await handlePrototypeWithUserBuffer();
+  const saved = Object.getOwnPropertyDescriptor(proto, 'useUserBuffer')!;
+  const emitted: Error[] = [];
+  const onProcessWarning = (w: Error) => emitted.push(w);
+  process.on('warning', onProcessWarning);
+  delete (proto as { useUserBuffer?: unknown }).useUserBuffer;
+  const given: [string, string][] = [];
+  try {
+    const s = await startProxyStand({ onWarning: (message, code) => given.push([message, code]) });
+    try {
+      const payload = Buffer.alloc(100_000, 3);
+      for (let i = 0; i < 2; i++) {
+        assert.ok((await tunnelEcho(s.proxy.port, s.echo.port, payload)).equals(payload));
+      }
+      s.proxy.flushEvents();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(given.length, 1, 'one warning per proxy');
+      assert.equal(given[0]![1], 'AIRLOCK_EGRESS_TUNNEL_FALLBACK');
+      assert.match(given[0]![0], /fell back to pipe\(\)/);
+      assert.equal(
+        emitted.filter((w) => (w as NodeJS.ErrnoException).code === 'AIRLOCK_EGRESS_TUNNEL_FALLBACK').length,
+        0,
+        'nothing on the process warning channel (stderr)',
+      );
+    } finally {
+      await s.close();
+    }
+  } finally {
+    Object.defineProperty(proto, 'useUserBuffer', saved);
+    process.off('warning', onProcessWarning);
+  }
+});
