@@ -1,9 +1,9 @@
 /**
  * The tunnels' fallback to pipe() is visible: on a runtime whose stream handles cannot read
  * into caller buffers (forced here by hiding `useUserBuffer` from the TCP handles' prototype),
- * tunnels still carry their bytes, their events say `tunnel: 'pipe'`, the process gets one
- * warning, and the metric counts them by mode. The normal case, `buffers`, is checked too, so
- * that a silent fallback fails here.
+ * tunnels still carry their bytes, their events say `tunnel: 'pipe'`, one warning is given (to
+ * the process, or to the proxy's onWarning), and the metric counts them by mode. The normal
+ * case, `buffers`, is checked too, so that a silent fallback fails here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,27 @@ async function handlePrototypeWithUserBuffer(): Promise<object> {
   return proto;
 }
 
+/**
+ * Runs `body` on a runtime without `useUserBuffer` (tunnels fall back to pipe()), with the
+ * process's fallback warnings collected; restores both after.
+ */
+async function withoutUserBuffer(body: (processWarnings: () => Error[]) => Promise<void>): Promise<void> {
+  const proto = await handlePrototypeWithUserBuffer();
+  const saved = Object.getOwnPropertyDescriptor(proto, 'useUserBuffer')!;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  delete (proto as { useUserBuffer?: unknown }).useUserBuffer;
+  try {
+    await body(() =>
+      warnings.filter((w) => (w as NodeJS.ErrnoException).code === 'AIRLOCK_EGRESS_TUNNEL_FALLBACK'),
+    );
+  } finally {
+    Object.defineProperty(proto, 'useUserBuffer', saved);
+    process.off('warning', onWarning);
+  }
+}
+
 async function tunnelEcho(port: number, echoPort: number, payload: Buffer): Promise<Buffer> {
   const t = await openConnect(port, `127.0.0.1:${echoPort}`);
   assert.equal(t.status, 200);
@@ -48,14 +69,8 @@ test('tunnels read into reused buffers where the runtime allows it, and say so',
   }
 });
 
-test('without useUserBuffer tunnels pipe, and events, one warning and the metric show it', async () => {
-  const proto = await handlePrototypeWithUserBuffer();
-  const saved = Object.getOwnPropertyDescriptor(proto, 'useUserBuffer')!;
-  const warnings: Error[] = [];
-  const onWarning = (w: Error) => warnings.push(w);
-  process.on('warning', onWarning);
-  delete (proto as { useUserBuffer?: unknown }).useUserBuffer;
-  try {
+test('without useUserBuffer tunnels pipe, and events, one warning and the metric show it', () =>
+  withoutUserBuffer(async (processWarnings) => {
     const s = await startProxyStand();
     try {
       const payload = Buffer.alloc(300_000, 9);
@@ -69,10 +84,8 @@ test('without useUserBuffer tunnels pipe, and events, one warning and the metric
       );
       // process 'warning' is emitted on the next tick.
       await new Promise((r) => setImmediate(r));
-      const ours = warnings.filter(
-        (w) => (w as NodeJS.ErrnoException).code === 'AIRLOCK_EGRESS_TUNNEL_FALLBACK',
-      );
-      assert.equal(ours.length, 1, 'one warning per process, not one per tunnel');
+      const ours = processWarnings();
+      assert.equal(ours.length, 1, 'one warning per proxy, not one per tunnel');
       assert.match(ours[0]!.message, /fell back to pipe\(\)/);
 
       const metrics = createMetrics();
@@ -81,21 +94,11 @@ test('without useUserBuffer tunnels pipe, and events, one warning and the metric
     } finally {
       await s.close();
     }
-  } finally {
-    Object.defineProperty(proto, 'useUserBuffer', saved);
-    process.off('warning', onWarning);
-  }
-});
+  }));
 
-test('the fallback warning goes to onWarning when given (airlock run logs it; the child owns the terminal)', async () => {
-  const proto = await handlePrototypeWithUserBuffer();
-  const saved = Object.getOwnPropertyDescriptor(proto, 'useUserBuffer')!;
-  const emitted: Error[] = [];
-  const onProcessWarning = (w: Error) => emitted.push(w);
-  process.on('warning', onProcessWarning);
-  delete (proto as { useUserBuffer?: unknown }).useUserBuffer;
-  const given: [string, string][] = [];
-  try {
+test('the fallback warning goes to onWarning when given (airlock run logs it; the child owns the terminal)', () =>
+  withoutUserBuffer(async (processWarnings) => {
+    const given: [string, string][] = [];
     const s = await startProxyStand({ onWarning: (message, code) => given.push([message, code]) });
     try {
       const payload = Buffer.alloc(100_000, 3);
@@ -107,16 +110,8 @@ test('the fallback warning goes to onWarning when given (airlock run logs it; th
       assert.equal(given.length, 1, 'one warning per proxy');
       assert.equal(given[0]![1], 'AIRLOCK_EGRESS_TUNNEL_FALLBACK');
       assert.match(given[0]![0], /fell back to pipe\(\)/);
-      assert.equal(
-        emitted.filter((w) => (w as NodeJS.ErrnoException).code === 'AIRLOCK_EGRESS_TUNNEL_FALLBACK').length,
-        0,
-        'nothing on the process warning channel (stderr)',
-      );
+      assert.equal(processWarnings().length, 0, 'nothing on the process warning channel (stderr)');
     } finally {
       await s.close();
     }
-  } finally {
-    Object.defineProperty(proto, 'useUserBuffer', saved);
-    process.off('warning', onProcessWarning);
-  }
-});
+  }));
