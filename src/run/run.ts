@@ -143,6 +143,9 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     if (assistant === 'codex') args.splice(argsAt, 0, ...codexArgs(gateway.url, childEnv));
 
     const outcome = await runChild({ command: opts.command, args, env: childEnv });
+    // The proxy hands its events over in batches (up to 10 ms late): the last refusals of a
+    // child that just exited may still wait, and the summary below counts them.
+    proxy.flushEvents();
     logger.info({ exitCode: outcome.exitCode, signal: outcome.signal }, 'run finished');
     if (outcome.spawnError) stderr.write(`airlock: ${outcome.spawnError}\n`);
     if (!opts.quiet && refused.size > 0) stderr.write(summarize(refused, logFile));
