@@ -17,7 +17,7 @@ import type { Provider } from '../src/errors.js';
 import { createRestorer } from '../src/redact/restore.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { SseParser } from '../src/sse/parser.js';
-import { table } from './lib/stats.js';
+import { percentile, table } from './lib/stats.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const WARMUP = quick ? 50 : 300;
@@ -73,10 +73,7 @@ function splitEvents(raw: Buffer): Buffer[] {
   return [...parser.push(raw), ...parser.end()].map((ev) => ev.raw);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? NaN;
-}
+const median = (values: readonly number[]): number => percentile(values, 50);
 
 async function runRestoreBench(): Promise<string> {
   const sim = await startSimulator({

@@ -162,11 +162,8 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   // Runs before the answer's last byte (the audit record is written ahead); the metrics have no
   // such need, so they are counted once the answer is out, off the request's critical path.
   function recordExchange(ex: Exchange): void {
-    setImmediate(observeExchange, ex);
+    setImmediate(metrics.observe, ex);
     recorder.record(exchangeAuditInput(ex));
-  }
-  function observeExchange(ex: Exchange): void {
-    metrics.observe(ex);
   }
 
   let watcher: PolicyWatcher | undefined;
