@@ -10,8 +10,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Compiles `files` (paths from the repository root) and what they import into
- * bench/tmp/<name>-dist, keeping the repository's layout below it; returns that directory.
+ * Compiles `files` (paths from the repository root), what they import and all of src/ (as the
+ * build does) into bench/tmp/<name>-dist, keeping the repository's layout below it; returns that
+ * directory. All of src/, not only what `files` import: worker threads are started from files
+ * nothing imports (`startModuleWorker`), and a build without them left the audit's SQLite
+ * writer failing to start in every benchmark of the whole product.
  */
 export function buildWithTsc(name: string, files: readonly string[]): string {
   const tmp = fileURLToPath(new URL('../tmp/', import.meta.url));
@@ -22,7 +25,7 @@ export function buildWithTsc(name: string, files: readonly string[]): string {
     JSON.stringify({
       extends: '../../tsconfig.build.json',
       compilerOptions: { rootDir: '../..', outDir: `./${name}-dist`, sourceMap: false, noEmitOnError: true },
-      include: [],
+      include: ['../../src/**/*.ts'],
       files: files.map((f) => `../../${f}`),
     }),
   );
