@@ -142,8 +142,10 @@ const pct = (x: number) => `${fmt(x * 100, 1)}%`;
 
 export async function runAuditCostBench(): Promise<string> {
   const startedAt = performance.now();
-  const sim = await spawnServer('simulator', 'simulator');
-  const gw = await spawnServer('airlock (audit switchable)', 'airlock-switch', sim.url);
+  // As shipped: compiled by tsc (see bench/lib/tsc-build.ts), like the gateway suite's servers.
+  const compiled = { compiled: true };
+  const sim = await spawnServer('simulator', 'simulator', '', compiled);
+  const gw = await spawnServer('airlock (audit switchable)', 'airlock-switch', sim.url, compiled);
   const pool = new Pool(gw.url, { connections: 64, pipelining: 1 });
   const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
   const rounds: Record<Condition, Slice>[] = [];
