@@ -20,8 +20,12 @@ const HEADERS = {
   'x-api-key': 'sk-ant-bench',
 };
 const quick = process.env.BENCH_QUICK === '1';
-/** `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows (for quick A/B runs). */
+/**
+ * `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows; `=throughput`: only
+ * the throughput phase (for quick A/B runs and profiles).
+ */
 const captureOnly = process.env.BENCH_GATEWAY_ONLY === 'capture';
+const throughputOnly = process.env.BENCH_GATEWAY_ONLY === 'throughput';
 
 interface Target {
   name: string;
@@ -224,7 +228,7 @@ export async function runGatewayBench(): Promise<string> {
       // The pipeline target's case: more samples, and an interval (see fullVsPass).
       ['Claude Code capture', capturedClaudeRequest, quick ? 300 : 1000],
     ];
-    for (const [label, make, n] of captureOnly ? cases.slice(-1) : cases) {
+    for (const [label, make, n] of throughputOnly ? [] : captureOnly ? cases.slice(-1) : cases) {
       for (const stream of [false, true]) {
         const body = JSON.stringify(make(stream));
         const { totals, firsts } = await interleaved(targets, body, n);
@@ -258,46 +262,48 @@ export async function runGatewayBench(): Promise<string> {
         ]);
       }
     }
-    out.push('### Added latency over direct (sequential requests, ms)\n');
-    out.push(
-      table(
-        [
-          'request',
-          'answer',
-          'direct p50',
-          'pass-through +p50',
-          'core +p50',
-          'full +p50',
-          'core / pass-through',
-          'full / pass-through',
-          '+p99 pass / core / full',
-          'first event vs pass-through: core / full (p50)',
-        ],
-        latencyRows,
-      ),
-    );
-    out.push(
-      `\nRequests interleaved in blocks: each round sends ${BLOCK} requests to every target in turn, in ` +
-        'an order rotated per round; added = p50 of a target − p50 of direct over the same rounds.',
-    );
-    out.push('\n### Whole pipeline on the Claude Code capture: full vs direct and vs pass-through\n');
-    out.push(
-      table(
-        [
-          'answer',
-          'requests per target',
-          'full +p50 ms (95% interval)',
-          'pass-through +p50 ms (95% interval)',
-          'full / pass-through (95% interval)',
-        ],
-        pipelineRows,
-      ),
-    );
-    out.push(
-      '\nTargets: full +p50 ≤ 1 ms, full / pass-through ≤ 2. Intervals: percentile bootstrap over ' +
-        'requests (1000 resamples; the i-th request to every target, taken in one round, stay together).',
-    );
-    out.push(`\nLoad average after the latency phase: ${load()}.`);
+    if (!throughputOnly) {
+      out.push('### Added latency over direct (sequential requests, ms)\n');
+      out.push(
+        table(
+          [
+            'request',
+            'answer',
+            'direct p50',
+            'pass-through +p50',
+            'core +p50',
+            'full +p50',
+            'core / pass-through',
+            'full / pass-through',
+            '+p99 pass / core / full',
+            'first event vs pass-through: core / full (p50)',
+          ],
+          latencyRows,
+        ),
+      );
+      out.push(
+        `\nRequests interleaved in blocks: each round sends ${BLOCK} requests to every target in turn, in ` +
+          'an order rotated per round; added = p50 of a target − p50 of direct over the same rounds.',
+      );
+      out.push('\n### Whole pipeline on the Claude Code capture: full vs direct and vs pass-through\n');
+      out.push(
+        table(
+          [
+            'answer',
+            'requests per target',
+            'full +p50 ms (95% interval)',
+            'pass-through +p50 ms (95% interval)',
+            'full / pass-through (95% interval)',
+          ],
+          pipelineRows,
+        ),
+      );
+      out.push(
+        '\nTargets: full +p50 ≤ 1 ms, full / pass-through ≤ 2. Intervals: percentile bootstrap over ' +
+          'requests (1000 resamples; the i-th request to every target, taken in one round, stay together).',
+      );
+      out.push(`\nLoad average after the latency phase: ${load()}.`);
+    }
     if (captureOnly) return out.join('\n');
     const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
     const seconds = quick ? 4 : 10;
