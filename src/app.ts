@@ -30,8 +30,9 @@ import { loadPolicyOrDefault } from './policy/load.js';
 import { watchPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
 import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
-import type { AuditEventInput } from './audit/event.js';
-import type { AuditDecision } from './audit/types.js';
+import { auditFindings, type AuditEventInput } from './audit/event.js';
+import { prepareFindingsJson } from './audit/chain.js';
+import type { AuditDecision, AuditFinding } from './audit/types.js';
 
 export interface AirlockOptions {
   config: Config;
@@ -56,8 +57,14 @@ export interface Airlock {
   close(): Promise<void>;
 }
 
-/** The audit record of a finished gateway exchange. */
-export function exchangeAuditInput(ex: Exchange): AuditEventInput {
+/**
+ * The audit record of a finished gateway exchange; `preparedFindings` when its findings were
+ * made into the event's form ahead (see prepareExchangeAudit).
+ */
+export function exchangeAuditInput(
+  ex: Exchange,
+  preparedFindings?: readonly AuditFinding[],
+): AuditEventInput {
   return {
     time: ex.startedAt,
     kind: 'request',
@@ -78,6 +85,7 @@ export function exchangeAuditInput(ex: Exchange): AuditEventInput {
     decision: exchangeDecision(ex) as AuditDecision,
     mode: ex.summary?.mode,
     findings: ex.summary?.findings ?? [],
+    ...(preparedFindings === undefined ? {} : { preparedFindings }),
     ...(ex.errorCode ? { error: ex.errorCode } : {}),
     ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
   };
@@ -128,6 +136,17 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     : undefined;
   if (dashboard) recorder.onEvent((event) => dashboard.publish(event));
 
+  // The findings part of an exchange's audit event (most of the document), made while the
+  // upstream works on the request instead of in the record before the answer's last byte.
+  const preparedFindings = new WeakMap<Exchange, readonly AuditFinding[]>();
+  function prepareExchangeAudit(ex: Exchange): void {
+    const findings = ex.summary?.findings;
+    if (findings === undefined || findings.length === 0) return;
+    const prepared = auditFindings(findings);
+    prepareFindingsJson(prepared);
+    preparedFindings.set(ex, prepared);
+  }
+
   const routes: RouteHandler[] = [metrics.route];
   if (dashboard) routes.push(dashboard.routes);
   const gateway = await startGateway({
@@ -146,6 +165,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     // lose an exchange whose client has its whole answer (docs/audit.md, "Durability"). With
     // `durability: memory`, which promises no such thing, a microtask records it once that send
     // is handed to the socket, so that no client waits for its own audit record.
+    onForwarded: prepareExchangeAudit,
     onExchange:
       auditConfig.durability === 'spool'
         ? recordExchange
@@ -163,7 +183,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   // such need, so they are counted once the answer is out, off the request's critical path.
   function recordExchange(ex: Exchange): void {
     setImmediate(metrics.observe, ex);
-    recorder.record(exchangeAuditInput(ex));
+    recorder.record(exchangeAuditInput(ex, preparedFindings.get(ex)));
   }
 
   let watcher: PolicyWatcher | undefined;

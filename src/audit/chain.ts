@@ -175,6 +175,17 @@ function runTail(f: AuditFinding): string {
   );
 }
 
+/** Findings lists whose JSON was written ahead (prepareFindingsJson), by identity. */
+const preparedJson = new WeakMap<readonly AuditFinding[], string>();
+
+/**
+ * Writes the JSON of an event's findings list ahead of the event (the gateway does it in the
+ * wait for the upstream); eventDocLatin1 of an event holding this very list, unchanged, uses it.
+ */
+export function prepareFindingsJson(findings: readonly AuditFinding[]): void {
+  preparedJson.set(findings, findingsJson(findings));
+}
+
 /** findingRuns(findings) as JSON.stringify writes it. */
 function findingsJson(findings: readonly AuditFinding[]): string {
   let out = '[';
@@ -210,7 +221,7 @@ export function eventDocLatin1(e: Omit<AuditEvent, 'hash'>): string {
     out += '}';
   }
   if (e.error !== undefined) out += `,"error":${word(e.error)}`;
-  out += `,"findings":${findingsJson(e.findings)}`;
+  out += `,"findings":${preparedJson.get(e.findings) ?? findingsJson(e.findings)}`;
   if (e.forensic !== undefined) {
     const f = e.forensic;
     out += `,"forensic":{"body":${str(f.body)},"bytes":${f.bytes},"truncated":${f.truncated}}`;

@@ -41,6 +41,12 @@ export interface AuditEventInput {
   decision: AuditDecision;
   mode?: string;
   findings?: readonly FindingDecision[];
+  /**
+   * `findings` already made into the event's form by auditFindings (and their JSON by
+   * prepareFindingsJson): the gateway does this while it waits for the upstream, so that the
+   * record made before the answer's last byte does not. Takes the place of `findings`.
+   */
+  preparedFindings?: readonly AuditFinding[];
   egress?: AuditEgress;
   error?: string;
   /** The body as it left (already redacted); kept only when the recorder's forensic cap > 0. */
@@ -132,6 +138,11 @@ function byValue(findings: AuditFinding[]): AuditFinding[] {
   return moved ? runs.flat() : findings;
 }
 
+/** The findings of a request as its audit event lists them: each value's places together. */
+export function auditFindings(decisions: readonly FindingDecision[]): readonly AuditFinding[] {
+  return byValue(decisions.map(auditFinding));
+}
+
 function forensic(body: string | undefined, maxBytes: number): AuditForensic | undefined {
   if (body === undefined || maxBytes <= 0) return undefined;
   const bytes = Buffer.byteLength(body);
@@ -185,7 +196,7 @@ export function buildEventFields(
   }
   const error = cap(input.error, MAX.error);
   if (error !== undefined) e.error = error;
-  e.findings = input.findings ? byValue(input.findings.map(auditFinding)) : [];
+  e.findings = input.preparedFindings ?? (input.findings ? auditFindings(input.findings) : []);
   const kept = forensic(input.forensicBody, forensicMaxBytes);
   if (kept) e.forensic = kept;
   if (at) {

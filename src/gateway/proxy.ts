@@ -39,6 +39,13 @@ export interface ProxyContext {
    * audit record is made (write-ahead) before the client has its answer.
    */
   onExchange?: ExchangeListener;
+  /**
+   * Called once the request is on its way upstream, in the wait for the answer (which is most
+   * of an exchange): what a listener prepares here (the audit event's findings) is off the
+   * critical path that onExchange, before the last byte, is on. Not called for an exchange
+   * that ended before it could run.
+   */
+  onForwarded?: ExchangeListener;
   /** Refuses new requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
   /** Keep the body that left on the exchange, for the audit log's forensic copy. */
@@ -205,6 +212,7 @@ async function handle(
   if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
   const target = ctx.upstreams.target(route.provider);
+  const { onForwarded } = ctx;
   await new Promise<void>((resolve, reject) => {
     const relay = new Relay(
       ctx,
@@ -229,6 +237,8 @@ async function handle(
         },
         relay,
       );
+      // After undici's own write of the request, which it may also have deferred to an immediate.
+      if (onForwarded) setImmediate(() => relay.forwarded(onForwarded));
     } catch (err) {
       relay.onResponseError(undefined, err as Error);
     }
@@ -302,6 +312,16 @@ class Relay implements Dispatcher.DispatchHandler {
     private readonly resolve: () => void,
     private readonly reject: (err: unknown) => void,
   ) {}
+
+  /** Hands the exchange to `listener` unless it is over already. */
+  forwarded(listener: ExchangeListener): void {
+    if (this.done) return;
+    try {
+      listener(this.ex);
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, requestId: this.ex.id }, 'onForwarded failed');
+    }
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   inspector?: Inspector;
   onInspectError?: 'block' | 'allow';
   onExchange?: ExchangeListener;
+  /** Called while the upstream works on a forwarded request (see ProxyContext.onForwarded). */
+  onForwarded?: ExchangeListener;
   /** Refuses new provider requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
   /** Keep the body that left on each exchange (the audit log's optional forensic copy). */
@@ -70,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     inspector: opts.inspector ?? passThroughInspector,
     onInspectError: opts.onInspectError ?? 'block',
     onExchange: opts.onExchange,
+    onForwarded: opts.onForwarded,
     admit: opts.admit,
     captureBody: opts.captureBody,
     log: logger,

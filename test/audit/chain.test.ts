@@ -8,6 +8,7 @@ import {
   eventFromDoc,
   findingRuns,
   parseSpoolLine,
+  prepareFindingsJson,
   seal,
   sealIntoLine,
   sealOrdered,
@@ -17,7 +18,12 @@ import {
   spoolLineMaxBytes,
   storedForm,
 } from '../../src/audit/chain.js';
-import { buildEventBody, buildEventFields, type AuditEventInput } from '../../src/audit/event.js';
+import {
+  auditFindings,
+  buildEventBody,
+  buildEventFields,
+  type AuditEventInput,
+} from '../../src/audit/event.js';
 import type { AuditEvent, AuditEventBody, AuditFinding, SealedEvent } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
 
@@ -236,10 +242,19 @@ describe('audit chain sealing', () => {
             max,
             position,
           ) as Omit<AuditEvent, 'hash'>;
-          assert.equal(
-            Buffer.from(eventDocLatin1(fields), 'latin1').toString('utf8'),
-            JSON.stringify(storedForm(fields)),
-          );
+          const doc = eventDocLatin1(fields);
+          assert.equal(Buffer.from(doc, 'latin1').toString('utf8'), JSON.stringify(storedForm(fields)));
+          // The gateway's way: findings and their JSON made ahead, the same document after.
+          if (findings) {
+            const preparedFindings = auditFindings(findings as AuditEventInput['findings'] & object);
+            prepareFindingsJson(preparedFindings);
+            const ahead = buildEventFields(
+              { ...i, time: new Date(fields.time), findings: [], preparedFindings } as AuditEventInput,
+              max,
+              position,
+            ) as Omit<AuditEvent, 'hash'>;
+            assert.equal(eventDocLatin1(ahead), doc);
+          }
         },
       ),
       { numRuns: 500 },

@@ -58,6 +58,8 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.flushHeaders();
         void clientHasHeaders.then(() => res.end('data: {"late":true}\n\n'));
+      } else if (kind === 'slow') {
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 100);
       } else if (kind === 'broken') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
         res.write('{"partial":');
@@ -203,5 +205,43 @@ describe('relay while restoring', () => {
     const body = JSON.parse(res.body.toString('utf8')) as { type: string; error: { message: string } };
     assert.equal(body.type, 'error');
     assert.match(body.error.message, /max_answer/);
+  });
+});
+
+describe('onForwarded: called in the wait for the upstream', () => {
+  let gw: Gateway;
+  const calls: string[] = [];
+  let throwing = false;
+  before(async () => {
+    gw = await startGateway({
+      config: testConfig({}, upstreamUrl),
+      onForwarded: (ex) => {
+        // The exchange is not over: no status yet, no answer byte out.
+        calls.push(`forwarded ${ex.status} ${ex.bytesOut}`);
+        if (throwing) throw new Error('listener broke');
+      },
+      onExchange: (ex) => calls.push(`exchange ${ex.status}`),
+    });
+  });
+  after(() => gw.close(500));
+
+  test('once per exchange, before the exchange is reported', async () => {
+    calls.length = 0;
+    const res = await slowPost(gw, '/v1/messages?case=slow');
+    assert.equal(res.status, 200);
+    assert.deepEqual(calls, ['forwarded 0 0', 'exchange 200']);
+  });
+
+  test('a listener that throws costs the request nothing', async () => {
+    calls.length = 0;
+    throwing = true;
+    try {
+      const res = await slowPost(gw, '/v1/messages?case=slow');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.toString('utf8'), '{"ok":true}');
+      assert.deepEqual(calls, ['forwarded 0 0', 'exchange 200']);
+    } finally {
+      throwing = false;
+    }
   });
 });
