@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { claudeCodeRequest } from './lib/claude-code-request.js';
+import type { StepTime } from './lib/phase-stats.js';
 import { spawnServer, type ServerProcess } from './lib/servers.js';
 import { bootstrapInterval, fmt, percentile, table } from './lib/stats.js';
 
@@ -179,6 +180,32 @@ function roundRatio(target: number[], baseline: number[]): { median: number; low
   return { median: percentile(ratios, 50), low: percentile(ratios, 25), high: percentile(ratios, 75) };
 }
 
+/**
+ * Where the capture's exchanges spend their time inside the gateway: the step timestamps each
+ * gateway process collects (bench/lib/phase-stats.ts), as medians per step, one column per
+ * server and answer. Steps a server does not pass (core: no inspection) are left empty.
+ */
+function stepsTable(columns: readonly [string, StepTime[]][]): string {
+  const steps: string[] = [];
+  for (const [, times] of columns) for (const t of times) if (!steps.includes(t.step)) steps.push(t.step);
+  // The whole exchange last.
+  steps.sort((a, b) => Number(a === 'whole exchange') - Number(b === 'whole exchange'));
+  const cell = (times: StepTime[], step: string) => {
+    const t = times.find((x) => x.step === step);
+    return t ? `${fmt(t.p50, 0)} (${fmt(t.p90, 0)})` : '';
+  };
+  return (
+    "\n### Inside the gateway: the capture's exchanges step by step (server timestamps, µs, p50 (p90))\n\n" +
+    table(
+      ['step', ...columns.map(([name]) => name)],
+      steps.map((step) => [step, ...columns.map(([, times]) => cell(times, step))]),
+    ) +
+    "\n\nFrom the head of the request to the answer's last byte handed to the socket (`finished`); " +
+    "`forwarded → answered` is the upstream's time (the simulator) plus the network hops. Marks from " +
+    '`src/gateway/phases.ts` (a diagnostics channel), collected in each gateway process.'
+  );
+}
+
 /** The real Claude Code request captured from the CLI (test/fixtures/captures), about 76 KB. */
 function capturedClaudeRequest(stream: boolean): Record<string, unknown> {
   const capture = JSON.parse(
@@ -220,6 +247,7 @@ export async function runGatewayBench(): Promise<string> {
   out.push(`Load average at the start: ${load()}.\n`);
   try {
     const latencyRows: (string | number)[][] = [];
+    const stepColumns: [string, StepTime[]][] = [];
     const pipelineRows: (string | number)[][] = [];
     const cases: [string, (stream: boolean) => Record<string, unknown>, number][] = [
       ['10 KB', (stream) => claudeCodeRequest(10_000, { stream }), quick ? 100 : 400],
@@ -231,7 +259,16 @@ export async function runGatewayBench(): Promise<string> {
     for (const [label, make, n] of throughputOnly ? [] : captureOnly ? cases.slice(-1) : cases) {
       for (const stream of [false, true]) {
         const body = JSON.stringify(make(stream));
+        const capture = label === 'Claude Code capture';
+        if (capture) for (const s of [core, full]) s.resetPhases();
         const { totals, firsts } = await interleaved(targets, body, n);
+        if (capture) {
+          const answer = stream ? 'SSE' : 'JSON';
+          stepColumns.push(
+            [`core, ${answer}`, await core.phases()],
+            [`full, ${answer}`, await full.phases()],
+          );
+        }
         const [d, p, c, f] = totals.map((r, j) => ({
           p50: percentile(r, 50),
           p99: percentile(r, 99),
@@ -298,6 +335,7 @@ export async function runGatewayBench(): Promise<string> {
           pipelineRows,
         ),
       );
+      out.push(stepsTable(stepColumns));
       out.push(
         '\nTargets: full +p50 ≤ 1 ms, full / pass-through ≤ 2. Intervals: percentile bootstrap over ' +
           'requests (1000 resamples; the i-th request to every target, taken in one round, stay together).',

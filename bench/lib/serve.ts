@@ -16,9 +16,12 @@ import { configSchema } from '../../src/config/schema.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { startPassthroughProxy } from './passthrough-proxy.js';
+import { PhaseStats } from './phase-stats.js';
 
 const [kind, upstream = ''] = process.argv.slice(2);
 let port: number;
+// The gateway's step timestamps, for the table of where its time goes (gateway.ts).
+const phases = kind === 'airlock' || kind === 'airlock-full' ? new PhaseStats() : undefined;
 if (kind === 'simulator') {
   // The answer repeats the working directory the request named: through Airlock that is a
   // surrogate, so restoration runs on every answer. Recording every request is for tests;
@@ -107,6 +110,8 @@ if (kind === 'simulator') {
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on('message', (msg) => {
   if (msg === 'rss') process.send?.({ rss: process.resourceUsage().maxRSS * 1024 });
+  if (msg === 'phases') process.send?.({ phases: phases?.summary() ?? [] });
+  if (msg === 'phases-reset') phases?.reset();
 });
 // A signal must end the process through exit() so that --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { StepTime } from './phase-stats.js';
 import { buildWithTsc } from './tsc-build.js';
 
 export interface ServerProcess {
@@ -9,6 +10,9 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   peakRss(): Promise<number>;
+  /** A gateway's step times since the last reset (empty for other servers). */
+  phases(): Promise<StepTime[]>;
+  resetPhases(): void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +64,12 @@ export async function spawnServer(
         child.once('message', (msg) => resolve((msg as { rss: number }).rss));
         child.send('rss');
       }),
+    phases: () =>
+      new Promise((resolve) => {
+        child.once('message', (msg) => resolve((msg as { phases: StepTime[] }).phases));
+        child.send('phases');
+      }),
+    resetPhases: () => child.send('phases-reset'),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());

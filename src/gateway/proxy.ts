@@ -24,6 +24,7 @@ import {
   type StreamRestorer,
 } from './inspector.js';
 import { scanJson, type JsonScan } from './json-scan.js';
+import { markPhase, phasesObserved } from './phases.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
 import { upstreamError, type Upstreams } from './upstream.js';
@@ -78,6 +79,7 @@ export async function proxyRequest(
     aborted: false,
   };
   const t0 = performance.now();
+  markPhase(ex.id, 'received');
   const gone = new ClientGone();
   let settled = false;
   const settle = (status: number): void => {
@@ -85,8 +87,11 @@ export async function proxyRequest(
     settled = true;
     ex.latencyMs = performance.now() - t0;
     ex.status = status;
+    markPhase(ex.id, 'settled');
     ctx.onExchange?.(ex);
+    markPhase(ex.id, 'reported');
   };
+  if (phasesObserved()) res.on('finish', () => markPhase(ex.id, 'finished'));
   res.on('close', () => {
     if (!res.writableFinished) {
       ex.aborted = true;
@@ -138,6 +143,7 @@ async function handle(
   if (dialect.id !== 'passthrough' && wire !== undefined) {
     const encoding = req.headers['content-encoding'];
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
+    markPhase(ex.id, 'read');
     // Without an inspector nothing reads the parsed body: checking that it is JSON (a 400
     // otherwise) and finding its model is all that is needed, and much cheaper than parsing.
     if (ctx.inspector === passThroughInspector) scan = scanJson(decoded);
@@ -150,6 +156,7 @@ async function handle(
       }
     }
   }
+  markPhase(ex.id, 'parsed');
   const query = new URLSearchParams(route.search);
   // Dialects read the model from the body's top-level "model" key (or, Gemini, from the path).
   ex.model = dialect.model(scan ? { model: scan.model } : json, route.path);
@@ -181,6 +188,7 @@ async function handle(
     result = { action: 'forward', summary: { findings: [], mode: 'on_error=allow' } };
   }
   ex.inspectMs = performance.now() - tInspect;
+  markPhase(ex.id, 'inspected');
   ex.summary = result.summary;
   if (result.action === 'block') {
     ex.decision = 'block';
@@ -237,6 +245,7 @@ async function handle(
         },
         relay,
       );
+      markPhase(ex.id, 'forwarded');
       // After undici's own write of the request, which it may also have deferred to an immediate.
       if (onForwarded) setImmediate(() => relay.forwarded(onForwarded));
     } catch (err) {
@@ -337,6 +346,7 @@ class Relay implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.done) return;
     this.started = true;
     this.ex.upstreamMs = performance.now() - this.tUpstream;
+    markPhase(this.ex.id, 'answered');
     this.statusCode = statusCode;
     this.headers = headers;
     const { res, restorer } = this;
@@ -389,6 +399,7 @@ class Relay implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.done) return;
+    markPhase(this.ex.id, 'answer-end');
     if (this.collected) {
       this.sendRestoredJson(Buffer.concat(this.collected, this.collectedSize));
       return;
