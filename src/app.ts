@@ -134,7 +134,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         policyInfo: () => policyStatus.info(),
       })
     : undefined;
-  if (dashboard) recorder.onEvent((event) => dashboard.publish(event));
+  if (dashboard) recorder.onEvent((event, line) => dashboard.publish(event, line));
 
   // The findings part of an exchange's audit event (most of the document), made while the
   // upstream works on the request instead of in the record before the answer's last byte.

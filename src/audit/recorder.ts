@@ -25,6 +25,12 @@ import type { RecorderStats } from './recorder-options.js';
 
 export type { RecorderOptions, RecorderStats } from './recorder-options.js';
 
+/**
+ * Told of each recorded event, with its spool line (`{"hash":...,"event":<document>}` as UTF-8
+ * bytes, never written over): a listener that keeps events can keep that instead of the objects.
+ */
+export type RecordListener = (event: AuditEvent, line?: Buffer) => void;
+
 interface Queued {
   sealed: SealedEvent;
   segment: Segment | null;
@@ -60,7 +66,7 @@ export class AuditRecorder {
   private draining = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
-  private readonly listeners = new Set<(event: AuditEvent) => void>();
+  private readonly listeners = new Set<RecordListener>();
   private readonly counters = {
     recorded: 0,
     committed: 0,
@@ -138,7 +144,7 @@ export class AuditRecorder {
     }
     for (const listener of this.listeners) {
       try {
-        listener(sealed.event);
+        listener(sealed.event, sealed.line);
       } catch (err) {
         this.o.onError?.(err);
       }
@@ -166,7 +172,7 @@ export class AuditRecorder {
   }
 
   /** Called for every recorded event (the dashboard's live feed); returns an unsubscribe function. */
-  onEvent(listener: (event: AuditEvent) => void): () => void {
+  onEvent(listener: RecordListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -4,6 +4,7 @@
  * force. Query strings are validated with zod; a bad one is a 400 that names the parameter.
  */
 import { z } from 'zod';
+import { eventFromDoc, SPOOL_DOC_START } from '../audit/chain.js';
 import type { AuditFilter } from '../audit/store.js';
 import { AUDIT_DECISIONS, type AuditEvent } from '../audit/types.js';
 import type { Category } from '../detect/types.js';
@@ -111,9 +112,20 @@ interface OverviewCacheEntry {
 /** Published events kept in memory: the live feed links to events the recorder has not flushed yet. */
 const RECENT_MAX = 1000;
 
+/**
+ * A published event kept as its spool line (the recorder's bytes of its stored document) instead
+ * of its objects: a thousand events' findings, paths and previews held for a second outlive the
+ * young generation and cost the gateway's garbage collector on every request; one byte view each
+ * costs it nothing. Read back as the store would return it.
+ */
+interface KeptLine {
+  line: Buffer;
+  hash: string;
+}
+
 export class DashboardApi {
   private readonly overviewCache = new Map<OverviewRange, OverviewCacheEntry>();
-  private readonly recent = new Map<string, AuditEvent>();
+  private readonly recent = new Map<string, AuditEvent | KeptLine>();
 
   constructor(private readonly options: ApiOptions) {}
 
@@ -219,9 +231,12 @@ export class DashboardApi {
     return { events: page.events.map(summarize), next: page.next };
   }
 
-  /** Remembers a just-recorded event until the store has it (the recorder writes in batches). */
-  remember(event: AuditEvent): void {
-    this.recent.set(event.id, event);
+  /**
+   * Remembers a just-recorded event until the store has it (the recorder writes in batches);
+   * `line`, the event's spool line when the recorder gives it, is kept instead of the event.
+   */
+  remember(event: AuditEvent, line?: Buffer): void {
+    this.recent.set(event.id, line === undefined ? event : { line, hash: event.hash });
     if (this.recent.size > RECENT_MAX) {
       const oldest = this.recent.keys().next();
       if (!oldest.done) this.recent.delete(oldest.value);
@@ -233,9 +248,15 @@ export class DashboardApi {
     return this.recent.has(id);
   }
 
+  private recentEvent(id: string): AuditEvent | undefined {
+    const kept = this.recent.get(id);
+    if (kept === undefined || !('line' in kept)) return kept;
+    return eventFromDoc(kept.line.toString('utf8', SPOOL_DOC_START, kept.line.length - 2), kept.hash);
+  }
+
   async event(id: string): Promise<EventDetail | undefined> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) return undefined;
-    const event = (await this.options.store.get(id)) ?? this.recent.get(id);
+    const event = (await this.options.store.get(id)) ?? this.recentEvent(id);
     return event && detail(event);
   }
 

@@ -56,8 +56,11 @@ export interface DashboardOptions {
 export interface Dashboard {
   /** Mount on the gateway: `startGateway({ routes: [dashboard.routes] })`. */
   routes: RouteHandler;
-  /** Pushes a newly recorded audit event to every open live feed. */
-  publish(event: AuditEvent): void;
+  /**
+   * Pushes a newly recorded audit event to every open live feed. `line`: its spool line, when
+   * the recorder has one (kept for the event's detail page instead of the event's objects).
+   */
+  publish(event: AuditEvent, line?: Buffer): void;
   /** The token in force and whether this start created it (print it once when created). */
   token: { value: string; created: boolean; path?: string };
   /** Ends the live feeds (call before closing the gateway) and stops the reader thread. */
@@ -175,8 +178,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   return {
     routes,
-    publish(event) {
-      api.remember(event);
+    publish(event, line) {
+      api.remember(event, line);
       live.publish(event);
     },
     token: { value: tokenInfo.token, created: tokenInfo.created, path: tokenInfo.path },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { spoolLine } from '../../src/audit/chain.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import type { AuditEvent } from '../../src/audit/types.js';
 import type {
@@ -277,6 +278,21 @@ describe('API', () => {
     dashboard.publish(fresh.event);
     const d = await api<EventDetail>(`events/${fresh.event.id}`);
     assert.equal(d.segments[0]?.path, '$.input');
+    // Published with its spool line, as the recorder does: kept as those bytes, read back the same.
+    const [kept] = [
+      ...sealedEvents(1, Date.now(), Date.now() + 1, 'kept', () => ({
+        ...syntheticInput(0, Date.now()),
+        findings: [decision('email', 'pii', 'pseudonymize', ['input'], 'us…om')],
+      })),
+    ];
+    assert.ok(kept);
+    dashboard.publish(kept.event, Buffer.from(spoolLine(kept)));
+    const fromLine = await api<EventDetail>(`events/${kept.event.id}`);
+    dashboard.publish({ ...kept.event, id: `${kept.event.id}x` });
+    const fromObjects = await api<EventDetail>(`events/${kept.event.id}x`);
+    const anonymous = (d: EventDetail) => ({ ...d, event: { ...d.event, id: '' } });
+    assert.deepEqual(anonymous(fromLine), anonymous(fromObjects));
+    assert.equal(fromLine.segments[0]?.path, '$.input');
   });
 
   test('egress: destinations with allowed and denied counts', async () => {

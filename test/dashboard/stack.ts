@@ -46,7 +46,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
   });
   status.loaded(policy.policy());
   const dashboard = createDashboard({ store, dataDir: dir, policyInfo: () => status.info() });
-  recorder.onEvent((event) => dashboard.publish(event));
+  recorder.onEvent((event, line) => dashboard.publish(event, line));
   const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
   const stack = await startStack(
     {},
