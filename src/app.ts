@@ -30,8 +30,7 @@ import { loadPolicyOrDefault } from './policy/load.js';
 import { watchPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
 import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
-import { auditFindings, type AuditEventInput } from './audit/event.js';
-import { prepareFindingsJson } from './audit/chain.js';
+import type { AuditEventInput } from './audit/event.js';
 import type { AuditDecision, AuditFinding } from './audit/types.js';
 
 export interface AirlockOptions {
@@ -141,10 +140,8 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   const preparedFindings = new WeakMap<Exchange, readonly AuditFinding[]>();
   function prepareExchangeAudit(ex: Exchange): void {
     const findings = ex.summary?.findings;
-    if (findings === undefined || findings.length === 0) return;
-    const prepared = auditFindings(findings);
-    prepareFindingsJson(prepared);
-    preparedFindings.set(ex, prepared);
+    if (findings !== undefined && findings.length > 0)
+      preparedFindings.set(ex, recorder.prepareFindings(findings));
   }
 
   const routes: RouteHandler[] = [metrics.route];

@@ -7,12 +7,20 @@
  * and are replayed, oldest first, when it answers again. See docs/audit.md for the numbers.
  */
 import { randomBytes } from 'node:crypto';
-import { eventDocLatin1, LineSealedEvent, sealIntoLine, spoolLine, spoolLineMaxBytes } from './chain.js';
+import {
+  eventDocLatin1,
+  LineSealedEvent,
+  prepareFindingsJson,
+  sealIntoLine,
+  spoolLine,
+  spoolLineMaxBytes,
+} from './chain.js';
 import { errorText } from './errors.js';
-import { buildEventFields, type AuditEventInput } from './event.js';
+import { auditFindings, buildEventFields, type AuditEventInput } from './event.js';
 import { SpoolSegments } from './segments.js';
 import { readSegment, spoolDir, type Segment } from './spool.js';
-import { GENESIS_HASH, type AuditEvent, type SealedEvent } from './types.js';
+import type { FindingDecision } from '../gateway/inspector.js';
+import { GENESIS_HASH, type AuditEvent, type AuditFinding, type SealedEvent } from './types.js';
 import { ulid } from './ulid.js';
 import {
   delay,
@@ -151,6 +159,17 @@ export class AuditRecorder {
     }
     this.kick(this.queue.length >= this.o.batchSize ? 0 : this.o.flushIntervalMs);
     return sealed.event;
+  }
+
+  /**
+   * A request's findings in its event's form, with their JSON written ahead (the larger part of
+   * the document): for `preparedFindings` of the record() that follows, made by the gateway
+   * while it waits for the upstream so that the record before the answer's last byte does less.
+   */
+  prepareFindings(decisions: readonly FindingDecision[]): readonly AuditFinding[] {
+    const findings = auditFindings(decisions);
+    prepareFindingsJson(findings);
+    return findings;
   }
 
   /** Writes the event's spool line into the current slab (a new one when it is full). */
