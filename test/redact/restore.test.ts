@@ -112,6 +112,23 @@ describe('stream restorer (Anthropic)', () => {
     assert.equal(names.at(-2), 'content_block_delta', 'the flushed text comes as a delta before the stop');
   });
 
+  it('keeps the word boundary across deltas that go out unchanged, per block', () => {
+    const s = restorer();
+    const texts = (events: Buffer[]) =>
+      parseSse(Buffer.concat(events))
+        .filter((e) => e.event === 'content_block_delta')
+        .map((e) => (JSON.parse(e.data) as { delta: { text: string } }).delta.text)
+        .join('|');
+    // `x` then `user-4`: one word, `xuser-4`, not the surrogate; block 1 starts afresh.
+    const out = [
+      s.event(delta(0, 'see x')),
+      s.event(delta(1, 'user-4 ')),
+      s.event(delta(0, 'user-4 ')),
+      s.event(delta(0, 'and user-4.')),
+    ];
+    assert.equal(texts([...out, s.end()]), 'see x|alice |user-4 |and alice.');
+  });
+
   it('restores secrets into input_json_delta and keeps the JSON valid', () => {
     const s = restorer();
     const args = JSON.stringify({
