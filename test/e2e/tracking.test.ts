@@ -2,21 +2,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
+import { postAnthropicMessages } from '../helpers/stack.js';
 
 test('the same opaque id in the system prompt of every request stops leaving after the third request', async () => {
   const stack = await startAirlockStack({ script: { reply: [{ text: 'ok' }] } });
   const id = 'q7Zk29XvLm4TnB8wRc5YdH3s';
   try {
     const send = (turn: number) =>
-      fetch(`${stack.via.anthropic}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'k' },
-        body: JSON.stringify({
-          model: 'claude-sonnet-4-5',
-          max_tokens: 10,
-          system: `You are a helpful assistant. Client build token: ${id}`,
-          messages: [{ role: 'user', content: `Question number ${turn}` }],
-        }),
+      postAnthropicMessages(stack.via, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        system: `You are a helpful assistant. Client build token: ${id}`,
+        messages: [{ role: 'user', content: `Question number ${turn}` }],
       }).then((r) => r.text());
     for (let turn = 1; turn <= 5; turn++) await send(turn);
     const seen = stack.sim.received.map((r) => r.body.toString().includes(id));

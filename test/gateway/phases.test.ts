@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import { PHASE_CHANNEL, type PhaseMark } from '../../src/gateway/phases.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { postAnthropicMessages, startStack, type Stack } from '../helpers/stack.js';
 
 describe('gateway step marks', () => {
   let stack: Stack;
@@ -13,15 +13,11 @@ describe('gateway step marks', () => {
   after(() => stack.close());
 
   const post = (stream: boolean) =>
-    fetch(`${stack.via.anthropic}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({
-        model: 'm',
-        max_tokens: 8,
-        stream,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    postAnthropicMessages(stack.via, {
+      model: 'm',
+      max_tokens: 8,
+      stream,
+      messages: [{ role: 'user', content: 'hi' }],
     });
 
   test('every step of a forwarded exchange, in order, with rising times', async () => {

@@ -39,3 +39,15 @@ export async function startStack(
     },
   };
 }
+
+/** POSTs an Anthropic Messages body through a gateway, as an assistant's raw HTTP call does. */
+export function postAnthropicMessages(
+  via: { anthropic: string },
+  body: Record<string, unknown>,
+): Promise<Response> {
+  return fetch(`${via.anthropic}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'k' },
+    body: JSON.stringify(body),
+  });
+}
