@@ -114,9 +114,10 @@ const RECENT_MAX = 1000;
 
 /**
  * A published event kept as its spool line (the recorder's bytes of its stored document) instead
- * of its objects: a thousand events' findings, paths and previews held for a second outlive the
- * young generation and cost the gateway's garbage collector on every request; one byte view each
- * costs it nothing. Read back as the store would return it.
+ * of its objects: a thousand events' findings, paths and previews, held for about a second, are
+ * carried into the old generation and marked there; a byte view each is one object to mark (it
+ * keeps its 1 MiB slab of the recorder alive: two or three slabs for a thousand lines). Read
+ * back as the store would return it.
  */
 interface KeptLine {
   line: Buffer;
