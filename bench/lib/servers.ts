@@ -55,20 +55,18 @@ export async function spawnServer(
     lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
   });
+  /** Sends `request` to the server process and resolves with its reply's `field`. */
+  const ask = <T>(request: string, field: string): Promise<T> =>
+    new Promise((resolve) => {
+      child.once('message', (msg) => resolve((msg as Record<string, T>)[field] as T));
+      child.send(request);
+    });
   return {
     name,
     url: `http://127.0.0.1:${port}`,
     child,
-    peakRss: () =>
-      new Promise((resolve) => {
-        child.once('message', (msg) => resolve((msg as { rss: number }).rss));
-        child.send('rss');
-      }),
-    phases: () =>
-      new Promise((resolve) => {
-        child.once('message', (msg) => resolve((msg as { phases: StepTime[] }).phases));
-        child.send('phases');
-      }),
+    peakRss: () => ask<number>('rss', 'rss'),
+    phases: () => ask<StepTime[]>('phases', 'phases'),
     resetPhases: () => child.send('phases-reset'),
     stop: () =>
       new Promise((resolve) => {
