@@ -143,6 +143,13 @@ function subPathKey(path: JsonPath, skip: 1 | 2): string {
   return key;
 }
 
+/** The list `map` holds under `key`, made empty the first time. */
+function listIn<K>(map: Map<K, number[]>, key: K): number[] {
+  let list = map.get(key);
+  if (list === undefined) map.set(key, (list = []));
+  return list;
+}
+
 /**
  * Token bounds of the edits that lie inside known objects or arrays, from `placesIn`, with those
  * values to jump over and the edits left for the scan; undefined when no edit lies inside one.
@@ -164,17 +171,11 @@ function placeKnown(
   edits.forEach((e, i) => {
     const [first, second] = e.path;
     if (typeof first !== 'string') return;
-    if (e.path.length > 1) {
-      const list = below.get(first);
-      if (list === undefined) below.set(first, [i]);
-      else list.push(i);
-    }
+    if (e.path.length > 1) listIn(below, first).push(i);
     if (e.path.length > 2 && second !== undefined) {
       let turns = belowTurn.get(first);
       if (turns === undefined) belowTurn.set(first, (turns = new Map()));
-      const list = turns.get(second);
-      if (list === undefined) turns.set(second, [i]);
-      else list.push(i);
+      listIn(turns, second).push(i);
     }
   });
   for (const k of known) {
