@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 clang --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin \
   -Wall -Wextra -Werror \
-  -Wl,--no-entry -Wl,--export=scan -Wl,--export=input -Wl,--export=model_start \
+  -Wl,--no-entry -Wl,--export=scan -Wl,--export=scan_more -Wl,--export=reset -Wl,--export=input -Wl,--export=model_start \
   -Wl,--export=model_end -Wl,--strip-all \
   -o "$tmp/json-scan.wasm" "$src"
 {

@@ -138,11 +138,13 @@ function isModelKey(b: Uint8Array, start: number, end: number): boolean {
   return escape !== -1 && escape < end && stringValue(b, start, end) === 'model';
 }
 
-/** The WebAssembly build of this scanner (wasm/json-scan.c), or undefined where it cannot run. */
+/** One instance of the WebAssembly build of this scanner (wasm/json-scan.c). */
 interface WasmScanner {
   input: Uint8Array;
   capacity: number;
   scan(n: number): number;
+  reset(): void;
+  scanMore(n: number, final: number): number;
   model: Int32Array;
   modelStart: number;
   modelEnd: number;
@@ -154,37 +156,53 @@ interface WasmApi {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
-function loadWasmScanner(): WasmScanner | undefined {
+/** The compiled module, or undefined on a runtime without WebAssembly SIMD. */
+const wasmModule = ((): { api: WasmApi; module: object } | undefined => {
   try {
     const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const ex = new api.Instance(new api.Module(Buffer.from(jsonScanWasm, 'base64'))).exports as {
-      memory: { buffer: ArrayBuffer };
-      scan(n: number): number;
-      input: { value: number };
-      model_start: { value: number };
-      model_end: { value: number };
-    };
-    // The memory is never grown (bodies over the capacity take the TypeScript path), so these
-    // views stay valid.
-    const capacity = 1 << 20;
-    return {
-      input: new Uint8Array(ex.memory.buffer, ex.input.value, capacity),
-      capacity,
-      scan: ex.scan,
-      model: new Int32Array(ex.memory.buffer),
-      modelStart: ex.model_start.value >> 2,
-      modelEnd: ex.model_end.value >> 2,
-    };
+    return { api, module: new api.Module(Buffer.from(jsonScanWasm, 'base64')) };
   } catch {
-    // A runtime without WebAssembly SIMD: the TypeScript scanner decides alone.
+    // The TypeScript scanner decides alone.
     return undefined;
   }
+})();
+
+function instantiate(): WasmScanner | undefined {
+  if (wasmModule === undefined) return undefined;
+  const ex = new wasmModule.api.Instance(wasmModule.module).exports as {
+    memory: { buffer: ArrayBuffer };
+    scan(n: number): number;
+    scan_more(n: number, final: number): number;
+    reset(): void;
+    input: { value: number };
+    model_start: { value: number };
+    model_end: { value: number };
+  };
+  // The memory is never grown (bodies over the capacity take the TypeScript path), so these
+  // views stay valid.
+  const capacity = 1 << 20;
+  return {
+    input: new Uint8Array(ex.memory.buffer, ex.input.value, capacity),
+    capacity,
+    scan: ex.scan,
+    reset: ex.reset,
+    scanMore: ex.scan_more,
+    model: new Int32Array(ex.memory.buffer),
+    modelStart: ex.model_start.value >> 2,
+    modelEnd: ex.model_end.value >> 2,
+  };
 }
 
-const wasm = loadWasmScanner();
+const wasm = instantiate();
 
 /** Which scanner `scanJson` runs up to 1 MiB (the tests check that it is the WebAssembly one). */
 export const jsonScanBuild: 'wasm' | 'typescript' = wasm ? 'wasm' : 'typescript';
+
+/** The model string a finished WebAssembly scan found, as JSON.parse reads it. */
+function wasmModel(w: WasmScanner, body: Uint8Array): JsonScan {
+  const start = w.model[w.modelStart]!;
+  return { model: start < 0 ? undefined : stringValue(body, start, w.model[w.modelEnd]!) };
+}
 
 /**
  * Scans a JSON text. Returns undefined when `JSON.parse(body.toString('utf8'))` would throw,
@@ -197,12 +215,75 @@ export function scanJson(body: Uint8Array): JsonScan | undefined {
     wasm.input.set(body);
     const verdict = wasm.scan(body.length);
     if (verdict === 0) return undefined;
-    if (verdict === 1) {
-      const start = wasm.model[wasm.modelStart]!;
-      return { model: start < 0 ? undefined : stringValue(body, start, wasm.model[wasm.modelEnd]!) };
-    }
+    if (verdict === 1) return wasmModel(wasm, body);
   }
   return scanJsonBytes(body);
+}
+
+/** Instances not in use by a streamed scan, kept for the next (each holds 1 MiB of input). */
+const idle: WasmScanner[] = [];
+const MAX_IDLE = 4;
+
+/**
+ * The scan of a body that is still arriving: each chunk is scanned as it is pushed, so that the
+ * verdict on the whole is ready right after its last chunk (the gateway forwards the chunks
+ * meanwhile and holds back only the last). Keeps a copy of the bytes, for the parser's error
+ * message. One WebAssembly instance per open scan: `release` it.
+ */
+export class JsonStreamScan {
+  private size = 0;
+  /** 0 not JSON, 1 JSON, 2 the TypeScript scanner decides at the end, 3 undecided so far. */
+  private verdict = 3;
+
+  private constructor(private scanner: WasmScanner | undefined) {}
+
+  /** A scan for a body of `size` bytes, or undefined when it is over the WebAssembly capacity. */
+  static open(size: number): JsonStreamScan | undefined {
+    if (wasm === undefined || size > wasm.capacity) return undefined;
+    const scanner = idle.pop() ?? instantiate()!;
+    scanner.reset();
+    return new JsonStreamScan(scanner);
+  }
+
+  /** Adds the next chunk and scans it; false once the bytes so far cannot begin a JSON text. */
+  push(chunk: Uint8Array): boolean {
+    this.append(chunk);
+    return this.advance();
+  }
+
+  /** Adds the next chunk without scanning it yet (see `advance`). */
+  append(chunk: Uint8Array): void {
+    const w = this.scanner!;
+    if (this.size + chunk.length > w.capacity) throw new RangeError('body larger than declared');
+    w.input.set(chunk, this.size);
+    this.size += chunk.length;
+  }
+
+  /** Scans what was appended since; false once the bytes so far cannot begin a JSON text. */
+  advance(): boolean {
+    if (this.verdict === 3) this.verdict = this.scanner!.scanMore(this.size, 0);
+    return this.verdict !== 0;
+  }
+
+  /** The verdict on all the bytes pushed, as scanJson gives it. */
+  finish(): JsonScan | undefined {
+    const w = this.scanner!;
+    if (this.verdict === 3) this.verdict = w.scanMore(this.size, 1);
+    if (this.verdict === 0) return undefined;
+    if (this.verdict === 1) return wasmModel(w, this.bytes());
+    return scanJsonBytes(this.bytes());
+  }
+
+  /** The bytes pushed so far (a view, valid until `release`). */
+  bytes(): Buffer {
+    const w = this.scanner!;
+    return Buffer.from(w.input.buffer, w.input.byteOffset, this.size);
+  }
+
+  release(): void {
+    if (this.scanner && idle.length < MAX_IDLE) idle.push(this.scanner);
+    this.scanner = undefined;
+  }
 }
 
 /** The TypeScript scanner; exported for the tests that hold both builds to JSON.parse. */

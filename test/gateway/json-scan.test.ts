@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { jsonScanBuild, scanJson, scanJsonBytes } from '../../src/gateway/json-scan.js';
+import {
+  JsonStreamScan,
+  jsonScanBuild,
+  scanJson,
+  scanJsonBytes,
+  type JsonScan,
+} from '../../src/gateway/json-scan.js';
 
 /** What the gateway did before the scan: JSON.parse, and the top-level model when a string. */
 function reference(bytes: Buffer): { ok: boolean; model?: string } {
@@ -18,6 +24,26 @@ function reference(bytes: Buffer): { ok: boolean; model?: string } {
       ? (value as Record<string, unknown>).model
       : undefined;
   return { ok: true, model: typeof model === 'string' ? model : undefined };
+}
+
+/** The streamed scan of `bytes` cut into chunks of `size` bytes (the last may be shorter). */
+function streamed(bytes: Buffer, size: number): JsonScan | undefined | 'over capacity' {
+  const scan = JsonStreamScan.open(bytes.length);
+  if (!scan) return 'over capacity';
+  try {
+    let ok = true;
+    for (let at = 0; at < bytes.length; at += size) {
+      // Once the bytes so far cannot begin a JSON text, no later chunk changes that.
+      const more = scan.push(bytes.subarray(at, at + size));
+      assert.ok(ok || !more, 'a refused prefix was accepted again');
+      ok = more;
+    }
+    const got = scan.finish();
+    assert.ok(ok || got === undefined, 'a refused prefix ended as JSON');
+    return got;
+  } finally {
+    scan.release();
+  }
 }
 
 /**
@@ -38,6 +64,16 @@ function check(bytes: Buffer): void {
       assert.equal(got !== undefined, want.ok, label);
       if (got) assert.equal(got.model, want.model, label);
     }
+  }
+  // As the gateway scans a body that arrives in chunks: every cut must give the same verdict.
+  const sizes = [7, 16, 17, 1000, 65_536];
+  if (bytes.length <= 3000) sizes.push(1, 2, 3);
+  for (const size of sizes) {
+    const got = streamed(bytes, size);
+    if (got === 'over capacity') break;
+    const label = `streamed in ${size}-byte chunks: ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`;
+    assert.equal(got !== undefined, want.ok, label);
+    if (got) assert.equal(got.model, want.model, label);
   }
 }
 

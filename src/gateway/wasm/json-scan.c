@@ -10,6 +10,8 @@
  *      included), or -1 when there is none or its value is not a string
  *   2  the TypeScript scanner must decide: nesting deeper than MAX_DEPTH, or a top-level key
  *      spelled with escapes that could read as "model"
+ * A body that arrives in chunks is scanned as it comes: reset(), then scan_more(n, 0) after each
+ * chunk is appended to `input` (3: more wanted, 0 and 2 as above), and scan_more(n, 1) at the end.
  * Bytes from 0x80 up are ordinary string characters, as in the TypeScript scanner: every ASCII
  * byte of the body is the same character in its UTF-8 decoding.
  */
@@ -34,7 +36,12 @@ static inline int is_hex(uint8_t c) {
 
 static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
-/* Index of the closing quote of the string whose content starts at i, or -1. */
+/* Where string_end ran out of input: a place inside the string's content (never inside an
+ * escape) from which scanning can go on when more bytes have arrived. */
+static int32_t string_stop;
+
+/* Index of the closing quote of the string whose content starts at i; -1 when the string is
+ * not JSON, -2 when the input ends first (string_stop says where to go on). */
 static int32_t string_end(const uint8_t *b, int32_t i, int32_t n) {
   const v128_t quote = wasm_i8x16_splat('"');
   const v128_t backslash = wasm_i8x16_splat('\\');
@@ -56,16 +63,24 @@ static int32_t string_end(const uint8_t *b, int32_t i, int32_t n) {
       while (i < n && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20) i++;
       break;
     }
-    if (i >= n) return -1;
+    if (i >= n) {
+      string_stop = i;
+      return -2;
+    }
     uint8_t c = b[i];
     if (c == '"') return i;
     if (c < 0x20) return -1;
-    if (i + 1 >= n) return -1;
+    if (i + 1 >= n) {
+      string_stop = i;
+      return -2;
+    }
     uint8_t e = b[i + 1];
     if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
       i += 2;
-    } else if (e == 'u' && i + 5 < n && is_hex(b[i + 2]) && is_hex(b[i + 3]) && is_hex(b[i + 4]) &&
-               is_hex(b[i + 5])) {
+    } else if (e == 'u' && i + 5 >= n) {
+      string_stop = i;
+      return -2;
+    } else if (e == 'u' && is_hex(b[i + 2]) && is_hex(b[i + 3]) && is_hex(b[i + 4]) && is_hex(b[i + 5])) {
       i += 6;
     } else {
       return -1;
@@ -116,78 +131,146 @@ static inline void push(int32_t depth, int object) {
 
 static inline int is_object(int32_t depth) { return (stack[depth >> 3] >> (depth & 7)) & 1; }
 
-int32_t scan(int32_t n) {
-  const uint8_t *b = input;
-  int32_t depth = 0;
-  int32_t i = 0;
-  int key = 0;
+/* Number characters: where a number might go on when the input ends right after them. */
+static inline int is_number_char(uint8_t c) {
+  return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/*
+ * Where scan_more stopped for want of input, so that the next call goes on from there: the
+ * gateway feeds a body as it arrives (scan_more(n, 0) for every chunk, the bytes so far in
+ * input[0..n)) and asks for the verdict when it has all of it (scan_more(n, 1)). A token the
+ * input ended in is read again from its start, except a plain string value, which goes on
+ * from string_stop (a long tool result is not scanned again for every chunk).
+ */
+#define AT_VALUE 0  /* a value (after its key when st_key) at or after st_pos */
+#define AT_AFTER 1  /* after a value: a comma, the end of a container or of the text */
+#define IN_STRING 2 /* inside a string value that is not the model's, at st_pos */
+#define MORE 3
+static int32_t st_pos, st_phase, st_key, st_model_value, st_depth;
+
+/* Starts a new text for scan_more. */
+void reset(void) {
+  st_pos = 0;
+  st_phase = AT_VALUE;
+  st_key = 0;
+  st_model_value = 0;
+  st_depth = 0;
   model_start = -1;
   model_end = -1;
+}
+
+#define NEED(at, phase, key_, model_value_)                                                        \
+  do {                                                                                             \
+    if (final) return 0;                                                                           \
+    st_pos = (at);                                                                                 \
+    st_phase = (phase);                                                                            \
+    st_key = (key_);                                                                               \
+    st_model_value = (model_value_);                                                               \
+    st_depth = depth;                                                                              \
+    return MORE;                                                                                   \
+  } while (0)
+
+/* Goes on with the text in input[0..n); final: n is all of it. 0, 1, 2 as scan; MORE: wants more. */
+int32_t scan_more(int32_t n, int32_t final) {
+  const uint8_t *b = input;
+  int32_t depth = st_depth;
+  int32_t i = st_pos;
+  int key = st_key;
+  int model_value = st_model_value;
+  int after = st_phase != AT_VALUE;
+  if (st_phase == IN_STRING) {
+    int32_t end = string_end(b, i, n);
+    if (end == -2) NEED(string_stop, IN_STRING, 0, 0);
+    if (end < 0) return 0;
+    i = end + 1;
+  }
   for (;;) {
-    while (i < n && is_space(b[i])) i++;
-    int model_value = 0;
-    if (key) {
-      key = 0;
-      if (i >= n || b[i] != '"') return 0;
-      int32_t end = string_end(b, i + 1, n);
-      if (end < 0) return 0;
-      if (depth == 1) {
-        int32_t len = end + 1 - i;
-        if (len == 7 && literal_end(b, i, end + 1, "\"model\"", 7) == end + 1) {
-          model_value = 1;
-          model_start = -1;
-          model_end = -1;
-        } else if (len > 7) {
-          for (int32_t k = i + 1; k < end; k++)
-            if (b[k] == '\\') return 2;
+    if (!after) {
+      while (i < n && is_space(b[i])) i++;
+      if (key) {
+        int32_t start = i;
+        if (i >= n) NEED(i, AT_VALUE, 1, 0);
+        if (b[i] != '"') return 0;
+        int32_t end = string_end(b, i + 1, n);
+        if (end == -2) NEED(start, AT_VALUE, 1, 0);
+        if (end < 0) return 0;
+        if (depth == 1) {
+          int32_t len = end + 1 - i;
+          if (len == 7 && literal_end(b, i, end + 1, "\"model\"", 7) == end + 1) {
+            model_value = 1;
+            model_start = -1;
+            model_end = -1;
+          } else if (len > 7) {
+            for (int32_t k = i + 1; k < end; k++)
+              if (b[k] == '\\') return 2;
+          }
         }
-      }
-      i = end + 1;
-      while (i < n && is_space(b[i])) i++;
-      if (i >= n || b[i] != ':') return 0;
-      i++;
-      while (i < n && is_space(b[i])) i++;
-    }
-    if (i >= n) return 0;
-    uint8_t c = b[i];
-    if (c == '"') {
-      int32_t end = string_end(b, i + 1, n);
-      if (end < 0) return 0;
-      if (model_value) {
-        model_start = i;
-        model_end = end + 1;
-      }
-      i = end + 1;
-    } else if (c == '{' || c == '[') {
-      i++;
-      while (i < n && is_space(b[i])) i++;
-      if (i < n && b[i] == (c == '{' ? '}' : ']')) {
+        i = end + 1;
+        while (i < n && is_space(b[i])) i++;
+        if (i >= n) NEED(start, AT_VALUE, 1, 0);
+        if (b[i] != ':') return 0;
         i++;
-      } else {
-        if (depth >= MAX_DEPTH) return 2;
-        push(depth, c == '{');
-        depth++;
-        key = c == '{';
-        continue;
+        key = 0;
+        while (i < n && is_space(b[i])) i++;
       }
-    } else if (c == '-' || is_digit(c)) {
-      i = number_end(b, i, n);
-    } else if (c == 't') {
-      i = literal_end(b, i, n, "true", 4);
-    } else if (c == 'f') {
-      i = literal_end(b, i, n, "false", 5);
-    } else if (c == 'n') {
-      i = literal_end(b, i, n, "null", 4);
-    } else {
-      return 0;
+      if (i >= n) NEED(i, AT_VALUE, 0, model_value);
+      int32_t start = i;
+      uint8_t c = b[i];
+      if (c == '"') {
+        int32_t end = string_end(b, i + 1, n);
+        if (end == -2) {
+          if (model_value) NEED(start, AT_VALUE, 0, 1);
+          NEED(string_stop, IN_STRING, 0, 0);
+        }
+        if (end < 0) return 0;
+        if (model_value) {
+          model_start = i;
+          model_end = end + 1;
+        }
+        i = end + 1;
+      } else if (c == '{' || c == '[') {
+        i++;
+        while (i < n && is_space(b[i])) i++;
+        if (i >= n) NEED(start, AT_VALUE, 0, model_value);
+        if (b[i] == (c == '{' ? '}' : ']')) {
+          i++;
+        } else {
+          if (depth >= MAX_DEPTH) return 2;
+          push(depth, c == '{');
+          depth++;
+          key = c == '{';
+          model_value = 0;
+          continue;
+        }
+      } else if (c == '-' || is_digit(c)) {
+        if (!final) {
+          int32_t k = i;
+          while (k < n && is_number_char(b[k])) k++;
+          if (k >= n) NEED(start, AT_VALUE, 0, model_value);
+        }
+        i = number_end(b, i, n);
+      } else if (c == 't' || c == 'f' || c == 'n') {
+        int32_t len = c == 'f' ? 5 : 4;
+        if (i + len > n) NEED(start, AT_VALUE, 0, model_value);
+        i = literal_end(b, i, n, c == 't' ? "true" : c == 'f' ? "false" : "null", len);
+      } else {
+        return 0;
+      }
+      if (i < 0) return 0;
     }
-    if (i < 0) return 0;
+    after = 0;
+    model_value = 0;
     for (;;) {
       while (i < n && is_space(b[i])) i++;
-      if (depth == 0) return i == n ? 1 : 0;
-      if (i >= n) return 0;
+      if (depth == 0) {
+        if (i < n) return 0;
+        if (final) return 1;
+        NEED(i, AT_AFTER, 0, 0);
+      }
+      if (i >= n) NEED(i, AT_AFTER, 0, 0);
       int object = is_object(depth - 1);
-      c = b[i];
+      uint8_t c = b[i];
       if (c == ',') {
         i++;
         key = object;
@@ -201,4 +284,10 @@ int32_t scan(int32_t n) {
       return 0;
     }
   }
+}
+
+/* Scans the whole text input[0..n). */
+int32_t scan(int32_t n) {
+  reset();
+  return scan_more(n, 1);
 }
