@@ -94,6 +94,12 @@ export interface Inspector {
 }
 
 /** Forwards everything unchanged: the gateway without a policy. */
+/** What the pass-through inspector reports: no findings, no policy. */
+export const passThroughSummary: InspectSummary = Object.freeze({
+  findings: Object.freeze([]) as unknown as FindingDecision[],
+  mode: 'off',
+});
+
 export const passThroughInspector: Inspector = {
-  inspect: () => ({ action: 'forward', summary: { findings: [], mode: 'off' } }),
+  inspect: () => ({ action: 'forward', summary: passThroughSummary }),
 };

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { resolveDialect } from '../dialects/index.js';
@@ -18,6 +19,7 @@ import type { Exchange, ExchangeListener } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import {
   passThroughInspector,
+  passThroughSummary,
   type InspectResult,
   type Inspector,
   type Restorer,
@@ -27,6 +29,7 @@ import { scanJson, type JsonScan } from './json-scan.js';
 import { markPhase, phasesObserved } from './phases.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
+import { notJsonError, streamBody, type StreamedBody } from './streamed-body.js';
 import { upstreamError, type Upstreams } from './upstream.js';
 
 export interface ProxyContext {
@@ -132,6 +135,13 @@ async function handle(
   const limit = ctx.config.limits.max_body;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && dialect.id !== 'passthrough') {
+    const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n));
+    if (streamed) {
+      await forwardWhileReading(ctx, route, dialect, req, res, ex, gone, settle, streamed);
+      return;
+    }
+  }
   let wire: Buffer | undefined;
   let decoded: Buffer | undefined;
   let json: unknown;
@@ -151,8 +161,8 @@ async function handle(
       try {
         // JSON.parse(decoded.toString('utf8')), without the slow UTF-8 decode of the whole body.
         json = parseJsonBytes(decoded);
-      } catch (err) {
-        throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
+      } catch {
+        throw notJsonError(decoded);
       }
     }
   }
@@ -219,9 +229,60 @@ async function handle(
   if (bodyRewritten && body) headers['content-length'] = String(body.length);
   if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
+  await dispatchUpstream(ctx, route, res, ex, gone, settle, headers, body, restorer);
+}
+
+/**
+ * The gateway with no inspector and a large body: the body goes upstream while it arrives (see
+ * streamed-body.ts). Nothing reads the parsed body, so no step waits for all of it but the check.
+ */
+async function forwardWhileReading(
+  ctx: ProxyContext,
+  route: ProviderRoute,
+  dialect: Dialect,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ex: Exchange,
+  gone: ClientGone,
+  settle: (status: number) => void,
+  streamed: StreamedBody,
+): Promise<void> {
+  ex.summary = passThroughSummary;
+  const headers = upstreamRequestHeaders(req.headers, { bodyRewritten: false });
+  const forwarding = dispatchUpstream(ctx, route, res, ex, gone, settle, headers, streamed.body, undefined);
+  // It may fail (upstream unreachable) while the body still arrives: reported once it is in.
+  forwarding.catch(() => streamed.abandon());
+  let scan: JsonScan;
+  try {
+    scan = await streamed.verdict;
+  } catch (err) {
+    // The body broke off: the client is gone, nobody to answer.
+    if (!req.complete) gone.abort();
+    // Or it is not JSON: the upstream had it incomplete and drops it; the client hears why.
+    throw err;
+  }
+  markPhase(ex.id, 'read');
+  markPhase(ex.id, 'parsed');
+  markPhase(ex.id, 'inspected');
+  ex.model = dialect.model({ model: scan.model }, route.path);
+  await forwarding;
+}
+
+/** Sends the request upstream and relays the answer; settles when the exchange is over. */
+function dispatchUpstream(
+  ctx: ProxyContext,
+  route: ProviderRoute,
+  res: ServerResponse,
+  ex: Exchange,
+  gone: ClientGone,
+  settle: (status: number) => void,
+  headers: Record<string, string | string[]>,
+  body: Buffer | Readable | undefined,
+  restorer: Restorer | undefined,
+): Promise<void> {
   const target = ctx.upstreams.target(route.provider);
   const { onForwarded } = ctx;
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const relay = new Relay(
       ctx,
       route.provider,

@@ -1,0 +1,211 @@
+/**
+ * The gateway with no inspector sends a large body upstream while it arrives, holding back only
+ * its last chunk until the whole is known to be JSON; what is not JSON never arrives complete.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Exchange } from '../../src/gateway/exchange.js';
+import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import { STREAM_BODY_FROM } from '../../src/gateway/streamed-body.js';
+import { testConfig } from '../helpers/stack.js';
+
+/** What the recording upstream saw of one request. */
+interface Seen {
+  bytes: number;
+  /** The whole declared body arrived. */
+  complete: boolean;
+  body: Buffer;
+}
+
+/** An upstream that records every request body and answers a short SSE stream. */
+class RecordingUpstream {
+  server!: Server;
+  seen: Seen[] = [];
+  /** Resolved with the byte count once a request has more than `n` bytes of its body in. */
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  bytesOver(n: number): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  private handle(req: IncomingMessage, res: import('node:http').ServerResponse): void {
+    const entry: Seen = { bytes: 0, complete: false, body: Buffer.alloc(0) };
+    this.seen.push(entry);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      entry.bytes += c.length;
+      for (const w of this.waiters.filter((w) => entry.bytes > w.n)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    });
+    req.on('error', () => {});
+    req.on('end', () => {
+      entry.complete = true;
+      entry.body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`event: message_stop\ndata: {"type":"message_stop","bytes":${entry.bytes}}\n\n`);
+    });
+  }
+}
+
+function bigMessage(bytes: number): Buffer {
+  const head = { model: 'claude-streamed-1', max_tokens: 16, stream: true };
+  const text = 'lorem "ipsum" \\ dolor\n'.repeat(Math.ceil(bytes / 24));
+  return Buffer.from(JSON.stringify({ ...head, messages: [{ role: 'user', content: text }] }));
+}
+
+/** POSTs `parts` one after the other, calling `between(i)` before part i > 0 is written. */
+async function post(
+  gw: Gateway,
+  parts: Buffer[],
+  between: (i: number) => Promise<void> = async () => {},
+): Promise<{ status: number; body: string }> {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const req = request(`${gw.url}/anthropic/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': length, 'x-api-key': 'k' },
+  });
+  const answer = once(req, 'response') as Promise<[IncomingMessage]>;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) await between(i);
+    req.write(parts[i]);
+  }
+  req.end();
+  const [res] = await answer;
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Fails instead of hanging when `p` does not settle. */
+function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+let upstream: RecordingUpstream;
+let gw: Gateway;
+const exchanges: Exchange[] = [];
+
+before(async () => {
+  upstream = new RecordingUpstream();
+  const url = await upstream.start();
+  gw = await startGateway({ config: testConfig({}, url), onExchange: (ex) => exchanges.push(ex) });
+});
+after(async () => {
+  await gw.close(100);
+  upstream.server.closeAllConnections();
+  upstream.server.close();
+});
+
+describe('a large body through the gateway with no inspector', () => {
+  test('reaches the upstream before the client has sent all of it, byte for byte', async () => {
+    const body = bigMessage(600_000);
+    const cut = 400_000;
+    const before = upstream.seen.length;
+    // The client sends the rest only once the upstream has more than the first part's first
+    // half: a gateway that read the whole body first would wait here forever.
+    const res = await within(
+      post(gw, [body.subarray(0, cut), body.subarray(cut)], () =>
+        within(upstream.bytesOver(cut / 2), 'the upstream waiting for the first part'),
+      ),
+      'the exchange',
+    );
+    assert.equal(res.status, 200);
+    assert.match(res.body, new RegExp(`"bytes":${body.length}`));
+    const seen = upstream.seen[before]!;
+    assert.ok(seen.complete);
+    assert.ok(seen.body.equals(body), 'the upstream got exactly the bytes the client sent');
+    const ex = exchanges.at(-1)!;
+    assert.equal(ex.model, 'claude-streamed-1');
+    assert.equal(ex.bytesIn, body.length);
+    assert.equal(ex.status, 200);
+  });
+
+  test('not JSON at its very end: 400 with the parser message, and the upstream never has it whole', async () => {
+    const good = bigMessage(STREAM_BODY_FROM + 10_000);
+    const bad = Buffer.concat([good.subarray(0, -1), Buffer.from(']')]);
+    const before = upstream.seen.length;
+    const res = await within(post(gw, [bad.subarray(0, 100_000), bad.subarray(100_000)]), 'the exchange');
+    assert.equal(res.status, 400);
+    const error = JSON.parse(res.body) as { type: string; error: { type: string; message: string } };
+    assert.equal(error.error.type, 'invalid_request_error');
+    let parserMessage = '';
+    try {
+      JSON.parse(bad.toString('utf8'));
+    } catch (err) {
+      parserMessage = (err as Error).message;
+    }
+    assert.ok(error.error.message.includes(parserMessage.slice(0, 40)), error.error.message);
+    for (const seen of upstream.seen.slice(before)) assert.equal(seen.complete, false);
+    assert.equal(exchanges.at(-1)!.errorCode, 'AIRLOCK_BAD_JSON');
+  });
+
+  test('not JSON from its first bytes: 400, and nothing more is sent upstream', async () => {
+    const good = bigMessage(STREAM_BODY_FROM + 10_000);
+    const bad = Buffer.concat([Buffer.from('{"model" "x",'), good.subarray(13)]);
+    const before = upstream.seen.length;
+    const res = await within(post(gw, [bad.subarray(0, 70_000), bad.subarray(70_000)]), 'the exchange');
+    assert.equal(res.status, 400);
+    for (const seen of upstream.seen.slice(before)) {
+      assert.equal(seen.complete, false);
+      assert.ok(seen.bytes < bad.length);
+    }
+  });
+
+  test('a client that goes away mid-body: the upstream request is dropped, the gateway carries on', async () => {
+    const body = bigMessage(600_000);
+    const before = upstream.seen.length;
+    const req = request(`${gw.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+    });
+    req.on('error', () => {});
+    req.write(body.subarray(0, 300_000));
+    await within(upstream.bytesOver(100_000), 'the upstream waiting for the first part');
+    req.destroy();
+    const seen = upstream.seen[before]!;
+    await within(
+      (async () => {
+        while (exchanges.at(-1)?.aborted !== true) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      'the exchange to be reported as aborted',
+    );
+    assert.equal(seen.complete, false);
+    const next = await within(post(gw, [bigMessage(300_000)]), 'the next exchange');
+    assert.equal(next.status, 200);
+  });
+
+  test('an unreachable upstream: 502 once the body is in', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    const lonely = await startGateway({ config: testConfig({}, `http://127.0.0.1:${port}`) });
+    try {
+      const res = await within(post(lonely, [bigMessage(400_000)]), 'the exchange');
+      assert.equal(res.status, 502);
+      assert.match(res.body, /could not reach/);
+    } finally {
+      await lonely.close(100);
+    }
+  });
+});
