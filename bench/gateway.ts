@@ -22,11 +22,13 @@ const HEADERS = {
 };
 const quick = process.env.BENCH_QUICK === '1';
 /**
- * `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows; `=throughput`: only
- * the throughput phase (for quick A/B runs and profiles).
+ * `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows; `=1mb`: only the
+ * 1 MB latency rows; `=throughput`: only the throughput phase (for quick A/B runs and profiles).
  */
-const captureOnly = process.env.BENCH_GATEWAY_ONLY === 'capture';
-const throughputOnly = process.env.BENCH_GATEWAY_ONLY === 'throughput';
+const only = process.env.BENCH_GATEWAY_ONLY;
+const captureOnly = only === 'capture';
+const largeOnly = only === '1mb';
+const throughputOnly = only === 'throughput';
 
 interface Target {
   name: string;
@@ -256,7 +258,14 @@ export async function runGatewayBench(): Promise<string> {
       // The pipeline target's case: more samples, and an interval (see fullVsPass).
       ['Claude Code capture', capturedClaudeRequest, quick ? 300 : 1000],
     ];
-    for (const [label, make, n] of throughputOnly ? [] : captureOnly ? cases.slice(-1) : cases) {
+    const chosen = throughputOnly
+      ? []
+      : captureOnly
+        ? cases.filter(([label]) => label === 'Claude Code capture')
+        : largeOnly
+          ? cases.filter(([label]) => label === '1 MB')
+          : cases;
+    for (const [label, make, n] of chosen) {
       for (const stream of [false, true]) {
         const body = JSON.stringify(make(stream));
         const capture = label === 'Claude Code capture';
@@ -342,7 +351,7 @@ export async function runGatewayBench(): Promise<string> {
       );
       out.push(`\nLoad average after the latency phase: ${load()}.`);
     }
-    if (captureOnly) return out.join('\n');
+    if (captureOnly || largeOnly) return out.join('\n');
     const body = JSON.stringify(claudeCodeRequest(100_000, { stream: false }));
     const seconds = quick ? 4 : 10;
     const { rps, rounds } = await throughput(targets, body, 32, seconds);
