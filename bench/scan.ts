@@ -178,7 +178,13 @@ export async function runScanBench(): Promise<string> {
       ...[
         ['secretlint 12 (preset-recommend)', s],
         [
-          `airlock scan (default: ${bytes >= 32 * 1024 * 1024 ? `${availableParallelism()} worker threads` : 'one thread, input under 32 MiB'})`,
+          `airlock scan (default: ${
+            bytes < 32 * 1024 * 1024
+              ? 'one thread, input under 32 MiB'
+              : bytes < 256 * 1024 * 1024
+                ? `main thread + ${availableParallelism() - 1} worker thread(s)`
+                : `${availableParallelism()} worker threads`
+          })`,
           a,
         ],
         ['airlock scan (--workers 0, one thread)', a1],

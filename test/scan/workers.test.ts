@@ -1,13 +1,19 @@
 /**
  * Scale: the worker pool gives the same report as the in-thread scan (each worker with its own
- * engine), the progress bar draws only on a TTY, and with no path the scanner reads the known
+ * engine, and with this thread scanning beside the workers), the progress bar draws only on a TTY, and with no path the scanner reads the known
  * transcript folders of the user's home.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { loadEngine } from '../../src/scan/engine.js';
+import { discoverFiles } from '../../src/scan/files.js';
+import { scanInWorkers } from '../../src/scan/pool.js';
 import type { ProgressSink } from '../../src/scan/progress.js';
+import { DEFAULT_LIMITS } from '../../src/scan/readers/read-file.js';
+import { scanFile } from '../../src/scan/scan-file.js';
+import { TEST_ENGINE } from './helpers/regex-engine.js';
 import { FIXTURES, fixture, scanWithTestEngine, tempDir, where } from './helpers/run.js';
 
 /** A small input gets 2 GB worker heaps: the hog is stopped sooner (and lighter) with less. */
@@ -24,6 +30,58 @@ describe('workers and progress', () => {
     assert.deepEqual(pooled.warnings, inThread.warnings);
     assert.deepEqual(pooled.totals, inThread.totals);
   });
+
+  it(
+    'this thread scanning beside a worker finds exactly what the in-thread scan finds',
+    { timeout: 120_000 },
+    async () => {
+      const inThread = (await scanWithTestEngine([FIXTURES], { workers: 0, reveal: true })).report!;
+      const beside = (await scanWithTestEngine([FIXTURES], { workers: 1, alongside: true, reveal: true }))
+        .report!;
+      assert.deepEqual(
+        beside.findings.map((f) => `${f.file} ${where(f)}`),
+        inThread.findings.map((f) => `${f.file} ${where(f)}`),
+      );
+      assert.deepEqual(beside.findings, inThread.findings);
+      assert.deepEqual(beside.warnings, inThread.warnings);
+      assert.deepEqual(beside.files, inThread.files);
+      assert.deepEqual(beside.totals, inThread.totals);
+    },
+  );
+
+  it(
+    'with this thread scanning too, every file is scanned once, by this thread or a worker',
+    { timeout: 120_000 },
+    async () => {
+      const found = await discoverFiles([FIXTURES], FIXTURES, { transcriptsOnly: false, explicit: true });
+      const setup = {
+        engine: TEST_ENGINE,
+        fingerprintKey: 'k',
+        reveal: false,
+        limits: DEFAULT_LIMITS,
+        maxFindings: 10_000,
+      };
+      const engine = await loadEngine(TEST_ENGINE);
+      const here: string[] = [];
+      const done: string[] = [];
+      await scanInWorkers(
+        found.files,
+        2,
+        setup,
+        { onBytes: () => undefined, onFile: (_result, file) => done.push(file.display) },
+        {
+          local: (file) => {
+            here.push(file.display);
+            return scanFile(file.path, file.display, { ...setup, engine });
+          },
+        },
+      );
+      assert.ok(found.files.length > 2);
+      assert.deepEqual([...done].sort(), found.files.map((f) => f.display).sort());
+      // This thread takes the largest file at once: the workers are still starting.
+      assert.ok(here.length >= 1);
+    },
+  );
 
   it('a worker whose engine fails to load fails the scan with the reason', { timeout: 60_000 }, async () => {
     const bad = { module: new URL('./helpers/run.ts', import.meta.url).href };
