@@ -22,7 +22,9 @@ export function upstreamRequestHeaders(
   const out: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || skip(name) || name === 'host') continue;
+    // `expect: 100-continue` was answered by this server already (node:http sends the 100), and
+    // undici refuses to send it: forwarded, it turned every such request into a 502.
+    if (value === undefined || skip(name) || name === 'host' || name === 'expect') continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
   }

@@ -182,6 +182,34 @@ describe('routes', () => {
     assert.equal(h['anthropic-beta'], 'tools-2024');
     assert.equal(h['x-api-key'], 'k');
   });
+
+  test('expect: 100-continue is answered by the gateway, not forwarded (curl sends it for large bodies)', async () => {
+    stack.sim.reset();
+    const body = JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(2000) });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+          'x-api-key': 'k',
+          'anthropic-version': '2023-06-01',
+        },
+      });
+      // The body goes only once the gateway said to go on.
+      req.on('continue', () => req.end(body));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    assert.equal(status, 200);
+    const received = stack.sim.received.at(-1)!;
+    assert.equal(received.headers.expect, undefined);
+    assert.equal((received.json as { pad: string }).pad.length, 2000);
+  });
 });
 
 describe('upstream failures', () => {

@@ -14,6 +14,7 @@ import { testConfig } from '../helpers/stack.js';
 
 /** What the recording upstream saw of one request. */
 interface Seen {
+  headers: import('node:http').IncomingHttpHeaders;
   bytes: number;
   /** The whole declared body arrived. */
   complete: boolean;
@@ -39,7 +40,7 @@ class RecordingUpstream {
   }
 
   private handle(req: IncomingMessage, res: import('node:http').ServerResponse): void {
-    const entry: Seen = { bytes: 0, complete: false, body: Buffer.alloc(0) };
+    const entry: Seen = { headers: req.headers, bytes: 0, complete: false, body: Buffer.alloc(0) };
     this.seen.push(entry);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
@@ -137,6 +138,34 @@ describe('a large body through the gateway with no inspector', () => {
     assert.equal(ex.model, 'claude-streamed-1');
     assert.equal(ex.bytesIn, body.length);
     assert.equal(ex.status, 200);
+  });
+
+  test('expect: 100-continue: the gateway says go on, streams the body, and does not forward the expectation', async () => {
+    const body = bigMessage(STREAM_BODY_FROM + 50_000);
+    const before = upstream.seen.length;
+    const res = await within(
+      new Promise<{ status: number }>((resolve, reject) => {
+        const req = request(`${gw.url}/anthropic/v1/messages`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            expect: '100-continue',
+          },
+        });
+        req.on('continue', () => req.end(body));
+        req.on('response', (r) => {
+          r.resume();
+          resolve({ status: r.statusCode ?? 0 });
+        });
+        req.on('error', reject);
+      }),
+      'the exchange',
+    );
+    assert.equal(res.status, 200);
+    const seen = upstream.seen[before]!;
+    assert.ok(seen.body.equals(body));
+    assert.equal(seen.headers.expect, undefined);
   });
 
   test('not JSON at its very end: 400 with the parser message, and the upstream never has it whole', async () => {
