@@ -121,5 +121,6 @@ export const gemini: Dialect = {
     }
   },
   streaming: (_body, path, query) => geminiAnswerFormat(path, query) === 'sse',
+  streamsJsonArray: (path, query) => geminiAnswerFormat(path, query) === 'json-array',
   answerFields,
 };

@@ -69,6 +69,11 @@ export interface Dialect {
   model(body: unknown, path: string): string | undefined;
   /** Whether the answer will be an SSE stream. */
   streaming(body: unknown, path: string, query: URLSearchParams): boolean;
+  /**
+   * Whether a JSON answer will be one array whose elements arrive over time (Gemini's
+   * :streamGenerateContent without `?alt=sse`), to be restored element by element.
+   */
+  streamsJsonArray?(path: string, query: URLSearchParams): boolean;
   /** Text fields of one parsed answer object: a whole JSON answer or one SSE event's data. */
   answerFields(answer: unknown, event?: string): AnswerField[];
 }

@@ -17,6 +17,7 @@ import { SseParser } from '../sse/parser.js';
 import { decodeBody, readBody } from './body.js';
 import type { Exchange, ExchangeListener } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { JsonArrayStreamRestorer } from './json-array-stream.js';
 import {
   passThroughInspector,
   passThroughSummary,
@@ -229,7 +230,9 @@ async function handle(
   if (bodyRewritten && body) headers['content-length'] = String(body.length);
   if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
 
-  await dispatchUpstream(ctx, route, res, ex, gone, settle, headers, body, restorer);
+  // Restored element by element, as SSE events are; other JSON answers are restored whole.
+  const jsonArray = restorer !== undefined && dialect.streamsJsonArray?.(route.path, query) === true;
+  await dispatchUpstream(ctx, route, res, ex, gone, settle, headers, body, restorer, jsonArray);
 }
 
 /**
@@ -249,7 +252,18 @@ async function forwardWhileReading(
 ): Promise<void> {
   ex.summary = passThroughSummary;
   const headers = upstreamRequestHeaders(req.headers, { bodyRewritten: false });
-  const forwarding = dispatchUpstream(ctx, route, res, ex, gone, settle, headers, streamed.body, undefined);
+  const forwarding = dispatchUpstream(
+    ctx,
+    route,
+    res,
+    ex,
+    gone,
+    settle,
+    headers,
+    streamed.body,
+    undefined,
+    false,
+  );
   // It may fail (upstream unreachable) while the body still arrives: reported once it is in.
   forwarding.catch(() => streamed.abandon());
   let scan: JsonScan;
@@ -279,6 +293,7 @@ function dispatchUpstream(
   headers: Record<string, string | string[]>,
   body: Buffer | Readable | undefined,
   restorer: Restorer | undefined,
+  jsonArray: boolean,
 ): Promise<void> {
   const target = ctx.upstreams.target(route.provider);
   const { onForwarded } = ctx;
@@ -290,6 +305,7 @@ function dispatchUpstream(
       res,
       ex,
       restorer,
+      jsonArray,
       gone,
       settle,
       resolve,
@@ -364,6 +380,7 @@ class Relay implements Dispatcher.DispatchHandler {
   private headers: Record<string, string | string[] | undefined> = {};
   private stream: StreamRestorer | undefined;
   private parser: SseParser | undefined;
+  private array: JsonArrayStreamRestorer | undefined;
   /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
   private waiting = false;
   private ended = false;
@@ -377,6 +394,8 @@ class Relay implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly ex: Exchange,
     private readonly restorer: Restorer | undefined,
+    /** The answer, when JSON, is an array streamed element by element (see json-array-stream.ts). */
+    private readonly jsonArray: boolean,
     private readonly gone: ClientGone,
     private readonly settle: (status: number) => void,
     private readonly resolve: () => void,
@@ -416,10 +435,13 @@ class Relay implements Dispatcher.DispatchHandler {
       const ok = statusCode >= 200 && statusCode < 300;
       this.sse = isSse(headers);
       if (restorer && ok && !encoded && !this.sse && isJson(headers)) {
-        this.collected = [];
-        return;
+        if (!this.jsonArray) {
+          this.collected = [];
+          return;
+        }
+        this.array = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       }
-      res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: false }));
+      res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: this.array !== undefined }));
       // A stream's headers go out at once (the client waits for them): with the first event when
       // it came in the same read, else on their own right after. A JSON answer's ride with its body.
       if (this.sse) {
@@ -450,8 +472,12 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     try {
-      const { stream, parser } = this;
-      const out = stream && parser ? Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev))) : chunk;
+      const { stream, parser, array } = this;
+      const out = array
+        ? array.push(chunk)
+        : stream && parser
+          ? Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev)))
+          : chunk;
       if (out.length > 0 && !this.write(out)) controller.pause();
     } catch (err) {
       this.brokeOff(err);
@@ -515,17 +541,20 @@ class Relay implements Dispatcher.DispatchHandler {
 
   /** The upstream answer is complete: what the restorer still holds, then the end. */
   private finish(): void {
-    const { stream, parser } = this;
-    if (stream && parser) {
+    const { stream, parser, array } = this;
+    if ((stream && parser) || array) {
       let tail: Buffer;
       try {
-        tail = Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]);
+        tail = array
+          ? array.end()
+          : Buffer.concat([...parser!.end().map((ev) => stream!.event(ev)), stream!.end()]);
       } catch (err) {
         this.brokeOff(err);
         return;
       }
       this.stream = undefined;
       this.parser = undefined;
+      this.array = undefined;
       if (tail.length > 0 && !this.write(tail)) return;
     }
     this.done = true;
@@ -534,20 +563,25 @@ class Relay implements Dispatcher.DispatchHandler {
     this.resolve();
   }
 
-  private sendRestoredJson(raw: Buffer): void {
-    const { res, ex } = this;
-    this.done = true;
-    let out = raw;
+  /** A whole JSON answer restored, or as received when it cannot be (logged). */
+  private restoredJson(raw: Buffer): Buffer {
     try {
       const answer: unknown = JSON.parse(raw.toString('utf8'));
       this.restorer!.json(answer);
-      out = Buffer.from(JSON.stringify(answer));
+      return Buffer.from(JSON.stringify(answer));
     } catch (err) {
       this.ctx.log.warn(
-        { err: (err as Error).message, requestId: ex.id },
+        { err: (err as Error).message, requestId: this.ex.id },
         'answer not restorable; sent as received',
       );
+      return raw;
     }
+  }
+
+  private sendRestoredJson(raw: Buffer): void {
+    const { res, ex } = this;
+    this.done = true;
+    const out = this.restoredJson(raw);
     try {
       res.writeHead(this.statusCode, {
         ...clientResponseHeaders(this.headers, { bodyRewritten: true }),

@@ -1,0 +1,50 @@
+/**
+ * Gemini's :streamGenerateContent without alt=sse through the full pipeline: the answer, one
+ * JSON array sent element by element, reaches the client as it is produced (not after its last
+ * element) and with the real path where the provider wrote the surrogate.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { request } from 'undici';
+import { startAirlockStack } from '../helpers/airlock-stack.js';
+
+const PROJECT = '/home/jdoe-airlock-test/work/billing-service';
+
+test('a streamed JSON array is restored element by element and not held until its end', async () => {
+  const stack = await startAirlockStack({
+    script: {
+      reply: [
+        { text: 'Your project: ' },
+        { text: { fromRequest: 'project is at (\\S+)' } },
+        { text: ' ok.' },
+      ],
+      // A few code points per element: the surrogate is split over several of them.
+      chunkSize: 5,
+      pacingMs: 15,
+    },
+  });
+  try {
+    const res = await request(`${stack.via.gemini}/v1beta/models/gemini-2.5-pro:streamGenerateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+      body: JSON.stringify({
+        contents: [{ role: 'user', parts: [{ text: `My project is at ${PROJECT} now` }] }],
+      }),
+    });
+    assert.equal(res.statusCode, 200);
+    const reads: Buffer[] = [];
+    for await (const chunk of res.body) reads.push(chunk as Buffer);
+    const sent = stack.sim.received.at(-1)!.body.toString();
+    assert.ok(!sent.includes(PROJECT), 'the provider saw a surrogate, not the path');
+    // Paced 15 ms apart, the elements arrive in separate reads: a gateway that collected the
+    // answer to restore it whole would send it in one.
+    assert.ok(reads.length >= 5, `${reads.length} reads`);
+    const array = JSON.parse(Buffer.concat(reads).toString('utf8')) as {
+      candidates: { content: { parts: { text?: string }[] } }[];
+    }[];
+    const text = array.map((c) => c.candidates[0]?.content.parts.map((p) => p.text ?? '').join('')).join('');
+    assert.equal(text, `Your project: ${PROJECT} ok.`);
+  } finally {
+    await stack.close();
+  }
+});
