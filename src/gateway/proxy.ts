@@ -272,6 +272,9 @@ async function forwardWhileReading(
   } catch (err) {
     // The body broke off: the client is gone, nobody to answer.
     if (!req.complete) gone.abort();
+    // An upstream that answered before the body was in (a 413, say) has the answer under way:
+    // it ends as the relay ends it, since the upstream now sees the request break off.
+    if (res.headersSent) return forwarding;
     // Or it is not JSON: the upstream had it incomplete and drops it; the client hears why.
     throw err;
   }

@@ -222,6 +222,40 @@ describe('a large body through the gateway with no inspector', () => {
     assert.equal(next.status, 200);
   });
 
+  test('an upstream that answers before the body is in (a 413): the client gets that answer', async () => {
+    const early = createServer((req, res) => {
+      req.once('data', () => {
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.end('{"type":"error","error":{"type":"request_too_large","message":"too big"}}');
+      });
+    });
+    early.listen(0, '127.0.0.1');
+    await once(early, 'listening');
+    const gateway = await startGateway({
+      config: testConfig({}, `http://127.0.0.1:${(early.address() as AddressInfo).port}`),
+    });
+    try {
+      const body = bigMessage(600_000);
+      const res = await within(
+        post(gateway, [body.subarray(0, 300_000), body.subarray(300_000)]),
+        'the exchange',
+      );
+      assert.equal(res.status, 413, res.body);
+      assert.match(res.body, /too big/);
+      // A body that is also not JSON: whichever is known first is the answer, and there is one.
+      const bad = Buffer.concat([body, Buffer.from('}')]);
+      const either = await within(
+        post(gateway, [bad.subarray(0, 300_000), bad.subarray(300_000)]),
+        'the exchange',
+      );
+      assert.ok([400, 413].includes(either.status), either.body);
+    } finally {
+      await gateway.close(100);
+      early.closeAllConnections();
+      early.close();
+    }
+  });
+
   test('an unreachable upstream: 502 once the body is in', async () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
