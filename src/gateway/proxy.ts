@@ -108,7 +108,7 @@ export async function proxyRequest(
   try {
     const refused = ctx.admit?.();
     if (refused) throw refused;
-    await handle(ctx, route, dialect, req, res, ex, gone, settle);
+    await handle({ ctx, route, dialect, req, res, ex, gone, settle });
   } catch (err) {
     const error =
       err instanceof AirlockError
@@ -123,23 +123,27 @@ export async function proxyRequest(
   }
 }
 
-async function handle(
-  ctx: ProxyContext,
-  route: ProviderRoute,
-  dialect: Dialect,
-  req: IncomingMessage,
-  res: ServerResponse,
-  ex: Exchange,
-  gone: ClientGone,
-  settle: (status: number) => void,
-): Promise<void> {
+/** One exchange as the steps of its handling share it. */
+interface ExchangeScope {
+  ctx: ProxyContext;
+  route: ProviderRoute;
+  dialect: Dialect;
+  req: IncomingMessage;
+  res: ServerResponse;
+  ex: Exchange;
+  gone: ClientGone;
+  settle: (status: number) => void;
+}
+
+async function handle(scope: ExchangeScope): Promise<void> {
+  const { ctx, route, dialect, req, ex } = scope;
   const limit = ctx.config.limits.max_body;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && dialect.id !== 'passthrough') {
     const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n));
     if (streamed) {
-      await forwardWhileReading(ctx, route, dialect, req, res, ex, gone, settle, streamed);
+      await forwardWhileReading(scope, streamed);
       return;
     }
   }
@@ -232,38 +236,18 @@ async function handle(
 
   // Restored element by element, as SSE events are; other JSON answers are restored whole.
   const jsonArray = restorer !== undefined && dialect.streamsJsonArray?.(route.path, query) === true;
-  await dispatchUpstream(ctx, route, res, ex, gone, settle, headers, body, restorer, jsonArray);
+  await dispatchUpstream(scope, headers, body, restorer, jsonArray);
 }
 
 /**
  * The gateway with no inspector and a large body: the body goes upstream while it arrives (see
  * streamed-body.ts). Nothing reads the parsed body, so no step waits for all of it but the check.
  */
-async function forwardWhileReading(
-  ctx: ProxyContext,
-  route: ProviderRoute,
-  dialect: Dialect,
-  req: IncomingMessage,
-  res: ServerResponse,
-  ex: Exchange,
-  gone: ClientGone,
-  settle: (status: number) => void,
-  streamed: StreamedBody,
-): Promise<void> {
+async function forwardWhileReading(scope: ExchangeScope, streamed: StreamedBody): Promise<void> {
+  const { route, dialect, req, res, ex, gone } = scope;
   ex.summary = passThroughSummary;
   const headers = upstreamRequestHeaders(req.headers, { bodyRewritten: false });
-  const forwarding = dispatchUpstream(
-    ctx,
-    route,
-    res,
-    ex,
-    gone,
-    settle,
-    headers,
-    streamed.body,
-    undefined,
-    false,
-  );
+  const forwarding = dispatchUpstream(scope, headers, streamed.body, undefined, false);
   // It may fail (upstream unreachable) while the body still arrives: reported once it is in.
   forwarding.catch(() => streamed.abandon());
   let scan: JsonScan;
@@ -287,12 +271,7 @@ async function forwardWhileReading(
 
 /** Sends the request upstream and relays the answer; settles when the exchange is over. */
 function dispatchUpstream(
-  ctx: ProxyContext,
-  route: ProviderRoute,
-  res: ServerResponse,
-  ex: Exchange,
-  gone: ClientGone,
-  settle: (status: number) => void,
+  { ctx, route, res, ex, gone, settle }: ExchangeScope,
   headers: Record<string, string | string[]>,
   body: Buffer | Readable | undefined,
   restorer: Restorer | undefined,
