@@ -2,7 +2,7 @@
  * Opens a file as a stream of decompressed bytes and reads its head for sniffing, without ever
  * holding more than the head and one chunk. A plain file is read with one read always in flight
  * into two reused buffers (the next chunk is read from disk while this one is scanned, and no
- * megabyte buffer is allocated per chunk); gzip (magic 1f 8b) is inflated through a zlib stream.
+ * megabyte buffer is allocated per chunk, nor per file: see `spare`); gzip (magic 1f 8b) is inflated through a zlib stream.
  *
  * A chunk is only valid until the consumer asks for the next one: the buffer it lives in is
  * then refilled. Whoever keeps bytes across chunks copies them (the line splitter and the
@@ -15,6 +15,24 @@ import type { Readable } from 'node:stream';
 
 const HEAD_BYTES = 64 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Chunk buffers of files this thread has finished, for the next file. A fresh 1 MiB buffer per
+ * chunk slot per file is memory the kernel maps and zeroes anew and that V8 counts as external
+ * memory (which hastens full collections): on 210 MB in 100 files, 200 MB of it. A file hands
+ * its buffers back once its last read has settled and its consumer is done with them (the
+ * consumer asked for the next chunk, or stopped).
+ */
+const spare: Buffer[] = [];
+const SPARE_MAX = 4;
+
+function takeBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+}
+
+function giveBack(buf: Buffer): void {
+  if (spare.length < SPARE_MAX && !spare.includes(buf)) spare.push(buf);
+}
 
 export interface Source {
   /**
@@ -41,7 +59,7 @@ export async function openSource(file: string, onRawBytes?: (n: number) => void)
   let filled = 0;
   let ended = false;
   try {
-    first = Buffer.allocUnsafe(CHUNK_BYTES);
+    first = takeBuffer();
     while (filled < HEAD_BYTES) {
       const { bytesRead } = await fh.read(first, filled, CHUNK_BYTES - filled, null);
       if (bytesRead === 0) {
@@ -56,6 +74,7 @@ export async function openSource(file: string, onRawBytes?: (n: number) => void)
   }
   if (filled >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
     await fh.close();
+    giveBack(first);
     return openGzip(file, onRawBytes);
   }
   if (filled > 0) onRawBytes?.(filled);
@@ -69,7 +88,7 @@ function plainSource(
   ended: boolean,
   onRawBytes: ((n: number) => void) | undefined,
 ): Source {
-  const buffers = [first, ended ? first : Buffer.allocUnsafe(CHUNK_BYTES)];
+  const buffers = [first, ended ? first : takeBuffer()];
   let pending: Promise<number> | undefined;
   let closed = false;
   const readInto = (buf: Buffer): Promise<number> =>
@@ -80,7 +99,12 @@ function plainSource(
     // A read still in flight finishes (or fails) before the descriptor is released.
     const inFlight = pending ?? Promise.resolve(0);
     pending = undefined;
-    void inFlight.catch(() => 0).then(() => fh.close().catch(() => undefined));
+    void inFlight
+      .catch(() => 0)
+      .then(() => {
+        for (const buf of buffers) giveBack(buf);
+        return fh.close().catch(() => undefined);
+      });
   };
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
