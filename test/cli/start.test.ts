@@ -1,7 +1,7 @@
 /** The `airlock` binary as a user runs it: help, usage errors, and `start` until SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -71,4 +71,14 @@ test('start prints the URL, serves /healthz and stops cleanly on SIGTERM', async
     child.kill('SIGTERM');
   }
   assert.equal(await exited, 0);
+});
+
+test('npx airlock in the clone runs the built bin, linked into node_modules/.bin by prepare', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  // The link is what spares npx loading the whole installed tree (~10 s) to find the command.
+  assert.equal(realpathSync(join(root, 'node_modules/.bin/airlock')), join(root, 'dist/src/cli/main.js'));
+  const r = spawnSync('npx', ['--no-install', 'airlock', '--version'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), pkg.version);
 });
