@@ -21,6 +21,9 @@ export function codexArgs(gatewayUrl: string, env: NodeJS.ProcessEnv): string[] 
     `${provider}.name=${tomlString('Airlock gateway')}`,
     `${provider}.base_url=${tomlString(base)}`,
     `${provider}.wire_api=${tomlString('responses')}`,
+    // Codex's Responses-over-WebSocket transport bypasses HTTP inspection, and the gateway does
+    // not proxy WebSockets: keep the turns on HTTP (SSE) even where a later default says otherwise.
+    `${provider}.supports_websockets=false`,
     // An API key in the environment is used as is; otherwise Codex's stored login (auth.json).
     env.OPENAI_API_KEY
       ? `${provider}.env_key=${tomlString('OPENAI_API_KEY')}`

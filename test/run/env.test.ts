@@ -96,6 +96,7 @@ test('Codex gets a model provider at the gateway and its opt-outs as -c override
   assert.ok(overrides.includes('model_provider="airlock"'));
   assert.ok(overrides.includes('model_providers.airlock.base_url="http://127.0.0.1:9/openai/v1"'));
   assert.ok(overrides.includes('model_providers.airlock.env_key="OPENAI_API_KEY"'));
+  assert.ok(overrides.includes('model_providers.airlock.supports_websockets=false'));
   assert.ok(overrides.includes('analytics.enabled=false'));
   assert.ok(overrides.includes('check_for_update_on_startup=false'));
   assert.ok(overrides.includes('features.plugins=false'));
