@@ -48,6 +48,13 @@ export const ERRORS = {
     kind: 'invalid_request',
     message: 'Request body is not valid JSON ({detail}). Airlock must read the body to inspect it.',
   },
+  AIRLOCK_WEBSOCKET_UNSUPPORTED: {
+    status: 400,
+    kind: 'invalid_request',
+    message:
+      'Airlock does not proxy WebSocket connections ({detail}): it inspects HTTP requests. Use the HTTP API ' +
+      '(streaming over SSE); for Codex, set supports_websockets = false on the provider.',
+  },
   AIRLOCK_UNKNOWN_ROUTE: {
     status: 404,
     kind: 'not_found',

@@ -106,6 +106,11 @@ export async function proxyRequest(
   res.setHeader('x-airlock-request-id', ex.id);
 
   try {
+    // Without this, node:http hands the handshake over as a plain GET, which would go upstream
+    // with its Upgrade header dropped and fail there in a way no client reads as "use HTTP".
+    const upgrade = req.headers.upgrade;
+    if (upgrade !== undefined && /\bwebsocket\b/i.test(upgrade))
+      throw new AirlockError('AIRLOCK_WEBSOCKET_UNSUPPORTED', `${method} ${route.path}`);
     const refused = ctx.admit?.();
     if (refused) throw refused;
     await handle({ ctx, route, dialect, req, res, ex, gone, settle });

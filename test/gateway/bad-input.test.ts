@@ -183,6 +183,38 @@ describe('routes', () => {
     assert.equal(h['x-api-key'], 'k');
   });
 
+  test('a WebSocket handshake gets a clear 400 in the provider shape and nothing goes upstream', async () => {
+    stack.sim.reset();
+    const answer = await new Promise<{ status: number; code: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = request(`${stack.gw.url}/openai/v1/responses`, {
+          headers: {
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, code: res.headers['x-airlock-error'] as string, body }),
+          );
+        });
+        req.on('upgrade', () => reject(new Error('upgraded')));
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    assert.equal(answer.status, 400);
+    assert.equal(answer.code, 'AIRLOCK_WEBSOCKET_UNSUPPORTED');
+    const body = JSON.parse(answer.body) as { error: { type: string; message: string } };
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.match(body.error.message, /does not proxy WebSocket.*GET \/v1\/responses/);
+    assert.equal(stack.sim.received.length, 0);
+  });
+
   test('expect: 100-continue is answered by the gateway, not forwarded (curl sends it for large bodies)', async () => {
     stack.sim.reset();
     const body = JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(2000) });
