@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
-import { STREAM_BODY_FROM } from '../../src/gateway/streamed-body.js';
+import { STREAM_BODY_FROM, streamBody } from '../../src/gateway/streamed-body.js';
 import { testConfig } from '../helpers/stack.js';
 
 /** What the recording upstream saw of one request. */
@@ -46,6 +47,7 @@ class RecordingUpstream {
     req.on('data', (c: Buffer) => {
       chunks.push(c);
       entry.bytes += c.length;
+
       for (const w of this.waiters.filter((w) => entry.bytes > w.n)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve();
@@ -270,5 +272,25 @@ describe('a large body through the gateway with no inspector', () => {
     } finally {
       await lonely.close(100);
     }
+  });
+});
+
+describe('streamBody on its own', () => {
+  test('an upstream side that does not read holds the client back; reading again lets it go on', async () => {
+    // Loopback socket buffers take a whole 1 MB body, so the gateway tests never see this.
+    const body = bigMessage(600_000);
+    const req = Object.assign(new PassThrough(), {
+      headers: { 'content-length': String(body.length) },
+    }) as unknown as IncomingMessage & PassThrough;
+    const streamed = streamBody(req, 32 << 20, () => {})!;
+    assert.ok(streamed);
+    for (let at = 0; at < body.length; at += 65_536) req.write(body.subarray(at, at + 65_536));
+    req.end();
+    await new Promise((r) => setImmediate(r));
+    assert.ok(req.isPaused(), 'nobody reads what goes upstream: the client is paused');
+    const got: Buffer[] = [];
+    for await (const chunk of streamed.body) got.push(chunk as Buffer);
+    assert.ok(Buffer.concat(got).equals(body));
+    assert.equal((await streamed.verdict).model, 'claude-streamed-1');
   });
 });
