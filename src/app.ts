@@ -98,8 +98,8 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   const policyFile = opts.policyFile ?? config.policy;
   let policy = loadPolicyOrDefault(policyFile);
   const canaries = opts.canaries ?? learnCanaries();
-  const vault = openVault(policy.policy.vault, dataDir);
   const key = loadOrCreateKey(dataDir);
+  const vault = openVault(policy.policy.vault, dataDir, key);
   const surrogates = new Surrogates(key, vault);
   // The same opaque id seen again and again at one place is a tracking id. Counts are shared
   // through Redis when the vault is (several gateways), else kept in memory.

@@ -65,7 +65,7 @@ export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntim
     );
     current = watcher.current();
   }
-  const vault = openVault(current.policy.vault, options.dataDir);
+  const vault = openVault(current.policy.vault, options.dataDir, key);
   const surrogates = new Surrogates(key, vault);
   build = (policy) =>
     createPolicyInspector({

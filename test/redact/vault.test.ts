@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,9 +8,11 @@ import { openVault } from '../../src/redact/open-vault.js';
 import { Surrogates } from '../../src/redact/surrogates.js';
 import { MemoryVault, type Vault } from '../../src/redact/vault.js';
 import { RedisVault } from '../../src/redact/vault-redis.js';
+import { SealedVault } from '../../src/redact/vault-seal.js';
 import { SqliteVault } from '../../src/redact/vault-sqlite.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
+const KEY = Buffer.alloc(32, 5);
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -42,6 +44,18 @@ const stores: [string, () => Promise<Vault>][] = [
     },
   ],
   ['redis', () => Promise.resolve(redisVault(`airlock-test:{${randomUUID()}}:`))],
+  [
+    'sealed sqlite',
+    async () => {
+      const v = new SealedVault(new SqliteVault(join(await tempDir(), 'vault.db')), KEY);
+      cleanups.push(() => v.close());
+      return v;
+    },
+  ],
+  [
+    'sealed redis',
+    () => Promise.resolve(new SealedVault(redisVault(`airlock-test:{${randomUUID()}}:`), KEY)),
+  ],
 ];
 
 for (const [name, open] of stores) {
@@ -72,11 +86,14 @@ for (const [name, open] of stores) {
 describe('sqlite vault file', () => {
   it('is created with mode 0600 and survives a reopen', async () => {
     const dir = await tempDir();
-    const v = openVault('sqlite', dir);
+    const v = openVault('sqlite', dir, KEY);
     await v.claim('/home/user', '/home/alice', 'k');
     await v.close();
     assert.equal((await stat(join(dir, 'vault.db'))).mode & 0o777, 0o600);
-    const again = openVault('sqlite', dir);
+    // Sealed: no file of the store (database, WAL) holds the original.
+    for (const f of await readdir(dir))
+      assert.ok(!(await readFile(join(dir, f))).includes('/home/alice'), `${f} holds the original in clear`);
+    const again = openVault('sqlite', dir, KEY);
     cleanups.push(() => again.close());
     assert.equal(await again.originalOf('/home/user'), '/home/alice');
     assert.equal(await again.surrogateOf('k'), '/home/user');
@@ -132,5 +149,56 @@ describe('redis vault shared by two gateways', () => {
     const onB = await new Surrogates(key, b).surrogate('email', 'alice@acme.com', ctx());
     assert.notEqual(onA, natural);
     assert.equal(onB, onA);
+  });
+});
+
+describe('sealed originals', () => {
+  it('a shared Redis vault holds ciphertext only, the same for the same original', async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const raw = redisVault(prefix);
+    const a = new SealedVault(raw, KEY);
+    const b = new SealedVault(new RedisVault(REDIS, { prefix }), KEY);
+    cleanups.push(() => b.close());
+    const secret = 'ghp_realrealrealrealrealrealrealrealreal';
+    assert.equal(
+      await a.claim('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', secret, 'k'),
+      'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+    );
+    const stored = (await raw.originalOf('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'))!;
+    assert.match(stored, /^sealed:v1:/);
+    assert.ok(!stored.includes('real'));
+    // Another gateway with the same key reads it, and claims it again for the same original.
+    assert.equal(await b.originalOf('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), secret);
+    assert.equal(
+      await b.claim('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', secret),
+      'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+    );
+  });
+
+  it('a gateway with another key gets a clear error, not a wrong original', async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const a = new SealedVault(redisVault(prefix), KEY);
+    const stranger = new SealedVault(new RedisVault(REDIS, { prefix }), Buffer.alloc(32, 6));
+    cleanups.push(() => stranger.close());
+    await a.claim('/home/user', '/home/alice', 'k');
+    await assert.rejects(stranger.originalOf('/home/user'), /must share surrogate\.key/);
+  });
+
+  it('entries stored in clear before sealing are read and keep their surrogate', async () => {
+    const dir = await tempDir();
+    const plain = new SqliteVault(join(dir, 'vault.db'));
+    await plain.claim('/home/user', '/home/alice', 'k');
+    await plain.close();
+    const v = openVault('sqlite', dir, KEY);
+    cleanups.push(() => v.close());
+    assert.equal(await v.originalOf('/home/user'), '/home/alice');
+    assert.equal(await v.claim('/home/user', '/home/alice'), '/home/user');
+    assert.equal(await v.claim('/home/user', '/home/bob'), undefined);
+    const ctx = { reals: new Set<string>(), restoreSecrets: true, entries: new Map() };
+    const natural = await new Surrogates(KEY, new MemoryVault()).surrogate('hostname', 'db.acme.corp', ctx);
+    assert.equal(
+      await new Surrogates(KEY, v).surrogate('hostname', 'db.acme.corp', { ...ctx, entries: new Map() }),
+      natural,
+    );
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * Originals sealed before a persisted vault stores them: `vault.db` and, above all, a Redis
+ * vault shared over the network hold the very values Airlock keeps from leaving (home paths,
+ * names, and by default the secrets restored into tool calls). With the seal, what the store
+ * holds is AES-256-GCM ciphertext under a key derived from the installation's surrogate key
+ * (which every gateway sharing a vault already shares), so the store alone reveals nothing.
+ *
+ * The seal is deterministic (a synthetic IV: an HMAC of the original, as in AES-SIV): the same
+ * original seals to the same text, so a store compares sealed originals for equality where it
+ * compared plain ones (SQLite in a transaction, Redis in a Lua script) and a claim stays one
+ * atomic step. Equal originals are already visible as one surrogate, so equality leaks nothing
+ * new. Entries written in clear before the seal existed are read as they are, and a claim of a
+ * surrogate held by the same original in clear succeeds, so surrogates stay the same across the
+ * upgrade.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import type { Vault } from './vault.js';
+
+const PREFIX = 'sealed:v1:';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class VaultSeal {
+  private readonly encryptKey: Buffer;
+  private readonly ivKey: Buffer;
+
+  constructor(installationKey: Buffer) {
+    const derive = (info: string) => Buffer.from(hkdfSync('sha256', installationKey, '', info, 32));
+    this.encryptKey = derive('airlock vault seal v1: encryption');
+    this.ivKey = derive('airlock vault seal v1: synthetic iv');
+  }
+
+  seal(original: string): string {
+    const plain = Buffer.from(original, 'utf8');
+    const iv = createHmac('sha256', this.ivKey).update(plain).digest().subarray(0, IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.encryptKey, iv);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  /** The original behind a stored value; a value stored in clear (before sealing) as it is. */
+  open(stored: string): string {
+    if (!stored.startsWith(PREFIX)) return stored;
+    const bytes = Buffer.from(stored.slice(PREFIX.length), 'base64url');
+    if (bytes.length < IV_BYTES + TAG_BYTES) throw new Error('vault entry is not a sealed value');
+    const decipher = createDecipheriv('aes-256-gcm', this.encryptKey, bytes.subarray(0, IV_BYTES));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    try {
+      return Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch {
+      throw new Error(
+        'vault entry sealed with another key: gateways sharing a vault must share surrogate.key',
+      );
+    }
+  }
+}
+
+/** A vault whose store only ever sees sealed originals. */
+export class SealedVault implements Vault {
+  private readonly seal: VaultSeal;
+
+  constructor(
+    private readonly inner: Vault,
+    installationKey: Buffer,
+  ) {
+    this.seal = new VaultSeal(installationKey);
+  }
+
+  surrogateOf(valueKey: string): Promise<string | undefined> {
+    return this.inner.surrogateOf(valueKey);
+  }
+
+  async originalOf(surrogate: string): Promise<string | undefined> {
+    const stored = await this.inner.originalOf(surrogate);
+    return stored === undefined ? undefined : this.seal.open(stored);
+  }
+
+  async claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
+    const claimed = await this.inner.claim(surrogate, this.seal.seal(original), valueKey);
+    if (claimed !== undefined) return claimed;
+    // Held by this same original, stored in clear before sealing: still its surrogate.
+    return (await this.inner.originalOf(surrogate)) === original ? surrogate : undefined;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
