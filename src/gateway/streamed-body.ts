@@ -90,7 +90,8 @@ export function streamBody(
 
   const stop = (): void => {
     done = true;
-    req.off('data', onData).off('end', onEnd).off('error', onBrokeOff).off('close', onClose);
+    // The error listener stays: an IncomingMessage that errs with none would throw.
+    req.off('data', onData).off('end', onEnd).off('close', onClose);
   };
   const fail = (err: Error): void => {
     stop();
