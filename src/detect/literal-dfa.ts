@@ -187,6 +187,9 @@ export class HitBuffer {
 
 const MAX_STATES = 60_000;
 
+/** The outputs of a state that completes no pattern (most states), shared. */
+const NO_OUTPUT: number[] = [];
+
 /** Texts from this length on are scanned as four interleaved chains (see scanLong). */
 const INTERLEAVE_FROM = 256;
 
@@ -274,7 +277,8 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
     groupOf[c] = g;
   }
   const stateItems: Int32Array[] = [new Int32Array(0)];
-  const rows: Int32Array[] = [];
+  // Row s (the targets of state s by class) at s * classCount, grown as states are found.
+  let table = new Int32Array(1024 * classCount);
   const outputs: number[][] = [[]];
   // States by their canonical key, hashed to a number (a string key per transition was most of
   // the build time); states with equal hashes are told apart by comparing group and items.
@@ -313,60 +317,114 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
     else bucket.push(target);
     stateGroup.push(g);
     stateAdvanced.push(Int32Array.from(advanced));
-    const items = [...firstByClass[c]!, ...advanced];
-    stateItems.push(Int32Array.from(items));
-    outputs.push(
-      items
-        .filter((it) => it - offsets[itemPattern[it]!]! === patternSetIds[itemPattern[it]!]!.length)
-        .map((it) => itemPattern[it]!),
-    );
+    const first = firstByClass[c]!;
+    const items = new Int32Array(first.length + advanced.length);
+    items.set(first);
+    items.set(advanced, first.length);
+    stateItems.push(items);
+    let out: number[] = NO_OUTPUT;
+    for (const it of items) {
+      const p = itemPattern[it]!;
+      if (it - offsets[p]! !== patternSetIds[p]!.length) continue;
+      if (out === NO_OUTPUT) out = [];
+      out.push(p);
+    }
+    outputs.push(out);
     return target;
   };
   // The start state: only first positions can begin.
   const row0 = new Int32Array(classCount);
-  rows.push(row0);
   for (let c = 0; c < classCount; c++) row0[c] = stateFor(c, []);
-  // Per class: the items of the current state that advance on it, filled in one pass over the
-  // items (each item visits only the classes of its next set) rather than one pass per class.
+  table.set(row0, 0);
+  // A state's items are its group's first-position items, then its advanced items. What the
+  // first-position items advance to depends on the group alone: per group, the classes they
+  // advance on (in order of first appearance) and for each such class the items they become.
+  const groupCount = groupKeys.size;
+  const groupLive: number[][] = Array.from({ length: groupCount }, () => []);
+  const groupAdvanced: number[][][] = Array.from({ length: groupCount }, () => []);
+  const groupDone = new Uint8Array(groupCount);
+  for (let c = 0; c < classCount; c++) {
+    const g = groupOf[c]!;
+    if (groupDone[g]) continue;
+    groupDone[g] = 1;
+    const lists = groupAdvanced[g]!;
+    for (const item of firstByClass[c]!) {
+      const ids = patternSetIds[itemPattern[item]!]!;
+      if (ids.length <= 1) continue;
+      for (const k of setClasses[ids[1]!]!) {
+        let list = lists[k];
+        if (list === undefined) {
+          lists[k] = list = [];
+          groupLive[g]!.push(k);
+        }
+        list.push(item + 1);
+      }
+    }
+  }
+  // The target from a state of group g on class c when none of its advanced items advances on
+  // c: the same for every state of the group, so found once (most transitions are these).
+  const groupTarget = new Int32Array(groupCount * classCount).fill(-1);
+  // Per class: the advanced items of the current state that advance on it, filled in one pass
+  // over those items (each item visits only the classes of its next set).
   const advancedByClass: number[][] = Array.from({ length: classCount }, () => []);
-  const live: number[] = [];
+  const touched: number[] = [];
+  /** The items of a transition's target (stateFor sorts them and keeps a copy). */
+  const next: number[] = [];
   for (let s = 1; s < stateItems.length; s++) {
-    const items = stateItems[s]!;
+    const g = stateGroup[s]!;
+    if ((s + 1) * classCount > table.length) {
+      const grown = new Int32Array(2 * table.length);
+      grown.set(table);
+      table = grown;
+    }
     // On a class no item of this state can advance on, the state behaves like the start state:
-    // copy its row and compute only the few "live" classes, in order of first appearance.
-    const row = row0.slice();
-    for (const item of items) {
+    // copy its row and compute only the "live" classes, in order of first appearance (the
+    // group's, then the advanced items'), so states are numbered in the order they are found.
+    const row = table.subarray(s * classCount, (s + 1) * classCount);
+    row.set(row0);
+    for (const item of stateAdvanced[s]!) {
       const p = itemPattern[item]!;
       const count = item - offsets[p]!;
       const ids = patternSetIds[p]!;
       if (count >= ids.length) continue;
       for (const c of setClasses[ids[count]!]!) {
         const list = advancedByClass[c]!;
-        if (list.length === 0) live.push(c);
+        if (list.length === 0) touched.push(c);
         list.push(item + 1);
       }
     }
-    for (const c of live) {
-      row[c] = stateFor(c, advancedByClass[c]!);
+    const lists = groupAdvanced[g]!;
+    for (const c of groupLive[g]!) {
+      const own = advancedByClass[c]!;
+      let t = own.length === 0 ? groupTarget[g * classCount + c]! : -1;
+      if (t < 0) {
+        next.length = 0;
+        for (const item of lists[c]!) next.push(item);
+        for (const item of own) next.push(item);
+        t = stateFor(c, next);
+        if (own.length === 0) groupTarget[g * classCount + c] = t;
+      }
+      row[c] = t;
+    }
+    for (const c of touched) {
+      if (lists[c] === undefined) row[c] = stateFor(c, advancedByClass[c]!);
       advancedByClass[c]!.length = 0; // stateFor keeps a copy
     }
-    live.length = 0;
-    rows.push(row);
+    touched.length = 0;
   }
+  const stateCount = stateItems.length;
   // 3. Flat table of row offsets; a target that reports patterns is stored as ~offset (negative).
-  const delta = new Int32Array(rows.length * classCount);
-  rows.forEach((row, s) => {
-    for (let c = 0; c < classCount; c++) {
-      const t = row[c]!;
-      delta[s * classCount + c] = outputs[t]!.length > 0 ? ~(t * classCount) : t * classCount;
-    }
-  });
-  const outputStart = new Int32Array(rows.length + 1);
+  const delta = table.slice(0, stateCount * classCount);
+  for (let k = 0; k < delta.length; k++) {
+    const t = delta[k]!;
+    delta[k] = outputs[t]!.length > 0 ? ~(t * classCount) : t * classCount;
+  }
+  const outputStart = new Int32Array(stateCount + 1);
   outputs.forEach((o, s) => (outputStart[s + 1] = outputStart[s]! + o.length));
   const outputData = Int32Array.from(outputs.flat());
   const lengths = Int32Array.from(patterns.map((p) => p.sets.length));
   // Per state: how many characters its longest partial match has read (0 for the start state).
-  const depth = new Int32Array(rows.length);
+  const depth = new Int32Array(stateCount);
   stateItems.forEach((items, st) => {
     for (const it of items) depth[st] = Math.max(depth[st]!, it - offsets[itemPattern[it]!]!);
   });
@@ -378,7 +436,7 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
     lengths,
     depth,
     classCount,
-    stateCount: rows.length,
+    stateCount,
   };
 }
 
