@@ -207,8 +207,9 @@ function wasmModel(w: WasmScanner, body: Uint8Array): JsonScan {
 /**
  * Scans a JSON text. Returns undefined when `JSON.parse(body.toString('utf8'))` would throw,
  * otherwise what the gateway wants to know about the body. Bodies up to 1 MiB go through the
- * WebAssembly build, which reads string contents 16 bytes at a time (about 5× faster on
- * assistants' requests, whose escapes every 20–40 bytes bound this scanner's 4-byte steps).
+ * WebAssembly build, which reads string contents 64 bytes at a time with no branch per escape
+ * (about 5× faster than this scanner on assistants' requests, whose escapes every 20–40 bytes
+ * bound its 4-byte steps).
  */
 export function scanJson(body: Uint8Array): JsonScan | undefined {
   if (wasm !== undefined && body.length <= wasm.capacity) {

@@ -170,6 +170,19 @@ describe('scanJson', () => {
     );
   });
 
+  test('escapes, quotes and runs of backslashes at every place across 64-byte blocks', () => {
+    // The WebAssembly build reads strings 64 bytes at a time and carries an open escape from one
+    // block to the next: every token at every offset around the first two block edges.
+    const tokens = ['\\', '\\\\', '\\\\\\', '\\"', '\\\\"', '\\\\\\"', '\\u00e9', '\\u00', '\\x'];
+    tokens.push('"', '\n', '\u0001', '\u00e9', '\\/', '\\n\\t\\r\\b\\f');
+    for (let at = 0; at < 140; at++) {
+      for (const token of tokens) {
+        check(Buffer.from(`{"model":"m","t":"${'a'.repeat(at)}${token}${'b'.repeat(70)}"}`));
+        check(Buffer.from(`{"t":"${'a'.repeat(at)}${token}"}`));
+      }
+    }
+  });
+
   test('a body over the WebAssembly capacity (1 MiB) is scanned by the TypeScript build', () => {
     check(Buffer.from(JSON.stringify({ model: 'big', text: 'x\n'.repeat(400_000) })));
     check(Buffer.from(`${JSON.stringify({ model: 'big', text: 'x'.repeat(1_100_000) }).slice(0, -2)}`));
