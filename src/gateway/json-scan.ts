@@ -226,9 +226,9 @@ const idle: WasmScanner[] = [];
 const MAX_IDLE = 4;
 
 /**
- * The scan of a body that is still arriving: each chunk is scanned as it is pushed, so that the
- * verdict on the whole is ready right after its last chunk (the gateway forwards the chunks
- * meanwhile and holds back only the last). Keeps a copy of the bytes, for the parser's error
+ * The scan of a body that is still arriving: chunks are scanned as they come (`push`, or
+ * `append` now and `advance` later), so that the verdict on the whole is ready soon after the
+ * last one (the gateway forwards them meanwhile and holds back only the last byte). Keeps a copy of the bytes, for the parser's error
  * message. One WebAssembly instance per open scan: `release` it.
  */
 export class JsonStreamScan {

@@ -2,8 +2,8 @@
  * A large request body forwarded while it arrives, for the gateway with no inspector. Reading
  * the whole body before sending it on adds, at 1 MB, the time to check it (~0.45 ms) and to
  * write it again to the upstream: time the client waits for its first event. Here every chunk
- * goes on as it arrives and is checked right after, and the last is held until the whole body
- * is known to be JSON. A body that is not JSON never reaches the upstream complete (it sees the request break
+ * goes on as it arrives and is checked right after, and only the body's last byte is held until
+ * the whole is known to be JSON. A body that is not JSON never reaches the upstream complete (it sees the request break
  * off before its declared length and drops it), and the client gets its 400 as before.
  */
 import type { IncomingMessage } from 'node:http';
@@ -58,6 +58,9 @@ export function streamBody(
 
   /** Waiting for the upstream to want more: the client's body is paused meanwhile. */
   let paused = false;
+  /** Bytes in so far; the chunk that brings them to `declared` is the last. */
+  let received = 0;
+  /** The body's last byte, held until the whole is known to be JSON. */
   let held: Buffer | undefined;
   /** The bytes so far cannot begin a JSON text: nothing more goes upstream. */
   let refused = false;
@@ -117,14 +120,20 @@ export function streamBody(
     // Once refused, the rest is read (for the parser's message) but not sent; a body that
     // failed upstream-side (undici destroyed it) takes nothing more either.
     if (refused || body.destroyed) return;
-    // The chunk before goes on first, its check after: the chunks that arrived together go
-    // upstream before the check of any (loopback brings a 1 MB body faster than it is checked),
-    // and the check runs while the upstream reads. Only the last chunk waits for the verdict.
-    if (held !== undefined && !body.push(held)) {
+    // Each chunk goes on first, its check after: the chunks that arrive together go upstream
+    // before the check of any (loopback brings a 1 MB body faster than it is checked), and the
+    // check runs while the upstream reads. Only the body's very last byte waits for the verdict:
+    // without it the upstream has no complete request to act on.
+    received += chunk.length;
+    let now = chunk;
+    if (received === declared) {
+      held = chunk.subarray(chunk.length - 1);
+      now = chunk.subarray(0, chunk.length - 1);
+    }
+    if (now.length > 0 && !body.push(now)) {
       paused = true;
       req.pause();
     }
-    held = chunk;
     if (!scanDue) {
       scanDue = true;
       setImmediate(scanArrived);
