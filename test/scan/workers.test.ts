@@ -1,7 +1,7 @@
 /**
  * Scale: the worker pool gives the same report as the in-thread scan (each worker with its own
- * engine, and with this thread scanning beside the workers), the progress bar draws only on a TTY, and with no path the scanner reads the known
- * transcript folders of the user's home.
+ * engine, and with this thread scanning beside the workers), the progress bar draws only on a
+ * TTY, and with no path the scanner reads the known transcript folders of the user's home.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +16,18 @@ import { scanFile } from '../../src/scan/scan-file.js';
 import { TEST_ENGINE } from './helpers/regex-engine.js';
 import { FIXTURES, fixture, scanWithTestEngine, tempDir, where } from './helpers/run.js';
 
+type Report = NonNullable<Awaited<ReturnType<typeof scanWithTestEngine>>['report']>;
+
+/** The same findings in the same places (listed first, for a readable diff), warnings and totals. */
+function assertSameReport(got: Report, want: Report): void {
+  assert.deepEqual(
+    got.findings.map((f) => `${f.file} ${where(f)}`),
+    want.findings.map((f) => `${f.file} ${where(f)}`),
+  );
+  assert.deepEqual(got.warnings, want.warnings);
+  assert.deepEqual(got.totals, want.totals);
+}
+
 /** A small input gets 2 GB worker heaps: the hog is stopped sooner (and lighter) with less. */
 const HOG_HEAP_MB = 160;
 
@@ -23,12 +35,7 @@ describe('workers and progress', () => {
   it('worker threads find exactly what the in-thread scan finds', { timeout: 120_000 }, async () => {
     const inThread = (await scanWithTestEngine([FIXTURES], { workers: 0, reveal: true })).report!;
     const pooled = (await scanWithTestEngine([FIXTURES], { workers: 2, reveal: true })).report!;
-    assert.deepEqual(
-      pooled.findings.map((f) => `${f.file} ${where(f)}`),
-      inThread.findings.map((f) => `${f.file} ${where(f)}`),
-    );
-    assert.deepEqual(pooled.warnings, inThread.warnings);
-    assert.deepEqual(pooled.totals, inThread.totals);
+    assertSameReport(pooled, inThread);
   });
 
   it(
@@ -38,14 +45,9 @@ describe('workers and progress', () => {
       const inThread = (await scanWithTestEngine([FIXTURES], { workers: 0, reveal: true })).report!;
       const beside = (await scanWithTestEngine([FIXTURES], { workers: 1, alongside: true, reveal: true }))
         .report!;
-      assert.deepEqual(
-        beside.findings.map((f) => `${f.file} ${where(f)}`),
-        inThread.findings.map((f) => `${f.file} ${where(f)}`),
-      );
+      assertSameReport(beside, inThread);
       assert.deepEqual(beside.findings, inThread.findings);
-      assert.deepEqual(beside.warnings, inThread.warnings);
       assert.deepEqual(beside.files, inThread.files);
-      assert.deepEqual(beside.totals, inThread.totals);
     },
   );
 
