@@ -30,7 +30,7 @@ import { scanJson, type JsonScan } from './json-scan.js';
 import { markPhase, phasesObserved } from './phases.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
-import { notJsonError, streamBody, type StreamedBody } from './streamed-body.js';
+import { streamBody, type StreamedBody } from './streamed-body.js';
 import { upstreamError, type Upstreams } from './upstream.js';
 
 export interface ProxyContext {
@@ -171,8 +171,8 @@ async function handle(scope: ExchangeScope): Promise<void> {
       try {
         // JSON.parse(decoded.toString('utf8')), without the slow UTF-8 decode of the whole body.
         json = parseJsonBytes(decoded);
-      } catch {
-        throw notJsonError(decoded);
+      } catch (err) {
+        throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
       }
     }
   }

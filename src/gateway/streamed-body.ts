@@ -31,7 +31,7 @@ export interface StreamedBody {
 }
 
 /** The error for a body that is not JSON, with JSON.parse's own message. */
-export function notJsonError(bytes: Buffer): AirlockError {
+function notJsonError(bytes: Buffer): AirlockError {
   try {
     parseJsonBytes(bytes);
   } catch (err) {
