@@ -93,13 +93,13 @@ export interface Inspector {
   inspect(req: InspectRequest): Promise<InspectResult> | InspectResult;
 }
 
-/** Forwards everything unchanged: the gateway without a policy. */
 /** What the pass-through inspector reports: no findings, no policy. */
 export const passThroughSummary: InspectSummary = Object.freeze({
   findings: Object.freeze([]) as unknown as FindingDecision[],
   mode: 'off',
 });
 
+/** Forwards everything unchanged: the gateway without a policy. */
 export const passThroughInspector: Inspector = {
   inspect: () => ({ action: 'forward', summary: passThroughSummary }),
 };
