@@ -40,8 +40,6 @@ static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
  * escape) from which scanning can go on when more bytes have arrived. */
 static int32_t string_stop;
 
-/* Index of the closing quote of the string whose content starts at i; -1 when the string is
- * not JSON, -2 when the input ends first (string_stop says where to go on). */
 /* The length of the escape at b[p] (a backslash): 2 or 6; -1 when it is not JSON, -2 when the
  * input ends inside it (string_stop is then p). */
 static inline int32_t escape_len(const uint8_t *b, int32_t p, int32_t n) {
@@ -88,6 +86,8 @@ static inline uint64_t escaped_bytes(uint64_t backslash, uint64_t *carry) {
   return (even ^ (sum << 1)) & follows;
 }
 
+/* Index of the closing quote of the string whose content starts at i; -1 when the string is
+ * not JSON, -2 when the input ends first (string_stop says where to go on). */
 static int32_t string_end(const uint8_t *b, int32_t i, int32_t n) {
   const v128_t quote = wasm_i8x16_splat('"');
   const v128_t backslash = wasm_i8x16_splat('\\');
@@ -116,12 +116,8 @@ static int32_t string_end(const uint8_t *b, int32_t i, int32_t n) {
                    bits64(wasm_i8x16_eq(v0, u), wasm_i8x16_eq(v1, u), wasm_i8x16_eq(v2, u), wasm_i8x16_eq(v3, u));
     while (ues != 0) {
       /* \u: four hex digits after the u (rare: JSON.stringify writes them for few characters). */
-      int32_t p = i + __builtin_ctzll(ues);
-      if (p + 4 >= n) {
-        string_stop = p - 1;
-        return -2;
-      }
-      if (!(is_hex(b[p + 1]) && is_hex(b[p + 2]) && is_hex(b[p + 3]) && is_hex(b[p + 4]))) return -1;
+      int32_t len = escape_len(b, i + __builtin_ctzll(ues) - 1, n);
+      if (len < 0) return len;
       ues &= ues - 1;
     }
     if (end_quote != 0) return i + __builtin_ctzll(end_quote);
