@@ -10,6 +10,7 @@
  * elements of the same shape, written before the next element or before the closing bracket.
  * A body that turns out not to be an array is collected and restored whole at the end.
  */
+import { isJsonSpace } from '../dialects/json-bytes.js';
 import type { StreamRestorer } from './inspector.js';
 import { SseParser } from '../sse/parser.js';
 import { formatEvent } from '../sse/writer.js';
@@ -23,10 +24,6 @@ const BACKSLASH = 0x5c;
 
 /** What joins extra elements to the ones before them (Gemini writes `,\r\n` between elements). */
 const SEPARATOR = Buffer.from(',\r\n');
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 /** The data of every event in an SSE text the restorer wrote. */
 function eventDatas(sse: Buffer): Buffer[] {
@@ -75,7 +72,7 @@ export class JsonArrayStreamRestorer {
         continue;
       }
       if (!this.sawArray) {
-        if (isSpace(c)) continue;
+        if (isJsonSpace(c)) continue;
         if (c !== OPEN_ARRAY) {
           this.collected = [chunk.subarray(from)];
           return Buffer.alloc(0);

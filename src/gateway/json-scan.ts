@@ -12,6 +12,7 @@
  * parser's own error message call JSON.parse when the scan says no.
  */
 
+import { isJsonSpace } from '../dialects/json-bytes.js';
 import { jsonScanWasm } from './wasm/json-scan-wasm.js';
 
 /** What a string byte is: 0 plain, 1 closing quote, 2 backslash, 3 control character (invalid). */
@@ -33,11 +34,6 @@ const ARRAY = 2;
 export interface JsonScan {
   /** The value of the last top-level `"model"` key when it is a string (as JSON.parse reads it). */
   model?: string;
-}
-
-/** Whether a byte is JSON whitespace (space, tab, LF, CR). */
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /**
@@ -299,7 +295,7 @@ export function scanJsonBytes(body: Uint8Array): JsonScan | undefined {
   /** Set after `{` and after a comma in an object: a key and its colon come first. */
   let key = false;
   for (;;) {
-    while (i < n && isSpace(body[i]!)) i++;
+    while (i < n && isJsonSpace(body[i]!)) i++;
     /** Set while reading the value of a top-level "model" key. */
     let modelValue = false;
     if (key) {
@@ -313,10 +309,10 @@ export function scanJsonBytes(body: Uint8Array): JsonScan | undefined {
         model = undefined;
       }
       i = end + 1;
-      while (i < n && isSpace(body[i]!)) i++;
+      while (i < n && isJsonSpace(body[i]!)) i++;
       if (i >= n || body[i] !== 0x3a) return undefined;
       i++;
-      while (i < n && isSpace(body[i]!)) i++;
+      while (i < n && isJsonSpace(body[i]!)) i++;
     }
     // A value.
     if (i >= n) return undefined;
@@ -328,7 +324,7 @@ export function scanJsonBytes(body: Uint8Array): JsonScan | undefined {
       i = end + 1;
     } else if (c === 0x7b || c === 0x5b) {
       i++;
-      while (i < n && isSpace(body[i]!)) i++;
+      while (i < n && isJsonSpace(body[i]!)) i++;
       if (i < n && body[i] === (c === 0x7b ? 0x7d : 0x5d)) {
         i++;
       } else {
@@ -350,7 +346,7 @@ export function scanJsonBytes(body: Uint8Array): JsonScan | undefined {
     if (i < 0) return undefined;
     // After a value: a comma, the end of its container, or the end of the text.
     for (;;) {
-      while (i < n && isSpace(body[i]!)) i++;
+      while (i < n && isJsonSpace(body[i]!)) i++;
       if (stack.length === 0) return i === n ? { model } : undefined;
       if (i >= n) return undefined;
       const top = stack[stack.length - 1];
