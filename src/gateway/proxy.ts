@@ -328,6 +328,22 @@ function isJson(headers: Record<string, string | string[] | undefined>): boolean
   return typeof type === 'string' && type.includes('json');
 }
 
+/** What a streamed answer to restore runs through: bytes in, the bytes to send out. */
+interface AnswerTransform {
+  push(chunk: Buffer): Buffer;
+  /** What is still held when the answer is complete. */
+  end(): Buffer;
+}
+
+/** An SSE answer through the restorer, event by event. */
+function sseRestoring(stream: StreamRestorer): AnswerTransform {
+  const parser = new SseParser();
+  return {
+    push: (chunk) => Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev))),
+    end: () => Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]),
+  };
+}
+
 /** The client went away: stops the upstream request, now or as soon as it has one. */
 class ClientGone {
   aborted = false;
@@ -365,9 +381,8 @@ class Relay implements Dispatcher.DispatchHandler {
   private collected: Buffer[] | undefined;
   private collectedSize = 0;
   private headers: Record<string, string | string[] | undefined> = {};
-  private stream: StreamRestorer | undefined;
-  private parser: SseParser | undefined;
-  private array: JsonArrayStreamRestorer | undefined;
+  /** Restores a streamed answer (SSE events, or a JSON array's elements) as its chunks come. */
+  private transform: AnswerTransform | undefined;
   /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
   private waiting = false;
   private ended = false;
@@ -426,9 +441,12 @@ class Relay implements Dispatcher.DispatchHandler {
           this.collected = [];
           return;
         }
-        this.array = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
+        this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       }
-      res.writeHead(statusCode, clientResponseHeaders(headers, { bodyRewritten: this.array !== undefined }));
+      res.writeHead(
+        statusCode,
+        clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined }),
+      );
       // A stream's headers go out at once (the client waits for them): with the first event when
       // it came in the same read, else on their own right after. A JSON answer's ride with its body.
       if (this.sse) {
@@ -436,10 +454,7 @@ class Relay implements Dispatcher.DispatchHandler {
           if (!this.wrote && !this.done && !res.destroyed) res.flushHeaders();
         });
       }
-      if (restorer && ok && !encoded && this.sse) {
-        this.stream = restorer.stream();
-        this.parser = new SseParser();
-      }
+      if (restorer && ok && !encoded && this.sse) this.transform = sseRestoring(restorer.stream());
     } catch (err) {
       this.failBeforeAnswer(err);
     }
@@ -459,12 +474,7 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     try {
-      const { stream, parser, array } = this;
-      const out = array
-        ? array.push(chunk)
-        : stream && parser
-          ? Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev)))
-          : chunk;
+      const out = this.transform ? this.transform.push(chunk) : chunk;
       if (out.length > 0 && !this.write(out)) controller.pause();
     } catch (err) {
       this.brokeOff(err);
@@ -528,20 +538,16 @@ class Relay implements Dispatcher.DispatchHandler {
 
   /** The upstream answer is complete: what the restorer still holds, then the end. */
   private finish(): void {
-    const { stream, parser, array } = this;
-    if ((stream && parser) || array) {
+    const { transform } = this;
+    if (transform) {
       let tail: Buffer;
       try {
-        tail = array
-          ? array.end()
-          : Buffer.concat([...parser!.end().map((ev) => stream!.event(ev)), stream!.end()]);
+        tail = transform.end();
       } catch (err) {
         this.brokeOff(err);
         return;
       }
-      this.stream = undefined;
-      this.parser = undefined;
-      this.array = undefined;
+      this.transform = undefined;
       if (tail.length > 0 && !this.write(tail)) return;
     }
     this.done = true;
