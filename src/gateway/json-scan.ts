@@ -224,8 +224,9 @@ const MAX_IDLE = 4;
 /**
  * The scan of a body that is still arriving: chunks are scanned as they come (`push`, or
  * `append` now and `advance` later), so that the verdict on the whole is ready soon after the
- * last one (the gateway forwards them meanwhile and holds back only the last byte). Keeps a copy of the bytes, for the parser's error
- * message. One WebAssembly instance per open scan: `release` it.
+ * last one (the gateway forwards them meanwhile and holds back only the last byte). Keeps a
+ * copy of the bytes, for the parser's error message. One WebAssembly instance per open scan:
+ * `release` it.
  */
 export class JsonStreamScan {
   private size = 0;

@@ -64,10 +64,10 @@ export interface RunScanResult {
 
 /**
  * From this much input the scan runs in worker threads (one per core, at most one per file; under
- * ROOMY_HEAP_BELOW_BYTES one fewer, and this thread scans beside them), below it in this thread. A worker now costs little to start (about 0.05 CPU-s: it loads its
- * modules while this thread builds the engine, then makes its own from the built tables), so
- * only inputs that scan in a fraction of a second stay here. One huge file goes to a worker
- * too, for its capped heap.
+ * ROOMY_HEAP_BELOW_BYTES one fewer, and this thread scans beside them), below it in this thread.
+ * A worker now costs little to start (about 0.05 CPU-s: it loads its modules while this thread
+ * builds the engine, then makes its own from the built tables), so only inputs that scan in a
+ * fraction of a second stay here. One huge file goes to a worker too, for its capped heap.
  */
 const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 

@@ -2,7 +2,8 @@
  * Opens a file as a stream of decompressed bytes and reads its head for sniffing, without ever
  * holding more than the head and one chunk. A plain file is read with one read always in flight
  * into two reused buffers (the next chunk is read from disk while this one is scanned, and no
- * megabyte buffer is allocated per chunk, nor per file: see `spare`); gzip (magic 1f 8b) is inflated through a zlib stream.
+ * megabyte buffer is allocated per chunk, nor per file: see `spare`); gzip (magic 1f 8b) is
+ * inflated through a zlib stream.
  *
  * A chunk is only valid until the consumer asks for the next one: the buffer it lives in is
  * then refilled. Whoever keeps bytes across chunks copies them (the line splitter and the
