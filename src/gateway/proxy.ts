@@ -443,6 +443,8 @@ class Relay implements Dispatcher.DispatchHandler {
         }
         this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       }
+      // Before the headers: a restored stream's length differs from the upstream's content-length.
+      if (restorer && ok && !encoded && this.sse) this.transform = sseRestoring(restorer.stream());
       res.writeHead(
         statusCode,
         clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined }),
@@ -454,7 +456,6 @@ class Relay implements Dispatcher.DispatchHandler {
           if (!this.wrote && !this.done && !res.destroyed) res.flushHeaders();
         });
       }
-      if (restorer && ok && !encoded && this.sse) this.transform = sseRestoring(restorer.stream());
     } catch (err) {
       this.failBeforeAnswer(err);
     }

@@ -46,6 +46,14 @@ before(async () => {
         for (const ev of EVENTS) res.write(ev);
         // The last event is split and unterminated: the parser holds it until the end.
         res.end('event: delta\ndata: {"text":"SEC');
+      } else if (kind === 'sse-sized') {
+        // An SSE answer with a content-length (a buffering proxy upstream sends one).
+        const body = EVENTS.slice(0, 3).join('');
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
       } else if (kind === 'json') {
         const body = JSON.stringify({
           text: 'SECRET',
@@ -190,6 +198,28 @@ describe('relay while restoring', () => {
       EVENTS.map((ev) => ev.replace('SECRET', 'secret')).join('') +
       'event: delta\ndata: {"text":"SEC' +
       ': end\n\n';
+    assert.equal(res.body.toString('utf8'), want);
+  });
+
+  test('SSE with an upstream content-length: dropped, since restoring changes the length', async () => {
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request(`${gw.url}/anthropic/v1/messages?case=sse-sized`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(headers['content-length'], undefined);
+    const res = await slowPost(gw, '/v1/messages?case=sse-sized');
+    const want =
+      EVENTS.slice(0, 3)
+        .map((ev) => ev.replace('SECRET', 'secret'))
+        .join('') + ': end\n\n';
     assert.equal(res.body.toString('utf8'), want);
   });
 
