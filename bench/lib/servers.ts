@@ -1,5 +1,6 @@
 /** Starting and stopping the benchmark's servers as child processes. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { StepTime } from './phase-stats.js';
@@ -25,6 +26,14 @@ function compileServe(): string {
   return compiledServe;
 }
 
+/** Where the GC trace of a server of `kind` goes (`BENCH_TRACE_GC=<kind>`), or undefined. */
+function gcLogFor(kind: string): string | undefined {
+  if (process.env.BENCH_TRACE_GC !== kind) return undefined;
+  const dir = process.env.BENCH_PROF_DIR ?? '/tmp/prof';
+  mkdirSync(dir, { recursive: true });
+  return `${dir}/gc-${kind}-${Date.now()}.log`;
+}
+
 export interface SpawnOptions {
   /** Run the tsc build of the servers (as shipped) rather than the sources through tsx. */
   compiled?: boolean;
@@ -47,12 +56,18 @@ export async function spawnServer(
             '--cpu-prof-interval=' + (process.env.BENCH_PROF_INTERVAL ?? '1000'),
           ]
         : []),
+      ...(process.env.BENCH_TRACE_GC === kind ? ['--trace-gc'] : []),
     ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    // The first JSON line is the port; with BENCH_TRACE_GC, V8's GC trace lines go to a file.
+    const gcLog = gcLogFor(kind);
+    lines.on('line', (line) => {
+      if (line.startsWith('{')) resolve((JSON.parse(line) as { port: number }).port);
+      else if (gcLog !== undefined) appendFileSync(gcLog, line + '\n');
+    });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
   });
   /** Sends `request` to the server process and resolves with its reply's `field`. */
