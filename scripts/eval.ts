@@ -12,7 +12,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { learnCanaries, maskValue, type MachineFacts } from '../src/detect/canaries.js';
+import { learnCanaries, type MachineFacts } from '../src/detect/canaries.js';
+import { maskValue } from '../src/detect/mask.js';
 import { createEngine } from '../src/detect/engine.js';
 import type { Category, Finding, ScanInput } from '../src/detect/types.js';
 import { generatedRequests, type HeaderLabel, type Label, type LabelledRequest } from './lib/eval-corpus.js';
@@ -138,7 +139,7 @@ function evaluate(req: LabelledRequest): void {
       });
       if (seen === 0)
         console.log(
-          `  note: planted value ${JSON.stringify(maskValue(label.value))} does not occur in ${req.name}`,
+          `  note: planted value ${JSON.stringify(maskValue(label.value, true))} does not occur in ${req.name}`,
         );
     }
     for (const hl of req.headerLabels) {
@@ -250,7 +251,7 @@ function main(): number {
       byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
       if (verbose && (f.category === 'secret' || f.category === 'environment'))
         console.log(
-          `  fp ${f.ruleId} ${file.path}: …${JSON.stringify(file.text.slice(Math.max(0, f.start - 30), f.start))}[${maskValue(file.text.slice(f.start, f.end), 3)}]${JSON.stringify(file.text.slice(f.end, f.end + 20))}`,
+          `  fp ${f.ruleId} ${file.path}: …${JSON.stringify(file.text.slice(Math.max(0, f.start - 30), f.start))}[${maskValue(file.text.slice(f.start, f.end), f.category === 'secret')}]${JSON.stringify(file.text.slice(f.end, f.end + 20))}`,
         );
     }
   }

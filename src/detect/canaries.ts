@@ -329,9 +329,3 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
 export function learnCanaries(overrides: Partial<MachineFacts> & { readGit?: boolean } = {}): Canary[] {
   return canariesFromFacts(readMachineFacts(overrides));
 }
-
-/** A masked preview: first and last characters only, never the value. */
-export function maskValue(value: string, keep = 2): string {
-  if (value.length <= keep * 2 + 2) return value[0] + '*'.repeat(Math.max(value.length - 1, 3));
-  return value.slice(0, keep) + '*'.repeat(Math.min(value.length - keep * 2, 12)) + value.slice(-keep);
-}

@@ -22,10 +22,10 @@ export {
   secretRules,
   trackingRules,
 } from './rules/index.js';
+export { maskValue, visible } from './mask.js';
 export {
   canariesFromFacts,
   learnCanaries,
-  maskValue,
   readMachineFacts,
   type Canary,
   type CanaryLabel,

@@ -1,6 +1,6 @@
 /**
- * Words for findings: where a value sits (role and JSON path, never the value), a masked
- * preview for the audit log, and the message a blocked request gets. The message is shown by the
+ * Words for findings: where a value sits (role and JSON path, never the value), and the
+ * message a blocked request gets. The message is shown by the
  * assistant verbatim, so it says what was found, where, which policy entry decided, and what to
  * change to allow it.
  */
@@ -33,15 +33,6 @@ export function formatPath(path: JsonPath): string {
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {
   if (input.role === 'header') return `the request header ${input.header ?? '(unknown)'}`;
   return `${ROLE_WORDS[input.role]} at ${formatPath(input.path)}`;
-}
-
-/** Enough to recognize a value in the dashboard, not enough to use it: `/ho…ce`, `AK…LE`. */
-export function maskValue(value: string, secret: boolean): string {
-  const chars = [...value];
-  if (chars.length <= 4) return '…';
-  const keep = secret ? Math.min(2, Math.floor(chars.length / 8)) : Math.min(3, Math.floor(chars.length / 4));
-  if (keep === 0) return `… (${chars.length} chars)`;
-  return `${chars.slice(0, keep).join('')}…${chars.slice(-Math.min(keep, 2)).join('')}`;
 }
 
 export interface BlockedFinding {

@@ -24,7 +24,8 @@ import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
 import type { CompiledPolicy, Decision } from './compile.js';
-import { blockMessage, maskValue, type BlockedFinding } from './describe.js';
+import { maskValue } from '../detect/mask.js';
+import { blockMessage, type BlockedFinding } from './describe.js';
 
 /** What the inspector needs of the detection engine (src/detect/engine.ts fits). */
 export interface Scanner {

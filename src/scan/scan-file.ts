@@ -5,7 +5,8 @@
  * `occurrences` > 1. Reading problems are warnings; the file's partial results are kept.
  */
 import { openFile, type ReadLimits } from './readers/read-file.js';
-import { fingerprint, maskValue, revealValue } from './mask.js';
+import { maskValue } from '../detect/mask.js';
+import { fingerprint, revealValue } from './mask.js';
 import type { FileSummary, ScanEngine, ScanFinding, ScanWarning } from './types.js';
 
 export interface FileScanOptions {
@@ -114,7 +115,7 @@ export async function scanFile(
           kind: f.kind,
           assistant: input.assistant,
           format,
-          preview: maskValue(value),
+          preview: maskValue(value, f.category === 'secret'),
           fingerprint: fp,
           occurrences: 1,
         };

@@ -3,7 +3,8 @@
  * look for in every request), masked: first and last characters only, never a whole value.
  */
 import type { Command } from 'commander';
-import { learnCanaries, maskValue, type Canary, type CanaryLabel } from '../../detect/canaries.js';
+import { learnCanaries, type Canary, type CanaryLabel } from '../../detect/canaries.js';
+import { maskValue } from '../../detect/mask.js';
 
 const LABEL_TITLES: Record<CanaryLabel, string> = {
   hostname: 'Host names',
@@ -36,7 +37,7 @@ export function maskCanaries(canaries: readonly Canary[]): MaskedCanary[] {
     category: c.category,
     severity: c.severity,
     source: c.source,
-    masked: maskValue(c.value, c.category === 'secret' ? 1 : 2),
+    masked: maskValue(c.value, c.category === 'secret'),
     length: c.value.length,
   }));
 }
