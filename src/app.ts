@@ -18,6 +18,7 @@ import { learnCanaries, type Canary } from './detect/canaries.js';
 import { createPersistentIdDetector, MemoryIdTracker } from './detect/tracking.js';
 import { RedisIdTracker } from './detect/tracking-redis.js';
 import { egressAuditInput } from './egress/events.js';
+import { compileEgressPolicy } from './egress/policy.js';
 import { startForwardProxy, type ForwardProxy } from './egress/proxy.js';
 import { AirlockError } from './errors.js';
 import type { Exchange } from './gateway/exchange.js';
@@ -183,28 +184,6 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     recorder.record(exchangeAuditInput(ex, preparedFindings.get(ex)));
   }
 
-  let watcher: PolicyWatcher | undefined;
-  if (policyFile) {
-    watcher = watchPolicy(
-      policyFile,
-      (next) => {
-        // Throws on a custom rule the engine cannot compile: the watcher then keeps the old policy.
-        const nextInspector = inspectorFor(next);
-        gateway.setInspector(nextInspector, next.policy.on_error);
-        policy = next;
-        policyStatus.loaded(next);
-        logger.info({ policy: policyFile }, 'policy reloaded');
-      },
-      (err) => {
-        policyStatus.failed(err);
-        logger.error(
-          { policy: policyFile, error: err.message },
-          'new policy refused; the previous one stays in force',
-        );
-      },
-    );
-  }
-
   let egress: ForwardProxy | undefined;
   if (config.egress_proxy.enabled) {
     egress = await startForwardProxy({
@@ -218,6 +197,31 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         recorder.record(egressAuditInput(event));
       },
     });
+  }
+
+  let watcher: PolicyWatcher | undefined;
+  if (policyFile) {
+    watcher = watchPolicy(
+      policyFile,
+      (next) => {
+        // Both built before either is put in force: a custom rule the engine cannot compile, or
+        // an egress section that does not, throws and the watcher keeps the old policy whole.
+        const nextInspector = inspectorFor(next);
+        const nextEgress = egress && compileEgressPolicy(next.policy.egress);
+        gateway.setInspector(nextInspector, next.policy.on_error);
+        if (nextEgress) egress?.setPolicy(nextEgress);
+        policy = next;
+        policyStatus.loaded(next);
+        logger.info({ policy: policyFile }, 'policy reloaded');
+      },
+      (err) => {
+        policyStatus.failed(err);
+        logger.error(
+          { policy: policyFile, error: err.message },
+          'new policy refused; the previous one stays in force',
+        );
+      },
+    );
   }
 
   return {

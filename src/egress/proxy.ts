@@ -123,6 +123,11 @@ export interface ForwardProxy {
   port: number;
   /** This instance's `Via` pseudonym (loop detection). */
   via: string;
+  /**
+   * Puts a new policy in force for the destinations asked from now on (open tunnels stay).
+   * Throws, keeping the old one, when an `egress:` section does not compile.
+   */
+  setPolicy(policy: CompiledEgressPolicy | EgressPolicyInput): void;
   /** Client connections in a CONNECT (dialling or tunnelling) or a forwarded request right now. */
   activeTunnels(): number;
   /** Hands the events not yet delivered (they wait up to 10 ms, batched) to the listener now. */
@@ -134,7 +139,9 @@ const isCompiled = (p: ForwardProxyOptions['policy']): p is CompiledEgressPolicy
   typeof p === 'object' && p !== null && typeof (p as CompiledEgressPolicy).decide === 'function';
 
 export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<ForwardProxy> {
-  const policy = isCompiled(opts.policy) ? opts.policy : compileEgressPolicy(opts.policy ?? {});
+  const compile = (p: ForwardProxyOptions['policy']): CompiledEgressPolicy =>
+    isCompiled(p) ? p : compileEgressPolicy(p ?? {});
+  let policy = compile(opts.policy);
   const upstream: UpstreamProxy | undefined = opts.upstreamProxy
     ? parseUpstreamProxy(opts.upstreamProxy)
     : undefined;
@@ -516,6 +523,9 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     host: address.address,
     port: address.port,
     via,
+    setPolicy(next) {
+      policy = compile(next);
+    },
     activeTunnels: () => open.size,
     flushEvents,
     async close() {

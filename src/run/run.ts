@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { logEgressEvents, type EgressEvent } from '../egress/events.js';
+import { followEgressPolicy, type EgressPolicyFollower } from '../egress/follow-policy.js';
 import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js';
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
@@ -94,6 +95,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
 
   let gateway: RunGateway | undefined;
   let proxy: ForwardProxy | undefined;
+  let follower: EgressPolicyFollower | undefined;
   try {
     gateway = await resolveGateway(
       opts.gateway ?? DEFAULT_GATEWAY_URL,
@@ -106,7 +108,10 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
       },
     );
     const base = gateway.egressPolicy ?? readEgressSection(config.policy);
-    const policy = compileEgressPolicy(runEgressPolicy(base, gateway.url, opts.strictEgress === true));
+    const gatewayUrl = gateway.url;
+    const derive = (section: EgressPolicyInput | undefined) =>
+      runEgressPolicy(section, gatewayUrl, opts.strictEgress === true);
+    const policy = compileEgressPolicy(derive(base));
     const log = logEgressEvents(logger);
     const record = gateway.recordEgress;
     const refused = new Map<string, number>();
@@ -126,6 +131,13 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
         }
       },
     });
+    if (config.policy !== undefined) {
+      follower = followEgressPolicy(config.policy, proxy, {
+        derive,
+        onReload: (file) => logger.info({ policy: file }, 'egress policy reloaded'),
+        onProblem: (message) => logger.warn({ policy: config.policy }, message),
+      });
+    }
     logger.info(
       { gateway: gateway.url, inProcess: gateway.inProcess, proxy: proxy.url, command: opts.command },
       'run starting',
@@ -151,6 +163,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     if (!opts.quiet && refused.size > 0) stderr.write(summarize(refused, logFile));
     return outcome.exitCode;
   } finally {
+    follower?.close();
     await proxy?.close();
     if (gateway?.inProcess) await gateway.close();
     rmSync(settingsDir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * in src/cli/register/proxy.ts, which loads this module only when the command runs.
  */
 import { loadConfig } from '../../config/load.js';
+import type { EgressPolicyInput } from '../../egress/policy.js';
 import { describeProxyUrl } from '../../egress/upstream.js';
+import { followEgressPolicy } from '../../egress/follow-policy.js';
 import { startForwardProxy } from '../../egress/proxy.js';
 import { inheritedNoProxy, inheritedUpstreamProxy } from '../../run/env.js';
 import { readEgressSection } from '../../run/gateway.js';
@@ -16,10 +18,12 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
   const { config } = loadConfig(flags.config);
   const section = readEgressSection(config.policy) ?? {};
   const upstreamProxy = flags.upstreamProxy ?? config.upstream_proxy ?? inheritedUpstreamProxy(process.env);
+  const derive = (egress: EgressPolicyInput): EgressPolicyInput =>
+    flags.strict ? { ...egress, profile: 'strict' } : egress;
   const proxy = await startForwardProxy({
     host: flags.host,
     port: flags.port,
-    policy: flags.strict ? { ...section, profile: 'strict' } : section,
+    policy: derive(section),
     upstreamProxy,
     upstreamBypass: inheritedNoProxy(process.env),
   });
@@ -27,5 +31,17 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
     `Airlock egress proxy on ${proxy.url}${upstreamProxy ? ` (outbound via ${describeProxyUrl(upstreamProxy)})` : ''}\n` +
       `  export HTTPS_PROXY=${proxy.url} HTTP_PROXY=${proxy.url} NO_PROXY=127.0.0.1,localhost,::1\n`,
   );
-  await untilSignal(() => proxy.close());
+  // The policy file's egress section is followed, as `airlock start` follows it.
+  const follower =
+    config.policy === undefined
+      ? undefined
+      : followEgressPolicy(config.policy, proxy, {
+          derive,
+          onReload: (file) => process.stderr.write(`airlock proxy: ${file} reloaded\n`),
+          onProblem: (message) => process.stderr.write(`airlock proxy: ${message}\n`),
+        });
+  await untilSignal(() => {
+    follower?.close();
+    return proxy.close();
+  });
 }
