@@ -39,6 +39,11 @@ export function registerProxyCommand(program: Command): void {
       'outbound proxy (default: upstream_proxy from the config, else HTTPS_PROXY)',
     )
     .addOption(configOption())
+    .addHelpText(
+      'after',
+      "\nDestinations are decided by the egress: section of the config's policy file (docs/egress.md),\n" +
+        'which is followed while the proxy runs: a changed file takes effect for new connections.',
+    )
     .action(async (flags: ProxyFlags) => {
       const { proxyAction } = await import('../commands/proxy.js');
       await proxyAction(flags);
