@@ -20,8 +20,9 @@ export function visible(text: string): string {
 /**
  * The preview of `value`. Characters kept at each end grow with the length (up to 3 at the
  * start and 2 at the end; a secret 2 and 2 from 16 characters on, 1 and 1 from 8, none below);
- * four characters or fewer show nothing. A value with invisible characters that is not a secret is shown with
- * them made visible: they are the finding (hidden Unicode), not something to hide.
+ * four characters or fewer show nothing. A value with invisible characters that is not a
+ * secret is shown with them made visible: they are the finding (hidden Unicode), not
+ * something to hide.
  */
 export function maskValue(value: string, secret: boolean): string {
   if (!secret && INVISIBLE.test(value)) {

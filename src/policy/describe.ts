@@ -1,8 +1,7 @@
 /**
- * Words for findings: where a value sits (role and JSON path, never the value), and the
- * message a blocked request gets. The message is shown by the
- * assistant verbatim, so it says what was found, where, which policy entry decided, and what to
- * change to allow it.
+ * Words for findings: where a value sits (role and JSON path, never the value), and the message
+ * a blocked request gets. The message is shown by the assistant verbatim, so it says what was
+ * found, where, which policy entry decided, and what to change to allow it.
  */
 import type { Finding, ScanInput } from '../detect/types.js';
 import type { JsonPath, Role } from '../dialects/types.js';

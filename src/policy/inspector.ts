@@ -13,6 +13,7 @@
  * changed, again the same for the same request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { maskValue } from '../detect/mask.js';
 import { mergeFindings } from '../detect/overlaps.js';
 import type { Finding, ScanInput } from '../detect/types.js';
 import { setAtOwn } from '../dialects/json-path.js';
@@ -24,7 +25,6 @@ import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
 import type { CompiledPolicy, Decision } from './compile.js';
-import { maskValue } from '../detect/mask.js';
 import { blockMessage, type BlockedFinding } from './describe.js';
 
 /** What the inspector needs of the detection engine (src/detect/engine.ts fits). */
