@@ -4,6 +4,7 @@
  * event, so editing, deleting or reordering a stored row breaks a link that `verify` finds.
  */
 import { hash } from 'node:crypto';
+import { BoundedMemo } from '../bounded-memo.js';
 import type { AuditEvent, AuditEventBody, AuditFinding, AuditFindingRun, SealedEvent } from './types.js';
 
 export function sha256Hex(text: string): string {
@@ -154,13 +155,11 @@ function str(value: string): string {
  * Quoted forms of the few words events are made of (decisions, rules, categories, models, and
  * masked previews, which keep only a few characters of a value and so repeat across values).
  */
-const WORDS = new Map<string, string>();
-const WORDS_MAX = 1024;
+const WORDS = new BoundedMemo<string, string>(1024);
 
 function word(value: string): string {
   let quoted = WORDS.get(value);
   if (quoted === undefined) {
-    if (WORDS.size >= WORDS_MAX) WORDS.clear();
     quoted = str(value);
     WORDS.set(value, quoted);
   }

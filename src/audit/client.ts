@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../bounded-memo.js';
 /**
  * The client's user-agent family. The raw User-Agent is a fingerprint (OS, versions, sometimes
  * a machine name), so the audit log keeps only which tool sent the request.
@@ -16,15 +17,13 @@ const FAMILIES: readonly [RegExp, string][] = [
 ];
 
 /** The family of the user agents seen lately: a client sends the same one with every request. */
-const SEEN = new Map<string, string>();
-const SEEN_MAX = 256;
+const SEEN = new BoundedMemo<string, string>(256);
 
 export function clientFamily(userAgent: string | undefined): string {
   if (!userAgent) return 'unknown';
   let family = SEEN.get(userAgent);
   if (family === undefined) {
     family = FAMILIES.find(([pattern]) => pattern.test(userAgent))?.[1] ?? 'other';
-    if (SEEN.size >= SEEN_MAX) SEEN.clear();
     SEEN.set(userAgent, family);
   }
   return family;

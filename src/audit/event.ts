@@ -3,6 +3,7 @@
  * audit fields (so a caller cannot slip headers or a raw value in by passing a wider object),
  * dropping query-string secrets from the path and capping every free-text field.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { sameRun } from './chain.js';
@@ -78,13 +79,11 @@ export function sanitizePath(path: string): string {
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** How each key was last written in a path (`.content`, `["a b"]`): requests repeat a few keys. */
-const KEYS = new Map<string, string>();
-const KEYS_MAX = 1024;
+const KEYS = new BoundedMemo<string, string>(1024);
 
 function pathKey(key: string): string {
   let written = KEYS.get(key);
   if (written === undefined) {
-    if (KEYS.size >= KEYS_MAX) KEYS.clear();
     written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
     KEYS.set(key, written);
   }

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { BoundedMemo } from '../bounded-memo.js';
 import { AuditStoreError, errorText } from './errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
@@ -106,7 +107,7 @@ export class SqliteAuditStore implements AuditStore {
   readonly location: string;
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | undefined;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new BoundedMemo<string, Database.Statement>(STATEMENT_CACHE_MAX);
   private readonly runner: SqlRunner = {
     param: () => '?',
     intParam: () => '?',
@@ -172,7 +173,6 @@ export class SqliteAuditStore implements AuditStore {
   private statement(sql: string): Database.Statement {
     let stmt = this.statements.get(sql);
     if (!stmt) {
-      if (this.statements.size >= STATEMENT_CACHE_MAX) this.statements.clear();
       stmt = this.open().prepare(sql);
       this.statements.set(sql, stmt);
     }

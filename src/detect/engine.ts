@@ -4,6 +4,7 @@
  * regex, and only at those places. Cost grows with the text and the number of hits, not with the
  * number of rules. Findings are spans into the caller's text; nothing here copies or logs a value.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import { encodeCanary, type Canary } from './canary-encodings.js';
 import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
 import {
@@ -438,23 +439,21 @@ export function createEngine(opts: EngineOptions = {}): Engine {
 
   // Short texts (names, enum values, short descriptions: most of a request's texts) by context,
   // then text: a hashed lookup, cheaper than the scan's own setup. Bounded; emptied when full.
-  const shortCache = new Map<string, Map<string, readonly RankedFinding[]>>();
   const SHORT_CONTEXTS = 256;
   const SHORT_TEXTS_PER_CONTEXT = 8192;
+  const shortCache = new BoundedMemo<string, Map<string, readonly RankedFinding[]>>(SHORT_CONTEXTS);
 
   function scanShort(input: ScanInput, i: number, found: RankedFinding[]): void {
     const context = contextOf(input);
     let texts = shortCache.get(context);
     if (texts === undefined) {
-      if (shortCache.size >= SHORT_CONTEXTS) shortCache.clear();
-      shortCache.set(context, (texts = new Map()));
+      shortCache.set(context, (texts = new BoundedMemo(SHORT_TEXTS_PER_CONTEXT)));
     }
     let findings = texts.get(input.text);
     if (findings === undefined) {
       const own: RankedFinding[] = [];
       scanInput(input, i, own);
       findings = own;
-      if (texts.size >= SHORT_TEXTS_PER_CONTEXT) texts.clear();
       texts.set(input.text, findings);
     }
     for (const f of findings) found.push({ ...f, input: i, path: input.path });

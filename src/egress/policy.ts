@@ -13,6 +13,7 @@
  * 4. Nothing matches: profile `default` allows (and audits), profile `strict` refuses.
  */
 import { z } from 'zod';
+import { BoundedMemo } from '../bounded-memo.js';
 import {
   parseHostPattern,
   specificity,
@@ -116,7 +117,7 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
     policy.profile === 'strict'
       ? { allow: false, rule: 'profile strict: not on egress.allow' }
       : { allow: true, rule: 'profile default: not listed, allowed' };
-  const cache = new Map<string, EgressDecision>();
+  const cache = new BoundedMemo<string, EgressDecision>(CACHE_LIMIT);
 
   function evaluate(dest: Destination): EgressDecision {
     let best: CompiledRule | undefined;
@@ -140,7 +141,6 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
       const decision = evaluate({ host: host.toLowerCase().replace(/\.$/, ''), port });
-      if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(key, decision);
       return decision;
     },

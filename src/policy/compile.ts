@@ -10,6 +10,7 @@
  * Every decision says which entry made it (`because`), in the words of the policy file, so a
  * block message can say what to change.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import type { Category, Finding, ValueKind } from '../detect/types.js';
 import type { Role } from '../dialects/types.js';
 import type { Provider } from '../errors.js';
@@ -133,7 +134,7 @@ export function compilePolicy(file: Policy, source: string): CompiledPolicy {
   const exactValues = new Set(policy.allow_values.filter((v) => !v.includes('*')));
   const globValues = policy.allow_values.filter((v) => v.includes('*')).map((v) => globToRegExp(v));
   const drops = policy.headers.drop.map((h) => globToRegExp(h.toLowerCase(), 'i'));
-  const deciders = new Map<string, RequestDecider>();
+  const deciders = new BoundedMemo<string, RequestDecider>(CACHE_LIMIT);
 
   function makeDecider(tables: Table[]): RequestDecider {
     const cache = new Map<string, Decision>();
@@ -165,7 +166,6 @@ export function compilePolicy(file: Policy, source: string): CompiledPolicy {
             (s.clients === undefined || s.clients.some((re) => re.test(ua))),
         );
         decider = makeDecider([...matching.map((s) => s.table), base]);
-        if (deciders.size >= CACHE_LIMIT) deciders.clear();
         deciders.set(key, decider);
       }
       return decider;

@@ -13,6 +13,7 @@
  * changed, again the same for the same request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { BoundedMemo } from '../bounded-memo.js';
 import { maskValue } from '../detect/mask.js';
 import { mergeFindings } from '../detect/overlaps.js';
 import type { Finding, ScanInput } from '../detect/types.js';
@@ -113,14 +114,13 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
   // A conversation reports the same values turn after turn: their masked previews (a pure
   // function of value and secrecy) are kept for the values seen lately, as their keyed hashes
   // are by `surrogates.valueKey`.
-  const previews = new Map<string, string>();
+  const previews = new BoundedMemo<string, string>(PREVIEWS_KEPT);
   const preview = (value: string, secret: boolean): string => {
     if (value.length > PREVIEW_MAX_LENGTH) return maskValue(value, secret);
     const id = `${secret ? 1 : 0}${value}`;
     let masked = previews.get(id);
     if (masked === undefined) {
       masked = maskValue(value, secret);
-      if (previews.size >= PREVIEWS_KEPT) previews.clear();
       previews.set(id, masked);
     }
     return masked;

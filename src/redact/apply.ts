@@ -5,6 +5,7 @@
  * chosen in input order, then span order: with collisions resolved "first come", a fixed order
  * is what keeps the same request byte-identical turn after turn.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import { runAt } from '../detect/runs.js';
 import { TextCache } from '../detect/text-cache.js';
 import type { Finding, ScanInput } from '../detect/types.js';
@@ -251,16 +252,12 @@ const VALUE_LISTS_PER_TEXT = 4;
  * Short texts (tool names, enum values, short fields: most of a request's texts) by value list:
  * one Map lookup instead of an indexOf per value. Bounded; emptied when full.
  */
-const shortCache = new Map<string, Map<string, readonly Hit[]>>();
-const SHORT_LISTS = 4;
 const SHORT_TEXTS_PER_LIST = 20_000;
+const shortCache = new BoundedMemo<string, Map<string, readonly Hit[]>>(4, 'oldest');
 
 function shortTextHits(valuesKey: string): Map<string, readonly Hit[]> {
   let texts = shortCache.get(valuesKey);
-  if (texts === undefined) {
-    if (shortCache.size >= SHORT_LISTS) shortCache.delete(shortCache.keys().next().value as string);
-    shortCache.set(valuesKey, (texts = new Map()));
-  }
+  if (texts === undefined) shortCache.set(valuesKey, (texts = new BoundedMemo(SHORT_TEXTS_PER_LIST)));
   return texts;
 }
 
@@ -272,7 +269,6 @@ function findShortCached(
   let hits = texts.get(text);
   if (hits === undefined) {
     hits = findAll(text, values);
-    if (texts.size >= SHORT_TEXTS_PER_LIST) texts.clear();
     texts.set(text, hits);
   }
   return hits;

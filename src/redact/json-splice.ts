@@ -12,6 +12,7 @@
  * or a key it cannot compare byte for byte (escapes, non-ASCII). So what leaves is always
  * exactly what was scanned, edited.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import { TextCache } from '../detect/text-cache.js';
 import type { JsonPath } from '../dialects/types.js';
 import { closingQuote, isJsonSpace } from '../dialects/json-bytes.js';
@@ -187,7 +188,7 @@ function placeKnown(
     for (let w = 1; w < which.length; w++)
       pathsKey += `\n${subPathKey((edits[which[w] as number] as LeafEdit).path, skip)}`;
     let byPaths = placesIn.get(k.value);
-    if (byPaths === undefined) placesIn.set(k.value, (byPaths = new Map()));
+    if (byPaths === undefined) placesIn.set(k.value, (byPaths = new BoundedMemo(PLACES_PER_VALUE, 'oldest')));
     let places = byPaths.get(pathsKey);
     if (places === undefined) {
       places = null;
@@ -206,7 +207,6 @@ function placeKnown(
           if (s.every((x) => x >= 0)) places = { starts: s, ends: t };
         }
       }
-      if (byPaths.size >= PLACES_PER_VALUE) byPaths.delete(byPaths.keys().next().value as string);
       byPaths.set(pathsKey, places);
     }
     if (places === null) continue;

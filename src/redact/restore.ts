@@ -3,6 +3,7 @@
  * surrogates that request used (each turn resends the whole conversation, so those are all the
  * model can have seen).
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import type { Dialect } from '../dialects/types.js';
 import type { Restorer } from '../gateway/inspector.js';
 import { SurrogateMatcher, type RestoreEntry } from './matcher.js';
@@ -16,8 +17,7 @@ export type { RestoreOptions } from './restore-text.js';
  * deterministic), so its trie and first-character class are built once, not per request. A
  * matcher holds no state between calls: one may serve any number of answers at once.
  */
-const matchers = new Map<string, SurrogateMatcher>();
-const MATCHERS_KEPT = 64;
+const matchers = new BoundedMemo<string, SurrogateMatcher>(64, 'oldest');
 
 function matcherFor(entries: Iterable<RestoreEntry>): SurrogateMatcher {
   const list = [...entries];
@@ -26,7 +26,6 @@ function matcherFor(entries: Iterable<RestoreEntry>): SurrogateMatcher {
   let matcher = matchers.get(key);
   if (matcher === undefined) {
     matcher = new SurrogateMatcher(list);
-    if (matchers.size >= MATCHERS_KEPT) matchers.delete(matchers.keys().next().value as string);
     matchers.set(key, matcher);
   }
   return matcher;

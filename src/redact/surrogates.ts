@@ -8,6 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { BoundedMemo } from '../bounded-memo.js';
 import type { ValueKind } from '../detect/types.js';
 import { flattenPath, generate, isRestorable, isSmallSpace, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
@@ -88,18 +89,21 @@ export interface RequestContext {
 
 export class Surrogates {
   /** valueKey → surrogate; safe to cache because vault links never change once made. */
-  private readonly cache = new Map<string, string>();
-  private readonly valueKeys = new Map<string, string>();
-  private readonly trackingIds = new Map<string, string>();
-  private readonly bases = new Map<string, number>();
-  private readonly maxCache: number;
+  private readonly cache: BoundedMemo<string, string>;
+  private readonly valueKeys: BoundedMemo<string, string>;
+  private readonly trackingIds: BoundedMemo<string, string>;
+  private readonly bases: BoundedMemo<string, number>;
 
   constructor(
     private readonly key: Buffer,
     private readonly vault: Vault,
     options: { maxCache?: number } = {},
   ) {
-    this.maxCache = options.maxCache ?? 100_000;
+    const max = options.maxCache ?? 100_000;
+    this.cache = new BoundedMemo(max, 'oldest');
+    this.valueKeys = new BoundedMemo(max);
+    this.trackingIds = new BoundedMemo(max);
+    this.bases = new BoundedMemo(max);
   }
 
   /** Keyed hash of a value: the vault's reverse key and the audit log's value hash. */
@@ -109,7 +113,6 @@ export class Surrogates {
     if (key === undefined) {
       key = createHmac('sha256', this.key).update(`value\0${id}`).digest('base64url');
       // Every request of a conversation repeats the same values: remember their hashes.
-      if (this.valueKeys.size >= this.maxCache) this.valueKeys.clear();
       this.valueKeys.set(id, key);
     }
     return key;
@@ -125,7 +128,6 @@ export class Surrogates {
     let stand = this.trackingIds.get(id);
     if (stand === undefined) {
       stand = uuidShape(value, new HmacBytes(this.key, `tracking\0${place}`));
-      if (this.trackingIds.size >= this.maxCache) this.trackingIds.clear();
       this.trackingIds.set(id, stand);
     }
     return stand;
@@ -137,7 +139,7 @@ export class Surrogates {
     const known =
       this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
     if (known !== undefined && !this.conflicts(known, original, ctx)) {
-      this.remember(valueKey, known);
+      this.cache.set(valueKey, known);
       if (restorable) {
         ctx.entries.set(known, { original, secret });
         addPathVariants(kind, original, known, ctx);
@@ -157,7 +159,7 @@ export class Surrogates {
       if (guessable && ctx.texts !== undefined && occursAsWord(ctx.texts, candidate.text)) continue;
       if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
       if (!restorable) {
-        this.remember(valueKey, candidate.text);
+        this.cache.set(valueKey, candidate.text);
         return candidate.text;
       }
       // A cached link that conflicts in this request is escaped without relinking the value.
@@ -167,7 +169,7 @@ export class Surrogates {
         known === undefined ? valueKey : undefined,
       );
       if (linked === undefined) continue;
-      if (known === undefined) this.remember(valueKey, linked);
+      if (known === undefined) this.cache.set(valueKey, linked);
       ctx.entries.set(linked, { original, secret });
       addPathVariants(kind, original, linked, ctx);
       return linked;
@@ -184,7 +186,6 @@ export class Surrogates {
     let base = this.bases.get(id);
     if (base === undefined) {
       base = createHmac('sha256', this.key).update(`n\0${id}`).digest().readUInt32BE(0);
-      if (this.bases.size >= this.maxCache) this.bases.clear();
       this.bases.set(id, base);
     }
     return base;
@@ -195,14 +196,6 @@ export class Surrogates {
     if (ctx.reals.has(surrogate)) return true;
     const taken = ctx.entries.get(surrogate);
     return taken !== undefined && taken.original !== original;
-  }
-
-  private remember(valueKey: string, surrogate: string): void {
-    if (this.cache.size >= this.maxCache) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(valueKey, surrogate);
   }
 }
 

@@ -4,6 +4,7 @@
  * role in the same file (transcripts re-append records) counts as one finding with
  * `occurrences` > 1. Reading problems are warnings; the file's partial results are kept.
  */
+import { BoundedMemo } from '../bounded-memo.js';
 import { openFile, type ReadLimits } from './readers/read-file.js';
 import { maskValue } from '../detect/mask.js';
 import { fingerprint, revealValue } from './mask.js';
@@ -72,7 +73,7 @@ export async function scanFile(
   const seen = new Map<string, ScanFinding>();
   // The same value comes back all through a file (a home path, a user name, a header in every
   // HAR entry): its keyed hash is computed once per rule and value, not once per occurrence.
-  const fingerprints = new Map<string, string>();
+  const fingerprints = new BoundedMemo<string, string>(FINGERPRINT_MEMO);
   try {
     for await (const batch of opened.batches) {
       result.warnings.push(...batch.warnings);
@@ -89,8 +90,6 @@ export async function scanFile(
         let fp = fingerprints.get(memoKey);
         if (fp === undefined) {
           fp = fingerprint(opts.fingerprintKey, f.ruleId, displayName, value);
-          // Bounded: a file with very many distinct values starts over rather than grow.
-          if (fingerprints.size >= FINGERPRINT_MEMO) fingerprints.clear();
           fingerprints.set(memoKey, fp);
         }
         const dedupeKey = `${fp}\0${f.role}`;

@@ -4,6 +4,7 @@
  * would. The dialect comes from the URL when there is one (HAR), else from the body's shape;
  * anything no dialect claims is walked generically.
  */
+import { BoundedMemo } from '../../bounded-memo.js';
 import {
   anthropicComplete,
   anthropicMessages,
@@ -23,13 +24,12 @@ const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null &
 type UrlTarget = { provider: Provider; path: string } | undefined;
 
 /** A capture sends the same few URLs over and over: parsed once each (bounded). */
-const urlTargets = new Map<string, UrlTarget>();
+const urlTargets = new BoundedMemo<string, UrlTarget>(256);
 
 /** Provider and upstream path of a URL, direct (api.anthropic.com) or through an Airlock prefix. */
 export function providerOfUrl(url: string): UrlTarget {
   if (urlTargets.has(url)) return urlTargets.get(url);
   const target = parseUrlTarget(url);
-  if (urlTargets.size >= 256) urlTargets.clear();
   urlTargets.set(url, target);
   return target;
 }
