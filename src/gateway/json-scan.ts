@@ -222,8 +222,8 @@ const idle: WasmScanner[] = [];
 const MAX_IDLE = 4;
 
 /**
- * The scan of a body that is still arriving: chunks are scanned as they come (`push`, or
- * `append` now and `advance` later), so that the verdict on the whole is ready soon after the
+ * The scan of a body that is still arriving: chunks are scanned as they come (`append` now,
+ * `advance` when the gateway has forwarded them), so that the verdict on the whole is ready soon after the
  * last one (the gateway forwards them meanwhile and holds back only the last byte). Keeps a
  * copy of the bytes, for the parser's error message. One WebAssembly instance per open scan:
  * `release` it.
@@ -243,12 +243,6 @@ export class JsonStreamScan {
     return new JsonStreamScan(scanner);
   }
 
-  /** Adds the next chunk and scans it; false once the bytes so far cannot begin a JSON text. */
-  push(chunk: Uint8Array): boolean {
-    this.append(chunk);
-    return this.advance();
-  }
-
   /** Adds the next chunk without scanning it yet (see `advance`). */
   append(chunk: Uint8Array): void {
     const w = this.scanner!;
@@ -263,7 +257,7 @@ export class JsonStreamScan {
     return this.verdict !== 0;
   }
 
-  /** The verdict on all the bytes pushed, as scanJson gives it. */
+  /** The verdict on all the bytes appended, as scanJson gives it. */
   finish(): JsonScan | undefined {
     const w = this.scanner!;
     if (this.verdict === 3) this.verdict = w.scanMore(this.size, 1);
@@ -272,7 +266,7 @@ export class JsonStreamScan {
     return scanJsonBytes(this.bytes());
   }
 
-  /** The bytes pushed so far (a view, valid until `release`). */
+  /** The bytes appended so far (a view, valid until `release`). */
   bytes(): Buffer {
     const w = this.scanner!;
     return Buffer.from(w.input.buffer, w.input.byteOffset, this.size);

@@ -34,7 +34,8 @@ function streamed(bytes: Buffer, size: number): JsonScan | undefined | 'over cap
     let ok = true;
     for (let at = 0; at < bytes.length; at += size) {
       // Once the bytes so far cannot begin a JSON text, no later chunk changes that.
-      const more = scan.push(bytes.subarray(at, at + size));
+      scan.append(bytes.subarray(at, at + size));
+      const more = scan.advance();
       assert.ok(ok || !more, 'a refused prefix was accepted again');
       ok = more;
     }
