@@ -1,6 +1,5 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fetch, ProxyAgent } from 'undici';
@@ -8,6 +7,7 @@ import { startForwardProxy } from '../../src/egress/proxy.js';
 import type { EgressEvent } from '../../src/egress/events.js';
 import { egressAuditInput } from '../../src/egress/events.js';
 import { openConnect, rawExchange, readBytes, startProxyStand, type ProxyStand } from './helpers.js';
+import { httpAnswer } from '../helpers/http.js';
 
 let s: ProxyStand;
 before(async () => (s = await startProxyStand()));
@@ -68,30 +68,23 @@ test('a refused CONNECT gets 403 with the rule, and no connection is attempted',
 });
 
 test('absolute-URI requests are forwarded without hop-by-hop headers or proxy credentials', async () => {
-  const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-    (resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port: s.proxy.port,
-        method: 'POST',
-        path: `http://127.0.0.1:${s.web.port}/v1/thing?x=1`,
-        headers: {
-          'proxy-authorization': 'Basic dXNlcjpzM2NyZXQ=',
-          connection: 'keep-alive, x-hop',
-          'x-hop': 'drop me',
-          te: 'trailers',
-          'x-end': 'keep me',
-          'user-agent': 'curl/8',
-        },
-      });
-      req.on('response', (r) => {
-        let body = '';
-        r.on('data', (c: Buffer) => (body += c.toString()));
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }));
-      });
-      req.on('error', reject);
-      req.end('hello');
+  const res = await httpAnswer(
+    {
+      host: '127.0.0.1',
+      port: s.proxy.port,
+      method: 'POST',
+      path: `http://127.0.0.1:${s.web.port}/v1/thing?x=1`,
+      headers: {
+        'proxy-authorization': 'Basic dXNlcjpzM2NyZXQ=',
+        connection: 'keep-alive, x-hop',
+        'x-hop': 'drop me',
+        te: 'trailers',
+        'x-end': 'keep me',
+        'user-agent': 'curl/8',
+      },
     },
+    {},
+    (req) => req.end('hello'),
   );
   assert.equal(res.status, 200);
   const seen = JSON.parse(res.body) as {

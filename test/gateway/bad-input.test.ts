@@ -1,12 +1,13 @@
 /** What the gateway answers to bad requests and failing upstreams, in each provider's shape. */
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { startGateway } from '../../src/gateway/server.js';
 import { startStack, testConfig, type Stack } from '../helpers/stack.js';
+import { httpAnswer } from '../helpers/http.js';
 
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
@@ -154,8 +155,9 @@ describe('routes', () => {
   test('hop-by-hop headers are not forwarded; others are', async () => {
     stack.sim.reset();
     // fetch() refuses to send Connection and Proxy-Authorization, so speak plain node:http.
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
+    const { status } = await httpAnswer(
+      `${stack.gw.url}/anthropic/v1/messages`,
+      {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -166,14 +168,9 @@ describe('routes', () => {
           'anthropic-version': '2023-06-01',
           'anthropic-beta': 'tools-2024',
         },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(MESSAGE));
-    });
+      },
+      (req) => req.end(JSON.stringify(MESSAGE)),
+    );
     assert.equal(status, 200);
     const h = stack.sim.received.at(-1)!.headers;
     assert.equal(h['x-drop-me'], undefined);
@@ -185,30 +182,16 @@ describe('routes', () => {
 
   test('a WebSocket handshake gets a clear 400 in the provider shape and nothing goes upstream', async () => {
     stack.sim.reset();
-    const answer = await new Promise<{ status: number; code: string | undefined; body: string }>(
-      (resolve, reject) => {
-        const req = request(`${stack.gw.url}/openai/v1/responses`, {
-          headers: {
-            connection: 'Upgrade',
-            upgrade: 'websocket',
-            'sec-websocket-version': '13',
-            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-          },
-        });
-        req.on('response', (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, code: res.headers['x-airlock-error'] as string, body }),
-          );
-        });
-        req.on('upgrade', () => reject(new Error('upgraded')));
-        req.on('error', reject);
-        req.end();
+    const answer = await httpAnswer(`${stack.gw.url}/openai/v1/responses`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
       },
-    );
+    });
     assert.equal(answer.status, 400);
-    assert.equal(answer.code, 'AIRLOCK_WEBSOCKET_UNSUPPORTED');
+    assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_WEBSOCKET_UNSUPPORTED');
     const body = JSON.parse(answer.body) as { error: { type: string; message: string } };
     assert.equal(body.error.type, 'invalid_request_error');
     assert.match(body.error.message, /does not proxy WebSocket.*GET \/v1\/responses/);
@@ -218,8 +201,9 @@ describe('routes', () => {
   test('expect: 100-continue is answered by the gateway, not forwarded (curl sends it for large bodies)', async () => {
     stack.sim.reset();
     const body = JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(2000) });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
+    const { status } = await httpAnswer(
+      `${stack.gw.url}/anthropic/v1/messages`,
+      {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -228,15 +212,10 @@ describe('routes', () => {
           'x-api-key': 'k',
           'anthropic-version': '2023-06-01',
         },
-      });
+      },
       // The body goes only once the gateway said to go on.
-      req.on('continue', () => req.end(body));
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-    });
+      (req) => req.on('continue', () => req.end(body)),
+    );
     assert.equal(status, 200);
     const received = stack.sim.received.at(-1)!;
     assert.equal(received.headers.expect, undefined);
