@@ -199,6 +199,11 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     });
   }
 
+  // Read once, at start: a reload that changes them says that they wait for the next start.
+  const atStart = {
+    vault: policy.policy.vault,
+    audit: config.audit === undefined ? policy.policy.audit : undefined,
+  };
   let watcher: PolicyWatcher | undefined;
   if (policyFile) {
     watcher = watchPolicy(
@@ -213,6 +218,16 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         policy = next;
         policyStatus.loaded(next);
         logger.info({ policy: policyFile }, 'policy reloaded');
+        const waiting = [
+          ...(next.policy.vault !== atStart.vault ? ['vault'] : []),
+          ...(atStart.audit !== undefined && next.policy.audit !== atStart.audit ? ['audit'] : []),
+        ];
+        if (waiting.length > 0) {
+          logger.warn(
+            { policy: policyFile, settings: waiting },
+            `policy reloaded, but ${waiting.join(' and ')} ${waiting.length > 1 ? 'are' : 'is'} read at start only: the new value takes effect at the next start`,
+          );
+        }
       },
       (err) => {
         policyStatus.failed(err);

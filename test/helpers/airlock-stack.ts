@@ -1,6 +1,7 @@
 /** A simulator and a whole Airlock (policy, vault, audit, dashboard, egress) in front of it. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Logger } from 'pino';
 import { join } from 'node:path';
 import { startAirlock, type Airlock, type AirlockOptions } from '../../src/app.js';
 import { learnCanaries } from '../../src/detect/canaries.js';
@@ -39,7 +40,13 @@ export function canariesOf(fe: FakeEnv) {
 
 export async function startAirlockStack(
   simOptions: SimulatorOptions,
-  options: { fe?: FakeEnv; config?: Record<string, unknown>; policyFile?: string; dataDir?: string } = {},
+  options: {
+    fe?: FakeEnv;
+    config?: Record<string, unknown>;
+    policyFile?: string;
+    dataDir?: string;
+    logger?: Logger;
+  } = {},
 ): Promise<AirlockStack> {
   const sim = await startSimulator({ host: '127.0.0.1', port: 0, ...simOptions });
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
@@ -52,6 +59,7 @@ export async function startAirlockStack(
     canaries: options.fe ? canariesOf(options.fe) : [],
     dashboardToken: 'test-dashboard-token',
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   let airlock = await startAirlock(build(0));
   const port = airlock.gateway.port;
