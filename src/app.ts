@@ -215,13 +215,13 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         const nextEgress = egress && compileEgressPolicy(next.policy.egress);
         gateway.setInspector(nextInspector, next.policy.on_error);
         if (nextEgress) egress?.setPolicy(nextEgress);
-        policy = next;
-        policyStatus.loaded(next);
-        logger.info({ policy: policyFile }, 'policy reloaded');
         const waiting = [
           ...(next.policy.vault !== atStart.vault ? ['vault'] : []),
           ...(atStart.audit !== undefined && next.policy.audit !== atStart.audit ? ['audit'] : []),
         ];
+        policy = next;
+        policyStatus.loaded(next, waiting);
+        logger.info({ policy: policyFile }, 'policy reloaded');
         if (waiting.length > 0) {
           logger.warn(
             { policy: policyFile, settings: waiting },

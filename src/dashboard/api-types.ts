@@ -85,6 +85,8 @@ export interface PolicyInfo {
   mode?: string;
   /** The last reload that failed (the previous policy stayed in force). */
   lastError?: { message: string; at: string };
+  /** Settings of the text above that take effect at the next start (`vault`, `audit`). */
+  atNextStart?: string[];
 }
 
 export interface EgressDestination {

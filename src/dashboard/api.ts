@@ -84,6 +84,7 @@ export interface PolicyInfoInput {
   loadedAt?: Date | string | number;
   mode?: string;
   lastError?: { message: string; at: Date | string | number };
+  atNextStart?: readonly string[];
 }
 
 export interface ApiOptions {
@@ -313,6 +314,7 @@ export class DashboardApi {
       mode: info.mode,
       loadedAt: info.loadedAt === undefined ? undefined : iso(info.loadedAt),
       lastError: info.lastError && { message: info.lastError.message, at: iso(info.lastError.at) },
+      ...(info.atNextStart?.length ? { atNextStart: [...info.atNextStart] } : {}),
     };
   }
 }

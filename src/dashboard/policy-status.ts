@@ -22,6 +22,7 @@ export class PolicyStatus {
   private mode: string | undefined;
   private loadedAt = new Date();
   private lastError: { message: string; at: Date } | undefined;
+  private atNextStart: string[] = [];
 
   /** `file`: the config's policy file, or undefined for the built-in default. */
   constructor(private readonly file: string | undefined) {
@@ -37,10 +38,15 @@ export class PolicyStatus {
     }
   }
 
-  /** A version took effect (the first load, or a reload that passed validation). */
-  loaded(policy?: CompiledPolicy): void {
+  /**
+   * A version took effect (the first load, or a reload that passed validation). `atNextStart`:
+   * settings of its text that the gateway reads at start only and that differ from the values
+   * it started with (they wait for the next start).
+   */
+  loaded(policy?: CompiledPolicy, atNextStart: readonly string[] = []): void {
     this.text = this.read();
     this.loadedAt = new Date();
+    this.atNextStart = [...atNextStart];
     if (policy) {
       this.source = policy.source;
       this.mode = policy.policy.mode;
@@ -59,6 +65,7 @@ export class PolicyStatus {
       loadedAt: this.loadedAt,
       mode: this.mode,
       lastError: this.lastError,
+      ...(this.atNextStart.length > 0 ? { atNextStart: this.atNextStart } : {}),
     };
   }
 }

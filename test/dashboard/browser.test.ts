@@ -176,7 +176,14 @@ describe(
       await page.goto(`${base}/#/policy`);
       await page.waitForSelector('pre.policy');
       assert.match(await page.innerText('pre.policy'), /secret: block/, 'the policy in force');
+      assert.equal(await page.locator('[data-testid=policy-at-next-start]').count(), 0);
       html.push(await page.content());
+      // A reload that changed a setting read at start only: the page says it waits for a restart.
+      s.policyStatus.loaded(s.policy.policy(), ['vault']);
+      await page.reload();
+      const waiting = await page.locator('[data-testid=policy-at-next-start]').innerText();
+      assert.match(waiting, /vault in the text below is read at start only/);
+      s.policyStatus.loaded(s.policy.policy());
 
       for (const text of html) {
         assert.ok(!text.includes(AWS_KEY), 'raw AWS key on a page');

@@ -50,3 +50,19 @@ test('without a file: the built-in default policy text', () => {
   assert.equal(info.text, DEFAULT_POLICY_YAML);
   assert.equal(info.source, 'built-in default policy');
 });
+
+test('settings that wait for the next start are reported with the version that changed them, and cleared by the next', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'vault: sqlite\n');
+    const status = new PolicyStatus(file);
+    status.loaded(loadPolicy(file), ['vault']);
+    assert.deepEqual(status.info().atNextStart, ['vault']);
+    writeFileSync(file, 'vault: memory\n');
+    status.loaded(loadPolicy(file));
+    assert.equal(status.info().atNextStart, undefined);
+  } finally {
+    await cleanup();
+  }
+});

@@ -23,6 +23,8 @@ export interface DashboardStack {
   dashboard: Dashboard;
   metrics: Metrics;
   policy: PolicyRuntime;
+  /** What the policy page shows (the tests may report a version as the gateway would). */
+  policyStatus: PolicyStatus;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     dashboard,
     metrics,
     policy,
+    policyStatus: status,
     dataDir: dir,
     async close() {
       await dashboard.close();

@@ -1,6 +1,7 @@
 /**
  * A reloaded policy takes effect at once, except the settings read at start (vault, and audit
- * when the config does not set it): a reload that changes them says so in the log, naming them.
+ * when the config does not set it): a reload that changes them says so in the log and on the
+ * dashboard's policy page, naming them.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,15 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
+
+/** The dashboard's policy page data (the stack's dashboard token is fixed). */
+async function dashboardPolicy(gatewayUrl: string): Promise<{ atNextStart?: string[] }> {
+  const res = await fetch(`${gatewayUrl}/_airlock/api/policy`, {
+    headers: { authorization: 'Bearer test-dashboard-token' },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { atNextStart?: string[] };
+}
 
 interface LogLine {
   level: number;
@@ -50,10 +60,12 @@ describe('policy reload and the settings read at start', () => {
       assert.deepEqual(warnings().at(-1)?.settings, ['vault', 'audit']);
       assert.match(warnings().at(-1)!.msg, /vault and audit are read at start only/);
       assert.equal(stack.airlock.policy().policy.mode, 'monitor', 'the rest took effect');
+      assert.deepEqual((await dashboardPolicy(stack.airlock.gateway.url)).atNextStart, ['vault', 'audit']);
 
       writeFileSync(file, 'mode: enforce\n');
       await waitForReload(3);
       assert.equal(warnings().length, 1, 'back to the values in force: no warning');
+      assert.equal((await dashboardPolicy(stack.airlock.gateway.url)).atNextStart, undefined);
     } finally {
       await stack.close();
     }

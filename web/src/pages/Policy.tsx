@@ -34,6 +34,16 @@ export function Policy() {
               <pre>{data.lastError.message}</pre>
             </section>
           ) : null}
+          {data.atNextStart?.length ? (
+            <section class="card error-box" data-testid="policy-at-next-start">
+              <h3>Waiting for a restart</h3>
+              <p>
+                {data.atNextStart.join(' and ')} in the text below{' '}
+                {data.atNextStart.length > 1 ? 'are' : 'is'} read at start only: the gateway still uses the{' '}
+                {data.atNextStart.length > 1 ? 'values' : 'value'} it started with until it is restarted.
+              </p>
+            </section>
+          ) : null}
           <section class="card">
             <h3>Policy in force</h3>
             {data.text ? (
