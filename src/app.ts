@@ -225,7 +225,9 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         if (waiting.length > 0) {
           logger.warn(
             { policy: policyFile, settings: waiting },
-            `policy reloaded, but ${waiting.join(' and ')} ${waiting.length > 1 ? 'are' : 'is'} read at start only: the new value takes effect at the next start`,
+            waiting.length > 1
+              ? `policy reloaded, but ${waiting.join(' and ')} are read at start only: the new values take effect at the next start`
+              : `policy reloaded, but ${waiting[0]} is read at start only: the new value takes effect at the next start`,
           );
         }
       },
