@@ -4,7 +4,7 @@
  * in the live feed, open its detail, and check that no planted value is anywhere in the page.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { StaticFiles, defaultWebRoot } from '../../src/dashboard/static.js';
-import { startDashboardStack, type DashboardStack } from './stack.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 
 const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = [
@@ -28,13 +28,17 @@ const ARGS = [
 
 // The planted values: a fake AWS access key and a home path with a distinctive user name.
 const AWS_KEY = 'AKIAQX3PLANTEDZKEY27';
+/** The policy in force: the built-in one, except that secrets block the request. */
+const TEST_POLICY = 'categories:\n  secret: block\n';
 const HOME = '/home/zora-plantedname';
 
 describe(
   'dashboard in a browser',
   { skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install chromium)` },
   () => {
-    let s: DashboardStack;
+    /** The whole Airlock as `airlock start` builds it, with its dashboard (and a policy file). */
+    let s: AirlockStack;
+    let policyFile: string;
     let browser: Browser;
     let shots: string;
 
@@ -44,7 +48,9 @@ describe(
         await build({ root: fileURLToPath(new URL('../../web', import.meta.url)), logLevel: 'warn' });
       }
       shots = await mkdtemp(join(tmpdir(), 'airlock-dash-shots-'));
-      s = await startDashboardStack();
+      policyFile = join(shots, 'policy.yaml');
+      writeFileSync(policyFile, TEST_POLICY);
+      s = await startAirlockStack({}, { policyFile });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ARGS,
@@ -61,15 +67,15 @@ describe(
     /** A browser context signed in through the login API, as the form does it. */
     async function signedInContext(): Promise<BrowserContext> {
       const context = await browser.newContext();
-      const login = await context.request.post(`${s.stack.gw.url}/_airlock/login`, {
-        data: { token: s.dashboard.token.value },
+      const login = await context.request.post(`${s.airlock.gateway.url}/_airlock/login`, {
+        data: { token: s.airlock.dashboard!.token.value },
       });
       assert.equal(login.status(), 204);
       return context;
     }
 
     async function send(content: string): Promise<{ status: number; id: string }> {
-      const res = await fetch(`${s.stack.via.anthropic}/v1/messages`, {
+      const res = await fetch(`${s.via.anthropic}/v1/messages`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -119,12 +125,12 @@ describe(
           );
         }
       };
-      const base = `${s.stack.gw.url}/_airlock`;
+      const base = `${s.airlock.gateway.url}/_airlock`;
 
       // Not signed in: the app sends the browser to the login form.
       await page.goto(`${base}/`);
       assert.match(page.url(), /\/_airlock\/login$/);
-      await page.fill('input[name=token]', s.dashboard.token.value);
+      await page.fill('input[name=token]', s.airlock.dashboard!.token.value);
       await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
 
       // Live feed, connected before the request is sent.
@@ -133,7 +139,7 @@ describe(
 
       const sent = await send(`Deploy from ${HOME}/projects/app with key ${AWS_KEY} please`);
       assert.equal(sent.status, 403);
-      assert.equal(s.stack.sim.received.length, 0, 'the blocked request never reached the provider');
+      assert.equal(s.sim.received.length, 0, 'the blocked request never reached the provider');
 
       const row = page.locator('tr.d-block').first();
       await row.waitFor();
@@ -149,8 +155,8 @@ describe(
       assert.match(detailText, /secret\.aws-access-key/);
       assert.match(detailText, /env\.home-path/);
       // The masked previews the audit log holds are what the page shows.
-      await s.recorder.flush();
-      const stored = (await s.store.query({ decision: 'block' })).events[0];
+      await s.airlock.recorder.flush();
+      const stored = (await s.airlock.store.query({ decision: 'block' })).events[0];
       assert.ok(stored && stored.findings.length >= 2);
       for (const f of stored.findings)
         assert.ok(detailText.includes(f.preview), `preview ${f.preview} shown`);
@@ -160,7 +166,7 @@ describe(
 
       // The overview counts it, and the policy page shows the policy in force.
       // The overview reads the store (the recorder writes in batches, the API caches for 2 s).
-      await s.recorder.flush();
+      await s.airlock.recorder.flush();
       let blocked = '';
       for (let i = 0; i < 40 && blocked !== '1'; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 250));
@@ -178,18 +184,23 @@ describe(
       assert.match(await page.innerText('pre.policy'), /secret: block/, 'the policy in force');
       assert.equal(await page.locator('[data-testid=policy-at-next-start]').count(), 0);
       html.push(await page.content());
-      // A reload that changed a setting read at start only: the page says it waits for a restart.
-      s.policyStatus.loaded(s.policy.policy(), ['vault']);
-      await page.reload();
-      const waiting = await page.locator('[data-testid=policy-at-next-start]').innerText();
-      assert.match(waiting, /vault in the text below is read at start only/);
-      s.policyStatus.loaded(s.policy.policy());
+      // A reload that changes a setting read at start only: the page says it waits for a restart.
+      writeFileSync(policyFile, `${TEST_POLICY}vault: sqlite\n`);
+      const note = page.locator('[data-testid=policy-at-next-start]');
+      for (let i = 0; i < 40 && (await note.count()) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 125));
+        await page.reload();
+        await page.waitForSelector('pre.policy');
+      }
+      assert.match(await note.innerText(), /vault in the text below is read at start only/);
+      assert.match(await page.innerText('pre.policy'), /vault: sqlite/, 'the new text is in force');
+      writeFileSync(policyFile, TEST_POLICY);
 
       for (const text of html) {
         assert.ok(!text.includes(AWS_KEY), 'raw AWS key on a page');
         assert.ok(!text.includes('QX3PLANTEDZKEY'), 'part of the AWS key on a page');
         assert.ok(!text.includes('zora-plantedname'), 'home path user on a page');
-        assert.ok(!text.includes(s.dashboard.token.value), 'the token on a page');
+        assert.ok(!text.includes(s.airlock.dashboard!.token.value), 'the token on a page');
       }
       // Nor in the audit log the pages are built from.
       assert.ok(
@@ -204,16 +215,16 @@ describe(
       const context = await signedInContext();
       const page = await context.newPage();
       page.setDefaultTimeout(60_000);
-      const base = `${s.stack.gw.url}/_airlock`;
+      const base = `${s.airlock.gateway.url}/_airlock`;
 
-      s.stack.sim.reset();
+      s.sim.reset();
       const sent = await send(`List the files in ${HOME}/projects/app`);
       assert.equal(sent.status, 200);
-      const upstream = s.stack.sim.received.at(-1)?.body.toString('utf8') ?? '';
+      const upstream = s.sim.received.at(-1)?.body.toString('utf8') ?? '';
       assert.ok(upstream.includes('/projects/app') && !upstream.includes('zora-plantedname'), upstream);
 
-      await s.recorder.flush();
-      const event = (await s.store.query({ decision: 'pseudonymize' })).events[0];
+      await s.airlock.recorder.flush();
+      const event = (await s.airlock.store.query({ decision: 'pseudonymize' })).events[0];
       assert.ok(event);
       await page.goto(`${base}/#/event/${event.id}`);
       await page.waitForSelector('text=Sent by the client vs. what left');
@@ -227,7 +238,7 @@ describe(
 
     test('a page change right after the app loaded is not lost', async () => {
       const context = await signedInContext();
-      const base = `${s.stack.gw.url}/_airlock`;
+      const base = `${s.airlock.gateway.url}/_airlock`;
       const page = await context.newPage();
       page.setDefaultTimeout(20_000);
       // The hash changes once the app's module has run and drawn its first page, before the
@@ -244,7 +255,7 @@ describe(
     test('a wrong token at the login form: 401 and no dashboard', async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
-      await page.goto(`${s.stack.gw.url}/_airlock/login`);
+      await page.goto(`${s.airlock.gateway.url}/_airlock/login`);
       await page.fill('input[name=token]', 'not-the-token');
       const [response] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/_airlock/login') && r.request().method() === 'POST'),
@@ -255,7 +266,7 @@ describe(
       const cookies = await context.cookies();
       assert.equal(cookies.length, 0);
       // And the API stays closed to this browser.
-      const api = await page.request.get(`${s.stack.gw.url}/_airlock/api/events`);
+      const api = await page.request.get(`${s.airlock.gateway.url}/_airlock/api/events`);
       assert.equal(api.status(), 401);
       await context.close();
     });
