@@ -1,12 +1,7 @@
 /**
- * What the policy page shows, kept up to date by the policy runtime's callbacks:
- *
- *   const status = new PolicyStatus(config.policy);
- *   const rt = createPolicyRuntime(...);   // with the callbacks below
- *   status.loaded(rt.policy());
- *   callbacks: { ..., onReload: (i, e, policy) => { gateway.setInspector(i, e); status.loaded(policy); },
- *                         onReloadError: (err) => status.failed(err) });
- *   createDashboard({ ..., policyInfo: () => status.info() });
+ * What the policy page shows, kept up to date by the policy file's watcher in src/app.ts:
+ * `loaded(policy)` when a version takes effect (with the settings of it that wait for the next
+ * start), `failed(err)` when one is refused; the dashboard reads `info()`.
  *
  * The text is captured when a version takes effect, so the page shows the policy in force,
  * not a newer file that was refused.
