@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
+import { until } from '../helpers/until.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -42,14 +43,6 @@ class PgProxy {
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server?.close(r));
-  }
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -12,6 +12,7 @@ import { followEgressPolicy } from '../../src/egress/follow-policy.js';
 import { startForwardProxy, type ForwardProxy } from '../../src/egress/proxy.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { openConnect, startEcho } from './helpers.js';
+import { until } from '../helpers/until.js';
 
 /** The CONNECT status a new tunnel to `target` gets now (the tunnel, if any, is closed). */
 async function connectStatus(proxyPort: number, target: string): Promise<number> {
@@ -22,14 +23,11 @@ async function connectStatus(proxyPort: number, target: string): Promise<number>
 
 /** Polls until a new tunnel to `target` gets `want` (file watchers report within ~100 ms). */
 async function eventually(proxyPort: number, target: string, want: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  let last = 0;
-  while (Date.now() < deadline) {
-    last = await connectStatus(proxyPort, target);
-    if (last === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(last, want, `CONNECT ${target}`);
+  await until(
+    async () => (await connectStatus(proxyPort, target)) === want,
+    `CONNECT ${target} → ${want}`,
+    5000,
+  );
 }
 
 const policyWith = (egress: string) => `mode: enforce\n${egress}`;
@@ -98,8 +96,7 @@ describe('egress policy follows the policy file', () => {
       assert.deepEqual(reloads, [file]);
 
       writeFileSync(file, 'mode: sometimes\n');
-      const deadline = Date.now() + 5000;
-      while (problems.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await until(() => problems.length > 0, 'the refusal', 5000);
       assert.match(problems[0] ?? '', /keeping the previous policy/);
       assert.equal(await connectStatus(proxy.port, target), 200);
     } finally {

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
+import { until } from '../helpers/until.js';
 
 /** The dashboard's policy page data (the stack's dashboard token is fixed). */
 async function dashboardPolicy(
@@ -41,12 +42,6 @@ function capture(lines: LogLine[]): pino.Logger {
   return pino({ level: 'info' }, sink);
 }
 
-async function until(ok: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(ok(), what);
-}
-
 describe('policy reload and the settings read at start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-reload-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +54,7 @@ describe('policy reload and the settings read at start', () => {
     try {
       assert.equal(statSync(join(stack.dataDir, 'vault.db')).mode & 0o777, 0o600);
       writeFileSync(file, 'vault: sqlite\nmode: monitor\n');
-      await until(() => stack.airlock.policy().policy.mode === 'monitor', 'monitor in force');
+      await until(() => stack.airlock.policy().policy.mode === 'monitor', 'monitor in force', 5000, 25);
 
       // A custom rule reusing a built-in id does not compile in the engine: refused, old policy kept.
       writeFileSync(
@@ -69,6 +64,8 @@ describe('policy reload and the settings read at start', () => {
       await until(
         () => lines.some((l) => l.msg === 'new policy refused; the previous one stays in force'),
         'refused',
+        5000,
+        25,
       );
       assert.equal(stack.airlock.policy().policy.mode, 'monitor');
       const page = await dashboardPolicy(stack.airlock.gateway.url);
@@ -86,8 +83,7 @@ describe('policy reload and the settings read at start', () => {
     const stack = await startAirlockStack({}, { policyFile: file, logger: capture(lines) });
     const reloads = () => lines.filter((l) => l.msg === 'policy reloaded').length;
     const waitForReload = async (n: number) => {
-      const deadline = Date.now() + 5000;
-      while (reloads() < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await until(() => reloads() >= n, `reload ${n}`, 5000, 25);
       assert.equal(reloads(), n, 'reloaded');
     };
     const warnings = () => lines.filter((l) => l.level === 40 && /read at start only/.test(l.msg));
