@@ -223,9 +223,9 @@ const MAX_IDLE = 4;
 
 /**
  * The scan of a body that is still arriving: chunks are scanned as they come (`append` now,
- * `advance` when the gateway has forwarded them), so that the verdict on the whole is ready soon after the
- * last one (the gateway forwards them meanwhile and holds back only the last byte). Keeps a
- * copy of the bytes, for the parser's error message. One WebAssembly instance per open scan:
+ * `advance` when the gateway has forwarded them), so that the verdict on the whole is ready
+ * soon after the last one (the gateway holds back only the body's last byte until then). Keeps
+ * a copy of the bytes, for the parser's error message. One WebAssembly instance per open scan:
  * `release` it.
  */
 export class JsonStreamScan {

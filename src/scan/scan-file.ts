@@ -5,8 +5,8 @@
  * `occurrences` > 1. Reading problems are warnings; the file's partial results are kept.
  */
 import { BoundedMemo } from '../bounded-memo.js';
-import { openFile, type ReadLimits } from './readers/read-file.js';
 import { maskValue } from '../detect/mask.js';
+import { openFile, type ReadLimits } from './readers/read-file.js';
 import { fingerprint, revealValue } from './mask.js';
 import type { FileSummary, ScanEngine, ScanFinding, ScanWarning } from './types.js';
 
