@@ -258,8 +258,13 @@ export class SqliteAuditStore implements AuditStore {
     return changedEvents(this.runner, TABLES, cursor, limit);
   }
 
-  /** One statement iterated in index order (faster here than the shared keyset paging). */
-  async *chainRows(batchSize = 10_000): AsyncIterable<ChainRow[]> {
+  /**
+   * One statement iterated in index order, handed on in batches of a thousand rows, so that a
+   * row is checked and dropped while young: in batches of ten thousand (7 MB of documents) the
+   * rows lived long enough to be copied and promoted by the garbage collector, which made
+   * reading twice as slow as the reading itself.
+   */
+  async *chainRows(batchSize = 1000): AsyncIterable<ChainRow[]> {
     const stmt = this.open()
       .prepare('SELECT row_id, id, instance, seq, ts, hash, doc FROM audit_events ORDER BY instance, seq')
       .raw(true);

@@ -46,6 +46,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(await opened.store.get('no-such-id'), undefined);
     });
 
+    it('streams every row for verification in (instance, seq) order, in batches of the size asked', async () => {
+      const batches: { instance: string; seq: number; hash: string }[][] = [];
+      for await (const batch of opened.store.chainRows(7)) batches.push(batch);
+      assert.ok(batches.every((b) => b.length > 0 && b.length <= 7));
+      assert.deepEqual(
+        batches.flat().map((r) => [r.instance, r.seq, r.hash]),
+        [...chainA, ...chainB].map((s) => [s.event.instance, s.event.seq, s.event.hash]),
+      );
+    });
+
     it('pages newest first and oldest first without gaps or repeats', async () => {
       const desc = await allPages(opened, { limit: 7 });
       const asc = await allPages(opened, { limit: 13, order: 'asc' });
