@@ -10,9 +10,19 @@ import type { CompiledPolicy } from './compile.js';
 import { loadPolicy, reloadPolicy } from './load.js';
 
 export interface PolicyWatcher {
-  /** The policy in force. */
-  current(): CompiledPolicy;
+  /** The policy in force: undefined while a file invalid at start (`onInvalidStart`) stays so. */
+  current(): CompiledPolicy | undefined;
   close(): void;
+}
+
+export interface WatchOptions {
+  debounceMs?: number;
+  /**
+   * Given, a file that is invalid at start does not throw: it is reported here, and the first
+   * valid version goes to onChange (for a caller that started from part of the file, as the
+   * egress proxy on its own starts from the `egress:` section).
+   */
+  onInvalidStart?: (err: Error) => void;
 }
 
 export class PolicyReloadError extends Error {
@@ -28,7 +38,7 @@ export class PolicyReloadError extends Error {
 }
 
 /**
- * Loads `file` now (throws if invalid) and reloads it on change.
+ * Loads `file` now (throws if invalid, unless `onInvalidStart` is given) and reloads it on change.
  * @param onChange called with each valid new policy; throwing refuses it like an invalid file
  * @param onError  called when a new version is refused (the old policy stays in force)
  */
@@ -36,10 +46,16 @@ export function watchPolicy(
   file: string,
   onChange: (policy: CompiledPolicy) => void,
   onError: (err: PolicyReloadError) => void,
-  options: { debounceMs?: number } = {},
+  options: WatchOptions = {},
 ): PolicyWatcher {
   const path = resolve(file);
-  let policy = loadPolicy(path);
+  let policy: CompiledPolicy | undefined;
+  try {
+    policy = loadPolicy(path);
+  } catch (err) {
+    if (!options.onInvalidStart) throw err;
+    options.onInvalidStart(err as Error);
+  }
   let timer: NodeJS.Timeout | undefined;
   const debounceMs = options.debounceMs ?? 100;
 
@@ -53,7 +69,7 @@ export function watchPolicy(
       return;
     }
     // Empty or missing: a save in progress; the write that completes it brings another event.
-    if (next === undefined || next.fingerprint === policy.fingerprint) return;
+    if (next === undefined || next.fingerprint === policy?.fingerprint) return;
     try {
       // The listener may refuse the policy too (a custom rule the engine cannot compile).
       onChange(next);

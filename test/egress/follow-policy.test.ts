@@ -105,19 +105,25 @@ describe('egress policy follows the policy file', () => {
     }
   });
 
-  it('a file that is not valid as a whole at start is reported, and the proxy keeps its rules', () => {
+  it('a file not valid as a whole at start: reported, the rules kept, followed from its first valid version', async () => {
     const file = join(dir, 'broken.policy.yaml');
-    writeFileSync(file, 'mode: sometimes\negress:\n  deny: [x.example]\n');
+    writeFileSync(file, `mode: sometimes\negress:\n  deny: ['${target}']\n`);
     const problems: string[] = [];
-    const follower = followEgressPolicy(
-      file,
-      {
-        setPolicy: () => assert.fail('not followed'),
-      },
-      { onProblem: (m) => problems.push(m) },
-    );
-    follower.close();
-    assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /not valid as a whole.*broken\.policy\.yaml/s);
+    let proxy: ForwardProxy | undefined;
+    let follower: { close(): void } | undefined;
+    try {
+      // As `airlock proxy` starts: from the file's egress section alone.
+      proxy = await startForwardProxy({ port: 0, policy: { deny: [target] }, onEvent: () => undefined });
+      follower = followEgressPolicy(file, proxy, { onProblem: (m) => problems.push(m) });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /broken\.policy\.yaml is not valid as a whole.*until a valid version/s);
+      assert.equal(await connectStatus(proxy.port, target), 403);
+
+      writeFileSync(file, policyWith('egress:\n  deny: []\n'));
+      await eventually(proxy.port, target, 200);
+    } finally {
+      follower?.close();
+      await proxy?.close();
+    }
   });
 });

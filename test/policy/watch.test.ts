@@ -35,23 +35,55 @@ describe('watchPolicy', () => {
       { debounceMs: 50 },
     );
     try {
-      assert.equal(w.current().policy.mode, 'enforce');
+      assert.equal(w.current()?.policy.mode, 'enforce');
       await writeFile(file, 'mode: monitor\n');
       const changed = await nextOf(changes, changeWaiters);
       assert.equal(changed.policy.mode, 'monitor');
-      assert.equal(w.current().policy.mode, 'monitor');
+      assert.equal(w.current()?.policy.mode, 'monitor');
 
       await writeFile(file, 'mode: monitor\ncategories: { secret: shred }\n');
       const err = await nextOf(errors, errorWaiters);
       assert.match(err.message, /invalid; keeping the previous policy/);
       assert.match(err.message, /policy\.yaml:2:\d+: categories\.secret/);
-      assert.equal(w.current().policy.mode, 'monitor');
+      assert.equal(w.current()?.policy.mode, 'monitor');
 
       // Editors save by renaming a new file over the old one.
       await writeFile(join(dir, 'policy.yaml.tmp'), 'mode: enforce\non_error: allow\n');
       await rename(join(dir, 'policy.yaml.tmp'), file);
       const renamed = await nextOf(changes, changeWaiters);
       assert.equal(renamed.policy.on_error, 'allow');
+    } finally {
+      w.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('throws for a file invalid at start, unless told to wait for its first valid version', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-watch-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, 'mode: sometimes\n');
+    const noop = () => undefined;
+    assert.throws(() => watchPolicy(file, noop, noop), /mode/);
+    const atStart: Error[] = [];
+    const changes: CompiledPolicy[] = [];
+    const changeWaiters: ((p: CompiledPolicy) => void)[] = [];
+    const w = watchPolicy(
+      file,
+      (p) => (changeWaiters.shift() ?? ((v: CompiledPolicy) => changes.push(v)))(p),
+      noop,
+      {
+        debounceMs: 50,
+        onInvalidStart: (err) => atStart.push(err),
+      },
+    );
+    try {
+      assert.equal(atStart.length, 1);
+      assert.match(atStart[0]!.message, /mode/);
+      assert.equal(w.current(), undefined);
+      await writeFile(file, 'mode: monitor\n');
+      const first = await nextOf(changes, changeWaiters);
+      assert.equal(first.policy.mode, 'monitor');
+      assert.equal(w.current()?.policy.mode, 'monitor');
     } finally {
       w.close();
       await rm(dir, { recursive: true, force: true });
