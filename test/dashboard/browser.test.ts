@@ -4,6 +4,7 @@
  * in the live feed, open its detail, and check that no planted value is anywhere in the page.
  */
 import assert from 'node:assert/strict';
+import { until } from '../helpers/until.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -249,6 +250,62 @@ describe(
       await page.goto(`${base}/`);
       await page.waitForSelector('pre.policy');
       assert.match(page.url(), /#\/policy$/);
+      await context.close();
+    });
+
+    test('the overview asks for its data once on landing, before the app has run; other pages not at all', async () => {
+      const context = await signedInContext();
+      const base = `${s.airlock.gateway.url}/_airlock`;
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      // The app's script is held back until the overview's data has been asked for: only the boot
+      // script, which runs before it, can ask; then the app takes that answer (one request).
+      const overviewAsks: string[] = [];
+      let asked!: () => void;
+      const askedEarly = new Promise<void>((resolve) => (asked = resolve));
+      page.on('request', (r) => {
+        if (!r.url().includes('/api/overview')) return;
+        overviewAsks.push(new URL(r.url()).search);
+        asked();
+      });
+      await page.route('**/_airlock/assets/index-*.js', async (route) => {
+        await askedEarly;
+        await route.continue();
+      });
+      await page.goto(`${base}/`);
+      await page.waitForSelector('.chart-box canvas');
+      assert.deepEqual(overviewAsks, ['?range=24h']);
+      // Another range is asked for when chosen.
+      await page.click('.range button:text("7d")');
+      await page.waitForFunction("document.querySelector('.range button.on')?.textContent === '7d'");
+      await until(() => overviewAsks.length === 2, 'the 7d request');
+      assert.equal(overviewAsks[1], '?range=7d');
+      // The hash changed after the boot script asked for the overview, before the app ran: the
+      // policy page is shown, and opening the overview later asks again instead of taking that
+      // older answer.
+      const moved = await context.newPage();
+      const movedAsks: string[] = [];
+      moved.on('request', (r) => {
+        if (r.url().includes('/api/overview')) movedAsks.push(new URL(r.url()).search);
+      });
+      await moved.addInitScript(
+        "document.addEventListener('readystatechange', () => { if (document.readyState === 'interactive') location.hash = '#/policy'; });",
+      );
+      await moved.goto(`${base}/`);
+      await moved.waitForSelector('pre.policy');
+      assert.deepEqual(movedAsks, ['?range=24h']);
+      await moved.evaluate("location.hash = '#/overview'");
+      await moved.waitForSelector('.stat-value');
+      assert.deepEqual(movedAsks, ['?range=24h', '?range=24h']);
+      // Landing on another page asks for no overview.
+      overviewAsks.length = 0;
+      const live = await context.newPage();
+      live.on('request', (r) => {
+        if (r.url().includes('/api/overview')) overviewAsks.push(new URL(r.url()).search);
+      });
+      await live.goto(`${base}/#/live`);
+      await live.waitForSelector('[data-live-status]');
+      assert.deepEqual(overviewAsks, []);
       await context.close();
     });
 

@@ -20,8 +20,30 @@ export class ApiError extends Error {
   }
 }
 
+interface EarlyRequest {
+  path: string;
+  response: Promise<Response>;
+}
+
+/**
+ * The request web/public/boot.js started for the landing page before this bundle ran, taken by
+ * the first page's first load of the same path (a refresh, another page, ask anew).
+ */
+function takeEarly(path: string): Promise<Response> | undefined {
+  const w = window as { __airlockEarly?: EarlyRequest };
+  const early = w.__airlockEarly;
+  if (early?.path !== path) return undefined;
+  delete w.__airlockEarly;
+  return early.response;
+}
+
+/** Drops a request the first page did not take (it opened elsewhere): later loads ask anew. */
+export function forgetEarly(): void {
+  delete (window as { __airlockEarly?: EarlyRequest }).__airlockEarly;
+}
+
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(`${BASE}/api/${path}`, { credentials: 'same-origin', signal });
+  const res = await (takeEarly(path) ?? fetch(`${BASE}/api/${path}`, { credentials: 'same-origin', signal }));
   if (res.status === 401) {
     location.assign(`${BASE}/login`);
     throw new ApiError(401, 'signed out');

@@ -1,7 +1,7 @@
 /** The dashboard app: a hash router over five pages (the server serves one index.html). */
 import { render } from 'preact';
 import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
-import { BASE } from './api.js';
+import { BASE, forgetEarly } from './api.js';
 import { Egress } from './pages/Egress.js';
 import { EventDetail } from './pages/EventDetail.js';
 import { Live } from './pages/Live.js';
@@ -84,3 +84,6 @@ function App() {
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);
+// The first page's loads start in its layout effects, within render(): whatever the boot script
+// asked for and that page did not take (the hash changed before the app ran) would be stale later.
+forgetEarly();

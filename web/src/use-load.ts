@@ -1,5 +1,5 @@
 /** Loads data for a page and aborts the fetch when the page or its inputs change. */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 export interface Loaded<T> {
   data?: T;
@@ -9,7 +9,10 @@ export interface Loaded<T> {
 
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ loading: true });
-  useEffect(() => {
+  // A layout effect: it runs as soon as the page is rendered, where an effect waits for the next
+  // frame, which a loaded browser draws hundreds of milliseconds later (the fetch, or the answer
+  // web/public/boot.js already has, would wait with it).
+  useLayoutEffect(() => {
     const abort = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     load(abort.signal).then(

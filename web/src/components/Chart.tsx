@@ -1,5 +1,5 @@
 /** A time-series chart: uPlot (small, canvas, fast with thousands of points) in a resizing box. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { StatsSeries } from '../../../src/dashboard/api-types.js';
@@ -27,7 +27,9 @@ function fold(series: StatsSeries[], max: number, length: number): StatsSeries[]
 export function Chart({ title, buckets, series, max = 6 }: Props) {
   const box = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
+  // Made before the frame is drawn (a layout effect), so that the page's first frame with the data
+  // has its charts, instead of one frame later.
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
     const shown = fold(series, max, buckets.length);
