@@ -261,8 +261,8 @@ export class SqliteAuditStore implements AuditStore {
   /**
    * One statement iterated in index order, handed on in batches of a thousand rows, so that a
    * row is checked and dropped while young: in batches of ten thousand (7 MB of documents) the
-   * rows lived long enough to be copied and promoted by the garbage collector, which made
-   * reading twice as slow as the reading itself.
+   * rows lived long enough to be copied and promoted by the garbage collector, which doubled
+   * what a verify pass cost.
    */
   async *chainRows(batchSize = 1000): AsyncIterable<ChainRow[]> {
     const stmt = this.open()

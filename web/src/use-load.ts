@@ -16,7 +16,10 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
     const abort = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     load(abort.signal).then(
-      (data) => setState({ data, loading: false }),
+      // An answer that outlived its page or inputs (the boot script's cannot be aborted) is dropped.
+      (data) => {
+        if (!abort.signal.aborted) setState({ data, loading: false });
+      },
       (err: unknown) => {
         if (!abort.signal.aborted) setState({ error: (err as Error).message, loading: false });
       },

@@ -61,6 +61,7 @@ function Top({
 }
 
 export function Overview() {
+  // The landing range: web/public/boot.js asks for it before the app runs.
   const [range, setRange] = useState<OverviewRange>('24h');
   const [tick, setTick] = useState(0);
   // Redrawn every 30 s while open; the server answers from its cache most of the time.
