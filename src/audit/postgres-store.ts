@@ -32,7 +32,7 @@ import type {
 } from './store.js';
 import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
-import { verifyRows, type VerifyReport } from './verify.js';
+import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://...`; a `schema` query parameter selects the schema (default: search_path). */
@@ -236,8 +236,8 @@ export class PostgresAuditStore implements AuditStore {
     return anchorsOf(this.runner, this.tables);
   }
 
-  async verify(): Promise<VerifyReport> {
-    return verifyRows(this.chainRows(), await this.anchors());
+  async verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyRows(this.chainRows(), await this.anchors(), options);
   }
 
   async prune(before: Date): Promise<number> {

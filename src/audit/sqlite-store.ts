@@ -35,7 +35,7 @@ import type {
 import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import { SPOOL_DOC_START } from './chain.js';
-import { verifyRows, type VerifyReport } from './verify.js';
+import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -285,8 +285,8 @@ export class SqliteAuditStore implements AuditStore {
     return anchorsOf(this.runner, TABLES);
   }
 
-  async verify(): Promise<VerifyReport> {
-    return verifyRows(this.chainRows(), await this.anchors());
+  async verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyRows(this.chainRows(), await this.anchors(), options);
   }
 
   async prune(before: Date): Promise<number> {

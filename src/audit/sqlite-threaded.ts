@@ -21,7 +21,7 @@ import type {
 } from './store.js';
 import type { StatsOptions, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
-import type { VerifyReport } from './verify.js';
+import type { VerifyOptions, VerifyReport } from './verify.js';
 
 type WriterCall = { op: 'append'; rows: RowBatch } | { op: 'prune'; before: number } | { op: 'synchronous' };
 
@@ -100,8 +100,8 @@ export class ThreadedSqliteStore implements AuditStore {
     return this.reader.anchors();
   }
 
-  verify(): Promise<VerifyReport> {
-    return this.reader.verify();
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return this.reader.verify(options);
   }
 
   /** The calling thread's connection (tests tamper through it). */

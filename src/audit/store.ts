@@ -7,7 +7,7 @@
 import type { Category, Severity } from '../detect/types.js';
 import type { Provider } from '../errors.js';
 import type { AuditDecision, AuditEvent, AuditKind, SealedEvent } from './types.js';
-import type { VerifyReport } from './verify.js';
+import type { VerifyOptions, VerifyReport } from './verify.js';
 
 export interface AuditFilter {
   /** Inclusive lower bound on the event time. */
@@ -126,7 +126,7 @@ export interface AuditStore {
   chainRows(batchSize?: number): AsyncIterable<ChainRow[]>;
   anchors(): Promise<ChainAnchor[]>;
   /** Checks every instance's chain; streams the rows, so memory stays flat. */
-  verify(): Promise<VerifyReport>;
+  verify(options?: VerifyOptions): Promise<VerifyReport>;
   /** Deletes events older than `before` (each chain's oldest rows) and records an anchor. */
   prune(before: Date): Promise<number>;
   close(): Promise<void>;

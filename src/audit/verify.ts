@@ -201,12 +201,23 @@ export class ChainVerifier {
   }
 }
 
+export interface VerifyOptions {
+  /** Told the number of events checked so far, after each batch of rows (a progress display). */
+  onProgress?: (events: number) => void;
+}
+
 /** Runs the verifier over a store's streamed rows. */
 export async function verifyRows(
   rows: AsyncIterable<ChainRow[]>,
   anchors: readonly ChainAnchor[],
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const verifier = new ChainVerifier(anchors);
-  for await (const batch of rows) for (const row of batch) verifier.push(row);
+  let events = 0;
+  for await (const batch of rows) {
+    for (const row of batch) verifier.push(row);
+    events += batch.length;
+    options.onProgress?.(events);
+  }
   return verifier.finish();
 }

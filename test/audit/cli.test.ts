@@ -14,17 +14,18 @@ import {
   runAuditExport,
   runAuditTail,
   runAuditVerify,
+  verifyProgress,
   type AuditIo,
 } from '../../src/cli/commands/audit.js';
 import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 
-function captureIo(): AuditIo & { out: () => string; err: () => string } {
+function captureIo(isTTY = false): AuditIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => (err += s) },
+    stderr: { write: (s: string) => (err += s), isTTY },
     out: () => out,
     err: () => err,
   };
@@ -132,6 +133,13 @@ describe('airlock audit CLI', () => {
     const ok = captureIo();
     assert.equal(await runAuditVerify({ dataDir }, ok), 0);
     assert.match(ok.out(), /audit log OK: 40 events in 1 chains/);
+    assert.equal(ok.err(), '', 'no progress line when stderr is not a terminal');
+    // On a terminal a quick verify shows none either (no flicker), nor with --no-progress.
+    for (const progress of [undefined, false]) {
+      const tty = captureIo(true);
+      assert.equal(await runAuditVerify({ dataDir, ...(progress === false ? { progress } : {}) }, tty), 0);
+      assert.equal(tty.err(), '');
+    }
     const copy = join(tmp.dir, 'tampered.db');
     await writeFile(copy, await readFile(join(dataDir, 'audit.db')));
     const store = new SqliteAuditStore({ path: copy });
@@ -146,6 +154,33 @@ describe('airlock audit CLI', () => {
       bad.out(),
       /TAMPERED: first bad row is row \d+ \(id \w+, instance cli-test, seq 7\): .*edited/,
     );
+  });
+
+  it("shows a long verify's progress on a terminal: from a quarter second, ten times a second at most, erased at the end", () => {
+    let now = 1_000_000;
+    let written = '';
+    const err = () => written;
+    const progress = verifyProgress({ write: (s: string) => (written += s), isTTY: true }, () => now);
+    progress.update(1000);
+    now += 200;
+    progress.update(2000);
+    assert.equal(err(), '', 'nothing in the first quarter second');
+    now += 300;
+    progress.update(250_000);
+    assert.equal(err(), '\r\x1b[Kverifying: 250,000 events, 500,000/s');
+    now += 50;
+    progress.update(260_000);
+    assert.equal(err().split('\r').length, 2, 'not redrawn within 100 ms');
+    now += 100;
+    progress.update(325_000);
+    assert.ok(err().endsWith('\r\x1b[Kverifying: 325,000 events, 500,000/s'), JSON.stringify(err()));
+    progress.clear();
+    assert.ok(err().endsWith('\r\x1b[K'), 'the line is erased');
+    let quiet = '';
+    const quick = verifyProgress({ write: (s: string) => (quiet += s), isTTY: true }, () => now);
+    quick.update(40);
+    quick.clear();
+    assert.equal(quiet, '', 'a verify that never drew erases nothing');
   });
 
   it('says which store and where when it is missing, corrupt or unreachable (exit 2)', async () => {

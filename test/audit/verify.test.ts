@@ -60,6 +60,14 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    it('tells its progress after each batch of rows, up to every event', async () => {
+      const seen: number[] = [];
+      assert.equal((await opened.store.verify({ onProgress: (n) => seen.push(n) })).ok, true);
+      assert.ok(seen.length >= 1);
+      assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]!));
+      assert.equal(seen[seen.length - 1], 50);
+    });
+
     it('names a row whose content was edited', async () => {
       await opened.exec(
         `UPDATE $events SET doc = replace(doc, '"bytes_out":2000', '"bytes_out":1') ${where('inst-a', 12)}`,

@@ -3,7 +3,7 @@
  * audit stores (src/cli/commands/audit.ts does the work, loaded when a command runs).
  */
 import { Command, Option } from 'commander';
-import type { ExportCliOptions, StoreOptions, TailCliOptions } from '../commands/audit.js';
+import type { ExportCliOptions, TailCliOptions, VerifyCliOptions } from '../commands/audit.js';
 import { configOption, dataDirOption } from '../options.js';
 
 const impl = () => import('../commands/audit.js');
@@ -69,10 +69,9 @@ export function registerAuditCommand(program: Command): void {
     .command('verify')
     .description('check every hash chain; exit 0 intact, 1 tampered (first bad row named), 2 error')
     .option('--json', 'print the full report as JSON')
+    .option('--no-progress', 'no progress line on stderr, even on a terminal')
     .addOption(dataDirOption())
     .addOption(configOption())
     .addOption(storeOption())
-    .action(async (opts: StoreOptions & { json?: boolean }) =>
-      setExit(await (await impl()).runAuditVerify(opts)),
-    );
+    .action(async (opts: VerifyCliOptions) => setExit(await (await impl()).runAuditVerify(opts)));
 }
