@@ -14,6 +14,8 @@ export interface ExportOptions {
   format: ExportFormat;
   since?: Date;
   until?: Date;
+  /** Told the number of events written so far, after each page (a progress display). */
+  onProgress?: (events: number) => void;
 }
 
 export interface LineSink {
@@ -132,6 +134,7 @@ export async function exportEvents(
     });
     for (const event of page.events) await write(formatEvent(event, options.format));
     count += page.events.length;
+    options.onProgress?.(count);
     cursor = page.next;
   } while (cursor);
   return count;

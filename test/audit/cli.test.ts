@@ -1,5 +1,6 @@
 /** `airlock audit tail | export | verify`, run in-process: output, formats and exit codes. */
 import assert from 'node:assert/strict';
+import { exportEvents } from '../../src/audit/export.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,7 @@ import {
   runAuditExport,
   runAuditTail,
   runAuditVerify,
-  verifyProgress,
+  countProgress,
   type AuditIo,
 } from '../../src/cli/commands/audit.js';
 import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
@@ -102,6 +103,15 @@ describe('airlock audit CLI', () => {
     assert.ok(rows[3]!.includes(`"'=HYPERLINK(""http://x"",""a,b"")"`), rows[3]);
     const blocked = rows.find((r) => r.includes(',block,'));
     assert.ok(blocked?.includes('aws-access-key;env-hostname'));
+    // On a terminal, a quick export to a file draws no progress line; its counts reach the end.
+    const tty = captureIo(true);
+    assert.equal(await runAuditExport({ dataDir, format: 'jsonl', output: `${output}.jsonl` }, tty), 0);
+    assert.equal(tty.err(), `exported 40 events to ${output}.jsonl\n`);
+    const store = new SqliteAuditStore({ path: join(dataDir, 'audit.db'), mustExist: true });
+    const seen: number[] = [];
+    await exportEvents(store, { format: 'jsonl', onProgress: (n) => seen.push(n) }, { write: () => true });
+    await store.close();
+    assert.deepEqual(seen, [40]);
   });
 
   it('ends quietly when the reader of its output goes away (export | head)', async () => {
@@ -156,11 +166,15 @@ describe('airlock audit CLI', () => {
     );
   });
 
-  it("shows a long verify's progress on a terminal: from a quarter second, ten times a second at most, erased at the end", () => {
+  it("shows a long verify's or export's progress on a terminal: from a quarter second, ten times a second at most, erased at the end", () => {
     let now = 1_000_000;
     let written = '';
     const err = () => written;
-    const progress = verifyProgress({ write: (s: string) => (written += s), isTTY: true }, () => now);
+    const progress = countProgress(
+      { write: (s: string) => (written += s), isTTY: true },
+      'verifying',
+      () => now,
+    );
     progress.update(1000);
     now += 200;
     progress.update(2000);
@@ -177,10 +191,19 @@ describe('airlock audit CLI', () => {
     progress.clear();
     assert.ok(err().endsWith('\r\x1b[K'), 'the line is erased');
     let quiet = '';
-    const quick = verifyProgress({ write: (s: string) => (quiet += s), isTTY: true }, () => now);
+    const quick = countProgress({ write: (s: string) => (quiet += s), isTTY: true }, 'exporting', () => now);
     quick.update(40);
     quick.clear();
-    assert.equal(quiet, '', 'a verify that never drew erases nothing');
+    assert.equal(quiet, '', 'a run that never drew erases nothing');
+    let exported = '';
+    const exporting = countProgress(
+      { write: (s: string) => (exported += s), isTTY: true },
+      'exporting',
+      () => now,
+    );
+    now += 1000;
+    exporting.update(70_000);
+    assert.equal(exported, '\r\x1b[Kexporting: 70,000 events, 70,000/s');
   });
 
   it('says which store and where when it is missing, corrupt or unreachable (exit 2)', async () => {

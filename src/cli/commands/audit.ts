@@ -33,6 +33,8 @@ export interface StoreOptions {
 
 export interface ExportCliOptions extends StoreOptions {
   format: ExportFormat;
+  /** false (`--no-progress`): no progress line with --output, even on a terminal. */
+  progress?: boolean;
   since?: string;
   until?: string;
   output?: string;
@@ -130,22 +132,31 @@ export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = proce
       await exportEvents(store, { format: opts.format, since, until }, io.stdout);
       return 0;
     }
+    // Only with --output: on stdout the events themselves are what the terminal shows.
+    const progress =
+      opts.progress !== false && io.stderr.isTTY ? countProgress(io.stderr, 'exporting') : undefined;
     const file = createWriteStream(opts.output, { mode: 0o600 });
-    const count = await exportEvents(store, { format: opts.format, since, until }, file);
+    const count = await exportEvents(
+      store,
+      { format: opts.format, since, until, ...(progress ? { onProgress: progress.update } : {}) },
+      file,
+    );
     file.end();
     await finished(file);
+    progress?.clear();
     io.stderr.write(`exported ${count} events to ${opts.output}\n`);
     return 0;
   });
 }
 
 /**
- * One line on a terminal while a verify runs (a log of millions of events takes minutes): events
- * checked and the rate, from a quarter second on (a quick verify shows none), redrawn at most ten
- * times a second, erased at the end.
+ * One line on a terminal while a verify or an export to a file runs (a log of millions of events
+ * takes minutes): events so far and the rate, from a quarter second on (a quick run shows none),
+ * redrawn at most ten times a second, erased at the end.
  */
-export function verifyProgress(
+export function countProgress(
   sink: AuditIo['stderr'],
+  doing: 'verifying' | 'exporting',
   clock: () => number = Date.now,
 ): { update: (events: number) => void; clear: () => void } {
   const started = clock();
@@ -159,7 +170,7 @@ export function verifyProgress(
       drawn = true;
       const rate = Math.round(events / ((now - started) / 1000));
       sink.write(
-        `\r\x1b[Kverifying: ${events.toLocaleString('en-US')} events, ${rate.toLocaleString('en-US')}/s`,
+        `\r\x1b[K${doing}: ${events.toLocaleString('en-US')} events, ${rate.toLocaleString('en-US')}/s`,
       );
     },
     clear: () => {
@@ -171,7 +182,8 @@ export function verifyProgress(
 export async function runAuditVerify(opts: VerifyCliOptions, io: AuditIo = processIo): Promise<number> {
   return withStore(opts, io, async (store) => {
     const started = Date.now();
-    const progress = opts.progress !== false && io.stderr.isTTY ? verifyProgress(io.stderr) : undefined;
+    const progress =
+      opts.progress !== false && io.stderr.isTTY ? countProgress(io.stderr, 'verifying') : undefined;
     const report = await store.verify(progress ? { onProgress: progress.update } : {});
     progress?.clear();
     const seconds = (Date.now() - started) / 1000;

@@ -57,6 +57,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--since <time>', 'from this time: ISO 8601 (2026-01-31T12:00:00Z) or back from now (24h, 7d)')
     .option('--until <time>', 'before this time: ISO 8601 or back from now')
     .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .option('--no-progress', 'with --output: no progress line on stderr, even on a terminal')
     .addOption(dataDirOption())
     .addOption(configOption())
     .addOption(storeOption())
