@@ -1,12 +1,10 @@
 /**
- * A one-line progress bar for terminals: files, bytes, findings and rate, redrawn at most ten
- * times a second on stderr. Silent when stderr is not a TTY (CI logs stay clean).
+ * A one-line progress bar for terminals: files, bytes, findings and rate, on stderr through a
+ * StatusLine (at most ten redraws a second; silent when stderr is not a TTY, so CI logs stay clean).
  */
-export interface ProgressSink {
-  isTTY?: boolean;
-  columns?: number;
-  write(text: string): unknown;
-}
+import { StatusLine, type StatusSink } from '../status-line.js';
+
+export type ProgressSink = StatusSink;
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -23,29 +21,26 @@ export class Progress {
   private files = 0;
   private bytes = 0;
   private findings = 0;
-  private lastDraw = 0;
   private readonly started = Date.now();
-  private drawn = false;
+  private readonly status: StatusLine;
 
   constructor(
-    private readonly sink: ProgressSink | undefined,
+    sink: ProgressSink | undefined,
     private readonly totalFiles: number,
     private readonly totalBytes: number,
-  ) {}
-
-  get enabled(): boolean {
-    return this.sink?.isTTY === true;
+  ) {
+    this.status = new StatusLine(sink);
   }
 
   addBytes(n: number): void {
     this.bytes += n;
-    this.draw(false);
+    this.status.show(() => this.line());
   }
 
   fileDone(findings: number): void {
     this.files += 1;
     this.findings += findings;
-    this.draw(false);
+    this.status.show(() => this.line());
   }
 
   line(): string {
@@ -58,17 +53,7 @@ export class Progress {
     return `${bar} ${this.files}/${this.totalFiles} files, ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}, ${this.findings} findings, ${formatBytes(this.bytes / seconds)}/s`;
   }
 
-  private draw(force: boolean): void {
-    if (!this.enabled || !this.sink) return;
-    const now = Date.now();
-    if (!force && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
-    const cols = this.sink.columns ?? 100;
-    this.sink.write(`\r\x1b[2K${this.line().slice(0, cols - 1)}`);
-    this.drawn = true;
-  }
-
   finish(): void {
-    if (this.drawn && this.sink) this.sink.write('\r\x1b[2K');
+    this.status.clear();
   }
 }

@@ -181,15 +181,15 @@ describe('airlock audit CLI', () => {
     assert.equal(err(), '', 'nothing in the first quarter second');
     now += 300;
     progress.update(250_000);
-    assert.equal(err(), '\r\x1b[Kverifying: 250,000 events, 500,000/s');
+    assert.equal(err(), '\r\x1b[2Kverifying: 250,000 events, 500,000/s');
     now += 50;
     progress.update(260_000);
     assert.equal(err().split('\r').length, 2, 'not redrawn within 100 ms');
     now += 100;
     progress.update(325_000);
-    assert.ok(err().endsWith('\r\x1b[Kverifying: 325,000 events, 500,000/s'), JSON.stringify(err()));
+    assert.ok(err().endsWith('\r\x1b[2Kverifying: 325,000 events, 500,000/s'), JSON.stringify(err()));
     progress.clear();
-    assert.ok(err().endsWith('\r\x1b[K'), 'the line is erased');
+    assert.ok(err().endsWith('\r\x1b[2K'), 'the line is erased');
     let quiet = '';
     const quick = countProgress({ write: (s: string) => (quiet += s), isTTY: true }, 'exporting', () => now);
     quick.update(40);
@@ -203,7 +203,7 @@ describe('airlock audit CLI', () => {
     );
     now += 1000;
     exporting.update(70_000);
-    assert.equal(exported, '\r\x1b[Kexporting: 70,000 events, 70,000/s');
+    assert.equal(exported, '\r\x1b[2Kexporting: 70,000 events, 70,000/s');
   });
 
   it('says which store and where when it is missing, corrupt or unreachable (exit 2)', async () => {

@@ -10,6 +10,7 @@ import { finished } from 'node:stream/promises';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { loadPolicyOrDefault } from '../../policy/load.js';
 import { parseTimeArg } from '../../audit/duration.js';
+import { StatusLine, type StatusSink } from '../../status-line.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
@@ -19,8 +20,8 @@ export { registerAuditCommand } from '../register/audit.js';
 
 export interface AuditIo {
   stdout: LineSink;
-  /** A terminal (`isTTY`) gets a progress line while a long verify runs. */
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
+  /** A terminal (`isTTY`) gets a progress line while a long verify or export runs. */
+  stderr: StatusSink;
 }
 
 export interface StoreOptions {
@@ -150,9 +151,9 @@ export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = proce
 }
 
 /**
- * One line on a terminal while a verify or an export to a file runs (a log of millions of events
- * takes minutes): events so far and the rate, from a quarter second on (a quick run shows none),
- * redrawn at most ten times a second, erased at the end.
+ * The line a verify or an export to a file shows on a terminal (a log of millions of events
+ * takes minutes): events so far and the rate, drawn by a StatusLine from a quarter second on (a
+ * quick run shows none), erased at the end.
  */
 export function countProgress(
   sink: AuditIo['stderr'],
@@ -160,22 +161,17 @@ export function countProgress(
   clock: () => number = Date.now,
 ): { update: (events: number) => void; clear: () => void } {
   const started = clock();
-  let drawnAt = started;
-  let drawn = false;
+  const line = new StatusLine(sink, clock);
   return {
     update: (events) => {
-      const now = clock();
-      if (now - started < 250 || now - drawnAt < 100) return;
-      drawnAt = now;
-      drawn = true;
-      const rate = Math.round(events / ((now - started) / 1000));
-      sink.write(
-        `\r\x1b[K${doing}: ${events.toLocaleString('en-US')} events, ${rate.toLocaleString('en-US')}/s`,
+      const seconds = (clock() - started) / 1000;
+      if (seconds < 0.25) return;
+      line.show(
+        () =>
+          `${doing}: ${events.toLocaleString('en-US')} events, ${Math.round(events / seconds).toLocaleString('en-US')}/s`,
       );
     },
-    clear: () => {
-      if (drawn) sink.write('\r\x1b[K');
-    },
+    clear: () => line.clear(),
   };
 }
 
