@@ -23,6 +23,8 @@ export class Progress {
   private findings = 0;
   private readonly started = Date.now();
   private readonly status: StatusLine;
+  /** Made once: show() is called for every chunk read. */
+  private readonly text = (): string => this.line();
 
   constructor(
     sink: ProgressSink | undefined,
@@ -34,13 +36,13 @@ export class Progress {
 
   addBytes(n: number): void {
     this.bytes += n;
-    this.status.show(() => this.line());
+    this.status.show(this.text);
   }
 
   fileDone(findings: number): void {
     this.files += 1;
     this.findings += findings;
-    this.status.show(() => this.line());
+    this.status.show(this.text);
   }
 
   line(): string {
