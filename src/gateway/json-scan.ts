@@ -217,6 +217,24 @@ export function scanJson(body: Uint8Array): JsonScan | undefined {
   return scanJsonBytes(body);
 }
 
+/**
+ * `scanJson` of the concatenation of `chunks` (`size` bytes in all), without making it: each
+ * chunk is copied into the scanner's input where it belongs.
+ */
+export function scanJsonChunks(chunks: readonly Uint8Array[], size: number): JsonScan | undefined {
+  if (wasm !== undefined && size <= wasm.capacity) {
+    let at = 0;
+    for (const chunk of chunks) {
+      wasm.input.set(chunk, at);
+      at += chunk.length;
+    }
+    const verdict = wasm.scan(size);
+    if (verdict === 0) return undefined;
+    if (verdict === 1) return wasmModel(wasm, wasm.input.subarray(0, size));
+  }
+  return scanJsonBytes(Buffer.concat(chunks, size));
+}
+
 /** Instances not in use by a streamed scan, kept for the next (each holds 1 MiB of input). */
 const idle: WasmScanner[] = [];
 const MAX_IDLE = 4;

@@ -14,7 +14,7 @@ import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
-import { decodeBody, readBody } from './body.js';
+import { decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
 import type { Exchange, ExchangeListener } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { JsonArrayStreamRestorer } from './json-array-stream.js';
@@ -26,7 +26,7 @@ import {
   type Restorer,
   type StreamRestorer,
 } from './inspector.js';
-import { scanJson, type JsonScan } from './json-scan.js';
+import { scanJson, scanJsonChunks, type JsonScan } from './json-scan.js';
 import { markPhase, phasesObserved } from './phases.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
@@ -149,6 +149,10 @@ async function handle(scope: ExchangeScope): Promise<void> {
     const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n));
     if (streamed) {
       await forwardWhileReading(scope, streamed);
+      return;
+    }
+    if (req.headers['content-encoding'] === undefined) {
+      await forwardAsRead(scope, await readBodyChunks(req, limit));
       return;
     }
   }
@@ -274,11 +278,45 @@ async function forwardWhileReading(scope: ExchangeScope, streamed: StreamedBody)
   await forwarding;
 }
 
+/**
+ * The gateway with no inspector and a body read whole: checked in the chunks it came in and
+ * sent on as them (see readBodyChunks), the upstream request letting go of each once written.
+ */
+async function forwardAsRead(scope: ExchangeScope, read: BodyChunks): Promise<void> {
+  const { route, dialect, req, ex } = scope;
+  ex.bytesIn = read.size;
+  markPhase(ex.id, 'read');
+  const scan = scanJsonChunks(read.chunks, read.size);
+  if (scan === undefined) {
+    try {
+      parseJsonBytes(joinChunks(read));
+    } catch (err) {
+      throw new AirlockError('AIRLOCK_BAD_JSON', (err as Error).message);
+    }
+  }
+  markPhase(ex.id, 'parsed');
+  ex.model = dialect.model({ model: scan?.model }, route.path);
+  markPhase(ex.id, 'inspected');
+  ex.summary = passThroughSummary;
+  const headers = upstreamRequestHeaders(req.headers, { bodyRewritten: false });
+  const body = read.chunks.length === 1 ? read.chunks[0] : handOver(read.chunks);
+  await dispatchUpstream(scope, headers, body, undefined, false);
+}
+
+/** The chunks one by one, each forgotten here as it is handed over. */
+function* handOver(chunks: (Buffer | undefined)[]): Generator<Buffer> {
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    chunks[i] = undefined;
+    yield chunk;
+  }
+}
+
 /** Sends the request upstream and relays the answer; settles when the exchange is over. */
 function dispatchUpstream(
   { ctx, route, res, ex, gone, settle }: ExchangeScope,
   headers: Record<string, string | string[]>,
-  body: Buffer | Readable | undefined,
+  body: Buffer | Readable | Iterable<Buffer> | undefined,
   restorer: Restorer | undefined,
   jsonArray: boolean,
 ): Promise<void> {
@@ -305,7 +343,8 @@ function dispatchUpstream(
           path: target.basePath + route.path + route.search,
           method: ex.method as Dispatcher.HttpMethod,
           headers,
-          body,
+          // undici documents (and takes) iterables of chunks, which its types leave out.
+          body: body as Buffer | Readable | undefined,
         },
         relay,
       );

@@ -8,6 +8,7 @@ import {
   jsonScanBuild,
   scanJson,
   scanJsonBytes,
+  scanJsonChunks,
   type JsonScan,
 } from '../../src/gateway/json-scan.js';
 
@@ -69,6 +70,14 @@ function check(bytes: Buffer): void {
   // As the gateway scans a body that arrives in chunks: every cut must give the same verdict.
   const sizes = [7, 16, 17, 1000, 65_536];
   if (bytes.length <= 3000) sizes.push(1, 2, 3);
+  for (const size of sizes) {
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+    const whole = scanJsonChunks(chunks, bytes.length);
+    const label = `read whole in ${size}-byte chunks: ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`;
+    assert.equal(whole !== undefined, want.ok, label);
+    if (whole) assert.equal(whole.model, want.model, label);
+  }
   for (const size of sizes) {
     const got = streamed(bytes, size);
     if (got === 'over capacity') break;

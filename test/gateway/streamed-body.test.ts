@@ -118,6 +118,48 @@ after(async () => {
   upstream.server.close();
 });
 
+describe('a smaller body through the gateway with no inspector (read whole, sent on as its chunks)', () => {
+  /** Parts written with a pause between them, so that the gateway reads the body as several chunks. */
+  const paused = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+  test('reaches the upstream byte for byte, with its model and size reported', async () => {
+    const body = bigMessage(100_000);
+    assert.ok(body.length < STREAM_BODY_FROM);
+    const before = upstream.seen.length;
+    const parts = [body.subarray(0, 30_000), body.subarray(30_000, 30_001), body.subarray(30_001)];
+    const res = await within(post(gw, parts, paused), 'the exchange');
+    assert.equal(res.status, 200);
+    const seen = upstream.seen[before]!;
+    assert.ok(seen.complete);
+    assert.ok(seen.body.equals(body), 'the upstream got exactly the bytes the client sent');
+    assert.equal(seen.headers['content-length'], String(body.length));
+    const ex = exchanges.at(-1)!;
+    assert.equal(ex.model, 'claude-streamed-1');
+    assert.equal(ex.bytesIn, body.length);
+  });
+
+  test('not JSON: 400 with the parser message, and nothing reaches the upstream', async () => {
+    const good = bigMessage(50_000);
+    const bad = Buffer.concat([good.subarray(0, -1), Buffer.from(']')]);
+    const before = upstream.seen.length;
+    const res = await within(
+      post(gw, [bad.subarray(0, 20_000), bad.subarray(20_000)], paused),
+      'the exchange',
+    );
+    assert.equal(res.status, 400);
+    const error = JSON.parse(res.body) as { error: { type: string; message: string } };
+    let parserMessage = '';
+    try {
+      JSON.parse(bad.toString('utf8'));
+    } catch (err) {
+      parserMessage = (err as Error).message;
+    }
+    assert.ok(error.error.message.includes(parserMessage.slice(0, 40)), error.error.message);
+    assert.equal(upstream.seen.length, before);
+    assert.equal(exchanges.at(-1)!.errorCode, 'AIRLOCK_BAD_JSON');
+  });
+});
+
 describe('a large body through the gateway with no inspector', () => {
   test('reaches the upstream before the client has sent all of it, byte for byte', async () => {
     const body = bigMessage(600_000);
