@@ -123,6 +123,22 @@ function fullVsPass(totals: number[][]): {
   };
 }
 
+/**
+ * The core's first streamed event against the pass-through's: the difference of their p50s
+ * with a 95% bootstrap interval over the paired samples (as fullVsPass).
+ */
+function firstEventVsPass(firsts: number[][]): { added: number; lo: number; hi: number } {
+  const rows = firsts[0]!.map((_, i) => firsts.map((t) => t[i]!));
+  const p50Of = (sample: readonly number[][], j: number) =>
+    percentile(
+      sample.map((row) => row[j]!),
+      50,
+    );
+  const addedOf = (sample: readonly number[][]) => p50Of(sample, 2) - p50Of(sample, 1);
+  const { lo, hi } = bootstrapInterval(rows, addedOf);
+  return { added: addedOf(rows), lo, hi };
+}
+
 /** Requests per second of each target: over the whole run, and per round. */
 interface Throughput {
   /** requests / time over every slice of the target */
@@ -251,6 +267,7 @@ export async function runGatewayBench(): Promise<string> {
     const latencyRows: (string | number)[][] = [];
     const stepColumns: [string, StepTime[]][] = [];
     const pipelineRows: (string | number)[][] = [];
+    const firstEventRows: (string | number)[][] = [];
     const cases: [string, (stream: boolean) => Record<string, unknown>, number][] = [
       ['10 KB', (stream) => claudeCodeRequest(10_000, { stream }), quick ? 100 : 400],
       ['100 KB', (stream) => claudeCodeRequest(100_000, { stream }), quick ? 100 : 400],
@@ -278,6 +295,15 @@ export async function runGatewayBench(): Promise<string> {
             [`core, ${answer}`, await core.phases()],
             [`full, ${answer}`, await full.phases()],
           );
+        }
+        if (stream) {
+          const v = firstEventVsPass(firsts);
+          firstEventRows.push([
+            `${label} (${(body.length / 1000).toFixed(0)} KB)`,
+            n,
+            `${fmt(v.added)} (${fmt(v.lo)}–${fmt(v.hi)})`,
+            v.hi <= 0.3 ? 'yes' : v.lo > 0.3 ? 'no' : 'not told apart',
+          ]);
         }
         const [d, p, c, f] = totals.map((r, j) => ({
           p50: percentile(r, 50),
@@ -331,6 +357,17 @@ export async function runGatewayBench(): Promise<string> {
       out.push(
         `\nRequests interleaved in blocks: each round sends ${BLOCK} requests to every target in turn, in ` +
           'an order rotated per round; added = p50 of a target − p50 of direct over the same rounds.',
+      );
+      out.push('\n### First streamed event: core vs pass-through\n');
+      out.push(
+        table(
+          ['request', 'requests per target', 'core − pass-through, p50 ms (95% interval)', '≤ 0.3 ms'],
+          firstEventRows,
+        ),
+      );
+      out.push(
+        '\nThe interval as for the pipeline below; "not told apart" when it holds 0.3 ms: this run cannot ' +
+          'say on which side of the target the core is.',
       );
       out.push('\n### Whole pipeline on the Claude Code capture: full vs direct and vs pass-through\n');
       out.push(
