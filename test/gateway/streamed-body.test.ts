@@ -92,6 +92,20 @@ async function post(
   return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
 }
 
+/** The gateway's 400 for a body that is not JSON: Anthropic's error shape, with JSON.parse's message. */
+function assertParserError(answer: string, bad: Buffer): void {
+  const error = JSON.parse(answer) as { type: string; error: { type: string; message: string } };
+  assert.equal(error.error.type, 'invalid_request_error');
+  let parserMessage = '';
+  try {
+    JSON.parse(bad.toString('utf8'));
+  } catch (err) {
+    parserMessage = (err as Error).message;
+  }
+  assert.ok(parserMessage !== '', 'the test body must not be JSON');
+  assert.ok(error.error.message.includes(parserMessage.slice(0, 40)), error.error.message);
+}
+
 /** Fails instead of hanging when `p` does not settle. */
 function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -147,14 +161,7 @@ describe('a smaller body through the gateway with no inspector (read whole, sent
       'the exchange',
     );
     assert.equal(res.status, 400);
-    const error = JSON.parse(res.body) as { error: { type: string; message: string } };
-    let parserMessage = '';
-    try {
-      JSON.parse(bad.toString('utf8'));
-    } catch (err) {
-      parserMessage = (err as Error).message;
-    }
-    assert.ok(error.error.message.includes(parserMessage.slice(0, 40)), error.error.message);
+    assertParserError(res.body, bad);
     assert.equal(upstream.seen.length, before);
     assert.equal(exchanges.at(-1)!.errorCode, 'AIRLOCK_BAD_JSON');
   });
@@ -218,15 +225,7 @@ describe('a large body through the gateway with no inspector', () => {
     const before = upstream.seen.length;
     const res = await within(post(gw, [bad.subarray(0, 100_000), bad.subarray(100_000)]), 'the exchange');
     assert.equal(res.status, 400);
-    const error = JSON.parse(res.body) as { type: string; error: { type: string; message: string } };
-    assert.equal(error.error.type, 'invalid_request_error');
-    let parserMessage = '';
-    try {
-      JSON.parse(bad.toString('utf8'));
-    } catch (err) {
-      parserMessage = (err as Error).message;
-    }
-    assert.ok(error.error.message.includes(parserMessage.slice(0, 40)), error.error.message);
+    assertParserError(res.body, bad);
     for (const seen of upstream.seen.slice(before)) assert.equal(seen.complete, false);
     assert.equal(exchanges.at(-1)!.errorCode, 'AIRLOCK_BAD_JSON');
   });
