@@ -208,13 +208,7 @@ function wasmModel(w: WasmScanner, body: Uint8Array): JsonScan {
  * bound its 4-byte steps).
  */
 export function scanJson(body: Uint8Array): JsonScan | undefined {
-  if (wasm !== undefined && body.length <= wasm.capacity) {
-    wasm.input.set(body);
-    const verdict = wasm.scan(body.length);
-    if (verdict === 0) return undefined;
-    if (verdict === 1) return wasmModel(wasm, body);
-  }
-  return scanJsonBytes(body);
+  return scanJsonChunks([body], body.length);
 }
 
 /**
@@ -232,7 +226,7 @@ export function scanJsonChunks(chunks: readonly Uint8Array[], size: number): Jso
     if (verdict === 0) return undefined;
     if (verdict === 1) return wasmModel(wasm, wasm.input.subarray(0, size));
   }
-  return scanJsonBytes(Buffer.concat(chunks, size));
+  return scanJsonBytes(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
 }
 
 /** Instances not in use by a streamed scan, kept for the next (each holds 1 MiB of input). */
