@@ -134,8 +134,7 @@ export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = proce
       return 0;
     }
     // Only with --output: on stdout the events themselves are what the terminal shows.
-    const progress =
-      opts.progress !== false && io.stderr.isTTY ? countProgress(io.stderr, 'exporting') : undefined;
+    const progress = progressLine(opts, io, 'exporting');
     const file = createWriteStream(opts.output, { mode: 0o600 });
     const count = await exportEvents(
       store,
@@ -175,11 +174,19 @@ export function countProgress(
   };
 }
 
+/** countProgress on stderr when it is a terminal and `--no-progress` was not given. */
+function progressLine(
+  opts: { progress?: boolean },
+  io: AuditIo,
+  doing: 'verifying' | 'exporting',
+): ReturnType<typeof countProgress> | undefined {
+  return opts.progress !== false && io.stderr.isTTY ? countProgress(io.stderr, doing) : undefined;
+}
+
 export async function runAuditVerify(opts: VerifyCliOptions, io: AuditIo = processIo): Promise<number> {
   return withStore(opts, io, async (store) => {
     const started = Date.now();
-    const progress =
-      opts.progress !== false && io.stderr.isTTY ? countProgress(io.stderr, 'verifying') : undefined;
+    const progress = progressLine(opts, io, 'verifying');
     const report = await store.verify(progress ? { onProgress: progress.update } : {});
     progress?.clear();
     const seconds = (Date.now() - started) / 1000;
