@@ -7,15 +7,7 @@
 import { BoundedMemo } from '../bounded-memo.js';
 import { encodeCanary, type Canary } from './canary-encodings.js';
 import { appliesToHeader, compileRule, RuleCompileError, VALUE_GROUPS } from './compile.js';
-import {
-  buildDfaTables,
-  dfaFromTables,
-  HitBuffer,
-  literalSets,
-  parseKeyword,
-  type DfaPattern,
-  type DfaTables,
-} from './literal-dfa.js';
+import { buildDfa, HitBuffer, literalSets, parseKeyword, type DfaPattern } from './literal-dfa.js';
 import { resolveOverlaps, type RankedFinding } from './overlaps.js';
 import { runAt } from './runs.js';
 import { TextCache } from './text-cache.js';
@@ -42,29 +34,14 @@ export interface EngineOptions {
   cacheEntries?: number;
   /** Characters of text the findings cache keeps alive at most (default 8,000,000). */
   cacheChars?: number;
-  /**
-   * The prefilter automaton of an engine built with the same rules, canaries and corporate
-   * suffixes (its `tables`), e.g. in another thread: used instead of building it again. Tables
-   * built for other patterns are ignored (the automaton is built), so findings never differ.
-   */
-  tables?: EngineTables;
-}
-
-/** The costly part of an engine, reusable by createEngine({ tables }) with the same options. */
-export interface EngineTables {
-  /** The prefilter patterns the automaton was built for. */
-  key: string;
-  dfa: DfaTables;
 }
 
 export interface Engine {
   scan(inputs: readonly ScanInput[]): Finding[];
   readonly rules: readonly CompiledRule[];
   readonly canaries: readonly Canary[];
-  /** Number of keyword and canary patterns in the prefilter automaton, and its states. */
-  readonly stats: { patterns: number; states: number };
-  /** The prefilter automaton's tables, for createEngine({ tables }) elsewhere. */
-  readonly tables: EngineTables;
+  /** Number of keyword and canary patterns in the prefilter automaton, and the states it has built so far. */
+  readonly stats: { readonly patterns: number; readonly states: number };
 }
 
 /** Headers that carry the credential the provider itself needs: the policy decides on them. */
@@ -162,9 +139,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   }
   const canaryPatterns = canaries.flatMap((c, i) => encodeCanary(c, i));
   canaryPatterns.forEach((cp, k) => addPattern(`c:${k}`, literalSets(cp.text, cp.caseInsensitive), ~k));
-  const tablesKey = JSON.stringify(patterns.map((p) => p.sets));
-  const dfaTables = opts.tables?.key === tablesKey ? opts.tables.dfa : buildDfaTables(patterns);
-  const dfa = dfaFromTables(dfaTables);
+  const dfa = buildDfa(patterns);
 
   const hits = new HitBuffer();
   const candidates: number[][] = rules.map(() => []);
@@ -511,8 +486,12 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   return {
     rules,
     canaries,
-    stats: { patterns: patterns.length, states: dfa.stateCount },
-    tables: { key: tablesKey, dfa: dfaTables },
+    stats: {
+      patterns: patterns.length,
+      get states() {
+        return dfa.stateCount;
+      },
+    },
     scan(inputs: readonly ScanInput[]): Finding[] {
       const found: RankedFinding[] = [];
       for (let i = 0; i < inputs.length;) {

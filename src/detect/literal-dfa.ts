@@ -4,6 +4,7 @@
  * of patterns. It is Aho-Corasick generalised to patterns whose positions are small character
  * sets (`\d` a digit, `\h` a hex digit, `[...]` a set), built by subset construction over
  * equivalence classes of characters, so the hot loop is two typed-array loads per character.
+ * The construction is lazy: a state and a transition are made when a scan first needs them.
  *
  * Keep class runs short (a few positions): a long run of a broad set multiplies DFA states.
  */
@@ -102,60 +103,14 @@ export function literalSets(value: string, caseInsensitive: boolean): CharSet[] 
   );
 }
 
-/**
- * Everything the scan loop reads, as flat typed arrays: what `buildDfa` computes, and what
- * `dfaFromTables` needs to scan without computing it again (another thread can be handed these,
- * in SharedArrayBuffers, instead of repeating the subset construction).
- */
-export interface DfaTables {
-  /** Code unit → character class. */
-  classMap: Uint16Array;
-  /** Row offset (state × classCount) + class → target row offset, or ~offset if it reports. */
-  delta: Int32Array;
-  /** Per state, its reported patterns: outputData[outputStart[s] .. outputStart[s + 1]). */
-  outputStart: Int32Array;
-  outputData: Int32Array;
-  /** Length in code units of each pattern. */
-  lengths: Int32Array;
-  /** Per state: how many characters its longest partial match has read. */
-  depth: Int32Array;
-  classCount: number;
-  stateCount: number;
-}
-
-/** The same tables in SharedArrayBuffers: posted to a worker thread, they are shared, not copied. */
-export function shareDfaTables(t: DfaTables): DfaTables {
-  const share = <A extends Uint16Array | Int32Array>(a: A, make: (b: SharedArrayBuffer) => A): A => {
-    if (a.buffer instanceof SharedArrayBuffer) return a;
-    const copy = make(new SharedArrayBuffer(a.byteLength));
-    copy.set(a);
-    return copy;
-  };
-  const i32 = (a: Int32Array): Int32Array => share(a, (b) => new Int32Array(b));
-  return {
-    classMap: share(t.classMap, (b) => new Uint16Array(b)),
-    delta: i32(t.delta),
-    outputStart: i32(t.outputStart),
-    outputData: i32(t.outputData),
-    lengths: i32(t.lengths),
-    depth: i32(t.depth),
-    classCount: t.classCount,
-    stateCount: t.stateCount,
-  };
-}
-
 export interface LiteralDfa {
-  /** The automaton's tables (see dfaFromTables). */
-  tables: DfaTables;
   patternCount: number;
   /** Length in code units of each pattern. */
   lengths: Int32Array;
-  /**
-   * Appends [patternId, startIndex] pairs for every occurrence, in order of end position.
-   * Returns the number of int32 slots written.
-   */
+  /** Appends [patternId, startIndex] pairs for every occurrence, in order of end position. */
   scan(text: string, out: HitBuffer): void;
-  stateCount: number;
+  /** States built so far: a state is built when a scan first reaches it. */
+  readonly stateCount: number;
 }
 
 /** A growable list of (pattern, start) pairs reused across scans. */
@@ -185,7 +140,27 @@ export class HitBuffer {
   }
 }
 
+/**
+ * States the automaton keeps at most. The built-in rules and a machine's canaries make about
+ * 11,000 in all, of which real transcripts reach about 2,300. Patterns that would need more
+ * (long runs of broad classes) empty the cache and go on; a text that alone would need more is
+ * scanned by following the pattern items directly (slower, the same hits).
+ */
 const MAX_STATES = 60_000;
+
+/**
+ * A transition not computed yet. Negative, so the scan loops' rarely taken branch (a hit) sees
+ * it. A state's row is filled with it when the state is made: the rest of the table stays the
+ * zeroed memory it was allocated as, which the system maps only where rows are written (a cache
+ * of 60,000 states of ~90 classes reserves 21 MB and uses what the states reached need).
+ */
+const UNKNOWN = -0x80000000;
+
+/** The table's size at most: fewer states are kept when there are many classes. */
+const MAX_TABLE_BYTES = 64 * 1024 * 1024;
+
+/** Thrown by a transition that would make more than MAX_STATES states. */
+const FULL = Symbol('automaton full');
 
 /** The outputs of a state that completes no pattern (most states), shared. */
 const NO_OUTPUT: number[] = [];
@@ -196,15 +171,40 @@ const INTERLEAVE_FROM = 256;
 export interface DfaOptions {
   /** Length from which a text is scanned in four interleaved chains (tests lower it). */
   interleaveFrom?: number;
+  /** States kept at most before the cache is emptied (tests lower it). */
+  maxStates?: number;
 }
 
-export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = {}): LiteralDfa {
-  return dfaFromTables(buildDfaTables(patterns), options);
+/**
+ * The patterns as NFA items over character classes: everything a transition is computed from.
+ * An item is (pattern, characters matched); its id is `offsets[pattern] + matched`.
+ */
+interface Items {
+  /** Code unit → character class. */
+  classMap: Uint16Array;
+  classCount: number;
+  /** Per pattern, the id of each position's set. */
+  patternSetIds: number[][];
+  /** setHasClass[set][class]: 1 when the set holds the class. */
+  setHasClass: Uint8Array[];
+  offsets: Int32Array;
+  itemPattern: Int32Array;
+  /** Per class: the items of the patterns whose first set holds it (one character matched). */
+  firstByClass: number[][];
+  /**
+   * Classes with the same first-position items share a group. A state is the set of its class's
+   * first-position items plus its advanced items (two or more characters matched): the pair
+   * (group, advanced items) names it in a few numbers.
+   */
+  groupOf: Int32Array;
+  groupCount: number;
+  /** Per group and class: the items that group's first-position items advance to, if any. */
+  groupAdvanced: (number[] | undefined)[][];
+  lengths: Int32Array;
 }
 
-/** The subset construction: patterns to the automaton's tables (the costly part of buildDfa). */
-export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
-  // 1. Equivalence classes: code units that every set treats alike share one class.
+function compileItems(patterns: readonly DfaPattern[]): Items {
+  // Equivalence classes: code units that every set treats alike share one class.
   const setKeys = new Map<string, number>();
   const setList: CharSet[] = [];
   const patternSetIds = patterns.map((p) =>
@@ -243,31 +243,23 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
   if (classCount > 0xffff) throw new Error('too many character classes');
   const classMap = new Uint16Array(0x10000);
   for (let k = 0; k + 1 < points.length; k++) classMap.fill(classOfInterval[k]!, points[k]!, points[k + 1]!);
-  // setHasClass[setId][cls]
   const setHasClass = setList.map(() => new Uint8Array(classCount));
   for (let k = 0; k + 1 < points.length; k++)
     for (const id of members[k]!) setHasClass[id]![classOfInterval[k]!] = 1;
-
-  // 2. Subset construction. An NFA item is (pattern, matched count); item id = offset + count.
-  const offsets = new Int32Array(patterns.length + 1);
-  patterns.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.sets.length + 1));
-  const itemPattern = new Int32Array(offsets[patterns.length]!);
-  patterns.forEach((p, k) => itemPattern.fill(k, offsets[k]!, offsets[k + 1]!));
-  const firstByClass: number[][] = Array.from({ length: classCount }, () => []);
-  patternSetIds.forEach((ids, p) => {
-    const has = setHasClass[ids[0]!]!;
-    for (let c = 0; c < classCount; c++) if (has[c]) firstByClass[c]!.push(offsets[p]! + 1);
-  });
-
   const setClasses = setHasClass.map((has) => {
     const list: number[] = [];
     for (let c = 0; c < classCount; c++) if (has[c]) list.push(c);
     return list;
   });
 
-  // Classes with the same first-position items share a group id. A DFA state is the set of
-  // first-position items (count 1, fixed by the class) plus advanced items (count >= 2): the
-  // pair (group, advanced items) is a canonical key that stays short.
+  const offsets = new Int32Array(patterns.length + 1);
+  patterns.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.sets.length + 1));
+  const itemPattern = new Int32Array(offsets[patterns.length]!);
+  patterns.forEach((p, k) => itemPattern.fill(k, offsets[k]!, offsets[k + 1]!));
+  const firstByClass: number[][] = Array.from({ length: classCount }, () => []);
+  patternSetIds.forEach((ids, p) => {
+    for (const c of setClasses[ids[0]!]!) firstByClass[c]!.push(offsets[p]! + 1);
+  });
   const groupOf = new Int32Array(classCount);
   const groupKeys = new Map<string, number>();
   for (let c = 0; c < classCount; c++) {
@@ -276,72 +268,8 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
     if (g === undefined) groupKeys.set(key, (g = groupKeys.size));
     groupOf[c] = g;
   }
-  const stateItems: Int32Array[] = [new Int32Array(0)];
-  // Row s (the targets of state s by class) at s * classCount, grown as states are found.
-  let table = new Int32Array(1024 * classCount);
-  const outputs: number[][] = [[]];
-  // States by their canonical key, hashed to a number (a string key per transition was most of
-  // the build time); states with equal hashes are told apart by comparing group and items.
-  const stateGroup: number[] = [-1];
-  const stateAdvanced: Int32Array[] = [new Int32Array(0)];
-  const stateIndex = new Map<number, number | number[]>();
-  const sameState = (s: number, g: number, advanced: readonly number[]): boolean => {
-    if (stateGroup[s] !== g) return false;
-    const known = stateAdvanced[s]!;
-    if (known.length !== advanced.length) return false;
-    for (let k = 0; k < known.length; k++) if (known[k] !== advanced[k]) return false;
-    return true;
-  };
-  const stateFor = (c: number, advanced: number[]): number => {
-    // Insertion sort: a handful of items, mostly in order already.
-    for (let i = 1; i < advanced.length; i++) {
-      const item = advanced[i]!;
-      let j = i - 1;
-      for (; j >= 0 && advanced[j]! > item; j--) advanced[j + 1] = advanced[j]!;
-      advanced[j + 1] = item;
-    }
-    const g = groupOf[c]!;
-    let h = Math.imul(g + 1, 0x9e3779b1);
-    for (const item of advanced) h = Math.imul(h ^ item, 0x01000193) ^ (h >>> 15);
-    const bucket = stateIndex.get(h);
-    if (typeof bucket === 'number') {
-      if (sameState(bucket, g, advanced)) return bucket;
-    } else if (bucket !== undefined) {
-      for (const s of bucket) if (sameState(s, g, advanced)) return s;
-    }
-    const target = stateItems.length;
-    if (target >= MAX_STATES)
-      throw new Error(`keyword automaton exceeds ${MAX_STATES} states: shorten class runs`);
-    if (bucket === undefined) stateIndex.set(h, target);
-    else if (typeof bucket === 'number') stateIndex.set(h, [bucket, target]);
-    else bucket.push(target);
-    stateGroup.push(g);
-    stateAdvanced.push(Int32Array.from(advanced));
-    const first = firstByClass[c]!;
-    const items = new Int32Array(first.length + advanced.length);
-    items.set(first);
-    items.set(advanced, first.length);
-    stateItems.push(items);
-    let out: number[] = NO_OUTPUT;
-    for (const it of items) {
-      const p = itemPattern[it]!;
-      if (it - offsets[p]! !== patternSetIds[p]!.length) continue;
-      if (out === NO_OUTPUT) out = [];
-      out.push(p);
-    }
-    outputs.push(out);
-    return target;
-  };
-  // The start state: only first positions can begin.
-  const row0 = new Int32Array(classCount);
-  for (let c = 0; c < classCount; c++) row0[c] = stateFor(c, []);
-  table.set(row0, 0);
-  // A state's items are its group's first-position items, then its advanced items. What the
-  // first-position items advance to depends on the group alone: per group, the classes they
-  // advance on (in order of first appearance) and for each such class the items they become.
   const groupCount = groupKeys.size;
-  const groupLive: number[][] = Array.from({ length: groupCount }, () => []);
-  const groupAdvanced: number[][][] = Array.from({ length: groupCount }, () => []);
+  const groupAdvanced: (number[] | undefined)[][] = Array.from({ length: groupCount }, () => []);
   const groupDone = new Uint8Array(groupCount);
   for (let c = 0; c < classCount; c++) {
     const g = groupOf[c]!;
@@ -351,113 +279,210 @@ export function buildDfaTables(patterns: readonly DfaPattern[]): DfaTables {
     for (const item of firstByClass[c]!) {
       const ids = patternSetIds[itemPattern[item]!]!;
       if (ids.length <= 1) continue;
-      for (const k of setClasses[ids[1]!]!) {
-        let list = lists[k];
-        if (list === undefined) {
-          lists[k] = list = [];
-          groupLive[g]!.push(k);
-        }
-        list.push(item + 1);
-      }
+      for (const k of setClasses[ids[1]!]!) (lists[k] ??= []).push(item + 1);
     }
   }
-  // The target from a state of group g on class c when none of its advanced items advances on
-  // c: the same for every state of the group, so found once (most transitions are these).
-  const groupTarget = new Int32Array(groupCount * classCount).fill(-1);
-  // Per class: the advanced items of the current state that advance on it, filled in one pass
-  // over those items (each item visits only the classes of its next set).
-  const advancedByClass: number[][] = Array.from({ length: classCount }, () => []);
-  const touched: number[] = [];
-  /** The items of a transition's target (stateFor sorts them and keeps a copy). */
-  const next: number[] = [];
-  for (let s = 1; s < stateItems.length; s++) {
-    const g = stateGroup[s]!;
-    if ((s + 1) * classCount > table.length) {
-      const grown = new Int32Array(2 * table.length);
-      grown.set(table);
-      table = grown;
-    }
-    // On a class no item of this state can advance on, the state behaves like the start state:
-    // copy its row and compute only the "live" classes, in order of first appearance (the
-    // group's, then the advanced items'), so states are numbered in the order they are found.
-    const row = table.subarray(s * classCount, (s + 1) * classCount);
-    row.set(row0);
-    for (const item of stateAdvanced[s]!) {
-      const p = itemPattern[item]!;
-      const count = item - offsets[p]!;
-      const ids = patternSetIds[p]!;
-      if (count >= ids.length) continue;
-      for (const c of setClasses[ids[count]!]!) {
-        const list = advancedByClass[c]!;
-        if (list.length === 0) touched.push(c);
-        list.push(item + 1);
-      }
-    }
-    const lists = groupAdvanced[g]!;
-    for (const c of groupLive[g]!) {
-      const own = advancedByClass[c]!;
-      let t = own.length === 0 ? groupTarget[g * classCount + c]! : -1;
-      if (t < 0) {
-        next.length = 0;
-        for (const item of lists[c]!) next.push(item);
-        for (const item of own) next.push(item);
-        t = stateFor(c, next);
-        if (own.length === 0) groupTarget[g * classCount + c] = t;
-      }
-      row[c] = t;
-    }
-    for (const c of touched) {
-      if (lists[c] === undefined) row[c] = stateFor(c, advancedByClass[c]!);
-      advancedByClass[c]!.length = 0; // stateFor keeps a copy
-    }
-    touched.length = 0;
-  }
-  const stateCount = stateItems.length;
-  // 3. Flat table of row offsets; a target that reports patterns is stored as ~offset (negative).
-  const delta = table.slice(0, stateCount * classCount);
-  for (let k = 0; k < delta.length; k++) {
-    const t = delta[k]!;
-    delta[k] = outputs[t]!.length > 0 ? ~(t * classCount) : t * classCount;
-  }
-  const outputStart = new Int32Array(stateCount + 1);
-  outputs.forEach((o, s) => (outputStart[s + 1] = outputStart[s]! + o.length));
-  const outputData = Int32Array.from(outputs.flat());
   const lengths = Int32Array.from(patterns.map((p) => p.sets.length));
-  // Per state: how many characters its longest partial match has read (0 for the start state).
-  const depth = new Int32Array(stateCount);
-  stateItems.forEach((items, st) => {
-    for (const it of items) depth[st] = Math.max(depth[st]!, it - offsets[itemPattern[it]!]!);
-  });
   return {
     classMap,
-    delta,
-    outputStart,
-    outputData,
-    lengths,
-    depth,
     classCount,
-    stateCount,
+    patternSetIds,
+    setHasClass,
+    offsets,
+    itemPattern,
+    firstByClass,
+    groupOf,
+    groupCount,
+    groupAdvanced,
+    lengths,
   };
 }
 
-/** A scanner over built tables (from buildDfaTables, possibly built in another thread). */
-export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): LiteralDfa {
-  const { classMap, delta, lengths, depth, classCount, outputStart, outputData } = tables;
-  const outputsByRow = new Map<number, Int32Array>();
-  for (let s = 0; s < tables.stateCount; s++) {
-    if (outputStart[s + 1]! > outputStart[s]!)
-      outputsByRow.set(s * classCount, outputData.slice(outputStart[s]!, outputStart[s + 1]!));
+/** Whether item `item` (not complete) advances on class `c`. */
+function advancesOn(items: Items, item: number, c: number): boolean {
+  const p = items.itemPattern[item]!;
+  const ids = items.patternSetIds[p]!;
+  const count = item - items.offsets[p]!;
+  return count < ids.length && items.setHasClass[ids[count]!]![c] === 1;
+}
+
+/**
+ * The states found so far and their transitions. Row s of `delta` (at s × classCount) holds
+ * the targets of state s by class: a target's row offset, `~offset` when the target completes
+ * a pattern, or UNKNOWN until a scan first takes that transition. Its size is fixed (room for
+ * maxStates), so the scan loops hold it in a constant.
+ */
+class States {
+  readonly delta: Int32Array;
+  count = 0;
+  /** Per state: how many characters its longest partial match has read (0 for the start state). */
+  readonly depth: Int32Array;
+  /** Per state: its group (-1 for the start state) and advanced items, sorted. */
+  private readonly group: number[] = [];
+  private readonly advanced: Int32Array[] = [];
+  /** States by a hash of (group, advanced items); equal hashes are told apart by comparing. */
+  private readonly index = new Map<number, number | number[]>();
+  /** The patterns each reporting state completes, by its row offset. */
+  readonly outputsByRow = new Map<number, Int32Array>();
+  /**
+   * From a state of group g on class c, when none of its advanced items advances on c, the
+   * target is the same for every state of the group (most transitions are these): by g × classCount + c.
+   */
+  private readonly groupTarget: Int32Array;
+  /** Scratch for the items of a transition's target (stateFor sorts them and keeps a copy). */
+  private readonly next: number[] = [];
+
+  constructor(
+    private readonly items: Items,
+    private readonly maxStates: number,
+    delta: Int32Array,
+  ) {
+    const C = items.classCount;
+    this.delta = delta;
+    this.depth = new Int32Array(maxStates);
+    this.groupTarget = new Int32Array(items.groupCount * C).fill(-1);
+    // The start state (only first positions can begin) and its whole row, found at once.
+    this.group.push(-1);
+    this.advanced.push(new Int32Array(0));
+    this.count = 1;
+    for (let c = 0; c < C; c++) this.delta[c] = this.encode(this.stateFor(c, []));
   }
+
+  /** The target of the state at row offset `row` on class `c`: computed, stored, returned. */
+  transition(row: number, c: number): number {
+    const { items, next } = this;
+    const C = items.classCount;
+    const s = row / C;
+    const g = this.group[s]!;
+    next.length = 0;
+    const fromGroup = items.groupAdvanced[g]![c];
+    if (fromGroup !== undefined) for (const item of fromGroup) next.push(item);
+    let own = false;
+    for (const item of this.advanced[s]!) {
+      if (advancesOn(items, item, c)) {
+        next.push(item + 1);
+        own = true;
+      }
+    }
+    let t = own ? -1 : this.groupTarget[g * C + c]!;
+    if (t === -1) {
+      t = this.encode(this.stateFor(c, next));
+      if (!own) this.groupTarget[g * C + c] = t;
+    }
+    this.delta[row + c] = t;
+    return t;
+  }
+
+  private encode(state: number): number {
+    const row = state * this.items.classCount;
+    return this.outputsByRow.has(row) ? ~row : row;
+  }
+
+  private same(s: number, g: number, advanced: readonly number[]): boolean {
+    if (this.group[s] !== g) return false;
+    const known = this.advanced[s]!;
+    if (known.length !== advanced.length) return false;
+    for (let k = 0; k < known.length; k++) if (known[k] !== advanced[k]) return false;
+    return true;
+  }
+
+  /** The state reached on class c with these advanced items: found, or made. */
+  private stateFor(c: number, advanced: number[]): number {
+    // Insertion sort: a handful of items, mostly in order already.
+    for (let i = 1; i < advanced.length; i++) {
+      const item = advanced[i]!;
+      let j = i - 1;
+      for (; j >= 0 && advanced[j]! > item; j--) advanced[j + 1] = advanced[j]!;
+      advanced[j + 1] = item;
+    }
+    const { items } = this;
+    const g = items.groupOf[c]!;
+    let h = Math.imul(g + 1, 0x9e3779b1);
+    for (const item of advanced) h = Math.imul(h ^ item, 0x01000193) ^ (h >>> 15);
+    const bucket = this.index.get(h);
+    if (typeof bucket === 'number') {
+      if (this.same(bucket, g, advanced)) return bucket;
+    } else if (bucket !== undefined) {
+      for (const s of bucket) if (this.same(s, g, advanced)) return s;
+    }
+    const target = this.count;
+    if (target >= this.maxStates) throw FULL;
+    if (bucket === undefined) this.index.set(h, target);
+    else if (typeof bucket === 'number') this.index.set(h, [bucket, target]);
+    else bucket.push(target);
+    this.count = target + 1;
+    this.delta.fill(UNKNOWN, target * items.classCount, (target + 1) * items.classCount);
+    this.group.push(g);
+    this.advanced.push(Int32Array.from(advanced));
+    let out: number[] = NO_OUTPUT;
+    let depth = 0;
+    const { offsets, itemPattern, lengths } = items;
+    for (const list of [items.firstByClass[c]!, advanced]) {
+      for (const it of list) {
+        const p = itemPattern[it]!;
+        const count = it - offsets[p]!;
+        if (count > depth) depth = count;
+        if (count !== lengths[p]) continue;
+        if (out === NO_OUTPUT) out = [];
+        out.push(p);
+      }
+    }
+    this.depth[target] = depth;
+    if (out !== NO_OUTPUT) this.outputsByRow.set(target * items.classCount, Int32Array.from(out));
+    return target;
+  }
+}
+
+/**
+ * The keyword automaton for `patterns`. Only the character classes and the start state are
+ * made here; every other state and transition is made the first time a scan needs it (real
+ * texts reach a fifth of the states, and a few percent of the transitions, that a full subset
+ * construction makes: that construction was most of the detection engine's build, about 0.2 s
+ * per thread that built one).
+ */
+export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = {}): LiteralDfa {
+  const items = compileItems(patterns);
+  const { classMap, classCount, lengths } = items;
+  const maxStates = Math.max(
+    2 * classCount + 1,
+    Math.min(options.maxStates ?? MAX_STATES, Math.floor(MAX_TABLE_BYTES / 4 / classCount)),
+  );
+  const delta = new Int32Array(maxStates * classCount);
+  let st = new States(items, maxStates, delta);
   const interleaveFrom = options.interleaveFrom ?? INTERLEAVE_FROM;
   const chainHits = [new HitBuffer(), new HitBuffer(), new HitBuffer(), new HitBuffer()] as const;
 
   /** Appends the patterns that end at `i` in state row `t`, if they start before `maxStart`. */
   const emit = (t: number, i: number, out: HitBuffer, maxStart: number): void => {
-    const found = outputsByRow.get(t)!;
+    const found = st.outputsByRow.get(t)!;
     for (let k = 0; k < found.length; k++) {
       const p = found[k]!;
       const start = i + 1 - lengths[p]!;
       if (start < maxStart) out.push(p, start);
+    }
+  };
+
+  /**
+   * What a scan loop does on a negative entry `t` (on class c from row `row`, at i): makes the
+   * transition when it is UNKNOWN, emits the patterns its target completes; returns the target's
+   * row.
+   */
+  const settle = (t: number, row: number, c: number, i: number, out: HitBuffer, maxStart: number): number => {
+    if (t === UNKNOWN) t = st.transition(row, c);
+    if (t < 0) emit((t = ~t), i, out, maxStart);
+    return t;
+  };
+
+  /**
+   * The four chains' entries (t, then rows, then classes), settled in place by settleChains: the
+   * four-chain loop makes one call for all four. A call per chain (four call sites in the loop)
+   * measured about 20% slower on every character, hits or not.
+   */
+  const steps = new Int32Array(12);
+  const settleChains = (i: number, q: number, n: number): void => {
+    for (let j = 0; j < 4; j++) {
+      const t = steps[j]!;
+      if (t < 0) steps[j] = settle(t, steps[4 + j]!, steps[8 + j]!, i + j * q, chainHits[j]!, n);
     }
   };
 
@@ -467,9 +492,11 @@ export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): Lite
    * the chain has past `from` (a few characters, usually none), and up to `to`.
    */
   const finish = (text: string, row: number, from: number, to: number, out: HitBuffer): void => {
+    const depth = st.depth;
     for (let i = from; i < to && depth[row / classCount]! > i - from; i++) {
-      let t = delta[row + classMap[text.charCodeAt(i)]!]!;
-      if (t < 0) emit((t = ~t), i, out, from);
+      const c = classMap[text.charCodeAt(i)]!;
+      let t = delta[row + c]!;
+      if (t < 0) t = settle(t, row, c, i, out, from);
       row = t;
     }
   };
@@ -483,15 +510,9 @@ export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): Lite
    */
   const plain = (text: string, row: number, from: number, to: number, out: HitBuffer): number => {
     for (let i = from; i < to; i++) {
-      let t = delta[row + classMap[text.charCodeAt(i)]!]!;
-      if (t < 0) {
-        t = ~t;
-        const found = outputsByRow.get(t)!;
-        for (let k = 0; k < found.length; k++) {
-          const p = found[k]!;
-          out.push(p, i + 1 - lengths[p]!);
-        }
-      }
+      const c = classMap[text.charCodeAt(i)]!;
+      let t = delta[row + c]!;
+      if (t < 0) t = settle(t, row, c, i, out, i + 1);
       row = t;
     }
     return row;
@@ -524,11 +545,30 @@ export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): Lite
       let t1 = delta[r1 + classMap[a[i + q]!]!]!;
       let t2 = delta[r2 + classMap[a[i + q2]!]!]!;
       let t3 = delta[r3 + classMap[a[i + q3]!]!]!;
+      // A hit or a transition not made yet (both negative) in any chain.
       if ((t0 | t1 | t2 | t3) < 0) {
-        if (t0 < 0) emit((t0 = ~t0), i, h0, n);
-        if (t1 < 0) emit((t1 = ~t1), i + q, h1, n);
-        if (t2 < 0) emit((t2 = ~t2), i + q2, h2, n);
-        if (t3 < 0) emit((t3 = ~t3), i + q3, h3, n);
+        const c0 = classMap[a[i]!]!;
+        const c1 = classMap[a[i + q]!]!;
+        const c2 = classMap[a[i + q2]!]!;
+        const c3 = classMap[a[i + q3]!]!;
+        const s = steps;
+        s[0] = t0;
+        s[1] = t1;
+        s[2] = t2;
+        s[3] = t3;
+        s[4] = r0;
+        s[5] = r1;
+        s[6] = r2;
+        s[7] = r3;
+        s[8] = c0;
+        s[9] = c1;
+        s[10] = c2;
+        s[11] = c3;
+        settleChains(i, q, n);
+        t0 = s[0]!;
+        t1 = s[1]!;
+        t2 = s[2]!;
+        t3 = s[3]!;
       }
       r0 = t0;
       r1 = t1;
@@ -543,16 +583,70 @@ export function dfaFromTables(tables: DfaTables, options: DfaOptions = {}): Lite
     mergeByEnd(chainHits, lengths, out);
   };
 
-  return {
-    tables,
+  const run = (text: string, out: HitBuffer): void => {
+    if (text.length >= interleaveFrom) scanLong(text, out);
+    else plain(text, 0, 0, text.length, out);
+  };
+
+  const dfa: LiteralDfa = {
     patternCount: lengths.length,
     lengths,
-    stateCount: tables.stateCount,
+    get stateCount() {
+      return st.count;
+    },
     scan(text: string, out: HitBuffer): void {
-      if (text.length >= interleaveFrom) return scanLong(text, out);
-      plain(text, 0, 0, text.length, out);
+      const mark = out.length;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          run(text, out);
+          return;
+        } catch (err) {
+          if (err !== FULL) throw err;
+          // Too many states: start again from an empty cache.
+          out.length = mark;
+          delta.fill(UNKNOWN, 0, st.count * classCount);
+          st = new States(items, maxStates, delta);
+        }
+      }
+      scanItems(items, text, out);
     },
   };
+  // The scan loops' rare branch (a hit, a transition to make) runs in every chain before any
+  // real text, on a text made of the first patterns, once in each chain's quarter: V8 optimises
+  // a loop on the feedback of what ran so far, and a branch that first runs in optimised code
+  // throws that code away (measured: the four-chain loop was deoptimised during the first long
+  // text and not optimised again, 30-75% slower on every text after).
+  const sample = patterns
+    .slice(0, 8)
+    .map((p) => String.fromCharCode(...p.sets.map((set) => set[0]![0])))
+    .join(' ');
+  const quarter = sample.padEnd(Math.max(64, sample.length), ' ');
+  const warm = new HitBuffer();
+  dfa.scan(quarter.repeat(4), warm);
+  dfa.scan(sample, warm);
+
+  return dfa;
+}
+
+/**
+ * The automaton's hits found without it, by following the pattern items character by character:
+ * for a text that alone reaches more states than the automaton may keep.
+ */
+function scanItems(items: Items, text: string, out: HitBuffer): void {
+  const { classMap, firstByClass, itemPattern, offsets, lengths } = items;
+  let alive: number[] = [];
+  let next: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = classMap[text.charCodeAt(i)]!;
+    next.length = 0;
+    for (const item of firstByClass[c]!) next.push(item);
+    for (const item of alive) if (advancesOn(items, item, c)) next.push(item + 1);
+    for (const item of next) {
+      const p = itemPattern[item]!;
+      if (item - offsets[p]! === lengths[p]) out.push(p, i + 1 - lengths[p]!);
+    }
+    [alive, next] = [next, alive];
+  }
 }
 
 /** Texts up to this many code units keep their copy buffer for the next scan. */

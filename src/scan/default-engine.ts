@@ -4,14 +4,15 @@
  * identity, secret environment values), so transcripts are searched for this machine's own
  * values in every encoding the engine knows. With a policy file, the policy's custom rules and
  * corporate domains join in and its `allow_values` are never findings, exactly as in the
- * gateway. Built once, in the main thread; worker threads get its canaries and compiled tables
- * (`forWorkers`) instead of building their own. The policy modules (YAML and schema parsing, about
- * 90 ms to load) are imported only when a policy file is given.
+ * gateway. The machine's values are learned once, in the main thread; worker threads get them
+ * (`forWorkers`) instead of learning them again, and build their own automaton, which costs
+ * little: its states are made as the scan first reaches them (literal-dfa.ts). The policy
+ * modules (YAML and schema parsing, about 90 ms to load) are imported only when a policy file
+ * is given.
  */
 import { learnCanaries } from '../detect/canaries.js';
 import type { Canary } from '../detect/canary-encodings.js';
-import { createEngine as createDetectEngine, type EngineTables } from '../detect/engine.js';
-import { shareDfaTables } from '../detect/literal-dfa.js';
+import { createEngine as createDetectEngine } from '../detect/engine.js';
 import type { ScanEngine } from './types.js';
 
 export interface DefaultEngineOptions {
@@ -23,8 +24,6 @@ export interface DefaultEngineOptions {
   policyFile?: string;
   /** The machine's values as another thread learned them (instead of learning them again). */
   learned?: Canary[];
-  /** The built prefilter of the same engine in another thread (see `forWorkers`). */
-  tables?: EngineTables;
   /**
    * Texts whose findings the engine remembers (default 0: off). The gateway sees the same
    * conversation again on every turn; a scan reads each record once, and there the cache only
@@ -39,21 +38,9 @@ export interface DefaultScanEngine extends ScanEngine {
   forWorkers(): DefaultEngineOptions;
 }
 
-/**
- * The options that give a worker thread this same engine cheaply: the canaries this thread
- * learned, and the engine's automaton in SharedArrayBuffers (shared by every thread, not copied;
- * its subset construction is most of the engine's build time and its table several MB).
- */
-function forWorkers(
-  opts: DefaultEngineOptions,
-  canaries: Canary[],
-  tables?: EngineTables,
-): () => DefaultEngineOptions {
-  let shared: EngineTables | undefined;
-  return () => {
-    if (tables && !shared) shared = { key: tables.key, dfa: shareDfaTables(tables.dfa) };
-    return { ...opts, learned: canaries, ...(shared ? { tables: shared } : {}) };
-  };
+/** The options that give a worker thread this same engine: the canaries this thread learned. */
+function forWorkers(opts: DefaultEngineOptions, canaries: Canary[]): () => DefaultEngineOptions {
+  return () => ({ ...opts, learned: canaries });
 }
 
 export async function createEngine(opts: DefaultEngineOptions = {}): Promise<DefaultScanEngine> {
@@ -63,11 +50,10 @@ export async function createEngine(opts: DefaultEngineOptions = {}): Promise<Def
       canaries,
       corporateSuffixes: opts.corporateSuffixes ?? [],
       cacheEntries: opts.cacheEntries ?? 0,
-      ...(opts.tables ? { tables: opts.tables } : {}),
     });
     return {
       scan: (inputs) => engine.scan(inputs),
-      forWorkers: forWorkers(opts, canaries, engine.tables),
+      forWorkers: forWorkers(opts, canaries),
     };
   }
   const [{ engineForPolicy }, { loadPolicy }] = await Promise.all([
@@ -82,7 +68,6 @@ export async function createEngine(opts: DefaultEngineOptions = {}): Promise<Def
         .scan(inputs)
         .filter((f) => !policy.isAllowedValue(inputs[f.input]!.text.slice(f.start, f.end)));
     },
-    // The policy's engine builds its own automaton (engineForPolicy takes no tables).
     forWorkers: forWorkers(opts, canaries),
   };
 }

@@ -65,9 +65,9 @@ export interface RunScanResult {
 /**
  * From this much input the scan runs in worker threads (one per core, at most one per file; under
  * ROOMY_HEAP_BELOW_BYTES one fewer, and this thread scans beside them), below it in this thread.
- * A worker now costs little to start (about 0.05 CPU-s: it loads its modules while this thread
- * builds the engine, then makes its own from the built tables), so only inputs that scan in a
- * fraction of a second stay here. One huge file goes to a worker too, for its capped heap.
+ * A worker costs little to start (it loads its modules while this thread learns the machine's
+ * values, then makes its own engine from them: its automaton's states are made as it scans), so
+ * only inputs that scan in a fraction of a second stay here. One huge file goes to a worker too, for its capped heap.
  */
 const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
@@ -177,7 +177,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   };
   try {
     if (workers > 0 && found.files.length > 0) {
-      // The engine is built once, here, while the workers start; they make theirs from it.
+      // The machine's values are learned once, here, while the workers start; they make their engines from them.
       let built: ScanEngine | undefined;
       const onBytes = (n: number): void => progress.addBytes(n);
       await scanInWorkers(

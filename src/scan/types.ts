@@ -89,8 +89,8 @@ export interface ScanEngine {
   scan(inputs: ScanInput[]): Finding[];
   /**
    * Options for the engine module's createEngine in a worker thread that give this same engine
-   * without its costly build (e.g. its compiled tables, shared); without it, workers get the
-   * options this engine was made with.
+   * without repeating what was costly to find (e.g. the machine's learned values); without it,
+   * workers get the options this engine was made with.
    */
   forWorkers?(): unknown;
 }

@@ -1,8 +1,8 @@
 /**
  * One scanning worker thread: loads the engine module at once, makes its engine from the options
  * the pool sends when the main thread has built its own (for the default engine: the learned
- * canaries and the compiled tables, shared), then scans the files the pool sends, one at a time
- * in the order sent, reporting bytes read as it goes (throttled) and each file's result when done.
+ * canaries), then scans the files the pool sends, one at a time in the order sent, reporting
+ * bytes read as it goes (throttled) and each file's result when done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineSpec } from './engine.js';
