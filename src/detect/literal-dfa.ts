@@ -602,9 +602,9 @@ export function buildDfa(patterns: readonly DfaPattern[], options: DfaOptions = 
           return;
         } catch (err) {
           if (err !== FULL) throw err;
-          // Too many states: start again from an empty cache.
+          // Too many states: start again from an empty cache, in the same table (a state's row
+          // is written whole when the state is made again).
           out.length = mark;
-          delta.fill(UNKNOWN, 0, st.count * classCount);
           st = new States(items, maxStates, delta);
         }
       }
