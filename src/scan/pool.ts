@@ -81,12 +81,13 @@ export interface PoolOptions {
   /** Old-generation cap per worker (default workerHeapMb). */
   heapMb?: number;
   /**
-   * Scans files in this thread too, beside the workers, once `engineOptions` has resolved (e.g.
+   * Scans files in this thread too (given a file, starts opening it and returns the function that
+   * scans it: see prepareFile), beside the workers, once `engineOptions` has resolved (e.g.
    * with the engine this thread built for them); the workers are then at most one fewer than the
    * files. One isolate fewer to start, warm up and collect: on 2 cores, this thread and one
    * worker scan the same input for less CPU than two workers with this thread idle.
    */
-  local?: (file: FoundFile) => Promise<FileResult>;
+  local?: (file: FoundFile) => () => Promise<FileResult>;
 }
 
 export async function scanInWorkers(
@@ -182,8 +183,16 @@ export async function scanInWorkers(
         // Takes the next file from the same queue as the workers, one at a time.
         options
           .then(async () => {
-            for (let item = queue.shift(); item; item = queue.shift())
-              cb.onFile(await local(item.file), item.file);
+            // Prepared one file ahead (as a worker is sent one ahead), so its opening is not waited for.
+            let item = queue.shift();
+            let scan = item && local(item.file);
+            while (item && scan) {
+              const current = item;
+              const run = scan;
+              item = queue.shift();
+              scan = item && local(item.file);
+              cb.onFile(await run(), current.file);
+            }
             finished();
           })
           .catch((err: unknown) => reject(err as Error));

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineSpec } from './engine.js';
 import type { ReadLimits } from './readers/read-file.js';
-import { scanFile } from './scan-file.js';
+import { prepareFile, type FileResult } from './scan-file.js';
 
 export interface WorkerSetup {
   engine: EngineSpec;
@@ -26,7 +26,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'bytes'; n: number }
-  | { type: 'done'; id: number; result: Awaited<ReturnType<typeof scanFile>> };
+  | { type: 'done'; id: number; result: FileResult };
 
 const port = parentPort;
 if (!port) throw new Error('scan worker must run in a worker thread');
@@ -63,6 +63,22 @@ Promise.all([engineModule, engineOptions])
           unsent = 0;
         }
       };
+      /** The file after the one being scanned, already opening (see prepareFile). */
+      let prepared: { id: number; scan: () => Promise<FileResult> } | undefined;
+      const prepare = (msg: Extract<ToWorker, { type: 'file' }>): (() => Promise<FileResult>) =>
+        prepareFile(msg.path, msg.display, {
+          engine,
+          fingerprintKey: setup.fingerprintKey,
+          reveal: setup.reveal,
+          limits: setup.limits,
+          maxFindings: setup.maxFindings,
+          onBytes,
+        });
+      // The next file opens while this one is scanned.
+      const prepareNext = (): void => {
+        const next = pending[0];
+        if (busy && next && prepared === undefined) prepared = { id: next.id, scan: prepare(next) };
+      };
       const pump = (): void => {
         if (busy) return;
         const msg = pending.shift();
@@ -71,14 +87,10 @@ Promise.all([engineModule, engineOptions])
           return;
         }
         busy = true;
-        scanFile(msg.path, msg.display, {
-          engine,
-          fingerprintKey: setup.fingerprintKey,
-          reveal: setup.reveal,
-          limits: setup.limits,
-          maxFindings: setup.maxFindings,
-          onBytes,
-        }).then(
+        const scan = prepared?.id === msg.id ? prepared.scan : prepare(msg);
+        prepared = undefined;
+        prepareNext();
+        scan().then(
           (result) => {
             if (unsent > 0) port.postMessage({ type: 'bytes', n: unsent } satisfies FromWorker);
             unsent = 0;
@@ -95,6 +107,7 @@ Promise.all([engineModule, engineOptions])
         if (msg.type === 'stop') stopping = true;
         else pending.push(msg);
         pump();
+        prepareNext();
       });
       port.postMessage({ type: 'ready' } satisfies FromWorker);
     },

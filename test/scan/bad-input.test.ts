@@ -8,7 +8,11 @@ import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_LIMITS } from '../../src/scan/readers/read-file.js';
+import { loadEngine } from '../../src/scan/engine.js';
+import { prepareFile } from '../../src/scan/scan-file.js';
 import { AWS, GHP, fixture, findingsOf, scanWithTestEngine, tempDir, where } from './helpers/run.js';
+import { TEST_ENGINE } from './helpers/regex-engine.js';
 
 describe('bad input', () => {
   it('a truncated JSONL line: warning with file and line, scanned as text, next lines read', async () => {
@@ -78,6 +82,25 @@ describe('bad input', () => {
       assert.equal(report.totals.filesSkipped, 2);
     }
     assert.ok(report.findings.some((f) => f.file.endsWith('b.jsonl')));
+  });
+
+  it('a file prepared ahead that fails to open is skipped with a warning when its turn comes', async () => {
+    const dir = await tempDir();
+    const gone = path.join(dir, 'gone.jsonl');
+    const opts = {
+      engine: await loadEngine(TEST_ENGINE),
+      fingerprintKey: 'k',
+      reveal: false,
+      limits: DEFAULT_LIMITS,
+      maxFindings: 100,
+    };
+    const scan = prepareFile(gone, 'gone.jsonl', opts);
+    // The failed opening settles long before the scan asks for it: no unhandled rejection.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const result = await scan();
+    assert.equal(result.skipped, true);
+    assert.equal(result.summary.bytes, 0);
+    assert.match(result.warnings[0]!.message, /unreadable, skipped \(ENOENT/);
   });
 
   it('a line over the cap is skipped with a warning, without being held in memory', async () => {

@@ -12,7 +12,7 @@ import { discoverFiles } from '../../src/scan/files.js';
 import { scanInWorkers } from '../../src/scan/pool.js';
 import type { ProgressSink } from '../../src/scan/progress.js';
 import { DEFAULT_LIMITS } from '../../src/scan/readers/read-file.js';
-import { scanFile } from '../../src/scan/scan-file.js';
+import { prepareFile } from '../../src/scan/scan-file.js';
 import { TEST_ENGINE } from './helpers/regex-engine.js';
 import { FIXTURES, fixture, scanWithTestEngine, tempDir, where } from './helpers/run.js';
 
@@ -74,7 +74,7 @@ describe('workers and progress', () => {
         {
           local: (file) => {
             here.push(file.display);
-            return scanFile(file.path, file.display, { ...setup, engine });
+            return prepareFile(file.path, file.display, { ...setup, engine });
           },
         },
       );
