@@ -13,11 +13,14 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { Inspector } from '../gateway/inspector.js';
 import { startGateway } from '../gateway/server.js';
 import { learnCanaries } from '../detect/canaries.js';
 import { engineForPolicy } from '../policy/engine.js';
 import { createPolicyInspector } from '../policy/inspector.js';
+import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyOrDefault } from '../policy/load.js';
+import { watchPolicy } from '../policy/watch.js';
 import { loadOrCreateKey } from '../redact/surrogates.js';
 import { MemoryVault } from '../redact/vault.js';
 import type { EgressEvent } from '../egress/events.js';
@@ -116,23 +119,45 @@ export function runGatewayConfig(opts: GatewayStartOptions): Config {
 export const startInspectingGateway: GatewayStarter = async (opts) => {
   const config = runGatewayConfig(opts);
   const policy = loadPolicyOrDefault(config.policy);
-  const engine = engineForPolicy(policy, { canaries: learnCanaries() });
-  const inspector = createPolicyInspector({
-    policy,
-    engine,
-    vault: new MemoryVault(),
-    key: loadOrCreateKey(opts.dataDir),
-  });
+  const canaries = learnCanaries();
+  // One vault and key for every version of the policy: surrogates made before a reload are
+  // still restored after it.
+  const vault = new MemoryVault();
+  const key = loadOrCreateKey(opts.dataDir);
+  const inspectorFor = (p: CompiledPolicy): Inspector =>
+    createPolicyInspector({ policy: p, engine: engineForPolicy(p, { canaries }), vault, key });
   const gateway = await startGateway({
     config,
-    inspector,
+    inspector: inspectorFor(policy),
     onInspectError: policy.policy.on_error,
     logger: opts.logger,
   });
+  // A policy file that changes on disk is followed, as `airlock start` follows it; an invalid
+  // version is refused and the one in force stays. (The egress section is followed by `airlock
+  // run` itself.)
+  const policyFile = config.policy;
+  const watcher =
+    policyFile === undefined
+      ? undefined
+      : watchPolicy(
+          policyFile,
+          (next) => {
+            gateway.setInspector(inspectorFor(next), next.policy.on_error);
+            opts.logger.info({ policy: policyFile }, 'policy reloaded');
+          },
+          (err) =>
+            opts.logger.error(
+              { policy: policyFile, error: err.message },
+              'new policy refused; the previous one stays in force',
+            ),
+        );
   return {
     url: gateway.url,
     inProcess: true,
-    close: () => gateway.close(2000),
+    close: () => {
+      watcher?.close();
+      return gateway.close(2000);
+    },
     egressPolicy: policy.policy.egress,
   };
 };
