@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { base64Fragment } from '../../src/detect/canary-encodings.js';
-import { learnCanaries } from '../../src/detect/canaries.js';
+import { learnCanaries, readMachineFacts } from '../../src/detect/canaries.js';
 import { createEngine } from '../../src/detect/engine.js';
 import type { ScanInput } from '../../src/detect/types.js';
 
@@ -149,6 +152,57 @@ describe('helpers', () => {
         const bytes = Buffer.concat([Buffer.alloc(align, 7), value, Buffer.from(pad)]);
         assert.ok(bytes.toString('base64').includes(frag), `align ${align}`);
       }
+    }
+  });
+});
+
+describe('readMachineFacts', () => {
+  const gitFacts = (gitconfig: string | undefined): { gitName?: string; gitEmail?: string } => {
+    const home = mkdtempSync(join(tmpdir(), 'airlock-git-home-'));
+    try {
+      if (gitconfig !== undefined) writeFileSync(join(home, '.gitconfig'), gitconfig);
+      // git reads the global config from HOME (and XDG_CONFIG_HOME): both point into the temp dir.
+      const env = {
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
+      };
+      const facts = readMachineFacts({ env });
+      return { gitName: facts.gitName, gitEmail: facts.gitEmail };
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  };
+
+  it("reads the git identity from the user's global config, the last value of a key winning", () => {
+    assert.deepEqual(
+      gitFacts(
+        '[user]\n\tname = First Name\n\temail = zelda@acme-widgets.com\n[user]\n\tname = Zelda Quist\n',
+      ),
+      { gitName: 'Zelda Quist', gitEmail: 'zelda@acme-widgets.com' },
+    );
+  });
+
+  it('has no git identity when the config sets none', () => {
+    assert.deepEqual(gitFacts('[core]\n\tautocrlf = false\n'), { gitName: undefined, gitEmail: undefined });
+    assert.deepEqual(gitFacts(undefined), { gitName: undefined, gitEmail: undefined });
+  });
+
+  it('reads only the key it is not given', () => {
+    const home = mkdtempSync(join(tmpdir(), 'airlock-git-home-'));
+    try {
+      writeFileSync(
+        join(home, '.gitconfig'),
+        '[user]\n\tname = Zelda Quist\n\temail = zelda@acme-widgets.com\n',
+      );
+      const facts = readMachineFacts({
+        env: { HOME: home, GIT_CONFIG_GLOBAL: join(home, '.gitconfig') },
+        gitName: 'Given',
+      });
+      assert.equal(facts.gitName, 'Given');
+      assert.equal(facts.gitEmail, 'zelda@acme-widgets.com');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
