@@ -119,6 +119,10 @@ function record(shape: Shape, i: number, pool: string[], rng: Rng): string {
             ],
           },
         });
+      // As the real CLI writes a Read result (test/fixtures/scan/real/claude-code.jsonl): the
+      // file's text in the message sent to the model and again in `toolUseResult`, the local
+      // UI's copy, which is not scanned but is in every byte of the line.
+      const lines = body.split('\n').length;
       return JSON.stringify({
         ...base,
         type: 'user',
@@ -126,6 +130,16 @@ function record(shape: Shape, i: number, pool: string[], rng: Rng): string {
         message: {
           role: 'user',
           content: [{ tool_use_id: `toolu_${i - 1}`, type: 'tool_result', content: body }],
+        },
+        toolUseResult: {
+          type: 'text',
+          file: {
+            filePath: `/home/jdoe/work/acme/src/module-${(i - 1) % 50}.ts`,
+            content: body,
+            numLines: lines,
+            startLine: 1,
+            totalLines: lines,
+          },
         },
       });
     }
