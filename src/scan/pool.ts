@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-rpc.js';
 import type { FoundFile } from './files.js';
-import type { FileResult } from './scan-file.js';
+import { scanInTurn, type FileResult } from './scan-file.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker.js';
 
 export interface PoolCallbacks {
@@ -183,16 +183,11 @@ export async function scanInWorkers(
         // Takes the next file from the same queue as the workers, one at a time.
         options
           .then(async () => {
-            // Prepared one file ahead (as a worker is sent one ahead), so its opening is not waited for.
-            let item = queue.shift();
-            let scan = item && local(item.file);
-            while (item && scan) {
-              const current = item;
-              const run = scan;
-              item = queue.shift();
-              scan = item && local(item.file);
-              cb.onFile(await run(), current.file);
+            // One file ahead, as a worker is sent one ahead: its opening is not waited for.
+            function* queued(): Generator<FoundFile> {
+              for (let item = queue.shift(); item; item = queue.shift()) yield item.file;
             }
+            await scanInTurn(queued(), local, cb.onFile);
             finished();
           })
           .catch((err: unknown) => reject(err as Error));

@@ -16,7 +16,7 @@ import { Progress, type ProgressSink } from './progress.js';
 import { DEFAULT_LIMITS, type ReadLimits } from './readers/read-file.js';
 import { REPORT_FORMATS } from './formats.js';
 import { renderReport, type ReportFormat } from './report/render.js';
-import { prepareFile, type FileResult } from './scan-file.js';
+import { prepareFile, scanInTurn, type FileResult } from './scan-file.js';
 import type { ScanEngine, ScanFinding, ScanReport, ScanTotals, ScanWarning } from './types.js';
 
 export { REPORT_FORMATS };
@@ -202,15 +202,11 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     } else if (found.files.length > 0) {
       const engine = await loadEngine(setup.engine);
       const fileOpts = { ...setup, engine, onBytes: (n: number) => progress.addBytes(n) };
-      const prepare = (file: FoundFile): (() => Promise<FileResult>) =>
-        prepareFile(file.path, file.display, fileOpts);
-      let next = prepare(found.files[0]!);
-      for (let i = 0; i < found.files.length; i += 1) {
-        const scan = next;
-        // The next file opens while this one is scanned.
-        if (i + 1 < found.files.length) next = prepare(found.files[i + 1]!);
-        onFile(await scan(), found.files[i]!);
-      }
+      await scanInTurn(
+        found.files.values(),
+        (file) => prepareFile(file.path, file.display, fileOpts),
+        onFile,
+      );
     }
   } finally {
     progress.finish();

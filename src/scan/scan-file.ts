@@ -6,6 +6,7 @@
  */
 import { BoundedMemo } from '../bounded-memo.js';
 import { maskValue } from '../detect/mask.js';
+import type { FoundFile } from './files.js';
 import { openFile, type OpenedFile, type ReadLimits } from './readers/read-file.js';
 import { fingerprint, revealValue } from './mask.js';
 import type { FileSummary, ScanEngine, ScanFinding, ScanWarning } from './types.js';
@@ -67,8 +68,25 @@ export function prepareFile(
   return () => scanOpening(result, opening, displayName, opts);
 }
 
-export function scanFile(file: string, displayName: string, opts: FileScanOptions): Promise<FileResult> {
-  return prepareFile(file, displayName, opts)();
+/**
+ * Scans files one after another, each taken from `files` (pulled one at a time, so it may be a
+ * queue other threads take from too) and started (`prepare`, e.g. prepareFile) while the one
+ * before it is scanned.
+ */
+export async function scanInTurn(
+  files: Iterator<FoundFile>,
+  prepare: (file: FoundFile) => () => Promise<FileResult>,
+  onFile: (result: FileResult, file: FoundFile) => void,
+): Promise<void> {
+  let next = files.next();
+  let scan = next.done ? undefined : prepare(next.value);
+  while (!next.done && scan) {
+    const file = next.value;
+    const current = scan;
+    next = files.next();
+    scan = next.done ? undefined : prepare(next.value);
+    onFile(await current(), file);
+  }
 }
 
 async function scanOpening(
