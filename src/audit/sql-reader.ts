@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../detect/types.js';
 import { eventFromDoc } from './chain.js';
-import type { AuditChanges, AuditFilter, AuditPage, ChainAnchor, ChainRow } from './store.js';
+import type { AuditChanges, AuditFilter, AuditPage, ChainAnchor } from './store.js';
 import type { AuditEvent } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
@@ -142,39 +142,6 @@ export async function changedEvents(
   }
   const last = rows[rows.length - 1];
   return { events: rows.map(toEvent), cursor: last ? String(num(last.row_id)) : (cursor ?? '0') };
-}
-
-export async function* chainRowsOf(
-  runner: SqlRunner,
-  t: SqlTables,
-  batchSize = 10_000,
-): AsyncIterable<ChainRow[]> {
-  const columns = `SELECT row_id, id, instance, seq, ts, hash, doc FROM ${t.events}`;
-  const fetch = (after: ChainRow | undefined) =>
-    after
-      ? runner.all(
-          `${columns} WHERE (instance, seq) > (${runner.param(1)}, ${runner.intParam(2)}) ` +
-            `ORDER BY instance, seq LIMIT ${runner.intParam(3)}`,
-          [after.instance, after.seq, batchSize],
-        )
-      : runner.all(`${columns} ORDER BY instance, seq LIMIT ${runner.intParam(1)}`, [batchSize]);
-  let next: Promise<SqlRow[]> | undefined = fetch(undefined);
-  while (next) {
-    const rows: SqlRow[] = await next;
-    const batch: ChainRow[] = rows.map((r) => ({
-      row: num(r.row_id),
-      id: String(r.id),
-      instance: String(r.instance),
-      seq: num(r.seq),
-      ts: num(r.ts),
-      hash: String(r.hash),
-      doc: String(r.doc),
-    }));
-    const last = batch[batch.length - 1];
-    // Fetch the next page while the caller checks this one.
-    next = last && rows.length === batchSize ? fetch(last) : undefined;
-    if (batch.length) yield batch;
-  }
 }
 
 export async function anchorsOf(runner: SqlRunner, t: SqlTables): Promise<ChainAnchor[]> {
