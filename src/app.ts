@@ -28,7 +28,7 @@ import type { CompiledPolicy } from './policy/compile.js';
 import { engineForPolicy } from './policy/engine.js';
 import { createPolicyInspector } from './policy/inspector.js';
 import { loadPolicyOrDefault } from './policy/load.js';
-import { watchPolicy, type PolicyWatcher } from './policy/watch.js';
+import { watchGatewayPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
 import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
 import type { AuditEventInput } from './audit/event.js';
@@ -206,8 +206,9 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   };
   let watcher: PolicyWatcher | undefined;
   if (policyFile) {
-    watcher = watchPolicy(
+    watcher = watchGatewayPolicy(
       policyFile,
+      logger,
       (next) => {
         // Both built before either is put in force: a custom rule the engine cannot compile, or
         // an egress section that does not, throws and the watcher keeps the old policy whole.
@@ -221,7 +222,6 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         ];
         policy = next;
         policyStatus.loaded(next, waiting);
-        logger.info({ policy: policyFile }, 'policy reloaded');
         if (waiting.length > 0) {
           logger.warn(
             { policy: policyFile, settings: waiting },
@@ -231,13 +231,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
           );
         }
       },
-      (err) => {
-        policyStatus.failed(err);
-        logger.error(
-          { policy: policyFile, error: err.message },
-          'new policy refused; the previous one stays in force',
-        );
-      },
+      (err) => policyStatus.failed(err),
     );
   }
 

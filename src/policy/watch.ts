@@ -6,6 +6,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
 import type { CompiledPolicy } from './compile.js';
 import { loadPolicy, reloadPolicy } from './load.js';
 
@@ -94,4 +95,30 @@ export function watchPolicy(
       watcher.close();
     },
   };
+}
+
+/**
+ * watchPolicy for a gateway (`airlock start`, and `airlock run`'s own): each valid new version
+ * goes to `apply` and is logged; each refused one is logged with why and told to `onRefused`.
+ */
+export function watchGatewayPolicy(
+  file: string,
+  logger: Pick<Logger, 'info' | 'error'>,
+  apply: (policy: CompiledPolicy) => void,
+  onRefused?: (err: PolicyReloadError) => void,
+): PolicyWatcher {
+  return watchPolicy(
+    file,
+    (next) => {
+      apply(next);
+      logger.info({ policy: file }, 'policy reloaded');
+    },
+    (err) => {
+      onRefused?.(err);
+      logger.error(
+        { policy: file, error: err.message },
+        'new policy refused; the previous one stays in force',
+      );
+    },
+  );
 }

@@ -20,7 +20,7 @@ import { engineForPolicy } from '../policy/engine.js';
 import { createPolicyInspector } from '../policy/inspector.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyOrDefault } from '../policy/load.js';
-import { watchPolicy } from '../policy/watch.js';
+import { watchGatewayPolicy } from '../policy/watch.js';
 import { loadOrCreateKey } from '../redact/surrogates.js';
 import { MemoryVault } from '../redact/vault.js';
 import type { EgressEvent } from '../egress/events.js';
@@ -139,17 +139,8 @@ export const startInspectingGateway: GatewayStarter = async (opts) => {
   const watcher =
     policyFile === undefined
       ? undefined
-      : watchPolicy(
-          policyFile,
-          (next) => {
-            gateway.setInspector(inspectorFor(next), next.policy.on_error);
-            opts.logger.info({ policy: policyFile }, 'policy reloaded');
-          },
-          (err) =>
-            opts.logger.error(
-              { policy: policyFile, error: err.message },
-              'new policy refused; the previous one stays in force',
-            ),
+      : watchGatewayPolicy(policyFile, opts.logger, (next) =>
+          gateway.setInspector(inspectorFor(next), next.policy.on_error),
         );
   return {
     url: gateway.url,
