@@ -59,7 +59,7 @@ const canaries = learnCanaries({
   ips: ['10.20.0.57', 'fe80::1c2b:3aff:fe4d:5e6f'],
   gitName: 'Marta Kowalska',
   gitEmail: 'marta.kowalska@acme-corp.pl',
-  timeZone: 'Europe/Warsaw',
+  timeZones: ['Europe/Warsaw'],
 });
 
 const t0 = performance.now();

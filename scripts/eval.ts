@@ -98,7 +98,7 @@ function evaluate(req: LabelledRequest): void {
     ips: [],
     gitName: undefined,
     gitEmail: undefined,
-    timeZone: undefined,
+    timeZones: [],
     hostname: 'localhost',
     username: 'root',
     home: '/root',

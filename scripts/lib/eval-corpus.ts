@@ -152,7 +152,7 @@ function codex(): LabelledRequest {
       hostname: 'Jans-MacBook-Pro.local',
       gitName: 'Jan Nowak',
       gitEmail: 'jan.nowak@zeta-labs.io',
-      timeZone: 'America/Sao_Paulo',
+      timeZones: ['America/Sao_Paulo'],
       macs: ['a4:83:e7:1c:22:9f'],
       ips: ['192.168.1.34'],
       env: {},
@@ -314,7 +314,7 @@ function gemini(): LabelledRequest {
       macs: [],
       gitName: undefined,
       gitEmail: undefined,
-      timeZone: 'Asia/Kolkata',
+      timeZones: ['Asia/Kolkata'],
       env: { HTTPS_PROXY: 'http://priya:Monsoon%402024@proxy.research.corp:3128' },
     },
   };
@@ -419,7 +419,7 @@ function qwen(): LabelledRequest {
       macs: ['3c:22:fb:7a:10:4e'],
       gitName: undefined,
       gitEmail: undefined,
-      timeZone: 'Europe/Berlin',
+      timeZones: ['Europe/Berlin'],
       env: {},
     },
   };

@@ -4,7 +4,7 @@
  * Everything is injectable, so tests plant a made-up machine instead of reading this one.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import type { Canary, CanaryLabel } from './canary-encodings.js';
 
@@ -22,7 +22,8 @@ export interface MachineFacts {
   ips: readonly string[];
   gitName: string | undefined;
   gitEmail: string | undefined;
-  timeZone: string | undefined;
+  /** The machine's time zone, each name programs give it (see timeZoneNames). */
+  timeZones: readonly string[];
 }
 
 /** Names too common to be a fingerprint: they would match ordinary words everywhere. */
@@ -184,11 +185,40 @@ export function readMachineFacts(
     ips: overrides.ips ?? [...new Set(ifaces.filter((i) => !i.internal).map((i) => i.address))],
     gitName: 'gitName' in overrides ? overrides.gitName : git.name,
     gitEmail: 'gitEmail' in overrides ? overrides.gitEmail : git.email,
-    timeZone:
-      'timeZone' in overrides
-        ? overrides.timeZone
-        : (env['TZ'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
+    timeZones: overrides.timeZones ?? timeZoneNames(env),
   };
+}
+
+/** A zone name as $TZ or a zoneinfo path gives it (`:Europe/Warsaw`, `/usr/share/zoneinfo/...`). */
+function zoneName(spec: string | undefined): string | undefined {
+  if (spec === undefined) return undefined;
+  const name = spec.replace(/^:/, '').replace(/^.*\/zoneinfo\//, '');
+  return /^[A-Za-z][\w+-]*(?:\/[\w+-]+)*$/.test(name) ? name : undefined;
+}
+
+function localtimeZone(): string | undefined {
+  try {
+    return zoneName(readlinkSync('/etc/localtime'));
+  } catch {
+    // Not a link (a copied zone file) or no such file: Debian also names the zone here.
+    return zoneName(readFirstLine('/etc/timezone'));
+  }
+}
+
+/**
+ * The machine's time zone under every name an assistant may send: Node's Intl (the Node-based
+ * assistants) gives ICU's canonical ID, which keeps old names (Asia/Calcutta for Asia/Kolkata,
+ * Europe/Kiev for Europe/Kyiv), while $TZ and the /etc/localtime link give the IANA name that
+ * other runtimes report (Codex is written in Rust).
+ */
+export function timeZoneNames(
+  env: Readonly<Record<string, string | undefined>>,
+  intlZone: () => string | undefined = () => Intl.DateTimeFormat().resolvedOptions().timeZone,
+  systemZone: () => string | undefined = localtimeZone,
+): string[] {
+  const tz = env['TZ'];
+  const names = [intlZone(), zoneName(tz), tz === undefined ? systemZone() : undefined];
+  return [...new Set(names.filter((n): n is string => n !== undefined && n.length > 0))];
 }
 
 /** Turns facts into canaries, leaving out values too short or too common to be a fingerprint. */
@@ -291,8 +321,10 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
       severity: 'high',
       caseInsensitive: true,
     });
-  if (facts.timeZone && !/^(?:UTC|Etc\/UTC|GMT|Etc\/GMT|Universal|Zulu)$/i.test(facts.timeZone))
-    add('timezone', facts.timeZone, 'time zone', { ...env, kind: 'timezone', severity: 'low' });
+  for (const zone of facts.timeZones) {
+    if (!/^(?:UTC|Etc\/UTC|GMT|Etc\/GMT|Universal|Zulu)$/i.test(zone))
+      add('timezone', zone, 'time zone', { ...env, kind: 'timezone', severity: 'low' });
+  }
 
   for (const [name, raw] of Object.entries(facts.env)) {
     if (raw === undefined) continue;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { base64Fragment } from '../../src/detect/canary-encodings.js';
-import { learnCanaries, readMachineFacts } from '../../src/detect/canaries.js';
+import { learnCanaries, readMachineFacts, timeZoneNames } from '../../src/detect/canaries.js';
 import { createEngine } from '../../src/detect/engine.js';
 import type { ScanInput } from '../../src/detect/types.js';
 
@@ -26,7 +27,7 @@ const machine = {
   ips: ['10.20.0.57', '127.0.0.1'],
   gitName: 'Marta Kowalska',
   gitEmail: 'marta.kowalska@acme-corp.pl',
-  timeZone: 'Europe/Warsaw',
+  timeZones: ['Europe/Warsaw'],
   readGit: false,
 };
 const canaries = learnCanaries(machine);
@@ -204,5 +205,81 @@ describe('readMachineFacts', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('time zone names', () => {
+  const never = (): string | undefined => assert.fail('the system zone is read only without $TZ');
+
+  it("takes Intl's name and the system's IANA name, which differ for renamed zones", () => {
+    assert.deepEqual(
+      timeZoneNames(
+        {},
+        () => 'Asia/Calcutta',
+        () => 'Asia/Kolkata',
+      ),
+      ['Asia/Calcutta', 'Asia/Kolkata'],
+    );
+    assert.deepEqual(
+      timeZoneNames(
+        {},
+        () => 'Europe/Warsaw',
+        () => 'Europe/Warsaw',
+      ),
+      ['Europe/Warsaw'],
+    );
+  });
+
+  it('takes $TZ in every form a zone can be named in, and nothing that is not a name', () => {
+    assert.deepEqual(
+      timeZoneNames({ TZ: ':Europe/Kyiv' }, () => 'Europe/Kiev', never),
+      ['Europe/Kiev', 'Europe/Kyiv'],
+    );
+    assert.deepEqual(
+      timeZoneNames({ TZ: '/usr/share/zoneinfo/America/Argentina/Cordoba' }, () => 'America/Cordoba', never),
+      ['America/Cordoba', 'America/Argentina/Cordoba'],
+    );
+    assert.deepEqual(
+      timeZoneNames({ TZ: 'EST+5EDT,M3.2.0/2,M11.1.0/2' }, () => 'Etc/Unknown', never),
+      ['Etc/Unknown'],
+    );
+  });
+
+  it('learns a canary for each name, and finds either in a request', () => {
+    const zones = learnCanaries({ ...machine, timeZones: ['Asia/Calcutta', 'Asia/Kolkata', 'Etc/UTC'] });
+    assert.deepEqual(
+      zones.filter((c) => c.label === 'timezone').map((c) => c.value),
+      ['Asia/Calcutta', 'Asia/Kolkata'],
+    );
+    const zoneEngine = createEngine({ rules: [], canaries: zones });
+    for (const zone of ['Asia/Calcutta', 'Asia/Kolkata']) {
+      const text = `{"timezone":"${zone}"}`;
+      const found = zoneEngine.scan([{ path: [], role: 'user', text }]);
+      assert.ok(
+        found.some((f) => text.slice(f.start, f.end) === zone),
+        `${zone} not found`,
+      );
+    }
+  });
+
+  it("on this machine, both the name Node's Intl gives and the name $TZ gives", () => {
+    // A child process, so that Intl reads the TZ it is given (ICU reads it once per process).
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "const { readMachineFacts } = await import('./src/detect/canaries.ts');" +
+          'console.log(JSON.stringify(readMachineFacts({ readGit: false }).timeZones));',
+      ],
+      {
+        cwd: new URL('../..', import.meta.url),
+        env: { ...process.env, TZ: 'Asia/Kolkata' },
+        encoding: 'utf8',
+      },
+    );
+    assert.deepEqual(JSON.parse(out) as string[], ['Asia/Calcutta', 'Asia/Kolkata']);
   });
 });

@@ -15,7 +15,7 @@ const planted = learnCanaries({
   ips: ['10.20.0.57'],
   gitName: 'Marta Kowalska',
   gitEmail: 'marta.kowalska@acme-corp.pl',
-  timeZone: 'Europe/Warsaw',
+  timeZones: ['Europe/Warsaw'],
   readGit: false,
 });
 

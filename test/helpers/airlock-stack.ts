@@ -33,7 +33,7 @@ export function canariesOf(fe: FakeEnv) {
     ips: [],
     gitName: fe.gitName,
     gitEmail: fe.gitEmail,
-    timeZone: fe.env.TZ,
+    timeZones: fe.env.TZ ? [fe.env.TZ] : [],
     readGit: false,
   });
 }
