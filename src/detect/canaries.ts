@@ -4,7 +4,7 @@
  * Everything is injectable, so tests plant a made-up machine instead of reading this one.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import type { Canary, CanaryLabel } from './canary-encodings.js';
 
@@ -13,6 +13,11 @@ export type { Canary, CanaryLabel } from './canary-encodings.js';
 export interface MachineFacts {
   env: Readonly<Record<string, string | undefined>>;
   home: string;
+  /**
+   * The home directory as the file system resolves it, when that differs (a symlinked /home, as
+   * FreeBSD's /home → /usr/home): a working directory from `process.cwd()` carries this one.
+   */
+  homeAliases: readonly string[];
   hostname: string;
   /** Fully qualified names of this host (from /etc/hosts when cheap). */
   fqdns: readonly string[];
@@ -151,6 +156,7 @@ export function readMachineFacts(
   overrides: Partial<MachineFacts> & { readGit?: boolean } = {},
 ): MachineFacts {
   const env = overrides.env ?? process.env;
+  const home = overrides.home ?? os.homedir();
   const hostname = overrides.hostname ?? os.hostname();
   let username = overrides.username;
   if (username === undefined) {
@@ -168,7 +174,8 @@ export function readMachineFacts(
   const git = readGit ? readGitIdentity(env) : {};
   return {
     env,
-    home: overrides.home ?? os.homedir(),
+    home,
+    homeAliases: overrides.homeAliases ?? resolvedElsewhere(home),
     hostname,
     fqdns: overrides.fqdns ?? fqdnsFromHosts(hostname),
     username,
@@ -187,6 +194,16 @@ export function readMachineFacts(
     gitEmail: 'gitEmail' in overrides ? overrides.gitEmail : git.email,
     timeZones: overrides.timeZones ?? timeZoneNames(env),
   };
+}
+
+/** `path` with its links resolved, when that is another path. */
+function resolvedElsewhere(path: string): string[] {
+  try {
+    const real = realpathSync(path);
+    return real !== path ? [real] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A zone name as $TZ or a zoneinfo path gives it (`:Europe/Warsaw`, `/usr/share/zoneinfo/...`). */
@@ -270,12 +287,17 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
       severity: 'high',
       caseInsensitive: true,
     });
-  if (
-    facts.home.length > 1 &&
-    !/^\/(?:root|home|Users)?\/?$/.test(facts.home) &&
-    ((user.length >= 3 && !COMMON_USERS.has(user.toLowerCase())) || !/\/(?:root|home\/\w+)$/.test(facts.home))
-  )
-    add('home', facts.home, 'os.homedir()', { ...env, kind: 'home-path', severity: 'medium' });
+  for (const [home, source] of [
+    [facts.home, 'os.homedir()'],
+    ...facts.homeAliases.map((alias) => [alias, 'os.homedir(), links resolved']),
+  ] as const) {
+    if (
+      home.length > 1 &&
+      !/^\/(?:root|home|Users)?\/?$/.test(home) &&
+      ((user.length >= 3 && !COMMON_USERS.has(user.toLowerCase())) || !/\/(?:root|home\/\w+)$/.test(home))
+    )
+      add('home', home, source, { ...env, kind: 'home-path', severity: 'medium' });
+  }
   for (const id of facts.machineIds)
     if (/^[0-9a-f-]{32,36}$/i.test(id) && !/^0+$/.test(id.replace(/-/g, '')))
       add('machine-id', id, 'machine id', {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -187,6 +187,26 @@ describe('readMachineFacts', () => {
   it('has no git identity when the config sets none', () => {
     assert.deepEqual(gitFacts('[core]\n\tautocrlf = false\n'), { gitName: undefined, gitEmail: undefined });
     assert.deepEqual(gitFacts(undefined), { gitName: undefined, gitEmail: undefined });
+  });
+
+  it('knows a symlinked home under its real path too, which a working directory carries', () => {
+    const root = mkdtempSync(join(tmpdir(), 'airlock-home-'));
+    try {
+      // As FreeBSD has it: /home is a link to /usr/home.
+      const real = join(root, 'usr', 'home', 'mkowalski');
+      mkdirSync(real, { recursive: true });
+      symlinkSync(join(root, 'usr', 'home'), join(root, 'home'));
+      const home = join(root, 'home', 'mkowalski');
+      const facts = readMachineFacts({ env: {}, home, readGit: false });
+      assert.deepEqual(facts.homeAliases, [real]);
+      const homes = learnCanaries({ ...machine, home, homeAliases: facts.homeAliases })
+        .filter((c) => c.label === 'home')
+        .map((c) => c.value);
+      assert.deepEqual(homes, [home, real]);
+      assert.deepEqual(readMachineFacts({ env: {}, home: real, readGit: false }).homeAliases, []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads only the key it is not given', () => {
