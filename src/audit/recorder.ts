@@ -102,6 +102,7 @@ export class AuditRecorder {
       fsyncIntervalMs: this.o.fsyncIntervalMs,
       segmentBytes: this.o.segmentBytes,
       liveInstances,
+      onError: (err) => this.o.onError?.(err),
     });
     this.diskOnlyPending = this.spool.adoptedLines;
     if (this.spool.hasDiskOnly()) this.kick(0);
@@ -213,6 +214,8 @@ export class AuditRecorder {
       while (this.flushing) await this.flushing;
       this.clearTimer();
       await this.runFlush();
+      // What the flush let go of is deleted too, so the spool on disk is what is left to store.
+      await this.spool.settled();
     } finally {
       this.draining--;
     }
@@ -241,6 +244,7 @@ export class AuditRecorder {
       this.queue = unsaved;
       if (unsaved.length) this.spill();
     }
+    await within(this.spool.settled(), Math.max(0, deadline - Date.now()));
     this.spool.close();
     liveInstances.delete(this.instance);
   }

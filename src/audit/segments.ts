@@ -4,8 +4,26 @@
  * writer) and which are write-ahead copies of events still queued in memory. File operations
  * themselves are in spool.ts.
  */
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync } from 'node:fs';
-import { adoptOrphans, appendLine, openSegment, removeSegment, segmentPath, type Segment } from './spool.js';
+import { close, closeSync, fdatasync, fdatasyncSync } from 'node:fs';
+import { promisify } from 'node:util';
+import {
+  adoptOrphans,
+  appendLine,
+  openSegment,
+  segmentPath,
+  unlinkSegmentFile,
+  type Segment,
+} from './spool.js';
+
+const fdatasyncLater = promisify(fdatasync);
+const closeLater = promisify(close);
+
+/** A segment's descriptor handed to the background to be synced and closed. */
+interface Retiring {
+  fd: number;
+  /** False once closed, here or by close() at shutdown (which must not leave it to a callback). */
+  open: boolean;
+}
 
 export interface SegmentsOptions {
   dir: string;
@@ -15,6 +33,8 @@ export interface SegmentsOptions {
   segmentBytes: number;
   /** Instances recording in this process: their segments are not orphans. */
   liveInstances: ReadonlySet<string>;
+  /** A background sync, close or delete that failed (the file stays: replay skips what is stored). */
+  onError?: (err: unknown) => void;
 }
 
 export class SpoolSegments {
@@ -25,6 +45,9 @@ export class SpoolSegments {
   private readonly fsyncTimer: NodeJS.Timeout | null = null;
   /** Events found in adopted segments. */
   readonly adoptedLines: number = 0;
+  /** Syncs, closes and deletes under way off the event loop (see retire). */
+  private readonly background = new Set<Promise<void>>();
+  private readonly retiring = new Set<Retiring>();
 
   constructor(private readonly o: SegmentsOptions) {
     for (const segment of adoptOrphans(o.dir, o.liveInstances, () => this.nextPath())) {
@@ -59,31 +82,42 @@ export class SpoolSegments {
     const c = this.current;
     this.current = null;
     if (!c || c.fd === null) return;
-    if (this.dirty && this.o.fsync !== 'never') fdatasyncSync(c.fd);
-    closeSync(c.fd);
-    c.fd = null;
+    const sync = this.dirty && this.o.fsync !== 'never';
+    this.dirty = false;
     if (c.lines === 0) this.drop(c);
-    else this.forgetCommitted();
+    else {
+      this.retire(c, sync);
+      this.forgetCommitted();
+    }
   }
 
+  /** Forgets a segment and deletes its file (in the background). */
   drop(segment: Segment): void {
-    removeSegment(segment);
     const i = this.list.indexOf(segment);
     if (i >= 0) this.list.splice(i, 1);
+    if (segment === this.current) {
+      this.current = null;
+      this.dirty = false;
+    }
+    this.retire(segment, false, true);
   }
 
-  /** Deletes write-ahead segments whose events are all committed; empties the open one. */
+  /** Deletes write-ahead segments whose events are all committed, the open one included. */
   forgetCommitted(): void {
     for (const segment of [...this.list]) {
       if (segment.diskOnly || segment.pending > 0) continue;
-      if (segment === this.current && segment.fd !== null) {
-        if (segment.bytes > 0) {
-          ftruncateSync(segment.fd, 0);
-          segment.bytes = 0;
-          segment.lines = 0;
-        }
-      } else this.drop(segment);
+      // An open segment with nothing written stays open; the next write goes on in it.
+      if (segment === this.current && segment.bytes === 0) continue;
+      this.drop(segment);
     }
+  }
+
+  /**
+   * Resolves once the background work started so far is done: after it, every file this
+   * spool deleted is gone and every segment it rotated is synced and closed.
+   */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   /** The oldest closed segment whose events exist only on disk: the next to replay. */
@@ -101,18 +135,73 @@ export class SpoolSegments {
     return total;
   }
 
-  /** Syncs and closes every file; empty ones are deleted, the rest wait for the next start. */
+  /**
+   * Syncs and closes every file; empty ones are deleted, the rest wait for the next start. A
+   * delete still under way in the background may not finish before the process ends: the file
+   * is then replayed by the next start, and the store skips what it already holds.
+   */
   close(): void {
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     this.current = null;
+    for (const r of this.retiring) {
+      if (!r.open) continue;
+      r.open = false;
+      fdatasyncSync(r.fd);
+      closeSync(r.fd);
+    }
+    this.retiring.clear();
     for (const segment of [...this.list]) {
       if (segment.fd !== null) {
         fdatasyncSync(segment.fd);
         closeSync(segment.fd);
         segment.fd = null;
       }
-      if (segment.lines === 0 && segment.bytes === 0) this.drop(segment);
+      if (segment.lines === 0 && segment.bytes === 0) {
+        this.list.splice(this.list.indexOf(segment), 1);
+        this.runInBackground(unlinkSegmentFile(segment.path));
+      }
     }
+  }
+
+  /**
+   * Takes a segment's file off the event loop: its descriptor synced (when asked) and closed,
+   * its file deleted (when asked), in the background. These calls wait for the disk: under
+   * load an 8 MB segment's fdatasync took 18 ms and deleting it with its pages still dirty up
+   * to 17 ms on this project's VMs (ext4), each a stall of every exchange in flight when it
+   * ran on the event loop; emptying the open segment with ftruncate, 0.1-1 ms after every
+   * drained flush. No write can race them: the segment's descriptor is cleared here, and its
+   * name is never used again.
+   */
+  private retire(segment: Segment, sync: boolean, remove = false): void {
+    const fd = segment.fd;
+    segment.fd = null;
+    const r: Retiring | undefined = fd === null ? undefined : { fd, open: true };
+    if (r) this.retiring.add(r);
+    const path = segment.path;
+    this.runInBackground(
+      (async () => {
+        if (r) {
+          try {
+            if (sync && r.open) await fdatasyncLater(r.fd);
+          } finally {
+            // close() at shutdown may have synced and closed it meanwhile: its number may be reused.
+            this.retiring.delete(r);
+            if (r.open) {
+              r.open = false;
+              await closeLater(r.fd);
+            }
+          }
+        }
+        if (remove) await unlinkSegmentFile(path);
+      })(),
+    );
+  }
+
+  private runInBackground(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((err: unknown) => this.o.onError?.(err))
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   private nextPath(): string {

@@ -6,7 +6,6 @@
  * segments of a dead writer (kill -9, crash) and adopt them for replay.
  */
 import {
-  closeSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -17,6 +16,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSpoolLine } from './chain.js';
 import type { SealedEvent } from './types.js';
@@ -57,11 +57,10 @@ export function appendLine(segment: Segment, line: string | Uint8Array): void {
   segment.lines++;
 }
 
-export function removeSegment(segment: Segment): void {
-  if (segment.fd !== null) closeSync(segment.fd);
-  segment.fd = null;
+/** Deletes a segment's file in the background (off the event loop); a file already gone is fine. */
+export async function unlinkSegmentFile(path: string): Promise<void> {
   try {
-    unlinkSync(segment.path);
+    await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
