@@ -2,12 +2,14 @@
  * Decoder for PostgreSQL's binary COPY format (`COPY (...) TO STDOUT (FORMAT binary)`), the way
  * `audit verify` reads a whole chain: one statement over one snapshot, streamed without a round
  * trip per page, and each field a length and its bytes, with none of the text format's escapes
- * to undo. Only the column types the audit store streams are decoded: int8 and text.
+ * to undo. Only the column types the audit store streams are decoded: int8, text, and text kept
+ * as its UTF-8 bytes (`bytes`: a view into the chunk that brought it, for a caller that writes
+ * the bytes out as they are).
  * Format: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
  */
 
-export type CopyColumn = 'int8' | 'text';
-export type CopyValue = number | string | null;
+export type CopyColumn = 'int8' | 'text' | 'bytes';
+export type CopyValue = number | string | Buffer | null;
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Signature, flags (int32), header extension length (int32). */
@@ -103,6 +105,8 @@ export class BinaryCopyDecoder {
         if (length !== 8) throw new BinaryCopyError(`binary COPY int8 field of ${length} bytes`);
         // Exact below 2^53, which row numbers, sequence numbers and millisecond times stay under.
         values[i] = buf.readInt32BE(pos) * 0x1_0000_0000 + buf.readUInt32BE(pos + 4);
+      } else if (this.columns[i] === 'bytes') {
+        values[i] = buf.subarray(pos, pos + length);
       } else {
         values[i] = buf.toString('utf8', pos, pos + length);
       }

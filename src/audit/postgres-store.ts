@@ -31,7 +31,7 @@ import type {
   ChainAnchor,
   ChainRow,
 } from './store.js';
-import type { StatsOptions, TimeRange } from './store.js';
+import type { StatsOptions, StoredDoc, StoredRange, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
 
@@ -75,6 +75,13 @@ function chainRow(v: CopyValue[]): ChainRow {
     hash: v[5] as string,
     doc: v[6] as string,
   };
+}
+
+/** A time bound as the integer literal COPY needs (it takes no bind parameters). */
+function epochMs(date: Date): string {
+  const ms = date.getTime();
+  if (!Number.isSafeInteger(ms)) throw new Error(`invalid time bound ${String(date)}`);
+  return String(ms);
 }
 
 function unnest(types: readonly string[]): string {
@@ -248,22 +255,49 @@ export class PostgresAuditStore implements AuditStore {
    * `ORDER BY ... LIMIT` cost a round trip and an index descent each, and pg's row objects in
    * large pages outlived the young generation (verify ran at ~70k events/s, ~110k this way).
    */
-  async *chainRows(batchSize = 1000): AsyncIterable<ChainRow[]> {
+  chainRows(batchSize = 1000): AsyncIterable<ChainRow[]> {
+    return this.copyRows(
+      `SELECT row_id, id, instance, seq, ts, hash, doc FROM ${this.tables.events} ORDER BY instance, seq`,
+      CHAIN_COLUMNS,
+      chainRow,
+      batchSize,
+    );
+  }
+
+  /**
+   * As one binary COPY too (an export read 46k events/s in pages of 1000 through pg's rows).
+   * COPY takes no parameters: the bounds are integers checked here, written into the query.
+   */
+  storedDocs(range: StoredRange, batchSize = 1000): AsyncIterable<StoredDoc[]> {
+    const where: string[] = [];
+    if (range.since) where.push(`ts >= ${epochMs(range.since)}`);
+    if (range.until) where.push(`ts < ${epochMs(range.until)}`);
+    return this.copyRows(
+      `SELECT hash, doc FROM ${this.tables.events}` +
+        (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+        ' ORDER BY ts, id',
+      ['text', 'bytes'],
+      (v) => ({ hash: v[0] as string, doc: v[1] as Buffer }),
+      batchSize,
+    );
+  }
+
+  private async *copyRows<T>(
+    select: string,
+    columns: readonly CopyColumn[],
+    toRow: (values: CopyValue[]) => T,
+    batchSize: number,
+  ): AsyncIterable<T[]> {
     await this.init();
     const client = await this.pool.connect();
-    const stream = client.query(
-      copyTo(
-        `COPY (SELECT row_id, id, instance, seq, ts, hash, doc FROM ${this.tables.events} ` +
-          'ORDER BY instance, seq) TO STDOUT (FORMAT binary)',
-      ),
-    );
+    const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
     let complete = false;
     try {
-      const decoder = new BinaryCopyDecoder(CHAIN_COLUMNS);
-      let batch: ChainRow[] = [];
+      const decoder = new BinaryCopyDecoder(columns);
+      let batch: T[] = [];
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         for (const values of decoder.push(chunk)) {
-          batch.push(chainRow(values));
+          batch.push(toRow(values));
           if (batch.length === batchSize) {
             yield batch;
             batch = [];

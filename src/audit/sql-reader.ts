@@ -63,7 +63,7 @@ function toEvent(row: SqlRow): AuditEvent {
   return eventFromDoc(String(row.doc), String(row.hash));
 }
 
-function whereClause(filter: AuditFilter, p: Params, t: SqlTables): string[] {
+export function whereClause(filter: AuditFilter, p: Params, t: SqlTables): string[] {
   const where: string[] = [];
   if (filter.since) where.push(`e.ts >= ${p.int(filter.since.getTime())}`);
   if (filter.until) where.push(`e.ts < ${p.int(filter.until.getTime())}`);

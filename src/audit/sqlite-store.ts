@@ -17,7 +17,10 @@ import {
   eventColumns,
   findingRows,
   getEvent,
+  num,
+  Params,
   queryEvents,
+  whereClause,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
@@ -32,7 +35,7 @@ import type {
   ChainAnchor,
   ChainRow,
 } from './store.js';
-import type { StatsOptions, TimeRange } from './store.js';
+import type { StatsOptions, StoredDoc, StoredRange, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import { SPOOL_DOC_START } from './chain.js';
 import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
@@ -279,6 +282,30 @@ export class SqliteAuditStore implements AuditStore {
       }
     }
     if (batch.length) yield batch;
+  }
+
+  /**
+   * The events of a time range as stored, oldest first, in keyset pages: each page a short read
+   * rather than one snapshot held for a whole export (the WAL could not be checkpointed past it
+   * while a gateway writes). Documents come as their bytes (CAST AS BLOB), not decoded.
+   */
+  async *storedDocs(range: StoredRange, batchSize = 2000): AsyncIterable<StoredDoc[]> {
+    let after: [number, string] | undefined;
+    for (;;) {
+      const p = new Params(this.runner);
+      const where = whereClause(range, p, TABLES);
+      if (after) where.push(`(e.ts, e.id) > (${p.int(after[0])}, ${p.add(after[1])})`);
+      const rows = await this.runner.all(
+        `SELECT e.ts, e.id, e.hash, CAST(e.doc AS BLOB) AS doc FROM ${TABLES.events} e` +
+          (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+          ` ORDER BY e.ts, e.id LIMIT ${p.int(batchSize)}`,
+        p.values,
+      );
+      if (rows.length > 0) yield rows.map((r) => ({ hash: String(r.hash), doc: r.doc as Buffer }));
+      const last = rows[rows.length - 1];
+      if (rows.length < batchSize || !last) return;
+      after = [num(last.ts), String(last.id)];
+    }
   }
 
   async anchors(): Promise<ChainAnchor[]> {

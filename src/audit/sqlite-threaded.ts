@@ -19,7 +19,7 @@ import type {
   ChainAnchor,
   ChainRow,
 } from './store.js';
-import type { StatsOptions, TimeRange } from './store.js';
+import type { StatsOptions, StoredDoc, StoredRange, TimeRange } from './store.js';
 import type { AuditEvent, SealedEvent } from './types.js';
 import type { VerifyOptions, VerifyReport } from './verify.js';
 
@@ -94,6 +94,10 @@ export class ThreadedSqliteStore implements AuditStore {
 
   chainRows(batchSize?: number): AsyncIterable<ChainRow[]> {
     return this.reader.chainRows(batchSize);
+  }
+
+  storedDocs(range: StoredRange, batchSize?: number): AsyncIterable<StoredDoc[]> {
+    return this.reader.storedDocs(range, batchSize);
   }
 
   anchors(): Promise<ChainAnchor[]> {

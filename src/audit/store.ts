@@ -100,6 +100,19 @@ export interface ChainRow {
   doc: string;
 }
 
+/** An event as stored: its hashed document and its hash (what `audit export` writes as JSONL). */
+export interface StoredDoc {
+  hash: string;
+  /** The document's UTF-8 bytes as stored (an export writes them out without decoding them). */
+  doc: Buffer;
+}
+
+/** Events with `since <= time < until` (either end open). */
+export interface StoredRange {
+  since?: Date;
+  until?: Date;
+}
+
 /** Where an instance's chain starts after retention pruned its oldest rows. */
 export interface ChainAnchor {
   instance: string;
@@ -124,6 +137,8 @@ export interface AuditStore {
   changes(cursor: string | undefined, limit?: number): Promise<AuditChanges>;
   /** Streams every row, ordered by instance then seq, in batches. */
   chainRows(batchSize?: number): AsyncIterable<ChainRow[]>;
+  /** Streams the events of a time range as stored, oldest first (time, then id), in batches. */
+  storedDocs(range: StoredRange, batchSize?: number): AsyncIterable<StoredDoc[]>;
   anchors(): Promise<ChainAnchor[]>;
   /** Checks every instance's chain; streams the rows, so memory stays flat. */
   verify(options?: VerifyOptions): Promise<VerifyReport>;

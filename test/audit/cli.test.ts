@@ -1,6 +1,6 @@
 /** `airlock audit tail | export | verify`, run in-process: output, formats and exit codes. */
 import assert from 'node:assert/strict';
-import { exportEvents } from '../../src/audit/export.js';
+import { exportEvents, formatEvent } from '../../src/audit/export.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,6 +46,8 @@ describe('airlock audit CLI', () => {
     for (let i = 1; i <= 40; i++) {
       const input = sampleInput(i, base + i * 60_000);
       if (i === 3) input.model = '=HYPERLINK("http://x","a,b")';
+      // Exported as the bytes stored: characters of two, three and four UTF-8 bytes.
+      if (i === 5) input.path = '/v1/projets/données/日本語/🚀?x=1';
       recorded.push(recorder.record(input)!);
     }
     await recorder.close();
@@ -236,6 +238,22 @@ describe('airlock audit CLI', () => {
       assert.equal(await runAuditVerify({ store: `${PG_URL}?schema=${schema}`, json: true }, io), 0);
       const report = JSON.parse(io.out()) as { ok: boolean; events: number };
       assert.deepEqual([report.ok, report.events], [true, 10]);
+
+      // Export reads PostgreSQL by binary COPY: the same lines as the events read back one by one.
+      const exported = captureIo();
+      assert.equal(
+        await runAuditExport({ store: `${PG_URL}?schema=${schema}`, format: 'jsonl' }, exported),
+        0,
+      );
+      const lines = exported.out().trimEnd().split('\n');
+      const events = (await store.query({ order: 'asc', limit: 100 })).events;
+      assert.deepEqual(
+        lines,
+        events.map((e) => formatEvent(e, 'jsonl').trimEnd()),
+      );
+      const csv = captureIo();
+      assert.equal(await runAuditExport({ store: `${PG_URL}?schema=${schema}`, format: 'csv' }, csv), 0);
+      assert.equal(csv.out().trimEnd().split('\r\n').length, 11);
 
       // The same store named by the policy file that airlock.yaml points at, as `airlock start` reads it.
       const dir = join(tmp.dir, 'pg-config');

@@ -52,6 +52,24 @@ describe('binary COPY decoder', () => {
     assert.deepEqual(decodeInPieces(bytes, []), EXPECTED);
   });
 
+  it('keeps a text column as its UTF-8 bytes when asked (bytes), also when cut inside one', () => {
+    for (const cuts of [[], [bytes.indexOf('ü') + 1], Array.from({ length: 120 }, (_, i) => i + 1)]) {
+      const decoder = new BinaryCopyDecoder(['int8', 'bytes', 'bytes']);
+      const rows: CopyValue[][] = [];
+      let from = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        rows.push(...decoder.push(bytes.subarray(from, cut)));
+        from = cut;
+      }
+      decoder.finish();
+      assert.deepEqual(
+        rows.map((r) => r.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v))),
+        EXPECTED,
+      );
+      assert.ok(rows.every((r) => Buffer.isBuffer(r[1])));
+    }
+  });
+
   it('decodes the same rows however the stream is cut', () => {
     const everyByteOfTheHead = Array.from({ length: 120 }, (_, i) => i + 1);
     assert.deepEqual(decodeInPieces(bytes, everyByteOfTheHead), EXPECTED);
