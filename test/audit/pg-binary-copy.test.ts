@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { BinaryCopyDecoder, BinaryCopyError, type CopyValue } from '../../src/audit/pg-binary-copy.js';
+import {
+  BinaryCopyDecoder,
+  BinaryCopyError,
+  type CopyColumn,
+  type CopyValue,
+} from '../../src/audit/pg-binary-copy.js';
 import { PG_URL } from './helpers.js';
 
 const BIG = `{"doc":"${'ü\\\\n'.repeat(70_000)}"}`;
@@ -22,8 +27,12 @@ async function copyBytes(client: pg.Client, sql: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function decodeInPieces(bytes: Buffer, cuts: readonly number[]): CopyValue[][] {
-  const decoder = new BinaryCopyDecoder(['int8', 'text', 'text']);
+function decodeInPieces(
+  bytes: Buffer,
+  cuts: readonly number[],
+  columns: readonly CopyColumn[] = ['int8', 'text', 'text'],
+): CopyValue[][] {
+  const decoder = new BinaryCopyDecoder(columns);
   const rows: CopyValue[][] = [];
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {
@@ -54,14 +63,7 @@ describe('binary COPY decoder', () => {
 
   it('keeps a text column as its UTF-8 bytes when asked (bytes), also when cut inside one', () => {
     for (const cuts of [[], [bytes.indexOf('ü') + 1], Array.from({ length: 120 }, (_, i) => i + 1)]) {
-      const decoder = new BinaryCopyDecoder(['int8', 'bytes', 'bytes']);
-      const rows: CopyValue[][] = [];
-      let from = 0;
-      for (const cut of [...cuts, bytes.length]) {
-        rows.push(...decoder.push(bytes.subarray(from, cut)));
-        from = cut;
-      }
-      decoder.finish();
+      const rows = decodeInPieces(bytes, cuts, ['int8', 'bytes', 'bytes']);
       assert.deepEqual(
         rows.map((r) => r.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v))),
         EXPECTED,
