@@ -34,6 +34,23 @@ function gcLogFor(kind: string): string | undefined {
   return `${dir}/gc-${kind}-${Date.now()}.log`;
 }
 
+/**
+ * Node or V8 flags for the servers of one kind (`BENCH_FLAGS=<kind>:<flags separated by
+ * spaces>`), for trying a flag on one server while the others run as always.
+ */
+function extraFlagsFor(kind: string): string[] {
+  const spec = process.env.BENCH_FLAGS;
+  if (spec === undefined) return [];
+  const colon = spec.indexOf(':');
+  if (colon < 0) throw new Error(`BENCH_FLAGS must be <server kind>:<flags>, got "${spec}"`);
+  return spec.slice(0, colon) === kind
+    ? spec
+        .slice(colon + 1)
+        .split(/\s+/)
+        .filter(Boolean)
+    : [];
+}
+
 export interface SpawnOptions {
   /** Run the tsc build of the servers (as shipped) rather than the sources through tsx. */
   compiled?: boolean;
@@ -57,6 +74,7 @@ export async function spawnServer(
           ]
         : []),
       ...(process.env.BENCH_TRACE_GC === kind ? ['--trace-gc'] : []),
+      ...extraFlagsFor(kind),
     ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
