@@ -4,10 +4,9 @@
  * Exit codes: 0 success, 1 findings / verification failed (scan, audit verify), 2 usage or
  * input error.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
+import { isMainModule } from '../main-module.js';
 import type { GatewayStarter } from '../run/gateway.js';
 // `airlock env` is light as it is (node builtins only): registered and run from one module.
 import { registerEnvCommand } from './commands/env.js';
@@ -67,17 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function invokedDirectly(): boolean {
-  // The bin is reached through symlinks (node_modules/.bin, the npx cache): compare real paths.
-  try {
-    const script = process.argv[1];
-    return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   void main(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exitCode = code;
   });

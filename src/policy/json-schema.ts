@@ -4,9 +4,10 @@
  * `schema/policy.schema.json` is this output; test/policy/json-schema.test.ts fails when the
  * committed file is stale. Regenerate: `npx tsx src/policy/json-schema.ts` (or `airlock policy schema --write FILE`).
  */
-import { realpathSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isMainModule } from '../main-module.js';
 import { policySchema } from './schema.js';
 
 export function policyJsonSchema(): Record<string, unknown> {
@@ -29,12 +30,7 @@ export function policyJsonSchemaText(): string {
 }
 
 /** `npx tsx src/policy/json-schema.ts` regenerates schema/policy.schema.json. */
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   const target = fileURLToPath(new URL('../../schema/policy.schema.json', import.meta.url));
   writeFileSync(target, policyJsonSchemaText());
   process.stdout.write(`wrote ${target}\n`);
