@@ -109,11 +109,9 @@ export function csvRow(e: AuditEvent): string {
  */
 export function formatEvent(e: AuditEvent, format: ExportFormat): string {
   if (format === 'csv') return csvRow(e);
-  return jsonlLine(documentOf(e) ?? Buffer.from(eventDocLatin1(e), 'latin1').toString('utf8'), e.hash);
-}
-
-function jsonlLine(doc: string, hash: string): string {
-  return `${doc.slice(0, -1)},"hash":${JSON.stringify(hash)}}\n`;
+  const doc = documentOf(e);
+  const bytes = doc === undefined ? Buffer.from(eventDocLatin1(e), 'latin1') : Buffer.from(doc, 'utf8');
+  return jsonlLines([{ doc: bytes, hash: e.hash }]).toString('utf8');
 }
 
 const HASH_HEAD = Buffer.from(',"hash":', 'latin1');

@@ -156,10 +156,7 @@ export class SpoolSegments {
         closeSync(segment.fd);
         segment.fd = null;
       }
-      if (segment.lines === 0 && segment.bytes === 0) {
-        this.list.splice(this.list.indexOf(segment), 1);
-        this.runInBackground(unlinkSegmentFile(segment.path));
-      }
+      if (segment.lines === 0 && segment.bytes === 0) this.drop(segment);
     }
   }
 

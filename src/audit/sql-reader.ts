@@ -63,7 +63,7 @@ function toEvent(row: SqlRow): AuditEvent {
   return eventFromDoc(String(row.doc), String(row.hash));
 }
 
-export function whereClause(filter: AuditFilter, p: Params, t: SqlTables): string[] {
+function whereClause(filter: AuditFilter, p: Params, t: SqlTables): string[] {
   const where: string[] = [];
   if (filter.since) where.push(`e.ts >= ${p.int(filter.since.getTime())}`);
   if (filter.until) where.push(`e.ts < ${p.int(filter.until.getTime())}`);
@@ -86,6 +86,31 @@ export function whereClause(filter: AuditFilter, p: Params, t: SqlTables): strin
   return where;
 }
 
+/**
+ * One keyset page of events in time order: those the filter selects after `after` (ts, id),
+ * at most `limit`. `doc` is the expression the document is read as (SQLite's export reads it
+ * as its bytes).
+ */
+export function eventPageQuery(
+  runner: SqlRunner,
+  t: SqlTables,
+  filter: AuditFilter,
+  after: readonly [number, string] | undefined,
+  desc: boolean,
+  limit: number,
+  doc = 'e.doc',
+): { sql: string; values: unknown[] } {
+  const p = new Params(runner);
+  const where = whereClause(filter, p, t);
+  if (after) where.push(`(e.ts, e.id) ${desc ? '<' : '>'} (${p.int(after[0])}, ${p.add(after[1])})`);
+  const dir = desc ? 'DESC' : 'ASC';
+  const sql =
+    `SELECT e.ts, e.id, e.hash, ${doc} AS doc FROM ${t.events} e` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY e.ts ${dir}, e.id ${dir} LIMIT ${p.int(limit)}`;
+  return { sql, values: p.values };
+}
+
 export async function queryEvents(
   runner: SqlRunner,
   t: SqlTables,
@@ -93,18 +118,9 @@ export async function queryEvents(
 ): Promise<AuditPage> {
   const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 100)), 1000);
   const desc = (filter.order ?? 'desc') === 'desc';
-  const p = new Params(runner);
-  const where = whereClause(filter, p, t);
-  if (filter.cursor) {
-    const [ts, id] = decodeCursor(filter.cursor);
-    where.push(`(e.ts, e.id) ${desc ? '<' : '>'} (${p.int(ts)}, ${p.add(id)})`);
-  }
-  const dir = desc ? 'DESC' : 'ASC';
-  const sql =
-    `SELECT e.ts, e.id, e.hash, e.doc FROM ${t.events} e` +
-    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY e.ts ${dir}, e.id ${dir} LIMIT ${p.int(limit + 1)}`;
-  const rows = await runner.all(sql, p.values);
+  const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+  const { sql, values } = eventPageQuery(runner, t, filter, after, desc, limit + 1);
+  const rows = await runner.all(sql, values);
   const page: AuditPage = { events: rows.slice(0, limit).map(toEvent) };
   const last = rows[limit - 1];
   if (rows.length > limit && last) page.next = encodeCursor([num(last.ts), String(last.id)]);

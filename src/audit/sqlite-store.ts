@@ -17,10 +17,9 @@ import {
   eventColumns,
   findingRows,
   getEvent,
+  eventPageQuery,
   num,
-  Params,
   queryEvents,
-  whereClause,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
@@ -292,15 +291,16 @@ export class SqliteAuditStore implements AuditStore {
   async *storedDocs(range: StoredRange, batchSize = 2000): AsyncIterable<StoredDoc[]> {
     let after: [number, string] | undefined;
     for (;;) {
-      const p = new Params(this.runner);
-      const where = whereClause(range, p, TABLES);
-      if (after) where.push(`(e.ts, e.id) > (${p.int(after[0])}, ${p.add(after[1])})`);
-      const rows = await this.runner.all(
-        `SELECT e.ts, e.id, e.hash, CAST(e.doc AS BLOB) AS doc FROM ${TABLES.events} e` +
-          (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-          ` ORDER BY e.ts, e.id LIMIT ${p.int(batchSize)}`,
-        p.values,
+      const { sql, values } = eventPageQuery(
+        this.runner,
+        TABLES,
+        range,
+        after,
+        false,
+        batchSize,
+        'CAST(e.doc AS BLOB)',
       );
+      const rows = await this.runner.all(sql, values);
       if (rows.length > 0) yield rows.map((r) => ({ hash: String(r.hash), doc: r.doc as Buffer }));
       const last = rows[rows.length - 1];
       if (rows.length < batchSize || !last) return;
