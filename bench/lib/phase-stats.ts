@@ -4,7 +4,7 @@
  * and reduced to medians per step, in microseconds. Asked for over the fork's IPC channel
  * (bench/lib/servers.ts `phases`).
  */
-import { subscribe } from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { PHASE_CHANNEL, type PhaseMark } from '../../src/gateway/phases.js';
 import { percentile } from './stats.js';
 
@@ -20,8 +20,19 @@ export class PhaseStats {
   private readonly open = new Map<string, PhaseMark[]>();
   private readonly steps = new Map<string, number[]>();
 
+  private readonly listener = (message: unknown): void => this.mark(message as PhaseMark);
+
   constructor() {
-    subscribe(PHASE_CHANNEL, (message) => this.mark(message as PhaseMark));
+    subscribe(PHASE_CHANNEL, this.listener);
+  }
+
+  /**
+   * Stops collecting: the gateway's marks then cost one check each, as when nobody listens (for
+   * the throughput phase, which does not use them and would count their cost against Airlock).
+   */
+  stop(): void {
+    unsubscribe(PHASE_CHANNEL, this.listener);
+    this.reset();
   }
 
   private mark(m: PhaseMark): void {

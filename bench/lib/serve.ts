@@ -115,6 +115,7 @@ process.on('message', (msg) => {
   if (msg === 'rss') process.send?.({ rss: process.resourceUsage().maxRSS * 1024 });
   if (msg === 'phases') process.send?.({ phases: phases?.summary() ?? [] });
   if (msg === 'phases-reset') phases?.reset();
+  if (msg === 'phases-stop') phases?.stop();
 });
 // A signal must end the process through exit() so that --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));

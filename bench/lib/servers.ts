@@ -14,6 +14,8 @@ export interface ServerProcess {
   /** A gateway's step times since the last reset (empty for other servers). */
   phases(): Promise<StepTime[]>;
   resetPhases(): void;
+  /** Stops the step collection for good (see PhaseStats.stop). */
+  stopPhases(): void;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function spawnServer(
     peakRss: () => ask<number>('rss', 'rss'),
     phases: () => ask<StepTime[]>('phases', 'phases'),
     resetPhases: () => child.send('phases-reset'),
+    stopPhases: () => child.send('phases-stop'),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
