@@ -320,21 +320,53 @@ function findAll(text: string, values: readonly string[]): Hit[] {
   return hits.sort((a, b) => a.start - b.start);
 }
 
+/**
+ * The edited text of a frozen input (a segment of a remembered value: the system prompt, tool
+ * definitions, earlier turns) with the edits that made it. Turn after turn the same input gets
+ * the same edits (surrogates are deterministic), and the same string object back: the token cache
+ * downstream (json-splice.ts) then matches it by identity, where a text built anew is a rope that
+ * each comparison first copies flat (about 12 KB per request of the Claude Code capture).
+ */
+const editedFrozen = new WeakMap<ScanInput, { edits: Edit[]; text: string }>();
+
+function sameEdits(kept: readonly Edit[], edits: readonly Edit[], from: number, to: number): boolean {
+  if (kept.length !== to - from) return false;
+  for (let k = 0; k < kept.length; k++) {
+    const a = kept[k] as Edit;
+    const b = edits[from + k] as Edit;
+    if (a.start !== b.start || a.end !== b.end || a.text !== b.text) return false;
+  }
+  return true;
+}
+
 /** New text of every input that has edits (edits sorted by input and start, not overlapping). */
 export function applyEdits(inputs: readonly ScanInput[], edits: readonly Edit[]): Map<number, string> {
   const out = new Map<number, string>();
   let i = 0;
   while (i < edits.length) {
     const index = (edits[i] as Edit).input;
-    const source = inputs[index]?.text ?? '';
+    const input = inputs[index];
+    let to = i;
+    while (to < edits.length && (edits[to] as Edit).input === index) to++;
+    const frozen = input !== undefined && Object.isFrozen(input);
+    const kept = frozen ? editedFrozen.get(input) : undefined;
+    if (kept !== undefined && sameEdits(kept.edits, edits, i, to)) {
+      out.set(index, kept.text);
+      i = to;
+      continue;
+    }
+    const source = input?.text ?? '';
     let text = '';
     let last = 0;
-    for (; i < edits.length && (edits[i] as Edit).input === index; i++) {
-      const e = edits[i] as Edit;
+    for (let k = i; k < to; k++) {
+      const e = edits[k] as Edit;
       text += source.slice(last, e.start) + e.text;
       last = e.end;
     }
-    out.set(index, text + source.slice(last));
+    text += source.slice(last);
+    if (frozen) editedFrozen.set(input, { edits: edits.slice(i, to), text });
+    out.set(index, text);
+    i = to;
   }
   return out;
 }

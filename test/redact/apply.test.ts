@@ -39,6 +39,41 @@ describe('apply', () => {
     assert.equal(out.has(1), false);
   });
 
+  it('gives a frozen input the same edited string for the same edits, and a new one for others', () => {
+    // Frozen inputs are the segments requests share (the system prompt resent every turn).
+    const shared = Object.freeze(input('cd /home/alice/acme && ls /home/alice'));
+    const other = Object.freeze(input('/home/alice'));
+    const first = [
+      { input: 0, start: 3, end: 19, text: '/home/user/project-1' },
+      { input: 0, start: 26, end: 37, text: '/home/user' },
+      { input: 1, start: 0, end: 11, text: '/home/user' },
+    ];
+    const a = applyEdits([shared, other], first).get(0)!;
+    assert.equal(a, 'cd /home/user/project-1 && ls /home/user');
+    // New edit objects, equal in value (as the next request makes them): the very same string.
+    const again = applyEdits(
+      [shared, other],
+      first.map((e) => ({ ...e })),
+    );
+    assert.ok(Object.is(again.get(0), a));
+    assert.equal(again.get(1), '/home/user');
+    // Another surrogate, another place, one edit fewer: each made anew, never the kept text.
+    const renamed = first.map((e) =>
+      e.input === 0 && e.start === 3 ? { ...e, text: '/home/user/project-2' } : e,
+    );
+    assert.equal(applyEdits([shared, other], renamed).get(0), 'cd /home/user/project-2 && ls /home/user');
+    assert.equal(
+      applyEdits([shared], [{ input: 0, start: 26, end: 37, text: '/home/u' }]).get(0),
+      'cd /home/alice/acme && ls /home/u',
+    );
+    assert.equal(
+      applyEdits([shared], [{ input: 0, start: 3, end: 19, text: '/home/user/project-1' }]).get(0),
+      'cd /home/user/project-1 && ls /home/alice',
+    );
+    // A frozen input edited as at first gets its text back right (not the last one kept).
+    assert.equal(applyEdits([shared, other], first).get(0), a);
+  });
+
   it('replaces every occurrence of a replaced value in the request, preferring the longer known value', async () => {
     const { text, findings } = compose([
       'cwd:',
