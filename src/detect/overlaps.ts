@@ -8,6 +8,7 @@
  * The result is sorted by (input, start), so the order never depends on rule evaluation order.
  */
 import type { Category, Finding, Severity } from './types.js';
+import { sortIfNeeded } from '../sort-if-needed.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const CATEGORY_RANK: Record<Category, number> = {
@@ -68,7 +69,7 @@ export function resolveOverlaps(findings: readonly RankedFinding[]): Finding[] {
     list.push(f);
   }
   const out: Finding[] = [];
-  for (const input of [...byInput.keys()].sort((a, b) => a - b)) {
+  for (const input of sortIfNeeded([...byInput.keys()], (a, b) => a - b)) {
     for (const f of resolveOne(byInput.get(input)!)) {
       out.push({
         ruleId: f.ruleId,

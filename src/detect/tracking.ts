@@ -14,6 +14,7 @@ import { runAt } from './runs.js';
 import type { Finding, ScanInput } from './types.js';
 import { TextCache } from './text-cache.js';
 import { looksRandom } from './validators.js';
+import { sortIfNeeded } from '../sort-if-needed.js';
 
 export interface IdTracker {
   /** Records one more request in which `idHash` was seen at `place`; returns the count so far. */
@@ -205,7 +206,7 @@ export function createPersistentIdDetector(opts: PersistentIdOptions): Persisten
           });
         }
       });
-      return findings.sort((a, b) => a.input - b.input || a.start - b.start);
+      return sortIfNeeded(findings, (a, b) => a.input - b.input || a.start - b.start);
     },
   };
 }

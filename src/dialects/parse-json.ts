@@ -22,6 +22,7 @@
 import { isAscii } from 'node:buffer';
 import { TextCache } from '../detect/text-cache.js';
 import { closingQuote, isJsonSpace } from './json-bytes.js';
+import { sortIfNeeded } from '../sort-if-needed.js';
 
 /** Characters a Latin-1 reading gives to non-ASCII bytes. */
 const HIGH = /[\x80-\xff]/;
@@ -433,7 +434,7 @@ function parseWithStable(bytes: Buffer): unknown {
     ranges.push({ ...f, value: parsed.value });
   }
   if (ranges.length === 0) return undefined;
-  ranges.sort((a, b) => a.start - b.start);
+  sortIfNeeded(ranges, (a, b) => a.start - b.start);
   // The rest of the body, with `0` where the remembered values are.
   const pieces: [number, number][] = [];
   let from = 0;

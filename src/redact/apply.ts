@@ -11,6 +11,7 @@ import { TextCache } from '../detect/text-cache.js';
 import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
+import { sortIfNeeded } from '../sort-if-needed.js';
 
 export type EditAction = 'pseudonymize' | 'redact' | 'strip';
 
@@ -46,9 +47,10 @@ export function resolveOverlaps(decided: readonly DecidedFinding[]): DecidedFind
     taken.push(d);
     kept.set(f.input, taken);
   }
-  return [...kept.values()]
-    .flat()
-    .sort((a, b) => a.finding.input - b.finding.input || a.finding.start - b.finding.start);
+  return sortIfNeeded(
+    [...kept.values()].flat(),
+    (a, b) => a.finding.input - b.finding.input || a.finding.start - b.finding.start,
+  );
 }
 
 /** Where a value sits, for place-keyed tracking ids: a header name or a JSON path, never the value. */
@@ -160,7 +162,10 @@ export function propagateEdits(
       const end = index + run.length;
       const hits = runHits(run, values, valuesKey, shortest);
       let h = 0;
-      const edited = [...byInput.keys()].filter((i) => i >= index && i < end).sort((a, b) => a - b);
+      const edited = sortIfNeeded(
+        [...byInput.keys()].filter((i) => i >= index && i < end),
+        (a, b) => a - b,
+      );
       let e = 0;
       while (h < hits.length || e < edited.length) {
         const hitAt = h < hits.length ? index + (hits[h] as RunHits).at : end;
@@ -317,7 +322,7 @@ function findAll(text: string, values: readonly string[]): Hit[] {
       hits.push({ start: at, end, value });
     }
   }
-  return hits.sort((a, b) => a.start - b.start);
+  return sortIfNeeded(hits, (a, b) => a.start - b.start);
 }
 
 /**

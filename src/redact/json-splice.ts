@@ -16,6 +16,7 @@ import { BoundedMemo } from '../bounded-memo.js';
 import { TextCache } from '../detect/text-cache.js';
 import type { JsonPath } from '../dialects/types.js';
 import { closingQuote, isJsonSpace } from '../dialects/json-bytes.js';
+import { sortIfNeeded } from '../sort-if-needed.js';
 
 export interface LeafEdit {
   /** Path of a string leaf of the parsed body (as the dialect's segments give it). */
@@ -408,7 +409,10 @@ function assemble(
   ends: readonly number[],
   inPlace: boolean,
 ): Buffer | undefined {
-  const order = edits.map((_, e) => e).sort((a, b) => (starts[a] as number) - (starts[b] as number));
+  const order = sortIfNeeded(
+    edits.map((_, e) => e),
+    (a, b) => (starts[a] as number) - (starts[b] as number),
+  );
   const tokens: Buffer[] = [];
   let size = raw.length;
   /** Whether, after every edit, the output so far is no longer than the input so far. */
