@@ -1,13 +1,16 @@
 /**
  * Relaying answers: byte-exact under backpressure (a client that reads slowly), the exchange
- * recorded before the answer ends (write-ahead), and the restoring paths (SSE event by event,
+ * recorded before the answer ends (write-ahead; a gateway killed while recording has not given
+ * the whole answer away), and the restoring paths (SSE event by event,
  * JSON whole) with their limits and failures.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
@@ -274,4 +277,48 @@ describe('onForwarded: called in the wait for the upstream', () => {
       throwing = false;
     }
   });
+});
+
+describe('a gateway killed while it records an exchange', () => {
+  // The audit's promise (docs/audit.md, "Durability"): nothing acknowledged to a client is lost.
+  // The exchange is recorded in the same turn as the answer's last write, which Node's http
+  // holds until the next turn (and a chunked answer's end comes after the record), so a gateway
+  // that dies at that moment leaves every client with an incomplete answer, whatever its shape.
+  // A record deferred by even a timer fails every case here.
+  const cases: [string, 'raw' | 'restoring'][] = [
+    ['json', 'raw'],
+    ['big', 'raw'], // read slowly: the relay waits for drains
+    ['sse-sized', 'raw'],
+    ['sse', 'raw'], // chunked: the terminating chunk comes after the record
+    ['json', 'restoring'],
+    ['sse', 'restoring'],
+  ];
+  for (const [kind, mode] of cases) {
+    test(`${kind}, ${mode}: the client never has the whole answer`, { timeout: 20_000 }, async () => {
+      const fixture = fileURLToPath(new URL('./fixtures/answer-and-die.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, sig) => r(sig)));
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        child.on('exit', () => reject(new Error(`fixture exited before listening: ${out}`)));
+      });
+      const answer = (async () => {
+        const res = await fetch(`${url}/anthropic/v1/messages?case=${kind}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', messages: [] }),
+        });
+        // A slow reader: a pause after every chunk.
+        for await (const _ of res.body!) await new Promise((r) => setTimeout(r, 1));
+      })();
+      await assert.rejects(answer, 'the client got a whole answer from a gateway killed before recording it');
+      assert.equal(await exited, 'SIGKILL');
+    });
+  }
 });
