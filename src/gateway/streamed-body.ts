@@ -57,8 +57,6 @@ export function streamBody(
   const scan = JsonStreamScan.open(declared);
   if (scan === undefined) return undefined;
 
-  /** Waiting for the upstream to want more: the client's body is paused meanwhile. */
-  let paused = false;
   /** Bytes in so far; the chunk that brings them to `declared` is the last. */
   let received = 0;
   /** The body's last byte, held until the whole is known to be JSON. */
@@ -66,23 +64,14 @@ export function streamBody(
   /** The bytes so far cannot begin a JSON text: nothing more goes upstream. */
   let refused = false;
   let done = false;
-  const body = new Readable({
-    read() {
-      if (paused) {
-        paused = false;
-        req.resume();
-      }
-    },
-  });
+  // Room for the whole body (at most the scanner's 1 MiB, which holds a copy anyway): the client
+  // is never paused. Its first chunks come before undici reads the stream (it writes to a reused
+  // connection on the next turn), and with the default 16 KiB the client was paused right there,
+  // once per body: 1 MB SSE, first event 0.16-0.29 ms later than with room (three runs of 600-800
+  // requests each, alternated).
+  const body = new Readable({ highWaterMark: declared, read() {} });
   // The verdict reports every failure; undici may not be listening yet when the body fails.
   body.on('error', () => {});
-  // Nothing will read what is pushed any more: the client's body must flow to its end anyway.
-  body.on('close', () => {
-    if (paused) {
-      paused = false;
-      req.resume();
-    }
-  });
   let resolveVerdict!: (scan: JsonScan) => void;
   let rejectVerdict!: (err: Error) => void;
   const verdict = new Promise<JsonScan>((resolve, reject) => {
@@ -131,10 +120,7 @@ export function streamBody(
       held = chunk.subarray(chunk.length - 1);
       now = chunk.subarray(0, chunk.length - 1);
     }
-    if (now.length > 0 && !body.push(now)) {
-      paused = true;
-      req.pause();
-    }
+    if (now.length > 0) body.push(now);
     if (!scanDue) {
       scanDue = true;
       setImmediate(scanArrived);
