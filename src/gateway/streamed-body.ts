@@ -121,6 +121,16 @@ export function streamBody(
       now = chunk.subarray(0, chunk.length - 1);
     }
     if (now.length > 0) body.push(now);
+    // The last chunk of a JSON body: the verdict now, not a turn later at 'end', since the
+    // upstream waits for the last byte. A body that is not JSON is answered at 'end', once the
+    // request is complete, as before.
+    if (received === declared) {
+      const result = scan.finish();
+      if (result !== undefined) {
+        complete(result);
+        return;
+      }
+    }
     if (!scanDue) {
       scanDue = true;
       setImmediate(scanArrived);
@@ -129,10 +139,11 @@ export function streamBody(
   const onEnd = (): void => {
     if (done) return;
     const result = scan.finish();
-    if (result === undefined) {
-      fail(notJsonError(scan.bytes()));
-      return;
-    }
+    if (result === undefined) fail(notJsonError(scan.bytes()));
+    else complete(result);
+  };
+  /** The body is in and is JSON: its last byte goes upstream, the verdict is given. */
+  const complete = (result: JsonScan): void => {
     stop();
     scan.release();
     if (!body.destroyed) {

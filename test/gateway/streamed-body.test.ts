@@ -321,6 +321,21 @@ describe('a large body through the gateway with no inspector', () => {
 });
 
 describe('streamBody on its own', () => {
+  test("a JSON body's last byte goes on with its last chunk, before the request's end", async () => {
+    const body = bigMessage(300_000);
+    const req = Object.assign(new PassThrough(), {
+      headers: { 'content-length': String(body.length) },
+    }) as unknown as IncomingMessage & PassThrough;
+    const streamed = streamBody(req, 32 << 20, () => {})!;
+    // Every byte written, the end not signalled: the verdict and the whole body come all the same.
+    for (let at = 0; at < body.length; at += 65_536) req.write(body.subarray(at, at + 65_536));
+    assert.equal((await within(streamed.verdict, 'the verdict')).model, 'claude-streamed-1');
+    const got: Buffer[] = [];
+    for await (const chunk of streamed.body) got.push(chunk as Buffer);
+    assert.ok(Buffer.concat(got).equals(body));
+    req.end();
+  });
+
   test('an upstream side that does not read yet leaves the client going; the body waits whole', async () => {
     // undici reads the stream only on the next turn: pausing the client meanwhile cost the
     // first event a round of pause and resume. The body is at most the scanner's 1 MiB.
