@@ -6,11 +6,10 @@
  * per second at concurrency 32 (100 KB, targets interleaved in half-second slices), and each
  * server's peak RSS.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { claudeCodeRequest } from './lib/claude-code-request.js';
+import { capturedClaudeRequest, claudeCodeRequest } from './lib/claude-code-request.js';
 import type { StepTime } from './lib/phase-stats.js';
 import { spawnServer, type ServerProcess } from './lib/servers.js';
 import { bootstrapInterval, fmt, percentile, table } from './lib/stats.js';
@@ -222,20 +221,6 @@ function stepsTable(columns: readonly [string, StepTime[]][]): string {
     "`forwarded → answered` is the upstream's time (the simulator) plus the network hops. Marks from " +
     '`src/gateway/phases.ts` (a diagnostics channel), collected in each gateway process.'
   );
-}
-
-/** The real Claude Code request captured from the CLI (test/fixtures/captures), about 76 KB. */
-function capturedClaudeRequest(stream: boolean): Record<string, unknown> {
-  const capture = JSON.parse(
-    readFileSync(new URL('../test/fixtures/captures/claude.json', import.meta.url), 'utf8'),
-  ) as {
-    requests: { path: string; body: Record<string, unknown> }[];
-  };
-  const request = capture.requests.find(
-    (r) => r.path.startsWith('/v1/messages') && JSON.stringify(r.body).length > 50_000,
-  );
-  if (!request) throw new Error('no large Claude Code request in the capture');
-  return { ...request.body, stream };
 }
 
 export async function runGatewayBench(): Promise<string> {

@@ -148,3 +148,17 @@ export function claudeCodeRequest(
   messages.push({ role: 'user', content: [{ type: 'text', text: 'Continue.' }] });
   return body;
 }
+
+/** The real Claude Code request captured from the CLI (test/fixtures/captures), about 76 KB. */
+export function capturedClaudeRequest(stream: boolean): Record<string, unknown> {
+  const capture = JSON.parse(
+    readFileSync(new URL('../../test/fixtures/captures/claude.json', import.meta.url), 'utf8'),
+  ) as {
+    requests: { path: string; body: Record<string, unknown> }[];
+  };
+  const request = capture.requests.find(
+    (r) => r.path.startsWith('/v1/messages') && JSON.stringify(r.body).length > 50_000,
+  );
+  if (!request) throw new Error('no large Claude Code request in the capture');
+  return { ...request.body, stream };
+}
