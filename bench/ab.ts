@@ -8,18 +8,18 @@
  *
  * case: `<size>-<answer>`, size 10kb, 100kb, 1mb or capture, answer json or sse (default
  * 1mb-sse). AB_N requests per target (default 600). Each server runs in its own process,
- * compiled by tsc from its own checkout (as the gateway suite's); requests go in blocks of 20
- * per target in an order rotated per round, and the i-th request to every target stays paired
- * in the bootstrap. Prints the p50 of the whole request and of the first streamed event per
+ * compiled by tsc from its own checkout (as the gateway suite's); requests go as the gateway
+ * suite's latency rows do (lib/interleaved.ts: blocks per target in rotated order), and the
+ * i-th request to every target stays paired in the bootstrap. Prints the p50 of the whole request and of the first streamed event per
  * target, and the differences with 95% intervals. Loopback only.
  */
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { capturedClaudeRequest, claudeCodeRequest } from './lib/claude-code-request.js';
 import { spawnServer, type ServerProcess } from './lib/servers.js';
-import { bootstrapInterval, fmt, percentile, table } from './lib/stats.js';
+import { interleaved, type Target } from './lib/interleaved.js';
+import { fmt, p50Difference, percentile, table } from './lib/stats.js';
 
 const USAGE =
   'usage: node --import tsx bench/ab.ts <other checkout> [airlock|airlock-full] [<10kb|100kb|1mb|capture>-<json|sse>]';
@@ -34,7 +34,6 @@ const body = JSON.stringify(
   size === 'capture' ? capturedClaudeRequest(stream) : claudeCodeRequest(SIZES[size!]!, { stream }),
 );
 const perTarget = Number(process.env.AB_N ?? 600);
-const BLOCK = 20;
 
 // The other checkout's own server launcher: its servers are compiled from its sources.
 const other = (await import(pathToFileURL(resolve(otherDir, 'bench/lib/servers.ts')).href)) as {
@@ -47,69 +46,26 @@ const servers: ServerProcess[] = [
   await spawnServer(`${kind} (this checkout)`, kind, sim.url, compiled),
   await other.spawnServer(`${kind} (${otherDir})`, kind, sim.url, compiled),
 ];
-const targets = servers.map((s) => ({
-  server: s,
+const targets: Target[] = servers.map((s) => ({
+  name: s.name,
+  base: '/anthropic',
   pool: new Pool(s.url, { connections: 8 }),
-  total: [] as number[],
-  first: [] as number[],
 }));
-const HEADERS = {
-  'content-type': 'application/json',
-  'anthropic-version': '2023-06-01',
-  'x-api-key': 'sk-ant-bench',
-};
+const { totals, firsts } = await interleaved(targets, body, perTarget);
 
-async function send(t: (typeof targets)[number], keep: boolean): Promise<void> {
-  const t0 = performance.now();
-  const res = await t.pool.request({
-    path: '/anthropic/v1/messages',
-    method: 'POST',
-    headers: HEADERS,
-    body,
-  });
-  if (res.statusCode !== 200) throw new Error(`${t.server.name} answered ${res.statusCode}`);
-  let first = -1;
-  for await (const _ of res.body) if (first < 0) first = performance.now() - t0;
-  if (keep) {
-    t.total.push(performance.now() - t0);
-    t.first.push(first);
-  }
+/** p50 of target j minus p50 of target k (0 the pass-through, 1 this checkout, 2 the other). */
+function difference(samples: number[][], j: number, k: number): string {
+  const { value, lo, hi } = p50Difference(samples, j, k);
+  return `${fmt(value)} (${fmt(lo)}–${fmt(hi)})`;
 }
 
-const warmRounds = 2;
-const rounds = warmRounds + Math.ceil(perTarget / BLOCK);
-for (let r = 0; r < rounds; r++) {
-  for (let k = 0; k < targets.length; k++) {
-    const t = targets[(r + k) % targets.length]!;
-    for (let i = 0; i < BLOCK; i++) await send(t, r >= warmRounds);
-  }
-}
-
-/** p50 of target j minus p50 of target k over paired rows, with its bootstrap interval. */
-function difference(samples: (t: (typeof targets)[number]) => number[], j: number, k: number): string {
-  const rows = samples(targets[0]!).map((_, i) => targets.map((t) => samples(t)[i]!));
-  const stat = (sample: readonly number[][]) =>
-    percentile(
-      sample.map((row) => row[j]!),
-      50,
-    ) -
-    percentile(
-      sample.map((row) => row[k]!),
-      50,
-    );
-  const { lo, hi } = bootstrapInterval(rows, stat);
-  return `${fmt(stat(rows))} (${fmt(lo)}–${fmt(hi)})`;
-}
-
-const byTotal = (t: (typeof targets)[number]) => t.total;
-const byFirst = (t: (typeof targets)[number]) => t.first;
 console.log(
   `## A/B: ${kind}, ${spec} (${(body.length / 1000).toFixed(0)} KB), ${perTarget} requests per target\n`,
 );
 console.log(
   table(
     ['target', 'p50 whole request, ms', 'p50 first event, ms'],
-    targets.map((t) => [t.server.name, fmt(percentile(t.total, 50)), fmt(percentile(t.first, 50))]),
+    targets.map((t, j) => [t.name, fmt(percentile(totals[j]!, 50)), fmt(percentile(firsts[j]!, 50))]),
   ),
 );
 console.log(
@@ -117,9 +73,9 @@ console.log(
     table(
       ['difference (95% interval), ms', 'whole request', 'first event'],
       [
-        ['this checkout − other', difference(byTotal, 1, 2), difference(byFirst, 1, 2)],
-        ['this checkout − pass-through', difference(byTotal, 1, 0), difference(byFirst, 1, 0)],
-        ['other − pass-through', difference(byTotal, 2, 0), difference(byFirst, 2, 0)],
+        ['this checkout − other', difference(totals, 1, 2), difference(firsts, 1, 2)],
+        ['this checkout − pass-through', difference(totals, 1, 0), difference(firsts, 1, 0)],
+        ['other − pass-through', difference(totals, 2, 0), difference(firsts, 2, 0)],
       ],
     ),
 );

@@ -12,13 +12,17 @@ import { Pool } from 'undici';
 import { capturedClaudeRequest, claudeCodeRequest } from './lib/claude-code-request.js';
 import type { StepTime } from './lib/phase-stats.js';
 import { spawnServer, type ServerProcess } from './lib/servers.js';
-import { bootstrapInterval, fmt, percentile, table } from './lib/stats.js';
+import { BLOCK, interleaved, once, type Target } from './lib/interleaved.js';
+import {
+  bootstrapInterval,
+  columnP50,
+  fmt,
+  p50Difference,
+  pairedRows,
+  percentile,
+  table,
+} from './lib/stats.js';
 
-const HEADERS = {
-  'content-type': 'application/json',
-  'anthropic-version': '2023-06-01',
-  'x-api-key': 'sk-ant-bench',
-};
 const quick = process.env.BENCH_QUICK === '1';
 /**
  * `BENCH_GATEWAY_ONLY=capture`: only the Claude Code capture's latency rows; `=1mb`: only the
@@ -28,59 +32,6 @@ const only = process.env.BENCH_GATEWAY_ONLY;
 const captureOnly = only === 'capture';
 const largeOnly = only === '1mb';
 const throughputOnly = only === 'throughput';
-
-interface Target {
-  name: string;
-  base: string;
-  pool: Pool;
-}
-
-async function once(t: Target, body: string): Promise<{ total: number; firstByte: number }> {
-  const start = performance.now();
-  const res = await t.pool.request({ path: `${t.base}/v1/messages`, method: 'POST', headers: HEADERS, body });
-  let firstByte = 0;
-  for await (const _chunk of res.body) {
-    if (firstByte === 0) firstByte = performance.now() - start;
-  }
-  if (res.statusCode !== 200) throw new Error(`${t.name}: status ${res.statusCode}`);
-  return { total: performance.now() - start, firstByte };
-}
-
-/**
- * Sequential requests to every target, interleaved in short blocks: round r sends BLOCK
- * requests to each target in turn, in an order rotated by r (each target takes each place
- * equally often). A change in the machine's load (another process on the shared cores, a
- * garbage collection in the load generator) then hits every target alike instead of whichever
- * target's long run of requests was running, and the samples of one round are paired: they
- * were taken within a fraction of a second of each other. Blocks, not single requests: sent one
- * request per target in turn, every request found its server idle for the other three's
- * requests (caches taken by them, the core possibly in a deeper idle state), which measured a
- * cold start per request — direct itself 0.6–1.2 ms slower — rather than a gateway in use.
- */
-const BLOCK = 20;
-
-async function interleaved(
-  targets: readonly Target[],
-  body: string,
-  n: number,
-): Promise<{ totals: number[][]; firsts: number[][] }> {
-  const warm = Math.min(30, n);
-  for (let i = 0; i < warm; i++) for (const t of targets) await once(t, body);
-  const totals: number[][] = targets.map(() => new Array<number>(n));
-  const firsts: number[][] = targets.map(() => new Array<number>(n));
-  for (let start = 0, round = 0; start < n; start += BLOCK, round++) {
-    const end = Math.min(n, start + BLOCK);
-    for (let k = 0; k < targets.length; k++) {
-      const j = (round + k) % targets.length;
-      for (let i = start; i < end; i++) {
-        const r = await once(targets[j]!, body);
-        totals[j]![i] = r.total;
-        firsts[j]![i] = r.firstByte;
-      }
-    }
-  }
-  return { totals, firsts };
-}
 
 /**
  * The full pipeline's added p50 over direct, and its ratio to the pass-through's, with 95%
@@ -98,22 +49,17 @@ function fullVsPass(totals: number[][]): {
   ratioLo: number;
   ratioHi: number;
 } {
-  const rows = totals[0]!.map((_, i) => totals.map((t) => t[i]!));
-  const p50Of = (sample: readonly number[][], j: number) =>
-    percentile(
-      sample.map((row) => row[j]!),
-      50,
-    );
-  const addedOf = (sample: readonly number[][], j: number) => p50Of(sample, j) - p50Of(sample, 0);
-  const ratioOf = (sample: readonly number[][]) => addedOf(sample, 3) / addedOf(sample, 1);
-  const full = bootstrapInterval(rows, (s) => addedOf(s, 3));
-  const pass = bootstrapInterval(rows, (s) => addedOf(s, 1));
+  const full = p50Difference(totals, 3, 0);
+  const pass = p50Difference(totals, 1, 0);
+  const rows = pairedRows(totals);
+  const ratioOf = (sample: readonly number[][]) =>
+    (columnP50(sample, 3) - columnP50(sample, 0)) / (columnP50(sample, 1) - columnP50(sample, 0));
   const ratio = bootstrapInterval(rows, ratioOf);
   return {
-    added: addedOf(rows, 3),
+    added: full.value,
     addedLo: full.lo,
     addedHi: full.hi,
-    pass: addedOf(rows, 1),
+    pass: pass.value,
     passLo: pass.lo,
     passHi: pass.hi,
     ratio: ratioOf(rows),
@@ -127,15 +73,8 @@ function fullVsPass(totals: number[][]): {
  * with a 95% bootstrap interval over the paired samples (as fullVsPass).
  */
 function firstEventVsPass(firsts: number[][]): { added: number; lo: number; hi: number } {
-  const rows = firsts[0]!.map((_, i) => firsts.map((t) => t[i]!));
-  const p50Of = (sample: readonly number[][], j: number) =>
-    percentile(
-      sample.map((row) => row[j]!),
-      50,
-    );
-  const addedOf = (sample: readonly number[][]) => p50Of(sample, 2) - p50Of(sample, 1);
-  const { lo, hi } = bootstrapInterval(rows, addedOf);
-  return { added: addedOf(rows), lo, hi };
+  const { value, lo, hi } = p50Difference(firsts, 2, 1);
+  return { added: value, lo, hi };
 }
 
 /** Requests per second of each target: over the whole run, and per round. */

@@ -45,3 +45,30 @@ export function bootstrapInterval<R>(
   const tail = ((1 - level) / 2) * 100;
   return { lo: percentile(values, tail), hi: percentile(values, 100 - tail) };
 }
+
+/**
+ * Per-target samples (`samples[t][i]`: the i-th request to each target, taken in one round, as
+ * `interleaved` takes them) as rows, one per i, that resampling keeps together.
+ */
+export function pairedRows(samples: readonly (readonly number[])[]): number[][] {
+  return samples[0]!.map((_, i) => samples.map((s) => s[i]!));
+}
+
+/** The p50 of column `j` of paired rows. */
+export function columnP50(rows: readonly (readonly number[])[], j: number): number {
+  return percentile(
+    rows.map((row) => row[j]!),
+    50,
+  );
+}
+
+/** p50 of target `j` minus p50 of target `k`, with a 95% bootstrap interval over paired rows. */
+export function p50Difference(
+  samples: readonly (readonly number[])[],
+  j: number,
+  k: number,
+): { value: number; lo: number; hi: number } {
+  const rows = pairedRows(samples);
+  const stat = (sample: readonly (readonly number[])[]) => columnP50(sample, j) - columnP50(sample, k);
+  return { value: stat(rows), ...bootstrapInterval(rows, stat) };
+}
