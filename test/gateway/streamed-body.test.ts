@@ -8,6 +8,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { buffer } from 'node:stream/consumers';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
 import { STREAM_BODY_FROM, streamBody } from '../../src/gateway/streamed-body.js';
@@ -321,18 +322,23 @@ describe('a large body through the gateway with no inspector', () => {
 });
 
 describe('streamBody on its own', () => {
-  test("a JSON body's last byte goes on with its last chunk, before the request's end", async () => {
-    const body = bigMessage(300_000);
+  /** streamBody on a stand-in request that has been sent every byte of `body`, its end not yet. */
+  const fed = (body: Buffer) => {
     const req = Object.assign(new PassThrough(), {
       headers: { 'content-length': String(body.length) },
     }) as unknown as IncomingMessage & PassThrough;
     const streamed = streamBody(req, 32 << 20, () => {})!;
-    // Every byte written, the end not signalled: the verdict and the whole body come all the same.
+    assert.ok(streamed);
     for (let at = 0; at < body.length; at += 65_536) req.write(body.subarray(at, at + 65_536));
+    return { req, streamed };
+  };
+
+  test("a JSON body's last byte goes on with its last chunk, before the request's end", async () => {
+    const body = bigMessage(300_000);
+    // Every byte written, the end not signalled: the verdict and the whole body come all the same.
+    const { req, streamed } = fed(body);
     assert.equal((await within(streamed.verdict, 'the verdict')).model, 'claude-streamed-1');
-    const got: Buffer[] = [];
-    for await (const chunk of streamed.body) got.push(chunk as Buffer);
-    assert.ok(Buffer.concat(got).equals(body));
+    assert.ok((await buffer(streamed.body)).equals(body));
     req.end();
   });
 
@@ -340,20 +346,13 @@ describe('streamBody on its own', () => {
     // undici reads the stream only on the next turn: pausing the client meanwhile cost the
     // first event a round of pause and resume. The body is at most the scanner's 1 MiB.
     const body = bigMessage(600_000);
-    const req = Object.assign(new PassThrough(), {
-      headers: { 'content-length': String(body.length) },
-    }) as unknown as IncomingMessage & PassThrough;
-    const streamed = streamBody(req, 32 << 20, () => {})!;
-    assert.ok(streamed);
-    for (let at = 0; at < body.length; at += 65_536) req.write(body.subarray(at, at + 65_536));
+    const { req, streamed } = fed(body);
     req.end();
     await new Promise((r) => setImmediate(r));
     assert.ok(!req.isPaused(), 'nobody reads what goes upstream yet: the client goes on all the same');
     // The whole body, its last byte too once the verdict was in.
     assert.equal(streamed.body.readableLength, body.length);
-    const got: Buffer[] = [];
-    for await (const chunk of streamed.body) got.push(chunk as Buffer);
-    assert.ok(Buffer.concat(got).equals(body));
+    assert.ok((await buffer(streamed.body)).equals(body));
     assert.equal((await streamed.verdict).model, 'claude-streamed-1');
   });
 });
