@@ -5,7 +5,14 @@
  */
 import { hash } from 'node:crypto';
 import { BoundedMemo } from '../bounded-memo.js';
-import type { AuditEvent, AuditEventBody, AuditFinding, AuditFindingRun, SealedEvent } from './types.js';
+import type {
+  AuditEvent,
+  AuditEventBody,
+  AuditFinding,
+  AuditFindingRun,
+  SealedEvent,
+  StoreRow,
+} from './types.js';
 
 export function sha256Hex(text: string): string {
   return hash('sha256', text, 'hex');
@@ -307,18 +314,24 @@ export function spoolLine(sealed: SealedEvent): string {
 export const SPOOL_DOC_START = DOC_START;
 
 /**
- * A sealed event kept as its spool line's bytes (the recorder's queue): the document is decoded
- * again only when a store asks for the string (PostgreSQL), so that no queued event holds a
- * second, UTF-16 copy of it through the young generation's copies until it is committed.
+ * A sealed event kept as its spool line's bytes and its store row (the recorder's queue): no
+ * queued event holds its objects (findings, strings) until it is committed, so they die young
+ * instead of being promoted by the young generation's collections and marked by the old's. The
+ * document, and from it the event, is decoded again only when a store asks for them (the
+ * PostgreSQL store asks for the document).
  */
 export class LineSealedEvent implements SealedEvent {
   constructor(
-    readonly event: AuditEvent,
     readonly line: Buffer,
+    readonly row: StoreRow,
   ) {}
 
   get doc(): string {
     return this.line.toString('utf8', DOC_START, this.line.length - 2);
+  }
+
+  get event(): AuditEvent {
+    return eventFromDoc(this.doc, this.line.toString('latin1', LINE_HEAD.length, LINE_HEAD.length + 64));
   }
 }
 

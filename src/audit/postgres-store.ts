@@ -12,11 +12,11 @@ import { postgresMigrations } from './postgres-schema.js';
 import {
   anchorsOf,
   changedEvents,
+  COLUMN,
   EVENT_COLUMNS,
-  eventColumns,
-  findingRows,
   getEvent,
   queryEvents,
+  storeRow,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
@@ -32,7 +32,7 @@ import type {
   ChainRow,
 } from './store.js';
 import type { StatsOptions, StoredDoc, StoredRange, TimeRange } from './store.js';
-import type { AuditEvent, SealedEvent } from './types.js';
+import type { AuditEvent, SealedEvent, StoreRow } from './types.js';
 import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export interface PostgresStoreOptions {
@@ -194,10 +194,11 @@ export class PostgresAuditStore implements AuditStore {
     if (batch.length === 0) return;
     await this.init();
     const columns: unknown[][] = EVENT_TYPES.map(() => []);
-    for (const { event, doc } of batch) {
-      const values = [...eventColumns(event), doc];
+    const rows = batch.map(storeRow);
+    batch.forEach((sealed, e) => {
+      const values = [...rows[e]!.columns, sealed.doc];
       values.forEach((v, i) => columns[i]?.push(v));
-    }
+    });
     await this.transaction(async (client) => {
       const inserted = await client.query<{ row_id: string; id: string }>(
         `INSERT INTO ${this.tables.events} (${EVENT_COLUMNS}) SELECT * FROM ${unnest(EVENT_TYPES)} ` +
@@ -208,14 +209,14 @@ export class PostgresAuditStore implements AuditStore {
       if (inserted.rows.length === 0) return;
       const rowOf = new Map(inserted.rows.map((r) => [r.id, r.row_id]));
       const findings: unknown[][] = FINDING_TYPES.map(() => []);
-      const fresh: AuditEvent[] = [];
-      for (const { event } of batch) {
-        const row = rowOf.get(event.id);
-        if (row === undefined) continue; // already stored: a replayed batch
-        fresh.push(event);
-        const ts = Date.parse(event.time);
-        for (const values of findingRows(event)) {
-          [row, ts, ...values].forEach((v, i) => findings[i]?.push(v));
+      const fresh: StoreRow[] = [];
+      for (const row of rows) {
+        const rowId = rowOf.get(row.columns[COLUMN.id] as string);
+        if (rowId === undefined) continue; // already stored: a replayed batch
+        fresh.push(row);
+        const ts = row.columns[COLUMN.ts];
+        for (const values of row.findings) {
+          [rowId, ts, ...values].forEach((v, i) => findings[i]?.push(v));
         }
       }
       if ((findings[0]?.length ?? 0) > 0) {

@@ -22,6 +22,7 @@ import { readSegment, spoolDir, type Segment } from './spool.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { GENESIS_HASH, type AuditEvent, type AuditFinding, type SealedEvent } from './types.js';
 import { ulid } from './ulid.js';
+import { eventColumns, findingRows } from './sql-reader.js';
 import {
   delay,
   resolveRecorderOptions,
@@ -128,7 +129,10 @@ export class AuditRecorder {
     const event = unsigned as AuditEvent;
     const line = this.encodeLine(eventDocLatin1(event));
     event.hash = line.hash;
-    const sealed: SealedEvent = new LineSealedEvent(event, line.bytes);
+    const sealed: SealedEvent = new LineSealedEvent(line.bytes, {
+      columns: eventColumns(event),
+      findings: findingRows(event),
+    });
     this.seq++;
     this.head = event.hash;
     this.counters.recorded++;
@@ -153,13 +157,13 @@ export class AuditRecorder {
     }
     for (const listener of this.listeners) {
       try {
-        listener(sealed.event, sealed.line);
+        listener(event, sealed.line);
       } catch (err) {
         this.o.onError?.(err);
       }
     }
     this.kick(this.queue.length >= this.o.batchSize ? 0 : this.o.flushIntervalMs);
-    return sealed.event;
+    return event;
   }
 
   /**

@@ -5,7 +5,7 @@
 import type { Severity } from '../detect/types.js';
 import { eventFromDoc } from './chain.js';
 import type { AuditChanges, AuditFilter, AuditPage, ChainAnchor } from './store.js';
-import type { AuditEvent } from './types.js';
+import type { AuditEvent, FindingRow, SealedEvent, StoreRow } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -196,8 +196,8 @@ export function eventColumns(event: AuditEvent): (string | number | null)[] {
  * many of its findings it stands for, in order of first appearance. The filters only ask
  * whether an event has a rule or category; the counts add up to the findings.
  */
-export function findingRows(event: AuditEvent): [string, string, string, string, number][] {
-  const rows: [string, string, string, string, number][] = [];
+export function findingRows(event: AuditEvent): FindingRow[] {
+  const rows: FindingRow[] = [];
   for (const f of event.findings) {
     const row = rows.find(
       (r) => r[0] === f.ruleId && r[1] === f.category && r[2] === f.severity && r[3] === f.action,
@@ -207,6 +207,14 @@ export function findingRows(event: AuditEvent): [string, string, string, string,
   }
   return rows;
 }
+
+/** An event's columns and finding rows: made at record time by the recorder, else here. */
+export function storeRow(sealed: SealedEvent): StoreRow {
+  return sealed.row ?? { columns: eventColumns(sealed.event), findings: findingRows(sealed.event) };
+}
+
+/** Where storeRow's columns hold the event's id, time (ms), kind, decision and client family. */
+export const COLUMN = { id: 0, ts: 3, kind: 4, decision: 5, client: 7 } as const;
 
 export const EVENT_COLUMNS =
   'id, instance, seq, ts, kind, decision, provider, client, model, status, findings, max_severity, hash, doc';

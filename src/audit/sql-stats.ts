@@ -4,9 +4,9 @@
  * nothing), so an overview reads a few thousand rollup rows whatever the number of events.
  * Buckets that are not whole minutes fall back to grouping the raw rows.
  */
-import { Params, num, type SqlRow, type SqlRunner, type SqlTables } from './sql-reader.js';
+import { COLUMN, Params, num, type SqlRow, type SqlRunner, type SqlTables } from './sql-reader.js';
 import type { AuditStats, StatsOptions, StatsSeries, TimeRange } from './store.js';
-import type { AuditEvent } from './types.js';
+import type { StoreRow } from './types.js';
 
 const MINUTE = 60_000;
 
@@ -66,12 +66,17 @@ export class RollupCounter {
 }
 
 /** Column arrays of rollup increments for the given (inserted) events, in key order. */
-export function rollupDeltas(events: readonly AuditEvent[]): [number[], string[], string[], number[]] {
+export function rollupDeltas(rows: readonly StoreRow[]): [number[], string[], string[], number[]] {
   const counter = new RollupCounter();
-  for (const e of events) {
-    const ts = Date.parse(e.time);
-    counter.event(ts, e.decision, e.kind, e.client.agent);
-    for (const f of e.findings) counter.findings(ts, f.category, f.ruleId, 1);
+  for (const { columns, findings } of rows) {
+    const ts = columns[COLUMN.ts] as number;
+    counter.event(
+      ts,
+      columns[COLUMN.decision] as string,
+      columns[COLUMN.kind] as string,
+      columns[COLUMN.client] as string,
+    );
+    for (const [ruleId, category, , , n] of findings) counter.findings(ts, category, ruleId, n);
   }
   return counter.columns();
 }

@@ -13,13 +13,13 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
   anchorsOf,
   changedEvents,
+  COLUMN,
   EVENT_COLUMNS,
-  eventColumns,
-  findingRows,
   getEvent,
   eventPageQuery,
   num,
   queryEvents,
+  storeRow,
   type SqlRow,
   type SqlRunner,
   type SqlTables,
@@ -94,9 +94,10 @@ export function rowBatch(batch: readonly SealedEvent[]): RowBatch {
   const docs = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const sealed of batch) {
-    const { event, line } = sealed;
-    for (const value of eventColumns(event)) columns.push(value);
-    for (const row of findingRows(event)) for (const value of row) findings.push(value);
+    const { line } = sealed;
+    const row = storeRow(sealed);
+    for (const value of row.columns) columns.push(value);
+    for (const finding of row.findings) for (const value of finding) findings.push(value);
     findingEnds.push(findings.length);
     if (line) at += line.copy(docs, at, SPOOL_DOC_START, line.length - 2);
     else at += docs.write(sealed.doc, at, 'utf8');
@@ -213,8 +214,13 @@ export class SqliteAuditStore implements AuditStore {
         const doc = docBytes.subarray(e === 0 ? 0 : docEnds[e - 1], docEnds[e]);
         const info = insertEvent.run(...columns, doc);
         if (info.changes === 0) continue; // already stored: a replayed batch
-        const ts = columns[3] as number;
-        rollup.event(ts, columns[5] as string, columns[4] as string, columns[7] as string);
+        const ts = columns[COLUMN.ts] as number;
+        rollup.event(
+          ts,
+          columns[COLUMN.decision] as string,
+          columns[COLUMN.kind] as string,
+          columns[COLUMN.client] as string,
+        );
         for (let i = e === 0 ? 0 : findingEnds[e - 1]!; i < findingEnds[e]!; i += 5) {
           const [ruleId, category, severity, action, n] = values.slice(i, i + 5) as [
             string,

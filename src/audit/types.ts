@@ -141,6 +141,20 @@ export interface SealedEvent {
    * of encoding `doc` again.
    */
   line?: Buffer;
+  /**
+   * The event as the SQL stores index it (sql-reader.ts storeRow), when the recorder made it at
+   * record time: a queued event then holds this and its line, not its objects.
+   */
+  row?: StoreRow;
+}
+
+/** One finding row of the SQL stores: rule, category, severity, action, and how many findings. */
+export type FindingRow = [string, string, string, string, number];
+
+/** An event's indexed columns (sql-reader.ts EVENT_COLUMNS without `doc`) and finding rows. */
+export interface StoreRow {
+  columns: (string | number | null)[];
+  findings: FindingRow[];
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -7,6 +7,7 @@ import {
   eventDocLatin1,
   eventFromDoc,
   findingRuns,
+  LineSealedEvent,
   parseSpoolLine,
   prepareFindingsJson,
   seal,
@@ -26,6 +27,7 @@ import {
 } from '../../src/audit/event.js';
 import type { AuditEvent, AuditEventBody, AuditFinding, SealedEvent } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
+import { eventColumns, findingRows, storeRow } from '../../src/audit/sql-reader.js';
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const text = fc.string({ unit: 'binary', maxLength: 40 });
@@ -291,6 +293,12 @@ describe('audit chain sealing', () => {
       assert.deepEqual(two, { hash, length });
       assert.deepEqual(buf2.subarray(at, at + length), buf.subarray(at, at + length));
       assert.equal(buf2.length, at + length, 'its room is exactly the line');
+      // The recorder's queued form: the line and the store row; the event decoded back from it.
+      const row = { columns: eventColumns(sealed.event), findings: findingRows(sealed.event) };
+      const queued = new LineSealedEvent(buf.subarray(at, at + length), row);
+      assert.equal(queued.doc, sealed.doc);
+      assert.deepEqual(queued.event, sealed.event);
+      assert.deepEqual(storeRow(queued), storeRow({ event: queued.event, doc: queued.doc }));
     };
     fc.assert(
       fc.property(body, fc.nat(64), (b, at) => check(seal(b, position), at)),
