@@ -65,6 +65,8 @@ export function exchangeAuditInput(
   ex: Exchange,
   preparedFindings?: readonly AuditFinding[],
 ): AuditEventInput {
+  // One literal with every member (undefined where absent), not conditional spreads: each
+  // spread is a runtime call, and the objects would take a shape per combination.
   return {
     time: ex.startedAt,
     kind: 'request',
@@ -75,19 +77,15 @@ export function exchangeAuditInput(
     method: ex.method,
     path: ex.path,
     status: ex.status,
-    latency_ms: {
-      total: ex.latencyMs,
-      inspect: ex.inspectMs,
-      ...(ex.upstreamMs === undefined ? {} : { upstream: ex.upstreamMs }),
-    },
+    latency_ms: { total: ex.latencyMs, inspect: ex.inspectMs, upstream: ex.upstreamMs },
     bytes_in: ex.bytesIn,
     bytes_out: ex.bytesOut,
     decision: exchangeDecision(ex) as AuditDecision,
     mode: ex.summary?.mode,
     findings: ex.summary?.findings ?? [],
-    ...(preparedFindings === undefined ? {} : { preparedFindings }),
-    ...(ex.errorCode ? { error: ex.errorCode } : {}),
-    ...(ex.forensicBody === undefined ? {} : { forensicBody: ex.forensicBody }),
+    preparedFindings,
+    error: ex.errorCode || undefined,
+    forensicBody: ex.forensicBody,
   };
 }
 

@@ -181,15 +181,18 @@ function runTail(f: AuditFinding): string {
   );
 }
 
-/** Findings lists whose JSON was written ahead (prepareFindingsJson), by identity. */
-const preparedJson = new WeakMap<readonly AuditFinding[], string>();
+/** Findings lists whose JSON was written ahead (prepareFindingsJson), as its bytes, by identity. */
+const preparedJson = new WeakMap<readonly AuditFinding[], Buffer>();
 
 /**
  * Writes the JSON of an event's findings list ahead of the event (the gateway does it in the
- * wait for the upstream); eventDocLatin1 of an event holding this very list, unchanged, uses it.
+ * wait for the upstream), as the bytes it will have in the spool line; the document of an event
+ * holding this very list, unchanged, uses them. Bytes, not a string: a string made of a finding
+ * at a time is a rope, and copying a rope into the spool line flattens it first (a 2 KB document
+ * took 3-6 µs to copy as a rope, 0.5-0.8 µs as this buffer and two short strings).
  */
 export function prepareFindingsJson(findings: readonly AuditFinding[]): void {
-  preparedJson.set(findings, findingsJson(findings));
+  preparedJson.set(findings, Buffer.from(findingsJson(findings), 'latin1'));
 }
 
 /** findingRuns(findings) as JSON.stringify writes it. */
@@ -217,17 +220,36 @@ function findingsJson(findings: readonly AuditFinding[]): string {
  * added here too (the same test fails until it is).
  */
 export function eventDocLatin1(e: Omit<AuditEvent, 'hash'>): string {
-  let out = `{"bytes_in":${e.bytes_in},"bytes_out":${e.bytes_out},"client":{"agent":${word(e.client.agent)}`;
-  if (e.client.user !== undefined) out += `,"user":${str(e.client.user)}`;
-  out += `},"decision":${word(e.decision)}`;
-  if (e.dialect !== undefined) out += `,"dialect":${word(e.dialect)}`;
+  const { head, findings, tail } = eventDocParts(e);
+  return head + (typeof findings === 'string' ? findings : findings.toString('latin1')) + tail;
+}
+
+/**
+ * eventDocLatin1's document in three parts: the members before the findings, the findings (the
+ * bytes prepared ahead, when there are), and the members after them. `length` is the whole
+ * document's, in bytes.
+ */
+export interface EventDocParts {
+  head: string;
+  findings: string | Buffer;
+  tail: string;
+  length: number;
+}
+
+export function eventDocParts(e: Omit<AuditEvent, 'hash'>): EventDocParts {
+  let head = `{"bytes_in":${e.bytes_in},"bytes_out":${e.bytes_out},"client":{"agent":${word(e.client.agent)}`;
+  if (e.client.user !== undefined) head += `,"user":${str(e.client.user)}`;
+  head += `},"decision":${word(e.decision)}`;
+  if (e.dialect !== undefined) head += `,"dialect":${word(e.dialect)}`;
   if (e.egress !== undefined) {
-    out += `,"egress":{"host":${str(e.egress.host)},"port":${e.egress.port}`;
-    if (e.egress.rule !== undefined) out += `,"rule":${str(e.egress.rule)}`;
-    out += '}';
+    head += `,"egress":{"host":${str(e.egress.host)},"port":${e.egress.port}`;
+    if (e.egress.rule !== undefined) head += `,"rule":${str(e.egress.rule)}`;
+    head += '}';
   }
-  if (e.error !== undefined) out += `,"error":${word(e.error)}`;
-  out += `,"findings":${preparedJson.get(e.findings) ?? findingsJson(e.findings)}`;
+  if (e.error !== undefined) head += `,"error":${word(e.error)}`;
+  head += ',"findings":';
+  const findings = preparedJson.get(e.findings) ?? findingsJson(e.findings);
+  let out = '';
   if (e.forensic !== undefined) {
     const f = e.forensic;
     out += `,"forensic":{"body":${str(f.body)},"bytes":${f.bytes},"truncated":${f.truncated}}`;
@@ -246,7 +268,8 @@ export function eventDocLatin1(e: Omit<AuditEvent, 'hash'>): string {
   if (e.provider !== undefined) out += `,"provider":${word(e.provider)}`;
   out += `,"seq":${e.seq}`;
   if (e.status !== undefined) out += `,"status":${e.status}`;
-  return `${out},"time":${str(e.time)}}`;
+  const tail = `${out},"time":${str(e.time)}}`;
+  return { head, findings, tail, length: head.length + findings.length + tail.length };
 }
 
 /** The stored document of each event read from one, for an export as stored (export.ts). */
@@ -360,6 +383,30 @@ export function sealIntoLine(
   buf.write(LINE_MID, offset + LINE_HEAD.length + 64, 'latin1');
   const start = offset + DOC_START;
   const end = start + buf.write(doc, start, encoding);
+  buf[end] = 0x7d; // }
+  buf[end + 1] = 0x0a; // \n
+  const hex = hash('sha256', buf.subarray(start, end), 'hex');
+  buf.write(hex, offset + LINE_HEAD.length, 'latin1');
+  return { hash: hex, length: end + 2 - offset };
+}
+
+/**
+ * sealIntoLine for a document in parts (eventDocParts): the parts are written one after the
+ * other where the document goes, the prepared findings copied as bytes. `buf` must have
+ * SPOOL_DOC_START + parts.length + 2 bytes of room at `offset`.
+ */
+export function sealPartsIntoLine(
+  buf: Buffer,
+  offset: number,
+  parts: EventDocParts,
+): { hash: string; length: number } {
+  buf.write(LINE_HEAD, offset, 'latin1');
+  buf.write(LINE_MID, offset + LINE_HEAD.length + 64, 'latin1');
+  const start = offset + DOC_START;
+  let end = start + buf.write(parts.head, start, 'latin1');
+  const { findings } = parts;
+  end += typeof findings === 'string' ? buf.write(findings, end, 'latin1') : findings.copy(buf, end);
+  end += buf.write(parts.tail, end, 'latin1');
   buf[end] = 0x7d; // }
   buf[end + 1] = 0x0a; // \n
   const hex = hash('sha256', buf.subarray(start, end), 'hex');

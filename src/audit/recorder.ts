@@ -8,12 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  eventDocLatin1,
+  eventDocParts,
   LineSealedEvent,
   prepareFindingsJson,
-  sealIntoLine,
+  sealPartsIntoLine,
   spoolLine,
-  spoolLineMaxBytes,
+  SPOOL_DOC_START,
+  type EventDocParts,
 } from './chain.js';
 import { errorText } from './errors.js';
 import { auditFindings, buildEventFields, type AuditEventInput } from './event.js';
@@ -127,7 +128,7 @@ export class AuditRecorder {
       prevHash: this.head,
     });
     const event = unsigned as AuditEvent;
-    const line = this.encodeLine(eventDocLatin1(event));
+    const line = this.encodeLine(eventDocParts(event));
     event.hash = line.hash;
     const sealed: SealedEvent = new LineSealedEvent(line.bytes, {
       columns: eventColumns(event),
@@ -178,14 +179,14 @@ export class AuditRecorder {
   }
 
   /** Writes the event's spool line into the current slab (a new one when it is full). */
-  private encodeLine(docLatin1: string): { hash: string; bytes: Buffer } {
-    const room = spoolLineMaxBytes(docLatin1, 'latin1');
+  private encodeLine(doc: EventDocParts): { hash: string; bytes: Buffer } {
+    const room = SPOOL_DOC_START + doc.length + 2;
     if (this.slab.length - this.slabUsed < room) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
       this.slabUsed = 0;
     }
     const start = this.slabUsed;
-    const { hash, length } = sealIntoLine(this.slab, start, docLatin1, 'latin1');
+    const { hash, length } = sealPartsIntoLine(this.slab, start, doc);
     this.slabUsed = start + length;
     return { hash, bytes: this.slab.subarray(start, start + length) };
   }

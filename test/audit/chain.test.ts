@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { canonicalJson } from '../../src/audit/canonical.js';
 import {
   eventDocLatin1,
+  eventDocParts,
   eventFromDoc,
   findingRuns,
   LineSealedEvent,
@@ -13,6 +14,7 @@ import {
   seal,
   sealIntoLine,
   sealOrdered,
+  sealPartsIntoLine,
   sha256Hex,
   SPOOL_DOC_START,
   spoolLine,
@@ -28,6 +30,17 @@ import {
 import type { AuditEvent, AuditEventBody, AuditFinding, SealedEvent } from '../../src/audit/types.js';
 import { ulid, ulidTime } from '../../src/audit/ulid.js';
 import { eventColumns, findingRows, storeRow } from '../../src/audit/sql-reader.js';
+
+/** The recorder's line (the document's parts written one after the other) is sealIntoLine's. */
+function assertSameLine(fields: Omit<AuditEvent, 'hash'>, doc: string): void {
+  const parts = eventDocParts(fields);
+  assert.equal(parts.length, doc.length);
+  const room = SPOOL_DOC_START + parts.length + 2;
+  const ours = Buffer.alloc(room + 2, 0xee);
+  const theirs = Buffer.alloc(room + 2, 0xee);
+  assert.deepEqual(sealPartsIntoLine(ours, 1, parts), sealIntoLine(theirs, 1, doc, 'latin1'));
+  assert.deepEqual(ours, theirs);
+}
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const text = fc.string({ unit: 'binary', maxLength: 40 });
@@ -246,6 +259,7 @@ describe('audit chain sealing', () => {
           ) as Omit<AuditEvent, 'hash'>;
           const doc = eventDocLatin1(fields);
           assert.equal(Buffer.from(doc, 'latin1').toString('utf8'), JSON.stringify(storedForm(fields)));
+          assertSameLine(fields, doc);
           // The gateway's way: findings and their JSON made ahead, the same document after.
           if (findings) {
             const preparedFindings = auditFindings(findings as AuditEventInput['findings'] & object);
@@ -256,6 +270,8 @@ describe('audit chain sealing', () => {
               position,
             ) as Omit<AuditEvent, 'hash'>;
             assert.equal(eventDocLatin1(ahead), doc);
+            assert.ok(Buffer.isBuffer(eventDocParts(ahead).findings), 'the prepared bytes are used');
+            assertSameLine(ahead, doc);
           }
         },
       ),
