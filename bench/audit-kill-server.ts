@@ -1,7 +1,7 @@
 /**
  * Child of bench/audit-kill.ts: a tiny HTTP server that records one audit event per request
- * and only then answers with the event id: the order the gateway must keep (record, then end
- * the response). Args: dataDir durability. Prints its port on stdout.
+ * and only then answers with the event id, as the gateway does: recordGrouped, then the end of
+ * the response once its write-ahead is done. Args: dataDir durability. Prints its port on stdout.
  */
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -23,8 +23,10 @@ let n = 0;
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    const event = recorder.record(benchInput(n++));
-    res.end(event?.id ?? 'dropped');
+    const recorded = recorder.recordGrouped(benchInput(n++));
+    const answer = (): void => void res.end(recorded?.event.id ?? 'dropped');
+    if (recorded?.written) void recorded.written.then(answer);
+    else answer();
   });
 });
 server.listen(0, '127.0.0.1', () => {

@@ -157,8 +157,9 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         ? undefined
         : new AirlockError('AIRLOCK_AUDIT_UNAVAILABLE', `spool in ${dataDir} is full`),
     // The gateway reports an exchange just before it sends the answer's last bytes. With
-    // `durability: spool` the record is written ahead right there, so that a `kill -9` cannot
-    // lose an exchange whose client has its whole answer (docs/audit.md, "Durability"). With
+    // `durability: spool` those bytes wait until the record is written ahead (at the end of that
+    // turn of the event loop), so that a `kill -9` cannot lose an exchange whose client has its
+    // whole answer (docs/audit.md, "Durability"). With
     // `durability: memory`, which promises no such thing, a microtask records it once that send
     // is handed to the socket, so that no client waits for its own audit record.
     onForwarded: prepareExchangeAudit,
@@ -168,18 +169,20 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         : (ex) =>
             queueMicrotask(() => {
               try {
-                recordExchange(ex);
+                void recordExchange(ex);
               } catch (err) {
                 logger.error({ err: (err as Error).message, requestId: ex.id }, 'exchange not recorded');
               }
             }),
   });
 
-  // Runs before the answer's last byte (the audit record is written ahead); the metrics have no
-  // such need, so they are counted once the answer is out, off the request's critical path.
-  function recordExchange(ex: Exchange): void {
+  // Runs before the answer's last byte, which waits for the returned promise: the records of
+  // all exchanges that end in one turn are written to the spool together at its end
+  // (recordGrouped). The metrics have no such need, so they are counted once the answer is
+  // out, off the request's critical path.
+  function recordExchange(ex: Exchange): Promise<void> | undefined {
     setImmediate(metrics.observe, ex);
-    recorder.record(exchangeAuditInput(ex, preparedFindings.get(ex)));
+    return recorder.recordGrouped(exchangeAuditInput(ex, preparedFindings.get(ex)))?.written;
   }
 
   let egress: ForwardProxy | undefined;

@@ -81,9 +81,11 @@ if (kind === 'simulator') {
   port = airlock.gateway.port;
   const recorder = airlock.recorder;
   const record = recorder.record.bind(recorder);
+  const recordGrouped = recorder.recordGrouped.bind(recorder);
   const prepareFindings = recorder.prepareFindings.bind(recorder);
   let auditOn = true;
   recorder.record = (input) => (auditOn ? record(input) : undefined);
+  recorder.recordGrouped = (input) => (auditOn ? recordGrouped(input) : undefined);
   // Off, the audit's work while the upstream answers is not done either.
   recorder.prepareFindings = (decisions) => (auditOn ? prepareFindings(decisions) : []);
   let gcMs = 0;

@@ -62,6 +62,10 @@ export class AuditRecorder {
   private seq = 0;
   private head = GENESIS_HASH;
   private queue: Queued[] = [];
+  /** Sealed by recordGrouped, their spool lines not yet written (see writeGroup). */
+  private group: LineSealedEvent[] = [];
+  private groupWritten: Promise<void> | undefined;
+  private groupDone: (() => void) | undefined;
   private inFlight = 0;
   private diskOnlyPending = 0;
   private spilling = false;
@@ -112,9 +116,51 @@ export class AuditRecorder {
 
   /**
    * Seals and queues one event; returns it (with id and hash), or undefined when it was dropped
-   * (spool full under `on_spool_full: allow`, or the recorder is closed). Never waits.
+   * (spool full under `on_spool_full: allow`, or the recorder is closed). Never waits. With
+   * `durability: spool` its spool line is written before this returns.
    */
   record(input: AuditEventInput): AuditEvent | undefined {
+    const made = this.seal(input);
+    if (!made) return undefined;
+    // Lines of recordGrouped first, so that the spool holds the events in chain order.
+    this.writeGroup();
+    this.enqueue([made.sealed]);
+    return made.event;
+  }
+
+  /**
+   * record() for a caller that holds back what must wait for the write-ahead (the gateway: the
+   * answer's last byte) until the returned promise resolves: the spool line is written with
+   * those of every other event recorded this way in the same turn of the event loop, with one
+   * system call at the turn's end (setImmediate), instead of one call per event. Under load
+   * several exchanges end in one turn (about 6 on average at concurrency 32 in the benchmarks).
+   * Returns the event and, when there is a write to wait for, the promise; undefined when the
+   * event was dropped. The promise also resolves when the write failed (the event is then kept
+   * in memory and accepting() says whether new requests are refused), so that no answer is held
+   * forever.
+   */
+  recordGrouped(input: AuditEventInput): { event: AuditEvent; written?: Promise<void> } | undefined {
+    const made = this.seal(input);
+    if (!made) return undefined;
+    if (this.o.durability !== 'spool' && !this.spilling) {
+      this.enqueue([made.sealed]);
+      return { event: made.event };
+    }
+    this.group.push(made.sealed);
+    if (!this.groupWritten) {
+      this.groupWritten = new Promise<void>((resolve) => {
+        this.groupDone = resolve;
+      });
+      setImmediate(this.writeGroupLater);
+    }
+    return { event: made.event, written: this.groupWritten };
+  }
+
+  /**
+   * Seals an event into its spool line (in the slab) and tells the listeners; not yet queued.
+   * The event is returned beside its queued form, which does not hold it.
+   */
+  private seal(input: AuditEventInput): { sealed: LineSealedEvent; event: AuditEvent } | undefined {
     if (this.closed || (this.o.onSpoolFull === 'allow' && this.spoolFull())) {
       this.counters.dropped++;
       return undefined;
@@ -130,32 +176,13 @@ export class AuditRecorder {
     const event = unsigned as AuditEvent;
     const line = this.encodeLine(eventDocParts(event));
     event.hash = line.hash;
-    const sealed: SealedEvent = new LineSealedEvent(line.bytes, {
+    const sealed = new LineSealedEvent(line.bytes, {
       columns: eventColumns(event),
       findings: findingRows(event),
     });
     this.seq++;
     this.head = event.hash;
     this.counters.recorded++;
-    let segment: Segment | null = null;
-    if (this.o.durability === 'spool' || this.spilling) {
-      try {
-        segment = this.spool.write(line.bytes, this.spilling);
-        this.spoolError = false;
-      } catch (err) {
-        // Disk full or unwritable: keep the event in memory (not durable) and let accepting()
-        // refuse new requests under `on_spool_full: block`.
-        segment = null;
-        this.spoolError = true;
-        this.lastError = `spool write failed: ${errorText(err)}`;
-        this.o.onError?.(err);
-      }
-    }
-    if (segment?.diskOnly) this.diskOnlyPending++;
-    else {
-      this.queue.push({ sealed, segment });
-      if (segment) segment.pending++;
-    }
     for (const listener of this.listeners) {
       try {
         listener(event, sealed.line);
@@ -163,8 +190,58 @@ export class AuditRecorder {
         this.o.onError?.(err);
       }
     }
+    return { sealed, event };
+  }
+
+  /**
+   * Writes sealed events' spool lines (one write; with `durability: spool`, or while the store
+   * is down) and queues them for the store; events that went to a disk-only segment are not
+   * queued (replay reads them).
+   */
+  private enqueue(batch: readonly LineSealedEvent[]): void {
+    let segment: Segment | null = null;
+    if (this.o.durability === 'spool' || this.spilling) {
+      try {
+        segment =
+          batch.length === 1
+            ? this.spool.write(batch[0]!.line, this.spilling)
+            : this.spool.writeLines(
+                batch.map((s) => s.line),
+                this.spilling,
+              );
+        this.spoolError = false;
+      } catch (err) {
+        // Disk full or unwritable: keep the events in memory (not durable) and let accepting()
+        // refuse new requests under `on_spool_full: block`.
+        segment = null;
+        this.spoolError = true;
+        this.lastError = `spool write failed: ${errorText(err)}`;
+        this.o.onError?.(err);
+      }
+    }
+    if (segment?.diskOnly) this.diskOnlyPending += batch.length;
+    else {
+      for (const sealed of batch) this.queue.push({ sealed, segment });
+      if (segment) segment.pending += batch.length;
+    }
     this.kick(this.queue.length >= this.o.batchSize ? 0 : this.o.flushIntervalMs);
-    return event;
+  }
+
+  private readonly writeGroupLater = (): void => this.writeGroup();
+
+  /** Writes the lines recordGrouped has gathered, then lets their callers go on. */
+  private writeGroup(): void {
+    const batch = this.group;
+    const done = this.groupDone;
+    if (batch.length === 0) return;
+    this.group = [];
+    this.groupWritten = undefined;
+    this.groupDone = undefined;
+    try {
+      this.enqueue(batch);
+    } finally {
+      done?.();
+    }
   }
 
   /**
@@ -204,7 +281,7 @@ export class AuditRecorder {
 
   stats(): RecorderStats {
     return {
-      queueDepth: this.queue.length + this.inFlight + this.diskOnlyPending,
+      queueDepth: this.group.length + this.queue.length + this.inFlight + this.diskOnlyPending,
       spoolBytes: this.spool.bytes(),
       ...this.counters,
       spilling: this.spilling,
@@ -216,6 +293,7 @@ export class AuditRecorder {
   async flush(): Promise<void> {
     this.draining++;
     try {
+      this.writeGroup();
       while (this.flushing) await this.flushing;
       this.clearTimer();
       await this.runFlush();

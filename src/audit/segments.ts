@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import {
   adoptOrphans,
   appendLine,
+  appendLines,
   openSegment,
   segmentPath,
   unlinkSegmentFile,
@@ -62,6 +63,22 @@ export class SpoolSegments {
 
   /** Appends a line to the open segment of this kind, opening or rotating one as needed. */
   write(line: string | Uint8Array, diskOnly: boolean): Segment {
+    const open = this.segmentFor(diskOnly);
+    appendLine(open, line);
+    this.written(open);
+    return open;
+  }
+
+  /** Appends lines with one write (spool.ts appendLines) to one segment of this kind. */
+  writeLines(lines: readonly Uint8Array[], diskOnly: boolean): Segment {
+    const open = this.segmentFor(diskOnly);
+    appendLines(open, lines);
+    this.written(open);
+    return open;
+  }
+
+  /** The open segment of this kind, a new one when there is none or it is full. */
+  private segmentFor(diskOnly: boolean): Segment {
     const c = this.current;
     let segment = c;
     if (!c || c.fd === null || c.diskOnly !== diskOnly || c.bytes >= this.o.segmentBytes) {
@@ -70,11 +87,12 @@ export class SpoolSegments {
       this.list.push(segment);
       this.current = segment;
     }
-    const open = segment as Segment;
-    appendLine(open, line);
-    if (this.o.fsync === 'always' && open.fd !== null) fdatasyncSync(open.fd);
+    return segment as Segment;
+  }
+
+  private written(segment: Segment): void {
+    if (this.o.fsync === 'always' && segment.fd !== null) fdatasyncSync(segment.fd);
     else this.dirty = true;
-    return open;
   }
 
   /** Closes the open segment; it stays until its events are committed. */

@@ -15,6 +15,7 @@ import {
   statSync,
   unlinkSync,
   writeSync,
+  writevSync,
 } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,6 +56,27 @@ export function appendLine(segment: Segment, line: string | Uint8Array): void {
   // Two calls only because TypeScript resolves no writeSync overload for the union.
   segment.bytes += typeof line === 'string' ? writeSync(segment.fd, line) : writeSync(segment.fd, line);
   segment.lines++;
+}
+
+/**
+ * Appends several lines with one system call: lines that lie one after the other in memory (the
+ * recorder's slab) are written as one piece, the rest beside them (writev).
+ */
+export function appendLines(segment: Segment, lines: readonly Uint8Array[]): void {
+  if (segment.fd === null) throw new Error(`spool segment ${segment.path} is closed`);
+  const pieces: Uint8Array[] = [];
+  let last: Uint8Array | undefined;
+  for (const line of lines) {
+    if (last && last.buffer === line.buffer && last.byteOffset + last.byteLength === line.byteOffset) {
+      last = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + line.byteLength);
+      pieces[pieces.length - 1] = last;
+    } else {
+      last = line;
+      pieces.push(line);
+    }
+  }
+  segment.bytes += pieces.length === 1 ? writeSync(segment.fd, pieces[0]!) : writevSync(segment.fd, pieces);
+  segment.lines += lines.length;
 }
 
 /** Deletes a segment's file in the background (off the event loop); a file already gone is fine. */

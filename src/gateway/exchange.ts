@@ -33,3 +33,11 @@ export interface Exchange {
 }
 
 export type ExchangeListener = (exchange: Exchange) => void;
+
+/**
+ * Told of each exchange just before the answer's last bytes are sent (the audit record is
+ * written ahead there). When it returns a promise, those bytes wait until it settles: the
+ * recorder writes the records of every exchange that ended in one turn of the event loop with
+ * one system call at the turn's end (AuditRecorder.recordGrouped).
+ */
+export type ExchangeReporter = (exchange: Exchange) => PromiseLike<void> | undefined | void;

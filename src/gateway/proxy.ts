@@ -15,7 +15,7 @@ import type { Dialect } from '../dialects/types.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
 import { decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
-import type { Exchange, ExchangeListener } from './exchange.js';
+import type { Exchange, ExchangeListener, ExchangeReporter } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { JsonArrayStreamRestorer } from './json-array-stream.js';
 import {
@@ -41,9 +41,10 @@ export interface ProxyContext {
   onInspectError: 'block' | 'allow';
   /**
    * Called once per exchange, before the last byte of the answer is written, so that an
-   * audit record is made (write-ahead) before the client has its answer.
+   * audit record is made (write-ahead) before the client has its answer; a promise it returns
+   * holds that byte back until it settles.
    */
-  onExchange?: ExchangeListener;
+  onExchange?: ExchangeReporter;
   /**
    * Called once the request is on its way upstream, in the wait for the answer (which is most
    * of an exchange): what a listener prepares here (the audit event's findings) is off the
@@ -86,14 +87,20 @@ export async function proxyRequest(
   markPhase(ex.id, 'received');
   const gone = new ClientGone();
   let settled = false;
-  const settle = (status: number): void => {
-    if (settled) return;
+  const settle: Settle = (status, send) => {
+    if (settled) {
+      send?.();
+      return;
+    }
     settled = true;
     ex.latencyMs = performance.now() - t0;
     ex.status = status;
     markPhase(ex.id, 'settled');
-    ctx.onExchange?.(ex);
+    const reported = ctx.onExchange?.(ex);
     markPhase(ex.id, 'reported');
+    if (!send) return;
+    if (reported) reported.then(send, send);
+    else send();
   };
   if (phasesObserved()) res.on('finish', () => markPhase(ex.id, 'finished'));
   res.on('close', () => {
@@ -123,8 +130,7 @@ export async function proxyRequest(
     ex.errorCode = error.code;
     if (error.code === 'AIRLOCK_INTERNAL') ctx.log.error({ err, requestId: ex.id }, 'request failed');
     if (gone.aborted) return;
-    settle(res.headersSent ? res.statusCode : error.status);
-    sendError(res, route.provider, error);
+    settle(res.headersSent ? res.statusCode : error.status, () => sendError(res, route.provider, error));
   }
 }
 
@@ -137,8 +143,14 @@ interface ExchangeScope {
   res: ServerResponse;
   ex: Exchange;
   gone: ClientGone;
-  settle: (status: number) => void;
+  settle: Settle;
 }
+
+/**
+ * Ends the exchange with this status: reports it (onExchange), then calls `send`, which sends
+ * the answer's last bytes, once the report allows (at once, or when its promise settles).
+ */
+type Settle = (status: number, send?: () => void) => void;
 
 async function handle(scope: ExchangeScope): Promise<void> {
   const { ctx, route, dialect, req, ex } = scope;
@@ -427,6 +439,13 @@ class Relay implements Dispatcher.DispatchHandler {
   private ended = false;
   /** Something of the body went to the client (and the headers with it). */
   private wrote = false;
+  /**
+   * Bytes of a raw answer with a content-length still to come, and its last byte, held back
+   * until the exchange is reported: with a content-length the client has the whole answer with
+   * that byte, not with the end that follows it (see finish).
+   */
+  private lengthLeft: number | undefined;
+  private lastByte: Buffer | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -438,7 +457,7 @@ class Relay implements Dispatcher.DispatchHandler {
     /** The answer, when JSON, is an array streamed element by element (see json-array-stream.ts). */
     private readonly jsonArray: boolean,
     private readonly gone: ClientGone,
-    private readonly settle: (status: number) => void,
+    private readonly settle: Settle,
     private readonly resolve: () => void,
     private readonly reject: (err: unknown) => void,
   ) {}
@@ -488,6 +507,9 @@ class Relay implements Dispatcher.DispatchHandler {
         statusCode,
         clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined }),
       );
+      const length = headers['content-length'];
+      if (!this.transform && typeof length === 'string' && /^\d+$/.test(length))
+        this.lengthLeft = Number(length);
       // A stream's headers go out at once (the client waits for them): with the first event when
       // it came in the same read, else on their own right after. A JSON answer's ride with its body.
       if (this.sse) {
@@ -514,7 +536,15 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     try {
-      const out = this.transform ? this.transform.push(chunk) : chunk;
+      let out = this.transform ? this.transform.push(chunk) : chunk;
+      if (this.lengthLeft !== undefined && out.length > 0) {
+        this.lengthLeft -= out.length;
+        if (this.lengthLeft <= 0) {
+          this.lastByte = out.subarray(out.length - 1);
+          this.ex.bytesOut += 1;
+          out = out.subarray(0, out.length - 1);
+        }
+      }
       if (out.length > 0 && !this.write(out)) controller.pause();
     } catch (err) {
       this.brokeOff(err);
@@ -591,9 +621,10 @@ class Relay implements Dispatcher.DispatchHandler {
       if (tail.length > 0 && !this.write(tail)) return;
     }
     this.done = true;
-    this.settle(this.statusCode);
-    this.res.end();
-    this.resolve();
+    this.settle(this.statusCode, () => {
+      this.res.end(this.lastByte);
+      this.resolve();
+    });
   }
 
   /** A whole JSON answer restored, or as received when it cannot be (logged). */
@@ -625,9 +656,10 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     ex.bytesOut = out.length;
-    this.settle(this.statusCode);
-    res.end(out);
-    this.resolve();
+    this.settle(this.statusCode, () => {
+      res.end(out);
+      this.resolve();
+    });
   }
 
   /** Nothing of the answer was sent yet: stop the upstream, let proxyRequest answer the error. */
@@ -651,13 +683,14 @@ class Relay implements Dispatcher.DispatchHandler {
     ex.decision = 'error';
     ex.errorCode = error.code;
     this.ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');
-    this.settle(this.statusCode);
-    if (this.sse && !res.destroyed) {
-      res.end(streamErrorEvent(this.provider, error));
-    } else {
-      res.destroy(error);
-    }
-    this.resolve();
+    this.settle(this.statusCode, () => {
+      if (this.sse && !res.destroyed) {
+        res.end(streamErrorEvent(this.provider, error));
+      } else {
+        res.destroy(error);
+      }
+      this.resolve();
+    });
   }
 
   /** The client went away: nothing more to send; the upstream is aborted by `gone`. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { AirlockError } from '../errors.js';
-import type { ExchangeListener } from './exchange.js';
+import type { ExchangeListener, ExchangeReporter } from './exchange.js';
 import { passThroughInspector, type Inspector } from './inspector.js';
 import { proxyRequest, type ProxyContext } from './proxy.js';
 import { sendError, sendJson } from './respond.js';
@@ -23,7 +23,7 @@ export interface GatewayOptions {
   config: Config;
   inspector?: Inspector;
   onInspectError?: 'block' | 'allow';
-  onExchange?: ExchangeListener;
+  onExchange?: ExchangeReporter;
   /** Called while the upstream works on a forwarded request (see ProxyContext.onForwarded). */
   onForwarded?: ExchangeListener;
   /** Refuses new provider requests while it returns an error (e.g. the audit spool is full). */

@@ -1,5 +1,6 @@
 /** The recorder: batching, graceful close, chain order, sanitized events, listener, counters. */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +52,66 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await spoolFiles(tmp.dir), []);
       assert.equal(recorder.stats().committed, 500);
       assert.equal(recorder.record(sampleInput(1, Date.now())), undefined, 'closed recorders take nothing');
+    });
+
+    it('writes the spool lines of events recorded grouped in one turn together, at its end', async () => {
+      const dataDir = join(tmp.dir, 'grouped');
+      const recorder = new AuditRecorder({
+        store: opened.store,
+        dataDir,
+        instance: 'grouped-test',
+        flushIntervalMs: 60_000,
+      });
+      // Read synchronously: an await would let the turn end, and the group be written.
+      const spooled = (): number[] => {
+        const dir = join(dataDir, 'audit-spool');
+        const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
+        return files
+          .sort()
+          .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { event: { seq: number } }).event.seq);
+      };
+      const first = Array.from({ length: 5 }, (_, i) =>
+        recorder.recordGrouped(sampleInput(i + 1, Date.now()))!,
+      );
+      assert.deepEqual(spooled(), [], 'nothing written before the turn ends');
+      assert.equal(recorder.stats().queueDepth, 5);
+      const written = first[0]!.written!;
+      for (const r of first) assert.equal(r.written, written, 'one write for the turn');
+      await written;
+      assert.deepEqual(spooled(), [1, 2, 3, 4, 5]);
+      // record() writes what is still grouped first: the spool keeps chain order.
+      const second = recorder.recordGrouped(sampleInput(6, Date.now()))!;
+      assert.notEqual(second.written, written, 'a new turn, a new write');
+      recorder.record(sampleInput(7, Date.now()));
+      assert.deepEqual(spooled(), [1, 2, 3, 4, 5, 6, 7]);
+      await second.written;
+      // flush() writes a group before it waits for the store.
+      recorder.recordGrouped(sampleInput(8, Date.now()));
+      await recorder.flush();
+      const stored = await opened.store.query({ instance: 'grouped-test', order: 'asc', limit: 100 });
+      assert.deepEqual(
+        stored.events.map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
+      await recorder.close();
+      assert.equal(recorder.recordGrouped(sampleInput(9, Date.now())), undefined, 'closed: dropped');
+      assert.equal((await opened.store.verify()).ok, true);
+    });
+
+    it('answers grouped records at once without write-ahead (durability: memory)', async () => {
+      const recorder = new AuditRecorder({
+        store: opened.store,
+        dataDir: join(tmp.dir, 'grouped-memory'),
+        instance: 'grouped-memory',
+        durability: 'memory',
+      });
+      const recorded = recorder.recordGrouped(sampleInput(1, Date.now()))!;
+      assert.equal(recorded.written, undefined);
+      assert.equal(recorded.event.seq, 1);
+      await recorder.close();
+      assert.equal((await opened.store.query({ instance: 'grouped-memory' })).events.length, 1);
     });
 
     it('flushes in batches while running and reports queue depth and events to listeners', async () => {

@@ -201,22 +201,33 @@ describe('audit spool', () => {
     assert.equal((await good.verify()).ok, true);
   });
 
-  it('loses nothing record() returned when the process is killed -9', async () => {
-    const dataDir = join(tmp.dir, 'killed');
-    const child = fileURLToPath(new URL('./fixtures/record-and-die.ts', import.meta.url));
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, '300'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+  for (const mode of ['record', 'recordGrouped'] as const) {
+    it(`loses nothing ${mode}() acknowledged when the process is killed -9`, async () => {
+      const dataDir = join(tmp.dir, `killed-${mode}`);
+      const child = fileURLToPath(new URL('./fixtures/record-and-die.ts', import.meta.url));
+      const args = [
+        '--import',
+        'tsx',
+        child,
+        dataDir,
+        '300',
+        ...(mode === 'recordGrouped' ? ['grouped'] : []),
+      ];
+      const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const signal = await new Promise((r) => proc.on('exit', (_code, sig) => r(sig)));
+      assert.equal(signal, 'SIGKILL');
+      const { instance, ids } = JSON.parse(out) as { instance: string; ids: string[] };
+      assert.equal(ids.length, 300);
+      const recorder = new AuditRecorder({ store: good, dataDir });
+      await recorder.close();
+      const stored = new Set((await good.query({ instance, limit: 1000 })).events.map((e) => e.id));
+      for (const id of ids) assert.ok(stored.has(id), `acknowledged event ${id} lost`);
+      // Only the last group, never waited for, may be missing (or there).
+      assert.ok(stored.size - ids.length >= 0 && stored.size - ids.length <= 10);
+      if (mode === 'record') assert.equal(stored.size, ids.length);
+      assert.equal((await good.verify()).ok, true);
     });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const signal = await new Promise((r) => proc.on('exit', (_code, sig) => r(sig)));
-    assert.equal(signal, 'SIGKILL');
-    const { instance, ids } = JSON.parse(out) as { instance: string; ids: string[] };
-    assert.equal(ids.length, 300);
-    const recorder = new AuditRecorder({ store: good, dataDir });
-    await recorder.close();
-    const stored = (await good.query({ instance, limit: 1000 })).events.map((e) => e.id).sort();
-    assert.deepEqual(stored, [...ids].sort());
-    assert.equal((await good.verify()).ok, true);
-  });
+  }
 });

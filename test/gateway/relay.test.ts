@@ -253,7 +253,9 @@ describe('onForwarded: called in the wait for the upstream', () => {
         calls.push(`forwarded ${ex.status} ${ex.bytesOut}`);
         if (throwing) throw new Error('listener broke');
       },
-      onExchange: (ex) => calls.push(`exchange ${ex.status}`),
+      onExchange: (ex) => {
+        calls.push(`exchange ${ex.status}`);
+      },
     });
   });
   after(() => gw.close(500));
@@ -279,46 +281,109 @@ describe('onForwarded: called in the wait for the upstream', () => {
   });
 });
 
+describe('a report that returns a promise holds the answer back until it settles', () => {
+  // The audit's grouped write: the answer's last bytes go out only once the record is written.
+  let gw: Gateway;
+  let down: Gateway;
+  let release: (() => void) | undefined;
+  let reported: (() => void) | undefined;
+  const report = () => {
+    reported?.();
+    return new Promise<void>((r) => (release = r));
+  };
+  before(async () => {
+    gw = await startGateway({ config: testConfig({}, upstreamUrl), onExchange: report });
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    down = await startGateway({ config: testConfig({}, `http://127.0.0.1:${port}`), onExchange: report });
+  });
+  after(async () => {
+    await gw.close(500);
+    await down.close(500);
+  });
+
+  const cases: [string, () => Gateway, string, number][] = [
+    ['JSON with a content-length', () => gw, '/v1/messages?case=json&pad=3000', 200],
+    ['SSE with a content-length', () => gw, '/v1/messages?case=sse-sized', 200],
+    ['chunked SSE', () => gw, '/v1/messages?case=sse', 200],
+    ['an upstream that is down', () => down, '/v1/messages', 502],
+  ];
+  for (const [name, target, path, status] of cases) {
+    test(name, async () => {
+      const wasReported = new Promise<void>((r) => (reported = r));
+      let complete = false;
+      const answer = slowPost(target(), path).then((res) => {
+        complete = true;
+        return res;
+      });
+      await wasReported;
+      await new Promise((r) => setTimeout(r, 100));
+      const early = complete;
+      release!();
+      const res = await answer;
+      assert.equal(early, false, 'the client had its whole answer before the report settled');
+      assert.equal(res.status, status);
+      if (status === 200) assert.ok(res.body.length > 0);
+    });
+  }
+});
+
 describe('a gateway killed while it records an exchange', () => {
   // The audit's promise (docs/audit.md, "Durability"): nothing acknowledged to a client is lost.
   // The exchange is recorded in the same turn as the answer's last write, which Node's http
   // holds until the next turn (and a chunked answer's end comes after the record), so a gateway
   // that dies at that moment leaves every client with an incomplete answer, whatever its shape.
   // A record deferred by even a timer fails every case here.
-  const cases: [string, 'raw' | 'restoring'][] = [
+  // `deferred`: the report returns a promise that has not settled when the gateway dies (the
+  // audit's grouped write): the answer's last bytes wait for it, so no client has them either.
+  const cases: [string, 'raw' | 'restoring', ('deferred' | 'at once')?][] = [
     ['json', 'raw'],
     ['big', 'raw'], // read slowly: the relay waits for drains
     ['sse-sized', 'raw'],
     ['sse', 'raw'], // chunked: the terminating chunk comes after the record
     ['json', 'restoring'],
     ['sse', 'restoring'],
+    ['json', 'raw', 'deferred'],
+    ['sse-sized', 'raw', 'deferred'],
+    ['sse', 'raw', 'deferred'],
+    ['json', 'restoring', 'deferred'],
+    ['sse', 'restoring', 'deferred'],
   ];
-  for (const [kind, mode] of cases) {
-    test(`${kind}, ${mode}: the client never has the whole answer`, { timeout: 20_000 }, async () => {
-      const fixture = fileURLToPath(new URL('./fixtures/answer-and-die.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, sig) => r(sig)));
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.trim());
+  for (const [kind, mode, report = 'at once'] of cases) {
+    test(
+      `${kind}, ${mode}, reported ${report}: the client never has the whole answer`,
+      { timeout: 20_000 },
+      async () => {
+        const fixture = fileURLToPath(new URL('./fixtures/answer-and-die.ts', import.meta.url));
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode, report], {
+          stdio: ['ignore', 'pipe', 'inherit'],
         });
-        child.on('exit', () => reject(new Error(`fixture exited before listening: ${out}`)));
-      });
-      const answer = (async () => {
-        const res = await fetch(`${url}/anthropic/v1/messages?case=${kind}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'm', messages: [] }),
+        const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, sig) => r(sig)));
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out.trim());
+          });
+          child.on('exit', () => reject(new Error(`fixture exited before listening: ${out}`)));
         });
-        // A slow reader: a pause after every chunk.
-        for await (const _ of res.body!) await new Promise((r) => setTimeout(r, 1));
-      })();
-      await assert.rejects(answer, 'the client got a whole answer from a gateway killed before recording it');
-      assert.equal(await exited, 'SIGKILL');
-    });
+        const answer = (async () => {
+          const res = await fetch(`${url}/anthropic/v1/messages?case=${kind}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'm', messages: [] }),
+          });
+          // A slow reader: a pause after every chunk.
+          for await (const _ of res.body!) await new Promise((r) => setTimeout(r, 1));
+        })();
+        await assert.rejects(
+          answer,
+          'the client got a whole answer from a gateway killed before recording it',
+        );
+        assert.equal(await exited, 'SIGKILL');
+      },
+    );
   }
 });

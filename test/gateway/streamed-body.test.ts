@@ -125,7 +125,7 @@ const exchanges: Exchange[] = [];
 before(async () => {
   upstream = new RecordingUpstream();
   const url = await upstream.start();
-  gw = await startGateway({ config: testConfig({}, url), onExchange: (ex) => exchanges.push(ex) });
+  gw = await startGateway({ config: testConfig({}, url), onExchange: (ex) => void exchanges.push(ex) });
 });
 after(async () => {
   await gw.close(100);

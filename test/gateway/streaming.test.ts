@@ -71,7 +71,7 @@ test('a client that disconnects aborts the upstream request', async () => {
   const exchanges: Exchange[] = [];
   const gw = await startGateway({
     config: testConfig({}, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`),
-    onExchange: (ex) => exchanges.push(ex),
+    onExchange: (ex) => void exchanges.push(ex),
   });
   try {
     const ac = new AbortController();
