@@ -6,25 +6,27 @@
 import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CODES = Buffer.from(ALPHABET, 'latin1');
 
 let lastTime = -1;
-/** encodeTime(lastTime): ids made in the same millisecond share it. */
-let lastTimeText = '';
 const lastRandom = new Uint8Array(10);
+/**
+ * The id's 26 characters as bytes, made into a string at once: built a character at a time,
+ * an id cost ~40 string allocations (1-3 µs of the audit record in the loaded gateway).
+ */
+const text = Buffer.alloc(26);
 
-function encodeTime(ms: number): string {
-  let out = '';
+function encodeTime(ms: number): void {
   let t = ms;
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[t % 32] + out;
+  for (let i = 9; i >= 0; i--) {
+    text[i] = CODES[t % 32]!;
     t = Math.floor(t / 32);
   }
-  return out;
 }
 
-/** 80 bits → 16 base32 characters (5 bits each). */
-function encodeRandom(bytes: Uint8Array): string {
-  let out = '';
+/** 80 bits → 16 base32 characters (5 bits each), after the time's 10. */
+function encodeRandom(bytes: Uint8Array): void {
+  let at = 10;
   let buffer = 0;
   let bits = 0;
   for (const byte of bytes) {
@@ -32,11 +34,10 @@ function encodeRandom(bytes: Uint8Array): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += ALPHABET[(buffer >> bits) & 31];
+      text[at++] = CODES[(buffer >> bits) & 31]!;
     }
     buffer &= (1 << bits) - 1;
   }
-  return out;
 }
 
 function increment(bytes: Uint8Array): void {
@@ -63,12 +64,13 @@ function randomTen(): Buffer {
 export function ulid(now: number = Date.now()): string {
   if (now <= lastTime) {
     increment(lastRandom);
-    return lastTimeText + encodeRandom(lastRandom);
+  } else {
+    lastTime = now;
+    encodeTime(now);
+    lastRandom.set(randomTen());
   }
-  lastTime = now;
-  lastTimeText = encodeTime(now);
-  lastRandom.set(randomTen());
-  return lastTimeText + encodeRandom(lastRandom);
+  encodeRandom(lastRandom);
+  return text.toString('latin1', 0, 26);
 }
 
 /** The millisecond time a ULID was made at. */
