@@ -38,6 +38,18 @@ export class RollupCounter {
     this.add(counts, `client\u0000${client}`, 1);
   }
 
+  /** One inserted event, from its store columns (storeRow); returns its time (ms). */
+  eventRow(columns: StoreRow['columns']): number {
+    const ts = columns[COLUMN.ts] as number;
+    this.event(
+      ts,
+      columns[COLUMN.decision] as string,
+      columns[COLUMN.kind] as string,
+      columns[COLUMN.client] as string,
+    );
+    return ts;
+  }
+
   /** n findings of one category and rule in an inserted event. */
   findings(ts: number, category: string, ruleId: string, n: number): void {
     const counts = this.counts(Math.floor(ts / MINUTE));
@@ -69,13 +81,7 @@ export class RollupCounter {
 export function rollupDeltas(rows: readonly StoreRow[]): [number[], string[], string[], number[]] {
   const counter = new RollupCounter();
   for (const { columns, findings } of rows) {
-    const ts = columns[COLUMN.ts] as number;
-    counter.event(
-      ts,
-      columns[COLUMN.decision] as string,
-      columns[COLUMN.kind] as string,
-      columns[COLUMN.client] as string,
-    );
+    const ts = counter.eventRow(columns);
     for (const [ruleId, category, , , n] of findings) counter.findings(ts, category, ruleId, n);
   }
   return counter.columns();

@@ -13,7 +13,6 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
   anchorsOf,
   changedEvents,
-  COLUMN,
   EVENT_COLUMNS,
   getEvent,
   eventPageQuery,
@@ -214,13 +213,7 @@ export class SqliteAuditStore implements AuditStore {
         const doc = docBytes.subarray(e === 0 ? 0 : docEnds[e - 1], docEnds[e]);
         const info = insertEvent.run(...columns, doc);
         if (info.changes === 0) continue; // already stored: a replayed batch
-        const ts = columns[COLUMN.ts] as number;
-        rollup.event(
-          ts,
-          columns[COLUMN.decision] as string,
-          columns[COLUMN.kind] as string,
-          columns[COLUMN.client] as string,
-        );
+        const ts = rollup.eventRow(columns);
         for (let i = e === 0 ? 0 : findingEnds[e - 1]!; i < findingEnds[e]!; i += 5) {
           const [ruleId, category, severity, action, n] = values.slice(i, i + 5) as [
             string,
