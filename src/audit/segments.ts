@@ -164,17 +164,33 @@ export class SpoolSegments {
     for (const r of this.retiring) {
       if (!r.open) continue;
       r.open = false;
-      fdatasyncSync(r.fd);
-      closeSync(r.fd);
+      this.syncAndClose(r.fd);
     }
     this.retiring.clear();
     for (const segment of [...this.list]) {
       if (segment.fd !== null) {
-        fdatasyncSync(segment.fd);
-        closeSync(segment.fd);
+        this.syncAndClose(segment.fd);
         segment.fd = null;
       }
       if (segment.lines === 0 && segment.bytes === 0) this.drop(segment);
+    }
+  }
+
+  /**
+   * A failing disk (EIO, ENOSPC) must not stop the shutdown half-way with descriptors left
+   * open: the failure is reported and the file closed all the same (its lines are replayed by
+   * the next start as far as they reached the disk).
+   */
+  private syncAndClose(fd: number): void {
+    try {
+      fdatasyncSync(fd);
+    } catch (err) {
+      this.o.onError?.(err);
+    }
+    try {
+      closeSync(fd);
+    } catch (err) {
+      this.o.onError?.(err);
     }
   }
 

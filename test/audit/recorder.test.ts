@@ -1,6 +1,6 @@
 /** The recorder: batching, graceful close, chain order, sanitized events, listener, counters. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -231,6 +231,51 @@ describe('audit recorder batches', () => {
       assert.equal(recorder.stats().queueDepth, 0);
     } finally {
       await recorder.close();
+      await store.close();
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('audit recorder on a full disk', () => {
+  it('keeps the events in memory, still answers grouped records, and refuses new requests under block', async () => {
+    const tmp = await tempDir();
+    const store = new SqliteAuditStore({ path: join(tmp.dir, 'audit.db') });
+    const instance = 'full-disk';
+    // The recorder's first segment, where it will open it, is /dev/full: every write fails
+    // with ENOSPC, as on a full disk.
+    const spool = join(tmp.dir, 'audit-spool');
+    mkdirSync(spool, { recursive: true });
+    symlinkSync('/dev/full', join(spool, `spool-${process.pid}-${instance}-000001.jsonl`));
+    const errors: unknown[] = [];
+    const recorder = new AuditRecorder({
+      store,
+      dataDir: tmp.dir,
+      instance,
+      flushIntervalMs: 60_000,
+      onError: (err) => errors.push(err),
+    });
+    try {
+      assert.equal(recorder.accepting(), true);
+      const grouped = recorder.recordGrouped(sampleInput(1, Date.now()))!;
+      await grouped.written; // settles although the write failed: no answer is held forever
+      assert.equal(recorder.accepting(), false, 'block: no new requests while the spool cannot be written');
+      assert.match(recorder.stats().lastError ?? '', /spool write failed: ENOSPC/);
+      recorder.record(sampleInput(2, Date.now()));
+      assert.equal(errors.length, 2);
+      assert.equal(recorder.stats().queueDepth, 2, 'kept in memory');
+      await recorder.flush();
+      const stored = await store.query({ instance, order: 'asc' });
+      assert.deepEqual(
+        stored.events.map((e) => e.seq),
+        [1, 2],
+      );
+      assert.equal((await store.verify()).ok, true);
+      // Its sync of the segment fails too: reported, and the stop goes on.
+      await recorder.close({ timeoutMs: 1000 });
+      assert.equal(errors.length, 3);
+    } finally {
+      await recorder.close({ timeoutMs: 1000 });
       await store.close();
       await tmp.cleanup();
     }
