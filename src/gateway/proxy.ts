@@ -540,6 +540,7 @@ class Relay implements Dispatcher.DispatchHandler {
       if (this.lengthLeft !== undefined && out.length > 0) {
         this.lengthLeft -= out.length;
         if (this.lengthLeft <= 0) {
+          this.lengthLeft = undefined;
           this.lastByte = out.subarray(out.length - 1);
           this.ex.bytesOut += 1;
           out = out.subarray(0, out.length - 1);
