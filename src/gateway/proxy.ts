@@ -99,8 +99,16 @@ export async function proxyRequest(
     const reported = ctx.onExchange?.(ex);
     markPhase(ex.id, 'reported');
     if (!send) return;
-    if (reported) reported.then(send, send);
-    else send();
+    if (!reported) {
+      send();
+      return;
+    }
+    // Sent from a promise callback: a throw there would be an unhandled rejection, which ends
+    // the process; it is logged instead (the client's connection closes with the exchange).
+    reported.then(send, send).then(undefined, (err: unknown) => {
+      ctx.log.error({ err, requestId: ex.id }, 'sending the end of the answer failed');
+      res.destroy();
+    });
   };
   if (phasesObserved()) res.on('finish', () => markPhase(ex.id, 'finished'));
   res.on('close', () => {
