@@ -88,7 +88,7 @@ export function seal(body: AuditEventBody, at: ChainPosition): SealedEvent {
  * Seals an event that already has every key, nested ones too, in UTF-16 order and no undefined
  * member (unsignedEvent's, or buildEventFields with its chain position): JSON.stringify of its
  * storedForm is its canonical JSON. The recorder does not come here: it writes the same document as bytes
- * straight into its spool line (eventDocLatin1, sealIntoLine).
+ * straight into its spool line (eventDocParts, sealIntoLine).
  */
 export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
   const doc = JSON.stringify(storedForm(unsigned));
@@ -358,44 +358,25 @@ export class LineSealedEvent implements SealedEvent {
   }
 }
 
-/**
- * Room a spool line of this document may need: UTF-8 takes at most 3 bytes per UTF-16 unit; a
- * Latin-1 document (eventDocLatin1) is already one byte per character.
- */
-export function spoolLineMaxBytes(doc: string, encoding: 'utf8' | 'latin1' = 'utf8'): number {
-  return DOC_START + doc.length * (encoding === 'latin1' ? 1 : 3) + 2;
+/** The bytes of the spool line of a document in parts (eventDocParts): the room sealIntoLine needs. */
+export function spoolLineBytes(parts: EventDocParts): number {
+  return DOC_START + parts.length + 2;
+}
+
+/** A whole Latin-1 document (eventDocLatin1) as parts with nothing prepared. */
+export function wholeDocParts(docLatin1: string): EventDocParts {
+  return { head: docLatin1, findings: '', tail: '', length: docLatin1.length };
 }
 
 /**
  * Seals a document straight into its spool line's bytes: writes the line into `buf` at
- * `offset` (which must have spoolLineMaxBytes(doc, encoding) bytes of room), hashes the
- * document's UTF-8 bytes as written and puts the hash in its place. One encoding (none, for a
- * Latin-1 document from eventDocLatin1) serves the hash, the spool write and the store
- * (`spoolLine` of the same event gives the same bytes); returns the hash and the line's length.
+ * `offset` (which must have spoolLineBytes(parts) bytes of room), the document's parts one after
+ * the other where it goes (the prepared findings copied as bytes), hashes the document as
+ * written and puts the hash in its place. The same bytes serve the hash, the spool write and the
+ * store (`spoolLine` of the same event gives them as a string); returns the hash and the line's
+ * length.
  */
 export function sealIntoLine(
-  buf: Buffer,
-  offset: number,
-  doc: string,
-  encoding: 'utf8' | 'latin1' = 'utf8',
-): { hash: string; length: number } {
-  buf.write(LINE_HEAD, offset, 'latin1');
-  buf.write(LINE_MID, offset + LINE_HEAD.length + 64, 'latin1');
-  const start = offset + DOC_START;
-  const end = start + buf.write(doc, start, encoding);
-  buf[end] = 0x7d; // }
-  buf[end + 1] = 0x0a; // \n
-  const hex = hash('sha256', buf.subarray(start, end), 'hex');
-  buf.write(hex, offset + LINE_HEAD.length, 'latin1');
-  return { hash: hex, length: end + 2 - offset };
-}
-
-/**
- * sealIntoLine for a document in parts (eventDocParts): the parts are written one after the
- * other where the document goes, the prepared findings copied as bytes. `buf` must have
- * SPOOL_DOC_START + parts.length + 2 bytes of room at `offset`.
- */
-export function sealPartsIntoLine(
   buf: Buffer,
   offset: number,
   parts: EventDocParts,

@@ -11,9 +11,9 @@ import {
   eventDocParts,
   LineSealedEvent,
   prepareFindingsJson,
-  sealPartsIntoLine,
+  sealIntoLine,
   spoolLine,
-  SPOOL_DOC_START,
+  spoolLineBytes,
   type EventDocParts,
 } from './chain.js';
 import { errorText } from './errors.js';
@@ -257,13 +257,13 @@ export class AuditRecorder {
 
   /** Writes the event's spool line into the current slab (a new one when it is full). */
   private encodeLine(doc: EventDocParts): { hash: string; bytes: Buffer } {
-    const room = SPOOL_DOC_START + doc.length + 2;
+    const room = spoolLineBytes(doc);
     if (this.slab.length - this.slabUsed < room) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
       this.slabUsed = 0;
     }
     const start = this.slabUsed;
-    const { hash, length } = sealPartsIntoLine(this.slab, start, doc);
+    const { hash, length } = sealIntoLine(this.slab, start, doc);
     this.slabUsed = start + length;
     return { hash, bytes: this.slab.subarray(start, start + length) };
   }
