@@ -142,7 +142,7 @@ export class AuditRecorder {
   recordGrouped(input: AuditEventInput): { event: AuditEvent; written?: Promise<void> } | undefined {
     const made = this.seal(input);
     if (!made) return undefined;
-    if (this.o.durability !== 'spool' && !this.spilling) {
+    if (!this.writesAhead()) {
       this.enqueue([made.sealed]);
       return { event: made.event };
     }
@@ -200,15 +200,12 @@ export class AuditRecorder {
    */
   private enqueue(batch: readonly LineSealedEvent[]): void {
     let segment: Segment | null = null;
-    if (this.o.durability === 'spool' || this.spilling) {
+    if (this.writesAhead()) {
       try {
-        segment =
-          batch.length === 1
-            ? this.spool.write(batch[0]!.line, this.spilling)
-            : this.spool.writeLines(
-                batch.map((s) => s.line),
-                this.spilling,
-              );
+        segment = this.spool.writeLines(
+          batch.map((s) => s.line),
+          this.spilling,
+        );
         this.spoolError = false;
       } catch (err) {
         // Disk full or unwritable: keep the events in memory (not durable) and let accepting()
@@ -225,6 +222,11 @@ export class AuditRecorder {
       if (segment) segment.pending += batch.length;
     }
     this.kick(this.queue.length >= this.o.batchSize ? 0 : this.o.flushIntervalMs);
+  }
+
+  /** Whether events go to the spool as they are recorded: `durability: spool`, or the store is down. */
+  private writesAhead(): boolean {
+    return this.o.durability === 'spool' || this.spilling;
   }
 
   private readonly writeGroupLater = (): void => this.writeGroup();
