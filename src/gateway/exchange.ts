@@ -38,6 +38,11 @@ export type ExchangeListener = (exchange: Exchange) => void;
  * Told of each exchange just before the answer's last bytes are sent (the audit record is
  * written ahead there). When it returns a promise, those bytes wait until it settles: the
  * recorder writes the records of every exchange that ended in one turn of the event loop with
- * one system call at the turn's end (AuditRecorder.recordGrouped).
+ * one system call at the turn's end (AuditRecorder.recordGrouped). `othersInFlight` counts the
+ * gateway's other exchanges not yet reported: with none, no other can end in this turn, and the
+ * record is written at once rather than at the turn's end.
  */
-export type ExchangeReporter = (exchange: Exchange) => PromiseLike<void> | undefined | void;
+export type ExchangeReporter = (
+  exchange: Exchange,
+  othersInFlight: number,
+) => PromiseLike<void> | undefined | void;

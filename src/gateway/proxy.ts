@@ -54,6 +54,8 @@ export interface ProxyContext {
   onForwarded?: ExchangeListener;
   /** Refuses new requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
+  /** Exchanges started and not yet reported (for onExchange's `othersInFlight`). */
+  inFlight: { exchanges: number };
   /** Keep the body that left on the exchange, for the audit log's forensic copy. */
   captureBody?: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -87,16 +89,18 @@ export async function proxyRequest(
   markPhase(ex.id, 'received');
   const gone = new ClientGone();
   let settled = false;
+  ctx.inFlight.exchanges++;
   const settle: Settle = (status, send) => {
     if (settled) {
       send?.();
       return;
     }
     settled = true;
+    ctx.inFlight.exchanges--;
     ex.latencyMs = performance.now() - t0;
     ex.status = status;
     markPhase(ex.id, 'settled');
-    const reported = ctx.onExchange?.(ex);
+    const reported = ctx.onExchange?.(ex, ctx.inFlight.exchanges);
     markPhase(ex.id, 'reported');
     if (!send) return;
     if (!reported) {

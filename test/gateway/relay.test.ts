@@ -32,6 +32,9 @@ const clientHasHeaders = new Promise<void>((r) => (headersArrived = r));
 let upstream: Server;
 let upstreamUrl: string;
 const brokenOff: ServerResponse[] = [];
+/** Answers of `case=held` requests, sent by calling them; `heldArrived` fires as each comes in. */
+const heldAnswers: (() => void)[] = [];
+let heldArrived: (() => void) | undefined;
 
 before(async () => {
   upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -69,6 +72,10 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.flushHeaders();
         void clientHasHeaders.then(() => res.end('data: {"late":true}\n\n'));
+      } else if (kind === 'held') {
+        // Answered when the test says so: exchanges in flight together.
+        heldAnswers.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+        heldArrived?.();
       } else if (kind === 'slow') {
         setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 100);
       } else if (kind === 'broken') {
@@ -278,6 +285,77 @@ describe('onForwarded: called in the wait for the upstream', () => {
     } finally {
       throwing = false;
     }
+  });
+});
+
+describe("a report is told how many of the gateway's other exchanges are in flight", () => {
+  // The audit writes the record of an exchange with none at once, and groups the others' writes.
+  let gw: Gateway;
+  let down: Gateway;
+  const told: [string, number][] = [];
+  const report = (ex: Exchange, others: number) => void told.push([ex.path, others]);
+  before(async () => {
+    gw = await startGateway({ config: testConfig({}, upstreamUrl), onExchange: report });
+    down = await startGateway({ config: testConfig({}, 'http://127.0.0.1:9'), onExchange: report });
+  });
+  after(async () => {
+    await gw.close(500);
+    await down.close(500);
+  });
+  const arrivals = (n: number) => {
+    const target = heldAnswers.length + n;
+    return new Promise<void>((resolve) => {
+      heldArrived = () => {
+        if (heldAnswers.length >= target) resolve();
+      };
+    });
+  };
+
+  test('alone: none, whether answered or failed', async () => {
+    told.length = 0;
+    assert.equal((await slowPost(gw, '/v1/messages?case=slow')).status, 200);
+    assert.equal((await slowPost(down, '/v1/messages')).status, 502);
+    assert.deepEqual(told, [
+      ['/v1/messages', 0],
+      ['/v1/messages', 0],
+    ]);
+  });
+
+  test('three at once, answered one after the other: 2, 1, then none', async () => {
+    told.length = 0;
+    heldAnswers.length = 0;
+    const arrived = arrivals(3);
+    const answers = [1, 2, 3].map((n) => slowPost(gw, `/v1/messages?case=held&n=${n}`));
+    await arrived;
+    for (let k = 0; k < 3; k++) {
+      const reported = told.length;
+      heldAnswers[k]!();
+      while (told.length === reported) await new Promise((r) => setTimeout(r, 1));
+    }
+    for (const res of await Promise.all(answers)) assert.equal(res.status, 200);
+    assert.deepEqual(
+      told.map(([, others]) => others),
+      [2, 1, 0],
+    );
+  });
+
+  test('a client that goes away is no longer in flight', async () => {
+    told.length = 0;
+    heldAnswers.length = 0;
+    const arrived = arrivals(1);
+    const req = request(`${gw.url}/anthropic/v1/messages?case=held`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    req.on('error', () => {});
+    req.end('{"model":"m","messages":[]}');
+    await arrived;
+    req.destroy();
+    while (told.length === 0) await new Promise((r) => setTimeout(r, 1));
+    assert.deepEqual(told, [['/v1/messages', 0]]);
+    heldAnswers[0]!();
+    assert.equal((await slowPost(gw, '/v1/messages?case=slow')).status, 200);
+    assert.deepEqual(told[1], ['/v1/messages', 0]);
   });
 });
 
