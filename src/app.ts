@@ -98,12 +98,14 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   let policy = loadPolicyOrDefault(policyFile);
   const canaries = opts.canaries ?? learnCanaries();
   const key = loadOrCreateKey(dataDir);
-  const vault = openVault(policy.policy.vault, dataDir, key);
+  // A Redis command unanswered for as long as an inspection may take fails with it.
+  const commandTimeout = config.timeouts.inspect_ms;
+  const vault = openVault(policy.policy.vault, dataDir, key, { commandTimeoutMs: commandTimeout });
   const surrogates = new Surrogates(key, vault);
   // The same opaque id seen again and again at one place is a tracking id. Counts are shared
   // through Redis when the vault is (several gateways), else kept in memory.
   const idTracker = policy.policy.vault.startsWith('redis')
-    ? new RedisIdTracker({ url: policy.policy.vault })
+    ? new RedisIdTracker({ url: policy.policy.vault, redis: { commandTimeout } })
     : new MemoryIdTracker();
   const tracker = createPersistentIdDetector({ tracker: idTracker, key });
 

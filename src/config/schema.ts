@@ -45,9 +45,14 @@ export const configSchema = z
         headers_ms: z.number().int().positive().default(600_000),
         /** Longest silence inside an answer body. */
         idle_ms: z.number().int().positive().default(600_000),
+        /**
+         * Longest inspection of a request, waits on a Redis vault or tracking store included
+         * (each Redis command is dropped after as long); past it the policy's on_error decides.
+         */
+        inspect_ms: z.number().int().positive().default(5_000),
       })
       .strict()
-      .default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 600_000 }),
+      .default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 600_000, inspect_ms: 5_000 }),
     /** Corporate proxy for the gateway's own upstream connections. */
     upstream_proxy: httpUrl.optional(),
     /** The forward proxy for the assistants' other traffic (telemetry, updates, git, npm). */

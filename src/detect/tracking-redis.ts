@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { quitOrDrop, redisWhere } from '../redact/vault-redis.js';
 import type { IdTracker } from './tracking.js';
 
 export interface RedisIdTrackerOptions {
@@ -22,14 +23,22 @@ export class RedisIdTracker implements IdTracker {
   private readonly owned: boolean;
   private readonly prefix: string;
   private readonly ttl: number;
+  private readonly where: string;
 
   constructor(opts: RedisIdTrackerOptions = {}) {
     this.owned = opts.client === undefined;
+    // A command unanswered for 5 s fails (the gateway passes its inspect_ms): a Redis that
+    // accepts connections but does not answer must fail requests, not hold them.
+    const defaults: RedisOptions = { maxRetriesPerRequest: 2, commandTimeout: 5_000 };
     this.client =
       opts.client ??
       (opts.url
-        ? new Redis(opts.url, { maxRetriesPerRequest: 2, ...opts.redis })
-        : new Redis({ maxRetriesPerRequest: 2, ...opts.redis }));
+        ? new Redis(opts.url, { ...defaults, ...opts.redis })
+        : new Redis({ ...defaults, ...opts.redis }));
+    this.where = opts.url ? redisWhere(opts.url) : 'the configured Redis';
+    // Connection errors surface as failed observations (on_error decides); without a listener
+    // ioredis would also print each reconnection failure to stderr.
+    if (this.owned) this.client.on('error', () => {});
     this.prefix = opts.prefix ?? 'airlock:ids:';
     this.ttl = opts.ttlSeconds ?? 30 * 24 * 3600;
   }
@@ -37,13 +46,20 @@ export class RedisIdTracker implements IdTracker {
   async observe(place: string, idHash: string): Promise<number> {
     // The place is hashed too: keys stay short and carry no header or path names.
     const key = `${this.prefix}${createHash('sha256').update(place).digest('hex').slice(0, 16)}:${idHash}`;
-    const res = await this.client.multi().incr(key).expire(key, this.ttl).exec();
+    let res: [Error | null, unknown][] | null;
+    try {
+      res = await this.client.multi().incr(key).expire(key, this.ttl).exec();
+    } catch (err) {
+      throw new Error(`the Redis tracking store at ${this.where} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     const incr = res?.[0];
     if (!incr || incr[0]) throw incr?.[0] ?? new Error('redis transaction aborted');
     return Number(incr[1]);
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.client.quit();
+    if (this.owned) await quitOrDrop(this.client);
   }
 }

@@ -27,7 +27,8 @@ export interface InspectRequest {
    * The gateway gives `raw` up: it does not read those bytes again once the inspector has
    * answered (it sends `bodyBytes`, or, when the inspector leaves the body alone or throws,
    * `raw` as it was). The inspector may then write `bodyBytes` over `raw`'s own memory, but only
-   * as its last step, when nothing can fail any more.
+   * as its last step, when nothing can fail any more. Read at that step: the gateway clears it
+   * when it stops waiting for the answer (timeouts.inspect_ms), since it may then send `raw`.
    */
   rawOwned?: boolean;
 }

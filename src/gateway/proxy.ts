@@ -21,6 +21,7 @@ import { JsonArrayStreamRestorer } from './json-array-stream.js';
 import {
   passThroughInspector,
   passThroughSummary,
+  type InspectRequest,
   type InspectResult,
   type Inspector,
   type Restorer,
@@ -211,23 +212,27 @@ async function handle(scope: ExchangeScope): Promise<void> {
 
   const tInspect = performance.now();
   let result: InspectResult;
+  const inspecting: InspectRequest = {
+    provider: route.provider,
+    dialect,
+    method: ex.method,
+    path: route.path,
+    query,
+    headers: req.headers,
+    body: json,
+    raw: decoded,
+    // Not read again after inspection: the rewritten body may reuse its memory.
+    rawOwned: true,
+  };
   try {
-    const pending = ctx.inspector.inspect({
-      provider: route.provider,
-      dialect,
-      method: ex.method,
-      path: route.path,
-      query,
-      headers: req.headers,
-      body: json,
-      raw: decoded,
-      // Not read again after inspection: the rewritten body may reuse its memory.
-      rawOwned: true,
-    });
+    const pending = ctx.inspector.inspect(inspecting);
     // A synchronous answer (the pass-through inspector's) needs no trip through the microtask queue.
     result =
       typeof (pending as Promise<InspectResult>).then === 'function'
-        ? await pending
+        ? await withinDeadline(pending as Promise<InspectResult>, ctx.config.timeouts.inspect_ms, () => {
+            // Given up on: the body may now go as it came, so the inspector must not write over it.
+            inspecting.rawOwned = false;
+          })
         : (pending as InspectResult);
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'inspection failed');
@@ -334,6 +339,30 @@ function* handOver(chunks: (Buffer | undefined)[]): Generator<Buffer> {
     chunks[i] = undefined;
     yield chunk;
   }
+}
+
+/**
+ * `pending`, or a rejection once it has taken `ms` (a vault or tracking store that stopped
+ * answering must not hold the request forever); `onLate` runs then. What `pending` does after
+ * that is ignored.
+ */
+function withinDeadline<T>(pending: Promise<T>, ms: number, onLate: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onLate();
+      reject(new Error(`inspection did not finish within ${ms} ms (timeouts.inspect_ms)`));
+    }, ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err as Error);
+      },
+    );
+  });
 }
 
 /** Sends the request upstream and relays the answer; settles when the exchange is over. */

@@ -8,9 +8,14 @@ import { RedisVault } from './vault-redis.js';
  * `memory` (default), `sqlite` (`<dataDir>/vault.db`) or a `redis://` / `rediss://` URL. The
  * persisted stores get the originals sealed with a key derived from `key` (see vault-seal.ts).
  */
-export function openVault(spec: string, dataDir: string, key: Buffer): Vault {
+export function openVault(
+  spec: string,
+  dataDir: string,
+  key: Buffer,
+  options: { commandTimeoutMs?: number } = {},
+): Vault {
   if (spec === 'memory') return new MemoryVault();
   if (spec === 'sqlite') return new SealedVault(new SqliteVault(join(dataDir, VAULT_FILE)), key);
-  if (/^rediss?:\/\//.test(spec)) return new SealedVault(new RedisVault(spec), key);
+  if (/^rediss?:\/\//.test(spec)) return new SealedVault(new RedisVault(spec, options), key);
   throw new Error(`unknown vault "${spec}": use memory, sqlite or a redis:// URL`);
 }

@@ -21,18 +21,53 @@ return ARGV[1]
 export interface RedisVaultOptions {
   /** Key prefix; the `{...}` hash tag keeps both hashes in one cluster slot. */
   prefix?: string;
+  /**
+   * A command unanswered for this long fails (default 5000 ms, the gateway's inspect_ms): a Redis
+   * that accepts connections but does not answer must fail requests, not hold them.
+   */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Closes a connection politely (QUIT, so that commands sent before it are answered first), or
+ * drops it when Redis does not answer the QUIT either: a stop must not fail on a stalled Redis.
+ */
+export async function quitOrDrop(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+/** Where a Redis URL points, without its user name or password: for error messages and logs. */
+export function redisWhere(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'redis (unparsable URL)';
+  }
 }
 
 export class RedisVault implements Vault {
   private readonly redis: Redis;
   private readonly originals: string;
   private readonly links: string;
+  private readonly where: string;
   /** The last connection error, for diagnostics. */
   lastError: Error | undefined;
 
   constructor(url: string, options: RedisVaultOptions = {}) {
-    // Fail a request fast rather than queueing it forever when Redis is down: on_error decides.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // Fail a request fast rather than queueing it forever when Redis is down or does not
+    // answer: on_error decides.
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      lazyConnect: false,
+      commandTimeout: options.commandTimeoutMs ?? 5_000,
+    });
+    this.where = redisWhere(url);
     // Connection errors surface as rejected commands (and then on_error decides); without a
     // listener ioredis would also print each one to stderr.
     this.redis.on('error', (err: Error) => {
@@ -44,24 +79,27 @@ export class RedisVault implements Vault {
   }
 
   async surrogateOf(valueKey: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.links, valueKey)) ?? undefined;
+    return (await this.ask(this.redis.hget(this.links, valueKey))) ?? undefined;
   }
 
   async originalOf(surrogate: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.originals, surrogate)) ?? undefined;
+    return (await this.ask(this.redis.hget(this.originals, surrogate))) ?? undefined;
   }
 
   async claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
-    const result: unknown = await this.redis.eval(
-      CLAIM,
-      2,
-      this.originals,
-      this.links,
-      surrogate,
-      original,
-      valueKey ?? '',
+    const result: unknown = await this.ask(
+      this.redis.eval(CLAIM, 2, this.originals, this.links, surrogate, original, valueKey ?? ''),
     );
     return typeof result === 'string' ? result : undefined;
+  }
+
+  /** A command's answer; its failure says which vault failed ("Command timed out" alone does not). */
+  private async ask<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (err) {
+      throw new Error(`the Redis vault at ${this.where} failed: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** Removes this vault's keys (tests, `airlock vault reset`). */
@@ -70,6 +108,6 @@ export class RedisVault implements Vault {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit();
+    await quitOrDrop(this.redis);
   }
 }
