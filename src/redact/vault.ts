@@ -7,6 +7,7 @@
  * Two maps: surrogate → original (to restore), value key → surrogate (to reuse the same surrogate
  * for the same value, also after a collision forced a later candidate).
  */
+import { BoundedMemo } from '../bounded-memo.js';
 
 export interface Vault {
   /** The surrogate already linked to a value (by its keyed hash), if any. */
@@ -22,9 +23,24 @@ export interface Vault {
   close(): Promise<void>;
 }
 
+/**
+ * Values a memory vault remembers by default: far more than one developer's machine ever sends
+ * (a home, a host, a few keys and projects), a bound for a gateway that runs for months in
+ * front of many (about 260 bytes a value: some 260 MB when full). Past it the oldest links go:
+ * such a value, seen again, gets its surrogate from its keyed hash again, the same one unless a
+ * collision had moved it, and within one request a surrogate still never stands for two values.
+ */
+export const MEMORY_VAULT_VALUES = 1_000_000;
+
 export class MemoryVault implements Vault {
-  private readonly originals = new Map<string, string>();
-  private readonly links = new Map<string, string>();
+  private readonly originals: BoundedMemo<string, string>;
+  private readonly links: BoundedMemo<string, string>;
+
+  constructor(maxValues = MEMORY_VAULT_VALUES) {
+    // Oldest first in both: a claim sets both, so they drop the same values in the same order.
+    this.originals = new BoundedMemo(maxValues, 'oldest');
+    this.links = new BoundedMemo(maxValues, 'oldest');
+  }
 
   surrogateOf(valueKey: string): Promise<string | undefined> {
     return Promise.resolve(this.links.get(valueKey));

@@ -83,6 +83,27 @@ for (const [name, open] of stores) {
   });
 }
 
+describe('memory vault bound', () => {
+  it('holds at most its bound of values, the oldest forgotten first; a forgotten value gets its surrogate again', async () => {
+    const vault = new MemoryVault(3);
+    const surrogates = new Surrogates(KEY, vault, { maxCache: 1 });
+    const ctx = () => ({ reals: new Set<string>(), restoreSecrets: true, entries: new Map() });
+    const hosts = ['db.acme.corp', 'git.acme.corp', 'ci.acme.corp', 'mail.acme.corp', 'vpn.acme.corp'];
+    const first = [];
+    for (const host of hosts) first.push(await surrogates.surrogate('hostname', host, ctx()));
+    assert.equal(vault.size, 3);
+    // The two oldest are forgotten, the three newest kept.
+    assert.equal(await vault.originalOf(first[0]!), undefined);
+    assert.equal(await vault.originalOf(first[1]!), undefined);
+    for (const k of [2, 3, 4]) assert.equal(await vault.originalOf(first[k]!), hosts[k]);
+    // Asked again, a forgotten value gets the same surrogate (from its keyed hash), and the
+    // vault stays within its bound.
+    assert.equal(await surrogates.surrogate('hostname', hosts[0]!, ctx()), first[0]);
+    assert.equal(await vault.originalOf(first[0]!), hosts[0]);
+    assert.equal(vault.size, 3);
+  });
+});
+
 describe('sqlite vault file', () => {
   it('is created with mode 0600 and survives a reopen', async () => {
     const dir = await tempDir();
