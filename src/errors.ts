@@ -90,6 +90,12 @@ export const ERRORS = {
     message:
       'The audit log is unavailable and its spool is full ({detail}); the policy blocks unaudited requests. Check the audit store.',
   },
+  AIRLOCK_CLIENT_GONE: {
+    status: 499,
+    kind: 'invalid_request',
+    message:
+      'The client closed the connection before its request was sent on ({detail}); nothing left the gateway. Recorded in the audit log, never sent.',
+  },
   AIRLOCK_INTERNAL: {
     status: 500,
     kind: 'api_error',

@@ -27,6 +27,8 @@ export interface Exchange {
   upstreamMs?: number;
   /** The client closed the connection before the answer was complete. */
   aborted: boolean;
+  /** The request was handed to the upstream (false: nothing of it left the gateway). */
+  forwarded: boolean;
   summary?: InspectSummary;
   /** The body as it left (after rewriting), only when the gateway was asked to capture it. */
   forensicBody?: string;

@@ -85,6 +85,7 @@ export async function proxyRequest(
     latencyMs: 0,
     inspectMs: 0,
     aborted: false,
+    forwarded: false,
   };
   const t0 = performance.now();
   markPhase(ex.id, 'received');
@@ -120,6 +121,12 @@ export async function proxyRequest(
     if (!res.writableFinished) {
       ex.aborted = true;
       gone.abort();
+      // Gone before its request was sent on (while it was read or inspected): nothing left,
+      // which the record must not call a forward.
+      if (!ex.forwarded && ex.decision === 'forward') {
+        ex.decision = 'error';
+        ex.errorCode = 'AIRLOCK_CLIENT_GONE';
+      }
     }
     settle(res.headersSent ? res.statusCode : 0);
   });
@@ -166,7 +173,7 @@ interface ExchangeScope {
 type Settle = (status: number, send?: () => void) => void;
 
 async function handle(scope: ExchangeScope): Promise<void> {
-  const { ctx, route, dialect, req, ex } = scope;
+  const { ctx, route, dialect, req, ex, gone } = scope;
   const limit = ctx.config.limits.max_body;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -243,6 +250,8 @@ async function handle(scope: ExchangeScope): Promise<void> {
   ex.inspectMs = performance.now() - tInspect;
   markPhase(ex.id, 'inspected');
   ex.summary = result.summary;
+  // The client left while its request was inspected: it is not sent on.
+  if (gone.aborted) return;
   if (result.action === 'block') {
     ex.decision = 'block';
     throw new AirlockError('AIRLOCK_POLICY_BLOCKED', result.message);
@@ -401,6 +410,7 @@ function dispatchUpstream(
         },
         relay,
       );
+      ex.forwarded = true;
       markPhase(ex.id, 'forwarded');
       // After undici's own write of the request, which it may also have deferred to an immediate.
       if (onForwarded) setImmediate(() => relay.forwarded(onForwarded));

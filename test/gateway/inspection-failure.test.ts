@@ -12,6 +12,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Exchange } from '../../src/gateway/exchange.js';
 import type { InspectRequest, InspectResult, Inspector } from '../../src/gateway/inspector.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
@@ -34,7 +35,9 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (req.url?.includes('slow')) setTimeout(answer, 300);
+      else answer();
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -132,6 +135,62 @@ describe('an inspection that fails or takes too long', () => {
       assert.deepEqual(received, [BODY]);
     },
   );
+});
+
+describe('a client that goes away', () => {
+  // The audit must not call a request forwarded when nothing of it left.
+  const reports: Exchange[] = [];
+  let gw: Gateway;
+  before(async () => {
+    gw = await startGateway({
+      config: testConfig({}, upstreamUrl),
+      inspector: inspector(async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        return { action: 'forward', summary: { findings: [], mode: 'enforce' } };
+      }),
+      onExchange: (ex) => void reports.push(ex),
+    });
+  });
+  after(() => gw.close(500));
+  const leaveAfter = async (path: string, ms: number) => {
+    const gone = new AbortController();
+    const asked = fetch(`${gw.url}/anthropic${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+      signal: gone.signal,
+    }).catch((err: Error) => err.name);
+    setTimeout(() => gone.abort(), ms);
+    assert.equal(await asked, 'AbortError');
+    // Past the inspection and an answer's time: whatever the gateway would still do is done.
+    await new Promise((r) => setTimeout(r, 500));
+  };
+
+  test('while its request is inspected: nothing is sent on, and the record says so', async () => {
+    received.length = 0;
+    reports.length = 0;
+    await leaveAfter('/v1/messages', 50);
+    assert.deepEqual(received, []);
+    assert.equal(reports.length, 1);
+    const [ex] = reports;
+    assert.deepEqual(
+      [ex!.decision, ex!.errorCode, ex!.aborted, ex!.forwarded, ex!.status],
+      ['error', 'AIRLOCK_CLIENT_GONE', true, false, 0],
+    );
+  });
+
+  test('once its request went on: recorded as forwarded, the answer broken off', async () => {
+    received.length = 0;
+    reports.length = 0;
+    await leaveAfter('/v1/messages?slow=1', 300);
+    assert.deepEqual(received, [BODY]);
+    assert.equal(reports.length, 1);
+    const [ex] = reports;
+    assert.deepEqual(
+      [ex!.decision, ex!.errorCode, ex!.aborted, ex!.forwarded],
+      ['forward', undefined, true, true],
+    );
+  });
 });
 
 describe('a Redis vault that accepts connections and never answers', () => {

@@ -75,6 +75,7 @@ describe('exchanges', () => {
     inspectMs: 0.5,
     upstreamMs: 25,
     aborted: false,
+    forwarded: true,
     summary: { findings: [], mode: 'enforce' },
   };
 
