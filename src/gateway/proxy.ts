@@ -545,6 +545,14 @@ class Relay implements Dispatcher.DispatchHandler {
       const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
       const ok = statusCode >= 200 && statusCode < 300;
       this.sse = isSse(headers);
+      // Asked for identity when there is something to restore (see dispatchUpstream): an
+      // upstream or relay that compresses all the same gets its answer through as it came, and
+      // the assistant then sees surrogates; say so where someone will look.
+      if (restorer && ok && encoded)
+        this.ctx.log.warn(
+          { requestId: this.ex.id, contentEncoding: headers['content-encoding'] },
+          'the upstream compressed its answer although asked not to; surrogates in it are not restored',
+        );
       if (restorer && ok && !encoded && !this.sse && isJson(headers)) {
         if (!this.jsonArray) {
           this.collected = [];

@@ -11,6 +11,8 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { pino } from 'pino';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
@@ -72,6 +74,15 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.flushHeaders();
         void clientHasHeaders.then(() => res.end('data: {"late":true}\n\n'));
+      } else if (kind === 'gzip-json') {
+        // Compressed although the gateway asked for identity (a relay that always does).
+        const body = gzipSync(JSON.stringify({ text: 'SECRET' }));
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': body.length,
+        });
+        res.end(body);
       } else if (kind === 'held') {
         // Answered when the test says so: exchanges in flight together.
         heldAnswers.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
@@ -193,10 +204,12 @@ describe('relay without restoring', () => {
 
 describe('relay while restoring', () => {
   let gw: Gateway;
+  const warnings: string[] = [];
   before(async () => {
     gw = await startGateway({
       config: testConfig({ limits: { max_answer: '64KiB' } }, upstreamUrl),
       inspector: restoring,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }),
     });
   });
   after(() => gw.close(500));
@@ -237,6 +250,20 @@ describe('relay while restoring', () => {
     const res = await slowPost(gw, '/v1/messages?case=json&pad=10');
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.body.toString('utf8')), { text: 'secret', pad: 'y'.repeat(10) });
+  });
+
+  test('an answer compressed although identity was asked for: through as it came, and a warning', async () => {
+    warnings.length = 0;
+    const res = await slowPost(gw, '/v1/messages?case=gzip-json');
+    assert.equal(res.status, 200);
+    // node:http hands the body over still compressed.
+    assert.deepEqual(JSON.parse(gunzipSync(res.body).toString('utf8')), { text: 'SECRET' });
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /compressed its answer although asked not to; surrogates in it are not restored/,
+    );
+    assert.match(warnings[0]!, /"contentEncoding":"gzip"/);
   });
 
   test('JSON over limits.max_answer: an error in the provider shape', async () => {
