@@ -70,13 +70,23 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
   });
 }
 
-/** Decodes `content-encoding` (possibly a list, applied in order) with a cap on the output. */
-export async function decodeBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
-  if (!encoding) return body;
-  const codings = encoding
+/** The codings of a `content-encoding` value, in the order they were applied. */
+function codingsOf(encoding: string): string[] {
+  return encoding
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c && c !== 'identity');
+}
+
+/** Whether decodeBody can undo this `content-encoding`. */
+export function canDecode(encoding: string): boolean {
+  return codingsOf(encoding).every((c) => decoders[c] !== undefined);
+}
+
+/** Decodes `content-encoding` (possibly a list, applied in order) with a cap on the output. */
+export async function decodeBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+  if (!encoding) return body;
+  const codings = codingsOf(encoding);
   let out = body;
   for (const coding of codings.reverse()) {
     const decode = decoders[coding];

@@ -14,7 +14,7 @@ import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
-import { decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
+import { canDecode, decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
 import type { Exchange, ExchangeListener, ExchangeReporter } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { JsonArrayStreamRestorer } from './json-array-stream.js';
@@ -482,6 +482,8 @@ class Relay implements Dispatcher.DispatchHandler {
   /** Set while collecting a JSON answer to restore. */
   private collected: Buffer[] | undefined;
   private collectedSize = 0;
+  /** The `content-encoding` of the answer collected, when it came compressed all the same. */
+  private collectedEncoding: string | undefined;
   private headers: Record<string, string | string[] | undefined> = {};
   /** Restores a streamed answer (SSE events, or a JSON array's elements) as its chunks come. */
   private transform: AnswerTransform | undefined;
@@ -542,24 +544,28 @@ class Relay implements Dispatcher.DispatchHandler {
     this.headers = headers;
     const { res, restorer } = this;
     try {
-      const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
+      const encoding = headers['content-encoding'];
+      const encoded = typeof encoding === 'string' && encoding !== 'identity';
       const ok = statusCode >= 200 && statusCode < 300;
       this.sse = isSse(headers);
-      // Asked for identity when there is something to restore (see dispatchUpstream): an
-      // upstream or relay that compresses all the same gets its answer through as it came, and
-      // the assistant then sees surrogates; say so where someone will look.
-      if (restorer && ok && encoded)
-        this.ctx.log.warn(
-          { requestId: this.ex.id, contentEncoding: headers['content-encoding'] },
-          'the upstream compressed its answer although asked not to; surrogates in it are not restored',
-        );
-      if (restorer && ok && !encoded && !this.sse && isJson(headers)) {
-        if (!this.jsonArray) {
+      // Asked for identity when there is something to restore (see dispatchUpstream). A whole
+      // JSON answer compressed all the same is decoded once collected; a stream so compressed
+      // goes through as it came, and the assistant then sees surrogates: say so where someone
+      // will look.
+      if (restorer && ok && !this.sse && isJson(headers) && !this.jsonArray) {
+        if (!encoded || canDecode(encoding)) {
           this.collected = [];
+          this.collectedEncoding = encoded ? encoding : undefined;
           return;
         }
-        this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       }
+      if (restorer && ok && encoded)
+        this.ctx.log.warn(
+          { requestId: this.ex.id, contentEncoding: encoding },
+          'the upstream compressed its answer although asked not to; surrogates in it are not restored',
+        );
+      if (restorer && ok && !encoded && !this.sse && isJson(headers))
+        this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       // Before the headers: a restored stream's length differs from the upstream's content-length.
       if (restorer && ok && !encoded && this.sse) this.transform = sseRestoring(restorer.stream());
       res.writeHead(
@@ -615,7 +621,9 @@ class Relay implements Dispatcher.DispatchHandler {
     if (this.done) return;
     markPhase(this.ex.id, 'answer-end');
     if (this.collected) {
-      this.sendRestoredJson(Buffer.concat(this.collected, this.collectedSize));
+      const raw = Buffer.concat(this.collected, this.collectedSize);
+      if (this.collectedEncoding === undefined) this.sendRestoredJson(raw);
+      else this.decodeAndRestore(raw, this.collectedEncoding);
       return;
     }
     this.ended = true;
@@ -718,6 +726,47 @@ class Relay implements Dispatcher.DispatchHandler {
     ex.bytesOut = out.length;
     this.settle(this.statusCode, () => {
       res.end(out);
+      this.resolve();
+    });
+  }
+
+  /**
+   * A whole JSON answer that came compressed although identity was asked for: decoded (within
+   * limits.max_answer), restored and sent uncompressed; one that does not decode goes as it came.
+   */
+  private decodeAndRestore(raw: Buffer, encoding: string): void {
+    this.done = true;
+    decodeBody(raw, encoding, this.ctx.config.limits.max_answer).then(
+      (decoded) => {
+        if (this.gone.aborted) this.resolve();
+        else this.sendRestoredJson(decoded);
+      },
+      (err: unknown) => {
+        if ((err as AirlockError).code === 'AIRLOCK_DECODED_TOO_LARGE') {
+          this.reject(new AirlockError('AIRLOCK_INTERNAL', 'upstream answer larger than limits.max_answer'));
+          return;
+        }
+        this.ctx.log.warn(
+          { err: (err as Error).message, requestId: this.ex.id },
+          'answer not decodable; sent as received',
+        );
+        if (this.gone.aborted) this.resolve();
+        else this.sendAsReceived(raw);
+      },
+    );
+  }
+
+  private sendAsReceived(raw: Buffer): void {
+    const { res, ex } = this;
+    try {
+      res.writeHead(this.statusCode, clientResponseHeaders(this.headers, { bodyRewritten: false }));
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
+    ex.bytesOut = raw.length;
+    this.settle(this.statusCode, () => {
+      res.end(raw);
       this.resolve();
     });
   }

@@ -11,7 +11,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
@@ -74,12 +74,31 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.flushHeaders();
         void clientHasHeaders.then(() => res.end('data: {"late":true}\n\n'));
-      } else if (kind === 'gzip-json') {
+      } else if (
+        kind === 'gzip-json' ||
+        kind === 'br-json' ||
+        kind === 'bad-gzip-json' ||
+        kind === 'gzip-sse' ||
+        kind === 'gzip-big-json'
+      ) {
         // Compressed although the gateway asked for identity (a relay that always does).
-        const body = gzipSync(JSON.stringify({ text: 'SECRET' }));
+        const plain =
+          kind === 'gzip-sse'
+            ? EVENTS.slice(0, 2).join('')
+            : JSON.stringify({
+                text: 'SECRET',
+                n: 1,
+                pad: kind === 'gzip-big-json' ? 'y'.repeat(100_000) : undefined,
+              });
+        const body =
+          kind === 'br-json'
+            ? brotliCompressSync(plain)
+            : kind === 'bad-gzip-json'
+              ? Buffer.from('not gzip at all')
+              : gzipSync(plain);
         res.writeHead(200, {
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
+          'content-type': kind === 'gzip-sse' ? 'text/event-stream' : 'application/json',
+          'content-encoding': kind === 'br-json' ? 'br' : 'gzip',
           'content-length': body.length,
         });
         res.end(body);
@@ -252,12 +271,57 @@ describe('relay while restoring', () => {
     assert.deepEqual(JSON.parse(res.body.toString('utf8')), { text: 'secret', pad: 'y'.repeat(10) });
   });
 
-  test('an answer compressed although identity was asked for: through as it came, and a warning', async () => {
+  for (const [kind, encoding] of [
+    ['gzip-json', 'gzip'],
+    ['br-json', 'br'],
+  ] as const) {
+    test(`JSON compressed (${encoding}) although identity was asked for: decoded, restored, sent uncompressed`, async () => {
+      warnings.length = 0;
+      const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+        (resolve, reject) => {
+          const req = request(`${gw.url}/anthropic/v1/messages?case=${kind}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+          });
+          req.on('response', (r) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () =>
+              resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }),
+            );
+          });
+          req.on('error', reject);
+          req.end('{}');
+        },
+      );
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-encoding'], undefined);
+      assert.equal(Number(res.headers['content-length']), res.body.length);
+      assert.deepEqual(JSON.parse(res.body.toString('utf8')), { text: 'secret', n: 1 });
+      assert.deepEqual(warnings, []);
+    });
+  }
+
+  test('JSON compressed all the same that decodes past limits.max_answer: an error in the provider shape', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=gzip-big-json');
+    assert.equal(res.status, 500);
+    assert.match(res.body.toString('utf8'), /max_answer/);
+  });
+
+  test('JSON that says gzip and is not: sent as it came, with a warning', async () => {
     warnings.length = 0;
-    const res = await slowPost(gw, '/v1/messages?case=gzip-json');
+    const res = await slowPost(gw, '/v1/messages?case=bad-gzip-json');
     assert.equal(res.status, 200);
-    // node:http hands the body over still compressed.
-    assert.deepEqual(JSON.parse(gunzipSync(res.body).toString('utf8')), { text: 'SECRET' });
+    assert.equal(res.body.toString('utf8'), 'not gzip at all');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /answer not decodable; sent as received/);
+  });
+
+  test('a stream compressed although identity was asked for: through as it came, and a warning', async () => {
+    warnings.length = 0;
+    const res = await slowPost(gw, '/v1/messages?case=gzip-sse');
+    assert.equal(res.status, 200);
+    assert.equal(gunzipSync(res.body).toString('utf8'), EVENTS.slice(0, 2).join(''));
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0]!,
