@@ -94,7 +94,7 @@ export const ERRORS = {
     status: 499,
     kind: 'invalid_request',
     message:
-      'The client closed the connection before its request was sent on ({detail}); nothing left the gateway. Recorded in the audit log, never sent.',
+      'The client closed the connection ({detail}): before its request was sent on (nothing left the gateway), or before its whole answer had reached it. Recorded in the audit log, never sent.',
   },
   AIRLOCK_INTERNAL: {
     status: 500,

@@ -122,9 +122,10 @@ export async function proxyRequest(
       ex.aborted = true;
       gone.abort();
       // Gone before its request was sent on (while it was read or inspected): nothing left,
-      // which the record must not call a forward.
-      if (!ex.forwarded && ex.decision === 'forward') {
-        ex.decision = 'error';
+      // which the record must not call a forward. Gone later (an assistant interrupted by its
+      // user, mostly): a forward whose answer did not reach the client whole; the record says so.
+      if (ex.decision === 'forward' && ex.errorCode === undefined) {
+        if (!ex.forwarded) ex.decision = 'error';
         ex.errorCode = 'AIRLOCK_CLIENT_GONE';
       }
     }

@@ -179,7 +179,7 @@ describe('a client that goes away', () => {
     );
   });
 
-  test('once its request went on: recorded as forwarded, the answer broken off', async () => {
+  test('once its request went on: a forward whose answer it did not get whole', async () => {
     received.length = 0;
     reports.length = 0;
     await leaveAfter('/v1/messages?slow=1', 300);
@@ -188,7 +188,7 @@ describe('a client that goes away', () => {
     const [ex] = reports;
     assert.deepEqual(
       [ex!.decision, ex!.errorCode, ex!.aborted, ex!.forwarded],
-      ['forward', undefined, true, true],
+      ['forward', 'AIRLOCK_CLIENT_GONE', true, true],
     );
   });
 });
