@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { quitOrDrop, redisWhere } from '../redact/vault-redis.js';
+import { quitOrDrop, redisWhere } from '../redis-connection.js';
 import type { IdTracker } from './tracking.js';
 
 export interface RedisIdTrackerOptions {

@@ -4,6 +4,7 @@
  * is one Lua script, so two gateways racing for the same surrogate cannot both win.
  */
 import { Redis } from 'ioredis';
+import { quitOrDrop, redisWhere } from '../redis-connection.js';
 import type { Vault } from './vault.js';
 
 const CLAIM = `
@@ -26,28 +27,6 @@ export interface RedisVaultOptions {
    * that accepts connections but does not answer must fail requests, not hold them.
    */
   commandTimeoutMs?: number;
-}
-
-/**
- * Closes a connection politely (QUIT, so that commands sent before it are answered first), or
- * drops it when Redis does not answer the QUIT either: a stop must not fail on a stalled Redis.
- */
-export async function quitOrDrop(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
-}
-
-/** Where a Redis URL points, without its user name or password: for error messages and logs. */
-export function redisWhere(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return 'redis (unparsable URL)';
-  }
 }
 
 export class RedisVault implements Vault {

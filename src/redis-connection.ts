@@ -1,0 +1,27 @@
+/**
+ * What the Redis vault and the Redis tracking store share about their connections: how to name
+ * one in a message, and how to close one that may have stopped answering.
+ */
+import type { Redis } from 'ioredis';
+
+/**
+ * Closes a connection politely (QUIT, so that commands sent before it are answered first), or
+ * drops it when Redis does not answer the QUIT either: a stop must not fail on a stalled Redis.
+ */
+export async function quitOrDrop(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+/** Where a Redis URL points, without its user name or password: for error messages and logs. */
+export function redisWhere(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'redis (unparsable URL)';
+  }
+}
