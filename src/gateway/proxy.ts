@@ -4,7 +4,7 @@
  * event by event through the restorer for SSE, whole for JSON answers that hold surrogates.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
@@ -712,21 +712,26 @@ class Relay implements Dispatcher.DispatchHandler {
   }
 
   private sendRestoredJson(raw: Buffer): void {
-    const { res, ex } = this;
     this.done = true;
     const out = this.restoredJson(raw);
+    this.sendWhole(out, {
+      ...clientResponseHeaders(this.headers, { bodyRewritten: true }),
+      'content-length': out.length,
+    });
+  }
+
+  /** A whole answer, headers and body, its end once the exchange is reported. */
+  private sendWhole(body: Buffer, headers: OutgoingHttpHeaders): void {
+    const { res, ex } = this;
     try {
-      res.writeHead(this.statusCode, {
-        ...clientResponseHeaders(this.headers, { bodyRewritten: true }),
-        'content-length': out.length,
-      });
+      res.writeHead(this.statusCode, headers);
     } catch (err) {
       this.reject(err);
       return;
     }
-    ex.bytesOut = out.length;
+    ex.bytesOut = body.length;
     this.settle(this.statusCode, () => {
-      res.end(out);
+      res.end(body);
       this.resolve();
     });
   }
@@ -752,24 +757,9 @@ class Relay implements Dispatcher.DispatchHandler {
           'answer not decodable; sent as received',
         );
         if (this.gone.aborted) this.resolve();
-        else this.sendAsReceived(raw);
+        else this.sendWhole(raw, clientResponseHeaders(this.headers, { bodyRewritten: false }));
       },
     );
-  }
-
-  private sendAsReceived(raw: Buffer): void {
-    const { res, ex } = this;
-    try {
-      res.writeHead(this.statusCode, clientResponseHeaders(this.headers, { bodyRewritten: false }));
-    } catch (err) {
-      this.reject(err);
-      return;
-    }
-    ex.bytesOut = raw.length;
-    this.settle(this.statusCode, () => {
-      res.end(raw);
-      this.resolve();
-    });
   }
 
   /** Nothing of the answer was sent yet: stop the upstream, let proxyRequest answer the error. */
