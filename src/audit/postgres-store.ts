@@ -42,6 +42,13 @@ export interface PostgresStoreOptions {
   schema?: string;
   poolSize?: number;
   connectTimeoutMs?: number;
+  /**
+   * A read of the dashboard, `audit tail` or `audit export` (each a bounded page) that gets no
+   * answer for this long fails (default 30 s), and its connection is dropped: a server that
+   * stalls (a lock held, a host that stopped answering) must not hold them forever. Appends
+   * have the recorder's own bound; `verify`'s stream and retention have none.
+   */
+  readTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -100,9 +107,21 @@ export class PostgresAuditStore implements AuditStore {
     intParam: (i) => `$${i}::bigint`,
     all: async (sql, params) => {
       await this.init();
-      return (await this.pool.query(sql, params as unknown[])).rows as SqlRow[];
+      // query_timeout per query (pg reads it; its types leave it out): on a pool-wide one it
+      // would also cut verify's long COPY stream.
+      const query = { text: sql, values: params as unknown[], query_timeout: this.readTimeoutMs };
+      try {
+        return (await this.pool.query(query as pg.QueryConfig)).rows as SqlRow[];
+      } catch (err) {
+        if ((err as Error).message !== 'Query read timeout') throw err;
+        throw new Error(
+          `the PostgreSQL audit store at ${this.location} did not answer a read within ${this.readTimeoutMs} ms`,
+          { cause: err },
+        );
+      }
     },
   };
+  private readonly readTimeoutMs: number;
 
   constructor(options: PostgresStoreOptions) {
     const url = new URL(options.url);
@@ -124,6 +143,7 @@ export class PostgresAuditStore implements AuditStore {
       anchors: `${prefix}audit_anchors`,
       rollup: `${prefix}audit_rollup`,
     };
+    this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
     this.pool = new pg.Pool({
       connectionString: url.toString(),
       max: options.poolSize ?? 4,
