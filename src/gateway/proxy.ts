@@ -56,7 +56,7 @@ export interface ProxyContext {
   /** Refuses new requests while it returns an error (e.g. the audit spool is full). */
   admit?: () => AirlockError | undefined;
   /** Exchanges started and not yet reported (for onExchange's `othersInFlight`). */
-  inFlight: { exchanges: number };
+  exchangesInFlight: number;
   /** Keep the body that left on the exchange, for the audit log's forensic copy. */
   captureBody?: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -91,18 +91,18 @@ export async function proxyRequest(
   markPhase(ex.id, 'received');
   const gone = new ClientGone();
   let settled = false;
-  ctx.inFlight.exchanges++;
+  ctx.exchangesInFlight++;
   const settle: Settle = (status, send) => {
     if (settled) {
       send?.();
       return;
     }
     settled = true;
-    ctx.inFlight.exchanges--;
+    ctx.exchangesInFlight--;
     ex.latencyMs = performance.now() - t0;
     ex.status = status;
     markPhase(ex.id, 'settled');
-    const reported = ctx.onExchange?.(ex, ctx.inFlight.exchanges);
+    const reported = ctx.onExchange?.(ex, ctx.exchangesInFlight);
     markPhase(ex.id, 'reported');
     if (!send) return;
     if (!reported) {
@@ -421,6 +421,11 @@ function dispatchUpstream(
   });
 }
 
+/** A JSON answer to restore that is, or decodes to, more than limits.max_answer. */
+function answerTooLarge(): AirlockError {
+  return new AirlockError('AIRLOCK_INTERNAL', 'upstream answer larger than limits.max_answer');
+}
+
 function isSse(headers: Record<string, string | string[] | undefined>): boolean {
   const type = headers['content-type'];
   return typeof type === 'string' && type.startsWith('text/event-stream');
@@ -549,26 +554,27 @@ class Relay implements Dispatcher.DispatchHandler {
       const encoded = typeof encoding === 'string' && encoding !== 'identity';
       const ok = statusCode >= 200 && statusCode < 300;
       this.sse = isSse(headers);
-      // Asked for identity when there is something to restore (see dispatchUpstream). A whole
-      // JSON answer compressed all the same is decoded once collected; a stream so compressed
-      // goes through as it came, and the assistant then sees surrogates: say so where someone
-      // will look.
-      if (restorer && ok && !this.sse && isJson(headers) && !this.jsonArray) {
-        if (!encoded || canDecode(encoding)) {
+      if (restorer && ok) {
+        const json = !this.sse && isJson(headers);
+        // Asked for identity (see dispatchUpstream). A whole JSON answer compressed all the same
+        // is decoded once collected; a stream so compressed goes through as it came, and the
+        // assistant then sees surrogates: say so where someone will look.
+        if (json && !this.jsonArray && (!encoded || canDecode(encoding))) {
           this.collected = [];
           this.collectedEncoding = encoded ? encoding : undefined;
           return;
         }
+        if (encoded)
+          this.ctx.log.warn(
+            { requestId: this.ex.id, contentEncoding: encoding },
+            'the upstream compressed its answer although asked not to; surrogates in it are not restored',
+          );
+        // Set before the headers: a restored stream's length differs from the upstream's
+        // content-length, which they then leave out.
+        else if (this.sse) this.transform = sseRestoring(restorer.stream());
+        else if (json)
+          this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
       }
-      if (restorer && ok && encoded)
-        this.ctx.log.warn(
-          { requestId: this.ex.id, contentEncoding: encoding },
-          'the upstream compressed its answer although asked not to; surrogates in it are not restored',
-        );
-      if (restorer && ok && !encoded && !this.sse && isJson(headers))
-        this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
-      // Before the headers: a restored stream's length differs from the upstream's content-length.
-      if (restorer && ok && !encoded && this.sse) this.transform = sseRestoring(restorer.stream());
       res.writeHead(
         statusCode,
         clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined }),
@@ -593,9 +599,7 @@ class Relay implements Dispatcher.DispatchHandler {
     if (this.collected) {
       this.collectedSize += chunk.length;
       if (this.collectedSize > this.ctx.config.limits.max_answer) {
-        this.failBeforeAnswer(
-          new AirlockError('AIRLOCK_INTERNAL', `upstream answer larger than limits.max_answer`),
-        );
+        this.failBeforeAnswer(answerTooLarge());
         return;
       }
       this.collected.push(chunk);
@@ -749,7 +753,7 @@ class Relay implements Dispatcher.DispatchHandler {
       },
       (err: unknown) => {
         if ((err as AirlockError).code === 'AIRLOCK_DECODED_TOO_LARGE') {
-          this.reject(new AirlockError('AIRLOCK_INTERNAL', 'upstream answer larger than limits.max_answer'));
+          this.reject(answerTooLarge());
           return;
         }
         this.ctx.log.warn(

@@ -75,7 +75,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onForwarded: opts.onForwarded,
     admit: opts.admit,
     captureBody: opts.captureBody,
-    inFlight: { exchanges: 0 },
+    exchangesInFlight: 0,
     log: logger,
   };
   const extra = opts.routes ?? [];
