@@ -5,6 +5,13 @@
 import type { Redis } from 'ioredis';
 
 /**
+ * How long a Redis command may go unanswered before it fails, when the gateway does not say
+ * (it passes its timeouts.inspect_ms, whose default this is): a Redis that accepts connections
+ * but does not answer must fail requests, not hold them.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
  * Closes a connection politely (QUIT, so that commands sent before it are answered first), or
  * drops it when Redis does not answer the QUIT either: a stop must not fail on a stalled Redis.
  */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { quitOrDrop, redisWhere } from '../redis-connection.js';
+import { quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
 import type { IdTracker } from './tracking.js';
 
 export interface RedisIdTrackerOptions {
@@ -27,9 +27,7 @@ export class RedisIdTracker implements IdTracker {
 
   constructor(opts: RedisIdTrackerOptions = {}) {
     this.owned = opts.client === undefined;
-    // A command unanswered for 5 s fails (the gateway passes its inspect_ms): a Redis that
-    // accepts connections but does not answer must fail requests, not hold them.
-    const defaults: RedisOptions = { maxRetriesPerRequest: 2, commandTimeout: 5_000 };
+    const defaults: RedisOptions = { maxRetriesPerRequest: 2, commandTimeout: REDIS_COMMAND_TIMEOUT_MS };
     this.client =
       opts.client ??
       (opts.url

@@ -4,7 +4,7 @@
  * is one Lua script, so two gateways racing for the same surrogate cannot both win.
  */
 import { Redis } from 'ioredis';
-import { quitOrDrop, redisWhere } from '../redis-connection.js';
+import { quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
 import type { Vault } from './vault.js';
 
 const CLAIM = `
@@ -22,10 +22,7 @@ return ARGV[1]
 export interface RedisVaultOptions {
   /** Key prefix; the `{...}` hash tag keeps both hashes in one cluster slot. */
   prefix?: string;
-  /**
-   * A command unanswered for this long fails (default 5000 ms, the gateway's inspect_ms): a Redis
-   * that accepts connections but does not answer must fail requests, not hold them.
-   */
+  /** A command unanswered for this long fails (default REDIS_COMMAND_TIMEOUT_MS). */
   commandTimeoutMs?: number;
 }
 
@@ -44,7 +41,7 @@ export class RedisVault implements Vault {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       lazyConnect: false,
-      commandTimeout: options.commandTimeoutMs ?? 5_000,
+      commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     });
     this.where = redisWhere(url);
     // Connection errors surface as rejected commands (and then on_error decides); without a
