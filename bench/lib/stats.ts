@@ -72,3 +72,22 @@ export function p50Difference(
   const stat = (sample: readonly (readonly number[])[]) => columnP50(sample, j) - columnP50(sample, k);
   return { value: stat(rows), ...bootstrapInterval(rows, stat) };
 }
+
+/** Two-sided 95% quantiles of Student's t for 1–30 degrees of freedom (index = df − 1). */
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/**
+ * The mean of a few independent values (one per run, say) with a 95% t interval: for quantities
+ * whose spread comes from between runs, which resampling the requests of one run cannot show.
+ */
+export function meanInterval(values: readonly number[]): { mean: number; lo: number; hi: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, lo: Number.NaN, hi: Number.NaN };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const half = (T95[n - 2] ?? 1.96) * Math.sqrt(variance / n);
+  return { mean, lo: mean - half, hi: mean + half };
+}
