@@ -45,10 +45,56 @@ export interface PostgresStoreOptions {
   /**
    * A read of the dashboard, `audit tail` or `audit export` (each a bounded page) that gets no
    * answer for this long fails (default 30 s), and its connection is dropped: a server that
-   * stalls (a lock held, a host that stopped answering) must not hold them forever. Appends
-   * have the recorder's own bound; `verify`'s stream and retention have none.
+   * stalls (a lock held, a host that stopped answering) must not hold them forever. The long
+   * streams of `verify` and `export` fail when the server sends nothing for this long (time the
+   * caller spends on what it was sent does not count). Appends have the recorder's own bound.
    */
   readTimeoutMs?: number;
+  /**
+   * A statement of an append that gets no answer for this long fails (default 30 s) and its
+   * connection is dropped, so that the recorder spools and retries on a connection that works
+   * instead of the pool filling with statements a stalled server never answers.
+   */
+  writeTimeoutMs?: number;
+  /**
+   * The same for each statement of a migration or a retention run (default 10 minutes: they may
+   * rewrite or delete a large backlog). A run that fails is rolled back and tried again later.
+   */
+  maintenanceTimeoutMs?: number;
+}
+
+/**
+ * A query that fails after `ms` without an answer. query_timeout is per query (pg reads it; its
+ * types leave it out): a pool-wide one would also cut verify's long COPY stream.
+ */
+function bounded(text: string, values: unknown[], ms: number): pg.QueryConfig {
+  return { text, values, query_timeout: ms } as pg.QueryConfig;
+}
+
+/** A transaction's connection, each statement bounded in time. */
+interface BoundedClient {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** A statement the server did not answer in time: its connection is dropped, not reused. */
+class StoreTimeout extends Error {}
+
+/** `promise`, or a rejection with `error()` if it has not settled after `ms`. */
+async function withinMs<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(error()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -107,21 +153,17 @@ export class PostgresAuditStore implements AuditStore {
     intParam: (i) => `$${i}::bigint`,
     all: async (sql, params) => {
       await this.init();
-      // query_timeout per query (pg reads it; its types leave it out): on a pool-wide one it
-      // would also cut verify's long COPY stream.
-      const query = { text: sql, values: params as unknown[], query_timeout: this.readTimeoutMs };
       try {
-        return (await this.pool.query(query as pg.QueryConfig)).rows as SqlRow[];
+        return (await this.pool.query(bounded(sql, params as unknown[], this.readTimeoutMs)))
+          .rows as SqlRow[];
       } catch (err) {
-        if ((err as Error).message !== 'Query read timeout') throw err;
-        throw new Error(
-          `the PostgreSQL audit store at ${this.location} did not answer a read within ${this.readTimeoutMs} ms`,
-          { cause: err },
-        );
+        throw this.timedOut(err, 'a read', this.readTimeoutMs);
       }
     },
   };
   private readonly readTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
+  private readonly maintenanceTimeoutMs: number;
 
   constructor(options: PostgresStoreOptions) {
     const url = new URL(options.url);
@@ -144,6 +186,8 @@ export class PostgresAuditStore implements AuditStore {
       rollup: `${prefix}audit_rollup`,
     };
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+    this.maintenanceTimeoutMs = options.maintenanceTimeoutMs ?? 600_000;
     this.pool = new pg.Pool({
       connectionString: url.toString(),
       max: options.poolSize ?? 4,
@@ -169,8 +213,19 @@ export class PostgresAuditStore implements AuditStore {
     return this.ready;
   }
 
+  /** pg's own error for a query past its query_timeout, as one that names the store and the bound. */
+  private timedOut(err: unknown, what: string, ms: number): unknown {
+    if (!(err instanceof Error) || err.message !== 'Query read timeout') return err;
+    return new StoreTimeout(
+      `the PostgreSQL audit store at ${this.location} did not answer ${what} within ${ms} ms`,
+      {
+        cause: err,
+      },
+    );
+  }
+
   private async migrate(): Promise<void> {
-    await this.transaction(async (client) => {
+    await this.transaction('a migration statement', this.maintenanceTimeoutMs, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock-audit-migrate'))");
       const steps = postgresMigrations(this.schema);
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
@@ -189,21 +244,40 @@ export class PostgresAuditStore implements AuditStore {
     });
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction whose every statement fails after `ms` without an answer (named
+   * `what` in the error); the connection of a failed transaction is dropped, not reused.
+   */
+  private async transaction<T>(
+    what: string,
+    ms: number,
+    fn: (client: BoundedClient) => Promise<T>,
+  ): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client whose connection dies emits 'error'; unhandled, that would crash the
     // gateway. The failed query rejects as well, which is what the caller acts on.
     const ignore = () => undefined;
     client.on('error', ignore);
+    const bound: BoundedClient = {
+      query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
+        try {
+          return await client.query<R>(bounded(sql, params, ms));
+        } catch (err) {
+          throw this.timedOut(err, what, ms);
+        }
+      },
+    };
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
+      await bound.query('BEGIN');
+      const result = await fn(bound);
+      await bound.query('COMMIT');
       client.removeListener('error', ignore);
       client.release();
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A ROLLBACK would queue behind the statement the server does not answer; dropping the
+      // connection ends the transaction on the server all the same.
+      if (!(err instanceof StoreTimeout)) await client.query('ROLLBACK').catch(() => undefined);
       // The listener stays: this client is being destroyed and may still emit.
       client.release(err instanceof Error ? err : true);
       throw err;
@@ -219,7 +293,7 @@ export class PostgresAuditStore implements AuditStore {
       const values = [...rows[e]!.columns, sealed.doc];
       values.forEach((v, i) => columns[i]?.push(v));
     });
-    await this.transaction(async (client) => {
+    await this.transaction('a write', this.writeTimeoutMs, async (client) => {
       const inserted = await client.query<{ row_id: string; id: string }>(
         `INSERT INTO ${this.tables.events} (${EVENT_COLUMNS}) SELECT * FROM ${unnest(EVENT_TYPES)} ` +
           // Only a repeated id (a replay) is skipped: two writers on one (instance, seq) must fail loudly.
@@ -312,12 +386,23 @@ export class PostgresAuditStore implements AuditStore {
     await this.init();
     const client = await this.pool.connect();
     const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
+    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let complete = false;
     try {
       const decoder = new BinaryCopyDecoder(columns);
       let batch: T[] = [];
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        for (const values of decoder.push(chunk)) {
+      for (;;) {
+        // Bounded while waiting on the server only: what the caller does with a batch is its time.
+        const next = await withinMs(
+          chunks.next(),
+          this.readTimeoutMs,
+          () =>
+            new Error(
+              `the PostgreSQL audit store at ${this.location} sent nothing for ${this.readTimeoutMs} ms while streaming rows`,
+            ),
+        );
+        if (next.done) break;
+        for (const values of decoder.push(next.value)) {
           batch.push(toRow(values));
           if (batch.length === batchSize) {
             yield batch;
@@ -346,7 +431,7 @@ export class PostgresAuditStore implements AuditStore {
   async prune(before: Date): Promise<number> {
     await this.init();
     const { events, findings, anchors } = this.tables;
-    return this.transaction(async (client) => {
+    return this.transaction('a retention statement', this.maintenanceTimeoutMs, async (client) => {
       let deleted = 0;
       const cutoffs = await client.query<{ instance: string; seq: string }>(
         `SELECT instance, MAX(seq) AS seq FROM ${events} WHERE ts < $1::bigint GROUP BY instance`,

@@ -51,10 +51,20 @@ export async function openAudit(
   let timer: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined;
   if (config.retain !== undefined) {
+    // One run at a time: a run the store holds (a lock, a stalled server) must not be joined by
+    // another every period, each keeping a connection.
+    let running = false;
     const run = () => {
-      prune().catch((err: unknown) =>
-        options.onError?.(new Error(`audit retention failed: ${errorText(err)}`)),
-      );
+      if (running) {
+        options.onError?.(
+          new Error('audit retention: the previous run has not finished; this one is skipped'),
+        );
+        return;
+      }
+      running = true;
+      prune()
+        .catch((err: unknown) => options.onError?.(new Error(`audit retention failed: ${errorText(err)}`)))
+        .finally(() => (running = false));
     };
     timer = setInterval(run, options.pruneEveryMs ?? 3_600_000);
     timer.unref();
