@@ -116,6 +116,7 @@ export async function proxyRequest(
       res.destroy();
     });
   };
+  const scope: ExchangeScope = { ctx, route, dialect, req, res, ex, gone, settle, inspecting: false };
   if (phasesObserved()) res.on('finish', () => markPhase(ex.id, 'finished'));
   res.on('close', () => {
     if (!res.writableFinished) {
@@ -129,7 +130,7 @@ export async function proxyRequest(
         ex.errorCode = 'AIRLOCK_CLIENT_GONE';
       }
     }
-    settle(res.headersSent ? res.statusCode : 0);
+    if (!scope.inspecting) settle(res.headersSent ? res.statusCode : 0);
   });
   res.setHeader('x-airlock-request-id', ex.id);
 
@@ -141,7 +142,7 @@ export async function proxyRequest(
       throw new AirlockError('AIRLOCK_WEBSOCKET_UNSUPPORTED', `${method} ${route.path}`);
     const refused = ctx.admit?.();
     if (refused) throw refused;
-    await handle({ ctx, route, dialect, req, res, ex, gone, settle });
+    await handle(scope);
   } catch (err) {
     const error =
       err instanceof AirlockError
@@ -150,7 +151,8 @@ export async function proxyRequest(
     if (ex.decision !== 'block') ex.decision = 'error';
     ex.errorCode = error.code;
     if (error.code === 'AIRLOCK_INTERNAL') ctx.log.error({ err, requestId: ex.id }, 'request failed');
-    if (gone.aborted) return;
+    // Nobody to answer; reported now unless the client's leaving already was.
+    if (gone.aborted) return settle(res.headersSent ? res.statusCode : 0);
     settle(res.headersSent ? res.statusCode : error.status, () => sendError(res, route.provider, error));
   }
 }
@@ -165,6 +167,11 @@ interface ExchangeScope {
   ex: Exchange;
   gone: ClientGone;
   settle: Settle;
+  /**
+   * The request is being inspected: a client that leaves meanwhile is reported once the
+   * inspection ends, so that its record has the findings (bounded by timeouts.inspect_ms).
+   */
+  inspecting: boolean;
 }
 
 /**
@@ -232,6 +239,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     // Not read again after inspection: the rewritten body may reuse its memory.
     rawOwned: true,
   };
+  scope.inspecting = true;
   try {
     const pending = ctx.inspector.inspect(inspecting);
     // A synchronous answer (the pass-through inspector's) needs no trip through the microtask queue.
@@ -247,12 +255,14 @@ async function handle(scope: ExchangeScope): Promise<void> {
     if (ctx.onInspectError === 'block')
       throw new AirlockError('AIRLOCK_INSPECTION_FAILED', (err as Error).message);
     result = { action: 'forward', summary: { findings: [], mode: 'on_error=allow' } };
+  } finally {
+    scope.inspecting = false;
   }
   ex.inspectMs = performance.now() - tInspect;
   markPhase(ex.id, 'inspected');
   ex.summary = result.summary;
-  // The client left while its request was inspected: it is not sent on.
-  if (gone.aborted) return;
+  // The client left while its request was inspected: it is not sent on, and is reported now.
+  if (gone.aborted) return scope.settle(0);
   if (result.action === 'block') {
     ex.decision = 'block';
     throw new AirlockError('AIRLOCK_POLICY_BLOCKED', result.message);

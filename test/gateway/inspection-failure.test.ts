@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { InspectRequest, InspectResult, Inspector } from '../../src/gateway/inspector.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import { findingDecision } from '../audit/helpers.js';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
 import { testConfig } from '../helpers/stack.js';
 
@@ -136,17 +137,19 @@ describe('an inspection that fails or takes too long', () => {
 });
 
 describe('a client that goes away', () => {
-  // The audit must not call a request forwarded when nothing of it left.
+  // The audit must not call a request forwarded when nothing of it left, nor lose what was in it.
   const reports: Exchange[] = [];
+  const finding = findingDecision('home-path', 'environment');
   let gw: Gateway;
   before(async () => {
     gw = await startGateway({
       config: testConfig({}, upstreamUrl),
       inspector: inspector(async () => {
         await new Promise((r) => setTimeout(r, 200));
-        return { action: 'forward', summary: { findings: [], mode: 'enforce' } };
+        return { action: 'forward', summary: { findings: [finding], mode: 'enforce' } };
       }),
-      onExchange: (ex) => void reports.push(ex),
+      // As the audit recorder does: what the exchange says when reported, not what it says later.
+      onExchange: (ex) => void reports.push({ ...ex }),
     });
   });
   after(() => gw.close(500));
@@ -175,6 +178,8 @@ describe('a client that goes away', () => {
       [ex!.decision, ex!.errorCode, ex!.aborted, ex!.forwarded, ex!.status],
       ['error', 'AIRLOCK_CLIENT_GONE', true, false, 0],
     );
+    // Reported once the inspection ended, not when the client left: with what it found.
+    assert.deepEqual(ex!.summary?.findings, [finding]);
   });
 
   test('once its request went on: a forward whose answer it did not get whole', async () => {
