@@ -31,6 +31,7 @@ import { scanJson, scanJsonChunks, type JsonScan } from './json-scan.js';
 import { markPhase, phasesObserved } from './phases.js';
 import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
+import { streamDecoder, type StreamDecoder } from './stream-decoder.js';
 import { streamBody, type StreamedBody } from './streamed-body.js';
 import { upstreamError, type Upstreams } from './upstream.js';
 
@@ -503,6 +504,8 @@ class Relay implements Dispatcher.DispatchHandler {
   private headers: Record<string, string | string[] | undefined> = {};
   /** Restores a streamed answer (SSE events, or a JSON array's elements) as its chunks come. */
   private transform: AnswerTransform | undefined;
+  /** Undoes the compression of a stream that came compressed although identity was asked for. */
+  private decoder: StreamDecoder | undefined;
   /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
   private waiting = false;
   private ended = false;
@@ -567,14 +570,15 @@ class Relay implements Dispatcher.DispatchHandler {
       if (restorer && ok) {
         const json = !this.sse && isJson(headers);
         // Asked for identity (see dispatchUpstream). A whole JSON answer compressed all the same
-        // is decoded once collected; a stream so compressed goes through as it came, and the
-        // assistant then sees surrogates: say so where someone will look.
+        // is decoded once collected, an SSE stream as it comes; anything else so compressed goes
+        // through as it came, and the assistant then sees surrogates: say so where someone will look.
         if (json && !this.jsonArray && (!encoded || canDecode(encoding))) {
           this.collected = [];
           this.collectedEncoding = encoded ? encoding : undefined;
           return;
         }
-        if (encoded)
+        if (encoded && this.sse) this.decoder = this.startDecoder(encoding);
+        if (encoded && !this.decoder)
           this.ctx.log.warn(
             { requestId: this.ex.id, contentEncoding: encoding },
             'the upstream compressed its answer although asked not to; surrogates in it are not restored',
@@ -606,6 +610,14 @@ class Relay implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.done) return;
+    if (this.decoder) {
+      // Decoded off the event loop; the upstream waits while the decoder is full.
+      if (!this.decoder.input.write(chunk)) {
+        controller.pause();
+        this.decoder.input.once('drain', () => controller.resume());
+      }
+      return;
+    }
     if (this.collected) {
       this.collectedSize += chunk.length;
       if (this.collectedSize > this.ctx.config.limits.max_answer) {
@@ -635,6 +647,11 @@ class Relay implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.done) return;
     markPhase(this.ex.id, 'answer-end');
+    // The decoder's end finishes the answer (see startDecoder).
+    if (this.decoder) {
+      this.decoder.input.end();
+      return;
+    }
     if (this.collected) {
       const raw = Buffer.concat(this.collected, this.collectedSize);
       if (this.collectedEncoding === undefined) this.sendRestoredJson(raw);
@@ -678,6 +695,7 @@ class Relay implements Dispatcher.DispatchHandler {
       this.waiting = false;
       if (this.done) return;
       if (this.ended) this.finish();
+      else if (this.decoder) this.decoder.output.resume();
       else this.controller?.resume();
     };
     const onClose = () => {
@@ -776,6 +794,34 @@ class Relay implements Dispatcher.DispatchHandler {
     );
   }
 
+  /**
+   * A decoder for a stream compressed in `encoding`, its output restored and relayed as it comes
+   * (paused while the client drains), its end the answer's; undefined if it cannot be decoded.
+   */
+  private startDecoder(encoding: string): StreamDecoder | undefined {
+    const decoder = streamDecoder(encoding);
+    if (!decoder) return undefined;
+    const { output } = decoder;
+    output.on('data', (decoded: Buffer) => {
+      if (this.done) return;
+      try {
+        const out = this.transform!.push(decoded);
+        if (out.length > 0 && !this.write(out)) output.pause();
+      } catch (err) {
+        this.brokeOff(err);
+      }
+    });
+    output.on('end', () => {
+      if (this.done) return;
+      this.ended = true;
+      if (!this.waiting) this.finish();
+    });
+    output.on('error', (err) => {
+      if (!this.done) this.brokeOff(err);
+    });
+    return decoder;
+  }
+
   /** Nothing of the answer was sent yet: stop the upstream, let proxyRequest answer the error. */
   private failBeforeAnswer(err: unknown): void {
     this.done = true;
@@ -787,6 +833,7 @@ class Relay implements Dispatcher.DispatchHandler {
   private brokeOff(err: unknown): void {
     const { ex, res } = this;
     this.done = true;
+    this.decoder?.destroy();
     this.controller?.abort(err as Error);
     if (this.gone.aborted) {
       this.resolve();
@@ -811,6 +858,7 @@ class Relay implements Dispatcher.DispatchHandler {
   private close(): void {
     if (this.done) return;
     this.done = true;
+    this.decoder?.destroy();
     this.controller?.abort(new errors.RequestAbortedError());
     this.resolve();
   }

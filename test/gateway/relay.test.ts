@@ -11,7 +11,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlibConstants, createGzip, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
@@ -31,6 +31,8 @@ const EVENTS = Array.from(
 
 let headersArrived!: () => void;
 const clientHasHeaders = new Promise<void>((r) => (headersArrived = r));
+let firstEventArrived!: () => void;
+const clientHasFirstEvent = new Promise<void>((r) => (firstEventArrived = r));
 let upstream: Server;
 let upstreamUrl: string;
 const brokenOff: ServerResponse[] = [];
@@ -78,18 +80,14 @@ before(async () => {
         kind === 'gzip-json' ||
         kind === 'br-json' ||
         kind === 'bad-gzip-json' ||
-        kind === 'gzip-sse' ||
         kind === 'gzip-big-json'
       ) {
         // Compressed although the gateway asked for identity (a relay that always does).
-        const plain =
-          kind === 'gzip-sse'
-            ? EVENTS.slice(0, 2).join('')
-            : JSON.stringify({
-                text: 'SECRET',
-                n: 1,
-                pad: kind === 'gzip-big-json' ? 'y'.repeat(100_000) : undefined,
-              });
+        const plain = JSON.stringify({
+          text: 'SECRET',
+          n: 1,
+          pad: kind === 'gzip-big-json' ? 'y'.repeat(100_000) : undefined,
+        });
         const body =
           kind === 'br-json'
             ? brotliCompressSync(plain)
@@ -97,11 +95,36 @@ before(async () => {
               ? Buffer.from('not gzip at all')
               : gzipSync(plain);
         res.writeHead(200, {
-          'content-type': kind === 'gzip-sse' ? 'text/event-stream' : 'application/json',
+          'content-type': 'application/json',
           'content-encoding': kind === 'br-json' ? 'br' : 'gzip',
           'content-length': body.length,
         });
         res.end(body);
+      } else if (kind === 'gzip-sse-live' || kind === 'gzip-sse-whole' || kind === 'bad-gzip-sse') {
+        // A compressed stream flushed event by event (gzip's sync flush, as compressing servers
+        // do for SSE); -live sends the rest only once the client has the first event restored.
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        if (kind === 'bad-gzip-sse') {
+          const head = gzipSync(EVENTS[0]!).subarray(0, 30);
+          res.write(head);
+          setTimeout(() => res.end(Buffer.from('this is not the rest of a gzip stream')), 20);
+          return;
+        }
+        const gzip = createGzip();
+        gzip.pipe(res);
+        gzip.write(EVENTS[0]!);
+        gzip.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+          const rest = () => {
+            for (const ev of EVENTS.slice(1)) gzip.write(ev);
+            gzip.end();
+          };
+          if (kind === 'gzip-sse-live') void clientHasFirstEvent.then(rest);
+          else rest();
+        });
+      } else if (kind === 'compress-sse') {
+        // A coding the gateway cannot undo.
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'compress' });
+        res.end('compressed, supposedly');
       } else if (kind === 'held') {
         // Answered when the test says so: exchanges in flight together.
         heldAnswers.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
@@ -317,17 +340,57 @@ describe('relay while restoring', () => {
     assert.match(warnings[0]!, /answer not decodable; sent as received/);
   });
 
-  test('a stream compressed although identity was asked for: through as it came, and a warning', async () => {
+  test('SSE compressed although identity was asked for: decoded, restored, sent uncompressed to a slow client', async () => {
     warnings.length = 0;
-    const res = await slowPost(gw, '/v1/messages?case=gzip-sse');
+    const res = await slowPost(gw, '/v1/messages?case=gzip-sse-whole');
     assert.equal(res.status, 200);
-    assert.equal(gunzipSync(res.body).toString('utf8'), EVENTS.slice(0, 2).join(''));
+    const want = EVENTS.map((ev) => ev.replace('SECRET', 'secret')).join('') + ': end\n\n';
+    assert.equal(res.body.toString('utf8'), want);
+    assert.deepEqual(warnings, []);
+  });
+
+  test(
+    'SSE compressed all the same: each event reaches the client as it is decoded',
+    { timeout: 10_000 },
+    async () => {
+      const res = await fetch(`${gw.url}/anthropic/v1/messages?case=gzip-sse-live`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(res.headers.get('content-encoding'), null);
+      const reader = res.body!.getReader();
+      let text = '';
+      // The upstream sends the rest only once this client has the first event, restored.
+      while (!text.includes('\n\n')) text += Buffer.from((await reader.read()).value!).toString('utf8');
+      assert.equal(text, EVENTS[0]!.replace('SECRET', 'secret'));
+      firstEventArrived();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+      assert.equal(text, EVENTS.map((ev) => ev.replace('SECRET', 'secret')).join('') + ': end\n\n');
+    },
+  );
+
+  test('SSE that says gzip and breaks off undecodable: ended with an error event, as a broken stream', async () => {
+    const res = await slowPost(gw, '/v1/messages?case=bad-gzip-sse');
+    assert.equal(res.status, 200);
+    assert.match(res.body.toString('utf8'), /event: error\ndata: .*"type":"api_error"/);
+  });
+
+  test('a stream in a coding the gateway cannot undo: through as it came, and a warning', async () => {
+    warnings.length = 0;
+    const res = await slowPost(gw, '/v1/messages?case=compress-sse');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString('utf8'), 'compressed, supposedly');
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0]!,
       /compressed its answer although asked not to; surrogates in it are not restored/,
     );
-    assert.match(warnings[0]!, /"contentEncoding":"gzip"/);
+    assert.match(warnings[0]!, /"contentEncoding":"compress"/);
   });
 
   test('JSON over limits.max_answer: an error in the provider shape', async () => {
