@@ -570,14 +570,15 @@ class Relay implements Dispatcher.DispatchHandler {
       if (restorer && ok) {
         const json = !this.sse && isJson(headers);
         // Asked for identity (see dispatchUpstream). A whole JSON answer compressed all the same
-        // is decoded once collected, an SSE stream as it comes; anything else so compressed goes
-        // through as it came, and the assistant then sees surrogates: say so where someone will look.
+        // is decoded once collected, a stream (SSE, a JSON array) as it comes; an answer in a
+        // coding that cannot be undone goes through as it came, and the assistant then sees
+        // surrogates: say so where someone will look.
         if (json && !this.jsonArray && (!encoded || canDecode(encoding))) {
           this.collected = [];
           this.collectedEncoding = encoded ? encoding : undefined;
           return;
         }
-        if (encoded && this.sse) this.decoder = this.startDecoder(encoding);
+        if (encoded && (this.sse || json)) this.decoder = this.startDecoder(encoding);
         if (encoded && !this.decoder)
           this.ctx.log.warn(
             { requestId: this.ex.id, contentEncoding: encoding },

@@ -3,7 +3,7 @@
  * with their arguments resolved against the request and split into JSON fragments, plus plausible
  * token counts. Each dialect then only decides how the plan is spelled on the wire.
  */
-import type { AnswerReply, ArgValue, FromRequest, StreamShape } from './types.js';
+import type { AnswerCoding, AnswerReply, ArgValue, FromRequest, StreamShape } from './types.js';
 
 export interface PlannedText {
   kind: 'text';
@@ -37,6 +37,7 @@ export interface AnswerPlan {
   pacingMs: number;
   dropAfterEvents: number | undefined;
   stallAfterEvents: number | undefined;
+  compress: AnswerCoding | undefined;
 }
 
 /** A script referred to something the request does not contain; answered as a 400. */
@@ -174,6 +175,7 @@ export function planAnswer(reply: AnswerReply, ctx: PlanContext): AnswerPlan {
     pacingMs: reply.pacingMs ?? ctx.defaults.pacingMs,
     dropAfterEvents: reply.dropAfterEvents,
     stallAfterEvents: reply.stallAfterEvents,
+    compress: reply.compress,
   };
 }
 

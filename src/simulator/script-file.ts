@@ -92,6 +92,7 @@ const answerSchema = z
     argsChunkSize: z.number().int().positive().optional(),
     dropAfterEvents: count.optional(),
     stallAfterEvents: count.optional(),
+    compress: z.enum(['gzip', 'deflate', 'br']).optional(),
     streamError: z
       .object({
         afterEvents: count,

@@ -65,6 +65,9 @@ export interface ThinkingStep {
 
 export type ReplyStep = TextStep | ThinkingStep | ToolCallStep;
 
+/** The codings `compress` can ask for. */
+export type AnswerCoding = 'gzip' | 'deflate' | 'br';
+
 /** Options that shape how an answer is streamed; each overrides the simulator-wide setting. */
 export interface StreamShape {
   /** Delay between streamed events, in milliseconds. */
@@ -86,6 +89,11 @@ export interface AnswerReply extends StreamShape {
   dropAfterEvents?: number;
   /** Fault injection: after this many events, stop writing but keep the connection open. */
   stallAfterEvents?: number;
+  /**
+   * Compress the answer in this coding whatever the client asked for, as a proxy that always
+   * compresses does: a stream is flushed after every event, so each can be decoded as it comes.
+   */
+  compress?: AnswerCoding;
   /**
    * After this many events, end the stream with the provider's in-stream error (Anthropic
    * `event: error`, OpenAI `data: {"error":…}`, Responses `event: error`, Gemini `data: {"error":…}`),

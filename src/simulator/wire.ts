@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 import type { AnswerPlan } from './plan.js';
+import type { AnswerCoding } from './types.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -44,10 +46,48 @@ function delay(ms: number, res: ServerResponse): Promise<void> {
   });
 }
 
-function writeAndFlush(res: ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => {
-    res.write(chunk, () => resolve());
-  });
+/** Where an answer's bytes go: the response itself, or a compressor in front of it. */
+interface Sink {
+  /** Writes `chunk` and resolves once it is on its way (compressed: flushed, so it decodes alone). */
+  write(chunk: string | Buffer): Promise<void>;
+  end(chunk?: string | Buffer): void;
+}
+
+/**
+ * The answer's sink, and its headers: with `coding`, a `content-encoding` and no length (a
+ * proxy that compresses whatever the client asked for, see AnswerReply.compress).
+ */
+function sinkFor(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  coding: AnswerCoding | undefined,
+): { sink: Sink; headers: Record<string, string> } {
+  if (coding === undefined) {
+    const sink: Sink = {
+      write: (chunk) => new Promise((resolve) => res.write(chunk, () => resolve())),
+      end: (chunk) => void (chunk === undefined ? res.end() : res.end(chunk)),
+    };
+    return { sink, headers };
+  }
+  const compressor =
+    coding === 'br'
+      ? zlib.createBrotliCompress()
+      : coding === 'gzip'
+        ? zlib.createGzip()
+        : zlib.createDeflate();
+  const flushKind = coding === 'br' ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.Z_SYNC_FLUSH;
+  compressor.pipe(res);
+  res.on('close', () => compressor.destroy());
+  const sink: Sink = {
+    write: (chunk) =>
+      new Promise((resolve) => {
+        compressor.write(chunk);
+        compressor.flush(flushKind, () => resolve());
+      }),
+    end: (chunk) => void (chunk === undefined ? compressor.end() : compressor.end(chunk)),
+  };
+  const { 'content-length': _length, ...rest } = headers;
+  return { sink, headers: { ...rest, 'content-encoding': coding } };
 }
 
 /** Destroy the connection without a proper end: the client sees a truncated body. */
@@ -56,7 +96,8 @@ function drop(res: ServerResponse): void {
   res.destroy();
 }
 
-type Fault = Pick<AnswerPlan, 'pacingMs' | 'dropAfterEvents' | 'stallAfterEvents'>;
+type Fault = Pick<AnswerPlan, 'pacingMs' | 'dropAfterEvents' | 'stallAfterEvents'> &
+  Partial<Pick<AnswerPlan, 'compress'>>;
 
 /**
  * Send pre-serialized events, `pacingMs` apart. With no pacing and no fault the whole stream goes
@@ -68,9 +109,10 @@ export async function sendEvents(
   events: string[],
   fault: Fault,
 ): Promise<void> {
-  res.writeHead(200, headers);
-  const { pacingMs, dropAfterEvents, stallAfterEvents } = fault;
-  if (pacingMs <= 0 && dropAfterEvents === undefined && stallAfterEvents === undefined) {
+  const { pacingMs, dropAfterEvents, stallAfterEvents, compress } = fault;
+  const out = sinkFor(res, headers, compress);
+  res.writeHead(200, out.headers);
+  if (pacingMs <= 0 && dropAfterEvents === undefined && stallAfterEvents === undefined && !compress) {
     res.end(events.join(''));
     return;
   }
@@ -80,11 +122,11 @@ export async function sendEvents(
     if (res.destroyed) return;
     if (i === dropAfterEvents) return drop(res);
     if (i === stallAfterEvents) return; // left open until the client leaves or the simulator closes
-    await writeAndFlush(res, events[i] ?? '');
+    await out.sink.write(events[i] ?? '');
   }
   if (dropAfterEvents !== undefined && dropAfterEvents >= events.length) return drop(res);
   if (stallAfterEvents !== undefined && stallAfterEvents >= events.length) return;
-  res.end();
+  out.sink.end();
 }
 
 /** Send a JSON body; a drop fault sends the headers and half the body, then cuts the connection. */
@@ -97,18 +139,19 @@ export async function sendJson(
 ): Promise<void> {
   const text = JSON.stringify(body);
   const bytes = Buffer.from(text, 'utf8');
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(bytes.length),
-    ...headers,
-  });
+  const out = sinkFor(
+    res,
+    { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers },
+    fault?.compress,
+  );
+  res.writeHead(status, out.headers);
   if (fault?.dropAfterEvents !== undefined) {
-    await new Promise<void>((resolve) => res.write(bytes.subarray(0, bytes.length >> 1), () => resolve()));
+    await out.sink.write(bytes.subarray(0, bytes.length >> 1));
     return drop(res);
   }
   if (fault?.stallAfterEvents !== undefined) {
     res.flushHeaders();
     return;
   }
-  res.end(bytes);
+  out.sink.end(bytes);
 }
