@@ -71,7 +71,7 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
 }
 
 /** The codings of a `content-encoding` value, in the order they were applied. */
-function codingsOf(encoding: string): string[] {
+export function codingsOf(encoding: string): string[] {
   return encoding
     .split(',')
     .map((c) => c.trim().toLowerCase())

@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import zlib from 'node:zlib';
+import { codingsOf } from './body.js';
 
 type DecoderFactory = () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress;
 
@@ -31,10 +32,7 @@ export interface StreamDecoder {
  * codings is not supported. Errors of every stage are emitted by `output`.
  */
 export function streamDecoder(encoding: string): StreamDecoder | undefined {
-  const codings = encoding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c && c !== 'identity');
+  const codings = codingsOf(encoding);
   if (codings.length === 0 || codings.some((c) => factories[c] === undefined)) return undefined;
   const stages = codings.reverse().map((c) => factories[c]!());
   const output = stages.at(-1)!;
