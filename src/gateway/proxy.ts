@@ -318,7 +318,7 @@ async function forwardWhileReading(scope: ExchangeScope, streamed: StreamedBody)
     // An upstream that answered before the body was in (a 413, say) has the answer under way:
     // it ends as the relay ends it, since the upstream now sees the request break off.
     if (res.headersSent) return forwarding;
-    // Or it is not JSON: the upstream had it incomplete and drops it; the client hears why.
+    // Or it is not JSON: its upstream request was dropped unanswered; the client hears why.
     throw err;
   }
   markPhase(ex.id, 'read');

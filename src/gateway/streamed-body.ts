@@ -2,10 +2,11 @@
  * A large request body forwarded while it arrives, for the gateway with no inspector. Reading
  * the whole body before sending it on adds, at 1 MB, the time to check it (~0.2 ms) and to
  * write it again to the upstream: time the client waits for its first event. Here every chunk
- * goes on as it arrives and is checked right after, and only the body's last byte is held until
- * the whole is known to be JSON. A body that is not JSON never reaches the upstream complete
- * (it sees the request break off before its declared length and drops it), and the client gets
- * its 400 as before.
+ * goes on as it arrives and is checked right after, the last one too. A body found not to be
+ * JSON before its end never reaches the upstream complete (it sees the request break off and
+ * drops it); one found so only at its end may, but its upstream request is dropped before any
+ * answer to it is read (see judgeAfterSent). Either way the client gets its 400, as for a body
+ * read whole. Without a policy nothing in the body is withheld from the upstream anyway.
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
@@ -59,10 +60,10 @@ export function streamBody(
 
   /** Bytes in so far; the chunk that brings them to `declared` is the last. */
   let received = 0;
-  /** The body's last byte, held until the whole is known to be JSON. */
-  let held: Buffer | undefined;
   /** The bytes so far cannot begin a JSON text: nothing more goes upstream. */
   let refused = false;
+  /** The request's end has come ('end'). */
+  let ended = false;
   let done = false;
   // Room for the whole body (at most the scanner's 1 MiB, which holds a copy anyway): the client
   // is never paused. Its first chunks come before undici reads the stream (it writes to a reused
@@ -96,7 +97,43 @@ export function streamBody(
   let scanDue = false;
   const scanArrived = (): void => {
     scanDue = false;
-    if (!done && !scan.advance()) refused = true;
+    // The last part is checked with the verdict (see judgeAfterSent).
+    if (!done && received < declared && !ended && !scan.advance()) refused = true;
+  };
+  /** The verdict is due in a turn queued after the last part came (see judgeAfterSent). */
+  let judgeDue = false;
+  /**
+   * The whole body is in: judged once what undici takes of it went out. Taken as it comes
+   * (flowing), it just went: judged now. Not yet taken: loopback brings a 1 MB body within one
+   * turn, before undici writes (on a reused connection a turn later, in a turn queued when the
+   * request was dispatched); judged at once, the check of all of it (~0.2 ms) would make the
+   * upstream wait, so it runs in a turn queued now, right behind undici's. Either way no I/O
+   * comes between the upstream having the last byte and the verdict, so an answer to a body that
+   * is not JSON is never read.
+   */
+  const judgeAfterSent = (): void => {
+    if (body.readableFlowing === true && body.readableLength === 0) {
+      judge();
+      return;
+    }
+    if (judgeDue) return;
+    judgeDue = true;
+    setImmediate(() => {
+      judgeDue = false;
+      if (!done) judge();
+    });
+  };
+  const judge = (): void => {
+    const result = scan.finish();
+    if (result !== undefined) complete(result);
+    else if (ended) fail(notJsonError(scan.bytes()));
+    else {
+      // Not JSON, and the upstream may have it whole: its request is dropped before its answer
+      // can be read (undici aborts it when the body fails, ahead of any I/O on its socket); the
+      // client hears why at 'end', once its request is complete.
+      refused = true;
+      body.destroy(new AirlockError('AIRLOCK_BAD_JSON', 'not JSON'));
+    }
   };
   const onData = (chunk: Buffer): void => {
     if (done) return;
@@ -111,52 +148,35 @@ export function streamBody(
     // failed upstream-side (undici destroyed it) takes nothing more either.
     if (refused || body.destroyed) return;
     // Each chunk goes on first, its check after: the chunks that arrive together go upstream
-    // before the check of any (loopback brings a 1 MB body faster than it is checked), and the
-    // check runs while the upstream reads. Only the body's very last byte waits for the verdict:
-    // without it the upstream has no complete request to act on.
+    // before the check of any, and the check runs while the upstream reads. The last one too:
+    // a body that turns out not to be JSON then reaches the upstream whole, but its request is
+    // dropped and its answer never read (see judge).
     received += chunk.length;
-    let now = chunk;
-    if (received === declared) {
-      held = chunk.subarray(chunk.length - 1);
-      now = chunk.subarray(0, chunk.length - 1);
-    }
-    if (now.length > 0) body.push(now);
-    // The last chunk of a JSON body: the verdict now, not a turn later at 'end', since the
-    // upstream waits for the last byte. A body that is not JSON is answered at 'end', once the
-    // request is complete, as before.
-    if (received === declared) {
-      const result = scan.finish();
-      if (result !== undefined) {
-        complete(result);
-        return;
-      }
-    }
-    if (!scanDue) {
+    body.push(chunk);
+    if (received === declared) judgeAfterSent();
+    else if (!scanDue) {
       scanDue = true;
       setImmediate(scanArrived);
     }
   };
   const onEnd = (): void => {
     if (done) return;
-    const result = scan.finish();
-    if (result === undefined) fail(notJsonError(scan.bytes()));
-    else complete(result);
+    ended = true;
+    if (!judgeDue) judge();
   };
-  /** The body is in and is JSON: its last byte goes upstream, the verdict is given. */
+  /** The body is in and is JSON: its end goes upstream, the verdict is given. */
   const complete = (result: JsonScan): void => {
     stop();
     scan.release();
-    if (!body.destroyed) {
-      if (held !== undefined) body.push(held);
-      body.push(null);
-    }
+    if (!body.destroyed) body.push(null);
     resolveVerdict(result);
   };
   const onBrokeOff = (err: Error): void => {
     if (!done) fail(err);
   };
   const onClose = (): void => {
-    if (!done) fail(new Error('the request body broke off'));
+    // 'close' follows 'end' a tick later, before a verdict due in a later turn.
+    if (!done && !ended) fail(new Error('the request body broke off'));
   };
   req.on('data', onData).on('end', onEnd).on('error', onBrokeOff).on('close', onClose);
   return { body, verdict, abandon: () => body.destroy() };

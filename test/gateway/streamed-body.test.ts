@@ -1,6 +1,7 @@
 /**
- * The gateway with no inspector sends a large body upstream while it arrives, holding back only
- * its last byte until the whole is known to be JSON; what is not JSON never arrives complete.
+ * The gateway with no inspector sends a large body upstream while it arrives and checks it after
+ * each part went on, the last one too; a body that turns out not to be JSON has its upstream
+ * request dropped, and the client gets the gateway's 400, never the upstream's answer.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -27,8 +28,8 @@ interface Seen {
 class RecordingUpstream {
   server!: Server;
   seen: Seen[] = [];
-  /** Resolved with the byte count once a request has more than `n` bytes of its body in. */
-  private waiters: { n: number; resolve: () => void }[] = [];
+  /** Resolved once a request (the `from`-th or a later one) has more than `n` bytes of its body in. */
+  private waiters: { n: number; from: number; resolve: () => void }[] = [];
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -37,8 +38,8 @@ class RecordingUpstream {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  bytesOver(n: number): Promise<void> {
-    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  bytesOver(n: number, from = 0): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ n, from, resolve }));
   }
 
   private handle(req: IncomingMessage, res: import('node:http').ServerResponse): void {
@@ -49,7 +50,9 @@ class RecordingUpstream {
       chunks.push(c);
       entry.bytes += c.length;
 
-      for (const w of this.waiters.filter((w) => entry.bytes > w.n)) {
+      const index = this.seen.indexOf(entry);
+      // An earlier test's request may still be taking in what was sent before it was dropped.
+      for (const w of this.waiters.filter((w) => entry.bytes > w.n && index >= w.from)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve();
       }
@@ -220,22 +223,33 @@ describe('a large body through the gateway with no inspector', () => {
     assert.equal(seen.headers.expect, undefined);
   });
 
-  test('not JSON at its very end: 400 with the parser message, and the upstream never has it whole', async () => {
+  test("not JSON at its very end: 400 with the parser message, never the upstream's answer", async () => {
     const good = bigMessage(STREAM_BODY_FROM + 10_000);
     const bad = Buffer.concat([good.subarray(0, -1), Buffer.from(']')]);
-    const before = upstream.seen.length;
     const res = await within(post(gw, [bad.subarray(0, 100_000), bad.subarray(100_000)]), 'the exchange');
+    // The upstream may have had it whole (it answers 200 to whatever it gets): its answer was
+    // not read, the client hears the gateway.
     assert.equal(res.status, 400);
     assertParserError(res.body, bad);
-    for (const seen of upstream.seen.slice(before)) assert.equal(seen.complete, false);
     assert.equal(exchanges.at(-1)!.errorCode, 'AIRLOCK_BAD_JSON');
+    // And the gateway goes on: the next body, on a fresh upstream connection, goes through.
+    const next = await within(post(gw, [bigMessage(300_000)]), 'the next exchange');
+    assert.equal(next.status, 200);
   });
 
   test('not JSON from its first bytes: 400, and nothing more is sent upstream', async () => {
     const good = bigMessage(STREAM_BODY_FROM + 10_000);
     const bad = Buffer.concat([Buffer.from('{"model" "x",'), good.subarray(13)]);
     const before = upstream.seen.length;
-    const res = await within(post(gw, [bad.subarray(0, 70_000), bad.subarray(70_000)]), 'the exchange');
+    // The rest only once the upstream has the first part (the gateway checks what it sent on
+    // right after): a body sent all at once would be checked only whole (see the test above).
+    const res = await within(
+      post(gw, [bad.subarray(0, 70_000), bad.subarray(70_000)], async () => {
+        await upstream.bytesOver(60_000, before);
+        await new Promise((r) => setTimeout(r, 20));
+      }),
+      'the exchange',
+    );
     assert.equal(res.status, 400);
     for (const seen of upstream.seen.slice(before)) {
       assert.equal(seen.complete, false);
@@ -252,7 +266,7 @@ describe('a large body through the gateway with no inspector', () => {
     });
     req.on('error', () => {});
     req.write(body.subarray(0, 300_000));
-    await within(upstream.bytesOver(100_000), 'the upstream waiting for the first part');
+    await within(upstream.bytesOver(100_000, before), 'the upstream waiting for the first part');
     req.destroy();
     const seen = upstream.seen[before]!;
     await within(
@@ -333,12 +347,17 @@ describe('streamBody on its own', () => {
     return { req, streamed };
   };
 
-  test("a JSON body's last byte goes on with its last chunk, before the request's end", async () => {
+  test('a JSON body goes on whole, its last byte with its last chunk, and is judged after', async () => {
     const body = bigMessage(300_000);
-    // Every byte written, the end not signalled: the verdict and the whole body come all the same.
+    // Every byte written, the end not signalled: the whole body and the verdict come all the same.
     const { req, streamed } = fed(body);
+    let taken = 0;
+    streamed.body.on('data', (chunk: Buffer) => (taken += chunk.length));
+    const ended = new Promise((resolve) => streamed.body.on('end', resolve));
     assert.equal((await within(streamed.verdict, 'the verdict')).model, 'claude-streamed-1');
-    assert.ok((await buffer(streamed.body)).equals(body));
+    // Every byte went on before the verdict; only the stream's end waited for it.
+    assert.equal(taken, body.length);
+    await within(ended, "the body's end");
     req.end();
   });
 
@@ -350,9 +369,17 @@ describe('streamBody on its own', () => {
     req.end();
     await new Promise((r) => setImmediate(r));
     assert.ok(!req.isPaused(), 'nobody reads what goes upstream yet: the client goes on all the same');
-    // The whole body, its last byte too once the verdict was in.
+    // The whole body, its last byte too, and the verdict without waiting for a reader.
     assert.equal(streamed.body.readableLength, body.length);
+    assert.equal((await within(streamed.verdict, 'the verdict')).model, 'claude-streamed-1');
     assert.ok((await buffer(streamed.body)).equals(body));
-    assert.equal((await streamed.verdict).model, 'claude-streamed-1');
+  });
+
+  test('a body nobody will take (the upstream request failed) is judged all the same', async () => {
+    const body = bigMessage(300_000);
+    const { req, streamed } = fed(body);
+    req.end();
+    streamed.abandon();
+    assert.equal((await within(streamed.verdict, 'the verdict')).model, 'claude-streamed-1');
   });
 });
