@@ -506,6 +506,8 @@ class Relay implements Dispatcher.DispatchHandler {
   private transform: AnswerTransform | undefined;
   /** Undoes the compression of a stream that came compressed although identity was asked for. */
   private decoder: StreamDecoder | undefined;
+  /** The decoder's input is full: the upstream is paused until it drains. */
+  private decoderFull = false;
   /** Waiting for the client to drain; `ended` when the upstream finished meanwhile. */
   private waiting = false;
   private ended = false;
@@ -612,10 +614,15 @@ class Relay implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.done) return;
     if (this.decoder) {
-      // Decoded off the event loop; the upstream waits while the decoder is full.
-      if (!this.decoder.input.write(chunk)) {
+      // Decoded off the event loop; the upstream waits while the decoder is full (chunks already
+      // on their way when it paused still go in; one 'drain' resumes it).
+      if (!this.decoder.input.write(chunk) && !this.decoderFull) {
+        this.decoderFull = true;
         controller.pause();
-        this.decoder.input.once('drain', () => controller.resume());
+        this.decoder.input.once('drain', () => {
+          this.decoderFull = false;
+          controller.resume();
+        });
       }
       return;
     }
