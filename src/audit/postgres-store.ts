@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { withinMs } from '../deadline.js';
 import { AuditStoreError, errorText, redactUrl } from './errors.js';
 import { BinaryCopyDecoder, type CopyColumn, type CopyValue } from './pg-binary-copy.js';
 import { postgresMigrations } from './postgres-schema.js';
@@ -63,14 +64,6 @@ export interface PostgresStoreOptions {
   maintenanceTimeoutMs?: number;
 }
 
-/**
- * A query that fails after `ms` without an answer. query_timeout is per query (pg reads it; its
- * types leave it out): a pool-wide one would also cut verify's long COPY stream.
- */
-function bounded(text: string, values: unknown[], ms: number): pg.QueryConfig {
-  return { text, values, query_timeout: ms } as pg.QueryConfig;
-}
-
 /** A transaction's connection, each statement bounded in time. */
 interface BoundedClient {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -81,21 +74,6 @@ interface BoundedClient {
 
 /** A statement the server did not answer in time: its connection is dropped, not reused. */
 class StoreTimeout extends Error {}
-
-/** `promise`, or a rejection with `error()` if it has not settled after `ms`. */
-async function withinMs<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(error()), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const EVENT_TYPES = [
@@ -153,12 +131,8 @@ export class PostgresAuditStore implements AuditStore {
     intParam: (i) => `$${i}::bigint`,
     all: async (sql, params) => {
       await this.init();
-      try {
-        return (await this.pool.query(bounded(sql, params as unknown[], this.readTimeoutMs)))
-          .rows as SqlRow[];
-      } catch (err) {
-        throw this.timedOut(err, 'a read', this.readTimeoutMs);
-      }
+      return (await this.bounded(this.pool, 'a read', this.readTimeoutMs, sql, params as unknown[]))
+        .rows as SqlRow[];
     },
   };
   private readonly readTimeoutMs: number;
@@ -213,15 +187,31 @@ export class PostgresAuditStore implements AuditStore {
     return this.ready;
   }
 
-  /** pg's own error for a query past its query_timeout, as one that names the store and the bound. */
-  private timedOut(err: unknown, what: string, ms: number): unknown {
-    if (!(err instanceof Error) || err.message !== 'Query read timeout') return err;
-    return new StoreTimeout(
-      `the PostgreSQL audit store at ${this.location} did not answer ${what} within ${ms} ms`,
-      {
-        cause: err,
-      },
-    );
+  /**
+   * `sql` on the pool or a checked-out client, failing after `ms` without an answer with an error
+   * that names the store, `what` and the bound. query_timeout is per query (pg reads it; its
+   * types leave it out): a pool-wide one would also cut verify's long COPY stream.
+   */
+  private async bounded<R extends pg.QueryResultRow>(
+    on: pg.Pool | pg.PoolClient,
+    what: string,
+    ms: number,
+    sql: string,
+    params: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await (on as pg.Pool).query<R>({
+        text: sql,
+        values: params,
+        query_timeout: ms,
+      } as pg.QueryConfig);
+    } catch (err) {
+      if (!(err instanceof Error) || err.message !== 'Query read timeout') throw err;
+      throw new StoreTimeout(
+        `the PostgreSQL audit store at ${this.location} did not answer ${what} within ${ms} ms`,
+        { cause: err },
+      );
+    }
   }
 
   private async migrate(): Promise<void> {
@@ -259,13 +249,8 @@ export class PostgresAuditStore implements AuditStore {
     const ignore = () => undefined;
     client.on('error', ignore);
     const bound: BoundedClient = {
-      query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
-        try {
-          return await client.query<R>(bounded(sql, params, ms));
-        } catch (err) {
-          throw this.timedOut(err, what, ms);
-        }
-      },
+      query: <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+        this.bounded<R>(client, what, ms, sql, params),
     };
     try {
       await bound.query('BEGIN');

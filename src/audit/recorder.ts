@@ -16,6 +16,7 @@ import {
   spoolLineBytes,
   type EventDocParts,
 } from './chain.js';
+import { withinMs } from '../deadline.js';
 import { errorText } from './errors.js';
 import { auditFindings, buildEventFields, type AuditEventInput } from './event.js';
 import { SpoolSegments } from './segments.js';
@@ -387,18 +388,8 @@ export class AuditRecorder {
   }
 
   private async append(batch: readonly SealedEvent[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`store append took over ${this.o.appendTimeoutMs} ms`)),
-        this.o.appendTimeoutMs,
-      );
-    });
-    try {
-      await Promise.race([this.o.store.append(batch), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const ms = this.o.appendTimeoutMs;
+    await withinMs(this.o.store.append(batch), ms, () => new Error(`store append took over ${ms} ms`));
   }
 
   private failed(err: unknown): void {

@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import { resolveDialect } from '../dialects/index.js';
 import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
+import { withinMs } from '../deadline.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
 import { canDecode, decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
@@ -240,15 +241,18 @@ async function handle(scope: ExchangeScope): Promise<void> {
     // Not read again after inspection: the rewritten body may reuse its memory.
     rawOwned: true,
   };
+  const deadlineMs = ctx.config.timeouts.inspect_ms;
   scope.inspecting = true;
   try {
     const pending = ctx.inspector.inspect(inspecting);
     // A synchronous answer (the pass-through inspector's) needs no trip through the microtask queue.
     result =
       typeof (pending as Promise<InspectResult>).then === 'function'
-        ? await withinDeadline(pending as Promise<InspectResult>, ctx.config.timeouts.inspect_ms, () => {
-            // Given up on: the body may now go as it came, so the inspector must not write over it.
+        ? await withinMs(pending as Promise<InspectResult>, deadlineMs, () => {
+            // Given up on (a vault or tracking store that stopped answering must not hold the
+            // request forever): the body may now go as it came, so the inspector must not write over it.
             inspecting.rawOwned = false;
+            return new Error(`inspection did not finish within ${deadlineMs} ms (timeouts.inspect_ms)`);
           })
         : (pending as InspectResult);
   } catch (err) {
@@ -360,30 +364,6 @@ function* handOver(chunks: (Buffer | undefined)[]): Generator<Buffer> {
     chunks[i] = undefined;
     yield chunk;
   }
-}
-
-/**
- * `pending`, or a rejection once it has taken `ms` (a vault or tracking store that stopped
- * answering must not hold the request forever); `onLate` runs then. What `pending` does after
- * that is ignored.
- */
-function withinDeadline<T>(pending: Promise<T>, ms: number, onLate: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onLate();
-      reject(new Error(`inspection did not finish within ${ms} ms (timeouts.inspect_ms)`));
-    }, ms);
-    pending.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err as Error);
-      },
-    );
-  });
 }
 
 /** Sends the request upstream and relays the answer; settles when the exchange is over. */
