@@ -3,22 +3,8 @@
  * decoded size so that a decompression bomb is a 413, never an out-of-memory.
  */
 import type { IncomingMessage } from 'node:http';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import { AirlockError } from '../errors.js';
-
-const decoders: Record<string, (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>> = {
-  gzip: promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.gunzip),
-  'x-gzip': promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.gunzip),
-  deflate: promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.inflate),
-  br: promisify<Buffer, zlib.BrotliOptions, Buffer>(zlib.brotliDecompress) as (
-    buf: Buffer,
-    opts: zlib.ZlibOptions,
-  ) => Promise<Buffer>,
-};
-// zstd arrived in node:zlib with Node 22.15; offer it where the runtime has it.
-const zstd = (zlib as unknown as { zstdDecompress?: typeof zlib.gunzip }).zstdDecompress;
-if (zstd) decoders.zstd = promisify<Buffer, zlib.ZlibOptions, Buffer>(zstd);
+import { CODINGS, codingsOf } from './codings.js';
 
 function mib(n: number): string {
   return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
@@ -70,26 +56,13 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
   });
 }
 
-/** The codings of a `content-encoding` value, in the order they were applied. */
-export function codingsOf(encoding: string): string[] {
-  return encoding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c && c !== 'identity');
-}
-
-/** Whether decodeBody can undo this `content-encoding`. */
-export function canDecode(encoding: string): boolean {
-  return codingsOf(encoding).every((c) => decoders[c] !== undefined);
-}
-
 /** Decodes `content-encoding` (possibly a list, applied in order) with a cap on the output. */
 export async function decodeBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
   if (!encoding) return body;
   const codings = codingsOf(encoding);
   let out = body;
   for (const coding of codings.reverse()) {
-    const decode = decoders[coding];
+    const decode = CODINGS[coding]?.whole;
     if (!decode) throw new AirlockError('AIRLOCK_BAD_ENCODING', `unsupported content-encoding "${coding}"`);
     try {
       out = await decode(out, { maxOutputLength: limit });

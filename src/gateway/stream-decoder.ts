@@ -4,20 +4,7 @@
  * all the same would otherwise leave the assistant with surrogates in its answer.
  */
 import type { Readable, Writable } from 'node:stream';
-import zlib from 'node:zlib';
-import { codingsOf } from './body.js';
-
-type DecoderFactory = () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress;
-
-const factories: Record<string, DecoderFactory> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
-};
-// zstd arrived in node:zlib with Node 22.15; offer it where the runtime has it.
-const createZstd = (zlib as unknown as { createZstdDecompress?: DecoderFactory }).createZstdDecompress;
-if (createZstd) factories.zstd = createZstd;
+import { CODINGS, codingsOf } from './codings.js';
 
 /** The compressed bytes go into `input`; the decoded ones come out of `output`. */
 export interface StreamDecoder {
@@ -33,8 +20,8 @@ export interface StreamDecoder {
  */
 export function streamDecoder(encoding: string): StreamDecoder | undefined {
   const codings = codingsOf(encoding);
-  if (codings.length === 0 || codings.some((c) => factories[c] === undefined)) return undefined;
-  const stages = codings.reverse().map((c) => factories[c]!());
+  if (codings.length === 0 || codings.some((c) => CODINGS[c] === undefined)) return undefined;
+  const stages = codings.reverse().map((c) => CODINGS[c]!.stream());
   const output = stages.at(-1)!;
   for (let i = 0; i + 1 < stages.length; i++) {
     stages[i]!.pipe(stages[i + 1]!);
