@@ -9,24 +9,18 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
-
-const PROJECT = '/home/jdoe-airlock-test/work/billing-service';
-const PROMPT = `My project is at ${PROJECT} now`;
+import {
+  echoProject,
+  geminiArrayText,
+  type GeminiChunk,
+  PROJECT,
+  PROMPT,
+} from '../helpers/echoed-project.js';
 
 let stack: AirlockStack;
 before(async () => {
   stack = await startAirlockStack({
-    script: {
-      reply: [
-        { text: 'Your project: ' },
-        { text: { fromRequest: 'project is at (\\S+)' } },
-        { text: ' ok.' },
-      ],
-      // A few code points per event: the surrogate is split over several of them.
-      chunkSize: 5,
-      pacingMs: 5,
-      compress: 'gzip',
-    },
+    script: echoProject({ pacingMs: 5, compress: 'gzip' }),
   });
 });
 after(() => stack.close());
@@ -93,8 +87,7 @@ test("Gemini's JSON-array stream: restored element by element", async () => {
   });
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-encoding'], undefined);
-  const array = (await res.body.json()) as { candidates: { content: { parts: { text?: string }[] } }[] }[];
-  const text = array.map((c) => c.candidates[0]?.content.parts.map((p) => p.text ?? '').join('')).join('');
+  const text = geminiArrayText((await res.body.json()) as GeminiChunk[]);
   assert.equal(text, `Your project: ${PROJECT} ok.`);
   assertProviderSawSurrogate();
 });

@@ -7,28 +7,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
-
-const PROJECT = '/home/jdoe-airlock-test/work/billing-service';
+import {
+  echoProject,
+  geminiArrayText,
+  type GeminiChunk,
+  PROJECT,
+  PROMPT,
+} from '../helpers/echoed-project.js';
 
 test('a streamed JSON array is restored element by element and not held until its end', async () => {
   const stack = await startAirlockStack({
-    script: {
-      reply: [
-        { text: 'Your project: ' },
-        { text: { fromRequest: 'project is at (\\S+)' } },
-        { text: ' ok.' },
-      ],
-      // A few code points per element: the surrogate is split over several of them.
-      chunkSize: 5,
-      pacingMs: 15,
-    },
+    script: echoProject({ pacingMs: 15 }),
   });
   try {
     const res = await request(`${stack.via.gemini}/v1beta/models/gemini-2.5-pro:streamGenerateContent`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
       body: JSON.stringify({
-        contents: [{ role: 'user', parts: [{ text: `My project is at ${PROJECT} now` }] }],
+        contents: [{ role: 'user', parts: [{ text: PROMPT }] }],
       }),
     });
     assert.equal(res.statusCode, 200);
@@ -39,10 +35,7 @@ test('a streamed JSON array is restored element by element and not held until it
     // Paced 15 ms apart, the elements arrive in separate reads: a gateway that collected the
     // answer to restore it whole would send it in one.
     assert.ok(reads.length >= 5, `${reads.length} reads`);
-    const array = JSON.parse(Buffer.concat(reads).toString('utf8')) as {
-      candidates: { content: { parts: { text?: string }[] } }[];
-    }[];
-    const text = array.map((c) => c.candidates[0]?.content.parts.map((p) => p.text ?? '').join('')).join('');
+    const text = geminiArrayText(JSON.parse(Buffer.concat(reads).toString('utf8')) as GeminiChunk[]);
     assert.equal(text, `Your project: ${PROJECT} ok.`);
   } finally {
     await stack.close();
