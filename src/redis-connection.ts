@@ -1,6 +1,7 @@
 /**
  * What the Redis vault and the Redis tracking store share about their connections: how to name
- * one in a message, and how to close one that may have stopped answering.
+ * one in a message, a command whose failure says which store failed, and how to close a
+ * connection that may have stopped answering.
  */
 import type { Redis } from 'ioredis';
 
@@ -30,5 +31,17 @@ export function redisWhere(url: string): string {
     return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
   } catch {
     return 'redis (unparsable URL)';
+  }
+}
+
+/**
+ * A command's answer; its failure names the store that failed (`store`, e.g. "the Redis vault
+ * at redis://host:6379"), which ioredis's own "Command timed out" does not.
+ */
+export async function askRedis<T>(store: string, command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (err) {
+    throw new Error(`${store} failed: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
+import { askRedis, quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
 import type { IdTracker } from './tracking.js';
 
 export interface RedisIdTrackerOptions {
@@ -44,14 +44,10 @@ export class RedisIdTracker implements IdTracker {
   async observe(place: string, idHash: string): Promise<number> {
     // The place is hashed too: keys stay short and carry no header or path names.
     const key = `${this.prefix}${createHash('sha256').update(place).digest('hex').slice(0, 16)}:${idHash}`;
-    let res: [Error | null, unknown][] | null;
-    try {
-      res = await this.client.multi().incr(key).expire(key, this.ttl).exec();
-    } catch (err) {
-      throw new Error(`the Redis tracking store at ${this.where} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    const res = await askRedis(
+      `the Redis tracking store at ${this.where}`,
+      this.client.multi().incr(key).expire(key, this.ttl).exec(),
+    );
     const incr = res?.[0];
     if (!incr || incr[0]) throw incr?.[0] ?? new Error('redis transaction aborted');
     return Number(incr[1]);

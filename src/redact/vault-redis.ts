@@ -4,7 +4,7 @@
  * is one Lua script, so two gateways racing for the same surrogate cannot both win.
  */
 import { Redis } from 'ioredis';
-import { quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
+import { askRedis, quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
 import type { Vault } from './vault.js';
 
 const CLAIM = `
@@ -69,13 +69,8 @@ export class RedisVault implements Vault {
     return typeof result === 'string' ? result : undefined;
   }
 
-  /** A command's answer; its failure says which vault failed ("Command timed out" alone does not). */
-  private async ask<T>(command: Promise<T>): Promise<T> {
-    try {
-      return await command;
-    } catch (err) {
-      throw new Error(`the Redis vault at ${this.where} failed: ${(err as Error).message}`, { cause: err });
-    }
+  private ask<T>(command: Promise<T>): Promise<T> {
+    return askRedis(`the Redis vault at ${this.where}`, command);
   }
 
   /** Removes this vault's keys (tests, `airlock vault reset`). */
