@@ -108,7 +108,7 @@ async function scanOpening(
     result.warnings.push({ file: displayName, message: `${opened.reason}, skipped` });
     return result;
   }
-  const format = opened.format;
+  let format = opened.format;
   result.summary.format = format;
   const seen = new Map<string, ScanFinding>();
   // The same value comes back all through a file (a home path, a user name, a header in every
@@ -119,6 +119,7 @@ async function scanOpening(
       result.warnings.push(...batch.warnings);
       result.linesSkipped += batch.linesSkipped;
       result.summary.records += batch.records;
+      if (batch.format !== undefined) result.summary.format = format = batch.format;
       if (batch.inputs.length === 0) continue;
       // A LocatedInput is a ScanInput with more fields: handed over as is, no copy per input.
       const found = opts.engine.scan(batch.inputs);

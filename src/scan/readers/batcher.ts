@@ -2,7 +2,7 @@
  * Batches of located texts for the engine, filled by the readers: large enough to amortise
  * each engine call, small enough to keep memory bounded; warnings and counts travel with them.
  */
-import type { Assistant, LocatedInput, ScanWarning } from '../types.js';
+import type { Assistant, InputFormat, LocatedInput, ScanWarning } from '../types.js';
 import type { Leaf } from './walk.js';
 
 export interface ReadBatch {
@@ -10,6 +10,8 @@ export interface ReadBatch {
   warnings: ScanWarning[];
   linesSkipped: number;
   records: number;
+  /** Set once reading found the file's format to be another than the one it was opened as. */
+  format?: InputFormat;
 }
 
 /**

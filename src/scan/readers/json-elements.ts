@@ -10,6 +10,7 @@
  */
 
 import { decodeUtf8 } from './decode.js';
+import { jsonErrorText } from './json-error.js';
 
 export type ElementEvent =
   | { kind: 'element'; index: number; line: number; value: unknown }
@@ -112,7 +113,7 @@ class ElementScanner {
           kind: 'bad-element',
           index: this.index,
           line: this.captureLine,
-          reason: (err as Error).message,
+          reason: jsonErrorText(err),
         });
       }
     }
@@ -169,6 +170,11 @@ class ElementScanner {
           }
           this.inString = false;
           i = end;
+          // The string was itself an element of the target array (an array of texts).
+          if (this.capturing && stack.length === this.captureDepth) {
+            this.finishElement(chunk, end + 1);
+            if (this.eventBytes >= EVENTS_BYTES) return end + 1;
+          }
           continue;
         }
         if (this.escaped) {
@@ -216,7 +222,7 @@ class ElementScanner {
         c !== 0x2c &&
         c !== 0x5d &&
         this.atTarget() &&
-        (c === 0x7b || c === 0x5b)
+        (c === 0x7b || c === 0x5b || c === QUOTE)
       ) {
         this.capturing = true;
         this.captureDepth = stack.length;

@@ -11,10 +11,12 @@ import { claudeCodeLeaves } from './claude-code.js';
 import { codexLeaves } from './codex.js';
 import { geminiLeaves, geminiMessageLeaves, qwenLeaves } from './gemini.js';
 import { harEntryLeaves } from './har.js';
+import { jsonErrorText } from './json-error.js';
+import { KeyBlockJoiner } from './key-blocks.js';
 import { streamArrayElements } from './json-elements.js';
 import { splitLines } from './lines.js';
 import { requestBodyLeaves } from './request-body.js';
-import { sniff } from './sniff.js';
+import { classifyRecord, sniff } from './sniff.js';
 import { openSource } from './source.js';
 import type { Leaf, LeafSink } from './walk.js';
 import { Batcher, timestampOf, type ReadBatch } from './batcher.js';
@@ -62,15 +64,22 @@ const ASSISTANTS: Record<InputFormat, Assistant> = {
   text: 'other',
 };
 
+/**
+ * `classifyFirst`: the format is not known yet (the first line did not fit in the head); the
+ * first record says which assistant's transcript it is, by the path `classifyFirst` gives.
+ */
 async function* readLines(
   chunks: AsyncIterable<Buffer>,
   format: InputFormat,
   file: string,
   limits: ReadLimits,
+  classifyFirst?: string,
 ): AsyncGenerator<ReadBatch> {
   const out = new Batcher(file);
-  const assistant = ASSISTANTS[format];
-  const handler = LINE_HANDLERS[format];
+  let assistant = ASSISTANTS[format];
+  let handler = LINE_HANDLERS[format];
+  let unclassified = classifyFirst !== undefined;
+  const keyBlocks = format === 'text' ? new KeyBlockJoiner() : undefined;
   try {
     for await (const { lines, tooLong } of splitLines(chunks, limits.maxLineBytes)) {
       for (const long of tooLong) {
@@ -81,20 +90,36 @@ async function* readLines(
         out.batch.linesSkipped += 1;
       }
       for (const line of lines) {
+        // A byte order mark (editors on Windows write one) is not part of the first record.
+        if (line.number === 1 && line.text.charCodeAt(0) === 0xfeff) line.text = line.text.slice(1);
         if (line.text.length === 0) continue;
         out.batch.records += 1;
-        if (format === 'text') {
+        if (keyBlocks) {
           out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+          const block = keyBlocks.push(line.text, line.number);
+          if (block) out.add({ path: [], role: 'user', text: block.text }, block.line, assistant, undefined);
         } else {
           let rec: unknown;
           try {
             rec = JSON.parse(line.text);
           } catch (err) {
             // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
-            out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, line.number);
+            out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, line.number);
             out.batch.linesSkipped += 1;
             out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
             continue;
+          }
+          if (unclassified) {
+            unclassified = false;
+            const known =
+              typeof rec === 'object' && rec !== null && !Array.isArray(rec)
+                ? classifyRecord(rec as Rec, classifyFirst!)
+                : undefined;
+            if (known !== undefined) {
+              assistant = ASSISTANTS[known];
+              handler = LINE_HANDLERS[known];
+              out.batch.format = known;
+            }
           }
           const ts = typeof rec === 'object' && rec !== null ? timestampOf(rec as Rec) : undefined;
           const sink: LeafSink = (leaf) => out.add(leaf, line.number, assistant, ts);
@@ -107,10 +132,17 @@ async function* readLines(
     }
   } catch (err) {
     // A read error (truncated gzip, I/O): hand over what was read, then let the caller report it.
+    addOpenBlock();
     yield out.take();
     throw err;
   }
+  addOpenBlock();
   yield out.take();
+
+  function addOpenBlock(): void {
+    const open = keyBlocks?.end();
+    if (open) out.add({ path: [], role: 'user', text: open.text }, open.line, assistant, undefined);
+  }
 }
 
 async function* readElements(
@@ -210,7 +242,7 @@ async function* readDocument(
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    out.warn(`not valid JSON (${(err as Error).message}); scanned as text`, 1);
+    out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, 1);
     out.batch.linesSkipped += 1;
     yield out.take();
     yield* readLines(toIterable(parts), 'text', file, limits);
@@ -263,6 +295,18 @@ export async function openFile(
         batches: readElements(source.chunks, 'json', [], displayName, limits),
       };
     case 'lines':
+      if (sniffed.longFirstLine) {
+        // Its first line may be a whole document on one line: allowed as long as a document.
+        const lineLimits = {
+          ...limits,
+          maxLineBytes: Math.max(limits.maxLineBytes, limits.maxDocumentBytes),
+        };
+        return {
+          ok: true,
+          format: sniffed.format,
+          batches: readLines(source.chunks, sniffed.format, displayName, lineLimits, file),
+        };
+      }
       return {
         ok: true,
         format: sniffed.format,

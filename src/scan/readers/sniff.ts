@@ -19,7 +19,11 @@ export type Sniffed =
   | { kind: 'json' }
   /** A JSON document whose root is an array too large to read whole. */
   | { kind: 'json-array' }
-  | { kind: 'lines'; format: InputFormat };
+  /**
+   * Line by line. `longFirstLine`: the first line is longer than the head, so its format (an
+   * assistant's transcript, or JSONL) is known only once it is read.
+   */
+  | { kind: 'lines'; format: InputFormat; longFirstLine?: boolean };
 
 /** Recognises one JSONL record; undefined when it is no known assistant's. */
 export function classifyRecord(rec: Record<string, unknown>, file: string): InputFormat | undefined {
@@ -90,7 +94,16 @@ function sniffText(raw: string, complete: boolean, file: string, quick: boolean)
   }
   if (quick) return undefined;
   if (records.length === 0) {
-    // A pretty-printed document (its first line alone is not JSON), or one long first line.
+    // No line parsed: a pretty-printed document, one long first line, or text that only starts
+    // like JSON (a log's `[INFO] ...`), which is read as the text it is.
+    const first = whole.find((line) => line.trim() !== '') ?? trimmed;
+    if (!beginsJson(first)) return { kind: 'lines', format: 'text' };
+    if (whole.length === 0 && trimmed.startsWith('{')) {
+      // The first line does not end in the head: a JSONL file whose first record is large (a
+      // pasted image), or one document on one line. Both read as lines, whose first record says
+      // which; a long line is then allowed up to the document cap.
+      return { kind: 'lines', format: 'jsonl', longFirstLine: true };
+    }
     if (/^\{\s*"sessionId"\s*:/.test(trimmed) && /"messages"\s*:\s*\[/.test(trimmed)) {
       return {
         kind: 'session-document',
@@ -115,4 +128,20 @@ function sniffText(raw: string, complete: boolean, file: string, quick: boolean)
     return { kind: 'json' };
   }
   return { kind: 'lines', format: 'jsonl' };
+}
+
+/**
+ * Whether `text` is a JSON text or the start of one: JSON.parse fails only for want of what
+ * follows (at the end of the input), not on a character that no JSON text could have there.
+ */
+function beginsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (message === 'Unexpected end of JSON input') return true;
+    const at = / at position (\d+)$/.exec(message);
+    return at !== null && Number(at[1]) >= text.trimEnd().length;
+  }
 }

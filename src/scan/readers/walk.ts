@@ -85,6 +85,17 @@ function isBinaryBlob(obj: Record<string, unknown>): boolean {
   );
 }
 
+/** Nesting walked member by member; below it a value is scanned whole (jsonTextOf). */
+const MAX_DEPTH = 64;
+
+function jsonTextOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a string that looks like a JSON object or array; undefined when it is not one. */
 export function parseEmbeddedJson(text: string): unknown {
   const first = text.charCodeAt(0);
@@ -106,7 +117,13 @@ export function walkLeaves(
   infer = true,
   depth = 0,
 ): void {
-  if (depth > 64) return;
+  if (depth > MAX_DEPTH) {
+    // Deeper than any real record goes: the rest is scanned as one text, its JSON, so that
+    // nothing in it is skipped unseen (a structure too deep even to serialize is not).
+    const text = typeof value === 'string' ? value : jsonTextOf(value);
+    if (text !== undefined && text.length >= MIN_TEXT) sink({ path, role, text });
+    return;
+  }
   if (typeof value === 'string') {
     if (value.length < MIN_TEXT) return;
     const nested = parseEmbeddedJson(value);
