@@ -2,7 +2,7 @@
  * Finds the files to scan: the paths given (files, or folders walked recursively without
  * following symlinked folders), or with no path the transcript folders of the current user.
  */
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ScanWarning } from './types.js';
@@ -43,19 +43,42 @@ export interface Discovery {
   warnings: ScanWarning[];
   /** Paths given explicitly that do not exist: an input error. */
   missing: string[];
+  /**
+   * Files found but not read, each with a warning: not regular files (a FIFO would block the
+   * scan, a device is not a file to audit), symlink loops, files that cannot be looked at.
+   */
+  skipped: number;
 }
+
+/** Why a path that exists could not be looked at. */
+function statProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code === 'ELOOP' ? 'symlink loop, skipped' : `unreadable, skipped (${e.message})`;
+}
+
+/** A path that is not there (or runs through a file): missing, not unreadable. */
+const isAbsent = (err: unknown): boolean =>
+  ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+const NOT_REGULAR = 'not a regular file, skipped';
 
 export async function discoverFiles(
   roots: string[],
   cwd: string,
   opts: { transcriptsOnly: boolean; explicit: boolean },
 ): Promise<Discovery> {
-  const out: Discovery = { files: [], warnings: [], missing: [] };
+  const out: Discovery = { files: [], warnings: [], missing: [], skipped: 0 };
   const seen = new Set<string>();
   const add = (file: string, size: number): void => {
     if (seen.has(file)) return;
     seen.add(file);
     out.files.push({ path: file, display: displayName(file, cwd), size });
+  };
+  const skip = (file: string, message: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    out.warnings.push({ file: displayName(file, cwd), message });
+    out.skipped += 1;
   };
   const walk = async (dir: string): Promise<void> => {
     let entries;
@@ -73,32 +96,37 @@ export async function discoverFiles(
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (opts.transcriptsOnly && !TRANSCRIPT_FILE.test(entry.name)) continue;
-        try {
-          const st = await stat(full);
-          if (st.isFile()) add(full, st.size);
-        } catch (err) {
-          out.warnings.push({
-            file: displayName(full, cwd),
-            message: `unreadable, skipped (${(err as Error).message})`,
-          });
-        }
+        continue;
       }
+      if (opts.transcriptsOnly && !TRANSCRIPT_FILE.test(entry.name)) continue;
+      let st;
+      try {
+        st = await stat(full);
+      } catch (err) {
+        skip(full, statProblem(err));
+        continue;
+      }
+      if (st.isFile()) add(full, st.size);
+      // A symlinked folder is not followed (it may lead back up the tree).
+      else if (!st.isDirectory()) skip(full, NOT_REGULAR);
     }
   };
   for (const root of roots) {
     const abs = path.resolve(cwd, root);
     let st;
     try {
-      st = await lstat(abs);
-      if (st.isSymbolicLink()) st = await stat(abs);
-    } catch {
-      if (opts.explicit) out.missing.push(root);
+      st = await stat(abs);
+    } catch (err) {
+      if (isAbsent(err)) {
+        if (opts.explicit) out.missing.push(root);
+      } else {
+        skip(abs, statProblem(err));
+      }
       continue;
     }
     if (st.isDirectory()) await walk(abs);
-    else add(abs, st.size);
+    else if (st.isFile()) add(abs, st.size);
+    else skip(abs, NOT_REGULAR);
   }
   return out;
 }

@@ -215,7 +215,8 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   results.sort((a, b) => (a.file.display < b.file.display ? -1 : a.file.display > b.file.display ? 1 : 0));
   const all: ScanFinding[] = [];
   let linesSkipped = 0;
-  let filesSkipped = 0;
+  // Files discovery set aside (not regular files, loops) count with those found unreadable.
+  let filesSkipped = found.skipped;
   let records = 0;
   let bytes = 0;
   let truncated = false;

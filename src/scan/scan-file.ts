@@ -35,8 +35,11 @@ export interface FileResult {
 const FINGERPRINT_MEMO = 4096;
 
 function errorText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
+  const e = (err ?? {}) as NodeJS.ErrnoException;
+  const message = String(e.message ?? err);
+  // Node's system errors already start with their code ("EACCES: permission denied, open …");
+  // zlib's do not ("unexpected end of file", code Z_BUF_ERROR).
+  return e.code && !message.startsWith(`${e.code}:`) ? `${e.code}: ${message}` : message;
 }
 
 /**

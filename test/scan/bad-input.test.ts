@@ -1,13 +1,18 @@
 /**
  * Bad and awkward input: a truncated JSONL line, a cut HAR, a binary file, an unreadable file,
- * a line over the cap, a truncated gzip — each a warning with file (and line), the scan goes
- * on and the summary counts what was skipped. Gzip files are read through zlib streams.
+ * a line over the cap, a truncated gzip (cut early or late), a FIFO, socket, device or symlink
+ * loop — each a warning with file (and line), the scan goes on and the summary counts what was
+ * skipped. Gzip files are read through zlib streams.
  */
 import assert from 'node:assert/strict';
-import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { chmod, copyFile, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { describe, it, type TestContext } from 'node:test';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { discoverFiles } from '../../src/scan/files.js';
 import { DEFAULT_LIMITS } from '../../src/scan/readers/read-file.js';
 import { loadEngine } from '../../src/scan/engine.js';
 import { prepareFile } from '../../src/scan/scan-file.js';
@@ -78,7 +83,7 @@ describe('bad input', () => {
       t.diagnostic('running as root: permissions do not stop reads, c.jsonl is read');
       assert.equal(report.totals.filesSkipped, 1);
     } else {
-      assert.match(byFile['c.jsonl']!, /unreadable, skipped \(EACCES/);
+      assert.match(byFile['c.jsonl']!, /unreadable, skipped \(EACCES: permission denied, open /);
       assert.equal(report.totals.filesSkipped, 2);
     }
     assert.ok(report.findings.some((f) => f.file.endsWith('b.jsonl')));
@@ -100,7 +105,11 @@ describe('bad input', () => {
     const result = await scan();
     assert.equal(result.skipped, true);
     assert.equal(result.summary.bytes, 0);
-    assert.match(result.warnings[0]!.message, /unreadable, skipped \(ENOENT/);
+    // The code once, as Node's message already starts with it.
+    assert.match(
+      result.warnings[0]!.message,
+      /^unreadable, skipped \(ENOENT: no such file or directory, open /,
+    );
   });
 
   it('a line over the cap is skipped with a warning, without being held in memory', async () => {
@@ -156,6 +165,144 @@ describe('bad input', () => {
     assert.ok(
       report.findings.length > 500 && report.findings.length < 8_000,
       `${report.findings.length} findings before the cut`,
+    );
+  });
+});
+
+describe('truncated gzip inside its first 64 KiB', () => {
+  /** A key, then incompressible text: cut anywhere, the archive inflates to about what it kept. */
+  async function cutGzip(dir: string, name: string, keep: number): Promise<string> {
+    const text = `${AWS}\n${randomBytes(45_000).toString('base64').replace(/.{76}/g, '$&\n')}\n`;
+    const file = path.join(dir, name);
+    await writeFile(file, gzipSync(Buffer.from(text)).subarray(0, keep));
+    return file;
+  }
+
+  it('what inflated before the cut is scanned, then the cut is a warning', async () => {
+    const dir = await tempDir();
+    const file = await cutGzip(dir, 'cut.gz', 20_000);
+    const expected = gunzipSync(await readFile(file), { finishFlush: constants.Z_SYNC_FLUSH });
+    assert.ok(expected.length > 10_000 && expected.length < 64 * 1024, `${expected.length} bytes inflate`);
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.deepEqual(
+      report.findings.map((f) => `${f.line} ${f.value}`),
+      [`1 ${AWS}`],
+    );
+    assert.equal(report.files[0]?.format, 'text');
+    // Every whole line that inflated is read (the one the cut split may be too).
+    const wholeLines = expected.toString().split('\n').length - 1;
+    const records = report.files[0]?.records ?? 0;
+    assert.ok(
+      records === wholeLines || records === wholeLines + 1,
+      `${records} records, ${wholeLines} lines`,
+    );
+    assert.deepEqual(
+      report.warnings.map((w) => w.message),
+      ['reading stopped early (Z_BUF_ERROR: unexpected end of file); findings before this point are kept'],
+    );
+    assert.equal(report.totals.filesSkipped, 0);
+    assert.equal(report.totals.linesSkipped, 1);
+  });
+
+  it('a gzip that inflates to nothing before it fails is unreadable; an empty .gz is an empty file', async () => {
+    const dir = await tempDir();
+    const header = await cutGzip(dir, 'header-only.gz', 8);
+    const magic = path.join(dir, 'magic.gz');
+    await writeFile(magic, Buffer.from([0x1f, 0x8b]));
+    // Gzip magic, then an unknown compression method (0xff): zlib fails on the header.
+    const garbage = path.join(dir, 'garbage.gz');
+    await writeFile(garbage, Buffer.concat([Buffer.from([0x1f, 0x8b]), randomBytes(8).fill(0xff, 0, 1)]));
+    const empty = path.join(dir, 'empty.gz');
+    await writeFile(empty, '');
+    const report = (await scanWithTestEngine([header, magic, garbage, empty])).report!;
+    assert.deepEqual(
+      report.warnings.map((w) => [
+        path.basename(w.file),
+        /^unreadable, skipped \(Z_[A-Z_]+: /.test(w.message),
+      ]),
+      [
+        ['garbage.gz', true],
+        ['header-only.gz', true],
+        ['magic.gz', true],
+      ],
+    );
+    assert.equal(report.totals.filesSkipped, 3);
+    assert.deepEqual(
+      report.files.filter((f) => f.format !== 'skipped').map((f) => [path.basename(f.file), f.records]),
+      [['empty.gz', 0]],
+    );
+  });
+});
+
+describe('paths that are not regular files', () => {
+  /** A folder holding a FIFO, a socket, a symlink to the FIFO, a symlink loop and one real file. */
+  async function oddFolder(t: TestContext): Promise<{ dir: string; fifo: string; loop: string }> {
+    const dir = await tempDir();
+    const fifo = path.join(dir, 'fifo.jsonl');
+    const made = spawnSync('mkfifo', [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'socket.jsonl'), resolve));
+    t.after(() => server.close());
+    await symlink(fifo, path.join(dir, 'to-fifo.jsonl'));
+    const loop = path.join(dir, 'loop-a.jsonl');
+    await symlink(path.join(dir, 'loop-b.jsonl'), loop);
+    await symlink(loop, path.join(dir, 'loop-b.jsonl'));
+    await writeFile(path.join(dir, 'real.jsonl'), `{"text": "${AWS}"}\n`);
+    return { dir, fifo, loop };
+  }
+
+  it('a FIFO, a socket or a device named or found in a folder is skipped with a warning, not read', async (t) => {
+    const { dir, fifo } = await oddFolder(t);
+    // Reading the FIFO would wait forever for a writer: the test timeout would catch it.
+    const named = (await scanWithTestEngine([fifo, '/dev/null'], { cwd: dir })).report!;
+    assert.deepEqual(
+      named.warnings.map((w) => `${w.file}: ${w.message}`),
+      ['fifo.jsonl: not a regular file, skipped', '/dev/null: not a regular file, skipped'],
+    );
+    assert.deepEqual(named.files, []);
+    assert.equal(named.totals.filesSkipped, 2);
+    const walked = (await scanWithTestEngine([dir], { cwd: dir, reveal: true })).report!;
+    assert.deepEqual(
+      walked.warnings.map((w) => `${w.file}: ${w.message}`),
+      [
+        'fifo.jsonl: not a regular file, skipped',
+        'loop-a.jsonl: symlink loop, skipped',
+        'loop-b.jsonl: symlink loop, skipped',
+        'socket.jsonl: not a regular file, skipped',
+        'to-fifo.jsonl: not a regular file, skipped',
+      ],
+    );
+    assert.deepEqual(
+      walked.findings.map((f) => `${f.file} ${f.value}`),
+      [`real.jsonl ${AWS}`],
+    );
+    assert.equal(walked.totals.filesSkipped, 5);
+    const found = await discoverFiles([dir, fifo, '/dev/null'], dir, {
+      transcriptsOnly: false,
+      explicit: true,
+    });
+    // Counted once each, however they were reached.
+    assert.equal(found.skipped, 6);
+    assert.deepEqual(
+      found.files.map((f) => f.display),
+      ['real.jsonl'],
+    );
+  });
+
+  it('a symlink loop given as a path is a symlink loop, not a missing path', async (t) => {
+    const { dir, loop } = await oddFolder(t);
+    const found = await discoverFiles([loop, path.join(dir, 'nope.jsonl')], dir, {
+      transcriptsOnly: false,
+      explicit: true,
+    });
+    assert.deepEqual(found.missing, [path.join(dir, 'nope.jsonl')]);
+    assert.deepEqual(found.warnings, [{ file: 'loop-a.jsonl', message: 'symlink loop, skipped' }]);
+    assert.equal(found.skipped, 1);
+    const report = (await scanWithTestEngine([loop], { cwd: dir })).report!;
+    assert.deepEqual(
+      report.warnings.map((w) => w.message),
+      ['symlink loop, skipped'],
     );
   });
 });

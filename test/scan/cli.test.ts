@@ -16,11 +16,11 @@ import { FIXTURES, fixture, tempDir } from './helpers/run.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
-function airlock(args: string[]) {
+function airlock(args: string[], timeout = 120_000) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: FIXTURES,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout,
     env: { ...process.env, NO_COLOR: '1' },
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
@@ -86,6 +86,20 @@ describe('airlock scan (binary)', { skip: binarySkip }, () => {
       assert.match(clean.stdout, /Fail on critical: 0 findings at or above/);
       assert.equal(airlock(['scan', 'nope.jsonl']).code, 2);
       assert.equal(airlock(['scan', '--format', 'xml', '.']).code, 2);
+    },
+  );
+
+  it(
+    'a named FIFO is skipped with a warning instead of waiting for a writer',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await tempDir();
+      const fifo = path.join(dir, 'pipe.jsonl');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      const res = airlock(['scan', fifo, '--no-progress'], 20_000);
+      assert.equal(res.code, 0, `exit ${res.code} (null: killed after waiting on the FIFO) ${res.stderr}`);
+      assert.match(res.stdout, /pipe\.jsonl: not a regular file, skipped/);
+      assert.match(res.stdout, /^airlock scan: 0 files, /);
     },
   );
 });

@@ -3,7 +3,7 @@
  * with ajv, text grouped by file and category with colour only when asked, and `--output`.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import AjvDraft04 from 'ajv-draft-04';
@@ -120,6 +120,23 @@ describe('reports', () => {
     assert.match(plain.output, /binary\.bin: binary file, skipped/);
     const coloured = await scanWithTestEngine([FIXTURES], { format: 'text', color: true });
     assert.ok(coloured.output.includes('\x1b[1;35mCRITICAL'));
+  });
+
+  it('text: one of a thing is singular, in the header, the file group, the totals and the skipped counts', async () => {
+    const dir = await tempDir();
+    // One record (a cut JSON line, scanned as text): one finding, one line skipped.
+    await writeFile(path.join(dir, 'one.jsonl'), `{"note": "${AWS}"\n`);
+    const one = (await scanWithTestEngine([dir], { format: 'text', cwd: dir })).output;
+    assert.match(one, /^airlock scan: 1 file, [\d.]+ B, 1 record in /);
+    assert.match(one, /^one\.jsonl {2}\([\w-]+, 1 finding\)$/m);
+    assert.match(one, /^Totals: 1 finding \(critical 1, high 0, medium 0, low 0\); by category: secret 1$/m);
+    assert.match(one, /^Skipped: 1 line or entry \(see warnings\)$/m);
+    assert.match(one, /^Fail on high: 1 finding at or above$/m);
+    await writeFile(path.join(dir, 'two.jsonl'), `{"ok": 1}\n{"note": "${AWS}"\n`);
+    const two = (await scanWithTestEngine([dir], { format: 'text', cwd: dir })).output;
+    assert.match(two, /^airlock scan: 2 files, [\d.]+ B, 3 records in /);
+    assert.match(two, /^Totals: 2 findings /m);
+    assert.match(two, /^Skipped: 2 lines or entries /m);
   });
 
   it('--output writes the report to a file and returns no output', async () => {

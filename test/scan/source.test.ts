@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { openSource, type Source } from '../../src/scan/readers/source.js';
 import { tempDir } from './helpers/run.js';
 
@@ -59,5 +60,31 @@ describe('openSource', () => {
       // Opened and closed without reading (a binary file, say): its buffers go back too.
       (await openSource(files[3]!.file)).close();
     }
+  });
+
+  it('a gzip cut before 64 KiB inflate: the head holds what inflated, then the chunks end in the error', async () => {
+    const dir = await tempDir();
+    const content = Buffer.from(randomBytes(50_000).toString('hex'));
+    const gz = gzipSync(content);
+    const file = path.join(dir, 'cut.gz');
+    await writeFile(file, gz.subarray(0, Math.floor(gz.length / 4)));
+    const source = await openSource(file);
+    assert.equal(source.gzip, true);
+    assert.equal(source.complete, false);
+    assert.ok(source.head.length > 10_000 && source.head.length < 64 * 1024, `${source.head.length}`);
+    assert.ok(content.subarray(0, source.head.length).equals(source.head));
+    const read: Buffer[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of source.chunks) read.push(Buffer.from(chunk));
+      })(),
+      { code: 'Z_BUF_ERROR' },
+    );
+    assert.ok(Buffer.concat(read).equals(source.head));
+
+    // Cut inside the gzip header: nothing inflated, nothing to scan.
+    const header = path.join(dir, 'header.gz');
+    await writeFile(header, gz.subarray(0, 6));
+    await assert.rejects(openSource(header), { code: 'Z_BUF_ERROR' });
   });
 });

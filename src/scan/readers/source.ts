@@ -141,26 +141,39 @@ async function openGzip(file: string, onRawBytes?: (n: number) => void): Promise
   raw.on('error', (err) => gunzip.destroy(err));
   const stream: Readable = raw.pipe(gunzip);
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const buffered: Buffer[] = [];
-  let headLength = 0;
-  let ended = false;
-  while (headLength < HEAD_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    buffered.push(next.value);
-    headLength += next.value.length;
-  }
-  const head = Buffer.concat(buffered);
   const close = (): void => {
     raw.destroy();
     stream.destroy();
   };
+  const buffered: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  // An archive cut short within its first 64 KiB still gives what inflated before the cut: it is
+  // sniffed and scanned, and the error comes after it, as it does for a cut further in.
+  let cut: { error: unknown } | undefined;
+  try {
+    while (headLength < HEAD_BYTES) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      buffered.push(next.value);
+      headLength += next.value.length;
+    }
+  } catch (error) {
+    if (headLength === 0) {
+      // Nothing inflated before the error (a bad or cut header): nothing to scan, so unreadable.
+      close();
+      throw error;
+    }
+    cut = { error };
+  }
+  const head = Buffer.concat(buffered);
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
       if (head.length > 0) yield head;
+      if (cut) throw cut.error;
       if (ended) return;
       for (;;) {
         const next = await iterator.next();

@@ -22,6 +22,11 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+/** "1 file", "2 files": a count with its noun in the right number. */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();
   for (const item of items) {
@@ -40,18 +45,14 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   out.push(
     c(
       BOLD,
-      `airlock scan: ${t.files} files, ${formatBytes(t.bytes)}, ${t.records} records in ${(report.durationMs / 1000).toFixed(1)} s`,
+      `airlock scan: ${count(t.files, 'file')}, ${formatBytes(t.bytes)}, ${count(t.records, 'record')} in ${(report.durationMs / 1000).toFixed(1)} s`,
     ),
   );
   out.push('');
   const formats = new Map(report.files.map((f) => [f.file, f.format]));
   for (const [file, findings] of groupBy(report.findings, (f) => f.file)) {
     out.push(
-      c(BOLD, `${file}`) +
-        c(
-          DIM,
-          `  (${formats.get(file) ?? '?'}, ${findings.length} finding${findings.length === 1 ? '' : 's'})`,
-        ),
+      c(BOLD, `${file}`) + c(DIM, `  (${formats.get(file) ?? '?'}, ${count(findings.length, 'finding')})`),
     );
     for (const [category, list] of groupBy(findings, (f: ScanFinding): Category => f.category)) {
       out.push(`  ${category}`);
@@ -79,10 +80,12 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   const cats = Object.entries(t.byCategory)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  out.push(c(BOLD, `Totals: ${t.findings} findings`) + ` (${sev})${cats ? `; by category: ${cats}` : ''}`);
+  out.push(
+    c(BOLD, `Totals: ${count(t.findings, 'finding')}`) + ` (${sev})${cats ? `; by category: ${cats}` : ''}`,
+  );
   const skipped: string[] = [];
-  if (t.filesSkipped > 0) skipped.push(`${t.filesSkipped} file${t.filesSkipped === 1 ? '' : 's'}`);
-  if (t.linesSkipped > 0) skipped.push(`${t.linesSkipped} line${t.linesSkipped === 1 ? '' : 's'} or entries`);
+  if (t.filesSkipped > 0) skipped.push(count(t.filesSkipped, 'file'));
+  if (t.linesSkipped > 0) skipped.push(count(t.linesSkipped, 'line or entry', 'lines or entries'));
   if (skipped.length > 0) out.push(`Skipped: ${skipped.join(', ')} (see warnings)`);
   if (t.baselined > 0) out.push(`Accepted by the baseline: ${t.baselined}`);
   if (report.truncated) out.push('Some findings were not listed (over the per-file limit; see warnings).');
@@ -91,6 +94,6 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
       ['low', 'medium', 'high', 'critical'].indexOf(f.severity) >=
       ['low', 'medium', 'high', 'critical'].indexOf(report.failOn),
   ).length;
-  out.push(`Fail on ${report.failOn}: ${failing} finding${failing === 1 ? '' : 's'} at or above`);
+  out.push(`Fail on ${report.failOn}: ${count(failing, 'finding')} at or above`);
   return `${out.join('\n')}\n`;
 }
