@@ -11,6 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { splitLines } from '../../src/scan/readers/lines.js';
 import { runScan } from '../../src/scan/run.js';
 import { AWS, GHP, findingsOf, scanWithTestEngine, tempDir, where } from './helpers/run.js';
 
@@ -142,6 +143,20 @@ describe('input the readers used to misread', () => {
       findings.map((f) => [f.ruleId, f.value]),
       [['test.aws-access-key', AWS]],
     );
+  });
+
+  it('the line a read error cuts is handed over before the error', async () => {
+    async function* cut(): AsyncGenerator<Buffer> {
+      yield Buffer.from('first line\nkey ' + AWS.slice(0, 10));
+      yield Buffer.from(AWS.slice(10));
+      throw new Error('unexpected end of file');
+    }
+    const lines: string[] = [];
+    await assert.rejects(async () => {
+      for await (const batch of splitLines(cut(), 1024))
+        lines.push(...batch.lines.map((l) => `${l.number} ${l.text}`));
+    }, /unexpected end of file/);
+    assert.deepEqual(lines, ['1 first line', `2 key ${AWS}`]);
   });
 
   it("a warning about a record that is not JSON does not repeat the record's text", async () => {

@@ -47,44 +47,52 @@ export async function* splitLines(
   let pendingBytes = 0;
   let overflow = false;
   let lineNumber = 1;
-  for await (const chunk of chunks) {
-    let batch: LineBatch = { lines: [], tooLong: [] };
-    let batchBytes = 0;
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
-      const end = nl === -1 ? chunk.length : nl;
-      const piece = chunk.subarray(start, end);
-      if (!overflow) {
-        if (pendingBytes + piece.length > maxLineBytes) {
-          overflow = true;
-          pending = [];
-        } else if (piece.length > 0) {
-          pending.push(piece);
+  try {
+    for await (const chunk of chunks) {
+      let batch: LineBatch = { lines: [], tooLong: [] };
+      let batchBytes = 0;
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(NEWLINE, start);
+        const end = nl === -1 ? chunk.length : nl;
+        const piece = chunk.subarray(start, end);
+        if (!overflow) {
+          if (pendingBytes + piece.length > maxLineBytes) {
+            overflow = true;
+            pending = [];
+          } else if (piece.length > 0) {
+            pending.push(piece);
+          }
+        }
+        pendingBytes += piece.length;
+        if (nl === -1) break;
+        if (overflow) batch.tooLong.push({ number: lineNumber, bytes: pendingBytes });
+        else batch.lines.push({ number: lineNumber, text: decode(pending, pendingBytes) });
+        batchBytes += pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        overflow = false;
+        lineNumber += 1;
+        start = nl + 1;
+        // The chunk stays valid while its lines are handed over: the next one is not asked for.
+        if (batchBytes >= BATCH_BYTES) {
+          yield batch;
+          batch = { lines: [], tooLong: [] };
+          batchBytes = 0;
         }
       }
-      pendingBytes += piece.length;
-      if (nl === -1) break;
-      if (overflow) batch.tooLong.push({ number: lineNumber, bytes: pendingBytes });
-      else batch.lines.push({ number: lineNumber, text: decode(pending, pendingBytes) });
-      batchBytes += pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      overflow = false;
-      lineNumber += 1;
-      start = nl + 1;
-      // The chunk stays valid while its lines are handed over: the next one is not asked for.
-      if (batchBytes >= BATCH_BYTES) {
-        yield batch;
-        batch = { lines: [], tooLong: [] };
-        batchBytes = 0;
+      // Pieces still pending point into `chunk`; copy them so the chunk can be released.
+      if (pending.length > 0 && pending[pending.length - 1]!.buffer === chunk.buffer) {
+        pending[pending.length - 1] = Buffer.from(pending[pending.length - 1]!);
       }
+      if (batch.lines.length > 0 || batch.tooLong.length > 0) yield batch;
     }
-    // Pieces still pending point into `chunk`; copy them so the chunk can be released.
-    if (pending.length > 0 && pending[pending.length - 1]!.buffer === chunk.buffer) {
-      pending[pending.length - 1] = Buffer.from(pending[pending.length - 1]!);
-    }
-    if (batch.lines.length > 0 || batch.tooLong.length > 0) yield batch;
+  } catch (err) {
+    // The reading stopped mid-file (a truncated gzip, an I/O error): the line it cut is still
+    // handed over, so that what it holds is scanned before the error is reported.
+    if (!overflow && pendingBytes > 0)
+      yield { lines: [{ number: lineNumber, text: decode(pending, pendingBytes) }], tooLong: [] };
+    throw err;
   }
   if (overflow) yield { lines: [], tooLong: [{ number: lineNumber, bytes: pendingBytes }] };
   else if (pendingBytes > 0)
