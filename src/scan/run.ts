@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SEVERITIES, type Severity } from '../detect/types.js';
 import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
+import { terminalSafe } from './report/terminal-safe.js';
 import { defaultRoots, discoverFiles, type FoundFile } from './files.js';
 import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
 import { ROOMY_HEAP_MB, scanInWorkers, workerHeapMb } from './pool.js';
@@ -270,7 +271,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   let errors = '';
   if (format !== 'text' || opts.output) {
     for (const w of warnings.slice(0, 20))
-      errors += `airlock scan: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`;
+      errors += `airlock scan: warning: ${terminalSafe(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)}\n`;
     if (warnings.length > 20) errors += `airlock scan: ${warnings.length - 20} more warnings in the report\n`;
   }
   const failing = findings.some((f) => rank(f.severity) >= rank(failOn));

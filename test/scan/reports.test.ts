@@ -139,6 +139,24 @@ describe('reports', () => {
     assert.match(two, /^Skipped: 2 lines or entries /m);
   });
 
+  it('text: control characters from the files (names, values, warnings) are shown escaped, not obeyed', async () => {
+    const dir = await tempDir();
+    const name = 'evil\u001b]0;PWNED\u0007.jsonl';
+    await writeFile(
+      path.join(dir, name), // A value holding ESC (escaped in the JSON), then a line that is not JSON: a warning.
+      `{"k":"key ${AWS}\\u001b[2J"}\n{"k": \u001b]0;x\u0007}\n`,
+    );
+    const text = (await scanWithTestEngine([dir], { format: 'text', cwd: dir, reveal: true })).output;
+    // Warnings go to stderr when the report is not text for the terminal.
+    const stderr = (await scanWithTestEngine([dir], { format: 'json', cwd: dir })).errors;
+    for (const shown of [text, stderr]) {
+      // eslint-disable-next-line no-control-regex -- control characters are what must not be there
+      assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(shown), JSON.stringify(shown));
+      assert.match(shown, /evil\\u001b\]0;PWNED\\u0007\.jsonl/);
+    }
+    assert.match(text, /jsonl:2: not valid JSON \(Unexpected token U\+001B\)/);
+  });
+
   it('--output writes the report to a file and returns no output', async () => {
     const dir = await tempDir();
     const out = path.join(dir, 'report.sarif');

@@ -6,6 +6,7 @@
 import type { Category, Severity } from '../../detect/types.js';
 import { formatBytes } from '../progress.js';
 import type { ScanFinding, ScanReport } from '../types.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const SEVERITY_COLOURS: Record<Severity, string> = {
   critical: '\x1b[1;35m',
@@ -19,7 +20,9 @@ const RESET = '\x1b[0m';
 
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '-';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return terminalSafe(
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''),
+  );
 }
 
 /** "1 file", "2 files": a count with its noun in the right number. */
@@ -52,13 +55,14 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   const formats = new Map(report.files.map((f) => [f.file, f.format]));
   for (const [file, findings] of groupBy(report.findings, (f) => f.file)) {
     out.push(
-      c(BOLD, `${file}`) + c(DIM, `  (${formats.get(file) ?? '?'}, ${count(findings.length, 'finding')})`),
+      c(BOLD, terminalSafe(file)) +
+        c(DIM, `  (${formats.get(file) ?? '?'}, ${count(findings.length, 'finding')})`),
     );
     for (const [category, list] of groupBy(findings, (f: ScanFinding): Category => f.category)) {
       out.push(`  ${category}`);
       for (const f of list) {
         const sev = c(SEVERITY_COLOURS[f.severity], f.severity.toUpperCase().padEnd(8));
-        const shown = f.value !== undefined ? f.value : f.preview;
+        const shown = terminalSafe(f.value !== undefined ? f.value : f.preview);
         const times = f.occurrences > 1 ? c(DIM, ` ×${f.occurrences}`) : '';
         out.push(
           `    ${sev} ${String(f.line).padStart(6)}  ${formatPath(f.path)}  ${c(DIM, f.role)}  ${f.ruleId}  ${shown}${times}`,
@@ -71,7 +75,7 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   if (report.warnings.length > 0) {
     out.push(c(BOLD, `Warnings (${report.warnings.length}):`));
     for (const w of report.warnings)
-      out.push(`  ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
+      out.push(`  ${terminalSafe(`${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`)}`);
     out.push('');
   }
   const sev = (['critical', 'high', 'medium', 'low'] as const)
