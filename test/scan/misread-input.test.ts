@@ -134,6 +134,34 @@ describe('input the readers used to misread', () => {
     assert.deepEqual(report.findings.map(where), [`1 message.content user test.github-token ${GHP}`]);
   });
 
+  it('UTF-16 text and transcripts, with or without a byte order mark, are read', async () => {
+    const text = `deploy log\r\nkey ${AWS}\r\ntoken ${GHP}\r\n`;
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const files = [
+      await write('bom-le.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), le])),
+      await write('bom-be.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), be])),
+      await write('plain-le.txt', le),
+    ];
+    for (const file of files) {
+      const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+      assert.equal(report.files[0]?.format, 'text', file);
+      assert.deepEqual(report.warnings, [], file);
+      assert.deepEqual(
+        report.findings.map((f) => `${f.line} ${f.ruleId} ${f.value}`),
+        [`2 test.aws-access-key ${AWS}`, `3 test.github-token ${GHP}`],
+      );
+    }
+    const transcript = Buffer.from(
+      claudeRecord('hi', 'u1') + '\n' + claudeRecord(`see ${GHP}`, 'u2') + '\n',
+      'utf16le',
+    );
+    const report = (await scanWithTestEngine([await write('session.jsonl', transcript)], { reveal: true }))
+      .report!;
+    assert.equal(report.files[0]?.format, 'claude-code');
+    assert.deepEqual(report.findings.map(where), [`2 message.content user test.github-token ${GHP}`]);
+  });
+
   it('values nested deeper than the walk goes are still scanned', async () => {
     let deep: unknown = `key ${AWS}`;
     for (let i = 0; i < 70; i++) deep = { a: deep };

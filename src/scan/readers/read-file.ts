@@ -18,6 +18,7 @@ import { splitLines } from './lines.js';
 import { requestBodyLeaves } from './request-body.js';
 import { classifyRecord, sniff } from './sniff.js';
 import { openSource } from './source.js';
+import { utf16AsUtf8, utf16HeadAsUtf8, utf16Of } from './utf16.js';
 import type { Leaf, LeafSink } from './walk.js';
 import { Batcher, timestampOf, type ReadBatch } from './batcher.js';
 
@@ -264,7 +265,10 @@ export async function openFile(
   onRawBytes?: (n: number) => void,
 ): Promise<OpenedFile> {
   const source = await openSource(file, onRawBytes);
-  const sniffed = sniff(source.head, source.complete, file);
+  const utf16 = utf16Of(source.head);
+  const head = utf16 ? utf16HeadAsUtf8(source.head, utf16) : source.head;
+  const chunks = utf16 ? utf16AsUtf8(source.chunks, utf16) : source.chunks;
+  const sniffed = sniff(head, source.complete, file);
   const fail = (reason: string): OpenedFile => {
     source.close();
     return { ok: false, reason };
@@ -273,26 +277,26 @@ export async function openFile(
     case 'binary':
       return fail('binary file');
     case 'empty':
-      return { ok: true, format: 'text', batches: readLines(source.chunks, 'text', displayName, limits) };
+      return { ok: true, format: 'text', batches: readLines(chunks, 'text', displayName, limits) };
     case 'har':
       return {
         ok: true,
         format: 'har',
-        batches: readElements(source.chunks, 'har', ['log', 'entries'], displayName, limits),
+        batches: readElements(chunks, 'har', ['log', 'entries'], displayName, limits),
       };
     case 'session-document':
       return {
         ok: true,
         format: sniffed.format,
-        batches: readElements(source.chunks, sniffed.format, sniffed.target, displayName, limits),
+        batches: readElements(chunks, sniffed.format, sniffed.target, displayName, limits),
       };
     case 'json':
-      return { ok: true, format: 'json', batches: readDocument(source.chunks, displayName, limits) };
+      return { ok: true, format: 'json', batches: readDocument(chunks, displayName, limits) };
     case 'json-array':
       return {
         ok: true,
         format: 'json',
-        batches: readElements(source.chunks, 'json', [], displayName, limits),
+        batches: readElements(chunks, 'json', [], displayName, limits),
       };
     case 'lines':
       if (sniffed.longFirstLine) {
@@ -304,13 +308,13 @@ export async function openFile(
         return {
           ok: true,
           format: sniffed.format,
-          batches: readLines(source.chunks, sniffed.format, displayName, lineLimits, file),
+          batches: readLines(chunks, sniffed.format, displayName, lineLimits, file),
         };
       }
       return {
         ok: true,
         format: sniffed.format,
-        batches: readLines(source.chunks, sniffed.format, displayName, limits),
+        batches: readLines(chunks, sniffed.format, displayName, limits),
       };
   }
 }
