@@ -155,6 +155,13 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   if (found.missing.length > 0) return usage(`no such file or folder: ${found.missing.join(', ')}`);
 
   const warnings: ScanWarning[] = [...found.warnings];
+  // "No findings" alone would read as "your transcripts are clean" when there were none to read.
+  if (!explicit && found.files.length === 0) {
+    warnings.push({
+      file: roots.join(', '),
+      message: 'no assistant transcripts found in these folders; name the files or folders to scan',
+    });
+  }
   const results: { result: FileResult; file: FoundFile }[] = [];
   const totalBytes = found.files.reduce((n, f) => n + f.size, 0);
   const progress = new Progress(opts.progress, found.files.length, totalBytes);

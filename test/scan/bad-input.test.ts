@@ -297,6 +297,17 @@ describe('paths that are not regular files', () => {
     );
   });
 
+  it('no path and no transcripts in the default folders: a warning says so, not a bare "No findings"', async () => {
+    const home = await tempDir();
+    const result = await scanWithTestEngine([], { home, format: 'text' });
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(
+      result.report!.warnings.map((w) => w.message),
+      ['no assistant transcripts found in these folders; name the files or folders to scan'],
+    );
+    assert.match(result.output, /\.claude\/projects, .*\.codex\/sessions/);
+  });
+
   it('a symlink loop given as a path is a symlink loop, not a missing path', async (t) => {
     const { dir, loop } = await oddFolder(t);
     const found = await discoverFiles([loop, path.join(dir, 'nope.jsonl')], dir, {
