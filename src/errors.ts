@@ -22,6 +22,12 @@ export interface ErrorDef {
   kind: ErrorKind;
   /** What happened and what to do; `{detail}` is replaced by the call site's detail. */
   message: string;
+  /**
+   * The same request would fail the same way again: clients are told not to retry it
+   * (`x-should-retry: false`, which the Anthropic and OpenAI SDKs obey), since the SDKs retry
+   * every 5xx by default and each retry of a provider request costs a whole generation.
+   */
+  final?: true;
 }
 
 export const ERRORS = {
@@ -55,6 +61,32 @@ export const ERRORS = {
       'Airlock does not proxy WebSocket connections ({detail}): it inspects HTTP requests. Use the HTTP API ' +
       '(streaming over SSE); for Codex, set supports_websockets = false on the provider.',
   },
+  AIRLOCK_NONCANONICAL_PATH: {
+    status: 400,
+    kind: 'invalid_request',
+    message:
+      'Request path {detail}. Airlock inspects an endpoint only under its exact spelling and refuses ' +
+      'other spellings of it (empty or dot segments, percent-encoded characters, a different case), ' +
+      'which the provider may read as the same endpoint, so that nothing reaches it uninspected. ' +
+      'Fix the base URL or path the client uses.',
+  },
+  AIRLOCK_HEADERS_TOO_LARGE: {
+    status: 431,
+    kind: 'too_large',
+    message:
+      'Request headers are larger than the gateway accepts ({detail}). Send fewer or smaller headers ' +
+      '(custom headers such as ANTHROPIC_CUSTOM_HEADERS, cookies).',
+  },
+  AIRLOCK_BAD_HTTP: {
+    status: 400,
+    kind: 'invalid_request',
+    message: 'The request is not valid HTTP/1.1 ({detail}); the gateway could not read it.',
+  },
+  AIRLOCK_REQUEST_TIMEOUT: {
+    status: 408,
+    kind: 'timeout',
+    message: "The request's headers did not arrive in time ({detail}). Retry.",
+  },
   AIRLOCK_UNKNOWN_ROUTE: {
     status: 404,
     kind: 'not_found',
@@ -72,6 +104,15 @@ export const ERRORS = {
     kind: 'timeout',
     message:
       'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
+  },
+  AIRLOCK_ANSWER_TOO_LARGE: {
+    status: 502,
+    kind: 'api_error',
+    final: true,
+    message:
+      'The upstream answer is larger than Airlock reads whole to restore its surrogates ({detail}). ' +
+      'Raise `limits.max_answer` in the Airlock config, or ask for a streamed answer (`stream: true`), ' +
+      'which is restored as it arrives.',
   },
   AIRLOCK_POLICY_BLOCKED: {
     status: 403,
@@ -110,14 +151,21 @@ export class AirlockError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly kind: ErrorKind;
+  /** See ErrorDef.final. */
+  readonly final: boolean;
 
   constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
     const def: ErrorDef = ERRORS[code];
-    super(def.message.replace('{detail}', detail), options);
+    // A function, so that a `$&` or `$'` in the detail (a path the client sent) is not read as a pattern.
+    super(
+      def.message.replace('{detail}', () => detail),
+      options,
+    );
     this.name = 'AirlockError';
     this.code = code;
     this.status = def.status;
     this.kind = def.kind;
+    this.final = def.final === true;
   }
 }
 

@@ -61,6 +61,91 @@ export function resolveDialect(provider: Provider, method: string, path: string)
   return ROUTES[provider].get(clean) ?? PASSTHROUGH[provider];
 }
 
+/** An inspected endpoint that a path spells another way. */
+export interface InspectedAlias {
+  dialect: Dialect;
+  /** The exact spelling of the endpoint (without a query string), to point the client at. */
+  path: string;
+}
+
+/**
+ * What can make a path another spelling of an endpoint, case aside: empty and dot segments,
+ * percent-encoding, backslashes (which WHATWG URL parsers read as slashes), `;` path parameters
+ * (which servlet containers strip, `..;` included) and a fragment (which a URL parser drops).
+ */
+const MAY_BE_RESPELLED = /\/[/.]|[%\\;#]/;
+
+/** Decoded before comparing: the unreserved characters (RFC 3986 §2.3) and those that split a path. */
+const DECODED_IN_PATHS = /^[A-Za-z0-9\-._~/\\:;]$/;
+
+/**
+ * The endpoint a POST to `path` reaches at a provider that normalises paths, when resolveDialect
+ * does not inspect `path` itself: undefined for every path that is inspected as it is or that
+ * no normalisation turns into an inspected endpoint. Upstreams and the proxies before them
+ * collapse empty segments, resolve dot segments, decode percent-encoded characters or ignore
+ * case to different degrees; a path that any of these makes an inspected endpoint must not
+ * leave uninspected, so the caller refuses it and names the exact spelling instead.
+ */
+export function inspectedAlias(provider: Provider, method: string, path: string): InspectedAlias | undefined {
+  if (method.toUpperCase() !== 'POST' || resolveDialect(provider, method, path) !== PASSTHROUGH[provider])
+    return undefined;
+  let clean = pathOnly(path);
+  if (MAY_BE_RESPELLED.test(clean)) clean = normalisePath(clean);
+  else if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
+  if (provider === 'gemini') {
+    const m = GEMINI_ACTION_ANY_CASE.exec(clean);
+    if (!m) return undefined;
+    const [, version, collection, model, action] = m as unknown as [string, string, string, string, string];
+    return {
+      dialect: gemini,
+      path: `/${version.toLowerCase()}/${GEMINI_SPELLING.get(collection.toLowerCase())!}/${model}:${GEMINI_SPELLING.get(action.toLowerCase())!}`,
+    };
+  }
+  const exact = ROUTES_ANY_CASE[provider].get(clean.toLowerCase());
+  return exact === undefined ? undefined : { dialect: ROUTES[provider].get(exact)!, path: exact };
+}
+
+/**
+ * `path` as RFC 3986 normalisation and the usual server leniencies leave it: fragment dropped,
+ * unreserved and separator characters decoded, backslashes as slashes, `;` parameters dropped,
+ * empty and `.` segments removed, `..` segments resolved (never above the root).
+ */
+function normalisePath(path: string): string {
+  const hash = path.indexOf('#');
+  let p = hash === -1 ? path : path.slice(0, hash);
+  if (p.includes('%'))
+    p = p.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+      const char = String.fromCharCode(parseInt(hex, 16));
+      return DECODED_IN_PATHS.test(char) ? char : escape;
+    });
+  const segments: string[] = [];
+  for (const raw of p.split(/[/\\]/)) {
+    const semicolon = raw.indexOf(';');
+    const segment = semicolon === -1 ? raw : raw.slice(0, semicolon);
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/** ROUTES keyed by their lower-cased paths, each to its exact spelling. */
+const ROUTES_ANY_CASE: Readonly<Record<Provider, ReadonlyMap<string, string>>> = {
+  anthropic: new Map([...ROUTES.anthropic.keys()].map((k) => [k.toLowerCase(), k])),
+  openai: new Map([...ROUTES.openai.keys()].map((k) => [k.toLowerCase(), k])),
+  gemini: new Map(),
+};
+
+const GEMINI_ACTION_ANY_CASE =
+  /^\/(v1(?:alpha|beta)?)\/(models|tunedModels)\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/i;
+
+const GEMINI_SPELLING: ReadonlyMap<string, string> = new Map(
+  ['models', 'tunedModels', 'generateContent', 'streamGenerateContent', 'countTokens'].map((w) => [
+    w.toLowerCase(),
+    w,
+  ]),
+);
+
 export { anthropicComplete, anthropicMessages, gemini, openaiChat, openaiResponses };
 export { geminiAnswerFormat } from './gemini.js';
 export { getAt, rebuild, setAt, JsonPathError, type TextEdit } from './json-path.js';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
-import { resolveDialect } from '../dialects/index.js';
+import { inspectedAlias, resolveDialect } from '../dialects/index.js';
 import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
 import { withinMs } from '../deadline.js';
@@ -143,6 +143,9 @@ export async function proxyRequest(
     const upgrade = req.headers.upgrade;
     if (upgrade !== undefined && /\bwebsocket\b/i.test(upgrade))
       throw new AirlockError('AIRLOCK_WEBSOCKET_UNSUPPORTED', `${method} ${route.path}`);
+    // Only a POST that no dialect took can spell an inspected endpoint another way; the requests
+    // that are inspected (nearly all of them) skip the check.
+    if (dialect.id === 'passthrough' && method === 'POST') refuseAlias(route, method, ex);
     const refused = ctx.admit?.();
     if (refused) throw refused;
     await handle(scope);
@@ -158,6 +161,22 @@ export async function proxyRequest(
     if (gone.aborted) return settle(res.headersSent ? res.statusCode : 0);
     settle(res.headersSent ? res.statusCode : error.status, () => sendError(res, route.provider, error));
   }
+}
+
+/**
+ * Throws when the request's path is another spelling of an inspected endpoint: forwarded as it
+ * is, it would reach that endpoint at an upstream that normalises paths, uninspected.
+ */
+function refuseAlias(route: ProviderRoute, method: string, ex: Exchange): void {
+  const alias = inspectedAlias(route.provider, method, route.path);
+  if (!alias) return;
+  // Recorded as the endpoint it aims at, so the audit log shows what was tried.
+  ex.dialect = alias.dialect.id;
+  const prefix = `/${route.provider}`;
+  throw new AirlockError(
+    'AIRLOCK_NONCANONICAL_PATH',
+    `${prefix}${route.path} refused: use ${prefix}${alias.path}`,
+  );
 }
 
 /** One exchange as the steps of its handling share it. */
@@ -414,8 +433,8 @@ function dispatchUpstream(
 }
 
 /** A JSON answer to restore that is, or decodes to, more than limits.max_answer. */
-function answerTooLarge(): AirlockError {
-  return new AirlockError('AIRLOCK_INTERNAL', 'upstream answer larger than limits.max_answer');
+function answerTooLarge(limit: number): AirlockError {
+  return new AirlockError('AIRLOCK_ANSWER_TOO_LARGE', `more than limits.max_answer, ${limit} bytes`);
 }
 
 function isSse(headers: Record<string, string | string[] | undefined>): boolean {
@@ -610,7 +629,7 @@ class Relay implements Dispatcher.DispatchHandler {
     if (this.collected) {
       this.collectedSize += chunk.length;
       if (this.collectedSize > this.ctx.config.limits.max_answer) {
-        this.failBeforeAnswer(answerTooLarge());
+        this.failBeforeAnswer(answerTooLarge(this.ctx.config.limits.max_answer));
         return;
       }
       this.collected.push(chunk);
@@ -661,8 +680,9 @@ class Relay implements Dispatcher.DispatchHandler {
       this.done = true;
       this.reject(upstreamError(err, this.origin));
     } else if (this.collected) {
+      // Nothing of the answer went out yet: the client can still hear why, as before one started.
       this.done = true;
-      this.reject(err);
+      this.reject(upstreamError(err, `answer from ${this.origin}`));
     } else {
       this.brokeOff(err);
     }
@@ -770,7 +790,7 @@ class Relay implements Dispatcher.DispatchHandler {
       },
       (err: unknown) => {
         if ((err as AirlockError).code === 'AIRLOCK_DECODED_TOO_LARGE') {
-          this.reject(answerTooLarge());
+          this.reject(answerTooLarge(this.ctx.config.limits.max_answer));
           return;
         }
         this.ctx.log.warn(

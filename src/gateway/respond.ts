@@ -25,7 +25,14 @@ export function sendError(res: ServerResponse, provider: Provider | undefined, e
     res.destroy(err);
     return;
   }
-  sendJson(res, err.status, providerErrorBody(provider, err), { 'x-airlock-error': err.code });
+  sendJson(res, err.status, providerErrorBody(provider, err), errorHeaders(err));
+}
+
+/** The headers of every error answer the gateway writes itself. */
+export function errorHeaders(err: AirlockError): Record<string, string> {
+  return err.final
+    ? { 'x-airlock-error': err.code, 'x-should-retry': 'false' }
+    : { 'x-airlock-error': err.code };
 }
 
 /** The SSE event each provider's SDK recognizes as an error inside a stream. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { AirlockError } from '../errors.js';
+import { answerClientError } from './client-error.js';
 import type { ExchangeListener, ExchangeReporter } from './exchange.js';
 import { passThroughInspector, type Inspector } from './inspector.js';
 import { proxyRequest, type ProxyContext } from './proxy.js';
@@ -80,12 +81,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
   const extra = opts.routes ?? [];
 
-  const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+  const maxHeaderSize = 64 * 1024;
+  const server = createServer({ maxHeaderSize, keepAliveTimeout: 65_000 }, (req, res) => {
     void dispatch(req, res);
   });
   // A request body can take long to arrive; upstream timeouts bound the rest.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  server.on('clientError', (err, socket) =>
+    answerClientError(err, socket, { maxHeaderSize, headersTimeoutMs: server.headersTimeout }, logger),
+  );
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

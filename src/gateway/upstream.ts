@@ -50,9 +50,15 @@ function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);
+/** Connect, headers (timeouts.headers_ms) and silence within an answer (timeouts.idle_ms). */
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
-/** An error raised before the upstream's answer started, as the gateway reports it. */
+/** An upstream request or answer that failed (unreachable, broke off, timed out), as the gateway reports it. */
 export function upstreamError(err: unknown, origin: string): AirlockError {
   const code = (err as { code?: string }).code ?? '';
   const reason = `${origin}: ${code || (err as Error).message}`;

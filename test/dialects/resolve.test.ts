@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveDialect } from '../../src/dialects/index.js';
+import { inspectedAlias, resolveDialect } from '../../src/dialects/index.js';
 import { getAt, JsonPathError, rebuild, setAt } from '../../src/dialects/json-path.js';
 
 describe('resolveDialect', () => {
@@ -42,6 +42,95 @@ describe('resolveDialect', () => {
     assert.deepEqual(p.answerFields({ choices: [{ message: { content: 'x' } }] }), []);
     assert.equal(p.streaming({ stream: true }, '/v1/files', new URLSearchParams()), false);
   });
+});
+
+describe('inspectedAlias', () => {
+  const aliases: [Parameters<typeof inspectedAlias>, string, string][] = [
+    [['anthropic', 'POST', '//v1/messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1//messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/messages//'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/./messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/x/../messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/../v1/messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/messages/.'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/%6dessages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/%6Dessages?beta=true'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/x/%2E%2E/messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1%2Fmessages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/V1/messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/MESSAGES/count_tokens'], 'anthropic-messages', '/v1/messages/count_tokens'],
+    [['anthropic', 'POST', '/v1/messages;x=1'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/x/..;/messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1\\messages'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/messages#frag'], 'anthropic-messages', '/v1/messages'],
+    [['anthropic', 'POST', '/v1/Complete'], 'anthropic-complete', '/v1/complete'],
+    [['openai', 'POST', '/v1//chat/completions'], 'openai-chat', '/v1/chat/completions'],
+    [['openai', 'POST', '//chat/completions'], 'openai-chat', '/chat/completions'],
+    [['openai', 'POST', '/v1/Responses'], 'openai-responses', '/v1/responses'],
+    [['openai', 'POST', '/v1/responses/%69nput_tokens'], 'openai-responses', '/v1/responses/input_tokens'],
+    [
+      ['gemini', 'POST', '/v1beta//models/x:generateContent'],
+      'gemini-generate',
+      '/v1beta/models/x:generateContent',
+    ],
+    [
+      ['gemini', 'POST', '/v1beta/models/gemini-2.5-pro:streamgeneratecontent?alt=sse'],
+      'gemini-generate',
+      '/v1beta/models/gemini-2.5-pro:streamGenerateContent',
+    ],
+    [
+      ['gemini', 'POST', '/V1BETA/TunedModels/my-model:CountTokens'],
+      'gemini-generate',
+      '/v1beta/tunedModels/my-model:countTokens',
+    ],
+    [
+      ['gemini', 'POST', '/v1beta/models%2Fgemini%2D2.5-pro%3agenerateContent'],
+      'gemini-generate',
+      '/v1beta/models/gemini-2.5-pro:generateContent',
+    ],
+    [['gemini', 'POST', '/v1/./models/m:generateContent'], 'gemini-generate', '/v1/models/m:generateContent'],
+  ];
+  for (const [args, id, path] of aliases) {
+    it(`${args.join(' ')} spells ${path}`, () => {
+      assert.equal(resolveDialect(...args).id, 'passthrough', 'not inspected as it is');
+      const alias = inspectedAlias(...args);
+      assert.equal(alias?.dialect.id, id);
+      assert.equal(alias.path, path);
+      assert.equal(resolveDialect(args[0], 'POST', alias.path).id, id, 'the exact spelling is inspected');
+    });
+  }
+
+  // Inspected as they are, or no spelling of an inspected endpoint: forwarded as before.
+  const none: Parameters<typeof inspectedAlias>[] = [
+    ['anthropic', 'POST', '/v1/messages'],
+    ['anthropic', 'POST', '/v1/messages/'],
+    ['anthropic', 'POST', '/v1/messages?beta=true'],
+    ['anthropic', 'POST', '/v1/messages/batches'],
+    ['anthropic', 'POST', '/v1//messages/batches'],
+    ['anthropic', 'POST', '/v1/files'],
+    ['anthropic', 'GET', '//v1/messages'],
+    ['anthropic', 'GET', '/V1/models'],
+    ['anthropic', 'POST', '/v1/messages%3Fx'],
+    ['anthropic', 'POST', '/v1/me%2573sages'],
+    ['openai', 'POST', '/v1/chat/completions'],
+    ['openai', 'POST', '/v1/files'],
+    ['openai', 'POST', '/v1/responses/resp_1/cancel'],
+    ['openai', 'DELETE', '/v1//responses'],
+    ['gemini', 'POST', '/v1beta/models/gemini-2.5-pro:generateContent'],
+    ['gemini', 'POST', '/v1beta/models/gemini-2.5-pro%3AgenerateContent'],
+    ['gemini', 'POST', '/v1beta/models/Gemini-2.5-Pro:generateContent'],
+    ['gemini', 'POST', '/v1beta/models/x:streamGenerateContent?alt=sse'],
+    ['gemini', 'POST', '/v1beta/models/text-embedding-004:embedContent'],
+    ['gemini', 'POST', '/v1beta/models/text-embedding-004:batchEmbedContents'],
+    ['gemini', 'POST', '/v1beta/cachedContents'],
+    ['gemini', 'POST', '/upload/v1beta/files'],
+    ['gemini', 'GET', '/v1beta//models'],
+  ];
+  for (const args of none) {
+    it(`${args.join(' ')}: no alias`, () => {
+      assert.equal(inspectedAlias(...args), undefined);
+    });
+  }
 });
 
 describe('json-path', () => {

@@ -1,10 +1,11 @@
 /** What the gateway answers to bad requests and failing upstreams, in each provider's shape. */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request } from 'node:http';
+import { connect, Socket, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { answerClientError } from '../../src/gateway/client-error.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startStack, testConfig, type Stack } from '../helpers/stack.js';
 import { httpAnswer } from '../helpers/http.js';
@@ -288,5 +289,155 @@ describe('upstream failures', () => {
     } finally {
       stack.sim.setScript({ reply: [{ text: 'ok' }] });
     }
+  });
+});
+
+describe('another spelling of an inspected endpoint, without a policy too', () => {
+  test('refused in the provider shape; the exact spelling and passthrough paths go on', async () => {
+    stack.sim.reset();
+    const { host, port } = stack.gw;
+    const body = JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] });
+    const send = (path: string) =>
+      httpAnswer(
+        { host, port, path, method: 'POST', headers: { 'content-type': 'application/json' } },
+        {},
+        (req) => req.end(body),
+      );
+    const refused = await send('/openai/v1/chat//completions');
+    assert.equal(refused.status, 400);
+    const error = (JSON.parse(refused.body) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'AIRLOCK_NONCANONICAL_PATH');
+    assert.match(
+      error.message,
+      /^Request path \/openai\/v1\/chat\/\/completions refused: use \/openai\/v1\/chat\/completions\./,
+    );
+    assert.equal((await send('/openai/v1/chat/completions')).status, 200);
+    await send('/openai/v1/chat//completions/x');
+    assert.deepEqual(
+      stack.sim.received.map((r) => r.path),
+      ['/v1/chat/completions', '/v1/chat//completions/x'],
+    );
+  });
+});
+
+/** Writes `parts` to the gateway on a raw connection (a pause between them) and reads until it closes. */
+function rawExchange(parts: (string | Buffer)[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(stack.gw.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+    void (async () => {
+      for (const part of parts) {
+        socket.write(part);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+  });
+}
+
+function parseRaw(raw: string): { status: number; headers: Record<string, string>; body: unknown } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
+  assert.equal(Number(headers['content-length']), Buffer.byteLength(body, 'latin1'));
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as unknown };
+}
+
+describe('requests node:http cannot read', () => {
+  test('headers over 64 KiB: 431 with a JSON body and x-airlock-error, the connection closed cleanly', async () => {
+    stack.sim.reset();
+    const answer = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+      (resolve, reject) => {
+        const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-custom': 'a'.repeat(70_000) },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(MESSAGE));
+      },
+    );
+    assert.equal(answer.status, 431);
+    assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_HEADERS_TOO_LARGE');
+    assert.equal(answer.headers.connection, 'close');
+    // Its request line came in an earlier read than the one that overflowed: the default shape.
+    const body = JSON.parse(answer.body) as { type: string; error: { type: string; message: string } };
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'request_too_large');
+    assert.match(
+      body.error.message,
+      /headers are larger than the gateway accepts \(request line and headers over 64 KiB\)/,
+    );
+    assert.equal(stack.sim.received.length, 0);
+  });
+
+  test('headers over 64 KiB in more than 32 fields: 431 in the provider shape (node:http set the URL aside)', async () => {
+    const fields = Array.from({ length: 40 }, (_, i) => `x-field-${i}: ${'b'.repeat(2000)}\r\n`).join('');
+    const raw = await rawExchange([
+      `POST /openai/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${fields}\r\n`,
+    ]);
+    const answer = parseRaw(raw);
+    assert.equal(answer.status, 431);
+    assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_HEADERS_TOO_LARGE');
+    assert.equal((answer.body as { error: { code: string } }).error.code, 'AIRLOCK_HEADERS_TOO_LARGE');
+  });
+
+  test('a malformed head: 400 AIRLOCK_BAD_HTTP in the shape of the provider in the request line', async () => {
+    const raw = await rawExchange([
+      'POST /gemini/v1beta/models/m:generateContent HTTP/1.1\r\nhost: x\r\ncontent-length: zz\r\n\r\n',
+    ]);
+    const answer = parseRaw(raw);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_BAD_HTTP');
+    const error = (answer.body as { error: { code: number; status: string; message: string } }).error;
+    assert.deepEqual([error.code, error.status], [400, 'INVALID_ARGUMENT']);
+    assert.match(error.message, /not valid HTTP\/1\.1 \(HPE_INVALID_CONTENT_LENGTH/);
+  });
+
+  test('a malformed chunked body: 400 in the shape of the provider of the request under way', async () => {
+    stack.sim.reset();
+    const raw = await rawExchange([
+      'POST /openai/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+      '4\r\n{"mo\r\nzz\r\n',
+    ]);
+    const answer = parseRaw(raw);
+    assert.equal(answer.status, 400);
+    assert.equal((answer.body as { error: { code: string } }).error.code, 'AIRLOCK_BAD_HTTP');
+    assert.equal(stack.sim.received.length, 0);
+  });
+
+  test('no route to be read: 400 in the gateway default shape', async () => {
+    const answer = parseRaw(await rawExchange(['NOT HTTP AT ALL\r\n\r\n']));
+    assert.equal(answer.status, 400);
+    assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_BAD_HTTP');
+    assert.equal((answer.body as { type: string }).type, 'error');
+  });
+
+  test('a destroyed or never connected socket is let go without a throw; the gateway goes on', async () => {
+    const log = { warn: () => {}, debug: () => {} };
+    const limits = { maxHeaderSize: 65536, headersTimeoutMs: 60_000 };
+    const destroyed = new Socket();
+    destroyed.destroy();
+    const overflow = Object.assign(new Error('Parse Error'), { code: 'HPE_HEADER_OVERFLOW' });
+    assert.doesNotThrow(() => answerClientError(overflow, destroyed, limits, log));
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    assert.doesNotThrow(() => answerClientError(reset, new Socket(), limits, log));
+    const throwing = new Socket();
+    throwing.end = () => {
+      throw new Error('write after end');
+    };
+    Object.defineProperty(throwing, 'writable', { value: true });
+    assert.doesNotThrow(() => answerClientError(overflow, throwing, limits, log));
+    assert.ok(throwing.destroyed);
+    assert.equal((await fetch(`${stack.gw.url}/healthz`)).status, 200);
   });
 });

@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +138,10 @@ before(async () => {
         heldArrived?.();
       } else if (kind === 'slow') {
         setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 100);
+      } else if (kind === 'short') {
+        // Ends cleanly, short of its content-length.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+        res.write('{"partial":', () => res.socket?.end());
       } else if (kind === 'broken') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
         res.write('{"partial":');
@@ -169,7 +180,7 @@ function slowPost(
   gw: Gateway,
   path: string,
   order: string[] = [],
-): Promise<{ status: number; body: Buffer }> {
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(`${gw.url}/anthropic${path}`, {
       method: 'POST',
@@ -189,7 +200,7 @@ function slowPost(
       });
       res.on('end', () => {
         order.push('client end');
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
       });
       res.on('error', reject);
     });
@@ -325,10 +336,11 @@ describe('relay while restoring', () => {
     });
   }
 
-  test('JSON compressed all the same that decodes past limits.max_answer: an error in the provider shape', async () => {
+  test('JSON compressed all the same that decodes past limits.max_answer: 502 naming the setting', async () => {
     const res = await slowPost(gw, '/v1/messages?case=gzip-big-json');
-    assert.equal(res.status, 500);
-    assert.match(res.body.toString('utf8'), /max_answer/);
+    assert.equal(res.status, 502);
+    assert.equal(res.headers['x-airlock-error'], 'AIRLOCK_ANSWER_TOO_LARGE');
+    assert.match(res.body.toString('utf8'), /Raise `limits\.max_answer`/);
   });
 
   test('JSON that says gzip and is not: sent as it came, with a warning', async () => {
@@ -393,13 +405,37 @@ describe('relay while restoring', () => {
     assert.match(warnings[0]!, /"contentEncoding":"compress"/);
   });
 
-  test('JSON over limits.max_answer: an error in the provider shape', async () => {
+  test('JSON over limits.max_answer: 502 in the provider shape, naming the setting, not to be retried', async () => {
     const res = await slowPost(gw, '/v1/messages?case=json&pad=100000');
-    assert.equal(res.status, 500);
-    const body = JSON.parse(res.body.toString('utf8')) as { type: string; error: { message: string } };
+    assert.equal(res.status, 502);
+    assert.equal(res.headers['x-airlock-error'], 'AIRLOCK_ANSWER_TOO_LARGE');
+    assert.equal(res.headers['x-should-retry'], 'false');
+    const body = JSON.parse(res.body.toString('utf8')) as {
+      type: string;
+      error: { type: string; message: string };
+    };
     assert.equal(body.type, 'error');
-    assert.match(body.error.message, /max_answer/);
+    assert.equal(body.error.type, 'api_error');
+    assert.match(
+      body.error.message,
+      /larger than Airlock reads whole.*65536 bytes.*Raise `limits\.max_answer`/,
+    );
+    assert.doesNotMatch(body.error.message, /bug/);
   });
+
+  for (const [kind, what] of [
+    ['broken', 'broken off'],
+    ['short', 'ended short of its content-length'],
+  ] as const) {
+    test(`JSON ${what} while collected: 502 AIRLOCK_UPSTREAM_UNREACHABLE, not a 500`, async () => {
+      const res = await slowPost(gw, `/v1/messages?case=${kind}`);
+      assert.equal(res.status, 502);
+      assert.equal(res.headers['x-airlock-error'], 'AIRLOCK_UPSTREAM_UNREACHABLE');
+      const body = JSON.parse(res.body.toString('utf8')) as { error: { type: string; message: string } };
+      assert.equal(body.error.type, 'api_error');
+      assert.doesNotMatch(body.error.message, /bug/);
+    });
+  }
 });
 
 describe('onForwarded: called in the wait for the upstream', () => {
