@@ -5,10 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { auditConfigSchema } from './audit/config.js';
+import { auditConfigSchema, type AuditConfig } from './audit/config.js';
 import type { AuditRecorder } from './audit/recorder.js';
-import { openAudit } from './audit/setup.js';
+import { openAudit, type Audit } from './audit/setup.js';
 import type { AuditStore } from './audit/store.js';
+import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { GatewayStarter } from './run/gateway.js';
@@ -31,6 +32,7 @@ import { loadPolicyOrDefault } from './policy/load.js';
 import { watchGatewayPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
 import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
+import type { Vault } from './redact/vault.js';
 import type { AuditEventInput } from './audit/event.js';
 import type { AuditDecision, AuditFinding } from './audit/types.js';
 
@@ -89,9 +91,125 @@ export function exchangeAuditInput(
   };
 }
 
+/** What a start has opened so far: all of it on close(), the part opened on a failed start. */
+interface Opened {
+  watcher?: PolicyWatcher;
+  egress?: ForwardProxy;
+  dashboard?: Dashboard;
+  gateway?: Gateway;
+  audit?: Audit;
+  vault?: Vault;
+  idTracker?: RedisIdTracker;
+}
+
+/**
+ * Closes every part that is open, each even when one before it failed (a store that cannot
+ * flush must not leave the vault's Redis connection keeping the process alive); throws the
+ * first failure once all were tried.
+ */
+async function closeOpened(opened: Opened): Promise<void> {
+  const steps: (() => unknown)[] = [
+    () => opened.watcher?.close(),
+    () => opened.egress?.close(),
+    // Live feeds are open connections: end them first, or the gateway waits out its grace period.
+    () => opened.dashboard?.close(),
+    () => opened.gateway?.close(),
+    () => opened.audit?.close(),
+    () => opened.vault?.close(),
+    () => opened.idTracker?.close(),
+  ];
+  let failure: { err: unknown } | undefined;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
+}
+
+/**
+ * The two listeners on one port cannot both start; said up front with both settings named,
+ * rather than as the second one's EADDRINUSE after the first is already serving.
+ */
+function checkPorts(config: Config): void {
+  const { listen, egress_proxy: egress } = config;
+  if (!egress.enabled || listen.port === 0 || listen.port !== egress.port || listen.host !== egress.host)
+    return;
+  throw new Error(
+    `listen.port and egress_proxy.port are both ${listen.port} on ${listen.host}: ` +
+      'give one of them another port (--port, --egress-port)',
+  );
+}
+
+/** Which settings a failed listen points at, by the reason the system gave. */
+const HOST_ERRORS = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EADDRNOTAVAIL',
+  'EAFNOSUPPORT',
+  'EINVAL',
+]);
+const PORT_ERRORS = new Set(['EADDRINUSE', 'EACCES']);
+
+/**
+ * A listen error that names the setting behind it (`listen.host`, `egress_proxy.port`, with the
+ * flag that overrides it): the system's `getaddrinfo ENOTFOUND x` alone does not say which of
+ * the two listeners, nor where the value came from.
+ */
+function listenError(
+  err: unknown,
+  section: 'listen' | 'egress_proxy',
+  address: { host: string; port: number },
+): unknown {
+  // Only the system's errors (listen, getaddrinfo); anything else already says what it is.
+  if ((err as NodeJS.ErrnoException).syscall === undefined) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const flags =
+    section === 'listen' ? { host: ' (--host)', port: ' (--port)' } : { host: '', port: ' (--egress-port)' };
+  const setting = HOST_ERRORS.has(code)
+    ? `${section}.host "${address.host}"${flags.host}`
+    : PORT_ERRORS.has(code)
+      ? `${section}.port ${address.port}${flags.port}`
+      : `${section}.host "${address.host}", ${section}.port ${address.port}`;
+  return new Error(`${setting}: ${(err as Error).message}`, { cause: err });
+}
+
 export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
-  const { config, dataDir } = opts;
-  const logger = opts.logger ?? createLogger(config.log_level);
+  checkPorts(opts.config);
+  const logger = opts.logger ?? createLogger(opts.config.log_level);
+  const opened: Opened = {};
+  try {
+    return await openAirlock({ ...opts, logger }, opened);
+  } catch (err) {
+    // A start that fails part-way (the egress port taken, an unreachable audit store) closes
+    // what it opened, so that the command ends instead of serving half an Airlock.
+    await closeOpened(opened).catch((closeErr: unknown) =>
+      logger.error({ err: (closeErr as Error).message }, 'closing after a failed start failed'),
+    );
+    throw err;
+  }
+}
+
+/**
+ * The policy's `audit:` store with the default settings. The policy schema checks it only
+ * roughly (`postgres://` and anything after), so a store the audit schema refuses is reported
+ * with the policy file and key here, not as a bare error from opening it.
+ */
+function policyAuditConfig(policy: CompiledPolicy): AuditConfig {
+  const parsed = auditConfigSchema.safeParse(policy.policy.audit);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    policy.source,
+    parsed.error.issues.map((issue) => `${policy.source}: audit: ${issue.message}`),
+  );
+}
+
+/** startAirlock's work; each part goes into `opened` as soon as it is open. */
+async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Opened): Promise<Airlock> {
+  const { config, dataDir, logger } = opts;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   const policyFile = opts.policyFile ?? config.policy;
@@ -101,11 +219,12 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   // A Redis command unanswered for as long as an inspection may take fails with it.
   const commandTimeout = config.timeouts.inspect_ms;
   const vault = openVault(policy.policy.vault, dataDir, key, { commandTimeoutMs: commandTimeout });
+  opened.vault = vault;
   const surrogates = new Surrogates(key, vault);
   // The same opaque id seen again and again at one place is a tracking id. Counts are shared
   // through Redis when the vault is (several gateways), else kept in memory.
   const idTracker = policy.policy.vault.startsWith('redis')
-    ? new RedisIdTracker({ url: policy.policy.vault, redis: { commandTimeout } })
+    ? (opened.idTracker = new RedisIdTracker({ url: policy.policy.vault, redis: { commandTimeout } }))
     : new MemoryIdTracker();
   const tracker = createPersistentIdDetector({ tracker: idTracker, key });
 
@@ -114,11 +233,12 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
   const inspector = inspectorFor(policy);
 
   // airlock.yaml's audit section, else the policy's store with the default settings (retain 90d).
-  const auditConfig = config.audit ?? auditConfigSchema.parse(policy.policy.audit);
+  const auditConfig = config.audit ?? policyAuditConfig(policy);
   const audit = await openAudit(auditConfig, dataDir, {
     onError: (err) =>
       logger.error({ err: (err as Error).message }, 'audit store error; events spool locally'),
   });
+  opened.audit = audit;
   const { store, recorder } = audit;
   const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
 
@@ -134,6 +254,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         policyInfo: () => policyStatus.info(),
       })
     : undefined;
+  opened.dashboard = dashboard;
   if (dashboard) recorder.onEvent((event, line) => dashboard.publish(event, line));
 
   // The findings part of an exchange's audit event (most of the document), made while the
@@ -176,7 +297,10 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
                 logger.error({ err: (err as Error).message, requestId: ex.id }, 'exchange not recorded');
               }
             }),
+  }).catch((err: unknown) => {
+    throw listenError(err, 'listen', config.listen);
   });
+  opened.gateway = gateway;
 
   // Runs before the answer's last byte, which waits for the returned promise: the records of
   // all exchanges that end in one turn are written to the spool together at its end
@@ -195,7 +319,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
 
   let egress: ForwardProxy | undefined;
   if (config.egress_proxy.enabled) {
-    egress = await startForwardProxy({
+    egress = opened.egress = await startForwardProxy({
       host: config.egress_proxy.host,
       port: config.egress_proxy.port,
       policy: policy.policy.egress,
@@ -205,6 +329,8 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
         metrics.observeEgress(event);
         recorder.record(egressAuditInput(event));
       },
+    }).catch((err: unknown) => {
+      throw listenError(err, 'egress_proxy', config.egress_proxy);
     });
   }
 
@@ -213,9 +339,8 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     vault: policy.policy.vault,
     audit: config.audit === undefined ? policy.policy.audit : undefined,
   };
-  let watcher: PolicyWatcher | undefined;
   if (policyFile) {
-    watcher = watchGatewayPolicy(
+    opened.watcher = watchGatewayPolicy(
       policyFile,
       logger,
       (next) => {
@@ -252,16 +377,7 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     recorder,
     logger,
     policy: () => policy,
-    async close() {
-      watcher?.close();
-      await egress?.close();
-      // Live feeds are open connections: end them first, or the gateway waits out its grace period.
-      await dashboard?.close();
-      await gateway.close();
-      await audit.close();
-      await vault.close();
-      if (idTracker instanceof RedisIdTracker) await idTracker.close();
-    },
+    close: () => closeOpened(opened),
   };
 }
 

@@ -14,8 +14,9 @@
  *     forensic: { max_bytes: 0 }    # keep this much of the body that left (redacted); 0 = off
  */
 import { z } from 'zod';
-import { byteSize } from '../config/byte-size.js';
+import { byteSize, byteSizeOrOff } from '../config/byte-size.js';
 import { parseDuration } from './duration.js';
+import { parseStoreSpec } from './store-spec.js';
 
 const retain = z.string().transform((v, ctx) => {
   if (v === 'forever') return undefined;
@@ -27,9 +28,21 @@ const retain = z.string().transform((v, ctx) => {
   return ms;
 });
 
+/** Checked here, not at open, so that a wrong store is refused with the file, line and key. */
+const store = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    try {
+      parseStoreSpec(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 const auditObject = z
   .object({
-    store: z.string().min(1).default('sqlite'),
+    store: store.default('sqlite'),
     retain: retain.prefault('90d'),
     on_spool_full: z.enum(['block', 'allow']).default('block'),
     spool_max: byteSize.default(256 * 1024 * 1024),
@@ -40,7 +53,7 @@ const auditObject = z
       .regex(/^[A-Za-z0-9_-]{1,56}$/, 'letters, digits, _ and - only (at most 56)')
       .optional(),
     forensic: z
-      .object({ max_bytes: byteSize.or(z.literal(0)).default(0) })
+      .object({ max_bytes: byteSizeOrOff.default(0) })
       .strict()
       .default({ max_bytes: 0 }),
   })

@@ -22,13 +22,38 @@ export function errorText(err: unknown): string {
   return String(err);
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user@host/db`: the password never reaches a log. */
+/**
+ * Query parameters that carry a secret or point at one: `password` (pg-connection-string copies
+ * every parameter into the client's settings, so `?password=` logs in as well as the user
+ * part), libpq's `sslpassword`, the client key file `sslkey`, the password file `passfile`, and
+ * anything named like a credential (`api_key`, `token`, `secret`).
+ */
+const SECRET_PARAM = /pass|secret|token|key|credential|auth/i;
+
+/**
+ * `postgres://user:secret@host/db?password=x&sslmode=require` → `postgres://user@host/db?sslmode=require`:
+ * the password never reaches a log, in the user part or as a parameter.
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // `u:p@ss/w@host`: a password with an unencoded `@` and `/` parses as the password `p`, the
+    // host `ss` and a path with the rest of it; an `@` in the path is read as that.
+    if (parsed.pathname.includes('@')) throw new Error('an @ after the host');
     parsed.password = '';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (SECRET_PARAM.test(name)) parsed.searchParams.delete(name);
+    }
     return parsed.toString();
   } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
+    // Unparsable, so its parts are guesses: everything up to the last `@` may be a password
+    // (one with an unencoded `@` or `/` in it too), and so may any secret-named parameter.
+    return url
+      .replace(/([?&])([^=&#]*)=[^&#]*/g, (param: string, sep: string, name: string) =>
+        SECRET_PARAM.test(name) ? sep : param,
+      )
+      .replace(/\/\/.*@/s, '//')
+      .replace(/([?&])&+/g, '$1')
+      .replace(/[?&]+(?=#|$)/, '');
   }
 }

@@ -4,9 +4,9 @@
  * `postgres://...` / `postgresql://...` → PostgreSQL.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { AuditStoreError } from './errors.js';
 import { PostgresAuditStore } from './postgres-store.js';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { parseStoreSpec } from './store-spec.js';
 import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import type { AuditStore } from './store.js';
 
@@ -30,34 +30,19 @@ function sqliteStore(options: SqliteStoreOptions): AuditStore {
   return new ThreadedSqliteStore(options);
 }
 
-/** Builds the store without connecting (a PostgreSQL store that is down fails on first use). */
+/**
+ * Builds the store without connecting (a PostgreSQL store that is down fails on first use); a
+ * wrong spec is an AuditStoreError (`bad-spec`).
+ */
 export function createAuditStore(
   spec: string | undefined,
   dataDir: string,
   options: OpenStoreOptions = {},
 ): AuditStore {
-  const value = spec?.trim();
-  if (!value || value === 'sqlite') return sqliteStore({ path: auditDbPath(dataDir), ...options });
-  if (/^postgres(ql)?:\/\//i.test(value)) {
-    try {
-      return new PostgresAuditStore({ url: value });
-    } catch (err) {
-      if (err instanceof AuditStoreError) throw err;
-      throw new AuditStoreError(
-        'bad-spec',
-        '(unparsable URL)',
-        'the PostgreSQL audit store URL is not a valid URL',
-      );
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('sqlite:')) {
-    throw new AuditStoreError(
-      'bad-spec',
-      value.replace(/\/\/[^@/]*@/, '//'),
-      'unsupported audit store: use sqlite, sqlite:<path> or postgres://user@host:5432/db',
-    );
-  }
-  const path = value.replace(/^sqlite:(\/\/)?/, '');
+  const parsed = parseStoreSpec(spec);
+  if (parsed.kind === 'postgres') return new PostgresAuditStore({ url: parsed.url });
+  const { path } = parsed;
+  if (path === undefined) return sqliteStore({ path: auditDbPath(dataDir), ...options });
   if (path === ':memory:') return new SqliteAuditStore({ path, ...options });
   return sqliteStore({ path: isAbsolute(path) ? path : resolve(path), ...options });
 }

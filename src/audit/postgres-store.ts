@@ -8,6 +8,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { withinMs } from '../deadline.js';
 import { AuditStoreError, errorText, redactUrl } from './errors.js';
+import { SCHEMA_NAME } from './store-spec.js';
 import { BinaryCopyDecoder, type CopyColumn, type CopyValue } from './pg-binary-copy.js';
 import { postgresMigrations } from './postgres-schema.js';
 import {
@@ -75,7 +76,6 @@ interface BoundedClient {
 /** A statement the server did not answer in time: its connection is dropped, not reused. */
 class StoreTimeout extends Error {}
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const EVENT_TYPES = [
   'text',
   'text',

@@ -4,7 +4,7 @@ import { exportEvents, formatEvent } from '../../src/audit/export.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { canonicalJson } from '../../src/audit/canonical.js';
 import { eventFromDoc, sha256Hex } from '../../src/audit/chain.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
@@ -133,12 +133,17 @@ describe('airlock audit CLI', () => {
   });
 
   it('refuses a malformed --since with a clear message and exit code 2', async () => {
-    for (const since of ['yesterday', '24x', '2026-13-45', '']) {
+    for (const since of ['yesterday', '24x', '2026-13-45', '', '2026-02-30']) {
       const io = captureIo();
       assert.equal(await runAuditExport({ dataDir, format: 'jsonl', since }, io), 2);
       assert.match(io.err(), /invalid --since .*ISO 8601.*24h/);
       assert.equal(io.out(), '');
     }
+    // Not May 1st: a day that does not exist is a typo, not a window to export.
+    const io = captureIo();
+    assert.equal(await runAuditExport({ dataDir, format: 'jsonl', until: '2026-04-31' }, io), 2);
+    assert.match(io.err(), /^airlock audit: invalid --until "2026-04-31": no such date/);
+    assert.equal(io.out(), '');
   });
 
   it('verifies an intact log (0) and names the first tampered row (1)', async () => {
@@ -225,6 +230,22 @@ describe('airlock audit CLI', () => {
       /cannot use the PostgreSQL audit store at postgres:\/\/postgres@127\.0\.0\.1:1\/test/,
     );
     assert.doesNotMatch(pg.err(), /hunter2/);
+    // pg takes a password from the query string as well: it is left out there too.
+    const query = captureIo();
+    const url =
+      'postgresql://u:p%40ss@127.0.0.1:1/db?sslmode=disable&password=hunter2&sslpassword=hunter3&application_name=x';
+    assert.equal(await runAuditTail({ store: url }, query), 2);
+    assert.match(
+      query.err(),
+      /cannot use the PostgreSQL audit store at postgresql:\/\/u@127\.0\.0\.1:1\/db\?sslmode=disable&application_name=x:/,
+    );
+    assert.doesNotMatch(query.err(), /hunter|p%40ss|p@ss/);
+    const unsupported = captureIo();
+    assert.equal(await runAuditTail({ store: 'mysql://u:hunter2@db/x?password=hunter3' }, unsupported), 2);
+    assert.equal(
+      unsupported.err(),
+      'airlock audit: unsupported audit store "mysql://u@db/x": use sqlite, sqlite:<path> or postgres://user@host:5432/db\n',
+    );
   });
 
   it('verifies a PostgreSQL store given by URL', async () => {
@@ -355,5 +376,22 @@ describe('airlock audit CLI', () => {
       () => program.parse(['audit', 'export', '--format', 'xml'], { from: 'user' }),
       /Allowed choices are jsonl, csv/,
     );
+    // What was typed, not what Number() made of it (NaN).
+    for (const lines of ['abc', '0', '1001', '2.5', '']) {
+      await assert.rejects(
+        program.parseAsync(['audit', 'tail', '-n', lines, '--data-dir', join(tmp.dir, 'nowhere')], {
+          from: 'user',
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof CommanderError, String(err));
+          assert.equal(
+            err.message,
+            `error: option '-n, --lines <n>' argument '${lines}' is invalid. use a whole number from 1 to 1000`,
+          );
+          return true;
+        },
+        lines,
+      );
+    }
   });
 });

@@ -22,6 +22,28 @@ describe('audit time arguments', () => {
       '2026-01-31T06:30:00.000Z',
     );
   });
+  it('rejects a day or time of day that does not exist instead of rolling it over', () => {
+    for (const bad of [
+      '2026-02-30',
+      '2026-04-31',
+      '2026-02-29',
+      '2026-00-10',
+      '2026-01-31T24:00Z',
+      '2026-01-31T23:60',
+      '2026-01-31T23:59:60Z',
+      '2026-04-31T12:00:00+02:00',
+    ]) {
+      assert.throws(
+        () => parseTimeArg(bad, '--since'),
+        (err: unknown) =>
+          err instanceof TimeArgError && err.message.startsWith(`invalid --since "${bad}": no such date`),
+        bad,
+      );
+    }
+    assert.equal(parseTimeArg('2024-02-29', '--since').toISOString(), '2024-02-29T00:00:00.000Z');
+    assert.equal(parseTimeArg('2026-12-31 23:59:59', '--until').toISOString(), '2026-12-31T23:59:59.000Z');
+    assert.equal(parseTimeArg('0099-01-01', '--since').toISOString(), '0099-01-01T00:00:00.000Z');
+  });
   it('rejects anything else, naming the option', () => {
     for (const bad of ['', 'now', '-1d', '2026-02-30T25:00Z', '2026/01/31', '1.5h']) {
       assert.throws(

@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auditConfigSchema, DEFAULT_AUDIT_CONFIG } from '../../src/audit/config.js';
-import { AuditStoreError } from '../../src/audit/errors.js';
+import { AuditStoreError, redactUrl } from '../../src/audit/errors.js';
+import { createAuditStore } from '../../src/audit/open.js';
 import { openAudit } from '../../src/audit/setup.js';
 import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import { sampleInput, tempDir } from './helpers.js';
@@ -79,5 +80,22 @@ describe('audit config and setup', () => {
       assert.equal(err.location, 'postgres://postgres@127.0.0.1:1/test');
       return true;
     });
+  });
+
+  it("names a store by its URL without a password, in the user part or the query (the start banner's Audit:)", async () => {
+    const store = createAuditStore(
+      'postgresql://u:p%40ss@db:5432/a?schema=airlock&password=pw2&sslpassword=pw3&sslkey=/keys/client.key' +
+        '&passfile=/home/u/.pgpass&sslmode=verify-full&application_name=gw',
+      tmp.dir,
+    );
+    try {
+      assert.equal(store.location, 'postgresql://u@db:5432/a?sslmode=verify-full&application_name=gw');
+    } finally {
+      await store.close();
+    }
+    // Unparsable, or parsed wrong: everything up to the last @ may be the password.
+    assert.equal(redactUrl('postgres://u:p@ss@[::1?password=pw2&schema=a'), 'postgres://[::1?schema=a');
+    assert.equal(redactUrl('postgres://u:p@ss/w@db/a?sslmode=disable'), 'postgres://db/a?sslmode=disable');
+    assert.equal(redactUrl('postgres://u:p@ss@db/a'), 'postgres://u@db/a');
   });
 });

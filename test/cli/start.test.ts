@@ -1,7 +1,8 @@
 /** The `airlock` binary as a user runs it: help, usage errors, and `start` until SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,7 +14,23 @@ const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    // A start that fails but keeps serving never exits: cut it off, and the test sees the signal.
+    timeout: 30_000,
   });
+
+/** A loopback server holding a port, as another program would. */
+async function holdPort(): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function freePort(): Promise<number> {
+  const server = await holdPort();
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 test('--help lists the commands and exits 0', () => {
   const r = run(['--help']);
@@ -39,6 +56,78 @@ test('a config error exits 2 naming file, line and key', () => {
   const r = run(['start', '--config', file, '--data-dir', dir]);
   assert.equal(r.status, 2);
   assert.ok(r.stderr.includes(`${file}:2:3: listen.prot: unknown key "prot"`), r.stderr);
+});
+
+test('a start whose egress proxy cannot listen exits 2 naming the setting, having closed what it opened', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  // A Redis vault and tracker hold connections open: left open, they alone would keep the
+  // process from exiting, as the gateway and the dashboard would.
+  writeFileSync(join(dir, 'policy.yaml'), 'vault: redis://127.0.0.1:6379\n');
+  writeFileSync(join(dir, 'airlock.yaml'), 'policy: policy.yaml\n');
+  const taken = await holdPort();
+  try {
+    const egressPort = (taken.address() as AddressInfo).port;
+    const args = ['start', '--config', join(dir, 'airlock.yaml'), '--data-dir', join(dir, 'data')];
+    const r = run([...args, '--port', String(await freePort()), '--egress-port', String(egressPort)]);
+    assert.equal(r.signal, null, 'exited by itself');
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `airlock: egress_proxy.port ${egressPort} (--egress-port): listen EADDRINUSE: address already in use`,
+      ),
+      r.stderr,
+    );
+    assert.equal(r.stdout, '', 'no banner for a start that failed');
+    // The audit store was closed, not left with its write-ahead log open.
+    assert.ok(existsSync(join(dir, 'data', 'audit.db')));
+    assert.ok(!existsSync(join(dir, 'data', 'audit.db-wal')), 'audit.db closed');
+  } finally {
+    taken.close();
+  }
+});
+
+test('one port for the gateway and the egress proxy is refused before either starts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  const file = join(dir, 'airlock.yaml');
+  writeFileSync(file, 'listen:\n  port: 18412\negress_proxy:\n  port: 18412\n');
+  const r = run(['start', '--config', file, '--data-dir', join(dir, 'data')]);
+  assert.equal(r.signal, null, 'exited by itself');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^airlock: listen\.port and egress_proxy\.port are both 18412 on 127\.0\.0\.1: /);
+  assert.ok(!existsSync(join(dir, 'data')), 'nothing was opened');
+});
+
+test('a host that cannot be listened on is named by its setting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  const gateway = join(dir, 'gateway.yaml');
+  writeFileSync(gateway, 'listen:\n  host: "no such host.invalid"\n  port: 0\negress_proxy:\n  port: 0\n');
+  const r = run(['start', '--config', gateway, '--data-dir', join(dir, 'data')]);
+  assert.equal(r.signal, null, 'exited by itself');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^airlock: listen\.host "no such host\.invalid" \(--host\): getaddrinfo E/);
+  const egress = join(dir, 'egress.yaml');
+  writeFileSync(egress, 'listen:\n  port: 0\negress_proxy:\n  host: nohost.invalid\n  port: 0\n');
+  const e = run(['start', '--config', egress, '--data-dir', join(dir, 'data')]);
+  assert.equal(e.signal, null, 'exited by itself, the gateway it had started closed');
+  assert.equal(e.status, 2);
+  assert.match(e.stderr, /^airlock: egress_proxy\.host "nohost\.invalid": getaddrinfo E/);
+});
+
+test('a wrong audit store in airlock.yaml is a config error naming file, line and key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  const file = join(dir, 'airlock.yaml');
+  writeFileSync(file, 'audit:\n  store: mysql://x\n');
+  const r = run(['start', '--config', file, '--data-dir', join(dir, 'data')]);
+  assert.equal(r.status, 2);
+  assert.ok(r.stderr.includes(`${file}:2:3: audit.store: unsupported audit store "mysql://x"`), r.stderr);
+  writeFileSync(file, 'audit:\n  store: "postgres://u:hunter2@[::1"\n');
+  const pg = run(['start', '--config', file, '--data-dir', join(dir, 'data')]);
+  assert.equal(pg.status, 2);
+  assert.ok(
+    pg.stderr.includes(`${file}:2:3: audit.store: the PostgreSQL audit store URL is not a valid URL`),
+    pg.stderr,
+  );
+  assert.doesNotMatch(pg.stderr, /hunter2/);
 });
 
 test('start prints the URL, serves /healthz and stops cleanly on SIGTERM', async () => {

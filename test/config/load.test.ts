@@ -99,3 +99,88 @@ test('the example in docs/config.md loads as written, audit settings included', 
   assert.equal(config.upstreams.anthropic, 'https://api.anthropic.com');
   assert.equal(config.upstreams.gemini, 'http://127.0.0.1:9');
 });
+
+test('a size is at least one byte, whether written as a number or a string', () => {
+  for (const [value, message] of [
+    ['0', '0 is less than 1 byte'],
+    ['"0"', '"0" is less than 1 byte'],
+    ['"0.4b"', '"0.4b" is less than 1 byte'],
+    ['"0KiB"', '"0KiB" is less than 1 byte'],
+    ['1.5', '1.5 is not a whole number of bytes'],
+  ] as const) {
+    const path = file('size.yaml', `limits:\n  max_body: ${value}\n`);
+    assert.throws(
+      () => loadConfig(path, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems, [`${path}:2:3: limits.max_body: ${message}`]);
+        return true;
+      },
+      value,
+    );
+  }
+  const { config } = loadConfig(file('small.yaml', 'limits:\n  max_body: "0.5b"\n  max_answer: 1\n'), {});
+  assert.equal(config.limits.max_body, 1);
+  assert.equal(config.limits.max_answer, 1);
+});
+
+test('forensic.max_bytes also takes 0 (off), as a number or a string', () => {
+  for (const value of ['0', '"0"', '0KiB']) {
+    const { config } = loadConfig(
+      file('forensic.yaml', `audit:\n  forensic:\n    max_bytes: ${value}\n`),
+      {},
+    );
+    assert.equal(config.audit?.forensic.max_bytes, 0, value);
+  }
+  assert.throws(
+    () => loadConfig(file('forensic.yaml', 'audit:\n  forensic:\n    max_bytes: -1\n'), {}),
+    /forensic\.yaml:3:5: audit\.forensic\.max_bytes: -1 is negative/,
+  );
+});
+
+test('a wrong audit store is refused with the file, line and key, its password left out', () => {
+  const cases: [string, RegExp][] = [
+    ['audit:\n  store: mysql://x\n', /:2:3: audit\.store: unsupported audit store "mysql:\/\/x": use sqlite/],
+    // The bare form: the line of the `audit` key itself.
+    ['audit: mysql://u:hunter2@x\n', /:1:1: audit\.store: unsupported audit store "mysql:\/\/u@x"/],
+    [
+      'audit:\n  store: "postgres://u:hunter2@[::1"\n',
+      /:2:3: audit\.store: the PostgreSQL audit store URL is not a valid URL/,
+    ],
+    [
+      'audit:\n  store: postgres:db\n',
+      /:2:3: audit\.store: the PostgreSQL audit store URL is not a valid URL/,
+    ],
+    [
+      'audit:\n  store: postgres://u:hunter2@h/db?schema=Audit-Log\n',
+      /:2:3: audit\.store: invalid PostgreSQL schema name "Audit-Log"/,
+    ],
+    ['audit:\n  store: "sqlite:"\n', /:2:3: audit\.store: "sqlite:" names no file/],
+  ];
+  for (const [text, expected] of cases) {
+    const path = file('store.yaml', text);
+    assert.throws(
+      () => loadConfig(path, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.problems.length, 1);
+        assert.match(err.problems[0]!, expected);
+        assert.ok(err.problems[0]!.startsWith(`${path}:`), err.problems[0]);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      },
+      text,
+    );
+  }
+  for (const store of [
+    'sqlite',
+    'sqlite:/var/lib/airlock/audit.db',
+    'audit.db',
+    'postgres://u@db:5432/a?schema=airlock',
+  ]) {
+    assert.equal(
+      loadConfig(file('store.yaml', `audit:\n  store: ${store}\n`), {}).config.audit?.store,
+      store,
+    );
+  }
+});

@@ -2,7 +2,7 @@
  * `airlock audit tail | export | verify`: options and help, registered without loading the
  * audit stores (src/cli/commands/audit.ts does the work, loaded when a command runs).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ExportCliOptions, TailCliOptions, VerifyCliOptions } from '../commands/audit.js';
 import { configOption, dataDirOption } from '../options.js';
 
@@ -13,6 +13,14 @@ const storeOption = () =>
     '--store <url>',
     "audit store: sqlite:<path> or postgres://... (default: the config file's audit store, else <data-dir>/audit.db)",
   ).env('AIRLOCK_AUDIT_STORE');
+
+/** `-n`: refused here, while the text typed is at hand (`Number('abc')` would show as NaN). */
+function parseLines(value: string): number {
+  const lines = Number(value);
+  if (value.trim() === '' || !Number.isInteger(lines) || lines < 1 || lines > 1000)
+    throw new InvalidArgumentError('use a whole number from 1 to 1000');
+  return lines;
+}
 
 function setExit(code: number): void {
   if (code !== 0) process.exitCode = code;
@@ -33,7 +41,7 @@ export function registerAuditCommand(program: Command): void {
     .command('tail')
     .description('print the latest audit events; --follow keeps printing new ones')
     .option('-f, --follow', 'keep printing events as they are recorded (Ctrl-C to stop)')
-    .option('-n, --lines <n>', 'how many recent events to print first', (v) => Number(v), 20)
+    .option('-n, --lines <n>', 'how many recent events to print first (1 to 1000)', parseLines, 20)
     .option('--json', 'one JSON event per line')
     .addOption(dataDirOption())
     .addOption(configOption())

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { StartOptions } from '../commands/start.js';
 import { configOption, dataDirOption, portOption } from '../options.js';
-import { untilSignal } from '../until-signal.js';
+import { stopSignal } from '../until-signal.js';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -24,12 +24,24 @@ export function registerStartCommand(program: Command): void {
     )
     .action(async (opts: StartOptions) => {
       const { startFromOptions, usageBanner } = await import('../commands/start.js');
-      const { airlock, dataDir } = await startFromOptions(opts);
+      // Handled from before the start: a stop signal while it runs (an audit store that is slow to
+      // answer, the gateway already serving while the egress proxy opens) stops it once it is up,
+      // with its audit queue flushed, instead of killing the process part-way. A second signal
+      // kills it as before.
+      const stop = stopSignal();
+      let started: Awaited<ReturnType<typeof startFromOptions>>;
+      try {
+        started = await startFromOptions(opts);
+      } catch (err) {
+        // startAirlock has closed what it opened: nothing is left to stop on a signal.
+        stop.cancel();
+        throw err;
+      }
+      const { airlock, dataDir } = started;
       process.stdout.write(usageBanner(airlock, dataDir));
       process.stdout.write('Stop with Ctrl-C.\n');
-      await untilSignal((signal) => {
-        airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
-        return airlock.close();
-      });
+      const signal = await stop.received;
+      airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
+      await airlock.close();
     });
 }
