@@ -6,8 +6,11 @@ import type { IncomingMessage } from 'node:http';
 import { AirlockError } from '../errors.js';
 import { CODINGS, codingsOf } from './codings.js';
 
-function mib(n: number): string {
-  return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+/** A byte limit as the config writes it (`32 MiB`, `2 KiB`, `3000 bytes`): never `0.0 MiB`. */
+export function limitText(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / 1024 / 1024} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB (${n} bytes)` : `${n} bytes`;
 }
 
 /** A body as it arrived: the chunks node:http handed over, in order. */
@@ -35,7 +38,9 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return Promise.reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `${declared} bytes > ${mib(limit)}`));
+    return Promise.reject(
+      new AirlockError('AIRLOCK_BODY_TOO_LARGE', `${declared} bytes > ${limitText(limit)}`),
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -46,7 +51,7 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
         // Drain without keeping: the client gets its 413 instead of a reset connection.
         req.removeAllListeners('data');
         req.resume();
-        reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `more than ${mib(limit)}`));
+        reject(new AirlockError('AIRLOCK_BODY_TOO_LARGE', `more than ${limitText(limit)}`));
         return;
       }
       chunks.push(chunk);
@@ -68,7 +73,7 @@ export async function decodeBody(body: Buffer, encoding: string | undefined, lim
       out = await decode(out, { maxOutputLength: limit });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw new AirlockError('AIRLOCK_DECODED_TOO_LARGE', `decoded size > ${mib(limit)}`);
+        throw new AirlockError('AIRLOCK_DECODED_TOO_LARGE', `decoded size > ${limitText(limit)}`);
       }
       throw new AirlockError('AIRLOCK_BAD_ENCODING', `${coding}: ${(err as Error).message}`);
     }

@@ -5,6 +5,7 @@ import { connect, Socket, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { limitText } from '../../src/gateway/body.js';
 import { answerClientError } from '../../src/gateway/client-error.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startStack, testConfig, type Stack } from '../helpers/stack.js';
@@ -440,4 +441,13 @@ describe('requests node:http cannot read', () => {
     assert.ok(throwing.destroyed);
     assert.equal((await fetch(`${stack.gw.url}/healthz`)).status, 200);
   });
+});
+
+test('a byte limit reads in the unit it was likely set in, never as 0.0 MiB', () => {
+  assert.deepEqual([32 * 1024 * 1024, 2048, 3000, 1024 * 1024 + 1].map(limitText), [
+    '32 MiB',
+    '2 KiB',
+    '3000 bytes',
+    '1.0 MiB (1048577 bytes)',
+  ]);
 });
