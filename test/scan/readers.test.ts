@@ -8,6 +8,17 @@ import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { harEntryLeaves } from '../../src/scan/readers/har.js';
+import type { Leaf } from '../../src/scan/readers/walk.js';
+import type { AnswerReply, ReplyStep } from '../../src/simulator/types.js';
+import {
+  harOfStream,
+  simulatedStream,
+  STREAM_DIALECTS,
+  writeHar,
+  type SimulatedStream,
+  type StreamDialect,
+} from './helpers/har-streams.js';
 import {
   AWS,
   EMAIL,
@@ -157,6 +168,212 @@ describe('readers on transcripts written by the real CLIs', () => {
       const roles = report.findings.filter((f) => f.value === 'AKIAZ7QWERTYUIOPLKJH').map((f) => f.role);
       assert.deepEqual(roles, ['tool_result', 'assistant']);
       assert.ok(report.findings.some((f) => f.ruleId === 'test.github-token' && f.role === 'tool_result'));
+    });
+  }
+});
+
+describe('readers on streamed answers in HAR captures', () => {
+  // Streams spelled by the simulator (src/simulator/), cut into deltas of 8 code points: a
+  // 20-character key spans at least 3 of them.
+  const SPLIT = { chunkSize: 8, argsChunkSize: 8 };
+  const TEXT = `Your key is ${AWS} and token ${GHP}.`;
+  const ARGS = { command: `export AWS_ACCESS_KEY_ID=${AWS} GITHUB_TOKEN=${GHP}` };
+
+  /** Each kind of streamed part, where its delta sits in an event, per dialect that streams it. */
+  const PARTS: {
+    kind: string;
+    step: ReplyStep;
+    role: string;
+    field: Partial<Record<StreamDialect, string>>;
+  }[] = [
+    {
+      kind: 'text',
+      step: { text: TEXT },
+      role: 'assistant',
+      field: {
+        'anthropic-messages': 'delta.text',
+        'openai-chat': 'choices.0.delta.content',
+        'openai-responses': 'delta',
+        gemini: 'candidates.0.content.parts.0.text',
+      },
+    },
+    {
+      kind: 'tool-call arguments',
+      step: { toolCall: { name: 'Bash', args: ARGS } },
+      role: 'tool_use',
+      // Gemini sends a function call whole, in one chunk.
+      field: {
+        'anthropic-messages': 'delta.partial_json.command',
+        'openai-chat': 'choices.0.delta.tool_calls.0.function.arguments.command',
+        'openai-responses': 'delta.command',
+      },
+    },
+    {
+      kind: 'thinking',
+      step: { thinking: TEXT },
+      role: 'assistant',
+      // Chat Completions does not stream reasoning.
+      field: {
+        'anthropic-messages': 'delta.thinking',
+        'openai-responses': 'delta',
+        gemini: 'candidates.0.content.parts.0.text',
+      },
+    },
+  ];
+
+  async function scanStream(stream: SimulatedStream, events = stream.events) {
+    const dir = await tempDir();
+    return findingsOf([await writeHar(dir, 'stream.har', harOfStream(stream, events))]);
+  }
+
+  /**
+   * The events before the first that holds one of `values` whole: the Responses API repeats the
+   * whole text in its `.done` events, which a capture of a stream cut short does not have.
+   */
+  const cutBefore = (events: string[], ...values: string[]): string[] => {
+    const whole = events.findIndex((e) => values.some((v) => e.includes(v)));
+    return whole === -1 ? events : events.slice(0, whole);
+  };
+
+  /** The path without the entry's line and the SSE line the joined part starts at. */
+  const joinedAt = (path: readonly (string | number)[]): string =>
+    path.join('.').replace(/sse:joined:\d+/, 'sse:joined:N');
+
+  for (const part of PARTS) {
+    for (const dialect of STREAM_DIALECTS) {
+      const field = part.field[dialect];
+      if (field === undefined) continue;
+      it(`${dialect}: a key split over several ${part.kind} deltas is found whole, once`, async () => {
+        const stream = simulatedStream(dialect, { reply: [part.step], ...SPLIT });
+        const events = cutBefore(stream.events, AWS, GHP);
+        assert.ok(!events.some((e) => e.includes(AWS) || e.includes(GHP)), 'no event holds a key whole');
+        const findings = await scanStream(stream, events);
+        const at = `log.entries.0.response.content.text.sse:joined:N.${field}`;
+        assert.deepEqual(
+          findings.map((f) => `${joinedAt(f.path)} ${f.role} ${f.ruleId} ${f.value} ${f.occurrences}`),
+          [
+            `${at} ${part.role} test.aws-access-key ${AWS} 1`,
+            `${at} ${part.role} test.github-token ${GHP} 1`,
+          ],
+        );
+      });
+    }
+  }
+
+  it('anthropic-complete (legacy): a key split over several completion events is found', async () => {
+    const stream = simulatedStream('anthropic-complete', { reply: [{ text: TEXT }], ...SPLIT });
+    assert.ok(!stream.events.some((e) => e.includes(AWS)));
+    const findings = await scanStream(stream);
+    assert.deepEqual(
+      findings.map((f) => `${joinedAt(f.path)} ${f.role} ${f.value}`),
+      [AWS, GHP].map((key) => `log.entries.0.response.content.text.sse:joined:N.completion assistant ${key}`),
+    );
+  });
+
+  it('openai-chat: reasoning_content (Qwen, DeepSeek) is joined apart from the content', async () => {
+    const chunk = (delta: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta }] })}\n\n`;
+    const stream: SimulatedStream = {
+      url: 'https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions',
+      mimeType: 'text/event-stream',
+      events: [
+        chunk({ role: 'assistant', reasoning_content: 'The key AKIAQ3EG' }),
+        chunk({ reasoning_content: 'Z7PLXN' }),
+        chunk({ content: 'Done: ' }),
+        chunk({ reasoning_content: '4TRW6M is live.' }),
+        chunk({ content: 'rotated.' }),
+      ],
+    };
+    const findings = await scanStream(stream);
+    assert.deepEqual(findings.map(where), [
+      `10 log.entries.0.response.content.text.sse:joined:0.choices.0.delta.reasoning_content assistant test.aws-access-key ${AWS}`,
+    ]);
+  });
+
+  it("gemini without alt=sse: a key split over the chunks of the answer's JSON array is found", async () => {
+    const stream = simulatedStream('gemini', { reply: [{ text: TEXT }], ...SPLIT }, true);
+    assert.match(stream.mimeType, /^application\/json/);
+    assert.ok(!stream.events.some((e) => e.includes(AWS)));
+    const findings = await scanStream(stream);
+    assert.deepEqual(findings.map(where), [
+      `10 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.aws-access-key ${AWS}`,
+      `10 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.github-token ${GHP}`,
+    ]);
+  });
+
+  for (const dialect of STREAM_DIALECTS) {
+    it(`${dialect}: a key inside one delta is scanned once, not again in its joined part`, async () => {
+      // One delta per word, and the tool-call arguments in one fragment.
+      const reply: AnswerReply = {
+        reply: [
+          { text: `Your key is ${AWS} and nothing else.` },
+          { toolCall: { name: 'Bash', args: { command: `export GITHUB_TOKEN=${GHP}` } } },
+        ],
+        argsChunkSize: 1000,
+      };
+      const stream = simulatedStream(dialect, reply);
+      const findings = await scanStream(stream);
+      for (const key of [AWS, GHP]) {
+        const found = findings.filter((f) => f.value === key);
+        // Each event that holds the key counts once: the delta's, and the whole copies the
+        // Responses API repeats in its `.done` events and snapshots (so its key has several).
+        const holding = stream.events.filter((e) => e.includes(key)).length;
+        assert.equal(
+          found.reduce((n, f) => n + f.occurrences, 0),
+          holding,
+          `${key} in ${holding} events: ${found.map(where).join(', ')}`,
+        );
+      }
+      assert.deepEqual(
+        findings.filter((f) => f.value === AWS).map((f) => f.role),
+        ['assistant'],
+      );
+      if (dialect !== 'openai-responses') {
+        assert.deepEqual(findings.map((f) => `${f.role} ${f.value} ${f.occurrences}`).sort(), [
+          `assistant ${AWS} 1`,
+          `tool_use ${GHP} 1`,
+        ]);
+      }
+    });
+  }
+
+  /** Every string in an event's JSON data. */
+  const stringsOf = (value: unknown, out: Set<string>): Set<string> => {
+    if (typeof value === 'string') out.add(value);
+    else if (typeof value === 'object' && value !== null)
+      for (const item of Object.values(value)) stringsOf(item, out);
+    return out;
+  };
+
+  for (const dialect of STREAM_DIALECTS) {
+    it(`${dialect}: only deltas are joined, not the ids and names every chunk repeats`, () => {
+      const text = 'The config is in /srv/app/.env, line 12, as the tests said before.';
+      const stream = simulatedStream(dialect, { reply: [{ text }], chunkSize: 5 });
+      const events = cutBefore(stream.events, text);
+      const har = harOfStream(stream, events) as { log: { entries: unknown[] } };
+      const leaves: Leaf[] = [];
+      harEntryLeaves(har.log.entries[0], (leaf) => leaves.push(leaf));
+      const answer = leaves.filter((l) => l.text === text);
+      assert.equal(answer.length, 1, 'the joined text is one leaf');
+      assert.equal(answer[0]?.role, 'assistant');
+      const alone = leaves.filter((l) => l !== answer[0] && text.includes(l.text));
+      assert.deepEqual(alone, [], 'no delta scanned alone as well');
+      // Values that come back in several events (ids, model names, fingerprints).
+      const seen = new Map<string, number>();
+      for (const event of events)
+        for (const line of event.split(/\r?\n/))
+          if (line.startsWith('data: {'))
+            for (const value of stringsOf(JSON.parse(line.slice(6)), new Set()))
+              seen.set(value, (seen.get(value) ?? 0) + 1);
+      const repeated = [...seen].filter(([v, n]) => n > 1 && v.length >= 4 && !text.includes(v));
+      assert.ok(repeated.length > 0, 'the stream repeats some ids or names');
+      for (const leaf of leaves)
+        for (const [value] of repeated)
+          assert.equal(
+            leaf.text.indexOf(value),
+            leaf.text.lastIndexOf(value),
+            `${value} twice in ${leaf.text}`,
+          );
     });
   }
 });

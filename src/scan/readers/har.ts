@@ -3,10 +3,12 @@
  * request URL, request and response headers, the request body (`postData.text`, walked as an
  * API request when it is JSON) and the response body (`content.text`: JSON, an SSE stream
  * whose `data:` lines are JSON, or text; base64 bodies are decoded when their type is text).
+ * A streamed answer's deltas are also scanned joined per stream part (stream-deltas.ts).
  */
 import type { JsonPath, Role } from '../../dialects/types.js';
 import type { Assistant } from '../types.js';
 import { requestBodyLeaves } from './request-body.js';
+import { StreamDeltas } from './stream-deltas.js';
 import { parseEmbeddedJson, walkLeaves, type LeafSink } from './walk.js';
 
 type Rec = Record<string, unknown>;
@@ -62,19 +64,30 @@ function headerLeaves(headers: unknown, path: JsonPath, sink: LeafSink): string 
 
 function bodyLeaves(text: string, mime: string, path: JsonPath, role: Role, sink: LeafSink): void {
   if (mime.includes('event-stream')) {
-    // Each SSE `data:` line is usually one JSON event; walk it with the answer's role.
+    // Each SSE `data:` line is usually one JSON event; walk it with the answer's role. Its
+    // deltas are taken out first and scanned joined with the rest of their stream part.
+    const deltas = new StreamDeltas('sse:');
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       if (!line.startsWith('data:')) return;
       const data = line.slice(5).trim();
       const parsed = parseEmbeddedJson(data);
-      if (parsed !== undefined) walkLeaves(parsed, [...path, `sse:${i}`], role, sink, true);
-      else walkLeaves(data, [...path, `sse:${i}`], role, sink, false);
+      if (parsed !== undefined) {
+        deltas.take(parsed, i);
+        walkLeaves(parsed, [...path, `sse:${i}`], role, sink, true);
+      } else walkLeaves(data, [...path, `sse:${i}`], role, sink, false);
     });
+    deltas.flush(path, role, sink);
     return;
   }
   const parsed = parseEmbeddedJson(text.trim());
-  if (parsed !== undefined) walkLeaves(parsed, path, role, sink, true);
+  if (Array.isArray(parsed)) {
+    // Gemini's :streamGenerateContent without `alt=sse` answers one JSON array of chunks.
+    const deltas = new StreamDeltas('');
+    parsed.forEach((element, i) => deltas.take(element, i));
+    walkLeaves(parsed, path, role, sink, true);
+    deltas.flush(path, role, sink);
+  } else if (parsed !== undefined) walkLeaves(parsed, path, role, sink, true);
   else walkLeaves(text, path, role, sink, false);
 }
 
