@@ -1,6 +1,6 @@
 /** What the gateway answers to bad requests and failing upstreams, in each provider's shape. */
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { connect, Socket, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -351,21 +351,10 @@ function parseRaw(raw: string): { status: number; headers: Record<string, string
 describe('requests node:http cannot read', () => {
   test('headers over 64 KiB: 431 with a JSON body and x-airlock-error, the connection closed cleanly', async () => {
     stack.sim.reset();
-    const answer = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-      (resolve, reject) => {
-        const req = request(`${stack.gw.url}/anthropic/v1/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-custom': 'a'.repeat(70_000) },
-        });
-        req.on('response', (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        });
-        req.on('error', reject);
-        req.end(JSON.stringify(MESSAGE));
-      },
+    const answer = await httpAnswer(
+      `${stack.gw.url}/anthropic/v1/messages`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-custom': 'a'.repeat(70_000) } },
+      (req) => req.end(JSON.stringify(MESSAGE)),
     );
     assert.equal(answer.status, 431);
     assert.equal(answer.headers['x-airlock-error'], 'AIRLOCK_HEADERS_TOO_LARGE');
