@@ -328,6 +328,12 @@ describe('readers on streamed answers in HAR captures', () => {
         findings.filter((f) => f.value === AWS).map((f) => f.role),
         ['assistant'],
       );
+      // A tool call's input is the tool call's wherever the stream repeats it (Responses: its
+      // `.done` event and the item's snapshot), so a key in it is one finding.
+      assert.deepEqual(
+        findings.filter((f) => f.value === GHP).map((f) => f.role),
+        ['tool_use'],
+      );
       if (dialect !== 'openai-responses') {
         assert.deepEqual(findings.map((f) => `${f.role} ${f.value} ${f.occurrences}`).sort(), [
           `assistant ${AWS} 1`,

@@ -72,6 +72,10 @@ const BLOCK_ROLES: Record<string, Role> = {
   custom_tool_call_output: 'tool_result',
   thinking: 'assistant',
   reasoning: 'assistant',
+  // OpenAI Responses stream events that carry a tool call's input whole (its deltas are joined
+  // apart, stream-deltas.ts): the input is the tool call's, as in the item's own snapshot.
+  'response.function_call_arguments.done': 'tool_use',
+  'response.custom_tool_call_input.done': 'tool_use',
 };
 
 /** Base64 image/audio payloads: large, never text, and a source of high-entropy noise. */
