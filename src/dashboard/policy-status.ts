@@ -10,6 +10,22 @@ import { readFileSync } from 'node:fs';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY_YAML } from '../policy/default.js';
 import type { PolicyInfoInput } from './api.js';
+import { redactUrl } from '../audit/errors.js';
+
+/** A URL in YAML: up to whitespace, a quote or a comment. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'#]+/gi;
+
+/**
+ * The policy's text without the passwords of its store URLs (`vault: redis://:pw@host`,
+ * `audit: postgres://user:pw@host/db`): the page is for whoever holds the dashboard token, who
+ * need not hold the stores' credentials. A URL with nothing secret in it is shown as written.
+ */
+function withoutUrlSecrets(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => {
+    const shown = redactUrl(url);
+    return shown === url || !/@|[?&]/.test(url) ? url : shown;
+  });
+}
 
 export class PolicyStatus {
   private text: string | undefined;
@@ -27,7 +43,7 @@ export class PolicyStatus {
   private read(): string | undefined {
     if (this.file === undefined) return DEFAULT_POLICY_YAML;
     try {
-      return readFileSync(this.file, 'utf8');
+      return withoutUrlSecrets(readFileSync(this.file, 'utf8'));
     } catch {
       return undefined;
     }

@@ -66,3 +66,34 @@ test('settings that wait for the next start are reported with the version that c
     await cleanup();
   }
 });
+
+test('the text shown leaves out the passwords of the store URLs in it', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      [
+        'mode: enforce',
+        'vault: redis://:hunter2@127.0.0.1:6379 # shared by the team',
+        'audit: "postgres://airlock:s3cret@db.internal:5432/audit?sslmode=require&password=also"',
+        '# docs: https://example.com/airlock?tab=policy',
+        '',
+      ].join('\n'),
+    );
+    const text = new PolicyStatus(file).info().text ?? '';
+    assert.doesNotMatch(text, /hunter2|s3cret|also/);
+    assert.equal(
+      text,
+      [
+        'mode: enforce',
+        'vault: redis://127.0.0.1:6379 # shared by the team',
+        'audit: "postgres://airlock@db.internal:5432/audit?sslmode=require"',
+        '# docs: https://example.com/airlock?tab=policy',
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await cleanup();
+  }
+});
