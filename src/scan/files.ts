@@ -2,6 +2,7 @@
  * Finds the files to scan: the paths given (files, or folders walked recursively without
  * following symlinked folders), or with no path the transcript folders of the current user.
  */
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -69,10 +70,16 @@ export async function discoverFiles(
 ): Promise<Discovery> {
   const out: Discovery = { files: [], warnings: [], missing: [], skipped: 0 };
   const seen = new Set<string>();
-  const add = (file: string, size: number): void => {
-    if (seen.has(file)) return;
+  // A file reached twice (a symlink beside its target, or named and inside a named folder) is
+  // one file: scanned twice, each of its findings would be reported twice.
+  const seenFiles = new Set<string>();
+  const add = (file: string, st: Stats): void => {
+    // A file system without inode numbers reports 0 for every file: then by path alone.
+    const id = st.ino === 0 ? undefined : `${st.dev}:${st.ino}`;
+    if (seen.has(file) || (id !== undefined && seenFiles.has(id))) return;
     seen.add(file);
-    out.files.push({ path: file, display: displayName(file, cwd), size });
+    if (id !== undefined) seenFiles.add(id);
+    out.files.push({ path: file, display: displayName(file, cwd), size: st.size });
   };
   const skip = (file: string, message: string): void => {
     if (seen.has(file)) return;
@@ -106,7 +113,7 @@ export async function discoverFiles(
         skip(full, statProblem(err));
         continue;
       }
-      if (st.isFile()) add(full, st.size);
+      if (st.isFile()) add(full, st);
       // A symlinked folder is not followed (it may lead back up the tree).
       else if (!st.isDirectory()) skip(full, NOT_REGULAR);
     }
@@ -125,7 +132,7 @@ export async function discoverFiles(
       continue;
     }
     if (st.isDirectory()) await walk(abs);
-    else if (st.isFile()) add(abs, st.size);
+    else if (st.isFile()) add(abs, st);
     else skip(abs, NOT_REGULAR);
   }
   return out;

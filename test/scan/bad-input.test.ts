@@ -308,6 +308,16 @@ describe('paths that are not regular files', () => {
     assert.match(result.output, /\.claude\/projects, .*\.codex\/sessions/);
   });
 
+  it('a file reached twice (a symlink beside its target, named and in a named folder) is scanned once', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'session.jsonl'), `{"k":"key ${AWS}"}\n`);
+    await symlink('session.jsonl', path.join(dir, 'latest.jsonl'));
+    const report = (await scanWithTestEngine([dir, path.join(dir, 'session.jsonl')], { cwd: dir })).report!;
+    assert.equal(report.files.length, 1);
+    assert.equal(report.findings.length, 1);
+    assert.equal(report.findings[0]!.occurrences, 1);
+  });
+
   it('a symlink loop given as a path is a symlink loop, not a missing path', async (t) => {
     const { dir, loop } = await oddFolder(t);
     const found = await discoverFiles([loop, path.join(dir, 'nope.jsonl')], dir, {
