@@ -8,7 +8,8 @@ export const configOption = () =>
   new Option('-c, --config <file>', 'gateway config file (default: ./airlock.yaml when present)');
 
 export function parsePort(value: string): number {
-  const port = Number(value);
+  // Digits only: Number() also reads "" as 0 (a random port), "0x4820" as 18464 and "1.8e4".
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${value}"`);
   return port;
 }

@@ -43,9 +43,11 @@ test('--help lists the commands and exits 0', () => {
 });
 
 test('usage errors exit 2 with a message', () => {
-  const r = run(['start', '--port', 'abc']);
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /invalid port "abc"/);
+  for (const port of ['abc', '', '0x4820', '1.8e4', '70000']) {
+    const r = run(['start', '--port', port]);
+    assert.equal(r.status, 2, port);
+    assert.match(r.stderr, new RegExp(`invalid port "${port.replace('.', '\\.')}"`));
+  }
   assert.equal(run(['no-such-command']).status, 2);
 });
 
