@@ -51,6 +51,17 @@ test('usage errors exit 2 with a message', () => {
   assert.equal(run(['no-such-command']).status, 2);
 });
 
+test('airlock run refuses a --gateway that is not an http(s) URL, instead of starting its own', () => {
+  for (const [gateway, message] of [
+    ['notaurl', /not a URL: "notaurl"/],
+    ['ftp://127.0.0.1:8789', /use an http:\/\/ or https:\/\/ URL/],
+  ] as const) {
+    const r = run(['run', '--gateway', gateway, '--', process.execPath, '-e', '0']);
+    assert.equal(r.status, 2, gateway);
+    assert.match(r.stderr, message);
+  }
+});
+
 test('a config error exits 2 naming file, line and key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
   const file = join(dir, 'airlock.yaml');

@@ -3,7 +3,7 @@
  * egress proxy. Options and help, registered without loading the runner or the gateway
  * (src/cli/commands/run.ts runs it, loaded when the command runs).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_GATEWAY_URL } from '../../run/defaults.js';
 import { PROFILES, type Profile } from '../../run/profiles.js';
 import type { GatewayStarter } from '../../run/gateway.js';
@@ -38,10 +38,13 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
       new Option('--profile <name>', 'assistant-specific setup').choices([...PROFILES]).default('auto'),
     )
     .option('--neutral-env', 'also give the command TZ=UTC and the C.UTF-8 locale')
-    .option(
-      '--gateway <url>',
-      'use the gateway at URL when it answers /healthz, else start one in this process',
-      DEFAULT_GATEWAY_URL,
+    .addOption(
+      new Option(
+        '--gateway <url>',
+        'use the gateway at URL when it answers /healthz, else start one in this process',
+      )
+        .default(DEFAULT_GATEWAY_URL)
+        .argParser(gatewayUrl),
     )
     .option('--strict-egress', 'refuse every destination not on egress.allow (the gateway stays reachable)')
     .option('-q, --quiet', 'no summary of refused destinations on stderr')
@@ -60,4 +63,20 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
       const { runAction } = await import('../commands/run.js');
       process.exitCode = await runAction(command, args, flags, deps);
     });
+}
+
+/**
+ * A gateway URL: http or https. Anything else would never answer the health check, and the run
+ * would quietly start a gateway of its own instead of the one the user named.
+ */
+function gatewayUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`not a URL: "${value}" (e.g. http://127.0.0.1:8789)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`use an http:// or https:// URL, not "${value}"`);
+  return value;
 }
