@@ -47,7 +47,7 @@ export const ERRORS = {
     status: 400,
     kind: 'invalid_request',
     message:
-      'Request body could not be decoded ({detail}). Send it uncompressed or as gzip, deflate, br or zstd.',
+      'Request body could not be decoded ({detail}). Send it uncompressed, or compressed in a coding the gateway decodes.',
   },
   AIRLOCK_BAD_JSON: {
     status: 400,

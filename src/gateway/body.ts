@@ -68,7 +68,12 @@ export async function decodeBody(body: Buffer, encoding: string | undefined, lim
   let out = body;
   for (const coding of codings.reverse()) {
     const decode = CODINGS[coding]?.whole;
-    if (!decode) throw new AirlockError('AIRLOCK_BAD_ENCODING', `unsupported content-encoding "${coding}"`);
+    // zstd depends on the Node version: the message names what this runtime decodes.
+    if (!decode)
+      throw new AirlockError(
+        'AIRLOCK_BAD_ENCODING',
+        `unsupported content-encoding "${coding}"; this gateway decodes ${Object.keys(CODINGS).join(', ')}`,
+      );
     try {
       out = await decode(out, { maxOutputLength: limit });
     } catch (err) {
