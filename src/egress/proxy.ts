@@ -507,13 +507,20 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   // Half-open like node:http's own server: a client's FIN passes through a tunnel, it does not
   // end the answer direction.
   const server = createNetServer({ noDelay: true, allowHalfOpen: true }, onConnection);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8790, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8790, opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing was served: the sweep and the forwarder's connections made for it go too.
+    clearInterval(headSweep);
+    forwarder.close();
+    throw err;
+  }
   takeAcceptedHandles(server, onHandle);
   const address = server.address() as AddressInfo;
   self = selfAddress(address.address, address.port);

@@ -153,3 +153,32 @@ test('closing the proxy ends open tunnels and finishes promptly', async () => {
   await closed;
   assert.equal(closing.activeTunnels(), 0);
 });
+
+test('a proxy that cannot listen stops the timer it started', async () => {
+  // The head sweep is unref'd, so it would not keep a process alive, but it would run on for
+  // good in one that goes on (a failed start retried, an embedding app): every interval made
+  // during the failed start must be cleared.
+  const made: NodeJS.Timeout[] = [];
+  const cleared = new Set<unknown>();
+  const { setInterval: realSet, clearInterval: realClear } = globalThis;
+  globalThis.setInterval = ((...args: Parameters<typeof realSet>) => {
+    const handle = realSet(...args);
+    made.push(handle);
+    return handle;
+  }) as typeof realSet;
+  globalThis.clearInterval = ((handle: Parameters<typeof realClear>[0]) => {
+    cleared.add(handle);
+    realClear(handle);
+  }) as typeof realClear;
+  try {
+    await assert.rejects(startForwardProxy({ port: s.proxy.port, onEvent: () => {} }), /EADDRINUSE/);
+  } finally {
+    globalThis.setInterval = realSet;
+    globalThis.clearInterval = realClear;
+  }
+  assert.ok(made.length > 0, 'the proxy starts its head sweep before it listens');
+  assert.ok(
+    made.every((h) => cleared.has(h)),
+    'and clears it when it cannot listen',
+  );
+});
