@@ -132,6 +132,23 @@ describe('input the readers used to misread', () => {
     assert.equal(report.files[0]?.format, 'claude-code');
     assert.deepEqual(report.warnings, []);
     assert.deepEqual(report.findings.map(where), [`1 message.content user test.github-token ${GHP}`]);
+    // The same mark before a JSON document, a large JSON array and a text file.
+    const doc = await write(
+      'request.json',
+      `\uFEFF${JSON.stringify({ messages: [{ role: 'user', content: GHP }] })}`,
+    );
+    const array = await write(
+      'export.json',
+      `\uFEFF${JSON.stringify(Array.from({ length: 40_000 }, (_, i) => (i === 7 ? `key ${AWS}` : `entry ${i}`)))}`,
+    );
+    const text = await write('notes.txt', `\uFEFFkey ${AWS}\n`);
+    const others = (await scanWithTestEngine([doc, array, text], { reveal: true })).report!;
+    assert.deepEqual(others.warnings, []);
+    assert.deepEqual(others.files.map((f) => `${path.basename(f.file)} ${f.format} ${f.findings}`).sort(), [
+      'export.json json 1',
+      'notes.txt text 1',
+      'request.json json 1',
+    ]);
   });
 
   it('UTF-16 text and transcripts, with or without a byte order mark, are read', async () => {

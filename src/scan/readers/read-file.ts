@@ -18,7 +18,7 @@ import { splitLines } from './lines.js';
 import { requestBodyLeaves } from './request-body.js';
 import { classifyRecord, sniff } from './sniff.js';
 import { openSource } from './source.js';
-import { utf16AsUtf8, utf16HeadAsUtf8, utf16Of } from './utf16.js';
+import { startsWithUtf8Bom, utf16AsUtf8, utf16HeadAsUtf8, utf16Of, withoutUtf8Bom } from './text-encoding.js';
 import type { Leaf, LeafSink } from './walk.js';
 import { Batcher, timestampOf, type ReadBatch } from './batcher.js';
 
@@ -91,14 +91,12 @@ async function* readLines(
         out.batch.linesSkipped += 1;
       }
       for (const line of lines) {
-        // A byte order mark (editors on Windows write one) is not part of the first record.
-        if (line.number === 1 && line.text.charCodeAt(0) === 0xfeff) line.text = line.text.slice(1);
         if (line.text.length === 0) continue;
         out.batch.records += 1;
         if (keyBlocks) {
-          out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+          addText(line.text, line.number);
           const block = keyBlocks.push(line.text, line.number);
-          if (block) out.add({ path: [], role: 'user', text: block.text }, block.line, assistant, undefined);
+          if (block) addText(block.text, block.line);
         } else {
           let rec: unknown;
           try {
@@ -107,7 +105,7 @@ async function* readLines(
             // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
             out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, line.number);
             out.batch.linesSkipped += 1;
-            out.add({ path: [], role: 'user', text: line.text }, line.number, assistant, undefined);
+            addText(line.text, line.number);
             continue;
           }
           if (unclassified) {
@@ -140,9 +138,14 @@ async function* readLines(
   addOpenBlock();
   yield out.take();
 
+  /** Plain text: a line of a text file, a key block, or a record that is not JSON. */
+  function addText(text: string, lineNumber: number): void {
+    out.add({ path: [], role: 'user', text }, lineNumber, assistant, undefined);
+  }
+
   function addOpenBlock(): void {
     const open = keyBlocks?.end();
-    if (open) out.add({ path: [], role: 'user', text: open.text }, open.line, assistant, undefined);
+    if (open) addText(open.text, open.line);
   }
 }
 
@@ -236,9 +239,7 @@ async function* readDocument(
     yield* readLines(toIterable(parts), 'text', file, limits);
     return;
   }
-  const text = Buffer.concat(parts, size)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
+  const text = Buffer.concat(parts, size).toString('utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -266,8 +267,12 @@ export async function openFile(
 ): Promise<OpenedFile> {
   const source = await openSource(file, onRawBytes);
   const utf16 = utf16Of(source.head);
-  const head = utf16 ? utf16HeadAsUtf8(source.head, utf16) : source.head;
-  const chunks = utf16 ? utf16AsUtf8(source.chunks, utf16) : source.chunks;
+  let head = utf16 ? utf16HeadAsUtf8(source.head, utf16) : source.head;
+  let chunks = utf16 ? utf16AsUtf8(source.chunks, utf16) : source.chunks;
+  if (startsWithUtf8Bom(head)) {
+    head = head.subarray(3);
+    chunks = withoutUtf8Bom(chunks);
+  }
   const sniffed = sniff(head, source.complete, file);
   const fail = (reason: string): OpenedFile => {
     source.close();
@@ -298,23 +303,18 @@ export async function openFile(
         format: 'json',
         batches: readElements(chunks, 'json', [], displayName, limits),
       };
-    case 'lines':
-      if (sniffed.longFirstLine) {
-        // Its first line may be a whole document on one line: allowed as long as a document.
-        const lineLimits = {
-          ...limits,
-          maxLineBytes: Math.max(limits.maxLineBytes, limits.maxDocumentBytes),
-        };
-        return {
-          ok: true,
-          format: sniffed.format,
-          batches: readLines(chunks, sniffed.format, displayName, lineLimits, file),
-        };
-      }
+    case 'lines': {
+      // A first line longer than the head may be a whole document on one line: allowed as long
+      // as a document, and the first record says whose file it is.
+      const long = sniffed.longFirstLine === true;
+      const lineLimits = long
+        ? { ...limits, maxLineBytes: Math.max(limits.maxLineBytes, limits.maxDocumentBytes) }
+        : limits;
       return {
         ok: true,
         format: sniffed.format,
-        batches: readLines(chunks, sniffed.format, displayName, limits),
+        batches: readLines(chunks, sniffed.format, displayName, lineLimits, long ? file : undefined),
       };
+    }
   }
 }

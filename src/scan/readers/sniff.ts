@@ -45,6 +45,7 @@ function looksBinary(head: Buffer): boolean {
 /** Bytes decoded for a first look: enough for the first line of nearly every transcript. */
 const QUICK_BYTES = 64 * 1024;
 
+/** `head`: the first bytes as UTF-8, without a byte order mark (openFile takes care of both). */
 export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
   if (head.length === 0) return { kind: 'empty' };
   if (looksBinary(head)) return { kind: 'binary' };
@@ -60,8 +61,7 @@ export function sniff(head: Buffer, complete: boolean, file: string): Sniffed {
 
 /** With `quick` (a cut head), undefined whenever more of the head could change the answer. */
 function sniffText(raw: string, complete: boolean, file: string, quick: boolean): Sniffed | undefined {
-  const text = raw.replace(/^\uFEFF/, '');
-  const trimmed = text.trimStart();
+  const trimmed = raw.trimStart();
   if (quick && trimmed.length < 1024) return undefined;
   if (/^\{\s*"log"\s*:\s*\{/.test(trimmed)) return { kind: 'har' };
   if (trimmed.startsWith('[') && /^\[\s*\{\s*"sessionId"\s*:/.test(trimmed)) {

@@ -1,8 +1,13 @@
 /**
+ * What the readers undo in the bytes before anything reads them, once, for every format.
+ *
  * UTF-16 text (Windows PowerShell 5 writes it with `>` and `Out-File`, and some editors save in
- * it). Its ASCII characters have a NUL byte each, so it looked binary and was skipped, secrets
+ * it): its ASCII characters have a NUL byte each, so it looked binary and was skipped, secrets
  * and all. It is told by its byte order mark, or without one by where the NUL bytes are, and
  * read as the UTF-8 the readers expect.
+ *
+ * A UTF-8 byte order mark (editors on Windows write one): not part of the content, it made the
+ * first JSONL record "not valid JSON".
  */
 
 export type Utf16 = 'utf-16le' | 'utf-16be';
@@ -45,4 +50,25 @@ export async function* utf16AsUtf8(chunks: AsyncIterable<Buffer>, form: Utf16): 
   }
   const rest = decoder.decode();
   if (rest.length > 0) yield Buffer.from(rest, 'utf8');
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export function startsWithUtf8Bom(head: Buffer): boolean {
+  return head.subarray(0, 3).equals(UTF8_BOM);
+}
+
+/** The chunks without the UTF-8 byte order mark their first bytes hold. */
+export async function* withoutUtf8Bom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let first = true;
+  for await (const chunk of chunks) {
+    if (first && chunk.length > 0) {
+      first = false;
+      if (startsWithUtf8Bom(chunk)) {
+        if (chunk.length > 3) yield chunk.subarray(3);
+        continue;
+      }
+    }
+    yield chunk;
+  }
 }
