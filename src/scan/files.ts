@@ -12,6 +12,11 @@ export interface FoundFile {
   path: string;
   /** What reports call it: relative to the working directory when inside it. */
   display: string;
+  /**
+   * What fingerprints call it, when not `display`: relative to the baseline's folder, so that a
+   * baseline matches whichever folder the scan is run from.
+   */
+  fingerprintName?: string;
   size: number;
 }
 
@@ -33,6 +38,11 @@ const TRANSCRIPT_FILE = /\.(jsonl|json)(\.gz)?$/i;
 export function displayName(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+/** The name a baseline in `baselineDir` knows a file by: relative to that folder, with `/`. */
+export function nameFromBaseline(file: string, baselineDir: string): string {
+  return path.relative(baselineDir, file).split(path.sep).join('/');
 }
 
 export function defaultRoots(home = homedir()): string[] {

@@ -137,6 +137,9 @@ export async function scanInWorkers(
               id: item.id,
               path: item.file.path,
               display: item.file.display,
+              ...(item.file.fingerprintName === undefined
+                ? {}
+                : { fingerprintName: item.file.fingerprintName }),
             } satisfies ToWorker);
           }
           if (sent.length === 0 && !stopped) {

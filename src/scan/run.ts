@@ -10,7 +10,7 @@ import { SEVERITIES, type Severity } from '../detect/types.js';
 import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
 import { terminalSafe } from './report/terminal-safe.js';
-import { defaultRoots, discoverFiles, type FoundFile } from './files.js';
+import { defaultRoots, discoverFiles, nameFromBaseline, type FoundFile } from './files.js';
 import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
 import { ROOMY_HEAP_MB, scanInWorkers, workerHeapMb } from './pool.js';
 import { Progress, type ProgressSink } from './progress.js';
@@ -124,7 +124,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   let baselineKey: string | undefined;
   if (opts.baseline) {
     try {
-      const baseline = await loadBaseline(opts.baseline);
+      const baseline = await loadBaseline(path.resolve(cwd, opts.baseline));
       fingerprintKey = baselineKey = baseline.key;
       accepted = new Set(baseline.findings.map((f) => f.fingerprint));
     } catch (err) {
@@ -152,6 +152,15 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const explicit = opts.paths.length > 0;
   const roots = explicit ? opts.paths : defaultRoots(opts.home);
   const found = await discoverFiles(roots, cwd, { transcriptsOnly: !explicit, explicit });
+  // A baseline names files relative to its own folder, not to where the scan runs: written at a
+  // repository's root and used by CI from another folder (`airlock scan repo/ --baseline
+  // repo/airlock-baseline.json`), its fingerprints still match.
+  const baselineFile = opts.baseline ?? opts.writeBaseline;
+  if (baselineFile !== undefined) {
+    const baselineDir = path.dirname(path.resolve(cwd, baselineFile));
+    for (const file of found.files)
+      file.fingerprintName = nameFromBaseline(path.resolve(cwd, file.path), baselineDir);
+  }
   if (found.missing.length > 0) return usage(`no such file or folder: ${found.missing.join(', ')}`);
 
   const warnings: ScanWarning[] = [...found.warnings];
@@ -202,7 +211,12 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
           ...(alongside
             ? {
                 local: (file: FoundFile) =>
-                  prepareFile(file.path, file.display, { ...setup, engine: built!, onBytes }),
+                  prepareFile(
+                    file.path,
+                    file.display,
+                    { ...setup, engine: built!, onBytes },
+                    file.fingerprintName,
+                  ),
               }
             : {}),
         },
@@ -212,7 +226,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
       const fileOpts = { ...setup, engine, onBytes: (n: number) => progress.addBytes(n) };
       await scanInTurn(
         found.files.values(),
-        (file) => prepareFile(file.path, file.display, fileOpts),
+        (file) => prepareFile(file.path, file.display, fileOpts, file.fingerprintName),
         onFile,
       );
     }
@@ -268,7 +282,10 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   };
 
   if (opts.writeBaseline)
-    await writeBaseline(opts.writeBaseline, buildBaseline(baselineKey ?? newBaselineKey(), all));
+    await writeBaseline(
+      path.resolve(cwd, opts.writeBaseline),
+      buildBaseline(baselineKey ?? newBaselineKey(), all),
+    );
   const rendered = renderReport(report, format, { color: opts.color === true, reveal: opts.reveal === true });
   let output = rendered;
   if (opts.output) {

@@ -52,6 +52,7 @@ export function prepareFile(
   file: string,
   displayName: string,
   opts: FileScanOptions,
+  fingerprintName = displayName,
 ): () => Promise<FileResult> {
   const result: FileResult = {
     summary: { file: displayName, format: 'skipped', bytes: 0, records: 0, findings: 0 },
@@ -68,7 +69,7 @@ export function prepareFile(
   const opening = openFile(file, displayName, opts.limits, onBytes);
   // Handled when the file is scanned; until then its failure is not an unhandled rejection.
   opening.catch(() => undefined);
-  return () => scanOpening(result, opening, displayName, opts);
+  return () => scanOpening(result, opening, displayName, fingerprintName, opts);
 }
 
 /**
@@ -96,6 +97,7 @@ async function scanOpening(
   result: FileResult,
   opening: Promise<OpenedFile>,
   displayName: string,
+  fingerprintName: string,
   opts: FileScanOptions,
 ): Promise<FileResult> {
   let opened;
@@ -133,7 +135,7 @@ async function scanOpening(
         const memoKey = `${f.ruleId}\0${value}`;
         let fp = fingerprints.get(memoKey);
         if (fp === undefined) {
-          fp = fingerprint(opts.fingerprintKey, f.ruleId, displayName, value);
+          fp = fingerprint(opts.fingerprintKey, f.ruleId, fingerprintName, value);
           fingerprints.set(memoKey, fp);
         }
         const dedupeKey = `${fp}\0${f.role}`;

@@ -19,7 +19,7 @@ export interface WorkerSetup {
 
 export type ToWorker =
   | { type: 'engine'; options: unknown }
-  | { type: 'file'; id: number; path: string; display: string }
+  | { type: 'file'; id: number; path: string; display: string; fingerprintName?: string }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -66,14 +66,19 @@ Promise.all([engineModule, engineOptions])
       /** The file after the one being scanned, already opening (see prepareFile). */
       let prepared: { id: number; scan: () => Promise<FileResult> } | undefined;
       const prepare = (msg: Extract<ToWorker, { type: 'file' }>): (() => Promise<FileResult>) =>
-        prepareFile(msg.path, msg.display, {
-          engine,
-          fingerprintKey: setup.fingerprintKey,
-          reveal: setup.reveal,
-          limits: setup.limits,
-          maxFindings: setup.maxFindings,
-          onBytes,
-        });
+        prepareFile(
+          msg.path,
+          msg.display,
+          {
+            engine,
+            fingerprintKey: setup.fingerprintKey,
+            reveal: setup.reveal,
+            limits: setup.limits,
+            maxFindings: setup.maxFindings,
+            onBytes,
+          },
+          msg.fingerprintName,
+        );
       // The next file opens while this one is scanned.
       const prepareNext = (): void => {
         const next = pending[0];

@@ -3,7 +3,7 @@
  * fingerprints survive lines moving but not a changed value.
  */
 import assert from 'node:assert/strict';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fixture, scanWithTestEngine, tempDir } from './helpers/run.js';
@@ -96,6 +96,27 @@ describe('baseline', () => {
       third.report?.findings.map((f) => [f.ruleId, f.line]),
       [['test.aws-access-key', 11]],
     );
+  });
+
+  it('matches from any working folder: files are named relative to the baseline, in workers too', async () => {
+    const repo = path.join(await tempDir(), 'repo');
+    await mkdir(path.join(repo, 'logs'), { recursive: true });
+    await copyFile(fixture('claude-code-session.jsonl'), path.join(repo, 'logs', 'session.jsonl'));
+    const written = await scanWithTestEngine(['.'], { writeBaseline: 'airlock-baseline.json', cwd: repo });
+    assert.equal(written.exitCode, 1);
+
+    // CI runs from the folder above, naming the repository and its baseline from there.
+    const parent = path.dirname(repo);
+    for (const workers of [0, 1]) {
+      const again = await scanWithTestEngine(['repo'], {
+        baseline: 'repo/airlock-baseline.json',
+        cwd: parent,
+        workers,
+      });
+      assert.equal(again.report?.findings[0]?.file, undefined, `workers: ${workers}`);
+      assert.equal(again.report?.totals.baselined, 5);
+      assert.equal(again.exitCode, 0);
+    }
   });
 
   it('fingerprints depend on the baseline key, so a baseline matches only scans that use it', async () => {
