@@ -151,7 +151,7 @@ async function scanOpening(
         }
         const finding: ScanFinding = {
           file: displayName,
-          line: input.line,
+          line: input.lines ? input.lines.lineOf(input.path) : input.line,
           path: f.path,
           role: f.role,
           ruleId: f.ruleId,

@@ -5,6 +5,7 @@
  */
 import type { Category, Finding, ScanInput, Severity, ValueKind } from '../detect/types.js';
 import type { JsonPath, Role } from '../dialects/types.js';
+import type { ValueLines } from './readers/value-lines.js';
 
 /** Who wrote the file: drives the "by assistant" chart and the role mapping. */
 export type Assistant = 'claude-code' | 'codex' | 'gemini-cli' | 'qwen-code' | 'airlock' | 'other';
@@ -16,6 +17,8 @@ export type InputFormat =
 /** One text to scan, with where it came from. `path` is inside the line's (or entry's) record. */
 export interface LocatedInput extends ScanInput {
   line: number;
+  /** For a record over several lines: the line of each of its values (then `line` is its first). */
+  lines?: ValueLines;
   assistant: Assistant;
   /** ISO time of the record, when the format carries one. */
   timestamp?: string;

@@ -73,9 +73,9 @@ describe('readers', () => {
     assert.deepEqual(
       findings.map((f) => `${f.file} ${where(f)}`),
       [
-        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 7 messages.0.content user test.email ${EMAIL}`,
-        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 13 messages.1.content assistant test.github-token ${GHP}`,
-        '3c9a/logs.json 2 0.message user test.home-path /home/jdoe',
+        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 11 messages.0.content user test.email ${EMAIL}`,
+        `3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json 17 messages.1.content assistant test.github-token ${GHP}`,
+        '3c9a/logs.json 6 0.message user test.home-path /home/jdoe',
       ].map((s) => `gemini-tmp/${s}`),
     );
     assert.ok(findings.every((f) => f.format === 'gemini-cli'));
@@ -105,12 +105,14 @@ describe('readers', () => {
   });
 
   it('reads HAR entries: headers with their names, request bodies through the dialects, SSE answers', async () => {
+    // Each finding names the line of its own value in the pretty-printed capture (a body's
+    // findings, that of the string holding the body), not the line where its entry starts.
     const findings = await findingsOf([fixture('capture.har')]);
     assert.deepEqual(findings.map(where), [
-      '10 log.entries.0.request.headers.2.value header test.stainless-os Linux',
-      `10 log.entries.0.request.postData.text.messages.2.content.0.content tool_result test.email ${EMAIL}`,
-      '10 log.entries.0.request.postData.text.system.0.text system test.home-path /home/jdoe',
-      `10 log.entries.0.response.content.text.sse:4.delta.text assistant test.github-token ${GHP}`,
+      '28 log.entries.0.request.headers.2.value header test.stainless-os Linux',
+      `58 log.entries.0.request.postData.text.messages.2.content.0.content tool_result test.email ${EMAIL}`,
+      '58 log.entries.0.request.postData.text.system.0.text system test.home-path /home/jdoe',
+      `79 log.entries.0.response.content.text.sse:4.delta.text assistant test.github-token ${GHP}`,
     ]);
     assert.equal(findings[0]?.assistant, 'claude-code', 'assistant from the user-agent header');
     assert.equal(findings[0]?.timestamp, '2026-11-22T16:30:00.000Z');
@@ -132,9 +134,9 @@ describe('readers', () => {
   it('reads raw request bodies with the dialect roles, and text line by line', async () => {
     const body = await findingsOf([fixture('request-body.json')]);
     assert.deepEqual(body.map(where), [
-      '1 messages.0.content system test.home-path /home/jdoe',
-      `1 messages.1.content user test.aws-access-key ${AWS}`,
-      `1 user metadata test.email ${EMAIL}`,
+      '6 messages.0.content system test.home-path /home/jdoe',
+      `10 messages.1.content user test.aws-access-key ${AWS}`,
+      `13 user metadata test.email ${EMAIL}`,
     ]);
     const text = await findingsOf([fixture('build-output.txt')]);
     assert.deepEqual(text.filter((f) => f.ruleId !== 'test.email' || f.value === EMAIL).map(where), [
@@ -286,7 +288,7 @@ describe('readers on streamed answers in HAR captures', () => {
     };
     const findings = await scanStream(stream);
     assert.deepEqual(findings.map(where), [
-      `10 log.entries.0.response.content.text.sse:joined:0.choices.0.delta.reasoning_content assistant test.aws-access-key ${AWS}`,
+      `37 log.entries.0.response.content.text.sse:joined:0.choices.0.delta.reasoning_content assistant test.aws-access-key ${AWS}`,
     ]);
   });
 
@@ -296,8 +298,8 @@ describe('readers on streamed answers in HAR captures', () => {
     assert.ok(!stream.events.some((e) => e.includes(AWS)));
     const findings = await scanStream(stream);
     assert.deepEqual(findings.map(where), [
-      `10 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.aws-access-key ${AWS}`,
-      `10 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.github-token ${GHP}`,
+      `37 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.aws-access-key ${AWS}`,
+      `37 log.entries.0.response.content.text.joined:0.candidates.0.content.parts.0.text assistant test.github-token ${GHP}`,
     ]);
   });
 

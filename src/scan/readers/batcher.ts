@@ -3,6 +3,7 @@
  * each engine call, small enough to keep memory bounded; warnings and counts travel with them.
  */
 import type { Assistant, InputFormat, LocatedInput, ScanWarning } from '../types.js';
+import type { ValueLines } from './value-lines.js';
 import type { Leaf } from './walk.js';
 
 export interface ReadBatch {
@@ -30,8 +31,15 @@ export class Batcher {
   batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
   private text = 0;
   constructor(readonly file: string) {}
-  add(leaf: Leaf, line: number, assistant: Assistant, timestamp: string | undefined): void {
+  add(
+    leaf: Leaf,
+    line: number,
+    assistant: Assistant,
+    timestamp: string | undefined,
+    lines?: ValueLines,
+  ): void {
     const input: LocatedInput = { path: leaf.path, role: leaf.role, text: leaf.text, line, assistant };
+    if (lines !== undefined) input.lines = lines;
     if (leaf.header !== undefined) input.header = leaf.header;
     if (timestamp !== undefined) input.timestamp = timestamp;
     this.batch.inputs.push(input);

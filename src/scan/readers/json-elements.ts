@@ -13,7 +13,8 @@ import { decodeUtf8 } from './decode.js';
 import { jsonErrorText } from './json-error.js';
 
 export type ElementEvent =
-  | { kind: 'element'; index: number; line: number; value: unknown }
+  /** `text`: the element's JSON, when it spans several lines (for its values' lines). */
+  | { kind: 'element'; index: number; line: number; value: unknown; text?: string }
   | { kind: 'bad-element'; index: number; line: number; reason: string }
   /** Top-level scalar members (sessionId, startTime...) of the root object. */
   | { kind: 'root-field'; key: string; value: unknown }
@@ -102,12 +103,12 @@ class ElementScanner {
       const text = decodeUtf8(parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.captureBytes));
       this.eventBytes += this.captureBytes;
       try {
-        this.events.push({
-          kind: 'element',
-          index: this.index,
-          line: this.captureLine,
-          value: JSON.parse(text) as unknown,
-        });
+        const value = JSON.parse(text) as unknown;
+        this.events.push(
+          this.line === this.captureLine
+            ? { kind: 'element', index: this.index, line: this.captureLine, value }
+            : { kind: 'element', index: this.index, line: this.captureLine, value, text },
+        );
       } catch (err) {
         this.events.push({
           kind: 'bad-element',

@@ -16,6 +16,7 @@ import { KeyBlockJoiner } from './key-blocks.js';
 import { streamArrayElements } from './json-elements.js';
 import { splitLines } from './lines.js';
 import { requestBodyLeaves } from './request-body.js';
+import { ValueLines } from './value-lines.js';
 import { classifyRecord, sniff } from './sniff.js';
 import { openSource } from './source.js';
 import { startsWithUtf8Bom, utf16AsUtf8, utf16HeadAsUtf8, utf16Of, withoutUtf8Bom } from './text-encoding.js';
@@ -183,20 +184,27 @@ async function* readElements(
         sawElement = true;
         out.batch.records += 1;
         const path: JsonPath = [...prefix, ev.index];
+        const lines = ev.text === undefined ? undefined : new ValueLines(ev.text, ev.line, path.length);
         if (format === 'har') {
           const pending: Leaf[] = [];
           const info = harEntryLeaves(ev.value, (leaf) => pending.push(leaf));
           for (const leaf of pending)
-            out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, info.assistant, info.timestamp);
+            out.add(
+              { ...leaf, path: [...path, ...leaf.path] },
+              ev.line,
+              info.assistant,
+              info.timestamp,
+              lines,
+            );
         } else if (format === 'json') {
           requestBodyLeaves(ev.value, (leaf) =>
-            out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, 'other', undefined),
+            out.add({ ...leaf, path: [...path, ...leaf.path] }, ev.line, 'other', undefined, lines),
           );
         } else if (typeof ev.value === 'object' && ev.value !== null) {
           const rec = ev.value as Rec;
           const ts = timestampOf(rec) ?? sessionStart;
           const assistant = ASSISTANTS[format];
-          const sink: LeafSink = (leaf) => out.add(leaf, ev.line, assistant, ts);
+          const sink: LeafSink = (leaf) => out.add(leaf, ev.line, assistant, ts, lines);
           if ('messageId' in rec)
             geminiLeaves(rec, (leaf) => sink({ ...leaf, path: [...path, ...leaf.path] }));
           else geminiMessageLeaves(rec, path, sink);
@@ -251,7 +259,8 @@ async function* readDocument(
     return;
   }
   out.batch.records = 1;
-  requestBodyLeaves(doc, (leaf) => out.add(leaf, 1, 'other', undefined));
+  const lines = text.includes('\n') ? new ValueLines(text, 1) : undefined;
+  requestBodyLeaves(doc, (leaf) => out.add(leaf, 1, 'other', undefined, lines));
   yield out.take();
 }
 
