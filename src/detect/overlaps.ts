@@ -36,10 +36,32 @@ function better(a: RankedFinding, b: RankedFinding): number {
   );
 }
 
-/** Keeps the best of every group of overlapping findings of one input. */
+/**
+ * Keeps the best of every group of overlapping findings of one input. The groups are found in
+ * one pass by start, and only a group of several is ranked: ranking all of an input's findings
+ * at once inserted each kept one into the middle of the kept list, which for a log repeating
+ * an address 20,000 times moved 10^9 slots.
+ */
 function resolveOne(candidates: RankedFinding[]): RankedFinding[] {
   if (candidates.length <= 1) return candidates;
-  const ranked = [...candidates].sort(better);
+  const byStart = sortIfNeeded(candidates, (a, b) => a.start - b.start);
+  const out: RankedFinding[] = [];
+  let i = 0;
+  while (i < byStart.length) {
+    const first = byStart[i]!;
+    let end = first.end;
+    let j = i + 1;
+    for (; j < byStart.length && byStart[j]!.start < end; j++) end = Math.max(end, byStart[j]!.end);
+    if (j === i + 1) out.push(first);
+    else for (const f of bestOf(byStart.slice(i, j))) out.push(f);
+    i = j;
+  }
+  return out;
+}
+
+/** The best of overlapping findings, sorted by start. */
+function bestOf(candidates: RankedFinding[]): RankedFinding[] {
+  const ranked = candidates.sort(better);
   // Accepted spans sorted by start; binary search finds the neighbours of a new span.
   const starts: number[] = [];
   const kept: RankedFinding[] = [];

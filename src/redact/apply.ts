@@ -31,26 +31,49 @@ const STRENGTH: Readonly<Record<EditAction, number>> = { redact: 3, pseudonymize
 
 /** The findings that will be edited: per input, no two spans overlap. Sorted by input, start. */
 export function resolveOverlaps(decided: readonly DecidedFinding[]): DecidedFinding[] {
-  const ranked = [...decided].sort(
+  const spans = decided.filter((d) => d.finding.end > d.finding.start);
+  const byPlace = sortIfNeeded(
+    spans,
+    (a, b) => a.finding.input - b.finding.input || a.finding.start - b.finding.start,
+  );
+  // Findings that overlap only each other, in clusters: most clusters are one finding, kept as
+  // is; inside a larger one the strongest action, then the longest span, wins. Ranking every
+  // finding of a request against every other took seconds for a log of 20,000 lines repeating
+  // an address (the inspection's deadline cannot stop synchronous work).
+  const out: DecidedFinding[] = [];
+  let i = 0;
+  while (i < byPlace.length) {
+    const first = byPlace[i] as DecidedFinding;
+    let end = first.finding.end;
+    let j = i + 1;
+    while (j < byPlace.length) {
+      const next = (byPlace[j] as DecidedFinding).finding;
+      if (next.input !== first.finding.input || next.start >= end) break;
+      if (next.end > end) end = next.end;
+      j++;
+    }
+    if (j === i + 1) out.push(first);
+    else out.push(...strongestOf(byPlace.slice(i, j)));
+    i = j;
+  }
+  return out;
+}
+
+/** Of overlapping findings of one input, those kept: by strength, then length; sorted by start. */
+function strongestOf(cluster: readonly DecidedFinding[]): DecidedFinding[] {
+  const ranked = [...cluster].sort(
     (a, b) =>
       STRENGTH[b.action] - STRENGTH[a.action] ||
       b.finding.end - b.finding.start - (a.finding.end - a.finding.start) ||
-      a.finding.input - b.finding.input ||
       a.finding.start - b.finding.start,
   );
-  const kept = new Map<number, DecidedFinding[]>();
+  const taken: DecidedFinding[] = [];
   for (const d of ranked) {
     const f = d.finding;
-    if (f.end <= f.start) continue;
-    const taken = kept.get(f.input) ?? [];
     if (taken.some((k) => f.start < k.finding.end && k.finding.start < f.end)) continue;
     taken.push(d);
-    kept.set(f.input, taken);
   }
-  return sortIfNeeded(
-    [...kept.values()].flat(),
-    (a, b) => a.finding.input - b.finding.input || a.finding.start - b.finding.start,
-  );
+  return taken.sort((a, b) => a.finding.start - b.finding.start);
 }
 
 /** Where a value sits, for place-keyed tracking ids: a header name or a JSON path, never the value. */
@@ -138,22 +161,29 @@ export function propagateEdits(
   const short = fresh ? undefined : shortTextHits(valuesKey);
   /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
   const one = (index: number, found: readonly Hit[]): void => {
-    let kept = byInput.get(index) ?? NO_EDITS;
+    const kept = byInput.get(index) ?? NO_EDITS;
     if (found.length === 0) {
       for (const e of kept) out.push(e);
       return;
     }
-    const added: Edit[] = [];
+    // Both sorted by start, neither overlapping itself: merged in one pass (a log repeating
+    // an address thousands of times has as many edits as occurrences).
+    let k = 0;
     for (const m of found) {
-      const overlapping = kept.filter((e) => m.start < e.end && e.start < m.end);
-      // A longer known value wins over edits it contains: the whole project path, not just
-      // its home prefix, so the project's name does not leak next to a pseudonymized home.
-      if (overlapping.some((e) => e.start < m.start || e.end > m.end || e.end - e.start === m.end - m.start))
-        continue;
-      if (overlapping.length > 0) kept = kept.filter((e) => !overlapping.includes(e));
-      added.push({ input: index, start: m.start, end: m.end, text: replaced.get(m.value) ?? m.value });
+      while (k < kept.length && (kept[k] as Edit).end <= m.start) out.push(kept[k++] as Edit);
+      let to = k;
+      let wins = true;
+      for (; to < kept.length && (kept[to] as Edit).start < m.end; to++) {
+        const e = kept[to] as Edit;
+        // A longer known value wins over edits it contains: the whole project path, not just
+        // its home prefix, so the project's name does not leak next to a pseudonymized home.
+        if (e.start < m.start || e.end > m.end || e.end - e.start === m.end - m.start) wins = false;
+      }
+      if (!wins) continue;
+      k = to;
+      out.push({ input: index, start: m.start, end: m.end, text: replaced.get(m.value) ?? m.value });
     }
-    out.push(...(added.length === 0 ? kept : [...kept, ...added].sort((a, b) => a.start - b.start)));
+    while (k < kept.length) out.push(kept[k++] as Edit);
   };
   for (let index = 0; index < inputs.length;) {
     // A run of frozen inputs (src/detect/runs.ts): only its inputs with occurrences or edits.
@@ -310,19 +340,48 @@ function findFrozen(input: ScanInput, values: readonly string[], valuesKey: stri
 
 /** Non-overlapping occurrences on word boundaries; the longer value wins where they overlap. */
 function findAll(text: string, values: readonly string[]): Hit[] {
-  const hits: Hit[] = [];
+  /** Occurrences of the longer values, sorted by start. */
+  let hits: Hit[] = [];
   for (const value of values) {
     const wordStart = isWord(value.charCodeAt(0));
     const wordEnd = isWord(value.charCodeAt(value.length - 1));
+    const own: Hit[] = [];
+    let ownEnd = 0;
     for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) {
       const end = at + value.length;
       if (wordStart && at > 0 && isWord(text.charCodeAt(at - 1))) continue;
       if (wordEnd && end < text.length && isWord(text.charCodeAt(end))) continue;
-      if (hits.some((h) => at < h.end && h.start < end)) continue; // a longer value took it
-      hits.push({ start: at, end, value });
+      if (at < ownEnd || overlapsAny(hits, at, end)) continue; // an earlier or longer one took it
+      own.push({ start: at, end, value });
+      ownEnd = end;
     }
+    if (own.length > 0) hits = hits.length === 0 ? own : mergeByStart(hits, own);
   }
-  return sortIfNeeded(hits, (a, b) => a.start - b.start);
+  return hits;
+}
+
+/** Whether [start, end) overlaps one of `sorted` (sorted by start, not overlapping each other). */
+function overlapsAny(sorted: readonly Hit[], start: number, end: number): boolean {
+  // The last hit starting before `end` is the only one that can reach past `start`.
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as Hit).start < end) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && (sorted[lo - 1] as Hit).end > start;
+}
+
+function mergeByStart(a: readonly Hit[], b: readonly Hit[]): Hit[] {
+  const out: Hit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length)
+    out.push((a[i] as Hit).start <= (b[j] as Hit).start ? (a[i++] as Hit) : (b[j++] as Hit));
+  while (i < a.length) out.push(a[i++] as Hit);
+  while (j < b.length) out.push(b[j++] as Hit);
+  return out;
 }
 
 /**
