@@ -72,6 +72,8 @@ export interface ScanInput {
   text: string;
   /** For role 'header': the lower-cased header name. */
   header?: string;
+  /** The text is a member name of the object at `path` (see Segment.key). */
+  key?: true;
 }
 
 export interface Finding {

@@ -16,6 +16,8 @@ export class JsonPathError extends Error {
 export interface TextEdit {
   path: JsonPath;
   text: string;
+  /** Renames the member `from` of the object at `path` to `text` (a Segment.key). */
+  from?: string;
 }
 
 /** The value at `path`, or undefined when any step is missing or not a container. */
@@ -43,7 +45,14 @@ export function setAt(body: unknown, path: JsonPath, value: unknown): void {
  * is parsed for this one use; copying a megabyte-sized body would only cost time).
  */
 export function rebuild(body: unknown, edits: readonly TextEdit[]): string {
-  for (const edit of edits) setAt(body, edit.path, edit.text);
+  for (const edit of edits) if (edit.from === undefined) setAt(body, edit.path, edit.text);
+  // Names last, the deepest first: the paths above lead through the names as they were.
+  const renames = edits.filter((e) => e.from !== undefined).sort((a, b) => b.path.length - a.path.length);
+  for (const e of renames) {
+    const obj = getAt(body, e.path);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new JsonPathError(e.path);
+    renameMember(obj as Record<string, unknown>, e.from as string, e.text);
+  }
   return JSON.stringify(body);
 }
 
@@ -53,8 +62,14 @@ export function rebuild(body: unknown, edits: readonly TextEdit[]): string {
  * parent, so the edit lands in this request's own copy and the shared value stays as it was.
  */
 export function setAtOwn(body: unknown, path: JsonPath, value: unknown): void {
+  ownPath(body, path.length - 1, path);
+  setAt(body, path, value);
+}
+
+/** Copies the frozen containers among the first `steps` of `path` (see setAtOwn). */
+function ownPath(body: unknown, steps: number, path: JsonPath): void {
   let node = body;
-  for (let k = 0; k < path.length - 1; k++) {
+  for (let k = 0; k < steps; k++) {
     if (node === null || typeof node !== 'object') break; // setAt reports it
     const parent = node as Record<string | number, unknown>;
     const key = path[k] as string | number;
@@ -65,5 +80,23 @@ export function setAtOwn(body: unknown, path: JsonPath, value: unknown): void {
     }
     node = child;
   }
-  setAt(body, path, value);
+}
+
+/** Renames `obj[from]` to `obj[to]` in place, at the same position among its members. */
+export function renameMember(obj: Record<string, unknown>, from: string, to: string): void {
+  if (from === to || !Object.hasOwn(obj, from)) return;
+  const entries = Object.entries(obj);
+  for (const [k] of entries) delete obj[k];
+  for (const [k, v] of entries) obj[k === from ? to : k] = v;
+}
+
+/**
+ * Renames the member `from` of the object at `path` to `to`, in this request's own copy of that
+ * object (see setAtOwn). The body's root is never shared.
+ */
+export function renameAtOwn(body: unknown, path: JsonPath, from: string, to: string): void {
+  ownPath(body, path.length, path);
+  const obj = getAt(body, path);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new JsonPathError(path);
+  renameMember(obj as Record<string, unknown>, from, to);
 }

@@ -33,6 +33,12 @@ export interface Segment {
   path: JsonPath;
   role: Role;
   text: string;
+  /**
+   * The text is the name of a member of the object at `path`, not a value: tool inputs and
+   * results are objects whose member names may be paths, hosts or addresses too. The path stops
+   * at the object, so that a finding's place never spells out the value found.
+   */
+  key?: true;
 }
 
 /**
@@ -58,6 +64,8 @@ export interface AnswerField {
    * non-streamed answer every field is whole.
    */
   whole?: boolean;
+  /** The text is a member name of a tool-call input object: set() renames the member. */
+  key?: true;
 }
 
 export interface Dialect {

@@ -2,7 +2,7 @@
  * Small helpers the dialects share to find text in request bodies and answers without throwing
  * on odd shapes: anything that is not the expected type is skipped.
  */
-import { getAt } from './json-path.js';
+import { getAt, renameMember } from './json-path.js';
 import type { AnswerField, JsonPath, Role, Segment } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -42,6 +42,11 @@ export function addText(out: Segment[], obj: JsonObject, key: string, path: Json
   if (typeof text === 'string') out.push({ path: [...path, key], role, text });
 }
 
+/** The member names of an object, queued while walking to follow the object's values. */
+class MemberNames {
+  constructor(readonly keys: readonly string[]) {}
+}
+
 /** A path as a linked list while walking: the array is built only for string leaves. */
 interface PathNode {
   up: PathNode | undefined;
@@ -56,7 +61,8 @@ function toPath(base: JsonPath, node: PathNode | undefined): JsonPath {
 
 /**
  * Adds every string leaf under `value` (objects and arrays, any depth), except values of keys in
- * `skipKeys`. Iterative, so a deeply nested body cannot overflow the stack.
+ * `skipKeys`, and every member name (Segment.key) after the values of its object. Iterative, so
+ * a deeply nested body cannot overflow the stack.
  */
 export function addLeaves(
   out: Segment[],
@@ -77,7 +83,13 @@ export function addLeaves(
     const node = values.pop();
     const here = at.pop();
     if (typeof node === 'string') out.push({ path: toPath(path, here), role, text: node });
-    else if (Array.isArray(node)) {
+    else if (node instanceof MemberNames) {
+      const where = toPath(path, here);
+      for (const name of node.keys) {
+        // Structure words ("type", "required"...) are not data, whatever their values.
+        if (!skipKeys?.has(name)) out.push({ path: where, role, text: name, key: true });
+      }
+    } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) {
         const child: unknown = node[i];
         if (child !== null && (typeof child === 'string' || typeof child === 'object')) {
@@ -88,6 +100,12 @@ export function addLeaves(
     } else if (node !== null && typeof node === 'object') {
       const obj = node as JsonObject;
       const keys = Object.keys(obj);
+      // Its member names, once its values are done: a name is renamed last, so the paths of the
+      // values below it still lead through the name the body has.
+      if (keys.length > 0) {
+        values.push(new MemberNames(keys));
+        at.push(here);
+      }
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
         const child = obj[key];
@@ -136,26 +154,55 @@ class ObjectField implements AnswerField {
   whole?: boolean;
   constructor(
     private readonly obj: JsonObject,
-    private readonly key: string,
+    private readonly member: string,
     readonly channel: string,
     readonly json: boolean,
     public text: string,
   ) {}
 
   set(next: string): void {
-    this.obj[this.key] = next;
+    this.obj[this.member] = next;
     this.text = next;
   }
 }
 
 /**
- * Answer fields for every string leaf under `value`: tool-call input that arrives as an object
- * (Anthropic tool_use input, Gemini functionCall args), each leaf whole, on a channel of its own.
+ * A member name of an object as a field: set() renames the member, keeping its place among the
+ * others (the order a model wrote them in).
+ */
+class MemberNameField implements AnswerField {
+  readonly json = false;
+  readonly tool = true;
+  readonly whole = true;
+  readonly key = true;
+  constructor(
+    private readonly obj: JsonObject,
+    readonly channel: string,
+    public text: string,
+  ) {}
+
+  set(next: string): void {
+    renameMember(this.obj, this.text, next);
+    this.text = next;
+  }
+}
+
+/**
+ * Answer fields for every string leaf and member name under `value`: tool-call input that
+ * arrives as an object (Anthropic tool_use input, Gemini functionCall args), each whole, on a
+ * channel of its own. Names come after the values of their object (see addLeaves).
  */
 export function leafFields(out: AnswerField[], value: unknown, channel: string): void {
   const segs: Segment[] = [];
   addLeaves(segs, value, [], 'tool_use');
+  let names = 0;
   for (const seg of segs) {
+    if (seg.key) {
+      const container = getAt(value, seg.path) as JsonObject;
+      const at = seg.path.length === 0 ? channel : `${channel}:${seg.path.join('.')}`;
+      out.push(new MemberNameField(container, `${at}#name${names++}`, seg.text));
+      continue;
+    }
     const key = seg.path[seg.path.length - 1];
     if (key === undefined) continue; // a bare string: no container to write into
     const container = getAt(value, seg.path.slice(0, -1)) as JsonObject;

@@ -17,7 +17,7 @@ import { BoundedMemo } from '../bounded-memo.js';
 import { maskValue } from '../detect/mask.js';
 import { mergeFindings } from '../detect/overlaps.js';
 import type { Finding, ScanInput } from '../detect/types.js';
-import { setAtOwn } from '../dialects/json-path.js';
+import { renameAtOwn, setAtOwn } from '../dialects/json-path.js';
 import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
@@ -93,9 +93,19 @@ function planHeaders(headers: IncomingHttpHeaders, policy: CompiledPolicy): Head
   return plan;
 }
 
-/** The parsed body with the edits set in it (shared, frozen containers copied, see setAtOwn). */
+/**
+ * The parsed body with the edits set in it (shared, frozen containers copied, see setAtOwn).
+ * Member names are renamed after every value, the deepest first: until then the values' paths
+ * lead through the names as the client sent them.
+ */
 function editBody(body: unknown, edits: readonly LeafEdit[]): unknown {
-  for (const e of edits) setAtOwn(body, e.path, e.text);
+  const renames: LeafEdit[] = [];
+  for (const e of edits) {
+    if (e.from === undefined) setAtOwn(body, e.path, e.text);
+    else renames.push(e);
+  }
+  renames.sort((a, b) => b.path.length - a.path.length);
+  for (const e of renames) renameAtOwn(body, e.path, e.from as string, e.text);
   return body;
 }
 
@@ -193,7 +203,9 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           if (stripped.has(index)) removeHeaders.push(input.header);
           else setHeaders[input.header] = text;
         } else {
-          bodyEdits.push({ path: input.path, text });
+          bodyEdits.push(
+            input.key ? { path: input.path, text, from: input.text } : { path: input.path, text },
+          );
           bodyChanged = true;
         }
       }

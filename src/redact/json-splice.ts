@@ -23,6 +23,11 @@ export interface LeafEdit {
   path: JsonPath;
   /** Its new text. */
   text: string;
+  /**
+   * Set when the edit renames the member `from` of the object at `path` to `text` (a member
+   * name that held a value, Segment.key): not spliced, the body is serialized again.
+   */
+  from?: string;
 }
 
 interface Node {
@@ -84,6 +89,7 @@ export function spliceJson(
   options: { inPlace?: boolean } = {},
 ): Buffer | undefined {
   if (edits.length === 0) return raw;
+  if (edits.some((e) => e.from !== undefined)) return undefined;
   // Token bounds per edit: [start, end) including the quotes.
   const starts = new Array<number>(edits.length).fill(-1);
   const ends = new Array<number>(edits.length).fill(-1);

@@ -109,9 +109,11 @@ describe('anthropic-messages answers', () => {
         ['0', false, 'look in /home/user'],
         ['1', false, 'Reading /home/user/project-1/.env'],
         ['2:input:file_path', false, '/home/user/project-1/.env'],
+        ['2:input#name0', false, 'file_path'],
+        ['2:input#name1', false, 'n'],
       ],
     );
-    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole']);
+    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole', 'tool+whole', 'tool+whole']);
     for (const f of fields) f.set(f.text.replaceAll('/home/user', '/home/alice'));
     assert.equal(answer.content[1]?.text, 'Reading /home/alice/project-1/.env');
     assert.deepEqual(answer.content[2]?.input, { file_path: '/home/alice/project-1/.env', n: 3 });

@@ -134,12 +134,18 @@ describe('gemini answers', () => {
       '0:thought': '**Planning** for /home/us',
       '0': 'The files in /home/user/project-1 are:',
       '0:0:args:absolute_path': '/home/user/project-1/a.ts',
+      '0:0:args:opts#name0': 'n',
+      '0:0:args#name1': 'absolute_path',
+      '0:0:args#name2': 'opts',
     });
     assert.ok(fields.flat().every((f) => !f.json));
     assert.deepEqual(kindsByChannel(fields), {
       '0:thought': '',
       '0': '',
       '0:0:args:absolute_path': 'tool+whole',
+      '0:0:args:opts#name0': 'tool+whole',
+      '0:0:args#name1': 'tool+whole',
+      '0:0:args#name2': 'tool+whole',
     });
     fields[1]?.[0]?.set('The files in /home/alice/');
     const out = formatEvent({ data: JSON.stringify(objects[1]) }, { eol: '\r\n' });
@@ -175,6 +181,7 @@ describe('gemini answers', () => {
         ['0', 'Hello /home/user'],
         ['1', 'Second'],
         ['1:1:args:p', '/x'],
+        ['1:1:args#name0', 'p'],
       ],
     );
     fields[0]?.set('Hello /home/alice');
@@ -182,7 +189,7 @@ describe('gemini answers', () => {
     const array = [one, { candidates: [{ content: { parts: [{ text: ' more' }] } }] }];
     assert.deepEqual(
       gemini.answerFields(array).map((f) => f.text),
-      ['Hello /home/alice', 'Second', '/x', ' more'],
+      ['Hello /home/alice', 'Second', '/x', 'p', ' more'],
     );
   });
 });

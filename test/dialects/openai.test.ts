@@ -173,12 +173,19 @@ describe('openai-responses answers', () => {
         ['2', true],
         ['3', false],
         ['5:action:commands.0', false],
+        // Member names of tool inputs too, after the values of their object.
+        ['5:action#name0', false],
+        ['5:action#name1', false],
+        ['5:action#name2', false],
         ['6:operation:type', false],
         ['6:operation:path', false],
         ['6:operation:diff', false],
+        ['6:operation#name0', false],
+        ['6:operation#name1', false],
+        ['6:operation#name2', false],
       ],
     );
-    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', ...Array<string>(6).fill('tool+whole')]);
+    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', ...Array<string>(12).fill('tool+whole')]);
     fields[3]?.set('*** Begin Patch\n*** Update File: /home/alice/webshop/a.ts\n');
     assert.match(JSON.stringify(answer.output[3]), /\/home\/alice\/webshop/);
   });

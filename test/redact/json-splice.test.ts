@@ -37,7 +37,7 @@ const JSON_VALUE = fc.letrec((tie) => ({
 function leaves(body: unknown): Segment[] {
   const out: Segment[] = [];
   addLeaves(out, body, [], 'user');
-  return out.filter((s) => s.path.length > 0);
+  return out.filter((s) => s.path.length > 0 && !s.key);
 }
 
 /** Reformats JSON text with whitespace everywhere it may go. */
