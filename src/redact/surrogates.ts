@@ -74,9 +74,10 @@ export interface RequestContext {
   /** Every real value found in the request: no surrogate may equal one of them. */
   reals: ReadonlySet<string>;
   /**
-   * The request's texts: a new surrogate must not already occur in them as a word of its own
-   * (the model could echo that literal and restoration would turn it into the original).
-   * Known surrogates are exempt: a request may carry them back from an earlier answer.
+   * The request's texts: a surrogate from a small space must not occur in them as a word of its
+   * own (a Dockerfile's `WORKDIR /home/user`): the model could echo that literal, and restoring
+   * it would write the original into the user's file. A known surrogate found there gives way
+   * to the next candidate for this request, as a new one would.
    */
   texts?: readonly string[];
   /** Whether a secret's surrogate is stored for restoring into tool calls. */
@@ -138,7 +139,12 @@ export class Surrogates {
     const valueKey = this.valueKey(kind, original);
     const known =
       this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
-    if (known !== undefined && !this.conflicts(known, original, ctx)) {
+    const guessable = restorable && !secret && isSmallSpace(kind);
+    if (
+      known !== undefined &&
+      !this.conflicts(known, original, ctx) &&
+      !(guessable && ctx.texts !== undefined && occursAsWord(ctx.texts, known))
+    ) {
       this.cache.set(valueKey, known);
       if (restorable) {
         ctx.entries.set(known, { original, secret });
@@ -155,8 +161,13 @@ export class Surrogates {
       if (this.conflicts(candidate.text, original, ctx)) continue;
       // Only restorable small-space surrogates are ambiguous; `UTC` may occur anywhere, and a
       // random-shaped key in the request is one of ours carried back.
-      const guessable = restorable && !secret && isSmallSpace(kind) && !candidate.derived;
-      if (guessable && ctx.texts !== undefined && occursAsWord(ctx.texts, candidate.text)) continue;
+      if (
+        guessable &&
+        !candidate.derived &&
+        ctx.texts !== undefined &&
+        occursAsWord(ctx.texts, candidate.text)
+      )
+        continue;
       if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
       if (!restorable) {
         this.cache.set(valueKey, candidate.text);

@@ -171,7 +171,7 @@ describe('Surrogates', () => {
     assert.notEqual(a, b);
   });
 
-  it('a new surrogate avoids a literal already in the request, a known one is kept', async () => {
+  it('a surrogate avoids a literal already in the request, a known one for that request only', async () => {
     const natural = await new Surrogates(KEY, new MemoryVault()).surrogate('hostname', 'db.acme.corp', ctx());
     const s = new Surrogates(KEY, new MemoryVault());
     const literal = { ...ctx(['db.acme.corp']), texts: [`ssh ${natural} && ssh db.acme.corp`] };
@@ -200,9 +200,16 @@ describe('Surrogates', () => {
       ),
       key,
     );
-    // Once chosen, the surrogate stays, even when a later request carries it back literally.
+    // A known surrogate that a later request holds as a literal (a Dockerfile's WORKDIR) gives
+    // way there: restoring the model's echo of it would write the original into the file. The
+    // value keeps its surrogate everywhere else.
+    const again = await s.surrogate('hostname', 'db.acme.corp', {
+      ...ctx(['db.acme.corp']),
+      texts: [`ssh db.acme.corp; echo ${moved}`],
+    });
+    assert.notEqual(again, moved);
     assert.equal(
-      await s.surrogate('hostname', 'db.acme.corp', { ...ctx(), texts: [`echo ${moved}`] }),
+      await s.surrogate('hostname', 'db.acme.corp', { ...ctx(), texts: ['ssh db.acme.corp'] }),
       moved,
     );
   });
