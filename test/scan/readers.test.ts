@@ -5,7 +5,7 @@
  * found at the right line, JSON path and role, and nowhere it was not sent.
  */
 import assert from 'node:assert/strict';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { harEntryLeaves } from '../../src/scan/readers/har.js';
@@ -89,6 +89,30 @@ describe('readers', () => {
       `3 message.parts.0.functionResponse.response.output tool_result test.email ${EMAIL}`,
       `3 message.parts.0.functionResponse.response.output tool_result test.github-token ${GHP}`,
     ]);
+  });
+
+  it('scans member names that are not plain words: a tool input keyed by file path', async () => {
+    const dir = await tempDir();
+    const record = {
+      type: 'assistant',
+      uuid: 'u1',
+      sessionId: 's',
+      message: {
+        role: 'assistant',
+        content: [
+          {
+            type: 'tool_use',
+            id: 't',
+            name: 'Stat',
+            input: { '/home/jdoe/acme/x.ts': { size: 1 }, paths: [] },
+          },
+        ],
+      },
+    };
+    const file = path.join(dir, 'session.jsonl');
+    await writeFile(file, `${JSON.stringify(record)}\n`);
+    const findings = await findingsOf([file]);
+    assert.deepEqual(findings.map(where), ['1 message.content.0.input tool_use test.home-path /home/jdoe']);
   });
 
   it('recognises a Gemini-shaped legacy session under .qwen/ as Qwen Code', async () => {
