@@ -3,8 +3,8 @@
  * `loaded(policy)` when a version takes effect (with the settings of it that wait for the next
  * start), `failed(err)` when one is refused; the dashboard reads `info()`.
  *
- * The text is captured when a version takes effect, so the page shows the policy in force,
- * not a newer file that was refused.
+ * The text shown is the one the version in force was parsed from (kept with the compiled
+ * policy), never the file read again: by then it may hold a newer version that is refused.
  */
 import { readFileSync } from 'node:fs';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -31,6 +31,7 @@ export class PolicyStatus {
   private text: string | undefined;
   private source: string | undefined;
   private mode: string | undefined;
+  private fingerprint: string | undefined;
   private loadedAt = new Date();
   private lastError: { message: string; at: Date } | undefined;
   private atNextStart: string[] = [];
@@ -55,10 +56,14 @@ export class PolicyStatus {
    * it started with (they wait for the next start).
    */
   loaded(policy?: CompiledPolicy, atNextStart: readonly string[] = []): void {
-    this.text = this.read();
+    if (policy === undefined) this.text = this.read();
+    else this.text = policy.text === undefined ? undefined : withoutUrlSecrets(policy.text);
     this.loadedAt = new Date();
     this.atNextStart = [...atNextStart];
     if (policy) {
+      // The file back to the version in force: the refusal in between is no longer what is on disk.
+      if (policy.fingerprint === this.fingerprint) this.lastError = undefined;
+      this.fingerprint = policy.fingerprint;
       this.source = policy.source;
       this.mode = policy.policy.mode;
     }

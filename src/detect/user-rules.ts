@@ -8,11 +8,16 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { createEngine } from './engine.js';
+import { parseKeyword } from './literal-dfa.js';
 import type { RuleDef } from './rule-types.js';
 import { ROLES } from '../dialects/types.js';
 import { CATEGORIES, SEVERITIES, type ValueKind } from './types.js';
 
-const KINDS = [
+/**
+ * The kinds of value a user rule may report: the ones whose surrogate shape the redactor knows
+ * for a value of any form. The policy file's custom rules take these too (src/policy/schema.ts).
+ */
+export const USER_RULE_KINDS = [
   'text',
   'token',
   'password',
@@ -35,18 +40,16 @@ const KINDS = [
   'iban',
 ] as const satisfies readonly ValueKind[];
 
+/** A user rule's id: short, lower-case, so that a policy's `rules:` entry can name it. */
+export const USER_RULE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 export const userRuleSchema = z
   .object({
-    id: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,63}$/,
-        'lower-case letters, digits, ".", "_" and "-", at most 64 characters',
-      ),
+    id: z.string().regex(USER_RULE_ID, 'lower-case letters, digits, ".", "_" and "-", at most 64 characters'),
     description: z.string().min(1).max(500).optional(),
     category: z.enum(CATEGORIES).default('secret'),
     severity: z.enum(SEVERITIES).default('high'),
-    kind: z.enum(KINDS).default('token'),
+    kind: z.enum(USER_RULE_KINDS).default('token'),
     /**
      * Prefilter keywords, at least one of which starts every match (within `lookback`): the
      * built-in rules' mini-language, i.e. case-insensitive literals, `\d` a digit, `\h` a hex
@@ -76,9 +79,14 @@ export const userRuleSchema = z
 export type UserRule = z.input<typeof userRuleSchema>;
 
 export class UserRuleError extends Error {
+  /**
+   * @param key where in the rule the problem is (`['pattern']`, `['keywords', 2]`), so that a
+   * policy file can point at its line; absent when it is the rule as a whole
+   */
   constructor(
     readonly ruleId: string,
     readonly problem: string,
+    readonly key: readonly (string | number)[] = [],
   ) {
     super(`user rule ${JSON.stringify(ruleId)}: ${problem}`);
     this.name = 'UserRuleError';
@@ -99,11 +107,22 @@ function checkSamples(rule: RuleDef): void {
   const engine = createEngine({ rules: [rule] });
   const found = (text: string): boolean =>
     engine.scan([{ path: [], role: rule.appliesTo?.roles?.[0] ?? 'user', text }]).length > 0;
-  for (const s of rule.samples.tp)
+  rule.samples.tp.forEach((s, i) => {
     if (!found(typeof s === 'string' ? s : s[0]))
-      throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`);
-  for (const s of rule.samples.fp)
-    if (found(s)) throw new UserRuleError(rule.id, `false-positive sample matched: ${JSON.stringify(s)}`);
+      throw new UserRuleError(rule.id, `true-positive sample not found: ${JSON.stringify(s)}`, [
+        'samples',
+        'tp',
+        i,
+      ]);
+  });
+  rule.samples.fp.forEach((s, i) => {
+    if (found(s))
+      throw new UserRuleError(rule.id, `false-positive sample matched: ${JSON.stringify(s)}`, [
+        'samples',
+        'fp',
+        i,
+      ]);
+  });
 }
 
 /** Validates a user rule (from the policy file) and turns it into a RuleDef for createEngine. */
@@ -117,8 +136,17 @@ export function compileUserRule(input: unknown): RuleDef {
     throw new UserRuleError(
       id,
       parsed.error.issues.map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`).join('; '),
+      parsed.error.issues[0]?.path.filter((k): k is string | number => typeof k !== 'symbol'),
     );
   const def = parsed.data;
+  // Each keyword on its own first, so that a bad one is named by its place in the rule.
+  def.keywords.forEach((keyword, i) => {
+    try {
+      parseKeyword(keyword);
+    } catch (err) {
+      throw new UserRuleError(def.id, (err as Error).message, ['keywords', i]);
+    }
+  });
   let re: RE2JS;
   try {
     re = RE2JS.compile(
@@ -126,7 +154,7 @@ export function compileUserRule(input: unknown): RuleDef {
       def.case_insensitive || (def.flags ?? '').includes('i') ? RE2JS.CASE_INSENSITIVE : 0,
     );
   } catch (err) {
-    throw new UserRuleError(def.id, `pattern refused: ${explain((err as Error).message)}`);
+    throw new UserRuleError(def.id, `pattern refused: ${explain((err as Error).message)}`, ['pattern']);
   }
   const hasValue = Object.hasOwn(re.namedGroups(), 'v');
   let lastText: string | undefined;

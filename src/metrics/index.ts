@@ -42,21 +42,25 @@ const REWRITING_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** The audit vocabulary for a request's decision: a forwarded request with rewritten values is `pseudonymize`. */
+/**
+ * The audit vocabulary for a request's decision: what happened to it. A forwarded request with
+ * rewritten values is `pseudonymize`. In monitor mode nothing is rewritten or blocked: the
+ * decision is `forward`, and the findings' actions say what enforce would have done (a chart of
+ * blocked requests must not count requests that went out).
+ */
 export function exchangeDecision(ex: Exchange): string {
-  if (ex.decision !== 'forward') return ex.decision;
+  if (ex.decision !== 'forward' || ex.summary?.mode === 'monitor') return ex.decision;
   return ex.summary?.findings.some((f) => REWRITING_ACTIONS.has(f.action)) ? 'pseudonymize' : 'forward';
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const requests = registry.register(
-    new Counter('airlock_requests_total', 'Gateway requests by provider, dialect, status and decision.', [
-      'provider',
-      'dialect',
-      'status',
-      'decision',
-    ]),
+    new Counter(
+      'airlock_requests_total',
+      'Gateway requests by provider, dialect, status and decision (what happened: forward in monitor mode).',
+      ['provider', 'dialect', 'status', 'decision'],
+    ),
   );
   const findings = registry.register(
     new Counter('airlock_findings_total', 'Findings in gateway requests by category and the action taken.', [

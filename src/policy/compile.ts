@@ -7,6 +7,8 @@
  *
  * At each level the scopes matching the request (provider, client user agent), in file order,
  * are consulted before the base policy; a scope's `default` sits just above the base default.
+ * (No finding gets as far as `default`: the built-in categories table, under the file's, has an
+ * entry for every category. `policy check` warns about a `default` key.)
  * Every decision says which entry made it (`because`), in the words of the policy file, so a
  * block message can say what to change.
  */
@@ -38,6 +40,11 @@ export interface CompiledPolicy {
   readonly source: string;
   /** Canonical JSON of the policy: equal fingerprints, equal behavior. */
   readonly fingerprint: string;
+  /**
+   * The YAML it was parsed from, when it came from text: what the dashboard shows as the policy
+   * in force (the file on disk may already hold a newer version, refused or not yet read).
+   */
+  readonly text?: string;
   forRequest(provider: Provider, userAgent: string | undefined): RequestDecider;
   isAllowedValue(value: string): boolean;
   dropsHeader(name: string): boolean;
@@ -123,7 +130,7 @@ export function withBaseActions(policy: Policy): Policy {
   };
 }
 
-export function compilePolicy(file: Policy, source: string): CompiledPolicy {
+export function compilePolicy(file: Policy, source: string, text?: string): CompiledPolicy {
   const policy = deepFreeze(withBaseActions(file));
   const base = compileTable(policy, '');
   const scopes = policy.scopes.map((s, i) => ({
@@ -155,6 +162,7 @@ export function compilePolicy(file: Policy, source: string): CompiledPolicy {
     policy,
     source,
     fingerprint: JSON.stringify(policy),
+    ...(text === undefined ? {} : { text }),
     forRequest(provider: Provider, userAgent: string | undefined): RequestDecider {
       const key = `${provider}\0${userAgent ?? ''}`;
       let decider = deciders.get(key);

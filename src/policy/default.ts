@@ -28,6 +28,9 @@ export const BASE_ACTIONS: {
   rules: { 'header.client-version': 'audit', 'header.proxy-authorization': 'strip' },
 };
 
+/** The source a policy without a file names (in block messages, on the dashboard). */
+export const BUILT_IN_POLICY_SOURCE = '(built-in default policy)';
+
 export const DEFAULT_POLICY_YAML = `# Airlock policy: what leaves this machine in requests to model providers.
 # Reference: docs/policy.md. Check a change with: airlock policy check <this file>
 # The gateway reloads this file when it changes; an invalid version is refused and the
@@ -49,11 +52,8 @@ on_error: block
 # stand-in restored only into tool calls), strip (remove), block (refuse the request).
 #
 # Which action applies to a finding, first match wins:
-#   allow_values > rules > kinds > roles > categories > default
+#   allow_values > rules > kinds > roles > categories
 # and at each level a matching entry of "scopes" comes before the base policy.
-
-# Findings of categories not listed below.
-default: audit
 
 categories:
   # Home and project paths, user and host names, addresses, time zone, OS and runtime versions.

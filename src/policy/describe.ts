@@ -6,6 +6,7 @@
 import type { Finding, ScanInput } from '../detect/types.js';
 import type { JsonPath, Role } from '../dialects/types.js';
 import type { Decision } from './compile.js';
+import { BUILT_IN_POLICY_SOURCE } from './default.js';
 
 const ROLE_WORDS: Readonly<Record<Role, string>> = {
   system: 'the system prompt',
@@ -40,17 +41,30 @@ export interface BlockedFinding {
   decision: Decision;
 }
 
+/**
+ * `a` or `an` before a kind, as it is read aloud: `an email`, `an opaque-id`, `an npm-token` (read
+ * letter by letter), but `a uuid`, `a url`, `a username` (read with a "you").
+ */
+function article(kind: string): string {
+  return /^(?:[aeio]|npm)/.test(kind) ? 'an' : 'a';
+}
+
 /** The detail of AIRLOCK_POLICY_BLOCKED: up to three findings, then a count of the rest. */
 export function blockMessage(blocked: readonly BlockedFinding[], policySource: string): string {
   const shown = blocked.slice(0, 3).map(({ finding, input, decision }) => {
-    const what = `a ${finding.kind} value (rule ${finding.ruleId}, category ${finding.category})`;
+    const what = `${article(finding.kind)} ${finding.kind} value (rule ${finding.ruleId}, category ${finding.category})`;
     return `${what} in ${describePlace(input)}: policy entry ${decision.because} says block`;
   });
   const more = blocked.length > 3 ? `; and ${blocked.length - 3} more` : '';
   const entries = [...new Set(blocked.map((b) => b.decision.because))].join(', ');
+  // Without a policy file there is nothing to edit yet: say how to get one.
+  const where =
+    policySource === BUILT_IN_POLICY_SOURCE
+      ? 'in a policy file (`airlock policy init` writes the default one; point `policy:` in airlock.yaml at it)'
+      : `in ${policySource}`;
   return (
     `${shown.join('; ')}${more}. ` +
-    `To allow it, remove the value from the request, or in ${policySource} change ${entries} ` +
+    `To allow it, remove the value from the request, or ${where} change ${entries} ` +
     `(e.g. to redact or pseudonymize) or add the exact value to allow_values.`
   );
 }

@@ -35,7 +35,10 @@ export interface PolicyEngineOptions {
   canaries?: readonly Canary[];
 }
 
-/** Throws (RuleCompileError) when a custom rule does not compile or reuses a built-in id. */
+/**
+ * Throws (RuleCompileError) when a custom rule does not compile or reuses a built-in id; a policy
+ * that passed its schema has been checked for both already, with the line of each problem.
+ */
 export function engineForPolicy(policy: CompiledPolicy, options: PolicyEngineOptions = {}): Engine {
   return createEngine({
     rules: [...defaultRules, ...policy.policy.custom_rules.map(customRuleDef)],
@@ -44,9 +47,16 @@ export function engineForPolicy(policy: CompiledPolicy, options: PolicyEngineOpt
   });
 }
 
-/** Problems with the custom rules' own samples, in the words `airlock policy check` prints. */
-export function checkCustomRuleSamples(policy: CompiledPolicy, engine: Engine): string[] {
-  const problems: string[] = [];
+/** A custom rule's sample that does not behave as the file says. */
+export interface SampleProblem {
+  /** Where the sample is: `['custom_rules', 0, 'samples', 'tp', 1]`. */
+  key: (string | number)[];
+  message: string;
+}
+
+/** Problems with the custom rules' own samples, scanned as a request would be. */
+export function checkCustomRuleSamples(policy: CompiledPolicy, engine: Engine): SampleProblem[] {
+  const problems: SampleProblem[] = [];
   policy.policy.custom_rules.forEach((rule, i) => {
     const found = (text: string): boolean =>
       engine
@@ -54,13 +64,17 @@ export function checkCustomRuleSamples(policy: CompiledPolicy, engine: Engine): 
         .some((f) => f.ruleId === rule.id);
     rule.samples.tp.forEach((text, j) => {
       if (!found(text))
-        problems.push(
-          `custom_rules.${i}.samples.tp.${j}: rule ${rule.id} does not find anything in "${text}"`,
-        );
+        problems.push({
+          key: ['custom_rules', i, 'samples', 'tp', j],
+          message: `rule ${rule.id} does not find anything in "${text}"`,
+        });
     });
     rule.samples.fp.forEach((text, j) => {
       if (found(text))
-        problems.push(`custom_rules.${i}.samples.fp.${j}: rule ${rule.id} finds something in "${text}"`);
+        problems.push({
+          key: ['custom_rules', i, 'samples', 'fp', j],
+          message: `rule ${rule.id} finds something in "${text}"`,
+        });
     });
   });
   return problems;

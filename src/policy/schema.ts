@@ -6,14 +6,20 @@
  *
  * Which action applies to a finding (first that says something wins; docs/policy.md):
  *   allow_values > rules (rule id, `*` globs) > kinds > roles (per category, then whole role)
- *   > categories > default.
+ *   > categories.
  * A matching `scopes` entry (by provider and client user agent) is consulted before the base
- * policy at each of those levels.
+ * policy at each of those levels. `default` comes last, and so is never reached: every category
+ * has an entry in the built-in table a file extends. It is still accepted, so that files
+ * written by `airlock policy init` before it was dropped keep loading; `policy check` warns.
  */
 import { z } from 'zod';
 import { ROLES } from '../dialects/types.js';
 import { CATEGORIES, VALUE_KINDS } from '../detect/types.js';
+import { USER_RULE_KINDS, userRuleSchema, UserRuleError } from '../detect/user-rules.js';
 import { egressPolicySchema } from '../egress/policy.js';
+import { isRestorable } from '../redact/generate.js';
+import { customRuleDef } from './engine.js';
+import { BUILT_IN_RULE_IDS, closestRuleId, namesSomeRule } from './rule-ids.js';
 
 export const ACTIONS = ['allow', 'audit', 'pseudonymize', 'redact', 'strip', 'block'] as const;
 export const actionSchema = z
@@ -58,49 +64,123 @@ const scopeSchema = z
       })
       .strict(),
     ...actionTableShape,
-    default: actionSchema.optional(),
+    /** Has no effect (see the top of this file); `policy check` warns. */
+    default: actionSchema.optional().meta({ deprecated: true }),
   })
   .strict();
 
-const customRuleSchema = z
+/**
+ * The kinds a custom rule may give its values: those the detection engine takes for a user rule
+ * whose surrogates are put back in answers. `text` is not one: its surrogate is empty, so a
+ * pseudonymized value would be deleted from the request and never restored.
+ */
+export const CUSTOM_RULE_KINDS = USER_RULE_KINDS.filter(isRestorable);
+
+/**
+ * A custom rule: the fields the detection engine validates for a user rule (src/detect/user-rules.ts,
+ * the one definition of an id, a pattern, keywords...), in the policy file's shape.
+ */
+const customRuleShape = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
-    description: z.string().optional(),
+    id: userRuleSchema.shape.id,
+    description: userRuleSchema.shape.description,
     category: categorySchema,
-    severity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
+    severity: userRuleSchema.shape.severity,
     /** The kind of value, so its surrogate has the right shape (`token`, `hostname`, ...). */
-    kind: kindSchema.default('token'),
+    kind: z
+      .enum(CUSTOM_RULE_KINDS, {
+        error: (issue) =>
+          issue.input === 'text'
+            ? `text has no surrogate (a pseudonymized value would be deleted and never restored); use one of ${CUSTOM_RULE_KINDS.join(', ')}`
+            : `not a kind custom rules can have; one of ${CUSTOM_RULE_KINDS.join(', ')}`,
+      })
+      .default('token'),
     /** RE2 syntax (linear time: no backreferences or lookarounds); a named group `v` is the reported value. */
-    pattern: z.string().min(1),
+    pattern: userRuleSchema.shape.pattern,
     /**
      * Words that must occur for the pattern to run (a prefilter): case-insensitive literals,
      * `\\d` a digit, `\\h` a hex digit, `[...]` a class. A match must start at a keyword.
      */
-    keywords: z.array(z.string().min(1)).min(1),
-    flags: z
-      .string()
-      .regex(/^[iu]*$/, 'only the flags i and u')
-      .optional(),
+    keywords: userRuleSchema.shape.keywords,
+    flags: userRuleSchema.shape.flags,
     /** Only text in these roles is scanned; all roles when absent. */
-    roles: z.array(roleSchema).min(1).optional(),
+    roles: userRuleSchema.shape.roles,
     /** Texts the rule must find (tp) and must not find (fp); checked by `airlock policy check`. */
     samples: z
       .object({ tp: z.array(z.string()).default([]), fp: z.array(z.string()).default([]) })
       .strict()
       .default({ tp: [], fp: [] }),
   })
-  .strict()
-  .superRefine((rule, ctx) => {
-    try {
-      new RegExp(rule.pattern, rule.flags);
-    } catch (err) {
+  .strict();
+
+function checkCustomRule(rule: CustomRule, ctx: z.RefinementCtx): void {
+  if (BUILT_IN_RULE_IDS.has(rule.id))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['id'],
+      message: `${rule.id} is a built-in rule; choose another id (to change what the built-in rule does, use rules)`,
+    });
+  // Compiled here as the engine will run it (RE2, the keyword prefilter), so that what it
+  // refuses is reported with the line of the key it concerns, beside every other problem.
+  try {
+    customRuleDef(rule);
+  } catch (err) {
+    ctx.addIssue({
+      code: 'custom',
+      path: err instanceof UserRuleError ? [...err.key] : [],
+      message: (err as Error).message,
+    });
+  }
+}
+
+const customRuleSchema = customRuleShape.check(
+  // Only a rule whose fields are valid is compiled: a wrong field is reported once, by its schema.
+  z.superRefine(checkCustomRule, { when: (payload) => payload.issues.length === 0 }),
+);
+
+/** Ids name rules in `rules:` entries and findings: two custom rules cannot share one. */
+const customRulesSchema = z.array(customRuleSchema).superRefine((rules, ctx) => {
+  const seen = new Set<string>();
+  rules.forEach((rule, i) => {
+    if (seen.has(rule.id))
+      ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `another custom rule has the id ${rule.id}` });
+    seen.add(rule.id);
+  });
+});
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Every `rules:` key (at the top and in scopes) must name a built-in or custom rule: an entry for
+ * an id no finding carries would never apply. Runs even when other parts of the file are invalid,
+ * so that every problem is listed at once; it therefore reads the value as unknown.
+ */
+function checkRuleKeys(policy: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(policy)) return;
+  const customIds = Array.isArray(policy.custom_rules)
+    ? policy.custom_rules.flatMap((r) => (isRecord(r) && typeof r.id === 'string' ? [r.id] : []))
+    : [];
+  const scopes = Array.isArray(policy.scopes) ? policy.scopes : [];
+  const tables: [(string | number)[], unknown][] = [
+    [[], policy],
+    ...scopes.map((scope, i): [(string | number)[], unknown] => [['scopes', i], scope]),
+  ];
+  for (const [at, table] of tables) {
+    if (!isRecord(table) || !isRecord(table.rules)) continue;
+    for (const key of Object.keys(table.rules)) {
+      if (namesSomeRule(key, customIds)) continue;
+      const near = key.includes('*') ? undefined : closestRuleId(key, customIds);
       ctx.addIssue({
         code: 'custom',
-        path: ['pattern'],
-        message: `not a valid regular expression: ${(err as Error).message}`,
+        path: [...at, 'rules', key],
+        message: key.includes('*')
+          ? 'matches no built-in or custom rule'
+          : `no built-in or custom rule has this id${near === undefined ? '' : ` (did you mean ${near}?)`}`,
       });
     }
-  });
+  }
+}
 
 const headersSchema = z
   .object({
@@ -118,7 +198,8 @@ export const policySchema = z
     mode: z.enum(['enforce', 'monitor']).default('enforce'),
     /** When inspection fails (a bug, a timeout, the vault is down): block or forward unchanged. */
     on_error: z.enum(['block', 'allow']).default('block'),
-    default: actionSchema.default('audit'),
+    /** Has no effect (see the top of this file); `policy check` warns. */
+    default: actionSchema.default('audit').meta({ deprecated: true }),
     ...actionTableShape,
     scopes: z.array(scopeSchema).default([]),
     /** Values that are never findings: exact strings, or `*` globs. */
@@ -127,7 +208,7 @@ export const policySchema = z
     corporate_domains: z
       .array(z.string().regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain such as acme.corp'))
       .default([]),
-    custom_rules: z.array(customRuleSchema).default([]),
+    custom_rules: customRulesSchema.default([]),
     headers: headersSchema.default({ drop: ['x-stainless-*'], user_agent: 'reduce' }),
     /** Put redacted secrets back into tool-call arguments, so the model can write a config file it never saw. */
     restore_secrets_in_tool_calls: z.boolean().default(true),
@@ -144,9 +225,10 @@ export const policySchema = z
     /** Destinations the egress proxy lets through or refuses (see docs/egress.md). */
     egress: egressPolicySchema.default({ allow: [], deny: [], profile: 'default' }),
   })
-  .strict();
+  .strict()
+  .check(z.superRefine(checkRuleKeys, { when: () => true }));
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 export type Scope = z.output<typeof scopeSchema>;
-export type CustomRule = z.output<typeof customRuleSchema>;
+export type CustomRule = z.output<typeof customRuleShape>;

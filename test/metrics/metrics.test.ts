@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector } from '../../src/gateway/inspector.js';
-import { createMetrics, type Metrics } from '../../src/metrics/index.js';
+import { createMetrics, exchangeDecision, type Metrics } from '../../src/metrics/index.js';
 import { Counter, Histogram, Registry } from '../../src/metrics/registry.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -125,6 +125,57 @@ describe('exchanges', () => {
     assert.equal(s.get('airlock_request_duration_seconds_count{provider="openai"}'), 2);
     assert.equal(s.get('airlock_request_bytes_total{provider="openai"}'), 20);
     assert.equal(s.get('airlock_audit_queue_depth'), 7);
+  });
+
+  test('in monitor mode the decision is what happened (forward); the findings hold what enforce would do', () => {
+    const found = (kind: 'private-key' | 'home-path', action: 'block' | 'pseudonymize') => ({
+      finding: {
+        ruleId: kind,
+        category: kind === 'private-key' ? ('secret' as const) : ('environment' as const),
+        severity: 'high' as const,
+        kind,
+        input: 0,
+        path: [],
+        role: 'user' as const,
+        start: 0,
+        end: 1,
+      },
+      action,
+      valueHash: 'h',
+      preview: 'p',
+    });
+    const key = found('private-key', 'block');
+    const home = found('home-path', 'pseudonymize');
+    const monitored = (findings: (typeof key)[]) =>
+      exchangeDecision({ ...base, summary: { findings, mode: 'monitor' } });
+    assert.equal(monitored([key]), 'forward');
+    assert.equal(monitored([key, home]), 'forward');
+    assert.equal(monitored([home]), 'forward');
+    assert.equal(monitored([]), 'forward');
+    assert.equal(
+      exchangeDecision({ ...base, summary: { findings: [home], mode: 'enforce' } }),
+      'pseudonymize',
+    );
+    // Enforce blocked that request itself; the exchange says so.
+    assert.equal(
+      exchangeDecision({
+        ...base,
+        status: 403,
+        decision: 'block',
+        summary: { findings: [key, home], mode: 'enforce' },
+      }),
+      'block',
+    );
+
+    const m = createMetrics();
+    m.observe({ ...base, summary: { findings: [key], mode: 'monitor' } });
+    const s = samples(m.render());
+    assert.equal(
+      s.get(
+        'airlock_requests_total{provider="openai",dialect="openai-chat",status="200",decision="forward"}',
+      ),
+      1,
+    );
   });
 
   test('no audit recorder: no queue depth series at all', () => {

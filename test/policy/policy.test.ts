@@ -107,7 +107,10 @@ describe('policy loading', () => {
     assert.match(text, /p\.yaml:4:3: roles\.tools: unknown key/);
     assert.match(text, /p\.yaml:5:1: mdoe: unknown key/);
     assert.match(text, /p\.yaml:6:\d+: vault: memory, sqlite or a redis:\/\/ URL/);
-    assert.match(text, /p\.yaml:10:\d+: custom_rules\.0\.pattern: not a valid regular expression/);
+    assert.match(
+      text,
+      /p\.yaml:10:\d+: custom_rules\.0\.pattern: user rule "acme\.ticket": pattern refused: /,
+    );
   });
 
   it('reports YAML syntax errors with their position', () => {
@@ -276,6 +279,36 @@ describe('airlock policy (CLI functions)', () => {
     assert.match(writes.join(''), /x\.yaml:1:\d+: mode: /);
   });
 
+  it('check exits 2 for a file it cannot read (missing, a folder): an input error, not an invalid policy', async () => {
+    const file = await tempFile('gone.yaml', 'mode: enforce\n');
+    await rm(file);
+    const missing = runPolicyCheck(file);
+    assert.equal(missing.exitCode, 2);
+    assert.match(missing.stderr, /gone\.yaml: cannot read policy file: ENOENT/);
+    const folder = runPolicyCheck(join(file, '..'));
+    assert.equal(folder.exitCode, 2);
+    assert.match(folder.stderr, /cannot read policy file: EISDIR/);
+  });
+
+  it('check warns, with the line, about default keys, which no finding reaches; init writes none', async () => {
+    const file = await tempFile(
+      'default.yaml',
+      'mode: enforce\ndefault: block\nscopes:\n  - match: { provider: [gemini] }\n    default: block\n',
+    );
+    const r = runPolicyCheck(file);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /valid/);
+    const warnings = r.stderr.trim().split('\n');
+    assert.equal(warnings.length, 2, r.stderr);
+    assert.match(
+      warnings[0]!,
+      /default\.yaml:2:1: default: warning: has no effect: every category has an action/,
+    );
+    assert.match(warnings[1]!, /default\.yaml:5:5: scopes\.0\.default: warning: has no effect/);
+    const init = await tempFile('init.yaml', DEFAULT_POLICY_YAML);
+    assert.equal(runPolicyCheck(init).stderr, '');
+  });
+
   it('check runs the custom rules and their samples', async () => {
     const rule = (tp: string) =>
       [
@@ -291,7 +324,10 @@ describe('airlock policy (CLI functions)', () => {
     assert.equal(good.exitCode, 0, good.stderr);
     const bad = runPolicyCheck(await tempFile('bad.yaml', rule('see ACME-12345')));
     assert.equal(bad.exitCode, 1);
-    assert.match(bad.stderr, /custom_rules\.0\.samples\.tp\.0: rule acme\.ticket does not find anything/);
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:7:21: custom_rules\.0\.samples\.tp\.0: rule acme\.ticket does not find anything/,
+    );
   });
 
   it('the committed schema/policy.schema.json is up to date', async () => {
