@@ -179,7 +179,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
         .map((d) => ({ finding: d.finding, action: d.decision.action as DecidedFinding['action'] }));
       const ctx: RequestContext = {
         reals: new Set(decided.map((d) => d.value)),
-        texts: inputs.map((i) => i.text),
+        inputs,
         restoreSecrets: p.restore_secrets_in_tool_calls,
         entries: new Map(),
         replaced: new Map(),

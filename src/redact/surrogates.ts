@@ -9,7 +9,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoundedMemo } from '../bounded-memo.js';
-import type { ValueKind } from '../detect/types.js';
+import { runAt } from '../detect/runs.js';
+import type { ScanInput, ValueKind } from '../detect/types.js';
 import { flattenPath, generate, isRestorable, isSmallSpace, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
@@ -18,6 +19,8 @@ export const KEY_FILE = 'surrogate.key';
 const KEY_BYTES = 32;
 /** Candidates tried before giving up; each is a fresh HMAC draw, so more never help. */
 const MAX_ATTEMPTS = 64;
+/** Surrogates remembered per run of inputs (a conversation has a handful of small-space values). */
+const RUN_WORDS = 256;
 
 /** Reads `<dataDir>/surrogate.key`, creating it (32 random bytes, mode 0600) when absent. */
 export function loadOrCreateKey(dataDir: string): Buffer {
@@ -79,7 +82,7 @@ export interface RequestContext {
    * it would write the original into the user's file. A known surrogate found there gives way
    * to the next candidate for this request, as a new one would.
    */
-  texts?: readonly string[];
+  inputs?: readonly ScanInput[];
   /** Whether a secret's surrogate is stored for restoring into tool calls. */
   restoreSecrets: boolean;
   /** Filled in: every restorable surrogate used by the request → its original. */
@@ -94,6 +97,13 @@ export class Surrogates {
   private readonly valueKeys: BoundedMemo<string, string>;
   private readonly trackingIds: BoundedMemo<string, string>;
   private readonly bases: BoundedMemo<string, number>;
+  /** Per run of remembered inputs: whether a surrogate occurs in it as a word (see occurs). */
+  private readonly runWords = new WeakMap<readonly ScanInput[], BoundedMemo<string, boolean>>();
+  /** Per request: its inputs as runs and loose inputs, and the words looked for so far. */
+  private readonly requests = new WeakMap<
+    RequestContext,
+    { parts: readonly Part[]; found: Map<string, boolean> }
+  >();
 
   constructor(
     private readonly key: Buffer,
@@ -143,7 +153,7 @@ export class Surrogates {
     if (
       known !== undefined &&
       !this.conflicts(known, original, ctx) &&
-      !(guessable && ctx.texts !== undefined && occursAsWord(ctx.texts, known))
+      !(guessable && hasInputs(ctx) && this.occurs(ctx, known))
     ) {
       this.cache.set(valueKey, known);
       if (restorable) {
@@ -161,13 +171,7 @@ export class Surrogates {
       if (this.conflicts(candidate.text, original, ctx)) continue;
       // Only restorable small-space surrogates are ambiguous; `UTC` may occur anywhere, and a
       // random-shaped key in the request is one of ours carried back.
-      if (
-        guessable &&
-        !candidate.derived &&
-        ctx.texts !== undefined &&
-        occursAsWord(ctx.texts, candidate.text)
-      )
-        continue;
+      if (guessable && !candidate.derived && hasInputs(ctx) && this.occurs(ctx, candidate.text)) continue;
       if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
       if (!restorable) {
         this.cache.set(valueKey, candidate.text);
@@ -200,6 +204,39 @@ export class Surrogates {
       this.bases.set(id, base);
     }
     return base;
+  }
+
+  /**
+   * Whether `word` occurs as a word of its own in the request's texts. Every request of a
+   * conversation resends its tool definitions, system prompt and earlier turns (runs of the same
+   * frozen inputs, src/detect/runs.ts): what a run holds is kept, so that only the new turn is
+   * searched again (the whole 85 KB Claude Code capture once per value was about 2 million
+   * instructions a request). Within a request each word is looked for once: a home is asked
+   * for again for every path below it.
+   */
+  private occurs(ctx: RequestContext & { inputs: readonly ScanInput[] }, word: string): boolean {
+    let request = this.requests.get(ctx);
+    if (request === undefined)
+      this.requests.set(ctx, (request = { parts: partsOf(ctx.inputs), found: new Map() }));
+    let found = request.found.get(word);
+    if (found === undefined) {
+      found = request.parts.some((part) =>
+        isRun(part) ? this.runHolds(part, word) : occursAsWord(part.text, word),
+      );
+      request.found.set(word, found);
+    }
+    return found;
+  }
+
+  private runHolds(run: readonly ScanInput[], word: string): boolean {
+    let words = this.runWords.get(run);
+    if (words === undefined) this.runWords.set(run, (words = new BoundedMemo(RUN_WORDS, 'oldest')));
+    let found = words.get(word);
+    if (found === undefined) {
+      found = run.some((input) => occursAsWord(input.text, word));
+      words.set(word, found);
+    }
+    return found;
   }
 
   private conflicts(surrogate: string, original: string, ctx: RequestContext): boolean {
@@ -240,18 +277,35 @@ function isWordCode(code: number): boolean {
   );
 }
 
-/** Whether `word` occurs in one of the texts on word boundaries (`user-1` not in `user-12`). */
-function occursAsWord(texts: readonly string[], word: string): boolean {
-  if (word === '') return false;
+/** A request's inputs, a run of remembered ones taken as one part. */
+type Part = ScanInput | readonly ScanInput[];
+
+const isRun = (part: Part): part is readonly ScanInput[] => Array.isArray(part);
+
+function partsOf(inputs: readonly ScanInput[]): Part[] {
+  const parts: Part[] = [];
+  for (let i = 0; i < inputs.length;) {
+    const run = runAt(inputs, i);
+    parts.push(run ?? (inputs[i] as ScanInput));
+    i += run?.length ?? 1;
+  }
+  return parts;
+}
+
+function hasInputs(ctx: RequestContext): ctx is RequestContext & { inputs: readonly ScanInput[] } {
+  return ctx.inputs !== undefined;
+}
+
+/** Whether `word` occurs in the text on word boundaries (`user-1` not in `user-12`). */
+function occursAsWord(text: string, word: string): boolean {
+  if (word === '' || text.length < word.length) return false;
   const wordStart = isWordCode(word.charCodeAt(0));
   const wordEnd = isWordCode(word.charCodeAt(word.length - 1));
-  for (const text of texts) {
-    for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-      const end = at + word.length;
-      if (wordStart && at > 0 && isWordCode(text.charCodeAt(at - 1))) continue;
-      if (wordEnd && end < text.length && isWordCode(text.charCodeAt(end))) continue;
-      return true;
-    }
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const end = at + word.length;
+    if (wordStart && at > 0 && isWordCode(text.charCodeAt(at - 1))) continue;
+    if (wordEnd && end < text.length && isWordCode(text.charCodeAt(end))) continue;
+    return true;
   }
   return false;
 }

@@ -6,6 +6,8 @@ import { after, describe, it } from 'node:test';
 import type { ValueKind } from '../../src/detect/types.js';
 import { loadOrCreateKey, Surrogates, type RequestContext } from '../../src/redact/surrogates.js';
 import { MemoryVault } from '../../src/redact/vault.js';
+import { markRun } from '../../src/detect/runs.js';
+import type { ScanInput } from '../../src/detect/types.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -20,6 +22,11 @@ async function tempDir(): Promise<string> {
 
 function ctx(reals: string[] = [], restoreSecrets = true): RequestContext {
   return { reals: new Set(reals), restoreSecrets, entries: new Map() };
+}
+
+/** A request's texts as the inspector hands them over. */
+function textsOf(...texts: string[]): ScanInput[] {
+  return texts.map((text) => ({ path: [], role: 'user', text }));
 }
 
 const KEY = Buffer.alloc(32, 7);
@@ -174,13 +181,13 @@ describe('Surrogates', () => {
   it('a surrogate avoids a literal already in the request, a known one for that request only', async () => {
     const natural = await new Surrogates(KEY, new MemoryVault()).surrogate('hostname', 'db.acme.corp', ctx());
     const s = new Surrogates(KEY, new MemoryVault());
-    const literal = { ...ctx(['db.acme.corp']), texts: [`ssh ${natural} && ssh db.acme.corp`] };
+    const literal = { ...ctx(['db.acme.corp']), inputs: textsOf(`ssh ${natural} && ssh db.acme.corp`) };
     const moved = await s.surrogate('hostname', 'db.acme.corp', literal);
     assert.notEqual(moved, natural);
     // A prefix of a longer word is no conflict: /home/user vs /home/users.
     const home = await new Surrogates(KEY, new MemoryVault()).surrogate('home-path', '/home/alice', {
       ...ctx(),
-      texts: ['ls /home/users'],
+      inputs: textsOf('ls /home/users'),
     });
     assert.equal(home, '/home/user');
     // A random-shaped secret surrogate in the request is one of ours carried back: kept.
@@ -195,7 +202,7 @@ describe('Surrogates', () => {
       await fresh.surrogate(
         'aws-access-key',
         'AKIAIOSFODNN7EXAMPLE',
-        { ...ctx(), texts: [`key ${key}`] },
+        { ...ctx(), inputs: textsOf(`key ${key}`) },
         true,
       ),
       key,
@@ -205,13 +212,35 @@ describe('Surrogates', () => {
     // value keeps its surrogate everywhere else.
     const again = await s.surrogate('hostname', 'db.acme.corp', {
       ...ctx(['db.acme.corp']),
-      texts: [`ssh db.acme.corp; echo ${moved}`],
+      inputs: textsOf(`ssh db.acme.corp; echo ${moved}`),
     });
     assert.notEqual(again, moved);
     assert.equal(
-      await s.surrogate('hostname', 'db.acme.corp', { ...ctx(), texts: ['ssh db.acme.corp'] }),
+      await s.surrogate('hostname', 'db.acme.corp', { ...ctx(), inputs: textsOf('ssh db.acme.corp') }),
       moved,
     );
+  });
+
+  it('finds a literal in remembered inputs (a run) as in new ones, request after request', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const home = await s.surrogate('home-path', '/home/jsmith', ctx());
+    // The tool definitions and earlier turns: the same frozen inputs every request.
+    const run = Object.freeze(
+      [`FROM node\nWORKDIR ${home}`, 'unrelated'].map((text) =>
+        Object.freeze({ path: Object.freeze([]), role: 'tool_result' as const, text }),
+      ),
+    );
+    markRun(run);
+    const clean = Object.freeze(
+      textsOf('nothing').map((i) => Object.freeze({ ...i, path: Object.freeze([]) })),
+    );
+    markRun(clean);
+    for (let turn = 0; turn < 3; turn++) {
+      const withLiteral = { ...ctx(['/home/jsmith']), inputs: [...run, ...textsOf(`turn ${turn}`)] };
+      assert.notEqual(await s.surrogate('home-path', '/home/jsmith', withLiteral), home, `turn ${turn}`);
+      const without = { ...ctx(['/home/jsmith']), inputs: [...clean, ...textsOf(`turn ${turn}`)] };
+      assert.equal(await s.surrogate('home-path', '/home/jsmith', without), home, `turn ${turn}`);
+    }
   });
 
   it('tracking ids depend on the place only and keep their shape', () => {
