@@ -125,10 +125,42 @@ export function handleConnect(
     return;
   }
   const proxy = ctx.upstreamFor(dest);
+  const route = proxy ? 'upstream-proxy' : 'direct';
+  /** The client went before it was answered: nothing to answer, but the attempt has its event. */
+  const abandoned = (error: string | undefined) =>
+    report(req.client, start, {
+      method: 'CONNECT',
+      ...dest,
+      decision: 'allow',
+      rule: verdict.rule,
+      outcome: 'abandoned',
+      status: 0,
+      route,
+      ...(error !== undefined ? { error } : {}),
+    });
+  // A CONNECT that waited behind requests on its connection (proxy.ts) may have lost its client.
+  if (client.destroyed) {
+    abandoned(undefined);
+    return;
+  }
   // Only a client socket can be spliced with reused buffers (see tunnel.ts), on a runtime
   // whose handles read into them; else the tunnel pipes.
   const plan = client instanceof Socket && readsIntoBuffers(client) ? planTunnel() : undefined;
+  // A client that goes while the destination is dialled ends the attempt there; the dial runs
+  // on (up to connectTimeoutMs) and its connection is dropped.
+  let gone = false;
+  const onGone = () => {
+    gone = true;
+    abandoned(undefined);
+  };
+  client.once('close', onGone);
   openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread, (err, tunnel) => {
+    client.off('close', onGone);
+    if (gone || client.destroyed) {
+      tunnel?.socket.destroy();
+      if (!gone) abandoned(err?.code);
+      return;
+    }
     if (err !== undefined || tunnel === undefined) {
       const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);
       refuse(client, e.status, `Airlock egress proxy: ${e.message}`);
@@ -139,16 +171,12 @@ export function handleConnect(
         rule: verdict.rule,
         outcome: 'upstream_error',
         status: e.status,
-        route: proxy ? 'upstream-proxy' : 'direct',
+        route,
         error: e.code,
       });
       return;
     }
     const server = tunnel.socket;
-    if (client.destroyed) {
-      server.destroy();
-      return;
-    }
     client.write(ESTABLISHED);
     if (tunnel.leftover.length > 0) client.write(tunnel.leftover);
     if (head.length > 0) server.write(head);
@@ -195,12 +223,19 @@ export function connectDirect(
   start = performance.now(),
 ): void {
   const { report, open } = ctx;
-  const tunnel = new HandleTunnel(client.handle, () => open.delete(tunnel));
+  /** The dial ended; before that, the tunnel ends only when its client goes or the proxy closes. */
+  let dialled = false;
+  const tunnel = new HandleTunnel(client.handle, () => {
+    open.delete(tunnel);
+    // dialHandle gives up a dial whose tunnel ended and calls back no more: the event is made here.
+    if (!dialled) report(req.client, start, directTunnelFields(dest, rule, 'abandoned', 0));
+  });
   open.add(tunnel);
   // The event is made after the answer, possibly after a short tunnel closed: keep its address.
   tunnel.beforeEnd = () => void client.peer();
   client.hold(rest, () => tunnel.destroy());
   dialHandle(tunnel, dest.host, dest.port, ctx.connectTimeoutMs, (err, server, unread) => {
+    dialled = true;
     if (err !== undefined || server === undefined) {
       const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);
       // The client stays tracked until it closed after the answer.

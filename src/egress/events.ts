@@ -5,6 +5,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { AuditEventInput } from '../audit/event.js';
+import { formatAuthority } from './host-pattern.js';
 
 export type EgressOutcome =
   /** CONNECT tunnel opened. */
@@ -20,7 +21,9 @@ export type EgressOutcome =
   /** Unparseable target, oversized headers, unsupported form. */
   | 'bad_request'
   /** Allowed, but the destination (or the upstream proxy) could not be reached. */
-  | 'upstream_error';
+  | 'upstream_error'
+  /** Allowed, but the client went away while the destination was dialled: nothing was answered (status 0). */
+  | 'abandoned';
 
 export interface EgressEvent {
   kind: 'egress';
@@ -48,7 +51,10 @@ export interface EgressEvent {
    * client connection was not a plain socket) or `mixed` (one direction each).
    */
   tunnel?: 'buffers' | 'pipe' | 'mixed';
-  /** Network error code when outcome is upstream_error (ECONNREFUSED, ETIMEDOUT...). */
+  /**
+   * Network error code when outcome is upstream_error (ECONNREFUSED, ETIMEDOUT...), or abandoned
+   * after the dial failed too.
+   */
   error?: string;
 }
 
@@ -59,7 +65,7 @@ export function logEgressEvents(logger?: Logger): EgressListener {
   const log = logger ?? pino({ name: 'airlock-egress' }, pino.destination(2));
   return function logEgressEvent(event) {
     const level = event.decision === 'deny' || event.outcome === 'upstream_error' ? 'warn' : 'info';
-    log[level]({ egress: event }, `egress ${event.decision} ${event.method} ${event.host}:${event.port}`);
+    log[level]({ egress: event }, `egress ${event.decision} ${event.method} ${formatAuthority(event)}`);
   };
 }
 
@@ -76,6 +82,7 @@ export function egressAuditInput(event: EgressEvent): AuditEventInput {
     latency_ms: { total: event.latencyMs },
     decision: event.decision === 'allow' && failed ? 'error' : event.decision,
     egress: { host: event.host, port: event.port, rule: event.rule },
-    error: event.error ?? (failed ? event.outcome : undefined),
+    // An abandoned attempt was allowed and failed at nothing, but the record says it was never answered.
+    error: event.error ?? (failed || event.outcome === 'abandoned' ? event.outcome : undefined),
   };
 }

@@ -4,8 +4,10 @@
  * Nothing here decides; the proxy calls it after the policy allowed the destination.
  */
 import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Destination } from './host-pattern.js';
+import type { Socket } from 'node:net';
+import { formatAuthority, type Destination } from './host-pattern.js';
 import { appendVia, endToEndHeaders } from './headers.js';
+import { answerPlain } from './respond.js';
 import type { UpstreamProxy } from './upstream.js';
 
 export interface ForwardResult {
@@ -28,7 +30,14 @@ export interface HttpForwarder {
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
-export function createHttpForwarder(via: string, answerTimeoutMs: number): HttpForwarder {
+export interface ForwarderTimeouts {
+  /** Connecting to the destination or the upstream proxy (the proxy's connectTimeoutMs). */
+  connectMs: number;
+  /** From the request sent to the answer's head. */
+  answerMs: number;
+}
+
+export function createHttpForwarder(via: string, timeouts: ForwarderTimeouts): HttpForwarder {
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64 });
 
   function forward(
@@ -54,8 +63,17 @@ export function createHttpForwarder(via: string, answerTimeoutMs: number): HttpF
       // Through a proxy the request target stays absolute (RFC 9112 §3.2.2).
       path: proxy === undefined ? path : `http://${url.host}${path}`,
       headers,
-      // Socket idle time before the answer starts (connect included); cleared once it does.
-      timeout: answerTimeoutMs,
+      // Socket idle time before the answer starts; cleared once it does.
+      timeout: timeouts.answerMs,
+    });
+    const timedOut = () => Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
+    // The connection gets the proxy's connect timeout, as a CONNECT's does (a reused one is connected).
+    upstreamReq.once('socket', (socket: Socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => upstreamReq.destroy(timedOut()), timeouts.connectMs);
+      const clear = () => clearTimeout(timer);
+      socket.once('connect', clear);
+      socket.once('close', clear);
     });
     return new Promise((resolve) => {
       let settled = false;
@@ -66,10 +84,19 @@ export function createHttpForwarder(via: string, answerTimeoutMs: number): HttpF
       };
       upstreamReq.on('timeout', () => {
         // Only until the answer starts: a slow body is the client's business.
-        if (!res.headersSent) upstreamReq.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+        if (!res.headersSent) upstreamReq.destroy(timedOut());
       });
       upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
         upstreamReq.setTimeout(0);
+        if (proxy !== undefined && upstreamRes.statusCode === 407) {
+          // The upstream proxy wants credentials from Airlock, not from the client: passed on, the
+          // 407 would ask the client to authenticate to Airlock, which takes none. As for CONNECT
+          // (upstream.ts), the status only: the proxy's own message may echo what was sent.
+          upstreamRes.resume();
+          answerPlain(res, 502, `Airlock egress proxy: upstream proxy ${proxy.display} answered 407`);
+          finish({ status: 502, route, error: 'PROXY_407' });
+          return;
+        }
         const status = upstreamRes.statusCode ?? 502;
         const out = endToEndHeaders(upstreamRes.headers);
         out.via = appendVia(upstreamRes.headers.via, via);
@@ -82,13 +109,7 @@ export function createHttpForwarder(via: string, answerTimeoutMs: number): HttpF
         const code = err.code ?? 'ECONNERROR';
         if (!res.headersSent) {
           const status = TIMEOUT_CODES.has(code) ? 504 : 502;
-          const body = `Airlock egress proxy: ${dest.host}:${dest.port} unreachable (${code})\n`;
-          res.writeHead(status, {
-            'content-type': 'text/plain; charset=utf-8',
-            'content-length': Buffer.byteLength(body),
-            connection: 'close',
-          });
-          res.end(body);
+          answerPlain(res, status, `Airlock egress proxy: ${formatAuthority(dest)} unreachable (${code})`);
           finish({ status, route, error: code });
         } else {
           res.destroy();

@@ -9,6 +9,7 @@ import { getSystemErrorName } from 'node:util';
 import { connectHandle, readResult, shutdownHandle, UV_EOF, writeHandle, type RawHandle } from './handles.js';
 import { adoptHandle, nextBuffer, releaseBuffer, takeBuffer } from './tunnel.js';
 import { dial, UpstreamConnectError } from './upstream.js';
+import { formatAuthority } from './host-pattern.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -248,7 +249,11 @@ export function dialHandle(
       if (adopted === undefined) {
         socket.destroy();
         done(
-          new UpstreamConnectError(`connect to ${host}:${port} failed: ENOTSUP`, 'ENOTSUP', 502),
+          new UpstreamConnectError(
+            `connect to ${formatAuthority({ host, port })} failed: ENOTSUP`,
+            'ENOTSUP',
+            502,
+          ),
           undefined,
           NONE,
         );
@@ -264,7 +269,11 @@ export function dialHandle(
     if (tunnel.destroyed) return;
     handle.close();
     tunnel.setServer(undefined);
-    done(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504), undefined, NONE);
+    done(
+      new UpstreamConnectError(`connect to ${formatAuthority({ host, port })} timed out`, 'ETIMEDOUT', 504),
+      undefined,
+      NONE,
+    );
   };
   dials.set(timeout, Date.now() + timeoutMs);
   dialSweep ??= startDialSweep();
@@ -281,7 +290,11 @@ export function dialHandle(
     connected.close();
     tunnel.setServer(undefined);
     const code = getSystemErrorName(status);
-    done(new UpstreamConnectError(`connect to ${host}:${port} failed: ${code}`, code, 502), undefined, NONE);
+    done(
+      new UpstreamConnectError(`connect to ${formatAuthority({ host, port })} failed: ${code}`, code, 502),
+      undefined,
+      NONE,
+    );
   });
   tunnel.setServer(handle);
 }

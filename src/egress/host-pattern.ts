@@ -9,7 +9,7 @@
  * `*.example.com` matches subdomains at any depth but not `example.com` itself (list both when
  * both are meant); `*-aiplatform.googleapis.com` matches any host ending in that suffix.
  */
-import { isIP } from 'node:net';
+import { canonicalIPv6, isNumericHost, parseIPv4 } from './ip.js';
 
 export interface HostPattern {
   /** The pattern as written (for messages). */
@@ -22,7 +22,7 @@ export interface HostPattern {
 }
 
 export interface Destination {
-  /** Lower-case, no trailing dot, IPv6 without brackets. */
+  /** Lower-case, no trailing dot; an IP address in its one spelling (ip.ts), IPv6 without brackets. */
   host: string;
   port: number;
 }
@@ -35,16 +35,22 @@ export function isHostname(host: string): boolean {
   return host.split('.').every((label) => LABEL.test(label));
 }
 
-/** Lower-cases, drops one trailing dot and IPv6 brackets; undefined when it is no valid host. */
+/**
+ * Lower-cases, drops one trailing dot and IPv6 brackets, and spells an IP address the one way
+ * (ip.ts: `127.1` and `[::ffff:7f00:1]` are 127.0.0.1); undefined when it is no valid host.
+ */
 export function normalizeHost(raw: string): string | undefined {
   let host = raw.toLowerCase();
-  if (host.startsWith('[') && host.endsWith(']')) {
-    host = host.slice(1, -1);
-    return isIP(host) === 6 ? host : undefined;
-  }
+  if (host.startsWith('[') && host.endsWith(']')) return canonicalIPv6(host.slice(1, -1));
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (isIP(host) === 4) return host;
+  // A numeric last label makes it an address to the resolver, or nothing (`1.2.3.256`): never a name.
+  if (isNumericHost(host)) return parseIPv4(host);
   return isHostname(host) ? host : undefined;
+}
+
+/** `host:port` as written in a request target: IPv6 in brackets. */
+export function formatAuthority(dest: Destination): string {
+  return dest.host.includes(':') ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
 }
 
 export function parsePort(raw: string): number | undefined {

@@ -21,6 +21,7 @@ import {
   type HostPattern,
   type Destination,
 } from './host-pattern.js';
+import { canonicalHost } from './ip.js';
 import { DEFAULT_DENY_GROUPS, hostGroup, isHostGroup } from './telemetry-hosts.js';
 
 const egressRuleSchema = z.string().superRefine((value, ctx) => {
@@ -56,6 +57,7 @@ export interface EgressDecision {
 }
 
 export interface CompiledEgressPolicy {
+  /** `host` in any spelling: an IP address is compared in its canonical one (ip.ts). */
   decide(host: string, port: number): EgressDecision;
   readonly profile: EgressPolicy['profile'];
 }
@@ -140,7 +142,8 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
       const key = `${host}\0${port}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
-      const decision = evaluate({ host: host.toLowerCase().replace(/\.$/, ''), port });
+      // Rules hold IP addresses in their one spelling (ip.ts): so must the host they are matched with.
+      const decision = evaluate({ host: canonicalHost(host), port });
       cache.set(key, decision);
       return decision;
     },

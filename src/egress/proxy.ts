@@ -10,7 +10,8 @@
  * (connect.ts, tunnel.ts). Either way a tunnel's bytes are moved, never parsed. Anything else —
  * absolute-URI requests, `/healthz`, garbage — is handed, with the bytes read so far put back, to
  * a node:http server that never listens itself, and gets node:http's parsing, limits and error
- * answers.
+ * answers; plain-connections.ts adds what it lacks here: a head deadline (node:http's runs only
+ * on a server that listens), and a CONNECT behind requests on one connection answered after them.
  *
  * TLS interception seam: `interceptTunnel(host, port)` is asked for every allowed CONNECT. It
  * returns undefined (tunnel the bytes) or a handler that receives the client socket after the
@@ -23,7 +24,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
-import { normalizeHost, parseAuthority, type Destination } from './host-pattern.js';
+import { formatAuthority, normalizeHost, parseAuthority, type Destination } from './host-pattern.js';
 import { logEgressEvents, type EgressEvent, type EgressListener } from './events.js';
 import { viaHasLoop } from './headers.js';
 
@@ -50,11 +51,14 @@ import { onreadClients } from './tunnel.js';
 import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
+import { PlainConnections } from './plain-connections.js';
 
 export type { TunnelHandler, Verdict };
 
 /** A request head (CONNECT or other) must be complete within this time; else 408. */
 const HEAD_TIMEOUT_MS = 60_000;
+/** A forwarded plain request's answer must start within this time after it was sent; else 504. */
+const ANSWER_TIMEOUT_MS = 60_000;
 /** How often connections still waiting for their first bytes are checked against HEAD_TIMEOUT_MS. */
 const HEAD_SWEEP_MS = 1_000;
 /** Events wait at most this long for the listener (see `report`). */
@@ -79,17 +83,27 @@ function clientOf(req: IncomingMessage): ClientInfo {
  * per proxy. Each such tunnel's event also says so (`tunnel: 'pipe'` or `'mixed'`), and so does
  * the `airlock_egress_tunnels_total` metric.
  */
-function fallbackWarner(onWarning: ForwardProxyOptions['onWarning']): (mode: string) => void {
+function fallbackWarner(warn: Warn): (mode: string) => void {
   let warned = false;
   return (mode) => {
     if (warned) return;
     warned = true;
-    const message = `Airlock egress proxy: a tunnel fell back to pipe() (${mode}): this Node.js runtime lacks the socket internals for reused read buffers; tunnels work, with more CPU per byte`;
-    const code = 'AIRLOCK_EGRESS_TUNNEL_FALLBACK';
+    warn(
+      `Airlock egress proxy: a tunnel fell back to pipe() (${mode}): this Node.js runtime lacks the socket internals for reused read buffers; tunnels work, with more CPU per byte`,
+      'AIRLOCK_EGRESS_TUNNEL_FALLBACK',
+    );
+  };
+}
+
+type Warn = (message: string, code: string) => void;
+
+/** The proxy's warnings go to `onWarning`, else to `process.emitWarning` (stderr). */
+const warner =
+  (onWarning: ForwardProxyOptions['onWarning']): Warn =>
+  (message, code) => {
     if (onWarning) onWarning(message, code);
     else process.emitWarning(message, { code });
   };
-}
 
 export interface ForwardProxyOptions {
   /** Listen address; default 127.0.0.1 (anything else lets the network use the proxy). */
@@ -109,6 +123,8 @@ export interface ForwardProxyOptions {
   maxHeaderSize?: number;
   /** Connecting to a destination or the upstream proxy; default 10 s. */
   connectTimeoutMs?: number;
+  /** A request head must be complete within this time, else 408; default 60 s. */
+  headTimeoutMs?: number;
   /**
    * Where the proxy's own warnings go; default `process.emitWarning` (stderr). `airlock run`
    * sends them to its log: the child owns the terminal.
@@ -123,6 +139,8 @@ export interface ForwardProxy {
   port: number;
   /** This instance's `Via` pseudonym (loop detection). */
   via: string;
+  /** The upstream proxy in use (credentials masked), or undefined: destinations are dialled directly. */
+  upstream: string | undefined;
   /**
    * Puts a new policy in force for the destinations asked from now on (open tunnels stay).
    * Throws, keeping the old one, when an `egress:` section does not compile.
@@ -142,14 +160,15 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const compile = (p: ForwardProxyOptions['policy']): CompiledEgressPolicy =>
     isCompiled(p) ? p : compileEgressPolicy(p ?? {});
   let policy = compile(opts.policy);
-  const upstream: UpstreamProxy | undefined = opts.upstreamProxy
+  let upstream: UpstreamProxy | undefined = opts.upstreamProxy
     ? parseUpstreamProxy(opts.upstreamProxy)
     : undefined;
   const bypass = parseBypass(opts.upstreamBypass ?? []);
   const emit = opts.onEvent ?? logEgressEvents();
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const headTimeoutMs = opts.headTimeoutMs ?? HEAD_TIMEOUT_MS;
   const via = `airlock-${randomBytes(4).toString('hex')}`;
-  const forwarder = createHttpForwarder(via, 60_000);
+  const forwarder = createHttpForwarder(via, { connectMs: connectTimeoutMs, answerMs: ANSWER_TIMEOUT_MS });
   const open = new Set<{ destroy(): void }>();
   let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
 
@@ -160,7 +179,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
    * ran it in the same loop turn as the `200`, before the turn that moves the client's first
    * bytes: about 0.1–0.2 ms of setup under load in bench/egress.ts.)
    */
-  const warnFallback = fallbackWarner(opts.onWarning);
+  const warn = warner(opts.onWarning);
+  const warnFallback = fallbackWarner(warn);
   let pending: { client: ClientInfo; start: number; end: number; fields: ReportFields }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   function flushReports(): void {
@@ -205,7 +225,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         status: 508,
         outcome: 'loop',
         rule: 'loop',
-        message: `Airlock egress proxy: ${dest.host}:${dest.port} is this proxy (request loop)`,
+        message: `Airlock egress proxy: ${formatAuthority(dest)} is this proxy (request loop)`,
       };
     }
     const decision = policy.decide(dest.host, dest.port);
@@ -214,7 +234,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         status: 403,
         outcome: 'refused',
         rule: decision.rule,
-        message: `Airlock refused ${dest.host}:${dest.port}: ${decision.rule}`,
+        message: `Airlock refused ${formatAuthority(dest)}: ${decision.rule}`,
       };
     }
     return { rule: decision.rule };
@@ -299,28 +319,40 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   };
 
   const maxHeaderSize = opts.maxHeaderSize ?? 16 * 1024;
+  /** The connections node:http parses: their head deadline, their answers in order. */
+  const plain = new PlainConnections(headTimeoutMs, (socket) =>
+    refuseHead(socket, 408, 'request head timeout'),
+  );
   /** Parses everything that is not a CONNECT read by the fast path; it never listens itself. */
   const http = createServer({ maxHeaderSize }, (req, res) => {
+    plain.request(req.socket, res);
     void onRequest(req, res);
   });
   http.requestTimeout = 0;
-  http.headersTimeout = HEAD_TIMEOUT_MS;
-  // A CONNECT after plain requests on one keep-alive connection arrives here.
-  http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  // A CONNECT after plain requests on one keep-alive connection arrives here, answered after them.
+  http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const start = performance.now();
     const request = { target: req.url ?? '', via: joinVia(req.headers.via), client: clientOf(req) };
-    handleConnect(connectContext, request, socket, head);
+    plain.leave(socket, () => {
+      // node:http set its keep-alive timeout on the connection after the last answer.
+      socket.setTimeout(0);
+      handleConnect(connectContext, request, socket, head, start);
+    });
   });
-  http.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
-    answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT');
+  http.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+    plain.leave(socket, () =>
+      answerRaw(socket, 501, 'Airlock egress proxy: protocol upgrades go through CONNECT'),
+    );
   });
-  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    plain.forget(socket);
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    refuseHead(socket as Socket, status, err.code ?? 'client error');
+    refuseHead(socket, status, err.code ?? 'client error');
   });
 
   function refuseHead(socket: Socket, status: number, rule: string): void {
@@ -352,10 +384,11 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     socket.on('error', onError);
     let buffered: Buffer | undefined;
     let searched = 0;
+    const since = Date.now();
     const timer = setTimeout(() => {
       finishHead();
       refuseHead(socket, 408, 'request head timeout');
-    }, HEAD_TIMEOUT_MS);
+    }, headTimeoutMs);
     timer.unref();
     // A client that ends before its head is complete gets no answer.
     const onEnd = () => socket.destroy();
@@ -384,11 +417,12 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         return true;
       }
       if (kind === 'no') {
-        // node:http takes over with the bytes read so far put back in front.
+        // node:http takes over with the bytes read so far put back in front, and the deadline.
         finishHead();
         socket.off('error', onError);
         reader?.toStream();
         socket.unshift(own(bytes));
+        plain.add(socket, since);
         http.emit('connection', socket);
         socket.resume();
         return false;
@@ -494,7 +528,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const headSweep = setInterval(() => {
     const now = Date.now();
     for (const client of heads) {
-      if (now - client.since < HEAD_TIMEOUT_MS) continue;
+      if (now - client.since < headTimeoutMs) continue;
       heads.delete(client);
       const reader = client.toSocket(() => true);
       reader.drop();
@@ -524,12 +558,22 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   takeAcceptedHandles(server, onHandle);
   const address = server.address() as AddressInfo;
   self = selfAddress(address.address, address.port);
+  if (upstream !== undefined && isSelf(upstream, self)) {
+    // A shell that exported the proxy's own address (what `airlock proxy` prints) names it as its
+    // own upstream: every tunnel would come back to it and end in a loop (508).
+    warn(
+      `Airlock egress proxy: the upstream proxy ${upstream.display} is this proxy itself; ignored, destinations are connected directly`,
+      'AIRLOCK_EGRESS_SELF_UPSTREAM',
+    );
+    upstream = undefined;
+  }
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
     host: address.address,
     port: address.port,
     via,
+    upstream: upstream?.display,
     setPolicy(next) {
       policy = compile(next);
     },
@@ -538,12 +582,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       clearInterval(headSweep);
-      flushEvents();
       for (const socket of open) socket.destroy();
       for (const socket of connections) socket.destroy();
       for (const client of heads) client.close();
       heads.clear();
       forwarder.close();
+      // After the destroys: CONNECTs still dialling out report their end as they go.
+      flushEvents();
       await closed;
     },
   };

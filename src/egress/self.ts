@@ -5,16 +5,17 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import type { Destination } from './host-pattern.js';
+import { canonicalHost } from './ip.js';
 
-/** localhost, *.localhost (RFC 6761), 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+/** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1, however the address is spelled (ip.ts). */
 export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
+  const h = canonicalHost(host);
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
-const UNSPECIFIED = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+/** In canonical spelling (ip.ts): `0`, `[::ffff:0.0.0.0]` and `[0:0::0]` are these too. */
+const UNSPECIFIED = new Set(['0.0.0.0', '::']);
 
 export interface SelfAddress {
   port: number;
@@ -24,21 +25,24 @@ export interface SelfAddress {
 }
 
 export function selfAddress(listenHost: string, port: number): SelfAddress {
-  const addresses = new Set<string>([listenHost.toLowerCase()]);
-  const unspecified = UNSPECIFIED.has(listenHost);
+  const listen = canonicalHost(listenHost);
+  const addresses = new Set<string>([listen]);
+  const unspecified = UNSPECIFIED.has(listen);
   if (unspecified) {
     // Listening everywhere: every local interface address and our own name reach us too.
     for (const list of Object.values(networkInterfaces())) {
-      for (const info of list ?? []) addresses.add(info.address.toLowerCase());
+      for (const info of list ?? []) addresses.add(canonicalHost(info.address));
     }
     addresses.add(hostname().toLowerCase());
     for (const a of UNSPECIFIED) addresses.add(a);
   }
-  return { port, addresses, loopback: unspecified || isLoopback(listenHost) };
+  return { port, addresses, loopback: unspecified || isLoopback(listen) };
 }
 
+/** `dest.host` may be spelled any way (an upstream proxy's host is not read by normalizeHost). */
 export function isSelf(dest: Destination, self: SelfAddress): boolean {
   if (dest.port !== self.port) return false;
-  if (self.addresses.has(dest.host)) return true;
-  return self.loopback && (isLoopback(dest.host) || UNSPECIFIED.has(dest.host));
+  const host = canonicalHost(dest.host);
+  if (self.addresses.has(host)) return true;
+  return self.loopback && (isLoopback(host) || UNSPECIFIED.has(host));
 }

@@ -4,7 +4,13 @@
  * `Proxy-Authorization` and never logged: `describeProxyUrl` is the only printable form).
  */
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
-import { matches, parseHostPattern, type Destination, type HostPattern } from './host-pattern.js';
+import {
+  formatAuthority,
+  matches,
+  parseHostPattern,
+  type Destination,
+  type HostPattern,
+} from './host-pattern.js';
 import { appendVia } from './headers.js';
 import { isLoopback } from './self.js';
 
@@ -86,10 +92,6 @@ export class UpstreamConnectError extends Error {
   }
 }
 
-function authority(dest: Destination): string {
-  return dest.host.includes(':') ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
-}
-
 /** What `net.connect` calls with each read instead of emitting `data` (see tunnel.ts). */
 export type OnRead = NonNullable<NetConnectOpts['onread']>;
 
@@ -116,14 +118,22 @@ export function dial(
     socket.off('error', onError);
     socket.on('error', ignore);
     socket.destroy();
-    done(new UpstreamConnectError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT', 504), socket);
+    done(
+      new UpstreamConnectError(`connect to ${formatAuthority({ host, port })} timed out`, 'ETIMEDOUT', 504),
+      socket,
+    );
   }, timeoutMs);
   const onError = (err: NodeJS.ErrnoException) => {
     clearTimeout(timer);
     const code = err.code ?? 'ECONNERROR';
-    done(new UpstreamConnectError(`connect to ${host}:${port} failed: ${code}`, code, 502), socket);
+    done(
+      new UpstreamConnectError(`connect to ${formatAuthority({ host, port })} failed: ${code}`, code, 502),
+      socket,
+    );
   };
   socket.once('error', onError);
+  // A dial given up by its caller (the client went) keeps no timer.
+  socket.once('close', () => clearTimeout(timer));
   socket.once('connect', () => {
     clearTimeout(timer);
     socket.off('error', onError);
@@ -156,7 +166,7 @@ async function connectThrough(
   timeoutMs: number,
 ): Promise<{ socket: Socket; leftover: Buffer }> {
   const socket = await openSocket(proxy.host, proxy.port, timeoutMs);
-  const target = authority(dest);
+  const target = formatAuthority(dest);
   const lines = [`CONNECT ${target} HTTP/1.1`, `Host: ${target}`, `Via: ${appendVia(undefined, via)}`];
   if (proxy.authorization) lines.push(`Proxy-Authorization: ${proxy.authorization}`);
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);

@@ -13,6 +13,7 @@
  * - Qwen Code: OPENAI_BASE_URL; QWEN_TELEMETRY_ENABLED; QWEN_CODE_SYSTEM_SETTINGS_PATH.
  * - Everyone: DO_NOT_TRACK=1 (the cross-tool convention).
  */
+import { describeProxyUrl, parseUpstreamProxy } from '../egress/upstream.js';
 
 export interface RunEnvInput {
   /** The environment airlock itself runs in. */
@@ -26,7 +27,11 @@ export interface RunEnvInput {
   extra?: Record<string, string>;
 }
 
-/** Every spelling of the proxy variables that clients read (curl, Node, Go, Rust, Python, Bun). */
+/**
+ * Set whether or not the user had them: every spelling of the proxy variables that clients read
+ * (curl, Node, Go, Rust, Python, Bun), and npm's, which would otherwise come from an .npmrc
+ * (npm takes its environment over its files).
+ */
 export const PROXY_VARS = [
   'HTTPS_PROXY',
   'https_proxy',
@@ -34,9 +39,28 @@ export const PROXY_VARS = [
   'http_proxy',
   'ALL_PROXY',
   'all_proxy',
+  'npm_config_proxy',
+  'npm_config_https_proxy',
 ] as const;
-export const NO_PROXY_VARS = ['NO_PROXY', 'no_proxy'] as const;
+export const NO_PROXY_VARS = ['NO_PROXY', 'no_proxy', 'npm_config_noproxy'] as const;
 export const LOOPBACK_NO_PROXY = '127.0.0.1,localhost,::1';
+
+/** The standard variables, in the order the user's own proxy is looked for in them: HTTPS first. */
+const UPSTREAM_VARS = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy'];
+
+/**
+ * Which of the user's variables name a proxy: `proxy` or a name ending in `_proxy`, any case —
+ * the standard ones and each tool's own (npm_config_https_proxy, YARN_HTTPS_PROXY,
+ * GLOBAL_AGENT_HTTP_PROXY, FTP_PROXY, RSYNC_PROXY, PIP_PROXY, ...). Left as the user set them
+ * they would take those tools around the egress proxy, with the user's proxy credentials.
+ * `no_proxy`: a list of hosts that skip the proxy (NO_PROXY, npm_config_noproxy,
+ * GLOBAL_AGENT_NO_PROXY). Flags such as NODE_USE_ENV_PROXY or ELECTRON_GET_USE_PROXY are neither.
+ */
+export function proxyVariableKind(name: string): 'proxy' | 'no_proxy' | undefined {
+  if (/(?:^|_)use_(?:env_)?proxy$/i.test(name)) return undefined;
+  if (/(?:^|_)no_?proxy$/i.test(name)) return 'no_proxy';
+  return /(?:^|_)proxy$/i.test(name) ? 'proxy' : undefined;
+}
 
 export const TELEMETRY_OPT_OUTS: Readonly<Record<string, string>> = Object.freeze({
   // Claude Code
@@ -55,11 +79,33 @@ export const TELEMETRY_OPT_OUTS: Readonly<Record<string, string>> = Object.freez
   DO_NOT_TRACK: '1',
 });
 
-/** The user's own outbound proxy (it becomes Airlock's upstream), credentials included. */
+/** Airlock cannot chain to a SOCKS proxy: such a variable is left out, as if unset. */
+const SOCKS = /^socks[a-z0-9]*:\/\//i;
+
+/**
+ * The user's own outbound proxy (it becomes Airlock's upstream), credentials included: from the
+ * standard variables, else from a tool's own one (only an explicit URL there: npm_config_proxy
+ * may say `false`). Throws, naming the variable, for one Airlock cannot use (an https:// or
+ * malformed URL): connecting straight instead could be refused by the network, or go where the
+ * user did not mean; the message never holds the URL's credentials.
+ */
 export function inheritedUpstreamProxy(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy']) {
+  const toolVars = Object.keys(env)
+    .filter((name) => !UPSTREAM_VARS.includes(name) && proxyVariableKind(name) === 'proxy')
+    .filter((name) => /^[a-z][a-z0-9+.-]*:\/\//i.test(env[name] ?? ''))
+    // HTTPS ones first, as with the standard variables.
+    .sort((a, b) => Number(!/https/i.test(a)) - Number(!/https/i.test(b)) || a.localeCompare(b));
+  for (const name of [...UPSTREAM_VARS, ...toolVars]) {
     const value = env[name];
-    if (value && /^(http:\/\/)?[^/]/i.test(value) && !value.startsWith('socks')) return value;
+    if (!value || SOCKS.test(value)) continue;
+    try {
+      parseUpstreamProxy(value);
+    } catch (err) {
+      throw new Error(
+        `${name} (${describeProxyUrl(value)}) cannot be Airlock's outbound proxy: ${(err as Error).message}; unset it, or set upstream_proxy in the config`,
+      );
+    }
+    return value;
   }
   return undefined;
 }
@@ -82,6 +128,11 @@ export function buildRunEnv(input: RunEnvInput): NodeJS.ProcessEnv {
   // A Vertex base URL left over from the user's shell would route Vertex calls around the gateway's
   // routes; the proxy refuses the Vertex hosts anyway, so drop the override rather than keep it.
   delete env.GOOGLE_VERTEX_BASE_URL;
+  for (const name of Object.keys(env)) {
+    const kind = proxyVariableKind(name);
+    if (kind === 'proxy') env[name] = input.proxyUrl;
+    else if (kind === 'no_proxy') env[name] = LOOPBACK_NO_PROXY;
+  }
   for (const name of PROXY_VARS) env[name] = input.proxyUrl;
   for (const name of NO_PROXY_VARS) env[name] = LOOPBACK_NO_PROXY;
   // Node >= 24 built-in fetch honours the proxy variables only with this set.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { logEgressEvents, type EgressEvent } from '../egress/events.js';
+import { formatAuthority } from '../egress/host-pattern.js';
 import { followEgressPolicy, type EgressPolicyFollower } from '../egress/follow-policy.js';
 import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js';
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
@@ -126,7 +127,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
         record?.(event);
         opts.onEgress?.(event);
         if (event.decision === 'deny' && event.host) {
-          const key = `${event.host}:${event.port}`;
+          const key = formatAuthority(event);
           refused.set(key, (refused.get(key) ?? 0) + 1);
         }
       },

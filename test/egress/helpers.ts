@@ -6,6 +6,7 @@ import {
 } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { EgressEvent } from '../../src/egress/events.js';
 import { startForwardProxy, type ForwardProxy, type ForwardProxyOptions } from '../../src/egress/proxy.js';
 
@@ -194,6 +195,44 @@ export async function startProxyStand(
       await proxy.close();
       await echo.close();
       await web.close();
+    },
+  };
+}
+
+/**
+ * A loopback port that never completes a connection: its listener's accept queue is full and
+ * nothing accepts (the listener's event loop, in a worker thread, is blocked), so the kernel drops
+ * every further SYN and a dial hangs until its own timeout. For the proxy's dialling paths.
+ */
+export async function startBlackhole(): Promise<{ port: number; close(): Promise<void> }> {
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const server = require('node:net').createServer();
+     server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       // Blocked until released: the queued connections are never accepted.
+       Atomics.wait(workerData, 0, 0);
+       server.close();
+       parentPort.close();
+     });`,
+    { eval: true, workerData: gate },
+  );
+  const [port] = (await once(worker, 'message')) as [number];
+  // Fill the accept queue (backlog 1 holds two); the ones after it hang.
+  const fillers = Array.from({ length: 4 }, () => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.on('error', () => {});
+    return s;
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  return {
+    port,
+    async close() {
+      for (const s of fillers) s.destroy();
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await worker.terminate();
     },
   };
 }

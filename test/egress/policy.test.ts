@@ -106,3 +106,45 @@ test('authority-form targets', () => {
   assert.equal(parseHostPattern('*-aiplatform.googleapis.com').kind, 'suffix');
   assert.throws(() => parseHostPattern('foo.*.com'));
 });
+
+test('an IP address is one address however it is spelled: destinations, patterns, decide()', () => {
+  // What getaddrinfo / inet_aton (node:net's dial of a non-IP host) and IPv6 read as 127.0.0.1 / ::1.
+  for (const spelling of [
+    '127.0.0.1',
+    '127.1',
+    '2130706433',
+    '0x7f.0.0.1',
+    '0x7F000001',
+    '0177.0.0.1',
+    '127.000.000.001',
+    '127.0.0.1.',
+    '[::ffff:127.0.0.1]',
+    '[::FFFF:7F00:1]',
+    '[0:0:0:0:0:ffff:7f00:1]',
+  ]) {
+    assert.deepEqual(parseAuthority(`${spelling}:22`), { host: '127.0.0.1', port: 22 }, spelling);
+  }
+  for (const spelling of ['[::1]', '[0::1]', '[0:0:0:0:0:0:0:1]', '[0000::0001]']) {
+    assert.deepEqual(parseAuthority(`${spelling}:22`), { host: '::1', port: 22 }, spelling);
+  }
+  assert.deepEqual(parseAuthority('0:80'), { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(parseAuthority('[2001:DB8:0:0:1:0:0:1]:443'), { host: '2001:db8::1:0:0:1', port: 443 });
+  // A numeric last label is an address or nothing (inet_aton refuses it; no TLD is numeric).
+  for (const bad of ['1.2.3.256:1', '4294967296:1', '08:1', '1.2.3.4.5:1', 'foo.123:1', '[fe80::1%eth0]:1'])
+    assert.equal(parseAuthority(bad), undefined, bad);
+  // Names that merely contain digits stay names.
+  assert.deepEqual(parseAuthority('1password.com:443'), { host: '1password.com', port: 443 });
+  assert.deepEqual(parseAuthority('0x7g.example:443'), { host: '0x7g.example', port: 443 });
+
+  assert.equal(parseHostPattern('[::ffff:10.0.0.5]:22').host, '10.0.0.5');
+  assert.equal(parseHostPattern('[0:0::1]').host, '::1');
+  assert.equal(parseHostPattern('0x0a.0.0.5').host, '10.0.0.5');
+  assert.throws(() => parseHostPattern('10.0.0.256'), /not a valid host/);
+
+  const p = compileEgressPolicy({ deny: ['127.0.0.1:22', '[::1]:22', '[::ffff:10.0.0.5]'] });
+  for (const host of ['127.0.0.1', '127.1', '::ffff:127.0.0.1', '::ffff:7f00:1'])
+    assert.equal(p.decide(host, 22).allow, false, host);
+  for (const host of ['::1', '0::1', '0:0:0:0:0:0:0:1']) assert.equal(p.decide(host, 22).allow, false, host);
+  assert.equal(p.decide('10.0.0.5', 443).allow, false, 'a pattern written as IPv4-mapped IPv6');
+  assert.equal(p.decide('127.0.0.1', 23).allow, true);
+});

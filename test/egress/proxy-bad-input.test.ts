@@ -1,8 +1,19 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startForwardProxy } from '../../src/egress/proxy.js';
-import { openConnect, rawExchange, readBytes, startProxyStand, type ProxyStand } from './helpers.js';
-import { createServer } from 'node:net';
+import type { EgressEvent } from '../../src/egress/events.js';
+import {
+  closeServer,
+  listen,
+  openConnect,
+  rawExchange,
+  readBytes,
+  startProxyStand,
+  type ProxyStand,
+} from './helpers.js';
+import { connect, createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { once } from 'node:events';
 
 let s: ProxyStand;
 before(async () => (s = await startProxyStand({ connectTimeoutMs: 5000 })));
@@ -95,6 +106,59 @@ test('requests for the proxy itself are loops: 508', async () => {
   await assertStillUp();
 });
 
+test('other spellings of a denied address or of the proxy itself are refused too', async () => {
+  const events: EgressEvent[] = [];
+  const proxy = await startForwardProxy({
+    port: 0,
+    policy: { deny: [`127.0.0.1:${s.echo.port}`, `[::1]:${s.echo.port}`] },
+    onEvent: (e) => events.push(e),
+  });
+  try {
+    const denied = [
+      '127.1',
+      '2130706433',
+      '0x7f.0.0.1',
+      '0177.0.0.1',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+    ].map((host) => `${host}:${s.echo.port}`);
+    for (const target of denied) {
+      const answer = await rawExchange(proxy.port, connectLine(target));
+      assert.match(answer, /^HTTP\/1\.1 403 /, target);
+      assert.match(
+        answer,
+        new RegExp(`Airlock refused 127\\.0\\.0\\.1:${s.echo.port}: egress\\.deny\\[0\\]`),
+      );
+    }
+    for (const target of ['[0::1]', '[0:0:0:0:0:0:0:1]'].map((h) => `${h}:${s.echo.port}`)) {
+      const answer = await rawExchange(proxy.port, connectLine(target));
+      assert.match(answer, /^HTTP\/1\.1 403 /, target);
+      // An IPv6 destination is shown the way it is written in a request.
+      assert.match(answer, new RegExp(`Airlock refused \\[::1\\]:${s.echo.port}: egress\\.deny\\[1\\]`));
+    }
+    const plain = await rawExchange(
+      proxy.port,
+      `GET http://[::ffff:127.0.0.1]:${s.echo.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    assert.match(plain, /^HTTP\/1\.1 403 /);
+    for (const self of ['127.1', '0', '0x7f000001', '[::ffff:7f00:1]', '[0:0::1]', '[::]']) {
+      const answer = await rawExchange(proxy.port, connectLine(`${self}:${proxy.port}`));
+      assert.match(answer, /^HTTP\/1\.1 508 /, self);
+    }
+    const v6self = await rawExchange(proxy.port, connectLine(`[::1]:${proxy.port}`));
+    assert.match(v6self, new RegExp(`\\[::1\\]:${proxy.port} is this proxy`));
+    // A numeric host that is no address is no destination.
+    assert.match(await rawExchange(proxy.port, connectLine('1.2.3.256:443')), /^HTTP\/1\.1 400 /);
+    proxy.flushEvents();
+    assert.ok(
+      events.every((e) => e.outcome !== 'tunnel'),
+      'no spelling opened a tunnel to the denied address',
+    );
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('very long header lines get 431, garbage gets 400, and the proxy stays up', async () => {
   const long = await rawExchange(
     s.proxy.port,
@@ -116,6 +180,52 @@ test('very long header lines get 431, garbage gets 400, and the proxy stays up',
   assert.ok(s.events.some((e) => e.status === 431 && e.outcome === 'bad_request'));
   await assertStillUp();
 });
+
+test(
+  'a request head that does not complete in time gets 408, a plain one too, also after keep-alive',
+  { timeout: 30_000 },
+  async () => {
+    const events: EgressEvent[] = [];
+    const proxy = await startForwardProxy({ port: 0, headTimeoutMs: 200, onEvent: (e) => events.push(e) });
+    // A destination that answers only well after the head deadline: an answer being awaited is no head.
+    const slow = createHttpServer((_req, res) => void setTimeout(() => res.end('late'), 600));
+    const slowPort = await listen(slow);
+    try {
+      const connectHead = await rawExchange(
+        proxy.port,
+        `CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nX: y\r\n`,
+      );
+      assert.match(connectHead, /^HTTP\/1\.1 408 /);
+      // node:http parses a plain request; its own headersTimeout never runs on a server that does
+      // not listen.
+      const plainHead = await rawExchange(
+        proxy.port,
+        `GET http://127.0.0.1:${s.web.port}/ HTTP/1.1\r\nHost: x\r\n`,
+      );
+      assert.match(plainHead, /^HTTP\/1\.1 408 /);
+
+      // Keep-alive: one request answered in full, then the next head stalls.
+      const client = connect({ host: '127.0.0.1', port: proxy.port });
+      let got = '';
+      client.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      const closed = once(client, 'close');
+      client.write(`GET http://127.0.0.1:${slowPort}/a HTTP/1.1\r\nHost: x\r\n\r\n`);
+      while (!got.includes('late')) {
+        if (client.destroyed) assert.fail(`closed before the answer: ${got}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.match(got, /^HTTP\/1\.1 200 /, 'the slow answer is no stalled head');
+      client.write(`GET http://127.0.0.1:${slowPort}/b HTTP/1.1\r\nHost: x\r\n`);
+      await closed;
+      assert.match(got, /late[\s\S]*HTTP\/1\.1 408 /);
+      proxy.flushEvents();
+      assert.equal(events.filter((e) => e.rule === 'request head timeout').length, 3);
+    } finally {
+      await proxy.close();
+      await closeServer(slow);
+    }
+  },
+);
 
 test('an unreachable allowed destination gets 502 and an upstream_error event', async () => {
   // A port that was free a moment ago: nothing listens there.

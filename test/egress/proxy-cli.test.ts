@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { baseEnv, startCli, tempDir } from '../run/helpers.js';
 import { openConnect, startEcho } from './helpers.js';
 
@@ -36,5 +37,33 @@ test(
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /"host":"registry\.npmjs\.org"/, 'events logged on stderr');
     assert.match(r.stderr, /"decision":"deny"/);
+  },
+);
+
+test(
+  'airlock proxy started with its own address as HTTPS_PROXY ignores it and says so',
+  { timeout: 60_000 },
+  async () => {
+    // A port that was free a moment ago, for the proxy and the HTTPS_PROXY a shell exported for it.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const cli = startCli(
+      ['proxy', '-p', String(port)],
+      baseEnv({ HTTPS_PROXY: `http://127.0.0.1:${port}`, https_proxy: `http://localhost:${port}` }),
+    );
+    try {
+      await cli.waitFor('export HTTPS_PROXY=');
+      assert.doesNotMatch(cli.stdout(), /outbound via/);
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    const r = await cli.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /airlock proxy: warning \(AIRLOCK_EGRESS_SELF_UPSTREAM\): .*upstream proxy http:\/\/127\.0\.0\.1:\d+ is this proxy itself; ignored/,
+    );
   },
 );

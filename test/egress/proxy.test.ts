@@ -2,6 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { fetch, ProxyAgent } from 'undici';
 import { startForwardProxy } from '../../src/egress/proxy.js';
 import type { EgressEvent } from '../../src/egress/events.js';
@@ -213,4 +214,35 @@ test('a half-close passes through the tunnel: the answer still arrives after the
   socket.end(payload);
   await ended;
   assert.ok(Buffer.concat(received).equals(payload), 'every byte echoed after our FIN');
+});
+
+test('a CONNECT pipelined behind a plain request is answered after it', { timeout: 30_000 }, async () => {
+  for (const [target, status] of [
+    [`127.0.0.1:${s.echo.port}`, '200 Connection Established'],
+    ['o1.ingest.sentry.io:443', '403 Forbidden'],
+  ] as const) {
+    const client = connect({ host: '127.0.0.1', port: s.proxy.port });
+    let got = '';
+    client.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    client.on('error', () => {});
+    client.write(
+      `GET http://127.0.0.1:${s.web.port}/first HTTP/1.1\r\nHost: x\r\n\r\n` +
+        `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`,
+    );
+    while (!got.includes(status)) {
+      if (client.destroyed) assert.fail(`closed before the CONNECT's answer: ${got}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const lines = got.split('\r\n').filter((l) => /^HTTP\/1\.1 \d{3}/.test(l));
+    assert.deepEqual(lines, ['HTTP/1.1 200 OK', `HTTP/1.1 ${status}`], target);
+    assert.ok(got.indexOf('"url":"/first"') < got.indexOf(`HTTP/1.1 ${status}`), 'the GET body first');
+    if (status.startsWith('200')) {
+      // The tunnel works after it.
+      const from = got.length;
+      client.write('after');
+      while (got.length < from + 5) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(got.slice(from), 'after');
+    }
+    client.destroy();
+  }
 });

@@ -145,7 +145,7 @@ test('CONNECT goes through the upstream proxy with its credentials, which no eve
   }
 });
 
-test('wrong upstream credentials: 502 to the client, the upstream status in the event, no credentials', async () => {
+test('wrong upstream credentials: 502 to the client, CONNECT and plain alike, the upstream status in the event', async () => {
   const events: EgressEvent[] = [];
   const proxy = await startForwardProxy({
     port: 0,
@@ -161,7 +161,23 @@ test('wrong upstream credentials: 502 to the client, the upstream status in the 
     t.socket.destroy();
     proxy.flushEvents();
     assert.equal(events.at(-1)!.error, 'PROXY_407');
-    assert.doesNotMatch(JSON.stringify(events), /wrong-pw/);
+    // A plain request too: the upstream's 407 is not Airlock asking the client for credentials.
+    const plain = await rawExchange(
+      proxy.port,
+      'GET http://x.example.test/ HTTP/1.1\r\nHost: x.example.test\r\nConnection: close\r\n\r\n',
+    );
+    assert.match(plain, /^HTTP\/1\.1 502 /);
+    assert.doesNotMatch(plain, /Proxy-Authenticate/i);
+    assert.match(plain, /upstream proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+ answered 407/);
+    proxy.flushEvents();
+    assert.deepEqual(
+      events.map((e) => [e.method, e.outcome, e.status, e.route, e.error]),
+      [
+        ['CONNECT', 'upstream_error', 502, 'upstream-proxy', 'PROXY_407'],
+        ['GET', 'upstream_error', 502, 'upstream-proxy', 'PROXY_407'],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(events) + plain, /wrong-pw/);
   } finally {
     await proxy.close();
   }
@@ -188,7 +204,7 @@ test('loopback destinations skip the upstream proxy', async () => {
   }
 });
 
-test('chaining through a second Airlock proxy works, and a proxy chained to itself stops at once', async () => {
+test('chaining through a second Airlock proxy works, and a proxy named as its own upstream ignores it', async () => {
   const innerEvents: EgressEvent[] = [];
   // The inner instance serves every tunnel from the loopback echo server through the seam.
   const inner = await startForwardProxy({
@@ -216,26 +232,40 @@ test('chaining through a second Airlock proxy works, and a proxy chained to itse
     await inner.close();
   }
 
-  // A proxy whose upstream is itself: the second hop sees its own Via token and answers 508.
+  // A proxy whose upstream is itself (a shell that exported its address) would send every tunnel
+  // back to itself: it says so and connects directly.
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const selfEvents: EgressEvent[] = [];
-  const selfish = await startForwardProxy({
-    port,
-    upstreamProxy: `http://127.0.0.1:${port}`,
-    onEvent: (e) => selfEvents.push(e),
-  });
+  for (const spelling of [
+    `http://127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `http://u:p@[::ffff:7f00:1]:${port}`,
+  ]) {
+    const warnings: [string, string][] = [];
+    const selfish = await startForwardProxy({
+      port,
+      upstreamProxy: spelling,
+      onEvent: () => {},
+      onWarning: (message, code) => warnings.push([message, code]),
+    });
+    try {
+      assert.equal(selfish.upstream, undefined, spelling);
+      assert.equal(warnings.length, 1, spelling);
+      assert.equal(warnings[0]![1], 'AIRLOCK_EGRESS_SELF_UPSTREAM');
+      assert.match(warnings[0]![0], /is this proxy itself; ignored/);
+      assert.doesNotMatch(warnings[0]![0], /u:p/);
+    } finally {
+      await selfish.close();
+    }
+  }
+  // Another proxy's address is kept.
+  const chained = await startForwardProxy({ port: 0, upstreamProxy: `http://127.0.0.1:${port}` });
   try {
-    const t = await openConnect(selfish.port, 'loop.example.test:443');
-    assert.equal(t.status, 502);
-    t.socket.destroy();
-    selfish.flushEvents();
-    assert.deepEqual(selfEvents.map((e) => e.outcome).sort(), ['loop', 'upstream_error']);
-    assert.equal(selfEvents.find((e) => e.outcome === 'upstream_error')?.error, 'PROXY_508');
+    assert.equal(chained.upstream, `http://127.0.0.1:${port}`);
   } finally {
-    await selfish.close();
+    await chained.close();
   }
 });
 

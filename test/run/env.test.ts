@@ -73,6 +73,95 @@ test('the user proxy becomes the upstream; NO_PROXY entries become bypasses', ()
   assert.deepEqual(inheritedNoProxy(userEnv), ['.corp.example', '10.0.0.0/8']);
 });
 
+test("every tool's own proxy variable points at Airlock too; its no-proxy list at loopback only", () => {
+  const corp = 'http://dev:Corp-Secret-9@proxy.corp:3128';
+  const env = buildRunEnv({
+    base: {
+      PATH: '/usr/bin',
+      npm_config_https_proxy: corp,
+      NPM_CONFIG_PROXY: corp,
+      npm_config_HTTP_PROXY: corp,
+      npm_config_noproxy: '*',
+      YARN_HTTPS_PROXY: corp,
+      YARN_HTTP_PROXY: corp,
+      GLOBAL_AGENT_HTTP_PROXY: corp,
+      GLOBAL_AGENT_HTTPS_PROXY: corp,
+      GLOBAL_AGENT_NO_PROXY: '*',
+      FTP_PROXY: corp,
+      ftp_proxy: corp,
+      RSYNC_PROXY: 'proxy.corp:3128',
+      proxy: corp,
+      ELECTRON_GET_USE_PROXY: 'true',
+      NODE_USE_ENV_PROXY: '0',
+      PROXY_SETTINGS_NOTE: 'not a proxy variable',
+    },
+    gatewayUrl: 'http://127.0.0.1:8789',
+    proxyUrl: 'http://127.0.0.1:40000',
+    neutral: false,
+  });
+  for (const name of [
+    'npm_config_https_proxy',
+    'NPM_CONFIG_PROXY',
+    'npm_config_HTTP_PROXY',
+    'YARN_HTTPS_PROXY',
+    'YARN_HTTP_PROXY',
+    'GLOBAL_AGENT_HTTP_PROXY',
+    'GLOBAL_AGENT_HTTPS_PROXY',
+    'FTP_PROXY',
+    'ftp_proxy',
+    'RSYNC_PROXY',
+    'proxy',
+    // Set even when the user had none: npm would take them from an .npmrc.
+    'npm_config_proxy',
+  ]) {
+    assert.equal(env[name], 'http://127.0.0.1:40000', name);
+  }
+  for (const name of ['npm_config_noproxy', 'GLOBAL_AGENT_NO_PROXY'])
+    assert.equal(env[name], '127.0.0.1,localhost,::1', name);
+  assert.equal(env.ELECTRON_GET_USE_PROXY, 'true', 'a flag, not an address');
+  assert.equal(env.NODE_USE_ENV_PROXY, '1');
+  assert.equal(env.PROXY_SETTINGS_NOTE, 'not a proxy variable');
+  assert.doesNotMatch(JSON.stringify(env), /Corp-Secret-9|proxy\.corp/);
+});
+
+test('a proxy the user set only for a tool becomes the upstream; the standard variables come first', () => {
+  assert.equal(
+    inheritedUpstreamProxy({
+      npm_config_https_proxy: 'http://u:p@npm.corp:1',
+      YARN_HTTP_PROXY: 'http://y:2',
+    }),
+    'http://u:p@npm.corp:1',
+  );
+  assert.equal(
+    inheritedUpstreamProxy({ HTTP_PROXY: 'http://std:3', npm_config_https_proxy: 'http://npm.corp:1' }),
+    'http://std:3',
+  );
+  // npm's "no proxy" and scheme-less values of other tools are not proxy URLs.
+  assert.equal(inheritedUpstreamProxy({ npm_config_proxy: 'false', RSYNC_PROXY: 'r.corp:3128' }), undefined);
+});
+
+test('an inherited proxy Airlock cannot use is named, with what is wrong and without its credentials', () => {
+  assert.equal(inheritedUpstreamProxy({ HTTPS_PROXY: 'SOCKS5://s3cret@socks.corp:1080' }), undefined);
+  assert.equal(inheritedUpstreamProxy({ all_proxy: 'socks5h://socks.corp:1080' }), undefined);
+  for (const [name, value, why] of [
+    ['HTTPS_PROXY', 'https://u:s3cret@127.0.0.1:1', /must be http:\/\/ \(got https:\)/],
+    ['https_proxy', 'http://u:s3cret@[bad', /not a URL/],
+    ['HTTP_PROXY', 'ftp://u:s3cret@proxy.corp:21', /must be http:\/\//],
+    ['npm_config_https_proxy', 'https://u:s3cret@npm.corp:1', /must be http:\/\//],
+  ] as const) {
+    assert.throws(
+      () => inheritedUpstreamProxy({ [name]: value }),
+      (err: Error) => {
+        assert.ok(err.message.startsWith(`${name} `), err.message);
+        assert.match(err.message, why);
+        assert.doesNotMatch(err.message, /s3cret/);
+        return true;
+      },
+      name,
+    );
+  }
+});
+
 test('assistant detection, direct and through launchers', () => {
   assert.deepEqual(detectAssistant('/usr/local/bin/claude', []), { assistant: 'claude', argsAt: 0 });
   assert.deepEqual(detectAssistant('codex', ['exec', 'hi']), { assistant: 'codex', argsAt: 0 });

@@ -179,6 +179,76 @@ test("the user's HTTPS_PROXY becomes Airlock's upstream; the child never sees it
   }
 });
 
+test("a tool's own proxy variable is Airlock's too: npm's reaches the egress proxy, which uses it as upstream", async () => {
+  const corpSeen: string[] = [];
+  const corpSockets = new Set<Socket>();
+  const corp = createHttpServer((_req, res) => res.writeHead(405).end());
+  corp.on('connect', (req: IncomingMessage, socket: Socket) => {
+    corpSeen.push(req.url ?? '');
+    corpSockets.add(socket);
+    const out = connect({ host: '127.0.0.1', port: echo.port }, () => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\n');
+      socket.pipe(out).pipe(socket);
+    });
+    out.on('error', () => socket.destroy());
+    socket.on('error', () => out.destroy());
+  });
+  const port = await listen(corp);
+  const corpUrl = `http://dev:Corp-Secret-9@127.0.0.1:${port}`;
+  try {
+    const dataDir = tempDir();
+    const r = await runCli(
+      [
+        'run',
+        '--gateway',
+        NO_GATEWAY,
+        '--data-dir',
+        dataDir,
+        '--',
+        process.execPath,
+        '-e',
+        `const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /proxy/i.test(k)));
+         const s = require('net').connect(Number(new URL(env.npm_config_https_proxy).port), '127.0.0.1');
+         s.write('CONNECT registry.example.test:443 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
+         s.once('data', (d) => { console.log(JSON.stringify({ env, status: d.toString().split(' ')[1] })); s.destroy(); });`,
+      ],
+      baseEnv({ npm_config_https_proxy: corpUrl, YARN_HTTPS_PROXY: corpUrl, npm_config_noproxy: '*' }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { env: Record<string, string>; status: string };
+    assert.match(out.env.npm_config_https_proxy!, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(out.env.YARN_HTTPS_PROXY, out.env.HTTPS_PROXY);
+    assert.equal(out.env.npm_config_https_proxy, out.env.HTTPS_PROXY);
+    assert.equal(out.env.npm_config_noproxy, '127.0.0.1,localhost,::1');
+    assert.doesNotMatch(JSON.stringify(out.env), new RegExp(`Corp-Secret-9|:${port}\\b`));
+    assert.equal(out.status, '200');
+    assert.deepEqual(corpSeen, ['registry.example.test:443'], 'the egress proxy went on through it');
+    assert.match(readFileSync(join(dataDir, 'run.log'), 'utf8'), /"host":"registry\.example\.test"/);
+  } finally {
+    for (const s of corpSockets) s.destroy();
+    await closeServer(corp);
+  }
+});
+
+test('an inherited proxy URL Airlock cannot use stops the run, naming the variable', async () => {
+  for (const [name, value] of [
+    ['HTTPS_PROXY', 'https://dev:Corp-Secret-9@127.0.0.1:1'],
+    ['http_proxy', 'http://dev:Corp-Secret-9@[bad'],
+  ] as const) {
+    const r = await runCli(
+      ['run', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--', process.execPath, '-e', ''],
+      baseEnv({ [name]: value }),
+    );
+    assert.equal(r.code, 2, name);
+    assert.match(
+      r.stderr,
+      new RegExp(`^airlock: ${name} \\(.*\\) cannot be Airlock's outbound proxy: `),
+      name,
+    );
+    assert.doesNotMatch(r.stderr, /Corp-Secret-9/);
+  }
+});
+
 test('exit codes: plain, killed by a signal, command not found', async () => {
   const env = baseEnv();
   const common = ['run', '-q', '--gateway', NO_GATEWAY, '--data-dir', tempDir(), '--'];

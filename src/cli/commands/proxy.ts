@@ -4,7 +4,6 @@
  */
 import { loadConfig } from '../../config/load.js';
 import type { EgressPolicyInput } from '../../egress/policy.js';
-import { describeProxyUrl } from '../../egress/upstream.js';
 import { followEgressPolicy } from '../../egress/follow-policy.js';
 import { startForwardProxy } from '../../egress/proxy.js';
 import { inheritedNoProxy, inheritedUpstreamProxy } from '../../run/env.js';
@@ -26,9 +25,11 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
     policy: derive(section),
     upstreamProxy,
     upstreamBypass: inheritedNoProxy(process.env),
+    onWarning: (message, code) => process.stderr.write(`airlock proxy: warning (${code}): ${message}\n`),
   });
+  // The proxy's own view: an upstream that is the proxy itself was refused (with a warning).
   process.stdout.write(
-    `Airlock egress proxy on ${proxy.url}${upstreamProxy ? ` (outbound via ${describeProxyUrl(upstreamProxy)})` : ''}\n` +
+    `Airlock egress proxy on ${proxy.url}${proxy.upstream ? ` (outbound via ${proxy.upstream})` : ''}\n` +
       `  export HTTPS_PROXY=${proxy.url} HTTP_PROXY=${proxy.url} NO_PROXY=127.0.0.1,localhost,::1\n`,
   );
   // The policy file's egress section is followed, as `airlock start` follows it.
