@@ -45,9 +45,21 @@ export function summarize(event: AuditEvent): EventSummary {
   return summary;
 }
 
-/** What left in place of a value, by the action the policy took on it. */
-export function leftInPlace(action: FindingAction, preview: string, forwarded: boolean): string {
+/**
+ * What left in place of a value, by the action the policy took on it. In monitor mode nothing
+ * was changed: the value left as it was, and the action is what enforce would have done.
+ */
+export function leftInPlace(
+  action: FindingAction,
+  preview: string,
+  forwarded: boolean,
+  monitor = false,
+): string {
   if (!forwarded) return '(not sent: request blocked)';
+  if (monitor)
+    return action === 'allow' || action === 'audit'
+      ? `${preview} (unchanged)`
+      : `${preview} (unchanged: monitor mode; enforce would ${action})`;
   switch (action) {
     case 'allow':
     case 'audit':
@@ -76,7 +88,7 @@ export function detail(event: AuditEvent): EventDetail {
       severity: f.severity,
       action: f.action,
       sent: f.preview,
-      left: leftInPlace(f.action, f.preview, forwarded),
+      left: leftInPlace(f.action, f.preview, forwarded, event.mode === 'monitor'),
       valueHash: f.valueHash,
     });
   }

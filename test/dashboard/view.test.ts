@@ -1,0 +1,67 @@
+/** The request detail's "what left in place" column, by action, mode and whether it was sent. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AuditEvent } from '../../src/audit/types.js';
+import { detail } from '../../src/dashboard/view.js';
+
+function event(mode: string, decision: string): AuditEvent {
+  const finding = (ruleId: string, action: 'block' | 'pseudonymize' | 'audit') => ({
+    ruleId,
+    category: 'secret' as const,
+    severity: 'critical' as const,
+    role: 'user' as const,
+    path: '$.messages[0].content',
+    action,
+    valueHash: 'h',
+    preview: '-----BEGIN…',
+  });
+  return {
+    id: '01J',
+    instance: 'i',
+    seq: 1,
+    prev_hash: 'p',
+    hash: 'h',
+    time: '2026-11-27T00:00:00.000Z',
+    kind: 'request',
+    client: { agent: 'claude-code' },
+    decision,
+    mode,
+    status: decision === 'block' ? 403 : 200,
+    bytes_in: 1,
+    bytes_out: 1,
+    latency_ms: { total: 1 },
+    findings: [
+      finding('secret.private-key', 'block'),
+      finding('env.home-path', 'pseudonymize'),
+      finding('x', 'audit'),
+    ],
+  } as AuditEvent;
+}
+
+describe('request detail', () => {
+  it('in monitor mode every value left unchanged, with what enforce would have done', () => {
+    const d = detail(event('monitor', 'forward'));
+    assert.equal(d.forwarded, true);
+    assert.deepEqual(
+      d.segments[0]?.findings.map((f) => f.left),
+      [
+        '-----BEGIN… (unchanged: monitor mode; enforce would block)',
+        '-----BEGIN… (unchanged: monitor mode; enforce would pseudonymize)',
+        '-----BEGIN… (unchanged)',
+      ],
+    );
+  });
+
+  it('in enforce mode: what replaced each value, or nothing sent for a blocked request', () => {
+    assert.deepEqual(
+      detail(event('enforce', 'block')).segments[0]?.findings.map((f) => f.left),
+      Array(3).fill('(not sent: request blocked)'),
+    );
+    const sent = event('enforce', 'pseudonymize');
+    sent.findings = sent.findings.slice(1);
+    assert.deepEqual(
+      detail(sent).segments[0]?.findings.map((f) => f.left),
+      ['«surrogate of the same shape»', '-----BEGIN… (unchanged)'],
+    );
+  });
+});
