@@ -1,7 +1,7 @@
 /**
  * `airlock policy check | init | schema`: options and help, registered without loading the
  * policy engine (src/cli/commands/policy.ts does the work). Exit codes: 0 valid / written,
- * 1 invalid policy, 2 usage error (e.g. refusing to overwrite).
+ * 1 invalid policy, 2 usage or input error (a file that cannot be read, refusing to overwrite).
  */
 import type { Command } from 'commander';
 
@@ -25,7 +25,9 @@ export function registerPolicyCommand(program: Command): void {
   const policy = program.command('policy').description('check, create and describe policy files');
   policy
     .command('check')
-    .description('validate a policy file; errors name the line, column and key (exit 1 when invalid)')
+    .description(
+      'validate a policy file; errors name the line, column and key (exit 1 when invalid, 2 when unreadable)',
+    )
     .argument('<file>', 'policy file (YAML)')
     .action(async (file: string) => emit((await impl()).runPolicyCheck(file)));
   policy

@@ -54,9 +54,10 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
     .addHelpText(
       'after',
       '\nThe command gets ANTHROPIC_BASE_URL, OPENAI_BASE_URL and GOOGLE_GEMINI_BASE_URL at the gateway,\n' +
-        "HTTPS_PROXY/HTTP_PROXY/ALL_PROXY at the egress proxy (NO_PROXY for loopback), and the assistants'\n" +
-        'telemetry opt-outs; Codex also gets a model provider (-c overrides). Your own HTTPS_PROXY becomes\n' +
-        "Airlock's outbound proxy. Exit code: the command's (128+N when signal N ended it; 127 not found).\n" +
+        "HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and every tool's own *_proxy variable (npm_config_https_proxy...)\n" +
+        "at the egress proxy (NO_PROXY for loopback), and the assistants' telemetry opt-outs; Codex also\n" +
+        "gets a model provider (-c overrides). Your own proxy (HTTPS_PROXY, or a tool's) becomes Airlock's\n" +
+        "outbound proxy. Exit code: the command's (128+N when signal N ended it; 127 not found).\n" +
         'Example: airlock run -- claude',
     )
     .action(async (command: string, args: string[], flags: RunFlags) => {
