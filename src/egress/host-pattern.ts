@@ -41,11 +41,21 @@ export function isHostname(host: string): boolean {
  */
 export function normalizeHost(raw: string): string | undefined {
   let host = raw.toLowerCase();
-  if (host.startsWith('[') && host.endsWith(']')) return canonicalIPv6(host.slice(1, -1));
+  if (host.startsWith('[') && host.endsWith(']')) return reached(canonicalIPv6(host.slice(1, -1)));
   if (host.endsWith('.')) host = host.slice(0, -1);
   // A numeric last label makes it an address to the resolver, or nothing (`1.2.3.256`): never a name.
-  if (isNumericHost(host)) return parseIPv4(host);
+  if (isNumericHost(host)) return reached(parseIPv4(host));
   return isHostname(host) ? host : undefined;
+}
+
+/**
+ * The address a connection to `address` reaches: on Linux the unspecified addresses (`0.0.0.0`,
+ * `::`) connect to this machine's loopback, so a deny rule on `127.0.0.1:5432` covers them.
+ */
+function reached(address: string | undefined): string | undefined {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '::1';
+  return address;
 }
 
 /** `host:port` as written in a request target: IPv6 in brackets. */

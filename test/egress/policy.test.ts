@@ -127,7 +127,9 @@ test('an IP address is one address however it is spelled: destinations, patterns
   for (const spelling of ['[::1]', '[0::1]', '[0:0:0:0:0:0:0:1]', '[0000::0001]']) {
     assert.deepEqual(parseAuthority(`${spelling}:22`), { host: '::1', port: 22 }, spelling);
   }
-  assert.deepEqual(parseAuthority('0:80'), { host: '0.0.0.0', port: 80 });
+  // The unspecified addresses reach this machine's loopback (Linux): they are read as it.
+  assert.deepEqual(parseAuthority('0:80'), { host: '127.0.0.1', port: 80 });
+  assert.deepEqual(parseAuthority('[::]:80'), { host: '::1', port: 80 });
   assert.deepEqual(parseAuthority('[2001:DB8:0:0:1:0:0:1]:443'), { host: '2001:db8::1:0:0:1', port: 443 });
   // A numeric last label is an address or nothing (inet_aton refuses it; no TLD is numeric).
   for (const bad of ['1.2.3.256:1', '4294967296:1', '08:1', '1.2.3.4.5:1', 'foo.123:1', '[fe80::1%eth0]:1'])

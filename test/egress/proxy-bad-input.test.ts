@@ -121,6 +121,10 @@ test('other spellings of a denied address or of the proxy itself are refused too
       '0177.0.0.1',
       '[::ffff:127.0.0.1]',
       '[::ffff:7f00:1]',
+      // The unspecified address: Linux connects it to loopback.
+      '0.0.0.0',
+      '0',
+      '[::ffff:0.0.0.0]',
     ].map((host) => `${host}:${s.echo.port}`);
     for (const target of denied) {
       const answer = await rawExchange(proxy.port, connectLine(target));
@@ -130,7 +134,7 @@ test('other spellings of a denied address or of the proxy itself are refused too
         new RegExp(`Airlock refused 127\\.0\\.0\\.1:${s.echo.port}: egress\\.deny\\[0\\]`),
       );
     }
-    for (const target of ['[0::1]', '[0:0:0:0:0:0:0:1]'].map((h) => `${h}:${s.echo.port}`)) {
+    for (const target of ['[0::1]', '[0:0:0:0:0:0:0:1]', '[::]'].map((h) => `${h}:${s.echo.port}`)) {
       const answer = await rawExchange(proxy.port, connectLine(target));
       assert.match(answer, /^HTTP\/1\.1 403 /, target);
       // An IPv6 destination is shown the way it is written in a request.
