@@ -49,7 +49,7 @@ const eventsQuery = z
     decision: z
       .string()
       .transform((s) => s.split(',').filter(Boolean))
-      .pipe(z.array(z.enum(AUDIT_DECISIONS as unknown as [string, ...string[]])))
+      .pipe(z.array(z.enum(AUDIT_DECISIONS as unknown as [string, ...string[]])).min(1, 'no decision given'))
       .optional(),
     provider: z.enum(['anthropic', 'openai', 'gemini']).optional(),
     client: z.string().max(100).optional(),
@@ -60,15 +60,25 @@ const eventsQuery = z
     hasFindings: z.enum(['true', 'false']).optional(),
     since: isoDate.optional(),
     until: isoDate.optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1).max(500))
+      .default(50),
     cursor: z.string().max(500).optional(),
     order: z.enum(['asc', 'desc']).optional(),
   })
   .strict();
 
 function parse<T extends z.ZodType>(schema: T, query: URLSearchParams): z.infer<T> {
-  const raw: Record<string, string> = {};
-  for (const [k, v] of query) raw[k] = v;
+  // A null prototype: `__proto__=1` is a key like any other (and refused as unknown).
+  const raw: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of query) {
+    // Which of two values would win is a guess the caller should not have to make.
+    if (Object.hasOwn(raw, k)) throw new BadQuery(`bad "${k}": given more than once`);
+    raw[k] = v;
+  }
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];

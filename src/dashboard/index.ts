@@ -112,7 +112,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (path === 'overview') return sendJson(res, 200, await api.overview(query));
       if (path === 'events') return sendJson(res, 200, await api.events(query));
       if (path.startsWith('events/')) {
-        const found = await api.event(decodeURIComponent(path.slice('events/'.length)));
+        const id = eventId(path.slice('events/'.length));
+        const found = id === undefined ? undefined : await api.event(id);
         return found ? sendJson(res, 200, found) : sendJson(res, 404, { error: 'no such event' });
       }
       if (path === 'egress') return sendJson(res, 200, await api.egress(query));
@@ -189,4 +190,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       await reader?.close();
     },
   };
+}
+
+/** An event id from its URL segment, or undefined for one no event can have (`%ZZ`, `%`). */
+function eventId(segment: string): string | undefined {
+  let id: string;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+  return /^[\w-]{1,128}$/.test(id) ? id : undefined;
 }

@@ -13,7 +13,8 @@ import type { PolicyInfoInput } from './api.js';
 import { redactUrl } from '../audit/errors.js';
 
 /** A URL in YAML: up to whitespace, a quote or a comment. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'#]+/gi;
+// `#` belongs to the URL: a YAML comment starts after white space, and a password may hold one.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi;
 
 /**
  * The policy's text without the passwords of its store URLs (`vault: redis://:pw@host`,

@@ -238,10 +238,19 @@ describe('API', () => {
   });
 
   test('events: bad parameters and forged cursors are 400', async () => {
-    for (const q of ['decision=maybe', 'limit=0', 'since=yesterday', 'cursor=bm9wZQ', 'colour=red']) {
+    const bad = [
+      ...['decision=maybe', 'limit=0', 'since=yesterday', 'cursor=bm9wZQ', 'colour=red'],
+      // Repeated (which one would win?), empty, or numbers in other spellings.
+      ...['decision=block&decision=forward', 'decision=', 'decision=,', 'limit=0x10', 'limit=1e2'],
+      '__proto__=1',
+    ];
+    for (const q of bad) {
       const res = await get(`/api/events?${q}`, { authorization: `Bearer ${token}` });
       assert.equal(res.status, 400, q);
     }
+    const twice = await get('/api/overview?range=1h&range=7d', { authorization: `Bearer ${token}` });
+    assert.equal(twice.status, 400);
+    assert.match(((await twice.json()) as { error: string }).error, /"range": given more than once/);
   });
 
   test('event detail: findings placed by role and path, with what left in their place', async () => {
@@ -268,6 +277,9 @@ describe('API', () => {
 
   test('event detail: unknown id 404; a just-published event is found before the store has it', async () => {
     assert.equal((await get('/api/events/01NOPE', { authorization: `Bearer ${token}` })).status, 404);
+    // An id no event can have, not even decodable: 404 as well, not a failed route.
+    for (const bad of ['%ZZ', '%E0%A4%A', '%', 'a%2Fb'])
+      assert.equal((await get(`/api/events/${bad}`, { authorization: `Bearer ${token}` })).status, 404, bad);
     const [fresh] = [
       ...sealedEvents(1, Date.now(), Date.now() + 1, 'fresh', () => ({
         ...syntheticInput(0, Date.now()),
