@@ -25,7 +25,7 @@ export interface EventSummary {
   findings: number;
   /** Distinct finding categories, most frequent first. */
   categories: string[];
-  /** Distinct rule ids, at most 5. */
+  /** Every distinct rule id, the most severe first, then the most frequent. */
   rules: string[];
   /** For egress events: `host:port`. */
   destination?: string;

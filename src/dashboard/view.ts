@@ -16,6 +16,29 @@ function distinctByFrequency(values: readonly string[], max: number): string[] {
     .map(([v]) => v);
 }
 
+const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 3, high: 2, medium: 1, low: 0 };
+
+/**
+ * Every distinct rule of the findings, the most severe first, then the most frequent. All of
+ * them: the live feed filters pushed events by rule on this list, and a list cut at five (by
+ * frequency) dropped the secret rules of a request full of environment findings.
+ */
+function rulesBySeverity(findings: AuditEvent['findings']): string[] {
+  const rules = new Map<string, { count: number; rank: number }>();
+  for (const f of findings) {
+    const seen = rules.get(f.ruleId);
+    const rank = SEVERITY_RANK[f.severity] ?? 0;
+    if (seen === undefined) rules.set(f.ruleId, { count: 1, rank });
+    else {
+      seen.count++;
+      seen.rank = Math.max(seen.rank, rank);
+    }
+  }
+  return [...rules.entries()]
+    .sort((a, b) => b[1].rank - a[1].rank || b[1].count - a[1].count || a[0].localeCompare(b[0]))
+    .map(([rule]) => rule);
+}
+
 export function summarize(event: AuditEvent): EventSummary {
   const summary: EventSummary = {
     id: event.id,
@@ -35,10 +58,7 @@ export function summarize(event: AuditEvent): EventSummary {
       event.findings.map((f) => f.category),
       10,
     ),
-    rules: distinctByFrequency(
-      event.findings.map((f) => f.ruleId),
-      5,
-    ),
+    rules: rulesBySeverity(event.findings),
     error: event.error,
   };
   if (event.egress) summary.destination = `${event.egress.host}:${event.egress.port}`;

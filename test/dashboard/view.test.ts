@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditEvent } from '../../src/audit/types.js';
-import { detail } from '../../src/dashboard/view.js';
+import { detail, summarize } from '../../src/dashboard/view.js';
 
 function event(mode: string, decision: string): AuditEvent {
   const finding = (ruleId: string, action: 'block' | 'pseudonymize' | 'audit') => ({
@@ -63,5 +63,31 @@ describe('request detail', () => {
       detail(sent).segments[0]?.findings.map((f) => f.left),
       ['«surrogate of the same shape»', '-----BEGIN… (unchanged)'],
     );
+  });
+});
+
+describe('event summary', () => {
+  it('lists every rule, the most severe first: the live feed filters pushed events on it', () => {
+    const e = event('enforce', 'pseudonymize');
+    const env = (ruleId: string) => ({
+      ...e.findings[1]!,
+      ruleId,
+      category: 'environment' as const,
+      severity: 'low' as const,
+    });
+    e.findings = [
+      ...['env.a', 'env.b', 'env.c', 'env.d', 'env.e'].flatMap((r) => [env(r), env(r)]),
+      { ...e.findings[0]!, ruleId: 'secret.github-token' },
+      env('env.f'),
+    ];
+    assert.deepEqual(summarize(e).rules, [
+      'secret.github-token',
+      'env.a',
+      'env.b',
+      'env.c',
+      'env.d',
+      'env.e',
+      'env.f',
+    ]);
   });
 });
