@@ -305,6 +305,44 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     await context.close();
   });
 
+  test('a live feed in a background tab closes its stream, and opens one again when shown', async () => {
+    const context = await signedInContext();
+    const page = await context.newPage();
+    const streams: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/live')) streams.push(r.url());
+    });
+    // A string, not a function: tsx's name wrappers do not exist in the page.
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate(
+        `Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });` +
+          "document.dispatchEvent(new Event('visibilitychange'));",
+      );
+    await page.goto(`${s.airlock.gateway.url}/_airlock/#/live`);
+    await page.waitForSelector('[data-live-status=live]');
+    assert.equal(streams.length, 1);
+    // Every event so far (fewer than the hundred the page loads) is listed.
+    await s.airlock.recorder.flush();
+    const before = (await s.airlock.store.query({ limit: 500 })).events.length;
+    await until(async () => (await page.locator('tr.row').count()) === before, 'every event listed');
+    await setVisibility('hidden');
+    await page.waitForSelector('[data-live-status=paused]');
+    // Closed: an event recorded now is not pushed to this tab.
+    await send('hello while hidden');
+    await s.airlock.recorder.flush();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('tr.row').count(), before);
+    await setVisibility('visible');
+    await page.waitForSelector('[data-live-status=live]');
+    assert.equal(streams.length, 2);
+    // Shown again, the page loads the latest events: the one recorded while hidden is there.
+    await until(
+      async () => (await page.locator('tr.row').count()) === before + 1,
+      'the event recorded while hidden listed',
+    );
+    await context.close();
+  });
+
   test('a wrong token at the login form: 401 and no dashboard', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

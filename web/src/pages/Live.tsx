@@ -1,6 +1,10 @@
 /**
  * Live feed: the latest events, then every new one as the server pushes it (SSE). Filters apply
  * to both the loaded page (server side) and the pushed events (here).
+ *
+ * A tab in the background closes its stream and loads the latest page again when it comes back:
+ * each open stream holds one of the six connections a browser keeps per host over HTTP/1.1, and
+ * six live tabs left no connection for any other dashboard page or API call.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { EventSummary } from '../../../src/dashboard/api-types.js';
@@ -9,7 +13,18 @@ import { EventTable } from '../components/EventTable.js';
 
 const KEEP = 500;
 
-type Status = 'connecting' | 'live' | 'reconnecting';
+type Status = 'connecting' | 'live' | 'reconnecting' | 'paused';
+
+/** Whether this tab is shown, updated as it is hidden and shown again. */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const changed = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  }, []);
+  return visible;
+}
 
 export function Live({ params }: { params: URLSearchParams }) {
   const [filter, setFilter] = useState<EventFilter>(() => ({
@@ -24,8 +39,14 @@ export function Live({ params }: { params: URLSearchParams }) {
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [status, setStatus] = useState<Status>('connecting');
+  const visible = usePageVisible();
 
   useEffect(() => {
+    if (!visible) {
+      setStatus('paused');
+      return;
+    }
+    setStatus('connecting');
     const abort = new AbortController();
     setEvents([]);
     api.events(filter, undefined, 100, abort.signal).then(
@@ -63,7 +84,7 @@ export function Live({ params }: { params: URLSearchParams }) {
       clearTimeout(retry);
       source?.close();
     };
-  }, [filter]);
+  }, [filter, visible]);
 
   async function more() {
     if (!next) return;
