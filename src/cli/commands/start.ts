@@ -5,6 +5,7 @@
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { startAirlock, type Airlock } from '../../app.js';
+import { isLoopback } from '../../dashboard/auth.js';
 
 export { registerStartCommand } from '../register/start.js';
 
@@ -31,7 +32,20 @@ export async function startFromOptions(
   return { airlock, config, dataDir };
 }
 
-export function usageBanner(airlock: Airlock, dataDir: string): string {
+/**
+ * Whether loopback clients can reach a gateway listening on `host`: on a loopback address or on
+ * every address (0.0.0.0, ::), not on one other interface's address.
+ */
+function loopbackReaches(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return isLoopback(h) || h === 'localhost' || h === '0.0.0.0' || h === '::';
+}
+
+export function usageBanner(
+  airlock: Airlock,
+  dataDir: string,
+  dashboard: { listenHost: string; allowRemote: boolean } = { listenHost: '127.0.0.1', allowRemote: false },
+): string {
   const url = airlock.gateway.url;
   const lines = [
     `Airlock gateway listening on ${url}`,
@@ -40,7 +54,15 @@ export function usageBanner(airlock: Airlock, dataDir: string): string {
   if (airlock.egress)
     lines.push(`Egress proxy on ${airlock.egress.url} (HTTPS_PROXY for the assistant's other traffic)`);
   if (airlock.dashboard) {
-    lines.push(`Dashboard: ${url}/_airlock/`);
+    // Served to loopback clients only, unless allowed: on another interface's address alone it
+    // would answer no one, and the URL printed would only ever say 403.
+    if (dashboard.allowRemote || loopbackReaches(dashboard.listenHost))
+      lines.push(`Dashboard: ${url}/_airlock/`);
+    else
+      lines.push(
+        `Dashboard: not reachable on ${dashboard.listenHost}: it answers loopback clients only ` +
+          '(dashboard.allow_remote: true serves it to the network, behind the token)',
+      );
     const { token } = airlock.dashboard;
     if (token.created) lines.push(`Dashboard token (shown once, kept in ${token.path}): ${token.value}`);
   }

@@ -37,8 +37,13 @@ export function registerStartCommand(program: Command): void {
         stop.cancel();
         throw err;
       }
-      const { airlock, dataDir } = started;
-      process.stdout.write(usageBanner(airlock, dataDir));
+      const { airlock, config, dataDir } = started;
+      process.stdout.write(
+        usageBanner(airlock, dataDir, {
+          listenHost: config.listen.host,
+          allowRemote: config.dashboard.allow_remote,
+        }),
+      );
       process.stdout.write('Stop with Ctrl-C.\n');
       const signal = await stop.received;
       airlock.logger.info({ signal }, 'stopping: finishing answers in flight and flushing the audit log');
