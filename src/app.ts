@@ -237,10 +237,15 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   const audit = await openAudit(auditConfig, dataDir, {
     onError: (err) =>
       logger.error({ err: (err as Error).message }, 'audit store error; events spool locally'),
+    onWarning: (message) => logger.warn(message),
   });
   opened.audit = audit;
   const { store, recorder } = audit;
-  const metrics = createMetrics({ auditQueueDepth: () => recorder.stats().queueDepth });
+  const metrics = createMetrics({
+    auditQueueDepth: () => recorder.stats().queueDepth,
+    auditSpoolDepth: () => recorder.stats().spoolDepth,
+    auditHealth: () => recorder.stats(),
+  });
 
   // Keeps the text of the version in force, not of a newer file that was refused.
   const policyStatus = new PolicyStatus(policyFile);
@@ -309,6 +314,13 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   // no such need, so they are counted once the answer is out: queued after the grouped write,
   // which they delayed by ~0.015 ms when queued before it.
   function recordExchange(ex: Exchange, othersInFlight: number): Promise<void> | undefined {
+    if (ex.errorCode === 'AIRLOCK_AUDIT_UNAVAILABLE') {
+      // Refused by admit because the spool is full (or failing): recording the refusal would
+      // grow the spool past spool_max with every retry of a client. Counted instead.
+      recorder.countRefused();
+      setImmediate(metrics.observe, ex);
+      return undefined;
+    }
     const input = exchangeAuditInput(ex, preparedFindings.get(ex));
     let written: Promise<void> | undefined;
     if (othersInFlight === 0) recorder.record(input);

@@ -1,13 +1,15 @@
 /**
  * Builds the audit event body from what the gateway knows about a request, copying only the
  * audit fields (so a caller cannot slip headers or a raw value in by passing a wider object),
- * dropping query-string secrets from the path and capping every free-text field.
+ * dropping query-string secrets from the path, masking secrets in its segments and in member
+ * names of finding paths (secret-names.ts), and capping every free-text field.
  */
 import { BoundedMemo } from '../bounded-memo.js';
 import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { sameRun } from './chain.js';
 import { clientFamily } from './client.js';
+import { holdsSecret, MASKED, maskSecretSegments } from './secret-names.js';
 import type {
   AuditChain,
   AuditDecision,
@@ -64,33 +66,46 @@ function cap(value: string | undefined, max: number): string | undefined {
   return value.length > max ? value.slice(0, max) : value;
 }
 
-/** Keeps the path and the known-harmless query parameters: `?key=AIza...` never reaches the log. */
+/**
+ * Keeps the path, with segments that hold a secret masked (`/v1/files/[…]`), and the
+ * known-harmless query parameters: `?key=AIza...` never reaches the log.
+ */
 export function sanitizePath(path: string): string {
   const q = path.indexOf('?');
-  if (q < 0) return path;
+  if (q < 0) return maskSecretSegments(path);
   const kept = new URLSearchParams();
   for (const [name, value] of new URLSearchParams(path.slice(q + 1))) {
     if (SAFE_QUERY_PARAMS.has(name.toLowerCase())) kept.append(name, value);
   }
   const query = kept.toString();
-  return query ? `${path.slice(0, q)}?${query}` : path.slice(0, q);
+  const clean = maskSecretSegments(path.slice(0, q));
+  return query ? `${clean}?${query}` : clean;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** How each key was last written in a path (`.content`, `["a b"]`): requests repeat a few keys. */
+/**
+ * A member name written out in a stored path: a word, as schemas and tool inputs name their
+ * members. Anything else (a path, a sentence, a value used as a key) may be what a finding
+ * is about, and is masked.
+ */
+const PLAIN_NAME = /^[A-Za-z_$][\w$-]{0,39}$/;
+
+/** How each key was last written in a path (`.content`, `["x-api-key"]`): requests repeat a few keys. */
 const KEYS = new BoundedMemo<string, string>(1024);
 
 function pathKey(key: string): string {
   let written = KEYS.get(key);
   if (written === undefined) {
-    written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    // A word may still be a secret: a GitHub token is a 40-character word.
+    if (!PLAIN_NAME.test(key) || holdsSecret(key)) written = MASKED;
+    else written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
     KEYS.set(key, written);
   }
   return written;
 }
 
-/** `['messages', 2, 'content']` → `$.messages[2].content`. */
+/** `['messages', 2, 'content']` → `$.messages[2].content`; `['input', 'ghp_…']` → `$.input[…]`. */
 export function jsonPathToString(path: JsonPath): string {
   let out = '$';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : pathKey(part);
@@ -214,8 +229,10 @@ export function buildEventFields(
   if (method !== undefined) e.method = method;
   const mode = cap(input.mode, MAX.mode);
   if (mode !== undefined) e.mode = mode;
+  // The client names the model (Gemini in the URL path): a secret put there is masked like
+  // one in the path (the segments of a name such as `models/x` each on their own).
   const model = cap(input.model, MAX.model);
-  if (model !== undefined) e.model = model;
+  if (model !== undefined) e.model = maskSecretSegments(model);
   if (input.path !== undefined) e.path = cap(sanitizePath(input.path), MAX.path);
   if (at) e.prev_hash = at.prevHash;
   if (input.provider !== undefined) e.provider = input.provider;

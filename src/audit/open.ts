@@ -11,7 +11,10 @@ import { ThreadedSqliteStore } from './sqlite-threaded.js';
 import type { AuditStore } from './store.js';
 
 export interface OpenStoreOptions {
-  /** For reading tools: fail when the SQLite file does not exist instead of creating it. */
+  /**
+   * For reading tools: create and migrate nothing. Fails (AuditStoreError `missing`) when the
+   * SQLite file does not exist or holds no audit log, or the PostgreSQL tables are not there.
+   */
   mustExist?: boolean;
   /** SQLite `synchronous` (see SqliteStoreOptions); `FULL` goes with `fsync: always`. */
   synchronous?: 'NORMAL' | 'FULL';
@@ -40,7 +43,8 @@ export function createAuditStore(
   options: OpenStoreOptions = {},
 ): AuditStore {
   const parsed = parseStoreSpec(spec);
-  if (parsed.kind === 'postgres') return new PostgresAuditStore({ url: parsed.url });
+  if (parsed.kind === 'postgres')
+    return new PostgresAuditStore({ url: parsed.url, readOnly: options.mustExist ?? false });
   const { path } = parsed;
   if (path === undefined) return sqliteStore({ path: auditDbPath(dataDir), ...options });
   if (path === ':memory:') return new SqliteAuditStore({ path, ...options });

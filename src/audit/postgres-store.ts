@@ -42,6 +42,12 @@ export interface PostgresStoreOptions {
   url: string;
   /** Overrides the URL's `schema` parameter. */
   schema?: string;
+  /**
+   * For reading tools (verify, export, tail): create and migrate nothing. init() checks that the
+   * tables are there instead, and fails with a clear AuditStoreError (`missing`) when they are
+   * not (a mistyped `?schema=`, the wrong database); a role with only SELECT can read.
+   */
+  readOnly?: boolean;
   poolSize?: number;
   connectTimeoutMs?: number;
   /**
@@ -126,6 +132,7 @@ export class PostgresAuditStore implements AuditStore {
   private readonly pool: pg.Pool;
   private readonly tables: SqlTables;
   private ready: Promise<void> | undefined;
+  private readonly readOnly: boolean;
   private readonly runner: SqlRunner = {
     param: (i) => `$${i}`,
     intParam: (i) => `$${i}::bigint`,
@@ -151,7 +158,12 @@ export class PostgresAuditStore implements AuditStore {
       );
     }
     this.schema = schema;
-    this.location = redactUrl(url.toString());
+    this.readOnly = options.readOnly ?? false;
+    // Connected without the parameter (pg would send it to the server), shown with it: the
+    // schema is part of where the log is.
+    const shown = new URL(url);
+    if (schema !== undefined) shown.searchParams.set('schema', schema);
+    this.location = redactUrl(shown.toString());
     const prefix = schema ? `"${schema}".` : '';
     this.tables = {
       events: `${prefix}audit_events`,
@@ -173,10 +185,14 @@ export class PostgresAuditStore implements AuditStore {
     this.pool.on('error', () => undefined);
   }
 
-  /** Connects and migrates once; after a failure the next call tries again. */
+  /**
+   * Connects and migrates once (read-only: checks the tables are there); after a failure the
+   * next call tries again.
+   */
   init(): Promise<void> {
-    this.ready ??= this.migrate().catch((err: unknown) => {
+    this.ready ??= (this.readOnly ? this.checkTables() : this.migrate()).catch((err: unknown) => {
       this.ready = undefined;
+      if (err instanceof AuditStoreError) throw err;
       throw new AuditStoreError(
         'unreachable',
         this.location,
@@ -212,6 +228,41 @@ export class PostgresAuditStore implements AuditStore {
         { cause: err },
       );
     }
+  }
+
+  /**
+   * What a reader needs instead of a migration: the tables exist, and were not written by a newer
+   * Airlock. An older schema is read as it is (readers use the columns of the first version).
+   */
+  private async checkTables(): Promise<void> {
+    const prefix = this.schema ? `"${this.schema}".` : '';
+    const { rows } = await this.bounded<{ events: boolean; versioned: boolean }>(
+      this.pool,
+      'a read',
+      this.readTimeoutMs,
+      'SELECT to_regclass($1) IS NOT NULL AS events, to_regclass($2) IS NOT NULL AS versioned',
+      [this.tables.events, `${prefix}audit_schema_version`],
+    );
+    if (!rows[0]?.events || !rows[0].versioned) {
+      const where = this.schema ? `in schema "${this.schema}" of` : 'in';
+      throw new AuditStoreError(
+        'missing',
+        this.location,
+        `no Airlock audit tables ${where} the PostgreSQL database at ${this.location} ` +
+          '(nothing recorded yet, or the wrong --store / ?schema=)',
+      );
+    }
+    const version = await this.bounded<{ version: number }>(
+      this.pool,
+      'a read',
+      this.readTimeoutMs,
+      `SELECT version FROM ${prefix}audit_schema_version`,
+      [],
+    );
+    const known = postgresMigrations(this.schema).length;
+    const current = version.rows[0]?.version ?? 0;
+    if (current > known)
+      throw new Error(`audit schema version ${current} is newer than this Airlock (${known})`);
   }
 
   private async migrate(): Promise<void> {

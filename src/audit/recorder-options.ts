@@ -26,7 +26,17 @@ export interface RecorderOptions {
   forensicMaxBytes?: number;
   /** A store call slower than this counts as failed (the batch is retried; appends are idempotent). */
   appendTimeoutMs?: number;
+  /**
+   * How often the spool directory is looked at again for segments of writers that died meanwhile
+   * (they are adopted and replayed); default one minute.
+   */
+  orphanCheckMs?: number;
   onError?: (err: unknown) => void;
+  /**
+   * Told of what loses or sets aside events without a store error: events dropped (at most one
+   * call a minute, with how many since the last), a spool segment with damaged lines.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface RecorderStats {
@@ -35,17 +45,25 @@ export interface RecorderStats {
   spoolBytes: number;
   recorded: number;
   committed: number;
-  /** Events dropped because the spool was full and on_spool_full is `allow`. */
+  /** Events dropped because the spool was full and on_spool_full is `allow` (or recorded after close). */
   dropped: number;
+  /**
+   * Requests the gateway refused because accepting() was false (AIRLOCK_AUDIT_UNAVAILABLE): not
+   * recorded, so that refusals while the spool is full do not grow it.
+   */
+  refused: number;
   replayed: number;
+  /** Spool lines that did not read back on replay (their segments are set aside as `*.damaged`). */
   damagedLines: number;
   storeErrors: number;
+  /** Events only in the spool (spilled while the store failed, or adopted), waiting for replay. */
+  spoolDepth: number;
   spilling: boolean;
   lastError?: string;
 }
 
-export type ResolvedOptions = Required<Omit<RecorderOptions, 'instance' | 'onError'>> &
-  Pick<RecorderOptions, 'onError'>;
+export type ResolvedOptions = Required<Omit<RecorderOptions, 'instance' | 'onError' | 'onWarning'>> &
+  Pick<RecorderOptions, 'onError' | 'onWarning'>;
 
 export function resolveRecorderOptions(options: RecorderOptions): ResolvedOptions {
   return {
@@ -62,7 +80,9 @@ export function resolveRecorderOptions(options: RecorderOptions): ResolvedOption
     segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
     forensicMaxBytes: options.forensicMaxBytes ?? 0,
     appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
+    orphanCheckMs: options.orphanCheckMs ?? 60_000,
     onError: options.onError,
+    onWarning: options.onWarning,
   };
 }
 

@@ -56,6 +56,9 @@ const liveInstances = new Set<string>();
  */
 const SLAB_BYTES = 1 << 20;
 
+/** Dropped events are told to onWarning at most this often (a full spool drops every event). */
+const DROP_WARNING_MS = 60_000;
+
 export class AuditRecorder {
   readonly instance: string;
   private readonly o: ResolvedOptions;
@@ -86,11 +89,15 @@ export class AuditRecorder {
     recorded: 0,
     committed: 0,
     dropped: 0,
+    refused: 0,
     replayed: 0,
     damagedLines: 0,
     storeErrors: 0,
   };
   private lastError: string | undefined;
+  private readonly orphanTimer: NodeJS.Timeout;
+  private dropWarnedAt = -Infinity;
+  private droppedUnwarned = 0;
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
   private slabUsed = 0;
 
@@ -113,6 +120,21 @@ export class AuditRecorder {
     });
     this.diskOnlyPending = this.spool.adoptedLines;
     if (this.spool.hasDiskOnly()) this.kick(0);
+    this.orphanTimer = setInterval(() => this.adoptOrphans(), this.o.orphanCheckMs);
+    this.orphanTimer.unref();
+  }
+
+  /** Adopts the segments of writers that died since the last look, and replays them. */
+  private adoptOrphans(): void {
+    if (this.closed) return;
+    try {
+      const lines = this.spool.adoptOrphans();
+      if (lines === 0) return;
+      this.diskOnlyPending += lines;
+      this.kick(0);
+    } catch (err) {
+      this.o.onError?.(err);
+    }
   }
 
   /**
@@ -164,6 +186,7 @@ export class AuditRecorder {
   private seal(input: AuditEventInput): { sealed: LineSealedEvent; event: AuditEvent } | undefined {
     if (this.closed || (this.o.onSpoolFull === 'allow' && this.spoolFull())) {
       this.counters.dropped++;
+      this.warnDropped();
       return undefined;
     }
     // One object, built with its keys in canonical order (chain.ts), serialized once as UTF-8
@@ -258,6 +281,35 @@ export class AuditRecorder {
     return findings;
   }
 
+  /**
+   * A dropped event leaves no trace in the log, so it is said in the gateway's: at once for the
+   * first, then at most once a minute with how many since (the metrics count every one).
+   */
+  private warnDropped(): void {
+    this.droppedUnwarned++;
+    const now = Date.now();
+    if (now - this.dropWarnedAt < DROP_WARNING_MS) return;
+    const n = this.droppedUnwarned;
+    this.dropWarnedAt = now;
+    this.droppedUnwarned = 0;
+    const why = this.closed
+      ? 'the audit recorder is closed'
+      : `the audit spool is full (spool_max ${this.o.maxSpoolBytes} bytes, on_spool_full: allow)`;
+    this.o.onWarning?.(
+      `${n} audit event${n === 1 ? '' : 's'} dropped${n === 1 ? '' : ' since the last warning'}: ${why}; ` +
+        `${this.counters.dropped} dropped in all`,
+    );
+  }
+
+  /**
+   * Counts a request the gateway refused because accepting() was false. It is not recorded: the
+   * spool is full or failing, and recording every refusal (clients retry a 503) would grow it
+   * past spool_max.
+   */
+  countRefused(): void {
+    this.counters.refused++;
+  }
+
   /** Writes the event's spool line into the current slab (a new one when it is full). */
   private encodeLine(doc: EventDocParts): { hash: string; bytes: Buffer } {
     const room = spoolLineBytes(doc);
@@ -287,6 +339,7 @@ export class AuditRecorder {
       queueDepth: this.group.length + this.queue.length + this.inFlight + this.diskOnlyPending,
       spoolBytes: this.spool.bytes(),
       ...this.counters,
+      spoolDepth: this.diskOnlyPending,
       spilling: this.spilling,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
@@ -314,6 +367,7 @@ export class AuditRecorder {
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.orphanTimer);
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     while (Date.now() < deadline) {
       const flushed = await within(this.flush(), deadline - Date.now());
@@ -400,6 +454,26 @@ export class AuditRecorder {
     this.o.onError?.(err);
   }
 
+  /**
+   * A replayed segment with lines that did not read back (a torn last write, or a line changed
+   * on disk): its intact events are stored; the file, the only copy of what the damaged lines
+   * held, is kept beside the spool, and said so.
+   */
+  private setAside(backlog: Segment, damaged: number, stored: number): void {
+    let kept: string;
+    try {
+      kept = `kept as ${this.spool.setAside(backlog)}`;
+    } catch (err) {
+      this.o.onError?.(err);
+      kept = 'left in place';
+    }
+    const written = backlog.writtenAs === undefined ? '' : ` (written as ${backlog.writtenAs})`;
+    this.o.onWarning?.(
+      `audit spool segment ${backlog.path}${written}: ${damaged} damaged line${damaged === 1 ? '' : 's'} ` +
+        `skipped on replay (their events are not in the store), ${stored} stored; the segment is ${kept}`,
+    );
+  }
+
   private async flushLoop(): Promise<void> {
     for (;;) {
       if (this.abandoned) return;
@@ -452,7 +526,8 @@ export class AuditRecorder {
       this.counters.replayed += events.length;
       this.counters.damagedLines += damaged;
       this.diskOnlyPending = Math.max(0, this.diskOnlyPending - backlog.lines);
-      this.spool.drop(backlog);
+      if (damaged > 0) this.setAside(backlog, damaged, events.length);
+      else this.spool.drop(backlog);
     }
   }
 }

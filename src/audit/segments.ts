@@ -12,6 +12,7 @@ import {
   appendLines,
   openSegment,
   segmentPath,
+  setAsideDamaged,
   unlinkSegmentFile,
   type Segment,
 } from './spool.js';
@@ -45,20 +46,43 @@ export class SpoolSegments {
   private dirty = false;
   private readonly fsyncTimer: NodeJS.Timeout | null = null;
   /** Events found in adopted segments. */
-  readonly adoptedLines: number = 0;
+  adoptedLines = 0;
   /** Syncs, closes and deletes under way off the event loop (see retire). */
   private readonly background = new Set<Promise<void>>();
   private readonly retiring = new Set<Retiring>();
 
   constructor(private readonly o: SegmentsOptions) {
-    for (const segment of adoptOrphans(o.dir, o.liveInstances, () => this.nextPath())) {
-      this.list.push(segment);
-      this.adoptedLines += segment.lines;
-    }
+    this.adoptOrphans();
     if (o.fsync === 'interval') {
       this.fsyncTimer = setInterval(() => this.syncSoon(), o.fsyncIntervalMs);
       this.fsyncTimer.unref();
     }
+  }
+
+  /**
+   * Takes over the segments of writers that are gone (spool.ts adoptOrphans) as disk-only
+   * segments to replay; returns how many events they hold. At start, and again from time to
+   * time: a writer that dies while this one runs (another worker, another gateway on the same
+   * data dir) leaves segments nobody else would replay before the next start.
+   */
+  adoptOrphans(): number {
+    let lines = 0;
+    for (const segment of adoptOrphans(this.o.dir, this.o.liveInstances, () => this.nextPath())) {
+      this.list.push(segment);
+      lines += segment.lines;
+    }
+    this.adoptedLines += lines;
+    return lines;
+  }
+
+  /**
+   * Sets a replayed segment with damaged lines aside (spool.ts setAsideDamaged) instead of
+   * deleting it; returns where it went.
+   */
+  setAside(segment: Segment): string {
+    const i = this.list.indexOf(segment);
+    if (i >= 0) this.list.splice(i, 1);
+    return setAsideDamaged(segment.path);
   }
 
   /** Appends a line to the open segment of this kind, opening or rotating one as needed. */

@@ -21,6 +21,8 @@ export interface Audit {
 
 export interface OpenAuditOptions {
   onError?: (err: unknown) => void;
+  /** Events dropped, spool segments set aside (see RecorderOptions.onWarning). */
+  onWarning?: (message: string) => void;
   /** Retention check period; default one hour. */
   pruneEveryMs?: number;
 }
@@ -45,6 +47,7 @@ export async function openAudit(
     onSpoolFull: config.on_spool_full,
     forensicMaxBytes: config.forensic.max_bytes,
     onError: options.onError,
+    onWarning: options.onWarning,
   });
   const prune = async () =>
     config.retain === undefined ? 0 : store.prune(new Date(Date.now() - config.retain));

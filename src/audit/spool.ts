@@ -2,8 +2,9 @@
  * The spool: append-only JSONL segment files in `<dataDir>/audit-spool/`, one line per sealed
  * event (see chain.ts spoolLine). The recorder writes each event here before the store has it
  * (write-ahead) or when the store is down, and deletes a segment once every event in it is
- * committed. File names carry the writer's pid and instance, so a later process can tell the
- * segments of a dead writer (kill -9, crash) and adopt them for replay.
+ * committed. File names carry the writer (pid and process start time, spool-owner.ts) and
+ * instance, so a later process can tell the segments of a dead writer (kill -9, crash) and adopt
+ * them for replay.
  */
 import {
   existsSync,
@@ -20,10 +21,15 @@ import {
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSpoolLine } from './chain.js';
+import { isSelf, ownerAlive, ownerToken, selfOwner, type SpoolOwner } from './spool-owner.js';
 import type { SealedEvent } from './types.js';
 
 export const SPOOL_DIR = 'audit-spool';
-const NAME = /^spool-(\d+)-([A-Za-z0-9_-]+)-(\d+)\.jsonl$/;
+/** `spool-<pid>[.<start>]-<instance>-<n>.jsonl`; names without the start time are older ones. */
+const NAME = /^spool-(\d+)(?:\.(\d+))?-([A-Za-z0-9_-]+)-(\d+)\.jsonl$/;
+
+/** What a segment set aside for having damaged lines is renamed to: never adopted again. */
+export const DAMAGED_SUFFIX = '.damaged';
 
 export interface Segment {
   path: string;
@@ -36,6 +42,8 @@ export interface Segment {
   pending: number;
   /** Its events are not in memory: replay reads the file. */
   diskOnly: boolean;
+  /** For an adopted segment: its name as its writer left it (it is renamed to the adopter's). */
+  writtenAs?: string;
 }
 
 export function spoolDir(dataDir: string): string {
@@ -43,7 +51,7 @@ export function spoolDir(dataDir: string): string {
 }
 
 export function segmentPath(dir: string, instance: string, n: number): string {
-  return join(dir, `spool-${process.pid}-${instance}-${String(n).padStart(6, '0')}.jsonl`);
+  return join(dir, `spool-${ownerToken(selfOwner())}-${instance}-${String(n).padStart(6, '0')}.jsonl`);
 }
 
 export function openSegment(path: string, diskOnly: boolean): Segment {
@@ -101,19 +109,22 @@ export function readSegment(path: string): { events: SealedEvent[]; damaged: num
   return { events, damaged };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Keeps a segment whose lines did not all read back (spool.ts readSegment) beside the spool
+ * instead of deleting it: its intact events are stored, and the file is the only copy of what
+ * the damaged lines held. Returns the new path.
+ */
+export function setAsideDamaged(path: string): string {
+  const aside = `${path}${DAMAGED_SUFFIX}`;
+  renameSync(path, aside);
+  return aside;
 }
 
 /**
- * Takes over the segments of writers that are gone: another process that died, or an earlier
- * recorder of this process that was closed while its store was down. Renaming is atomic, so
- * two processes starting together never both adopt the same file.
+ * Takes over the segments of writers that are gone: another process that died (spool-owner.ts
+ * tells a live owner from a newcomer with its pid), or an earlier recorder of this process that
+ * was closed while its store was down. Renaming is atomic, so two processes starting together
+ * never both adopt the same file.
  */
 export function adoptOrphans(
   dir: string,
@@ -128,9 +139,10 @@ export function adoptOrphans(
     .map((name) => ({ name, m: NAME.exec(name) }))
     .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
     .filter(({ m }) => {
-      const pid = Number(m[1]);
-      if (liveInstances.has(m[2] ?? '')) return false;
-      return pid === process.pid || !alive(pid);
+      const owner: SpoolOwner =
+        m[2] === undefined ? { pid: Number(m[1]) } : { pid: Number(m[1]), start: m[2] };
+      if (isSelf(owner)) return !liveInstances.has(m[3] ?? '');
+      return !ownerAlive(owner);
     })
     .sort((a, b) => a.name.localeCompare(b.name));
   const adopted: Segment[] = [];
@@ -148,7 +160,7 @@ export function adoptOrphans(
     }
     let lines = 0;
     for (const byte of readFileSync(target)) if (byte === 0x0a) lines++;
-    adopted.push({ path: target, fd: null, bytes, lines, pending: 0, diskOnly: true });
+    adopted.push({ path: target, fd: null, bytes, lines, pending: 0, diskOnly: true, writtenAs: name });
   }
   return adopted;
 }

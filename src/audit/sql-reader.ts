@@ -4,6 +4,12 @@
  */
 import type { Severity } from '../detect/types.js';
 import { eventFromDoc } from './chain.js';
+import {
+  advanceChangesCursor,
+  formatChangesCursor,
+  parseChangesCursor,
+  type ChangesCursor,
+} from './changes-cursor.js';
 import type { AuditChanges, AuditFilter, AuditPage, ChainAnchor } from './store.js';
 import type { AuditEvent, FindingRow, SealedEvent, StoreRow } from './types.js';
 
@@ -132,6 +138,10 @@ export async function getEvent(runner: SqlRunner, t: SqlTables, id: string): Pro
   return rows[0] ? toEvent(rows[0]) : undefined;
 }
 
+/**
+ * Rows inserted after the cursor, in row_id order, and the rows of the holes it still awaits
+ * (changes-cursor.ts: a row committed after a higher-numbered one was read is not passed over).
+ */
 export async function changedEvents(
   runner: SqlRunner,
   t: SqlTables,
@@ -140,24 +150,38 @@ export async function changedEvents(
 ): Promise<AuditChanges> {
   const n = Math.min(Math.max(1, Math.floor(limit)), 1000);
   let rows: SqlRow[];
+  let from: ChangesCursor;
   if (cursor === undefined) {
     rows = await runner.all(
       `SELECT row_id, hash, doc FROM ${t.events} ORDER BY row_id DESC LIMIT ${runner.intParam(1)}`,
       [n],
     );
     rows.reverse();
+    // Holes between the newest rows are awaited too; nothing before the oldest of them is.
+    from = { after: rows.length ? num(rows[0]!.row_id) - 1 : 0, gaps: [] };
   } else {
-    const after = Number(cursor);
-    if (!Number.isSafeInteger(after) || after < 0)
-      throw new Error(`invalid audit changes cursor "${cursor}"`);
+    from = parseChangesCursor(cursor);
+    const p = new Params(runner);
+    const wanted = [`row_id > ${p.int(from.after)}`];
+    for (const gap of from.gaps) {
+      wanted.push(
+        gap.from === gap.to
+          ? `row_id = ${p.int(gap.from)}`
+          : `row_id BETWEEN ${p.int(gap.from)} AND ${p.int(gap.to)}`,
+      );
+    }
     rows = await runner.all(
-      `SELECT row_id, hash, doc FROM ${t.events} WHERE row_id > ${runner.intParam(1)} ` +
-        `ORDER BY row_id LIMIT ${runner.intParam(2)}`,
-      [after, n],
+      `SELECT row_id, hash, doc FROM ${t.events} WHERE ${wanted.join(' OR ')} ` +
+        `ORDER BY row_id LIMIT ${p.int(n)}`,
+      p.values,
     );
   }
-  const last = rows[rows.length - 1];
-  return { events: rows.map(toEvent), cursor: last ? String(num(last.row_id)) : (cursor ?? '0') };
+  const next = advanceChangesCursor(
+    from,
+    rows.map((r) => num(r.row_id)),
+    Date.now(),
+  );
+  return { events: rows.map(toEvent), cursor: formatChangesCursor(next) };
 }
 
 export async function anchorsOf(runner: SqlRunner, t: SqlTables): Promise<ChainAnchor[]> {

@@ -4,7 +4,7 @@
  * in WAL mode it loses no committed transaction on a process crash, and the recorder's spool
  * covers what is not yet committed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BoundedMemo } from '../bounded-memo.js';
@@ -40,7 +40,10 @@ import { verifyRows, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export interface SqliteStoreOptions {
   path: string;
-  /** Refuse to create the file (the CLI reads an existing log; it must not make an empty one). */
+  /**
+   * Refuse to create the file, and migrate nothing (the CLI reads an existing log; it must not
+   * make an empty one, nor change one a gateway of another version writes).
+   */
   mustExist?: boolean;
   /**
    * `NORMAL` (default): a process crash loses no commit, a power loss may undo the last ones.
@@ -137,7 +140,12 @@ export class SqliteAuditStore implements AuditStore {
     }
     let db: Database.Database | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (path !== ':memory:' && !this.options.mustExist) {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        // Created here with 0600, not by SQLite with 0644 (less the umask): SQLite gives the -wal
+        // and -shm files it makes the database file's mode. An existing file keeps its own.
+        closeSync(openSync(path, 'a', 0o600));
+      }
       db = new Database(path, { fileMustExist: this.options.mustExist ?? false });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
@@ -146,9 +154,11 @@ export class SqliteAuditStore implements AuditStore {
       // every page through SQLite's small default cache.
       db.pragma('mmap_size = 1073741824');
       db.pragma('cache_size = -32768');
-      migrate(db);
+      if (this.options.mustExist) checkTables(db, path);
+      else migrate(db);
     } catch (err) {
       db?.close();
+      if (err instanceof AuditStoreError) throw err;
       const code = (err as { code?: unknown }).code;
       if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
         throw new AuditStoreError(
@@ -352,6 +362,31 @@ export class SqliteAuditStore implements AuditStore {
     this.statements.clear();
     this.db?.close();
     this.db = undefined;
+  }
+}
+
+/**
+ * What a reader needs instead of a migration: an Airlock audit log, not written by a newer
+ * Airlock. An older one is read as it is (readers use the columns of the first version).
+ */
+function checkTables(db: Database.Database, path: string): void {
+  const tables = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'audit_schema_version')",
+    )
+    .all() as { name: string }[];
+  if (tables.length < 2) {
+    throw new AuditStoreError(
+      'missing',
+      path,
+      `no audit log in the SQLite database at ${path} (it holds no Airlock audit tables: the wrong --data-dir / --store?)`,
+    );
+  }
+  const row = db.prepare('SELECT version FROM audit_schema_version').get() as { version: number } | undefined;
+  if ((row?.version ?? 0) > SQLITE_MIGRATIONS.length) {
+    throw new Error(
+      `audit schema version ${row?.version} is newer than this Airlock (${SQLITE_MIGRATIONS.length})`,
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EgressEvent } from '../egress/events.js';
 import type { Exchange } from '../gateway/exchange.js';
 import type { RouteHandler } from '../gateway/server.js';
+import { registerAuditMetrics, type AuditHealth } from './audit.js';
 import { CallbackGauge, Counter, Histogram, Registry } from './registry.js';
 
 export interface MetricsOptions {
@@ -15,6 +16,8 @@ export interface MetricsOptions {
   auditQueueDepth?: () => number | undefined;
   /** Events waiting in the audit spool file because the store is down. */
   auditSpoolDepth?: () => number | undefined;
+  /** The audit recorder's drops, refusals, store errors and spool state (metrics/audit.ts). */
+  auditHealth?: () => AuditHealth;
   /** URL path of the exposition; default `/metrics`. */
   path?: string;
 }
@@ -143,6 +146,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       ),
     );
   }
+  if (options.auditHealth) registerAuditMetrics(registry, options.auditHealth);
 
   const path = options.path ?? '/metrics';
 

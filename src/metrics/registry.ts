@@ -117,6 +117,28 @@ export class CallbackGauge extends Metric<never> {
   }
 }
 
+/**
+ * A counter kept elsewhere (the audit recorder's totals), read when scraped: a running total
+ * the owner only ever increases, exposed without a second copy to keep in step.
+ */
+export class CallbackCounter extends Metric<never> {
+  constructor(
+    name: string,
+    help: string,
+    private readonly read: () => number | undefined,
+  ) {
+    super(name, help, []);
+  }
+  protected fresh(): never {
+    throw new Error('a callback counter has no series');
+  }
+  render(): string {
+    const value = this.read();
+    if (value === undefined) return '';
+    return `${this.header('counter')}${this.name} ${formatValue(value)}\n`;
+  }
+}
+
 interface HistogramState {
   counts: number[];
   sum: number;

@@ -50,7 +50,7 @@ test(
       await assert.rejects(store.query({ limit: 10 }), (err: Error) => {
         assert.match(
           err.message,
-          /PostgreSQL audit store at postgres:\/\/.*127\.0\.0\.1:5432\/test did not answer a read within 300 ms/,
+          /PostgreSQL audit store at postgres:\/\/.*127\.0\.0\.1:5432\/test\?schema=\w+ did not answer a read within 300 ms/,
         );
         return true;
       });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { documentOf, sha256Hex, storedForm } from '../../src/audit/chain.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
+import { segmentPath } from '../../src/audit/spool.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import { sampleInput, STORE_KINDS, tempDir, type OpenedStore } from './helpers.js';
@@ -246,7 +247,7 @@ describe('audit recorder on a full disk', () => {
     // with ENOSPC, as on a full disk.
     const spool = join(tmp.dir, 'audit-spool');
     mkdirSync(spool, { recursive: true });
-    symlinkSync('/dev/full', join(spool, `spool-${process.pid}-${instance}-000001.jsonl`));
+    symlinkSync('/dev/full', segmentPath(spool, instance, 1));
     const errors: unknown[] = [];
     const recorder = new AuditRecorder({
       store,

@@ -89,7 +89,11 @@ describe('audit config and setup', () => {
       tmp.dir,
     );
     try {
-      assert.equal(store.location, 'postgresql://u@db:5432/a?sslmode=verify-full&application_name=gw');
+      // The schema is part of where the log is: shown, after the other parameters.
+      assert.equal(
+        store.location,
+        'postgresql://u@db:5432/a?sslmode=verify-full&application_name=gw&schema=airlock',
+      );
     } finally {
       await store.close();
     }

@@ -14,7 +14,9 @@ import { StatusLine, type StatusSink } from '../../status-line.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
+import { storeFileAt } from '../../audit/store-files.js';
 import type { AuditEvent } from '../../audit/types.js';
+import { terminalSafe } from '../../scan/report/terminal-safe.js';
 
 export { registerAuditCommand } from '../register/audit.js';
 
@@ -96,11 +98,21 @@ function findingsSummary(e: AuditEvent): string {
   return [...counts].map(([rule, n]) => (n > 1 ? `${rule}x${n}` : rule)).join(',') || '-';
 }
 
+/**
+ * One event as a line of `audit tail`. Model, path, host and the rest come from clients (and
+ * from rows anyone with write access to the store may have edited): a control character in them
+ * would be obeyed by the terminal (an escape sequence, a newline forging a line of its own), so
+ * each is written as an escape (terminal-safe.ts).
+ */
 export function tailLine(e: AuditEvent): string {
   const target =
     e.kind === 'egress'
       ? `${e.egress?.host ?? '?'}:${e.egress?.port ?? '?'}`
       : `${e.method ?? ''} ${e.path ?? ''}`;
+  return terminalSafe(tailFields(e, target));
+}
+
+function tailFields(e: AuditEvent, target: string): string {
   return [
     e.time,
     e.decision.padEnd(12),
@@ -128,7 +140,19 @@ export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = proce
     io.stderr.write(`airlock audit: invalid --format "${String(opts.format)}": use jsonl or csv\n`);
     return 2;
   }
+  if (opts.output === '') {
+    io.stderr.write('airlock audit: --output names no file: give a file, or leave --output out for stdout\n');
+    return 2;
+  }
   return withStore(opts, io, async (store) => {
+    const own = opts.output === undefined ? undefined : storeFileAt(opts.output, store);
+    if (own !== undefined) {
+      io.stderr.write(
+        `airlock audit: --output ${opts.output} is the audit store's own file (${own}): ` +
+          'writing the export there would destroy the log; choose another file\n',
+      );
+      return 2;
+    }
     if (!opts.output) {
       await exportEvents(store, { format: opts.format, since, until }, io.stdout);
       return 0;
@@ -219,8 +243,10 @@ export async function runAuditTail(opts: TailCliOptions, io: AuditIo = processIo
     return 2;
   }
   return withStore(opts, io, async (store) => {
+    // JSON.stringify escapes C0 controls but leaves DEL and the C1 ones (U+009B starts an escape
+    // sequence on some terminals); written as \u escapes, the JSON means the same.
     const print = (e: AuditEvent) =>
-      io.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : `${tailLine(e)}\n`);
+      io.stdout.write(opts.json ? `${terminalSafe(JSON.stringify(e))}\n` : `${tailLine(e)}\n`);
     let { events, cursor } = await store.changes(undefined, lines);
     events.forEach(print);
     while (opts.follow && !opts.signal?.aborted) {
