@@ -3,7 +3,7 @@
  * egress proxy) built from a config and a data directory. `airlock start`, `airlock run` and
  * the end-to-end tests all start it this way, so what is tested is what runs.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { auditConfigSchema, type AuditConfig } from './audit/config.js';
 import type { AuditRecorder } from './audit/recorder.js';
@@ -189,6 +189,10 @@ export async function startAirlock(opts: AirlockOptions): Promise<Airlock> {
     await closeOpened(opened).catch((closeErr: unknown) =>
       logger.error({ err: (closeErr as Error).message }, 'closing after a failed start failed'),
     );
+    // A dashboard token this start made was never printed (the banner comes after the start):
+    // the next start makes and prints another, instead of keeping one nobody has seen.
+    const token = opened.dashboard?.token;
+    if (token?.created && token.path !== undefined) rmSync(token.path, { force: true });
     throw err;
   }
 }

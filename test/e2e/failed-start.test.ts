@@ -78,6 +78,46 @@ test('a start whose egress proxy cannot listen closes the gateway, audit store a
   }
 });
 
+test('a dashboard token made by a start that failed is not kept: the next start makes and prints one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-failed-start-'));
+  const dataDir = join(dir, 'data');
+  const taken = await holdPort();
+  try {
+    await assert.rejects(
+      startAirlock({
+        config: testConfig({ egress_proxy: { port: portOf(taken) } }),
+        dataDir,
+        canaries: [],
+      }),
+      /listen EADDRINUSE/,
+    );
+  } finally {
+    taken.close();
+  }
+  assert.ok(!existsSync(join(dataDir, 'dashboard.token')), 'no token nobody was shown');
+  const airlock = await startAirlock({
+    config: testConfig({ egress_proxy: { port: 0 } }),
+    dataDir,
+    canaries: [],
+  });
+  try {
+    assert.equal(airlock.dashboard?.token.created, true, 'this start made the token, and prints it');
+  } finally {
+    await airlock.close();
+  }
+  // A later failed start leaves the token that was shown alone.
+  const again = await holdPort();
+  try {
+    await assert.rejects(
+      startAirlock({ config: testConfig({ egress_proxy: { port: portOf(again) } }), dataDir, canaries: [] }),
+      /listen EADDRINUSE/,
+    );
+  } finally {
+    again.close();
+  }
+  assert.ok(existsSync(join(dataDir, 'dashboard.token')));
+});
+
 test("a policy's audit store that cannot be one is a config error naming the policy file", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-failed-start-'));
   const policyFile = join(dir, 'policy.yaml');
