@@ -98,22 +98,30 @@ export class Counter extends Metric<{ value: number }> {
   }
 }
 
-/** A gauge read when scraped (queue depth, open connections), so it is never stale. */
-export class CallbackGauge extends Metric<never> {
+/** A value read when scraped, so it is never stale: kept by its owner, not copied here. */
+abstract class CallbackMetric extends Metric<never> {
   constructor(
     name: string,
     help: string,
+    private readonly type: 'gauge' | 'counter',
     private readonly read: () => number | undefined,
   ) {
     super(name, help, []);
   }
   protected fresh(): never {
-    throw new Error('a callback gauge has no series');
+    throw new Error(`a callback ${this.type} has no series`);
   }
   render(): string {
     const value = this.read();
     if (value === undefined) return '';
-    return `${this.header('gauge')}${this.name} ${formatValue(value)}\n`;
+    return `${this.header(this.type)}${this.name} ${formatValue(value)}\n`;
+  }
+}
+
+/** A gauge read when scraped (queue depth, open connections). */
+export class CallbackGauge extends CallbackMetric {
+  constructor(name: string, help: string, read: () => number | undefined) {
+    super(name, help, 'gauge', read);
   }
 }
 
@@ -121,21 +129,9 @@ export class CallbackGauge extends Metric<never> {
  * A counter kept elsewhere (the audit recorder's totals), read when scraped: a running total
  * the owner only ever increases, exposed without a second copy to keep in step.
  */
-export class CallbackCounter extends Metric<never> {
-  constructor(
-    name: string,
-    help: string,
-    private readonly read: () => number | undefined,
-  ) {
-    super(name, help, []);
-  }
-  protected fresh(): never {
-    throw new Error('a callback counter has no series');
-  }
-  render(): string {
-    const value = this.read();
-    if (value === undefined) return '';
-    return `${this.header('counter')}${this.name} ${formatValue(value)}\n`;
+export class CallbackCounter extends CallbackMetric {
+  constructor(name: string, help: string, read: () => number | undefined) {
+    super(name, help, 'counter', read);
   }
 }
 

@@ -16,21 +16,9 @@ import {
   runAuditTail,
   runAuditVerify,
   countProgress,
-  type AuditIo,
 } from '../../src/cli/commands/audit.js';
-import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
+import { captureIo, PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
-
-function captureIo(isTTY = false): AuditIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => (err += s), isTTY },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('airlock audit CLI', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;

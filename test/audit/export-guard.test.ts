@@ -9,19 +9,8 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { runAuditExport, type AuditIo } from '../../src/cli/commands/audit.js';
-import { sampleInput, tempDir } from './helpers.js';
-
-function captureIo(): AuditIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => (err += s), isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { runAuditExport } from '../../src/cli/commands/audit.js';
+import { captureIo, sampleInput, tempDir } from './helpers.js';
 
 describe('audit export onto the store', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -12,6 +12,7 @@ import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/audit/sqlite-threaded.js';
 import type { AuditStore } from '../../src/audit/store.js';
+import type { AuditIo } from '../../src/cli/commands/audit.js';
 
 export const PG_URL = process.env.AIRLOCK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -163,3 +164,15 @@ export const STORE_KINDS: StoreKind[] = [
     },
   },
 ];
+
+/** The audit commands' output streams, captured (stderr a terminal when `isTTY`). */
+export function captureIo(isTTY = false): AuditIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => ((out += s), true) },
+    stderr: { write: (s: string) => (err += s), isTTY },
+    out: () => out,
+    err: () => err,
+  };
+}

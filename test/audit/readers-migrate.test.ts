@@ -9,19 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
-import { runAuditExport, runAuditTail, runAuditVerify, type AuditIo } from '../../src/cli/commands/audit.js';
-import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
-
-function captureIo(): AuditIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => (err += s), isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { runAuditExport, runAuditTail, runAuditVerify } from '../../src/cli/commands/audit.js';
+import { captureIo, PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
 
 describe('audit readers do not migrate', { timeout: 60_000 }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
