@@ -341,9 +341,13 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
       policy: policy.policy.egress,
       ...(config.upstream_proxy ? { upstreamProxy: config.upstream_proxy } : {}),
       onWarning: (message, code) => logger.warn({ code }, message),
+      // As the gateway's admit: while the spool is full (on_spool_full: block), nothing leaves
+      // that the audit log could not record; the refusals are counted, not spooled.
+      admit: () => (recorder.accepting() ? undefined : `the audit spool in ${dataDir} is full`),
       onEvent: (event) => {
         metrics.observeEgress(event);
-        recorder.record(egressAuditInput(event));
+        if (event.outcome === 'unavailable') recorder.countRefused();
+        else recorder.record(egressAuditInput(event));
       },
     }).catch((err: unknown) => {
       throw listenError(err, 'egress_proxy', config.egress_proxy);

@@ -23,7 +23,9 @@ export type EgressOutcome =
   /** Allowed, but the destination (or the upstream proxy) could not be reached. */
   | 'upstream_error'
   /** Allowed, but the client went away while the destination was dialled: nothing was answered (status 0). */
-  | 'abandoned';
+  | 'abandoned'
+  /** Not dialled: the proxy takes no new connections for now (its audit log cannot record them). */
+  | 'unavailable';
 
 export interface EgressEvent {
   kind: 'egress';

@@ -130,6 +130,12 @@ export interface ForwardProxyOptions {
    * sends them to its log: the child owns the terminal.
    */
   onWarning?: (message: string, code: string) => void;
+  /**
+   * Asked before each destination: why no new connection may be made now (the audit log cannot
+   * take its event: the spool is full), or undefined. A refused attempt is answered 503 and its
+   * event has the outcome `unavailable`.
+   */
+  admit?: () => string | undefined;
 }
 
 export interface ForwardProxy {
@@ -220,6 +226,15 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
 
   /** Loop, then policy: the refusal to send, or the rule that allows the destination. */
   function check(dest: Destination, viaField: string | undefined): Verdict {
+    const unavailable = opts.admit?.();
+    if (unavailable !== undefined) {
+      return {
+        status: 503,
+        outcome: 'unavailable',
+        rule: 'unavailable',
+        message: `Airlock egress proxy: no new connections for now (${unavailable})`,
+      };
+    }
     if (isSelf(dest, self) || viaHasLoop(viaField, via)) {
       return {
         status: 508,

@@ -138,6 +138,26 @@ describe('a full audit spool at the gateway', { timeout: 120_000 }, () => {
       assert.equal(m.get('airlock_audit_spool_bytes'), bytes);
       assert.equal(m.get('airlock_audit_dropped_total'), 0);
       assert.ok(m.has('airlock_audit_spool_depth'));
+
+      // The egress proxy takes no new connection either: nothing leaves that the log could
+      // not record, and its refusals are counted, not spooled.
+      const egress = stack.airlock.egress;
+      assert.ok(egress);
+      const refused = recorder.stats().refused;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(egress.port, '127.0.0.1', () =>
+          socket.write(`CONNECT 127.0.0.1:${pg.port} HTTP/1.1\r\nHost: 127.0.0.1:${pg.port}\r\n\r\n`),
+        );
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /audit spool in .* is full/);
+      egress.flushEvents();
+      assert.equal(recorder.stats().refused, refused + 1);
+      assert.equal(recorder.stats().spoolBytes, bytes, 'the refused tunnel does not grow the spool');
     } finally {
       await drainAndClose(stack);
     }
