@@ -276,6 +276,18 @@ describe('airlock audit CLI', () => {
         viaConfig.err(),
       );
       assert.equal((JSON.parse(viaConfig.out()) as { events: number }).events, 10);
+      // A policy the gateway would refuse for another reason (a rule id that names no rule)
+      // still says where the log is: reading it needs only that key.
+      await writeFile(
+        join(dir, 'policy.yaml'),
+        `audit: ${PG_URL}?schema=${schema}\nrules: { pii.e-mail: block }\n`,
+      );
+      const refusedPolicy = captureIo();
+      assert.equal(
+        await runAuditVerify({ config: join(dir, 'airlock.yaml'), dataDir, json: true }, refusedPolicy),
+        0,
+        refusedPolicy.err(),
+      );
     } finally {
       await store.sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await store.close();

@@ -5,10 +5,11 @@
  * Registered (options, help) in src/cli/register/audit.ts, which loads this module only when an
  * audit command runs.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { finished } from 'node:stream/promises';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
-import { loadPolicyOrDefault } from '../../policy/load.js';
+import { ConfigError, parseYaml } from '../../config/yaml-zod.js';
 import { parseTimeArg } from '../../audit/duration.js';
 import { StatusLine, type StatusSink } from '../../status-line.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
@@ -67,7 +68,26 @@ const processIo: AuditIo = { stdout: process.stdout, stderr: process.stderr };
 export function configuredAuditStore(configFile: string | undefined): string | undefined {
   const { config } = loadConfig(configFile);
   if (config.audit) return config.audit.store;
-  return config.policy ? loadPolicyOrDefault(config.policy).policy.audit : undefined;
+  return config.policy ? policyAuditStore(config.policy) : undefined;
+}
+
+/** The policy file's keys, of which reading the log needs one. */
+const POLICY_AUDIT_KEY = z.looseObject({ audit: z.string().optional() });
+
+/**
+ * The `audit:` store a policy file names. Only that key is read: a policy refused for another
+ * reason (a custom rule the engine rejects) still names where the log is, and reading the log
+ * needs no rule compiled. The store URL itself is checked when it is opened.
+ */
+function policyAuditStore(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`${file}: cannot read policy file: ${(err as Error).message}`]);
+  }
+  const doc = parseYaml(text, file, z.union([POLICY_AUDIT_KEY, z.null()]));
+  return doc?.audit;
 }
 
 /** Opens the store for reading; store problems become one clear line and exit code 2. */
