@@ -220,8 +220,10 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   let policy = loadPolicyOrDefault(policyFile);
   const canaries = opts.canaries ?? learnCanaries();
   const key = loadOrCreateKey(dataDir);
-  // A Redis command unanswered for as long as an inspection may take fails with it.
-  const commandTimeout = config.timeouts.inspect_ms;
+  // A Redis command unanswered for most of what an inspection may take fails on its own, with an
+  // error that names the vault: at the full inspect_ms the inspection's deadline, which started
+  // earlier, always came first, and the 503 said only that the inspection took too long.
+  const commandTimeout = Math.max(1, Math.floor(config.timeouts.inspect_ms * 0.75));
   const vault = openVault(policy.policy.vault, dataDir, key, { commandTimeoutMs: commandTimeout });
   opened.vault = vault;
   const surrogates = new Surrogates(key, vault);

@@ -81,8 +81,13 @@ export class SealedVault implements Vault {
   async claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
     const claimed = await this.inner.claim(surrogate, this.seal.seal(original), valueKey);
     if (claimed !== undefined) return claimed;
-    // Held by this same original, stored in clear before sealing: still its surrogate.
-    return (await this.inner.originalOf(surrogate)) === original ? surrogate : undefined;
+    // Held by another original (a collision), by this same one stored in clear before sealing
+    // (still its surrogate), or by an entry sealed under another key: a gateway whose
+    // surrogate.key is not the one its vault was written with, which must fail loudly rather
+    // than give the same values other surrogates than the gateways it shares the vault with.
+    const stored = await this.inner.originalOf(surrogate);
+    if (stored === undefined) return undefined;
+    return this.seal.open(stored) === original ? surrogate : undefined;
   }
 
   close(): Promise<void> {

@@ -223,7 +223,7 @@ describe('a Redis vault that accepts connections and never answers', () => {
       writeFileSync(policyFile, `vault: redis://user:s3cret@127.0.0.1:${port}/0\n`);
       const airlock = await startAirlockStack(
         { script: { reply: [{ text: 'ok' }] } },
-        { config: { timeouts: { inspect_ms: 400 } }, policyFile },
+        { config: { timeouts: { inspect_ms: 1000 } }, policyFile },
       );
       try {
         for (let i = 0; i < 2; i++) {
@@ -234,10 +234,8 @@ describe('a Redis vault that accepts connections and never answers', () => {
           });
           const text = await res.text();
           assert.equal(res.status, 503, text);
-          assert.match(
-            text,
-            /the Redis vault at redis:\/\/127\.0\.0\.1:\d+\/0 failed|did not finish within 400 ms/,
-          );
+          // The vault's own timeout comes before the inspection's deadline: the 503 says why.
+          assert.match(text, /the Redis vault at redis:\/\/127\.0\.0\.1:\d+\/0 failed/);
           assert.doesNotMatch(text, /s3cret/);
         }
         assert.equal(airlock.sim.received.length, 0, 'nothing reached the provider');

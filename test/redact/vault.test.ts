@@ -203,6 +203,12 @@ describe('sealed originals', () => {
     cleanups.push(() => stranger.close());
     await a.claim('/home/user', '/home/alice', 'k');
     await assert.rejects(stranger.originalOf('/home/user'), /must share surrogate\.key/);
+    // Claiming: the entry under another key is no collision to step around (the stranger would
+    // give the same values other surrogates than the gateways it shares the vault with).
+    await assert.rejects(stranger.claim('/home/user', '/home/bob', 'k2'), /must share surrogate\.key/);
+    await assert.rejects(stranger.claim('/home/user', '/home/alice', 'k3'), /must share surrogate\.key/);
+    // With the right key, a collision is still just that.
+    assert.equal(await a.claim('/home/user', '/home/bob', 'k4'), undefined);
   });
 
   it('entries stored in clear before sealing are read and keep their surrogate', async () => {
