@@ -24,14 +24,24 @@ export class SqliteVault implements Vault {
     closeSync(openSync(file, 'a', 0o600));
     chmodSync(file, 0o600);
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
-    `);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
+      `);
+    } catch (err) {
+      this.db.close();
+      // `file is not a database` alone does not say which of the data dir's databases it is.
+      throw new Error(
+        `the surrogate vault ${file} cannot be opened: ${(err as Error).message} ` +
+          '(moving it aside starts an empty vault: values then get their surrogates afresh)',
+        { cause: err },
+      );
+    }
     this.getOriginal = this.db.prepare('SELECT original FROM vault_originals_v1 WHERE surrogate = ?');
     this.getLink = this.db.prepare('SELECT surrogate FROM vault_links_v1 WHERE value_key = ?');
     this.insertOriginal = this.db.prepare(

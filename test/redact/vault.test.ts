@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -118,6 +118,16 @@ describe('sqlite vault file', () => {
     cleanups.push(() => again.close());
     assert.equal(await again.originalOf('/home/user'), '/home/alice');
     assert.equal(await again.surrogateOf('k'), '/home/user');
+  });
+
+  it('that is not a database is an error naming it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'vault.db'), 'not a database, but long enough to be read as one'.repeat(20));
+    assert.throws(
+      () => openVault('sqlite', dir, KEY),
+      (err: Error) =>
+        err.message.startsWith(`the surrogate vault ${join(dir, 'vault.db')} cannot be opened: `),
+    );
   });
 
   it('keeps a collision-moved surrogate across a restart', async () => {
