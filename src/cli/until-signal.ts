@@ -24,8 +24,3 @@ export function stopSignal(): StopSignal {
   });
   return { received, cancel };
 }
-
-/** Resolves once SIGINT or SIGTERM arrived and `stop` (given that signal) has finished. */
-export async function untilSignal(stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
-  await stop(await stopSignal().received);
-}

@@ -9,7 +9,7 @@ import { startForwardProxy } from '../../egress/proxy.js';
 import { inheritedNoProxy, inheritedUpstreamProxy } from '../../run/env.js';
 import { readEgressSection } from '../../run/gateway.js';
 import type { ProxyFlags } from '../register/proxy.js';
-import { untilSignal } from '../until-signal.js';
+import { stopSignal } from '../until-signal.js';
 
 export { registerProxyCommand } from '../register/proxy.js';
 
@@ -27,6 +27,9 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
     upstreamBypass: inheritedNoProxy(process.env),
     onWarning: (message, code) => process.stderr.write(`airlock proxy: warning (${code}): ${message}\n`),
   });
+  // Handled from before the banner: a Ctrl-C that follows it at once (a script that waits for
+  // the banner) stops the proxy, instead of meeting Node's default while the policy is read.
+  const stop = stopSignal();
   // The proxy's own view: an upstream that is the proxy itself was refused (with a warning).
   process.stdout.write(
     `Airlock egress proxy on ${proxy.url}${proxy.upstream ? ` (outbound via ${proxy.upstream})` : ''}\n` +
@@ -41,8 +44,7 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
           onReload: (file) => process.stderr.write(`airlock proxy: ${file} reloaded\n`),
           onProblem: (message) => process.stderr.write(`airlock proxy: ${message}\n`),
         });
-  await untilSignal(() => {
-    follower?.close();
-    return proxy.close();
-  });
+  await stop.received;
+  follower?.close();
+  await proxy.close();
 }
