@@ -4,6 +4,7 @@
  * the end-to-end tests all start it this way, so what is tested is what runs.
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { auditConfigSchema, type AuditConfig } from './audit/config.js';
 import type { AuditRecorder } from './audit/recorder.js';
@@ -31,7 +32,11 @@ import { createPolicyInspector } from './policy/inspector.js';
 import { loadPolicyOrDefault } from './policy/load.js';
 import { watchGatewayPolicy, type PolicyWatcher } from './policy/watch.js';
 import { openVault } from './redact/open-vault.js';
-import { loadOrCreateKey, Surrogates } from './redact/surrogates.js';
+import { KEY_FILE, loadOrCreateKey, Surrogates } from './redact/surrogates.js';
+import { SealedVault, VaultKeyError } from './redact/vault-seal.js';
+import { withinMs } from './deadline.js';
+import { redactUrl } from './audit/errors.js';
+import { VAULT_FILE } from './redact/vault-sqlite.js';
 import type { Vault } from './redact/vault.js';
 import type { AuditEventInput } from './audit/event.js';
 import type { AuditDecision, AuditFinding } from './audit/types.js';
@@ -211,6 +216,33 @@ function policyAuditConfig(policy: CompiledPolicy): AuditConfig {
   );
 }
 
+/** How long the start waits for a vault to show it can be opened with this key. */
+const VAULT_CHECK_MS = 1000;
+
+/**
+ * A persisted vault written under another surrogate.key stops the start: otherwise the gateway
+ * would fail only at its first collision, after giving values other surrogates than the
+ * gateways it shares the vault with. A vault that cannot be reached now (Redis down) does not:
+ * requests that need it fail as on_error says, naming it.
+ */
+async function checkVaultKey(vault: Vault, spec: string, dataDir: string, logger: Logger): Promise<void> {
+  if (!(vault instanceof SealedVault)) return;
+  try {
+    await withinMs(
+      vault.checkKey(),
+      VAULT_CHECK_MS,
+      () => new Error(`no answer within ${VAULT_CHECK_MS} ms`),
+    );
+  } catch (err) {
+    const where = spec === 'sqlite' ? join(dataDir, VAULT_FILE) : redactUrl(spec);
+    if (err instanceof VaultKeyError)
+      throw new Error(
+        `the vault ${where} was written with another surrogate.key than ${join(dataDir, KEY_FILE)}: ${err.message}`,
+      );
+    logger.warn({ err: (err as Error).message, vault: where }, 'the vault could not be checked at start');
+  }
+}
+
 /** startAirlock's work; each part goes into `opened` as soon as it is open. */
 async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Opened): Promise<Airlock> {
   const { config, dataDir, logger } = opts;
@@ -226,6 +258,7 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   const commandTimeout = Math.max(1, Math.floor(config.timeouts.inspect_ms * 0.75));
   const vault = openVault(policy.policy.vault, dataDir, key, { commandTimeoutMs: commandTimeout });
   opened.vault = vault;
+  await checkVaultKey(vault, policy.policy.vault, dataDir, logger);
   const surrogates = new Surrogates(key, vault);
   // The same opaque id seen again and again at one place is a tracking id. Counts are shared
   // through Redis when the vault is (several gateways), else kept in memory.

@@ -62,6 +62,11 @@ export class RedisVault implements Vault {
     return (await this.ask(this.redis.hget(this.originals, surrogate))) ?? undefined;
   }
 
+  async anyOriginal(): Promise<string | undefined> {
+    const pair = await this.ask(this.redis.hrandfield(this.originals, 1, 'WITHVALUES'));
+    return Array.isArray(pair) && typeof pair[1] === 'string' ? pair[1] : undefined;
+  }
+
   async claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {
     const result: unknown = await this.ask(
       this.redis.eval(CLAIM, 2, this.originals, this.links, surrogate, original, valueKey ?? ''),

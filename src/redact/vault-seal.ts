@@ -20,6 +20,11 @@ const PREFIX = 'sealed:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** What the vault holds was sealed under another installation key. */
+export class VaultKeyError extends Error {
+  override name = 'VaultKeyError';
+}
+
 export class VaultSeal {
   private readonly encryptKey: Buffer;
   private readonly ivKey: Buffer;
@@ -51,7 +56,7 @@ export class VaultSeal {
         decipher.final(),
       ]).toString('utf8');
     } catch {
-      throw new Error(
+      throw new VaultKeyError(
         'vault entry sealed with another key: gateways sharing a vault must share surrogate.key',
       );
     }
@@ -88,6 +93,16 @@ export class SealedVault implements Vault {
     const stored = await this.inner.originalOf(surrogate);
     if (stored === undefined) return undefined;
     return this.seal.open(stored) === original ? surrogate : undefined;
+  }
+
+  /**
+   * Whether this gateway's key opens what the vault holds: one stored entry is opened (none in
+   * an empty vault). Throws when it was sealed under another key, so that a gateway given the
+   * wrong surrogate.key stops at start instead of at its first collision.
+   */
+  async checkKey(): Promise<void> {
+    const stored = await this.inner.anyOriginal?.();
+    if (stored !== undefined) this.seal.open(stored);
   }
 
   close(): Promise<void> {

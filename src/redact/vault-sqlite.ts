@@ -14,6 +14,7 @@ export class SqliteVault implements Vault {
   private readonly db: Database.Database;
   private readonly getOriginal: Database.Statement<[string], { original: string }>;
   private readonly getLink: Database.Statement<[string], { surrogate: string }>;
+  private readonly getAny: Database.Statement<[], { original: string }>;
   private readonly insertOriginal: Database.Statement<[string, string]>;
   private readonly insertLink: Database.Statement<[string, string]>;
   private readonly claimTx: (surrogate: string, original: string, valueKey?: string) => string | undefined;
@@ -44,6 +45,7 @@ export class SqliteVault implements Vault {
     }
     this.getOriginal = this.db.prepare('SELECT original FROM vault_originals_v1 WHERE surrogate = ?');
     this.getLink = this.db.prepare('SELECT surrogate FROM vault_links_v1 WHERE value_key = ?');
+    this.getAny = this.db.prepare('SELECT original FROM vault_originals_v1 LIMIT 1');
     this.insertOriginal = this.db.prepare(
       'INSERT OR IGNORE INTO vault_originals_v1 (surrogate, original) VALUES (?, ?)',
     );
@@ -71,6 +73,10 @@ export class SqliteVault implements Vault {
 
   originalOf(surrogate: string): Promise<string | undefined> {
     return Promise.resolve(this.getOriginal.get(surrogate)?.original);
+  }
+
+  anyOriginal(): Promise<string | undefined> {
+    return Promise.resolve(this.getAny.get()?.original);
   }
 
   claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined> {

@@ -20,6 +20,8 @@ export interface Vault {
    * Returns undefined when the surrogate already stands for a different original.
    */
   claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined>;
+  /** One stored original (any), or undefined when the vault is empty: a persisted vault's key check. */
+  anyOriginal?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAirlock } from '../../src/app.js';
 import { ConfigError } from '../../src/config/config-error.js';
+import { SealedVault } from '../../src/redact/vault-seal.js';
+import { SqliteVault } from '../../src/redact/vault-sqlite.js';
 import { testConfig } from '../helpers/stack.js';
 
 async function holdPort(): Promise<Server> {
@@ -116,6 +118,32 @@ test('a dashboard token made by a start that failed is not kept: the next start 
     again.close();
   }
   assert.ok(existsSync(join(dataDir, 'dashboard.token')));
+});
+
+test('a vault written with another surrogate.key stops the start, naming both', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-failed-start-'));
+  const dataDir = join(dir, 'data');
+  const policyFile = join(dir, 'policy.yaml');
+  writeFileSync(policyFile, 'vault: sqlite\n');
+  // Another installation's vault.db, copied in beside this one's own new key.
+  const other = new SealedVault(new SqliteVault(join(dataDir, 'vault.db')), Buffer.alloc(32, 9));
+  await other.claim('/home/user', '/home/alice', 'k');
+  await other.close();
+  const start = () =>
+    startAirlock({ config: testConfig({ egress_proxy: { port: 0 } }), dataDir, policyFile, canaries: [] });
+  await assert.rejects(start(), (err: Error) => {
+    assert.equal(
+      err.message,
+      `the vault ${join(dataDir, 'vault.db')} was written with another surrogate.key than ` +
+        `${join(dataDir, 'surrogate.key')}: vault entry sealed with another key: gateways sharing a ` +
+        'vault must share surrogate.key',
+    );
+    return true;
+  });
+  // With the key it was written with, the same start succeeds.
+  writeFileSync(join(dataDir, 'surrogate.key'), Buffer.alloc(32, 9));
+  const airlock = await start();
+  await airlock.close();
 });
 
 test("a policy's audit store that cannot be one is a config error naming the policy file", async () => {

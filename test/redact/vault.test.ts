@@ -219,6 +219,9 @@ describe('sealed originals', () => {
     await assert.rejects(stranger.claim('/home/user', '/home/alice', 'k3'), /must share surrogate\.key/);
     // With the right key, a collision is still just that.
     assert.equal(await a.claim('/home/user', '/home/bob', 'k4'), undefined);
+    // The check a start makes: one stored entry opened.
+    await a.checkKey();
+    await assert.rejects(stranger.checkKey(), /must share surrogate\.key/);
   });
 
   it('entries stored in clear before sealing are read and keep their surrogate', async () => {
