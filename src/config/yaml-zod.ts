@@ -8,9 +8,12 @@ import { ConfigError } from './config-error.js';
 
 export { ConfigError };
 
-function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): string {
-  // Point at the deepest node that exists: an unknown key's parent map, a wrong value itself.
-  for (let depth = path.length; depth >= 0; depth--) {
+/**
+ * `line:col` of the deepest node of `path` that exists: an unknown key's parent map, a wrong
+ * value itself. Down to the document itself (`minDepth` 0), else '1:1' past `minDepth`.
+ */
+function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[], minDepth = 0): string {
+  for (let depth = path.length; depth >= minDepth; depth--) {
     const keys = path.slice(0, depth) as (string | number)[];
     const parent = keys.length === 0 ? doc.contents : doc.getIn(keys.slice(0, -1), true);
     let node: unknown = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
@@ -27,6 +30,18 @@ function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[
     }
   }
   return '1:1';
+}
+
+export type KeyPath = readonly (string | number)[];
+
+/**
+ * `line:col` of a key (or of an item of a list) of `text`, of its deepest part that exists:
+ * for problems found after validation (custom rules' samples, keys without effect).
+ */
+export function keyLocator(text: string): (path: KeyPath) => string {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  return (path) => position(doc, lines, path, 1);
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

@@ -3,7 +3,7 @@
  * nothing, so that nobody relies on them.
  */
 import { parseDocument } from 'yaml';
-import { keyLocator, type KeyPath } from './positions.js';
+import { keyLocator, type KeyPath } from '../config/yaml-zod.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -14,7 +14,8 @@ import { DEFAULT_POLICY_YAML } from '../../policy/default.js';
 import { policyJsonSchemaText } from '../../policy/json-schema.js';
 import { checkCustomRuleSamples, engineForPolicy } from '../../policy/engine.js';
 import { policyFromText } from '../../policy/load.js';
-import { byPosition, keyLocator } from '../../policy/positions.js';
+import { keyLocator } from '../../config/yaml-zod.js';
+import { byPosition } from '../../policy/positions.js';
 import { policyWarnings } from '../../policy/warnings.js';
 
 export { DEFAULT_POLICY_FILE, registerPolicyCommand } from '../register/policy.js';
