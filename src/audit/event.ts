@@ -23,6 +23,7 @@ import type {
 import { PREVIEW_MAX } from './types.js';
 import type { Provider } from '../errors.js';
 import type { DialectId } from '../dialects/types.js';
+import { isPlainName } from '../dialects/walk.js';
 
 export interface AuditEventInput {
   /** When the request arrived; default now. */
@@ -84,21 +85,15 @@ export function sanitizePath(path: string): string {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/**
- * A member name written out in a stored path: a word, as schemas and tool inputs name their
- * members. Anything else (a path, a sentence, a value used as a key) may be what a finding
- * is about, and is masked.
- */
-const PLAIN_NAME = /^[A-Za-z_$][\w$-]{0,39}$/;
-
 /** How each key was last written in a path (`.content`, `["x-api-key"]`): requests repeat a few keys. */
 const KEYS = new BoundedMemo<string, string>(1024);
 
 function pathKey(key: string): string {
   let written = KEYS.get(key);
   if (written === undefined) {
-    // A word may still be a secret: a GitHub token is a 40-character word.
-    if (!PLAIN_NAME.test(key) || holdsSecret(key)) written = MASKED;
+    // Written out only when a plain word (isPlainName): anything else may be what a finding is
+    // about. A word may still be a secret: a GitHub token is a 40-character word.
+    if (!isPlainName(key) || holdsSecret(key)) written = MASKED;
     else written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
     KEYS.set(key, written);
   }

@@ -47,6 +47,17 @@ class MemberNames {
   constructor(readonly keys: readonly string[]) {}
 }
 
+/**
+ * Whether a member name is a plain word, as schemas and tool inputs name their members
+ * (`file_path`, `sessionId`). Anything else (a path, a host, an e-mail used as a key) may be
+ * data: the scanner reads such names (the gateway reads every name), the audit log masks them.
+ */
+export function isPlainName(name: string): boolean {
+  return PLAIN_NAME.test(name);
+}
+
+const PLAIN_NAME = /^[A-Za-z_$][\w$-]{0,39}$/;
+
 /** A path as a linked list while walking: the array is built only for string leaves. */
 interface PathNode {
   up: PathNode | undefined;

@@ -6,6 +6,7 @@
  * arguments, HAR bodies) are parsed and walked, the path going on inside them.
  */
 import type { JsonPath, Role } from '../../dialects/types.js';
+import { isPlainName } from '../../dialects/walk.js';
 
 export interface Leaf {
   path: JsonPath;
@@ -152,16 +153,10 @@ export function walkLeaves(
     if (typeof obj.type === 'string') here = BLOCK_ROLES[obj.type] ?? here;
   }
   for (const key of Object.keys(obj)) {
-    if (!PLAIN_NAME.test(key)) sink({ path, role: here, text: key });
+    // Plain words are not scanned: a scan reads far more names than a request holds.
+    if (!isPlainName(key)) sink({ path, role: here, text: key });
     if (SKIP_KEYS.has(key)) continue;
     const child = infer ? (KEY_ROLES[key] ?? here) : here;
     walkLeaves(obj[key], [...path, key], child, sink, infer, depth + 1);
   }
 }
-
-/**
- * Member names that are plain words (`file_path`, `old_string`, `sessionId`) are not scanned;
- * any other (a tool input keyed by file path or host, an e-mail as a map key) is, as a text at
- * its object's path. The gateway scans every name; a scan reads far more of them.
- */
-const PLAIN_NAME = /^[A-Za-z_$][\w$-]{0,39}$/;
