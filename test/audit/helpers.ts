@@ -1,5 +1,6 @@
 /** Shared fixtures: realistic events, and each store kind opened fresh (PostgreSQL in its own schema). */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -175,4 +176,31 @@ export function captureIo(isTTY = false): AuditIo & { out: () => string; err: ()
     out: () => out,
     err: () => err,
   };
+}
+
+/**
+ * A TCP proxy to the PostgreSQL at 127.0.0.1:5432 that can be cut (connections refused and
+ * reset: stop()) and restored (start()), on `port` (0: a free one, kept across restarts).
+ */
+export class CuttablePg {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  constructor(public port = 0) {}
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(5432, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server?.close(r));
+  }
 }

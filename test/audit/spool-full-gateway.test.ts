@@ -5,7 +5,7 @@
  * (store errors, spilling, spool) is on /metrics in both.
  */
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,31 +15,7 @@ import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { postAnthropicMessages } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
-import { PG_URL, uniqueSchema } from './helpers.js';
-
-/** A TCP proxy to PostgreSQL that can be cut (connections refused and reset) and restored. */
-class CuttablePg {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(5432, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+import { CuttablePg, PG_URL, uniqueSchema } from './helpers.js';
 
 function spoolFileBytes(dataDir: string): number {
   const dir = join(dataDir, 'audit-spool');

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
-import { PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
+import { CuttablePg, PG_URL, sampleInput, tempDir, uniqueSchema } from './helpers.js';
 import { until } from '../helpers/until.js';
 
 async function freePort(): Promise<number> {
@@ -21,29 +21,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((r) => server.close(r));
   return port;
-}
-
-/** A cuttable TCP proxy to PostgreSQL: stop() refuses and resets connections, start() serves again. */
-class PgProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number) {}
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(5432, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-  }
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server?.close(r));
-  }
 }
 
 describe('audit spool', () => {
@@ -134,7 +111,7 @@ describe('audit spool', () => {
   });
 
   it('rides out an outage of the store within one recorder', async () => {
-    const proxy = new PgProxy(await freePort());
+    const proxy = new CuttablePg(await freePort());
     await proxy.start();
     const viaProxy = new PostgresAuditStore({
       url: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
