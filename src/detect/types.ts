@@ -61,6 +61,8 @@ export const VALUE_KINDS = [
   'token',
   'hidden-unicode',
   'opaque-id',
+  'org',
+  'cloud-project',
   'text',
 ] as const;
 export type ValueKind = (typeof VALUE_KINDS)[number];

@@ -35,6 +35,8 @@ export const USER_RULE_KINDS = [
   'uuid',
   'machine-id',
   'opaque-id',
+  'org',
+  'cloud-project',
   'phone',
   'card-number',
   'iban',

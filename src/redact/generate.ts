@@ -64,6 +64,8 @@ const SMALL_SPACE: ReadonlySet<ValueKind> = new Set<ValueKind>([
   'ipv4',
   'ipv6',
   'mac',
+  'org',
+  'cloud-project',
 ]);
 
 export function isSmallSpace(kind: ValueKind): boolean {
@@ -202,6 +204,11 @@ export async function generate(
       return { text: `user-${small(n)}` };
     case 'person-name':
       return { text: `Person ${small(n)}` };
+    case 'org':
+      return { text: `org-${small(n)}` };
+    case 'cloud-project':
+      // A valid project id (6–30 of a-z, 0-9, -), apart from the project folders' `project-N`.
+      return { text: `cloud-project-${small(n)}` };
     case 'email':
       return { text: `user-${small(n)}@example.com` };
     case 'ipv4':

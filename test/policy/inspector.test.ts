@@ -199,6 +199,44 @@ describe('policy inspector', () => {
     );
   });
 
+  it('replaces a git remote organisation and a cloud project id with names it puts back', async () => {
+    const body = conversation(1);
+    const shell =
+      'origin\tgit@github.com:acme-internal/billing.git (fetch)\n' +
+      'GOOGLE_CLOUD_PROJECT=acme-billing-prod-4711';
+    (body.messages as unknown[]).push({ role: 'user', content: [{ type: 'text', text: shell }] });
+    const r = forwarded(await inspect(body));
+    const sent = JSON.stringify(r.body);
+    assert.ok(!sent.includes('acme-internal') && !sent.includes('acme-billing-prod-4711'));
+    // A name stands where the value was, so a command the model writes with it still parses.
+    const org = /git@github\.com:(org-\d+)\/billing\.git/.exec(sent)?.[1];
+    const project = /GOOGLE_CLOUD_PROJECT=(cloud-project-\d+)/.exec(sent)?.[1];
+    assert.ok(org && project, sent);
+
+    const command = `git push git@github.com:${org}/billing.git && gcloud config set project ${project}`;
+    const s = r.restorer?.stream();
+    assert.ok(s);
+    const cut = command.indexOf(project) + 4;
+    const text = (t: string) =>
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: t },
+      });
+    const out = Buffer.concat([
+      s.event(text(command.slice(0, cut))),
+      s.event(text(command.slice(cut))),
+      s.end(),
+    ]);
+    const answer = parseSse(out)
+      .map((e) => (JSON.parse(e.data) as { delta?: { text?: string } }).delta?.text ?? '')
+      .join('');
+    assert.equal(
+      answer,
+      'git push git@github.com:acme-internal/billing.git && gcloud config set project acme-billing-prod-4711',
+    );
+  });
+
   it('monitor mode records the same findings and changes nothing', async () => {
     const monitor = compilePolicy(parsePolicy('mode: monitor\n', 'm.yaml'), 'm.yaml');
     const body = conversation(2);

@@ -851,7 +851,7 @@ export const environmentRules: readonly RuleDef[] = [
     id: 'env.gcp-project',
     category: 'environment',
     severity: 'medium',
-    kind: 'text',
+    kind: 'cloud-project',
     description:
       'A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths).',
     keywords: [
@@ -866,7 +866,9 @@ export const environmentRules: readonly RuleDef[] = [
     pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) =>
       !isPlaceholder(v) &&
-      !/^(?:project-id|my-project|your-project|projectid|example-project|test-project)/.test(v) &&
+      !/^(?:project-id|my-project|your-project|projectid|example-project|test-project|cloud-project-\d+$)/.test(
+        v,
+      ) &&
       (!ctx.text.startsWith('/projects/', ctx.matchStart) ||
         /^\/(?:locations|zones|regions|instances|databases|topics|subscriptions|secrets|serviceAccounts|datasets|buckets)\//.test(
           ctx.text.slice(ctx.end, ctx.end + 20),
@@ -877,7 +879,12 @@ export const environmentRules: readonly RuleDef[] = [
         ['GOOGLE_CLOUD_PROJECT=zeta-ml-3', 'zeta-ml-3'],
         ['/v1/projects/acme-data-221/locations/us-central1/', 'acme-data-221'],
       ],
-      fp: ['"project_id": "my-project"', 'src/projects/components/list', 'project_id: string'],
+      fp: [
+        '"project_id": "my-project"',
+        'src/projects/components/list',
+        'project_id: string',
+        'GOOGLE_CLOUD_PROJECT=cloud-project-42',
+      ],
     },
   },
   {
@@ -974,20 +981,24 @@ export const environmentRules: readonly RuleDef[] = [
     id: 'env.git-remote-org',
     category: 'environment',
     severity: 'medium',
-    kind: 'text',
+    kind: 'org',
     description:
       'The organisation in a git remote (git@host:org/repo.git, remote.origin.url=, `git remote -v` output).',
     keywords: ['git@', 'remote.origin.url', '(fetch)', '(push)', r`\[remote `],
     lookback: 200,
     pattern: r`(?:(?<![\w.-])git@[\w.-]+:(?<v>[\w.-]+)/[\w.-]+|remote\.origin\.url[ \t]*[= ][ \t]*\S*?://[^/\s]+/(?<w>[\w.-]+)/[\w.-]+|\[remote "[\w.-]+"\](?:\s|\\[nt])*url\s*=\s*\S*?[:/](?<x>[\w.-]+)/[\w.-]+?(?:\.git)?(?=\s|\\n|$)|(?<![\w-])[\w-]+\t\S*?[/:](?<y>[\w.-]+)/[\w.-]+? \((?:fetch|push)\))`,
-    validate: (v) => !/^(?:org|user|username|owner|your-org|you|example|repo)$/i.test(v),
+    validate: (v) => !/^(?:org|user|username|owner|your-org|you|example|repo|org-\d+)$/i.test(v),
     samples: {
       tp: [
         ['git clone git@github.com:acme-internal/billing.git', 'acme-internal'],
         ['remote.origin.url=https://gitlab.acme.pl/platform/api.git', 'platform'],
         ['origin\thttps://github.com/zeta-labs/core.git (fetch)', 'zeta-labs'],
       ],
-      fp: ['git@github.com:org/repo.git', 'see https://github.com/microsoft/TypeScript'],
+      fp: [
+        'git@github.com:org/repo.git',
+        'see https://github.com/microsoft/TypeScript',
+        'git clone git@github.com:org-17/billing.git',
+      ],
     },
   },
   {
