@@ -8,19 +8,10 @@
  */
 import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import { PREFIX } from './http.js';
 
 export const COOKIE_NAME = 'airlock_dashboard';
 const SESSION_MAX_AGE_S = 12 * 3600;
-
-/** 127.0.0.0/8, ::1 and their IPv4-mapped form. */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return address === '::1' || address === '0:0:0:0:0:0:0:1';
-}
 
 /** Compares in constant time whatever the lengths (hashing first makes them equal). */
 function sameSecret(a: string, b: string): boolean {

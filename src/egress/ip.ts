@@ -77,3 +77,14 @@ export function canonicalHost(host: string): string {
   const bare = h.endsWith('.') ? h.slice(0, -1) : h;
   return (isNumericHost(bare) ? parseIPv4(bare) : undefined) ?? bare;
 }
+
+/**
+ * localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1, however the address is spelled: a
+ * host name, a URL's bracketed IPv6 host, or a socket's address (`::ffff:127.0.0.1`).
+ */
+export function isLoopback(host: string | undefined): boolean {
+  if (!host) return false;
+  const h = canonicalHost(host);
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}

@@ -3,16 +3,8 @@
  * address and port would make the proxy connect to itself, again and again.
  */
 import { hostname, networkInterfaces } from 'node:os';
-import { isIP } from 'node:net';
 import type { Destination } from './host-pattern.js';
-import { canonicalHost } from './ip.js';
-
-/** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1, however the address is spelled (ip.ts). */
-export function isLoopback(host: string): boolean {
-  const h = canonicalHost(host);
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
+import { canonicalHost, isLoopback } from './ip.js';
 
 /** In canonical spelling (ip.ts): `0`, `[::ffff:0.0.0.0]` and `[0:0::0]` are these too. */
 const UNSPECIFIED = new Set(['0.0.0.0', '::']);

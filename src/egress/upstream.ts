@@ -12,7 +12,7 @@ import {
   type HostPattern,
 } from './host-pattern.js';
 import { appendVia } from './headers.js';
-import { isLoopback } from './self.js';
+import { isLoopback } from './ip.js';
 
 export interface UpstreamProxy {
   host: string;

@@ -5,6 +5,7 @@
  */
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
+import { isLoopback } from '../egress/ip.js';
 import { AirlockError, type Provider } from '../errors.js';
 
 export interface Upstreams {
@@ -33,7 +34,7 @@ export function createUpstreams(config: Config): Upstreams {
   for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
     const url = new URL(config.upstreams[provider]);
     // A corporate proxy cannot reach this machine's loopback (a local relay, the simulator).
-    const dispatcher = proxied && !isLoopbackHost(url.hostname) ? proxied : direct;
+    const dispatcher = proxied && !isLoopback(url.hostname) ? proxied : direct;
     targets.set(provider, { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), dispatcher });
   }
   return {
@@ -43,11 +44,6 @@ export function createUpstreams(config: Config): Upstreams {
       await Promise.all([direct.close(), proxied?.close()]);
     },
   };
-}
-
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** Connect, headers (timeouts.headers_ms) and silence within an answer (timeouts.idle_ms). */

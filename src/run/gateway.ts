@@ -25,7 +25,7 @@ import { loadOrCreateKey } from '../redact/surrogates.js';
 import { MemoryVault } from '../redact/vault.js';
 import type { EgressEvent } from '../egress/events.js';
 import { egressPolicySchema, type EgressPolicyInput } from '../egress/policy.js';
-import { isLoopback } from '../egress/self.js';
+import { isLoopback } from '../egress/ip.js';
 
 export interface RunGateway {
   url: string;
@@ -100,9 +100,7 @@ export function readEgressSection(policyFile: string | undefined): EgressPolicyI
  */
 export function gatewayUpstreamProxy(config: Config, inherited: string | undefined): string | undefined {
   if (config.upstream_proxy) return config.upstream_proxy;
-  const remote = Object.values(config.upstreams).some(
-    (u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')),
-  );
+  const remote = Object.values(config.upstreams).some((u) => !isLoopback(new URL(u).hostname));
   return remote ? inherited : undefined;
 }
 

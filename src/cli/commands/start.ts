@@ -5,7 +5,7 @@
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { startAirlock, type Airlock } from '../../app.js';
-import { isLoopback } from '../../dashboard/auth.js';
+import { isLoopback } from '../../egress/ip.js';
 
 export { registerStartCommand } from '../register/start.js';
 
@@ -38,7 +38,7 @@ export async function startFromOptions(
  */
 function loopbackReaches(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
-  return isLoopback(h) || h === 'localhost' || h === '0.0.0.0' || h === '::';
+  return isLoopback(h) || h === '0.0.0.0' || h === '::';
 }
 
 export function usageBanner(
