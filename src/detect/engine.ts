@@ -14,6 +14,7 @@ import { TextCache } from './text-cache.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
 import type { Finding, ScanInput, ValueKind } from './types.js';
+import { isWordChar } from '../word-char.js';
 
 export interface EngineOptions {
   /** The rules to run; defaults to the built-in set. Pass [...defaultRules, ...userRules] to add. */
@@ -61,12 +62,6 @@ const PROPAGATED_KINDS = new Set<ValueKind>([
 ]);
 
 const NO_GROUPS: Readonly<Record<string, string | undefined>> = Object.freeze({});
-
-function isWordChar(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
-  );
-}
 
 /** What a rule found in one input: built in one place, so every finding has the same shape. */
 function ruleFinding(

@@ -12,6 +12,7 @@ import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
 import { sortIfNeeded } from '../sort-if-needed.js';
+import { isWordChar } from '../word-char.js';
 
 export type EditAction = 'pseudonymize' | 'redact' | 'strip';
 
@@ -261,12 +262,6 @@ function runHits(
 const NO_EDITS: readonly Edit[] = [];
 const NO_HITS: readonly Hit[] = [];
 
-function isWord(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
-  );
-}
-
 interface Hit {
   start: number;
   end: number;
@@ -343,14 +338,14 @@ function findAll(text: string, values: readonly string[]): Hit[] {
   /** Occurrences of the longer values, sorted by start. */
   let hits: Hit[] = [];
   for (const value of values) {
-    const wordStart = isWord(value.charCodeAt(0));
-    const wordEnd = isWord(value.charCodeAt(value.length - 1));
+    const wordStart = isWordChar(value.charCodeAt(0));
+    const wordEnd = isWordChar(value.charCodeAt(value.length - 1));
     const own: Hit[] = [];
     let ownEnd = 0;
     for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) {
       const end = at + value.length;
-      if (wordStart && at > 0 && isWord(text.charCodeAt(at - 1))) continue;
-      if (wordEnd && end < text.length && isWord(text.charCodeAt(end))) continue;
+      if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
+      if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
       if (at < ownEnd || overlapsAny(hits, at, end)) continue; // an earlier or longer one took it
       own.push({ start: at, end, value });
       ownEnd = end;

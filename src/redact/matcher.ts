@@ -9,6 +9,7 @@
  * there on is held back. Decisions before that point never depend on later text, so restoring
  * a stream split anywhere gives exactly what restoring the whole text gives.
  */
+import { isWordChar } from '../word-char.js';
 
 export interface RestoreEntry {
   surrogate: string;
@@ -32,10 +33,6 @@ export interface ScanResult {
   matches: Match[];
   /** Index from which the text is held back; `text.length` when nothing is. */
   holdFrom: number;
-}
-
-function isWordCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 export class SurrogateMatcher {
@@ -85,7 +82,7 @@ export class SurrogateMatcher {
       i = firstChars.lastIndex - 1;
       const first = roots.get(text.charCodeAt(i)) as Node;
       const before = i > 0 ? text.charCodeAt(i - 1) : prev.length > 0 ? prev.charCodeAt(prev.length - 1) : -1;
-      if (isWordCode(text.charCodeAt(i)) && before >= 0 && isWordCode(before)) {
+      if (isWordChar(text.charCodeAt(i)) && before >= 0 && isWordChar(before)) {
         i++;
         continue;
       }
@@ -115,13 +112,13 @@ export class SurrogateMatcher {
     for (;;) {
       const entry = node.entry;
       if (entry !== undefined && (secrets || !entry.secret)) {
-        const lastIsWord = isWordCode(entry.surrogate.charCodeAt(entry.surrogate.length - 1));
+        const lastIsWord = isWordChar(entry.surrogate.charCodeAt(entry.surrogate.length - 1));
         if (j === len) {
           // The next character decides the boundary (and may extend to a longer surrogate).
           if (!final && (lastIsWord || node.children.size > 0)) return 'hold';
           return { start, end: j, entry };
         }
-        if (!lastIsWord || !isWordCode(text.charCodeAt(j))) best = { start, end: j, entry };
+        if (!lastIsWord || !isWordChar(text.charCodeAt(j))) best = { start, end: j, entry };
       }
       if (j === len) return final || node.children.size === 0 ? best : 'hold';
       const next = node.children.get(text.charCodeAt(j));

@@ -14,6 +14,7 @@ import type { ScanInput, ValueKind } from '../detect/types.js';
 import { flattenPath, generate, isRestorable, isSmallSpace, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
+import { isWordChar } from '../word-char.js';
 
 export const KEY_FILE = 'surrogate.key';
 const KEY_BYTES = 32;
@@ -271,12 +272,6 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
   }
 }
 
-function isWordCode(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
-  );
-}
-
 /** A request's inputs, a run of remembered ones taken as one part. */
 type Part = ScanInput | readonly ScanInput[];
 
@@ -299,12 +294,12 @@ function hasInputs(ctx: RequestContext): ctx is RequestContext & { inputs: reado
 /** Whether `word` occurs in the text on word boundaries (`user-1` not in `user-12`). */
 function occursAsWord(text: string, word: string): boolean {
   if (word === '' || text.length < word.length) return false;
-  const wordStart = isWordCode(word.charCodeAt(0));
-  const wordEnd = isWordCode(word.charCodeAt(word.length - 1));
+  const wordStart = isWordChar(word.charCodeAt(0));
+  const wordEnd = isWordChar(word.charCodeAt(word.length - 1));
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
     const end = at + word.length;
-    if (wordStart && at > 0 && isWordCode(text.charCodeAt(at - 1))) continue;
-    if (wordEnd && end < text.length && isWordCode(text.charCodeAt(end))) continue;
+    if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
+    if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
     return true;
   }
   return false;
