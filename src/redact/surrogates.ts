@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BoundedMemo } from '../bounded-memo.js';
 import { runAt } from '../detect/runs.js';
 import type { ScanInput, ValueKind } from '../detect/types.js';
-import { flattenPath, generate, isRestorable, isSmallSpace, type Resolver } from './generate.js';
+import { flattenPath, generate, homePrefix, isRestorable, isSmallSpace, type Resolver } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
 import { isWordChar } from '../word-char.js';
@@ -160,6 +160,9 @@ export class Surrogates {
       if (restorable) {
         ctx.entries.set(known, { original, secret });
         addPathVariants(kind, original, known, ctx);
+        // Its home was resolved when the surrogate was made: the model may name the home alone.
+        const home = kind === 'project-path' || kind === 'home-path' ? homePrefix(original) : undefined;
+        if (home !== undefined && home !== original) await this.surrogate('home-path', home, ctx, secret);
       }
       return known;
     }

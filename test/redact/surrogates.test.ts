@@ -67,6 +67,18 @@ describe('Surrogates', () => {
     assert.ok(differs >= 3, 'another key gives other surrogates');
   });
 
+  it('puts back the home of a project path in every request, not only the one that made it', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    for (const turn of [1, 2, 3]) {
+      const c = ctx();
+      const project = await s.surrogate('project-path', '/home/kate/src/ledger-ui', c);
+      assert.match(project, /^\/home\/user\/project-\d+$/);
+      // The model names the home alone ("your ~/.bashrc is /home/user/.bashrc"), or flattened.
+      assert.equal(c.entries.get('/home/user')?.original, '/home/kate', `turn ${turn}`);
+      assert.equal(c.entries.get('-home-user')?.original, '-home-kate', `turn ${turn}`);
+    }
+  });
+
   it('keeps the shape of each kind', async () => {
     const s = new Surrogates(KEY, new MemoryVault());
     const c = ctx();
