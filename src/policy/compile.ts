@@ -17,6 +17,7 @@ import type { Category, Finding, ValueKind } from '../detect/types.js';
 import type { Role } from '../dialects/types.js';
 import type { Provider } from '../errors.js';
 import { deepFreeze } from '../config/yaml-zod.js';
+import { isRestorable } from '../redact/generate.js';
 import { BASE_ACTIONS } from './default.js';
 import { globToRegExp } from './glob.js';
 import { reduceUserAgent } from './user-agent.js';
@@ -106,8 +107,6 @@ function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
       (t) => `${prefix(t.label)}roles.${f.role}.${f.category}`,
     ],
     [(t) => t.role.get(f.role), (t) => `${prefix(t.label)}roles.${f.role}`],
-    [(t) => t.categories.get(f.category), (t) => `${prefix(t.label)}categories.${f.category}`],
-    [(t) => t.default, (t) => `${prefix(t.label)}default`],
   ];
   for (const [get, name] of levels) {
     for (const t of tables) {
@@ -115,7 +114,34 @@ function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
       if (action !== undefined) return { action, because: name(t) };
     }
   }
+  if (keptInContent(f)) return { action: 'audit', because: KEPT_IN_CONTENT };
+  for (const t of tables) {
+    const action = t.categories.get(f.category);
+    if (action !== undefined) return { action, because: `${prefix(t.label)}categories.${f.category}` };
+  }
+  for (const t of tables)
+    if (t.default !== undefined) return { action: t.default, because: `${prefix(t.label)}default` };
   return { action: 'audit', because: 'default' };
+}
+
+/**
+ * Roles that carry what files hold and what the assistant wrote: a file's text read by a tool,
+ * tool-call inputs (the Write and Edit calls that change files) and earlier answers.
+ */
+const CONTENT_ROLES: ReadonlySet<Role> = new Set<Role>(['tool_result', 'tool_use', 'assistant']);
+
+export const KEPT_IN_CONTENT = 'built-in: kept in file contents (set roles or kinds to change)';
+
+/**
+ * A value that is replaced but never put back (a time zone by `UTC`, a locale by `en_US`, a
+ * runtime version by its major, a dumped variable by nothing) describes the machine in a system
+ * prompt or a header; inside a file it is the file's content, and the model that saw the stand-in
+ * would write it back: a Dockerfile's `TZ=Europe/Berlin` would come back as `TZ=UTC`. Where
+ * files are carried such values are recorded and sent as they are, unless a rule, kind or role
+ * entry of the policy says otherwise; the category's action still applies everywhere else.
+ */
+function keptInContent(f: DecisionInput): boolean {
+  return CONTENT_ROLES.has(f.role) && !isRestorable(f.kind) && f.kind !== 'hidden-unicode';
 }
 
 const CACHE_LIMIT = 1024;

@@ -199,6 +199,31 @@ describe('policy inspector', () => {
     );
   });
 
+  it('leaves a file that the assistant read as it is where a stand-in could not be put back', async () => {
+    const body = conversation(1);
+    const dockerfile = 'FROM node:20\nENV TZ=Europe/Berlin LANG=de_DE.UTF-8\nWORKDIR /home/alice/acme-api';
+    (body.messages as unknown[]).push(
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { file_path: 'Dockerfile' } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: dockerfile }] },
+    );
+    const r = forwarded(await inspect(body));
+    const messages = (r.body as { messages: { content: unknown }[] }).messages;
+    const file = JSON.stringify(messages[2]?.content);
+    assert.match(file, /ENV TZ=Europe\/Berlin LANG=de_DE\.UTF-8/, 'kept in the file');
+    assert.ok(!file.includes('/home/alice'), 'a path is still replaced: it is put back in answers');
+    const system = JSON.stringify((r.body as { system: unknown }).system);
+    assert.ok(!system.includes('Europe/Berlin'), "the system prompt's description of the machine is not");
+    assert.ok(
+      r.summary.findings.some(
+        (f) => f.finding.kind === 'timezone' && f.finding.role === 'tool_result' && f.action === 'audit',
+      ),
+      'recorded',
+    );
+  });
+
   it('replaces a git remote organisation and a cloud project id with names it puts back', async () => {
     const body = conversation(1);
     const shell =

@@ -12,7 +12,7 @@ import {
 } from '../../src/cli/commands/policy.js';
 import { ConfigError } from '../../src/config/yaml-zod.js';
 import type { DecisionInput } from '../../src/policy/compile.js';
-import { compilePolicy } from '../../src/policy/compile.js';
+import { compilePolicy, KEPT_IN_CONTENT } from '../../src/policy/compile.js';
 import { BASE_ACTIONS, DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
@@ -217,6 +217,46 @@ describe('compiled decisions', () => {
       because: 'categories.tracking',
     });
     assert.equal(mine.decide(f()).action, 'pseudonymize');
+  });
+
+  it('keeps values it could not put back where files are carried, unless an entry says otherwise', () => {
+    const builtIn = defaultPolicy().forRequest('anthropic', undefined);
+    const zone = (role: DecisionInput['role'], ruleId = 'env.timezone-iana') =>
+      builtIn.decide(f({ ruleId, kind: 'timezone', role }));
+    for (const role of ['tool_result', 'tool_use', 'assistant'] as const)
+      assert.deepEqual(zone(role), { action: 'audit', because: KEPT_IN_CONTENT }, role);
+    assert.equal(zone('tool_result', 'canary.timezone').action, 'audit', "the machine's own zone too");
+    for (const role of ['system', 'user', 'metadata', 'header'] as const)
+      assert.deepEqual(zone(role), { action: 'pseudonymize', because: 'categories.environment' }, role);
+    const deleted = builtIn.decide(f({ ruleId: 'env.env-variable', kind: 'text', role: 'tool_result' }));
+    assert.equal(deleted.action, 'audit');
+    // Values that are put back, and hidden characters, are handled as everywhere else.
+    assert.equal(builtIn.decide(f({ role: 'tool_result' })).action, 'pseudonymize');
+    assert.deepEqual(
+      builtIn.decide(
+        f({
+          ruleId: 'hidden.zero-width',
+          kind: 'hidden-unicode',
+          category: 'hidden-unicode',
+          role: 'tool_result',
+        }),
+      ),
+      { action: 'strip', because: 'categories.hidden-unicode' },
+    );
+    for (const [yaml, because] of [
+      ['roles: { tool_result: { environment: pseudonymize } }', 'roles.tool_result.environment'],
+      ['kinds: { timezone: pseudonymize }', 'kinds.timezone'],
+      ['rules: { "env.timezone-*": redact }', 'rules."env.timezone-*"'],
+    ]) {
+      const p = compilePolicy(parsePolicy(`${yaml}\n`, 'p.yaml'), 'p.yaml').forRequest(
+        'anthropic',
+        undefined,
+      );
+      assert.equal(
+        p.decide(f({ ruleId: 'env.timezone-iana', kind: 'timezone', role: 'tool_result' })).because,
+        because,
+      );
+    }
   });
 
   it('allow-lists values, drops headers by glob and reduces user agents', () => {
