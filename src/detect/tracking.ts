@@ -63,16 +63,27 @@ const SKIPPED_HEADERS = new Set([
   'idempotency-key',
   'x-stainless-retry-count',
   'x-stainless-timeout',
+  // Protocol flags (`interleaved-thinking-2025-05-14`): the same for every client of a version.
+  'anthropic-beta',
+  'anthropic-version',
+  'openai-beta',
 ]);
 
 /** UUIDs, hex of 16+ and base64url tokens of 20+ characters, standing alone. */
 const OPAQUE_ID =
   /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,128}|[A-Za-z0-9_-]{20,256})(?![A-Za-z0-9_-])/g;
 
+/**
+ * Words and numbers joined by dashes or underscores: names with dates and versions
+ * (`claude-haiku-4-5-20251001`, `context-management-2025-06-27`), which every installation
+ * sends alike. An id drawn at random mixes letters and digits within its parts.
+ */
+const READABLE_NAME = /^(?:[A-Za-z]+|\d+)(?:[-_](?:[A-Za-z]+|\d+))+$/;
+
 function isOpaque(id: string): boolean {
   if (/^[0-9a-f]{8}-/i.test(id)) return true;
   if (/^[0-9a-f]+$/i.test(id)) return /\d/.test(id) && /[a-f]/i.test(id);
-  return looksRandom(id, 20) && /\d/.test(id);
+  return looksRandom(id, 20) && /\d/.test(id) && !READABLE_NAME.test(id);
 }
 
 /** The place of an input: role, path with indices folded (messages.*.content), header name. */

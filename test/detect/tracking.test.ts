@@ -56,6 +56,29 @@ describe('persistent identifiers (memory)', () => {
     assert.ok(seen.every((s) => !s.includes('toolu_01A09q90qw90lq917835lq9')));
   });
 
+  it('leaves protocol flags and model names alone, however often they come', async () => {
+    const detector = createPersistentIdDetector({ tracker: new MemoryIdTracker(), key: 'k', threshold: 2 });
+    const flags = 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27';
+    const inputs: ScanInput[] = [
+      { path: ['headers', 'anthropic-beta'], role: 'header', header: 'anthropic-beta', text: flags },
+      // The same flags in a header of no known meaning, and model ids in the system prompt.
+      { path: ['headers', 'x-flags'], role: 'header', header: 'x-flags', text: flags },
+      {
+        path: ['system', 2, 'text'],
+        role: 'system',
+        text: "Haiku 4.5: 'claude-haiku-4-5-20251001', Sonnet: 'claude-sonnet-4-5-20250929'",
+      },
+      // A random id beside them is still reported.
+      { path: ['metadata', 'user_id'], role: 'metadata', text: 'user_8Fq2kLx9Rz3mWp7vTb4n' },
+    ];
+    for (let i = 0; i < 3; i++) await detector.scan(inputs);
+    const found = await detector.scan(inputs);
+    assert.deepEqual(
+      found.map((f) => inputs[f.input]!.text.slice(f.start, f.end)),
+      ['user_8Fq2kLx9Rz3mWp7vTb4n'],
+    );
+  });
+
   it('counts an id once per request however often it repeats', async () => {
     const tracker = new MemoryIdTracker();
     const detector = createPersistentIdDetector({ tracker, key: 'k', threshold: 2 });

@@ -122,6 +122,17 @@ describe('real CLIs under airlock run', () => {
           sim.received.some((q) => c.path.test(q.path)),
           `model call through the gateway: ${sim.received.map((q) => q.path).join(', ')}`,
         );
+        // The installation ids the CLIs keep in their folder are device ids: none may leave,
+        // from the first request on (a tracker that learns them after a few is too late).
+        const ids = [join(home, '.gemini', 'installation_id'), join(home, '.qwen', 'installation_id')]
+          .filter((f) => existsSync(f))
+          .map((f) => readFileSync(f, 'utf8').trim())
+          .filter((id) => id.length >= 8);
+        for (const q of sim.received)
+          for (const id of ids) {
+            assert.ok(!JSON.stringify(q.headers).includes(id), `installation id in the headers of ${q.path}`);
+            assert.ok(!q.body.includes(id), `installation id in the body of ${q.path}`);
+          }
         const events = readFileSync(join(dataDir, 'run.log'), 'utf8')
           .split('\n')
           .filter((l) => l.includes('"egress"'))

@@ -93,6 +93,8 @@ export const headerRules: readonly RuleDef[] = [
         'x-installation-id',
         'x-client-session-id',
         'x-stainless-session-id',
+        // Gemini CLI's installation id (~/.gemini/installation_id), on every request.
+        'x-gemini-api-privileged-user-id',
       ],
     },
     samples: { header: 'x-claude-code-session-id', tp: ['5b0e8a1c-3d2f-4e6a-9b7c-1d2e3f4a5b6c'], fp: [''] },
