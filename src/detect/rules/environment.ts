@@ -299,7 +299,7 @@ export const environmentRules: readonly RuleDef[] = [
       return (
         !TS_WORDS.has(v.toLowerCase()) &&
         !isPlaceholder(v) &&
-        !/^(?:127\.|localhost)/i.test(v) &&
+        !/^(?:127\.|localhost|0\.0\.0\.0$|::$|\[::\]$)/i.test(v) &&
         !/\.(?:example|test|invalid)$/i.test(v)
       );
     },
@@ -312,6 +312,7 @@ export const environmentRules: readonly RuleDef[] = [
       fp: [
         'hostname: string;',
         "hostname: 'localhost'",
+        'ENV HOSTNAME="0.0.0.0"',
         'const hostname = url.hostname;',
         'hostname: options.hostname,',
         '    hostname = ip\n',
@@ -1043,7 +1044,9 @@ export const environmentRules: readonly RuleDef[] = [
       !v.startsWith('$') &&
       !v.startsWith('%') &&
       !isPlaceholder(v) &&
-      !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v),
+      !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v) &&
+      // Listen addresses (`HOSTNAME=0.0.0.0 node server.js`) and loopback name no machine.
+      !/^(?:localhost|127\.[\d.]+|0\.0\.0\.0|::1?|\[::1?\])$/i.test(v),
     samples: {
       tp: [
         ['HOSTNAME=wks-0231', 'wks-0231'],
@@ -1051,7 +1054,15 @@ export const environmentRules: readonly RuleDef[] = [
         ['USERPROFILE="C:\\Users\\kp"', 'C:\\Users\\kp'],
         ['TZ=Europe/Warsaw', 'Europe/Warsaw'],
       ],
-      fp: ['USER=$USER', 'HOME=%USERPROFILE%', 'process.env.USER', 'SHELL=/bin/bash', 'MY_USER=x'],
+      fp: [
+        'USER=$USER',
+        'HOME=%USERPROFILE%',
+        'process.env.USER',
+        'SHELL=/bin/bash',
+        'MY_USER=x',
+        '"start": "HOSTNAME=0.0.0.0 node server.js"',
+        'HOSTNAME=127.0.0.1',
+      ],
     },
   },
 ];
