@@ -416,11 +416,18 @@ export const secretRules: readonly RuleDef[] = [
       'HTTP Basic or Bearer credentials written out (Proxy-Authorization: Basic ..., Authorization: Basic ...).',
     keywords: ['authorization'],
     lookback: 6,
-    pattern: r`(?:Proxy-)?Authorization(?:\\?["'])?\s*:\s*(?:\\?["'])?(?<v>(?:Basic|Bearer|Negotiate|NTLM|Digest)\s+[A-Za-z0-9+/=._~-]{12,4096})`,
+    // The scheme stays outside the value: a stand-in must still read `Bearer <token>`.
+    pattern: r`(?:Proxy-)?Authorization(?:\\?["'])?\s*:\s*(?:\\?["'])?(?:Basic|Bearer|Negotiate|NTLM|Digest)\s+(?<v>[A-Za-z0-9+/=._~-]{12,4096})`,
     flags: 'i',
-    validate: (v) => !isPlaceholder(v.split(/\s+/)[1] ?? '') && looksRandom(v.split(/\s+/)[1] ?? '', 12),
+    validate: (v) => !isPlaceholder(v) && looksRandom(v, 12),
     samples: {
-      tp: [['Proxy-Authorization: Basic amRvZTpTM2NyM3QhMjAyNQ==', 'Basic amRvZTpTM2NyM3QhMjAyNQ==']],
+      tp: [
+        ['Proxy-Authorization: Basic amRvZTpTM2NyM3QhMjAyNQ==', 'amRvZTpTM2NyM3QhMjAyNQ=='],
+        [
+          'curl -H "Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543"',
+          '8f14e45fceea167a5a36dedd4bea2543',
+        ],
+      ],
       fp: ['Authorization: Bearer <token>', 'Authorization: Bearer ${TOKEN}'],
     },
   },
