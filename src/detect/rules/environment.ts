@@ -336,7 +336,11 @@ export const environmentRules: readonly RuleDef[] = [
       const labels = v.split('.');
       const host = labels.slice(0, -1).join('.');
       // Names every cloud VM or container shares say nothing about this machine.
-      if (/^(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal$/i.test(v))
+      if (
+        /^(?:(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal|kubernetes\.default\.svc\.cluster\.local|localhost\.localdomain)$/i.test(
+          v,
+        )
+      )
         return false;
       if (
         TS_WORDS.has(labels[0]!.toLowerCase()) ||
@@ -360,6 +364,8 @@ export const environmentRules: readonly RuleDef[] = [
       ],
       fp: [
         'curl http://metadata.google.internal/computeMetadata/v1/',
+        'https://kubernetes.default.svc.cluster.local:443/api',
+        '127.0.0.1 localhost localhost.localdomain',
         'this.internal = true',
         'window.localStorage',
         'return node.internal;',
