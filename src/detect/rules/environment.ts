@@ -111,7 +111,9 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'A Unix home directory (/home/<user>, /Users/<user>, /root), also JSON-escaped (\\/home\\/<user>).',
     keywords: ['/home/', '/users/', r`\\/home\\/`, r`\\/users\\/`, '/root'],
-    pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._-]{1,64})|root)(?![A-Za-z0-9._-])`,
+    // `/root` alone is as often a name (Codex calls its main agent `/root`) as root's home, which
+    // every machine has; a path below it is a home in use (this machine's own HOME: a canary).
+    pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._-]{1,64})|root(?=\\?/))(?![A-Za-z0-9._-])`,
     validate: homeOwnerIsPersonal,
     samples: {
       tp: [
@@ -127,6 +129,7 @@ export const environmentRules: readonly RuleDef[] = [
         'echo $HOME/home/',
         'path.join("/root2")',
         '/home/${USER}/x',
+        'You are `/root`, the primary agent',
       ],
     },
   },
