@@ -3,7 +3,8 @@
  * lookups. Precedence, first level that says something wins (docs/policy.md):
  *
  *   rules (exact id, then `*` globs in file order) > kinds > roles (role + category, then the
- *   role's single action) > categories > default
+ *   role's single action) > built in: values not put back are kept in file contents (see
+ *   keptInContent) > categories > default
  *
  * At each level the scopes matching the request (provider, client user agent), in file order,
  * are consulted before the base policy; a scope's `default` sits just above the base default.

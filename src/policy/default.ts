@@ -53,7 +53,9 @@ on_error: block
 #
 # Which action applies to a finding, first match wins:
 #   allow_values > rules > kinds > roles > categories
-# and at each level a matching entry of "scopes" comes before the base policy.
+# and at each level a matching entry of "scopes" comes before the base policy. Between roles
+# and categories, built in: values replaced but never put back (time zone, locale, versions)
+# are only recorded in tool_result, tool_use and assistant, where they are file contents.
 
 categories:
   # Home and project paths, user and host names, addresses, time zone, OS and runtime versions.

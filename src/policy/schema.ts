@@ -6,7 +6,7 @@
  *
  * Which action applies to a finding (first that says something wins; docs/policy.md):
  *   allow_values > rules (rule id, `*` globs) > kinds > roles (per category, then whole role)
- *   > categories.
+ *   > built in: values not put back are kept in file contents (compile.ts) > categories.
  * A matching `scopes` entry (by provider and client user agent) is consulted before the base
  * policy at each of those levels. `default` comes last, and so is never reached: every category
  * has an entry in the built-in table a file extends. It is still accepted, so that files
