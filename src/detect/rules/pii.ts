@@ -63,9 +63,11 @@ export const piiRules: readonly RuleDef[] = [
     keywords: ['[A-Za-z0-9._%+\\-]@'],
     pattern: r`[A-Za-z0-9._%+-](?<v>@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w.-]*@)(?![A-Za-z0-9-])`,
     extendLeft: { chars: '[A-Za-z0-9._%+-]', max: 64 },
-    validate: (v) => {
+    validate: (v, ctx) => {
       const [local, domain] = v.split('@') as [string, string];
       if (local.startsWith('.') || local.endsWith('.')) return false;
+      // A URL's user part (a Sentry DSN's key, `ftp://anonymous@host`) is no mailbox.
+      if (ctx.text.endsWith('://', ctx.start)) return false;
       if (/^(?:git|noreply|no-reply|user|username|you|your\.?name|name|email|someone|example)$/i.test(local))
         return false;
       return (
@@ -84,6 +86,7 @@ export const piiRules: readonly RuleDef[] = [
         'import x from "@types/node"',
         'git@github.com:org/repo',
         'logo@2x.png',
+        'SENTRY_DSN=https://3f2a9c1b7d5e4f60a1b2c3d4e5f60718@o123456.ingest.sentry.io/1234567',
       ],
     },
   },
