@@ -54,6 +54,14 @@ export const ERRORS = {
     kind: 'invalid_request',
     message: 'Request body is not valid JSON ({detail}). Airlock must read the body to inspect it.',
   },
+  AIRLOCK_TOO_DEEP: {
+    status: 400,
+    kind: 'invalid_request',
+    final: true,
+    message:
+      'Request body nests deeper than Airlock inspects ({detail}). Send the value flatter (a tool ' +
+      'schema or tool input this deep is most likely a bug in the client).',
+  },
   AIRLOCK_WEBSOCKET_UNSUPPORTED: {
     status: 400,
     kind: 'invalid_request',

@@ -100,3 +100,14 @@ export function renameAtOwn(body: unknown, path: JsonPath, from: string, to: str
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new JsonPathError(path);
   renameMember(obj as Record<string, unknown>, from, to);
 }
+
+/** `messages[3].content[0].text`, for messages (a key that is no identifier is quoted). */
+export function formatPath(path: JsonPath): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else
+      out += /^[A-Za-z_$][\w$]*$/.test(key) ? `${out === '' ? '' : '.'}${key}` : `[${JSON.stringify(key)}]`;
+  }
+  return out === '' ? '(body)' : out;
+}

@@ -2,7 +2,8 @@
  * Small helpers the dialects share to find text in request bodies and answers without throwing
  * on odd shapes: anything that is not the expected type is skipped.
  */
-import { getAt, renameMember } from './json-path.js';
+import { AirlockError } from '../errors.js';
+import { formatPath, getAt, renameMember } from './json-path.js';
 import type { AnswerField, JsonPath, Role, Segment } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -62,6 +63,21 @@ const PLAIN_NAME = /^[A-Za-z_$][\w$-]{0,39}$/;
 interface PathNode {
   up: PathNode | undefined;
   key: string | number;
+  depth: number;
+}
+
+/**
+ * How deep a value addLeaves walks may nest. Every leaf carries its whole path, so a value
+ * nested n deep costs n² (40,000 levels in 240 KB ran the gateway out of memory); no tool schema
+ * or tool input a model provider accepts comes near this.
+ */
+export const MAX_NESTING = 512;
+
+function child_(up: PathNode | undefined, key: string | number, base: JsonPath): PathNode {
+  const depth = (up?.depth ?? 0) + 1;
+  if (depth > MAX_NESTING)
+    throw new AirlockError('AIRLOCK_TOO_DEEP', `${MAX_NESTING} levels under ${formatPath(base)}`);
+  return { up, key, depth };
 }
 
 function toPath(base: JsonPath, node: PathNode | undefined): JsonPath {
@@ -105,7 +121,7 @@ export function addLeaves(
         const child: unknown = node[i];
         if (child !== null && (typeof child === 'string' || typeof child === 'object')) {
           values.push(child);
-          at.push({ up: here, key: i });
+          at.push(child_(here, i, path));
         }
       }
     } else if (node !== null && typeof node === 'object') {
@@ -124,7 +140,7 @@ export function addLeaves(
         // A schema property may itself be named "type": only skip structural scalar values.
         if (skipKeys?.has(key) && !isObject(child)) continue;
         values.push(child);
-        at.push({ up: here, key });
+        at.push(child_(here, key, path));
       }
     }
   }

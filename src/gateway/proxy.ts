@@ -276,6 +276,9 @@ async function handle(scope: ExchangeScope): Promise<void> {
           })
         : (pending as InspectResult);
   } catch (err) {
+    // A request the inspector refuses as malformed (AIRLOCK_TOO_DEEP) is the client's to fix,
+    // whatever on_error says: inspection did not fail, the body cannot be inspected.
+    if (err instanceof AirlockError) throw err;
     ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'inspection failed');
     if (ctx.onInspectError === 'block')
       throw new AirlockError('AIRLOCK_INSPECTION_FAILED', (err as Error).message);

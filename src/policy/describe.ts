@@ -4,7 +4,8 @@
  * found, where, which policy entry decided, and what to change to allow it.
  */
 import type { Finding, ScanInput } from '../detect/types.js';
-import type { JsonPath, Role } from '../dialects/types.js';
+import { formatPath } from '../dialects/json-path.js';
+import type { Role } from '../dialects/types.js';
 import type { Decision } from './compile.js';
 import { BUILT_IN_POLICY_SOURCE } from './default.js';
 
@@ -18,17 +19,6 @@ const ROLE_WORDS: Readonly<Record<Role, string>> = {
   metadata: 'the request metadata',
   header: 'a request header',
 };
-
-/** `messages[3].content[0].text` */
-export function formatPath(path: JsonPath): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else
-      out += /^[A-Za-z_$][\w$]*$/.test(key) ? `${out === '' ? '' : '.'}${key}` : `[${JSON.stringify(key)}]`;
-  }
-  return out === '' ? '(body)' : out;
-}
 
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {
   if (input.role === 'header') return `the request header ${input.header ?? '(unknown)'}`;
