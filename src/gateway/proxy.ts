@@ -455,6 +455,11 @@ interface AnswerTransform {
   push(chunk: Buffer): Buffer;
   /** What is still held when the answer is complete. */
   end(): Buffer;
+  /**
+   * What is held when the answer broke off, as whole events a client can still read (an event
+   * cut in half is not one); absent where nothing readable can follow a break.
+   */
+  abort?(): Buffer;
 }
 
 /** An SSE answer through the restorer, event by event. */
@@ -463,6 +468,7 @@ function sseRestoring(stream: StreamRestorer): AnswerTransform {
   return {
     push: (chunk) => Buffer.concat(parser.push(chunk).map((ev) => stream.event(ev))),
     end: () => Buffer.concat([...parser.end().map((ev) => stream.event(ev)), stream.end()]),
+    abort: () => stream.end(),
   };
 }
 
@@ -856,14 +862,31 @@ class Relay implements Dispatcher.DispatchHandler {
     ex.decision = 'error';
     ex.errorCode = error.code;
     this.ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');
+    // Text the restorer held back (a surrogate that could still have grown) arrived before the
+    // break: the client gets it, restored, before the error, as it would without the gateway.
+    const held = this.heldAtBreak();
     this.settle(this.statusCode, () => {
       if (this.sse && !res.destroyed) {
-        res.end(streamErrorEvent(this.provider, error));
+        const end = streamErrorEvent(this.provider, error);
+        ex.bytesOut += held.length;
+        res.end(held.length > 0 ? Buffer.concat([held, end]) : end);
       } else {
         res.destroy(error);
       }
       this.resolve();
     });
+  }
+
+  private heldAtBreak(): Buffer {
+    const { transform } = this;
+    this.transform = undefined;
+    if (!this.sse || transform?.abort === undefined) return Buffer.alloc(0);
+    try {
+      return transform.abort();
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, requestId: this.ex.id }, 'held text not restorable');
+      return Buffer.alloc(0);
+    }
   }
 
   /** The client went away: nothing more to send; the upstream is aborted by `gone`. */

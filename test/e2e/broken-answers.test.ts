@@ -140,3 +140,61 @@ describe('an answer to restore larger than limits.max_answer', () => {
     assert.equal(stack.sim.received.length, 1);
   });
 });
+
+describe('a streamed answer that the upstream breaks off', () => {
+  let stack: AirlockStack;
+  before(async () => {
+    // The answer's last delta ends with the home's surrogate, which the restorer holds back (the
+    // next character could make it part of a longer word); then the connection drops.
+    const reply = [{ text: 'It is ' }, { text: { fromRequest: 'project is at (/home/[a-z]+)' } }];
+    stack = await startAirlockStack({
+      script: {
+        routes: [
+          { when: { model: 'claude-drop' }, script: { reply, dropAfterEvents: 6 } },
+          { when: { model: 'gpt-drop' }, script: { reply, dropAfterEvents: 4 } },
+        ],
+        otherwise: { reply },
+      },
+    });
+  });
+  after(() => stack.close());
+
+  async function events(res: Response): Promise<{ event?: string; data: Record<string, unknown> }[]> {
+    return (await res.text())
+      .split('\n\n')
+      .filter((block) => block.includes('data: {'))
+      .map((block) => ({
+        event: /^event: (.+)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.+)$/m.exec(block)![1]!) as Record<string, unknown>,
+      }));
+  }
+
+  test('Anthropic: the held text arrives restored, then the error event', async () => {
+    const res = await post(stack, '/anthropic/v1/messages', {
+      ...anthropicBody('claude-drop'),
+      stream: true,
+    });
+    assert.equal(res.status, 200);
+    const got = await events(res);
+    const text = got.map((e) => (e.data.delta as { text?: string } | undefined)?.text ?? '').join('');
+    assert.equal(text, 'It is /home/alice');
+    assert.equal(got.at(-1)?.event, 'error');
+  });
+
+  test('OpenAI: the same', async () => {
+    const res = await post(stack, '/openai/v1/chat/completions', {
+      model: 'gpt-drop',
+      stream: true,
+      messages: [{ role: 'user', content: PROMPT }],
+    });
+    assert.equal(res.status, 200);
+    const got = await events(res);
+    const text = got
+      .map(
+        (e) => (e.data.choices as { delta?: { content?: string } }[] | undefined)?.[0]?.delta?.content ?? '',
+      )
+      .join('');
+    assert.equal(text, 'It is /home/alice');
+    assert.ok('error' in got.at(-1)!.data, JSON.stringify(got.at(-1)));
+  });
+});
