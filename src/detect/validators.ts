@@ -193,3 +193,37 @@ export function macIsReportable(value: string): boolean {
 export function before(text: string, start: number, width: number): string {
   return text.slice(Math.max(0, start - width), start).toLowerCase();
 }
+
+/**
+ * The text a standard, padded base64 value decodes to, when it is printable UTF-8 (tabs and line
+ * breaks allowed, no other control character); undefined otherwise.
+ */
+export function base64Text(value: string): string | undefined {
+  if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  if (text.length === 0 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.test(text))
+    return undefined;
+  return text;
+}
+
+/** Base64 of `user:password` (HTTP Basic, npm `_auth`, Docker `auths`), the password no placeholder. */
+export function isBase64Credentials(value: string): boolean {
+  const text = base64Text(value);
+  const m = text === undefined ? null : /^([^:\s]{1,256}):([^\r\n]{1,256})$/.exec(text);
+  return m !== null && !isPlaceholder(m[2] ?? '') && !/^(?:\*+|x+|\$\{[^}]*\}|\$\w+)$/i.test(m[2] ?? '');
+}
+
+/**
+ * A base64 run that decodes to a PEM private key (`-----BEGIN ... PRIVATE KEY-----` and a body of
+ * at least 64 base64 characters, no `...` or `<placeholder>`): kubeconfig `client-key-data`,
+ * Kubernetes secrets, keys pasted as one base64 line.
+ */
+export function isBase64PemPrivateKey(value: string): boolean {
+  const run = /^[A-Za-z0-9+/]+/.exec(value)?.[0] ?? '';
+  const text = Buffer.from(run.slice(0, run.length - (run.length % 4)), 'base64').toString('latin1');
+  const header = /^-----BEGIN [A-Z0-9 _-]{0,40}PRIVATE KEY(?: BLOCK)?-----/.exec(text);
+  if (!header) return false;
+  const body = text.slice(header[0].length, header[0].length + 600);
+  return (body.match(/[A-Za-z0-9+/]/g) ?? []).length >= 64 && !/\.\.\.|<[^>]*>/.test(body);
+}

@@ -79,12 +79,39 @@ const SECRET_PREFIXES = [
   'ASIA',
   'AIza',
   'hf_',
+  // PyPI / TestPyPI tokens: the macaroon's location (pypi.org, test.pypi.org) stays readable.
+  'pypi-AgEIcHlwaS5vcmc',
+  'pypi-AgENdGVzdC5weXBpLm9yZw',
+  'pypi-AgEI',
+  'pypi-AgEN',
 ];
+
+/** Base64 of `-----BEGIN` (a PEM block encoded whole: kubeconfig client-key-data). */
+const BASE64_PEM = 'LS0tLS1CRUdJTi';
+
+/**
+ * A base64-encoded PEM block stays one: the decoded header and footer lines are kept, the rest of
+ * the decoded text is reshaped and encoded again (same length, same padding). A run that is not
+ * whole base64 keeps its encoded `-----BEGIN` prefix only.
+ */
+function base64PemShape(value: string, bytes: ByteSource): string {
+  if (value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    const shaped = decoded
+      .split(/(-----(?:BEGIN|END) [A-Z0-9 _-]+-----)/)
+      .map((part, i) => (i % 2 === 1 ? part : reshape(part, bytes)))
+      .join('');
+    const encoded = Buffer.from(shaped, 'latin1').toString('base64');
+    if (encoded.length === value.length) return encoded;
+  }
+  return BASE64_PEM + reshape(value.slice(BASE64_PEM.length), bytes);
+}
 
 export function secretShape(value: string, bytes: ByteSource): string {
   if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value)) return jwtShape(value, bytes);
   const pem = /^(-----BEGIN [A-Z0-9 ]+-----)([\s\S]*?)(-----END [A-Z0-9 ]+-----)$/.exec(value);
   if (pem) return `${pem[1]}${reshape(pem[2] ?? '', bytes)}${pem[3]}`;
+  if (value.startsWith(BASE64_PEM) && value.length > 64) return base64PemShape(value, bytes);
   const prefix = SECRET_PREFIXES.find((p) => value.startsWith(p) && value.length > p.length) ?? '';
   return prefix + reshape(value.slice(prefix.length), bytes);
 }

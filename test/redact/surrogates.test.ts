@@ -108,6 +108,18 @@ describe('Surrogates', () => {
     assert.match(await s.surrogate('aws-access-key', 'AKIAIOSFODNN7EXAMPLE', c), /^AKIA[A-Z0-9]{16}$/);
     const ghp = `ghp_${'aB3'.repeat(12)}`;
     assert.match(await s.surrogate('github-token', ghp, c), /^ghp_[A-Za-z0-9]{36}$/);
+    // A PyPI token keeps the macaroon's readable location; a base64 PEM key stays a PEM key.
+    const pypi = `pypi-AgEIcHlwaS5vcmc${'Q2x4'.repeat(20)}`;
+    const pypiStand = await s.surrogate('token', pypi, c);
+    assert.ok(pypiStand.startsWith('pypi-AgEIcHlwaS5vcmc') && pypiStand !== pypi, pypiStand);
+    assert.equal(pypiStand.length, pypi.length);
+    const pem = `-----BEGIN RSA PRIVATE KEY-----\n${'MIIEowIBAAKCAQEAx3'.repeat(8)}\n-----END RSA PRIVATE KEY-----\n`;
+    const b64 = Buffer.from(pem).toString('base64');
+    const b64Stand = await s.surrogate('private-key', b64, c);
+    assert.notEqual(b64Stand, b64);
+    assert.equal(b64Stand.length, b64.length);
+    const decoded = Buffer.from(b64Stand, 'base64').toString('latin1');
+    assert.match(decoded, /^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+\n-----END RSA PRIVATE KEY-----\n$/);
     assert.match(
       await s.surrogate('anthropic-key', `sk-ant-api03-${'x'.repeat(90)}AA`, c),
       /^sk-ant-api03-[a-z]{90}[A-Z]{2}$/,

@@ -4,13 +4,26 @@
  * that looks random. Published example values are never findings.
  */
 import type { RuleDef } from '../rule-types.js';
-import { isPlaceholder, KNOWN_EXAMPLES, looksRandom } from '../validators.js';
+import {
+  base64Text,
+  charClasses,
+  isBase64Credentials,
+  isBase64PemPrivateKey,
+  isPlaceholder,
+  KNOWN_EXAMPLES,
+  looksRandom,
+} from '../validators.js';
 
 const r = String.raw;
 
 // Sample values are assembled at load so that no complete key-shaped literal sits in the source.
 const rep = (s: string, n: number): string => s.repeat(Math.ceil(n / s.length)).slice(0, n);
 const B62 = 'q7Zk2LmX9vTb4RcW8nYp3HsJ6fGd1AeQ5uKo0iVxB';
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+const pem = (label: string, lead: string, lines: number): string =>
+  `-----BEGIN ${label}-----\n` +
+  rep(lead + B62, 64 * lines).replace(/(.{64})/g, '$1\n') +
+  `-----END ${label}-----\n`;
 
 export const secretRules: readonly RuleDef[] = [
   {
@@ -180,6 +193,61 @@ export const secretRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'secret.discord-webhook',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'token',
+    description:
+      'The token of a Discord webhook URL (discord.com/api/webhooks/<id>/<token>): the host, path and id stay.',
+    keywords: ['discord.com/api/', 'discordapp.com/api/'],
+    pattern: r`(?<![\w-])discord(?:app)?\.com/api/(?:v\d{1,2}/)?webhooks/\d{17,20}/(?<v>[A-Za-z0-9_-]{60,100})(?![\w-])`,
+    validate: (v) => !/x{10}|X{10}/.test(v) && !isPlaceholder(v) && looksRandom(v, 60),
+    samples: {
+      tp: [
+        [
+          'DISCORD_WEBHOOK=https://discord.com/api/webhooks/123456789012345678/' + rep(B62 + '_-', 68),
+          rep(B62 + '_-', 68),
+        ],
+        [
+          'curl -X POST https://discordapp.com/api/webhooks/987654321098765432/' +
+            rep('Ab-' + B62, 68) +
+            ' -d @msg.json',
+          rep('Ab-' + B62, 68),
+        ],
+      ],
+      fp: [
+        'https://discord.com/api/webhooks/123456789012345678/' + 'x'.repeat(68),
+        'https://discord.com/api/webhooks/{webhook.id}/{webhook.token}',
+        'https://discord.com/api/webhooks/123456789012345678/short-token',
+      ],
+    },
+  },
+  {
+    id: 'secret.pypi-token',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'token',
+    description:
+      'A PyPI or TestPyPI API token (pypi-AgEI... / pypi-AgEN...: a base64url macaroon for pypi.org or test.pypi.org).',
+    keywords: ['pypi-agei', 'pypi-agen'],
+    pattern: r`(?<![\w-])pypi-AgE[IN][A-Za-z0-9_-]{50,500}(?![\w-])`,
+    validate: (v) => !/x{10}/i.test(v) && looksRandom(v.slice(9), 40),
+    samples: {
+      tp: [
+        'password = pypi-AgEIcHlwaS5vcmc' + rep('CJDU' + B62 + '_-', 160),
+        [
+          'TWINE_PASSWORD="pypi-AgENdGVzdC5weXBpLm9yZw' + rep(B62, 120) + '"',
+          'pypi-AgENdGVzdC5weXBpLm9yZw' + rep(B62, 120),
+        ],
+      ],
+      fp: [
+        'pypi-AgEIcHlwaS5vcmc' + 'X'.repeat(60),
+        'pypi-AgEIcHlwaS5vcmc...',
+        'pip install pypi-agent-tools',
+      ],
+    },
+  },
+  {
     id: 'secret.stripe-key',
     category: 'secret',
     severity: 'critical',
@@ -216,6 +284,44 @@ export const secretRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'secret.npmrc-auth',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'password',
+    description:
+      'An .npmrc _auth (base64 of user:password) or _password (base64 of a password) line, global or per registry (//host/:_auth=).',
+    keywords: ['_auth', '_password'],
+    pattern: r`(?<=(?:^|[\r\n:]|\\n)[ \t]{0,40})_(?:auth|password)[ \t]*=[ \t]*(?<v>[A-Za-z0-9+/]{4,1000}={0,2})(?=[\s"']|\\[nr]|$)`,
+    validate: (v, ctx) => {
+      if (ctx.text.startsWith('_auth', ctx.matchStart)) return isBase64Credentials(v);
+      const password = base64Text(v);
+      return (
+        password !== undefined && password.length >= 4 && !/\s/.test(password) && !isPlaceholder(password)
+      );
+    },
+    samples: {
+      tp: [
+        ['//registry.npmjs.org/:_auth=' + b64('dave:S3cretPass2024!'), b64('dave:S3cretPass2024!')],
+        [
+          '//registry.example.com/:username=dave\n//registry.example.com/:_password=' + b64('S3cretPass'),
+          b64('S3cretPass'),
+        ],
+        [
+          'registry=https://npm.acme.lan/\n_auth = ' + b64('ci-bot:Xk29!fq7Lm') + '\nalways-auth=true',
+          b64('ci-bot:Xk29!fq7Lm'),
+        ],
+      ],
+      fp: [
+        '//registry.npmjs.org/:_auth=${NPM_AUTH}',
+        '//registry.npmjs.org/:_auth=' + b64('user:password'),
+        '//registry.npmjs.org/:_password=' + b64('changeme'),
+        '    self._password = password',
+        '_auth = True',
+        '_password = hash_pw(raw)',
+      ],
+    },
+  },
+  {
     id: 'secret.private-key',
     category: 'secret',
     severity: 'critical',
@@ -246,6 +352,42 @@ export const secretRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'secret.private-key-base64',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'private-key',
+    description:
+      'A PEM private key encoded as one base64 run (kubeconfig client-key-data, Kubernetes secrets, "private_key": "LS0tLS1CRUdJTi..."): it decodes to a PRIVATE KEY block.',
+    keywords: ['ls0tls1crudjti'],
+    pattern: r`(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi[A-Za-z0-9+/]{100,40000}={0,2}`,
+    validate: (v) => isBase64PemPrivateKey(v),
+    samples: {
+      tp: [
+        [
+          '    client-key-data: ' + b64(pem('RSA PRIVATE KEY', 'MIIEpAIBAAKCAQEA', 6)),
+          b64(pem('RSA PRIVATE KEY', 'MIIEpAIBAAKCAQEA', 6)),
+        ],
+        [
+          '{"private_key": "' + b64(pem('OPENSSH PRIVATE KEY', 'b3BlbnNzaC1rZXk', 4)) + '"}',
+          b64(pem('OPENSSH PRIVATE KEY', 'b3BlbnNzaC1rZXk', 4)),
+        ],
+      ],
+      fp: [
+        '    certificate-authority-data: ' + b64(pem('CERTIFICATE', 'MIIC5zCCAc+gAwIBAgIBADAN', 6)),
+        'client-key-data: ' +
+          b64('-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n') +
+          'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        'client-key-data: ' +
+          b64(
+            '-----BEGIN RSA PRIVATE KEY-----\n<your key here>\n-----END RSA PRIVATE KEY-----\n' +
+              'z'.repeat(64),
+          ),
+        b64(pem('PUBLIC KEY', 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A', 5)),
+        'echo LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ== | base64 -d',
+      ],
+    },
+  },
+  {
     id: 'secret.jwt',
     category: 'secret',
     severity: 'high',
@@ -267,22 +409,33 @@ export const secretRules: readonly RuleDef[] = [
     severity: 'critical',
     kind: 'password',
     description:
-      'A password inside a URL (scheme://user:password@host): database connection strings, proxy URLs, git remotes.',
+      'A password inside a URL (scheme://user:password@host, or scheme://:password@host with no user name): database connection strings, proxy URLs, git remotes.',
     keywords: ['://'],
-    pattern: r`(?<=[A-Za-z][A-Za-z0-9+.-]{0,20})://[^:/\s"'<>@\\]{1,128}:(?<v>[^@/\s"'<>\\]{1,256})@[A-Za-z0-9\[]`,
-    validate: (v) =>
+    pattern: r`(?<=[A-Za-z][A-Za-z0-9+.-]{0,20})://[^:/\s"'<>@\\]{0,128}:(?<v>[^@/\s"'<>\\]{1,256})@[A-Za-z0-9\[]`,
+    validate: (v, ctx) =>
       !isPlaceholder(v) &&
-      !/^(?:pass(?:word)?|pwd|secret|\*+|x+|\$\w+|\$\{[^}]*\}|<[^>]*>|%[^%]*%|:?\d{1,5})$/i.test(v),
+      !/^(?:pass(?:word)?|pwd|secret|\*+|x+|\$\w+|\$\{[^}]*\}|<[^>]*>|%[^%]*%|:?\d{1,5})$/i.test(v) &&
+      // No user name (redis://:password@host): documentation writes a name there
+      // (redis://:authpassword@..., dotenv://:key_1234@...), so the value must not be one.
+      (ctx.text.slice(ctx.start - 4, ctx.start) !== '://:' ||
+        (!/pass|pwd|secret|key|token|auth/i.test(v) && !/^\d+$/.test(v))),
     samples: {
       tp: [
         ['DATABASE_URL=postgres://billing:Tr0ub4dor-x91@db.acme.lan:5432/app', 'Tr0ub4dor-x91'],
         ['https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', 'S3cr3t!'],
+        ['REDIS_URL=redis://:hunter2hunter2@redis:6379/0', 'hunter2hunter2'],
       ],
       fp: [
         'postgres://user:password@localhost/db',
         'https://github.com/a/b',
         'mongodb://${USER}:${PASS}@host',
         'http://host:8080/x@y',
+        'redis://:password@localhost:6379/0',
+        'new Redis("redis://:authpassword@127.0.0.1:6380/4")',
+        'in valid uri format like dotenv://:key_1234@dotenvx.com/vault/.env.vault',
+        'redis://:${REDIS_PASSWORD}@redis:6379/0',
+        'redis://:@localhost:6379',
+        'http://:8080@host',
       ],
     },
   },
@@ -404,6 +557,106 @@ export const secretRules: readonly RuleDef[] = [
         "password: 'password'",
         'secretKey = "abcdefghijklmnop"',
         "const tokenType = 'bearer-token-default'",
+      ],
+    },
+  },
+  {
+    id: 'secret.password-unquoted',
+    category: 'secret',
+    severity: 'high',
+    kind: 'password',
+    description:
+      'An unquoted password on its own config line (INI, YAML, .properties, .pypirc: password = ..., db.password=...), the value alone on the line and secret-looking (not a variable, call, identifier or path).',
+    keywords: ['password', 'passwd', 'passphrase'],
+    // The key starts its line (after indentation or a YAML `- `); a dotted or underscored prefix
+    // (spring.datasource., DB_) sits in the lookbehind so that the keyword starts the match.
+    pattern: r`(?<=(?:^|[\r\n]|\\n)[ \t]{0,40}(?:-[ \t]{1,4})?(?:[A-Za-z0-9_.-]{0,60}[._-])?)(?:password|passwd|passphrase)[ \t]*[:=][ \t]*(?<v>[^\s"'\x60\\]{6,200})(?=[ \t]*(?:[\r\n]|\\[nr]|$)|[ \t]+#)`,
+    flags: 'i',
+    deny: KNOWN_EXAMPLES,
+    validate: (v) =>
+      !isPlaceholder(v) &&
+      // Variables, templates, YAML tags/anchors/aliases/block scalars, paths, operators.
+      !/^[$%<>{[(&*!@~/.=|?:+]/.test(v) &&
+      // Calls, indexing, URLs, member access (->, ::), code ending in a comma or semicolon.
+      !/[()[\]{}]|:\/\/|->|::|[,;]$/.test(v) &&
+      // Dotted identifiers (settings.DB_PASSWORD) and constant names (DB_PASSWORD_2).
+      !/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(v) &&
+      !/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v) &&
+      // snake_case names (new_password1), names that say what they hold, generic types (Secret<String>).
+      !/^[a-z]+(?:_[a-z0-9]+)+$/.test(v) &&
+      !(/^\w+$/.test(v) && /pass|pwd|secret|token|key|cred/i.test(v)) &&
+      !/<.*>/.test(v) &&
+      (charClasses(v) >= 3 || looksRandom(v, 12)),
+    samples: {
+      tp: [
+        ['[server]\npassword = Sup3r$ecretPw\n', 'Sup3r$ecretPw'],
+        ['db:\n  user: app\n  password: Sup3r$ecretPw', 'Sup3r$ecretPw'],
+        ['db.url=jdbc:postgresql://db:5432/app\ndb.password=Sup3r$ecretPw\n', 'Sup3r$ecretPw'],
+        ['[pypi]\nusername = dave\npassword = Tr0ub4dor&3  # prod\n', 'Tr0ub4dor&3'],
+        ['spring.datasource.password: 8f14e45fceea167a5a36dedd4bea2543', '8f14e45fceea167a5a36dedd4bea2543'],
+      ],
+      fp: [
+        'password = getPassword()',
+        '  password: string',
+        '  password: string;',
+        'password = ""',
+        'password: ${DB_PASSWORD}',
+        'password = os.environ["X"]',
+        'password=',
+        'password: <your-password>',
+        'password = None',
+        'password: true',
+        'password_field = models.CharField(max_length=128)',
+        '# password = example',
+        '    password=password,',
+        '    password=settings.DB_PASSWORD',
+        '  password: this.password,',
+        'password = hashed_password',
+        'password: DB_PASSWORD_2',
+        'password := os.Getenv("PW")',
+        'password: !vault |',
+        'password: /run/secrets/db_password',
+        'password = changeme',
+        'password: ********',
+        'const password = "Sup3r$ecretPw"',
+        'password: Optional[str] = None',
+        'password: Secret<String>',
+        'password = new_password1',
+        'password = userPassword2',
+      ],
+    },
+  },
+  {
+    id: 'secret.docker-auth',
+    category: 'secret',
+    severity: 'critical',
+    kind: 'password',
+    description: 'The "auth" member of a Docker config.json (auths): base64 of user:password or user:token.',
+    keywords: ['auth"', r`auth\\"`],
+    lookback: 2,
+    pattern: r`\\?"auth\\?"\s*:\s*\\?"(?<v>[A-Za-z0-9+/]{8,1000}={0,2})\\?"`,
+    validate: (v) => isBase64Credentials(v),
+    samples: {
+      tp: [
+        [
+          '{"auths":{"https://index.docker.io/v1/":{"auth":"' +
+            b64('dave:dckr_pat_abcdef1234567890') +
+            '"}}}',
+          b64('dave:dckr_pat_abcdef1234567890'),
+        ],
+        [
+          '{\n  "auths": {\n    "ghcr.io": {\n      "auth": "' +
+            b64('octo:ghp_' + rep(B62, 36)) +
+            '"\n    }\n  }\n}',
+          b64('octo:ghp_' + rep(B62, 36)),
+        ],
+      ],
+      fp: [
+        '{"auths":{"ghcr.io":{"auth":"' + b64('user:password') + '"}}}',
+        '{"auth": "bearer-token-default"}',
+        '{"auth": "' + b64('just-a-token-value') + '"}',
+        '{"oauth": "' + b64('dave:S3cr3tValue') + '"}',
+        '{"auth": true}',
       ],
     },
   },
