@@ -107,6 +107,20 @@ export const ERRORS = {
     message:
       'Airlock could not reach the upstream provider ({detail}). Check the network or the upstream URL in the Airlock config.',
   },
+  AIRLOCK_UPSTREAM_BROKE_OFF: {
+    status: 502,
+    kind: 'api_error',
+    message:
+      "The upstream provider's answer broke off before it was complete ({detail}). Retry; if it " +
+      'keeps happening, check the connection to the provider and any proxy on the way.',
+  },
+  AIRLOCK_UPSTREAM_BAD_ANSWER: {
+    status: 502,
+    kind: 'api_error',
+    message:
+      "The upstream provider's answer could not be decoded ({detail}): its bytes do not match its " +
+      'content-encoding. Retry; if it keeps happening, a proxy between Airlock and the provider may be altering answers.',
+  },
   AIRLOCK_UPSTREAM_TIMEOUT: {
     status: 504,
     kind: 'timeout',

@@ -691,7 +691,7 @@ class Relay implements Dispatcher.DispatchHandler {
     } else if (this.collected) {
       // Nothing of the answer went out yet: the client can still hear why, as before one started.
       this.done = true;
-      this.reject(upstreamError(err, `answer from ${this.origin}`));
+      this.reject(upstreamError(err, `answer from ${this.origin}`, true));
     } else {
       this.brokeOff(err);
     }
@@ -858,7 +858,7 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     // Headers are gone: end the stream the way the provider would, never with a 500.
-    const error = upstreamError(err, 'upstream answer');
+    const error = upstreamError(err, 'upstream answer', true);
     ex.decision = 'error';
     ex.errorCode = error.code;
     this.ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');

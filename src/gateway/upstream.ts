@@ -54,10 +54,19 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-/** An upstream request or answer that failed (unreachable, broke off, timed out), as the gateway reports it. */
-export function upstreamError(err: unknown, origin: string): AirlockError {
+/** zlib's and brotli's error codes: the answer's bytes are not in its content-encoding. */
+const DECODE_ERROR = /^(?:Z_|ERR__)/;
+
+/**
+ * An upstream request or answer that failed, as the gateway reports it: not reached (no answer
+ * began), timed out, an answer whose bytes do not decode, or one that broke off. `answered`: the
+ * answer's status and headers had arrived, so the upstream was reached.
+ */
+export function upstreamError(err: unknown, origin: string, answered = false): AirlockError {
   const code = (err as { code?: string }).code ?? '';
   const reason = `${origin}: ${code || (err as Error).message}`;
   if (TIMEOUT_CODES.has(code)) return new AirlockError('AIRLOCK_UPSTREAM_TIMEOUT', reason, { cause: err });
-  return new AirlockError('AIRLOCK_UPSTREAM_UNREACHABLE', reason, { cause: err });
+  if (!answered) return new AirlockError('AIRLOCK_UPSTREAM_UNREACHABLE', reason, { cause: err });
+  if (DECODE_ERROR.test(code)) return new AirlockError('AIRLOCK_UPSTREAM_BAD_ANSWER', reason, { cause: err });
+  return new AirlockError('AIRLOCK_UPSTREAM_BROKE_OFF', reason, { cause: err });
 }

@@ -59,10 +59,10 @@ describe('an upstream that fails while the answer is collected for restoring', (
     assert.equal(body.content.map((c) => c.text).join(''), 'It is /home/alice/acme');
   });
 
-  test('broken off halfway: 502 AIRLOCK_UPSTREAM_UNREACHABLE in the Anthropic shape', async () => {
+  test('broken off halfway: 502 AIRLOCK_UPSTREAM_BROKE_OFF in the Anthropic shape', async () => {
     const res = await post(stack, '/anthropic/v1/messages', anthropicBody('claude-drop'));
     assert.equal(res.status, 502);
-    assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_UPSTREAM_UNREACHABLE');
+    assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_UPSTREAM_BROKE_OFF');
     const body = (await res.json()) as { type: string; error: { type: string; message: string } };
     assert.equal(body.type, 'error');
     assert.equal(body.error.type, 'api_error');
@@ -76,7 +76,7 @@ describe('an upstream that fails while the answer is collected for restoring', (
     });
     assert.equal(res.status, 502);
     const body = (await res.json()) as { error: { code: string; type: string } };
-    assert.deepEqual([body.error.code, body.error.type], ['AIRLOCK_UPSTREAM_UNREACHABLE', 'api_error']);
+    assert.deepEqual([body.error.code, body.error.type], ['AIRLOCK_UPSTREAM_BROKE_OFF', 'api_error']);
   });
 
   test('silent past timeouts.idle_ms: 504 AIRLOCK_UPSTREAM_TIMEOUT in the Gemini shape', async () => {
@@ -100,7 +100,7 @@ describe('an upstream that fails while the answer is collected for restoring', (
       client.messages.create(anthropicBody('claude-drop')),
       (err: InstanceType<typeof Anthropic.APIError>) => {
         assert.equal(err.status, 502);
-        assert.match(err.message, /could not reach the upstream provider/);
+        assert.match(err.message, /answer broke off before it was complete/);
         return true;
       },
     );
@@ -108,7 +108,7 @@ describe('an upstream that fails while the answer is collected for restoring', (
     const { events } = await stack.airlock.store.query({ kind: 'request' });
     const errors = events.map((e) => e.error).filter((e) => e !== undefined);
     assert.ok(!errors.includes('AIRLOCK_INTERNAL'), errors.join());
-    assert.ok(errors.includes('AIRLOCK_UPSTREAM_UNREACHABLE'), errors.join());
+    assert.ok(errors.includes('AIRLOCK_UPSTREAM_BROKE_OFF'), errors.join());
     assert.ok(errors.includes('AIRLOCK_UPSTREAM_TIMEOUT'), errors.join());
   });
 });
@@ -179,6 +179,8 @@ describe('a streamed answer that the upstream breaks off', () => {
     const text = got.map((e) => (e.data.delta as { text?: string } | undefined)?.text ?? '').join('');
     assert.equal(text, 'It is /home/alice');
     assert.equal(got.at(-1)?.event, 'error');
+    const message = (got.at(-1)?.data.error as { message: string }).message;
+    assert.match(message, /answer broke off before it was complete/);
   });
 
   test('OpenAI: the same', async () => {

@@ -389,7 +389,11 @@ describe('relay while restoring', () => {
   test('SSE that says gzip and breaks off undecodable: ended with an error event, as a broken stream', async () => {
     const res = await slowPost(gw, '/v1/messages?case=bad-gzip-sse');
     assert.equal(res.status, 200);
-    assert.match(res.body.toString('utf8'), /event: error\ndata: .*"type":"api_error"/);
+    const text = res.body.toString('utf8');
+    assert.match(text, /event: error\ndata: .*"type":"api_error"/);
+    // The upstream was reached: the error says what it sent, not that it could not be reached.
+    assert.match(text, /answer could not be decoded .*Z_DATA_ERROR.*content-encoding/);
+    assert.doesNotMatch(text, /could not reach/);
   });
 
   test('a stream in a coding the gateway cannot undo: through as it came, and a warning', async () => {
@@ -427,10 +431,10 @@ describe('relay while restoring', () => {
     ['broken', 'broken off'],
     ['short', 'ended short of its content-length'],
   ] as const) {
-    test(`JSON ${what} while collected: 502 AIRLOCK_UPSTREAM_UNREACHABLE, not a 500`, async () => {
+    test(`JSON ${what} while collected: 502 AIRLOCK_UPSTREAM_BROKE_OFF, not a 500`, async () => {
       const res = await slowPost(gw, `/v1/messages?case=${kind}`);
       assert.equal(res.status, 502);
-      assert.equal(res.headers['x-airlock-error'], 'AIRLOCK_UPSTREAM_UNREACHABLE');
+      assert.equal(res.headers['x-airlock-error'], 'AIRLOCK_UPSTREAM_BROKE_OFF');
       const body = JSON.parse(res.body.toString('utf8')) as { error: { type: string; message: string } };
       assert.equal(body.error.type, 'api_error');
       assert.doesNotMatch(body.error.message, /bug/);
