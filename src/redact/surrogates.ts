@@ -148,7 +148,7 @@ export class Surrogates {
   async surrogate(kind: ValueKind, original: string, ctx: RequestContext, secret = false): Promise<string> {
     const restorable = isRestorable(kind) && (!secret || ctx.restoreSecrets);
     const valueKey = this.valueKey(kind, original);
-    const known =
+    let known =
       this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
     const guessable = restorable && !secret && isSmallSpace(kind);
     if (
@@ -189,6 +189,15 @@ export class Surrogates {
       );
       if (linked === undefined) continue;
       if (known === undefined) this.cache.set(valueKey, linked);
+      if (
+        linked !== candidate.text &&
+        (this.conflicts(linked, original, ctx) || (guessable && hasInputs(ctx) && this.occurs(ctx, linked)))
+      ) {
+        // Another request (this gateway's or another's) linked the value first, while this one
+        // was choosing, to a surrogate this request cannot use: escaped like a known link.
+        known = linked;
+        continue;
+      }
       ctx.entries.set(linked, { original, secret });
       addPathVariants(kind, original, linked, ctx);
       return linked;

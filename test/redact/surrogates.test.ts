@@ -67,6 +67,26 @@ describe('Surrogates', () => {
     assert.ok(differs >= 3, 'another key gives other surrogates');
   });
 
+  it('does not take a link another request made meanwhile when it occurs in this request', async () => {
+    // Another request (on this gateway or another one sharing the vault) links the home to
+    // `/home/user` between this request's lookup, which found nothing, and its claim.
+    class RacedVault extends MemoryVault {
+      override surrogateOf(): Promise<string | undefined> {
+        return Promise.resolve(undefined);
+      }
+    }
+    const vault = new RacedVault();
+    const s = new Surrogates(KEY, vault);
+    await vault.claim('/home/user', '/home/zed', s.valueKey('home-path', '/home/zed'));
+    const c: RequestContext = { ...ctx(), inputs: textsOf('Mine is /home/zed; the image uses /home/user') };
+    const sur = await s.surrogate('home-path', '/home/zed', c);
+    assert.notEqual(sur, '/home/user', 'the literal /home/user in the request stays unambiguous');
+    assert.equal(c.entries.get('/home/user'), undefined);
+    assert.equal(c.entries.get(sur)?.original, '/home/zed');
+    // A request without the literal uses the shared link, as every gateway does.
+    assert.equal(await s.surrogate('home-path', '/home/zed', ctx()), '/home/user');
+  });
+
   it('puts back the home of a project path in every request, not only the one that made it', async () => {
     const s = new Surrogates(KEY, new MemoryVault());
     for (const turn of [1, 2, 3]) {
