@@ -21,7 +21,7 @@ import { renameAtOwn, setAtOwn } from '../dialects/json-path.js';
 import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
-import { spliceJson, type LeafEdit } from '../redact/json-splice.js';
+import { bytesMatchParse, spliceJson, type LeafEdit } from '../redact/json-splice.js';
 import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
@@ -235,6 +235,14 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           get: () => (edited ??= editBody(req.body, bodyEdits)),
         });
       } else if (bodyChanged) result.body = editBody(req.body, bodyEdits);
+      else if (
+        req.raw !== undefined &&
+        req.body !== undefined &&
+        !bytesMatchParse(req.raw, stableRanges(req.body))
+      )
+        // A key repeated in one object: the parse inspected the last copy, the bytes would carry
+        // the others past inspection. What leaves is what was inspected.
+        result.body = req.body;
       if (Object.keys(setHeaders).length > 0) result.setHeaders = setHeaders;
       if (removeHeaders.length > 0) result.removeHeaders = removeHeaders;
       if (restorer) result.restorer = restorer;

@@ -112,6 +112,16 @@ export function spliceJson(
 }
 
 /**
+ * Whether `raw` holds exactly the text its parse holds, as the splice reads it: no key repeated
+ * in one object (JSON.parse keeps the last copy and drops the others, which the bytes would
+ * still carry past inspection) and no key it cannot compare. A body sent as received must pass;
+ * one that does not is sent as its parse serialized. Known values are checked once each.
+ */
+export function bytesMatchParse(raw: Buffer, known?: readonly KnownValue[]): boolean {
+  return locate(raw, NO_EDITS_ROOT, [], [], known === undefined ? undefined : cleanJumps(raw, known));
+}
+
+/**
  * A value whose bytes the caller knows (the parser took it from its cache, see
  * src/dialects/parse-json.ts: a top-level value or a turn of the conversation): with no edit
  * below it, the scan jumps over it once it knows that scanning it would not give up — found
