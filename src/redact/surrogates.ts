@@ -93,8 +93,12 @@ export interface RequestContext {
 }
 
 export class Surrogates {
-  /** valueKey → surrogate; safe to cache because vault links never change once made. */
+  /**
+   * valueKey → surrogate; safe to cache because vault links never change once made, unless the
+   * vault loses them (its generation goes up): then it is emptied.
+   */
   private readonly cache: BoundedMemo<string, string>;
+  private vaultGeneration: number | undefined;
   private readonly valueKeys: BoundedMemo<string, string>;
   private readonly trackingIds: BoundedMemo<string, string>;
   private readonly bases: BoundedMemo<string, number>;
@@ -111,6 +115,7 @@ export class Surrogates {
     private readonly vault: Vault,
     options: { maxCache?: number } = {},
   ) {
+    this.vaultGeneration = vault.generation;
     const max = options.maxCache ?? 100_000;
     this.cache = new BoundedMemo(max, 'oldest');
     this.valueKeys = new BoundedMemo(max);
@@ -146,10 +151,13 @@ export class Surrogates {
   }
 
   async surrogate(kind: ValueKind, original: string, ctx: RequestContext, secret = false): Promise<string> {
+    if (this.vault.generation !== this.vaultGeneration) {
+      this.vaultGeneration = this.vault.generation;
+      this.cache.clear();
+    }
     const restorable = isRestorable(kind) && (!secret || ctx.restoreSecrets);
     const valueKey = this.valueKey(kind, original);
-    let known =
-      this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
+    let known = this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);
     const guessable = restorable && !secret && isSmallSpace(kind);
     if (
       known !== undefined &&

@@ -3,6 +3,7 @@
  * chosen by one is restored by all. Two hashes under one hash tag (same cluster slot); the claim
  * is one Lua script, so two gateways racing for the same surrogate cannot both win.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { askRedis, quitOrDrop, REDIS_COMMAND_TIMEOUT_MS, redisWhere } from '../redis-connection.js';
 import type { Vault } from './vault.js';
@@ -24,13 +25,27 @@ export interface RedisVaultOptions {
   prefix?: string;
   /** A command unanswered for this long fails (default REDIS_COMMAND_TIMEOUT_MS). */
   commandTimeoutMs?: number;
+  /** How often the vault's epoch is read (default EPOCH_CHECK_MS; 0: only on connecting). */
+  epochCheckMs?: number;
 }
+
+/**
+ * How often each gateway reads the vault's epoch. A Redis that restarts is noticed on
+ * reconnecting at once; a flush without a restart within this time.
+ */
+export const EPOCH_CHECK_MS = 10_000;
 
 export class RedisVault implements Vault {
   private readonly redis: Redis;
   private readonly originals: string;
   private readonly links: string;
   private readonly where: string;
+  private readonly epochKey: string;
+  /** The epoch last read: a random token the first gateway to find none writes. */
+  private epoch: string | undefined;
+  private readonly epochTimer: NodeJS.Timeout | undefined;
+  /** See Vault.generation: up by one each time the epoch read is not the one read before. */
+  generation = 0;
   /** The last connection error, for diagnostics. */
   lastError: Error | undefined;
 
@@ -52,6 +67,27 @@ export class RedisVault implements Vault {
     const prefix = options.prefix ?? 'airlock:{vault}:';
     this.originals = `${prefix}originals:v1`;
     this.links = `${prefix}links:v1`;
+    // A vault that lost its data (a Redis without persistence restarted, a flush) must not be
+    // taken for one that still holds this gateway's remembered links: its epoch is gone, and the
+    // first gateway to notice writes a new one, which every gateway then reads as a change.
+    this.epochKey = `${prefix}epoch:v1`;
+    this.redis.on('ready', () => void this.checkEpoch());
+    const every = options.epochCheckMs ?? EPOCH_CHECK_MS;
+    if (every > 0) this.epochTimer = setInterval(() => void this.checkEpoch(), every).unref();
+  }
+
+  /** Reads the epoch (writing one when there is none); a change bumps `generation`. */
+  async checkEpoch(): Promise<void> {
+    let now: string | null;
+    try {
+      await this.redis.set(this.epochKey, randomUUID(), 'NX');
+      now = await this.redis.get(this.epochKey);
+    } catch {
+      return; // Redis unreachable: read again when it is back ('ready') or on the next tick
+    }
+    if (now === null) return;
+    if (this.epoch !== undefined && now !== this.epoch) this.generation++;
+    this.epoch = now;
   }
 
   async surrogateOf(valueKey: string): Promise<string | undefined> {
@@ -80,10 +116,11 @@ export class RedisVault implements Vault {
 
   /** Removes this vault's keys (tests, `airlock vault reset`). */
   async clear(): Promise<void> {
-    await this.redis.del(this.originals, this.links);
+    await this.redis.del(this.originals, this.links, this.epochKey);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.epochTimer);
     await quitOrDrop(this.redis);
   }
 }

@@ -74,6 +74,10 @@ export class SealedVault implements Vault {
     this.seal = new VaultSeal(installationKey);
   }
 
+  get generation(): number | undefined {
+    return this.inner.generation;
+  }
+
   surrogateOf(valueKey: string): Promise<string | undefined> {
     return this.inner.surrogateOf(valueKey);
   }

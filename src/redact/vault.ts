@@ -22,6 +22,12 @@ export interface Vault {
   claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined>;
   /** One stored original (any), or undefined when the vault is empty: a persisted vault's key check. */
   anyOriginal?(): Promise<string | undefined>;
+  /**
+   * Goes up when the store is found to have lost what it held (a Redis restarted without
+   * persistence, or flushed): links remembered from it may no longer be there, and another
+   * gateway may already have given their surrogates to other values. Absent: never.
+   */
+  readonly generation?: number;
   close(): Promise<void>;
 }
 

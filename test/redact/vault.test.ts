@@ -183,6 +183,37 @@ describe('redis vault shared by two gateways', () => {
   });
 });
 
+describe('a redis vault that loses its data', () => {
+  it('makes every gateway forget the links it remembered, so that they agree again', async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const key = Buffer.alloc(32, 9);
+    const ctx = () => ({ reals: new Set<string>(), restoreSecrets: true, entries: new Map() });
+    // Two gateways; the epoch is read when each connects (and here only on request).
+    const one = redisVault(prefix);
+    const three = new RedisVault(REDIS, { prefix, epochCheckMs: 0 });
+    cleanups.push(() => three.close());
+    await one.checkEpoch();
+    await three.checkEpoch();
+    const gw1 = new Surrogates(key, new SealedVault(one, key));
+    const gw3 = new Surrogates(key, new SealedVault(three, key));
+    assert.equal(await gw1.surrogate('home-path', '/home/ar', ctx()), '/home/user');
+
+    // Redis restarts without persistence: everything is gone, the epoch too.
+    await three.clear();
+    assert.equal(await gw3.surrogate('home-path', '/home/br', ctx()), '/home/user', 'free again');
+    await three.checkEpoch(); // writes the new epoch
+    await one.checkEpoch(); // reads it: not the one it knew
+    assert.equal(one.generation, 1);
+
+    // gw1 no longer uses the link the vault lost: /home/user is /home/br's now, everywhere.
+    const onOne = await gw1.surrogate('home-path', '/home/ar', ctx());
+    const onThree = await gw3.surrogate('home-path', '/home/ar', ctx());
+    assert.notEqual(onOne, '/home/user');
+    assert.equal(onOne, onThree);
+    assert.equal(await one.originalOf('/home/user'), await three.originalOf('/home/user'));
+  });
+});
+
 describe('sealed originals', () => {
   it('a shared Redis vault holds ciphertext only, the same for the same original', async () => {
     const prefix = `airlock-test:{${randomUUID()}}:`;
