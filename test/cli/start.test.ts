@@ -184,3 +184,53 @@ test('npx airlock in the clone runs the built bin, linked into node_modules/.bin
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), pkg.version);
 });
+
+test('a server whose stdout reader leaves (`| grep -m1 listening`) keeps serving', async () => {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'simulate', '--port', String(port), '--log'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  try {
+    const lines = createInterface({ input: child.stdout });
+    for await (const line of lines) if (line.includes('listening')) break;
+    // The reader is gone; the next line (a logged request) meets a closed pipe.
+    child.stdout.destroy();
+    const ask = () =>
+      fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}',
+      });
+    assert.equal((await ask()).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(child.exitCode, null, 'still running after writing to the closed pipe');
+    assert.equal((await ask()).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+test('airlock proxy listens where the config says unless a flag says otherwise', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  const port = await freePort();
+  const file = join(dir, 'airlock.yaml');
+  writeFileSync(file, `egress_proxy:\n  port: ${port}\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'proxy', '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const lines = createInterface({ input: child.stdout });
+    let banner = '';
+    for await (const line of lines) {
+      banner = line;
+      break;
+    }
+    assert.equal(banner, `Airlock egress proxy on http://127.0.0.1:${port}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});

@@ -9,6 +9,7 @@ import { startForwardProxy } from '../../egress/proxy.js';
 import { inheritedNoProxy, inheritedUpstreamProxy } from '../../run/env.js';
 import { readEgressSection } from '../../run/gateway.js';
 import type { ProxyFlags } from '../register/proxy.js';
+import { keepServingWhenStdoutCloses } from '../closed-stdout.js';
 import { stopSignal } from '../until-signal.js';
 
 export { registerProxyCommand } from '../register/proxy.js';
@@ -20,8 +21,8 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
   const derive = (egress: EgressPolicyInput): EgressPolicyInput =>
     flags.strict ? { ...egress, profile: 'strict' } : egress;
   const proxy = await startForwardProxy({
-    host: flags.host,
-    port: flags.port,
+    host: flags.host ?? config.egress_proxy.host,
+    port: flags.port ?? config.egress_proxy.port,
     policy: derive(section),
     upstreamProxy,
     upstreamBypass: inheritedNoProxy(process.env),
@@ -30,6 +31,7 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
   // Handled from before the banner: a Ctrl-C that follows it at once (a script that waits for
   // the banner) stops the proxy, instead of meeting Node's default while the policy is read.
   const stop = stopSignal();
+  keepServingWhenStdoutCloses();
   // The proxy's own view: an upstream that is the proxy itself was refused (with a warning).
   process.stdout.write(
     `Airlock egress proxy on ${proxy.url}${proxy.upstream ? ` (outbound via ${proxy.upstream})` : ''}\n` +

@@ -71,8 +71,11 @@ export function usageBanner(
     '',
     'Point your assistant at it:',
     `  export ANTHROPIC_BASE_URL=${url}/anthropic      # Claude Code, Anthropic SDKs`,
-    `  export OPENAI_BASE_URL=${url}/openai/v1         # Codex CLI, Qwen Code, OpenAI SDKs`,
+    `  export OPENAI_BASE_URL=${url}/openai/v1         # Qwen Code, OpenAI SDKs`,
     `  export GOOGLE_GEMINI_BASE_URL=${url}/gemini     # Gemini CLI, @google/genai`,
+    // Codex reads no base URL from the environment: it takes one from a provider in its config.
+    `  Codex CLI: a model provider in ~/.codex/config.toml with base_url = "${url}/openai/v1"`,
+    '  Or let Airlock set it all up for one command: airlock run -- claude (codex, gemini, qwen)',
     '',
   ].join('\n');
 }

@@ -6,8 +6,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { configOption, parsePort } from '../options.js';
 
 export interface ProxyFlags {
-  port: number;
-  host: string;
+  /** Default: egress_proxy.port of the config (8790). */
+  port?: number;
+  /** Default: egress_proxy.host of the config (127.0.0.1). */
+  host?: string;
   config?: string;
   strict?: boolean;
   upstreamProxy?: string;
@@ -20,7 +22,10 @@ export function registerProxyCommand(program: Command): void {
       'run the egress proxy: refuses the model APIs (they go through the gateway) and telemetry hosts, logs every destination',
     )
     .addOption(
-      new Option('-p, --port <port>', 'port to listen on').default(8790).argParser((v) => {
+      new Option(
+        '-p, --port <port>',
+        'port to listen on (default: egress_proxy.port of the config, else 8790)',
+      ).argParser((v) => {
         try {
           return parsePort(v);
         } catch (err) {
@@ -30,8 +35,7 @@ export function registerProxyCommand(program: Command): void {
     )
     .option(
       '--host <host>',
-      'address to listen on (anything but loopback lets the network use it)',
-      '127.0.0.1',
+      'address to listen on (default: egress_proxy.host of the config, else 127.0.0.1; anything but loopback lets the network use it)',
     )
     .option('--strict', 'refuse every destination not on egress.allow')
     .option(

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { SimulateOptions } from '../commands/simulate.js';
 import { parsePort } from '../options.js';
+import { keepServingWhenStdoutCloses } from '../closed-stdout.js';
 import { stopSignal } from '../until-signal.js';
 
 export const DEFAULT_SIMULATOR_PORT = 8788;
@@ -53,6 +54,7 @@ export function registerSimulateCommand(program: Command): void {
       const { simulateFromOptions, simulatorBanner } = await import('../commands/simulate.js');
       const sim = await simulateFromOptions(opts);
       // Handled before the banner goes out: a signal sent as soon as it is read stops the simulator.
+      keepServingWhenStdoutCloses();
       const stop = stopSignal();
       process.stdout.write(simulatorBanner(sim));
       process.stdout.write('Stop with Ctrl-C.\n');

@@ -5,15 +5,26 @@
 import type { Command } from 'commander';
 import type { StartOptions } from '../commands/start.js';
 import { configOption, dataDirOption, portOption } from '../options.js';
+import { keepServingWhenStdoutCloses } from '../closed-stdout.js';
 import { stopSignal } from '../until-signal.js';
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('start the gateway in the foreground and print the URL to point assistants at')
-    .addOption(portOption('-p, --port <port>', 'port to listen on (default 8789)'))
-    .addOption(portOption('--egress-port <port>', 'port of the egress (forward) proxy (default 8790)'))
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the gateway)')
+    .addOption(
+      portOption('-p, --port <port>', 'port to listen on (default: listen.port of the config, else 8789)'),
+    )
+    .addOption(
+      portOption(
+        '--egress-port <port>',
+        'port of the egress (forward) proxy (default: egress_proxy.port of the config, else 8790)',
+      ),
+    )
+    .option(
+      '--host <host>',
+      'address to listen on (default: listen.host of the config, else 127.0.0.1; anything but loopback exposes the gateway)',
+    )
     .addOption(configOption())
     .addOption(dataDirOption())
     .addHelpText(
@@ -28,6 +39,7 @@ export function registerStartCommand(program: Command): void {
       // answer, the gateway already serving while the egress proxy opens) stops it once it is up,
       // with its audit queue flushed, instead of killing the process part-way. A second signal
       // kills it as before.
+      keepServingWhenStdoutCloses();
       const stop = stopSignal();
       let started: Awaited<ReturnType<typeof startFromOptions>>;
       try {
