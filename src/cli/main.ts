@@ -17,6 +17,7 @@ import { registerRunCommand } from './register/run.js';
 import { registerScanCommand } from './register/scan.js';
 import { registerSimulateCommand } from './register/simulate.js';
 import { registerStartCommand } from './register/start.js';
+import { AIRLOCK_VERSION } from '../version.js';
 
 /**
  * The wiring `airlock start` uses, for `airlock run` when no gateway answers: the gateway (and
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
       'Egress gateway for AI coding assistants: pseudonymizes environment data and secrets in model requests, ' +
         'restores them in the answers, refuses telemetry, and audits every decision.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(AIRLOCK_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStartCommand(program);

@@ -19,6 +19,7 @@ import { REPORT_FORMATS } from './formats.js';
 import { renderReport, type ReportFormat } from './report/render.js';
 import { prepareFile, scanInTurn, type FileResult } from './scan-file.js';
 import type { ScanEngine, ScanFinding, ScanReport, ScanTotals, ScanWarning } from './types.js';
+import { AIRLOCK_VERSION } from '../version.js';
 
 export { REPORT_FORMATS };
 
@@ -260,7 +261,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   all.sort(compareFindings);
   const findings = all.filter((f) => !accepted.has(f.fingerprint));
   const report: ScanReport = {
-    tool: { name: 'airlock', version: opts.version ?? '0.1.0' },
+    tool: { name: 'airlock', version: opts.version ?? AIRLOCK_VERSION },
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     roots,

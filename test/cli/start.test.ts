@@ -234,3 +234,12 @@ test('airlock proxy listens where the config says unless a flag says otherwise',
     child.kill('SIGTERM');
   }
 });
+
+test("--version is this package's, whatever npm script started the command", () => {
+  const own = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  const r = run(['--version'], { npm_package_version: '3.4.5' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout.trim(), own);
+});
