@@ -53,9 +53,11 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   if (!result.success) {
     throw new ConfigError(
       'environment',
-      result.error.issues.map(
-        (i) => `upstreams.${i.path.join('.')}: ${i.message} (from ${Object.values(UPSTREAM_ENV).join(', ')})`,
-      ),
+      result.error.issues.map((i) => {
+        // The value itself is not repeated: an upstream URL may carry a credential.
+        const name = UPSTREAM_ENV[i.path[0] as keyof typeof UPSTREAM_ENV] ?? 'the environment';
+        return `upstreams.${i.path.join('.')}: ${i.message} (from ${name})`;
+      }),
     );
   }
   const config: Config = { ...fromFile, upstreams: result.data };

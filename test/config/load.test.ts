@@ -78,7 +78,22 @@ test('an explicit config file that does not exist is an error', () => {
 });
 
 test('a bad upstream URL from the environment is refused', () => {
-  assert.throws(() => loadConfig(undefined, { AIRLOCK_UPSTREAM_GEMINI: 'ftp://nope' }), /upstreams\.gemini/);
+  assert.throws(
+    () =>
+      loadConfig(undefined, {
+        AIRLOCK_UPSTREAM_GEMINI: 'ftp://nope',
+        AIRLOCK_UPSTREAM_OPENAI: 'http://127.0.0.1:9',
+      }),
+    (err: Error & { problems?: string[] }) => {
+      // Names the one variable at fault, not every upstream variable.
+      assert.match(
+        String(err.problems ?? err.message),
+        /upstreams\.gemini: .*\(from AIRLOCK_UPSTREAM_GEMINI\)/,
+      );
+      assert.doesNotMatch(String(err.problems ?? err.message), /AIRLOCK_UPSTREAM_OPENAI|ftp:\/\/nope/);
+      return true;
+    },
+  );
 });
 
 test('data dir: option, then AIRLOCK_DATA_DIR, then ~/.airlock', () => {
