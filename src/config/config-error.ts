@@ -4,8 +4,9 @@
  */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
-  constructor(file: string, problems: string[]) {
-    super(`Invalid ${file}:\n  ${problems.join('\n  ')}`);
+  /** `unreadable`: the file could not be read at all (one problem, naming it), not invalid. */
+  constructor(file: string, problems: string[], kind: 'invalid' | 'unreadable' = 'invalid') {
+    super(kind === 'unreadable' ? problems.join('\n') : `Invalid ${file}:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }

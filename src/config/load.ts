@@ -34,7 +34,11 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new ConfigError(path, [`${path}: cannot read config file: ${(err as Error).message}`]);
+      throw new ConfigError(
+        path,
+        [`${path}: cannot read config file: ${(err as Error).message}`],
+        'unreadable',
+      );
     }
     // Validated on its own so that errors point at its lines.
     fromFile = parseYaml(text, path, configSchema);

@@ -33,7 +33,11 @@ export function loadPolicy(file: string): CompiledPolicy {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [`${file}: cannot read policy file: ${(err as Error).message}`]);
+    throw new ConfigError(
+      file,
+      [`${file}: cannot read policy file: ${(err as Error).message}`],
+      'unreadable',
+    );
   }
   return policyFromText(text, file);
 }

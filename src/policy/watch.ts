@@ -108,7 +108,11 @@ export function watchPolicy(
         missing = true;
         return;
       }
-      const cause = new ConfigError(path, [`${path}: cannot read policy file: ${(err as Error).message}`]);
+      const cause = new ConfigError(
+        path,
+        [`${path}: cannot read policy file: ${(err as Error).message}`],
+        'unreadable',
+      );
       refused = true;
       onError(new PolicyReloadError(path, cause));
       return;

@@ -184,7 +184,12 @@ export function parseScript(value: unknown, source = 'script'): Script {
 
 /** Read a `.json`, `.yaml` or `.yml` script file. */
 export async function loadScriptFile(file: string): Promise<Script> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ScriptFileError(`Cannot read simulator script ${file}: ${(err as Error).message}`);
+  }
   let value: unknown;
   try {
     value = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);

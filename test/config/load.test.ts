@@ -74,7 +74,15 @@ test('YAML syntax errors carry the line', () => {
 });
 
 test('an explicit config file that does not exist is an error', () => {
-  assert.throws(() => loadConfig(join(dir, 'missing.yaml'), {}), /cannot read config file/);
+  // A file that cannot be read is not called invalid: the message is the reason, naming it.
+  assert.throws(
+    () => loadConfig(join(dir, 'missing.yaml'), {}),
+    /missing\.yaml: cannot read config file: ENOENT/,
+  );
+  assert.throws(
+    () => loadConfig(join(dir, 'missing.yaml'), {}),
+    (err: Error) => !/Invalid/.test(err.message),
+  );
 });
 
 test('a bad upstream URL from the environment is refused', () => {

@@ -280,3 +280,14 @@ describe('simulator script: adjacent texts', () => {
     );
   });
 });
+
+describe('simulator script files that cannot be read', () => {
+  it('say which script and why, not a bare ENOENT', async () => {
+    const file = path.join(os.tmpdir(), `airlock-no-such-script-${process.pid}.yaml`);
+    await assert.rejects(loadScriptFile(file), (err: Error) => {
+      assert.equal(err.name, 'ScriptFileError');
+      assert.ok(err.message.startsWith(`Cannot read simulator script ${file}: ENOENT`), err.message);
+      return true;
+    });
+  });
+});

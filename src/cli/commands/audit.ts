@@ -84,7 +84,11 @@ function policyAuditStore(file: string): string | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [`${file}: cannot read policy file: ${(err as Error).message}`]);
+    throw new ConfigError(
+      file,
+      [`${file}: cannot read policy file: ${(err as Error).message}`],
+      'unreadable',
+    );
   }
   const doc = parseYaml(text, file, z.union([POLICY_AUDIT_KEY, z.null()]));
   return doc?.audit;
