@@ -132,6 +132,14 @@ describe('airlock audit CLI', () => {
     assert.equal(await runAuditExport({ dataDir, format: 'jsonl', until: '2026-04-31' }, io), 2);
     assert.match(io.err(), /^airlock audit: invalid --until "2026-04-31": no such date/);
     assert.equal(io.out(), '');
+    // Bounds the wrong way round hold no time: an error, not an empty export that reads as "nothing".
+    const swapped = captureIo();
+    assert.equal(
+      await runAuditExport({ dataDir, format: 'jsonl', since: '7d', until: '2026-01-01' }, swapped),
+      2,
+    );
+    assert.match(swapped.err(), /--since \(.*\) is not before --until \(2026-01-01T00:00:00\.000Z\)/);
+    assert.equal(swapped.out(), '');
   });
 
   it('verifies an intact log (0) and names the first tampered row (1)', async () => {

@@ -160,6 +160,14 @@ export async function runAuditExport(opts: ExportCliOptions, io: AuditIo = proce
     io.stderr.write(`airlock audit: ${(err as Error).message}\n`);
     return 2;
   }
+  if (since !== undefined && until !== undefined && since.getTime() >= until.getTime()) {
+    // An empty range exported without a word reads as "nothing happened": say the bounds are swapped.
+    io.stderr.write(
+      `airlock audit: --since (${since.toISOString()}) is not before --until (${until.toISOString()}): ` +
+        'the range holds no time\n',
+    );
+    return 2;
+  }
   if (opts.format !== 'jsonl' && opts.format !== 'csv') {
     io.stderr.write(`airlock audit: invalid --format "${String(opts.format)}": use jsonl or csv\n`);
     return 2;
