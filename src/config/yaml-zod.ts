@@ -69,10 +69,24 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
     const what =
       issue.code === 'unrecognized_keys'
         ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : issue.message;
+        : isMissing(raw, issue.path)
+          ? // zod words a missing key as a wrong value ("Invalid option: expected one of ...").
+            `required, and missing (${issue.message.replace(/^Invalid (?:option|input): /, '')})`
+          : issue.message;
     return `${file}:${where}: ${keyPath(keys)}: ${what}`;
   });
   throw new ConfigError(file, problems);
+}
+
+/** Whether the key at `path` is absent from its object (which itself is there). */
+function isMissing(raw: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let node = raw;
+  for (const key of path.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node !== null && typeof node === 'object' && !Array.isArray(node) && !(path.at(-1)! in node);
 }
 
 export function deepFreeze<T>(value: T): T {

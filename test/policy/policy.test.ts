@@ -59,6 +59,26 @@ describe('policy loading', () => {
     assert.equal(p.restore_secrets_in_tool_calls, true);
   });
 
+  it('a missing required key is called missing, not an invalid value', () => {
+    const text = 'custom_rules:\n  - id: acme.x\n    pattern: "ACME-\\\\d+"\n    keywords: [ACME-]\n';
+    assert.throws(
+      () => parsePolicy(text, 'p.yaml'),
+      (err: ConfigError) => {
+        assert.match(
+          err.problems[0] ?? '',
+          /^p\.yaml:2:5: custom_rules\.0\.category: required, and missing \(expected one of /,
+        );
+        return true;
+      },
+    );
+    // A wrong value is still a wrong value.
+    assert.throws(
+      () => parsePolicy(text.replace('id: acme.x', 'id: acme.x\n    category: nope'), 'p.yaml'),
+      (err: ConfigError) =>
+        !/missing/.test(err.problems.join()) && /category: Invalid option/.test(err.problems.join()),
+    );
+  });
+
   it('the default YAML says what the built-in tables say, and a partial file keeps them', () => {
     const yaml = parsePolicy(DEFAULT_POLICY_YAML, 'default.yaml');
     assert.deepEqual(yaml.categories, BASE_ACTIONS.categories);
