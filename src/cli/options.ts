@@ -1,8 +1,24 @@
 /** Options shared by every command that reads state or config, spelled the same everywhere. */
 import { InvalidArgumentError, Option } from 'commander';
 
+/** The default state directory, as help text shows it (src/config/load.ts resolveDataDir). */
+export const DEFAULT_DATA_DIR_SHOWN = '~/.airlock';
+
 export const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'state directory (keys, audit database, vault)').env('AIRLOCK_DATA_DIR');
+  new Option(
+    '--data-dir <dir>',
+    `state directory: keys, audit database, vault (default: ${DEFAULT_DATA_DIR_SHOWN})`,
+  ).env('AIRLOCK_DATA_DIR');
+
+/**
+ * The "Environment:" section of the help of the commands that start a gateway (`start`, and
+ * `run` when none answers): what the gateway reads from the environment (src/config/load.ts).
+ * @param scope appended to the upstream line, e.g. where the override applies
+ */
+export const gatewayEnvironmentHelp = (scope = '') =>
+  '\nEnvironment:\n' +
+  `  AIRLOCK_UPSTREAM_ANTHROPIC, AIRLOCK_UPSTREAM_OPENAI, AIRLOCK_UPSTREAM_GEMINI  override upstream base URLs${scope}\n` +
+  `  AIRLOCK_DATA_DIR  state directory (default: ${DEFAULT_DATA_DIR_SHOWN})`;
 
 export const configOption = () =>
   new Option('-c, --config <file>', 'gateway config file (default: ./airlock.yaml when present)');

@@ -69,7 +69,10 @@ export function registerEnvCommand(program: Command): void {
     .description(
       'show what Airlock learned about this machine (host, user, home, machine id, addresses, git identity, proxy, time zone, secret env values), masked',
     )
-    .option('--json', 'print JSON')
+    .option(
+      '--json',
+      'print JSON: { canaries: [{ label, kind, category, severity, source, masked, length }], count }',
+    )
     .action((opts: { json?: boolean }) => {
       process.stdout.write(envReport(learnCanaries(), opts.json === true));
     });

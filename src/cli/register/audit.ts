@@ -11,7 +11,9 @@ const impl = () => import('../commands/audit.js');
 const storeOption = () =>
   new Option(
     '--store <url>',
-    "audit store: sqlite:<path> or postgres://... (default: the config file's audit store, else <data-dir>/audit.db)",
+    'audit store: sqlite, sqlite:<path> or postgres://...; without it: AIRLOCK_AUDIT_STORE, else the ' +
+      'audit: section of the config file, else the audit: key of the policy file that config names, ' +
+      'else <data-dir>/audit.db (the store airlock start writes to)',
   ).env('AIRLOCK_AUDIT_STORE');
 
 /** `-n`: refused here, while the text typed is at hand (`Number('abc')` would show as NaN). */
@@ -73,7 +75,9 @@ export function registerAuditCommand(program: Command): void {
   audit
     .command('export')
     .description('export audit events as JSONL or CSV')
-    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl', 'jsonl'),
+    )
     .option('--since <time>', 'from this time: ISO 8601 (2026-01-31T12:00:00Z) or back from now (24h, 7d)')
     .option('--until <time>', 'before this time: ISO 8601 or back from now')
     .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')

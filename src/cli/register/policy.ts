@@ -3,7 +3,7 @@
  * policy engine (src/cli/commands/policy.ts does the work). Exit codes: 0 valid / written,
  * 1 invalid policy, 2 usage or input error (a file that cannot be read, refusing to overwrite).
  */
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 
 export const DEFAULT_POLICY_FILE = 'airlock-policy.yaml';
 
@@ -33,8 +33,10 @@ export function registerPolicyCommand(program: Command): void {
   policy
     .command('init')
     .description('write the commented default policy')
-    .argument('[file]', 'where to write it', DEFAULT_POLICY_FILE)
-    .option('-f, --force', 'overwrite an existing file')
+    .addArgument(
+      new Argument('[file]', 'where to write it').default(DEFAULT_POLICY_FILE, DEFAULT_POLICY_FILE),
+    )
+    .option('-f, --force', 'overwrite an existing file (without it, an existing file is refused: exit 2)')
     .action(async (file: string, opts: { force?: boolean }) =>
       emit((await impl()).runPolicyInit(file, opts)),
     );

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_GATEWAY_URL } from '../../run/defaults.js';
 import { PROFILES, type Profile } from '../../run/profiles.js';
 import type { GatewayStarter } from '../../run/gateway.js';
-import { configOption, dataDirOption } from '../options.js';
+import { configOption, dataDirOption, gatewayEnvironmentHelp } from '../options.js';
 
 export interface RunFlags {
   profile: Profile;
@@ -35,7 +35,9 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
     .argument('<command>', 'the command to run (claude, codex, gemini, qwen, npm, ...)')
     .argument('[args...]', 'its arguments')
     .addOption(
-      new Option('--profile <name>', 'assistant-specific setup').choices([...PROFILES]).default('auto'),
+      new Option('--profile <name>', 'assistant-specific setup')
+        .choices([...PROFILES])
+        .default('auto', 'auto'),
     )
     .option('--neutral-env', 'also give the command TZ=UTC and the C.UTF-8 locale')
     .addOption(
@@ -43,7 +45,7 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
         '--gateway <url>',
         'use the gateway at URL when it answers /healthz, else start one in this process',
       )
-        .default(DEFAULT_GATEWAY_URL)
+        .default(DEFAULT_GATEWAY_URL, DEFAULT_GATEWAY_URL)
         .argParser(gatewayUrl),
     )
     .option('--strict-egress', 'refuse every destination not on egress.allow (the gateway stays reachable)')
@@ -57,9 +59,11 @@ export function registerRunCommand(program: Command, deps: RunCommandDeps = {}):
         "HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and every tool's own *_proxy variable (npm_config_https_proxy...)\n" +
         "at the egress proxy (NO_PROXY for loopback), and the assistants' telemetry opt-outs; Codex also\n" +
         "gets a model provider (-c overrides). Your own proxy (HTTPS_PROXY, or a tool's) becomes Airlock's\n" +
-        "outbound proxy. Exit code: the command's (128+N when signal N ended it; 127 not found).\n" +
+        "outbound proxy. Exit code: the command's (128+N when signal N ended it; 127 not found, 126 not\n" +
+        'executable); 2 when Airlock fails before the command runs (usage, config, gateway start).\n' +
         'Example: airlock run -- claude',
     )
+    .addHelpText('after', gatewayEnvironmentHelp(' (of a gateway started in this process)'))
     .action(async (command: string, args: string[], flags: RunFlags) => {
       const { runAction } = await import('../commands/run.js');
       process.exitCode = await runAction(command, args, flags, deps);

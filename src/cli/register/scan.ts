@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SEVERITIES, type Severity } from '../../detect/types.js';
+import { TRANSCRIPT_FOLDERS } from '../../scan/files.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../scan/formats.js';
 
 export interface ScanFlags {
@@ -34,17 +35,19 @@ export function registerScanCommand(program: Command): void {
     .description(
       'scan assistant transcripts (Claude Code, Codex, Gemini CLI, Qwen Code), HAR captures, audit exports, ' +
         'JSON request bodies and text for secrets and environment fingerprints; with no path, the ' +
-        "current user's transcript folders (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.qwen)",
+        `current user's transcript folders (${TRANSCRIPT_FOLDERS.map((f) => `~/${f}`).join(', ')})`,
     )
     .argument('[paths...]', 'files or folders to scan (gzip files are read too)')
     .addOption(
-      new Option('-f, --format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'),
+      new Option('-f, --format <format>', 'report format')
+        .choices([...REPORT_FORMATS])
+        .default('text', 'text'),
     )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
         .choices([...SEVERITIES])
-        .default('high'),
+        .default('high', 'high'),
     )
     .option('--baseline <file>', 'accept the findings listed in this baseline file')
     .option('--write-baseline <file>', 'write every finding of this scan to a baseline file')

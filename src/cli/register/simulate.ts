@@ -26,7 +26,7 @@ export function registerSimulateCommand(program: Command): void {
       'run a local simulator of the Anthropic, OpenAI and Gemini APIs (scripted answers, no account needed)',
     )
     .addOption(
-      new Option('-p, --port <port>', `port to listen on (default ${DEFAULT_SIMULATOR_PORT})`).argParser(
+      new Option('-p, --port <port>', `port to listen on (default: ${DEFAULT_SIMULATOR_PORT})`).argParser(
         (v) => {
           try {
             return parsePort(v);
@@ -36,9 +36,9 @@ export function registerSimulateCommand(program: Command): void {
         },
       ),
     )
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
     .addOption(
-      new Option('--pacing-ms <ms>', 'delay between streamed events (default 0)').argParser(
+      new Option('--pacing-ms <ms>', 'delay between streamed events (default: 0)').argParser(
         intArg(0, 'pacing'),
       ),
     )

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { StartOptions } from '../commands/start.js';
-import { configOption, dataDirOption, portOption } from '../options.js';
+import { configOption, dataDirOption, gatewayEnvironmentHelp, portOption } from '../options.js';
 import { keepServingWhenStdoutCloses } from '../closed-stdout.js';
 import { stopSignal } from '../until-signal.js';
 
@@ -27,12 +27,7 @@ export function registerStartCommand(program: Command): void {
     )
     .addOption(configOption())
     .addOption(dataDirOption())
-    .addHelpText(
-      'after',
-      '\nEnvironment:\n' +
-        '  AIRLOCK_UPSTREAM_ANTHROPIC, AIRLOCK_UPSTREAM_OPENAI, AIRLOCK_UPSTREAM_GEMINI  override upstream base URLs\n' +
-        '  AIRLOCK_DATA_DIR  state directory (default ~/.airlock)',
-    )
+    .addHelpText('after', gatewayEnvironmentHelp())
     .action(async (opts: StartOptions) => {
       const { startFromOptions, usageBanner } = await import('../commands/start.js');
       // Handled from before the start: a stop signal while it runs (an audit store that is slow to
