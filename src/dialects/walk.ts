@@ -73,7 +73,7 @@ interface PathNode {
  */
 export const MAX_NESTING = 512;
 
-function child_(up: PathNode | undefined, key: string | number, base: JsonPath): PathNode {
+function childNode(up: PathNode | undefined, key: string | number, base: JsonPath): PathNode {
   const depth = (up?.depth ?? 0) + 1;
   if (depth > MAX_NESTING)
     throw new AirlockError('AIRLOCK_TOO_DEEP', `${MAX_NESTING} levels under ${formatPath(base)}`);
@@ -121,7 +121,7 @@ export function addLeaves(
         const child: unknown = node[i];
         if (child !== null && (typeof child === 'string' || typeof child === 'object')) {
           values.push(child);
-          at.push(child_(here, i, path));
+          at.push(childNode(here, i, path));
         }
       }
     } else if (node !== null && typeof node === 'object') {
@@ -140,7 +140,7 @@ export function addLeaves(
         // A schema property may itself be named "type": only skip structural scalar values.
         if (skipKeys?.has(key) && !isObject(child)) continue;
         values.push(child);
-        at.push(child_(here, key, path));
+        at.push(childNode(here, key, path));
       }
     }
   }
