@@ -16,6 +16,27 @@ export class AuditStoreError extends Error {
   }
 }
 
+/**
+ * Whether `err` says the store could not be reached or would not answer (a connection refused,
+ * reset or cut, PostgreSQL shutting down or out of connections, SQLite busy or failing I/O), as
+ * opposed to a bug: readers answer the first with "not now", and let the second be a bug.
+ */
+export function isStoreUnreachable(err: unknown): boolean {
+  if (err instanceof AuditStoreError) return err.problem === 'unreachable';
+  if (err instanceof AggregateError && err.errors.length > 0) return isStoreUnreachable(err.errors[0]);
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    /^(?:E[A-Z]+|08\w{3}|57P0\d|53\w{3}|SQLITE_(?:BUSY|LOCKED|IOERR|CANTOPEN|FULL)\w*)$/.test(code)
+  )
+    return true;
+  // node-postgres words a dropped connection without a code.
+  return /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(
+    err.message,
+  );
+}
+
 export function errorText(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length) return errorText(err.errors[0]);
   if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;

@@ -9,6 +9,7 @@
  * then the JSON API under `/_airlock/api/` or the built front end.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorText, isStoreUnreachable } from '../audit/errors.js';
 import type { AuditStore } from '../audit/store.js';
 import type { AuditEvent } from '../audit/types.js';
 import type { RouteHandler } from '../gateway/server.js';
@@ -123,6 +124,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return sendJson(res, 404, { error: 'no such API' });
     } catch (err) {
       if (err instanceof BadQuery) return sendJson(res, 400, { error: err.message });
+      if (isStoreUnreachable(err)) {
+        options.onError?.(err);
+        return sendJson(res, 503, {
+          error:
+            `the audit store did not answer (${errorText(err)}): the dashboard shows it again once the ` +
+            'store is back; the gateway keeps recording to its spool meanwhile',
+        });
+      }
       throw err;
     }
   }
