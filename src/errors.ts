@@ -199,7 +199,7 @@ const ANTHROPIC_TYPES: Record<ErrorKind, string> = {
   too_large: 'request_too_large',
   api_error: 'api_error',
   overloaded: 'overloaded_error',
-  timeout: 'api_error',
+  timeout: 'timeout_error', // Anthropic's 504 type (its errors page)
 };
 
 const OPENAI_TYPES: Record<ErrorKind, string> = {

@@ -34,6 +34,20 @@ test('each provider gets its own error shape', () => {
     error: { code: 403, message: err.message, status: 'PERMISSION_DENIED' },
   });
   assert.match(err.message, /secret\.aws-access-key/);
+  // A timeout in each provider's own word for it: Anthropic's 504 is a timeout_error.
+  const late = new AirlockError('AIRLOCK_UPSTREAM_TIMEOUT', 'headers_ms');
+  assert.equal(
+    (providerErrorBody('anthropic', late) as { error: { type: string } }).error.type,
+    'timeout_error',
+  );
+  assert.equal(
+    (providerErrorBody('openai', late) as { error: { type: string } }).error.type,
+    'timeout_error',
+  );
+  assert.equal(
+    (providerErrorBody('gemini', late) as { error: { status: string } }).error.status,
+    'DEADLINE_EXCEEDED',
+  );
 });
 
 test('every message says what happened and leaves room for the detail', () => {
