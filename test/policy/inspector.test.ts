@@ -93,6 +93,11 @@ const HEADERS: IncomingHttpHeaders = {
   'proxy-authorization': 'Basic amRvZTpTM2NyM3QtUHIweHk=',
 };
 
+/** An Anthropic `content_block_delta` event of block `index`, as the restorer reads one. */
+function blockDelta(index: number, delta: Record<string, unknown>) {
+  return sse('content_block_delta', { type: 'content_block_delta', index, delta });
+}
+
 function inspector(
   policy: CompiledPolicy = defaultPolicy(),
   vault: Vault = new MemoryVault(),
@@ -147,12 +152,7 @@ describe('policy inspector', () => {
     const s = r.restorer?.stream();
     assert.ok(s);
     const cut = args.indexOf('project') + 3;
-    const delta = (t: string) =>
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 1,
-        delta: { type: 'input_json_delta', partial_json: t },
-      });
+    const delta = (t: string) => blockDelta(1, { type: 'input_json_delta', partial_json: t });
     const out = Buffer.concat([
       s.event(delta(args.slice(0, cut))),
       s.event(delta(args.slice(cut))),
@@ -242,12 +242,7 @@ describe('policy inspector', () => {
     const s = r.restorer?.stream();
     assert.ok(s);
     const cut = command.indexOf(project) + 4;
-    const text = (t: string) =>
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 0,
-        delta: { type: 'text_delta', text: t },
-      });
+    const text = (t: string) => blockDelta(0, { type: 'text_delta', text: t });
     const out = Buffer.concat([
       s.event(text(command.slice(0, cut))),
       s.event(text(command.slice(cut))),
