@@ -50,17 +50,23 @@ function addParts(out: Segment[], content: JsonObject, path: JsonPath, role: Rol
   });
 }
 
-/** A GenerateContentRequest at `path` (the body, or countTokens' `generateContentRequest`). */
-function addRequest(out: Segment[], req: JsonObject, path: JsonPath): void {
+/** One Content at `path`, its parts in the role its `role` names (user when it names none). */
+export function addContent(out: Segment[], content: unknown, path: JsonPath): void {
+  if (!isObject(content)) return;
+  const role: Role =
+    content.role === 'model' ? 'assistant' : content.role === 'function' ? 'tool_result' : 'user';
+  addParts(out, content, path, role);
+}
+
+/**
+ * The conversation members of a GenerateContentRequest at `path`: systemInstruction, contents
+ * and tools (the body, countTokens' `generateContentRequest`, a CachedContent).
+ */
+export function addGenerateRequest(out: Segment[], req: JsonObject, path: JsonPath): void {
   const sys = req.systemInstruction;
   if (typeof sys === 'string') out.push({ path: [...path, 'systemInstruction'], role: 'system', text: sys });
   else if (isObject(sys)) addParts(out, sys, [...path, 'systemInstruction'], 'system');
-  arrayOf(req.contents).forEach((content, i) => {
-    if (!isObject(content)) return;
-    const role: Role =
-      content.role === 'model' ? 'assistant' : content.role === 'function' ? 'tool_result' : 'user';
-    addParts(out, content, [...path, 'contents', i], role);
-  });
+  arrayOf(req.contents).forEach((content, i) => addContent(out, content, [...path, 'contents', i]));
   arrayOf(req.tools).forEach((tool, i) => {
     if (!isObject(tool)) return;
     arrayOf(tool.functionDeclarations).forEach((decl, k) => {
@@ -78,9 +84,9 @@ function addRequest(out: Segment[], req: JsonObject, path: JsonPath): void {
 function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
   if (!isObject(body)) return out;
-  addRequest(out, body, []);
+  addGenerateRequest(out, body, []);
   if (isObject(body.generateContentRequest))
-    addRequest(out, body.generateContentRequest, ['generateContentRequest']);
+    addGenerateRequest(out, body.generateContentRequest, ['generateContentRequest']);
   return out;
 }
 
@@ -107,19 +113,22 @@ function answerFields(answer: unknown): AnswerField[] {
   return out;
 }
 
+/** The model a `/models/{model}:action` path names, decoded. */
+export function modelInPath(path: string): string | undefined {
+  const m = MODEL_IN_PATH.exec(cleanPath(path));
+  if (m?.[1] === undefined) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1]; // a malformed escape: report the name as sent
+  }
+}
+
 export const gemini: Dialect = {
   id: 'gemini-generate',
   provider: 'gemini',
   segments,
-  model: (_body, path) => {
-    const m = MODEL_IN_PATH.exec(cleanPath(path));
-    if (m?.[1] === undefined) return undefined;
-    try {
-      return decodeURIComponent(m[1]);
-    } catch {
-      return m[1]; // a malformed escape: report the name as sent
-    }
-  },
+  model: (_body, path) => modelInPath(path),
   streaming: (_body, path, query) => geminiAnswerFormat(path, query) === 'sse',
   streamsJsonArray: (path, query) => geminiAnswerFormat(path, query) === 'json-array',
   answerFields,

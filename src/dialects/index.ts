@@ -1,13 +1,18 @@
 /**
  * Picks the dialect for one request. `path` is the upstream path without the gateway's
  * /anthropic, /openai or /gemini prefix; any query string is ignored. Every endpoint that is
- * not a known text-bearing POST (models lists, files, batches, GETs...) is passthrough.
+ * not a known text-bearing POST (models lists, files, batch results, GETs...) is passthrough.
  */
 import type { Provider } from '../errors.js';
+import { anthropicBatches } from './anthropic-batches.js';
 import { anthropicComplete } from './anthropic-complete.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { gemini } from './gemini.js';
+import { geminiCaches } from './gemini-caches.js';
+import { geminiEmbed } from './gemini-embed.js';
 import { openaiChat } from './openai-chat.js';
+import { openaiCompletions } from './openai-completions.js';
+import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
 import type { Dialect } from './types.js';
 import { isObject, pathOnly, str } from './walk.js';
@@ -29,11 +34,17 @@ const PASSTHROUGH: Readonly<Record<Provider, Dialect>> = {
   gemini: passthroughFor('gemini'),
 };
 
-/** Exact paths per provider; OpenAI clients may set a base URL with or without /v1. */
+const GEMINI_VERSIONS = ['v1', 'v1beta', 'v1alpha'] as const;
+
+/**
+ * Exact paths per provider; OpenAI clients may set a base URL with or without /v1. Gemini's
+ * actions on a model are in GEMINI_ACTIONS.
+ */
 const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
   anthropic: new Map([
     ['/v1/messages', anthropicMessages],
     ['/v1/messages/count_tokens', anthropicMessages],
+    ['/v1/messages/batches', anthropicBatches],
     ['/v1/complete', anthropicComplete],
   ]),
   openai: new Map([
@@ -43,12 +54,24 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/responses', openaiResponses],
     ['/v1/responses/input_tokens', openaiResponses],
     ['/responses/input_tokens', openaiResponses],
+    ['/v1/completions', openaiCompletions],
+    ['/completions', openaiCompletions],
+    ['/v1/embeddings', openaiEmbeddings],
+    ['/embeddings', openaiEmbeddings],
   ]),
-  gemini: new Map(),
+  gemini: new Map(GEMINI_VERSIONS.map((v) => [`/${v}/cachedContents`, geminiCaches])),
 };
 
-const GEMINI_ACTION =
-  /^\/v1(?:alpha|beta)?\/(?:models|tunedModels)\/[^/:]+:(?:generateContent|streamGenerateContent|countTokens)$/;
+/** The actions on a Gemini model (`/v1beta/models/{model}:action`) that carry text. */
+const GEMINI_ACTIONS: ReadonlyMap<string, Dialect> = new Map([
+  ['generateContent', gemini],
+  ['streamGenerateContent', gemini],
+  ['countTokens', gemini],
+  ['embedContent', geminiEmbed],
+  ['batchEmbedContents', geminiEmbed],
+]);
+
+const GEMINI_ACTION = /^\/v1(?:alpha|beta)?\/(?:models|tunedModels)\/[^/:]+:([A-Za-z]+)$/;
 
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
   if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
@@ -56,7 +79,8 @@ export function resolveDialect(provider: Provider, method: string, path: string)
   if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
   if (provider === 'gemini') {
     // Some clients percent-encode the colon before the action.
-    return GEMINI_ACTION.test(clean.replace(/%3a/gi, ':')) ? gemini : PASSTHROUGH.gemini;
+    const action = GEMINI_ACTION.exec(clean.replace(/%3a/gi, ':'))?.[1];
+    if (action !== undefined) return GEMINI_ACTIONS.get(action) ?? PASSTHROUGH.gemini;
   }
   return ROUTES[provider].get(clean) ?? PASSTHROUGH[provider];
 }
@@ -94,12 +118,15 @@ export function inspectedAlias(provider: Provider, method: string, path: string)
   else if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
   if (provider === 'gemini') {
     const m = GEMINI_ACTION_ANY_CASE.exec(clean);
-    if (!m) return undefined;
-    const [, version, collection, model, action] = m as unknown as [string, string, string, string, string];
-    return {
-      dialect: gemini,
-      path: `/${version.toLowerCase()}/${GEMINI_SPELLING.get(collection.toLowerCase())!}/${model}:${GEMINI_SPELLING.get(action.toLowerCase())!}`,
-    };
+    if (m) {
+      const [, version, collection, model, action] = m as unknown as [string, string, string, string, string];
+      const spelled = GEMINI_ACTION_SPELLING.get(action.toLowerCase());
+      if (spelled === undefined) return undefined;
+      return {
+        dialect: GEMINI_ACTIONS.get(spelled)!,
+        path: `/${version.toLowerCase()}/${GEMINI_COLLECTION_SPELLING.get(collection.toLowerCase())!}/${model}:${spelled}`,
+      };
+    }
   }
   const exact = ROUTES_ANY_CASE[provider].get(clean.toLowerCase());
   return exact === undefined ? undefined : { dialect: ROUTES[provider].get(exact)!, path: exact };
@@ -129,23 +156,33 @@ function normalisePath(path: string): string {
   return `/${segments.join('/')}`;
 }
 
+/** Words keyed by their lower-cased spellings, each to its exact spelling. */
+function spellings(words: Iterable<string>): ReadonlyMap<string, string> {
+  return new Map([...words].map((w) => [w.toLowerCase(), w]));
+}
+
 /** ROUTES keyed by their lower-cased paths, each to its exact spelling. */
 const ROUTES_ANY_CASE: Readonly<Record<Provider, ReadonlyMap<string, string>>> = {
-  anthropic: new Map([...ROUTES.anthropic.keys()].map((k) => [k.toLowerCase(), k])),
-  openai: new Map([...ROUTES.openai.keys()].map((k) => [k.toLowerCase(), k])),
-  gemini: new Map(),
+  anthropic: spellings(ROUTES.anthropic.keys()),
+  openai: spellings(ROUTES.openai.keys()),
+  gemini: spellings(ROUTES.gemini.keys()),
 };
 
-const GEMINI_ACTION_ANY_CASE =
-  /^\/(v1(?:alpha|beta)?)\/(models|tunedModels)\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/i;
+const GEMINI_ACTION_ANY_CASE = /^\/(v1(?:alpha|beta)?)\/(models|tunedModels)\/([^/:]+):([A-Za-z]+)$/i;
+const GEMINI_COLLECTION_SPELLING = spellings(['models', 'tunedModels']);
+const GEMINI_ACTION_SPELLING = spellings(GEMINI_ACTIONS.keys());
 
-const GEMINI_SPELLING: ReadonlyMap<string, string> = new Map(
-  ['models', 'tunedModels', 'generateContent', 'streamGenerateContent', 'countTokens'].map((w) => [
-    w.toLowerCase(),
-    w,
-  ]),
-);
-
-export { anthropicComplete, anthropicMessages, gemini, openaiChat, openaiResponses };
+export {
+  anthropicBatches,
+  anthropicComplete,
+  anthropicMessages,
+  gemini,
+  geminiCaches,
+  geminiEmbed,
+  openaiChat,
+  openaiCompletions,
+  openaiEmbeddings,
+  openaiResponses,
+};
 export { geminiAnswerFormat } from './gemini.js';
 export { getAt, rebuild, setAt, JsonPathError, type TextEdit } from './json-path.js';

@@ -7,10 +7,15 @@ import type { Provider } from '../errors.js';
 export type DialectId =
   | 'anthropic-messages'
   | 'anthropic-complete'
+  | 'anthropic-batches'
   | 'openai-chat'
   | 'openai-responses'
+  | 'openai-completions'
+  | 'openai-embeddings'
   | 'gemini-generate'
-  /** Any other endpoint under a provider prefix (models, files, batches...): forwarded as is. */
+  | 'gemini-embed'
+  | 'gemini-caches'
+  /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 
 /** Where a piece of text sits in the conversation; policies act per role. */
@@ -84,4 +89,9 @@ export interface Dialect {
   streamsJsonArray?(path: string, query: URLSearchParams): boolean;
   /** Text fields of one parsed answer object: a whole JSON answer or one SSE event's data. */
   answerFields(answer: unknown, event?: string): AnswerField[];
+  /**
+   * The answer never holds text to restore (vectors, a batch's metadata): it is relayed as it
+   * comes, not read whole to look for surrogates.
+   */
+  textlessAnswer?: true;
 }

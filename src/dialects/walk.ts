@@ -43,6 +43,37 @@ export function addText(out: Segment[], obj: JsonObject, key: string, path: Json
   if (typeof text === 'string') out.push({ path: [...path, key], role, text });
 }
 
+/**
+ * Adds a segment when `obj[key]` is a string, and one per string element when it is an array:
+ * a text or a list of texts (OpenAI `input` and `prompt`). Token arrays hold numbers: skipped.
+ */
+export function addTexts(out: Segment[], obj: JsonObject, key: string, path: JsonPath, role: Role): void {
+  const value = obj[key];
+  if (typeof value === 'string') out.push({ path: [...path, key], role, text: value });
+  else {
+    arrayOf(value).forEach((item, i) => {
+      if (typeof item === 'string') out.push({ path: [...path, key, i], role, text: item });
+    });
+  }
+}
+
+/**
+ * Adds the segments `list` finds in a request nested in a larger body (one request of a batch),
+ * as if it were a body of its own, with their paths under `path`.
+ */
+export function addNested(
+  out: Segment[],
+  value: unknown,
+  path: JsonPath,
+  list: (body: unknown) => Segment[],
+): void {
+  for (const seg of list(value)) {
+    const nested: Segment = { path: path.concat(seg.path), role: seg.role, text: seg.text };
+    if (seg.key) nested.key = true;
+    out.push(nested);
+  }
+}
+
 /** The member names of an object, queued while walking to follow the object's values. */
 class MemberNames {
   constructor(readonly keys: readonly string[]) {}

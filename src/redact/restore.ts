@@ -36,6 +36,7 @@ export function createRestorer(
   entries: Iterable<RestoreEntry>,
   options: RestoreOptions,
 ): Restorer | undefined {
+  if (dialect.textlessAnswer) return undefined;
   const matcher = matcherFor(entries);
   if (matcher.size === 0) return undefined;
   return {

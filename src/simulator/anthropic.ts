@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, hasToolCall, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
-import { bodyObject, countRuns, someItem, stringField } from './endpoint.js';
+import { bodyObject, countRuns, isRecord, someItem, stringField } from './endpoint.js';
 import { providerError } from './errors.js';
 import type { RecordedRequest, StreamErrorSpec } from './types.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
@@ -263,4 +263,44 @@ export function anthropicModels(id: string | undefined): StaticAnswer {
     created_at: '2025-01-01T00:00:00Z',
   };
   return { status: 200, body: modelObject(model), headers: responseHeaders() };
+}
+
+/** An ISO 8601 time with microseconds, as the Message Batches API writes them. */
+function batchTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000Z');
+}
+
+/**
+ * `POST /v1/messages/batches`: the new batch's metadata, every request still processing. The
+ * results would come later from `GET /v1/messages/batches/{id}/results`, which is not simulated.
+ */
+export function anthropicBatchCreate(req: RecordedRequest): StaticAnswer {
+  const refuse = (message: string): StaticAnswer => {
+    const { body, headers } = providerError('anthropic', { status: 400, message });
+    return { status: 400, body, headers };
+  };
+  if (req.headers['anthropic-version'] === undefined) return refuse('anthropic-version: header is required');
+  const requests = bodyObject(req)['requests'];
+  if (!Array.isArray(requests) || requests.length === 0) return refuse('requests: Field required');
+  const bad = requests.findIndex(
+    (r) => !isRecord(r) || typeof r['custom_id'] !== 'string' || !isRecord(r['params']),
+  );
+  if (bad !== -1) return refuse(`requests.${bad}: custom_id and params are required`);
+  const now = Date.now();
+  return {
+    status: 200,
+    body: {
+      id: randomId('msgbatch_01'),
+      type: 'message_batch',
+      processing_status: 'in_progress',
+      request_counts: { processing: requests.length, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      ended_at: null,
+      created_at: batchTime(now),
+      expires_at: batchTime(now + 24 * 3600 * 1000),
+      archived_at: null,
+      cancel_initiated_at: null,
+      results_url: null,
+    },
+    headers: responseHeaders(),
+  };
 }

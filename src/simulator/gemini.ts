@@ -7,9 +7,10 @@
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
-import { bodyObject, countRuns, someItem } from './endpoint.js';
+import { bodyObject, countRuns, isRecord, someItem } from './endpoint.js';
 import type { RecordedRequest } from './types.js';
 import { providerError } from './errors.js';
+import { dimensionsOf, embeddingVector } from './vectors.js';
 import { randomId } from './wire.js';
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash';
@@ -156,4 +157,79 @@ export function geminiModels(id: string | undefined): StaticAnswer {
     return { status: 200, body: { models: MODELS.map(modelObject) }, headers: JSON_HEADERS };
   const known = MODELS.find((m) => m.id === id) ?? { id, displayName: id, outputTokenLimit: 65536 };
   return { status: 200, body: modelObject(known), headers: JSON_HEADERS };
+}
+
+function invalidArgument(message: string): StaticAnswer {
+  const { body, headers } = providerError('gemini', { status: 400, message });
+  return { status: 400, body, headers };
+}
+
+/** The text of a Content's parts, for a made-up vector; undefined when there is no Content. */
+function contentText(content: unknown): string | undefined {
+  if (!isRecord(content) || !Array.isArray(content['parts'])) return undefined;
+  return content['parts']
+    .map((p) => (isRecord(p) && typeof p['text'] === 'string' ? p['text'] : ''))
+    .join('');
+}
+
+/** One EmbedContentRequest's ContentEmbedding, or a 400 message. */
+function embedding(req: unknown, where: string): { values: number[] } | string {
+  const text = isRecord(req) ? contentText(req['content']) : undefined;
+  if (text === undefined) return `* ${where}content: content is not specified`;
+  return {
+    values: embeddingVector(text, dimensionsOf(isRecord(req) ? req['outputDimensionality'] : 0, 768)),
+  };
+}
+
+/** `:embedContent` (`{embedding}`) and `:batchEmbedContents` (`{embeddings}`, one per request). */
+export function geminiEmbed(req: RecordedRequest, batch: boolean): StaticAnswer {
+  if (req.json === undefined) return invalidArgument('Invalid JSON payload received.');
+  const body = bodyObject(req);
+  if (!batch) {
+    const one = embedding(body, 'EmbedContentRequest.');
+    return typeof one === 'string'
+      ? invalidArgument(one)
+      : { status: 200, body: { embedding: one }, headers: JSON_HEADERS };
+  }
+  const requests = body['requests'];
+  if (!Array.isArray(requests) || requests.length === 0)
+    return invalidArgument('* BatchEmbedContentsRequest.requests: requests is not specified');
+  const embeddings = requests.map((r, i) => embedding(r, `BatchEmbedContentsRequest.requests[${i}].`));
+  const bad = embeddings.find((e) => typeof e === 'string');
+  if (bad !== undefined) return invalidArgument(bad);
+  return { status: 200, body: { embeddings }, headers: JSON_HEADERS };
+}
+
+/** `3600s` or `1.5s` in milliseconds; undefined when `ttl` is no duration. */
+function durationMs(ttl: unknown): number | undefined {
+  const m = typeof ttl === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(ttl) : null;
+  return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
+}
+
+/**
+ * `POST /v1beta/cachedContents`: the CachedContent created, as metadata (its contents are never
+ * sent back): name, model, times, display name and the tokens it holds.
+ */
+export function geminiCacheCreate(req: RecordedRequest): StaticAnswer {
+  if (req.json === undefined) return invalidArgument('Invalid JSON payload received.');
+  const body = bodyObject(req);
+  const model = body['model'];
+  if (typeof model !== 'string' || model === '')
+    return invalidArgument('* CachedContent.model: model is not specified');
+  const now = Date.now();
+  const expire =
+    typeof body['expireTime'] === 'string'
+      ? body['expireTime']
+      : new Date(now + (durationMs(body['ttl']) ?? 3600 * 1000)).toISOString();
+  const created = new Date(now).toISOString();
+  const answer: Record<string, unknown> = {
+    name: `cachedContents/${randomId('', 12).toLowerCase()}`,
+    model: model.startsWith('models/') ? model : `models/${model}`,
+    createTime: created,
+    updateTime: created,
+    expireTime: expire,
+    usageMetadata: { totalTokenCount: estimateTokens(requestText(req.json, req.body)) },
+  };
+  if (typeof body['displayName'] === 'string') answer['displayName'] = body['displayName'];
+  return { status: 200, body: answer, headers: JSON_HEADERS };
 }

@@ -3,10 +3,18 @@
  * strips its own /anthropic, /openai, /gemini prefixes before forwarding).
  */
 import type { Provider } from '../errors.js';
-import { anthropicComplete, anthropicCountTokens, anthropicMessages, anthropicModels } from './anthropic.js';
+import {
+  anthropicBatchCreate,
+  anthropicComplete,
+  anthropicCountTokens,
+  anthropicMessages,
+  anthropicModels,
+} from './anthropic.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
-import { geminiCountTokens, geminiGenerate, geminiModels } from './gemini.js';
+import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
+import { openaiCompletions } from './openai-completions.js';
+import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
 import type { RecordedRequest } from './types.js';
 
@@ -28,6 +36,7 @@ export function guessProvider(pathname: string, headers: Record<string, string>)
 }
 
 const GEMINI_ACTION = /^\/(?:v1|v1beta|v1alpha)\/models\/[^/:]+:([A-Za-z]+)$/;
+const GEMINI_CACHES = /^\/(?:v1|v1beta|v1alpha)\/cachedContents$/;
 const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
 
@@ -39,8 +48,14 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'generate', endpoint: anthropicMessages };
       case '/v1/messages/count_tokens':
         return { kind: 'static', answer: anthropicCountTokens };
+      case '/v1/messages/batches':
+        return { kind: 'static', answer: anthropicBatchCreate };
       case '/v1/complete':
         return { kind: 'generate', endpoint: anthropicComplete };
+      case '/v1/completions':
+        return { kind: 'generate', endpoint: openaiCompletions };
+      case '/v1/embeddings':
+        return { kind: 'static', answer: openaiEmbeddings };
       case '/v1/chat/completions':
         return { kind: 'generate', endpoint: openaiChat };
       case '/v1/responses':
@@ -51,6 +66,9 @@ export function route(method: string, pathname: string, headers: Record<string, 
       return { kind: 'generate', endpoint: geminiGenerate };
     }
     if (action === 'countTokens') return { kind: 'static', answer: geminiCountTokens };
+    if (action === 'embedContent' || action === 'batchEmbedContents')
+      return { kind: 'static', answer: (req) => geminiEmbed(req, action === 'batchEmbedContents') };
+    if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
     return undefined;
   }
   if (method !== 'GET') return undefined;

@@ -133,8 +133,8 @@ export type ScriptFunction = (req: RecordedRequest) => Reply | Promise<Reply>;
 
 /**
  * How a list of replies is walked:
- * - `arrival`: the n-th generation request (messages, chat, responses, generateContent, complete)
- *   gets the n-th reply; the last one repeats.
+ * - `arrival`: the n-th generation request (messages, chat, responses, generateContent, complete,
+ *   legacy completions) gets the n-th reply; the last one repeats.
  * - `history`: the reply is chosen by the number of assistant turns already in the request's
  *   conversation, so side requests a real CLI makes (titles, quota probes) don't shift the script.
  * - `toolResults`: chosen by the number of turns that brought tool results back (Anthropic

@@ -1,7 +1,10 @@
 /** Restoration in the answer shapes of Gemini and the OpenAI Responses API. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { anthropicBatches } from '../../src/dialects/anthropic-batches.js';
 import { gemini } from '../../src/dialects/gemini.js';
+import { geminiEmbed } from '../../src/dialects/gemini-embed.js';
+import { openaiEmbeddings } from '../../src/dialects/openai-embeddings.js';
 import { openaiResponses } from '../../src/dialects/openai-responses.js';
 import { createRestorer } from '../../src/redact/restore.js';
 import { parseSse, sse } from './helpers.js';
@@ -139,5 +142,14 @@ describe('OpenAI Responses answers', () => {
         token: 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
       });
     }
+  });
+});
+
+describe('answers with no text to restore', () => {
+  it('get no restorer, so the gateway relays them as they come instead of reading them whole', () => {
+    const entries = [{ surrogate: '/home/user', original: '/home/alice', secret: false }];
+    for (const dialect of [openaiEmbeddings, geminiEmbed, anthropicBatches])
+      assert.equal(createRestorer(dialect, entries, { secretsInToolCalls: true }), undefined, dialect.id);
+    assert.notEqual(createRestorer(gemini, entries, { secretsInToolCalls: true }), undefined);
   });
 });
