@@ -4,7 +4,7 @@
  * carries the text in `completion`.
  */
 import type { AnswerField, Dialect, Segment } from './types.js';
-import { addText, fieldAt, isObject, str } from './walk.js';
+import { addText, asksForStream, fieldAt, isObject, modelInBody } from './walk.js';
 
 function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
@@ -25,7 +25,7 @@ export const anthropicComplete: Dialect = {
   id: 'anthropic-complete',
   provider: 'anthropic',
   segments,
-  model: (body) => (isObject(body) ? str(body.model) : undefined),
-  streaming: (body) => isObject(body) && body.stream === true,
+  model: modelInBody,
+  streaming: asksForStream,
   answerFields,
 };

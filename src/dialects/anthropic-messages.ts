@@ -13,13 +13,13 @@ import {
   fieldAt,
   isObject,
   leafFields,
+  modelInBody,
   pathOnly,
   SCHEMA_STRUCTURE_KEYS,
-  str,
   TOOL,
-  WHOLE,
   type FieldKind,
   type JsonObject,
+  WHOLE,
 } from './walk.js';
 
 /** One content block of a message (or of a tool_result) at `path`. */
@@ -176,7 +176,7 @@ export const anthropicMessages: Dialect = {
   id: 'anthropic-messages',
   provider: 'anthropic',
   segments,
-  model: (body) => (isObject(body) ? str(body.model) : undefined),
+  model: modelInBody,
   streaming: (body, path) =>
     isObject(body) && body.stream === true && !pathOnly(path).endsWith('/count_tokens'),
   answerFields,

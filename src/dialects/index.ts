@@ -15,14 +15,14 @@ import { openaiCompletions } from './openai-completions.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
 import type { Dialect } from './types.js';
-import { isObject, pathOnly, str } from './walk.js';
+import { modelInBody, pathOnly } from './walk.js';
 
 function passthroughFor(provider: Provider): Dialect {
   return {
     id: 'passthrough',
     provider,
     segments: () => [],
-    model: (body) => (isObject(body) ? str(body.model) : undefined),
+    model: modelInBody,
     streaming: () => false,
     answerFields: () => [],
   };

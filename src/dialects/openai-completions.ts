@@ -5,7 +5,7 @@
  * https://platform.openai.com/docs/api-reference/completions
  */
 import type { AnswerField, Dialect, Segment } from './types.js';
-import { addText, addTexts, arrayOf, fieldAt, isObject, str } from './walk.js';
+import { addText, addTexts, arrayOf, asksForStream, fieldAt, isObject, modelInBody } from './walk.js';
 
 function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
@@ -32,7 +32,7 @@ export const openaiCompletions: Dialect = {
   id: 'openai-completions',
   provider: 'openai',
   segments,
-  model: (body) => (isObject(body) ? str(body.model) : undefined),
-  streaming: (body) => isObject(body) && body.stream === true,
+  model: modelInBody,
+  streaming: asksForStream,
   answerFields,
 };

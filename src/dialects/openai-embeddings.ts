@@ -5,7 +5,7 @@
  * https://platform.openai.com/docs/api-reference/embeddings
  */
 import type { Dialect, Segment } from './types.js';
-import { addText, addTexts, isObject, str } from './walk.js';
+import { addText, addTexts, isObject, modelInBody } from './walk.js';
 
 function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
@@ -19,7 +19,7 @@ export const openaiEmbeddings: Dialect = {
   id: 'openai-embeddings',
   provider: 'openai',
   segments,
-  model: (body) => (isObject(body) ? str(body.model) : undefined),
+  model: modelInBody,
   streaming: () => false,
   answerFields: () => [],
   textlessAnswer: true,

@@ -11,13 +11,13 @@ import {
   fieldAt,
   isObject,
   leafFields,
+  modelInBody,
   pathOnly,
   SCHEMA_STRUCTURE_KEYS,
-  str,
   TOOL,
+  type JsonObject,
   WHOLE,
   WHOLE_TOOL,
-  type JsonObject,
 } from './walk.js';
 
 const MESSAGE_ROLES: Readonly<Record<string, Role>> = {
@@ -227,7 +227,7 @@ export const openaiResponses: Dialect = {
   id: 'openai-responses',
   provider: 'openai',
   segments,
-  model: (body) => (isObject(body) ? str(body.model) : undefined),
+  model: modelInBody,
   streaming: (body, path) =>
     isObject(body) && body.stream === true && !pathOnly(path).endsWith('/input_tokens'),
   answerFields,

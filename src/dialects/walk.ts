@@ -177,6 +177,16 @@ export function addLeaves(
   }
 }
 
+/** The request body's top-level `model`, as most dialects name it. */
+export function modelInBody(body: unknown): string | undefined {
+  return isObject(body) ? str(body.model) : undefined;
+}
+
+/** Whether the body asks for a streamed answer (`"stream": true`). */
+export function asksForStream(body: unknown): boolean {
+  return isObject(body) && body.stream === true;
+}
+
 /** What kind of text an answer field holds (see AnswerField.tool and .whole). */
 export interface FieldKind {
   tool?: boolean;
