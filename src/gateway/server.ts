@@ -63,6 +63,9 @@ export function createLogger(level: string): Logger {
   });
 }
 
+/** `http://host:port/` before a request target's path (the slash kept, or added for none). */
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*\/?/i;
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.log_level);
@@ -93,6 +96,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // RFC 9112 §3.2.2: a server accepts a request target in absolute form (a client that was
+    // told the gateway is its proxy). Its path, exactly as sent, is then routed and checked
+    // like any other.
+    if (req.url !== undefined && ABSOLUTE_FORM.test(req.url)) req.url = req.url.replace(ABSOLUTE_FORM, '/');
     const url = req.url ?? '/';
     const route = matchProvider(url);
     if (route) {

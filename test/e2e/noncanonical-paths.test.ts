@@ -233,3 +233,19 @@ describe('the official SDKs through Airlock, with values to pseudonymize', () =>
     assert.deepEqual(leaked(), []);
   });
 });
+
+describe('a request target in absolute form (RFC 9112 §3.2.2)', () => {
+  test('is routed and inspected by its path; its other spellings are refused as in origin form', async () => {
+    stack.sim.reset();
+    const { host, port } = stack.airlock.gateway;
+    const exact = await postRaw(`http://${host}:${port}/anthropic/v1/messages`, BODIES.anthropic);
+    assert.equal(exact.status, 200, exact.body);
+    assert.equal(stack.sim.received.length, 1);
+    assert.equal(stack.sim.received[0]!.path, '/v1/messages');
+    const alias = await postRaw(`http://${host}:${port}/anthropic//v1/messages`, BODIES.anthropic);
+    assert.equal(alias.status, 400, alias.body);
+    assert.equal(alias.headers['x-airlock-error'], 'AIRLOCK_NONCANONICAL_PATH');
+    assert.equal(stack.sim.received.length, 1, 'the alias was not forwarded');
+    assert.deepEqual(leaked(), [], 'raw values reached the upstream');
+  });
+});
