@@ -34,7 +34,7 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** Response headers for the client: everything the upstream said, minus hop-by-hop fields. */
+/** Response headers for the client: what the upstream said, minus hop-by-hop and browser-only fields. */
 export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
   opts: { bodyRewritten: boolean },
@@ -43,9 +43,18 @@ export function clientResponseHeaders(
   const out: OutgoingHttpHeaders = {};
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || skip(name)) continue;
+    if (value === undefined || skip(name) || isBrowserOnly(name)) continue;
     if (opts.bodyRewritten && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Headers that speak to a browser on the gateway's origin, not to an API client: an upstream's
+ * CORS grant would let any web page read the loopback gateway's answers, and its cookies (a
+ * CDN's `__cf_bm`) would land in the 127.0.0.1 jar that every local port shares.
+ */
+function isBrowserOnly(name: string): boolean {
+  return name === 'set-cookie' || name.startsWith('access-control-');
 }
