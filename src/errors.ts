@@ -136,6 +136,23 @@ export const ERRORS = {
       'Raise `limits.max_answer` in the Airlock config, or ask for a streamed answer (`stream: true`), ' +
       'which is restored as it arrives.',
   },
+  AIRLOCK_FOREIGN_HOST: {
+    status: 403,
+    kind: 'permission',
+    final: true,
+    message:
+      'This gateway listens on a loopback address and answers only requests addressed to a loopback ' +
+      'name; this one names Host {detail}, as a web page does that renamed 127.0.0.1 (DNS rebinding). ' +
+      'Use http://127.0.0.1 or http://localhost, or set listen.host to the address clients use.',
+  },
+  AIRLOCK_FROM_WEB_PAGE: {
+    status: 403,
+    kind: 'permission',
+    final: true,
+    message:
+      'Airlock takes no requests that change something from a page of another site ({detail}): a web ' +
+      'page must not make the gateway forward or record requests. Use an API client or SDK.',
+  },
   AIRLOCK_POLICY_BLOCKED: {
     status: 403,
     kind: 'permission',

@@ -16,6 +16,7 @@ import { proxyRequest, type ProxyContext } from './proxy.js';
 import { sendError, sendJson } from './respond.js';
 import { matchProvider } from './routes.js';
 import { createUpstreams } from './upstream.js';
+import { foreignHost, fromAnotherSite } from './web-guard.js';
 
 /** Extra routes mounted by other parts (dashboard, metrics); return true when handled. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -102,6 +103,22 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (req.url !== undefined && ABSOLUTE_FORM.test(req.url)) req.url = req.url.replace(ABSOLUTE_FORM, '/');
     const url = req.url ?? '/';
     const route = matchProvider(url);
+    const host = foreignHost(config.listen.host, req.headers);
+    const site = fromAnotherSite(req.method, req.headers);
+    if (host !== undefined || site !== undefined) {
+      logger.warn(
+        { host, site, method: req.method, path: url.split('?')[0] },
+        'request from a web page refused',
+      );
+      sendError(
+        res,
+        route?.provider,
+        host !== undefined
+          ? new AirlockError('AIRLOCK_FOREIGN_HOST', JSON.stringify(host))
+          : new AirlockError('AIRLOCK_FROM_WEB_PAGE', `Sec-Fetch-Site: ${site}`),
+      );
+      return;
+    }
     if (route) {
       // Clients probe their base URL itself (Claude Code sends HEAD /anthropic first).
       if (route.path === '/' && (req.method === 'HEAD' || req.method === 'GET')) {

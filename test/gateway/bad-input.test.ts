@@ -382,7 +382,7 @@ describe('requests node:http cannot read', () => {
   test('headers over 64 KiB in more than 32 fields: 431 in the provider shape (node:http set the URL aside)', async () => {
     const fields = Array.from({ length: 40 }, (_, i) => `x-field-${i}: ${'b'.repeat(2000)}\r\n`).join('');
     const raw = await rawExchange([
-      `POST /openai/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${fields}\r\n`,
+      `POST /openai/v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${fields}\r\n`,
     ]);
     const answer = parseRaw(raw);
     assert.equal(answer.status, 431);
@@ -392,7 +392,7 @@ describe('requests node:http cannot read', () => {
 
   test('a malformed head: 400 AIRLOCK_BAD_HTTP in the shape of the provider in the request line', async () => {
     const raw = await rawExchange([
-      'POST /gemini/v1beta/models/m:generateContent HTTP/1.1\r\nhost: x\r\ncontent-length: zz\r\n\r\n',
+      'POST /gemini/v1beta/models/m:generateContent HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: zz\r\n\r\n',
     ]);
     const answer = parseRaw(raw);
     assert.equal(answer.status, 400);
@@ -405,7 +405,7 @@ describe('requests node:http cannot read', () => {
   test('a malformed chunked body: 400 in the shape of the provider of the request under way', async () => {
     stack.sim.reset();
     const raw = await rawExchange([
-      'POST /openai/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+      'POST /openai/v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
       '4\r\n{"mo\r\nzz\r\n',
     ]);
     const answer = parseRaw(raw);
