@@ -2,11 +2,14 @@
  * Who may see the dashboard. Two gates, in order: the connection must come from this machine
  * (loopback) unless `allowRemote`, and the request must carry the token, either as
  * `Authorization: Bearer <token>` (scripts) or as the session cookie the login form sets
- * (browsers). The cookie holds an HMAC of the token rather than the token itself, so it stays
- * valid across restarts and dies when the token file is replaced; it is HttpOnly (no script
- * reads it) and SameSite=Strict (no other site's page sends it).
+ * (browsers). Each sign-in gets its own cookie: its time, a random id and an HMAC of both under
+ * the token, so it stays valid across restarts and dies when the token file is replaced. The
+ * gateway, not the browser, ends it 12 hours after sign-in, and signing out ends it at once
+ * (until a restart: the ids signed out are kept in memory). It is HttpOnly (no script reads it)
+ * and SameSite=Strict; browsers share 127.0.0.1's cookies among all its ports, so another local
+ * service the browser visits could see it: this bounds what a cookie seen there is worth.
  */
-import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
+import { createHmac, timingSafeEqual, createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PREFIX } from './http.js';
 
@@ -29,11 +32,33 @@ function cookies(req: IncomingMessage): Map<string, string> {
   return out;
 }
 
-export class DashboardAuth {
-  private readonly session: string;
+/** Ids of signed-out sessions kept at most (each lives 12 hours anyway). */
+const SIGNED_OUT_MAX = 10_000;
 
-  constructor(private readonly token: string) {
-    this.session = createHmac('sha256', token).update('airlock-dashboard-session-v1').digest('base64url');
+export class DashboardAuth {
+  private readonly key: Buffer;
+  /** Signed-out session ids → when their cookie would have expired (ms). */
+  private readonly signedOut = new Map<string, number>();
+
+  constructor(
+    private readonly token: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key = createHmac('sha256', token).update('airlock-dashboard-session-v2').digest();
+  }
+
+  private sign(issued: string, id: string): string {
+    return createHmac('sha256', this.key).update(`${issued}.${id}`).digest('base64url');
+  }
+
+  /** The session id of a valid, unexpired, not signed-out cookie value; undefined otherwise. */
+  private sessionOf(value: string): string | undefined {
+    const [issued = '', id = '', mac = '', extra] = value.split('.');
+    if (extra !== undefined || !/^\d{1,15}$/.test(issued) || !/^[\w-]{16,64}$/.test(id)) return undefined;
+    if (!sameSecret(mac, this.sign(issued, id))) return undefined;
+    const age = this.now() - Number(issued);
+    if (age < 0 || age > SESSION_MAX_AGE_S * 1000 || this.signedOut.has(id)) return undefined;
+    return id;
   }
 
   checkToken(candidate: string): boolean {
@@ -48,12 +73,26 @@ export class DashboardAuth {
       return m?.[1] !== undefined && this.checkToken(m[1]);
     }
     const cookie = cookies(req).get(COOKIE_NAME);
-    return cookie !== undefined && sameSecret(cookie, this.session);
+    return cookie !== undefined && this.sessionOf(cookie) !== undefined;
   }
 
-  /** Secure is left off: the dashboard is served over plain http on loopback. */
+  /** A new session's cookie. Secure is left off: the dashboard is served over plain http on loopback. */
   sessionCookie(): string {
-    return `${COOKIE_NAME}=${this.session}; Path=${PREFIX}; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_S}`;
+    const issued = String(this.now());
+    const id = randomBytes(18).toString('base64url');
+    const value = `${issued}.${id}.${this.sign(issued, id)}`;
+    return `${COOKIE_NAME}=${value}; Path=${PREFIX}; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_S}`;
+  }
+
+  /** Ends the session whose cookie the request carries, if any: it is refused from now on. */
+  signOut(req: IncomingMessage): void {
+    const cookie = cookies(req).get(COOKIE_NAME);
+    const id = cookie === undefined ? undefined : this.sessionOf(cookie);
+    if (id === undefined) return;
+    const now = this.now();
+    for (const [old, expires] of this.signedOut) if (expires <= now) this.signedOut.delete(old);
+    if (this.signedOut.size >= SIGNED_OUT_MAX) this.signedOut.delete(this.signedOut.keys().next().value!);
+    this.signedOut.set(id, now + SESSION_MAX_AGE_S * 1000);
   }
 
   static clearCookie(): string {

@@ -150,7 +150,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return true;
     }
     if (rest === 'logout' && req.method === 'POST') {
-      handleLogout(res);
+      handleLogout(auth, req, res);
       return true;
     }
     if (!auth.authenticated(req)) {

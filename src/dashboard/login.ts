@@ -77,7 +77,8 @@ export async function handleLogin(
   else res.writeHead(303, { location: `${PREFIX}/`, 'cache-control': 'no-store' }).end();
 }
 
-export function handleLogout(res: ServerResponse): void {
+export function handleLogout(auth: DashboardAuth, req: IncomingMessage, res: ServerResponse): void {
+  auth.signOut(req);
   res.setHeader('set-cookie', DashboardAuth.clearCookie());
   res.writeHead(303, { location: `${PREFIX}/login`, 'cache-control': 'no-store' }).end();
 }
