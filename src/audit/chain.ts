@@ -98,6 +98,11 @@ export function sealOrdered(unsigned: Omit<AuditEvent, 'hash'>): SealedEvent {
 }
 
 /** Whether two findings differ at most in path and role: one run of the document (types.ts). */
+/** What sameRun compares, as one string: findings with equal keys belong to one run. */
+export function runKey(f: AuditFinding): string {
+  return `${f.valueHash}\0${f.ruleId}\0${f.preview}\0${f.action}\0${f.category}\0${f.severity}`;
+}
+
 export function sameRun(a: AuditFinding, b: AuditFinding): boolean {
   return (
     a.valueHash === b.valueHash &&
