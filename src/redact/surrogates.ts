@@ -15,6 +15,7 @@ import { flattenPath, generate, homePrefix, isRestorable, isSmallSpace, type Res
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
 import { isWordChar } from '../word-char.js';
+import { detached } from '../detached-string.js';
 
 export const KEY_FILE = 'surrogate.key';
 const KEY_BYTES = 32;
@@ -130,7 +131,7 @@ export class Surrogates {
     if (key === undefined) {
       key = createHmac('sha256', this.key).update(`value\0${id}`).digest('base64url');
       // Every request of a conversation repeats the same values: remember their hashes.
-      this.valueKeys.set(id, key);
+      this.valueKeys.set(detached(id), key);
     }
     return key;
   }
@@ -145,7 +146,7 @@ export class Surrogates {
     let stand = this.trackingIds.get(id);
     if (stand === undefined) {
       stand = uuidShape(value, new HmacBytes(this.key, `tracking\0${place}`));
-      this.trackingIds.set(id, stand);
+      this.trackingIds.set(detached(id), stand);
     }
     return stand;
   }
@@ -186,13 +187,13 @@ export class Surrogates {
       if (guessable && !candidate.derived && hasInputs(ctx) && this.occurs(ctx, candidate.text)) continue;
       if (candidate.derived) return candidate.text; // restores through its parts' entries (a home, a host)
       if (!restorable) {
-        this.cache.set(valueKey, candidate.text);
+        this.cache.set(valueKey, detached(candidate.text));
         return candidate.text;
       }
       // A cached link that conflicts in this request is escaped without relinking the value.
       const linked = await this.vault.claim(
-        candidate.text,
-        original,
+        detached(candidate.text),
+        detached(original),
         known === undefined ? valueKey : undefined,
       );
       if (linked === undefined) continue;
@@ -222,7 +223,7 @@ export class Surrogates {
     let base = this.bases.get(id);
     if (base === undefined) {
       base = createHmac('sha256', this.key).update(`n\0${id}`).digest().readUInt32BE(0);
-      this.bases.set(id, base);
+      this.bases.set(detached(id), base);
     }
     return base;
   }
