@@ -42,6 +42,8 @@ describe('airlock simulate', () => {
         const body = (await res.json()) as { choices: { message: { content: string } }[] };
         assert.equal(body.choices[0]?.message.content, 'Scripted from YAML.');
         assert.equal(lines.length, 1);
+        // Logged, not kept: a simulator left running for days must not grow with every request.
+        assert.equal(sim.received.length, 0);
         assert.match(
           lines[0] ?? '',
           /^\d{4}-\d\d-\d\dT\S+Z POST \/v1\/chat\/completions \d+B model=gpt-4\.1\n$/,

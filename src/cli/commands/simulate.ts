@@ -53,6 +53,8 @@ export async function simulateFromOptions(
     pacingMs: opts.pacingMs ?? 0,
     chunkSize: opts.chunkSize,
     script,
+    // Nobody reads what a command-line simulator received: kept, it grew without bound.
+    record: false,
     onRequest: opts.log === true ? (rec) => write(requestLogLine(rec)) : undefined,
   });
 }
