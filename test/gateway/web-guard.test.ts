@@ -1,0 +1,104 @@
+/**
+ * Web pages are kept out of a gateway on a loopback address: a Host that is no loopback name
+ * (DNS rebinding) and a cross-site request that changes something are refused before anything
+ * is routed, forwarded or recorded; API clients, which send neither, pass.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { foreignHost } from '../../src/gateway/web-guard.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { httpAnswer } from '../helpers/http.js';
+
+const BODY = JSON.stringify({
+  model: 'm',
+  max_tokens: 5,
+  messages: [{ role: 'user', content: 'forged from a page' }],
+});
+
+describe('a gateway on a loopback address, asked by a web page', () => {
+  let stack: AirlockStack;
+  before(async () => {
+    stack = await startAirlockStack({ script: { reply: [{ text: 'ok' }] } });
+  });
+  after(() => stack.close());
+
+  const ask = (method: string, path: string, headers: Record<string, string>, body?: string) => {
+    const { host, port } = stack.airlock.gateway;
+    return httpAnswer({ host, port, path, method, headers }, {}, (req) => req.end(body));
+  };
+  const port = () => stack.airlock.gateway.port;
+
+  it("refuses a foreign Host on every route (DNS rebinding), in the route's own shape", async () => {
+    stack.sim.reset();
+    for (const path of ['/metrics', '/healthz', '/_airlock/login']) {
+      const r = await ask('GET', path, { host: `evil.example:${port()}` });
+      assert.equal(r.status, 403, path);
+      assert.equal(r.headers['x-airlock-error'], 'AIRLOCK_FOREIGN_HOST', path);
+    }
+    const post = await ask(
+      'POST',
+      '/anthropic/v1/messages',
+      {
+        host: `evil.example:${port()}`,
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+      },
+      BODY,
+    );
+    assert.equal(post.status, 403);
+    const error = JSON.parse(post.body) as { type: string; error: { type: string; message: string } };
+    assert.equal(error.error.type, 'permission_error');
+    assert.match(error.error.message, /Host "evil\.example:\d+".*DNS rebinding/);
+    assert.equal(stack.sim.received.length, 0, 'nothing forwarded');
+  });
+
+  it('refuses a cross-site form POST to a provider route, forwarding and recording nothing', async () => {
+    stack.sim.reset();
+    await stack.airlock.recorder.flush();
+    const before = (await stack.airlock.store.query({ kind: 'request' })).events.length;
+    for (const site of ['cross-site', 'same-site']) {
+      const r = await ask(
+        'POST',
+        '/anthropic/v1/messages',
+        { 'content-type': 'text/plain', 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' },
+        BODY,
+      );
+      assert.equal(r.status, 403, site);
+      assert.equal(r.headers['x-airlock-error'], 'AIRLOCK_FROM_WEB_PAGE');
+    }
+    const logout = await ask('POST', '/_airlock/logout', { 'sec-fetch-site': 'cross-site' });
+    assert.equal(logout.status, 403);
+    assert.equal(stack.sim.received.length, 0);
+    await stack.airlock.recorder.flush();
+    assert.equal(
+      (await stack.airlock.store.query({ kind: 'request' })).events.length,
+      before,
+      'no audit row',
+    );
+  });
+
+  it('serves API clients, loopback names and reads from anywhere as before', async () => {
+    stack.sim.reset();
+    for (const host of [`127.0.0.1:${port()}`, `localhost:${port()}`, `[::1]:${port()}`, 'localhost']) {
+      const r = await ask('GET', '/healthz', { host });
+      assert.equal(r.status, 200, host);
+    }
+    // Node's fetch sends sec-fetch-mode: cors but no Sec-Fetch-Site.
+    const api = await ask(
+      'POST',
+      '/anthropic/v1/messages',
+      { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'sec-fetch-mode': 'cors' },
+      BODY,
+    );
+    assert.equal(api.status, 200, api.body);
+    const link = await ask('GET', '/_airlock/login', { 'sec-fetch-site': 'cross-site' });
+    assert.notEqual(link.status, 403, 'a link from another site to the dashboard opens it');
+  });
+
+  it('takes any Host on a gateway exposed on purpose (not on a loopback address)', () => {
+    assert.equal(foreignHost('0.0.0.0', { host: 'gw.corp.example:8789' }), undefined);
+    assert.equal(foreignHost('10.1.2.3', { host: 'evil.example' }), undefined);
+    assert.equal(foreignHost('127.0.0.1', { host: 'evil.example' }), 'evil.example');
+    assert.equal(foreignHost('127.0.0.1', {}), undefined, 'HTTP/1.0 without Host');
+  });
+});
