@@ -7,7 +7,7 @@
 import { BoundedMemo } from '../bounded-memo.js';
 import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
-import { runKey } from './chain.js';
+import { runKey, sameRun } from './chain.js';
 import { clientFamily } from './client.js';
 import { holdsSecret, MASKED, maskSecretSegments } from './secret-names.js';
 import type {
@@ -122,29 +122,40 @@ export function auditFinding(decision: FindingDecision): AuditFinding {
   };
 }
 
+/** Up to this many findings each is compared with the runs so far; past it, a map keys them. */
+const SCAN_MAX = 64;
+
 /**
  * The findings with all places of one value together (stable, values in order of first
  * appearance), so that the document stores each value as one run (chain.ts): a request names
  * its project path in the system prompt, then other values, then again in every tool call. A
- * long conversation names a few values thousands of times, interleaved: left in order, each
- * place was a run of its own, and one event of a 1 MB request took 800 KB of the audit log.
+ * long conversation names a few values thousands of times, interleaved: left in order (as they
+ * were past 64 findings), each place was a run of its own, and one event of a 1 MB request took
+ * 800 KB of the audit log. A request's usual dozen findings are compared with the few runs so far
+ * (4 µs less per event than building each one's map key).
  */
 function byValue(findings: AuditFinding[]): AuditFinding[] {
   if (findings.length < 3) return findings;
-  const runs = new Map<string, AuditFinding[]>();
+  const runs: AuditFinding[][] = [];
+  const keyed = findings.length > SCAN_MAX ? new Map<string, AuditFinding[]>() : undefined;
   let moved = false;
   let last: AuditFinding[] | undefined;
   for (const f of findings) {
-    const key = runKey(f);
-    const run = runs.get(key);
-    if (run === undefined) runs.set(key, (last = [f]));
-    else {
+    let run: AuditFinding[] | undefined;
+    if (keyed !== undefined) run = keyed.get(runKey(f));
+    else
+      for (let i = runs.length - 1; i >= 0 && run === undefined; i--)
+        if (sameRun(runs[i]![0]!, f)) run = runs[i];
+    if (run === undefined) {
+      runs.push((last = [f]));
+      keyed?.set(runKey(f), last);
+    } else {
       if (run !== last) moved = true;
       run.push(f);
       last = run;
     }
   }
-  return moved ? [...runs.values()].flat() : findings;
+  return moved ? runs.flat() : findings;
 }
 
 /** The findings of a request as its audit event lists them: each value's places together. */
