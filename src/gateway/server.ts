@@ -16,7 +16,7 @@ import { proxyRequest, type ProxyContext } from './proxy.js';
 import { sendError, sendJson } from './respond.js';
 import { matchProvider } from './routes.js';
 import { createUpstreams } from './upstream.js';
-import { foreignHost, fromAnotherSite } from './web-guard.js';
+import { fromAnotherSite, hostGuard } from './web-guard.js';
 
 /** Extra routes mounted by other parts (dashboard, metrics); return true when handled. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -84,6 +84,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     log: logger,
   };
   const extra = opts.routes ?? [];
+  const foreignHost = hostGuard(config.listen.host);
 
   const maxHeaderSize = 64 * 1024;
   const server = createServer({ maxHeaderSize, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -103,7 +104,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (req.url !== undefined && ABSOLUTE_FORM.test(req.url)) req.url = req.url.replace(ABSOLUTE_FORM, '/');
     const url = req.url ?? '/';
     const route = matchProvider(url);
-    const host = foreignHost(config.listen.host, req.headers);
+    const host = foreignHost(req.headers);
     const site = fromAnotherSite(req.method, req.headers);
     if (host !== undefined || site !== undefined) {
       logger.warn(

@@ -9,14 +9,26 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isLoopback } from '../egress/ip.js';
 
 /**
- * The Host a request names, when the gateway listens on a loopback address and that Host is not
- * a loopback name (127.0.0.0/8, ::1, localhost, *.localhost): the sign of DNS rebinding. A
- * gateway listening on another address was exposed on purpose and takes any Host.
+ * For a gateway listening on `listenHost`: the Host a request names when it is not a loopback
+ * name (127.0.0.0/8, ::1, localhost, *.localhost) while the gateway listens on a loopback
+ * address, the sign of DNS rebinding; undefined for every other request. A gateway listening on
+ * another address was exposed on purpose and takes any Host. Clients send one Host each, so the
+ * answers are remembered (a few dozen at most).
  */
-export function foreignHost(listenHost: string, headers: IncomingHttpHeaders): string | undefined {
-  const host = headers.host;
-  if (host === undefined || host === '' || !isLoopback(listenHost)) return undefined;
-  return isLoopback(hostnameOf(host)) ? undefined : host;
+export function hostGuard(listenHost: string): (headers: IncomingHttpHeaders) => string | undefined {
+  if (!isLoopback(listenHost)) return () => undefined;
+  const seen = new Map<string, boolean>();
+  return (headers) => {
+    const host = headers.host;
+    if (host === undefined || host === '') return undefined;
+    let loopback = seen.get(host);
+    if (loopback === undefined) {
+      loopback = isLoopback(hostnameOf(host));
+      if (seen.size >= 64) seen.clear();
+      seen.set(host, loopback);
+    }
+    return loopback ? undefined : host;
+  };
 }
 
 /** `127.0.0.1:8789` → `127.0.0.1`, `[::1]:8789` → `[::1]`, `localhost` → `localhost`. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { foreignHost } from '../../src/gateway/web-guard.js';
+import { hostGuard } from '../../src/gateway/web-guard.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { httpAnswer } from '../helpers/http.js';
 
@@ -96,9 +96,11 @@ describe('a gateway on a loopback address, asked by a web page', () => {
   });
 
   it('takes any Host on a gateway exposed on purpose (not on a loopback address)', () => {
-    assert.equal(foreignHost('0.0.0.0', { host: 'gw.corp.example:8789' }), undefined);
-    assert.equal(foreignHost('10.1.2.3', { host: 'evil.example' }), undefined);
-    assert.equal(foreignHost('127.0.0.1', { host: 'evil.example' }), 'evil.example');
-    assert.equal(foreignHost('127.0.0.1', {}), undefined, 'HTTP/1.0 without Host');
+    assert.equal(hostGuard('0.0.0.0')({ host: 'gw.corp.example:8789' }), undefined);
+    assert.equal(hostGuard('10.1.2.3')({ host: 'evil.example' }), undefined);
+    const loopback = hostGuard('127.0.0.1');
+    assert.equal(loopback({ host: 'evil.example' }), 'evil.example');
+    assert.equal(loopback({ host: 'evil.example' }), 'evil.example', 'remembered alike');
+    assert.equal(loopback({}), undefined, 'HTTP/1.0 without Host');
   });
 });
