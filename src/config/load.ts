@@ -2,11 +2,12 @@
  * Load the gateway config once at the edge: file (if any) → defaults → environment overrides →
  * validate → freeze. Nothing below reads the environment for settings again.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { configSchema, type Config } from './schema.js';
 import { ConfigError, deepFreeze, parseYaml } from './yaml-zod.js';
+import { readConfigText } from './config-error.js';
 
 export const DEFAULT_CONFIG_FILE = 'airlock.yaml';
 
@@ -30,18 +31,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   let fromFile: Config;
   if (path !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ConfigError(
-        path,
-        [`${path}: cannot read config file: ${(err as Error).message}`],
-        'unreadable',
-      );
-    }
     // Validated on its own so that errors point at its lines.
-    fromFile = parseYaml(text, path, configSchema);
+    fromFile = parseYaml(readConfigText(path, 'config'), path, configSchema);
   } else {
     fromFile = configSchema.parse({});
   }

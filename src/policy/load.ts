@@ -4,12 +4,12 @@
  * all at once and in the order of the file, so one run of `airlock policy check` shows
  * everything to fix.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError, deepFreeze, parseYaml } from '../config/yaml-zod.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { BUILT_IN_POLICY_SOURCE, DEFAULT_POLICY_YAML } from './default.js';
 import { byPosition } from './positions.js';
 import { policySchema, type Policy } from './schema.js';
+import { readConfigText } from '../config/config-error.js';
 
 export { ConfigError as PolicyError } from '../config/yaml-zod.js';
 
@@ -29,17 +29,7 @@ export function policyFromText(text: string, file: string): CompiledPolicy {
 }
 
 export function loadPolicy(file: string): CompiledPolicy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      file,
-      [`${file}: cannot read policy file: ${(err as Error).message}`],
-      'unreadable',
-    );
-  }
-  return policyFromText(text, file);
+  return policyFromText(readConfigText(file, 'policy'), file);
 }
 
 /** The built-in policy (the same text `airlock policy init` writes). */

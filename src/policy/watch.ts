@@ -108,13 +108,8 @@ export function watchPolicy(
         missing = true;
         return;
       }
-      const cause = new ConfigError(
-        path,
-        [`${path}: cannot read policy file: ${(err as Error).message}`],
-        'unreadable',
-      );
       refused = true;
-      onError(new PolicyReloadError(path, cause));
+      onError(new PolicyReloadError(path, ConfigError.unreadable(path, 'policy', err)));
       return;
     }
     if (text === lastText) return;

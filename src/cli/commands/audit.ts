@@ -5,11 +5,11 @@
  * Registered (options, help) in src/cli/register/audit.ts, which loads this module only when an
  * audit command runs.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
 import { finished } from 'node:stream/promises';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
-import { ConfigError, parseYaml } from '../../config/yaml-zod.js';
+import { parseYaml } from '../../config/yaml-zod.js';
 import { parseTimeArg } from '../../audit/duration.js';
 import { StatusLine, type StatusSink } from '../../status-line.js';
 import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
@@ -18,6 +18,7 @@ import type { AuditStore } from '../../audit/store.js';
 import { storeFileAt } from '../../audit/store-files.js';
 import type { AuditEvent } from '../../audit/types.js';
 import { terminalSafe } from '../../scan/report/terminal-safe.js';
+import { readConfigText } from '../../config/config-error.js';
 
 export { registerAuditCommand } from '../register/audit.js';
 
@@ -80,17 +81,7 @@ const POLICY_AUDIT_KEY = z.looseObject({ audit: z.string().optional() });
  * needs no rule compiled. The store URL itself is checked when it is opened.
  */
 function policyAuditStore(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      file,
-      [`${file}: cannot read policy file: ${(err as Error).message}`],
-      'unreadable',
-    );
-  }
-  const doc = parseYaml(text, file, z.union([POLICY_AUDIT_KEY, z.null()]));
+  const doc = parseYaml(readConfigText(file, 'policy'), file, z.union([POLICY_AUDIT_KEY, z.null()]));
   return doc?.audit;
 }
 
