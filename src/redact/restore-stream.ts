@@ -5,9 +5,13 @@
  * re-serialized.
  *
  * Held text is released when the channel cannot continue: before any event that carries no
- * text (`content_block_stop`, a finish chunk, `[DONE]`), except pings and comments, and at the
- * end of the stream. It goes out as a synthesized delta of the channel's own shape: a copy of
- * the channel's last delta event with every other text emptied.
+ * delta (`content_block_stop`, a finish chunk, `[DONE]`, and the whole values of the Responses
+ * API's closing events: `output_text.done`, `response.completed`), except pings and comments;
+ * before a delta of another channel of the same choice or output item (an OpenAI chunk's tool
+ * call after its content); and at the end of the stream. It goes out as a synthesized delta of
+ * the channel's own shape: a copy of the channel's last delta event with every other text
+ * emptied. Where events are numbered (the Responses API's `sequence_number`), the copy takes
+ * the next number and every later event moves up by one, so the numbers stay one apart.
  */
 import type { AnswerField, Dialect } from '../dialects/types.js';
 import type { StreamEvent, StreamRestorer } from '../gateway/inspector.js';
@@ -15,6 +19,8 @@ import { parseEventData } from '../sse/event-data.js';
 import { formatEvent } from '../sse/writer.js';
 import type { SurrogateMatcher } from './matcher.js';
 import { isToolField, isWholeField, restoreStep, restoreWhole, type RestoreOptions } from './restore-text.js';
+
+const isDelta = (field: AnswerField): boolean => !isWholeField(field);
 
 interface Channel {
   held: string;
@@ -66,12 +72,25 @@ function isPing(ev: StreamEvent, data: unknown): boolean {
 }
 
 /**
+ * A channel's choice or output item and its kind within it: the first two parts of its name
+ * (`0:content`, `0:tool` of `0:tool:1`, `0:thought`). Channels of one choice and another kind
+ * do not interleave (an OpenAI choice's content ends where its tool calls begin); those of one
+ * kind may (two tool calls streamed side by side), and choices may (`n` > 1).
+ */
+function siblingOf(channel: string): { group: string; kind: string } {
+  const [group = '', kind = ''] = channel.split(':', 2);
+  return { group, kind };
+}
+
+/**
  * An event that also finishes its candidate (Gemini `finishReason`, an OpenAI chunk with a
- * `finish_reason`): its text is the last of the stream, so nothing is held back from it — a
- * flush after it would repeat the finish in a synthesized copy.
+ * `finish_reason`, a legacy Complete event with a `stop_reason`): its text is the last of the
+ * stream, so nothing is held back from it — a flush after it would repeat the finish in a
+ * synthesized copy.
  */
 function isFinishing(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return false;
+  if (typeof (data as { stop_reason?: unknown }).stop_reason === 'string') return true;
   const { candidates, choices } = data as { candidates?: unknown; choices?: unknown };
   const list = Array.isArray(candidates) ? candidates : Array.isArray(choices) ? choices : undefined;
   return (
@@ -91,6 +110,10 @@ function isFinishing(data: unknown): boolean {
 class DialectStreamRestorer implements StreamRestorer {
   private readonly channels = new Map<string, Channel>();
   private pending = 0;
+  /** Synthesized events so far in a numbered stream: what later events' numbers move up by. */
+  private seqShift = 0;
+  /** The number of the last event sent in a numbered stream (as sent, shift included). */
+  private lastSeq: number | undefined;
 
   constructor(
     private readonly dialect: Dialect,
@@ -102,24 +125,50 @@ class DialectStreamRestorer implements StreamRestorer {
     if (ev.comment) return ev.raw;
     const data = eventData(ev);
     const fields = data === undefined ? [] : this.dialect.answerFields(data, ev.event);
-    if (fields.length === 0) {
-      if (this.pending === 0 || isPing(ev, data)) return ev.raw;
-      return Buffer.concat([this.flush(), ev.raw]);
+    let before: Buffer | undefined;
+    if (this.pending > 0) {
+      if (!fields.some(isDelta)) {
+        if (!isPing(ev, data)) before = this.flush(() => true);
+      } else before = this.flushSiblings(fields);
     }
-    let changed = false;
+    let changed = this.renumber(data);
     const last = isFinishing(data);
     for (const field of fields) {
       if (this.restoreField(field, ev, data, last)) changed = true;
     }
-    if (!changed) return ev.raw;
-    return Buffer.from(
-      formatEvent({ event: ev.event, data: JSON.stringify(data) }, { eol: eolOf(ev.raw) }),
-      'utf8',
-    );
+    const own = changed
+      ? Buffer.from(
+          formatEvent({ event: ev.event, data: JSON.stringify(data) }, { eol: eolOf(ev.raw) }),
+          'utf8',
+        )
+      : ev.raw;
+    return before === undefined || before.length === 0 ? own : Buffer.concat([before, own]);
+  }
+
+  /** Held text of the channels that this event's deltas end (see siblingOf). */
+  private flushSiblings(fields: readonly AnswerField[]): Buffer | undefined {
+    const deltas = fields.filter(isDelta).map((f) => siblingOf(f.channel));
+    const ended = (name: string): boolean => {
+      const held = siblingOf(name);
+      return deltas.some((d) => d.group === held.group && d.kind !== held.kind);
+    };
+    let any = false;
+    for (const [name, ch] of this.channels) if (ch.held !== '' && ended(name)) any = true;
+    return any ? this.flush(ended) : undefined;
+  }
+
+  /** Moves a numbered event's number up past the synthesized ones; true when it changed. */
+  private renumber(data: unknown): boolean {
+    if (typeof data !== 'object' || data === null) return false;
+    const numbered = data as { sequence_number?: unknown };
+    if (typeof numbered.sequence_number !== 'number') return false;
+    numbered.sequence_number += this.seqShift;
+    this.lastSeq = numbered.sequence_number;
+    return this.seqShift !== 0;
   }
 
   end(): Buffer {
-    return this.pending === 0 ? Buffer.alloc(0) : this.flush();
+    return this.pending === 0 ? Buffer.alloc(0) : this.flush(() => true);
   }
 
   /** Restores one field in place; true when its text changed. */
@@ -147,17 +196,22 @@ class DialectStreamRestorer implements StreamRestorer {
     return true;
   }
 
-  /** Synthesized deltas for every channel still holding text, in channel order. */
-  private flush(): Buffer {
+  /** Synthesized deltas for the chosen channels still holding text, in channel order. */
+  private flush(chosen: (channel: string) => boolean): Buffer {
     const out: Buffer[] = [];
     for (const [name, ch] of this.channels) {
-      if (ch.held === '' || ch.template === undefined) continue;
+      if (ch.held === '' || ch.template === undefined || !chosen(name)) continue;
       const text = restoreStep(this.matcher, ch.held, ch.prev, '', ch.json, ch.secrets, true).out;
       ch.held = '';
       this.pending--;
       const copy: unknown = structuredClone(ch.template.data);
       for (const field of this.dialect.answerFields(copy, ch.template.event))
         field.set(field.channel === name ? text : '');
+      const numbered = copy as { sequence_number?: unknown };
+      if (typeof numbered.sequence_number === 'number' && this.lastSeq !== undefined) {
+        numbered.sequence_number = ++this.lastSeq;
+        this.seqShift++;
+      }
       out.push(
         Buffer.from(
           formatEvent({ event: ch.template.event, data: JSON.stringify(copy) }, { eol: ch.template.eol }),

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anthropicBatches } from '../../src/dialects/anthropic-batches.js';
+import { anthropicComplete } from '../../src/dialects/anthropic-complete.js';
 import { gemini } from '../../src/dialects/gemini.js';
 import { geminiEmbed } from '../../src/dialects/gemini-embed.js';
+import { openaiChat } from '../../src/dialects/openai-chat.js';
 import { openaiEmbeddings } from '../../src/dialects/openai-embeddings.js';
 import { openaiResponses } from '../../src/dialects/openai-responses.js';
 import { createRestorer } from '../../src/redact/restore.js';
@@ -142,6 +144,88 @@ describe('OpenAI Responses answers', () => {
         token: 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
       });
     }
+  });
+});
+
+describe('held text at the end of a channel', () => {
+  it('goes out before the Responses closing events, numbered in sequence with the events after it', () => {
+    const s = createRestorer(openaiResponses, ENTRIES, { secretsInToolCalls: true })?.stream();
+    assert.ok(s);
+    let seq = 0;
+    const ev = (type: string, data: Record<string, unknown>) =>
+      sse(type, { type, sequence_number: seq++, ...data });
+    const part = { output_index: 0, content_index: 0 };
+    const out = Buffer.concat([
+      s.event(ev('response.output_text.delta', { ...part, delta: 'Your home is' })),
+      s.event(ev('response.output_text.delta', { ...part, delta: ' /home/us' })),
+      s.event(ev('response.output_text.delta', { ...part, delta: 'er' })),
+      s.event(ev('response.output_text.done', { ...part, text: 'Your home is /home/user' })),
+      s.event(ev('response.content_part.done', { ...part, part: { type: 'output_text', text: 'x' } })),
+      s.event(ev('response.completed', { response: { object: 'response', output: [] } })),
+      s.end(),
+    ]);
+    const events = parseSse(out).map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    const done = events.findIndex((e) => e.type === 'response.output_text.done');
+    const deltas = events.slice(0, done).filter((e) => e.type === 'response.output_text.delta');
+    assert.equal(deltas.map((e) => e.delta).join(''), 'Your home is /home/alice', 'all text before .done');
+    assert.equal(events.at(-1)?.type, 'response.completed', 'nothing after response.completed');
+    assert.deepEqual(
+      events.map((e) => e.sequence_number),
+      events.map((_, i) => i),
+      'numbers stay one apart, none repeated',
+    );
+  });
+
+  it('is released by the legacy Complete event that carries the stop reason, not after it', () => {
+    const s = createRestorer(anthropicComplete, ENTRIES, { secretsInToolCalls: true })?.stream();
+    assert.ok(s);
+    const ev = (completion: string, stop_reason: string | null) =>
+      sse('completion', { type: 'completion', completion, stop_reason, model: 'claude-2.1' });
+    const out = Buffer.concat([
+      s.event(ev(' see /home/us', null)),
+      s.event(ev('er', null)),
+      s.event(ev('', 'stop_sequence')),
+      s.end(),
+    ]);
+    const events = parseSse(out).map(
+      (e) => JSON.parse(e.data) as { completion: string; stop_reason: string },
+    );
+    assert.equal(events.length, 3, 'no synthesized event after the stop');
+    assert.equal(events.map((e) => e.completion).join(''), ' see /home/alice');
+    assert.equal(events.at(-1)?.stop_reason, 'stop_sequence');
+  });
+
+  it("goes out before a Chat chunk's tool call, and only for the same choice", () => {
+    const s = createRestorer(openaiChat, ENTRIES, { secretsInToolCalls: true })?.stream();
+    assert.ok(s);
+    const chunk = (index: number, delta: Record<string, unknown>) =>
+      sse(undefined, { id: 'c', object: 'chat.completion.chunk', choices: [{ index, delta }] });
+    const call = {
+      tool_calls: [{ index: 0, id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }],
+    };
+    const out = Buffer.concat([
+      s.event(chunk(0, { content: 'in /home/user' })),
+      s.event(chunk(1, { content: 'and /home/us' })),
+      s.event(chunk(0, call)),
+      s.event(chunk(1, { content: 'er too' })),
+      s.end(),
+    ]);
+    const events = parseSse(out).map(
+      (e) =>
+        JSON.parse(e.data) as {
+          choices: { index: number; delta: { content?: string; tool_calls?: unknown[] } }[];
+        },
+    );
+    const seen = events.map((e) => e.choices[0]);
+    const toolAt = seen.findIndex((c) => c?.index === 0 && c.delta.tool_calls !== undefined);
+    const content = (index: number, upTo = seen.length) =>
+      seen
+        .slice(0, upTo)
+        .filter((c) => c?.index === index)
+        .map((c) => c?.delta.content ?? '')
+        .join('');
+    assert.equal(content(0, toolAt), 'in /home/alice', "choice 0's content before its tool call");
+    assert.equal(content(1), 'and /home/alice too', "choice 1's text was held on, not cut");
   });
 });
 
