@@ -5,6 +5,9 @@
  *   3. higher severity (critical > high > medium > low);
  *   4. a local canary (exact knowledge of this machine) before a pattern rule;
  *   5. the earlier rule in the rule list, then the earlier start.
+ * Before that order, an e-mail address beats what it holds but a secret: a host name found in
+ * its domain (`jane.doe@build.corp.lan`), or the user name as its local part, would otherwise
+ * win by category and leave the rest of the address, the person's name, as it was.
  * The result is sorted by (input, start), so the order never depends on rule evaluation order.
  */
 import type { Category, Finding, Severity } from './types.js';
@@ -61,7 +64,7 @@ function resolveOne(candidates: RankedFinding[]): RankedFinding[] {
 
 /** The best of overlapping findings, sorted by start. */
 function bestOf(candidates: RankedFinding[]): RankedFinding[] {
-  const ranked = candidates.sort(better);
+  const ranked = withoutHeldByEmail(candidates).sort(better);
   // Accepted spans sorted by start; binary search finds the neighbours of a new span.
   const starts: number[] = [];
   const kept: RankedFinding[] = [];
@@ -81,6 +84,18 @@ function bestOf(candidates: RankedFinding[]): RankedFinding[] {
     kept.splice(lo, 0, f);
   }
   return kept;
+}
+
+/** The candidates less the findings inside an e-mail address found among them (secrets stay). */
+function withoutHeldByEmail(candidates: RankedFinding[]): RankedFinding[] {
+  const emails = candidates.filter((f) => f.kind === 'email');
+  if (emails.length === 0) return candidates;
+  return candidates.filter(
+    (f) =>
+      f.kind === 'email' ||
+      f.category === 'secret' ||
+      !emails.some((e) => e.start <= f.start && f.end <= e.end),
+  );
 }
 
 export function resolveOverlaps(findings: readonly RankedFinding[]): Finding[] {

@@ -125,6 +125,38 @@ describe('engine', () => {
     );
   });
 
+  it('takes an e-mail address whole, not the host name or user name inside it', () => {
+    const e = createEngine({
+      corporateSuffixes: ['acme.com'],
+      canaries: [
+        {
+          label: 'username',
+          kind: 'username',
+          category: 'environment',
+          severity: 'medium',
+          source: 'os.userInfo()',
+          value: 'jane.doe',
+          caseInsensitive: false,
+        },
+      ],
+    });
+    const addresses = [
+      'jane.doe@mail.acme.com',
+      'jane.doe@stark.lan',
+      'frank.m@stark.internal',
+      'jane.doe@gmail.com',
+    ];
+    const text = `mail ${addresses.join(', ')} now`;
+    const found = e.scan([user(text)]);
+    assert.deepEqual(values(text, found), addresses);
+    assert.ok(
+      found.every((f) => f.kind === 'email'),
+      found.map((f) => f.ruleId).join(),
+    );
+    const host = 'ssh mail.acme.com';
+    assert.deepEqual(values(host, e.scan([user(host)])), ['mail.acme.com'], 'a host alone is still one');
+  });
+
   it('refuses a rule set with a duplicate id or a text rule without keywords', () => {
     const base = defaultRules[0]!;
     assert.throws(() => createEngine({ rules: [base, base] }), /duplicate rule id/);

@@ -5,6 +5,9 @@ import { ibanValid, luhn } from '../validators.js';
 const r = String.raw;
 
 /** Countries that issue IBANs (ISO 13616 registry), as prefilter keywords `cc\d\d`. */
+/** What comes before a URL's password: `scheme://user:` (the user part without `/`, `@` or space). */
+const URL_USER_BEFORE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@:]*:$/;
+
 const IBAN_COUNTRIES =
   'ad ae al at az ba be bg bh br by ch cr cy cz de dk do ee eg es fi fo fr gb ge gi gl gr gt hr hu ie il iq is it jo kw kz lb lc li lt lu lv md mc me mk mr mt mu nl no pk pl ps pt qa ro rs sa sc se si sk sm st sv tl tn tr ua va vg xk'.split(
     ' ',
@@ -66,8 +69,14 @@ export const piiRules: readonly RuleDef[] = [
     validate: (v, ctx) => {
       const [local, domain] = v.split('@') as [string, string];
       if (local.startsWith('.') || local.endsWith('.')) return false;
-      // A URL's user part (a Sentry DSN's key, `ftp://anonymous@host`) is no mailbox.
+      // A URL's user part (a Sentry DSN's key, `ftp://anonymous@host`) is no mailbox, nor is
+      // its password (`postgres://app:s3cret@db.corp.internal`).
       if (ctx.text.endsWith('://', ctx.start)) return false;
+      if (
+        ctx.text.charCodeAt(ctx.start - 1) === 0x3a &&
+        URL_USER_BEFORE.test(ctx.text.slice(Math.max(0, ctx.start - 256), ctx.start))
+      )
+        return false;
       if (/^(?:git|noreply|no-reply|user|username|you|your\.?name|name|email|someone|example)$/i.test(local))
         return false;
       return (
@@ -82,6 +91,7 @@ export const piiRules: readonly RuleDef[] = [
       ],
       fp: [
         '@param name',
+        'postgres://billing:Tr0ub4dor-x91@db01.acme-corp.internal:5432/billing',
         'you@example.com',
         'import x from "@types/node"',
         'git@github.com:org/repo',
