@@ -35,13 +35,22 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['akia', 'asia', 'abia', 'acca'],
     pattern: r`(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])`,
     deny: KNOWN_EXAMPLES,
-    validate: (v) => !v.endsWith('EXAMPLE'),
+    // Documentation's placeholders (AKIAXXXXXXXXXXXXXXXX, AKIAEXAMPLE...): 16 random characters
+    // of 32 have more than three distinct ones and no run of five X but once in millions.
+    validate: (v) => !v.endsWith('EXAMPLE') && !/X{5}/.test(v) && new Set(v.slice(4)).size > 3,
     samples: {
       tp: [
         'AWS_ACCESS_KEY_ID=AKIA' + 'Q3ZK7XWPL2M4RTV6',
         ['key ASIA' + 'ZZ3K7XWPL2M4RTV6.', 'ASIAZZ3K7XWPL2M4RTV6'],
       ],
-      fp: ['AKIAIOSFODNN7EXAMPLE', 'AKIA' + 'Q3ZK7XWPL2M4RTV', 'Asia/Tokyo'],
+      fp: [
+        'AKIAIOSFODNN7EXAMPLE',
+        'AKIA' + 'Q3ZK7XWPL2M4RTV',
+        'Asia/Tokyo',
+        'AWS keys look like AKIAXXXXXXXXXXXXXXXX (AKIA + 16 chars)',
+        'AKIA' + 'ABABABABABABABAB',
+        'ASIA' + 'Q3ZK7XWPLXXXXXV6',
+      ],
     },
   },
   {
