@@ -114,8 +114,20 @@ export function watchPolicy(
     }
     if (text === lastText) return;
     lastText = text;
-    // Empty: a save in progress; the write that completes it brings another event.
-    if (text.trim() === '') return;
+    // Still empty after the debounce: most likely emptied on purpose. At start an empty file is
+    // the built-in policy, but a running gateway does not drop the policy in force for it (a
+    // save in progress looks the same, and would open a window under a weaker policy): said,
+    // and refused like an invalid version.
+    if (text.trim() === '') {
+      refused = true;
+      onError(
+        new PolicyReloadError(
+          path,
+          new Error('the file is empty (for the built-in policy, write `version: 1` in it)'),
+        ),
+      );
+      return;
+    }
     let next: CompiledPolicy;
     try {
       next = policyFromText(text, path);

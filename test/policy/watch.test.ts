@@ -52,6 +52,14 @@ describe('watchPolicy', () => {
       await rename(join(dir, 'policy.yaml.tmp'), file);
       const renamed = await nextOf(changes, changeWaiters);
       assert.equal(renamed.policy.on_error, 'allow');
+
+      // Emptied and left so: said, and the policy in force kept (not the built-in one).
+      await writeFile(file, '');
+      const emptied = await nextOf(errors, errorWaiters);
+      assert.match(emptied.message, /keeping the previous policy[\s\S]*the file is empty/);
+      assert.equal(w.current()?.policy.on_error, 'allow');
+      await writeFile(file, 'mode: enforce\non_error: allow\n');
+      assert.equal((await nextOf(changes, changeWaiters)).policy.on_error, 'allow', 'back, and said');
     } finally {
       w.close();
       await rm(dir, { recursive: true, force: true });
