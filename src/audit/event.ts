@@ -4,12 +4,11 @@
  * dropping query-string secrets from the path, masking secrets in its segments and in member
  * names of finding paths (secret-names.ts), and capping every free-text field.
  */
-import { BoundedMemo } from '../bounded-memo.js';
 import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { runKey, sameRun } from './chain.js';
 import { clientFamily } from './client.js';
-import { holdsSecret, MASKED, maskSecretSegments } from './secret-names.js';
+import { maskSecretSegments } from './secret-names.js';
 import type {
   AuditChain,
   AuditDecision,
@@ -23,7 +22,7 @@ import type {
 import { PREVIEW_MAX } from './types.js';
 import type { Provider } from '../errors.js';
 import type { DialectId } from '../dialects/types.js';
-import { isPlainName } from '../dialects/walk.js';
+import { jsonPathText } from '../json-path-text.js';
 
 export interface AuditEventInput {
   /** When the request arrived; default now. */
@@ -83,28 +82,9 @@ export function sanitizePath(path: string): string {
   return query ? `${clean}?${query}` : clean;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/** How each key was last written in a path (`.content`, `["x-api-key"]`): requests repeat a few keys. */
-const KEYS = new BoundedMemo<string, string>(1024);
-
-function pathKey(key: string): string {
-  let written = KEYS.get(key);
-  if (written === undefined) {
-    // Written out only when a plain word (isPlainName): anything else may be what a finding is
-    // about. A word may still be a secret: a GitHub token is a 40-character word.
-    if (!isPlainName(key) || holdsSecret(key)) written = MASKED;
-    else written = IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-    KEYS.set(key, written);
-  }
-  return written;
-}
-
 /** `['messages', 2, 'content']` → `$.messages[2].content`; `['input', 'ghp_…']` → `$.input[…]`. */
 export function jsonPathToString(path: JsonPath): string {
-  let out = '$';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : pathKey(part);
-  return out;
+  return jsonPathText(path, '$');
 }
 
 export function auditFinding(decision: FindingDecision): AuditFinding {

@@ -1,11 +1,13 @@
 /**
  * Words for findings: where a value sits (role and JSON path, never the value), and the message
  * a blocked request gets. The message is shown by the assistant verbatim, so it says what was
- * found, where, which policy entry decided, and what to change to allow it.
+ * found, where, which policy entry decided, and what to change to allow it. A member name on the
+ * path (or a header's name) that may itself be a value (a token, a home path) is written `[…]`,
+ * as the audit log writes it (json-path-text.ts).
  */
 import type { Finding, ScanInput } from '../detect/types.js';
-import { formatPath } from '../dialects/json-path.js';
 import type { Role } from '../dialects/types.js';
+import { jsonPathText, nameText } from '../json-path-text.js';
 import type { Decision } from './compile.js';
 import { BUILT_IN_POLICY_SOURCE } from './default.js';
 
@@ -21,8 +23,9 @@ const ROLE_WORDS: Readonly<Record<Role, string>> = {
 };
 
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {
-  if (input.role === 'header') return `the request header ${input.header ?? '(unknown)'}`;
-  return `${ROLE_WORDS[input.role]} at ${formatPath(input.path)}`;
+  if (input.role === 'header')
+    return `the request header ${input.header === undefined ? '(unknown)' : nameText(input.header)}`;
+  return `${ROLE_WORDS[input.role]} at ${jsonPathText(input.path) || '(body)'}`;
 }
 
 export interface BlockedFinding {

@@ -1,12 +1,24 @@
 /** The block message: what to change, where the user can change it, in plain English. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { jsonPathToString } from '../../src/audit/event.js';
 import type { Finding, ScanInput, ValueKind } from '../../src/detect/types.js';
 import { BUILT_IN_POLICY_SOURCE } from '../../src/policy/default.js';
-import { blockMessage, type BlockedFinding } from '../../src/policy/describe.js';
+import { blockMessage, describePlace, type BlockedFinding } from '../../src/policy/describe.js';
 
-function blocked(kind: ValueKind, because = `kinds.${kind}`): BlockedFinding {
-  const input: ScanInput = { path: ['messages', 0, 'content'], role: 'user', text: 'x' };
+// Assembled, so that no complete key-shaped literal sits in the source.
+const GITHUB = 'ghp_' + 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+function blocked(
+  kind: ValueKind,
+  because = `kinds.${kind}`,
+  place: Pick<ScanInput, 'path' | 'role' | 'text'> = {
+    path: ['messages', 0, 'content'],
+    role: 'user',
+    text: 'x',
+  },
+): BlockedFinding {
+  const input: ScanInput = { ...place };
   const finding: Finding = {
     ruleId: `rule.${kind}`,
     category: 'secret',
@@ -14,9 +26,9 @@ function blocked(kind: ValueKind, because = `kinds.${kind}`): BlockedFinding {
     kind,
     input: 0,
     path: input.path,
-    role: 'user',
+    role: input.role,
     start: 0,
-    end: 1,
+    end: input.text.length,
   };
   return { finding, input, decision: { action: 'block', because } };
 }
@@ -45,5 +57,38 @@ describe('blockMessage', () => {
     assert.equal(says('private-key'), 'a private-key');
     assert.equal(says('uuid'), 'a uuid');
     assert.equal(says('url'), 'a url');
+  });
+
+  it('names a member on the path only when the audit log would: a key that is a secret or a path is […]', () => {
+    const place = {
+      path: ['messages', 1, 'content', 0, 'input', 'files', GITHUB, '/home/erin/proj/a.ts'],
+      role: 'tool_use' as const,
+      text: 'mail dan@initech.io',
+    };
+    const message = blockMessage([blocked('email', 'kinds.email', place)], 'p.yaml');
+    for (const secret of [GITHUB, 'ghp_', '/home/erin', 'proj/a.ts', 'dan@initech.io', 'initech'])
+      assert.ok(!message.includes(secret), `${secret} is in the message: ${message}`);
+    assert.match(message, /in a tool call at messages\[1\]\.content\[0\]\.input\.files\[…\]\[…\]: /);
+    // The same place as the request's audit event names it.
+    assert.equal(`$.${describePlace(place).replace(/^a tool call at /, '')}`, jsonPathToString(place.path));
+  });
+
+  it('keeps plain member names, quoted ones and an empty path as they were', () => {
+    const at = (path: ScanInput['path']) => describePlace({ path, role: 'user' });
+    assert.equal(at(['messages', 1, 'content', 0, 'text']), 'a user message at messages[1].content[0].text');
+    assert.equal(
+      at(['tools', 0, 'input_schema', 'properties', 'file_path']),
+      'a user message at tools[0].input_schema.properties.file_path',
+    );
+    assert.equal(at(['metadata', 'x-session-id']), 'a user message at metadata["x-session-id"]');
+    assert.equal(at(['input', 'file_path']), 'a user message at input.file_path');
+    assert.equal(at([]), 'a user message at (body)');
+  });
+
+  it('names a header unless its name is a secret', () => {
+    const header = (name: string) => describePlace({ path: ['headers', name], role: 'header', header: name });
+    assert.equal(header('x-user-email'), 'the request header x-user-email');
+    assert.equal(header(GITHUB), 'the request header […]'); // a plain word, but a secret
+    assert.equal(header(`x-token-${GITHUB}`), 'the request header […]'); // too long to be a plain word
   });
 });

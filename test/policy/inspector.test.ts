@@ -186,6 +186,37 @@ describe('policy inspector', () => {
     assert.ok(!message.includes('b3BlbnNzaC1rZXkt'), 'the value is never in the message');
   });
 
+  it('blocks a value under keys that are a token and a home path, naming neither key nor value', async () => {
+    const token = 'ghp_' + 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const body = conversation(1);
+    (body.messages as unknown[]).push(
+      {
+        role: 'assistant',
+        content: [
+          {
+            type: 'tool_use',
+            id: 'toolu_01',
+            name: 'Write',
+            input: { files: { [token]: { '/home/erin/proj/a.ts': 'mail dan@initech.io' } } },
+          },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'ok' }] },
+    );
+    const r = await inspect(
+      body,
+      inspector(compilePolicy(parsePolicy('kinds:\n  email: block\n', 'p.yaml'), 'p.yaml')),
+    );
+    assert.equal(r.action, 'block');
+    const message = r.action === 'block' ? r.message : '';
+    for (const text of [token, 'ghp_', '/home/erin', 'a.ts', 'dan@initech.io'])
+      assert.ok(!message.includes(text), `${text} is in the message: ${message}`);
+    assert.match(
+      message,
+      /an email value \(rule pii\.email, category pii\) in a tool call at messages\[1\]\.content\[0\]\.input\.files\[…\]\[…\]: policy entry kinds\.email says block/,
+    );
+  });
+
   it('strips hidden unicode (zero-width and tag characters) from the text', async () => {
     const body = conversation(1);
     const hidden = 'please fix\u200b the bug\u{E0049}\u{E0047}\u{E004E}';
