@@ -2,7 +2,7 @@
  * Parse a YAML file and validate it against a zod schema, reporting every problem with the
  * file, line and column of the offending key (fastify-style: collect all problems, throw once).
  */
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 
@@ -48,6 +48,60 @@ function keyPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(top level)' : path.map(String).join('.');
 }
 
+/**
+ * The alias whose resolving threw when `doc` was made into values (yaml's error does not say
+ * where): on this error path only, the conversion runs again with each alias noting that it
+ * failed. Undefined when no alias did.
+ */
+function failedAlias(doc: Document): Alias | undefined {
+  let failed: Alias | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      const toJSON = node.toJSON.bind(node);
+      node.toJSON = (arg, ctx) => {
+        try {
+          return toJSON(arg, ctx);
+        } catch (err) {
+          failed ??= node; // the innermost alias: its error passes through the ones around it
+          throw err;
+        }
+      };
+    },
+  });
+  try {
+    doc.toJS();
+  } catch {
+    // The same error again.
+  }
+  return failed;
+}
+
+/**
+ * The values of `doc`. An alias yaml refuses to resolve (an "alias bomb" that would expand to
+ * gigabytes, an alias of no anchor) is a problem of the file at that alias, not an error of
+ * the program.
+ */
+function toValues(doc: Document, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const alias = failedAlias(doc);
+    const where = alias?.range ? lines.linePos(alias.range[0]) : undefined;
+    const what = /^Excessive alias count/.test(err.message)
+      ? 'aliases expand to too much data here (refused as a possible "alias bomb")'
+      : err.message.split('\n')[0];
+    throw new ConfigError(file, [where ? `${file}:${where.line}:${where.col}: ${what}` : `${file}: ${what}`]);
+  }
+}
+
+/** A YAML syntax error in yaml's words, but for one worded for programmers. */
+function yamlProblem(code: string, message: string): string {
+  // yaml says "please use YAML.parseAllDocuments()", which is advice for its callers.
+  if (code === 'MULTIPLE_DOCS') return 'the file must hold one YAML document; found a second one here';
+  return message.split('\n')[0] ?? message;
+}
+
 export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.infer<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -56,11 +110,11 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
       file,
       doc.errors.map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
-        return `${file}:${line}:${col}: ${e.message.split('\n')[0]}`;
+        return `${file}:${line}:${col}: ${yamlProblem(e.code, e.message)}`;
       }),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = toValues(doc, lines, file) ?? {};
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -40,6 +40,19 @@ function problems(text: string): string[] {
   assert.fail('expected the policy to be refused');
 }
 
+/**
+ * An "alias bomb": each level lists nine aliases of the one above, so `e` alone is 9⁵ strings.
+ * The yaml library refuses to expand it; the alias it stops at is the first `*c`, at 4:8.
+ */
+const ALIAS_BOMB =
+  [
+    'a: &a [x,x,x,x,x,x,x,x,x]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+    'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+  ].join('\n') + '\n';
+
 const f = (over: Partial<DecisionInput> = {}): DecisionInput => ({
   ruleId: 'env.home-path',
   kind: 'home-path',
@@ -136,6 +149,27 @@ describe('policy loading', () => {
   it('reports YAML syntax errors with their position', () => {
     const out = problems('mode: enforce\ncategories: [unclosed\n');
     assert.match(out[0] ?? '', /^p\.yaml:\d+:\d+: /);
+  });
+
+  it('refuses an alias bomb as a problem of the file, at the alias where expanding stopped', () => {
+    assert.deepEqual(problems(ALIAS_BOMB), [
+      'p.yaml:4:8: aliases expand to too much data here (refused as a possible "alias bomb")',
+    ]);
+    // An alias of no anchor is the same kind of problem, not an error of the program.
+    assert.deepEqual(problems('mode: enforce\non_error: *missing\n'), [
+      'p.yaml:2:11: Unresolved alias (the anchor must be set before the alias): missing',
+    ]);
+    // Aliases within reason are fine.
+    const policy = parsePolicy('kinds:\n  email: &b block\n  iban: *b\n', 'p.yaml');
+    assert.equal(policy.kinds?.iban, 'block');
+  });
+
+  it('refuses a second YAML document at its `---`, in words for the user', () => {
+    const out = problems('mode: enforce\n---\nmode: monitor\n');
+    assert.deepEqual(out, ['p.yaml:2:1: the file must hold one YAML document; found a second one here']);
+    assert.doesNotMatch(out.join(), /parseAllDocuments/);
+    // One document with its optional start and end markers is one document.
+    assert.equal(parsePolicy('---\nmode: monitor\n...\n', 'p.yaml').mode, 'monitor');
   });
 
   it('accepts the egress section and validates its host patterns', () => {
@@ -319,6 +353,20 @@ describe('airlock policy (CLI functions)', () => {
     const r = runPolicyCheck(file);
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: on_error: `));
+  });
+
+  it('check exits 1 for an alias bomb and a second document, naming file, line and column', async () => {
+    const bomb = await tempFile('bomb.yaml', ALIAS_BOMB);
+    const r = runPolicyCheck(bomb);
+    assert.equal(r.exitCode, 1);
+    assert.equal(
+      r.stderr,
+      `${bomb}:4:8: aliases expand to too much data here (refused as a possible "alias bomb")\n`,
+    );
+    const two = await tempFile('two.yaml', 'mode: enforce\n---\nmode: monitor\n');
+    const t = runPolicyCheck(two);
+    assert.equal(t.exitCode, 1);
+    assert.equal(t.stderr, `${two}:2:1: the file must hold one YAML document; found a second one here\n`);
   });
 
   it('registers policy check/init/schema on a commander program', async () => {
