@@ -17,7 +17,7 @@ import { BoundedMemo } from '../bounded-memo.js';
 import { maskValue } from '../detect/mask.js';
 import { mergeFindings } from '../detect/overlaps.js';
 import type { Finding, ScanInput } from '../detect/types.js';
-import { renameAtOwn, setAtOwn } from '../dialects/json-path.js';
+import { getAt, renameAtOwn, setAtOwn } from '../dialects/json-path.js';
 import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
@@ -26,7 +26,7 @@ import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
 import type { CompiledPolicy, Decision } from './compile.js';
-import { blockMessage, type BlockedFinding } from './describe.js';
+import { blockMessage, describePlace, type BlockedFinding } from './describe.js';
 
 /** What the inspector needs of the detection engine (src/detect/engine.ts fits). */
 export interface Scanner {
@@ -107,6 +107,37 @@ function editBody(body: unknown, edits: readonly LeafEdit[]): unknown {
   renames.sort((a, b) => b.path.length - a.path.length);
   for (const e of renames) renameAtOwn(body, e.path, e.from as string, e.text);
   return body;
+}
+
+/**
+ * The place of an object whose member names the renames would make equal (`strip` leaves `""`
+ * of every name that was all finding, or `a` of both `a` and `a` with a zero-width space):
+ * JSON keeps one member of a name, so the others' values would leave the request unsaid.
+ */
+function collidingNames(
+  body: unknown,
+  renames: readonly { edit: LeafEdit; input: ScanInput }[],
+): ScanInput | undefined {
+  const byObject = new Map<string, { edit: LeafEdit; input: ScanInput }[]>();
+  for (const r of renames) {
+    const at = JSON.stringify(r.edit.path);
+    const list = byObject.get(at);
+    if (list === undefined) byObject.set(at, [r]);
+    else list.push(r);
+  }
+  for (const list of byObject.values()) {
+    const first = list[0]!;
+    const obj = getAt(body, first.edit.path);
+    if (obj === null || typeof obj !== 'object') continue;
+    const renamed = new Map(list.map((r) => [r.edit.from as string, r.edit.text]));
+    const names = new Set<string>();
+    for (const name of Object.keys(obj)) {
+      const next = renamed.get(name) ?? name;
+      if (names.has(next)) return first.input;
+      names.add(next);
+    }
+  }
+  return undefined;
 }
 
 const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
@@ -196,6 +227,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           .map((d) => d.finding.input),
       );
       const bodyEdits: LeafEdit[] = [];
+      const renames: { edit: LeafEdit; input: ScanInput }[] = [];
       for (const [index, text] of edited) {
         const input = inputs[index] as ScanInput;
         if (input.role === 'header' && input.header !== undefined) {
@@ -203,12 +235,25 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           if (stripped.has(index)) removeHeaders.push(input.header);
           else setHeaders[input.header] = text;
         } else {
-          bodyEdits.push(
-            input.key ? { path: input.path, text, from: input.text } : { path: input.path, text },
-          );
+          const edit: LeafEdit = input.key
+            ? { path: input.path, text, from: input.text }
+            : { path: input.path, text };
+          bodyEdits.push(edit);
+          if (input.key) renames.push({ edit, input });
           bodyChanged = true;
         }
       }
+      const merged = renames.length > 0 ? collidingNames(req.body, renames) : undefined;
+      if (merged !== undefined)
+        return {
+          action: 'block',
+          message:
+            `the policy's edits would give two member names of one object the same name, in ` +
+            `${describePlace(merged)}: one member and its value would be lost. Pseudonymize what ` +
+            `these names hold instead of stripping it (strip removes the characters and leaves ` +
+            `names alike), or remove it from the request.`,
+          summary,
+        };
       // The edits spliced into the bytes as received, when the gateway gave them: no second
       // serialization of the whole body. Determinism holds: same bytes in, same bytes out.
       for (const name of removeHeaders) delete setHeaders[name];
