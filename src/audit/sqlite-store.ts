@@ -4,11 +4,12 @@
  * in WAL mode it loses no committed transaction on a process crash, and the recorder's spool
  * covers what is not yet committed.
  */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BoundedMemo } from '../bounded-memo.js';
 import { AuditStoreError, errorText } from './errors.js';
+import { createPrivateFile } from '../private-file.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
   anchorsOf,
@@ -142,9 +143,9 @@ export class SqliteAuditStore implements AuditStore {
     try {
       if (path !== ':memory:' && !this.options.mustExist) {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        // Created here with 0600, not by SQLite with 0644 (less the umask): SQLite gives the -wal
-        // and -shm files it makes the database file's mode. An existing file keeps its own.
-        closeSync(openSync(path, 'a', 0o600));
+        // Created here with 0600, not by SQLite with 0644 (less the umask). An existing file
+        // keeps its own mode, and is not opened (see createPrivateFile).
+        createPrivateFile(path);
       }
       db = new Database(path, { fileMustExist: this.options.mustExist ?? false });
       db.pragma('journal_mode = WAL');

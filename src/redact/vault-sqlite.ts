@@ -4,8 +4,9 @@
  * sqlite-cache-store does the same) so a future layout can live beside this one.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateFile } from '../private-file.js';
 import type { Vault } from './vault.js';
 
 export const VAULT_FILE = 'vault.db';
@@ -22,7 +23,7 @@ export class SqliteVault implements Vault {
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Originals are sensitive: the file exists with mode 0600 before SQLite writes a byte.
-    closeSync(openSync(file, 'a', 0o600));
+    createPrivateFile(file);
     chmodSync(file, 0o600);
     this.db = new Database(file);
     try {
