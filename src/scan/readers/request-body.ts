@@ -2,7 +2,7 @@
  * Request bodies of the provider APIs (raw JSON files, HAR request bodies) read through the
  * gateway's own dialects, so the scanner sees the same segments, paths and roles the gateway
  * would. The dialect comes from the URL when there is one (HAR), else from the body's shape;
- * anything no dialect claims is walked generically.
+ * a list is read element by element; anything no dialect claims is walked generically.
  */
 import { BoundedMemo } from '../../bounded-memo.js';
 import {
@@ -103,6 +103,15 @@ export function requestBodyLeaves(body: unknown, sink: LeafSink, url?: string): 
       }
       return;
     }
+  }
+  if (Array.isArray(body)) {
+    // A list of request bodies (an export, a batch saved as one document): each is read as a
+    // body of its own, so its members get the roles its dialect gives, as when a large list is
+    // read element by element (read-file.ts), whatever the list's size.
+    body.forEach((element, i) =>
+      requestBodyLeaves(element, (leaf) => sink({ ...leaf, path: [i, ...leaf.path] }), url),
+    );
+    return;
   }
   walkLeaves(body, [], 'user', sink, true);
 }

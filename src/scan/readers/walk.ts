@@ -3,10 +3,14 @@
  * Roles follow the shapes shared by the provider APIs (a `role` member, system/tools members,
  * tool-call and tool-result blocks), so a request body, a transcript record or a HAR body gets
  * the same roles the gateway's dialects would give. Strings that are themselves JSON (tool-call
- * arguments, HAR bodies) are parsed and walked, the path going on inside them.
+ * arguments, HAR bodies) are parsed and walked, the path going on inside them: a finding names
+ * the member it is in, and a value is scanned as parsed (`C:\\Users\\x` in the JSON text is the
+ * path `C:\Users\x`). A value whose member name a rule may need beside it (`"db_password": "…"`)
+ * is scanned with that name (key-context.ts), as the gateway scanning the JSON text would.
  */
 import type { JsonPath, Role } from '../../dialects/types.js';
 import { isPlainName } from '../../dialects/walk.js';
+import { wantsKeyContext, withKey } from './key-context.js';
 
 export interface Leaf {
   path: JsonPath;
@@ -114,6 +118,10 @@ export function parseEmbeddedJson(text: string): unknown {
   }
 }
 
+/**
+ * @param key the plain member name `value` is under, when a rule may need it beside a string
+ *   value (wantsKeyContext): the string is then scanned as `"<key>": "<value>"`.
+ */
 export function walkLeaves(
   value: unknown,
   path: JsonPath,
@@ -121,12 +129,14 @@ export function walkLeaves(
   sink: LeafSink,
   infer = true,
   depth = 0,
+  key?: string,
 ): void {
   if (depth > MAX_DEPTH) {
     // Deeper than any real record goes: the rest is scanned as one text, its JSON, so that
     // nothing in it is skipped unseen (a structure too deep even to serialize is not).
     const text = typeof value === 'string' ? value : jsonTextOf(value);
-    if (text !== undefined && text.length >= MIN_TEXT) sink({ path, role, text });
+    if (text !== undefined && text.length >= MIN_TEXT)
+      sink({ path, role, text: key !== undefined && text === value ? withKey(key, text) : text });
     return;
   }
   if (typeof value === 'string') {
@@ -135,7 +145,7 @@ export function walkLeaves(
     if (nested !== undefined && typeof nested === 'object' && nested !== null) {
       walkLeaves(nested, path, role, sink, infer, depth + 1);
     } else {
-      sink({ path, role, text: value });
+      sink({ path, role, text: key === undefined ? value : withKey(key, value) });
     }
     return;
   }
@@ -154,9 +164,16 @@ export function walkLeaves(
   }
   for (const key of Object.keys(obj)) {
     // Plain words are not scanned: a scan reads far more names than a request holds.
-    if (!isPlainName(key)) sink({ path, role: here, text: key });
+    const plain = isPlainName(key);
+    if (!plain) sink({ path, role: here, text: key });
     if (SKIP_KEYS.has(key)) continue;
     const child = infer ? (KEY_ROLES[key] ?? here) : here;
-    walkLeaves(obj[key], [...path, key], child, sink, infer, depth + 1);
+    const member = obj[key];
+    // A string under a name that a rule may need beside it is scanned with its name.
+    const named =
+      plain && typeof member === 'string' && member.length >= MIN_TEXT && wantsKeyContext(key)
+        ? key
+        : undefined;
+    walkLeaves(member, [...path, key], child, sink, infer, depth + 1, named);
   }
 }

@@ -1,0 +1,217 @@
+/**
+ * Values in parsed JSON are scanned beside their member names where a rule needs the name
+ * (`"aws_secret_access_key": "…"`, `"db_password": "…"`): in JSON files, in JSON held in a
+ * transcript's tool result or a Codex tool output, in HAR response bodies. The scanner finds
+ * there what the gateway finds in the same JSON text, while each finding keeps the value's own
+ * JSON path, line and role, and the value as parsed (escapes undone). And a list of request
+ * bodies gives its members the same roles whatever its size.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { revealValue } from '../../src/scan/mask.js';
+import { wantsKeyContext } from '../../src/scan/readers/key-context.js';
+import { runScan } from '../../src/scan/run.js';
+import type { ScanFinding } from '../../src/scan/types.js';
+import { findingsOf, tempDir } from './helpers/run.js';
+
+const ENGINE = {
+  module: new URL('../../src/scan/default-engine.ts', import.meta.url).href,
+  options: { canaries: false },
+};
+
+// Assembled at run time: no complete key-shaped literal in the source.
+const SECRET_KEY = ['Zk2Lm/X9vTb4Rc+W8nYp3', 'HsJ6fQa1Bc2Dd3Ee4Ff'].join('');
+const ACCESS_KEY = ['ASIAQ3EGZ7', 'PLXN4TRW6M'].join('');
+const PASSWORD = 'Tr0ub4dor&3horse';
+const CREDS = { aws_secret_access_key: SECRET_KEY, db_password: PASSWORD };
+const STS = {
+  Credentials: {
+    AccessKeyId: ACCESS_KEY,
+    SecretAccessKey: SECRET_KEY,
+    Expiration: '2026-11-22T17:30:00Z',
+  },
+};
+
+async function scan(file: string): Promise<ScanFinding[]> {
+  const result = await runScan({
+    paths: [file],
+    engine: ENGINE,
+    workers: 0,
+    cwd: path.dirname(file),
+    reveal: true,
+    format: 'json',
+  });
+  if (!result.report) throw new Error(`scan failed: ${result.errors}`);
+  return result.report.findings;
+}
+
+const where = (f: ScanFinding): string =>
+  `${f.line} ${f.path.join('.')} ${f.role} ${f.ruleId} ${f.value ?? ''}`;
+
+async function write(name: string, text: string): Promise<string> {
+  const file = path.join(await tempDir(), name);
+  await writeFile(file, text);
+  return file;
+}
+
+describe('JSON members scanned beside their names', () => {
+  it('a JSON file: the key/value secrets the same text finds as a request body (the gateway)', async () => {
+    const json = JSON.stringify(CREDS);
+    const file = await scan(await write('creds.json', `${json}\n`));
+    assert.deepEqual(file.map(where).sort(), [
+      `1 aws_secret_access_key user secret.aws-secret-key ${SECRET_KEY}`,
+      `1 db_password user secret.assignment ${PASSWORD}`,
+    ]);
+    // The same JSON text in a request body is one segment, scanned whole as the gateway does.
+    const body = {
+      model: 'm',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: json }] }],
+    };
+    const gateway = await scan(await write('request.json', JSON.stringify(body)));
+    assert.deepEqual(
+      gateway.map((f) => `${f.ruleId} ${f.value}`).sort(),
+      file.map((f) => `${f.ruleId} ${f.value}`).sort(),
+    );
+  });
+
+  it('JSON text in a Claude Code tool result: found at the member it is in', async () => {
+    const record = {
+      type: 'user',
+      uuid: 'u1',
+      sessionId: 's',
+      message: {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 't1', content: JSON.stringify(CREDS) }],
+      },
+    };
+    const found = await scan(await write('session.jsonl', `${JSON.stringify(record)}\n`));
+    assert.deepEqual(found.map(where).sort(), [
+      `1 message.content.0.content.aws_secret_access_key tool_result secret.aws-secret-key ${SECRET_KEY}`,
+      `1 message.content.0.content.db_password tool_result secret.assignment ${PASSWORD}`,
+    ]);
+    assert.ok(found.every((f) => f.format === 'claude-code'));
+  });
+
+  it('a Codex function_call_output whose output is itself JSON', async () => {
+    const output = JSON.stringify({
+      output: JSON.stringify({ password: PASSWORD, aws_secret_access_key: SECRET_KEY }),
+      metadata: { exit_code: 0 },
+    });
+    const records = [
+      { timestamp: '2026-11-19T14:00:00.000Z', type: 'session_meta', payload: { id: 'x' } },
+      {
+        timestamp: '2026-11-19T14:00:01.000Z',
+        type: 'response_item',
+        payload: { type: 'function_call_output', call_id: 'c1', output },
+      },
+    ];
+    const found = await scan(await write('rollout.jsonl', records.map((r) => JSON.stringify(r)).join('\n')));
+    assert.deepEqual(found.map(where).sort(), [
+      `2 payload.output.output.aws_secret_access_key tool_result secret.aws-secret-key ${SECRET_KEY}`,
+      `2 payload.output.output.password tool_result secret.assignment ${PASSWORD}`,
+    ]);
+  });
+
+  it('an AWS STS answer as a pretty-printed .json file: each key on its own line', async () => {
+    const found = await scan(await write('sts.json', `${JSON.stringify(STS, null, 2)}\n`));
+    assert.deepEqual(found.map(where), [
+      `3 Credentials.AccessKeyId user secret.aws-access-key ${ACCESS_KEY}`,
+      `4 Credentials.SecretAccessKey user secret.aws-secret-key ${SECRET_KEY}`,
+    ]);
+  });
+
+  it('an AWS STS answer as a HAR response body', async () => {
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 't', version: '1' },
+        entries: [
+          {
+            startedDateTime: '2026-11-22T16:30:00.000Z',
+            request: { method: 'POST', url: 'https://sts.amazonaws.com/', headers: [] },
+            response: {
+              status: 200,
+              headers: [],
+              content: { mimeType: 'application/json', text: JSON.stringify(STS) },
+            },
+          },
+        ],
+      },
+    };
+    const found = await scan(await write('sts.har', JSON.stringify(har)));
+    const at = 'log.entries.0.response.content.text.Credentials';
+    assert.deepEqual(found.map(where), [
+      `1 ${at}.AccessKeyId assistant secret.aws-access-key ${ACCESS_KEY}`,
+      `1 ${at}.SecretAccessKey assistant secret.aws-secret-key ${SECRET_KEY}`,
+    ]);
+  });
+
+  it('keeps values as parsed: Windows paths in JSON text are found unescaped, named or not', async () => {
+    const args = JSON.stringify({
+      command: 'type C:\\Users\\mkowalski\\notes.txt',
+      workdir: 'C:\\Users\\mkowalski\\repos\\acme',
+    });
+    const record = {
+      timestamp: '2026-11-19T14:00:01.000Z',
+      type: 'response_item',
+      payload: { type: 'function_call', name: 'shell', call_id: 'c1', arguments: args },
+    };
+    const found = await scan(await write('rollout.jsonl', `${JSON.stringify(record)}\n`));
+    // --reveal shows a value JSON-escaped: one backslash of the value is two there.
+    assert.deepEqual(found.map((f) => `${f.path.join('.')} ${f.kind} ${f.value}`).sort(), [
+      `payload.arguments.command home-path ${revealValue('C:\\Users\\mkowalski')}`,
+      `payload.arguments.workdir project-path ${revealValue('C:\\Users\\mkowalski\\repos\\acme')}`,
+    ]);
+  });
+
+  it('leaves a member that a field rule reads whole as the value alone', async () => {
+    const id = '0199a4c2-7b1e-7d30-9f4a-3c5d6e7f8a9b';
+    const body = {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi there' }],
+      prompt_cache_key: id,
+      metadata: { session_id: id },
+    };
+    const found = await scan(await write('body.json', JSON.stringify(body)));
+    assert.ok(found.length > 0);
+    assert.ok(
+      found.every((f) => f.value === id),
+      found.map(where).join('\n'),
+    );
+  });
+
+  it('asks for the name only where a rule keyword is in it', () => {
+    for (const name of ['content', 'text', 'command', 'file_path', 'old_string', 'output', 'stdout'])
+      assert.equal(wantsKeyContext(name), false, name);
+    for (const name of ['password', 'db_password', 'SecretAccessKey', 'apiKey', 'hostname', 'cwd', 'auth'])
+      assert.equal(wantsKeyContext(name), true, name);
+    // Field rules take these members' values whole, by their path.
+    for (const name of ['user', 'session_id', 'prompt_cache_key'])
+      assert.equal(wantsKeyContext(name), false, name);
+  });
+});
+
+describe('lists of request bodies', () => {
+  const body = {
+    model: 'gpt-4o',
+    messages: [{ role: 'user', content: 'hi there' }],
+    user: 'alice.smith@acmecorp.io',
+  };
+
+  it('give the top-level user member the same role whatever the size of the list', async () => {
+    const single = await findingsOf([await write('single.json', JSON.stringify(body))]);
+    const small = await findingsOf([await write('small.json', JSON.stringify([body]))]);
+    // Large enough to be read element by element (a JSON array larger than the sniffed head).
+    const many = Array.from({ length: 3000 }, () => body);
+    const large = await findingsOf([await write('large.json', JSON.stringify(many, null, 2))]);
+    const view = (f: ScanFinding): string => `${f.path.join('.')} ${f.role} ${f.value}`;
+    assert.deepEqual(single.map(view), ['user metadata alice.smith@acmecorp.io']);
+    assert.deepEqual(small.map(view), ['0.user metadata alice.smith@acmecorp.io']);
+    assert.deepEqual(large.map(view), ['0.user metadata alice.smith@acmecorp.io']);
+    assert.equal(large[0]?.occurrences, 3000);
+    assert.ok([...single, ...small, ...large].every((f) => f.format === 'json'));
+  });
+});
