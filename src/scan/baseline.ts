@@ -5,13 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ScanFinding } from './types.js';
+
+/** One accepted finding. A ScanFinding is one too. */
+export interface BaselineEntry {
+  fingerprint: string;
+  ruleId: string;
+  file: string;
+  preview?: string;
+}
 
 export interface Baseline {
   version: 1;
   tool: 'airlock';
   key: string;
-  findings: { fingerprint: string; ruleId: string; file: string; preview?: string }[];
+  findings: BaselineEntry[];
 }
 
 /**
@@ -70,15 +77,13 @@ export function newBaselineKey(): string {
   return randomBytes(24).toString('hex');
 }
 
-export function buildBaseline(key: string, findings: readonly ScanFinding[]): Baseline {
-  const unique = new Map<string, Baseline['findings'][number]>();
-  for (const f of findings)
-    unique.set(f.fingerprint, {
-      fingerprint: f.fingerprint,
-      ruleId: f.ruleId,
-      file: f.file,
-      preview: f.preview,
-    });
+export function buildBaseline(key: string, findings: Iterable<BaselineEntry>): Baseline {
+  const unique = new Map<string, BaselineEntry>();
+  for (const f of findings) {
+    const entry: BaselineEntry = { fingerprint: f.fingerprint, ruleId: f.ruleId, file: f.file };
+    if (f.preview !== undefined) entry.preview = f.preview;
+    unique.set(f.fingerprint, entry);
+  }
   const sorted = [...unique.values()].sort((a, b) =>
     a.file + a.ruleId + a.fingerprint < b.file + b.ruleId + b.fingerprint ? -1 : 1,
   );

@@ -3,7 +3,7 @@
  * following symlinked folders), or with no path the transcript folders of the current user.
  */
 import type { Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ScanWarning } from './types.js';
@@ -40,9 +40,22 @@ export function displayName(file: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
 
-/** The name a baseline in `baselineDir` knows a file by: relative to that folder, with `/`. */
+/**
+ * The name a baseline in `baselineDir` knows a file by: relative to that folder, with `/`. Give
+ * both with their symlinks resolved (realPathOf), so that a tree reached through a symlinked
+ * folder, or a baseline named through one, gives the same names.
+ */
 export function nameFromBaseline(file: string, baselineDir: string): string {
   return path.relative(baselineDir, file).split(path.sep).join('/');
+}
+
+/** An absolute path with its symlinks resolved; the path as given when that fails. */
+export async function realPathOf(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch {
+    return file;
+  }
 }
 
 export function defaultRoots(home = homedir()): string[] {
@@ -56,7 +69,8 @@ export interface Discovery {
   missing: string[];
   /**
    * Files found but not read, each with a warning: not regular files (a FIFO would block the
-   * scan, a device is not a file to audit), symlink loops, files that cannot be looked at.
+   * scan, a device is not a file to audit), symlink loops, files that cannot be looked at, and
+   * folders that cannot be listed (each counts as one: what they hold is not known).
    */
   skipped: number;
 }
@@ -106,6 +120,7 @@ export async function discoverFiles(
         file: displayName(dir, cwd),
         message: `folder unreadable, skipped (${(err as Error).message})`,
       });
+      out.skipped += 1;
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

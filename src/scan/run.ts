@@ -1,16 +1,24 @@
 /**
  * `airlock scan` as a function (the secretlint shape: run() → { exitCode, output }), so tests
  * and the CLI share one code path. Exit codes: 0 nothing at or above `failOn`, 1 findings at or
- * above it, 2 usage or input error (bad option, missing path, bad baseline).
+ * above it, 2 usage or input error (bad option, missing path, bad baseline; a baseline to write
+ * that could not hold every finding).
  */
-import { writeFile } from 'node:fs/promises';
+import { constants, open, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { SEVERITIES, type Severity } from '../detect/types.js';
-import { BaselineError, buildBaseline, loadBaseline, newBaselineKey, writeBaseline } from './baseline.js';
+import {
+  BaselineError,
+  buildBaseline,
+  loadBaseline,
+  newBaselineKey,
+  writeBaseline,
+  type BaselineEntry,
+} from './baseline.js';
 import { DEFAULT_ENGINE, loadEngine, type EngineSpec } from './engine.js';
 import { terminalSafe } from './report/terminal-safe.js';
-import { defaultRoots, discoverFiles, nameFromBaseline, type FoundFile } from './files.js';
+import { defaultRoots, discoverFiles, nameFromBaseline, realPathOf, type FoundFile } from './files.js';
 import { DEFAULT_FINGERPRINT_KEY } from './mask.js';
 import { ROOMY_HEAP_MB, scanInWorkers, workerHeapMb } from './pool.js';
 import { Progress, type ProgressSink } from './progress.js';
@@ -52,6 +60,11 @@ export interface RunScanOptions {
   limits?: Partial<ReadLimits>;
   /** Findings kept per file (more are counted). */
   maxFindingsPerFile?: number;
+  /**
+   * With `writeBaseline`: findings past `maxFindingsPerFile` a file may have and still all be
+   * written to the baseline (more, and no baseline is written: exit 2).
+   */
+  maxBaselineEntriesPerFile?: number;
   version?: string;
 }
 
@@ -80,6 +93,39 @@ const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 const ROOMY_HEAP_BELOW_BYTES = 256 * 1024 * 1024;
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+/** Findings listed per file by default; more are counted in the totals and the exit code. */
+const MAX_FINDINGS_PER_FILE = 10_000;
+
+/**
+ * With --write-baseline, findings past the per-file limit whose baseline entries are kept, per
+ * file (about 150 bytes each while the scan runs): a file with more gets no baseline written,
+ * rather than a baseline that would not accept all of its findings.
+ */
+const MAX_BASELINE_ENTRIES_PER_FILE = 100_000;
+
+/** Files whose real paths are looked up at once (symlinks resolved, for baseline names). */
+const REALPATH_AT_ONCE = 64;
+
+/**
+ * Writes a report that holds raw values (--reveal) readable by its owner only: created 0600, and
+ * an existing file made 0600 before it is emptied and written (a mode given when opening applies
+ * only to a file it creates).
+ */
+async function writePrivate(file: string, text: string): Promise<void> {
+  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT, 0o600);
+  try {
+    await handle.chmod(0o600);
+    await handle.truncate(0);
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+}
+
+function bySeverityText(counts: Record<Severity, number>): string {
+  return (['critical', 'high', 'medium', 'low'] as const).map((s) => `${s} ${counts[s]}`).join(', ');
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -156,13 +202,22 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   // A baseline names files relative to its own folder, not to where the scan runs: written at a
   // repository's root and used by CI from another folder (`airlock scan repo/ --baseline
   // repo/airlock-baseline.json`), its fingerprints still match.
+  // Both sides with their symlinks resolved: a tree reached through a symlinked folder (or the
+  // baseline through one) gives its files the same names as when reached directly.
   const baselineFile = opts.baseline ?? opts.writeBaseline;
-  if (baselineFile !== undefined) {
-    const baselineDir = path.dirname(path.resolve(cwd, baselineFile));
-    for (const file of found.files)
-      file.fingerprintName = nameFromBaseline(path.resolve(cwd, file.path), baselineDir);
-  }
   if (found.missing.length > 0) return usage(`no such file or folder: ${found.missing.join(', ')}`);
+  if (baselineFile !== undefined) {
+    const baselineDir = await realPathOf(path.dirname(path.resolve(cwd, baselineFile)));
+    for (let i = 0; i < found.files.length; i += REALPATH_AT_ONCE)
+      await Promise.all(
+        found.files.slice(i, i + REALPATH_AT_ONCE).map(async (file) => {
+          file.fingerprintName = nameFromBaseline(
+            await realPathOf(path.resolve(cwd, file.path)),
+            baselineDir,
+          );
+        }),
+      );
+  }
 
   const warnings: ScanWarning[] = [...found.warnings];
   // "No findings" alone would read as "your transcripts are clean" when there were none to read.
@@ -175,13 +230,21 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const results: { result: FileResult; file: FoundFile }[] = [];
   const totalBytes = found.files.reduce((n, f) => n + f.size, 0);
   const progress = new Progress(opts.progress, found.files.length, totalBytes);
+  const maxFindings = opts.maxFindingsPerFile ?? MAX_FINDINGS_PER_FILE;
   const setup = {
     engine,
     fingerprintKey,
     reveal: opts.reveal === true,
     limits,
-    maxFindings: opts.maxFindingsPerFile ?? 10_000,
+    maxFindings,
+    // The baseline applies where the findings are made, before the per-file cap: accepted
+    // findings do not use it up, and a new finding past thousands of accepted ones is listed.
+    ...(accepted.size > 0 ? { acceptedFingerprints: [...accepted] } : {}),
+    ...(opts.writeBaseline
+      ? { maxBaselineEntries: opts.maxBaselineEntriesPerFile ?? MAX_BASELINE_ENTRIES_PER_FILE }
+      : {}),
   };
+  const acceptedHere = accepted.size > 0 ? { accepted } : {};
   // Below ROOMY_HEAP_BELOW_BYTES this thread scans too, beside one worker fewer than the cores:
   // its heap is not capped, which a small input never needs. On 2 cores, this thread and one
   // worker against two workers (this thread idle): 210 MB in 100 files for ~15% less CPU.
@@ -215,7 +278,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
                   prepareFile(
                     file.path,
                     file.display,
-                    { ...setup, engine: built!, onBytes },
+                    { ...setup, ...acceptedHere, engine: built!, onBytes },
                     file.fingerprintName,
                   ),
               }
@@ -224,7 +287,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
       );
     } else if (found.files.length > 0) {
       const engine = await loadEngine(setup.engine);
-      const fileOpts = { ...setup, engine, onBytes: (n: number) => progress.addBytes(n) };
+      const fileOpts = { ...setup, ...acceptedHere, engine, onBytes: (n: number) => progress.addBytes(n) };
       await scanInTurn(
         found.files.values(),
         (file) => prepareFile(file.path, file.display, fileOpts, file.fingerprintName),
@@ -237,6 +300,13 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
 
   results.sort((a, b) => (a.file.display < b.file.display ? -1 : a.file.display > b.file.display ? 1 : 0));
   const all: ScanFinding[] = [];
+  // With --write-baseline: the entries of the findings not listed (accepted, or past the cap).
+  const unlistedEntries: BaselineEntry[] = [];
+  const overBaselineLimit: string[] = [];
+  let baselined = 0;
+  let unlisted = 0;
+  const unlistedBySeverity: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
+  const unlistedByCategory: ScanTotals['byCategory'] = {};
   let linesSkipped = 0;
   // Files discovery set aside (not regular files, loops) count with those found unreadable.
   let filesSkipped = found.skipped;
@@ -249,17 +319,35 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     if (result.skipped) filesSkipped += 1;
     records += result.summary.records;
     bytes += result.summary.bytes;
+    baselined += result.baselined ?? 0;
+    for (const entry of result.baselineEntries ?? []) unlistedEntries.push(entry);
+    if (result.baselineIncomplete) overBaselineLimit.push(result.summary.file);
     if (result.dropped > 0) {
       truncated = true;
+      unlisted += result.dropped;
+      const severities = result.droppedBySeverity ?? { low: 0, medium: 0, high: 0, critical: 0 };
+      for (const s of SEVERITIES) unlistedBySeverity[s] += severities[s];
+      for (const [c, n] of Object.entries(result.droppedByCategory ?? {}) as [
+        keyof ScanTotals['byCategory'],
+        number,
+      ][])
+        unlistedByCategory[c] = (unlistedByCategory[c] ?? 0) + n;
       warnings.push({
         file: result.summary.file,
-        message: `${result.dropped} more findings not listed (over the per-file limit)`,
+        message:
+          `${result.dropped}${result.droppedRoughly ? ' or fewer' : ''} more findings not listed (over the ` +
+          `per-file limit of ${maxFindings}): ${bySeverityText(severities)}; they count in the totals and the exit code`,
       });
     }
     all.push(...result.findings);
   }
   all.sort(compareFindings);
-  const findings = all.filter((f) => !accepted.has(f.fingerprint));
+  // Accepted findings were left out as they were found (see scan-file.ts); none is here.
+  const findings = all;
+  const listed = totalsOf(findings);
+  for (const s of SEVERITIES) listed.bySeverity[s] += unlistedBySeverity[s];
+  for (const [c, n] of Object.entries(unlistedByCategory) as [keyof ScanTotals['byCategory'], number][])
+    listed.byCategory[c] = (listed.byCategory[c] ?? 0) + n;
   const report: ScanReport = {
     tool: { name: 'airlock', version: opts.version ?? AIRLOCK_VERSION },
     startedAt: startedAt.toISOString(),
@@ -275,30 +363,45 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
       linesSkipped,
       bytes,
       records,
-      findings: findings.length,
-      baselined: all.length - findings.length,
-      ...totalsOf(findings),
+      findings: findings.length + unlisted,
+      baselined,
+      ...listed,
+      unlisted,
+      unlistedBySeverity,
     },
     truncated,
   };
 
-  if (opts.writeBaseline)
-    await writeBaseline(
-      path.resolve(cwd, opts.writeBaseline),
-      buildBaseline(baselineKey ?? newBaselineKey(), all),
-    );
+  let errors = '';
+  let baselineRefused = false;
+  if (opts.writeBaseline) {
+    if (overBaselineLimit.length > 0) {
+      // A baseline without some of the findings would fail the next scan on findings it was
+      // meant to accept: none is written.
+      baselineRefused = true;
+      errors += `airlock scan: baseline not written: ${terminalSafe(overBaselineLimit.join(', '))} ${
+        overBaselineLimit.length === 1 ? 'has' : 'have'
+      } more than ${setup.maxBaselineEntries} findings over the per-file limit of ${maxFindings}, too many to write to a baseline\n`;
+    } else {
+      await writeBaseline(
+        path.resolve(cwd, opts.writeBaseline),
+        buildBaseline(baselineKey ?? newBaselineKey(), [...all, ...unlistedEntries]),
+      );
+    }
+  }
   const rendered = renderReport(report, format, { color: opts.color === true, reveal: opts.reveal === true });
   let output = rendered;
   if (opts.output) {
-    await writeFile(opts.output, rendered);
+    if (opts.reveal === true) await writePrivate(opts.output, rendered);
+    else await writeFile(opts.output, rendered);
     output = '';
   }
-  let errors = '';
   if (format !== 'text' || opts.output) {
     for (const w of warnings.slice(0, 20))
       errors += `airlock scan: warning: ${terminalSafe(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)}\n`;
     if (warnings.length > 20) errors += `airlock scan: ${warnings.length - 20} more warnings in the report\n`;
   }
-  const failing = findings.some((f) => rank(f.severity) >= rank(failOn));
-  return { exitCode: failing ? 1 : 0, report, output, errors };
+  // Listed or not: a finding past the per-file limit fails the scan as a listed one does.
+  const failing = SEVERITIES.some((s) => rank(s) >= rank(failOn) && report.totals.bySeverity[s] > 0);
+  return { exitCode: baselineRefused ? 2 : failing ? 1 : 0, report, output, errors };
 }

@@ -3,9 +3,16 @@
  * spans into located, masked, fingerprinted findings. The same value found again at the same
  * role in the same file (transcripts re-append records) counts as one finding with
  * `occurrences` > 1. Reading problems are warnings; the file's partial results are kept.
+ *
+ * A baseline applies here, before the per-file cap: an accepted finding is counted, not kept,
+ * and does not use up the cap. Past the cap, findings are counted by severity and category
+ * (what the totals and the exit code need), not kept; with --write-baseline their baseline
+ * entries are kept too, so that the baseline accepts them all.
  */
 import { BoundedMemo } from '../bounded-memo.js';
 import { maskValue } from '../detect/mask.js';
+import type { Category, Severity } from '../detect/types.js';
+import type { BaselineEntry } from './baseline.js';
 import type { FoundFile } from './files.js';
 import { openFile, type OpenedFile, type ReadLimits } from './readers/read-file.js';
 import { fingerprint, revealValue } from './mask.js';
@@ -18,6 +25,16 @@ export interface FileScanOptions {
   limits: ReadLimits;
   /** Findings kept per file; more are counted, not kept. */
   maxFindings: number;
+  /**
+   * Fingerprints a baseline accepts: such findings are counted (`baselined`), not kept, and do
+   * not use up `maxFindings`.
+   */
+  accepted?: ReadonlySet<string>;
+  /**
+   * Set when a baseline is written: the findings not kept (accepted, or past `maxFindings`) give
+   * their baseline entries in `baselineEntries`, at most this many of those past the cap.
+   */
+  maxBaselineEntries?: number;
   onBytes?: (n: number) => void;
 }
 
@@ -27,12 +44,78 @@ export interface FileResult {
   warnings: ScanWarning[];
   linesSkipped: number;
   skipped: boolean;
-  /** Findings beyond `maxFindings`, counted but not kept. */
+  /** Findings beyond `maxFindings`, counted but not kept (accepted ones are not among them). */
   dropped: number;
+  /** The findings counted in `dropped`, by severity and by category. */
+  droppedBySeverity?: Record<Severity, number>;
+  droppedByCategory?: Partial<Record<Category, number>>;
+  /**
+   * Set when so many distinct findings were past the cap that a value found again may have been
+   * counted again (the counts are then at most that much too high, never too low).
+   */
+  droppedRoughly?: boolean;
+  /** Findings the baseline accepted: neither kept nor in `dropped`. */
+  baselined?: number;
+  /** With `maxBaselineEntries`: the baseline entries of the findings not kept. */
+  baselineEntries?: BaselineEntry[];
+  /** More than `maxBaselineEntries` findings were past the cap: a baseline would miss some. */
+  baselineIncomplete?: boolean;
 }
 
 /** Distinct (rule, value) hashes remembered per file. */
 const FINGERPRINT_MEMO = 4096;
+
+/**
+ * Findings past the cap told apart per file: one finding object each would be what the cap is
+ * there to prevent, so each is remembered as a number in a typed array, 16 to 32 bytes off the
+ * JS heap (32 MB for this many at most). Past them a finding is counted without telling whether
+ * it was counted before.
+ */
+const DROPPED_KEYS = 2 * 1024 * 1024;
+
+/**
+ * A set of whole numbers 1..2^53 in an open-addressed table, half full at most, that stops
+ * growing at `max` keys. The keys come from keyed hashes: their bits above the lowest eight are
+ * uniform and place them in the table.
+ */
+class KeySet {
+  private table = new Float64Array(1024);
+  private size = 0;
+  constructor(private readonly max: number) {}
+
+  /**
+   * Adds `key`: true when it was not there, false when it was, undefined when it was not and the
+   * set is full.
+   */
+  add(key: number): boolean | undefined {
+    if (this.size * 2 >= this.table.length && this.size < this.max) this.grow();
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let i = Math.floor(key / 256) & mask; ; i = (i + 1) & mask) {
+      const k = t[i]!;
+      if (k === key) return false;
+      if (k === 0) {
+        // Full: half the table stays empty, so a key not in it is always found missing.
+        if (this.size * 2 >= t.length) return undefined;
+        t[i] = key;
+        this.size += 1;
+        return true;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Float64Array(old.length * 2);
+    this.size = 0;
+    for (const k of old) if (k !== 0) this.add(k);
+  }
+}
+
+/** 44 bits of the fingerprint and 8 of the role: never 0, below 2^53. */
+function droppedKey(fp: string, role: number): number {
+  return parseInt(fp.slice(0, 11), 16) * 256 + (role & 0xff) + 1;
+}
 
 function errorText(err: unknown): string {
   const e = (err ?? {}) as NodeJS.ErrnoException;
@@ -116,6 +199,13 @@ async function scanOpening(
   let format = opened.format;
   result.summary.format = format;
   const seen = new Map<string, ScanFinding>();
+  // Accepted findings told apart: no more of them than the baseline's fingerprints (by role).
+  const acceptedSeen = new Set<string>();
+  const dropped = new KeySet(DROPPED_KEYS);
+  const roles = new Map<string, number>();
+  let entries: BaselineEntry[] | undefined;
+  if (opts.maxBaselineEntries !== undefined) result.baselineEntries = entries = [];
+  let entriesPastCap = 0;
   // The same value comes back all through a file (a home path, a user name, a header in every
   // HAR entry): its keyed hash is computed once per rule and value, not once per occurrence.
   const fingerprints = new BoundedMemo<string, string>(FINGERPRINT_MEMO);
@@ -144,11 +234,37 @@ async function scanOpening(
           previous.occurrences += 1;
           continue;
         }
-        result.summary.findings += 1;
-        if (result.findings.length >= opts.maxFindings) {
-          result.dropped += 1;
+        if (opts.accepted?.has(fp)) {
+          if (acceptedSeen.has(dedupeKey)) continue;
+          acceptedSeen.add(dedupeKey);
+          result.summary.findings += 1;
+          result.baselined = (result.baselined ?? 0) + 1;
+          entries?.push(entryOf(f.ruleId, fp, value, f.category));
           continue;
         }
+        if (result.findings.length >= opts.maxFindings) {
+          let role = roles.get(f.role);
+          if (role === undefined) roles.set(f.role, (role = roles.size));
+          const added = dropped.add(droppedKey(fp, role));
+          if (added === false) continue;
+          if (added === undefined) result.droppedRoughly = true;
+          result.summary.findings += 1;
+          result.dropped += 1;
+          const bySeverity = (result.droppedBySeverity ??= { low: 0, medium: 0, high: 0, critical: 0 });
+          bySeverity[f.severity] += 1;
+          const byCategory = (result.droppedByCategory ??= {});
+          byCategory[f.category] = (byCategory[f.category] ?? 0) + 1;
+          if (entries) {
+            if (entriesPastCap < opts.maxBaselineEntries!) {
+              entriesPastCap += 1;
+              entries.push(entryOf(f.ruleId, fp, value, f.category));
+            } else {
+              result.baselineIncomplete = true;
+            }
+          }
+          continue;
+        }
+        result.summary.findings += 1;
         const finding: ScanFinding = {
           file: displayName,
           line: input.lines ? input.lines.lineOf(input.path) : input.line,
@@ -179,4 +295,8 @@ async function scanOpening(
     result.linesSkipped += 1;
   }
   return result;
+
+  function entryOf(ruleId: string, fp: string, value: string, category: Category): BaselineEntry {
+    return { fingerprint: fp, ruleId, file: displayName, preview: maskValue(value, category === 'secret') };
+  }
 }

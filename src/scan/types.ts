@@ -66,11 +66,19 @@ export interface ScanTotals {
   linesSkipped: number;
   bytes: number;
   records: number;
+  /**
+   * Findings not accepted by the baseline: those listed in the report's `findings` and those not
+   * listed because their file had more than the per-file limit (`unlisted`).
+   */
   findings: number;
   /** Findings accepted by the baseline (not in `findings`). */
   baselined: number;
+  /** Of all `findings` (listed or not). */
   bySeverity: Record<Severity, number>;
   byCategory: Partial<Record<Category, number>>;
+  /** Findings counted in `findings` but not listed: over the per-file limit (see warnings). */
+  unlisted?: number;
+  unlistedBySeverity?: Record<Severity, number>;
 }
 
 export interface ScanReport {
@@ -83,7 +91,10 @@ export interface ScanReport {
   warnings: ScanWarning[];
   files: FileSummary[];
   totals: ScanTotals;
-  /** True when more findings existed than `maxFindings` kept. */
+  /**
+   * True when a file had more findings than the per-file limit lists: those are counted in the
+   * totals (and the exit code), not listed (`totals.unlisted`).
+   */
   truncated: boolean;
 }
 

@@ -15,6 +15,10 @@ export interface WorkerSetup {
   reveal: boolean;
   limits: ReadLimits;
   maxFindings: number;
+  /** The baseline's fingerprints: applied in the worker, before the per-file cap. */
+  acceptedFingerprints?: string[];
+  /** Set when a baseline is written (see FileScanOptions.maxBaselineEntries). */
+  maxBaselineEntries?: number;
 }
 
 export type ToWorker =
@@ -31,6 +35,7 @@ export type FromWorker =
 const port = parentPort;
 if (!port) throw new Error('scan worker must run in a worker thread');
 const setup = workerData as WorkerSetup;
+const accepted = setup.acceptedFingerprints ? new Set(setup.acceptedFingerprints) : undefined;
 
 /** Progress is sent at most this often: one message per chunk would flood the main thread. */
 const BYTES_EVERY = 4 * 1024 * 1024;
@@ -75,6 +80,10 @@ Promise.all([engineModule, engineOptions])
             reveal: setup.reveal,
             limits: setup.limits,
             maxFindings: setup.maxFindings,
+            ...(accepted ? { accepted } : {}),
+            ...(setup.maxBaselineEntries === undefined
+              ? {}
+              : { maxBaselineEntries: setup.maxBaselineEntries }),
             onBytes,
           },
           msg.fingerprintName,

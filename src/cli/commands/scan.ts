@@ -4,11 +4,15 @@
  * when the command runs.
  */
 import { runScan } from '../../scan/run.js';
+import { keepServingWhenStdoutCloses } from '../closed-stdout.js';
 import type { ScanFlags } from '../register/scan.js';
 
 export { registerScanCommand } from '../register/scan.js';
 
 export async function scanAction(paths: string[], flags: ScanFlags): Promise<void> {
+  // A reader that stops early (`airlock scan … | head`) closes the pipe: the report's EPIPE is
+  // dropped instead of ending the command with a stack trace, and the exit code stays the scan's.
+  keepServingWhenStdoutCloses();
   const colourAllowed = flags.color !== false && !process.env.NO_COLOR;
   const result = await runScan({
     paths,

@@ -114,6 +114,7 @@ export function renderHtml(report: ScanReport): string {
 <div><b>${t.files}</b>files (${t.filesSkipped} skipped)</div>
 <div><b>${escapeHtml(formatBytes(t.bytes))}</b>${t.records} records</div>
 <div><b>${t.baselined}</b>accepted by baseline</div>
+${t.unlisted ? `<div><b>${t.unlisted}</b>not listed (over the per-file limit; counted above)</div>` : ''}
 </div>
 <div class="charts">
 ${horizontalBars('Findings by category', categories, 'chart-category')}

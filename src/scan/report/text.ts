@@ -92,12 +92,23 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   if (t.linesSkipped > 0) skipped.push(count(t.linesSkipped, 'line or entry', 'lines or entries'));
   if (skipped.length > 0) out.push(`Skipped: ${skipped.join(', ')} (see warnings)`);
   if (t.baselined > 0) out.push(`Accepted by the baseline: ${t.baselined}`);
-  if (report.truncated) out.push('Some findings were not listed (over the per-file limit; see warnings).');
-  const failing = report.findings.filter(
-    (f) =>
-      ['low', 'medium', 'high', 'critical'].indexOf(f.severity) >=
-      ['low', 'medium', 'high', 'critical'].indexOf(report.failOn),
-  ).length;
+  if (report.truncated) {
+    // Counted in the totals above and in the exit code; only their lines are missing.
+    const by = t.unlistedBySeverity;
+    const counts = by
+      ? ` (${(['critical', 'high', 'medium', 'low'] as const).map((s) => `${s} ${by[s]}`).join(', ')})`
+      : '';
+    out.push(
+      t.unlisted !== undefined
+        ? `Not listed: ${count(t.unlisted, 'finding')}${counts} over the per-file limit, counted in the totals and the exit code (see warnings).`
+        : 'Some findings were not listed (over the per-file limit; see warnings).',
+    );
+  }
+  // From the totals: findings not listed (over the per-file limit) fail the scan too.
+  const order = ['low', 'medium', 'high', 'critical'] as const;
+  const failing = order
+    .filter((s) => order.indexOf(s) >= order.indexOf(report.failOn))
+    .reduce((n, s) => n + t.bySeverity[s], 0);
   out.push(`Fail on ${report.failOn}: ${count(failing, 'finding')} at or above`);
   return `${out.join('\n')}\n`;
 }
