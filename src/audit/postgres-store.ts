@@ -469,8 +469,10 @@ export class PostgresAuditStore implements AuditStore {
     const { events, findings, anchors } = this.tables;
     return this.transaction('a retention statement', this.maintenanceTimeoutMs, async (client) => {
       let deleted = 0;
+      // Cut after the longest run of events older than `before` (see SqliteAuditStore.prune).
       const cutoffs = await client.query<{ instance: string; seq: string }>(
-        `SELECT instance, MAX(seq) AS seq FROM ${events} WHERE ts < $1::bigint GROUP BY instance`,
+        `SELECT instance, COALESCE((SELECT MIN(y.seq) - 1 FROM ${events} y WHERE y.instance = x.instance AND y.ts >= $1::bigint), MAX(seq)) AS seq ` +
+          `FROM ${events} x WHERE ts < $1::bigint GROUP BY instance`,
         [before.getTime()],
       );
       for (const { instance, seq } of cutoffs.rows) {

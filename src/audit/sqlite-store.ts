@@ -330,9 +330,15 @@ export class SqliteAuditStore implements AuditStore {
     const db = this.open();
     return db.transaction(() => {
       let deleted = 0;
+      // The chain is cut after its longest run of events older than `before`: `ts` is when a
+      // request came, `seq` the order its record was made in, so a long request's event can
+      // follow younger ones, which must not go with it.
       const cutoffs = db
-        .prepare('SELECT instance, MAX(seq) AS seq FROM audit_events WHERE ts < ? GROUP BY instance')
-        .all(before.getTime()) as { instance: string; seq: number }[];
+        .prepare(
+          'SELECT instance, COALESCE((SELECT MIN(y.seq) - 1 FROM audit_events y WHERE y.instance = x.instance AND y.ts >= ?), MAX(seq)) AS seq ' +
+            'FROM audit_events x WHERE ts < ? GROUP BY instance',
+        )
+        .all(before.getTime(), before.getTime()) as { instance: string; seq: number }[];
       for (const { instance, seq } of cutoffs) {
         const head = db
           .prepare('SELECT hash FROM audit_events WHERE instance = ? AND seq = ?')

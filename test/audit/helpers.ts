@@ -80,11 +80,13 @@ export function sealedChain(
   instance: string,
   count: number,
   start = Date.parse('2026-01-01T00:00:00Z'),
+  /** When the i-th request came (default: a second after the one before). */
+  timeOf: (i: number) => number = (i) => start + i * 1000,
 ): SealedEvent[] {
   const out: SealedEvent[] = [];
   let prevHash = GENESIS_HASH;
   for (let i = 1; i <= count; i++) {
-    const time = start + i * 1000;
+    const time = timeOf(i);
     const sealed = seal(buildEventBody(sampleInput(i, time)), { id: ulid(time), instance, seq: i, prevHash });
     prevHash = sealed.event.hash;
     out.push(sealed);

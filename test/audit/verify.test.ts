@@ -128,6 +128,28 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual([p?.instance, p?.seq, p?.kind], ['inst-b', 3, 'edited']);
     });
 
+    it('prunes no event younger than the cut, though a long request recorded after younger ones', async () => {
+      // Seq 4 is a request that came first and ended last: its event follows three younger ones.
+      const start = Date.parse('2027-01-01T00:00:00Z');
+      const times = [0, start + 2000, start + 3000, start + 4000, start + 1000, start + 5000];
+      const chain = sealedChain('inst-long', 5, start, (i) => times[i]!);
+      await opened.store.append(chain);
+      assert.equal(
+        await opened.store.prune(new Date(start + 1500)),
+        50,
+        'inst-a and inst-b whole, none of inst-long',
+      );
+      const left = (await opened.store.verify()).instances.find((c) => c.instance === 'inst-long');
+      assert.equal(left?.events, 5);
+      assert.equal(await opened.store.prune(new Date(start + 4500)), 4, 'seq 1-4, all older than the cut');
+      const report = await opened.store.verify();
+      assert.equal(report.ok, true, JSON.stringify(report.problems));
+      assert.deepEqual(
+        report.instances.map((c) => [c.instance, c.events]),
+        [['inst-long', 1]],
+      );
+    });
+
     it('keeps verifying after retention pruned the oldest rows, and still sees deletions', async () => {
       const cut = new Date(Date.parse(chainA[9]!.event.time) + 1);
       const deleted = await opened.store.prune(cut);
