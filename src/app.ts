@@ -82,7 +82,8 @@ export function exchangeAuditInput(
     dialect: ex.dialect,
     model: ex.model,
     method: ex.method,
-    path: ex.path,
+    // The harmless parameters (`?alt=sse`, `?beta=true`) are kept, `?key=` never (sanitizePath).
+    path: ex.search ? ex.path + ex.search : ex.path,
     status: ex.status,
     latency_ms: { total: ex.latencyMs, inspect: ex.inspectMs, upstream: ex.upstreamMs },
     bytes_in: ex.bytesIn,

@@ -11,6 +11,11 @@ export interface Exchange {
   method: string;
   /** Upstream path without the query string (which may carry `?key=`). */
   path: string;
+  /**
+   * The query string as the client sent it, `?` included, or "": raw, with any `?key=` in it;
+   * the audit keeps only the parameters known to be harmless (sanitizePath).
+   */
+  search?: string;
   model?: string;
   userAgent?: string;
   /** Status sent to the client; 0 when the client went away before one was sent. */

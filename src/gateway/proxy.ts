@@ -80,6 +80,7 @@ export async function proxyRequest(
     dialect: dialect.id,
     method,
     path: route.path,
+    search: route.search,
     userAgent: req.headers['user-agent'],
     status: 0,
     decision: 'forward',
