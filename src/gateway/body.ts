@@ -20,8 +20,12 @@ export interface BodyChunks {
 }
 
 /** Reads the whole body, refusing more than `limit` bytes as soon as they arrive. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return joinChunks(await readBodyChunks(req, limit));
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  onBytes?: (n: number) => void,
+): Promise<Buffer> {
+  return joinChunks(await readBodyChunks(req, limit, onBytes));
 }
 
 /** The body's bytes in one buffer (the one chunk itself when there is only one). */
@@ -34,7 +38,12 @@ export function joinChunks({ chunks, size }: BodyChunks): Buffer {
  * For a caller that can use them apart: joining them costs a buffer of the body's size, which
  * at a thousand requests a second makes the collector run for the memory outside its heap.
  */
-export function readBodyChunks(req: IncomingMessage, limit: number): Promise<BodyChunks> {
+export function readBodyChunks(
+  req: IncomingMessage,
+  limit: number,
+  /** Told of each chunk as it arrives: what came is counted even when the body is refused or breaks off. */
+  onBytes?: (n: number) => void,
+): Promise<BodyChunks> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -47,6 +56,7 @@ export function readBodyChunks(req: IncomingMessage, limit: number): Promise<Bod
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      onBytes?.(chunk.length);
       if (size > limit) {
         // Drain without keeping: the client gets its 413 instead of a reset connection.
         req.removeAllListeners('data');

@@ -215,7 +215,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
       return;
     }
     if (req.headers['content-encoding'] === undefined) {
-      await forwardAsRead(scope, await readBodyChunks(req, limit));
+      await forwardAsRead(scope, await readBodyChunks(req, limit, (n) => (ex.bytesIn += n)));
       return;
     }
   }
@@ -223,8 +223,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
   let decoded: Buffer | undefined;
   let json: unknown;
   if (hasBody) {
-    wire = await readBody(req, limit);
-    ex.bytesIn = wire.length;
+    wire = await readBody(req, limit, (n) => (ex.bytesIn += n));
   }
   let scan: JsonScan | undefined;
   if (dialect.id !== 'passthrough' && wire !== undefined) {
