@@ -1,7 +1,7 @@
 /**
  * airlock.yaml goes through the same YAML reader as a policy file (src/config/yaml-zod.ts): an
  * alias bomb and a second document are problems of the file, with its line and column, there
- * too. (Here rather than in test/config/ only because of where this change could add tests.)
+ * too.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/yaml-zod.js';
+import { ALIAS_BOMB } from '../helpers/yaml-bomb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-config-yaml-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,15 +31,7 @@ function problems(path: string): readonly string[] {
 }
 
 test('a config alias bomb is refused at the alias where expanding stopped', () => {
-  const bomb =
-    [
-      'a: &a [x,x,x,x,x,x,x,x,x]',
-      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
-      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
-      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
-      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
-    ].join('\n') + '\n';
-  const path = file('bomb.yaml', bomb);
+  const path = file('bomb.yaml', ALIAS_BOMB);
   assert.deepEqual(problems(path), [
     `${path}:4:8: aliases expand to too much data here (refused as a possible "alias bomb")`,
   ]);

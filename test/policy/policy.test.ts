@@ -17,6 +17,7 @@ import { BASE_ACTIONS, DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
 import { reduceUserAgent } from '../../src/policy/user-agent.js';
+import { ALIAS_BOMB } from '../helpers/yaml-bomb.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -39,19 +40,6 @@ function problems(text: string): string[] {
   }
   assert.fail('expected the policy to be refused');
 }
-
-/**
- * An "alias bomb": each level lists nine aliases of the one above, so `e` alone is 9⁵ strings.
- * The yaml library refuses to expand it; the alias it stops at is the first `*c`, at 4:8.
- */
-const ALIAS_BOMB =
-  [
-    'a: &a [x,x,x,x,x,x,x,x,x]',
-    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
-    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
-    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
-    'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
-  ].join('\n') + '\n';
 
 const f = (over: Partial<DecisionInput> = {}): DecisionInput => ({
   ruleId: 'env.home-path',

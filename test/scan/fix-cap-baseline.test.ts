@@ -22,6 +22,19 @@ function keys(n: number, seed = 0): string[] {
   });
 }
 
+/** A file of `n` lines `key <id>` in a folder of its own. */
+async function keysFile(name: string, n: number): Promise<{ dir: string; f: string }> {
+  const dir = await tempDir();
+  const f = path.join(dir, name);
+  await writeFile(
+    f,
+    keys(n)
+      .map((k) => `key ${k}\n`)
+      .join(''),
+  );
+  return { dir, f };
+}
+
 async function file(name: string, text: string): Promise<string> {
   const dir = await tempDir();
   const f = path.join(dir, name);
@@ -69,14 +82,7 @@ describe('findings past the per-file cap', () => {
 describe('the baseline applies before the cap', () => {
   for (const workers of [0, 1]) {
     it(`a new finding after accepted ones up to the cap is listed and fails the scan (workers: ${workers})`, async () => {
-      const dir = await tempDir();
-      const f = path.join(dir, 'keys.txt');
-      await writeFile(
-        f,
-        keys(5)
-          .map((k) => `key ${k}\n`)
-          .join(''),
-      );
+      const { dir, f } = await keysFile('keys.txt', 5);
       const bl = path.join(dir, 'bl.json');
       const written = await scanWithTestEngine([f], { maxFindingsPerFile: 5, writeBaseline: bl, workers });
       assert.equal(written.exitCode, 1);
@@ -96,14 +102,7 @@ describe('the baseline applies before the cap', () => {
 
   it('a baseline written from a capped file accepts all its findings, past the cap too', async () => {
     for (const workers of [0, 1]) {
-      const dir = await tempDir();
-      const f = path.join(dir, 'many.txt');
-      await writeFile(
-        f,
-        keys(8)
-          .map((k) => `key ${k}\n`)
-          .join(''),
-      );
+      const { dir, f } = await keysFile('many.txt', 8);
       const bl = path.join(dir, 'bl.json');
       const first = await scanWithTestEngine([f], { maxFindingsPerFile: 5, writeBaseline: bl, workers });
       assert.equal(first.report!.totals.unlisted, 3);
@@ -120,14 +119,7 @@ describe('the baseline applies before the cap', () => {
   });
 
   it('a baseline rewritten with the old one applied keeps the accepted findings', async () => {
-    const dir = await tempDir();
-    const f = path.join(dir, 'k.txt');
-    await writeFile(
-      f,
-      keys(5)
-        .map((k) => `key ${k}\n`)
-        .join(''),
-    );
+    const { dir, f } = await keysFile('k.txt', 5);
     const bl = path.join(dir, 'bl.json');
     await scanWithTestEngine([f], { maxFindingsPerFile: 3, writeBaseline: bl });
     await appendFile(f, `new ${GHP}\n`);
@@ -141,14 +133,7 @@ describe('the baseline applies before the cap', () => {
   });
 
   it('no baseline is written when a file has more findings past the cap than it may hold', async () => {
-    const dir = await tempDir();
-    const f = path.join(dir, 'many.txt');
-    await writeFile(
-      f,
-      keys(8)
-        .map((k) => `key ${k}\n`)
-        .join(''),
-    );
+    const { dir, f } = await keysFile('many.txt', 8);
     const bl = path.join(dir, 'bl.json');
     const result = await scanWithTestEngine([f], {
       maxFindingsPerFile: 5,
