@@ -20,6 +20,7 @@ import {
   timezoneShape,
   uuidShape,
   type ByteSource,
+  WIDE,
 } from './shapes.js';
 
 /** Resolves a part of a composite value (with the vault and collision rules of the caller). */
@@ -111,8 +112,17 @@ function isWholeHome(value: string): boolean {
   return win !== null && !/[\\/]/.test(value.slice(win[0].length));
 }
 
+/**
+ * From this attempt on a value draws from the wide space (see WIDE): the small ones
+ * (`host-1`..`host-9999`, 762 documentation addresses, 256 documentation MACs) can be used up by
+ * one large log (a `kubectl get pods -o wide`, an access log) or by a team's shared vault over
+ * months, and a value with no free surrogate cannot be sent at all.
+ */
+const WIDE_FROM = 32;
+
+/** 1..9999, or 10000 and up in the wide space. */
 function small(n: number): number {
-  return 1 + (n % 9999);
+  return n < WIDE ? 1 + (n % 9999) : 10_000 + ((n - WIDE) % 999_990_000);
 }
 
 function homeShape(home: string, n: number, attempt: number): string {
@@ -191,6 +201,7 @@ export async function generate(
   attempt: number,
   resolve?: Resolver,
 ): Promise<Candidate> {
+  if (attempt >= WIDE_FROM) n += WIDE;
   switch (kind) {
     case 'home-path':
     case 'project-path':

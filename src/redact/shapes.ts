@@ -142,21 +142,46 @@ export function uuidShape(value: string, bytes: ByteSource): string {
   return /[A-F]/.test(value) ? uuid.toUpperCase() : uuid;
 }
 
+/**
+ * Candidate numbers at or over this are in the wide space, drawn from once the small one had
+ * no free surrogate (generate.ts); the numbering is 32-bit, so the two never meet.
+ */
+export const WIDE = 2 ** 33;
+
 /** 192.0.2.x, 198.51.100.x or 203.0.113.x (RFC 5737): 762 addresses. */
 export function ipv4Shape(n: number): string {
+  if (n >= WIDE) {
+    // 198.18.0.0/15, set aside for benchmarking (RFC 2544), never routed: 130,048 host addresses.
+    const m = n - WIDE;
+    return `198.${18 + (Math.floor(m / 65_024) % 2)}.${Math.floor(m / 254) % 256}.${1 + (m % 254)}`;
+  }
   const nets = ['192.0.2.', '198.51.100.', '203.0.113.'];
   return `${nets[n % 3] ?? nets[0]}${1 + (Math.floor(n / 3) % 254)}`;
 }
 
 /** 2001:db8::/32 (RFC 3849). */
 export function ipv6Shape(n: number): string {
+  if (n >= WIDE) {
+    const m = n - WIDE;
+    return `2001:db8::${(1 + (Math.floor(m / 0xfffe) % 0xfffe)).toString(16)}:${(1 + (m % 0xfffe)).toString(16)}`;
+  }
   return `2001:db8::${(1 + (n % 0xfffe)).toString(16)}`;
 }
 
-/** 00:00:5e:00:53:xx (RFC 7042 documentation block), in the original's separator and case. */
+/**
+ * 00:00:5e:00:53:xx (RFC 7042 documentation block), in the original's separator and case; in the
+ * wide space 02:00:5e:xx:xx:xx, IANA's OUI with the locally administered bit, which no vendor's
+ * hardware carries.
+ */
 export function macShape(value: string, n: number): string {
   const sep = value.includes('-') ? '-' : ':';
-  const mac = ['00', '00', '5e', '00', '53', (n % 256).toString(16).padStart(2, '0')].join(sep);
+  const hex = (b: number): string => b.toString(16).padStart(2, '0');
+  const m = n - WIDE;
+  const octets =
+    n >= WIDE
+      ? ['02', '00', '5e', hex(Math.floor(m / 65_536) % 256), hex(Math.floor(m / 256) % 256), hex(m % 256)]
+      : ['00', '00', '5e', '00', '53', hex(n % 256)];
+  const mac = octets.join(sep);
   return /[A-F]/.test(value) ? mac.toUpperCase() : mac;
 }
 

@@ -301,3 +301,41 @@ describe('Surrogates', () => {
     assert.notEqual(a, c);
   });
 });
+
+describe('small surrogate spaces used up', () => {
+  // One large log (kubectl -o wide, an ARP table, an access log) or a team's vault over months
+  // holds more values of a kind than the small space has surrogates: each still gets its own.
+  for (const [kind, count, value, shape] of [
+    [
+      'ipv4',
+      2000,
+      (i: number) => `10.42.${i >> 8}.${i & 255}`,
+      /^(?:192\.0\.2|198\.51\.100|203\.0\.113|198\.1[89]\.\d+)\.\d+$/,
+    ],
+    [
+      'mac',
+      700,
+      (i: number) =>
+        `3c:22:fb:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      /^0[02]:00:5e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/,
+    ],
+    ['username', 10_500, (i: number) => `dev${i}`, /^user-\d+$/],
+  ] as const) {
+    it(`gives ${count} ${kind} values distinct surrogates of the kind's shape`, async () => {
+      const s = new Surrogates(KEY, new MemoryVault());
+      const c = ctx();
+      const seen = new Map<string, string>();
+      for (let i = 0; i < count; i++) {
+        const original = value(i);
+        const surrogate = await s.surrogate(kind, original, c);
+        assert.match(surrogate, shape, `${original} → ${surrogate}`);
+        assert.notEqual(surrogate, original);
+        const other = seen.get(surrogate);
+        assert.equal(other, undefined, `${original} and ${other} both → ${surrogate}`);
+        seen.set(surrogate, original);
+      }
+      // And the same again for the same value, the next request too.
+      assert.equal(await s.surrogate(kind, value(count - 1), ctx()), [...seen.keys()].at(-1));
+    });
+  }
+});
