@@ -6,12 +6,13 @@
  * `startInspectingGateway`, wires the policy inspector (policy file or built-in default,
  * detection engine with this machine's canaries, surrogate key from the data dir, memory vault).
  */
-import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { readConfigText } from '../config/config-error.js';
 import { loadConfig } from '../config/load.js';
+import { parseYaml } from '../config/yaml-zod.js';
 import type { Config } from '../config/schema.js';
 import type { Inspector } from '../gateway/inspector.js';
 import { startGateway } from '../gateway/server.js';
@@ -83,15 +84,13 @@ export function probeGateway(url: string, timeoutMs = 1500): Promise<boolean> {
 /** The `egress:` section of a policy file, validated; undefined when the file has none. */
 export function readEgressSection(policyFile: string | undefined): EgressPolicyInput | undefined {
   if (policyFile === undefined) return undefined;
-  const doc: unknown = parseYaml(readFileSync(policyFile, 'utf8'));
-  if (typeof doc !== 'object' || doc === null || !('egress' in doc)) return undefined;
-  const result = egressPolicySchema.safeParse((doc as { egress: unknown }).egress);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `egress.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`${policyFile}: ${problems}`);
-  }
-  return result.data;
+  // Through the YAML reader of every other file (problems with file, line and column; alias
+  // bombs refused as such), the rest of the file left to the gateway's own check.
+  return parseYaml(readConfigText(policyFile, 'policy'), policyFile, EGRESS_ONLY).egress;
 }
+
+/** A policy file read for its `egress:` section alone. */
+const EGRESS_ONLY = z.looseObject({ egress: egressPolicySchema.optional() });
 
 /**
  * The outbound proxy an in-process gateway should use: the config's, else the inherited one —

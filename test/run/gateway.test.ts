@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { startInspectingGateway, type RunGateway } from '../../src/run/gateway.js';
+import { readEgressSection, startInspectingGateway, type RunGateway } from '../../src/run/gateway.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { until } from '../helpers/until.js';
+import { ALIAS_BOMB } from '../helpers/yaml-bomb.js';
 
 const PLANTED = '/home/jdoe-planted/secret-project/src/main.rs';
 
@@ -77,5 +78,31 @@ describe('the in-process gateway of airlock run', () => {
       25,
     );
     assert.equal(await pathReachesUpstream(), false, 'the enforcing policy stays in force');
+  });
+});
+
+describe("the policy file's egress section, read by airlock run and airlock proxy", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-egress-section-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const policy = (text: string): string => {
+    const file = join(dir, `p${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('is the section as written, the rest of the file left to the gateway', () => {
+    const file = policy('version: 1\ncategories: { pii: audit }\negress:\n  deny: [telemetry.example.com]\n');
+    assert.deepEqual(readEgressSection(file)?.deny, ['telemetry.example.com']);
+    assert.equal(readEgressSection(policy('version: 1\n')), undefined);
+  });
+
+  it('is refused with the file, line and column of the problem, an alias bomb as one', () => {
+    const bad = policy('version: 1\negress:\n  deny: 7\n');
+    assert.throws(
+      () => readEgressSection(bad),
+      (err: Error) => err.message.includes(`${bad}:3:`),
+    );
+    const bomb = policy(`${ALIAS_BOMB}egress: { deny: [x.example] }\n`);
+    assert.throws(() => readEgressSection(bomb), /:4:8: aliases expand to too much data here/);
   });
 });
