@@ -42,10 +42,14 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
       addToolResult(out, block, path);
       return;
     case 'document':
-      // Plain-text documents carry their text inline.
-      if (isObject(block.source) && block.source.type === 'text') {
-        addText(out, block.source, 'data', [...path, 'source'], role);
-      }
+      // What the client says of it, its text (inline, or as content blocks) and where it is.
+      addText(out, block, 'title', path, role);
+      addText(out, block, 'context', path, role);
+      addSource(out, block.source, [...path, 'source'], role);
+      return;
+    case 'image':
+      // The bytes are no text; a URL may name an internal host.
+      addSource(out, block.source, [...path, 'source'], role);
       return;
     case 'search_result':
       // RAG results passed by the client: where they came from and their text blocks.
@@ -55,6 +59,28 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
       return;
     default:
     // Images, redacted thinking...: no free text to inspect.
+  }
+}
+
+/**
+ * A document's or image's `source`: `text` carries the text in `data`, `content` a string or
+ * content blocks, `url` an address (an intranet host, a user name in a path); `base64` bytes and
+ * `file` ids are no text.
+ */
+function addSource(out: Segment[], source: unknown, path: JsonPath, role: Role): void {
+  if (!isObject(source)) return;
+  switch (source.type) {
+    case 'text':
+      addText(out, source, 'data', path, role);
+      return;
+    case 'content':
+      if (typeof source.content === 'string') addText(out, source, 'content', path, role);
+      else arrayOf(source.content).forEach((inner, k) => addBlock(out, inner, [...path, 'content', k], role));
+      return;
+    case 'url':
+      addText(out, source, 'url', path, role);
+      return;
+    default:
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
 import {
+  addUrl,
   addLeaves,
   addText,
   arrayOf,
@@ -42,6 +43,8 @@ function addParts(out: Segment[], content: JsonObject, path: JsonPath, role: Rol
     if (isObject(part.functionResponse)) {
       addLeaves(out, part.functionResponse.response, [...at, 'functionResponse', 'response'], 'tool_result');
     }
+    // A file by its address (a bucket named after a project, a user's folder); inline bytes are no text.
+    if (isObject(part.fileData)) addUrl(out, part.fileData, 'fileUri', [...at, 'fileData'], role);
     if (isObject(part.executableCode))
       addText(out, part.executableCode, 'code', [...at, 'executableCode'], role);
     if (isObject(part.codeExecutionResult)) {

@@ -4,6 +4,7 @@
  */
 import type { AnswerField, Dialect, Role, Segment } from './types.js';
 import {
+  addUrl,
   addLeaves,
   addText,
   arrayOf,
@@ -41,7 +42,14 @@ function segments(body: unknown): Segment[] {
     if (typeof message.content === 'string') addText(out, message, 'content', path, role);
     else {
       arrayOf(message.content).forEach((part, j) => {
-        if (isObject(part) && part.type === 'text') addText(out, part, 'text', [...path, 'content', j], role);
+        if (!isObject(part)) return;
+        const at = [...path, 'content', j];
+        if (part.type === 'text') addText(out, part, 'text', at, role);
+        // An image or a file by its address or name; their bytes are no text.
+        else if (part.type === 'image_url' && isObject(part.image_url))
+          addUrl(out, part.image_url, 'url', [...at, 'image_url'], role);
+        else if (part.type === 'file' && isObject(part.file))
+          addText(out, part.file, 'filename', [...at, 'file'], role);
       });
     }
     arrayOf(message.tool_calls).forEach((call, j) => {

@@ -5,6 +5,7 @@
  */
 import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
 import {
+  addUrl,
   addLeaves,
   addText,
   arrayOf,
@@ -48,7 +49,15 @@ function addParts(out: Segment[], item: JsonObject, key: string, path: JsonPath,
   if (typeof value === 'string') out.push({ path: [...path, key], role, text: value });
   else {
     arrayOf(value).forEach((part, j) => {
-      if (isObject(part) && TEXT_PARTS.has(part.type)) addText(out, part, 'text', [...path, key, j], role);
+      if (!isObject(part)) return;
+      const at = [...path, key, j];
+      if (TEXT_PARTS.has(part.type)) addText(out, part, 'text', at, role);
+      // An image or a file by its address or name; their bytes are no text.
+      else if (part.type === 'input_image') addUrl(out, part, 'image_url', at, role);
+      else if (part.type === 'input_file') {
+        addText(out, part, 'filename', at, role);
+        addUrl(out, part, 'file_url', at, role);
+      }
     });
   }
 }

@@ -44,6 +44,16 @@ export function addText(out: Segment[], obj: JsonObject, key: string, path: Json
 }
 
 /**
+ * Adds a segment for a URL the client gives for a file or an image (an intranet host, a user
+ * name in a path), not for a `data:` URL: those are the file's bytes, no text.
+ */
+export function addUrl(out: Segment[], obj: JsonObject, key: string, path: JsonPath, role: Role): void {
+  const url = obj[key];
+  if (typeof url === 'string' && !url.startsWith('data:'))
+    out.push({ path: [...path, key], role, text: url });
+}
+
+/**
  * Adds a segment when `obj[key]` is a string, and one per string element when it is an array:
  * a text or a list of texts (OpenAI `input` and `prompt`). Token arrays hold numbers: skipped.
  */

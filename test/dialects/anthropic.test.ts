@@ -61,6 +61,43 @@ describe('anthropic-messages requests', () => {
     assert.ok(!segs.some((s) => s.text.startsWith('iVBOR')));
   });
 
+  it('lists the text of every kind of document and the URL of an image or a document', () => {
+    const body = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'document',
+              title: 'notes of alice',
+              context: 'from /home/alice/notes',
+              source: { type: 'content', content: [{ type: 'text', text: 'AKIA key in here' }] },
+            },
+            { type: 'document', source: { type: 'content', content: 'one string of content' } },
+            { type: 'document', source: { type: 'url', url: 'https://wiki.corp.example/alice.pdf' } },
+            {
+              type: 'document',
+              source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+            },
+            { type: 'image', source: { type: 'url', url: 'https://build-07.corp.example/shot.png' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    };
+    const segs = checkRoundTrip(anthropicMessages, JSON.stringify(body));
+    const at = (...p: (string | number)[]) => find(segs, ['messages', 0, 'content', ...p])?.text;
+    assert.equal(at(0, 'title'), 'notes of alice');
+    assert.equal(at(0, 'context'), 'from /home/alice/notes');
+    assert.equal(at(0, 'source', 'content', 0, 'text'), 'AKIA key in here');
+    assert.equal(at(1, 'source', 'content'), 'one string of content');
+    assert.equal(at(2, 'source', 'url'), 'https://wiki.corp.example/alice.pdf');
+    assert.equal(at(4, 'source', 'url'), 'https://build-07.corp.example/shot.png');
+    assert.ok(!segs.some((s) => s.text === 'JVBERi0xLjQK' || s.text === 'iVBORw0KGgo='), 'bytes are no text');
+  });
+
   it('round-trips count_tokens with a string system prompt', () => {
     const segs = checkRoundTrip(anthropicMessages, loadFixture('anthropic-count-tokens.json'));
     assert.equal(find(segs, ['system'])?.role, 'system');

@@ -80,6 +80,18 @@ describe('gemini requests', () => {
     );
   });
 
+  it('lists a file given by its address, not inline bytes', () => {
+    const parts = [
+      { fileData: { mimeType: 'application/pdf', fileUri: 'gs://alice-private-bucket/report.pdf' } },
+      { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+    ];
+    const segs = checkRoundTrip(gemini, JSON.stringify({ contents: [{ role: 'user', parts }] }));
+    assert.deepEqual(
+      segs.map((s) => s.text),
+      ['gs://alice-private-bucket/report.pdf'],
+    );
+  });
+
   it('never throws on odd shapes', () => {
     checkOddShapes(gemini, cli);
   });

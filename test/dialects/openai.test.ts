@@ -53,6 +53,43 @@ describe('openai-chat requests', () => {
   });
 });
 
+describe('files and images given by address or name', () => {
+  const texts = (segs: Segment[]) => segs.map((s) => s.text);
+
+  it('lists a Chat image URL and file name, not the bytes of a data: URL', () => {
+    const content = [
+      { type: 'image_url', image_url: { url: 'https://build-07.alice.internal/shot.png' } },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+      {
+        type: 'file',
+        file: { filename: 'alice-salary.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+      },
+    ];
+    const segs = checkRoundTrip(
+      openaiChat,
+      JSON.stringify({ model: 'm', messages: [{ role: 'user', content }] }),
+    );
+    assert.deepEqual(texts(segs), ['https://build-07.alice.internal/shot.png', 'alice-salary.pdf']);
+  });
+
+  it('lists a Responses image URL, file name and file URL, not the bytes of a data: URL', () => {
+    const content = [
+      { type: 'input_image', image_url: 'https://build-07.alice.internal/shot.png' },
+      { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' },
+      { type: 'input_file', filename: 'alice-salary.pdf', file_url: 'https://files.alice.internal/s.pdf' },
+    ];
+    const segs = checkRoundTrip(
+      openaiResponses,
+      JSON.stringify({ model: 'm', input: [{ type: 'message', role: 'user', content }] }),
+    );
+    assert.deepEqual(texts(segs), [
+      'https://build-07.alice.internal/shot.png',
+      'alice-salary.pdf',
+      'https://files.alice.internal/s.pdf',
+    ]);
+  });
+});
+
 describe('openai-chat answers', () => {
   it('lists content and tool-call arguments of a JSON answer', () => {
     const answer = {
