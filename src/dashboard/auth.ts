@@ -39,6 +39,7 @@ export class DashboardAuth {
   private readonly key: Buffer;
   /** Signed-out session ids → when their cookie would have expired (ms). */
   private readonly signedOut = new Map<string, number>();
+  private readonly signOutListeners = new Set<() => void>();
 
   constructor(
     private readonly token: string,
@@ -93,6 +94,12 @@ export class DashboardAuth {
     for (const [old, expires] of this.signedOut) if (expires <= now) this.signedOut.delete(old);
     if (this.signedOut.size >= SIGNED_OUT_MAX) this.signedOut.delete(this.signedOut.keys().next().value!);
     this.signedOut.set(id, now + SESSION_MAX_AGE_S * 1000);
+    for (const listener of this.signOutListeners) listener();
+  }
+
+  /** Told after each sign-out (the live feed closes that session's open streams). */
+  onSignOut(listener: () => void): void {
+    this.signOutListeners.add(listener);
   }
 
   static clearCookie(): string {

@@ -88,6 +88,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     overviewStaleMs: options.overviewStaleMs,
   });
   const live = new LiveFeed();
+  auth.onSignOut(() => live.recheck());
   const followMs = options.followStoreMs ?? 1000;
   const follower =
     followMs > 0
@@ -120,7 +121,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       }
       if (path === 'egress') return sendJson(res, 200, await api.egress(query));
       if (path === 'policy') return sendJson(res, 200, await api.policy());
-      if (path === 'live') return live.subscribe(req, res);
+      if (path === 'live') return live.subscribe(req, res, () => auth.authenticated(req));
       return sendJson(res, 404, { error: 'no such API' });
     } catch (err) {
       if (err instanceof BadQuery) return sendJson(res, 400, { error: err.message });

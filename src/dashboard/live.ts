@@ -2,7 +2,9 @@
  * The live feed: Server-Sent Events at `/_airlock/api/live`, fed in-process by `publish` for
  * each new audit event. Each event is serialized once for every subscriber. A subscriber that
  * stops reading is dropped once its unsent backlog passes a limit, so a stalled tab never grows
- * the gateway's memory; the browser's EventSource reconnects by itself.
+ * the gateway's memory; the browser's EventSource reconnects by itself. A stream whose session
+ * ended (signed out, or past its 12 hours) is closed: at the sign-out, and at the next
+ * heartbeat; its reconnection then meets the 401.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditEvent } from '../audit/types.js';
@@ -18,17 +20,18 @@ export interface LiveFeedOptions {
 }
 
 export class LiveFeed {
-  private readonly subscribers = new Set<ServerResponse>();
+  /** Open streams, each with what says whether its request is still signed in. */
+  private readonly subscribers = new Map<ServerResponse, () => boolean>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxSubscribers: number;
 
   constructor(options: LiveFeedOptions = {}) {
     this.maxSubscribers = options.maxSubscribers ?? 64;
     // A comment line keeps proxies and idle timers from closing a quiet stream.
-    this.heartbeat = setInterval(
-      () => this.broadcast(': keep-alive\n\n'),
-      options.heartbeatMs ?? HEARTBEAT_MS,
-    );
+    this.heartbeat = setInterval(() => {
+      this.recheck();
+      this.broadcast(': keep-alive\n\n');
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
@@ -36,7 +39,7 @@ export class LiveFeed {
     return this.subscribers.size;
   }
 
-  subscribe(req: IncomingMessage, res: ServerResponse): void {
+  subscribe(req: IncomingMessage, res: ServerResponse, authorized: () => boolean = () => true): void {
     if (this.subscribers.size >= this.maxSubscribers) {
       sendJson(res, 503, { error: 'too many live feed connections' });
       return;
@@ -48,10 +51,19 @@ export class LiveFeed {
     });
     // Tells EventSource how long to wait before reconnecting, and flushes the headers now.
     res.write('retry: 2000\n\n');
-    this.subscribers.add(res);
+    this.subscribers.set(res, authorized);
     const drop = () => this.subscribers.delete(res);
     req.on('close', drop);
     res.on('close', drop);
+  }
+
+  /** Closes the streams whose requests are no longer signed in (see the class comment). */
+  recheck(): void {
+    for (const [res, authorized] of this.subscribers) {
+      if (authorized()) continue;
+      this.subscribers.delete(res);
+      res.end();
+    }
   }
 
   publish(event: AuditEvent): void {
@@ -61,7 +73,7 @@ export class LiveFeed {
   }
 
   private broadcast(frame: string): void {
-    for (const res of this.subscribers) {
+    for (const res of this.subscribers.keys()) {
       if (res.writableLength > MAX_BACKLOG_BYTES) {
         this.subscribers.delete(res);
         res.destroy();
@@ -73,7 +85,7 @@ export class LiveFeed {
 
   close(): void {
     clearInterval(this.heartbeat);
-    for (const res of this.subscribers) res.end();
+    for (const res of this.subscribers.keys()) res.end();
     this.subscribers.clear();
   }
 }

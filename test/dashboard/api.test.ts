@@ -359,6 +359,49 @@ describe('API', () => {
   });
 });
 
+describe('a live feed of a session that ends', () => {
+  test('is closed at the sign-out, and its reconnection is refused', async () => {
+    const login = await fetch(`${gw.url}/_airlock/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const abort = new AbortController();
+    const res = await fetch(`${gw.url}/_airlock/api/live`, { headers: { cookie }, signal: abort.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    await reader.read(); // retry: 2000
+    const out = await fetch(`${gw.url}/_airlock/logout`, {
+      method: 'POST',
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    assert.equal(out.status, 303);
+    dashboard.publish(events.find((e) => e.decision === 'block')!);
+    // Bounded: the stream must end, not carry the event; at most 50 reads of 100 ms.
+    let text = '';
+    let ended = false;
+    let pending: ReturnType<typeof reader.read> | undefined;
+    for (let i = 0; i < 50 && !ended; i++) {
+      pending ??= reader.read();
+      const chunk = await Promise.race([
+        pending,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)),
+      ]);
+      if (!chunk) continue;
+      pending = undefined;
+      if (chunk.done) ended = true;
+      else text += new TextDecoder().decode(chunk.value);
+    }
+    abort.abort();
+    assert.ok(ended, 'the stream of the signed-out session is closed');
+    assert.ok(!text.includes('event: audit'), text);
+    const again = await fetch(`${gw.url}/_airlock/api/live`, { headers: { cookie } });
+    assert.equal(again.status, 401);
+  });
+});
+
 describe('front end files', () => {
   test('a missing build is a 503 page that says how to build it', async () => {
     const res = await get('/', { authorization: `Bearer ${token}` });
