@@ -60,11 +60,27 @@ export function Live({ params }: { params: URLSearchParams }) {
     );
     let source: EventSource | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    /** The stream dropped: what was recorded until it is back is fetched, not pushed. */
+    let missed = false;
     const connect = () => {
       const es = new EventSource(`${BASE}/api/live`);
       source = es;
-      es.onopen = () => setStatus('live');
+      es.onopen = () => {
+        setStatus('live');
+        if (!missed) return;
+        missed = false;
+        api.events(filter, undefined, 100, abort.signal).then(
+          (page) =>
+            setEvents((list) =>
+              dedupe([...page.events, ...list])
+                .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
+                .slice(0, KEEP),
+            ),
+          () => undefined,
+        );
+      };
       es.onerror = () => {
+        missed = true;
         setStatus('reconnecting');
         // EventSource retries forever, also after the session ended: any API call that answers
         // 401 sends the browser to the login form.
@@ -93,8 +109,14 @@ export function Live({ params }: { params: URLSearchParams }) {
     setNext(page.next);
   }
 
-  const set = (key: keyof EventFilter) => (ev: Event) =>
-    setFilter({ ...filter, [key]: (ev.currentTarget as HTMLSelectElement | HTMLInputElement).value });
+  const set = (key: keyof EventFilter) => (ev: Event) => {
+    const next = { ...filter, [key]: (ev.currentTarget as HTMLSelectElement | HTMLInputElement).value };
+    setFilter(next);
+    // Kept in the address, so that Back from an event, a reload or a bookmark finds it again
+    // (replaceState: no hashchange, no new page).
+    const query = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== '')).toString();
+    history.replaceState(null, '', `#/live${query ? `?${query}` : ''}`);
+  };
 
   return (
     <main>
