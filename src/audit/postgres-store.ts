@@ -386,12 +386,13 @@ export class PostgresAuditStore implements AuditStore {
    * `ORDER BY ... LIMIT` cost a round trip and an index descent each, and pg's row objects in
    * large pages outlived the young generation (verify ran at ~70k events/s, ~110k this way).
    */
-  chainRows(batchSize = 1000): AsyncIterable<ChainRow[]> {
+  chainRows(batchSize = 1000, within?: pg.PoolClient): AsyncIterable<ChainRow[]> {
     return this.copyRows(
       `SELECT row_id, id, instance, seq, ts, hash, doc FROM ${this.tables.events} ORDER BY instance, seq`,
       CHAIN_COLUMNS,
       chainRow,
       batchSize,
+      within,
     );
   }
 
@@ -418,9 +419,11 @@ export class PostgresAuditStore implements AuditStore {
     columns: readonly CopyColumn[],
     toRow: (values: CopyValue[]) => T,
     batchSize: number,
+    /** A client in a transaction of the caller's, who releases it; else one of the pool's. */
+    within?: pg.PoolClient,
   ): AsyncIterable<T[]> {
     await this.init();
-    const client = await this.pool.connect();
+    const client = within ?? (await this.pool.connect());
     const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
     const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let complete = false;
@@ -452,7 +455,8 @@ export class PostgresAuditStore implements AuditStore {
     } finally {
       // A COPY left half-read (the caller stopped, or it failed) must not go back to the pool.
       if (!complete) stream.destroy();
-      client.release(!complete);
+      // The caller's client goes back (or is dropped, after a half-read COPY) with its transaction.
+      if (within === undefined) client.release(!complete);
     }
   }
 
@@ -461,13 +465,50 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async verify(options?: VerifyOptions): Promise<VerifyReport> {
-    return verifyRows(this.chainRows(), await this.anchors(), options);
+    // Anchors and rows from one snapshot: a retention run committing between the two reads
+    // would show rows pruned past an anchor not yet moved, which reads as rows deleted.
+    await this.init();
+    const client = await this.pool.connect();
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let clean = false;
+    try {
+      await this.bounded(
+        client,
+        'a read',
+        this.readTimeoutMs,
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        [],
+      );
+      const anchors = await anchorsOf(
+        {
+          ...this.runner,
+          all: async (sql, params) =>
+            (await this.bounded(client, 'a read', this.readTimeoutMs, sql, params as unknown[]))
+              .rows as SqlRow[],
+        },
+        this.tables,
+      );
+      const report = await verifyRows(this.chainRows(1000, client), anchors, options);
+      await this.bounded(client, 'a read', this.readTimeoutMs, 'COMMIT', []);
+      clean = true;
+      return report;
+    } finally {
+      client.removeListener('error', ignore);
+      client.release(!clean);
+    }
   }
 
   async prune(before: Date): Promise<number> {
     await this.init();
     const { events, findings, anchors } = this.tables;
     return this.transaction('a retention statement', this.maintenanceTimeoutMs, async (client) => {
+      // One retention run at a time per table (gateways sharing a log start theirs together):
+      // two at once each chose its cut before the other's deletes, and the later commit moved
+      // the anchor back behind rows already gone, which verify reads as rows deleted.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `airlock-audit-prune ${this.tables.events}`,
+      ]);
       let deleted = 0;
       // Cut after the longest run of events older than `before` (see SqliteAuditStore.prune).
       const cutoffs = await client.query<{ instance: string; seq: string }>(
@@ -494,7 +535,8 @@ export class PostgresAuditStore implements AuditStore {
         deleted += result.rowCount ?? 0;
         await client.query(
           `INSERT INTO ${anchors} (instance, seq, hash, pruned_at) VALUES ($1, $2::bigint, $3, $4::bigint) ` +
-            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at',
+            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at ' +
+            `WHERE excluded.seq > ${anchors}.seq`,
           [instance, seq, hash, Date.now()],
         );
       }

@@ -352,7 +352,8 @@ export class SqliteAuditStore implements AuditStore {
           .run(instance, seq).changes;
         db.prepare(
           'INSERT INTO audit_anchors (instance, seq, hash, pruned_at) VALUES (?, ?, ?, ?) ' +
-            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at',
+            'ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at ' +
+            'WHERE excluded.seq > audit_anchors.seq',
         ).run(instance, seq, head.hash, Date.now());
       }
       db.prepare('DELETE FROM audit_rollup WHERE minute < ?').run(Math.floor(before.getTime() / 60_000));
