@@ -4,12 +4,12 @@
  * ping, content_block_delta (text_delta / input_json_delta), content_block_stop, message_delta,
  * message_stop. See https://docs.anthropic.com/en/docs/build-with-claude/streaming.
  */
-import { randomBytes } from 'node:crypto';
 import type { AnswerPlan, PlannedStep } from './plan.js';
 import { estimateTokens, hasToolCall, requestText } from './plan.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { bodyObject, countRuns, isRecord, someItem, stringField } from './endpoint.js';
 import { providerError } from './errors.js';
+import { signatureHolds, signText } from './signatures.js';
 import type { RecordedRequest, StreamErrorSpec } from './types.js';
 import { randomId, SSE_HEADERS, sseEvent } from './wire.js';
 
@@ -46,15 +46,25 @@ function requireMessagesShape(req: RecordedRequest, needsMaxTokens: boolean): st
   if (stringField(body, 'model') === undefined) return 'model: Field required';
   if (!Array.isArray(body['messages'])) return 'messages: Field required';
   if (needsMaxTokens && typeof body['max_tokens'] !== 'number') return 'max_tokens: Field required';
-  return undefined;
+  return changedThinking(body['messages'] as unknown[]);
 }
 
-/**
- * A thinking block's signature: opaque base64 to the client, which sends it back with the block.
- * Real ones are much longer; the client only needs it to be present.
- */
-function signature(): string {
-  return randomBytes(48).toString('base64');
+/** The API's refusal of a thinking block sent back other than it was signed. */
+function changedThinking(messages: readonly unknown[]): string | undefined {
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message) || message['role'] !== 'assistant' || !Array.isArray(message['content'])) continue;
+    for (const [j, block] of (message['content'] as unknown[]).entries()) {
+      if (!isRecord(block) || block['type'] !== 'thinking') continue;
+      const { thinking, signature } = block;
+      if (
+        typeof thinking === 'string' &&
+        typeof signature === 'string' &&
+        !signatureHolds(thinking, signature)
+      )
+        return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+    }
+  }
+  return undefined;
 }
 
 function contentBlock(step: PlannedStep, toolIds: Map<PlannedStep, string>): Record<string, unknown> {
@@ -62,7 +72,7 @@ function contentBlock(step: PlannedStep, toolIds: Map<PlannedStep, string>): Rec
     case 'text':
       return { type: 'text', text: step.text };
     case 'thinking':
-      return { type: 'thinking', thinking: step.text, signature: signature() };
+      return { type: 'thinking', thinking: step.text, signature: signText(step.text) };
     case 'tool':
       return { type: 'tool_use', id: toolIds.get(step), name: step.name, input: step.args };
   }
@@ -83,7 +93,7 @@ function blockEvents(step: PlannedStep, index: number, toolIds: Map<PlannedStep,
     case 'thinking':
       out.push(start({ type: 'thinking', thinking: '', signature: '' }));
       for (const thinking of step.deltas) out.push(delta({ type: 'thinking_delta', thinking }));
-      out.push(delta({ type: 'signature_delta', signature: signature() }));
+      out.push(delta({ type: 'signature_delta', signature: signText(step.text) }));
       break;
     case 'tool':
       out.push(start({ type: 'tool_use', id: toolIds.get(step), name: step.name, input: {} }));
