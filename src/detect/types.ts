@@ -76,6 +76,8 @@ export interface ScanInput {
   header?: string;
   /** The text is a member name of the object at `path` (see Segment.key). */
   key?: true;
+  /** The provider signed the text and verifies it byte for byte (see Segment.signed). */
+  signed?: true;
 }
 
 export interface Finding {

@@ -30,7 +30,14 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
       addText(out, block, 'text', path, role);
       return;
     case 'thinking':
-      addText(out, block, 'thinking', path, role);
+      if (
+        role === 'assistant' &&
+        typeof block.signature === 'string' &&
+        block.signature !== '' &&
+        typeof block.thinking === 'string'
+      )
+        out.push({ path: [...path, 'thinking'], role, text: block.thinking, signed: true });
+      else addText(out, block, 'thinking', path, role);
       return;
     case 'tool_use':
     case 'server_tool_use':

@@ -37,6 +37,7 @@ function addParts(out: Segment[], content: JsonObject, path: JsonPath, role: Rol
   arrayOf(content.parts).forEach((part, j) => {
     if (!isObject(part)) return;
     const at = [...path, 'parts', j];
+    const first = out.length;
     addText(out, part, 'text', at, role);
     if (isObject(part.functionCall))
       addLeaves(out, part.functionCall.args, [...at, 'functionCall', 'args'], 'tool_use');
@@ -50,6 +51,9 @@ function addParts(out: Segment[], content: JsonObject, path: JsonPath, role: Rol
     if (isObject(part.codeExecutionResult)) {
       addText(out, part.codeExecutionResult, 'output', [...at, 'codeExecutionResult'], 'tool_result');
     }
+    // The model's own part (a thought, or the call it made after one), as the API signed it.
+    if (role === 'assistant' && typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '')
+      for (let k = first; k < out.length; k++) (out[k] as Segment).signed = true;
   });
 }
 

@@ -80,6 +80,7 @@ export function addNested(
   for (const seg of list(value)) {
     const nested: Segment = { path: path.concat(seg.path), role: seg.role, text: seg.text };
     if (seg.key) nested.key = true;
+    if (seg.signed) nested.signed = true;
     out.push(nested);
   }
 }

@@ -141,6 +141,16 @@ function collidingNames(
 }
 
 const EDIT_ACTIONS = new Set(['pseudonymize', 'redact', 'strip']);
+const UNEDITED_ACTIONS = new Set(['allow', 'audit']);
+
+/**
+ * Why a finding in text the provider signed (see Segment.signed) is recorded and left: the
+ * model wrote the value itself, so the provider has it, and an edit would make the provider
+ * refuse the request (`Invalid signature in thinking block`) on every turn after. Values the
+ * model saw as surrogates are still replaced there, by the request's replacements elsewhere.
+ */
+export const SIGNED_BY_PROVIDER =
+  'built-in: written and signed by the provider (a thinking block), sent back as it was';
 const PREVIEWS_KEPT = 10_000;
 const PREVIEW_MAX_LENGTH = 512;
 
@@ -178,10 +188,13 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       if (tracker) findings = mergeFindings(findings, await tracker.scan(inputs));
 
       const decided: { finding: Finding; value: string; decision: Decision }[] = findings.map((finding) => {
-        const value = (inputs[finding.input]?.text ?? '').slice(finding.start, finding.end);
-        const decision: Decision = policy.isAllowedValue(value)
+        const input = inputs[finding.input];
+        const value = (input?.text ?? '').slice(finding.start, finding.end);
+        let decision: Decision = policy.isAllowedValue(value)
           ? { action: 'allow', because: 'allow_values' }
           : decider.decide(finding);
+        if (input?.signed === true && !UNEDITED_ACTIONS.has(decision.action))
+          decision = { action: 'audit', because: SIGNED_BY_PROVIDER };
         return { finding, value, decision };
       });
       const summaryFindings: FindingDecision[] = decided
