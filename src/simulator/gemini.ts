@@ -10,6 +10,7 @@ import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { bodyObject, countRuns, isRecord, someItem } from './endpoint.js';
 import type { RecordedRequest } from './types.js';
 import { providerError } from './errors.js';
+import { signatureHolds, signText } from './signatures.js';
 import { dimensionsOf, embeddingVector } from './vectors.js';
 import { randomId } from './wire.js';
 
@@ -47,7 +48,27 @@ function part(step: PlannedStep, text?: string): Record<string, unknown> {
   if (step.kind === 'thinking') return { text: text ?? step.text, thought: true };
   const functionCall: Record<string, unknown> = { name: step.name, args: step.args };
   if (step.id !== undefined) functionCall['id'] = step.id;
-  return { functionCall };
+  // As Gemini 3 does: the call carries the signature of the thinking that led to it.
+  return { functionCall, thoughtSignature: signText(signedCall(functionCall)) };
+}
+
+/** What a function call's signature covers here: its name and its arguments as sent. */
+function signedCall(functionCall: Record<string, unknown>): string {
+  return `${String(functionCall['name'])}\n${JSON.stringify(functionCall['args'] ?? {})}`;
+}
+
+/** The API's refusal of a model's function call sent back other than it was signed. */
+function changedCall(contents: readonly unknown[]): string | undefined {
+  for (const content of contents) {
+    if (!isRecord(content) || content['role'] !== 'model' || !Array.isArray(content['parts'])) continue;
+    for (const part of content['parts'] as unknown[]) {
+      if (!isRecord(part) || !isRecord(part['functionCall'])) continue;
+      const signature = part['thoughtSignature'];
+      if (typeof signature === 'string' && !signatureHolds(signedCall(part['functionCall']), signature))
+        return 'Unable to submit request because Thought signature is not valid.';
+    }
+  }
+  return undefined;
 }
 
 function chunk(
@@ -84,9 +105,9 @@ export const geminiGenerate: GenerateEndpoint = {
   provider: 'gemini',
   validate(req) {
     if (req.json === undefined) return 'Invalid JSON payload received.';
-    if (!Array.isArray(bodyObject(req)['contents']))
-      return '* GenerateContentRequest.contents: contents is not specified';
-    return undefined;
+    const contents = bodyObject(req)['contents'];
+    if (!Array.isArray(contents)) return '* GenerateContentRequest.contents: contents is not specified';
+    return changedCall(contents);
   },
   streaming: (req) => req.path.includes(':streamGenerateContent'),
   model: (req) => geminiModelFromPath(req.path),

@@ -1,5 +1,6 @@
 /**
- * The provider signs the model's reasoning (an Anthropic thinking block's `signature`) and
+ * The provider signs the model's reasoning (an Anthropic thinking block's `signature`, a
+ * Gemini function call's `thoughtSignature`) and
  * refuses a request that sends it back changed: "messages.1.content.0: Invalid `signature` in
  * `thinking` block", on every turn after, so the session is dead. The simulator checks its
  * signatures as the API does. The answer's thinking is restored for the user; coming back, the
@@ -9,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI, type Content } from '@google/genai';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 
 const PROJECT = '/home/mkowalski/src/billing-api';
@@ -112,5 +114,53 @@ describe('a signed thinking block sent back through the gateway', () => {
     const sent = stack.sim.received.at(-1)?.body.toString() ?? '';
     assert.ok(!sent.includes('bob.miller@contoso-mail.com'), 'the address was pseudonymized');
     assert.ok(!sent.includes('mkowalski'));
+  });
+  it("keeps a Gemini function call's thought signature valid", async () => {
+    const client = new GoogleGenAI({ apiKey: 'gm-test', httpOptions: { baseUrl: stack.via.gemini } });
+    stack.sim.setScript({
+      reply: [
+        {
+          toolCall: {
+            name: 'run_shell_command',
+            args: {
+              command: {
+                fromRequest: '(/home/[^/\\s]+/src/billing-api)',
+                template: 'cd $1 && git log --author=bob.miller@contoso-mail.com',
+              },
+            },
+          },
+        },
+      ],
+    });
+    const ask: Content = { role: 'user', parts: [{ text: `Who changed ${PROJECT} last?` }] };
+    const first = await client.models.generateContent({ model: 'gemini-3-pro-preview', contents: [ask] });
+    const model = first.candidates?.[0]?.content;
+    assert.ok(model !== undefined);
+    const call = model.parts?.find((p) => p.functionCall !== undefined);
+    assert.equal(
+      call?.functionCall?.args?.['command'],
+      `cd ${PROJECT} && git log --author=bob.miller@contoso-mail.com`,
+    );
+    assert.ok(call?.thoughtSignature, 'the call came with its signature');
+
+    stack.sim.setScript({ reply: [{ text: 'Bob did.' }] });
+    const second = await client.models.generateContent({
+      model: 'gemini-3-pro-preview',
+      contents: [
+        ask,
+        model,
+        {
+          role: 'user',
+          parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'bob' } } }],
+        },
+      ],
+    });
+    assert.equal(second.text, 'Bob did.');
+    const sent = stack.sim.received.at(-1)?.body.toString() ?? '';
+    assert.ok(!sent.includes('mkowalski'), 'the real path did not leave in the call');
+    assert.ok(
+      sent.includes('--author=bob.miller@contoso-mail.com'),
+      'what the model made up went back as it wrote it',
+    );
   });
 });
