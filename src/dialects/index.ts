@@ -8,6 +8,7 @@ import { anthropicBatches } from './anthropic-batches.js';
 import { anthropicComplete } from './anthropic-complete.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { gemini } from './gemini.js';
+import { geminiBatchEmbed, geminiBatchGenerate } from './gemini-batches.js';
 import { geminiCaches } from './gemini-caches.js';
 import { geminiEmbed } from './gemini-embed.js';
 import { openaiChat } from './openai-chat.js';
@@ -69,6 +70,8 @@ const GEMINI_ACTIONS: ReadonlyMap<string, Dialect> = new Map([
   ['countTokens', gemini],
   ['embedContent', geminiEmbed],
   ['batchEmbedContents', geminiEmbed],
+  ['batchGenerateContent', geminiBatchGenerate],
+  ['asyncBatchEmbedContent', geminiBatchEmbed],
 ]);
 
 const GEMINI_ACTION = /^\/v1(?:alpha|beta)?\/(?:models|tunedModels)\/[^/:]+:([A-Za-z]+)$/;
@@ -177,6 +180,8 @@ export {
   anthropicComplete,
   anthropicMessages,
   gemini,
+  geminiBatchEmbed,
+  geminiBatchGenerate,
   geminiCaches,
   geminiEmbed,
   openaiChat,

@@ -15,6 +15,8 @@ export type DialectId =
   | 'gemini-generate'
   | 'gemini-embed'
   | 'gemini-caches'
+  | 'gemini-batch-generate'
+  | 'gemini-batch-embed'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 

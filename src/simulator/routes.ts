@@ -11,6 +11,7 @@ import {
   anthropicModels,
 } from './anthropic.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
+import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
@@ -68,6 +69,8 @@ export function route(method: string, pathname: string, headers: Record<string, 
     if (action === 'countTokens') return { kind: 'static', answer: geminiCountTokens };
     if (action === 'embedContent' || action === 'batchEmbedContents')
       return { kind: 'static', answer: (req) => geminiEmbed(req, action === 'batchEmbedContents') };
+    if (action === 'batchGenerateContent' || action === 'asyncBatchEmbedContent')
+      return { kind: 'static', answer: (req) => geminiBatchCreate(req, action === 'asyncBatchEmbedContent') };
     if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
     return undefined;
   }

@@ -36,7 +36,9 @@ describe('resolveDialect', () => {
     [['gemini', 'POST', '/v1beta/models/gemini-2.5-flash%3AgenerateContent'], 'gemini-generate'],
     [['gemini', 'POST', '/v1beta/models/text-embedding-004:embedContent'], 'gemini-embed'],
     [['gemini', 'POST', '/v1beta/models/gemini-embedding-001%3AbatchEmbedContents'], 'gemini-embed'],
-    [['gemini', 'POST', '/v1beta/models/gemini-2.5-flash:batchGenerateContent'], 'passthrough'],
+    [['gemini', 'POST', '/v1beta/models/gemini-2.5-flash:batchGenerateContent'], 'gemini-batch-generate'],
+    [['gemini', 'POST', '/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent'], 'gemini-batch-embed'],
+    [['gemini', 'POST', '/v1beta/batches/abc:cancel'], 'passthrough'],
     [['gemini', 'POST', '/v1beta/cachedContents'], 'gemini-caches'],
     [['gemini', 'POST', '/v1/cachedContents?key=x'], 'gemini-caches'],
     [['gemini', 'GET', '/v1beta/cachedContents'], 'passthrough'],
@@ -124,6 +126,16 @@ describe('inspectedAlias', () => {
       '/v1beta/models/gemini-2.5-pro:generateContent',
     ],
     [['gemini', 'POST', '/v1/./models/m:generateContent'], 'gemini-generate', '/v1/models/m:generateContent'],
+    [
+      ['gemini', 'POST', '/v1beta/models/x:BatchGenerateContent'],
+      'gemini-batch-generate',
+      '/v1beta/models/x:batchGenerateContent',
+    ],
+    [
+      ['gemini', 'POST', '/v1beta//models/x:asyncbatchembedcontent'],
+      'gemini-batch-embed',
+      '/v1beta/models/x:asyncBatchEmbedContent',
+    ],
   ];
   for (const [args, id, path] of aliases) {
     it(`${args.join(' ')} spells ${path}`, () => {
@@ -160,7 +172,6 @@ describe('inspectedAlias', () => {
     ['gemini', 'POST', '/v1beta/models/text-embedding-004:batchEmbedContents'],
     ['gemini', 'POST', '/v1beta/cachedContents'],
     ['gemini', 'POST', '/v1beta/models/x:batchGenerateContent'],
-    ['gemini', 'POST', '/v1beta/models/x:BatchGenerateContent'],
     ['gemini', 'POST', '/v1beta//cachedContents/abc'],
     ['openai', 'POST', '/v1/embeddings'],
     ['openai', 'POST', '/v1/completions/x'],
