@@ -13,6 +13,7 @@ import { geminiCaches } from './gemini-caches.js';
 import { geminiEmbed } from './gemini-embed.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
+import { openaiConversations } from './openai-conversations.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
 import type { Dialect } from './types.js';
@@ -59,6 +60,8 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/completions', openaiCompletions],
     ['/v1/embeddings', openaiEmbeddings],
     ['/embeddings', openaiEmbeddings],
+    ['/v1/conversations', openaiConversations],
+    ['/conversations', openaiConversations],
   ]),
   gemini: new Map(GEMINI_VERSIONS.map((v) => [`/${v}/cachedContents`, geminiCaches])),
 };
@@ -76,6 +79,16 @@ const GEMINI_ACTIONS: ReadonlyMap<string, Dialect> = new Map([
 
 const GEMINI_ACTION = /^\/v1(?:alpha|beta)?\/(?:models|tunedModels)\/[^/:]+:([A-Za-z]+)$/;
 
+/**
+ * An id as a path segment: unreserved characters, not a dot segment. A segment that a server
+ * could read as another (`..`, `%2F`, `;x`) is no id: such paths are left to inspectedAlias.
+ */
+const ID = '[A-Za-z0-9_~-][A-Za-z0-9_.~-]*';
+
+/** OpenAI's text-bearing POSTs to one conversation, named by its id: `{id}` (metadata) and `{id}/items`. */
+const OPENAI_CONVERSATION = new RegExp(`^(/v1)?/conversations/(${ID})(/items)?$`);
+const OPENAI_CONVERSATION_ANY_CASE = new RegExp(OPENAI_CONVERSATION.source, 'i');
+
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
   if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
   let clean = pathOnly(path);
@@ -85,6 +98,7 @@ export function resolveDialect(provider: Provider, method: string, path: string)
     const action = GEMINI_ACTION.exec(clean.replace(/%3a/gi, ':'))?.[1];
     if (action !== undefined) return GEMINI_ACTIONS.get(action) ?? PASSTHROUGH.gemini;
   }
+  if (provider === 'openai' && OPENAI_CONVERSATION.test(clean)) return openaiConversations;
   return ROUTES[provider].get(clean) ?? PASSTHROUGH[provider];
 }
 
@@ -128,6 +142,16 @@ export function inspectedAlias(provider: Provider, method: string, path: string)
       return {
         dialect: GEMINI_ACTIONS.get(spelled)!,
         path: `/${version.toLowerCase()}/${GEMINI_COLLECTION_SPELLING.get(collection.toLowerCase())!}/${model}:${spelled}`,
+      };
+    }
+  }
+  if (provider === 'openai') {
+    const m = OPENAI_CONVERSATION_ANY_CASE.exec(clean);
+    if (m) {
+      const [, v1, id, items] = m as unknown as [string, string | undefined, string, string | undefined];
+      return {
+        dialect: openaiConversations,
+        path: `${v1 === undefined ? '' : '/v1'}/conversations/${id}${items === undefined ? '' : '/items'}`,
       };
     }
   }
@@ -186,6 +210,7 @@ export {
   geminiEmbed,
   openaiChat,
   openaiCompletions,
+  openaiConversations,
   openaiEmbeddings,
   openaiResponses,
 };

@@ -62,7 +62,8 @@ function addParts(out: Segment[], item: JsonObject, key: string, path: JsonPath,
   }
 }
 
-function addItem(out: Segment[], item: unknown, path: JsonPath): void {
+/** One input item at `path` (a message, a tool call or its output, reasoning...). */
+export function addItem(out: Segment[], item: unknown, path: JsonPath): void {
   if (!isObject(item)) return;
   switch (item.type ?? 'message') {
     case 'message':
@@ -125,15 +126,18 @@ function segments(body: unknown): Segment[] {
   for (const key of ID_FIELDS) addText(out, body, key, [], 'metadata');
   // Codex sends `client_metadata`: installation, session and turn ids, and a JSON string with
   // the workspace paths and git commit.
-  for (const map of ['metadata', 'client_metadata']) {
-    const values = body[map];
-    if (isObject(values)) for (const key of Object.keys(values)) addText(out, values, key, [map], 'metadata');
-  }
+  for (const map of ['metadata', 'client_metadata']) addMetadata(out, body, map);
   return out;
 }
 
+/** The values of the string map `body[map]` (`metadata`: the caller's own keys and values). */
+export function addMetadata(out: Segment[], body: JsonObject, map: string): void {
+  const values = body[map];
+  if (isObject(values)) for (const key of Object.keys(values)) addText(out, values, key, [map], 'metadata');
+}
+
 /** Fields of one output item (whole: in a response, or in output_item.added/done). */
-function itemFields(out: AnswerField[], item: unknown, channel: string): void {
+export function itemFields(out: AnswerField[], item: unknown, channel: string): void {
   if (!isObject(item)) return;
   if (item.type === 'message') {
     arrayOf(item.content).forEach((part, j) => {

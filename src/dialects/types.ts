@@ -12,6 +12,7 @@ export type DialectId =
   | 'openai-responses'
   | 'openai-completions'
   | 'openai-embeddings'
+  | 'openai-conversations'
   | 'gemini-generate'
   | 'gemini-embed'
   | 'gemini-caches'

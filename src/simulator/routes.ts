@@ -15,6 +15,7 @@ import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
+import { openaiConversation, openaiConversationItems } from './openai-conversations.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
 import type { RecordedRequest } from './types.js';
@@ -40,6 +41,7 @@ const GEMINI_ACTION = /^\/(?:v1|v1beta|v1alpha)\/models\/[^/:]+:([A-Za-z]+)$/;
 const GEMINI_CACHES = /^\/(?:v1|v1beta|v1alpha)\/cachedContents$/;
 const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
+const CONVERSATION = /^\/v1\/conversations\/([^/]+)(\/items)?$/;
 
 export function route(method: string, pathname: string, headers: Record<string, string>): Route | undefined {
   if (pathname === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'root' };
@@ -61,6 +63,15 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'generate', endpoint: openaiChat };
       case '/v1/responses':
         return { kind: 'generate', endpoint: openaiResponses };
+      case '/v1/conversations':
+        return { kind: 'static', answer: (req) => openaiConversation(req, undefined) };
+    }
+    const conversation = CONVERSATION.exec(pathname);
+    if (conversation) {
+      const id = decodeURIComponent(conversation[1]!);
+      return conversation[2] === undefined
+        ? { kind: 'static', answer: (req) => openaiConversation(req, id) }
+        : { kind: 'static', answer: openaiConversationItems };
     }
     const action = GEMINI_ACTION.exec(pathname)?.[1];
     if (action === 'generateContent' || action === 'streamGenerateContent') {
