@@ -54,6 +54,12 @@ export const ERRORS = {
     kind: 'invalid_request',
     message: 'Request body is not valid JSON ({detail}). Airlock must read the body to inspect it.',
   },
+  AIRLOCK_BAD_MULTIPART: {
+    status: 400,
+    kind: 'invalid_request',
+    message:
+      'Request body is not a multipart/form-data upload that can be read ({detail}). Airlock must read an upload to inspect it.',
+  },
   AIRLOCK_TOO_DEEP: {
     status: 400,
     kind: 'invalid_request',

@@ -1,12 +1,14 @@
 /**
  * Picks the dialect for one request. `path` is the upstream path without the gateway's
  * /anthropic, /openai or /gemini prefix; any query string is ignored. Every endpoint that is
- * not a known text-bearing POST (models lists, files, batch results, GETs...) is passthrough.
+ * not a known text-bearing POST (models lists, file contents, batch results, GETs...) is
+ * passthrough.
  */
 import type { Provider } from '../errors.js';
 import { anthropicBatches } from './anthropic-batches.js';
 import { anthropicComplete } from './anthropic-complete.js';
 import { anthropicMessages } from './anthropic-messages.js';
+import { anthropicFiles, openaiFiles } from './file-uploads.js';
 import { gemini } from './gemini.js';
 import { geminiBatchEmbed, geminiBatchGenerate } from './gemini-batches.js';
 import { geminiCaches } from './gemini-caches.js';
@@ -48,6 +50,7 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/v1/messages/count_tokens', anthropicMessages],
     ['/v1/messages/batches', anthropicBatches],
     ['/v1/complete', anthropicComplete],
+    ['/v1/files', anthropicFiles],
   ]),
   openai: new Map([
     ['/v1/chat/completions', openaiChat],
@@ -62,6 +65,8 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/embeddings', openaiEmbeddings],
     ['/v1/conversations', openaiConversations],
     ['/conversations', openaiConversations],
+    ['/v1/files', openaiFiles],
+    ['/files', openaiFiles],
   ]),
   gemini: new Map(GEMINI_VERSIONS.map((v) => [`/${v}/cachedContents`, geminiCaches])),
 };
@@ -201,6 +206,7 @@ const GEMINI_ACTION_SPELLING = spellings(GEMINI_ACTIONS.keys());
 
 export {
   anthropicBatches,
+  anthropicFiles,
   anthropicComplete,
   anthropicMessages,
   gemini,
@@ -212,6 +218,7 @@ export {
   openaiCompletions,
   openaiConversations,
   openaiEmbeddings,
+  openaiFiles,
   openaiResponses,
 };
 export { geminiAnswerFormat } from './gemini.js';

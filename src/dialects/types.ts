@@ -13,6 +13,8 @@ export type DialectId =
   | 'openai-completions'
   | 'openai-embeddings'
   | 'openai-conversations'
+  | 'openai-files'
+  | 'anthropic-files'
   | 'gemini-generate'
   | 'gemini-embed'
   | 'gemini-caches'
@@ -104,4 +106,16 @@ export interface Dialect {
    * comes, not read whole to look for surrogates.
    */
   textlessAnswer?: true;
+  /** The request body is not JSON (a multipart upload): how it is read and written back. */
+  codec?: BodyCodec;
+}
+
+/**
+ * A request body in another format than JSON. `decode` makes it a plain value that segments()
+ * lists and the policy edits (throwing an AirlockError for a body it cannot read); `encode`
+ * writes the value back as the bytes to send, in the same content type.
+ */
+export interface BodyCodec {
+  decode(raw: Buffer, contentType: string | undefined): Promise<unknown>;
+  encode(body: unknown): Buffer;
 }

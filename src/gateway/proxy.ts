@@ -208,7 +208,10 @@ async function handle(scope: ExchangeScope): Promise<void> {
   const limit = ctx.config.limits.max_body;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && dialect.id !== 'passthrough') {
+  // A body that is not JSON (an upload) is read as JSON never is, and only to be inspected.
+  const codec = ctx.inspector === passThroughInspector ? undefined : dialect.codec;
+  const readsJson = dialect.id !== 'passthrough' && dialect.codec === undefined;
+  if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && readsJson) {
     const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n));
     if (streamed) {
       await forwardWhileReading(scope, streamed);
@@ -226,7 +229,12 @@ async function handle(scope: ExchangeScope): Promise<void> {
     wire = await readBody(req, limit, (n) => (ex.bytesIn += n));
   }
   let scan: JsonScan | undefined;
-  if (dialect.id !== 'passthrough' && wire !== undefined) {
+  if (codec !== undefined && wire !== undefined) {
+    const encoding = req.headers['content-encoding'];
+    decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
+    markPhase(ex.id, 'read');
+    json = await codec.decode(decoded, req.headers['content-type']);
+  } else if (readsJson && wire !== undefined) {
     const encoding = req.headers['content-encoding'];
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
     markPhase(ex.id, 'read');
@@ -257,7 +265,8 @@ async function handle(scope: ExchangeScope): Promise<void> {
     query,
     headers: req.headers,
     body: json,
-    raw: decoded,
+    // An upload's edits go into the value its codec writes back, never into its bytes.
+    raw: codec === undefined ? decoded : undefined,
     // Not read again after inspection: the rewritten body may reuse its memory.
     rawOwned: true,
   };
@@ -299,7 +308,11 @@ async function handle(scope: ExchangeScope): Promise<void> {
   // The body to send: rewritten, or decoded when it came compressed, or the wire bytes as they are.
   let body: Buffer | undefined = wire;
   let bodyRewritten = false;
-  if (result.bodyBytes !== undefined) {
+  if (codec !== undefined && json !== undefined) {
+    // Written anew even when unchanged: what leaves is what was inspected, nothing the parser skipped.
+    body = codec.encode(result.body ?? json);
+    bodyRewritten = true;
+  } else if (result.bodyBytes !== undefined) {
     body = result.bodyBytes;
     bodyRewritten = true;
   } else if (result.body !== undefined) {

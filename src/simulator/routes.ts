@@ -11,6 +11,7 @@ import {
   anthropicModels,
 } from './anthropic.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
+import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
@@ -22,7 +23,7 @@ import type { RecordedRequest } from './types.js';
 
 export type Route =
   | { kind: 'generate'; endpoint: GenerateEndpoint }
-  | { kind: 'static'; answer: (req: RecordedRequest) => StaticAnswer }
+  | { kind: 'static'; answer: (req: RecordedRequest) => StaticAnswer | Promise<StaticAnswer> }
   | { kind: 'root' };
 
 /** Anthropic and OpenAI share `GET /v1/models`; Anthropic clients always send anthropic-version. */
@@ -65,6 +66,10 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'generate', endpoint: openaiResponses };
       case '/v1/conversations':
         return { kind: 'static', answer: (req) => openaiConversation(req, undefined) };
+      case '/v1/files': {
+        const provider = isAnthropicClient(headers) ? 'anthropic' : 'openai';
+        return { kind: 'static', answer: (req) => fileUpload(req, provider) };
+      }
     }
     const conversation = CONVERSATION.exec(pathname);
     if (conversation) {

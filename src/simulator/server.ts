@@ -147,7 +147,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         return;
       }
       if (target.kind === 'static') {
-        const answer = target.answer(rec);
+        const answer = await target.answer(rec);
         return await sendJson(res, answer.status, answer.body, answer.headers);
       }
       provider = target.endpoint.provider;

@@ -23,7 +23,11 @@ describe('resolveDialect', () => {
     [['openai', 'POST', '/v1/responses/input_tokens'], 'openai-responses'],
     [['openai', 'POST', '/v1/responses/resp_1/cancel'], 'passthrough'],
     [['openai', 'GET', '/v1/responses/resp_1'], 'passthrough'],
-    [['openai', 'POST', '/v1/files'], 'passthrough'],
+    [['openai', 'POST', '/v1/files'], 'openai-files'],
+    [['openai', 'POST', '/files'], 'openai-files'],
+    [['anthropic', 'POST', '/v1/files?beta=true'], 'anthropic-files'],
+    [['openai', 'GET', '/v1/files/file-1/content'], 'passthrough'],
+    [['openai', 'POST', '/v1/uploads/upload_1/parts'], 'passthrough'],
     [['openai', 'POST', '/v1/conversations'], 'openai-conversations'],
     [['openai', 'POST', '/conversations'], 'openai-conversations'],
     [['openai', 'POST', '/v1/conversations/conv_68a1b2/items?include=x'], 'openai-conversations'],
@@ -65,10 +69,10 @@ describe('resolveDialect', () => {
   }
 
   it('passthrough lists nothing', () => {
-    const p = resolveDialect('openai', 'POST', '/v1/files');
+    const p = resolveDialect('openai', 'POST', '/v1/batches/batch_1/cancel');
     assert.deepEqual(p.segments({ messages: [{ role: 'user', content: 'x' }] }), []);
     assert.deepEqual(p.answerFields({ choices: [{ message: { content: 'x' } }] }), []);
-    assert.equal(p.streaming({ stream: true }, '/v1/files', new URLSearchParams()), false);
+    assert.equal(p.streaming({ stream: true }, '/v1/batches/batch_1/cancel', new URLSearchParams()), false);
   });
 });
 
@@ -137,6 +141,8 @@ describe('inspectedAlias', () => {
     ],
     [['gemini', 'POST', '/v1/./models/m:generateContent'], 'gemini-generate', '/v1/models/m:generateContent'],
     [['openai', 'POST', '/v1/Conversations'], 'openai-conversations', '/v1/conversations'],
+    [['openai', 'POST', '/v1//files'], 'openai-files', '/v1/files'],
+    [['anthropic', 'POST', '/v1/Files'], 'anthropic-files', '/v1/files'],
     [['openai', 'POST', '/v1/conversations/../responses'], 'openai-responses', '/v1/responses'],
     [
       ['openai', 'POST', '/v1//conversations/conv_1/Items'],

@@ -159,7 +159,7 @@ describe('another spelling of an inspected endpoint', () => {
       ['GET', '/anthropic//v1/models'],
       ['GET', '/anthropic/v1/messages'],
       ['POST', '/anthropic/v1/messages/batches'],
-      ['POST', '/openai/v1/files'],
+      ['POST', '/openai/v1/batches/batch_1/cancel'],
       ['DELETE', '/openai/v1/files/file-1'],
       ['GET', '/gemini/v1beta/models?pageSize=5'],
       ['POST', '/gemini/v1beta/models/text-embedding-004:embedContent'],
