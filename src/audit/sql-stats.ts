@@ -180,6 +180,7 @@ export async function eventStats(
       findings: total(series.category),
     },
     decision: ranked(series.decision),
+    kind: ranked(series.kind),
     category: ranked(series.category),
     rule: ranked(series.rule).slice(0, top),
     client: ranked(series.client).slice(0, top),

@@ -73,6 +73,8 @@ export interface AuditStats {
   };
   /** Events per decision. */
   decision: StatsSeries[];
+  /** Events per kind (`request`, `egress`): `error` is a decision of both. */
+  kind: StatsSeries[];
   /** Findings per category. */
   category: StatsSeries[];
   /** Findings per rule (top N). */

@@ -29,6 +29,8 @@ export interface EventSummary {
   rules: string[];
   /** For egress events: `host:port`. */
   destination?: string;
+  /** The recorder (one gateway process) that wrote the event. */
+  instance: string;
   error?: string;
 }
 
@@ -41,8 +43,26 @@ export type OverviewRange = '1h' | '24h' | '7d' | '30d';
 
 export interface Overview {
   range: OverviewRange;
+  /** Every event's counts as the store has them: `stats.decision` holds both kinds of event. */
   stats: AuditStats;
-  totals: AuditStats['totals'] & { blocked: number; pseudonymized: number; errors: number };
+  /**
+   * Gateway requests per decision (`forward`, `pseudonymize`, `block`, `error`), egress attempts
+   * left out: an egress attempt is not a request (the egress page has its own counts).
+   */
+  requestDecisions: StatsSeries[];
+  /** Egress attempts per decision (`allow`, `deny`, `error`). */
+  egressDecisions: StatsSeries[];
+  /**
+   * `blocked`, `pseudonymized` and `errors` count requests only; `egressDenied` and
+   * `egressErrors` count egress attempts.
+   */
+  totals: AuditStats['totals'] & {
+    blocked: number;
+    pseudonymized: number;
+    errors: number;
+    egressDenied: number;
+    egressErrors: number;
+  };
   /** Server time spent on the query, for the page footer. */
   queryMs: number;
 }
@@ -71,7 +91,10 @@ export interface EventDetail {
   event: AuditEvent;
   /** Findings grouped by where they were in the request, in request order. */
   segments: PlacedSegment[];
-  /** Whether anything left at all (false when the request was blocked). */
+  /**
+   * Whether anything left at all: false when the request was blocked or failed, true for an
+   * egress attempt the egress policy allowed.
+   */
   forwarded: boolean;
 }
 

@@ -18,6 +18,7 @@ import type {
   OverviewRange,
   PolicyInfo,
 } from './api-types.js';
+import { decisionsByKind } from './decisions.js';
 import type { DashboardStore } from './reader.js';
 import { detail, summarize } from './view.js';
 
@@ -200,15 +201,20 @@ export class DashboardApi {
       { since: new Date(until - spanMs), until: new Date(until) },
       { bucketMs, top: 10 },
     );
-    const decided = (key: string) => stats.decision.find((s) => s.key === key)?.total ?? 0;
+    const { requests, egress } = decisionsByKind(stats);
+    const total = (list: typeof requests, key: string) => list.find((s) => s.key === key)?.total ?? 0;
     return {
       range,
       stats,
+      requestDecisions: requests,
+      egressDecisions: egress,
       totals: {
         ...stats.totals,
-        blocked: decided('block'),
-        pseudonymized: decided('pseudonymize'),
-        errors: decided('error'),
+        blocked: total(requests, 'block'),
+        pseudonymized: total(requests, 'pseudonymize'),
+        errors: total(requests, 'error'),
+        egressDenied: total(egress, 'deny'),
+        egressErrors: total(egress, 'error'),
       },
       queryMs: Math.round((performance.now() - started) * 10) / 10,
     };

@@ -141,3 +141,102 @@ export async function seed(
   await store.append(pending);
   return all;
 }
+
+/**
+ * One event of each outcome, requests and egress attempts alike: `error` is a decision of both
+ * kinds, which the overview must not add up.
+ */
+export const MIXED_EVENTS: readonly AuditEventInput[] = [
+  {
+    time: 0,
+    kind: 'egress',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    method: 'CONNECT',
+    status: 403,
+    latency_ms: { total: 1 },
+    decision: 'deny',
+    egress: { host: 'statsig.anthropic.com', port: 443, rule: 'built-in @telemetry (statsig.anthropic.com)' },
+  },
+  {
+    time: 0,
+    kind: 'egress',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    method: 'CONNECT',
+    status: 200,
+    latency_ms: { total: 3 },
+    decision: 'allow',
+    egress: { host: 'registry.npmjs.org', port: 443, rule: 'profile default: not listed' },
+  },
+  {
+    time: 0,
+    kind: 'egress',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    method: 'CONNECT',
+    status: 502,
+    latency_ms: { total: 9 },
+    decision: 'error',
+    egress: { host: 'unreachable.example.com', port: 443, rule: 'profile default: not listed' },
+    error: 'ECONNREFUSED',
+  },
+  {
+    time: 0,
+    kind: 'request',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    provider: 'anthropic',
+    dialect: 'anthropic-messages',
+    model: 'claude-sonnet-4-5',
+    method: 'POST',
+    path: '/v1/messages',
+    status: 200,
+    latency_ms: { total: 120, upstream: 110, inspect: 0.5 },
+    bytes_in: 900,
+    bytes_out: 400,
+    decision: 'forward',
+    mode: 'enforce',
+    findings: [],
+  },
+  {
+    time: 0,
+    kind: 'request',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    provider: 'anthropic',
+    dialect: 'anthropic-messages',
+    model: 'claude-sonnet-4-5',
+    method: 'POST',
+    path: '/v1/messages',
+    status: 403,
+    latency_ms: { total: 4, inspect: 0.5 },
+    bytes_in: 900,
+    bytes_out: 200,
+    decision: 'block',
+    mode: 'enforce',
+    error: 'AIRLOCK_POLICY_BLOCKED',
+    findings: [decision('aws-access-key', 'secret', 'block', ['messages', 0, 'content'], 'AK…27')],
+  },
+  {
+    time: 0,
+    kind: 'request',
+    userAgent: 'claude-cli/2.1.0 (external, cli)',
+    provider: 'anthropic',
+    dialect: 'anthropic-messages',
+    model: 'claude-sonnet-4-5',
+    method: 'POST',
+    path: '/v1/messages',
+    status: 502,
+    latency_ms: { total: 30, inspect: 0.5 },
+    bytes_in: 900,
+    bytes_out: 150,
+    decision: 'error',
+    mode: 'enforce',
+    error: 'AIRLOCK_UPSTREAM_UNREACHABLE',
+    findings: [],
+  },
+];
+
+/** MIXED_EVENTS in order, each at its own time in [start, end), chained as `instance`. */
+export function mixedEvents(start: number, end: number, instance = 'seed'): Generator<SealedEvent> {
+  return sealedEvents(MIXED_EVENTS.length, start, end, instance, (i, time) => ({
+    ...MIXED_EVENTS[i]!,
+    time,
+  }));
+}

@@ -10,6 +10,7 @@ function statsWith(events: number): AuditStats {
     bucketMs: 60_000,
     totals: { events, requests: events, egress: 0, findings: 0 },
     decision: [{ key: 'block', total: events, counts: [] }],
+    kind: [{ key: 'request', total: events, counts: [] }],
     category: [],
     rule: [],
     client: [],

@@ -84,14 +84,21 @@ export function Overview() {
           <Stat label="Blocked" value={t.blocked} tone="block" />
           <Stat label="Pseudonymized" value={t.pseudonymized} tone="pseudonymize" />
           <Stat label="Findings" value={t.findings} />
-          <Stat label="Egress attempts" value={t.egress} />
-          <Stat label="Errors" value={t.errors} tone="error" />
+          <Stat label="Request errors" value={t.errors} tone="error" />
+          {/* Egress attempts are not requests: counted apart, with the egress page one click away. */}
+          <Stat
+            label="Egress attempts"
+            value={t.egress}
+            tone="egress"
+            href="#/egress"
+            note={`${count(t.egressDenied)} denied · ${count(t.egressErrors)} failed`}
+          />
         </div>
       ) : null}
       {data ? (
         <>
           <div class="grid2">
-            <Chart title="Requests by decision" buckets={data.stats.buckets} series={data.stats.decision} />
+            <Chart title="Requests by decision" buckets={data.stats.buckets} series={data.requestDecisions} />
             <Chart title="Findings by category" buckets={data.stats.buckets} series={data.stats.category} />
           </div>
           <div class="grid2">
@@ -101,13 +108,14 @@ export function Overview() {
               link={(k) => `#/live?rule=${encodeURIComponent(k)}`}
             />
             <Top
-              title="Top clients"
+              title="Top clients (requests and egress attempts)"
               series={data.stats.client}
               link={(k) => `#/live?client=${encodeURIComponent(k)}`}
             />
           </div>
           <p class="muted small">
-            {count(data.totals.events)} events in range · query {data.queryMs} ms
+            {count(t?.requests ?? 0)} requests and {count(t?.egress ?? 0)} egress attempts in range · query{' '}
+            {data.queryMs} ms
             {loading ? ' · refreshing…' : ''}
           </p>
         </>
@@ -118,11 +126,24 @@ export function Overview() {
   );
 }
 
-function Stat({ label, value, tone }: { label: string; value: number; tone?: string }) {
+function Stat({
+  label,
+  value,
+  tone,
+  href,
+  note,
+}: {
+  label: string;
+  value: number;
+  tone?: string;
+  href?: string;
+  note?: string;
+}) {
   return (
     <div class={`stat ${tone ? `t-${tone}` : ''}`}>
       <div class="stat-value">{count(value)}</div>
-      <div class="stat-label">{label}</div>
+      <div class="stat-label">{href ? <a href={href}>{label}</a> : label}</div>
+      {note ? <div class="stat-note">{note}</div> : null}
     </div>
   );
 }
