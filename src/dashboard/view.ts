@@ -60,6 +60,7 @@ export function summarize(event: AuditEvent): EventSummary {
     ),
     rules: rulesBySeverity(event.findings),
     error: event.error,
+    instance: event.instance,
   };
   if (event.egress) summary.destination = `${event.egress.host}:${event.egress.port}`;
   return summary;
@@ -96,7 +97,11 @@ export function leftInPlace(
 }
 
 export function detail(event: AuditEvent): EventDetail {
-  const forwarded = event.kind === 'request' && event.decision !== 'block' && event.decision !== 'error';
+  // An allowed egress attempt left too: the proxy connected it to its destination.
+  const forwarded =
+    event.kind === 'egress'
+      ? event.decision === 'allow'
+      : event.decision !== 'block' && event.decision !== 'error';
   const byPlace = new Map<string, PlacedSegment>();
   for (const f of event.findings) {
     const key = `${f.role}\u0000${f.path}`;

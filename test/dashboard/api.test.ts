@@ -121,6 +121,46 @@ describe('auth', () => {
     assert.equal(withCookie.status, 200);
   });
 
+  test('login: the form goes back to the page its link named, and only to a page of the app', async () => {
+    const signIn = async (next: string) => {
+      const res = await fetch(`${gw.url}/_airlock/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, next }).toString(),
+        redirect: 'manual',
+      });
+      assert.equal(res.status, 303);
+      return res.headers.get('location');
+    };
+    assert.equal(await signIn('#/event/01JABCDEF'), '/_airlock/#/event/01JABCDEF');
+    assert.equal(
+      await signIn('#/live?kind=egress&rule=secret.aws-access-key'),
+      '/_airlock/#/live?kind=egress&rule=secret.aws-access-key',
+    );
+    // Anything else is the app's landing page: no other site, path or header can be named.
+    for (const next of [
+      'https://evil.example',
+      '//evil.example',
+      '/elsewhere',
+      '#/x\r\nset-cookie: a=b',
+      '#/<script>',
+      '#/x\\y',
+      '',
+    ])
+      assert.equal(await signIn(next), '/_airlock/', next);
+    // The page carries the fragment into the form with its one script, allowed by its hash only.
+    const page = await get('/login');
+    const html = await page.text();
+    assert.match(html, /<input name="next" id="next" type="hidden" value="">/);
+    const script = /<script>([^<]*)<\/script>/.exec(html)?.[1] ?? '';
+    const { createHash } = await import('node:crypto');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.ok(
+      csp.includes(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`),
+      csp,
+    );
+  });
+
   test('JSON login answers 204 with the cookie', async () => {
     const res = await fetch(`${gw.url}/_airlock/login`, {
       method: 'POST',
@@ -212,6 +252,8 @@ describe('API', () => {
     const blocked = await api<EventsPage>('events?decision=block&limit=500');
     assert.equal(blocked.events.length, events.filter((e) => e.decision === 'block').length);
     assert.ok(blocked.events.every((e) => e.decision === 'block' && e.categories.includes('secret')));
+    // Each row names the gateway instance that wrote it.
+    assert.ok(blocked.events.every((e) => e.instance === 'seed'));
 
     const hidden = await api<EventsPage>('events?category=hidden-unicode&provider=openai&limit=500');
     const want = events.filter(

@@ -45,7 +45,8 @@ export function forgetEarly(): void {
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await (takeEarly(path) ?? fetch(`${BASE}/api/${path}`, { credentials: 'same-origin', signal }));
   if (res.status === 401) {
-    location.assign(`${BASE}/login`);
+    // The page's fragment goes along: the login form sends the browser back to it once signed in.
+    location.assign(`${BASE}/login${location.hash}`);
     throw new ApiError(401, 'signed out');
   }
   if (!res.ok) {
