@@ -11,12 +11,43 @@ export function ms(n: number): string {
   return `${(n / 1000).toFixed(1)} s`;
 }
 
+/**
+ * Times are shown in the browser's time zone, which the navigation bar names once for every page
+ * (zoneLabel); a time whose UTC offset differs from the one in force now (the other side of a
+ * daylight saving change) carries its own offset, so that no time shown is ambiguous.
+ */
 export function time(iso: string): string {
   const d = new Date(iso);
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
   const t = d.toLocaleTimeString('en-GB', { hour12: false });
-  return sameDay ? t : `${d.toLocaleDateString('en-CA')} ${t}`;
+  const offset = utcOffset(d) === utcOffset(today) ? '' : ` ${utcOffset(d)}`;
+  return `${sameDay ? t : `${d.toLocaleDateString('en-CA')} ${t}`}${offset}`;
+}
+
+/** Date, time to the millisecond and UTC offset: the one time of a detail page. */
+export function fullTime(iso: string): string {
+  const d = new Date(iso);
+  const t = d.toLocaleTimeString('en-GB', { hour12: false });
+  const msPart = String(d.getMilliseconds()).padStart(3, '0');
+  return `${d.toLocaleDateString('en-CA')} ${t}.${msPart} ${utcOffset(d)}`;
+}
+
+/** `UTC`, `UTC+01:00`, `UTC-03:30`: the browser's offset from UTC at that moment. */
+export function utcOffset(d: Date): string {
+  const minutes = -d.getTimezoneOffset();
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `UTC${minutes < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** The time zone the pages show times in: its name and its offset now (`Europe/Berlin, UTC+01:00`). */
+export function zoneLabel(): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset = utcOffset(new Date());
+  return zone && zone !== 'UTC' && zone !== 'Etc/UTC' ? `${zone}, ${offset}` : offset;
 }
 
 export function ago(iso: string): string {

@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { BASE, forgetEarly } from './api.js';
+import { zoneLabel } from './format.js';
 import { Egress } from './pages/Egress.js';
 import { EventDetail } from './pages/EventDetail.js';
 import { Live } from './pages/Live.js';
@@ -73,6 +74,9 @@ function App() {
             {label}
           </a>
         ))}
+        <span class="zone" data-testid="time-zone" title="Every time on these pages is in this time zone">
+          Times in {zoneLabel()}
+        </span>
         <form method="post" action={`${BASE}/logout`} class="logout">
           <button type="submit">Sign out</button>
         </form>

@@ -3,7 +3,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { StatsSeries } from '../../../src/dashboard/api-types.js';
-import { color } from '../format.js';
+import { color, time } from '../format.js';
 
 interface Props {
   title: string;
@@ -24,6 +24,13 @@ function fold(series: StatsSeries[], max: number, length: number): StatsSeries[]
   return [...kept, other];
 }
 
+/** An axis tick: the date at midnight, the time of day otherwise. */
+function axisTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  if (d.getHours() === 0 && d.getMinutes() === 0) return d.toLocaleDateString('en-CA');
+  return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
 export function Chart({ title, buckets, series, max = 6 }: Props) {
   const box = useRef<HTMLDivElement>(null);
 
@@ -42,9 +49,11 @@ export function Chart({ title, buckets, series, max = 6 }: Props) {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, hi) => [0, Math.max(1, hi)] } },
-        axes: [{}, { size: 50 }],
+        // The same 24-hour clock and year-month-day dates as the rest of the pages (uPlot's own
+        // are US-style, 12-hour), in the browser's time zone like every other time shown.
+        axes: [{ values: (_u, splits) => splits.map(axisTime) }, { size: 50 }],
         series: [
-          {},
+          { value: (_u, v) => (v == null ? '--' : time(new Date(v * 1000).toISOString())) },
           ...shown.map((s, i) => ({
             label: s.key,
             stroke: color(s.key, i),

@@ -1,6 +1,6 @@
 /** The events list used by the live feed and the egress page: one row per event, a click opens it. */
 import type { EventSummary } from '../../../src/dashboard/api-types.js';
-import { ms, time } from '../format.js';
+import { fullTime, ms, time } from '../format.js';
 
 export function Decision({ value }: { value: string }) {
   return <span class={`badge d-${value}`}>{value}</span>;
@@ -33,7 +33,11 @@ export function EventTable({ events, empty }: { events: EventSummary[]; empty: s
           {events.map((e) => (
             <tr key={e.id} data-event-id={e.id} class={`row d-${e.decision}`}>
               <td>
-                <a href={`#/event/${e.id}`}>{time(e.time)}</a>
+                <a href={`#/event/${e.id}`}>
+                  <time dateTime={e.time} title={fullTime(e.time)}>
+                    {time(e.time)}
+                  </time>
+                </a>
               </td>
               <td>
                 <Decision value={e.decision} />

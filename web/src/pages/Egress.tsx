@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import type { OverviewRange } from '../../../src/dashboard/api-types.js';
 import { api } from '../api.js';
 import { Decision, EventTable } from '../components/EventTable.js';
-import { ago, count } from '../format.js';
+import { ago, count, fullTime } from '../format.js';
 import { useLoad } from '../use-load.js';
 import { RangePicker } from './Overview.js';
 
@@ -24,8 +24,8 @@ export function Egress() {
             <h3>Destinations ({data.destinations.length})</h3>
             {data.destinations.length === 0 ? (
               <p class="muted">
-                No egress attempts in this range. Run a tool with `airlock run` to route it through the egress
-                proxy.
+                No egress attempts in this range. Run a tool with <code>airlock run</code> to route it through
+                the egress proxy.
               </p>
             ) : (
               <table class="events">
@@ -53,7 +53,11 @@ export function Egress() {
                         <Decision value={d.lastDecision} />
                       </td>
                       <td>{d.rule ?? ''}</td>
-                      <td>{ago(d.lastSeen)}</td>
+                      <td>
+                        <time dateTime={d.lastSeen} title={fullTime(d.lastSeen)}>
+                          {ago(d.lastSeen)}
+                        </time>
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -4,10 +4,10 @@
  * masked previews the audit log keeps.
  */
 import { Fragment } from 'preact';
-import type { EventDetail as Detail } from '../../../src/dashboard/api-types.js';
+import type { AuditEvent, EventDetail as Detail } from '../../../src/dashboard/api-types.js';
 import { api } from '../api.js';
 import { Decision } from '../components/EventTable.js';
-import { count, ms, time } from '../format.js';
+import { count, fullTime, ms } from '../format.js';
 import { useLoad } from '../use-load.js';
 
 export function EventDetail({ id }: { id: string }) {
@@ -30,12 +30,12 @@ export function EventDetail({ id }: { id: string }) {
 function Body({ detail }: { detail: Detail }) {
   const e = detail.event;
   const facts: [string, string | undefined][] = [
-    ['Time', time(e.time)],
+    ['Time', fullTime(e.time)],
     ['Kind', e.kind],
     ['Provider', e.provider],
     ['Dialect', e.dialect],
     ['Model', e.model],
-    ['Request', e.method && e.path ? `${e.method} ${e.path}` : e.path],
+    ['Request', e.method && e.path ? `${e.method} ${e.path}` : (e.path ?? e.method)],
     [
       'Destination',
       e.egress
@@ -56,15 +56,18 @@ function Body({ detail }: { detail: Detail }) {
         .filter(Boolean)
         .join(' · '),
     ],
-    ['Bytes', `${count(e.bytes_in)} in · ${count(e.bytes_out)} out`],
-    ['Chain', `${e.instance} #${e.seq} · ${e.hash.slice(0, 16)}…`],
+    // The egress proxy does not count a tunnel's bytes: zeros there would read as nothing moved.
+    ['Bytes', e.kind === 'egress' ? undefined : `${count(e.bytes_in)} in · ${count(e.bytes_out)} out`],
+    ['Gateway instance', e.instance],
+    ['Chain', `#${e.seq} of ${e.instance} · ${e.hash.slice(0, 16)}…`],
   ];
+  const outcome = e.kind === 'egress' ? egressOutcome(e) : requestOutcome(e, detail.forwarded);
   return (
     <>
       <section class="card">
-        <div class="decision-line">
+        <div class="decision-line" data-testid="outcome">
           <Decision value={e.decision} />
-          {detail.forwarded ? <span>forwarded to the provider</span> : <span>nothing left the machine</span>}
+          <span>{outcome.line}</span>
         </div>
         <dl class="facts">
           {facts
@@ -109,7 +112,9 @@ function Body({ detail }: { detail: Detail }) {
           </table>
         </section>
       ) : (
-        <p class="muted">No findings: the request left as it was sent.</p>
+        <p class="muted" data-testid="no-findings">
+          {outcome.noFindings}
+        </p>
       )}
 
       {detail.segments.length > 0 ? (
@@ -150,4 +155,58 @@ function Body({ detail }: { detail: Detail }) {
       ) : null}
     </>
   );
+}
+
+/** What happened, in words: the line beside the decision, and the note where no finding is listed. */
+interface Outcome {
+  line: string;
+  noFindings: string;
+}
+
+function requestOutcome(e: AuditEvent, forwarded: boolean): Outcome {
+  const code = e.error ? ` (${e.error})` : '';
+  if (e.decision === 'block')
+    return {
+      line: `refused by the policy${code}: nothing left the machine`,
+      noFindings: `No findings recorded; the request was refused${code} and nothing left the machine.`,
+    };
+  if (e.decision === 'error')
+    return {
+      line: `the gateway could not complete it${code}`,
+      noFindings: `No findings recorded; the request failed${code}.`,
+    };
+  return {
+    line: forwarded ? 'forwarded to the provider' : 'nothing left the machine',
+    noFindings:
+      e.mode === 'monitor'
+        ? 'No findings: the request left as it was sent (monitor mode).'
+        : 'No findings: the request left as it was sent.',
+  };
+}
+
+/**
+ * An egress attempt has no body and so no findings: what it says is the egress policy's
+ * decision about its destination, and the rule that made it.
+ */
+function egressOutcome(e: AuditEvent): Outcome {
+  const where = e.egress ? `${e.egress.host}:${e.egress.port}` : 'the destination';
+  const rule = e.egress?.rule ? `, rule ${e.egress.rule}` : '';
+  if (e.decision === 'deny')
+    return {
+      line: `denied by the egress policy: nothing was sent to ${where}`,
+      noFindings: `Denied by the egress policy${rule}: the proxy refused the connection to ${where}${
+        e.status ? ` (status ${e.status})` : ''
+      }, and nothing was sent there.`,
+    };
+  if (e.decision === 'error')
+    return {
+      line: `allowed, but the connection to ${where} failed${e.error ? ` (${e.error})` : ''}`,
+      noFindings: `Allowed by the egress policy${rule}, but the proxy could not complete the connection to ${where}${
+        e.error ? ` (${e.error})` : ''
+      }.`,
+    };
+  return {
+    line: `allowed by the egress policy: connection to ${where}`,
+    noFindings: `Allowed by the egress policy${rule}: the proxy connected the client to ${where}.`,
+  };
 }

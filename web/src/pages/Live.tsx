@@ -38,6 +38,8 @@ export function Live({ params }: { params: URLSearchParams }) {
   const [events, setEvents] = useState<EventSummary[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
+  /** Whether a page of events has been loaded: until then an empty list says nothing. */
+  const [loaded, setLoaded] = useState(false);
   const [status, setStatus] = useState<Status>('connecting');
   const visible = usePageVisible();
 
@@ -49,12 +51,16 @@ export function Live({ params }: { params: URLSearchParams }) {
     setStatus('connecting');
     const abort = new AbortController();
     setEvents([]);
+    setLoaded(false);
+    /** The first page's answer: a catch-up after a failed first load takes its place. */
+    let firstPage = false;
     api.events(filter, undefined, 100, abort.signal).then(
       (page) => {
         // Keep anything pushed while the page loaded.
         setEvents((pushed) => dedupe([...pushed, ...page.events]));
         setNext(page.next);
         setError(undefined);
+        setLoaded((firstPage = true));
       },
       (err: unknown) => !abort.signal.aborted && setError((err as Error).message),
     );
@@ -70,12 +76,19 @@ export function Live({ params }: { params: URLSearchParams }) {
         if (!missed) return;
         missed = false;
         api.events(filter, undefined, 100, abort.signal).then(
-          (page) =>
+          (page) => {
             setEvents((list) =>
               dedupe([...page.events, ...list])
                 .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
                 .slice(0, KEEP),
-            ),
+            );
+            // The first load may have failed while the gateway was away: this answers it.
+            if (!firstPage) {
+              setNext(page.next);
+              setLoaded((firstPage = true));
+            }
+            setError(undefined);
+          },
           () => undefined,
         );
       };
@@ -104,10 +117,26 @@ export function Live({ params }: { params: URLSearchParams }) {
 
   async function more() {
     if (!next) return;
-    const page = await api.events(filter, next, 100);
-    setEvents((list) => dedupe([...list, ...page.events]));
-    setNext(page.next);
+    try {
+      const page = await api.events(filter, next, 100);
+      setEvents((list) => dedupe([...list, ...page.events]));
+      setNext(page.next);
+    } catch (err) {
+      setError(`Older events could not be loaded: ${(err as Error).message}`);
+    }
   }
+
+  const filtered = Object.values(filter).some((v) => v);
+  const disconnected = status === 'reconnecting';
+  const empty = disconnected
+    ? 'No events to show: the feed is disconnected from the gateway.'
+    : error
+      ? 'No events to show: they could not be loaded.'
+      : !loaded
+        ? 'Loading…'
+        : filtered
+          ? 'No events match this filter yet.'
+          : 'No events yet. Send a request through the gateway.';
 
   const set = (key: keyof EventFilter) => (ev: Event) => {
     const next = { ...filter, [key]: (ev.currentTarget as HTMLSelectElement | HTMLInputElement).value };
@@ -123,7 +152,7 @@ export function Live({ params }: { params: URLSearchParams }) {
       <header class="page-head">
         <h2>Live feed</h2>
         <span class={`live-dot s-${status}`} data-live-status={status}>
-          {status === 'live' ? 'live' : status}
+          {status === 'reconnecting' ? 'disconnected, reconnecting…' : status}
         </span>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
@@ -154,8 +183,14 @@ export function Live({ params }: { params: URLSearchParams }) {
           <input value={filter.client} onChange={set('client')} placeholder="e.g. claude-code" size={14} />
         </label>
       </form>
+      {disconnected ? (
+        <p class="error" role="alert" data-testid="live-disconnected">
+          Disconnected: the live feed lost its connection to the gateway (stopped, restarting, or this session
+          signed out). Reconnecting; what is recorded meanwhile is listed once it is back.
+        </p>
+      ) : null}
       {error ? <p class="error">{error}</p> : null}
-      <EventTable events={events} empty="No events yet. Send a request through the gateway." />
+      <EventTable events={events} empty={empty} />
       {next ? (
         <button type="button" class="more" onClick={() => void more()}>
           Load older

@@ -1,6 +1,6 @@
 /** Policy: the policy in force, when it was loaded, and the last reload that failed. */
 import { api } from '../api.js';
-import { ago, time } from '../format.js';
+import { ago, fullTime } from '../format.js';
 import { useLoad } from '../use-load.js';
 
 export function Policy() {
@@ -20,12 +20,12 @@ export function Policy() {
               <dt>Mode</dt>
               <dd>{data.mode ?? 'not reported'}</dd>
               <dt>Loaded</dt>
-              <dd>{data.loadedAt ? `${time(data.loadedAt)} (${ago(data.loadedAt)})` : 'not reported'}</dd>
+              <dd>{data.loadedAt ? `${fullTime(data.loadedAt)} (${ago(data.loadedAt)})` : 'not reported'}</dd>
             </dl>
           </section>
           {data.lastError ? (
             <section class="card error-box" data-testid="policy-error">
-              <h3>Last reload failed {ago(data.lastError.at)}</h3>
+              <h3 title={fullTime(data.lastError.at)}>Last reload failed {ago(data.lastError.at)}</h3>
               <p>
                 {data.loadedAt && Date.parse(data.loadedAt) > Date.parse(data.lastError.at)
                   ? 'A later version loaded; it is the one below.'
