@@ -75,7 +75,12 @@ export function leftInPlace(
   preview: string,
   forwarded: boolean,
   monitor = false,
+  failed = false,
 ): string {
+  // A request that failed (upstream unreachable, answer cut off...) was not blocked: it may or
+  // may not have gone out, and what would have gone is what the policy made of it.
+  if (!forwarded && failed && action !== 'block')
+    return `${leftInPlace(action, preview, true, monitor)} — if it was sent before the request failed`;
   if (!forwarded) return '(not sent: request blocked)';
   if (monitor)
     return action === 'allow' || action === 'audit'
@@ -113,7 +118,7 @@ export function detail(event: AuditEvent): EventDetail {
       severity: f.severity,
       action: f.action,
       sent: f.preview,
-      left: leftInPlace(f.action, f.preview, forwarded, event.mode === 'monitor'),
+      left: leftInPlace(f.action, f.preview, forwarded, event.mode === 'monitor', event.decision === 'error'),
       valueHash: f.valueHash,
     });
   }

@@ -64,6 +64,17 @@ describe('request detail', () => {
       ['«surrogate of the same shape»', '-----BEGIN… (unchanged)'],
     );
   });
+
+  it('a request that failed is not called blocked: what would have left, if it was sent', () => {
+    assert.deepEqual(
+      detail(event('enforce', 'error')).segments[0]?.findings.map((f) => f.left),
+      [
+        '(not sent: request blocked)',
+        '«surrogate of the same shape» — if it was sent before the request failed',
+        '-----BEGIN… (unchanged) — if it was sent before the request failed',
+      ],
+    );
+  });
 });
 
 describe('event summary', () => {
