@@ -6,11 +6,11 @@ import { DashboardApi } from '../../src/dashboard/api.js';
 
 function statsWith(events: number): AuditStats {
   return {
-    buckets: [],
+    buckets: [new Date(0).toISOString()],
     bucketMs: 60_000,
     totals: { events, requests: events, egress: 0, findings: 0 },
-    decision: [{ key: 'block', total: events, counts: [] }],
-    kind: [{ key: 'request', total: events, counts: [] }],
+    decision: [{ key: 'block', total: events, counts: [events] }],
+    kind: [{ key: 'request', total: events, counts: [events] }],
     category: [],
     rule: [],
     client: [],
