@@ -181,7 +181,7 @@ for (const kind of STORE_KINDS) {
         '2026-01-01T00:01:00.000Z',
         '2026-01-01T00:02:00.000Z',
       ]);
-      for (const dim of ['decision', 'category', 'rule', 'client'] as const) {
+      for (const dim of ['decision', 'kind', 'category', 'rule', 'client'] as const) {
         const totals = (list: typeof rollup.decision) =>
           Object.fromEntries(list.map((s) => [s.key, s.total]));
         assert.deepEqual(totals(rollup[dim]), totals(raw[dim]), dim);
