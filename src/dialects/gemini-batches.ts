@@ -9,18 +9,10 @@
  * fetched later by GET (passthrough), carry the surrogates the requests were sent with.
  * https://ai.google.dev/api/batch-mode
  */
-import { gemini, modelInPath } from './gemini.js';
+import { gemini, modelInPath, spelled } from './gemini.js';
 import { geminiEmbed } from './gemini-embed.js';
 import type { AnswerField, Dialect, DialectId, JsonPath, Segment } from './types.js';
-import { addLeaves, addNested, addText, arrayOf, fieldAt, isObject, WHOLE, type JsonObject } from './walk.js';
-
-/**
- * The keys `obj` has of a field spelled `camel` or `snake`: the API reads proto3 JSON, which
- * takes either spelling, so a request that spells it the other way must not go by uninspected.
- */
-function spelled(obj: JsonObject, camel: string, snake: string): string[] {
-  return [camel, snake].filter((key) => obj[key] !== undefined);
-}
+import { addLeaves, addNested, addText, arrayOf, fieldAt, isObject, WHOLE } from './walk.js';
 
 function batchSegments(list: (body: unknown) => Segment[]): (body: unknown) => Segment[] {
   return (body) => {

@@ -5,7 +5,7 @@
  * display name, echoed back, is restored. Later reads (GET) are passthrough.
  * https://ai.google.dev/api/caching
  */
-import { addGenerateRequest } from './gemini.js';
+import { addGenerateRequest, spelled } from './gemini.js';
 import type { AnswerField, Dialect, Segment } from './types.js';
 import { addText, fieldAt, isObject, str, WHOLE } from './walk.js';
 
@@ -13,7 +13,7 @@ function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
   if (!isObject(body)) return out;
   addGenerateRequest(out, body, []);
-  addText(out, body, 'displayName', [], 'metadata');
+  for (const key of spelled(body, 'displayName', 'display_name')) addText(out, body, key, [], 'metadata');
   return out;
 }
 

@@ -33,28 +33,57 @@ export function geminiAnswerFormat(path: string, query: URLSearchParams): 'json'
   return query.get('alt') === 'sse' ? 'sse' : 'json-array';
 }
 
+/**
+ * The keys `obj` has of a field, spelled `camel` or `snake`: the API reads proto3 JSON, which
+ * takes either (Google's own REST examples write `system_instruction`), so a request that
+ * spells a field the other way must not go by uninspected. The camelCase one first.
+ */
+export function spelled(obj: JsonObject, camel: string, snake: string): string[] {
+  const hasCamel = obj[camel] !== undefined;
+  if (obj[snake] === undefined) return hasCamel ? [camel] : NONE;
+  return hasCamel ? [camel, snake] : [snake];
+}
+
+const NONE: string[] = [];
+
 function addParts(out: Segment[], content: JsonObject, path: JsonPath, role: Role): void {
   arrayOf(content.parts).forEach((part, j) => {
     if (!isObject(part)) return;
     const at = [...path, 'parts', j];
     const first = out.length;
     addText(out, part, 'text', at, role);
-    if (isObject(part.functionCall))
-      addLeaves(out, part.functionCall.args, [...at, 'functionCall', 'args'], 'tool_use');
-    if (isObject(part.functionResponse)) {
-      addLeaves(out, part.functionResponse.response, [...at, 'functionResponse', 'response'], 'tool_result');
+    for (const key of spelled(part, 'functionCall', 'function_call')) {
+      const call = part[key];
+      if (isObject(call)) addLeaves(out, call.args, [...at, key, 'args'], 'tool_use');
+    }
+    for (const key of spelled(part, 'functionResponse', 'function_response')) {
+      const response = part[key];
+      if (isObject(response)) addLeaves(out, response.response, [...at, key, 'response'], 'tool_result');
     }
     // A file by its address (a bucket named after a project, a user's folder); inline bytes are no text.
-    if (isObject(part.fileData)) addUrl(out, part.fileData, 'fileUri', [...at, 'fileData'], role);
-    if (isObject(part.executableCode))
-      addText(out, part.executableCode, 'code', [...at, 'executableCode'], role);
-    if (isObject(part.codeExecutionResult)) {
-      addText(out, part.codeExecutionResult, 'output', [...at, 'codeExecutionResult'], 'tool_result');
+    for (const key of spelled(part, 'fileData', 'file_data')) {
+      const file = part[key];
+      if (isObject(file))
+        for (const uri of spelled(file, 'fileUri', 'file_uri')) addUrl(out, file, uri, [...at, key], role);
+    }
+    for (const key of spelled(part, 'executableCode', 'executable_code')) {
+      const code = part[key];
+      if (isObject(code)) addText(out, code, 'code', [...at, key], role);
+    }
+    for (const key of spelled(part, 'codeExecutionResult', 'code_execution_result')) {
+      const result = part[key];
+      if (isObject(result)) addText(out, result, 'output', [...at, key], 'tool_result');
     }
     // The model's own part (a thought, or the call it made after one), as the API signed it.
-    if (role === 'assistant' && typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '')
+    if (role === 'assistant' && isSigned(part))
       for (let k = first; k < out.length; k++) (out[k] as Segment).signed = true;
   });
+}
+
+function isSigned(part: JsonObject): boolean {
+  return spelled(part, 'thoughtSignature', 'thought_signature').some(
+    (key) => typeof part[key] === 'string' && part[key] !== '',
+  );
 }
 
 /** One Content at `path`, its parts in the role its `role` names (user when it names none). */
@@ -70,21 +99,23 @@ export function addContent(out: Segment[], content: unknown, path: JsonPath): vo
  * and tools (the body, countTokens' `generateContentRequest`, a CachedContent).
  */
 export function addGenerateRequest(out: Segment[], req: JsonObject, path: JsonPath): void {
-  const sys = req.systemInstruction;
-  if (typeof sys === 'string') out.push({ path: [...path, 'systemInstruction'], role: 'system', text: sys });
-  else if (isObject(sys)) addParts(out, sys, [...path, 'systemInstruction'], 'system');
+  for (const key of spelled(req, 'systemInstruction', 'system_instruction')) {
+    const sys = req[key];
+    if (typeof sys === 'string') out.push({ path: [...path, key], role: 'system', text: sys });
+    else if (isObject(sys)) addParts(out, sys, [...path, key], 'system');
+  }
   arrayOf(req.contents).forEach((content, i) => addContent(out, content, [...path, 'contents', i]));
   arrayOf(req.tools).forEach((tool, i) => {
     if (!isObject(tool)) return;
-    arrayOf(tool.functionDeclarations).forEach((decl, k) => {
-      if (!isObject(decl)) return;
-      const at = [...path, 'tools', i, 'functionDeclarations', k];
-      addText(out, decl, 'name', at, 'tool_definition');
-      addText(out, decl, 'description', at, 'tool_definition');
-      for (const key of ['parameters', 'parametersJsonSchema']) {
-        addLeaves(out, decl[key], [...at, key], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
-      }
-    });
+    for (const declsKey of spelled(tool, 'functionDeclarations', 'function_declarations'))
+      arrayOf(tool[declsKey]).forEach((decl, k) => {
+        if (!isObject(decl)) return;
+        const at = [...path, 'tools', i, declsKey, k];
+        addText(out, decl, 'name', at, 'tool_definition');
+        addText(out, decl, 'description', at, 'tool_definition');
+        for (const key of ['parameters', ...spelled(decl, 'parametersJsonSchema', 'parameters_json_schema')])
+          addLeaves(out, decl[key], [...at, key], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
+      });
   });
 }
 
@@ -92,8 +123,10 @@ function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
   if (!isObject(body)) return out;
   addGenerateRequest(out, body, []);
-  if (isObject(body.generateContentRequest))
-    addGenerateRequest(out, body.generateContentRequest, ['generateContentRequest']);
+  for (const key of spelled(body, 'generateContentRequest', 'generate_content_request')) {
+    const inner = body[key];
+    if (isObject(inner)) addGenerateRequest(out, inner, [key]);
+  }
   return out;
 }
 
