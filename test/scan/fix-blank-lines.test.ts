@@ -1,5 +1,6 @@
 /**
- * Blank and short lines: empty lines (`\n`, `\r\n`) are counted, not handed over as lines (one
+ * Blank and short lines: empty lines (`\n`, `\r\n`) and lines of only spaces and tabs are
+ * counted, not handed over as lines (one
  * string and one object each made a file of newlines cost ~20 s and ~370 MB per 64 MB), and a
  * batch of lines is bounded by the bytes it covers, newlines included, so a chunk of short lines
  * is not one batch of half a million lines. Line numbers after them stay right.
@@ -31,7 +32,7 @@ describe('empty lines', () => {
       '\n'.repeat(300_000) +
       'first\n' +
       '\r\n'.repeat(1000) +
-      '  \n' + // spaces: a line (a key block or a JSONL record may hold it), handed over
+      '  x\n' + // indented: a line like any other
       '\r\n\n\r\n' +
       'last\r\n' +
       '\n'.repeat(5);
@@ -40,7 +41,7 @@ describe('empty lines', () => {
     for (const size of [1 << 20, 4099, 1]) {
       const batches = await collect(bytes, size);
       const lines = batches.flatMap((b) => b.lines.map((l) => `${l.number} ${JSON.stringify(l.text)}`));
-      assert.deepEqual(lines, ['300001 "first"', '301002 "  "', '301006 "last"'], `chunks of ${size}`);
+      assert.deepEqual(lines, ['300001 "first"', '301002 "  x"', '301006 "last"'], `chunks of ${size}`);
       assert.ok(
         batches.every((b) => b.lines.length > 0 || b.tooLong.length > 0),
         'no batch is handed over empty',
@@ -69,6 +70,64 @@ describe('empty lines', () => {
       );
       assert.equal(report.files[0]?.records, 2);
       assert.deepEqual(report.warnings, []);
+    }
+  });
+});
+
+describe('lines of only spaces and tabs', () => {
+  const blank = ['   \n', '\t\n', ' \t \r\n', '\f\v \n', ' \r \n'];
+
+  it('are counted like empty lines, also when a chunk ends inside one', async () => {
+    const text =
+      blank.join('').repeat(20_000) + // lines 1-100000
+      'first\n' +
+      ' '.repeat(5000) + // a blank line longer than the small chunks below
+      '\n\t\tindented\n' +
+      '\u3000\u200b \n' + // Unicode spaces are not blank: the hidden-Unicode rules look at them
+      '\t \r\n' +
+      'last' +
+      '\n   '; // a blank last line without its newline
+    const bytes = Buffer.from(text);
+    for (const size of [1 << 20, 4099, 7, 1]) {
+      const batches = await collect(bytes, size);
+      const lines = batches.flatMap((b) => b.lines.map((l) => `${l.number} ${JSON.stringify(l.text)}`));
+      assert.deepEqual(
+        lines,
+        ['100001 "first"', '100003 "\\t\\tindented"', '100004 "\u3000\u200b "', '100006 "last"'],
+        `chunks of ${size}`,
+      );
+    }
+  });
+
+  it('in a text file and in JSONL: findings at the right lines, no records or warnings for them', async () => {
+    const dir = await tempDir();
+    const filler = blank.join('').repeat(40_000); // 200,000 lines
+    const text = `${filler}key ${AWS}\n${filler}${filler}token ${GHP}\n${filler}`;
+    const jsonl =
+      `{"note":"start of the session"}\n${filler}{"note":"key ${AWS}"}\n` +
+      `${filler}  \t\n{"note":"token ${GHP}"}\n${filler}`;
+    const files = {
+      'spaces.txt': text,
+      'spaces.txt.gz': gzipSync(Buffer.from(text)),
+      'spaces.jsonl': jsonl,
+    };
+    const expected = {
+      'spaces.txt': ['200001 test.aws-access-key', '600002 test.github-token'],
+      'spaces.txt.gz': ['200001 test.aws-access-key', '600002 test.github-token'],
+      'spaces.jsonl': ['200002 test.aws-access-key', '400004 test.github-token'],
+    };
+    for (const [name, content] of Object.entries(files)) {
+      const file = path.join(dir, name);
+      await writeFile(file, content);
+      const report = (await scanWithTestEngine([file])).report!;
+      assert.deepEqual(
+        report.findings.map((x) => `${x.line} ${x.ruleId}`),
+        expected[name as keyof typeof expected],
+        name,
+      );
+      assert.equal(report.files[0]?.records, name.endsWith('.jsonl') ? 3 : 2, name);
+      assert.deepEqual(report.warnings, [], name);
+      assert.equal(report.totals.linesSkipped, 0, name);
     }
   });
 });
