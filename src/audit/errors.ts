@@ -2,6 +2,8 @@
  * Errors opening or reaching an audit store. The message says which store and where (file
  * path, or URL without its password) and what to do; the CLI and the gateway print it as is.
  */
+import { parseStoreUrl, storeUrlText } from './store-url.js';
+
 export type AuditStoreProblem = 'missing' | 'corrupt' | 'unreachable' | 'failed' | 'bad-spec';
 
 export class AuditStoreError extends Error {
@@ -53,11 +55,12 @@ const SECRET_PARAM = /pass|secret|token|key|credential|auth/i;
 
 /**
  * `postgres://user:secret@host/db?password=x&sslmode=require` → `postgres://user@host/db?sslmode=require`:
- * the password never reaches a log, in the user part or as a parameter.
+ * the password never reaches a log, in the user part or as a parameter. A unix-socket URL keeps
+ * its empty host: `postgres://user:secret@/db?host=/run/postgresql` → `postgres://user@/db?host=/run/postgresql`.
  */
 export function redactUrl(url: string): string {
   try {
-    const parsed = new URL(url);
+    const parsed = parseStoreUrl(url);
     // `u:p@ss/w@host`: a password with an unencoded `@` and `/` parses as the password `p`, the
     // host `ss` and a path with the rest of it; an `@` in the path is read as that.
     if (parsed.pathname.includes('@')) throw new Error('an @ after the host');
@@ -65,7 +68,7 @@ export function redactUrl(url: string): string {
     for (const name of [...parsed.searchParams.keys()]) {
       if (SECRET_PARAM.test(name)) parsed.searchParams.delete(name);
     }
-    return parsed.toString();
+    return storeUrlText(parsed);
   } catch {
     // Unparsable, so its parts are guesses: everything up to the last `@` may be a password
     // (one with an unencoded `@` or `/` in it too), and so may any secret-named parameter.

@@ -9,6 +9,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { withinMs } from '../deadline.js';
 import { AuditStoreError, errorText, redactUrl } from './errors.js';
 import { SCHEMA_NAME } from './store-spec.js';
+import { parseStoreUrl, storeUrlText } from './store-url.js';
 import { BinaryCopyDecoder, type CopyColumn, type CopyValue } from './pg-binary-copy.js';
 import { postgresMigrations } from './postgres-schema.js';
 import {
@@ -147,7 +148,7 @@ export class PostgresAuditStore implements AuditStore {
   private readonly maintenanceTimeoutMs: number;
 
   constructor(options: PostgresStoreOptions) {
-    const url = new URL(options.url);
+    const url = parseStoreUrl(options.url);
     const schema = options.schema ?? url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -163,7 +164,7 @@ export class PostgresAuditStore implements AuditStore {
     // schema is part of where the log is.
     const shown = new URL(url);
     if (schema !== undefined) shown.searchParams.set('schema', schema);
-    this.location = redactUrl(shown.toString());
+    this.location = redactUrl(storeUrlText(shown));
     const prefix = schema ? `"${schema}".` : '';
     this.tables = {
       events: `${prefix}audit_events`,
@@ -175,7 +176,7 @@ export class PostgresAuditStore implements AuditStore {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
     this.maintenanceTimeoutMs = options.maintenanceTimeoutMs ?? 600_000;
     this.pool = new pg.Pool({
-      connectionString: url.toString(),
+      connectionString: storeUrlText(url),
       max: options.poolSize ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,

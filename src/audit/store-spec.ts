@@ -5,6 +5,7 @@
  * drivers): the config is loaded by commands that never open a store.
  */
 import { AuditStoreError, redactUrl } from './errors.js';
+import { parseStoreUrl } from './store-url.js';
 
 export type StoreSpec =
   /** `path` undefined: `<dataDir>/audit.db`. */
@@ -33,14 +34,16 @@ function checkPostgresUrl(value: string): string {
   let url: URL;
   try {
     if (!/^postgres(ql)?:\/\//i.test(value)) throw new Error('no //');
-    url = new URL(value);
+    // As pg reads it: `postgres://user@/db?host=/var/run/postgresql` (a unix socket) too.
+    url = parseStoreUrl(value);
   } catch {
     // Not echoed: where the URL breaks is unknown, so a password in it may not be where
     // redactUrl looks for one.
     throw new AuditStoreError(
       'bad-spec',
       '(unparsable URL)',
-      'the PostgreSQL audit store URL is not a valid URL: expected postgres://user@host:5432/db ' +
+      'the PostgreSQL audit store URL is not a valid URL: expected postgres://user@host:5432/db, ' +
+        'or postgres://user@/db?host=/var/run/postgresql for a unix socket ' +
         '(a password with special characters must be %-encoded)',
     );
   }
