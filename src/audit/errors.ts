@@ -4,7 +4,8 @@
  */
 import { parseStoreUrl, storeUrlText } from './store-url.js';
 
-export type AuditStoreProblem = 'missing' | 'corrupt' | 'unreachable' | 'failed' | 'bad-spec';
+/** `denied`: the PostgreSQL role lacks a privilege (the message names the GRANT). */
+export type AuditStoreProblem = 'missing' | 'corrupt' | 'unreachable' | 'failed' | 'bad-spec' | 'denied';
 
 export class AuditStoreError extends Error {
   readonly problem: AuditStoreProblem;

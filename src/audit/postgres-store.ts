@@ -7,7 +7,8 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { withinMs } from '../deadline.js';
-import { AuditStoreError, errorText, redactUrl } from './errors.js';
+import { AuditStoreError, errorText, isStoreUnreachable, redactUrl } from './errors.js';
+import { deniedError, isPermissionDenied, type StoreTask } from './postgres-denied.js';
 import { SCHEMA_NAME } from './store-spec.js';
 import { parseStoreUrl, storeUrlText } from './store-url.js';
 import { BinaryCopyDecoder, type CopyColumn, type CopyValue } from './pg-binary-copy.js';
@@ -130,6 +131,7 @@ export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres';
   readonly location: string;
   readonly schema: string | undefined;
+  private readonly roleInUrl: string | undefined;
   private readonly pool: pg.Pool;
   private readonly tables: SqlTables;
   private ready: Promise<void> | undefined;
@@ -139,8 +141,12 @@ export class PostgresAuditStore implements AuditStore {
     intParam: (i) => `$${i}::bigint`,
     all: async (sql, params) => {
       await this.init();
-      return (await this.bounded(this.pool, 'a read', this.readTimeoutMs, sql, params as unknown[]))
-        .rows as SqlRow[];
+      try {
+        return (await this.bounded(this.pool, 'a read', this.readTimeoutMs, sql, params as unknown[]))
+          .rows as SqlRow[];
+      } catch (err) {
+        throw await this.explained(err, 'read');
+      }
     },
   };
   private readonly readTimeoutMs: number;
@@ -159,6 +165,7 @@ export class PostgresAuditStore implements AuditStore {
       );
     }
     this.schema = schema;
+    this.roleInUrl = url.username ? decodeURIComponent(url.username) : (url.searchParams.get('user') ?? undefined);
     this.readOnly = options.readOnly ?? false;
     // Connected without the parameter (pg would send it to the server), shown with it: the
     // schema is part of where the log is.
@@ -191,9 +198,10 @@ export class PostgresAuditStore implements AuditStore {
    * next call tries again.
    */
   init(): Promise<void> {
-    this.ready ??= (this.readOnly ? this.checkTables() : this.migrate()).catch((err: unknown) => {
+    this.ready ??= (this.readOnly ? this.checkTables() : this.migrate()).catch(async (err: unknown) => {
       this.ready = undefined;
       if (err instanceof AuditStoreError) throw err;
+      if (isPermissionDenied(err)) throw await this.explained(err, this.readOnly ? 'read' : 'migrate');
       throw new AuditStoreError(
         'unreachable',
         this.location,
@@ -202,6 +210,31 @@ export class PostgresAuditStore implements AuditStore {
       );
     });
     return this.ready;
+  }
+
+  /**
+   * A permission error as an AuditStoreError that names the store, `task` and the GRANT that
+   * fixes it (postgres-denied.ts); any other error as it is. The role and schema are asked of
+   * the server (the connection works: it refused a statement), else taken from the URL.
+   */
+  private async explained(err: unknown, task: StoreTask): Promise<unknown> {
+    if (!isPermissionDenied(err)) return err;
+    let role = this.roleInUrl ?? 'the role in the URL';
+    let schema = this.schema ?? 'public';
+    try {
+      const { rows } = await this.bounded<{ role: string; schema: string | null }>(
+        this.pool,
+        'a read',
+        this.readTimeoutMs,
+        'SELECT current_user AS role, current_schema() AS schema',
+        [],
+      );
+      role = rows[0]?.role ?? role;
+      schema = this.schema ?? rows[0]?.schema ?? schema;
+    } catch {
+      // The message still names the store and the privilege, with the URL's names.
+    }
+    return deniedError(err, { location: this.location, role, schema, task });
   }
 
   /**
@@ -270,9 +303,17 @@ export class PostgresAuditStore implements AuditStore {
     await this.transaction('a migration statement', this.maintenanceTimeoutMs, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock-audit-migrate'))");
       const steps = postgresMigrations(this.schema);
-      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
       const versionTable = `${this.schema ? `"${this.schema}".` : ''}audit_schema_version`;
-      await client.query(`CREATE TABLE IF NOT EXISTS ${versionTable} (version int NOT NULL)`);
+      // CREATE ... IF NOT EXISTS needs the privilege to create even when there is nothing to
+      // create: a gateway role given only what writing needs (the tables made by their owner)
+      // asks first, and creates only what is missing.
+      const exists = await client.query<{ schema: boolean; versioned: boolean }>(
+        'SELECT $1::text IS NULL OR to_regnamespace($1) IS NOT NULL AS schema, to_regclass($2) IS NOT NULL AS versioned',
+        [this.schema ? `"${this.schema}"` : null, versionTable],
+      );
+      if (!exists.rows[0]?.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      if (!exists.rows[0]?.versioned)
+        await client.query(`CREATE TABLE IF NOT EXISTS ${versionTable} (version int NOT NULL)`);
       const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${versionTable}`);
       const current = rows[0]?.version ?? 0;
       if (current > steps.length) {
@@ -324,6 +365,32 @@ export class PostgresAuditStore implements AuditStore {
   async append(batch: readonly SealedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     await this.init();
+    try {
+      await this.insert(batch);
+    } catch (err) {
+      throw await this.named(err, 'write');
+    }
+  }
+
+  /**
+   * `err` of `task` with the store named: a permission error with its GRANT (explained), an
+   * error of the server or the connection with the store's URL; one that already names it (a
+   * timeout, an AuditStoreError) as it is.
+   */
+  private async named(err: unknown, task: StoreTask): Promise<unknown> {
+    if (err instanceof StoreTimeout || err instanceof AuditStoreError) return err;
+    if (isPermissionDenied(err)) return this.explained(err, task);
+    const doing = task === 'write' ? 'writing events to' : 'a retention run in';
+    return new AuditStoreError(
+      isStoreUnreachable(err) ? 'unreachable' : 'failed',
+      this.location,
+      `${doing} the PostgreSQL audit store at ${this.location} failed: ${errorText(err)}`,
+      { cause: err },
+    );
+  }
+
+  /** One batch's rows, findings and rollup counts in one transaction. */
+  private async insert(batch: readonly SealedEvent[]): Promise<void> {
     const columns: unknown[][] = EVENT_TYPES.map(() => []);
     const rows = batch.map(storeRow);
     batch.forEach((sealed, e) => {
@@ -440,7 +507,9 @@ export class PostgresAuditStore implements AuditStore {
             new Error(
               `the PostgreSQL audit store at ${this.location} sent nothing for ${this.readTimeoutMs} ms while streaming rows`,
             ),
-        );
+        ).catch(async (err: unknown) => {
+          throw await this.explained(err, 'read');
+        });
         if (next.done) break;
         for (const values of decoder.push(next.value)) {
           batch.push(toRow(values));
@@ -484,9 +553,14 @@ export class PostgresAuditStore implements AuditStore {
       const anchors = await anchorsOf(
         {
           ...this.runner,
-          all: async (sql, params) =>
-            (await this.bounded(client, 'a read', this.readTimeoutMs, sql, params as unknown[]))
-              .rows as SqlRow[],
+          all: async (sql, params) => {
+            try {
+              return (await this.bounded(client, 'a read', this.readTimeoutMs, sql, params as unknown[]))
+                .rows as SqlRow[];
+            } catch (err) {
+              throw await this.explained(err, 'read');
+            }
+          },
         },
         this.tables,
       );
@@ -502,6 +576,14 @@ export class PostgresAuditStore implements AuditStore {
 
   async prune(before: Date): Promise<number> {
     await this.init();
+    try {
+      return await this.pruneRows(before);
+    } catch (err) {
+      throw await this.named(err, 'prune');
+    }
+  }
+
+  private async pruneRows(before: Date): Promise<number> {
     const { events, findings, anchors } = this.tables;
     return this.transaction('a retention statement', this.maintenanceTimeoutMs, async (client) => {
       // One retention run at a time per table (gateways sharing a log start theirs together):
