@@ -62,7 +62,9 @@ export async function createEngine(opts: DefaultEngineOptions = {}): Promise<Def
   ]);
   const policy = loadPolicy(opts.policyFile);
   const engine = engineForPolicy(policy, { canaries });
+  const customKeywords = policy.policy.custom_rules.flatMap((rule) => rule.keywords);
   return {
+    contextKeywords: () => customKeywords,
     scan(inputs) {
       return engine
         .scan(inputs)

@@ -14,6 +14,7 @@ import { maskValue } from '../detect/mask.js';
 import type { Category, Severity } from '../detect/types.js';
 import type { BaselineEntry } from './baseline.js';
 import type { FoundFile } from './files.js';
+import { keyContextFor } from './readers/key-context.js';
 import { openFile, type OpenedFile, type ReadLimits } from './readers/read-file.js';
 import { fingerprint, revealValue } from './mask.js';
 import type { FileSummary, ScanEngine, ScanFinding, ScanWarning } from './types.js';
@@ -149,7 +150,8 @@ export function prepareFile(
     result.summary.bytes += n;
     opts.onBytes?.(n);
   };
-  const opening = openFile(file, displayName, opts.limits, onBytes);
+  const keys = keyContextFor(opts.engine.contextKeywords?.());
+  const opening = openFile(file, displayName, opts.limits, keys, onBytes);
   // Handled when the file is scanned; until then its failure is not an unhandled rejection.
   opening.catch(() => undefined);
   return () => scanOpening(result, opening, displayName, fingerprintName, opts);

@@ -107,4 +107,10 @@ export interface ScanEngine {
    * workers get the options this engine was made with.
    */
   forWorkers?(): unknown;
+  /**
+   * Prefilter keywords of the engine's rules beside the built-in ones (a policy's custom rules):
+   * a JSON member whose name holds one is scanned beside its value (`"acme_token": "…"`), as
+   * for the built-in rules' keywords (src/scan/readers/key-context.ts).
+   */
+  contextKeywords?(): readonly string[];
 }

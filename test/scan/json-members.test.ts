@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { revealValue } from '../../src/scan/mask.js';
-import { wantsKeyContext } from '../../src/scan/readers/key-context.js';
+import { keyContextFor } from '../../src/scan/readers/key-context.js';
 import { runScan } from '../../src/scan/run.js';
 import type { ScanFinding } from '../../src/scan/types.js';
 import { findingsOf, tempDir } from './helpers/run.js';
@@ -184,13 +184,105 @@ describe('JSON members scanned beside their names', () => {
   });
 
   it('asks for the name only where a rule keyword is in it', () => {
+    const keys = keyContextFor();
     for (const name of ['content', 'text', 'command', 'file_path', 'old_string', 'output', 'stdout'])
-      assert.equal(wantsKeyContext(name), false, name);
+      assert.equal(keys.wants(name), false, name);
     for (const name of ['password', 'db_password', 'SecretAccessKey', 'apiKey', 'hostname', 'cwd', 'auth'])
-      assert.equal(wantsKeyContext(name), true, name);
+      assert.equal(keys.wants(name), true, name);
     // Field rules take these members' values whole, by their path.
     for (const name of ['user', 'session_id', 'prompt_cache_key'])
-      assert.equal(wantsKeyContext(name), false, name);
+      assert.equal(keys.wants(name), false, name);
+  });
+});
+
+describe("a policy's custom rule keyed on a member name", () => {
+  // A rule that finds a value by the name it is given, as the built-in assignment rules do.
+  // `acme_token` holds a built-in keyword (`token`) too; `acme_badge` holds none.
+  const POLICY = `version: 1
+custom_rules:
+  - id: acme.token
+    category: secret
+    severity: critical
+    pattern: 'acme_(?:token|badge)"?\\s*[:=]\\s*"?(?P<v>atk_[A-Za-z0-9]{16,})'
+    keywords: [acme_token, acme_badge]
+    samples: { tp: ['"acme_token": "atk_Q3EGZ7PLXN4TRW6M0a"'] }
+`;
+  const TOKEN = ['atk_Q3EGZ7PLXN4T', 'RW6M0a9b'].join('');
+  const BADGE = ['atk_Zk2Lm9vTb4Rc', 'W8nYp3Hs'].join('');
+
+  async function scanWithPolicy(file: string, workers = 0): Promise<ScanFinding[]> {
+    const policy = path.join(path.dirname(file), 'airlock-policy.yaml');
+    await writeFile(policy, POLICY);
+    const result = await runScan({
+      paths: [file],
+      engine: ENGINE,
+      policy,
+      workers,
+      cwd: path.dirname(file),
+      reveal: true,
+      format: 'json',
+    });
+    if (!result.report) throw new Error(`scan failed: ${result.errors}`);
+    return result.report.findings.filter((f) => f.ruleId === 'acme.token');
+  }
+
+  it('finds the value beside its name in a .json file, a transcript and a HAR', async () => {
+    const creds = { acme_token: TOKEN, acme_badge: BADGE, region: 'eu-west-1' };
+    const json = await scanWithPolicy(await write('creds.json', JSON.stringify(creds, null, 2)));
+    assert.deepEqual(json.map(where), [
+      `2 acme_token user acme.token ${TOKEN}`,
+      `3 acme_badge user acme.token ${BADGE}`,
+    ]);
+    // A worker thread makes the same engine, custom keywords included.
+    assert.deepEqual(
+      (await scanWithPolicy(await write('creds.json', JSON.stringify(creds, null, 2)), 1)).map(where),
+      json.map(where),
+    );
+
+    const record = {
+      type: 'assistant',
+      uuid: 'a1',
+      sessionId: 's',
+      message: {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 't1', name: 'Write', input: { file_path: 'x.json', ...creds } }],
+      },
+    };
+    const transcript = await scanWithPolicy(await write('session.jsonl', `${JSON.stringify(record)}\n`));
+    assert.deepEqual(transcript.map(where).sort(), [
+      `1 message.content.0.input.acme_badge tool_use acme.token ${BADGE}`,
+      `1 message.content.0.input.acme_token tool_use acme.token ${TOKEN}`,
+    ]);
+
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 't', version: '1' },
+        entries: [
+          {
+            startedDateTime: '2026-11-22T16:30:00.000Z',
+            request: { method: 'POST', url: 'https://auth.acme.example/', headers: [] },
+            response: {
+              status: 200,
+              headers: [],
+              content: { mimeType: 'application/json', text: JSON.stringify(creds) },
+            },
+          },
+        ],
+      },
+    };
+    const capture = await scanWithPolicy(await write('auth.har', JSON.stringify(har)));
+    assert.deepEqual(capture.map(where).sort(), [
+      `1 log.entries.0.response.content.text.acme_badge assistant acme.token ${BADGE}`,
+      `1 log.entries.0.response.content.text.acme_token assistant acme.token ${TOKEN}`,
+    ]);
+  });
+
+  it('asks for the name where a custom keyword is in it, and only for the scan that has the rule', () => {
+    assert.equal(keyContextFor(['acme_badge']).wants('acme_badge'), true);
+    assert.equal(keyContextFor(['acme_badge']).wants('ACME_BADGE'), true);
+    assert.equal(keyContextFor(['acme_badge']).wants('content'), false);
+    assert.equal(keyContextFor().wants('acme_badge'), false);
   });
 });
 

@@ -3,6 +3,7 @@
  * each engine call, small enough to keep memory bounded; warnings and counts travel with them.
  */
 import type { Assistant, InputFormat, LocatedInput, ScanWarning } from '../types.js';
+import { withKey, type KeyContext } from './key-context.js';
 import type { ValueLines } from './value-lines.js';
 import type { Leaf } from './walk.js';
 
@@ -30,7 +31,11 @@ const BATCH_TEXT = 128 * 1024;
 export class Batcher {
   batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
   private text = 0;
-  constructor(readonly file: string) {}
+  /** @param keys which member names a value is scanned beside (Leaf.key) */
+  constructor(
+    readonly file: string,
+    private readonly keys: KeyContext,
+  ) {}
   add(
     leaf: Leaf,
     line: number,
@@ -38,12 +43,14 @@ export class Batcher {
     timestamp: string | undefined,
     lines?: ValueLines,
   ): void {
-    const input: LocatedInput = { path: leaf.path, role: leaf.role, text: leaf.text, line, assistant };
+    const text =
+      leaf.key !== undefined && this.keys.wants(leaf.key) ? withKey(leaf.key, leaf.text) : leaf.text;
+    const input: LocatedInput = { path: leaf.path, role: leaf.role, text, line, assistant };
     if (lines !== undefined) input.lines = lines;
     if (leaf.header !== undefined) input.header = leaf.header;
     if (timestamp !== undefined) input.timestamp = timestamp;
     this.batch.inputs.push(input);
-    this.text += leaf.text.length;
+    this.text += text.length;
   }
   warn(message: string, line?: number): void {
     this.batch.warnings.push(

@@ -12,6 +12,7 @@ import { codexLeaves } from './codex.js';
 import { geminiLeaves, geminiMessageLeaves, qwenLeaves } from './gemini.js';
 import { harEntryLeaves } from './har.js';
 import { jsonErrorText } from './json-error.js';
+import type { KeyContext } from './key-context.js';
 import { KeyBlockJoiner } from './key-blocks.js';
 import { streamArrayElements } from './json-elements.js';
 import { splitLines } from './lines.js';
@@ -36,6 +37,15 @@ export const DEFAULT_LIMITS: ReadLimits = {
   maxLineBytes: 16 * 1024 * 1024,
   maxDocumentBytes: 32 * 1024 * 1024,
 };
+
+/** What every reader of one file needs beside its bytes. */
+interface ReadContext {
+  /** The file's name in warnings. */
+  file: string;
+  limits: ReadLimits;
+  /** Which member names a value is scanned beside (the scan's rules). */
+  keys: KeyContext;
+}
 
 export type OpenedFile =
   { ok: true; format: InputFormat; batches: AsyncGenerator<ReadBatch> } | { ok: false; reason: string };
@@ -73,11 +83,10 @@ const ASSISTANTS: Record<InputFormat, Assistant> = {
 async function* readLines(
   chunks: AsyncIterable<Buffer>,
   format: InputFormat,
-  file: string,
-  limits: ReadLimits,
+  { file, limits, keys }: ReadContext,
   classifyFirst?: string,
 ): AsyncGenerator<ReadBatch> {
-  const out = new Batcher(file);
+  const out = new Batcher(file, keys);
   let assistant = ASSISTANTS[format];
   let handler = LINE_HANDLERS[format];
   let unclassified = classifyFirst !== undefined;
@@ -154,10 +163,9 @@ async function* readElements(
   chunks: AsyncIterable<Buffer>,
   format: InputFormat,
   target: string[],
-  file: string,
-  limits: ReadLimits,
+  { file, limits, keys }: ReadContext,
 ): AsyncGenerator<ReadBatch> {
-  const out = new Batcher(file);
+  const out = new Batcher(file, keys);
   let sessionStart: string | undefined;
   const prefix: JsonPath = target;
   let sawElement = false;
@@ -220,11 +228,8 @@ async function* readElements(
   yield out.take();
 }
 
-async function* readDocument(
-  chunks: AsyncIterable<Buffer>,
-  file: string,
-  limits: ReadLimits,
-): AsyncGenerator<ReadBatch> {
+async function* readDocument(chunks: AsyncIterable<Buffer>, context: ReadContext): AsyncGenerator<ReadBatch> {
+  const { file, limits, keys } = context;
   const parts: Buffer[] = [];
   let size = 0;
   let overCap = false;
@@ -237,14 +242,14 @@ async function* readDocument(
     // A chunk's buffer is refilled once the next one is read: keep a copy.
     parts.push(Buffer.from(chunk));
   }
-  const out = new Batcher(file);
+  const out = new Batcher(file, keys);
   if (overCap) {
     out.warn(
       `JSON document over the ${limits.maxDocumentBytes}-byte cap; its first ${limits.maxDocumentBytes} bytes were scanned as text`,
     );
     out.batch.linesSkipped += 1;
     yield out.take();
-    yield* readLines(toIterable(parts), 'text', file, limits);
+    yield* readLines(toIterable(parts), 'text', context);
     return;
   }
   const text = Buffer.concat(parts, size).toString('utf8');
@@ -255,7 +260,7 @@ async function* readDocument(
     out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, 1);
     out.batch.linesSkipped += 1;
     yield out.take();
-    yield* readLines(toIterable(parts), 'text', file, limits);
+    yield* readLines(toIterable(parts), 'text', context);
     return;
   }
   out.batch.records = 1;
@@ -268,12 +273,18 @@ async function* toIterable(parts: Buffer[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield part;
 }
 
+/**
+ * @param keys which member names a value is scanned beside: keyContextFor the engine's rules
+ * @param onRawBytes called with each chunk's size as read from disk (see openSource)
+ */
 export async function openFile(
   file: string,
   displayName: string,
   limits: ReadLimits,
+  keys: KeyContext,
   onRawBytes?: (n: number) => void,
 ): Promise<OpenedFile> {
+  const context: ReadContext = { file: displayName, limits, keys };
   const source = await openSource(file, onRawBytes);
   const utf16 = utf16Of(source.head);
   let head = utf16 ? utf16HeadAsUtf8(source.head, utf16) : source.head;
@@ -291,38 +302,41 @@ export async function openFile(
     case 'binary':
       return fail('binary file');
     case 'empty':
-      return { ok: true, format: 'text', batches: readLines(chunks, 'text', displayName, limits) };
+      return { ok: true, format: 'text', batches: readLines(chunks, 'text', context) };
     case 'har':
       return {
         ok: true,
         format: 'har',
-        batches: readElements(chunks, 'har', ['log', 'entries'], displayName, limits),
+        batches: readElements(chunks, 'har', ['log', 'entries'], context),
       };
     case 'session-document':
       return {
         ok: true,
         format: sniffed.format,
-        batches: readElements(chunks, sniffed.format, sniffed.target, displayName, limits),
+        batches: readElements(chunks, sniffed.format, sniffed.target, context),
       };
     case 'json':
-      return { ok: true, format: 'json', batches: readDocument(chunks, displayName, limits) };
+      return { ok: true, format: 'json', batches: readDocument(chunks, context) };
     case 'json-array':
       return {
         ok: true,
         format: 'json',
-        batches: readElements(chunks, 'json', [], displayName, limits),
+        batches: readElements(chunks, 'json', [], context),
       };
     case 'lines': {
       // A first line longer than the head may be a whole document on one line: allowed as long
       // as a document, and the first record says whose file it is.
       const long = sniffed.longFirstLine === true;
-      const lineLimits = long
-        ? { ...limits, maxLineBytes: Math.max(limits.maxLineBytes, limits.maxDocumentBytes) }
-        : limits;
+      const lineContext = long
+        ? {
+            ...context,
+            limits: { ...limits, maxLineBytes: Math.max(limits.maxLineBytes, limits.maxDocumentBytes) },
+          }
+        : context;
       return {
         ok: true,
         format: sniffed.format,
-        batches: readLines(chunks, sniffed.format, displayName, lineLimits, long ? file : undefined),
+        batches: readLines(chunks, sniffed.format, lineContext, long ? file : undefined),
       };
     }
   }

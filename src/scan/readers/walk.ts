@@ -5,12 +5,12 @@
  * the same roles the gateway's dialects would give. Strings that are themselves JSON (tool-call
  * arguments, HAR bodies) are parsed and walked, the path going on inside them: a finding names
  * the member it is in, and a value is scanned as parsed (`C:\\Users\\x` in the JSON text is the
- * path `C:\Users\x`). A value whose member name a rule may need beside it (`"db_password": "…"`)
- * is scanned with that name (key-context.ts), as the gateway scanning the JSON text would.
+ * path `C:\Users\x`). A string member's leaf carries its name (`key`): where a rule may need the
+ * name beside the value (`"db_password": "…"`), the batcher scans it with that name
+ * (key-context.ts, which knows the scan's rules), as the gateway scanning the JSON text would.
  */
 import type { JsonPath, Role } from '../../dialects/types.js';
 import { isPlainName } from '../../dialects/walk.js';
-import { wantsKeyContext, withKey } from './key-context.js';
 
 export interface Leaf {
   path: JsonPath;
@@ -18,6 +18,11 @@ export interface Leaf {
   text: string;
   /** For role 'header': the lower-cased header name. */
   header?: string;
+  /**
+   * The plain member name the string `text` is the value of (isPlainName): scanned beside it
+   * when a rule keyword is in it (KeyContext.wants).
+   */
+  key?: string;
 }
 
 export type LeafSink = (leaf: Leaf) => void;
@@ -118,10 +123,7 @@ export function parseEmbeddedJson(text: string): unknown {
   }
 }
 
-/**
- * @param key the plain member name `value` is under, when a rule may need it beside a string
- *   value (wantsKeyContext): the string is then scanned as `"<key>": "<value>"`.
- */
+/** @param key the plain member name `value` is under, when it is a string (Leaf.key). */
 export function walkLeaves(
   value: unknown,
   path: JsonPath,
@@ -136,7 +138,7 @@ export function walkLeaves(
     // nothing in it is skipped unseen (a structure too deep even to serialize is not).
     const text = typeof value === 'string' ? value : jsonTextOf(value);
     if (text !== undefined && text.length >= MIN_TEXT)
-      sink({ path, role, text: key !== undefined && text === value ? withKey(key, text) : text });
+      sink(key !== undefined && text === value ? { path, role, text, key } : { path, role, text });
     return;
   }
   if (typeof value === 'string') {
@@ -145,7 +147,7 @@ export function walkLeaves(
     if (nested !== undefined && typeof nested === 'object' && nested !== null) {
       walkLeaves(nested, path, role, sink, infer, depth + 1);
     } else {
-      sink({ path, role, text: key === undefined ? value : withKey(key, value) });
+      sink(key === undefined ? { path, role, text: value } : { path, role, text: value, key });
     }
     return;
   }
@@ -169,11 +171,8 @@ export function walkLeaves(
     if (SKIP_KEYS.has(key)) continue;
     const child = infer ? (KEY_ROLES[key] ?? here) : here;
     const member = obj[key];
-    // A string under a name that a rule may need beside it is scanned with its name.
-    const named =
-      plain && typeof member === 'string' && member.length >= MIN_TEXT && wantsKeyContext(key)
-        ? key
-        : undefined;
+    // A string under a plain name: a rule may need the name beside it (Leaf.key).
+    const named = plain && typeof member === 'string' ? key : undefined;
     walkLeaves(member, [...path, key], child, sink, infer, depth + 1, named);
   }
 }
