@@ -32,6 +32,32 @@ export interface ChainSummary {
   /** Hash of the last event: write it down to detect later truncation or rewriting. */
   head: string;
   ok: boolean;
+  /**
+   * Set when retention cut this chain: its events up to `seq` were deleted at `at` (ISO 8601),
+   * and the chain is checked from the hash of that last deleted event (its anchor).
+   */
+  pruned?: ChainCut;
+}
+
+/** Where retention cut a chain, from its anchor. */
+export interface ChainCut {
+  /** The last deleted event's seq: the chain goes on at seq + 1. */
+  seq: number;
+  /** When the cut was made (ISO 8601). */
+  at: string;
+}
+
+/**
+ * What retention left, for a log it has pruned: without it, a log that starts at seq 5,001 and
+ * last month reads like one that lost its beginning.
+ */
+export interface RetentionSummary {
+  /** The latest cut of any chain (ISO 8601). */
+  lastPrunedAt: string;
+  /** The oldest event kept (by request time), absent when retention left no event at all. */
+  oldestKept?: { id: string; instance: string; seq: number; time: string };
+  /** Chains retention deleted every event of: only their anchor is left. */
+  emptied: ({ instance: string } & ChainCut)[];
 }
 
 export interface VerifyReport {
@@ -40,6 +66,8 @@ export interface VerifyReport {
   instances: ChainSummary[];
   /** At most one per instance: the first bad row of its chain. */
   problems: ChainProblem[];
+  /** Present when retention has pruned the log (there are anchors). */
+  retention?: RetentionSummary;
 }
 
 interface LinkedFields {
@@ -77,6 +105,10 @@ function linkedFields(doc: string): LinkedFields {
   return { id: id[0], instance: instance[0], prev_hash: prev[0], seq, time: time[0] };
 }
 
+function chainCut(anchor: ChainAnchor): ChainCut {
+  return { seq: anchor.seq, at: new Date(anchor.prunedAt).toISOString() };
+}
+
 /** How a bad row is named; built only for the one that is reported. */
 function where(row: ChainRow): string {
   return `row ${row.row} (id ${row.id}, instance ${row.instance}, seq ${row.seq})`;
@@ -93,6 +125,8 @@ export class ChainVerifier {
   private readonly anchors = new Map<string, ChainAnchor>();
   private current: ChainState | undefined;
   private readonly report: VerifyReport = { ok: true, events: 0, instances: [], problems: [] };
+  /** The row with the oldest request time so far (a compare per row; no copy until finish). */
+  private oldest: ChainRow | undefined;
 
   constructor(anchors: readonly ChainAnchor[] = []) {
     for (const anchor of anchors) this.anchors.set(anchor.instance, anchor);
@@ -111,6 +145,7 @@ export class ChainVerifier {
           lastSeq: row.seq,
           head: '',
           ok: true,
+          ...(anchor ? { pruned: chainCut(anchor) } : {}),
         },
         expectedSeq: anchor ? anchor.seq + 1 : 1,
         prevHash: anchor ? anchor.hash : GENESIS_HASH,
@@ -119,6 +154,7 @@ export class ChainVerifier {
       this.current = state;
       this.report.instances.push(state.summary);
     }
+    if (this.oldest === undefined || row.ts < this.oldest.ts) this.oldest = row;
     state.summary.events++;
     state.summary.lastSeq = row.seq;
     state.summary.head = row.hash;
@@ -142,6 +178,29 @@ export class ChainVerifier {
   }
 
   finish(): VerifyReport {
+    if (this.anchors.size > 0) {
+      const seen = new Set(this.report.instances.map((c) => c.instance));
+      const oldest = this.oldest;
+      this.report.retention = {
+        lastPrunedAt: new Date(
+          [...this.anchors.values()].reduce((latest, a) => Math.max(latest, a.prunedAt), 0),
+        ).toISOString(),
+        ...(oldest
+          ? {
+              oldestKept: {
+                id: oldest.id,
+                instance: oldest.instance,
+                seq: oldest.seq,
+                time: new Date(oldest.ts).toISOString(),
+              },
+            }
+          : {}),
+        emptied: [...this.anchors.values()]
+          .filter((a) => !seen.has(a.instance))
+          .sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0))
+          .map((a) => ({ instance: a.instance, ...chainCut(a) })),
+      };
+    }
     return this.report;
   }
 

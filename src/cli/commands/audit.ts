@@ -17,6 +17,7 @@ import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
 import { storeFileAt } from '../../audit/store-files.js';
 import type { AuditEvent } from '../../audit/types.js';
+import type { RetentionSummary } from '../../audit/verify.js';
 import { terminalSafe } from '../../scan/report/terminal-safe.js';
 import { readConfigText } from '../../config/config-error.js';
 
@@ -245,18 +246,34 @@ export async function runAuditVerify(opts: VerifyCliOptions, io: AuditIo = proce
       io.stdout.write(
         `audit log OK: ${report.events} events in ${report.instances.length} chains verified in ${seconds.toFixed(2)} s (${store.location})\n`,
       );
+      if (report.retention) io.stdout.write(`${retentionLine(report.retention)}\n`);
     } else {
       const [first] = report.problems;
       io.stdout.write(`audit log TAMPERED: first bad row is ${first?.message ?? 'unknown'}\n`);
       for (const p of report.problems.slice(1)) io.stdout.write(`  also: ${p.message}\n`);
     }
     for (const c of report.instances) {
+      const cut = c.pruned ? `; pruned through seq ${c.pruned.seq} at ${c.pruned.at}` : '';
       io.stdout.write(
-        `  ${c.ok ? 'ok ' : 'BAD'} ${c.instance}: ${c.events} events, seq ${c.firstSeq}..${c.lastSeq}, head ${c.head}\n`,
+        `  ${c.ok ? 'ok ' : 'BAD'} ${c.instance}: ${c.events} events, seq ${c.firstSeq}..${c.lastSeq}, head ${c.head}${cut}\n`,
       );
+    }
+    for (const c of report.retention?.emptied ?? []) {
+      io.stdout.write(`  ok  ${c.instance}: 0 events, all pruned through seq ${c.seq} at ${c.at}\n`);
     }
     return report.ok ? 0 : 1;
   });
+}
+
+/**
+ * What retention left, under the OK line: a log that starts late is the cut `retain:` made, not
+ * rows lost (the anchors say so, and verify checked the chains from them).
+ */
+function retentionLine(r: RetentionSummary): string {
+  const kept = r.oldestKept
+    ? `the oldest event kept is from ${r.oldestKept.time} (id ${r.oldestKept.id}); older ones were pruned`
+    : 'every event was pruned';
+  return `retention: ${kept}, the last cut at ${r.lastPrunedAt}`;
 }
 
 export async function runAuditTail(opts: TailCliOptions, io: AuditIo = processIo): Promise<number> {
