@@ -8,7 +8,7 @@ import type { JsonPath } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { runKey, sameRun } from './chain.js';
 import { clientFamily } from './client.js';
-import { maskSecretSegments } from './secret-names.js';
+import { maskPathSegments, maskQueryValues } from './secret-names.js';
 import type {
   AuditChain,
   AuditDecision,
@@ -67,18 +67,19 @@ function cap(value: string | undefined, max: number): string | undefined {
 }
 
 /**
- * Keeps the path, with segments that hold a secret masked (`/v1/files/[…]`), and the
- * known-harmless query parameters: `?key=AIza...` never reaches the log.
+ * Keeps the path, with segments that hold a secret or personal data masked (`/v1/files/[…]`),
+ * and the known-harmless query parameters, their values masked the same way: `?key=AIza...`
+ * never reaches the log.
  */
 export function sanitizePath(path: string): string {
   const q = path.indexOf('?');
-  if (q < 0) return maskSecretSegments(path);
+  if (q < 0) return maskPathSegments(path);
   const kept = new URLSearchParams();
   for (const [name, value] of new URLSearchParams(path.slice(q + 1))) {
     if (SAFE_QUERY_PARAMS.has(name.toLowerCase())) kept.append(name, value);
   }
-  const query = kept.toString();
-  const clean = maskSecretSegments(path.slice(0, q));
+  const query = maskQueryValues(kept);
+  const clean = maskPathSegments(path.slice(0, q));
   return query ? `${clean}?${query}` : clean;
 }
 
@@ -218,7 +219,7 @@ export function buildEventFields(
   // The client names the model (Gemini in the URL path): a secret put there is masked like
   // one in the path (the segments of a name such as `models/x` each on their own).
   const model = cap(input.model, MAX.model);
-  if (model !== undefined) e.model = maskSecretSegments(model);
+  if (model !== undefined) e.model = maskPathSegments(model);
   if (input.path !== undefined) e.path = cap(sanitizePath(input.path), MAX.path);
   if (at) e.prev_hash = at.prevHash;
   if (input.provider !== undefined) e.provider = input.provider;
