@@ -72,7 +72,8 @@ function advice(serverSays: string, c: DeniedContext): string {
       `the schema's owner (it creates them), or GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${role};`
     );
   }
-  if (c.task === 'read') return `the role ${role} needs SELECT on the audit tables: ${readerGrants(c.role, c.schema)}`;
+  if (c.task === 'read')
+    return `the role ${role} needs SELECT on the audit tables: ${readerGrants(c.role, c.schema)}`;
   return (
     `the role ${role} needs SELECT, INSERT, UPDATE and DELETE on the audit tables and USAGE on their ` +
     `sequences; as their owner run: ${writerGrants(c.role, c.schema)}`

@@ -165,7 +165,9 @@ export class PostgresAuditStore implements AuditStore {
       );
     }
     this.schema = schema;
-    this.roleInUrl = url.username ? decodeURIComponent(url.username) : (url.searchParams.get('user') ?? undefined);
+    this.roleInUrl = url.username
+      ? decodeURIComponent(url.username)
+      : (url.searchParams.get('user') ?? undefined);
     this.readOnly = options.readOnly ?? false;
     // Connected without the parameter (pg would send it to the server), shown with it: the
     // schema is part of where the log is.

@@ -54,7 +54,10 @@ describe('PostgreSQL audit store: a role without the privileges it needs', () =>
   it('at start, a role that may not create the schema is told how to get it created', async () => {
     const config = auditConfigSchema.parse(roleUrl());
     await assert.rejects(openAudit(config, tmp.dir), (err: unknown) => {
-      const e = assertNamesStore(err, /^cannot create or upgrade the audit tables of the PostgreSQL audit store at /);
+      const e = assertNamesStore(
+        err,
+        /^cannot create or upgrade the audit tables of the PostgreSQL audit store at /,
+      );
       assert.match(e.message, /permission denied for database test/);
       assert.ok(e.message.includes(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}";`), e.message);
       assert.ok(e.message.includes(`GRANT CREATE ON DATABASE "test" TO "${role}";`), e.message);
@@ -106,9 +109,13 @@ describe('PostgreSQL audit store: a role without the privileges it needs', () =>
   it("the gateway's recorder reports the refused write with the store named", async () => {
     await admin.query(`REVOKE INSERT ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
     const errors: unknown[] = [];
-    const audit = await openAudit(auditConfigSchema.parse({ store: roleUrl(), durability: 'memory' }), tmp.dir, {
-      onError: (e) => errors.push(e),
-    });
+    const audit = await openAudit(
+      auditConfigSchema.parse({ store: roleUrl(), durability: 'memory' }),
+      tmp.dir,
+      {
+        onError: (e) => errors.push(e),
+      },
+    );
     try {
       audit.recorder.record(sampleInput(1, Date.now()));
       await audit.recorder.flush();

@@ -24,7 +24,9 @@ function socketDir(): string {
   const port = new URL(PG_URL).port || '5432';
   const dir = candidates.find((d) => d !== undefined && existsSync(join(d, `.s.PGSQL.${port}`)));
   if (dir === undefined)
-    throw new Error(`no PostgreSQL socket .s.PGSQL.${port} found: set AIRLOCK_TEST_PG_SOCKET to its directory`);
+    throw new Error(
+      `no PostgreSQL socket .s.PGSQL.${port} found: set AIRLOCK_TEST_PG_SOCKET to its directory`,
+    );
   return dir;
 }
 
@@ -85,7 +87,10 @@ describe('PostgreSQL audit store URLs: unix sockets and the forms pg reads', () 
       await assert.rejects(store.init(), (err: unknown) => {
         assert.ok(err instanceof AuditStoreError);
         assert.equal(err.problem, 'unreachable');
-        assert.match(err.message, /^cannot use the PostgreSQL audit store at postgres:\/\/postgres@\/test\?host=/);
+        assert.match(
+          err.message,
+          /^cannot use the PostgreSQL audit store at postgres:\/\/postgres@\/test\?host=/,
+        );
         assert.ok(!err.message.includes(SECRET), err.message);
         return true;
       });

@@ -91,7 +91,9 @@ for (const kind of KINDS) {
         report.retention?.emptied.map((c) => [c.instance, c.seq]),
         [['inst-c', 3]],
       );
-      const cuts = [a?.pruned?.at, b?.pruned?.at, report.retention?.emptied[0]?.at].map((t) => Date.parse(t ?? ''));
+      const cuts = [a?.pruned?.at, b?.pruned?.at, report.retention?.emptied[0]?.at].map((t) =>
+        Date.parse(t ?? ''),
+      );
       assert.equal(report.retention?.lastPrunedAt, new Date(Math.max(...cuts)).toISOString());
 
       const text = captureIo();
@@ -103,7 +105,10 @@ for (const kind of KINDS) {
         `retention: the oldest event kept is from ${oldest.time} (id ${oldest.id}); older ones were pruned, ` +
           `the last cut at ${report.retention?.lastPrunedAt}`,
       );
-      assert.match(lines[2] ?? '', /^ {2}ok {2}inst-a: 20 events, seq 11\.\.30, head \w+; pruned through seq 10 at \S+Z$/);
+      assert.match(
+        lines[2] ?? '',
+        /^ {2}ok {2}inst-a: 20 events, seq 11\.\.30, head \w+; pruned through seq 10 at \S+Z$/,
+      );
       assert.match(lines[4] ?? '', /^ {2}ok {2}inst-c: 0 events, all pruned through seq 3 at \S+Z$/);
     });
   });
