@@ -5,7 +5,9 @@
  *
  *   audit:
  *     store: sqlite                 # sqlite (default: <dataDir>/audit.db), sqlite:<path>, postgres://...
- *     retain: 90d                   # delete older events (hourly); `forever` keeps everything
+ *     retain: 90d                   # delete older events (hourly); `forever` keeps everything.
+ *                                   # A run prunes every chain in the store: gateways sharing a
+ *                                   # log keep it as long as the shortest retain among them
  *     on_spool_full: block          # block: refuse requests (AIRLOCK_AUDIT_UNAVAILABLE); allow: drop events
  *     spool_max: 256MiB
  *     durability: spool             # spool: written ahead before the response ends; memory: faster, a crash loses the queue
