@@ -196,6 +196,17 @@ describe('readers on transcripts written by the real CLIs', () => {
       assert.ok(report.findings.some((f) => f.ruleId === 'test.github-token' && f.role === 'tool_result'));
     });
   }
+
+  it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
+    // The UI's copy of each turn item: a command's output as it was shown (what the model got
+    // may be cut short), and the answer; found first there, then again in the response items.
+    const found = await findingsOf([path.join(REAL, 'codex.jsonl')]);
+    const aws = found.filter((f) => f.value === 'AKIAZ7QWERTYUIOPLKJH');
+    assert.deepEqual(
+      aws.map((f) => `${f.path.join('.')} ${f.role} ${f.occurrences}`),
+      ['payload.item.aggregated_output tool_result 2', 'payload.item.content.0.text assistant 2'],
+    );
+  });
 });
 
 describe('readers on streamed answers in HAR captures', () => {

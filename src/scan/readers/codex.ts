@@ -4,8 +4,9 @@
  * the system prompt; `response_item` payloads are OpenAI Responses items (message with
  * input_text/output_text parts, function_call with JSON `arguments`, function_call_output,
  * custom/local shell calls, reasoning summaries); `event_msg` mirrors what the UI showed
- * (user_message, agent_message, agent_reasoning, command output); `turn_context` is local
- * settings and is not scanned.
+ * (user_message, agent_message, agent_reasoning, command output; from Codex 0.16x one
+ * `item_completed` event per turn item: UserMessage, AgentMessage, CommandExecution, ...);
+ * `turn_context`, `world_state` and `token_usage_record` are local state and are not scanned.
  */
 import type { Role } from '../../dialects/types.js';
 import { walkLeaves, type LeafSink } from './walk.js';
@@ -41,6 +42,39 @@ const EVENT_TEXT_KEYS = [
   'result',
 ];
 
+/**
+ * `item_completed` events: the turn item they carry (`payload.item`), by its type, and the
+ * members of it that hold text the model saw or wrote (a command's output as the UI showed it,
+ * which the model may have been given cut short).
+ */
+const ITEM_ROLES: Record<string, Role> = {
+  UserMessage: 'user',
+  AgentMessage: 'assistant',
+  Plan: 'assistant',
+  Reasoning: 'assistant',
+  CommandExecution: 'tool_result',
+  McpToolCall: 'tool_result',
+};
+
+const ITEM_TEXT_KEYS = [
+  'content',
+  'text',
+  'summary_text',
+  'raw_content',
+  'aggregated_output',
+  'formatted_output',
+  'stdout',
+  'stderr',
+  'result',
+];
+
+function itemLeaves(item: unknown, sink: LeafSink): void {
+  if (!isObject(item) || typeof item.type !== 'string') return;
+  const role = ITEM_ROLES[item.type];
+  if (!role) return;
+  for (const key of ITEM_TEXT_KEYS) walkLeaves(item[key], ['payload', 'item', key], role, sink, false);
+}
+
 function messageRole(role: unknown): Role {
   if (role === 'assistant') return 'assistant';
   if (role === 'developer' || role === 'system') return 'system';
@@ -62,6 +96,10 @@ export function codexLeaves(rec: Rec, sink: LeafSink): void {
       walkLeaves(payload.message, [...base, 'message'], 'assistant', sink, false);
       return;
     case 'event_msg': {
+      if (payload.type === 'item_completed') {
+        itemLeaves(payload.item, sink);
+        return;
+      }
       const role = typeof payload.type === 'string' ? EVENT_ROLES[payload.type] : undefined;
       if (!role) return;
       for (const key of EVENT_TEXT_KEYS) walkLeaves(payload[key], [...base, key], role, sink, false);
