@@ -5,7 +5,7 @@
  * found at the right line, JSON path and role, and nowhere it was not sent.
  */
 import assert from 'node:assert/strict';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { harEntryLeaves } from '../../src/scan/readers/har.js';
@@ -196,6 +196,29 @@ describe('readers on transcripts written by the real CLIs', () => {
       assert.ok(report.findings.some((f) => f.ruleId === 'test.github-token' && f.role === 'tool_result'));
     });
   }
+
+  it('claude-code: told by its first record, a queue-operation, when a pasted prompt makes it longer than the head', async () => {
+    // Claude Code 2.x opens a session with the queued prompt; 1.2 MB of it leave no whole line in
+    // the first megabyte read, so the first record alone says whose file it is.
+    const lines = (await readFile(path.join(REAL, 'claude-code.jsonl'), 'utf8')).split('\n');
+    const first = JSON.parse(lines[0]!) as { type: string; content: string };
+    assert.equal(first.type, 'queue-operation');
+    first.content = `${'a pasted build log line with nothing secret in it\n'.repeat(25_000)}${first.content}`;
+    lines[0] = JSON.stringify(first);
+    const file = path.join(await tempDir(), 'pasted.jsonl');
+    await writeFile(file, lines.join('\n'));
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'claude-code');
+    // Only the conversation: not the UI's copy of the tool result (toolUseResult), nor ids.
+    assert.deepEqual(
+      report.findings.map((f) => `${f.line} ${f.path.join('.')} ${f.role} ${f.assistant}`),
+      [
+        '8 message.content.0.content tool_result claude-code',
+        '8 message.content.0.content tool_result claude-code',
+        '9 message.content.0.text assistant claude-code',
+      ],
+    );
+  });
 
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got

@@ -4,7 +4,9 @@
  * parentUuid, sessionId, cwd, gitBranch, version, timestamp}`; `content` is a string or
  * Anthropic Messages blocks (text, thinking, tool_use with `input`, tool_result with
  * `content`). Other records: `summary` (a model-written title), `system` (local notices),
- * `attachment` (context added to the next user turn), `file-history-snapshot` and the like. Only what was part of the conversation sent to the
+ * `attachment` (context added to the next user turn), `queue-operation` (the prompt queue: a
+ * session's first record, holding the prompt the user message repeats), `last-prompt`,
+ * `file-history-snapshot` and the like. Only what was part of the conversation sent to the
  * model is scanned: bookkeeping members (cwd, gitBranch, ids) and `toolUseResult` (the local
  * UI copy of a tool result) are not.
  */
@@ -18,6 +20,14 @@ const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null &
 export function isClaudeCodeRecord(rec: Rec): boolean {
   const message = rec.message;
   if (rec.type === 'summary' && typeof rec.summary === 'string' && 'leafUuid' in rec) return true;
+  // Claude Code 2.x opens every session with one: a pasted prompt may make it longer than the
+  // head the format is told from, and then this record alone says whose file it is.
+  if (
+    rec.type === 'queue-operation' &&
+    typeof rec.operation === 'string' &&
+    typeof rec.sessionId === 'string'
+  )
+    return true;
   if ((rec.type === 'user' || rec.type === 'assistant') && isObject(message)) {
     return 'content' in message && !('parts' in message) && ('uuid' in rec || 'sessionId' in rec);
   }
