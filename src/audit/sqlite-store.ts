@@ -4,8 +4,8 @@
  * in WAL mode it loses no committed transaction on a process crash, and the recorder's spool
  * covers what is not yet committed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BoundedMemo } from '../bounded-memo.js';
 import { AuditStoreError, errorText } from './errors.js';
@@ -117,7 +117,13 @@ export class SqliteAuditStore implements AuditStore {
   private readonly runner: SqlRunner = {
     param: () => '?',
     intParam: () => '?',
-    all: async (sql, params) => this.statement(sql).all(...params) as SqlRow[],
+    all: async (sql, params) => {
+      try {
+        return this.statement(sql).all(...params) as SqlRow[];
+      } catch (err) {
+        throw corruptError(err, this.location) ?? err;
+      }
+    },
   };
 
   constructor(options: SqliteStoreOptions) {
@@ -160,13 +166,13 @@ export class SqliteAuditStore implements AuditStore {
     } catch (err) {
       db?.close();
       if (err instanceof AuditStoreError) throw err;
-      const code = (err as { code?: unknown }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      const corrupt = corruptError(err, path);
+      if (corrupt) throw corrupt;
+      if (path !== ':memory:' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
         throw new AuditStoreError(
-          'corrupt',
+          'failed',
           path,
-          `the SQLite audit database at ${path} is corrupt or not a database (${errorText(err)}); ` +
-            'move it aside to start a new log, and keep it for investigation',
+          `the SQLite audit store ${path} is a directory, not a file: name a file (sqlite:${join(path, 'audit.db')})`,
           { cause: err },
         );
       }
@@ -198,6 +204,14 @@ export class SqliteAuditStore implements AuditStore {
 
   /** What append does, from rows made elsewhere (the writer thread gets them from the gateway's). */
   appendRows(batch: RowBatch): void {
+    try {
+      this.insertRows(batch);
+    } catch (err) {
+      throw corruptError(err, this.location) ?? err;
+    }
+  }
+
+  private insertRows(batch: RowBatch): void {
     const count = batch.docEnds.length;
     if (count === 0) return;
     const db = this.open();
@@ -281,9 +295,18 @@ export class SqliteAuditStore implements AuditStore {
       .prepare('SELECT row_id, id, instance, seq, ts, hash, doc FROM audit_events ORDER BY instance, seq')
       .raw(true);
     let batch: ChainRow[] = [];
-    for (const r of stmt.iterate() as IterableIterator<
-      [number, string, string, number, number, string, string]
-    >) {
+    const rows = stmt.iterate() as IterableIterator<[number, string, string, number, number, string, string]>;
+    for (;;) {
+      let next: IteratorResult<[number, string, string, number, number, string, string]>;
+      try {
+        next = rows.next();
+      } catch (err) {
+        // A damaged page met halfway through a verify: the file is damaged, which is not a
+        // finding about the chain (no row can be named), so it is the store error it is.
+        throw corruptError(err, this.location) ?? err;
+      }
+      if (next.done) break;
+      const r = next.value;
       batch.push({ row: r[0], id: r[1], instance: r[2], seq: r[3], ts: r[4], hash: r[5], doc: r[6] });
       if (batch.length === batchSize) {
         yield batch;
@@ -327,6 +350,14 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async prune(before: Date): Promise<number> {
+    try {
+      return this.pruneRows(before);
+    } catch (err) {
+      throw corruptError(err, this.location) ?? err;
+    }
+  }
+
+  private pruneRows(before: Date): number {
     const db = this.open();
     return db.transaction(() => {
       let deleted = 0;
@@ -371,6 +402,23 @@ export class SqliteAuditStore implements AuditStore {
     this.db?.close();
     this.db = undefined;
   }
+}
+
+/**
+ * SQLite's word that the file is damaged (a page garbled, the file cut short or not a database),
+ * at open or at any later read or write (open reads only the first pages), as the store error
+ * that names the file and what to do; undefined for any other error.
+ */
+function corruptError(err: unknown, path: string): AuditStoreError | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(?:CORRUPT|NOTADB)/.test(code)) return undefined;
+  return new AuditStoreError(
+    'corrupt',
+    path,
+    `the SQLite audit database at ${path} is corrupt or not a database (${errorText(err)}); ` +
+      'move it aside to start a new log, and keep it for investigation',
+    { cause: err },
+  );
 }
 
 /**
