@@ -239,7 +239,6 @@ async function scanOpening(
         if (opts.accepted?.has(fp)) {
           if (acceptedSeen.has(dedupeKey)) continue;
           acceptedSeen.add(dedupeKey);
-          result.summary.findings += 1;
           result.baselined = (result.baselined ?? 0) + 1;
           entries?.push(entryOf(f.ruleId, fp, value, f.category));
           continue;

@@ -96,6 +96,8 @@ describe('the baseline applies before the cap', () => {
       );
       assert.equal(report.totals.baselined, 5);
       assert.equal(report.totals.findings, 1);
+      // The file's own count leaves the accepted ones out too.
+      assert.equal(report.files[0]?.findings, 1);
       assert.equal(report.truncated, false, 'accepted findings do not use up the cap');
     });
   }
