@@ -358,7 +358,8 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
     warnings,
     files: results.map((r) => r.result.summary),
     totals: {
-      files: results.length,
+      // Those set aside before reading (FIFOs, symlink loops) too, as `filesSkipped` counts them.
+      files: results.length + found.skipped,
       filesSkipped,
       linesSkipped,
       bytes,

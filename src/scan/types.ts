@@ -57,11 +57,17 @@ export interface FileSummary {
   format: InputFormat | 'skipped';
   bytes: number;
   records: number;
+  /** As in the totals: listed or over the per-file limit, not those the baseline accepted. */
   findings: number;
 }
 
 export interface ScanTotals {
+  /** Every file found, those skipped included (`filesSkipped` of them). */
   files: number;
+  /**
+   * Files found and not read: unreadable or binary, not regular files (FIFOs, sockets,
+   * devices), symlink loops, and folders that could not be listed (one each).
+   */
   filesSkipped: number;
   linesSkipped: number;
   bytes: number;

@@ -269,6 +269,8 @@ describe('paths that are not regular files', () => {
     );
     assert.deepEqual(named.files, []);
     assert.equal(named.totals.filesSkipped, 2);
+    // Skipped files are among the files counted, as an unreadable one is ("2 files (2 skipped)").
+    assert.equal(named.totals.files, 2);
     const walked = (await scanWithTestEngine([dir], { cwd: dir, reveal: true })).report!;
     assert.deepEqual(
       walked.warnings.map((w) => `${w.file}: ${w.message}`),
@@ -285,6 +287,7 @@ describe('paths that are not regular files', () => {
       [`real.jsonl ${AWS}`],
     );
     assert.equal(walked.totals.filesSkipped, 5);
+    assert.equal(walked.totals.files, 6);
     const found = await discoverFiles([dir, fifo, '/dev/null'], dir, {
       transcriptsOnly: false,
       explicit: true,
