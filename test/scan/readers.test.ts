@@ -220,6 +220,24 @@ describe('readers on transcripts written by the real CLIs', () => {
     );
   });
 
+  it('qwen-code: the history a /compress checkpoint keeps is read, the model summary in it too', async () => {
+    // The session above continued with `qwen -c -p /compress`: a system record `chat_compression`
+    // holds the history sent from then on, opening with the summary the model wrote.
+    const found = await findingsOf([path.join(REAL, 'qwen-code-compressed.jsonl')]);
+    assert.deepEqual(
+      found
+        .filter((f) => f.value === 'AKIAZ7QWERTYUIOPLKJH')
+        .map((f) => `${f.line} ${f.path.join('.')} ${f.role}`),
+      [
+        '6 message.parts.0.functionResponse.response.output tool_result',
+        '8 message.parts.0.text assistant',
+        '10 systemPayload.compressedHistory.0.parts.0.text user',
+      ],
+    );
+    // UI telemetry (line 9 repeats the summary as the answer it was) stays local.
+    assert.ok(found.every((f) => f.format === 'qwen-code' && !f.path.includes('uiEvent')));
+  });
+
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got
     // may be cut short), and the answer; found first there, then again in the response items.

@@ -11,7 +11,10 @@
  *
  * Qwen Code (`~/.qwen/projects/<project>/chats/<session>.jsonl`, older `~/.qwen/tmp/**`):
  * `{uuid, parentUuid, sessionId, timestamp, type: "user"|"assistant"|"tool_result"|"system",
- * cwd, version, gitBranch, message: {role, parts: Part[]}}`.
+ * cwd, version, gitBranch, message: {role, parts: Part[]}}`; `system` records carry a
+ * `subtype` and a `systemPayload`, local (UI telemetry, slash commands) except a
+ * `chat_compression` checkpoint, whose `compressedHistory` (Contents, `{role, parts}`) is the
+ * history sent from then on in place of the conversation, opening with the model's summary.
  *
  * Parts are Gemini API parts: `text` (with `thought: true` for reasoning), `functionCall
  * {name, args}`, `functionResponse {name, response}`, `inlineData` (binary, skipped).
@@ -120,10 +123,21 @@ export function geminiLeaves(rec: Rec, sink: LeafSink): void {
 }
 
 export function qwenLeaves(rec: Rec, sink: LeafSink): void {
+  if (rec.type === 'system') {
+    // Slash commands, UI telemetry, rewinds: local. A compression checkpoint is not.
+    const payload = rec.systemPayload;
+    if (rec.subtype === 'chat_compression' && isObject(payload) && Array.isArray(payload.compressedHistory)) {
+      payload.compressedHistory.forEach((content, i) => {
+        if (!isObject(content)) return;
+        const role: Role = content.role === 'model' ? 'assistant' : 'user';
+        partsLeaves(content.parts, ['systemPayload', 'compressedHistory', i, 'parts'], role, sink);
+      });
+    }
+    return;
+  }
   const message = rec.message;
   if (!isObject(message)) return;
   const role: Role =
     rec.type === 'assistant' ? 'assistant' : rec.type === 'tool_result' ? 'tool_result' : 'user';
-  if (rec.type === 'system') return; // slash commands, UI telemetry, rewinds: local
   partsLeaves(message.parts, ['message', 'parts'], role, sink);
 }

@@ -9,7 +9,7 @@ import type { Assistant, InputFormat } from '../types.js';
 import { auditLeaves } from './audit.js';
 import { claudeCodeLeaves } from './claude-code.js';
 import { codexLeaves } from './codex.js';
-import { geminiLeaves, geminiMessageLeaves, qwenLeaves } from './gemini.js';
+import { geminiLeaves, geminiMessageLeaves, isQwenRecord, qwenLeaves } from './gemini.js';
 import { harEntryLeaves } from './har.js';
 import { jsonErrorText } from './json-error.js';
 import type { KeyContext } from './key-context.js';
@@ -57,10 +57,8 @@ const LINE_HANDLERS: Partial<Record<InputFormat, RecordHandler>> = {
   'claude-code': claudeCodeLeaves,
   codex: codexLeaves,
   'gemini-cli': geminiLeaves,
-  'qwen-code': (rec, sink) =>
-    rec.message !== undefined && typeof rec.uuid === 'string'
-      ? qwenLeaves(rec, sink)
-      : geminiLeaves(rec, sink),
+  // Legacy Qwen files under ~/.qwen/tmp are Gemini-shaped.
+  'qwen-code': (rec, sink) => (isQwenRecord(rec) ? qwenLeaves(rec, sink) : geminiLeaves(rec, sink)),
   'airlock-audit': auditLeaves,
 };
 
