@@ -94,6 +94,7 @@ export function exchangeAuditInput(
     preparedFindings,
     error: ex.errorCode || undefined,
     forensicBody: ex.forensicBody,
+    uninspected: ex.uninspected,
   };
 }
 

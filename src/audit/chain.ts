@@ -77,6 +77,13 @@ function unsignedEvent(b: AuditEventBody, at: ChainPosition): Loose {
   e.seq = at.seq;
   if (b.status !== undefined) e.status = b.status;
   e.time = b.time;
+  if (b.uninspected !== undefined)
+    e.uninspected = b.uninspected.map((u) => {
+      const o: Loose = { bytes: u.bytes, field: u.field };
+      if (u.name !== undefined) o.name = u.name;
+      o.type = u.type;
+      return o;
+    });
   return e;
 }
 
@@ -273,7 +280,17 @@ export function eventDocParts(e: Omit<AuditEvent, 'hash'>): EventDocParts {
   if (e.provider !== undefined) out += `,"provider":${word(e.provider)}`;
   out += `,"seq":${e.seq}`;
   if (e.status !== undefined) out += `,"status":${e.status}`;
-  const tail = `${out},"time":${str(e.time)}}`;
+  out += `,"time":${str(e.time)}`;
+  if (e.uninspected !== undefined) {
+    out += ',"uninspected":[';
+    e.uninspected.forEach((u, i) => {
+      out += `${i === 0 ? '' : ','}{"bytes":${u.bytes},"field":${str(u.field)}`;
+      if (u.name !== undefined) out += `,"name":${str(u.name)}`;
+      out += `,"type":${str(u.type)}}`;
+    });
+    out += ']';
+  }
+  const tail = `${out}}`;
   return { head, findings, tail, length: head.length + findings.length + tail.length };
 }
 

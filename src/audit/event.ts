@@ -4,7 +4,8 @@
  * dropping query-string secrets from the path, masking secrets in its segments and in member
  * names of finding paths (secret-names.ts), and capping every free-text field.
  */
-import type { JsonPath } from '../dialects/types.js';
+import { maskValue } from '../detect/mask.js';
+import type { JsonPath, UninspectedPart } from '../dialects/types.js';
 import type { FindingDecision } from '../gateway/inspector.js';
 import { runKey, sameRun } from './chain.js';
 import { clientFamily } from './client.js';
@@ -18,6 +19,7 @@ import type {
   AuditForensic,
   AuditKind,
   AuditLatency,
+  AuditUninspected,
 } from './types.js';
 import { PREVIEW_MAX } from './types.js';
 import type { Provider } from '../errors.js';
@@ -54,6 +56,8 @@ export interface AuditEventInput {
   error?: string;
   /** The body as it left (already redacted); kept only when the recorder's forensic cap > 0. */
   forensicBody?: string;
+  /** Parts of the request sent on uninspected; their file names are masked here. */
+  uninspected?: readonly UninspectedPart[];
 }
 
 /** Query parameters that carry no secret and help reading the log; every other one is dropped. */
@@ -144,6 +148,21 @@ export function auditFindings(decisions: readonly FindingDecision[]): readonly A
   return byValue(decisions.map(auditFinding));
 }
 
+/** A form field name or a content type as the client wrote it, when it is one; masked otherwise. */
+const FIELD_NAME = /^[\w.[\]-]{1,100}$/;
+const CONTENT_TYPE = /^[\w.+-]{1,60}\/[\w.+-]{1,100}$/;
+
+function auditUninspected(parts: readonly UninspectedPart[]): AuditUninspected[] {
+  // Keys in UTF-16 order (see buildEventFields).
+  return parts.map((p) => {
+    const u: Loose = { bytes: int(p.bytes) ?? 0 };
+    u.field = FIELD_NAME.test(p.field) ? p.field : maskValue(p.field, false);
+    if (p.filename !== undefined && p.filename !== '') u.name = maskValue(p.filename, false);
+    u.type = p.type === '' || CONTENT_TYPE.test(p.type) ? p.type.toLowerCase() : maskValue(p.type, false);
+    return u as unknown as AuditUninspected;
+  });
+}
+
 function forensic(body: string | undefined, maxBytes: number): AuditForensic | undefined {
   if (body === undefined || maxBytes <= 0) return undefined;
   const bytes = Buffer.byteLength(body);
@@ -227,6 +246,9 @@ export function buildEventFields(
   const status = int(input.status);
   if (status !== undefined) e.status = status;
   e.time = (input.time === undefined ? new Date() : new Date(input.time)).toISOString();
+  // Only an upload with a binary part has any: nothing is done for the others.
+  if (input.uninspected !== undefined && input.uninspected.length > 0)
+    e.uninspected = auditUninspected(input.uninspected);
   return e as unknown as AuditEventBody & Partial<Omit<AuditChain, 'hash'>>;
 }
 

@@ -52,6 +52,7 @@ export const CSV_COLUMNS = [
   'egress_port',
   'egress_rule',
   'error',
+  'uninspected',
   'hash',
 ] as const;
 
@@ -65,6 +66,17 @@ export function csvCell(value: string | number | undefined): string {
   if (typeof value === 'number') return String(value);
   const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The parts of a request that went uninspected, as `field:type:bytes` (and the masked file name),
+ * `;` between them; undefined when it had none. Shared with `audit tail`.
+ */
+export function uninspectedSummary(e: AuditEvent): string | undefined {
+  if (e.uninspected === undefined || !Array.isArray(e.uninspected)) return undefined;
+  return e.uninspected
+    .map((u) => [u.field, u.type || '-', u.bytes, ...(u.name === undefined ? [] : [u.name])].join(':'))
+    .join(';');
 }
 
 export function csvRow(e: AuditEvent): string {
@@ -97,6 +109,7 @@ export function csvRow(e: AuditEvent): string {
     e.egress?.port,
     e.egress?.rule,
     e.error,
+    uninspectedSummary(e),
     e.hash,
   ];
   return `${cells.map(csvCell).join(',')}\r\n`;

@@ -88,6 +88,20 @@ export interface AuditForensic {
   truncated: boolean;
 }
 
+/**
+ * A part of the request that left uninspected (a binary file in an upload): what a security
+ * team needs to see that something went unread, never its content or its name in clear.
+ */
+export interface AuditUninspected {
+  bytes: number;
+  /** Where it was: the form field name (`file`), or `body` for a raw upload. */
+  field: string;
+  /** The file name, masked like a finding's preview. */
+  name?: string;
+  /** The content type the client declared, or "". */
+  type: string;
+}
+
 /** The chain fields: each event carries its predecessor's hash in its instance's chain. */
 export interface AuditChain {
   /** Time-ordered unique id (ULID). */
@@ -126,6 +140,8 @@ export interface AuditEventBody {
   /** Error code from src/errors.ts when decision is `error` or `block`. */
   error?: string;
   forensic?: AuditForensic;
+  /** Parts of the request sent on uninspected (binary files); absent when there were none. */
+  uninspected?: AuditUninspected[];
 }
 
 export type AuditEvent = AuditChain & AuditEventBody;

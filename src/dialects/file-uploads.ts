@@ -16,7 +16,7 @@ import { openaiChat } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiResponses } from './openai-responses.js';
-import type { AnswerField, Dialect, JsonPath, Segment } from './types.js';
+import type { AnswerField, Dialect, JsonPath, Segment, UninspectedPart } from './types.js';
 import { addLeaves, addNested, fieldAt, isObject, pathOnly, WHOLE, type JsonObject } from './walk.js';
 
 /** The endpoints a batch input file's lines may name (`url`), by path. */
@@ -69,6 +69,22 @@ function segments(body: unknown): Segment[] {
   return out;
 }
 
+/** The files sent as they came (binary), for the audit log. */
+function uninspected(body: unknown): UninspectedPart[] | undefined {
+  if (!isForm(body)) return undefined;
+  let out: UninspectedPart[] | undefined;
+  for (const part of body.parts) {
+    if (!isFormFile(part) || part.file.kind !== 'bytes') continue;
+    (out ??= []).push({
+      field: part.name,
+      type: part.type,
+      bytes: part.file.bytes.length,
+      filename: part.filename,
+    });
+  }
+  return out;
+}
+
 function answerFields(answer: unknown): AnswerField[] {
   const out: AnswerField[] = [];
   if (isObject(answer)) fieldAt(out, answer, 'filename', 'filename', false, WHOLE);
@@ -83,7 +99,7 @@ function filesDialect(provider: Provider): Dialect {
     model: () => undefined,
     streaming: () => false,
     answerFields,
-    codec: { decode: decodeForm, encode: (body) => encodeForm(body as FormBody) },
+    codec: { decode: decodeForm, encode: (body) => encodeForm(body as FormBody), uninspected },
   };
 }
 

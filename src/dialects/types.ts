@@ -118,4 +118,20 @@ export interface Dialect {
 export interface BodyCodec {
   decode(raw: Buffer, contentType: string | undefined): Promise<unknown>;
   encode(body: unknown): Buffer;
+  /**
+   * The parts of a decoded body that go as they came, not inspected (a binary file), for the
+   * audit log; none when all of it was inspected.
+   */
+  uninspected?(body: unknown): UninspectedPart[] | undefined;
+}
+
+/** A part of a request that left uninspected (see BodyCodec.uninspected). */
+export interface UninspectedPart {
+  /** Where it is in the request: the form field name (`file`), or `body` for a raw upload. */
+  field: string;
+  /** The content type the client declared for it, or "" when it declared none. */
+  type: string;
+  bytes: number;
+  /** The file name as the client gave it (raw: the audit event masks it). */
+  filename?: string;
 }

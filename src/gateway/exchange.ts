@@ -1,5 +1,5 @@
 /** What the gateway reports about each finished request (to the audit log and metrics). */
-import type { DialectId } from '../dialects/types.js';
+import type { DialectId, UninspectedPart } from '../dialects/types.js';
 import type { Provider } from '../errors.js';
 import type { InspectSummary } from './inspector.js';
 
@@ -37,6 +37,8 @@ export interface Exchange {
   summary?: InspectSummary;
   /** The body as it left (after rewriting), only when the gateway was asked to capture it. */
   forensicBody?: string;
+  /** Parts of an upload sent on uninspected (binary files), when it had any. */
+  uninspected?: UninspectedPart[];
 }
 
 export type ExchangeListener = (exchange: Exchange) => void;

@@ -234,6 +234,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
     markPhase(ex.id, 'read');
     json = await codec.decode(decoded, req.headers['content-type']);
+    ex.uninspected = codec.uninspected?.(json);
   } else if (readsJson && wire !== undefined) {
     const encoding = req.headers['content-encoding'];
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);

@@ -86,6 +86,15 @@ const body: fc.Arbitrary<AuditEventBody> = fc.record(
     ),
     error: opt(text),
     forensic: opt(fc.record({ body: text, bytes: fc.nat(), truncated: fc.boolean() })),
+    uninspected: opt(
+      fc.array(
+        fc.record(
+          { bytes: fc.nat(), field: text, name: opt(text), type: text },
+          { requiredKeys: ['bytes', 'field', 'type'] },
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    ),
   },
   { requiredKeys: ['time', 'kind', 'client', 'latency_ms', 'bytes_in', 'bytes_out', 'decision', 'findings'] },
 ) as fc.Arbitrary<AuditEventBody>;
@@ -135,6 +144,15 @@ const input = fc.record(
     egress: opt(fc.record({ host: text, port: num2, rule: opt(text) }, { requiredKeys: ['host', 'port'] })),
     error: opt(text),
     forensicBody: opt(text),
+    uninspected: opt(
+      fc.array(
+        fc.record(
+          { field: text, type: text, bytes: num2, filename: opt(text) },
+          { requiredKeys: ['field', 'type', 'bytes'] },
+        ),
+        { maxLength: 3 },
+      ),
+    ),
   },
   { requiredKeys: ['kind', 'latency_ms', 'decision'] },
 ) as unknown as fc.Arbitrary<AuditEventInput>;

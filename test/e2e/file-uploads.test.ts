@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic, { toFile as anthropicFile } from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
+import { maskValue } from '../../src/detect/mask.js';
+import { runAuditExport, runAuditTail } from '../../src/cli/commands/audit.js';
+import { captureIo } from '../audit/helpers.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
 import { BLOCKING_CLIENT, BLOCKING_POLICY, leaks, plantedText, plantedValues } from '../helpers/planted.js';
@@ -111,11 +114,41 @@ describe('OpenAI file uploads', () => {
       Buffer.from('\n%%EOF\n'),
     ]);
     await openai().files.create({
-      file: await toFile(pdf, 'scan.pdf', { type: 'application/pdf' }),
+      file: await toFile(pdf, `scan-of-${fe.user}.pdf`, { type: 'application/pdf' }),
       purpose: 'user_data',
     });
     seenUpstream();
     assert.ok(stack.sim.received[0]!.body.includes(pdf), 'the bytes are unchanged');
+    // The audit log says what left unread: field, declared type, size, the name masked.
+    await stack.airlock.recorder.flush();
+    const { events } = await stack.airlock.store.query({ kind: 'request' });
+    const event = events.find((e) => e.uninspected !== undefined);
+    assert.deepEqual(event?.uninspected, [
+      {
+        bytes: pdf.length,
+        field: 'file',
+        name: maskValue(`scan-of-${fe.user}.pdf`, false),
+        type: 'application/pdf',
+      },
+    ]);
+    const io = captureIo();
+    assert.equal(await runAuditTail({ dataDir: stack.dataDir, lines: 5 }, io), 0, io.err());
+    assert.match(io.out(), new RegExp(`uninspected=file:application/pdf:${pdf.length}:sca…df`));
+    const csv = captureIo();
+    assert.equal(await runAuditExport({ dataDir: stack.dataDir, format: 'csv' }, csv), 0, csv.err());
+    assert.match(csv.out(), new RegExp(`,file:application/pdf:${pdf.length}:sca…df,[0-9a-f]{64}\r\n`));
+    assert.ok(!JSON.stringify(events).includes(fe.user), 'the file name is never in the log whole');
+  });
+
+  test('a text upload records nothing uninspected', async () => {
+    await openai().files.create({
+      file: await toFile(Buffer.from('plain notes'), 'notes.txt', { type: 'text/plain' }),
+      purpose: 'user_data',
+    });
+    await stack.airlock.recorder.flush();
+    const { events } = await stack.airlock.store.query({ kind: 'request', limit: 1 });
+    assert.equal(events[0]?.path, '/v1/files');
+    assert.equal(events[0]?.uninspected, undefined);
   });
 
   test("a policy that blocks refuses the upload in OpenAI's shape, and nothing leaves", async () => {

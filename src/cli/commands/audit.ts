@@ -12,7 +12,7 @@ import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { parseYaml } from '../../config/yaml-zod.js';
 import { parseTimeArg } from '../../audit/duration.js';
 import { StatusLine, type StatusSink } from '../../status-line.js';
-import { exportEvents, type ExportFormat, type LineSink } from '../../audit/export.js';
+import { exportEvents, uninspectedSummary, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
 import { storeFileAt } from '../../audit/store-files.js';
@@ -114,6 +114,12 @@ function findingsSummary(e: AuditEvent): string {
   return [...counts].map(([rule, n]) => (n > 1 ? `${rule}x${n}` : rule)).join(',') || '-';
 }
 
+/** Parts the gateway sent on uninspected, last on the line (only when there were any). */
+function uninspectedColumn(e: AuditEvent): string[] {
+  const summary = uninspectedSummary(e);
+  return summary === undefined ? [] : [`uninspected=${summary}`];
+}
+
 /**
  * One event as a line of `audit tail`. Model, path, host and the rest come from clients (and
  * from rows anyone with write access to the store may have edited): a control character in them
@@ -139,6 +145,7 @@ function tailFields(e: AuditEvent, target: string): string {
     e.client.agent.padEnd(12),
     findingsSummary(e),
     target.trim(),
+    ...uninspectedColumn(e),
   ].join('  ');
 }
 
