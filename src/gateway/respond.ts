@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { AirlockError, providerErrorBody, type Provider } from '../errors.js';
+import { closeAfterAnswer } from './linger.js';
 
 export function sendJson(
   res: ServerResponse,
@@ -20,12 +21,20 @@ export function sendJson(
   res.end(payload);
 }
 
+/**
+ * An error answer in the provider's shape. Sent before the request's body is in (a body over
+ * the limit, a request refused unread), it closes the connection the way that lets a client
+ * still sending its body read it (see linger.ts).
+ */
 export function sendError(res: ServerResponse, provider: Provider | undefined, err: AirlockError): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
   }
-  sendJson(res, err.status, providerErrorBody(provider, err), errorHeaders(err));
+  sendJson(res, err.status, providerErrorBody(provider, err), {
+    ...errorHeaders(err),
+    ...closeAfterAnswer(res),
+  });
 }
 
 /** The headers of every error answer the gateway writes itself. */
