@@ -13,6 +13,7 @@ import { gemini } from './gemini.js';
 import { geminiBatchEmbed, geminiBatchGenerate } from './gemini-batches.js';
 import { geminiCaches } from './gemini-caches.js';
 import { geminiEmbed } from './gemini-embed.js';
+import { geminiFiles } from './gemini-files.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiConversations } from './openai-conversations.js';
@@ -68,7 +69,11 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/v1/files', openaiFiles],
     ['/files', openaiFiles],
   ]),
-  gemini: new Map(GEMINI_VERSIONS.map((v) => [`/${v}/cachedContents`, geminiCaches])),
+  gemini: new Map([
+    ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/${v}/cachedContents`, geminiCaches]),
+    // Files API uploads: the start and the bytes both go to this path (see gemini-files.ts).
+    ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/upload/${v}/files`, geminiFiles]),
+  ]),
 };
 
 /** The actions on a Gemini model (`/v1beta/models/{model}:action`) that carry text. */
@@ -214,6 +219,7 @@ export {
   geminiBatchGenerate,
   geminiCaches,
   geminiEmbed,
+  geminiFiles,
   openaiChat,
   openaiCompletions,
   openaiConversations,

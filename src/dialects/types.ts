@@ -20,6 +20,7 @@ export type DialectId =
   | 'gemini-caches'
   | 'gemini-batch-generate'
   | 'gemini-batch-embed'
+  | 'gemini-files'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 
@@ -108,6 +109,22 @@ export interface Dialect {
   textlessAnswer?: true;
   /** The request body is not JSON (a multipart upload): how it is read and written back. */
   codec?: BodyCodec;
+  /**
+   * Request headers not sent upstream, whatever the policy: ones that would hold the upstream to
+   * what inspection may change (a declared size).
+   */
+  removedHeaders?: readonly string[];
+  /**
+   * Rewrites the answer's headers before they reach the client, in place: a URL the upstream
+   * gives for the client's next request must lead back through the gateway. `upstream` is the
+   * upstream's origin and base path, `gateway` the gateway's URL for this provider
+   * (`http://127.0.0.1:8787/gemini`).
+   */
+  answerHeaders?(
+    headers: Record<string, string | string[] | undefined>,
+    upstream: string,
+    gateway: string,
+  ): void;
 }
 
 /**
@@ -116,7 +133,7 @@ export interface Dialect {
  * writes the value back as the bytes to send, in the same content type.
  */
 export interface BodyCodec {
-  decode(raw: Buffer, contentType: string | undefined): Promise<unknown>;
+  decode(raw: Buffer, contentType: string | undefined, headers: RequestHeaders): Promise<unknown>;
   encode(body: unknown): Buffer;
   /**
    * The parts of a decoded body that go as they came, not inspected (a binary file), for the
@@ -124,6 +141,9 @@ export interface BodyCodec {
    */
   uninspected?(body: unknown): UninspectedPart[] | undefined;
 }
+
+/** The request's headers, names lower-cased (node:http's IncomingHttpHeaders). */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** A part of a request that left uninspected (see BodyCodec.uninspected). */
 export interface UninspectedPart {

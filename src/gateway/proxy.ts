@@ -233,7 +233,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     const encoding = req.headers['content-encoding'];
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
     markPhase(ex.id, 'read');
-    json = await codec.decode(decoded, req.headers['content-type']);
+    json = await codec.decode(decoded, req.headers['content-type'], req.headers);
     ex.uninspected = codec.uninspected?.(json);
   } else if (readsJson && wire !== undefined) {
     const encoding = req.headers['content-encoding'];
@@ -326,7 +326,10 @@ async function handle(scope: ExchangeScope): Promise<void> {
   const restorer = result.restorer;
   const headers = upstreamRequestHeaders(req.headers, {
     bodyRewritten,
-    removed: result.removeHeaders,
+    removed:
+      dialect.removedHeaders === undefined
+        ? result.removeHeaders
+        : [...(result.removeHeaders ?? []), ...dialect.removedHeaders],
     set: result.setHeaders,
     // The gateway must read what it restores; everything else streams through encoded.
     acceptEncoding: restorer ? 'identity' : undefined,
@@ -405,7 +408,7 @@ function* handOver(chunks: (Buffer | undefined)[]): Generator<Buffer> {
 
 /** Sends the request upstream and relays the answer; settles when the exchange is over. */
 function dispatchUpstream(
-  { ctx, route, res, ex, gone, settle }: ExchangeScope,
+  { ctx, route, dialect, req, res, ex, gone, settle }: ExchangeScope,
   headers: Record<string, string | string[]>,
   body: Buffer | Readable | Iterable<Buffer> | undefined,
   restorer: Restorer | undefined,
@@ -413,6 +416,11 @@ function dispatchUpstream(
 ): Promise<void> {
   const target = ctx.upstreams.target(route.provider);
   const { onForwarded } = ctx;
+  const rewrite = dialect.answerHeaders;
+  const answerHeaders =
+    rewrite &&
+    ((headers: Record<string, string | string[] | undefined>) =>
+      rewrite(headers, target.origin + target.basePath, gatewayUrl(req, route.provider)));
   return new Promise<void>((resolve, reject) => {
     const relay = new Relay(
       ctx,
@@ -426,6 +434,7 @@ function dispatchUpstream(
       settle,
       resolve,
       reject,
+      answerHeaders,
     );
     try {
       ctx.upstreams.dispatcher(route.provider).dispatch(
@@ -447,6 +456,12 @@ function dispatchUpstream(
       relay.onResponseError(undefined, err as Error);
     }
   });
+}
+
+/** The gateway's URL for `provider` as this client reaches it (`http://127.0.0.1:8787/gemini`). */
+function gatewayUrl(req: IncomingMessage, provider: Provider): string {
+  const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? ''}`;
+  return `http://${host}/${provider}`;
 }
 
 /** A JSON answer to restore that is, or decodes to, more than limits.max_answer. */
@@ -557,6 +572,8 @@ class Relay implements Dispatcher.DispatchHandler {
     private readonly settle: Settle,
     private readonly resolve: () => void,
     private readonly reject: (err: unknown) => void,
+    /** Rewrites the answer's headers in place before they are relayed (Dialect.answerHeaders). */
+    private readonly answerHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
   ) {}
 
   /** Hands the exchange to `listener` unless it is over already. */
@@ -585,6 +602,7 @@ class Relay implements Dispatcher.DispatchHandler {
     this.ex.upstreamMs = performance.now() - this.tUpstream;
     markPhase(this.ex.id, 'answered');
     this.statusCode = statusCode;
+    this.answerHeaders?.(headers);
     this.headers = headers;
     const { res, restorer } = this;
     try {

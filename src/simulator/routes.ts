@@ -13,6 +13,7 @@ import {
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
+import { geminiFileUpload } from './gemini-files.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
@@ -88,6 +89,7 @@ export function route(method: string, pathname: string, headers: Record<string, 
     if (action === 'batchGenerateContent' || action === 'asyncBatchEmbedContent')
       return { kind: 'static', answer: (req) => geminiBatchCreate(req, action === 'asyncBatchEmbedContent') };
     if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
+    if (pathname === '/upload/v1beta/files') return { kind: 'static', answer: geminiFileUpload };
     return undefined;
   }
   if (method !== 'GET') return undefined;

@@ -24,6 +24,9 @@ describe('resolveDialect', () => {
     [['openai', 'POST', '/v1/responses/resp_1/cancel'], 'passthrough'],
     [['openai', 'GET', '/v1/responses/resp_1'], 'passthrough'],
     [['openai', 'POST', '/v1/files'], 'openai-files'],
+    [['gemini', 'POST', '/upload/v1beta/files'], 'gemini-files'],
+    [['gemini', 'POST', '/upload/v1beta/files?upload_id=A1&upload_protocol=resumable'], 'gemini-files'],
+    [['gemini', 'GET', '/v1beta/files/abc'], 'passthrough'],
     [['openai', 'POST', '/files'], 'openai-files'],
     [['anthropic', 'POST', '/v1/files?beta=true'], 'anthropic-files'],
     [['openai', 'GET', '/v1/files/file-1/content'], 'passthrough'],
@@ -143,6 +146,7 @@ describe('inspectedAlias', () => {
     [['openai', 'POST', '/v1/Conversations'], 'openai-conversations', '/v1/conversations'],
     [['openai', 'POST', '/v1//files'], 'openai-files', '/v1/files'],
     [['anthropic', 'POST', '/v1/Files'], 'anthropic-files', '/v1/files'],
+    [['gemini', 'POST', '/upload//v1beta/files'], 'gemini-files', '/upload/v1beta/files'],
     [['openai', 'POST', '/v1/conversations/../responses'], 'openai-responses', '/v1/responses'],
     [
       ['openai', 'POST', '/v1//conversations/conv_1/Items'],
