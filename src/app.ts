@@ -320,6 +320,7 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
     inspector,
     onInspectError: policy.policy.on_error,
     routes,
+    onRefused: metrics.observeRefused,
     captureBody: auditConfig.forensic.max_bytes > 0,
     admit: () =>
       recorder.accepting()

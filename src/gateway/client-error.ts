@@ -7,6 +7,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AirlockError, providerErrorBody, type Provider } from '../errors.js';
+import type { RefusedReason } from './refused.js';
 import { errorHeaders } from './respond.js';
 import { providerOf } from './routes.js';
 
@@ -28,25 +29,33 @@ const LINGER_MS = 1000;
 /** Sockets already answered: the parser reports its error again for every chunk that follows. */
 const answered = new WeakSet<Duplex>();
 
+/** Why each answer of answerClientError refused its request (see refused.ts). */
+const REASONS: Record<string, RefusedReason> = {
+  AIRLOCK_HEADERS_TOO_LARGE: 'headers_too_large',
+  AIRLOCK_REQUEST_TIMEOUT: 'headers_timeout',
+  AIRLOCK_BAD_HTTP: 'bad_http',
+};
+
 /**
- * Answers one unreadable request and closes its connection. Never throws: node:http calls it from
- * its parser callbacks, where a throw would end the process; a socket it cannot write to is
- * destroyed.
+ * Answers one unreadable request and closes its connection; returns why it was refused, or
+ * undefined when nothing was answered (a connection reset, or already answered). Never throws:
+ * node:http calls it from its parser callbacks, where a throw would end the process; a socket it
+ * cannot write to is destroyed.
  */
 export function answerClientError(
   err: ClientError,
   socket: Duplex,
   limits: ClientErrorLimits,
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void },
-): void {
+): RefusedReason | undefined {
   try {
-    if (answered.has(socket)) return;
+    if (answered.has(socket)) return undefined;
     answered.add(socket);
     const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
     // A reset, or an answer already under way on this connection: no room for another.
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
-      return;
+      return undefined;
     }
     const error = gatewayError(err, limits);
     const provider = providerOfRequest(err, socket, inFlight);
@@ -67,8 +76,10 @@ export function answerClientError(
     const linger = setTimeout(() => socket.destroy(), LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
+    return REASONS[error.code];
   } catch {
     socket.destroy();
+    return undefined;
   }
 }
 

@@ -14,6 +14,7 @@ import type { ExchangeListener, ExchangeReporter } from './exchange.js';
 import { passThroughInspector, type Inspector } from './inspector.js';
 import { proxyRequest, type ProxyContext } from './proxy.js';
 import { sendError, sendJson } from './respond.js';
+import type { RefusedListener } from './refused.js';
 import { matchProvider } from './routes.js';
 import { createUpstreams } from './upstream.js';
 import { fromAnotherSite, hostGuard } from './web-guard.js';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   /** Keep the body that left on each exchange (the audit log's optional forensic copy). */
   captureBody?: boolean;
   routes?: RouteHandler[];
+  /** Told of each request refused before any route took it (the metrics count them). */
+  onRefused?: RefusedListener;
   logger?: Logger;
 }
 
@@ -85,6 +88,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
   const extra = opts.routes ?? [];
   const foreignHost = hostGuard(config.listen.host);
+  const refused: RefusedListener = opts.onRefused ?? (() => {});
 
   const maxHeaderSize = 64 * 1024;
   const server = createServer({ maxHeaderSize, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -93,9 +97,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // A request body can take long to arrive; upstream timeouts bound the rest.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  server.on('clientError', (err, socket) =>
-    answerClientError(err, socket, { maxHeaderSize, headersTimeoutMs: server.headersTimeout }, logger),
-  );
+  server.on('clientError', (err, socket) => {
+    const reason = answerClientError(
+      err,
+      socket,
+      { maxHeaderSize, headersTimeoutMs: server.headersTimeout },
+      logger,
+    );
+    if (reason !== undefined) refused(reason);
+  });
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // RFC 9112 §3.2.2: a server accepts a request target in absolute form (a client that was
@@ -111,6 +121,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         { host, site, method: req.method, path: url.split('?')[0] },
         'request from a web page refused',
       );
+      refused(host !== undefined ? 'foreign_host' : 'cross_site');
       sendError(
         res,
         route?.provider,
@@ -135,7 +146,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const handler of extra) {
       try {
-        if (await handler(req, res)) return;
+        if (await handler(req, res)) {
+          if (res.statusCode === 405) refused('method_not_allowed');
+          return;
+        }
       } catch (err) {
         logger.error({ err }, 'route failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
@@ -143,6 +157,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return;
       }
     }
+    refused('unknown_route');
     sendError(res, undefined, new AirlockError('AIRLOCK_UNKNOWN_ROUTE', url.split('?')[0] ?? url));
   }
 

@@ -1,12 +1,14 @@
 /**
  * The gateway's Prometheus metrics: fed one finished exchange at a time (`observe`, wired to the
- * gateway's `onExchange`) and one egress attempt at a time (`observeEgress`), served on
- * `GET /metrics`. Labels are bounded sets (provider, dialect, status, decision, category,
- * action), never a path, model or client string, so the series count stays small.
+ * gateway's `onExchange`), one request refused before routing at a time (`observeRefused`, its
+ * `onRefused`) and one egress attempt at a time (`observeEgress`), served on `GET /metrics`.
+ * Labels are bounded sets (provider, dialect, status, decision, category, action, reason), never
+ * a path, model or client string, so the series count stays small.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EgressEvent } from '../egress/events.js';
 import type { Exchange } from '../gateway/exchange.js';
+import { REFUSED_REASONS, type RefusedReason } from '../gateway/refused.js';
 import type { RouteHandler } from '../gateway/server.js';
 import { registerAuditMetrics, type AuditHealth } from './audit.js';
 import { CallbackGauge, Counter, Histogram, Registry } from './registry.js';
@@ -25,6 +27,8 @@ export interface MetricsOptions {
 export interface Metrics {
   observe(ex: Exchange): void;
   observeEgress(event: EgressEvent): void;
+  /** Counts a request the gateway refused before any route took it (wired to its `onRefused`). */
+  observeRefused(reason: RefusedReason): void;
   /** The text exposition, as served. */
   render(): string;
   /** Serves `GET|HEAD <path>`; returns false for every other URL. */
@@ -115,6 +119,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       INSPECT_BUCKETS,
     ),
   );
+  const refused = registry.register(
+    new Counter(
+      'airlock_refused_requests_total',
+      'Requests refused before any route took it (never forwarded, not in the audit log), by reason.',
+      ['reason'],
+    ),
+  );
+  // Every reason from the start: a rate over a series that appears only with its first count
+  // misses that count.
+  for (const reason of REFUSED_REASONS) refused.inc({ reason }, 0);
   const egress = registry.register(
     new Counter('airlock_egress_total', 'Egress proxy attempts by decision and outcome.', [
       'decision',
@@ -175,6 +189,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     if (event.tunnel !== undefined) tunnels.inc({ mode: event.tunnel });
   }
 
+  function observeRefused(reason: RefusedReason): void {
+    refused.inc({ reason });
+  }
+
   function render(): string {
     return registry.render();
   }
@@ -199,5 +217,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return true;
   };
 
-  return { observe, observeEgress, render, route, registry };
+  return { observe, observeEgress, observeRefused, render, route, registry };
 }

@@ -77,6 +77,20 @@ describe('a gateway on a loopback address, asked by a web page', () => {
     );
   });
 
+  it('counts what it refused on /metrics, by reason', async () => {
+    const count = async (reason: string) => {
+      const text = (await ask('GET', '/metrics', {})).body;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`airlock_refused_requests_total{reason="${reason}"} `));
+      return Number(line?.split(' ')[1]);
+    };
+    const [hosts, sites] = [await count('foreign_host'), await count('cross_site')];
+    assert.equal((await ask('GET', '/healthz', { host: `evil.example:${port()}` })).status, 403);
+    assert.equal((await ask('POST', '/_airlock/logout', { 'sec-fetch-site': 'cross-site' })).status, 403);
+    assert.deepEqual([await count('foreign_host'), await count('cross_site')], [hosts + 1, sites + 1]);
+  });
+
   it('serves API clients, loopback names and reads from anywhere as before', async () => {
     stack.sim.reset();
     for (const host of [`127.0.0.1:${port()}`, `localhost:${port()}`, `[::1]:${port()}`, 'localhost']) {

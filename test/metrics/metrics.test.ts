@@ -1,10 +1,13 @@
 /** /metrics: the Prometheus text format, and the series a real gateway exchange produces. */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import type { Inspector } from '../../src/gateway/inspector.js';
 import { createMetrics, exchangeDecision, type Metrics } from '../../src/metrics/index.js';
 import { Counter, Histogram, Registry } from '../../src/metrics/registry.js';
+import { REFUSED_REASONS } from '../../src/gateway/refused.js';
+import { httpAnswer } from '../helpers/http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 /** `name{labels} value` lines as a map, so assertions name the exact series. */
@@ -178,6 +181,12 @@ describe('exchanges', () => {
     );
   });
 
+  test('every reason a request is refused before routing is a series from the start, at 0', () => {
+    const s = samples(createMetrics().render());
+    for (const reason of REFUSED_REASONS)
+      assert.equal(s.get(`airlock_refused_requests_total{reason="${reason}"}`), 0, reason);
+  });
+
   test('no audit recorder: no queue depth series at all', () => {
     assert.doesNotMatch(createMetrics().render(), /audit_queue_depth/);
   });
@@ -222,7 +231,12 @@ describe('served by the gateway', () => {
     metrics = createMetrics();
     stack = await startStack(
       {},
-      { inspector: blocker, routes: [metrics.route], onExchange: (ex) => metrics.observe(ex) },
+      {
+        inspector: blocker,
+        routes: [metrics.route],
+        onExchange: (ex) => metrics.observe(ex),
+        onRefused: (reason) => metrics.observeRefused(reason),
+      },
     );
   });
   after(() => stack.close());
@@ -274,5 +288,53 @@ describe('served by the gateway', () => {
   test('only GET and HEAD', async () => {
     const res = await fetch(`${stack.gw.url}/metrics`, { method: 'POST' });
     assert.equal(res.status, 405);
+  });
+
+  test('requests refused before routing are counted by reason, none as provider requests', async () => {
+    const { host, port } = stack.gw;
+    const scrape = async () => samples(await (await fetch(`${stack.gw.url}/metrics`)).text());
+    const before = await scrape();
+    const ask = (method: string, path: string, headers: Record<string, string> = {}) =>
+      httpAnswer({ host, port, method, path, headers }, {}, (req) =>
+        req.end(method === 'POST' ? '{}' : undefined),
+      );
+    assert.equal((await ask('GET', '/metrics', { host: `evil.example:${port}` })).status, 403);
+    assert.equal((await ask('GET', '/anthropic/v1/models', { host: `evil.example:${port}` })).status, 403);
+    const fromPage = { 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' };
+    assert.equal((await ask('POST', '/anthropic/v1/messages', fromPage)).status, 403);
+    assert.equal((await ask('GET', '/v1/messages')).status, 404);
+    assert.equal((await ask('POST', '/metrics')).status, 405);
+    assert.equal((await ask('GET', '/anthropic/v1/models', { 'x-big': 'a'.repeat(70_000) })).status, 431);
+    const malformed = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, host);
+      let raw = '';
+      socket.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+      socket.on('end', () => resolve(raw));
+      socket.on('error', reject);
+      socket.write('NOT HTTP AT ALL\r\n\r\n');
+    });
+    assert.match(malformed, /^HTTP\/1\.1 400 /);
+    const provider = [...before].filter(([k]) => k.startsWith('airlock_requests_total'));
+    const s = await scrape();
+    const series = (reason: string) => `airlock_refused_requests_total{reason="${reason}"}`;
+    // Counted since the scrape before (another test here POSTs to /metrics as well).
+    const refused = (reason: string) => s.get(series(reason))! - before.get(series(reason))!;
+    assert.deepEqual(
+      REFUSED_REASONS.map((r) => [r, refused(r)]),
+      [
+        ['foreign_host', 2],
+        ['cross_site', 1],
+        ['unknown_route', 1],
+        ['method_not_allowed', 1],
+        ['headers_too_large', 1],
+        ['headers_timeout', 0],
+        ['bad_http', 1],
+      ],
+    );
+    // Not provider requests: nothing of them in the exchange counters.
+    assert.deepEqual(
+      [...s].filter(([k]) => k.startsWith('airlock_requests_total')),
+      provider,
+    );
   });
 });

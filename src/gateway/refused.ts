@@ -1,0 +1,26 @@
+/**
+ * Why the gateway refused a request before any route took it: none of these reaches the
+ * provider or the audit log, so they are counted on their own (airlock_refused_requests_total).
+ * A fixed set, so that a metric labelled by it stays small whatever clients send.
+ */
+export const REFUSED_REASONS = [
+  /** A Host that is no loopback name on a loopback gateway (DNS rebinding): AIRLOCK_FOREIGN_HOST. */
+  'foreign_host',
+  /** A cross-site or same-site request that changes something: AIRLOCK_FROM_WEB_PAGE. */
+  'cross_site',
+  /** A path under no provider prefix and no other route: AIRLOCK_UNKNOWN_ROUTE. */
+  'unknown_route',
+  /** A method a route does not take (POST /metrics): 405. */
+  'method_not_allowed',
+  /** Request line and headers over the gateway's maximum: AIRLOCK_HEADERS_TOO_LARGE (431). */
+  'headers_too_large',
+  /** Headers that did not arrive in time: AIRLOCK_REQUEST_TIMEOUT (408). */
+  'headers_timeout',
+  /** Bytes node:http cannot read as HTTP/1.1: AIRLOCK_BAD_HTTP (400). */
+  'bad_http',
+] as const;
+
+export type RefusedReason = (typeof REFUSED_REASONS)[number];
+
+/** Told of each request refused before routing. */
+export type RefusedListener = (reason: RefusedReason) => void;
