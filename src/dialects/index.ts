@@ -18,7 +18,9 @@ import { openaiChat } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiConversations } from './openai-conversations.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
+import { openaiBatches, openaiChatUpdate } from './openai-metadata.js';
 import { openaiResponses } from './openai-responses.js';
+import { openaiUploadParts, openaiUploads } from './openai-uploads.js';
 import type { Dialect } from './types.js';
 import { modelInBody, pathOnly } from './walk.js';
 
@@ -68,6 +70,10 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/conversations', openaiConversations],
     ['/v1/files', openaiFiles],
     ['/files', openaiFiles],
+    ['/v1/uploads', openaiUploads],
+    ['/uploads', openaiUploads],
+    ['/v1/batches', openaiBatches],
+    ['/batches', openaiBatches],
   ]),
   gemini: new Map([
     ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/${v}/cachedContents`, geminiCaches]),
@@ -99,6 +105,23 @@ const ID = '[A-Za-z0-9_~-][A-Za-z0-9_.~-]*';
 const OPENAI_CONVERSATION = new RegExp(`^(/v1)?/conversations/(${ID})(/items)?$`);
 const OPENAI_CONVERSATION_ANY_CASE = new RegExp(OPENAI_CONVERSATION.source, 'i');
 
+/**
+ * OpenAI's other text-bearing POSTs to one object named by its id: `[1]` the optional `/v1`,
+ * `[2]` the id. Each with the dialect and the exact spelling (for inspectedAlias).
+ */
+const OPENAI_BY_ID: readonly {
+  path: RegExp;
+  anyCase: RegExp;
+  dialect: Dialect;
+  spell: (id: string) => string;
+}[] = [
+  { tail: '/chat/completions/', end: '', dialect: openaiChatUpdate },
+  { tail: '/uploads/', end: '/parts', dialect: openaiUploadParts },
+].map(({ tail, end, dialect }) => {
+  const path = new RegExp(`^(/v1)?${tail}(${ID})${end}$`);
+  return { path, anyCase: new RegExp(path.source, 'i'), dialect, spell: (id) => `${tail}${id}${end}` };
+});
+
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
   if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
   let clean = pathOnly(path);
@@ -108,7 +131,10 @@ export function resolveDialect(provider: Provider, method: string, path: string)
     const action = GEMINI_ACTION.exec(clean.replace(/%3a/gi, ':'))?.[1];
     if (action !== undefined) return GEMINI_ACTIONS.get(action) ?? PASSTHROUGH.gemini;
   }
-  if (provider === 'openai' && OPENAI_CONVERSATION.test(clean)) return openaiConversations;
+  if (provider === 'openai') {
+    if (OPENAI_CONVERSATION.test(clean)) return openaiConversations;
+    for (const r of OPENAI_BY_ID) if (r.path.test(clean)) return r.dialect;
+  }
   return ROUTES[provider].get(clean) ?? PASSTHROUGH[provider];
 }
 
@@ -163,6 +189,11 @@ export function inspectedAlias(provider: Provider, method: string, path: string)
         dialect: openaiConversations,
         path: `${v1 === undefined ? '' : '/v1'}/conversations/${id}${items === undefined ? '' : '/items'}`,
       };
+    }
+    for (const r of OPENAI_BY_ID) {
+      const byId = r.anyCase.exec(clean);
+      if (byId)
+        return { dialect: r.dialect, path: `${byId[1] === undefined ? '' : '/v1'}${r.spell(byId[2]!)}` };
     }
   }
   const exact = ROUTES_ANY_CASE[provider].get(clean.toLowerCase());
@@ -226,6 +257,10 @@ export {
   openaiEmbeddings,
   openaiFiles,
   openaiResponses,
+  openaiBatches,
+  openaiChatUpdate,
+  openaiUploads,
+  openaiUploadParts,
 };
 export { geminiAnswerFormat } from './gemini.js';
 export { getAt, rebuild, setAt, JsonPathError, type TextEdit } from './json-path.js';

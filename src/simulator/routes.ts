@@ -14,6 +14,8 @@ import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiFileUpload } from './gemini-files.js';
+import { openaiBatchCreate, openaiChatUpdate } from './openai-metadata.js';
+import { openaiUploadComplete, openaiUploadCreate, openaiUploadPart } from './openai-uploads.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
 import { openaiChat, openaiModels } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
@@ -44,6 +46,8 @@ const GEMINI_CACHES = /^\/(?:v1|v1beta|v1alpha)\/cachedContents$/;
 const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
 const CONVERSATION = /^\/v1\/conversations\/([^/]+)(\/items)?$/;
+const UPLOAD = /^\/v1\/uploads\/([^/]+)\/(parts|complete)$/;
+const CHAT_COMPLETION = /^\/v1\/chat\/completions\/([^/]+)$/;
 
 export function route(method: string, pathname: string, headers: Record<string, string>): Route | undefined {
   if (pathname === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'root' };
@@ -71,6 +75,20 @@ export function route(method: string, pathname: string, headers: Record<string, 
         const provider = isAnthropicClient(headers) ? 'anthropic' : 'openai';
         return { kind: 'static', answer: (req) => fileUpload(req, provider) };
       }
+    }
+    if (pathname === '/v1/uploads') return { kind: 'static', answer: openaiUploadCreate };
+    if (pathname === '/v1/batches') return { kind: 'static', answer: openaiBatchCreate };
+    const upload = UPLOAD.exec(pathname);
+    if (upload) {
+      const id = decodeURIComponent(upload[1]!);
+      return upload[2] === 'parts'
+        ? { kind: 'static', answer: (req) => openaiUploadPart(req, id) }
+        : { kind: 'static', answer: (req) => openaiUploadComplete(req, id) };
+    }
+    const completion = CHAT_COMPLETION.exec(pathname);
+    if (completion) {
+      const id = decodeURIComponent(completion[1]!);
+      return { kind: 'static', answer: (req) => openaiChatUpdate(req, id) };
     }
     const conversation = CONVERSATION.exec(pathname);
     if (conversation) {
