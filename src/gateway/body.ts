@@ -71,6 +71,29 @@ export function readBodyChunks(
   });
 }
 
+/** A UTF-8 byte order mark, as JSON text may begin with. */
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * Writes three spaces over a UTF-8 byte order mark at the start of a JSON body (given as its
+ * chunks, which may split the mark), in place; true when there was one. RFC 8259 §8.1 lets a
+ * parser ignore a BOM (Windows tools write one), where JSON.parse refuses it. Spaces, rather than
+ * removing it: JSON's own whitespace, so the JSON text inspected is the very text that goes
+ * upstream, never a BOM an upstream parser might read otherwise; and the same length, so the
+ * client's content-length stays true. Only the first three bytes: a BOM after anything else
+ * (whitespace, another BOM) is still not JSON.
+ */
+export function blankBom(chunks: readonly Buffer[]): boolean {
+  const at: [Buffer, number][] = [];
+  for (const chunk of chunks) {
+    for (let i = 0; i < chunk.length && at.length < BOM.length; i++) at.push([chunk, i]);
+    if (at.length === BOM.length) break;
+  }
+  if (at.length < BOM.length || at.some(([chunk, i], k) => chunk[i] !== BOM[k])) return false;
+  for (const [chunk, i] of at) chunk[i] = 0x20;
+  return true;
+}
+
 /** Decodes `content-encoding` (possibly a list, applied in order) with a cap on the output. */
 export async function decodeBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
   if (!encoding) return body;

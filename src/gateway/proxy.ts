@@ -15,7 +15,7 @@ import type { Dialect } from '../dialects/types.js';
 import { withinMs } from '../deadline.js';
 import { AirlockError, type Provider } from '../errors.js';
 import { SseParser } from '../sse/parser.js';
-import { decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
+import { blankBom, decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
 import { canDecode } from './codings.js';
 import type { Exchange, ExchangeListener, ExchangeReporter } from './exchange.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -238,6 +238,8 @@ async function handle(scope: ExchangeScope): Promise<void> {
   } else if (readsJson && wire !== undefined) {
     const encoding = req.headers['content-encoding'];
     decoded = encoding === undefined ? wire : await decodeBody(wire, encoding, limit);
+    // Inspected, and sent on, as the JSON after it (see blankBom).
+    blankBom([decoded]);
     markPhase(ex.id, 'read');
     // Without an inspector nothing reads the parsed body: checking that it is JSON (a 400
     // otherwise) and finding its model is all that is needed, and much cheaper than parsing.
@@ -380,6 +382,7 @@ async function forwardAsRead(scope: ExchangeScope, read: BodyChunks): Promise<vo
   const { route, dialect, req, ex } = scope;
   ex.bytesIn = read.size;
   markPhase(ex.id, 'read');
+  blankBom(read.chunks);
   const scan = scanJsonChunks(read.chunks, read.size);
   if (scan === undefined) {
     try {

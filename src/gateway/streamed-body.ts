@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { parseJsonBytes } from '../dialects/parse-json.js';
 import { AirlockError } from '../errors.js';
+import { blankBom } from './body.js';
 import { JsonStreamScan, type JsonScan } from './json-scan.js';
 
 /**
@@ -64,6 +65,8 @@ export function streamBody(
   let refused = false;
   /** The request's end has come ('end'). */
   let ended = false;
+  /** The next chunk is the body's first. */
+  let first = true;
   let done = false;
   // Room for the whole body (at most the scanner's 1 MiB, which holds a copy anyway): the client
   // is never paused. Its first chunks come before undici reads the stream (it writes to a reused
@@ -138,6 +141,12 @@ export function streamBody(
   const onData = (chunk: Buffer): void => {
     if (done) return;
     onBytes(chunk.length);
+    // Checked and sent on as the JSON after it (see blankBom); a mark split over the first
+    // chunks stays, and the body is refused as not JSON.
+    if (first) {
+      first = false;
+      blankBom([chunk]);
+    }
     try {
       scan.append(chunk);
     } catch (err) {
