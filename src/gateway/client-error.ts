@@ -7,6 +7,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AirlockError, providerErrorBody, type Provider } from '../errors.js';
+import { closeWithinBounds } from './linger.js';
 import type { RefusedReason } from './refused.js';
 import { errorHeaders } from './respond.js';
 import { providerOf } from './routes.js';
@@ -20,14 +21,13 @@ export interface ClientErrorLimits {
 }
 
 /**
- * How long a refused connection stays open after the answer: the client may still be sending
- * (the rest of its oversized headers), and closing with its bytes unread would reset the
- * connection and could discard the answer before the client read it.
+ * Sockets already answered, each with what to call as more of its bytes arrive: the parser
+ * reports its error again for every chunk that follows. The client may still be sending (the
+ * rest of its oversized headers, its body), and closing with its bytes unread would reset the
+ * connection and could discard the answer before the client read it: the connection stays
+ * open, read, within the bounds of a lingering close (see linger.ts).
  */
-const LINGER_MS = 1000;
-
-/** Sockets already answered: the parser reports its error again for every chunk that follows. */
-const answered = new WeakSet<Duplex>();
+const answered = new WeakMap<Duplex, () => void>();
 
 /** Why each answer of answerClientError refused its request (see refused.ts). */
 const REASONS: Record<string, RefusedReason> = {
@@ -49,8 +49,12 @@ export function answerClientError(
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void },
 ): RefusedReason | undefined {
   try {
-    if (answered.has(socket)) return undefined;
-    answered.add(socket);
+    const arrived = answered.get(socket);
+    if (arrived !== undefined) {
+      arrived();
+      return undefined;
+    }
+    answered.set(socket, () => {});
     const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
     // A reset, or an answer already under way on this connection: no room for another.
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
@@ -73,9 +77,7 @@ export function answerClientError(
       'connection: close',
     ].join('\r\n');
     socket.end(`${head}\r\n\r\n${body}`);
-    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
+    answered.set(socket, closeWithinBounds(socket));
     return REASONS[error.code];
   } catch {
     socket.destroy();

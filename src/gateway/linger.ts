@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** What the gateway reads and drops after its answer, at most: a few times the default limit. */
 export const LINGER_BYTES = 128 * 1024 * 1024;
@@ -50,17 +51,29 @@ export function closeAfterAnswer(res: ServerResponse): Record<string, string> {
 /** Ends the writing side, then reads and drops the rest of `req` within the bounds above. */
 function linger(socket: Socket, req: IncomingMessage): void {
   socket.end();
+  const arrived = closeWithinBounds(socket);
+  // The parser still hands the body over; taken as it comes, the socket is never paused.
+  req.on('data', arrived);
+  req.resume();
+}
+
+/**
+ * Closes `socket`, answered and still being read from, once the client sent LINGER_BYTES more,
+ * fell silent for LINGER_IDLE_MS, or LINGER_MS passed, whichever comes first; the client
+ * closing it first ends it sooner. Returns what to call whenever more of its bytes arrived.
+ */
+export function closeWithinBounds(socket: Duplex): () => void {
+  const net = socket as Partial<Socket>;
+  const read = (): number => net.bytesRead ?? 0;
+  const from = read();
   const cut = (): void => {
     socket.destroy();
   };
-  const from = socket.bytesRead;
   const deadline = setTimeout(cut, LINGER_MS);
   deadline.unref();
-  socket.setTimeout(LINGER_IDLE_MS, cut);
+  net.setTimeout?.(LINGER_IDLE_MS, cut);
   socket.once('close', () => clearTimeout(deadline));
-  // The parser still hands the body over; taken as it comes, the socket is never paused.
-  req.on('data', () => {
-    if (socket.bytesRead - from > LINGER_BYTES) cut();
-  });
-  req.resume();
+  return () => {
+    if (read() - from > LINGER_BYTES) cut();
+  };
 }

@@ -177,4 +177,49 @@ describe('the connection after such an answer', () => {
     assert.ok(closed, `still open after ${written} bytes`);
     assert.match(answer, /^HTTP\/1\.1 413 [^]*\r\nconnection: close\r\n/i);
   });
+
+  test('after headers over the limit (431) too, while the body still comes in over a while', async () => {
+    // The body is written in pieces a tenth of a second apart, reading nothing until it is all
+    // out: a client on a slow link. The gateway used to close one second after its answer.
+    const socket = connect({ port: stack.gw.port, host: '127.0.0.1' });
+    socket.pause();
+    const answer = new Promise<string>((resolve, reject) => {
+      let raw = '';
+      socket.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+      socket.on('end', () => resolve(raw));
+      socket.on('error', reject);
+    });
+    const pieces = 16;
+    socket.write(
+      `POST /anthropic/v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: ${'a'.repeat(70_000)}\r\n` +
+        `content-length: ${pieces * 65536}\r\n\r\n`,
+    );
+    for (let i = 0; i < pieces; i++) {
+      await new Promise<void>((resolve, reject) =>
+        socket.write(Buffer.alloc(65536, 0x20), (err) => (err ? reject(err) : resolve())),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    socket.resume();
+    assert.match(await answer, /^HTTP\/1\.1 431 [^]*\r\nx-airlock-error: AIRLOCK_HEADERS_TOO_LARGE\r\n/);
+  });
+
+  test('after a 431, closed once the gateway has read and dropped its bound', async () => {
+    const socket = connect({ port: stack.gw.port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    let closed = false;
+    socket.on('close', () => (closed = true));
+    socket.write(
+      `POST /anthropic/v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: ${'a'.repeat(70_000)}\r\n` +
+        `content-length: ${4 * LINGER_BYTES}\r\n\r\n`,
+    );
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let written = 0;
+    while (!closed && written < LINGER_BYTES + 64 * 1024 * 1024) {
+      written += chunk.length;
+      if (!socket.write(chunk)) await new Promise((r) => (socket.once('drain', r), socket.once('close', r)));
+    }
+    socket.destroy();
+    assert.ok(closed, `still open after ${written} bytes`);
+  });
 });
