@@ -11,7 +11,6 @@
  *   - text: UTF-8 text (source, Markdown, CSV, JSON...), written back as it is or as edited.
  *   - bytes: anything else (PDF, images, archives): not inspected, sent as it came.
  */
-import { Response } from 'undici';
 import { AirlockError } from '../errors.js';
 
 export interface FormField {
@@ -104,7 +103,11 @@ export async function decodeForm(raw: Buffer, contentType: string | undefined): 
       'AIRLOCK_BAD_MULTIPART',
       `content-type ${JSON.stringify(contentType ?? '')} is not multipart/form-data with a boundary`,
     );
-  let form: Awaited<ReturnType<Response['formData']>>;
+  // Imported when an upload arrives: at the top it would load undici into every command that lists
+  // dialects, `airlock scan` among them. Node 20's own Response parses with an older undici that
+  // refuses a preamble, so the package's is used.
+  const { Response } = await import('undici');
+  let form: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;
   try {
     form = await new Response(raw, { headers: { 'content-type': contentType! } }).formData();
   } catch (err) {
