@@ -163,7 +163,8 @@ test("a policy's audit store that cannot be one is a config error naming the pol
       assert.ok(err instanceof ConfigError, String(err));
       assert.deepEqual(err.problems, [
         `${policyFile}: audit: the PostgreSQL audit store URL is not a valid URL: expected ` +
-          'postgres://user@host:5432/db (a password with special characters must be %-encoded)',
+          'postgres://user@host:5432/db, or postgres://user@/db?host=/var/run/postgresql for a unix ' +
+          'socket (a password with special characters must be %-encoded)',
       ]);
       return true;
     },
