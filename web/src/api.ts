@@ -42,11 +42,18 @@ export function forgetEarly(): void {
   delete (window as { __airlockEarly?: EarlyRequest }).__airlockEarly;
 }
 
+/** Set once the page is on its way to the login form. */
+let leaving = false;
+
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await (takeEarly(path) ?? fetch(`${BASE}/api/${path}`, { credentials: 'same-origin', signal }));
   if (res.status === 401) {
     // The page's fragment goes along: the login form sends the browser back to it once signed in.
-    location.assign(`${BASE}/login${location.hash}`);
+    // Once: a page's other calls answer 401 too, and a second navigation would abort the first.
+    if (!leaving) {
+      leaving = true;
+      location.assign(`${BASE}/login${location.hash}`);
+    }
     throw new ApiError(401, 'signed out');
   }
   if (!res.ok) {
