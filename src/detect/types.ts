@@ -78,6 +78,8 @@ export interface ScanInput {
   key?: true;
   /** The provider signed the text and verifies it byte for byte (see Segment.signed). */
   signed?: true;
+  /** Signed text that goes back as the provider wrote it, unedited (see Segment.sealed). */
+  sealed?: true;
 }
 
 export interface Finding {

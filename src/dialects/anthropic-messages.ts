@@ -36,7 +36,7 @@ function addBlock(out: Segment[], block: unknown, path: JsonPath, role: Role): v
         block.signature !== '' &&
         typeof block.thinking === 'string'
       )
-        out.push({ path: [...path, 'thinking'], role, text: block.thinking, signed: true });
+        out.push({ path: [...path, 'thinking'], role, text: block.thinking, signed: true, sealed: true });
       else addText(out, block, 'thinking', path, role);
       return;
     case 'tool_use':
@@ -169,8 +169,9 @@ function segments(body: unknown): Segment[] {
  */
 function blockFields(out: AnswerField[], block: unknown, channel: string, kind: FieldKind): void {
   if (!isObject(block)) return;
+  // A thinking block is not restored: its signature covers the surrogates the model wrote, and
+  // the client sends it back as received (see Segment.sealed).
   if (block.type === 'text') fieldAt(out, block, 'text', channel, false, kind);
-  else if (block.type === 'thinking') fieldAt(out, block, 'thinking', channel, false, kind);
   else if (block.type === 'tool_use' || block.type === 'server_tool_use' || block.type === 'mcp_tool_use') {
     leafFields(out, block.input, `${channel}:input`);
   }
@@ -197,7 +198,6 @@ function answerFields(answer: unknown): AnswerField[] {
       const channel = String(answer.index);
       if (delta.type === 'text_delta') fieldAt(out, delta, 'text', channel, false);
       else if (delta.type === 'input_json_delta') fieldAt(out, delta, 'partial_json', channel, true, TOOL);
-      else if (delta.type === 'thinking_delta') fieldAt(out, delta, 'thinking', channel, false);
       break;
     }
     default:

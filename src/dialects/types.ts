@@ -61,6 +61,14 @@ export interface Segment {
    * as the surrogates it saw, which the answer's restoring turned into the originals.
    */
   signed?: true;
+  /**
+   * Signed text that the answer's restoring never touches (an Anthropic thinking block: the
+   * client keeps the surrogates the provider signed), so it comes back exactly as the provider
+   * wrote it and goes back unedited, not even by the request's replacements. That also keeps a
+   * conversation begun without Airlock valid (its thinking names real values, signed so), and
+   * one continued without it (its thinking names surrogates, signed so).
+   */
+  sealed?: true;
 }
 
 /**

@@ -81,6 +81,7 @@ export function addNested(
     const nested: Segment = { path: path.concat(seg.path), role: seg.role, text: seg.text };
     if (seg.key) nested.key = true;
     if (seg.signed) nested.signed = true;
+    if (seg.sealed) nested.sealed = true;
     out.push(nested);
   }
 }

@@ -163,7 +163,7 @@ export function propagateEdits(
   /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
   const one = (index: number, found: readonly Hit[]): void => {
     const kept = byInput.get(index) ?? NO_EDITS;
-    if (found.length === 0) {
+    if (found.length === 0 || (inputs[index] as ScanInput).sealed === true) {
       for (const e of kept) out.push(e);
       return;
     }
@@ -217,7 +217,7 @@ export function propagateEdits(
     // A text shorter than every value holds none of them (most ids, types and short fields).
     const input = inputs[index] as ScanInput;
     const found =
-      text.length < shortest
+      text.length < shortest || input.sealed === true
         ? NO_HITS
         : fresh
           ? findAll(text, values)

@@ -120,7 +120,7 @@ describe('anthropic-messages requests', () => {
 });
 
 describe('anthropic-messages answers', () => {
-  it('lists and edits the text, thinking and tool input of a JSON answer', () => {
+  it('lists and edits the text and tool input of a JSON answer, never the signed thinking', () => {
     const answer = {
       id: 'msg_01',
       type: 'message',
@@ -143,24 +143,25 @@ describe('anthropic-messages answers', () => {
     assert.deepEqual(
       fields.map((f) => [f.channel, f.json, f.text]),
       [
-        ['0', false, 'look in /home/user'],
         ['1', false, 'Reading /home/user/project-1/.env'],
         ['2:input:file_path', false, '/home/user/project-1/.env'],
         ['2:input#name0', false, 'file_path'],
         ['2:input#name1', false, 'n'],
       ],
     );
-    assert.deepEqual(fields.map(kindOf), ['whole', 'whole', 'tool+whole', 'tool+whole', 'tool+whole']);
+    assert.deepEqual(fields.map(kindOf), ['whole', 'tool+whole', 'tool+whole', 'tool+whole']);
     for (const f of fields) f.set(f.text.replaceAll('/home/user', '/home/alice'));
+    assert.equal(answer.content[0]?.thinking, 'look in /home/user', 'the thinking is as signed');
     assert.equal(answer.content[1]?.text, 'Reading /home/alice/project-1/.env');
     assert.deepEqual(answer.content[2]?.input, { file_path: '/home/alice/project-1/.env', n: 3 });
-    assert.equal(fields[2]?.text, '/home/alice/project-1/.env');
+    assert.equal(fields[1]?.text, '/home/alice/project-1/.env');
   });
 
   it('follows a real-shaped stream channel by channel and edits an event', () => {
     const { events, byChannel, fields, objects } = streamFields(anthropicMessages, ANTHROPIC_STREAM);
     checkStreamAnswers(anthropicMessages, objects);
-    assert.equal(byChannel.get('0'), 'The user wants the config in /home/al');
+    // Block 0 is thinking, signed as the model wrote it: no field (see Segment.sealed).
+    assert.equal(byChannel.get('0'), undefined);
     assert.equal(
       byChannel.get('1'),
       "I'll read the file at `/home/alice/projects/webshop/.env` — naïve café ✓ 🚀",
@@ -170,7 +171,7 @@ describe('anthropic-messages answers', () => {
     });
     assert.ok(fields.flat().every((f) => f.json === (f.channel === '2')));
     // Deltas continue their block; only the tool input is tool text.
-    assert.deepEqual(kindsByChannel(fields), { '0': '', '1': '', '2': 'tool' });
+    assert.deepEqual(kindsByChannel(fields), { '1': '', '2': 'tool' });
     // ping, signature_delta, stops and message events carry no text.
     const empty = events.filter((_, i) => fields[i]?.length === 0).map((e) => e.event);
     assert.deepEqual(

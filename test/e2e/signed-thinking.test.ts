@@ -3,9 +3,11 @@
  * Gemini function call's `thoughtSignature`) and
  * refuses a request that sends it back changed: "messages.1.content.0: Invalid `signature` in
  * `thinking` block", on every turn after, so the session is dead. The simulator checks its
- * signatures as the API does. The answer's thinking is restored for the user; coming back, the
- * values the model saw as surrogates must become those surrogates again, and what the model
- * wrote of its own (an address it made up, an invisible character) must be left as it wrote it.
+ * signatures as the API does. An Anthropic thinking block is left as the provider signed it both
+ * ways: the answer's thinking keeps the surrogates the model wrote, and the request's thinking
+ * goes back unedited, so that a conversation begun without Airlock, or continued without it,
+ * keeps working. A Gemini call's arguments are restored (the tool needs the real path) and turned
+ * back into the surrogates coming back; what the model wrote of its own is left as it wrote it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -65,9 +67,11 @@ describe('a signed thinking block sent back through the gateway', () => {
         : await client.messages.create({ ...params, messages: [ask] });
       const thinking = first.content.find((b) => b.type === 'thinking');
       assert.ok(thinking?.type === 'thinking');
-      assert.equal(thinking.thinking, `Tests live in ${PROJECT}. ${MADE_UP}`, 'the user reads the real path');
+      assert.match(thinking.thinking, /^Tests live in \/home\/[^/\s]+\/src\/[^/\s]+\. /);
+      assert.ok(!thinking.thinking.includes('mkowalski'), 'the thinking keeps what the provider signed');
       const call = first.content.find((b) => b.type === 'tool_use');
       assert.ok(call?.type === 'tool_use');
+      assert.deepEqual(call.input, { command: `cd ${PROJECT} && npm test` }, 'the tool call is restored');
 
       stack.sim.setScript({ reply: [{ text: 'All tests pass.' }] });
       const second = await client.messages.create({
@@ -88,6 +92,74 @@ describe('a signed thinking block sent back through the gateway', () => {
       );
     });
   }
+
+  it('keeps a conversation begun without the gateway going through it', async () => {
+    // The first turn went straight to the provider: its thinking names the real path, signed so.
+    stack.sim.setScript({
+      reply: [
+        {
+          thinking: {
+            fromRequest: '(/home/[^/\\s]+/src/billing-api)',
+            template: 'Tests live in $1.',
+          },
+        },
+        { text: 'I will run them.' },
+      ],
+    });
+    const direct = new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.sim.url, maxRetries: 0 });
+    const params = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      thinking: { type: 'enabled' as const, budget_tokens: 1024 },
+    };
+    const ask = { role: 'user' as const, content: `Run the tests of ${PROJECT}` };
+    const first = await direct.messages.create({ ...params, messages: [ask] });
+    const thinking = first.content.find((b) => b.type === 'thinking');
+    assert.ok(thinking?.type === 'thinking' && thinking.thinking.includes(PROJECT));
+
+    stack.sim.setScript({ reply: [{ text: 'Done.' }] });
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.via.anthropic, maxRetries: 0 });
+    const second = await client.messages.create({
+      ...params,
+      messages: [ask, { role: 'assistant', content: first.content }, { role: 'user', content: 'go on' }],
+    });
+    assert.equal(second.content[0]?.type === 'text' ? second.content[0].text : '', 'Done.');
+    const sent = JSON.parse(stack.sim.received.at(-1)?.body.toString() ?? '{}') as {
+      messages: { content: unknown }[];
+    };
+    assert.ok(!JSON.stringify(sent.messages[0]).includes('mkowalski'), "the user's text was pseudonymized");
+    assert.deepEqual(sent.messages[1]?.content, JSON.parse(JSON.stringify(first.content)), 'sent as signed');
+  });
+
+  it('keeps a conversation begun through the gateway going without it', async () => {
+    stack.sim.setScript({
+      reply: [
+        {
+          thinking: {
+            fromRequest: '(/home/[^/\\s]+/src/billing-api)',
+            template: 'Tests live in $1.',
+          },
+        },
+        { text: 'I will run them.' },
+      ],
+    });
+    const params = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      thinking: { type: 'enabled' as const, budget_tokens: 1024 },
+    };
+    const ask = { role: 'user' as const, content: `Run the tests of ${PROJECT}` };
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.via.anthropic, maxRetries: 0 });
+    const first = await client.messages.stream({ ...params, messages: [ask] }).finalMessage();
+
+    stack.sim.setScript({ reply: [{ text: 'Done.' }] });
+    const direct = new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.sim.url, maxRetries: 0 });
+    const second = await direct.messages.create({
+      ...params,
+      messages: [ask, { role: 'assistant', content: first.content }, { role: 'user', content: 'go on' }],
+    });
+    assert.equal(second.content[0]?.type === 'text' ? second.content[0].text : '', 'Done.');
+  });
 
   it('a thinking block that is not signed is inspected as any text', async () => {
     stack.sim.setScript({ reply: [{ text: 'ok' }] });
