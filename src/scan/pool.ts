@@ -59,6 +59,7 @@ function crashed(file: FoundFile, err: unknown): FileResult {
       { file: file.display, message: `skipped: the worker scanning it stopped (${(err as Error).message})` },
     ],
     linesSkipped: 0,
+    linesAsText: 0,
     skipped: true,
     dropped: 0,
   };

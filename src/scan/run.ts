@@ -308,6 +308,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   const unlistedBySeverity: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
   const unlistedByCategory: ScanTotals['byCategory'] = {};
   let linesSkipped = 0;
+  let linesAsText = 0;
   // Files discovery set aside (not regular files, loops) count with those found unreadable.
   let filesSkipped = found.skipped;
   let records = 0;
@@ -316,6 +317,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
   for (const { result } of results) {
     warnings.push(...result.warnings);
     linesSkipped += result.linesSkipped;
+    linesAsText += result.linesAsText;
     if (result.skipped) filesSkipped += 1;
     records += result.summary.records;
     bytes += result.summary.bytes;
@@ -362,6 +364,7 @@ export async function runScan(opts: RunScanOptions): Promise<RunScanResult> {
       files: results.length + found.skipped,
       filesSkipped,
       linesSkipped,
+      linesAsText,
       bytes,
       records,
       findings: findings.length + unlisted,

@@ -44,6 +44,8 @@ export interface FileResult {
   findings: ScanFinding[];
   warnings: ScanWarning[];
   linesSkipped: number;
+  /** Lines (or whole documents) not valid JSON, scanned as plain text: read, not skipped. */
+  linesAsText: number;
   skipped: boolean;
   /** Findings beyond `maxFindings`, counted but not kept (accepted ones are not among them). */
   dropped: number;
@@ -143,6 +145,7 @@ export function prepareFile(
     findings: [],
     warnings: [],
     linesSkipped: 0,
+    linesAsText: 0,
     skipped: false,
     dropped: 0,
   };
@@ -215,6 +218,7 @@ async function scanOpening(
     for await (const batch of opened.batches) {
       result.warnings.push(...batch.warnings);
       result.linesSkipped += batch.linesSkipped;
+      result.linesAsText += batch.linesAsText;
       result.summary.records += batch.records;
       if (batch.format !== undefined) result.summary.format = format = batch.format;
       if (batch.inputs.length === 0) continue;

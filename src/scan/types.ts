@@ -69,7 +69,13 @@ export interface ScanTotals {
    * devices), symlink loops, and folders that could not be listed (one each).
    */
   filesSkipped: number;
+  /** Lines or HAR entries not read (over the line cap, unparseable entries, a read cut short). */
   linesSkipped: number;
+  /**
+   * Lines (or whole JSON documents) that were not valid JSON and were scanned as plain text:
+   * read in full, so not among `linesSkipped`.
+   */
+  linesAsText: number;
   bytes: number;
   records: number;
   /**

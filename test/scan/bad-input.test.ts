@@ -28,12 +28,38 @@ describe('bad input', () => {
       [['truncated.jsonl', 2]],
     );
     assert.match(report.warnings[0]!.message, /not valid JSON/);
-    assert.equal(report.totals.linesSkipped, 1);
+    // Read in full, as text: counted as such, not as skipped.
+    assert.equal(report.totals.linesSkipped, 0);
+    assert.equal(report.totals.linesAsText, 1);
     // Line 2 is cut before the key, but its home path is still found (as text); line 3 is read.
     assert.deepEqual(
       report.findings.map((f) => `${f.line} ${f.ruleId}`),
       ['1 test.email', '2 test.home-path', '3 test.github-token'],
     );
+    const sarif = JSON.parse(
+      (await scanWithTestEngine([fixture('truncated.jsonl')], { format: 'sarif' })).output,
+    ) as {
+      runs: { properties: { totals: { linesSkipped: number; linesAsText: number } } }[];
+    };
+    assert.deepEqual(
+      [sarif.runs[0]!.properties.totals.linesSkipped, sarif.runs[0]!.properties.totals.linesAsText],
+      [0, 1],
+    );
+  });
+
+  it('a JSON document that does not parse is scanned as text, counted as such and not as skipped', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'request.json');
+    await writeFile(file, `{"messages": [{"role": "user", "content": "key ${AWS}"}],\n"cut": `);
+    const result = await scanWithTestEngine([file], { reveal: true, format: 'text', cwd: dir });
+    const report = result.report!;
+    assert.deepEqual(
+      report.findings.map((f) => `${f.line} ${f.value}`),
+      [`1 ${AWS}`],
+    );
+    assert.deepEqual([report.totals.linesSkipped, report.totals.linesAsText], [0, 1]);
+    assert.match(result.output, /^Scanned as plain text \(not valid JSON\): 1 line or document /m);
+    assert.doesNotMatch(result.output, /^Skipped:/m);
   });
 
   it('a HAR cut inside an entry: the whole entries before it are scanned, then a warning', async () => {

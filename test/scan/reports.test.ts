@@ -92,6 +92,7 @@ describe('reports', () => {
         files: 0,
         filesSkipped: 0,
         linesSkipped: 0,
+        linesAsText: 0,
         bytes: 0,
         records: 0,
         findings: 0,
@@ -116,7 +117,12 @@ describe('reports', () => {
       ['environment', 'MEDIUM 2'],
     );
     assert.match(plain.output, /Totals: \d+ findings \(critical \d+, high \d+, medium \d+, low \d+\)/);
-    assert.match(plain.output, /Skipped: 1 file, 2 lines or entries/);
+    // The cut HAR's lost entry is skipped; truncated.jsonl's cut line was read, as text.
+    assert.match(plain.output, /^Skipped: 1 file, 1 line or entry \(see warnings\)$/m);
+    assert.match(
+      plain.output,
+      /^Scanned as plain text \(not valid JSON\): 1 line or document \(see warnings\)$/m,
+    );
     assert.match(plain.output, /binary\.bin: binary file, skipped/);
     const coloured = await scanWithTestEngine([FIXTURES], { format: 'text', color: true });
     assert.ok(coloured.output.includes('\x1b[1;35mCRITICAL'));
@@ -124,19 +130,20 @@ describe('reports', () => {
 
   it('text: one of a thing is singular, in the header, the file group, the totals and the skipped counts', async () => {
     const dir = await tempDir();
-    // One record (a cut JSON line, scanned as text): one finding, one line skipped.
+    // One record (a cut JSON line, scanned as text): one finding, one line read as text, none skipped.
     await writeFile(path.join(dir, 'one.jsonl'), `{"note": "${AWS}"\n`);
     const one = (await scanWithTestEngine([dir], { format: 'text', cwd: dir })).output;
     assert.match(one, /^airlock scan: 1 file, [\d.]+ B, 1 record in /);
     assert.match(one, /^one\.jsonl {2}\([\w-]+, 1 finding\)$/m);
     assert.match(one, /^Totals: 1 finding \(critical 1, high 0, medium 0, low 0\); by category: secret 1$/m);
-    assert.match(one, /^Skipped: 1 line or entry \(see warnings\)$/m);
+    assert.match(one, /^Scanned as plain text \(not valid JSON\): 1 line or document \(see warnings\)$/m);
+    assert.doesNotMatch(one, /^Skipped:/m);
     assert.match(one, /^Fail on high: 1 finding at or above$/m);
     await writeFile(path.join(dir, 'two.jsonl'), `{"ok": 1}\n{"note": "${AWS}"\n`);
     const two = (await scanWithTestEngine([dir], { format: 'text', cwd: dir })).output;
     assert.match(two, /^airlock scan: 2 files, [\d.]+ B, 3 records in /);
     assert.match(two, /^Totals: 2 findings /m);
-    assert.match(two, /^Skipped: 2 lines or entries /m);
+    assert.match(two, /^Scanned as plain text \(not valid JSON\): 2 lines or documents /m);
   });
 
   it('text: control characters from the files (names, values, warnings) are shown escaped, not obeyed', async () => {

@@ -11,6 +11,8 @@ export interface ReadBatch {
   inputs: LocatedInput[];
   warnings: ScanWarning[];
   linesSkipped: number;
+  /** Lines (or whole documents) that were not valid JSON and were scanned as plain text. */
+  linesAsText: number;
   records: number;
   /** Set once reading found the file's format to be another than the one it was opened as. */
   format?: InputFormat;
@@ -29,7 +31,7 @@ export interface ReadBatch {
 const BATCH_TEXT = 128 * 1024;
 
 export class Batcher {
-  batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
+  batch: ReadBatch = { inputs: [], warnings: [], linesSkipped: 0, linesAsText: 0, records: 0 };
   private text = 0;
   /** @param keys which member names a value is scanned beside (Leaf.key) */
   constructor(
@@ -62,7 +64,7 @@ export class Batcher {
   }
   take(): ReadBatch {
     const out = this.batch;
-    this.batch = { inputs: [], warnings: [], linesSkipped: 0, records: 0 };
+    this.batch = { inputs: [], warnings: [], linesSkipped: 0, linesAsText: 0, records: 0 };
     this.text = 0;
     return out;
   }

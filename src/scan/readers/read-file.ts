@@ -112,7 +112,7 @@ async function* readLines(
           } catch (err) {
             // A truncated or corrupt record: still scanned, as plain text, so nothing is missed.
             out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, line.number);
-            out.batch.linesSkipped += 1;
+            out.batch.linesAsText += 1;
             addText(line.text, line.number);
             continue;
           }
@@ -256,7 +256,7 @@ async function* readDocument(chunks: AsyncIterable<Buffer>, context: ReadContext
     doc = JSON.parse(text);
   } catch (err) {
     out.warn(`not valid JSON (${jsonErrorText(err)}); scanned as text`, 1);
-    out.batch.linesSkipped += 1;
+    out.batch.linesAsText += 1;
     yield out.take();
     yield* readLines(toIterable(parts), 'text', context);
     return;

@@ -91,6 +91,11 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   if (t.filesSkipped > 0) skipped.push(count(t.filesSkipped, 'file'));
   if (t.linesSkipped > 0) skipped.push(count(t.linesSkipped, 'line or entry', 'lines or entries'));
   if (skipped.length > 0) out.push(`Skipped: ${skipped.join(', ')} (see warnings)`);
+  // Read in full, only not as JSON: not skipped, and said apart so that no one looks for a gap.
+  if (t.linesAsText > 0)
+    out.push(
+      `Scanned as plain text (not valid JSON): ${count(t.linesAsText, 'line or document', 'lines or documents')} (see warnings)`,
+    );
   if (t.baselined > 0) out.push(`Accepted by the baseline: ${t.baselined}`);
   if (report.truncated) {
     // Counted in the totals above and in the exit code; only their lines are missing.
