@@ -25,6 +25,8 @@ export function bodyStillComing(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+const arranged = new WeakSet<ServerResponse>();
+
 /**
  * The headers to add to an answer sent to `res` before its request's body is in, and the
  * lingering close set up for after it; none when the body is in (or there is none).
@@ -33,6 +35,9 @@ export function closeAfterAnswer(res: ServerResponse): Record<string, string> {
   const { req } = res;
   const socket = res.socket;
   if (!bodyStillComing(req) || socket === null) return {};
+  // Asked twice for one answer (sendError through lingerOnEarlyAnswer's writeHead): set up once.
+  if (arranged.has(res)) return { connection: 'close' };
+  arranged.add(res);
   // Flowing from now on, so that node:http does not set it aside unread (req._dump) once the
   // answer is out: what arrives is then counted (see linger).
   req.resume();
@@ -46,6 +51,23 @@ export function closeAfterAnswer(res: ServerResponse): Record<string, string> {
     else linger(socket, req);
   };
   return { connection: 'close' };
+}
+
+/**
+ * For a route of another part (/metrics, the dashboard) that writes its own answers: one written
+ * before the request's body is in (a 405, a 401, a 403 to a POST it never reads) gets the same
+ * lingering close as the gateway's own refusals. Their writeHead is where that is known: the
+ * answer's status and whether the route read the body are its own.
+ */
+export function lingerOnEarlyAnswer(res: ServerResponse): void {
+  if (!bodyStillComing(res.req)) return;
+  const writeHead = res.writeHead;
+  // res.end() without a writeHead goes through this one as well (ServerResponse._implicitHeader).
+  res.writeHead = function writeHeadThenLinger(this: ServerResponse, ...args: unknown[]) {
+    if (!this.headersSent)
+      for (const [name, value] of Object.entries(closeAfterAnswer(this))) this.setHeader(name, value);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /** Ends the writing side, then reads and drops the rest of `req` within the bounds above. */

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { AirlockError } from '../errors.js';
 import { answerClientError } from './client-error.js';
 import type { ExchangeListener, ExchangeReporter } from './exchange.js';
+import { lingerOnEarlyAnswer } from './linger.js';
 import { passThroughInspector, type Inspector } from './inspector.js';
 import { proxyRequest, type ProxyContext } from './proxy.js';
 import { sendError, sendJson } from './respond.js';
@@ -140,6 +141,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await proxyRequest(ctx, route, req, res);
       return;
     }
+    // The answers below are written before a body they do not read (POST /metrics: 405).
+    lingerOnEarlyAnswer(res);
     if (url === '/healthz' || url.startsWith('/healthz?')) {
       sendJson(res, 200, { status: 'ok' });
       return;

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { LINGER_BYTES } from '../../src/gateway/linger.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const gzip = promisify(zlib.gzip);
@@ -221,5 +222,59 @@ describe('the connection after such an answer', () => {
     }
     socket.destroy();
     assert.ok(closed, `still open after ${written} bytes`);
+  });
+});
+
+describe("the answers of the gateway's other routes, written before a body they do not read", () => {
+  let whole: AirlockStack;
+  before(async () => {
+    whole = await startAirlockStack({});
+  });
+  after(() => whole.close());
+
+  /**
+   * What a client that writes its whole body (BIG bytes, then `connection: close`) before it reads
+   * gets back, as raw HTTP; rejects when the connection was reset under it.
+   */
+  async function afterWholeBody(path: string, headers = ''): Promise<string> {
+    const socket = connect({ port: whole.airlock.gateway.port, host: '127.0.0.1' });
+    socket.pause();
+    const answer = new Promise<string>((resolve, reject) => {
+      let raw = '';
+      socket.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+      socket.on('end', () => resolve(raw));
+      socket.on('error', reject);
+    });
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${headers}` +
+        `connection: close\r\ncontent-length: ${BIG}\r\n\r\n`,
+    );
+    await new Promise<void>((resolve, reject) =>
+      socket.write(Buffer.alloc(BIG, 0x20), (err) => (err ? reject(err) : resolve())),
+    );
+    socket.resume();
+    return answer;
+  }
+
+  test('POST /metrics: the 405 arrives', async () => {
+    const raw = await afterWholeBody('/metrics');
+    assert.match(raw, /^HTTP\/1\.1 405 [^]*\r\nallow: GET, HEAD\r\n[^]*\r\n\r\n[^]*method not allowed\n/i);
+  });
+
+  test("POST to a dashboard page and to its API: each one's 405 arrives", async () => {
+    const auth = 'authorization: Bearer test-dashboard-token\r\n';
+    assert.match(await afterWholeBody('/_airlock/', auth), /^HTTP\/1\.1 405 [^]*method not allowed\n$/);
+    assert.match(
+      await afterWholeBody('/_airlock/api/events', auth),
+      /^HTTP\/1\.1 405 [^]*\{"error":"method not allowed"\}$/,
+    );
+  });
+
+  test('POST to the dashboard signed out: the 401 arrives', async () => {
+    assert.match(await afterWholeBody('/_airlock/api/events'), /^HTTP\/1\.1 401 [^]*unauthorized\n$/);
+  });
+
+  test('POST /healthz: its answer arrives', async () => {
+    assert.match(await afterWholeBody('/healthz'), /^HTTP\/1\.1 200 [^]*\{"status":"ok"\}$/);
   });
 });
