@@ -238,6 +238,71 @@ describe('readers on transcripts written by the real CLIs', () => {
     assert.ok(found.every((f) => f.format === 'qwen-code' && !f.path.includes('uiEvent')));
   });
 
+  it('gemini-cli: $set updates are read: the summary, the memory scratchpad, new members; not bookkeeping', async () => {
+    // Gemini CLI appends `{$set: {...}}` when it updates a session: `summary` (the model's, or a
+    // subagent's final answer) and `memoryScratchpad` (made from the messages) as its session
+    // summary service writes them; both go into the index later sessions are given.
+    const lines = (await readFile(path.join(REAL, 'gemini-cli.jsonl'), 'utf8')).trimEnd().split('\n');
+    const updates = [
+      { $set: { summary: `Read deploy.env and reported the key ${AWS}` } },
+      {
+        $set: {
+          memoryScratchpad: {
+            version: 1,
+            workflowSummary: `read_file deploy.env; token ${GHP}`,
+            toolSequence: ['read_file'],
+            touchedPaths: ['/srv/app/deploy.env'],
+          },
+        },
+      },
+      { $set: { lastUpdated: '2026-11-25T15:50:00.000Z', directories: ['/home/jdoe/project'] } },
+      { $set: { futureNotes: `mail ${EMAIL}` } },
+    ];
+    const file = path.join(await tempDir(), 'session-2026-11-25T15-49-f3bf85b2.jsonl');
+    await writeFile(file, `${[...lines, ...updates.map((u) => JSON.stringify(u))].join('\n')}\n`);
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'gemini-cli');
+    const n = lines.length;
+    assert.deepEqual(report.findings.filter((f) => f.line > n).map(where), [
+      `${n + 1} $set.summary assistant test.aws-access-key ${AWS}`,
+      `${n + 2} $set.memoryScratchpad.workflowSummary metadata test.github-token ${GHP}`,
+      `${n + 4} $set.futureNotes metadata test.email ${EMAIL}`,
+    ]);
+  });
+
+  it('gemini-cli: the summary of a first record and of a legacy session document is read', async () => {
+    const dir = await tempDir();
+    // Not in the legacy session's messages: found again there, it would be the same finding.
+    const OTHER_AWS = 'AKIAZ7QWERTYUIOPLKJH';
+    // A session resumed from a legacy .json is rewritten as JSONL with its summary in the first record.
+    const first = {
+      sessionId: 'f3bf85b2-5de9-44d0-9d4a-968755f797c4',
+      projectHash: 'f8bd3e',
+      startTime: '2026-11-25T15:49:42.292Z',
+      lastUpdated: '2026-11-25T15:49:42.292Z',
+      kind: 'main',
+      summary: `Deploy with ${AWS}`,
+    };
+    const jsonl = path.join(dir, 'session-2026-11-25T15-49-f3bf85b2.jsonl');
+    await writeFile(jsonl, `${JSON.stringify(first)}\n`);
+    const legacy = path.join(dir, 'session-2025-09-01T10-00-9f8e7d6c.json');
+    const doc = JSON.parse(
+      await readFile(fixture('gemini-tmp/3c9a/chats/session-2025-09-01T10-00-9f8e7d6c.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    await writeFile(legacy, JSON.stringify({ ...doc, summary: `Key ${OTHER_AWS}` }, null, 2));
+    const report = (await scanWithTestEngine([jsonl, legacy], { reveal: true, cwd: dir })).report!;
+    const legacyLine =
+      (await readFile(legacy, 'utf8')).split('\n').findIndex((l) => l.includes('"summary"')) + 1;
+    assert.deepEqual(
+      report.findings.filter((f) => f.path.includes('summary')).map((f) => `${f.file} ${where(f)}`),
+      [
+        `session-2025-09-01T10-00-9f8e7d6c.json ${legacyLine} summary assistant test.aws-access-key ${OTHER_AWS}`,
+        `session-2026-11-25T15-49-f3bf85b2.jsonl 1 summary assistant test.aws-access-key ${AWS}`,
+      ],
+    );
+    assert.ok(report.findings.every((f) => f.format === 'gemini-cli'));
+  });
+
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got
     // may be cut short), and the answer; found first there, then again in the response items.

@@ -5,9 +5,13 @@
  * `{sessionId, projectHash, startTime, lastUpdated, kind}`, then message records `{id,
  * timestamp, type: "user"|"gemini"|"info"|"error"|"warning", content: string | Part[],
  * thoughts, toolCalls: [{name, args, result: Part[]}], model}`, re-appended whole when they
- * change, and `{$set: {...}}` metadata updates. Older versions wrote one JSON document
- * `session-*.json` with the same messages in `messages`; `logs.json` is an array of
- * `{sessionId, messageId, type: "user", message, timestamp}`.
+ * change, and `{$set: {...}}` metadata updates: `lastUpdated`, `directories`, the whole
+ * `messages` when the history is rewritten, the session's `summary` (written by the model, or a
+ * subagent's final answer) and `memoryScratchpad` ({workflowSummary, toolSequence, touchedPaths,
+ * validationStatus}, made from the messages); both of the last go into the session index that
+ * later sessions are given. Older versions wrote one JSON document `session-*.json` with the same
+ * messages in `messages` (and `summary` beside them); `logs.json` is an array of `{sessionId,
+ * messageId, type: "user", message, timestamp}`.
  *
  * Qwen Code (`~/.qwen/projects/<project>/chats/<session>.jsonl`, older `~/.qwen/tmp/**`):
  * `{uuid, parentUuid, sessionId, timestamp, type: "user"|"assistant"|"tool_result"|"system",
@@ -103,16 +107,45 @@ export function geminiMessageLeaves(msg: Rec, path: JsonPath, sink: LeafSink): v
   }
 }
 
+/** Session metadata that is bookkeeping: ids, times, the kind of session, its workspace folders. */
+const METADATA_BOOKKEEPING = new Set([
+  'sessionId',
+  'projectHash',
+  'startTime',
+  'lastUpdated',
+  'kind',
+  'directories',
+]);
+
+/**
+ * Session metadata: the first record, a `$set` update, or a legacy document on one line. Every
+ * member but bookkeeping is scanned, so that text a newer CLI adds there is not missed.
+ */
+function metadataLeaves(fields: Rec, path: JsonPath, sink: LeafSink): void {
+  for (const [key, value] of Object.entries(fields)) {
+    if (METADATA_BOOKKEEPING.has(key)) continue;
+    if (key === 'messages') {
+      if (Array.isArray(value))
+        value.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, [...path, 'messages', i], sink));
+      continue;
+    }
+    // The summary is the model's (or a subagent's answer); the rest is made from the messages.
+    const role: Role = key === 'summary' ? 'assistant' : 'metadata';
+    walkLeaves(value, [...path, key], role, sink, false, 1, typeof value === 'string' ? key : undefined);
+  }
+}
+
 export function geminiLeaves(rec: Rec, sink: LeafSink): void {
   if (isObject(rec.$set)) {
-    const messages = rec.$set.messages;
-    if (Array.isArray(messages))
-      messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['$set', 'messages', i], sink));
+    metadataLeaves(rec.$set, ['$set'], sink);
     return;
   }
-  if (Array.isArray(rec.messages)) {
-    // A whole legacy session document written on one line.
-    rec.messages.forEach((m, i) => isObject(m) && geminiMessageLeaves(m, ['messages', i], sink));
+  if (
+    Array.isArray(rec.messages) ||
+    (typeof rec.sessionId === 'string' && typeof rec.projectHash === 'string')
+  ) {
+    // The first record, or a whole legacy session document written on one line.
+    metadataLeaves(rec, [], sink);
     return;
   }
   if ('messageId' in rec && typeof rec.message === 'string') {

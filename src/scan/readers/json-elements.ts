@@ -16,8 +16,8 @@ export type ElementEvent =
   /** `text`: the element's JSON, when it spans several lines (for its values' lines). */
   | { kind: 'element'; index: number; line: number; value: unknown; text?: string }
   | { kind: 'bad-element'; index: number; line: number; reason: string }
-  /** Top-level scalar members (sessionId, startTime...) of the root object. */
-  | { kind: 'root-field'; key: string; value: unknown }
+  /** Top-level scalar members (sessionId, startTime, summary...) of the root object, at their line. */
+  | { kind: 'root-field'; key: string; value: unknown; line: number }
   | { kind: 'truncated'; line: number };
 
 /** Parsed elements are handed over in batches of about this many bytes of JSON. */
@@ -50,6 +50,7 @@ class ElementScanner {
   // Capture of a root-level scalar value (start offset in the current chunk, or carried bytes).
   private rootValue: Buffer[] | null = null;
   private rootKey = '';
+  private rootLine = 1;
   /** Where the element (root value) being captured starts in the current chunk, or -1. */
   private captureFrom = -1;
   private rootFrom = -1;
@@ -131,7 +132,13 @@ class ElementScanner {
     parts.push(chunk.subarray(this.rootFrom, endExclusive));
     const text = Buffer.concat(parts).toString('utf8').trim();
     try {
-      this.events.push({ kind: 'root-field', key: this.rootKey, value: JSON.parse(text) as unknown });
+      // Where it starts: the member's end is seen only at the next `,` or `}`, maybe lines below.
+      this.events.push({
+        kind: 'root-field',
+        key: this.rootKey,
+        value: JSON.parse(text) as unknown,
+        line: this.rootLine,
+      });
     } catch {
       // A malformed root scalar only loses that field; the elements matter.
     }
@@ -216,6 +223,7 @@ class ElementScanner {
       ) {
         this.rootFrom = i;
         this.rootKey = top.key ?? '';
+        this.rootLine = this.line;
       }
       if (
         !this.capturing &&

@@ -172,6 +172,19 @@ async function* readElements(
       for (const ev of events) {
         if (ev.kind === 'root-field') {
           if (ev.key === 'startTime' && typeof ev.value === 'string') sessionStart = ev.value;
+          // A legacy session's summary: written by the model, given to later sessions.
+          else if (
+            ev.key === 'summary' &&
+            typeof ev.value === 'string' &&
+            format !== 'har' &&
+            format !== 'json'
+          )
+            out.add(
+              { path: ['summary'], role: 'assistant', text: ev.value, key: 'summary' },
+              ev.line,
+              ASSISTANTS[format],
+              sessionStart,
+            );
           continue;
         }
         if (ev.kind === 'truncated') {
