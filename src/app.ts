@@ -39,6 +39,7 @@ import { redactUrl } from './audit/errors.js';
 import { VAULT_FILE } from './redact/vault-sqlite.js';
 import type { Vault } from './redact/vault.js';
 import type { AuditEventInput } from './audit/event.js';
+import { refusalAudit } from './audit/refusals.js';
 import type { AuditDecision, AuditFinding } from './audit/types.js';
 
 export interface AirlockOptions {
@@ -312,6 +313,15 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
       preparedFindings.set(ex, recorder.prepareFindings(findings));
   }
 
+  // The web guard's refusals, bounded (audit/refusals.ts); none while the spool is full, as no
+  // refusal of admit is (see recordExchange).
+  const auditRefusal = refusalAudit({
+    record: (input) => {
+      if (recorder.accepting()) recorder.record(input);
+    },
+    onSkipped: (message) => logger.warn(message),
+  });
+
   const routes: RouteHandler[] = [metrics.route];
   if (dashboard) routes.push(dashboard.routes);
   const gateway = await startGateway({
@@ -320,7 +330,10 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
     inspector,
     onInspectError: policy.policy.on_error,
     routes,
-    onRefused: metrics.observeRefused,
+    onRefused: (reason, request) => {
+      metrics.observeRefused(reason);
+      if (request !== undefined) auditRefusal(request);
+    },
     captureBody: auditConfig.forensic.max_bytes > 0,
     admit: () =>
       recorder.accepting()

@@ -1,8 +1,12 @@
 /**
  * Why the gateway refused a request before any route took it: none of these reaches the
- * provider or the audit log, so they are counted on their own (airlock_refused_requests_total).
- * A fixed set, so that a metric labelled by it stays small whatever clients send.
+ * provider, so they are counted on their own (airlock_refused_requests_total). A fixed set, so
+ * that a metric labelled by it stays small whatever clients send. The web guard's refusals
+ * (foreign_host, cross_site) are decisions about a request that would have been forwarded: the
+ * audit log records them as well (src/audit/refusals.ts).
  */
+import type { ErrorCode, Provider } from '../errors.js';
+
 export const REFUSED_REASONS = [
   /** A Host that is no loopback name on a loopback gateway (DNS rebinding): AIRLOCK_FOREIGN_HOST. */
   'foreign_host',
@@ -22,5 +26,25 @@ export const REFUSED_REASONS = [
 
 export type RefusedReason = (typeof REFUSED_REASONS)[number];
 
-/** Told of each request refused before routing. */
-export type RefusedListener = (reason: RefusedReason) => void;
+/**
+ * A request the web guard refused, as much of it as the audit log takes: no header but the
+ * User-Agent (of which it keeps the family), no body.
+ */
+export interface RefusedRequest {
+  /** When it arrived (ms since the epoch). */
+  time: number;
+  method: string | undefined;
+  /**
+   * The provider's path under a provider route (as an exchange's), else as received; the query
+   * string included (the audit log keeps only harmless parameters).
+   */
+  path: string;
+  /** The provider whose route the path names, if any. */
+  provider: Provider | undefined;
+  userAgent: string | undefined;
+  status: number;
+  code: ErrorCode;
+}
+
+/** Told of each request refused before routing; of the web guard's, with the request. */
+export type RefusedListener = (reason: RefusedReason, request?: RefusedRequest) => void;

@@ -118,18 +118,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const host = foreignHost(req.headers);
     const site = fromAnotherSite(req.method, req.headers);
     if (host !== undefined || site !== undefined) {
+      const time = Date.now();
       logger.warn(
         { host, site, method: req.method, path: url.split('?')[0] },
         'request from a web page refused',
       );
-      refused(host !== undefined ? 'foreign_host' : 'cross_site');
-      sendError(
-        res,
-        route?.provider,
+      const err =
         host !== undefined
           ? new AirlockError('AIRLOCK_FOREIGN_HOST', JSON.stringify(host))
-          : new AirlockError('AIRLOCK_FROM_WEB_PAGE', `Sec-Fetch-Site: ${site}`),
-      );
+          : new AirlockError('AIRLOCK_FROM_WEB_PAGE', `Sec-Fetch-Site: ${site}`);
+      refused(host !== undefined ? 'foreign_host' : 'cross_site', {
+        time,
+        method: req.method,
+        // As an exchange's event has it: the provider's path, without the gateway's prefix.
+        path: route ? route.path + route.search : url,
+        provider: route?.provider,
+        userAgent: req.headers['user-agent'],
+        status: err.status,
+        code: err.code,
+      });
+      sendError(res, route?.provider, err);
       return;
     }
     if (route) {

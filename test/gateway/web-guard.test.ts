@@ -1,7 +1,8 @@
 /**
  * Web pages are kept out of a gateway on a loopback address: a Host that is no loopback name
  * (DNS rebinding) and a cross-site request that changes something are refused before anything
- * is routed, forwarded or recorded; API clients, which send neither, pass.
+ * is routed or forwarded, and each refusal is an audit event (blocked, with its error code);
+ * API clients, which send neither, pass.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -52,10 +53,17 @@ describe('a gateway on a loopback address, asked by a web page', () => {
     assert.equal(stack.sim.received.length, 0, 'nothing forwarded');
   });
 
-  it('refuses a cross-site form POST to a provider route, forwarding and recording nothing', async () => {
-    stack.sim.reset();
+  /** The audit events recorded since `since` (an event id), oldest first. */
+  const eventsSince = async (since: string | undefined) => {
     await stack.airlock.recorder.flush();
-    const before = (await stack.airlock.store.query({ kind: 'request' })).events.length;
+    const { events } = await stack.airlock.store.query({ kind: 'request', limit: 100 });
+    return events.filter((e) => since === undefined || e.id > since).sort((a, b) => (a.id < b.id ? -1 : 1));
+  };
+  const lastEventId = async () => (await eventsSince(undefined)).at(-1)?.id;
+
+  it('refuses a cross-site form POST to a provider route, forwarding nothing, recording the refusal', async () => {
+    stack.sim.reset();
+    const since = await lastEventId();
     for (const site of ['cross-site', 'same-site']) {
       const r = await ask(
         'POST',
@@ -69,12 +77,46 @@ describe('a gateway on a loopback address, asked by a web page', () => {
     const logout = await ask('POST', '/_airlock/logout', { 'sec-fetch-site': 'cross-site' });
     assert.equal(logout.status, 403);
     assert.equal(stack.sim.received.length, 0);
-    await stack.airlock.recorder.flush();
-    assert.equal(
-      (await stack.airlock.store.query({ kind: 'request' })).events.length,
-      before,
-      'no audit row',
+    const events = await eventsSince(since);
+    assert.deepEqual(
+      events.map((e) => [e.decision, e.error, e.status, e.method, e.path, e.provider]),
+      [
+        ['block', 'AIRLOCK_FROM_WEB_PAGE', 403, 'POST', '/v1/messages', 'anthropic'],
+        ['block', 'AIRLOCK_FROM_WEB_PAGE', 403, 'POST', '/v1/messages', 'anthropic'],
+        ['block', 'AIRLOCK_FROM_WEB_PAGE', 403, 'POST', '/_airlock/logout', undefined],
+      ],
     );
+    assert.deepEqual(
+      events.map((e) => [e.findings.length, e.bytes_in, e.bytes_out]),
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+    );
+  });
+
+  it('records a refused foreign Host without the Host, nor a secret of the query string', async () => {
+    const since = await lastEventId();
+    const key = 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW';
+    const r = await ask(
+      'POST',
+      `/gemini/v1beta/models/gemini-2.5-flash:generateContent?key=${key}&alt=sse`,
+      { host: `rebound-7f3a.evil.example:${port()}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' },
+      BODY,
+    );
+    assert.equal(r.status, 403);
+    const events = await eventsSince(since);
+    assert.equal(events.length, 1);
+    const [event] = events;
+    assert.equal(event?.decision, 'block');
+    assert.equal(event?.error, 'AIRLOCK_FOREIGN_HOST');
+    assert.equal(event?.provider, 'gemini');
+    assert.equal(event?.path, '/v1beta/models/gemini-2.5-flash:generateContent?alt=sse');
+    const text = JSON.stringify(event);
+    assert.ok(!text.includes(key), 'the key in the query string');
+    assert.ok(!text.includes('rebound-7f3a'), 'the Host');
+    assert.ok(!text.includes('Mozilla'), 'the raw User-Agent');
   });
 
   it('counts what it refused on /metrics, by reason', async () => {

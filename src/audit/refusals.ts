@@ -1,0 +1,71 @@
+/**
+ * The web guard's refusals (a foreign Host: DNS rebinding; a cross-site or same-site POST: a
+ * forged form) as audit events, at most REFUSALS_PER_MINUTE a minute per gateway process.
+ *
+ * Why a bound: these requests come from a web page, which can make a browser send them in a
+ * loop. Recorded one event each, a page could fill the spool and the store, and under
+ * `on_spool_full: block` make the gateway refuse the developer's own requests: the audit log
+ * would become a way to stop the gateway. Past the bound a minute's refusals are still counted
+ * (airlock_refused_requests_total counts every one) and the log says, once that minute, that
+ * the audit log leaves the rest out.
+ */
+import type { RefusedRequest } from '../gateway/refused.js';
+import type { AuditEventInput } from './event.js';
+
+export const REFUSALS_PER_MINUTE = 60;
+
+const MINUTE_MS = 60_000;
+
+/** The audit event of a refused request: blocked, with the error code as the reason. */
+export function refusalAuditInput(r: RefusedRequest): AuditEventInput {
+  return {
+    time: r.time,
+    kind: 'request',
+    userAgent: r.userAgent,
+    provider: r.provider,
+    method: r.method,
+    // Query values are dropped here but the harmless ones (sanitizePath): `?key=` never.
+    path: r.path,
+    status: r.status,
+    latency_ms: { total: 0 },
+    bytes_in: 0,
+    bytes_out: 0,
+    decision: 'block',
+    error: r.code,
+  };
+}
+
+export interface RefusalAuditOptions {
+  record: (input: AuditEventInput) => void;
+  /** Told once per minute in which refusals went unrecorded, at the first of them. */
+  onSkipped: (message: string) => void;
+  perMinute?: number;
+  now?: () => number;
+}
+
+/** Returns what to call with each refused request: it records the first `perMinute` of each minute. */
+export function refusalAudit(options: RefusalAuditOptions): (r: RefusedRequest) => void {
+  const perMinute = options.perMinute ?? REFUSALS_PER_MINUTE;
+  const now = options.now ?? Date.now;
+  let windowStart = -Infinity;
+  let recorded = 0;
+  return (r) => {
+    const t = now();
+    if (t - windowStart >= MINUTE_MS) {
+      windowStart = t;
+      recorded = 0;
+    }
+    if (recorded < perMinute) {
+      recorded++;
+      options.record(refusalAuditInput(r));
+      return;
+    }
+    if (recorded === perMinute) {
+      recorded++;
+      options.onSkipped(
+        `more than ${perMinute} requests from web pages refused within a minute (${r.code}): the rest ` +
+          'of this minute are not written to the audit log, only counted in airlock_refused_requests_total on /metrics',
+      );
+    }
+  };
+}
