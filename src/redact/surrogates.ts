@@ -82,7 +82,9 @@ export interface RequestContext {
    * The request's texts: a surrogate from a small space must not occur in them as a word of its
    * own (a Dockerfile's `WORKDIR /home/user`): the model could echo that literal, and restoring
    * it would write the original into the user's file. A known surrogate found there gives way
-   * to the next candidate for this request, as a new one would.
+   * to the next candidate for this request, as a new one would. Sealed texts (Segment.sealed)
+   * do not count: the surrogates there are ours, as the model wrote them, and giving way would
+   * change every earlier turn's surrogates (and the provider's prompt cache) on the next.
    */
   inputs?: readonly ScanInput[];
   /** Whether a secret's surrogate is stored for restoring into tool calls. */
@@ -243,7 +245,7 @@ export class Surrogates {
     let found = request.found.get(word);
     if (found === undefined) {
       found = request.parts.some((part) =>
-        isRun(part) ? this.runHolds(part, word) : occursAsWord(part.text, word),
+        isRun(part) ? this.runHolds(part, word) : part.sealed !== true && occursAsWord(part.text, word),
       );
       request.found.set(word, found);
     }
@@ -255,7 +257,7 @@ export class Surrogates {
     if (words === undefined) this.runWords.set(run, (words = new BoundedMemo(RUN_WORDS, 'oldest')));
     let found = words.get(word);
     if (found === undefined) {
-      found = run.some((input) => occursAsWord(input.text, word));
+      found = run.some((input) => input.sealed !== true && occursAsWord(input.text, word));
       words.set(word, found);
     }
     return found;

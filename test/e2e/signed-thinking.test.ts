@@ -93,6 +93,52 @@ describe('a signed thinking block sent back through the gateway', () => {
     });
   }
 
+  it('keeps the surrogates of earlier turns, which its thinking names, turn after turn', async () => {
+    // Prompt caching needs every turn to send the conversation so far byte for byte as before.
+    stack.sim.setScript({
+      reply: [
+        {
+          thinking: {
+            fromRequest: '(/home/[^/\\s]+/src/billing-api)',
+            template: 'Tests live in $1; the owner is bob.miller@contoso-mail.com.',
+          },
+        },
+        { text: 'I will run them.' },
+      ],
+    });
+    const params = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      thinking: { type: 'enabled' as const, budget_tokens: 1024 },
+    };
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.via.anthropic, maxRetries: 0 });
+    const ask = { role: 'user' as const, content: `Run the tests of ${PROJECT} in ${PROJECT}/test` };
+    const first = await client.messages.create({ ...params, messages: [ask] });
+    const upstream = (): { messages: unknown[] } =>
+      JSON.parse(stack.sim.received.at(-1)?.body.toString() ?? '{}') as { messages: unknown[] };
+    const firstAsk = JSON.stringify(upstream().messages[0]);
+    assert.ok(!firstAsk.includes('mkowalski'));
+
+    stack.sim.setScript({ reply: [{ text: 'Done.' }] });
+    const next = {
+      role: 'user' as const,
+      content: `Also lint ${PROJECT} and mail bob.miller@contoso-mail.com`,
+    };
+    await client.messages.create({
+      ...params,
+      messages: [ask, { role: 'assistant', content: first.content }, next],
+    });
+    const second = upstream();
+    assert.equal(JSON.stringify(second.messages[0]), firstAsk, 'the first turn went up as before');
+    const thinking = JSON.stringify(second.messages[1]);
+    const surrogate = /Tests live in ([^;]+);/.exec(thinking)?.[1];
+    assert.ok(
+      surrogate !== undefined && firstAsk.includes(surrogate),
+      'the thinking names the same surrogate',
+    );
+    assert.ok(JSON.stringify(second.messages[2]).includes(surrogate), 'and so does the new turn');
+  });
+
   it('keeps a conversation begun without the gateway going through it', async () => {
     // The first turn went straight to the provider: its thinking names the real path, signed so.
     stack.sim.setScript({

@@ -287,6 +287,23 @@ describe('Surrogates', () => {
     }
   });
 
+  it('keeps a known surrogate that only sealed text (signed thinking) holds, loose or remembered', async () => {
+    const s = new Surrogates(KEY, new MemoryVault());
+    const home = await s.surrogate('home-path', '/home/jsmith', ctx());
+    // The model wrote our surrogate in its thinking, which goes back as signed: no literal.
+    const thinking = `The config is in ${home}/.config`;
+    const sealed: ScanInput = { path: [], role: 'assistant', text: thinking, signed: true, sealed: true };
+    const loose = { ...ctx(['/home/jsmith']), inputs: [sealed, ...textsOf('ls /home/jsmith')] };
+    assert.equal(await s.surrogate('home-path', '/home/jsmith', loose), home);
+    const run = Object.freeze([Object.freeze({ ...sealed, path: Object.freeze([]) })]);
+    markRun(run);
+    const remembered = { ...ctx(['/home/jsmith']), inputs: [...run, ...textsOf('ls /home/jsmith')] };
+    assert.equal(await s.surrogate('home-path', '/home/jsmith', remembered), home);
+    // The same words in text that is not sealed are a literal, as before.
+    const literal = { ...ctx(['/home/jsmith']), inputs: textsOf(thinking, 'ls /home/jsmith') };
+    assert.notEqual(await s.surrogate('home-path', '/home/jsmith', literal), home);
+  });
+
   it('tracking ids depend on the place only and keep their shape', () => {
     const s = new Surrogates(KEY, new MemoryVault());
     const a = s.tracking('3f2b8c1e-9a4d-4e21-b7c3-1d2e3f4a5b6c', 'metadata.user_id');
