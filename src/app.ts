@@ -35,7 +35,8 @@ import { openVault } from './redact/open-vault.js';
 import { KEY_FILE, loadOrCreateKey, Surrogates } from './redact/surrogates.js';
 import { SealedVault, VaultKeyError } from './redact/vault-seal.js';
 import { withinMs } from './deadline.js';
-import { redactUrl } from './audit/errors.js';
+import { errorText, redactUrl } from './audit/errors.js';
+import { spoolDir } from './audit/spool.js';
 import { VAULT_FILE } from './redact/vault-sqlite.js';
 import type { Vault } from './redact/vault.js';
 import type { AuditEventInput } from './audit/event.js';
@@ -276,9 +277,21 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
 
   // airlock.yaml's audit section, else the policy's store with the default settings (retain 90d).
   const auditConfig = config.audit ?? policyAuditConfig(policy);
+  // Said from the start: while the store fails, where the events are and what becomes of them.
+  const spool = spoolDir(dataDir);
+  const auditStore = () => opened.audit?.store.location;
   const audit = await openAudit(auditConfig, dataDir, {
-    onError: (err) =>
-      logger.error({ err: (err as Error).message }, 'audit store error; events spool locally'),
+    onError: (err) => logger.error({ err: errorText(err) }, 'audit error'),
+    onStoreError: (err) =>
+      logger.error(
+        { err: errorText(err), store: auditStore(), spool },
+        `the audit store failed: events are kept in the spool (${spool}) and written to the store once it takes them again`,
+      ),
+    onStoreBack: () =>
+      logger.info(
+        { store: auditStore(), spool },
+        'the audit store takes events again: the events kept in the spool meanwhile are being written to it',
+      ),
     onWarning: (message) => logger.warn(message),
   });
   opened.audit = audit;

@@ -33,6 +33,14 @@ export interface RecorderOptions {
   orphanCheckMs?: number;
   onError?: (err: unknown) => void;
   /**
+   * Told of each failed or timed-out store call (its error names the store) instead of onError:
+   * the recorder spills, so that the events are in the spool until the store takes them, and
+   * retries with backoff.
+   */
+  onStoreError?: (err: unknown) => void;
+  /** Told once when the store takes events again after onStoreError. */
+  onStoreBack?: () => void;
+  /**
    * Told of what loses or sets aside events without a store error: events dropped (at most one
    * call a minute, with how many since the last), a spool segment with damaged lines.
    */
@@ -62,8 +70,10 @@ export interface RecorderStats {
   lastError?: string;
 }
 
-export type ResolvedOptions = Required<Omit<RecorderOptions, 'instance' | 'onError' | 'onWarning'>> &
-  Pick<RecorderOptions, 'onError' | 'onWarning'>;
+type Listeners = 'onError' | 'onStoreError' | 'onStoreBack' | 'onWarning';
+
+export type ResolvedOptions = Required<Omit<RecorderOptions, 'instance' | Listeners>> &
+  Pick<RecorderOptions, Listeners>;
 
 export function resolveRecorderOptions(options: RecorderOptions): ResolvedOptions {
   return {
@@ -82,6 +92,8 @@ export function resolveRecorderOptions(options: RecorderOptions): ResolvedOption
     appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
     orphanCheckMs: options.orphanCheckMs ?? 60_000,
     onError: options.onError,
+    onStoreError: options.onStoreError,
+    onStoreBack: options.onStoreBack,
     onWarning: options.onWarning,
   };
 }

@@ -443,7 +443,17 @@ export class AuditRecorder {
 
   private async append(batch: readonly SealedEvent[]): Promise<void> {
     const ms = this.o.appendTimeoutMs;
-    await withinMs(this.o.store.append(batch), ms, () => new Error(`store append took over ${ms} ms`));
+    const { store } = this.o;
+    await withinMs(
+      store.append(batch),
+      ms,
+      // Named like the stores' own errors: a stalled server is a running-time error as well.
+      () =>
+        new Error(
+          `the ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} audit store at ${store.location} ` +
+            `did not take ${batch.length} event${batch.length === 1 ? '' : 's'} within ${ms} ms`,
+        ),
+    );
   }
 
   private failed(err: unknown): void {
@@ -451,7 +461,14 @@ export class AuditRecorder {
     this.counters.storeErrors++;
     this.lastError = errorText(err);
     if (!this.abandoned) this.spill();
-    this.o.onError?.(err);
+    (this.o.onStoreError ?? this.o.onError)?.(err);
+  }
+
+  /** After a store call that worked: the first one since a failure says the store is back. */
+  private succeeded(): void {
+    if (this.failures === 0) return;
+    this.failures = 0;
+    this.o.onStoreBack?.();
   }
 
   /**
@@ -491,7 +508,7 @@ export class AuditRecorder {
           this.inFlightBatch = [];
         }
         if (this.abandoned) return;
-        this.failures = 0;
+        this.succeeded();
         this.counters.committed += batch.length;
         for (const q of batch) if (q.segment) q.segment.pending--;
         this.spool.forgetCommitted();
@@ -521,7 +538,7 @@ export class AuditRecorder {
         await this.append(events.slice(i, i + this.o.batchSize));
         if (this.abandoned) return;
       }
-      this.failures = 0;
+      this.succeeded();
       this.counters.committed += events.length;
       this.counters.replayed += events.length;
       this.counters.damagedLines += damaged;

@@ -21,6 +21,9 @@ export interface Audit {
 
 export interface OpenAuditOptions {
   onError?: (err: unknown) => void;
+  /** A store call that failed, and the store taking events again (see RecorderOptions). */
+  onStoreError?: (err: unknown) => void;
+  onStoreBack?: () => void;
   /** Events dropped, spool segments set aside (see RecorderOptions.onWarning). */
   onWarning?: (message: string) => void;
   /** Retention check period; default one hour. */
@@ -47,6 +50,8 @@ export async function openAudit(
     onSpoolFull: config.on_spool_full,
     forensicMaxBytes: config.forensic.max_bytes,
     onError: options.onError,
+    onStoreError: options.onStoreError,
+    onStoreBack: options.onStoreBack,
     onWarning: options.onWarning,
   });
   const prune = async () =>
