@@ -5,7 +5,10 @@
  *     as the endpoint its `url` names lists a request body (chat, responses, embeddings,
  *     completions); `custom_id` is left as it is (the results are matched to it);
  *   - any other JSON Lines (fine-tuning data, evals): every string and member name of each line;
- *   - a text file: its whole text; the file's name, and the form's other fields.
+ *   - a text file: its whole text; the file's name, and the form's other fields;
+ *   - every part's field name and a file's declared content type: the client writes both into
+ *     the part's header, and a name is anything the client chose (an SDK turns every parameter
+ *     it is given into a field); what leaves is what was inspected.
  * A binary file (PDF, images) is sent as it came, uninspected (its name is inspected). The answer is the file's metadata: its name, echoed back, is restored.
  * https://platform.openai.com/docs/api-reference/files/create
  * https://docs.anthropic.com/en/api/files-create
@@ -53,6 +56,7 @@ function addLine(out: Segment[], line: unknown, path: JsonPath): void {
 
 function addFile(out: Segment[], part: FormFile, path: JsonPath): void {
   out.push({ path: [...path, 'filename'], role: 'metadata', text: part.filename });
+  if (part.type !== '') out.push({ path: [...path, 'type'], role: 'metadata', text: part.type });
   const file = part.file;
   const at = [...path, 'file'];
   if (file.kind === 'text') out.push({ path: [...at, 'text'], role: 'user', text: file.text });
@@ -63,6 +67,7 @@ function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
   if (!isForm(body)) return out;
   body.parts.forEach((part, i) => {
+    if (part.name !== '') out.push({ path: ['parts', i, 'name'], role: 'metadata', text: part.name });
     if (isFormFile(part)) addFile(out, part, ['parts', i]);
     else out.push({ path: ['parts', i, 'value'], role: 'metadata', text: part.value });
   });

@@ -72,7 +72,7 @@ describe('multipart uploads', () => {
 });
 
 describe('openai-files requests', () => {
-  it('lists a batch line as the endpoint its url names, the file name and the fields', async () => {
+  it('lists a batch line as the endpoint its url names, the file name, type and the fields', async () => {
     const body = (await decodeForm(upload, TYPE)) as FormBody;
     const segs = openaiFiles.segments(body);
     const line = ['parts', 1, 'file', 'lines', 0, 'body'];
@@ -84,8 +84,11 @@ describe('openai-files requests', () => {
     assert.deepEqual(
       segs.filter((s) => s.path[3] !== 'lines').map((s) => [s.path.join('.'), s.text]),
       [
+        ['parts.0.name', 'purpose'],
         ['parts.0.value', 'batch'],
+        ['parts.1.name', 'file'],
         ['parts.1.filename', 'batch.jsonl'],
+        ['parts.1.type', 'application/jsonl'],
       ],
     );
   });

@@ -140,6 +140,35 @@ describe('OpenAI file uploads', () => {
     assert.ok(!JSON.stringify(events).includes(fe.user), 'the file name is never in the log whole');
   });
 
+  test("each part's field name and a file's declared type inspected, and written back edited", async () => {
+    // The SDK makes a field of every parameter it is given; the type is the client's to write.
+    await openai().files.create({
+      file: await toFile(Buffer.from('plain notes'), 'notes.txt', {
+        type: `text/plain; x-dir=${fe.home}/acme-secrets`,
+      }),
+      purpose: 'user_data',
+      [`note-of-${fe.user}`]: 'x',
+    } as OpenAI.FileCreateParams);
+    const body = seenUpstream();
+    assert.match(body, /\r\nContent-Type: text\/plain; x-dir=\/home\/user\/acme-secrets\r\n/);
+    assert.match(body, /\r\nContent-Disposition: form-data; name="note-of-user-\d+"\r\n\r\nx\r\n/);
+  });
+
+  test('a file name that is a whole path (a raw multipart client) inspected', async () => {
+    const form = new FormData();
+    form.append('purpose', 'user_data');
+    const env = new Blob(['API_URL=http://localhost\n'], { type: 'text/plain' });
+    form.append('file', env, `${fe.home}/acme-secrets/.env`);
+    const res = await fetch(`${stack.via.openai}/files`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test' },
+      body: form,
+    });
+    assert.equal(res.status, 200, await res.text());
+    const body = seenUpstream();
+    assert.match(body, /; filename="\/home\/user\/acme-secrets\/\.env"\r\n/);
+  });
+
   test('a text upload records nothing uninspected', async () => {
     await openai().files.create({
       file: await toFile(Buffer.from('plain notes'), 'notes.txt', { type: 'text/plain' }),

@@ -87,6 +87,19 @@ describe('Gemini Files API uploads', () => {
     assert.equal(file.sizeBytes, String(bytes.length));
   });
 
+  test('files.upload of a file by its path: the file name the SDK sends in a header inspected', async () => {
+    // The SDK sends the path's last segment as X-Goog-Upload-File-Name, with the start and with
+    // the bytes: request headers are inspected as the body is (the policy's planHeaders).
+    const path = join(dir, `${fe.user}-acme-secrets.txt`);
+    writeFileSync(path, '# Notes\n');
+    const file = await genai().files.upload({ file: path, config: { mimeType: 'text/plain' } });
+    assert.equal(file.state, 'ACTIVE');
+    seenUpstream();
+    const names = stack.sim.received.map((r) => r.headers['x-goog-upload-file-name']);
+    assert.equal(names.length, 2);
+    for (const name of names) assert.match(name ?? '', /^user-\d+-acme-secrets\.txt$/);
+  });
+
   test('the upload URL in the start answer leads back through the gateway', async () => {
     const res = await fetch(`${stack.via.gemini}/upload/v1beta/files`, {
       method: 'POST',

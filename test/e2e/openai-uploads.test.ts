@@ -77,6 +77,25 @@ describe('OpenAI Uploads API', () => {
     assert.match(stack.sim.received[1]!.body.toString(), /Working directory: \/home\/user\//);
   });
 
+  test("a path as the file name, and a part's file name and field names: inspected", async () => {
+    const upload = await openai().uploads.create({
+      filename: `${fe.home}/acme-secrets/.env`,
+      purpose: 'assistants',
+      bytes: 6,
+      mime_type: 'text/plain',
+    });
+    assert.equal(upload.filename, `${fe.home}/acme-secrets/.env`, 'the echoed file name is restored');
+    await openai().uploads.parts.create(upload.id, {
+      data: await toFile(Buffer.from('A=1\nB\n'), `${fe.user}.env`),
+      [`part-of-${fe.user}`]: '1',
+    } as OpenAI.Uploads.PartCreateParams);
+    noLeaks();
+    const [create, part] = stack.sim.received.map((r) => r.body.toString());
+    assert.match(create ?? '', /"filename":"\/home\/user\/acme-secrets\/\.env"/);
+    assert.match(part ?? '', /; filename="user-\d+\.env"\r\n/);
+    assert.match(part ?? '', /; name="part-of-user-\d+"\r\n/);
+  });
+
   test("a policy that blocks refuses a part in OpenAI's shape, and nothing of it leaves", async () => {
     const upload = await openai().uploads.create({
       filename: 'env.txt',
