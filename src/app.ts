@@ -229,6 +229,25 @@ const VAULT_CHECK_MS = 1000;
  * gateways it shares the vault with. A vault that cannot be reached now (Redis down) does not:
  * requests that need it fail as on_error says, naming it.
  */
+/** Once a minute at most per message: the live feed's follower polls every second. */
+const DASHBOARD_ERROR_EVERY_MS = 60_000;
+
+/**
+ * The dashboard's reads that failed (an API answer of 503, the live feed's follower): logged,
+ * so that an operator sees why the page says the store did not answer.
+ */
+function dashboardErrorLog(logger: Logger, store: string): (err: unknown) => void {
+  const lastLogged = new Map<string, number>();
+  return (err) => {
+    const message = errorText(err);
+    const now = Date.now();
+    if (now - (lastLogged.get(message) ?? -Infinity) < DASHBOARD_ERROR_EVERY_MS) return;
+    if (lastLogged.size >= 100) lastLogged.clear();
+    lastLogged.set(message, now);
+    logger.warn({ err: message, store }, 'the dashboard could not read the audit store');
+  };
+}
+
 async function checkVaultKey(vault: Vault, spec: string, dataDir: string, logger: Logger): Promise<void> {
   if (!(vault instanceof SealedVault)) return;
   try {
@@ -312,6 +331,7 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
         allowRemote: config.dashboard.allow_remote,
         ...(opts.dashboardToken ? { token: opts.dashboardToken } : {}),
         policyInfo: () => policyStatus.info(),
+        onError: dashboardErrorLog(logger, redactUrl(store.location)),
       })
     : undefined;
   opened.dashboard = dashboard;

@@ -1,9 +1,11 @@
 /**
  * The dashboard of a gateway whose PostgreSQL audit store went away: its API answers 503 with
- * the store's reason, which the page shows, instead of a bare 500 "internal error".
+ * the store's reason, which the page shows, instead of a bare 500 "internal error", and the
+ * gateway's log says so (once a minute, not once a request).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
 import { PostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { CuttablePg, PG_URL, uniqueSchema } from '../audit/helpers.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
@@ -13,13 +15,18 @@ describe('the dashboard API while the audit store is down', { timeout: 60_000 },
   const pg = new CuttablePg();
   let admin: PostgresAuditStore;
   let stack: AirlockStack;
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
   before(async () => {
     admin = new PostgresAuditStore({ url: PG_URL, schema });
     await admin.init();
     await pg.start();
     stack = await startAirlockStack(
       { script: { reply: [{ text: 'ok' }] } },
-      { config: { audit: { store: `postgres://postgres@127.0.0.1:${pg.port}/test?schema=${schema}` } } },
+      {
+        config: { audit: { store: `postgres://postgres@127.0.0.1:${pg.port}/test?schema=${schema}` } },
+        logger,
+      },
     );
   });
   after(async () => {
@@ -46,6 +53,14 @@ describe('the dashboard API while the audit store is down', { timeout: 60_000 },
       down.body.error ?? '',
       /^the audit store did not answer \(.*ECONNREFUSED 127\.0\.0\.1:\d+\)/,
     );
+    assert.equal((await get('overview')).status, 503);
+    const logged = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: string; store?: string })
+      .filter((l) => l.msg === 'the dashboard could not read the audit store');
+    assert.equal(logged.length, 1, 'one line for the same reason, not one per request');
+    assert.equal(logged[0]?.level, 40);
+    assert.match(logged[0]?.err ?? '', /ECONNREFUSED/);
+    assert.equal(logged[0]?.store, `postgres://postgres@127.0.0.1:${pg.port}/test?schema=${schema}`);
     await pg.start();
     assert.equal((await get('events')).status, 200);
   });
