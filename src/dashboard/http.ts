@@ -62,16 +62,42 @@ export function sendHtml(
 
 export class BodyTooLarge extends Error {}
 
-/** Reads a small request body (the login form); refuses more than `max` bytes. */
-export async function readSmallBody(req: IncomingMessage, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new BodyTooLarge(`body over ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads a small request body (the login form); refuses more than `max` bytes. Past `max` it
+ * stops listening but leaves the request whole: leaving a `for await` over it would destroy its
+ * socket before the 413 goes out, and a client still writing would get EPIPE instead of the
+ * answer. The gateway's lingering close (src/gateway/linger.ts) reads and drops the rest.
+ */
+export function readSmallBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        stop();
+        reject(new BodyTooLarge(`body over ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error): void => {
+      stop();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
 
 export function escapeHtml(text: string): string {

@@ -274,6 +274,10 @@ describe("the answers of the gateway's other routes, written before a body they 
     assert.match(await afterWholeBody('/_airlock/api/events'), /^HTTP\/1\.1 401 [^]*unauthorized\n$/);
   });
 
+  test('a sign-in over its size: the 413 arrives', async () => {
+    assert.match(await afterWholeBody('/_airlock/login'), /^HTTP\/1\.1 413 [^]*too large\n$/);
+  });
+
   test('POST /healthz: its answer arrives', async () => {
     assert.match(await afterWholeBody('/healthz'), /^HTTP\/1\.1 200 [^]*\{"status":"ok"\}$/);
   });
