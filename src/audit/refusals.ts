@@ -10,11 +10,10 @@
  * the audit log leaves the rest out.
  */
 import type { RefusedRequest } from '../gateway/refused.js';
+import { minuteBound } from '../minute-bound.js';
 import type { AuditEventInput } from './event.js';
 
 export const REFUSALS_PER_MINUTE = 60;
-
-const MINUTE_MS = 60_000;
 
 /** The audit event of a refused request: blocked, with the error code as the reason. */
 export function refusalAuditInput(r: RefusedRequest): AuditEventInput {
@@ -46,26 +45,14 @@ export interface RefusalAuditOptions {
 /** Returns what to call with each refused request: it records the first `perMinute` of each minute. */
 export function refusalAudit(options: RefusalAuditOptions): (r: RefusedRequest) => void {
   const perMinute = options.perMinute ?? REFUSALS_PER_MINUTE;
-  const now = options.now ?? Date.now;
-  let windowStart = -Infinity;
-  let recorded = 0;
+  const bound = minuteBound(perMinute, options.now);
   return (r) => {
-    const t = now();
-    if (t - windowStart >= MINUTE_MS) {
-      windowStart = t;
-      recorded = 0;
-    }
-    if (recorded < perMinute) {
-      recorded++;
-      options.record(refusalAuditInput(r));
-      return;
-    }
-    if (recorded === perMinute) {
-      recorded++;
+    const verdict = bound();
+    if (verdict === 'take') options.record(refusalAuditInput(r));
+    else if (verdict === 'first-over')
       options.onSkipped(
         `more than ${perMinute} requests from web pages refused within a minute (${r.code}): the rest ` +
           'of this minute are not written to the audit log, only counted in airlock_refused_requests_total on /metrics',
       );
-    }
   };
 }

@@ -19,6 +19,7 @@ import type { RefusedListener } from './refused.js';
 import { matchProvider } from './routes.js';
 import { createUpstreams } from './upstream.js';
 import { fromAnotherSite, hostGuard } from './web-guard.js';
+import { minuteBound } from '../minute-bound.js';
 
 /** Extra routes mounted by other parts (dashboard, metrics); return true when handled. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -71,6 +72,9 @@ export function createLogger(level: string): Logger {
 /** `http://host:port/` before a request target's path (the slash kept, or added for none). */
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*\/?/i;
 
+/** Log lines a minute for requests the web guard refuses; the metric counts every one. */
+export const WEB_PAGE_LOG_LINES_PER_MINUTE = 10;
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.log_level);
@@ -108,6 +112,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (reason !== undefined) refused(reason);
   });
 
+  // A web page can make a browser repeat a refused request in a loop: one line each would
+  // fill the log's disk.
+  const webPageLogBound = minuteBound(WEB_PAGE_LOG_LINES_PER_MINUTE);
+
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // RFC 9112 §3.2.2: a server accepts a request target in absolute form (a client that was
     // told the gateway is its proxy). Its path, exactly as sent, is then routed and checked
@@ -119,10 +127,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const site = fromAnotherSite(req.method, req.headers);
     if (host !== undefined || site !== undefined) {
       const time = Date.now();
-      logger.warn(
-        { host, site, method: req.method, path: url.split('?')[0] },
-        'request from a web page refused',
-      );
+      const verdict = webPageLogBound();
+      if (verdict === 'take')
+        logger.warn(
+          { host, site, method: req.method, path: url.split('?')[0] },
+          'request from a web page refused',
+        );
+      else if (verdict === 'first-over')
+        logger.warn(
+          `more than ${WEB_PAGE_LOG_LINES_PER_MINUTE} requests from web pages refused within a minute: ` +
+            'the rest of this minute are not logged, only counted in airlock_refused_requests_total on /metrics',
+        );
       const err =
         host !== undefined
           ? new AirlockError('AIRLOCK_FOREIGN_HOST', JSON.stringify(host))

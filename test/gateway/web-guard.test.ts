@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { WEB_PAGE_LOG_LINES_PER_MINUTE } from '../../src/gateway/server.js';
 import { hostGuard } from '../../src/gateway/web-guard.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { httpAnswer } from '../helpers/http.js';
@@ -158,5 +160,41 @@ describe('a gateway on a loopback address, asked by a web page', () => {
     assert.equal(loopback({ host: 'evil.example' }), 'evil.example');
     assert.equal(loopback({ host: 'evil.example' }), 'evil.example', 'remembered alike');
     assert.equal(loopback({}), undefined, 'HTTP/1.0 without Host');
+  });
+});
+
+describe('a web page that repeats a refused request in a loop', () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  let stack: AirlockStack;
+  before(async () => {
+    stack = await startAirlockStack({ script: { reply: [{ text: 'ok' }] } }, { logger });
+  });
+  after(() => stack.close());
+
+  it('fills the log with at most a bound of lines a minute, and is still counted', async () => {
+    const { host, port } = stack.airlock.gateway;
+    const refusals = WEB_PAGE_LOG_LINES_PER_MINUTE + 5;
+    for (let i = 0; i < refusals; i++) {
+      const r = await httpAnswer(
+        { host, port, path: '/healthz', method: 'GET', headers: { host: `evil.example:${port}` } },
+        {},
+        (req) => req.end(),
+      );
+      assert.equal(r.status, 403);
+    }
+    const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    assert.equal(
+      messages.filter((m) => m === 'request from a web page refused').length,
+      WEB_PAGE_LOG_LINES_PER_MINUTE,
+    );
+    assert.equal(messages.filter((m) => m.startsWith('more than ')).length, 1);
+    const metrics = (
+      await httpAnswer({ host, port, path: '/metrics', method: 'GET' }, {}, (req) => req.end())
+    ).body;
+    assert.match(
+      metrics,
+      new RegExp(`^airlock_refused_requests_total\\{reason="foreign_host"\\} ${refusals}$`, 'm'),
+    );
   });
 });
