@@ -267,9 +267,18 @@ export class DashboardApi {
   }
 
   private recentEvent(id: string): AuditEvent | undefined {
-    const kept = this.recent.get(id);
+    return this.kept(this.recent.get(id));
+  }
+
+  private kept(kept: AuditEvent | KeptLine | undefined): AuditEvent | undefined {
     if (kept === undefined || !('line' in kept)) return kept;
     return eventFromDoc(kept.line.toString('utf8', SPOOL_DOC_START, kept.line.length - 2), kept.hash);
+  }
+
+  /** The `max` events remembered last, oldest first: what a new live stream starts with. */
+  latestRemembered(max: number): AuditEvent[] {
+    const kept = [...this.recent.values()].slice(-max);
+    return kept.map((k) => this.kept(k)).filter((e): e is AuditEvent => e !== undefined);
   }
 
   async event(id: string): Promise<EventDetail | undefined> {

@@ -69,6 +69,12 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/**
+ * A new live stream starts with this many of the latest events (the page's first load is as
+ * many): those published before it opened may not be in the store yet (live.ts).
+ */
+const LIVE_REPLAY = 100;
+
 function pathOf(url: string): { path: string; query: URLSearchParams } {
   const q = url.indexOf('?');
   return { path: q < 0 ? url : url.slice(0, q), query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) };
@@ -121,7 +127,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       }
       if (path === 'egress') return sendJson(res, 200, await api.egress(query));
       if (path === 'policy') return sendJson(res, 200, await api.policy());
-      if (path === 'live') return live.subscribe(req, res, () => auth.authenticated(req));
+      if (path === 'live')
+        return live.subscribe(req, res, () => auth.authenticated(req), api.latestRemembered(LIVE_REPLAY));
       return sendJson(res, 404, { error: 'no such API' });
     } catch (err) {
       if (err instanceof BadQuery) return sendJson(res, 400, { error: err.message });

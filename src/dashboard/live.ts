@@ -5,6 +5,11 @@
  * the gateway's memory; the browser's EventSource reconnects by itself. A stream whose session
  * ended (signed out, or past its 12 hours) is closed: at the sign-out, and at the next
  * heartbeat; its reconnection then meets the 401.
+ *
+ * A new stream starts with the events published just before it (`replay`): the page lists what
+ * the store has, and the recorder writes in batches, so an event published before the stream
+ * opened and stored after the page read the store was in neither, and never shown (a reconnect
+ * after a gateway restart lost the first requests sent to the new process).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditEvent } from '../audit/types.js';
@@ -39,7 +44,12 @@ export class LiveFeed {
     return this.subscribers.size;
   }
 
-  subscribe(req: IncomingMessage, res: ServerResponse, authorized: () => boolean = () => true): void {
+  subscribe(
+    req: IncomingMessage,
+    res: ServerResponse,
+    authorized: () => boolean = () => true,
+    replay: readonly AuditEvent[] = [],
+  ): void {
     if (this.subscribers.size >= this.maxSubscribers) {
       sendJson(res, 503, { error: 'too many live feed connections' });
       return;
@@ -49,8 +59,9 @@ export class LiveFeed {
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
     });
-    // Tells EventSource how long to wait before reconnecting, and flushes the headers now.
-    res.write('retry: 2000\n\n');
+    // Tells EventSource how long to wait before reconnecting, and flushes the headers now; the
+    // page drops what it already has by id.
+    res.write(`retry: 2000\n\n${replay.map(frame).join('')}`);
     this.subscribers.set(res, authorized);
     const drop = () => this.subscribers.delete(res);
     req.on('close', drop);
@@ -68,8 +79,7 @@ export class LiveFeed {
 
   publish(event: AuditEvent): void {
     if (this.subscribers.size === 0) return;
-    // JSON.stringify escapes CR and LF, so the data line cannot break the event framing.
-    this.broadcast(`id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(summarize(event))}\n\n`);
+    this.broadcast(frame(event));
   }
 
   private broadcast(frame: string): void {
@@ -88,4 +98,9 @@ export class LiveFeed {
     for (const res of this.subscribers.keys()) res.end();
     this.subscribers.clear();
   }
+}
+
+function frame(event: AuditEvent): string {
+  // JSON.stringify escapes CR and LF, so the data line cannot break the event framing.
+  return `id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(summarize(event))}\n\n`;
 }

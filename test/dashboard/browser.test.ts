@@ -355,16 +355,39 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     const before = (await s.airlock.store.query({ kind: 'request', limit: 500 })).events.length;
     await until(async () => (await page.locator('tr.row').count()) === before, 'every request listed');
     // The gateway restarts: the stream drops, and the page waits 2 s (retry) before it opens
-    // another; what is recorded in that wait is pushed to no one.
+    // another; what is recorded in that wait is pushed to no one. Its reconnection is held until
+    // two requests are recorded, and the new process's store writes until they are listed: the
+    // recorder writes in batches, so under load the page read the store before they were in it.
+    let sent!: () => void;
+    const bothSent = new Promise<void>((resolve) => (sent = resolve));
+    await page.route('**/_airlock/api/live', async (route) => {
+      await bothSent;
+      await route.continue();
+    });
     await s.restart();
-    await send('hello while the feed was away');
-    await send('and again');
+    const store = s.airlock.store;
+    const append = store.append.bind(store);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    store.append = async (batch) => {
+      await released;
+      return append(batch);
+    };
+    try {
+      await send('hello while the feed was away');
+      await send('and again');
+      sent();
+      await page.waitForSelector('[data-live-status=live]', { timeout: 20_000 });
+      await until(
+        async () => (await page.locator('tr.row').count()) === before + 2,
+        'the events recorded while the stream was down listed',
+      );
+    } finally {
+      sent();
+      release();
+      store.append = append;
+    }
     await s.airlock.recorder.flush();
-    await page.waitForSelector('[data-live-status=live]', { timeout: 20_000 });
-    await until(
-      async () => (await page.locator('tr.row').count()) === before + 2,
-      'the events recorded while the stream was down listed',
-    );
     await page.reload();
     await page.waitForSelector('[data-live-status=live]');
     assert.equal(await page.locator('select').nth(0).inputValue(), 'request', 'the filter after a reload');

@@ -57,7 +57,7 @@ export function Live({ params }: { params: URLSearchParams }) {
     api.events(filter, undefined, 100, abort.signal).then(
       (page) => {
         // Keep anything pushed while the page loaded.
-        setEvents((pushed) => dedupe([...pushed, ...page.events]));
+        setEvents((pushed) => newestFirst([...pushed, ...page.events]));
         setNext(page.next);
         setError(undefined);
         setLoaded((firstPage = true));
@@ -77,11 +77,7 @@ export function Live({ params }: { params: URLSearchParams }) {
         missed = false;
         api.events(filter, undefined, 100, abort.signal).then(
           (page) => {
-            setEvents((list) =>
-              dedupe([...page.events, ...list])
-                .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
-                .slice(0, KEEP),
-            );
+            setEvents((list) => newestFirst([...page.events, ...list]));
             // The first load may have failed while the gateway was away: this answers it.
             if (!firstPage) {
               setNext(page.next);
@@ -104,7 +100,9 @@ export function Live({ params }: { params: URLSearchParams }) {
       };
       es.addEventListener('audit', (msg) => {
         const e = JSON.parse((msg as MessageEvent<string>).data) as EventSummary;
-        if (matches(e, filter)) setEvents((list) => dedupe([e, ...list]).slice(0, KEEP));
+        // A new stream starts with the latest events again (some may not be in a page yet):
+        // they go in their place by time, not on top.
+        if (matches(e, filter)) setEvents((list) => newestFirst([e, ...list]));
       });
     };
     connect();
@@ -203,6 +201,13 @@ export function Live({ params }: { params: URLSearchParams }) {
 function dedupe(list: EventSummary[]): EventSummary[] {
   const seen = new Set<string>();
   return list.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+}
+
+/** Each event once, the newest first (ids break ties: they grow with time), at most KEEP. */
+function newestFirst(list: EventSummary[]): EventSummary[] {
+  return dedupe(list)
+    .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, KEEP);
 }
 
 function Select(props: { label: string; value?: string; options: string[]; onChange: (e: Event) => void }) {
