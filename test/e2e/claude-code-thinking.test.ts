@@ -7,14 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { RecordedRequest, Reply } from '../../src/simulator/types.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { cliBin } from '../helpers/cli-bin.js';
 import { makeFakeEnv, unshareAvailable, type FakeEnv } from '../helpers/fake-env.js';
 
 const skip = unshareAvailable() ? false : 'needs unshare --uts (root) for the made-up host name';
-const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+const CLAUDE = cliBin('claude');
 let fe: FakeEnv;
 let stack: AirlockStack;
 

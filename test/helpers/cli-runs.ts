@@ -7,14 +7,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RecordedRequest, Reply } from '../../src/simulator/types.js';
+import { CLI_BIN_DIR } from './cli-bin.js';
 import type { FakeEnv } from './fake-env.js';
 
 export type CliName = 'claude' | 'codex' | 'gemini' | 'qwen';
 export const CLIS: readonly CliName[] = ['claude', 'codex', 'gemini', 'qwen'];
-
-const BIN = fileURLToPath(new URL('../../node_modules/.bin/', import.meta.url));
 
 export interface BaseUrls {
   anthropic: string;
@@ -103,7 +101,7 @@ export function runCli(
   timeoutMs = 90_000,
 ): Promise<CliResult> {
   const { args, env } = invocation(cli, prompt, urls, fe);
-  const [command, wrapped] = fe.wrap(join(BIN, cli), args);
+  const [command, wrapped] = fe.wrap(join(CLI_BIN_DIR, cli), args);
   const child = spawn(command, wrapped, {
     cwd: fe.project,
     env: { ...fe.env, ...env },

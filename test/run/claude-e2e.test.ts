@@ -14,10 +14,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Script } from '../../src/simulator/index.js';
+import { cliBin } from '../helpers/cli-bin.js';
 import { makeFakeEnv, unshareAvailable } from '../helpers/fake-env.js';
-import { AIRLOCK_ARGV, baseEnv, NO_GATEWAY, ROOT, runCli, tempDir } from './helpers.js';
+import { AIRLOCK_ARGV, baseEnv, NO_GATEWAY, runCli, tempDir } from './helpers.js';
 
-const CLAUDE = join(ROOT, 'node_modules/.bin/claude');
+const CLAUDE = cliBin('claude');
 const skip = !existsSync(CLAUDE)
   ? 'Claude Code is not installed (npm install)'
   : !unshareAvailable()

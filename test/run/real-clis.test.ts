@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { ROOT, NO_GATEWAY, runCli, tempDir } from './helpers.js';
+import { cliBin } from '../helpers/cli-bin.js';
+import { NO_GATEWAY, runCli, tempDir } from './helpers.js';
 
 interface Case {
-  cli: string;
+  cli: 'codex' | 'gemini' | 'qwen';
   args: string[];
   setup(home: string): Record<string, string>;
   /** A request path the model call must have used. */
@@ -84,7 +85,7 @@ describe('real CLIs under airlock run', () => {
   });
 
   for (const c of CASES) {
-    const bin = join(ROOT, 'node_modules/.bin', c.cli);
+    const bin = cliBin(c.cli);
     it(
       `${c.cli} answers through the gateway; outside hosts: ${c.refused.join(', ') || 'none'}`,
       { skip: !existsSync(bin) && `${c.cli} is not installed`, timeout: 180_000 },

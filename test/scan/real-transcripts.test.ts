@@ -16,11 +16,10 @@ import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { runScan } from '../../src/scan/run.js';
 import { startSimulator } from '../../src/simulator/index.js';
+import { CLI_BIN_DIR as BIN_DIR } from '../helpers/cli-bin.js';
 import { REAL_CLIS } from '../helpers/real-cli-table.js';
 import type { Simulator } from '../../src/simulator/index.js';
 
-const BIN_DIR =
-  process.env['AIRLOCK_CLI_BIN_DIR'] ?? path.resolve(import.meta.dirname, '../../node_modules/.bin');
 const CLI_TIMEOUT_MS = 150_000;
 const ENGINE = {
   module: new URL('../../src/scan/default-engine.ts', import.meta.url).href,

@@ -3,11 +3,10 @@
  * file named in the prompt (the path taken from its own request with `fromRequest`), runs it,
  * sends the file's content back, and prints the final answer that repeats it.
  *
- * The CLIs are large and not devDependencies (yet): each test runs when its CLI is installed in
- * `node_modules/.bin` or in `$AIRLOCK_CLI_BIN_DIR` (e.g. after `npm install --prefix DIR
- * @anthropic-ai/claude-code @openai/codex @google/gemini-cli @qwen-code/qwen-code`), and is
- * skipped with the reason otherwise. Each CLI runs with a made-up HOME and an environment built
- * from scratch, so no real key or config of this machine is used.
+ * Each test runs when its CLI is installed: the pinned devDependency in `node_modules/.bin`, or
+ * the one in `$AIRLOCK_CLI_BIN_DIR` (see test/helpers/cli-bin.ts), and is skipped with the
+ * reason otherwise. Each CLI runs with a made-up HOME and an environment built from scratch, so
+ * no real key or config of this machine is used.
  */
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -19,11 +18,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startSimulator } from '../../src/simulator/index.js';
+import { CLI_BIN_DIR as BIN_DIR } from '../helpers/cli-bin.js';
 import { REAL_CLIS } from '../helpers/real-cli-table.js';
 import type { Simulator } from '../../src/simulator/index.js';
 
-const BIN_DIR =
-  process.env['AIRLOCK_CLI_BIN_DIR'] ?? path.resolve(import.meta.dirname, '../../node_modules/.bin');
 const CLI_TIMEOUT_MS = 150_000;
 
 interface Run {
