@@ -4,9 +4,15 @@
  * previews and keyed hashes, never a value.
  */
 import type { AuditStats, StatsSeries } from '../audit/store.js';
-import type { AuditDecision, AuditEvent, AuditKind, FindingAction } from '../audit/types.js';
+import type {
+  AuditDecision,
+  AuditEvent,
+  AuditKind,
+  AuditUninspected,
+  FindingAction,
+} from '../audit/types.js';
 
-export type { AuditEvent, AuditStats, StatsSeries };
+export type { AuditEvent, AuditStats, AuditUninspected, StatsSeries };
 
 /** One row of the events list and the live feed. */
 export interface EventSummary {
@@ -27,6 +33,8 @@ export interface EventSummary {
   categories: string[];
   /** Every distinct rule id, the most severe first, then the most frequent. */
   rules: string[];
+  /** How many parts of the request went uninspected (binary files); absent when none did. */
+  uninspected?: number;
   /** For egress events: `host:port`. */
   destination?: string;
   /** The recorder (one gateway process) that wrote the event. */

@@ -63,6 +63,7 @@ export function summarize(event: AuditEvent): EventSummary {
     instance: event.instance,
   };
   if (event.egress) summary.destination = `${event.egress.host}:${event.egress.port}`;
+  if (event.uninspected?.length) summary.uninspected = event.uninspected.length;
   return summary;
 }
 

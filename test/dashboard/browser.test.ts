@@ -233,6 +233,51 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     await context.close();
   });
 
+  test('an upload with a binary file: its detail and its row say a part went out uninspected', async () => {
+    const context = await signedInContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(60_000);
+    const base = `${s.airlock.gateway.url}/_airlock`;
+    const pdf = Buffer.concat([
+      Buffer.from('%PDF-1.7\n'),
+      Buffer.alloc(3000, 0xa7),
+      Buffer.from('\n%%EOF\n'),
+    ]);
+    const form = new FormData();
+    form.set('purpose', 'user_data');
+    form.set('file', new Blob([pdf], { type: 'application/pdf' }), 'scan-of-zora-plantedname.pdf');
+    const res = await fetch(`${s.via.openai}/files`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'user-agent': 'OpenAI/JS 6.1.0' },
+      body: form,
+    });
+    await res.arrayBuffer();
+    assert.equal(res.status, 200);
+    await s.airlock.recorder.flush();
+    const event = (await s.airlock.store.query({ kind: 'request', limit: 20 })).events.find(
+      (e) => e.uninspected !== undefined,
+    );
+    assert.ok(event?.uninspected?.[0]?.name, 'the upload recorded its unread part');
+
+    await page.goto(`${base}/#/event/${event.id}`);
+    const card = page.locator('[data-testid=uninspected]');
+    await card.waitFor();
+    const text = await card.innerText();
+    assert.match(text, /Sent uninspected \(1\)/);
+    assert.match(text, /left the machine without being inspected/);
+    assert.match(text, /application\/pdf/);
+    assert.match(text, new RegExp(`${pdf.length.toLocaleString('en')} bytes`));
+    assert.ok(text.includes(event.uninspected[0]!.name!), 'the masked file name');
+    assert.match(await page.innerText('[data-testid=outcome]'), /1 part uninspected/);
+    assert.ok(!(await page.content()).includes('zora-plantedname'), 'the file name is never whole');
+
+    await page.goto(`${base}/#/live?kind=request`);
+    const row = page.locator(`tr[data-event-id="${event.id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /1 uninspected/);
+    await context.close();
+  });
+
   test('a page change right after the app loaded is not lost', async () => {
     const context = await signedInContext();
     const base = `${s.airlock.gateway.url}/_airlock`;

@@ -101,4 +101,14 @@ describe('event summary', () => {
       'env.f',
     ]);
   });
+
+  it('counts the parts sent uninspected, and says nothing when there were none', () => {
+    const e = event('enforce', 'forward');
+    assert.equal('uninspected' in summarize(e), false);
+    e.uninspected = [
+      { field: 'file', type: 'application/pdf', bytes: 3000, name: 'sca…df' },
+      { field: 'image', type: 'image/png', bytes: 90 },
+    ];
+    assert.equal(summarize(e).uninspected, 2);
+  });
 });

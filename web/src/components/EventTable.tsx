@@ -53,6 +53,11 @@ export function EventTable({ events, empty }: { events: EventSummary[]; empty: s
                 ) : (
                   <span class="muted">none</span>
                 )}
+                {e.uninspected ? (
+                  <span class="badge unread" title="Parts of this request the gateway did not read">
+                    {e.uninspected} uninspected
+                  </span>
+                ) : null}
               </td>
               <td>{e.status ?? ''}</td>
               <td class="num">{ms(e.latencyMs)}</td>

@@ -4,7 +4,11 @@
  * masked previews the audit log keeps.
  */
 import { Fragment } from 'preact';
-import type { AuditEvent, EventDetail as Detail } from '../../../src/dashboard/api-types.js';
+import type {
+  AuditEvent,
+  AuditUninspected,
+  EventDetail as Detail,
+} from '../../../src/dashboard/api-types.js';
 import { api } from '../api.js';
 import { Decision } from '../components/EventTable.js';
 import { count, fullTime, ms } from '../format.js';
@@ -62,12 +66,18 @@ function Body({ detail }: { detail: Detail }) {
     ['Chain', `#${e.seq} of ${e.instance} · ${e.hash.slice(0, 16)}…`],
   ];
   const outcome = e.kind === 'egress' ? egressOutcome(e) : requestOutcome(e, detail.forwarded);
+  const unread = e.uninspected ?? [];
   return (
     <>
       <section class="card">
         <div class="decision-line" data-testid="outcome">
           <Decision value={e.decision} />
           <span>{outcome.line}</span>
+          {unread.length > 0 ? (
+            <span class="badge unread" title="Parts of this request the gateway did not read">
+              {unread.length} {unread.length === 1 ? 'part' : 'parts'} uninspected
+            </span>
+          ) : null}
         </div>
         <dl class="facts">
           {facts
@@ -80,6 +90,10 @@ function Body({ detail }: { detail: Detail }) {
             ))}
         </dl>
       </section>
+
+      {unread.length > 0 ? (
+        <Uninspected parts={unread} forwarded={detail.forwarded} failed={e.decision === 'error'} />
+      ) : null}
 
       {e.findings.length > 0 ? (
         <section class="card">
@@ -113,7 +127,9 @@ function Body({ detail }: { detail: Detail }) {
         </section>
       ) : (
         <p class="muted" data-testid="no-findings">
-          {outcome.noFindings}
+          {unread.length > 0
+            ? `${outcome.noFindings} The parts listed above were not read: no finding covers them.`
+            : outcome.noFindings}
         </p>
       )}
 
@@ -154,6 +170,57 @@ function Body({ detail }: { detail: Detail }) {
         </details>
       ) : null}
     </>
+  );
+}
+
+/**
+ * The parts the gateway passed on without reading them (a binary file in an upload): no finding
+ * can speak for them, so they are listed where a reviewer sees them first. Field, declared type,
+ * size and the masked file name are all the audit log has; the content never was in it.
+ */
+function Uninspected({
+  parts,
+  forwarded,
+  failed,
+}: {
+  parts: AuditUninspected[];
+  forwarded: boolean;
+  failed: boolean;
+}) {
+  const what = forwarded
+    ? 'These parts left the machine without being inspected: nothing in them was checked for secrets or personal data.'
+    : failed
+      ? 'These parts were not inspected. The request failed: they may have left before it did.'
+      : 'These parts were not inspected; the request was refused, so they did not leave the machine.';
+  return (
+    <section class="card unread-box" data-testid="uninspected">
+      <h3>
+        {forwarded ? 'Sent uninspected' : 'Not inspected'} ({parts.length})
+      </h3>
+      <p class="small">{what}</p>
+      <table class="findings">
+        <thead>
+          <tr>
+            <th>Field</th>
+            <th>Declared type</th>
+            <th class="num">Size</th>
+            <th>File name (masked)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {parts.map((p, i) => (
+            <tr key={i}>
+              <td>
+                <code>{p.field}</code>
+              </td>
+              <td>{p.type || <span class="muted">none declared</span>}</td>
+              <td class="num">{count(p.bytes)} bytes</td>
+              <td>{p.name ? <code>{p.name}</code> : <span class="muted">none</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
