@@ -6,7 +6,8 @@
  * Found by searching the published packages for URLs (@anthropic-ai/claude-code 2.1.197 native
  * binary, @openai/codex 0.169.0 Rust binary, @google/gemini-cli 0.61.0 and @qwen-code/qwen-code
  * 0.15.10 JS bundles), then checked by running each CLI behind the proxy with every non-loopback
- * destination refused (what each one attempted is in docs/telemetry-hosts.md).
+ * destination refused (what each one attempted is in docs/telemetry-hosts.md). Claude Code 2.1.332,
+ * Codex 0.171.0 and Qwen Code 0.24.4, searched and run the same way, attempted no new host.
  */
 
 export interface HostEntry {

@@ -2,7 +2,7 @@
  * How to run each real assistant CLI headless against a given base URL, in a made-up
  * environment (see fake-env.ts). Learned by running them: Codex needs a model-provider entry
  * (it ignores OPENAI_BASE_URL), Gemini CLI needs an auth type and a trusted folder, Qwen Code
- * sends loopback calls through HTTPS_PROXY (it ignores NO_PROXY).
+ * before 0.24 sends loopback calls through HTTPS_PROXY (it ignores NO_PROXY).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ function invocation(
       );
       return {
         args: ['-p', prompt],
-        // Qwen Code ignores NO_PROXY: without this its loopback calls would go to the proxy.
+        // Qwen Code before 0.24 ignores NO_PROXY: its loopback calls would go to the proxy.
         env: {
           OPENAI_API_KEY: 'sk-test',
           OPENAI_BASE_URL: urls.openai,

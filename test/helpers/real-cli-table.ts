@@ -138,7 +138,7 @@ export const REAL_CLIS: readonly RealCli[] = [
         OPENAI_API_KEY: 'sk-simulator',
         OPENAI_BASE_URL: urls.openai,
         OPENAI_MODEL: 'qwen3-coder-plus',
-        // Qwen Code sends loopback calls through HTTPS_PROXY (it ignores NO_PROXY).
+        // Qwen Code before 0.24 sends loopback calls through HTTPS_PROXY (it ignores NO_PROXY).
         HTTPS_PROXY: '',
         HTTP_PROXY: '',
       };
