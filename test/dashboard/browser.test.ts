@@ -16,6 +16,7 @@ import { build } from 'vite';
 import { StaticFiles, defaultWebRoot } from '../../src/dashboard/static.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { CHROMIUM, skipWithoutChromium } from '../helpers/chromium.js';
+import { MIXED_EVENTS, sealedEvents, seed } from './helpers.js';
 
 const ARGS = [
   '--headless',
@@ -436,6 +437,61 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     await page.reload();
     await page.waitForSelector('[data-live-status=live]');
     assert.equal(await page.locator('select').nth(0).inputValue(), 'request', 'the filter after a reload');
+    await context.close();
+  });
+
+  test("a detail's back link returns to the page it was opened from, its filter kept", async () => {
+    // An egress attempt for the egress page's list, in the store as the recorder would write it.
+    const now = Date.now();
+    const [egress] = await seed(
+      s.airlock.store,
+      sealedEvents(1, now - 2000, now - 1000, 'seeded-egress', (_, time) => ({ ...MIXED_EVENTS[0]!, time })),
+    );
+    assert.equal(egress?.kind, 'egress');
+    await send('a request to open from the filtered list');
+    await s.airlock.recorder.flush();
+    const request = (await s.airlock.store.query({ kind: 'request', limit: 1 })).events[0]!;
+    const context = await signedInContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const base = `${s.airlock.gateway.url}/_airlock`;
+    const hash = () => new URL(page.url()).hash;
+    const back = page.locator('[data-testid=back]');
+
+    // From the live feed with a filter chosen on the page (kept in the address by replaceState).
+    await page.goto(`${base}/#/live`);
+    await page.waitForSelector('[data-live-status=live]');
+    await page.locator('select').nth(0).selectOption('request');
+    await page.locator(`tr[data-event-id="${request.id}"] a`).click();
+    await page.waitForSelector('[data-testid=outcome]');
+    assert.equal(await back.getAttribute('href'), '#/live?kind=request');
+    assert.match(await back.innerText(), /live feed \(filtered\)/);
+    // A reload of the detail still knows where it was opened from.
+    await page.reload();
+    await page.waitForSelector('[data-testid=outcome]');
+    await back.click();
+    await page.waitForSelector('[data-live-status]');
+    assert.equal(hash(), '#/live?kind=request');
+    assert.equal(await page.locator('select').nth(0).inputValue(), 'request', 'the filter is back');
+
+    // From the egress page.
+    await page.goto(`${base}/#/egress`);
+    await page.locator(`tr[data-event-id="${egress.id}"] a`).click();
+    await page.waitForSelector('[data-testid=outcome]');
+    await back.click();
+    await page.waitForSelector('text=Destinations');
+    assert.equal(hash(), '#/egress');
+
+    // Opened directly: the list of its kind.
+    const direct = await context.newPage();
+    await direct.goto(`${base}/#/event/${egress.id}`);
+    await direct.waitForSelector('[data-testid=outcome]');
+    assert.equal(await direct.locator('[data-testid=back]').getAttribute('href'), '#/egress');
+    await direct.goto(`${base}/#/event/${request.id}`);
+    await direct.waitForSelector('[data-testid=outcome]');
+    await direct.reload();
+    await direct.waitForSelector('[data-testid=outcome]');
+    assert.equal(await direct.locator('[data-testid=back]').getAttribute('href'), '#/live');
     await context.close();
   });
 

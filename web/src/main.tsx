@@ -26,6 +26,24 @@ function parseHash(hash: string): Route {
   };
 }
 
+/**
+ * The page an event's detail was opened from (`#/live?kind=request`, `#/egress`), kept in the
+ * detail's history entry so that a reload keeps it too; absent for a link opened directly.
+ */
+function backOf(state: unknown): string | undefined {
+  const back = (state as { back?: unknown } | null)?.back;
+  return typeof back === 'string' && back.startsWith('#/') ? back : undefined;
+}
+
+function remember(ev: HashChangeEvent): void {
+  if (parseHash(location.hash).page !== 'event' || backOf(history.state)) return;
+  const from = new URL(ev.oldURL).hash;
+  // Another event's detail is no page to go back to; what that one came from is unknown here.
+  if (!from || parseHash(from).page === 'event') return;
+  // The live feed keeps its filter in the address (replaceState), so `from` has it.
+  history.replaceState({ ...(history.state as object | null), back: from }, '');
+}
+
 const NAV: [string, string][] = [
   ['overview', 'Overview'],
   ['live', 'Live feed'],
@@ -41,7 +59,10 @@ function App() {
   // leaving the old page on screen. Reading the hash once more also covers a change made
   // between the first render and this subscription.
   useLayoutEffect(() => {
-    const onHash = () => setHash(location.hash);
+    const onHash = (ev?: HashChangeEvent) => {
+      if (ev) remember(ev);
+      setHash(location.hash);
+    };
     addEventListener('hashchange', onHash);
     onHash();
     return () => removeEventListener('hashchange', onHash);
@@ -53,7 +74,11 @@ function App() {
       page = <Live key={route.params.toString()} params={route.params} />;
       break;
     case 'event':
-      page = route.arg ? <EventDetail id={route.arg} /> : <p class="error">No event id.</p>;
+      page = route.arg ? (
+        <EventDetail id={route.arg} back={backOf(history.state)} />
+      ) : (
+        <p class="error">No event id.</p>
+      );
       break;
     case 'policy':
       page = <Policy />;

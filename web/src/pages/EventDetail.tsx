@@ -14,21 +14,34 @@ import { Decision } from '../components/EventTable.js';
 import { count, fullTime, ms } from '../format.js';
 import { useLoad } from '../use-load.js';
 
-export function EventDetail({ id }: { id: string }) {
+/** `back`: the page the detail was opened from, with its filter; else the list of its kind. */
+export function EventDetail({ id, back }: { id: string; back?: string }) {
   const { data, error, loading } = useLoad((signal) => api.event(id, signal), [id]);
+  const href = back ?? (data?.event.kind === 'egress' ? '#/egress' : '#/live');
   return (
     <main>
       <header class="page-head">
         <h2>
           Event <code class="id">{id}</code>
         </h2>
-        <a href="#/live">← live feed</a>
+        <a href={href} data-testid="back">
+          ← {backLabel(href)}
+        </a>
       </header>
       {error ? <p class="error">{error}</p> : null}
       {loading && !data ? <p class="muted">Loading…</p> : null}
       {data ? <Body detail={data} /> : null}
     </main>
   );
+}
+
+function backLabel(href: string): string {
+  const [path = '', query] = href.slice(2).split('?');
+  const page = path.split('/')[0];
+  if (page === 'live') return query ? 'live feed (filtered)' : 'live feed';
+  if (page === 'egress') return 'egress';
+  if (page === 'policy') return 'policy';
+  return 'overview';
 }
 
 function Body({ detail }: { detail: Detail }) {
