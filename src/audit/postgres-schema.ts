@@ -59,5 +59,7 @@ export function postgresMigrations(schema: string | undefined): string[] {
     `,
     // 3: one finding row per event and (rule, category, severity, action), counting them in n.
     `ALTER TABLE ${s}audit_findings ADD COLUMN n int NOT NULL DEFAULT 1;`,
+    // 4: requests per client apart from egress attempts (the dashboard's top clients), backfilled.
+    `INSERT INTO ${s}audit_rollup SELECT ts / 60000, 'request-client', client, COUNT(*) FROM ${s}audit_events WHERE kind = 'request' GROUP BY 1, 3;`,
   ];
 }

@@ -36,6 +36,8 @@ export class RollupCounter {
     this.add(counts, `decision\u0000${decision}`, 1);
     this.add(counts, `kind\u0000${kind}`, 1);
     this.add(counts, `client\u0000${client}`, 1);
+    // A client's requests apart: `client` counts its egress attempts too (REQUEST_CLIENT).
+    if (kind === 'request') this.add(counts, `${REQUEST_CLIENT}\u0000${client}`, 1);
   }
 
   /** One inserted event, from its store columns (storeRow); returns its time (ms). */
@@ -99,7 +101,13 @@ function ranked(map: Map<string, StatsSeries>): StatsSeries[] {
   return [...map.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
 }
 
-type Dim = 'decision' | 'kind' | 'client' | 'category' | 'rule';
+/**
+ * The rollup dimension counting requests (not egress attempts) per client family; sqlite-schema
+ * and postgres-schema backfill it from the stored events (migration 4).
+ */
+export const REQUEST_CLIENT = 'request-client';
+
+type Dim = 'decision' | 'kind' | 'client' | typeof REQUEST_CLIENT | 'category' | 'rule';
 
 /** Rows of (bucket, dimension, key, count) from the rollup, whole minutes. */
 async function fromRollup(runner: SqlRunner, t: SqlTables, since: number, until: number, bucketMs: number) {
@@ -134,6 +142,7 @@ async function fromRows(runner: SqlRunner, t: SqlTables, since: number, until: n
   for (const r of events) {
     for (const dim of ['decision', 'kind', 'client'] as const)
       out.push({ b: num(r.b), dim, key: r[dim], n: num(r.n) });
+    if (r.kind === 'request') out.push({ b: num(r.b), dim: REQUEST_CLIENT, key: r.client, n: num(r.n) });
   }
   for (const r of findings) {
     out.push({ b: num(r.b), dim: 'category', key: r.category, n: num(r.n) });
@@ -164,6 +173,7 @@ export async function eventStats(
     decision: new Map(),
     kind: new Map(),
     client: new Map(),
+    [REQUEST_CLIENT]: new Map(),
     category: new Map(),
     rule: new Map(),
   };
@@ -184,5 +194,6 @@ export async function eventStats(
     category: ranked(series.category),
     rule: ranked(series.rule).slice(0, top),
     client: ranked(series.client).slice(0, top),
+    requestClient: ranked(series[REQUEST_CLIENT]).slice(0, top),
   };
 }

@@ -58,4 +58,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // 3: one finding row per event and (rule, category, severity, action), counting its findings in
   // n: a request that names the project path in a dozen places stores one row, not twelve.
   `ALTER TABLE audit_findings ADD COLUMN n INTEGER NOT NULL DEFAULT 1;`,
+  // 4: requests per client apart from egress attempts (the dashboard's top clients), backfilled.
+  `INSERT INTO audit_rollup SELECT ts / 60000, 'request-client', client, COUNT(*) FROM audit_events WHERE kind = 'request' GROUP BY 1, 3;`,
 ];

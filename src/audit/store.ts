@@ -79,8 +79,10 @@ export interface AuditStats {
   category: StatsSeries[];
   /** Findings per rule (top N). */
   rule: StatsSeries[];
-  /** Events per client agent family (top N). */
+  /** Events per client agent family (top N), requests and egress attempts together. */
   client: StatsSeries[];
+  /** Requests per client agent family (top N): egress attempts left out. */
+  requestClient: StatsSeries[];
 }
 
 /** New rows in insertion order, for `audit tail --follow` and the dashboard's live feed. */

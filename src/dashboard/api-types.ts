@@ -51,7 +51,10 @@ export type OverviewRange = '1h' | '24h' | '7d' | '30d';
 
 export interface Overview {
   range: OverviewRange;
-  /** Every event's counts as the store has them: `stats.decision` holds both kinds of event. */
+  /**
+   * Every event's counts as the store has them: `stats.decision` and `stats.client` hold both
+   * kinds of event, `stats.requestClient` requests only (what the page's top clients show).
+   */
   stats: AuditStats;
   /**
    * Gateway requests per decision (`forward`, `pseudonymize`, `block`, `error`), egress attempts

@@ -40,6 +40,11 @@ describe('audit schema migrations', () => {
       );
       assert.equal(stats.totals.events, 25);
       assert.equal(
+        stats.requestClient.reduce((n, c) => n + c.total, 0),
+        chain.filter((s) => s.event.kind === 'request').length,
+        'requests per client backfilled',
+      );
+      assert.equal(
         stats.totals.findings,
         chain.reduce((n, s) => n + s.event.findings.length, 0),
       );

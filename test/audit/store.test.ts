@@ -168,6 +168,15 @@ for (const kind of STORE_KINDS) {
       assert.equal(secret?.total, events.filter((e) => e.decision === 'block').length);
       assert.ok(stats.rule.length <= 3);
       assert.deepEqual(stats.client.map((s) => s.key).sort(), ['claude-code', 'openai-sdk']);
+      const requestsOf = (agent: string) =>
+        events.filter((e) => e.kind === 'request' && e.client.agent === agent).length;
+      assert.deepEqual(
+        Object.fromEntries(stats.requestClient.map((s) => [s.key, s.total])),
+        Object.fromEntries(
+          ['claude-code', 'openai-sdk'].map((a) => [a, requestsOf(a)]).filter(([, n]) => n !== 0),
+        ),
+        'requests per client, egress attempts left out',
+      );
     });
 
     it('counts whole-minute buckets from the rollup exactly like the raw rows', async () => {
@@ -181,7 +190,7 @@ for (const kind of STORE_KINDS) {
         '2026-01-01T00:01:00.000Z',
         '2026-01-01T00:02:00.000Z',
       ]);
-      for (const dim of ['decision', 'kind', 'category', 'rule', 'client'] as const) {
+      for (const dim of ['decision', 'kind', 'category', 'rule', 'client', 'requestClient'] as const) {
         const totals = (list: typeof rollup.decision) =>
           Object.fromEntries(list.map((s) => [s.key, s.total]));
         assert.deepEqual(totals(rollup[dim]), totals(raw[dim]), dim);

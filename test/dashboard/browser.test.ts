@@ -175,6 +175,7 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     assert.equal(blocked, '1');
     await page.waitForSelector('.chart-box canvas');
     assert.match(await page.innerText('main'), /secret\.aws-access-key/, 'top rules');
+    assert.match(await page.innerText('main'), /Top clients \(requests\)\s+claude-code/, 'top clients');
     html.push(await page.content());
     await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
     await page.goto(`${base}/#/policy`);

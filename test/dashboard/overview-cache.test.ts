@@ -14,6 +14,7 @@ function statsWith(events: number): AuditStats {
     category: [],
     rule: [],
     client: [],
+    requestClient: [],
   };
 }
 

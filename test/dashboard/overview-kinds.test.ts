@@ -72,4 +72,11 @@ for (const range of ['1h', '24h']) {
     assert.equal(o.totals.egressDenied, 1);
     assert.equal(o.totals.egressErrors, 1);
   });
+
+  test(`${range}: top clients count requests, not the same tool's egress attempts`, async () => {
+    const o = await overview(range);
+    // Three requests and three egress attempts, all from Claude Code.
+    assert.deepEqual(totals(o.stats.requestClient), { 'claude-code': 3 });
+    assert.deepEqual(totals(o.stats.client), { 'claude-code': 6 }, 'every event, as the store counts it');
+  });
 }

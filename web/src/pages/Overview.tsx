@@ -107,10 +107,11 @@ export function Overview() {
               series={data.stats.rule}
               link={(k) => `#/live?rule=${encodeURIComponent(k)}`}
             />
+            {/* Requests only, like the charts: a tool's egress attempts are on the egress page. */}
             <Top
-              title="Top clients (requests and egress attempts)"
-              series={data.stats.client}
-              link={(k) => `#/live?client=${encodeURIComponent(k)}`}
+              title="Top clients (requests)"
+              series={data.stats.requestClient}
+              link={(k) => `#/live?kind=request&client=${encodeURIComponent(k)}`}
             />
           </div>
           <p class="muted small">
