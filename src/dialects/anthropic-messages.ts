@@ -151,7 +151,9 @@ function segments(body: unknown): Segment[] {
       out,
       message,
       (into) => {
-        const role: Role = message.role === 'assistant' ? 'assistant' : 'user';
+        // Claude Code (2.1.3xx) sends its environment block as a message of role `system`.
+        const role: Role =
+          message.role === 'assistant' ? 'assistant' : message.role === 'system' ? 'system' : 'user';
         addContent(into, message.content, ['messages', i, 'content'], role);
       },
       i,

@@ -104,6 +104,23 @@ describe('anthropic-messages requests', () => {
     assert.equal(find(segs, ['messages', 0, 'content'])?.role, 'user');
   });
 
+  it("lists a message of role system (Claude Code 2.1.3xx's environment block) as system text", () => {
+    const body = {
+      model: 'claude-opus-4-8',
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'system',
+          content: [{ type: 'text', text: '# Environment\n - Primary working directory: /home/alice/app' }],
+        },
+      ],
+    };
+    const segs = checkRoundTrip(anthropicMessages, JSON.stringify(body));
+    assert.equal(find(segs, ['messages', 0, 'content'])?.role, 'user');
+    assert.equal(find(segs, ['messages', 1, 'content', 0, 'text'])?.role, 'system');
+  });
+
   it('never throws on odd shapes', () => {
     checkOddShapes(anthropicMessages, claudeCode);
   });
