@@ -4,6 +4,9 @@
  * ("Invalid `signature` in `thinking` block"). A developer who puts Airlock in front of a
  * conversation begun without it (`claude --continue`) must be able to go on: the first turn's
  * thinking names the real project path, signed so, and has to reach the provider as it was.
+ * Claude Code 2.1.3xx asks for `thinking.display: "omitted"`, to which the API answers with
+ * empty thinking text; the simulator ignores it and writes the text, as the API does for the
+ * clients and versions that do not ask for that (the SDKs, earlier Claude Code).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
