@@ -2,7 +2,7 @@
  * Finds the files to scan: the paths given (files, or folders walked recursively without
  * following symlinked folders), or with no path the transcript folders of the current user.
  */
-import type { Stats } from 'node:fs';
+import { readdirSync, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,16 @@ export const TRANSCRIPT_FOLDERS = [
   '.qwen/projects',
   '.qwen/tmp',
 ];
+
+/**
+ * Codex CLI's SQLite databases in ~/.codex that hold conversation text (readers/sqlite.ts): its
+ * threads' history, their titles, memories, goals and queued messages; not its logs.
+ */
+export const CODEX_DATABASES = /^(thread_history|state|memories|goals|queue)_\d+\.sqlite$/;
+export const CODEX_DATABASES_HELP = '~/.codex/{thread_history,state,memories,goals,queue}_N.sqlite';
+
+/** A SQLite database's write-ahead log or shared-memory file: read with the database. */
+const SQLITE_SIDE_FILE = /^(.+)-(wal|shm)$/;
 
 /** Folders never worth scanning in a repository: VCS internals and installed packages. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -59,7 +69,15 @@ export async function realPathOf(file: string): Promise<string> {
 }
 
 export function defaultRoots(home = homedir()): string[] {
-  return TRANSCRIPT_FOLDERS.map((f) => path.join(home, f));
+  const codex = path.join(home, '.codex');
+  let names: string[] = [];
+  try {
+    names = readdirSync(codex);
+  } catch {
+    // No ~/.codex: no databases to add.
+  }
+  const databases = names.filter((n) => CODEX_DATABASES.test(n)).sort();
+  return [...TRANSCRIPT_FOLDERS.map((f) => path.join(home, f)), ...databases.map((n) => path.join(codex, n))];
 }
 
 export interface Discovery {
@@ -124,8 +142,12 @@ export async function discoverFiles(
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = new Set(entries.map((e) => e.name));
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
+      // Its pages are read through the database beside it; alone they are not text.
+      const side = SQLITE_SIDE_FILE.exec(entry.name);
+      if (side && names.has(side[1]!) && !entry.isDirectory()) continue;
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
         continue;

@@ -12,7 +12,17 @@ export type Assistant = 'claude-code' | 'codex' | 'gemini-cli' | 'qwen-code' | '
 
 /** What a file was recognised as, by its content. */
 export type InputFormat =
-  'claude-code' | 'codex' | 'gemini-cli' | 'qwen-code' | 'har' | 'airlock-audit' | 'json' | 'jsonl' | 'text';
+  | 'claude-code'
+  | 'codex'
+  /** Codex CLI's SQLite databases (thread history, thread titles, memories): readers/sqlite.ts. */
+  | 'codex-sqlite'
+  | 'gemini-cli'
+  | 'qwen-code'
+  | 'har'
+  | 'airlock-audit'
+  | 'json'
+  | 'jsonl'
+  | 'text';
 
 /** One text to scan, with where it came from. `path` is inside the line's (or entry's) record. */
 export interface LocatedInput extends ScanInput {

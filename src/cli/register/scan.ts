@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SEVERITIES, type Severity } from '../../detect/types.js';
-import { TRANSCRIPT_FOLDERS } from '../../scan/files.js';
+import { CODEX_DATABASES_HELP, TRANSCRIPT_FOLDERS } from '../../scan/files.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../scan/formats.js';
 
 export interface ScanFlags {
@@ -35,9 +35,13 @@ export function registerScanCommand(program: Command): void {
     .description(
       'scan assistant transcripts (Claude Code, Codex, Gemini CLI, Qwen Code), HAR captures, audit exports, ' +
         'JSON request bodies and text for secrets and environment fingerprints; with no path, the ' +
-        `current user's transcript folders (${TRANSCRIPT_FOLDERS.map((f) => `~/${f}`).join(', ')})`,
+        `current user's transcript folders (${TRANSCRIPT_FOLDERS.map((f) => `~/${f}`).join(', ')}) and ` +
+        `Codex CLI's SQLite history (${CODEX_DATABASES_HELP})`,
     )
-    .argument('[paths...]', 'files or folders to scan (gzip files are read too)')
+    .argument(
+      '[paths...]',
+      "files or folders to scan (gzip files are read too, and Codex CLI's SQLite databases)",
+    )
     .addOption(
       new Option('-f, --format <format>', 'report format')
         .choices([...REPORT_FORMATS])

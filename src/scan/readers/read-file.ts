@@ -4,6 +4,7 @@
  * session documents). Problems in the content become warnings with file and line; the
  * reading goes on.
  */
+import { stat } from 'node:fs/promises';
 import type { JsonPath } from '../../dialects/types.js';
 import type { Assistant, InputFormat } from '../types.js';
 import { auditLeaves } from './audit.js';
@@ -20,6 +21,7 @@ import { requestBodyLeaves } from './request-body.js';
 import { ValueLines } from './value-lines.js';
 import { classifyRecord, sniff } from './sniff.js';
 import { openSource } from './source.js';
+import { isSqlite, openDatabase } from './sqlite.js';
 import { startsWithUtf8Bom, utf16AsUtf8, utf16HeadAsUtf8, utf16Of, withoutUtf8Bom } from './text-encoding.js';
 import type { Leaf, LeafSink } from './walk.js';
 import { Batcher, timestampOf, type ReadBatch } from './batcher.js';
@@ -65,6 +67,7 @@ const LINE_HANDLERS: Partial<Record<InputFormat, RecordHandler>> = {
 const ASSISTANTS: Record<InputFormat, Assistant> = {
   'claude-code': 'claude-code',
   codex: 'codex',
+  'codex-sqlite': 'codex',
   'gemini-cli': 'gemini-cli',
   'qwen-code': 'qwen-code',
   'airlock-audit': 'airlock',
@@ -280,6 +283,14 @@ async function* readDocument(chunks: AsyncIterable<Buffer>, context: ReadContext
   yield out.take();
 }
 
+/**
+ * A database's `-wal` or `-shm` file: SQLite reads it with the database (the log's pages are
+ * part of what a read sees); alone it is pages, not text.
+ */
+function isSqliteSideFile(file: string, head: Buffer): boolean {
+  return /-(wal|shm)$/.test(file) && head.includes(0);
+}
+
 async function* toIterable(parts: Buffer[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield part;
 }
@@ -297,6 +308,28 @@ export async function openFile(
 ): Promise<OpenedFile> {
   const context: ReadContext = { file: displayName, limits, keys };
   const source = await openSource(file, onRawBytes);
+  const fail = (reason: string): OpenedFile => {
+    source.close();
+    return { ok: false, reason };
+  };
+  // Told before any text decoding: a database's pages are full of NUL bytes, as UTF-16 is.
+  if (isSqlite(source.head)) {
+    // SQLite reads the file itself, by pages: not from a stream, nor inflated.
+    if (source.gzip) return fail('gzip-compressed SQLite database (decompress it to scan it)');
+    const counted = source.head.length;
+    source.close();
+    const db = await openDatabase(file, displayName, keys);
+    if (!db.ok) return db;
+    const batches = async function* (): AsyncGenerator<ReadBatch> {
+      yield* db.batches;
+      // The head was counted as it was read; the rest of the file once the database is read.
+      const { size } = await stat(file);
+      if (size > counted) onRawBytes?.(size - counted);
+    };
+    return { ok: true, format: 'codex-sqlite', batches: batches() };
+  }
+  if (isSqliteSideFile(file, source.head))
+    return fail('SQLite write-ahead log or shared-memory file (read with its database)');
   const utf16 = utf16Of(source.head);
   let head = utf16 ? utf16HeadAsUtf8(source.head, utf16) : source.head;
   let chunks = utf16 ? utf16AsUtf8(source.chunks, utf16) : source.chunks;
@@ -305,10 +338,6 @@ export async function openFile(
     chunks = withoutUtf8Bom(chunks);
   }
   const sniffed = sniff(head, source.complete, file);
-  const fail = (reason: string): OpenedFile => {
-    source.close();
-    return { ok: false, reason };
-  };
   switch (sniffed.kind) {
     case 'binary':
       return fail('binary file');
