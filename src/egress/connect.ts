@@ -3,14 +3,14 @@
  * tunnel — straight, through the upstream proxy, or handed to the interception seam — then
  * splice both sockets (tunnel.ts). The bytes of an open tunnel are never parsed.
  */
-import { Socket } from 'node:net';
+import { Socket, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
 import { onreadClients, planTunnel, readsIntoBuffers, splice, type SplicedTunnel } from './tunnel.js';
-import { openTunnel, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
+import { openTunnel, refusedDial, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 import type { AcceptedClient } from './accept.js';
 import { dialHandle, HandleTunnel } from './handle-tunnel.js';
 import { writeHandle } from './handles.js';
@@ -18,9 +18,17 @@ import { rawAnswer } from './respond.js';
 
 export type TunnelHandler = (client: Duplex, head: Buffer) => void;
 
-/** A refusal to answer with, or the rule that lets the destination through. */
-export type Verdict =
-  { status: number; outcome: EgressOutcome; rule: string; message: string } | { rule: string };
+/**
+ * The rule that lets the destination through, and the name lookup to dial it with when its
+ * addresses must be checked too (host-local.ts).
+ */
+export interface Allowed {
+  rule: string;
+  lookup?: LookupFunction;
+}
+
+/** A refusal to answer with, or what lets the destination through. */
+export type Verdict = { status: number; outcome: EgressOutcome; rule: string; message: string } | Allowed;
 
 /** Who asked, as an event records it. */
 export interface ClientInfo {
@@ -154,7 +162,7 @@ export function handleConnect(
     abandoned(undefined);
   };
   client.once('close', onGone);
-  openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread, (err, tunnel) => {
+  openTunnel(dest, proxy, via, connectTimeoutMs, plan?.serverOnread, verdict.lookup, (err, tunnel) => {
     client.off('close', onGone);
     if (gone || client.destroyed) {
       tunnel?.socket.destroy();
@@ -167,9 +175,10 @@ export function handleConnect(
       report(req.client, start, {
         method: 'CONNECT',
         ...dest,
-        decision: 'allow',
+        ...(refusedDial(e)
+          ? { decision: 'deny', outcome: 'refused' }
+          : { decision: 'allow', outcome: 'upstream_error' }),
         rule: verdict.rule,
-        outcome: 'upstream_error',
         status: e.status,
         route,
         error: e.code,
@@ -219,10 +228,11 @@ export function connectDirect(
   client: AcceptedClient,
   rest: Buffer,
   dest: Destination,
-  rule: string,
+  allowed: Allowed,
   start = performance.now(),
 ): void {
   const { report, open } = ctx;
+  const { rule } = allowed;
   /** The dial ended; before that, the tunnel ends only when its client goes or the proxy closes. */
   let dialled = false;
   const tunnel = new HandleTunnel(client.handle, () => {
@@ -234,7 +244,7 @@ export function connectDirect(
   // The event is made after the answer, possibly after a short tunnel closed: keep its address.
   tunnel.beforeEnd = () => void client.peer();
   client.hold(rest, () => tunnel.destroy());
-  dialHandle(tunnel, dest.host, dest.port, ctx.connectTimeoutMs, (err, server, unread) => {
+  dialHandle(tunnel, dest.host, dest.port, ctx.connectTimeoutMs, allowed.lookup, (err, server, unread) => {
     dialled = true;
     if (err !== undefined || server === undefined) {
       const e = err ?? new UpstreamConnectError('no connection', 'ECONNERROR', 502);
@@ -244,6 +254,10 @@ export function connectDirect(
       client.afterClose = () => open.delete(client);
       client.answer(rawAnswer(e.status, `Airlock egress proxy: ${e.message}`));
       const fields = directTunnelFields(dest, rule, 'upstream_error', e.status);
+      if (refusedDial(e)) {
+        fields.decision = 'deny';
+        fields.outcome = 'refused';
+      }
       fields.error = e.code;
       report(req.client, start, fields);
       return;

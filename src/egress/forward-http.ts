@@ -4,11 +4,12 @@
  * Nothing here decides; the proxy calls it after the policy allowed the destination.
  */
 import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { formatAuthority, type Destination } from './host-pattern.js';
 import { appendVia, endToEndHeaders } from './headers.js';
 import { answerPlain } from './respond.js';
 import type { UpstreamProxy } from './upstream.js';
+import { HOST_LOCAL_CODE } from './host-local.js';
 
 export interface ForwardResult {
   status: number;
@@ -24,6 +25,8 @@ export interface HttpForwarder {
     url: URL,
     dest: Destination,
     proxy: UpstreamProxy | undefined,
+    /** For a direct request: the name lookup (host-local.ts); an upstream proxy resolves names itself. */
+    lookup?: LookupFunction,
   ): Promise<ForwardResult>;
   close(): void;
 }
@@ -46,6 +49,7 @@ export function createHttpForwarder(via: string, timeouts: ForwarderTimeouts): H
     url: URL,
     dest: Destination,
     proxy: UpstreamProxy | undefined,
+    lookup?: LookupFunction,
   ): Promise<ForwardResult> {
     const route = proxy === undefined ? 'direct' : 'upstream-proxy';
     const headers = endToEndHeaders(req.headers);
@@ -65,6 +69,7 @@ export function createHttpForwarder(via: string, timeouts: ForwarderTimeouts): H
       headers,
       // Socket idle time before the answer starts; cleared once it does.
       timeout: timeouts.answerMs,
+      ...(proxy === undefined && lookup !== undefined ? { lookup } : {}),
     });
     const timedOut = () => Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
     // The connection gets the proxy's connect timeout, as a CONNECT's does (a reused one is connected).
@@ -107,7 +112,10 @@ export function createHttpForwarder(via: string, timeouts: ForwarderTimeouts): H
       });
       upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
         const code = err.code ?? 'ECONNERROR';
-        if (!res.headersSent) {
+        if (!res.headersSent && code === HOST_LOCAL_CODE) {
+          answerPlain(res, 403, `Airlock refused ${formatAuthority(dest)}: ${err.message}`);
+          finish({ status: 403, route, error: code });
+        } else if (!res.headersSent) {
           const status = TIMEOUT_CODES.has(code) ? 504 : 502;
           answerPlain(res, status, `Airlock egress proxy: ${formatAuthority(dest)} unreachable (${code})`);
           finish({ status, route, error: code });

@@ -4,7 +4,7 @@
  * completed; a FIN is passed on as a shutdown once the queued bytes are out; an error on either
  * side closes both. The same flow as tunnel.ts's sockets with `onread`, without the sockets.
  */
-import { isIP, type Socket } from 'node:net';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { connectHandle, readResult, shutdownHandle, UV_EOF, writeHandle, type RawHandle } from './handles.js';
 import { adoptHandle, nextBuffer, releaseBuffer, takeBuffer } from './tunnel.js';
@@ -231,36 +231,45 @@ export function dialHandle(
   host: string,
   port: number,
   timeoutMs: number,
+  /** For a host name: the lookup to resolve it with (host-local.ts); node:dns's by default. */
+  lookup: LookupFunction | undefined,
   done: HandleDialled,
 ): void {
   const family = isIP(host);
   if (family === 0) {
-    tunnel.dialling = dial(host, port, timeoutMs, undefined, (err, socket) => {
-      tunnel.dialling = undefined;
-      if (tunnel.destroyed) {
-        socket.destroy();
-        return;
-      }
-      if (err !== undefined) {
-        done(err, undefined, NONE);
-        return;
-      }
-      const adopted = adoptHandle(socket);
-      if (adopted === undefined) {
-        socket.destroy();
-        done(
-          new UpstreamConnectError(
-            `connect to ${formatAuthority({ host, port })} failed: ENOTSUP`,
-            'ENOTSUP',
-            502,
-          ),
-          undefined,
-          NONE,
-        );
-        return;
-      }
-      done(undefined, adopted.handle as RawHandle, adopted.unread);
-    });
+    tunnel.dialling = dial(
+      host,
+      port,
+      timeoutMs,
+      undefined,
+      (err, socket) => {
+        tunnel.dialling = undefined;
+        if (tunnel.destroyed) {
+          socket.destroy();
+          return;
+        }
+        if (err !== undefined) {
+          done(err, undefined, NONE);
+          return;
+        }
+        const adopted = adoptHandle(socket);
+        if (adopted === undefined) {
+          socket.destroy();
+          done(
+            new UpstreamConnectError(
+              `connect to ${formatAuthority({ host, port })} failed: ENOTSUP`,
+              'ENOTSUP',
+              502,
+            ),
+            undefined,
+            NONE,
+          );
+          return;
+        }
+        done(undefined, adopted.handle as RawHandle, adopted.unread);
+      },
+      lookup,
+    );
     return;
   }
   let settled = false;

@@ -54,6 +54,8 @@ export interface EgressDecision {
   allow: boolean;
   /** Which rule decided, in words a 403 body and the audit log can show. */
   rule: string;
+  /** Allowed by an `egress.allow` entry that names this host exactly (no wildcard, no group). */
+  explicit?: true;
 }
 
 export interface CompiledEgressPolicy {
@@ -72,6 +74,8 @@ interface CompiledRule {
   source: RuleSource;
   rank: number;
   rule: string;
+  /** Named by the user host by host, not through an `@group`. */
+  listed: boolean;
 }
 
 function expand(entries: readonly string[], source: RuleSource): CompiledRule[] {
@@ -83,7 +87,7 @@ function expand(entries: readonly string[], source: RuleSource): CompiledRule[] 
       const pattern = parseHostPattern(p);
       const rule = entry.startsWith('@') ? `${label} (${p})` : label;
       const rank = specificity(pattern) * 4 + SOURCE_RANK[source];
-      out.push({ pattern, allow: source === 'allow', source, rank, rule });
+      out.push({ pattern, allow: source === 'allow', source, rank, rule, listed: !entry.startsWith('@') });
     }
   });
   return out;
@@ -133,7 +137,10 @@ export function compileEgressPolicy(input: EgressPolicyInput = {}): CompiledEgre
       consider(dotSuffix.get(dest.host.slice(dot)));
     }
     consider(scanned);
-    return best === undefined ? fallback : { allow: best.allow, rule: best.rule };
+    if (best === undefined) return fallback;
+    return best.source === 'allow' && best.listed && best.pattern.kind === 'exact'
+      ? { allow: true, rule: best.rule, explicit: true }
+      : { allow: best.allow, rule: best.rule };
   }
 
   return {

@@ -20,7 +20,13 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import {
+  createServer as createNetServer,
+  isIP,
+  type AddressInfo,
+  type LookupFunction,
+  type Socket,
+} from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { compileEgressPolicy, type CompiledEgressPolicy, type EgressPolicyInput } from './policy.js';
@@ -52,6 +58,8 @@ import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 import { PlainConnections } from './plain-connections.js';
+import { HOST_LOCAL_CODE, hostLocalLookup, isHostLocal } from './host-local.js';
+import { isLoopback } from './ip.js';
 
 export type { TunnelHandler, Verdict };
 
@@ -136,7 +144,19 @@ export interface ForwardProxyOptions {
    * event has the outcome `unavailable`.
    */
   admit?: () => string | undefined;
+  /**
+   * Refuse destinations on the proxy's own host (loopback, link-local, cloud instance metadata;
+   * host-local.ts), by name and by the addresses a name resolves to, unless an `egress.allow`
+   * entry names the host exactly. Default: when `host` is not a loopback address (other machines
+   * can use the proxy).
+   */
+  refuseHostLocal?: boolean;
+  /** How destination names are resolved when the proxy dials them; default node:dns. */
+  lookup?: LookupFunction;
 }
+
+/** The rule named when a destination on the proxy's own host is refused. */
+export const HOST_LOCAL_RULE = 'built-in host-local (the proxy listens beyond loopback)';
 
 export interface ForwardProxy {
   /** `http://127.0.0.1:PORT`, the value for HTTPS_PROXY / HTTP_PROXY. */
@@ -174,6 +194,10 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   const headTimeoutMs = opts.headTimeoutMs ?? HEAD_TIMEOUT_MS;
   const via = `airlock-${randomBytes(4).toString('hex')}`;
+  const refuseHostLocal = opts.refuseHostLocal ?? !isLoopback(opts.host ?? '127.0.0.1');
+  const guardedLookup = hostLocalLookup(opts.lookup);
+  const allowed = (rule: string, host: string, lookup: LookupFunction | undefined): Verdict =>
+    lookup === undefined || isIP(host) !== 0 ? { rule } : { rule, lookup };
   const forwarder = createHttpForwarder(via, { connectMs: connectTimeoutMs, answerMs: ANSWER_TIMEOUT_MS });
   const open = new Set<{ destroy(): void }>();
   let self: SelfAddress = { port: -1, addresses: new Set(), loopback: false };
@@ -252,7 +276,16 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
         message: `Airlock refused ${formatAuthority(dest)}: ${decision.rule}`,
       };
     }
-    return { rule: decision.rule };
+    if (!refuseHostLocal || decision.explicit) return allowed(decision.rule, dest.host, opts.lookup);
+    if (isHostLocal(dest.host)) {
+      return {
+        status: 403,
+        outcome: 'refused',
+        rule: HOST_LOCAL_RULE,
+        message: `Airlock refused ${formatAuthority(dest)}: ${HOST_LOCAL_RULE}`,
+      };
+    }
+    return allowed(decision.rule, dest.host, guardedLookup);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -310,13 +343,14 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     const socket = res.socket as Duplex;
     open.add(socket);
     res.on('close', () => open.delete(socket));
-    const result = await forwarder.forward(req, res, url, dest, upstreamFor(dest));
+    const result = await forwarder.forward(req, res, url, dest, upstreamFor(dest), verdict.lookup);
+    const refused = result.error === HOST_LOCAL_CODE;
     report(clientOf(req), start, {
       method,
       ...dest,
-      decision: 'allow',
+      decision: refused ? 'deny' : 'allow',
       rule: verdict.rule,
-      outcome: result.error ? 'upstream_error' : 'forwarded',
+      outcome: refused ? 'refused' : result.error ? 'upstream_error' : 'forwarded',
       status: result.status,
       route: result.route,
       ...(result.error ? { error: result.error } : {}),
@@ -527,7 +561,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
           client.userAgent = head.userAgent;
           const request = { target: head.target, via: head.via, client };
           const rest = chunk.length > head.length ? Buffer.from(chunk.subarray(head.length)) : EMPTY;
-          connectDirect(connectContext, request, client, rest, dest, verdict.rule);
+          connectDirect(connectContext, request, client, rest, dest, verdict);
           return;
         }
       }

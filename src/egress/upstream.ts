@@ -3,7 +3,7 @@
  * proxy with its own `CONNECT` (credentials from the proxy URL, sent as Basic
  * `Proxy-Authorization` and never logged: `describeProxyUrl` is the only printable form).
  */
-import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect, type LookupFunction, type NetConnectOpts, type Socket } from 'node:net';
 import {
   formatAuthority,
   matches,
@@ -13,6 +13,7 @@ import {
 } from './host-pattern.js';
 import { appendVia } from './headers.js';
 import { isLoopback } from './ip.js';
+import { HOST_LOCAL_CODE } from './host-local.js';
 
 export interface UpstreamProxy {
   host: string;
@@ -92,6 +93,11 @@ export class UpstreamConnectError extends Error {
   }
 }
 
+/** A dial that the name lookup refused (host-local.ts): a policy refusal, answered 403. */
+export function refusedDial(err: UpstreamConnectError): boolean {
+  return err.code === HOST_LOCAL_CODE;
+}
+
 /** What `net.connect` calls with each read instead of emitting `data` (see tunnel.ts). */
 export type OnRead = NonNullable<NetConnectOpts['onread']>;
 
@@ -108,12 +114,12 @@ export function dial(
   timeoutMs: number,
   onread: OnRead | undefined,
   done: Dialled,
+  lookup?: LookupFunction,
 ): Socket {
-  const socket = connect(
-    onread === undefined
-      ? { host, port, allowHalfOpen: true, noDelay: true }
-      : { host, port, allowHalfOpen: true, noDelay: true, onread },
-  );
+  const options: NetConnectOpts = { host, port, allowHalfOpen: true, noDelay: true };
+  if (onread !== undefined) options.onread = onread;
+  if (lookup !== undefined) options.lookup = lookup;
+  const socket = connect(options);
   const timer = setTimeout(() => {
     socket.off('error', onError);
     socket.on('error', ignore);
@@ -127,7 +133,13 @@ export function dial(
     clearTimeout(timer);
     const code = err.code ?? 'ECONNERROR';
     done(
-      new UpstreamConnectError(`connect to ${formatAuthority({ host, port })} failed: ${code}`, code, 502),
+      code === HOST_LOCAL_CODE
+        ? new UpstreamConnectError(`refused ${formatAuthority({ host, port })}: ${err.message}`, code, 403)
+        : new UpstreamConnectError(
+            `connect to ${formatAuthority({ host, port })} failed: ${code}`,
+            code,
+            502,
+          ),
       socket,
     );
   };
@@ -252,14 +264,24 @@ export function openTunnel(
   via: string,
   timeoutMs: number,
   onread: OnRead | undefined,
+  /** For a direct dial: the name lookup (host-local.ts); an upstream proxy resolves names itself. */
+  lookup: LookupFunction | undefined,
   done: (err: UpstreamConnectError | undefined, tunnel: OpenedTunnel | undefined) => void,
 ): void {
   if (proxy === undefined) {
-    dial(dest.host, dest.port, timeoutMs, onread, (err, socket) =>
-      done(
-        err,
-        err ? undefined : { socket, leftover: EMPTY, route: 'direct', readsWithOnread: onread !== undefined },
-      ),
+    dial(
+      dest.host,
+      dest.port,
+      timeoutMs,
+      onread,
+      (err, socket) =>
+        done(
+          err,
+          err
+            ? undefined
+            : { socket, leftover: EMPTY, route: 'direct', readsWithOnread: onread !== undefined },
+        ),
+      lookup,
     );
     return;
   }

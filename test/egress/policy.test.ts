@@ -53,8 +53,16 @@ test('an explicit allow of the same host overrides the built-in refusal; deny be
   assert.deepEqual(p.decide('api.anthropic.com', 443), {
     allow: true,
     rule: 'egress.allow[0] "api.anthropic.com"',
+    explicit: true,
   });
   assert.equal(p.decide('x.example.com', 443).allow, false);
+  // Only a host named exactly, not through a wildcard or a group, is an explicit allow.
+  const wide = compileEgressPolicy({ allow: ['*.example.org', '@telemetry-codex'] });
+  assert.equal(wide.decide('a.example.org', 443).explicit, undefined);
+  assert.deepEqual(wide.decide('ab.chatgpt.com', 443), {
+    allow: true,
+    rule: 'egress.allow[1] "@telemetry-codex" (ab.chatgpt.com)',
+  });
   assert.equal(compileEgressPolicy({ allow: ['*'] }).decide('api.openai.com', 443).allow, false);
   assert.equal(compileEgressPolicy({ deny: ['*'] }).decide('example.org', 80).allow, false);
 });

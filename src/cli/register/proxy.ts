@@ -35,7 +35,7 @@ export function registerProxyCommand(program: Command): void {
     )
     .option(
       '--host <host>',
-      'address to listen on (default: egress_proxy.host of the config, else 127.0.0.1; anything but loopback lets the network use it)',
+      'address to listen on (default: egress_proxy.host of the config, else 127.0.0.1; anything but loopback lets the network use it, and then destinations on this host and cloud metadata are refused)',
     )
     .option('--strict', 'refuse every destination not on egress.allow')
     .option(
