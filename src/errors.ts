@@ -101,6 +101,13 @@ export const ERRORS = {
     kind: 'timeout',
     message: "The request's headers did not arrive in time ({detail}). Retry.",
   },
+  AIRLOCK_BODY_TIMEOUT: {
+    status: 408,
+    kind: 'timeout',
+    message:
+      "The request's body stopped arriving before it was complete ({detail}). Retry; raise " +
+      '`timeouts.body_idle_ms` in the Airlock config if the client sends its body slower than that.',
+  },
   AIRLOCK_UNKNOWN_ROUTE: {
     status: 404,
     kind: 'not_found',

@@ -50,9 +50,21 @@ export const configSchema = z
          * (each Redis command is dropped after as long); past it the policy's on_error decides.
          */
         inspect_ms: z.number().int().positive().default(5_000),
+        /**
+         * Longest silence while a request body arrives (nginx's client_body_timeout): a client
+         * that stops sending its body is answered 408 instead of holding its connection, and
+         * what it sent, for ever.
+         */
+        body_idle_ms: z.number().int().positive().default(60_000),
       })
       .strict()
-      .default({ connect_ms: 10_000, headers_ms: 600_000, idle_ms: 600_000, inspect_ms: 5_000 }),
+      .default({
+        connect_ms: 10_000,
+        headers_ms: 600_000,
+        idle_ms: 600_000,
+        inspect_ms: 5_000,
+        body_idle_ms: 60_000,
+      }),
     /** Corporate proxy for the gateway's own upstream connections. */
     upstream_proxy: httpUrl.optional(),
     /** The forward proxy for the assistants' other traffic (telemetry, updates, git, npm). */

@@ -24,8 +24,17 @@ export async function readBody(
   req: IncomingMessage,
   limit: number,
   onBytes?: (n: number) => void,
+  idleMs?: number,
 ): Promise<Buffer> {
-  return joinChunks(await readBodyChunks(req, limit, onBytes));
+  return joinChunks(await readBodyChunks(req, limit, onBytes, idleMs));
+}
+
+/** The error for a request body that fell silent for `idleMs` before its end. */
+export function bodyTimeout(idleMs: number): AirlockError {
+  return new AirlockError(
+    'AIRLOCK_BODY_TIMEOUT',
+    `nothing more of it for ${idleMs / 1000} s (timeouts.body_idle_ms)`,
+  );
 }
 
 /** The body's bytes in one buffer (the one chunk itself when there is only one). */
@@ -43,6 +52,13 @@ export function readBodyChunks(
   limit: number,
   /** Told of each chunk as it arrives: what came is counted even when the body is refused or breaks off. */
   onBytes?: (n: number) => void,
+  /**
+   * Longest silence before the body's end (timeouts.body_idle_ms): past it the read is refused
+   * with AIRLOCK_BODY_TIMEOUT, and what came of the body let go. Without it a client that sends
+   * its headers and part of its body, then nothing, holds both for as long as it keeps the
+   * connection open (node:http's requestTimeout is off: a large body may take long to arrive).
+   */
+  idleMs?: number,
 ): Promise<BodyChunks> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -52,12 +68,23 @@ export function readBodyChunks(
     );
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    const idle =
+      idleMs === undefined || req.complete
+        ? undefined
+        : setTimeout(() => {
+            // Let go of what came; the answer's lingering close (linger.ts) ends the connection.
+            req.removeAllListeners('data');
+            chunks = [];
+            reject(bodyTimeout(idleMs));
+          }, idleMs);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       onBytes?.(chunk.length);
+      idle?.refresh();
       if (size > limit) {
+        clearTimeout(idle);
         // Drain without keeping: the client gets its 413 instead of a reset connection.
         req.removeAllListeners('data');
         req.resume();
@@ -66,8 +93,16 @@ export function readBodyChunks(
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ chunks, size }));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(idle);
+      resolve({ chunks, size });
+    });
+    req.on('error', (err) => {
+      clearTimeout(idle);
+      reject(err);
+    });
+    // A connection that closes mid-body may not say so with an error: the timer must not outlive it.
+    req.on('close', () => clearTimeout(idle));
   });
 }
 

@@ -206,19 +206,20 @@ type Settle = (status: number, send?: () => void) => void;
 async function handle(scope: ExchangeScope): Promise<void> {
   const { ctx, route, dialect, req, ex, gone } = scope;
   const limit = ctx.config.limits.max_body;
+  const idleMs = ctx.config.timeouts.body_idle_ms;
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   // A body that is not JSON (an upload) is read as JSON never is, and only to be inspected.
   const codec = ctx.inspector === passThroughInspector ? undefined : dialect.codec;
   const readsJson = dialect.id !== 'passthrough' && dialect.codec === undefined;
   if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && readsJson) {
-    const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n));
+    const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n), idleMs);
     if (streamed) {
       await forwardWhileReading(scope, streamed);
       return;
     }
     if (req.headers['content-encoding'] === undefined) {
-      await forwardAsRead(scope, await readBodyChunks(req, limit, (n) => (ex.bytesIn += n)));
+      await forwardAsRead(scope, await readBodyChunks(req, limit, (n) => (ex.bytesIn += n), idleMs));
       return;
     }
   }
@@ -226,7 +227,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
   let decoded: Buffer | undefined;
   let json: unknown;
   if (hasBody) {
-    wire = await readBody(req, limit, (n) => (ex.bytesIn += n));
+    wire = await readBody(req, limit, (n) => (ex.bytesIn += n), idleMs);
   }
   let scan: JsonScan | undefined;
   if (codec !== undefined && wire !== undefined) {
@@ -359,8 +360,9 @@ async function forwardWhileReading(scope: ExchangeScope, streamed: StreamedBody)
   try {
     scan = await streamed.verdict;
   } catch (err) {
-    // The body broke off: the client is gone, nobody to answer.
-    if (!req.complete) gone.abort();
+    // The body broke off: the client is gone, nobody to answer. One that fell silent is still
+    // there, and hears why (its upstream request broke off with the body).
+    if (!req.complete && (err as AirlockError).code !== 'AIRLOCK_BODY_TIMEOUT') gone.abort();
     // An upstream that answered before the body was in (a 413, say) has the answer under way:
     // it ends as the relay ends it, since the upstream now sees the request break off.
     if (res.headersSent) return forwarding;

@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { parseJsonBytes } from '../dialects/parse-json.js';
 import { AirlockError } from '../errors.js';
-import { blankBom } from './body.js';
+import { blankBom, bodyTimeout } from './body.js';
 import { JsonStreamScan, type JsonScan } from './json-scan.js';
 
 /**
@@ -52,6 +52,8 @@ export function streamBody(
   req: IncomingMessage,
   limit: number,
   onBytes: (n: number) => void,
+  /** Longest silence before the body's end: past it the body fails with AIRLOCK_BODY_TIMEOUT. */
+  idleMs?: number,
 ): StreamedBody | undefined {
   if (req.headers['content-encoding'] !== undefined) return undefined;
   const declared = Number(req.headers['content-length']);
@@ -85,8 +87,12 @@ export function streamBody(
   // Rejections are handled by whoever awaits the verdict; none must go unhandled before that.
   verdict.catch(() => {});
 
+  // A client that stops sending: its upstream request breaks off and it is answered 408, rather
+  // than both connections (and the scanner's memory) being held for as long as it stays.
+  const idle = idleMs === undefined ? undefined : setTimeout(() => fail(bodyTimeout(idleMs)), idleMs);
   const stop = (): void => {
     done = true;
+    clearTimeout(idle);
     // The error listener stays: an IncomingMessage that errs with none would throw.
     req.off('data', onData).off('end', onEnd).off('close', onClose);
   };
@@ -141,6 +147,7 @@ export function streamBody(
   const onData = (chunk: Buffer): void => {
     if (done) return;
     onBytes(chunk.length);
+    idle?.refresh();
     // Checked and sent on as the JSON after it (see blankBom); a mark split over the first
     // chunks stays, and the body is refused as not JSON.
     if (first) {
