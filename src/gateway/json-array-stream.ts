@@ -11,6 +11,7 @@
  * A body that turns out not to be an array is collected and restored whole at the end.
  */
 import { isJsonSpace } from '../dialects/json-bytes.js';
+import { AirlockError } from '../errors.js';
 import type { StreamRestorer } from './inspector.js';
 import { SseParser } from '../sse/parser.js';
 import { formatEvent } from '../sse/writer.js';
@@ -44,6 +45,8 @@ export class JsonArrayStreamRestorer {
   private sawArray = false;
   /** The bytes of the element being read that came in earlier chunks. */
   private partial: Buffer[] = [];
+  /** What `partial` or `collected` holds, in bytes: never more than `maxHeld`. */
+  private held = 0;
   private inElement = false;
   /** Elements written so far: extra ones need a separator before them. */
   private written = 0;
@@ -52,12 +55,31 @@ export class JsonArrayStreamRestorer {
     private readonly stream: StreamRestorer,
     /** Restores a whole JSON body (the fallback for a body that is not an array). */
     private readonly whole: (body: Buffer) => Buffer,
+    /**
+     * The most it holds at once (limits.max_answer): one element, or a body that is not an
+     * array. Past it push() throws AIRLOCK_ANSWER_TOO_LARGE, rather than keep an upstream's
+     * element that never ends, or a body that never does, in memory whatever its size.
+     */
+    private readonly maxHeld = Number.POSITIVE_INFINITY,
   ) {}
+
+  private hold(bytes: Buffer, into: Buffer[]): void {
+    this.held += bytes.length;
+    if (this.held > this.maxHeld) {
+      this.partial = [];
+      this.collected = undefined;
+      throw new AirlockError(
+        'AIRLOCK_ANSWER_TOO_LARGE',
+        `an element of a streamed JSON array, or an answer that is not one, of more than limits.max_answer, ${this.maxHeld} bytes`,
+      );
+    }
+    into.push(bytes);
+  }
 
   /** The bytes to send for this chunk. */
   push(chunk: Buffer): Buffer {
     if (this.collected) {
-      this.collected.push(chunk);
+      this.hold(chunk, this.collected);
       return Buffer.alloc(0);
     }
     const out: Buffer[] = [];
@@ -74,7 +96,8 @@ export class JsonArrayStreamRestorer {
       if (!this.sawArray) {
         if (isJsonSpace(c)) continue;
         if (c !== OPEN_ARRAY) {
-          this.collected = [chunk.subarray(from)];
+          this.collected = [];
+          this.hold(chunk.subarray(from), this.collected);
           return Buffer.alloc(0);
         }
         this.sawArray = true;
@@ -97,6 +120,7 @@ export class JsonArrayStreamRestorer {
               ? chunk.subarray(from, i + 1)
               : Buffer.concat([...this.partial, chunk.subarray(from, i + 1)]);
           this.partial = [];
+          this.held = 0;
           out.push(...this.restore(element));
           from = i + 1;
         } else if (this.depth === 0) {
@@ -108,7 +132,7 @@ export class JsonArrayStreamRestorer {
       }
     }
     if (from < chunk.length) {
-      if (this.inElement) this.partial.push(chunk.subarray(from));
+      if (this.inElement) this.hold(chunk.subarray(from), this.partial);
       else out.push(chunk.subarray(from));
     }
     return out.length === 1 ? out[0]! : Buffer.concat(out);

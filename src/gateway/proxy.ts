@@ -636,7 +636,11 @@ class Relay implements Dispatcher.DispatchHandler {
         // content-length, which they then leave out.
         else if (this.sse) this.transform = sseRestoring(restorer.stream());
         else if (json)
-          this.transform = new JsonArrayStreamRestorer(restorer.stream(), (body) => this.restoredJson(body));
+          this.transform = new JsonArrayStreamRestorer(
+            restorer.stream(),
+            (body) => this.restoredJson(body),
+            this.ctx.config.limits.max_answer,
+          );
       }
       res.writeHead(
         statusCode,
@@ -894,8 +898,9 @@ class Relay implements Dispatcher.DispatchHandler {
       this.resolve();
       return;
     }
-    // Headers are gone: end the stream the way the provider would, never with a 500.
-    const error = upstreamError(err, 'upstream answer', true);
+    // Headers are gone: end the stream the way the provider would, never with a 500. An error of
+    // the gateway's own (an answer past limits.max_answer) keeps its code.
+    const error = err instanceof AirlockError ? err : upstreamError(err, 'upstream answer', true);
     ex.decision = 'error';
     ex.errorCode = error.code;
     this.ctx.log.warn({ err: (err as Error).message, requestId: ex.id }, 'upstream answer broke off');

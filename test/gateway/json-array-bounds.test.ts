@@ -1,0 +1,114 @@
+/**
+ * Gemini's :streamGenerateContent without alt=sse, restored element by element: an element is
+ * held until it is complete, and an answer that turns out not to be an array is collected whole.
+ * Neither had a bound: an upstream that sent one element (or one JSON object) of any size had the
+ * gateway hold all of it, where an SSE event stops at 16 MiB and a JSON answer at
+ * limits.max_answer. Past limits.max_answer the gateway now stops reading the upstream, ends the
+ * client's answer and records AIRLOCK_ANSWER_TOO_LARGE.
+ */
+import assert from 'node:assert/strict';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Exchange } from '../../src/gateway/exchange.js';
+import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
+import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import { testConfig } from '../helpers/stack.js';
+
+/** What the upstream offers: far more than limits.max_answer (1 MiB here), in 64 KiB writes. */
+const OFFERED = 24 * 1024 * 1024;
+const PIECE = Buffer.alloc(64 * 1024, 'x');
+
+/** Restores nothing, but makes the gateway restore (element by element for a JSON array). */
+const restoring: Inspector = {
+  inspect: () => {
+    const restorer: Restorer = {
+      json() {},
+      stream: () => ({ event: (ev) => ev.raw, end: () => Buffer.alloc(0) }),
+    };
+    return { action: 'forward', restorer, summary: { findings: [], mode: 'test' } };
+  },
+};
+
+describe('a streamed JSON array to restore, past limits.max_answer', () => {
+  let upstream: Server;
+  let gw: Gateway;
+  const reports: Exchange[] = [];
+  /** Per answer: bytes written upstream-side, and whether all of it went. */
+  const sent: { written: number; whole: boolean }[] = [];
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const array = req.url?.includes('array') === true;
+        const record = { written: 0, whole: false };
+        sent.push(record);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const head = array ? '[{"candidates":[{"content":{"parts":[{"text":"' : '{"text":"';
+        res.write(head);
+        const pump = (): void => {
+          while (record.written < OFFERED && !res.destroyed) {
+            record.written += PIECE.length;
+            if (!res.write(PIECE)) {
+              res.once('drain', pump);
+              return;
+            }
+          }
+          if (res.destroyed) return;
+          res.end(array ? '"}]}}]}]' : '"}', () => (record.whole = true));
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gw = await startGateway({
+      config: testConfig({ limits: { max_answer: '1MiB' } }, url),
+      inspector: restoring,
+      onExchange: (ex) => void reports.push(ex),
+    });
+  });
+  after(async () => {
+    await gw.close(200);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  /** Reads the answer to a stream request; resolves with what came and how it ended. */
+  function stream(query: string): Promise<{ bytes: number; ended: 'end' | 'error' }> {
+    return new Promise((resolve) => {
+      const req = request(`${gw.url}/gemini/v1beta/models/m:streamGenerateContent?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ bytes, ended: 'end' }));
+        res.on('error', () => resolve({ bytes, ended: 'error' }));
+      });
+      // Cut before any of the answer went (an object is collected whole): a reset, as for a
+      // JSON answer that breaks off.
+      req.on('error', () => resolve({ bytes: 0, ended: 'error' }));
+      req.end(JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }));
+    });
+  }
+
+  for (const [what, query] of [
+    ['one element that never ends', 'shape=array'],
+    ['an answer that is not an array', 'shape=object'],
+  ] as const) {
+    test(`${what}: the upstream stops being read, the answer is ended, AIRLOCK_ANSWER_TOO_LARGE recorded`, async () => {
+      const answer = await stream(query);
+      assert.equal(answer.ended, 'error');
+      assert.ok(answer.bytes < OFFERED, `the client got ${answer.bytes} bytes`);
+      const report = reports.at(-1)!;
+      assert.equal(report.errorCode, 'AIRLOCK_ANSWER_TOO_LARGE');
+      // The upstream's answer was cut short: the gateway let go of its connection.
+      const record = sent.at(-1)!;
+      assert.equal(record.whole, false);
+      assert.ok(record.written < OFFERED, `the upstream wrote ${record.written} bytes`);
+    });
+  }
+});
