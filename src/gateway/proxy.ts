@@ -14,7 +14,8 @@ import { parseJsonBytes } from '../dialects/parse-json.js';
 import type { Dialect } from '../dialects/types.js';
 import { withinMs } from '../deadline.js';
 import { AirlockError, type Provider } from '../errors.js';
-import { SseParser } from '../sse/parser.js';
+import { DEFAULT_MAX_EVENT_SIZE, SseParser } from '../sse/parser.js';
+import { WholeEvents } from '../sse/whole-events.js';
 import { blankBom, decodeBody, joinChunks, readBody, readBodyChunks, type BodyChunks } from './body.js';
 import { canDecode } from './codings.js';
 import type { Exchange, ExchangeListener, ExchangeReporter } from './exchange.js';
@@ -563,6 +564,8 @@ class Relay implements Dispatcher.DispatchHandler {
    */
   private lengthLeft: number | undefined;
   private lastByte: Buffer | undefined;
+  /** A raw SSE answer: the part of an event not yet complete is held (see whole-events.ts). */
+  private wholeEvents: WholeEvents | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -649,6 +652,9 @@ class Relay implements Dispatcher.DispatchHandler {
       const length = headers['content-length'];
       if (!this.transform && typeof length === 'string' && /^\d+$/.test(length))
         this.lengthLeft = Number(length);
+      // Relayed as it came, whole events at a time, so that an error event after a break is one.
+      if (this.sse && !this.transform && !this.decoder && !encoded && this.lengthLeft === undefined)
+        this.wholeEvents = new WholeEvents(DEFAULT_MAX_EVENT_SIZE);
       // A stream's headers go out at once (the client waits for them): with the first event when
       // it came in the same read, else on their own right after. A JSON answer's ride with its body.
       if (this.sse) {
@@ -686,7 +692,11 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     try {
-      let out = this.transform ? this.transform.push(chunk) : chunk;
+      let out = this.transform
+        ? this.transform.push(chunk)
+        : this.wholeEvents
+          ? this.wholeEvents.push(chunk)
+          : chunk;
       if (this.lengthLeft !== undefined && out.length > 0) {
         this.lengthLeft -= out.length;
         if (this.lengthLeft <= 0) {
@@ -779,6 +789,17 @@ class Relay implements Dispatcher.DispatchHandler {
       }
       this.transform = undefined;
       if (tail.length > 0 && !this.write(tail)) return;
+    }
+    const { wholeEvents } = this;
+    if (wholeEvents) {
+      // The answer ended inside an event: its part goes as it came, its last byte after the report.
+      this.wholeEvents = undefined;
+      const rest = wholeEvents.release();
+      if (rest.length > 0) {
+        this.lastByte = rest.subarray(rest.length - 1);
+        this.ex.bytesOut += 1;
+        if (rest.length > 1 && !this.write(rest.subarray(0, rest.length - 1))) return;
+      }
     }
     this.done = true;
     this.settle(this.statusCode, () => {

@@ -1,0 +1,158 @@
+/**
+ * An SSE answer relayed as it came (nothing to restore: most requests) whose upstream stalls past
+ * timeouts.idle_ms, or breaks off, in the middle of an event. The part of the event that had
+ * gone out and the gateway's error event ran together (`data: {"type":"content_block_delevent:
+ * error`): the SDKs failed on JSON they could not parse instead of reporting the timeout. Parts
+ * of events are now held until their event is complete (src/sse/whole-events.ts), and dropped
+ * at a break, as a client drops them.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import fc from 'fast-check';
+import OpenAI from 'openai';
+import type { Exchange } from '../../src/gateway/exchange.js';
+import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import { WholeEvents } from '../../src/sse/whole-events.js';
+import { testConfig } from '../helpers/stack.js';
+
+const ANTHROPIC_EVENTS = [
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n',
+  'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+  'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}\n\n',
+];
+const OPENAI_EVENTS = [
+  'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}\n\n',
+];
+/** Half of the next event: where the upstream stalls. */
+const HALF = {
+  anthropic: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"ty',
+  openai: 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choi',
+};
+
+describe('an SSE answer relayed as it came, stalled in the middle of an event', () => {
+  let upstream: Server;
+  let gw: Gateway;
+  const reports: Exchange[] = [];
+  const answers: ServerResponse[] = [];
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        answers.push(res);
+        const openai = req.url!.includes('chat/completions');
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const ev of openai ? OPENAI_EVENTS : ANTHROPIC_EVENTS) res.write(ev);
+        res.write(openai ? HALF.openai : HALF.anthropic);
+        // ... and nothing more: timeouts.idle_ms ends it.
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gw = await startGateway({
+      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
+      onExchange: (ex) => void reports.push(ex),
+    });
+  });
+  after(async () => {
+    await gw.close(200);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  test('Anthropic SDK: the text so far, then the timeout as an API error; recorded; upstream closed', async () => {
+    const client = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
+    const stream = client.messages.stream({
+      model: 'm',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    const err = await stream.finalMessage().then(
+      () => assert.fail('the stream should fail'),
+      (e: unknown) => e,
+    );
+    assert.equal(text, 'Hello');
+    assert.ok(err instanceof Anthropic.APIError, String(err));
+    assert.match((err as Error).message, /timeout_error/);
+    assert.match((err as Error).message, /did not answer in time/);
+    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(answers.at(-1)!.destroyed, true);
+  });
+
+  test('OpenAI SDK: the same', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/openai/v1`, apiKey: 'k', maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    const err = await (async () => {
+      try {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      } catch (e) {
+        return e;
+      }
+      return assert.fail('the stream should fail');
+    })();
+    assert.equal(text, 'Hello');
+    assert.ok(err instanceof OpenAI.APIError, String(err));
+    assert.match((err as Error).message, /did not answer in time/);
+    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+  });
+});
+
+describe('WholeEvents', () => {
+  const stream = (events: string[], eol: string) => events.map((e) => e.replaceAll('\n', eol)).join('');
+
+  test('cut anywhere, it gives back every byte in order, and only at event ends until its end', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 30 }).map((s) => `data: ${s.replace(/[\r\n]/g, '')}\n\n`),
+          {
+            maxLength: 8,
+          },
+        ),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, '')),
+        fc.array(fc.nat(400), { maxLength: 12 }),
+        (events, eol, tail, cuts) => {
+          const bytes = Buffer.from(stream(events, eol) + tail);
+          const w = new WholeEvents(1024);
+          const sent: Buffer[] = [];
+          let from = 0;
+          for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+            sent.push(w.push(bytes.subarray(from, cut)));
+            from = cut;
+          }
+          sent.push(w.push(bytes.subarray(from)));
+          const soFar = Buffer.concat(sent).toString();
+          // Before the end: whole events only (a lone CR ends a line: "\r\r" ends an event).
+          assert.ok(soFar.length <= bytes.length - tail.length);
+          assert.equal(soFar, bytes.toString().slice(0, soFar.length));
+          assert.ok(soFar === '' || /(\n\n|\r\n\r\n|\r\r)$/.test(soFar), JSON.stringify(soFar));
+          assert.equal(soFar + w.release().toString(), bytes.toString());
+        },
+      ),
+    );
+  });
+
+  test('an event larger than its bound goes through as it comes: what it holds stays bounded', () => {
+    const w = new WholeEvents(1000);
+    let out = 0;
+    let held = 0;
+    for (let i = 0; i < 100; i++) {
+      const piece = Buffer.alloc(300, 'x');
+      out += w.push(i === 0 ? Buffer.concat([Buffer.from('data: '), piece]) : piece).length;
+      held = 6 + 300 * (i + 1) - out;
+      assert.ok(held <= 1000, `held ${held}`);
+    }
+    assert.equal(out + w.push(Buffer.from('\n\n')).length, 6 + 300 * 100 + 2);
+  });
+});
