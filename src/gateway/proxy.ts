@@ -540,6 +540,11 @@ class Relay implements Dispatcher.DispatchHandler {
   private started = false;
   private statusCode = 0;
   private sse = false;
+  /**
+   * The answer goes to the client in a content-encoding the gateway does not undo: nothing can
+   * be written into it at a break (an error event in plain text would be read as corrupt data).
+   */
+  private encodedThrough = false;
   /** Set while collecting a JSON answer to restore. */
   private collected: Buffer[] | undefined;
   private collectedSize = 0;
@@ -652,6 +657,7 @@ class Relay implements Dispatcher.DispatchHandler {
       const length = headers['content-length'];
       if (!this.transform && typeof length === 'string' && /^\d+$/.test(length))
         this.lengthLeft = Number(length);
+      this.encodedThrough = encoded && !this.decoder;
       // Relayed as it came, whole events at a time, so that an error event after a break is one.
       if (this.sse && !this.transform && !this.decoder && !encoded && this.lengthLeft === undefined)
         this.wholeEvents = new WholeEvents(DEFAULT_MAX_EVENT_SIZE);
@@ -929,7 +935,7 @@ class Relay implements Dispatcher.DispatchHandler {
     // break: the client gets it, restored, before the error, as it would without the gateway.
     const held = this.heldAtBreak();
     this.settle(this.statusCode, () => {
-      if (this.sse && !res.destroyed) {
+      if (this.sse && !res.destroyed && !this.encodedThrough) {
         const end = streamErrorEvent(this.provider, error);
         ex.bytesOut += held.length;
         res.end(held.length > 0 ? Buffer.concat([held, end]) : end);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { createGzip } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import OpenAI from 'openai';
@@ -105,6 +106,61 @@ describe('an SSE answer relayed as it came, stalled in the middle of an event', 
     assert.match((err as Error).message, /did not answer in time/);
     assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
   });
+});
+
+describe('a compressed SSE answer relayed as it came, stalled', () => {
+  let upstream: Server;
+  let gw: Gateway;
+  const reports: Exchange[] = [];
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // Compressed whatever the client asked for (as a proxy that always compresses), flushed
+        // after its events; then nothing.
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        const gzip = createGzip();
+        gzip.pipe(res);
+        for (const ev of ANTHROPIC_EVENTS) gzip.write(ev);
+        gzip.flush();
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gw = await startGateway({
+      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
+      onExchange: (ex) => void reports.push(ex),
+    });
+  });
+  after(async () => {
+    await gw.close(200);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  // An error event in plain text written into the gzip stream left the SDK waiting for ever.
+  test(
+    'the connection is cut (nothing written into the encoded bytes): the SDK fails, recorded',
+    { timeout: 15_000 },
+    async () => {
+      const client = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
+      const stream = client.messages.stream({
+        model: 'm',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      let text = '';
+      stream.on('text', (t) => (text += t));
+      const err = await stream.finalMessage().then(
+        () => assert.fail('the stream should fail'),
+        (e: unknown) => e,
+      );
+      assert.equal(text, 'Hello');
+      assert.ok(err instanceof Error);
+      assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    },
+  );
 });
 
 describe('WholeEvents', () => {
