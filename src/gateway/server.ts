@@ -99,7 +99,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const server = createServer({ maxHeaderSize, keepAliveTimeout: 65_000 }, (req, res) => {
     void dispatch(req, res);
   });
-  // A request body can take long to arrive; upstream timeouts bound the rest.
+  // A request body can take long to arrive: its silence is bounded instead (timeouts.body_idle_ms,
+  // in the body's readers), and upstream timeouts bound the rest.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.on('clientError', (err, socket) => {
