@@ -189,6 +189,12 @@ export const ERRORS = {
     message:
       'The client closed the connection ({detail}): before its request was sent on (nothing left the gateway), or before its whole answer had reached it. Recorded in the audit log, never sent.',
   },
+  AIRLOCK_CLIENT_STALLED: {
+    status: 408,
+    kind: 'timeout',
+    message:
+      'The client read nothing of its answer for too long ({detail}): the gateway closed its connection and the upstream request. Recorded in the audit log, never sent.',
+  },
   AIRLOCK_INTERNAL: {
     status: 500,
     kind: 'api_error',

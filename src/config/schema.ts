@@ -56,6 +56,12 @@ export const configSchema = z
          * what it sent, for ever.
          */
         body_idle_ms: z.number().int().positive().default(60_000),
+        /**
+         * Longest time a client may read nothing of an answer that waits for it (nginx's
+         * send_timeout): past it its connection and the upstream request are closed, rather
+         * than held for as long as the client keeps the connection open.
+         */
+        send_idle_ms: z.number().int().positive().default(600_000),
       })
       .strict()
       .default({
@@ -64,6 +70,7 @@ export const configSchema = z
         idle_ms: 600_000,
         inspect_ms: 5_000,
         body_idle_ms: 60_000,
+        send_idle_ms: 600_000,
       }),
     /** Corporate proxy for the gateway's own upstream connections. */
     upstream_proxy: httpUrl.optional(),

@@ -765,7 +765,13 @@ class Relay implements Dispatcher.DispatchHandler {
       return false;
     }
     this.waiting = true;
+    const limit = this.ctx.config.timeouts.send_idle_ms;
+    const stalled = setTimeout(() => {
+      res.off('drain', onDrain).off('close', onClose);
+      this.clientStalled(limit);
+    }, limit);
     const onDrain = () => {
+      clearTimeout(stalled);
       res.off('close', onClose);
       this.waiting = false;
       if (this.done) return;
@@ -774,12 +780,28 @@ class Relay implements Dispatcher.DispatchHandler {
       else this.controller?.resume();
     };
     const onClose = () => {
+      clearTimeout(stalled);
       res.off('drain', onDrain);
       this.close();
     };
     res.once('drain', onDrain);
     res.once('close', onClose);
     return false;
+  }
+
+  /**
+   * The client read nothing for timeouts.send_idle_ms while its answer waited: it is cut off, and
+   * its upstream request with it (proxyRequest's 'close' handler aborts it and reports the exchange).
+   */
+  private clientStalled(limit: number): void {
+    if (this.done) return;
+    this.ex.errorCode ??= 'AIRLOCK_CLIENT_STALLED';
+    this.ctx.log.warn(
+      { requestId: this.ex.id },
+      `the client read nothing of its answer for ${limit} ms (timeouts.send_idle_ms): its connection and upstream request are closed`,
+    );
+    this.res.destroy();
+    this.close();
   }
 
   /** The upstream answer is complete: what the restorer still holds, then the end. */
