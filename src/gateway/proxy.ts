@@ -562,6 +562,8 @@ class Relay implements Dispatcher.DispatchHandler {
   private ended = false;
   /** Something of the body went to the client (and the headers with it). */
   private wrote = false;
+  /** The client's headers for an answer that is not a stream, until its first byte goes. */
+  private head: OutgoingHttpHeaders | undefined;
   /**
    * Bytes of a raw answer with a content-length still to come, and its last byte, held back
    * until the exchange is reported: with a content-length the client has the whole answer with
@@ -650,10 +652,12 @@ class Relay implements Dispatcher.DispatchHandler {
             this.ctx.config.limits.max_answer,
           );
       }
-      res.writeHead(
-        statusCode,
-        clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined }),
-      );
+      const head = clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined });
+      // A stream's status goes out now; any other answer's with its first byte, so that an
+      // upstream that stalls or breaks off before one still gets its client an error answer
+      // (a 504 in the provider's shape), not a connection closed with nothing on it.
+      if (this.sse) res.writeHead(statusCode, head);
+      else this.head = head;
       const length = headers['content-length'];
       if (!this.transform && typeof length === 'string' && /^\d+$/.test(length))
         this.lengthLeft = Number(length);
@@ -757,6 +761,7 @@ class Relay implements Dispatcher.DispatchHandler {
   /** Writes to the client; false when it must drain first (the relay resumes on 'drain'). */
   private write(data: Buffer): boolean {
     const { res } = this;
+    this.writeHead();
     this.ex.bytesOut += data.length;
     this.wrote = true;
     if (res.write(data)) return true;
@@ -804,6 +809,14 @@ class Relay implements Dispatcher.DispatchHandler {
     this.close();
   }
 
+  /** The answer's status and headers, unless they went already. */
+  private writeHead(): void {
+    const { head } = this;
+    if (head === undefined) return;
+    this.head = undefined;
+    this.res.writeHead(this.statusCode, head);
+  }
+
   /** The upstream answer is complete: what the restorer still holds, then the end. */
   private finish(): void {
     const { transform } = this;
@@ -831,6 +844,7 @@ class Relay implements Dispatcher.DispatchHandler {
     }
     this.done = true;
     this.settle(this.statusCode, () => {
+      this.writeHead();
       this.res.end(this.lastByte);
       this.resolve();
     });
@@ -945,6 +959,12 @@ class Relay implements Dispatcher.DispatchHandler {
     this.controller?.abort(err as Error);
     if (this.gone.aborted) {
       this.resolve();
+      return;
+    }
+    // Nothing of the answer went out yet: the client hears why, as before the answer began.
+    if (this.head !== undefined) {
+      this.head = undefined;
+      this.reject(err instanceof AirlockError ? err : upstreamError(err, `answer from ${this.origin}`, true));
       return;
     }
     // Headers are gone: end the stream the way the provider would, never with a 500. An error of

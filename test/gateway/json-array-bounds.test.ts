@@ -76,39 +76,46 @@ describe('a streamed JSON array to restore, past limits.max_answer', () => {
   });
 
   /** Reads the answer to a stream request; resolves with what came and how it ended. */
-  function stream(query: string): Promise<{ bytes: number; ended: 'end' | 'error' }> {
+  function stream(query: string): Promise<{ status: number; body: string; ended: 'end' | 'error' }> {
     return new Promise((resolve) => {
       const req = request(`${gw.url}/gemini/v1beta/models/m:streamGenerateContent?${query}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
       });
       req.on('response', (res) => {
-        let bytes = 0;
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('end', () => resolve({ bytes, ended: 'end' }));
-        res.on('error', () => resolve({ bytes, ended: 'error' }));
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body, ended: 'end' }));
+        res.on('error', () => resolve({ status: res.statusCode!, body, ended: 'error' }));
       });
-      // Cut before any of the answer went (an object is collected whole): a reset, as for a
-      // JSON answer that breaks off.
-      req.on('error', () => resolve({ bytes: 0, ended: 'error' }));
+      req.on('error', () => resolve({ status: 0, body: '', ended: 'error' }));
       req.end(JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }));
     });
   }
 
-  for (const [what, query] of [
-    ['one element that never ends', 'shape=array'],
-    ['an answer that is not an array', 'shape=object'],
-  ] as const) {
-    test(`${what}: the upstream stops being read, the answer is ended, AIRLOCK_ANSWER_TOO_LARGE recorded`, async () => {
-      const answer = await stream(query);
-      assert.equal(answer.ended, 'error');
-      assert.ok(answer.bytes < OFFERED, `the client got ${answer.bytes} bytes`);
-      const report = reports.at(-1)!;
-      assert.equal(report.errorCode, 'AIRLOCK_ANSWER_TOO_LARGE');
-      // The upstream's answer was cut short: the gateway let go of its connection.
-      const record = sent.at(-1)!;
-      assert.equal(record.whole, false);
-      assert.ok(record.written < OFFERED, `the upstream wrote ${record.written} bytes`);
-    });
+  /** The upstream's answer was cut short, and the exchange recorded with the reason. */
+  function assertCut(): void {
+    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_ANSWER_TOO_LARGE');
+    const record = sent.at(-1)!;
+    assert.equal(record.whole, false);
+    assert.ok(record.written < OFFERED, `the upstream wrote ${record.written} bytes`);
   }
+
+  test('one element that never ends: the upstream stops being read, the answer begun is cut, recorded', async () => {
+    const answer = await stream('shape=array');
+    // The array's opening went out at once: the answer can only be cut.
+    assert.equal(answer.ended, 'error');
+    assert.ok(answer.body.length < OFFERED, `the client got ${answer.body.length} bytes`);
+    assertCut();
+  });
+
+  test('an answer that is not an array: the upstream stops being read, a 502 in the Gemini shape, recorded', async () => {
+    const answer = await stream('shape=object');
+    // Collected to be restored whole, nothing of it went out: the client hears why.
+    assert.equal(answer.status, 502);
+    const error = (JSON.parse(answer.body) as { error: { message: string } }).error;
+    assert.match(error.message, /limits\.max_answer/);
+    assertCut();
+  });
 });

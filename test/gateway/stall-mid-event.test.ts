@@ -163,6 +163,63 @@ describe('a compressed SSE answer relayed as it came, stalled', () => {
   );
 });
 
+describe('a non-streamed answer relayed as it came, stalled after its headers', () => {
+  let upstream: Server;
+  let gw: Gateway;
+  const reports: Exchange[] = [];
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.flushHeaders();
+        if (req.url!.includes('half')) res.write('{"id":"msg_1","type":"mes');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gw = await startGateway({
+      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
+      onExchange: (ex) => void reports.push(ex),
+    });
+  });
+  after(async () => {
+    await gw.close(200);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  const client = () => new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
+  const ask = (path: string) =>
+    client().messages.create({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, {
+      path,
+    } as never);
+
+  // Its headers went to the client at once: the connection was then closed with nothing on it,
+  // and the SDK said "Connection error." instead of the timeout.
+  test('nothing of its body yet: the client gets 504 AIRLOCK_UPSTREAM_TIMEOUT in the provider shape', async () => {
+    const err = await ask('/v1/messages').then(
+      () => assert.fail('the request should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Anthropic.APIError, String(err));
+    assert.equal(err.status, 504);
+    assert.match(err.message, /timeout_error/);
+    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(reports.at(-1)!.status, 504);
+  });
+
+  test('part of its body sent: the connection is cut, the exchange recorded', async () => {
+    const err = await ask('/v1/messages?half').then(
+      () => assert.fail('the request should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Error);
+    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+  });
+});
+
 describe('WholeEvents', () => {
   const stream = (events: string[], eol: string) => events.map((e) => e.replaceAll('\n', eol)).join('');
 
