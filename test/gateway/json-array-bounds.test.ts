@@ -7,38 +7,27 @@
  * client's answer and records AIRLOCK_ANSWER_TOO_LARGE.
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { Exchange } from '../../src/gateway/exchange.js';
-import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
-import { startGateway, type Gateway } from '../../src/gateway/server.js';
-import { testConfig } from '../helpers/stack.js';
+import type { Gateway } from '../../src/gateway/server.js';
+import {
+  restoresNothing,
+  startScriptedUpstream,
+  type ScriptedUpstream,
+} from '../helpers/scripted-upstream.js';
 
 /** What the upstream offers: far more than limits.max_answer (1 MiB here), in 64 KiB writes. */
 const OFFERED = 24 * 1024 * 1024;
 const PIECE = Buffer.alloc(64 * 1024, 'x');
 
-/** Restores nothing, but makes the gateway restore (element by element for a JSON array). */
-const restoring: Inspector = {
-  inspect: () => {
-    const restorer: Restorer = {
-      json() {},
-      stream: () => ({ event: (ev) => ev.raw, end: () => Buffer.alloc(0) }),
-    };
-    return { action: 'forward', restorer, summary: { findings: [], mode: 'test' } };
-  },
-};
-
 describe('a streamed JSON array to restore, past limits.max_answer', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   let gw: Gateway;
-  const reports: Exchange[] = [];
   /** Per answer: bytes written upstream-side, and whether all of it went. */
   const sent: { written: number; whole: boolean }[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         const array = req.url?.includes('array') === true;
@@ -61,19 +50,9 @@ describe('a streamed JSON array to restore, past limits.max_answer', () => {
         pump();
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({
-      config: testConfig({ limits: { max_answer: '1MiB' } }, url),
-      inspector: restoring,
-      onExchange: (ex) => void reports.push(ex),
-    });
+    gw = await upstream.gateway({ limits: { max_answer: '1MiB' } }, restoresNothing);
   });
-  after(async () => {
-    await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   /** Reads the answer to a stream request; resolves with what came and how it ended. */
   function stream(query: string): Promise<{ status: number; body: string; ended: 'end' | 'error' }> {
@@ -96,7 +75,7 @@ describe('a streamed JSON array to restore, past limits.max_answer', () => {
 
   /** The upstream's answer was cut short, and the exchange recorded with the reason. */
   function assertCut(): void {
-    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_ANSWER_TOO_LARGE');
+    assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_ANSWER_TOO_LARGE');
     const record = sent.at(-1)!;
     assert.equal(record.whole, false);
     assert.ok(record.written < OFFERED, `the upstream wrote ${record.written} bytes`);

@@ -6,13 +6,14 @@
  * upstream generation) for as long as it kept its connection open.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Exchange } from '../../src/gateway/exchange.js';
-import type { Inspector, Restorer } from '../../src/gateway/inspector.js';
-import { startGateway, type Gateway } from '../../src/gateway/server.js';
-import { testConfig } from '../helpers/stack.js';
+import type { Gateway } from '../../src/gateway/server.js';
+import {
+  restoresNothing,
+  startScriptedUpstream,
+  type ScriptedUpstream,
+} from '../helpers/scripted-upstream.js';
 
 /** What the upstream offers: far more than the socket buffers on loopback hold. */
 const OFFERED = 256 * 1024 * 1024;
@@ -20,26 +21,14 @@ const EVENT = Buffer.from(
   `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${'x'.repeat(4000)}"}}\n\n`,
 );
 
-/** Makes the gateway restore the answer event by event (and change nothing). */
-const restoring: Inspector = {
-  inspect: () => {
-    const restorer: Restorer = {
-      json() {},
-      stream: () => ({ event: (ev) => ev.raw, end: () => Buffer.alloc(0) }),
-    };
-    return { action: 'forward', restorer, summary: { findings: [], mode: 'test' } };
-  },
-};
-
 describe('a client that stops reading its streamed answer', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   const gateways: Record<'raw' | 'restoring', Gateway> = {} as never;
-  const reports: Exchange[] = [];
   /** Per answer: bytes the upstream wrote, whether all of it went, and when it was closed. */
   const sent: { written: number; whole: boolean; closed: Promise<void> }[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         const record = {
@@ -62,20 +51,13 @@ describe('a client that stops reading its streamed answer', () => {
         pump();
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     for (const kind of ['raw', 'restoring'] as const)
-      gateways[kind] = await startGateway({
-        config: testConfig({ timeouts: { send_idle_ms: 500 } }, url),
-        inspector: kind === 'restoring' ? restoring : undefined,
-        onExchange: (ex) => void reports.push(ex),
-      });
+      gateways[kind] = await upstream.gateway(
+        { timeouts: { send_idle_ms: 500 } },
+        kind === 'restoring' ? restoresNothing : undefined,
+      );
   });
-  after(async () => {
-    for (const gw of Object.values(gateways)) await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   for (const kind of ['raw', 'restoring'] as const) {
     test(
@@ -105,7 +87,7 @@ describe('a client that stops reading its streamed answer', () => {
         // Backpressure: the upstream wrote what the socket buffers hold, nowhere near what it offered.
         assert.equal(record.whole, false);
         assert.ok(record.written < OFFERED / 4, `the upstream wrote ${record.written} bytes`);
-        const report = reports.at(-1)!;
+        const report = upstream.reports.at(-1)!;
         assert.equal(report.errorCode, 'AIRLOCK_CLIENT_STALLED');
         assert.equal(report.aborted, true);
         sent.length = 0;

@@ -7,13 +7,12 @@
  * request breaks off. A client that keeps sending, however slowly, is never cut.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { STREAM_BODY_FROM } from '../../src/gateway/streamed-body.js';
-import type { Exchange } from '../../src/gateway/exchange.js';
-import { startGateway, type Gateway } from '../../src/gateway/server.js';
-import { testConfig } from '../helpers/stack.js';
+import type { Gateway } from '../../src/gateway/server.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/scripted-upstream.js';
 
 const IDLE_MS = 400;
 
@@ -54,14 +53,13 @@ function jsonBody(size: number): Buffer {
 }
 
 describe('a request body that stops arriving', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   /** Upstream requests as they arrived, and whether each body came whole. */
   const arrived: { req: IncomingMessage; closed: Promise<boolean> }[] = [];
   let gw: Gateway;
-  const reports: Exchange[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       const closed = new Promise<boolean>((resolve) => {
         req.on('close', () => resolve(req.complete));
         req.resume();
@@ -72,18 +70,9 @@ describe('a request body that stops arriving', () => {
         res.end('{"id":"m","type":"message","content":[]}');
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({
-      config: testConfig({ timeouts: { body_idle_ms: IDLE_MS } }, url),
-      onExchange: (ex) => void reports.push(ex),
-    });
+    gw = await upstream.gateway({ timeouts: { body_idle_ms: IDLE_MS } });
   });
-  after(async () => {
-    await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   test(
     'a small body read whole: 408 in the provider shape, recorded, nothing sent upstream',
@@ -105,7 +94,7 @@ describe('a request body that stops arriving', () => {
       assert.equal(json.error.type, 'timeout_error');
       assert.match(json.error.message, /timeouts\.body_idle_ms/);
       assert.equal(arrived.length, before);
-      const report = reports.at(-1)!;
+      const report = upstream.reports.at(-1)!;
       assert.equal(report.errorCode, 'AIRLOCK_BODY_TIMEOUT');
       assert.equal(report.status, 408);
       assert.equal(report.bytesIn, 700);
@@ -129,7 +118,7 @@ describe('a request body that stops arriving', () => {
       // The upstream had the request begin, and saw it end before its body did.
       assert.equal(arrived.length, before + 1);
       assert.equal(await arrived.at(-1)!.closed, false);
-      assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_BODY_TIMEOUT');
+      assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_BODY_TIMEOUT');
     },
   );
 
@@ -148,7 +137,7 @@ describe('a request body that stops arriving', () => {
         IDLE_MS / 7,
       );
       assert.match(answer, /^HTTP\/1\.1 200 /);
-      assert.equal(reports.at(-1)!.errorCode, undefined);
+      assert.equal(upstream.reports.at(-1)!.errorCode, undefined);
     },
   );
 });

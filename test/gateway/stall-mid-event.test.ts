@@ -7,17 +7,15 @@
  * at a break, as a client drops them.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createGzip } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import OpenAI from 'openai';
-import type { Exchange } from '../../src/gateway/exchange.js';
-import { startGateway, type Gateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { WholeEvents } from '../../src/sse/whole-events.js';
-import { testConfig } from '../helpers/stack.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/scripted-upstream.js';
 
 const ANTHROPIC_EVENTS = [
   'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n',
@@ -34,13 +32,12 @@ const HALF = {
 };
 
 describe('an SSE answer relayed as it came, stalled in the middle of an event', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   let gw: Gateway;
-  const reports: Exchange[] = [];
   const answers: ServerResponse[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         answers.push(res);
@@ -51,18 +48,9 @@ describe('an SSE answer relayed as it came, stalled in the middle of an event', 
         // ... and nothing more: timeouts.idle_ms ends it.
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({
-      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
-      onExchange: (ex) => void reports.push(ex),
-    });
+    gw = await upstream.gateway({ timeouts: { idle_ms: 300 } });
   });
-  after(async () => {
-    await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   test('Anthropic SDK: the text so far, then the timeout as an API error; recorded; upstream closed', async () => {
     const client = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
@@ -81,7 +69,7 @@ describe('an SSE answer relayed as it came, stalled in the middle of an event', 
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.match((err as Error).message, /timeout_error/);
     assert.match((err as Error).message, /did not answer in time/);
-    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
     assert.equal(answers.at(-1)!.destroyed, true);
   });
 
@@ -104,17 +92,16 @@ describe('an SSE answer relayed as it came, stalled in the middle of an event', 
     assert.equal(text, 'Hello');
     assert.ok(err instanceof OpenAI.APIError, String(err));
     assert.match((err as Error).message, /did not answer in time/);
-    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
   });
 });
 
 describe('a compressed SSE answer relayed as it came, stalled', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   let gw: Gateway;
-  const reports: Exchange[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         // Compressed whatever the client asked for (as a proxy that always compresses), flushed
@@ -126,18 +113,9 @@ describe('a compressed SSE answer relayed as it came, stalled', () => {
         gzip.flush();
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({
-      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
-      onExchange: (ex) => void reports.push(ex),
-    });
+    gw = await upstream.gateway({ timeouts: { idle_ms: 300 } });
   });
-  after(async () => {
-    await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   // An error event in plain text written into the gzip stream left the SDK waiting for ever.
   test(
@@ -158,18 +136,17 @@ describe('a compressed SSE answer relayed as it came, stalled', () => {
       );
       assert.equal(text, 'Hello');
       assert.ok(err instanceof Error);
-      assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+      assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
     },
   );
 });
 
 describe('a non-streamed answer relayed as it came, stalled after its headers', () => {
-  let upstream: Server;
+  let upstream: ScriptedUpstream;
   let gw: Gateway;
-  const reports: Exchange[] = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
+    upstream = await startScriptedUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
@@ -177,18 +154,9 @@ describe('a non-streamed answer relayed as it came, stalled after its headers', 
         if (req.url!.includes('half')) res.write('{"id":"msg_1","type":"mes');
       });
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({
-      config: testConfig({ timeouts: { idle_ms: 300 } }, url),
-      onExchange: (ex) => void reports.push(ex),
-    });
+    gw = await upstream.gateway({ timeouts: { idle_ms: 300 } });
   });
-  after(async () => {
-    await gw.close(200);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => upstream.close());
 
   const client = () => new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
   const ask = (path: string) =>
@@ -206,8 +174,8 @@ describe('a non-streamed answer relayed as it came, stalled after its headers', 
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.equal(err.status, 504);
     assert.match(err.message, /timeout_error/);
-    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
-    assert.equal(reports.at(-1)!.status, 504);
+    assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(upstream.reports.at(-1)!.status, 504);
   });
 
   test('part of its body sent: the connection is cut, the exchange recorded', async () => {
@@ -216,7 +184,7 @@ describe('a non-streamed answer relayed as it came, stalled after its headers', 
       (e: unknown) => e,
     );
     assert.ok(err instanceof Error);
-    assert.equal(reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
+    assert.equal(upstream.reports.at(-1)!.errorCode, 'AIRLOCK_UPSTREAM_TIMEOUT');
   });
 });
 
