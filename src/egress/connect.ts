@@ -10,7 +10,7 @@ import type { EgressEvent, EgressOutcome } from './events.js';
 import { parseAuthority, type Destination } from './host-pattern.js';
 import { answerRaw } from './respond.js';
 import { onreadClients, planTunnel, readsIntoBuffers, splice, type SplicedTunnel } from './tunnel.js';
-import { openTunnel, refusedDial, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
+import { openTunnel, unreached, UpstreamConnectError, type UpstreamProxy } from './upstream.js';
 import type { AcceptedClient } from './accept.js';
 import { dialHandle, HandleTunnel } from './handle-tunnel.js';
 import { writeHandle } from './handles.js';
@@ -175,9 +175,7 @@ export function handleConnect(
       report(req.client, start, {
         method: 'CONNECT',
         ...dest,
-        ...(refusedDial(e)
-          ? { decision: 'deny', outcome: 'refused' }
-          : { decision: 'allow', outcome: 'upstream_error' }),
+        ...unreached(e.code),
         rule: verdict.rule,
         status: e.status,
         route,
@@ -253,11 +251,9 @@ export function connectDirect(
       open.add(client);
       client.afterClose = () => open.delete(client);
       client.answer(rawAnswer(e.status, `Airlock egress proxy: ${e.message}`));
-      const fields = directTunnelFields(dest, rule, 'upstream_error', e.status);
-      if (refusedDial(e)) {
-        fields.decision = 'deny';
-        fields.outcome = 'refused';
-      }
+      const { decision, outcome } = unreached(e.code);
+      const fields = directTunnelFields(dest, rule, outcome, e.status);
+      fields.decision = decision;
       fields.error = e.code;
       report(req.client, start, fields);
       return;

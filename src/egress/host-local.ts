@@ -14,7 +14,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { canonicalHost, isLoopback } from './ip.js';
+import { canonicalHost, isLoopback, UNSPECIFIED } from './ip.js';
 
 /** The error code of a dial refused because every address of the name is host-local. */
 export const HOST_LOCAL_CODE = 'EHOSTLOCAL';
@@ -26,10 +26,10 @@ const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'in
 export function isHostLocal(host: string): boolean {
   if (isLoopback(host)) return true;
   const h = canonicalHost(host);
-  if (METADATA_NAMES.has(h)) return true;
+  if (METADATA_NAMES.has(h) || UNSPECIFIED.has(h)) return true;
   const family = isIP(h);
-  if (family === 4) return h === '0.0.0.0' || h.startsWith('169.254.');
-  if (family === 6) return h === '::' || /^fe[89ab][0-9a-f]:/.test(h) || h === 'fd00:ec2::254';
+  if (family === 4) return h.startsWith('169.254.');
+  if (family === 6) return /^fe[89ab][0-9a-f]:/.test(h) || h === 'fd00:ec2::254';
   return false;
 }
 

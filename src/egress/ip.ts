@@ -78,6 +78,9 @@ export function canonicalHost(host: string): string {
   return (isNumericHost(bare) ? parseIPv4(bare) : undefined) ?? bare;
 }
 
+/** The unspecified addresses in canonical spelling: `0`, `[::ffff:0.0.0.0]` and `[0:0::0]` are these too. */
+export const UNSPECIFIED: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+
 /**
  * localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1, however the address is spelled: a
  * host name, a URL's bracketed IPv6 host, or a socket's address (`::ffff:127.0.0.1`).

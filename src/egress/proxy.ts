@@ -34,7 +34,7 @@ import { formatAuthority, normalizeHost, parseAuthority, type Destination } from
 import { logEgressEvents, type EgressEvent, type EgressListener } from './events.js';
 import { viaHasLoop } from './headers.js';
 
-import { parseBypass, parseUpstreamProxy, routeFor, type UpstreamProxy } from './upstream.js';
+import { parseBypass, parseUpstreamProxy, routeFor, unreached, type UpstreamProxy } from './upstream.js';
 import {
   connectDirect,
   handleConnect,
@@ -58,7 +58,7 @@ import { answerPlain, answerRaw } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 import { PlainConnections } from './plain-connections.js';
-import { HOST_LOCAL_CODE, hostLocalLookup, isHostLocal } from './host-local.js';
+import { hostLocalLookup, isHostLocal } from './host-local.js';
 import { isLoopback } from './ip.js';
 
 export type { TunnelHandler, Verdict };
@@ -344,13 +344,11 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     open.add(socket);
     res.on('close', () => open.delete(socket));
     const result = await forwarder.forward(req, res, url, dest, upstreamFor(dest), verdict.lookup);
-    const refused = result.error === HOST_LOCAL_CODE;
     report(clientOf(req), start, {
       method,
       ...dest,
-      decision: refused ? 'deny' : 'allow',
+      ...(result.error ? unreached(result.error) : { decision: 'allow', outcome: 'forwarded' }),
       rule: verdict.rule,
-      outcome: refused ? 'refused' : result.error ? 'upstream_error' : 'forwarded',
       status: result.status,
       route: result.route,
       ...(result.error ? { error: result.error } : {}),

@@ -4,10 +4,7 @@
  */
 import { hostname, networkInterfaces } from 'node:os';
 import type { Destination } from './host-pattern.js';
-import { canonicalHost, isLoopback } from './ip.js';
-
-/** In canonical spelling (ip.ts): `0`, `[::ffff:0.0.0.0]` and `[0:0::0]` are these too. */
-const UNSPECIFIED = new Set(['0.0.0.0', '::']);
+import { canonicalHost, isLoopback, UNSPECIFIED } from './ip.js';
 
 export interface SelfAddress {
   port: number;

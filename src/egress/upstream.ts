@@ -93,9 +93,17 @@ export class UpstreamConnectError extends Error {
   }
 }
 
-/** A dial that the name lookup refused (host-local.ts): a policy refusal, answered 403. */
-export function refusedDial(err: UpstreamConnectError): boolean {
-  return err.code === HOST_LOCAL_CODE;
+/**
+ * An event's decision and outcome for a destination that was not reached, by its error code: one
+ * the name lookup refused (host-local.ts) is a refusal, answered 403; any other an upstream error.
+ */
+export function unreached(code: string | undefined): {
+  decision: 'allow' | 'deny';
+  outcome: 'refused' | 'upstream_error';
+} {
+  return code === HOST_LOCAL_CODE
+    ? { decision: 'deny', outcome: 'refused' }
+    : { decision: 'allow', outcome: 'upstream_error' };
 }
 
 /** What `net.connect` calls with each read instead of emitting `data` (see tunnel.ts). */
