@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { request } from 'undici';
 import { build } from 'vite';
 import { StaticFiles, defaultWebRoot } from '../../src/dashboard/static.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
@@ -73,9 +74,14 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
     return context;
   }
 
+  /**
+   * One request on a connection of its own (`reset`): a kept-alive one could be reused after the
+   * gateway restarted, and meet the old process's close ("other side closed") before an answer.
+   */
   async function send(content: string): Promise<{ status: number; id: string }> {
-    const res = await fetch(`${s.via.anthropic}/v1/messages`, {
+    const res = await request(`${s.via.anthropic}/v1/messages`, {
       method: 'POST',
+      reset: true,
       headers: {
         'content-type': 'application/json',
         'x-api-key': 'sk-ant-test',
@@ -88,8 +94,9 @@ describe('dashboard in a browser', { skip: skipWithoutChromium() }, () => {
         messages: [{ role: 'user', content }],
       }),
     });
-    await res.arrayBuffer();
-    return { status: res.status, id: res.headers.get('x-airlock-request-id') ?? '' };
+    await res.body.arrayBuffer();
+    const id = res.headers['x-airlock-request-id'];
+    return { status: res.statusCode, id: typeof id === 'string' ? id : '' };
   }
 
   test('login, a blocked request in the live feed, its detail, and no planted value on any page', async (t) => {
