@@ -652,19 +652,24 @@ class Relay implements Dispatcher.DispatchHandler {
             this.ctx.config.limits.max_answer,
           );
       }
-      const head = clientResponseHeaders(headers, { bodyRewritten: this.transform !== undefined });
+      // Relayed as it came, whole events at a time, so that an error event after a break is one.
+      // Also a stream that came with a content-length (an upstream or a proxy that buffers): it
+      // goes on without one (chunked), since an error event written into a declared length was
+      // read as part of the stream, and the client then waited for the bytes still declared.
+      if (this.sse && !this.transform && !this.decoder && !encoded)
+        this.wholeEvents = new WholeEvents(DEFAULT_MAX_EVENT_SIZE);
+      const head = clientResponseHeaders(headers, {
+        bodyRewritten: this.transform !== undefined || this.wholeEvents !== undefined,
+      });
       // A stream's status goes out now; any other answer's with its first byte, so that an
       // upstream that stalls or breaks off before one still gets its client an error answer
       // (a 504 in the provider's shape), not a connection closed with nothing on it.
       if (this.sse) res.writeHead(statusCode, head);
       else this.head = head;
       const length = headers['content-length'];
-      if (!this.transform && typeof length === 'string' && /^\d+$/.test(length))
+      if (!this.transform && !this.wholeEvents && typeof length === 'string' && /^\d+$/.test(length))
         this.lengthLeft = Number(length);
       this.encodedThrough = encoded && !this.decoder;
-      // Relayed as it came, whole events at a time, so that an error event after a break is one.
-      if (this.sse && !this.transform && !this.decoder && !encoded && this.lengthLeft === undefined)
-        this.wholeEvents = new WholeEvents(DEFAULT_MAX_EVENT_SIZE);
       // A stream's headers go out at once (the client waits for them): with the first event when
       // it came in the same read, else on their own right after. A JSON answer's ride with its body.
       if (this.sse) {

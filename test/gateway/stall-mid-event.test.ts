@@ -96,6 +96,77 @@ describe('an SSE answer relayed as it came, stalled in the middle of an event', 
   });
 });
 
+/** A stream with the half event completed. */
+const WHOLE = [...ANTHROPIC_EVENTS, HALF.anthropic + 'pe":"text_delta","text":"!"}}\n\n'].join('');
+
+// An upstream (or a proxy on the way that buffers) may give a stream a content-length. Relayed
+// with it, nothing the gateway wrote at a stall or break could be read as an event: its part of
+// an event went out, the error event after it, and the client waited for the bytes still declared.
+describe('an SSE answer with a content-length relayed as it came, stalled or broken off in an event', () => {
+  let upstream: ScriptedUpstream;
+  let gw: Gateway;
+  const answers: ServerResponse[] = [];
+
+  before(async () => {
+    upstream = await startScriptedUpstream((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        answers.push(res);
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'content-length': String(Buffer.byteLength(WHOLE)),
+        });
+        for (const ev of ANTHROPIC_EVENTS) res.write(ev);
+        res.write(HALF.anthropic);
+        if (req.url!.includes('whole'))
+          return void res.end(WHOLE.slice(WHOLE.lastIndexOf(HALF.anthropic) + HALF.anthropic.length));
+        // Broken off, or nothing more: timeouts.idle_ms ends it.
+        if (req.url!.includes('break')) setImmediate(() => res.destroy());
+      });
+    });
+    gw = await upstream.gateway({ timeouts: { idle_ms: 300 } });
+  });
+  after(() => upstream.close());
+
+  for (const [how, path, code, message] of [
+    ['stalled', '/v1/messages', 'AIRLOCK_UPSTREAM_TIMEOUT', /timeout_error/],
+    ['broken off', '/v1/messages?break', 'AIRLOCK_UPSTREAM_BROKE_OFF', /api_error/],
+  ] as const) {
+    test(`${how}: the text so far, then the gateway's error event as an API error; recorded`, async () => {
+      const client = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: 'k', maxRetries: 0 });
+      const stream = client.messages.stream(
+        { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        { path } as never,
+      );
+      let text = '';
+      stream.on('text', (t) => (text += t));
+      const err = await stream.finalMessage().then(
+        () => assert.fail('the stream should fail'),
+        (e: unknown) => e,
+      );
+      assert.equal(text, 'Hello');
+      assert.ok(err instanceof Anthropic.APIError, String(err));
+      assert.match((err as Error).message, message);
+      assert.equal(upstream.reports.at(-1)!.errorCode, code);
+      assert.equal(answers.at(-1)!.destroyed, true);
+    });
+  }
+
+  test('complete: every byte as it came, recorded', async () => {
+    const reports = upstream.reports.length;
+    const answer = await fetch(`${gw.url}/anthropic/v1/messages?whole`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"m","stream":true,"messages":[]}',
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(await answer.text(), WHOLE);
+    assert.equal(upstream.reports.length, reports + 1);
+    assert.equal(upstream.reports.at(-1)!.errorCode, undefined);
+    assert.equal(upstream.reports.at(-1)!.bytesOut, Buffer.byteLength(WHOLE));
+  });
+});
+
 describe('a compressed SSE answer relayed as it came, stalled', () => {
   let upstream: ScriptedUpstream;
   let gw: Gateway;
