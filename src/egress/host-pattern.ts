@@ -3,20 +3,26 @@
  * absolute URIs). One grammar for both, so a rule and a destination are read the same way.
  *
  *   pattern  = host-part [ ":" port-part ]
- *   host-part = "*" | "*" suffix | hostname | IPv4 | "[" IPv6 "]"
+ *   host-part = "*" | "*" suffix | labels | hostname | IPv4 | "[" IPv6 "]"
+ *   labels    = label 1*( "." ( label | "*" ) ) "." label    (a name, with at least one "*")
  *   port-part = 1..65535 | "*"
  *
  * `*.example.com` matches subdomains at any depth but not `example.com` itself (list both when
- * both are meant); `*-aiplatform.googleapis.com` matches any host ending in that suffix.
+ * both are meant); `*-aiplatform.googleapis.com` matches any host ending in that suffix. A `*`
+ * after the first label stands for exactly one label: `bedrock-runtime.*.amazonaws.com` matches
+ * `bedrock-runtime.us-east-1.amazonaws.com`, not `bedrock-runtime.a.b.amazonaws.com`, because
+ * providers put a region there and nothing else.
  */
 import { canonicalIPv6, isNumericHost, parseIPv4 } from './ip.js';
 
 export interface HostPattern {
   /** The pattern as written (for messages). */
   source: string;
-  kind: 'any' | 'exact' | 'suffix';
-  /** Lower-case host (exact) or the suffix after `*` (suffix); empty for `any`. */
+  kind: 'any' | 'exact' | 'suffix' | 'labels';
+  /** Lower-case host (exact, labels: as written, `*` included) or the suffix after `*` (suffix); empty for `any`. */
   host: string;
+  /** `labels` only: the host's labels, `*` where any one label matches. */
+  labels?: readonly string[];
   /** undefined = any port. */
   port: number | undefined;
 }
@@ -116,14 +122,43 @@ export function parseHostPattern(source: string): HostPattern {
     }
     return { source, kind: 'suffix', host: suffix, port };
   }
+  if (hostPart.includes('*')) return labelsPattern(source, hostPart, port);
   const host = normalizeHost(hostPart);
   if (host === undefined) throw new Error(`"${source}" is not a valid host name or IP address`);
   return { source, kind: 'exact', host, port };
 }
 
+/**
+ * `bedrock-runtime.*.amazonaws.com`: literal first and last labels, `*` ones between them match
+ * any one label. The last label is a name's (not a number), so no IP address ever matches.
+ */
+function labelsPattern(source: string, hostPart: string, port: number | undefined): HostPattern {
+  const host = hostPart.endsWith('.') ? hostPart.slice(0, -1) : hostPart;
+  const labels = host.split('.');
+  const wellFormed =
+    host.length <= 253 &&
+    labels.every((label) => label === '*' || LABEL.test(label)) &&
+    labels.at(-1) !== '*' &&
+    !isNumericHost(labels.map((label) => (label === '*' ? 'x' : label)).join('.'));
+  if (!wellFormed) {
+    throw new Error(
+      `"${source}": a "*" inside a host stands for one whole label, as in "bedrock-runtime.*.amazonaws.com"`,
+    );
+  }
+  return { source, kind: 'labels', host, labels, port };
+}
+
 /** How specific a pattern is: an exact host beats a longer suffix beats a shorter one beats `*`. */
 export function specificity(p: HostPattern): number {
-  const hostScore = p.kind === 'exact' ? 1000 : p.kind === 'suffix' ? p.host.length : 0;
+  // A labels pattern counts its literal characters: `bedrock-runtime.*.amazonaws.com` beats `*.amazonaws.com`.
+  const hostScore =
+    p.kind === 'exact'
+      ? 1000
+      : p.kind === 'suffix'
+        ? p.host.length
+        : p.kind === 'labels'
+          ? p.host.length - countWildcards(p.labels)
+          : 0;
   return hostScore * 2 + (p.port === undefined ? 0 : 1);
 }
 
@@ -136,5 +171,17 @@ export function matches(p: HostPattern, dest: Destination): boolean {
       return p.host === dest.host;
     case 'suffix':
       return dest.host.length > p.host.length && dest.host.endsWith(p.host);
+    case 'labels':
+      return labelsMatch(p.labels ?? [], dest.host);
   }
+}
+
+function labelsMatch(labels: readonly string[], host: string): boolean {
+  const parts = host.split('.');
+  if (parts.length !== labels.length) return false;
+  return labels.every((label, i) => label === '*' || label === parts[i]);
+}
+
+function countWildcards(labels: readonly string[] | undefined): number {
+  return labels === undefined ? 0 : labels.filter((label) => label === '*').length;
 }

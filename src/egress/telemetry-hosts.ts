@@ -7,7 +7,10 @@
  * binary, @openai/codex 0.169.0 Rust binary, @google/gemini-cli 0.61.0 and @qwen-code/qwen-code
  * 0.15.10 JS bundles), then checked by running each CLI behind the proxy with every non-loopback
  * destination refused (what each one attempted is in docs/telemetry-hosts.md). Claude Code 2.1.332,
- * Codex 0.171.0 and Qwen Code 0.24.4, searched and run the same way, attempted no new host.
+ * Codex 0.171.0 and Qwen Code 0.24.4, searched and run the same way, attempted no new host. The
+ * cloud providers' model hosts (Bedrock, Foundry, Azure OpenAI, Claude on Google Cloud) were
+ * found in the Claude Code 2.1.332 and Codex 0.171.0 binaries: what they build from a region or
+ * resource name when one of those providers is chosen.
  */
 
 export interface HostEntry {
@@ -32,6 +35,33 @@ const MODEL_APIS: HostEntry[] = [
   { pattern: '*-aiplatform.googleapis.com', why: 'Vertex AI regional endpoints (us-central1-aiplatform...)' },
   { pattern: 'aiplatform.us.rep.googleapis.com', why: 'Vertex AI regional endpoint (US)' },
   { pattern: 'aiplatform.eu.rep.googleapis.com', why: 'Vertex AI regional endpoint (EU)' },
+  {
+    pattern: 'claude.googleapis.com',
+    why: 'Claude on Google Cloud, Anthropic-run (Claude Code 2.1.332 names it as a provider default)',
+  },
+  {
+    pattern: 'bedrock-runtime.*.amazonaws.com',
+    why: 'Amazon Bedrock runtime (Claude Code with CLAUDE_CODE_USE_BEDROCK; Codex Bedrock provider, /openai/v1)',
+  },
+  { pattern: 'bedrock-runtime-fips.*.amazonaws.com', why: 'Amazon Bedrock runtime, FIPS endpoints' },
+  {
+    pattern: 'bedrock-mantle.*.api.aws',
+    why: 'Amazon Bedrock compatible APIs (Claude Code /anthropic, Codex /openai/v1)',
+  },
+  {
+    pattern: 'aws-external-anthropic.*.api.aws',
+    why: 'Claude Platform on AWS (Claude Code, SigV4-signed Messages API)',
+  },
+  {
+    pattern: '*.services.ai.azure.com',
+    why: 'Microsoft Foundry resources (Claude Code with ANTHROPIC_FOUNDRY_RESOURCE, /anthropic)',
+  },
+  {
+    pattern: '*.cognitiveservices.azure.com',
+    why: 'Azure AI services resources (Claude Code accepts them as Foundry hosts; Azure OpenAI)',
+  },
+  { pattern: '*.openai.azure.com', why: 'Azure OpenAI resources (Codex Azure provider, the openai SDK)' },
+  { pattern: 'gov.chatgpt.com', why: 'Codex with a government ChatGPT sign-in: /backend-api/codex' },
   { pattern: 'dashscope.aliyuncs.com', why: 'Qwen via DashScope (Alibaba Cloud Model Studio)' },
   {
     pattern: '*.dashscope.aliyuncs.com',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileEgressPolicy, egressPolicySchema } from '../../src/egress/policy.js';
-import { parseAuthority, parseHostPattern } from '../../src/egress/host-pattern.js';
+import { matches, parseAuthority, parseHostPattern } from '../../src/egress/host-pattern.js';
 
 test('default profile refuses the model APIs and telemetry, allows the rest', () => {
   const p = compileEgressPolicy();
@@ -112,7 +112,48 @@ test('authority-form targets', () => {
     assert.equal(parseAuthority(bad), undefined, bad);
   }
   assert.equal(parseHostPattern('*-aiplatform.googleapis.com').kind, 'suffix');
-  assert.throws(() => parseHostPattern('foo.*.com'));
+});
+
+test('a "*" after the first label stands for exactly one label', () => {
+  const p = parseHostPattern('Bedrock-Runtime.*.amazonaws.com');
+  assert.equal(p.kind, 'labels');
+  const at = (host: string): boolean => matches(p, { host, port: 443 });
+  assert.equal(at('bedrock-runtime.us-east-1.amazonaws.com'), true);
+  assert.equal(at('bedrock-runtime.eu-central-2.amazonaws.com'), true);
+  assert.equal(at('bedrock-runtime.amazonaws.com'), false);
+  assert.equal(at('bedrock-runtime.a.b.amazonaws.com'), false);
+  assert.equal(at('x.bedrock-runtime.us-east-1.amazonaws.com'), false);
+  assert.equal(at('bedrock-runtime.us-east-1.amazonaws.com.evil.example'), false);
+  assert.equal(at('bedrock.us-east-1.amazonaws.com'), false);
+  assert.equal(matches(parseHostPattern('api.*.example:8443'), { host: 'api.eu.example', port: 443 }), false);
+  assert.equal(matches(parseHostPattern('a.*.*.d'), { host: 'a.b.c.d', port: 1 }), true);
+  // No IP address is matched by one: the last label must be a name's (`10.*.*.*` is refused).
+  for (const bad of [
+    'foo.*x.com',
+    'foo.x*.com',
+    'foo..*.com',
+    '*.foo.*.com',
+    'foo.*.1',
+    'a b.*.com',
+    '10.*.*.*',
+    'api.openai.*',
+  ]) {
+    assert.throws(() => parseHostPattern(bad), /one whole label|wildcard|not/, bad);
+  }
+});
+
+test('a one-label wildcard ranks by its literal characters: a longer suffix or an exact host beats it', () => {
+  const policy = compileEgressPolicy({
+    deny: ['bedrock-runtime.*.amazonaws.com'],
+    allow: ['*.amazonaws.com', 'bedrock-runtime.us-west-2.amazonaws.com'],
+  });
+  assert.equal(policy.decide('bedrock-runtime.us-east-1.amazonaws.com', 443).allow, false);
+  assert.equal(policy.decide('s3.us-east-1.amazonaws.com', 443).allow, true);
+  assert.equal(policy.decide('bedrock-runtime.us-west-2.amazonaws.com', 443).allow, true);
+  assert.match(
+    policy.decide('bedrock-runtime.us-east-1.amazonaws.com', 443).rule,
+    /egress\.deny\[0\] "bedrock-runtime\.\*\.amazonaws\.com"/,
+  );
 });
 
 test('an IP address is one address however it is spelled: destinations, patterns, decide()', () => {
@@ -157,4 +198,30 @@ test('an IP address is one address however it is spelled: destinations, patterns
   for (const host of ['::1', '0::1', '0:0:0:0:0:0:0:1']) assert.equal(p.decide(host, 22).allow, false, host);
   assert.equal(p.decide('10.0.0.5', 443).allow, false, 'a pattern written as IPv4-mapped IPv6');
   assert.equal(p.decide('127.0.0.1', 23).allow, true);
+});
+
+test("the cloud providers' model hosts are refused by default, their neighbours are not", () => {
+  const policy = compileEgressPolicy({});
+  for (const host of [
+    'bedrock-runtime.us-east-1.amazonaws.com',
+    'bedrock-runtime-fips.us-gov-west-1.amazonaws.com',
+    'bedrock-mantle.eu-west-1.api.aws',
+    'aws-external-anthropic.us-west-2.api.aws',
+    'claude.googleapis.com',
+    'my-team.services.ai.azure.com',
+    'my-team.cognitiveservices.azure.com',
+    'my-team.openai.azure.com',
+    'gov.chatgpt.com',
+  ]) {
+    const decision = policy.decide(host, 443);
+    assert.equal(decision.allow, false, host);
+    assert.match(decision.rule, /^built-in @model-apis/, host);
+  }
+  for (const host of [
+    's3.us-east-1.amazonaws.com',
+    'bedrock.us-east-1.amazonaws.com',
+    'login.microsoftonline.com',
+  ]) {
+    assert.equal(policy.decide(host, 443).allow, true, host);
+  }
 });
