@@ -119,15 +119,58 @@ export function inheritedNoProxy(env: NodeJS.ProcessEnv): string[] {
     .filter((s) => s !== '' && s !== '*');
 }
 
+/**
+ * Base URLs of the cloud providers' model APIs (Claude Code 2.1.332, Gemini CLI): left in place,
+ * one would send model traffic to a host of the user's choosing around the gateway. Without them
+ * a tool that still chooses that cloud calls its public host, which `@model-apis` refuses.
+ */
+export const CLOUD_BASE_URL_VARS = [
+  'GOOGLE_VERTEX_BASE_URL',
+  'ANTHROPIC_VERTEX_BASE_URL',
+  'ANTHROPIC_BEDROCK_BASE_URL',
+  'ANTHROPIC_BEDROCK_MANTLE_BASE_URL',
+  'ANTHROPIC_FOUNDRY_BASE_URL',
+  'ANTHROPIC_AWS_BASE_URL',
+  'ANTHROPIC_GOOGLE_CLOUD_BASE_URL',
+] as const;
+
+/** Switches that make an assistant call a cloud provider's API, which the gateway does not speak. */
+const CLOUD_SWITCHES: Record<string, string> = {
+  CLAUDE_CODE_USE_BEDROCK: 'Claude Code calls Amazon Bedrock',
+  CLAUDE_CODE_USE_MANTLE: "Claude Code calls Amazon Bedrock's compatible APIs",
+  CLAUDE_CODE_USE_VERTEX: 'Claude Code calls Vertex AI',
+  CLAUDE_CODE_USE_FOUNDRY: 'Claude Code calls Microsoft Foundry',
+  CLAUDE_CODE_USE_ANTHROPIC_AWS: 'Claude Code calls Claude Platform on AWS',
+  CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD: 'Claude Code calls Claude on Google Cloud',
+  GOOGLE_GENAI_USE_VERTEXAI: 'Gemini CLI calls Vertex AI',
+};
+
+/**
+ * What to tell the user before the command starts when their environment picks a cloud provider:
+ * those calls go straight to the provider's host, which the egress proxy refuses (the gateway
+ * speaks the Anthropic, OpenAI and Gemini APIs; a Bedrock or Vertex request is signed for its
+ * cloud and could not be pseudonymized). Undefined when none is set.
+ */
+export function cloudProviderNotice(env: NodeJS.ProcessEnv): string | undefined {
+  const set = Object.keys(CLOUD_SWITCHES).filter((name) => {
+    const value = env[name]?.trim().toLowerCase();
+    return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+  });
+  if (set.length === 0) return undefined;
+  const what = set.map((name) => `${name} is set: ${CLOUD_SWITCHES[name]}`).join('; ');
+  return (
+    `airlock: ${what}. The egress proxy refuses those hosts (built-in @model-apis): ` +
+    'unset the variable to send model calls through the gateway instead.\n'
+  );
+}
+
 export function buildRunEnv(input: RunEnvInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.base };
   const gw = input.gatewayUrl.replace(/\/+$/, '');
   env.ANTHROPIC_BASE_URL = `${gw}/anthropic`;
   env.OPENAI_BASE_URL = `${gw}/openai/v1`;
   env.GOOGLE_GEMINI_BASE_URL = `${gw}/gemini`;
-  // A Vertex base URL left over from the user's shell would route Vertex calls around the gateway's
-  // routes; the proxy refuses the Vertex hosts anyway, so drop the override rather than keep it.
-  delete env.GOOGLE_VERTEX_BASE_URL;
+  for (const name of CLOUD_BASE_URL_VARS) delete env[name];
   for (const name of Object.keys(env)) {
     const kind = proxyVariableKind(name);
     if (kind === 'proxy') env[name] = input.proxyUrl;

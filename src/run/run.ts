@@ -15,7 +15,7 @@ import { compileEgressPolicy, type EgressPolicyInput } from '../egress/policy.js
 import { startForwardProxy, type ForwardProxy } from '../egress/proxy.js';
 import { codexArgs } from './codex.js';
 import { DEFAULT_GATEWAY_URL } from './defaults.js';
-import { buildRunEnv, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
+import { buildRunEnv, cloudProviderNotice, inheritedNoProxy, inheritedUpstreamProxy } from './env.js';
 import {
   gatewayUpstreamProxy,
   readEgressSection,
@@ -155,6 +155,11 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     const args = [...opts.args];
     if (assistant === 'codex') args.splice(argsAt, 0, ...codexArgs(gateway.url, childEnv));
 
+    const notice = cloudProviderNotice(childEnv);
+    if (notice !== undefined) {
+      logger.warn(notice.trim());
+      if (!opts.quiet) stderr.write(notice);
+    }
     const outcome = await runChild({ command: opts.command, args, env: childEnv });
     // The proxy hands its events over in batches (up to 10 ms late): the last refusals of a
     // child that just exited may still wait, and the summary below counts them.

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildRunEnv,
+  CLOUD_BASE_URL_VARS,
+  cloudProviderNotice,
   inheritedNoProxy,
   inheritedUpstreamProxy,
   PROXY_VARS,
@@ -24,6 +26,9 @@ const userEnv = {
   NO_PROXY: '.corp.example,10.0.0.0/8,*',
   ANTHROPIC_BASE_URL: 'https://api.anthropic.com',
   GOOGLE_VERTEX_BASE_URL: 'https://vertex.example',
+  ANTHROPIC_BEDROCK_BASE_URL: 'https://llm-gateway.corp.example/bedrock',
+  ANTHROPIC_FOUNDRY_BASE_URL: 'https://llm-gateway.corp.example/foundry',
+  ANTHROPIC_VERTEX_BASE_URL: 'https://llm-gateway.corp.example/vertex',
   TZ: 'Europe/Paris',
   LANGUAGE: 'fr',
 };
@@ -38,7 +43,7 @@ test('the child environment points every provider at the gateway and every proxy
   assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8789/anthropic');
   assert.equal(env.OPENAI_BASE_URL, 'http://127.0.0.1:8789/openai/v1');
   assert.equal(env.GOOGLE_GEMINI_BASE_URL, 'http://127.0.0.1:8789/gemini');
-  assert.equal(env.GOOGLE_VERTEX_BASE_URL, undefined);
+  for (const name of CLOUD_BASE_URL_VARS) assert.equal(env[name], undefined, name);
   for (const name of PROXY_VARS) assert.equal(env[name], 'http://127.0.0.1:40000', name);
   assert.equal(env.NO_PROXY, '127.0.0.1,localhost,::1');
   assert.equal(env.no_proxy, '127.0.0.1,localhost,::1');
@@ -49,6 +54,17 @@ test('the child environment points every provider at the gateway and every proxy
   assert.equal(env.PATH, '/usr/bin');
   assert.ok(!JSON.stringify(env).includes('me:pw'), 'the user proxy credentials do not reach the child');
   assert.equal(userEnv.ANTHROPIC_BASE_URL, 'https://api.anthropic.com', 'input not mutated');
+});
+
+test('a cloud provider switch is named in a notice; off, empty, 0 and false are not switches', () => {
+  assert.equal(cloudProviderNotice({}), undefined);
+  for (const off of ['', '0', 'false', 'FALSE', ' ']) {
+    assert.equal(cloudProviderNotice({ CLAUDE_CODE_USE_VERTEX: off }), undefined, JSON.stringify(off));
+  }
+  const notice = cloudProviderNotice({ CLAUDE_CODE_USE_FOUNDRY: '1', GOOGLE_GENAI_USE_VERTEXAI: 'true' });
+  assert.match(notice ?? '', /CLAUDE_CODE_USE_FOUNDRY is set: Claude Code calls Microsoft Foundry/);
+  assert.match(notice ?? '', /GOOGLE_GENAI_USE_VERTEXAI is set: Gemini CLI calls Vertex AI/);
+  assert.match(notice ?? '', /unset the variable/);
 });
 
 test('--neutral-env gives UTC and the C.UTF-8 locale', () => {

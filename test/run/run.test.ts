@@ -72,6 +72,39 @@ test('the command reaches the gateway, provider and telemetry hosts are refused,
   assert.match(log, /"inProcess":true/);
 });
 
+test('an environment that picks a cloud provider is told so before the command runs, and its host is refused', async () => {
+  const dataDir = tempDir();
+  const r = await runCli(
+    [
+      'run',
+      '--gateway',
+      NO_GATEWAY,
+      '--data-dir',
+      dataDir,
+      '--',
+      process.execPath,
+      fixture('egress-probe.mjs'),
+      'bedrock-runtime.us-east-1.amazonaws.com:443',
+    ],
+    baseEnv({ CLAUDE_CODE_USE_BEDROCK: '1', ANTHROPIC_BEDROCK_BASE_URL: `http://127.0.0.1:${echo.port}` }),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    probeOutput(r.stdout).other,
+    '403',
+    'the Bedrock runtime host is refused (built-in @model-apis)',
+  );
+  assert.match(
+    r.stderr,
+    /airlock: CLAUDE_CODE_USE_BEDROCK is set: Claude Code calls Amazon Bedrock\. The egress proxy refuses/,
+  );
+  assert.match(r.stderr, /refused .*bedrock-runtime\.us-east-1\.amazonaws\.com:443/);
+  assert.ok(
+    r.stderr.indexOf('CLAUDE_CODE_USE_BEDROCK') < r.stderr.indexOf('refused bedrock'),
+    'the notice comes first',
+  );
+});
+
 test('--strict-egress refuses everything not allowed, the gateway stays reachable', async () => {
   const r = await runCli(
     [
