@@ -346,13 +346,22 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
       preparedFindings.set(ex, recorder.prepareFindings(findings));
   }
 
-  // The web guard's refusals, bounded (audit/refusals.ts); none while the spool is full, as no
-  // refusal of admit is (see recordExchange).
-  const auditRefusal = refusalAudit({
-    record: (input) => {
-      if (recorder.accepting()) recorder.record(input);
-    },
-    onSkipped: (message) => logger.warn(message),
+  // The web guard's refusals and requests to no route, each kind bounded on its own
+  // (audit/refusals.ts), so a scanner's 404s never crowd out a web page's forged requests; none
+  // while the spool is full, as no refusal of admit is (see recordExchange).
+  const recordRefusal = (input: AuditEventInput): void => {
+    if (recorder.accepting()) recorder.record(input);
+  };
+  const onSkippedRefusals = (message: string): void => logger.warn(message);
+  const auditWebPageRefusal = refusalAudit({
+    record: recordRefusal,
+    what: 'requests from web pages refused',
+    onSkipped: onSkippedRefusals,
+  });
+  const auditUnknownRoute = refusalAudit({
+    record: recordRefusal,
+    what: 'requests to no route refused',
+    onSkipped: onSkippedRefusals,
   });
 
   const routes: RouteHandler[] = [metrics.route];
@@ -365,7 +374,9 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
     routes,
     onRefused: (reason, request) => {
       metrics.observeRefused(reason);
-      if (request !== undefined) auditRefusal(request);
+      if (request === undefined) return;
+      if (reason === 'unknown_route') auditUnknownRoute(request);
+      else auditWebPageRefusal(request);
     },
     captureBody: auditConfig.forensic.max_bytes > 0,
     admit: () =>

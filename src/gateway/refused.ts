@@ -2,8 +2,9 @@
  * Why the gateway refused a request before any route took it: none of these reaches the
  * provider, so they are counted on their own (airlock_refused_requests_total). A fixed set, so
  * that a metric labelled by it stays small whatever clients send. The web guard's refusals
- * (foreign_host, cross_site) are decisions about a request that would have been forwarded: the
- * audit log records them as well (src/audit/refusals.ts).
+ * (foreign_host, cross_site) are decisions about a request that would have been forwarded, and
+ * an unknown route is most often a client sent to the wrong base URL: the audit log records
+ * those as well (src/audit/refusals.ts).
  */
 import type { ErrorCode, Provider } from '../errors.js';
 
@@ -27,8 +28,9 @@ export const REFUSED_REASONS = [
 export type RefusedReason = (typeof REFUSED_REASONS)[number];
 
 /**
- * A request the web guard refused, as much of it as the audit log takes: no header but the
- * User-Agent (of which it keeps the family), no body.
+ * A request refused before routing that the audit log records (the web guard's, an unknown
+ * route's), as much of it as the log takes: no header but the User-Agent (of which it keeps the
+ * family), no body.
  */
 export interface RefusedRequest {
   /** When it arrived (ms since the epoch). */
@@ -46,5 +48,5 @@ export interface RefusedRequest {
   code: ErrorCode;
 }
 
-/** Told of each request refused before routing; of the web guard's, with the request. */
+/** Told of each request refused before routing; of those the audit log records, with the request. */
 export type RefusedListener = (reason: RefusedReason, request?: RefusedRequest) => void;

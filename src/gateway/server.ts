@@ -184,8 +184,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return;
       }
     }
-    refused('unknown_route');
-    sendError(res, undefined, new AirlockError('AIRLOCK_UNKNOWN_ROUTE', url.split('?')[0] ?? url));
+    const err = new AirlockError('AIRLOCK_UNKNOWN_ROUTE', url.split('?')[0] ?? url);
+    // Most often a client whose base URL lacks the provider prefix: the audit log shows which.
+    refused('unknown_route', {
+      time: Date.now(),
+      method: req.method,
+      path: url,
+      provider: undefined,
+      userAgent: req.headers['user-agent'],
+      status: err.status,
+      code: err.code,
+    });
+    sendError(res, undefined, err);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -25,6 +25,7 @@ test('a flood of refusals: the first of each minute recorded, the rest said once
   const skipped: string[] = [];
   const audit = refusalAudit({
     record: (input) => recorded.push(input),
+    what: 'requests from web pages refused',
     onSkipped: (message) => skipped.push(message),
     now: () => now,
   });
@@ -47,7 +48,7 @@ test('a flood of refusals: the first of each minute recorded, the rest said once
 
 test('a refusal as an audit event: blocked, its error code the reason, nothing read of it', () => {
   const recorded: AuditEventInput[] = [];
-  refusalAudit({ record: (input) => recorded.push(input), onSkipped: () => {} })(refused(42));
+  refusalAudit({ record: (input) => recorded.push(input), what: 'x', onSkipped: () => {} })(refused(42));
   assert.deepEqual(recorded, [
     {
       time: 42,
@@ -64,4 +65,20 @@ test('a refusal as an audit event: blocked, its error code the reason, nothing r
       error: 'AIRLOCK_FROM_WEB_PAGE',
     },
   ]);
+});
+
+test("a request to no route is the client's error, not a block", () => {
+  const recorded: AuditEventInput[] = [];
+  refusalAudit({ record: (input) => recorded.push(input), what: 'x', onSkipped: () => {} })({
+    ...refused(7),
+    method: 'POST',
+    path: '/v1/messages?beta=true',
+    provider: undefined,
+    status: 404,
+    code: 'AIRLOCK_UNKNOWN_ROUTE',
+  });
+  assert.deepEqual(
+    recorded.map((e) => [e.decision, e.error, e.status, e.path, e.provider]),
+    [['error', 'AIRLOCK_UNKNOWN_ROUTE', 404, '/v1/messages?beta=true', undefined]],
+  );
 });
