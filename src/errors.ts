@@ -140,6 +140,14 @@ export const ERRORS = {
     message:
       'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
   },
+  AIRLOCK_ANSWERS_HELD_FULL: {
+    status: 503,
+    kind: 'overloaded',
+    message:
+      'Airlock holds as many non-streamed answers to restore as it may at once ({detail}). ' +
+      'Retry shortly, ask for a streamed answer (`stream: true`), which is restored as it arrives, ' +
+      'or raise `limits.max_answers_held` in the Airlock config.',
+  },
   AIRLOCK_ANSWER_TOO_LARGE: {
     status: 502,
     kind: 'api_error',

@@ -35,9 +35,22 @@ export const configSchema = z
         max_body: byteSize.default(32 * 1024 * 1024),
         /** Largest non-streamed answer the gateway reads whole to restore surrogates in it. */
         max_answer: byteSize.default(64 * 1024 * 1024),
+        /**
+         * All the non-streamed answers held whole to restore them, together (each takes about
+         * three times its size while it is restored): past it an answer is refused with a 503.
+         */
+        max_answers_held: byteSize.default(256 * 1024 * 1024),
       })
       .strict()
-      .default({ max_body: 32 * 1024 * 1024, max_answer: 64 * 1024 * 1024 }),
+      .refine((limits) => limits.max_answers_held >= limits.max_answer, {
+        message: 'limits.max_answers_held must be at least limits.max_answer',
+        path: ['max_answers_held'],
+      })
+      .default({
+        max_body: 32 * 1024 * 1024,
+        max_answer: 64 * 1024 * 1024,
+        max_answers_held: 256 * 1024 * 1024,
+      }),
     timeouts: z
       .object({
         connect_ms: z.number().int().positive().default(10_000),

@@ -61,6 +61,11 @@ export interface ProxyContext {
   admit?: () => AirlockError | undefined;
   /** Exchanges started and not yet reported (for onExchange's `othersInFlight`). */
   exchangesInFlight: number;
+  /**
+   * Bytes of non-streamed answers held whole to restore their surrogates, all exchanges together,
+   * from their first byte until they are sent: at most limits.max_answers_held.
+   */
+  answersHeld: number;
   /** Keep the body that left on the exchange, for the audit log's forensic copy. */
   captureBody?: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -470,6 +475,12 @@ function gatewayUrl(req: IncomingMessage, provider: Provider): string {
   return `http://${host}/${provider}`;
 }
 
+/**
+ * A restored JSON answer larger than this goes to the client a slice at a time as it reads, not
+ * in one write (see Relay.finish).
+ */
+const RESTORED_SLICE = 64 * 1024;
+
 /** A JSON answer to restore that is, or decodes to, more than limits.max_answer. */
 function answerTooLarge(limit: number): AirlockError {
   return new AirlockError('AIRLOCK_ANSWER_TOO_LARGE', `more than limits.max_answer, ${limit} bytes`);
@@ -573,6 +584,11 @@ class Relay implements Dispatcher.DispatchHandler {
   private lastByte: Buffer | undefined;
   /** A raw SSE answer: the part of an event not yet complete is held (see whole-events.ts). */
   private wholeEvents: WholeEvents | undefined;
+  /** A restored JSON answer being sent a slice at a time, and how much of it went. */
+  private restored: Buffer | undefined;
+  private restoredSent = 0;
+  /** This exchange's part of ProxyContext.answersHeld, given back when the relay is over. */
+  private heldSize = 0;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -585,11 +601,40 @@ class Relay implements Dispatcher.DispatchHandler {
     private readonly jsonArray: boolean,
     private readonly gone: ClientGone,
     private readonly settle: Settle,
-    private readonly resolve: () => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly resolved: () => void,
+    private readonly rejected: (err: unknown) => void,
     /** Rewrites the answer's headers in place before they are relayed (Dialect.answerHeaders). */
     private readonly answerHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
   ) {}
+
+  /**
+   * Counts `size` more bytes of a non-streamed answer held whole against limits.max_answers_held;
+   * throws AIRLOCK_ANSWERS_HELD_FULL when the gateway holds that much already.
+   */
+  private hold(size: number): void {
+    const { ctx } = this;
+    const budget = ctx.config.limits.max_answers_held;
+    if (ctx.answersHeld + size > budget)
+      throw new AirlockError(
+        'AIRLOCK_ANSWERS_HELD_FULL',
+        `${ctx.answersHeld} bytes held, ${size} more asked for, limits.max_answers_held ${budget}`,
+      );
+    ctx.answersHeld += size;
+    this.heldSize += size;
+  }
+
+  /** The relay is over (its promise settles): what it held of limits.max_answers_held is free. */
+  private resolve(): void {
+    this.ctx.answersHeld -= this.heldSize;
+    this.heldSize = 0;
+    this.resolved();
+  }
+
+  private reject(err: unknown): void {
+    this.ctx.answersHeld -= this.heldSize;
+    this.heldSize = 0;
+    this.rejected(err);
+  }
 
   /** Hands the exchange to `listener` unless it is over already. */
   forwarded(listener: ExchangeListener): void {
@@ -632,6 +677,14 @@ class Relay implements Dispatcher.DispatchHandler {
         // coding that cannot be undone goes through as it came, and the assistant then sees
         // surrogates: say so where someone will look.
         if (json && !this.jsonArray && (!encoded || canDecode(encoding))) {
+          // An answer that says it is too large is refused before it is read; one that says its
+          // size has it held at once (see hold).
+          const declaredLength = headers['content-length'];
+          const declared =
+            typeof declaredLength === 'string' && /^\d+$/.test(declaredLength) ? Number(declaredLength) : 0;
+          if (declared > this.ctx.config.limits.max_answer)
+            throw answerTooLarge(this.ctx.config.limits.max_answer);
+          if (declared > 0) this.hold(declared);
           this.collected = [];
           this.collectedEncoding = encoded ? encoding : undefined;
           return;
@@ -699,8 +752,12 @@ class Relay implements Dispatcher.DispatchHandler {
     }
     if (this.collected) {
       this.collectedSize += chunk.length;
-      if (this.collectedSize > this.ctx.config.limits.max_answer) {
-        this.failBeforeAnswer(answerTooLarge(this.ctx.config.limits.max_answer));
+      try {
+        if (this.collectedSize > this.ctx.config.limits.max_answer)
+          throw answerTooLarge(this.ctx.config.limits.max_answer);
+        if (this.collectedSize > this.heldSize) this.hold(this.collectedSize - this.heldSize);
+      } catch (err) {
+        this.failBeforeAnswer(err);
         return;
       }
       this.collected.push(chunk);
@@ -736,7 +793,11 @@ class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     if (this.collected) {
-      const raw = Buffer.concat(this.collected, this.collectedSize);
+      const { collected } = this;
+      // Let go of the chunks as soon as they are copied into one: restoring takes enough memory.
+      this.collected = undefined;
+      const raw = collected.length === 1 ? collected[0]! : Buffer.concat(collected, this.collectedSize);
+      collected.length = 0;
       if (this.collectedEncoding === undefined) this.sendRestoredJson(raw);
       else this.decodeAndRestore(raw, this.collectedEncoding);
       return;
@@ -824,6 +885,20 @@ class Relay implements Dispatcher.DispatchHandler {
 
   /** The upstream answer is complete: what the restorer still holds, then the end. */
   private finish(): void {
+    const { restored } = this;
+    if (restored) {
+      // A restored JSON answer too large for one write: all but its last byte a slice at a time,
+      // each after the client drained the one before (timeouts.send_idle_ms times every wait).
+      const last = restored.length - 1;
+      while (this.restoredSent < last) {
+        const from = this.restoredSent;
+        this.restoredSent = Math.min(from + RESTORED_SLICE, last);
+        if (!this.write(restored.subarray(from, this.restoredSent))) return;
+      }
+      this.restored = undefined;
+      this.lastByte = restored.subarray(last);
+      this.ex.bytesOut += 1;
+    }
     const { transform } = this;
     if (transform) {
       let tail: Buffer;
@@ -873,10 +948,21 @@ class Relay implements Dispatcher.DispatchHandler {
   private sendRestoredJson(raw: Buffer): void {
     this.done = true;
     const out = this.restoredJson(raw);
-    this.sendWhole(out, {
+    const headers = {
       ...clientResponseHeaders(this.headers, { bodyRewritten: true }),
       'content-length': out.length,
-    });
+    };
+    // Small (most answers): in one write after the report, as before. Larger: sent as the client
+    // reads it, so that one that stops reading is cut after timeouts.send_idle_ms (see finish).
+    if (out.length <= RESTORED_SLICE) {
+      this.sendWhole(out, headers);
+      return;
+    }
+    this.done = false;
+    this.head = headers;
+    this.restored = out;
+    this.ended = true;
+    this.finish();
   }
 
   /** A whole answer, headers and body, its end once the exchange is reported. */
@@ -903,8 +989,18 @@ class Relay implements Dispatcher.DispatchHandler {
     this.done = true;
     decodeBody(raw, encoding, this.ctx.config.limits.max_answer).then(
       (decoded) => {
-        if (this.gone.aborted) this.resolve();
-        else this.sendRestoredJson(decoded);
+        if (this.gone.aborted) {
+          this.resolve();
+          return;
+        }
+        // The decoded answer is held as well, until it is sent.
+        try {
+          this.hold(decoded.length);
+        } catch (err) {
+          this.reject(err);
+          return;
+        }
+        this.sendRestoredJson(decoded);
       },
       (err: unknown) => {
         if ((err as AirlockError).code === 'AIRLOCK_DECODED_TOO_LARGE') {

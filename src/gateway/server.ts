@@ -89,6 +89,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     admit: opts.admit,
     captureBody: opts.captureBody,
     exchangesInFlight: 0,
+    answersHeld: 0,
     log: logger,
   };
   const extra = opts.routes ?? [];

@@ -147,6 +147,18 @@ test('a size is at least one byte, whether written as a number or a string', () 
   assert.equal(config.limits.max_answer, 1);
 });
 
+test('limits.max_answers_held below limits.max_answer is refused: no answer that large could be held', () => {
+  assert.throws(
+    () => loadConfig(file('held.yaml', 'limits:\n  max_answer: 64MiB\n  max_answers_held: 32MiB\n'), {}),
+    /limits\.max_answers_held must be at least limits\.max_answer/,
+  );
+  const { config } = loadConfig(
+    file('held-ok.yaml', 'limits:\n  max_answer: 8MiB\n  max_answers_held: 8MiB\n'),
+    {},
+  );
+  assert.equal(config.limits.max_answers_held, 8 * 1024 * 1024);
+});
+
 test('forensic.max_bytes also takes 0 (off), as a number or a string', () => {
   for (const value of ['0', '"0"', '0KiB']) {
     const { config } = loadConfig(
