@@ -20,6 +20,17 @@ export class AuditStoreError extends Error {
 }
 
 /**
+ * An audit log whose schema version is past this build's migrations was written by a newer
+ * Airlock: what to do, for the message that names the store.
+ */
+export function newerSchemaMessage(version: number, known: number): string {
+  return (
+    `audit schema version ${version} is newer than this Airlock's (${known}): a newer Airlock wrote it, ` +
+    'and this one neither reads nor writes it; run that version or a newer one, or give this one another store'
+  );
+}
+
+/**
  * Whether `err` says the store could not be reached or would not answer (a connection refused,
  * reset or cut, PostgreSQL shutting down or out of connections, SQLite busy or failing I/O), as
  * opposed to a bug: readers answer the first with "not now", and let the second be a bug.

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { withinMs } from '../deadline.js';
-import { AuditStoreError, errorText, isStoreUnreachable, redactUrl } from './errors.js';
+import { AuditStoreError, errorText, isStoreUnreachable, newerSchemaMessage, redactUrl } from './errors.js';
 import { deniedError, isPermissionDenied, type StoreTask } from './postgres-denied.js';
 import { SCHEMA_NAME } from './store-spec.js';
 import { parseStoreUrl, storeUrlText } from './store-url.js';
@@ -297,8 +297,7 @@ export class PostgresAuditStore implements AuditStore {
     );
     const known = postgresMigrations(this.schema).length;
     const current = version.rows[0]?.version ?? 0;
-    if (current > known)
-      throw new Error(`audit schema version ${current} is newer than this Airlock (${known})`);
+    if (current > known) throw new Error(newerSchemaMessage(current, known));
   }
 
   private async migrate(): Promise<void> {
@@ -319,7 +318,7 @@ export class PostgresAuditStore implements AuditStore {
       const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${versionTable}`);
       const current = rows[0]?.version ?? 0;
       if (current > steps.length) {
-        throw new Error(`audit schema version ${current} is newer than this Airlock (${steps.length})`);
+        throw new Error(newerSchemaMessage(current, steps.length));
       }
       for (let v = current; v < steps.length; v++) await client.query(steps[v] ?? '');
       if (rows.length === 0)

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BoundedMemo } from '../bounded-memo.js';
-import { AuditStoreError, errorText } from './errors.js';
+import { AuditStoreError, errorText, newerSchemaMessage } from './errors.js';
 import { createPrivateFile } from '../private-file.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import {
@@ -440,9 +440,7 @@ function checkTables(db: Database.Database, path: string): void {
   }
   const row = db.prepare('SELECT version FROM audit_schema_version').get() as { version: number } | undefined;
   if ((row?.version ?? 0) > SQLITE_MIGRATIONS.length) {
-    throw new Error(
-      `audit schema version ${row?.version} is newer than this Airlock (${SQLITE_MIGRATIONS.length})`,
-    );
+    throw new Error(newerSchemaMessage(row?.version ?? 0, SQLITE_MIGRATIONS.length));
   }
 }
 
@@ -453,9 +451,7 @@ function migrate(db: Database.Database): void {
       { version: number } | undefined;
     const current = row?.version ?? 0;
     if (current > SQLITE_MIGRATIONS.length) {
-      throw new Error(
-        `audit schema version ${current} is newer than this Airlock (${SQLITE_MIGRATIONS.length})`,
-      );
+      throw new Error(newerSchemaMessage(current, SQLITE_MIGRATIONS.length));
     }
     for (let v = current; v < SQLITE_MIGRATIONS.length; v++) db.exec(SQLITE_MIGRATIONS[v] ?? '');
     if (!row)

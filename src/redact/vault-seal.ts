@@ -16,9 +16,28 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import type { Vault } from './vault.js';
 
-const PREFIX = 'sealed:v1:';
+/** The seal this build writes and opens; entries start with `sealed:v1:`. */
+export const SEAL_VERSION = 'v1';
+export const SEAL_PREFIX = `sealed:${SEAL_VERSION}:`;
+const PREFIX = SEAL_PREFIX;
+/** How every sealed entry begins, whatever its version: `sealed:v<N>:`. */
+const SEALED = /^sealed:(v\d+):/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/**
+ * The version of an entry sealed by a newer Airlock (`v2`), or undefined for a v1 entry or one
+ * in clear.
+ */
+export function newerSeal(stored: string): string | undefined {
+  const version = SEALED.exec(stored)?.[1];
+  return version === undefined || `sealed:${version}:` === PREFIX ? undefined : version;
+}
+
+/** What the vault holds was sealed by a newer Airlock, in a format this one cannot open. */
+export class VaultFormatError extends Error {
+  override name = 'VaultFormatError';
+}
 
 /** What the vault holds was sealed under another installation key. */
 export class VaultKeyError extends Error {
@@ -45,7 +64,15 @@ export class VaultSeal {
 
   /** The original behind a stored value; a value stored in clear (before sealing) as it is. */
   open(stored: string): string {
-    if (!stored.startsWith(PREFIX)) return stored;
+    if (!stored.startsWith(PREFIX)) {
+      // Read as clear, it would pass for an original that differs from every real one.
+      const version = newerSeal(stored);
+      if (version !== undefined)
+        throw new VaultFormatError(
+          `vault entry sealed as ${version} by a newer Airlock (this one opens ${SEAL_VERSION}): run that version or a newer one`,
+        );
+      return stored;
+    }
     const bytes = Buffer.from(stored.slice(PREFIX.length), 'base64url');
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new Error('vault entry is not a sealed value');
     const decipher = createDecipheriv('aes-256-gcm', this.encryptKey, bytes.subarray(0, IV_BYTES));

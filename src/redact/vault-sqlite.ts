@@ -8,8 +8,11 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createPrivateFile } from '../private-file.js';
 import type { Vault } from './vault.js';
+import { newerSeal, SEAL_PREFIX, SEAL_VERSION } from './vault-seal.js';
 
 export const VAULT_FILE = 'vault.db';
+/** The layout this build reads and writes: the `_v1` of its table names. */
+const LAYOUT = 1;
 
 export class SqliteVault implements Vault {
   private readonly db: Database.Database;
@@ -31,6 +34,7 @@ export class SqliteVault implements Vault {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+      refuseNewer(this.db);
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
@@ -91,5 +95,40 @@ export class SqliteVault implements Vault {
   close(): Promise<void> {
     this.db.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * A vault.db written by a newer Airlock is refused, not used: tables of a later layout mean that
+ * the choices made since are not in the v1 tables, so this build would give values surrogates
+ * that a newer one gave to others; an entry sealed in a later format cannot be opened.
+ */
+function refuseNewer(db: Database.Database): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[];
+  const newer = tables
+    .map((t) => t.name)
+    .filter((name) => Number(/^vault_\w+_v(\d+)$/.exec(name)?.[1] ?? LAYOUT) > LAYOUT);
+  if (newer.length > 0) {
+    throw new Error(
+      `it was written by a newer Airlock (tables ${newer.join(', ')}; this one reads layout v${LAYOUT}): ` +
+        'run that version or a newer one',
+    );
+  }
+  const known = tables.some((t) => t.name === 'vault_originals_v1');
+  const sealed = known
+    ? (db
+        .prepare(
+          "SELECT original FROM vault_originals_v1 WHERE original GLOB 'sealed:v[0-9]*:*' AND original NOT GLOB ? LIMIT 1",
+        )
+        .get(`${SEAL_PREFIX}*`) as { original: string } | undefined)
+    : undefined;
+  const version = sealed && newerSeal(sealed.original);
+  if (version !== undefined) {
+    throw new Error(
+      `it was written by a newer Airlock (entries sealed as ${version}; this one opens ${SEAL_VERSION}): ` +
+        'run that version or a newer one',
+    );
   }
 }

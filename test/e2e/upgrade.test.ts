@@ -5,13 +5,16 @@
  * caches and old conversations keep working), answers are restored, the spooled events are
  * stored once, and the chain verifies. A data dir of a newer Airlock is refused, naming the file.
  */
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { startAirlock, type Airlock } from '../../src/app.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/types.js';
@@ -52,6 +55,7 @@ async function send(url: string, r: FixtureRequest): Promise<string> {
   return text;
 }
 
+/** The CLI as a user runs it; a gateway that starts listening after all is stopped. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -59,7 +63,10 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes('listening on')) child.kill('SIGTERM');
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -148,6 +155,128 @@ test('a data dir of a1cdbf4: same upstream bytes, restored answers, spool replay
     const verify = await cli(['audit', 'verify', '--no-progress', '--data-dir', dataDir]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, new RegExp(`\\b${total} events\\b`), verify.stdout);
+  } finally {
+    await airlock?.close();
+    await sim.close();
+    rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  }
+});
+
+/** `airlock start` on a data dir, as a user runs it; it must stop before listening. */
+function startRefused(dataDir: string) {
+  return cli([
+    'start',
+    '-p',
+    '0',
+    '--egress-port',
+    '0',
+    '--config',
+    join(FIXTURE, 'config/airlock.yaml'),
+    '--data-dir',
+    dataDir,
+  ]);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function edit(file: string, sql: string): void {
+  const db = new Database(file);
+  db.exec(sql);
+  db.close();
+}
+
+const NO_STACK = /^\s+at /m;
+
+test('a data dir of a newer Airlock is refused at start, naming the file and what to do, and left as it was', async () => {
+  const cases: { what: string; file: string; sql: string; says: RegExp }[] = [
+    {
+      what: 'an audit schema past this build',
+      file: 'audit.db',
+      sql: 'UPDATE audit_schema_version SET version = 99',
+      says: /audit database at \S+audit\.db: audit schema version 99 is newer than this Airlock's \(4\): a newer Airlock wrote it.*run that version or a newer one, or give this one another store/,
+    },
+    {
+      what: 'a vault layout past this build',
+      file: 'vault.db',
+      sql: 'CREATE TABLE vault_originals_v2 (surrogate TEXT PRIMARY KEY, original BLOB NOT NULL) WITHOUT ROWID',
+      says: /the surrogate vault \S+vault\.db cannot be opened: it was written by a newer Airlock \(tables vault_originals_v2; this one reads layout v1\): run that version or a newer one \(moving it aside starts an empty vault/,
+    },
+    {
+      what: 'vault entries sealed in a format past this build',
+      file: 'vault.db',
+      sql: "UPDATE vault_originals_v1 SET original = 'sealed:v2:' || hex(original)",
+      says: /the surrogate vault \S+vault\.db cannot be opened: it was written by a newer Airlock \(entries sealed as v2; this one opens v1\): run that version or a newer one \(moving it aside/,
+    },
+  ];
+  for (const c of cases) {
+    const dataDir = copyOfOldDataDir();
+    try {
+      const file = join(dataDir, c.file);
+      edit(file, c.sql);
+      const before = sha256(file);
+      const run = await startRefused(dataDir);
+      assert.equal(run.code, 2, `${c.what}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, c.says, c.what);
+      assert.doesNotMatch(run.stderr, NO_STACK, `${c.what}: no stack trace`);
+      assert.ok(!run.stdout.includes('listening'), c.what);
+      assert.equal(sha256(file), before, `${c.what}: the file is left as it was`);
+      assert.equal(spoolLines(dataDir), OLD_SPOOLED, `${c.what}: the spool is left as it was`);
+    } finally {
+      rmSync(join(dataDir, '..'), { recursive: true, force: true });
+    }
+  }
+
+  // The audit CLI (a reader) refuses the newer log the same way.
+  const dataDir = copyOfOldDataDir();
+  try {
+    edit(join(dataDir, 'audit.db'), 'UPDATE audit_schema_version SET version = 99');
+    const verify = await cli(['audit', 'verify', '--no-progress', '--data-dir', dataDir]);
+    assert.equal(verify.code, 2, verify.stdout + verify.stderr);
+    assert.match(
+      verify.stderr,
+      /audit schema version 99 is newer than this Airlock's \(4\).*run that version/,
+    );
+    assert.doesNotMatch(verify.stderr, NO_STACK);
+  } finally {
+    rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  }
+});
+
+test('a spool line of a newer Airlock is not lost: the segment is set aside, named in a warning, the rest stored', async () => {
+  const dataDir = copyOfOldDataDir();
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, script: requests.simulator });
+  const warnings: string[] = [];
+  let airlock: Airlock | undefined;
+  try {
+    const dir = join(dataDir, 'audit-spool');
+    const [segment] = readdirSync(dir);
+    assert.ok(segment);
+    const future = '{"format":2,"events":[{"id":"01FUTURE","seq":3}]}\n';
+    appendFileSync(join(dir, segment), future);
+    const text = readFileSync(join(dir, segment), 'utf8');
+    airlock = await startAirlock({
+      config: testConfig(
+        { egress_proxy: { port: 0 }, audit: { store: 'sqlite', retain: 'forever' } },
+        sim.url,
+      ),
+      dataDir,
+      policyFile: join(FIXTURE, 'config/policy.yaml'),
+      canaries: [],
+      logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }),
+    });
+    await airlock.recorder.flush();
+    const { events } = await airlock.store.query({ limit: 100 });
+    assert.equal(events.length, OLD_STORED + OLD_SPOOLED, 'the events it could read are stored');
+    const left = readdirSync(dir);
+    assert.equal(left.length, 1, String(left));
+    assert.match(left[0]!, /\.jsonl\.damaged$/);
+    assert.equal(readFileSync(join(dir, left[0]!), 'utf8'), text, 'kept as it was');
+    assert.ok(
+      warnings.some((w) => w.includes(segment) && /1 damaged line skipped on replay/.test(w)),
+      warnings.join(''),
+    );
   } finally {
     await airlock?.close();
     await sim.close();

@@ -255,6 +255,16 @@ describe('sealed originals', () => {
     await assert.rejects(stranger.checkKey(), /must share surrogate\.key/);
   });
 
+  it('an entry sealed by a newer Airlock is an error where it is met, not an original', async () => {
+    // As a Redis vault shared with a newer gateway would hold it (vault.db is refused at open).
+    const raw = new MemoryVault();
+    await raw.claim('/home/user', 'sealed:v2:AAAAbbbbCCCCddddEEEEffff', 'k');
+    const v = new SealedVault(raw, KEY);
+    await assert.rejects(v.originalOf('/home/user'), /sealed as v2 by a newer Airlock \(this one opens v1\)/);
+    // Read as clear, it would have been a collision, and /home/alice another surrogate.
+    await assert.rejects(v.claim('/home/user', '/home/alice', 'k2'), /sealed as v2 by a newer Airlock/);
+  });
+
   it('entries stored in clear before sealing are read and keep their surrogate', async () => {
     const dir = await tempDir();
     const plain = new SqliteVault(join(dir, 'vault.db'));
