@@ -1,0 +1,55 @@
+/**
+ * SqliteIdTracker (`vault: sqlite`): counts go on across a restart, the file holds neither the
+ * place nor the id, and it stays bounded (faded and least recently seen counters go).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SqliteIdTracker, TRACKING_FILE } from '../../src/detect/tracking-sqlite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-tracking-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SqliteIdTracker', () => {
+  it('counts on after a restart, per place and id', async () => {
+    const file = join(dir, 'restart', TRACKING_FILE);
+    const first = new SqliteIdTracker(file);
+    assert.equal(first.observe('system|system|', 'h1'), 1);
+    assert.equal(first.observe('system|system|', 'h1'), 2);
+    assert.equal(first.observe('header||x-session', 'h1'), 1);
+    await first.close();
+    const again = new SqliteIdTracker(file);
+    assert.equal(again.observe('system|system|', 'h1'), 3);
+    assert.equal(again.observe('system|system|', 'h2'), 1);
+    assert.equal(again.observe('header||x-session', 'h1'), 2);
+    await again.close();
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const bytes = readFileSync(file, 'latin1');
+    assert.ok(!bytes.includes('x-session') && !bytes.includes('system|'), 'places are hashed');
+  });
+
+  it('forgets counters not seen for ttlSeconds, and keeps the maxEntries most recently seen', async () => {
+    const file = join(dir, 'bounded', TRACKING_FILE);
+    let now = 1_000_000;
+    const opts = { maxEntries: 3, ttlSeconds: 60, now: () => now };
+    const first = new SqliteIdTracker(file, opts);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      first.observe('p', id);
+      now += 1000;
+    }
+    await first.close();
+    // Pruned at start: a, b were the least recently seen of five.
+    const second = new SqliteIdTracker(file, opts);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => second.observe('p', id)),
+      [1, 1, 2],
+    );
+    await second.close();
+    now += 61_000; // none seen within the last minute: all fade
+    const third = new SqliteIdTracker(file, opts);
+    assert.equal(third.observe('p', 'c'), 1);
+    await third.close();
+  });
+});
