@@ -57,8 +57,9 @@ export interface Segment {
   /**
    * The provider signed this text when it wrote it (an Anthropic `thinking` block's `signature`,
    * a Gemini part's `thoughtSignature`) and rejects the request if it comes back changed. Only
-   * the request's replacements of values it names elsewhere reach it: the model wrote those
-   * as the surrogates it saw, which the answer's restoring turned into the originals.
+   * the request's replacements of values the model had read before it (propagateEdits) reach
+   * it: the model wrote those as the surrogates it saw, which the answer's restoring turned into
+   * the originals.
    */
   signed?: true;
   /**

@@ -147,8 +147,9 @@ const UNEDITED_ACTIONS = new Set(['allow', 'audit']);
  * Why a finding in text the provider signed (see Segment.signed) is recorded and left: the
  * model wrote the value itself, so the provider has it, and an edit would make the provider
  * refuse the request (`Invalid signature in thinking block`) on every turn after. Values the
- * model saw as surrogates are still replaced there, by the request's replacements elsewhere,
- * unless the text is sealed (Segment.sealed: an Anthropic thinking block goes back untouched).
+ * model saw as surrogates are still replaced there, by the request's replacements of what it had
+ * read before (propagateEdits), unless the text is sealed (Segment.sealed: an Anthropic thinking
+ * block goes back untouched).
  */
 export const SIGNED_BY_PROVIDER =
   'built-in: written and signed by the provider (a thinking block), sent back as it was';

@@ -137,6 +137,13 @@ export async function planEdits(
  * assistant message, a secret repeated in a tool result). Values must stand on word
  * boundaries, the longer value wins. Found with indexOf (native, skips ahead), which on an
  * 85 KB request costs far less than a character-by-character pass.
+ *
+ * Text the provider signed (a Gemini part with a thoughtSignature) must go back as the model
+ * wrote it. A value in it that the model had read, earlier in the conversation or in the
+ * system prompt or tools, reached the model as its surrogate: the model wrote the surrogate,
+ * the answer's restoring made it the value, and replacing it again gives back the signed text.
+ * A value that comes up only later (a tool's output echoing the address the model put in its
+ * call) was the model's own: it stays, or the provider would refuse the signature.
  * Returns all edits, sorted, without overlaps.
  */
 export function propagateEdits(
@@ -156,14 +163,23 @@ export function propagateEdits(
     else list.push(e);
   }
   const out: Edit[] = [];
+  const read = inputs.some((input) => input.signed === true && input.sealed !== true)
+    ? readByModel(inputs, values)
+    : undefined;
   const valuesKey = JSON.stringify(values);
   const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
   const fresh = options.cache === false;
   const short = fresh ? undefined : shortTextHits(valuesKey);
   /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
-  const one = (index: number, found: readonly Hit[]): void => {
+  const one = (index: number, hits: readonly Hit[]): void => {
     const kept = byInput.get(index) ?? NO_EDITS;
-    if (found.length === 0 || (inputs[index] as ScanInput).sealed === true) {
+    const input = inputs[index] as ScanInput;
+    let found = hits;
+    if (read !== undefined) {
+      if (input.signed === true) found = hits.filter((m) => read.values.has(m.value));
+      else if (read.conversation(input)) for (const m of hits) read.values.add(m.value);
+    }
+    if (found.length === 0 || input.sealed === true) {
       for (const e of kept) out.push(e);
       return;
     }
@@ -230,6 +246,27 @@ export function propagateEdits(
     index++;
   }
   return out;
+}
+
+/**
+ * The replaced values the model had read before each signed text, for propagateEdits: those in
+ * the system prompt and tools from the start (wherever the body puts them), then, input by
+ * input, those in what the user and the tools said. Not what the model wrote itself: a value
+ * there that it had read is also in one of those, and one it made up came with no surrogate
+ * (headers and metadata it never reads).
+ */
+function readByModel(
+  inputs: readonly ScanInput[],
+  values: readonly string[],
+): { values: Set<string>; conversation: (input: ScanInput) => boolean } {
+  const read = new Set<string>();
+  for (const input of inputs)
+    if (input.role === 'system' || input.role === 'tool_definition')
+      for (const m of findAll(input.text, values)) read.add(m.value);
+  return {
+    values: read,
+    conversation: (input) => input.role === 'user' || input.role === 'tool_result',
+  };
 }
 
 /** The inputs of a run that hold occurrences: index in the run, and the occurrences. */

@@ -281,4 +281,78 @@ describe('a signed thinking block sent back through the gateway', () => {
       'what the model made up went back as it wrote it',
     );
   });
+
+  it("keeps a Gemini call's signature valid when a tool's output repeats what the model made up", async () => {
+    const client = new GoogleGenAI({ apiKey: 'gm-test', httpOptions: { baseUrl: stack.via.gemini } });
+    const author = 'carol.nguyen@fabrikam-mail.com';
+    // Step 1: the model names an address nobody gave it, in its text and in its call; the call
+    // is signed with it.
+    stack.sim.setScript({
+      reply: [
+        { text: `Let me ask git about ${author}.` },
+        { toolCall: { name: 'run_shell_command', args: { command: `git log --author=${author}` } } },
+      ],
+    });
+    const ask: Content = { role: 'user', parts: [{ text: `Who is the main author of ${PROJECT}?` }] };
+    const first = await client.models.generateContent({ model: 'gemini-3-pro-preview', contents: [ask] });
+    const call1 = first.candidates?.[0]?.content;
+    assert.ok(
+      call1?.parts?.find((p) => p.functionCall)?.thoughtSignature,
+      'the call came with its signature',
+    );
+
+    // Step 2: the tool's output repeats the address, so it is found there now, and the model
+    // calls again with what it read in that output (the address's surrogate, restored for the tool).
+    stack.sim.setScript({
+      reply: [
+        {
+          toolCall: {
+            name: 'run_shell_command',
+            args: { command: { fromRequest: 'Author: ([^\\s"<>]+@[^\\s"<>]+)', template: 'finger $1' } },
+          },
+        },
+      ],
+    });
+    const output: Content = {
+      role: 'user',
+      parts: [
+        {
+          functionResponse: {
+            name: 'run_shell_command',
+            response: { output: `commit 4f2a\nAuthor: ${author}\n\n    fix rounding` },
+          },
+        },
+      ],
+    };
+    const second = await client.models.generateContent({
+      model: 'gemini-3-pro-preview',
+      contents: [ask, call1 as Content, output],
+    });
+    const call2 = second.candidates?.[0]?.content;
+    assert.equal(
+      call2?.parts?.[0]?.functionCall?.args?.['command'],
+      `finger ${author}`,
+      'the surrogate the model read came back restored',
+    );
+    const sent2 = stack.sim.received.at(-1)?.body.toString() ?? '';
+    assert.ok(sent2.includes(`--author=${author}`), 'the first call went back as the model wrote it');
+    assert.ok(!sent2.includes(`Author: ${author}`), "the tool's output did not carry the address");
+
+    // Step 3: both calls go back; each must be as it was signed.
+    stack.sim.setScript({ reply: [{ text: 'Carol wrote most of it.' }] });
+    const result: Content = {
+      role: 'user',
+      parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'Carol Nguyen' } } }],
+    };
+    const third = await client.models.generateContent({
+      model: 'gemini-3-pro-preview',
+      contents: [ask, call1 as Content, output, call2 as Content, result],
+    });
+    assert.equal(third.text, 'Carol wrote most of it.');
+    const sent3 = stack.sim.received.at(-1)?.body.toString() ?? '';
+    assert.ok(
+      !sent3.includes(`finger ${author}`),
+      'the second call went back with the surrogate it was signed with',
+    );
+  });
 });

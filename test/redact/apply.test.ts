@@ -132,3 +132,51 @@ describe('apply', () => {
     assert.notDeepEqual(await run(2), [device, session], 'another installation, other ids');
   });
 });
+
+describe('replacements in text the provider signed', () => {
+  const at = (role: ScanInput['role'], text: string, signed?: true): ScanInput => ({
+    path: [role],
+    role,
+    text,
+    ...(signed ? { signed } : {}),
+  });
+  const replaced = new Map([
+    ['/home/alice/x', '/home/user/project-1'],
+    ['bob@x-mail.example', 'user1@example.net'],
+    ['build-7.corp.example', 'host-1.example.internal'],
+    ['9f8e7d6c5b4a', 'a1b2c3d4e5f6'],
+  ]);
+
+  it('are of the values the model had read before it wrote the text, in the system prompt, tools, user or tool text', () => {
+    const inputs = [
+      at('user', 'look at /home/alice/x'),
+      at('assistant', 'I will mail 9f8e7d6c5b4a and bob@x-mail.example'),
+      at(
+        'tool_use',
+        'cd /home/alice/x; mail bob@x-mail.example; ssh build-7.corp.example; 9f8e7d6c5b4a',
+        true,
+      ),
+      at('tool_result', 'sent to bob@x-mail.example'),
+      at('tool_use', 'mail bob@x-mail.example', true),
+      at('header', '9f8e7d6c5b4a'),
+      at('metadata', '9f8e7d6c5b4a'),
+      at('tool_definition', 'deploys to build-7.corp.example'),
+    ];
+    const texts = applyEdits(inputs, propagateEdits(inputs, [], replaced));
+    // Read earlier (user text), or in the tools: the model wrote their surrogates, signed so.
+    // Made up (in its own text, a header, metadata, or only in a later tool output): as written.
+    assert.equal(
+      texts.get(2),
+      'cd /home/user/project-1; mail bob@x-mail.example; ssh host-1.example.internal; 9f8e7d6c5b4a',
+    );
+    assert.equal(texts.get(4), 'mail user1@example.net', 'read in the tool output before it');
+    // Text nobody signed is replaced throughout, as before.
+    assert.equal(texts.get(1), 'I will mail a1b2c3d4e5f6 and user1@example.net');
+    assert.equal(texts.get(3), 'sent to user1@example.net');
+  });
+
+  it('are all the values where no text is signed', () => {
+    const inputs = [at('tool_use', 'mail bob@x-mail.example'), at('tool_result', 'bob@x-mail.example')];
+    assert.equal(applyEdits(inputs, propagateEdits(inputs, [], replaced)).get(0), 'mail user1@example.net');
+  });
+});
