@@ -224,7 +224,10 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
         .filter((d) => EDIT_ACTIONS.has(d.decision.action))
         .map((d) => ({ finding: d.finding, action: d.decision.action as DecidedFinding['action'] }));
       const ctx: RequestContext = {
-        reals: new Set(decided.map((d) => d.value)),
+        // Not what sealed text holds (an Anthropic thinking block): the model wrote there the
+        // surrogates it read, which would otherwise look like real values equal to them, and the
+        // values would take other surrogates, in the earlier turns too (see RequestContext.inputs).
+        reals: new Set(decided.filter((d) => inputs[d.finding.input]?.sealed !== true).map((d) => d.value)),
         inputs,
         restoreSecrets: p.restore_secrets_in_tool_calls,
         entries: new Map(),

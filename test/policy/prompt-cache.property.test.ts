@@ -28,7 +28,8 @@ import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { learnCanaries } from '../../src/detect/canaries.js';
 import type { Engine } from '../../src/detect/engine.js';
-import { createPersistentIdDetector, MemoryIdTracker } from '../../src/detect/tracking.js';
+import { SqliteIdTracker } from '../../src/detect/tracking-sqlite.js';
+import { createPersistentIdDetector, MemoryIdTracker, type IdTracker } from '../../src/detect/tracking.js';
 import { resolveDialect } from '../../src/dialects/index.js';
 import { parseJsonBytes } from '../../src/dialects/parse-json.js';
 import type { Provider } from '../../src/errors.js';
@@ -77,13 +78,13 @@ let engine: Engine | undefined;
 const engineOnce = (): Engine => (engine ??= engineForPolicy(POLICY, { canaries: CANARIES }));
 
 /** An inspector as the gateway builds one (src/app.ts): default policy, canaries, tracker of 3. */
-function inspectorFor(vault: Vault = new MemoryVault()): Inspector {
+function inspectorFor(vault: Vault = new MemoryVault(), ids: IdTracker = new MemoryIdTracker()): Inspector {
   return createPolicyInspector({
     policy: POLICY,
     engine: engineOnce(),
     vault,
     key: KEY,
-    tracker: createPersistentIdDetector({ tracker: new MemoryIdTracker(), key: KEY }),
+    tracker: createPersistentIdDetector({ tracker: ids, key: KEY }),
   });
 }
 
@@ -478,6 +479,37 @@ describe('prompt caching: what breaks the cache once, and only once', () => {
   }
 });
 
+describe('prompt caching: what the model wrote and signed', () => {
+  it('Anthropic: a thinking block naming the surrogates the model read changes none of them', async () => {
+    const d = DIALECTS[0]!;
+    const key = 'AKIAZ7QK3M2N4P5R6T7V';
+    const asked = `Logged in on ${HOST}, deploy with ${key}.`;
+    const inspector = inspectorFor();
+    const first = await upstream(inspector, d, clientBodies(d, fixed(asked), WRITERS.plain!)[0]!);
+    const host = /host-\d+\.example\.internal/.exec(first)?.[0];
+    const stand = /AKIA[A-Z0-9]{16}/.exec(first)?.[0];
+    assert.ok(host !== undefined && stand !== undefined && stand !== key, first);
+    // The model thought with the surrogates it read (a thinking block goes back as signed, and
+    // the detectors find both in it), and answered; its text was restored for the client.
+    const opening = JSON.stringify(d.head('You are a coding assistant.')).slice(0, -2);
+    const turns = [
+      ...d.user(asked),
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: `The user is on ${host} and gave ${stand}.`, signature: 'c2ln' },
+          { type: 'text', text: `Deploying from ${HOST}.` },
+        ],
+      },
+      ...d.user('Thanks, go on.'),
+    ];
+    const next = await upstream(inspector, d, `${opening}${turns.map((t) => JSON.stringify(t)).join(',')}]}`);
+    const at = prefixBreak(first, next);
+    assert.equal(at, -1, at >= 0 ? showBreak(first, next, at) : '');
+    assert.ok(next.includes(`Deploying from ${host}.`), 'the model reads the surrogate it thought with');
+  });
+});
+
 describe('prompt caching: gateway restarts on one data dir', () => {
   const d = DIALECTS[0]!;
   let dir = '';
@@ -515,13 +547,16 @@ describe('prompt caching: gateway restarts on one data dir', () => {
   });
 
   /** Requests 1-4, a restart, request 5, a restart, request 6: what went upstream. */
-  async function acrossRestarts(conv: Conversation, file: string): Promise<string[]> {
+  async function acrossRestarts(conv: Conversation, name: string): Promise<string[]> {
     const bodies = clientBodies(d, conv, WRITERS.plain!);
     const sent: string[] = [];
     for (const part of [bodies.slice(0, 4), bodies.slice(4, 5), bodies.slice(5)]) {
-      const vault = new SqliteVault(join(dir, file));
-      sent.push(...(await sendAll(inspectorFor(vault), d, part)));
+      // What src/app.ts opens for `vault: sqlite`.
+      const vault = new SqliteVault(join(dir, `${name}.db`));
+      const ids = new SqliteIdTracker(join(dir, `${name}-tracking.db`));
+      sent.push(...(await sendAll(inspectorFor(vault, ids), d, part)));
       await vault.close();
+      await ids.close();
     }
     return sent;
   }
@@ -529,13 +564,25 @@ describe('prompt caching: gateway restarts on one data dir', () => {
   it('vault: sqlite, a conversation going on across restarts resends its prefix as it was', async () => {
     const conv = fixed(`Deploy from ${HOME}/src/quartermaine-ledger as ${USER}`, 'a', 'b', 'c', 'd', 'e');
     conv.system = `You are a coding assistant on ${HOST}, git user ${GIT_NAME}.`;
-    assertStable(await acrossRestarts(conv, 'going-on.db'), 'across restarts');
+    assertStable(await acrossRestarts(conv, 'going-on'), 'across restarts');
+  });
+
+  it('vault: sqlite, a tracking id that crossed its threshold stays replaced after a restart', async () => {
+    const id = '9f2c1e7a5b3d4f60a8c2e4b6d8f0a1c3';
+    const conv = fixed('Fix the refunds.', 'a', 'b', 'c', 'd', 'e');
+    conv.system = `You are a coding assistant. Session ${id}.`;
+    const sent = await acrossRestarts(conv, 'tracked');
+    assert.deepEqual(
+      sent.map((s) => s.includes(id)),
+      [true, true, false, false, false, false],
+    );
+    assert.deepEqual(breaks(sent), [3], 'the one miss of crossing the threshold, none at the restarts');
   });
 });
 
 describe('prompt caching through a real gateway (vault: sqlite) in front of the simulator', () => {
-  it('each dialect: stable prefixes turn after turn, and the same bytes again after restarts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-prompt-cache-e2e-'));
+  /** A gateway with `vault: sqlite` in front of the simulator, and a sender through it. */
+  async function gateway(dir: string) {
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, 'vault: sqlite\n');
     const stack = await startAirlockStack(
@@ -547,6 +594,7 @@ describe('prompt caching through a real gateway (vault: sqlite) in front of the 
       openai: stack.via.openai.replace(/\/v1$/, ''),
       gemini: stack.via.gemini,
     };
+    /** Sends one client body; returns what the simulator received. */
     const send = async (d: DialectCase, body: string): Promise<string> => {
       // A connection of its own: a kept-alive one would point at a stopped gateway.
       const dispatcher = new Agent();
@@ -564,7 +612,6 @@ describe('prompt caching through a real gateway (vault: sqlite) in front of the 
           dispatcher,
         });
         assert.equal(res.statusCode, 200, await res.body.text());
-        if (res.statusCode === 200) await res.body.dump();
       } finally {
         await dispatcher.close();
       }
@@ -572,6 +619,12 @@ describe('prompt caching through a real gateway (vault: sqlite) in front of the 
       assert.ok(got !== undefined);
       return got.body.toString('latin1');
     };
+    return { stack, send };
+  }
+
+  it('each dialect: stable prefixes turn after turn, and the same bytes again after restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-prompt-cache-e2e-'));
+    const { stack, send } = await gateway(dir);
     try {
       const conv = fixed(
         'Deploy /home/alice/acme-api/src/x.ts with AKIAZ7QK3M2N4P5R6T7V, mail alice.smith@acme.com',
