@@ -40,6 +40,16 @@ export const configSchema = z
          * three times its size while it is restored): past it an answer is refused with a 503.
          */
         max_answers_held: byteSize.default(256 * 1024 * 1024),
+        /**
+         * Client connections open at once (node:http's server.maxConnections): one past it is
+         * closed as soon as it is accepted, before any byte of it is read.
+         */
+        max_connections: z.number().int().positive().default(2048),
+        /**
+         * Connections to each upstream origin (undici's pool `connections`): a request past it
+         * waits in the gateway for one of them to be free.
+         */
+        max_upstream_connections: z.number().int().positive().default(512),
       })
       .strict()
       .refine((limits) => limits.max_answers_held >= limits.max_answer, {
@@ -50,6 +60,8 @@ export const configSchema = z
         max_body: 32 * 1024 * 1024,
         max_answer: 64 * 1024 * 1024,
         max_answers_held: 256 * 1024 * 1024,
+        max_connections: 2048,
+        max_upstream_connections: 512,
       }),
     timeouts: z
       .object({

@@ -5,7 +5,7 @@
  * get in the way of (see the benchmark against a byte pass-through proxy).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { AirlockError } from '../errors.js';
@@ -41,6 +41,20 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
+/** What the gateway holds now, for /metrics (read when scraped). */
+export interface GatewayStats {
+  /** Client connections open (at most limits.max_connections). */
+  clientConnections: number;
+  /** Client connections closed as soon as accepted, the gateway holding limits.max_connections. */
+  connectionsRefused: number;
+  /** Connections to the upstreams, all origins together. */
+  upstreamConnections: number;
+  /** Requests waiting for a free upstream connection (limits.max_upstream_connections reached). */
+  upstreamQueued: number;
+  /** Bytes of non-streamed answers held whole to restore them (at most limits.max_answers_held). */
+  answersHeld: number;
+}
+
 export interface Gateway {
   url: string;
   host: string;
@@ -51,6 +65,7 @@ export interface Gateway {
   setInspector(inspector: Inspector, onInspectError?: 'block' | 'allow'): void;
   /** Stops accepting, lets answers in flight finish for up to `graceMs`, then cuts them. */
   close(graceMs?: number): Promise<void>;
+  stats(): GatewayStats;
 }
 
 export function createLogger(level: string): Logger {
@@ -74,6 +89,9 @@ const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*\/?/i;
 
 /** Log lines a minute for requests the web guard refuses; the metric counts every one. */
 export const WEB_PAGE_LOG_LINES_PER_MINUTE = 10;
+
+/** Log lines a minute for connections refused past limits.max_connections; the metric counts all. */
+const CONNECTION_LOG_LINES_PER_MINUTE = 1;
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
@@ -104,6 +122,25 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // in the body's readers), and upstream timeouts bound the rest.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  // Past it node:http closes a new connection as soon as it is accepted ('drop'): the client sees
+  // its connection closed before any answer, which the SDKs retry as a connection error.
+  const maxConnections = config.limits.max_connections;
+  server.maxConnections = maxConnections;
+  let clientConnections = 0;
+  let connectionsRefused = 0;
+  server.on('connection', (socket: Socket) => {
+    clientConnections++;
+    socket.once('close', () => clientConnections--);
+  });
+  const connectionLogBound = minuteBound(CONNECTION_LOG_LINES_PER_MINUTE);
+  server.on('drop', () => {
+    connectionsRefused++;
+    if (connectionLogBound() === 'take')
+      logger.warn(
+        `a client connection was closed as soon as accepted: the gateway has ${maxConnections} open ` +
+          '(limits.max_connections); the rest of this minute are only counted in airlock_connections_refused_total on /metrics',
+      );
+  });
   server.on('clientError', (err, socket) => {
     const reason = answerClientError(
       err,
@@ -217,6 +254,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     setInspector(inspector, onInspectError) {
       ctx.inspector = inspector;
       if (onInspectError) ctx.onInspectError = onInspectError;
+    },
+    stats() {
+      const upstream = upstreams.stats();
+      return {
+        clientConnections,
+        connectionsRefused,
+        upstreamConnections: upstream.connected,
+        upstreamQueued: upstream.queued,
+        answersHeld: ctx.answersHeld,
+      };
     },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,17 +8,27 @@ import type { Config } from '../config/schema.js';
 import { isLoopback } from '../egress/ip.js';
 import { AirlockError, type Provider } from '../errors.js';
 
+/** Connections to the upstreams, all origins together, and requests waiting for one. */
+export interface UpstreamStats {
+  connected: number;
+  /** Requests waiting for a free connection (limits.max_upstream_connections reached). */
+  queued: number;
+}
+
 export interface Upstreams {
   /** The dispatcher for a provider: through the corporate proxy, unless its upstream is loopback. */
   dispatcher(provider: Provider): Dispatcher;
   /** Origin (`https://host:port`) and base path (no trailing slash) per provider. */
   target(provider: Provider): { origin: string; basePath: string };
   close(): Promise<void>;
+  stats(): UpstreamStats;
 }
 
 export function createUpstreams(config: Config): Upstreams {
   const { timeouts } = config;
   const poolOptions = {
+    // Per origin: a request past it waits for a free connection (undici's pool queue).
+    connections: config.limits.max_upstream_connections,
     connect: { timeout: timeouts.connect_ms },
     headersTimeout: timeouts.headers_ms,
     bodyTimeout: timeouts.idle_ms,
@@ -30,6 +40,16 @@ export function createUpstreams(config: Config): Upstreams {
   const proxied = config.upstream_proxy
     ? new ProxyAgent({ uri: config.upstream_proxy, ...poolOptions })
     : undefined;
+  // A ProxyAgent keeps its pools in an Agent of its own, which it does not expose: found among
+  // its fields for the stats (left out if undici stops keeping it there).
+  const agents = [direct];
+  if (proxied) {
+    const fields = proxied as unknown as Record<symbol, unknown>;
+    const inner = Object.getOwnPropertySymbols(proxied)
+      .map((key) => fields[key])
+      .find((value): value is Agent => value instanceof Agent);
+    if (inner) agents.push(inner);
+  }
   const targets = new Map<Provider, { origin: string; basePath: string; dispatcher: Dispatcher }>();
   for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
     const url = new URL(config.upstreams[provider]);
@@ -42,6 +62,19 @@ export function createUpstreams(config: Config): Upstreams {
     target: (provider) => targets.get(provider)!,
     close: async () => {
       await Promise.all([direct.close(), proxied?.close()]);
+    },
+    stats: () => {
+      const out: UpstreamStats = { connected: 0, queued: 0 };
+      for (const agent of agents) {
+        const pools = agent.stats;
+        for (const origin in pools) {
+          const pool = pools[origin]!;
+          // A pool's; a single connection (max_upstream_connections 1) is a Client's.
+          out.connected += Number(pool.connected);
+          out.queued += 'queued' in pool ? pool.queued : pool.pending;
+        }
+      }
+      return out;
     },
   };
 }

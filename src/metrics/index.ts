@@ -9,9 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EgressEvent } from '../egress/events.js';
 import type { Exchange } from '../gateway/exchange.js';
 import { REFUSED_REASONS, type RefusedReason } from '../gateway/refused.js';
-import type { RouteHandler } from '../gateway/server.js';
+import type { GatewayStats, RouteHandler } from '../gateway/server.js';
 import { registerAuditMetrics, type AuditHealth } from './audit.js';
-import { CallbackGauge, Counter, Histogram, Registry } from './registry.js';
+import { CallbackCounter, CallbackGauge, Counter, Histogram, Registry } from './registry.js';
 
 export interface MetricsOptions {
   /** Events waiting in the audit recorder's queue (read on each scrape); omitted when absent. */
@@ -20,6 +20,8 @@ export interface MetricsOptions {
   auditSpoolDepth?: () => number | undefined;
   /** The audit recorder's drops, refusals, store errors and spool state (metrics/audit.ts). */
   auditHealth?: () => AuditHealth;
+  /** The gateway's connections and held answers (read on each scrape); omitted while undefined. */
+  gatewayStats?: () => GatewayStats | undefined;
   /** URL path of the exposition; default `/metrics`. */
   path?: string;
 }
@@ -161,6 +163,48 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     );
   }
   if (options.auditHealth) registerAuditMetrics(registry, options.auditHealth);
+  const { gatewayStats } = options;
+  if (gatewayStats) {
+    const read = (value: (s: GatewayStats) => number) => () => {
+      const stats = gatewayStats();
+      return stats && value(stats);
+    };
+    registry.register(
+      new CallbackGauge(
+        'airlock_client_connections',
+        'Client connections open to the gateway (at most limits.max_connections).',
+        read((s) => s.clientConnections),
+      ),
+    );
+    registry.register(
+      new CallbackCounter(
+        'airlock_connections_refused_total',
+        'Client connections closed as soon as accepted: the gateway had limits.max_connections open.',
+        read((s) => s.connectionsRefused),
+      ),
+    );
+    registry.register(
+      new CallbackGauge(
+        'airlock_upstream_connections',
+        'Connections open to the upstreams, all origins (at most limits.max_upstream_connections each).',
+        read((s) => s.upstreamConnections),
+      ),
+    );
+    registry.register(
+      new CallbackGauge(
+        'airlock_upstream_requests_queued',
+        'Requests waiting for a free upstream connection (limits.max_upstream_connections reached).',
+        read((s) => s.upstreamQueued),
+      ),
+    );
+    registry.register(
+      new CallbackGauge(
+        'airlock_answers_held_bytes',
+        'Bytes of non-streamed answers held whole to restore their surrogates (at most limits.max_answers_held).',
+        read((s) => s.answersHeld),
+      ),
+    );
+  }
 
   const path = options.path ?? '/metrics';
 
