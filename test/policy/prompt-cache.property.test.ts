@@ -480,6 +480,31 @@ describe('prompt caching: what breaks the cache once, and only once', () => {
 });
 
 describe('prompt caching: what the model wrote and signed', () => {
+  it('Anthropic: random conversations whose thinking repeats what the model read', async () => {
+    const d = DIALECTS[0]!;
+    const opening = JSON.stringify(d.head('You are a coding assistant.')).slice(0, -2);
+    await fc.assert(
+      fc.asyncProperty(conversation(), async (conv) => {
+        const inspector = inspectorFor();
+        const messages = d.user(conv.first).map((m) => JSON.stringify(m));
+        const send = async () => upstream(inspector, d, `${opening}${messages.join(',')}]}`);
+        const sent = [await send()];
+        for (const [n, step] of conv.steps.entries()) {
+          // The model thinks about the last message it read, surrogates and all.
+          const read = JSON.parse(Buffer.from(sent.at(-1)!, 'latin1').toString()) as { messages: unknown[] };
+          const thinking = `I read ${JSON.stringify(read.messages.at(-1))}`;
+          const [said, result] = d.step(step.said, step.path, step.result, n);
+          const content = (said as { content: unknown[] }).content;
+          content.unshift({ type: 'thinking', thinking, signature: 'c2ln' });
+          messages.push(JSON.stringify(said), JSON.stringify(result));
+          sent.push(await send());
+        }
+        assertStable(sent, 'with thinking');
+      }),
+      runs(15),
+    );
+  });
+
   it('Anthropic: a thinking block naming the surrogates the model read changes none of them', async () => {
     const d = DIALECTS[0]!;
     const key = 'AKIAZ7QK3M2N4P5R6T7V';
