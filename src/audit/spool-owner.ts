@@ -33,6 +33,35 @@ export function processStartTime(pid: number): string | undefined {
   return start !== undefined && /^\d+$/.test(start) ? start : undefined;
 }
 
+let bootMs: number | undefined;
+
+/** When the machine booted (`btime` of /proc/stat, whole seconds), in ms since the epoch. */
+function bootTime(): number | undefined {
+  if (bootMs === undefined) {
+    try {
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1];
+      if (btime !== undefined) bootMs = Number(btime) * 1000;
+    } catch {
+      return undefined;
+    }
+  }
+  return bootMs;
+}
+
+/**
+ * When a live process started, in ms since the epoch (to about a second: boot time is in whole
+ * seconds, the start in ticks of USER_HZ, 100 a second on Linux), or undefined where /proc does
+ * not tell.
+ */
+export function processStartedAt(pid: number): number | undefined {
+  const ticks = processStartTime(pid);
+  const boot = bootTime();
+  return ticks === undefined || boot === undefined ? undefined : boot + Number(ticks) * 10;
+}
+
+/** Beyond the error of processStartedAt and of a file's mtime. */
+const STARTED_AFTER_SLACK_MS = 2_000;
+
 let self: SpoolOwner | undefined;
 
 /** This process as the owner of the segments it writes. */
@@ -68,11 +97,19 @@ function pidAlive(pid: number): boolean {
  * Whether the owner may still be writing. A live pid with another start time is someone else;
  * one whose start time cannot be read (another user's process under `hidepid`) is taken for
  * the owner: adopting the segments of a writer that still appends to them would be worse than
- * waiting.
+ * waiting. A segment named by the pid alone (written by Airlock before 2026-11-27, or without
+ * /proc) is someone else's when the process with that pid started after `lastWriteMs`, the
+ * segment's mtime: its writer wrote it while it ran. Without that, the spool an older build
+ * left at a crash waited, after the upgrade, for whatever process had its pid to end.
  */
-export function ownerAlive(owner: SpoolOwner): boolean {
+export function ownerAlive(owner: SpoolOwner, lastWriteMs?: number): boolean {
   if (!pidAlive(owner.pid)) return false;
-  if (owner.start === undefined) return true;
+  if (owner.start === undefined) {
+    const started = lastWriteMs === undefined ? undefined : processStartedAt(owner.pid);
+    return (
+      started === undefined || lastWriteMs === undefined || started <= lastWriteMs + STARTED_AFTER_SLACK_MS
+    );
+  }
   const start = processStartTime(owner.pid);
   return start === undefined || start === owner.start;
 }

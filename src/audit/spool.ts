@@ -138,11 +138,14 @@ export function adoptOrphans(
   const found = readdirSync(dir)
     .map((name) => ({ name, m: NAME.exec(name) }))
     .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
-    .filter(({ m }) => {
+    .filter(({ name, m }) => {
       const owner: SpoolOwner =
         m[2] === undefined ? { pid: Number(m[1]) } : { pid: Number(m[1]), start: m[2] };
       if (isSelf(owner)) return !liveInstances.has(m[3] ?? '');
-      return !ownerAlive(owner);
+      // A name without the start time: when the segment was last written tells its writer.
+      const written =
+        owner.start === undefined ? statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs : undefined;
+      return !ownerAlive(owner, written);
     })
     .sort((a, b) => a.name.localeCompare(b.name));
   const adopted: Segment[] = [];

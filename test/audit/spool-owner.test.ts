@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spoolLine } from '../../src/audit/chain.js';
@@ -62,6 +62,24 @@ describe('audit spool owners', { timeout: 60_000 }, () => {
     const dataDir = join(tmp.dir, 'running');
     const name = leaveSegment(dataDir, `${pid}.${start}`, 'running', 5);
     assert.equal(await replayed(dataDir, 'running'), 0);
+    assert.deepEqual(readdirSync(join(dataDir, 'audit-spool')), [name]);
+  });
+
+  it('replays the segments an older Airlock named by pid alone when that pid is a later process', async () => {
+    // Airlock before 2026-11-27 named segments spool-<pid>-...: the writer of one last written
+    // an hour ago is not a process that started since.
+    const dataDir = join(tmp.dir, 'pid-only-old');
+    const name = leaveSegment(dataDir, String(pid), 'old-build', 6);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dataDir, 'audit-spool', name), hourAgo, hourAgo);
+    assert.equal(await replayed(dataDir, 'old-build'), 6);
+    assert.deepEqual(readdirSync(join(dataDir, 'audit-spool')), []);
+  });
+
+  it('leaves alone a segment named by pid alone written while the process with that pid ran', async () => {
+    const dataDir = join(tmp.dir, 'pid-only-running');
+    const name = leaveSegment(dataDir, String(pid), 'old-running', 4);
+    assert.equal(await replayed(dataDir, 'old-running'), 0);
     assert.deepEqual(readdirSync(join(dataDir, 'audit-spool')), [name]);
   });
 

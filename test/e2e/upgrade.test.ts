@@ -9,7 +9,16 @@ import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,10 +39,28 @@ const PROJECT = '/home/ysolde/work/quincunx-ledger';
 const OLD_STORED = requests.session1.length;
 const OLD_SPOOLED = requests.session2.length;
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A copy of the fixture's data dir, as a user's ~/.airlock after the upgrade. */
 function copyOfOldDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-upgrade-'));
   cpSync(join(FIXTURE, 'data'), join(dir, 'data'), { recursive: true });
+  // The old build named its segments by pid alone, and the copy is written now: a live process
+  // that has that pid here and started before would be taken for their writer (spool-owner.ts),
+  // and they would wait for it to end. The killed writer is gone.
+  const spool = join(dir, 'data', 'audit-spool');
+  for (const name of readdirSync(spool)) {
+    const pid = Number(/^spool-(\d+)-/.exec(name)?.[1]);
+    if (pid !== process.pid && pidAlive(pid))
+      renameSync(join(spool, name), join(spool, name.replace(`spool-${pid}-`, 'spool-99999999-')));
+  }
   return join(dir, 'data');
 }
 
