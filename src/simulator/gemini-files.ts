@@ -49,7 +49,8 @@ function start(req: RecordedRequest): StaticAnswer {
     body: {},
     headers: {
       'x-goog-upload-status': 'active',
-      'x-goog-upload-url': `http://${host}/upload/v1beta/files?upload_id=${id}&upload_protocol=resumable`,
+      // At the API version the start came to, as the API answers.
+      'x-goog-upload-url': `http://${host}${req.path.split('?')[0]}?upload_id=${id}&upload_protocol=resumable`,
       'x-goog-upload-chunk-granularity': '8388608',
     },
   };

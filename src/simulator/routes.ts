@@ -36,7 +36,13 @@ function isAnthropicClient(headers: Record<string, string>): boolean {
 
 /** The provider whose error shape fits a request we cannot route. */
 export function guessProvider(pathname: string, headers: Record<string, string>): Provider {
-  if (pathname.startsWith('/v1beta/') || pathname.includes(':') || headers['x-goog-api-key'] !== undefined)
+  if (
+    pathname.startsWith('/v1beta/') ||
+    pathname.startsWith('/v1alpha/') ||
+    pathname.startsWith('/upload/') ||
+    pathname.includes(':') ||
+    headers['x-goog-api-key'] !== undefined
+  )
     return 'gemini';
   return isAnthropicClient(headers) ? 'anthropic' : 'openai';
 }
@@ -44,6 +50,8 @@ export function guessProvider(pathname: string, headers: Record<string, string>)
 const GEMINI_ACTION = /^\/(?:v1|v1beta|v1alpha)\/models\/[^/:]+:([A-Za-z]+)$/;
 const GEMINI_CACHES = /^\/(?:v1|v1beta|v1alpha)\/cachedContents$/;
 const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
+/** @google/genai 2.x uploads to v1beta, 3.x (API version v1 by default) to v1. */
+const GEMINI_UPLOAD = /^\/upload\/(?:v1|v1beta|v1alpha)\/files$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
 const CONVERSATION = /^\/v1\/conversations\/([^/]+)(\/items)?$/;
 const UPLOAD = /^\/v1\/uploads\/([^/]+)\/(parts|complete)$/;
@@ -107,11 +115,12 @@ export function route(method: string, pathname: string, headers: Record<string, 
     if (action === 'batchGenerateContent' || action === 'asyncBatchEmbedContent')
       return { kind: 'static', answer: (req) => geminiBatchCreate(req, action === 'asyncBatchEmbedContent') };
     if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
-    if (pathname === '/upload/v1beta/files') return { kind: 'static', answer: geminiFileUpload };
+    if (GEMINI_UPLOAD.test(pathname)) return { kind: 'static', answer: geminiFileUpload };
     return undefined;
   }
   if (method !== 'GET') return undefined;
-  if (pathname === '/v1beta/models') return { kind: 'static', answer: () => geminiModels(undefined) };
+  if (pathname === '/v1beta/models' || pathname === '/v1alpha/models')
+    return { kind: 'static', answer: () => geminiModels(undefined) };
   const v1Model = pathname === '/v1/models' ? '' : V1_MODEL.exec(pathname)?.[1];
   if (v1Model !== undefined && headers['x-goog-api-key'] === undefined) {
     const id = v1Model === '' ? undefined : decodeURIComponent(v1Model);

@@ -13,6 +13,7 @@ import { GoogleGenAI } from '@google/genai';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
 import { BLOCKING_CLIENT, BLOCKING_POLICY, leaks, plantedText, plantedValues } from '../helpers/planted.js';
+import { asV1beta } from '../helpers/gemini-version.js';
 
 let fe: FakeEnv;
 let stack: AirlockStack;
@@ -37,7 +38,7 @@ const genai = () => new GoogleGenAI({ apiKey: 'gm-test', httpOptions: { baseUrl:
 function seenUpstream(path: RegExp): string {
   const received = stack.sim.received;
   assert.equal(received.length, 1, received.map((r) => r.path).join(', '));
-  assert.match(received[0]!.path, path);
+  assert.match(asV1beta(received[0]!.path), path);
   assert.deepEqual(leaks(stack.sim, plantedValues(fe)), [], 'planted values reached the provider');
   return received[0]!.body.toString();
 }

@@ -22,6 +22,7 @@ import {
   plantedText,
   plantedValues,
 } from '../helpers/planted.js';
+import { asV1beta } from '../helpers/gemini-version.js';
 
 let fe: FakeEnv;
 let stack: AirlockStack;
@@ -54,7 +55,7 @@ function seenUpstream(): { start: string; bytes: Buffer; startHeaders: Record<st
   const received = stack.sim.received;
   assert.deepEqual(
     received.map((r) => [
-      r.path.replace(/upload_id=\w+/, 'upload_id=ID'),
+      asV1beta(r.path).replace(/upload_id=\w+/, 'upload_id=ID'),
       r.headers['x-goog-upload-command'],
     ]),
     [

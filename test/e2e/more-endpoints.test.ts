@@ -12,6 +12,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { httpAnswer } from '../helpers/http.js';
+import { asV1beta } from '../helpers/gemini-version.js';
 
 const HOME = '/home/alice/acme-api';
 const SECRET = 'ghp_1234567890abcdefghijklmnopqrstuvwxyz12';
@@ -38,7 +39,7 @@ function seenUpstream(path: RegExp): string {
   const received = stack.sim.received;
   assert.equal(received.length, 1, received.map((r) => r.path).join(', '));
   const rec = received[0]!;
-  assert.match(rec.path, path);
+  assert.match(asV1beta(rec.path), path);
   const everything = `${rec.path}\n${JSON.stringify(rec.headers)}\n${rec.body.toString()}`;
   assert.deepEqual(
     PLANTED.filter((v) => everything.includes(v)).map((v) => `${v.slice(0, 8)}…`),

@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import type { Provider } from '../../src/errors.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { httpAnswer, type HttpAnswer } from '../helpers/http.js';
+import { asV1beta } from '../helpers/gemini-version.js';
 
 const HOME = '/home/alice/acme';
 const TOKEN = 'ghp_1234567890abcdefghijklmnopqrstuvwxyz12';
@@ -223,7 +224,7 @@ describe('the official SDKs through Airlock, with values to pseudonymize', () =>
     assert.equal(streamed, 'ok');
     await client.models.countTokens({ model: 'gemini-2.5-pro', contents: TEXT });
     assert.deepEqual(
-      stack.sim.received.map((r) => r.path),
+      stack.sim.received.map((r) => asV1beta(r.path)),
       [
         '/v1beta/models/gemini-2.5-pro:generateContent',
         '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse',

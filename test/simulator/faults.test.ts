@@ -165,10 +165,10 @@ describe('simulator: error and fault scripts', () => {
     assert.deepEqual(contents, ['', 'one ', 'two ', 'three ']);
 
     const responses = openai.responses.stream({ model: 'm', input: 'x' });
-    // A Responses `error` event is a typed event (ResponseErrorEvent), not an `error` field, so the
-    // stream helper rejects with the event itself.
+    // A Responses `error` event is a typed event (ResponseErrorEvent), not an `error` field: the
+    // stream helper of openai 6 rejects with the event itself, openai 7 with an APIError holding it.
     await assert.rejects(responses.finalResponse(), (e: unknown) => {
-      assert.deepEqual(e, {
+      assert.deepEqual(e instanceof OpenAI.APIError ? e.error : e, {
         type: 'error',
         code: 'server_error',
         message: 'Overloaded mid-stream.',

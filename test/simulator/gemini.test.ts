@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { GoogleGenAI } from '@google/genai';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { asV1beta } from '../helpers/gemini-version.js';
 
 const PLANTED_USER = 'j.doe-4711';
 
@@ -31,7 +32,7 @@ describe('simulator: Gemini with @google/genai', () => {
     assert.equal(response.candidates?.[0]?.finishReason, 'STOP');
     assert.ok((response.usageMetadata?.totalTokenCount ?? 0) > 0);
     const rec = sim.received[0];
-    assert.equal(rec?.path, '/v1beta/models/gemini-2.5-flash:generateContent');
+    assert.equal(asV1beta(rec?.path ?? ''), '/v1beta/models/gemini-2.5-flash:generateContent');
     assert.equal(rec?.headers['x-goog-api-key'], 'gemini-test-key');
   });
 
@@ -41,7 +42,10 @@ describe('simulator: Gemini with @google/genai', () => {
     const texts: string[] = [];
     for await (const chunk of stream) texts.push(chunk.text ?? '');
     assert.deepEqual(texts, ['alpha ', 'beta ', 'gamma ', 'delta']);
-    assert.equal(sim.received[0]?.path, '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse');
+    assert.equal(
+      asV1beta(sim.received[0]?.path ?? ''),
+      '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse',
+    );
   });
 
   it('returns a function call whose args repeat a value from the request', async () => {
