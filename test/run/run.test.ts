@@ -35,9 +35,9 @@ function probeOutput(stdout: string): ProbeOut {
   return JSON.parse(line) as ProbeOut;
 }
 
-test('the command reaches the gateway, provider and telemetry hosts are refused, the exit code passes through', async () => {
-  const dataDir = tempDir();
-  const r = await runCli(
+/** `airlock run` with its own gateway around the probe, which also tries `other` and exits with `args[1]`. */
+function runProbe(dataDir: string, args: string[], env: NodeJS.ProcessEnv) {
+  return runCli(
     [
       'run',
       '--gateway',
@@ -47,11 +47,15 @@ test('the command reaches the gateway, provider and telemetry hosts are refused,
       '--',
       process.execPath,
       fixture('egress-probe.mjs'),
-      `127.0.0.1:${echo.port}`,
-      '5',
+      ...args,
     ],
-    baseEnv(),
+    env,
   );
+}
+
+test('the command reaches the gateway, provider and telemetry hosts are refused, the exit code passes through', async () => {
+  const dataDir = tempDir();
+  const r = await runProbe(dataDir, [`127.0.0.1:${echo.port}`, '5'], baseEnv());
   assert.equal(r.code, 5, r.stderr);
   const out = probeOutput(r.stdout);
   assert.equal(out.gateway, '200', 'the in-process gateway answers at ANTHROPIC_BASE_URL');
@@ -73,19 +77,9 @@ test('the command reaches the gateway, provider and telemetry hosts are refused,
 });
 
 test('an environment that picks a cloud provider is told so before the command runs, and its host is refused', async () => {
-  const dataDir = tempDir();
-  const r = await runCli(
-    [
-      'run',
-      '--gateway',
-      NO_GATEWAY,
-      '--data-dir',
-      dataDir,
-      '--',
-      process.execPath,
-      fixture('egress-probe.mjs'),
-      'bedrock-runtime.us-east-1.amazonaws.com:443',
-    ],
+  const r = await runProbe(
+    tempDir(),
+    ['bedrock-runtime.us-east-1.amazonaws.com:443'],
     baseEnv({ CLAUDE_CODE_USE_BEDROCK: '1', ANTHROPIC_BEDROCK_BASE_URL: `http://127.0.0.1:${echo.port}` }),
   );
   assert.equal(r.code, 0, r.stderr);
