@@ -250,6 +250,7 @@ function dashboardErrorLog(logger: Logger, store: string): (err: unknown) => voi
 
 async function checkVaultKey(vault: Vault, spec: string, dataDir: string, logger: Logger): Promise<void> {
   if (!(vault instanceof SealedVault)) return;
+  const where = spec === 'sqlite' ? join(dataDir, VAULT_FILE) : redactUrl(spec);
   try {
     await withinMs(
       vault.checkKey(),
@@ -257,12 +258,25 @@ async function checkVaultKey(vault: Vault, spec: string, dataDir: string, logger
       () => new Error(`no answer within ${VAULT_CHECK_MS} ms`),
     );
   } catch (err) {
-    const where = spec === 'sqlite' ? join(dataDir, VAULT_FILE) : redactUrl(spec);
     if (err instanceof VaultKeyError)
       throw new Error(
         `the vault ${where} was written with another surrogate.key than ${join(dataDir, KEY_FILE)}: ${err.message}`,
       );
     logger.warn({ err: (err as Error).message, vault: where }, 'the vault could not be checked at start');
+    return;
+  }
+  // After an upgrade: what an earlier Airlock stored in clear is sealed now, once.
+  try {
+    const { sealed, unverified } = await vault.sealEntriesInClear();
+    if (sealed > 0)
+      logger.info({ vault: where, sealed }, 'vault entries an earlier Airlock stored in clear are sealed');
+    if (unverified)
+      logger.warn(
+        { vault: where },
+        `the vault holds entries in clear that ${join(dataDir, KEY_FILE)} did not write: left as they are`,
+      );
+  } catch (err) {
+    logger.warn({ err: (err as Error).message, vault: where }, 'vault entries in clear could not be sealed');
   }
 }
 

@@ -95,6 +95,11 @@ export interface RequestContext {
   replaced?: Map<string, string>;
 }
 
+/** A value's keyed hash under an installation key (Surrogates.valueKey, without its memo). */
+export function valueKeyUnder(key: Buffer, kind: string, value: string): string {
+  return createHmac('sha256', key).update(`value\0${kind}\0${value}`).digest('base64url');
+}
+
 export class Surrogates {
   /**
    * valueKey → surrogate; safe to cache because vault links never change once made, unless the
@@ -131,7 +136,7 @@ export class Surrogates {
     const id = `${kind}\0${value}`;
     let key = this.valueKeys.get(id);
     if (key === undefined) {
-      key = createHmac('sha256', this.key).update(`value\0${id}`).digest('base64url');
+      key = valueKeyUnder(this.key, kind, value);
       // Every request of a conversation repeats the same values: remember their hashes.
       this.valueKeys.set(detached(id), key);
     }

@@ -14,6 +14,8 @@
  * upgrade.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import { VALUE_KINDS } from '../detect/types.js';
+import { valueKeyUnder } from './surrogates.js';
 import type { Vault } from './vault.js';
 
 /** The seal this build writes and opens; entries start with `sealed:v1:`. */
@@ -91,12 +93,15 @@ export class VaultSeal {
 }
 
 /** A vault whose store only ever sees sealed originals. */
+/** Entries in clear looked at to tell whether they were written under this gateway's key. */
+const CLEAR_SAMPLE = 20;
+
 export class SealedVault implements Vault {
   private readonly seal: VaultSeal;
 
   constructor(
     private readonly inner: Vault,
-    installationKey: Buffer,
+    private readonly installationKey: Buffer,
   ) {
     this.seal = new VaultSeal(installationKey);
   }
@@ -134,6 +139,32 @@ export class SealedVault implements Vault {
   async checkKey(): Promise<void> {
     const stored = await this.inner.anyOriginal?.();
     if (stored !== undefined) this.seal.open(stored);
+  }
+
+  /**
+   * Seals in place what an earlier Airlock stored in clear (before 2026-11-27), so that the
+   * store holds no original in clear after an upgrade. Only when some of those entries are
+   * shown to be this key's (the value's keyed hash under it links to the entry's surrogate):
+   * sealed under a key that is not the vault's, they could no longer be opened with the right
+   * one. Their surrogates do not change. `unverified`: entries in clear, none shown to be this
+   * key's, left as they are.
+   */
+  async sealEntriesInClear(): Promise<{ sealed: number; unverified?: true }> {
+    const { inner } = this;
+    if (inner.entriesInClear === undefined || inner.sealInClear === undefined) return { sealed: 0 };
+    const sample = await inner.entriesInClear(CLEAR_SAMPLE);
+    if (sample.length === 0) return { sealed: 0 };
+    for (const entry of sample)
+      if (await this.linkedUnderThisKey(entry.surrogate, entry.original))
+        return { sealed: await inner.sealInClear((original) => this.seal.seal(original)) };
+    return { sealed: 0, unverified: true };
+  }
+
+  private async linkedUnderThisKey(surrogate: string, original: string): Promise<boolean> {
+    for (const kind of VALUE_KINDS)
+      if ((await this.inner.surrogateOf(valueKeyUnder(this.installationKey, kind, original))) === surrogate)
+        return true;
+    return false;
   }
 
   close(): Promise<void> {

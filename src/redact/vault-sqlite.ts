@@ -11,6 +11,8 @@ import type { Vault } from './vault.js';
 import { newerSeal, SEAL_PREFIX, SEAL_VERSION } from './vault-seal.js';
 
 export const VAULT_FILE = 'vault.db';
+/** An original an earlier Airlock stored as it is: not `sealed:v<N>:…`. */
+const IN_CLEAR = "original NOT GLOB 'sealed:v[0-9]*:*'";
 /** The layout this build reads and writes: the `_v1` of its table names. */
 const LAYOUT = 1;
 
@@ -89,6 +91,41 @@ export class SqliteVault implements Vault {
       return Promise.resolve(this.claimTx(surrogate, original, valueKey));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  entriesInClear(limit: number): Promise<{ surrogate: string; original: string }[]> {
+    return Promise.resolve(
+      this.db
+        .prepare(`SELECT surrogate, original FROM vault_originals_v1 WHERE ${IN_CLEAR} LIMIT ?`)
+        .all(limit) as { surrogate: string; original: string }[],
+    );
+  }
+
+  sealInClear(seal: (original: string) => string): Promise<number> {
+    const select = this.db.prepare(`SELECT surrogate, original FROM vault_originals_v1 WHERE ${IN_CLEAR}`);
+    const update = this.db.prepare(
+      'UPDATE vault_originals_v1 SET original = ? WHERE surrogate = ? AND original = ?',
+    );
+    // IMMEDIATE, as a claim: another gateway on the file reads either all in clear or all sealed.
+    const tx = this.db.transaction(() => {
+      let n = 0;
+      for (const row of select.all() as { surrogate: string; original: string }[])
+        n += update.run(seal(row.original), row.surrogate, row.original).changes;
+      return n;
+    });
+    // The old text must not stay in the file's free space (secure_delete overwrites it) nor in
+    // its pages until some later checkpoint (one now writes the new ones over them).
+    const secureDelete = this.db.pragma('secure_delete', { simple: true }) as number;
+    try {
+      this.db.pragma('secure_delete = ON');
+      const n = tx.immediate();
+      if (n > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return Promise.resolve(n);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.db.pragma(`secure_delete = ${secureDelete}`);
     }
   }
 

@@ -22,6 +22,10 @@ export interface Vault {
   claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined>;
   /** One stored original (any), or undefined when the vault is empty: a persisted vault's key check. */
   anyOriginal?(): Promise<string | undefined>;
+  /** Up to `limit` entries an earlier Airlock stored in clear (before originals were sealed). */
+  entriesInClear?(limit: number): Promise<{ surrogate: string; original: string }[]>;
+  /** Replaces every original stored in clear by `seal(original)`, at once; returns how many. */
+  sealInClear?(seal: (original: string) => string): Promise<number>;
   /**
    * Goes up when the store is found to have lost what it held (a Redis restarted without
    * persistence, or flushed): links remembered from it may no longer be there, and another

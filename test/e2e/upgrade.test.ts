@@ -117,6 +117,21 @@ test('a data dir of a1cdbf4: same upstream bytes, restored answers, spool replay
     airlock = await startCurrent(dataDir, sim.url);
     await airlock.recorder.flush();
 
+    // The old build stored the originals in clear; the new one sealed them at start.
+    const vault = new Database(join(dataDir, 'vault.db'), { readonly: true });
+    const originals = (
+      vault.prepare('SELECT original FROM vault_originals_v1').all() as { original: string }[]
+    ).map((r) => r.original);
+    vault.close();
+    assert.equal(originals.length, 6);
+    assert.ok(
+      originals.every((o) => o.startsWith('sealed:v1:')),
+      'every original the old build stored in clear is sealed',
+    );
+    for (const file of ['vault.db', 'vault.db-wal'].filter((f) => existsSync(join(dataDir, f))))
+      for (const planted of ['sk-proj-Q7vR2mK9', 'quincunx-ledger', 'db-primary.corp.internal'])
+        assert.ok(!readFileSync(join(dataDir, file)).includes(planted), `${planted} in ${file}`);
+
     // The old build's rows and its spooled events, each once.
     const before = await airlock.store.query({ limit: 100 });
     assert.equal(before.events.length, OLD_STORED + OLD_SPOOLED);

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -5,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openVault } from '../../src/redact/open-vault.js';
-import { Surrogates } from '../../src/redact/surrogates.js';
+import { Surrogates, valueKeyUnder } from '../../src/redact/surrogates.js';
 import { MemoryVault, type Vault } from '../../src/redact/vault.js';
 import { RedisVault } from '../../src/redact/vault-redis.js';
 import { SealedVault } from '../../src/redact/vault-seal.js';
@@ -281,5 +282,59 @@ describe('sealed originals', () => {
       await new Surrogates(KEY, v).surrogate('hostname', 'db.acme.corp', { ...ctx, entries: new Map() }),
       natural,
     );
+  });
+
+  /** A vault.db as an Airlock before sealing wrote it: originals in clear, linked under `key`. */
+  async function clearVault(key: Buffer): Promise<string> {
+    const dir = await tempDir();
+    const plain = new SqliteVault(join(dir, 'vault.db'));
+    await plain.claim('/home/user', '/home/alice', valueKeyUnder(key, 'home-path', '/home/alice'));
+    await plain.claim(
+      'host-1.example.internal',
+      'db.acme.corp',
+      valueKeyUnder(key, 'hostname', 'db.acme.corp'),
+    );
+    // Linked to no value key (an escaped conflict): sealed with the rest.
+    await plain.claim('AKIAZZZZZZZZZZZZZZZZ', 'AKIA1234567890ABCDEF');
+    await plain.close();
+    return dir;
+  }
+  const storedOriginals = (dir: string): string[] => {
+    const db = new Database(join(dir, 'vault.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT original FROM vault_originals_v1 ORDER BY surrogate').all();
+      return (rows as { original: string }[]).map((r) => r.original);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('entries stored in clear by an earlier Airlock are sealed at start, keeping their surrogates', async () => {
+    const dir = await clearVault(KEY);
+    const v = openVault('sqlite', dir, KEY) as SealedVault;
+    cleanups.push(() => v.close());
+    assert.deepEqual(await v.sealEntriesInClear(), { sealed: 3 });
+    const stored = storedOriginals(dir);
+    assert.equal(stored.length, 3);
+    assert.ok(
+      stored.every((o) => o.startsWith('sealed:v1:')),
+      stored.join(', '),
+    );
+    for (const value of ['alice', 'acme', 'AKIA1234']) assert.ok(!stored.join().includes(value), value);
+    assert.equal(await v.originalOf('/home/user'), '/home/alice');
+    assert.equal(await v.originalOf('AKIAZZZZZZZZZZZZZZZZ'), 'AKIA1234567890ABCDEF');
+    assert.equal(await v.claim('/home/user', '/home/alice'), '/home/user');
+    assert.equal(await v.claim('/home/user', '/home/bob'), undefined);
+    assert.deepEqual(await v.sealEntriesInClear(), { sealed: 0 }, 'once');
+  });
+
+  it('entries in clear that another key wrote are left as they are', async () => {
+    const dir = await clearVault(Buffer.alloc(32, 9));
+    const v = openVault('sqlite', dir, KEY) as SealedVault;
+    cleanups.push(() => v.close());
+    const before = storedOriginals(dir);
+    assert.deepEqual(await v.sealEntriesInClear(), { sealed: 0, unverified: true });
+    assert.deepEqual(storedOriginals(dir), before);
+    assert.equal(await v.originalOf('/home/user'), '/home/alice');
   });
 });
