@@ -19,6 +19,7 @@ import { PolicyStatus } from './dashboard/policy-status.js';
 import { learnCanaries, type Canary } from './detect/canaries.js';
 import { createPersistentIdDetector, MemoryIdTracker } from './detect/tracking.js';
 import { RedisIdTracker } from './detect/tracking-redis.js';
+import { SqliteIdTracker, TRACKING_FILE } from './detect/tracking-sqlite.js';
 import { egressAuditInput } from './egress/events.js';
 import { compileEgressPolicy } from './egress/policy.js';
 import { startForwardProxy, type ForwardProxy } from './egress/proxy.js';
@@ -108,7 +109,7 @@ interface Opened {
   gateway?: Gateway;
   audit?: Audit;
   vault?: Vault;
-  idTracker?: RedisIdTracker;
+  idTracker?: RedisIdTracker | SqliteIdTracker;
 }
 
 /**
@@ -298,10 +299,13 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   await checkVaultKey(vault, policy.policy.vault, dataDir, logger);
   const surrogates = new Surrogates(key, vault);
   // The same opaque id seen again and again at one place is a tracking id. Counts are shared
-  // through Redis when the vault is (several gateways), else kept in memory.
+  // through Redis when the vault is (several gateways), kept across restarts beside a SQLite
+  // vault (an id once replaced stays replaced, in the prompt cache too), else kept in memory.
   const idTracker = policy.policy.vault.startsWith('redis')
     ? (opened.idTracker = new RedisIdTracker({ url: policy.policy.vault, redis: { commandTimeout } }))
-    : new MemoryIdTracker();
+    : policy.policy.vault === 'sqlite'
+      ? (opened.idTracker = new SqliteIdTracker(join(dataDir, TRACKING_FILE)))
+      : new MemoryIdTracker();
   const tracker = createPersistentIdDetector({ tracker: idTracker, key });
 
   const inspectorFor = (p: CompiledPolicy) =>

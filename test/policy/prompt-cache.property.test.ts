@@ -682,4 +682,28 @@ describe('prompt caching through a real gateway (vault: sqlite) in front of the 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a tracking id that crossed its threshold stays replaced across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-prompt-cache-e2e-'));
+    const { stack, send } = await gateway(dir);
+    try {
+      const d = DIALECTS[0]!;
+      const id = '9f2c1e7a5b3d4f60a8c2e4b6d8f0a1c3';
+      const conv = fixed('Fix the refunds.', 'a', 'b', 'c', 'd');
+      conv.system = `You are a coding assistant. Session ${id}.`;
+      const sent: string[] = [];
+      for (const [k, body] of clientBodies(d, conv, WRITERS.plain!).entries()) {
+        if (k === 4) await stack.restart();
+        sent.push(await send(d, body));
+      }
+      assert.deepEqual(
+        sent.map((s) => s.includes(id)),
+        [true, true, false, false, false],
+      );
+      assert.deepEqual(breaks(sent), [3]);
+    } finally {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
