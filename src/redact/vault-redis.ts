@@ -20,6 +20,18 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[1]) end
 return ARGV[1]
 `;
 
+/** Replaces an original stored in clear by its sealed text, unless another gateway did first. */
+const SEAL_IF_UNCHANGED = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+`;
+
+/** An original stored sealed, whatever the seal's version (see vault-seal.ts). */
+const SEALED = /^sealed:v\d+:/;
+
 export interface RedisVaultOptions {
   /** Key prefix; the `{...}` hash tag keeps both hashes in one cluster slot. */
   prefix?: string;
@@ -108,6 +120,45 @@ export class RedisVault implements Vault {
       this.redis.eval(CLAIM, 2, this.originals, this.links, surrogate, original, valueKey ?? ''),
     );
     return typeof result === 'string' ? result : undefined;
+  }
+
+  async entriesInClear(limit: number): Promise<{ surrogate: string; original: string }[]> {
+    const found: { surrogate: string; original: string }[] = [];
+    for await (const page of this.originalsPages()) {
+      for (const entry of page) if (!SEALED.test(entry.original) && found.length < limit) found.push(entry);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  /**
+   * Each entry in clear is replaced by its sealed text in a step of its own, only if it still
+   * holds that clear text: gateways sharing the vault may do this at once, and claims go on.
+   */
+  async sealInClear(seal: (original: string) => string): Promise<number> {
+    let sealed = 0;
+    for await (const page of this.originalsPages())
+      for (const { surrogate, original } of page) {
+        if (SEALED.test(original)) continue;
+        const done: unknown = await this.ask(
+          this.redis.eval(SEAL_IF_UNCHANGED, 1, this.originals, surrogate, original, seal(original)),
+        );
+        if (done === 1) sealed++;
+      }
+    return sealed;
+  }
+
+  /** The originals hash, a page of HSCAN at a time (it may change meanwhile: HSCAN's guarantees). */
+  private async *originalsPages(): AsyncGenerator<{ surrogate: string; original: string }[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.ask(this.redis.hscan(this.originals, cursor, 'COUNT', 1000));
+      cursor = next;
+      const page: { surrogate: string; original: string }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        page.push({ surrogate: flat[i] as string, original: flat[i + 1] as string });
+      yield page;
+    } while (cursor !== '0');
   }
 
   private ask<T>(command: Promise<T>): Promise<T> {

@@ -328,6 +328,27 @@ describe('sealed originals', () => {
     assert.deepEqual(await v.sealEntriesInClear(), { sealed: 0 }, 'once');
   });
 
+  it("a shared Redis vault's entries in clear are sealed alike, by each gateway that starts", async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const raw = redisVault(prefix);
+    await raw.claim('/home/user', '/home/alice', valueKeyUnder(KEY, 'home-path', '/home/alice'));
+    await raw.claim('AKIAZZZZZZZZZZZZZZZZ', 'AKIA1234567890ABCDEF');
+    const a = new SealedVault(new RedisVault(REDIS, { prefix }), KEY);
+    const b = new SealedVault(new RedisVault(REDIS, { prefix }), KEY);
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    // Two gateways of a team starting together: each entry is sealed once.
+    const [ra, rb] = await Promise.all([a.sealEntriesInClear(), b.sealEntriesInClear()]);
+    assert.equal(ra.sealed + rb.sealed, 2);
+    for (const surrogate of ['/home/user', 'AKIAZZZZZZZZZZZZZZZZ'])
+      assert.match((await raw.originalOf(surrogate)) ?? '', /^sealed:v1:/, surrogate);
+    assert.equal(await b.originalOf('AKIAZZZZZZZZZZZZZZZZ'), 'AKIA1234567890ABCDEF');
+    assert.equal(await a.claim('/home/user', '/home/alice'), '/home/user');
+    assert.deepEqual(await a.sealEntriesInClear(), { sealed: 0 });
+  });
+
   it('entries in clear that another key wrote are left as they are', async () => {
     const dir = await clearVault(Buffer.alloc(32, 9));
     const v = openVault('sqlite', dir, KEY) as SealedVault;
