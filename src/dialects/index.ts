@@ -62,6 +62,9 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/responses', openaiResponses],
     ['/v1/responses/input_tokens', openaiResponses],
     ['/responses/input_tokens', openaiResponses],
+    // A conversation made short (Codex's remote compaction): the whole history, in a Responses body.
+    ['/v1/responses/compact', openaiResponses],
+    ['/responses/compact', openaiResponses],
     ['/v1/completions', openaiCompletions],
     ['/completions', openaiCompletions],
     ['/v1/embeddings', openaiEmbeddings],

@@ -167,8 +167,10 @@ function answerFields(answer: unknown): AnswerField[] {
   if (!isObject(answer)) return out;
   const type = answer.type;
   if (typeof type !== 'string') {
-    // A whole (non-streamed) answer: {"object":"response","output":[...]}.
-    if (answer.object === 'response') responseFields(out, answer, '');
+    // A whole (non-streamed) answer: {"object":"response","output":[...]}; a compacted
+    // conversation's (`response.compaction`) lists the user messages it kept the same way.
+    if (answer.object === 'response' || answer.object === 'response.compaction')
+      responseFields(out, answer, '');
     return out;
   }
   // A delta continues the channel of its output item (and content part); whole values in

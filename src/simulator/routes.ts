@@ -21,6 +21,7 @@ import { openaiChat, openaiModels } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiConversation, openaiConversationItems } from './openai-conversations.js';
 import { openaiEmbeddings } from './openai-embeddings.js';
+import { openaiResponsesCompact } from './openai-compact.js';
 import { openaiResponses } from './openai-responses.js';
 import type { RecordedRequest } from './types.js';
 
@@ -77,6 +78,8 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'generate', endpoint: openaiChat };
       case '/v1/responses':
         return { kind: 'generate', endpoint: openaiResponses };
+      case '/v1/responses/compact':
+        return { kind: 'static', answer: openaiResponsesCompact };
       case '/v1/conversations':
         return { kind: 'static', answer: (req) => openaiConversation(req, undefined) };
       case '/v1/files': {
