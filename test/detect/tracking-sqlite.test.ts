@@ -1,13 +1,18 @@
 /**
  * SqliteIdTracker (`vault: sqlite`): counts go on across a restart, the file holds neither the
- * place nor the id, and it stays bounded (faded and least recently seen counters go).
+ * place nor the id, and it stays bounded (faded and least recently seen counters go). Counted
+ * in memory, written behind: within flushMs, at close, and as increments that add up when two
+ * gateways share the file.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteIdTracker, TRACKING_FILE } from '../../src/detect/tracking-sqlite.js';
+import { until } from '../helpers/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-tracking-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,4 +57,36 @@ describe('SqliteIdTracker', () => {
     assert.equal(third.observe('p', 'c'), 1);
     await third.close();
   });
+
+  it('writes its counts behind, within flushMs, as increments two gateways add up', async () => {
+    const file = join(dir, 'shared', TRACKING_FILE);
+    const a = new SqliteIdTracker(file, { flushMs: 10 });
+    const b = new SqliteIdTracker(file, { flushMs: 60_000 });
+    assert.equal(a.observe('p', 'x'), 1);
+    assert.equal(a.observe('p', 'x'), 2);
+    assert.equal(written(file, 'p', 'x'), 0, 'counted in memory first');
+    // Neither closed nor flushed by hand: a's timer writes them, and b, which never saw x, reads them.
+    await until(() => written(file, 'p', 'x') === 2, "a's write");
+    assert.equal(b.observe('p', 'x'), 3);
+    assert.equal(a.observe('p', 'x'), 3, 'a counts what it knows; the file adds both up');
+    await a.close();
+    await b.close();
+    assert.equal(written(file, 'p', 'x'), 4);
+    const after = new SqliteIdTracker(file);
+    assert.equal(after.observe('p', 'x'), 5);
+    await after.close();
+  });
 });
+
+/** The count the file holds for (place, id), read as another process would. */
+function written(file: string, place: string, id: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    const key = `${createHash('sha256').update(place).digest('hex').slice(0, 16)}:${id}`;
+    const row = db.prepare('SELECT n FROM tracking_counts_v1 WHERE key = ?').get(key) as
+      { n: number } | undefined;
+    return row?.n ?? 0;
+  } finally {
+    db.close();
+  }
+}
