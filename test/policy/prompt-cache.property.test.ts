@@ -13,8 +13,10 @@
  *
  * The documented one-time breaks are tested exactly: a value first flagged at a later turn (then
  * replaced in the earlier ones too), a user writing a surrogate literally, a tracking id crossing
- * its threshold of 3 requests. Gateway restarts on one data dir (`vault: sqlite`) give the same
- * bytes, in process and through a real gateway in front of the simulator.
+ * its threshold of 3 requests. Anthropic thinking blocks that repeat the surrogates the model
+ * read change no earlier turn. Gateway restarts on one data dir (`vault: sqlite`, the tracking
+ * counts beside it) give the same bytes, in process and through a real gateway in front of the
+ * simulator.
  *
  * Runs are bounded (AIRLOCK_PROPERTY_RUNS=<n> asks for more); AIRLOCK_PROPERTY_SEED=<n> replays
  * a run (fast-check prints the seed, the shrunk conversation and the error of a failure).
