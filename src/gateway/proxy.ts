@@ -234,6 +234,10 @@ async function handle(scope: ExchangeScope): Promise<void> {
   let json: unknown;
   if (hasBody) {
     wire = await readBody(req, limit, (n) => (ex.bytesIn += n), idleMs);
+    // A body sent to an endpoint no dialect reads (moderations, an image prompt, a Gemini action
+    // Airlock does not know) leaves as it came: the audit log says so, as for a binary upload.
+    if (dialect.id === 'passthrough' && wire.length > 0 && ctx.inspector !== passThroughInspector)
+      ex.uninspected = [{ field: 'body', type: req.headers['content-type'] ?? '', bytes: wire.length }];
   }
   let scan: JsonScan | undefined;
   if (codec !== undefined && wire !== undefined) {
