@@ -113,7 +113,9 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['/home/', '/users/', r`\\/home\\/`, r`\\/users\\/`, '/root'],
     // `/root` alone is as often a name (Codex calls its main agent `/root`) as root's home, which
     // every machine has; a path below it is a home in use (this machine's own HOME: a canary).
-    pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._-]{1,64})|root(?=\\?/))(?![A-Za-z0-9._-])`,
+    // A user name may hold letters of any script (`/home/josé`): taken to `/home/jos`, the rest
+    // would leave beside the surrogate (`/home/useré`). General punctuation and symbols end it.
+    pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-]{1,64})|root(?=\\?/))(?![A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-])`,
     validate: homeOwnerIsPersonal,
     samples: {
       tp: [
@@ -121,6 +123,8 @@ export const environmentRules: readonly RuleDef[] = [
         ['cd /Users/jsmith.dev && ls', '/Users/jsmith.dev'],
         [r`{"cwd":"\/home\/kpatel\/x"}`, r`\/home\/kpatel`],
         ['sudo ls /root/.ssh', '/root'],
+        ['cd /home/josé/src && make', '/home/josé'],
+        ['open /Users/łukasz.müller/Desktop', '/Users/łukasz.müller'],
       ],
       fp: [
         'cp a /home/user/project',
