@@ -84,7 +84,8 @@ export function isSelf(owner: SpoolOwner): boolean {
   return owner.pid === me.pid && (owner.start === undefined || owner.start === me.start);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process has this pid (one of another user's counts: EPERM). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

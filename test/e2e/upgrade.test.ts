@@ -25,6 +25,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startAirlock, type Airlock } from '../../src/app.js';
+import { pidAlive } from '../../src/audit/spool-owner.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/types.js';
 import type { FixtureRequest, FixtureRequests, Upstream } from '../fixtures/data-dir-a1cdbf4/make-fixture.js';
@@ -38,15 +39,6 @@ const PROJECT = '/home/ysolde/work/quincunx-ledger';
 /** The events the old build left: 4 in audit.db, 2 in its spool only (it was killed). */
 const OLD_STORED = requests.session1.length;
 const OLD_SPOOLED = requests.session2.length;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A copy of the fixture's data dir, as a user's ~/.airlock after the upgrade. */
 function copyOfOldDataDir(): string {
