@@ -163,6 +163,8 @@ export function ipv4IsReportable(value: string): boolean {
   if (a === 192 && b === 0 && c === 2) return false;
   if (a === 198 && b === 51 && c === 100) return false;
   if (a === 203 && b === 0 && c === 113) return false;
+  // Benchmarking range (RFC 2544): no real host, and where Airlock draws wide-space surrogates.
+  if (a === 198 && (b === 18 || b === 19)) return false;
   return true;
 }
 

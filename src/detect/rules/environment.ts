@@ -307,7 +307,7 @@ export const environmentRules: readonly RuleDef[] = [
         !TS_WORDS.has(v.toLowerCase()) &&
         !isPlaceholder(v) &&
         !/^(?:127\.|localhost|0\.0\.0\.0$|::$|\[::\]$)/i.test(v) &&
-        !/\.(?:example|test|invalid)$/i.test(v)
+        !/\.(?:example|test|invalid|example\.internal)$/i.test(v)
       );
     },
     samples: {
@@ -324,6 +324,7 @@ export const environmentRules: readonly RuleDef[] = [
         'hostname: options.hostname,',
         '    hostname = ip\n',
         "{ hostname: 'api.example' }",
+        'Hostname: host-4.example.internal\n',
       ],
     },
   },
@@ -333,7 +334,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'hostname',
     description:
-      'A host name under a private or intranet suffix (.local, .lan, .internal, .corp, .intranet, .localdomain, .home.arpa).',
+      "A host name under a private or intranet suffix (.local, .lan, .internal, .corp, .intranet, .localdomain, .home.arpa), except names under example.internal (Airlock's host surrogates).",
     keywords: ['.local', '.lan', '.internal', '.corp', '.intranet', '.home.arpa'],
     // Anchored at the suffix (one attempt per hit); the host labels before it come from extendLeft.
     pattern: r`(?<=[A-Za-z0-9])\.(?:localdomain|local|lan|internal|corp|intranet|home\.arpa)(?![\w(-]|\.\w)`,
@@ -342,9 +343,10 @@ export const environmentRules: readonly RuleDef[] = [
       if (!isHostName(v, ctx.text, ctx.start)) return false;
       const labels = v.split('.');
       const host = labels.slice(0, -1).join('.');
-      // Names every cloud VM or container shares say nothing about this machine.
+      // Names every cloud VM or container shares say nothing about this machine; names under
+      // example.internal are reserved (Airlock's own host surrogates, host-N.example.internal).
       if (
-        /^(?:(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal|kubernetes\.default\.svc\.cluster\.local|localhost\.localdomain)$/i.test(
+        /^(?:(?:metadata\.google|host\.docker|gateway\.docker|kubernetes\.docker)\.internal|kubernetes\.default\.svc\.cluster\.local|localhost\.localdomain)$|(?:^|\.)example\.internal$/i.test(
           v,
         )
       )
@@ -379,6 +381,8 @@ export const environmentRules: readonly RuleDef[] = [
         'obj.local(x)',
         'state.lan.x',
         'const t = args.local ? a : b',
+        'ssh host-3.example.internal',
+        'http://host-12.example.internal/x',
       ],
     },
   },
@@ -715,16 +719,19 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'ipv4',
     description:
-      'An IPv4 address, except loopback, documentation and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported.',
+      'An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number (10.2.1.3 Let x), one inside a sentence is an address whatever follows.',
     keywords: [r`\d.\d`],
     lookback: 3,
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
       if (!ipv4IsReportable(v)) return false;
-      // Spec section numbers in comments (// 4.2.6.1) look like addresses.
+      // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
+      // of a line) look like addresses. A quad inside a sentence is one, whatever word follows
+      // (`connect to 10.20.30.40 Connection refused`).
       if (
         /(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) ||
-        /^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3))
+        (/^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3)) &&
+          /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(before(ctx.text, ctx.start, 40)))
       )
         return false;
       if (ipv4IsPrivate(v)) return true;
@@ -738,6 +745,8 @@ export const environmentRules: readonly RuleDef[] = [
         ['Server address: 34.117.59.81', '34.117.59.81'],
         ['curl http://10.0.12.7:8080/x', '10.0.12.7'],
         ['connect 52.94.236.248:443', '52.94.236.248'],
+        ['connect to 10.20.30.40 Connection refused', '10.20.30.40'],
+        ['ssh: connect to host 192.168.7.21. Permission denied', '192.168.7.21'],
       ],
       fp: [
         'version 1.2.3.4',
@@ -752,6 +761,10 @@ export const environmentRules: readonly RuleDef[] = [
         'ip 192.168.1.1',
         'cidr 10.0.0.0/8',
         'http://169.254.169.254/latest',
+        'server ip 198.18.4.77',
+        '10.2.1.3. Let x be',
+        ' * 10.2.1.3 Let x be',
+        '## 10.2.1.3 Introduction',
       ],
     },
   },

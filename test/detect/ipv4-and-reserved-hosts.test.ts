@@ -1,0 +1,109 @@
+/**
+ * Two gaps the prompt-cache harness found: a private IPv4 address followed by a capitalised word
+ * was taken for a section number and left in the body, and Airlock's own host surrogates
+ * (host-N.example.internal) were reported as private host names on every turn that repeated one.
+ * Checked through the engine and through the policy inspector (what leaves, what is audited).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anthropicMessages } from '../../src/dialects/anthropic-messages.js';
+import { createEngine } from '../../src/detect/engine.js';
+import type { ScanInput } from '../../src/detect/types.js';
+import type { InspectResult } from '../../src/gateway/inspector.js';
+import { engineForPolicy } from '../../src/policy/engine.js';
+import { createPolicyInspector } from '../../src/policy/inspector.js';
+import { defaultPolicy } from '../../src/policy/load.js';
+import { MemoryVault } from '../../src/redact/vault.js';
+
+const engine = createEngine();
+const found = (text: string): string[] =>
+  engine
+    .scan([{ path: ['messages', 0, 'content'], role: 'user', text } satisfies ScanInput])
+    .map((f) => `${f.ruleId} ${text.slice(f.start, f.end)}`);
+
+/** What the inspector sends for one user message, and the rules of the findings it audits. */
+async function inspect(text: string): Promise<{ sent: string; rules: string[] }> {
+  const body = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: text }] };
+  const policy = defaultPolicy();
+  const inspector = createPolicyInspector({
+    policy,
+    engine: engineForPolicy(policy),
+    vault: new MemoryVault(),
+    key: Buffer.alloc(32, 5),
+  });
+  const r = await inspector.inspect({
+    provider: 'anthropic',
+    dialect: anthropicMessages,
+    method: 'POST',
+    path: '/v1/messages',
+    query: new URLSearchParams(),
+    headers: { 'user-agent': 'claude-cli/2.0.14 (external, cli)', 'anthropic-version': '2023-06-01' },
+    body,
+  });
+  assert.equal(r.action, 'forward');
+  const f = r as Extract<InspectResult, { action: 'forward' }>;
+  return {
+    sent: f.bodyBytes ? f.bodyBytes.toString('utf8') : JSON.stringify(f.body ?? body),
+    rules: f.summary.findings.map((d) => d.finding.ruleId),
+  };
+}
+
+describe('private IPv4 before a capitalised word', () => {
+  it('is an address inside a sentence, whatever word follows', () => {
+    for (const [text, ip] of [
+      ['connect to 10.20.30.40 Connection refused', '10.20.30.40'],
+      ['ssh: connect to host 192.168.7.21 port 22: Connection refused', '192.168.7.21'],
+      ['curl: (7) Failed to connect to 172.16.4.9. Is the server up?', '172.16.4.9'],
+      ['error: 10.0.3.17 Timeout', '10.0.3.17'],
+    ] as const)
+      assert.ok(found(text).includes(`env.ipv4 ${ip}`), `${text}: ${found(text).join(', ')}`);
+  });
+
+  it('is still a section number where a heading starts a line', () => {
+    for (const text of [
+      '10.2.1.3. Let x be the input',
+      'intro\n  10.2.1.3 Let x be the input',
+      ' * 10.2.1.3 Let x be the input',
+      '## 10.2.1.3 Introduction',
+      '// 10.2.1.3. Let x',
+    ])
+      assert.deepEqual(
+        found(text).filter((f) => f.startsWith('env.ipv4')),
+        [],
+        text,
+      );
+  });
+
+  it('does not leave the gateway', async () => {
+    const r = await inspect('ssh failed: connect to 10.20.30.40 Connection refused');
+    assert.ok(r.rules.includes('env.ipv4'), r.rules.join(', '));
+    assert.ok(!r.sent.includes('10.20.30.40'), r.sent);
+  });
+});
+
+describe("Airlock's host surrogates", () => {
+  it('are not reported as host names or addresses', () => {
+    for (const text of [
+      'ssh host-3.example.internal',
+      'see https://host-12.example.internal/ for it',
+      'Hostname: host-4.example.internal\n',
+      // A wide-space IPv4 surrogate (RFC 2544 benchmarking range), even after a context word.
+      'server ip 198.18.4.77 and inet 198.19.250.3',
+    ])
+      assert.deepEqual(found(text), [], text);
+    // The rule still reports real hosts beside them.
+    assert.deepEqual(found('ssh host-3.example.internal then ssh build-03.acme.corp'), [
+      'env.private-hostname build-03.acme.corp',
+    ]);
+  });
+
+  it('go out as written and add no finding to the audit', async () => {
+    const text = 'Earlier you said to deploy to host-7.example.internal.';
+    const r = await inspect(text);
+    assert.ok(r.sent.includes(text), r.sent);
+    assert.deepEqual(
+      r.rules.filter((id) => id.startsWith('env.')),
+      [],
+    );
+  });
+});
