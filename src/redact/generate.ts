@@ -145,6 +145,22 @@ function unflattenHome(value: string): string | undefined {
   return win ? `${win[1]}:\\Users\\${win[2]}` : undefined;
 }
 
+/** `%2Fhome%2Falice` → `/home/alice`, and the hex case of its slashes (a percent-encoded home only). */
+function percentDecodedHome(value: string): { home: string; slash: string } | undefined {
+  const m = /^(%2[Ff])(home|Users)%2[Ff]([^/%]|%(?!2[Ff])[0-9A-Fa-f]{2})+$/.exec(value);
+  if (!m) return undefined;
+  try {
+    return { home: decodeURIComponent(value), slash: m[1]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/home/user` → `%2Fhome%2Fuser`, its slashes in the hex case given. */
+export function percentEncodePath(path: string, slash = '%2F'): string {
+  return encodeURIComponent(path).replace(/%2F/g, slash);
+}
+
 async function pathCandidate(
   kind: ValueKind,
   value: string,
@@ -152,6 +168,16 @@ async function pathCandidate(
   attempt: number,
   resolve?: Resolver,
 ): Promise<Candidate> {
+  const encoded = percentDecodedHome(value);
+  if (encoded !== undefined) {
+    // Same surrogate as the home itself, encoded the same way: `%2Fhome%2Fuser`.
+    if (resolve)
+      return {
+        text: percentEncodePath(await resolve('home-path', encoded.home), encoded.slash),
+        derived: true,
+      };
+    return { text: percentEncodePath(homeShape(encoded.home, n, attempt), encoded.slash) };
+  }
   const flattened = unflattenHome(value);
   if (flattened !== undefined && resolve) {
     // Same surrogate as the home itself, flattened the same way: `-home-user`.

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { BoundedMemo } from '../bounded-memo.js';
 import { runAt } from '../detect/runs.js';
 import type { ScanInput, ValueKind } from '../detect/types.js';
-import { flattenPath, generate, homePrefix, isRestorable, isSmallSpace, type Resolver } from './generate.js';
+import {
+  flattenPath,
+  generate,
+  homePrefix,
+  isRestorable,
+  isSmallSpace,
+  percentEncodePath,
+  type Resolver,
+} from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
 import { isWordChar } from '../word-char.js';
@@ -289,6 +297,16 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
   if (flatOriginal !== original && flatOriginal !== flatSurrogate && !ctx.reals.has(flatSurrogate)) {
     ctx.entries.set(flatSurrogate, { original: flatOriginal, secret: false });
     ctx.replaced?.set(flatOriginal, flatSurrogate);
+  }
+  // A home percent-encoded in a URL or a query string (%2Fhome%2Falice), in either hex case.
+  if (kind === 'home-path' && original.startsWith('/') && homePrefix(original) === original) {
+    for (const slash of ['%2F', '%2f']) {
+      const encOriginal = percentEncodePath(original, slash);
+      const encSurrogate = percentEncodePath(surrogate, slash);
+      if (encOriginal === original || encOriginal === encSurrogate || ctx.reals.has(encSurrogate)) continue;
+      ctx.entries.set(encSurrogate, { original: encOriginal, secret: false });
+      ctx.replaced?.set(encOriginal, encSurrogate);
+    }
   }
   if (kind !== 'project-path') return;
   const name = /[^\\/]+$/.exec(original)?.[0] ?? '';

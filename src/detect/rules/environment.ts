@@ -138,6 +138,36 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.home-path-percent',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'home-path',
+    description:
+      "A Unix home directory percent-encoded, as in a URL or a query string (%2Fhome%2F<user>, %2FUsers%2F<user>, either hex case); its surrogate is the home's, encoded the same way.",
+    keywords: ['%2fhome%2f', '%2fusers%2f'],
+    // The name ends at the next encoded slash or at a character a name does not hold; its own
+    // encoded bytes (%C3%A9) belong to it.
+    pattern: r`(?<![\w.~$%-])%2[Ff](?:home|Users)%2[Ff](?<user>(?:[A-Za-z0-9._-]|%(?!2[Ff])[0-9A-Fa-f]{2}){1,64})(?![A-Za-z0-9._-])`,
+    validate: (v, ctx) => {
+      const user = ctx.groups['user']!;
+      let name: string;
+      try {
+        name = decodeURIComponent(user);
+      } catch {
+        return false;
+      }
+      return homeOwnerIsPersonal(v, { groups: { user: name } });
+    },
+    samples: {
+      tp: [
+        ['GET /open?path=%2Fhome%2Falice%2Fproj HTTP/1.1', '%2Fhome%2Falice'],
+        ['https://ci.example.com/x?dir=%2fUsers%2fjsmith%2fsrc', '%2fUsers%2fjsmith'],
+        ['?p=%2Fhome%2Fjos%C3%A9%2Fsrc', '%2Fhome%2Fjos%C3%A9'],
+      ],
+      fp: ['?p=%2Fhome%2Fuser%2Fproject', '?p=%2Fhome%2F%24USER', 'x%2Fhome%2Fabc', '%2Fhome%2F'],
+    },
+  },
+  {
     id: 'env.encoded-home-path',
     category: 'environment',
     severity: 'medium',
