@@ -156,6 +156,19 @@ function percentDecodedHome(value: string): { home: string; slash: string } | un
   }
 }
 
+/**
+ * `\/home\/alice\/app` → `/home/alice/app`: a path written in JSON with escaped slashes (PHP's
+ * json_encode, a JSON file read as text), every slash escaped.
+ */
+function jsonEscapedPath(value: string): string | undefined {
+  return value.startsWith('\\/') && !/(?<!\\)\//.test(value) ? value.replaceAll('\\/', '/') : undefined;
+}
+
+/** `/home/user` → `\/home\/user`. */
+export function jsonEscapePath(path: string): string {
+  return path.replaceAll('/', '\\/');
+}
+
 /** `/home/user` → `%2Fhome%2Fuser`, its slashes in the hex case given. */
 export function percentEncodePath(path: string, slash = '%2F'): string {
   return encodeURIComponent(path).replace(/%2F/g, slash);
@@ -168,6 +181,16 @@ async function pathCandidate(
   attempt: number,
   resolve?: Resolver,
 ): Promise<Candidate> {
+  // Homes only: an escaped project path taken for the plain one would turn the plain spelling
+  // in earlier turns into a project path too, a prompt-cache miss the escaped spelling alone
+  // should not cause (test/policy/prompt-cache.property.test.ts).
+  const escaped = kind === 'home-path' ? jsonEscapedPath(value) : undefined;
+  if (escaped !== undefined) {
+    // Same surrogate as the home itself, its slashes escaped the same way: `\/home\/user`.
+    if (resolve) return { text: jsonEscapePath(await resolve(kind, escaped)), derived: true };
+    const plain = await pathCandidate(kind, escaped, n, attempt);
+    return { ...plain, text: jsonEscapePath(plain.text) };
+  }
   const encoded = percentDecodedHome(value);
   if (encoded !== undefined) {
     // Same surrogate as the home itself, encoded the same way: `%2Fhome%2Fuser`.

@@ -17,6 +17,7 @@ import {
   homePrefix,
   isRestorable,
   isSmallSpace,
+  jsonEscapePath,
   percentEncodePath,
   type Resolver,
 } from './generate.js';
@@ -298,15 +299,12 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
     ctx.entries.set(flatSurrogate, { original: flatOriginal, secret: false });
     ctx.replaced?.set(flatOriginal, flatSurrogate);
   }
-  // A home percent-encoded in a URL or a query string (%2Fhome%2Falice), in either hex case.
+  // A home percent-encoded in a URL or a query string (%2Fhome%2Falice), in either hex case, or
+  // written in JSON with escaped slashes (\/home\/alice) inside a text.
   if (kind === 'home-path' && original.startsWith('/') && homePrefix(original) === original) {
-    for (const slash of ['%2F', '%2f']) {
-      const encOriginal = percentEncodePath(original, slash);
-      const encSurrogate = percentEncodePath(surrogate, slash);
-      if (encOriginal === original || encOriginal === encSurrogate || ctx.reals.has(encSurrogate)) continue;
-      ctx.entries.set(encSurrogate, { original: encOriginal, secret: false });
-      ctx.replaced?.set(encOriginal, encSurrogate);
-    }
+    for (const slash of ['%2F', '%2f'])
+      addVariant(percentEncodePath(original, slash), percentEncodePath(surrogate, slash), original, ctx);
+    addVariant(jsonEscapePath(original), jsonEscapePath(surrogate), original, ctx);
   }
   if (kind !== 'project-path') return;
   const name = /[^\\/]+$/.exec(original)?.[0] ?? '';
@@ -316,6 +314,13 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
     ctx.entries.set(alias, { original: name, secret: false });
     ctx.replaced?.set(name, alias);
   }
+}
+
+/** Maps one more spelling of a value to the same spelling of its surrogate, both ways. */
+function addVariant(variant: string, surrogateVariant: string, original: string, ctx: RequestContext): void {
+  if (variant === original || variant === surrogateVariant || ctx.reals.has(surrogateVariant)) return;
+  ctx.entries.set(surrogateVariant, { original: variant, secret: false });
+  ctx.replaced?.set(variant, surrogateVariant);
 }
 
 /** A request's inputs, a run of remembered ones taken as one part. */
