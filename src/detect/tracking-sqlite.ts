@@ -20,9 +20,13 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BoundedMemo } from '../bounded-memo.js';
 import { createPrivateFile } from '../private-file.js';
+import { refuseNewerLayout } from '../sqlite-layout.js';
 import type { IdTracker } from './tracking.js';
 
 export const TRACKING_FILE = 'tracking.db';
+
+/** The layout of the tables (`tracking_*_v1`); a file with a later one is refused. */
+const LAYOUT = 1;
 
 /** Flushes between two prunings of faded and surplus counters. */
 const PRUNE_EVERY = 64;
@@ -61,6 +65,7 @@ export class SqliteIdTracker implements IdTracker {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+      refuseNewerLayout(this.db, 'tracking', LAYOUT);
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS tracking_counts_v1 (key TEXT PRIMARY KEY, n INTEGER NOT NULL, seen INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS tracking_counts_v1_seen ON tracking_counts_v1 (seen);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createPrivateFile } from '../private-file.js';
+import { refuseNewerLayout } from '../sqlite-layout.js';
 import type { Vault } from './vault.js';
 import { newerSeal, SEAL_PREFIX, SEAL_VERSION } from './vault-seal.js';
 
@@ -141,18 +142,10 @@ export class SqliteVault implements Vault {
  * that a newer one gave to others; an entry sealed in a later format cannot be opened.
  */
 function refuseNewer(db: Database.Database): void {
+  refuseNewerLayout(db, 'vault', LAYOUT);
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
     name: string;
   }[];
-  const newer = tables
-    .map((t) => t.name)
-    .filter((name) => Number(/^vault_\w+_v(\d+)$/.exec(name)?.[1] ?? LAYOUT) > LAYOUT);
-  if (newer.length > 0) {
-    throw new Error(
-      `it was written by a newer Airlock (tables ${newer.join(', ')}; this one reads layout v${LAYOUT}): ` +
-        'run that version or a newer one',
-    );
-  }
   const known = tables.some((t) => t.name === 'vault_originals_v1');
   const sealed = known
     ? (db

@@ -76,6 +76,28 @@ describe('SqliteIdTracker', () => {
     assert.equal(after.observe('p', 'x'), 5);
     await after.close();
   });
+
+  it('refuses a file written by a newer Airlock (a table of a later layout), and leaves it as it was', async () => {
+    const file = join(dir, 'newer', TRACKING_FILE);
+    const first = new SqliteIdTracker(file);
+    assert.equal(first.observe('p', 'x'), 1);
+    await first.close();
+    const db = new Database(file);
+    db.exec('CREATE TABLE tracking_counts_v2 (key TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+    db.close();
+    assert.throws(
+      () => new SqliteIdTracker(file),
+      /the tracking statistics \S+tracking\.db cannot be opened: it was written by a newer Airlock \(tables tracking_counts_v2; this one reads layout v1\): run that version or a newer one/,
+    );
+    assert.equal(written(file, 'p', 'x'), 1, 'its counts are untouched');
+    // A table of another file's prefix (or of this layout) is no reason to refuse.
+    const other = new Database(file);
+    other.exec('DROP TABLE tracking_counts_v2; CREATE TABLE vault_originals_v9 (a TEXT)');
+    other.close();
+    const again = new SqliteIdTracker(file);
+    assert.equal(again.observe('p', 'x'), 2);
+    await again.close();
+  });
 });
 
 /** The count the file holds for (place, id), read as another process would. */
