@@ -96,6 +96,42 @@ export async function unlinkSegmentFile(path: string): Promise<void> {
   }
 }
 
+/** What waits in a spool: events not yet in the store (and so not in its chain). */
+export interface SpoolBacklog {
+  dir: string;
+  /** Segment files (`spool-*.jsonl`), set-aside damaged ones not counted. */
+  segments: number;
+  /** Their intact events. */
+  events: number;
+}
+
+/**
+ * Counts the segments in `dir` and their events, reading only: a gateway replays them into the
+ * store at its next start (or as its store comes back). A directory absent is an empty spool.
+ */
+export function spoolBacklog(dir: string): SpoolBacklog {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir, segments: 0, events: 0 };
+    throw err;
+  }
+  let segments = 0;
+  let events = 0;
+  for (const name of names) {
+    if (!NAME.test(name)) continue;
+    try {
+      events += readSegment(join(dir, name)).events.length;
+      segments++;
+    } catch (err) {
+      // Replayed and deleted by its gateway meanwhile.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return { dir, segments, events };
+}
+
 /** Every intact event of a segment, in order; damaged lines (a torn last write) are counted. */
 export function readSegment(path: string): { events: SealedEvent[]; damaged: number } {
   const events: SealedEvent[] = [];

@@ -15,6 +15,7 @@ import { StatusLine, type StatusSink } from '../../status-line.js';
 import { exportEvents, uninspectedSummary, type ExportFormat, type LineSink } from '../../audit/export.js';
 import { openAuditStore } from '../../audit/open.js';
 import type { AuditStore } from '../../audit/store.js';
+import { spoolBacklog, spoolDir } from '../../audit/spool.js';
 import { storeFileAt } from '../../audit/store-files.js';
 import type { AuditEvent } from '../../audit/types.js';
 import type { RetentionSummary } from '../../audit/verify.js';
@@ -245,8 +246,10 @@ export async function runAuditVerify(opts: VerifyCliOptions, io: AuditIo = proce
     const report = await store.verify(progress ? { onProgress: progress.update } : {});
     progress?.clear();
     const seconds = (Date.now() - started) / 1000;
+    // Events a gateway spooled while its store was down are in no chain yet: said, not judged.
+    const spool = spoolBacklog(spoolDir(resolveDataDir(opts.dataDir)));
     if (opts.json) {
-      io.stdout.write(`${JSON.stringify(report)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...report, spool })}\n`);
       return report.ok ? 0 : 1;
     }
     if (report.ok) {
@@ -267,6 +270,12 @@ export async function runAuditVerify(opts: VerifyCliOptions, io: AuditIo = proce
     }
     for (const c of report.retention?.emptied ?? []) {
       io.stdout.write(`  ok  ${c.instance}: 0 events, all pruned through seq ${c.seq} at ${c.at}\n`);
+    }
+    if (spool.segments > 0) {
+      io.stdout.write(
+        `spool: ${spool.events} events in ${spool.segments} segments wait in ${spool.dir}, not yet in the store ` +
+          'nor verified (a gateway stores them at its next start)\n',
+      );
     }
     return report.ok ? 0 : 1;
   });
