@@ -6,46 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anthropicMessages } from '../../src/dialects/anthropic-messages.js';
-import { createEngine } from '../../src/detect/engine.js';
-import type { ScanInput } from '../../src/detect/types.js';
-import type { InspectResult } from '../../src/gateway/inspector.js';
-import { engineForPolicy } from '../../src/policy/engine.js';
-import { createPolicyInspector } from '../../src/policy/inspector.js';
-import { defaultPolicy } from '../../src/policy/load.js';
-import { MemoryVault } from '../../src/redact/vault.js';
+import { findingsIn as found, inspectUserMessage } from '../helpers/inspect-message.js';
 
-const engine = createEngine();
-const found = (text: string): string[] =>
-  engine
-    .scan([{ path: ['messages', 0, 'content'], role: 'user', text } satisfies ScanInput])
-    .map((f) => `${f.ruleId} ${text.slice(f.start, f.end)}`);
-
-/** What the inspector sends for one user message, and the rules of the findings it audits. */
+/** What the inspector sends for one user message (the whole body), and the rules of its findings. */
 async function inspect(text: string): Promise<{ sent: string; rules: string[] }> {
-  const body = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: text }] };
-  const policy = defaultPolicy();
-  const inspector = createPolicyInspector({
-    policy,
-    engine: engineForPolicy(policy),
-    vault: new MemoryVault(),
+  const r = await inspectUserMessage(text, {
     key: Buffer.alloc(32, 5),
+    headers: { 'user-agent': 'claude-cli/2.0.14 (external, cli)' },
   });
-  const r = await inspector.inspect({
-    provider: 'anthropic',
-    dialect: anthropicMessages,
-    method: 'POST',
-    path: '/v1/messages',
-    query: new URLSearchParams(),
-    headers: { 'user-agent': 'claude-cli/2.0.14 (external, cli)', 'anthropic-version': '2023-06-01' },
-    body,
-  });
-  assert.equal(r.action, 'forward');
-  const f = r as Extract<InspectResult, { action: 'forward' }>;
-  return {
-    sent: f.bodyBytes ? f.bodyBytes.toString('utf8') : JSON.stringify(f.body ?? body),
-    rules: f.summary.findings.map((d) => d.finding.ruleId),
-  };
+  return { sent: r.body, rules: r.rules };
 }
 
 describe('private IPv4 before a capitalised word', () => {

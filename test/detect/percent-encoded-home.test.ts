@@ -5,50 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anthropicMessages } from '../../src/dialects/anthropic-messages.js';
-import { createEngine } from '../../src/detect/engine.js';
-import type { InspectResult } from '../../src/gateway/inspector.js';
-import { engineForPolicy } from '../../src/policy/engine.js';
-import { createPolicyInspector } from '../../src/policy/inspector.js';
-import { defaultPolicy } from '../../src/policy/load.js';
-import { MemoryVault } from '../../src/redact/vault.js';
-
-const engine = createEngine();
-const found = (text: string): string[] =>
-  engine
-    .scan([{ path: ['messages', 0, 'content'], role: 'user', text }])
-    .map((f) => `${f.ruleId} ${text.slice(f.start, f.end)}`);
-
-async function inspect(text: string): Promise<{ sent: string; answer: (t: string) => string }> {
-  const body = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: text }] };
-  const policy = defaultPolicy();
-  const inspector = createPolicyInspector({
-    policy,
-    engine: engineForPolicy(policy),
-    vault: new MemoryVault(),
-    key: Buffer.alloc(32, 9),
-  });
-  const r = await inspector.inspect({
-    provider: 'anthropic',
-    dialect: anthropicMessages,
-    method: 'POST',
-    path: '/v1/messages',
-    query: new URLSearchParams(),
-    headers: { 'anthropic-version': '2023-06-01' },
-    body,
-  });
-  assert.equal(r.action, 'forward');
-  const f = r as Extract<InspectResult, { action: 'forward' }>;
-  const sent = f.bodyBytes ? f.bodyBytes.toString('utf8') : JSON.stringify(f.body ?? body);
-  return {
-    sent: (JSON.parse(sent) as { messages: { content: string }[] }).messages[0]!.content,
-    answer: (t) => {
-      const a = { type: 'message', role: 'assistant', content: [{ type: 'text', text: t }] };
-      f.restorer?.json(a);
-      return a.content[0]!.text;
-    },
-  };
-}
+import { findingsIn as found, inspectUserMessage as inspect } from '../helpers/inspect-message.js';
 
 describe('percent-encoded home directories', () => {
   it('are found in a URL or a query string, either hex case', () => {
