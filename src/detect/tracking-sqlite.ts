@@ -14,13 +14,10 @@
  * per request; a process killed loses at most `flushMs` of counts. Increments (not totals) are
  * written, so that gateways sharing the data dir add up.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { BoundedMemo } from '../bounded-memo.js';
-import { createPrivateFile } from '../private-file.js';
-import { refuseNewerLayout } from '../sqlite-layout.js';
+import { openDataDirSqlite, refuseNewerLayout } from '../data-dir-sqlite.js';
 import type { IdTracker } from './tracking.js';
 
 export const TRACKING_FILE = 'tracking.db';
@@ -56,28 +53,22 @@ export class SqliteIdTracker implements IdTracker {
   private flushes = 0;
 
   constructor(file: string, opts: SqliteIdTrackerOptions = {}) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    createPrivateFile(file);
-    chmodSync(file, 0o600);
-    this.db = new Database(file);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-      refuseNewerLayout(this.db, 'tracking', LAYOUT);
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS tracking_counts_v1 (key TEXT PRIMARY KEY, n INTEGER NOT NULL, seen INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS tracking_counts_v1_seen ON tracking_counts_v1 (seen);
-      `);
-    } catch (err) {
-      this.db.close();
-      throw new Error(
-        `the tracking statistics ${file} cannot be opened: ${(err as Error).message} ` +
-          '(moving it aside starts counting afresh)',
-        { cause: err },
-      );
-    }
+    this.db = openDataDirSqlite(
+      file,
+      (db) => {
+        refuseNewerLayout(db, 'tracking', LAYOUT);
+        db.exec(`
+          CREATE TABLE IF NOT EXISTS tracking_counts_v1 (key TEXT PRIMARY KEY, n INTEGER NOT NULL, seen INTEGER NOT NULL);
+          CREATE INDEX IF NOT EXISTS tracking_counts_v1_seen ON tracking_counts_v1 (seen);
+        `);
+      },
+      (err) =>
+        new Error(
+          `the tracking statistics ${file} cannot be opened: ${err.message} ` +
+            '(moving it aside starts counting afresh)',
+          { cause: err },
+        ),
+    );
     this.now = opts.now ?? Date.now;
     this.flushMs = opts.flushMs ?? 1000;
     const maxEntries = opts.maxEntries ?? 100_000;

@@ -3,11 +3,8 @@
  * readers never wait for the writer; the schema version is in the table names (undici's
  * sqlite-cache-store does the same) so a future layout can live beside this one.
  */
-import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { createPrivateFile } from '../private-file.js';
-import { refuseNewerLayout } from '../sqlite-layout.js';
+import type Database from 'better-sqlite3';
+import { openDataDirSqlite, refuseNewerLayout } from '../data-dir-sqlite.js';
 import type { Vault } from './vault.js';
 import { newerSeal, SEAL_PREFIX, SEAL_VERSION } from './vault-seal.js';
 
@@ -27,30 +24,23 @@ export class SqliteVault implements Vault {
   private readonly claimTx: (surrogate: string, original: string, valueKey?: string) => string | undefined;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    // Originals are sensitive: the file exists with mode 0600 before SQLite writes a byte.
-    createPrivateFile(file);
-    chmodSync(file, 0o600);
-    this.db = new Database(file);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-      refuseNewer(this.db);
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
-      `);
-    } catch (err) {
-      this.db.close();
+    this.db = openDataDirSqlite(
+      file,
+      (db) => {
+        refuseNewer(db);
+        db.exec(`
+          CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
+          CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
+        `);
+      },
       // `file is not a database` alone does not say which of the data dir's databases it is.
-      throw new Error(
-        `the surrogate vault ${file} cannot be opened: ${(err as Error).message} ` +
-          '(moving it aside starts an empty vault: values then get their surrogates afresh)',
-        { cause: err },
-      );
-    }
+      (err) =>
+        new Error(
+          `the surrogate vault ${file} cannot be opened: ${err.message} ` +
+            '(moving it aside starts an empty vault: values then get their surrogates afresh)',
+          { cause: err },
+        ),
+    );
     this.getOriginal = this.db.prepare('SELECT original FROM vault_originals_v1 WHERE surrogate = ?');
     this.getLink = this.db.prepare('SELECT surrogate FROM vault_links_v1 WHERE value_key = ?');
     this.getAny = this.db.prepare('SELECT original FROM vault_originals_v1 LIMIT 1');
