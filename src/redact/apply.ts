@@ -163,12 +163,12 @@ export function propagateEdits(
     else list.push(e);
   }
   const out: Edit[] = [];
-  const read = inputs.some((input) => input.signed === true && input.sealed !== true)
-    ? readByModel(inputs, values)
-    : undefined;
   const valuesKey = JSON.stringify(values);
   const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
   const fresh = options.cache === false;
+  const read = inputs.some((input) => input.signed === true && input.sealed !== true)
+    ? readByModel(inputs, (text) => (fresh ? findAll(text, values) : findAllCached(text, values, valuesKey)))
+    : undefined;
   const short = fresh ? undefined : shortTextHits(valuesKey);
   /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
   const one = (index: number, hits: readonly Hit[]): void => {
@@ -257,12 +257,13 @@ export function propagateEdits(
  */
 function readByModel(
   inputs: readonly ScanInput[],
-  values: readonly string[],
+  /** The occurrences of the replaced values in a text. */
+  find: (text: string) => readonly Hit[],
 ): { values: Set<string>; conversation: (input: ScanInput) => boolean } {
   const read = new Set<string>();
   for (const input of inputs)
     if (input.role === 'system' || input.role === 'tool_definition')
-      for (const m of findAll(input.text, values)) read.add(m.value);
+      for (const m of find(input.text)) read.add(m.value);
   return {
     values: read,
     conversation: (input) => input.role === 'user' || input.role === 'tool_result',
