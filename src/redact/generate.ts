@@ -181,12 +181,9 @@ async function pathCandidate(
   attempt: number,
   resolve?: Resolver,
 ): Promise<Candidate> {
-  // Homes only: an escaped project path taken for the plain one would turn the plain spelling
-  // in earlier turns into a project path too, a prompt-cache miss the escaped spelling alone
-  // should not cause (test/policy/prompt-cache.property.test.ts).
-  const escaped = kind === 'home-path' ? jsonEscapedPath(value) : undefined;
+  const escaped = kind === 'home-path' || kind === 'project-path' ? jsonEscapedPath(value) : undefined;
   if (escaped !== undefined) {
-    // Same surrogate as the home itself, its slashes escaped the same way: `\/home\/user`.
+    // Same surrogate as the plain path, its slashes escaped the same way: `\/home\/user`.
     if (resolve) return { text: jsonEscapePath(await resolve(kind, escaped)), derived: true };
     const plain = await pathCandidate(kind, escaped, n, attempt);
     return { ...plain, text: jsonEscapePath(plain.text) };

@@ -119,7 +119,9 @@ const PLANTS = [
   `git config user.email ${GIT_EMAIL}`,
   `Author: ${GIT_NAME} <${GIT_EMAIL}>`,
   `https://ci.example.com/browse?path=${encodeURIComponent(`${HOME}/src`)}`,
-  `{"cwd":"${HOME.replaceAll('/', '\\/')}\\/src"}`,
+  // A home with escaped slashes (PHP's json_encode): a home by its shape. As a `cwd` it is a
+  // project path, found by its context (LATE).
+  `{"log":"${HOME.replaceAll('/', '\\/')}\\/notes.md"}`,
   '/home/josé/notes',
 ];
 /** Words around them, some of them close to surrogates or needing escapes. */
@@ -389,7 +391,7 @@ describe('prompt caching: the upstream prefix of request k+1 is the bytes sent f
   }
 });
 
-/** A value the detectors find only in a context: a git author line, a `hostname:` line. */
+/** A value the detectors find only in a context: a git author line, a `hostname:` line, a `cwd`. */
 const LATE = [
   {
     value: 'Mirabel Okonkwo',
@@ -397,6 +399,13 @@ const LATE = [
     flagged: 'Author: Mirabel Okonkwo <mo@orchid.example.org>',
   },
   { value: 'devbox-17', bare: 'it runs on devbox-17 now', flagged: 'hostname: devbox-17' },
+  // A folder under the home becomes a project path once a `cwd` names it, written plain or with
+  // escaped slashes alike: its files named earlier move from the home's surrogate to the project's.
+  ...[HOME, HOME.replaceAll('/', '\\/')].map((home) => ({
+    value: '/work/orchard-ledger',
+    bare: `see ${HOME}/work/orchard-ledger/lib/db.ts`,
+    flagged: `{"cwd":"${home}${home.includes('\\') ? '\\/work\\/' : '/work/'}orchard-ledger"}`,
+  })),
 ];
 
 describe('prompt caching: what breaks the cache once, and only once', () => {
@@ -408,7 +417,9 @@ describe('prompt caching: what breaks the cache once, and only once', () => {
           fc.constantFrom(...LATE),
           fc.nat(),
           fc.array(fc.nat(), { maxLength: 4 }),
-          async (conv, late, flagAt, mentions) => {
+          async (generated, late, flagAt, mentions) => {
+            // A copy: fast-check hands the same objects to the runs that shrink a failure.
+            const conv = structuredClone(generated);
             // Request `at` (2 and later) is the first to carry the value where it is found.
             const at = 2 + (flagAt % conv.steps.length);
             const step = conv.steps[at - 2]!;
