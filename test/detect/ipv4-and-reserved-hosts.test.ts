@@ -43,6 +43,35 @@ describe('private IPv4 before a capitalised word', () => {
       );
   });
 
+  it('is an address at the start of a log line when no section could be numbered so', () => {
+    const log = [
+      '$ tail -n 4 /var/log/upstream.log',
+      '10.20.30.40 Connection refused',
+      '192.168.7.21 Connection reset by peer',
+      '172.16.4.9 Timeout after 30s',
+      '10.0.3.17 Host unreachable',
+    ].join('\n');
+    assert.deepEqual(
+      found(log).filter((f) => f.startsWith('env.ipv4')),
+      ['env.ipv4 10.20.30.40', 'env.ipv4 192.168.7.21', 'env.ipv4 172.16.4.9', 'env.ipv4 10.0.3.17'],
+    );
+    // A heading numbered like a spec's (small parts, none 0) stays a section number.
+    assert.deepEqual(found('10.1.6.3 ValidateAndApplyPropertyDescriptor ( O, P )\n'), []);
+  });
+
+  it('at the start of a log line is replaced, and restored in the answer', async () => {
+    const log = 'Bash output:\n10.20.30.40 Connection refused\n10.20.30.40 Connection refused\n';
+    const r = await inspectUserMessage(log, { key: Buffer.alloc(32, 5) });
+    assert.ok(r.rules.includes('env.ipv4'), r.rules.join(', '));
+    assert.ok(!r.body.includes('10.20.30.40'), r.body);
+    const surrogate = /^(\d+\.\d+\.\d+\.\d+) Connection/m.exec(r.sent)?.[1];
+    assert.ok(surrogate !== undefined, r.sent);
+    assert.equal(
+      r.answer(`The upstream ${surrogate} refuses connections.`),
+      'The upstream 10.20.30.40 refuses connections.',
+    );
+  });
+
   it('does not leave the gateway', async () => {
     const r = await inspect('ssh failed: connect to 10.20.30.40 Connection refused');
     assert.ok(r.rules.includes('env.ipv4'), r.rules.join(', '));

@@ -65,6 +65,17 @@ function homeOwnerIsPersonal(
 const SYSTEM_DIRS =
   /^(?:\/(?:tmp|usr|etc|var|opt|bin|sbin|dev|proc|sys|lib|lib64|boot|mnt|run|snap|nix|private\/tmp)(?:\/|$)|\/$|\/path\/to\b|[A-Za-z]:\\(?:Windows|Program Files))/i;
 
+/**
+ * Whether a quad could number a section of a document (`10.2.1.3 Let x`, `23.1.3.36 Array…`):
+ * sections count from 1, chapters stay under 100, and the two middle levels stay small. A quad
+ * with a 0, a chapter of 100 or more (192.168…, 172.16…) or a middle level above 20
+ * (`10.20.30.40`) is an address: log lines start with those.
+ */
+function couldBeSectionNumber(quad: string): boolean {
+  const [a, b, c, d] = quad.split('.').map(Number) as [number, number, number, number];
+  return a >= 1 && a <= 99 && b >= 1 && b <= 20 && c >= 1 && c <= 20 && d >= 1 && d <= 99;
+}
+
 /** A well-formed host name standing alone (not `$x.local`, `a_b.local`, `-x.lan`). */
 export function isHostName(value: string, text: string, start: number): boolean {
   if (start > 0 && /[\w$]/.test(text[start - 1]!)) return false;
@@ -749,7 +760,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'ipv4',
     description:
-      'An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number (10.2.1.3 Let x), one inside a sentence is an address whatever follows.',
+      'An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 (10.2.1.3 Let x, but not 10.20.30.40 Connection refused), one inside a sentence is an address whatever follows.',
     keywords: [r`\d.\d`],
     lookback: 3,
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
@@ -757,10 +768,12 @@ export const environmentRules: readonly RuleDef[] = [
       if (!ipv4IsReportable(v)) return false;
       // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
       // of a line) look like addresses. A quad inside a sentence is one, whatever word follows
-      // (`connect to 10.20.30.40 Connection refused`).
+      // (`connect to 10.20.30.40 Connection refused`), and so is one at a line's start that no
+      // section could be numbered with (the log line `10.20.30.40 Connection refused`).
       if (
         /(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) ||
         (/^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3)) &&
+          couldBeSectionNumber(v) &&
           /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(before(ctx.text, ctx.start, 40)))
       )
         return false;
@@ -777,6 +790,8 @@ export const environmentRules: readonly RuleDef[] = [
         ['connect 52.94.236.248:443', '52.94.236.248'],
         ['connect to 10.20.30.40 Connection refused', '10.20.30.40'],
         ['ssh: connect to host 192.168.7.21. Permission denied', '192.168.7.21'],
+        ['10.20.30.40 Connection refused', '10.20.30.40'],
+        ['ok\n10.0.3.17 Timeout', '10.0.3.17'],
       ],
       fp: [
         'version 1.2.3.4',
@@ -795,6 +810,7 @@ export const environmentRules: readonly RuleDef[] = [
         '10.2.1.3. Let x be',
         ' * 10.2.1.3 Let x be',
         '## 10.2.1.3 Introduction',
+        '10.1.6.3 ValidateAndApplyPropertyDescriptor ( O, P )',
       ],
     },
   },
