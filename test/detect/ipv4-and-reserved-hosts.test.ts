@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { learnCanaries } from '../../src/detect/canaries.js';
+import { createEngine } from '../../src/detect/engine.js';
 import { findingsIn as found, inspectUserMessage } from '../helpers/inspect-message.js';
 
 /** What the inspector sends for one user message (the whole body), and the rules of its findings. */
@@ -103,5 +105,54 @@ describe("Airlock's host surrogates", () => {
       r.rules.filter((id) => id.startsWith('env.')),
       [],
     );
+  });
+});
+
+describe("Airlock's single-label host surrogate (host-N)", () => {
+  // What `hostnamectl` printed on a machine whose name went out as host-3 in an earlier turn,
+  // pasted back by the user, and a prompt the model was shown with the host's surrogate.
+  const output = [
+    '$ hostnamectl',
+    '   Static hostname: host-3',
+    '         Icon name: computer-vm',
+    '$ env | grep -i -e ^hostname -e _proxy',
+    'HOSTNAME=host-3',
+    'HTTPS_PROXY=http://host-9707',
+    'root@host-3:~/src# make',
+  ].join('\n');
+
+  it('is not reported after a hostname label, in a prompt or as a proxy', () => {
+    assert.deepEqual(found(output), []);
+    // Names only shaped like it are still host names.
+    assert.deepEqual(found('Static hostname: host-03\nHOSTNAME=host-3a\nroot@host-3b:/srv# ls'), [
+      'env.hostname-context host-03',
+      'env.hostname-context host-3a',
+      'env.shell-prompt-host host-3b',
+    ]);
+  });
+
+  it("is still found as this machine's own name by its canary", () => {
+    const engine = createEngine({ canaries: learnCanaries({ hostname: 'host-3', readGit: false }) });
+    const text = 'Static hostname: host-3';
+    assert.ok(
+      engine
+        .scan([{ path: ['messages', 0, 'content'], role: 'user', text }])
+        .some((f) => text.slice(f.start, f.end) === 'host-3'),
+    );
+  });
+
+  it('goes out as written, with no finding, and the answer keeps it', async () => {
+    const r = await inspectUserMessage(output);
+    assert.equal(r.sent, output);
+    assert.deepEqual(
+      r.rules.filter((id) => id.includes('host') || id.includes('proxy')),
+      [],
+    );
+    assert.equal(r.answer('host-3 is the VM.'), 'host-3 is the VM.');
+    // A real host beside it is still replaced, and restored.
+    const mixed = await inspectUserMessage(`${output}\nStatic hostname: devbox-7`);
+    assert.ok(!mixed.sent.includes('devbox-7'), mixed.sent);
+    const alias = /Static hostname: (\S+)$/.exec(mixed.sent)?.[1] ?? '';
+    assert.equal(mixed.answer(`ssh ${alias}`), 'ssh devbox-7');
   });
 });

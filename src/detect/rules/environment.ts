@@ -76,6 +76,16 @@ function couldBeSectionNumber(quad: string): boolean {
   return a >= 1 && a <= 99 && b >= 1 && b <= 20 && c >= 1 && c <= 20 && d >= 1 && d <= 99;
 }
 
+/**
+ * Airlock's own single-label host surrogate (`host-N`, N from 1 up, no leading zero: what
+ * src/redact/generate.ts writes for a host name without a dot). A turn that repeats one goes out
+ * as written. A machine really named so cannot be told from it, and such a name says nothing of
+ * the machine; this machine's own name is still found by its canary whatever its shape.
+ */
+function isHostSurrogate(host: string): boolean {
+  return /^host-[1-9]\d{0,9}$/.test(host);
+}
+
 /** A well-formed host name standing alone (not `$x.local`, `a_b.local`, `-x.lan`). */
 export function isHostName(value: string, text: string, start: number): boolean {
   if (start > 0 && /[\w$]/.test(text[start - 1]!)) return false;
@@ -325,10 +335,13 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'The host name in a shell prompt (user@host:~/dir$).',
     keywords: ['[a-z0-9_\\-]@'],
     pattern: r`[a-z0-9_-](?=@[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[~/])(?<=(?<![\w.@-])[a-z_][a-z0-9_-]{1,31})@(?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,62}):(?:~|/)[^\s$#"']*[$#](?= |$)`,
-    validate: (v) => !TS_WORDS.has(v.toLowerCase()),
+    validate: (v) => !TS_WORDS.has(v.toLowerCase()) && !isHostSurrogate(v),
     samples: {
-      tp: [['root@build-node-3:/srv# make', 'build-node-3']],
-      fp: ['git@github.com:org/repo.git', 'user@host:~$ ls'],
+      tp: [
+        ['root@build-node-3:/srv# make', 'build-node-3'],
+        ['root@host-03:/srv# make', 'host-03'],
+      ],
+      fp: ['git@github.com:org/repo.git', 'user@host:~$ ls', 'root@host-3:/srv# make'],
     },
   },
   {
@@ -336,7 +349,8 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'high',
     kind: 'hostname',
-    description: 'A host name after a label that names it (hostname:, Host name:, COMPUTERNAME=).',
+    description:
+      "A host name after a label that names it (hostname:, Host name:, COMPUTERNAME=), except Airlock's own host surrogates (host-N).",
     keywords: ['hostname', 'host name', 'computername', 'computer name'],
     pattern: r`(?:hostname|host name|computername|computer name)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?<v>[A-Za-z0-9][A-Za-z0-9.-]{1,62})(?=\\?["']|[ \t]*(?:\r?\n|\\n|$))`,
     flags: 'i',
@@ -347,6 +361,7 @@ export const environmentRules: readonly RuleDef[] = [
       return (
         !TS_WORDS.has(v.toLowerCase()) &&
         !isPlaceholder(v) &&
+        !isHostSurrogate(v) &&
         !/^(?:127\.|localhost|0\.0\.0\.0$|::$|\[::\]$)/i.test(v) &&
         !/\.(?:example|test|invalid|example\.internal)$/i.test(v)
       );
@@ -356,6 +371,8 @@ export const environmentRules: readonly RuleDef[] = [
         ['Hostname: devbox-7\n', 'devbox-7'],
         ['{"hostname":"wks-0231.acme.lan"}', 'wks-0231.acme.lan'],
         ['COMPUTERNAME=DESKTOP-8F3K2L1', 'DESKTOP-8F3K2L1'],
+        ['Hostname: host-3a\n', 'host-3a'],
+        ['Hostname: host-07\n', 'host-07'],
       ],
       fp: [
         'hostname: string;',
@@ -366,6 +383,8 @@ export const environmentRules: readonly RuleDef[] = [
         '    hostname = ip\n',
         "{ hostname: 'api.example' }",
         'Hostname: host-4.example.internal\n',
+        'Hostname: host-3\n',
+        'HOSTNAME=host-10417',
       ],
     },
   },
@@ -723,6 +742,7 @@ export const environmentRules: readonly RuleDef[] = [
     flags: 'i',
     validate: (v) =>
       !/^(?:localhost|127\.|\[?::1\]?|0\.0\.0\.0)/i.test(v) &&
+      !isHostSurrogate(v.replace(/:\d+$/, '')) &&
       !/(?:^|\.)(?:example\.\w+|test|invalid|proxy|your-proxy|myproxy|proxy-host)(?::|$)/i.test(v),
     samples: {
       tp: [
@@ -733,6 +753,7 @@ export const environmentRules: readonly RuleDef[] = [
       fp: [
         "proxy: 'http://localhost:8080'",
         'HTTP_PROXY=http://proxy.example.com:8080',
+        'HTTPS_PROXY=http://host-9707',
         'const proxy = new Proxy(target, {})',
       ],
     },
@@ -1116,6 +1137,7 @@ export const environmentRules: readonly RuleDef[] = [
       !v.startsWith('$') &&
       !v.startsWith('%') &&
       !isPlaceholder(v) &&
+      !isHostSurrogate(v) &&
       !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v) &&
       // Listen addresses (`HOSTNAME=0.0.0.0 node server.js`) and loopback name no machine.
       !/^(?:localhost|127\.[\d.]+|0\.0\.0\.0|::1?|\[::1?\])$/i.test(v),
@@ -1134,6 +1156,7 @@ export const environmentRules: readonly RuleDef[] = [
         'MY_USER=x',
         '"start": "HOSTNAME=0.0.0.0 node server.js"',
         'HOSTNAME=127.0.0.1',
+        'HOSTNAME=host-3',
       ],
     },
   },
