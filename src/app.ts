@@ -336,6 +336,7 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
   const metrics = createMetrics({
     // Read when /metrics is scraped, which the gateway serves once it is started.
     gatewayStats: () => opened.gateway?.stats(),
+    egressStats: () => opened.egress?.stats(),
     auditQueueDepth: () => recorder.stats().queueDepth,
     auditSpoolDepth: () => recorder.stats().spoolDepth,
     auditHealth: () => recorder.stats(),
@@ -453,6 +454,7 @@ async function openAirlock(opts: AirlockOptions & { logger: Logger }, opened: Op
     egress = opened.egress = await startForwardProxy({
       host: config.egress_proxy.host,
       port: config.egress_proxy.port,
+      maxConnections: config.egress_proxy.max_connections,
       policy: policy.policy.egress,
       ...(config.upstream_proxy ? { upstreamProxy: config.upstream_proxy } : {}),
       onWarning: (message, code) => logger.warn({ code }, message),

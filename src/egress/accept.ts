@@ -28,6 +28,7 @@ export interface AcceptedHandle {
   readStart(): number;
   readStop(): number;
   setNoDelay?(enable: boolean): number;
+  close(callback?: () => void): void;
 }
 
 /** Where an onread-accepted connection's reads go now. */

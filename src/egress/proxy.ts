@@ -60,6 +60,7 @@ import { isSelf, selfAddress, type SelfAddress } from './self.js';
 import { PlainConnections } from './plain-connections.js';
 import { hostLocalLookup, isHostLocal } from './host-local.js';
 import { isLoopback } from './ip.js';
+import { ConnectionBound, type ConnectionStats } from './connection-bound.js';
 
 export type { TunnelHandler, Verdict };
 
@@ -153,7 +154,15 @@ export interface ForwardProxyOptions {
   refuseHostLocal?: boolean;
   /** How destination names are resolved when the proxy dials them; default node:dns. */
   lookup?: LookupFunction;
+  /**
+   * Client connections open at once (egress_proxy.max_connections; default 1024): one past it
+   * is closed as soon as it is accepted, counted, and logged at most once a minute.
+   */
+  maxConnections?: number;
 }
+
+/** The default of egress_proxy.max_connections: each tunnel holds two sockets. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** The rule named when a destination on the proxy's own host is refused. */
 export const HOST_LOCAL_RULE = 'built-in host-local (the proxy listens beyond loopback)';
@@ -174,6 +183,8 @@ export interface ForwardProxy {
   setPolicy(policy: CompiledEgressPolicy | EgressPolicyInput): void;
   /** Client connections in a CONNECT (dialling or tunnelling) or a forwarded request right now. */
   activeTunnels(): number;
+  /** Client connections open and refused (maxConnections), for /metrics. */
+  stats(): ConnectionStats;
   /** Hands the events not yet delivered (they wait up to 10 ms, batched) to the listener now. */
   flushEvents(): void;
   close(): Promise<void>;
@@ -211,6 +222,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
    */
   const warn = warner(opts.onWarning);
   const warnFallback = fallbackWarner(warn);
+  const bound = new ConnectionBound(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, warn);
   let pending: { client: ClientInfo; start: number; end: number; fields: ReportFields }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   function flushReports(): void {
@@ -509,6 +521,10 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
 
   /** A connection node:net accepted and wrapped (stream mode): the fallback of onHandle. */
   function onConnection(socket: Socket): void {
+    if (!bound.admitSocket(socket)) {
+      socket.destroy();
+      return;
+    }
     socket.on('data', readHead(socket, undefined));
   }
 
@@ -530,6 +546,10 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
    * else becomes a net.Socket and goes the socket path with the bytes read so far.
    */
   function onHandle(handle: AcceptedHandle): void {
+    if (!bound.admitHandle(handle)) {
+      handle.close();
+      return;
+    }
     if (!handlesUsable(handle)) {
       onSocketHandle(handle);
       return;
@@ -625,6 +645,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       policy = compile(next);
     },
     activeTunnels: () => open.size,
+    stats: () => bound.stats(),
     flushEvents,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,6 +10,7 @@ import type { EgressEvent } from '../egress/events.js';
 import type { Exchange } from '../gateway/exchange.js';
 import { REFUSED_REASONS, type RefusedReason } from '../gateway/refused.js';
 import type { GatewayStats, RouteHandler } from '../gateway/server.js';
+import type { ConnectionStats } from '../egress/connection-bound.js';
 import { registerAuditMetrics, type AuditHealth } from './audit.js';
 import { CallbackCounter, CallbackGauge, Counter, Histogram, Registry } from './registry.js';
 
@@ -22,6 +23,8 @@ export interface MetricsOptions {
   auditHealth?: () => AuditHealth;
   /** The gateway's connections and held answers (read on each scrape); omitted while undefined. */
   gatewayStats?: () => GatewayStats | undefined;
+  /** The egress proxy's client connections (read on each scrape); omitted while undefined. */
+  egressStats?: () => ConnectionStats | undefined;
   /** URL path of the exposition; default `/metrics`. */
   path?: string;
 }
@@ -202,6 +205,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         'airlock_answers_held_bytes',
         'Bytes of non-streamed answers held whole to restore their surrogates (at most limits.max_answers_held).',
         read((s) => s.answersHeld),
+      ),
+    );
+  }
+
+  const { egressStats } = options;
+  if (egressStats) {
+    registry.register(
+      new CallbackGauge(
+        'airlock_egress_client_connections',
+        'Client connections open to the egress proxy, tunnels included (at most egress_proxy.max_connections).',
+        () => egressStats()?.clientConnections,
+      ),
+    );
+    registry.register(
+      new CallbackCounter(
+        'airlock_egress_connections_refused_total',
+        'Client connections the egress proxy closed as soon as accepted: it had egress_proxy.max_connections open.',
+        () => egressStats()?.connectionsRefused,
       ),
     );
   }

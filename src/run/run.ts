@@ -118,6 +118,7 @@ export async function runUnderAirlock(opts: RunOptions): Promise<number> {
     const refused = new Map<string, number>();
     proxy = await startForwardProxy({
       port: opts.proxyPort ?? 0,
+      maxConnections: config.egress_proxy.max_connections,
       policy,
       upstreamProxy,
       upstreamBypass: inheritedNoProxy(env),

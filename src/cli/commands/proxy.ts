@@ -23,6 +23,7 @@ export async function proxyAction(flags: ProxyFlags): Promise<void> {
   const proxy = await startForwardProxy({
     host: flags.host ?? config.egress_proxy.host,
     port: flags.port ?? config.egress_proxy.port,
+    maxConnections: config.egress_proxy.max_connections,
     policy: derive(section),
     upstreamProxy,
     upstreamBypass: inheritedNoProxy(process.env),
