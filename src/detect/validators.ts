@@ -188,6 +188,9 @@ export function macIsReportable(value: string): boolean {
   const v = value.toLowerCase().replace(/-/g, ':');
   if (v === '00:00:00:00:00:00' || v === 'ff:ff:ff:ff:ff:ff') return false;
   if (v.startsWith('00:00:5e:00:53:')) return false; // RFC 7042 documentation range
+  // IANA's OUI with the locally administered bit: no vendor's hardware carries it, and Airlock
+  // draws its wide-space MAC surrogates there (src/redact/shapes.ts, macShape).
+  if (v.startsWith('02:00:5e:')) return false;
   return true;
 }
 

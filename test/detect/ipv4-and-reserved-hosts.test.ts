@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { learnCanaries } from '../../src/detect/canaries.js';
 import { createEngine } from '../../src/detect/engine.js';
+import { macShape, WIDE } from '../../src/redact/shapes.js';
 import { findingsIn as found, inspectUserMessage } from '../helpers/inspect-message.js';
 
 /** What the inspector sends for one user message (the whole body), and the rules of its findings. */
@@ -154,5 +155,46 @@ describe("Airlock's single-label host surrogate (host-N)", () => {
     assert.ok(!mixed.sent.includes('devbox-7'), mixed.sent);
     const alias = /Static hostname: (\S+)$/.exec(mixed.sent)?.[1] ?? '';
     assert.equal(mixed.answer(`ssh ${alias}`), 'ssh devbox-7');
+  });
+});
+
+describe("Airlock's wide-space MAC surrogates (02:00:5e:xx:xx:xx)", () => {
+  // Two surrogates the generator draws once the 256 documentation MACs are taken, as `ip link`
+  // and `ipconfig /all` print them after an earlier turn's answer was pasted back.
+  const colon = macShape('3c:22:fb:7a:10:4e', WIDE + 77_981);
+  const dash = macShape('3C-22-FB-7A-10-4E', WIDE + 5);
+  const output = [
+    '$ ip link show eth0',
+    '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT',
+    `    link/ether ${colon} brd ff:ff:ff:ff:ff:ff`,
+    '> ipconfig /all',
+    `   Physical Address. . . . . . . . . : ${dash}`,
+  ].join('\n');
+
+  it('are what the generator draws in the wide space', () => {
+    assert.match(colon, /^02:00:5e(?::[0-9a-f]{2}){3}$/);
+    assert.match(dash, /^02-00-5E(?:-[0-9A-F]{2}){3}$/);
+  });
+
+  it('are not reported, in either form or case', () => {
+    assert.deepEqual(found(output), []);
+    // A MAC beside the range (another OUI, or the universal 00:00:5e outside 00:00:5e:00:53) is.
+    assert.deepEqual(found('link/ether 02:00:5f:01:2f:9c brd\nlink/ether 00:00:5e:01:2f:9c brd'), [
+      'env.mac 02:00:5f:01:2f:9c',
+      'env.mac 00:00:5e:01:2f:9c',
+    ]);
+  });
+
+  it('go out as written beside a real MAC, which is replaced and restored', async () => {
+    const text = `${output}\n    link/ether 3c:22:fb:7a:10:4e brd ff:ff:ff:ff:ff:ff`;
+    const r = await inspectUserMessage(text);
+    assert.deepEqual(r.rules, ['env.mac']);
+    assert.ok(r.sent.startsWith(output), r.sent);
+    assert.ok(!r.sent.includes('3c:22:fb:7a:10:4e'), r.sent);
+    const alias = /link\/ether (\S+) brd ff:ff:ff:ff:ff:ff$/.exec(r.sent)?.[1] ?? '';
+    assert.equal(
+      r.answer(`eth0 is ${alias}, ${colon} the old one`),
+      `eth0 is 3c:22:fb:7a:10:4e, ${colon} the old one`,
+    );
   });
 });

@@ -872,7 +872,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'mac',
     description:
-      'A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast and the documentation range.',
+      "A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast, the documentation range and 02:00:5e:xx:xx:xx (Airlock's wide-space MAC surrogates).",
     keywords: [r`\h\h:\h\h:\h\h`, r`\h\h-\h\h-\h\h`],
     pattern: r`(?<![\w:-])(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
     // Outside the output of network tools a MAC-shaped literal is more often test data.
@@ -882,10 +882,13 @@ export const environmentRules: readonly RuleDef[] = [
         ['link/ether 3c:22:fb:7a:10:4e brd', '3c:22:fb:7a:10:4e'],
         ['Physical Address. . . : 3C-22-FB-7A-10-4E', '3C-22-FB-7A-10-4E'],
         ['? (10.0.0.1) at a4:83:e7:1c:22:9f on en0', 'a4:83:e7:1c:22:9f'],
+        ['link/ether 02:00:5f:01:2f:9c brd', '02:00:5f:01:2f:9c'],
       ],
       fp: [
         '00:00:00:00:00:00',
         'ether 00:00:5e:00:53:01',
+        'link/ether 02:00:5e:01:2f:9c brd ff:ff:ff:ff:ff:ff',
+        'Physical Address. . . : 02-00-5E-01-2F-9C',
         '12:30:45',
         'aa:bb:cc:dd:ee',
         'mac.parse("3c:22:fb:7a:10:4e")',
