@@ -98,8 +98,10 @@ export function isSecretKind(kind: ValueKind): boolean {
  * `/home/alice`, `/Users/alice`, `C:\Users\alice`, `C:/Users/alice`, and `C:\\Users\\alice` as it
  * appears in JSON text inside a tool result: the home part of a path.
  */
-const HOME = /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/)[^\\/\s]+)/;
-const WINDOWS_HOME = /^([A-Za-z]:)(\\\\|\\|\/)Users\2/;
+const HOME =
+  /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)[Uu][Ss][Ee][Rr][Ss](?:\\\\|\\|\/)[^\\/\s]+)/;
+/** Windows paths ignore case: `c:\users\alice` is a home too, and its surrogate keeps `users`. */
+const WINDOWS_HOME = /^([A-Za-z]:)(\\\\|\\|\/)(Users)\2/i;
 
 export function homePrefix(path: string): string | undefined {
   return HOME.exec(path)?.[0];
@@ -128,7 +130,7 @@ function small(n: number): number {
 function homeShape(home: string, n: number, attempt: number): string {
   const user = attempt === 0 ? 'user' : `user-${small(n)}`;
   const win = WINDOWS_HOME.exec(home);
-  if (win) return `${win[1]}${win[2]}Users${win[2]}${user}`;
+  if (win) return `${win[1]}${win[2]}${win[3]}${win[2]}${user}`;
   return home.startsWith('/Users/') ? `/Users/${user}` : `/home/${user}`;
 }
 
