@@ -14,6 +14,14 @@ import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiFileUpload } from './gemini-files.js';
+import {
+  anthropicBatchCancel,
+  geminiCacheUpdate,
+  geminiEmpty,
+  openaiBatchCancel,
+  openaiFileDelete,
+  openaiModeration,
+} from './lifecycle.js';
 import { openaiBatchCreate, openaiChatUpdate } from './openai-metadata.js';
 import { openaiUploadComplete, openaiUploadCreate, openaiUploadPart } from './openai-uploads.js';
 import { geminiCacheCreate, geminiCountTokens, geminiEmbed, geminiGenerate, geminiModels } from './gemini.js';
@@ -57,6 +65,12 @@ const V1_MODEL = /^\/v1\/models\/([^/:]+)$/;
 const CONVERSATION = /^\/v1\/conversations\/([^/]+)(\/items)?$/;
 const UPLOAD = /^\/v1\/uploads\/([^/]+)\/(parts|complete)$/;
 const CHAT_COMPLETION = /^\/v1\/chat\/completions\/([^/]+)$/;
+const OPENAI_BATCH_CANCEL = /^\/v1\/batches\/([^/]+)\/cancel$/;
+const ANTHROPIC_BATCH_CANCEL = /^\/v1\/messages\/batches\/([^/]+)\/cancel$/;
+const OPENAI_FILE = /^\/v1\/files\/([^/]+)$/;
+const GEMINI_BATCH_CANCEL = /^\/(?:v1|v1beta|v1alpha)\/batches\/[^/:]+:cancel$/;
+const GEMINI_FILE = /^\/(?:v1|v1beta|v1alpha)\/files\/[^/:]+$/;
+const GEMINI_CACHE = /^\/(?:v1|v1beta|v1alpha)\/(cachedContents\/[^/:]+)$/;
 
 export function route(method: string, pathname: string, headers: Record<string, string>): Route | undefined {
   if (pathname === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'root' };
@@ -87,6 +101,17 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'static', answer: (req) => fileUpload(req, provider) };
       }
     }
+    if (pathname === '/v1/moderations') return { kind: 'static', answer: openaiModeration };
+    const cancel = OPENAI_BATCH_CANCEL.exec(pathname) ?? ANTHROPIC_BATCH_CANCEL.exec(pathname);
+    if (cancel) {
+      const id = decodeURIComponent(cancel[1]!);
+      return {
+        kind: 'static',
+        answer: () =>
+          pathname.startsWith('/v1/messages/') ? anthropicBatchCancel(id) : openaiBatchCancel(id),
+      };
+    }
+    if (GEMINI_BATCH_CANCEL.test(pathname)) return { kind: 'static', answer: geminiEmpty };
     if (pathname === '/v1/uploads') return { kind: 'static', answer: openaiUploadCreate };
     if (pathname === '/v1/batches') return { kind: 'static', answer: openaiBatchCreate };
     const upload = UPLOAD.exec(pathname);
@@ -120,6 +145,18 @@ export function route(method: string, pathname: string, headers: Record<string, 
     if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
     if (GEMINI_UPLOAD.test(pathname)) return { kind: 'static', answer: geminiFileUpload };
     return undefined;
+  }
+  if (method === 'DELETE') {
+    // Gemini's Files API is at /v1 too (@google/genai 3): its clients send their key as a header.
+    if (GEMINI_FILE.test(pathname) && headers['x-goog-api-key'] !== undefined)
+      return { kind: 'static', answer: geminiEmpty };
+    const file = OPENAI_FILE.exec(pathname);
+    if (file) return { kind: 'static', answer: () => openaiFileDelete(decodeURIComponent(file[1]!)) };
+    return undefined;
+  }
+  if (method === 'PATCH') {
+    const cache = GEMINI_CACHE.exec(pathname);
+    return cache ? { kind: 'static', answer: (req) => geminiCacheUpdate(req, cache[1]!) } : undefined;
   }
   if (method !== 'GET') return undefined;
   if (pathname === '/v1beta/models' || pathname === '/v1alpha/models')
