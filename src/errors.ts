@@ -179,6 +179,11 @@ export const ERRORS = {
     kind: 'permission',
     message: 'Airlock blocked this request: {detail}',
   },
+  AIRLOCK_UNINSPECTED_BLOCKED: {
+    status: 403,
+    kind: 'permission',
+    message: 'Airlock blocked this request: {detail}',
+  },
   AIRLOCK_INSPECTION_FAILED: {
     status: 503,
     kind: 'overloaded',

@@ -4,7 +4,7 @@
  * beyond the header map it is given.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dialect } from '../dialects/types.js';
+import type { Dialect, UninspectedPart } from '../dialects/types.js';
 import type { Provider } from '../errors.js';
 import type { Finding } from '../detect/types.js';
 
@@ -31,6 +31,12 @@ export interface InspectRequest {
    * when it stops waiting for the answer (timeouts.inspect_ms), since it may then send `raw`.
    */
   rawOwned?: boolean;
+  /**
+   * The body of a request to an endpoint no dialect reads (`dialect` is passthrough), unless it
+   * carries no text by design (src/dialects/textless.ts): it goes as it came, unread, unless the
+   * policy refuses it (`uninspected_endpoints`).
+   */
+  uninspectedBody?: UninspectedPart;
 }
 
 /** One SSE event as the gateway's parser hands it over (see src/sse/parser.ts). */
@@ -73,7 +79,13 @@ export interface InspectSummary {
 }
 
 export type InspectResult =
-  | { action: 'block'; message: string; summary: InspectSummary }
+  | {
+      action: 'block';
+      message: string;
+      summary: InspectSummary;
+      /** Why, as the error the client gets: a finding's block when absent. */
+      code?: 'AIRLOCK_UNINSPECTED_BLOCKED';
+    }
   | {
       action: 'forward';
       /** The edited body to send instead of the original; undefined when unchanged. */

@@ -11,6 +11,7 @@ import { errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { inspectedAlias, resolveDialect } from '../dialects/index.js';
 import { parseJsonBytes } from '../dialects/parse-json.js';
+import { carriesNoText } from '../dialects/textless.js';
 import type { Dialect } from '../dialects/types.js';
 import { withinMs } from '../deadline.js';
 import { AirlockError, type Provider } from '../errors.js';
@@ -235,8 +236,16 @@ async function handle(scope: ExchangeScope): Promise<void> {
   if (hasBody) {
     wire = await readBody(req, limit, (n) => (ex.bytesIn += n), idleMs);
     // A body sent to an endpoint no dialect reads (moderations, an image prompt, a Gemini action
-    // Airlock does not know) leaves as it came: the audit log says so, as for a binary upload.
-    if (dialect.id === 'passthrough' && wire.length > 0 && ctx.inspector !== passThroughInspector)
+    // Airlock does not know) leaves as it came, unless the policy refuses it: the audit log says
+    // so, as for a binary upload. One that holds no text by design (an upload's /complete, `{}`)
+    // is read for that, and goes as checked; a compressed one is not decoded (its bytes are no
+    // such shape).
+    if (
+      dialect.id === 'passthrough' &&
+      wire.length > 0 &&
+      ctx.inspector !== passThroughInspector &&
+      !carriesNoText(route.provider, ex.method, route.path, wire)
+    )
       ex.uninspected = [{ field: 'body', type: req.headers['content-type'] ?? '', bytes: wire.length }];
   }
   let scan: JsonScan | undefined;
@@ -283,6 +292,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     raw: codec === undefined ? decoded : undefined,
     // Not read again after inspection: the rewritten body may reuse its memory.
     rawOwned: true,
+    uninspectedBody: dialect.id === 'passthrough' ? ex.uninspected?.[0] : undefined,
   };
   const deadlineMs = ctx.config.timeouts.inspect_ms;
   scope.inspecting = true;
@@ -316,7 +326,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
   if (gone.aborted) return scope.settle(0);
   if (result.action === 'block') {
     ex.decision = 'block';
-    throw new AirlockError('AIRLOCK_POLICY_BLOCKED', result.message);
+    throw new AirlockError(result.code ?? 'AIRLOCK_POLICY_BLOCKED', result.message);
   }
 
   // The body to send: rewritten, or decoded when it came compressed, or the wire bytes as they are.

@@ -32,8 +32,17 @@ export interface Decision {
 
 export type DecisionInput = Pick<Finding, 'ruleId' | 'kind' | 'category' | 'role'>;
 
+/** What becomes of a body sent to an endpoint no dialect reads (`uninspected_endpoints`). */
+export interface UninspectedDecision {
+  action: 'allow' | 'block';
+  /** The entry that decided: `uninspected_endpoints` or `scopes[1].uninspected_endpoints`. */
+  because: string;
+}
+
 export interface RequestDecider {
   decide(finding: DecisionInput): Decision;
+  /** The first matching scope that sets `uninspected_endpoints` decides, else the top level. */
+  readonly uninspectedEndpoints: UninspectedDecision;
 }
 
 export interface CompiledPolicy {
@@ -63,9 +72,12 @@ interface Table {
   role: Map<string, Action>;
   categories: Map<string, Action>;
   default: Action | undefined;
+  uninspectedEndpoints: UninspectedDecision['action'] | undefined;
 }
 
-type Tableish = Pick<Scope, 'rules' | 'kinds' | 'roles' | 'categories'> & { default?: Action | undefined };
+type Tableish = Pick<Scope, 'rules' | 'kinds' | 'roles' | 'categories' | 'uninspected_endpoints'> & {
+  default?: Action | undefined;
+};
 
 function compileTable(t: Tableish, label: string): Table {
   const table: Table = {
@@ -77,6 +89,7 @@ function compileTable(t: Tableish, label: string): Table {
     role: new Map(),
     categories: new Map(Object.entries(t.categories ?? {}) as [string, Action][]),
     default: t.default,
+    uninspectedEndpoints: t.uninspected_endpoints,
   };
   for (const [key, action] of Object.entries(t.rules ?? {})) {
     if (key.includes('*')) table.rulesGlob.push({ re: globToRegExp(key), key, action });
@@ -172,7 +185,13 @@ export function compilePolicy(file: Policy, source: string, text?: string): Comp
 
   function makeDecider(tables: Table[]): RequestDecider {
     const cache = new Map<string, Decision>();
+    // The base table always has one (the schema's default), and comes last.
+    const says = tables.find((t) => t.uninspectedEndpoints !== undefined) ?? base;
     return {
+      uninspectedEndpoints: {
+        action: says.uninspectedEndpoints ?? policy.uninspected_endpoints,
+        because: `${prefix(says.label)}uninspected_endpoints`,
+      },
       decide(f) {
         const key = `${f.ruleId}\0${f.kind}\0${f.category}\0${f.role}`;
         let d = cache.get(key);

@@ -44,6 +44,12 @@ mode: enforce
 # When a request cannot be inspected (a bug, the vault is unreachable): block or allow.
 on_error: block
 
+# A request body sent to an endpoint Airlock does not inspect (moderations, image generation,
+# a Gemini action it does not know; docs/policy.md lists the ones it inspects): allow forwards
+# it unread and lists it as uninspected in the audit log; block refuses it (403). Bodies with no
+# text by design (empty, {}, an upload's /complete) are forwarded either way.
+uninspected_endpoints: allow
+
 # categories, kinds and rules below extend the built-in tables (the values shown here): an
 # entry you write replaces the built-in one for that key; the others stay.
 #
@@ -91,6 +97,7 @@ roles: {}
 # Different actions for some providers or clients (user agent, "*" globs), e.g.:
 #   - match: { provider: [gemini], client: ["my-internal-tool/*"] }
 #     categories: { pii: block }
+#     uninspected_endpoints: allow
 scopes: []
 
 # Values that are never findings: exact strings or "*" globs.

@@ -7,6 +7,8 @@
  */
 import type { Finding, ScanInput } from '../detect/types.js';
 import type { Role } from '../dialects/types.js';
+import { pathOnly } from '../dialects/walk.js';
+import type { Provider } from '../errors.js';
 import { jsonPathText, nameText } from '../json-path-text.js';
 import type { Decision } from './compile.js';
 import { BUILT_IN_POLICY_SOURCE } from './default.js';
@@ -42,6 +44,31 @@ function article(kind: string): string {
   return /^(?:[aeio]|npm)/.test(kind) ? 'an' : 'a';
 }
 
+/** Where to change the policy: its file, or, without one, how to get one. */
+function whereToChange(policySource: string): string {
+  return policySource === BUILT_IN_POLICY_SOURCE
+    ? 'in a policy file (`airlock policy init` writes the default one; point `policy:` in airlock.yaml at it)'
+    : `in ${policySource}`;
+}
+
+/**
+ * The detail of AIRLOCK_UNINSPECTED_BLOCKED: the endpoint (the path without its query, which may
+ * hold a key), that Airlock does not read its body, the entry that decided and how to allow it.
+ */
+export function uninspectedBlockMessage(
+  req: { provider: Provider; method: string; path: string },
+  because: string,
+  policySource: string,
+): string {
+  return (
+    `the body of ${req.method.toUpperCase()} /${req.provider}${pathOnly(req.path)} would leave uninspected: ` +
+    `Airlock does not read what this endpoint is sent (docs/policy.md lists the endpoints it inspects), ` +
+    `and policy entry ${because} says block. To allow it, use an endpoint Airlock inspects, or ` +
+    `${whereToChange(policySource)} set ${because} to allow (a scopes entry can allow it for one ` +
+    `provider or client only).`
+  );
+}
+
 /** The detail of AIRLOCK_POLICY_BLOCKED: up to three findings, then a count of the rest. */
 export function blockMessage(blocked: readonly BlockedFinding[], policySource: string): string {
   const shown = blocked.slice(0, 3).map(({ finding, input, decision }) => {
@@ -51,10 +78,7 @@ export function blockMessage(blocked: readonly BlockedFinding[], policySource: s
   const more = blocked.length > 3 ? `; and ${blocked.length - 3} more` : '';
   const entries = [...new Set(blocked.map((b) => b.decision.because))].join(', ');
   // Without a policy file there is nothing to edit yet: say how to get one.
-  const where =
-    policySource === BUILT_IN_POLICY_SOURCE
-      ? 'in a policy file (`airlock policy init` writes the default one; point `policy:` in airlock.yaml at it)'
-      : `in ${policySource}`;
+  const where = whereToChange(policySource);
   return (
     `${shown.join('; ')}${more}. ` +
     `To allow it, remove the value from the request, or ${where} change ${entries} ` +

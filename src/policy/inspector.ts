@@ -26,7 +26,7 @@ import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
 import type { CompiledPolicy, Decision } from './compile.js';
-import { blockMessage, describePlace, type BlockedFinding } from './describe.js';
+import { blockMessage, describePlace, uninspectedBlockMessage, type BlockedFinding } from './describe.js';
 
 /** What the inspector needs of the detection engine (src/detect/engine.ts fits). */
 export interface Scanner {
@@ -208,7 +208,16 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
           preview: preview(value, finding.category === 'secret'),
         }));
       const summary = { findings: summaryFindings, mode: p.mode };
+      // Monitor records, as for findings: the event lists the body under `uninspected`.
       if (p.mode === 'monitor') return { action: 'forward', summary };
+
+      if (req.uninspectedBody !== undefined && decider.uninspectedEndpoints.action === 'block')
+        return {
+          action: 'block',
+          code: 'AIRLOCK_UNINSPECTED_BLOCKED',
+          message: uninspectedBlockMessage(req, decider.uninspectedEndpoints.because, policy.source),
+          summary,
+        };
 
       const blocked: BlockedFinding[] = decided
         .filter((d) => d.decision.action === 'block')

@@ -43,6 +43,19 @@ export const kindSchema = z.enum(KINDS);
 
 const categoryActions = z.partialRecord(categorySchema, actionSchema);
 
+/**
+ * What becomes of a request whose body goes to an endpoint Airlock does not inspect
+ * (`/v1/moderations`, an unknown Gemini action): `allow` sends it as it came, listed in its audit
+ * event's `uninspected`; `block` refuses it (AIRLOCK_UNINSPECTED_BLOCKED). Bodies that carry no
+ * text by design (empty, `{}`, an upload's `/complete`: src/dialects/textless.ts) always go.
+ */
+export const uninspectedEndpointsSchema = z
+  .enum(['allow', 'block'])
+  .describe(
+    'A request body sent to an endpoint Airlock does not inspect: allow: forward it, listed as uninspected in the audit log; ' +
+      "block: refuse it (403). Bodies without text by design (empty, {}, an upload's /complete) are always forwarded",
+  );
+
 /** What a level of the policy says: the same shape at the top level and inside a scope. */
 const actionTableShape = {
   /** Per detection rule id; `*` matches any characters (`env.*`). */
@@ -64,6 +77,8 @@ const scopeSchema = z
       })
       .strict(),
     ...actionTableShape,
+    /** Overrides the top level's `uninspected_endpoints` for the requests the scope matches. */
+    uninspected_endpoints: uninspectedEndpointsSchema.optional(),
     /** Has no effect (see the top of this file); `policy check` warns. */
     default: actionSchema.optional().meta({ deprecated: true }),
   })
@@ -198,6 +213,8 @@ export const policySchema = z
     mode: z.enum(['enforce', 'monitor']).default('enforce'),
     /** When inspection fails (a bug, a timeout, the vault is down): block or forward unchanged. */
     on_error: z.enum(['block', 'allow']).default('block'),
+    /** A body sent to an endpoint no dialect reads: forward it (listed as uninspected) or refuse it. */
+    uninspected_endpoints: uninspectedEndpointsSchema.default('allow'),
     /** Has no effect (see the top of this file); `policy check` warns. */
     default: actionSchema.default('audit').meta({ deprecated: true }),
     ...actionTableShape,
