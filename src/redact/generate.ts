@@ -158,6 +158,36 @@ function percentDecodedHome(value: string): { home: string; slash: string } | un
   }
 }
 
+/** How a Windows home is percent-encoded: its colon left as it is or not, the escapes' hex case. */
+export interface WindowsPercentForm {
+  rawColon: boolean;
+  lower: boolean;
+}
+
+/**
+ * `C%3A%5CUsers%5Calice` → `C:\Users\alice` and how it was encoded (`C:%5CUsers%5Calice`,
+ * `c%3a%5cusers%5calice`, `C%3A%2FUsers%2Falice`): a percent-encoded Windows home only.
+ */
+function percentDecodedWindowsHome(value: string): ({ home: string } & WindowsPercentForm) | undefined {
+  const m =
+    /^[A-Za-z](:|%3[Aa])(%5[Cc]|%2[Ff])[Uu][Ss][Ee][Rr][Ss]\2(?:[^%\\/]|%(?!5[Cc]|2[Ff])[0-9A-Fa-f]{2})+$/.exec(
+      value,
+    );
+  if (!m) return undefined;
+  try {
+    return { home: decodeURIComponent(value), rawColon: m[1] === ':', lower: /[a-f]/.test(m[2]!) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `C:\Users\user` → `C%3A%5CUsers%5Cuser`, its colon and hex case as `form` says. */
+export function percentEncodeWindowsPath(path: string, form: WindowsPercentForm): string {
+  let text = encodeURIComponent(path);
+  if (form.lower) text = text.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+  return form.rawColon ? text.replace(/^([A-Za-z])%3[Aa]/, '$1:') : text;
+}
+
 /**
  * `\/home\/alice\/app` → `/home/alice/app`: a path written in JSON with escaped slashes (PHP's
  * json_encode, a JSON file read as text), every slash escaped.
@@ -199,6 +229,16 @@ async function pathCandidate(
         derived: true,
       };
     return { text: percentEncodePath(homeShape(encoded.home, n, attempt), encoded.slash) };
+  }
+  const winEncoded = percentDecodedWindowsHome(value);
+  if (winEncoded !== undefined) {
+    // Same surrogate as the home itself, encoded the same way: `C%3A%5CUsers%5Cuser`.
+    if (resolve)
+      return {
+        text: percentEncodeWindowsPath(await resolve('home-path', winEncoded.home), winEncoded),
+        derived: true,
+      };
+    return { text: percentEncodeWindowsPath(homeShape(winEncoded.home, n, attempt), winEncoded) };
   }
   const flattened = unflattenHome(value);
   if (flattened !== undefined && resolve) {

@@ -19,6 +19,7 @@ import {
   isSmallSpace,
   jsonEscapePath,
   percentEncodePath,
+  percentEncodeWindowsPath,
   type Resolver,
 } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
@@ -305,6 +306,19 @@ function addPathVariants(kind: ValueKind, original: string, surrogate: string, c
     for (const slash of ['%2F', '%2f'])
       addVariant(percentEncodePath(original, slash), percentEncodePath(surrogate, slash), original, ctx);
     addVariant(jsonEscapePath(original), jsonEscapePath(surrogate), original, ctx);
+  }
+  // A Windows home percent-encoded (C%3A%5CUsers%5Calice, C:%5CUsers%5Calice), in either hex case.
+  if (kind === 'home-path' && /^[A-Za-z]:([\\/])[Uu][Ss][Ee][Rr][Ss]\1[^\\/]+$/.test(original)) {
+    for (const rawColon of [false, true])
+      for (const lower of [false, true]) {
+        const form = { rawColon, lower };
+        addVariant(
+          percentEncodeWindowsPath(original, form),
+          percentEncodeWindowsPath(surrogate, form),
+          original,
+          ctx,
+        );
+      }
   }
   if (kind !== 'project-path') return;
   const name = /[^\\/]+$/.exec(original)?.[0] ?? '';

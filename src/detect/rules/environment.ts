@@ -228,6 +228,50 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.windows-home-path-percent',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'home-path',
+    description:
+      "A Windows profile directory percent-encoded, as in a URL or a query string (C%3A%5CUsers%5C<user>, C:%5CUsers%5C<user>, C%3A%2FUsers%2F<user>, either hex case); its surrogate is the home's, encoded the same way.",
+    keywords: [':%5cusers%5c', '%3a%5cusers%5c', ':%2fusers%2f', '%3a%2fusers%2f'],
+    lookback: 1,
+    // The drive letter stands alone or after an encoded byte (%22C%3A…, file%3A%2F%2F%2FC%3A…).
+    // Both separators are the same escape, in the same case. The name ends at the next encoded
+    // separator or at a character a name does not hold; its own encoded bytes (UTF-8, %C3%A9)
+    // belong to it, an encoded quote (%22) does not, and one encoded space does when a separator
+    // follows (C%3A%5CUsers%5CJan%20Nowak%5C).
+    pattern: r`(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9]))[A-Za-z](?::|%3[Aa])(?<sep>%5[Cc]|%2[Ff])[Uu][Ss][Ee][Rr][Ss]\k<sep>(?<user>(?:[A-Za-z0-9._-]|%[89A-Fa-f][0-9A-Fa-f]){1,64}(?:%20(?:[A-Za-z0-9._-]|%[89A-Fa-f][0-9A-Fa-f]){1,32}(?=%5[Cc]|%2[Ff]))?)(?![A-Za-z0-9._-])`,
+    validate: (v, ctx) => {
+      let name: string;
+      try {
+        name = decodeURIComponent(ctx.groups['user']!);
+      } catch {
+        return false;
+      }
+      return homeOwnerIsPersonal(v, { groups: { user: name } });
+    },
+    samples: {
+      tp: [
+        ['GET /api/open?path=C%3A%5CUsers%5Calice%5Csrc HTTP/1.1', 'C%3A%5CUsers%5Calice'],
+        ['vscode://file/C:%5CUsers%5Cmkowalski%5Crepo', 'C:%5CUsers%5Cmkowalski'],
+        ['?dir=d%3a%5cusers%5cjsmith', 'd%3a%5cusers%5cjsmith'],
+        ['file%3A%2F%2F%2FC%3A%2FUsers%2Fkpatel%2Fx', 'C%3A%2FUsers%2Fkpatel'],
+        ['?p=C%3A%5CUsers%5CJan%20Nowak%5CDesktop', 'C%3A%5CUsers%5CJan%20Nowak'],
+        ['?p=C%3A%5CUsers%5Cjos%C3%A9', 'C%3A%5CUsers%5Cjos%C3%A9'],
+        ['%22C%3A%5CUsers%5Calice%22', 'C%3A%5CUsers%5Calice'],
+      ],
+      fp: [
+        '?p=C%3A%5CUsers%5CPublic%5CDocuments',
+        '?p=C%3A%5CUsers%5C%25USERNAME%25',
+        '?p=C%3A%5CUsers%2Falice',
+        'ABC%3A%5CUsers%5Calice',
+        '?p=C%3A%5CUsers%5Cuser%5Cproject',
+        '%22C%3A%5CUsers%5C%22',
+      ],
+    },
+  },
+  {
     id: 'env.tilde-user',
     category: 'environment',
     severity: 'medium',
