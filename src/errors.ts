@@ -148,6 +148,13 @@ export const ERRORS = {
       'Retry shortly, ask for a streamed answer (`stream: true`), which is restored as it arrives, ' +
       'or raise `limits.max_answers_held` in the Airlock config.',
   },
+  AIRLOCK_CONNECTIONS_FULL: {
+    status: 503,
+    kind: 'overloaded',
+    message:
+      'Airlock serves as many client connections as it may at once ({detail}): this one was answered ' +
+      'and closed. Retry shortly, or raise `limits.max_connections` in the Airlock config.',
+  },
   AIRLOCK_ANSWER_TOO_LARGE: {
     status: 502,
     kind: 'api_error',

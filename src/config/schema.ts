@@ -41,8 +41,10 @@ export const configSchema = z
          */
         max_answers_held: byteSize.default(256 * 1024 * 1024),
         /**
-         * Client connections open at once (node:http's server.maxConnections): one past it is
-         * closed as soon as it is accepted, before any byte of it is read.
+         * Client connections served at once. A 32nd more (at least one) are accepted only to
+         * answer their first request 503 AIRLOCK_CONNECTIONS_FULL in the provider's shape; past
+         * those (node:http's server.maxConnections) one is closed as soon as it is accepted,
+         * before any byte of it is read.
          */
         max_connections: z.number().int().positive().default(2048),
         /**

@@ -23,6 +23,8 @@ export const REFUSED_REASONS = [
   'headers_timeout',
   /** Bytes node:http cannot read as HTTP/1.1: AIRLOCK_BAD_HTTP (400). */
   'bad_http',
+  /** On a connection past limits.max_connections: AIRLOCK_CONNECTIONS_FULL (503). */
+  'connections_full',
 ] as const;
 
 export type RefusedReason = (typeof REFUSED_REASONS)[number];

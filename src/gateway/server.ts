@@ -43,7 +43,7 @@ export interface GatewayOptions {
 
 /** What the gateway holds now, for /metrics (read when scraped). */
 export interface GatewayStats {
-  /** Client connections open (at most limits.max_connections). */
+  /** Client connections open (limits.max_connections served, and its reserve: connectionReserve). */
   clientConnections: number;
   /** Client connections closed as soon as accepted, the gateway holding limits.max_connections. */
   connectionsRefused: number;
@@ -93,6 +93,19 @@ export const WEB_PAGE_LOG_LINES_PER_MINUTE = 10;
 /** Log lines a minute for connections refused past limits.max_connections; the metric counts all. */
 const CONNECTION_LOG_LINES_PER_MINUTE = 1;
 
+/**
+ * Connections accepted past limits.max_connections only to answer their first request with a
+ * 503 in the provider's shape (`AIRLOCK_CONNECTIONS_FULL`): a 32nd of it, at least one (64 for
+ * the default 2048). Past those, node:http closes new connections unread.
+ */
+export const connectionReserve = (maxConnections: number): number => Math.ceil(maxConnections / 32);
+
+/** A reserve connection whose request head has not arrived within this time is closed. */
+export const RESERVE_HEAD_MS = 10_000;
+
+/** Seconds a client answered AIRLOCK_CONNECTIONS_FULL is told to wait (`retry-after`). */
+const CONNECTIONS_FULL_RETRY_AFTER_S = 2;
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.log_level);
@@ -116,22 +129,74 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const maxHeaderSize = 64 * 1024;
   const server = createServer({ maxHeaderSize, keepAliveTimeout: 65_000 }, (req, res) => {
+    if (inReserve.has(req.socket) && !leaveReserve(req.socket)) {
+      refuseInReserve(req, res);
+      return;
+    }
     void dispatch(req, res);
   });
   // A request body can take long to arrive: its silence is bounded instead (timeouts.body_idle_ms,
   // in the body's readers), and upstream timeouts bound the rest.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  // Past it node:http closes a new connection as soon as it is accepted ('drop'): the client sees
-  // its connection closed before any answer, which the SDKs retry as a connection error.
+  // limits.max_connections are served. A few more (the reserve) are accepted only to answer
+  // their first request with a 503 in its provider's shape, which a client shows and retries
+  // after `retry-after`, unless one of the served closed by then. Past those node:http closes a
+  // new connection as soon as it is accepted ('drop'): the client sees its connection closed
+  // before any answer, which the SDKs retry as a connection error.
   const maxConnections = config.limits.max_connections;
-  server.maxConnections = maxConnections;
+  server.maxConnections = maxConnections + connectionReserve(maxConnections);
   let clientConnections = 0;
   let connectionsRefused = 0;
+  /** Connections among the max_connections served (the others are in the reserve). */
+  let served = 0;
+  const inReserve = new WeakMap<Socket, NodeJS.Timeout>();
+  const serve = (socket: Socket) => {
+    served++;
+    socket.once('close', () => served--);
+  };
+  /** A reserve connection is served when one of the served closed before its request came. */
+  const leaveReserve = (socket: Socket): boolean => {
+    if (served >= maxConnections) return false;
+    clearTimeout(inReserve.get(socket));
+    inReserve.delete(socket);
+    serve(socket);
+    return true;
+  };
   server.on('connection', (socket: Socket) => {
     clientConnections++;
     socket.once('close', () => clientConnections--);
+    if (served < maxConnections) {
+      serve(socket);
+      return;
+    }
+    // Its head within RESERVE_HEAD_MS (of at most maxHeaderSize), its body left unread: it is
+    // answered at once, then closed as linger.ts closes early answers.
+    const deadline = setTimeout(() => socket.destroy(), RESERVE_HEAD_MS);
+    deadline.unref();
+    inReserve.set(socket, deadline);
+    socket.once('close', () => clearTimeout(deadline));
   });
+  const reserveLogBound = minuteBound(CONNECTION_LOG_LINES_PER_MINUTE);
+  function refuseInReserve(req: IncomingMessage, res: ServerResponse): void {
+    clearTimeout(inReserve.get(req.socket));
+    if (req.url !== undefined && ABSOLUTE_FORM.test(req.url)) req.url = req.url.replace(ABSOLUTE_FORM, '/');
+    const route = matchProvider(req.url ?? '/');
+    refused('connections_full');
+    if (reserveLogBound() === 'take')
+      logger.warn(
+        `a request was answered 503 AIRLOCK_CONNECTIONS_FULL: the gateway serves ${maxConnections} connections ` +
+          '(limits.max_connections); the rest of this minute are only counted in ' +
+          'airlock_refused_requests_total{reason="connections_full"} on /metrics',
+      );
+    res.setHeader('connection', 'close');
+    res.setHeader('retry-after', String(CONNECTIONS_FULL_RETRY_AFTER_S));
+    sendError(
+      res,
+      route?.provider,
+      new AirlockError('AIRLOCK_CONNECTIONS_FULL', `${maxConnections} connections are being served`),
+    );
+  }
   const connectionLogBound = minuteBound(CONNECTION_LOG_LINES_PER_MINUTE);
   server.on('drop', () => {
     connectionsRefused++;

@@ -175,7 +175,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry.register(
       new CallbackGauge(
         'airlock_client_connections',
-        'Client connections open to the gateway (at most limits.max_connections).',
+        'Client connections open to the gateway (limits.max_connections served, and a 32nd more answered 503).',
         read((s) => s.clientConnections),
       ),
     );

@@ -329,6 +329,7 @@ describe('served by the gateway', () => {
         ['headers_too_large', 1],
         ['headers_timeout', 0],
         ['bad_http', 1],
+        ['connections_full', 0],
       ],
     );
     // Not provider requests: nothing of them in the exchange counters.
