@@ -20,6 +20,7 @@ import type { AuditEvent } from '../../src/audit/types.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
 import { leaks, plantedText, plantedValues } from '../helpers/planted.js';
+import { until } from '../helpers/until.js';
 
 let fe: FakeEnv;
 let dir: string;
@@ -298,5 +299,27 @@ describe('uninspected_endpoints: block with mode: monitor', () => {
     assert.equal(event.mode, 'monitor');
     assert.equal(event.error, undefined);
     assert.equal(event.uninspected?.[0]?.field, 'body');
+  });
+});
+
+describe('uninspected_endpoints changed in a running gateway', () => {
+  test('a reloaded policy that blocks refuses the next such request', async () => {
+    const policyFile = join(dir, 'reloaded.yaml');
+    writeFileSync(policyFile, 'uninspected_endpoints: allow\n');
+    const s = await startAirlockStack({ script: { reply: [{ text: 'ok' }] } }, { fe, policyFile });
+    try {
+      assert.equal((await openai(s).moderations.create({ input: 'hello' })).results.length, 1);
+      writeFileSync(policyFile, 'uninspected_endpoints: block\n');
+      await until(
+        () => s.airlock.policy().policy.uninspected_endpoints === 'block',
+        'the reloaded policy in force',
+        10_000,
+        25,
+      );
+      await assert.rejects(openai(s).moderations.create({ input: 'hello' }), OpenAI.PermissionDeniedError);
+      assert.equal(s.sim.received.length, 1, 'only the first one reached the provider');
+    } finally {
+      await s.close();
+    }
   });
 });
