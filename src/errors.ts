@@ -140,6 +140,14 @@ export const ERRORS = {
     message:
       'The upstream provider did not answer in time ({detail}). Retry, or raise `timeouts` in the Airlock config.',
   },
+  AIRLOCK_UPSTREAM_QUEUE_TIMEOUT: {
+    status: 503,
+    kind: 'overloaded',
+    message:
+      'No connection to the upstream provider came free in time ({detail}): every one Airlock may open ' +
+      'to it was busy. Nothing of this request was sent. Retry shortly, or raise ' +
+      '`limits.max_upstream_connections` or `timeouts.queue_ms` in the Airlock config.',
+  },
   AIRLOCK_ANSWERS_HELD_FULL: {
     status: 503,
     kind: 'overloaded',

@@ -67,6 +67,12 @@ export const configSchema = z
       }),
     timeouts: z
       .object({
+        /**
+         * Longest wait for a connection to the upstream (limits.max_upstream_connections all busy,
+         * and connecting one): past it the request is answered 503 AIRLOCK_UPSTREAM_QUEUE_TIMEOUT,
+         * nothing of it sent, rather than held for as long as the answers under way take.
+         */
+        queue_ms: z.number().int().positive().default(30_000),
         connect_ms: z.number().int().positive().default(10_000),
         /** Until the upstream sends its status line; long, since non-streamed answers take minutes. */
         headers_ms: z.number().int().positive().default(600_000),
@@ -92,6 +98,7 @@ export const configSchema = z
       })
       .strict()
       .default({
+        queue_ms: 30_000,
         connect_ms: 10_000,
         headers_ms: 600_000,
         idle_ms: 600_000,

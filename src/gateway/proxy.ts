@@ -461,6 +461,9 @@ function dispatchUpstream(
       reject,
       answerHeaders,
     );
+    relay.waitForConnection(ctx.config.timeouts.queue_ms, ctx.config.limits.max_upstream_connections);
+    // Until undici has a connection for the request, a client that leaves ends the relay at once.
+    gone.onAbort(() => relay.leftWhileWaiting());
     try {
       ctx.upstreams.dispatcher(route.provider).dispatch(
         {
@@ -494,6 +497,12 @@ function gatewayUrl(req: IncomingMessage, provider: Provider): string {
  * in one write (see Relay.finish).
  */
 const RESTORED_SLICE = 64 * 1024;
+
+/**
+ * Seconds a client answered AIRLOCK_UPSTREAM_QUEUE_TIMEOUT is told to wait (`retry-after`): the
+ * connections it waited for are held by answers that take seconds to minutes.
+ */
+const QUEUE_TIMEOUT_RETRY_AFTER_S = 5;
 
 /** A JSON answer to restore that is, or decodes to, more than limits.max_answer. */
 function answerTooLarge(limit: number): AirlockError {
@@ -603,6 +612,8 @@ class Relay implements Dispatcher.DispatchHandler {
   private restoredSent = 0;
   /** This exchange's part of ProxyContext.answersHeld, given back when the relay is over. */
   private heldSize = 0;
+  /** Runs from the dispatch until undici has a connection for the request (timeouts.queue_ms). */
+  private queueTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -639,12 +650,14 @@ class Relay implements Dispatcher.DispatchHandler {
 
   /** The relay is over (its promise settles): what it held of limits.max_answers_held is free. */
   private resolve(): void {
+    clearTimeout(this.queueTimer);
     this.ctx.answersHeld -= this.heldSize;
     this.heldSize = 0;
     this.resolved();
   }
 
   private reject(err: unknown): void {
+    clearTimeout(this.queueTimer);
     this.ctx.answersHeld -= this.heldSize;
     this.heldSize = 0;
     this.rejected(err);
@@ -660,7 +673,43 @@ class Relay implements Dispatcher.DispatchHandler {
     }
   }
 
+  /**
+   * Bounds the wait for an upstream connection: undici's pool holds a request past
+   * limits.max_upstream_connections in a queue of its own, which none of its timeouts covers
+   * (connect_ms times the connect, headers_ms starts once the request is written). Called just
+   * before the dispatch; the wait ends in onRequestStart, which undici calls only once the
+   * request has a connected socket and is about to be written on it (client-h1's writeH1).
+   */
+  waitForConnection(ms: number, maxConnections: number): void {
+    this.queueTimer = setTimeout(() => {
+      // JavaScript runs one callback at a time: the request has its connection (onRequestStart
+      // ran and cleared this timer), or it has none yet and it never will (done, see there).
+      if (this.done || this.controller) return;
+      this.done = true;
+      // Nothing of it left the gateway; the audit record says so.
+      this.ex.forwarded = false;
+      this.res.setHeader('retry-after', String(QUEUE_TIMEOUT_RETRY_AFTER_S));
+      this.reject(
+        new AirlockError(
+          'AIRLOCK_UPSTREAM_QUEUE_TIMEOUT',
+          `${this.origin}: none of its limits.max_upstream_connections ${maxConnections} free ` +
+            `within timeouts.queue_ms ${ms}`,
+        ),
+      );
+    }, ms);
+  }
+
+  /** The client left before its request had a connection: over now, dropped once it gets one. */
+  leftWhileWaiting(): void {
+    if (!this.controller) this.close();
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    clearTimeout(this.queueTimer);
+    // Given up on while it waited (timed out, or its client left): a throw here makes undici fail
+    // this request alone and drop it from its queue, unwritten, leaving the connection to the next
+    // request (writeH1 catches it; controller.abort() would destroy the socket as well).
+    if (this.done) throw new errors.RequestAbortedError('given up on while waiting for a connection');
     this.controller = controller;
     this.gone.onAbort(() => controller.abort(new errors.RequestAbortedError()));
   }
