@@ -8,3 +8,22 @@ export function isWordChar(code: number): boolean {
     (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
   );
 }
+
+/**
+ * Whether a user name stands on its own where `_` joins it to a word (`alice_build.log`,
+ * `build_alice`): a name of five or more characters that starts and ends with a letter or a
+ * digit. A shorter one joined so is more often part of an identifier (`max_tokens`, `will_x`).
+ */
+export function userNameJoins(name: string): boolean {
+  return name.length >= 5 && /^[A-Za-z0-9](?:.*[A-Za-z0-9])?$/.test(name);
+}
+
+/** A user name's surrogate (`user-N`), which stands where `_` joins it as its original did. */
+export function isUserSurrogate(text: string): boolean {
+  return /^user-[1-9]\d*$/.test(text);
+}
+
+/** Whether the character beside a value leaves it a word: not a word character, or `_` where it joins. */
+export function bounds(code: number, joins: boolean): boolean {
+  return !isWordChar(code) || (joins && code === 95);
+}

@@ -4,6 +4,7 @@
  * value is found inside a longer base64 string at any offset) and hex. Computed once at start.
  */
 import type { Category, Severity, ValueKind } from './types.js';
+import { userNameJoins } from '../word-char.js';
 
 export type CanaryLabel =
   | 'hostname'
@@ -44,6 +45,8 @@ export interface CanaryPattern {
    */
   boundaryLeft: boolean;
   boundaryRight: boolean;
+  /** `_` beside it is a boundary too: this user's name in `alice_build.log` (see userNameJoins). */
+  joins: boolean;
 }
 
 /** Shorter encoded fragments match by chance inside unrelated base64/hex. */
@@ -68,6 +71,7 @@ function jsonEscaped(value: string): string[] {
 export function encodeCanary(canary: Canary, index: number): CanaryPattern[] {
   const out: CanaryPattern[] = [];
   const seen = new Set<string>();
+  const joins = canary.label === 'username' && userNameJoins(canary.value);
   const add = (encoding: CanaryEncoding, text: string, caseInsensitive: boolean, boundary: boolean): void => {
     const key = caseInsensitive ? text.toLowerCase() : text;
     if (text.length === 0 || seen.has(key) || seen.has(text.toLowerCase())) return;
@@ -79,6 +83,7 @@ export function encodeCanary(canary: Canary, index: number): CanaryPattern[] {
       caseInsensitive,
       boundaryLeft: boundary && /^[A-Za-z0-9]/.test(text),
       boundaryRight: boundary && /[A-Za-z0-9]$/.test(text),
+      joins: boundary && joins,
     });
   };
   const v = canary.value;

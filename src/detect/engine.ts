@@ -14,7 +14,7 @@ import { TextCache } from './text-cache.js';
 import type { CompiledRule, RuleDef } from './rule-types.js';
 import { corporateSuffixRule, defaultRules } from './rules/index.js';
 import type { Finding, ScanInput, ValueKind } from './types.js';
-import { isWordChar } from '../word-char.js';
+import { bounds, isWordChar } from '../word-char.js';
 
 export interface EngineOptions {
   /** The rules to run; defaults to the built-in set. Pass [...defaultRules, ...userRules] to add. */
@@ -322,8 +322,8 @@ export function createEngine(opts: EngineOptions = {}): Engine {
           const cp = canaryPatterns[~owner]!;
           const end = start + cp.text.length;
           if (!cp.caseInsensitive && !text.startsWith(cp.text, start)) continue;
-          if (cp.boundaryLeft && start > 0 && isWordChar(text.charCodeAt(start - 1))) continue;
-          if (cp.boundaryRight && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+          if (cp.boundaryLeft && start > 0 && !bounds(text.charCodeAt(start - 1), cp.joins)) continue;
+          if (cp.boundaryRight && end < text.length && !bounds(text.charCodeAt(end), cp.joins)) continue;
           const canary = canaries[cp.canary]!;
           out.push({
             ruleId: `canary.${canary.label}`,

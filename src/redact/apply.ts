@@ -12,7 +12,7 @@ import type { Finding, ScanInput } from '../detect/types.js';
 import { isRestorable } from './generate.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
 import { sortIfNeeded } from '../sort-if-needed.js';
-import { isWordChar } from '../word-char.js';
+import { bounds, isUserSurrogate, isWordChar, userNameJoins } from '../word-char.js';
 
 export type EditAction = 'pseudonymize' | 'redact' | 'strip';
 
@@ -163,11 +163,15 @@ export function propagateEdits(
     else list.push(e);
   }
   const out: Edit[] = [];
-  const valuesKey = JSON.stringify(values);
+  // User names of five or more characters are replaced where `_` joins them too (userNameJoins).
+  const joins = new Set(values.filter((v) => userNameJoins(v) && isUserSurrogate(replaced.get(v) ?? '')));
+  const valuesKey = JSON.stringify(joins.size === 0 ? values : [values, [...joins]]);
   const shortest = values[values.length - 1]?.length ?? 0; // sorted longest first
   const fresh = options.cache === false;
   const read = inputs.some((input) => input.signed === true && input.sealed !== true)
-    ? readByModel(inputs, (text) => (fresh ? findAll(text, values) : findAllCached(text, values, valuesKey)))
+    ? readByModel(inputs, (text) =>
+        fresh ? findAll(text, values, joins) : findAllCached(text, values, joins, valuesKey),
+      )
     : undefined;
   const short = fresh ? undefined : shortTextHits(valuesKey);
   /** Adds the edits of input `index`: its own, and the occurrences `found` where they win. */
@@ -207,7 +211,7 @@ export function propagateEdits(
     const run = fresh ? undefined : runAt(inputs, index);
     if (run !== undefined) {
       const end = index + run.length;
-      const hits = runHits(run, values, valuesKey, shortest);
+      const hits = runHits(run, values, joins, valuesKey, shortest);
       let h = 0;
       const edited = sortIfNeeded(
         [...byInput.keys()].filter((i) => i >= index && i < end),
@@ -236,12 +240,12 @@ export function propagateEdits(
       text.length < shortest || input.sealed === true
         ? NO_HITS
         : fresh
-          ? findAll(text, values)
+          ? findAll(text, values, joins)
           : Object.isFrozen(input)
-            ? findFrozen(input, values, valuesKey)
+            ? findFrozen(input, values, joins, valuesKey)
             : text.length < CACHED_MIN_LENGTH
-              ? findShortCached(short as Map<string, readonly Hit[]>, text, values)
-              : findAllCached(text, values, valuesKey);
+              ? findShortCached(short as Map<string, readonly Hit[]>, text, values, joins)
+              : findAllCached(text, values, joins, valuesKey);
     one(index, found);
     index++;
   }
@@ -282,6 +286,7 @@ const runHitsCache = new WeakMap<readonly ScanInput[], { valuesKey: string; hits
 function runHits(
   run: readonly ScanInput[],
   values: readonly string[],
+  joins: ReadonlySet<string>,
   valuesKey: string,
   shortest: number,
 ): readonly RunHits[] {
@@ -290,7 +295,7 @@ function runHits(
   const hits: RunHits[] = [];
   run.forEach((input, at) => {
     if (input.text.length < shortest) return;
-    const found = findFrozen(input, values, valuesKey);
+    const found = findFrozen(input, values, joins, valuesKey);
     if (found.length > 0) hits.push({ at, hits: found });
   });
   runHitsCache.set(run, { valuesKey, hits });
@@ -333,21 +338,27 @@ function findShortCached(
   texts: Map<string, readonly Hit[]>,
   text: string,
   values: readonly string[],
+  joins: ReadonlySet<string>,
 ): readonly Hit[] {
   let hits = texts.get(text);
   if (hits === undefined) {
-    hits = findAll(text, values);
+    hits = findAll(text, values, joins);
     texts.set(text, hits);
   }
   return hits;
 }
 
-function findAllCached(text: string, values: readonly string[], valuesKey: string): readonly Hit[] {
-  if (text.length < CACHED_MIN_LENGTH) return findAll(text, values);
+function findAllCached(
+  text: string,
+  values: readonly string[],
+  joins: ReadonlySet<string>,
+  valuesKey: string,
+): readonly Hit[] {
+  if (text.length < CACHED_MIN_LENGTH) return findAll(text, values, joins);
   let lists = hitCache.get(text);
   const known = lists?.find((l) => l.valuesKey === valuesKey);
   if (known !== undefined) return known.hits;
-  const hits = findAll(text, values);
+  const hits = findAll(text, values, joins);
   if (lists === undefined) hitCache.set(text, (lists = []));
   if (lists.length >= VALUE_LISTS_PER_TEXT) lists.shift();
   lists.push({ valuesKey, hits });
@@ -360,30 +371,39 @@ function findAllCached(text: string, values: readonly string[], valuesKey: strin
  */
 const frozenHits = new WeakMap<ScanInput, { valuesKey: string; hits: readonly Hit[] }>();
 
-function findFrozen(input: ScanInput, values: readonly string[], valuesKey: string): readonly Hit[] {
+function findFrozen(
+  input: ScanInput,
+  values: readonly string[],
+  joins: ReadonlySet<string>,
+  valuesKey: string,
+): readonly Hit[] {
   const known = frozenHits.get(input);
   if (known !== undefined && known.valuesKey === valuesKey) return known.hits;
   const hits =
     input.text.length < CACHED_MIN_LENGTH
-      ? findAll(input.text, values)
-      : findAllCached(input.text, values, valuesKey);
+      ? findAll(input.text, values, joins)
+      : findAllCached(input.text, values, joins, valuesKey);
   frozenHits.set(input, { valuesKey, hits });
   return hits;
 }
 
-/** Non-overlapping occurrences on word boundaries; the longer value wins where they overlap. */
-function findAll(text: string, values: readonly string[]): Hit[] {
+/**
+ * Non-overlapping occurrences on word boundaries; the longer value wins where they overlap. The
+ * values in `joins` also where `_` joins them to a word (a user name in `alice_build.log`).
+ */
+function findAll(text: string, values: readonly string[], joins: ReadonlySet<string>): Hit[] {
   /** Occurrences of the longer values, sorted by start. */
   let hits: Hit[] = [];
   for (const value of values) {
     const wordStart = isWordChar(value.charCodeAt(0));
     const wordEnd = isWordChar(value.charCodeAt(value.length - 1));
+    const joined = joins.has(value);
     const own: Hit[] = [];
     let ownEnd = 0;
     for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) {
       const end = at + value.length;
-      if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
-      if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+      if (wordStart && at > 0 && !bounds(text.charCodeAt(at - 1), joined)) continue;
+      if (wordEnd && end < text.length && !bounds(text.charCodeAt(end), joined)) continue;
       if (at < ownEnd || overlapsAny(hits, at, end)) continue; // an earlier or longer one took it
       own.push({ start: at, end, value });
       ownEnd = end;

@@ -2,14 +2,17 @@
  * Finds the surrogates of one request in answer text. A trie over the request's surrogates
  * (tens of entries): positions whose character starts no surrogate cost one Map lookup. Longest
  * match wins (`/home/user/project-1` over `/home/user`), and a match must sit on word boundaries
- * so `project-1` is never found inside `project-12`.
+ * so `project-1` is never found inside `project-12`; a user name's surrogate also where `_` joins
+ * it to a word (`user-3_build.log`), as its original was replaced there.
  *
  * Streaming: `scan(..., final = false)` stops at the first position where the text ends while
  * a surrogate (or a longer one, or the boundary after one) could still follow; everything from
  * there on is held back. Decisions before that point never depend on later text, so restoring
  * a stream split anywhere gives exactly what restoring the whole text gives.
  */
-import { isWordChar } from '../word-char.js';
+import { bounds, isUserSurrogate, isWordChar } from '../word-char.js';
+
+const UNDERSCORE = 95;
 
 export interface RestoreEntry {
   surrogate: string;
@@ -21,6 +24,8 @@ export interface RestoreEntry {
 interface Node {
   children: Map<number, Node>;
   entry?: RestoreEntry;
+  /** The entry stands where `_` joins it (a user name's surrogate, `user-N_build.log`). */
+  joins?: boolean;
 }
 
 export interface Match {
@@ -56,6 +61,7 @@ export class SurrogateMatcher {
         node = next;
       }
       node.entry = entry;
+      node.joins = isUserSurrogate(entry.surrogate);
       size++;
     }
     this.size = size;
@@ -82,11 +88,13 @@ export class SurrogateMatcher {
       i = firstChars.lastIndex - 1;
       const first = roots.get(text.charCodeAt(i)) as Node;
       const before = i > 0 ? text.charCodeAt(i - 1) : prev.length > 0 ? prev.charCodeAt(prev.length - 1) : -1;
-      if (isWordChar(text.charCodeAt(i)) && before >= 0 && isWordChar(before)) {
+      // Inside a word only an entry that `_` may join can start, right after the `_`.
+      const joined = isWordChar(text.charCodeAt(i)) && before >= 0 && isWordChar(before);
+      if (joined && before !== UNDERSCORE) {
         i++;
         continue;
       }
-      const walk = this.walk(text, i, first, final, secrets);
+      const walk = this.walk(text, i, first, final, secrets, joined);
       if (walk === 'hold') return { matches, holdFrom: i };
       if (walk === undefined) {
         i++;
@@ -104,6 +112,8 @@ export class SurrogateMatcher {
     first: Node,
     final: boolean,
     secrets: boolean,
+    /** `_` is just before `start`: only entries it may join count. */
+    joined: boolean,
   ): Match | 'hold' | undefined {
     const len = text.length;
     let node = first;
@@ -111,14 +121,14 @@ export class SurrogateMatcher {
     let best: Match | undefined;
     for (;;) {
       const entry = node.entry;
-      if (entry !== undefined && (secrets || !entry.secret)) {
+      if (entry !== undefined && (secrets || !entry.secret) && (!joined || node.joins === true)) {
         const lastIsWord = isWordChar(entry.surrogate.charCodeAt(entry.surrogate.length - 1));
         if (j === len) {
           // The next character decides the boundary (and may extend to a longer surrogate).
           if (!final && (lastIsWord || node.children.size > 0)) return 'hold';
           return { start, end: j, entry };
         }
-        if (!lastIsWord || !isWordChar(text.charCodeAt(j))) best = { start, end: j, entry };
+        if (!lastIsWord || bounds(text.charCodeAt(j), node.joins === true)) best = { start, end: j, entry };
       }
       if (j === len) return final || node.children.size === 0 ? best : 'hold';
       const next = node.children.get(text.charCodeAt(j));

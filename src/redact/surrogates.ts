@@ -24,7 +24,7 @@ import {
 } from './generate.js';
 import { uuidShape, type ByteSource } from './shapes.js';
 import type { Vault } from './vault.js';
-import { isWordChar } from '../word-char.js';
+import { bounds, isUserSurrogate, isWordChar } from '../word-char.js';
 import { detached } from '../detached-string.js';
 
 export const KEY_FILE = 'surrogate.key';
@@ -356,15 +356,19 @@ function hasInputs(ctx: RequestContext): ctx is RequestContext & { inputs: reado
   return ctx.inputs !== undefined;
 }
 
-/** Whether `word` occurs in the text on word boundaries (`user-1` not in `user-12`). */
+/**
+ * Whether `word` occurs in the text on word boundaries (`user-1` not in `user-12`); a user name's
+ * surrogate also where `_` joins it (`user-1_build.log`), as the answer's restoring reads it.
+ */
 function occursAsWord(text: string, word: string): boolean {
   if (word === '' || text.length < word.length) return false;
   const wordStart = isWordChar(word.charCodeAt(0));
   const wordEnd = isWordChar(word.charCodeAt(word.length - 1));
+  const joins = isUserSurrogate(word);
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
     const end = at + word.length;
-    if (wordStart && at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
-    if (wordEnd && end < text.length && isWordChar(text.charCodeAt(end))) continue;
+    if (wordStart && at > 0 && !bounds(text.charCodeAt(at - 1), joins)) continue;
+    if (wordEnd && end < text.length && !bounds(text.charCodeAt(end), joins)) continue;
     return true;
   }
   return false;
