@@ -193,11 +193,78 @@ export function timezoneShape(value: string): string {
   return 'UTC';
 }
 
-/** `de_DE.UTF-8` → `en_US.UTF-8`, `de-DE` → `en-US`, `de` → `en`. */
+/**
+ * `de_DE.UTF-8` → `en_US.UTF-8`, `de-DE` → `en-US`, `de` → `en`. A date written in the user's
+ * language (Gemini CLI's `dimanche 29 novembre 2026`) becomes the same date in en-US
+ * (`Sunday, November 29, 2026`); `en-US` when it cannot be read.
+ */
 export function localeShape(value: string): string {
-  const m = /^([a-zA-Z]{2,3})(?:([_-])([a-zA-Z]{2}))?(.*)$/.exec(value);
-  if (!m) return 'en-US';
+  const m =
+    /^([a-zA-Z]{2,3})(?:([_-])([a-zA-Z]{2}))?((?:\.[\w-]+)?(?:@\w+)?|(?::[a-z]{2,3}(?:_[A-Z]{2})?)+)$/.exec(
+      value,
+    );
+  if (!m) return englishDate(value) ?? 'en-US';
   return `en${m[2] ? `${m[2]}US` : ''}${m[4] ?? ''}`;
+}
+
+/** Languages (and regional spellings) a localized date is tried in, first the exact format. */
+// prettier-ignore
+const DATE_LOCALES = [
+  'fr', 'fr-CA', 'fr-CH', 'de', 'de-AT', 'de-CH', 'es', 'es-MX', 'es-US', 'it', 'pt', 'pt-PT', 'nl', 'nl-BE',
+  'pl', 'sv', 'da', 'nb', 'nn', 'fi', 'is', 'cs', 'sk', 'hu', 'ro', 'tr', 'ru', 'uk', 'be', 'el', 'bg', 'hr',
+  'sl', 'sr', 'bs', 'mk', 'sq', 'lt', 'lv', 'et', 'ca', 'eu', 'gl', 'cy', 'ga', 'id', 'ms', 'fil', 'vi',
+  'ja', 'zh', 'zh-TW', 'zh-HK', 'ko', 'he', 'hi', 'bn', 'ta', 'te', 'mr', 'th', 'sw', 'af', 'en-GB', 'en-AU',
+  'en-CA', 'en-IE', 'en-IN', 'en-NZ', 'en-ZA',
+];
+const LONG_DATE: Intl.DateTimeFormatOptions = {
+  weekday: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  timeZone: 'UTC',
+};
+
+let formats: Intl.DateTimeFormat[] | undefined;
+function dateFormats(): Intl.DateTimeFormat[] {
+  formats ??= DATE_LOCALES.flatMap((locale) => {
+    try {
+      return [new Intl.DateTimeFormat(locale, LONG_DATE)];
+    } catch {
+      return [];
+    }
+  });
+  return formats;
+}
+
+/**
+ * The en-US spelling of a long date written in another language (`toLocaleDateString` with
+ * weekday, day, month and year): its day and year are read from its digits, its month by
+ * formatting each month of that day in each of DATE_LOCALES, the whole date first, then its
+ * month name alone (the longest that occurs, so `juillet` is not `juil.`).
+ */
+function englishDate(value: string): string | undefined {
+  const year = /(?<!\d)(\d{4})(?!\d)/.exec(value)?.[1];
+  if (!year) return undefined;
+  const days = [...value.matchAll(/(?<!\d)(\d{1,2})(?!\d)/g)].map((d) => Number(d[1]));
+  const lower = value.toLocaleLowerCase();
+  let best: { date: Date; length: number } | undefined;
+  for (const day of new Set(days)) {
+    if (day < 1 || day > 31) continue;
+    for (const format of dateFormats()) {
+      for (let month = 0; month < 12; month++) {
+        const date = new Date(Date.UTC(Number(year), month, day));
+        if (date.getUTCDate() !== day) continue;
+        if (format.format(date) === value) return date.toLocaleDateString('en-US', LONG_DATE);
+        const name = format
+          .formatToParts(date)
+          .find((p) => p.type === 'month')
+          ?.value.toLocaleLowerCase();
+        if (name && name.length >= 3 && lower.includes(name) && name.length > (best?.length ?? 0))
+          best = { date, length: name.length };
+      }
+    }
+  }
+  return best?.date.toLocaleDateString('en-US', LONG_DATE);
 }
 
 /** Keeps the OS family only: the model still knows which shell commands apply. */
