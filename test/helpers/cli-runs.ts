@@ -92,16 +92,20 @@ function invocation(
   }
 }
 
-/** Runs one CLI to completion (killed after `timeoutMs`), with the made-up host name. */
+/**
+ * Runs one CLI to completion (killed after `timeoutMs`), with the made-up host name;
+ * `extraArgs` follow its own (e.g. the flags that let it run shell commands unasked).
+ */
 export function runCli(
   cli: CliName,
   prompt: string,
   urls: BaseUrls,
   fe: FakeEnv,
   timeoutMs = 90_000,
+  extraArgs: readonly string[] = [],
 ): Promise<CliResult> {
   const { args, env } = invocation(cli, prompt, urls, fe);
-  const [command, wrapped] = fe.wrap(join(CLI_BIN_DIR, cli), args);
+  const [command, wrapped] = fe.wrap(join(CLI_BIN_DIR, cli), [...args, ...extraArgs]);
   const child = spawn(command, wrapped, {
     cwd: fe.project,
     env: { ...fe.env, ...env },

@@ -489,6 +489,13 @@ export const secretRules: readonly RuleDef[] = [
     validate: (v, ctx) => {
       if (isPlaceholder(v) || /^[$%{<]/.test(v)) return false;
       const name = ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchEnd).toUpperCase();
+      // The shell's working directories (in every `env` dump) are paths, not passwords: the
+      // project-path rule gives PWD the project's surrogate.
+      if (
+        /^(?:[/~]|[A-Za-z]:[\\/])/.test(v) &&
+        /(?:^|[^A-Z0-9_])(?:OLD)?PWD=["']?$/.test(name.slice(0, name.length - (ctx.matchEnd - ctx.start)))
+      )
+        return false;
       return /PASSW|PWD/.test(name)
         ? v.length >= 6 && !/^(?:true|false|\d{1,5})$/i.test(v)
         : looksRandom(v, 12) || /^\S{24,}$/.test(v);
@@ -496,6 +503,8 @@ export const secretRules: readonly RuleDef[] = [
     samples: {
       tp: [
         ['DB_PASSWORD=hunter2-Blue!', 'hunter2-Blue!'],
+        ['MYSQL_PWD=s3cretpass', 's3cretpass'],
+        ['PWD=hunter2-Blue!', 'hunter2-Blue!'],
         ['export SERVICE_API_KEY="k9Qz3LmX8vTb4RcW"', 'k9Qz3LmX8vTb4RcW'],
         ['JWT_SECRET=' + rep('f3a9c1e7b5d2', 48), rep('f3a9c1e7b5d2', 48)],
       ],
@@ -505,6 +514,8 @@ export const secretRules: readonly RuleDef[] = [
         'const apiKey = process.env.API_KEY',
         'USE_AUTH=true',
         'SECRET_KEY=changeme',
+        'PWD=/home/kpatel/src/billing',
+        'OLDPWD=/home/kpatel',
       ],
     },
   },
