@@ -180,8 +180,10 @@ export function ipv6IsReportable(value: string): boolean {
   if (v.startsWith('2001:db8:') || v.startsWith('2001:0db8:')) return false;
   if (v.startsWith('ff')) return false; // multicast
   const groups = v.split(':').filter((g) => g.length > 0);
-  // `a::b`-shaped tokens are more often code (C++/Rust paths) than addresses.
-  return groups.length >= 3 || v.startsWith('fe80:');
+  // `a::b`-shaped tokens are more often code (C++/Rust paths) than addresses, but not a
+  // link-local or a unique local one (`fd00::2`, as Docker and `ip addr` print it): no code
+  // path starts with four hex digits of fc00::/7.
+  return groups.length >= 3 || v.startsWith('fe80:') || /^f[cd][0-9a-f]{2}::/.test(v);
 }
 
 export function macIsReportable(value: string): boolean {
