@@ -162,6 +162,11 @@ function segments(body: unknown): Segment[] {
   addRemembered(out, body.tools, (into) => addTools(into, body.tools));
   // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.
   if (isObject(body.metadata)) addText(out, body.metadata, 'user_id', ['metadata'], 'metadata');
+  // Claude Code (2.1.3xx, in plan and auto modes) sends the context of the provider's classifier of
+  // dangerous tool calls: working directory, home, settings roots, git state and the user's name.
+  arrayOf(body.safeguards).forEach((safeguard, i) =>
+    addLeaves(out, safeguard, ['safeguards', i], 'metadata'),
+  );
   return out;
 }
 
