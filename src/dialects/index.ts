@@ -14,6 +14,7 @@ import { geminiBatchEmbed, geminiBatchGenerate } from './gemini-batches.js';
 import { geminiCaches } from './gemini-caches.js';
 import { geminiEmbed } from './gemini-embed.js';
 import { geminiFiles } from './gemini-files.js';
+import { geminiInteractions } from './gemini-interactions.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiConversations } from './openai-conversations.js';
@@ -82,6 +83,8 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/${v}/cachedContents`, geminiCaches]),
     // Files API uploads: the start and the bytes both go to this path (see gemini-files.ts).
     ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/upload/${v}/files`, geminiFiles]),
+    // The Interactions API (@google/genai's `interactions.create`).
+    ...GEMINI_VERSIONS.map((v): [string, Dialect] => [`/${v}/interactions`, geminiInteractions]),
   ]),
 };
 
@@ -254,6 +257,7 @@ export {
   geminiCaches,
   geminiEmbed,
   geminiFiles,
+  geminiInteractions,
   openaiChat,
   openaiCompletions,
   openaiConversations,

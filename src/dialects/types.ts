@@ -25,6 +25,7 @@ export type DialectId =
   | 'gemini-batch-generate'
   | 'gemini-batch-embed'
   | 'gemini-files'
+  | 'gemini-interactions'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 

@@ -14,6 +14,7 @@ import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
 import { geminiFileUpload } from './gemini-files.js';
+import { geminiInteractions } from './gemini-interactions.js';
 import {
   anthropicBatchCancel,
   geminiCacheUpdate,
@@ -58,6 +59,7 @@ export function guessProvider(pathname: string, headers: Record<string, string>)
 
 const GEMINI_ACTION = /^\/(?:v1|v1beta|v1alpha)\/models\/[^/:]+:([A-Za-z]+)$/;
 const GEMINI_CACHES = /^\/(?:v1|v1beta|v1alpha)\/cachedContents$/;
+const GEMINI_INTERACTIONS = /^\/(?:v1|v1beta|v1alpha)\/interactions$/;
 const GEMINI_MODEL = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+)$/;
 /** @google/genai 2.x uploads to v1beta, 3.x (API version v1 by default) to v1. */
 const GEMINI_UPLOAD = /^\/upload\/(?:v1|v1beta|v1alpha)\/files$/;
@@ -143,6 +145,7 @@ export function route(method: string, pathname: string, headers: Record<string, 
     if (action === 'batchGenerateContent' || action === 'asyncBatchEmbedContent')
       return { kind: 'static', answer: (req) => geminiBatchCreate(req, action === 'asyncBatchEmbedContent') };
     if (GEMINI_CACHES.test(pathname)) return { kind: 'static', answer: geminiCacheCreate };
+    if (GEMINI_INTERACTIONS.test(pathname)) return { kind: 'generate', endpoint: geminiInteractions };
     if (GEMINI_UPLOAD.test(pathname)) return { kind: 'static', answer: geminiFileUpload };
     return undefined;
   }

@@ -68,6 +68,10 @@ describe('resolveDialect', () => {
     [['gemini', 'GET', '/v1beta/cachedContents'], 'passthrough'],
     [['gemini', 'PATCH', '/v1beta/cachedContents/abc'], 'passthrough'],
     [['gemini', 'POST', '/v1beta/cachedContents/abc'], 'passthrough'],
+    [['gemini', 'POST', '/v1beta/interactions'], 'gemini-interactions'],
+    [['gemini', 'POST', '/v1/interactions?alt=sse'], 'gemini-interactions'],
+    [['gemini', 'GET', '/v1beta/interactions/v1_abc'], 'passthrough'],
+    [['gemini', 'POST', '/v1beta/interactions/v1_abc/cancel'], 'passthrough'],
     [['gemini', 'GET', '/v1beta/models'], 'passthrough'],
   ];
   for (const [args, id] of cases) {
@@ -128,6 +132,7 @@ describe('inspectedAlias', () => {
       '/v1beta/models/text-embedding-004:batchEmbedContents',
     ],
     [['gemini', 'POST', '/v1beta/CachedContents'], 'gemini-caches', '/v1beta/cachedContents'],
+    [['gemini', 'POST', '/v1beta//Interactions/'], 'gemini-interactions', '/v1beta/interactions'],
     [['gemini', 'POST', '/V1BETA//cachedContents/'], 'gemini-caches', '/v1beta/cachedContents'],
     [['gemini', 'POST', '/v1beta/cached%43ontents'], 'gemini-caches', '/v1beta/cachedContents'],
     [

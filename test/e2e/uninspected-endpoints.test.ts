@@ -163,24 +163,20 @@ describe('uninspected_endpoints: block', () => {
     assert.equal((await eventAt(s, '/v1/experimental/generate_prompt')).decision, 'block');
   });
 
-  test('Gemini: Interactions (interactions.create) and an action Airlock does not know get PERMISSION_DENIED', async () => {
+  test('Gemini: a File Search store and an action Airlock does not know (:predict) get PERMISSION_DENIED', async () => {
     const s = stack();
-    // @google/genai's Interactions API carries the prompt to an endpoint Airlock does not read.
+    // A File Search store's display name goes to an endpoint no dialect reads.
     await assert.rejects(
-      genai(s).interactions.create({ model: 'gemini-2.5-flash', input: plantedText(fe) } as never),
+      genai(s).fileSearchStores.create({ config: { displayName: plantedText(fe) } }),
       (err: unknown) => {
-        const e = err as { status?: number; body?: string; message?: string };
+        const e = err as { status?: number; message?: string };
         assert.equal(e.status, 403, String(err));
-        const body = JSON.parse(e.body ?? '{}') as {
-          error: { code: number; status: string; message: string };
-        };
-        assert.equal(body.error.code, 403);
-        assert.equal(body.error.status, 'PERMISSION_DENIED');
-        assert.match(body.error.message, /POST \/gemini\/v1(beta)?\/interactions/);
+        assert.match(e.message ?? '', /PERMISSION_DENIED/);
+        assert.match(e.message ?? '', /POST \/gemini\/v1(beta)?\/fileSearchStores/);
         return true;
       },
     );
-    assert.equal((await eventAt(s, /\/interactions$/)).error, 'AIRLOCK_UNINSPECTED_BLOCKED');
+    assert.equal((await eventAt(s, /\/fileSearchStores$/)).error, 'AIRLOCK_UNINSPECTED_BLOCKED');
     // A model action no dialect reads (Imagen's :predict; the SDK sends it only to Vertex AI).
     const res = await fetch(`${s.via.gemini}/v1beta/models/imagen-4.0-generate-001:predict`, {
       method: 'POST',
@@ -195,6 +191,19 @@ describe('uninspected_endpoints: block', () => {
     const event = await eventAt(s, /imagen-4\.0-generate-001:predict$/);
     assert.equal(event.decision, 'block');
     assert.equal(event.error, 'AIRLOCK_UNINSPECTED_BLOCKED');
+  });
+
+  test('Gemini: Interactions (interactions.create) is inspected, so it goes under block', async () => {
+    const s = stack();
+    const interaction = await genai(s).interactions.create({
+      model: 'gemini-3-flash-preview',
+      input: plantedText(fe),
+    });
+    assert.equal(interaction.output_text, 'ok');
+    assert.deepEqual(leaks(s.sim, plantedValues(fe)), []);
+    const event = await eventAt(s, /\/interactions$/);
+    assert.equal(event.decision, 'pseudonymize');
+    assert.equal(event.uninspected, undefined);
   });
 
   test('requests without text by design still work: OpenAI batch cancel, file delete, an upload completed', async () => {
