@@ -68,9 +68,9 @@ export const configSchema = z
     timeouts: z
       .object({
         /**
-         * Longest wait for a connection to the upstream (limits.max_upstream_connections all busy,
-         * and connecting one): past it the request is answered 503 AIRLOCK_UPSTREAM_QUEUE_TIMEOUT,
-         * nothing of it sent, rather than held for as long as the answers under way take.
+         * Longest wait for a free connection to the upstream (limits.max_upstream_connections all
+         * busy): past it the request is answered 503 AIRLOCK_UPSTREAM_QUEUE_TIMEOUT, nothing of it
+         * sent, rather than held for as long as the answers under way take.
          */
         queue_ms: z.number().int().positive().default(30_000),
         connect_ms: z.number().int().positive().default(10_000),

@@ -37,7 +37,7 @@ import { sendError, streamErrorEvent } from './respond.js';
 import type { ProviderRoute } from './routes.js';
 import { streamDecoder, type StreamDecoder } from './stream-decoder.js';
 import { streamBody, type StreamedBody } from './streamed-body.js';
-import { upstreamError, type Upstreams } from './upstream.js';
+import { upstreamError, type Upstreams, type UpstreamTurn } from './upstream.js';
 
 export interface ProxyContext {
   config: Config;
@@ -461,28 +461,32 @@ function dispatchUpstream(
       reject,
       answerHeaders,
     );
-    relay.waitForConnection(ctx.config.timeouts.queue_ms, ctx.config.limits.max_upstream_connections);
-    // Until undici has a connection for the request, a client that leaves ends the relay at once.
+    const send = () => {
+      relay.turnCame();
+      try {
+        ctx.upstreams.dispatcher(route.provider).dispatch(
+          {
+            origin: target.origin,
+            path: target.basePath + route.path + route.search,
+            method: ex.method as Dispatcher.HttpMethod,
+            headers,
+            // undici documents (and takes) iterables of chunks, which its types leave out.
+            body: body as Buffer | Readable | undefined,
+          },
+          relay,
+        );
+        ex.forwarded = true;
+        markPhase(ex.id, 'forwarded');
+        // After undici's own write of the request, which it may also have deferred to an immediate.
+        if (onForwarded) setImmediate(() => relay.forwarded(onForwarded));
+      } catch (err) {
+        relay.onResponseError(undefined, err as Error);
+      }
+    };
+    // Before the turn, which may start the request at once: until undici has a connection for
+    // it, a client that leaves ends the relay there and then (onRequestStart takes over).
     gone.onAbort(() => relay.leftWhileWaiting());
-    try {
-      ctx.upstreams.dispatcher(route.provider).dispatch(
-        {
-          origin: target.origin,
-          path: target.basePath + route.path + route.search,
-          method: ex.method as Dispatcher.HttpMethod,
-          headers,
-          // undici documents (and takes) iterables of chunks, which its types leave out.
-          body: body as Buffer | Readable | undefined,
-        },
-        relay,
-      );
-      ex.forwarded = true;
-      markPhase(ex.id, 'forwarded');
-      // After undici's own write of the request, which it may also have deferred to an immediate.
-      if (onForwarded) setImmediate(() => relay.forwarded(onForwarded));
-    } catch (err) {
-      relay.onResponseError(undefined, err as Error);
-    }
+    relay.waitForTurn(ctx.upstreams.turn(route.provider, send), ctx.config);
   });
 }
 
@@ -612,8 +616,12 @@ class Relay implements Dispatcher.DispatchHandler {
   private restoredSent = 0;
   /** This exchange's part of ProxyContext.answersHeld, given back when the relay is over. */
   private heldSize = 0;
-  /** Runs from the dispatch until undici has a connection for the request (timeouts.queue_ms). */
+  /** The request's place among limits.max_upstream_connections, released when it is done with it. */
+  private turn: UpstreamTurn | undefined;
+  /** Runs while the request waits for its turn (timeouts.queue_ms). */
   private queueTimer: NodeJS.Timeout | undefined;
+  /** undici is done with the request, or it was never dispatched (see doneWithConnection). */
+  private connectionDone = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -674,42 +682,59 @@ class Relay implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Bounds the wait for an upstream connection: undici's pool holds a request past
-   * limits.max_upstream_connections in a queue of its own, which none of its timeouts covers
-   * (connect_ms times the connect, headers_ms starts once the request is written). Called just
-   * before the dispatch; the wait ends in onRequestStart, which undici calls only once the
-   * request has a connected socket and is about to be written on it (client-h1's writeH1).
+   * Bounds the wait for a turn among limits.max_upstream_connections (see Upstreams.turn), which
+   * nothing else bounds: a request that waits longer is answered 503, never sent. Called with the
+   * turn just taken, whose `start` may have run already (the request then waited for nothing).
    */
-  waitForConnection(ms: number, maxConnections: number): void {
+  waitForTurn(turn: UpstreamTurn, config: Config): void {
+    this.turn = turn;
+    // Dispatched at once and failed at once (undici calls onResponseError from dispatch): done.
+    if (this.connectionDone) this.doneWithConnection();
+    if (!turn.waiting) return;
+    // Its client left already (gone.onAbort ran leftWhileWaiting before the turn was taken).
+    if (this.done) {
+      this.doneWithConnection();
+      return;
+    }
+    const ms = config.timeouts.queue_ms;
     this.queueTimer = setTimeout(() => {
-      // JavaScript runs one callback at a time: the request has its connection (onRequestStart
-      // ran and cleared this timer), or it has none yet and it never will (done, see there).
-      if (this.done || this.controller) return;
+      // One callback at a time: the turn came (and cleared this timer) or it has not.
+      if (this.done || !turn.waiting) return;
       this.done = true;
-      // Nothing of it left the gateway; the audit record says so.
-      this.ex.forwarded = false;
+      // Out of the line: nothing of it was sent (ex.forwarded stays false), and its body is free.
+      turn.release();
       this.res.setHeader('retry-after', String(QUEUE_TIMEOUT_RETRY_AFTER_S));
       this.reject(
         new AirlockError(
           'AIRLOCK_UPSTREAM_QUEUE_TIMEOUT',
-          `${this.origin}: none of its limits.max_upstream_connections ${maxConnections} free ` +
-            `within timeouts.queue_ms ${ms}`,
+          `${this.origin}: none of its limits.max_upstream_connections ${config.limits.max_upstream_connections} ` +
+            `free within timeouts.queue_ms ${ms}`,
         ),
       );
     }, ms);
   }
 
-  /** The client left before its request had a connection: over now, dropped once it gets one. */
+  /** The request's turn came: it is dispatched now. */
+  turnCame(): void {
+    clearTimeout(this.queueTimer);
+  }
+
+  /** The client left before undici had a connection for its request: the relay is over at once. */
   leftWhileWaiting(): void {
-    if (!this.controller) this.close();
+    if (this.controller) return;
+    // Still in the line: it leaves it (when already dispatched, undici's error for it releases the turn).
+    if (this.turn?.waiting) this.turn.release();
+    this.close();
+  }
+
+  /** undici is done with the request (its answer ended, or it failed): the next one may go. */
+  private doneWithConnection(): void {
+    this.connectionDone = true;
+    this.turn?.release();
+    this.turn = undefined;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    clearTimeout(this.queueTimer);
-    // Given up on while it waited (timed out, or its client left): a throw here makes undici fail
-    // this request alone and drop it from its queue, unwritten, leaving the connection to the next
-    // request (writeH1 catches it; controller.abort() would destroy the socket as well).
-    if (this.done) throw new errors.RequestAbortedError('given up on while waiting for a connection');
     this.controller = controller;
     this.gone.onAbort(() => controller.abort(new errors.RequestAbortedError()));
   }
@@ -848,6 +873,7 @@ class Relay implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.doneWithConnection();
     if (this.done) return;
     markPhase(this.ex.id, 'answer-end');
     // The decoder's end finishes the answer (see startDecoder).
@@ -870,6 +896,7 @@ class Relay implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.doneWithConnection();
     if (this.done) return;
     if (this.gone.aborted) {
       this.close();

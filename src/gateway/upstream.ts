@@ -15,11 +15,30 @@ export interface UpstreamStats {
   queued: number;
 }
 
+/** A request's place among the limits.max_upstream_connections requests to its origin. */
+export interface UpstreamTurn {
+  /** Still waiting for its turn (its `start` has not run). */
+  readonly waiting: boolean;
+  /**
+   * Leaves the line, or, once its request is done with its connection, hands its turn to the next
+   * request waiting. Called once; later calls do nothing.
+   */
+  release(): void;
+}
+
 export interface Upstreams {
   /** The dispatcher for a provider: through the corporate proxy, unless its upstream is loopback. */
   dispatcher(provider: Provider): Dispatcher;
   /** Origin (`https://host:port`) and base path (no trailing slash) per provider. */
   target(provider: Provider): { origin: string; basePath: string };
+  /**
+   * Runs `start` (which dispatches the request) once fewer than limits.max_upstream_connections
+   * requests to the provider's origin are under way: at once, or when one of them releases its
+   * turn. The gateway keeps this line itself, in front of undici's pool (which has the same
+   * bound): undici's own queue has no timeout and no way to take a request out of it, and a
+   * request waiting here can leave (timeouts.queue_ms, its client gone) at once, its body freed.
+   */
+  turn(provider: Provider, start: () => void): UpstreamTurn;
   close(): Promise<void>;
   stats(): UpstreamStats;
 }
@@ -50,21 +69,35 @@ export function createUpstreams(config: Config): Upstreams {
       .find((value): value is Agent => value instanceof Agent);
     if (inner) agents.push(inner);
   }
-  const targets = new Map<Provider, { origin: string; basePath: string; dispatcher: Dispatcher }>();
+  const targets = new Map<
+    Provider,
+    { origin: string; basePath: string; dispatcher: Dispatcher; line: OriginLine }
+  >();
+  // One line per origin, as undici keeps one pool per origin (providers may share one).
+  const lines = new Map<string, OriginLine>();
   for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
     const url = new URL(config.upstreams[provider]);
     // A corporate proxy cannot reach this machine's loopback (a local relay, the simulator).
     const dispatcher = proxied && !isLoopback(url.hostname) ? proxied : direct;
-    targets.set(provider, { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), dispatcher });
+    let line = lines.get(url.origin);
+    if (!line) lines.set(url.origin, (line = new OriginLine(config.limits.max_upstream_connections)));
+    targets.set(provider, {
+      origin: url.origin,
+      basePath: url.pathname.replace(/\/+$/, ''),
+      dispatcher,
+      line,
+    });
   }
   return {
     dispatcher: (provider) => targets.get(provider)!.dispatcher,
     target: (provider) => targets.get(provider)!,
+    turn: (provider, start) => targets.get(provider)!.line.take(start),
     close: async () => {
       await Promise.all([direct.close(), proxied?.close()]);
     },
     stats: () => {
       const out: UpstreamStats = { connected: 0, queued: 0 };
+      for (const line of lines.values()) out.queued += line.waiting.size;
       for (const agent of agents) {
         const pools = agent.stats;
         for (const origin in pools) {
@@ -77,6 +110,55 @@ export function createUpstreams(config: Config): Upstreams {
       return out;
     },
   };
+}
+
+/**
+ * The requests to one origin: at most `max` under way (dispatched to undici and not yet done with
+ * their connection); the others wait in order, each free to leave.
+ */
+class OriginLine {
+  private active = 0;
+  /** The `begin` of each request waiting, in the order they came (a Set keeps it). */
+  readonly waiting = new Set<() => void>();
+
+  constructor(private readonly max: number) {}
+
+  take(start: () => void): UpstreamTurn {
+    let state: 'waiting' | 'active' | 'done' = 'waiting';
+    const begin = () => {
+      state = 'active';
+      this.active++;
+      start();
+    };
+    const turn: UpstreamTurn = {
+      get waiting() {
+        return state === 'waiting';
+      },
+      release: () => {
+        if (state === 'waiting') this.waiting.delete(begin);
+        else if (state === 'active') this.done();
+        state = 'done';
+      },
+    };
+    // Behind those already waiting, even when a turn was just released for the first of them.
+    if (this.active < this.max && this.waiting.size === 0) begin();
+    else this.waiting.add(begin);
+    return turn;
+  }
+
+  private done(): void {
+    this.active--;
+    // Released from undici's callback for the request (its end or error): the next goes once undici
+    // has finished with it, so that it finds that connection free rather than opening another.
+    if (this.waiting.size > 0)
+      queueMicrotask(() => {
+        if (this.active >= this.max) return;
+        const next = this.waiting.values().next();
+        if (next.done) return;
+        this.waiting.delete(next.value);
+        next.value();
+      });
+  }
 }
 
 /** Connect, headers (timeouts.headers_ms) and silence within an answer (timeouts.idle_ms). */

@@ -1,9 +1,9 @@
 /**
- * timeouts.queue_ms: a request past limits.max_upstream_connections waits in undici's pool queue,
- * which none of undici's timeouts covers. Past queue_ms it is answered 503
+ * timeouts.queue_ms: a request past limits.max_upstream_connections waits in the gateway's line
+ * for a free connection (undici's own pool queue has no timeout). Past queue_ms it is answered 503
  * AIRLOCK_UPSTREAM_QUEUE_TIMEOUT in the provider's shape (with `retry-after`), audited and
- * counted, nothing of it sent; when its turn comes it is dropped without costing the connection.
- * One whose connection comes free in time goes as before; one whose client leaves is dropped too.
+ * counted, nothing of it sent, and leaves the line at once. One whose connection comes free in
+ * time goes as before; one whose client leaves leaves the line at once too.
  */
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -24,6 +24,8 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
   /** The paths of the requests that reached the upstream, and the connections they came on. */
   const arrived: string[] = [];
   const upstreamSockets = new Set<unknown>();
+  /** `break`: the upstream closes the connection of the next request instead of answering. */
+  let mode: 'hold' | 'break' = 'hold';
 
   before(async () => {
     upstream = await startScriptedUpstream((req, res) => {
@@ -31,6 +33,11 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
       arrived.push(req.url ?? '');
       req.resume();
       req.on('end', () => {
+        if (mode === 'break') {
+          mode = 'hold';
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(EVENT);
         streams.push(res);
@@ -42,6 +49,7 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
     streams.length = 0;
     arrived.length = 0;
     upstreamSockets.clear();
+    mode = 'hold';
   });
 
   /** A gateway with one connection per upstream origin, its exchanges in `reports` and metrics. */
@@ -107,6 +115,10 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
       assert.equal(openaiBody.error.type, 'server_error');
       assert.equal(openaiBody.error.code, 'AIRLOCK_UPSTREAM_QUEUE_TIMEOUT');
 
+      // Both left the line at once (the first still holds the connection).
+      assert.equal(gw.stats().upstreamQueued, 0);
+      assert.equal(streams.length, 1);
+
       // Audited as the gateway's error, as a request that did not leave.
       await until(() => reports.length === 2, 'both to be reported');
       for (const ex of reports) {
@@ -124,11 +136,10 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
         /^airlock_upstream_errors_total\{provider="openai",code="AIRLOCK_UPSTREAM_QUEUE_TIMEOUT"\} 1$/m,
       );
 
-      // The first answer ends: the two given up on reach the head of the queue and are dropped
-      // there, never sent, and without costing the connection the next request goes on.
+      // The first answer ends: the two given up on are not sent then either, and the next request
+      // goes on the same connection.
       streams[0]!.end();
       assert.match(await first.text(), /event: ping/);
-      await until(() => gw.stats().upstreamQueued === 0, 'the queue to empty');
       const next = await anthropic(gw);
       assert.equal(next.status, 200);
       await until(() => streams.length === 2, 'the next stream to begin');
@@ -185,11 +196,13 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
       await until(() => reports.length === 1, 'the leaving client to be reported');
       assert.equal(reports[0]!.errorCode, 'AIRLOCK_CLIENT_GONE');
       assert.equal(reports[0]!.status, 0);
+      assert.equal(reports[0]!.forwarded, false);
+      // Out of the line at once, while the first still holds the connection.
+      await until(() => gw.stats().upstreamQueued === 0, 'it to leave the line');
 
-      // Its turn comes: dropped, unsent, the connection kept for the next request.
+      // Never sent, once the connection is free either; the next request goes on it.
       streams[0]!.end();
       await first.text();
-      await until(() => gw.stats().upstreamQueued === 0, 'the queue to empty');
       const next = await anthropic(gw);
       assert.equal(next.status, 200);
       await until(() => streams.length === 2, 'the next stream to begin');
@@ -201,4 +214,57 @@ describe('timeouts.queue_ms: the wait for a free upstream connection', () => {
       await gw.close(200);
     }
   });
+
+  test('a request gives its turn back however it ends: answered, broken off, its client gone mid-answer, the upstream unreachable', async () => {
+    // Long enough never to fire here: a turn never given back would make the next request wait
+    // that long and get a 503.
+    const { gw } = await gateway(10_000);
+    try {
+      // The upstream closes the connection instead of answering: a 502, and the turn is free.
+      mode = 'break';
+      const broken = await anthropic(gw);
+      assert.equal(broken.status, 502);
+      await broken.text();
+      // A client that leaves mid-answer: its upstream request is closed, and the turn is free.
+      const leaving = new AbortController();
+      const cut = await anthropic(gw, leaving.signal);
+      assert.equal(cut.status, 200);
+      await until(() => streams.length === 1, 'the stream to begin');
+      leaving.abort();
+      await until(() => streams[0]!.destroyed, 'the upstream request to be closed');
+      // The next request has the connection, answered to its end.
+      const next = await anthropic(gw);
+      assert.equal(next.status, 200);
+      await until(() => streams.length === 2, 'the next stream to begin');
+      streams[1]!.end();
+      assert.match(await next.text(), /event: ping/);
+      const last = await anthropic(gw);
+      assert.equal(last.status, 200);
+      await until(() => streams.length === 3, 'the last stream to begin');
+      streams[2]!.end();
+      await last.text();
+    } finally {
+      await gw.close(200);
+    }
+  });
+});
+
+test('a request to an upstream that cannot be reached gives its turn back', async () => {
+  // Port 9 (discard) on loopback: nothing listens, the connect is refused at once.
+  const gw = await startGateway({
+    config: testConfig({ limits: { max_upstream_connections: 1 }, timeouts: { queue_ms: 10_000 } }),
+  });
+  try {
+    for (let n = 0; n < 3; n++) {
+      const res = await fetch(`${gw.url}/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"m","messages":[]}',
+      });
+      assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_UPSTREAM_UNREACHABLE');
+      await res.text();
+    }
+  } finally {
+    await gw.close(200);
+  }
 });
