@@ -67,7 +67,9 @@ for (const cli of CLIS)
       'leaves nothing planted, and PWD= names the project as the prompt does',
       { timeout: 180_000 },
       async () => {
-        const result = await runCli(cli, 'Show me this machine.', stack.via, fe, 120_000, SHELL[cli].args);
+        const result = await runCli(cli, 'Show me this machine.', stack.via, fe, 120_000, {
+          extraArgs: SHELL[cli].args,
+        });
         assert.equal(result.code, 0, result.output.slice(-2000));
         assert.match(result.output, /Done\./);
         const sent = stack.sim.received

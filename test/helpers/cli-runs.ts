@@ -92,20 +92,39 @@ function invocation(
   }
 }
 
-/**
- * Runs one CLI to completion (killed after `timeoutMs`), with the made-up host name;
- * `extraArgs` follow its own (e.g. the flags that let it run shell commands unasked).
- */
+/** How a session of each CLI is resumed: its most recent one in this project. */
+function resumed(cli: CliName, args: string[]): string[] {
+  switch (cli) {
+    case 'claude':
+      return ['-c', ...args];
+    case 'codex':
+      return [args[0]!, 'resume', '--last', ...args.slice(1)];
+    case 'gemini':
+      return ['--resume', 'latest', ...args];
+    case 'qwen':
+      return ['--continue', ...args];
+  }
+}
+
+export interface RunOptions {
+  /** Flags after the CLI's own (e.g. the ones that let it run shell commands unasked). */
+  extraArgs?: readonly string[];
+  /** Go on with the CLI's most recent session in the project instead of starting one. */
+  resume?: boolean;
+}
+
+/** Runs one CLI to completion (killed after `timeoutMs`), with the made-up host name. */
 export function runCli(
   cli: CliName,
   prompt: string,
   urls: BaseUrls,
   fe: FakeEnv,
   timeoutMs = 90_000,
-  extraArgs: readonly string[] = [],
+  options: RunOptions = {},
 ): Promise<CliResult> {
   const { args, env } = invocation(cli, prompt, urls, fe);
-  const [command, wrapped] = fe.wrap(join(CLI_BIN_DIR, cli), [...args, ...extraArgs]);
+  const all = [...(options.resume ? resumed(cli, args) : args), ...(options.extraArgs ?? [])];
+  const [command, wrapped] = fe.wrap(join(CLI_BIN_DIR, cli), all);
   const child = spawn(command, wrapped, {
     cwd: fe.project,
     env: { ...fe.env, ...env },
