@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import type { Canary, CanaryLabel } from './canary-encodings.js';
+import { COMMON_USER_NAMES } from './validators.js';
 
 export type { Canary, CanaryLabel } from './canary-encodings.js';
 
@@ -32,34 +33,7 @@ export interface MachineFacts {
 }
 
 /** Names too common to be a fingerprint: they would match ordinary words everywhere. */
-const COMMON_USERS = new Set([
-  'root',
-  'admin',
-  'administrator',
-  'user',
-  'ubuntu',
-  'debian',
-  'node',
-  'runner',
-  'ec2-user',
-  'vagrant',
-  'pi',
-  'guest',
-  'test',
-  'dev',
-  'developer',
-  'app',
-  'www-data',
-  'nobody',
-  'git',
-  'postgres',
-  'docker',
-  'codespace',
-  'vscode',
-  'default',
-  'owner',
-  'home',
-]);
+const COMMON_USERS = COMMON_USER_NAMES;
 const COMMON_HOSTS = new Set([
   'localhost',
   'ubuntu',

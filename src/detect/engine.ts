@@ -70,12 +70,13 @@ function ruleFinding(
   inputIndex: number,
   start: number,
   end: number,
+  kind: ValueKind = rule.kind,
 ): RankedFinding {
   return {
     ruleId: rule.id,
     category: rule.category,
     severity: rule.severity,
-    kind: rule.kind,
+    kind,
     input: inputIndex,
     path: input.path,
     role: input.role,
@@ -156,9 +157,14 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     const text = input.text;
     const value = text.slice(start, end);
     if (end <= start || rule.deny.has(value)) return;
-    if (rule.def.validate && !rule.def.validate(value, { text, start, end, matchStart, matchEnd, groups }))
+    const { validate, kindOf } = rule.def;
+    if (validate === undefined && kindOf === undefined) {
+      out.push(ruleFinding(rule, input, inputIndex, start, end));
       return;
-    out.push(ruleFinding(rule, input, inputIndex, start, end));
+    }
+    const ctx = { text, start, end, matchStart, matchEnd, groups };
+    if (validate && !validate(value, ctx)) return;
+    out.push(ruleFinding(rule, input, inputIndex, start, end, kindOf?.(value, ctx) ?? rule.kind));
   }
 
   /**

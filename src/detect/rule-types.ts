@@ -56,6 +56,12 @@ export interface RuleDef {
   extendLeft?: { chars: string; max: number };
   validate?: Validator;
   /**
+   * The kind of one accepted match, where it depends on the match (the variable a dump names,
+   * an address or a host name in a URL): its surrogate then has that match's shape. Without it,
+   * or where it returns undefined, every finding of the rule has `kind`.
+   */
+  kindOf?: (value: string, ctx: MatchContext) => ValueKind | undefined;
+  /**
    * A linear-time matcher used instead of `pattern` (user rules, see user-rules.ts): finds the
    * leftmost match starting at or after `from` in the whole text, or null.
    */

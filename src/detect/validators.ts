@@ -234,3 +234,36 @@ export function isBase64PemPrivateKey(value: string): boolean {
   const body = text.slice(header[0].length, header[0].length + 600);
   return (body.match(/[A-Za-z0-9+/]/g) ?? []).length >= 64 && !/\.\.\.|<[^>]*>/.test(body);
 }
+
+/**
+ * User names too common to be a fingerprint (system and service accounts, images' defaults): as
+ * words they are everywhere, so neither this machine's canary nor a dumped `USER=` looks for them.
+ */
+export const COMMON_USER_NAMES: ReadonlySet<string> = new Set([
+  'root',
+  'admin',
+  'administrator',
+  'user',
+  'ubuntu',
+  'debian',
+  'node',
+  'runner',
+  'ec2-user',
+  'vagrant',
+  'pi',
+  'guest',
+  'test',
+  'dev',
+  'developer',
+  'app',
+  'www-data',
+  'nobody',
+  'git',
+  'postgres',
+  'docker',
+  'codespace',
+  'vscode',
+  'default',
+  'owner',
+  'home',
+]);

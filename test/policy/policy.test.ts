@@ -270,7 +270,7 @@ describe('compiled decisions', () => {
     assert.equal(zone('tool_result', 'canary.timezone').action, 'audit', "the machine's own zone too");
     for (const role of ['system', 'user', 'metadata', 'header'] as const)
       assert.deepEqual(zone(role), { action: 'pseudonymize', because: 'categories.environment' }, role);
-    const deleted = builtIn.decide(f({ ruleId: 'env.env-variable', kind: 'text', role: 'tool_result' }));
+    const deleted = builtIn.decide(f({ ruleId: 'env.no-proxy', kind: 'text', role: 'tool_result' }));
     assert.equal(deleted.action, 'audit');
     // Values that are put back, and hidden characters, are handled as everywhere else.
     assert.equal(builtIn.decide(f({ role: 'tool_result' })).action, 'pseudonymize');

@@ -3,9 +3,12 @@
  * here (target: at most one false positive per MB of ordinary source code), so most rules read a
  * value only in a context that names it (`OS Version:`, `USER=`, `git config user.name`).
  */
-import type { RuleDef } from '../rule-types.js';
+import type { MatchContext, RuleDef } from '../rule-types.js';
+import type { ValueKind } from '../types.js';
+import { isUserSurrogate } from '../../word-char.js';
 import {
   before,
+  COMMON_USER_NAMES,
   ipv4IsPrivate,
   ipv4IsReportable,
   ipv6IsLocal,
@@ -122,6 +125,158 @@ const TS_WORDS = new Set([
   'machine',
   'computer',
 ]);
+
+/** What the value of each variable env.env-variable reads is, and so what stands in for it. */
+const ENV_VARIABLES: Readonly<Record<string, 'user' | 'host' | 'path' | 'address' | 'zone' | 'id'>> = {
+  USER: 'user',
+  LOGNAME: 'user',
+  USERNAME: 'user',
+  // \Users\<name>: the name alone is reported (a path without its drive has no home surrogate).
+  HOMEPATH: 'user',
+  HOSTNAME: 'host',
+  // A Windows domain: the computer's own name on a machine in no domain.
+  USERDOMAIN: 'host',
+  LOGONSERVER: 'host',
+  HOME: 'path',
+  USERPROFILE: 'path',
+  OLDPWD: 'path',
+  MAIL: 'path',
+  SHELL: 'path',
+  TMPDIR: 'path',
+  KUBECONFIG: 'path',
+  XDG_RUNTIME_DIR: 'path',
+  SSH_AUTH_SOCK: 'path',
+  SSH_CLIENT: 'address',
+  SSH_CONNECTION: 'address',
+  TZ: 'zone',
+  DISPLAY: 'id',
+  XDG_SESSION_ID: 'id',
+  DBUS_SESSION_BUS_ADDRESS: 'id',
+  TERM_SESSION_ID: 'id',
+  ITERM_SESSION_ID: 'id',
+  WT_SESSION: 'id',
+  AWS_PROFILE: 'id',
+};
+
+/** The variable a match of env.env-variable assigns (the match starts with its name). */
+function envVariableName(ctx: MatchContext): string {
+  return /^[A-Z_]+/.exec(ctx.text.slice(ctx.matchStart, ctx.matchStart + 32))?.[0] ?? '';
+}
+
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** A whole home directory: the value env.env-variable reports as a home, not a path below one. */
+const WHOLE_HOME =
+  /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/)[^\\/]+)$/i;
+
+function envVariableKind(value: string, ctx: MatchContext): ValueKind {
+  switch (ENV_VARIABLES[envVariableName(ctx)]) {
+    case 'user':
+      return 'username';
+    case 'host':
+      return DOTTED_QUAD.test(value) ? 'ipv4' : 'hostname';
+    case 'path':
+      return WHOLE_HOME.test(value) ? 'home-path' : 'path';
+    case 'address':
+      return value.includes(':') ? 'ipv6' : 'ipv4';
+    case 'zone':
+      return 'timezone';
+    default:
+      return 'opaque-id';
+  }
+}
+
+/** The owner of the home a path is in (`/home/<owner>/...`, `C:\Users\<owner>\...`). */
+const HOME_OWNER = /^(?:\/home\/|\/Users\/|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/))([^\\/]+)/i;
+
+/** Airlock's own path surrogates outside a home (src/redact/generate.ts). */
+const PATH_SURROGATE =
+  /^(?:[A-Za-z]:)?(?:\\\\|\\|\/)(?:data(?:\\\\|\\|\/)path|workspace(?:\\\\|\\|\/)project)-[1-9]\d*(?:[.\\/]|$)/;
+
+function envPathReportable(name: string, value: string): boolean {
+  const windows = /^[A-Za-z]:[\\/]/.test(value);
+  if (!windows && !value.startsWith('/')) return false; // ~/.kube/config, a relative path
+  // A list (KUBECONFIG=a:b): its homes are found one by one by the path rules.
+  if (value.slice(windows ? 2 : 0).includes(':') || value.includes(';')) return false;
+  if (PATH_SURROGATE.test(value) || /^\/(?:root|tmp)\/?$/.test(value)) return false;
+  const owner = HOME_OWNER.exec(value)?.[1];
+  if (owner !== undefined && (GENERIC_USERS.has(owner.toLowerCase()) || isPlaceholder(owner))) return false;
+  // A system shell (/bin/zsh, /usr/local/bin/fish) names no one; one in a home does.
+  if (name === 'SHELL') return owner !== undefined;
+  return true;
+}
+
+function envUserReportable(value: string): boolean {
+  const lower = value.toLowerCase();
+  return (
+    value.length >= 2 &&
+    value.length <= 64 &&
+    !/[\\/=:]/.test(value) &&
+    !GENERIC_USERS.has(lower) &&
+    !COMMON_USER_NAMES.has(lower) &&
+    lower !== 'system' &&
+    !isUserSurrogate(value)
+  );
+}
+
+function envHostReportable(value: string): boolean {
+  if (DOTTED_QUAD.test(value)) return ipv4IsReportable(value);
+  return (
+    /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(value) &&
+    !TS_WORDS.has(value.toLowerCase()) &&
+    !/^(?:workgroup|localhost)$/i.test(value) &&
+    !isHostSurrogate(value) &&
+    !/\.(?:example|test|invalid|localhost|example\.internal)$/i.test(value)
+  );
+}
+
+function envIdReportable(name: string, value: string): boolean {
+  switch (name) {
+    case 'DISPLAY':
+      // The local display (:0, :1) or one forwarded over SSH (localhost:10.0) names no machine.
+      return !/^(?:localhost|127\.0\.0\.1|unix)?:\d+(?:\.\d+)?$/i.test(value);
+    case 'DBUS_SESSION_BUS_ADDRESS':
+      // systemd's per-user bus: the same on every machine but for the uid (1000 for most).
+      return !/^unix:path=\/run\/user\/\d+\/bus$/.test(value);
+    case 'AWS_PROFILE':
+      return !/^(?:default|dev|development|prod|production|staging|stage|test|qa|sandbox|admin|main)$/i.test(
+        value,
+      );
+    default:
+      // A session number (XDG_SESSION_ID=c3) names no one, and its short stand-in would be put
+      // back wherever the answer writes that word: only a real id (a UUID, w0t0p0:<UUID>) counts.
+      return value.length >= 8;
+  }
+}
+
+function envVariableReportable(value: string, ctx: MatchContext): boolean {
+  if (value.startsWith('$') || value.startsWith('%') || isPlaceholder(value)) return false;
+  const name = envVariableName(ctx);
+  switch (envVariableKind(value, ctx)) {
+    case 'username':
+      return envUserReportable(value);
+    case 'hostname':
+      return envHostReportable(value);
+    case 'home-path':
+    case 'path':
+      return envPathReportable(name, value);
+    case 'ipv4':
+      return ipv4IsReportable(value);
+    case 'ipv6':
+      return ipv6IsReportable(value.replace(/%.*$/, ''));
+    case 'timezone':
+      // TZ=:/etc/localtime points at the system's zone file; the zone's own name is what tells.
+      return !value.startsWith(':/') && !/^:?(?:UTC0?|GMT0?|Etc\/UTC|Etc\/GMT|Universal|Zulu)$/i.test(value);
+    default:
+      return envIdReportable(name, value);
+  }
+}
+
+/**
+ * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
+ * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
+ */
+const SSH_PEER = /ssh_(?:connection|client)=(?:\\?["'])?[0-9a-f.:]{2,45}(?:%[\w.]+)? \d{1,5} $/;
 
 export const environmentRules: readonly RuleDef[] = [
   {
@@ -842,7 +997,7 @@ export const environmentRules: readonly RuleDef[] = [
           /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(before(ctx.text, ctx.start, 40)))
       )
         return false;
-      if (ipv4IsPrivate(v)) return true;
+      if (ipv4IsPrivate(v) || SSH_PEER.test(before(ctx.text, ctx.start, 80))) return true;
       const context = before(ctx.text, ctx.start, 40);
       if (/(?:version|ver|v|@|release|build|§|section|step|rfc)[\s:=]*$/.test(context)) return false;
       return ADDRESS_CONTEXT.test(context) || /^:\d{2,5}\b/.test(ctx.text.slice(ctx.end, ctx.end + 6));
@@ -856,6 +1011,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['connect to 10.20.30.40 Connection refused', '10.20.30.40'],
         ['ssh: connect to host 192.168.7.21. Permission denied', '192.168.7.21'],
         ['10.20.30.40 Connection refused', '10.20.30.40'],
+        ['SSH_CONNECTION=85.12.3.4 51234 93.184.216.34 22', '93.184.216.34'],
         ['ok\n10.0.3.17 Timeout', '10.0.3.17'],
       ],
       fp: [
@@ -892,7 +1048,11 @@ export const environmentRules: readonly RuleDef[] = [
     validate: (v, ctx) => {
       const addr = v.replace(/%.*$/, '');
       if (!ipv6IsReportable(addr)) return false;
-      return ipv6IsLocal(addr) || ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40));
+      return (
+        ipv6IsLocal(addr) ||
+        ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40)) ||
+        SSH_PEER.test(before(ctx.text, ctx.start, 80))
+      );
     },
     samples: {
       tp: [
@@ -1150,9 +1310,10 @@ export const environmentRules: readonly RuleDef[] = [
     id: 'env.env-variable',
     category: 'environment',
     severity: 'low',
-    kind: 'text',
+    kind: 'opaque-id',
+    kindOf: envVariableKind,
     description:
-      'An environment variable that describes the machine or the user, in an assignment or a dump (HOSTNAME=, USER=, SSH_CONNECTION=, USERPROFILE=...).',
+      "An environment variable that describes the machine or the user, in an assignment or a dump (USER=, HOSTNAME=, HOME=, SSH_CONNECTION=, TZ=, USERPROFILE=...): its value takes the surrogate of what it holds (a user name, a host, a path, an address, a time zone, a session id). Airlock's own surrogates (USER=user-3, HOME=/home/user, HOSTNAME=host-3) and values that name no one (USER=root, SHELL=/bin/zsh, DISPLAY=:1, a short session number) are not findings.",
     keywords: [
       'hostname=',
       'user=',
@@ -1166,7 +1327,6 @@ export const environmentRules: readonly RuleDef[] = [
       'display=',
       'ssh_client=',
       'ssh_connection=',
-      'ssh_tty=',
       'ssh_auth_sock=',
       'xdg_runtime_dir=',
       'xdg_session_id=',
@@ -1183,31 +1343,53 @@ export const environmentRules: readonly RuleDef[] = [
       'logonserver=',
     ],
     lookback: 0,
-    pattern: r`(?<![\w$.-])(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_CLIENT|SSH_CONNECTION|SSH_TTY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERPROFILE|HOMEPATH|TMPDIR|KUBECONFIG|AWS_PROFILE|LOGONSERVER)=(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300}))`,
-    validate: (v) =>
-      !v.startsWith('$') &&
-      !v.startsWith('%') &&
-      !isPlaceholder(v) &&
-      !isHostSurrogate(v) &&
-      !/^(?::0|\/bin\/(?:ba|z|fi)?sh|\/tmp\/?|UTC|root)$/.test(v) &&
-      // Listen addresses (`HOSTNAME=0.0.0.0 node server.js`) and loopback name no machine.
-      !/^(?:localhost|127\.[\d.]+|0\.0\.0\.0|::1?|\[::1?\])$/i.test(v),
+    // Three forms: an SSH variable's first address (the second is env.ipv4's, see SSH_PEER);
+    // HOMEPATH's user name (\Users\<name>) and LOGONSERVER's host (\\<host>); any other value,
+    // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator.
+    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH=(?:\\?["'])?\\{1,2}Users\\{1,2}|LOGONSERVER=(?:\\?["'])?(?:\\{2}){1,2})(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)=(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
+    validate: envVariableReportable,
     samples: {
       tp: [
         ['HOSTNAME=wks-0231', 'wks-0231'],
+        ['USER=mkowalski', 'mkowalski'],
+        ['LOGNAME="jnowak"', 'jnowak'],
         ['SSH_CONNECTION=10.1.2.3 51234 10.1.2.9 22', '10.1.2.3'],
+        ['SSH_CLIENT=85.12.3.4 51234 22', '85.12.3.4'],
         ['USERPROFILE="C:\\Users\\kp"', 'C:\\Users\\kp'],
+        ['HOMEPATH=\\Users\\anna.schmidt', 'anna.schmidt'],
+        ['LOGONSERVER=\\\\DC01', 'DC01'],
+        ['OLDPWD=/home/mkowalski/src/billing', '/home/mkowalski/src/billing'],
+        ['MAIL=/var/mail/mkowalski', '/var/mail/mkowalski'],
         ['TZ=Europe/Warsaw', 'Europe/Warsaw'],
+        ['AWS_PROFILE=acme-prod', 'acme-prod'],
+        ['WT_SESSION=5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f', '5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f'],
       ],
       fp: [
         'USER=$USER',
         'HOME=%USERPROFILE%',
         'process.env.USER',
         'SHELL=/bin/bash',
+        'SHELL=/usr/bin/zsh',
         'MY_USER=x',
         '"start": "HOSTNAME=0.0.0.0 node server.js"',
         'HOSTNAME=127.0.0.1',
         'HOSTNAME=host-3',
+        'HOSTNAME=host-17.example.internal',
+        'USER=user-3',
+        'USER=root',
+        'USER=node',
+        'HOME=/home/user',
+        'HOME=/root',
+        'USERPROFILE="C:\\Users\\user"',
+        'OLDPWD=/data/path-12',
+        'KUBECONFIG=/home/a/.kube/config:/home/b/.kube/config',
+        'TZ=UTC',
+        'DISPLAY=:1',
+        'DISPLAY=localhost:10.0',
+        'XDG_SESSION_ID=c3',
+        'DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus',
+        'AWS_PROFILE=default',
+        'SSH_CONNECTION=192.0.2.7 51234 198.51.100.9 22',
       ],
     },
   },

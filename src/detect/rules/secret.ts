@@ -490,10 +490,13 @@ export const secretRules: readonly RuleDef[] = [
       if (isPlaceholder(v) || /^[$%{<]/.test(v)) return false;
       const name = ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchEnd).toUpperCase();
       // The shell's working directories (in every `env` dump) are paths, not passwords: the
-      // project-path rule gives PWD the project's surrogate.
+      // project-path rule gives PWD the project's surrogate. So is the SSH agent's socket
+      // (SSH_AUTH_SOCK=/tmp/ssh-XXXX/agent.N), a path surrogate's for env.env-variable.
       if (
         /^(?:[/~]|[A-Za-z]:[\\/])/.test(v) &&
-        /(?:^|[^A-Z0-9_])(?:OLD)?PWD=["']?$/.test(name.slice(0, name.length - (ctx.matchEnd - ctx.start)))
+        /(?:^|[^A-Z0-9_])(?:(?:OLD)?PWD|SSH_AUTH_SOCK)=["']?$/.test(
+          name.slice(0, name.length - (ctx.matchEnd - ctx.start)),
+        )
       )
         return false;
       return /PASSW|PWD/.test(name)
@@ -516,6 +519,7 @@ export const secretRules: readonly RuleDef[] = [
         'SECRET_KEY=changeme',
         'PWD=/home/kpatel/src/billing',
         'OLDPWD=/home/kpatel',
+        'SSH_AUTH_SOCK=/tmp/ssh-kPq3Jx8Ylm2c/agent.81231',
       ],
     },
   },
