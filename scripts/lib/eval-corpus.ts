@@ -172,7 +172,7 @@ function gemini(): LabelledRequest {
     `HOME=${env('/home/priya')}`,
     `LANG=${env('en_IN.UTF-8')}`,
     `TZ=${env('Asia/Kolkata')}`,
-    `HTTPS_PROXY=http://priya:${sec('Monsoon%402024')}@${env('proxy.research.corp:3128')}`,
+    `HTTPS_PROXY=http://priya:${sec('Monsoon%402024')}@${env('proxy.research.corp')}:3128`,
     `SSH_CONNECTION=${env('10.8.1.22')} 52110 ${env('10.8.3.4')} 22`,
     `AWS_PROFILE=${env('research-admin')}`,
     'SHELL=/bin/bash',

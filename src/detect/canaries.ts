@@ -327,13 +327,20 @@ export function canariesFromFacts(facts: MachineFacts): Canary[] {
     if (/^(?:https?|all|ftp|socks)_proxy$/i.test(name) && raw.length > 0) {
       try {
         const url = new URL(raw.includes('://') ? raw : `http://${raw}`);
-        if (!/^(?:localhost|127\.|\[::1\])/.test(url.hostname))
-          add('proxy', url.host, `$${name}`, {
+        if (!/^(?:localhost|127\.|\[::1\])/.test(url.hostname)) {
+          // The host alone, so that its port and path stay as they are (squid.corp:3128 →
+          // host-N.example.internal:3128); a name of one label (`proxy`) is too common a word
+          // on its own and is looked for with its port.
+          const bare = url.hostname.replace(/^\[(.*)\]$/, '$1');
+          const ip = bare !== url.hostname ? 'ipv6' : /^\d+\.\d+\.\d+\.\d+$/.test(bare) ? 'ipv4' : undefined;
+          const alone = ip !== undefined || bare.includes('.');
+          add('proxy', alone ? bare : url.host, `$${name}`, {
             ...env,
-            kind: 'hostname',
+            kind: alone ? (ip ?? 'hostname') : 'hostname',
             severity: 'medium',
             caseInsensitive: true,
           });
+        }
         if (url.password)
           add('secret-env', decodeURIComponent(url.password), `$${name} password`, {
             category: 'secret',

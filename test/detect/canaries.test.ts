@@ -52,7 +52,8 @@ describe('learnCanaries', () => {
       'git-name:Marta Kowalska',
       'git-email:marta.kowalska@acme-corp.pl',
       'timezone:Europe/Warsaw',
-      'proxy:squid.acme-corp.internal:3128',
+      // The host alone: its port stays as it is in what leaves (squid…:3128 → host-N…:3128).
+      'proxy:squid.acme-corp.internal',
       'secret-env:Pr0xy-Pa55',
       `secret-env:${SECRET}`,
       'username:jdoe',
@@ -64,6 +65,18 @@ describe('learnCanaries', () => {
       !labels.some((l) => l.includes('/tmp/ssh-x') || l.endsWith(':abc') || l.endsWith(':on')),
       'paths, short and boolean env values are not secrets',
     );
+  });
+
+  it("learns a proxy's host without its port, an address as an address, a one-label name with its port", () => {
+    const proxy = (url: string): string[] =>
+      learnCanaries({ ...machine, env: { HTTPS_PROXY: url } })
+        .filter((c) => c.label === 'proxy')
+        .map((c) => `${c.kind}:${c.value}`);
+    assert.deepEqual(proxy('http://squid.corp:3128'), ['hostname:squid.corp']);
+    assert.deepEqual(proxy('http://10.20.0.5:8080'), ['ipv4:10.20.0.5']);
+    assert.deepEqual(proxy('http://[fd00:12::7]:1080'), ['ipv6:fd00:12::7']);
+    // `proxy` alone would be every word "proxy" of a request.
+    assert.deepEqual(proxy('http://proxy:3128'), ['hostname:proxy:3128']);
   });
 
   it('skips common user and host names, which as words are everywhere', () => {

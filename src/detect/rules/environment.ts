@@ -934,26 +934,69 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'medium',
     kind: 'hostname',
+    kindOf: (v, ctx) => (ctx.groups['w'] !== undefined ? 'ipv6' : DOTTED_QUAD.test(v) ? 'ipv4' : 'hostname'),
     description:
-      'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Credentials in it are reported by secret.url-credentials.',
+      'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Only the host is reported (an address as an address), so its port and path stay; its user name is reported by env.proxy-user, its password by secret.url-credentials.',
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
-    pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?<v>\[?[A-Za-z0-9][A-Za-z0-9.:-]*\]?(?::\d{1,5})?)`,
+    pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?:\[(?<w>[0-9A-Fa-f:.]{2,45})\]|(?<v>[A-Za-z0-9][A-Za-z0-9.-]*))(?![A-Za-z0-9.-])`,
     flags: 'i',
-    validate: (v) =>
-      !/^(?:localhost|127\.|\[?::1\]?|0\.0\.0\.0)/i.test(v) &&
-      !isHostSurrogate(v.replace(/:\d+$/, '')) &&
-      !/(?:^|\.)(?:example\.\w+|test|invalid|proxy|your-proxy|myproxy|proxy-host)(?::|$)/i.test(v),
+    validate: (v, ctx) => {
+      if (ctx.groups['w'] !== undefined) return ipv6IsReportable(v);
+      if (DOTTED_QUAD.test(v)) return ipv4IsReportable(v);
+      return (
+        !/^(?:localhost|0\.0\.0\.0)$/i.test(v) &&
+        !isHostSurrogate(v) &&
+        !/(?:^|\.)(?:example\.\w+|test|invalid|proxy|your-proxy|myproxy|proxy-host)$/i.test(v)
+      );
+    },
     samples: {
       tp: [
-        ['HTTPS_PROXY=http://squid.acme.lan:3128', 'squid.acme.lan:3128'],
-        ['export https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', '10.20.0.5:8080'],
-        ['"proxy": "socks5h://gw-7.corp:1080"', 'gw-7.corp:1080'],
+        ['HTTPS_PROXY=http://squid.acme.lan:3128', 'squid.acme.lan'],
+        ['export https_proxy=http://jdoe:S3cr3t!@10.20.0.5:8080', '10.20.0.5'],
+        ['"proxy": "socks5h://gw-7.corp:1080"', 'gw-7.corp'],
+        ['ALL_PROXY=socks5://[fd00:12::7]:1080', 'fd00:12::7'],
+        ['HTTP_PROXY=http://squid.corp:3128/pac/x', 'squid.corp'],
       ],
       fp: [
         "proxy: 'http://localhost:8080'",
         'HTTP_PROXY=http://proxy.example.com:8080',
         'HTTPS_PROXY=http://host-9707',
+        'HTTPS_PROXY=http://host-9707.example.internal:3128',
+        'HTTPS_PROXY=http://192.0.2.7:3128',
+        'HTTPS_PROXY=http://127.0.0.1:3128',
+        'HTTPS_PROXY=http://[::1]:3128',
         'const proxy = new Proxy(target, {})',
+      ],
+    },
+  },
+  {
+    id: 'env.proxy-user',
+    category: 'environment',
+    severity: 'high',
+    kind: 'username',
+    description:
+      "The user name of a proxy URL (HTTPS_PROXY=http://jdoe:...@squid.corp:3128): the user's own login, so it takes the user name's surrogate (user-N), as USER= does; the password is secret.url-credentials'.",
+    keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
+    pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?<v>[^@\s"'/\\:]{1,128})(?::[^@\s"'/\\]{0,256})?@[A-Za-z0-9[]`,
+    flags: 'i',
+    validate: (v) =>
+      !v.startsWith('$') &&
+      !v.startsWith('%') &&
+      !isPlaceholder(v) &&
+      !GENERIC_USERS.has(v.toLowerCase()) &&
+      !COMMON_USER_NAMES.has(v.toLowerCase()) &&
+      !/^(?:login|proxy|proxyuser|proxy-user|anonymous)$/i.test(v) &&
+      !isUserSurrogate(v),
+    samples: {
+      tp: [
+        ['export https_proxy=http://mkowalski:S3cr3t!@10.20.0.5:8080', 'mkowalski'],
+        ['HTTPS_PROXY=http://ACME%5Cmkowalski@squid.corp:3128', 'ACME%5Cmkowalski'],
+      ],
+      fp: [
+        'HTTPS_PROXY=http://user:password@proxy.corp:3128',
+        'HTTPS_PROXY=http://${PROXY_USER}:${PROXY_PASS}@proxy.corp:3128',
+        'HTTPS_PROXY=http://user-12:pw@host-3.example.internal:3128',
+        'HTTPS_PROXY=http://squid.corp:3128',
       ],
     },
   },
