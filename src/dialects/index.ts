@@ -8,6 +8,7 @@ import type { Provider } from '../errors.js';
 import { anthropicBatches } from './anthropic-batches.js';
 import { anthropicComplete } from './anthropic-complete.js';
 import { anthropicMessages } from './anthropic-messages.js';
+import { anthropicPromptTools } from './anthropic-prompt-tools.js';
 import { anthropicFiles, openaiFiles } from './file-uploads.js';
 import { gemini } from './gemini.js';
 import { geminiBatchEmbed, geminiBatchGenerate } from './gemini-batches.js';
@@ -55,6 +56,10 @@ const ROUTES: Readonly<Record<Provider, ReadonlyMap<string, Dialect>>> = {
     ['/v1/messages/batches', anthropicBatches],
     ['/v1/complete', anthropicComplete],
     ['/v1/files', anthropicFiles],
+    // The experimental prompt tools (beta prompt-tools-2025-04-02).
+    ['/v1/experimental/generate_prompt', anthropicPromptTools],
+    ['/v1/experimental/improve_prompt', anthropicPromptTools],
+    ['/v1/experimental/templatize_prompt', anthropicPromptTools],
   ]),
   openai: new Map([
     ['/v1/chat/completions', openaiChat],
@@ -251,6 +256,7 @@ export {
   anthropicFiles,
   anthropicComplete,
   anthropicMessages,
+  anthropicPromptTools,
   gemini,
   geminiBatchEmbed,
   geminiBatchGenerate,

@@ -8,6 +8,7 @@ export type DialectId =
   | 'anthropic-messages'
   | 'anthropic-complete'
   | 'anthropic-batches'
+  | 'anthropic-prompt-tools'
   | 'openai-chat'
   | 'openai-responses'
   | 'openai-completions'

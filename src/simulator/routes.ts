@@ -10,6 +10,7 @@ import {
   anthropicMessages,
   anthropicModels,
 } from './anthropic.js';
+import { anthropicPromptTool, type PromptTool } from './anthropic-prompt-tools.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
 import { geminiBatchCreate } from './gemini-batches.js';
@@ -86,6 +87,13 @@ export function route(method: string, pathname: string, headers: Record<string, 
         return { kind: 'static', answer: anthropicBatchCreate };
       case '/v1/complete':
         return { kind: 'generate', endpoint: anthropicComplete };
+      case '/v1/experimental/generate_prompt':
+      case '/v1/experimental/improve_prompt':
+      case '/v1/experimental/templatize_prompt':
+        return {
+          kind: 'generate',
+          endpoint: anthropicPromptTool(pathname.slice('/v1/experimental/'.length) as PromptTool),
+        };
       case '/v1/completions':
         return { kind: 'generate', endpoint: openaiCompletions };
       case '/v1/embeddings':

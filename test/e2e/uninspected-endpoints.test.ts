@@ -145,22 +145,26 @@ describe('uninspected_endpoints: block', () => {
     assert.ok((event.uninspected?.[0]?.bytes ?? 0) > 0);
   });
 
-  test('Anthropic: a body to an endpoint not inspected gets permission_error', async () => {
+  test('Anthropic: a body to an endpoint not inspected (a managed agent) gets permission_error', async () => {
     const s = stack();
     await assert.rejects(
-      anthropic(s).post('/v1/experimental/generate_prompt', { body: { task: plantedText(fe) } }),
+      anthropic(s).beta.agents.create({
+        name: 'deployer',
+        model: 'claude-sonnet-4-6',
+        system: plantedText(fe),
+      } as never),
       (err: unknown) => {
         assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
         assert.deepEqual(Object.keys(err.error as object), ['type', 'error']);
         const body = err.error as { type: string; error: { type: string; message: string } };
         assert.equal(body.type, 'error');
         assert.equal(body.error.type, 'permission_error');
-        assert.match(body.error.message, /POST \/anthropic\/v1\/experimental\/generate_prompt/);
+        assert.match(body.error.message, /POST \/anthropic\/v1\/agents/);
         return true;
       },
     );
     assert.deepEqual(s.sim.received, []);
-    assert.equal((await eventAt(s, '/v1/experimental/generate_prompt')).decision, 'block');
+    assert.equal((await eventAt(s, /^\/v1\/agents(\?|$)/)).decision, 'block');
   });
 
   test('Gemini: a File Search store and an action Airlock does not know (:predict) get PERMISSION_DENIED', async () => {
