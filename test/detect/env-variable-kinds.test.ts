@@ -217,6 +217,59 @@ describe('env.env-variable: a surrogate of the kind of each value', () => {
     assert.equal(r.answer(r.sent), set);
   });
 
+  it('Windows (PowerShell Get-ChildItem env:): the rows of the listing, not a name and spaces elsewhere', async () => {
+    const listing = [
+      'PS C:\\Users\\anna.schmidt> Get-ChildItem env:',
+      '',
+      'Name                           Value',
+      '----                           -----',
+      'ALLUSERSPROFILE                C:\\ProgramData',
+      'APPDATA                        C:\\Users\\anna.schmidt\\AppData\\Roaming',
+      'COMPUTERNAME                   DESKTOP-8F3K2L1',
+      'HOMEDRIVE                      C:',
+      'HOMEPATH                       \\Users\\anna.schmidt',
+      'LOGONSERVER                    \\\\DC01-WAW',
+      'OS                             Windows_NT',
+      'USERDNSDOMAIN                  EMEA.CONTOSO-CORP.INTERNAL',
+      'USERDOMAIN                     ACMECORP',
+      'USERDOMAIN_ROAMINGPROFILE      ACMECORP',
+      'USERNAME                       anna.schmidt',
+      'USERPROFILE                    C:\\Users\\anna.schmidt',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      kinds(listing).filter((f) => f.startsWith('env.env-variable')),
+      [
+        'env.env-variable hostname DESKTOP-8F3K2L1',
+        'env.env-variable username anna.schmidt',
+        'env.env-variable hostname DC01-WAW',
+        'env.env-variable hostname EMEA.CONTOSO-CORP.INTERNAL',
+        'env.env-variable hostname ACMECORP',
+        'env.env-variable username anna.schmidt',
+      ],
+    );
+    const r = await inspectUserMessage(listing);
+    const row = (name: string): string => new RegExp(`^${name} +(.*)$`, 'm').exec(r.sent)![1]!;
+    const user = row('USERNAME');
+    assert.match(user, /^user-\d+$/);
+    assert.equal(row('HOMEPATH'), `\\Users\\${user}`);
+    assert.match(row('COMPUTERNAME'), /^host-\d+$/);
+    assert.match(row('LOGONSERVER'), /^\\\\host-\d+$/);
+    assert.match(row('USERDNSDOMAIN'), /^host-\d+\.example\.internal$/);
+    assert.match(row('USERDOMAIN'), /^host-\d+$/);
+    assert.equal(row('USERDOMAIN_ROAMINGPROFILE'), row('USERDOMAIN'), 'one domain, one surrogate');
+    assert.equal(row('USERPROFILE'), 'C:\\Users\\user');
+    assert.equal(row('OS'), 'Windows_NT');
+    for (const leak of ['anna', 'DESKTOP-8F3K2L1', 'DC01', 'CONTOSO', 'ACMECORP'])
+      assert.ok(!r.body.includes(leak), `${leak} left`);
+    assert.equal(r.answer(r.sent), listing);
+    // The same words outside such a listing are prose.
+    assert.deepEqual(
+      kinds('USERNAME    the name the user logs in with\nCOMPUTERNAME   set by the installer'),
+      [],
+    );
+  });
+
   it("Airlock's own surrogates and values that name no one are not findings", async () => {
     const own = [
       'USER=user-3',

@@ -136,6 +136,8 @@ const ENV_VARIABLES: Readonly<Record<string, 'user' | 'host' | 'path' | 'address
   HOSTNAME: 'host',
   // A Windows domain: the computer's own name on a machine in no domain.
   USERDOMAIN: 'host',
+  USERDNSDOMAIN: 'host',
+  COMPUTERNAME: 'host',
   LOGONSERVER: 'host',
   HOME: 'path',
   USERPROFILE: 'path',
@@ -249,9 +251,36 @@ function envIdReportable(name: string, value: string): boolean {
   }
 }
 
+/** Variables a PowerShell `Get-ChildItem env:` listing shows with a value env.env-variable reads. */
+const ENV_TABLE_NAMES = new Set([
+  'USERNAME',
+  'USERDOMAIN',
+  'USERDNSDOMAIN',
+  'COMPUTERNAME',
+  'LOGONSERVER',
+  'HOMEPATH',
+]);
+
+/**
+ * Whether a `NAME   value` match is a row of a PowerShell environment listing: at a line's start,
+ * under the listing's `Name  Value` / `----  -----` header. Elsewhere a name and spaces are prose.
+ */
+function inEnvTable(name: string, ctx: MatchContext): boolean {
+  const { text, matchStart } = ctx;
+  if (!ENV_TABLE_NAMES.has(name)) return false;
+  const prev = text[matchStart - 1];
+  if (!(matchStart === 0 || prev === '\n' || (prev === 'n' && text[matchStart - 2] === '\\'))) return false;
+  const rule = text.lastIndexOf('----', matchStart);
+  if (rule < 0 || matchStart - rule > 20_000) return false;
+  return /Name {2,}Value[ \t]*(?:\r?\n|(?:\\r)?\\n)-{4} {2,}-{5}/.test(
+    text.slice(Math.max(0, rule - 120), rule + 40),
+  );
+}
+
 function envVariableReportable(value: string, ctx: MatchContext): boolean {
   if (value.startsWith('$') || value.startsWith('%') || isPlaceholder(value)) return false;
   const name = envVariableName(ctx);
+  if (ctx.text[ctx.matchStart + name.length] === ' ' && !inEnvTable(name, ctx)) return false;
   switch (envVariableKind(value, ctx)) {
     case 'username':
       return envUserReportable(value);
@@ -1350,6 +1379,35 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.forge-account',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'username',
+    description:
+      "The account a git host greets or reports: `ssh -T git@github.com` (Hi <login>! You've successfully authenticated), GitLab's (Welcome to GitLab, @<login>!), `gh auth status` (Logged in to github.com account <login>, or as <login> before gh 2.40).",
+    keywords: ["you've successfully authenticated", 'welcome to gitlab, @', 'logged in to '],
+    lookback: 50,
+    pattern: r`(?:(?<![\w-])Hi (?<v>[A-Za-z0-9][A-Za-z0-9-]{0,38})! You've successfully authenticated|Welcome to GitLab, @(?<w>[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})!|Logged in to [\w.-]+ (?:account|as) (?<x>[A-Za-z0-9][A-Za-z0-9-]{0,38})(?![\w-]))`,
+    validate: () => false,
+    samples: {
+      tp: [
+        [
+          "Hi zelda-q! You've successfully authenticated, but GitHub does not provide shell access.",
+          'zelda-q',
+        ],
+        ['Welcome to GitLab, @mkowalski!', 'mkowalski'],
+        ['  ✓ Logged in to github.com account zelda-q (keyring)', 'zelda-q'],
+        ['✓ Logged in to github.acme.com as mkowalski (oauth_token)', 'mkowalski'],
+      ],
+      fp: [
+        "Hi username! You've successfully authenticated",
+        "Hi acme/billing! You've successfully authenticated",
+        '✓ Logged in to github.com account user-12 (keyring)',
+        'You are not logged in to any GitHub hosts.',
+      ],
+    },
+  },
+  {
     id: 'env.env-variable',
     category: 'environment',
     severity: 'low',
@@ -1384,12 +1442,19 @@ export const environmentRules: readonly RuleDef[] = [
       'kubeconfig=',
       'aws_profile=',
       'logonserver=',
+      // A PowerShell listing (Get-ChildItem env:): the name, spaces, the value.
+      'username ',
+      'userdomain ',
+      'userdnsdomain ',
+      'computername ',
+      'logonserver ',
+      'homepath ',
     ],
     lookback: 0,
     // Three forms: an SSH variable's first address (the second is env.ipv4's, see SSH_PEER);
     // HOMEPATH's user name (\Users\<name>) and LOGONSERVER's host (\\<host>); any other value,
     // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator.
-    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH=(?:\\?["'])?\\{1,2}Users\\{1,2}|LOGONSERVER=(?:\\?["'])?(?:\\{2}){1,2})(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)=(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
+    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2})(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
     validate: envVariableReportable,
     samples: {
       tp: [
@@ -1406,6 +1471,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['TZ=Europe/Warsaw', 'Europe/Warsaw'],
         ['AWS_PROFILE=acme-prod', 'acme-prod'],
         ['WT_SESSION=5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f', '5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f'],
+        ['Name      Value\n----      -----\nHOMEDRIVE C:\nUSERNAME  anna.schmidt\n', 'anna.schmidt'],
       ],
       fp: [
         'USER=$USER',
@@ -1433,6 +1499,8 @@ export const environmentRules: readonly RuleDef[] = [
         'DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus',
         'AWS_PROFILE=default',
         'SSH_CONNECTION=192.0.2.7 51234 198.51.100.9 22',
+        'USERNAME    the name the user logs in with',
+        'See the docs.\nUSERNAME   mkowalski\n',
       ],
     },
   },
