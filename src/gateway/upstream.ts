@@ -118,35 +118,26 @@ export function createUpstreams(config: Config): Upstreams {
  */
 class OriginLine {
   private active = 0;
-  /** The `begin` of each request waiting, in the order they came (a Set keeps it). */
-  readonly waiting = new Set<() => void>();
+  /** The requests waiting, in the order they came (a Set keeps it). */
+  readonly waiting = new Set<Turn>();
 
   constructor(private readonly max: number) {}
 
   take(start: () => void): UpstreamTurn {
-    let state: 'waiting' | 'active' | 'done' = 'waiting';
-    const begin = () => {
-      state = 'active';
-      this.active++;
-      start();
-    };
-    const turn: UpstreamTurn = {
-      get waiting() {
-        return state === 'waiting';
-      },
-      release: () => {
-        if (state === 'waiting') this.waiting.delete(begin);
-        else if (state === 'active') this.done();
-        state = 'done';
-      },
-    };
+    const turn = new Turn(this, start);
     // Behind those already waiting, even when a turn was just released for the first of them.
-    if (this.active < this.max && this.waiting.size === 0) begin();
-    else this.waiting.add(begin);
+    if (this.active < this.max && this.waiting.size === 0) this.begin(turn);
+    else this.waiting.add(turn);
     return turn;
   }
 
-  private done(): void {
+  begin(turn: Turn): void {
+    turn.state = ACTIVE;
+    this.active++;
+    turn.start();
+  }
+
+  done(): void {
     this.active--;
     // Released from undici's callback for the request (its end or error): the next goes once undici
     // has finished with it, so that it finds that connection free rather than opening another.
@@ -156,8 +147,35 @@ class OriginLine {
         const next = this.waiting.values().next();
         if (next.done) return;
         this.waiting.delete(next.value);
-        next.value();
+        this.begin(next.value);
       });
+  }
+}
+
+const noop = (): void => {};
+const WAITING = 0;
+const ACTIVE = 1;
+const DONE = 2;
+
+/** A class, not an object of closures: one is made for every request. */
+class Turn implements UpstreamTurn {
+  state = WAITING;
+
+  constructor(
+    private readonly line: OriginLine,
+    /** Dispatches the request (and holds its body): let go of once the turn is released. */
+    public start: () => void,
+  ) {}
+
+  get waiting(): boolean {
+    return this.state === WAITING;
+  }
+
+  release(): void {
+    if (this.state === WAITING) this.line.waiting.delete(this);
+    else if (this.state === ACTIVE) this.line.done();
+    this.state = DONE;
+    this.start = noop;
   }
 }
 
