@@ -1,12 +1,12 @@
 /**
  * The model asks each real CLI (Claude Code, Codex, Gemini CLI, Qwen Code) to run, with its own
  * shell tool, the commands that print a machine's identity: `env`, `hostname`, `git config -l`,
- * `cat ~/.ssh/config`, `cat ~/.npmrc`. Their output goes back to the provider as a tool result;
- * none of the made-up machine's values (home, user, host, git identity, proxy password, the
- * project's .env keys, which Gemini CLI and Qwen Code load into their environment, the npm
- * token) may be in it. The `PWD=` line must carry the project's surrogate, the one the CLI's
- * prompt shows: it was taken for a password (`*PWD=`) and went out as random letters, a
- * working directory the model had never seen.
+ * `cat ~/.ssh/config`, `cat ~/.npmrc`, `gh auth status`. Their output goes back to the provider
+ * as a tool result; none of the made-up machine's values (home, user, host, git identity, proxy
+ * password, the project's .env keys, which Gemini CLI and Qwen Code load into their environment,
+ * the npm token, the GitHub account gh reports) may be in it. The `PWD=` line must carry the
+ * project's surrogate, the one the CLI's prompt shows: it was taken for a password (`*PWD=`) and
+ * went out as random letters, a working directory the model had never seen.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,8 +27,11 @@ const SHELL: Record<CliName, { tool: string; param: string; args: string[] }> = 
   qwen: { tool: 'run_shell_command', param: 'command', args: ['--yolo'] },
 };
 // The marker's output (MARK-2) differs from the command's text (MARK-X): the command ran.
-const COMMAND = 'env; hostname; git config -l; cat ~/.ssh/config; cat ~/.npmrc; echo MARK-X | tr X 2';
+const COMMAND =
+  'env; hostname; git config -l; cat ~/.ssh/config; cat ~/.npmrc; ~/bin/gh auth status; echo MARK-X | tr X 2';
 const NPM_TOKEN = 'npm_Zq7Lm2Vx9Tb4Rc8Wn3Kp6Hd1Jf5Gs0YaEu';
+/** The GitHub account, unlike the machine's user name (no canary finds it). */
+const ghAccount = (fe: FakeEnv) => `zq-${fe.user.slice(-5)}-gh`;
 
 function script(cli: CliName) {
   return (req: RecordedRequest): Reply => {
@@ -56,6 +59,13 @@ for (const cli of CLIS)
         `Host prod\n  HostName ${fe.host}\n  User ${fe.user}\n  IdentityFile ${fe.home}/.ssh/id_ed25519\n`,
       );
       writeFileSync(join(fe.home, '.npmrc'), `//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n`);
+      // A stand-in for the GitHub CLI (~/bin/gh) that reports its account as gh 2.40+ does.
+      mkdirSync(join(fe.home, 'bin'));
+      writeFileSync(
+        join(fe.home, 'bin', 'gh'),
+        `#!/bin/sh\nprintf 'github.com\\n  \\342\\234\\223 Logged in to github.com account ${ghAccount(fe)} (keyring)\\n'\n`,
+        { mode: 0o755 },
+      );
       stack = await startAirlockStack({ script: script(cli) }, { fe });
     });
     after(async () => {
@@ -76,7 +86,8 @@ for (const cli of CLIS)
           .map((r) => `${r.path}\n${JSON.stringify(r.headers)}\n${r.body.toString()}`)
           .join('\n');
         assert.ok(sent.includes('MARK-2'), 'the command ran and its output reached the model');
-        for (const value of [...fe.planted, NPM_TOKEN])
+        assert.match(sent, /Logged in to github\.com account user-\d+ \(keyring\)/);
+        for (const value of [...fe.planted, NPM_TOKEN, ghAccount(fe)])
           assert.ok(!sent.includes(value), `planted value reached the provider: ${value.slice(0, 8)}…`);
 
         const pwd = /(?<![A-Z_])PWD=([^\s"\\]+)/.exec(sent)?.[1];

@@ -1388,7 +1388,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ["you've successfully authenticated", 'welcome to gitlab, @', 'logged in to '],
     lookback: 50,
     pattern: r`(?:(?<![\w-])Hi (?<v>[A-Za-z0-9][A-Za-z0-9-]{0,38})! You've successfully authenticated|Welcome to GitLab, @(?<w>[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})!|Logged in to [\w.-]+ (?:account|as) (?<x>[A-Za-z0-9][A-Za-z0-9-]{0,38})(?![\w-]))`,
-    validate: () => false,
+    validate: (v) => !GENERIC_USERS.has(v.toLowerCase()) && !isPlaceholder(v) && !/^user-\d+$/.test(v),
     samples: {
       tp: [
         [
