@@ -3,6 +3,7 @@
  * here (target: at most one false positive per MB of ordinary source code), so most rules read a
  * value only in a context that names it (`OS Version:`, `USER=`, `git config user.name`).
  */
+import { isIPv6 } from 'node:net';
 import type { MatchContext, RuleDef } from '../rule-types.js';
 import type { ValueKind } from '../types.js';
 import { isUserSurrogate } from '../../word-char.js';
@@ -167,6 +168,14 @@ function envVariableName(ctx: MatchContext): string {
 
 const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
+/**
+ * A host setting may hold an address (HOSTNAME=10.1.2.3, a container's): it then takes an
+ * address surrogate of its family, not a host name's.
+ */
+function hostOrAddressKind(value: string): ValueKind {
+  return DOTTED_QUAD.test(value) ? 'ipv4' : isIPv6(value) ? 'ipv6' : 'hostname';
+}
+
 /** A whole home directory: the value env.env-variable reports as a home, not a path below one. */
 const WHOLE_HOME =
   /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/)[^\\/]+)$/i;
@@ -176,7 +185,7 @@ function envVariableKind(value: string, ctx: MatchContext): ValueKind {
     case 'user':
       return 'username';
     case 'host':
-      return DOTTED_QUAD.test(value) ? 'ipv4' : 'hostname';
+      return hostOrAddressKind(value);
     case 'path':
       return WHOLE_HOME.test(value) ? 'home-path' : 'path';
     case 'address':
@@ -577,6 +586,7 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'high',
     kind: 'hostname',
+    kindOf: hostOrAddressKind,
     description:
       "A host name after a label that names it (hostname:, Host name:, COMPUTERNAME=), except Airlock's own host surrogates (host-N).",
     keywords: ['hostname', 'host name', 'computername', 'computer name'],
@@ -586,6 +596,7 @@ export const environmentRules: readonly RuleDef[] = [
       const label = ctx.text.slice(ctx.matchStart, ctx.start);
       // `hostname = ip` is code; `HOSTNAME=x` and `Host Name: x` are settings and reports.
       if (/=/.test(label) && !/^[A-Z]+=/.test(label)) return false;
+      if (DOTTED_QUAD.test(v)) return ipv4IsReportable(v);
       return (
         !TS_WORDS.has(v.toLowerCase()) &&
         !isPlaceholder(v) &&
@@ -601,6 +612,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['COMPUTERNAME=DESKTOP-8F3K2L1', 'DESKTOP-8F3K2L1'],
         ['Hostname: host-3a\n', 'host-3a'],
         ['Hostname: host-07\n', 'host-07'],
+        ['HOSTNAME=10.1.2.3', '10.1.2.3'],
       ],
       fp: [
         'hostname: string;',
@@ -613,6 +625,7 @@ export const environmentRules: readonly RuleDef[] = [
         'Hostname: host-4.example.internal\n',
         'Hostname: host-3\n',
         'HOSTNAME=host-10417',
+        'HOSTNAME=192.0.2.7',
       ],
     },
   },
