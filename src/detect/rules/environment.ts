@@ -181,7 +181,10 @@ const WHOLE_HOME =
   /^(?:\/home\/[^/\s]+|\/Users\/[^/\s]+|[A-Za-z]:(?:\\\\|\\|\/)Users(?:\\\\|\\|\/)[^\\/]+)$/i;
 
 function envVariableKind(value: string, ctx: MatchContext): ValueKind {
-  switch (ENV_VARIABLES[envVariableName(ctx)]) {
+  const name = envVariableName(ctx);
+  // The system's mail spool is no one's: only the mailbox's name, the user's, is reported.
+  if (name === 'MAIL' && ctx.groups['y'] !== undefined) return 'username';
+  switch (ENV_VARIABLES[name]) {
     case 'user':
       return 'username';
     case 'host':
@@ -1465,9 +1468,10 @@ export const environmentRules: readonly RuleDef[] = [
     ],
     lookback: 0,
     // Three forms: an SSH variable's first address (the second is env.ipv4's, see SSH_PEER);
-    // HOMEPATH's user name (\Users\<name>) and LOGONSERVER's host (\\<host>); any other value,
+    // HOMEPATH's user name (\Users\<name>), LOGONSERVER's host (\\<host>) and MAIL's mailbox
+    // (/var/mail/<name>, the rest of which is every machine's); any other value,
     // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator.
-    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2})(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
+    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2}|MAIL=(?:\\?["'])?\/var\/(?:spool\/)?mail\/)(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
     validate: envVariableReportable,
     samples: {
       tp: [
@@ -1480,7 +1484,9 @@ export const environmentRules: readonly RuleDef[] = [
         ['HOMEPATH=\\Users\\anna.schmidt', 'anna.schmidt'],
         ['LOGONSERVER=\\\\DC01', 'DC01'],
         ['OLDPWD=/home/mkowalski/src/billing', '/home/mkowalski/src/billing'],
-        ['MAIL=/var/mail/mkowalski', '/var/mail/mkowalski'],
+        ['MAIL=/var/mail/mkowalski', 'mkowalski'],
+        ['MAIL="/var/spool/mail/jnowak"', 'jnowak'],
+        ['MAIL=/home/mkowalski/Maildir', '/home/mkowalski/Maildir'],
         ['TZ=Europe/Warsaw', 'Europe/Warsaw'],
         ['AWS_PROFILE=acme-prod', 'acme-prod'],
         ['WT_SESSION=5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f', '5f1c8a4e-2b7d-4c3e-9a1f-0d6e8b2c4a7f'],
@@ -1500,6 +1506,7 @@ export const environmentRules: readonly RuleDef[] = [
         'USER=user-3',
         'USER=root',
         'USER=node',
+        'MAIL=/var/mail/root',
         'HOME=/home/user',
         'HOME=/root',
         'USERPROFILE="C:\\Users\\user"',
