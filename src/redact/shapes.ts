@@ -196,15 +196,18 @@ export function timezoneShape(value: string): string {
 /**
  * `de_DE.UTF-8` → `en_US.UTF-8`, `de-DE` → `en-US`, `de` → `en`. A date written in the user's
  * language (Gemini CLI's `dimanche 29 novembre 2026`) becomes the same date in en-US
- * (`Sunday, November 29, 2026`); `en-US` when it cannot be read.
+ * (`Sunday, November 29, 2026`); `en-US` when it cannot be read. A list (LANGUAGE=pl_PL:pl)
+ * has each of its elements so, once: a bare language left as it was would name the locale.
  */
 export function localeShape(value: string): string {
-  const m =
-    /^([a-zA-Z]{2,3})(?:([_-])([a-zA-Z]{2}))?((?:\.[\w-]+)?(?:@\w+)?|(?::[a-z]{2,3}(?:_[A-Z]{2})?)+)$/.exec(
-      value,
-    );
-  if (!m) return englishDate(value) ?? 'en-US';
-  return `en${m[2] ? `${m[2]}US` : ''}${m[4] ?? ''}`;
+  if (/^[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+$/.test(value))
+    return [...new Set(value.split(':').map(localeCodeShape))].join(':');
+  return localeCodeShape(value) ?? englishDate(value) ?? 'en-US';
+}
+
+function localeCodeShape(value: string): string | undefined {
+  const m = /^([a-zA-Z]{2,3})(?:([_-])([a-zA-Z]{2}))?((?:\.[\w-]+)?(?:@\w+)?)$/.exec(value);
+  return m ? `en${m[2] ? `${m[2]}US` : ''}${m[4] ?? ''}` : undefined;
 }
 
 /** Languages (and regional spellings) a localized date is tried in, first the exact format. */

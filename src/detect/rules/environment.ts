@@ -935,18 +935,21 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'low',
     kind: 'locale',
-    description: 'A locale setting (LANG=pl_PL.UTF-8, de_DE.UTF-8, LC_ALL=...).',
+    description:
+      'A locale setting (LANG=pl_PL.UTF-8, de_DE.UTF-8, LC_ALL=...), a LANGUAGE= list whole (pl_PL:pl: its bare languages name the locale too).',
     keywords: ['.utf-8', '.utf8', 'lang=', 'lc_', 'language='],
     lookback: 7,
-    pattern: r`(?<![\w.-])(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?|[a-z]{2,3}_[A-Z]{2}(?::[a-z]{2,3}(?:_[A-Z]{2})?)+)(?![\w-])`,
+    pattern: r`(?<![\w.-])(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+|[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?)(?![\w-])`,
     validate: (v, ctx) => /\./.test(v) || /=["']?$/.test(ctx.text.slice(ctx.matchStart, ctx.start)),
     samples: {
       tp: [
         ['LANG=pl_PL.UTF-8', 'pl_PL.UTF-8'],
         ['LC_TIME=de_DE', 'de_DE'],
         ['locale is fr_CA.utf8', 'fr_CA.utf8'],
+        ['LANGUAGE=pl_PL:pl', 'pl_PL:pl'],
+        ['LANGUAGE="de:en_GB:en"', 'de:en_GB:en'],
       ],
-      fp: ['const lang = "en"', 'LANG=C.UTF-8', 'x.utf8()'],
+      fp: ['const lang = "en"', 'LANG=C.UTF-8', 'x.utf8()', 'see pl_PL:pl', 'a:b:c'],
     },
   },
   {
