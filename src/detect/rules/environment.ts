@@ -314,6 +314,21 @@ function envVariableReportable(value: string, ctx: MatchContext): boolean {
 }
 
 /**
+ * The broadcast address of a private network as `ip addr` (brd), ifconfig (broadcast) and old
+ * net-tools (Bcast:) print it beside the interface's address: it names the network as well as
+ * the address does. The broadcast of a whole private block (10.255.255.255, 169.254.255.255)
+ * is every such network's.
+ */
+function isPrivateBroadcast(v: string, ctx: MatchContext): boolean {
+  return (
+    v.endsWith('.255') &&
+    ipv4IsPrivate(v) &&
+    !/^(?:10\.255\.255|169\.254\.255|172\.31\.255|192\.168\.255)\.255$/.test(v) &&
+    /(?:\bbrd|\bbroadcast|\bbcast:)[ \t]*$/.test(before(ctx.text, ctx.start, 12))
+  );
+}
+
+/**
  * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
  * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
  */
@@ -1071,12 +1086,12 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'ipv4',
     description:
-      'An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges. Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 (10.2.1.3 Let x, but not 10.20.30.40 Connection refused), one inside a sentence is an address whatever follows.',
+      "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 (10.2.1.3 Let x, but not 10.20.30.40 Connection refused), one inside a sentence is an address whatever follows.",
     keywords: [r`\d.\d`],
     lookback: 3,
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
-      if (!ipv4IsReportable(v)) return false;
+      if (!ipv4IsReportable(v) && !isPrivateBroadcast(v, ctx)) return false;
       // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
       // of a line) look like addresses. A quad inside a sentence is one, whatever word follows
       // (`connect to 10.20.30.40 Connection refused`), and so is one at a line's start that no
@@ -1104,6 +1119,8 @@ export const environmentRules: readonly RuleDef[] = [
         ['10.20.30.40 Connection refused', '10.20.30.40'],
         ['SSH_CONNECTION=85.12.3.4 51234 93.184.216.34 22', '93.184.216.34'],
         ['ok\n10.0.3.17 Timeout', '10.0.3.17'],
+        ['inet 10.20.3.4/24 brd 10.20.3.255 scope global eth0', '10.20.3.255'],
+        ['inet 192.168.1.34 netmask 0xffffff00 broadcast 192.168.1.255', '192.168.1.255'],
       ],
       fp: [
         'version 1.2.3.4',
@@ -1119,6 +1136,8 @@ export const environmentRules: readonly RuleDef[] = [
         'cidr 10.0.0.0/8',
         'http://169.254.169.254/latest',
         'server ip 198.18.4.77',
+        'link/ether brd 169.254.255.255 scope link',
+        'ping 10.20.3.255',
         '10.2.1.3. Let x be',
         ' * 10.2.1.3 Let x be',
         '## 10.2.1.3 Introduction',
