@@ -81,6 +81,18 @@ function couldBeSectionNumber(quad: string): boolean {
 }
 
 /**
+ * Whether a quad starts a line of its own followed by one word (`10.1.2.3 Refused`, `10.1.2.3 OK`):
+ * what a script checking hosts prints. A heading has a title and a step a sentence; one marked
+ * as a heading (`## 10.2.1.3 Introduction`, a comment) stays a section number.
+ */
+function isStatusLine(ctx: MatchContext): boolean {
+  return (
+    /^ [A-Z][A-Za-z]*[.!]?[ \t]*(?:\r?\n|\\[rn]|$)/.test(ctx.text.slice(ctx.end, ctx.end + 40)) &&
+    /(?:^|\n|\\n)[ \t]*$/.test(before(ctx.text, ctx.start, 40))
+  );
+}
+
+/**
  * Airlock's own single-label host surrogate (`host-N`, N from 1 up, no leading zero: what
  * src/redact/generate.ts writes for a host name without a dot). A turn that repeats one goes out
  * as written. A machine really named so cannot be told from it, and such a name says nothing of
@@ -1086,7 +1098,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'ipv4',
     description:
-      "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 (10.2.1.3 Let x, but not 10.20.30.40 Connection refused), one inside a sentence is an address whatever follows.",
+      "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 and a title or a sentence follows (10.2.1.3 Let x, but not 10.20.30.40 Connection refused, nor 10.1.2.3 Refused alone on its line), one inside a sentence is an address whatever follows.",
     keywords: [r`\d.\d`],
     lookback: 3,
     pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
@@ -1100,7 +1112,10 @@ export const environmentRules: readonly RuleDef[] = [
         /(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) ||
         (/^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3)) &&
           couldBeSectionNumber(v) &&
-          /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(before(ctx.text, ctx.start, 40)))
+          /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(
+            before(ctx.text, ctx.start, 40),
+          ) &&
+          !isStatusLine(ctx))
       )
         return false;
       if (ipv4IsPrivate(v) || SSH_PEER.test(before(ctx.text, ctx.start, 80))) return true;
@@ -1119,6 +1134,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['10.20.30.40 Connection refused', '10.20.30.40'],
         ['SSH_CONNECTION=85.12.3.4 51234 93.184.216.34 22', '93.184.216.34'],
         ['ok\n10.0.3.17 Timeout', '10.0.3.17'],
+        ['10.1.2.3 Refused\n10.1.2.4 OK\n', '10.1.2.3'],
         ['inet 10.20.3.4/24 brd 10.20.3.255 scope global eth0', '10.20.3.255'],
         ['inet 192.168.1.34 netmask 0xffffff00 broadcast 192.168.1.255', '192.168.1.255'],
       ],
