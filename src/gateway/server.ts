@@ -20,6 +20,7 @@ import { matchProvider } from './routes.js';
 import { createUpstreams } from './upstream.js';
 import { fromAnotherSite, hostGuard } from './web-guard.js';
 import { minuteBound } from '../minute-bound.js';
+import { connectionReserve, CONNECTIONS_FULL_RETRY_AFTER_S, RESERVE_HEAD_MS } from '../connection-reserve.js';
 
 /** Extra routes mounted by other parts (dashboard, metrics); return true when handled. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -92,19 +93,6 @@ export const WEB_PAGE_LOG_LINES_PER_MINUTE = 10;
 
 /** Log lines a minute for connections refused past limits.max_connections; the metric counts all. */
 const CONNECTION_LOG_LINES_PER_MINUTE = 1;
-
-/**
- * Connections accepted past limits.max_connections only to answer their first request with a
- * 503 in the provider's shape (`AIRLOCK_CONNECTIONS_FULL`): a 32nd of it, at least one (64 for
- * the default 2048). Past those, node:http closes new connections unread.
- */
-export const connectionReserve = (maxConnections: number): number => Math.ceil(maxConnections / 32);
-
-/** A reserve connection whose request head has not arrived within this time is closed. */
-export const RESERVE_HEAD_MS = 10_000;
-
-/** Seconds a client answered AIRLOCK_CONNECTIONS_FULL is told to wait (`retry-after`). */
-const CONNECTIONS_FULL_RETRY_AFTER_S = 2;
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
