@@ -115,10 +115,11 @@ export const configSchema = z
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8790),
         /**
-         * Client connections open at once (a tunnel is one, with its socket to the destination):
-         * one past it is closed as soon as it is accepted. Apart from limits.max_connections,
-         * the gateway's: tunnels last as long as a download or a git fetch, and a proxy that
-         * other machines share must not hold sockets without end.
+         * Client connections served at once (a tunnel is one, with its socket to the
+         * destination). A 32nd more are accepted only to answer their first request 503 with
+         * Retry-After; past those one is closed as soon as it is accepted. Apart from
+         * limits.max_connections, the gateway's: tunnels last as long as a download or a git
+         * fetch, and a proxy that other machines share must not hold sockets without end.
          */
         max_connections: z.number().int().positive().default(1024),
       })

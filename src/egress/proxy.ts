@@ -54,13 +54,14 @@ import {
 } from './accept.js';
 import { handlesUsable } from './handles.js';
 import { onreadClients } from './tunnel.js';
-import { answerPlain, answerRaw } from './respond.js';
+import { answerPlain, answerRaw, answerRawBytes, rawAnswer } from './respond.js';
 import { createHttpForwarder } from './forward-http.js';
 import { isSelf, selfAddress, type SelfAddress } from './self.js';
 import { PlainConnections } from './plain-connections.js';
 import { hostLocalLookup, isHostLocal } from './host-local.js';
 import { isLoopback } from './ip.js';
 import { ConnectionBound, type ConnectionStats } from './connection-bound.js';
+import { CONNECTIONS_FULL_RETRY_AFTER_S, RESERVE_HEAD_MS } from '../connection-reserve.js';
 
 export type { TunnelHandler, Verdict };
 
@@ -155,8 +156,10 @@ export interface ForwardProxyOptions {
   /** How destination names are resolved when the proxy dials them; default node:dns. */
   lookup?: LookupFunction;
   /**
-   * Client connections open at once (egress_proxy.max_connections; default 1024): one past it
-   * is closed as soon as it is accepted, counted, and logged at most once a minute.
+   * Client connections served at once (egress_proxy.max_connections; default 1024). A 32nd more
+   * (connection-reserve.ts) are accepted only to answer their first request 503 with
+   * `Retry-After` and close; one past those is closed as soon as it is accepted. Each is
+   * counted, and logged at most once a minute.
    */
   maxConnections?: number;
 }
@@ -183,7 +186,7 @@ export interface ForwardProxy {
   setPolicy(policy: CompiledEgressPolicy | EgressPolicyInput): void;
   /** Client connections in a CONNECT (dialling or tunnelling) or a forwarded request right now. */
   activeTunnels(): number;
-  /** Client connections open and refused (maxConnections), for /metrics. */
+  /** Client connections open, refused and answered 503 (maxConnections), for /metrics. */
   stats(): ConnectionStats;
   /** Hands the events not yet delivered (they wait up to 10 ms, batched) to the listener now. */
   flushEvents(): void;
@@ -223,6 +226,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const warn = warner(opts.onWarning);
   const warnFallback = fallbackWarner(warn);
   const bound = new ConnectionBound(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, warn);
+  /** The answer of a reserve connection whose first bytes came with every place still taken. */
+  const fullAnswer = rawAnswer(
+    503,
+    `Airlock egress proxy: ${bound.max} client connections are open (egress_proxy.max_connections); ` +
+      'this one was answered and closed. Retry in a few seconds.',
+    [`Retry-After: ${CONNECTIONS_FULL_RETRY_AFTER_S}`],
+  );
   let pending: { client: ClientInfo; start: number; end: number; fields: ReportFields }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   function flushReports(): void {
@@ -519,22 +529,76 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
     return onData;
   }
 
+  /**
+   * Connections of the reserve (egress_proxy.max_connections all served) whose first bytes are
+   * awaited, and since when: past RESERVE_HEAD_MS they are closed unanswered.
+   */
+  const reserveWaiting = new Map<{ destroy(): void }, number>();
+
+  /**
+   * A reserve connection read as a net.Socket (`key`: what the bound admitted, its handle or
+   * itself). Its first bytes go to `serve` if one of the served closed meanwhile; else they are
+   * answered 503 with Retry-After and the connection is closed, whatever the request was: a
+   * proxy's client sends a CONNECT or an absolute-form request first, and waits for its answer.
+   */
+  function reserveFirstBytes(
+    socket: Socket,
+    key: AcceptedHandle | Socket,
+    reader: AcceptedReader | undefined,
+    serve: (chunk: Buffer) => boolean,
+  ): (chunk: Buffer) => boolean {
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    reserveWaiting.set(socket, Date.now());
+    socket.once('close', () => reserveWaiting.delete(socket));
+    return (chunk) => {
+      reserveWaiting.delete(socket);
+      if (bound.leaveReserve(key)) {
+        socket.off('error', onError);
+        return serve(chunk);
+      }
+      // What the client sends next (the rest of its head, a body) is dropped until it closes.
+      reader?.drop();
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+      answerRawBytes(socket, fullAnswer);
+      return false;
+    };
+  }
+
   /** A connection node:net accepted and wrapped (stream mode): the fallback of onHandle. */
   function onConnection(socket: Socket): void {
-    if (!bound.admitSocket(socket)) {
+    const admission = bound.admitSocket(socket);
+    if (admission === 'refuse') {
       socket.destroy();
       return;
     }
-    socket.on('data', readHead(socket, undefined));
+    if (admission === 'serve') {
+      socket.on('data', readHead(socket, undefined));
+      return;
+    }
+    socket.once(
+      'data',
+      reserveFirstBytes(socket, socket, undefined, (chunk) => {
+        const onData = readHead(socket, undefined);
+        socket.on('data', onData);
+        return onData(chunk);
+      }),
+    );
   }
 
   /** An accepted handle as a net.Socket that reads with onread (accept.ts), from its first byte. */
-  function onSocketHandle(handle: AcceptedHandle): (chunk: Buffer) => boolean {
+  function onSocketHandle(handle: AcceptedHandle, reserve: boolean): void {
     let onData: (chunk: Buffer) => boolean = () => true;
     const reader = wrapAccepted(handle, (chunk) => onData(chunk));
-    onreadClients.set(reader.socket, reader);
-    onData = readHead(reader.socket, reader);
-    return onData;
+    const { socket } = reader;
+    onreadClients.set(socket, reader);
+    onData = reserve
+      ? reserveFirstBytes(socket, handle, reader, (chunk) => {
+          onData = readHead(socket, reader);
+          return onData(chunk);
+        })
+      : readHead(socket, reader);
   }
 
   /** Accepted connections whose first bytes are awaited on the handle (the fast path's head). */
@@ -546,12 +610,22 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
    * else becomes a net.Socket and goes the socket path with the bytes read so far.
    */
   function onHandle(handle: AcceptedHandle): void {
-    if (!bound.admitHandle(handle)) {
+    const admission = bound.admitHandle(handle);
+    if (admission === 'refuse') {
       handle.close();
       return;
     }
     if (!handlesUsable(handle)) {
-      onSocketHandle(handle);
+      onSocketHandle(handle, admission === 'reserve');
+      return;
+    }
+    if (admission === 'reserve') {
+      const waiting: AcceptedClient = new AcceptedClient(
+        handle,
+        (chunk) => onReserveBytes(waiting, chunk),
+        () => reserveWaiting.delete(waiting),
+      );
+      reserveWaiting.set(waiting, waiting.since);
       return;
     }
     const client: AcceptedClient = new AcceptedClient(
@@ -560,6 +634,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       () => heads.delete(client),
     );
     heads.add(client);
+  }
+
+  /** As reserveFirstBytes, on the handle: served if a place freed meanwhile, else answered 503. */
+  function onReserveBytes(client: AcceptedClient, chunk: Buffer): void {
+    reserveWaiting.delete(client);
+    if (bound.leaveReserve(client.handle)) onFirstBytes(client, chunk);
+    else client.answer(fullAnswer);
   }
 
   function onFirstBytes(client: AcceptedClient, chunk: Buffer): void {
@@ -601,6 +682,13 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       reader.drop();
       reader.socket.on('error', () => reader.socket.destroy());
       refuseHead(reader.socket, 408, 'request head timeout');
+    }
+    // A reserve connection silent for long is not worth an answer: it holds a place others
+    // answered 503 could have had.
+    for (const [waiting, since] of reserveWaiting) {
+      if (now - since < RESERVE_HEAD_MS) continue;
+      reserveWaiting.delete(waiting);
+      waiting.destroy();
     }
   }, HEAD_SWEEP_MS);
   headSweep.unref();
@@ -654,6 +742,8 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
       for (const socket of connections) socket.destroy();
       for (const client of heads) client.close();
       heads.clear();
+      for (const waiting of reserveWaiting.keys()) waiting.destroy();
+      reserveWaiting.clear();
       forwarder.close();
       // After the destroys: CONNECTs still dialling out report their end as they go.
       flushEvents();

@@ -214,14 +214,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry.register(
       new CallbackGauge(
         'airlock_egress_client_connections',
-        'Client connections open to the egress proxy, tunnels included (at most egress_proxy.max_connections).',
+        'Client connections open to the egress proxy, tunnels included (egress_proxy.max_connections served, and a 32nd more answered 503).',
         () => egressStats()?.clientConnections,
       ),
     );
     registry.register(
       new CallbackCounter(
+        'airlock_egress_connections_full_total',
+        'Client connections the egress proxy answered 503 and closed: it served egress_proxy.max_connections.',
+        () => egressStats()?.connectionsFull,
+      ),
+    );
+    registry.register(
+      new CallbackCounter(
         'airlock_egress_connections_refused_total',
-        'Client connections the egress proxy closed as soon as accepted: it had egress_proxy.max_connections open.',
+        'Client connections the egress proxy closed as soon as accepted: it served egress_proxy.max_connections and its reserve was full.',
         () => egressStats()?.connectionsRefused,
       ),
     );

@@ -2,14 +2,18 @@
  * egress_proxy.max_connections: the proxy takes accepted handles itself (accept.ts), which
  * node:net's server.maxConnections never sees, so it counts its client connections on both ways
  * in (its own handles; node:net's sockets, the fallback forced here by hiding `useUserBuffer`).
- * A connection past the bound is closed unanswered and counted; each connection is given back
- * once when it closes, tunnels included (their handles change hands, their sockets are
- * re-created), so that one more fits again, and the count ends at zero.
+ * A connection past the bound, in the reserve (a 32nd more), has its first request answered 503
+ * with Retry-After, whatever real client sent it (undici's ProxyAgent, node:http's CONNECT);
+ * past the reserve it is closed unanswered; each is counted. Each connection is given back once
+ * when it closes, tunnels included (their handles change hands, their sockets are re-created),
+ * so that one more fits again, and the count ends at zero.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { test } from 'node:test';
+import { ProxyAgent, request as undiciRequest } from 'undici';
 import { createMetrics } from '../../src/metrics/index.js';
 import type { ForwardProxy } from '../../src/egress/proxy.js';
 import { ConnectionBound } from '../../src/egress/connection-bound.js';
@@ -70,6 +74,78 @@ async function boundedStand(
   }
 }
 
+/** The 503 a connection of the reserve gets: short, plain, Retry-After, closed. */
+function assertFullAnswer(
+  status: number | undefined,
+  headers: IncomingMessage['headers'],
+  body: string,
+): void {
+  assert.equal(status, 503);
+  assert.equal(headers['retry-after'], '2');
+  assert.equal(headers.connection, 'close');
+  assert.match(headers['content-type'] ?? '', /^text\/plain/);
+  assert.match(
+    body,
+    /^Airlock egress proxy: 3 client connections are open \(egress_proxy\.max_connections\);.*Retry/,
+  );
+}
+
+/** node:http's request through the proxy: a CONNECT, or a GET in absolute form. */
+function nodeRequest(
+  proxyPort: number,
+  method: 'CONNECT' | 'GET',
+  path: string,
+): Promise<[IncomingMessage, string]> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: proxyPort, method, path, agent: false });
+    req.on('error', reject);
+    const read = (res: IncomingMessage, first: Buffer, from: NodeJS.ReadableStream) => {
+      let body = first.toString();
+      from.on('data', (c: Buffer) => (body += c.toString()));
+      from.on('end', () => resolve([res, body]));
+      from.on('error', reject);
+    };
+    // A CONNECT's answer of any status comes as 'connect', its body on the socket.
+    req.on('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => read(res, head, socket));
+    req.on('response', (res: IncomingMessage) => read(res, Buffer.alloc(0), res));
+    req.end();
+  });
+}
+
+/**
+ * Real clients on the one connection of the reserve, one after another: each first request
+ * answered 503, nothing of it forwarded, the connection closed. Returns how many were answered.
+ */
+async function answeredFromReserve(s: ProxyStand): Promise<number> {
+  const seenBefore = s.web.seen.length;
+  const echoTarget = `127.0.0.1:${s.echo.port}`;
+  const web = `http://127.0.0.1:${s.web.port}/x`;
+  // Each is closed by its client once answered, which frees the reserve (one connection) for the next.
+  const reserveFree = () => until(() => openNow(s.proxy) === 3, 'the answered connection to close');
+  // undici's ProxyAgent: a CONNECT (its default, also for http:), which it reports by status.
+  const tunnelling = new ProxyAgent({ uri: s.proxy.url });
+  await assert.rejects(undiciRequest(web, { dispatcher: tunnelling }), /Proxy response \(503\) !== 200/);
+  await tunnelling.close();
+  await reserveFree();
+  // The same without tunnelling: the GET in absolute form, whose 503 it hands over as it came.
+  const plainAgent = new ProxyAgent({ uri: s.proxy.url, proxyTunnel: false });
+  const res = await undiciRequest(web, { dispatcher: plainAgent });
+  assertFullAnswer(res.statusCode, res.headers as IncomingMessage['headers'], await res.body.text());
+  await plainAgent.close();
+  await reserveFree();
+  // node:http's CONNECT and absolute-form GET.
+  for (const [method, path] of [
+    ['CONNECT', echoTarget],
+    ['GET', web],
+  ] as const) {
+    const [answer, body] = await nodeRequest(s.proxy.port, method, path);
+    assertFullAnswer(answer.statusCode, answer.headers, body);
+    await reserveFree();
+  }
+  assert.equal(s.web.seen.length, seenBefore, 'nothing was forwarded');
+  return 4;
+}
+
 async function boundAndRelease(s: ProxyStand, warnings: [string, string][]): Promise<void> {
   // Three connections: a fast-path tunnel, a socket-path tunnel, one silent (head awaited).
   const tunnel = await echoTunnel(s, false);
@@ -77,40 +153,75 @@ async function boundAndRelease(s: ProxyStand, warnings: [string, string][]): Pro
   const silent = open(s.proxy.port);
   await until(() => openNow(s.proxy) === 3, 'three connections to be counted');
 
-  // A fourth and a fifth: closed unanswered, nothing of them read.
+  // A fourth, four times (the reserve of 3 is one): answered 503, none closed unanswered.
+  const answered = await answeredFromReserve(s);
+  assert.deepEqual(s.proxy.stats(), {
+    clientConnections: 3,
+    connectionsRefused: 0,
+    connectionsFull: answered,
+  });
+
+  // The reserve held by a connection that sends nothing yet: a fifth and a sixth are closed
+  // unanswered, nothing of them read.
+  const waiting = open(s.proxy.port);
+  await until(() => openNow(s.proxy) === 4, 'the reserve to be taken');
   for (const n of [1, 2]) {
     const extra = open(s.proxy.port);
     extra.socket.write(`CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
     await extra.closed;
     assert.equal(extra.received(), '');
-    assert.deepEqual(s.proxy.stats(), { clientConnections: 3, connectionsRefused: n });
+    assert.deepEqual(s.proxy.stats(), {
+      clientConnections: 4,
+      connectionsRefused: n,
+      connectionsFull: answered,
+    });
   }
-  // One log line for both (a minute's worth), naming the setting; the counter has every one.
-  const full = warnings.filter(([, code]) => code === 'AIRLOCK_EGRESS_CONNECTIONS_FULL');
-  assert.equal(full.length, 1);
-  assert.match(full[0]![0], /3 are open \(egress_proxy\.max_connections\)/);
+  // One log line for the answers and one for the closes (a minute's worth each), naming the
+  // setting; the counters have every one.
+  const full = warnings.filter(([, code]) => code === 'AIRLOCK_EGRESS_CONNECTIONS_FULL').map(([m]) => m);
+  assert.equal(full.length, 2);
+  assert.match(full[0]!, /answered 503: 3 client connections are served \(egress_proxy\.max_connections\)/);
+  assert.match(
+    full[1]!,
+    /closed as soon as accepted: 3 are served \(egress_proxy\.max_connections\) and 1 more/,
+  );
   const metrics = createMetrics({ egressStats: () => s.proxy.stats() }).render();
-  assert.match(metrics, /^airlock_egress_client_connections 3$/m);
+  assert.match(metrics, /^airlock_egress_client_connections 4$/m);
   assert.match(metrics, /^airlock_egress_connections_refused_total 2$/m);
+  assert.match(metrics, new RegExp(`^airlock_egress_connections_full_total ${answered}$`, 'm'));
 
-  // A tunnel closes (client and destination sockets): given back once; one more fits.
+  // A tunnel closes (client and destination sockets): given back once; the connection waiting in
+  // the reserve is served when its CONNECT comes.
   tunnel.destroy();
-  await settlesAt(s.proxy, 3, 2);
-  const again = await echoTunnel(s, false);
-  assert.equal(openNow(s.proxy), 3);
+  await settlesAt(s.proxy, 4, 3);
+  waiting.socket.write(`CONNECT 127.0.0.1:${s.echo.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await until(() => waiting.received().includes('\r\n\r\n'), 'the answer to the waiting CONNECT');
+  assert.match(waiting.received(), /^HTTP\/1\.1 200 /);
+  waiting.socket.write('ping');
+  await until(() => waiting.received().endsWith('ping'), 'the ping through its tunnel');
+  // The reserve is free again: a fourth is answered 503 from it.
+  const again = await openConnect(s.proxy.port, `127.0.0.1:${s.echo.port}`);
+  assert.equal(again.status, 503);
+  again.socket.destroy();
+  await settlesAt(s.proxy, 4, 3);
+  assert.equal(s.proxy.stats().connectionsFull, answered + 1);
 
   // Each of the others closes: once each, down to zero.
   split.destroy();
   await settlesAt(s.proxy, 3, 2);
   silent.socket.destroy();
   await settlesAt(s.proxy, 2, 1);
-  again.end();
-  await once(again, 'close');
+  waiting.socket.end();
+  await waiting.closed;
   await settlesAt(s.proxy, 1, 0);
-  assert.equal(s.proxy.stats().connectionsRefused, 2);
+  assert.deepEqual(s.proxy.stats(), {
+    clientConnections: 0,
+    connectionsRefused: 2,
+    connectionsFull: answered + 1,
+  });
 }
 
-test('a connection past egress_proxy.max_connections is closed unanswered, counted; one more fits once one closed', () =>
+test('a connection past egress_proxy.max_connections is answered 503 from the reserve, past it closed unanswered, counted; one more is served once one closed', () =>
   boundedStand(boundAndRelease));
 
 /** The prototype that holds `useUserBuffer` for TCP handles (as tunnel-fallback.test.ts finds it). */
@@ -156,7 +267,7 @@ test('a tunnel whose client socket is re-created around its handle is still coun
   const bound = new ConnectionBound(1, () => {});
   const accepted: Socket[] = [];
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    assert.ok(bound.admitSocket(socket));
+    assert.equal(bound.admitSocket(socket), 'serve');
     accepted.push(socket);
   });
   try {
@@ -173,30 +284,44 @@ test('a tunnel whose client socket is re-created around its handle is still coun
     client.write('ping');
     assert.equal((await readBytes(client, 4)).toString(), 'ping');
     assert.equal(bound.stats().clientConnections, 1);
-    assert.equal(bound.admitSocket(new Socket()), false, 'no room for another');
+    const inReserve = new Socket();
+    assert.equal(bound.admitSocket(inReserve), 'reserve');
+    assert.equal(bound.admitSocket(new Socket()), 'refuse', 'no room for another');
+    assert.equal(bound.leaveReserve(inReserve), false, 'still no place served');
+    inReserve.destroy();
     client.destroy();
     await until(() => !spliced, 'the tunnel to close');
     await until(() => bound.stats().clientConnections < 1, 'the connection to be given back');
-    assert.deepEqual(bound.stats(), { clientConnections: 0, connectionsRefused: 1 });
+    assert.deepEqual(bound.stats(), { clientConnections: 0, connectionsRefused: 1, connectionsFull: 1 });
   } finally {
     server.close();
     await s.close();
   }
 });
 
-test('a whole Airlock bounds its egress proxy by egress_proxy.max_connections and serves its gauges on /metrics', async () => {
+test('a whole Airlock bounds its egress proxy by egress_proxy.max_connections and its reserve, and serves its counts on /metrics', async () => {
   const stack = await startAirlockStack({}, { config: { egress_proxy: { port: 0, max_connections: 1 } } });
   try {
     const egress = stack.airlock.egress!;
     const held = open(egress.port);
     await until(() => openNow(egress) === 1, 'a connection to be open');
+    const answered = await openConnect(egress.port, '127.0.0.1:9');
+    assert.equal(answered.status, 503);
+    answered.socket.destroy();
+    await settlesAt(egress, 2, 1);
+    const waiting = open(egress.port);
+    await until(() => openNow(egress) === 2, 'the reserve to be taken');
     const extra = open(egress.port);
     await extra.closed;
     assert.equal(extra.received(), '');
+    // A connection of the reserve that sends nothing is not held for long (RESERVE_HEAD_MS).
+    await waiting.closed;
+    assert.equal(waiting.received(), '');
     held.socket.destroy();
     await settlesAt(egress, 1, 0);
     const text = await (await fetch(`${stack.airlock.gateway.url}/metrics`)).text();
     assert.match(text, /^airlock_egress_client_connections 0$/m);
+    assert.match(text, /^airlock_egress_connections_full_total 1$/m);
     assert.match(text, /^airlock_egress_connections_refused_total 1$/m);
   } finally {
     await stack.close();
