@@ -1279,6 +1279,54 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.aws-principal',
+    category: 'environment',
+    severity: 'medium',
+    kind: 'username',
+    kindOf: (v) => (v.includes('@') ? 'email' : 'username'),
+    description:
+      "The person in an AWS ARN (aws sts get-caller-identity, an access-denied error): an IAM user's name (user/<path>/<name>), a federated user's, or an assumed role's session name, which SSO sets to the user's name or e-mail address (assumed-role/<role>/jdoe@corp.com). It takes the user name's surrogate (user-N) or an e-mail's; roles, SDK and instance session names are no one's.",
+    keywords: ['arn:aws'],
+    pattern: r`arn:aws[\w-]*:(?:iam|sts)::\d{12}:(?:user/(?:[\w+=,.@-]{1,64}/){0,8}|federated-user/|assumed-role/[\w+=,.@-]{1,64}/)(?<v>[\w+=,.@-]{1,64})(?![\w+=,.@/-])`,
+    validate: (v) => {
+      const name = v.toLowerCase();
+      return (
+        !GENERIC_USERS.has(name) &&
+        !COMMON_USER_NAMES.has(name) &&
+        !isPlaceholder(v) &&
+        !isUserSurrogate(v) &&
+        !/^user-[1-9]\d*@example\.com$/.test(v) &&
+        !/@example\.(?:com|org|net)$/.test(name) &&
+        // The AWS documentation's people, and the session names SDKs, the CLI and EC2 pick.
+        !/^(?:bob|alice|john|jane|johndoe|janedoe|richard|mary|shirley|zhang|paulo|nikki|myuser|exampleuser|some-user|session-?name|my-?session)$/.test(
+          name,
+        ) &&
+        !/^(?:botocore-session|aws-(?:go|sdk|cli)[\w-]*|i-[0-9a-f]{8,17}$|\d+$|awscli|terraform|gitlab|github|cdk|eks-)/.test(
+          name,
+        )
+      );
+    },
+    samples: {
+      tp: [
+        ['"Arn": "arn:aws:iam::918273645501:user/mkowalski"', 'mkowalski'],
+        ['arn:aws:iam::918273645501:user/division/platform/jnowak', 'jnowak'],
+        [
+          'arn:aws:sts::918273645501:assumed-role/AWSReservedSSO_AdministratorAccess_5f2c1a9b8d7e6f40/marta.kowalska@acme-corp.pl',
+          'marta.kowalska@acme-corp.pl',
+        ],
+        ['arn:aws:sts::918273645501:federated-user/priya', 'priya'],
+      ],
+      fp: [
+        'arn:aws:iam::918273645501:role/deploy',
+        'arn:aws:iam::123456789012:user/Bob',
+        'arn:aws:sts::918273645501:assumed-role/ci-deploy/botocore-session-1732870000',
+        'arn:aws:sts::918273645501:assumed-role/ec2-role/i-0a1b2c3d4e5f60718',
+        'arn:aws:iam::918273645501:user/user-3',
+        'arn:aws:s3:::my-bucket/user/jnowak',
+      ],
+    },
+  },
+  {
     id: 'env.gcp-project',
     category: 'environment',
     severity: 'medium',
