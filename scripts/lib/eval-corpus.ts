@@ -189,6 +189,7 @@ function gemini(): LabelledRequest {
     null,
     4,
   );
+  const gcloud = `[core]\naccount = ${pii('raman.p@research-lab.in')}\ndisable_usage_reporting = True\nproject = ${env('research-ml-7731')}\n\nYour active configuration is: [default]`;
   const pem =
     '-----BEGIN PRIVATE KEY-----\n' +
     rep('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' + B62, 64 * 12).replace(/(.{64})/g, '$1\n') +
@@ -238,7 +239,10 @@ function gemini(): LabelledRequest {
             functionCall: {
               id: 'call-1',
               name: 'run_shell_command',
-              args: { command: 'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity' },
+              args: {
+                command:
+                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list',
+              },
             },
           },
         ],
@@ -250,7 +254,7 @@ function gemini(): LabelledRequest {
             functionResponse: {
               id: 'call-1',
               name: 'run_shell_command',
-              response: { output: `${envDump}\n${uname}\n${machineId}\n${sts}\n` },
+              response: { output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n` },
             },
           },
         ],

@@ -341,6 +341,18 @@ function isPrivateBroadcast(v: string, ctx: MatchContext): boolean {
 }
 
 /**
+ * Whether a `project = ` line is gcloud's (gcloud config list, its configuration files): in the
+ * [core] section, whose other lines are `key = value` too. Elsewhere it is code or another tool's.
+ */
+function inGcloudCore(ctx: MatchContext): boolean {
+  const head = ctx.text.lastIndexOf('[core]', ctx.matchStart);
+  if (head < 0 || ctx.matchStart - head > 2000) return false;
+  return /^(?:(?:\r?\n|\\r?\\n)[a-z_]{1,64} = [^\r\n\\]*)*(?:\r?\n|\\r?\\n)$/.test(
+    ctx.text.slice(head + '[core]'.length, ctx.matchStart),
+  );
+}
+
+/**
  * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
  * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
  */
@@ -1332,7 +1344,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'cloud-project',
     description:
-      'A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths).',
+      "A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths, gcloud's configuration: project = under [core] in gcloud config list and its config files, the output of gcloud config get-value project, gcloud config set project <id>).",
     keywords: [
       'google_cloud_project',
       'gcloud_project',
@@ -1340,9 +1352,13 @@ export const environmentRules: readonly RuleDef[] = [
       'gcp_project',
       'project_id',
       '/projects/',
+      'project = ',
+      'config get-value project',
+      'config get project',
+      'config set project ',
     ],
     lookback: 2,
-    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
+    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|\\r?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|\\r?\\n))?|set project ))(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) =>
       !isPlaceholder(v) &&
       !/^(?:project-id|my-project|your-project|projectid|example-project|test-project|cloud-project-\d+$)/.test(
@@ -1351,18 +1367,28 @@ export const environmentRules: readonly RuleDef[] = [
       (!ctx.text.startsWith('/projects/', ctx.matchStart) ||
         /^\/(?:locations|zones|regions|instances|databases|topics|subscriptions|secrets|serviceAccounts|datasets|buckets)\//.test(
           ctx.text.slice(ctx.end, ctx.end + 20),
-        )),
+        )) &&
+      (!ctx.text.startsWith('project = ', ctx.matchStart) || inGcloudCore(ctx)) &&
+      // gcloud prints the id alone on its line.
+      (!ctx.text.startsWith('config get', ctx.matchStart) ||
+        /^[ \t]*(?:\r?\n|\\[rn]|$)/.test(ctx.text.slice(ctx.end, ctx.end + 4))),
     samples: {
       tp: [
         ['"project_id": "acme-billing-prod-4711"', 'acme-billing-prod-4711'],
         ['GOOGLE_CLOUD_PROJECT=zeta-ml-3', 'zeta-ml-3'],
         ['/v1/projects/acme-data-221/locations/us-central1/', 'acme-data-221'],
+        ['[core]\naccount = jnowak@zeta-labs.io\nproject = zeta-ledger-prod\n', 'zeta-ledger-prod'],
+        ['$ gcloud config get-value project\nzeta-ledger-prod\n', 'zeta-ledger-prod'],
+        ['gcloud config set project zeta-ledger-prod', 'zeta-ledger-prod'],
       ],
       fp: [
         '"project_id": "my-project"',
         'src/projects/components/list',
         'project_id: string',
         'GOOGLE_CLOUD_PROJECT=cloud-project-42',
+        'def load():\n    project = client\n',
+        '[tool.poetry]\nproject = ledger\n',
+        '$ gcloud config get-value project\n(unset)\n',
       ],
     },
   },

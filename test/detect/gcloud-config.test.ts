@@ -1,0 +1,51 @@
+/**
+ * gcloud's configuration left the gateway: `gcloud config list` (agents run it before a deploy)
+ * prints the active project under [core] as `project = <id>`, `gcloud config get-value project`
+ * prints the id alone, and `gcloud config set project <id>` names it in the command. Only the
+ * account line, an e-mail address, was replaced. env.gcp-project now reads these (a
+ * `project = ` line only in gcloud's [core] section) and the id takes a cloud-project-N surrogate.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findingsIn, inspectUserMessage } from '../helpers/inspect-message.js';
+
+const list = `$ gcloud config list
+[core]
+account = jnowak@zeta-labs.io
+disable_usage_reporting = True
+project = zeta-ledger-prod
+
+Your active configuration is: [default]`;
+
+describe("gcloud's project and account", () => {
+  it('are reported in config list, get-value and set project', () => {
+    assert.deepEqual(findingsIn(list), ['pii.email jnowak@zeta-labs.io', 'env.gcp-project zeta-ledger-prod']);
+    assert.deepEqual(findingsIn('$ gcloud config get-value project\nzeta-ledger-prod\n'), [
+      'env.gcp-project zeta-ledger-prod',
+    ]);
+    assert.deepEqual(findingsIn('gcloud config set project zeta-ledger-prod && gcloud run deploy'), [
+      'env.gcp-project zeta-ledger-prod',
+    ]);
+  });
+
+  it('is no project where a project = line is code or another section', () => {
+    for (const text of [
+      'def client():\n    project = resolve\n',
+      'project = ledger-api\n',
+      '[tool.poetry]\nname = "ledger"\nproject = ledger-api\n',
+      '$ gcloud config get-value project\n(unset)\n',
+    ])
+      assert.deepEqual(findingsIn(text), [], text);
+  });
+
+  it('does not leave the gateway, and the same id takes the same surrogate', async () => {
+    const text = `${list}\n$ gcloud config get-value project\nzeta-ledger-prod\n`;
+    const r = await inspectUserMessage(text);
+    assert.ok(!r.sent.includes('zeta-ledger-prod') && !r.sent.includes('jnowak'), r.sent);
+    const ids = r.sent.match(/cloud-project-\d+/g) ?? [];
+    assert.equal(ids.length, 2, r.sent);
+    assert.equal(ids[0], ids[1]);
+    assert.match(r.sent, /\naccount = user-\d+@example\.com\n/);
+    assert.equal(r.answer(r.sent), text);
+  });
+});
