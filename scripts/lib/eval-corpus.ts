@@ -190,6 +190,7 @@ function gemini(): LabelledRequest {
     4,
   );
   const gcloud = `[core]\naccount = ${pii('raman.p@research-lab.in')}\ndisable_usage_reporting = True\nproject = ${env('research-ml-7731')}\n\nYour active configuration is: [default]`;
+  const dockerInfo = ` Architecture: x86_64\n CPUs: 32\n Total Memory: 251.6GiB\n Name: ${env('ml-gpu-04')}\n Docker Root Dir: /var/lib/docker`;
   const pem =
     '-----BEGIN PRIVATE KEY-----\n' +
     rep('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' + B62, 64 * 12).replace(/(.{64})/g, '$1\n') +
@@ -241,7 +242,7 @@ function gemini(): LabelledRequest {
               name: 'run_shell_command',
               args: {
                 command:
-                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list',
+                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info',
               },
             },
           },
@@ -254,7 +255,7 @@ function gemini(): LabelledRequest {
             functionResponse: {
               id: 'call-1',
               name: 'run_shell_command',
-              response: { output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n` },
+              response: { output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n${dockerInfo}\n` },
             },
           },
         ],

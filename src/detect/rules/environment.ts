@@ -672,6 +672,34 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.docker-info-name',
+    category: 'environment',
+    severity: 'high',
+    kind: 'hostname',
+    description:
+      "The host name docker info prints as the engine's Name: (after Total Memory:), the machine's own; Docker Desktop's and other VMs' names (docker-desktop, colima, orbstack) are every such machine's.",
+    keywords: [' name: '],
+    pattern: r`(?<=^|\n|\\n) Name: (?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?=[ \t]*(?:\r?\n|\\[rn]|$))`,
+    validate: (v, ctx) =>
+      /(?:^|\n|\\n) Total Memory: [^\r\n\\]{1,32}(?:\r?\n|\\r?\\n)$/.test(
+        ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchStart),
+      ) &&
+      !TS_WORDS.has(v.toLowerCase()) &&
+      !isHostSurrogate(v) &&
+      !/\.(?:example|test|invalid|example\.internal)$/i.test(v) &&
+      !/^(?:docker-desktop|colima(?:-[\w-]+)?|orbstack|rancher-desktop|lima-[\w-]+|podman-machine-default|minikube|kind-control-plane)$/i.test(
+        v,
+      ),
+    samples: {
+      tp: [[' CPUs: 16\n Total Memory: 31.05GiB\n Name: wks-0231\n ID: 4b3e2c1a\n', 'wks-0231']],
+      fp: [
+        ' Total Memory: 7.66GiB\n Name: docker-desktop\n',
+        'spec:\n Name: wks-0231\n',
+        ' Total Memory: 31.05GiB\n Name: host-3\n',
+      ],
+    },
+  },
+  {
     id: 'env.private-hostname',
     category: 'environment',
     severity: 'high',
