@@ -35,6 +35,11 @@ describe("docker info's Name:", () => {
     assert.ok(findingsIn(info('build-07.acme.lan')).some((f) => f.endsWith(' build-07.acme.lan')));
   });
 
+  it('is the host name in a JSON-escaped transcript too', () => {
+    const escaped = JSON.stringify(info('wks-0231')).slice(1, -1);
+    assert.ok(findingsIn(escaped).includes('env.docker-info-name wks-0231'), findingsIn(escaped).join('\n'));
+  });
+
   it("is no host elsewhere, nor a VM's shared name", () => {
     assert.deepEqual(
       findingsIn(info('docker-desktop')).filter((f) => f.includes('docker-desktop')),

@@ -28,6 +28,17 @@ describe("gcloud's project and account", () => {
     ]);
   });
 
+  it('is reported in a JSON-escaped transcript too', () => {
+    const escaped = JSON.stringify(`${list}\n$ gcloud config get-value project\nzeta-ledger-prod\n`).slice(
+      1,
+      -1,
+    );
+    assert.deepEqual(
+      findingsIn(escaped).filter((f) => f.startsWith('env.gcp-project')),
+      ['env.gcp-project zeta-ledger-prod', 'env.gcp-project zeta-ledger-prod'],
+    );
+  });
+
   it('is no project where a project = line is code or another section', () => {
     for (const text of [
       'def client():\n    project = resolve\n',

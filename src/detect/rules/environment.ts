@@ -347,7 +347,7 @@ function isPrivateBroadcast(v: string, ctx: MatchContext): boolean {
 function inGcloudCore(ctx: MatchContext): boolean {
   const head = ctx.text.lastIndexOf('[core]', ctx.matchStart);
   if (head < 0 || ctx.matchStart - head > 2000) return false;
-  return /^(?:(?:\r?\n|\\r?\\n)[a-z_]{1,64} = [^\r\n\\]*)*(?:\r?\n|\\r?\\n)$/.test(
+  return /^(?:(?:\r?\n|(?:\\r)?\\n)[a-z_]{1,64} = [^\r\n\\]*)*(?:\r?\n|(?:\\r)?\\n)$/.test(
     ctx.text.slice(head + '[core]'.length, ctx.matchStart),
   );
 }
@@ -681,7 +681,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: [' name: '],
     pattern: r`(?<=^|\n|\\n) Name: (?<v>[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?=[ \t]*(?:\r?\n|\\[rn]|$))`,
     validate: (v, ctx) =>
-      /(?:^|\n|\\n) Total Memory: [^\r\n\\]{1,32}(?:\r?\n|\\r?\\n)$/.test(
+      /(?:^|\n|\\n) Total Memory: [^\r\n\\]{1,32}(?:\r?\n|(?:\\r)?\\n)$/.test(
         ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchStart),
       ) &&
       !TS_WORDS.has(v.toLowerCase()) &&
@@ -1386,7 +1386,7 @@ export const environmentRules: readonly RuleDef[] = [
       'config set project ',
     ],
     lookback: 2,
-    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|\\r?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|\\r?\\n))?|set project ))(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
+    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|(?:\\r)?\\n))?|set project ))(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) =>
       !isPlaceholder(v) &&
       !/^(?:project-id|my-project|your-project|projectid|example-project|test-project|cloud-project-\d+$)/.test(
