@@ -49,6 +49,7 @@ function codex(): LabelledRequest {
   const ifconfig = `en0: flags=8863<UP,BROADCAST,SMART,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n\tether ${env('a4:83:e7:1c:22:9f')}\n\tinet6 ${env('fe80::1c8e:4aff:fe21:9b0c%en0')} prefixlen 64 secured scopeid 0xe\n\tinet ${env('192.168.1.34')} netmask 0xffffff00 broadcast ${env('192.168.1.255')}\n\tstatus: active\n`;
   const swVers = `ProductName:\t\tmacOS\nProductVersion:\t\t${env('14.5')}\nBuildVersion:\t\t${env('23F79')}\n`;
   const gitconfig = `[user]\n\tname = ${env('Jan Nowak')}\n\temail = ${env('jan.nowak@zeta-labs.io')}\n[core]\n\teditor = vim\n`;
+  const sshConfig = `Host ${env('ledger-db')}\n    HostName ${env('db-7.zeta-labs.net')}\n    User ${env('jnowak-admin')}\n`;
   const dotenv = `# ledger\nANTHROPIC_API_KEY=${sec('sk-ant-api03-' + rep(B62 + '-_', 93) + 'AA')}\nSLACK_BOT_TOKEN=${sec('xoxb-2468013579-1357924680-' + rep(B62, 24))}\nGOOGLE_API_KEY=${sec('AIza' + rep('SyB4' + B62, 35))}\nREDIS_URL=redis://default:${sec('n0t-s0-s3cret-Pa55')}@10.0.4.17:6379\n`;
   const body = {
     model: 'gpt-5-codex',
@@ -93,7 +94,7 @@ function codex(): LabelledRequest {
         type: 'function_call',
         name: 'shell',
         arguments: JSON.stringify({
-          command: ['bash', '-lc', `cat ${home}/.gitconfig .env`],
+          command: ['bash', '-lc', `cat ${home}/.gitconfig ${home}/.ssh/config .env`],
           workdir: project,
         }),
         call_id: 'call_A2',
@@ -102,7 +103,7 @@ function codex(): LabelledRequest {
         type: 'function_call_output',
         call_id: 'call_A2',
         output: JSON.stringify({
-          output: gitconfig + dotenv,
+          output: gitconfig + sshConfig + dotenv,
           metadata: { exit_code: 0, duration_seconds: 0.1 },
         }),
       },

@@ -352,6 +352,71 @@ function inGcloudCore(ctx: MatchContext): boolean {
   );
 }
 
+/** Public git hosts: an ssh configuration's block for one names no machine of the user's. */
+const PUBLIC_SSH_HOSTS =
+  /^(?:(?:ssh\.)?github\.com|gitlab\.com|altssh\.gitlab\.com|bitbucket\.org|altssh\.bitbucket\.org|ssh\.dev\.azure\.com|vs-ssh\.visualstudio\.com|codeberg\.org|git\.sr\.ht|source\.developers\.google\.com|heroku\.com|gh|gl|github|gitlab|bitbucket)$/i;
+
+/** Options an ssh client configuration's Host block holds (the first lines after `Host x`). */
+const SSH_OPTION =
+  /^[ \t]+(?:HostName|User|Port|IdentityFile|IdentitiesOnly|ProxyJump|ProxyCommand|ForwardAgent|AddKeysToAgent|UseKeychain|LocalForward|RemoteForward|DynamicForward|ServerAliveInterval|ServerAliveCountMax|StrictHostKeyChecking|UserKnownHostsFile|PreferredAuthentications|ControlMaster|ControlPath|ControlPersist|Compression|LogLevel|RequestTTY|RemoteCommand|CertificateFile|HostKeyAlias|ConnectTimeout|PubkeyAuthentication|SetEnv|SendEnv)(?:[ \t]|=)/i;
+
+/** The lines around a match, JSON escapes undone (a transcript holds the file as one string). */
+function linesAround(ctx: MatchContext, width: number): { before: string[]; after: string[] } {
+  const unescape = (t: string): string => t.replace(/(?:\\r)?\\n/g, '\n').replace(/\\t/g, '\t');
+  const head = unescape(ctx.text.slice(Math.max(0, ctx.matchStart - width), ctx.matchStart));
+  return {
+    before: head
+      .slice(0, head.lastIndexOf('\n') + 1)
+      .split('\n')
+      .slice(0, -1)
+      .reverse(),
+    after: unescape(ctx.text.slice(ctx.matchEnd, ctx.matchEnd + width))
+      .split('\n')
+      .slice(1),
+  };
+}
+
+/**
+ * Whether a Host / HostName / User line is one of an ssh client configuration, and names one of
+ * the user's machines or the user: `Host x` followed by an indented option line, HostName and
+ * User lines inside such a block (below `Host x` or `Match`, over option lines, blanks and
+ * comments).
+ */
+function sshConfigReportable(v: string, ctx: MatchContext): boolean {
+  const kw = (ctx.groups['kw'] ?? '').toLowerCase();
+  const { before: above, after: below } = linesAround(ctx, 1500);
+  if (kw === 'host') {
+    if (!SSH_OPTION.test(below[0] ?? '')) return false;
+    if (/[*?!%]/.test(v) || v.length < 3 || PUBLIC_SSH_HOSTS.test(v) || isHostSurrogate(v)) return false;
+    // An alias of a public git host is no machine of the user's.
+    for (const line of below) {
+      if (!/^[ \t]|^$/.test(line)) break;
+      const hostName = /^[ \t]+HostName(?:[ \t]+|[ \t]*=[ \t]*)(\S+)/i.exec(line)?.[1];
+      if (hostName !== undefined && PUBLIC_SSH_HOSTS.test(hostName)) return false;
+    }
+    return !TS_WORDS.has(v.toLowerCase()) && !isPlaceholder(v);
+  }
+  let inBlock = false;
+  for (const line of above.slice(0, 40)) {
+    if (/^[ \t]*(?:Host|Match)(?:[ \t]+|[ \t]*=)\S/i.test(line)) {
+      inBlock = true;
+      break;
+    }
+    if (!(line.trim() === '' || /^[ \t]*#/.test(line) || SSH_OPTION.test(line))) return false;
+  }
+  if (!inBlock) return false;
+  if (kw === 'user') return envUserReportable(v) && v !== 'git' && !v.includes('%');
+  if (v.includes('%')) return false;
+  if (DOTTED_QUAD.test(v)) return ipv4IsReportable(v);
+  if (isIPv6(v)) return ipv6IsReportable(v);
+  return (
+    !PUBLIC_SSH_HOSTS.test(v) &&
+    !/^(?:localhost|ip6-localhost)$/i.test(v) &&
+    !isHostSurrogate(v) &&
+    !/\.(?:example|test|invalid|localhost|example\.internal)$/i.test(v)
+  );
+}
+
 /**
  * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
  * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
@@ -696,6 +761,35 @@ export const environmentRules: readonly RuleDef[] = [
         ' Total Memory: 7.66GiB\n Name: docker-desktop\n',
         'spec:\n Name: wks-0231\n',
         ' Total Memory: 31.05GiB\n Name: host-3\n',
+      ],
+    },
+  },
+  {
+    id: 'env.ssh-config',
+    category: 'environment',
+    severity: 'high',
+    kind: 'hostname',
+    kindOf: (v, ctx) => (/^user$/i.test(ctx.groups['kw'] ?? '') ? 'username' : hostOrAddressKind(v)),
+    description:
+      "A host and the user an ssh client configuration (~/.ssh/config) names: a Host block's alias, its HostName (a name or an address) and its User. Public git hosts (github.com, gitlab.com...) and their aliases, patterns (Host *), tokens (%h) and common user names (git, root) are no one's.",
+    keywords: ['host ', 'host=', 'hostname ', 'hostname=', 'user ', 'user='],
+    pattern: r`(?<=(?:^|\n|\\n)(?:[ \t]|\\t){0,16})(?<kw>Host|HostName|User)(?:(?:[ \t]|\\t)+|(?:[ \t]|\\t)*=(?:[ \t]|\\t)*)(?<v>[^\s"'\\#]{1,253})(?=(?:[ \t]|\\t)*(?:\r?\n|\\[rn]|$))`,
+    flags: 'i',
+    validate: sshConfigReportable,
+    samples: {
+      tp: [
+        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion'],
+        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion-01.acme.io'],
+        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'mkowalski'],
+        ['Host db\n\tHostName 34.117.59.81\n\tPort 2222\n', '34.117.59.81'],
+      ],
+      fp: [
+        'Host gh\n    HostName github.com\n    User git\n',
+        'Host *\n    User root\n    ForwardAgent no\n',
+        'Host github.com\n    IdentityFile ~/.ssh/id_ed25519\n',
+        'Host names are resolved first.\nUser accounts come next.\n',
+        'Host host-3\n    HostName host-3.example.internal\n    User user-2\n',
+        'Host *.acme.io\n    HostName %h\n    ProxyCommand nc %h %p\n',
       ],
     },
   },
