@@ -192,6 +192,7 @@ function gemini(): LabelledRequest {
   );
   const gcloud = `[core]\naccount = ${pii('raman.p@research-lab.in')}\ndisable_usage_reporting = True\nproject = ${env('research-ml-7731')}\n\nYour active configuration is: [default]`;
   const dockerInfo = ` Architecture: x86_64\n CPUs: 32\n Total Memory: 251.6GiB\n Name: ${env('ml-gpu-04')}\n Docker Root Dir: /var/lib/docker`;
+  const dmidecode = `System Information\n\tManufacturer: Supermicro\n\tProduct Name: SYS-4029GP-TRT\n\tSerial Number: ${env('S292833X1A24917')}\n\tUUID: ${env('00000000-0000-0000-0000-ac1f6b4a5c2e')}\n\tWake-up Type: Power Switch`;
   const pem =
     '-----BEGIN PRIVATE KEY-----\n' +
     rep('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' + B62, 64 * 12).replace(/(.{64})/g, '$1\n') +
@@ -243,7 +244,7 @@ function gemini(): LabelledRequest {
               name: 'run_shell_command',
               args: {
                 command:
-                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info',
+                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info; sudo dmidecode -t system',
               },
             },
           },
@@ -256,7 +257,9 @@ function gemini(): LabelledRequest {
             functionResponse: {
               id: 'call-1',
               name: 'run_shell_command',
-              response: { output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n${dockerInfo}\n` },
+              response: {
+                output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n${dockerInfo}\n${dmidecode}\n`,
+              },
             },
           },
         ],

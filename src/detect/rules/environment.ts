@@ -418,6 +418,28 @@ function sshConfigReportable(v: string, ctx: MatchContext): boolean {
 }
 
 /**
+ * A serial number or system UUID that names a machine: placeholders firmware and hypervisors
+ * leave (To Be Filled By O.E.M., Default string, all zeros or ones, the 03000200-0400-0500-...
+ * UUID of unset boards) and memory modules' hex ids (0x...) are no one's.
+ */
+function hardwareIdReportable(v: string, uuid: boolean): boolean {
+  if (uuid)
+    return (
+      /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/.test(v) &&
+      !/^[0-]+$|^[Ff-]+$/.test(v) &&
+      !/^03000200-0400-0500-0006-000700080009$/i.test(v)
+    );
+  return (
+    /\d/.test(v) &&
+    !/^0x/i.test(v) &&
+    !/^[0 ._-]+$|^(?:1234567890?|0123456789|123456789|none|n\/a|default string|not specified|to be filled by o\.e\.m\.|system serial number|chassis serial number|base board serial number|[a-z ]*serial number)$/i.test(
+      v,
+    ) &&
+    !isPlaceholder(v)
+  );
+}
+
+/**
  * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
  * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
  */
@@ -1391,6 +1413,82 @@ export const environmentRules: readonly RuleDef[] = [
         ],
       ],
       fp: ['machineId: string', 'the machine id is stable'],
+    },
+  },
+  {
+    id: 'env.hardware-serial',
+    category: 'environment',
+    severity: 'high',
+    kind: 'machine-id',
+    description:
+      "A machine's serial number or system UUID as dmidecode prints it (Serial Number: and UUID: under System, Base Board or Chassis Information), or system_profiler (Serial Number (system):): the vendor's identifier of this very machine. Placeholders firmware leaves (To Be Filled By O.E.M., Not Specified, all zeros) are no one's.",
+    keywords: ['serial number', 'uuid: '],
+    pattern: r`(?<=(?:^|\n|\\n)(?:[ \t]|\\t){1,16})(?<kw>Serial Number(?: \(system\))?|UUID): (?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:\r?\n|(?:\\r)?\\n|$))`,
+    validate: (v, ctx) => {
+      const kw = ctx.groups['kw'] ?? '';
+      if (!hardwareIdReportable(v, kw === 'UUID')) return false;
+      if (kw === 'Serial Number (system)') return true;
+      // dmidecode: the section's header is the first line above that is not indented.
+      const header = linesAround(ctx, 1500).before.find((line) => !/^[ \t]/.test(line));
+      return (
+        header !== undefined &&
+        (kw === 'UUID' ? /^System Information$/ : /^(?:System|Base Board|Chassis) Information$/).test(
+          header.trimEnd(),
+        )
+      );
+    },
+    samples: {
+      tp: [
+        [
+          'System Information\n\tManufacturer: LENOVO\n\tProduct Name: 20XW0055GE\n\tSerial Number: PF2XK4LM\n\tUUID: 4c4c4544-0052-3510-8058-b4c04f4e4d32\n',
+          'PF2XK4LM',
+        ],
+        [
+          'System Information\n\tManufacturer: LENOVO\n\tSerial Number: PF2XK4LM\n\tUUID: 4c4c4544-0052-3510-8058-b4c04f4e4d32\n',
+          '4c4c4544-0052-3510-8058-b4c04f4e4d32',
+        ],
+        ['Base Board Information\n\tManufacturer: LENOVO\n\tSerial Number: L1HF16Q01TN\n', 'L1HF16Q01TN'],
+        ['      Serial Number (system): C02XL0GJJGH5\n', 'C02XL0GJJGH5'],
+      ],
+      fp: [
+        'System Information\n\tSerial Number: To Be Filled By O.E.M.\n\tUUID: 03000200-0400-0500-0006-000700080009\n',
+        'Chassis Information\n\tSerial Number: Not Specified\n',
+        'Memory Device\n\tSerial Number: 0x1A2B3C4D\n',
+        'server:\n  UUID: 4c4c4544-0052-3510-8058-b4c04f4e4d32\n',
+        'Disk /dev/sda\n\tSerial Number: 00000000\n',
+      ],
+    },
+  },
+  {
+    id: 'env.dmi-file',
+    category: 'environment',
+    severity: 'high',
+    kind: 'machine-id',
+    description:
+      'A machine identifier read from /sys/class/dmi/id (product_serial, product_uuid, board_serial, chassis_serial): the value cat prints on the lines after the command (the n-th line for the n-th file), grep . prints after the path and a colon, or head after its ==> path <== line.',
+    keywords: ['dmi/id/'],
+    // The value is captured in a lookahead so that the match ends at the file name: the next
+    // file of the same command is a match of its own.
+    pattern: r`dmi/id/(?:product_serial|product_uuid|board_serial|chassis_serial)(?=(?::|(?:[ \t]|\\t)*<==[ \t]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat(?:[ \t]+\S+){1}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat(?:[ \t]+\S+){2}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)(?:[^\n\\]*(?:\r?\n|(?:\\r)?\\n)){2}|(?<=\bcat(?:[ \t]+\S+){3}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)(?:[^\n\\]*(?:\r?\n|(?:\\r)?\\n)){3})(?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:\r?\n|(?:\\r)?\\n|$)))`,
+    validate: (v, ctx) => hardwareIdReportable(v, ctx.text.startsWith('dmi/id/product_uuid', ctx.matchStart)),
+    samples: {
+      tp: [
+        ['$ cat /sys/class/dmi/id/product_serial\nPF2XK4LM\n', 'PF2XK4LM'],
+        [
+          '$ sudo cat /sys/class/dmi/id/product_serial /sys/class/dmi/id/product_uuid /sys/class/dmi/id/board_serial\nPF2XK4LM\n4c4c4544-0052-3510-8058-b4c04f4e4d32\nL1HF16Q01TN\n',
+          'L1HF16Q01TN',
+        ],
+        [
+          '/sys/class/dmi/id/product_uuid:4c4c4544-0052-3510-8058-b4c04f4e4d32\n',
+          '4c4c4544-0052-3510-8058-b4c04f4e4d32',
+        ],
+        ['==> /sys/class/dmi/id/board_serial <==\nL1HF16Q01TN\n', 'L1HF16Q01TN'],
+      ],
+      fp: [
+        'cat: /sys/class/dmi/id/product_serial: Permission denied\n',
+        '$ cat /sys/class/dmi/id/product_serial\nTo Be Filled By O.E.M.\n',
+        'read /sys/class/dmi/id/product_uuid\nthen hash it\n',
+      ],
     },
   },
   {
