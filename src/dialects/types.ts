@@ -40,6 +40,12 @@ export const ROLES = [
   'tool_definition',
   'metadata',
   'header',
+  /**
+   * A secret the client hands the provider to keep and use for the agent's tools (a managed
+   * agents vault credential, a repository's token): never shown to the model, useless as a
+   * stand-in. The policy's edits do not apply there unless it names this role (compile.ts).
+   */
+  'credential',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -4,7 +4,8 @@
  *
  *   rules (exact id, then `*` globs in file order) > kinds > roles (role + category, then the
  *   role's single action) > built in: values not put back are kept in file contents (see
- *   keptInContent) > categories > default
+ *   keptInContent) > categories (an edit of a credential recorded instead, see
+ *   GIVEN_AS_CREDENTIAL) > default
  *
  * At each level the scopes matching the request (provider, client user agent), in file order,
  * are consulted before the base policy; a scope's `default` sits just above the base default.
@@ -131,7 +132,10 @@ function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
   if (keptInContent(f)) return { action: 'audit', because: KEPT_IN_CONTENT };
   for (const t of tables) {
     const action = t.categories.get(f.category);
-    if (action !== undefined) return { action, because: `${prefix(t.label)}categories.${f.category}` };
+    if (action === undefined) continue;
+    if (f.role === 'credential' && EDITS.has(action))
+      return { action: 'audit', because: GIVEN_AS_CREDENTIAL };
+    return { action, because: `${prefix(t.label)}categories.${f.category}` };
   }
   for (const t of tables)
     if (t.default !== undefined) return { action: t.default, because: `${prefix(t.label)}default` };
@@ -157,6 +161,20 @@ export const KEPT_IN_CONTENT = 'built-in: kept in file contents (set roles or ki
 function keptInContent(f: DecisionInput): boolean {
   return CONTENT_ROLES.has(f.role) && !isRestorable(f.kind) && f.kind !== 'hidden-unicode';
 }
+
+/**
+ * Why a category's edit does not apply to a credential (role `credential`: a vault's secret, a
+ * repository's token) and the finding is recorded instead: the user sends it for the provider to
+ * keep and hand to the agent's tools, never to the model, so the categories' reason for a stand-in
+ * (the model sees a key of the same shape) does not hold, and a stand-in would be stored in its
+ * place, making the credential fail where it is used, long after and far from here. A category
+ * that blocks still blocks, and rules, kinds and roles entries (roles.credential) decide as
+ * anywhere: a team that wants no secret kept upstream says `roles: { credential: block }`.
+ */
+export const GIVEN_AS_CREDENTIAL =
+  "built-in: a credential the provider keeps for the agent's tools, sent as given (set roles.credential to change)";
+
+const EDITS: ReadonlySet<Action> = new Set<Action>(['pseudonymize', 'redact', 'strip']);
 
 const CACHE_LIMIT = 1024;
 

@@ -90,8 +90,11 @@ rules:
   header.proxy-authorization: strip
 
 # Per place in the request (system, user, assistant, tool_result, tool_use,
-# tool_definition, metadata, header): one action, or one per category. E.g.:
+# tool_definition, metadata, header, credential): one action, or one per category. E.g.:
 #   tool_definition: { environment: audit }
+# credential is a secret given to the provider to keep for an agent's tools (a managed agents
+# vault credential): recorded and sent as given, since a stand-in would be stored instead; a
+# category that blocks still blocks. credential: block refuses such requests.
 roles: {}
 
 # Different actions for some providers or clients (user agent, "*" globs), e.g.:

@@ -22,6 +22,7 @@ const ROLE_WORDS: Readonly<Record<Role, string>> = {
   tool_definition: 'a tool definition',
   metadata: 'the request metadata',
   header: 'a request header',
+  credential: "a credential kept by the provider for the agent's tools",
 };
 
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {

@@ -12,7 +12,7 @@ import {
 } from '../../src/cli/commands/policy.js';
 import { ConfigError } from '../../src/config/yaml-zod.js';
 import type { DecisionInput } from '../../src/policy/compile.js';
-import { compilePolicy, KEPT_IN_CONTENT } from '../../src/policy/compile.js';
+import { compilePolicy, GIVEN_AS_CREDENTIAL, KEPT_IN_CONTENT } from '../../src/policy/compile.js';
 import { BASE_ACTIONS, DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
@@ -298,6 +298,46 @@ describe('compiled decisions', () => {
         p.decide(f({ ruleId: 'env.timezone-iana', kind: 'timezone', role: 'tool_result' })).because,
         because,
       );
+    }
+  });
+
+  it("sends a credential kept for an agent's tools as given, unless a category blocks or an entry names it", () => {
+    const token = (over: Partial<DecisionInput> = {}) =>
+      f({
+        ruleId: 'secret.github-token',
+        kind: 'github-token',
+        category: 'secret',
+        role: 'credential',
+        ...over,
+      });
+    const builtIn = defaultPolicy().forRequest('anthropic', undefined);
+    assert.deepEqual(builtIn.decide(token()), { action: 'audit', because: GIVEN_AS_CREDENTIAL });
+    assert.deepEqual(
+      builtIn.decide(token({ ruleId: 'env.home-path', kind: 'home-path', category: 'environment' })),
+      {
+        action: 'audit',
+        because: GIVEN_AS_CREDENTIAL,
+      },
+    );
+    // The same secret anywhere else takes the category's stand-in.
+    assert.deepEqual(builtIn.decide(token({ role: 'metadata' })), {
+      action: 'redact',
+      because: 'categories.secret',
+    });
+    // A private key is refused there too (kinds outrank the built-in level).
+    assert.equal(builtIn.decide(token({ kind: 'private-key' })).because, 'kinds.private-key');
+    for (const [yaml, expected] of [
+      ['categories: { secret: block }', { action: 'block', because: 'categories.secret' }],
+      ['categories: { secret: allow }', { action: 'allow', because: 'categories.secret' }],
+      ['roles: { credential: block }', { action: 'block', because: 'roles.credential' }],
+      ['roles: { credential: { secret: redact } }', { action: 'redact', because: 'roles.credential.secret' }],
+      ['rules: { "secret.*": pseudonymize }', { action: 'pseudonymize', because: 'rules."secret.*"' }],
+    ] as const) {
+      const p = compilePolicy(parsePolicy(`${yaml}\n`, 'p.yaml'), 'p.yaml').forRequest(
+        'anthropic',
+        undefined,
+      );
+      assert.deepEqual(p.decide(token()), expected, yaml);
     }
   });
 
