@@ -7,6 +7,7 @@
 import type { Provider } from '../errors.js';
 import { anthropicBatches } from './anthropic-batches.js';
 import { anthropicComplete } from './anthropic-complete.js';
+import { anthropicManagedAgents } from './anthropic-managed-agents.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { anthropicPromptTools } from './anthropic-prompt-tools.js';
 import { anthropicFiles, openaiFiles } from './file-uploads.js';
@@ -133,6 +134,25 @@ const OPENAI_BY_ID: readonly {
   return { path, anyCase: new RegExp(path.source, 'i'), dialect, spell: (id) => `${tail}${id}${end}` };
 });
 
+/**
+ * Anthropic's managed agents: the POSTs that create or update an agent, a session (its events,
+ * its resources), an environment (a self-hosted one's work items), a memory store (its
+ * memories), a vault (its credentials). Archives and the other actions are bare POSTs.
+ */
+const ANTHROPIC_MANAGED = new RegExp(
+  `^/v1/(?:agents(?:/${ID})?|sessions(?:/${ID}(?:/events|/resources(?:/${ID})?)?)?` +
+    `|environments(?:/${ID}(?:/work/${ID}(?:/stop)?)?)?|memory_stores(?:/${ID}(?:/memories(?:/${ID})?)?)?` +
+    `|vaults(?:/${ID}(?:/credentials(?:/${ID})?)?)?)$`,
+);
+
+/** A managed agents path with its fixed words in lower case, its ids as they are. */
+function managedSpelling(path: string): string {
+  return path
+    .split('/')
+    .map((segment, i) => (i === 3 || i === 5 ? segment : segment.toLowerCase()))
+    .join('/');
+}
+
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
   if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
   let clean = pathOnly(path);
@@ -146,6 +166,7 @@ export function resolveDialect(provider: Provider, method: string, path: string)
     if (OPENAI_CONVERSATION.test(clean)) return openaiConversations;
     for (const r of OPENAI_BY_ID) if (r.path.test(clean)) return r.dialect;
   }
+  if (provider === 'anthropic' && ANTHROPIC_MANAGED.test(clean)) return anthropicManagedAgents;
   return ROUTES[provider].get(clean) ?? PASSTHROUGH[provider];
 }
 
@@ -207,6 +228,10 @@ export function inspectedAlias(provider: Provider, method: string, path: string)
         return { dialect: r.dialect, path: `${byId[1] === undefined ? '' : '/v1'}${r.spell(byId[2]!)}` };
     }
   }
+  if (provider === 'anthropic') {
+    const spelled = managedSpelling(clean);
+    if (ANTHROPIC_MANAGED.test(spelled)) return { dialect: anthropicManagedAgents, path: spelled };
+  }
   const exact = ROUTES_ANY_CASE[provider].get(clean.toLowerCase());
   return exact === undefined ? undefined : { dialect: ROUTES[provider].get(exact)!, path: exact };
 }
@@ -255,6 +280,7 @@ export {
   anthropicBatches,
   anthropicFiles,
   anthropicComplete,
+  anthropicManagedAgents,
   anthropicMessages,
   anthropicPromptTools,
   gemini,

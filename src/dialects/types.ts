@@ -9,6 +9,7 @@ export type DialectId =
   | 'anthropic-complete'
   | 'anthropic-batches'
   | 'anthropic-prompt-tools'
+  | 'anthropic-managed-agents'
   | 'openai-chat'
   | 'openai-responses'
   | 'openai-completions'

@@ -10,6 +10,7 @@ import {
   anthropicMessages,
   anthropicModels,
 } from './anthropic.js';
+import { anthropicManagedAgents, managedObject } from './anthropic-managed-agents.js';
 import { anthropicPromptTool, type PromptTool } from './anthropic-prompt-tools.js';
 import type { GenerateEndpoint, StaticAnswer } from './endpoint.js';
 import { fileUpload } from './files.js';
@@ -112,6 +113,8 @@ export function route(method: string, pathname: string, headers: Record<string, 
       }
     }
     if (pathname === '/v1/moderations') return { kind: 'static', answer: openaiModeration };
+    const managed = isAnthropicClient(headers) ? managedObject(pathname) : undefined;
+    if (managed) return { kind: 'static', answer: anthropicManagedAgents(managed) };
     const cancel = OPENAI_BATCH_CANCEL.exec(pathname) ?? ANTHROPIC_BATCH_CANCEL.exec(pathname);
     if (cancel) {
       const id = decodeURIComponent(cancel[1]!);

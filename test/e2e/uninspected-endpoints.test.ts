@@ -145,13 +145,13 @@ describe('uninspected_endpoints: block', () => {
     assert.ok((event.uninspected?.[0]?.bytes ?? 0) > 0);
   });
 
-  test('Anthropic: a body to an endpoint not inspected (a managed agent) gets permission_error', async () => {
+  test('Anthropic: a body to an endpoint not inspected (a dream over memory stores) gets permission_error', async () => {
     const s = stack();
     await assert.rejects(
-      anthropic(s).beta.agents.create({
-        name: 'deployer',
+      anthropic(s).beta.dreams.create({
+        inputs: [{ type: 'memory_store', memory_store_id: 'memstore_011abc' }],
         model: 'claude-sonnet-4-6',
-        system: plantedText(fe),
+        instructions: plantedText(fe),
       } as never),
       (err: unknown) => {
         assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
@@ -159,12 +159,12 @@ describe('uninspected_endpoints: block', () => {
         const body = err.error as { type: string; error: { type: string; message: string } };
         assert.equal(body.type, 'error');
         assert.equal(body.error.type, 'permission_error');
-        assert.match(body.error.message, /POST \/anthropic\/v1\/agents/);
+        assert.match(body.error.message, /POST \/anthropic\/v1\/dreams/);
         return true;
       },
     );
     assert.deepEqual(s.sim.received, []);
-    assert.equal((await eventAt(s, /^\/v1\/agents(\?|$)/)).decision, 'block');
+    assert.equal((await eventAt(s, /^\/v1\/dreams(\?|$)/)).decision, 'block');
   });
 
   test('Gemini: a File Search store and an action Airlock does not know (:predict) get PERMISSION_DENIED', async () => {

@@ -1,0 +1,275 @@
+/**
+ * Anthropic's managed agents (beta `managed-agents-2026-04-01`; memory stores
+ * `agent-memory-2026-07-22`), as @anthropic-ai/sdk 1.14 types them (resources/beta/agents,
+ * sessions, environments, memory-stores, vaults): the POSTs that create or update
+ * - an agent (`/v1/agents`, `/v1/agents/{id}`): `system`, `tools` (custom tools' name,
+ *   description and input_schema; toolsets' configs: tool names, allowed and blocked domains, a
+ *   web search's user_location), `mcp_servers` (name, url), `name`, `description`, `metadata`;
+ * - a session (`/v1/sessions`, `/v1/sessions/{id}`): `agent` (an id, or an agent with overrides:
+ *   system, tools, mcp_servers), `initial_events`, `resources` (a GitHub repository's url, branch
+ *   and token, a file's mount path, a memory store's instructions), `title`, `metadata`;
+ * - a session's events (`/v1/sessions/{id}/events`): `user.message` (text, documents, image and
+ *   document URLs), `user.tool_result` and `user.custom_tool_result` (tool output),
+ *   `user.tool_confirmation`'s deny_message, `user.define_outcome` (description, rubric),
+ *   `system.message`;
+ * - a session's resources (`/v1/sessions/{id}/resources`, `.../resources/{id}`: a file's mount
+ *   path, a repository's new token);
+ * - an environment (`/v1/environments`, `/v1/environments/{id}`: config's allowed hosts and
+ *   packages, name, description, metadata) and a self-hosted environment's work item
+ *   (`.../work/{id}`: metadata; `.../work/{id}/stop`: `force`);
+ * - a memory store (`/v1/memory_stores`, `/v1/memory_stores/{id}`) and a memory in it
+ *   (`.../memories`, `.../memories/{id}`): `content` and `path`;
+ * - a vault (`/v1/vaults`, `/v1/vaults/{id}`) and its credentials (`.../credentials`,
+ *   `.../credentials/{id}`): `auth`, whose secret values are in the role `credential` (see
+ *   docs/policy.md: sent as given unless the policy names that role).
+ * https://platform.claude.com/docs/en/api/beta/agents/create and its neighbours.
+ *
+ * The bodies share their member names and meanings (name, description, metadata, tools...), so
+ * one reading serves them all, whatever the path; a member it does not know is read whole, as
+ * the user's. Ids (of agents, environments, vaults, files, memory stores, skills), the model, the
+ * execution role's ARN, versions and enums are not text: the API must find what they name.
+ *
+ * The answers are the objects created or updated (an agent, a session with its agent, the events
+ * sent back with their ids, a memory, an environment, a vault, a credential without its secret):
+ * every string in them is restored, whole. A session's event stream (`GET
+ * /v1/sessions/{id}/events/stream`, where the model's answer comes back) is a GET: no dialect
+ * reads it (see docs/policy.md).
+ */
+import { addContent } from './anthropic-messages.js';
+import { getAt } from './json-path.js';
+import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
+import {
+  addLeaves,
+  addText,
+  arrayOf,
+  fieldAt,
+  isObject,
+  leafFields,
+  SCHEMA_STRUCTURE_KEYS,
+  str,
+  type JsonObject,
+  WHOLE,
+} from './walk.js';
+
+/** Members that name a kind, an object by its id, or a setting: never free text. */
+const STRUCTURE_KEYS: ReadonlySet<string> = new Set([
+  ...SCHEMA_STRUCTURE_KEYS,
+  'id',
+  'file_id',
+  'skill_id',
+  'memory_store_id',
+  'environment_id',
+  'vault_id',
+  'vault_ids',
+  'custom_tool_use_id',
+  'tool_use_id',
+  'session_thread_id',
+  'model',
+  'version',
+  'access',
+  'scope',
+  'result',
+  'media_type',
+  'expires_at',
+  'content_sha256',
+  // Base64 bytes of an image or a document: no text, and an edit would break them.
+  'data',
+]);
+
+/** Top-level members read by their own rules below, or that hold no text. */
+const READ: ReadonlySet<string> = new Set([
+  'system',
+  'tools',
+  'mcp_servers',
+  'name',
+  'description',
+  'title',
+  'display_name',
+  'metadata',
+  'agent',
+  'initial_events',
+  'events',
+  'resources',
+  'config',
+  'content',
+  'path',
+  'auth',
+  'authorization_token',
+  'mount_path',
+  // No text: ids, the model, settings.
+  'model',
+  'skills',
+  'execution_identity',
+  'multiagent',
+  'environment_id',
+  'vault_ids',
+  'budget',
+  'version',
+  'scope',
+  'precondition',
+  'force',
+  'file_id',
+  'type',
+]);
+
+/** The members of a credential's `auth` that are the secret itself (role `credential`). */
+const SECRETS: ReadonlySet<string> = new Set([
+  'secret_value',
+  'token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+]);
+
+/** An agent's definition: in an agent's body, or a session's `agent` with overrides. */
+function addAgent(out: Segment[], agent: JsonObject, path: JsonPath): void {
+  addText(out, agent, 'system', path, 'system');
+  arrayOf(agent.tools).forEach((tool, i) =>
+    addLeaves(out, tool, [...path, 'tools', i], 'tool_definition', STRUCTURE_KEYS),
+  );
+  arrayOf(agent.mcp_servers).forEach((server, i) =>
+    addLeaves(out, server, [...path, 'mcp_servers', i], 'tool_definition', STRUCTURE_KEYS),
+  );
+}
+
+/** One event a client sends to a session (`initial_events`, `events`). */
+function addEvent(out: Segment[], event: unknown, path: JsonPath): void {
+  if (!isObject(event)) return;
+  switch (event.type) {
+    case 'user.message':
+      addContent(out, event.content, [...path, 'content'], 'user');
+      return;
+    case 'system.message':
+      addContent(out, event.content, [...path, 'content'], 'system');
+      return;
+    case 'user.tool_result':
+    case 'user.custom_tool_result':
+      addContent(out, event.content, [...path, 'content'], 'tool_result');
+      return;
+    case 'user.tool_confirmation':
+      addText(out, event, 'deny_message', path, 'user');
+      return;
+    case 'user.define_outcome':
+      addText(out, event, 'description', path, 'user');
+      if (isObject(event.rubric)) addText(out, event.rubric, 'content', [...path, 'rubric'], 'user');
+      return;
+    case 'user.interrupt':
+      return;
+    default:
+      // An event this reading does not know: every text in it, as the user's.
+      addLeaves(out, event, path, 'user', STRUCTURE_KEYS);
+  }
+}
+
+/** A session's resource: a repository (its token is a credential), a file, a memory store. */
+function addResource(out: Segment[], resource: unknown, path: JsonPath): void {
+  if (!isObject(resource)) return;
+  addText(out, resource, 'url', path, 'user');
+  addText(out, resource, 'mount_path', path, 'user');
+  if (isObject(resource.checkout)) addText(out, resource.checkout, 'name', [...path, 'checkout'], 'user');
+  addText(out, resource, 'authorization_token', path, 'credential');
+  // What the agent is told of a memory store it is given.
+  addText(out, resource, 'instructions', path, 'system');
+}
+
+/**
+ * A vault credential's `auth`: the secret values in the role `credential`, what describes them
+ * (an MCP server's URL, the OAuth endpoint and client, a variable's name, allowed hosts) as
+ * metadata.
+ */
+function addAuth(out: Segment[], auth: JsonObject, path: JsonPath): void {
+  const segs: Segment[] = [];
+  addLeaves(segs, auth, path, 'metadata', STRUCTURE_KEYS);
+  for (const seg of segs) {
+    // The API's own member names: renamed, the credential would lose its meaning.
+    if (seg.key) continue;
+    const last = seg.path[seg.path.length - 1];
+    if (typeof last === 'string' && SECRETS.has(last)) seg.role = 'credential';
+    out.push(seg);
+  }
+}
+
+/** The string leaves under `value`, not its member names. */
+function addValues(out: Segment[], value: unknown, path: JsonPath, role: Role): void {
+  const segs: Segment[] = [];
+  addLeaves(segs, value, path, role, STRUCTURE_KEYS);
+  for (const seg of segs) if (!seg.key) out.push(seg);
+}
+
+function addMetadata(out: Segment[], body: JsonObject): void {
+  const metadata = body.metadata;
+  if (!isObject(metadata)) return;
+  for (const key of Object.keys(metadata)) addText(out, metadata, key, ['metadata'], 'metadata');
+}
+
+function segments(body: unknown): Segment[] {
+  const out: Segment[] = [];
+  if (!isObject(body)) return out;
+  addAgent(out, body, []);
+  for (const key of ['name', 'description', 'title', 'display_name']) addText(out, body, key, [], 'metadata');
+  addMetadata(out, body);
+  if (isObject(body.agent)) addAgent(out, body.agent, ['agent']);
+  for (const key of ['initial_events', 'events'])
+    arrayOf(body[key]).forEach((event, i) => addEvent(out, event, [key, i]));
+  arrayOf(body.resources).forEach((resource, i) => addResource(out, resource, ['resources', i]));
+  // A session's resource added or updated on its own: a file's mount path, a repository's token.
+  addText(out, body, 'mount_path', [], 'user');
+  addText(out, body, 'authorization_token', [], 'credential');
+  // An environment's network and packages (private hosts, internal package names); its member
+  // names are the API's.
+  if (isObject(body.config)) addValues(out, body.config, ['config'], 'metadata');
+  // A memory: what the agent will read, and where.
+  addText(out, body, 'content', [], 'user');
+  addText(out, body, 'path', [], 'user');
+  if (isObject(body.auth)) addAuth(out, body.auth, ['auth']);
+  for (const key of Object.keys(body))
+    if (!READ.has(key)) addLeaves(out, body[key], [key], 'user', STRUCTURE_KEYS);
+  return out;
+}
+
+/**
+ * Every string in `root` (an object of the answer, at `at`), each whole, but those under its
+ * member `skip`; member names stay as they are.
+ */
+function wholeFields(out: AnswerField[], root: JsonObject, at: JsonPath, skip?: string): void {
+  const segs: Segment[] = [];
+  addLeaves(segs, root, [], 'metadata', STRUCTURE_KEYS);
+  for (const seg of segs) {
+    if (seg.key || seg.path[0] === skip) continue;
+    const parent = getAt(root, seg.path.slice(0, -1)) as JsonObject;
+    fieldAt(out, parent, String(seg.path[seg.path.length - 1]), [...at, ...seg.path].join('.'), false, WHOLE);
+  }
+}
+
+/**
+ * The object created or updated, every string whole. Events sent back (`data`) are read one by
+ * one: a tool call the agent made (in events listed back) has its input read as tool-call input.
+ */
+function answerFields(answer: unknown): AnswerField[] {
+  const out: AnswerField[] = [];
+  if (!isObject(answer)) return out;
+  if (!Array.isArray(answer.data)) {
+    wholeFields(out, answer, []);
+    return out;
+  }
+  wholeFields(out, answer, [], 'data');
+  answer.data.forEach((event: unknown, i) => {
+    if (!isObject(event)) return;
+    if (typeof event.type === 'string' && event.type.endsWith('tool_use')) {
+      wholeFields(out, event, ['data', i], 'input');
+      leafFields(out, event.input, `data.${i}.input`);
+    } else wholeFields(out, event, ['data', i]);
+  });
+  return out;
+}
+
+export const anthropicManagedAgents: Dialect = {
+  id: 'anthropic-managed-agents',
+  provider: 'anthropic',
+  segments,
+  // An agent's model: a string, or a model config with its id.
+  model: (body) =>
+    isObject(body) ? (str(body.model) ?? (isObject(body.model) ? str(body.model.id) : undefined)) : undefined,
+  streaming: () => false,
+  answerFields,
+};

@@ -1,0 +1,239 @@
+/**
+ * Anthropic's managed agents through a whole Airlock to the simulator, with @anthropic-ai/sdk's
+ * own methods (client.beta.agents, sessions, environments, memoryStores, vaults): an agent's
+ * system prompt and tools, a session's events, a memory's content leave pseudonymized and the
+ * objects the answers hold come back with the original values; a vault credential's secret goes
+ * as given (a stand-in would be stored in the vault) and is recorded, unless the policy names the
+ * role `credential`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import type { AuditEvent } from '../../src/audit/types.js';
+import { GIVEN_AS_CREDENTIAL } from '../../src/policy/compile.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
+import { leaks, PLANTED_KEY, plantedText, plantedValues } from '../helpers/planted.js';
+
+let fe: FakeEnv;
+let dir: string;
+before(() => {
+  fe = makeFakeEnv();
+  dir = mkdtempSync(join(tmpdir(), 'airlock-managed-agents-'));
+});
+after(() => {
+  fe.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A gateway under this policy (undefined: the built-in one) for the tests of one describe. */
+function gatewayWith(policy: string | undefined): () => AirlockStack {
+  let stack: AirlockStack | undefined;
+  before(async () => {
+    let policyFile: string | undefined;
+    if (policy !== undefined) {
+      policyFile = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(policyFile, policy);
+    }
+    stack = await startAirlockStack(
+      { script: { reply: [{ text: 'ok' }] } },
+      { fe, ...(policyFile ? { policyFile } : {}) },
+    );
+  });
+  after(async () => stack?.close());
+  beforeEach(() => stack?.sim.reset());
+  return () => stack!;
+}
+
+const client = (s: AirlockStack) =>
+  new Anthropic({ apiKey: 'sk-ant-test', baseURL: s.via.anthropic, maxRetries: 0 });
+
+/** The one request the simulator received, at `path`, with no planted value in it. */
+function seenUpstream(s: AirlockStack, path: string, values = plantedValues(fe)): string {
+  const received = s.sim.received;
+  assert.equal(received.length, 1, received.map((r) => r.path).join(', '));
+  assert.equal(received[0]!.path.replace(/\?.*/, ''), path);
+  assert.deepEqual(leaks(s.sim, values), [], 'planted values reached the provider');
+  return received[0]!.body.toString();
+}
+
+async function eventAt(s: AirlockStack, path: string): Promise<AuditEvent> {
+  await s.airlock.recorder.flush();
+  const { events } = await s.airlock.store.query({ kind: 'request', limit: 20 });
+  const event = events.find((e) => e.path === path);
+  assert.ok(event, `no audit event for ${path}: ${events.map((e) => e.path).join(', ')}`);
+  assert.equal(event.dialect, 'anthropic-managed-agents');
+  assert.equal(event.uninspected, undefined);
+  return event;
+}
+
+/** The paths of the request's findings (headers aside). */
+const foundAt = (event: AuditEvent) =>
+  new Set(event.findings.filter((f) => f.role !== 'header').map((f) => f.path));
+
+describe('managed agents, built-in policy', () => {
+  const stack = gatewayWith(undefined);
+
+  test("an agent's system prompt, tools and metadata leave pseudonymized and come back restored", async () => {
+    const s = stack();
+    const text = plantedText(fe);
+    const agent = await client(s).beta.agents.create({
+      name: 'deployer',
+      model: 'claude-sonnet-4-6',
+      system: `You deploy.\n${text}`,
+      tools: [
+        {
+          type: 'custom',
+          name: 'deploy',
+          description: `Deploys ${fe.project}`,
+          input_schema: {
+            type: 'object',
+            properties: { dir: { type: 'string', description: `under ${fe.home}` } },
+          },
+        },
+      ],
+      metadata: { owner: fe.user },
+    });
+    const body = seenUpstream(s, '/v1/agents');
+    assert.match(body, /"model":"claude-sonnet-4-6"/);
+    // The user reads back what they wrote; the key stays the stand-in it was stored as (a
+    // secret is put back only into tool calls).
+    const key = /OPENAI_API_KEY=\S+/;
+    assert.equal(agent.system?.replace(key, 'KEY'), `You deploy.\n${text}`.replace(key, 'KEY'));
+    assert.ok(!agent.system!.includes(PLANTED_KEY));
+    const tool = agent.tools[0] as Anthropic.Beta.BetaManagedAgentsCustomTool;
+    assert.equal(tool.description, `Deploys ${fe.project}`);
+    assert.deepEqual(tool.input_schema.properties, {
+      dir: { type: 'string', description: `under ${fe.home}` },
+    });
+    assert.deepEqual(agent.metadata, { owner: fe.user });
+    const event = await eventAt(s, '/v1/agents');
+    const paths = foundAt(event);
+    for (const p of [
+      '$.system',
+      '$.tools[0].description',
+      '$.tools[0].input_schema.properties.dir.description',
+      '$.metadata.owner',
+    ])
+      assert.ok(paths.has(p), `no finding at ${p}: ${[...paths].join(', ')}`);
+    assert.equal(event.findings.find((f) => f.path === '$.system')?.role, 'system');
+    assert.equal(event.findings.find((f) => f.path === '$.tools[0].description')?.role, 'tool_definition');
+  });
+
+  test("a session's agent overrides and initial events, and the events sent to it", async () => {
+    const s = stack();
+    const session = await client(s).beta.sessions.create({
+      agent: { type: 'agent_with_overrides', id: 'agent_011abc', system: `Work in ${fe.project}` },
+      environment_id: 'env_011abc',
+      title: `deploy of ${fe.user}`,
+      initial_events: [{ type: 'user.message', content: [{ type: 'text', text: `Deploy ${fe.project}` }] }],
+    });
+    seenUpstream(s, '/v1/sessions');
+    assert.equal(session.title, `deploy of ${fe.user}`);
+    assert.equal(session.agent.system, `Work in ${fe.project}`);
+    assert.ok(foundAt(await eventAt(s, '/v1/sessions')).has('$.initial_events[0].content[0].text'));
+
+    s.sim.reset();
+    const sent = await client(s).beta.sessions.events.send(session.id, {
+      events: [
+        { type: 'user.message', content: [{ type: 'text', text: `Now on ${fe.host}, in ${fe.project}` }] },
+        {
+          type: 'user.custom_tool_result',
+          custom_tool_use_id: 'sevt_011abc',
+          content: [{ type: 'text', text: `ls ${fe.home}` }],
+        },
+      ],
+    });
+    const path = `/v1/sessions/${session.id}/events`;
+    seenUpstream(s, path);
+    const [message, result] = sent.data as Anthropic.Beta.Sessions.BetaManagedAgentsUserMessageEvent[];
+    assert.deepEqual(message?.content, [{ type: 'text', text: `Now on ${fe.host}, in ${fe.project}` }]);
+    assert.deepEqual(result?.content, [{ type: 'text', text: `ls ${fe.home}` }]);
+    const event = await eventAt(s, path);
+    assert.equal(event.findings.find((f) => f.path === '$.events[0].content[0].text')?.role, 'user');
+    assert.equal(event.findings.find((f) => f.path === '$.events[1].content[0].text')?.role, 'tool_result');
+  });
+
+  test("an environment, a memory store's memory and a vault", async () => {
+    const s = stack();
+    const env = await client(s).beta.environments.create({
+      name: 'build',
+      description: `builds ${fe.project}`,
+    });
+    seenUpstream(s, '/v1/environments');
+    assert.equal(env.description, `builds ${fe.project}`);
+
+    s.sim.reset();
+    const memory = await client(s).beta.memoryStores.memories.create('memstore_011abc', {
+      path: `/notes/${fe.user}.md`,
+      content: `${fe.user} keeps the code in ${fe.project}`,
+    });
+    seenUpstream(s, '/v1/memory_stores/memstore_011abc/memories');
+    assert.equal(memory.path, `/notes/${fe.user}.md`);
+    assert.equal(memory.content, `${fe.user} keeps the code in ${fe.project}`);
+    const paths = foundAt(await eventAt(s, '/v1/memory_stores/memstore_011abc/memories'));
+    assert.ok(paths.has('$.content') && paths.has('$.path'), [...paths].join(', '));
+
+    s.sim.reset();
+    const vault = await client(s).beta.vaults.create({ display_name: `${fe.user}'s vault` });
+    seenUpstream(s, '/v1/vaults');
+    assert.equal(vault.display_name, `${fe.user}'s vault`);
+  });
+
+  test("a vault credential's secret goes as given and is recorded; what describes it is inspected", async () => {
+    const s = stack();
+    const credential = await client(s).beta.vaults.credentials.create('vlt_011abc', {
+      display_name: `key of ${fe.user}`,
+      auth: {
+        type: 'environment_variable',
+        secret_name: 'OPENAI_API_KEY',
+        secret_value: PLANTED_KEY,
+        networking: { type: 'unrestricted' },
+      },
+    });
+    const path = '/v1/vaults/vlt_011abc/credentials';
+    // The key reaches the vault as the user gave it: a stand-in would be stored instead.
+    const body = seenUpstream(
+      s,
+      path,
+      plantedValues(fe).filter((v) => v !== PLANTED_KEY),
+    );
+    assert.ok(JSON.parse(body).auth.secret_value === PLANTED_KEY);
+    assert.equal(credential.display_name, `key of ${fe.user}`);
+    const event = await eventAt(s, path);
+    const secret = event.findings.find((f) => f.path === '$.auth.secret_value');
+    assert.ok(secret, event.findings.map((f) => f.path).join(', '));
+    assert.equal(secret.role, 'credential');
+    assert.equal(secret.action, 'audit');
+    assert.ok(!secret.preview.includes(PLANTED_KEY));
+    assert.ok(foundAt(event).has('$.display_name'));
+    assert.notEqual(event.decision, 'block');
+    assert.ok(GIVEN_AS_CREDENTIAL.includes('roles.credential'));
+  });
+});
+
+describe('managed agents, roles: { credential: block }', () => {
+  const stack = gatewayWith('roles: { credential: block }\n');
+
+  test("a vault credential with a secret is refused in Anthropic's shape, naming the entry", async () => {
+    const s = stack();
+    await assert.rejects(
+      client(s).beta.vaults.credentials.create('vlt_011abc', {
+        auth: { type: 'static_bearer', token: PLANTED_KEY, mcp_server_url: 'https://mcp.example.com/sse' },
+      }),
+      (err: unknown) => {
+        // The status of a policy refusal is the gateway's (docs/errors.md), not this test's.
+        assert.ok(err instanceof Anthropic.APIError, String(err));
+        assert.match(JSON.stringify(err.error), /roles\.credential/);
+        return true;
+      },
+    );
+    assert.deepEqual(s.sim.received, []);
+    // Other managed agents requests are not affected.
+    const vault = await client(s).beta.vaults.create({ display_name: 'team' });
+    assert.equal(vault.display_name, 'team');
+  });
+});
