@@ -22,12 +22,20 @@ export interface GenerateEndpoint {
   assistantTurns(req: RecordedRequest): number;
   /** Turns that carried tool results back (for `turnBy: 'toolResults'`). */
   toolResultTurns(req: RecordedRequest): number;
+  /** `id`: the answer's id, for an answer the API also keeps for a later GET (stored.ts). */
   json(
     plan: AnswerPlan,
     model: string,
     req: RecordedRequest,
+    id?: string,
   ): { body: unknown; headers: Record<string, string> };
-  stream(plan: AnswerPlan, model: string, req: RecordedRequest, query: URLSearchParams): StreamAnswer;
+  stream(
+    plan: AnswerPlan,
+    model: string,
+    req: RecordedRequest,
+    query: URLSearchParams,
+    id?: string,
+  ): StreamAnswer;
   /** The event that ends a stream with an error, `eventsBefore` events into it. */
   streamError(spec: StreamErrorSpec, eventsBefore: number, query: URLSearchParams): string;
 }

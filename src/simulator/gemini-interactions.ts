@@ -103,16 +103,15 @@ export const geminiInteractions: GenerateEndpoint = {
   assistantTurns: (req) => countRuns(bodyObject(req)['input'], (s) => MODEL_STEPS.has(s['type'])),
   toolResultTurns: (req) => countRuns(bodyObject(req)['input'], (s) => s['type'] === 'function_result'),
 
-  json(plan, _model, req) {
+  json(plan, _model, req, id = randomId('v1_', 40)) {
     const steps = plan.steps.map(stepOf);
     return {
-      body: interaction(req, randomId('v1_', 40), 'completed', { steps, usage: usage(plan) }),
+      body: interaction(req, id, 'completed', { steps, usage: usage(plan) }),
       headers: JSON_HEADERS,
     };
   },
 
-  stream(plan, _model, req) {
-    const id = randomId('v1_', 40);
+  stream(plan, _model, req, _query, id = randomId('v1_', 40)) {
     const events: string[] = [];
     let n = 0;
     const push = (data: Item) => events.push(sse({ ...data, event_id: `evt_${n++}` }));

@@ -170,16 +170,15 @@ export const openaiResponses: GenerateEndpoint = {
   toolResultTurns: (req) =>
     countRuns(bodyObject(req)['input'], (item) => String(item['type']).endsWith('_call_output')),
 
-  json(plan, model, req) {
+  json(plan, model, req, id = randomId('resp_', 48)) {
     const output = planItems(plan).map((i) => i.done);
     return {
-      body: responseObject(req, plan, model, randomId('resp_', 48), 'completed', output),
+      body: responseObject(req, plan, model, id, 'completed', output),
       headers: openaiHeaders(),
     };
   },
 
-  stream(plan, model, req) {
-    const id = randomId('resp_', 48);
+  stream(plan, model, req, _query, id = randomId('resp_', 48)) {
     const items = planItems(plan);
     const events: string[] = [];
     let seq = 0;

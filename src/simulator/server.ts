@@ -15,7 +15,11 @@ import type { PlanContext } from './plan.js';
 import { guessProvider, route } from './routes.js';
 import { ScriptRunner } from './script.js';
 import type { RecordedRequest, Simulator, SimulatorOptions } from './types.js';
-import { sendEvents, sendJson } from './wire.js';
+import { bodyObject } from './endpoint.js';
+import { geminiInteractions } from './gemini-interactions.js';
+import { openaiResponses } from './openai-responses.js';
+import { queued, StoredAnswers } from './stored.js';
+import { randomId, sendEvents, sendJson } from './wire.js';
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -67,6 +71,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const runner = new ScriptRunner(opts.script);
   const received: RecordedRequest[] = [];
   let pacingMs = opts.pacingMs ?? 0;
+  let baseUrl = '';
+  const stored = new StoredAnswers(() => baseUrl);
 
   async function answerGenerate(
     rec: RecordedRequest,
@@ -101,6 +107,32 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       },
     };
     const plan = planAnswer(reply, ctx);
+    if (endpoint === openaiResponses || endpoint === geminiInteractions) {
+      // Kept for a later GET, the same answer as JSON and as events (see stored.ts).
+      const id = endpoint === openaiResponses ? randomId('resp_', 48) : randomId('v1_', 40);
+      const json = endpoint.json(plan, model, rec, id);
+      const { headers: streamHeaders, events } = endpoint.stream(plan, model, rec, query, id);
+      const kept = {
+        json: json.body as Record<string, unknown>,
+        headers: json.headers,
+        events,
+        streamHeaders,
+      };
+      const background = endpoint === openaiResponses && bodyObject(rec)['background'] === true;
+      if (background) kept.json = { ...kept.json, background: true };
+      if (endpoint === openaiResponses) stored.keepResponse(id, kept, rec);
+      else stored.keepInteraction(id, kept, rec);
+      if (background && !endpoint.streaming(rec, query))
+        return sendJson(res, 200, queued(kept.json), json.headers, plan);
+      if (!endpoint.streaming(rec, query)) return sendJson(res, 200, kept.json, json.headers, plan);
+      const failure = reply.streamError;
+      if (failure !== undefined) {
+        const before = events.slice(0, failure.afterEvents);
+        before.push(endpoint.streamError(failure, before.length, query));
+        return sendEvents(res, streamHeaders, before, plan);
+      }
+      return sendEvents(res, streamHeaders, events, plan);
+    }
     if (endpoint.streaming(rec, query)) {
       const { headers, events } = endpoint.stream(plan, model, rec, query);
       const failure = reply.streamError;
@@ -135,6 +167,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     const target = route(rec.method, url.pathname, headers);
     try {
+      const kept = rec.method === 'GET' ? stored.read(url.pathname, url.searchParams) : undefined;
+      if (kept !== undefined) {
+        if ('events' in kept) {
+          res.writeHead(kept.status, kept.headers);
+          res.end(kept.events.join(''));
+          return;
+        }
+        return await sendJson(res, kept.status, kept.body, kept.headers);
+      }
       if (target === undefined) {
         return await sendProviderError(res, provider, {
           status: 404,
@@ -148,6 +189,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       }
       if (target.kind === 'static') {
         const answer = await target.answer(rec);
+        if (rec.method === 'POST' && url.pathname === '/v1/messages/batches')
+          stored.keepAnthropicBatch(answer, rec);
+        if (rec.method === 'POST' && /:batchGenerateContent$/.test(url.pathname))
+          stored.keepGeminiBatch(answer, rec);
         return await sendJson(res, answer.status, answer.body, answer.headers);
       }
       provider = target.endpoint.provider;
@@ -180,6 +225,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const host = dialable.includes(':') ? `[${dialable}]` : dialable;
   const url = `http://${host}:${address.port}`;
+  baseUrl = url;
 
   return {
     url,

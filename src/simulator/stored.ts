@@ -1,0 +1,243 @@
+/**
+ * What the real APIs keep of what they answered, for the client to read back later by GET: a
+ * Responses API response (JSON, its events again with `?stream=true`, the input items it was
+ * given; `background: true` answers at once with the response queued), a Gemini interaction
+ * (JSON or its events), a Message Batch's results (JSON Lines at its `results_url`) and a Gemini
+ * batch's inlined responses. A batch's requests are not run through the script: each result
+ * echoes its request's last user text (`You said: …`), so that what the provider was given is
+ * what it gives back. One store per simulator, in memory.
+ */
+import type { StaticAnswer } from './endpoint.js';
+import { bodyObject, isRecord, nowSeconds } from './endpoint.js';
+import { providerError } from './errors.js';
+import type { Provider } from '../errors.js';
+import type { RecordedRequest } from './types.js';
+import { randomId } from './wire.js';
+
+type Item = Record<string, unknown>;
+
+/** An answer the API keeps: as JSON, and as the events a streamed read gives. */
+interface Kept {
+  json: Item;
+  headers: Record<string, string>;
+  events: string[];
+  streamHeaders: Record<string, string>;
+  /** The input items it was given (a response's). */
+  input?: Item[];
+}
+
+/** A read-back answer: JSON, or events. */
+export type StoredAnswer = StaticAnswer | { status: 200; events: string[]; headers: Record<string, string> };
+
+const RESPONSE = /^\/v1\/responses\/([^/]+)(\/input_items)?$/;
+const INTERACTION = /^\/v1(?:alpha|beta)?\/interactions\/([^/]+)$/;
+const ANTHROPIC_BATCH = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/;
+const GEMINI_BATCH = /^\/v1(?:alpha|beta)?\/batches\/([^/:]+)$/;
+const GEMINI_JSON = { 'content-type': 'application/json; charset=UTF-8' };
+
+function notFound(provider: Provider, what: string): StaticAnswer {
+  const { body, headers } = providerError(provider, { status: 404, message: `${what} not found.` });
+  return { status: 404, body, headers };
+}
+
+/** The text of a message's content: a string, or its text blocks / parts. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((c) => (isRecord(c) && typeof c['text'] === 'string' ? c['text'] : '')).join('');
+}
+
+/** Input as the Responses API lists it back: every item with an id, a text input as a user message. */
+function inputItems(req: RecordedRequest): Item[] {
+  const input = bodyObject(req)['input'];
+  const items: Item[] =
+    typeof input === 'string'
+      ? [{ type: 'message', role: 'user', content: input }]
+      : Array.isArray(input)
+        ? input.filter(isRecord)
+        : [];
+  return items.map((item) => {
+    const listed: Item = { id: randomId('msg_', 48), ...item };
+    if (item['type'] === undefined || item['type'] === 'message') {
+      listed['type'] = 'message';
+      listed['status'] = 'completed';
+      if (typeof item['content'] === 'string')
+        listed['content'] = [{ type: 'input_text', text: item['content'] }];
+    }
+    return listed;
+  });
+}
+
+/** The events of a kept answer from the one after `after` on (`sequence_number` / `event_id`). */
+function eventsAfter(events: readonly string[], after: string | null): string[] {
+  if (after === null) return [...events];
+  const at = events.findIndex((ev) => {
+    const data = /^data: (.*)$/m.exec(ev)?.[1];
+    if (data === undefined || !data.startsWith('{')) return false;
+    const parsed = JSON.parse(data) as Item;
+    return String(parsed['sequence_number'] ?? parsed['event_id']) === after;
+  });
+  return at === -1 ? [...events] : events.slice(at + 1);
+}
+
+export class StoredAnswers {
+  private readonly responses = new Map<string, Kept>();
+  private readonly interactions = new Map<string, Kept>();
+  private readonly anthropicBatches = new Map<string, { batch: Item; lines: string[] }>();
+  private readonly geminiBatches = new Map<string, Item>();
+
+  /** `url()`: the simulator's own base URL, for a batch's `results_url`. */
+  constructor(private readonly url: () => string) {}
+
+  keepResponse(id: string, kept: Omit<Kept, 'input'>, req: RecordedRequest): void {
+    if (bodyObject(req)['store'] === false) return;
+    this.responses.set(id, { ...kept, input: inputItems(req) });
+  }
+
+  keepInteraction(id: string, kept: Kept, req: RecordedRequest): void {
+    if (bodyObject(req)['store'] === false) return;
+    this.interactions.set(id, kept);
+  }
+
+  /** A new Message Batch (the create's answer): ended at once, its results echoing each request. */
+  keepAnthropicBatch(answer: StaticAnswer, req: RecordedRequest): void {
+    if (answer.status !== 200 || !isRecord(answer.body)) return;
+    const id = String(answer.body['id']);
+    const requests = (bodyObject(req)['requests'] as unknown[]).filter(isRecord);
+    const lines = requests.map((r) => {
+      const params = isRecord(r['params']) ? r['params'] : {};
+      const messages = Array.isArray(params['messages']) ? params['messages'].filter(isRecord) : [];
+      const last = messages.filter((m) => m['role'] === 'user').pop();
+      const message = {
+        id: randomId('msg_01'),
+        type: 'message',
+        role: 'assistant',
+        model: params['model'],
+        content: [{ type: 'text', text: `You said: ${contentText(last?.['content'])}` }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 10 },
+      };
+      return `${JSON.stringify({ custom_id: r['custom_id'], result: { type: 'succeeded', message } })}\n`;
+    });
+    const batch: Item = {
+      ...answer.body,
+      processing_status: 'ended',
+      request_counts: { processing: 0, succeeded: lines.length, errored: 0, canceled: 0, expired: 0 },
+      ended_at: answer.body['created_at'],
+    };
+    this.anthropicBatches.set(id, { batch, lines });
+  }
+
+  /** A new Gemini batch (the create's Operation): done at once, its inlined responses echoing each request. */
+  keepGeminiBatch(answer: StaticAnswer, req: RecordedRequest): void {
+    if (answer.status !== 200 || !isRecord(answer.body)) return;
+    const name = String(answer.body['name']);
+    const batch = bodyObject(req)['batch'];
+    const config = isRecord(batch) ? (batch['inputConfig'] ?? batch['input_config']) : undefined;
+    const requests = isRecord(config) && isRecord(config['requests']) ? config['requests']['requests'] : [];
+    const inlinedResponses = (Array.isArray(requests) ? requests.filter(isRecord) : []).map((r) => {
+      const request = isRecord(r['request']) ? r['request'] : {};
+      const contents = Array.isArray(request['contents']) ? request['contents'].filter(isRecord) : [];
+      const last = contents.filter((c) => c['role'] !== 'model').pop();
+      const text = `You said: ${contentText(last?.['parts'])}`;
+      const response = {
+        candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 10, totalTokenCount: 20 },
+      };
+      return r['metadata'] === undefined ? { response } : { response, metadata: r['metadata'] };
+    });
+    const metadata = isRecord(answer.body['metadata']) ? answer.body['metadata'] : {};
+    const output = { inlinedResponses: { inlinedResponses } };
+    this.geminiBatches.set(name, {
+      name,
+      metadata: { ...metadata, state: 'BATCH_STATE_SUCCEEDED', output },
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput',
+        ...output,
+      },
+    });
+  }
+
+  /** The answer to a GET of something kept, or undefined when `pathname` reads nothing kept here. */
+  read(pathname: string, query: URLSearchParams): StoredAnswer | undefined {
+    const response = RESPONSE.exec(pathname);
+    if (response) {
+      const kept = this.responses.get(decodeURIComponent(response[1]!));
+      if (!kept) return notFound('openai', `Response with id '${response[1]}'`);
+      if (response[2] !== undefined) {
+        const data = query.get('order') === 'asc' ? kept.input! : [...kept.input!].reverse();
+        const body = {
+          object: 'list',
+          data,
+          first_id: data[0]?.['id'] ?? null,
+          last_id: data.at(-1)?.['id'] ?? null,
+          has_more: false,
+        };
+        return { status: 200, body, headers: kept.headers };
+      }
+      if (query.get('stream') === 'true')
+        return {
+          status: 200,
+          events: eventsAfter(kept.events, query.get('starting_after')),
+          headers: kept.streamHeaders,
+        };
+      return { status: 200, body: kept.json, headers: kept.headers };
+    }
+    const interaction = INTERACTION.exec(pathname);
+    if (interaction) {
+      const kept = this.interactions.get(decodeURIComponent(interaction[1]!));
+      if (!kept) return notFound('gemini', `Interaction ${interaction[1]}`);
+      if (query.get('stream') === 'true')
+        return {
+          status: 200,
+          events: eventsAfter(kept.events, query.get('last_event_id')),
+          headers: kept.streamHeaders,
+        };
+      return { status: 200, body: kept.json, headers: kept.headers };
+    }
+    const anthropic = ANTHROPIC_BATCH.exec(pathname);
+    if (anthropic) {
+      const id = decodeURIComponent(anthropic[1]!);
+      const kept = this.anthropicBatches.get(id);
+      if (!kept) return notFound('anthropic', `Message batch ${id}`);
+      if (anthropic[2] === undefined) {
+        const body = { ...kept.batch, results_url: `${this.url()}/v1/messages/batches/${id}/results` };
+        return { status: 200, body, headers: { 'request-id': randomId('req_', 24) } };
+      }
+      return {
+        status: 200,
+        events: kept.lines,
+        headers: { 'content-type': 'application/binary', 'request-id': randomId('req_', 24) },
+      };
+    }
+    const gemini = GEMINI_BATCH.exec(pathname);
+    if (gemini) {
+      const name = `batches/${decodeURIComponent(gemini[1]!)}`;
+      const kept = this.geminiBatches.get(name);
+      if (!kept) return notFound('gemini', `Batch ${name}`);
+      return { status: 200, body: kept, headers: GEMINI_JSON };
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.responses.clear();
+    this.interactions.clear();
+    this.anthropicBatches.clear();
+    this.geminiBatches.clear();
+  }
+}
+
+/** A background response's first answer: queued, nothing output yet. */
+export function queued(response: Item): Item {
+  return {
+    ...response,
+    status: 'queued',
+    background: true,
+    output: [],
+    usage: null,
+    created_at: nowSeconds(),
+  };
+}
