@@ -19,6 +19,8 @@
  *   (`.../work/{id}`: metadata; `.../work/{id}/stop`: `force`);
  * - a memory store (`/v1/memory_stores`, `/v1/memory_stores/{id}`) and a memory in it
  *   (`.../memories`, `.../memories/{id}`): `content` and `path`;
+ * - a deployment (`/v1/deployments`, `/v1/deployments/{id}`: a session started on a schedule):
+ *   name, description, `initial_events`, `resources`, metadata, as a session's;
  * - a vault (`/v1/vaults`, `/v1/vaults/{id}`) and its credentials (`.../credentials`,
  *   `.../credentials/{id}`): `auth`, whose secret values are in the role `credential` (see
  *   docs/policy.md: sent as given unless the policy names that role).
@@ -110,6 +112,8 @@ const READ: ReadonlySet<string> = new Set([
   'force',
   'file_id',
   'type',
+  // A deployment's cron schedule and its time zone: a stand-in zone would move its runs.
+  'schedule',
 ]);
 
 /** The members of a credential's `auth` that are the secret itself (role `credential`). */

@@ -137,12 +137,12 @@ const OPENAI_BY_ID: readonly {
 /**
  * Anthropic's managed agents: the POSTs that create or update an agent, a session (its events,
  * its resources), an environment (a self-hosted one's work items), a memory store (its
- * memories), a vault (its credentials). Archives and the other actions are bare POSTs.
+ * memories), a vault (its credentials), a deployment. Archives and the other actions are bare POSTs.
  */
 const ANTHROPIC_MANAGED = new RegExp(
   `^/v1/(?:agents(?:/${ID})?|sessions(?:/${ID}(?:/events|/resources(?:/${ID})?)?)?` +
     `|environments(?:/${ID}(?:/work/${ID}(?:/stop)?)?)?|memory_stores(?:/${ID}(?:/memories(?:/${ID})?)?)?` +
-    `|vaults(?:/${ID}(?:/credentials(?:/${ID})?)?)?)$`,
+    `|vaults(?:/${ID}(?:/credentials(?:/${ID})?)?)?|deployments(?:/${ID})?)$`,
 );
 
 /** A managed agents path with its fixed words in lower case, its ids as they are. */

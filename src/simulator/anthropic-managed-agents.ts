@@ -1,7 +1,8 @@
 /**
  * Anthropic's managed agents (beta `managed-agents-2026-04-01`; memory stores
  * `agent-memory-2026-07-22`): the POSTs that create or update an agent, a session, its events
- * and resources, an environment, a memory store and its memories, a vault and its credentials.
+ * and resources, an environment, a memory store and its memories, a vault and its credentials,
+ * a deployment.
  * Each answers the object as the API does (shapes of @anthropic-ai/sdk 1.14's
  * resources/beta): what the request set, with ids and times; a credential without its secret
  * values, a repository resource without its token. Nothing is stored: an update answers the
@@ -27,7 +28,8 @@ export type ManagedObject =
   | { kind: 'memory-store'; id?: string }
   | { kind: 'memory'; store: string; id?: string }
   | { kind: 'vault'; id?: string }
-  | { kind: 'credential'; vault: string; id?: string };
+  | { kind: 'credential'; vault: string; id?: string }
+  | { kind: 'deployment'; id?: string };
 
 const SEGMENT = '([^/]+)';
 const PATHS: readonly [RegExp, (m: string[]) => ManagedObject][] = [
@@ -61,6 +63,8 @@ const PATHS: readonly [RegExp, (m: string[]) => ManagedObject][] = [
     new RegExp(`^/v1/vaults/${SEGMENT}/credentials/${SEGMENT}$`),
     (m) => ({ kind: 'credential', vault: m[1]!, id: m[2]! }),
   ],
+  [/^\/v1\/deployments$/, () => ({ kind: 'deployment' })],
+  [new RegExp(`^/v1/deployments/${SEGMENT}$`), (m) => ({ kind: 'deployment', id: m[1]! })],
 ];
 
 /** The managed agents object a POST to `pathname` creates or updates, if any. */
@@ -237,6 +241,32 @@ function answer(obj: ManagedObject, body: Record<string, unknown>): StaticAnswer
         display_name: body['display_name'] ?? null,
         metadata: body['metadata'] ?? {},
         auth: authObject(body['auth']),
+        ...times(),
+      });
+    case 'deployment':
+      if (
+        obj.id === undefined &&
+        (stringField(body, 'name') === undefined || !Array.isArray(body['initial_events']))
+      )
+        return refuse(400, 'name and initial_events: Field required');
+      return ok({
+        id: obj.id ?? randomId('depl_011'),
+        type: 'deployment',
+        description: null,
+        metadata: {},
+        schedule: null,
+        ...pick(body, [
+          'name',
+          'description',
+          'agent',
+          'environment_id',
+          'initial_events',
+          'metadata',
+          'schedule',
+          'vault_ids',
+        ]),
+        resources: Array.isArray(body['resources']) ? body['resources'].map((r) => resourceObject(r)) : [],
+        status: 'active',
         ...times(),
       });
   }

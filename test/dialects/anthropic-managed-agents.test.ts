@@ -65,6 +65,8 @@ describe('anthropic managed agents', () => {
       '/v1/vaults/vlt_1',
       '/v1/vaults/vlt_1/credentials',
       '/v1/vaults/vlt_1/credentials/vcrd_1',
+      '/v1/deployments',
+      '/v1/deployments/depl_1',
     ])
       assert.equal(resolveDialect('anthropic', 'POST', `${path}?beta=true`).id, dialect.id, path);
     for (const path of [
@@ -242,6 +244,20 @@ describe('anthropic managed agents', () => {
     assert.deepEqual(places(JSON.stringify({ display_name: "alice's vault", metadata: { team: 'alice' } })), [
       ['display_name', 'metadata'],
       ['metadata.team', 'metadata'],
+    ]);
+  });
+
+  it("reads a deployment as a session, but not its schedule's cron and time zone", () => {
+    const deployment = JSON.stringify({
+      name: 'nightly for alice',
+      agent: 'agent_1',
+      environment_id: 'env_1',
+      initial_events: [{ type: 'user.message', content: [{ type: 'text', text: 'Check /home/alice/app' }] }],
+      schedule: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Paris' },
+    });
+    assert.deepEqual(places(deployment), [
+      ['name', 'metadata'],
+      ['initial_events.0.content.0.text', 'user'],
     ]);
   });
 

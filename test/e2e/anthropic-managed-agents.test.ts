@@ -183,6 +183,24 @@ describe('managed agents, built-in policy', () => {
     assert.equal(vault.display_name, `${fe.user}'s vault`);
   });
 
+  test("a deployment's initial events are inspected, its schedule's time zone goes as set", async () => {
+    const s = stack();
+    const deployment = await client(s).beta.deployments.create({
+      name: 'nightly',
+      agent: 'agent_011abc',
+      environment_id: 'env_011abc',
+      initial_events: [
+        { type: 'user.message', content: [{ type: 'text', text: `Check ${fe.project} on ${fe.host}` }] },
+      ],
+      schedule: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Paris' },
+    });
+    const body = JSON.parse(seenUpstream(s, '/v1/deployments')) as { schedule: { timezone: string } };
+    assert.equal(body.schedule.timezone, 'Europe/Paris');
+    const answered = deployment as unknown as { initial_events: { content: { text: string }[] }[] };
+    assert.equal(answered.initial_events[0]?.content[0]?.text, `Check ${fe.project} on ${fe.host}`);
+    assert.ok(foundAt(await eventAt(s, '/v1/deployments')).has('$.initial_events[0].content[0].text'));
+  });
+
   test("a vault credential's secret goes as given and is recorded; what describes it is inspected", async () => {
     const s = stack();
     const credential = await client(s).beta.vaults.credentials.create('vlt_011abc', {
