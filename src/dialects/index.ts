@@ -1,8 +1,8 @@
 /**
  * Picks the dialect for one request. `path` is the upstream path without the gateway's
  * /anthropic, /openai or /gemini prefix; any query string is ignored. Every endpoint that is
- * not a known text-bearing POST (models lists, file contents, batch results, GETs...) is
- * passthrough.
+ * not a known text-bearing POST (models lists, file contents, cancels...) is passthrough, but
+ * for the GETs that read back what the provider stored of inspected ones (read-back.ts).
  */
 import type { Provider } from '../errors.js';
 import { anthropicBatches } from './anthropic-batches.js';
@@ -24,6 +24,7 @@ import { openaiEmbeddings } from './openai-embeddings.js';
 import { openaiBatches, openaiChatUpdate } from './openai-metadata.js';
 import { openaiResponses } from './openai-responses.js';
 import { openaiUploadParts, openaiUploads } from './openai-uploads.js';
+import { readBackDialect } from './read-back.js';
 import type { Dialect } from './types.js';
 import { modelInBody, pathOnly } from './walk.js';
 
@@ -154,7 +155,9 @@ function managedSpelling(path: string): string {
 }
 
 export function resolveDialect(provider: Provider, method: string, path: string): Dialect {
-  if (method.toUpperCase() !== 'POST') return PASSTHROUGH[provider];
+  const upper = method.toUpperCase();
+  if (upper !== 'POST')
+    return (upper === 'GET' ? readBackDialect(provider, path) : undefined) ?? PASSTHROUGH[provider];
   let clean = pathOnly(path);
   if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
   if (provider === 'gemini') {

@@ -28,6 +28,12 @@ export type DialectId =
   | 'gemini-batch-embed'
   | 'gemini-files'
   | 'gemini-interactions'
+  /** Read back later by GET (see read-back.ts): the answer only, the request is passthrough. */
+  | 'openai-responses-read'
+  | 'openai-conversations-read'
+  | 'anthropic-batch-read'
+  | 'gemini-batch-read'
+  | 'gemini-interactions-read'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 
@@ -132,6 +138,12 @@ export interface Dialect {
   /** The request body is not JSON (a multipart upload): how it is read and written back. */
   codec?: BodyCodec;
   /**
+   * The answer is something the provider stored of earlier requests, read back later by GET (a
+   * background response, a batch's results): its request carries nothing to inspect and goes as
+   * it came, and the surrogates its answer names are looked up in the vault (see read-back.ts).
+   */
+  readBack?: ReadBack;
+  /**
    * Request headers not sent upstream, whatever the policy: ones that would hold the upstream to
    * what inspection may change (a declared size).
    */
@@ -147,6 +159,17 @@ export interface Dialect {
     upstream: string,
     gateway: string,
   ): void;
+}
+
+/** How a read-back answer is laid out, beyond what answerFields finds in one value of it. */
+export interface ReadBack {
+  /** One JSON value per line (JSON Lines, Anthropic's batch results), not one value. */
+  lines?: true;
+  /**
+   * Rewrites, in place by `rewrite`, the URLs in one value of the answer that the client follows
+   * next (Anthropic's `results_url`): at the upstream, the client would read them past the gateway.
+   */
+  answerUrls?(answer: unknown, rewrite: (url: string) => string): void;
 }
 
 /**

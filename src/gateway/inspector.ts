@@ -62,6 +62,19 @@ export interface Restorer {
   stream(): StreamRestorer;
 }
 
+/**
+ * Restores an answer read back later (Dialect.readBack), whose surrogates are not known before
+ * it comes: they are looked up as the answer names them, so it is restored whole, once complete.
+ */
+export interface ReadBackRestorer {
+  /**
+   * The bytes to send for the whole answer (`sse`: its events; else one JSON value or JSON
+   * Lines), URLs the client follows next rewritten by `rewriteUrl`; `raw` itself when nothing
+   * in it changes. Rejects when the surrogates cannot be looked up.
+   */
+  restore(raw: Buffer, sse: boolean, rewriteUrl: (url: string) => string): Promise<Buffer>;
+}
+
 /** What the policy did with one finding; recorded in the audit log. */
 export interface FindingDecision {
   finding: Finding;
@@ -99,6 +112,8 @@ export type InspectResult =
       removeHeaders?: string[];
       /** Present when the answer may contain surrogates to restore. */
       restorer?: Restorer;
+      /** Present when the answer is read back later and restored through the vault (see ReadBackRestorer). */
+      readBack?: ReadBackRestorer;
       summary: InspectSummary;
     };
 

@@ -28,6 +28,7 @@ import {
   type InspectRequest,
   type InspectResult,
   type Inspector,
+  type ReadBackRestorer,
   type Restorer,
   type StreamRestorer,
 } from './inspector.js';
@@ -218,7 +219,9 @@ async function handle(scope: ExchangeScope): Promise<void> {
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   // A body that is not JSON (an upload) is read as JSON never is, and only to be inspected.
   const codec = ctx.inspector === passThroughInspector ? undefined : dialect.codec;
-  const readsJson = dialect.id !== 'passthrough' && dialect.codec === undefined;
+  // A read-back GET's body, if it has one, is no dialect's to read: it goes as a passthrough one.
+  const unread = dialect.id === 'passthrough' || dialect.readBack !== undefined;
+  const readsJson = !unread && dialect.codec === undefined;
   if (hasBody && ctx.inspector === passThroughInspector && !ctx.captureBody && readsJson) {
     const streamed = streamBody(req, limit, (n) => (ex.bytesIn += n), idleMs);
     if (streamed) {
@@ -241,7 +244,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     // is read for that, and goes as checked; a compressed one is not decoded (its bytes are no
     // such shape).
     if (
-      dialect.id === 'passthrough' &&
+      unread &&
       wire.length > 0 &&
       ctx.inspector !== passThroughInspector &&
       !carriesNoText(route.provider, ex.method, route.path, wire)
@@ -292,7 +295,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     raw: codec === undefined ? decoded : undefined,
     // Not read again after inspection: the rewritten body may reuse its memory.
     rawOwned: true,
-    uninspectedBody: dialect.id === 'passthrough' ? ex.uninspected?.[0] : undefined,
+    uninspectedBody: unread ? ex.uninspected?.[0] : undefined,
   };
   const deadlineMs = ctx.config.timeouts.inspect_ms;
   scope.inspecting = true;
@@ -346,7 +349,7 @@ async function handle(scope: ExchangeScope): Promise<void> {
     body = decoded;
     bodyRewritten = true;
   }
-  const restorer = result.restorer;
+  const { restorer, readBack } = result;
   const headers = upstreamRequestHeaders(req.headers, {
     bodyRewritten,
     removed:
@@ -355,14 +358,14 @@ async function handle(scope: ExchangeScope): Promise<void> {
         : [...(result.removeHeaders ?? []), ...dialect.removedHeaders],
     set: result.setHeaders,
     // The gateway must read what it restores; everything else streams through encoded.
-    acceptEncoding: restorer ? 'identity' : undefined,
+    acceptEncoding: restorer || readBack ? 'identity' : undefined,
   });
   if (bodyRewritten && body) headers['content-length'] = String(body.length);
-  if (ctx.captureBody && body && dialect.id !== 'passthrough') ex.forensicBody = body.toString('utf8');
+  if (ctx.captureBody && body && !unread) ex.forensicBody = body.toString('utf8');
 
   // Restored element by element, as SSE events are; other JSON answers are restored whole.
   const jsonArray = restorer !== undefined && dialect.streamsJsonArray?.(route.path, query) === true;
-  await dispatchUpstream(scope, headers, body, restorer, jsonArray);
+  await dispatchUpstream(scope, headers, body, restorer, jsonArray, readBack);
 }
 
 /**
@@ -438,6 +441,7 @@ function dispatchUpstream(
   body: Buffer | Readable | Iterable<Buffer> | undefined,
   restorer: Restorer | undefined,
   jsonArray: boolean,
+  readBack?: ReadBackRestorer,
 ): Promise<void> {
   const target = ctx.upstreams.target(route.provider);
   const { onForwarded } = ctx;
@@ -460,6 +464,10 @@ function dispatchUpstream(
       resolve,
       reject,
       answerHeaders,
+      readBack && {
+        restorer: readBack,
+        rewriteUrl: (url) => atGateway(url, target.origin + target.basePath, gatewayUrl(req, route.provider)),
+      },
     );
     const send = () => {
       relay.turnCame();
@@ -488,6 +496,13 @@ function dispatchUpstream(
     gone.onAbort(() => relay.leftWhileWaiting());
     relay.waitForTurn(ctx.upstreams.turn(route.provider, send), ctx.config);
   });
+}
+
+/** A URL at the upstream as the same URL through the gateway; any other URL as it is. */
+function atGateway(url: string, upstream: string, gateway: string): string {
+  return url.startsWith(upstream) && /^[/?]/.test(url.slice(upstream.length))
+    ? gateway + url.slice(upstream.length)
+    : url;
 }
 
 /** The gateway's URL for `provider` as this client reaches it (`http://127.0.0.1:8787/gemini`). */
@@ -638,6 +653,8 @@ class Relay implements Dispatcher.DispatchHandler {
     private readonly rejected: (err: unknown) => void,
     /** Rewrites the answer's headers in place before they are relayed (Dialect.answerHeaders). */
     private readonly answerHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
+    /** The answer is read back later: collected whole and restored through the vault. */
+    private readonly readBack?: { restorer: ReadBackRestorer; rewriteUrl: (url: string) => string },
   ) {}
 
   /**
@@ -758,13 +775,16 @@ class Relay implements Dispatcher.DispatchHandler {
       const encoded = typeof encoding === 'string' && encoding !== 'identity';
       const ok = statusCode >= 200 && statusCode < 300;
       this.sse = isSse(headers);
-      if (restorer && ok) {
+      if ((restorer || this.readBack) && ok) {
         const json = !this.sse && isJson(headers);
         // Asked for identity (see dispatchUpstream). A whole JSON answer compressed all the same
         // is decoded once collected, a stream (SSE, a JSON array) as it comes; an answer in a
         // coding that cannot be undone goes through as it came, and the assistant then sees
-        // surrogates: say so where someone will look.
-        if (json && !this.jsonArray && (!encoded || canDecode(encoding))) {
+        // surrogates: say so where someone will look. An answer read back later is collected
+        // whole whatever its shape (JSON, JSON Lines, or its events again): its surrogates are
+        // looked up once all of it is in.
+        const whole = this.readBack !== undefined || (json && !this.jsonArray);
+        if (whole && (!encoded || canDecode(encoding))) {
           // An answer that says it is too large is refused before it is read; one that says its
           // size has it held at once (see hold).
           const declaredLength = headers['content-length'];
@@ -777,7 +797,7 @@ class Relay implements Dispatcher.DispatchHandler {
           this.collectedEncoding = encoded ? encoding : undefined;
           return;
         }
-        if (encoded && (this.sse || json)) this.decoder = this.startDecoder(encoding);
+        if (encoded && restorer && (this.sse || json)) this.decoder = this.startDecoder(encoding);
         if (encoded && !this.decoder)
           this.ctx.log.warn(
             { requestId: this.ex.id, contentEncoding: encoding },
@@ -785,8 +805,8 @@ class Relay implements Dispatcher.DispatchHandler {
           );
         // Set before the headers: a restored stream's length differs from the upstream's
         // content-length, which they then leave out.
-        else if (this.sse) this.transform = sseRestoring(restorer.stream());
-        else if (json)
+        else if (restorer && this.sse) this.transform = sseRestoring(restorer.stream());
+        else if (restorer && json)
           this.transform = new JsonArrayStreamRestorer(
             restorer.stream(),
             (body) => this.restoredJson(body),
@@ -1037,7 +1057,30 @@ class Relay implements Dispatcher.DispatchHandler {
 
   private sendRestoredJson(raw: Buffer): void {
     this.done = true;
-    const out = this.restoredJson(raw);
+    const { readBack } = this;
+    if (readBack === undefined) {
+      this.sendRestored(this.restoredJson(raw));
+      return;
+    }
+    readBack.restorer.restore(raw, this.sse, readBack.rewriteUrl).then(
+      (out) => {
+        if (this.gone.aborted) this.resolve();
+        else this.sendRestored(out);
+      },
+      (err: unknown) => {
+        // The vault did not answer: the surrogates stay, as they did before this was restored.
+        this.ctx.log.warn(
+          { err: (err as Error).message, requestId: this.ex.id },
+          'answer read back not restored; sent as received',
+        );
+        if (this.gone.aborted) this.resolve();
+        else this.sendRestored(raw);
+      },
+    );
+  }
+
+  /** A whole answer, restored: at once, or as the client reads it when large. */
+  private sendRestored(out: Buffer): void {
     const headers = {
       ...clientResponseHeaders(this.headers, { bodyRewritten: true }),
       'content-length': out.length,

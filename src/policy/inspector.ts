@@ -22,6 +22,7 @@ import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
 import { bytesMatchParse, spliceJson, type LeafEdit } from '../redact/json-splice.js';
+import { createReadBackRestorer } from '../redact/read-back.js';
 import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
@@ -318,6 +319,10 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       if (Object.keys(setHeaders).length > 0) result.setHeaders = setHeaders;
       if (removeHeaders.length > 0) result.removeHeaders = removeHeaders;
       if (restorer) result.restorer = restorer;
+      if (req.dialect.readBack)
+        result.readBack = createReadBackRestorer(req.dialect, (s) => surrogates.originalOf(s), {
+          secretsInToolCalls: p.restore_secrets_in_tool_calls,
+        });
       return result;
     },
   };

@@ -141,6 +141,14 @@ export class Surrogates {
     this.bases = new BoundedMemo(max);
   }
 
+  /**
+   * The original a surrogate stands for, as the vault has it: an answer read back later names
+   * surrogates that earlier requests chose (src/redact/read-back.ts).
+   */
+  originalOf(surrogate: string): Promise<string | undefined> {
+    return this.vault.originalOf(surrogate);
+  }
+
   /** Keyed hash of a value: the vault's reverse key and the audit log's value hash. */
   valueKey(kind: string, value: string): string {
     const id = `${kind}\0${value}`;

@@ -1,0 +1,248 @@
+/**
+ * Answers read back later by GET, through a whole Airlock to the simulator with the official
+ * SDKs: a background response (`responses.retrieve`, JSON and streamed again, and its
+ * `inputItems`), a Message Batch's results (`messages.batches.results`, whose `results_url` now
+ * leads through the gateway), a Gemini batch's inlined responses (`batches.get`) and an
+ * interaction (`interactions.get`, JSON and streamed). Each plants a project path, a user and a
+ * host name in the request: the provider keeps only their surrogates, and the client reading the
+ * answer back gets the originals, looked up in the vault. A secret's stand-in is never put back.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import type { Script } from '../../src/simulator/types.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
+import { leaks, PLANTED_KEY, plantedText, plantedValues } from '../helpers/planted.js';
+
+/**
+ * The model names the directory and the host it was told of, and reads the README there; four
+ * characters a delta, so that every surrogate is split across events.
+ */
+const SCRIPT: Script = {
+  chunkSize: 4,
+  argsChunkSize: 4,
+  reply: [
+    { text: 'Working in ' },
+    { text: { fromRequest: 'Working directory: (\\S+)', fallback: 'nothing' } },
+    { text: ' on ' },
+    { text: { fromRequest: 'Logged in on (\\S+)', fallback: 'nowhere' } },
+    { text: '.' },
+    {
+      toolCall: {
+        name: 'read_file',
+        args: { path: { fromRequest: 'Working directory: (\\S+)', template: '$1/README.md' } },
+      },
+    },
+  ],
+};
+
+let fe: FakeEnv;
+let stack: AirlockStack;
+before(async () => {
+  fe = makeFakeEnv();
+  stack = await startAirlockStack({ script: SCRIPT }, { fe });
+});
+after(async () => {
+  await stack.close();
+  fe.cleanup();
+});
+beforeEach(() => stack.sim.reset());
+
+const openai = () => new OpenAI({ apiKey: 'sk-test', baseURL: stack.via.openai, maxRetries: 0 });
+const anthropic = () => new Anthropic({ apiKey: 'sk-ant-test', baseURL: stack.via.anthropic, maxRetries: 0 });
+const genai = () => new GoogleGenAI({ apiKey: 'gm-test', httpOptions: { baseUrl: stack.via.gemini } });
+
+const TOOLS = [
+  {
+    type: 'function' as const,
+    name: 'read_file',
+    parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    strict: false,
+  },
+];
+
+/** What the provider was given and keeps: no planted value, the project's surrogate instead. */
+function upstreamKeptSurrogates(): void {
+  assert.deepEqual(leaks(stack.sim, plantedValues(fe)), [], 'planted values reached the provider');
+  assert.ok(
+    stack.sim.received.some((r) => /Working directory: \/home\/user\/project-\d+/.test(r.body.toString())),
+    'the provider saw the project surrogate',
+  );
+}
+
+/** The simulator's own answer to a GET, past the gateway: what the provider holds. */
+async function heldUpstream(path: string): Promise<string> {
+  const res = await fetch(`${stack.sim.url}${path}`, { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+/** The text a client reads back: the real project path and host, no surrogate of them. */
+function restored(text: string, what: string): void {
+  assert.ok(text.includes(fe.project), `${what}: the project path is not restored: ${text.slice(0, 300)}`);
+  assert.ok(text.includes(fe.host), `${what}: the host is not restored: ${text.slice(0, 300)}`);
+  assert.doesNotMatch(text, /\/home\/user\/project-\d+|host-\d+\.example\.internal/, what);
+}
+
+describe('answers read back later', () => {
+  test('responses.retrieve of a background response: its text and tool call restored', async () => {
+    const client = openai();
+    const created = await client.responses.create({
+      model: 'gpt-4.1',
+      input: plantedText(fe),
+      tools: TOOLS,
+      background: true,
+    });
+    assert.equal(created.status, 'queued');
+    upstreamKeptSurrogates();
+    const held = await heldUpstream(`/v1/responses/${created.id}`);
+    assert.match(held, /Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal/);
+
+    const done = await client.responses.retrieve(created.id);
+    assert.equal(done.status, 'completed');
+    restored(done.output_text, 'output_text');
+    const call = done.output.find((item) => item.type === 'function_call');
+    assert.ok(call && call.type === 'function_call');
+    assert.deepEqual(JSON.parse(call.arguments), { path: `${fe.project}/README.md` });
+  });
+
+  test('responses.retrieve with stream: true: the events again, restored', async () => {
+    const client = openai();
+    const created = await client.responses.create({ model: 'gpt-4.1', input: plantedText(fe), tools: TOOLS });
+    restored(created.output_text, 'the POST answer');
+    const stream = await client.responses.retrieve(created.id, { stream: true });
+    let text = '';
+    let args = '';
+    let completed = '';
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.function_call_arguments.delta') args += event.delta;
+      if (event.type === 'response.completed') completed = JSON.stringify(event.response.output);
+    }
+    restored(text, 'streamed deltas');
+    restored(completed, 'response.completed');
+    assert.deepEqual(JSON.parse(args), { path: `${fe.project}/README.md` });
+  });
+
+  test('responses.inputItems.list: what the response was given, restored; the key stays a stand-in', async () => {
+    const client = openai();
+    const created = await client.responses.create({ model: 'gpt-4.1', input: plantedText(fe) });
+    const items = await client.responses.inputItems.list(created.id);
+    const text = JSON.stringify(items.data);
+    assert.ok(text.includes(fe.project), text);
+    assert.ok(text.includes(`as ${fe.user}`), text);
+    assert.ok(!text.includes(PLANTED_KEY), 'a secret is never written back into text');
+  });
+
+  test('messages.batches.results: each result restored, read through the gateway', async () => {
+    const client = anthropic();
+    const batch = await client.messages.batches.create({
+      requests: ['first', 'second'].map((custom_id) => ({
+        custom_id,
+        params: {
+          model: 'claude-sonnet-4-6',
+          max_tokens: 100,
+          messages: [{ role: 'user' as const, content: `${custom_id}: ${plantedText(fe)}` }],
+        },
+      })),
+    });
+    upstreamKeptSurrogates();
+    const retrieved = await client.messages.batches.retrieve(batch.id);
+    assert.ok(
+      retrieved.results_url?.startsWith(`${stack.via.anthropic}/v1/messages/batches/`),
+      `results_url leads past the gateway: ${retrieved.results_url}`,
+    );
+    const held = await heldUpstream(`/v1/messages/batches/${batch.id}/results`);
+    assert.match(held, /Working directory: \/home\/user\/project-\d+/);
+    const results = [];
+    for await (const result of await client.messages.batches.results(batch.id)) results.push(result);
+    assert.deepEqual(
+      results.map((r) => r.custom_id),
+      ['first', 'second'],
+    );
+    for (const result of results) {
+      assert.ok(result.result.type === 'succeeded');
+      const block = result.result.message.content[0];
+      assert.ok(block?.type === 'text');
+      assert.ok(block.text.startsWith(`You said: ${result.custom_id}: `));
+      restored(block.text, 'the batch result');
+    }
+  });
+
+  test('batches.get of a Gemini batch: its inlined responses restored', async () => {
+    const client = genai();
+    const job = await client.batches.create({
+      model: 'gemini-2.5-flash',
+      src: [{ contents: [{ role: 'user', parts: [{ text: plantedText(fe) }] }] }],
+    });
+    upstreamKeptSurrogates();
+    const id = job.name!.replace(/^batches\//, '');
+    assert.match(await heldUpstream(`/v1beta/batches/${id}`), /Working directory: \/home\/user\/project-\d+/);
+    const done = await client.batches.get({ name: job.name! });
+    const text = JSON.stringify(done.dest?.inlinedResponses?.[0]?.response?.candidates);
+    restored(text, 'the inlined response');
+  });
+
+  test('interactions.get: the interaction restored, JSON and streamed', async () => {
+    const client = genai();
+    const created = await client.interactions.create({
+      model: 'gemini-3-flash-preview',
+      input: plantedText(fe),
+    });
+    upstreamKeptSurrogates();
+    assert.match(await heldUpstream(`/v1beta/interactions/${created.id}`), /project-\d+ on host-\d+/);
+
+    const read = await client.interactions.get(created.id);
+    const text = JSON.stringify(read.steps);
+    restored(text, 'interactions.get');
+
+    const stream = await client.interactions.get(created.id, { stream: true });
+    let streamed = '';
+    for await (const event of stream)
+      if (event.event_type === 'step.delta' && event.delta.type === 'text') streamed += event.delta.text;
+    restored(streamed, 'interactions.get streamed');
+  });
+});
+
+describe('answers read back after a gateway restart', () => {
+  /** A background response created, the gateway restarted, the response read back. */
+  async function readBackAfterRestart(vault: 'memory' | 'sqlite'): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-read-back-'));
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(policyFile, `vault: ${vault}\n`);
+    const env = makeFakeEnv();
+    const own = await startAirlockStack({ script: SCRIPT }, { fe: env, policyFile });
+    try {
+      const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: own.via.openai, maxRetries: 0 });
+      const created = await client().responses.create({
+        model: 'gpt-4.1',
+        input: plantedText(env),
+        background: true,
+      });
+      await own.restart();
+      const text = (await client().responses.retrieve(created.id)).output_text;
+      return text.replace(env.project, '<project>').replace(env.host, '<host>');
+    } finally {
+      await own.close();
+      env.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('vault: sqlite remembers the surrogates: the answer is restored', async () => {
+    assert.equal(await readBackAfterRestart('sqlite'), 'Working in <project> on <host>.');
+  });
+
+  test('the memory vault starts empty: the answer keeps its surrogates until the values are sent again', async () => {
+    assert.match(
+      await readBackAfterRestart('memory'),
+      /^Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal\.$/,
+    );
+  });
+});
