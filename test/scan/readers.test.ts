@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { claudeCodeLeaves } from '../../src/scan/readers/claude-code.js';
 import { harEntryLeaves } from '../../src/scan/readers/har.js';
 import type { Leaf } from '../../src/scan/readers/walk.js';
 import type { AnswerReply, ReplyStep } from '../../src/simulator/types.js';
@@ -176,7 +177,10 @@ describe('readers', () => {
     await copyFile(fixture('capture.har'), path.join(dir, 'capture.json'));
     const result = await scanWithTestEngine([dir]);
     const formats = Object.fromEntries(result.report!.files.map((f) => [path.basename(f.file), f.format]));
-    assert.deepEqual(formats, { 'capture.json': 'har', 'notes.txt': 'claude-code' });
+    assert.deepEqual(formats, {
+      'capture.json': 'har',
+      'notes.txt': 'claude-code',
+    });
   });
 });
 
@@ -255,7 +259,12 @@ describe('readers on transcripts written by the real CLIs', () => {
           },
         },
       },
-      { $set: { lastUpdated: '2026-11-25T15:50:00.000Z', directories: ['/home/jdoe/project'] } },
+      {
+        $set: {
+          lastUpdated: '2026-11-25T15:50:00.000Z',
+          directories: ['/home/jdoe/project'],
+        },
+      },
       { $set: { futureNotes: `mail ${EMAIL}` } },
     ];
     const file = path.join(await tempDir(), 'session-2026-11-25T15-49-f3bf85b2.jsonl');
@@ -303,6 +312,81 @@ describe('readers on transcripts written by the real CLIs', () => {
     assert.ok(report.findings.every((f) => f.format === 'gemini-cli'));
   });
 
+  it('claude-code 2.1.3xx: the requests it records as sent, the queued and last prompts and the rendered attachments are read, with their roles', async () => {
+    // Claude Code 2.1.332 run with HOME=/tmp/scanfx/claude/home/dev and a CLAUDE.md naming an
+    // email (SOURCES.md): besides the conversation it writes each request as sent, the system
+    // prompt and tools (api-request-shape), the messages that differ from the conversation's
+    // (api-request-blob; the environment block as a system message), and the other parameters.
+    const file = path.join(REAL, 'claude-code-requests.jsonl');
+    const records = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const leaves = records.flatMap((rec, i) => {
+      const out: (Leaf & { line: number; type: unknown })[] = [];
+      claudeCodeLeaves(rec, (leaf) => out.push({ ...leaf, line: i + 1, type: rec.type }));
+      return out;
+    });
+    // Where the home and the CLAUDE.md's email went: every place they were sent from.
+    assert.deepEqual(
+      leaves
+        .filter((l) => /\/home\/dev|jane\.doe/.test(l.text))
+        .map((l) => `${l.line} ${String(l.type)} ${l.path.join('.')} ${l.role}`),
+      [
+        '1 queue-operation content user',
+        '3 user message.content user',
+        '4 attachment attachment.snapshot.workingDirectory user',
+        '4 attachment rendered.0.content system',
+        '10 attachment attachment.files.0.path user',
+        '10 attachment attachment.files.0.content user',
+        '10 attachment rendered.0.content user',
+        '14 attachment attachment.systemPrompt.5 user',
+        '15 api-request-shape shape.system.1.text system',
+        '16 api-request-blob message.content.0.text user',
+        '16 api-request-blob message.content.2.text user',
+        '17 api-request-blob message.content.0.text system',
+        '21 assistant message.content.0.input.file_path tool_use',
+        '22 last-prompt lastPrompt user',
+        '25 attachment attachment.systemPrompt.5 user',
+        '28 last-prompt lastPrompt user',
+      ],
+    );
+    const rolesOf = (type: string) =>
+      [...new Set(leaves.filter((l) => l.type === type).map((l) => `${String(l.path[0])}:${l.role}`))].sort();
+    assert.deepEqual(rolesOf('api-request-shape'), ['shape:system', 'shape:tool_definition']);
+    assert.deepEqual(rolesOf('api-request'), ['params:metadata']);
+    assert.ok(leaves.some((l) => l.type === 'api-request' && l.path.join('.') === 'params.model'));
+    // Bookkeeping stays out: hashes, ids, costs, the tools used.
+    for (const type of ['cost-state', 'tools-used', 'atis-latch'])
+      assert.equal(leaves.filter((l) => l.type === type).length, 0, type);
+    assert.ok(
+      !leaves.some((l) => ['hash', 'shapeHash', 'requestDigest', 'tail'].includes(String(l.path[0]))),
+    );
+
+    // The scan: the environment block is found as sent, a system message, not only as the
+    // attachment's data; a file of a request's records alone (shape, blobs, parameters) is
+    // still Claude Code's.
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'claude-code');
+    assert.deepEqual(report.warnings, []);
+    assert.ok(
+      report.findings.some((f) => where(f) === '4 rendered.0.content system test.home-path /home/dev'),
+    );
+    const tail = path.join(await tempDir(), 'from-a-request.jsonl');
+    await writeFile(
+      tail,
+      `${records
+        .slice(14, 18)
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    const fromRequest = (await scanWithTestEngine([tail], { reveal: true })).report!;
+    assert.equal(fromRequest.files[0]?.format, 'claude-code');
+    assert.ok(
+      fromRequest.findings.some((f) => where(f) === '1 shape.system.1.text system test.home-path /home/dev'),
+    );
+  });
+
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got
     // may be cut short), and the answer; found first there, then again in the response items.
@@ -320,7 +404,9 @@ describe('readers on streamed answers in HAR captures', () => {
   // 20-character key spans at least 3 of them.
   const SPLIT = { chunkSize: 8, argsChunkSize: 8 };
   const TEXT = `Your key is ${AWS} and token ${GHP}.`;
-  const ARGS = { command: `export AWS_ACCESS_KEY_ID=${AWS} GITHUB_TOKEN=${GHP}` };
+  const ARGS = {
+    command: `export AWS_ACCESS_KEY_ID=${AWS} GITHUB_TOKEN=${GHP}`,
+  };
 
   /** Each kind of streamed part, where its delta sits in an event, per dialect that streams it. */
   const PARTS: {
@@ -387,7 +473,10 @@ describe('readers on streamed answers in HAR captures', () => {
       const field = part.field[dialect];
       if (field === undefined) continue;
       it(`${dialect}: a key split over several ${part.kind} deltas is found whole, once`, async () => {
-        const stream = simulatedStream(dialect, { reply: [part.step], ...SPLIT });
+        const stream = simulatedStream(dialect, {
+          reply: [part.step],
+          ...SPLIT,
+        });
         const events = cutBefore(stream.events, AWS, GHP);
         assert.ok(!events.some((e) => e.includes(AWS) || e.includes(GHP)), 'no event holds a key whole');
         const findings = await scanStream(stream, events);
@@ -404,7 +493,10 @@ describe('readers on streamed answers in HAR captures', () => {
   }
 
   it('anthropic-complete (legacy): a key split over several completion events is found', async () => {
-    const stream = simulatedStream('anthropic-complete', { reply: [{ text: TEXT }], ...SPLIT });
+    const stream = simulatedStream('anthropic-complete', {
+      reply: [{ text: TEXT }],
+      ...SPLIT,
+    });
     assert.ok(!stream.events.some((e) => e.includes(AWS)));
     const findings = await scanStream(stream);
     assert.deepEqual(
@@ -450,7 +542,12 @@ describe('readers on streamed answers in HAR captures', () => {
       const reply: AnswerReply = {
         reply: [
           { text: `Your key is ${AWS} and nothing else.` },
-          { toolCall: { name: 'Bash', args: { command: `export GITHUB_TOKEN=${GHP}` } } },
+          {
+            toolCall: {
+              name: 'Bash',
+              args: { command: `export GITHUB_TOKEN=${GHP}` },
+            },
+          },
         ],
         argsChunkSize: 1000,
       };
@@ -497,9 +594,14 @@ describe('readers on streamed answers in HAR captures', () => {
   for (const dialect of STREAM_DIALECTS) {
     it(`${dialect}: only deltas are joined, not the ids and names every chunk repeats`, () => {
       const text = 'The config is in /srv/app/.env, line 12, as the tests said before.';
-      const stream = simulatedStream(dialect, { reply: [{ text }], chunkSize: 5 });
+      const stream = simulatedStream(dialect, {
+        reply: [{ text }],
+        chunkSize: 5,
+      });
       const events = cutBefore(stream.events, text);
-      const har = harOfStream(stream, events) as { log: { entries: unknown[] } };
+      const har = harOfStream(stream, events) as {
+        log: { entries: unknown[] };
+      };
       const leaves: Leaf[] = [];
       harEntryLeaves(har.log.entries[0], (leaf) => leaves.push(leaf));
       const answer = leaves.filter((l) => l.text === text);

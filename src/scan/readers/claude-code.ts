@@ -4,11 +4,23 @@
  * parentUuid, sessionId, cwd, gitBranch, version, timestamp}`; `content` is a string or
  * Anthropic Messages blocks (text, thinking, tool_use with `input`, tool_result with
  * `content`). Other records: `summary` (a model-written title), `system` (local notices),
- * `attachment` (context added to the next user turn), `queue-operation` (the prompt queue: a
- * session's first record, holding the prompt the user message repeats), `last-prompt`,
- * `file-history-snapshot` and the like. Only what was part of the conversation sent to the
- * model is scanned: bookkeeping members (cwd, gitBranch, ids) and `toolUseResult` (the local
- * UI copy of a tool result) are not.
+ * `attachment` (context added to the next user turn: its data, and since 2.1.3xx `rendered`,
+ * the text that went into the request, as `renderedRole`), `queue-operation` (the prompt queue:
+ * a session's first record, `content` holding the prompt the user message repeats),
+ * `last-prompt` (`lastPrompt`, the same), `file-history-snapshot`, `cost-state`, `tools-used`
+ * and the like.
+ *
+ * Claude Code 2.1.3xx also records each API request as it was sent (request replay): an
+ * `api-request-shape` holds its `shape` (`system` blocks and `tools` definitions, once per
+ * shape), an `api-request-blob` one message of it (`message: {role, content}`, where `role` may
+ * be `system`: the environment block) that no conversation record holds as sent, and an
+ * `api-request` the other parameters (`params`: model, betas, thinking, metadata...) and the
+ * hashes of its messages; an `api-request-resumed` repeats a paused request's fields. They are
+ * read as the request they were: the system prompt as system, tools as tool definitions,
+ * parameters as metadata.
+ *
+ * Only what was part of the conversation sent to the model is scanned: bookkeeping members
+ * (cwd, gitBranch, ids, hashes) and `toolUseResult` (the local UI copy of a tool result) are not.
  */
 import type { Role } from '../../dialects/types.js';
 import { walkLeaves, type LeafSink } from './walk.js';
@@ -16,6 +28,29 @@ import { walkLeaves, type LeafSink } from './walk.js';
 type Rec = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The records of the API requests as sent (request replay, Claude Code 2.1.3xx). */
+const REQUEST_RECORDS = new Set([
+  'api-request',
+  'api-request-shape',
+  'api-request-blob',
+  'api-request-resumed',
+]);
+
+/** Members of an `api-request-resumed` that are bookkeeping; the rest are the request's fields. */
+const RESUMED_BOOKKEEPING = new Set([
+  'type',
+  'sessionId',
+  'agentId',
+  'timestamp',
+  'version',
+  'messageId',
+  'pausedRequestId',
+  'resumedRequestId',
+]);
+
+const messageRoleOf = (role: unknown): Role =>
+  role === 'assistant' ? 'assistant' : role === 'system' ? 'system' : 'user';
 
 export function isClaudeCodeRecord(rec: Rec): boolean {
   const message = rec.message;
@@ -26,6 +61,14 @@ export function isClaudeCodeRecord(rec: Rec): boolean {
     rec.type === 'queue-operation' &&
     typeof rec.operation === 'string' &&
     typeof rec.sessionId === 'string'
+  )
+    return true;
+  // A subagent's file, or a session resumed, may open with the record of a request.
+  if (
+    typeof rec.type === 'string' &&
+    REQUEST_RECORDS.has(rec.type) &&
+    typeof rec.sessionId === 'string' &&
+    (typeof rec.shapeHash === 'string' || typeof rec.hash === 'string')
   )
     return true;
   if ((rec.type === 'user' || rec.type === 'assistant') && isObject(message)) {
@@ -54,13 +97,38 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
   }
   if (rec.type === 'attachment') {
     // Context the CLI adds to the next user turn (files named with @, skill and agent
-    // listings, diagnostics): sent to the model inside the user message.
+    // listings, diagnostics): sent to the model inside the user message, as `rendered` says.
     walkLeaves(rec.attachment, ['attachment'], 'user', sink, false);
+    walkLeaves(rec.rendered, ['rendered'], messageRoleOf(rec.renderedRole), sink, false);
     return;
   }
-  const message = rec.message;
+  switch (rec.type) {
+    case 'queue-operation':
+      walkLeaves(rec.content, ['content'], 'user', sink, false);
+      return;
+    case 'last-prompt':
+      walkLeaves(rec.lastPrompt, ['lastPrompt'], 'user', sink, false);
+      return;
+    case 'api-request-shape':
+      // `system` and `tools` take their roles from their names, as in a request body.
+      walkLeaves(rec.shape, ['shape'], 'system', sink, true);
+      return;
+    case 'api-request':
+      walkLeaves(rec.params, ['params'], 'metadata', sink, true);
+      return;
+    case 'api-request-resumed':
+      for (const [key, value] of Object.entries(rec))
+        if (!RESUMED_BOOKKEEPING.has(key)) walkLeaves(value, [key], 'metadata', sink, true);
+      return;
+    default:
+      // Conversation records, and an api-request-blob: a `message` of the request.
+      messageLeaves(rec.message, sink);
+  }
+}
+
+function messageLeaves(message: unknown, sink: LeafSink): void {
   if (!isObject(message)) return;
-  const messageRole: Role = message.role === 'assistant' ? 'assistant' : 'user';
+  const messageRole = messageRoleOf(message.role);
   const content = message.content;
   if (typeof content === 'string') {
     sink({ path: ['message', 'content'], role: messageRole, text: content });
