@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { claudeCodeLeaves } from '../../src/scan/readers/claude-code.js';
 import { harEntryLeaves } from '../../src/scan/readers/har.js';
+import { qwenLogLeaves } from '../../src/scan/readers/qwen-logs.js';
 import type { Leaf } from '../../src/scan/readers/walk.js';
 import type { AnswerReply, ReplyStep } from '../../src/simulator/types.js';
 import {
@@ -177,10 +178,7 @@ describe('readers', () => {
     await copyFile(fixture('capture.har'), path.join(dir, 'capture.json'));
     const result = await scanWithTestEngine([dir]);
     const formats = Object.fromEntries(result.report!.files.map((f) => [path.basename(f.file), f.format]));
-    assert.deepEqual(formats, {
-      'capture.json': 'har',
-      'notes.txt': 'claude-code',
-    });
+    assert.deepEqual(formats, { 'capture.json': 'har', 'notes.txt': 'claude-code' });
   });
 });
 
@@ -259,12 +257,7 @@ describe('readers on transcripts written by the real CLIs', () => {
           },
         },
       },
-      {
-        $set: {
-          lastUpdated: '2026-11-25T15:50:00.000Z',
-          directories: ['/home/jdoe/project'],
-        },
-      },
+      { $set: { lastUpdated: '2026-11-25T15:50:00.000Z', directories: ['/home/jdoe/project'] } },
       { $set: { futureNotes: `mail ${EMAIL}` } },
     ];
     const file = path.join(await tempDir(), 'session-2026-11-25T15-49-f3bf85b2.jsonl');
@@ -387,6 +380,56 @@ describe('readers on transcripts written by the real CLIs', () => {
     );
   });
 
+  it("qwen-code: ~/.qwen/usage_record.jsonl is recognised as Qwen Code's, and nothing in it was sent", async () => {
+    // Qwen Code 0.24 run twice against the simulator: one line per session, counts and the
+    // project folder. As unknown JSONL every string of it was scanned (the folder, the session id).
+    const report = (
+      await scanWithTestEngine([path.join(REAL, 'qwen-code-usage_record.jsonl')], { reveal: true })
+    ).report!;
+    assert.deepEqual(
+      report.files.map((f) => `${f.format} ${f.records} ${f.findings}`),
+      ['qwen-code 2 0'],
+    );
+    assert.deepEqual(report.warnings, []);
+  });
+
+  it('qwen-code: an OpenAI API log (--openai-logging) is read as the request it sent and the answer it got', async () => {
+    // `qwen -p ... --openai-logging` wrote <project>/logs/openai/openai-<time>-<id>.json, one
+    // pretty-printed document per request: this one is the second, after the tool call.
+    const file = path.join(REAL, 'qwen-code-openai-log.json');
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'qwen-code');
+    assert.deepEqual(report.findings.map(where), [
+      '8 request.messages.0.content system test.home-path /home/dev',
+      '19 request.messages.1.content.1.text user test.home-path /home/dev',
+      '44 request.messages.2.tool_calls.0.function.arguments tool_use test.home-path /home/dev',
+      '55 request.messages.3.content.0.text tool_result test.aws-access-key AKIAZ7QWERTYUIOPLKJH',
+      '55 request.messages.3.content.0.text tool_result test.github-token ghp_Zq4Lm8Nx2Vb6Cs1Dr5Ft9Gy3Hu7Jk0Pe4Wa8',
+      '216 request.tools.5.function.parameters.properties.file_path.description tool_definition test.home-path /home/user',
+      '373 response.choices.0.message.content assistant test.aws-access-key AKIAZ7QWERTYUIOPLKJH',
+    ]);
+    assert.ok(
+      report.findings.every((f) => f.assistant === 'qwen-code' && f.timestamp === '2026-11-29T09:23:19.590Z'),
+    );
+    // The log's own members were never sent: the host name, the session id.
+    const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const paths: string[] = [];
+    qwenLogLeaves(doc, (leaf) => paths.push(String(leaf.path[0])));
+    assert.deepEqual([...new Set(paths)].sort(), ['request', 'response']);
+    // Logs gathered onto the lines of one JSONL file are read the same way.
+    const gathered = path.join(await tempDir(), 'openai-logs.jsonl');
+    await writeFile(gathered, `${JSON.stringify(doc)}\n${JSON.stringify(doc)}\n`);
+    const lines = (await scanWithTestEngine([gathered], { reveal: true })).report!;
+    assert.equal(lines.files[0]?.format, 'qwen-code');
+    assert.ok(
+      lines.findings.some(
+        (f) =>
+          where(f) ===
+          '1 request.messages.3.content.0.text tool_result test.aws-access-key AKIAZ7QWERTYUIOPLKJH',
+      ),
+    );
+  });
+
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got
     // may be cut short), and the answer; found first there, then again in the response items.
@@ -404,9 +447,7 @@ describe('readers on streamed answers in HAR captures', () => {
   // 20-character key spans at least 3 of them.
   const SPLIT = { chunkSize: 8, argsChunkSize: 8 };
   const TEXT = `Your key is ${AWS} and token ${GHP}.`;
-  const ARGS = {
-    command: `export AWS_ACCESS_KEY_ID=${AWS} GITHUB_TOKEN=${GHP}`,
-  };
+  const ARGS = { command: `export AWS_ACCESS_KEY_ID=${AWS} GITHUB_TOKEN=${GHP}` };
 
   /** Each kind of streamed part, where its delta sits in an event, per dialect that streams it. */
   const PARTS: {
@@ -473,10 +514,7 @@ describe('readers on streamed answers in HAR captures', () => {
       const field = part.field[dialect];
       if (field === undefined) continue;
       it(`${dialect}: a key split over several ${part.kind} deltas is found whole, once`, async () => {
-        const stream = simulatedStream(dialect, {
-          reply: [part.step],
-          ...SPLIT,
-        });
+        const stream = simulatedStream(dialect, { reply: [part.step], ...SPLIT });
         const events = cutBefore(stream.events, AWS, GHP);
         assert.ok(!events.some((e) => e.includes(AWS) || e.includes(GHP)), 'no event holds a key whole');
         const findings = await scanStream(stream, events);
@@ -493,10 +531,7 @@ describe('readers on streamed answers in HAR captures', () => {
   }
 
   it('anthropic-complete (legacy): a key split over several completion events is found', async () => {
-    const stream = simulatedStream('anthropic-complete', {
-      reply: [{ text: TEXT }],
-      ...SPLIT,
-    });
+    const stream = simulatedStream('anthropic-complete', { reply: [{ text: TEXT }], ...SPLIT });
     assert.ok(!stream.events.some((e) => e.includes(AWS)));
     const findings = await scanStream(stream);
     assert.deepEqual(
@@ -542,12 +577,7 @@ describe('readers on streamed answers in HAR captures', () => {
       const reply: AnswerReply = {
         reply: [
           { text: `Your key is ${AWS} and nothing else.` },
-          {
-            toolCall: {
-              name: 'Bash',
-              args: { command: `export GITHUB_TOKEN=${GHP}` },
-            },
-          },
+          { toolCall: { name: 'Bash', args: { command: `export GITHUB_TOKEN=${GHP}` } } },
         ],
         argsChunkSize: 1000,
       };
@@ -594,14 +624,9 @@ describe('readers on streamed answers in HAR captures', () => {
   for (const dialect of STREAM_DIALECTS) {
     it(`${dialect}: only deltas are joined, not the ids and names every chunk repeats`, () => {
       const text = 'The config is in /srv/app/.env, line 12, as the tests said before.';
-      const stream = simulatedStream(dialect, {
-        reply: [{ text }],
-        chunkSize: 5,
-      });
+      const stream = simulatedStream(dialect, { reply: [{ text }], chunkSize: 5 });
       const events = cutBefore(stream.events, text);
-      const har = harOfStream(stream, events) as {
-        log: { entries: unknown[] };
-      };
+      const har = harOfStream(stream, events) as { log: { entries: unknown[] } };
       const leaves: Leaf[] = [];
       harEntryLeaves(har.log.entries[0], (leaf) => leaves.push(leaf));
       const answer = leaves.filter((l) => l.text === text);

@@ -12,6 +12,7 @@ import { claudeCodeLeaves } from './claude-code.js';
 import { codexLeaves } from './codex.js';
 import { geminiLeaves, geminiMessageLeaves, isQwenRecord, qwenLeaves } from './gemini.js';
 import { harEntryLeaves } from './har.js';
+import { isQwenLogRecord, isQwenOpenAILog, qwenLogLeaves } from './qwen-logs.js';
 import { jsonErrorText } from './json-error.js';
 import type { KeyContext } from './key-context.js';
 import { KeyBlockJoiner } from './key-blocks.js';
@@ -59,8 +60,12 @@ const LINE_HANDLERS: Partial<Record<InputFormat, RecordHandler>> = {
   'claude-code': claudeCodeLeaves,
   codex: codexLeaves,
   'gemini-cli': geminiLeaves,
-  // Legacy Qwen files under ~/.qwen/tmp are Gemini-shaped.
-  'qwen-code': (rec, sink) => (isQwenRecord(rec) ? qwenLeaves(rec, sink) : geminiLeaves(rec, sink)),
+  // Legacy Qwen files under ~/.qwen/tmp are Gemini-shaped; usage records and API logs are its own.
+  'qwen-code': (rec, sink) => {
+    if (isQwenRecord(rec)) qwenLeaves(rec, sink);
+    else if (isQwenLogRecord(rec)) qwenLogLeaves(rec, sink);
+    else geminiLeaves(rec, sink);
+  },
   'airlock-audit': auditLeaves,
 };
 
@@ -279,7 +284,14 @@ async function* readDocument(chunks: AsyncIterable<Buffer>, context: ReadContext
   }
   out.batch.records = 1;
   const lines = text.includes('\n') ? new ValueLines(text, 1) : undefined;
-  requestBodyLeaves(doc, (leaf) => out.add(leaf, 1, 'other', undefined, lines));
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && isQwenOpenAILog(doc as Rec)) {
+    // Qwen Code's log of one API request (qwen-logs.ts), pretty-printed.
+    out.batch.format = 'qwen-code';
+    const ts = timestampOf(doc as Rec);
+    qwenLogLeaves(doc as Rec, (leaf) => out.add(leaf, 1, ASSISTANTS['qwen-code'], ts, lines));
+  } else {
+    requestBodyLeaves(doc, (leaf) => out.add(leaf, 1, 'other', undefined, lines));
+  }
   yield out.take();
 }
 

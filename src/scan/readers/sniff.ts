@@ -8,6 +8,7 @@ import { isAuditRecord } from './audit.js';
 import { isClaudeCodeRecord } from './claude-code.js';
 import { isCodexRecord } from './codex.js';
 import { isGeminiRecord, isQwenRecord } from './gemini.js';
+import { isQwenLogRecord } from './qwen-logs.js';
 import { decodeUtf8 } from './decode.js';
 
 export type Sniffed =
@@ -29,6 +30,7 @@ export type Sniffed =
 export function classifyRecord(rec: Record<string, unknown>, file: string): InputFormat | undefined {
   if (isCodexRecord(rec)) return 'codex';
   if (isQwenRecord(rec)) return 'qwen-code';
+  if (isQwenLogRecord(rec)) return 'qwen-code';
   if (isClaudeCodeRecord(rec)) return 'claude-code';
   if (isGeminiRecord(rec)) return isQwenPath(file) ? 'qwen-code' : 'gemini-cli';
   if (isAuditRecord(rec)) return 'airlock-audit';
