@@ -33,9 +33,10 @@
  *
  * The answers are the objects created or updated (an agent, a session with its agent, the events
  * sent back with their ids, a memory, an environment, a vault, a credential without its secret):
- * every string in them is restored, whole. A session's event stream (`GET
- * /v1/sessions/{id}/events/stream`, where the model's answer comes back) is a GET: no dialect
- * reads it (see docs/policy.md).
+ * every string in them is restored, whole, and an agent's tool call (in events listed back) as
+ * tool-call input. A session's event stream (`GET /v1/sessions/{id}/events/stream`, where the
+ * model's answer comes back) is a GET that no request of this dialect precedes: it goes as it
+ * came (docs/policy.md). answerFields reads one such event as it reads one of `data`.
  */
 import { addContent } from './anthropic-messages.js';
 import { getAt } from './json-path.js';
@@ -245,24 +246,27 @@ function wholeFields(out: AnswerField[], root: JsonObject, at: JsonPath, skip?: 
   }
 }
 
+/** One session event: a tool call the agent made has its input read as tool-call input. */
+function eventFields(out: AnswerField[], event: JsonObject, at: JsonPath): void {
+  if (typeof event.type !== 'string' || !event.type.endsWith('tool_use')) return wholeFields(out, event, at);
+  wholeFields(out, event, at, 'input');
+  leafFields(out, event.input, [...at, 'input'].join('.'));
+}
+
 /**
- * The object created or updated, every string whole. Events sent back (`data`) are read one by
- * one: a tool call the agent made (in events listed back) has its input read as tool-call input.
+ * The object created or updated, every string whole. Session events, sent back (`data`) or one
+ * by one as a session's event stream has them, are read by eventFields.
  */
 function answerFields(answer: unknown): AnswerField[] {
   const out: AnswerField[] = [];
   if (!isObject(answer)) return out;
   if (!Array.isArray(answer.data)) {
-    wholeFields(out, answer, []);
+    eventFields(out, answer, []);
     return out;
   }
   wholeFields(out, answer, [], 'data');
   answer.data.forEach((event: unknown, i) => {
-    if (!isObject(event)) return;
-    if (typeof event.type === 'string' && event.type.endsWith('tool_use')) {
-      wholeFields(out, event, ['data', i], 'input');
-      leafFields(out, event.input, `data.${i}.input`);
-    } else wholeFields(out, event, ['data', i]);
+    if (isObject(event)) eventFields(out, event, ['data', i]);
   });
   return out;
 }

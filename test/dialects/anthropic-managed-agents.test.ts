@@ -367,5 +367,17 @@ describe('anthropic managed agents', () => {
       ],
     );
     checkAnswerRoundTrip(dialect, events);
+
+    // One event, as a session's event stream has them.
+    const call = { id: 'sevt_3', type: 'agent.tool_use', name: 'bash', input: { command: 'ls /home/user' } };
+    assert.deepEqual(
+      dialect.answerFields(structuredClone(call)).map((f) => [f.channel, f.text, f.tool === true]),
+      [
+        ['name', 'bash', false],
+        ['input:command', 'ls /home/user', true],
+        ['input#name0', 'command', true],
+      ],
+    );
+    checkAnswerRoundTrip(dialect, call);
   });
 });
