@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +123,15 @@ describe('scan of real CLI transcripts', () => {
           TERM: 'dumb',
           ...(await cli.setup(home, sim.urls)),
         };
+        if (cli.bin === 'qwen') {
+          // Its OpenAI API logs too (what `--openai-logging` turns on), in <project>/logs/openai.
+          const settingsFile = path.join(home, '.qwen', 'settings.json');
+          const settings = JSON.parse(await readFile(settingsFile, 'utf8')) as { model?: object };
+          await writeFile(
+            settingsFile,
+            JSON.stringify({ ...settings, model: { ...settings.model, enableOpenAILogging: true } }),
+          );
+        }
         const result = await run(bin, cli.args(`please read ${envFile} now`), env, project);
         assert.equal(result.code, 0, result.out.slice(-3000));
 
@@ -147,6 +156,46 @@ describe('scan of real CLI transcripts', () => {
         assert.ok(mine.some((f) => f.kind === 'github-token' && f.value === GHP && f.role === 'tool_result'));
         assert.ok(mine.every((f) => f.assistant === cli.format));
         assert.equal(scan.exitCode, 1);
+        if (cli.bin === 'claude') {
+          // The requests it records as sent (request replay) are still written, and read: the
+          // environment block (the OS version) was sent as a system message.
+          const types = new Set(
+            (await readFile(path.join(home, sessions[0]!.file), 'utf8'))
+              .trimEnd()
+              .split('\n')
+              .map((l) => (JSON.parse(l) as { type?: string }).type),
+          );
+          for (const type of ['api-request-shape', 'api-request-blob', 'api-request'])
+            assert.ok(types.has(type), `${type} among ${[...types].join(', ')}`);
+          assert.ok(
+            mine.some((f) => f.role === 'system'),
+            JSON.stringify(mine, null, 1).slice(0, 3000),
+          );
+        }
+        if (cli.bin === 'qwen') {
+          // Its usage record and API logs: Qwen Code's, the first holding nothing sent, the others
+          // the requests and answers.
+          const logs = (
+            await runScan({
+              paths: [path.join(home, '.qwen', 'usage_record.jsonl'), path.join(project, 'logs', 'openai')],
+              cwd: root,
+              engine: ENGINE,
+              workers: 0,
+              reveal: true,
+              format: 'json',
+            })
+          ).report!;
+          assert.ok(
+            logs.files.length >= 3 && logs.files.every((f) => f.format === 'qwen-code'),
+            JSON.stringify(logs.files),
+          );
+          assert.ok(!logs.findings.some((f) => f.file.endsWith('usage_record.jsonl')));
+          const inLogs = logs.findings.filter((f) => f.value === AWS).map((f) => `${f.path[0]} ${f.role}`);
+          assert.ok(
+            inLogs.includes('request tool_result') && inLogs.includes('response assistant'),
+            inLogs.join(', '),
+          );
+        }
         // The same run as a capture: the CLI's real requests (headers and bodies) saved as HAR 1.2.
         const harFile = path.join(root, cli.bin, 'capture.har');
         await writeFile(harFile, JSON.stringify(harOf(sim), null, 2));
