@@ -333,14 +333,14 @@ describe('readers on transcripts written by the real CLIs', () => {
         '10 attachment attachment.files.0.path user',
         '10 attachment attachment.files.0.content user',
         '10 attachment rendered.0.content user',
-        '14 attachment attachment.systemPrompt.5 user',
+        '14 attachment attachment.systemPrompt.5 system',
         '15 api-request-shape shape.system.1.text system',
         '16 api-request-blob message.content.0.text user',
         '16 api-request-blob message.content.2.text user',
         '17 api-request-blob message.content.0.text system',
         '21 assistant message.content.0.input.file_path tool_use',
         '22 last-prompt lastPrompt user',
-        '25 attachment attachment.systemPrompt.5 user',
+        '25 attachment attachment.systemPrompt.5 system',
         '28 last-prompt lastPrompt user',
       ],
     );
@@ -348,6 +348,11 @@ describe('readers on transcripts written by the real CLIs', () => {
       [...new Set(leaves.filter((l) => l.type === type).map((l) => `${String(l.path[0])}:${l.role}`))].sort();
     assert.deepEqual(rolesOf('api-request-shape'), ['shape:system', 'shape:tool_definition']);
     assert.deepEqual(rolesOf('api-request'), ['params:metadata']);
+    // The prompt snapshot an attachment keeps: the same system prompt and tools.
+    assert.deepEqual(
+      [...new Set(leaves.filter((l) => l.line === 25).map((l) => `${String(l.path[1])}:${l.role}`))].sort(),
+      ['cliPrefix:system', 'contextRendering:system', 'systemPrompt:system', 'tools:tool_definition'],
+    );
     assert.ok(leaves.some((l) => l.type === 'api-request' && l.path.join('.') === 'params.model'));
     // Bookkeeping stays out: hashes, ids, costs, the tools used.
     for (const type of ['cost-state', 'tools-used', 'atis-latch'])

@@ -5,7 +5,8 @@
  * Anthropic Messages blocks (text, thinking, tool_use with `input`, tool_result with
  * `content`). Other records: `summary` (a model-written title), `system` (local notices),
  * `attachment` (context added to the next user turn: its data, and since 2.1.3xx `rendered`,
- * the text that went into the request, as `renderedRole`), `queue-operation` (the prompt queue:
+ * the text that went into the request, as `renderedRole`; a `prompt_snapshot` keeps the system
+ * prompt and tools of the requests after it), `queue-operation` (the prompt queue:
  * a session's first record, `content` holding the prompt the user message repeats),
  * `last-prompt` (`lastPrompt`, the same), `file-history-snapshot`, `cost-state`, `tools-used`
  * and the like.
@@ -98,7 +99,9 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
   if (rec.type === 'attachment') {
     // Context the CLI adds to the next user turn (files named with @, skill and agent
     // listings, diagnostics): sent to the model inside the user message, as `rendered` says.
-    walkLeaves(rec.attachment, ['attachment'], 'user', sink, false);
+    // A prompt_snapshot is the system prompt and tools of the requests that follow, not user text.
+    const snapshot = isObject(rec.attachment) && rec.attachment.type === 'prompt_snapshot';
+    walkLeaves(rec.attachment, ['attachment'], snapshot ? 'system' : 'user', sink, snapshot);
     walkLeaves(rec.rendered, ['rendered'], messageRoleOf(rec.renderedRole), sink, false);
     return;
   }
