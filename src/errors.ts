@@ -28,6 +28,13 @@ export interface ErrorDef {
    * every 5xx by default and each retry of a provider request costs a whole generation.
    */
   final?: true;
+  /**
+   * The policy refused what the request carries. The body adds each provider's own mark of a
+   * data-loss-prevention refusal, which the provider's CLI shows as one and does not send again:
+   * without it Claude Code prefixes a 403 with "Failed to authenticate" (or "Please run /login"),
+   * and Codex sends a request answered 403 five more times (docs/errors.md).
+   */
+  refusal?: true;
 }
 
 export const ERRORS = {
@@ -192,11 +199,15 @@ export const ERRORS = {
   AIRLOCK_POLICY_BLOCKED: {
     status: 403,
     kind: 'permission',
+    final: true,
+    refusal: true,
     message: 'Airlock blocked this request: {detail}',
   },
   AIRLOCK_UNINSPECTED_BLOCKED: {
     status: 403,
     kind: 'permission',
+    final: true,
+    refusal: true,
     message: 'Airlock blocked this request: {detail}',
   },
   AIRLOCK_INSPECTION_FAILED: {
@@ -239,6 +250,8 @@ export class AirlockError extends Error {
   readonly kind: ErrorKind;
   /** See ErrorDef.final. */
   readonly final: boolean;
+  /** See ErrorDef.refusal. */
+  readonly refusal: boolean;
 
   constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
     const def: ErrorDef = ERRORS[code];
@@ -252,6 +265,7 @@ export class AirlockError extends Error {
     this.status = def.status;
     this.kind = def.kind;
     this.final = def.final === true;
+    this.refusal = def.refusal === true;
   }
 }
 
@@ -289,15 +303,33 @@ const GEMINI_STATUS: Record<ErrorKind, string> = {
   timeout: 'DEADLINE_EXCEEDED',
 };
 
+/**
+ * A refusal in each provider's own words for data-loss prevention. Anthropic's API marks an
+ * organization's DLP denial with this error_code: Claude Code then shows "API Error: 403
+ * <message>" and takes the body as one not to send again. OpenAI's marks a request a workspace's
+ * inference hook blocked with this code: Codex shows the message and does not retry, where it
+ * sends a request answered with any other 403 five more times. Airlock's own code stays in the
+ * x-airlock-error header.
+ */
+const ANTHROPIC_REFUSAL_CODE = 'dlp_request_denied';
+const OPENAI_REFUSAL_CODE = 'inference_hook_denied';
+
 /** The body a provider's own SDK parses and shows for an error of this kind. */
 export function providerErrorBody(provider: Provider | undefined, err: AirlockError): unknown {
   switch (provider) {
-    case 'openai':
-      return { error: { message: err.message, type: OPENAI_TYPES[err.kind], param: null, code: err.code } };
+    case 'openai': {
+      const code = err.refusal ? OPENAI_REFUSAL_CODE : err.code;
+      return { error: { message: err.message, type: OPENAI_TYPES[err.kind], param: null, code } };
+    }
     case 'gemini':
       return { error: { code: err.status, message: err.message, status: GEMINI_STATUS[err.kind] } };
     case 'anthropic':
-    default:
-      return { type: 'error', error: { type: ANTHROPIC_TYPES[err.kind], message: err.message } };
+    default: {
+      const error = { type: ANTHROPIC_TYPES[err.kind], message: err.message };
+      return {
+        type: 'error',
+        error: err.refusal ? { ...error, details: { error_code: ANTHROPIC_REFUSAL_CODE } } : error,
+      };
+    }
   }
 }

@@ -22,18 +22,17 @@ test('every error code is documented in docs/errors.md with its status, and noth
 });
 
 test('each provider gets its own error shape', () => {
-  const err = new AirlockError('AIRLOCK_POLICY_BLOCKED', 'rule secret.aws-access-key in tool_result');
+  const err = new AirlockError('AIRLOCK_FOREIGN_HOST', 'evil.example');
   assert.deepEqual(providerErrorBody('anthropic', err), {
     type: 'error',
     error: { type: 'permission_error', message: err.message },
   });
   assert.deepEqual(providerErrorBody('openai', err), {
-    error: { message: err.message, type: 'permission_error', param: null, code: 'AIRLOCK_POLICY_BLOCKED' },
+    error: { message: err.message, type: 'permission_error', param: null, code: 'AIRLOCK_FOREIGN_HOST' },
   });
   assert.deepEqual(providerErrorBody('gemini', err), {
     error: { code: 403, message: err.message, status: 'PERMISSION_DENIED' },
   });
-  assert.match(err.message, /secret\.aws-access-key/);
   // A timeout in each provider's own word for it: Anthropic's 504 is a timeout_error.
   const late = new AirlockError('AIRLOCK_UPSTREAM_TIMEOUT', 'headers_ms');
   assert.equal(
@@ -55,5 +54,30 @@ test('every message says what happened and leaves room for the detail', () => {
     const err = new AirlockError(code, 'DETAIL');
     assert.ok(err.message.includes('DETAIL'), `${code} drops its detail`);
     assert.ok(err.status >= 400 && err.status < 600);
+  }
+});
+
+test("a policy block carries each provider's mark of a data-loss-prevention refusal, and is final", () => {
+  for (const code of ['AIRLOCK_POLICY_BLOCKED', 'AIRLOCK_UNINSPECTED_BLOCKED'] as const) {
+    const err = new AirlockError(code, 'rule secret.aws-access-key in tool_result');
+    assert.equal(err.status, 403);
+    assert.ok(err.final, `${code} is sent with x-should-retry: false`);
+    // Claude Code shows a 403 permission_error without it as "Failed to authenticate".
+    assert.deepEqual(providerErrorBody('anthropic', err), {
+      type: 'error',
+      error: {
+        type: 'permission_error',
+        message: err.message,
+        details: { error_code: 'dlp_request_denied' },
+      },
+    });
+    // Codex retries a 403 five times unless its code says an inference hook denied it.
+    assert.deepEqual(providerErrorBody('openai', err), {
+      error: { message: err.message, type: 'permission_error', param: null, code: 'inference_hook_denied' },
+    });
+    assert.deepEqual(providerErrorBody('gemini', err), {
+      error: { code: 403, message: err.message, status: 'PERMISSION_DENIED' },
+    });
+    assert.match(err.message, /secret\.aws-access-key/);
   }
 });

@@ -129,7 +129,10 @@ describe('uninspected_endpoints: block', () => {
       assert.ok(err instanceof OpenAI.PermissionDeniedError, String(err));
       assert.equal(err.status, 403);
       assert.equal(err.type, 'permission_error');
-      assert.equal(err.code, 'AIRLOCK_UNINSPECTED_BLOCKED');
+      // Codex's word for a refusal it must not retry; Airlock's own code is in the header.
+      assert.equal(err.code, 'inference_hook_denied');
+      assert.equal(err.headers.get('x-airlock-error'), 'AIRLOCK_UNINSPECTED_BLOCKED');
+      assert.equal(err.headers.get('x-should-retry'), 'false');
       const message = (err.error as { message: string }).message;
       assert.match(message, /POST \/openai\/v1\/moderations/);
       assert.match(message, /policy entry uninspected_endpoints says block/);
@@ -241,10 +244,8 @@ describe('uninspected_endpoints: block', () => {
       body: JSON.stringify({ part_ids: ['part_abc'], note: plantedText(fe) }),
     });
     assert.equal(res.status, 403);
-    assert.equal(
-      ((await res.json()) as { error: { code: string } }).error.code,
-      'AIRLOCK_UNINSPECTED_BLOCKED',
-    );
+    assert.equal(res.headers.get('x-airlock-error'), 'AIRLOCK_UNINSPECTED_BLOCKED');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'inference_hook_denied');
     assert.deepEqual(s.sim.received, []);
   });
 
