@@ -10,16 +10,19 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { test } from 'node:test';
+import { join } from 'node:path';
 import { ProxyAgent, request as undiciRequest } from 'undici';
 import { createMetrics } from '../../src/metrics/index.js';
 import type { ForwardProxy } from '../../src/egress/proxy.js';
 import { ConnectionBound } from '../../src/egress/connection-bound.js';
 import { splice } from '../../src/egress/tunnel.js';
-import { openConnect, readBytes, startProxyStand, type ProxyStand } from './helpers.js';
+import { openConnect, readBytes, startEcho, startProxyStand, type ProxyStand } from './helpers.js';
 import { startAirlockStack } from '../helpers/airlock-stack.js';
+import { baseEnv, startCli, tempDir } from '../run/helpers.js';
 import { until } from '../helpers/until.js';
 
 /** A client connection, what it received, and `closed` when it ends. */
@@ -327,3 +330,69 @@ test('a whole Airlock bounds its egress proxy by egress_proxy.max_connections an
     await stack.close();
   }
 });
+
+test(
+  'the reserve on a runtime without the TCP bindings the fast path needs (onread sockets from the first byte)',
+  { timeout: 60_000 },
+  async () => {
+    // `airlock proxy` in a child whose process.binding throws: handles.ts finds no bindings, so
+    // every accepted handle becomes an onread socket at once (proxy.ts onSocketHandle).
+    const echo = await startEcho();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'policy.yaml'), `egress:\n  allow: ["127.0.0.1:${echo.port}"]\n`);
+    writeFileSync(join(dir, 'airlock.yaml'), 'policy: policy.yaml\negress_proxy:\n  max_connections: 1\n');
+    const noBindings = 'data:text/javascript,process.binding=()=>{throw%20new%20Error("hidden")}';
+    const cli = startCli(
+      ['proxy', '-p', '0', '-c', join(dir, 'airlock.yaml')],
+      baseEnv({ NODE_OPTIONS: `--import=${noBindings}` }),
+    );
+    try {
+      await cli.waitFor('export HTTPS_PROXY=');
+      const port = Number(/proxy on http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stdout())?.[1]);
+      const target = `127.0.0.1:${echo.port}`;
+      /** A CONNECT's status; 0 when the connection was closed unanswered (past the reserve). */
+      const tryConnect = (): Promise<Awaited<ReturnType<typeof openConnect>>> => {
+        const attempt = openConnect(port, target);
+        return Promise.race([
+          attempt,
+          attempt.then(
+            () => new Promise<never>(() => {}),
+            () => ({ status: 0, head: '', socket: new Socket(), rest: Buffer.alloc(0) }),
+          ),
+        ]);
+      };
+      /** Tries until the answer is `status`: the proxy sees a client's close a moment later. */
+      const untilStatus = async (status: number) => {
+        for (let tries = 0; ; tries++) {
+          const t = await tryConnect();
+          if (t.status === status || tries === 50) return t;
+          t.socket.destroy();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      const held = await tryConnect();
+      assert.equal(held.status, 200);
+      const full = await tryConnect();
+      assert.equal(full.status, 503);
+      assert.match(full.head, /^Retry-After: 2$/m);
+      full.socket.destroy();
+      // Closed by its client, it gives its place in the reserve back; one served closes, and
+      // the next is served.
+      const again = await untilStatus(503);
+      assert.equal(again.status, 503);
+      again.socket.destroy();
+      held.socket.destroy();
+      const served = await untilStatus(200);
+      assert.equal(served.status, 200);
+      served.socket.write('ping');
+      assert.equal((await readBytes(served.socket, 4, served.rest)).toString(), 'ping');
+      served.socket.destroy();
+    } finally {
+      cli.child.kill('SIGINT');
+      await echo.close();
+    }
+    const r = await cli.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /AIRLOCK_EGRESS_CONNECTIONS_FULL/);
+  },
+);
