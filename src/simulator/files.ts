@@ -19,7 +19,9 @@ function invalid(provider: Provider, message: string): StaticAnswer {
   return { status: 400, body, headers };
 }
 
-async function formOf(req: RecordedRequest): Promise<Awaited<ReturnType<Response['formData']>> | undefined> {
+export async function formOf(
+  req: RecordedRequest,
+): Promise<Awaited<ReturnType<Response['formData']>> | undefined> {
   const type = req.headers['content-type'];
   if (type === undefined || !type.startsWith('multipart/form-data')) return undefined;
   try {

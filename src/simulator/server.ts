@@ -167,7 +167,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     const target = route(rec.method, url.pathname, headers);
     try {
-      const kept = rec.method === 'GET' ? stored.read(url.pathname, url.searchParams) : undefined;
+      const kept =
+        rec.method === 'GET'
+          ? stored.read(url.pathname, url.searchParams, headers['x-goog-api-key'] !== undefined)
+          : undefined;
       if (kept !== undefined) {
         if ('events' in kept) {
           res.writeHead(kept.status, kept.headers);
@@ -193,6 +196,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           stored.keepAnthropicBatch(answer, rec);
         if (rec.method === 'POST' && /:batchGenerateContent$/.test(url.pathname))
           stored.keepGeminiBatch(answer, rec);
+        if (rec.method === 'POST' && url.pathname === '/v1/files') await stored.keepOpenaiFile(answer, rec);
+        if (rec.method === 'POST' && url.pathname === '/v1/batches') stored.keepOpenaiBatch(answer);
         return await sendJson(res, answer.status, answer.body, answer.headers);
       }
       provider = target.endpoint.provider;

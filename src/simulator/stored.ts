@@ -2,14 +2,15 @@
  * What the real APIs keep of what they answered, for the client to read back later by GET: a
  * Responses API response (JSON, its events again with `?stream=true`, the input items it was
  * given; `background: true` answers at once with the response queued), a Gemini interaction
- * (JSON or its events), a Message Batch's results (JSON Lines at its `results_url`) and a Gemini
- * batch's inlined responses. A batch's requests are not run through the script: each result
+ * (JSON or its events), a Message Batch's results (JSON Lines at its `results_url`), a Gemini
+ * batch's inlined responses, and an OpenAI batch's output file (its input file uploaded first). A batch's requests are not run through the script: each result
  * echoes its request's last user text (`You said: …`), so that what the provider was given is
  * what it gives back. One store per simulator, in memory.
  */
 import type { StaticAnswer } from './endpoint.js';
 import { bodyObject, isRecord, nowSeconds } from './endpoint.js';
 import { providerError } from './errors.js';
+import { formOf } from './files.js';
 import type { Provider } from '../errors.js';
 import type { RecordedRequest } from './types.js';
 import { randomId } from './wire.js';
@@ -33,6 +34,8 @@ const RESPONSE = /^\/v1\/responses\/([^/]+)(\/input_items)?$/;
 const INTERACTION = /^\/v1(?:alpha|beta)?\/interactions\/([^/]+)$/;
 const ANTHROPIC_BATCH = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/;
 const GEMINI_BATCH = /^\/v1(?:alpha|beta)?\/batches\/([^/:]+)$/;
+const OPENAI_BATCH = /^\/v1\/batches\/([^/]+)$/;
+const OPENAI_FILE_CONTENT = /^\/v1\/files\/([^/]+)\/content$/;
 const GEMINI_JSON = { 'content-type': 'application/json; charset=UTF-8' };
 
 function notFound(provider: Provider, what: string): StaticAnswer {
@@ -85,6 +88,8 @@ export class StoredAnswers {
   private readonly interactions = new Map<string, Kept>();
   private readonly anthropicBatches = new Map<string, { batch: Item; lines: string[] }>();
   private readonly geminiBatches = new Map<string, Item>();
+  private readonly openaiFiles = new Map<string, Buffer>();
+  private readonly openaiBatches = new Map<string, Item>();
 
   /** `url()`: the simulator's own base URL, for a batch's `results_url`. */
   constructor(private readonly url: () => string) {}
@@ -160,8 +165,74 @@ export class StoredAnswers {
     });
   }
 
-  /** The answer to a GET of something kept, or undefined when `pathname` reads nothing kept here. */
-  read(pathname: string, query: URLSearchParams): StoredAnswer | undefined {
+  /** An OpenAI upload's file, kept for a batch that names it and for its content. */
+  async keepOpenaiFile(answer: StaticAnswer, req: RecordedRequest): Promise<void> {
+    // Anthropic's uploads (the same path) answer `type: file`.
+    if (answer.status !== 200 || !isRecord(answer.body) || answer.body['object'] !== 'file') return;
+    const file = (await formOf(req))?.get('file');
+    if (file === null || file === undefined || typeof file === 'string') return;
+    this.openaiFiles.set(String(answer.body['id']), Buffer.from(await file.arrayBuffer()));
+  }
+
+  /**
+   * A new OpenAI batch (the create's answer): completed at once when its input file is kept, a
+   * chat completion for each line to /v1/chat/completions echoing its last user message, in an
+   * output file of its own.
+   */
+  keepOpenaiBatch(answer: StaticAnswer): void {
+    if (answer.status !== 200 || !isRecord(answer.body)) return;
+    const batch = answer.body;
+    const input = this.openaiFiles.get(String(batch['input_file_id']));
+    if (input === undefined) return;
+    const requests = input
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as unknown)
+      .filter(isRecord);
+    const lines = requests.map((r) => {
+      const body = isRecord(r['body']) ? r['body'] : {};
+      const messages = Array.isArray(body['messages']) ? body['messages'].filter(isRecord) : [];
+      const last = messages.filter((m) => m['role'] === 'user').pop();
+      const completion = {
+        id: randomId('chatcmpl-', 29),
+        object: 'chat.completion',
+        created: nowSeconds(),
+        model: body['model'],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: `You said: ${contentText(last?.['content'])}`,
+              refusal: null,
+            },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+      };
+      const response = { status_code: 200, request_id: randomId('', 32), body: completion };
+      return `${JSON.stringify({ id: randomId('batch_req_', 32), custom_id: r['custom_id'], response, error: null })}\n`;
+    });
+    const output = randomId('file-', 22);
+    this.openaiFiles.set(output, Buffer.from(lines.join('')));
+    const id = String(batch['id']);
+    this.openaiBatches.set(id, {
+      ...batch,
+      status: 'completed',
+      output_file_id: output,
+      error_file_id: null,
+      completed_at: nowSeconds(),
+      request_counts: { total: lines.length, completed: lines.length, failed: 0 },
+    });
+  }
+
+  /**
+   * The answer to a GET of something kept, or undefined when `pathname` reads nothing kept here.
+   * `geminiClient`: the request has Gemini's key header.
+   */
+  read(pathname: string, query: URLSearchParams, geminiClient: boolean): StoredAnswer | undefined {
     const response = RESPONSE.exec(pathname);
     if (response) {
       const kept = this.responses.get(decodeURIComponent(response[1]!));
@@ -212,6 +283,19 @@ export class StoredAnswers {
         headers: { 'content-type': 'application/binary', 'request-id': randomId('req_', 24) },
       };
     }
+    // Gemini's batches are at /v1 too (@google/genai 3): its clients send their key as a header.
+    const openaiBatch = geminiClient ? null : OPENAI_BATCH.exec(pathname);
+    if (openaiBatch) {
+      const kept = this.openaiBatches.get(decodeURIComponent(openaiBatch[1]!));
+      return kept ? { status: 200, body: kept } : notFound('openai', `Batch ${openaiBatch[1]}`);
+    }
+    const content = OPENAI_FILE_CONTENT.exec(pathname);
+    if (content) {
+      const kept = this.openaiFiles.get(decodeURIComponent(content[1]!));
+      if (!kept) return notFound('openai', `File ${content[1]}`);
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(kept.length) };
+      return { status: 200, events: [kept.toString('utf8')], headers };
+    }
     const gemini = GEMINI_BATCH.exec(pathname);
     if (gemini) {
       const name = `batches/${decodeURIComponent(gemini[1]!)}`;
@@ -227,6 +311,8 @@ export class StoredAnswers {
     this.interactions.clear();
     this.anthropicBatches.clear();
     this.geminiBatches.clear();
+    this.openaiFiles.clear();
+    this.openaiBatches.clear();
   }
 }
 
