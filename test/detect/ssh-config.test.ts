@@ -2,9 +2,10 @@
  * ~/.ssh/config (agents read it when a deploy over ssh fails) names the user's machines and the
  * user: a Host block's alias, its HostName, its User. Only a HostName under a private suffix or
  * a private address was found; bastion-01.acme.io, a public address and the user name left.
- * env.ssh-config reads the lines of a Host block, each with the surrogate of what it holds (a
- * host host-N, an address one of its family, the user user-N as elsewhere); blocks of public git
- * hosts, patterns and tokens, and common users (git, root) are no one's.
+ * env.ssh-config and env.ssh-config-user read the lines of a Host block, each with the
+ * surrogate of what it holds (a host host-N, an address one of its family, the user user-N as
+ * elsewhere); blocks of public git hosts, patterns and tokens, and common users (git, root) are
+ * no one's.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -52,17 +53,17 @@ describe('an ssh client configuration', () => {
       [
         'env.ssh-config hostname bastion',
         'env.ssh-config hostname bastion-01.acme.io',
-        'env.ssh-config username mkowalski',
+        'env.ssh-config-user username mkowalski',
         'env.ssh-config hostname db-prod',
         'env.ssh-config ipv4 34.117.59.81',
-        'env.ssh-config username deploy-svc',
+        'env.ssh-config-user username deploy-svc',
       ],
     );
   });
 
   it('is also read in a JSON-escaped transcript', () => {
     const escaped = JSON.stringify(config).slice(1, -1);
-    assert.ok(kinds(escaped).includes('env.ssh-config username mkowalski'), kinds(escaped).join('\n'));
+    assert.ok(kinds(escaped).includes('env.ssh-config-user username mkowalski'), kinds(escaped).join('\n'));
   });
 
   it('reports no Host, HostName or User line outside a Host block', () => {

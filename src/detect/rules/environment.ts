@@ -363,7 +363,7 @@ const SSH_OPTION =
 /** The lines around a match, JSON escapes undone (a transcript holds the file as one string). */
 function linesAround(ctx: MatchContext, width: number): { before: string[]; after: string[] } {
   const unescape = (t: string): string => t.replace(/(?:\\r)?\\n/g, '\n').replace(/\\t/g, '\t');
-  const head = unescape(ctx.text.slice(Math.max(0, ctx.matchStart - width), ctx.matchStart));
+  const head = unescape(ctx.text.slice(Math.max(0, ctx.start - width), ctx.start));
   return {
     before: head
       .slice(0, head.lastIndexOf('\n') + 1)
@@ -405,7 +405,6 @@ function sshConfigReportable(v: string, ctx: MatchContext): boolean {
     if (!(line.trim() === '' || /^[ \t]*#/.test(line) || SSH_OPTION.test(line))) return false;
   }
   if (!inBlock) return false;
-  if (kw === 'user') return envUserReportable(v) && v !== 'git' && !v.includes('%');
   if (v.includes('%')) return false;
   if (DOTTED_QUAD.test(v)) return ipv4IsReportable(v);
   if (isIPv6(v)) return ipv6IsReportable(v);
@@ -791,27 +790,53 @@ export const environmentRules: readonly RuleDef[] = [
     category: 'environment',
     severity: 'high',
     kind: 'hostname',
-    kindOf: (v, ctx) => (/^user$/i.test(ctx.groups['kw'] ?? '') ? 'username' : hostOrAddressKind(v)),
+    kindOf: hostOrAddressKind,
     description:
-      "A host and the user an ssh client configuration (~/.ssh/config) names: a Host block's alias, its HostName (a name or an address) and its User. Public git hosts (github.com, gitlab.com...) and their aliases, patterns (Host *), tokens (%h) and common user names (git, root) are no one's.",
-    keywords: ['host ', 'host=', 'hostname ', 'hostname=', 'user ', 'user='],
-    pattern: r`(?<=(?:^|\n|\\n)(?:[ \t]|\\t){0,16})(?<kw>Host|HostName|User)(?:(?:[ \t]|\\t)+|(?:[ \t]|\\t)*=(?:[ \t]|\\t)*)(?<v>[^\s"'\\#]{1,253})(?=(?:[ \t]|\\t)*(?:\r?\n|\\[rn]|$))`,
+      "A host an ssh client configuration (~/.ssh/config) names: a Host block's alias and its HostName (a name or an address). Public git hosts (github.com, gitlab.com...) and their aliases, patterns (Host *) and tokens (%h) are no one's.",
+    keywords: ['host ', 'host=', 'hostname ', 'hostname='],
+    lookback: 20,
+    pattern: r`(?:^|\n|\\n)(?:[ \t]|\\t){0,16}(?<kw>Host|HostName)(?:(?:[ \t]|\\t)+|(?:[ \t]|\\t)*=(?:[ \t]|\\t)*)(?<v>[^\s"'\\#]{1,253})(?=(?:[ \t]|\\t)*(?:\r?\n|\\[rn]|$))`,
     flags: 'i',
     validate: sshConfigReportable,
     samples: {
       tp: [
         ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion'],
         ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion-01.acme.io'],
-        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'mkowalski'],
         ['Host db\n\tHostName 34.117.59.81\n\tPort 2222\n', '34.117.59.81'],
       ],
       fp: [
         'Host gh\n    HostName github.com\n    User git\n',
-        'Host *\n    User root\n    ForwardAgent no\n',
         'Host github.com\n    IdentityFile ~/.ssh/id_ed25519\n',
-        'Host names are resolved first.\nUser accounts come next.\n',
-        'Host host-3\n    HostName host-3.example.internal\n    User user-2\n',
+        'Host host-3\n    HostName host-3.example.internal\n',
         'Host *.acme.io\n    HostName %h\n    ProxyCommand nc %h %p\n',
+      ],
+    },
+  },
+  {
+    id: 'env.ssh-config-user',
+    category: 'environment',
+    severity: 'high',
+    kind: 'username',
+    description:
+      "The user a Host block of an ssh client configuration (~/.ssh/config) logs in as (User), the user's own login most often: it takes the user name's surrogate (user-N), as USER= does. Common users (git, root) and tokens (%u) are no one's.",
+    // Read from its block's Host line: `user ` alone is in every prompt, and a keyword before it
+    // (a line break, indentation) would be hit by every indented line of code.
+    keywords: ['host ', 'host='],
+    lookback: 2,
+    pattern: r`(?:^|\n|\\n)Host(?:(?:[ \t]|\\t)+|=)[^\s\\#][^\n\\]{0,250}(?=(?:(?:\r?\n|\\[rn])(?:[ \t]|\\t)*(?:(?!(?:User|Host|Match)\b)[A-Za-z]{2,40}(?:[ \t]|\\t|=)[^\n\\]{0,300}|#[^\n\\]{0,300})?){0,30}?(?:\r?\n|\\[rn])(?:[ \t]|\\t)*User(?:(?:[ \t]|\\t)+|(?:[ \t]|\\t)*=(?:[ \t]|\\t)*)(?<v>[^\s"'\\#]{1,64})(?=(?:[ \t]|\\t)*(?:\r?\n|\\[rn]|$)))`,
+    flags: 'i',
+    validate: (v) => envUserReportable(v) && v.toLowerCase() !== 'git' && !v.includes('%'),
+    samples: {
+      tp: [
+        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'mkowalski'],
+        ['Host db\nHostName 10.40.2.17\n# the deploy account\nUser deploy-svc\n', 'deploy-svc'],
+      ],
+      fp: [
+        'Host gh\n    HostName github.com\n    User git\n',
+        'Host *\n    User root\n    ForwardAgent no\n',
+        'Host a\n    HostName a.acme.io\nUser: mkowalski\n',
+        'User mkowalski\n',
+        'Host tunnel\n    User %u\n',
       ],
     },
   },
