@@ -10,6 +10,8 @@ import type { Provider } from '../errors.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { gemini } from './gemini.js';
 import { geminiInteractions } from './gemini-interactions.js';
+import { openaiChat } from './openai-chat.js';
+import { openaiCompletions } from './openai-completions.js';
 import { itemFields, openaiResponses } from './openai-responses.js';
 import type { AnswerField, Dialect, DialectId } from './types.js';
 import { arrayOf, fieldAt, isObject, pathOnly, WHOLE, type JsonObject } from './walk.js';
@@ -95,6 +97,30 @@ const anthropicBatchResults = readBack(
   { readBack: { lines: true } },
 );
 
+/** The answer a line of an OpenAI batch's output file holds, by the endpoint that gave it. */
+const BATCH_ANSWERS: Readonly<Record<string, Dialect>> = {
+  'chat.completion': openaiChat,
+  response: openaiResponses,
+  text_completion: openaiCompletions,
+};
+
+/**
+ * `GET /v1/files/{id}/content`: a batch's output file is JSON Lines, each line a request's
+ * answer (`response.body`); any other file has no such line, and goes as it came.
+ */
+const openaiFilesRead = readBack(
+  'openai-files-read',
+  'openai',
+  (line) => {
+    const response = isObject(line) ? line.response : undefined;
+    const body = isObject(response) ? response.body : undefined;
+    const dialect =
+      isObject(body) && typeof body.object === 'string' ? BATCH_ANSWERS[body.object] : undefined;
+    return dialect?.answerFields(body) ?? [];
+  },
+  { readBack: { lines: true, sized: true } },
+);
+
 /** The inlined responses of a Gemini batch, wherever the Operation holds them. */
 function inlinedResponses(holder: unknown): readonly unknown[] {
   const output = isObject(holder) ? (holder.output ?? holder) : undefined;
@@ -130,6 +156,7 @@ const ROUTES: Readonly<Record<Provider, readonly [RegExp, Dialect][]>> = {
   openai: [
     [new RegExp(`^(?:/v1)?/responses/${ID}(?:/input_items)?$`), openaiResponsesRead],
     [new RegExp(`^(?:/v1)?/conversations/${ID}(?:/items(?:/${ID})?)?$`), openaiConversationsRead],
+    [new RegExp(`^(?:/v1)?/files/${ID}/content$`), openaiFilesRead],
   ],
   anthropic: [
     [/^\/v1\/messages\/batches$/, anthropicBatchRead],

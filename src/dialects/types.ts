@@ -34,6 +34,7 @@ export type DialectId =
   | 'anthropic-batch-read'
   | 'gemini-batch-read'
   | 'gemini-interactions-read'
+  | 'openai-files-read'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 
@@ -165,6 +166,12 @@ export interface Dialect {
 export interface ReadBack {
   /** One JSON value per line (JSON Lines, Anthropic's batch results), not one value. */
   lines?: true;
+  /**
+   * The answer may be anything, of any size (a file's content): it is held to be restored only
+   * when it declares a size within limits.max_answer and a type that may be text; any other goes
+   * on as it came, unread, rather than be refused as too large.
+   */
+  sized?: true;
   /**
    * Rewrites, in place by `rewrite`, the URLs in one value of the answer that the client follows
    * next (Anthropic's `results_url`): at the upstream, the client would read them past the gateway.

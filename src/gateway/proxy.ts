@@ -466,6 +466,7 @@ function dispatchUpstream(
       answerHeaders,
       readBack && {
         restorer: readBack,
+        sized: dialect.readBack?.sized === true,
         rewriteUrl: (url) => atGateway(url, target.origin + target.basePath, gatewayUrl(req, route.provider)),
       },
     );
@@ -531,6 +532,27 @@ function answerTooLarge(limit: number): AirlockError {
 function isSse(headers: Record<string, string | string[] | undefined>): boolean {
   const type = headers['content-type'];
   return typeof type === 'string' && type.startsWith('text/event-stream');
+}
+
+/**
+ * Whether an answer that may be anything (a file's content, ReadBack.sized) is held to be
+ * restored: a size declared within `max`, and a type that text may have (a file's content comes
+ * as application/octet-stream whatever it holds; an image, a PDF or an archive says so).
+ */
+function mayHoldText(headers: Record<string, string | string[] | undefined>, max: number): boolean {
+  const declared = declaredSize(headers);
+  if (declared === 0 || declared > max) return false;
+  const type = headers['content-type'];
+  return (
+    typeof type !== 'string' ||
+    /^(?:text\/|application\/(?:octet-stream|json|jsonl|x-jsonl|x-ndjson|jsonlines)\b)/i.test(type)
+  );
+}
+
+/** The answer's content-length, or 0 when it declares none. */
+function declaredSize(headers: Record<string, string | string[] | undefined>): number {
+  const length = headers['content-length'];
+  return typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : 0;
 }
 
 function isJson(headers: Record<string, string | string[] | undefined>): boolean {
@@ -654,7 +676,12 @@ class Relay implements Dispatcher.DispatchHandler {
     /** Rewrites the answer's headers in place before they are relayed (Dialect.answerHeaders). */
     private readonly answerHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
     /** The answer is read back later: collected whole and restored through the vault. */
-    private readonly readBack?: { restorer: ReadBackRestorer; rewriteUrl: (url: string) => string },
+    private readonly readBack?: {
+      restorer: ReadBackRestorer;
+      rewriteUrl: (url: string) => string;
+      /** Held only when it may be text of a size declared within limits.max_answer (ReadBack.sized). */
+      sized: boolean;
+    },
   ) {}
 
   /**
@@ -783,13 +810,15 @@ class Relay implements Dispatcher.DispatchHandler {
         // surrogates: say so where someone will look. An answer read back later is collected
         // whole whatever its shape (JSON, JSON Lines, or its events again): its surrogates are
         // looked up once all of it is in.
-        const whole = this.readBack !== undefined || (json && !this.jsonArray);
+        const { readBack } = this;
+        const whole =
+          readBack === undefined
+            ? json && !this.jsonArray
+            : !readBack.sized || mayHoldText(headers, this.ctx.config.limits.max_answer);
         if (whole && (!encoded || canDecode(encoding))) {
           // An answer that says it is too large is refused before it is read; one that says its
           // size has it held at once (see hold).
-          const declaredLength = headers['content-length'];
-          const declared =
-            typeof declaredLength === 'string' && /^\d+$/.test(declaredLength) ? Number(declaredLength) : 0;
+          const declared = declaredSize(headers);
           if (declared > this.ctx.config.limits.max_answer)
             throw answerTooLarge(this.ctx.config.limits.max_answer);
           if (declared > 0) this.hold(declared);

@@ -14,6 +14,16 @@ import { eventData } from './restore-stream.js';
 import type { RestoreOptions } from './restore-text.js';
 import { addSurrogateCandidates } from './surrogate-candidates.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8(raw: Buffer): string | undefined {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The original behind a surrogate, as the vault has it. */
 export type OriginalOf = (surrogate: string) => Promise<string | undefined>;
 
@@ -70,7 +80,9 @@ export function createReadBackRestorer(
     async restore(raw, sse, rewriteUrl) {
       if (sse) return restoreEvents(dialect, raw, originalOf, options);
       const lines = dialect.readBack?.lines === true;
-      const text = raw.toString('utf8');
+      const text = utf8(raw);
+      // Bytes that are not UTF-8 (a binary file) are no JSON: written back, they would be changed.
+      if (text === undefined) return raw;
       // JSON Lines keep their line ends and any line that is not JSON as they came.
       const parts = lines ? text.split(/(?<=\n)/) : [text];
       const values: (Value | undefined)[] = parts.map((part) => {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import type { Script } from '../../src/simulator/types.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
@@ -189,6 +189,51 @@ describe('answers read back later', () => {
     restored(text, 'the inlined response');
   });
 
+  test("files.content of a batch's output file: each answer restored; other files as they came", async () => {
+    const client = openai();
+    const lines = ['first', 'second'].map((custom_id) =>
+      JSON.stringify({
+        custom_id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'gpt-4.1', messages: [{ role: 'user', content: `${custom_id}: ${plantedText(fe)}` }] },
+      }),
+    );
+    const input = await client.files.create({
+      file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'batch.jsonl'),
+      purpose: 'batch',
+    });
+    const batch = await client.batches.create({
+      input_file_id: input.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    upstreamKeptSurrogates();
+    const done = await client.batches.retrieve(batch.id);
+    assert.equal(done.status, 'completed');
+    const output = done.output_file_id!;
+    assert.match(
+      await heldUpstream(`/v1/files/${output}/content`),
+      /Working directory: \/home\/user\/project-\d+/,
+    );
+
+    const text = await (await client.files.content(output)).text();
+    const answers = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { custom_id: string; response: { body: OpenAI.ChatCompletion } });
+    assert.deepEqual(
+      answers.map((a) => a.custom_id),
+      ['first', 'second'],
+    );
+    for (const answer of answers)
+      restored(answer.response.body.choices[0]!.message.content!, 'the batch output');
+
+    // The input file holds requests, not answers: it is read back as the provider keeps it.
+    const back = await (await client.files.content(input.id)).text();
+    assert.equal(back, await heldUpstream(`/v1/files/${input.id}/content`));
+  });
+
   test('interactions.get: the interaction restored, JSON and streamed', async () => {
     const client = genai();
     const created = await client.interactions.create({
@@ -244,5 +289,45 @@ describe('answers read back after a gateway restart', () => {
       await readBackAfterRestart('memory'),
       /^Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal\.$/,
     );
+  });
+});
+
+describe('a file read back that is larger than limits.max_answer', () => {
+  test('goes as it came, not refused as too large to restore', async () => {
+    const env = makeFakeEnv();
+    const own = await startAirlockStack(
+      { script: SCRIPT },
+      { fe: env, config: { limits: { max_answer: 2048, max_answers_held: 4096 } } },
+    );
+    try {
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: own.via.openai, maxRetries: 0 });
+      const lines = Array.from({ length: 12 }, (_, i) =>
+        JSON.stringify({
+          custom_id: `r${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: {
+            model: 'gpt-4.1',
+            messages: [{ role: 'user', content: `Working directory: ${env.project}` }],
+          },
+        }),
+      );
+      const input = await client.files.create({
+        file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'batch.jsonl'),
+        purpose: 'batch',
+      });
+      const batch = await client.batches.create({
+        input_file_id: input.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      });
+      const output = (await client.batches.retrieve(batch.id)).output_file_id!;
+      const held = await (await fetch(`${own.sim.url}/v1/files/${output}/content`)).text();
+      assert.ok(held.length > 2048, `only ${held.length} bytes`);
+      assert.equal(await (await client.files.content(output)).text(), held);
+    } finally {
+      await own.close();
+      env.cleanup();
+    }
   });
 });

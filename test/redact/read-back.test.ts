@@ -114,6 +114,22 @@ describe('createReadBackRestorer', () => {
     assert.ok(out.toString().endsWith('data: [DONE]\n\n'));
   });
 
+  it('leaves a file that is not UTF-8 as its very bytes, whatever lines of it read as JSON', async () => {
+    const line = JSON.stringify({
+      custom_id: 'a',
+      response: { body: { object: 'chat.completion', choices: [{ message: { content: 'in /home/user' } }] } },
+    });
+    const raw = Buffer.concat([Buffer.from(`${line}\n`), Buffer.from([0xff, 0xfe, 0x00, 0x0a])]);
+    const out = await restorerFor(dialect('openai', '/v1/files/file-1/content')).restore(raw, false, same);
+    assert.equal(out, raw);
+    const text = await restorerFor(dialect('openai', '/v1/files/file-1/content')).restore(
+      Buffer.from(`${line}\n`),
+      false,
+      same,
+    );
+    assert.match(text.toString(), /"content":"in \/home\/alice"/);
+  });
+
   it("rewrites a batch's results_url, with nothing to restore", async () => {
     const batch = {
       id: 'b1',
