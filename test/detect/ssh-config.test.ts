@@ -4,8 +4,8 @@
  * a private address was found; bastion-01.acme.io, a public address and the user name left.
  * env.ssh-config and env.ssh-config-user read the lines of a Host block, each with the
  * surrogate of what it holds (a host host-N, an address one of its family, the user user-N as
- * elsewhere); blocks of public git hosts, patterns and tokens, and common users (git, root) are
- * no one's.
+ * elsewhere); blocks of public git hosts, patterns and tokens, common users (git, root) and
+ * aliases that are words (bastion, prod: no machine's name) are no one's.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -35,6 +35,10 @@ Host db-prod
     User deploy-svc
     ProxyJump bastion
 
+Host ledger-7
+    HostName 10.40.2.17
+    ProxyJump db-prod
+
 Host gh
     HostName github.com
     User git
@@ -51,12 +55,14 @@ describe('an ssh client configuration', () => {
     assert.deepEqual(
       kinds(config).filter((f) => !f.startsWith('env.home-path')),
       [
-        'env.ssh-config hostname bastion',
+        // An alias that is a word (bastion) names no machine; one that is a machine's name does.
         'env.ssh-config hostname bastion-01.acme.io',
         'env.ssh-config-user username mkowalski',
         'env.ssh-config hostname db-prod',
         'env.ssh-config ipv4 34.117.59.81',
         'env.ssh-config-user username deploy-svc',
+        'env.ssh-config hostname ledger-7',
+        'env.ssh-config ipv4 10.40.2.17',
       ],
     );
   });
@@ -76,13 +82,22 @@ describe('an ssh client configuration', () => {
       assert.deepEqual(kinds(text), [], text);
   });
 
-  it('does not leave the gateway, and the alias takes one surrogate wherever it is', async () => {
+  it('does not leave the gateway, and an alias takes one surrogate wherever it is', async () => {
     const r = await inspectUserMessage(config);
-    for (const real of ['bastion', 'acme.io', '34.117.59.81', 'mkowalski', 'deploy-svc'])
+    for (const real of [
+      'acme.io',
+      '34.117.59.81',
+      '10.40.2.17',
+      'mkowalski',
+      'deploy-svc',
+      'db-prod',
+      'ledger-7',
+    ])
       assert.ok(!r.sent.includes(real), `${real} in ${r.sent}`);
     const alias = /^Host (host-\d+)$/m.exec(r.sent)?.[1] ?? '';
     assert.match(alias, /^host-\d+$/, r.sent);
     assert.ok(r.sent.includes(`ProxyJump ${alias}\n`), r.sent);
+    assert.ok(r.sent.includes('Host bastion\n') && r.sent.includes('ProxyJump bastion\n'), r.sent);
     assert.ok(r.sent.includes('Host gh\n    HostName github.com\n    User git\n'), r.sent);
     assert.equal(r.answer(r.sent), config);
   });

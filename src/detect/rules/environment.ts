@@ -388,6 +388,9 @@ function sshConfigReportable(v: string, ctx: MatchContext): boolean {
   if (kw === 'host') {
     if (!SSH_OPTION.test(below[0] ?? '')) return false;
     if (/[*?!%]/.test(v) || v.length < 3 || PUBLIC_SSH_HOSTS.test(v) || isHostSurrogate(v)) return false;
+    // A word (bastion, prod, db) names no machine, and its surrogate would stand for that word
+    // wherever the request has it; a machine's own name (wks-0231, db-prod, build.acme) does.
+    if (!/[\d._-]/.test(v)) return false;
     // An alias of a public git host is no machine of the user's.
     for (const line of below) {
       if (!/^[ \t]|^$/.test(line)) break;
@@ -792,7 +795,7 @@ export const environmentRules: readonly RuleDef[] = [
     kind: 'hostname',
     kindOf: hostOrAddressKind,
     description:
-      "A host an ssh client configuration (~/.ssh/config) names: a Host block's alias and its HostName (a name or an address). Public git hosts (github.com, gitlab.com...) and their aliases, patterns (Host *) and tokens (%h) are no one's.",
+      "A host an ssh client configuration (~/.ssh/config) names: a Host block's alias when it is a machine's name (wks-0231, db-prod; not a word such as bastion) and its HostName (a name or an address). Public git hosts (github.com, gitlab.com...) and their aliases, patterns (Host *) and tokens (%h) are no one's.",
     keywords: ['host ', 'host=', 'hostname ', 'hostname='],
     lookback: 20,
     pattern: r`(?:^|\n|\\n)(?:[ \t]|\\t){0,16}(?<kw>Host|HostName)(?:(?:[ \t]|\\t)+|(?:[ \t]|\\t)*=(?:[ \t]|\\t)*)(?<v>[^\s"'\\#]{1,253})(?=(?:[ \t]|\\t)*(?:\r?\n|\\[rn]|$))`,
@@ -800,7 +803,7 @@ export const environmentRules: readonly RuleDef[] = [
     validate: sshConfigReportable,
     samples: {
       tp: [
-        ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion'],
+        ['Host db-prod\n    HostName 10.40.2.17\n    User mkowalski\n', 'db-prod'],
         ['Host bastion\n    HostName bastion-01.acme.io\n    User mkowalski\n', 'bastion-01.acme.io'],
         ['Host db\n\tHostName 34.117.59.81\n\tPort 2222\n', '34.117.59.81'],
       ],
@@ -808,6 +811,7 @@ export const environmentRules: readonly RuleDef[] = [
         'Host gh\n    HostName github.com\n    User git\n',
         'Host github.com\n    IdentityFile ~/.ssh/id_ed25519\n',
         'Host host-3\n    HostName host-3.example.internal\n',
+        'Host bastion\n    ProxyJump none\n',
         'Host *.acme.io\n    HostName %h\n    ProxyCommand nc %h %p\n',
       ],
     },
