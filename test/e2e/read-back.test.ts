@@ -256,8 +256,11 @@ describe('answers read back later', () => {
 });
 
 describe('answers read back after a gateway restart', () => {
-  /** A background response created, the gateway restarted, the response read back. */
-  async function readBackAfterRestart(vault: 'memory' | 'sqlite'): Promise<string> {
+  /**
+   * A background response created, the gateway restarted, the response read back; then the same
+   * values sent again in a new request, and the first response read back once more.
+   */
+  async function readBackAfterRestart(vault: 'memory' | 'sqlite'): Promise<[string, string]> {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-read-back-'));
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, `vault: ${vault}\n`);
@@ -271,8 +274,13 @@ describe('answers read back after a gateway restart', () => {
         background: true,
       });
       await own.restart();
-      const text = (await client().responses.retrieve(created.id)).output_text;
-      return text.replace(env.project, '<project>').replace(env.host, '<host>');
+      const read = async () =>
+        (await client().responses.retrieve(created.id)).output_text
+          .replace(env.project, '<project>')
+          .replace(env.host, '<host>');
+      const first = await read();
+      await client().responses.create({ model: 'gpt-4.1', input: plantedText(env) });
+      return [first, await read()];
     } finally {
       await own.close();
       env.cleanup();
@@ -281,14 +289,14 @@ describe('answers read back after a gateway restart', () => {
   }
 
   test('vault: sqlite remembers the surrogates: the answer is restored', async () => {
-    assert.equal(await readBackAfterRestart('sqlite'), 'Working in <project> on <host>.');
+    const restored = 'Working in <project> on <host>.';
+    assert.deepEqual(await readBackAfterRestart('sqlite'), [restored, restored]);
   });
 
   test('the memory vault starts empty: the answer keeps its surrogates until the values are sent again', async () => {
-    assert.match(
-      await readBackAfterRestart('memory'),
-      /^Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal\.$/,
-    );
+    const [first, again] = await readBackAfterRestart('memory');
+    assert.match(first, /^Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal\.$/);
+    assert.equal(again, 'Working in <project> on <host>.');
   });
 });
 
