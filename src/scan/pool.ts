@@ -1,6 +1,7 @@
 /**
  * Spreads files over worker threads, one engine per worker (made from the main thread's, see
- * PoolOptions.engineOptions), largest files first so the last file to finish is a small one.
+ * PoolOptions.engineOptions), each thread keeping to one kind of file while it has some (see
+ * FileQueue), largest files first so the last file to finish is a small one.
  * Each worker's heap is capped (`maxOldGenerationSizeMb`): for a large input tightly, which
  * keeps the whole scan's memory bounded (V8 otherwise lets a busy parser's heap grow far past
  * what it uses), for a small one at V8's 2 GB (ROOMY_HEAP_MB); a file that still exhausts a
@@ -9,6 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-rpc.js';
+import { FileQueue } from './file-queue.js';
 import type { FoundFile } from './files.js';
 import { scanInTurn, type FileResult } from './scan-file.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker.js';
@@ -100,11 +102,9 @@ export async function scanInWorkers(
 ): Promise<void> {
   const engineOptions = opts.engineOptions ?? (() => Promise.resolve(setup.engine.options));
   const heapMb = opts.heapMb ?? workerHeapMb(setup);
-  const queue = files.map((file, id) => ({ file, id })).sort((a, b) => b.file.size - a.file.size);
+  const queue = new FileQueue(files);
   const local = opts.local;
-  const count = local
-    ? Math.max(0, Math.min(size, queue.length - 1))
-    : Math.max(1, Math.min(size, queue.length));
+  const count = local ? Math.max(0, Math.min(size, queue.size - 1)) : Math.max(1, Math.min(size, queue.size));
   const live = new Set<Worker>();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -114,7 +114,7 @@ export async function scanInWorkers(
         active -= 1;
         if (active === 0) resolve();
       };
-      const byId = new Map(queue.map((q) => [q.id, q.file]));
+      const byId = new Map(files.map((file, id) => [id, file]));
       // Asked for once the first workers are spawned, so they load their modules meanwhile.
       const options = Promise.resolve().then(engineOptions);
       const start = (): void => {
@@ -126,11 +126,12 @@ export async function scanInWorkers(
         );
         /** Files sent to this worker and not done, in the order sent: the first is being scanned. */
         const sent: { file: FoundFile; id: number }[] = [];
+        const take = queue.taker();
         let ready = false;
         let stopped = false;
         const fill = (): void => {
           while (sent.length <= AHEAD) {
-            const item = queue.shift();
+            const item = take.next();
             if (!item) break;
             sent.push(item);
             worker.postMessage({
@@ -178,7 +179,8 @@ export async function scanInWorkers(
           }
           cb.onFile(crashed(current.file, err), current.file);
           // Files sent ahead were not started: back to the front of the queue, in their order.
-          queue.unshift(...sent);
+          take.release();
+          queue.putBack(sent);
           start();
         });
       };
@@ -188,8 +190,9 @@ export async function scanInWorkers(
         options
           .then(async () => {
             // One file ahead, as a worker is sent one ahead: its opening is not waited for.
+            const take = queue.taker();
             function* queued(): Generator<FoundFile> {
-              for (let item = queue.shift(); item; item = queue.shift()) yield item.file;
+              for (let item = take.next(); item; item = take.next()) yield item.file;
             }
             await scanInTurn(queued(), local, cb.onFile);
             finished();
