@@ -65,7 +65,7 @@ export const openaiChat: GenerateEndpoint = {
   toolResultTurns: (req) =>
     countRuns(bodyObject(req)['messages'], (m) => m['role'] === 'tool' || m['role'] === 'function'),
 
-  json(plan, model) {
+  json(plan, model, _req, id = randomId('chatcmpl-', 29)) {
     const calls = toolCalls(plan);
     const text = textOf(plan);
     const message: Record<string, unknown> = {
@@ -82,7 +82,7 @@ export const openaiChat: GenerateEndpoint = {
       }));
     }
     const body = {
-      id: randomId('chatcmpl-', 29),
+      id,
       object: 'chat.completion',
       created: nowSeconds(),
       model,

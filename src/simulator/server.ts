@@ -17,6 +17,7 @@ import { ScriptRunner } from './script.js';
 import type { RecordedRequest, Simulator, SimulatorOptions } from './types.js';
 import { bodyObject } from './endpoint.js';
 import { geminiInteractions } from './gemini-interactions.js';
+import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
 import { queued, StoredAnswers } from './stored.js';
 import { randomId, sendEvents, sendJson } from './wire.js';
@@ -132,6 +133,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         return sendEvents(res, streamHeaders, before, plan);
       }
       return sendEvents(res, streamHeaders, events, plan);
+    }
+    if (endpoint === openaiChat && !endpoint.streaming(rec, query)) {
+      const { body, headers } = endpoint.json(plan, model, rec);
+      stored.keepChatCompletion(body as Record<string, unknown>, rec);
+      return sendJson(res, 200, body, headers, plan);
     }
     if (endpoint.streaming(rec, query)) {
       const { headers, events } = endpoint.stream(plan, model, rec, query);

@@ -3,7 +3,8 @@
  * Responses API response (JSON, its events again with `?stream=true`, the input items it was
  * given; `background: true` answers at once with the response queued), a Gemini interaction
  * (JSON or its events), a Message Batch's results (JSON Lines at its `results_url`), a Gemini
- * batch's inlined responses, and an OpenAI batch's output file (its input file uploaded first). A batch's requests are not run through the script: each result
+ * batch's inlined responses, an OpenAI batch's output file (its input file uploaded first), and
+ * a chat completion asked for with `store: true` (not streamed) with the messages it was given. A batch's requests are not run through the script: each result
  * echoes its request's last user text (`You said: …`), so that what the provider was given is
  * what it gives back. One store per simulator, in memory.
  */
@@ -36,6 +37,7 @@ const ANTHROPIC_BATCH = /^\/v1\/messages\/batches\/([^/]+)(\/results)?$/;
 const GEMINI_BATCH = /^\/v1(?:alpha|beta)?\/batches\/([^/:]+)$/;
 const OPENAI_BATCH = /^\/v1\/batches\/([^/]+)$/;
 const OPENAI_FILE_CONTENT = /^\/v1\/files\/([^/]+)\/content$/;
+const CHAT_COMPLETION = /^\/v1\/chat\/completions\/([^/]+)(\/messages)?$/;
 const GEMINI_JSON = { 'content-type': 'application/json; charset=UTF-8' };
 
 function notFound(provider: Provider, what: string): StaticAnswer {
@@ -90,6 +92,7 @@ export class StoredAnswers {
   private readonly geminiBatches = new Map<string, Item>();
   private readonly openaiFiles = new Map<string, Buffer>();
   private readonly openaiBatches = new Map<string, Item>();
+  private readonly chatCompletions = new Map<string, { completion: Item; messages: Item[] }>();
 
   /** `url()`: the simulator's own base URL, for a batch's `results_url`. */
   constructor(private readonly url: () => string) {}
@@ -162,6 +165,25 @@ export class StoredAnswers {
         '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput',
         ...output,
       },
+    });
+  }
+
+  /** A chat completion asked for with `store: true`, and the messages it was given. */
+  keepChatCompletion(completion: Item, req: RecordedRequest): void {
+    const body = bodyObject(req);
+    if (body['store'] !== true) return;
+    const id = String(completion['id']);
+    const given = Array.isArray(body['messages']) ? body['messages'].filter(isRecord) : [];
+    const messages = given.map((m, i) => ({
+      id: `${id}-${i}`,
+      role: m['role'],
+      content: typeof m['content'] === 'string' ? m['content'] : contentText(m['content']),
+      name: m['name'] ?? null,
+      content_parts: null,
+    }));
+    this.chatCompletions.set(id, {
+      completion: { ...completion, metadata: body['metadata'] ?? null },
+      messages,
     });
   }
 
@@ -284,6 +306,16 @@ export class StoredAnswers {
       };
     }
     // Gemini's batches are at /v1 too (@google/genai 3): its clients send their key as a header.
+    if (pathname === '/v1/chat/completions') {
+      const data = [...this.chatCompletions.values()].map((c) => c.completion);
+      return { status: 200, body: list(data) };
+    }
+    const chat = CHAT_COMPLETION.exec(pathname);
+    if (chat) {
+      const kept = this.chatCompletions.get(decodeURIComponent(chat[1]!));
+      if (!kept) return notFound('openai', `Chat completion ${chat[1]}`);
+      return { status: 200, body: chat[2] === undefined ? kept.completion : list(kept.messages) };
+    }
     const openaiBatch = geminiClient ? null : OPENAI_BATCH.exec(pathname);
     if (openaiBatch) {
       const kept = this.openaiBatches.get(decodeURIComponent(openaiBatch[1]!));
@@ -313,7 +345,19 @@ export class StoredAnswers {
     this.geminiBatches.clear();
     this.openaiFiles.clear();
     this.openaiBatches.clear();
+    this.chatCompletions.clear();
   }
+}
+
+/** An OpenAI list of `data`, all of it on one page. */
+function list(data: Item[]): Item {
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.['id'] ?? null,
+    last_id: data.at(-1)?.['id'] ?? null,
+    has_more: false,
+  };
 }
 
 /** A background response's first answer: queued, nothing output yet. */
