@@ -97,6 +97,27 @@ const anthropicBatchResults = readBack(
   { readBack: { lines: true } },
 );
 
+/**
+ * Stored chat completions (`store: true`): `GET /v1/chat/completions/{id}` (`chat.completions.retrieve`),
+ * the list of them, and `/v1/chat/completions/{id}/messages`, the messages the completion was given.
+ */
+const openaiChatRead = readBack('openai-chat-read', 'openai', (answer) => {
+  if (!isObject(answer)) return [];
+  if (answer.object !== 'list') return openaiChat.answerFields(answer);
+  const out: AnswerField[] = [];
+  arrayOf(answer.data).forEach((entry, i) => {
+    if (!isObject(entry)) return;
+    if (entry.object === 'chat.completion') out.push(...openaiChat.answerFields(entry));
+    else {
+      fieldAt(out, entry, 'content', String(i), false, WHOLE);
+      arrayOf(entry.content_parts).forEach((part, j) => {
+        if (isObject(part)) fieldAt(out, part, 'text', `${i}:${j}`, false, WHOLE);
+      });
+    }
+  });
+  return out;
+});
+
 /** The answer a line of an OpenAI batch's output file holds, by the endpoint that gave it. */
 const BATCH_ANSWERS: Readonly<Record<string, Dialect>> = {
   'chat.completion': openaiChat,
@@ -157,6 +178,7 @@ const ROUTES: Readonly<Record<Provider, readonly [RegExp, Dialect][]>> = {
     [new RegExp(`^(?:/v1)?/responses/${ID}(?:/input_items)?$`), openaiResponsesRead],
     [new RegExp(`^(?:/v1)?/conversations/${ID}(?:/items(?:/${ID})?)?$`), openaiConversationsRead],
     [new RegExp(`^(?:/v1)?/files/${ID}/content$`), openaiFilesRead],
+    [new RegExp(`^(?:/v1)?/chat/completions(?:/${ID}(?:/messages)?)?$`), openaiChatRead],
   ],
   anthropic: [
     [/^\/v1\/messages\/batches$/, anthropicBatchRead],

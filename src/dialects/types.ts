@@ -35,6 +35,7 @@ export type DialectId =
   | 'gemini-batch-read'
   | 'gemini-interactions-read'
   | 'openai-files-read'
+  | 'openai-chat-read'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 

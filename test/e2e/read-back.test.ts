@@ -1,7 +1,7 @@
 /**
  * Answers read back later by GET, through a whole Airlock to the simulator with the official
  * SDKs: a background response (`responses.retrieve`, JSON and streamed again, and its
- * `inputItems`), a Message Batch's results (`messages.batches.results`, whose `results_url` now
+ * `inputItems`), a stored chat completion (`chat.completions.retrieve`, its messages, the list), a Message Batch's results (`messages.batches.results`, whose `results_url` now
  * leads through the gateway), a Gemini batch's inlined responses (`batches.get`) and an
  * interaction (`interactions.get`, JSON and streamed). Each plants a project path, a user and a
  * host name in the request: the provider keeps only their surrogates, and the client reading the
@@ -138,6 +138,29 @@ describe('answers read back later', () => {
     assert.ok(text.includes(fe.project), text);
     assert.ok(text.includes(`as ${fe.user}`), text);
     assert.ok(!text.includes(PLANTED_KEY), 'a secret is never written back into text');
+  });
+
+  test('chat.completions.retrieve and messages.list of a stored completion: restored', async () => {
+    const client = openai();
+    const created = await client.chat.completions.create({
+      model: 'gpt-4.1',
+      store: true,
+      messages: [{ role: 'user', content: plantedText(fe) }],
+    });
+    upstreamKeptSurrogates();
+    assert.match(await heldUpstream(`/v1/chat/completions/${created.id}`), /project-\d+ on host-\d+/);
+
+    const read = await client.chat.completions.retrieve(created.id);
+    restored(read.choices[0]!.message.content!, 'chat.completions.retrieve');
+    const messages = await client.chat.completions.messages.list(created.id);
+    const given = messages.data[0]!.content!;
+    assert.ok(given.includes(fe.project) && given.includes(`as ${fe.user}`), given);
+    assert.ok(!given.includes(PLANTED_KEY), 'a secret is never written back into text');
+    const stored = await client.chat.completions.list();
+    restored(
+      stored.data.find((c) => c.id === created.id)!.choices[0]!.message.content!,
+      'chat.completions.list',
+    );
   });
 
   test('messages.batches.results: each result restored, read through the gateway', async () => {
