@@ -47,14 +47,20 @@ function unescapeFragment(text: string): string {
  */
 function candidatesIn(dialect: Dialect, values: readonly Value[]): Set<string> {
   const found = new Set<string>();
-  const channels = new Map<string, string>();
+  const read = (text: string, json: boolean) =>
+    addSurrogateCandidates(json ? unescapeFragment(text) : text, found);
+  // Joined before their escapes are undone, which a delta may split (`\` | `\Users`).
+  const channels = new Map<string, { text: string; json: boolean }>();
   for (const { value, event } of values)
     for (const field of dialect.answerFields(value, event)) {
-      const text = field.json ? unescapeFragment(field.text) : field.text;
-      if (field.whole === true) addSurrogateCandidates(text, found);
-      else channels.set(field.channel, (channels.get(field.channel) ?? '') + text);
+      if (field.whole === true) read(field.text, field.json);
+      else {
+        const channel = channels.get(field.channel);
+        if (channel === undefined) channels.set(field.channel, { text: field.text, json: field.json });
+        else channel.text += field.text;
+      }
     }
-  for (const text of channels.values()) addSurrogateCandidates(text, found);
+  for (const { text, json } of channels.values()) read(text, json);
   return found;
 }
 

@@ -12,6 +12,7 @@ const VAULT = new Map([
   ['/home/user/project-3', '/home/alice/ledger'],
   ['/home/user', '/home/alice'],
   ['host-7.example.internal', 'build.corp.acme.com'],
+  ['C:\\Users\\user', 'C:\\Users\\alice'],
 ]);
 
 function restorerFor(dialect: Dialect, asked: string[] = []) {
@@ -128,6 +129,32 @@ describe('createReadBackRestorer', () => {
       same,
     );
     assert.match(text.toString(), /"content":"in \/home\/alice"/);
+  });
+
+  it('finds a Windows home in streamed tool-call arguments whose deltas split one of its escapes', async () => {
+    const deltas = ['{"path":"C:\\', '\\Users\\\\user\\\\x.txt"}'];
+    const raw = Buffer.from(
+      deltas
+        .map((delta, i) => {
+          const data = {
+            type: 'response.function_call_arguments.delta',
+            sequence_number: i,
+            output_index: 0,
+            item_id: 'fc_1',
+            delta,
+          };
+          return `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+        })
+        .join(''),
+    );
+    const out = await restorerFor(dialect('openai', '/v1/responses/r?stream=true')).restore(raw, true, same);
+    const args = out
+      .toString()
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => (JSON.parse(line.slice(6)) as { delta: string }).delta)
+      .join('');
+    assert.deepEqual(JSON.parse(args), { path: 'C:\\Users\\alice\\x.txt' });
   });
 
   it("rewrites a batch's results_url, with nothing to restore", async () => {
