@@ -179,8 +179,8 @@ export async function runScanBench(): Promise<string> {
         ['secretlint 12 (preset-recommend)', s],
         [
           `airlock scan (default: ${
-            bytes < 32 * 1024 * 1024
-              ? 'one thread, input under 32 MiB'
+            bytes < 128 * 1024 * 1024
+              ? 'one thread, input under 128 MiB'
               : bytes < 256 * 1024 * 1024
                 ? `main thread + ${availableParallelism() - 1} worker thread(s)`
                 : `${availableParallelism()} worker threads`

@@ -80,11 +80,18 @@ export interface RunScanResult {
 /**
  * From this much input the scan runs in worker threads (one per core, at most one per file; under
  * ROOMY_HEAP_BELOW_BYTES one fewer, and this thread scans beside them), below it in this thread.
- * A worker costs little to start (it loads its modules while this thread learns the machine's
- * values, then makes its own engine from them: its automaton's states are made as it scans), so
- * only inputs that scan in a fraction of a second stay here. One huge file goes to a worker too, for its capped heap.
+ * A second thread is a second V8 isolate, which warms up on its own: its code runs unoptimised
+ * until TurboFan has compiled it again, on helper threads that then take the cores the scan
+ * needs (warm, the scanning itself ran only 5-8% slower per byte two at once than alone). On 2
+ * cores, six alternated rounds on a loaded machine: two threads took 1.3x the CPU of one on 52
+ * MB (1.7-1.8 CPU-s against 1.3-1.5) and were no faster by wall (median 1.04x one's time), 1.25x
+ * on 104 MB (wall 1.17x), 1.2x on 210 MB, where they were faster (0.91x). By CPU alone, on an
+ * otherwise idle machine the second core pays for itself from about 70-100 MB (an estimate:
+ * this machine was never idle while measured); up to 128 MiB one thread, which costs a fifth
+ * to a quarter less CPU, keeps the inputs where the gain is at best small. One huge file goes to
+ * a worker too, for its capped heap.
  */
-const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
+const WORKERS_FROM_BYTES = 128 * 1024 * 1024;
 
 /**
  * Below this much input the workers get V8's roomy heap (see ROOMY_HEAP_MB: about a quarter less
