@@ -35,17 +35,19 @@ interface Ui {
   setup(fe: FakeEnv, stack: AirlockStack): Record<string, string>;
   /** Flags after the prompt. */
   args: string;
+  /** The flag before the prompt, if the UI takes it as one. */
+  prompt?: string;
   /** The squeezed output once the UI shows the turn's final error. */
   done: RegExp;
   /** What the UI must not show. */
-  wrong: RegExp;
+  wrong?: RegExp;
   /** The tool that reads the file, and its arguments. */
   read(path: string): { name: string; args: Record<string, string> };
 }
 
 const CLAUDE_KEY = 'sk-ant-api03-test';
 
-const UIS: Record<'claude' | 'codex', Ui> = {
+const UIS: Record<'claude' | 'codex' | 'qwen', Ui> = {
   claude: {
     setup(fe, stack) {
       // Onboarding done, the API key approved, the project trusted.
@@ -94,17 +96,40 @@ const UIS: Record<'claude' | 'codex', Ui> = {
     wrong: /Reconnecting|unexpectedstatus403/i,
     read: (path) => ({ name: 'exec_command', args: { cmd: `cat ${path}` } }),
   },
+  qwen: {
+    setup(fe, stack) {
+      mkdirSync(join(fe.home, '.qwen'), { recursive: true });
+      writeFileSync(
+        join(fe.home, '.qwen', 'settings.json'),
+        JSON.stringify({ security: { auth: { selectedType: 'openai' } }, selectedAuthType: 'openai' }),
+      );
+      return {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: stack.via.openai,
+        OPENAI_MODEL: 'qwen3-coder-plus',
+        HTTPS_PROXY: '',
+        HTTP_PROXY: '',
+      };
+    },
+    // Its prompt given, the UI stays open.
+    args: '',
+    prompt: '-i',
+    done: /✕\[APIError:403/,
+    read: (path) => ({ name: 'read_file', args: { file_path: path } }),
+  },
 };
 
-/** Whether the request carries a tool's result (Anthropic Messages or OpenAI Responses). */
+/** Whether the request carries a tool's result (Anthropic Messages, OpenAI Responses or Chat). */
 function hasToolResult(body: unknown): boolean {
   const b = (body ?? {}) as { messages?: unknown[]; input?: unknown };
   const items = [...(b.messages ?? []), ...(Array.isArray(b.input) ? b.input : [])] as {
+    role?: string;
     type?: string;
     content?: unknown;
   }[];
   return items.some(
     (m) =>
+      m.role === 'tool' ||
       /_call_output$/.test(m.type ?? '') ||
       (Array.isArray(m.content) && (m.content as { type?: string }[]).some((c) => c.type === 'tool_result')),
   );
@@ -144,7 +169,7 @@ for (const [cli, ui] of Object.entries(UIS))
     test('the UI shows the block as a refusal and sends it once', async () => {
       const env = ui.setup(fe, stack);
       // A wide terminal, so that the message is not cut by the UI's own line breaks.
-      const inner = `stty cols 400 rows 60; exec ${cliBin(cli as 'claude' | 'codex')} "please read ${keyFile} now" ${ui.args}`;
+      const inner = `stty cols 400 rows 60; exec ${cliBin(cli as 'claude' | 'codex' | 'qwen')} ${ui.prompt ?? ''} "please read ${keyFile} now" ${ui.args}`;
       const [command, args] = fe.wrap('script', ['-qfc', inner, '/dev/null']);
       const child = spawn(command, args, {
         cwd: fe.project,
@@ -158,7 +183,7 @@ for (const [cli, ui] of Object.entries(UIS))
       try {
         await until(() => ui.done.test(squeezed(output)), "the UI to show the turn's error", 90_000);
       } finally {
-        // Ctrl-C twice is how both UIs are left.
+        // Ctrl-C twice is how the UIs are left.
         child.stdin.write('\x03');
         child.stdin.write('\x03');
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -170,7 +195,7 @@ for (const [cli, ui] of Object.entries(UIS))
       assert.ok(shown.includes('Airlockblockedthisrequest'), shown.slice(-3000));
       assert.ok(shown.includes('rulesecret.private-key'), shown.slice(-3000));
       assert.ok(shown.includes('changekinds.private-key'), shown.slice(-3000));
-      assert.doesNotMatch(shown, ui.wrong);
+      if (ui.wrong) assert.doesNotMatch(shown, ui.wrong);
 
       await stack.airlock.recorder.flush();
       const { events } = await stack.airlock.store.query({ kind: 'request', limit: 500 });
