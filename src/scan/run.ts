@@ -84,7 +84,7 @@ export interface RunScanResult {
  * until TurboFan has compiled it again, on helper threads that then take the cores the scan
  * needs (warm, the scanning itself ran only 5-8% slower per byte two at once than alone). On 2
  * cores, six alternated rounds on a loaded machine: two threads took 1.3x the CPU of one on 52
- * MB (1.7-1.8 CPU-s against 1.3-1.5) and were no faster by wall (median 1.04x one's time), 1.25x
+ * MB (1.7-1.8 CPU-s against 1.3-1.5) and were no faster by wall (median 1.04x one's time), 1.27x
  * on 104 MB (wall 1.17x), 1.2x on 210 MB, where they were faster (0.91x). By CPU alone, on an
  * otherwise idle machine the second core pays for itself from about 70-100 MB (an estimate:
  * this machine was never idle while measured); up to 128 MiB one thread, which costs a fifth
