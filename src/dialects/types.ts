@@ -55,8 +55,21 @@ export const ROLES = [
    * stand-in. The policy's edits do not apply there unless it names this role (compile.ts).
    */
   'credential',
+  /**
+   * The address of a tool server the provider calls for the model (an MCP server's URL): the
+   * provider must reach it as written, and a stand-in host there fails the tool calls. Sent as
+   * given, as a credential is, unless the policy names this role (compile.ts).
+   */
+  'tool_server',
 ] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Roles whose text the provider uses as given, never shows the model (see above): the
+ * categories' edits do not apply there (compile.ts), nor does the request's replacement of a
+ * value found elsewhere (propagateEdits); only a policy entry that names them edits them.
+ */
+export const GIVEN_ROLES: ReadonlySet<Role> = new Set<Role>(['credential', 'tool_server']);
 
 /** A JSON path into the body: object keys and array indices, outermost first. */
 export type JsonPath = readonly (string | number)[];

@@ -4,8 +4,8 @@
  *
  *   rules (exact id, then `*` globs in file order) > kinds > roles (role + category, then the
  *   role's single action) > built in: values not put back are kept in file contents (see
- *   keptInContent) > categories (an edit of a credential recorded instead, see
- *   GIVEN_AS_CREDENTIAL) > default
+ *   keptInContent) > categories (an edit of a credential or a tool server's address recorded
+ *   instead, see GIVEN_AS_CREDENTIAL) > default
  *
  * At each level the scopes matching the request (provider, client user agent), in file order,
  * are consulted before the base policy; a scope's `default` sits just above the base default.
@@ -133,8 +133,8 @@ function decideWith(tables: readonly Table[], f: DecisionInput): Decision {
   for (const t of tables) {
     const action = t.categories.get(f.category);
     if (action === undefined) continue;
-    if (f.role === 'credential' && EDITS.has(action))
-      return { action: 'audit', because: GIVEN_AS_CREDENTIAL };
+    const given = EDITS.has(action) ? GIVEN.get(f.role) : undefined;
+    if (given !== undefined) return { action: 'audit', because: given };
     return { action, because: `${prefix(t.label)}categories.${f.category}` };
   }
   for (const t of tables)
@@ -173,6 +173,22 @@ function keptInContent(f: DecisionInput): boolean {
  */
 export const GIVEN_AS_CREDENTIAL =
   "built-in: a credential the provider keeps for the agent's tools, sent as given (set roles.credential to change)";
+
+/**
+ * Why a category's edit does not apply to the address of a tool server the provider calls (role
+ * `tool_server`: an MCP server's URL): the provider connects to it as written, so a stand-in host
+ * or path makes the request succeed and every call of that server's tools fail, upstream, where
+ * nobody sees why. The finding is recorded; `roles: { tool_server: block }` refuses such requests
+ * (or `{ tool_server: { environment: block } }` only those naming an internal host).
+ */
+export const GIVEN_TO_TOOL_SERVER =
+  'built-in: the address of a tool server the provider calls, sent as given (set roles.tool_server to change)';
+
+/** The built-in reason each role of GIVEN_ROLES is sent as given. */
+const GIVEN: ReadonlyMap<Role, string> = new Map<Role, string>([
+  ['credential', GIVEN_AS_CREDENTIAL],
+  ['tool_server', GIVEN_TO_TOOL_SERVER],
+]);
 
 const EDITS: ReadonlySet<Action> = new Set<Action>(['pseudonymize', 'redact', 'strip']);
 

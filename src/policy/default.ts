@@ -90,11 +90,15 @@ rules:
   header.proxy-authorization: strip
 
 # Per place in the request (system, user, assistant, tool_result, tool_use,
-# tool_definition, metadata, header, credential): one action, or one per category. E.g.:
+# tool_definition, metadata, header, credential, tool_server): one action, or one per
+# category. E.g.:
 #   tool_definition: { environment: audit }
 # credential is a secret given to the provider to keep for an agent's tools (a managed agents
-# vault credential): recorded and sent as given, since a stand-in would be stored instead; a
-# category that blocks still blocks. credential: block refuses such requests.
+# vault credential, an MCP server's token): recorded and sent as given, since a stand-in would be
+# used instead; a category that blocks still blocks. credential: block refuses such requests.
+# tool_server is the URL of an MCP server the provider calls: recorded and sent as given, since
+# the provider could not reach a stand-in host. tool_server: { environment: block } refuses
+# requests that point the provider at an internal host.
 roles: {}
 
 # Different actions for some providers or clients (user agent, "*" globs), e.g.:

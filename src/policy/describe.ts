@@ -23,6 +23,7 @@ const ROLE_WORDS: Readonly<Record<Role, string>> = {
   metadata: 'the request metadata',
   header: 'a request header',
   credential: "a credential kept by the provider for the agent's tools",
+  tool_server: 'the address of a tool server the provider calls',
 };
 
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {

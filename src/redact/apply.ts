@@ -9,6 +9,7 @@ import { BoundedMemo } from '../bounded-memo.js';
 import { runAt } from '../detect/runs.js';
 import { TextCache } from '../detect/text-cache.js';
 import type { Finding, ScanInput } from '../detect/types.js';
+import { GIVEN_ROLES } from '../dialects/types.js';
 import { isRestorable } from './generate.js';
 import type { Surrogates, RequestContext } from './surrogates.js';
 import { sortIfNeeded } from '../sort-if-needed.js';
@@ -183,7 +184,9 @@ export function propagateEdits(
       if (input.signed === true) found = hits.filter((m) => read.values.has(m.value));
       else if (read.conversation(input)) for (const m of hits) read.values.add(m.value);
     }
-    if (found.length === 0 || input.sealed === true) {
+    // Text the provider uses as given (a credential, a tool server's URL: GIVEN_ROLES) keeps a
+    // value replaced elsewhere: a stand-in there would be stored or called in its place.
+    if (found.length === 0 || input.sealed === true || GIVEN_ROLES.has(input.role)) {
       for (const e of kept) out.push(e);
       return;
     }

@@ -12,7 +12,13 @@ import {
 } from '../../src/cli/commands/policy.js';
 import { ConfigError } from '../../src/config/yaml-zod.js';
 import type { DecisionInput } from '../../src/policy/compile.js';
-import { compilePolicy, GIVEN_AS_CREDENTIAL, KEPT_IN_CONTENT } from '../../src/policy/compile.js';
+import {
+  compilePolicy,
+  GIVEN_AS_CREDENTIAL,
+  GIVEN_TO_TOOL_SERVER,
+  KEPT_IN_CONTENT,
+} from '../../src/policy/compile.js';
+import { GIVEN_ROLES } from '../../src/dialects/types.js';
 import { BASE_ACTIONS, DEFAULT_POLICY_YAML } from '../../src/policy/default.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/policy/load.js';
@@ -338,6 +344,53 @@ describe('compiled decisions', () => {
         undefined,
       );
       assert.deepEqual(p.decide(token()), expected, yaml);
+    }
+  });
+
+  it("sends a tool server's address as given, unless a category blocks or an entry names the role", () => {
+    const host = (over: Partial<DecisionInput> = {}) =>
+      f({
+        ruleId: 'env.corporate-hostname',
+        kind: 'hostname',
+        category: 'environment',
+        role: 'tool_server',
+        ...over,
+      });
+    const builtIn = defaultPolicy().forRequest('openai', undefined);
+    assert.deepEqual(builtIn.decide(host()), { action: 'audit', because: GIVEN_TO_TOOL_SERVER });
+    assert.deepEqual(
+      builtIn.decide(host({ ruleId: 'secret.github-token', kind: 'github-token', category: 'secret' })),
+      {
+        action: 'audit',
+        because: GIVEN_TO_TOOL_SERVER,
+      },
+    );
+    assert.deepEqual(builtIn.decide(host({ role: 'tool_definition' })), {
+      action: 'pseudonymize',
+      because: 'categories.environment',
+    });
+    // Every role sent as given has its reason, the role's entry named in it.
+    for (const role of GIVEN_ROLES) {
+      const d = builtIn.decide(host({ role }));
+      assert.equal(d.action, 'audit', role);
+      assert.ok(d.because.startsWith('built-in: ') && d.because.includes(`roles.${role}`), d.because);
+    }
+    for (const [yaml, expected] of [
+      ['categories: { environment: block }', { action: 'block', because: 'categories.environment' }],
+      ['roles: { tool_server: block }', { action: 'block', because: 'roles.tool_server' }],
+      [
+        'roles: { tool_server: { environment: block } }',
+        { action: 'block', because: 'roles.tool_server.environment' },
+      ],
+      [
+        'roles: { tool_server: { environment: pseudonymize } }',
+        { action: 'pseudonymize', because: 'roles.tool_server.environment' },
+      ],
+      // A credential's entry is not a tool server's.
+      ['roles: { credential: block }', { action: 'audit', because: GIVEN_TO_TOOL_SERVER }],
+    ] as const) {
+      const p = compilePolicy(parsePolicy(`${yaml}\n`, 'p.yaml'), 'p.yaml').forRequest('openai', undefined);
+      assert.deepEqual(p.decide(host()), expected, yaml);
     }
   });
 

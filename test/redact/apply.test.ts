@@ -99,6 +99,24 @@ describe('apply', () => {
     assert.equal(applyEdits(inputs, edits).get(1), 'no AKIAZZZZZZZZZZZZZZZZ flag here');
   });
 
+  it('leaves a replaced value where the provider uses the text as given (a credential, a tool server URL)', () => {
+    const inputs: ScanInput[] = [
+      input('call mcp.acme.corp with AKIA1234567890ABCDEF'),
+      { path: ['mcp_servers', 0, 'url'], role: 'tool_server', text: 'https://mcp.acme.corp/sse' },
+      { path: ['mcp_servers', 0, 'authorization_token'], role: 'credential', text: 'AKIA1234567890ABCDEF' },
+      { path: ['mcp_servers', 0, 'url'], role: 'tool_definition', text: 'https://mcp.acme.corp/sse' },
+    ];
+    const replaced = new Map([
+      ['mcp.acme.corp', 'host-1.example.internal'],
+      ['AKIA1234567890ABCDEF', 'AKIAZZZZZZZZZZZZZZZZ'],
+    ]);
+    const texts = applyEdits(inputs, propagateEdits(inputs, [], replaced));
+    assert.equal(texts.get(0), 'call host-1.example.internal with AKIAZZZZZZZZZZZZZZZZ');
+    assert.equal(texts.get(1), undefined);
+    assert.equal(texts.get(2), undefined);
+    assert.equal(texts.get(3), 'https://host-1.example.internal/sse');
+  });
+
   it('gives each tracking id of one place its own stable stand-in', async () => {
     const text =
       '{"device_id":"11111111-2222-4333-8444-555555555555","session_id":"66666666-7777-4888-9999-aaaaaaaaaaaa"}';
