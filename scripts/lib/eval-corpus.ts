@@ -191,7 +191,7 @@ function gemini(): LabelledRequest {
     4,
   );
   const gcloud = `[core]\naccount = ${pii('raman.p@research-lab.in')}\ndisable_usage_reporting = True\nproject = ${env('research-ml-7731')}\n\nYour active configuration is: [default]`;
-  const dockerInfo = ` Architecture: x86_64\n CPUs: 32\n Total Memory: 251.6GiB\n Name: ${env('ml-gpu-04')}\n Docker Root Dir: /var/lib/docker`;
+  const dockerInfo = ` Architecture: x86_64\n CPUs: 32\n Total Memory: 251.6GiB\n Name: ${env('ml-gpu-04')}\n ID: ${env('9f2c4e1a-5b7d-4c3e-8a6f-0d1e2b3c4a5f')}\n Docker Root Dir: /var/lib/docker`;
   const dmidecode = `System Information\n\tManufacturer: Supermicro\n\tProduct Name: SYS-4029GP-TRT\n\tSerial Number: ${env('S292833X1A24917')}\n\tUUID: ${env('00000000-0000-0000-0000-ac1f6b4a5c2e')}\n\tWake-up Type: Power Switch`;
   const pem =
     '-----BEGIN PRIVATE KEY-----\n' +

@@ -789,6 +789,37 @@ export const environmentRules: readonly RuleDef[] = [
     },
   },
   {
+    id: 'env.docker-info-id',
+    category: 'environment',
+    severity: 'high',
+    kind: 'machine-id',
+    description:
+      "The engine's ID docker info prints below its Name: (a UUID, or twelve groups of four as older engines wrote it): made once per installation and kept, it names the machine, Docker Desktop's VM too.",
+    keywords: [' id: '],
+    pattern: r`(?<=^|\n|\\n) ID: (?<v>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-Z]{4}(?::[0-9A-Z]{4}){11})(?=[ \t]*(?:\r?\n|\\[rn]|$))`,
+    // Where docker info puts it: after Total Memory: and the engine's Name:.
+    validate: (_v, ctx) =>
+      /(?:^|\n|\\n) Total Memory: [^\r\n\\]{1,32}(?:\r?\n|(?:\\r)?\\n) Name: [^\r\n\\]{1,253}(?:\r?\n|(?:\\r)?\\n)$/.test(
+        ctx.text.slice(Math.max(0, ctx.matchStart - 320), ctx.matchStart),
+      ),
+    samples: {
+      tp: [
+        [
+          ' Total Memory: 31.05GiB\n Name: wks-0231\n ID: 4b3e2c1a-7f6d-4e5b-9c8a-1d2e3f4a5b6c\n',
+          '4b3e2c1a-7f6d-4e5b-9c8a-1d2e3f4a5b6c',
+        ],
+        [
+          ' Total Memory: 7.66GiB\n Name: docker-desktop\n ID: 7C3E:QK2M:ABCD:XD5X:TEXB:EKF7:3DDQ:2RLX:B7PE:TVBI:WUBQ:ZZTO\n',
+          '7C3E:QK2M:ABCD:XD5X:TEXB:EKF7:3DDQ:2RLX:B7PE:TVBI:WUBQ:ZZTO',
+        ],
+      ],
+      fp: [
+        'items:\n ID: 4b3e2c1a-7f6d-4e5b-9c8a-1d2e3f4a5b6c\n',
+        ' Name: wks-0231\n ID: 4b3e2c1a-7f6d-4e5b-9c8a-1d2e3f4a5b6c\n',
+      ],
+    },
+  },
+  {
     id: 'env.ssh-config',
     category: 'environment',
     severity: 'high',
