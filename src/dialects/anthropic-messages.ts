@@ -141,6 +141,22 @@ function addTools(out: Segment[], tools: unknown): void {
   });
 }
 
+/**
+ * The MCP servers the provider calls for the model (MCP connector, beta `mcp-client`): a
+ * server's `url` is where the provider connects (role `tool_server`), its `authorization_token`
+ * what it authenticates with (role `credential`), both sent as given unless the policy names
+ * their role (docs/policy.md: a stand-in host or token makes the server's tools fail upstream).
+ * Its `name` and the names of its tools are ids that the request's `mcp_toolset`s, the model's
+ * calls and the answers refer to: not read.
+ */
+export function addMcpServers(out: Segment[], servers: unknown, path: JsonPath): void {
+  arrayOf(servers).forEach((server, i) => {
+    if (!isObject(server)) return;
+    addText(out, server, 'url', [...path, i], 'tool_server');
+    addText(out, server, 'authorization_token', [...path, i], 'credential');
+  });
+}
+
 function segments(body: unknown): Segment[] {
   const out: Segment[] = [];
   if (!isObject(body)) return out;
@@ -160,6 +176,7 @@ function segments(body: unknown): Segment[] {
     );
   });
   addRemembered(out, body.tools, (into) => addTools(into, body.tools));
+  addMcpServers(out, body.mcp_servers, ['mcp_servers']);
   // Claude Code puts a JSON string here: {"device_id":...,"account_uuid":...,"session_id":...}.
   if (isObject(body.metadata)) addText(out, body.metadata, 'user_id', ['metadata'], 'metadata');
   // Claude Code (2.1.3xx, in plan and auto modes) sends the context of the provider's classifier of

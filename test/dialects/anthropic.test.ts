@@ -121,6 +121,31 @@ describe('anthropic-messages requests', () => {
     assert.equal(find(segs, ['messages', 1, 'content', 0, 'text'])?.role, 'system');
   });
 
+  it("lists an MCP server's URL as a tool server and its token as a credential, not its name", () => {
+    const body = {
+      model: 'claude-opus-4-8',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'tickets on mcp.alice-corp.internal?' }],
+      mcp_servers: [
+        {
+          type: 'url',
+          name: 'tracker',
+          url: 'https://mcp.alice-corp.internal/sse',
+          authorization_token: 'alice-token',
+        },
+        { type: 'url', name: 'docs', url: 'https://docs.example.com/mcp' },
+      ],
+      tools: [{ type: 'mcp_toolset', mcp_server_name: 'tracker' }],
+    };
+    const segs = checkRoundTrip(anthropicMessages, JSON.stringify(body));
+    assert.equal(find(segs, ['mcp_servers', 0, 'url'])?.role, 'tool_server');
+    assert.equal(find(segs, ['mcp_servers', 0, 'authorization_token'])?.role, 'credential');
+    assert.equal(find(segs, ['mcp_servers', 1, 'url'])?.role, 'tool_server');
+    // The ids the toolsets and the model's calls name the server by.
+    assert.equal(find(segs, ['mcp_servers', 0, 'name']), undefined);
+    assert.equal(find(segs, ['tools', 0, 'mcp_server_name']), undefined);
+  });
+
   it('never throws on odd shapes', () => {
     checkOddShapes(anthropicMessages, claudeCode);
   });

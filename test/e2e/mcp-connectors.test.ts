@@ -1,0 +1,151 @@
+/**
+ * MCP servers the provider calls for the model (Anthropic's MCP connector), through a whole
+ * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
+ * token (role `credential`) are recorded and reach the provider as given, even where the prompt
+ * names the same internal host and that host leaves pseudonymized there; a policy that names
+ * either role refuses the request in the provider's shape, before anything is sent.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import type { AuditEvent } from '../../src/audit/types.js';
+import { GIVEN_AS_CREDENTIAL, GIVEN_TO_TOOL_SERVER } from '../../src/policy/compile.js';
+import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { PLANTED_KEY } from '../helpers/planted.js';
+
+const INTERNAL_HOST = 'mcp.acme.corp';
+const INTERNAL_URL = `https://${INTERNAL_HOST}/sse`;
+const PUBLIC_URL = 'https://mcp.example.com/sse';
+const PROMPT = `List the open tickets of the tracker on ${INTERNAL_HOST}.`;
+const CORPORATE = 'corporate_domains: [acme.corp]\n';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-mcp-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A gateway under this policy for the tests of one describe. */
+function gatewayWith(policy: string): () => AirlockStack {
+  let stack: AirlockStack | undefined;
+  before(async () => {
+    const policyFile = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(policyFile, policy);
+    stack = await startAirlockStack({ pacingMs: 0, script: { reply: [{ text: 'ok' }] } }, { policyFile });
+  });
+  after(async () => stack?.close());
+  beforeEach(() => stack?.sim.reset());
+  return () => stack!;
+}
+
+const anthropic = (s: AirlockStack) =>
+  new Anthropic({ apiKey: 'sk-ant-test', baseURL: s.via.anthropic, maxRetries: 0 });
+
+/** The body of the one request the simulator received. */
+function upstreamBody(s: AirlockStack): Record<string, unknown> {
+  const received = s.sim.received;
+  assert.equal(received.length, 1, received.map((r) => r.path).join(', '));
+  return JSON.parse(received[0]!.body.toString()) as Record<string, unknown>;
+}
+
+async function lastEvent(s: AirlockStack): Promise<AuditEvent> {
+  await s.airlock.recorder.flush();
+  const { events } = await s.airlock.store.query({ kind: 'request', limit: 1 });
+  assert.ok(events[0], 'no audit event');
+  return events[0];
+}
+
+/** The finding at `path`, with its role and action. */
+function findingAt(event: AuditEvent, path: string) {
+  const found = event.findings.find((f) => f.path === path);
+  assert.ok(found, `no finding at ${path}: ${event.findings.map((f) => f.path).join(', ')}`);
+  return found;
+}
+
+/** A request refused by the policy: the SDK's error names the entry, nothing went upstream. */
+async function refused(s: AirlockStack, call: Promise<unknown>, entry: RegExp): Promise<void> {
+  await assert.rejects(call, (err: unknown) => {
+    assert.ok(err instanceof Error && 'status' in err, String(err));
+    assert.match(JSON.stringify((err as { error?: unknown }).error), entry);
+    return true;
+  });
+  assert.deepEqual(s.sim.received, []);
+}
+
+const messagesWithServer = (s: AirlockStack, server: Anthropic.Beta.BetaRequestMCPServerURLDefinition) =>
+  anthropic(s).beta.messages.create({
+    model: 'claude-sonnet-4-6',
+    max_tokens: 64,
+    messages: [{ role: 'user', content: PROMPT }],
+    mcp_servers: [server],
+    betas: ['mcp-client-2025-04-04'],
+  });
+
+describe('MCP servers the provider calls, built-in policy', () => {
+  const stack = gatewayWith(CORPORATE);
+
+  test("Anthropic's mcp_servers: the URL and the token go as given and are recorded", async () => {
+    const s = stack();
+    const answer = await messagesWithServer(s, {
+      type: 'url',
+      name: 'tracker',
+      url: INTERNAL_URL,
+      authorization_token: PLANTED_KEY,
+    });
+    assert.equal(answer.content[0]?.type, 'text');
+    const body = upstreamBody(s) as {
+      mcp_servers: { url: string; authorization_token: string; name: string }[];
+      messages: { content: string }[];
+    };
+    assert.deepEqual(body.mcp_servers[0], {
+      type: 'url',
+      name: 'tracker',
+      url: INTERNAL_URL,
+      authorization_token: PLANTED_KEY,
+    });
+    // The same host in the prompt takes its stand-in there.
+    assert.ok(!body.messages[0]!.content.includes(INTERNAL_HOST), body.messages[0]!.content);
+    const event = await lastEvent(s);
+    assert.equal(event.dialect, 'anthropic-messages');
+    const url = findingAt(event, '$.mcp_servers[0].url');
+    assert.deepEqual([url.role, url.action, url.category], ['tool_server', 'audit', 'environment']);
+    const token = findingAt(event, '$.mcp_servers[0].authorization_token');
+    assert.deepEqual([token.role, token.action, token.category], ['credential', 'audit', 'secret']);
+    assert.ok(!token.preview.includes(PLANTED_KEY));
+    assert.equal(findingAt(event, '$.messages[0].content').action, 'pseudonymize');
+    assert.ok(
+      GIVEN_TO_TOOL_SERVER.includes('roles.tool_server') && GIVEN_AS_CREDENTIAL.includes('roles.credential'),
+    );
+  });
+});
+
+describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
+  const stack = gatewayWith(
+    `${CORPORATE}roles: { tool_server: { environment: block }, credential: block }\n`,
+  );
+
+  test("Anthropic's mcp_servers: an internal host, or a token, is refused in Anthropic's shape", async () => {
+    const s = stack();
+    await refused(
+      s,
+      messagesWithServer(s, { type: 'url', name: 'tracker', url: INTERNAL_URL }),
+      /roles\.tool_server\.environment/,
+    );
+    await refused(
+      s,
+      messagesWithServer(s, {
+        type: 'url',
+        name: 'tracker',
+        url: PUBLIC_URL,
+        authorization_token: PLANTED_KEY,
+      }),
+      /roles\.credential/,
+    );
+    // A public server without a token goes.
+    await messagesWithServer(s, { type: 'url', name: 'tracker', url: PUBLIC_URL });
+    assert.equal(upstreamBody(s).model, 'claude-sonnet-4-6');
+  });
+});
