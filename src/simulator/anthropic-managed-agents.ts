@@ -5,8 +5,8 @@
  * a deployment.
  * Each answers the object as the API does (shapes of @anthropic-ai/sdk 1.14's
  * resources/beta): what the request set, with ids and times; a credential without its secret
- * values, a repository resource without its token. Nothing is stored: an update answers the
- * object as if it held only what the update set.
+ * values, a repository resource without its token. An update answers the object as if it held
+ * only what the update set. What is created is kept for the GETs that read it back (stored.ts).
  */
 import type { StaticAnswer } from './endpoint.js';
 import { bodyObject, isRecord, stringField } from './endpoint.js';
@@ -272,15 +272,27 @@ function answer(obj: ManagedObject, body: Record<string, unknown>): StaticAnswer
   }
 }
 
+/** The refusal of a request to a managed agents object without the headers it needs, if any. */
+export function missingBeta(obj: ManagedObject, req: RecordedRequest): StaticAnswer | undefined {
+  if (req.headers['anthropic-version'] === undefined)
+    return refuse(400, 'anthropic-version: header is required');
+  const beta = obj.kind === 'memory-store' || obj.kind === 'memory' ? MEMORY_BETA : MANAGED_AGENTS_BETA;
+  if (!String(req.headers['anthropic-beta'] ?? '').includes(beta))
+    return refuse(400, `This endpoint requires the anthropic-beta header ${beta}`);
+  return undefined;
+}
+
 /** Answers a POST to a managed agents object, checking the beta header it needs. */
 export function anthropicManagedAgents(obj: ManagedObject): (req: RecordedRequest) => StaticAnswer {
   return (req) => {
-    if (req.headers['anthropic-version'] === undefined)
-      return refuse(400, 'anthropic-version: header is required');
-    const beta = obj.kind === 'memory-store' || obj.kind === 'memory' ? MEMORY_BETA : MANAGED_AGENTS_BETA;
-    if (!String(req.headers['anthropic-beta'] ?? '').includes(beta))
-      return refuse(400, `This endpoint requires the anthropic-beta header ${beta}`);
+    const missing = missingBeta(obj, req);
+    if (missing) return missing;
     if (!isRecord(req.json)) return refuse(400, 'Request body must be a JSON object');
     return answer(obj, bodyObject(req));
   };
+}
+
+/** A managed agents object or list that is not kept: the API's 404. */
+export function managedNotFound(what: string): StaticAnswer {
+  return refuse(404, `${what} not found`);
 }

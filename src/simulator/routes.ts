@@ -42,7 +42,7 @@ export type Route =
   | { kind: 'root' };
 
 /** Anthropic and OpenAI share `GET /v1/models`; Anthropic clients always send anthropic-version. */
-function isAnthropicClient(headers: Record<string, string>): boolean {
+export function isAnthropicClient(headers: Record<string, string>): boolean {
   return headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined;
 }
 

@@ -8,11 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import type { Provider } from '../errors.js';
+import { managedObject } from './anthropic-managed-agents.js';
 import type { GenerateEndpoint } from './endpoint.js';
 import { sendProviderError } from './errors.js';
 import { DEFAULT_ARGS_CHUNK_SIZE, planAnswer, requestText, ScriptMismatchError } from './plan.js';
 import type { PlanContext } from './plan.js';
-import { guessProvider, route } from './routes.js';
+import { guessProvider, isAnthropicClient, route } from './routes.js';
 import { ScriptRunner } from './script.js';
 import type { RecordedRequest, Simulator, SimulatorOptions } from './types.js';
 import { bodyObject } from './endpoint.js';
@@ -185,6 +186,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         }
         return await sendJson(res, kept.status, kept.body, kept.headers);
       }
+      // A managed agents object read back, as the POST that made it left it.
+      const managed =
+        rec.method === 'GET' && isAnthropicClient(headers) ? managedObject(url.pathname) : undefined;
+      if (managed !== undefined) {
+        const answer = stored.readManaged(managed, rec, url.searchParams);
+        return await sendJson(res, answer.status, answer.body, answer.headers);
+      }
       if (target === undefined) {
         return await sendProviderError(res, provider, {
           status: 404,
@@ -204,6 +212,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           stored.keepGeminiBatch(answer, rec);
         if (rec.method === 'POST' && url.pathname === '/v1/files') await stored.keepOpenaiFile(answer, rec);
         if (rec.method === 'POST' && url.pathname === '/v1/batches') stored.keepOpenaiBatch(answer);
+        const made = rec.method === 'POST' ? managedObject(url.pathname) : undefined;
+        if (made !== undefined && isAnthropicClient(headers)) stored.keepManaged(made, answer, rec);
         return await sendJson(res, answer.status, answer.body, answer.headers);
       }
       provider = target.endpoint.provider;

@@ -4,10 +4,15 @@
  * given; `background: true` answers at once with the response queued), a Gemini interaction
  * (JSON or its events), a Message Batch's results (JSON Lines at its `results_url`), a Gemini
  * batch's inlined responses, an OpenAI batch's output file (its input file uploaded first), and
- * a chat completion asked for with `store: true` (not streamed) with the messages it was given. A batch's requests are not run through the script: each result
+ * a chat completion asked for with `store: true` (not streamed) with the messages it was given,
+ * and Anthropic's managed agents objects (an agent, a session and its events, an environment, a
+ * memory store and its memories, a vault and its credentials, a deployment) as created or last
+ * updated. A batch's requests are not run through the script: each result
  * echoes its request's last user text (`You said: …`), so that what the provider was given is
- * what it gives back. One store per simulator, in memory.
+ * what it gives back; so does a managed agent, to each user message a session is sent (see
+ * agentTurn). One store per simulator, in memory.
  */
+import { managedNotFound, missingBeta, type ManagedObject } from './anthropic-managed-agents.js';
 import type { StaticAnswer } from './endpoint.js';
 import { bodyObject, isRecord, nowSeconds } from './endpoint.js';
 import { providerError } from './errors.js';
@@ -85,6 +90,75 @@ function eventsAfter(events: readonly string[], after: string | null): string[] 
   return at === -1 ? [...events] : events.slice(at + 1);
 }
 
+/** Where a managed agents object is kept: its kind and the object it belongs to, if any. */
+function managedPlace(obj: ManagedObject): string {
+  switch (obj.kind) {
+    case 'memory':
+      return `memory\0${obj.store}`;
+    case 'credential':
+      return `credential\0${obj.vault}`;
+    case 'session-resource':
+      return `session-resource\0${obj.session}`;
+    case 'work':
+      return `work\0${obj.environment}`;
+    default:
+      return obj.kind;
+  }
+}
+
+/** The id of the one object `obj` names, or undefined for a list (a session's events are one). */
+function managedId(obj: ManagedObject): string | undefined {
+  return obj.kind === 'session-events' ? undefined : obj.id;
+}
+
+/** The first word of `text` that is an absolute path, the file a managed agent reads. */
+const PATH_WORD = /(?:^|\s)(\/[^\s,;:'"]+)/;
+
+/**
+ * What a managed agent does with the user messages among `events` (sent to a session, or its
+ * initial events): says what it was told (`You said: …`), reads the first path a message names
+ * with its `read` tool, and goes idle. No script: the agent runs upstream, and the point is that
+ * what the provider was given is what the session's events give back.
+ */
+function agentTurn(events: readonly Item[]): Item[] {
+  const out: Item[] = [];
+  const at = () => new Date().toISOString();
+  for (const event of events) {
+    if (event['type'] !== 'user.message') continue;
+    const text = contentText(event['content']);
+    out.push({
+      id: randomId('sevt_011'),
+      type: 'agent.message',
+      content: [{ type: 'text', text: `You said: ${text}` }],
+      processed_at: at(),
+    });
+    const path = PATH_WORD.exec(text)?.[1];
+    if (path !== undefined)
+      out.push({
+        id: randomId('sevt_011'),
+        type: 'agent.tool_use',
+        name: 'read',
+        input: { file_path: path },
+        evaluated_permission: 'allow',
+        processed_at: at(),
+      });
+  }
+  if (out.length > 0)
+    out.push({
+      id: randomId('sevt_011'),
+      type: 'session.status_idle',
+      stop_reason: { type: 'end_turn' },
+      stop_details: null,
+      processed_at: at(),
+    });
+  return out;
+}
+
+/** A managed agents page: all of it. */
+function page(data: Item[]): Item {
+  return { data, next_page: null };
+}
+
 export class StoredAnswers {
   private readonly responses = new Map<string, Kept>();
   private readonly interactions = new Map<string, Kept>();
@@ -93,6 +167,10 @@ export class StoredAnswers {
   private readonly openaiFiles = new Map<string, Buffer>();
   private readonly openaiBatches = new Map<string, Item>();
   private readonly chatCompletions = new Map<string, { completion: Item; messages: Item[] }>();
+  /** Managed agents objects by managedPlace, then id, in the order created. */
+  private readonly managed = new Map<string, Map<string, Item>>();
+  /** Each session's events, as the session has them: those it was sent and the agent's. */
+  private readonly sessionEvents = new Map<string, Item[]>();
 
   /** `url()`: the simulator's own base URL, for a batch's `results_url`. */
   constructor(private readonly url: () => string) {}
@@ -251,6 +329,69 @@ export class StoredAnswers {
   }
 
   /**
+   * A managed agents object the simulator answered a POST with (created or updated), or the
+   * events a session was sent, with the agent's turn after them.
+   */
+  keepManaged(obj: ManagedObject, answer: StaticAnswer, req: RecordedRequest): void {
+    if (answer.status !== 200 || !isRecord(answer.body)) return;
+    const body = answer.body;
+    if (obj.kind === 'session-events') {
+      const sent = Array.isArray(body['data']) ? body['data'].filter(isRecord) : [];
+      const at = new Date().toISOString();
+      this.addSessionEvents(
+        obj.id,
+        sent.map((e) => ({ ...e, processed_at: at })),
+      );
+      return;
+    }
+    const id = String(body['id']);
+    const place = managedPlace(obj);
+    let kept = this.managed.get(place);
+    if (kept === undefined) this.managed.set(place, (kept = new Map()));
+    kept.set(id, body);
+    if (obj.kind === 'session' && obj.id === undefined) {
+      const initial = bodyObject(req)['initial_events'];
+      const at = new Date().toISOString();
+      const events = (Array.isArray(initial) ? initial.filter(isRecord) : []).map((e) => ({
+        id: randomId('sevt_011'),
+        ...e,
+        processed_at: at,
+      }));
+      this.addSessionEvents(id, events);
+    }
+  }
+
+  private addSessionEvents(session: string, events: Item[]): void {
+    const list = this.sessionEvents.get(session) ?? [];
+    list.push(...events, ...agentTurn(events));
+    this.sessionEvents.set(session, list);
+  }
+
+  /** A managed agents object, a list of them, or a session's events, as kept. */
+  readManaged(obj: ManagedObject, req: RecordedRequest, query: URLSearchParams): StaticAnswer {
+    const missing = missingBeta(obj, req);
+    if (missing) return missing;
+    const ok = (body: Item): StaticAnswer => ({
+      status: 200,
+      body,
+      headers: { 'request-id': randomId('req_011', 21) },
+    });
+    if (obj.kind === 'session-events') {
+      if (!this.managed.get('session')?.has(obj.id)) return managedNotFound(`Session ${obj.id}`);
+      const events = [...(this.sessionEvents.get(obj.id) ?? [])];
+      return ok(page(query.get('order') === 'desc' ? events.reverse() : events));
+    }
+    const kept = this.managed.get(managedPlace(obj));
+    const id = managedId(obj);
+    if (id === undefined) {
+      const data = [...(kept?.values() ?? [])];
+      return ok(obj.kind === 'session' ? { ...page(data), prev_page: null } : page(data));
+    }
+    const one = kept?.get(id);
+    return one === undefined ? managedNotFound(`${obj.kind} ${id}`) : ok(one);
+  }
+
+  /**
    * The answer to a GET of something kept, or undefined when `pathname` reads nothing kept here.
    * `geminiClient`: the request has Gemini's key header.
    */
@@ -346,6 +487,8 @@ export class StoredAnswers {
     this.openaiFiles.clear();
     this.openaiBatches.clear();
     this.chatCompletions.clear();
+    this.managed.clear();
+    this.sessionEvents.clear();
   }
 }
 
