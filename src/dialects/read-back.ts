@@ -7,6 +7,7 @@
  * since the request that chose them is not this one.
  */
 import type { Provider } from '../errors.js';
+import { anthropicManagedAgents } from './anthropic-managed-agents.js';
 import { anthropicMessages } from './anthropic-messages.js';
 import { gemini } from './gemini.js';
 import { geminiInteractions } from './gemini-interactions.js';
@@ -161,6 +162,17 @@ const geminiBatchRead = readBack('gemini-batch-read', 'gemini', (answer) => {
   return out;
 });
 
+/**
+ * Anthropic's managed agents read back: an agent (its versions), a session (its threads), the
+ * events a session listed (the agent's messages and tool calls; a tool call's input as tool-call
+ * input), an environment, a memory store, its memories and their versions, a vault and its
+ * credentials, a deployment, one or a page of them. The objects are those the POSTs of
+ * anthropic-managed-agents.ts answer, read as they are.
+ */
+const anthropicManagedAgentsRead = readBack('anthropic-managed-agents-read', 'anthropic', (answer) =>
+  anthropicManagedAgents.answerFields(answer),
+);
+
 /** `GET /v1beta/interactions/{id}`: the Interaction, or its events with `?stream=true`. */
 const geminiInteractionsRead = readBack('gemini-interactions-read', 'gemini', (answer, event) =>
   geminiInteractions.answerFields(answer, event),
@@ -173,6 +185,19 @@ const geminiInteractionsRead = readBack('gemini-interactions-read', 'gemini', (a
 const ID = '[A-Za-z0-9_~-][A-Za-z0-9_.~-]*';
 const GEMINI_VERSION = '/v1(?:alpha|beta)?';
 
+/**
+ * The managed agents objects and lists read back. A session's event stream
+ * (`.../events/stream`, `.../threads/{id}/stream`) is not: it may run as long as the session,
+ * and an answer read back is held whole (docs/policy.md).
+ */
+const ANTHROPIC_MANAGED_READ = new RegExp(
+  `^/v1/(?:agents(?:/${ID}(?:/versions)?)?` +
+    `|sessions(?:/${ID}(?:/events|/resources(?:/${ID})?|/threads(?:/${ID}(?:/events)?)?)?)?` +
+    `|environments(?:/${ID}(?:/work(?:/${ID})?)?)?` +
+    `|memory_stores(?:/${ID}(?:/memories(?:/${ID})?|/memory_versions(?:/${ID})?)?)?` +
+    `|vaults(?:/${ID}(?:/credentials(?:/${ID})?)?)?|deployments(?:/${ID})?)$`,
+);
+
 const ROUTES: Readonly<Record<Provider, readonly [RegExp, Dialect][]>> = {
   openai: [
     [new RegExp(`^(?:/v1)?/responses/${ID}(?:/input_items)?$`), openaiResponsesRead],
@@ -184,6 +209,7 @@ const ROUTES: Readonly<Record<Provider, readonly [RegExp, Dialect][]>> = {
     [/^\/v1\/messages\/batches$/, anthropicBatchRead],
     [new RegExp(`^/v1/messages/batches/${ID}$`), anthropicBatchRead],
     [new RegExp(`^/v1/messages/batches/${ID}/results$`), anthropicBatchResults],
+    [ANTHROPIC_MANAGED_READ, anthropicManagedAgentsRead],
   ],
   gemini: [
     [new RegExp(`^${GEMINI_VERSION}/batches/${ID}$`), geminiBatchRead],

@@ -36,6 +36,7 @@ export type DialectId =
   | 'gemini-interactions-read'
   | 'openai-files-read'
   | 'openai-chat-read'
+  | 'anthropic-managed-agents-read'
   /** Any other endpoint under a provider prefix (models, files, batch results...): forwarded as is. */
   | 'passthrough';
 

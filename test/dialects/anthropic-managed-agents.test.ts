@@ -44,7 +44,7 @@ const AGENT = JSON.stringify({
 });
 
 describe('anthropic managed agents', () => {
-  it('routes the POSTs that carry text, not archives, heartbeats, GETs or other betas', () => {
+  it('routes the POSTs that carry text, not archives, heartbeats or other betas', () => {
     for (const path of [
       '/v1/agents',
       '/v1/agents/agent_011',
@@ -79,7 +79,8 @@ describe('anthropic managed agents', () => {
       '/v1/dreams',
     ])
       assert.equal(resolveDialect('anthropic', 'POST', path).id, 'passthrough', path);
-    assert.equal(resolveDialect('anthropic', 'GET', '/v1/agents').id, 'passthrough');
+    // A GET reads an object back, restored through the vault (src/dialects/read-back.ts).
+    assert.equal(resolveDialect('anthropic', 'GET', '/v1/agents').id, 'anthropic-managed-agents-read');
     assert.equal(resolveDialect('openai', 'POST', '/v1/agents').id, 'passthrough');
     // Another spelling is refused with the exact one, ids as they are.
     assert.equal(

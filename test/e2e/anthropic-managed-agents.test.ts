@@ -255,3 +255,150 @@ describe('managed agents, roles: { credential: block }', () => {
     assert.equal(vault.display_name, 'team');
   });
 });
+
+describe('managed agents read back by GET', () => {
+  const stack = gatewayWith(undefined);
+
+  /** What the provider holds at `path`, read past the gateway: the surrogates it was given. */
+  async function heldUpstream(s: AirlockStack, path: string): Promise<string> {
+    const res = await fetch(`${s.sim.url}${path}`, {
+      headers: {
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'managed-agents-2026-04-01,agent-memory-2026-07-22',
+      },
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.ok(!text.includes(fe.project) && !text.includes(fe.host), `the provider holds originals: ${text}`);
+    assert.match(text, /\/home\/user\/project-\d+|host-\d+\.example\.internal/);
+    return text;
+  }
+
+  /** A read-back request's audit event: the read-back dialect, its body unread. */
+  async function readBackAt(s: AirlockStack, path: string): Promise<void> {
+    await s.airlock.recorder.flush();
+    const { events } = await s.airlock.store.query({ kind: 'request', limit: 50 });
+    const event = events.find((e) => e.path === path && e.method === 'GET');
+    assert.ok(event, `no audit event for GET ${path}: ${events.map((e) => e.path).join(', ')}`);
+    assert.equal(event.dialect, 'anthropic-managed-agents-read');
+  }
+
+  test('an agent retrieved and listed: its system prompt, tool and metadata restored', async () => {
+    const s = stack();
+    const created = await client(s).beta.agents.create({
+      name: 'deployer',
+      model: 'claude-sonnet-4-6',
+      system: `Work in ${fe.project} on ${fe.host}`,
+      tools: [
+        {
+          type: 'custom',
+          name: 'deploy',
+          description: `Deploys ${fe.project}`,
+          input_schema: { type: 'object' },
+        },
+      ],
+      metadata: { host: fe.host },
+    });
+    await heldUpstream(s, `/v1/agents/${created.id}`);
+    s.sim.reset();
+    const agent = await client(s).beta.agents.retrieve(created.id);
+    assert.deepEqual(leaks(s.sim, plantedValues(fe)), [], 'planted values reached the provider');
+    assert.equal(agent.system, `Work in ${fe.project} on ${fe.host}`);
+    assert.equal(
+      (agent.tools[0] as Anthropic.Beta.BetaManagedAgentsCustomTool).description,
+      `Deploys ${fe.project}`,
+    );
+    assert.deepEqual(agent.metadata, { host: fe.host });
+    await readBackAt(s, `/v1/agents/${created.id}`);
+    const listed = [];
+    for await (const a of client(s).beta.agents.list()) listed.push(a);
+    assert.deepEqual(
+      listed.map((a) => a.system),
+      [`Work in ${fe.project} on ${fe.host}`],
+    );
+  });
+
+  test("a session's events listed: what it was sent and the agent's message and tool call, restored", async () => {
+    const s = stack();
+    const session = await client(s).beta.sessions.create({
+      agent: 'agent_011abc',
+      environment_id: 'env_011abc',
+      title: `deploy on ${fe.host}`,
+      initial_events: [
+        { type: 'user.message', content: [{ type: 'text', text: `Open ${fe.project} first` }] },
+      ],
+    });
+    await client(s).beta.sessions.events.send(session.id, {
+      events: [
+        {
+          type: 'user.message',
+          content: [{ type: 'text', text: `Now on ${fe.host}, read ${fe.home}/notes.md` }],
+        },
+      ],
+    });
+    const held = await heldUpstream(s, `/v1/sessions/${session.id}/events`);
+    assert.match(held, /"file_path":"\/home\/user(?:-\d+)?\/notes\.md"/);
+    s.sim.reset();
+
+    const events = [];
+    for await (const e of client(s).beta.sessions.events.list(session.id)) events.push(e);
+    assert.deepEqual(leaks(s.sim, plantedValues(fe)), [], 'planted values reached the provider');
+    const said = events.flatMap((e) =>
+      e.type === 'agent.message' || e.type === 'user.message'
+        ? e.content.map((c) => (c.type === 'text' ? c.text : ''))
+        : [],
+    );
+    assert.deepEqual(said, [
+      `Open ${fe.project} first`,
+      `You said: Open ${fe.project} first`,
+      `Now on ${fe.host}, read ${fe.home}/notes.md`,
+      `You said: Now on ${fe.host}, read ${fe.home}/notes.md`,
+    ]);
+    const reads = events.flatMap((e) => (e.type === 'agent.tool_use' ? [e.input] : []));
+    assert.deepEqual(reads, [{ file_path: fe.project }, { file_path: `${fe.home}/notes.md` }]);
+    await readBackAt(s, `/v1/sessions/${session.id}/events`);
+
+    const again = await client(s).beta.sessions.retrieve(session.id);
+    assert.equal(again.title, `deploy on ${fe.host}`);
+    const sessions = [];
+    for await (const one of client(s).beta.sessions.list()) sessions.push(one.title);
+    assert.deepEqual(sessions, [`deploy on ${fe.host}`]);
+  });
+
+  test('an environment, a memory store and its memories, retrieved and listed', async () => {
+    const s = stack();
+    const env = await client(s).beta.environments.create({
+      name: 'build',
+      description: `builds ${fe.project}`,
+    });
+    const store = await client(s).beta.memoryStores.create({
+      name: 'notes',
+      description: `notes of ${fe.user}`,
+    });
+    const memory = await client(s).beta.memoryStores.memories.create(store.id, {
+      path: `/notes/${fe.host}.md`,
+      content: `${fe.user} keeps the code in ${fe.project}`,
+    });
+    await heldUpstream(s, `/v1/memory_stores/${store.id}/memories/${memory.id}`);
+    s.sim.reset();
+
+    assert.equal((await client(s).beta.environments.retrieve(env.id)).description, `builds ${fe.project}`);
+    const envs = [];
+    for await (const e of client(s).beta.environments.list()) envs.push(e.description);
+    assert.deepEqual(envs, [`builds ${fe.project}`]);
+    assert.equal((await client(s).beta.memoryStores.retrieve(store.id)).description, `notes of ${fe.user}`);
+    const again = await client(s).beta.memoryStores.memories.retrieve(memory.id, {
+      memory_store_id: store.id,
+    });
+    assert.equal(again.path, `/notes/${fe.host}.md`);
+    assert.equal(again.content, `${fe.user} keeps the code in ${fe.project}`);
+    const listed = [];
+    for await (const m of client(s).beta.memoryStores.memories.list(store.id)) listed.push(m);
+    assert.deepEqual(
+      listed.map((m) => (m.type === 'memory' ? [m.path, m.content] : [])),
+      [[`/notes/${fe.host}.md`, `${fe.user} keeps the code in ${fe.project}`]],
+    );
+    assert.deepEqual(leaks(s.sim, plantedValues(fe)), [], 'planted values reached the provider');
+    await readBackAt(s, `/v1/memory_stores/${store.id}/memories`);
+  });
+});

@@ -174,6 +174,32 @@ describe('createReadBackRestorer', () => {
     );
   });
 
+  it("restores a managed agents session's events listed: messages, and tool-call input as such", async () => {
+    const page = {
+      data: [
+        { id: 'sevt_1', type: 'agent.message', content: [{ type: 'text', text: 'in /home/user/project-3' }] },
+        {
+          id: 'sevt_2',
+          type: 'agent.tool_use',
+          name: 'read',
+          input: { file_path: '/home/user/project-3/a.md', hosts: { 'host-7.example.internal': 'up' } },
+        },
+      ],
+      next_page: null,
+    };
+    const out = await restorerFor(dialect('anthropic', '/v1/sessions/sesn_1/events')).restore(
+      Buffer.from(JSON.stringify(page)),
+      false,
+      same,
+    );
+    const back = JSON.parse(out.toString()) as typeof page;
+    assert.deepEqual(back.data[0]!.content, [{ type: 'text', text: 'in /home/alice/ledger' }]);
+    assert.deepEqual(back.data[1]!.input, {
+      file_path: '/home/alice/ledger/a.md',
+      hosts: { 'build.corp.acme.com': 'up' },
+    });
+  });
+
   it('rejects when the vault cannot be asked (the gateway then sends the answer as it came)', async () => {
     const restorer = createReadBackRestorer(
       dialect('openai', '/v1/responses/r'),
