@@ -22,7 +22,7 @@ import { stableRanges } from '../dialects/parse-json.js';
 import type { FindingDecision, InspectRequest, InspectResult, Inspector } from '../gateway/inspector.js';
 import { applyEdits, planEdits, propagateEdits, type DecidedFinding } from '../redact/apply.js';
 import { bytesMatchParse, spliceJson, type LeafEdit } from '../redact/json-splice.js';
-import { createReadBackRestorer } from '../redact/read-back.js';
+import { createReadBackRestorer, readBackCredential } from '../redact/read-back.js';
 import { createRestorer } from '../redact/restore.js';
 import { Surrogates, type RequestContext } from '../redact/surrogates.js';
 import type { Vault } from '../redact/vault.js';
@@ -244,6 +244,8 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
         replaced: new Map(),
       };
       const planned = await planEdits(inputs, toEdit, surrogates, ctx);
+      const scope = surrogates.scopeOf(readBackCredential(req.headers, req.query));
+      if (ctx.entries.size > 0) await surrogates.grant(scope, ctx);
       const edited = applyEdits(inputs, propagateEdits(inputs, planned, ctx.replaced ?? new Map()));
 
       let bodyChanged = false;
@@ -320,7 +322,7 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
       if (removeHeaders.length > 0) result.removeHeaders = removeHeaders;
       if (restorer) result.restorer = restorer;
       if (req.dialect.readBack)
-        result.readBack = createReadBackRestorer(req.dialect, (s) => surrogates.originalOf(s), {
+        result.readBack = createReadBackRestorer(req.dialect, (s) => surrogates.originalIn(scope, s), {
           secretsInToolCalls: p.restore_secrets_in_tool_calls,
         });
       return result;

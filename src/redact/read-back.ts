@@ -3,8 +3,10 @@
  * for, a batch's results, an interaction. The request that chose its surrogates was another one,
  * so they are not known before the answer comes: it is read whole, the strings in its text that
  * have a surrogate's shape (surrogate-candidates.ts) are looked up in the vault, and what the
- * vault knows is restored as a POST answer is, by the same restorer over the same fields.
+ * vault knows, of the surrogates given to requests sent with the reading request's credential
+ * (Surrogates.grant), is restored as a POST answer is, by the same restorer over the same fields.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dialect } from '../dialects/types.js';
 import type { ReadBackRestorer, StreamEvent } from '../gateway/inspector.js';
 import { SseParser } from '../sse/parser.js';
@@ -24,7 +26,22 @@ function utf8(raw: Buffer): string | undefined {
   }
 }
 
-/** The original behind a surrogate, as the vault has it. */
+const CREDENTIAL_HEADERS = ['x-api-key', 'x-goog-api-key', 'api-key', 'authorization'] as const;
+
+/**
+ * The credential a request is sent with, which scopes what its read-backs restore
+ * (Surrogates.grant): the provider's own API key header, a bearer token, or Gemini's `?key=`;
+ * '' without one. The first present in this order: a client sends one of them.
+ */
+export function readBackCredential(headers: IncomingHttpHeaders, query: URLSearchParams): string {
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return query.get('key') ?? '';
+}
+
+/** The original behind a surrogate, as the vault has it for the reading request's credential. */
 export type OriginalOf = (surrogate: string) => Promise<string | undefined>;
 
 /** One value of the answer: the whole answer, a line of JSON Lines, or an event's data. */

@@ -120,6 +120,10 @@ export class Surrogates {
   private readonly valueKeys: BoundedMemo<string, string>;
   private readonly trackingIds: BoundedMemo<string, string>;
   private readonly bases: BoundedMemo<string, number>;
+  /** credential → its read-back scope (scopeOf). */
+  private readonly scopes: BoundedMemo<string, string>;
+  /** `scope \0 surrogate` this process has granted or found granted: asked of the vault once. */
+  private readonly granted: BoundedMemo<string, true>;
   /** Per run of remembered inputs: whether a surrogate occurs in it as a word (see occurs). */
   private readonly runWords = new WeakMap<readonly ScanInput[], BoundedMemo<string, boolean>>();
   /** Per request: its inputs as runs and loose inputs, and the words looked for so far. */
@@ -139,13 +143,61 @@ export class Surrogates {
     this.valueKeys = new BoundedMemo(max);
     this.trackingIds = new BoundedMemo(max);
     this.bases = new BoundedMemo(max);
+    this.scopes = new BoundedMemo(1_000);
+    this.granted = new BoundedMemo(max, 'oldest');
+  }
+
+  /** Forgets what was remembered of a vault that lost what it held (Vault.generation). */
+  private noticeVaultLoss(): void {
+    if (this.vault.generation === this.vaultGeneration) return;
+    this.vaultGeneration = this.vault.generation;
+    this.cache.clear();
+    this.granted.clear();
   }
 
   /**
-   * The original a surrogate stands for, as the vault has it: an answer read back later names
-   * surrogates that earlier requests chose (src/redact/read-back.ts).
+   * The read-back scope of a credential (an API key, a bearer token; '' without one): its keyed
+   * hash, so the vault never holds the credential. See grant.
    */
-  originalOf(surrogate: string): Promise<string | undefined> {
+  scopeOf(credential: string): string {
+    let scope = this.scopes.get(credential);
+    if (scope === undefined) {
+      scope = createHmac('sha256', this.key).update(`read-back scope\0${credential}`).digest('base64url');
+      this.scopes.set(detached(credential), scope);
+    }
+    return scope;
+  }
+
+  /**
+   * Records that the request's surrogates were given under `scope` (Vault.grant): an answer read
+   * back later is restored only from the surrogates its credential was given. The provider lets
+   * only that credential's account read a stored answer back, so its owner is who sent the
+   * values; another user of a shared vault who gets the model to write someone else's surrogates
+   * gets surrogates back. A secret's stand-in is never restored in a read-back: not granted.
+   */
+  async grant(scope: string, ctx: RequestContext): Promise<void> {
+    this.noticeVaultLoss();
+    let fresh: string[] | undefined;
+    for (const [surrogate, entry] of ctx.entries)
+      if (!entry.secret && this.granted.get(`${scope}\0${surrogate}`) === undefined)
+        (fresh ??= []).push(surrogate);
+    if (fresh === undefined) return;
+    await this.vault.grant(scope, fresh);
+    for (const surrogate of fresh) this.granted.set(detached(`${scope}\0${surrogate}`), true);
+  }
+
+  /**
+   * The original a surrogate stands for, as the vault has it, when requests under `scope` were
+   * given it (grant): an answer read back later names surrogates that earlier requests chose
+   * (src/redact/read-back.ts).
+   */
+  async originalIn(scope: string, surrogate: string): Promise<string | undefined> {
+    this.noticeVaultLoss();
+    const id = `${scope}\0${surrogate}`;
+    if (this.granted.get(id) === undefined) {
+      if (!(await this.vault.isGranted(scope, surrogate))) return undefined;
+      this.granted.set(id, true);
+    }
     return this.vault.originalOf(surrogate);
   }
 
@@ -177,10 +229,7 @@ export class Surrogates {
   }
 
   async surrogate(kind: ValueKind, original: string, ctx: RequestContext, secret = false): Promise<string> {
-    if (this.vault.generation !== this.vaultGeneration) {
-      this.vaultGeneration = this.vault.generation;
-      this.cache.clear();
-    }
+    this.noticeVaultLoss();
     const restorable = isRestorable(kind) && (!secret || ctx.restoreSecrets);
     const valueKey = this.valueKey(kind, original);
     let known = this.cache.get(valueKey) ?? (restorable ? await this.vault.surrogateOf(valueKey) : undefined);

@@ -51,6 +51,7 @@ export class RedisVault implements Vault {
   private readonly redis: Redis;
   private readonly originals: string;
   private readonly links: string;
+  private readonly grants: string;
   private readonly where: string;
   private readonly epochKey: string;
   /** The epoch last read: a random token the first gateway to find none writes. */
@@ -79,6 +80,8 @@ export class RedisVault implements Vault {
     const prefix = options.prefix ?? 'airlock:{vault}:';
     this.originals = `${prefix}originals:v1`;
     this.links = `${prefix}links:v1`;
+    // One hash of `scope \0 surrogate` fields (not a set per scope): one key to clear, one slot.
+    this.grants = `${prefix}grants:v1`;
     // A vault that lost its data (a Redis without persistence restarted, a flush) must not be
     // taken for one that still holds this gateway's remembered links: its epoch is gone, and the
     // first gateway to notice writes a new one, which every gateway then reads as a change.
@@ -104,6 +107,17 @@ export class RedisVault implements Vault {
 
   async surrogateOf(valueKey: string): Promise<string | undefined> {
     return (await this.ask(this.redis.hget(this.links, valueKey))) ?? undefined;
+  }
+
+  async grant(scope: string, surrogates: readonly string[]): Promise<void> {
+    if (surrogates.length === 0) return;
+    const fields: string[] = [];
+    for (const surrogate of surrogates) fields.push(`${scope}\0${surrogate}`, '1');
+    await this.ask(this.redis.hset(this.grants, ...fields));
+  }
+
+  async isGranted(scope: string, surrogate: string): Promise<boolean> {
+    return (await this.ask(this.redis.hexists(this.grants, `${scope}\0${surrogate}`))) === 1;
   }
 
   async originalOf(surrogate: string): Promise<string | undefined> {
@@ -167,7 +181,7 @@ export class RedisVault implements Vault {
 
   /** Removes this vault's keys (tests, `airlock vault reset`). */
   async clear(): Promise<void> {
-    await this.redis.del(this.originals, this.links, this.epochKey);
+    await this.redis.del(this.originals, this.links, this.grants, this.epochKey);
   }
 
   async close(): Promise<void> {

@@ -114,6 +114,15 @@ export class SealedVault implements Vault {
     return this.inner.surrogateOf(valueKey);
   }
 
+  // Scopes are keyed hashes and surrogates are what the provider sees: nothing to seal.
+  grant(scope: string, surrogates: readonly string[]): Promise<void> {
+    return this.inner.grant(scope, surrogates);
+  }
+
+  isGranted(scope: string, surrogate: string): Promise<boolean> {
+    return this.inner.isGranted(scope, surrogate);
+  }
+
   async originalOf(surrogate: string): Promise<string | undefined> {
     const stored = await this.inner.originalOf(surrogate);
     return stored === undefined ? undefined : this.seal.open(stored);

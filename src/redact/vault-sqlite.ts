@@ -22,6 +22,8 @@ export class SqliteVault implements Vault {
   private readonly insertOriginal: Database.Statement<[string, string]>;
   private readonly insertLink: Database.Statement<[string, string]>;
   private readonly claimTx: (surrogate: string, original: string, valueKey?: string) => string | undefined;
+  private readonly getGrant: Database.Statement<[string, string], { one: number }>;
+  private readonly grantTx: (scope: string, surrogates: readonly string[]) => void;
 
   constructor(file: string) {
     this.db = openDataDirSqlite(
@@ -31,6 +33,7 @@ export class SqliteVault implements Vault {
         db.exec(`
           CREATE TABLE IF NOT EXISTS vault_originals_v1 (surrogate TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
           CREATE TABLE IF NOT EXISTS vault_links_v1 (value_key TEXT PRIMARY KEY, surrogate TEXT NOT NULL) WITHOUT ROWID;
+          CREATE TABLE IF NOT EXISTS vault_grants_v1 (scope TEXT NOT NULL, surrogate TEXT NOT NULL, PRIMARY KEY (scope, surrogate)) WITHOUT ROWID;
         `);
       },
       // `file is not a database` alone does not say which of the data dir's databases it is.
@@ -63,6 +66,26 @@ export class SqliteVault implements Vault {
       return surrogate;
     });
     this.claimTx = (s, o, k) => tx.immediate(s, o, k);
+    this.getGrant = this.db.prepare('SELECT 1 AS one FROM vault_grants_v1 WHERE scope = ? AND surrogate = ?');
+    const insertGrant = this.db.prepare(
+      'INSERT OR IGNORE INTO vault_grants_v1 (scope, surrogate) VALUES (?, ?)',
+    );
+    this.grantTx = this.db.transaction((scope: string, surrogates: readonly string[]) => {
+      for (const surrogate of surrogates) insertGrant.run(scope, surrogate);
+    });
+  }
+
+  grant(scope: string, surrogates: readonly string[]): Promise<void> {
+    try {
+      this.grantTx(scope, surrogates);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  isGranted(scope: string, surrogate: string): Promise<boolean> {
+    return Promise.resolve(this.getGrant.get(scope, surrogate) !== undefined);
   }
 
   surrogateOf(valueKey: string): Promise<string | undefined> {

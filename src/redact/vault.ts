@@ -20,6 +20,15 @@ export interface Vault {
    * Returns undefined when the surrogate already stands for a different original.
    */
   claim(surrogate: string, original: string, valueKey?: string): Promise<string | undefined>;
+  /**
+   * Records that requests sent with one credential (`scope`, its keyed hash) were given these
+   * surrogates: an answer read back later by GET is restored only from them (read-back.ts), so
+   * that on a shared vault nobody reads back another's values by having the model write their
+   * surrogates.
+   */
+  grant(scope: string, surrogates: readonly string[]): Promise<void>;
+  /** Whether requests under `scope` were given `surrogate` (see grant). */
+  isGranted(scope: string, surrogate: string): Promise<boolean>;
   /** One stored original (any), or undefined when the vault is empty: a persisted vault's key check. */
   anyOriginal?(): Promise<string | undefined>;
   /** Up to `limit` entries an earlier Airlock stored in clear (before originals were sealed). */
@@ -47,11 +56,23 @@ export const MEMORY_VAULT_VALUES = 1_000_000;
 export class MemoryVault implements Vault {
   private readonly originals: BoundedMemo<string, string>;
   private readonly links: BoundedMemo<string, string>;
+  /** `scope \0 surrogate` of every grant; past the bound the oldest go (not restored then). */
+  private readonly grants: BoundedMemo<string, true>;
 
   constructor(maxValues = MEMORY_VAULT_VALUES) {
     // Oldest first in both: a claim sets both, so they drop the same values in the same order.
     this.originals = new BoundedMemo(maxValues, 'oldest');
     this.links = new BoundedMemo(maxValues, 'oldest');
+    this.grants = new BoundedMemo(maxValues, 'oldest');
+  }
+
+  grant(scope: string, surrogates: readonly string[]): Promise<void> {
+    for (const surrogate of surrogates) this.grants.set(`${scope}\0${surrogate}`, true);
+    return Promise.resolve();
+  }
+
+  isGranted(scope: string, surrogate: string): Promise<boolean> {
+    return Promise.resolve(this.grants.get(`${scope}\0${surrogate}`) === true);
   }
 
   surrogateOf(valueKey: string): Promise<string | undefined> {

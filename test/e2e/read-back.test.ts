@@ -5,7 +5,8 @@
  * leads through the gateway), a Gemini batch's inlined responses (`batches.get`) and an
  * interaction (`interactions.get`, JSON and streamed). Each plants a project path, a user and a
  * host name in the request: the provider keeps only their surrogates, and the client reading the
- * answer back gets the originals, looked up in the vault. A secret's stand-in is never put back.
+ * answer back gets the originals, looked up in the vault, when it reads with the key that sent
+ * them (another key gets the surrogates). A secret's stand-in is never put back.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,6 +111,23 @@ describe('answers read back later', () => {
     const call = done.output.find((item) => item.type === 'function_call');
     assert.ok(call && call.type === 'function_call');
     assert.deepEqual(JSON.parse(call.arguments), { path: `${fe.project}/README.md` });
+  });
+
+  test('read back with another API key: the surrogates stay: the originals are for the key that sent them', async () => {
+    const created = await openai().responses.create({
+      model: 'gpt-4.1',
+      input: plantedText(fe),
+      tools: TOOLS,
+      background: true,
+    });
+    // Someone else on the same gateway and vault, who got hold of the response's id (or had
+    // the model write those surrogates): the vault knows the originals, but not for this key.
+    const other = new OpenAI({ apiKey: 'sk-someone-else', baseURL: stack.via.openai, maxRetries: 0 });
+    const theirs = await other.responses.retrieve(created.id);
+    assert.match(theirs.output_text, /Working in \/home\/user\/project-\d+ on host-\d+\.example\.internal/);
+    assert.ok(!theirs.output_text.includes(fe.project), 'another key read the project path back');
+    assert.ok(!theirs.output_text.includes(fe.host), 'another key read the host back');
+    restored((await openai().responses.retrieve(created.id)).output_text, 'the sender reading it back');
   });
 
   test('responses.retrieve with stream: true: the events again, restored', async () => {

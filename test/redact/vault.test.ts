@@ -81,8 +81,79 @@ for (const [name, open] of stores) {
       assert.equal(await v.claim('C:\\Users\\user', original, 'k3'), 'C:\\Users\\user');
       assert.equal(await v.originalOf('C:\\Users\\user'), original);
     });
+
+    it("grants surrogates to one scope, not another's", async () => {
+      const v = await open();
+      assert.equal(await v.isGranted('scope-a', 'host-1.example.internal'), false);
+      await v.grant('scope-a', ['host-1.example.internal', 'a4:83:e7:12:34:56', '/home/user']);
+      await v.grant('scope-a', ['/home/user']);
+      await v.grant('scope-b', []);
+      for (const s of ['host-1.example.internal', 'a4:83:e7:12:34:56', '/home/user'])
+        assert.equal(await v.isGranted('scope-a', s), true, s);
+      assert.equal(await v.isGranted('scope-b', 'host-1.example.internal'), false);
+      assert.equal(await v.isGranted('scope-a', 'host-2.example.internal'), false);
+      // A scope and a surrogate with a colon do not run into another pair.
+      assert.equal(await v.isGranted('scope-a:a4', '83:e7:12:34:56'), false);
+    });
   });
 }
+
+describe('read-back scopes', () => {
+  const ctx = () => ({ reals: new Set<string>(), restoreSecrets: true, entries: new Map() });
+
+  it("restore a surrogate only for the credential whose requests were given it, a secret's never", async () => {
+    const surrogates = new Surrogates(KEY, new MemoryVault());
+    const [alice, bob] = [surrogates.scopeOf('sk-alice'), surrogates.scopeOf('sk-bob')];
+    assert.notEqual(alice, bob);
+    assert.ok(!alice.includes('sk-alice'), 'the scope holds the credential');
+    const request = ctx();
+    const host = await surrogates.surrogate('hostname', 'db.acme.corp', request);
+    const key = await surrogates.surrogate('aws-access-key', 'AKIAIOSFODNN7EXAMPLE', request, true);
+    await surrogates.grant(alice, request);
+    assert.equal(await surrogates.originalIn(alice, host), 'db.acme.corp');
+    assert.equal(await surrogates.originalIn(bob, host), undefined);
+    assert.equal(await surrogates.originalIn(alice, key), undefined);
+  });
+
+  it('are kept by a sqlite vault across a restart', async () => {
+    const dir = await tempDir();
+    const first = new Surrogates(KEY, openVault('sqlite', dir, KEY));
+    const request = ctx();
+    const host = await first.surrogate('hostname', 'db.acme.corp', request);
+    await first.grant(first.scopeOf('sk-alice'), request);
+    const vault = openVault('sqlite', dir, KEY);
+    cleanups.push(() => vault.close());
+    const second = new Surrogates(KEY, vault);
+    assert.equal(await second.originalIn(second.scopeOf('sk-alice'), host), 'db.acme.corp');
+    assert.equal(await second.originalIn(second.scopeOf('sk-bob'), host), undefined);
+  });
+
+  it('are shared by gateways on one Redis vault, and forgotten with what it lost', async () => {
+    const prefix = `airlock-test:{${randomUUID()}}:`;
+    const one = redisVault(prefix);
+    const two = new RedisVault(REDIS, { prefix, epochCheckMs: 0 });
+    cleanups.push(() => two.close());
+    await one.checkEpoch();
+    const gw1 = new Surrogates(KEY, new SealedVault(one, KEY));
+    const gw2 = new Surrogates(KEY, new SealedVault(two, KEY));
+    const request = ctx();
+    const home = await gw1.surrogate('home-path', '/home/alice', request);
+    await gw1.grant(gw1.scopeOf('sk-alice'), request);
+    assert.equal(await gw2.originalIn(gw2.scopeOf('sk-alice'), home), '/home/alice');
+    assert.equal(await gw2.originalIn(gw2.scopeOf('sk-bob'), home), undefined);
+    assert.equal(await gw1.originalIn(gw1.scopeOf('sk-alice'), home), '/home/alice');
+    // Redis restarts empty; another value takes the surrogate and another user is given it.
+    await two.clear();
+    const bobs = ctx();
+    assert.equal(await gw2.surrogate('home-path', '/home/bob', bobs), home);
+    await gw2.grant(gw2.scopeOf('sk-bob'), bobs);
+    await two.checkEpoch();
+    await one.checkEpoch();
+    // gw1 remembered alice's grant; with the vault's loss it asks again and finds none.
+    assert.equal(await gw1.originalIn(gw1.scopeOf('sk-alice'), home), undefined);
+    assert.equal(await gw1.originalIn(gw1.scopeOf('sk-bob'), home), '/home/bob');
+  });
+});
 
 describe('memory vault bound', () => {
   it('holds at most its bound of values, the oldest forgotten first; a forgotten value gets its surrogate again', async () => {
