@@ -506,7 +506,7 @@ function atGateway(url: string, upstream: string, gateway: string): string {
     : url;
 }
 
-/** The gateway's URL for `provider` as this client reaches it (`http://127.0.0.1:8787/gemini`). */
+/** The gateway's URL for `provider` as this client reaches it (`http://127.0.0.1:8789/gemini`). */
 function gatewayUrl(req: IncomingMessage, provider: Provider): string {
   const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? ''}`;
   return `http://${host}/${provider}`;
