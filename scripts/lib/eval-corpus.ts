@@ -244,7 +244,7 @@ function gemini(): LabelledRequest {
               name: 'run_shell_command',
               args: {
                 command:
-                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info; sudo dmidecode -t system',
+                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info; sudo dmidecode -t system; gcloud run services list --project research-ml-7731',
               },
             },
           },

@@ -49,6 +49,42 @@ describe("gcloud's project and account", () => {
       assert.deepEqual(findingsIn(text), [], text);
   });
 
+  it('is reported where a gcloud command names it with --project, continued lines and JSON-escaped too', async () => {
+    const deploy = [
+      '$ gcloud run deploy ledger-api --image=europe-docker.pkg.dev/x/y/api:1 \\',
+      '    --region=europe-west1 \\',
+      '    --project zeta-ledger-prod',
+      '$ gcloud compute instances list --project=zeta-ledger-prod --format=json',
+      '$ gcloud --project "zeta-ledger-prod" sql instances list',
+    ].join('\n');
+    const expected = Array(3).fill('env.gcp-project zeta-ledger-prod');
+    const projects = (text: string): string[] =>
+      findingsIn(text).filter((f) => f.startsWith('env.gcp-project'));
+    assert.deepEqual(projects(deploy), expected);
+    assert.deepEqual(projects(JSON.stringify(deploy).slice(1, -1)), expected);
+    assert.deepEqual(projects(JSON.stringify({ command: deploy })), expected);
+    const r = await inspectUserMessage(deploy);
+    assert.ok(!r.sent.includes('zeta-ledger-prod'), r.sent);
+    assert.equal(r.answer(r.sent), deploy);
+  });
+
+  it("is no project where --project is another tool's, prose or a placeholder", () => {
+    for (const text of [
+      'npx tsc --project tsconfig-build.json',
+      'gcloud auth login && firebase deploy --project zeta-ledger-prod',
+      'gcloud components update\nterraform plan --project zeta-ledger-prod',
+      'Run `gcloud config list` or pass --project zeta-ledger-prod to each call',
+      'gcloud commands take --project explicitly',
+      'gcloud run deploy --project my-project-123',
+      'gcloud run deploy --project PROJECT_ID',
+    ])
+      assert.deepEqual(
+        findingsIn(text).filter((f) => f.startsWith('env.gcp-project')),
+        [],
+        text,
+      );
+  });
+
   it('does not leave the gateway, and the same id takes the same surrogate', async () => {
     const text = `${list}\n$ gcloud config get-value project\nzeta-ledger-prod\n`;
     const r = await inspectUserMessage(text);

@@ -352,6 +352,19 @@ function inGcloudCore(ctx: MatchContext): boolean {
   );
 }
 
+/**
+ * Whether a `--project` flag is gcloud's: gcloud runs the command it is in, on its line or one
+ * it continues (a trailing backslash), JSON-escaped too. Other tools' --project names no cloud
+ * project (tsc --project tsconfig.json), and neither does one after a `;`, `&&`, `|` or a
+ * backtick (prose quoting a gcloud command).
+ */
+function onGcloudCommand(ctx: MatchContext): boolean {
+  const head = ctx.text.slice(Math.max(0, ctx.matchStart - 1000), ctx.matchStart);
+  let from = 0;
+  for (const m of head.matchAll(/(?<!\\)\r?\n|(?<!\\\\)(?:\\r)?\\n/g)) from = m.index + m[0].length;
+  return /(?:^|[^\w.-])gcloud(?:[ \t]|\\t)[^;&|\x60]*$/.test(head.slice(from));
+}
+
 /** Public git hosts: an ssh configuration's block for one names no machine of the user's. */
 const PUBLIC_SSH_HOSTS =
   /^(?:(?:ssh\.)?github\.com|gitlab\.com|altssh\.gitlab\.com|bitbucket\.org|altssh\.bitbucket\.org|ssh\.dev\.azure\.com|vs-ssh\.visualstudio\.com|codeberg\.org|git\.sr\.ht|source\.developers\.google\.com|heroku\.com|gh|gl|github|gitlab|bitbucket)$/i;
@@ -1624,7 +1637,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'cloud-project',
     description:
-      "A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths, gcloud's configuration: project = under [core] in gcloud config list and its config files, the output of gcloud config get-value project, gcloud config set project <id>).",
+      "A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths, gcloud's configuration: project = under [core] in gcloud config list and its config files, the output of gcloud config get-value project, gcloud config set project <id>, a gcloud command's --project <id> or --project=<id>).",
     keywords: [
       'google_cloud_project',
       'gcloud_project',
@@ -1636,9 +1649,11 @@ export const environmentRules: readonly RuleDef[] = [
       'config get-value project',
       'config get project',
       'config set project ',
+      '--project ',
+      '--project=',
     ],
     lookback: 2,
-    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|(?:\\r)?\\n))?|set project ))(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
+    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|(?:\\r)?\\n))?|set project )|--project(?:=|[ \t]+)(?:\\?["'])?)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) =>
       !isPlaceholder(v) &&
       !/^(?:project-id|my-project|your-project|projectid|example-project|test-project|cloud-project-\d+$)/.test(
@@ -1649,6 +1664,9 @@ export const environmentRules: readonly RuleDef[] = [
           ctx.text.slice(ctx.end, ctx.end + 20),
         )) &&
       (!ctx.text.startsWith('project = ', ctx.matchStart) || inGcloudCore(ctx)) &&
+      // A word after --project may be prose (pass --project explicitly), and its surrogate would
+      // stand for that word wherever the request has it: an id with a digit or a dash is one.
+      (!ctx.text.startsWith('--project', ctx.matchStart) || (/[\d-]/.test(v) && onGcloudCommand(ctx))) &&
       // gcloud prints the id alone on its line.
       (!ctx.text.startsWith('config get', ctx.matchStart) ||
         /^[ \t]*(?:\r?\n|\\[rn]|$)/.test(ctx.text.slice(ctx.end, ctx.end + 4))),
@@ -1660,6 +1678,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['[core]\naccount = jnowak@zeta-labs.io\nproject = zeta-ledger-prod\n', 'zeta-ledger-prod'],
         ['$ gcloud config get-value project\nzeta-ledger-prod\n', 'zeta-ledger-prod'],
         ['gcloud config set project zeta-ledger-prod', 'zeta-ledger-prod'],
+        ['gcloud run deploy api --region=europe-west1 --project=zeta-ledger-prod', 'zeta-ledger-prod'],
       ],
       fp: [
         '"project_id": "my-project"',
@@ -1669,6 +1688,8 @@ export const environmentRules: readonly RuleDef[] = [
         'def load():\n    project = client\n',
         '[tool.poetry]\nproject = ledger\n',
         '$ gcloud config get-value project\n(unset)\n',
+        'npx tsc --project tsconfig-build.json',
+        'gcloud auth login && firebase deploy --project zeta-ledger-prod',
       ],
     },
   },
