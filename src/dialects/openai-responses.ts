@@ -116,6 +116,7 @@ function segments(body: unknown): Segment[] {
   else arrayOf(body.input).forEach((item, i) => addItem(out, item, ['input', i]));
   arrayOf(body.tools).forEach((tool, i) => {
     if (!isObject(tool)) return;
+    if (tool.type === 'mcp') return addMcpTool(out, tool, ['tools', i]);
     addText(out, tool, 'name', ['tools', i], 'tool_definition');
     addText(out, tool, 'description', ['tools', i], 'tool_definition');
     addLeaves(out, tool.parameters, ['tools', i, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
@@ -128,6 +129,23 @@ function segments(body: unknown): Segment[] {
   // the workspace paths and git commit.
   for (const map of ['metadata', 'client_metadata']) addMetadata(out, body, map);
   return out;
+}
+
+/**
+ * A remote MCP server the provider calls (`type: "mcp"`): its `server_url` is where the provider
+ * connects (role `tool_server`), its `authorization` and `headers` values what it sends there
+ * (role `credential`), all sent as given unless the policy names their role (docs/policy.md: a
+ * stand-in host or token makes the server's tools fail upstream); its description is the model's
+ * to read, as a tool's. The `server_label`, the allowed tools' names and a connector's or a
+ * tunnel's id are ids that the model's calls and the answers refer to: not read.
+ */
+function addMcpTool(out: Segment[], tool: JsonObject, path: JsonPath): void {
+  addText(out, tool, 'server_url', path, 'tool_server');
+  addText(out, tool, 'authorization', path, 'credential');
+  if (isObject(tool.headers))
+    for (const name of Object.keys(tool.headers))
+      addText(out, tool.headers, name, [...path, 'headers'], 'credential');
+  addText(out, tool, 'server_description', path, 'tool_definition');
 }
 
 /** The values of the string map `body[map]` (`metadata`: the caller's own keys and values). */

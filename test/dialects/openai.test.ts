@@ -192,6 +192,33 @@ describe('openai-responses requests', () => {
     assert.deepEqual(segs, [{ path: ['input'], role: 'user', text: 'hi from alice' }]);
   });
 
+  it("lists an MCP server's URL as a tool server, its authorization and header values as credentials", () => {
+    const body = {
+      model: 'gpt-5',
+      input: 'tickets on mcp.alice-corp.internal?',
+      tools: [
+        {
+          type: 'mcp',
+          server_label: 'tracker',
+          server_url: 'https://mcp.alice-corp.internal/sse',
+          server_description: 'the tracker of alice-corp',
+          authorization: 'alice-token',
+          headers: { 'X-Tenant': 'alice-corp' },
+          allowed_tools: ['list_tickets'],
+        },
+      ],
+    };
+    const segs = checkRoundTrip(openaiResponses, JSON.stringify(body));
+    assert.equal(roleAt(segs, ['tools', 0, 'server_url']), 'tool_server');
+    assert.equal(roleAt(segs, ['tools', 0, 'authorization']), 'credential');
+    assert.equal(roleAt(segs, ['tools', 0, 'headers', 'X-Tenant']), 'credential');
+    assert.equal(roleAt(segs, ['tools', 0, 'server_description']), 'tool_definition');
+    // The ids the model's calls and the answers name the server and its tools by; the header's name.
+    assert.equal(roleAt(segs, ['tools', 0, 'server_label']), undefined);
+    assert.equal(roleAt(segs, ['tools', 0, 'allowed_tools', 0]), undefined);
+    assert.ok(!segs.some((s) => s.key));
+  });
+
   it('never throws on odd shapes', () => {
     checkOddShapes(openaiResponses, codex);
   });

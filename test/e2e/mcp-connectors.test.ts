@@ -1,5 +1,6 @@
 /**
- * MCP servers the provider calls for the model (Anthropic's MCP connector), through a whole
+ * MCP servers the provider calls for the model (Anthropic's MCP connector, OpenAI Responses' mcp
+ * tool), through a whole
  * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
  * token (role `credential`) are recorded and reach the provider as given, even where the prompt
  * names the same internal host and that host leaves pseudonymized there; a policy that names
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import type { AuditEvent } from '../../src/audit/types.js';
 import { GIVEN_AS_CREDENTIAL, GIVEN_TO_TOOL_SERVER } from '../../src/policy/compile.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
@@ -75,6 +77,18 @@ async function refused(s: AirlockStack, call: Promise<unknown>, entry: RegExp): 
   assert.deepEqual(s.sim.received, []);
 }
 
+const openai = (s: AirlockStack) => new OpenAI({ apiKey: 'sk-test', baseURL: s.via.openai, maxRetries: 0 });
+
+const responseWithServer = (
+  s: AirlockStack,
+  server: Omit<OpenAI.Responses.Tool.Mcp, 'type' | 'server_label'>,
+) =>
+  openai(s).responses.create({
+    model: 'gpt-5.4',
+    input: PROMPT,
+    tools: [{ type: 'mcp', server_label: 'tracker', require_approval: 'never', ...server }],
+  });
+
 const messagesWithServer = (s: AirlockStack, server: Anthropic.Beta.BetaRequestMCPServerURLDefinition) =>
   anthropic(s).beta.messages.create({
     model: 'claude-sonnet-4-6',
@@ -120,6 +134,35 @@ describe('MCP servers the provider calls, built-in policy', () => {
       GIVEN_TO_TOOL_SERVER.includes('roles.tool_server') && GIVEN_AS_CREDENTIAL.includes('roles.credential'),
     );
   });
+
+  test("OpenAI Responses' mcp tool: the URL, the authorization and the headers go as given and are recorded", async () => {
+    const s = stack();
+    const answer = await responseWithServer(s, {
+      server_url: INTERNAL_URL,
+      server_description: `The tickets of ${INTERNAL_HOST}`,
+      authorization: PLANTED_KEY,
+      headers: { 'X-Upstream-Auth': `Bearer ${PLANTED_KEY}` },
+    });
+    assert.equal(answer.output_text, 'ok');
+    const body = upstreamBody(s) as { tools: Record<string, unknown>[]; input: string };
+    const tool = body.tools[0]!;
+    assert.equal(tool.server_url, INTERNAL_URL);
+    assert.equal(tool.authorization, PLANTED_KEY);
+    assert.deepEqual(tool.headers, { 'X-Upstream-Auth': `Bearer ${PLANTED_KEY}` });
+    assert.equal(tool.server_label, 'tracker');
+    // What the model reads of the server, and the prompt, take their stand-ins.
+    assert.ok(!String(tool.server_description).includes(INTERNAL_HOST), String(tool.server_description));
+    assert.ok(!body.input.includes(INTERNAL_HOST), body.input);
+    const event = await lastEvent(s);
+    assert.equal(event.dialect, 'openai-responses');
+    const url = findingAt(event, '$.tools[0].server_url');
+    assert.deepEqual([url.role, url.action, url.category], ['tool_server', 'audit', 'environment']);
+    const token = findingAt(event, '$.tools[0].authorization');
+    assert.deepEqual([token.role, token.action, token.category], ['credential', 'audit', 'secret']);
+    const header = event.findings.find((f) => f.path.startsWith('$.tools[0].headers'));
+    assert.deepEqual([header?.role, header?.action], ['credential', 'audit']);
+    assert.equal(findingAt(event, '$.tools[0].server_description').action, 'pseudonymize');
+  });
 });
 
 describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
@@ -127,7 +170,7 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
     `${CORPORATE}roles: { tool_server: { environment: block }, credential: block }\n`,
   );
 
-  test("Anthropic's mcp_servers: an internal host, or a token, is refused in Anthropic's shape", async () => {
+  test("an internal host, or a token, is refused in the provider's shape", async () => {
     const s = stack();
     await refused(
       s,
@@ -142,6 +185,12 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
         url: PUBLIC_URL,
         authorization_token: PLANTED_KEY,
       }),
+      /roles\.credential/,
+    );
+    await refused(s, responseWithServer(s, { server_url: INTERNAL_URL }), /roles\.tool_server\.environment/);
+    await refused(
+      s,
+      responseWithServer(s, { server_url: PUBLIC_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } }),
       /roles\.credential/,
     );
     // A public server without a token goes.
