@@ -1330,7 +1330,8 @@ export const environmentRules: readonly RuleDef[] = [
       "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 and a title or a sentence follows (10.2.1.3 Let x, but not 10.20.30.40 Connection refused, nor 10.1.2.3 Refused alone on its line), one inside a sentence is an address whatever follows.",
     keywords: [r`\d.\d`],
     lookback: 3,
-    pattern: r`(?<![\w.-])(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
       if (!ipv4IsReportable(v) && !isPrivateBroadcast(v, ctx)) return false;
       // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
