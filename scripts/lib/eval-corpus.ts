@@ -192,6 +192,7 @@ function gemini(): LabelledRequest {
   );
   const gcloud = `[core]\naccount = ${pii('raman.p@research-lab.in')}\ndisable_usage_reporting = True\nproject = ${env('research-ml-7731')}\n\nYour active configuration is: [default]`;
   const dockerInfo = ` Architecture: x86_64\n CPUs: 32\n Total Memory: 251.6GiB\n Name: ${env('ml-gpu-04')}\n ID: ${env('9f2c4e1a-5b7d-4c3e-8a6f-0d1e2b3c4a5f')}\n Docker Root Dir: /var/lib/docker`;
+  const ipRoute = `default via ${env('10.8.3.1')} dev eno1 proto static\n${env('10.8.3.0')}/24 dev eno1 proto kernel scope link src ${env('10.8.3.4')}`;
   const dmidecode = `System Information\n\tManufacturer: Supermicro\n\tProduct Name: SYS-4029GP-TRT\n\tSerial Number: ${env('S292833X1A24917')}\n\tUUID: ${env('00000000-0000-0000-0000-ac1f6b4a5c2e')}\n\tWake-up Type: Power Switch`;
   const pem =
     '-----BEGIN PRIVATE KEY-----\n' +
@@ -244,7 +245,7 @@ function gemini(): LabelledRequest {
               name: 'run_shell_command',
               args: {
                 command:
-                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info; sudo dmidecode -t system; gcloud run services list --project research-ml-7731',
+                  'env; uname -a; cat /etc/machine-id; aws sts get-caller-identity; gcloud config list; docker info; sudo dmidecode -t system; gcloud run services list --project research-ml-7731; ip route',
               },
             },
           },
@@ -258,7 +259,7 @@ function gemini(): LabelledRequest {
               id: 'call-1',
               name: 'run_shell_command',
               response: {
-                output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n${dockerInfo}\n${dmidecode}\n`,
+                output: `${envDump}\n${uname}\n${machineId}\n${sts}\n${gcloud}\n${dockerInfo}\n${dmidecode}\n${ipRoute}\n`,
               },
             },
           },

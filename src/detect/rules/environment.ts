@@ -341,6 +341,22 @@ function isPrivateBroadcast(v: string, ctx: MatchContext): boolean {
 }
 
 /**
+ * A private network as ip route prints it (10.20.3.0/24 dev eth0 ..., 10.30.0.0/16 via ...): it
+ * names the network as well as its addresses do. A whole private block (10.0.0.0/8,
+ * 169.254.0.0/16) and the networks whose router address is every such network's (192.168.1.0/24,
+ * 10.0.0.0/24: home routers' and clouds' defaults) stay.
+ */
+function isPrivateRouteNetwork(v: string, ctx: MatchContext): boolean {
+  return (
+    v.endsWith('.0') &&
+    ipv4IsPrivate(v) &&
+    !/^(?:10\.0|172\.16|192\.168|169\.254|100\.64)\.0\.0$/.test(v) &&
+    ipv4IsReportable(`${v.slice(0, -1)}1`) &&
+    /^\/\d{1,2}[ \t]+(?:dev|via|nhid|proto|scope|metric)[ \t]/.test(ctx.text.slice(ctx.end, ctx.end + 12))
+  );
+}
+
+/**
  * Whether a `project = ` line is gcloud's (gcloud config list, its configuration files): in the
  * [core] section, whose other lines are `key = value` too. Elsewhere it is code or another tool's.
  */
@@ -1327,13 +1343,13 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'ipv4',
     description:
-      "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 and a title or a sentence follows (10.2.1.3 Let x, but not 10.20.30.40 Connection refused, nor 10.1.2.3 Refused alone on its line), one inside a sentence is an address whatever follows.",
+      "An IPv4 address, except loopback, documentation, benchmarking (198.18.0.0/15) and broadcast ranges (but a private network's broadcast where ip addr or ifconfig print it: brd 10.20.3.255, and a private network where ip route prints it: 10.20.3.0/24 dev eth0). Public addresses need a context word (ip, addr, host, inet, server...), so version numbers are not reported; a quad that starts a line before a capitalised word is a section number when its parts are small and not 0 and a title or a sentence follows (10.2.1.3 Let x, but not 10.20.30.40 Connection refused, nor 10.1.2.3 Refused alone on its line), one inside a sentence is an address whatever follows.",
     keywords: [r`\d.\d`],
     lookback: 3,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
     pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
-      if (!ipv4IsReportable(v) && !isPrivateBroadcast(v, ctx)) return false;
+      if (!ipv4IsReportable(v) && !isPrivateBroadcast(v, ctx) && !isPrivateRouteNetwork(v, ctx)) return false;
       // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
       // of a line) look like addresses. A quad inside a sentence is one, whatever word follows
       // (`connect to 10.20.30.40 Connection refused`), and so is one at a line's start that no
@@ -1367,6 +1383,7 @@ export const environmentRules: readonly RuleDef[] = [
         ['10.1.2.3 Refused\n10.1.2.4 OK\n', '10.1.2.3'],
         ['inet 10.20.3.4/24 brd 10.20.3.255 scope global eth0', '10.20.3.255'],
         ['inet 192.168.1.34 netmask 0xffffff00 broadcast 192.168.1.255', '192.168.1.255'],
+        ['10.20.3.0/24 dev eth0 proto kernel scope link src 10.20.3.4', '10.20.3.0'],
       ],
       fp: [
         'version 1.2.3.4',
@@ -1384,6 +1401,9 @@ export const environmentRules: readonly RuleDef[] = [
         'server ip 198.18.4.77',
         'link/ether brd 169.254.255.255 scope link',
         'ping 10.20.3.255',
+        '192.168.1.0/24 dev wlan0 proto kernel scope link',
+        '169.254.0.0/16 dev eth0 scope link metric 1000',
+        'allow 10.20.3.0/24',
         '10.2.1.3. Let x be',
         ' * 10.2.1.3 Let x be',
         '## 10.2.1.3 Introduction',
