@@ -10,7 +10,8 @@
  *   `function_result` with a `result` that is a string, an object or contents, and the server
  *   tools' calls and results); `system_instruction` is a string; `tools` are `function`
  *   declarations (name, description, JSON Schema `parameters`) and server tools (an MCP server's
- *   url and headers...); an agent's `environment` may carry environment variables and files.
+ *   url and headers, sent as given...); an agent's `environment` may carry environment variables
+ *   (sent as given) and files.
  * - answer: an Interaction whose `steps` are the same steps; the stream's events are named by
  *   `event_type`: `interaction.created`, `step.start` (the step's shell), `step.delta` (`text`,
  *   `arguments_delta` with JSON fragments of a function call's arguments, `thought_summary`,
@@ -137,8 +138,43 @@ function addTool(out: Segment[], tool: unknown, path: JsonPath): void {
     addLeaves(out, tool.parameters, [...path, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
     return;
   }
-  // Server tools: an MCP server's name, url and headers (a token), a store's names, a filter...
+  if (tool.type === 'mcp_server') {
+    // The provider calls it: its url (role tool_server) and the headers it sends there, a token
+    // (credential), go as given unless the policy names their role (docs/policy.md: a stand-in
+    // makes its tools fail upstream). Its name is the id its calls' steps name it by, and the
+    // allowed tools are its tools' names: not read.
+    addText(out, tool, 'url', path, 'tool_server');
+    if (isObject(tool.headers))
+      for (const name of Object.keys(tool.headers))
+        addText(out, tool.headers, name, [...path, 'headers'], 'credential');
+    return;
+  }
+  // Other server tools: a store's names, a filter...
   addLeaves(out, tool, path, 'tool_definition', STRUCTURE_KEYS);
+}
+
+/**
+ * An agent's environment: its variables are set in the sandbox where the agent's tools run, a
+ * value (a token, an address) handed to the provider for those tools, never shown to the model: a
+ * stand-in would be what the tools get. Their values, and a server-managed credential's id, are
+ * in the role `credential` (sent as given unless the policy names it, docs/policy.md); their
+ * names are what the tools look up: not read. The rest (the files it starts with, its network)
+ * is read as the user's.
+ */
+function addEnvironment(out: Segment[], environment: JsonObject, path: JsonPath): void {
+  const env = environment.env;
+  if (isObject(env))
+    for (const name of Object.keys(env)) {
+      const value = env[name];
+      if (typeof value === 'string') addText(out, env, name, [...path, 'env'], 'credential');
+      else if (isObject(value)) {
+        addText(out, value, 'value', [...path, 'env', name], 'credential');
+        addText(out, value, 'credential', [...path, 'env', name], 'credential');
+      }
+    }
+  for (const key of Object.keys(environment))
+    if (key !== 'env' && !STRUCTURE_KEYS.has(key))
+      addLeaves(out, environment[key], [...path, key], 'user', STRUCTURE_KEYS);
 }
 
 function segments(body: unknown): Segment[] {
@@ -147,8 +183,7 @@ function segments(body: unknown): Segment[] {
   addContents(out, body.system_instruction, ['system_instruction'], 'system');
   addContents(out, body.input, ['input'], 'user');
   arrayOf(body.tools).forEach((tool, i) => addTool(out, tool, ['tools', i]));
-  // An agent's environment: its variables (values and credentials) and the files it starts with.
-  if (isObject(body.environment)) addLeaves(out, body.environment, ['environment'], 'user', STRUCTURE_KEYS);
+  if (isObject(body.environment)) addEnvironment(out, body.environment, ['environment']);
   // An agent's configuration of its own kind (`dynamic` takes any member).
   if (isObject(body.agent_config))
     addLeaves(out, body.agent_config, ['agent_config'], 'system', STRUCTURE_KEYS);

@@ -38,8 +38,18 @@ describe('gemini interactions requests', () => {
     assert.equal(role(['input', 15, 'content', 0, 'text']), 'assistant');
     assert.equal(role(['tools', 0, 'description']), 'tool_definition');
     assert.equal(role(['tools', 0, 'parameters', 'properties', 'path', 'description']), 'tool_definition');
-    assert.equal(role(['tools', 1, 'headers', 'Authorization']), 'tool_definition');
-    assert.equal(role(['environment', 'env', 'TOKEN', 'credential']), 'user');
+    // An MCP server the provider calls: its address and its token go as given (docs/policy.md),
+    // its name is the id its calls name it by.
+    assert.equal(role(['tools', 1, 'url']), 'tool_server');
+    assert.equal(role(['tools', 1, 'headers', 'Authorization']), 'credential');
+    assert.equal(role(['tools', 1, 'name']), undefined);
+    // The agent's variables are for its tools in the sandbox: their values go as given, their
+    // names are what the tools look up; the files it starts with are the user's.
+    assert.equal(role(['environment', 'env', 'HOME']), 'credential');
+    assert.equal(role(['environment', 'env', 'TOKEN', 'credential']), 'credential');
+    assert.ok(!segs.some((s) => s.key && s.path[0] === 'environment' && s.path[1] === 'env'));
+    assert.equal(role(['environment', 'sources', 0, 'content']), 'user');
+    assert.equal(role(['environment', 'type']), undefined);
     assert.equal(role(['labels', 'team']), 'metadata');
     // A media content's bytes are no text; ids and kinds are structure.
     assert.equal(at(segs, ['input', 0, 'content', 2, 'data']), undefined);

@@ -1,6 +1,6 @@
 /**
  * MCP servers the provider calls for the model (Anthropic's MCP connector, OpenAI Responses' mcp
- * tool), through a whole
+ * tool, a Gemini interaction's mcp_server tool) and an agent's environment variables, through a whole
  * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
  * token (role `credential`) are recorded and reach the provider as given, even where the prompt
  * names the same internal host and that host leaves pseudonymized there; a policy that names
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import type { AuditEvent } from '../../src/audit/types.js';
 import { GIVEN_AS_CREDENTIAL, GIVEN_TO_TOOL_SERVER } from '../../src/policy/compile.js';
@@ -89,6 +90,21 @@ const responseWithServer = (
     tools: [{ type: 'mcp', server_label: 'tracker', require_approval: 'never', ...server }],
   });
 
+const genai = (s: AirlockStack) =>
+  new GoogleGenAI({ apiKey: 'gm-test', httpOptions: { baseUrl: s.via.gemini } });
+
+const interactionWith = (
+  s: AirlockStack,
+  server: { url: string; headers?: Record<string, string> },
+  env?: Record<string, string>,
+) =>
+  genai(s).interactions.create({
+    model: 'gemini-3-flash-preview',
+    input: PROMPT,
+    tools: [{ type: 'mcp_server', name: 'tracker', ...server }],
+    ...(env ? { environment: { type: 'remote' as const, env } } : {}),
+  });
+
 const messagesWithServer = (s: AirlockStack, server: Anthropic.Beta.BetaRequestMCPServerURLDefinition) =>
   anthropic(s).beta.messages.create({
     model: 'claude-sonnet-4-6',
@@ -163,6 +179,58 @@ describe('MCP servers the provider calls, built-in policy', () => {
     assert.deepEqual([header?.role, header?.action], ['credential', 'audit']);
     assert.equal(findingAt(event, '$.tools[0].server_description').action, 'pseudonymize');
   });
+
+  test("a Gemini interaction's mcp_server and its environment's variables go as given and are recorded", async () => {
+    const s = stack();
+    await genai(s).interactions.create({
+      model: 'gemini-3-flash-preview',
+      input: PROMPT,
+      tools: [
+        {
+          type: 'mcp_server',
+          name: 'tracker',
+          url: INTERNAL_URL,
+          headers: { Authorization: `Bearer ${PLANTED_KEY}` },
+        },
+      ],
+      environment: {
+        type: 'remote',
+        env: { TRACKER_TOKEN: PLANTED_KEY, TRACKER_HOST: { value: INTERNAL_HOST } },
+        sources: [{ type: 'inline', target: '/app/README.md', content: `Tickets live on ${INTERNAL_HOST}` }],
+      },
+    });
+    const body = upstreamBody(s) as {
+      tools: Record<string, unknown>[];
+      environment: { env: Record<string, unknown>; sources: { content: string }[] };
+      input: string;
+    };
+    assert.deepEqual(body.tools[0], {
+      type: 'mcp_server',
+      name: 'tracker',
+      url: INTERNAL_URL,
+      headers: { Authorization: `Bearer ${PLANTED_KEY}` },
+    });
+    assert.deepEqual(body.environment.env, {
+      TRACKER_TOKEN: PLANTED_KEY,
+      TRACKER_HOST: { value: INTERNAL_HOST },
+    });
+    // The files it starts with and the prompt are the user's: their host takes its stand-in.
+    assert.ok(
+      !body.environment.sources[0]!.content.includes(INTERNAL_HOST),
+      body.environment.sources[0]!.content,
+    );
+    assert.ok(!body.input.includes(INTERNAL_HOST), body.input);
+    const event = await lastEvent(s);
+    assert.equal(event.dialect, 'gemini-interactions');
+    const url = findingAt(event, '$.tools[0].url');
+    assert.deepEqual([url.role, url.action, url.category], ['tool_server', 'audit', 'environment']);
+    const header = findingAt(event, '$.tools[0].headers.Authorization');
+    assert.deepEqual([header.role, header.action, header.category], ['credential', 'audit', 'secret']);
+    const variable = findingAt(event, '$.environment.env.TRACKER_TOKEN');
+    assert.deepEqual([variable.role, variable.action, variable.category], ['credential', 'audit', 'secret']);
+    const host = findingAt(event, '$.environment.env.TRACKER_HOST.value');
+    assert.deepEqual([host.role, host.action], ['credential', 'audit']);
+  });
 });
 
 describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
@@ -191,6 +259,12 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
     await refused(
       s,
       responseWithServer(s, { server_url: PUBLIC_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } }),
+      /roles\.credential/,
+    );
+    await refused(s, interactionWith(s, { url: INTERNAL_URL }), /roles\.tool_server\.environment/);
+    await refused(
+      s,
+      interactionWith(s, { url: PUBLIC_URL }, { TRACKER_TOKEN: PLANTED_KEY }),
       /roles\.credential/,
     );
     // A public server without a token goes.
