@@ -89,6 +89,34 @@ describe("a machine's serial numbers and system UUID", () => {
     assert.equal(found(JSON.stringify(dmidecode).slice(1, -1)).length, 3);
   });
 
+  it('are reported where cat reads more than four files, or a brace list, as the shell expands it', () => {
+    const braces = `$ cat /sys/class/dmi/id/{sys_vendor,product_name,product_version,board_vendor,board_name,product_serial,product_uuid} /sys/class/dmi/id/chassis_serial /sys/class/dmi/id/board_serial
+LENOVO
+20XW0055GE
+ThinkPad X1 Carbon Gen 9
+LENOVO
+20XW0055GF
+${SERIAL}
+${UUID}
+Default string
+${BOARD}`;
+    const plain = `$ sudo cat /sys/class/dmi/id/bios_vendor /sys/class/dmi/id/bios_version /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name /sys/class/dmi/id/product_serial
+LENOVO
+N32ET91W (1.67 )
+LENOVO
+20XW0055GE
+${SERIAL}
+`;
+    const expected = [`env.dmi-file ${SERIAL}`, `env.dmi-file ${UUID}`, `env.dmi-file ${BOARD}`];
+    assert.deepEqual(found(braces), expected);
+    assert.deepEqual(found(JSON.stringify(braces).slice(1, -1)), expected);
+    assert.deepEqual(found(plain), [`env.dmi-file ${SERIAL}`]);
+    assert.deepEqual(found(JSON.stringify({ output: plain })), [`env.dmi-file ${SERIAL}`]);
+    // Read by a user who may not: the error in its place is no value.
+    const denied = `$ cat /sys/class/dmi/id/{product_name,product_serial}\n20XW0055GE\ncat: /sys/class/dmi/id/product_serial: Permission denied\n`;
+    assert.deepEqual(found(denied), []);
+  });
+
   it('are not found where no machine printed them', () => {
     for (const text of [
       'cat: /sys/class/dmi/id/product_serial: Permission denied',

@@ -470,6 +470,24 @@ function hardwareIdReportable(v: string, uuid: boolean): boolean {
   );
 }
 
+/** A line break as printed or JSON-escaped, and a line's text before it. */
+const EOL = r`(?:\r?\n|(?:\\r)?\\n)`;
+const LINE = r`[^\n\\]*`;
+
+/**
+ * Where cat prints the file it is given in the (k+1)-th place, for k below `max`: on the
+ * (k+1)-th line after the command, a value a file. The file's place and the value's line are
+ * one count, which a regex cannot share between a lookbehind and a lookahead: one alternative
+ * per place, up to the files /sys/class/dmi/id holds. A brace list (dmi/id/{a,b}) counts as
+ * the shell expands it.
+ */
+function catOutputLine(max: number): string {
+  return Array.from(
+    { length: max },
+    (_, k) => r`(?<=\bcat[ \t]+(?:[^\s,\\]+(?:[ \t]+|,)){${k}}[^\s,\\]+)${LINE}${EOL}(?:${LINE}${EOL}){${k}}`,
+  ).join('|');
+}
+
 /**
  * The second address of SSH_CONNECTION (`client port server port`) or of a quoted SSH_CLIENT:
  * env.env-variable reports the first, env.ipv4 and env.ipv6 the one after its port.
@@ -1559,12 +1577,13 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'machine-id',
     description:
-      'A machine identifier read from /sys/class/dmi/id (product_serial, product_uuid, board_serial, chassis_serial): the value cat prints on the lines after the command (the n-th line for the n-th file), grep . prints after the path and a colon, or head after its ==> path <== line.',
-    keywords: ['dmi/id/'],
+      'A machine identifier read from /sys/class/dmi/id (product_serial, product_uuid, board_serial, chassis_serial): the value cat prints on the lines after the command (the n-th line for the n-th file, a brace list dmi/id/{a,b} as the shell expands it), grep . prints after the path and a colon, or head after its ==> path <== line.',
+    // The file's name: in a brace list only the first has dmi/id/ before it.
+    keywords: ['product_serial', 'product_uuid', 'board_serial', 'chassis_serial'],
     // The value is captured in a lookahead so that the match ends at the file name: the next
     // file of the same command is a match of its own.
-    pattern: r`dmi/id/(?:product_serial|product_uuid|board_serial|chassis_serial)(?=(?::|(?:[ \t]|\\t)*<==[ \t]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat(?:[ \t]+\S+){1}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)|(?<=\bcat(?:[ \t]+\S+){2}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)(?:[^\n\\]*(?:\r?\n|(?:\\r)?\\n)){2}|(?<=\bcat(?:[ \t]+\S+){3}[ \t]+\S*dmi/id/\w+)[^\n\\]*(?:\r?\n|(?:\\r)?\\n)(?:[^\n\\]*(?:\r?\n|(?:\\r)?\\n)){3})(?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:\r?\n|(?:\\r)?\\n|$)))`,
-    validate: (v, ctx) => hardwareIdReportable(v, ctx.text.startsWith('dmi/id/product_uuid', ctx.matchStart)),
+    pattern: r`(?<=dmi/id/(?:\{[\w,]*)?)(?:product_serial|product_uuid|board_serial|chassis_serial)(?!\w)(?=(?::|(?:[ \t]|\\t)*<==[ \t]*${EOL}|${catOutputLine(24)})(?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:${EOL}|$)))`,
+    validate: (v, ctx) => hardwareIdReportable(v, ctx.text.startsWith('product_uuid', ctx.matchStart)),
     samples: {
       tp: [
         ['$ cat /sys/class/dmi/id/product_serial\nPF2XK4LM\n', 'PF2XK4LM'],
