@@ -116,7 +116,31 @@ export function addGenerateRequest(out: Segment[], req: JsonObject, path: JsonPa
         for (const key of ['parameters', ...spelled(decl, 'parametersJsonSchema', 'parameters_json_schema')])
           addLeaves(out, decl[key], [...at, key], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
       });
+    for (const serversKey of spelled(tool, 'mcpServers', 'mcp_servers'))
+      arrayOf(tool[serversKey]).forEach((server, k) =>
+        addMcpServer(out, server, [...path, 'tools', i, serversKey, k]),
+      );
   });
+}
+
+/**
+ * An MCP server the provider calls (`mcpServers`): the transport's `url` is where it connects
+ * (role `tool_server`), its `headers` values what it sends there, a token (role `credential`),
+ * sent as given unless the policy names their role (docs/policy.md: a stand-in makes the
+ * server's tools fail upstream). The server's name is the id its calls name it by, the headers'
+ * names and the timeouts are the protocol's: not read.
+ */
+function addMcpServer(out: Segment[], server: unknown, path: JsonPath): void {
+  if (!isObject(server)) return;
+  for (const transportKey of spelled(server, 'streamableHttpTransport', 'streamable_http_transport')) {
+    const transport = server[transportKey];
+    if (!isObject(transport)) continue;
+    const at = [...path, transportKey];
+    addText(out, transport, 'url', at, 'tool_server');
+    if (isObject(transport.headers))
+      for (const name of Object.keys(transport.headers))
+        addText(out, transport.headers, name, [...at, 'headers'], 'credential');
+  }
 }
 
 function segments(body: unknown): Segment[] {

@@ -92,6 +92,43 @@ describe('gemini requests', () => {
     );
   });
 
+  it("lists an MCP server's URL as a tool server and its headers' values as credentials, in either spelling", () => {
+    const body = {
+      contents: [{ role: 'user', parts: [{ text: 'tickets on mcp.alice-corp.internal?' }] }],
+      tools: [
+        {
+          mcpServers: [
+            {
+              name: 'tracker',
+              streamableHttpTransport: {
+                url: 'https://mcp.alice-corp.internal/mcp',
+                headers: { Authorization: 'Bearer alice-token' },
+                timeout: '30s',
+              },
+            },
+          ],
+        },
+        {
+          mcp_servers: [
+            { name: 'docs', streamable_http_transport: { url: 'https://docs.alice.example/mcp' } },
+          ],
+        },
+      ],
+    };
+    const segs = checkRoundTrip(gemini, JSON.stringify(body));
+    const at = ['tools', 0, 'mcpServers', 0, 'streamableHttpTransport'];
+    assert.equal(roleAt(segs, [...at, 'url']), 'tool_server');
+    assert.equal(roleAt(segs, [...at, 'headers', 'Authorization']), 'credential');
+    assert.equal(
+      roleAt(segs, ['tools', 1, 'mcp_servers', 0, 'streamable_http_transport', 'url']),
+      'tool_server',
+    );
+    // The id its calls name it by, the protocol's names and settings.
+    assert.equal(roleAt(segs, ['tools', 0, 'mcpServers', 0, 'name']), undefined);
+    assert.equal(roleAt(segs, [...at, 'timeout']), undefined);
+    assert.ok(!segs.some((s) => s.key));
+  });
+
   it('never throws on odd shapes', () => {
     checkOddShapes(gemini, cli);
   });

@@ -1,6 +1,6 @@
 /**
  * MCP servers the provider calls for the model (Anthropic's MCP connector, OpenAI Responses' mcp
- * tool, a Gemini interaction's mcp_server tool) and an agent's environment variables, through a whole
+ * tool, Gemini's mcpServers and an interaction's mcp_server tool) and an agent's environment variables, through a whole
  * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
  * token (role `credential`) are recorded and reach the provider as given, even where the prompt
  * names the same internal host and that host leaves pseudonymized there; a policy that names
@@ -72,7 +72,8 @@ function findingAt(event: AuditEvent, path: string) {
 async function refused(s: AirlockStack, call: Promise<unknown>, entry: RegExp): Promise<void> {
   await assert.rejects(call, (err: unknown) => {
     assert.ok(err instanceof Error && 'status' in err, String(err));
-    assert.match(JSON.stringify((err as { error?: unknown }).error), entry);
+    // The SDKs built by Stainless keep the error's body in `error`, @google/genai in the message.
+    assert.match(`${err.message} ${JSON.stringify((err as { error?: unknown }).error ?? null)}`, entry);
     return true;
   });
   assert.deepEqual(s.sim.received, []);
@@ -103,6 +104,13 @@ const interactionWith = (
     input: PROMPT,
     tools: [{ type: 'mcp_server', name: 'tracker', ...server }],
     ...(env ? { environment: { type: 'remote' as const, env } } : {}),
+  });
+
+const generateWith = (s: AirlockStack, transport: { url: string; headers?: Record<string, string> }) =>
+  genai(s).models.generateContent({
+    model: 'gemini-3-flash-preview',
+    contents: PROMPT,
+    config: { tools: [{ mcpServers: [{ name: 'tracker', streamableHttpTransport: transport }] }] },
   });
 
 const messagesWithServer = (s: AirlockStack, server: Anthropic.Beta.BetaRequestMCPServerURLDefinition) =>
@@ -231,6 +239,27 @@ describe('MCP servers the provider calls, built-in policy', () => {
     const host = findingAt(event, '$.environment.env.TRACKER_HOST.value');
     assert.deepEqual([host.role, host.action], ['credential', 'audit']);
   });
+
+  test("Gemini generateContent's mcpServers: the URL and the headers go as given and are recorded", async () => {
+    const s = stack();
+    await generateWith(s, { url: INTERNAL_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } });
+    const body = upstreamBody(s) as {
+      tools: { mcpServers: Record<string, unknown>[] }[];
+      contents: { parts: { text: string }[] }[];
+    };
+    assert.deepEqual(body.tools[0]!.mcpServers[0], {
+      name: 'tracker',
+      streamableHttpTransport: { url: INTERNAL_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } },
+    });
+    const prompt = body.contents[0]!.parts[0]!.text;
+    assert.ok(!prompt.includes(INTERNAL_HOST), prompt);
+    const event = await lastEvent(s);
+    assert.equal(event.dialect, 'gemini-generate');
+    const url = findingAt(event, '$.tools[0].mcpServers[0].streamableHttpTransport.url');
+    assert.deepEqual([url.role, url.action, url.category], ['tool_server', 'audit', 'environment']);
+    const header = findingAt(event, '$.tools[0].mcpServers[0].streamableHttpTransport.headers.Authorization');
+    assert.deepEqual([header.role, header.action, header.category], ['credential', 'audit', 'secret']);
+  });
 });
 
 describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
@@ -265,6 +294,12 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
     await refused(
       s,
       interactionWith(s, { url: PUBLIC_URL }, { TRACKER_TOKEN: PLANTED_KEY }),
+      /roles\.credential/,
+    );
+    await refused(s, generateWith(s, { url: INTERNAL_URL }), /roles\.tool_server\.environment/);
+    await refused(
+      s,
+      generateWith(s, { url: PUBLIC_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } }),
       /roles\.credential/,
     );
     // A public server without a token goes.
