@@ -39,6 +39,19 @@ describe("gcloud's project and account", () => {
     );
   });
 
+  it("is reported in a shell tool's result laid out as Command:, Directory:, Output: (Qwen Code's)", () => {
+    const result = (output: string): string =>
+      `Command: gcloud config get-value project\nDirectory: (root)\nOutput: ${output}\nError: (none)\nExit Code: 0\nSignal: (none)\nProcess Group PGID: 48213`;
+    const expected = ['env.gcp-project zeta-ledger-prod'];
+    assert.deepEqual(findingsIn(result('zeta-ledger-prod')), expected);
+    assert.deepEqual(findingsIn(JSON.stringify({ content: result('zeta-ledger-prod') })), expected);
+    assert.deepEqual(
+      findingsIn(result('Your active configuration is: [default]\nzeta-ledger-prod')),
+      expected,
+    );
+    assert.deepEqual(findingsIn(result('(unset)')), []);
+  });
+
   it('is no project where a project = line is code or another section', () => {
     for (const text of [
       'def client():\n    project = resolve\n',

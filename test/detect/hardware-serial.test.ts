@@ -117,6 +117,27 @@ ${SERIAL}
     assert.deepEqual(found(denied), []);
   });
 
+  it("are reported in a shell tool's result laid out as Command:, Directory:, Output: (Qwen Code's)", () => {
+    const result = (command: string, output: string): string =>
+      `Command: ${command}\nDirectory: (root)\nOutput: ${output}\nError: (none)\nExit Code: 0\nSignal: (none)\nBackground PIDs: (none)\nProcess Group PGID: 48213`;
+    const one = result('cat /sys/class/dmi/id/product_serial', SERIAL);
+    const three = result(
+      'sudo cat /sys/class/dmi/id/{product_name,product_serial,product_uuid}',
+      `20XW0055GE\n${SERIAL}\n${UUID}`,
+    );
+    assert.deepEqual(found(one), [`env.dmi-file ${SERIAL}`]);
+    assert.deepEqual(found(three), [`env.dmi-file ${SERIAL}`, `env.dmi-file ${UUID}`]);
+    assert.deepEqual(found(JSON.stringify({ content: three })), [
+      `env.dmi-file ${SERIAL}`,
+      `env.dmi-file ${UUID}`,
+    ]);
+    const denied = result(
+      'cat /sys/class/dmi/id/product_serial',
+      'cat: /sys/class/dmi/id/product_serial: Permission denied',
+    );
+    assert.deepEqual(found(denied), []);
+  });
+
   it('are not found where no machine printed them', () => {
     for (const text of [
       'cat: /sys/class/dmi/id/product_serial: Permission denied',

@@ -475,6 +475,13 @@ const EOL = r`(?:\r?\n|(?:\\r)?\\n)`;
 const LINE = r`[^\n\\]*`;
 
 /**
+ * What a shell tool's result puts between the command and its output in the layout Qwen Code
+ * writes (Gemini CLI's before it): Command: <cmd>, Directory: <dir>, Output: <output>, a line
+ * each.
+ */
+const TOOL_RESULT_HEAD = r`(?:Directory: ${LINE}${EOL}Output: )?`;
+
+/**
  * Where cat prints the file it is given in the (k+1)-th place, for k below `max`: on the
  * (k+1)-th line after the command, a value a file. The file's place and the value's line are
  * one count, which a regex cannot share between a lookbehind and a lookahead: one alternative
@@ -484,7 +491,8 @@ const LINE = r`[^\n\\]*`;
 function catOutputLine(max: number): string {
   return Array.from(
     { length: max },
-    (_, k) => r`(?<=\bcat[ \t]+(?:[^\s,\\]+(?:[ \t]+|,)){${k}}[^\s,\\]+)${LINE}${EOL}(?:${LINE}${EOL}){${k}}`,
+    (_, k) =>
+      r`(?<=\bcat[ \t]+(?:[^\s,\\]+(?:[ \t]+|,)){${k}}[^\s,\\]+)${LINE}${EOL}${TOOL_RESULT_HEAD}(?:${LINE}${EOL}){${k}}`,
   ).join('|');
 }
 
@@ -1577,7 +1585,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'high',
     kind: 'machine-id',
     description:
-      'A machine identifier read from /sys/class/dmi/id (product_serial, product_uuid, board_serial, chassis_serial): the value cat prints on the lines after the command (the n-th line for the n-th file, a brace list dmi/id/{a,b} as the shell expands it), grep . prints after the path and a colon, or head after its ==> path <== line.',
+      "A machine identifier read from /sys/class/dmi/id (product_serial, product_uuid, board_serial, chassis_serial): the value cat prints on the lines after the command (the n-th line for the n-th file, a brace list dmi/id/{a,b} as the shell expands it; from Output: on where a shell tool's result has Command:, Directory:, Output: lines), grep . prints after the path and a colon, or head after its ==> path <== line.",
     // The file's name: in a brace list only the first has dmi/id/ before it.
     keywords: ['product_serial', 'product_uuid', 'board_serial', 'chassis_serial'],
     // The value is captured in a lookahead so that the match ends at the file name: the next
@@ -1596,6 +1604,10 @@ export const environmentRules: readonly RuleDef[] = [
           '4c4c4544-0052-3510-8058-b4c04f4e4d32',
         ],
         ['==> /sys/class/dmi/id/board_serial <==\nL1HF16Q01TN\n', 'L1HF16Q01TN'],
+        [
+          'Command: cat /sys/class/dmi/id/product_serial\nDirectory: (root)\nOutput: PF2XK4LM\nError: (none)\n',
+          'PF2XK4LM',
+        ],
       ],
       fp: [
         'cat: /sys/class/dmi/id/product_serial: Permission denied\n',
@@ -1677,7 +1689,7 @@ export const environmentRules: readonly RuleDef[] = [
     severity: 'medium',
     kind: 'cloud-project',
     description:
-      "A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths, gcloud's configuration: project = under [core] in gcloud config list and its config files, the output of gcloud config get-value project, gcloud config set project <id>, a gcloud command's --project <id> or --project=<id>).",
+      "A Google Cloud project id (project_id in a service-account file, GOOGLE_CLOUD_PROJECT=, /projects/<id>/ in API paths, gcloud's configuration: project = under [core] in gcloud config list and its config files, the output of gcloud config get-value project (from Output: on where a shell tool's result has Command:, Directory:, Output: lines), gcloud config set project <id>, a gcloud command's --project <id> or --project=<id>).",
     keywords: [
       'google_cloud_project',
       'gcloud_project',
@@ -1693,7 +1705,7 @@ export const environmentRules: readonly RuleDef[] = [
       '--project=',
     ],
     lookback: 2,
-    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|(?:\\r)?\\n))?|set project )|--project(?:=|[ \t]+)(?:\\?["'])?)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
+    pattern: r`(?:(?:GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT)=["']?|\\?["']project_id\\?["']\s*:\s*\\?["']|/projects/|(?<=^|\n|\\n)project = |config (?:get(?:-value)? project[ \t]*${EOL}${TOOL_RESULT_HEAD}(?:Your active configuration is: \[[\w-]{1,64}\](?:\r?\n|(?:\\r)?\\n))?|set project )|--project(?:=|[ \t]+)(?:\\?["'])?)(?<v>[a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w-])`,
     validate: (v, ctx) =>
       !isPlaceholder(v) &&
       !/^(?:project-id|my-project|your-project|projectid|example-project|test-project|cloud-project-\d+$)/.test(
