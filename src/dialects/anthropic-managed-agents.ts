@@ -4,7 +4,8 @@
  * sessions, environments, memory-stores, vaults): the POSTs that create or update
  * - an agent (`/v1/agents`, `/v1/agents/{id}`): `system`, `tools` (custom tools' name,
  *   description and input_schema; toolsets' configs: tool names, allowed and blocked domains, a
- *   web search's user_location), `mcp_servers` (name, url), `name`, `description`, `metadata`;
+ *   web search's user_location), `mcp_servers` (name; url in the role `tool_server`), `name`,
+ *   `description`, `metadata`;
  * - a session (`/v1/sessions`, `/v1/sessions/{id}`): `agent` (an id, or an agent with overrides:
  *   system, tools, mcp_servers), `initial_events`, `resources` (a GitHub repository's url, branch
  *   and token, a file's mount path, a memory store's instructions), `title`, `metadata`;
@@ -22,8 +23,9 @@
  * - a deployment (`/v1/deployments`, `/v1/deployments/{id}`: a session started on a schedule):
  *   name, description, `initial_events`, `resources`, metadata, as a session's;
  * - a vault (`/v1/vaults`, `/v1/vaults/{id}`) and its credentials (`.../credentials`,
- *   `.../credentials/{id}`): `auth`, whose secret values are in the role `credential` (see
- *   docs/policy.md: sent as given unless the policy names that role).
+ *   `.../credentials/{id}`): `auth`, whose secret values are in the role `credential`, its MCP
+ *   server's URL and token endpoint in the role `tool_server` (see docs/policy.md: sent as given
+ *   unless the policy names that role).
  * https://platform.claude.com/docs/en/api/beta/agents/create and its neighbours.
  *
  * The bodies share their member names and meanings (name, description, metadata, tools...), so
@@ -132,9 +134,30 @@ function addAgent(out: Segment[], agent: JsonObject, path: JsonPath): void {
   arrayOf(agent.tools).forEach((tool, i) =>
     addLeaves(out, tool, [...path, 'tools', i], 'tool_definition', STRUCTURE_KEYS),
   );
-  arrayOf(agent.mcp_servers).forEach((server, i) =>
-    addLeaves(out, server, [...path, 'mcp_servers', i], 'tool_definition', STRUCTURE_KEYS),
-  );
+  arrayOf(agent.mcp_servers).forEach((server, i) => {
+    const segs: Segment[] = [];
+    addLeaves(segs, server, [...path, 'mcp_servers', i], 'tool_definition', STRUCTURE_KEYS);
+    // Its member names are the API's (url, name): renamed, the server would lose its address.
+    for (const seg of segs) if (!seg.key) out.push(asAddress(seg));
+  });
+}
+
+/**
+ * The addresses the provider calls for the agent's tools: an MCP server's `url` (a vault
+ * credential's `mcp_server_url` names the same server) and the OAuth token endpoint it refreshes
+ * a token at.
+ */
+const ADDRESSES: ReadonlySet<string> = new Set(['url', 'mcp_server_url', 'token_endpoint']);
+
+/**
+ * `seg` in the role `tool_server` when it is one of ADDRESSES: sent as given unless the policy
+ * names that role (docs/policy.md), since a stand-in host is no server the provider can reach,
+ * and a credential's `mcp_server_url` must stay the agent's server's `url` to be used for it.
+ */
+function asAddress(seg: Segment): Segment {
+  const last = seg.path[seg.path.length - 1];
+  if (!seg.key && typeof last === 'string' && ADDRESSES.has(last)) seg.role = 'tool_server';
+  return seg;
 }
 
 /** One event a client sends to a session (`initial_events`, `events`). */
@@ -178,9 +201,9 @@ function addResource(out: Segment[], resource: unknown, path: JsonPath): void {
 }
 
 /**
- * A vault credential's `auth`: the secret values in the role `credential`, what describes them
- * (an MCP server's URL, the OAuth endpoint and client, a variable's name, allowed hosts) as
- * metadata.
+ * A vault credential's `auth`: the secret values in the role `credential`, the MCP server's URL
+ * and the OAuth token endpoint in the role `tool_server`, what else describes them (the OAuth
+ * client, a variable's name, allowed hosts) as metadata.
  */
 function addAuth(out: Segment[], auth: JsonObject, path: JsonPath): void {
   const segs: Segment[] = [];
@@ -190,7 +213,7 @@ function addAuth(out: Segment[], auth: JsonObject, path: JsonPath): void {
     if (seg.key) continue;
     const last = seg.path[seg.path.length - 1];
     if (typeof last === 'string' && SECRETS.has(last)) seg.role = 'credential';
-    out.push(seg);
+    out.push(asAddress(seg));
   }
 }
 

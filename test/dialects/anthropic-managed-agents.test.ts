@@ -93,7 +93,7 @@ describe('anthropic managed agents', () => {
     );
   });
 
-  it('reads an agent: system prompt, tools and MCP servers as tool definitions, its name and metadata; not ids, model or role ARN', () => {
+  it("reads an agent: system prompt, tools and MCP servers as tool definitions (a server's URL as a tool server), its name and metadata; not ids, model or role ARN", () => {
     assert.deepEqual(places(AGENT), [
       ['system', 'system'],
       ['tools.0.name', 'tool_definition'],
@@ -103,7 +103,7 @@ describe('anthropic managed agents', () => {
       ['tools.1.configs.0.allowed_domains.0', 'tool_definition'],
       ['tools.2.mcp_server_name', 'tool_definition'],
       ['mcp_servers.0.name', 'tool_definition'],
-      ['mcp_servers.0.url', 'tool_definition'],
+      ['mcp_servers.0.url', 'tool_server'],
       ['name', 'metadata'],
       ['description', 'metadata'],
       ['metadata.owner', 'metadata'],
@@ -262,7 +262,7 @@ describe('anthropic managed agents', () => {
     ]);
   });
 
-  it('reads a credential: its secret values as credentials, what describes them as metadata', () => {
+  it("reads a credential: its secret values as credentials, its server's addresses as tool servers, what describes them as metadata", () => {
     const oauth = JSON.stringify({
       display_name: 'alice github',
       auth: {
@@ -281,11 +281,11 @@ describe('anthropic managed agents', () => {
     });
     assert.deepEqual(places(oauth), [
       ['display_name', 'metadata'],
-      ['auth.mcp_server_url', 'metadata'],
+      ['auth.mcp_server_url', 'tool_server'],
       ['auth.access_token', 'credential'],
       ['auth.refresh.client_id', 'metadata'],
       ['auth.refresh.refresh_token', 'credential'],
-      ['auth.refresh.token_endpoint', 'metadata'],
+      ['auth.refresh.token_endpoint', 'tool_server'],
       ['auth.refresh.token_endpoint_auth.client_secret', 'credential'],
     ]);
     const env = JSON.stringify({
@@ -309,7 +309,7 @@ describe('anthropic managed agents', () => {
       ),
       [
         ['auth.token', 'credential'],
-        ['auth.mcp_server_url', 'metadata'],
+        ['auth.mcp_server_url', 'tool_server'],
       ],
     );
     checkOddShapes(dialect, oauth);

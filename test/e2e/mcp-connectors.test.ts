@@ -1,6 +1,7 @@
 /**
  * MCP servers the provider calls for the model (Anthropic's MCP connector, OpenAI Responses' mcp
- * tool, Gemini's mcpServers and an interaction's mcp_server tool) and an agent's environment variables, through a whole
+ * tool, Gemini's mcpServers and an interaction's mcp_server tool, a managed agent's mcp_servers and
+ * a vault credential for one) and an agent's environment variables, through a whole
  * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
  * token (role `credential`) are recorded and reach the provider as given, even where the prompt
  * names the same internal host and that host leaves pseudonymized there; a policy that names
@@ -259,6 +260,33 @@ describe('MCP servers the provider calls, built-in policy', () => {
     assert.deepEqual([url.role, url.action, url.category], ['tool_server', 'audit', 'environment']);
     const header = findingAt(event, '$.tools[0].mcpServers[0].streamableHttpTransport.headers.Authorization');
     assert.deepEqual([header.role, header.action, header.category], ['credential', 'audit', 'secret']);
+  });
+
+  test("a managed agent's MCP server and a vault credential for it keep the server's URL", async () => {
+    const s = stack();
+    const agent = await anthropic(s).beta.agents.create({
+      name: 'triage',
+      model: 'claude-sonnet-4-6',
+      system: PROMPT,
+      mcp_servers: [{ type: 'url', name: 'tracker', url: INTERNAL_URL }],
+      tools: [{ type: 'mcp_toolset', mcp_server_name: 'tracker' }],
+    });
+    const body = upstreamBody(s) as { mcp_servers: { url: string }[]; system: string };
+    assert.equal(body.mcp_servers[0]!.url, INTERNAL_URL);
+    assert.ok(!body.system.includes(INTERNAL_HOST), body.system);
+    assert.equal(agent.system, PROMPT);
+    const url = findingAt(await lastEvent(s), '$.mcp_servers[0].url');
+    assert.deepEqual([url.role, url.action], ['tool_server', 'audit']);
+
+    // The credential is used for the server whose URL it names: the agent's, as given.
+    s.sim.reset();
+    await anthropic(s).beta.vaults.credentials.create('vlt_011abc', {
+      auth: { type: 'static_bearer', token: PLANTED_KEY, mcp_server_url: INTERNAL_URL },
+    });
+    const auth = (upstreamBody(s) as { auth: { mcp_server_url: string; token: string } }).auth;
+    assert.deepEqual([auth.mcp_server_url, auth.token], [INTERNAL_URL, PLANTED_KEY]);
+    const named = findingAt(await lastEvent(s), '$.auth.mcp_server_url');
+    assert.deepEqual([named.role, named.action], ['tool_server', 'audit']);
   });
 });
 
