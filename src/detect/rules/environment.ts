@@ -486,14 +486,16 @@ const TOOL_RESULT_HEAD = r`(?:Directory: ${LINE}${EOL}Output: )?`;
  * (k+1)-th line after the command, a value a file. The file's place and the value's line are
  * one count, which a regex cannot share between a lookbehind and a lookahead: one alternative
  * per place, up to the files /sys/class/dmi/id holds. A brace list (dmi/id/{a,b}) counts as
- * the shell expands it.
+ * the shell expands it. The alternatives run only where cat is close before on the line, and
+ * each argument is bounded, so a long line costs each hit a bounded look back.
  */
 function catOutputLine(max: number): string {
-  return Array.from(
+  const places = Array.from(
     { length: max },
     (_, k) =>
-      r`(?<=\bcat[ \t]+(?:[^\s,\\]+(?:[ \t]+|,)){${k}}[^\s,\\]+)${LINE}${EOL}${TOOL_RESULT_HEAD}(?:${LINE}${EOL}){${k}}`,
-  ).join('|');
+      r`(?<=\bcat[ \t]+(?:[^\s,\\]{1,256}(?:[ \t]+|,)){${k}}[^\s,\\]{1,256})${LINE}${EOL}${TOOL_RESULT_HEAD}(?:${LINE}${EOL}){${k}}`,
+  );
+  return r`(?<=\bcat[ \t][^\n\\]{0,1000})(?:${places.join('|')})`;
 }
 
 /**
@@ -1590,7 +1592,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['product_serial', 'product_uuid', 'board_serial', 'chassis_serial'],
     // The value is captured in a lookahead so that the match ends at the file name: the next
     // file of the same command is a match of its own.
-    pattern: r`(?<=dmi/id/(?:\{[\w,]*)?)(?:product_serial|product_uuid|board_serial|chassis_serial)(?!\w)(?=(?::|(?:[ \t]|\\t)*<==[ \t]*${EOL}|${catOutputLine(24)})(?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:${EOL}|$)))`,
+    pattern: r`(?<=dmi/id/(?:\{[\w,]{0,500})?)(?:product_serial|product_uuid|board_serial|chassis_serial)(?!\w)(?=(?::|(?:[ \t]|\\t)*<==[ \t]*${EOL}|${catOutputLine(24)})(?<v>[A-Za-z0-9][A-Za-z0-9 ._/-]{1,63}?)(?=[ \t]*(?:${EOL}|$)))`,
     validate: (v, ctx) => hardwareIdReportable(v, ctx.text.startsWith('product_uuid', ctx.matchStart)),
     samples: {
       tp: [
