@@ -99,6 +99,11 @@ export function addItem(out: Segment[], item: unknown, path: JsonPath): void {
     case 'apply_patch_call_output':
       addParts(out, item, 'output', path, 'tool_result');
       return;
+    case 'tool_search_output':
+      // The tools a search found, given to the model as `tools` are (an MCP server's with its
+      // token).
+      arrayOf(item.tools).forEach((tool, j) => addTool(out, tool, [...path, 'tools', j]));
+      return;
     case 'reasoning':
       addParts(out, item, 'summary', path, 'assistant');
       addParts(out, item, 'content', path, 'assistant');
@@ -114,13 +119,7 @@ function segments(body: unknown): Segment[] {
   addText(out, body, 'instructions', [], 'system');
   if (typeof body.input === 'string') addText(out, body, 'input', [], 'user');
   else arrayOf(body.input).forEach((item, i) => addItem(out, item, ['input', i]));
-  arrayOf(body.tools).forEach((tool, i) => {
-    if (!isObject(tool)) return;
-    if (tool.type === 'mcp') return addMcpTool(out, tool, ['tools', i]);
-    addText(out, tool, 'name', ['tools', i], 'tool_definition');
-    addText(out, tool, 'description', ['tools', i], 'tool_definition');
-    addLeaves(out, tool.parameters, ['tools', i, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
-  });
+  arrayOf(body.tools).forEach((tool, i) => addTool(out, tool, ['tools', i]));
   // A stored prompt filled in with the caller's variables (strings or input parts).
   if (isObject(body.prompt))
     addLeaves(out, body.prompt.variables, ['prompt', 'variables'], 'user', PART_STRUCTURE_KEYS);
@@ -129,6 +128,15 @@ function segments(body: unknown): Segment[] {
   // the workspace paths and git commit.
   for (const map of ['metadata', 'client_metadata']) addMetadata(out, body, map);
   return out;
+}
+
+/** One tool the model is given (in `tools`, or found by a tool search) at `path`. */
+function addTool(out: Segment[], tool: unknown, path: JsonPath): void {
+  if (!isObject(tool)) return;
+  if (tool.type === 'mcp') return addMcpTool(out, tool, path);
+  addText(out, tool, 'name', path, 'tool_definition');
+  addText(out, tool, 'description', path, 'tool_definition');
+  addLeaves(out, tool.parameters, [...path, 'parameters'], 'tool_definition', SCHEMA_STRUCTURE_KEYS);
 }
 
 /**

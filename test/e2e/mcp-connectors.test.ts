@@ -189,6 +189,39 @@ describe('MCP servers the provider calls, built-in policy', () => {
     assert.equal(findingAt(event, '$.tools[0].server_description').action, 'pseudonymize');
   });
 
+  test("OpenAI Responses: an MCP server a client's tool search found, sent back in the input, keeps its URL and token", async () => {
+    const s = stack();
+    await openai(s).responses.create({
+      model: 'gpt-5.4',
+      input: [
+        { type: 'message', role: 'user', content: PROMPT },
+        {
+          type: 'tool_search_output',
+          call_id: 'call_1',
+          execution: 'client',
+          tools: [
+            {
+              type: 'mcp',
+              server_label: 'tracker',
+              server_url: INTERNAL_URL,
+              authorization: PLANTED_KEY,
+              require_approval: 'never',
+            },
+          ],
+        },
+      ],
+    });
+    const body = upstreamBody(s) as { input: { tools?: Record<string, unknown>[]; content?: string }[] };
+    const tool = body.input[1]!.tools![0]!;
+    assert.deepEqual([tool.server_url, tool.authorization], [INTERNAL_URL, PLANTED_KEY]);
+    assert.ok(!body.input[0]!.content!.includes(INTERNAL_HOST), body.input[0]!.content);
+    const event = await lastEvent(s);
+    const url = findingAt(event, '$.input[1].tools[0].server_url');
+    assert.deepEqual([url.role, url.action], ['tool_server', 'audit']);
+    const token = findingAt(event, '$.input[1].tools[0].authorization');
+    assert.deepEqual([token.role, token.action], ['credential', 'audit']);
+  });
+
   test("a Gemini interaction's mcp_server and its environment's variables go as given and are recorded", async () => {
     const s = stack();
     await genai(s).interactions.create({
