@@ -6,7 +6,7 @@
  * as the audit log writes it (json-path-text.ts).
  */
 import type { Finding, ScanInput } from '../detect/types.js';
-import type { Role } from '../dialects/types.js';
+import { GIVEN_ROLES, type Role } from '../dialects/types.js';
 import { pathOnly } from '../dialects/walk.js';
 import type { Provider } from '../errors.js';
 import { jsonPathText, nameText } from '../json-path-text.js';
@@ -81,9 +81,14 @@ export function blockMessage(blocked: readonly BlockedFinding[], policySource: s
   const entries = [...new Set(blocked.map((b) => b.decision.because))].join(', ');
   // Without a policy file there is nothing to edit yet: say how to get one.
   const where = whereToChange(policySource);
+  // A stand-in in a credential or a tool server's address would break it where the provider uses
+  // it (docs/policy.md): what lets such a value go is audit.
+  const instead = blocked.every((b) => GIVEN_ROLES.has(b.input.role))
+    ? 'to audit, which sends it as given and records it'
+    : 'to redact or pseudonymize';
   return (
     `${shown.join('; ')}${more}. ` +
     `To allow it, remove the value from the request, or ${where} change ${entries} ` +
-    `(e.g. to redact or pseudonymize) or add the exact value to allow_values.`
+    `(e.g. ${instead}) or add the exact value to allow_values.`
   );
 }

@@ -47,6 +47,31 @@ describe('blockMessage', () => {
     );
   });
 
+  it('suggests audit, not a stand-in, for a credential or a tool server address the provider uses as given', () => {
+    const place = (role: 'credential' | 'tool_server' | 'user') => ({
+      path: ['tools', 0, 'x'],
+      role,
+      text: 'x',
+    });
+    for (const role of ['credential', 'tool_server'] as const) {
+      const message = blockMessage([blocked('hostname', `roles.${role}`, place(role))], 'p.yaml');
+      assert.match(
+        message,
+        new RegExp(`change roles\\.${role} \\(e\\.g\\. to audit, which sends it as given`),
+      );
+      assert.doesNotMatch(message, /pseudonymize/);
+    }
+    // With a finding elsewhere among them, a stand-in is still what lets that one go.
+    const mixed = blockMessage(
+      [
+        blocked('hostname', 'roles.tool_server', place('tool_server')),
+        blocked('hostname', 'kinds.hostname', place('user')),
+      ],
+      'p.yaml',
+    );
+    assert.match(mixed, /\(e\.g\. to redact or pseudonymize\)/);
+  });
+
   it('uses "an" before a vowel sound', () => {
     const says = (kind: ValueKind) => blockMessage([blocked(kind)], 'p.yaml').split(' value ')[0];
     assert.equal(says('opaque-id'), 'an opaque-id');
