@@ -82,8 +82,12 @@ export function blockMessage(blocked: readonly BlockedFinding[], policySource: s
   // Without a policy file there is nothing to edit yet: say how to get one.
   const where = whereToChange(policySource);
   // A stand-in in a credential or a tool server's address would break it where the provider uses
-  // it (docs/policy.md): what lets such a value go is audit.
-  const instead = blocked.every((b) => GIVEN_ROLES.has(b.input.role))
+  // it (docs/policy.md): what lets such a value go, where the role's own entry blocked, is audit.
+  // (Below a categories entry, redact already sends it as given; a kinds or rules entry applies
+  // everywhere, where audit would let every such value go.)
+  const instead = blocked.every(
+    (b) => GIVEN_ROLES.has(b.input.role) && b.decision.because.includes(`roles.${b.input.role}`),
+  )
     ? 'to audit, which sends it as given and records it'
     : 'to redact or pseudonymize';
   return (

@@ -61,6 +61,17 @@ describe('blockMessage', () => {
       );
       assert.doesNotMatch(message, /pseudonymize/);
     }
+    // Where a category or a kind blocked, redact already sends a credential as given, and audit
+    // would let every such value go everywhere.
+    for (const because of ['categories.secret', 'kinds.hostname'])
+      assert.match(
+        blockMessage([blocked('hostname', because, place('credential'))], 'p.yaml'),
+        /\(e\.g\. to redact or pseudonymize\)/,
+      );
+    assert.match(
+      blockMessage([blocked('hostname', 'scopes[0].roles.credential', place('credential'))], 'p.yaml'),
+      /\(e\.g\. to audit, /,
+    );
     // With a finding elsewhere among them, a stand-in is still what lets that one go.
     const mixed = blockMessage(
       [
