@@ -296,3 +296,38 @@ export function anthropicManagedAgents(obj: ManagedObject): (req: RecordedReques
 export function managedNotFound(what: string): StaticAnswer {
   return refuse(404, `${what} not found`);
 }
+
+/** How a preview of an agent's message is cut (`event_deltas`): small, so its words are split. */
+const PREVIEW_CHUNK = 4;
+
+/**
+ * Session events as a session's event stream writes them (`event: <type>`, as the SDK needs);
+ * with `previews`, each agent message is first streamed as an `event_start` and `event_delta`
+ * fragments of its text, as `event_deltas: ['agent.message']` asks for.
+ */
+export function sessionStreamEvents(events: readonly Record<string, unknown>[], previews: boolean): string {
+  const sse = (data: Record<string, unknown>) =>
+    `event: ${String(data['type'])}\ndata: ${JSON.stringify(data)}\n\n`;
+  let out = '';
+  for (const event of events) {
+    const content = event['content'];
+    if (previews && event['type'] === 'agent.message' && Array.isArray(content)) {
+      out += sse({ type: 'event_start', event: { id: event['id'], type: 'agent.message' } });
+      content.forEach((block: unknown, index) => {
+        const text = isRecord(block) && typeof block['text'] === 'string' ? block['text'] : '';
+        for (let at = 0; at < text.length; at += PREVIEW_CHUNK)
+          out += sse({
+            type: 'event_delta',
+            event_id: event['id'],
+            delta: {
+              type: 'content_delta',
+              index,
+              content: { type: 'text', text: text.slice(at, at + PREVIEW_CHUNK) },
+            },
+          });
+      });
+    }
+    out += sse(event);
+  }
+  return out;
+}

@@ -8,7 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import type { Provider } from '../errors.js';
-import { managedObject } from './anthropic-managed-agents.js';
+import {
+  managedNotFound,
+  managedObject,
+  missingBeta,
+  sessionStreamEvents,
+} from './anthropic-managed-agents.js';
 import type { GenerateEndpoint } from './endpoint.js';
 import { sendProviderError } from './errors.js';
 import { DEFAULT_ARGS_CHUNK_SIZE, planAnswer, requestText, ScriptMismatchError } from './plan.js';
@@ -22,6 +27,8 @@ import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
 import { queued, StoredAnswers } from './stored.js';
 import { randomId, sendEvents, sendJson } from './wire.js';
+
+const SESSION_STREAM = /^\/v1\/sessions\/([^/]+)\/events\/stream$/;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -185,6 +192,31 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           return;
         }
         return await sendJson(res, kept.status, kept.body, kept.headers);
+      }
+      // A managed agents session's event stream: open until the client leaves, as the session runs.
+      const watched =
+        rec.method === 'GET' && isAnthropicClient(headers) ? SESSION_STREAM.exec(url.pathname) : null;
+      if (watched) {
+        const session = decodeURIComponent(watched[1]!);
+        const refused = missingBeta({ kind: 'session-events', id: session }, rec);
+        if (refused) return await sendJson(res, refused.status, refused.body, refused.headers);
+        const previews = [
+          ...url.searchParams.getAll('event_deltas'),
+          ...url.searchParams.getAll('event_deltas[]'),
+        ].includes('agent.message');
+        let started = false;
+        const stop = stored.watchSession(session, (events) => {
+          if (!started)
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          started = true;
+          res.write(sessionStreamEvents(events, previews));
+        });
+        if (stop === undefined) {
+          const missing = managedNotFound(`Session ${session}`);
+          return await sendJson(res, missing.status, missing.body, missing.headers);
+        }
+        res.on('close', stop);
+        return;
       }
       // A managed agents object read back, as the POST that made it left it.
       const managed =

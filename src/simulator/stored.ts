@@ -171,6 +171,8 @@ export class StoredAnswers {
   private readonly managed = new Map<string, Map<string, Item>>();
   /** Each session's events, as the session has them: those it was sent and the agent's. */
   private readonly sessionEvents = new Map<string, Item[]>();
+  /** Each session's event streams open (watchSession), told of its events as they come. */
+  private readonly watchers = new Map<string, Set<(events: Item[]) => void>>();
 
   /** `url()`: the simulator's own base URL, for a batch's `results_url`. */
   constructor(private readonly url: () => string) {}
@@ -363,8 +365,23 @@ export class StoredAnswers {
 
   private addSessionEvents(session: string, events: Item[]): void {
     const list = this.sessionEvents.get(session) ?? [];
-    list.push(...events, ...agentTurn(events));
+    const added = [...events, ...agentTurn(events)];
+    list.push(...added);
     this.sessionEvents.set(session, list);
+    for (const watcher of this.watchers.get(session) ?? []) watcher(added);
+  }
+
+  /**
+   * A session's event stream: `onEvents` gets the session's events so far at once, then each
+   * that comes later, until the returned function stops it; undefined for a session not kept.
+   */
+  watchSession(session: string, onEvents: (events: Item[]) => void): (() => void) | undefined {
+    if (!this.managed.get('session')?.has(session)) return undefined;
+    onEvents([...(this.sessionEvents.get(session) ?? [])]);
+    let watchers = this.watchers.get(session);
+    if (watchers === undefined) this.watchers.set(session, (watchers = new Set()));
+    watchers.add(onEvents);
+    return () => watchers.delete(onEvents);
   }
 
   /** A managed agents object, a list of them, or a session's events, as kept. */
