@@ -36,9 +36,9 @@
  * The answers are the objects created or updated (an agent, a session with its agent, the events
  * sent back with their ids, a memory, an environment, a vault, a credential without its secret):
  * every string in them is restored, whole, and an agent's tool call (in events listed back) as
- * tool-call input. A session's event stream (`GET /v1/sessions/{id}/events/stream`, where the
- * model's answer comes back) is a GET that no request of this dialect precedes: it goes as it
- * came (docs/policy.md). answerFields reads one such event as it reads one of `data`.
+ * tool-call input. What is read back by GET (the objects, a session's events listed, its event
+ * stream, where the model's answer comes back) is read here too (read-back.ts): one event of the
+ * stream as one of `data`, and a preview's fragments (`event_delta`) as deltas of one text.
  */
 import { addContent } from './anthropic-messages.js';
 import { getAt } from './json-path.js';
@@ -271,9 +271,23 @@ function wholeFields(out: AnswerField[], root: JsonObject, at: JsonPath, skip?: 
 
 /** One session event: a tool call the agent made has its input read as tool-call input. */
 function eventFields(out: AnswerField[], event: JsonObject, at: JsonPath): void {
+  if (event.type === 'event_delta') return previewFields(out, event);
   if (typeof event.type !== 'string' || !event.type.endsWith('tool_use')) return wholeFields(out, event, at);
   wholeFields(out, event, at, 'input');
   leafFields(out, event.input, [...at, 'input'].join('.'));
+}
+
+/**
+ * A fragment of an agent's message streamed before the message itself (`event_delta`, asked for
+ * with `event_deltas`): a delta continuing the text of its content entry, which a surrogate may
+ * be split across.
+ */
+function previewFields(out: AnswerField[], event: JsonObject): void {
+  const delta = event.delta;
+  const content = isObject(delta) ? delta.content : undefined;
+  if (!isObject(delta) || !isObject(content)) return;
+  const index = typeof delta.index === 'number' ? delta.index : 0;
+  fieldAt(out, content, 'text', `${String(event.event_id)}:content:${index}`, false);
 }
 
 /**

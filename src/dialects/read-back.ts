@@ -186,13 +186,12 @@ const ID = '[A-Za-z0-9_~-][A-Za-z0-9_.~-]*';
 const GEMINI_VERSION = '/v1(?:alpha|beta)?';
 
 /**
- * The managed agents objects and lists read back. A session's event stream
- * (`.../events/stream`, `.../threads/{id}/stream`) is not: it may run as long as the session,
- * and an answer read back is held whole (docs/policy.md).
+ * The managed agents objects and lists read back, and a session's (or a thread's) event stream,
+ * SSE that may run as long as the session: restored event by event as it comes.
  */
 const ANTHROPIC_MANAGED_READ = new RegExp(
   `^/v1/(?:agents(?:/${ID}(?:/versions)?)?` +
-    `|sessions(?:/${ID}(?:/events|/resources(?:/${ID})?|/threads(?:/${ID}(?:/events)?)?)?)?` +
+    `|sessions(?:/${ID}(?:/events(?:/stream)?|/resources(?:/${ID})?|/threads(?:/${ID}(?:/events|/stream)?)?)?)?` +
     `|environments(?:/${ID}(?:/work(?:/${ID})?)?)?` +
     `|memory_stores(?:/${ID}(?:/memories(?:/${ID})?|/memory_versions(?:/${ID})?)?)?` +
     `|vaults(?:/${ID}(?:/credentials(?:/${ID})?)?)?|deployments(?:/${ID})?)$`,

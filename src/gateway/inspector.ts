@@ -63,10 +63,30 @@ export interface Restorer {
 }
 
 /**
+ * An SSE answer read back later, restored as it comes (src/redact/read-back-stream.ts): an
+ * event that names a surrogate the vault was not asked about yet comes out of a promise, once it
+ * was asked; the gateway sends nothing of later chunks before that, and pauses the upstream.
+ */
+export interface ReadBackStream {
+  /** Bytes to send for this chunk of the answer, in order: now, or once the vault answered. */
+  push(chunk: Buffer): Buffer | Promise<Buffer>;
+  /** What is still to send when the answer is complete. */
+  end(): Buffer | Promise<Buffer>;
+  /** What is held when the answer broke off, as whole events a client can still read. */
+  abort(): Buffer;
+}
+
+/**
  * Restores an answer read back later (Dialect.readBack), whose surrogates are not known before
- * it comes: they are looked up as the answer names them, so it is restored whole, once complete.
+ * it comes: they are looked up as the answer names them, so it is restored whole, once complete,
+ * or, when it is a stream, event by event (`stream`).
  */
 export interface ReadBackRestorer {
+  /**
+   * Restores an SSE answer as it comes. `onLookupFailed` is told, once, that the vault could
+   * not be asked: the surrogates it was asked about are then sent as they came.
+   */
+  stream(onLookupFailed: (err: unknown) => void): ReadBackStream;
   /**
    * The bytes to send for the whole answer (`sse`: its events; else one JSON value or JSON
    * Lines), URLs the client follows next rewritten by `rewriteUrl`; `raw` itself when nothing

@@ -29,6 +29,7 @@ import {
   type InspectResult,
   type Inspector,
   type ReadBackRestorer,
+  type ReadBackStream,
   type Restorer,
   type StreamRestorer,
 } from './inspector.js';
@@ -628,6 +629,15 @@ class Relay implements Dispatcher.DispatchHandler {
   private headers: Record<string, string | string[] | undefined> = {};
   /** Restores a streamed answer (SSE events, or a JSON array's elements) as its chunks come. */
   private transform: AnswerTransform | undefined;
+  /**
+   * Restores an SSE answer read back later as it comes, asking the vault on the way: chunks wait
+   * in `liveQueue` while it is asked (`liveBusy`), the upstream paused (see relayLive).
+   */
+  private live: ReadBackStream | undefined;
+  private readonly liveQueue: Buffer[] = [];
+  private liveBusy = false;
+  /** The upstream broke off while chunks before the break still waited for the vault. */
+  private liveBroke: Error | undefined;
   /** Undoes the compression of a stream that came compressed although identity was asked for. */
   private decoder: StreamDecoder | undefined;
   /** The decoder's input is full: the upstream is paused until it drains. */
@@ -808,13 +818,20 @@ class Relay implements Dispatcher.DispatchHandler {
         // is decoded once collected, a stream (SSE, a JSON array) as it comes; an answer in a
         // coding that cannot be undone goes through as it came, and the assistant then sees
         // surrogates: say so where someone will look. An answer read back later is collected
-        // whole whatever its shape (JSON, JSON Lines, or its events again): its surrogates are
-        // looked up once all of it is in.
+        // whole (JSON, JSON Lines, or events that came compressed): its surrogates are looked up
+        // once all of it is in; its events, as they come (see relayLive).
         const { readBack } = this;
+        if (readBack && this.sse && !encoded)
+          this.live = readBack.restorer.stream((err) =>
+            this.ctx.log.warn(
+              { err: (err as Error).message, requestId: this.ex.id },
+              'answer read back not restored; sent as received',
+            ),
+          );
         const whole =
           readBack === undefined
             ? json && !this.jsonArray
-            : !readBack.sized || mayHoldText(headers, this.ctx.config.limits.max_answer);
+            : !this.live && (!readBack.sized || mayHoldText(headers, this.ctx.config.limits.max_answer));
         if (whole && (!encoded || canDecode(encoding))) {
           // An answer that says it is too large is refused before it is read; one that says its
           // size has it held at once (see hold).
@@ -846,10 +863,11 @@ class Relay implements Dispatcher.DispatchHandler {
       // Also a stream that came with a content-length (an upstream or a proxy that buffers): it
       // goes on without one (chunked), since an error event written into a declared length was
       // read as part of the stream, and the client then waited for the bytes still declared.
-      if (this.sse && !this.transform && !this.decoder && !encoded)
+      if (this.sse && !this.transform && !this.live && !this.decoder && !encoded)
         this.wholeEvents = new WholeEvents(DEFAULT_MAX_EVENT_SIZE);
       const head = clientResponseHeaders(headers, {
-        bodyRewritten: this.transform !== undefined || this.wholeEvents !== undefined,
+        bodyRewritten:
+          this.transform !== undefined || this.live !== undefined || this.wholeEvents !== undefined,
       });
       // A stream's status goes out now; any other answer's with its first byte, so that an
       // upstream that stalls or breaks off before one still gets its client an error answer
@@ -857,7 +875,13 @@ class Relay implements Dispatcher.DispatchHandler {
       if (this.sse) res.writeHead(statusCode, head);
       else this.head = head;
       const length = headers['content-length'];
-      if (!this.transform && !this.wholeEvents && typeof length === 'string' && /^\d+$/.test(length))
+      if (
+        !this.transform &&
+        !this.live &&
+        !this.wholeEvents &&
+        typeof length === 'string' &&
+        /^\d+$/.test(length)
+      )
         this.lengthLeft = Number(length);
       this.encodedThrough = encoded && !this.decoder;
       // A stream's headers go out at once (the client waits for them): with the first event when
@@ -900,6 +924,11 @@ class Relay implements Dispatcher.DispatchHandler {
       this.collected.push(chunk);
       return;
     }
+    if (this.live) {
+      this.liveQueue.push(chunk);
+      if (!this.liveBusy) this.relayLive();
+      return;
+    }
     try {
       let out = this.transform
         ? this.transform.push(chunk)
@@ -925,6 +954,11 @@ class Relay implements Dispatcher.DispatchHandler {
     this.doneWithConnection();
     if (this.done) return;
     markPhase(this.ex.id, 'answer-end');
+    if (this.live && (this.liveBusy || this.liveQueue.length > 0)) {
+      // Chunks still wait for the vault: relayLive finishes once they went.
+      this.ended = true;
+      return;
+    }
     // The decoder's end finishes the answer (see startDecoder).
     if (this.decoder) {
       this.decoder.input.end();
@@ -954,6 +988,9 @@ class Relay implements Dispatcher.DispatchHandler {
     if (!this.started) {
       this.done = true;
       this.reject(upstreamError(err, this.origin));
+    } else if (this.live && (this.liveBusy || this.liveQueue.length > 0)) {
+      // What came before the break goes first, once the vault answered (see relayLive).
+      this.liveBroke = err;
     } else if (this.collected) {
       // Nothing of the answer went out yet: the client can still hear why, as before one started.
       this.done = true;
@@ -961,6 +998,81 @@ class Relay implements Dispatcher.DispatchHandler {
     } else {
       this.brokeOff(err);
     }
+  }
+
+  /**
+   * Relays the chunks of a live read-back in order: each at once when the vault need not be
+   * asked, else the upstream is paused until it answered, and what came meanwhile waits behind
+   * it. A client that must drain first pauses it too ('drain' calls this again). Once nothing
+   * waits, the upstream goes on, or the answer ends or breaks off as it did meanwhile.
+   */
+  private relayLive(): void {
+    const live = this.live!;
+    while (!this.done && !this.liveBusy && !this.waiting) {
+      const chunk = this.liveQueue.shift();
+      if (chunk === undefined) break;
+      let out: Buffer | Promise<Buffer>;
+      try {
+        out = live.push(chunk);
+      } catch (err) {
+        this.brokeOff(err);
+        return;
+      }
+      if (Buffer.isBuffer(out)) {
+        if (out.length > 0 && !this.write(out)) this.controller?.pause();
+        continue;
+      }
+      this.liveBusy = true;
+      this.controller?.pause();
+      out.then(
+        (restored) => {
+          this.liveBusy = false;
+          if (this.done) return;
+          if (restored.length > 0 && !this.write(restored)) return;
+          this.relayLive();
+        },
+        (err: unknown) => {
+          this.liveBusy = false;
+          if (!this.done) this.brokeOff(err);
+        },
+      );
+      return;
+    }
+    if (this.done || this.liveBusy || this.waiting) return;
+    if (this.liveBroke) this.brokeOff(this.liveBroke);
+    else if (this.ended) this.finish();
+    else this.controller?.resume();
+  }
+
+  /** The live read-back's last events (one may still wait for the vault), then the end. */
+  private endLive(live: ReadBackStream): void {
+    let tail: Buffer | Promise<Buffer>;
+    try {
+      tail = live.end();
+    } catch (err) {
+      this.brokeOff(err);
+      return;
+    }
+    const ended = (out: Buffer) => {
+      this.live = undefined;
+      if (out.length > 0 && !this.write(out)) return;
+      this.finish();
+    };
+    if (Buffer.isBuffer(tail)) {
+      ended(tail);
+      return;
+    }
+    this.liveBusy = true;
+    tail.then(
+      (out) => {
+        this.liveBusy = false;
+        if (!this.done) ended(out);
+      },
+      (err: unknown) => {
+        this.liveBusy = false;
+        if (!this.done) this.brokeOff(err);
+      },
+    );
   }
 
   /** Writes to the client; false when it must drain first (the relay resumes on 'drain'). */
@@ -985,7 +1097,8 @@ class Relay implements Dispatcher.DispatchHandler {
       res.off('close', onClose);
       this.waiting = false;
       if (this.done) return;
-      if (this.ended) this.finish();
+      if (this.live) this.relayLive();
+      else if (this.ended) this.finish();
       else if (this.decoder) this.decoder.output.resume();
       else this.controller?.resume();
     };
@@ -1049,6 +1162,10 @@ class Relay implements Dispatcher.DispatchHandler {
       }
       this.transform = undefined;
       if (tail.length > 0 && !this.write(tail)) return;
+    }
+    if (this.live) {
+      this.endLive(this.live);
+      return;
     }
     const { wholeEvents } = this;
     if (wholeEvents) {
@@ -1252,8 +1369,9 @@ class Relay implements Dispatcher.DispatchHandler {
   }
 
   private heldAtBreak(): Buffer {
-    const { transform } = this;
+    const transform = this.transform ?? this.live;
     this.transform = undefined;
+    this.live = undefined;
     if (!this.sse || transform?.abort === undefined) return Buffer.alloc(0);
     try {
       return transform.abort();

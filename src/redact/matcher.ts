@@ -40,6 +40,12 @@ export interface ScanResult {
   holdFrom: number;
 }
 
+/**
+ * What restoring asks of a matcher (restore-text.ts): a SurrogateMatcher, or one that grows as
+ * an answer read back is restored (read-back-stream.ts).
+ */
+export type Matcher = Pick<SurrogateMatcher, 'scan'>;
+
 export class SurrogateMatcher {
   private readonly root: Node = { children: new Map() };
   /** The characters that start some entry, as a class: the regex engine skips to candidates. */

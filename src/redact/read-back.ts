@@ -14,7 +14,8 @@ import type { RestoreEntry } from './matcher.js';
 import { createRestorer } from './restore.js';
 import { eventData } from './restore-stream.js';
 import type { RestoreOptions } from './restore-text.js';
-import { addSurrogateCandidates } from './surrogate-candidates.js';
+import { createReadBackStream } from './read-back-stream.js';
+import { addSurrogateCandidates, unescapeFragment } from './surrogate-candidates.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -48,14 +49,6 @@ export type OriginalOf = (surrogate: string) => Promise<string | undefined>;
 interface Value {
   value: unknown;
   event?: string;
-}
-
-/**
- * A JSON fragment's text (tool-call arguments) as its characters read: the escapes a surrogate
- * may hold undone (`C:\\Users\\user`, `\/home`), not a full JSON decode, which a fragment may not pass.
- */
-function unescapeFragment(text: string): string {
-  return text.includes('\\') ? text.replace(/\\(["\\/])/g, '$1') : text;
 }
 
 /**
@@ -100,6 +93,7 @@ export function createReadBackRestorer(
 ): ReadBackRestorer {
   const answerUrls = dialect.readBack?.answerUrls;
   return {
+    stream: (onLookupFailed) => createReadBackStream(dialect, originalOf, options, onLookupFailed),
     async restore(raw, sse, rewriteUrl) {
       if (sse) return restoreEvents(dialect, raw, originalOf, options);
       const lines = dialect.readBack?.lines === true;

@@ -17,7 +17,7 @@ import type { AnswerField, Dialect } from '../dialects/types.js';
 import type { StreamEvent, StreamRestorer } from '../gateway/inspector.js';
 import { parseEventData } from '../sse/event-data.js';
 import { formatEvent } from '../sse/writer.js';
-import type { SurrogateMatcher } from './matcher.js';
+import type { Matcher } from './matcher.js';
 import { isToolField, isWholeField, restoreStep, restoreWhole, type RestoreOptions } from './restore-text.js';
 
 const isDelta = (field: AnswerField): boolean => !isWholeField(field);
@@ -117,7 +117,7 @@ class DialectStreamRestorer implements StreamRestorer {
 
   constructor(
     private readonly dialect: Dialect,
-    private readonly matcher: SurrogateMatcher,
+    private readonly matcher: Matcher,
     private readonly options: RestoreOptions,
   ) {}
 
@@ -225,7 +225,7 @@ class DialectStreamRestorer implements StreamRestorer {
 
 export function createStreamRestorer(
   dialect: Dialect,
-  matcher: SurrogateMatcher,
+  matcher: Matcher,
   options: RestoreOptions,
 ): StreamRestorer {
   return new DialectStreamRestorer(dialect, matcher, options);

@@ -9,7 +9,7 @@
  * held back whole.
  */
 import type { AnswerField } from '../dialects/types.js';
-import type { SurrogateMatcher } from './matcher.js';
+import type { Matcher } from './matcher.js';
 
 export interface RestoreOptions {
   /** Put secrets back into tool-call arguments (policy `restore_secrets_in_tool_calls`). */
@@ -88,7 +88,7 @@ export interface StepResult {
 
 /** One restoration step over `held + chunk`; `final` releases everything. */
 export function restoreStep(
-  matcher: SurrogateMatcher,
+  matcher: Matcher,
   held: string,
   prev: string,
   chunk: string,
@@ -145,11 +145,6 @@ export function isWholeField(field: AnswerField): boolean {
   );
 }
 
-export function restoreWhole(
-  matcher: SurrogateMatcher,
-  text: string,
-  json: boolean,
-  secrets: boolean,
-): string {
+export function restoreWhole(matcher: Matcher, text: string, json: boolean, secrets: boolean): string {
   return restoreStep(matcher, '', '', text, json, secrets, true).out;
 }

@@ -48,3 +48,47 @@ export function addSurrogateCandidates(text: string, out: Set<string>): void {
   }
   for (const pattern of OTHERS) for (const m of text.matchAll(pattern)) out.add(m[0]);
 }
+
+/**
+ * A JSON fragment's text (tool-call arguments) as its characters read: the escapes a surrogate
+ * may hold undone (`C:\\Users\\user`, `\/home`), not a full JSON decode, which a fragment may not pass.
+ */
+export function unescapeFragment(text: string): string {
+  return text.includes('\\') ? text.replace(/\\(["\\/])/g, '$1') : text;
+}
+
+/**
+ * Longer than any shape above (`C:\Users\user-12\project-34`, `https://host-5.example.internal/`):
+ * a candidate that starts further back than this from a text's end is whole already.
+ */
+const MAX_CANDIDATE = 128;
+
+/** Characters of the shapes above, the space of `Person N` aside. */
+function isShapeChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x3a) || // 0-9 :
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    c === 0x2d || // -
+    c === 0x2e || // .
+    c === 0x2f || // /
+    c === 0x5c || // \
+    c === 0x40 // @
+  );
+}
+
+const PERSON = 'Person ';
+
+/**
+ * Where a candidate may still be growing at the end of `text` (a stream's text so far): the run
+ * of shape characters it ends with (its last MAX_CANDIDATE at most), with `Person ` before it
+ * when the run is a number or nothing yet; `text.length` when it ends otherwise.
+ */
+export function trailingWord(text: string): number {
+  const floor = Math.max(0, text.length - MAX_CANDIDATE);
+  let i = text.length;
+  while (i > floor && isShapeChar(text.charCodeAt(i - 1))) i--;
+  if (i >= PERSON.length && text.startsWith(PERSON, i - PERSON.length) && /^\d*$/.test(text.slice(i)))
+    i -= PERSON.length;
+  return i;
+}

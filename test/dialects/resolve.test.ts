@@ -72,9 +72,10 @@ describe('resolveDialect', () => {
     [['anthropic', 'GET', '/v1/sessions/sesn_011a/threads/sthr_1/events'], 'anthropic-managed-agents-read'],
     [['anthropic', 'GET', '/v1/memory_stores/memstore_1/memories/mem_1'], 'anthropic-managed-agents-read'],
     [['anthropic', 'GET', '/v1/vaults/vlt_1/credentials'], 'anthropic-managed-agents-read'],
-    // A session's event stream may run as long as the session: not held whole.
-    [['anthropic', 'GET', '/v1/sessions/sesn_011a/events/stream'], 'passthrough'],
-    [['anthropic', 'GET', '/v1/sessions/sesn_011a/threads/sthr_1/stream'], 'passthrough'],
+    // A session's event stream, restored as it comes.
+    [['anthropic', 'GET', '/v1/sessions/sesn_011a/events/stream?beta=true'], 'anthropic-managed-agents-read'],
+    [['anthropic', 'GET', '/v1/sessions/sesn_011a/threads/sthr_1/stream'], 'anthropic-managed-agents-read'],
+    [['anthropic', 'GET', '/v1/sessions/sesn_011a/events/other'], 'passthrough'],
     [['anthropic', 'DELETE', '/v1/agents/agent_011a'], 'passthrough'],
     [['anthropic', 'GET', '/v1/dreams'], 'passthrough'],
     [['openai', 'POST', '/v1/messages'], 'passthrough'],

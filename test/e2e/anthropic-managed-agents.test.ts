@@ -16,6 +16,7 @@ import type { AuditEvent } from '../../src/audit/types.js';
 import { GIVEN_AS_CREDENTIAL } from '../../src/policy/compile.js';
 import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
+import { until } from '../helpers/until.js';
 import { leaks, PLANTED_KEY, plantedText, plantedValues } from '../helpers/planted.js';
 
 let fe: FakeEnv;
@@ -361,7 +362,8 @@ describe('managed agents read back by GET', () => {
     const again = await client(s).beta.sessions.retrieve(session.id);
     assert.equal(again.title, `deploy on ${fe.host}`);
     const sessions = [];
-    for await (const one of client(s).beta.sessions.list()) sessions.push(one.title);
+    for await (const one of client(s).beta.sessions.list())
+      if (one.id === session.id) sessions.push(one.title);
     assert.deepEqual(sessions, [`deploy on ${fe.host}`]);
   });
 
@@ -400,5 +402,50 @@ describe('managed agents read back by GET', () => {
     );
     assert.deepEqual(leaks(s.sim, plantedValues(fe)), [], 'planted values reached the provider');
     await readBackAt(s, `/v1/memory_stores/${store.id}/memories`);
+  });
+
+  test("a session's event stream: each event restored as it comes, while the session runs on", async () => {
+    const s = stack();
+    const session = await client(s).beta.sessions.create({
+      agent: 'agent_011abc',
+      environment_id: 'env_011abc',
+    });
+    // The simulator's stream stays open as long as the client reads it, as a session's does:
+    // events held until the stream ends would never arrive.
+    const stream = await client(s).beta.sessions.events.stream(session.id, {
+      event_deltas: ['agent.message'],
+    });
+    const said = `Now on ${fe.host}, read ${fe.home}/notes.md`;
+    await client(s).beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: said }] }],
+    });
+    const seen: Anthropic.Beta.Sessions.BetaManagedAgentsStreamSessionEvents[] = [];
+    for await (const event of stream) {
+      seen.push(event);
+      if (event.type === 'session.status_idle') break;
+    }
+    assert.deepEqual(leaks(s.sim, plantedValues(fe)), [], 'planted values reached the provider');
+    const texts = (type: string) =>
+      seen.flatMap((e) =>
+        e.type === type && 'content' in e && Array.isArray(e.content)
+          ? e.content.map((c) => ('text' in c ? c.text : ''))
+          : [],
+      );
+    assert.deepEqual(texts('user.message'), [said]);
+    assert.deepEqual(texts('agent.message'), [`You said: ${said}`]);
+    // The preview, four characters a fragment: every surrogate in it was split.
+    const fragments = seen.flatMap((e) => (e.type === 'event_delta' ? [e.delta.content.text] : []));
+    assert.ok(fragments.length > 10, String(fragments.length));
+    assert.equal(fragments.join(''), `You said: ${said}`);
+    const reads = seen.flatMap((e) => (e.type === 'agent.tool_use' ? [e.input] : []));
+    assert.deepEqual(reads, [{ file_path: `${fe.home}/notes.md` }]);
+    // Recorded once the gateway saw the client leave, and its upstream request end.
+    const path = `/v1/sessions/${session.id}/events/stream`;
+    await until(async () => {
+      await s.airlock.recorder.flush();
+      const { events } = await s.airlock.store.query({ kind: 'request', limit: 50 });
+      return events.some((e) => e.path === path);
+    }, 'the stream audited');
+    await readBackAt(s, path);
   });
 });
