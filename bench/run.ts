@@ -31,6 +31,7 @@ function script(file: string): () => Promise<string> {
 const suites: Record<string, () => Promise<string>> = {
   gateway: runGatewayBench,
   detect: script('./detect.ts'),
+  'detect-adversarial': script('./detect-adversarial.ts'),
   'audit-record': runAuditRecordBench,
   'audit-verify': runAuditVerifyBench,
   'audit-query': runAuditQueryBench,
