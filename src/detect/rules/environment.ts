@@ -1448,7 +1448,8 @@ export const environmentRules: readonly RuleDef[] = [
       'An IPv6 address, except loopback, unspecified, multicast and the documentation prefix 2001:db8::/32.',
     keywords: ['::', r`\h:\h\h\h\h:`, r`\h:\h\h\h:`, r`\h:\h\h:`, r`\h:\h:`],
     lookback: 40,
-    pattern: r`(?<![\w:.])(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w:.])|(?<=(?<!\\)\\[nt]))(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
     validate: (v, ctx) => {
       const addr = v.replace(/%.*$/, '');
       if (!ipv6IsReportable(addr)) return false;
