@@ -18,9 +18,12 @@ import {
   macIsReportable,
 } from '../validators.js';
 
-/** Words that introduce an address in command output and configuration. */
+/**
+ * Words that introduce an address in command output and configuration; an escaped line break or
+ * tab (a JSON-escaped transcript) separates them from it as a real one does.
+ */
 const ADDRESS_CONTEXT =
-  /(?:\bip|addr|address|inet6?|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|:\/\/|ether|hwaddr|lladdr|bssid|mac|link\/ether| at|src|dst|ipv[46][ a-z.]{0,30})[\s:=\\"'[.]*$/i;
+  /(?:\bip|addr|address|inet6?|host|server|dns|nameserver|remote|client|peer|proxy|gateway|from|via|connect(?:ed|ing)?(?: to)?|ssh|:\/\/|ether|hwaddr|lladdr|bssid|mac|link\/ether| at|src|dst|ipv[46][ a-z.]{0,30})(?:[\s:=\\"'[.]|\\[nrt])*$/i;
 
 const r = String.raw;
 
@@ -1487,7 +1490,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       "A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast, the documentation range and 02:00:5e:xx:xx:xx (Airlock's wide-space MAC surrogates).",
     keywords: [r`\h\h:\h\h:\h\h`, r`\h\h-\h\h-\h\h`],
-    pattern: r`(?<![\w:-])(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w:-])|(?<=(?<!\\)\\[nt]))(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
     // Outside the output of network tools a MAC-shaped literal is more often test data.
     validate: (v, ctx) => macIsReportable(v) && ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40)),
     samples: {
