@@ -23,7 +23,12 @@ import { SurrogateMatcher, type Matcher, type RestoreEntry, type ScanResult } fr
 import type { OriginalOf } from './read-back.js';
 import { createStreamRestorer, eventData } from './restore-stream.js';
 import { isWholeField, type RestoreOptions } from './restore-text.js';
-import { addSurrogateCandidates, trailingWord, unescapeFragment } from './surrogate-candidates.js';
+import {
+  addSurrogateCandidates,
+  MAX_LOOKUPS_PER_ANSWER,
+  trailingWord,
+  unescapeFragment,
+} from './surrogate-candidates.js';
 
 /** The surrogates the vault made known so far: a handful per answer, so the trie is built again. */
 class GrowingMatcher implements Matcher {
@@ -97,7 +102,14 @@ class LiveReadBack implements ReadBackStream {
     const found = new Set<string>();
     for (const ev of events) this.pending.push(this.note(ev, found));
     let unasked: string[] | undefined;
-    for (const candidate of found) if (!this.asked.has(candidate)) (unasked ??= []).push(candidate);
+    for (const candidate of found) {
+      if (this.asked.has(candidate)) continue;
+      if (this.asked.size + (unasked?.length ?? 0) >= MAX_LOOKUPS_PER_ANSWER) {
+        this.overLookupBound();
+        break;
+      }
+      (unasked ??= []).push(candidate);
+    }
     if (unasked === undefined) return this.release(last);
     return this.lookUp(unasked).then(() => this.release(last));
   }
@@ -152,6 +164,18 @@ class LiveReadBack implements ReadBackStream {
       if (channel !== undefined && channel.wordStart === start && channel.word !== '') return false;
     }
     return true;
+  }
+
+  /** Reported once: the answer's later surrogate shapes are not looked up (MAX_LOOKUPS_PER_ANSWER). */
+  private overLookupBound(): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onLookupFailed(
+      new Error(
+        `the answer named more than ${MAX_LOOKUPS_PER_ANSWER} distinct strings shaped like surrogates: ` +
+          'those after them are not looked up in the vault and go as they came',
+      ),
+    );
   }
 
   private async lookUp(candidates: string[]): Promise<void> {

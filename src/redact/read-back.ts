@@ -15,7 +15,7 @@ import { createRestorer } from './restore.js';
 import { eventData } from './restore-stream.js';
 import type { RestoreOptions } from './restore-text.js';
 import { createReadBackStream } from './read-back-stream.js';
-import { addSurrogateCandidates, unescapeFragment } from './surrogate-candidates.js';
+import { addSurrogateCandidates, MAX_LOOKUPS_PER_ANSWER, unescapeFragment } from './surrogate-candidates.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -75,7 +75,7 @@ function candidatesIn(dialect: Dialect, values: readonly Value[]): Set<string> {
 }
 
 async function entriesFor(candidates: Iterable<string>, originalOf: OriginalOf): Promise<RestoreEntry[]> {
-  const list = [...candidates];
+  const list = [...candidates].slice(0, MAX_LOOKUPS_PER_ANSWER);
   const originals = await Promise.all(list.map((surrogate) => originalOf(surrogate)));
   const entries: RestoreEntry[] = [];
   list.forEach((surrogate, i) => {

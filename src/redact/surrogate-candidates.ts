@@ -10,6 +10,14 @@
  * generate.ts makes is not: test/redact/surrogate-candidates.test.ts generates each one.
  */
 
+/**
+ * Distinct candidates one answer read back is looked up for; past them the rest keep their
+ * surrogates. An answer may hold any number of such strings (a model listing host-1 …
+ * host-100000, a batch's results file of millions of lines): each is a vault read, and a shared
+ * Redis vault must not be asked that often for one answer, nor its answers kept in memory.
+ */
+export const MAX_LOOKUPS_PER_ANSWER = 10_000;
+
 /** `/`, `\` or, inside a text that holds JSON, `\\` (as generate.ts's HOME reads them). */
 const SEP = String.raw`(?:\\\\|\\|/)`;
 const N = String.raw`[1-9]\d*`;

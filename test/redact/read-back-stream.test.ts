@@ -12,6 +12,7 @@ import type { Dialect } from '../../src/dialects/types.js';
 import type { ReadBackStream } from '../../src/gateway/inspector.js';
 import { createReadBackRestorer, type OriginalOf } from '../../src/redact/read-back.js';
 import { createReadBackStream } from '../../src/redact/read-back-stream.js';
+import { MAX_LOOKUPS_PER_ANSWER } from '../../src/redact/surrogate-candidates.js';
 
 const VAULT = new Map([
   ['/home/user/project-3', '/home/alice/ledger'],
@@ -227,5 +228,22 @@ describe('createReadBackStream', () => {
     assert.deepEqual((datas.at(-1) as { content: unknown }).content, [
       { type: 'text', text: 'Reading /home/alice/ledger on build.corp.acme.com' },
     ]);
+  });
+
+  it('asks the vault about at most MAX_LOOKUPS_PER_ANSWER strings of one answer, and says so once', async () => {
+    const asked: string[] = [];
+    const failures: unknown[] = [];
+    const stream = createReadBackStream(RESPONSES(), lookup(asked), { secretsInToolCalls: false }, (err) =>
+      failures.push(err),
+    );
+    // More distinct surrogate shapes than the bound, then a known one past it.
+    const hosts = Array.from({ length: MAX_LOOKUPS_PER_ANSWER + 50 }, (_, i) => `host-${i + 100}`).join(' ');
+    const raw = Buffer.from(responseStream(`${hosts} then host-7.example.internal.`, '{}', 4096));
+    const out = await through(stream, cut(raw, 8192));
+    assert.equal(asked.length, MAX_LOOKUPS_PER_ANSWER);
+    assert.equal(failures.length, 1);
+    assert.match(String(failures[0]), new RegExp(`more than ${MAX_LOOKUPS_PER_ANSWER} distinct strings`));
+    // The event stream itself is whole: only what was not looked up keeps its surrogate.
+    assert.ok(deltas(out, 'response.output_text.delta').endsWith('then host-7.example.internal.'));
   });
 });

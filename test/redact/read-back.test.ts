@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { readBackDialect } from '../../src/dialects/read-back.js';
 import type { Dialect } from '../../src/dialects/types.js';
 import { createReadBackRestorer } from '../../src/redact/read-back.js';
+import { MAX_LOOKUPS_PER_ANSWER } from '../../src/redact/surrogate-candidates.js';
 
 const VAULT = new Map([
   ['/home/user/project-3', '/home/alice/ledger'],
@@ -65,6 +66,23 @@ describe('createReadBackRestorer', () => {
       'host-7.example.internal',
       'host-8',
     ]);
+  });
+
+  it('looks up at most MAX_LOOKUPS_PER_ANSWER strings of one answer', async () => {
+    const asked: string[] = [];
+    const hosts = Array.from({ length: MAX_LOOKUPS_PER_ANSWER + 50 }, (_, i) => `host-${i + 100}`);
+    const list = {
+      object: 'list',
+      data: [
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: hosts.join(' ') }] },
+      ],
+    };
+    await restorerFor(dialect('openai', '/v1/conversations/conv_1/items'), asked).restore(
+      Buffer.from(JSON.stringify(list)),
+      false,
+      same,
+    );
+    assert.equal(asked.length, MAX_LOOKUPS_PER_ANSWER);
   });
 
   it('leaves an answer that names no known surrogate as its very bytes', async () => {
