@@ -84,14 +84,23 @@ function couldBeSectionNumber(quad: string): boolean {
 }
 
 /**
+ * Where a line starts, as a quad's line-start checks read it: a line break, escaped too, or a JSON
+ * string's opening quote (a transcript's line of its own: {"text":"## 10.2.1.3 Introduction"},
+ * escaped once more inside a JSON-escaped text), then blanks. A closing quote ends a line too.
+ */
+const LINE_START = String.raw`(?:^|\n|\\n|[[{,:][ \t]*\\?")[ \t]*`;
+const QUAD_LINE_START = new RegExp(`${LINE_START}$`);
+const QUAD_HEADING_START = new RegExp(String.raw`${LINE_START}(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$`);
+
+/**
  * Whether a quad starts a line of its own followed by one word (`10.1.2.3 Refused`, `10.1.2.3 OK`):
  * what a script checking hosts prints. A heading has a title and a step a sentence; one marked
  * as a heading (`## 10.2.1.3 Introduction`, a comment) stays a section number.
  */
 function isStatusLine(ctx: MatchContext): boolean {
   return (
-    /^ [A-Z][A-Za-z]*[.!]?[ \t]*(?:\r?\n|\\[rn]|$)/.test(ctx.text.slice(ctx.end, ctx.end + 40)) &&
-    /(?:^|\n|\\n)[ \t]*$/.test(before(ctx.text, ctx.start, 40))
+    /^ [A-Z][A-Za-z]*[.!]?[ \t]*(?:\r?\n|\\[rn]|\\?"|$)/.test(ctx.text.slice(ctx.end, ctx.end + 40)) &&
+    QUAD_LINE_START.test(before(ctx.text, ctx.start, 40))
   );
 }
 
@@ -1389,9 +1398,7 @@ export const environmentRules: readonly RuleDef[] = [
         /(?:^|[^:])\/\/ *$|§ *$/.test(ctx.text.slice(Math.max(0, ctx.start - 5), ctx.start)) ||
         (/^\.? [A-Z]/.test(ctx.text.slice(ctx.end, ctx.end + 3)) &&
           couldBeSectionNumber(v) &&
-          /(?:^|\n|\\n)[ \t]*(?:(?:\/\/|\/?\*+|#+|--|;+|>|-)[ \t]*)?$/.test(
-            before(ctx.text, ctx.start, 40),
-          ) &&
+          QUAD_HEADING_START.test(before(ctx.text, ctx.start, 40)) &&
           !isStatusLine(ctx))
       )
         return false;
