@@ -485,7 +485,8 @@ export const secretRules: readonly RuleDef[] = [
       '[C][R][E][D][E][N][T][I][A][L]',
       '[A][U][T][H]',
     ],
-    pattern: r`(?<=(?:^|[^\w$.])[A-Z0-9_]{0,60})(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH)(?:_[A-Z0-9]+){0,4}=(?:(?<q>["'])(?<v>[^"'\n\\]{6,300})\k<q>|(?<w>[^\s"'#\\]{6,300}))`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no name.
+    pattern: r`(?<=(?:^|[^\w$.]|(?<!\\)\\[nt])[A-Z0-9_]{0,60})(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH)(?:_[A-Z0-9]+){0,4}=(?:(?<q>["'])(?<v>[^"'\n\\]{6,300})\k<q>|(?<w>[^\s"'#\\]{6,300}))`,
     validate: (v, ctx) => {
       if (isPlaceholder(v) || /^[$%{<]/.test(v)) return false;
       const name = ctx.text.slice(Math.max(0, ctx.matchStart - 60), ctx.matchEnd).toUpperCase();
