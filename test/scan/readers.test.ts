@@ -435,6 +435,149 @@ describe('readers on transcripts written by the real CLIs', () => {
     );
   });
 
+  it("claude-code: a local command's output (system local_command) is read as the user text it is sent as", async () => {
+    // Claude Code 2.1.332 `-p /context` with a CLAUDE.md in the project (SOURCES.md): its output,
+    // which lists the memory file's path, is written as a system record and sent with the next
+    // request; `contextUsage` (the same figures as data, for the UI) and `commandRun` are not.
+    const file = path.join(REAL, 'claude-code-local-command.jsonl');
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'claude-code');
+    assert.deepEqual(report.findings.filter((f) => f.line === 5).map(where), [
+      '5 content user test.home-path /home/dev',
+    ]);
+    const rec = JSON.parse((await readFile(file, 'utf8')).split('\n')[4]!) as Record<string, unknown>;
+    const leaves: Leaf[] = [];
+    claudeCodeLeaves(rec, (leaf) => leaves.push(leaf));
+    assert.deepEqual(
+      leaves.map((l) => `${l.path.join('.')} ${l.role}`),
+      ['content user'],
+    );
+    // Other system records are local notices.
+    const notice: Leaf[] = [];
+    claudeCodeLeaves({ ...rec, subtype: 'informational', content: `token ${AWS}` }, (l) => notice.push(l));
+    assert.deepEqual(notice, []);
+  });
+
+  it('claude-code: progress, content-replacement and the cut and withheld members of api-request are read, with the roles of what they hold', () => {
+    // Shapes as Claude Code 2.1.332's bundled code writes them (SOURCES.md): it writes progress
+    // records into a session file only for forked agents, and content-replacement only when a
+    // turn's tool results pass 200,000 characters, neither of which a headless run against the
+    // simulator made, so these records are built to those shapes, not taken from a file.
+    const base = { sessionId: 'f3c1', uuid: 'u1', timestamp: '2026-11-29T10:00:00.000Z' };
+    const records: Record<string, unknown>[] = [
+      {
+        ...base,
+        type: 'progress',
+        toolUseID: 'agent_msg_1',
+        parentToolUseID: 'toolu_1',
+        data: {
+          type: 'agent_progress',
+          prompt: `check ${AWS}`,
+          agentId: 'a1',
+          agentType: 'general-purpose',
+          message: {
+            type: 'assistant',
+            uuid: 'u2',
+            message: {
+              role: 'assistant',
+              content: [
+                { type: 'text', text: `found ${AWS}` },
+                { type: 'tool_use', id: 'toolu_2', name: 'Bash', input: { command: `echo ${AWS}` } },
+              ],
+            },
+          },
+        },
+      },
+      {
+        ...base,
+        type: 'progress',
+        data: {
+          type: 'skill_progress',
+          prompt: 'p',
+          message: {
+            type: 'user',
+            message: {
+              role: 'user',
+              content: [{ type: 'tool_result', tool_use_id: 't', content: `out ${AWS}` }],
+            },
+          },
+        },
+      },
+      {
+        ...base,
+        type: 'progress',
+        toolUseID: 'bash-progress-0',
+        data: {
+          type: 'bash_progress',
+          output: `line ${AWS}`,
+          fullOutput: `first\nline ${AWS}`,
+          elapsedTimeSeconds: 3,
+          totalLines: 2,
+          totalBytes: 30,
+          taskId: 'b1',
+        },
+      },
+      {
+        ...base,
+        type: 'progress',
+        data: {
+          type: 'hook_progress',
+          hookEvent: 'PreToolUse',
+          hookName: 'PreToolUse:Bash',
+          command: `curl -H "x: ${AWS}" http://127.0.0.1/`,
+          statusMessage: `checking ${AWS}`,
+          promptText: `is ${AWS} safe?`,
+        },
+      },
+      {
+        ...base,
+        type: 'progress',
+        data: { type: 'tool_heartbeat', toolName: `Bash ${AWS}`, elapsedTimeSeconds: 30 },
+      },
+      {
+        type: 'content-replacement',
+        sessionId: 'f3c1',
+        agentId: 'a1',
+        replacements: [
+          { kind: 'tool-result', toolUseId: `toolu_${AWS}`, replacement: `preview ${AWS} (saved)` },
+        ],
+      },
+      {
+        type: 'api-request',
+        sessionId: 'f3c1',
+        id: 'r1',
+        shapeHash: 'abc',
+        params: { model: 'claude-opus-5-5' },
+        withheld: ['thread', `extra_${AWS}`],
+        keep: 0,
+        tail: [`h_${AWS}`],
+        cut: { kind: 'tool-mark-address', cuts: 1, placeholders: 1, messages: [`m_${AWS}`] },
+        cutRequestDigest: `d_${AWS}`,
+      },
+    ];
+    const got = records.flatMap((rec) => {
+      const out: string[] = [];
+      claudeCodeLeaves(rec, (l) => {
+        if (l.text.includes(AWS)) out.push(`${String(rec.type)} ${l.path.join('.')} ${l.role}`);
+      });
+      return out;
+    });
+    assert.deepEqual(got, [
+      'progress data.message.message.content.0.text assistant',
+      'progress data.message.message.content.1.input.command tool_use',
+      'progress data.prompt user',
+      'progress data.message.message.content.0.content tool_result',
+      'progress data.output tool_result',
+      'progress data.fullOutput tool_result',
+      'progress data.command metadata',
+      'progress data.statusMessage metadata',
+      'progress data.promptText user',
+      'content-replacement replacements.0.replacement tool_result',
+      'api-request withheld.1 metadata',
+      'api-request cut.messages.0 metadata',
+    ]);
+  });
+
   it("codex: Codex 0.16x's item_completed events are read, as user_message and exec_command_end were", async () => {
     // The UI's copy of each turn item: a command's output as it was shown (what the model got
     // may be cut short), and the answer; found first there, then again in the response items.

@@ -3,7 +3,9 @@
  * Conversation records are `{type: "user"|"assistant", message: {role, content}, uuid,
  * parentUuid, sessionId, cwd, gitBranch, version, timestamp}`; `content` is a string or
  * Anthropic Messages blocks (text, thinking, tool_use with `input`, tool_result with
- * `content`). Other records: `summary` (a model-written title), `system` (local notices),
+ * `content`). Other records: `summary` (a model-written title), `system` (local notices; a
+ * `local_command`'s output is sent with the next request), `progress` (see progressLeaves),
+ * `content-replacement` (what the model got in place of tool results too large to send),
  * `attachment` (context added to the next user turn: its data, and since 2.1.3xx `rendered`,
  * the text that went into the request, as `renderedRole`; a `prompt_snapshot` keeps the system
  * prompt and tools of the requests after it), `queue-operation` (the prompt queue:
@@ -118,6 +120,28 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
       return;
     case 'api-request':
       walkLeaves(rec.params, ['params'], 'metadata', sink, true);
+      // What the record left out of the request as saved: `withheld` names the parameters not
+      // written, `cut` counts the placeholders put in place of parts of messages.
+      walkLeaves(rec.withheld, ['withheld'], 'metadata', sink, false);
+      walkLeaves(rec.cut, ['cut'], 'metadata', sink, false);
+      return;
+    case 'content-replacement':
+      // A tool result too large for the request's budget: `replacement` is what the model was
+      // given in its place (a preview and where the whole was saved), from then on.
+      if (Array.isArray(rec.replacements))
+        rec.replacements.forEach((r, i) => {
+          if (isObject(r))
+            walkLeaves(r.replacement, ['replacements', i, 'replacement'], 'tool_result', sink, false);
+        });
+      return;
+    case 'system':
+      // A slash command's output (`/context`): shown to the user and, as the caveat before it
+      // says, kept as context: the next request sends it as user text. Other system records are
+      // local notices.
+      if (rec.subtype === 'local_command') walkLeaves(rec.content, ['content'], 'user', sink, false);
+      return;
+    case 'progress':
+      progressLeaves(rec.data, sink);
       return;
     case 'api-request-resumed':
       for (const [key, value] of Object.entries(rec))
@@ -129,19 +153,52 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
   }
 }
 
-function messageLeaves(message: unknown, sink: LeafSink): void {
+/**
+ * A `progress` record's `data` (older versions wrote them into the session file; 2.1.3xx writes
+ * them only for forked agents): a subagent's or skill's message (`agent_progress`,
+ * `skill_progress`: `data.message`, a conversation record of its own, sent in the subagent's
+ * requests), a running command's output (`bash_progress`, `powershell_progress`: shown while it
+ * runs; the model gets the tool result) and a hook being run (`hook_progress`: its command,
+ * shown, and a prompt hook's prompt, sent to the model that judges it).
+ */
+function progressLeaves(data: unknown, sink: LeafSink): void {
+  if (!isObject(data)) return;
+  switch (data.type) {
+    case 'agent_progress':
+    case 'skill_progress':
+      if (isObject(data.message)) messageLeaves(data.message.message, sink, ['data', 'message', 'message']);
+      walkLeaves(data.prompt, ['data', 'prompt'], 'user', sink, false);
+      return;
+    case 'bash_progress':
+    case 'powershell_progress':
+      // fullOutput holds output as well; both are read, one value found in both is one finding.
+      walkLeaves(data.output, ['data', 'output'], 'tool_result', sink, false);
+      walkLeaves(data.fullOutput, ['data', 'fullOutput'], 'tool_result', sink, false);
+      return;
+    case 'hook_progress':
+      walkLeaves(data.command, ['data', 'command'], 'metadata', sink, false);
+      walkLeaves(data.statusMessage, ['data', 'statusMessage'], 'metadata', sink, false);
+      walkLeaves(data.promptText, ['data', 'promptText'], 'user', sink, false);
+      return;
+    default:
+      // Heartbeats, retries, search and MCP progress: counts and names.
+      return;
+  }
+}
+
+function messageLeaves(message: unknown, sink: LeafSink, at: (string | number)[] = ['message']): void {
   if (!isObject(message)) return;
   const messageRole = messageRoleOf(message.role);
   const content = message.content;
   if (typeof content === 'string') {
-    sink({ path: ['message', 'content'], role: messageRole, text: content });
+    sink({ path: [...at, 'content'], role: messageRole, text: content });
     return;
   }
   if (!Array.isArray(content)) return;
   content.forEach((block, i) => {
     if (!isObject(block)) return;
     const role = blockRole(block, messageRole);
-    const base = ['message', 'content', i];
+    const base = [...at, 'content', i];
     switch (block.type) {
       case 'text':
         walkLeaves(block.text, [...base, 'text'], role, sink, false);
