@@ -11,7 +11,8 @@
  *   tools' calls and results); `system_instruction` is a string; `tools` are `function`
  *   declarations (name, description, JSON Schema `parameters`) and server tools (an MCP server's
  *   url and headers, sent as given...); an agent's `environment` may carry environment variables
- *   (sent as given) and files.
+ *   (sent as given), files, the sources it fetches and the hosts it may reach (as given too);
+ *   `webhook_config.uris` are called back by the provider (as given).
  * - answer: an Interaction whose `steps` are the same steps; the stream's events are named by
  *   `event_type`: `interaction.created`, `step.start` (the step's shell), `step.delta` (`text`,
  *   `arguments_delta` with JSON fragments of a function call's arguments, `thought_summary`,
@@ -27,6 +28,7 @@ import type { AnswerField, Dialect, JsonPath, Role, Segment } from './types.js';
 import {
   addLeaves,
   addText,
+  addTexts,
   addUrl,
   arrayOf,
   asksForStream,
@@ -158,8 +160,10 @@ function addTool(out: Segment[], tool: unknown, path: JsonPath): void {
  * value (a token, an address) handed to the provider for those tools, never shown to the model: a
  * stand-in would be what the tools get. Their values, and a server-managed credential's id, are
  * in the role `credential` (sent as given unless the policy names it, docs/policy.md); their
- * names are what the tools look up: not read. The rest (the files it starts with, its network)
- * is read as the user's.
+ * names are what the tools look up: not read. The hosts its network lets the sandbox reach and
+ * where its sources are fetched from are addresses the provider uses (`tool_server`, sent as
+ * given: a stand-in host is one the sandbox is not let reach, a stand-in repository one it cannot
+ * fetch); the rest (a source's content and its place in the sandbox) is read as the user's.
  */
 function addEnvironment(out: Segment[], environment: JsonObject, path: JsonPath): void {
   const env = environment.env;
@@ -172,9 +176,53 @@ function addEnvironment(out: Segment[], environment: JsonObject, path: JsonPath)
         addText(out, value, 'credential', [...path, 'env', name], 'credential');
       }
     }
+  // `"disabled"`, or the allow-list.
+  if (isObject(environment.network))
+    arrayOf(environment.network.allowlist).forEach((entry, i) =>
+      addAllowed(out, entry, [...path, 'network', 'allowlist', i]),
+    );
+  arrayOf(environment.sources).forEach((source, i) => {
+    if (!isObject(source)) return;
+    const at = [...path, 'sources', i];
+    addText(out, source, 'source', at, 'tool_server');
+    for (const key of Object.keys(source))
+      if (key !== 'source' && !STRUCTURE_KEYS.has(key))
+        addLeaves(out, source[key], [...at, key], 'user', STRUCTURE_KEYS);
+  });
   for (const key of Object.keys(environment))
-    if (key !== 'env' && !STRUCTURE_KEYS.has(key))
+    if (!ENVIRONMENT_READ.has(key) && !STRUCTURE_KEYS.has(key))
       addLeaves(out, environment[key], [...path, key], 'user', STRUCTURE_KEYS);
+}
+
+/** Members of an environment read by addEnvironment's own rules. */
+const ENVIRONMENT_READ: ReadonlySet<string> = new Set(['env', 'network', 'sources']);
+
+/**
+ * One entry of the sandbox's network allow-list: the domain it may reach (`tool_server`), a
+ * server-managed credential's id and the headers the egress proxy injects there (`credential`;
+ * their names are the headers', not read): all as given, as an MCP server's are.
+ */
+function addAllowed(out: Segment[], entry: unknown, path: JsonPath): void {
+  if (!isObject(entry)) return;
+  addText(out, entry, 'domain', path, 'tool_server');
+  addText(out, entry, 'credential', path, 'credential');
+  const transform = entry.transform;
+  const headers = (at: unknown, where: JsonPath) => {
+    if (isObject(at)) for (const name of Object.keys(at)) addText(out, at, name, where, 'credential');
+  };
+  if (Array.isArray(transform)) transform.forEach((h, j) => headers(h, [...path, 'transform', j]));
+  else headers(transform, [...path, 'transform']);
+}
+
+/**
+ * Where the provider calls back when the interaction is done: its `uris` are addresses the
+ * provider calls (`tool_server`, sent as given: a stand-in host gets the notifications nobody
+ * receives), what it sends with them (`user_metadata`) is the caller's metadata.
+ */
+function addWebhook(out: Segment[], webhook: JsonObject, path: JsonPath): void {
+  addTexts(out, webhook, 'uris', path, 'tool_server');
+  for (const key of Object.keys(webhook))
+    if (key !== 'uris') addLeaves(out, webhook[key], [...path, key], 'metadata', STRUCTURE_KEYS);
 }
 
 function segments(body: unknown): Segment[] {
@@ -187,11 +235,10 @@ function segments(body: unknown): Segment[] {
   // An agent's configuration of its own kind (`dynamic` takes any member).
   if (isObject(body.agent_config))
     addLeaves(out, body.agent_config, ['agent_config'], 'system', STRUCTURE_KEYS);
-  // The caller's own labels, and where (and with what) the webhook calls back.
+  // The caller's own labels.
   if (isObject(body.labels))
     for (const key of Object.keys(body.labels)) addText(out, body.labels, key, ['labels'], 'metadata');
-  if (isObject(body.webhook_config))
-    addLeaves(out, body.webhook_config, ['webhook_config'], 'metadata', STRUCTURE_KEYS);
+  if (isObject(body.webhook_config)) addWebhook(out, body.webhook_config, ['webhook_config']);
   return out;
 }
 

@@ -50,6 +50,22 @@ describe('gemini interactions requests', () => {
     assert.ok(!segs.some((s) => s.key && s.path[0] === 'environment' && s.path[1] === 'env'));
     assert.equal(role(['environment', 'sources', 0, 'content']), 'user');
     assert.equal(role(['environment', 'type']), undefined);
+    // Where the sandbox fetches a source from, the hosts it may reach and what its egress proxy
+    // sends there, and where the provider calls back, are used as given; where a source lands in
+    // the sandbox is the user's.
+    assert.equal(role(['environment', 'sources', 1, 'source']), 'tool_server');
+    assert.equal(role(['environment', 'sources', 1, 'target']), 'user');
+    assert.equal(role(['environment', 'network', 'allowlist', 0, 'domain']), 'tool_server');
+    assert.equal(role(['environment', 'network', 'allowlist', 0, 'credential']), 'credential');
+    assert.equal(
+      role(['environment', 'network', 'allowlist', 0, 'transform', 0, 'Authorization']),
+      'credential',
+    );
+    assert.equal(role(['environment', 'network', 'allowlist', 1, 'domain']), 'tool_server');
+    assert.equal(role(['environment', 'network', 'allowlist', 1, 'transform', 'X-User']), 'credential');
+    assert.ok(!segs.some((s) => s.key && s.path[0] === 'environment' && s.path[1] === 'network'));
+    assert.equal(role(['webhook_config', 'uris', 0]), 'tool_server');
+    assert.equal(role(['webhook_config', 'user_metadata', 'who']), 'metadata');
     assert.equal(role(['labels', 'team']), 'metadata');
     // A media content's bytes are no text; ids and kinds are structure.
     assert.equal(at(segs, ['input', 0, 'content', 2, 'data']), undefined);

@@ -1,7 +1,9 @@
 /**
  * MCP servers the provider calls for the model (Anthropic's MCP connector, OpenAI Responses' mcp
  * tool, Gemini's mcpServers and an interaction's mcp_server tool, a managed agent's mcp_servers and
- * a vault credential for one) and an agent's environment variables, through a whole
+ * a vault credential for one), an agent's environment variables and the other addresses the
+ * provider or an agent's sandbox reaches as written (a repository, allowed hosts, a webhook: role
+ * `tool_server` too), through a whole
  * Airlock to the simulator with the official SDK: the server's URL (role `tool_server`) and its
  * token (role `credential`) are recorded and reach the provider as given, even where the prompt
  * names the same internal host and that host leaves pseudonymized there; a policy that names
@@ -121,6 +123,27 @@ const messagesWithServer = (s: AirlockStack, server: Anthropic.Beta.BetaRequestM
     messages: [{ role: 'user', content: PROMPT }],
     mcp_servers: [server],
     betas: ['mcp-client-2025-04-04'],
+  });
+
+const INTERNAL_REPO = `https://git.${INTERNAL_HOST.slice('mcp.'.length)}/team/tracker`;
+const INTERNAL_HOOK = `https://hooks.${INTERNAL_HOST.slice('mcp.'.length)}/interactions`;
+
+/** An interaction whose agent's sandbox fetches `source`, may reach `domain`, and calls `webhook` back. */
+const interactionWithSandbox = (
+  s: AirlockStack,
+  at: { source: string; domain: string; webhook: string; header?: string },
+) =>
+  genai(s).interactions.create({
+    model: 'gemini-3-flash-preview',
+    input: PROMPT,
+    environment: {
+      type: 'remote',
+      sources: [{ type: 'repository', source: at.source, target: '/app' }],
+      network: {
+        allowlist: [{ domain: at.domain, ...(at.header ? { transform: { Authorization: at.header } } : {}) }],
+      },
+    },
+    webhook_config: { uris: [at.webhook] },
   });
 
 describe('MCP servers the provider calls, built-in policy', () => {
@@ -321,6 +344,43 @@ describe('MCP servers the provider calls, built-in policy', () => {
     const named = findingAt(await lastEvent(s), '$.auth.mcp_server_url');
     assert.deepEqual([named.role, named.action], ['tool_server', 'audit']);
   });
+
+  test("a Gemini interaction's sandbox: its sources, allowed hosts and webhook go as given and are recorded", async () => {
+    const s = stack();
+    await interactionWithSandbox(s, {
+      source: INTERNAL_REPO,
+      domain: INTERNAL_HOST,
+      webhook: INTERNAL_HOOK,
+      header: `Bearer ${PLANTED_KEY}`,
+    });
+    const body = upstreamBody(s) as {
+      environment: { sources: Record<string, unknown>[]; network: { allowlist: Record<string, unknown>[] } };
+      webhook_config: { uris: string[] };
+      input: string;
+    };
+    assert.equal(body.environment.sources[0]!.source, INTERNAL_REPO);
+    assert.deepEqual(body.environment.network.allowlist[0], {
+      domain: INTERNAL_HOST,
+      transform: { Authorization: `Bearer ${PLANTED_KEY}` },
+    });
+    assert.deepEqual(body.webhook_config.uris, [INTERNAL_HOOK]);
+    assert.ok(!body.input.includes(INTERNAL_HOST), body.input);
+    const event = await lastEvent(s);
+    for (const path of [
+      '$.environment.sources[0].source',
+      '$.environment.network.allowlist[0].domain',
+      '$.webhook_config.uris[0]',
+    ]) {
+      const found = findingAt(event, path);
+      assert.deepEqual(
+        [found.role, found.action, found.category],
+        ['tool_server', 'audit', 'environment'],
+        path,
+      );
+    }
+    const header = findingAt(event, '$.environment.network.allowlist[0].transform.Authorization');
+    assert.deepEqual([header.role, header.action], ['credential', 'audit']);
+  });
 });
 
 describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
@@ -363,6 +423,30 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
       generateWith(s, { url: PUBLIC_URL, headers: { Authorization: `Bearer ${PLANTED_KEY}` } }),
       /roles\.credential/,
     );
+    // What a sandbox fetches or reaches, and where the provider calls back.
+    const PUBLIC = {
+      source: 'https://github.com/example/tracker',
+      domain: 'example.com',
+      webhook: PUBLIC_URL,
+    };
+    await refused(
+      s,
+      interactionWithSandbox(s, { ...PUBLIC, source: INTERNAL_REPO }),
+      /roles\.tool_server\.environment/,
+    );
+    await refused(
+      s,
+      interactionWithSandbox(s, { ...PUBLIC, domain: INTERNAL_HOST }),
+      /roles\.tool_server\.environment/,
+    );
+    await refused(
+      s,
+      interactionWithSandbox(s, { ...PUBLIC, webhook: INTERNAL_HOOK }),
+      /roles\.tool_server\.environment/,
+    );
+    await interactionWithSandbox(s, PUBLIC);
+    assert.equal(upstreamBody(s).model, 'gemini-3-flash-preview');
+    s.sim.reset();
     // A public server without a token goes.
     await messagesWithServer(s, { type: 'url', name: 'tracker', url: PUBLIC_URL });
     assert.equal(upstreamBody(s).model, 'claude-sonnet-4-6');
