@@ -1951,8 +1951,9 @@ export const environmentRules: readonly RuleDef[] = [
     // Three forms: an SSH variable's first address (the second is env.ipv4's, see SSH_PEER);
     // HOMEPATH's user name (\Users\<name>), LOGONSERVER's host (\\<host>) and MAIL's mailbox
     // (/var/mail/<name>, the rest of which is every machine's); any other value,
-    // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator.
-    pattern: r`(?<![\w$.-])(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2}|MAIL=(?:\\?["'])?\/var\/(?:spool\/)?mail\/)(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
+    // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator. After an
+    // escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no name.
+    pattern: r`(?:(?<![\w$.-])|(?<=(?<!\\)\\[nt]))(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2}|MAIL=(?:\\?["'])?\/var\/(?:spool\/)?mail\/)(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
     validate: envVariableReportable,
     samples: {
       tp: [
