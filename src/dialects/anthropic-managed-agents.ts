@@ -7,16 +7,17 @@
  *   web search's user_location), `mcp_servers` (name; url in the role `tool_server`), `name`,
  *   `description`, `metadata`;
  * - a session (`/v1/sessions`, `/v1/sessions/{id}`): `agent` (an id, or an agent with overrides:
- *   system, tools, mcp_servers), `initial_events`, `resources` (a GitHub repository's url, branch
- *   and token, a file's mount path, a memory store's instructions), `title`, `metadata`;
+ *   system, tools, mcp_servers), `initial_events`, `resources` (a GitHub repository's url, in the
+ *   role `tool_server`, its branch and token, a file's mount path, a memory store's
+ *   instructions), `title`, `metadata`;
  * - a session's events (`/v1/sessions/{id}/events`): `user.message` (text, documents, image and
  *   document URLs), `user.tool_result` and `user.custom_tool_result` (tool output),
  *   `user.tool_confirmation`'s deny_message, `user.define_outcome` (description, rubric),
  *   `system.message`;
  * - a session's resources (`/v1/sessions/{id}/resources`, `.../resources/{id}`: a file's mount
  *   path, a repository's new token);
- * - an environment (`/v1/environments`, `/v1/environments/{id}`: config's allowed hosts and
- *   packages, name, description, metadata) and a self-hosted environment's work item
+ * - an environment (`/v1/environments`, `/v1/environments/{id}`: config's allowed hosts, in the
+ *   role `tool_server`, and packages, name, description, metadata) and a self-hosted environment's work item
  *   (`.../work/{id}`: metadata; `.../work/{id}/stop`: `force`);
  * - a memory store (`/v1/memory_stores`, `/v1/memory_stores/{id}`) and a memory in it
  *   (`.../memories`, `.../memories/{id}`): `content` and `path`;
@@ -24,8 +25,8 @@
  *   name, description, `initial_events`, `resources`, metadata, as a session's;
  * - a vault (`/v1/vaults`, `/v1/vaults/{id}`) and its credentials (`.../credentials`,
  *   `.../credentials/{id}`): `auth`, whose secret values are in the role `credential`, its MCP
- *   server's URL and token endpoint in the role `tool_server` (see docs/policy.md: sent as given
- *   unless the policy names that role).
+ *   server's URL, token endpoint and allowed hosts in the role `tool_server` (see docs/policy.md:
+ *   sent as given unless the policy names that role), an environment variable's name not read.
  * https://platform.claude.com/docs/en/api/beta/agents/create and its neighbours.
  *
  * The bodies share their member names and meanings (name, description, metadata, tools...), so
@@ -150,13 +151,18 @@ function addAgent(out: Segment[], agent: JsonObject, path: JsonPath): void {
 const ADDRESSES: ReadonlySet<string> = new Set(['url', 'mcp_server_url', 'token_endpoint']);
 
 /**
- * `seg` in the role `tool_server` when it is one of ADDRESSES: sent as given unless the policy
- * names that role (docs/policy.md), since a stand-in host is no server the provider can reach,
- * and a credential's `mcp_server_url` must stay the agent's server's `url` to be used for it.
+ * `seg` in the role `tool_server` when it is one of ADDRESSES or an entry of `allowed_hosts` (an
+ * environment's or a credential's networking: the hosts the sandbox may reach, or a secret is
+ * substituted on): sent as given unless the policy names that role (docs/policy.md), since a
+ * stand-in host is no server the provider can reach, and a credential's `mcp_server_url` must
+ * stay the agent's server's `url` to be used for it.
  */
 function asAddress(seg: Segment): Segment {
   const last = seg.path[seg.path.length - 1];
-  if (!seg.key && typeof last === 'string' && ADDRESSES.has(last)) seg.role = 'tool_server';
+  if (seg.key) return seg;
+  if (typeof last === 'string' && ADDRESSES.has(last)) seg.role = 'tool_server';
+  else if (typeof last === 'number' && seg.path[seg.path.length - 2] === 'allowed_hosts')
+    seg.role = 'tool_server';
   return seg;
 }
 
@@ -189,10 +195,14 @@ function addEvent(out: Segment[], event: unknown, path: JsonPath): void {
   }
 }
 
-/** A session's resource: a repository (its token is a credential), a file, a memory store. */
+/**
+ * A session's resource: a repository (its URL, which the provider clones, a tool server's address
+ * sent as given: a stand-in is no repository it can clone; its token a credential), a file, a
+ * memory store.
+ */
 function addResource(out: Segment[], resource: unknown, path: JsonPath): void {
   if (!isObject(resource)) return;
-  addText(out, resource, 'url', path, 'user');
+  addText(out, resource, 'url', path, 'tool_server');
   addText(out, resource, 'mount_path', path, 'user');
   if (isObject(resource.checkout)) addText(out, resource.checkout, 'name', [...path, 'checkout'], 'user');
   addText(out, resource, 'authorization_token', path, 'credential');
@@ -201,17 +211,18 @@ function addResource(out: Segment[], resource: unknown, path: JsonPath): void {
 }
 
 /**
- * A vault credential's `auth`: the secret values in the role `credential`, the MCP server's URL
- * and the OAuth token endpoint in the role `tool_server`, what else describes them (the OAuth
- * client, a variable's name, allowed hosts) as metadata.
+ * A vault credential's `auth`: the secret values in the role `credential`, the MCP server's URL,
+ * the OAuth token endpoint and the hosts a secret is substituted on in the role `tool_server`,
+ * what else describes them (the OAuth client) as metadata. An environment variable's name
+ * (`secret_name`) is what the agent's tools look up: renamed, the variable is missing; not read.
  */
 function addAuth(out: Segment[], auth: JsonObject, path: JsonPath): void {
   const segs: Segment[] = [];
   addLeaves(segs, auth, path, 'metadata', STRUCTURE_KEYS);
   for (const seg of segs) {
-    // The API's own member names: renamed, the credential would lose its meaning.
-    if (seg.key) continue;
     const last = seg.path[seg.path.length - 1];
+    // The API's own member names: renamed, the credential would lose its meaning.
+    if (seg.key || last === 'secret_name') continue;
     if (typeof last === 'string' && SECRETS.has(last)) seg.role = 'credential';
     out.push(asAddress(seg));
   }
@@ -244,8 +255,12 @@ function segments(body: unknown): Segment[] {
   addText(out, body, 'mount_path', [], 'user');
   addText(out, body, 'authorization_token', [], 'credential');
   // An environment's network and packages (private hosts, internal package names); its member
-  // names are the API's.
-  if (isObject(body.config)) addValues(out, body.config, ['config'], 'metadata');
+  // names are the API's. The hosts its sandbox may reach are tool servers' (asAddress).
+  if (isObject(body.config)) {
+    const segs: Segment[] = [];
+    addValues(segs, body.config, ['config'], 'metadata');
+    for (const seg of segs) out.push(asAddress(seg));
+  }
   // A memory: what the agent will read, and where.
   addText(out, body, 'content', [], 'user');
   addText(out, body, 'path', [], 'user');

@@ -112,7 +112,7 @@ describe('anthropic managed agents', () => {
     checkOddShapes(dialect, AGENT);
   });
 
-  it("reads a session: the agent's overrides, initial events, resources (a repository's token as a credential), title", () => {
+  it("reads a session: the agent's overrides, initial events, resources (a repository's URL as a tool server, its token as a credential), title", () => {
     const session = JSON.stringify({
       agent: { type: 'agent_with_overrides', id: 'agent_1', system: 'Work as alice', tools: [] },
       environment_id: 'env_01',
@@ -151,7 +151,7 @@ describe('anthropic managed agents', () => {
       ['initial_events.0.content.0.text', 'user'],
       ['initial_events.1.description', 'user'],
       ['initial_events.1.rubric.content', 'user'],
-      ['resources.0.url', 'user'],
+      ['resources.0.url', 'tool_server'],
       ['resources.0.mount_path', 'user'],
       ['resources.0.checkout.name', 'user'],
       ['resources.0.authorization_token', 'credential'],
@@ -225,7 +225,7 @@ describe('anthropic managed agents', () => {
       ),
       [
         ['name', 'metadata'],
-        ['config.networking.allowed_hosts.0', 'metadata'],
+        ['config.networking.allowed_hosts.0', 'tool_server'],
         ['config.packages.npm.0', 'metadata'],
       ],
     );
@@ -296,10 +296,10 @@ describe('anthropic managed agents', () => {
         networking: { type: 'limited', allowed_hosts: ['api.alice.corp'] },
       },
     });
+    // The variable's name is what the agent's tools look up: not read.
     assert.deepEqual(places(env), [
-      ['auth.secret_name', 'metadata'],
       ['auth.secret_value', 'credential'],
-      ['auth.networking.allowed_hosts.0', 'metadata'],
+      ['auth.networking.allowed_hosts.0', 'tool_server'],
     ]);
     assert.deepEqual(
       places(

@@ -146,6 +146,30 @@ const interactionWithSandbox = (
     webhook_config: { uris: [at.webhook] },
   });
 
+const sessionWithRepository = (s: AirlockStack, url: string) =>
+  anthropic(s).beta.sessions.create({
+    agent: 'agent_011abc',
+    environment_id: 'env_011abc',
+    title: `Triage on ${INTERNAL_HOST}`,
+    resources: [{ type: 'github_repository', url }],
+  });
+
+const environmentAllowing = (s: AirlockStack, host: string) =>
+  anthropic(s).beta.environments.create({
+    name: 'triage',
+    config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: [host] } },
+  });
+
+const variableCredential = (s: AirlockStack, host: string, secret = PLANTED_KEY) =>
+  anthropic(s).beta.vaults.credentials.create('vlt_011abc', {
+    auth: {
+      type: 'environment_variable',
+      secret_name: 'TRACKER_TOKEN',
+      secret_value: secret,
+      networking: { type: 'limited', allowed_hosts: [host] },
+    },
+  });
+
 describe('MCP servers the provider calls, built-in policy', () => {
   const stack = gatewayWith(CORPORATE);
 
@@ -381,6 +405,38 @@ describe('MCP servers the provider calls, built-in policy', () => {
     const header = findingAt(event, '$.environment.network.allowlist[0].transform.Authorization');
     assert.deepEqual([header.role, header.action], ['credential', 'audit']);
   });
+
+  test("a managed agents session's repository, an environment's allowed hosts and a variable credential go as given and are recorded", async () => {
+    const s = stack();
+    await sessionWithRepository(s, INTERNAL_REPO);
+    const session = upstreamBody(s) as { resources: { url: string }[]; title: string };
+    assert.equal(session.resources[0]!.url, INTERNAL_REPO);
+    assert.ok(!session.title.includes(INTERNAL_HOST), session.title);
+    const repo = findingAt(await lastEvent(s), '$.resources[0].url');
+    assert.deepEqual([repo.role, repo.action, repo.category], ['tool_server', 'audit', 'environment']);
+
+    s.sim.reset();
+    await environmentAllowing(s, INTERNAL_HOST);
+    const config = (upstreamBody(s) as { config: { networking: { allowed_hosts: string[] } } }).config;
+    assert.deepEqual(config.networking.allowed_hosts, [INTERNAL_HOST]);
+    const host = findingAt(await lastEvent(s), '$.config.networking.allowed_hosts[0]');
+    assert.deepEqual([host.role, host.action, host.category], ['tool_server', 'audit', 'environment']);
+
+    // The secret is substituted on the hosts named, into the variable the tools read by its name.
+    s.sim.reset();
+    await variableCredential(s, INTERNAL_HOST);
+    const auth = (upstreamBody(s) as { auth: Record<string, unknown> }).auth;
+    assert.deepEqual(auth, {
+      type: 'environment_variable',
+      secret_name: 'TRACKER_TOKEN',
+      secret_value: PLANTED_KEY,
+      networking: { type: 'limited', allowed_hosts: [INTERNAL_HOST] },
+    });
+    const event = await lastEvent(s);
+    const allowed = findingAt(event, '$.auth.networking.allowed_hosts[0]');
+    assert.deepEqual([allowed.role, allowed.action], ['tool_server', 'audit']);
+    assert.ok(!event.findings.some((f) => f.path === '$.auth.secret_name'));
+  });
 });
 
 describe('MCP servers the provider calls, roles: { tool_server: { environment: block }, credential: block }', () => {
@@ -444,6 +500,10 @@ describe('MCP servers the provider calls, roles: { tool_server: { environment: b
       interactionWithSandbox(s, { ...PUBLIC, webhook: INTERNAL_HOOK }),
       /roles\.tool_server\.environment/,
     );
+    await refused(s, sessionWithRepository(s, INTERNAL_REPO), /roles\.tool_server\.environment/);
+    await refused(s, environmentAllowing(s, INTERNAL_HOST), /roles\.tool_server\.environment/);
+    // A secret no rule knows: refused for the host alone.
+    await refused(s, variableCredential(s, INTERNAL_HOST, 'opaque'), /roles\.tool_server\.environment/);
     await interactionWithSandbox(s, PUBLIC);
     assert.equal(upstreamBody(s).model, 'gemini-3-flash-preview');
     s.sim.reset();
