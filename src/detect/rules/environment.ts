@@ -1298,7 +1298,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Only the host is reported (an address as an address), so its port and path stay; its user name is reported by env.proxy-user, its password by secret.url-credentials.',
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
-    pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?:\[(?<w>[0-9A-Fa-f:.]{2,45})\]|(?<v>[A-Za-z0-9][A-Za-z0-9.-]*))(?![A-Za-z0-9.-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?:\[(?<w>[0-9A-Fa-f:.]{2,45})\]|(?<v>[A-Za-z0-9][A-Za-z0-9.-]*))(?![A-Za-z0-9.-])`,
     flags: 'i',
     validate: (v, ctx) => {
       if (ctx.groups['w'] !== undefined) return ipv6IsReportable(v);
