@@ -9,11 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
+import { claudeCodeLeaves } from '../../src/scan/readers/claude-code.js';
+import type { Leaf } from '../../src/scan/readers/walk.js';
 import { runScan } from '../../src/scan/run.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { CLI_BIN_DIR as BIN_DIR } from '../helpers/cli-bin.js';
@@ -229,6 +231,35 @@ describe('scan of real CLI transcripts', () => {
               path.join(saveTo, `${cli.format}${path.extname(s.file)}`),
             );
           await copyFile(harFile, path.join(saveTo, `${cli.format}.har`));
+        }
+        if (cli.bin === 'claude') {
+          // A slash command's output, which the next request sends as user text, is still written
+          // as a system local_command record and read: /context lists the memory files' paths.
+          const memory = path.join(project, 'CLAUDE.md');
+          await writeFile(memory, 'Deploy from main only.\n');
+          const context = await run(bin, ['-p', '/context', '--output-format', 'text'], env, project);
+          assert.equal(context.code, 0, context.out.slice(-3000));
+          const records = (
+            await Promise.all(
+              (await readdir(path.join(home, '.claude', 'projects'), { recursive: true }))
+                .filter((f) => f.endsWith('.jsonl'))
+                .map((f) => readFile(path.join(home, '.claude', 'projects', f), 'utf8')),
+            )
+          )
+            .flatMap((text) => text.trimEnd().split('\n'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+          const local = records.filter((r) => r.type === 'system' && r.subtype === 'local_command');
+          assert.equal(
+            local.length,
+            1,
+            `one local_command among ${records.map((r) => String(r.type)).join(', ')}`,
+          );
+          const leaves: Leaf[] = [];
+          claudeCodeLeaves(local[0]!, (leaf) => leaves.push(leaf));
+          assert.deepEqual(
+            leaves.filter((l) => l.text.includes(memory)).map((l) => `${l.path.join('.')} ${l.role}`),
+            ['content user'],
+          );
         }
         t.diagnostic(
           `${cli.bin}: ${sessions.map((s) => s.file).join(', ')}; ${mine.length} findings: ${mine.map((f) => `${f.line}:${f.path.join('.')}:${f.role}:${f.kind}`).join(' ')}`,
