@@ -1338,7 +1338,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       "The user name of a proxy URL (HTTPS_PROXY=http://jdoe:...@squid.corp:3128): the user's own login, so it takes the user name's surrogate (user-N), as USER= does; the password is secret.url-credentials'.",
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
-    pattern: r`(?<![\w])(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?<v>[^@\s"'/\\:]{1,128})(?::[^@\s"'/\\]{0,256})?@[A-Za-z0-9[]`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?<v>[^@\s"'/\\:]{1,128})(?::[^@\s"'/\\]{0,256})?@[A-Za-z0-9[]`,
     flags: 'i',
     validate: (v) =>
       !v.startsWith('$') &&
