@@ -1369,7 +1369,8 @@ export const environmentRules: readonly RuleDef[] = [
     kind: 'text',
     description: 'A NO_PROXY list, which names internal domains and networks.',
     keywords: ['no_proxy'],
-    pattern: r`(?<![\w])no_proxy(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>[^\s"'\\]{3,500})`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))no_proxy(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>[^\s"'\\]{3,500})`,
     flags: 'i',
     validate: (v) =>
       v.replace(/(?:^|,)(?:localhost|127\.0\.0\.1|::1|\.local)(?=,|$)/g, '').replace(/,/g, '').length > 0 &&
