@@ -154,8 +154,8 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
 }
 
 /**
- * A `progress` record's `data` (older versions wrote them into the session file; 2.1.3xx writes
- * them only for forked agents): a subagent's or skill's message (`agent_progress`,
+ * A `progress` record's `data` (2.1.332 writes them only into a forked agent's transcript; a file
+ * of another version may hold them anywhere): a subagent's or skill's message (`agent_progress`,
  * `skill_progress`: `data.message`, a conversation record of its own, sent in the subagent's
  * requests), a running command's output (`bash_progress`, `powershell_progress`: shown while it
  * runs; the model gets the tool result) and a hook being run (`hook_progress`: its command,
