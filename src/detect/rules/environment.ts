@@ -1204,7 +1204,8 @@ export const environmentRules: readonly RuleDef[] = [
       'pacific/',
       'etc/gmt',
     ],
-    pattern: r`(?<![\w/-])(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w/-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
     // Documentation examples ("e.g. `America/Los_Angeles`") describe the format, not a machine.
     validate: (_v, ctx) =>
       !/(?:e\.g\.|for example|such as|example:?|like)[\s`'"(]*$/i.test(before(ctx.text, ctx.start, 20)),
