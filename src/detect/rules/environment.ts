@@ -1252,7 +1252,8 @@ export const environmentRules: readonly RuleDef[] = [
       'A locale setting (LANG=pl_PL.UTF-8, de_DE.UTF-8, LC_ALL=...), a LANGUAGE= list whole (pl_PL:pl: its bare languages name the locale too).',
     keywords: ['.utf-8', '.utf8', 'lang=', 'lc_', 'language='],
     lookback: 7,
-    pattern: r`(?<![\w.-])(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+|[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?)(?![\w-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+|[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?)(?![\w-])`,
     validate: (v, ctx) => /\./.test(v) || /=["']?$/.test(ctx.text.slice(ctx.matchStart, ctx.start)),
     samples: {
       tp: [
