@@ -458,6 +458,30 @@ describe('readers on transcripts written by the real CLIs', () => {
     assert.deepEqual(notice, []);
   });
 
+  it('claude-code: a shell command run with ! in the terminal UI is read where its output went, user records', async () => {
+    // Claude Code 2.1.332 in a pseudo-terminal, `!echo BANG-<key>` typed, then a prompt
+    // (SOURCES.md): the command and its output are user records (<bash-input>, <bash-stdout>),
+    // sent with the next request, not system records.
+    const file = path.join(REAL, 'claude-code-bang-command.jsonl');
+    const report = (await scanWithTestEngine([file], { reveal: true })).report!;
+    assert.equal(report.files[0]?.format, 'claude-code');
+    const key = 'AKIAZ7QWERTYUIOPLKJH';
+    // Found first in the command typed, then again in its output (one finding, two occurrences).
+    const found = report.findings.filter((f) => f.value === key);
+    assert.deepEqual(
+      found.map((f) => `${f.line} ${f.path.join('.')} ${f.role}`),
+      ['6 message.content user'],
+    );
+    assert.ok((found[0]?.occurrences ?? 1) >= 2, JSON.stringify(found[0]));
+    const output = JSON.parse((await readFile(file, 'utf8')).split('\n')[6]!) as Record<string, unknown>;
+    const leaves: Leaf[] = [];
+    claudeCodeLeaves(output, (leaf) => leaves.push(leaf));
+    assert.deepEqual(
+      leaves.map((l) => `${l.path.join('.')} ${l.role} ${l.text}`),
+      [`message.content user <bash-stdout>BANG-${key}</bash-stdout><bash-stderr></bash-stderr>`],
+    );
+  });
+
   it('claude-code: progress, content-replacement and the cut and withheld members of api-request are read, with the roles of what they hold', () => {
     // Shapes as Claude Code 2.1.332's bundled code writes them (SOURCES.md): it writes progress
     // records into a session file only for forked agents, and content-replacement only when a
