@@ -1029,7 +1029,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'A kernel named with its release (Linux 6.8.0-47-generic, Linux devbox 6.1.0-18-amd64, Darwin 23.5.0).',
     keywords: ['linux', 'darwin'],
-    pattern: r`(?<![\w.-])(?<v>(?:Linux|Darwin)(?: Kernel Version)? (?:[A-Za-z0-9][\w.-]{0,62} )?\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.+_][\w.+-]*)?)(?![\w-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Linux|Darwin)(?: Kernel Version)? (?:[A-Za-z0-9][\w.-]{0,62} )?\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.+_][\w.+-]*)?)(?![\w-])`,
     samples: {
       tp: [
         ['Linux 6.8.0-47-generic', 'Linux 6.8.0-47-generic'],
