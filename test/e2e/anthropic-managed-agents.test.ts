@@ -232,6 +232,31 @@ describe('managed agents, built-in policy', () => {
     assert.notEqual(event.decision, 'block');
     assert.ok(GIVEN_AS_CREDENTIAL.includes('roles.credential'));
   });
+
+  test("an environment variable credential named after the user keeps its name, the one the agent's tools read", async () => {
+    const s = stack();
+    const name = `${fe.user.toUpperCase()}_GITHUB_TOKEN`;
+    await client(s).beta.vaults.credentials.create('vlt_011abc', {
+      display_name: `token of ${fe.user}`,
+      auth: {
+        type: 'environment_variable',
+        secret_name: name,
+        secret_value: 'opaque',
+        networking: { type: 'unrestricted' },
+      },
+    });
+    const path = '/v1/vaults/vlt_011abc/credentials';
+    const body = JSON.parse(seenUpstream(s, path)) as {
+      display_name: string;
+      auth: { secret_name: string };
+    };
+    // A renamed variable is a missing one; the user's name elsewhere takes its stand-in.
+    assert.equal(body.auth.secret_name, name);
+    assert.ok(!body.display_name.includes(fe.user), body.display_name);
+    const event = await eventAt(s, path);
+    assert.ok(foundAt(event).has('$.display_name'));
+    assert.ok(!foundAt(event).has('$.auth.secret_name'));
+  });
 });
 
 describe('managed agents, roles: { credential: block }', () => {
