@@ -1059,7 +1059,8 @@ export const environmentRules: readonly RuleDef[] = [
       String.raw`\d.fc\d`,
     ],
     lookback: 40,
-    pattern: r`(?<![\w.-])(?<v>\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.]\d+)*-(?:\d+-)?(?:generic|lowlatency|aws|azure|gcp|oracle|microsoft-standard(?:-WSL2)?)|\d{1,2}\.\d{1,3}\.\d{1,3}-[\d.]+\.(?:el\d+|fc\d+)[\w.]*)(?![\w-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.]\d+)*-(?:\d+-)?(?:generic|lowlatency|aws|azure|gcp|oracle|microsoft-standard(?:-WSL2)?)|\d{1,2}\.\d{1,3}\.\d{1,3}-[\d.]+\.(?:el\d+|fc\d+)[\w.]*)(?![\w-])`,
     samples: {
       tp: [
         ['kernel 5.15.153.1-microsoft-standard-WSL2', '5.15.153.1-microsoft-standard-WSL2'],
