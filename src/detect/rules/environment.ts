@@ -1170,7 +1170,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'An exact runtime version (Node.js v20.11.1, node/v20.11.1, Python 3.11.4, go1.22.3 linux/amd64, rustc 1.78.0).',
     keywords: ['node', 'python 3.', 'bun v', 'deno 1', 'deno 2', 'go1.', 'rustc 1.', 'openjdk version'],
-    pattern: r`(?<![\w.-])(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
     samples: {
       tp: [
         ['Node.js v20.11.1', 'Node.js v20.11.1'],
