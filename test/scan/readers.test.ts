@@ -482,6 +482,39 @@ describe('readers on transcripts written by the real CLIs', () => {
     );
   });
 
+  it("claude-code: a hook's output is read as sent where the CLI rendered it into the request, as only shown where it did not", async () => {
+    // Claude Code 2.1.332 -p with UserPromptSubmit, PreToolUse and PostToolUse hooks that echo a
+    // marker (SOURCES.md): the prompt hook's output has `rendered` (a system reminder) and is in
+    // the next request's blobs; the tool hooks' (exit 0) have none and are in no request.
+    const file = path.join(REAL, 'claude-code-hooks.jsonl');
+    const records = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const got = records.flatMap((rec, i) => {
+      const out: string[] = [];
+      claudeCodeLeaves(rec, (l) => {
+        const hook = /HOOK(UPS|PRE|POST)/.exec(l.text)?.[1];
+        if (hook && l.path.at(-1) !== 'command') out.push(`${i + 1} ${hook} ${l.path.join('.')} ${l.role}`);
+      });
+      return out;
+    });
+    assert.deepEqual(got, [
+      '9 UPS attachment.content user',
+      '9 UPS attachment.stdout user',
+      '9 UPS rendered.0.content system',
+      '20 UPS message.content.0.text system',
+      '30 PRE attachment.content metadata',
+      '30 PRE attachment.stdout metadata',
+      '32 POST attachment.content metadata',
+      '32 POST attachment.stdout metadata',
+      '36 UPS attachment.content user',
+      '36 UPS attachment.stdout user',
+      '36 UPS rendered.0.content system',
+      '37 UPS message.content.0.text system',
+    ]);
+  });
+
   it('claude-code: progress, content-replacement and the cut and withheld members of api-request are read, with the roles of what they hold', () => {
     // Shapes as Claude Code 2.1.332's bundled code writes them (SOURCES.md): it writes progress
     // records into a session file only for forked agents, and content-replacement only when a

@@ -93,6 +93,27 @@ function blockRole(block: Rec, messageRole: Role): Role {
   }
 }
 
+/**
+ * A hook's output (hook_success) that a version writing `rendered` (2.1.3xx) did not render into
+ * the request was only shown: a PreToolUse or PostToolUse hook that exits 0. Older versions say
+ * nothing of it, and their hooks' output is taken as sent.
+ */
+function attachmentRole(rec: Rec): Role {
+  const shownOnly =
+    isObject(rec.attachment) &&
+    rec.attachment.type === 'hook_success' &&
+    rec.rendered === undefined &&
+    writesRendered(rec.version);
+  return shownOnly ? 'metadata' : 'user';
+}
+
+/** Whether a record's Claude Code version (`2.1.332`) writes `rendered`: from 2.1.300 on. */
+function writesRendered(version: unknown): boolean {
+  if (typeof version !== 'string') return false;
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map((n) => Number.parseInt(n, 10));
+  return major > 2 || (major === 2 && (minor > 1 || (minor === 1 && patch >= 300)));
+}
+
 export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
   if (rec.type === 'summary') {
     if (typeof rec.summary === 'string') sink({ path: ['summary'], role: 'assistant', text: rec.summary });
@@ -103,7 +124,7 @@ export function claudeCodeLeaves(rec: Rec, sink: LeafSink): void {
     // listings, diagnostics): sent to the model inside the user message, as `rendered` says.
     // A prompt_snapshot is the system prompt and tools of the requests that follow, not user text.
     const snapshot = isObject(rec.attachment) && rec.attachment.type === 'prompt_snapshot';
-    walkLeaves(rec.attachment, ['attachment'], snapshot ? 'system' : 'user', sink, snapshot);
+    walkLeaves(rec.attachment, ['attachment'], snapshot ? 'system' : attachmentRole(rec), sink, snapshot);
     walkLeaves(rec.rendered, ['rendered'], messageRoleOf(rec.renderedRole), sink, false);
     return;
   }
