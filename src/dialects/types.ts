@@ -57,9 +57,10 @@ export const ROLES = [
    */
   'credential',
   /**
-   * The address of a tool server the provider calls for the model (an MCP server's URL): the
-   * provider must reach it as written, and a stand-in host there fails the tool calls. Sent as
-   * given, as a credential is, unless the policy names this role (compile.ts).
+   * The address of a tool server the provider calls for the model (an MCP server's URL), or
+   * another the provider or an agent's sandbox calls (a repository it clones, a host it may
+   * reach, a webhook): it must be reached as written, and a stand-in host there fails the calls.
+   * Sent as given, as a credential is, unless the policy names this role (compile.ts).
    */
   'tool_server',
 ] as const;

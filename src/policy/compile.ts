@@ -176,13 +176,15 @@ export const GIVEN_AS_CREDENTIAL =
 
 /**
  * Why a category's edit does not apply to the address of a tool server the provider calls (role
- * `tool_server`: an MCP server's URL): the provider connects to it as written, so a stand-in host
- * or path makes the request succeed and every call of that server's tools fail, upstream, where
- * nobody sees why. The finding is recorded; `roles: { tool_server: block }` refuses such requests
+ * `tool_server`: an MCP server's URL, or another address the provider or an agent's sandbox
+ * calls: a repository it clones, a host it may reach, a webhook): the provider connects to it as
+ * written, so a stand-in host or path makes the request succeed and every call of that server's
+ * tools fail (the clone, the call to the host, the notification), upstream, where nobody sees
+ * why. The finding is recorded; `roles: { tool_server: block }` refuses such requests
  * (or `{ tool_server: { environment: block } }` only those naming an internal host).
  */
 export const GIVEN_TO_TOOL_SERVER =
-  'built-in: the address of a tool server the provider calls, sent as given (set roles.tool_server to change)';
+  "built-in: an address the provider or an agent's sandbox calls as written (a tool server, a repository, an allowed host, a webhook), sent as given (set roles.tool_server to change)";
 
 /** The built-in reason each role of GIVEN_ROLES is sent as given. */
 const GIVEN: ReadonlyMap<Role, string> = new Map<Role, string>([

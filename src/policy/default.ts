@@ -96,8 +96,9 @@ rules:
 # credential is a secret given to the provider to keep for an agent's tools (a managed agents
 # vault credential, an MCP server's token): recorded and sent as given, since a stand-in would be
 # used instead; a category that blocks still blocks. credential: block refuses such requests.
-# tool_server is the URL of an MCP server the provider calls: recorded and sent as given, since
-# the provider could not reach a stand-in host. tool_server: { environment: block } refuses
+# tool_server is an address the provider or an agent's sandbox calls as written (an MCP server's
+# URL, a repository it clones, a host it may reach, a webhook): recorded and sent as given, since
+# a stand-in host is one it could not reach. tool_server: { environment: block } refuses
 # requests that point the provider at an internal host.
 roles: {}
 

@@ -23,7 +23,8 @@ const ROLE_WORDS: Readonly<Record<Role, string>> = {
   metadata: 'the request metadata',
   header: 'a request header',
   credential: "a credential kept by the provider for the agent's tools",
-  tool_server: 'the address of a tool server the provider calls',
+  tool_server:
+    "an address the provider or an agent's sandbox calls (a tool server, a repository, an allowed host, a webhook)",
 };
 
 export function describePlace(input: Pick<ScanInput, 'role' | 'path' | 'header'>): string {
