@@ -1114,7 +1114,8 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'A whole `uname -a` line (kernel, host name, build date, architecture).',
     keywords: ['gnu/linux'],
     lookback: 300,
-    pattern: r`(?<![\w.-])Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
     samples: {
       tp: [
         [
