@@ -515,6 +515,32 @@ describe('readers on transcripts written by the real CLIs', () => {
     ]);
   });
 
+  it("claude-code: an api-request's withheld names the parameters CLAUDE_CODE_EXTRA_BODY added, whose values are never saved", async () => {
+    // Claude Code 2.1.332 -p with CLAUDE_CODE_EXTRA_BODY={"top_k":5,"metadata_note":"EXTRA-<key>"}
+    // (SOURCES.md): each api-request names them in `withheld`, and the values are in no record,
+    // so a scan cannot see what the extra body sent.
+    const text = await readFile(path.join(REAL, 'claude-code-extra-body.jsonl'), 'utf8');
+    assert.ok(!text.includes('EXTRA-'));
+    const got = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.type === 'api-request')
+      .flatMap((rec) => {
+        const out: string[] = [];
+        claudeCodeLeaves(rec, (l) => {
+          if (l.path[0] === 'withheld') out.push(`${l.path.join('.')} ${l.role} ${l.text}`);
+        });
+        return out;
+      });
+    assert.deepEqual(got, [
+      'withheld.0 metadata top_k',
+      'withheld.1 metadata metadata_note',
+      'withheld.0 metadata top_k',
+      'withheld.1 metadata metadata_note',
+    ]);
+  });
+
   it('claude-code: progress, content-replacement and the cut and withheld members of api-request are read, with the roles of what they hold', () => {
     // Shapes as Claude Code 2.1.332's bundled code writes them (SOURCES.md): it writes progress
     // records into a session file only for forked agents, and content-replacement only when a
