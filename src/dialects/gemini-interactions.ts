@@ -194,8 +194,11 @@ function addEnvironment(out: Segment[], environment: JsonObject, path: JsonPath)
       addLeaves(out, environment[key], [...path, key], 'user', STRUCTURE_KEYS);
 }
 
-/** Members of an environment read by addEnvironment's own rules. */
-const ENVIRONMENT_READ: ReadonlySet<string> = new Set(['env', 'network', 'sources']);
+/**
+ * Members of an environment read by addEnvironment's own rules, or not text: `environment_id`
+ * names the environment to update, an id, and a stand-in there is one the API cannot find.
+ */
+const ENVIRONMENT_READ: ReadonlySet<string> = new Set(['env', 'network', 'sources', 'environment_id']);
 
 /**
  * One entry of the sandbox's network allow-list: the domain it may reach (`tool_server`), a

@@ -50,6 +50,8 @@ describe('gemini interactions requests', () => {
     assert.ok(!segs.some((s) => s.key && s.path[0] === 'environment' && s.path[1] === 'env'));
     assert.equal(role(['environment', 'sources', 0, 'content']), 'user');
     assert.equal(role(['environment', 'type']), undefined);
+    // The environment to update, by its id.
+    assert.equal(role(['environment', 'environment_id']), undefined);
     // Where the sandbox fetches a source from, the hosts it may reach and what its egress proxy
     // sends there, and where the provider calls back, are used as given; where a source lands in
     // the sandbox is the user's.
