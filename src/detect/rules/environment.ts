@@ -1030,7 +1030,7 @@ export const environmentRules: readonly RuleDef[] = [
       'A kernel named with its release (Linux 6.8.0-47-generic, Linux devbox 6.1.0-18-amd64, Darwin 23.5.0).',
     keywords: ['linux', 'darwin'],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Linux|Darwin)(?: Kernel Version)? (?:[A-Za-z0-9][\w.-]{0,62} )?\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.+_][\w.+-]*)?)(?![\w-])`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?<v>(?:Linux|Darwin)(?: Kernel Version)? (?:[A-Za-z0-9][\w.-]{0,62} )?\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.+_][\w.+-]*)?)(?![\w-])`,
     samples: {
       tp: [
         ['Linux 6.8.0-47-generic', 'Linux 6.8.0-47-generic'],
@@ -1060,7 +1060,7 @@ export const environmentRules: readonly RuleDef[] = [
     ],
     lookback: 40,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.]\d+)*-(?:\d+-)?(?:generic|lowlatency|aws|azure|gcp|oracle|microsoft-standard(?:-WSL2)?)|\d{1,2}\.\d{1,3}\.\d{1,3}-[\d.]+\.(?:el\d+|fc\d+)[\w.]*)(?![\w-])`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?<v>\d{1,2}\.\d{1,3}\.\d{1,3}(?:[-.]\d+)*-(?:\d+-)?(?:generic|lowlatency|aws|azure|gcp|oracle|microsoft-standard(?:-WSL2)?)|\d{1,2}\.\d{1,3}\.\d{1,3}-[\d.]+\.(?:el\d+|fc\d+)[\w.]*)(?![\w-])`,
     samples: {
       tp: [
         ['kernel 5.15.153.1-microsoft-standard-WSL2', '5.15.153.1-microsoft-standard-WSL2'],
@@ -1115,7 +1115,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['gnu/linux'],
     lookback: 300,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))Linux [A-Za-z0-9][\w.-]{0,62} \d+\.\d+\.\d+[\w.+~-]* #[^\n\\]{1,200}? GNU/Linux`,
     samples: {
       tp: [
         [
@@ -1172,7 +1172,7 @@ export const environmentRules: readonly RuleDef[] = [
       'An exact runtime version (Node.js v20.11.1, node/v20.11.1, Python 3.11.4, go1.22.3 linux/amd64, rustc 1.78.0).',
     keywords: ['node', 'python 3.', 'bun v', 'deno 1', 'deno 2', 'go1.', 'rustc 1.', 'openjdk version'],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?<v>(?:Node(?:\.js)?|node)(?: version)?(?: |/)v\d{1,2}\.\d{1,2}\.\d{1,2}|Python 3\.\d{1,2}\.\d{1,2}(?![\d.])|Bun v\d\.\d{1,2}\.\d{1,2}|Deno [12]\.\d{1,2}\.\d{1,2}|go1\.\d{1,2}(?:\.\d{1,2})? (?:linux|darwin|windows)/\w+|rustc 1\.\d{1,3}\.\d{1,2}|openjdk version "[\d._]+")(?![+\d.])`,
     samples: {
       tp: [
         ['Node.js v20.11.1', 'Node.js v20.11.1'],
@@ -1209,7 +1209,7 @@ export const environmentRules: readonly RuleDef[] = [
       'etc/gmt',
     ],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w/-])|(?<=(?<!\\)\\[nt]))(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
+    pattern: r`(?<![\w/-](?<!(?<!\\)\\[nt]))(?<v>(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Z][A-Za-z_-]{1,30}(?:/[A-Z][A-Za-z_-]{1,30})?|Etc/GMT[+-]\d{1,2})(?![\w/-])`,
     // Documentation examples ("e.g. `America/Los_Angeles`") describe the format, not a machine.
     validate: (_v, ctx) =>
       !/(?:e\.g\.|for example|such as|example:?|like)[\s`'"(]*$/i.test(before(ctx.text, ctx.start, 20)),
@@ -1257,7 +1257,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['.utf-8', '.utf8', 'lang=', 'lc_', 'language='],
     lookback: 7,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+|[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?)(?![\w-])`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?:(?:LANG|LANGUAGE|LC_[A-Z]+)=["']?)?(?<v>[a-z]{2,3}(?:_[A-Z]{2})?(?::[a-z]{2,3}(?:_[A-Z]{2})?)+|[a-z]{2,3}_[A-Z]{2}(?:\.(?:UTF-8|utf8|UTF8|ISO-8859-\d{1,2}))?)(?![\w-])`,
     validate: (v, ctx) => /\./.test(v) || /=["']?$/.test(ctx.text.slice(ctx.matchStart, ctx.start)),
     samples: {
       tp: [
@@ -1305,7 +1305,7 @@ export const environmentRules: readonly RuleDef[] = [
       'A proxy setting (HTTPS_PROXY=, "proxy": "http://...", --proxy): the proxy host names the network. Only the host is reported (an address as an address), so its port and path stay; its user name is reported by env.proxy-user, its password by secret.url-credentials.',
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?:\[(?<w>[0-9A-Fa-f:.]{2,45})\]|(?<v>[A-Za-z0-9][A-Za-z0-9.-]*))(?![A-Za-z0-9.-])`,
+    pattern: r`(?<![\w](?<!(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?:[^@\s"'/\\]*@)?(?:\[(?<w>[0-9A-Fa-f:.]{2,45})\]|(?<v>[A-Za-z0-9][A-Za-z0-9.-]*))(?![A-Za-z0-9.-])`,
     flags: 'i',
     validate: (v, ctx) => {
       if (ctx.groups['w'] !== undefined) return ipv6IsReportable(v);
@@ -1345,7 +1345,7 @@ export const environmentRules: readonly RuleDef[] = [
       "The user name of a proxy URL (HTTPS_PROXY=http://jdoe:...@squid.corp:3128): the user's own login, so it takes the user name's surrogate (user-N), as USER= does; the password is secret.url-credentials'.",
     keywords: ['proxy', 'https_proxy', 'http_proxy', 'ftp_proxy', 'all_proxy', 'socks_proxy'],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?<v>[^@\s"'/\\:]{1,128})(?::[^@\s"'/\\]{0,256})?@[A-Za-z0-9[]`,
+    pattern: r`(?<![\w](?<!(?<!\\)\\[nt]))(?:(?:https?|ftp|all|socks)_)?proxy(?:[-_]?(?:url|server|host))?(?:\\?["'])?\s*(?:[:=]|\s)\s*(?:\\?["'])?(?:(?:https?|socks[45]h?)://)(?<v>[^@\s"'/\\:]{1,128})(?::[^@\s"'/\\]{0,256})?@[A-Za-z0-9[]`,
     flags: 'i',
     validate: (v) =>
       !v.startsWith('$') &&
@@ -1376,7 +1376,7 @@ export const environmentRules: readonly RuleDef[] = [
     description: 'A NO_PROXY list, which names internal domains and networks.',
     keywords: ['no_proxy'],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w])|(?<=(?<!\\)\\[nt]))no_proxy(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>[^\s"'\\]{3,500})`,
+    pattern: r`(?<![\w](?<!(?<!\\)\\[nt]))no_proxy(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?<v>[^\s"'\\]{3,500})`,
     flags: 'i',
     validate: (v) =>
       v.replace(/(?:^|,)(?:localhost|127\.0\.0\.1|::1|\.local)(?=,|$)/g, '').replace(/,/g, '').length > 0 &&
@@ -1396,7 +1396,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: [r`\d.\d`],
     lookback: 3,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w.-])|(?<=(?<!\\)\\[nt]))(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![\w-]|\.\d)`,
     validate: (v, ctx) => {
       if (!ipv4IsReportable(v) && !isPrivateBroadcast(v, ctx) && !isPrivateRouteNetwork(v, ctx)) return false;
       // Spec section numbers in comments (// 4.2.6.1) and headings (`10.2.1.3. Let x` at the start
@@ -1468,7 +1468,7 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['::', r`\h:\h\h\h\h:`, r`\h:\h\h\h:`, r`\h:\h\h:`, r`\h:\h:`],
     lookback: 40,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w:.])|(?<=(?<!\\)\\[nt]))(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
+    pattern: r`(?<![\w:.](?<!(?<!\\)\\[nt]))(?<v>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?:%[\w.]+)?)(?![\w:.])`,
     validate: (v, ctx) => {
       const addr = v.replace(/%.*$/, '');
       if (!ipv6IsReportable(addr)) return false;
@@ -1507,7 +1507,7 @@ export const environmentRules: readonly RuleDef[] = [
       "A MAC address (aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff), except all-zero, broadcast, the documentation range and 02:00:5e:xx:xx:xx (Airlock's wide-space MAC surrogates).",
     keywords: [r`\h\h:\h\h:\h\h`, r`\h\h-\h\h-\h\h`],
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w:-])|(?<=(?<!\\)\\[nt]))(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
+    pattern: r`(?<![\w:-](?<!(?<!\\)\\[nt]))(?<v>[0-9A-Fa-f]{2}(?<sep>[:-])[0-9A-Fa-f]{2}(?:\k<sep>[0-9A-Fa-f]{2}){4})(?![\w:-])`,
     // Outside the output of network tools a MAC-shaped literal is more often test data.
     validate: (v, ctx) => macIsReportable(v) && ADDRESS_CONTEXT.test(before(ctx.text, ctx.start, 40)),
     samples: {
@@ -1962,7 +1962,7 @@ export const environmentRules: readonly RuleDef[] = [
     // (/var/mail/<name>, the rest of which is every machine's); any other value,
     // quoted or up to a space, a quote, a backslash (a JSON escape) or a shell operator. After an
     // escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no name.
-    pattern: r`(?:(?<![\w$.-])|(?<=(?<!\\)\\[nt]))(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2}|MAIL=(?:\\?["'])?\/var\/(?:spool\/)?mail\/)(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
+    pattern: r`(?<![\w$.-](?<!(?<!\\)\\[nt]))(?:SSH_(?:CLIENT|CONNECTION)=(?:\\?["'])?(?<x>[0-9A-Fa-f.:]{2,45}(?:%[\w.]+)?)(?=[ \t"'\\]|$)|(?:HOMEPATH(?:=(?:\\?["'])?| {1,40})\\{1,2}Users\\{1,2}|LOGONSERVER(?:=(?:\\?["'])?| {1,40})(?:\\{2}){1,2}|MAIL=(?:\\?["'])?\/var\/(?:spool\/)?mail\/)(?<y>[^\s"'\\;&|]{1,64})|(?:HOSTNAME|USER|LOGNAME|USERNAME|HOME|OLDPWD|MAIL|SHELL|TZ|DISPLAY|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|XDG_SESSION_ID|DBUS_SESSION_BUS_ADDRESS|TERM_SESSION_ID|ITERM_SESSION_ID|WT_SESSION|USERDOMAIN|USERDNSDOMAIN|COMPUTERNAME|USERPROFILE|TMPDIR|KUBECONFIG|AWS_PROFILE)(?:=| {1,40})(?:(?<q>["'])(?<v>[^"'\n]{1,300})\k<q>|(?<w>[^\s"'\\;&|]{1,300})))`,
     validate: envVariableReportable,
     samples: {
       tp: [

@@ -175,7 +175,7 @@ export const secretRules: readonly RuleDef[] = [
     keywords: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 't3blbkfj'],
     lookback: 24,
     // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
-    pattern: r`(?:(?<![\w-])|(?<=(?<!\\)\\[nt]))(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![\w-])`,
+    pattern: r`(?<![\w-](?<!(?<!\\)\\[nt]))(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![\w-])`,
     validate: (v) => !/x{12}|X{12}/.test(v),
     samples: {
       tp: [
