@@ -1850,7 +1850,8 @@ export const environmentRules: readonly RuleDef[] = [
     kind: 'person-name',
     description: 'A commit author in git log output (Author: Name <email>).',
     keywords: ['author:'],
-    pattern: r`(?<![\w@*] ?)Author:[ \t]+(?<v>\p{L}[\p{L}\p{M}'. -]{0,60}\p{L}) <[^<>\s@]+@[^<>\s]+>`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w@*](?<!(?<!\\)\\[nt]) ?)Author:[ \t]+(?<v>\p{L}[\p{L}\p{M}'. -]{0,60}\p{L}) <[^<>\s@]+@[^<>\s]+>`,
     flags: 'u',
     validate: (v) => !/^(?:name|your name|john doe|jane doe)$/i.test(v),
     samples: {
