@@ -130,7 +130,8 @@ export const piiRules: readonly RuleDef[] = [
     description:
       'A payment card number: 13–19 digits (optionally grouped), a known issuer prefix and a valid Luhn check digit.',
     keywords: [r`\d\d\d\d\d\d\d\d\d\d\d\d\d`, r`\d\d\d\d \d\d`, r`\d\d\d\d-\d\d`],
-    pattern: r`(?<![\w.-])(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))(?<v>\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '');
       // Long zero runs are synthetic test numbers, not issued cards.
