@@ -169,7 +169,8 @@ export const piiRules: readonly RuleDef[] = [
     kind: 'iban',
     description: 'An International Bank Account Number with valid check digits (ISO 13616 mod 97).',
     keywords: IBAN_COUNTRIES.map((c) => c + r`\d\d`),
-    pattern: r`(?<![\w])(?<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![\w])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w](?<!(?<!\\)\\[nt]))(?<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![\w])`,
     validate: (v) => ibanValid(v) && !TEST_IBANS.has(v.replace(/\s/g, '')) && !/0{8,}/.test(v),
     samples: {
       tp: [
