@@ -108,7 +108,8 @@ export const piiRules: readonly RuleDef[] = [
     description:
       'A phone number in international (+48 601 234 567) or North American ((415) 555-0132, 415-555-0132) form.',
     keywords: [r`+\d`, r`(\d\d\d)`, r`\d\d\d-\d\d\d-`, r`\d\d\d.\d\d\d.`],
-    pattern: r`(?<![\w+.-])(?<v>\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{2,4}){2,5}|\(\d{3}\) ?\d{3}-\d{4}|\d{3}(?<sep>[-.])\d{3}\k<sep>\d{4})(?![\w-]|\.\d)`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w+.-](?<!(?<!\\)\\[nt]))(?<v>\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{2,4}){2,5}|\(\d{3}\) ?\d{3}-\d{4}|\d{3}(?<sep>[-.])\d{3}\k<sep>\d{4})(?![\w-]|\.\d)`,
     validate: (v) => {
       const digits = v.replace(/\D/g, '').length;
       return digits >= 10 && digits <= 15 && !/^\+?(\d)\1+$/.test(v.replace(/\D/g, ''));
