@@ -1232,7 +1232,8 @@ export const environmentRules: readonly RuleDef[] = [
     keywords: ['utc+', 'utc-', 'gmt+', 'gmt-', r`+\d\d:\d\d`, r`-\d\d:\d\d`, r`+\d\d\d\d`, r`-\d\d\d\d`],
     // A timestamp's offset counts in command output (git log --date=iso, ls --full-time), not
     // inside a quoted literal in code, where it is test data.
-    pattern: r`(?<v>(?<![\w+-])(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?(?: \([A-Z][A-Za-z ]{2,40}\))?(?![\w:])|(?<=(?:^|[^"'\x60\d])\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)? ?)[+-](?:0\d|1[0-4]):?[0-5]\d(?![\d:]))`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<v>(?<![\w+-](?<!(?<!\\)\\[nt]))(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?(?: \([A-Z][A-Za-z ]{2,40}\))?(?![\w:])|(?<=(?:^|[^"'\x60\d])\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)? ?)[+-](?:0\d|1[0-4]):?[0-5]\d(?![\d:]))`,
     validate: (v) => !/^[+-]00:00$|^(?:UTC|GMT)[+-]0?0(?::?00)?$/.test(v),
     samples: {
       tp: [
