@@ -1893,7 +1893,8 @@ export const environmentRules: readonly RuleDef[] = [
       "The account a git host greets or reports: `ssh -T git@github.com` (Hi <login>! You've successfully authenticated), GitLab's (Welcome to GitLab, @<login>!), `gh auth status` (Logged in to github.com account <login>, or as <login> before gh 2.40).",
     keywords: ["you've successfully authenticated", 'welcome to gitlab, @', 'logged in to '],
     lookback: 50,
-    pattern: r`(?:(?<![\w-])Hi (?<v>[A-Za-z0-9][A-Za-z0-9-]{0,38})! You've successfully authenticated|Welcome to GitLab, @(?<w>[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})!|Logged in to [\w.-]+ (?:account|as) (?<x>[A-Za-z0-9][A-Za-z0-9-]{0,38})(?![\w-]))`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?:(?<![\w-](?<!(?<!\\)\\[nt]))Hi (?<v>[A-Za-z0-9][A-Za-z0-9-]{0,38})! You've successfully authenticated|Welcome to GitLab, @(?<w>[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})!|Logged in to [\w.-]+ (?:account|as) (?<x>[A-Za-z0-9][A-Za-z0-9-]{0,38})(?![\w-]))`,
     validate: (v) => !GENERIC_USERS.has(v.toLowerCase()) && !isPlaceholder(v) && !/^user-\d+$/.test(v),
     samples: {
       tp: [
