@@ -589,7 +589,8 @@ export const environmentRules: readonly RuleDef[] = [
     description:
       'A home directory flattened into a name, as Claude Code names its per-project folders (~/.claude/projects/-home-<user>-src-app).',
     keywords: ['-home-', '-users-'],
-    pattern: r`(?<![\w.-])-(?:home|Users)-(?<user>[A-Za-z0-9_]{2,32})(?=-|\b)`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w.-](?<!(?<!\\)\\[nt]))-(?:home|Users)-(?<user>[A-Za-z0-9_]{2,32})(?=-|\b)`,
     validate: homeOwnerIsPersonal,
     samples: {
       tp: [
