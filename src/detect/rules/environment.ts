@@ -609,7 +609,8 @@ export const environmentRules: readonly RuleDef[] = [
       'A Windows profile directory (C:\\Users\\<user>), also with doubled (JSON-escaped) backslashes or forward slashes.',
     keywords: [r`:\\users`, r`:\\\\users`, ':/users'],
     lookback: 1,
-    pattern: r`(?<![A-Za-z0-9])[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)(?<user>[A-Za-z0-9._-]{1,64}(?: [A-Za-z0-9._-]{1,32})?(?=\\|/)|[A-Za-z0-9._-]{1,64})`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![A-Za-z0-9](?<!(?<!\\)\\[nt]))[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)(?<user>[A-Za-z0-9._-]{1,64}(?: [A-Za-z0-9._-]{1,32})?(?=\\|/)|[A-Za-z0-9._-]{1,64})`,
     flags: 'i',
     validate: homeOwnerIsPersonal,
     samples: {
