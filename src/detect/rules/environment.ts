@@ -529,7 +529,8 @@ export const environmentRules: readonly RuleDef[] = [
     // every machine has; a path below it is a home in use (this machine's own HOME: a canary).
     // A user name may hold letters of any script (`/home/josé`): taken to `/home/jos`, the rest
     // would leave beside the surrogate (`/home/useré`). General punctuation and symbols end it.
-    pattern: r`(?<![\w.~$-])(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-]{1,64})|root(?=\\?/))(?![A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![\w.~$-](?<!(?<!\\)\\[nt]))(?:\\?/)(?:(?:home|Users)(?:\\?/)(?<user>[A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-]{1,64})|root(?=\\?/))(?![A-Za-z0-9._\u00C0-\u1FFF\u2C00-\uD7FF-])`,
     validate: homeOwnerIsPersonal,
     samples: {
       tp: [
