@@ -33,7 +33,8 @@ export const secretRules: readonly RuleDef[] = [
     kind: 'aws-access-key',
     description: 'An AWS access key id (AKIA/ASIA/ABIA/ACCA + 16 characters).',
     keywords: ['akia', 'asia', 'abia', 'acca'],
-    pattern: r`(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])`,
+    // After an escaped line break or tab (a JSON-escaped transcript) too: the n of \n is no word.
+    pattern: r`(?<![A-Za-z0-9](?<!(?<!\\)\\[nt]))(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])`,
     deny: KNOWN_EXAMPLES,
     // Documentation's placeholders (AKIAXXXXXXXXXXXXXXXX, AKIAEXAMPLE...): 16 random characters
     // of 32 have more than three distinct ones and no run of five X but once in millions.
