@@ -8,28 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { learnCanaries } from '../../src/detect/canaries.js';
-import { createEngine } from '../../src/detect/engine.js';
 import { inspectUserMessage } from '../helpers/inspect-message.js';
-
-function canaryFindings(username: string, text: string): string[] {
-  const engine = createEngine({
-    rules: [],
-    canaries: learnCanaries({
-      username,
-      home: '/nonexistent',
-      readGit: false,
-      env: {},
-      fqdns: [],
-      macs: [],
-      ips: [],
-    }),
-  });
-  return engine
-    .scan([{ path: ['messages', 0, 'content'], role: 'tool_result', text }])
-    .filter((f) => f.ruleId === 'canary.username')
-    .map((f) => text.slice(Math.max(0, f.start - 5), f.end + 5));
-}
+import { usernameCanaryFindings } from '../helpers/username-canary.js';
 
 // What a CLI reads on such a machine: an HTTP client, an OAuth call, a CI script.
 const code = [
@@ -42,14 +22,14 @@ const code = [
 describe('a login that is a word programs use, joined by _', () => {
   it("is not this machine's user name in identifiers", () => {
     for (const login of ['agent', 'jenkins', 'build', 'deploy', 'grant'])
-      assert.deepEqual(canaryFindings(login, code), [], login);
+      assert.deepEqual(usernameCanaryFindings(login, code, 5), [], login);
   });
 
   it('while a personal login joined by _ still is', () => {
-    assert.deepEqual(canaryFindings('mkowalski', `${code}\nmkowalski_build.log\nbuild_mkowalski.txt`), [
-      'd())\nmkowalski_buil',
-      'uild_mkowalski.txt',
-    ]);
+    assert.deepEqual(
+      usernameCanaryFindings('mkowalski', `${code}\nmkowalski_build.log\nbuild_mkowalski.txt`, 5),
+      ['d())\nmkowalski_buil', 'uild_mkowalski.txt'],
+    );
   });
 
   it('is not replaced in the code of a request that names the user', async () => {

@@ -7,30 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { learnCanaries } from '../../src/detect/canaries.js';
-import { createEngine } from '../../src/detect/engine.js';
 import { SurrogateMatcher } from '../../src/redact/matcher.js';
 import { restoreStep, restoreWhole } from '../../src/redact/restore-text.js';
 import { inspectUserMessage } from '../helpers/inspect-message.js';
-
-function canaryFindings(username: string, text: string): string[] {
-  const engine = createEngine({
-    rules: [],
-    canaries: learnCanaries({
-      username,
-      home: '/nonexistent',
-      readGit: false,
-      env: {},
-      fqdns: [],
-      macs: [],
-      ips: [],
-    }),
-  });
-  return engine
-    .scan([{ path: ['messages', 0, 'content'], role: 'tool_result', text }])
-    .filter((f) => f.ruleId === 'canary.username')
-    .map((f) => text.slice(f.start, f.end));
-}
+import { usernameCanaryFindings } from '../helpers/username-canary.js';
 
 describe('a user name joined by _', () => {
   // `ls -1 /tmp` on the machine of user mkowalski.
@@ -39,9 +19,9 @@ describe('a user name joined by _', () => {
   );
 
   it("is found by this machine's user name canary, whole words only otherwise", () => {
-    assert.deepEqual(canaryFindings('mkowalski', listing), ['mkowalski', 'mkowalski', 'MKOWALSKI']);
+    assert.deepEqual(usernameCanaryFindings('mkowalski', listing), ['mkowalski', 'mkowalski', 'MKOWALSKI']);
     // A short name joined by _ is part of an identifier more often than not.
-    assert.deepEqual(canaryFindings('max', 'max_tokens = 5 # max'), ['max']);
+    assert.deepEqual(usernameCanaryFindings('max', 'max_tokens = 5 # max'), ['max']);
   });
 
   it('is replaced where the name was found elsewhere, and restored in the answer', async () => {
