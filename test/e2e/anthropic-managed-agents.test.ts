@@ -7,47 +7,24 @@
  * role `credential`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import type { AuditEvent } from '../../src/audit/types.js';
 import { GIVEN_AS_CREDENTIAL } from '../../src/policy/compile.js';
-import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { stackForDescribe, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
 import { until } from '../helpers/until.js';
 import { leaks, PLANTED_KEY, plantedText, plantedValues } from '../helpers/planted.js';
 
 let fe: FakeEnv;
-let dir: string;
 before(() => {
   fe = makeFakeEnv();
-  dir = mkdtempSync(join(tmpdir(), 'airlock-managed-agents-'));
 });
-after(() => {
-  fe.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fe.cleanup());
 
 /** A gateway under this policy (undefined: the built-in one) for the tests of one describe. */
-function gatewayWith(policy: string | undefined): () => AirlockStack {
-  let stack: AirlockStack | undefined;
-  before(async () => {
-    let policyFile: string | undefined;
-    if (policy !== undefined) {
-      policyFile = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
-      writeFileSync(policyFile, policy);
-    }
-    stack = await startAirlockStack(
-      { script: { reply: [{ text: 'ok' }] } },
-      { fe, ...(policyFile ? { policyFile } : {}) },
-    );
-  });
-  after(async () => stack?.close());
-  beforeEach(() => stack?.sim.reset());
-  return () => stack!;
-}
+const gatewayWith = (policy: string | undefined) =>
+  stackForDescribe(policy, { script: { reply: [{ text: 'ok' }] } }, () => fe);
 
 const client = (s: AirlockStack) =>
   new Anthropic({ apiKey: 'sk-ant-test', baseURL: s.via.anthropic, maxRetries: 0 });

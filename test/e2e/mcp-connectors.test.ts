@@ -10,16 +10,13 @@
  * either role refuses the request in the provider's shape, before anything is sent.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import type { AuditEvent } from '../../src/audit/types.js';
 import { GIVEN_AS_CREDENTIAL, GIVEN_TO_TOOL_SERVER } from '../../src/policy/compile.js';
-import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { stackForDescribe, type AirlockStack } from '../helpers/airlock-stack.js';
 import { PLANTED_KEY } from '../helpers/planted.js';
 
 const INTERNAL_HOST = 'mcp.acme.corp';
@@ -28,24 +25,9 @@ const PUBLIC_URL = 'https://mcp.example.com/sse';
 const PROMPT = `List the open tickets of the tracker on ${INTERNAL_HOST}.`;
 const CORPORATE = 'corporate_domains: [acme.corp]\n';
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-mcp-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 /** A gateway under this policy for the tests of one describe. */
-function gatewayWith(policy: string): () => AirlockStack {
-  let stack: AirlockStack | undefined;
-  before(async () => {
-    const policyFile = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(policyFile, policy);
-    stack = await startAirlockStack({ pacingMs: 0, script: { reply: [{ text: 'ok' }] } }, { policyFile });
-  });
-  after(async () => stack?.close());
-  beforeEach(() => stack?.sim.reset());
-  return () => stack!;
-}
+const gatewayWith = (policy: string) =>
+  stackForDescribe(policy, { pacingMs: 0, script: { reply: [{ text: 'ok' }] } });
 
 const anthropic = (s: AirlockStack) =>
   new Anthropic({ apiKey: 'sk-ant-test', baseURL: s.via.anthropic, maxRetries: 0 });

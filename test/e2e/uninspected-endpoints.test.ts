@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI, { toFile } from 'openai';
 import type { AuditEvent } from '../../src/audit/types.js';
-import { startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
+import { stackForDescribe, startAirlockStack, type AirlockStack } from '../helpers/airlock-stack.js';
 import { makeFakeEnv, type FakeEnv } from '../helpers/fake-env.js';
 import { leaks, plantedText, plantedValues } from '../helpers/planted.js';
 import { until } from '../helpers/until.js';
@@ -34,23 +34,9 @@ after(() => {
 });
 
 /** A gateway under this policy (undefined: the built-in one) for the tests of one describe. */
-function gatewayWith(policy: string | undefined): { stack: () => AirlockStack } {
-  let stack: AirlockStack | undefined;
-  before(async () => {
-    let policyFile: string | undefined;
-    if (policy !== undefined) {
-      policyFile = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
-      writeFileSync(policyFile, policy);
-    }
-    stack = await startAirlockStack(
-      { script: { reply: [{ text: 'ok' }] } },
-      { fe, ...(policyFile ? { policyFile } : {}) },
-    );
-  });
-  after(async () => stack?.close());
-  beforeEach(() => stack?.sim.reset());
-  return { stack: () => stack! };
-}
+const gatewayWith = (policy: string | undefined) => ({
+  stack: stackForDescribe(policy, { script: { reply: [{ text: 'ok' }] } }, () => fe),
+});
 
 const openai = (s: AirlockStack, userAgent?: string) =>
   new OpenAI({

@@ -1,8 +1,9 @@
 /** A simulator and a whole Airlock (policy, vault, audit, dashboard, egress) in front of it. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { startAirlock, type Airlock, type AirlockOptions } from '../../src/app.js';
 import { learnCanaries } from '../../src/detect/canaries.js';
 import { startSimulator } from '../../src/simulator/index.js';
@@ -82,4 +83,37 @@ export async function startAirlockStack(
     },
   };
   return stack;
+}
+
+/**
+ * A whole Airlock for the tests of one describe: started in its before hook under `policy`
+ * (YAML; undefined: the built-in policy), closed in its after hook, the simulator's record
+ * cleared before each test. `fe` is called when the stack starts, so a made-up machine created
+ * in an outer before hook is there by then.
+ */
+export function stackForDescribe(
+  policy: string | undefined,
+  simOptions: SimulatorOptions,
+  fe?: () => FakeEnv,
+): () => AirlockStack {
+  let stack: AirlockStack | undefined;
+  let policyDir: string | undefined;
+  before(async () => {
+    let policyFile: string | undefined;
+    if (policy !== undefined) {
+      policyDir = mkdtempSync(join(tmpdir(), 'airlock-policy-'));
+      policyFile = join(policyDir, 'policy.yaml');
+      writeFileSync(policyFile, policy);
+    }
+    stack = await startAirlockStack(simOptions, {
+      ...(fe ? { fe: fe() } : {}),
+      ...(policyFile ? { policyFile } : {}),
+    });
+  });
+  after(async () => {
+    await stack?.close();
+    if (policyDir !== undefined) rmSync(policyDir, { recursive: true, force: true });
+  });
+  beforeEach(() => stack?.sim.reset());
+  return () => stack!;
 }
