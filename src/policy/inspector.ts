@@ -244,7 +244,12 @@ export function createPolicyInspector(options: PolicyInspectorOptions): Inspecto
         replaced: new Map(),
       };
       const planned = await planEdits(inputs, toEdit, surrogates, ctx);
-      const scope = surrogates.scopeOf(readBackCredential(req.headers, req.query));
+      // The credential's keyed hash only where it is used: most requests read nothing back, and
+      // a request that was given no surrogate has nothing to grant.
+      const scope =
+        ctx.entries.size > 0 || req.dialect.readBack
+          ? surrogates.scopeOf(readBackCredential(req.headers, req.query))
+          : '';
       if (ctx.entries.size > 0) await surrogates.grant(scope, ctx);
       const edited = applyEdits(inputs, propagateEdits(inputs, planned, ctx.replaced ?? new Map()));
 
